@@ -1,0 +1,155 @@
+# vclab — plain Makefile. `make bench` is the main job, `make check` the tests.
+# V=1 shows full commands; WERROR=0 turns -Werror off for local experiments.
+
+CC      ?= gcc
+PKG_CONFIG ?= pkg-config
+WERROR  ?= 1
+PREFIX  ?= /usr/local
+
+PKGS    := libvirt libcgroup hwloc json-c yaml-0.1 libcap
+WARNINGS := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	-Wundef -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
+	-Wvla -Wnull-dereference -Wimplicit-fallthrough -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+OPT     ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iharness -Ivmm -Ictr -Ipayload
+CFLAGS  += -std=c11 $(OPT) $(WARNINGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build
+# Sanitizer builds live in their own tree so they never mix with normal objects.
+ifeq ($(SAN),1)
+B := build/asan
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# The library: every .c in harness/, ctr/ and vmm/ except the CLI entry point.
+LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c ctr/*.c vmm/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB      := $(B)/libvclab.a
+
+# The payload is one static binary shared by every placement; its HTTP parser
+# is also linked into the unit tests.
+PAYLOAD_SRCS := payload/payload.c payload/http.c
+PAYLOAD_OBJS := $(PAYLOAD_SRCS:%.c=$(B)/%.o)
+PAYLOAD  := bin/vclab-payload
+INIT     := bin/vclab-init
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+INTEG_SRCS := $(wildcard tests/integ/test_*.c)
+INTEG_BINS := $(INTEG_SRCS:tests/integ/%.c=$(B)/tests/%)
+
+ifeq ($(SAN),1)
+VCLAB := $(B)/vclab
+else
+VCLAB := bin/vclab
+endif
+
+.PHONY: all deps services guest bench check unit integ lint format asan clean fuzz
+
+all: $(VCLAB) $(PAYLOAD) $(INIT)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+services: deps
+	$(Q)scripts/services.sh
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(VCLAB): $(B)/harness/main.o $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Static: the same bytes run on the host, inside the container rootfs and in
+# the guest initramfs, with no loader or libc to differ between placements.
+$(PAYLOAD): $(PAYLOAD_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -static $(filter-out -fsanitize%,$(LDFLAGS)) -o $@ $(filter-out -fsanitize%,$^)
+
+$(INIT): $(B)/payload/init.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -static -o $@ $^
+
+# The payload and init are never built with sanitizers: they must stay static.
+$(B)/payload/payload.o $(B)/payload/init.o: CFLAGS := $(filter-out -fsanitize%,$(CFLAGS))
+
+$(B)/tests/%: tests/unit/%.c $(LIB) $(B)/payload/http.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(B)/tests/%: tests/integ/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+# The guest image: initramfs with init, payload and exactly the modules needed.
+guest: $(PAYLOAD) $(INIT)
+	$(Q)scripts/build-guest.sh
+
+unit: $(UNIT_BINS) $(PAYLOAD)
+	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
+
+integ: all $(INTEG_BINS)
+	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
+
+# `make check` and `make bench` work from a fresh Debian 12 machine as root:
+# packages, build, guest image, services, then the job itself.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all guest
+	$(Q)scripts/services.sh
+	$(Q)$(MAKE) --no-print-directory unit integ
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all guest
+	$(Q)scripts/services.sh
+	$(Q)bin/vclab bench --profile quick
+
+asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 OPT="-O1 -g" $(B)/asan/vclab $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS)) $(PAYLOAD)
+	$(Q)scripts/run-tests.sh unit $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS))
+
+LINT_SRCS := $(wildcard harness/*.c harness/*.h ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c)
+
+lint:
+	$(Q)echo "  CPPCHECK"
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Iharness -Ivmm -Ictr -Ipayload \
+		harness ctr vmm payload
+	$(Q)echo "  CLANG-TIDY"
+	$(Q)clang-tidy --quiet $(filter %.c,$(LINT_SRCS)) -- $(CPPFLAGS) -std=c11 \
+		$(shell $(PKG_CONFIG) --cflags $(PKGS) check) 2>&1 | \
+		{ grep -E '(warning|error):' && exit 1 || exit 0; }
+	$(Q)echo "  CLANG-FORMAT"
+	$(Q)clang-format --dry-run --Werror $(LINT_SRCS)
+
+format:
+	$(Q)clang-format -i $(LINT_SRCS)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

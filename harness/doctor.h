@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_DOCTOR_H
+#define VCL_DOCTOR_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "topo.h"
+
+/* The host facts a result depends on. */
+struct vcl_host {
+	char hostname[64];
+	char cpu_model[128];
+	struct vcl_topo topo;
+	uint64_t mem_mib;
+	char kernel[128];
+	enum vcl_cgroup_mode cgroup;
+	char libvirt_version[32]; /* library version */
+	char qemu_version[64];
+	bool libvirt_ok; /* qemu:///system answers */
+	char libvirt_why[256];
+	bool gnuplot;
+	char accelerator[8]; /* "kvm" or "tcg" */
+	char accel_why[256]; /* why that one */
+};
+
+/* Gather the facts. uri: libvirt URI to try (NULL = qemu:///system). Never
+ * fails for a missing piece: that piece is recorded as absent, with why. */
+int vcl_doctor_probe(struct vcl_host *h, const char *uri, struct vcl_error **err);
+/* The facts as the results.json "host" object. */
+struct json_object *vcl_doctor_json(const struct vcl_host *h);
+
+int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err);
+
+#endif

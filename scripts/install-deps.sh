@@ -1,0 +1,45 @@
+#!/bin/sh
+# Install every Debian package vclab needs, in one list. Idempotent: packages
+# already installed are skipped, so a second run does no network work at all.
+set -eu
+
+# Build, test and lint toolchain.
+PKGS_BUILD="build-essential pkg-config make gcc clang clang-tidy clang-format cppcheck
+ check libsubunit-dev valgrind libclang-rt-14-dev"
+# Libraries the lab links against.
+PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libcap-dev"
+# Runtime: VMs, containers, peers, plots, guest image.
+PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+ linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
+ libxml2-utils iproute2 procps kmod"
+# Report browser test.
+PKGS_TEST="chromium"
+
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2
+	exit 2
+fi
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the index only when an install fails with the cached one.
+# shellcheck disable=SC2086
+if ! apt-get install -y --no-install-recommends $missing; then
+	apt-get update
+	# shellcheck disable=SC2086
+	apt-get install -y --no-install-recommends $missing
+fi
