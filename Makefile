@@ -76,10 +76,14 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# Whole-archive: backends and verbs are found through weak references,
+# which would not pull their members out of a plain archive.
+WHOLE_LIB = -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
+
 $(VCLAB): $(B)/harness/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
 # Static: the same bytes run on the host, inside the container rootfs and in
 # the guest initramfs, with no loader or libc to differ between placements.
@@ -99,12 +103,12 @@ $(B)/payload/payload.o $(B)/payload/init.o: CFLAGS := $(filter-out -fsanitize%,$
 $(B)/tests/%: tests/unit/%.c $(LIB) $(B)/payload/http.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/payload/http.o $(WHOLE_LIB) $(LDLIBS) $(CHECK_LIBS)
 
 $(B)/tests/%: tests/integ/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS) $(CHECK_LIBS)
 
 # The guest image: initramfs with init, payload and exactly the modules needed.
 guest: $(PAYLOAD) $(INIT)
