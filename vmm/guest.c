@@ -199,13 +199,13 @@ int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t
 	uint16_t port;
 	uint64_t deadline;
 	struct vcl_vm_opts o = {
-		.kvm = strcmp(accel, "kvm") == 0,
-		.tb_cache_mib = VCL_VM_TB_CACHE_MIB,
-		.mem_mib = VCL_VM_DEFAULT_MEM_MIB,
-		.vcpus = 1,
-		.net = VCL_VM_NET_USER,
-		.host_addr = "127.0.0.1",
-		.guest_port = VCL_VM_GUEST_PORT,
+	    .kvm = strcmp(accel, "kvm") == 0,
+	    .tb_cache_mib = VCL_VM_TB_CACHE_MIB,
+	    .mem_mib = VCL_VM_DEFAULT_MEM_MIB,
+	    .vcpus = 1,
+	    .net = VCL_VM_NET_USER,
+	    .host_addr = "127.0.0.1",
+	    .guest_port = VCL_VM_GUEST_PORT,
 	};
 
 	if (vcl_vmm_guest_file("vmlinuz", &kernel, err) < 0 ||
@@ -253,8 +253,7 @@ int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t
 
 		if (now >= deadline) {
 			snprintf(why, whylen, "guest did not reach READY under %s in %u s%s", accel,
-				 timeout_ms / 1000,
-				 o.kvm ? " (PVM-style nested KVM?)" : "");
+				 timeout_ms / 1000, o.kvm ? " (PVM-style nested KVM?)" : "");
 			return 0;
 		}
 		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);

@@ -33,7 +33,8 @@ static bool cpu_has_virt(void)
 
 		if (strncmp(line, "flags", 5) != 0)
 			continue;
-		for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+		for (tok = strtok_r(line, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
 			if (strcmp(tok, "vmx") == 0 || strcmp(tok, "svm") == 0)
 				return true;
 		return false;
@@ -69,6 +70,7 @@ int vcl_vmm_kvm_usable(char *why, size_t whylen)
 		return 0;
 	}
 	if (r == 1)
-		snprintf(why, whylen, "vmx/svm present, /dev/kvm API %d, guest booted to READY", api);
+		snprintf(why, whylen, "vmx/svm present, /dev/kvm API %d, guest booted to READY",
+			 api);
 	return r;
 }

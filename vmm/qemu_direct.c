@@ -184,8 +184,7 @@ static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-		     struct vcl_error **err)
+static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
 {
 	struct vcl_instance *inst;
 	struct qd_priv *p;
@@ -218,8 +217,7 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 
 	if (vcl_vmm_free_port(&port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline), err) <
-	    0)
+	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 	if (asprintf(&p->dir, "%s/%s", g.dir, inst->name) < 0) {
 		p->dir = NULL;
@@ -371,15 +369,15 @@ static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 }
 
 const struct vcl_backend_ops vcl_qemu_direct_ops = {
-	.name = "qemu-direct",
-	.is_peer = true,
-	.family = "vm",
-	.probe = qd_probe,
-	.prepare = qd_prepare,
-	.launch = qd_launch,
-	.ready = qd_ready,
-	.exited = qd_exited,
-	.sample = qd_sample,
-	.destroy = qd_destroy,
-	.cleanup = qd_cleanup,
+    .name = "qemu-direct",
+    .is_peer = true,
+    .family = "vm",
+    .probe = qd_probe,
+    .prepare = qd_prepare,
+    .launch = qd_launch,
+    .ready = qd_ready,
+    .exited = qd_exited,
+    .sample = qd_sample,
+    .destroy = qd_destroy,
+    .cleanup = qd_cleanup,
 };

@@ -80,7 +80,7 @@ static void cleanup_dom(virDomainPtr *d)
 }
 
 #define cleanup_virconn __attribute__((cleanup(cleanup_conn)))
-#define cleanup_virdom  __attribute__((cleanup(cleanup_dom)))
+#define cleanup_virdom	__attribute__((cleanup(cleanup_dom)))
 
 static const char *spec_uri(const struct vcl_spec *spec)
 {
@@ -171,12 +171,14 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 		/* Paths in the XML are read by the remote libvirtd, and a
 		 * user-mode forward would listen on the remote loopback. */
 		if (spec->kernel == NULL || spec->initrd == NULL)
-			return vcl_usage(err, "--connect %s is remote: give --kernel and --initrd "
-					      "as paths on that host",
+			return vcl_usage(err,
+					 "--connect %s is remote: give --kernel and --initrd "
+					 "as paths on that host",
 					 uri);
 		if (net == VCL_VM_NET_USER)
-			return vcl_usage(err, "--connect %s is remote: --vm-net user would forward "
-					      "to that host's loopback; use --vm-net network:NAME",
+			return vcl_usage(err,
+					 "--connect %s is remote: --vm-net user would forward "
+					 "to that host's loopback; use --vm-net network:NAME",
 					 uri);
 	}
 	g.uri = strdup(uri);
@@ -321,8 +323,7 @@ static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-		     struct vcl_error **err)
+static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
 {
 	struct vcl_instance *inst;
 	struct vm_priv *p;
@@ -348,8 +349,7 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		goto fail;
 	if (p->net == VCL_VM_NET_USER && vcl_vmm_free_port(&port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline), err) <
-	    0)
+	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 
 	o.name = inst->name;
@@ -419,8 +419,7 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 			vcl_ledger_add(NULL, "pid %d %llu", (int)inst->pid, st);
 		/* libvirt made QEMU's cgroup; sampling reads it, never writes. */
 		if (vcl_cgroup_open_pid(inst->pid, &p->cg, NULL) == 0)
-			snprintf(inst->cgroup, sizeof(inst->cgroup), "%s",
-				 vcl_cgroup_path(p->cg));
+			snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
 		inst->ready_fd = p->sw.ifd;
 	}
 
@@ -558,15 +557,15 @@ done:
 }
 
 const struct vcl_backend_ops vcl_vm_ops = {
-	.name = "vm",
-	.is_peer = false,
-	.family = NULL,
-	.probe = vm_probe,
-	.prepare = vm_prepare,
-	.launch = vm_launch,
-	.ready = vm_ready,
-	.exited = vm_exited,
-	.sample = vm_sample,
-	.destroy = vm_destroy,
-	.cleanup = vm_cleanup,
+    .name = "vm",
+    .is_peer = false,
+    .family = NULL,
+    .probe = vm_probe,
+    .prepare = vm_prepare,
+    .launch = vm_launch,
+    .ready = vm_ready,
+    .exited = vm_exited,
+    .sample = vm_sample,
+    .destroy = vm_destroy,
+    .cleanup = vm_cleanup,
 };

@@ -39,8 +39,8 @@ enum vcl_vm_net {
 
 /* Everything that varies between domains. Strings are borrowed. */
 struct vcl_vm_opts {
-	const char *name; /* vclab-<run>-<n>: [A-Za-z0-9._-]+ */
-	bool kvm;         /* domain type kvm (-accel kvm); else qemu (TCG) */
+	const char *name;      /* vclab-<run>-<n>: [A-Za-z0-9._-]+ */
+	bool kvm;	       /* domain type kvm (-accel kvm); else qemu (TCG) */
 	unsigned tb_cache_mib; /* TCG only; 0 = QEMU's default */
 	uint64_t mem_mib;
 	unsigned vcpus;
@@ -50,7 +50,7 @@ struct vcl_vm_opts {
 	const char *cmdline;
 	const char *serial_path; /* serial console to this file; NULL = a pty (console stream) */
 	enum vcl_vm_net net;
-	const char *network; /* libvirt network name, VCL_VM_NET_NETWORK */
+	const char *network;   /* libvirt network name, VCL_VM_NET_NETWORK */
 	const char *host_addr; /* user-mode forward: host side, must be in 127.0.0.0/8 */
 	uint16_t host_port;
 	uint16_t guest_port;
@@ -109,9 +109,9 @@ int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err);
  * watch on the file's folder (the file may be created, truncated or
  * appended by QEMU or virtlogd), and reads only the new bytes. */
 struct vcl_serial_watch {
-	int ifd;       /* inotify fd: the instance's ready_fd */
-	char *path;    /* the log file */
-	off_t off;     /* bytes consumed */
+	int ifd;	/* inotify fd: the instance's ready_fd */
+	char *path;	/* the log file */
+	off_t off;	/* bytes consumed */
 	char tail[256]; /* last console line, for error messages */
 	size_t tail_len;
 	char pending[256]; /* a line not yet terminated */

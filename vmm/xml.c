@@ -197,8 +197,9 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 		char netdev[160];
 
 		user_netdev(o, netdev, sizeof(netdev));
-		fputs("  <qemu:commandline>\n    <qemu:arg value='-netdev'/>\n    <qemu:arg value='",
-		      f);
+		fputs(
+		    "  <qemu:commandline>\n    <qemu:arg value='-netdev'/>\n    <qemu:arg value='",
+		    f);
 		put_escaped(f, netdev);
 		fputs("'/>\n    <qemu:arg value='-device'/>\n"
 		      "    <qemu:arg value='virtio-net-pci,netdev=n0'/>\n  </qemu:commandline>\n",
@@ -212,7 +213,7 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 }
 
 static int push(char **v, size_t *n, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int push(char **v, size_t *n, size_t cap, const char *fmt, ...)
 {

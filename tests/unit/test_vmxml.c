@@ -21,20 +21,20 @@
 static struct vcl_vm_opts base_opts(void)
 {
 	struct vcl_vm_opts o = {
-		.name = "vclab-ab12-1",
-		.kvm = false,
-		.tb_cache_mib = 16,
-		.mem_mib = 256,
-		.vcpus = 1,
-		.cpuset = "1",
-		.kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinuz",
-		.initrd = "/var/lib/libvirt/images/vclab-ab12/initramfs.cpio.gz",
-		.cmdline = "console=ttyS0 quiet panic=-1 vclab.name=vclab-ab12-1 vclab.port=80",
-		.serial_path = "/var/lib/libvirt/images/vclab-ab12/vclab-ab12-1/serial.log",
-		.net = VCL_VM_NET_USER,
-		.host_addr = "127.0.0.1",
-		.host_port = 41234,
-		.guest_port = 80,
+	    .name = "vclab-ab12-1",
+	    .kvm = false,
+	    .tb_cache_mib = 16,
+	    .mem_mib = 256,
+	    .vcpus = 1,
+	    .cpuset = "1",
+	    .kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinuz",
+	    .initrd = "/var/lib/libvirt/images/vclab-ab12/initramfs.cpio.gz",
+	    .cmdline = "console=ttyS0 quiet panic=-1 vclab.name=vclab-ab12-1 vclab.port=80",
+	    .serial_path = "/var/lib/libvirt/images/vclab-ab12/vclab-ab12-1/serial.log",
+	    .net = VCL_VM_NET_USER,
+	    .host_addr = "127.0.0.1",
+	    .host_port = 41234,
+	    .guest_port = 80,
 	};
 	return o;
 }
@@ -111,8 +111,8 @@ START_TEST(xml_tcg_user_pinned)
 	ck_assert_ptr_nonnull(strstr(xml, "<serial type='file'>"));
 	ck_assert_ptr_nonnull(strstr(xml, "serial.log'/>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<on_reboot>destroy</on_reboot>"));
-	ck_assert_ptr_nonnull(strstr(
-		xml, "value='user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:80'"));
+	ck_assert_ptr_nonnull(
+	    strstr(xml, "value='user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:80'"));
 	ck_assert_ptr_nonnull(strstr(xml, "value='virtio-net-pci,netdev=n0'"));
 	ck_assert_ptr_null(strstr(xml, "<graphics"));
 	ck_assert_ptr_null(strstr(xml, "<interface"));
@@ -304,8 +304,9 @@ START_TEST(argv_mirrors_xml)
 	ck_assert(argv_has(v, "-append", o.cmdline));
 	ck_assert(argv_has(v, "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:80"));
 	ck_assert(argv_has(v, "-device", "virtio-net-pci,netdev=n0"));
-	ck_assert(argv_has(v, "-chardev", "file,id=s0,path=/var/lib/libvirt/images/vclab-ab12/"
-					   "vclab-ab12-1/serial.log"));
+	ck_assert(argv_has(v, "-chardev",
+			   "file,id=s0,path=/var/lib/libvirt/images/vclab-ab12/"
+			   "vclab-ab12-1/serial.log"));
 	ck_assert(argv_has(v, "-serial", "chardev:s0"));
 
 	o.kvm = true;
