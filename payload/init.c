@@ -167,7 +167,7 @@ static void net_up(const char *cidr)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
 	for (int i = 0; ioctl(s, SIOCGIFINDEX, &ifr) < 0; i++) {
-		struct timespec ts = {0, 5 * 1000 * 1000};
+		struct timespec ts = {0, 5000000L};
 
 		if (i == 200)
 			die("no eth0 after loading the virtio modules: %s", strerror(errno));

@@ -28,18 +28,17 @@
 int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
 {
 	char exe[PATH_MAX];
+	char cand[PATH_MAX + 64];
 	const char *env = getenv("VCLAB_GUEST_DIR");
 	ssize_t n;
 
+	*out = NULL;
 	if (env != NULL && *env != '\0') {
-		if (asprintf(out, "%s/%s", env, file) < 0)
-			return vcl_fail(err, ENOMEM, "Guest image path");
-		if (access(*out, R_OK) == 0)
-			return 0;
-		free(*out);
-		*out = NULL;
-		return vcl_error_set(err, VCL_E_ENV, errno, "Guest image %s/%s (VCLAB_GUEST_DIR)",
-				     env, file);
+		snprintf(cand, sizeof(cand), "%s/%s", env, file);
+		if (access(cand, R_OK) != 0)
+			return vcl_error_set(err, VCL_E_ENV, errno,
+					     "Guest image %s (VCLAB_GUEST_DIR)", cand);
+		goto found;
 	}
 	/* bin/vclab and build/tests/test_* both sit at most a few levels
 	 * below the tree that holds build/guest/. */
@@ -48,22 +47,22 @@ int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
 		exe[n] = '\0';
 		for (int up = 0; up < 4; up++) {
 			char *slash = strrchr(exe, '/');
-			char *cand = NULL;
 
 			if (slash == NULL || slash == exe)
 				break;
 			*slash = '\0';
-			if (asprintf(&cand, "%s/build/guest/%s", exe, file) < 0)
-				return vcl_fail(err, ENOMEM, "Guest image path");
-			if (access(cand, R_OK) == 0) {
-				*out = cand;
-				return 0;
-			}
-			free(cand);
+			snprintf(cand, sizeof(cand), "%s/build/guest/%s", exe, file);
+			if (access(cand, R_OK) == 0)
+				goto found;
 		}
 	}
 	return vcl_error_set(err, VCL_E_ENV, 0,
 			     "Guest image build/guest/%s not found: run `make guest`", file);
+found:
+	*out = strdup(cand);
+	if (*out == NULL)
+		return vcl_fail(err, ENOMEM, "Guest image path");
+	return 0;
 }
 
 int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err)
@@ -184,11 +183,23 @@ void vcl_serial_watch_free(struct vcl_serial_watch *w)
 	w->path = NULL;
 }
 
+/* vcl_vmm_guest_file into a caller's buffer. */
+static int guest_path(const char *file, char *buf, size_t len, struct vcl_error **err)
+{
+	char *p = NULL;
+	int r = vcl_vmm_guest_file(file, &p, err);
+
+	if (r == 0)
+		snprintf(buf, len, "%s", p);
+	free(p);
+	return r;
+}
+
 int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t whylen,
 		       struct vcl_error **err)
 {
-	cleanup_free char *kernel = NULL;
-	cleanup_free char *initrd = NULL;
+	char kernel[PATH_MAX];
+	char initrd[PATH_MAX];
 	cleanup_strv char **argv = NULL;
 	cleanup_pid pid_t pid = -1;
 	cleanup_close int rd = -1;
@@ -196,7 +207,7 @@ int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t
 	char cmdline[512];
 	char buf[8192];
 	size_t len = 0;
-	uint16_t port;
+	uint16_t port = 0;
 	uint64_t deadline;
 	struct vcl_vm_opts o = {
 	    .kvm = strcmp(accel, "kvm") == 0,
@@ -208,8 +219,8 @@ int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t
 	    .guest_port = VCL_VM_GUEST_PORT,
 	};
 
-	if (vcl_vmm_guest_file("vmlinuz", &kernel, err) < 0 ||
-	    vcl_vmm_guest_file("initramfs.cpio.gz", &initrd, err) < 0)
+	if (guest_path("vmlinuz", kernel, sizeof(kernel), err) < 0 ||
+	    guest_path("initramfs.cpio.gz", initrd, sizeof(initrd), err) < 0)
 		return -1;
 	/* virtio-net must exist for init to get going; the forward is never
 	 * used, but it needs a port, and a free one. */

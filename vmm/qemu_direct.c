@@ -46,26 +46,22 @@ static int qd_probe(const struct vcl_host *host, struct vcl_error **err)
 {
 	cleanup_free char *k = NULL;
 	cleanup_free char *i = NULL;
-	cleanup_free char *path = NULL;
-	const char *env = getenv("PATH");
+	static const char *const dirs[] = {"/usr/bin", "/usr/local/bin", "/bin"};
 	bool found = false;
 
 	if (vcl_vmm_guest_file("vmlinuz", &k, err) < 0 ||
 	    vcl_vmm_guest_file("initramfs.cpio.gz", &i, err) < 0)
 		return -1;
-	path = strdup(env != NULL ? env : "/usr/bin:/bin");
-	if (path == NULL)
-		return vcl_fail(err, ENOMEM, "qemu-direct probe");
-	for (char *save = NULL, *d = strtok_r(path, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char cand[512];
+	for (size_t d = 0; d < ARRAY_SIZE(dirs) && !found; d++) {
+		char cand[64];
 
-		snprintf(cand, sizeof(cand), "%s/%s", d, QEMU_BIN);
+		snprintf(cand, sizeof(cand), "%s/%s", dirs[d], QEMU_BIN);
 		found = access(cand, X_OK) == 0;
 	}
 	if (!found)
 		return vcl_error_set(err, VCL_E_ENV, 0,
-				     "%s not found in PATH: install qemu-system-x86 (make deps)",
+				     "%s not found in /usr/bin, /usr/local/bin or /bin: install "
+				     "qemu-system-x86 (make deps)",
 				     QEMU_BIN);
 	return 0;
 }

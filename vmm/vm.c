@@ -156,8 +156,8 @@ static void vm_cleanup(const struct vcl_spec *spec)
 
 static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 {
-	cleanup_free char *kernel = NULL;
-	cleanup_free char *initrd = NULL;
+	char *kernel = NULL;
+	char *initrd = NULL;
 	const char *uri = spec_uri(spec);
 	enum vcl_vm_net net;
 	const char *network;
@@ -220,13 +220,18 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 		if (copy_file(kernel, g.kernel, err) < 0 || copy_file(initrd, g.initrd, err) < 0)
 			goto fail;
 	} else {
-		g.kernel = steal_ptr(kernel);
-		g.initrd = steal_ptr(initrd);
+		g.kernel = kernel;
+		g.initrd = initrd;
+		kernel = initrd = NULL;
 	}
 	if (open_conn(g.uri, &g.conn, err) < 0)
 		goto fail;
+	free(kernel);
+	free(initrd);
 	return 0;
 fail:
+	free(kernel);
+	free(initrd);
 	vm_cleanup(spec);
 	return -1;
 }
@@ -248,24 +253,27 @@ static int read_pid_file(const char *name, pid_t *pid, struct vcl_error **err)
 	return 0;
 }
 
-/* Last non-empty line of libvirt's per-domain log (QEMU's stderr lands
- * there: "terminating on signal 9 from pid N", slirp errors, ...). */
+/* The most telling line of libvirt's per-domain log: QEMU's own stderr
+ * ("qemu-system-x86_64: ...", "terminating on signal 15 from pid N") or
+ * libvirt's "shutting down, reason=..." rather than the taint notes. */
 static void domain_log_tail(const char *name, char *buf, size_t len)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
-	char *end, *start;
+	char *save = NULL;
 
 	buf[0] = '\0';
 	if (asprintf(&path, "%s/%s.log", LIBVIRT_LOG_DIR, name) < 0)
 		return;
 	if (vcl_read_file(path, &text, NULL, NULL) < 0)
 		return;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	start = strrchr(text, '\n');
-	snprintf(buf, len, "%s", start ? start + 1 : text);
+	for (char *l = strtok_r(text, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, "qemu-system") != NULL && strstr(l, ": ") != NULL &&
+		    strncmp(l, "/usr", 4) != 0)
+			snprintf(buf, len, "%s", l);
+		else if (strstr(l, "shutting down") != NULL || strstr(l, "terminating") != NULL)
+			snprintf(buf, len, "%s", l);
+	}
 }
 
 static void remove_domain_log(const char *name)
@@ -494,9 +502,11 @@ static int vm_exited(struct vcl_instance *inst, struct vcl_error **err)
 		console = vcl_serial_watch_last(&p->sw);
 	}
 	return vcl_error_set(err, VCL_E_DIED, 0,
-			     "QEMU of domain %s (pid %d) exited%s; libvirt log: %s; console: %s",
+			     "QEMU of domain %s (pid %d) exited%s (killed or crashed)%s%s; "
+			     "last console line: %s",
 			     inst->name, (int)inst->pid, inst->t.ready ? "" : " before READY",
-			     *logline ? logline : "(empty)", *console ? console : "(empty)");
+			     *logline ? "; libvirt log: " : "", logline,
+			     *console ? console : "(none)");
 }
 
 static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)

@@ -84,7 +84,7 @@ static int check_opts(const struct vcl_vm_opts *o, struct vcl_error **err)
 	if (!name_ok(o->name))
 		return vcl_usage(err, "Domain name '%s' must be non-empty [A-Za-z0-9._-]",
 				 o->name ? o->name : "");
-	if (o->mem_mib < 16 || o->mem_mib > 1024 * 1024)
+	if (o->mem_mib < 16 || o->mem_mib > 1048576)
 		return vcl_usage(err, "Guest memory %llu MiB out of range 16..1048576",
 				 (unsigned long long)o->mem_mib);
 	if (o->vcpus < 1 || o->vcpus > 64)
