@@ -104,6 +104,12 @@ int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	return 0;
 }
 
+int vcl_probe_wait_for_bench(struct vcl_bench *b, struct vcl_instance *inst,
+			     struct vcl_error **err)
+{
+	return vcl_probe_wait(inst, vcl_bench_timeout(b, inst->ops), err);
+}
+
 void vcl_bench_stop(struct vcl_bench *b, struct vcl_instance *inst)
 {
 	struct vcl_error *e = NULL;
