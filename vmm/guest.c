@@ -195,7 +195,7 @@ static int guest_path(const char *file, char *buf, size_t len, struct vcl_error 
 	return r;
 }
 
-int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t whylen,
+int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
 		       struct vcl_error **err)
 {
 	char kernel[PATH_MAX];
@@ -226,8 +226,8 @@ int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t
 	 * used, but it needs a port, and a free one. */
 	if (vcl_vmm_free_port(&port, err) < 0)
 		return -1;
-	if (vcl_vm_kernel_cmdline("vclab-bootcheck", VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline),
-				  err) < 0)
+	if (vcl_vm_kernel_cmdline("vclab-bootcheck", VCL_VM_GUEST_PORT, dhcp, cmdline,
+				  sizeof(cmdline), err) < 0)
 		return -1;
 	o.name = "vclab-bootcheck";
 	o.kernel = kernel;

@@ -63,7 +63,7 @@ int vcl_vmm_kvm_usable(char *why, size_t whylen)
 			 KVM_API_VERSION);
 		return 0;
 	}
-	r = vcl_vmm_boot_check("kvm", KVM_BOOT_TIMEOUT_MS, why, whylen, &err);
+	r = vcl_vmm_boot_check("kvm", false, KVM_BOOT_TIMEOUT_MS, why, whylen, &err);
 	if (r < 0) {
 		snprintf(why, whylen, "KVM boot check could not run: %s",
 			 err && err->msg ? err->msg : "unknown error");

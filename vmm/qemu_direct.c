@@ -213,7 +213,8 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 
 	if (vcl_vmm_free_port(&port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline), err) < 0)
+	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, false, cmdline, sizeof(cmdline),
+				  err) < 0)
 		goto fail;
 	if (asprintf(&p->dir, "%s/%s", g.dir, inst->name) < 0) {
 		p->dir = NULL;

@@ -357,7 +357,8 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		goto fail;
 	if (p->net == VCL_VM_NET_USER && vcl_vmm_free_port(&port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline), err) < 0)
+	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, p->net == VCL_VM_NET_NETWORK,
+				  cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 
 	o.name = inst->name;

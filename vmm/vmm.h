@@ -76,9 +76,10 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 		     struct vcl_error **err);
 
 /* Pure: the guest kernel command line (console, quiet boot, instance name
- * and port for vclab-init). Fails when name has characters the kernel
+ * and port for vclab-init; dhcp: vclab.ip=dhcp, for libvirt networks, else
+ * init's static slirp address). Fails when name has characters the kernel
  * command line cannot carry. */
-int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, char *buf, size_t len,
+int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char *buf, size_t len,
 			  struct vcl_error **err);
 
 /* Pure: parse --vm-net ("user", "network:NAME"); *network points into s. */
@@ -127,9 +128,11 @@ const char *vcl_serial_watch_last(struct vcl_serial_watch *w);
 void vcl_serial_watch_free(struct vcl_serial_watch *w);
 
 /* Boot the guest image with plain QEMU under accel ("kvm" or "tcg") and
- * wait at most timeout_ms for its READY line. 1 = booted, 0 = not (why
- * says what happened), <0 = could not even try. Leaves no process. */
-int vcl_vmm_boot_check(const char *accel, unsigned timeout_ms, char *why, size_t whylen,
+ * wait at most timeout_ms for its READY line. dhcp: the guest takes its
+ * address from slirp's DHCP server (tests init's DHCP client). 1 = booted,
+ * 0 = not (why says what happened), <0 = could not even try. Leaves no
+ * process. */
+int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
 		       struct vcl_error **err);
 
 /* ---- used by the doctor and the ledger/gc, through weak references ---- */

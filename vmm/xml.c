@@ -306,7 +306,7 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 	return 0;
 }
 
-int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, char *buf, size_t len,
+int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char *buf, size_t len,
 			  struct vcl_error **err)
 {
 	int n;
@@ -324,8 +324,8 @@ int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, char *buf, size
 	n = snprintf(buf, len,
 		     "console=ttyS0 quiet loglevel=3 panic=-1 8250.nr_uarts=1 i8042.noaux "
 		     "i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests "
-		     "vclab.name=%s vclab.port=%u",
-		     name, (unsigned)guest_port);
+		     "vclab.name=%s vclab.port=%u%s",
+		     name, (unsigned)guest_port, dhcp ? " vclab.ip=dhcp" : "");
 	if (n < 0 || (size_t)n >= len)
 		return vcl_usage(err, "Guest kernel command line too long");
 	return 0;

@@ -337,15 +337,18 @@ START_TEST(kernel_cmdline)
 	cleanup_error struct vcl_error *err = NULL;
 	cleanup_error struct vcl_error *err2 = NULL;
 
-	ck_assert_int_eq(vcl_vm_kernel_cmdline("vclab-x-3", 80, buf, sizeof(buf), NULL), 0);
+	ck_assert_int_eq(vcl_vm_kernel_cmdline("vclab-x-3", 80, false, buf, sizeof(buf), NULL), 0);
 	ck_assert_ptr_nonnull(strstr(buf, "console=ttyS0"));
 	ck_assert_ptr_nonnull(strstr(buf, "panic=-1"));
 	ck_assert_ptr_nonnull(strstr(buf, "quiet"));
 	ck_assert_ptr_nonnull(strstr(buf, "vclab.name=vclab-x-3"));
 	ck_assert_ptr_nonnull(strstr(buf, "vclab.port=80"));
-	ck_assert_int_lt(vcl_vm_kernel_cmdline("a b", 80, buf, sizeof(buf), &err), 0);
+	ck_assert_ptr_null(strstr(buf, "vclab.ip="));
+	ck_assert_int_eq(vcl_vm_kernel_cmdline("vclab-x-3", 8080, true, buf, sizeof(buf), NULL), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "vclab.port=8080 vclab.ip=dhcp"));
+	ck_assert_int_lt(vcl_vm_kernel_cmdline("a b", 80, false, buf, sizeof(buf), &err), 0);
 	ck_assert_int_eq(err->kind, VCL_E_USAGE);
-	ck_assert_int_lt(vcl_vm_kernel_cmdline("x", 80, tiny, sizeof(tiny), &err2), 0);
+	ck_assert_int_lt(vcl_vm_kernel_cmdline("x", 80, false, tiny, sizeof(tiny), &err2), 0);
 }
 END_TEST
 
