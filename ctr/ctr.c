@@ -58,9 +58,7 @@ struct ctr_priv {
 	int err_r;
 	bool reaped;
 	int wstatus;
-	bool ready_seen;
-	size_t len;
-	char buf[256]; /* the READY line as it arrives */
+	struct vcl_ctr_ready ready;
 	uint64_t mem_mib;
 };
 
@@ -130,7 +128,8 @@ static int drop_caps(const struct child_args *a)
 static int child_main(void *arg)
 {
 	struct child_args *a = arg;
-	static char *const envp[] = {"PATH=/", NULL};
+	static char path_env[] = "PATH=/";
+	char *const envp[] = {path_env, NULL};
 	char go;
 	ssize_t n;
 	int fd;
@@ -322,7 +321,10 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	cleanup_close int sync_w = -1;
 	cleanup_close int pidfd = -1;
 	char listen[32], cgpath[192], nspath[64];
-	char *argv[] = {VCL_CTR_PAYLOAD, "--listen", listen, "--ready-fd", "3", "--name", NULL, NULL};
+	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
+	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
+		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
+	char *argv[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
 	int fds[2], flags;
 	struct child_args a;
 	pid_t pid;
@@ -449,40 +451,15 @@ static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct ctr_priv *p = inst->priv;
 	struct vcl_ctr_child_error ce;
-	ssize_t n;
+	int ret = vcl_ctr_ready_read(&p->ready, inst->ready_fd, inst->name, &inst->t.ready, err);
 
-	if (p->ready_seen)
-		return 1;
-	do
-		n = read(inst->ready_fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN ? 0 : vcl_fail(err, errno, "Read READY of %s", inst->name);
-	p->len += (size_t)n;
-	p->buf[p->len] = '\0';
-	if (strchr(p->buf, '\n') != NULL || n == 0 || p->len == sizeof(p->buf) - 1) {
-		if (strncmp(p->buf, "VCLAB-READY ", 12) == 0 && strchr(p->buf, '\n') != NULL) {
-			p->ready_seen = true;
-			inst->t.ready = vcl_now_ns();
-			return 1;
-		}
-		if (n == 0 && p->len == 0) {
-			/* Closed with nothing written: the child died in setup
-			 * (its error is waiting) or the payload died early. */
-			if (child_error(p, &ce)) {
-				setup_error(&ce, err);
-				return vcl_error_wrap(err, "Container %s", inst->name);
-			}
-			return vcl_error_set(err, VCL_E_DIED, 0,
-					     "Container %s closed its READY channel without a "
-					     "READY line",
-					     inst->name);
-		}
-		return vcl_error_set(err, VCL_E_DIED, 0,
-				     "Container %s wrote an unexpected READY line: %.80s",
-				     inst->name, p->buf);
+	/* Closed with nothing written: most likely the child died in setup,
+	 * and then its own error says much more. */
+	if (ret < 0 && p->ready.len == 0 && child_error(p, &ce)) {
+		setup_error(&ce, err);
+		return vcl_error_wrap(err, "Container %s", inst->name);
 	}
-	return 0;
+	return ret;
 }
 
 static int ctr_exited(struct vcl_instance *inst, struct vcl_error **err)

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "backend.h"
@@ -97,6 +98,25 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 /* CPU limit in cores as a CFS quota over VCL_CTR_CFS_PERIOD µs; 0 = none. */
 #define VCL_CTR_CFS_PERIOD 100000u
 long long vcl_ctr_cfs_quota(double cpus);
+
+/* What arrived so far on a READY channel: 1 when buf holds a complete
+ * "VCLAB-READY ..." line, 0 when more is needed, -1 when it can never
+ * become one (another line, or eof before the newline). Pure. */
+int vcl_ctr_ready_parse(const char *buf, size_t len, bool eof);
+
+/* ---- READY channel (ready.c), shared by ctr and the peers -------------- */
+
+struct vcl_ctr_ready {
+	bool seen;
+	size_t len;
+	char buf[256];
+};
+/* Read what is there (fd is readable): 1 once READY was seen (and sets
+ * *t_ready), 0 not yet, -1 with a VCL_E_DIED error when the channel
+ * closed or carried something else. r->len == 0 after -1 means nothing
+ * at all was written. */
+int vcl_ctr_ready_read(struct vcl_ctr_ready *r, int fd, const char *name, uint64_t *t_ready,
+		       struct vcl_error **err);
 
 /* ---- rootfs (rootfs.c), shared by ctr and the peers -------------------- */
 

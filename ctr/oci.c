@@ -52,6 +52,20 @@ int vcl_ctr_idmap(char *buf, size_t size, unsigned inside, unsigned outside, uns
 	return n;
 }
 
+int vcl_ctr_ready_parse(const char *buf, size_t len, bool eof)
+{
+	static const char tag[] = "VCLAB-READY ";
+	const size_t tl = sizeof(tag) - 1;
+	const char *nl = memchr(buf, '\n', len);
+
+	/* A prefix that already differs from the tag never recovers. */
+	if (strncmp(buf, tag, len < tl ? len : tl) != 0)
+		return -1;
+	if (nl != NULL)
+		return (size_t)(nl - buf) >= tl ? 1 : -1;
+	return eof ? -1 : 0;
+}
+
 long long vcl_ctr_cfs_quota(double cpus)
 {
 	long long q;
