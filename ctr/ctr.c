@@ -35,7 +35,7 @@
 #include "ctr.h"
 #include "doctor.h"
 #include "ledger.h"
-#include "sample.h"
+#include "proc.h"
 #include "util.h"
 
 /* What the child needs, prepared by the parent so the child allocates
@@ -58,7 +58,7 @@ struct ctr_priv {
 	int err_r;
 	bool reaped;
 	int wstatus;
-	struct vcl_ctr_ready ready;
+	struct vcl_readyline rl;
 	uint64_t mem_mib;
 };
 
@@ -138,8 +138,12 @@ static int child_main(void *arg)
 		/* Join the cgroup before the cgroup namespace is made, so its
 		 * root is this cgroup. With a user namespace the parent does it
 		 * (this child cannot write host-owned cgroup files). */
-		errno = 0;
-		TRY(VCL_CTR_STEP_CGROUP, vcl_cgroup_attach(a->cg, 0));
+		int r = vcl_cgroup_attach(a->cg, 0);
+
+		if (r < 0) {
+			errno = -r;
+			child_fail(a, VCL_CTR_STEP_CGROUP);
+		}
 	}
 	/* Nothing mounted below may propagate to the host. */
 	TRY(VCL_CTR_STEP_MNT_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
@@ -178,16 +182,18 @@ static int child_main(void *arg)
 	/* Read-only root: a bind remount changes only this mount's flags; the
 	 * locked flags of the host mount must be kept in a user namespace. */
 	TRY(VCL_CTR_STEP_MNT_RO,
-	    mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags,
-		  NULL));
-	TRY(VCL_CTR_STEP_MNT_PROC, mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	    mount(NULL, ".", NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags, NULL));
+	TRY(VCL_CTR_STEP_MNT_PROC,
+	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 	TRY(VCL_CTR_STEP_MNT_DEV,
 	    mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"));
 	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node(a, "/dev/null", "dev/null"));
 	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node(a, "/dev/zero", "dev/zero"));
 	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node(a, "/dev/urandom", "dev/urandom"));
 	TRY(VCL_CTR_STEP_DEV_RO,
-	    mount(NULL, "dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL));
+	    mount(NULL, "dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		  NULL));
 
 	TRY(VCL_CTR_STEP_HOSTNAME, sethostname(a->hostname, strlen(a->hostname)));
 	TRY(VCL_CTR_STEP_LOOPBACK, loopback_up());
@@ -239,7 +245,8 @@ static void kill_and_reap(struct vcl_instance *inst, struct ctr_priv *p)
 	if (p->reaped || inst->pid <= 0)
 		return;
 	/* The pidfd cannot hit a recycled pid; the child is unreaped anyway. */
-	if (inst->exit_fd < 0 || syscall(SYS_pidfd_send_signal, inst->exit_fd, SIGKILL, NULL, 0) < 0)
+	if (inst->exit_fd < 0 ||
+	    syscall(SYS_pidfd_send_signal, inst->exit_fd, SIGKILL, NULL, 0) < 0)
 		kill(inst->pid, SIGKILL);
 	reap(inst, p);
 }
@@ -325,7 +332,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
 	char *argv[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
-	int fds[2], flags;
+	int fds[2], flags, r;
 	struct child_args a;
 	pid_t pid;
 
@@ -366,16 +373,16 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		sync_w = fds[1];
 	}
 	a = (struct child_args){
-		.rootfs = rootfs,
-		.hostname = inst->name,
-		.argv = argv,
-		.cg = p->cg,
-		.nocaps = nocaps,
-		.mflags = vcl_ctr_rootfs_mount_flags(),
-		.userns = spec->ctr_userns,
-		.ready_w = ready_w,
-		.err_w = err_w,
-		.sync_r = sync_r,
+	    .rootfs = rootfs,
+	    .hostname = inst->name,
+	    .argv = argv,
+	    .cg = p->cg,
+	    .nocaps = nocaps,
+	    .mflags = vcl_ctr_rootfs_mount_flags(),
+	    .userns = spec->ctr_userns,
+	    .ready_w = ready_w,
+	    .err_w = err_w,
+	    .sync_r = sync_r,
 	};
 	flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
 		CLONE_PIDFD | SIGCHLD;
@@ -396,8 +403,9 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		 * cgroup, then the go byte that lets the child continue. */
 		if (write_map(pid, "uid_map", err) < 0 || write_map(pid, "gid_map", err) < 0)
 			goto fail_child;
-		if (vcl_cgroup_attach(p->cg, pid) < 0) {
-			vcl_fail(err, errno, "Attach container %d to cgroup %s", pid, cgpath);
+		r = vcl_cgroup_attach(p->cg, pid);
+		if (r < 0) {
+			vcl_fail(err, -r, "Attach container %d to cgroup %s", pid, cgpath);
 			goto fail_child;
 		}
 		if (write(sync_w, "g", 1) != 1) {
@@ -424,7 +432,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 fail_errno:
 	vcl_fail(err, errno, "Launch container %s", inst->name);
 	goto fail;
-fail_child: {
+fail_child : {
 	struct vcl_ctr_child_error ce;
 
 	vcl_closep(&sync_w); /* a child waiting for the go byte gets EOF */
@@ -451,14 +459,19 @@ static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct ctr_priv *p = inst->priv;
 	struct vcl_ctr_child_error ce;
-	int ret = vcl_ctr_ready_read(&p->ready, inst->ready_fd, inst->name, &inst->t.ready, err);
+	int ret = vcl_readyline_feed(&p->rl, inst->ready_fd, &inst->ep.port, err);
+
+	if (ret > 0)
+		inst->t.ready = vcl_now_ns();
 
 	/* Closed with nothing written: most likely the child died in setup,
 	 * and then its own error says much more. */
-	if (ret < 0 && p->ready.len == 0 && child_error(p, &ce)) {
+	if (ret < 0 && p->rl.len == 0 && child_error(p, &ce)) {
 		setup_error(&ce, err);
 		return vcl_error_wrap(err, "Container %s", inst->name);
 	}
+	if (ret < 0)
+		return vcl_error_wrap(err, "Container %s", inst->name);
 	return ret;
 }
 
@@ -466,44 +479,22 @@ static int ctr_exited(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct ctr_priv *p = inst->priv;
 	struct vcl_ctr_child_error ce;
-	struct vcl_cg_stats st;
-	struct vcl_error *e2 = NULL;
-	int s;
 
 	reap(inst, p);
 	if (child_error(p, &ce)) {
 		setup_error(&ce, err);
 		return vcl_error_wrap(err, "Container %s", inst->name);
 	}
-	if (vcl_cgroup_stats(p->cg, &st, &e2) == 0 && st.oom_kills > 0)
-		return vcl_error_set(err, VCL_E_OOM, 0,
-				     "Container %s was killed by its memory limit (%llu MiB, "
-				     "%llu OOM kill(s))",
-				     inst->name, (unsigned long long)p->mem_mib,
-				     (unsigned long long)st.oom_kills);
-	vcl_error_free(e2);
-	s = p->wstatus;
-	if (WIFSIGNALED(s))
-		return vcl_error_set(err, VCL_E_DIED, 0, "Container %s was killed by signal %d (%s)",
-				     inst->name, WTERMSIG(s), strsignal(WTERMSIG(s)));
-	return vcl_error_set(err, VCL_E_DIED, 0, "Container %s exited with status %d", inst->name,
-			     WIFEXITED(s) ? WEXITSTATUS(s) : -1);
+	return vcl_explain_exit(inst->name, p->wstatus, p->cg, err);
 }
 
 static int ctr_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
 {
 	struct ctr_priv *p = inst->priv;
-	cleanup_free pid_t *pids = NULL;
-	struct vcl_cg_stats st;
-	size_t n = 0;
 
 	memset(mem, 0, sizeof(*mem));
-	if (vcl_cgroup_pids(p->cg, &pids, &n, err) < 0 || vcl_sample_pids(pids, n, mem, err) < 0 ||
-	    vcl_cgroup_stats(p->cg, &st, err) < 0)
+	if (vcl_sample_cgroup(p->cg, mem, err) < 0)
 		return vcl_error_wrap(err, "Sample container %s", inst->name);
-	mem->cgroup_kib = st.mem_bytes / 1024;
-	mem->kmem_kib = st.kmem_bytes / 1024;
-	mem->cpu_usec = st.cpu_usec;
 	return 0;
 }
 
@@ -533,15 +524,15 @@ static int ctr_destroy(struct vcl_instance *inst, struct vcl_error **err)
 }
 
 const struct vcl_backend_ops vcl_ctr_ops = {
-	.name = "ctr",
-	.is_peer = false,
-	.family = NULL,
-	.probe = ctr_probe,
-	.prepare = ctr_prepare,
-	.launch = ctr_launch,
-	.ready = ctr_ready,
-	.exited = ctr_exited,
-	.sample = ctr_sample,
-	.destroy = ctr_destroy,
-	.cleanup = ctr_cleanup,
+    .name = "ctr",
+    .is_peer = false,
+    .family = NULL,
+    .probe = ctr_probe,
+    .prepare = ctr_prepare,
+    .launch = ctr_launch,
+    .ready = ctr_ready,
+    .exited = ctr_exited,
+    .sample = ctr_sample,
+    .destroy = ctr_destroy,
+    .cleanup = ctr_cleanup,
 };

@@ -17,7 +17,6 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 #include "backend.h"
@@ -47,18 +46,18 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_CGROUPNS, /* unshare(CLONE_NEWCGROUP) */
 	VCL_CTR_STEP_FDS,      /* moving the READY pipe to fd 3 */
 	VCL_CTR_STEP_MNT_PRIVATE,
-	VCL_CTR_STEP_MNT_BIND,   /* bind of the rootfs onto itself */
-	VCL_CTR_STEP_CHDIR,      /* into the rootfs */
-	VCL_CTR_STEP_MNT_RO,     /* read-only remount of the rootfs bind */
-	VCL_CTR_STEP_MNT_PROC,   /* /proc */
-	VCL_CTR_STEP_MNT_DEV,    /* tmpfs on /dev */
-	VCL_CTR_STEP_DEV_NODE,   /* /dev/null, zero, urandom */
-	VCL_CTR_STEP_DEV_RO,     /* read-only remount of /dev */
-	VCL_CTR_STEP_HOSTNAME,   /* sethostname */
-	VCL_CTR_STEP_LOOPBACK,   /* bringing lo up */
+	VCL_CTR_STEP_MNT_BIND,	 /* bind of the rootfs onto itself */
+	VCL_CTR_STEP_CHDIR,	 /* into the rootfs */
+	VCL_CTR_STEP_MNT_RO,	 /* read-only remount of the rootfs bind */
+	VCL_CTR_STEP_MNT_PROC,	 /* /proc */
+	VCL_CTR_STEP_MNT_DEV,	 /* tmpfs on /dev */
+	VCL_CTR_STEP_DEV_NODE,	 /* /dev/null, zero, urandom */
+	VCL_CTR_STEP_DEV_RO,	 /* read-only remount of /dev */
+	VCL_CTR_STEP_HOSTNAME,	 /* sethostname */
+	VCL_CTR_STEP_LOOPBACK,	 /* bringing lo up */
 	VCL_CTR_STEP_PIVOT_ROOT, /* pivot_root(".", ".") */
 	VCL_CTR_STEP_UMOUNT_OLD, /* detaching the old root */
-	VCL_CTR_STEP_CAPS,       /* dropping every capability */
+	VCL_CTR_STEP_CAPS,	 /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
 	VCL_CTR_STEP_EXEC, /* execve of the payload */
 	VCL_CTR_STEP_MAX,
@@ -80,13 +79,13 @@ int vcl_ctr_idmap(char *buf, size_t size, unsigned inside, unsigned outside, uns
 
 /* Everything the OCI config of a peer container says. */
 struct vcl_oci_params {
-	const char *rootfs;       /* absolute path, mounted read-only */
-	const char *hostname;     /* also the container id */
+	const char *rootfs;	  /* absolute path, mounted read-only */
+	const char *hostname;	  /* also the container id */
 	const char *cgroups_path; /* "/vclab/<run>/<n>" */
-	char *const *args;        /* payload argv, NULL-terminated */
+	char *const *args;	  /* payload argv, NULL-terminated */
 	const struct vcl_limits *limits;
 	const char *cpuset; /* NULL = inherit */
-	bool userns;        /* add a user namespace with the VCL_CTR_USERNS_* maps */
+	bool userns;	    /* add a user namespace with the VCL_CTR_USERNS_* maps */
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same
@@ -98,25 +97,6 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 /* CPU limit in cores as a CFS quota over VCL_CTR_CFS_PERIOD µs; 0 = none. */
 #define VCL_CTR_CFS_PERIOD 100000u
 long long vcl_ctr_cfs_quota(double cpus);
-
-/* What arrived so far on a READY channel: 1 when buf holds a complete
- * "VCLAB-READY ..." line, 0 when more is needed, -1 when it can never
- * become one (another line, or eof before the newline). Pure. */
-int vcl_ctr_ready_parse(const char *buf, size_t len, bool eof);
-
-/* ---- READY channel (ready.c), shared by ctr and the peers -------------- */
-
-struct vcl_ctr_ready {
-	bool seen;
-	size_t len;
-	char buf[256];
-};
-/* Read what is there (fd is readable): 1 once READY was seen (and sets
- * *t_ready), 0 not yet, -1 with a VCL_E_DIED error when the channel
- * closed or carried something else. r->len == 0 after -1 means nothing
- * at all was written. */
-int vcl_ctr_ready_read(struct vcl_ctr_ready *r, int fd, const char *name, uint64_t *t_ready,
-		       struct vcl_error **err);
 
 /* ---- rootfs (rootfs.c), shared by ctr and the peers -------------------- */
 

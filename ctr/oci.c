@@ -9,26 +9,26 @@
 #include "ctr.h"
 
 static const char *const step_names[VCL_CTR_STEP_MAX] = {
-	[VCL_CTR_STEP_SYNC] = "wait for the parent",
-	[VCL_CTR_STEP_SETID] = "setresuid/setresgid inside the user namespace",
-	[VCL_CTR_STEP_CGROUP] = "attach to the cgroup",
-	[VCL_CTR_STEP_CGROUPNS] = "unshare the cgroup namespace",
-	[VCL_CTR_STEP_FDS] = "set up the READY fd",
-	[VCL_CTR_STEP_MNT_PRIVATE] = "make the mount tree private",
-	[VCL_CTR_STEP_MNT_BIND] = "bind-mount the rootfs",
-	[VCL_CTR_STEP_CHDIR] = "chdir into the rootfs",
-	[VCL_CTR_STEP_MNT_RO] = "remount the rootfs read-only",
-	[VCL_CTR_STEP_MNT_PROC] = "mount /proc",
-	[VCL_CTR_STEP_MNT_DEV] = "mount the /dev tmpfs",
-	[VCL_CTR_STEP_DEV_NODE] = "bind a /dev node",
-	[VCL_CTR_STEP_DEV_RO] = "remount /dev read-only",
-	[VCL_CTR_STEP_HOSTNAME] = "set the hostname",
-	[VCL_CTR_STEP_LOOPBACK] = "bring up loopback",
-	[VCL_CTR_STEP_PIVOT_ROOT] = "pivot_root",
-	[VCL_CTR_STEP_UMOUNT_OLD] = "detach the old root",
-	[VCL_CTR_STEP_CAPS] = "drop capabilities",
-	[VCL_CTR_STEP_NO_NEW_PRIVS] = "set no_new_privs",
-	[VCL_CTR_STEP_EXEC] = "exec the payload",
+    [VCL_CTR_STEP_SYNC] = "wait for the parent",
+    [VCL_CTR_STEP_SETID] = "setresuid/setresgid inside the user namespace",
+    [VCL_CTR_STEP_CGROUP] = "attach to the cgroup",
+    [VCL_CTR_STEP_CGROUPNS] = "unshare the cgroup namespace",
+    [VCL_CTR_STEP_FDS] = "set up the READY fd",
+    [VCL_CTR_STEP_MNT_PRIVATE] = "make the mount tree private",
+    [VCL_CTR_STEP_MNT_BIND] = "bind-mount the rootfs",
+    [VCL_CTR_STEP_CHDIR] = "chdir into the rootfs",
+    [VCL_CTR_STEP_MNT_RO] = "remount the rootfs read-only",
+    [VCL_CTR_STEP_MNT_PROC] = "mount /proc",
+    [VCL_CTR_STEP_MNT_DEV] = "mount the /dev tmpfs",
+    [VCL_CTR_STEP_DEV_NODE] = "bind a /dev node",
+    [VCL_CTR_STEP_DEV_RO] = "remount /dev read-only",
+    [VCL_CTR_STEP_HOSTNAME] = "set the hostname",
+    [VCL_CTR_STEP_LOOPBACK] = "bring up loopback",
+    [VCL_CTR_STEP_PIVOT_ROOT] = "pivot_root",
+    [VCL_CTR_STEP_UMOUNT_OLD] = "detach the old root",
+    [VCL_CTR_STEP_CAPS] = "drop capabilities",
+    [VCL_CTR_STEP_NO_NEW_PRIVS] = "set no_new_privs",
+    [VCL_CTR_STEP_EXEC] = "exec the payload",
 };
 
 const char *vcl_ctr_step_name(int step)
@@ -50,20 +50,6 @@ int vcl_ctr_idmap(char *buf, size_t size, unsigned inside, unsigned outside, uns
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	return n;
-}
-
-int vcl_ctr_ready_parse(const char *buf, size_t len, bool eof)
-{
-	static const char tag[] = "VCLAB-READY ";
-	const size_t tl = sizeof(tag) - 1;
-	const char *nl = memchr(buf, '\n', len);
-
-	/* A prefix that already differs from the tag never recovers. */
-	if (strncmp(buf, tag, len < tl ? len : tl) != 0)
-		return -1;
-	if (nl != NULL)
-		return (size_t)(nl - buf) >= tl ? 1 : -1;
-	return eof ? -1 : 0;
 }
 
 long long vcl_ctr_cfs_quota(double cpus)
