@@ -361,6 +361,9 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		goto fail_errno;
 	ready_r = fds[0];
 	ready_w = fds[1];
+	/* The shared READY reader reads until EAGAIN. */
+	if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0)
+		goto fail_errno;
 	/* Non-blocking: read only after the child is gone or has exec'd. */
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto fail_errno;
