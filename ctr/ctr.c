@@ -48,9 +48,10 @@ struct child_args {
 	cap_t nocaps;
 	unsigned long mflags; /* locked flags of the rootfs mount */
 	bool userns;
-	int ready_w; /* becomes fd 3, --ready-fd 3 */
-	int err_w;   /* CLOEXEC: a successful exec closes it */
-	int sync_r;  /* userns: the parent writes one byte once the maps are set */
+	int ready_w;   /* becomes fd 3, --ready-fd 3 */
+	int err_w;     /* CLOEXEC: a successful exec closes it */
+	int sync_r;    /* userns: the parent writes one byte once the maps are set */
+	int nsready_w; /* the child writes one byte once its namespaces exist */
 };
 
 struct ctr_priv {
@@ -134,25 +135,8 @@ static int child_main(void *arg)
 	ssize_t n;
 	int fd;
 
-	if (!a->userns) {
-		/* Join the cgroup before the cgroup namespace is made, so its
-		 * root is this cgroup. With a user namespace the parent does it
-		 * (this child cannot write host-owned cgroup files). */
-		int r = vcl_cgroup_attach(a->cg, 0);
-
-		if (r < 0) {
-			errno = -r;
-			child_fail(a, VCL_CTR_STEP_CGROUP);
-		}
-	}
-	/* Nothing mounted below may propagate to the host. */
-	TRY(VCL_CTR_STEP_MNT_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	/* pivot_root needs the new root to be a mount point. In userns mode
-	 * this runs before setresuid: the path is walked as the host's root
-	 * (owner of state_dir) and not as the mapped uid. */
-	TRY(VCL_CTR_STEP_MNT_BIND, mount(a->rootfs, a->rootfs, NULL, MS_BIND, NULL));
-	TRY(VCL_CTR_STEP_CHDIR, chdir(a->rootfs));
 	if (a->userns) {
+		/* The parent writes the maps and moves us into the cgroup. */
 		do
 			n = read(a->sync_r, &go, 1);
 		while (n < 0 && errno == EINTR);
@@ -160,11 +144,41 @@ static int child_main(void *arg)
 			errno = n < 0 ? errno : EPIPE;
 			child_fail(a, VCL_CTR_STEP_SYNC);
 		}
+	} else {
+		int r = vcl_cgroup_attach(a->cg, 0);
+
+		if (r < 0) {
+			errno = -r;
+			child_fail(a, VCL_CTR_STEP_CGROUP);
+		}
+	}
+	/* Only now the namespaces other than pid (and user): made by a task of
+	 * the container's cgroup, their kernel memory is charged to it (runc
+	 * joins the cgroup before unsharing too), and the cgroup namespace is
+	 * rooted at this cgroup. */
+	TRY(VCL_CTR_STEP_UNSHARE,
+	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP));
+	/* The parent opens /proc/PID/ns/net once the new one exists. */
+	do
+		n = write(a->nsready_w, "n", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		child_fail(a, VCL_CTR_STEP_NOTIFY);
+	close(a->nsready_w);
+
+	/* Nothing mounted below may propagate to the host. */
+	TRY(VCL_CTR_STEP_MNT_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	/* pivot_root needs the new root to be a mount point. In userns mode
+	 * this runs before setresuid: the path is walked as the host's root
+	 * (owner of state_dir), not as the mapped uid. */
+	TRY(VCL_CTR_STEP_MNT_BIND, mount(a->rootfs, a->rootfs, NULL, MS_BIND, NULL));
+	TRY(VCL_CTR_STEP_CHDIR, chdir(a->rootfs));
+	if (a->userns) {
+		/* Files created below (the /dev nodes) need a mapped fsuid. */
 		TRY(VCL_CTR_STEP_SETID, setresgid(0, 0, 0));
 		TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
 		TRY(VCL_CTR_STEP_SETID, setresuid(0, 0, 0));
 	}
-	TRY(VCL_CTR_STEP_CGROUPNS, unshare(CLONE_NEWCGROUP));
 
 	/* The READY pipe becomes fd 3; everything else >= 4 is closed by the
 	 * exec (the error pipe must survive until then). */
@@ -327,6 +341,8 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	cleanup_close int sync_r = -1;
 	cleanup_close int sync_w = -1;
 	cleanup_close int pidfd = -1;
+	cleanup_close int nsready_r = -1;
+	cleanup_close int nsready_w = -1;
 	char listen[32], cgpath[192], nspath[64];
 	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
@@ -369,6 +385,10 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		goto fail_errno;
 	p->err_r = fds[0];
 	err_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		goto fail_errno;
+	nsready_r = fds[0];
+	nsready_w = fds[1];
 	if (spec->ctr_userns) {
 		if (pipe2(fds, O_CLOEXEC) < 0)
 			goto fail_errno;
@@ -386,9 +406,11 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	    .ready_w = ready_w,
 	    .err_w = err_w,
 	    .sync_r = sync_r,
+	    .nsready_w = nsready_w,
 	};
-	flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-		CLONE_PIDFD | SIGCHLD;
+	/* Only the pid namespace at clone (the payload must be its init); the
+	 * child unshares the others once it is in its cgroup. */
+	flags = CLONE_NEWPID | CLONE_PIDFD | SIGCHLD;
 	if (spec->ctr_userns)
 		flags |= CLONE_NEWUSER;
 	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &a, &pidfd);
@@ -400,6 +422,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	vcl_closep(&ready_w);
 	vcl_closep(&err_w);
 	vcl_closep(&sync_r);
+	vcl_closep(&nsready_w);
 
 	if (spec->ctr_userns) {
 		/* Maps first (setresuid in the child needs them), then the
@@ -419,6 +442,20 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	}
 	if (vcl_ledger_add_pid(pid, err) < 0)
 		goto fail_child;
+	/* Wait until the child has its own network namespace (EOF: it died
+	 * first, and the error pipe says why). */
+	{
+		char c;
+		ssize_t n;
+
+		do
+			n = read(nsready_r, &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1) {
+			vcl_fail(err, n < 0 ? errno : EPIPE, "Wait for the container's namespaces");
+			goto fail_child;
+		}
+	}
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
 	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (inst->ep.netns_fd < 0) {
@@ -469,12 +506,9 @@ static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
 
 	/* Closed with nothing written: most likely the child died in setup,
 	 * and then its own error says much more. */
-	if (ret < 0 && p->rl.len == 0 && child_error(p, &ce)) {
-		setup_error(&ce, err);
-		return vcl_error_wrap(err, "Container %s", inst->name);
-	}
-	if (ret < 0)
-		return vcl_error_wrap(err, "Container %s", inst->name);
+	/* The probe prefixes the instance name. */
+	if (ret < 0 && p->rl.len == 0 && child_error(p, &ce))
+		return setup_error(&ce, err);
 	return ret;
 }
 
@@ -484,10 +518,8 @@ static int ctr_exited(struct vcl_instance *inst, struct vcl_error **err)
 	struct vcl_ctr_child_error ce;
 
 	reap(inst, p);
-	if (child_error(p, &ce)) {
-		setup_error(&ce, err);
-		return vcl_error_wrap(err, "Container %s", inst->name);
-	}
+	if (child_error(p, &ce))
+		return setup_error(&ce, err);
 	return vcl_explain_exit(inst->name, p->wstatus, p->cg, err);
 }
 

@@ -43,7 +43,8 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_SYNC = 1, /* waiting for the parent (userns: maps written) */
 	VCL_CTR_STEP_SETID,    /* setresuid/setresgid(0) inside the user namespace */
 	VCL_CTR_STEP_CGROUP,   /* attaching itself to its cgroup */
-	VCL_CTR_STEP_CGROUPNS, /* unshare(CLONE_NEWCGROUP) */
+	VCL_CTR_STEP_UNSHARE,  /* unshare of the mount/uts/ipc/net/cgroup namespaces */
+	VCL_CTR_STEP_NOTIFY,   /* telling the parent the namespaces exist */
 	VCL_CTR_STEP_FDS,      /* moving the READY pipe to fd 3 */
 	VCL_CTR_STEP_MNT_PRIVATE,
 	VCL_CTR_STEP_MNT_BIND,	 /* bind of the rootfs onto itself */
@@ -93,6 +94,14 @@ struct vcl_oci_params {
  * no_new_privs and cgroup limits as a ctr container. Pure. Returns NULL
  * with *err set on bad parameters. */
 struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_error **err);
+
+/* A read-only recursive bind mount entry ("mounts" array) for a config. */
+struct json_object *vcl_oci_bind_mount(const char *src, const char *dest);
+
+/* The runtime's own explanation out of what runc or crun printed: the msg
+ * field of the last logrus "level=error" line (runc), else the last
+ * non-empty line (crun). Returns its length, 0 when there is none. Pure. */
+int vcl_oci_runtime_message(const char *text, char *out, size_t size);
 
 /* CPU limit in cores as a CFS quota over VCL_CTR_CFS_PERIOD µs; 0 = none. */
 #define VCL_CTR_CFS_PERIOD 100000u

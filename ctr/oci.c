@@ -12,7 +12,8 @@ static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_SYNC] = "wait for the parent",
     [VCL_CTR_STEP_SETID] = "setresuid/setresgid inside the user namespace",
     [VCL_CTR_STEP_CGROUP] = "attach to the cgroup",
-    [VCL_CTR_STEP_CGROUPNS] = "unshare the cgroup namespace",
+    [VCL_CTR_STEP_UNSHARE] = "unshare the mount/uts/ipc/net/cgroup namespaces",
+    [VCL_CTR_STEP_NOTIFY] = "notify the parent",
     [VCL_CTR_STEP_FDS] = "set up the READY fd",
     [VCL_CTR_STEP_MNT_PRIVATE] = "make the mount tree private",
     [VCL_CTR_STEP_MNT_BIND] = "bind-mount the rootfs",
@@ -154,6 +155,66 @@ static struct json_object *jresources(const struct vcl_limits *lim, const char *
 		json_object_object_add(r, "pids", pids);
 	}
 	return r;
+}
+
+struct json_object *vcl_oci_bind_mount(const char *src, const char *dest)
+{
+	static const char *const opts[] = {"rbind", "ro", "nosuid", "nodev", NULL};
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "destination", jstr(dest));
+	json_object_object_add(m, "type", jstr("bind"));
+	json_object_object_add(m, "source", jstr(src));
+	json_object_object_add(m, "options", jstrv(opts));
+	return m;
+}
+
+int vcl_oci_runtime_message(const char *text, char *out, size_t size)
+{
+	const char *best = NULL, *best_end = NULL;
+	size_t n = 0;
+
+	if (size == 0)
+		return -1;
+	out[0] = '\0';
+	/* The last error line wins (runc logs warnings first); without one,
+	 * the last non-empty line (crun prints a bare message). */
+	for (const char *line = text; *line != '\0';) {
+		const char *end = line + strcspn(line, "\n");
+		const char *t = line;
+
+		while (t < end && (*t == ' ' || *t == '\t' || *t == '\r'))
+			t++;
+		if (t < end &&
+		    (best == NULL || memmem(line, (size_t)(end - line), "level=error", 11) ||
+		     memmem(best, (size_t)(best_end - best), "level=error", 11) == NULL)) {
+			best = t;
+			best_end = end;
+		}
+		line = *end == '\n' ? end + 1 : end;
+	}
+	if (best == NULL)
+		return 0;
+	/* logrus format: take the msg="..." field, unescaping \" and \\. */
+	{
+		const char *m = memmem(best, (size_t)(best_end - best), "msg=\"", 5);
+
+		if (m != NULL) {
+			for (m += 5; m < best_end && *m != '"' && n + 1 < size; m++) {
+				if (*m == '\\' && m + 1 < best_end)
+					m++;
+				out[n++] = *m;
+			}
+			out[n] = '\0';
+			return (int)n;
+		}
+	}
+	while (best_end > best && (best_end[-1] == ' ' || best_end[-1] == '\r'))
+		best_end--;
+	n = (size_t)(best_end - best) < size - 1 ? (size_t)(best_end - best) : size - 1;
+	memcpy(out, best, n);
+	out[n] = '\0';
+	return (int)n;
 }
 
 struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_error **err)
