@@ -55,8 +55,6 @@ static void bare_free(struct vcl_instance *inst)
 	vcl_instance_free(inst);
 }
 
-const struct vcl_backend_ops vcl_bare_ops;
-
 static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
 {
 	struct vcl_instance *inst = vcl_instance_new(&vcl_bare_ops, spec);

@@ -101,6 +101,8 @@ char *vcl_cgroup_dir(const char *controller, const char *path)
 {
 	char *mnt = NULL, *out = NULL;
 
+	if (lib_init(NULL) < 0)
+		return NULL;
 	if (is_v2()) {
 		if (asprintf(&out, "/sys/fs/cgroup/%s", path) < 0)
 			return NULL;

@@ -179,6 +179,17 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 			if (tag == EV_READY && want_ready) {
 				int r = inst->ops->ready(inst, err);
 
+				if (r < 0 && (*err)->kind == VCL_E_DIED && inst->exit_fd >= 0 &&
+				    inst->ops->exited != NULL) {
+					/* The channel closed because the instance is dying:
+					 * its exit status explains more than the EOF does. */
+					struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
+
+					if (poll(&pfd, 1, 1000) == 1) {
+						vcl_error_freep(err);
+						return inst->ops->exited(inst, err);
+					}
+				}
 				if (r < 0)
 					return vcl_error_wrap(err, "%s", inst->name);
 				if (r > 0) {
