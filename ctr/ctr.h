@@ -28,7 +28,7 @@ extern const struct vcl_backend_ops vcl_crun_ops;
 
 /* Port the payload listens on inside every container: each container has
  * its own network namespace, so they can all use the same one. */
-#define VCL_CTR_PORT 8080
+#define VCL_CTR_PORT 8080u
 /* Path of the payload inside the rootfs. */
 #define VCL_CTR_PAYLOAD "/vclab-payload"
 /* User-namespace mode: container uid/gid 0..COUNT-1 are host BASE.. */
