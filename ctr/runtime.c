@@ -284,11 +284,39 @@ static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vc
 	return 0;
 }
 
+/* runc and crun make their cgroup in every mounted hierarchy (blkio,
+ * devices, freezer, name=systemd, the cgroup2 tree here), not only in the
+ * five controllers cgroup.c manages, and remove only the leaf on delete:
+ * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
+ * parent another run still uses stays. */
+static void rmdir_everywhere(const char *rel)
+{
+	cleanup_free char *buf = NULL;
+
+	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, NULL) < 0)
+		return;
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *sep = strstr(line, " - ");
+		char mnt[256], fstype[32], path[600];
+
+		if (sep == NULL || sscanf(sep, " - %31s", fstype) != 1 ||
+		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0) ||
+		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", mnt, rel);
+		rmdir(path);
+	}
+}
+
 static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
 {
 	cleanup_free char *dir = rt_dir(spec, rt);
+	char rel[128];
 
 	rm_quiet(dir);
+	snprintf(rel, sizeof(rel), "vclab/%s", spec->run_id);
+	rmdir_everywhere(rel);
+	rmdir_everywhere("vclab");
 	vcl_ctr_rootfs_release(spec);
 }
 
