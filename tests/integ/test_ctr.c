@@ -248,13 +248,25 @@ START_TEST(test_isolation)
 }
 END_TEST
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert(d != NULL);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
 START_TEST(test_runc_peer)
 {
 	const struct vcl_backend_ops *ops = must_find("runc");
 	struct vcl_spec spec = spec_of(2);
 	struct vcl_instance *inst;
 	char buf[256], cgp[256];
-	int exitfd;
+	int exitfd, fds0;
 	pid_t pid;
 
 	ck_assert(ops->is_peer);
@@ -282,6 +294,18 @@ START_TEST(test_runc_peer)
 	/* Not our child: its new parent reaps it, but it has exited. */
 	ck_assert_int_eq(poll(&(struct pollfd){.fd = exitfd, .events = POLLIN}, 1, 0), 1);
 	close(exitfd);
+
+	/* The same peer in user-namespace mode; no fd survives a cycle. */
+	spec.index = 7;
+	spec.ctr_userns = true;
+	fds0 = count_fds();
+	inst = start(ops, &spec);
+	healthz(inst);
+	same_ns(inst->pid, "user", false);
+	status_field(inst->pid, "Uid", buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "runc userns Uid: %s", buf);
+	OK(ops->destroy(inst, err));
+	ck_assert_int_eq(count_fds(), fds0);
 	ops->cleanup(&spec);
 	/* Nor the parents runc made in hierarchies cgroup.c does not manage. */
 	snprintf(cgp, sizeof(cgp), "vclab/%s", run_id);
@@ -459,18 +483,6 @@ START_TEST(test_setup_error)
 	ops->cleanup(&spec);
 }
 END_TEST
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	ck_assert(d != NULL);
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
 
 static int count_lines(const char *path)
 {
