@@ -86,7 +86,7 @@ static __attribute__((noreturn)) void child_fail(const struct child_args *a, int
 			child_fail(a, (step));                                                     \
 	} while (0)
 
-static int mount_dev_node(const struct child_args *a, const char *host, const char *rel)
+static int mount_dev_node(const char *host, const char *rel)
 {
 	int fd = open(rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 
@@ -110,7 +110,7 @@ static int loopback_up(void)
 		ifr.ifr_flags |= IFF_UP;
 		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
 	}
-	close(s);
+	vcl_closep(&s); /* keeps errno for the error pipe */
 	return ret;
 }
 
@@ -202,9 +202,9 @@ static int child_main(void *arg)
 	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 	TRY(VCL_CTR_STEP_MNT_DEV,
 	    mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node(a, "/dev/null", "dev/null"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node(a, "/dev/zero", "dev/zero"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node(a, "/dev/urandom", "dev/urandom"));
+	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/null", "dev/null"));
+	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/zero", "dev/zero"));
+	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/urandom", "dev/urandom"));
 	TRY(VCL_CTR_STEP_DEV_RO,
 	    mount(NULL, "dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
 		  NULL));
@@ -470,7 +470,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	return 0;
 
 fail_errno:
-	vcl_fail(err, errno, "Launch container %s", inst->name);
+	vcl_fail(err, errno, "Create pipes or clone");
 	goto fail;
 fail_child : {
 	struct vcl_ctr_child_error ce;
@@ -505,8 +505,8 @@ static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
 		inst->t.ready = vcl_now_ns();
 
 	/* Closed with nothing written: most likely the child died in setup,
-	 * and then its own error says much more. */
-	/* The probe prefixes the instance name. */
+	 * and then its own error says much more. (The probe prefixes the
+	 * instance name.) */
 	if (ret < 0 && p->rl.len == 0 && child_error(p, &ce))
 		return setup_error(&ce, err);
 	return ret;

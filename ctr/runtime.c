@@ -136,6 +136,30 @@ static void rm_quiet(const char *dir)
 		vcl_error_free(e);
 }
 
+/* runc and crun make their cgroup in every mounted hierarchy (blkio,
+ * devices, freezer, name=systemd, the cgroup2 tree here), not only in the
+ * five controllers cgroup.c manages, and remove only the leaf on delete:
+ * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
+ * parent another run still uses stays. */
+static void rmdir_everywhere(const char *rel)
+{
+	cleanup_free char *buf = NULL;
+
+	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, NULL) < 0)
+		return;
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *sep = strstr(line, " - ");
+		char mnt[256], fstype[32], path[600];
+
+		if (sep == NULL || sscanf(sep, " - %31s", fstype) != 1 ||
+		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0) ||
+		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", mnt, rel);
+		rmdir(path);
+	}
+}
+
 /* ---- probe: actually run a trivial container ---------------------------- */
 
 /* A rootfs that borrows the host's /usr read-only, so /bin/true runs: the
@@ -250,6 +274,8 @@ out:
 
 		if (vcl_cgroup_remove_path(cgp, &e) < 0)
 			vcl_error_free(e);
+		rmdir_everywhere(cgp);
+		rmdir_everywhere("vclab");
 	}
 	rm_quiet(dir);
 	return ret < 0 ? vcl_error_wrap(err, "%s cannot run containers here", rt->name) : 0;
@@ -282,30 +308,6 @@ static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vc
 		return vcl_error_wrap(err, "Prepare %s", rt->name);
 	}
 	return 0;
-}
-
-/* runc and crun make their cgroup in every mounted hierarchy (blkio,
- * devices, freezer, name=systemd, the cgroup2 tree here), not only in the
- * five controllers cgroup.c manages, and remove only the leaf on delete:
- * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
- * parent another run still uses stays. */
-static void rmdir_everywhere(const char *rel)
-{
-	cleanup_free char *buf = NULL;
-
-	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, NULL) < 0)
-		return;
-	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-		const char *sep = strstr(line, " - ");
-		char mnt[256], fstype[32], path[600];
-
-		if (sep == NULL || sscanf(sep, " - %31s", fstype) != 1 ||
-		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0) ||
-		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", mnt, rel);
-		rmdir(path);
-	}
 }
 
 static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
