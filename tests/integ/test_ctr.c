@@ -265,7 +265,7 @@ START_TEST(test_runc_peer)
 	const struct vcl_backend_ops *ops = must_find("runc");
 	struct vcl_spec spec = spec_of(2);
 	struct vcl_instance *inst;
-	char buf[256], cgp[256];
+	char buf[256], cgp[256], state[600];
 	int exitfd, fds0;
 	pid_t pid;
 
@@ -288,7 +288,11 @@ START_TEST(test_runc_peer)
 	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
 	exitfd = dup(inst->exit_fd);
+	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(), inst->name);
+	ck_assert_msg(access(state, F_OK) == 0, "no runc state at %s", state);
 	OK(ops->destroy(inst, err));
+	/* `runc delete` forgot it. */
+	ck_assert_msg(access(state, F_OK) < 0 && errno == ENOENT, "runc state %s left", state);
 	ck_assert_msg(!cgroup_exists("memory", cgp), "runc left cgroup %s", cgp);
 	ck_assert_msg(!cgroup_exists("devices", cgp), "runc left cgroup devices:%s", cgp);
 	/* Not our child: its new parent reaps it, but it has exited. */
