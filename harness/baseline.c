@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "gate.h"
 #include "cleanup.h"
 #include "cmds.h"
 #include "results.h"

@@ -4,7 +4,7 @@
  * host classes, baseline YAML in and out, and the evaluation of one results
  * document. No file or terminal I/O here except vcl_baseline_load().
  */
-#include "check.h"
+#include "gate.h"
 
 #include <errno.h>
 #include <math.h>
@@ -535,8 +535,12 @@ static int yaml_strdup(struct vcl_yaml *y, yaml_node_t *n, const char *what, cha
 static int yaml_num(struct vcl_yaml *y, yaml_node_t *n, const char *what, double *out,
 		    struct vcl_error **err)
 {
-	if (vcl_yaml_double(y, n, -INFINITY, INFINITY, out, err) < 0)
-		return vcl_error_wrap(err, "%s", what);
+	const char *s = vcl_yaml_str(n);
+
+	if (s == NULL)
+		return vcl_yaml_error(err, y, n, "%s must be a number", what);
+	if (vcl_parse_double(s, -INFINITY, INFINITY, out) < 0)
+		return vcl_yaml_error(err, y, n, "%s: '%s' is not a number", what, s);
 	if (!isfinite(*out))
 		return vcl_yaml_error(err, y, n, "%s must be a finite number", what);
 	return 0;
@@ -705,10 +709,10 @@ static int parse_host(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *nod
 	    yaml_strdup(y, n, "cpu_model", &h->cpu_model, err) < 0)
 		return -1;
 	if ((n = vcl_yaml_get(doc, node, "cores")) != NULL) {
-		if (vcl_yaml_double(y, n, 1, 1 << 20, &cores, err) < 0)
-			return vcl_error_wrap(err, "cores");
-		if (cores != floor(cores))
-			return vcl_yaml_error(err, y, n, "cores must be a whole number");
+		if (yaml_num(y, n, "cores", &cores, err) < 0)
+			return -1;
+		if (cores < 1 || cores != floor(cores))
+			return vcl_yaml_error(err, y, n, "cores must be a whole number >= 1");
 		h->cores = (long)cores;
 	}
 	return 0;

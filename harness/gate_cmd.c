@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "gate.h"
 #include "cleanup.h"
 #include "cmds.h"
 #include "results.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "gate.h"
 #include "cleanup.h"
 
 /* Short, readable numbers: 196820 not 1.968e+05, 0.0889 not 0.08890000. */

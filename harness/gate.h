@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VCL_CHECK_H
-#define VCL_CHECK_H
+#ifndef VCL_GATE_H
+#define VCL_GATE_H
 
 /*
  * The CI regression gate: baselines (results/baselines/<class>.yaml), the
