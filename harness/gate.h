@@ -27,7 +27,7 @@
 
 /* Defaults of `vclab baseline`: k times the (unscaled) MAD across runs, and
  * never narrower than floor_pct percent of the median. */
-#define VCL_BASELINE_K         3.0
+#define VCL_BASELINE_K	       3.0
 #define VCL_BASELINE_FLOOR_PCT 10.0
 
 /*
@@ -52,15 +52,15 @@ int vcl_stat_parse(const char *s, enum vcl_stat *out);
 
 enum vcl_direction {
 	VCL_DIR_LOWER = 0, /* lower is better: startup, memory, cv */
-	VCL_DIR_HIGHER,    /* higher is better: density, throughput */
+	VCL_DIR_HIGHER,	   /* higher is better: density, throughput */
 };
 const char *vcl_direction_name(enum vcl_direction d); /* "lower" | "higher" */
 
 enum vcl_verdict {
 	VCL_V_PASS = 0,
-	VCL_V_IMPROVED,  /* beyond the bound on the good side: passes, baseline can tighten */
+	VCL_V_IMPROVED,	 /* beyond the bound on the good side: passes, baseline can tighten */
 	VCL_V_REGRESSED, /* beyond the bound on the bad side: fails */
-	VCL_V_MISSING,   /* not in the results (or not a usable number): fails */
+	VCL_V_MISSING,	 /* not in the results (or not a usable number): fails */
 };
 const char *vcl_verdict_name(enum vcl_verdict v); /* "pass", "improved", ... */
 
@@ -83,8 +83,7 @@ int vcl_bounds_derive(const double *v, size_t n, double k, double floor_pct,
 /* mid ± pct% of |mid|: -1 when pct < 0 or a value is not finite. */
 int vcl_bounds_from_percent(double mid, double pct, struct vcl_bounds *out);
 /* The verdict for a measured value; a non-finite value is MISSING. */
-enum vcl_verdict vcl_bounds_eval(const struct vcl_bounds *b, enum vcl_direction d,
-				 double measured);
+enum vcl_verdict vcl_bounds_eval(const struct vcl_bounds *b, enum vcl_direction d, double measured);
 /* 100·(measured − mid)/|mid|; NAN when mid is NAN or 0. */
 double vcl_delta_pct(double mid, double measured);
 
@@ -126,7 +125,7 @@ int vcl_metric_measure(struct json_object *results, const struct vcl_metric *m, 
  * baseline without a field does not compare it. */
 struct vcl_host_class {
 	char *accelerator; /* kvm | tcg */
-	char *cgroup;      /* v1 | v2 | hybrid */
+	char *cgroup;	   /* v1 | v2 | hybrid */
 	char *cpu_model;
 	long cores;
 };
@@ -143,7 +142,7 @@ struct vcl_baseline {
 	char *name;
 	char *created;
 	double k, floor_pct; /* derivation parameters (informative) */
-	char **sources;      /* NULL-terminated "run_id (file)" list (informative), may be NULL */
+	char **sources;	     /* NULL-terminated "run_id (file)" list (informative), may be NULL */
 	bool has_host;
 	struct vcl_host_class host;
 	struct vcl_metric *metrics;
@@ -175,10 +174,10 @@ struct vcl_check_report {
 	size_t nrows;
 	size_t npass, nimproved, nregressed, nmissing;
 	char *run_id;
-	char *host_diff;  /* NULL when the host class matches */
-	bool incomplete;  /* complete is not true */
+	char *host_diff; /* NULL when the host class matches */
+	bool incomplete; /* complete is not true */
 	char *incomplete_reason;
-	bool forced;      /* --force: host mismatch and incompleteness do not fail */
+	bool forced; /* --force: host mismatch and incompleteness do not fail */
 };
 
 /* Judge results against baseline b. Never fails on the results' content

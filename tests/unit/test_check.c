@@ -4,6 +4,9 @@
  * YAML, measurement, JUnit escaping) on literal input, then the two verbs
  * end to end on files made from tests/data/results-sample.json.
  */
+/* clang-analyzer 14 does not model __attribute__((cleanup)), so every
+ * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
+/* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
 #include <check.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -167,7 +170,7 @@ static void xml_unescape(char *s)
 	static const struct {
 		const char *ent;
 		char c;
-	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'},   {"&gt;", '>'},   {"&quot;", '"'},
+	} ents[] = {{"&amp;", '&'},   {"&lt;", '<'},   {"&gt;", '>'},  {"&quot;", '"'},
 		    {"&apos;", '\''}, {"&#10;", '\n'}, {"&#9;", '\t'}, {"&#13;", '\r'}};
 	char *w = s;
 
@@ -253,11 +256,11 @@ static void junit_parse(const char *text, struct junit *j)
 		} else {
 			if (strcmp(name, "testsuite") == 0) {
 				xml_attr(p, end, "tests", buf, sizeof(buf));
-				j->tests = atol(buf);
+				j->tests = strtol(buf, NULL, 10);
 				xml_attr(p, end, "failures", buf, sizeof(buf));
-				j->failures = atol(buf);
+				j->failures = strtol(buf, NULL, 10);
 				xml_attr(p, end, "errors", buf, sizeof(buf));
-				j->errors = atol(buf);
+				j->errors = strtol(buf, NULL, 10);
 			} else if (strcmp(name, "testcase") == 0) {
 				ck_assert_uint_lt(j->ncases, 64);
 				cur = &j->cases[j->ncases++];
@@ -390,8 +393,8 @@ START_TEST(test_expr_parse)
 {
 	char *num = NULL, *den = NULL;
 	const char *why = NULL;
-	static const char *const bad[] = {"",      "a..b",  "a.",    ".a",  "a/b/c",
-					  "a.b$c", "/a.b",  "a.b/",  " / ", "a b"};
+	static const char *const bad[] = {"",	   "a..b", "a.",   ".a",  "a/b/c",
+					  "a.b$c", "/a.b", "a.b/", " / ", "a b"};
 
 	ck_assert_int_eq(vcl_metric_expr_parse("backends.ctr.startup_ms", &num, &den, &why), 0);
 	ck_assert_str_eq(num, "backends.ctr.startup_ms");
@@ -406,8 +409,8 @@ START_TEST(test_expr_parse)
 	free(den);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
-		ck_assert_msg(vcl_metric_expr_parse(bad[i], &num, &den, &why) == -1, "'%s' accepted",
-			      bad[i]);
+		ck_assert_msg(vcl_metric_expr_parse(bad[i], &num, &den, &why) == -1,
+			      "'%s' accepted", bad[i]);
 		ck_assert_ptr_nonnull(why);
 		ck_assert_ptr_null(num);
 		ck_assert_ptr_null(den);
@@ -418,12 +421,11 @@ END_TEST
 START_TEST(test_default_names)
 {
 	cleanup_free char *a = vcl_metric_default_name("backends.ctr.startup_ms",
-							"backends.bare.startup_ms", VCL_STAT_P50);
+						       "backends.bare.startup_ms", VCL_STAT_P50);
 	cleanup_free char *b =
-		vcl_metric_default_name("backends.vm.memory.overhead_kib", NULL, VCL_STAT_VALUE);
-	cleanup_free char *c =
-		vcl_metric_default_name("backends.vm.startup_ms", "backends.vm.phases_ms.create",
-					VCL_STAT_P95);
+	    vcl_metric_default_name("backends.vm.memory.overhead_kib", NULL, VCL_STAT_VALUE);
+	cleanup_free char *c = vcl_metric_default_name(
+	    "backends.vm.startup_ms", "backends.vm.phases_ms.create", VCL_STAT_P95);
 
 	ck_assert_str_eq(a, "ctr/bare startup_ms.p50");
 	ck_assert_str_eq(b, "vm.memory.overhead_kib");
@@ -431,8 +433,7 @@ START_TEST(test_default_names)
 }
 END_TEST
 
-static int measure(struct json_object *r, const char *expr, enum vcl_stat st, double *v,
-		   char **why)
+static int measure(struct json_object *r, const char *expr, enum vcl_stat st, double *v, char **why)
 {
 	struct vcl_metric m = {.stat = st};
 	const char *pwhy;
@@ -448,17 +449,17 @@ static int measure(struct json_object *r, const char *expr, enum vcl_stat st, do
 START_TEST(test_measure)
 {
 	struct json_object *r = json_tokener_parse(
-		"{\"backends\":{\"ctr\":{\"startup_ms\":{\"p50\":4.0,\"cv\":0.1,\"p95\":null},"
-		"\"memory\":{\"overhead_kib\":900}},"
-		"\"bare\":{\"startup_ms\":{\"p50\":2,\"cv\":0}}},"
-		"\"peers\":{\"crun\":{\"skipped\":true,\"reason\":\"no <cgroup> v2\"}}}");
+	    "{\"backends\":{\"ctr\":{\"startup_ms\":{\"p50\":4.0,\"cv\":0.1,\"p95\":null},"
+	    "\"memory\":{\"overhead_kib\":900}},"
+	    "\"bare\":{\"startup_ms\":{\"p50\":2,\"cv\":0}}},"
+	    "\"peers\":{\"crun\":{\"skipped\":true,\"reason\":\"no <cgroup> v2\"}}}");
 	char *why = NULL;
 	double v = 0;
 
 	ck_assert_ptr_nonnull(r);
-	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms/backends.bare.startup_ms",
-				 VCL_STAT_P50, &v, &why),
-			 0);
+	ck_assert_int_eq(
+	    measure(r, "backends.ctr.startup_ms/backends.bare.startup_ms", VCL_STAT_P50, &v, &why),
+	    0);
 	ck_assert_double_eq_tol(v, 2.0, 1e-12);
 	ck_assert_int_eq(measure(r, "backends.ctr.memory.overhead_kib", VCL_STAT_VALUE, &v, &why),
 			 0);
@@ -467,9 +468,9 @@ START_TEST(test_measure)
 	ck_assert_int_eq(measure(r, "backends.vm.startup_ms", VCL_STAT_P50, &v, &why), -1);
 	ck_assert_str_eq(why, "backends has no 'vm'");
 	free(why);
-	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms / peers.crun.startup_ms",
-				 VCL_STAT_P50, &v, &why),
-			 -1);
+	ck_assert_int_eq(
+	    measure(r, "backends.ctr.startup_ms / peers.crun.startup_ms", VCL_STAT_P50, &v, &why),
+	    -1);
 	ck_assert_str_eq(why, "peers.crun was skipped in this run: no <cgroup> v2");
 	free(why);
 	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms", VCL_STAT_P95, &v, &why), -1);
@@ -478,9 +479,9 @@ START_TEST(test_measure)
 	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms", VCL_STAT_MAX, &v, &why), -1);
 	ck_assert_str_eq(why, "backends.ctr.startup_ms has no 'max'");
 	free(why);
-	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms / backends.bare.startup_ms",
-				 VCL_STAT_CV, &v, &why),
-			 -1);
+	ck_assert_int_eq(
+	    measure(r, "backends.ctr.startup_ms / backends.bare.startup_ms", VCL_STAT_CV, &v, &why),
+	    -1);
 	ck_assert_str_eq(why, "the denominator backends.bare.startup_ms.cv is 0");
 	free(why);
 	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms", VCL_STAT_VALUE, &v, &why), -1);
@@ -499,29 +500,28 @@ END_TEST
 
 /* ---- baseline YAML ------------------------------------------------------ */
 
-static const char good_yaml[] =
-	"schema: vclab.baseline/1\n"
-	"name: tcg-2core\n"
-	"host:\n"
-	"  accelerator: tcg\n"
-	"  cgroup: hybrid\n"
-	"  cores: 2\n"
-	"metrics:\n"
-	"  - path: backends.ctr.startup_ms / backends.bare.startup_ms\n"
-	"    check: p50\n"
-	"    direction: lower\n"
-	"    baseline: 2.6\n"
-	"    percent: 10\n"
-	"  - name: ctr overhead\n"
-	"    path: backends.ctr.memory.overhead_kib\n"
-	"    check: value\n"
-	"    direction: lower\n"
-	"    max: 1000\n"
-	"  - path: backends.ctr.density.instances_per_gib\n"
-	"    check: value\n"
-	"    direction: higher\n"
-	"    min: 300\n"
-	"    max: 450\n";
+static const char good_yaml[] = "schema: vclab.baseline/1\n"
+				"name: tcg-2core\n"
+				"host:\n"
+				"  accelerator: tcg\n"
+				"  cgroup: hybrid\n"
+				"  cores: 2\n"
+				"metrics:\n"
+				"  - path: backends.ctr.startup_ms / backends.bare.startup_ms\n"
+				"    check: p50\n"
+				"    direction: lower\n"
+				"    baseline: 2.6\n"
+				"    percent: 10\n"
+				"  - name: ctr overhead\n"
+				"    path: backends.ctr.memory.overhead_kib\n"
+				"    check: value\n"
+				"    direction: lower\n"
+				"    max: 1000\n"
+				"  - path: backends.ctr.density.instances_per_gib\n"
+				"    check: value\n"
+				"    direction: higher\n"
+				"    min: 300\n"
+				"    max: 450\n";
 
 START_TEST(test_baseline_parse_good)
 {
@@ -584,49 +584,49 @@ static const struct {
 	const char *where;
 	const char *words;
 } bad_yamls[] = {
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: [unclosed\n", "bad.yaml:4:",
-	 "did not find expected"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p99\n    direction: "
-	 "lower\n    max: 1\n",
-	 "bad.yaml:4:12:", "unknown check type 'p99'"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - check: p50\n    direction: lower\n    max: 1\n",
-	 "bad.yaml:3:5:", "no path"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    min: 5\n    max: 3\n",
-	 "bad.yaml:6:10:", "min 5 is greater than max 3"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    baseline: 3\n    percent: -5\n",
-	 "bad.yaml:7:14:", "percent -5 is negative"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    mx: 3\n",
-	 "bad.yaml:6:5:", "unknown key 'mx'"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "down\n    max: 3\n",
-	 "bad.yaml:5:16:", "direction must be"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n",
-	 "bad.yaml:3:5:", "no bounds"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b.p50\n    check: p50\n    direction: "
-	 "lower\n    max: 3\n",
-	 "bad.yaml:3:11:", "drop '.p50'"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    percent: 5\n",
-	 "bad.yaml:6:14:", "needs a baseline"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    baseline: 9\n    max: 3\n",
-	 "bad.yaml:6:15:", "outside [min, max]"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    max: 3\n  - path: a.b\n    check: p50\n    direction: lower\n    max: 4\n",
-	 "bad.yaml:7:5:", "already used at line 3"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a..b\n    check: p50\n    direction: "
-	 "lower\n    max: 3\n",
-	 "bad.yaml:3:11:", "bad path 'a..b'"},
-	{"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
-	 "lower\n    max: many\n",
-	 "bad.yaml:6:10:", "max: 'many' is not a number"},
-	{"schema: vclab.baseline/2\nmetrics: []\n", "bad.yaml:1:9:", "schema is not"},
-	{"schema: vclab.baseline/1\nmetrics: []\n", "bad.yaml:2:10:", "metrics is empty"},
-	{"metrics: []\n", "bad.yaml:1:1:", "missing schema"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: [unclosed\n",
+     "bad.yaml:4:", "did not find expected"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p99\n    direction: "
+     "lower\n    max: 1\n",
+     "bad.yaml:4:12:", "unknown check type 'p99'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - check: p50\n    direction: lower\n    max: 1\n",
+     "bad.yaml:3:5:", "no path"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    min: 5\n    max: 3\n",
+     "bad.yaml:6:10:", "min 5 is greater than max 3"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    baseline: 3\n    percent: -5\n",
+     "bad.yaml:7:14:", "percent -5 is negative"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    mx: 3\n",
+     "bad.yaml:6:5:", "unknown key 'mx'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "down\n    max: 3\n",
+     "bad.yaml:5:16:", "direction must be"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n",
+     "bad.yaml:3:5:", "no bounds"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b.p50\n    check: p50\n    direction: "
+     "lower\n    max: 3\n",
+     "bad.yaml:3:11:", "drop '.p50'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    percent: 5\n",
+     "bad.yaml:6:14:", "needs a baseline"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    baseline: 9\n    max: 3\n",
+     "bad.yaml:6:15:", "outside [min, max]"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    max: 3\n  - path: a.b\n    check: p50\n    direction: lower\n    max: 4\n",
+     "bad.yaml:7:5:", "already used at line 3"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a..b\n    check: p50\n    direction: "
+     "lower\n    max: 3\n",
+     "bad.yaml:3:11:", "bad path 'a..b'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    max: many\n",
+     "bad.yaml:6:10:", "max: 'many' is not a number"},
+    {"schema: vclab.baseline/2\nmetrics: []\n", "bad.yaml:1:9:", "schema is not"},
+    {"schema: vclab.baseline/1\nmetrics: []\n", "bad.yaml:2:10:", "metrics is empty"},
+    {"metrics: []\n", "bad.yaml:1:1:", "missing schema"},
 };
 
 START_TEST(test_baseline_parse_bad)
@@ -641,8 +641,7 @@ START_TEST(test_baseline_parse_bad)
 	ck_assert_int_eq(err->kind, VCL_E_USAGE);
 	ck_assert_int_eq(vcl_error_exit_code(err), 2);
 	ck_assert_msg(strncmp(err->msg, bad_yamls[_i].where, strlen(bad_yamls[_i].where)) == 0,
-		      "case %d: '%s' does not start with '%s'", _i, err->msg,
-		      bad_yamls[_i].where);
+		      "case %d: '%s' does not start with '%s'", _i, err->msg, bad_yamls[_i].where);
 	ck_assert_msg(strstr(err->msg, bad_yamls[_i].words) != NULL,
 		      "case %d: '%s' does not say '%s'", _i, err->msg, bad_yamls[_i].words);
 	vcl_error_free(err);
@@ -731,7 +730,8 @@ START_TEST(test_derive_explicit_metrics)
 	struct json_object *runs[3];
 	const char *files[] = {"r1", "r2", "r3"};
 	char *exprs[] = {S("backends.ctr.startup_ms.p95/backends.bare.startup_ms.p95"),
-			 S("backends.ctr.steady.rps"), S("backends.vm.memory.pss_kib:higher"), NULL};
+			 S("backends.ctr.steady.rps"), S("backends.vm.memory.pss_kib:higher"),
+			 NULL};
 	struct vcl_derive_opts o = {.k = 3, .floor_pct = 1, .exprs = exprs};
 	struct vcl_baseline *b = NULL;
 	struct vcl_error *err = NULL;
@@ -812,7 +812,8 @@ START_TEST(test_cli_pass)
 	base = make_baseline();
 	junit = tmpfile_path("junit.xml");
 	{
-		char *argv[] = {S("check"), S("--baseline"), base, fixture, S("--junit"), junit, NULL};
+		char *argv[] = {S("check"),   S("--baseline"), base, fixture,
+				S("--junit"), junit,	       NULL};
 
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 0);
 	}
@@ -852,7 +853,8 @@ START_TEST(test_cli_seeded_regression)
 		{
 			if (json_object_is_type(val, json_type_double) && strcmp(key, "cv") != 0)
 				json_object_object_add(
-					st, key, json_object_new_double(2 * json_object_get_double(val)));
+				    st, key,
+				    json_object_new_double(2 * json_object_get_double(val)));
 		}
 	}
 	/* runc skipped, with a reason that needs escaping in the JUnit file */
@@ -864,7 +866,8 @@ START_TEST(test_cli_seeded_regression)
 	json_object_put(r);
 	junit = tmpfile_path("junit.xml");
 	{
-		char *argv[] = {S("check"), S("--baseline"), base, regressed, S("--junit"), junit, NULL};
+		char *argv[] = {S("check"),   S("--baseline"), base, regressed,
+				S("--junit"), junit,	       NULL};
 
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 1);
 	}
@@ -909,9 +912,10 @@ START_TEST(test_cli_improved)
 
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 0);
 	}
-	ck_assert_ptr_nonnull(strstr(out, "improved beyond bounds, so the baseline can be "
-					  "tightened: ctr/bare startup_ms.p50, "
-					  "ctr/runc startup_ms.p50, ctr.density.instances_per_gib"));
+	ck_assert_ptr_nonnull(strstr(out,
+				     "improved beyond bounds, so the baseline can be "
+				     "tightened: ctr/bare startup_ms.p50, "
+				     "ctr/runc startup_ms.p50, ctr.density.instances_per_gib"));
 	ck_assert_ptr_nonnull(strstr(out, "vclab baseline --from"));
 	ck_assert_ptr_nonnull(strstr(out, "3 improved"));
 	ck_assert_ptr_nonnull(strstr(out, "-> PASS (exit 0)"));
@@ -941,12 +945,14 @@ START_TEST(test_cli_host_mismatch)
 
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, &msg), 2);
 	}
+	ck_assert_ptr_nonnull(msg);
 	ck_assert_ptr_nonnull(strstr(msg, "accelerator: baseline 'tcg', results 'kvm'"));
 	ck_assert_int_ne(access(junit, F_OK), 0); /* nothing left behind */
 	free(out);
 	out = NULL;
 	{
-		char *argv[] = {S("check"), S("--force"), S("--baseline"), base, kvm, S("--junit"), junit, NULL};
+		char *argv[] = {S("check"), S("--force"), S("--baseline"), base,
+				kvm,	    S("--junit"), junit,	   NULL};
 
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 0);
 	}
@@ -975,6 +981,7 @@ START_TEST(test_cli_bad_inputs)
 
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, NULL, &msg), 2);
 	}
+	ck_assert_ptr_nonnull(msg);
 	ck_assert_ptr_nonnull(strstr(msg, "bad.yaml:6:10: min 5 is greater than max 3"));
 	free(msg);
 	msg = NULL;
@@ -989,7 +996,8 @@ START_TEST(test_cli_bad_inputs)
 		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, NULL, NULL), 2);
 	}
 	{
-		char *argv[] = {S("baseline"), S("--from"), bad, S("-o"), S("/tmp/never.yaml"), NULL};
+		char *argv[] = {S("baseline"), S("--from"),	     bad,
+				S("-o"),       S("/tmp/never.yaml"), NULL};
 
 		ck_assert_int_eq(run_verb(vcl_cmd_baseline, argv, NULL, &msg), 2);
 		ck_assert_int_ne(access("/tmp/never.yaml", F_OK), 0);
@@ -1058,3 +1066,4 @@ int main(void)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+/* NOLINTEND(clang-analyzer-unix.Malloc) */
