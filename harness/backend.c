@@ -9,7 +9,7 @@
 #include "cleanup.h"
 
 /* Weak: a backend whose folder is not built simply is not offered. */
-extern const struct vcl_backend_ops vcl_bare_ops;
+
 extern const struct vcl_backend_ops vcl_ctr_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_vm_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_runc_ops __attribute__((weak));

@@ -114,6 +114,9 @@ struct vcl_backend_ops {
 	void (*cleanup)(const struct vcl_spec *spec);
 };
 
+/* The bare placement is always built in. */
+extern const struct vcl_backend_ops vcl_bare_ops;
+
 /* Every backend and peer compiled into this binary. Backends live in their
  * own folders and are linked in when present (weak references). */
 const struct vcl_backend_ops *vcl_backend_find(const char *name);

@@ -52,7 +52,11 @@ int vcl_yaml_load_buffer(const char *name, const char *buf, size_t len, struct v
 			parser_error(err, name, &parser);
 			goto out;
 		}
-		if (yaml_document_get_root_node(&doc) == NULL) {
+		yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+		/* "---" with nothing after it yields an empty plain scalar. */
+		if (root == NULL || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0 &&
+				     root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)) {
 			/* An empty document marks the end of the stream; empty
 			 * documents in between ("---\n---") are skipped too. */
 			yaml_document_delete(&doc);
