@@ -24,6 +24,7 @@
 #include "cleanup.h"
 #include "cmds.h"
 #include "results.h"
+#include "stats.h"
 #include "util.h"
 
 /* A CV from 20 launches has a relative standard error near 16% (≈1/√(2n)),
@@ -182,6 +183,25 @@ static int fill_metric(struct json_object **runs, size_t n, const struct vcl_der
 		floor_pct = CV_FLOOR_PCT;
 	if (vcl_bounds_derive(m->values, n, o->k, floor_pct, &m->b) < 0)
 		return vcl_usage(err, "Cannot derive bounds for %s", m->name);
+	/* Everything vclab gates is a count, a size, a time or a ratio of
+	 * them: a band reaching below 0 says nothing more than 0 does. */
+	{
+		bool nonneg = true;
+
+		for (size_t i = 0; i < n; i++)
+			nonneg = nonneg && m->values[i] >= 0;
+		if (nonneg && m->b.lo < 0)
+			m->b.lo = 0;
+	}
+	/* A wide band from the runs' own spread gates loosely: say so, so
+	 * the noise is fixed (quieter runner, more launches) rather than
+	 * hidden. */
+	if (o->k * vcl_mad(m->values, n) > floor_pct / 100.0 * fabs(m->b.mid) &&
+	    m->b.hi - m->b.mid > 0.5 * fabs(m->b.mid))
+		fprintf(stderr,
+			"warning: %s varies widely between the runs (median %g, MAD %g): its "
+			"bounds [%g, %g] gate loosely\n",
+			m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
 	return 0;
 }
 

@@ -757,6 +757,20 @@ START_TEST(test_derive_explicit_metrics)
 	ck_assert_int_eq(b->metrics[2].dir, VCL_DIR_HIGHER); /* given */
 	vcl_baseline_free(b);
 
+	/* a band reaching below 0 is clamped to 0 for non-negative values:
+	 * 10, 100, 190 -> median 100, MAD 90, 3*MAD = 270 */
+	{
+		char *rps[] = {S("backends.ctr.steady.rps"), NULL};
+
+		set_number(runs[0], "backends.ctr.steady", "rps", 10);
+		set_number(runs[1], "backends.ctr.steady", "rps", 100);
+		set_number(runs[2], "backends.ctr.steady", "rps", 190);
+		o.exprs = rps;
+		ck_assert_int_eq(vcl_baseline_derive(runs, files, 3, &o, &b, &err), 0);
+		ck_assert_double_eq_tol(b->metrics[0].b.lo, 0, 1e-12);
+		ck_assert_double_eq_tol(b->metrics[0].b.hi, 370, 1e-9);
+		vcl_baseline_free(b);
+	}
 	/* an explicit metric missing from a run is an input error */
 	{
 		char *missing[] = {S("peers.crun.startup_ms.p50"), NULL};
