@@ -854,9 +854,19 @@ int vcl_baseline_parse(const char *name, const char *buf, size_t len, struct vcl
 		vcl_baseline_free(b);
 		return -1;
 	}
-	if (b->name == NULL && (b->name = strdup(name)) == NULL) {
-		vcl_baseline_free(b);
-		return vcl_fail(err, ENOMEM, "Parse %s", name);
+	if (b->name == NULL) {
+		/* "results/baselines/kvm-v2.yaml" -> "kvm-v2" */
+		const char *base = strrchr(name, '/');
+		const char *dot;
+
+		base = base != NULL ? base + 1 : name;
+		dot = strrchr(base, '.');
+		b->name =
+		    dot != NULL && dot != base ? strndup(base, (size_t)(dot - base)) : strdup(base);
+		if (b->name == NULL) {
+			vcl_baseline_free(b);
+			return vcl_fail(err, ENOMEM, "Parse %s", name);
+		}
 	}
 	*out = b;
 	return 0;

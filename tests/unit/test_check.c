@@ -567,8 +567,25 @@ START_TEST(test_baseline_parse_good)
 				  fabs(b2->metrics[i].b.hi - b->metrics[i].b.hi) < 1e-6);
 		}
 		ck_assert_str_eq(b2->host.cgroup, "hybrid");
+		ck_assert_str_eq(b2->name, "tcg-2core");
 		vcl_baseline_free(b2);
 	}
+	vcl_baseline_free(b);
+}
+END_TEST
+
+START_TEST(test_baseline_default_name)
+{
+	static const char text[] = "schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n"
+				   "    check: value\n    direction: lower\n    max: 1\n";
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(
+	    vcl_baseline_parse("results/baselines/kvm-v2.yaml", text, strlen(text), &b, &err), 0);
+	ck_assert_str_eq(b->name, "kvm-v2");
+	ck_assert_str_eq(b->metrics[0].name, "a.b");
+	ck_assert(!b->has_host);
 	vcl_baseline_free(b);
 }
 END_TEST
@@ -1053,6 +1070,7 @@ static Suite *check_suite(void)
 	tcase_add_test(pure, test_default_names);
 	tcase_add_test(pure, test_measure);
 	tcase_add_test(pure, test_baseline_parse_good);
+	tcase_add_test(pure, test_baseline_default_name);
 	tcase_add_loop_test(pure, test_baseline_parse_bad, 0,
 			    (int)(sizeof(bad_yamls) / sizeof(bad_yamls[0])));
 	tcase_add_test(pure, test_host_class_diff);
