@@ -1012,6 +1012,7 @@ void vcl_check_report_clear(struct vcl_check_report *r)
 		free(r->rows[i].why);
 	free(r->rows);
 	free(r->run_id);
+	free(r->hostname);
 	free(r->host_diff);
 	free(r->incomplete_reason);
 	memset(r, 0, sizeof(*r));
@@ -1058,6 +1059,9 @@ int vcl_check_evaluate(const struct vcl_baseline *b, struct json_object *results
 	}
 	if (json_object_object_get_ex(results, "run_id", &o) && o != NULL)
 		out->run_id = strdup(json_object_get_string(o));
+	o = vcl_json_path(results, "host.hostname");
+	if (o != NULL && json_object_is_type(o, json_type_string))
+		out->hostname = strdup(json_object_get_string(o));
 
 	if (b->has_host) {
 		struct vcl_host_class have;

@@ -174,6 +174,7 @@ struct vcl_check_report {
 	size_t nrows;
 	size_t npass, nimproved, nregressed, nmissing;
 	char *run_id;
+	char *hostname;	 /* host.hostname of the results (JUnit), may be NULL */
 	char *host_diff; /* NULL when the host class matches */
 	bool incomplete; /* complete is not true */
 	char *incomplete_reason;

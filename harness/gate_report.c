@@ -343,8 +343,13 @@ char *vcl_junit_format(const struct vcl_baseline *b, const struct vcl_check_repo
 		tests, failures, errors, elapsed_s);
 	fputs("  <testsuite name=\"", f);
 	xput(f, classname);
-	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\"",
+	/* id, package and hostname: the Ant schema Jenkins follows wants them. */
+	fprintf(f,
+		"\" id=\"0\" package=\"vclab.check\" tests=\"%zu\" failures=\"%zu\" "
+		"errors=\"%zu\" skipped=\"0\" time=\"%.3f\" hostname=\"",
 		tests, failures, errors, elapsed_s);
+	xput(f, r->hostname != NULL && r->hostname[0] != '\0' ? r->hostname : "localhost");
+	fputc('"', f);
 	if (timestamp != NULL) {
 		fputs(" timestamp=\"", f);
 		xput(f, timestamp);
