@@ -264,7 +264,8 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 					diff);
 		}
 		if (!json_object_object_get_ex(runs[i], "complete", &complete) ||
-		    complete == NULL || !json_object_get_boolean(complete)) {
+		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
+		    !json_object_get_boolean(complete)) {
 			if (!o->force) {
 				vcl_usage(
 				    err,
