@@ -25,10 +25,10 @@ static char payload[4096];
 static struct vcl_spec spec(unsigned index)
 {
 	return (struct vcl_spec){
-		.run_id = "tbare",
-		.index = index,
-		.payload = payload,
-		.limits = {.mem_mib = 256, .cpus = 1, .pids = 64},
+	    .run_id = "tbare",
+	    .index = index,
+	    .payload = payload,
+	    .limits = {.mem_mib = 256, .cpus = 1, .pids = 64},
 	};
 }
 
@@ -71,21 +71,26 @@ START_TEST(test_serves_and_cleans)
 	ck_assert_str_eq(inst->ep.addr, "127.0.0.1");
 	ck_assert_uint_gt(inst->ep.port, 0);
 
-	ck_assert_int_eq(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), &err), 0);
+	ck_assert_int_eq(
+	    vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), &err), 0);
 	ck_assert_int_eq(status, 200);
-	ck_assert_int_eq(vcl_http_get(&inst->ep, "/work?iters=1000", 2000, &status, body, sizeof(body), &err), 0);
+	ck_assert_int_eq(
+	    vcl_http_get(&inst->ep, "/work?iters=1000", 2000, &status, body, sizeof(body), &err),
+	    0);
 	ck_assert_int_eq(status, 200);
 	ck_assert_uint_eq(strlen(body), 17);
-	ck_assert_int_eq(vcl_http_get(&inst->ep, "/nope", 2000, &status, body, sizeof(body), &err), 0);
+	ck_assert_int_eq(vcl_http_get(&inst->ep, "/nope", 2000, &status, body, sizeof(body), &err),
+			 0);
 	ck_assert_int_eq(status, 404);
-	ck_assert_int_eq(vcl_http_get(&inst->ep, "/alloc?mib=16", 5000, &status, body, sizeof(body), &err), 0);
+	ck_assert_int_eq(
+	    vcl_http_get(&inst->ep, "/alloc?mib=16", 5000, &status, body, sizeof(body), &err), 0);
 	ck_assert_int_eq(status, 200);
 
 	ck_assert_int_eq(vcl_bare_ops.sample(inst, &mem, &err), 0);
 	ck_assert_uint_eq(mem.nprocs, 1);
 	/* 16 MiB touched: PSS and the cgroup both see it. */
-	ck_assert_uint_gt(mem.pss_kib, 16 * 1024);
-	ck_assert_uint_gt(mem.cgroup_kib, 16 * 1024);
+	ck_assert_uint_gt(mem.pss_kib, 16384U);
+	ck_assert_uint_gt(mem.cgroup_kib, 16384U);
 
 	pid = inst->pid;
 	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
@@ -249,7 +254,8 @@ START_TEST(test_cli_bench_bare)
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 1);
 	ck_assert_ptr_nonnull(vcl_json_path(o, "host.accelerator"));
 	ck_assert_ptr_nonnull(vcl_json_path(o, "host.cgroup"));
-	ck_assert_int_eq(json_object_array_length(vcl_json_path(o, "backends.bare.startup_ms.samples")), 5);
+	ck_assert_int_eq(
+	    json_object_array_length(vcl_json_path(o, "backends.bare.startup_ms.samples")), 5);
 	json_object_put(o);
 	(void)dir;
 	ck_assert_int_eq(access("/tmp/vclab-test-bench/samples.csv", R_OK), 0);
