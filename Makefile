@@ -57,7 +57,7 @@ else
 VCLAB := bin/vclab
 endif
 
-.PHONY: all deps services guest bench check unit integ lint format asan clean fuzz
+.PHONY: all deps services guest bench check unit integ lint format asan clean fuzz soak
 
 # The guest init exists once the VM placement is in the tree.
 INIT_IF := $(if $(wildcard payload/init.c),$(INIT))
@@ -141,6 +141,18 @@ asan: all
 	$(Q)$(MAKE) --no-print-directory SAN=1 OPT="-O1 -g" $(B)/asan/vclab $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS))
 	$(Q)scripts/run-tests.sh unit $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS))
 
+# Soak: many mixed launch/destroy cycles, then a leak check (not in `check`:
+# 500 cycles with VMs under TCG take several minutes).
+SOAK_CYCLES ?= 500
+$(B)/tests/soak: tests/soak/soak.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
+
+soak: all guest $(B)/tests/soak
+	$(Q)scripts/services.sh
+	$(Q)$(B)/tests/soak $(SOAK_CYCLES)
+
 # libFuzzer targets: clang, ASan+UBSan, the library rebuilt with coverage.
 FUZZ_SECONDS ?= 60
 FB := build/fuzz
@@ -166,7 +178,7 @@ $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 fuzz: $(FUZZ_BINS)
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-LINT_SRCS := $(wildcard harness/*.c harness/*.h ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c)
+LINT_SRCS := $(wildcard harness/*.c harness/*.h ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/soak/*.c)
 
 lint:
 	$(Q)echo "  CPPCHECK"
