@@ -59,7 +59,7 @@ struct vcl_bench {
 	struct vcl_host host;
 	char run_id[16];
 	char out_dir[512];
-	struct vcl_spec spec; /* template; index set per launch */
+	struct vcl_spec spec;				      /* template; index set per launch */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	unsigned next_index;

@@ -119,7 +119,8 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 				goto send_next;
 			}
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-				ssize_t got = recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
+				ssize_t got =
+				    recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
 				size_t len;
 				int status = 0;
 
@@ -140,7 +141,8 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 						double *g = realloc(lat, (cap *= 2) * sizeof(*g));
 
 						if (g == NULL) {
-							ret = vcl_fail(err, ENOMEM, "Load generator");
+							ret =
+							    vcl_fail(err, ENOMEM, "Load generator");
 							goto out;
 						}
 						lat = g;
@@ -154,12 +156,12 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 				goto send_next;
 			}
 			continue;
-send_next:
+		send_next:
 			c->sent_at = vcl_now_ns();
 			if (send(c->fd, req, (size_t)reqlen, MSG_NOSIGNAL) != reqlen)
 				goto reconnect;
 			continue;
-reconnect:
+		reconnect:
 			r->errors++;
 			epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 			vcl_closep(&c->fd);
@@ -214,7 +216,8 @@ int vcl_wrk_parse(const char *text, struct vcl_loadgen_result *r)
 	if ((p = strstr(text, "Latency Distribution")) == NULL)
 		return -1;
 	{
-		const char *p50 = strstr(p, "50%"), *p90 = strstr(p, "90%"), *p99 = strstr(p, "99%");
+		const char *p50 = strstr(p, "50%"), *p90 = strstr(p, "90%"),
+			   *p99 = strstr(p, "99%");
 
 		if (p50 == NULL || p90 == NULL || p99 == NULL)
 			return -1;

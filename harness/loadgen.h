@@ -25,7 +25,7 @@ struct vcl_loadgen_opts {
 struct vcl_loadgen_result {
 	uint64_t requests; /* completed with 200 */
 	uint64_t errors;   /* non-200, resets, timeouts */
-	double seconds;    /* measured wall time */
+	double seconds;	   /* measured wall time */
 	double rps;
 	double lat_p50_ms, lat_p90_ms, lat_p99_ms, lat_max_ms;
 };

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "cmds.h"
@@ -32,17 +33,20 @@ static void usage(FILE *f, const struct command *cmds, size_t n)
 int main(int argc, char **argv)
 {
 	const struct command cmds[] = {
-		{"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
-		{"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
-		{"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
-		{"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
-		{"check", vcl_cmd_check, "gate results against a baseline (CI)"},
-		{"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
-		{"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
+	    {"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
+	    {"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
+	    {"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
+	    {"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
+	    {"check", vcl_cmd_check, "gate results against a baseline (CI)"},
+	    {"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
+	    {"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
 	};
 	struct vcl_error *err = NULL;
 	int ret;
 
+	/* Files vclab writes are 0644 and folders 0755, whatever the caller's
+	 * umask: results are meant to be read by others, never written. */
+	umask(022);
 	if (argc < 2) {
 		usage(stderr, cmds, ARRAY_SIZE(cmds));
 		return 2;

@@ -25,8 +25,8 @@
 #include "util.h"
 
 #define SAMPLE_NS      50000000ULL /* CPU sampling period */
-#define WINDOW_SAMPLES 2           /* utilisation over the last 100 ms */
-#define MAX_WAIT_S     20          /* no crossing by then: record a failure */
+#define WINDOW_SAMPLES 2	   /* utilisation over the last 100 ms */
+#define MAX_WAIT_S     20	   /* no crossing by then: record a failure */
 
 /* The load runs in a child so the harness can sample and launch meanwhile. */
 static pid_t start_load(struct vcl_bench *b, const struct vcl_instance *target)
@@ -35,10 +35,8 @@ static pid_t start_load(struct vcl_bench *b, const struct vcl_instance *target)
 
 	if (pid == 0) {
 		char path[64];
-		struct vcl_loadgen_opts lo = {.ep = &target->ep,
-					      .path = path,
-					      .concurrency = 4,
-					      .seconds = MAX_WAIT_S + 60};
+		struct vcl_loadgen_opts lo = {
+		    .ep = &target->ep, .path = path, .concurrency = 4, .seconds = MAX_WAIT_S + 60};
 		struct vcl_loadgen_result r;
 
 		signal(SIGTERM, SIG_DFL);
@@ -85,7 +83,8 @@ static int one_repeat(struct vcl_bench *b, const struct vcl_backend_ops *ops, do
 		struct timespec ts = {.tv_nsec = (long)SAMPLE_NS};
 
 		if (vcl_interrupted) {
-			vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d", vcl_interrupted);
+			vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d",
+				      vcl_interrupted);
 			goto out;
 		}
 		if (ops->sample(a, &m, err) < 0)
@@ -111,7 +110,7 @@ static int one_repeat(struct vcl_bench *b, const struct vcl_backend_ops *ops, do
 		nanosleep(&ts, NULL);
 	}
 	if (t_cross == 0) {
-		vcl_fail(err, 0, "CPU use never reached %.0f%% of %.2f CPU in %d s", 
+		vcl_fail(err, 0, "CPU use never reached %.0f%% of %.2f CPU in %d s",
 			 b->o->scale_threshold * 100, limit, MAX_WAIT_S);
 		goto out;
 	}
@@ -132,12 +131,13 @@ int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err)
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (!b->active[i]->is_peer)
 			b->steps_total += vcl_bench_is_vm(b->active[i]) ? b->o->vm_autoscale_repeats
-									 : b->o->autoscale_repeats;
+									: b->o->autoscale_repeats;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		const struct vcl_backend_ops *ops = b->active[i];
-		unsigned reps = vcl_bench_is_vm(ops) ? b->o->vm_autoscale_repeats
-						     : b->o->autoscale_repeats;
-		double *react = calloc(reps, sizeof(double)), *detect = calloc(reps, sizeof(double));
+		unsigned reps =
+		    vcl_bench_is_vm(ops) ? b->o->vm_autoscale_repeats : b->o->autoscale_repeats;
+		double *react = calloc(reps, sizeof(double)),
+		       *detect = calloc(reps, sizeof(double));
 		unsigned n = 0;
 
 		if (ops->is_peer) {
@@ -177,9 +177,11 @@ int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err)
 					       json_object_new_double(b->o->limits.cpus));
 			json_object_object_add(o, "sample_ms",
 					       json_object_new_int((int)(SAMPLE_NS / 1000000)));
-			vcl_stats_compute(react, n, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &st);
+			vcl_stats_compute(react, n, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED,
+					  &st);
 			json_object_object_add(o, "reaction_ms", vcl_stats_json(&st, react, n));
-			vcl_stats_compute(detect, n, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &st);
+			vcl_stats_compute(detect, n, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED,
+					  &st);
 			json_object_object_add(o, "detect_ms", vcl_stats_json(&st, detect, n));
 			json_object_object_add(vcl_bench_result_obj(b, ops), "autoscale", o);
 		}

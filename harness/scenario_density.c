@@ -17,7 +17,7 @@
 #include "stats.h"
 #include "util.h"
 
-#define MAX_INSTANCES    2048
+#define MAX_INSTANCES	 2048
 #define HOST_FLOOR_RATIO 0.10
 
 static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
@@ -30,7 +30,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	/* Before anything ran, assume an instance costs what its placement's
 	 * configured memory is for VMs, a few MiB for processes. */
 	double per_inst_kib = vm ? (double)b->o->vm_mem_mib * 1024 : 4096;
-	struct vcl_instance **inst = calloc(MAX_INSTANCES, sizeof(*inst));
+	struct vcl_instance **inst = calloc(MAX_INSTANCES, sizeof(struct vcl_instance *));
 	struct json_object *bursts = json_object_new_array(), *o;
 	double *ready_s = calloc(MAX_INSTANCES, sizeof(double));
 	const char *stop = "max_instances";

@@ -41,7 +41,7 @@ struct footprint {
 static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsigned k,
 		   struct footprint *f, struct vcl_error **err)
 {
-	struct vcl_instance **inst = calloc(k, sizeof(*inst));
+	struct vcl_instance **inst = calloc(k, sizeof(struct vcl_instance *));
 	uint64_t before = 0, after = 0;
 	struct vcl_mem sum = {0};
 	unsigned up = 0, sampled = 0;
@@ -111,7 +111,7 @@ int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (!b->active[i]->is_peer)
 			b->steps_total += vcl_bench_is_vm(b->active[i]) ? b->o->vm_mem_instances
-									 : b->o->mem_instances;
+									: b->o->mem_instances;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		const struct vcl_backend_ops *ops = b->active[i];
 
@@ -132,8 +132,8 @@ int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
 		o = json_object_new_object();
 		json_object_object_add(o, "instances",
 				       json_object_new_int((int)(vcl_bench_is_vm(b->active[i])
-									 ? b->o->vm_mem_instances
-									 : b->o->mem_instances)));
+								     ? b->o->vm_mem_instances
+								     : b->o->mem_instances)));
 		json_object_object_add(o, "pss_kib", json_object_new_double(f[i].pss));
 		json_object_object_add(o, "rss_kib", json_object_new_double(f[i].rss));
 		json_object_object_add(o, "cgroup_kib", json_object_new_double(f[i].cg));
@@ -147,9 +147,8 @@ int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
 			json_object_object_add(o, "payload_kib", json_object_new_double(own));
 			json_object_object_add(o, "overhead_kib",
 					       json_object_new_double(f[i].pss + f[i].kmem - own));
-			json_object_object_add(
-				o, "overhead_memavail_kib",
-				json_object_new_double(f[i].drop - f[bare].drop));
+			json_object_object_add(o, "overhead_memavail_kib",
+					       json_object_new_double(f[i].drop - f[bare].drop));
 		}
 		json_object_object_add(vcl_bench_result_obj(b, b->active[i]), "memory", o);
 	}

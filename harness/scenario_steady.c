@@ -45,10 +45,8 @@ static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	if (vcl_bench_start(b, ops, &inst, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/work?iters=%llu", (unsigned long long)b->o->work_iters);
-	lo = (struct vcl_loadgen_opts){.ep = &inst->ep,
-				       .path = path,
-				       .concurrency = b->o->steady_concurrency,
-				       .seconds = 0.3};
+	lo = (struct vcl_loadgen_opts){
+	    .ep = &inst->ep, .path = path, .concurrency = b->o->steady_concurrency, .seconds = 0.3};
 	/* Warm-up: connections, caches, (for TCG) translated code. */
 	if (vcl_loadgen_run(&lo, &r, err) < 0)
 		goto fail;

@@ -71,10 +71,16 @@ END_TEST
 START_TEST(test_opts_errors)
 {
 	static const char *const bad[][3] = {
-		{"--runs", "0", NULL},	    {"--runs", "-3", NULL},	  {"--runs", "x", NULL},
-		{"--backends", "bare,kvm"}, {"--backends", "bare,,ctr"}, {"--profile", "huge"},
-		{"--vm-net", "bridge"},	    {"--cpus", "0"},		  {"--nope", NULL},
-		{"--runs", NULL},
+	    {"--runs", "0", NULL},
+	    {"--runs", "-3", NULL},
+	    {"--runs", "x", NULL},
+	    {"--backends", "bare,kvm"},
+	    {"--backends", "bare,,ctr"},
+	    {"--profile", "huge"},
+	    {"--vm-net", "bridge"},
+	    {"--cpus", "0"},
+	    {"--nope", NULL},
+	    {"--runs", NULL},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -224,7 +230,8 @@ END_TEST
 START_TEST(test_kib_field)
 {
 	uint64_t v = 0;
-	const char *t = "Rss:                1404 kB\nPss:                1180 kB\nPss_Anon: 3 kB\n";
+	const char *t =
+	    "Rss:                1404 kB\nPss:                1180 kB\nPss_Anon: 3 kB\n";
 
 	ck_assert_int_eq(vcl_parse_kib_field(t, "Pss", &v), 0);
 	ck_assert_uint_eq(v, 1180);

@@ -74,22 +74,22 @@ END_TEST
 START_TEST(test_malformed)
 {
 	static const char *const bad[] = {
-		"GARBAGE\r\n\r\n",
-		"GET\r\n\r\n",
-		"GET /x\r\n\r\n",
-		"GET x HTTP/1.1\r\n\r\n",
-		"GET /x HTTP/2.0\r\n\r\n",
-		"GET /x HTTP/1.1 \r\n\r\n",
-		"GET  /x HTTP/1.1\r\n\r\n",
-		"G(T /x HTTP/1.1\r\n\r\n",
-		"GET /x HTTP/1.1\r\nNoColon\r\n\r\n",
-		"GET /x HTTP/1.1\r\n: empty\r\n\r\n",
-		"GET /x HTTP/1.1\r\nBad Name: v\r\n\r\n",
-		"GET /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
-		"GET /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
-		"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-		"GET /x\x01 HTTP/1.1\r\n\r\n",
-		"GET /x HTTP/1.1\nHost: x\r\n\r\n",
+	    "GARBAGE\r\n\r\n",
+	    "GET\r\n\r\n",
+	    "GET /x\r\n\r\n",
+	    "GET x HTTP/1.1\r\n\r\n",
+	    "GET /x HTTP/2.0\r\n\r\n",
+	    "GET /x HTTP/1.1 \r\n\r\n",
+	    "GET  /x HTTP/1.1\r\n\r\n",
+	    "G(T /x HTTP/1.1\r\n\r\n",
+	    "GET /x HTTP/1.1\r\nNoColon\r\n\r\n",
+	    "GET /x HTTP/1.1\r\n: empty\r\n\r\n",
+	    "GET /x HTTP/1.1\r\nBad Name: v\r\n\r\n",
+	    "GET /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+	    "GET /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+	    "GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	    "GET /x\x01 HTTP/1.1\r\n\r\n",
+	    "GET /x HTTP/1.1\nHost: x\r\n\r\n",
 	};
 	struct vcl_http_req r;
 
