@@ -413,8 +413,8 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	}
 
 	if (g.local) {
-		unsigned long long st;
-
+		/* QEMU is libvirt's child, not ours: the ledger holds the domain,
+		 * and destroying the domain is how it goes away. */
 		if (read_pid_file(inst->name, &inst->pid, err) < 0)
 			goto fail;
 		inst->exit_fd = vcl_pidfd_open(inst->pid);
@@ -424,8 +424,6 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 				      inst->name, (int)inst->pid);
 			goto fail;
 		}
-		if (vcl_proc_starttime(inst->pid, &st) == 0)
-			vcl_ledger_add(NULL, "pid %d %llu", (int)inst->pid, st);
 		/* libvirt made QEMU's cgroup; sampling reads it, never writes. */
 		if (vcl_cgroup_open_pid(inst->pid, &p->cg, NULL) == 0)
 			snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
