@@ -205,6 +205,19 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 		      "    <qemu:arg value='virtio-net-pci,netdev=n0'/>\n  </qemu:commandline>\n",
 		      f);
 	}
+	/*
+	 * libvirt 9.0 verifies the guest CPU of every x86 domain after QEMU
+	 * starts (paused). With QEMU's "unavailable-features" property it does
+	 * so generically: one qom-get QMP round trip per CPU feature, 398 of
+	 * them, ~0.6 s on an idle 2-core host and 1.5 s under load, all before
+	 * the guest runs a single instruction. Without that capability it uses
+	 * the x86 path: two qom-gets (feature-words, filtered-features) that
+	 * carry the same CPUID information. Same check, 396 fewer round trips.
+	 */
+	fputs("  <qemu:capabilities>\n"
+	      "    <qemu:del capability='cpu-unavailable-features'/>\n"
+	      "  </qemu:capabilities>\n",
+	      f);
 	fputs("</domain>\n", f);
 	if (fclose(f) != 0)
 		return vcl_fail(err, errno, "Domain XML");
@@ -251,13 +264,14 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 		return vcl_fail(err, ENOMEM, "QEMU argv");
 
 	/* The same machine libvirt builds from the XML: pc, no defaults, no
-	 * USB, no display, direct kernel boot, one serial port, one virtio-net
-	 * on user-mode networking with the same forward. */
+	 * USB, no ACPI (libvirt passes -no-acpi when the XML has no <acpi/>),
+	 * no display, direct kernel boot, one serial port, one virtio-net on
+	 * user-mode networking with the same forward. */
 	r |= push(v, &n, CAP, "%s", qemu_bin);
 	r |= push(v, &n, CAP, "-name");
 	r |= push(v, &n, CAP, "%s", o->name);
 	r |= push(v, &n, CAP, "-machine");
-	r |= push(v, &n, CAP, "pc,usb=off");
+	r |= push(v, &n, CAP, "pc,usb=off,acpi=off");
 	r |= push(v, &n, CAP, "-accel");
 	if (o->kvm)
 		r |= push(v, &n, CAP, "kvm");

@@ -114,6 +114,7 @@ START_TEST(xml_tcg_user_pinned)
 	ck_assert_ptr_nonnull(
 	    strstr(xml, "value='user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:80'"));
 	ck_assert_ptr_nonnull(strstr(xml, "value='virtio-net-pci,netdev=n0'"));
+	ck_assert_ptr_nonnull(strstr(xml, "<qemu:del capability='cpu-unavailable-features'/>"));
 	ck_assert_ptr_null(strstr(xml, "<graphics"));
 	ck_assert_ptr_null(strstr(xml, "<interface"));
 	ck_assert_ptr_null(strstr(xml, "<disk"));
@@ -200,6 +201,7 @@ START_TEST(xml_libvirt_network)
 	ck_assert_ptr_nonnull(strstr(xml, "<model type='virtio'/>"));
 	ck_assert_ptr_null(strstr(xml, "qemu:commandline"));
 	ck_assert_ptr_null(strstr(xml, "hostfwd"));
+	ck_assert_ptr_nonnull(strstr(xml, "<qemu:capabilities>"));
 	assert_valid(xml);
 }
 END_TEST
@@ -295,7 +297,7 @@ START_TEST(argv_mirrors_xml)
 	ck_assert(argv_has(v, "-accel", "tcg,tb-size=16"));
 	ck_assert(argv_has(v, "-m", "256"));
 	ck_assert(argv_has(v, "-smp", "2"));
-	ck_assert(argv_has(v, "-machine", "pc,usb=off"));
+	ck_assert(argv_has(v, "-machine", "pc,usb=off,acpi=off"));
 	ck_assert(argv_has(v, "-nodefaults", NULL));
 	ck_assert(argv_has(v, "-no-reboot", NULL));
 	ck_assert(argv_has(v, "-display", "none"));
