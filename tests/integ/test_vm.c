@@ -7,6 +7,7 @@
  *   - boot one domain, READY on the console, 200 from GET /healthz, sample;
  *   - kill QEMU mid-boot: the wait fails at once with VCL_E_DIED and a clear
  *     message, and no domain is left;
+ *   - the ledger/gc hook destroys a recorded domain, idempotently;
  *   - 20 boot/destroy cycles leave no vclab domain, no file, no QEMU;
  *   - the qemu-direct peer boots the same guest, and dies as clearly;
  *   - the boot check (used for KVM) works with TCG;
@@ -301,6 +302,33 @@ START_TEST(vm_qemu_killed_mid_boot)
 }
 END_TEST
 
+/* What ledger teardown and `vclab gc` call for a recorded domain: it goes,
+ * a second call (or a never-created name) is success, and the instance's
+ * own destroy afterwards still succeeds. */
+START_TEST(vm_destroy_domain_for_gc)
+{
+	struct vcl_spec s = make_spec(0);
+	struct vcl_spec s1 = make_spec(1);
+	struct vcl_instance *inst = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+	char name[64];
+
+	prepare(&vcl_vm_ops, &s);
+	ck_assert_msg(vcl_vm_ops.launch(&s1, &inst, &err) == 0, "%s", err ? err->msg : "");
+	snprintf(name, sizeof(name), "%s", inst->name);
+	ck_assert_int_eq(count_domains(), 1);
+	ck_assert_msg(vcl_vmm_destroy_domain(VCL_VM_DEFAULT_URI, name, &err) == 0, "%s",
+		      err ? err->msg : "");
+	ck_assert_int_eq(count_domains(), 0);
+	ck_assert_int_eq(count_qemus(), 0);
+	ck_assert_int_eq(vcl_vmm_destroy_domain(VCL_VM_DEFAULT_URI, name, &err), 0);
+	ck_assert_int_eq(vcl_vmm_destroy_domain(NULL, "vclab-never-made-1", &err), 0);
+	destroy(inst);
+	vcl_vm_ops.cleanup(&s);
+	ck_assert_int_eq(count_domain_logs(), 0);
+}
+END_TEST
+
 START_TEST(vm_cycles_leave_nothing)
 {
 	struct vcl_spec s = make_spec(0);
@@ -436,6 +464,7 @@ int main(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, vm_boot_healthz_sample);
 	tcase_add_test(tc, vm_qemu_killed_mid_boot);
+	tcase_add_test(tc, vm_destroy_domain_for_gc);
 	tcase_add_test(tc, qemu_direct_boot_and_death);
 	tcase_add_test(tc, boot_check_tcg_dhcp);
 	tcase_add_test(tc, vm_cycles_leave_nothing);
