@@ -207,8 +207,10 @@ START_TEST(test_gc_after_crash)
 	o.dry_run = false;
 	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
 	ck_assert_uint_ge(removed, 1);
-	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* gc killed it; it (or gc itself, as we are its reaper) reaped it. */
+	if (waitpid(child, &status, 0) == child)
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(kill(child, 0), -1);
 	ck_assert(!cgroup_exists("vclab/tgc/1"));
 	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tgc", F_OK), -1);
 }
