@@ -19,7 +19,7 @@ static void free_decisions(struct vcl_decision **d)
 	free(*d);
 }
 
-int vcl_advise_run(const char *results, char *const *inputs, size_t ninputs, unsigned flags,
+int vcl_advise_run(const char *results, const char *const *inputs, size_t ninputs, unsigned flags,
 		   FILE *out, FILE *diag, struct vcl_error **err)
 {
 	struct vcl_advise_input in = {0};
@@ -114,8 +114,8 @@ int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err)
 		usage(stderr);
 		return 2;
 	}
-	if (vcl_advise_run(results, argv + optind, (size_t)(argc - optind), flags, stdout, stderr,
-			   err) < 0)
+	if (vcl_advise_run(results, (const char *const *)(argv + optind), (size_t)(argc - optind),
+			   flags, stdout, stderr, err) < 0)
 		return -1;
 	return 0;
 }

@@ -228,7 +228,9 @@ void vcl_advise_k8s(const struct vcl_service *s, enum vcl_place p, struct vcl_k8
 struct vcl_totals {
 	bool ok[VCL_NPLACE];
 	double mib[VCL_NPLACE];
-	double advised_mib;
+	double overhead_mib[VCL_NPLACE]; /* the measured-overhead part of mib */
+	double advised_mib, advised_overhead_mib;
+	long replicas;		/* over all services */
 	size_t advised_missing; /* services without a placement, not counted */
 	size_t no_memory;	/* services with no memory stated (counted as 0) */
 };
@@ -248,7 +250,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 
 /* The whole verb behind the CLI: load results and inputs, decide, render to
  * out; warnings and notes go to diag (may be NULL). */
-int vcl_advise_run(const char *results, char *const *inputs, size_t ninputs, unsigned flags,
+int vcl_advise_run(const char *results, const char *const *inputs, size_t ninputs, unsigned flags,
 		   FILE *out, FILE *diag, struct vcl_error **err);
 
 #endif

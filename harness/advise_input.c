@@ -46,10 +46,11 @@ int vcl_k8s_quantity(const char *s, double *out)
 	if (s == NULL)
 		return -1;
 	/* strtod also takes "inf", "nan", hex and leading blanks, none of
-	 * which Kubernetes does: insist on a sign, digit or dot first. */
+	 * which Kubernetes does: insist on a sign, digit or dot first, and no
+	 * hex ("0x10"). */
 	if (*p == '+')
 		p++;
-	if (!((*p >= '0' && *p <= '9') || *p == '.'))
+	if (!((*p >= '0' && *p <= '9') || *p == '.') || strpbrk(p, "xX") != NULL)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);

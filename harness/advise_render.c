@@ -195,7 +195,7 @@ static void reasons(FILE *out, const struct vcl_advise_input *in, const struct v
 			snprintf(lead, sizeof(lead), "  %-4s %-10s %-4s ", kind_mark(st->kind),
 				 st->rule,
 				 st->place >= 0 ? vcl_place_name((enum vcl_place)st->place) : "*");
-			wrapped(out, lead, "                        ", st->text);
+			wrapped(out, lead, "                       ", st->text);
 		}
 	}
 }
@@ -204,27 +204,33 @@ static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 		   const struct vcl_decision *d)
 {
 	struct vcl_totals t;
-	char mem[32];
+	char mem[32], ovh[32];
 
 	vcl_advise_totals(in, d, m, &t);
-	fprintf(out, "\nHost memory for the whole input: replicas x (memory per replica + measured "
-		     "overhead)\n");
+	fprintf(out,
+		"\nHost memory for the whole input (%ld replicas): replicas x (memory per "
+		"replica + measured\noverhead)\n",
+		t.replicas);
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		const char *name = vcl_place_name((enum vcl_place)p);
 
-		if (!t.ok[p])
+		if (!t.ok[p]) {
 			fprintf(
 			    out,
-			    "  all %-4s    n/a (backends.%s.memory.overhead_kib not measured)\n",
-			    name, name);
-		else
-			fprintf(out, "  all %-4s    %10s  (overhead %.0f KiB per replica%s)\n",
-				name, mem_text(t.mib[p], mem, sizeof(mem)), m->b[p].overhead_kib,
-				p == VCL_VM && m->tcg ? ", TCG" : "");
+			    "  all %-4s    %10s  (backends.%s.memory.overhead_kib not measured)\n",
+			    name, "n/a", name);
+			continue;
+		}
+		fprintf(out, "  all %-4s    %10s  of which overhead %s (%.0f KiB per replica%s)\n",
+			name, mem_text(t.mib[p], mem, sizeof(mem)),
+			mem_text(t.overhead_mib[p], ovh, sizeof(ovh)), m->b[p].overhead_kib,
+			p == VCL_VM && m->tcg ? ", TCG" : "");
 	}
-	fprintf(out, "  as advised  %10s", mem_text(t.advised_mib, mem, sizeof(mem)));
+	fprintf(out, "  as advised  %10s  of which overhead %s",
+		mem_text(t.advised_mib, mem, sizeof(mem)),
+		mem_text(t.advised_overhead_mib, ovh, sizeof(ovh)));
 	if (t.advised_missing > 0)
-		fprintf(out, "  (%zu service%s without a placement not counted)", t.advised_missing,
+		fprintf(out, "; %zu service%s without a placement not counted", t.advised_missing,
 			t.advised_missing > 1 ? "s" : "");
 	fputc('\n', out);
 	if (t.no_memory > 0)
@@ -418,6 +424,13 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 		json_object_object_add(tot, vcl_place_name((enum vcl_place)p),
 				       t.ok[p] ? jnum(t.mib[p], 1) : NULL);
 	json_object_object_add(tot, "advised", jnum(t.advised_mib, 1));
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_overhead", vcl_place_name((enum vcl_place)p));
+		json_object_object_add(tot, key, t.ok[p] ? jnum(t.overhead_mib[p], 1) : NULL);
+	}
+	json_object_object_add(tot, "advised_overhead", jnum(t.advised_overhead_mib, 1));
 	json_object_object_add(tot, "advised_missing_services",
 			       json_object_new_int64((int64_t)t.advised_missing));
 	json_object_object_add(root, "host_memory_mib", tot);

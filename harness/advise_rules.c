@@ -583,18 +583,22 @@ void vcl_advise_totals(const struct vcl_advise_input *in, const struct vcl_decis
 		t->ok[p] = m->b[p].present && m->b[p].has_overhead;
 	for (size_t i = 0; i < in->nsvc; i++) {
 		const struct vcl_service *s = &in->svc[i];
+		double n = (double)s->replicas;
 
+		t->replicas += s->replicas;
 		if (!s->mem_given)
 			t->no_memory++;
-		for (int p = 0; p < VCL_NPLACE; p++)
-			if (t->ok[p])
-				t->mib[p] += (double)s->replicas *
-					     (s->mem_mib + m->b[p].overhead_kib / 1024.0);
+		for (int p = 0; p < VCL_NPLACE; p++) {
+			if (!t->ok[p])
+				continue;
+			t->overhead_mib[p] += n * m->b[p].overhead_kib / 1024.0;
+			t->mib[p] += n * (s->mem_mib + m->b[p].overhead_kib / 1024.0);
+		}
 		if (d[i].verdict != VCL_ADVICE_OK || !t->ok[d[i].place]) {
 			t->advised_missing++;
 			continue;
 		}
-		t->advised_mib +=
-		    (double)s->replicas * (s->mem_mib + m->b[d[i].place].overhead_kib / 1024.0);
+		t->advised_overhead_mib += n * m->b[d[i].place].overhead_kib / 1024.0;
+		t->advised_mib += n * (s->mem_mib + m->b[d[i].place].overhead_kib / 1024.0);
 	}
 }
