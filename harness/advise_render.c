@@ -208,8 +208,8 @@ static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 
 	vcl_advise_totals(in, d, m, &t);
 	fprintf(out,
-		"\nHost memory for the whole input (%ld replicas): replicas x (memory per "
-		"replica + measured\noverhead)\n",
+		"\nHost memory for %ld replicas: replicas x (memory per replica + measured "
+		"overhead)\n",
 		t.replicas);
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		const char *name = vcl_place_name((enum vcl_place)p);
