@@ -75,17 +75,17 @@ struct vcl_service {
 	char origin[512]; /* "FILE:LINE:COL" of the profile / object */
 	char kind[32];	  /* "profile", "Deployment", "StatefulSet", "DaemonSet", "Pod" */
 	long replicas;
-	double mem_mib; /* per replica; 0 when not stated */
-	bool mem_given;
-	double cpu; /* cores per replica; 0 when not stated */
-	bool cpu_given;
+	double mem_mib;	       /* per replica; 0 when not stated */
+	double cpu;	       /* cores per replica; 0 when not stated */
+	double slo_ms;	       /* startup SLO; 0 = none */
+	double scale_per_hour; /* scale-out events per hour */
 	enum vcl_tenancy tenancy;
-	bool tenancy_given;
-	double slo_ms; /* startup SLO; 0 = none */
-	double scale_per_hour;
 	enum vcl_latency latency;
-	bool own_kernel;
 	unsigned hw; /* VCL_HW_* */
+	bool mem_given;
+	bool cpu_given;
+	bool tenancy_given;
+	bool own_kernel;
 	bool dedicated_cores;
 };
 

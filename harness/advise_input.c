@@ -180,16 +180,14 @@ static int get_hw(const struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *n
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? vcl_yaml_seq_at(doc, n, i) : n;
 		const char *s = vcl_yaml_str(item);
-		cleanup_free char *copy = NULL;
+		char copy[128];
 		char *save = NULL;
 
-		if (s == NULL)
+		if (s == NULL || strlen(s) >= sizeof(copy))
 			return vcl_yaml_error(err, y, item,
 					      "direct_hardware: expected nic, gpu, "
 					      "storage or none");
-		copy = strdup(s);
-		if (copy == NULL)
-			return nomem(err, y);
+		memcpy(copy, s, strlen(s) + 1);
 		/* A scalar may list several ("gpu,nic"): annotations are strings. */
 		for (char *tok = strtok_r(copy, ", ", &save); tok != NULL;
 		     tok = strtok_r(NULL, ", ", &save)) {
@@ -428,7 +426,7 @@ static int parse_resources(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t
 		yaml_node_t *lim = vcl_yaml_get(doc, res, "limits");
 		yaml_node_t *mem = vcl_yaml_get(doc, req, "memory");
 		yaml_node_t *cpu = vcl_yaml_get(doc, req, "cpu");
-		double v;
+		double v = 0.0;
 
 		if (mem == NULL)
 			mem = vcl_yaml_get(doc, lim, "memory");

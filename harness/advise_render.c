@@ -103,7 +103,7 @@ static void table(FILE *out, const struct vcl_advise_input *in, const struct vcl
 		if (strlen(s->name) > 20)
 			snprintf(name, sizeof(name), "%.19s~", s->name);
 		else
-			snprintf(name, sizeof(name), "%s", s->name);
+			snprintf(name, sizeof(name), "%.20s", s->name);
 		if (s->mem_given)
 			mem_text(s->mem_mib, mem, sizeof(mem));
 		else

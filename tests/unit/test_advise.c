@@ -666,7 +666,7 @@ START_TEST(results_lacking_vm)
 {
 	struct json_object *root = NULL;
 	cleanup_error struct vcl_error *err = NULL;
-	cleanup_free char *path = NULL, *out = NULL;
+	char *path = NULL, *out = NULL;
 	const char *argv[] = {"docs/examples/web-api.yaml", "docs/examples/plugin-runner.yaml"};
 	struct vcl_measured m;
 	size_t len = 0;
@@ -685,6 +685,7 @@ START_TEST(results_lacking_vm)
 	ck_assert_int_eq(vcl_advise_run(path, argv, 2, 0, f, NULL, &err), 0);
 	fclose(f);
 	unlink(path);
+	free(path);
 	ck_assert_msg(
 	    strstr(out, "not judged: vm: not measured in results /tmp/vclab-advise-test-") != NULL,
 	    "%s", out);
@@ -697,14 +698,15 @@ START_TEST(results_lacking_vm)
 		      out);
 	ck_assert_msg(strstr(out, "n/a  (backends.vm.memory.overhead_kib not measured)") != NULL,
 		      "%s", out);
+	free(out);
 }
 END_TEST
 
 START_TEST(results_missing_or_malformed)
 {
 	const char *argv[] = {"docs/examples/web-api.yaml"};
-	cleanup_free char *bad = temp_file("{\"schema\": \"vclab.results/1\",\n  \"run_id\": }\n");
-	cleanup_free char *other = temp_file("{\"schema\": \"something/2\"}\n");
+	char *bad = temp_file("{\"schema\": \"vclab.results/1\",\n  \"run_id\": }\n");
+	char *other = temp_file("{\"schema\": \"something/2\"}\n");
 	struct vcl_error *err = NULL;
 
 	ck_assert_int_lt(
@@ -726,13 +728,15 @@ START_TEST(results_missing_or_malformed)
 	vcl_error_freep(&err);
 	unlink(bad);
 	unlink(other);
+	free(bad);
+	free(other);
 }
 END_TEST
 
 START_TEST(run_rejects_bad_input_files)
 {
 	const char *missing[] = {"tests/data/advise/does-not-exist.yaml"};
-	cleanup_free char *bad = temp_file("name: a\nmemory: 1Gi\nreplicas: -3\n");
+	char *bad = temp_file("name: a\nmemory: 1Gi\nreplicas: -3\n");
 	const char *badv[] = {bad};
 	struct vcl_error *err = NULL;
 	char want[128];
@@ -745,6 +749,7 @@ START_TEST(run_rejects_bad_input_files)
 	ck_assert_str_eq(err->msg, want);
 	vcl_error_freep(&err);
 	unlink(bad);
+	free(bad);
 }
 END_TEST
 
