@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cmds.h"
@@ -30,6 +31,12 @@ int vcl_advise_run(const char *results, const char *const *inputs, size_t ninput
 
 	if (ninputs == 0)
 		return vcl_usage(err, "No INPUT given (service profiles or Kubernetes manifests)");
+	/* The usual mistake is running advise before any bench: say so. */
+	if (access(results, R_OK) != 0)
+		return vcl_error_set(err, VCL_E_USAGE, errno,
+				     "Cannot read results %s (run `vclab bench` first, or pass "
+				     "--results)",
+				     results);
 	if (vcl_results_load(results, &root, err) < 0)
 		return -1;
 	vcl_measured_from_json(root, results, &m);
@@ -91,7 +98,7 @@ int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:ejh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:ejh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			results = optarg;
@@ -105,6 +112,9 @@ int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			return vcl_usage(err, "Option '%s' needs a value (try --help)",
+					 argv[optind - 1]);
 		default:
 			return vcl_usage(err, "Unknown or incomplete option '%s' (try --help)",
 					 argv[optind - 1]);

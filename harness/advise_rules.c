@@ -429,6 +429,11 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 		d->verdict = VCL_ADVICE_NONE;
 		step(d, -1, VCL_STEP_DECIDE, true, "decide",
 		     "no placement satisfies all constraints: %s", why);
+		if (hw != VCL_PLACE_ALL)
+			step(d, -1, VCL_STEP_NOTE, true, "hardware",
+			     "outside what vclab measured: passing the device into a vm (VFIO, "
+			     "SR-IOV)%s might meet both; measure it before relying on it",
+			     (ten & VCL_PLACE_BIT(VCL_CTR)) ? " or a ctr (device plugin)" : "");
 		return;
 	}
 
