@@ -173,6 +173,7 @@ struct vcl_cost {
 	bool reaction_from_startup;	  /* no autoscale numbers: startup p50 used */
 	double steady_overhead;		  /* fraction slower than bare, >= 0 */
 	bool steady_by_rps;		  /* throughput, not p99 latency, set it */
+	char missing[160];		  /* the results keys a partial cost lacked */
 };
 
 #define VCL_MAX_STEPS 48
@@ -231,7 +232,7 @@ struct vcl_totals {
 	double overhead_mib[VCL_NPLACE]; /* the measured-overhead part of mib */
 	double advised_mib, advised_overhead_mib;
 	long replicas;		/* over all services */
-	size_t advised_missing; /* services without a placement, not counted */
+	size_t advised_missing; /* no placement, or its overhead unmeasured: not counted */
 	size_t no_memory;	/* services with no memory stated (counted as 0) */
 };
 void vcl_advise_totals(const struct vcl_advise_input *in, const struct vcl_decision *d,

@@ -67,28 +67,32 @@ static const char *advice_text(const struct vcl_decision *d)
 
 static void header(FILE *out, const struct vcl_measured *m)
 {
+	bool first = true;
+
 	fprintf(out, "vclab advise: results %s (run %s, host %s, accelerator %s%s)\n", m->source,
 		m->run_id, m->host, m->accel, m->complete ? "" : ", INCOMPLETE run");
-	if (m->tcg) {
+	/* The warning is about VM numbers: only when there are some. */
+	if (m->tcg && m->b[VCL_VM].present) {
 		fputs("\n", out);
 		wrapped(out, "!! ", "!! ",
 			"WARNING: the vm numbers were measured under TCG (software emulation, no "
 			"KVM). TCG overstates VM startup and CPU cost many times over compared "
 			"with KVM, so advice against vm rests on pessimistic numbers. Re-run "
 			"`vclab bench` on a KVM host before relying on it.");
-	} else if (strcmp(m->accel, "kvm") != 0 && m->b[VCL_VM].present) {
+	} else if (!m->tcg && strcmp(m->accel, "kvm") != 0 && m->b[VCL_VM].present) {
 		fputs("\n", out);
 		wrapped(out, "!! ", "!! ",
 			"WARNING: the results do not say which accelerator the vm numbers came "
 			"from (kvm or tcg): treat vm numbers with care.");
 	}
-	for (int p = 0; p < VCL_NPLACE; p++)
-		if (!m->b[p].present)
-			fprintf(
-			    out,
-			    "\nnot judged: %s: not measured in results %s (backends.%s missing)\n",
-			    vcl_place_name((enum vcl_place)p), m->source,
-			    vcl_place_name((enum vcl_place)p));
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		if (m->b[p].present)
+			continue;
+		fprintf(out, "%snot judged: %s: not measured in results %s (backends.%s missing)\n",
+			first ? "\n" : "", vcl_place_name((enum vcl_place)p), m->source,
+			vcl_place_name((enum vcl_place)p));
+		first = false;
+	}
 }
 
 static void table(FILE *out, const struct vcl_advise_input *in, const struct vcl_decision *d)
@@ -226,12 +230,18 @@ static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 			mem_text(t.overhead_mib[p], ovh, sizeof(ovh)), m->b[p].overhead_kib,
 			p == VCL_VM && m->tcg ? ", TCG" : "");
 	}
-	fprintf(out, "  as advised  %10s  of which overhead %s",
-		mem_text(t.advised_mib, mem, sizeof(mem)),
-		mem_text(t.advised_overhead_mib, ovh, sizeof(ovh)));
-	if (t.advised_missing > 0)
-		fprintf(out, "; %zu service%s without a placement not counted", t.advised_missing,
-			t.advised_missing > 1 ? "s" : "");
+	if (t.advised_missing == in->nsvc) {
+		fprintf(out,
+			"  as advised  %10s  (no service has a placement with measured overhead)",
+			"n/a");
+	} else {
+		fprintf(out, "  as advised  %10s  of which overhead %s",
+			mem_text(t.advised_mib, mem, sizeof(mem)),
+			mem_text(t.advised_overhead_mib, ovh, sizeof(ovh)));
+		if (t.advised_missing > 0)
+			fprintf(out, "; %zu service%s not counted", t.advised_missing,
+				t.advised_missing > 1 ? "s" : "");
+	}
 	fputc('\n', out);
 	if (t.no_memory > 0)
 		fprintf(out, "  %zu service%s state%s no memory: counted as overhead only\n",

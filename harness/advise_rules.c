@@ -235,23 +235,35 @@ unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_meas
 	return ok;
 }
 
+/* Record a results key a cost term needed and did not find. */
+static void missing(struct vcl_cost *c, const char *backend, const char *key)
+{
+	size_t off = strlen(c->missing);
+
+	c->partial = true;
+	snprintf(c->missing + off, sizeof(c->missing) - off, "%sbackends.%s.%s",
+		 off > 0 ? ", " : "", backend, key);
+}
+
 void vcl_advise_cost(const struct vcl_service *s, const struct vcl_measured *m, enum vcl_place p,
 		     struct vcl_cost *c)
 {
 	const struct vcl_meas_backend *mb = &m->b[p];
 	const struct vcl_meas_backend *bare = &m->b[VCL_BARE];
+	const char *name;
 	double w;
 
 	memset(c, 0, sizeof(*c));
 	if ((unsigned)p >= VCL_NPLACE || !mb->present)
 		return;
 	c->scored = true;
+	name = vcl_place_name(p);
 
 	/* Memory: what the fleet holds beyond the payload itself. */
 	if (mb->has_overhead)
 		c->mem = (double)s->replicas * mb->overhead_kib / 1024.0 * VCL_W_MEM_PER_MIB;
 	else
-		c->partial = true;
+		missing(c, name, "memory.overhead_kib");
 
 	/* Scale-out: seconds each scale-out waits for new capacity, times how
 	 * often it happens. Autoscale reaction when measured, else startup. */
@@ -261,7 +273,7 @@ void vcl_advise_cost(const struct vcl_service *s, const struct vcl_measured *m, 
 		c->reaction_ms = mb->startup_p50;
 		c->reaction_from_startup = true;
 	} else if (s->scale_per_hour > 0.0) {
-		c->partial = true;
+		missing(c, name, "autoscale.reaction_ms");
 	}
 	c->scale = s->scale_per_hour * c->reaction_ms / 1000.0 * VCL_W_SCALE_PER_S;
 
@@ -278,7 +290,7 @@ void vcl_advise_cost(const struct vcl_service *s, const struct vcl_measured *m, 
 			c->steady_overhead = fmax(0.0, fmax(lat, thr) - 1.0);
 			c->steady_by_rps = thr > lat;
 		} else {
-			c->partial = true;
+			missing(c, mb->has_steady ? "bare" : name, "steady");
 		}
 	}
 	c->steady = w * 100.0 * c->steady_overhead * VCL_W_STEADY_PER_PCT;
@@ -397,6 +409,8 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	unsigned ten, ker, hw, allowed, cand, ok;
 	enum vcl_confidence uncapped;
 	const char *capped;
+	unsigned unmeasured;
+	bool partial;
 	int order[VCL_NPLACE], n = 0, best, second = -1;
 	char a[32], b[32];
 
@@ -516,16 +530,19 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	d->place = best;
 	d->verdict = VCL_ADVICE_OK;
 	d->tcg_matters = tcg_matters(m, d, cand, best);
-	d->conf = vcl_advise_confidence(
-	    d->cost[best].total, second >= 0 ? d->cost[second].total : -1.0,
-	    d->cost[best].partial || (second >= 0 && d->cost[second].partial), d->tcg_matters);
+	partial = d->cost[best].partial || (second >= 0 && d->cost[second].partial);
+	unmeasured = allowed & ~d->measured;
+	d->conf =
+	    vcl_advise_confidence(d->cost[best].total, second >= 0 ? d->cost[second].total : -1.0,
+				  partial || unmeasured != 0, d->tcg_matters);
 	uncapped = vcl_advise_confidence(d->cost[best].total,
 					 second >= 0 ? d->cost[second].total : -1.0, false, false);
 
 	if (second < 0) {
 		step(d, best, VCL_STEP_DECIDE, true, "decide",
-		     "%s: the only placement that meets every constraint (cost %.1f points)",
-		     vcl_place_name((enum vcl_place)best), d->cost[best].total);
+		     "%s: the only %splacement that meets every constraint (cost %.1f points)",
+		     vcl_place_name((enum vcl_place)best), unmeasured ? "measured " : "",
+		     d->cost[best].total);
 	} else {
 		double x = d->cost[best].total, y = d->cost[second].total;
 
@@ -545,9 +562,20 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 		     "vm lost on numbers measured under TCG, which overstates VM startup and CPU "
 		     "cost%s",
 		     capped);
-	if (d->cost[best].partial || (second >= 0 && d->cost[second].partial))
-		step(d, -1, VCL_STEP_NOTE, true, "cost",
-		     "a cost term was not measured and counts 0%s", d->tcg_matters ? "" : capped);
+	if (unmeasured != 0)
+		step(d, -1, VCL_STEP_NOTE, true, "coverage",
+		     "decided without %s, which the constraints allow but the results do not "
+		     "measure%s",
+		     mask_names(unmeasured, a, sizeof(a)), d->tcg_matters ? "" : capped);
+	for (int i = 0; i < 2; i++) {
+		int p = i == 0 ? best : second;
+
+		if (p >= 0 && d->cost[p].partial)
+			step(d, p, VCL_STEP_NOTE, true, "cost",
+			     "%s: not measured, counted as 0: %s%s",
+			     vcl_place_name((enum vcl_place)p), d->cost[p].missing,
+			     d->tcg_matters || unmeasured ? "" : capped);
+	}
 	dedicated_cores_note(s, d, best);
 	step(d, -1, VCL_STEP_DECIDE, false, "confidence", "confidence %s",
 	     vcl_confidence_name(d->conf));

@@ -345,6 +345,14 @@ START_TEST(decide_without_vm)
 	ck_assert_int_eq(d.verdict, VCL_ADVICE_OK);
 	ck_assert_int_eq(d.place, VCL_BARE);
 	ck_assert(has_step(&d, VCL_STEP_EXCLUDE, "vm: not measured in results R.json"));
+	/* Deciding without an allowed placement is never high confidence. */
+	ck_assert_int_le(d.conf, VCL_CONF_MEDIUM);
+	ck_assert(has_step(&d, VCL_STEP_NOTE, "decided without vm"));
+	/* A missing term names the key it lacked. */
+	m.b[VCL_CTR].has_overhead = false;
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert(has_step(&d, VCL_STEP_NOTE,
+			   "ctr: not measured, counted as 0: backends.ctr.memory.overhead_kib"));
 	/* What only vm could satisfy cannot be judged. */
 	s.tenancy = VCL_TEN_UNTRUSTED;
 	vcl_advise_decide(&s, &m, &d);
