@@ -131,8 +131,8 @@ static int get_count(const struct vcl_yaml *y, yaml_node_t *n, const char *what,
 	if (v < 0.0)
 		return vcl_yaml_error(err, y, n, "%s must be 0 or more (got %s)", what,
 				      vcl_yaml_str(n));
-	if (v != floor(v) || v > 1e6)
-		return vcl_yaml_error(err, y, n, "%s must be a whole number up to 1000000 (got %s)",
+	if (v != floor(v) || v > 100000.0)
+		return vcl_yaml_error(err, y, n, "%s must be a whole number up to 100000 (got %s)",
 				      what, vcl_yaml_str(n));
 	*out = (long)v;
 	return 0;
@@ -154,6 +154,8 @@ static int get_memory(const struct vcl_yaml *y, yaml_node_t *n, double *mib, str
 				      "memory %s is less than 1 MiB (a plain number is bytes: "
 				      "write e.g. 512Mi)",
 				      s);
+	if (bytes > 64.0 * 1099511627776.0)
+		return vcl_yaml_error(err, y, n, "memory %s is more than 64Ti per replica", s);
 	*mib = bytes / 1048576.0;
 	return 0;
 }
@@ -166,8 +168,9 @@ static int get_cpu(const struct vcl_yaml *y, yaml_node_t *n, double *cores, stru
 		return vcl_yaml_error(err, y, n,
 				      "cpu '%s' is not a Kubernetes quantity (e.g. 500m, 2)",
 				      s != NULL ? s : "");
-	if (*cores <= 0.0)
-		return vcl_yaml_error(err, y, n, "cpu must be more than 0 (got %s)", s);
+	if (*cores <= 0.0 || *cores > 10000.0)
+		return vcl_yaml_error(err, y, n,
+				      "cpu must be more than 0 and at most 10000 (got %s)", s);
 	return 0;
 }
 

@@ -45,7 +45,9 @@ static void wrapped(FILE *out, const char *lead, const char *cont, const char *t
 
 static const char *mem_text(double mib, char *buf, size_t len)
 {
-	if (mib >= 1024.0)
+	if (mib >= 1024.0 * 1024.0)
+		snprintf(buf, len, "%.1f TiB", mib / 1024.0 / 1024.0);
+	else if (mib >= 1024.0)
 		snprintf(buf, len, "%.1f GiB", mib / 1024.0);
 	else
 		snprintf(buf, len, "%.0f MiB", mib);
@@ -97,7 +99,7 @@ static void header(FILE *out, const struct vcl_measured *m)
 
 static void table(FILE *out, const struct vcl_advise_input *in, const struct vcl_decision *d)
 {
-	fprintf(out, "\n%-20s  %4s  %9s  %5s  %-6s  %-6s  %s\n", "SERVICE", "REPL", "MEM/REPL",
+	fprintf(out, "\n%-20s  %5s  %8s  %5s  %-6s  %-6s  %s\n", "SERVICE", "REPL", "MEM/REPL",
 		"CPU", "ADVICE", "CONF", "KUBERNETES");
 	for (size_t i = 0; i < in->nsvc; i++) {
 		const struct vcl_service *s = &in->svc[i];
@@ -113,12 +115,16 @@ static void table(FILE *out, const struct vcl_advise_input *in, const struct vcl
 		else
 			snprintf(mem, sizeof(mem), "-");
 		if (s->cpu_given)
-			snprintf(cpu, sizeof(cpu), "%.2f", s->cpu);
+			snprintf(cpu, sizeof(cpu), "%.*f",
+				 s->cpu < 10.0	  ? 2
+				 : s->cpu < 100.0 ? 1
+						  : 0,
+				 s->cpu);
 		else
 			snprintf(cpu, sizeof(cpu), "-");
 		if (d[i].verdict == VCL_ADVICE_OK)
 			vcl_advise_k8s(s, (enum vcl_place)d[i].place, &k);
-		fprintf(out, "%-20s  %4ld  %9s  %5s  %-6s  %-6s  %s\n", name, s->replicas, mem, cpu,
+		fprintf(out, "%-20s  %5ld  %8s  %5s  %-6s  %-6s  %s\n", name, s->replicas, mem, cpu,
 			advice_text(&d[i]),
 			d[i].verdict == VCL_ADVICE_OK ? vcl_confidence_name(d[i].conf) : "-",
 			d[i].verdict == VCL_ADVICE_OK ? k.text : "no placement (see below)");

@@ -489,7 +489,7 @@ START_TEST(profile_bad_values)
 	    {"name: a\nreplicas: -2\nmemory: 1Gi\n",
 	     "b.yaml:2:11: replicas must be 0 or more (got -2)"},
 	    {"name: a\nreplicas: 1.5\nmemory: 1Gi\n",
-	     "b.yaml:2:11: replicas must be a whole number up to 1000000 (got 1.5)"},
+	     "b.yaml:2:11: replicas must be a whole number up to 100000 (got 1.5)"},
 	    {"name: a\nmemory: 1Gi\nstartup_slo_ms: 0\n",
 	     "b.yaml:3:17: startup_slo_ms must be more than 0 (got 0; leave it out for no SLO)"},
 	    {"name: a\nmemory: 512\n",
@@ -497,7 +497,9 @@ START_TEST(profile_bad_values)
 	     "512Mi)"},
 	    {"name: a\nmemory: lots\n",
 	     "b.yaml:2:9: memory 'lots' is not a Kubernetes quantity (e.g. 512Mi, 2Gi)"},
-	    {"name: a\nmemory: 1Gi\ncpu: 0\n", "b.yaml:3:6: cpu must be more than 0 (got 0)"},
+	    {"name: a\nmemory: 1Gi\ncpu: 0\n",
+	     "b.yaml:3:6: cpu must be more than 0 and at most 10000 (got 0)"},
+	    {"name: a\nmemory: 65Ti\n", "b.yaml:2:9: memory 65Ti is more than 64Ti per replica"},
 	    {"name: a\nmemory: 1Gi\ntenancy: friendly\n",
 	     "b.yaml:3:10: tenancy 'friendly' is not one of: trusted, multi-team, untrusted, "
 	     "hostile"},
@@ -699,7 +701,7 @@ START_TEST(results_lacking_vm)
 	    "%s", out);
 	ck_assert_msg(strstr(out, "(backends.vm missing)") != NULL, "%s", out);
 	/* web-api (multi-team) is decided among the others: ctr. */
-	ck_assert_msg(strstr(out, "\nweb-api                  6    512 MiB   0.50  ctr ") != NULL,
+	ck_assert_msg(strstr(out, "\nweb-api                   6   512 MiB   0.50  ctr ") != NULL,
 		      "%s", out);
 	/* plugin-runner (hostile) needs vm, which was not measured. */
 	ck_assert_msg(strstr(out, "plugin-runner -> cannot judge with these results") != NULL, "%s",
