@@ -123,7 +123,9 @@ struct vcl_meas_backend {
 	bool has_reaction;
 	double reaction_p50; /* autoscale.reaction_ms.p50 */
 	bool has_steady;
-	double rps, lat_p99; /* steady.rps, steady.lat_ms.p99 */
+	double rps, lat_p99;	 /* steady.rps, steady.lat_ms.p99 */
+	double startup_failures; /* launches that never became ready */
+	char absent[200];	 /* why not present: "backends.vm missing", "skipped: ..." */
 };
 
 struct vcl_measured {
@@ -135,6 +137,9 @@ struct vcl_measured {
 	bool complete;
 	struct vcl_meas_backend b[VCL_NPLACE];
 };
+
+/* "vm: not measured in results R (backends.vm missing)" or "(skipped: why)". */
+void vcl_advise_not_measured(const struct vcl_measured *m, enum vcl_place p, char *buf, size_t len);
 
 /* Fill m from a loaded results.json (pure: only reads root). */
 void vcl_measured_from_json(struct json_object *root, const char *source, struct vcl_measured *m);

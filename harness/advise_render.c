@@ -88,11 +88,12 @@ static void header(FILE *out, const struct vcl_measured *m)
 			"from (kvm or tcg): treat vm numbers with care.");
 	}
 	for (int p = 0; p < VCL_NPLACE; p++) {
+		char why[600];
+
 		if (m->b[p].present)
 			continue;
-		fprintf(out, "%snot judged: %s: not measured in results %s (backends.%s missing)\n",
-			first ? "\n" : "", vcl_place_name((enum vcl_place)p), m->source,
-			vcl_place_name((enum vcl_place)p));
+		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
+		fprintf(out, "%snot judged: %s\n", first ? "\n" : "", why);
 		first = false;
 	}
 }
@@ -426,9 +427,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 
 		if (m->b[p].present)
 			continue;
-		snprintf(why, sizeof(why), "%s: not measured in results %s (backends.%s missing)",
-			 vcl_place_name((enum vcl_place)p), m->source,
-			 vcl_place_name((enum vcl_place)p));
+		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		json_object_array_add(nj, json_object_new_string(why));
 	}
 	json_object_object_add(root, "not_judged", nj);

@@ -60,9 +60,24 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 
 		snprintf(dotted, sizeof(dotted), "backends.%s", name);
 		o = vcl_json_path(root, dotted);
-		b->present = o != NULL && json_object_is_type(o, json_type_object);
-		if (!b->present)
+		if (o == NULL || !json_object_is_type(o, json_type_object)) {
+			snprintf(b->absent, sizeof(b->absent), "backends.%s missing", name);
 			continue;
+		}
+		/* bench records a placement the host cannot run as skipped,
+		 * with the reason: that is "not measured", and why. */
+		snprintf(dotted, sizeof(dotted), "backends.%s.skipped", name);
+		o = vcl_json_path(root, dotted);
+		if (o != NULL && json_object_is_type(o, json_type_boolean) &&
+		    json_object_get_boolean(o)) {
+			snprintf(dotted, sizeof(dotted), "backends.%s.reason", name);
+			s = str_at(root, dotted);
+			snprintf(b->absent, sizeof(b->absent), "skipped: %s",
+				 s != NULL ? s : "no reason given");
+			continue;
+		}
+		b->present = true;
+		get(root, name, "startup_failures", &b->startup_failures);
 		b->has_startup = get(root, name, "startup_ms.p95", &b->startup_p95) &&
 				 get(root, name, "startup_ms.p50", &b->startup_p50);
 		b->has_overhead = get(root, name, "memory.overhead_kib", &b->overhead_kib);

@@ -180,19 +180,30 @@ unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d)
 	return VCL_PLACE_BIT(VCL_BARE);
 }
 
+void vcl_advise_not_measured(const struct vcl_measured *m, enum vcl_place p, char *buf, size_t len)
+{
+	const char *name = vcl_place_name(p);
+
+	if (m->b[p].absent[0] != '\0')
+		snprintf(buf, len, "%s: not measured in results %s (%s)", name, m->source,
+			 m->b[p].absent);
+	else
+		snprintf(buf, len, "%s: not measured in results %s (backends.%s missing)", name,
+			 m->source, name);
+}
+
 unsigned vcl_rule_measured(const struct vcl_measured *m, struct vcl_decision *d)
 {
 	unsigned mask = 0;
+	char why[240];
 
 	for (int p = 0; p < VCL_NPLACE; p++) {
-		const char *name = vcl_place_name((enum vcl_place)p);
-
 		if (m->b[p].present) {
 			mask |= VCL_PLACE_BIT(p);
 			continue;
 		}
-		step(d, p, VCL_STEP_EXCLUDE, true, "measured",
-		     "%s: not measured in results %s (backends.%s missing)", name, m->source, name);
+		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
+		step(d, p, VCL_STEP_EXCLUDE, true, "measured", "%s", why);
 	}
 	return mask;
 }
@@ -216,8 +227,8 @@ unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_meas
 			continue;
 		if (!mb->has_startup) {
 			step(d, p, VCL_STEP_EXCLUDE, true, "slo",
-			     "%s: cannot check startup SLO (backends.%s.startup_ms.p95 missing)",
-			     name, name);
+			     "%s: cannot check startup SLO (backends.%s.startup_ms.p95 missing%s)",
+			     name, name, mb->startup_failures > 0 ? "; every launch failed" : "");
 			continue;
 		}
 		if (mb->startup_p95 > s->slo_ms) {

@@ -17,6 +17,24 @@
 
 /* Numbers shaped like the fixture, written out so each rule test shows the
  * numbers it relies on. */
+static struct vcl_meas_backend backend(double p50, double p95, double overhead_kib, double reaction,
+				       double rps, double p99)
+{
+	return (struct vcl_meas_backend){
+	    .present = true,
+	    .has_startup = true,
+	    .startup_p50 = p50,
+	    .startup_p95 = p95,
+	    .has_overhead = true,
+	    .overhead_kib = overhead_kib,
+	    .has_reaction = true,
+	    .reaction_p50 = reaction,
+	    .has_steady = true,
+	    .rps = rps,
+	    .lat_p99 = p99,
+	};
+}
+
 static void measured(struct vcl_measured *m, bool tcg)
 {
 	memset(m, 0, sizeof(*m));
@@ -24,12 +42,9 @@ static void measured(struct vcl_measured *m, bool tcg)
 	snprintf(m->accel, sizeof(m->accel), "%s", tcg ? "tcg" : "kvm");
 	m->tcg = tcg;
 	m->complete = true;
-	m->b[VCL_BARE] = (struct vcl_meas_backend){true, true,	1.6,  1.8,    true, 0.0,
-						   true, 270.0, true, 5000.0, 2.0};
-	m->b[VCL_CTR] = (struct vcl_meas_backend){true, true,  4.1,  4.7,    true, 1024.0,
-						  true, 280.0, true, 4800.0, 2.2};
-	m->b[VCL_VM] = (struct vcl_meas_backend){true, true,   1900.0, 1930.0, true, 200.0 * 1024,
-						 true, 2700.0, true,   300.0,  30.0};
+	m->b[VCL_BARE] = backend(1.6, 1.8, 0.0, 270.0, 5000.0, 2.0);
+	m->b[VCL_CTR] = backend(4.1, 4.7, 1024.0, 280.0, 4800.0, 2.2);
+	m->b[VCL_VM] = backend(1900.0, 1930.0, 200.0 * 1024, 2700.0, 300.0, 30.0);
 }
 
 static void service(struct vcl_service *s)
@@ -688,6 +703,21 @@ START_TEST(results_lacking_vm)
 	ck_assert(m.b[VCL_BARE].present && m.b[VCL_CTR].present && !m.b[VCL_VM].present);
 	ck_assert_double_eq(m.b[VCL_CTR].overhead_kib, 900.0);
 	ck_assert_double_eq(m.b[VCL_VM].startup_p95, 0.0);
+	/* bench's record of a placement the host could not run. */
+	{
+		struct json_object *skipped = json_object_new_object();
+		struct vcl_measured m2;
+		char why[300];
+
+		json_object_object_add(skipped, "skipped", json_object_new_boolean(1));
+		json_object_object_add(skipped, "reason", json_object_new_string("No /dev/kvm"));
+		json_object_object_add(vcl_json_path(root, "backends"), "vm", skipped);
+		vcl_measured_from_json(root, "S.json", &m2);
+		ck_assert(!m2.b[VCL_VM].present);
+		vcl_advise_not_measured(&m2, VCL_VM, why, sizeof(why));
+		ck_assert_str_eq(why, "vm: not measured in results S.json (skipped: No /dev/kvm)");
+		json_object_object_del(vcl_json_path(root, "backends"), "vm");
+	}
 	path = temp_file(json_object_to_json_string(root));
 	json_object_put(root);
 
