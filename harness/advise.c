@@ -42,12 +42,17 @@ int vcl_advise_run(const char *results, const char *const *inputs, size_t ninput
 	vcl_measured_from_json(root, results, &m);
 	json_object_put(root);
 
-	for (size_t i = 0; i < ninputs; i++)
+	for (size_t i = 0; i < ninputs && ret == -1; i++)
 		if (vcl_advise_load_file(inputs[i], &in, err) < 0)
-			goto out;
+			ret = -2;
+	/* Warnings come first, also those before an error: they may explain it. */
 	if (diag != NULL)
 		for (size_t i = 0; i < in.nnotes; i++)
 			fprintf(diag, "%s\n", in.notes[i]);
+	if (ret == -2) {
+		ret = -1;
+		goto out;
+	}
 	if (in.nsvc == 0) {
 		vcl_usage(err, "No services in the input (no profile, Deployment, StatefulSet, "
 			       "DaemonSet or Pod)");
