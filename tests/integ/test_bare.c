@@ -292,8 +292,8 @@ START_TEST(test_cli_sigint_saves_partial)
 	ck_assert_int_eq(WEXITSTATUS(status), 130);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-int/results.json", &o, &err), 0);
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
-	ck_assert_ptr_nonnull(strstr(json_object_get_string(vcl_json_path(o, "incomplete_reason")),
-				     "Interrupted"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_object_get_string(vcl_json_path(o, "incomplete_reason")), "Interrupted"));
 	{
 		char cg[64], ledger[128];
 		const char *run = json_object_get_string(vcl_json_path(o, "run_id"));
