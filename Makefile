@@ -59,7 +59,10 @@ endif
 
 .PHONY: all deps services guest bench check unit integ lint format asan clean fuzz
 
-all: $(VCLAB) $(PAYLOAD) $(INIT)
+# The guest init exists once the VM placement is in the tree.
+INIT_IF := $(if $(wildcard payload/init.c),$(INIT))
+
+all: $(VCLAB) $(PAYLOAD) $(INIT_IF)
 
 deps:
 	$(Q)scripts/install-deps.sh
