@@ -336,6 +336,27 @@ static void tab_num(struct tab *t, bool have, double v)
 		tab_add(t, "—");
 }
 
+/* The number at path in o, scaled, or a dash when it is absent. (A helper
+ * rather than tab_num(t, jnum(o, p, &v), v): argument order is unspecified.) */
+static void tab_j(struct tab *t, struct json_object *o, const char *path, double scale)
+{
+	double v = 0;
+	bool have = jnum(o, path, &v);
+
+	tab_num(t, have, v * scale);
+}
+
+/* A count (n, instances, connections): always a whole number. */
+static void tab_count(struct tab *t, struct json_object *o, const char *path)
+{
+	double v = 0;
+
+	if (jnum(o, path, &v))
+		tab_add(t, "%.0f", v);
+	else
+		tab_add(t, "—");
+}
+
 /* A table with a "run" column first when the report compares runs. hdr is
  * NULL-terminated; numeric is the mask without the run column. */
 static void tab_init(struct tab *t, const struct vcl_report_ctx *c, unsigned numeric,
@@ -731,15 +752,15 @@ static void startup_row(struct tab *t, const struct vcl_report_ctx *c, size_t r,
 	} else {
 		tab_own(t, esc(lab));
 	}
-	tab_num(t, jnum(st, "n", &v), v);
-	tab_num(t, jnum(st, "p50", &v), v);
-	tab_num(t, jnum(st, "p90", &v), v);
-	tab_num(t, jnum(st, "p99", &v), v);
+	tab_count(t, st, "n");
+	tab_j(t, st, "p50", 1);
+	tab_j(t, st, "p90", 1);
+	tab_j(t, st, "p99", 1);
 	if (jnum(st, "min", &lo) && jnum(st, "max", &hi))
 		tab_add(t, "%s–%s", N(lo, b1, sizeof(b1)), N(hi, b2, sizeof(b2)));
 	else
 		tab_add(t, "—");
-	tab_num(t, jnum(st, "cv", &v), v);
+	tab_j(t, st, "cv", 1);
 	if (jnum(st, "ci95.0", &lo) && jnum(st, "ci95.1", &hi))
 		tab_add(t, "%s–%s", N(lo, b1, sizeof(b1)), N(hi, b2, sizeof(b2)));
 	else
@@ -850,7 +871,10 @@ static void sec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			tab_row(&t, c, r);
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			tab_own(&t, esc(lab));
-			tab_num(&t, jnum(ph, "first_200.n", &n) || jnum(ph, "create.n", &n), n);
+			if (jnum(ph, "first_200.n", &n) || jnum(ph, "create.n", &n))
+				tab_add(&t, "%.0f", n);
+			else
+				tab_add(&t, "—");
 			tab_num(&t, hc, cr);
 			tab_num(&t, hc && hr, rd - cr);
 			tab_num(&t, hr && hf, f2 - rd);
@@ -894,7 +918,7 @@ static void sec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			static const char *const keys[] = {"pss_kib",	  "rss_kib",
 							   "cgroup_kib",  "memavail_drop_kib",
 							   "payload_kib", "overhead_kib"};
-			double v, pay, ovh;
+			double pay, ovh;
 			char lab[128], b[32];
 
 			if (m == NULL || !json_object_is_type(m, json_type_object))
@@ -902,9 +926,9 @@ static void sec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			tab_row(&t, c, r);
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			tab_own(&t, esc(lab));
-			tab_num(&t, jnum(m, "instances", &v), v);
+			tab_count(&t, m, "instances");
 			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-				tab_num(&t, jnum(m, keys[k], &v), v / 1024.0);
+				tab_j(&t, m, keys[k], 1.0 / 1024);
 			if (jnum(m, "payload_kib", &pay) && jnum(m, "overhead_kib", &ovh) &&
 			    pay > 0)
 				tab_add(&t, "×%s", N(ovh / pay, b, sizeof(b)));
@@ -950,7 +974,6 @@ static void sec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			struct json_object *m =
 			    vcl_json_path(entry(&c->runs[r], "backends", bk[i]), "density");
 			const char *why;
-			double v;
 			char lab[128];
 
 			if (m == NULL || !json_object_is_type(m, json_type_object))
@@ -958,10 +981,10 @@ static void sec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			tab_row(&t, c, r);
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			tab_own(&t, esc(lab));
-			tab_num(&t, jnum(m, "max_instances", &v), v);
-			tab_num(&t, jnum(m, "instances_per_gib", &v), v);
-			tab_num(&t, jnum(m, "scaleout_per_s", &v), v);
-			tab_num(&t, jnum(m, "budget_mib", &v), v);
+			tab_count(&t, m, "max_instances");
+			tab_j(&t, m, "instances_per_gib", 1);
+			tab_j(&t, m, "scaleout_per_s", 1);
+			tab_count(&t, m, "budget_mib");
 			why = jstr(m, "stop_reason");
 			tab_own(&t, esc(why != NULL ? why : "—"));
 		}
@@ -983,14 +1006,13 @@ static void sec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			for (size_t k = 0; k < json_object_array_length(bs); k++) {
 				struct json_object *b = json_object_array_get_idx(bs, k);
-				double v;
 
 				tab_row(&t, c, r);
 				tab_own(&t, esc(lab));
-				tab_num(&t, jnum(b, "k", &v), v);
-				tab_num(&t, jnum(b, "instances", &v), v);
-				tab_num(&t, jnum(b, "ready_ms", &v), v);
-				tab_num(&t, jnum(b, "mem_per_instance_kib", &v), v / 1024.0);
+				tab_count(&t, b, "k");
+				tab_count(&t, b, "instances");
+				tab_j(&t, b, "ready_ms", 1);
+				tab_j(&t, b, "mem_per_instance_kib", 1.0 / 1024);
 			}
 		}
 	}
@@ -1019,7 +1041,7 @@ static void sec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *m =
 			    vcl_json_path(entry(&c->runs[r], "backends", bk[i]), "autoscale");
-			double v, lo, hi;
+			double lo, hi;
 			char lab[128], b1[32], b2[32];
 
 			if (m == NULL || !json_object_is_type(m, json_type_object))
@@ -1027,15 +1049,15 @@ static void sec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			tab_row(&t, c, r);
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			tab_own(&t, esc(lab));
-			tab_num(&t, jnum(m, "threshold", &v), v);
-			tab_num(&t, jnum(m, "reaction_ms.n", &v), v);
-			tab_num(&t, jnum(m, "reaction_ms.p50", &v), v);
+			tab_j(&t, m, "threshold", 1);
+			tab_count(&t, m, "reaction_ms.n");
+			tab_j(&t, m, "reaction_ms.p50", 1);
 			if (jnum(m, "reaction_ms.min", &lo) && jnum(m, "reaction_ms.max", &hi))
 				tab_add(&t, "%s–%s", N(lo, b1, sizeof(b1)), N(hi, b2, sizeof(b2)));
 			else
 				tab_add(&t, "—");
-			tab_num(&t, jnum(m, "reaction_ms.cv", &v), v);
-			tab_num(&t, jnum(m, "detect_ms.p50", &v), v);
+			tab_j(&t, m, "reaction_ms.cv", 1);
+			tab_j(&t, m, "detect_ms.p50", 1);
 		}
 	}
 	if (!doc_table(d, &t))
@@ -1056,13 +1078,13 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 	tab_row(t, c, r);
 	tab_own(t, esc(lab));
 	tab_own(t, esc(tool != NULL ? tool : "—"));
-	tab_num(t, jnum(s, "concurrency", &v), v);
-	tab_num(t, jnum(s, "duration_s", &v), v);
-	tab_num(t, jnum(s, "rps", &v), v);
-	tab_num(t, jnum(s, "lat_ms.p50", &v), v);
-	tab_num(t, jnum(s, "lat_ms.p90", &v), v);
-	tab_num(t, jnum(s, "lat_ms.p99", &v), v);
-	tab_num(t, jnum(s, "errors", &v), v);
+	tab_count(t, s, "concurrency");
+	tab_count(t, s, "duration_s");
+	tab_j(t, s, "rps", 1);
+	tab_j(t, s, "lat_ms.p50", 1);
+	tab_j(t, s, "lat_ms.p90", 1);
+	tab_j(t, s, "lat_ms.p99", 1);
+	tab_count(t, s, "errors");
 	if (bare_s != NULL && bare_s != s && jnum(s, "rps", &v) && jnum(bare_s, "rps", &ref) &&
 	    ref > 0)
 		tab_add(t, "×%s", N(v / ref, b, sizeof(b)));
@@ -1609,7 +1631,7 @@ int vcl_cmd_report(int argc, char **argv, struct vcl_error **err)
 
 	optind = 0; /* GNU getopt: full re-initialisation, the verb may run twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			outdir = optarg;

@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "results.h"
+#include "stats.h"
 #include "util.h"
 
 /* One line, box or bar group of a figure. */
@@ -476,7 +477,7 @@ static void fig_startup_phases(const struct vcl_report_run *runs, size_t n,
 
 static void fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out)
 {
-	static const char *const names[] = {"payload's own footprint", "placement overhead"};
+	static const char *const names[] = {"payload (own footprint)", "placement overhead"};
 	static const char *const colors[] = {"#59a14f", "#e15759"};
 	const char **bk = vcl_report_names(runs, n, "backends");
 	struct stackrow *rows = NULL;
@@ -655,9 +656,27 @@ static void fig_autoscale(const struct vcl_report_run *runs, size_t n, struct vc
 		snprintf(dname, sizeof(dname), "a%zu", i);
 		datablock_xy(f, dname, &l.v[i]);
 	}
-	fprintf(f, "set style boxplot nooutliers\n");
+	/* Boxes computed here rather than by gnuplot's boxplot, which refuses
+	 * fewer than four points (and autoscale repeats are often three). */
+	fprintf(f, "$box << EOD\n");
+	for (size_t i = 0; i < l.n; i++) {
+		double *v = xrealloc(NULL, l.v[i].n * sizeof(double));
+
+		memcpy(v, l.v[i].y, l.v[i].n * sizeof(double));
+		qsort(v, l.v[i].n, sizeof(double), cmp_double);
+		fprintf(f, "%zu", i + 1);
+		for (size_t q = 0; q < 5; q++) {
+			static const double qs[] = {0.25, 0.0, 1.0, 0.75, 0.5};
+
+			fputc(' ', f);
+			gp_num(f, vcl_percentile_sorted(v, l.v[i].n, qs[q]));
+		}
+		fprintf(f, " %u\n", color_int(l.v[i].color));
+		free(v);
+	}
+	fprintf(f, "EOD\n");
 	fprintf(f, "set style fill solid 0.35 border\n");
-	fprintf(f, "set boxwidth 0.5\n");
+	fprintf(f, "set boxwidth 0.5 absolute\n");
 	fprintf(f, "set xrange [0.4:%.1f]\n", (double)l.n + 0.6);
 	fprintf(f, "set xtics (");
 	for (size_t i = 0; i < l.n; i++)
@@ -669,21 +688,22 @@ static void fig_autoscale(const struct vcl_report_run *runs, size_t n, struct vc
 	else
 		fprintf(f, "set yrange [0:*]\n");
 	fprintf(f, "unset key\n");
-	fprintf(f, "plot ");
+	/* columns: x q1 min max q3 median colour */
+	fprintf(f, "plot $box using 1:2:3:4:5:7 with candlesticks whiskerbars 0.5 lw 1.5 "
+		   "lc rgb variable, \\\n"
+		   "     $box using 1:6:6:6:6:7 with candlesticks lw 3 lc rgb variable");
 	for (size_t i = 0; i < l.n; i++)
-		fprintf(f,
-			"%s$a%zu using 1:2 with boxplot lw 1.5 lc rgb '%s', \\\n"
-			"     $a%zu using 1:2 with points pt 7 ps 0.9 lc rgb '#222222'",
-			i > 0 ? ", \\\n     " : "", i, l.v[i].color, i);
+		fprintf(f, ", \\\n     $a%zu using 1:2 with points pt 7 ps 0.9 lc rgb '#222222'",
+			i);
 	fprintf(f, "\n");
 	postamble(f, "autoscale");
 	cnt = counts(&l);
-	fig_add(
-	    out, &b, "autoscale", "autoscale",
-	    vcl_rxasprintf("Autoscale reaction time per placement: box from the first to the "
-			   "third quartile with the median line, whiskers to 1.5 IQR, and every "
-			   "repeat drawn as a dot%s. Repeats: %s.",
-			   logy ? "; y axis on a log scale" : "", cnt));
+	fig_add(out, &b, "autoscale", "autoscale",
+		vcl_rxasprintf("Autoscale reaction time per placement: box from the first to the "
+			       "third quartile (type 7) with a thick median line, whiskers to the "
+			       "smallest and largest value, and every "
+			       "repeat drawn as a dot%s. Repeats: %s.",
+			       logy ? "; y axis on a log scale" : "", cnt));
 	free(cnt);
 	serieslist_free(&l);
 }
@@ -1038,6 +1058,9 @@ int vcl_report_draw(struct vcl_report_figs *figs, const char *figdir, const char
 		if (gnuplot == NULL)
 			continue;
 		if (run_gnuplot(gnuplot, figdir, script, &problem) < 0) {
+			/* No half-written figure is left to be mistaken for a drawn one. */
+			(void)unlink(svg);
+			(void)unlink(png);
 			fig->problem = problem;
 			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
 				fig->name, problem);
