@@ -634,7 +634,7 @@ static void sec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char **
 	    {"config.vm.net", "VM network"},
 	};
 	struct tab t;
-	bool any_tcg_vm = false;
+	char *tcg_runs = NULL;
 
 	heading(d, 2, "host", "Host");
 	/* The accelerator, in large type: it decides how to read every VM number. */
@@ -671,14 +671,29 @@ static void sec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char **
 			ran_vm = ran_vm || (fam != NULL && strcmp(fam, "vm") == 0);
 		}
 		free(peers);
-		any_tcg_vm = any_tcg_vm || (ran_vm && a != NULL && strcmp(a, "tcg") == 0);
+		if (ran_vm && a != NULL && strcmp(a, "tcg") == 0) {
+			char *prev = tcg_runs;
+
+			tcg_runs = vcl_rxasprintf("%s%s%s", prev != NULL ? prev : "",
+						  prev != NULL ? ", " : "", c->runs[r].label);
+			free(prev);
+		}
 	}
-	if (any_tcg_vm)
+	if (tcg_runs != NULL && c->n > 1)
+		block(d, VCL_RB_CAVEAT,
+		      "**VMs ran under TCG in %s** (QEMU software emulation, no usable KVM). VM "
+		      "startup and CPU figures of those runs are far above what KVM gives and must "
+		      "not be read as KVM numbers. Memory overhead is roughly comparable but "
+		      "includes "
+		      "TCG's translation cache.",
+		      tcg_runs);
+	else if (tcg_runs != NULL)
 		block(d, VCL_RB_CAVEAT,
 		      "**VMs ran under TCG** (QEMU software emulation, no usable KVM). VM startup "
 		      "and CPU figures here are far above what KVM gives and must not be read as "
 		      "KVM numbers. Memory overhead is roughly comparable but includes TCG's "
 		      "translation cache.");
+	free(tcg_runs);
 
 	memset(&t, 0, sizeof(t));
 	tab_add(&t, "fact");
@@ -1136,12 +1151,20 @@ static void sec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	free(bk);
 }
 
+static void cmp_cell(struct tab *t, bool have, double v, bool count)
+{
+	if (have && count)
+		tab_add(t, "%.0f", v);
+	else
+		tab_num(t, have, v);
+}
+
 /* Side by side: each metric of each placement, later runs against the first. */
 static void sec_compare(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const struct {
 		const char *section, *path, *name;
-		double scale;
+		double scale; /* 0: a count, shown whole */
 	} metrics[] = {
 	    {"backends", "startup_ms.p50", "startup p50 (ms)", 1},
 	    {"backends", "startup_ms.p99", "startup p99 (ms)", 1},
@@ -1152,7 +1175,7 @@ static void sec_compare(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    {"backends", "memory.overhead_kib", "overhead per instance (MiB)", 1.0 / 1024},
 	    {"backends", "memory.memavail_drop_kib", "MemAvailable drop per instance (MiB)",
 	     1.0 / 1024},
-	    {"backends", "density.max_instances", "max instances", 1},
+	    {"backends", "density.max_instances", "max instances", 0},
 	    {"backends", "density.scaleout_per_s", "scale-out (instances/s)", 1},
 	    {"backends", "autoscale.reaction_ms.p50", "autoscale reaction p50 (ms)", 1},
 	    {"backends", "steady.rps", "throughput (req/s)", 1},
@@ -1205,15 +1228,17 @@ static void sec_compare(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 				tab_add(&t, "%s", metrics[m].name);
 				h0 = jnum(entry(&c->runs[0], section, names[i]), metrics[m].path,
 					  &v0);
-				v0 *= metrics[m].scale;
-				tab_num(&t, h0, v0);
+				if (metrics[m].scale != 0)
+					v0 *= metrics[m].scale;
+				cmp_cell(&t, h0, v0, metrics[m].scale == 0);
 				for (size_t r = 1; r < c->n; r++) {
 					bool h = jnum(entry(&c->runs[r], section, names[i]),
 						      metrics[m].path, &v);
 					char b[32];
 
-					v *= metrics[m].scale;
-					tab_num(&t, h, v);
+					if (metrics[m].scale != 0)
+						v *= metrics[m].scale;
+					cmp_cell(&t, h, v, metrics[m].scale == 0);
 					if (h && h0)
 						tab_add(&t, "%s%s", v - v0 >= 0 ? "+" : "",
 							N(v - v0, b, sizeof(b)));
