@@ -9,7 +9,7 @@
 #include "cleanup.h"
 
 /* Weak: a backend whose folder is not built simply is not offered. */
-extern const struct vcl_backend_ops vcl_bare_ops;
+
 extern const struct vcl_backend_ops vcl_ctr_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_vm_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_runc_ops __attribute__((weak));
@@ -23,8 +23,8 @@ static const struct vcl_backend_ops *const *table(unsigned *n)
 
 	if (count == 0) {
 		const struct vcl_backend_ops *cands[] = {
-			&vcl_bare_ops, &vcl_ctr_ops,  &vcl_vm_ops,
-			&vcl_runc_ops, &vcl_crun_ops, &vcl_qemu_direct_ops,
+		    &vcl_bare_ops, &vcl_ctr_ops,  &vcl_vm_ops,
+		    &vcl_runc_ops, &vcl_crun_ops, &vcl_qemu_direct_ops,
 		};
 		for (unsigned i = 0; i < ARRAY_SIZE(cands); i++)
 			if (cands[i] != NULL)
@@ -52,7 +52,8 @@ const struct vcl_backend_ops *vcl_backend_find(const char *name)
 	return NULL;
 }
 
-struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops, const struct vcl_spec *spec)
+struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,
+				      const struct vcl_spec *spec)
 {
 	struct vcl_instance *inst = calloc(1, sizeof(*inst));
 

@@ -21,15 +21,15 @@ struct vcl_host;
 /* Resource limits every placement gets alike (fairness, issue 5). */
 struct vcl_limits {
 	uint64_t mem_mib; /* memory limit of the instance's cgroup (ctr, and guest RAM for vm) */
-	double cpus;      /* CPU quota in cores, 0 = unlimited */
-	unsigned pids;    /* pids limit, 0 = unlimited */
+	double cpus;	  /* CPU quota in cores, 0 = unlimited */
+	unsigned pids;	  /* pids limit, 0 = unlimited */
 };
 
 /* Everything a backend needs to start one instance. Strings are borrowed. */
 struct vcl_spec {
-	const char *run_id;  /* short id of this run, in every resource name */
-	unsigned index;      /* n in vclab-<run>-<n>: unique within the run */
-	const char *payload; /* absolute path of the payload binary (bin/vclab-payload) */
+	const char *run_id;    /* short id of this run, in every resource name */
+	unsigned index;	       /* n in vclab-<run>-<n>: unique within the run */
+	const char *payload;   /* absolute path of the payload binary (bin/vclab-payload) */
 	const char *state_dir; /* per-run scratch folder, e.g. /run/vclab/<run> (tmpfs) */
 	struct vcl_limits limits;
 	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
@@ -40,11 +40,11 @@ struct vcl_spec {
 	/* vm */
 	unsigned vcpus;
 	uint64_t vm_mem_mib;
-	const char *vm_net;      /* "user" (default) or "network:NAME" */
+	const char *vm_net;	 /* "user" (default) or "network:NAME" */
 	const char *connect_uri; /* libvirt URI, default qemu:///system */
-	const char *kernel;      /* guest kernel; NULL = default from build/guest */
-	const char *initrd;      /* guest initramfs; NULL = default from build/guest */
-	const char *accel;       /* "kvm" or "tcg", from doctor */
+	const char *kernel;	 /* guest kernel; NULL = default from build/guest */
+	const char *initrd;	 /* guest initramfs; NULL = default from build/guest */
+	const char *accel;	 /* "kvm" or "tcg", from doctor */
 };
 
 /* Where the instance's HTTP endpoint is reachable from the host. */
@@ -56,9 +56,9 @@ struct vcl_endpoint {
 
 /* Timestamps of one launch, CLOCK_MONOTONIC in ns; 0 = not reached. */
 struct vcl_phases {
-	uint64_t start;     /* just before the create call (fork, clone, virDomainCreateXML) */
+	uint64_t start;	    /* just before the create call (fork, clone, virDomainCreateXML) */
 	uint64_t created;   /* the create call returned */
-	uint64_t ready;     /* the payload's VCLAB-READY line was seen */
+	uint64_t ready;	    /* the payload's VCLAB-READY line was seen */
 	uint64_t first_200; /* first 200 from GET /healthz, seen from the host */
 };
 
@@ -75,7 +75,7 @@ struct vcl_instance {
 	/* pidfd of the instance's main host process (payload, container init,
 	 * QEMU): readable when it exits. -1 when unknown. */
 	int exit_fd;
-	pid_t pid;        /* that main host process */
+	pid_t pid;	  /* that main host process */
 	char cgroup[256]; /* cgroup path holding all its host processes, "" if none */
 	struct vcl_phases t;
 	void *priv; /* the backend's own state */
@@ -93,7 +93,7 @@ struct vcl_mem {
 
 struct vcl_backend_ops {
 	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
-	bool is_peer;       /* a same-run reference implementation, not a placement */
+	bool is_peer;	    /* a same-run reference implementation, not a placement */
 	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
 
 	/* Usable on this host? Sets an error saying why not. */
@@ -101,7 +101,8 @@ struct vcl_backend_ops {
 	/* Once per run: build rootfs, image, bundle. */
 	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
 	/* Start one instance and return at once. Fills inst->t.start/created. */
-	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err);
+	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
 	int (*ready)(struct vcl_instance *inst, struct vcl_error **err);
 	/* exit_fd is readable: the instance died. Reap it, set an error that says
@@ -114,6 +115,9 @@ struct vcl_backend_ops {
 	void (*cleanup)(const struct vcl_spec *spec);
 };
 
+/* The bare placement is always built in. */
+extern const struct vcl_backend_ops vcl_bare_ops;
+
 /* Every backend and peer compiled into this binary. Backends live in their
  * own folders and are linked in when present (weak references). */
 const struct vcl_backend_ops *vcl_backend_find(const char *name);
@@ -121,7 +125,8 @@ const struct vcl_backend_ops *vcl_backend_find(const char *name);
 const struct vcl_backend_ops *vcl_backend_at(unsigned i);
 
 /* Allocate an instance with the common fields set (fds -1). */
-struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops, const struct vcl_spec *spec);
+struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,
+				      const struct vcl_spec *spec);
 /* Free the common part (closes ready_fd, exit_fd, netns_fd); not priv. */
 void vcl_instance_free(struct vcl_instance *inst);
 

@@ -55,9 +55,8 @@ static void bare_free(struct vcl_instance *inst)
 	vcl_instance_free(inst);
 }
 
-const struct vcl_backend_ops vcl_bare_ops;
-
-static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
+static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+		       struct vcl_error **err)
 {
 	struct vcl_instance *inst = vcl_instance_new(&vcl_bare_ops, spec);
 	struct bare *b = calloc(1, sizeof(*b));
@@ -88,8 +87,8 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out, s
 		goto fail;
 	}
 	if (pid == 0) {
-		const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd", "3",
-				"--name", inst->name, NULL};
+		const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd",
+				      "3",	     "--name",	 inst->name,	NULL};
 		int r = vcl_cgroup_attach(b->cg, 0);
 
 		if (r < 0) {
@@ -157,11 +156,12 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 
 static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
-	struct bare *b = inst->priv;
+	struct bare *b;
 	int r = 0;
 
 	if (inst == NULL)
 		return 0;
+	b = inst->priv;
 	if (!b->reaped && inst->pid > 0) {
 		kill(inst->pid, SIGKILL);
 		while (waitpid(inst->pid, NULL, 0) < 0 && errno == EINTR)
@@ -175,12 +175,12 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 }
 
 const struct vcl_backend_ops vcl_bare_ops = {
-	.name = "bare",
-	.probe = bare_probe,
-	.prepare = bare_prepare,
-	.launch = bare_launch,
-	.ready = bare_ready,
-	.exited = bare_exited,
-	.sample = bare_sample,
-	.destroy = bare_destroy,
+    .name = "bare",
+    .probe = bare_probe,
+    .prepare = bare_prepare,
+    .launch = bare_launch,
+    .ready = bare_ready,
+    .exited = bare_exited,
+    .sample = bare_sample,
+    .destroy = bare_destroy,
 };

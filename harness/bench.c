@@ -70,7 +70,8 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char *scenario,
 			    const struct vcl_error *e)
 {
-	static const char *const kinds[] = {"fail", "usage", "env", "oom", "died", "timeout", "intr"};
+	static const char *const kinds[] = {"fail", "usage",   "env", "oom",
+					    "died", "timeout", "intr"};
 	struct json_object *errs = NULL, *o;
 
 	if (!json_object_object_get_ex(b->root, "errors", &errs)) {
@@ -102,6 +103,11 @@ int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	}
 	*out = inst;
 	return 0;
+}
+
+int vcl_probe_wait_for_bench(struct vcl_bench *b, struct vcl_instance *inst, struct vcl_error **err)
+{
+	return vcl_probe_wait(inst, vcl_bench_timeout(b, inst->ops), err);
 }
 
 void vcl_bench_stop(struct vcl_bench *b, struct vcl_instance *inst)
@@ -241,7 +247,8 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 							     "vclab",
 							     names[i]);
 				if (explicit_list)
-					fprintf(stderr, "vclab bench: peer %s is not built in, skipped\n",
+					fprintf(stderr,
+						"vclab bench: peer %s is not built in, skipped\n",
 						names[i]);
 				continue;
 			}
@@ -266,7 +273,8 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 			}
 			if (b->nactive < VCL_MAX_ACTIVE)
 				b->active[b->nactive++] = ops;
-			json_object_array_add(pass == 0 ? jb : jp, json_object_new_string(names[i]));
+			json_object_array_add(pass == 0 ? jb : jp,
+					      json_object_new_string(names[i]));
 		}
 	}
 	if (b->nactive == 0 || b->active[0]->is_peer)
@@ -290,7 +298,8 @@ static void record_config(struct vcl_bench *b)
 		if (vcl_bench_wants(b, all[i]))
 			json_object_array_add(sc, json_object_new_string(all[i]));
 	json_object_object_add(cfg, "scenarios", sc);
-	json_object_object_add(lim, "mem_mib", json_object_new_int64((int64_t)b->o->limits.mem_mib));
+	json_object_object_add(lim, "mem_mib",
+			       json_object_new_int64((int64_t)b->o->limits.mem_mib));
 	json_object_object_add(lim, "cpus", json_object_new_double(b->o->limits.cpus));
 	json_object_object_add(lim, "pids", json_object_new_int((int)b->o->limits.pids));
 	json_object_object_add(cfg, "limits", lim);
@@ -298,7 +307,8 @@ static void record_config(struct vcl_bench *b)
 			       json_object_new_string(b->host.topo.split ? "split" : "shared"));
 	json_object_object_add(pin, "workload_cpus",
 			       json_object_new_string(b->host.topo.workload_cpus));
-	json_object_object_add(pin, "harness_cpus", json_object_new_string(b->host.topo.harness_cpus));
+	json_object_object_add(pin, "harness_cpus",
+			       json_object_new_string(b->host.topo.harness_cpus));
 	json_object_object_add(cfg, "pinning", pin);
 	json_object_object_add(vm, "vcpus", json_object_new_int((int)b->o->vcpus));
 	json_object_object_add(vm, "mem_mib", json_object_new_int64((int64_t)b->o->vm_mem_mib));
@@ -319,8 +329,7 @@ static void print_summary(struct vcl_bench *b)
 	if (b->o->json) {
 		struct json_object *s = json_object_new_object();
 
-		json_object_object_add(s, "results",
-				       json_object_new_string(b->out_dir));
+		json_object_object_add(s, "results", json_object_new_string(b->out_dir));
 		json_object_object_add(s, "run_id", json_object_new_string(b->run_id));
 		json_object_object_add(s, "accelerator",
 				       json_object_new_string(b->host.accelerator));
@@ -339,8 +348,8 @@ static void print_summary(struct vcl_bench *b)
 				json_object_object_add(s, name, copy);
 			}
 		}
-		printf("%s\n", json_object_to_json_string_ext(s, JSON_C_TO_STRING_PRETTY |
-									 JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   s, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(s);
 		return;
 	}
@@ -359,7 +368,8 @@ static void print_summary(struct vcl_bench *b)
 
 			if (vcl_json_path_double(val, "startup_ms.p50", &p50) < 0) {
 				printf("%-18s %s\n", name,
-				       why != NULL ? json_object_get_string(why) : "no startup samples");
+				       why != NULL ? json_object_get_string(why)
+						   : "no startup samples");
 				continue;
 			}
 			vcl_json_path_double(val, "startup_ms.n", &n);
@@ -370,7 +380,8 @@ static void print_summary(struct vcl_bench *b)
 			vcl_json_path_double(val, "startup_ms.min", &mn);
 			vcl_json_path_double(val, "startup_ms.max", &mx);
 			if (strcmp(name, "vm") == 0 || strcmp(name, "qemu-direct") == 0)
-				snprintf(label, sizeof(label), "%s (%s)", name, b->host.accelerator);
+				snprintf(label, sizeof(label), "%s (%s)", name,
+					 b->host.accelerator);
 			else
 				snprintf(label, sizeof(label), "%s%s", g ? "peer " : "", name);
 			if (bare_p50 > 0)
@@ -392,9 +403,9 @@ static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
 		const char *name;
 		int (*fn)(struct vcl_bench *, struct vcl_error **);
 	} sc[] = {
-		{"startup", vcl_scenario_startup},   {"memory", vcl_scenario_memory},
-		{"density", vcl_scenario_density},   {"autoscale", vcl_scenario_autoscale},
-		{"steady", vcl_scenario_steady},
+	    {"startup", vcl_scenario_startup}, {"memory", vcl_scenario_memory},
+	    {"density", vcl_scenario_density}, {"autoscale", vcl_scenario_autoscale},
+	    {"steady", vcl_scenario_steady},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sc); i++) {
@@ -472,18 +483,18 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	record_config(&b);
 
 	b.spec = (struct vcl_spec){
-		.run_id = b.run_id,
-		.payload = payload,
-		.limits = o.limits,
-		.cpuset = b.host.topo.workload_cpus,
-		.ctr_userns = o.ctr_userns,
-		.vcpus = o.vcpus,
-		.vm_mem_mib = o.vm_mem_mib,
-		.vm_net = o.vm_net,
-		.connect_uri = o.connect_uri != NULL ? o.connect_uri : "qemu:///system",
-		.kernel = o.kernel,
-		.initrd = o.initrd,
-		.accel = b.host.accelerator,
+	    .run_id = b.run_id,
+	    .payload = payload,
+	    .limits = o.limits,
+	    .cpuset = b.host.topo.workload_cpus,
+	    .ctr_userns = o.ctr_userns,
+	    .vcpus = o.vcpus,
+	    .vm_mem_mib = o.vm_mem_mib,
+	    .vm_net = o.vm_net,
+	    .connect_uri = o.connect_uri != NULL ? o.connect_uri : "qemu:///system",
+	    .kernel = o.kernel,
+	    .initrd = o.initrd,
+	    .accel = b.host.accelerator,
 	};
 	if (choose_backends(&b, err) < 0 || make_out_dir(&b, err) < 0) {
 		json_object_put(b.root);
@@ -529,7 +540,8 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	if (vcl_bench_save(&b, run_err == NULL ? &run_err : NULL) < 0 && run_err != NULL)
 		fprintf(stderr, "vclab bench: %s\n", run_err->msg);
 	if (vcl_ledger_close(NULL) < 0)
-		fprintf(stderr, "vclab bench: warning: teardown left something behind; run vclab gc\n");
+		fprintf(stderr,
+			"vclab bench: warning: teardown left something behind; run vclab gc\n");
 
 	if (run_err == NULL || run_err->kind == VCL_E_INTR)
 		print_summary(&b);
@@ -548,8 +560,9 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	}
 	if (run_err != NULL) {
 		if (run_err->kind == VCL_E_INTR)
-			fprintf(stderr, "vclab bench: interrupted; partial results saved in %s "
-					"(marked incomplete)\n",
+			fprintf(stderr,
+				"vclab bench: interrupted; partial results saved in %s "
+				"(marked incomplete)\n",
 				b.out_dir);
 		*err = run_err;
 		ret = -1;

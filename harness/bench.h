@@ -59,7 +59,7 @@ struct vcl_bench {
 	struct vcl_host host;
 	char run_id[16];
 	char out_dir[512];
-	struct vcl_spec spec; /* template; index set per launch */
+	struct vcl_spec spec;				      /* template; index set per launch */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	unsigned next_index;
@@ -82,6 +82,10 @@ bool vcl_bench_is_vm(const struct vcl_backend_ops *ops);
 /* Launch one instance of ops and wait until it answers 200 (or fails). */
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err);
+/* Wait for an instance launched by hand (density bursts) with the bench's
+ * timeout for its placement. */
+int vcl_probe_wait_for_bench(struct vcl_bench *b, struct vcl_instance *inst,
+			     struct vcl_error **err);
 /* Destroy, reporting a failure as a recorded error (never fatal). */
 void vcl_bench_stop(struct vcl_bench *b, struct vcl_instance *inst);
 /* Record a failure in results.json errors[] and on stderr. */

@@ -38,33 +38,34 @@ static int apply_profile(struct vcl_bench_opts *o, const char *name)
 
 void vcl_bench_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vclab bench [OPTIONS]\n"
-		"  --profile quick|standard|full   counts and durations (default quick)\n"
-		"  --backends LIST      placements among bare,ctr,vm (default: all built in)\n"
-		"  --peer LIST          same-run peers among runc,crun,qemu-direct (default: the\n"
-		"                       peers of the chosen placements; 'none' for none)\n"
-		"  --scenarios LIST     startup,memory,density,autoscale,steady (default all)\n"
-		"  --runs N             measured launches per process placement/peer\n"
-		"  --vm-runs N          measured launches per VM placement/peer\n"
-		"  --warmup N           warm-up launches excluded from statistics (VMs: --vm-warmup)\n"
-		"  --out DIR            results folder (default results/<timestamp>-<host>)\n"
-		"  --payload PATH       payload binary (default: vclab-payload next to vclab)\n"
-		"  --mem-mib N --cpus X --pids N   limits every placement gets (256, 1, 64)\n"
-		"  --vcpus N --vm-mem-mib N        guest size (1, 256)\n"
-		"  --vm-net user|network:NAME      guest networking (default user)\n"
-		"  --connect URI        libvirt URI (default qemu:///system)\n"
-		"  --kernel PATH --initrd PATH     guest kernel and initramfs\n"
-		"  --ctr-userns         run containers in a user namespace\n"
-		"  --budget-mib N       density: memory budget for process placements\n"
-		"  --vm-budget-mib N    density: memory budget for VMs\n"
-		"  --burst K            density: instances per burst\n"
-		"  --scale-threshold X  autoscale: CPU fraction that triggers scale-out (0.7)\n"
-		"  --steady-seconds S --concurrency C --work-iters N   steady state load\n"
-		"  --timeout-ms N       readiness timeout (process 5000, VM 60000)\n"
-		"  --quiet              no progress bar\n"
-		"  --json               print the summary as JSON\n"
-		"  --no-report          do not write report.md/report.html\n");
+	fprintf(
+	    f,
+	    "usage: vclab bench [OPTIONS]\n"
+	    "  --profile quick|standard|full   counts and durations (default quick)\n"
+	    "  --backends LIST      placements among bare,ctr,vm (default: all built in)\n"
+	    "  --peer LIST          same-run peers among runc,crun,qemu-direct (default: the\n"
+	    "                       peers of the chosen placements; 'none' for none)\n"
+	    "  --scenarios LIST     startup,memory,density,autoscale,steady (default all)\n"
+	    "  --runs N             measured launches per process placement/peer\n"
+	    "  --vm-runs N          measured launches per VM placement/peer\n"
+	    "  --warmup N           warm-up launches excluded from statistics (VMs: --vm-warmup)\n"
+	    "  --out DIR            results folder (default results/<timestamp>-<host>)\n"
+	    "  --payload PATH       payload binary (default: vclab-payload next to vclab)\n"
+	    "  --mem-mib N --cpus X --pids N   limits every placement gets (256, 1, 64)\n"
+	    "  --vcpus N --vm-mem-mib N        guest size (1, 256)\n"
+	    "  --vm-net user|network:NAME      guest networking (default user)\n"
+	    "  --connect URI        libvirt URI (default qemu:///system)\n"
+	    "  --kernel PATH --initrd PATH     guest kernel and initramfs\n"
+	    "  --ctr-userns         run containers in a user namespace\n"
+	    "  --budget-mib N       density: memory budget for process placements\n"
+	    "  --vm-budget-mib N    density: memory budget for VMs\n"
+	    "  --burst K            density: instances per burst\n"
+	    "  --scale-threshold X  autoscale: CPU fraction that triggers scale-out (0.7)\n"
+	    "  --steady-seconds S --concurrency C --work-iters N   steady state load\n"
+	    "  --timeout-ms N       readiness timeout (process 5000, VM 60000)\n"
+	    "  --quiet              no progress bar\n"
+	    "  --json               print the summary as JSON\n"
+	    "  --no-report          do not write report.md/report.html\n");
 }
 
 static int need(int argc, char **argv, int i, struct vcl_error **err)
@@ -131,21 +132,22 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		uint64_t u = 0;
 		double d = 0;
 
-#define U64(name, lo, hi, field)                                                                  \
-	if (strcmp(a, name) == 0) {                                                               \
+#define U64(name, lo, hi, field)                                                                   \
+	if (strcmp(a, name) == 0) {                                                                \
 		if (need(argc, argv, i, err) < 0)                                                  \
 			return -1;                                                                 \
 		if (vcl_parse_u64(argv[++i], lo, hi, &u) < 0)                                      \
-			return vcl_usage(err, "%s: '%s' is not a whole number in %llu..%llu", name, \
-					 argv[i], (unsigned long long)(lo), (unsigned long long)(hi)); \
-		field = u;                                                                         \
+			return vcl_usage(err, "%s: '%s' is not a whole number in %llu..%llu",      \
+					 name, argv[i], (unsigned long long)(lo),                  \
+					 (unsigned long long)(hi));                                \
+		(field) = u;                                                                       \
 		continue;                                                                          \
 	}
-#define STR(name, field)                                                                          \
-	if (strcmp(a, name) == 0) {                                                               \
+#define STR(name, field)                                                                           \
+	if (strcmp(a, name) == 0) {                                                                \
 		if (need(argc, argv, i, err) < 0)                                                  \
 			return -1;                                                                 \
-		field = argv[++i];                                                                 \
+		(field) = argv[++i];                                                               \
 		continue;                                                                          \
 	}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -187,19 +189,21 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 			a = argv[++i];
 			if (strcmp(a, "user") != 0 &&
 			    (strncmp(a, "network:", 8) != 0 || a[8] == '\0'))
-				return vcl_usage(err, "--vm-net: '%s' is neither 'user' nor "
-						      "'network:NAME'",
+				return vcl_usage(err,
+						 "--vm-net: '%s' is neither 'user' nor "
+						 "'network:NAME'",
 						 a);
 			o->vm_net = a;
 			continue;
 		}
 		if (strcmp(a, "--cpus") == 0 || strcmp(a, "--scale-threshold") == 0 ||
 		    strcmp(a, "--steady-seconds") == 0) {
-			bool cpus = strcmp(a, "--cpus") == 0, thr = strcmp(a, "--scale-threshold") == 0;
+			bool cpus = strcmp(a, "--cpus") == 0,
+			     thr = strcmp(a, "--scale-threshold") == 0;
 
 			if (need(argc, argv, i, err) < 0)
 				return -1;
-			if (vcl_parse_double(argv[++i], thr ? 0.01 : 0.01, thr ? 1.0 : 3600, &d) < 0)
+			if (vcl_parse_double(argv[++i], 0.01, thr ? 1.0 : 3600, &d) < 0)
 				return vcl_usage(err, "%s: '%s' is not a number in range", a,
 						 argv[i]);
 			if (cpus)
@@ -212,7 +216,8 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		}
 		if (strcmp(a, "--backends") == 0) {
 			if (need(argc, argv, i, err) < 0 ||
-			    list(a, argv[++i], backends, ARRAY_SIZE(backends), &o->backends, err) < 0)
+			    list(a, argv[++i], backends, ARRAY_SIZE(backends), &o->backends, err) <
+				0)
 				return -1;
 			o->backends_given = true;
 			continue;
@@ -249,8 +254,8 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		}
 		return vcl_usage(err, "Unknown option '%s' (see vclab bench --help)", a);
 	}
-	o->vm_mem_instances = o->vm_mem_instances > o->mem_instances ? o->mem_instances
-								     : o->vm_mem_instances;
+	o->vm_mem_instances =
+	    o->vm_mem_instances > o->mem_instances ? o->mem_instances : o->vm_mem_instances;
 	return 0;
 }
 

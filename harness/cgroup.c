@@ -101,6 +101,8 @@ char *vcl_cgroup_dir(const char *controller, const char *path)
 {
 	char *mnt = NULL, *out = NULL;
 
+	if (lib_init(NULL) < 0)
+		return NULL;
 	if (is_v2()) {
 		if (asprintf(&out, "/sys/fs/cgroup/%s", path) < 0)
 			return NULL;
@@ -193,8 +195,8 @@ static struct cgroup *describe(const char *path, const struct vcl_limits *lim, c
 		int r = 0;
 
 		if (c == NULL) {
-			vcl_error_set(err, VCL_E_ENV, 0, "Cgroup %s: controller %s unavailable", path,
-				      ctrls[i]);
+			vcl_error_set(err, VCL_E_ENV, 0, "Cgroup %s: controller %s unavailable",
+				      path, ctrls[i]);
 			cgroup_free(&cg);
 			return NULL;
 		}
@@ -257,8 +259,8 @@ static int create_one(const char *path, const struct vcl_limits *lim, const char
 	r = cgroup_create_cgroup(cg, 0);
 	cgroup_free(&cg);
 	if (r != 0)
-		return vcl_fail(err, r == ECGOTHER ? cgroup_get_last_errno() : 0, "Create cgroup %s: %s",
-				path, cgroup_strerror(r));
+		return vcl_fail(err, r == ECGOTHER ? cgroup_get_last_errno() : 0,
+				"Create cgroup %s: %s", path, cgroup_strerror(r));
 	return 0;
 }
 
@@ -474,7 +476,7 @@ static int kill_all(const char *path)
 			return 0;
 		/* Killed tasks leave the cgroup once the kernel tore them down
 		 * (and, for our children, once reaped by the caller). */
-		nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 5000000L}, NULL);
 	}
 	return -1;
 }

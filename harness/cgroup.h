@@ -48,7 +48,7 @@ struct vcl_cg_stats {
 	uint64_t kmem_bytes; /* kernel memory part, 0 where not reported */
 	uint64_t cpu_usec;   /* CPU time of all tasks */
 	uint64_t oom_kills;  /* tasks killed by the memory limit */
-	uint64_t pids;       /* tasks now */
+	uint64_t pids;	     /* tasks now */
 };
 int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_error **err);
 /* pids of every task in the cgroup (memory hierarchy on v1). */

@@ -22,12 +22,12 @@ void vcl_killpidp(pid_t *pid);
 /* Free a NULL-terminated array of strings. */
 void vcl_strvfreep(char ***v);
 
-#define cleanup_free    __attribute__((cleanup(vcl_freep)))
-#define cleanup_close   __attribute__((cleanup(vcl_closep)))
-#define cleanup_file    __attribute__((cleanup(vcl_fclosep)))
-#define cleanup_dir     __attribute__((cleanup(vcl_closedirp)))
-#define cleanup_pid     __attribute__((cleanup(vcl_killpidp)))
-#define cleanup_strv    __attribute__((cleanup(vcl_strvfreep)))
+#define cleanup_free  __attribute__((cleanup(vcl_freep)))
+#define cleanup_close __attribute__((cleanup(vcl_closep)))
+#define cleanup_file  __attribute__((cleanup(vcl_fclosep)))
+#define cleanup_dir   __attribute__((cleanup(vcl_closedirp)))
+#define cleanup_pid   __attribute__((cleanup(vcl_killpidp)))
+#define cleanup_strv  __attribute__((cleanup(vcl_strvfreep)))
 
 /* Take ownership out of a cleanup variable. */
 #define steal_ptr(p)                                                                               \
@@ -43,8 +43,8 @@ void vcl_strvfreep(char ***v);
 		_tmp;                                                                              \
 	})
 
-#define LIKELY(x)   __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LIKELY(x)     __builtin_expect(!!(x), 1)
+#define UNLIKELY(x)   __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

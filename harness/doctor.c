@@ -186,7 +186,8 @@ struct json_object *vcl_doctor_json(const struct vcl_host *h)
 	json_object_object_add(o, "cpus", json_object_new_int(h->topo.pus));
 	json_object_object_add(o, "mem_mib", json_object_new_int64((int64_t)h->mem_mib));
 	json_object_object_add(o, "kernel", json_object_new_string(h->kernel));
-	json_object_object_add(o, "cgroup", json_object_new_string(vcl_cgroup_mode_name(h->cgroup)));
+	json_object_object_add(o, "cgroup",
+			       json_object_new_string(vcl_cgroup_mode_name(h->cgroup)));
 	json_object_object_add(o, "accelerator", json_object_new_string(h->accelerator));
 	json_object_object_add(o, "accel_reason", json_object_new_string(h->accel_why));
 	json_object_object_add(o, "libvirt_version", json_object_new_string(h->libvirt_version));
@@ -213,8 +214,9 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 			printf("usage: vclab doctor [--json] [--connect URI]\n");
 			return 0;
 		} else
-			return vcl_usage(err, "Unknown option '%s' (usage: vclab doctor [--json] "
-					      "[--connect URI])",
+			return vcl_usage(err,
+					 "Unknown option '%s' (usage: vclab doctor [--json] "
+					 "[--connect URI])",
 					 argv[i]);
 	}
 	if (vcl_doctor_probe(&h, uri, err) < 0)
@@ -222,8 +224,8 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 	if (json) {
 		struct json_object *o = vcl_doctor_json(&h);
 
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-									 JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 		return 0;
 	}
@@ -240,7 +242,8 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 	printf("%-14s %s\n", "qemu", h.qemu_version[0] ? h.qemu_version : "absent");
 	printf("%-14s %s%s%s\n", "qemu:///system", h.libvirt_ok ? "answers" : "does not answer",
 	       h.libvirt_ok ? "" : ": ", h.libvirt_ok ? "" : h.libvirt_why);
-	printf("%-14s %s\n", "gnuplot", h.gnuplot ? "present" : "absent (reports will have tables only)");
+	printf("%-14s %s\n", "gnuplot",
+	       h.gnuplot ? "present" : "absent (reports will have tables only)");
 	printf("%-14s %s — %s\n", "accelerator", h.accelerator, h.accel_why);
 	return 0;
 }

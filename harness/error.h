@@ -15,12 +15,12 @@
  * record an out-of-memory kill as such instead of as a generic failure. */
 enum vcl_error_kind {
 	VCL_E_FAIL = 0, /* the operation failed; exit 1 */
-	VCL_E_USAGE,    /* bad arguments or input file; exit 2 */
-	VCL_E_ENV,      /* the host cannot run this: not root, no libvirtd, missing image; exit 2 */
-	VCL_E_OOM,      /* the instance was killed by its memory limit */
-	VCL_E_DIED,     /* the instance exited or crashed on its own */
-	VCL_E_TIMEOUT,  /* readiness or an operation timed out */
-	VCL_E_INTR,     /* interrupted by SIGINT/SIGTERM */
+	VCL_E_USAGE,	/* bad arguments or input file; exit 2 */
+	VCL_E_ENV,	/* the host cannot run this: not root, no libvirtd, missing image; exit 2 */
+	VCL_E_OOM,	/* the instance was killed by its memory limit */
+	VCL_E_DIED,	/* the instance exited or crashed on its own */
+	VCL_E_TIMEOUT,	/* readiness or an operation timed out */
+	VCL_E_INTR,	/* interrupted by SIGINT/SIGTERM */
 };
 
 struct vcl_error {
@@ -36,11 +36,12 @@ int vcl_error_set(struct vcl_error **err, enum vcl_error_kind kind, int errnum, 
 
 /* Shorthands for the common kinds. */
 #define vcl_fail(err, errnum, ...) vcl_error_set((err), VCL_E_FAIL, (errnum), __VA_ARGS__)
-#define vcl_usage(err, ...)        vcl_error_set((err), VCL_E_USAGE, 0, __VA_ARGS__)
+#define vcl_usage(err, ...)	   vcl_error_set((err), VCL_E_USAGE, 0, __VA_ARGS__)
 
 /* Prefix context to an existing error: "create domain x: <old message>".
  * Returns -1 so call sites read `return vcl_error_wrap(err, "...");`. */
-int vcl_error_wrap(struct vcl_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vcl_error_wrap(struct vcl_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 void vcl_error_free(struct vcl_error *e);
 void vcl_error_freep(struct vcl_error **e);

@@ -18,10 +18,11 @@ int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err)
 		} else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
 			o.root = argv[++i];
 		} else if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: vclab gc [--dry-run]\n"
-			       "Removes the domains, cgroups, mounts, processes and files recorded\n"
-			       "in %s/<run>/ledger by runs whose vclab process is gone.\n",
-			       VCL_LEDGER_ROOT);
+			printf(
+			    "usage: vclab gc [--dry-run]\n"
+			    "Removes the domains, cgroups, mounts, processes and files recorded\n"
+			    "in %s/<run>/ledger by runs whose vclab process is gone.\n",
+			    VCL_LEDGER_ROOT);
 			return 0;
 		} else {
 			return vcl_usage(err, "Unknown option '%s' (usage: vclab gc [--dry-run])",

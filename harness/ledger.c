@@ -20,7 +20,7 @@
 
 /* Provided by vmm/ when the VM placement is built in. */
 extern int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
-	__attribute__((weak));
+    __attribute__((weak));
 
 static int ledger_fd = -1;
 static char ledger_dir[256];
@@ -142,8 +142,9 @@ static int undo(char *line, bool dry_run, bool print, struct vcl_error **err)
 		if (dry_run)
 			return 0;
 		if (strcmp(kind, "file") == 0)
-			return unlink(a) < 0 && errno != ENOENT ? vcl_fail(err, errno, "Remove %s", a)
-								: 0;
+			return unlink(a) < 0 && errno != ENOENT
+				   ? vcl_fail(err, errno, "Remove %s", a)
+				   : 0;
 		return vcl_rm_rf(a, err);
 	}
 	return 0;

@@ -32,7 +32,8 @@ int vcl_ledger_open(const char *run_id, struct vcl_error **err);
 const char *vcl_ledger_dir(void);
 /* Append one record to the current ledger (no-op without one). The line is
  * written and fsync'd before the call returns. */
-int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Record a child pid with its start time. */
 int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err);
 /* Tear down everything the current ledger lists (reverse order), then

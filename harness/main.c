@@ -32,13 +32,13 @@ static void usage(FILE *f, const struct command *cmds, size_t n)
 int main(int argc, char **argv)
 {
 	const struct command cmds[] = {
-		{"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
-		{"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
-		{"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
-		{"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
-		{"check", vcl_cmd_check, "gate results against a baseline (CI)"},
-		{"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
-		{"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
+	    {"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
+	    {"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
+	    {"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
+	    {"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
+	    {"check", vcl_cmd_check, "gate results against a baseline (CI)"},
+	    {"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
+	    {"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
 	};
 	struct vcl_error *err = NULL;
 	int ret;

@@ -21,9 +21,10 @@
 /* Backoff between probes when nothing tells us the endpoint is up yet:
  * starts small, doubles, never above 2 ms (issue: capped short backoff). */
 #define BACKOFF_START_NS 100000ULL
-#define BACKOFF_CAP_NS   2000000ULL
+#define BACKOFF_CAP_NS	 2000000ULL
 
-static const char healthz_req[] = "GET /healthz HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n";
+static const char healthz_req[] =
+    "GET /healthz HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n";
 
 int vcl_socket_in_netns(int netns_fd, int type, struct vcl_error **err)
 {
@@ -159,10 +160,10 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 		if (n < 0)
 			return vcl_fail(err, errno, "epoll_pwait2");
 		if (n == 0 && vcl_now_ns() >= deadline)
-			return vcl_error_set(err, VCL_E_TIMEOUT, 0,
-					     "%s not ready within %u ms (%s)", inst->name, timeout_ms,
-					     want_ready ? "no VCLAB-READY line"
-							: "no 200 from GET /healthz");
+			return vcl_error_set(
+			    err, VCL_E_TIMEOUT, 0, "%s not ready within %u ms (%s)", inst->name,
+			    timeout_ms,
+			    want_ready ? "no VCLAB-READY line" : "no 200 from GET /healthz");
 		if (n == 0) {
 			backoff = backoff * 2 > BACKOFF_CAP_NS ? BACKOFF_CAP_NS : backoff * 2;
 			continue;
@@ -173,12 +174,23 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 			if (tag == EV_EXIT) {
 				if (inst->ops->exited != NULL)
 					return inst->ops->exited(inst, err);
-				return vcl_error_set(err, VCL_E_DIED, 0, "%s exited before it was ready",
-						     inst->name);
+				return vcl_error_set(err, VCL_E_DIED, 0,
+						     "%s exited before it was ready", inst->name);
 			}
 			if (tag == EV_READY && want_ready) {
 				int r = inst->ops->ready(inst, err);
 
+				if (r < 0 && (*err)->kind == VCL_E_DIED && inst->exit_fd >= 0 &&
+				    inst->ops->exited != NULL) {
+					/* The channel closed because the instance is dying:
+					 * its exit status explains more than the EOF does. */
+					struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
+
+					if (poll(&pfd, 1, 1000) == 1) {
+						vcl_error_freep(err);
+						return inst->ops->exited(inst, err);
+					}
+				}
 				if (r < 0)
 					return vcl_error_wrap(err, "%s", inst->name);
 				if (r > 0) {
@@ -196,8 +208,8 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 
 				getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 				if (soerr != 0 || (evs[i].events & (EPOLLERR | EPOLLHUP)) ||
-				    send(sock, healthz_req, sizeof(healthz_req) - 1, MSG_NOSIGNAL) !=
-					    (ssize_t)(sizeof(healthz_req) - 1)) {
+				    send(sock, healthz_req, sizeof(healthz_req) - 1,
+					 MSG_NOSIGNAL) != (ssize_t)(sizeof(healthz_req) - 1)) {
 					goto retry;
 				}
 				sent = true;
@@ -206,7 +218,8 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 				epoll_ctl(ep, EPOLL_CTL_MOD, sock, &ev);
 				continue;
 			}
-			if (sent && (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+			if (sent &&
+			    (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
 				ssize_t r = recv(sock, resp + rlen, sizeof(resp) - 1 - rlen, 0);
 
 				if (r > 0) {
@@ -229,14 +242,15 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 				goto retry;
 			}
 			continue;
-retry:
+		retry:
 			epoll_ctl(ep, EPOLL_CTL_DEL, sock, NULL);
 			vcl_closep(&sock);
 			{
 				/* Back off, but keep watching for the instance's death. */
 				uint64_t until = vcl_now_ns() + backoff;
 
-				backoff = backoff * 2 > BACKOFF_CAP_NS ? BACKOFF_CAP_NS : backoff * 2;
+				backoff =
+				    backoff * 2 > BACKOFF_CAP_NS ? BACKOFF_CAP_NS : backoff * 2;
 				while (vcl_now_ns() < until && vcl_now_ns() < deadline) {
 					struct epoll_event e2[2];
 					int m = wait_events(ep, e2, 2, until, 0);
@@ -244,9 +258,9 @@ retry:
 					if (m > 0 && e2[0].data.u32 == EV_EXIT) {
 						if (inst->ops->exited != NULL)
 							return inst->ops->exited(inst, err);
-						return vcl_error_set(err, VCL_E_DIED, 0,
-								     "%s exited before it was ready",
-								     inst->name);
+						return vcl_error_set(
+						    err, VCL_E_DIED, 0,
+						    "%s exited before it was ready", inst->name);
 					}
 					if (m < 0 && errno == EINTR && vcl_interrupted)
 						return interrupted(err);
@@ -266,8 +280,8 @@ int vcl_http_get(const struct vcl_endpoint *ep, const char *path, unsigned timeo
 	size_t len = 0, off = 0, reqlen;
 	struct pollfd pfd;
 
-	reqlen = (size_t)snprintf(req, sizeof(req),
-				  "GET %s HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n", path);
+	reqlen = (size_t)snprintf(
+	    req, sizeof(req), "GET %s HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n", path);
 	if (reqlen >= sizeof(req))
 		return vcl_usage(err, "Path too long");
 	fd = start_connect(ep, err);
@@ -281,8 +295,8 @@ int vcl_http_get(const struct vcl_endpoint *ep, const char *path, unsigned timeo
 		int r;
 
 		if (now >= deadline)
-			return vcl_error_set(err, VCL_E_TIMEOUT, 0, "GET %s on %s:%u: timed out", path,
-					     ep->addr, ep->port);
+			return vcl_error_set(err, VCL_E_TIMEOUT, 0, "GET %s on %s:%u: timed out",
+					     path, ep->addr, ep->port);
 		pfd.events = off < reqlen ? POLLOUT : POLLIN;
 		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
 		if (r < 0 && errno == EINTR)
@@ -315,7 +329,8 @@ int vcl_http_get(const struct vcl_endpoint *ep, const char *path, unsigned timeo
 	buf[len] = '\0';
 	*status = status_of(buf, len);
 	if (*status == 0)
-		return vcl_fail(err, 0, "GET %s on %s:%u: no HTTP response", path, ep->addr, ep->port);
+		return vcl_fail(err, 0, "GET %s on %s:%u: no HTTP response", path, ep->addr,
+				ep->port);
 	if (body != NULL && bodysz > 0) {
 		const char *b = strstr(buf, "\r\n\r\n");
 

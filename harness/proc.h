@@ -17,7 +17,7 @@ struct vcl_readyline {
 	size_t len;
 };
 
-/* Read what is available on fd. Returns 1 when a "VCLAB-READY ..." line is
+/* Read what is available on fd (which must be O_NONBLOCK). Returns 1 when a "VCLAB-READY ..." line is
  * complete (port set from its port= field when present, else left as is),
  * 0 when more is needed, -1 on EOF before the line or a read error. */
 int vcl_readyline_feed(struct vcl_readyline *rl, int fd, uint16_t *port, struct vcl_error **err);

@@ -56,9 +56,9 @@ int vcl_results_write(const char *dir, struct json_object *root, struct vcl_erro
 
 	if (asprintf(&path, "%s/results.json", dir) < 0)
 		return vcl_fail(err, ENOMEM, "Write results");
-	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_SPACED |
-							       JSON_C_TO_STRING_NOSLASHESCAPE,
+	text = json_object_to_json_string_length(root,
+						 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE,
 						 &len);
 	if (text == NULL)
 		return vcl_fail(err, ENOMEM, "Serialise %s", path);
@@ -115,9 +115,8 @@ int vcl_json_load(const char *path, struct json_object **out, struct vcl_error *
 		json_tokener_free(tok);
 		json_object_put(o);
 		return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: %s", path, line, col,
-				     jerr == json_tokener_continue
-					     ? "unexpected end of file"
-					     : json_tokener_error_desc(jerr));
+				     jerr == json_tokener_continue ? "unexpected end of file"
+								   : json_tokener_error_desc(jerr));
 	}
 	/* Trailing garbage after the document is an error too. */
 	{
@@ -142,7 +141,7 @@ int vcl_json_load(const char *path, struct json_object **out, struct vcl_error *
 
 int vcl_results_load(const char *path, struct json_object **out, struct vcl_error **err)
 {
-	struct json_object *o, *schema;
+	struct json_object *o = NULL, *schema = NULL;
 
 	if (vcl_json_load(path, &o, err) < 0)
 		return -1;

@@ -38,7 +38,8 @@ int vcl_sample_pid(pid_t pid, uint64_t *pss_kib, uint64_t *rss_kib, struct vcl_e
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	if (vcl_read_file(path, &buf, NULL, err) < 0)
 		return -1;
-	if (vcl_parse_kib_field(buf, "Pss", pss_kib) < 0 || vcl_parse_kib_field(buf, "Rss", rss_kib) < 0)
+	if (vcl_parse_kib_field(buf, "Pss", pss_kib) < 0 ||
+	    vcl_parse_kib_field(buf, "Rss", rss_kib) < 0)
 		return vcl_fail(err, 0, "Parse %s", path);
 	return 0;
 }

@@ -72,7 +72,8 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 		      "error\n",
 		      b->csv);
 	for (unsigned i = 0; i < b->nactive; i++) {
-		unsigned total = vcl_bench_warmup(b, b->active[i]) + vcl_bench_runs(b, b->active[i]);
+		unsigned total =
+		    vcl_bench_warmup(b, b->active[i]) + vcl_bench_runs(b, b->active[i]);
 
 		if (total > rounds)
 			rounds = total;
@@ -107,24 +108,26 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 				s[i].failures++;
 				if (++s[i].consecutive >= MAX_CONSECUTIVE_FAILURES) {
 					s[i].given_up = true;
-					fprintf(stderr,
-						"vclab bench: %s: %u launches in a row failed; no more "
-						"%s launches in this scenario\n",
-						ops->name, MAX_CONSECUTIVE_FAILURES, ops->name);
+					fprintf(
+					    stderr,
+					    "vclab bench: %s: %d launches in a row failed; no more "
+					    "%s launches in this scenario\n",
+					    ops->name, MAX_CONSECUTIVE_FAILURES, ops->name);
 				}
 				vcl_bench_step(b, ops->name);
 				continue;
 			}
 			s[i].consecutive = 0;
 			csv_row(b, ops->name, r, r < warm, inst, NULL);
-			if (r >= warm) {
+			if (r >= warm && s[i].total != NULL) {
 				const struct vcl_phases *t = &inst->t;
 
 				s[i].total[s[i].n] = vcl_ns_to_ms(t->first_200 - t->start);
 				s[i].create[s[i].n] = vcl_ns_to_ms(t->created - t->start);
 				s[i].n++;
 				if (t->ready != 0)
-					s[i].ready[s[i].nready++] = vcl_ns_to_ms(t->ready - t->start);
+					s[i].ready[s[i].nready++] =
+					    vcl_ns_to_ms(t->ready - t->start);
 			}
 			vcl_bench_stop(b, inst);
 			vcl_bench_step(b, ops->name);

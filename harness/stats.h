@@ -12,7 +12,7 @@ struct vcl_stats {
 	double p50, p90, p95, p99;
 	double mean, stddev, cv; /* sample stddev (n-1); cv = stddev / mean */
 	double min, max;
-	double mad;              /* median absolute deviation (unscaled) */
+	double mad;		 /* median absolute deviation (unscaled) */
 	double ci95_lo, ci95_hi; /* bootstrap 95% CI of the median */
 };
 
@@ -27,6 +27,6 @@ double vcl_mad(const double *x, size_t n);
 void vcl_stats_compute(const double *x, size_t n, unsigned resamples, uint64_t seed,
 		       struct vcl_stats *st);
 #define VCL_BOOTSTRAP_RESAMPLES 2000
-#define VCL_BOOTSTRAP_SEED      0x5eed5eedULL
+#define VCL_BOOTSTRAP_SEED	0x5eed5eedULL
 
 #endif

@@ -29,8 +29,9 @@ int vcl_topo_probe(struct vcl_topo *t, struct vcl_error **err)
 	 * core (all its PUs), the workloads everything else, so measuring does
 	 * not steal cycles from what is measured. Small hosts share all PUs,
 	 * and results.json says so. */
-	last_core = t->cores > 0 ? hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)t->cores - 1)
-				 : NULL;
+	last_core = t->cores > 0
+			? hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)t->cores - 1)
+			: NULL;
 	if (t->pus > 2 && t->cores > 1 && last_core != NULL) {
 		hwloc_bitmap_copy(harness, last_core->cpuset);
 		hwloc_bitmap_andnot(work, work, last_core->cpuset);
@@ -60,7 +61,8 @@ static int bind_list(const char *list, int pid, struct vcl_error **err)
 	hwloc_bitmap_free(set);
 	hwloc_topology_destroy(topo);
 	if (r < 0)
-		return vcl_fail(err, errno, "Bind %s to cpus %s", pid == 0 ? "vclab" : "instance", list);
+		return vcl_fail(err, errno, "Bind %s to cpus %s", pid == 0 ? "vclab" : "instance",
+				list);
 	return 0;
 }
 

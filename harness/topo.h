@@ -15,8 +15,8 @@
 struct vcl_topo {
 	int packages, cores, pus;
 	char workload_cpus[128]; /* cpuset list for instances */
-	char harness_cpus[128];  /* cpuset list for the harness and load generator */
-	bool split;              /* workloads apart from the harness */
+	char harness_cpus[128];	 /* cpuset list for the harness and load generator */
+	bool split;		 /* workloads apart from the harness */
 };
 
 int vcl_topo_probe(struct vcl_topo *t, struct vcl_error **err);

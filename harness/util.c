@@ -179,7 +179,7 @@ int vcl_proc_starttime(pid_t pid, unsigned long long *out)
 	const char *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (vcl_read_file(path, &buf, NULL, NULL) < 0)
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || buf == NULL)
 		return -1;
 	/* comm may hold spaces and parentheses: fields start after the last ')'. */
 	p = strrchr(buf, ')');

@@ -23,8 +23,8 @@ static int parser_error(struct vcl_error **err, const char *name, const yaml_par
 				     m->line + 1, m->column + 1,
 				     p->problem != NULL ? p->problem : "syntax error", p->context,
 				     p->context_mark.line + 1);
-	return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: %s", name, m->line + 1, m->column + 1,
-			     p->problem != NULL ? p->problem : "syntax error");
+	return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: %s", name, m->line + 1,
+			     m->column + 1, p->problem != NULL ? p->problem : "syntax error");
 }
 
 int vcl_yaml_load_buffer(const char *name, const char *buf, size_t len, struct vcl_yaml **out,
@@ -52,7 +52,12 @@ int vcl_yaml_load_buffer(const char *name, const char *buf, size_t len, struct v
 			parser_error(err, name, &parser);
 			goto out;
 		}
-		if (yaml_document_get_root_node(&doc) == NULL) {
+		yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+		/* "---" with nothing after it yields an empty plain scalar. */
+		if (root == NULL ||
+		    (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0 &&
+		     root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)) {
 			/* An empty document marks the end of the stream; empty
 			 * documents in between ("---\n---") are skipped too. */
 			yaml_document_delete(&doc);

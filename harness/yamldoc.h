@@ -44,7 +44,7 @@ int vcl_yaml_error(struct vcl_error **err, const struct vcl_yaml *y, const yaml_
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Print a warning "FILE:LINE:COL: warning: <message>" to stderr. */
 void vcl_yaml_warn(const struct vcl_yaml *y, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Scalar conversions with range checks; on failure set the error at n. */
 int vcl_yaml_double(const struct vcl_yaml *y, yaml_node_t *n, double min, double max, double *out,

@@ -16,7 +16,7 @@
 
 struct vcl_http_req {
 	char method[16];
-	char path[512];  /* without the query */
+	char path[512];	 /* without the query */
 	char query[512]; /* after '?', without it; "" when none */
 	bool keep_alive;
 	size_t content_length;

@@ -26,7 +26,7 @@
 
 #define MAX_CONNS    1024
 #define BUF_SIZE     (VCL_HTTP_MAX_HEAD + VCL_HTTP_MAX_BODY + 1)
-#define MAX_ITERS    1000000000ULL /* /work: about a second or two of CPU at most */
+#define MAX_ITERS    1000000000ULL    /* /work: about a second or two of CPU at most */
 #define MAX_ALLOC_MB (1024ULL * 1024) /* /alloc: one request asks for at most 1 TiB */
 
 struct conn {
@@ -45,16 +45,17 @@ static struct block *held;
 static uint64_t held_mib;
 static const char *name = "payload";
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "vclab-payload: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static void usage(void)
+__attribute__((noreturn)) static void usage(void)
 {
-	fprintf(stderr, "usage: vclab-payload --listen ADDR:PORT [--ready-fd N | --ready-path PATH] "
-			"[--name NAME]\n");
+	fprintf(stderr,
+		"usage: vclab-payload --listen ADDR:PORT [--ready-fd N | --ready-path PATH] "
+		"[--name NAME]\n");
 	exit(2);
 }
 
@@ -144,9 +145,9 @@ static int serve(int fd, const struct vcl_http_req *req)
 
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
 		status = strcmp(req->path, "/healthz") == 0 || strcmp(req->path, "/work") == 0 ||
-					 strcmp(req->path, "/alloc") == 0
-				 ? 405
-				 : 404;
+				 strcmp(req->path, "/alloc") == 0
+			     ? 405
+			     : 404;
 	} else if (strcmp(req->path, "/healthz") == 0) {
 		status = 200;
 		snprintf(body, sizeof(body), "ok %s\n", name);
@@ -216,7 +217,8 @@ static void conn_read(int ep, struct conn *c)
 			if (n < 0) {
 				int st = n == VCL_HTTP_TOO_LARGE ? 413 : 400;
 
-				respond(c->fd, st, reason_of(st), st == 413 ? "too large\n" : "bad request\n", 0);
+				respond(c->fd, st, reason_of(st),
+					st == 413 ? "too large\n" : "bad request\n", 0);
 				conn_close(ep, c);
 				return;
 			}
@@ -252,7 +254,7 @@ static int parse_listen(const char *s, struct sockaddr_in *sa)
 
 static void announce(int ready_fd, const char *ready_path, int lfd)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_in sa = {0};
 	socklen_t sl = sizeof(sa);
 	char line[160];
 	int n, fd = ready_fd;
@@ -343,14 +345,16 @@ int main(int argc, char **argv)
 			if (fd == lfd) {
 				int cfd;
 
-				while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+				while ((cfd = accept4(lfd, NULL, NULL,
+						      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 					struct conn *c;
 
 					if (cfd >= MAX_CONNS || (c = malloc(sizeof(*c))) == NULL) {
 						close(cfd);
 						continue;
 					}
-					setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+					setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one,
+						   sizeof(one));
 					c->fd = cfd;
 					c->len = 0;
 					conns[cfd] = c;

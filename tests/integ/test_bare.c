@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/* The bare placement end to end (root): launch, probe, serve, sample,
+ * destroy, nothing left; failures reported; the ledger and gc; the CLI. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "cgroup.h"
+#include "ledger.h"
+#include "probe.h"
+#include "results.h"
+#include "util.h"
+
+static char payload[4096];
+
+static struct vcl_spec spec(unsigned index)
+{
+	return (struct vcl_spec){
+	    .run_id = "tbare",
+	    .index = index,
+	    .payload = payload,
+	    .limits = {.mem_mib = 256, .cpus = 1, .pids = 64},
+	};
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+static bool cgroup_exists(const char *path)
+{
+	char *dir = vcl_cgroup_dir("memory", path);
+	struct stat st;
+	bool r = dir != NULL && stat(dir, &st) == 0;
+
+	free(dir);
+	return r;
+}
+
+START_TEST(test_serves_and_cleans)
+{
+	struct vcl_spec s = spec(1);
+	struct vcl_instance *inst = NULL;
+	struct vcl_error *err = NULL;
+	struct vcl_mem mem = {0};
+	char body[256], cg[256];
+	int status = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+	ck_assert_int_eq(vcl_probe_wait(inst, 5000, &err), 0);
+	ck_assert(inst->t.start < inst->t.created);
+	ck_assert(inst->t.created <= inst->t.ready);
+	ck_assert(inst->t.ready < inst->t.first_200);
+	ck_assert_str_eq(inst->ep.addr, "127.0.0.1");
+	ck_assert_uint_gt(inst->ep.port, 0);
+
+	ck_assert_int_eq(
+	    vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), &err), 0);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(
+	    vcl_http_get(&inst->ep, "/work?iters=1000", 2000, &status, body, sizeof(body), &err),
+	    0);
+	ck_assert_int_eq(status, 200);
+	ck_assert_uint_eq(strlen(body), 17);
+	ck_assert_int_eq(vcl_http_get(&inst->ep, "/nope", 2000, &status, body, sizeof(body), &err),
+			 0);
+	ck_assert_int_eq(status, 404);
+	ck_assert_int_eq(
+	    vcl_http_get(&inst->ep, "/alloc?mib=16", 5000, &status, body, sizeof(body), &err), 0);
+	ck_assert_int_eq(status, 200);
+
+	ck_assert_int_eq(vcl_bare_ops.sample(inst, &mem, &err), 0);
+	ck_assert_uint_eq(mem.nprocs, 1);
+	/* 16 MiB touched: PSS and the cgroup both see it. */
+	ck_assert_uint_gt(mem.pss_kib, 16384U);
+	ck_assert_uint_gt(mem.cgroup_kib, 16384U);
+
+	pid = inst->pid;
+	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
+	ck_assert(cgroup_exists(cg));
+	ck_assert_int_eq(vcl_bare_ops.destroy(inst, &err), 0);
+	ck_assert_int_eq(kill(pid, 0), -1);
+	ck_assert_int_eq(errno, ESRCH);
+	ck_assert(!cgroup_exists(cg));
+}
+END_TEST
+
+START_TEST(test_payload_dies_before_ready)
+{
+	struct vcl_spec s = spec(2);
+	struct vcl_instance *inst = NULL;
+	struct vcl_error *err = NULL;
+	uint64_t t0;
+
+	/* /bin/false stands in for a payload that crashes at start. */
+	s.payload = "/bin/false";
+	ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+	t0 = vcl_now_ns();
+	ck_assert_int_lt(vcl_probe_wait(inst, 5000, &err), 0);
+	/* Reported at once, not after the timeout. */
+	ck_assert_uint_lt(vcl_now_ns() - t0, 1000000000ULL);
+	ck_assert_int_eq(err->kind, VCL_E_DIED);
+	ck_assert_ptr_nonnull(strstr(err->msg, "exited with status 1"));
+	vcl_error_freep(&err);
+	ck_assert_int_eq(vcl_bare_ops.destroy(inst, &err), 0);
+}
+END_TEST
+
+START_TEST(test_sigterm_clean_exit)
+{
+	int p[2], status = 0;
+	pid_t pid;
+	char line[128] = "";
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 3);
+		execl(payload, payload, "--listen", "127.0.0.1:0", "--ready-fd", "3", NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	ck_assert_int_gt(read(p[0], line, sizeof(line) - 1), 0);
+	ck_assert_ptr_nonnull(strstr(line, "VCLAB-READY"));
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(p[0]);
+}
+END_TEST
+
+START_TEST(test_cycles_leave_nothing)
+{
+	int fds_before = count_fds();
+
+	for (unsigned i = 0; i < 100; i++) {
+		struct vcl_spec s = spec(100 + i);
+		struct vcl_instance *inst = NULL;
+		struct vcl_error *err = NULL;
+
+		ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+		ck_assert_int_eq(vcl_probe_wait(inst, 5000, &err), 0);
+		ck_assert_int_eq(vcl_bare_ops.destroy(inst, &err), 0);
+	}
+	ck_assert_int_eq(count_fds(), fds_before);
+	ck_assert(!cgroup_exists("vclab/tbare/150"));
+}
+END_TEST
+
+START_TEST(test_gc_after_crash)
+{
+	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_error *err = NULL;
+	unsigned removed = 0;
+	int p[2], status;
+	pid_t runner, child = 0;
+
+	/* A "runner" opens a ledger, starts an instance and dies without any
+	 * cleanup, as vclab would under SIGKILL. Its orphan is reparented to
+	 * us (subreaper), so we can see it die and reap it. */
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	runner = fork();
+	if (runner == 0) {
+		struct vcl_spec s = spec(1);
+		struct vcl_instance *inst = NULL;
+
+		s.run_id = "tgc";
+		if (vcl_ledger_open("tgc", &err) < 0 || vcl_bare_ops.launch(&s, &inst, &err) < 0 ||
+		    vcl_probe_wait(inst, 5000, &err) < 0)
+			_exit(1);
+		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &child, sizeof(child)), (ssize_t)sizeof(child));
+	close(p[0]);
+	waitpid(runner, &status, 0);
+	ck_assert(WIFSIGNALED(status));
+	/* The orphaned payload lives on, in its cgroup. */
+	ck_assert_int_eq(kill(child, 0), 0);
+	ck_assert(cgroup_exists("vclab/tgc/1"));
+
+	o.dry_run = true;
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_int_eq(kill(child, 0), 0); /* dry run touches nothing */
+	o.dry_run = false;
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_uint_ge(removed, 1);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(!cgroup_exists("vclab/tgc/1"));
+	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tgc", F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_gc_leaves_live_runs)
+{
+	struct vcl_gc_opts o = {0};
+	struct vcl_error *err = NULL;
+	unsigned removed = 0;
+
+	/* Our own live ledger must survive a gc. */
+	ck_assert_int_eq(vcl_ledger_open("tlive", &err), 0);
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tlive/ledger", F_OK), 0);
+	ck_assert_int_eq(vcl_ledger_close(&err), 0);
+	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tlive", F_OK), -1);
+}
+END_TEST
+
+static int run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_cli_bench_bare)
+{
+	struct json_object *o = NULL;
+	struct vcl_error *err = NULL;
+	double v = 0;
+	const char *dir = "/tmp/vclab-test-bench";
+
+	ck_assert_int_eq(run("rm -rf /tmp/vclab-test-bench && bin/vclab bench --backends bare "
+			     "--scenarios startup --runs 5 --warmup 1 --quiet --no-report "
+			     "--out /tmp/vclab-test-bench > /dev/null"),
+			 0);
+	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-bench/results.json", &o, &err), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.startup_ms.n", &v), 0);
+	ck_assert_double_eq(v, 5);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.startup_ms.p50", &v), 0);
+	ck_assert(v > 0 && v < 1000);
+	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 1);
+	ck_assert_ptr_nonnull(vcl_json_path(o, "host.accelerator"));
+	ck_assert_ptr_nonnull(vcl_json_path(o, "host.cgroup"));
+	ck_assert_int_eq(
+	    json_object_array_length(vcl_json_path(o, "backends.bare.startup_ms.samples")), 5);
+	json_object_put(o);
+	(void)dir;
+	ck_assert_int_eq(access("/tmp/vclab-test-bench/samples.csv", R_OK), 0);
+}
+END_TEST
+
+START_TEST(test_cli_errors)
+{
+	/* Bad arguments, not root, missing payload: one line, exit 2. */
+	ck_assert_int_eq(run("bin/vclab bench --runs zero 2>/dev/null"), 2);
+	ck_assert_int_eq(run("bin/vclab bench --bogus 2>/dev/null"), 2);
+	ck_assert_int_eq(run("bin/vclab nosuchcommand 2>/dev/null"), 2);
+	ck_assert_int_eq(run("setpriv --reuid=65534 --regid=65534 --clear-groups bin/vclab bench "
+			     "--backends bare 2>/tmp/vclab-test-err; grep -q 'must run as root' "
+			     "/tmp/vclab-test-err && test $(wc -l < /tmp/vclab-test-err) -eq 1"),
+			 0);
+	ck_assert_int_eq(run("bin/vclab bench --backends bare --payload /nonexistent/payload "
+			     "--quiet 2>/tmp/vclab-test-err"),
+			 2);
+	ck_assert_int_eq(run("grep -q '/nonexistent/payload' /tmp/vclab-test-err"), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bare");
+	TCase *tc = tcase_create("integration");
+	SRunner *sr;
+	int failed;
+	char *p = NULL;
+
+	if (geteuid() != 0) {
+		printf("test_bare: skipped, needs root\n");
+		return 0;
+	}
+	if (realpath("bin/vclab-payload", payload) == NULL) {
+		fprintf(stderr, "test_bare: bin/vclab-payload missing (run make all)\n");
+		return 1;
+	}
+	free(p);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_serves_and_cleans);
+	tcase_add_test(tc, test_payload_dies_before_ready);
+	tcase_add_test(tc, test_sigterm_clean_exit);
+	tcase_add_test(tc, test_cycles_leave_nothing);
+	tcase_add_test(tc, test_gc_after_crash);
+	tcase_add_test(tc, test_gc_leaves_live_runs);
+	tcase_add_test(tc, test_cli_bench_bare);
+	tcase_add_test(tc, test_cli_errors);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	/* The suite makes instances without a ledger: remove their parents. */
+	vcl_cgroup_remove_path("vclab/tbare", NULL);
+	vcl_cgroup_remove_path("vclab", NULL);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

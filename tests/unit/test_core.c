@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure parts of the harness: bench options, READY lines, results.json
+ * reading and path lookup, the YAML loader's error positions. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "proc.h"
+#include "results.h"
+#include "sample.h"
+#include "util.h"
+#include "yamldoc.h"
+
+static int parse(struct vcl_bench_opts *o, struct vcl_error **err, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	bool help;
+	va_list ap;
+	char *a;
+
+	argv[argc++] = (char *)"bench";
+	va_start(ap, err);
+	while ((a = va_arg(ap, char *)) != NULL)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return vcl_bench_opts_parse(argc, argv, o, &help, err);
+}
+
+START_TEST(test_opts_defaults)
+{
+	struct vcl_bench_opts o;
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(parse(&o, &err, NULL), 0);
+	ck_assert_str_eq(o.profile, "quick");
+	ck_assert_uint_eq(o.runs, 20);
+	ck_assert_uint_eq(o.limits.mem_mib, 256);
+	ck_assert_ptr_null(o.backends);
+	ck_assert_str_eq(o.vm_net, "user");
+	vcl_bench_opts_free(&o);
+}
+END_TEST
+
+START_TEST(test_opts_values)
+{
+	struct vcl_bench_opts o;
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(parse(&o, &err, "--runs", "7", "--profile", "standard", "--backends",
+			       "bare,ctr", "--peer", "runc", "--vm-net", "network:default",
+			       "--cpus", "0.5", "--scenarios", "startup,steady", NULL),
+			 0);
+	/* Explicit --runs wins over the profile, whatever the order. */
+	ck_assert_uint_eq(o.runs, 7);
+	ck_assert_uint_eq(o.vm_runs, 20);
+	ck_assert_uint_eq(vcl_strv_len(o.backends), 2);
+	ck_assert(vcl_strv_contains(o.backends, "ctr"));
+	ck_assert(vcl_strv_contains(o.peers, "runc"));
+	ck_assert_str_eq(o.vm_net, "network:default");
+	ck_assert_double_eq(o.limits.cpus, 0.5);
+	vcl_bench_opts_free(&o);
+}
+END_TEST
+
+START_TEST(test_opts_errors)
+{
+	static const char *const bad[][3] = {
+	    {"--runs", "0", NULL},
+	    {"--runs", "-3", NULL},
+	    {"--runs", "x", NULL},
+	    {"--backends", "bare,kvm"},
+	    {"--backends", "bare,,ctr"},
+	    {"--profile", "huge"},
+	    {"--vm-net", "bridge"},
+	    {"--cpus", "0"},
+	    {"--nope", NULL},
+	    {"--runs", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vcl_bench_opts o;
+		struct vcl_error *err = NULL;
+
+		ck_assert_int_lt(parse(&o, &err, bad[i][0], bad[i][1], NULL), 0);
+		ck_assert_ptr_nonnull(err);
+		ck_assert_int_eq(err->kind, VCL_E_USAGE);
+		ck_assert_int_eq(vcl_error_exit_code(err), 2);
+		ck_assert_ptr_null(strchr(err->msg, '\n'));
+		vcl_error_free(err);
+		vcl_bench_opts_free(&o);
+	}
+}
+END_TEST
+
+START_TEST(test_readyline)
+{
+	uint16_t port = 0;
+
+	ck_assert_int_eq(vcl_readyline_parse("VCLAB-READY name=a port=8080 pid=3", &port), 0);
+	ck_assert_uint_eq(port, 8080);
+	ck_assert_int_eq(vcl_readyline_parse("VCLAB-READY name=a port=0 pid=3", &port), -1);
+	ck_assert_int_eq(vcl_readyline_parse("[    1.2] virtio_net", &port), -1);
+}
+END_TEST
+
+START_TEST(test_readyline_feed)
+{
+	int p[2];
+	struct vcl_readyline rl = {0};
+	uint16_t port = 0;
+	struct vcl_error *err = NULL;
+	const char *noise = "[ 0.5] booting\nVCLAB-READY name=x port=1234 pid=1\n";
+
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
+	ck_assert_int_eq(write(p[1], noise, 10), 10);
+	ck_assert_int_eq(vcl_readyline_feed(&rl, p[0], &port, &err), 0);
+	ck_assert_int_eq(write(p[1], noise + 10, strlen(noise) - 10), (ssize_t)strlen(noise) - 10);
+	ck_assert_int_eq(vcl_readyline_feed(&rl, p[0], &port, &err), 1);
+	ck_assert_uint_eq(port, 1234);
+	close(p[1]);
+	close(p[0]);
+}
+END_TEST
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/vclab-test-XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(test_json_errors)
+{
+	struct json_object *o = NULL;
+	struct vcl_error *err = NULL;
+	char *p = write_tmp("{\n  \"schema\": \"vclab.results/1\",\n  \"x\": [1, 2,,]\n}\n");
+	char want[300];
+
+	ck_assert_int_lt(vcl_results_load(p, &o, &err), 0);
+	snprintf(want, sizeof(want), "%s:3:", p);
+	ck_assert_msg(strncmp(err->msg, want, strlen(want)) == 0, "%s", err->msg);
+	ck_assert_int_eq(vcl_error_exit_code(err), 2);
+	vcl_error_freep(&err);
+	unlink(p);
+	free(p);
+
+	p = write_tmp("{\"schema\": \"other/1\"}");
+	ck_assert_int_lt(vcl_results_load(p, &o, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err->msg, "not a vclab results file"));
+	vcl_error_freep(&err);
+	unlink(p);
+	free(p);
+
+	p = write_tmp("{\"schema\": \"vclab.results/1\"} trailing");
+	ck_assert_int_lt(vcl_results_load(p, &o, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err->msg, ":1:31:"));
+	vcl_error_freep(&err);
+	unlink(p);
+	free(p);
+
+	p = write_tmp("{\"schema\": \"vclab.results/1\"");
+	ck_assert_int_lt(vcl_results_load(p, &o, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err->msg, "unexpected end of file"));
+	vcl_error_freep(&err);
+	unlink(p);
+	free(p);
+
+	ck_assert_int_lt(vcl_results_load("/nonexistent/r.json", &o, &err), 0);
+	ck_assert_int_eq(vcl_error_exit_code(err), 2);
+	vcl_error_freep(&err);
+}
+END_TEST
+
+START_TEST(test_json_path)
+{
+	struct json_object *o = NULL;
+	struct vcl_error *err = NULL;
+	double v = 0;
+
+	ck_assert_int_eq(vcl_results_load("tests/data/results-sample.json", &o, &err), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "host.cpus", &v), 0);
+	ck_assert_double_eq(v, 2);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.vm.density.bursts.1.instances", &v), 0);
+	ck_assert_double_eq(v, 4);
+	ck_assert_int_lt(vcl_json_path_double(o, "backends.vm.density.bursts.9.instances", &v), 0);
+	ck_assert_int_lt(vcl_json_path_double(o, "backends.nope.startup_ms.p50", &v), 0);
+	ck_assert_int_lt(vcl_json_path_double(o, "host.accelerator", &v), 0);
+	ck_assert_int_lt(vcl_json_path_double(o, "host..cpus", &v), 0);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_yaml_errors)
+{
+	struct vcl_yaml *y = NULL;
+	struct vcl_error *err = NULL;
+	const char *bad = "name: a\nreplicas: [1, 2\nmemory: 3\n";
+	const char *ok = "---\na: 1\n---\n---\nb: [x, y]\n";
+
+	ck_assert_int_lt(vcl_yaml_load_buffer("svc.yaml", bad, strlen(bad), &y, &err), 0);
+	ck_assert_msg(strncmp(err->msg, "svc.yaml:3:", 11) == 0, "%s", err->msg);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	vcl_error_freep(&err);
+
+	ck_assert_int_eq(vcl_yaml_load_buffer("ok.yaml", ok, strlen(ok), &y, &err), 0);
+	ck_assert_uint_eq(y->ndocs, 2);
+	{
+		yaml_node_t *b = vcl_yaml_get(&y->docs[1], vcl_yaml_root(y, 1), "b");
+
+		ck_assert_uint_eq(vcl_yaml_seq_len(b), 2);
+		ck_assert_str_eq(vcl_yaml_str(vcl_yaml_seq_at(&y->docs[1], b, 1)), "y");
+		ck_assert_int_lt(vcl_yaml_error(&err, y, b, "bad %d", 7), 0);
+		ck_assert_str_eq(err->msg, "ok.yaml:5:4: bad 7");
+		vcl_error_freep(&err);
+	}
+	vcl_yaml_free(y);
+}
+END_TEST
+
+START_TEST(test_kib_field)
+{
+	uint64_t v = 0;
+	const char *t =
+	    "Rss:                1404 kB\nPss:                1180 kB\nPss_Anon: 3 kB\n";
+
+	ck_assert_int_eq(vcl_parse_kib_field(t, "Pss", &v), 0);
+	ck_assert_uint_eq(v, 1180);
+	ck_assert_int_eq(vcl_parse_kib_field(t, "Rss", &v), 0);
+	ck_assert_uint_eq(v, 1404);
+	ck_assert_int_lt(vcl_parse_kib_field(t, "Swap", &v), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("pure");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_opts_defaults);
+	tcase_add_test(tc, test_opts_values);
+	tcase_add_test(tc, test_opts_errors);
+	tcase_add_test(tc, test_readyline);
+	tcase_add_test(tc, test_readyline_feed);
+	tcase_add_test(tc, test_json_errors);
+	tcase_add_test(tc, test_json_path);
+	tcase_add_test(tc, test_yaml_errors);
+	tcase_add_test(tc, test_kib_field);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
