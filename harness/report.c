@@ -510,7 +510,7 @@ static void sec_header(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		struct json_object *root = c->runs[r].root;
 		const char *s;
 		bool complete = false;
-		double runs = 0, warm = 0;
+		double runs = 0, warm = 0, vruns = 0, vwarm = 0;
 		bool hr = jnum(root, "config.runs", &runs), hw = jnum(root, "config.warmup", &warm);
 
 		tab_own(&t, esc(c->runs[r].label));
@@ -523,7 +523,10 @@ static void sec_header(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			jbool(root, "complete", &complete) ? (complete ? "yes" : "**no**") : "—");
 		s = jstr(root, "config.profile");
 		tab_own(&t, esc(s != NULL ? s : "—"));
-		if (hr && hw)
+		if (hr && hw && jnum(root, "config.vm_runs", &vruns) &&
+		    jnum(root, "config.vm_warmup", &vwarm))
+			tab_add(&t, "%.0f + %.0f (VMs: %.0f + %.0f)", runs, warm, vruns, vwarm);
+		else if (hr && hw)
 			tab_add(&t, "%.0f + %.0f", runs, warm);
 		else
 			tab_add(&t, "—");
@@ -870,6 +873,29 @@ static void sec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		block(d, VCL_RB_PARA, "No startup results in %s.",
 		      c->n > 1 ? "these runs" : "this run");
 	not_measured(d, c, "startup", "startup_ms");
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t s = 0; s < 2; s++) {
+			const char *section = s == 0 ? "backends" : "peers";
+			const char **names = vcl_report_names(&c->runs[r], 1, section);
+
+			for (size_t i = 0; names[i] != NULL; i++) {
+				double f;
+				char lab[128];
+
+				if (!jnum(entry(&c->runs[r], section, names[i]), "startup_failures",
+					  &f) ||
+				    f <= 0)
+					continue;
+				vcl_report_plabel(&c->runs[r], section, names[i], lab, sizeof(lab));
+				block(d, VCL_RB_PARA,
+				      "%s%s%s: %.0f launch%s failed and %s not in the statistics "
+				      "(see Errors).",
+				      c->n > 1 ? c->runs[r].label : "", c->n > 1 ? ": " : "", lab,
+				      f, f == 1 ? "" : "es", f == 1 ? "is" : "are");
+			}
+			free(names);
+		}
+	}
 
 	tab_init(&t, c, 0x3eu, phdr);
 	for (size_t r = 0; r < c->n; r++) {
@@ -911,30 +937,38 @@ static void sec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 
 static void sec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const char *const hdr[] = {"placement",		 "instances",
-					  "PSS (MiB)",		 "RSS (MiB)",
-					  "cgroup (MiB)",	 "MemAvailable drop (MiB)",
-					  "payload's own (MiB)", "placement overhead (MiB)",
-					  "overhead vs payload", NULL};
+	static const char *const hdr[] = {"placement",
+					  "instances",
+					  "PSS (MiB)",
+					  "RSS (MiB)",
+					  "cgroup (MiB)",
+					  "kernel (MiB)",
+					  "MemAvailable drop (MiB)",
+					  NULL};
+	static const char *const ohdr[] = {"placement",
+					   "payload's own (MiB)",
+					   "overhead: PSS + kernel (MiB)",
+					   "overhead: MemAvailable (MiB)",
+					   "overhead vs payload",
+					   NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
+	bool any;
 
 	heading(d, 2, "memory", "Memory");
 	block(d, VCL_RB_PARA,
-	      "Per idle instance. Overhead is the host memory one instance costs beyond the same "
-	      "payload run bare ([definition](%s#memory-overhead)); PSS sums all of the "
-	      "instance's host processes.",
+	      "Per idle instance, averaged over the instances started together. PSS sums all of "
+	      "the instance's host processes; kernel is the cgroup's kernel memory "
+	      "([definition](%s#memory-overhead)).",
 	      c->metrics_href);
-	tab_init(&t, c, 0x1feu, hdr);
+	tab_init(&t, c, 0x7eu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *m =
 			    vcl_json_path(entry(&c->runs[r], "backends", bk[i]), "memory");
-			static const char *const keys[] = {"pss_kib",	  "rss_kib",
-							   "cgroup_kib",  "memavail_drop_kib",
-							   "payload_kib", "overhead_kib"};
-			double pay, ovh;
-			char lab[128], b[32];
+			static const char *const keys[] = {"pss_kib", "rss_kib", "cgroup_kib",
+							   "kmem_kib", "memavail_drop_kib"};
+			char lab[128];
 
 			if (m == NULL || !json_object_is_type(m, json_type_object))
 				continue;
@@ -944,6 +978,29 @@ static void sec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			tab_count(&t, m, "instances");
 			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 				tab_j(&t, m, keys[k], 1.0 / 1024);
+		}
+	}
+	any = doc_table(d, &t);
+	if (!any)
+		block(d, VCL_RB_PARA, "No memory results in %s.",
+		      c->n > 1 ? "these runs" : "this run");
+
+	tab_init(&t, c, 0x1eu, ohdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(entry(&c->runs[r], "backends", bk[i]), "memory");
+			double pay, ovh;
+			char lab[128], b[32];
+
+			if (m == NULL || vcl_json_path(m, "payload_kib") == NULL)
+				continue;
+			tab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			tab_own(&t, esc(lab));
+			tab_j(&t, m, "payload_kib", 1.0 / 1024);
+			tab_j(&t, m, "overhead_kib", 1.0 / 1024);
+			tab_j(&t, m, "overhead_memavail_kib", 1.0 / 1024);
 			if (jnum(m, "payload_kib", &pay) && jnum(m, "overhead_kib", &ovh) &&
 			    pay > 0)
 				tab_add(&t, "×%s", N(ovh / pay, b, sizeof(b)));
@@ -951,9 +1008,17 @@ static void sec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 				tab_add(&t, "—");
 		}
 	}
-	if (!doc_table(d, &t))
-		block(d, VCL_RB_PARA, "No memory results in %s.",
-		      c->n > 1 ? "these runs" : "this run");
+	if (tab_rows(&t) > 1)
+		block(
+		    d, VCL_RB_PARA,
+		    "Overhead: what an instance costs beyond the same payload run bare in the same "
+		    "run, by footprint (PSS plus cgroup kernel memory) and by the drop in "
+		    "MemAvailable. Both are reported because neither alone is the whole truth.");
+	else if (any)
+		block(d, VCL_RB_PARA,
+		      "No overhead figures: bare was not measured in this scenario, "
+		      "so there is nothing to subtract.");
+	doc_table(d, &t);
 	not_measured(d, c, "memory", "memory");
 	figures(d, c, "memory");
 	free(bk);
@@ -1048,8 +1113,11 @@ static void sec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 
 	heading(d, 2, "autoscale", "Autoscale reaction");
 	block(d, VCL_RB_PARA,
-	      "How long the placement takes to add serving capacity once load crosses the "
-	      "threshold, over repeats ([definition](%s#autoscale-reaction)).",
+	      "Load is driven at one instance; when its CPU use crosses the threshold (a fraction "
+	      "of its CPU limit) one more instance of the same placement is launched. Reaction: "
+	      "crossing → the new instance's first 200. Detect: load start → crossing, which "
+	      "depends on the sampling window rather than the placement "
+	      "([definition](%s#autoscale-reaction)).",
 	      c->metrics_href);
 	tab_init(&t, c, 0x7eu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
@@ -1094,7 +1162,8 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 	tab_own(t, esc(lab));
 	tab_own(t, esc(tool != NULL ? tool : "—"));
 	tab_count(t, s, "concurrency");
-	tab_count(t, s, "duration_s");
+	tab_j(t, s, "duration_s", 1);
+	tab_count(t, s, "requests");
 	tab_j(t, s, "rps", 1);
 	tab_j(t, s, "lat_ms.p50", 1);
 	tab_j(t, s, "lat_ms.p90", 1);
@@ -1110,9 +1179,9 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 static void sec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const char *const hdr[] = {
-	    "placement", "tool",     "concurrency", "duration (s)", "throughput (req/s)",
-	    "p50 (ms)",	 "p90 (ms)", "p99 (ms)",    "errors",	    "throughput vs bare",
-	    NULL};
+	    "placement",	  "tool",     "concurrency", "duration (s)", "requests",
+	    "throughput (req/s)", "p50 (ms)", "p90 (ms)",    "p99 (ms)",     "errors",
+	    "throughput vs bare", NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
 
@@ -1122,7 +1191,7 @@ static void sec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	      "placement ([definition](%s#steady-state)). Rows marked wrk come from wrk run "
 	      "against the same instance, where it is installed.",
 	      c->metrics_href);
-	tab_init(&t, c, 0x3fcu, hdr);
+	tab_init(&t, c, 0x7fcu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		struct json_object *bare_s =
 		    vcl_json_path(entry(&c->runs[r], "backends", "bare"), "steady");
@@ -1329,9 +1398,9 @@ static void sec_definitions(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    "instances to all be ready.",
 	    h);
 	list_item(d, &l,
-		  "**Autoscale reaction** ([more](%s#autoscale-reaction)): from load crossing the "
-		  "threshold to added capacity serving; *detect* is the part spent noticing the "
-		  "crossing.",
+		  "**Autoscale reaction** ([more](%s#autoscale-reaction)): from the instance's CPU "
+		  "use crossing the threshold to the first 200 of the instance launched in "
+		  "response; *detect* is the time from load start to the crossing.",
 		  h);
 	list_item(d, &l,
 		  "**Steady state** ([more](%s#steady-state)): latency percentiles and throughput "

@@ -528,7 +528,7 @@ static void fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_r
 	fig_add(
 	    out, &b, "memory", "memory",
 	    vcl_rxasprintf("Host memory per idle instance, split into the payload's own "
-			   "footprint (its PSS run bare) and the placement's overhead beyond it%s; "
+			   "footprint (its PSS plus cgroup kernel memory, run bare) and the placement's overhead beyond it%s; "
 			   "%s. The label on each bar is the total in MiB. Measured over: %s.",
 			   clamped ? " (a negative overhead is drawn as 0)" : "",
 			   percent ? "bars are shown as shares of their total because the totals "
