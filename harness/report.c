@@ -1026,13 +1026,10 @@ static void sec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 
 static void sec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const char *const hdr[] = {"placement",
-					  "max instances",
-					  "instances per GiB",
-					  "scale-out (instances/s)",
-					  "memory budget (MiB)",
-					  "stopped by",
-					  NULL};
+	static const char *const hdr[] = {"placement",		 "max instances",
+					  "instances per GiB",	 "scale-out (instances/s)",
+					  "memory budget (MiB)", "memory used (MiB)",
+					  "stopped by",		 NULL};
 	static const char *const bhdr[] = {"placement",
 					   "burst of k",
 					   "instances after",
@@ -1048,7 +1045,7 @@ static void sec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	      "rate is how fast a burst of instances all become ready "
 	      "([definition](%s#density)).",
 	      c->metrics_href);
-	tab_init(&t, c, 0x1eu, hdr);
+	tab_init(&t, c, 0x3eu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *m =
@@ -1065,6 +1062,7 @@ static void sec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			tab_j(&t, m, "instances_per_gib", 1);
 			tab_j(&t, m, "scaleout_per_s", 1);
 			tab_count(&t, m, "budget_mib");
+			tab_j(&t, m, "used_mib", 1);
 			why = jstr(m, "stop_reason");
 			tab_own(&t, esc(why != NULL ? why : "—"));
 		}
