@@ -425,7 +425,7 @@ static void fig_startup_phases(const struct vcl_report_run *runs, size_t n,
 			struct json_object *ph =
 			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "phases_ms");
 			double c, rd, f2, nn = 0;
-			struct series tmp;
+			struct series tmp = {0};
 			char *p = cnt;
 
 			if (!jnum(ph, "create.p50", &c) || !jnum(ph, "ready.p50", &rd) ||
@@ -493,7 +493,7 @@ static void fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_r
 			struct json_object *m =
 			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "memory");
 			double pay, ovh, inst = 0, total;
-			struct series tmp;
+			struct series tmp = {0};
 			char *p = cnt;
 
 			if (!jnum(m, "payload_kib", &pay) || !jnum(m, "overhead_kib", &ovh))
@@ -525,16 +525,17 @@ static void fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_r
 	preamble(f, "memory", "Memory per idle instance", runs, n);
 	stacked(f, rows, nrows, 2, names, colors, "MiB", percent);
 	postamble(f, "memory");
-	fig_add(
-	    out, &b, "memory", "memory",
-	    vcl_rxasprintf("Host memory per idle instance, split into the payload's own "
-			   "footprint (its PSS plus cgroup kernel memory, run bare) and the placement's overhead beyond it%s; "
-			   "%s. The label on each bar is the total in MiB. Measured over: %s.",
-			   clamped ? " (a negative overhead is drawn as 0)" : "",
-			   percent ? "bars are shown as shares of their total because the totals "
+	fig_add(out, &b, "memory", "memory",
+		vcl_rxasprintf("Host memory per idle instance, split into the payload's own "
+			       "footprint (its PSS plus cgroup kernel memory, run bare) and the "
+			       "placement's overhead beyond it%s; "
+			       "%s. The label on each bar is the total in MiB. Measured over: %s.",
+			       clamped ? " (a negative overhead is drawn as 0)" : "",
+			       percent
+				   ? "bars are shown as shares of their total because the totals "
 				     "differ by more than 20×"
 				   : "bar heights in MiB",
-			   cnt));
+			       cnt));
 	free(cnt);
 	free(rows);
 }
