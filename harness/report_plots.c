@@ -588,7 +588,7 @@ static void fig_density(const struct vcl_report_run *runs, size_t n, struct vcl_
 		datablock_xy(f, dname, &l.v[i]);
 	}
 	fprintf(f, "set xlabel 'instances running after the burst'\n");
-	fprintf(f, "set ylabel '%s%s'\n", ylabel, logy ? ", log scale" : "");
+	fprintf(f, "set ylabel '%s%s)'\n", ylabel, logy ? ", log scale" : "");
 	if (logy)
 		fprintf(f, "set logscale y 10\nset format y '%%g'\n");
 	else

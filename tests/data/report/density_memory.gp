@@ -21,7 +21,7 @@ $d2 << EOD
 4 192.383
 EOD
 set xlabel 'instances running after the burst'
-set ylabel 'memory per instance (MiB, log scale'
+set ylabel 'memory per instance (MiB, log scale)'
 set logscale y 10
 set format y '%g'
 set xrange [0:*]

@@ -21,7 +21,7 @@ $d2 << EOD
 4 3500
 EOD
 set xlabel 'instances running after the burst'
-set ylabel 'time until the whole burst is ready (ms, log scale'
+set ylabel 'time until the whole burst is ready (ms, log scale)'
 set logscale y 10
 set format y '%g'
 set xrange [0:*]
