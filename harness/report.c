@@ -575,9 +575,9 @@ static const struct {
 	const char *path, *what, *why;
 } class_facts[] = {
     {"host.accelerator", "Accelerators", "VM startup and CPU figures are not comparable"},
-    {"host.cgroup", "cgroup modes", "container setup and memory accounting differ"},
-    {"host.cpu_model", "CPU models", "all timings depend on the CPU"},
-    {"host.cores", "core counts", "concurrency and noise differ"},
+    {"host.cgroup", "cgroup modes", "Container setup and memory accounting differ"},
+    {"host.cpu_model", "CPU models", "All timings depend on the CPU"},
+    {"host.cores", "Core counts", "Concurrency and noise differ"},
 };
 
 /* The fact as text ("2" for numbers). */
