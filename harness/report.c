@@ -698,28 +698,6 @@ static void sec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char **
 		      "translation cache.");
 	free(tcg_runs);
 
-	memset(&t, 0, sizeof(t));
-	tab_add(&t, "fact");
-	for (size_t r = 0; r < c->n; r++)
-		tab_own(&t, c->n > 1 ? esc(c->runs[r].label) : vcl_rxstrdup("value"));
-	t.cols = t.n;
-	for (size_t i = 0; i < ARRAY_SIZE(facts); i++) {
-		bool any = false;
-
-		for (size_t r = 0; r < c->n; r++)
-			any = any || vcl_json_path(c->runs[r].root, facts[i].path) != NULL;
-		if (!any)
-			continue;
-		tab_add(&t, "%s", facts[i].name);
-		for (size_t r = 0; r < c->n; r++) {
-			char *v = fact_text(c->runs[r].root, facts[i].path);
-
-			tab_own(&t, esc(v));
-			free(v);
-		}
-	}
-	doc_table(d, &t);
-
 	/* Comparison: differing host classes make deltas misleading. */
 	for (size_t i = 0; c->n > 1 && i < ARRAY_SIZE(class_facts); i++) {
 		char *first = fact_text(c->runs[0].root, class_facts[i].path);
@@ -749,6 +727,28 @@ static void sec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char **
 		free(list);
 		free(first);
 	}
+
+	memset(&t, 0, sizeof(t));
+	tab_add(&t, "fact");
+	for (size_t r = 0; r < c->n; r++)
+		tab_own(&t, c->n > 1 ? esc(c->runs[r].label) : vcl_rxstrdup("value"));
+	t.cols = t.n;
+	for (size_t i = 0; i < ARRAY_SIZE(facts); i++) {
+		bool any = false;
+
+		for (size_t r = 0; r < c->n; r++)
+			any = any || vcl_json_path(c->runs[r].root, facts[i].path) != NULL;
+		if (!any)
+			continue;
+		tab_add(&t, "%s", facts[i].name);
+		for (size_t r = 0; r < c->n; r++) {
+			char *v = fact_text(c->runs[r].root, facts[i].path);
+
+			tab_own(&t, esc(v));
+			free(v);
+		}
+	}
+	doc_table(d, &t);
 }
 
 static void startup_row(struct tab *t, const struct vcl_report_ctx *c, size_t r,
