@@ -1514,6 +1514,12 @@ static int load_all(const char *const *paths, size_t n, struct loaded *l, struct
 			    (l->labels[k][strlen(id)] == '\0' || l->labels[k][strlen(id)] == '#'))
 				same++;
 		l->labels[i] = same > 0 ? vcl_rxasprintf("%s#%zu", id, same + 1) : vcl_rxstrdup(id);
+		/* A label appears in markdown, HTML and gnuplot strings: keep it to
+		 * characters that mean nothing special in any of them. */
+		for (char *p = l->labels[i]; *p != '\0'; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '#'))
+				*p = '-';
 		slash = strrchr(paths[i], '/');
 		l->files[i] = vcl_rxstrdup(slash != NULL ? slash + 1 : paths[i]);
 		l->runs[i].root = root;

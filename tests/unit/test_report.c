@@ -519,6 +519,36 @@ START_TEST(test_cli)
 }
 END_TEST
 
+START_TEST(test_advisor_section)
+{
+	struct json_object *o = load_fixture();
+	struct vcl_report_run run = fixture_run(o);
+	const char *adv[] = {"## Advice\n\n- **web**: ctr (startup 4 ms)\n- batch: vm\n\n"
+			     "| service | placement |\n|---|---|\n| web | ctr |\n\nWhy: <see> "
+			     "[docs](docs/advisor.md).\n"};
+	struct vcl_report_ctx c = {.runs = &run, .n = 1, .metrics_href = HREF, .advisor_md = adv};
+	struct vcl_rdoc doc;
+	char **w = NULL;
+	cleanup_free char *md = NULL;
+	cleanup_free char *html = NULL;
+
+	vcl_report_build(&c, &doc, &w);
+	md = vcl_report_markdown(&doc);
+	html = vcl_report_html(&doc);
+	ck_assert_ptr_nonnull(strstr(md, "- **web**: ctr (startup 4 ms)\n- batch: vm\n"));
+	ck_assert_ptr_null(strstr(md, "advisor was not built"));
+	ck_assert_ptr_nonnull(strstr(html, "<h4>Advice</h4>"));
+	ck_assert_ptr_nonnull(strstr(html, "<li><strong>web</strong>: ctr (startup 4 ms)</li>"));
+	ck_assert_ptr_nonnull(strstr(html, "<tr><th>service</th><th>placement</th></tr>"));
+	ck_assert_ptr_nonnull(strstr(html, "<tr><td>web</td><td>ctr</td></tr>"));
+	ck_assert_ptr_nonnull(
+	    strstr(html, "Why: &lt;see&gt; <a href=\"docs/advisor.md\">docs</a>."));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_fmt_num)
 {
 	char b[32];
@@ -568,6 +598,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_bad_input_leaves_nothing);
 	tcase_add_test(tc, test_missing_scenario);
 	tcase_add_test(tc, test_cli);
+	tcase_add_test(tc, test_advisor_section);
 	tcase_add_test(tc, test_fmt_num);
 	tcase_add_test(tc, test_svg_inline);
 	suite_add_tcase(s, tc);
