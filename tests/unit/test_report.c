@@ -390,6 +390,33 @@ START_TEST(test_no_gnuplot)
 }
 END_TEST
 
+START_TEST(test_gnuplot_fails)
+{
+	cleanup_free char *fx = src_path(FIXTURE);
+	cleanup_free char *dir = tmpdir();
+	cleanup_free char *out = NULL;
+	cleanup_free char *md = NULL;
+	cleanup_free char *svg = vcl_rxasprintf("%s/figures/memory.svg", dir);
+	const char *paths[] = {fx};
+	struct write_args a = {paths, 1, dir, NULL};
+	int ret;
+
+	if (access("/bin/false", X_OK) != 0)
+		return;
+	/* A gnuplot that fails every figure: the report still stands. */
+	setenv("VCLAB_GNUPLOT", "/bin/false", 1);
+	out = capture_stderr(call_write, &a, &ret);
+	ck_assert_msg(ret == 0, "report failed: %s", a.err != NULL ? a.err->msg : "?");
+	ck_assert_uint_eq(count_lines(out), 8);
+	ck_assert_ptr_nonnull(strstr(out, "figure memory not drawn: gnuplot failed (exit 1)"));
+	md = slurp(dir, "report.md");
+	ck_assert_ptr_nonnull(
+	    strstr(md, "*Figure 3 (memory) was not drawn: gnuplot failed (exit 1)"));
+	ck_assert_int_ne(access(svg, F_OK), 0);
+	(void)vcl_rm_rf(dir, NULL);
+}
+END_TEST
+
 START_TEST(test_with_gnuplot)
 {
 	cleanup_free char *fx = src_path(FIXTURE);
@@ -594,6 +621,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_tables_only_golden);
 	tcase_add_test(tc, test_compare_warns);
 	tcase_add_test(tc, test_no_gnuplot);
+	tcase_add_test(tc, test_gnuplot_fails);
 	tcase_add_test(tc, test_with_gnuplot);
 	tcase_add_test(tc, test_bad_input_leaves_nothing);
 	tcase_add_test(tc, test_missing_scenario);
