@@ -193,8 +193,10 @@ static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 		snprintf(b->out_dir, sizeof(b->out_dir), "results/%s-%s", stamp, b->host.hostname);
 	}
-	if (vcl_mkdir_p(b->out_dir, err) < 0)
-		return -1;
+	if (vcl_mkdir_p(b->out_dir, err) < 0) {
+		(*err)->kind = VCL_E_ENV;
+		return vcl_error_wrap(err, "Results folder");
+	}
 	if (access(b->out_dir, W_OK) < 0)
 		return vcl_error_set(err, VCL_E_ENV, errno, "Results folder %s", b->out_dir);
 	if (b->o->out == NULL) {
@@ -537,8 +539,15 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	} else {
 		json_object_object_add(b.root, "complete", json_object_new_boolean(1));
 	}
-	if (vcl_bench_save(&b, run_err == NULL ? &run_err : NULL) < 0 && run_err != NULL)
-		fprintf(stderr, "vclab bench: %s\n", run_err->msg);
+	{
+		struct vcl_error *save_err = NULL;
+
+		/* A save that failed after a scenario fails again here: report
+		 * the first failure once. */
+		if (vcl_bench_save(&b, &save_err) < 0 && run_err == NULL)
+			run_err = steal_ptr(save_err);
+		vcl_error_free(save_err);
+	}
 	if (vcl_ledger_close(NULL) < 0)
 		fprintf(stderr,
 			"vclab bench: warning: teardown left something behind; run vclab gc\n");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "cmds.h"
@@ -43,6 +44,9 @@ int main(int argc, char **argv)
 	struct vcl_error *err = NULL;
 	int ret;
 
+	/* Files vclab writes are 0644 and folders 0755, whatever the caller's
+	 * umask: results are meant to be read by others, never written. */
+	umask(022);
 	if (argc < 2) {
 		usage(stderr, cmds, ARRAY_SIZE(cmds));
 		return 2;

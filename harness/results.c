@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,69 +91,86 @@ static void line_col(const char *text, size_t off, size_t *line, size_t *col)
 	}
 }
 
-int vcl_json_load(const char *path, struct json_object **out, struct vcl_error **err)
+int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct json_object **out,
+			  struct vcl_error **err)
 {
-	cleanup_free char *text = NULL;
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error jerr;
-	size_t len = 0, line, col;
+	size_t line, col, end;
+
+	if (len > INT32_MAX)
+		return vcl_error_set(err, VCL_E_USAGE, 0, "%s: file too large", name);
+	if (memchr(text, '\0', len) != NULL) {
+		line_col(text, strlen(text), &line, &col);
+		return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: NUL byte in JSON text", name,
+				     line, col);
+	}
+	tok = json_tokener_new();
+	if (tok == NULL)
+		return vcl_fail(err, ENOMEM, "Parse %s", name);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (o == NULL || jerr != json_tokener_success) {
+		/* An incomplete document reports "continue": say it ended early. */
+		line_col(text, end, &line, &col);
+		json_object_put(o);
+		return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: %s", name, line, col,
+				     jerr == json_tokener_continue ? "unexpected end of file"
+								   : json_tokener_error_desc(jerr));
+	}
+	/* Trailing garbage after the document is an error too. */
+	while (end < len &&
+	       (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' || text[end] == '\r'))
+		end++;
+	if (end < len) {
+		line_col(text, end, &line, &col);
+		json_object_put(o);
+		return vcl_error_set(err, VCL_E_USAGE, 0,
+				     "%s:%zu:%zu: unexpected text after the JSON document", name,
+				     line, col);
+	}
+	*out = o;
+	return 0;
+}
+
+int vcl_json_load(const char *path, struct json_object **out, struct vcl_error **err)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
 
 	if (vcl_read_file(path, &text, &len, err) < 0) {
 		(*err)->kind = VCL_E_USAGE;
 		return -1;
 	}
-	tok = json_tokener_new();
-	if (tok == NULL)
-		return vcl_fail(err, ENOMEM, "Parse %s", path);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (o == NULL || jerr != json_tokener_success) {
-		/* An incomplete document reports "continue": say it ended early. */
-		size_t off = json_tokener_get_parse_end(tok);
+	return vcl_json_parse_buffer(path, text, len, out, err);
+}
 
-		line_col(text, off, &line, &col);
-		json_tokener_free(tok);
-		json_object_put(o);
-		return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: %s", path, line, col,
-				     jerr == json_tokener_continue ? "unexpected end of file"
-								   : json_tokener_error_desc(jerr));
-	}
-	/* Trailing garbage after the document is an error too. */
-	{
-		size_t end = json_tokener_get_parse_end(tok);
+int vcl_results_validate(const char *name, struct json_object *o, struct vcl_error **err)
+{
+	struct json_object *schema = NULL;
 
-		while (end < len && (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' ||
-				     text[end] == '\r'))
-			end++;
-		if (end < len) {
-			line_col(text, end, &line, &col);
-			json_tokener_free(tok);
-			json_object_put(o);
-			return vcl_error_set(err, VCL_E_USAGE, 0,
-					     "%s:%zu:%zu: unexpected text after the JSON document",
-					     path, line, col);
-		}
-	}
-	json_tokener_free(tok);
-	*out = o;
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "schema", &schema) ||
+	    !json_object_is_type(schema, json_type_string) ||
+	    strcmp(json_object_get_string(schema), VCL_RESULTS_SCHEMA) != 0)
+		return vcl_error_set(err, VCL_E_USAGE, 0,
+				     "%s:1:1: not a vclab results file (schema is not \"%s\")",
+				     name, VCL_RESULTS_SCHEMA);
 	return 0;
 }
 
 int vcl_results_load(const char *path, struct json_object **out, struct vcl_error **err)
 {
-	struct json_object *o = NULL, *schema = NULL;
+	struct json_object *o = NULL;
 
 	if (vcl_json_load(path, &o, err) < 0)
 		return -1;
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "schema", &schema) ||
-	    !json_object_is_type(schema, json_type_string) ||
-	    strcmp(json_object_get_string(schema), VCL_RESULTS_SCHEMA) != 0) {
+	if (vcl_results_validate(path, o, err) < 0) {
 		json_object_put(o);
-		return vcl_error_set(err, VCL_E_USAGE, 0,
-				     "%s:1:1: not a vclab results file (schema is not \"%s\")",
-				     path, VCL_RESULTS_SCHEMA);
+		return -1;
 	}
 	*out = o;
 	return 0;

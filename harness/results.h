@@ -31,6 +31,11 @@ struct json_object *vcl_stats_json(const struct vcl_stats *st, const double *sam
 /* Write root as DIR/results.json atomically (temp + fsync + rename). */
 int vcl_results_write(const char *dir, struct json_object *root, struct vcl_error **err);
 
+/* Parse JSON text; name is used in messages. Pure. */
+int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct json_object **out,
+			  struct vcl_error **err);
+/* Check a parsed document is a vclab.results/1 document (name for messages). */
+int vcl_results_validate(const char *name, struct json_object *o, struct vcl_error **err);
 /* Parse a JSON file. Errors say "FILE:LINE:COL: message" (VCL_E_USAGE). */
 int vcl_json_load(const char *path, struct json_object **out, struct vcl_error **err);
 /* Load and check it is a vclab.results/1 document. */

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,48 @@ START_TEST(test_cli_bench_bare)
 }
 END_TEST
 
+START_TEST(test_cli_sigint_saves_partial)
+{
+	struct json_object *o = NULL;
+	struct vcl_error *err = NULL;
+	int status = 0;
+	pid_t pid;
+
+	/* Ctrl-C mid-run: teardown, results saved and marked incomplete, 130. */
+	system("rm -rf /tmp/vclab-test-int");
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl("bin/vclab", "vclab", "bench", "--backends", "bare", "--runs", "100000",
+		      "--scenarios", "startup,memory", "--quiet", "--no-report", "--out",
+		      "/tmp/vclab-test-int", (char *)NULL);
+		_exit(127);
+	}
+	usleep(1500 * 1000);
+	kill(pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 130);
+	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-int/results.json", &o, &err), 0);
+	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(vcl_json_path(o, "incomplete_reason")),
+				     "Interrupted"));
+	{
+		char cg[64], ledger[128];
+		const char *run = json_object_get_string(vcl_json_path(o, "run_id"));
+
+		snprintf(cg, sizeof(cg), "vclab/%s", run);
+		snprintf(ledger, sizeof(ledger), VCL_LEDGER_ROOT "/%s", run);
+		ck_assert(!cgroup_exists(cg));
+		ck_assert_int_eq(access(ledger, F_OK), -1);
+	}
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_cli_errors)
 {
 	/* Bad arguments, not root, missing payload: one line, exit 2. */
@@ -304,6 +347,7 @@ int main(void)
 	tcase_add_test(tc, test_gc_after_crash);
 	tcase_add_test(tc, test_gc_leaves_live_runs);
 	tcase_add_test(tc, test_cli_bench_bare);
+	tcase_add_test(tc, test_cli_sigint_saves_partial);
 	tcase_add_test(tc, test_cli_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,1101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The regression gate: pure parts (bounds, verdicts, expressions, baseline
+ * YAML, measurement, JUnit escaping) on literal input, then the two verbs
+ * end to end on files made from tests/data/results-sample.json.
+ */
+/* clang-analyzer 14 does not model __attribute__((cleanup)), so every
+ * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
+/* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
+#include <check.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gate.h"
+#include "cleanup.h"
+#include "cmds.h"
+#include "results.h"
+#include "util.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* argv strings: the verbs take char ** as main() does. */
+#define S(x) ((char *)(x))
+
+/* A repository file, found from the working directory or from the test
+ * binary's place (build/tests/ or build/asan/tests/). */
+static char *data_path(const char *rel)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *p = NULL;
+
+	if (access(rel, R_OK) == 0)
+		return strdup(rel);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	for (int up = 0; up < 4; up++) {
+		char *d = dirname(exe);
+
+		memmove(exe, d, strlen(d) + 1);
+		free(p);
+		ck_assert_int_ge(asprintf(&p, "%s/%s", exe, rel), 0);
+		if (access(p, R_OK) == 0)
+			return p;
+	}
+	ck_abort_msg("Cannot find %s", rel);
+	return NULL;
+}
+
+static struct json_object *sample_results(void)
+{
+	cleanup_free char *path = data_path("tests/data/results-sample.json");
+	struct json_object *o = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_msg(vcl_results_load(path, &o, &err) == 0, "%s", err ? err->msg : "");
+	return o;
+}
+
+static void set_number(struct json_object *root, const char *parent, const char *key, double v)
+{
+	struct json_object *p = vcl_json_path(root, parent);
+
+	ck_assert_ptr_nonnull(p);
+	json_object_object_add(p, key, json_object_new_double(v));
+}
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vclab-test-check-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+	struct vcl_error *err = NULL;
+
+	if (tmpdir[0] != '\0')
+		vcl_rm_rf(tmpdir, &err);
+	vcl_error_free(err);
+	tmpdir[0] = '\0';
+}
+
+static char *tmpfile_path(const char *name)
+{
+	char *p = NULL;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", tmpdir, name), 0);
+	return p;
+}
+
+static void write_json(const char *path, struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_write_atomic(path, text, strlen(text), &err), 0);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_write_atomic(path, text, strlen(text), &err), 0);
+}
+
+/* Run a verb with stdout captured into *out; returns the exit status
+ * main() would give (error kinds mapped as main() maps them). */
+static int run_verb(vcl_cmd_fn fn, char **argv, char **out, char **errmsg)
+{
+	cleanup_free char *cap = tmpfile_path("stdout.txt");
+	struct vcl_error *err = NULL;
+	int argc = 0, saved, fd, ret;
+	size_t len;
+
+	while (argv[argc] != NULL)
+		argc++;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(cap, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	ret = fn(argc, argv, &err);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	if (out != NULL) {
+		struct vcl_error *rerr = NULL;
+
+		ck_assert_int_eq(vcl_read_file(cap, out, &len, &rerr), 0);
+	}
+	if (errmsg != NULL)
+		*errmsg = err != NULL && err->msg != NULL ? strdup(err->msg) : NULL;
+	if (ret < 0) {
+		ck_assert_ptr_nonnull(err);
+		ret = vcl_error_exit_code(err);
+	}
+	vcl_error_free(err);
+	return ret;
+}
+
+/*
+ * A small strict XML reader for the JUnit file: checks that every tag is
+ * closed in order and attributes are quoted, and records, per testcase name
+ * (entities decoded), whether it holds a <failure> or <error>.
+ */
+struct junit_case {
+	char name[256];
+	bool failure, error;
+	char failure_type[32];
+};
+struct junit {
+	struct junit_case cases[64];
+	size_t ncases;
+	long tests, failures, errors;
+};
+
+static void xml_unescape(char *s)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'},   {"&lt;", '<'},   {"&gt;", '>'},  {"&quot;", '"'},
+		    {"&apos;", '\''}, {"&#10;", '\n'}, {"&#9;", '\t'}, {"&#13;", '\r'}};
+	char *w = s;
+
+	for (char *r = s; *r != '\0';) {
+		bool done = false;
+
+		if (*r == '&') {
+			for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+				size_t l = strlen(ents[i].ent);
+
+				if (strncmp(r, ents[i].ent, l) == 0) {
+					*w++ = ents[i].c;
+					r += l;
+					done = true;
+					break;
+				}
+			}
+			ck_assert_msg(done, "Unknown entity at %.10s", r);
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/* Value of attribute key in the tag text [tag, end); "" when absent. */
+static void xml_attr(const char *tag, const char *end, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *p;
+
+	out[0] = '\0';
+	snprintf(pat, sizeof(pat), " %s=\"", key);
+	p = strstr(tag, pat);
+	if (p == NULL || p >= end)
+		return;
+	p += strlen(pat);
+	{
+		const char *q = strchr(p, '"');
+
+		ck_assert_ptr_nonnull(q);
+		ck_assert(q < end);
+		ck_assert_uint_lt((size_t)(q - p), len);
+		memcpy(out, p, (size_t)(q - p));
+		out[q - p] = '\0';
+	}
+	ck_assert_ptr_null(strchr(out, '<'));
+	xml_unescape(out);
+}
+
+static void junit_parse(const char *text, struct junit *j)
+{
+	char stack[16][32];
+	int depth = 0;
+	const char *p = text;
+	struct junit_case *cur = NULL;
+	char buf[256];
+
+	memset(j, 0, sizeof(*j));
+	ck_assert_msg(strncmp(p, "<?xml ", 6) == 0, "No XML declaration");
+	p = strstr(p, "?>");
+	ck_assert_ptr_nonnull(p);
+	while ((p = strchr(p, '<')) != NULL) {
+		const char *end = strchr(p, '>');
+		bool closing = p[1] == '/';
+		bool selfclose;
+		char name[32];
+		size_t nl;
+		const char *ns = p + (closing ? 2 : 1);
+
+		ck_assert_ptr_nonnull(end);
+		selfclose = end[-1] == '/';
+		nl = strcspn(ns, " />");
+		ck_assert_uint_lt(nl, sizeof(name));
+		memcpy(name, ns, nl);
+		name[nl] = '\0';
+		if (closing) {
+			ck_assert_int_gt(depth, 0);
+			ck_assert_str_eq(stack[depth - 1], name);
+			depth--;
+			if (strcmp(name, "testcase") == 0)
+				cur = NULL;
+		} else {
+			if (strcmp(name, "testsuite") == 0) {
+				xml_attr(p, end, "tests", buf, sizeof(buf));
+				j->tests = strtol(buf, NULL, 10);
+				xml_attr(p, end, "failures", buf, sizeof(buf));
+				j->failures = strtol(buf, NULL, 10);
+				xml_attr(p, end, "errors", buf, sizeof(buf));
+				j->errors = strtol(buf, NULL, 10);
+			} else if (strcmp(name, "testcase") == 0) {
+				ck_assert_uint_lt(j->ncases, 64);
+				cur = &j->cases[j->ncases++];
+				xml_attr(p, end, "name", cur->name, sizeof(cur->name));
+				xml_attr(p, end, "classname", buf, sizeof(buf));
+				ck_assert_msg(buf[0] != '\0', "testcase without classname");
+				xml_attr(p, end, "time", buf, sizeof(buf));
+				ck_assert_msg(buf[0] != '\0', "testcase without time");
+			} else if (strcmp(name, "failure") == 0 || strcmp(name, "error") == 0) {
+				ck_assert_ptr_nonnull(cur);
+				xml_attr(p, end, "message", buf, sizeof(buf));
+				ck_assert_msg(buf[0] != '\0', "failure without message");
+				if (name[0] == 'f') {
+					cur->failure = true;
+					xml_attr(p, end, "type", cur->failure_type,
+						 sizeof(cur->failure_type));
+				} else {
+					cur->error = true;
+				}
+			}
+			if (!selfclose) {
+				ck_assert_int_lt(depth, 16);
+				snprintf(stack[depth++], sizeof(stack[0]), "%s", name);
+			}
+		}
+		/* Text between tags must not hold a raw '&' that is no entity. */
+		p = end + 1;
+	}
+	ck_assert_int_eq(depth, 0);
+}
+
+static const struct junit_case *junit_case(const struct junit *j, const char *name)
+{
+	for (size_t i = 0; i < j->ncases; i++)
+		if (strcmp(j->cases[i].name, name) == 0)
+			return &j->cases[i];
+	ck_abort_msg("No testcase '%s' in the JUnit file", name);
+	return NULL;
+}
+
+/* ---- bounds and verdicts ------------------------------------------------ */
+
+START_TEST(test_bounds_one_value_floor)
+{
+	struct vcl_bounds b;
+	const double v[] = {2.5};
+
+	ck_assert_int_eq(vcl_bounds_derive(v, 1, 3, 10, &b), 0);
+	ck_assert_double_eq_tol(b.mid, 2.5, 1e-12);
+	ck_assert_double_eq_tol(b.lo, 2.25, 1e-12);
+	ck_assert_double_eq_tol(b.hi, 2.75, 1e-12);
+}
+END_TEST
+
+START_TEST(test_bounds_mad_governs)
+{
+	struct vcl_bounds b;
+	/* median 10, |dev| = 0,1,1,0,20 -> MAD 1; 3*MAD = 3 > 10% of 10 */
+	const double v[] = {10, 11, 9, 10, 30};
+
+	ck_assert_int_eq(vcl_bounds_derive(v, 5, 3, 10, &b), 0);
+	ck_assert_double_eq_tol(b.mid, 10, 1e-12);
+	ck_assert_double_eq_tol(b.lo, 7, 1e-12);
+	ck_assert_double_eq_tol(b.hi, 13, 1e-12);
+	/* the input is not reordered */
+	ck_assert_double_eq(v[4], 30);
+}
+END_TEST
+
+START_TEST(test_bounds_floor_governs)
+{
+	struct vcl_bounds b;
+	const double v[] = {101, 99, 100};
+
+	ck_assert_int_eq(vcl_bounds_derive(v, 3, 3, 10, &b), 0);
+	ck_assert_double_eq_tol(b.lo, 90, 1e-12);
+	ck_assert_double_eq_tol(b.hi, 110, 1e-12);
+	/* negative medians widen by |median| */
+	{
+		const double w[] = {-4};
+
+		ck_assert_int_eq(vcl_bounds_derive(w, 1, 3, 25, &b), 0);
+		ck_assert_double_eq_tol(b.lo, -5, 1e-12);
+		ck_assert_double_eq_tol(b.hi, -3, 1e-12);
+	}
+}
+END_TEST
+
+START_TEST(test_bounds_bad_input)
+{
+	struct vcl_bounds b;
+	const double v[] = {1, NAN};
+
+	ck_assert_int_eq(vcl_bounds_derive(v, 0, 3, 10, &b), -1);
+	ck_assert_int_eq(vcl_bounds_derive(v, 2, 3, 10, &b), -1);
+	ck_assert_int_eq(vcl_bounds_derive(v, 1, -1, 10, &b), -1);
+	ck_assert_int_eq(vcl_bounds_derive(v, 1, 3, -5, &b), -1);
+	ck_assert_int_eq(vcl_bounds_from_percent(10, -1, &b), -1);
+	ck_assert_int_eq(vcl_bounds_from_percent(10, 20, &b), 0);
+	ck_assert_double_eq_tol(b.lo, 8, 1e-12);
+	ck_assert_double_eq_tol(b.hi, 12, 1e-12);
+}
+END_TEST
+
+START_TEST(test_eval_directions)
+{
+	struct vcl_bounds b = {.mid = 10, .lo = 8, .hi = 12};
+	struct vcl_bounds open_lo = {.mid = NAN, .lo = -INFINITY, .hi = 12};
+
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_LOWER, 10), VCL_V_PASS);
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_LOWER, 12), VCL_V_PASS); /* on the bound */
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_LOWER, 8), VCL_V_PASS);
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_LOWER, 12.01), VCL_V_REGRESSED);
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_LOWER, 7.99), VCL_V_IMPROVED);
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_HIGHER, 12.01), VCL_V_IMPROVED);
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_HIGHER, 7.99), VCL_V_REGRESSED);
+	ck_assert_int_eq(vcl_bounds_eval(&b, VCL_DIR_HIGHER, NAN), VCL_V_MISSING);
+	ck_assert_int_eq(vcl_bounds_eval(&open_lo, VCL_DIR_LOWER, -1e300), VCL_V_PASS);
+	ck_assert_int_eq(vcl_bounds_eval(&open_lo, VCL_DIR_LOWER, 13), VCL_V_REGRESSED);
+	ck_assert_double_eq_tol(vcl_delta_pct(10, 15), 50, 1e-12);
+	ck_assert_double_eq_tol(vcl_delta_pct(-10, -15), -50, 1e-12);
+	ck_assert(isnan(vcl_delta_pct(0, 1)));
+	ck_assert(isnan(vcl_delta_pct(NAN, 1)));
+}
+END_TEST
+
+/* ---- expressions and measuring ----------------------------------------- */
+
+START_TEST(test_expr_parse)
+{
+	char *num = NULL, *den = NULL;
+	const char *why = NULL;
+	static const char *const bad[] = {"",	   "a..b", "a.",   ".a",  "a/b/c",
+					  "a.b$c", "/a.b", "a.b/", " / ", "a b"};
+
+	ck_assert_int_eq(vcl_metric_expr_parse("backends.ctr.startup_ms", &num, &den, &why), 0);
+	ck_assert_str_eq(num, "backends.ctr.startup_ms");
+	ck_assert_ptr_null(den);
+	free(num);
+	ck_assert_int_eq(vcl_metric_expr_parse(" backends.ctr.startup_ms /peers.qemu-direct.x ",
+					       &num, &den, &why),
+			 0);
+	ck_assert_str_eq(num, "backends.ctr.startup_ms");
+	ck_assert_str_eq(den, "peers.qemu-direct.x");
+	free(num);
+	free(den);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		ck_assert_msg(vcl_metric_expr_parse(bad[i], &num, &den, &why) == -1,
+			      "'%s' accepted", bad[i]);
+		ck_assert_ptr_nonnull(why);
+		ck_assert_ptr_null(num);
+		ck_assert_ptr_null(den);
+	}
+}
+END_TEST
+
+START_TEST(test_default_names)
+{
+	cleanup_free char *a = vcl_metric_default_name("backends.ctr.startup_ms",
+						       "backends.bare.startup_ms", VCL_STAT_P50);
+	cleanup_free char *b =
+	    vcl_metric_default_name("backends.vm.memory.overhead_kib", NULL, VCL_STAT_VALUE);
+	cleanup_free char *c = vcl_metric_default_name(
+	    "backends.vm.startup_ms", "backends.vm.phases_ms.create", VCL_STAT_P95);
+
+	ck_assert_str_eq(a, "ctr/bare startup_ms.p50");
+	ck_assert_str_eq(b, "vm.memory.overhead_kib");
+	ck_assert_str_eq(c, "vm.startup_ms.p95 / vm.phases_ms.create.p95");
+}
+END_TEST
+
+static int measure(struct json_object *r, const char *expr, enum vcl_stat st, double *v, char **why)
+{
+	struct vcl_metric m = {.stat = st};
+	const char *pwhy;
+	int ret;
+
+	ck_assert_int_eq(vcl_metric_expr_parse(expr, &m.num, &m.den, &pwhy), 0);
+	ret = vcl_metric_measure(r, &m, v, why);
+	free(m.num);
+	free(m.den);
+	return ret;
+}
+
+START_TEST(test_measure)
+{
+	struct json_object *r = json_tokener_parse(
+	    "{\"backends\":{\"ctr\":{\"startup_ms\":{\"p50\":4.0,\"cv\":0.1,\"p95\":null},"
+	    "\"memory\":{\"overhead_kib\":900}},"
+	    "\"bare\":{\"startup_ms\":{\"p50\":2,\"cv\":0}}},"
+	    "\"peers\":{\"crun\":{\"skipped\":true,\"reason\":\"no <cgroup> v2\"}}}");
+	char *why = NULL;
+	double v = 0;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(
+	    measure(r, "backends.ctr.startup_ms/backends.bare.startup_ms", VCL_STAT_P50, &v, &why),
+	    0);
+	ck_assert_double_eq_tol(v, 2.0, 1e-12);
+	ck_assert_int_eq(measure(r, "backends.ctr.memory.overhead_kib", VCL_STAT_VALUE, &v, &why),
+			 0);
+	ck_assert_double_eq(v, 900);
+
+	ck_assert_int_eq(measure(r, "backends.vm.startup_ms", VCL_STAT_P50, &v, &why), -1);
+	ck_assert_str_eq(why, "backends has no 'vm'");
+	free(why);
+	ck_assert_int_eq(
+	    measure(r, "backends.ctr.startup_ms / peers.crun.startup_ms", VCL_STAT_P50, &v, &why),
+	    -1);
+	ck_assert_str_eq(why, "peers.crun was skipped in this run: no <cgroup> v2");
+	free(why);
+	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms", VCL_STAT_P95, &v, &why), -1);
+	ck_assert_str_eq(why, "backends.ctr.startup_ms.p95 is null (not measured in this run)");
+	free(why);
+	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms", VCL_STAT_MAX, &v, &why), -1);
+	ck_assert_str_eq(why, "backends.ctr.startup_ms has no 'max'");
+	free(why);
+	ck_assert_int_eq(
+	    measure(r, "backends.ctr.startup_ms / backends.bare.startup_ms", VCL_STAT_CV, &v, &why),
+	    -1);
+	ck_assert_str_eq(why, "the denominator backends.bare.startup_ms.cv is 0");
+	free(why);
+	ck_assert_int_eq(measure(r, "backends.ctr.startup_ms", VCL_STAT_VALUE, &v, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "is a statistics object, not a number"));
+	free(why);
+	ck_assert_int_eq(measure(r, "backends.ctr.memory.overhead_kib", VCL_STAT_P50, &v, &why),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(why, "is not a statistics object"));
+	free(why);
+	ck_assert_int_eq(measure(r, "nothing", VCL_STAT_VALUE, &v, &why), -1);
+	ck_assert_str_eq(why, "the results have no 'nothing'");
+	free(why);
+	json_object_put(r);
+}
+END_TEST
+
+/* ---- baseline YAML ------------------------------------------------------ */
+
+static const char good_yaml[] = "schema: vclab.baseline/1\n"
+				"name: tcg-2core\n"
+				"host:\n"
+				"  accelerator: tcg\n"
+				"  cgroup: hybrid\n"
+				"  cores: 2\n"
+				"metrics:\n"
+				"  - path: backends.ctr.startup_ms / backends.bare.startup_ms\n"
+				"    check: p50\n"
+				"    direction: lower\n"
+				"    baseline: 2.6\n"
+				"    percent: 10\n"
+				"  - name: ctr overhead\n"
+				"    path: backends.ctr.memory.overhead_kib\n"
+				"    check: value\n"
+				"    direction: lower\n"
+				"    max: 1000\n"
+				"  - path: backends.ctr.density.instances_per_gib\n"
+				"    check: value\n"
+				"    direction: higher\n"
+				"    min: 300\n"
+				"    max: 450\n";
+
+START_TEST(test_baseline_parse_good)
+{
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_msg(vcl_baseline_parse("g.yaml", good_yaml, strlen(good_yaml), &b, &err) == 0,
+		      "%s", err ? err->msg : "");
+	ck_assert_str_eq(b->name, "tcg-2core");
+	ck_assert(b->has_host);
+	ck_assert_str_eq(b->host.accelerator, "tcg");
+	ck_assert_ptr_null(b->host.cpu_model);
+	ck_assert_int_eq(b->host.cores, 2);
+	ck_assert_uint_eq(b->nmetrics, 3);
+	ck_assert_str_eq(b->metrics[0].name, "ctr/bare startup_ms.p50");
+	ck_assert_str_eq(b->metrics[0].den, "backends.bare.startup_ms");
+	ck_assert_int_eq(b->metrics[0].stat, VCL_STAT_P50);
+	ck_assert_double_eq_tol(b->metrics[0].b.lo, 2.34, 1e-9);
+	ck_assert_double_eq_tol(b->metrics[0].b.hi, 2.86, 1e-9);
+	ck_assert_uint_eq(b->metrics[0].line, 8);
+	ck_assert_str_eq(b->metrics[1].name, "ctr overhead");
+	ck_assert(isinf(b->metrics[1].b.lo) && b->metrics[1].b.lo < 0);
+	ck_assert(isnan(b->metrics[1].b.mid));
+	ck_assert_int_eq(b->metrics[2].dir, VCL_DIR_HIGHER);
+
+	/* format -> parse gives the same baseline */
+	{
+		cleanup_free char *text = vcl_baseline_format(b);
+		struct vcl_baseline *b2 = NULL;
+
+		ck_assert_ptr_nonnull(text);
+		ck_assert_msg(vcl_baseline_parse("round", text, strlen(text), &b2, &err) == 0,
+			      "%s\n%s", err ? err->msg : "", text);
+		ck_assert_uint_eq(b2->nmetrics, b->nmetrics);
+		for (size_t i = 0; i < b->nmetrics; i++) {
+			ck_assert_str_eq(b2->metrics[i].name, b->metrics[i].name);
+			ck_assert_str_eq(b2->metrics[i].num, b->metrics[i].num);
+			ck_assert_int_eq(b2->metrics[i].stat, b->metrics[i].stat);
+			ck_assert_int_eq(b2->metrics[i].dir, b->metrics[i].dir);
+			ck_assert(b2->metrics[i].b.lo == b->metrics[i].b.lo ||
+				  fabs(b2->metrics[i].b.lo - b->metrics[i].b.lo) < 1e-6);
+			ck_assert(b2->metrics[i].b.hi == b->metrics[i].b.hi ||
+				  fabs(b2->metrics[i].b.hi - b->metrics[i].b.hi) < 1e-6);
+		}
+		ck_assert_str_eq(b2->host.cgroup, "hybrid");
+		ck_assert_str_eq(b2->name, "tcg-2core");
+		vcl_baseline_free(b2);
+	}
+	vcl_baseline_free(b);
+}
+END_TEST
+
+START_TEST(test_baseline_default_name)
+{
+	static const char text[] = "schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n"
+				   "    check: value\n    direction: lower\n    max: 1\n";
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(
+	    vcl_baseline_parse("results/baselines/kvm-v2.yaml", text, strlen(text), &b, &err), 0);
+	ck_assert_str_eq(b->name, "kvm-v2");
+	ck_assert_str_eq(b->metrics[0].name, "a.b");
+	ck_assert(!b->has_host);
+	vcl_baseline_free(b);
+}
+END_TEST
+
+static const char head_yaml[] = "schema: vclab.baseline/1\n"
+				"metrics:\n"
+				"  - path: backends.ctr.startup_ms\n"
+				"    direction: lower\n";
+
+/* Each malformed baseline must be refused with "NAME:LINE:" and the words. */
+static const struct {
+	const char *text;
+	const char *where;
+	const char *words;
+} bad_yamls[] = {
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: [unclosed\n",
+     "bad.yaml:4:", "did not find expected"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p99\n    direction: "
+     "lower\n    max: 1\n",
+     "bad.yaml:4:12:", "unknown check type 'p99'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - check: p50\n    direction: lower\n    max: 1\n",
+     "bad.yaml:3:5:", "no path"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    min: 5\n    max: 3\n",
+     "bad.yaml:6:10:", "min 5 is greater than max 3"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    baseline: 3\n    percent: -5\n",
+     "bad.yaml:7:14:", "percent -5 is negative"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    mx: 3\n",
+     "bad.yaml:6:5:", "unknown key 'mx'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "down\n    max: 3\n",
+     "bad.yaml:5:16:", "direction must be"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n",
+     "bad.yaml:3:5:", "no bounds"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b.p50\n    check: p50\n    direction: "
+     "lower\n    max: 3\n",
+     "bad.yaml:3:11:", "drop '.p50'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    percent: 5\n",
+     "bad.yaml:6:14:", "needs a baseline"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    baseline: 9\n    max: 3\n",
+     "bad.yaml:6:15:", "outside [min, max]"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    max: 3\n  - path: a.b\n    check: p50\n    direction: lower\n    max: 4\n",
+     "bad.yaml:7:5:", "already used at line 3"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a..b\n    check: p50\n    direction: "
+     "lower\n    max: 3\n",
+     "bad.yaml:3:11:", "bad path 'a..b'"},
+    {"schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n    direction: "
+     "lower\n    max: many\n",
+     "bad.yaml:6:10:", "max: 'many' is not a number"},
+    {"schema: vclab.baseline/2\nmetrics: []\n", "bad.yaml:1:9:", "schema is not"},
+    {"schema: vclab.baseline/1\nmetrics: []\n", "bad.yaml:2:10:", "metrics is empty"},
+    {"metrics: []\n", "bad.yaml:1:1:", "missing schema"},
+};
+
+START_TEST(test_baseline_parse_bad)
+{
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+	const char *text = bad_yamls[_i].text;
+
+	ck_assert_int_eq(vcl_baseline_parse("bad.yaml", text, strlen(text), &b, &err), -1);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_int_eq(vcl_error_exit_code(err), 2);
+	ck_assert_msg(strncmp(err->msg, bad_yamls[_i].where, strlen(bad_yamls[_i].where)) == 0,
+		      "case %d: '%s' does not start with '%s'", _i, err->msg, bad_yamls[_i].where);
+	ck_assert_msg(strstr(err->msg, bad_yamls[_i].words) != NULL,
+		      "case %d: '%s' does not say '%s'", _i, err->msg, bad_yamls[_i].words);
+	vcl_error_free(err);
+	(void)head_yaml;
+}
+END_TEST
+
+START_TEST(test_host_class_diff)
+{
+	struct vcl_host_class want = {.accelerator = S("tcg"), .cgroup = NULL, .cores = 2};
+	struct vcl_host_class same = {.accelerator = S("tcg"), .cgroup = S("v2"), .cores = 2};
+	struct vcl_host_class kvm = {.accelerator = S("kvm"), .cgroup = S("v2"), .cores = -1};
+	cleanup_free char *d = vcl_host_class_diff(&want, &kvm);
+
+	ck_assert_ptr_null(vcl_host_class_diff(&want, &same));
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d, "accelerator: baseline 'tcg', results 'kvm'; cores: baseline 2, "
+			    "results (not recorded)");
+}
+END_TEST
+
+START_TEST(test_xml_escape)
+{
+	cleanup_free char *e = vcl_xml_escape("a<b & \"c\" 'd'>\n\x01z");
+
+	ck_assert_str_eq(e, "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;&#10;z");
+}
+END_TEST
+
+/* ---- evaluation on the fixture ----------------------------------------- */
+
+START_TEST(test_evaluate_fixture)
+{
+	struct json_object *r = sample_results();
+	const char *files[] = {"fixture"};
+	struct vcl_derive_opts o = {.k = 3, .floor_pct = 10, .name = "fx"};
+	struct vcl_baseline *b = NULL;
+	struct vcl_check_report rep;
+	struct vcl_error *err = NULL;
+	size_t ratio = SIZE_MAX;
+
+	ck_assert_msg(vcl_baseline_derive(&r, files, 1, &o, &b, &err) == 0, "%s",
+		      err ? err->msg : "");
+	/* crun was skipped in the fixture: not in the default set */
+	for (size_t i = 0; i < b->nmetrics; i++) {
+		ck_assert_ptr_null(strstr(b->metrics[i].name, "crun"));
+		if (strcmp(b->metrics[i].name, "ctr/bare startup_ms.p50") == 0)
+			ratio = i;
+	}
+	ck_assert_uint_ne(ratio, SIZE_MAX);
+	ck_assert_double_eq_tol(b->metrics[ratio].b.mid, 4.151 / 1.597, 1e-9);
+	ck_assert_str_eq(b->host.accelerator, "tcg");
+
+	ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+	ck_assert_uint_eq(rep.npass, b->nmetrics);
+	ck_assert_int_eq(vcl_check_exit_code(&rep), 0);
+	vcl_check_report_clear(&rep);
+
+	/* ctr startup doubled: the ratio regresses (+100%) */
+	set_number(r, "backends.ctr.startup_ms", "p50", 2 * 4.151);
+	ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[ratio].verdict, VCL_V_REGRESSED);
+	ck_assert_double_eq_tol(rep.rows[ratio].delta_pct, 100, 1e-6);
+	ck_assert_uint_ge(rep.nregressed, 1);
+	ck_assert_int_eq(vcl_check_exit_code(&rep), 1);
+	vcl_check_report_clear(&rep);
+
+	/* incomplete: exit 1, unless forced */
+	set_number(r, "backends.ctr.startup_ms", "p50", 4.151);
+	json_object_object_add(r, "complete", json_object_new_boolean(0));
+	ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+	ck_assert(rep.incomplete);
+	ck_assert_int_eq(vcl_check_exit_code(&rep), 1);
+	vcl_check_report_clear(&rep);
+	ck_assert_int_eq(vcl_check_evaluate(b, r, true, &rep, &err), 0);
+	ck_assert_int_eq(vcl_check_exit_code(&rep), 0);
+	vcl_check_report_clear(&rep);
+
+	vcl_baseline_free(b);
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(test_derive_explicit_metrics)
+{
+	struct json_object *runs[3];
+	const char *files[] = {"r1", "r2", "r3"};
+	char *exprs[] = {S("backends.ctr.startup_ms.p95/backends.bare.startup_ms.p95"),
+			 S("backends.ctr.steady.rps"), S("backends.vm.memory.pss_kib:higher"),
+			 NULL};
+	struct vcl_derive_opts o = {.k = 3, .floor_pct = 1, .exprs = exprs};
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+
+	for (int i = 0; i < 3; i++)
+		runs[i] = sample_results();
+	/* three runs of ctr rps: 5000, 5050, 5600 -> median 5050, MAD 50 */
+	set_number(runs[0], "backends.ctr.steady", "rps", 5000);
+	set_number(runs[2], "backends.ctr.steady", "rps", 5600);
+	ck_assert_msg(vcl_baseline_derive(runs, files, 3, &o, &b, &err) == 0, "%s",
+		      err ? err->msg : "");
+	ck_assert_uint_eq(b->nmetrics, 3);
+	/* the leaf form is stored canonically: object path + check type */
+	ck_assert_str_eq(b->metrics[0].num, "backends.ctr.startup_ms");
+	ck_assert_str_eq(b->metrics[0].den, "backends.bare.startup_ms");
+	ck_assert_int_eq(b->metrics[0].stat, VCL_STAT_P95);
+	ck_assert_int_eq(b->metrics[1].stat, VCL_STAT_VALUE);
+	ck_assert_int_eq(b->metrics[1].dir, VCL_DIR_HIGHER); /* guessed from "rps" */
+	ck_assert_double_eq_tol(b->metrics[1].b.mid, 5050, 1e-9);
+	ck_assert_double_eq_tol(b->metrics[1].b.lo, 4900, 1e-9);
+	ck_assert_double_eq_tol(b->metrics[1].b.hi, 5200, 1e-9);
+	ck_assert_uint_eq(b->metrics[1].nvalues, 3);
+	ck_assert_int_eq(b->metrics[2].dir, VCL_DIR_HIGHER); /* given */
+	vcl_baseline_free(b);
+
+	/* a band reaching below 0 is clamped to 0 for non-negative values:
+	 * 10, 100, 190 -> median 100, MAD 90, 3*MAD = 270 */
+	{
+		char *rps[] = {S("backends.ctr.steady.rps"), NULL};
+
+		set_number(runs[0], "backends.ctr.steady", "rps", 10);
+		set_number(runs[1], "backends.ctr.steady", "rps", 100);
+		set_number(runs[2], "backends.ctr.steady", "rps", 190);
+		o.exprs = rps;
+		ck_assert_int_eq(vcl_baseline_derive(runs, files, 3, &o, &b, &err), 0);
+		ck_assert_double_eq_tol(b->metrics[0].b.lo, 0, 1e-12);
+		ck_assert_double_eq_tol(b->metrics[0].b.hi, 370, 1e-9);
+		vcl_baseline_free(b);
+	}
+	/* an explicit metric missing from a run is an input error */
+	{
+		char *missing[] = {S("peers.crun.startup_ms.p50"), NULL};
+
+		o.exprs = missing;
+		ck_assert_int_eq(vcl_baseline_derive(runs, files, 3, &o, &b, &err), -1);
+		ck_assert_int_eq(vcl_error_exit_code(err), 2);
+		ck_assert_ptr_nonnull(strstr(err->msg, "skipped"));
+		vcl_error_free(err);
+		err = NULL;
+	}
+	/* runs from two host classes do not make one baseline */
+	{
+		o.exprs = NULL;
+		json_object_object_add(vcl_json_path(runs[1], "host"), "accelerator",
+				       json_object_new_string("kvm"));
+		ck_assert_int_eq(vcl_baseline_derive(runs, files, 3, &o, &b, &err), -1);
+		ck_assert_ptr_nonnull(strstr(err->msg, "another host class"));
+		vcl_error_free(err);
+	}
+	for (int i = 0; i < 3; i++)
+		json_object_put(runs[i]);
+}
+END_TEST
+
+/* ---- the verbs end to end ----------------------------------------------- */
+
+/* A baseline from the fixture, written to tmpdir/base.yaml by the verb. */
+static char *make_baseline(void)
+{
+	cleanup_free char *fixture = data_path("tests/data/results-sample.json");
+	char *out = tmpfile_path("baselines/tcg-fixture.yaml");
+	char *argv[] = {S("baseline"), S("--from"), fixture, S("-o"), out, NULL};
+	cleanup_free char *text = NULL;
+
+	ck_assert_int_eq(run_verb(vcl_cmd_baseline, argv, &text, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(text, "wrote "));
+	return out;
+}
+
+START_TEST(test_cli_pass)
+{
+	cleanup_free char *base = NULL;
+	cleanup_free char *fixture = data_path("tests/data/results-sample.json");
+	cleanup_free char *junit = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_free char *xml = NULL;
+	struct vcl_error *err = NULL;
+	struct junit j;
+	size_t len;
+
+	make_tmpdir();
+	base = make_baseline();
+	junit = tmpfile_path("junit.xml");
+	{
+		char *argv[] = {S("check"),   S("--baseline"), base, fixture,
+				S("--junit"), junit,	       NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 0);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "verdict"));
+	ck_assert_ptr_nonnull(strstr(out, "-> PASS (exit 0)"));
+	ck_assert_ptr_null(strstr(out, "tightened"));
+	ck_assert_int_eq(vcl_read_file(junit, &xml, &len, &err), 0);
+	junit_parse(xml, &j);
+	ck_assert_int_eq(j.failures, 0);
+	ck_assert_int_eq(j.errors, 0);
+	ck_assert_int_eq(j.tests, (long)j.ncases);
+	ck_assert(!junit_case(&j, "ctr/bare startup_ms.p50")->failure);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_cli_seeded_regression)
+{
+	cleanup_free char *base = NULL;
+	cleanup_free char *regressed = NULL;
+	cleanup_free char *junit = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_free char *xml = NULL;
+	struct json_object *r = sample_results();
+	struct vcl_error *err = NULL;
+	const struct junit_case *c;
+	struct junit j;
+	size_t len;
+
+	make_tmpdir();
+	base = make_baseline();
+	/* ctr startup doubled: every statistic of it twice as large */
+	{
+		struct json_object *st = vcl_json_path(r, "backends.ctr.startup_ms");
+
+		json_object_object_foreach(st, key, val)
+		{
+			if (json_object_is_type(val, json_type_double) && strcmp(key, "cv") != 0)
+				json_object_object_add(
+				    st, key,
+				    json_object_new_double(2 * json_object_get_double(val)));
+		}
+	}
+	/* runc skipped, with a reason that needs escaping in the JUnit file */
+	json_object_object_add(vcl_json_path(r, "peers"), "runc",
+			       json_tokener_parse("{\"family\":\"ctr\",\"skipped\":true,"
+						  "\"reason\":\"<&\\\"odd\\\"> 'x'\"}"));
+	regressed = tmpfile_path("regressed.json");
+	write_json(regressed, r);
+	json_object_put(r);
+	junit = tmpfile_path("junit.xml");
+	{
+		char *argv[] = {S("check"),   S("--baseline"), base, regressed,
+				S("--junit"), junit,	       NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 1);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "REGRESSED ctr/bare startup_ms.p50: 5.198 is above max "
+					  "2.859 (lower is better)"));
+	ck_assert_ptr_nonnull(strstr(out, "-> FAIL (exit 1)"));
+	ck_assert_ptr_nonnull(strstr(out, "MISSING ctr/runc startup_ms.p50"));
+
+	ck_assert_int_eq(vcl_read_file(junit, &xml, &len, &err), 0);
+	junit_parse(xml, &j);
+	c = junit_case(&j, "ctr/bare startup_ms.p50");
+	ck_assert(c->failure);
+	ck_assert_str_eq(c->failure_type, "regression");
+	c = junit_case(&j, "ctr/runc startup_ms.p50");
+	ck_assert(c->failure);
+	ck_assert_str_eq(c->failure_type, "missing");
+	ck_assert_ptr_nonnull(strstr(xml, "was skipped in this run: &lt;&amp;&quot;odd&quot;&gt; "
+					  "&apos;x&apos;"));
+	ck_assert(!junit_case(&j, "bare.memory.pss_kib")->failure);
+	ck_assert_int_eq(j.failures, 2);
+	ck_assert_int_eq(j.tests, (long)j.ncases);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_cli_improved)
+{
+	cleanup_free char *base = NULL;
+	cleanup_free char *better = NULL;
+	cleanup_free char *out = NULL;
+	struct json_object *r = sample_results();
+
+	make_tmpdir();
+	base = make_baseline();
+	set_number(r, "backends.ctr.startup_ms", "p50", 4.151 / 2);
+	set_number(r, "backends.ctr.density", "instances_per_gib", 500);
+	better = tmpfile_path("better.json");
+	write_json(better, r);
+	json_object_put(r);
+	{
+		char *argv[] = {S("check"), S("--baseline"), base, better, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 0);
+	}
+	ck_assert_ptr_nonnull(strstr(out,
+				     "improved beyond bounds, so the baseline can be "
+				     "tightened: ctr/bare startup_ms.p50, "
+				     "ctr/runc startup_ms.p50, ctr.density.instances_per_gib"));
+	ck_assert_ptr_nonnull(strstr(out, "vclab baseline --from"));
+	ck_assert_ptr_nonnull(strstr(out, "3 improved"));
+	ck_assert_ptr_nonnull(strstr(out, "-> PASS (exit 0)"));
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_cli_host_mismatch)
+{
+	cleanup_free char *base = NULL;
+	cleanup_free char *kvm = NULL;
+	cleanup_free char *junit = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_free char *msg = NULL;
+	struct json_object *r = sample_results();
+
+	make_tmpdir();
+	base = make_baseline();
+	json_object_object_add(vcl_json_path(r, "host"), "accelerator",
+			       json_object_new_string("kvm"));
+	kvm = tmpfile_path("kvm.json");
+	write_json(kvm, r);
+	json_object_put(r);
+	junit = tmpfile_path("junit.xml");
+	{
+		char *argv[] = {S("check"), S("--baseline"), base, kvm, S("--junit"), junit, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, &msg), 2);
+	}
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "accelerator: baseline 'tcg', results 'kvm'"));
+	ck_assert_int_ne(access(junit, F_OK), 0); /* nothing left behind */
+	free(out);
+	out = NULL;
+	{
+		char *argv[] = {S("check"), S("--force"), S("--baseline"), base,
+				kvm,	    S("--junit"), junit,	   NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 0);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "warning: the results come from another host class"));
+	ck_assert_int_eq(access(junit, F_OK), 0);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_cli_bad_inputs)
+{
+	cleanup_free char *fixture = data_path("tests/data/results-sample.json");
+	cleanup_free char *bad = NULL;
+	cleanup_free char *msg = NULL;
+	cleanup_free char *incomplete = NULL;
+	cleanup_free char *base = NULL;
+	cleanup_free char *out = NULL;
+	struct json_object *r = sample_results();
+
+	make_tmpdir();
+	bad = tmpfile_path("bad.yaml");
+	write_text(bad, "schema: vclab.baseline/1\nmetrics:\n  - path: a.b\n    check: p50\n"
+			"    direction: lower\n    min: 5\n    max: 3\n");
+	{
+		char *argv[] = {S("check"), S("--baseline"), bad, fixture, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, NULL, &msg), 2);
+	}
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "bad.yaml:6:10: min 5 is greater than max 3"));
+	free(msg);
+	msg = NULL;
+	{
+		char *argv[] = {S("check"), S("--baseline"), bad, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, NULL, NULL), 2);
+	}
+	{
+		char *argv[] = {S("check"), S("--baseline"), S("/nonexistent.yaml"), fixture, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, NULL, NULL), 2);
+	}
+	{
+		char *argv[] = {S("baseline"), S("--from"),	     bad,
+				S("-o"),       S("/tmp/never.yaml"), NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_baseline, argv, NULL, &msg), 2);
+		ck_assert_int_ne(access("/tmp/never.yaml", F_OK), 0);
+	}
+	/* an incomplete run fails the gate (1) unless --force */
+	base = make_baseline();
+	json_object_object_add(r, "complete", json_object_new_boolean(0));
+	json_object_object_add(r, "incomplete_reason", json_object_new_string("SIGINT"));
+	incomplete = tmpfile_path("incomplete.json");
+	write_json(incomplete, r);
+	json_object_put(r);
+	{
+		char *argv[] = {S("check"), S("--baseline"), base, incomplete, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, &out, NULL), 1);
+		ck_assert_ptr_nonnull(strstr(out, "the run is incomplete: SIGINT"));
+	}
+	{
+		char *argv[] = {S("check"), S("--force"), S("--baseline"), base, incomplete, NULL};
+
+		ck_assert_int_eq(run_verb(vcl_cmd_check, argv, NULL, NULL), 0);
+	}
+	remove_tmpdir();
+}
+END_TEST
+
+static Suite *check_suite(void)
+{
+	Suite *s = suite_create("check");
+	TCase *pure = tcase_create("pure");
+	TCase *cli = tcase_create("cli");
+
+	tcase_add_test(pure, test_bounds_one_value_floor);
+	tcase_add_test(pure, test_bounds_mad_governs);
+	tcase_add_test(pure, test_bounds_floor_governs);
+	tcase_add_test(pure, test_bounds_bad_input);
+	tcase_add_test(pure, test_eval_directions);
+	tcase_add_test(pure, test_expr_parse);
+	tcase_add_test(pure, test_default_names);
+	tcase_add_test(pure, test_measure);
+	tcase_add_test(pure, test_baseline_parse_good);
+	tcase_add_test(pure, test_baseline_default_name);
+	tcase_add_loop_test(pure, test_baseline_parse_bad, 0,
+			    (int)(sizeof(bad_yamls) / sizeof(bad_yamls[0])));
+	tcase_add_test(pure, test_host_class_diff);
+	tcase_add_test(pure, test_xml_escape);
+	tcase_add_test(pure, test_evaluate_fixture);
+	tcase_add_test(pure, test_derive_explicit_metrics);
+	suite_add_tcase(s, pure);
+
+	tcase_add_test(cli, test_cli_pass);
+	tcase_add_test(cli, test_cli_seeded_regression);
+	tcase_add_test(cli, test_cli_improved);
+	tcase_add_test(cli, test_cli_host_mismatch);
+	tcase_add_test(cli, test_cli_bad_inputs);
+	suite_add_tcase(s, cli);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(check_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+/* NOLINTEND(clang-analyzer-unix.Malloc) */
