@@ -82,6 +82,9 @@ run_check() {
 	trap 'rm -rf "$tmp"' EXIT INT TERM
 	dir=$(cd "$(dirname "$html")" && pwd)
 	copy="$dir/.vclab-browser-check.$$.html"
+	# The copy sits next to the report so relative links resolve as in the
+	# real page; it goes away with the temporary folder, whatever happens.
+	trap 'rm -rf "$tmp" "$copy"' EXIT INT TERM
 	printf '%s\n' "$CHECK_JS" >"$tmp/check.js"
 	# Insert the check as the first thing in <head>, and allow inline scripts.
 	awk -v jsfile="$tmp/check.js" '
