@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The container placement: one clone() into new pid, mount, uts, ipc, net
+ * (and optionally user) namespaces; the child joins its cgroup, unshares
+ * its cgroup namespace, builds a private mount tree around the shared
+ * read-only rootfs, pivots into it, drops every capability and execs the
+ * payload as the container's init. docs/ctr.md explains each step.
+ *
+ * Speed matters (the startup target is a fraction of runc's): the rootfs is
+ * prepared once and bind-mounted, the child needs no allocation, and
+ * without a user namespace the parent never waits for the child: setup
+ * failures travel back over a CLOEXEC error pipe that is read only when
+ * the instance ends or closes its READY channel without a READY line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "ctr.h"
+#include "doctor.h"
+#include "ledger.h"
+#include "proc.h"
+#include "util.h"
+
+/* What the child needs, prepared by the parent so the child allocates
+ * nothing: it runs in a copy of the parent's memory (no CLONE_VM). */
+struct child_args {
+	const char *rootfs;
+	const char *hostname;
+	char *const *argv;
+	struct vcl_cgroup *cg;
+	cap_t nocaps;
+	unsigned long mflags; /* locked flags of the rootfs mount */
+	bool userns;
+	int ready_w;   /* becomes fd 3, --ready-fd 3 */
+	int err_w;     /* CLOEXEC: a successful exec closes it */
+	int sync_r;    /* userns: the parent writes one byte once the maps are set */
+	int nsready_w; /* the child writes one byte once its namespaces exist */
+};
+
+struct ctr_priv {
+	struct vcl_cgroup *cg;
+	int err_r;
+	bool reaped;
+	int wstatus;
+	struct vcl_readyline rl;
+	uint64_t mem_mib;
+};
+
+/* The child's stack. Without CLONE_VM the child gets its own copy-on-write
+ * copy, so one static buffer serves every launch. */
+static char child_stack[256 * 1024] __attribute__((aligned(64)));
+/* An empty capability set, allocated once by prepare(). */
+static cap_t nocaps;
+
+static __attribute__((noreturn)) void child_fail(const struct child_args *a, int step)
+{
+	struct vcl_ctr_child_error e = {.step = step, .errnum = errno != 0 ? errno : EIO};
+	ssize_t n;
+
+	do
+		n = write(a->err_w, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+#define TRY(step, expr)                                                                            \
+	do {                                                                                       \
+		if ((expr) < 0)                                                                    \
+			child_fail(a, (step));                                                     \
+	} while (0)
+
+static int mount_dev_node(const char *host, const char *rel)
+{
+	int fd = open(rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	/* A bind of the host's node instead of mknod: the same code works in
+	 * a user namespace, where mknod is not allowed. */
+	return mount(host, rel, NULL, MS_BIND, NULL);
+}
+
+static int loopback_up(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = -1;
+
+	if (s < 0)
+		return -1;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	vcl_closep(&s); /* keeps errno for the error pipe */
+	return ret;
+}
+
+static int drop_caps(const struct child_args *a)
+{
+	/* Bounding set first (needs CAP_SETPCAP): without it an exec as
+	 * uid 0 would grant the full bounding set back. */
+	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
+		if (cap_drop_bound(c) < 0 && errno != EINVAL)
+			return -1;
+	if (cap_reset_ambient() < 0)
+		return -1;
+	return cap_set_proc(a->nocaps);
+}
+
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	static char path_env[] = "PATH=/";
+	char *const envp[] = {path_env, NULL};
+	char go;
+	ssize_t n;
+	int fd;
+
+	if (a->userns) {
+		/* The parent writes the maps and moves us into the cgroup. */
+		do
+			n = read(a->sync_r, &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1) {
+			errno = n < 0 ? errno : EPIPE;
+			child_fail(a, VCL_CTR_STEP_SYNC);
+		}
+	} else {
+		int r = vcl_cgroup_attach(a->cg, 0);
+
+		if (r < 0) {
+			errno = -r;
+			child_fail(a, VCL_CTR_STEP_CGROUP);
+		}
+	}
+	/* Only now the namespaces other than pid (and user): made by a task of
+	 * the container's cgroup, their kernel memory is charged to it (runc
+	 * joins the cgroup before unsharing too), and the cgroup namespace is
+	 * rooted at this cgroup. */
+	TRY(VCL_CTR_STEP_UNSHARE,
+	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP));
+	/* The parent opens /proc/PID/ns/net once the new one exists. */
+	do
+		n = write(a->nsready_w, "n", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		child_fail(a, VCL_CTR_STEP_NOTIFY);
+	close(a->nsready_w);
+
+	/* Nothing mounted below may propagate to the host. */
+	TRY(VCL_CTR_STEP_MNT_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	/* pivot_root needs the new root to be a mount point. In userns mode
+	 * this runs before setresuid: the path is walked as the host's root
+	 * (owner of state_dir), not as the mapped uid. */
+	TRY(VCL_CTR_STEP_MNT_BIND, mount(a->rootfs, a->rootfs, NULL, MS_BIND, NULL));
+	TRY(VCL_CTR_STEP_CHDIR, chdir(a->rootfs));
+	if (a->userns) {
+		/* Files created below (the /dev nodes) need a mapped fsuid. */
+		TRY(VCL_CTR_STEP_SETID, setresgid(0, 0, 0));
+		TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
+		TRY(VCL_CTR_STEP_SETID, setresuid(0, 0, 0));
+	}
+
+	/* The READY pipe becomes fd 3; everything else >= 4 is closed by the
+	 * exec (the error pipe must survive until then). */
+	if (a->err_w == 3) {
+		fd = fcntl(3, F_DUPFD_CLOEXEC, 4);
+		TRY(VCL_CTR_STEP_FDS, fd);
+		a->err_w = fd;
+	}
+	if (a->ready_w == 3)
+		TRY(VCL_CTR_STEP_FDS, fcntl(3, F_SETFD, 0));
+	else
+		TRY(VCL_CTR_STEP_FDS, dup2(a->ready_w, 3));
+	TRY(VCL_CTR_STEP_FDS, close_range(4, ~0U, CLOSE_RANGE_CLOEXEC));
+
+	/* Read-only root: a bind remount changes only this mount's flags; the
+	 * locked flags of the host mount must be kept in a user namespace. */
+	TRY(VCL_CTR_STEP_MNT_RO,
+	    mount(NULL, ".", NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags, NULL));
+	TRY(VCL_CTR_STEP_MNT_PROC,
+	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	TRY(VCL_CTR_STEP_MNT_DEV,
+	    mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"));
+	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/null", "dev/null"));
+	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/zero", "dev/zero"));
+	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/urandom", "dev/urandom"));
+	TRY(VCL_CTR_STEP_DEV_RO,
+	    mount(NULL, "dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		  NULL));
+
+	TRY(VCL_CTR_STEP_HOSTNAME, sethostname(a->hostname, strlen(a->hostname)));
+	TRY(VCL_CTR_STEP_LOOPBACK, loopback_up());
+
+	/* pivot_root(".", "."): the old root ends up stacked on the new one
+	 * and is detached at once; no put_old folder is needed in a read-only
+	 * rootfs (pivot_root(2), "NOTES"). */
+	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
+	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
+	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));
+
+	TRY(VCL_CTR_STEP_CAPS, drop_caps(a));
+	TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	execve(VCL_CTR_PAYLOAD, a->argv, envp);
+	child_fail(a, VCL_CTR_STEP_EXEC);
+}
+
+/* The setup error the child left in the error pipe, if any: 1 and *ce set,
+ * 0 when there is none (exec succeeded or the child was killed first). */
+static int child_error(const struct ctr_priv *p, struct vcl_ctr_child_error *ce)
+{
+	ssize_t n;
+
+	if (p->err_r < 0)
+		return 0;
+	do
+		n = read(p->err_r, ce, sizeof(*ce));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*ce) ? 1 : 0;
+}
+
+static int setup_error(const struct vcl_ctr_child_error *ce, struct vcl_error **err)
+{
+	return vcl_fail(err, ce->errnum, "Container setup failed at step '%s'",
+			vcl_ctr_step_name(ce->step));
+}
+
+static void reap(struct vcl_instance *inst, struct ctr_priv *p)
+{
+	if (p->reaped || inst->pid <= 0)
+		return;
+	while (waitpid(inst->pid, &p->wstatus, 0) < 0 && errno == EINTR)
+		;
+	p->reaped = true;
+}
+
+static void kill_and_reap(struct vcl_instance *inst, struct ctr_priv *p)
+{
+	if (p->reaped || inst->pid <= 0)
+		return;
+	/* The pidfd cannot hit a recycled pid; the child is unreaped anyway. */
+	if (inst->exit_fd < 0 ||
+	    syscall(SYS_pidfd_send_signal, inst->exit_fd, SIGKILL, NULL, 0) < 0)
+		kill(inst->pid, SIGKILL);
+	reap(inst, p);
+}
+
+static void priv_free(struct ctr_priv *p)
+{
+	if (p == NULL)
+		return;
+	vcl_closep(&p->err_r);
+	if (p->cg != NULL)
+		vcl_cgroup_free(p->cg);
+	free(p);
+}
+
+static int write_map(pid_t pid, const char *file, struct vcl_error **err)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	if (vcl_ctr_idmap(map, sizeof(map), 0, VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT) < 0)
+		return vcl_fail(err, EINVAL, "Id map for %s", path);
+	return vcl_write_file(path, map, err);
+}
+
+static int ctr_probe(const struct vcl_host *host, struct vcl_error **err)
+{
+	const int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+			  CLONE_NEWCGROUP;
+	int status;
+	pid_t pid;
+
+	if (!vcl_is_root())
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "The ctr placement needs root (CAP_SYS_ADMIN) to create "
+				     "namespaces and cgroups");
+	if (host != NULL && host->cgroup == VCL_CG_NONE)
+		return vcl_error_set(err, VCL_E_ENV, 0, "No cgroup hierarchy is mounted");
+	/* Try it: a kernel without one of the namespaces, or a seccomp
+	 * policy around us, fails here with the real errno. */
+	pid = fork();
+	if (pid < 0)
+		return vcl_fail(err, errno, "Fork");
+	if (pid == 0)
+		_exit(unshare(flags) < 0 ? errno : 0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return vcl_fail(err, errno, "Wait for the namespace check");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return vcl_error_set(err, VCL_E_ENV, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+				     "Cannot create pid/mount/uts/ipc/net/cgroup namespaces");
+	return 0;
+}
+
+static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	if (nocaps == NULL) {
+		nocaps = cap_init();
+		if (nocaps == NULL)
+			return vcl_fail(err, errno, "Allocate an empty capability set");
+	}
+	return vcl_ctr_rootfs_prepare(spec, NULL, err);
+}
+
+static void ctr_cleanup(const struct vcl_spec *spec)
+{
+	vcl_ctr_rootfs_release(spec);
+}
+
+static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	const char *rootfs;
+	struct vcl_instance *inst;
+	struct ctr_priv *p;
+	cleanup_close int ready_r = -1;
+	cleanup_close int ready_w = -1;
+	cleanup_close int err_w = -1;
+	cleanup_close int sync_r = -1;
+	cleanup_close int sync_w = -1;
+	cleanup_close int pidfd = -1;
+	cleanup_close int nsready_r = -1;
+	cleanup_close int nsready_w = -1;
+	char listen[32], cgpath[192], nspath[64];
+	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
+	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
+		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
+	char *argv[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
+	int fds[2], flags, r;
+	struct child_args a;
+	pid_t pid;
+
+	rootfs = vcl_ctr_rootfs_path();
+	if (rootfs == NULL || nocaps == NULL)
+		return vcl_usage(err, "Container launch before prepare()");
+
+	inst = vcl_instance_new(&vcl_ctr_ops, spec);
+	p = calloc(1, sizeof(*p));
+	if (inst == NULL || p == NULL) {
+		free(inst);
+		free(p);
+		return vcl_fail(err, ENOMEM, "Allocate instance");
+	}
+	p->err_r = -1;
+	p->mem_mib = spec->limits.mem_mib;
+	inst->priv = p;
+	argv[6] = inst->name;
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+
+	inst->t.start = vcl_now_ns();
+	if (vcl_cgroup_create(cgpath, &spec->limits, spec->cpuset, &p->cg, err) < 0)
+		goto fail;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		goto fail_errno;
+	ready_r = fds[0];
+	ready_w = fds[1];
+	/* The shared READY reader reads until EAGAIN. */
+	if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0)
+		goto fail_errno;
+	/* Non-blocking: read only after the child is gone or has exec'd. */
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		goto fail_errno;
+	p->err_r = fds[0];
+	err_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		goto fail_errno;
+	nsready_r = fds[0];
+	nsready_w = fds[1];
+	if (spec->ctr_userns) {
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			goto fail_errno;
+		sync_r = fds[0];
+		sync_w = fds[1];
+	}
+	a = (struct child_args){
+	    .rootfs = rootfs,
+	    .hostname = inst->name,
+	    .argv = argv,
+	    .cg = p->cg,
+	    .nocaps = nocaps,
+	    .mflags = vcl_ctr_rootfs_mount_flags(),
+	    .userns = spec->ctr_userns,
+	    .ready_w = ready_w,
+	    .err_w = err_w,
+	    .sync_r = sync_r,
+	    .nsready_w = nsready_w,
+	};
+	/* Only the pid namespace at clone (the payload must be its init); the
+	 * child unshares the others once it is in its cgroup. */
+	flags = CLONE_NEWPID | CLONE_PIDFD | SIGCHLD;
+	if (spec->ctr_userns)
+		flags |= CLONE_NEWUSER;
+	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &a, &pidfd);
+	if (pid < 0)
+		goto fail_errno;
+	inst->t.created = vcl_now_ns();
+	inst->pid = pid;
+	inst->exit_fd = steal_fd(pidfd);
+	vcl_closep(&ready_w);
+	vcl_closep(&err_w);
+	vcl_closep(&sync_r);
+	vcl_closep(&nsready_w);
+
+	if (spec->ctr_userns) {
+		/* Maps first (setresuid in the child needs them), then the
+		 * cgroup, then the go byte that lets the child continue. */
+		if (write_map(pid, "uid_map", err) < 0 || write_map(pid, "gid_map", err) < 0)
+			goto fail_child;
+		r = vcl_cgroup_attach(p->cg, pid);
+		if (r < 0) {
+			vcl_fail(err, -r, "Attach container %d to cgroup %s", pid, cgpath);
+			goto fail_child;
+		}
+		if (write(sync_w, "g", 1) != 1) {
+			vcl_fail(err, errno, "Signal the container to start");
+			goto fail_child;
+		}
+		vcl_closep(&sync_w);
+	}
+	if (vcl_ledger_add_pid(pid, err) < 0)
+		goto fail_child;
+	/* Wait until the child has its own network namespace (EOF: it died
+	 * first, and the error pipe says why). */
+	{
+		char c;
+		ssize_t n;
+
+		do
+			n = read(nsready_r, &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1) {
+			vcl_fail(err, n < 0 ? errno : EPIPE, "Wait for the container's namespaces");
+			goto fail_child;
+		}
+	}
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
+	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (inst->ep.netns_fd < 0) {
+		vcl_fail(err, errno, "Open %s", nspath);
+		goto fail_child;
+	}
+	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+	inst->ep.port = VCL_CTR_PORT;
+	inst->ready_fd = steal_fd(ready_r);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
+	*out = inst;
+	return 0;
+
+fail_errno:
+	vcl_fail(err, errno, "Create pipes or clone");
+	goto fail;
+fail_child : {
+	struct vcl_ctr_child_error ce;
+
+	vcl_closep(&sync_w); /* a child waiting for the go byte gets EOF */
+	kill_and_reap(inst, p);
+	/* The child's own explanation beats ours (it failed first). */
+	if (child_error(p, &ce))
+		setup_error(&ce, err);
+}
+fail:
+	if (p->cg != NULL) {
+		struct vcl_error *e2 = NULL;
+
+		if (vcl_cgroup_destroy(p->cg, &e2) < 0)
+			vcl_error_free(e2);
+		p->cg = NULL;
+	}
+	vcl_error_wrap(err, "Launch container %s", inst->name);
+	priv_free(p);
+	vcl_instance_free(inst);
+	return -1;
+}
+
+static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct ctr_priv *p = inst->priv;
+	struct vcl_ctr_child_error ce;
+	int ret = vcl_readyline_feed(&p->rl, inst->ready_fd, &inst->ep.port, err);
+
+	if (ret > 0)
+		inst->t.ready = vcl_now_ns();
+
+	/* Closed with nothing written: most likely the child died in setup,
+	 * and then its own error says much more. (The probe prefixes the
+	 * instance name.) */
+	if (ret < 0 && p->rl.len == 0 && child_error(p, &ce))
+		return setup_error(&ce, err);
+	return ret;
+}
+
+static int ctr_exited(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct ctr_priv *p = inst->priv;
+	struct vcl_ctr_child_error ce;
+
+	reap(inst, p);
+	if (child_error(p, &ce))
+		return setup_error(&ce, err);
+	return vcl_explain_exit(inst->name, p->wstatus, p->cg, err);
+}
+
+static int ctr_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+{
+	struct ctr_priv *p = inst->priv;
+
+	memset(mem, 0, sizeof(*mem));
+	if (vcl_sample_cgroup(p->cg, mem, err) < 0)
+		return vcl_error_wrap(err, "Sample container %s", inst->name);
+	return 0;
+}
+
+static int ctr_destroy(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct ctr_priv *p;
+	int ret = 0;
+
+	if (inst == NULL)
+		return 0;
+	p = inst->priv;
+	if (p != NULL) {
+		kill_and_reap(inst, p);
+		/* Kills whatever else is left in the cgroup and removes it;
+		 * the mounts lived in the container's mount namespace and went
+		 * with its last process. */
+		if (p->cg != NULL) {
+			ret = vcl_cgroup_destroy(p->cg, err);
+			p->cg = NULL;
+			if (ret < 0)
+				vcl_error_wrap(err, "Destroy container %s", inst->name);
+		}
+		priv_free(p);
+	}
+	vcl_instance_free(inst);
+	return ret;
+}
+
+const struct vcl_backend_ops vcl_ctr_ops = {
+    .name = "ctr",
+    .is_peer = false,
+    .family = NULL,
+    .probe = ctr_probe,
+    .prepare = ctr_prepare,
+    .launch = ctr_launch,
+    .ready = ctr_ready,
+    .exited = ctr_exited,
+    .sample = ctr_sample,
+    .destroy = ctr_destroy,
+    .cleanup = ctr_cleanup,
+};

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure parts of the container placement: step names, id maps, OCI config. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctr.h"
+
+static const char *const step_names[VCL_CTR_STEP_MAX] = {
+    [VCL_CTR_STEP_SYNC] = "wait for the parent",
+    [VCL_CTR_STEP_SETID] = "setresuid/setresgid inside the user namespace",
+    [VCL_CTR_STEP_CGROUP] = "attach to the cgroup",
+    [VCL_CTR_STEP_UNSHARE] = "unshare the mount/uts/ipc/net/cgroup namespaces",
+    [VCL_CTR_STEP_NOTIFY] = "notify the parent",
+    [VCL_CTR_STEP_FDS] = "set up the READY fd",
+    [VCL_CTR_STEP_MNT_PRIVATE] = "make the mount tree private",
+    [VCL_CTR_STEP_MNT_BIND] = "bind-mount the rootfs",
+    [VCL_CTR_STEP_CHDIR] = "chdir into the rootfs",
+    [VCL_CTR_STEP_MNT_RO] = "remount the rootfs read-only",
+    [VCL_CTR_STEP_MNT_PROC] = "mount /proc",
+    [VCL_CTR_STEP_MNT_DEV] = "mount the /dev tmpfs",
+    [VCL_CTR_STEP_DEV_NODE] = "bind a /dev node",
+    [VCL_CTR_STEP_DEV_RO] = "remount /dev read-only",
+    [VCL_CTR_STEP_HOSTNAME] = "set the hostname",
+    [VCL_CTR_STEP_LOOPBACK] = "bring up loopback",
+    [VCL_CTR_STEP_PIVOT_ROOT] = "pivot_root",
+    [VCL_CTR_STEP_UMOUNT_OLD] = "detach the old root",
+    [VCL_CTR_STEP_CAPS] = "drop capabilities",
+    [VCL_CTR_STEP_NO_NEW_PRIVS] = "set no_new_privs",
+    [VCL_CTR_STEP_EXEC] = "exec the payload",
+};
+
+const char *vcl_ctr_step_name(int step)
+{
+	if (step <= 0 || step >= VCL_CTR_STEP_MAX || step_names[step] == NULL)
+		return "unknown step";
+	return step_names[step];
+}
+
+int vcl_ctr_idmap(char *buf, size_t size, unsigned inside, unsigned outside, unsigned count)
+{
+	int n;
+
+	/* The kernel rejects empty ranges and ranges that wrap around. */
+	if (count == 0 || (uint64_t)inside + count > UINT32_MAX ||
+	    (uint64_t)outside + count > UINT32_MAX)
+		return -1;
+	n = snprintf(buf, size, "%u %u %u\n", inside, outside, count);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+long long vcl_ctr_cfs_quota(double cpus)
+{
+	long long q;
+
+	if (!(cpus > 0))
+		return 0;
+	q = llround(cpus * VCL_CTR_CFS_PERIOD);
+	/* The kernel's smallest quota is 1 ms. */
+	return q < 1000 ? 1000 : q;
+}
+
+/* json-c helpers: json_object_object_add() takes ownership, and a NULL
+ * value (allocation failure) is caught once at the end by a final check. */
+static struct json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static struct json_object *jstrv(const char *const *v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (; a != NULL && *v != NULL; v++)
+		json_object_array_add(a, jstr(*v));
+	return a;
+}
+
+static struct json_object *jmapping(void)
+{
+	struct json_object *a = json_object_new_array();
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "containerID", json_object_new_int64(0));
+	json_object_object_add(m, "hostID", json_object_new_int64(VCL_CTR_USERNS_BASE));
+	json_object_object_add(m, "size", json_object_new_int64(VCL_CTR_USERNS_COUNT));
+	json_object_array_add(a, m);
+	return a;
+}
+
+static struct json_object *jnamespaces(bool userns)
+{
+	/* Exactly the set ctr.c clones with. */
+	static const char *const types[] = {"pid", "network", "ipc", "uts", "mount", "cgroup"};
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct json_object *ns = json_object_new_object();
+
+		json_object_object_add(ns, "type", jstr(types[i]));
+		json_object_array_add(a, ns);
+	}
+	if (userns) {
+		struct json_object *ns = json_object_new_object();
+
+		json_object_object_add(ns, "type", jstr("user"));
+		json_object_array_add(a, ns);
+	}
+	return a;
+}
+
+static struct json_object *jmount(const char *dest, const char *type, const char *const *opts)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "destination", jstr(dest));
+	json_object_object_add(m, "type", jstr(type));
+	json_object_object_add(m, "source", jstr(type));
+	json_object_object_add(m, "options", jstrv(opts));
+	return m;
+}
+
+static struct json_object *jresources(const struct vcl_limits *lim, const char *cpuset)
+{
+	struct json_object *r = json_object_new_object();
+	long long quota = vcl_ctr_cfs_quota(lim->cpus);
+
+	if (lim->mem_mib > 0) {
+		struct json_object *mem = json_object_new_object();
+
+		json_object_object_add(mem, "limit",
+				       json_object_new_int64((int64_t)(lim->mem_mib << 20)));
+		json_object_object_add(r, "memory", mem);
+	}
+	if (quota > 0 || (cpuset != NULL && *cpuset != '\0')) {
+		struct json_object *cpu = json_object_new_object();
+
+		if (quota > 0) {
+			json_object_object_add(cpu, "quota", json_object_new_int64(quota));
+			json_object_object_add(cpu, "period",
+					       json_object_new_int64(VCL_CTR_CFS_PERIOD));
+		}
+		if (cpuset != NULL && *cpuset != '\0')
+			json_object_object_add(cpu, "cpus", jstr(cpuset));
+		json_object_object_add(r, "cpu", cpu);
+	}
+	if (lim->pids > 0) {
+		struct json_object *pids = json_object_new_object();
+
+		json_object_object_add(pids, "limit", json_object_new_int64(lim->pids));
+		json_object_object_add(r, "pids", pids);
+	}
+	return r;
+}
+
+struct json_object *vcl_oci_bind_mount(const char *src, const char *dest)
+{
+	static const char *const opts[] = {"rbind", "ro", "nosuid", "nodev", NULL};
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "destination", jstr(dest));
+	json_object_object_add(m, "type", jstr("bind"));
+	json_object_object_add(m, "source", jstr(src));
+	json_object_object_add(m, "options", jstrv(opts));
+	return m;
+}
+
+int vcl_oci_runtime_message(const char *text, char *out, size_t size)
+{
+	const char *best = NULL, *best_end = NULL;
+	size_t n = 0;
+
+	if (size == 0)
+		return -1;
+	out[0] = '\0';
+	/* The last error line wins (runc logs warnings first); without one,
+	 * the last non-empty line (crun prints a bare message). */
+	for (const char *line = text; *line != '\0';) {
+		const char *end = line + strcspn(line, "\n");
+		const char *t = line;
+
+		while (t < end && (*t == ' ' || *t == '\t' || *t == '\r'))
+			t++;
+		if (t < end &&
+		    (best == NULL || memmem(line, (size_t)(end - line), "level=error", 11) ||
+		     memmem(best, (size_t)(best_end - best), "level=error", 11) == NULL)) {
+			best = t;
+			best_end = end;
+		}
+		line = *end == '\n' ? end + 1 : end;
+	}
+	if (best == NULL)
+		return 0;
+	/* logrus format: take the msg="..." field, unescaping \" and \\. */
+	{
+		const char *m = memmem(best, (size_t)(best_end - best), "msg=\"", 5);
+
+		if (m != NULL) {
+			for (m += 5; m < best_end && *m != '"' && n + 1 < size; m++) {
+				if (*m == '\\' && m + 1 < best_end)
+					m++;
+				out[n++] = *m;
+			}
+			out[n] = '\0';
+			return (int)n;
+		}
+	}
+	while (best_end > best && (best_end[-1] == ' ' || best_end[-1] == '\r'))
+		best_end--;
+	n = (size_t)(best_end - best) < size - 1 ? (size_t)(best_end - best) : size - 1;
+	memcpy(out, best, n);
+	out[n] = '\0';
+	return (int)n;
+}
+
+struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_error **err)
+{
+	static const char *const none[] = {NULL};
+	static const char *const env[] = {"PATH=/", NULL};
+	static const char *const proc_opts[] = {"nosuid", "noexec", "nodev", NULL};
+	static const char *const dev_opts[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
+	struct json_object *cfg, *proc, *user, *caps, *root, *mounts, *linux_;
+	const char *const *capsets[] = {none, none, none, none, none};
+	static const char *const capnames[] = {"bounding", "effective", "inheritable", "permitted",
+					       "ambient"};
+
+	if (p == NULL || p->rootfs == NULL || p->rootfs[0] != '/')
+		return vcl_usage(err, "OCI config: rootfs must be an absolute path"), NULL;
+	if (p->hostname == NULL || p->hostname[0] == '\0' || strlen(p->hostname) > 63)
+		return vcl_usage(err, "OCI config: hostname must have 1 to 63 characters"), NULL;
+	if (p->cgroups_path == NULL || p->cgroups_path[0] != '/')
+		return vcl_usage(err, "OCI config: cgroupsPath must be absolute"), NULL;
+	if (p->args == NULL || p->args[0] == NULL)
+		return vcl_usage(err, "OCI config: empty process args"), NULL;
+	if (p->limits == NULL)
+		return vcl_usage(err, "OCI config: no limits"), NULL;
+
+	cfg = json_object_new_object();
+	if (cfg == NULL)
+		return vcl_fail(err, ENOMEM, "OCI config"), NULL;
+	json_object_object_add(cfg, "ociVersion", jstr("1.0.2"));
+
+	proc = json_object_new_object();
+	json_object_object_add(proc, "terminal", json_object_new_boolean(0));
+	user = json_object_new_object();
+	json_object_object_add(user, "uid", json_object_new_int64(0));
+	json_object_object_add(user, "gid", json_object_new_int64(0));
+	json_object_object_add(proc, "user", user);
+	json_object_object_add(proc, "args", jstrv((const char *const *)p->args));
+	json_object_object_add(proc, "env", jstrv(env));
+	json_object_object_add(proc, "cwd", jstr("/"));
+	/* Every set empty: no capability at all, as in ctr. */
+	caps = json_object_new_object();
+	for (size_t i = 0; i < sizeof(capnames) / sizeof(capnames[0]); i++)
+		json_object_object_add(caps, capnames[i], jstrv(capsets[i]));
+	json_object_object_add(proc, "capabilities", caps);
+	json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(1));
+	json_object_object_add(cfg, "process", proc);
+
+	root = json_object_new_object();
+	json_object_object_add(root, "path", jstr(p->rootfs));
+	json_object_object_add(root, "readonly", json_object_new_boolean(1));
+	json_object_object_add(cfg, "root", root);
+	json_object_object_add(cfg, "hostname", jstr(p->hostname));
+
+	mounts = json_object_new_array();
+	json_object_array_add(mounts, jmount("/proc", "proc", proc_opts));
+	json_object_array_add(mounts, jmount("/dev", "tmpfs", dev_opts));
+	json_object_object_add(cfg, "mounts", mounts);
+
+	linux_ = json_object_new_object();
+	json_object_object_add(linux_, "namespaces", jnamespaces(p->userns));
+	if (p->userns) {
+		json_object_object_add(linux_, "uidMappings", jmapping());
+		json_object_object_add(linux_, "gidMappings", jmapping());
+	}
+	json_object_object_add(linux_, "cgroupsPath", jstr(p->cgroups_path));
+	json_object_object_add(linux_, "resources", jresources(p->limits, p->cpuset));
+	json_object_object_add(linux_, "rootfsPropagation", jstr("private"));
+	json_object_object_add(cfg, "linux", linux_);
+
+	return cfg;
+}

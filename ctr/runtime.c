@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Same-run peers of the ctr placement: runc and crun, each run as a
+ * program over an OCI bundle built around the very rootfs and payload ctr
+ * uses, with the same namespaces, read-only root, capabilities (none),
+ * no_new_privs and cgroup limits (docs/ctr.md lists the differences that
+ * remain). The container runs detached (`run -d`); the payload's READY fd
+ * is handed through with --preserve-fds 1, so the probe works as for ctr,
+ * entering the container's network namespace through /proc/PID/ns/net.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "ctr.h"
+#include "ledger.h"
+#include "proc.h"
+#include "util.h"
+
+extern char **environ;
+
+struct runtime {
+	const char *name; /* "runc", "crun": program, backend and state folder name */
+	const struct vcl_backend_ops *ops;
+	char bin[256]; /* found in PATH on first use */
+};
+
+struct rt_priv {
+	struct runtime *rt;
+	char *bundle;	       /* <state_dir>/<rt>/<n> */
+	char *root;	       /* <state_dir>/<rt>/state: the runtime's --root */
+	char cgpath[192];      /* vclab/<run>/<n> */
+	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
+	struct vcl_readyline rl;
+};
+
+static struct runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
+static struct runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+
+static int find_bin(struct runtime *rt, struct vcl_error **err)
+{
+	const char *path = getenv("PATH");
+	cleanup_free char *copy = NULL;
+	char *save = NULL;
+
+	if (rt->bin[0] != '\0')
+		return 0;
+	/* root's usual PATH, in case ours is a user's one without sbin */
+	if (asprintf(&copy, "%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		     path != NULL ? path : "") < 0)
+		return vcl_fail(err, ENOMEM, "Find %s", rt->name);
+	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
+		snprintf(rt->bin, sizeof(rt->bin), "%s/%s", d, rt->name);
+		if (d[0] == '/' && access(rt->bin, X_OK) == 0)
+			return 0;
+	}
+	rt->bin[0] = '\0';
+	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)",
+			     rt->name);
+}
+
+/* Run the runtime with stdin from /dev/null, stdout and stderr into log
+ * (the detached container inherits them: a pipe would never see EOF), and
+ * ready_w, when >= 0, as fd 3 for --preserve-fds 1. Waits for it. */
+static int run_rt(const struct runtime *rt, char *const argv[], const char *log, int ready_w,
+		  int *status, struct vcl_error **err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (ready_w >= 0)
+		posix_spawn_file_actions_adddup2(&fa, ready_w, 3);
+	r = posix_spawn(&pid, rt->bin, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
+		return vcl_fail(err, r, "Start %s", rt->bin);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return vcl_fail(err, errno, "Wait for %s", rt->name);
+	return 0;
+}
+
+/* Error for a runtime call that failed: its own words, from its log. */
+static int rt_failed(const struct runtime *rt, const char *verb, int status, const char *log,
+		     enum vcl_error_kind kind, struct vcl_error **err)
+{
+	cleanup_free char *text = NULL;
+	char msg[512];
+
+	if (vcl_read_file(log, &text, NULL, NULL) < 0 ||
+	    vcl_oci_runtime_message(text, msg, sizeof(msg)) <= 0)
+		snprintf(msg, sizeof(msg), "no message");
+	if (WIFSIGNALED(status))
+		return vcl_error_set(err, kind, 0, "%s %s killed by signal %d: %s", rt->name, verb,
+				     WTERMSIG(status), msg);
+	return vcl_error_set(err, kind, 0, "%s %s failed (status %d): %s", rt->name, verb,
+			     WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg);
+}
+
+static int write_config(const char *bundle, struct json_object *cfg, struct vcl_error **err)
+{
+	char path[600];
+	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN);
+	cleanup_close int fd = -1;
+	size_t len;
+
+	if (text == NULL)
+		return vcl_fail(err, ENOMEM, "Serialise the OCI config");
+	len = strlen(text);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return vcl_fail(err, errno, "Write %s", path);
+	return 0;
+}
+
+static void rm_quiet(const char *dir)
+{
+	struct vcl_error *e = NULL;
+
+	if (dir != NULL && vcl_rm_rf(dir, &e) < 0)
+		vcl_error_free(e);
+}
+
+/* runc and crun make their cgroup in every mounted hierarchy (blkio,
+ * devices, freezer, name=systemd, the cgroup2 tree here), not only in the
+ * five controllers cgroup.c manages, and remove only the leaf on delete:
+ * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
+ * parent another run still uses stays. */
+static void rmdir_everywhere(const char *rel)
+{
+	cleanup_free char *buf = NULL;
+
+	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, NULL) < 0)
+		return;
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *sep = strstr(line, " - ");
+		char mnt[256], fstype[32], path[600];
+
+		if (sep == NULL || sscanf(sep, " - %31s", fstype) != 1 ||
+		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0) ||
+		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", mnt, rel);
+		rmdir(path);
+	}
+}
+
+/* ---- probe: actually run a trivial container ---------------------------- */
+
+/* A rootfs that borrows the host's /usr read-only, so /bin/true runs: the
+ * trial needs no payload (probe() gets no spec). Merged-/usr hosts have
+ * bin, lib, lib64, sbin as symlinks into usr; others get bind mounts. */
+static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vcl_error **err)
+{
+	static const char *const tops[] = {"bin", "lib", "lib64", "sbin"};
+	static char a_true[] = "/bin/true";
+	char *const args[] = {a_true, NULL};
+	static const struct vcl_limits lim = {0};
+	char rootfs[512], p[600], cgp[128], target[256];
+	struct json_object *cfg, *mounts;
+	struct vcl_oci_params op;
+
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+	snprintf(cgp, sizeof(cgp), "/vclab/probe-%d", (int)getpid());
+	if (vcl_ledger_add(err, "cgroup %s", cgp + 1) < 0)
+		return -1;
+	op = (struct vcl_oci_params){.rootfs = rootfs,
+				     .hostname = "vclab-probe",
+				     .cgroups_path = cgp,
+				     .args = args,
+				     .limits = &lim};
+	cfg = vcl_oci_config(&op, err);
+	if (cfg == NULL)
+		return -1;
+	json_object_object_get_ex(cfg, "mounts", &mounts);
+	for (size_t i = 0; i <= sizeof(tops) / sizeof(tops[0]); i++) {
+		const char *top = i == 0 ? "usr" : tops[i - 1];
+		char host[64];
+		ssize_t n;
+
+		snprintf(host, sizeof(host), "/%s", top);
+		snprintf(p, sizeof(p), "%s/%s", rootfs, top);
+		n = i == 0 ? -1 : readlink(host, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			if (symlink(target, p) < 0)
+				goto fail;
+			continue;
+		}
+		if (access(host, F_OK) < 0)
+			continue;
+		if (mkdir(p, 0755) < 0)
+			goto fail;
+		json_object_array_add(mounts, vcl_oci_bind_mount(host, host));
+	}
+	*cfg_out = cfg;
+	return 0;
+fail:
+	json_object_put(cfg);
+	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
+}
+
+static int rt_probe(struct runtime *rt, struct vcl_error **err)
+{
+	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
+	char p[600], log[600], root[600], id[64], cgp[64];
+	struct json_object *cfg = NULL;
+	const char *dir;
+	int status = 0, ret;
+
+	if (!vcl_is_root())
+		return vcl_error_set(err, VCL_E_ENV, 0, "The %s peer needs root", rt->name);
+	if (find_bin(rt, err) < 0)
+		return -1;
+	dir = mkdtemp(tmpl);
+	if (dir == NULL)
+		return vcl_fail(err, errno, "Create a trial bundle folder");
+	if (vcl_ledger_add(err, "dir %s", dir) < 0) {
+		rmdir(dir);
+		return -1;
+	}
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(root, sizeof(root), "%s/state", dir);
+	snprintf(id, sizeof(id), "vclab-probe-%d", (int)getpid());
+	snprintf(cgp, sizeof(cgp), "vclab/probe-%d", (int)getpid());
+	if (mkdir(p, 0755) < 0 || mkdir(root, 0700) < 0) {
+		ret = vcl_fail(err, errno, "Create the trial bundle in %s", dir);
+		goto out;
+	}
+	snprintf(p, sizeof(p), "%s/rootfs/proc", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/rootfs/dev", dir);
+	mkdir(p, 0755);
+	ret = trial_bundle(dir, &cfg, err);
+	if (ret == 0)
+		ret = write_config(dir, cfg, err);
+	if (ret == 0) {
+		char *const argv[] = {rt->bin,
+				      (char *)"--root",
+				      root,
+				      (char *)"run",
+				      (char *)"--bundle",
+				      (char *)dir,
+				      id,
+				      NULL};
+
+		ret = run_rt(rt, argv, log, -1, &status, err);
+		if (ret == 0 && status != 0)
+			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
+					err);
+	}
+	json_object_put(cfg);
+out:
+	/* The runtime removes its cgroup when the container ends; this only
+	 * catches what a failed run left. */
+	{
+		struct vcl_error *e = NULL;
+
+		if (vcl_cgroup_remove_path(cgp, &e) < 0)
+			vcl_error_free(e);
+		rmdir_everywhere(cgp);
+		rmdir_everywhere("vclab");
+	}
+	rm_quiet(dir);
+	return ret < 0 ? vcl_error_wrap(err, "%s cannot run containers here", rt->name) : 0;
+}
+
+/* ---- the ops ------------------------------------------------------------ */
+
+static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
+{
+	char *d = NULL;
+
+	if (asprintf(&d, "%s/%s", spec->state_dir, rt->name) < 0)
+		return NULL;
+	return d;
+}
+
+static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
+{
+	cleanup_free char *dir = NULL;
+
+	if (find_bin(rt, err) < 0)
+		return -1;
+	if (vcl_ctr_rootfs_prepare(spec, NULL, err) < 0)
+		return -1;
+	dir = rt_dir(spec, rt);
+	if (dir == NULL)
+		return vcl_fail(err, ENOMEM, "Prepare %s", rt->name);
+	if (vcl_ledger_add(err, "dir %s", dir) < 0 || vcl_mkdir_p(dir, err) < 0) {
+		vcl_ctr_rootfs_release(spec);
+		return vcl_error_wrap(err, "Prepare %s", rt->name);
+	}
+	return 0;
+}
+
+static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
+{
+	cleanup_free char *dir = rt_dir(spec, rt);
+	char rel[128];
+
+	rm_quiet(dir);
+	snprintf(rel, sizeof(rel), "vclab/%s", spec->run_id);
+	rmdir_everywhere(rel);
+	rmdir_everywhere("vclab");
+	vcl_ctr_rootfs_release(spec);
+}
+
+static void rt_priv_free(struct rt_priv *p)
+{
+	if (p == NULL)
+		return;
+	if (p->cg != NULL)
+		vcl_cgroup_free(p->cg);
+	free(p->bundle);
+	free(p->root);
+	free(p);
+}
+
+/* `runc delete -f`, then make sure the cgroup is gone, then the bundle. */
+static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_error **err)
+{
+	char log[600];
+	char *const argv[] = {p->rt->bin,   (char *)"--root", p->root, (char *)"delete",
+			      (char *)"-f", inst->name,	      NULL};
+	int status = 0, ret;
+
+	snprintf(log, sizeof(log), "%s/delete.log", p->bundle);
+	ret = run_rt(p->rt, argv, log, -1, &status, err);
+	if (ret == 0 && status != 0)
+		ret = rt_failed(p->rt, "delete", status, log, VCL_E_FAIL, err);
+	/* Missing folders are fine: runc removed them. */
+	if (vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = -1;
+	rm_quiet(p->bundle);
+	return ret;
+}
+
+static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+		     struct vcl_error **err)
+{
+	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
+		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
+	cleanup_free char *dir = NULL;
+	cleanup_free char *pidtext = NULL;
+	cleanup_close int ready_r = -1;
+	cleanup_close int ready_w = -1;
+	char listen[32], abscg[200], log[600], pidfile[600], nspath[64];
+	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
+	struct vcl_instance *inst;
+	struct json_object *cfg;
+	struct vcl_oci_params op;
+	struct rt_priv *p;
+	const char *rootfs = vcl_ctr_rootfs_path();
+	int fds[2], status = 0;
+	long pid;
+
+	if (rootfs == NULL || rt->bin[0] == '\0')
+		return vcl_usage(err, "%s launch before prepare()", rt->name);
+	dir = rt_dir(spec, rt);
+	inst = vcl_instance_new(rt->ops, spec);
+	p = calloc(1, sizeof(*p));
+	if (dir == NULL || inst == NULL || p == NULL) {
+		free(inst);
+		free(p);
+		return vcl_fail(err, ENOMEM, "Launch %s", rt->name);
+	}
+	inst->priv = p;
+	p->rt = rt;
+	args[6] = inst->name;
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+	snprintf(abscg, sizeof(abscg), "/%s", p->cgpath);
+	if (asprintf(&p->bundle, "%s/%u", dir, spec->index) < 0 ||
+	    asprintf(&p->root, "%s/state", dir) < 0) {
+		vcl_fail(err, ENOMEM, "Launch %s", rt->name);
+		goto fail_free;
+	}
+	snprintf(log, sizeof(log), "%s/run.log", p->bundle);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", p->bundle);
+
+	/* Recorded before they exist: the bundle and the runtime's cgroup. */
+	if (vcl_ledger_add(err, "dir %s", p->bundle) < 0 ||
+	    vcl_ledger_add(err, "cgroup %s", p->cgpath) < 0)
+		goto fail_free;
+	if (mkdir(p->bundle, 0755) < 0) {
+		vcl_fail(err, errno, "Create bundle %s", p->bundle);
+		goto fail_free;
+	}
+	op = (struct vcl_oci_params){.rootfs = rootfs,
+				     .hostname = inst->name,
+				     .cgroups_path = abscg,
+				     .args = args,
+				     .limits = &spec->limits,
+				     .cpuset = spec->cpuset,
+				     .userns = spec->ctr_userns};
+	cfg = vcl_oci_config(&op, err);
+	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0) {
+		json_object_put(cfg);
+		goto fail_bundle;
+	}
+	json_object_put(cfg);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		vcl_fail(err, errno, "pipe2");
+		goto fail_bundle;
+	}
+	ready_r = fds[0];
+	ready_w = fds[1];
+	if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0) {
+		vcl_fail(err, errno, "fcntl");
+		goto fail_bundle;
+	}
+
+	{
+		char *const argv[] = {
+		    rt->bin,	  (char *)"--root",	p->root,   (char *)"run",
+		    (char *)"-d", (char *)"--pid-file", pidfile,   (char *)"--preserve-fds",
+		    (char *)"1",  (char *)"--bundle",	p->bundle, inst->name,
+		    NULL};
+
+		inst->t.start = vcl_now_ns();
+		if (run_rt(rt, argv, log, ready_w, &status, err) < 0)
+			goto fail_remove;
+		inst->t.created = vcl_now_ns();
+	}
+	vcl_closep(&ready_w);
+	if (status != 0) {
+		rt_failed(rt, "run", status, log, VCL_E_FAIL, err);
+		goto fail_remove;
+	}
+	if (vcl_read_file(pidfile, &pidtext, NULL, err) < 0)
+		goto fail_remove;
+	pid = strtol(pidtext, NULL, 10);
+	if (pid <= 1) {
+		vcl_fail(err, 0, "Bad pid file %s: %.20s", pidfile, pidtext);
+		goto fail_remove;
+	}
+	inst->pid = (pid_t)pid;
+	if (vcl_ledger_add_pid(inst->pid, err) < 0)
+		goto fail_remove;
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);
+	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0) {
+		vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath, inst->name);
+		goto fail_remove;
+	}
+	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
+		goto fail_remove;
+	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+	inst->ep.port = VCL_CTR_PORT;
+	inst->ready_fd = steal_fd(ready_r);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
+	*out = inst;
+	return 0;
+
+fail_remove : {
+	struct vcl_error *e = NULL;
+
+	if (rt_remove(inst, p, &e) < 0)
+		vcl_error_free(e);
+	goto fail_free;
+}
+fail_bundle:
+	rm_quiet(p->bundle);
+fail_free:
+	vcl_error_wrap(err, "Launch %s container %s", rt->name, inst->name);
+	rt_priv_free(p);
+	vcl_instance_free(inst);
+	return -1;
+}
+
+static int rt_ready(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct rt_priv *p = inst->priv;
+	int ret = vcl_readyline_feed(&p->rl, inst->ready_fd, &inst->ep.port, err);
+
+	if (ret > 0)
+		inst->t.ready = vcl_now_ns();
+	return ret;
+}
+
+static int rt_exited(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct rt_priv *p = inst->priv;
+	struct vcl_cg_stats st;
+
+	/* The container's init is runc's child, reparented when `run -d`
+	 * returned: its exit status is not ours to read. The cgroup still
+	 * tells an out-of-memory kill. */
+	if (p->cg != NULL && vcl_cgroup_stats(p->cg, &st, NULL) == 0 && st.oom_kills > 0)
+		return vcl_error_set(err, VCL_E_OOM, 0,
+				     "%s container %s was killed by its cgroup's memory limit "
+				     "(out of memory, %llu OOM kill(s))",
+				     p->rt->name, inst->name, (unsigned long long)st.oom_kills);
+	return vcl_error_set(err, VCL_E_DIED, 0,
+			     "%s container %s exited (a detached container's exit status is "
+			     "not available to vclab)",
+			     p->rt->name, inst->name);
+}
+
+static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+{
+	struct rt_priv *p = inst->priv;
+
+	memset(mem, 0, sizeof(*mem));
+	if (vcl_sample_cgroup(p->cg, mem, err) < 0)
+		return vcl_error_wrap(err, "Sample %s container %s", p->rt->name, inst->name);
+	return 0;
+}
+
+static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct rt_priv *p;
+	int ret = 0;
+
+	if (inst == NULL)
+		return 0;
+	p = inst->priv;
+	if (p != NULL) {
+		ret = rt_remove(inst, p, err);
+		if (ret < 0)
+			vcl_error_wrap(err, "Destroy %s container %s", p->rt->name, inst->name);
+		rt_priv_free(p);
+	}
+	vcl_instance_free(inst);
+	return ret;
+}
+
+/* The vtable has no context pointer: one thin wrapper per runtime. */
+#define RT_WRAPPERS(rt)                                                                            \
+	static int rt##_probe(const struct vcl_host *host, struct vcl_error **err)                 \
+	{                                                                                          \
+		(void)host;                                                                        \
+		return rt_probe(&rt##_rt, err);                                                    \
+	}                                                                                          \
+	static int rt##_prepare(const struct vcl_spec *spec, struct vcl_error **err)               \
+	{                                                                                          \
+		return rt_prepare(&rt##_rt, spec, err);                                            \
+	}                                                                                          \
+	static int rt##_launch(const struct vcl_spec *spec, struct vcl_instance **out,             \
+			       struct vcl_error **err)                                             \
+	{                                                                                          \
+		return rt_launch(&rt##_rt, spec, out, err);                                        \
+	}                                                                                          \
+	static void rt##_cleanup(const struct vcl_spec *spec)                                      \
+	{                                                                                          \
+		rt_cleanup(&rt##_rt, spec);                                                        \
+	}
+
+RT_WRAPPERS(runc)
+RT_WRAPPERS(crun)
+
+const struct vcl_backend_ops vcl_runc_ops = {
+    .name = "runc",
+    .is_peer = true,
+    .family = "ctr",
+    .probe = runc_probe,
+    .prepare = runc_prepare,
+    .launch = runc_launch,
+    .ready = rt_ready,
+    .exited = rt_exited,
+    .sample = rt_sample,
+    .destroy = rt_destroy,
+    .cleanup = runc_cleanup,
+};
+
+const struct vcl_backend_ops vcl_crun_ops = {
+    .name = "crun",
+    .is_peer = true,
+    .family = "ctr",
+    .probe = crun_probe,
+    .prepare = crun_prepare,
+    .launch = crun_launch,
+    .ready = rt_ready,
+    .exited = rt_exited,
+    .sample = rt_sample,
+    .destroy = rt_destroy,
+    .cleanup = crun_cleanup,
+};

@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration tests of the container placement and its runc/crun peers.
+ * Needs root (namespaces, cgroups); skips with a message otherwise. Every
+ * test opens its own ledger (run id ct<pid>) and tears it down at the end.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "ctr.h"
+#include "ledger.h"
+#include "probe.h"
+#include "util.h"
+
+static char *payload;
+static char run_id[32];
+
+static void setup(void)
+{
+	struct vcl_error *err = NULL;
+
+	/* ct<runner>-<test>: main() finds what a failed test left. */
+	snprintf(run_id, sizeof(run_id), "ct%d-%d", (int)getppid(), (int)getpid());
+	if (vcl_ledger_open(run_id, &err) < 0)
+		ck_abort_msg("%s", err->msg);
+}
+
+static void teardown(void)
+{
+	struct vcl_error *err = NULL;
+
+	if (vcl_ledger_close(&err) < 0)
+		ck_abort_msg("Ledger teardown: %s", err->msg);
+}
+
+static struct vcl_spec spec_of(unsigned index)
+{
+	return (struct vcl_spec){
+	    .run_id = run_id,
+	    .index = index,
+	    .payload = payload,
+	    .state_dir = vcl_ledger_dir(),
+	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
+	};
+}
+
+#define OK(call)                                                                                   \
+	do {                                                                                       \
+		struct vcl_error *e_ = NULL;                                                       \
+		struct vcl_error **err = &e_;                                                      \
+		if ((call) < 0)                                                                    \
+			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
+	} while (0)
+
+static const struct vcl_backend_ops *must_find(const char *name)
+{
+	const struct vcl_backend_ops *ops = vcl_backend_find(name);
+
+	ck_assert_msg(ops != NULL, "backend %s is not built in", name);
+	return ops;
+}
+
+static struct vcl_instance *start(const struct vcl_backend_ops *ops, const struct vcl_spec *spec)
+{
+	struct vcl_instance *inst = NULL;
+
+	OK(ops->launch(spec, &inst, err));
+	OK(vcl_probe_wait(inst, 10000, err));
+	return inst;
+}
+
+static void healthz(struct vcl_instance *inst)
+{
+	char body[128];
+	int status = 0;
+
+	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
+}
+
+static void same_ns(pid_t pid, const char *ns, bool expect_same)
+{
+	char a[64], b[64], pa[64], pb[64];
+	ssize_t na, nb;
+
+	snprintf(pa, sizeof(pa), "/proc/self/ns/%s", ns);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/%s", (int)pid, ns);
+	na = readlink(pa, a, sizeof(a) - 1);
+	nb = readlink(pb, b, sizeof(b) - 1);
+	ck_assert_msg(na > 0 && nb > 0, "readlink %s/%s", pa, pb);
+	a[na] = b[nb] = '\0';
+	ck_assert_msg((strcmp(a, b) == 0) == expect_same, "%s namespace: host %s, payload %s", ns,
+		      a, b);
+}
+
+/* Value of a "Key:\tvalue" line of /proc/PID/status. */
+static char *status_field(pid_t pid, const char *key, char *out, size_t size)
+{
+	char path[64], *buf = NULL, *p;
+	size_t kl = strlen(key);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ck_assert(vcl_read_file(path, &buf, NULL, NULL) == 0);
+	out[0] = '\0';
+	for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, kl) == 0 && p[kl] == ':') {
+			p += kl + 1;
+			p += strspn(p, " \t");
+			snprintf(out, size, "%.*s", (int)strcspn(p, "\n"), p);
+			break;
+		}
+	free(buf);
+	return out;
+}
+
+/* Per-mount options of the payload's root mount, from its mountinfo
+ * (mount points there are relative to the payload's root). */
+static void root_mount_opts(pid_t pid, char *out, size_t size)
+{
+	char path[64], *buf = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ck_assert(vcl_read_file(path, &buf, NULL, NULL) == 0);
+	out[0] = '\0';
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char mnt[256], opts[256];
+
+		if (sscanf(line, "%*s %*s %*s %*s %255s %255s", mnt, opts) == 2 &&
+		    strcmp(mnt, "/") == 0)
+			snprintf(out, size, "%s", opts);
+	}
+	free(buf);
+}
+
+static bool has_opt(const char *opts, const char *opt)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", opts);
+	for (char *t = strtok(buf, ","); t != NULL; t = strtok(NULL, ","))
+		if (strcmp(t, opt) == 0)
+			return true;
+	return false;
+}
+
+static bool cgroup_exists(const char *ctrl, const char *path)
+{
+	cleanup_free char *dir = vcl_cgroup_dir(ctrl, path);
+	struct stat st;
+
+	return dir != NULL && stat(dir, &st) == 0;
+}
+
+START_TEST(test_isolation)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = spec_of(1);
+	static const char *const nss[] = {"pid", "mnt", "net", "uts", "ipc", "cgroup"};
+	struct vcl_instance *inst;
+	char buf[256], path[128], cgline[300], cgp[256];
+	cleanup_free char *cg = NULL;
+	struct dirent *de;
+	DIR *d;
+	int n = 0, status;
+	pid_t pid, child;
+
+	OK(ops->probe(NULL, err));
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	pid = inst->pid;
+	healthz(inst);
+
+	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++)
+		same_ns(pid, nss[i], false);
+	same_ns(pid, "user", true);
+	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(pid, "CapPrm", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(pid, "CapBnd", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(pid, "NoNewPrivs", buf, sizeof(buf)), "1");
+	/* The payload is its container's init. */
+	ck_assert_str_eq(status_field(pid, "NSpid", buf, sizeof(buf)) + strcspn(buf, "\t "), "\t1");
+
+	root_mount_opts(pid, buf, sizeof(buf));
+	ck_assert_msg(has_opt(buf, "ro"), "root mount options: %s", buf);
+
+	/* The rootfs holds the payload and the folders it needs, no more. */
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	d = opendir(path);
+	ck_assert(d != NULL);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			ck_assert_msg(strcmp(de->d_name, "vclab-payload") == 0 ||
+					  strcmp(de->d_name, "proc") == 0 ||
+					  strcmp(de->d_name, "dev") == 0,
+				      "unexpected /%s in the rootfs", de->d_name);
+			n++;
+		}
+	closedir(d);
+	ck_assert_int_eq(n, 3);
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/urandom", (int)pid);
+	ck_assert_msg(access(path, R_OK) == 0, "no /dev/urandom in the container");
+
+	/* Hostname, seen from inside its uts namespace. */
+	child = fork();
+	ck_assert(child >= 0);
+	if (child == 0) {
+		char host[64] = "";
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)pid);
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0 || setns(fd, CLONE_NEWUTS) < 0 || gethostname(host, sizeof(host)) < 0)
+			_exit(2);
+		_exit(strcmp(host, inst->name) == 0 ? 0 : 1);
+	}
+	ck_assert(waitpid(child, &status, 0) == child);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "hostname is not %s",
+		      inst->name);
+
+	/* In its cgroup, with the limits applied. */
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	ck_assert(vcl_read_file(path, &cg, NULL, NULL) == 0);
+	snprintf(cgline, sizeof(cgline), ":memory:/%s\n", inst->cgroup);
+	ck_assert_msg(strstr(cg, cgline) != NULL, "payload cgroups: %s", cg);
+	snprintf(cgp, sizeof(cgp), "%s", inst->cgroup);
+	ck_assert(cgroup_exists("pids", cgp));
+
+	OK(ops->destroy(inst, err));
+	ck_assert_msg(!cgroup_exists("memory", cgp) && !cgroup_exists("pids", cgp),
+		      "cgroup %s left behind", cgp);
+	ck_assert_int_eq(kill(pid, 0), -1);
+	ops->cleanup(&spec);
+}
+END_TEST
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert(d != NULL);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_runc_peer)
+{
+	const struct vcl_backend_ops *ops = must_find("runc");
+	struct vcl_spec spec = spec_of(2);
+	struct vcl_instance *inst;
+	char buf[256], cgp[256], state[600];
+	int exitfd, fds0;
+	pid_t pid;
+
+	ck_assert(ops->is_peer);
+	ck_assert_str_eq(ops->family, "ctr");
+	OK(ops->probe(NULL, err));
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	pid = inst->pid;
+	healthz(inst);
+	same_ns(pid, "net", false);
+	same_ns(pid, "mnt", false);
+	same_ns(pid, "pid", false);
+	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	root_mount_opts(pid, buf, sizeof(buf));
+	ck_assert_msg(has_opt(buf, "ro"), "runc root mount options: %s", buf);
+	snprintf(cgp, sizeof(cgp), "%s", inst->cgroup);
+	ck_assert(cgroup_exists("memory", cgp));
+	printf("runc: launch->READY %.2f ms, launch->200 %.2f ms\n",
+	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
+	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
+	exitfd = dup(inst->exit_fd);
+	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(), inst->name);
+	ck_assert_msg(access(state, F_OK) == 0, "no runc state at %s", state);
+	OK(ops->destroy(inst, err));
+	/* `runc delete` forgot it. */
+	ck_assert_msg(access(state, F_OK) < 0 && errno == ENOENT, "runc state %s left", state);
+	ck_assert_msg(!cgroup_exists("memory", cgp), "runc left cgroup %s", cgp);
+	ck_assert_msg(!cgroup_exists("devices", cgp), "runc left cgroup devices:%s", cgp);
+	/* Not our child: its new parent reaps it, but it has exited. */
+	ck_assert_int_eq(poll(&(struct pollfd){.fd = exitfd, .events = POLLIN}, 1, 0), 1);
+	close(exitfd);
+
+	/* The same peer in user-namespace mode; no fd survives a cycle. */
+	spec.index = 7;
+	spec.ctr_userns = true;
+	fds0 = count_fds();
+	inst = start(ops, &spec);
+	healthz(inst);
+	same_ns(inst->pid, "user", false);
+	status_field(inst->pid, "Uid", buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "runc userns Uid: %s", buf);
+	OK(ops->destroy(inst, err));
+	ck_assert_int_eq(count_fds(), fds0);
+	ops->cleanup(&spec);
+	/* Nor the parents runc made in hierarchies cgroup.c does not manage. */
+	snprintf(cgp, sizeof(cgp), "vclab/%s", run_id);
+	ck_assert_msg(!cgroup_exists("devices", cgp) && !cgroup_exists("freezer", cgp),
+		      "runc's parent cgroup %s left behind", cgp);
+}
+END_TEST
+
+/* crun 1.8.1 refuses this host's hybrid cgroup layout: its probe must say
+ * so in crun's own words (the bench then records the peer as skipped). */
+START_TEST(test_crun_probe)
+{
+	const struct vcl_backend_ops *ops = must_find("crun");
+	struct vcl_error *err = NULL;
+	int r = ops->probe(NULL, &err);
+
+	if (r == 0) {
+		printf("crun: usable on this host\n");
+		ck_assert(vcl_cgroup_mode() != VCL_CG_HYBRID);
+		return;
+	}
+	printf("crun probe: %s\n", err->msg);
+	ck_assert_int_eq(err->kind, VCL_E_ENV);
+	if (vcl_cgroup_mode() == VCL_CG_HYBRID && access("/usr/bin/crun", X_OK) == 0)
+		ck_assert_msg(strstr(err->msg, "hybrid") != NULL, "crun probe: %s", err->msg);
+	vcl_error_free(err);
+}
+END_TEST
+
+START_TEST(test_userns)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = spec_of(3);
+	struct vcl_instance *inst;
+	char buf[256], path[64];
+	cleanup_free char *map = NULL;
+
+	spec.ctr_userns = true;
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	healthz(inst);
+	same_ns(inst->pid, "user", false);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)inst->pid);
+	ck_assert(vcl_read_file(path, &map, NULL, NULL) == 0);
+	ck_assert_msg(strstr(map, "100000") != NULL, "uid_map: %s", map);
+	/* Seen from the host, the payload runs as the mapped uid, not root. */
+	status_field(inst->pid, "Uid", buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "Uid: %s", buf);
+	ck_assert_str_eq(status_field(inst->pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	root_mount_opts(inst->pid, buf, sizeof(buf));
+	ck_assert_msg(has_opt(buf, "ro"), "root mount options: %s", buf);
+	OK(ops->destroy(inst, err));
+	ops->cleanup(&spec);
+}
+END_TEST
+
+/* Wait for the instance's pidfd, then ask the backend why it ended. */
+static struct vcl_error *wait_end(struct vcl_instance *inst, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
+	struct vcl_error *err = NULL;
+
+	ck_assert_msg(poll(&pfd, 1, timeout_ms) == 1, "instance did not end within %d ms",
+		      timeout_ms);
+	ck_assert_int_lt(inst->ops->exited(inst, &err), 0);
+	ck_assert(err != NULL);
+	return err;
+}
+
+START_TEST(test_oom)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = spec_of(4);
+	struct vcl_instance *inst;
+	struct vcl_error *e = NULL;
+	char body[128];
+	int status = 0;
+
+	spec.limits.mem_mib = 32;
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	/* The request dies with the payload: only the exit matters. */
+	vcl_http_get(&inst->ep, "/alloc?mib=64", 5000, &status, body, sizeof(body), &e);
+	ck_assert_msg(status != 200, "allocating 64 MiB under a 32 MiB limit succeeded");
+	vcl_error_free(e);
+	e = wait_end(inst, 10000);
+	printf("oom: %s\n", e->msg);
+	ck_assert_msg(e->kind == VCL_E_OOM, "kind %d: %s", e->kind, e->msg);
+	vcl_error_free(e);
+	OK(ops->destroy(inst, err));
+	ops->cleanup(&spec);
+}
+END_TEST
+
+START_TEST(test_pids_limit)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = spec_of(5);
+	struct vcl_instance *inst;
+	cleanup_free char *dir = NULL;
+	char path[512];
+	uint64_t max = 0, cur = 0;
+	int status;
+	pid_t helper;
+
+	spec.limits.pids = 6;
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	dir = vcl_cgroup_dir("pids", inst->cgroup);
+	ck_assert(dir != NULL);
+	snprintf(path, sizeof(path), "%s/pids.max", dir);
+	ck_assert(vcl_read_u64(path, &max, NULL) == 0);
+	ck_assert_uint_eq(max, 6);
+	snprintf(path, sizeof(path), "%s/pids.current", dir);
+	ck_assert(vcl_read_u64(path, &cur, NULL) == 0);
+	ck_assert_uint_eq(cur, 1);
+
+	/* A helper joins the cgroup (task 2) and forks until refused: exactly
+	 * 4 more tasks fit under pids.max = 6. */
+	helper = fork();
+	ck_assert(helper >= 0);
+	if (helper == 0) {
+		pid_t kids[16];
+		int n = 0;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		if (vcl_write_file(path, "0", NULL) < 0)
+			_exit(100);
+		for (; n < 16; n++) {
+			kids[n] = fork();
+			if (kids[n] == 0) {
+				pause();
+				_exit(0);
+			}
+			if (kids[n] < 0)
+				break;
+		}
+		int e = errno;
+
+		for (int i = 0; i < n; i++) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+		_exit(n == 16 ? 101 : e == EAGAIN ? n : 102);
+	}
+	ck_assert(waitpid(helper, &status, 0) == helper);
+	ck_assert_msg(WIFEXITED(status), "helper crashed");
+	ck_assert_msg(WEXITSTATUS(status) == 4, "forks allowed under pids.max=6 with 2 tasks: %d",
+		      WEXITSTATUS(status));
+	OK(ops->destroy(inst, err));
+	ops->cleanup(&spec);
+}
+END_TEST
+
+/* A failure inside the child reaches the harness with the step and errno. */
+START_TEST(test_setup_error)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = spec_of(6);
+	struct vcl_instance *inst = NULL;
+	struct vcl_error *e = NULL;
+	char path[600];
+
+	OK(ops->prepare(&spec, err));
+	snprintf(path, sizeof(path), "%s%s", vcl_ctr_rootfs_path(), VCL_CTR_PAYLOAD);
+	ck_assert(unlink(path) == 0);
+	OK(ops->launch(&spec, &inst, err));
+	ck_assert_int_lt(vcl_probe_wait(inst, 5000, &e), 0);
+	printf("setup error: %s\n", e->msg);
+	ck_assert_msg(strstr(e->msg, "exec the payload") != NULL &&
+			  strstr(e->msg, strerror(ENOENT)) != NULL,
+		      "error: %s", e->msg);
+	vcl_error_free(e);
+	OK(ops->destroy(inst, err));
+	ops->cleanup(&spec);
+}
+END_TEST
+
+static int count_lines(const char *path)
+{
+	cleanup_free char *buf = NULL;
+	int n = 0;
+
+	ck_assert(vcl_read_file(path, &buf, NULL, NULL) == 0);
+	for (char *p = buf; *p != '\0'; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define CYCLES 200
+
+START_TEST(test_cycles)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = spec_of(100);
+	static uint64_t t_ready[CYCLES], t_200[CYCLES], t_created[CYCLES];
+	int fds0, mounts0;
+	cleanup_free char *parent = NULL;
+	DIR *d;
+	int left = 0;
+
+	OK(ops->prepare(&spec, err));
+	/* Warm up once: the first launch pays for page cache and libcgroup. */
+	spec.index = 99;
+	OK(ops->destroy(start(ops, &spec), err));
+	fds0 = count_fds();
+	mounts0 = count_lines("/proc/self/mountinfo");
+	for (unsigned i = 0; i < CYCLES; i++) {
+		struct vcl_instance *inst;
+
+		spec.index = 100 + i;
+		inst = start(ops, &spec);
+		t_created[i] = inst->t.created - inst->t.start;
+		t_ready[i] = inst->t.ready - inst->t.start;
+		t_200[i] = inst->t.first_200 - inst->t.start;
+		OK(ops->destroy(inst, err));
+	}
+	ck_assert_int_eq(count_fds(), fds0);
+	ck_assert_int_eq(count_lines("/proc/self/mountinfo"), mounts0);
+	/* No child left, zombie or not. */
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	/* No instance cgroup left under vclab/<run>. */
+	parent = vcl_cgroup_dir("memory", "vclab");
+	{
+		char p[600];
+		struct dirent *de;
+
+		snprintf(p, sizeof(p), "%s/%s", parent, run_id);
+		d = opendir(p);
+		while (d != NULL && (de = readdir(d)) != NULL)
+			left += de->d_type == DT_DIR && de->d_name[0] != '.';
+		if (d != NULL)
+			closedir(d);
+	}
+	ck_assert_int_eq(left, 0);
+	qsort(t_created, CYCLES, sizeof(uint64_t), cmp_u64);
+	qsort(t_ready, CYCLES, sizeof(uint64_t), cmp_u64);
+	qsort(t_200, CYCLES, sizeof(uint64_t), cmp_u64);
+	printf("ctr x%d: p50 launch->created %.3f ms, ->READY %.3f ms (p90 %.3f), ->200 %.3f ms "
+	       "(p90 %.3f)\n",
+	       CYCLES, vcl_ns_to_ms(t_created[CYCLES / 2]), vcl_ns_to_ms(t_ready[CYCLES / 2]),
+	       vcl_ns_to_ms(t_ready[CYCLES * 9 / 10]), vcl_ns_to_ms(t_200[CYCLES / 2]),
+	       vcl_ns_to_ms(t_200[CYCLES * 9 / 10]));
+	ops->cleanup(&spec);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ctr");
+	TCase *tc = tcase_create("ctr");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_isolation);
+	tcase_add_test(tc, test_userns);
+	tcase_add_test(tc, test_oom);
+	tcase_add_test(tc, test_pids_limit);
+	tcase_add_test(tc, test_setup_error);
+	tcase_add_test(tc, test_cycles);
+	tcase_add_test(tc, test_runc_peer);
+	tcase_add_test(tc, test_crun_probe);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* A failed assertion ends a test before its teardown: reopen each ledger
+ * that test left and tear it down from here. */
+static void reap_failed_runs(void)
+{
+	char prefix[32];
+	struct dirent *de;
+	DIR *d = opendir(VCL_LEDGER_ROOT);
+
+	snprintf(prefix, sizeof(prefix), "ct%d-", (int)getpid());
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		struct vcl_error *err = NULL;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		printf("test_ctr: tearing down what %s left\n", de->d_name);
+		if (vcl_ledger_open(de->d_name, &err) < 0 || vcl_ledger_close(&err) < 0) {
+			printf("test_ctr: %s\n", err->msg);
+			vcl_error_free(err);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+int main(void)
+{
+	struct vcl_error *err = NULL;
+	SRunner *sr;
+	int failed;
+
+	if (!vcl_is_root()) {
+		printf("test_ctr: SKIP: needs root (namespaces, cgroups, runc)\n");
+		return 0;
+	}
+	if (vcl_self_relative("../../bin/vclab-payload", &payload, &err) < 0 ||
+	    access(payload, X_OK) < 0) {
+		printf("test_ctr: payload %s missing: run make all first\n",
+		       payload != NULL ? payload : "?");
+		return 1;
+	}
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	reap_failed_runs();
+	free(payload);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure parts of the container placement: OCI config, id maps, messages. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctr.h"
+
+static struct json_object *get(struct json_object *o, const char *path)
+{
+	char buf[256];
+	char *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k != NULL; k = strtok_r(NULL, ".", &save)) {
+		struct json_object *next = NULL;
+
+		if (!json_object_object_get_ex(o, k, &next))
+			return NULL;
+		o = next;
+	}
+	return o;
+}
+
+static char a0[] = "/vclab-payload", a1[] = "--listen", a2[] = "127.0.0.1:8080";
+static char *const args[] = {a0, a1, a2, NULL};
+
+static struct vcl_oci_params params(const struct vcl_limits *lim)
+{
+	return (struct vcl_oci_params){.rootfs = "/run/vclab/r1/ctr-rootfs",
+				       .hostname = "vclab-r1-3",
+				       .cgroups_path = "/vclab/r1/3",
+				       .args = args,
+				       .limits = lim};
+}
+
+static bool has_ns(struct json_object *cfg, const char *type)
+{
+	struct json_object *nss = get(cfg, "linux.namespaces");
+
+	for (size_t i = 0; nss != NULL && i < json_object_array_length(nss); i++)
+		if (strcmp(json_object_get_string(get(json_object_array_get_idx(nss, i), "type")),
+			   type) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_config_matches_ctr)
+{
+	struct vcl_limits lim = {.mem_mib = 64, .cpus = 0.5, .pids = 32};
+	struct vcl_oci_params p = params(&lim);
+	struct vcl_error *err = NULL;
+	struct json_object *cfg, *caps;
+	static const char *const nss[] = {"pid", "network", "ipc", "uts", "mount", "cgroup"};
+	static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
+					   "ambient"};
+
+	p.cpuset = "1";
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_str_eq(json_object_get_string(get(cfg, "ociVersion")), "1.0.2");
+	ck_assert(json_object_get_boolean(get(cfg, "root.readonly")));
+	ck_assert_str_eq(json_object_get_string(get(cfg, "root.path")), "/run/vclab/r1/ctr-rootfs");
+	ck_assert_str_eq(json_object_get_string(get(cfg, "hostname")), "vclab-r1-3");
+	ck_assert_str_eq(json_object_get_string(get(cfg, "linux.cgroupsPath")), "/vclab/r1/3");
+	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++)
+		ck_assert_msg(has_ns(cfg, nss[i]), "namespace %s missing", nss[i]);
+	ck_assert(!has_ns(cfg, "user"));
+	ck_assert_ptr_null(get(cfg, "linux.uidMappings"));
+	caps = get(cfg, "process.capabilities");
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		ck_assert_uint_eq(json_object_array_length(get(caps, sets[i])), 0);
+	ck_assert(json_object_get_boolean(get(cfg, "process.noNewPrivileges")));
+	ck_assert(!json_object_get_boolean(get(cfg, "process.terminal")));
+	ck_assert_uint_eq(json_object_array_length(get(cfg, "process.args")), 3);
+	ck_assert_int_eq(json_object_get_int64(get(cfg, "linux.resources.memory.limit")), 64 << 20);
+	ck_assert_int_eq(json_object_get_int64(get(cfg, "linux.resources.cpu.quota")), 50000);
+	ck_assert_int_eq(json_object_get_int64(get(cfg, "linux.resources.cpu.period")), 100000);
+	ck_assert_str_eq(json_object_get_string(get(cfg, "linux.resources.cpu.cpus")), "1");
+	ck_assert_int_eq(json_object_get_int64(get(cfg, "linux.resources.pids.limit")), 32);
+	ck_assert_uint_eq(json_object_array_length(get(cfg, "mounts")), 2);
+	json_object_put(cfg);
+}
+END_TEST
+
+START_TEST(test_config_userns_and_no_limits)
+{
+	struct vcl_limits lim = {0};
+	struct vcl_oci_params p = params(&lim);
+	struct vcl_error *err = NULL;
+	struct json_object *cfg, *m;
+
+	p.userns = true;
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert(has_ns(cfg, "user"));
+	m = json_object_array_get_idx(get(cfg, "linux.uidMappings"), 0);
+	ck_assert_int_eq(json_object_get_int64(get(m, "containerID")), 0);
+	ck_assert_int_eq(json_object_get_int64(get(m, "hostID")), VCL_CTR_USERNS_BASE);
+	ck_assert_int_eq(json_object_get_int64(get(m, "size")), VCL_CTR_USERNS_COUNT);
+	ck_assert_ptr_nonnull(get(cfg, "linux.gidMappings"));
+	/* No limit asked, none written. */
+	ck_assert_ptr_null(get(cfg, "linux.resources.memory"));
+	ck_assert_ptr_null(get(cfg, "linux.resources.cpu"));
+	ck_assert_ptr_null(get(cfg, "linux.resources.pids"));
+	json_object_put(cfg);
+}
+END_TEST
+
+START_TEST(test_config_rejects_bad_input)
+{
+	struct vcl_limits lim = {0};
+	struct vcl_oci_params p = params(&lim);
+	struct vcl_error *err = NULL;
+
+	p.rootfs = "relative/rootfs";
+	ck_assert_ptr_null(vcl_oci_config(&p, &err));
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_ptr_nonnull(strstr(err->msg, "rootfs"));
+	vcl_error_free(err);
+	err = NULL;
+
+	p = params(&lim);
+	p.hostname = "a-hostname-that-is-much-longer-than-the-sixty-three-characters-uts-allows";
+	ck_assert_ptr_null(vcl_oci_config(&p, &err));
+	ck_assert_ptr_nonnull(strstr(err->msg, "hostname"));
+	vcl_error_free(err);
+	err = NULL;
+
+	p = params(&lim);
+	p.cgroups_path = "vclab/r1/3";
+	ck_assert_ptr_null(vcl_oci_config(&p, &err));
+	vcl_error_free(err);
+	err = NULL;
+
+	p = params(&lim);
+	p.limits = NULL;
+	ck_assert_ptr_null(vcl_oci_config(&p, &err));
+	vcl_error_free(err);
+}
+END_TEST
+
+START_TEST(test_bind_mount)
+{
+	struct json_object *m = vcl_oci_bind_mount("/usr", "/usr");
+	struct json_object *opts = get(m, "options");
+	bool ro = false;
+
+	ck_assert_str_eq(json_object_get_string(get(m, "type")), "bind");
+	for (size_t i = 0; i < json_object_array_length(opts); i++)
+		ro |= strcmp(json_object_get_string(json_object_array_get_idx(opts, i)), "ro") == 0;
+	ck_assert(ro);
+	json_object_put(m);
+}
+END_TEST
+
+START_TEST(test_idmap)
+{
+	char buf[64];
+
+	ck_assert_int_eq(vcl_ctr_idmap(buf, sizeof(buf), 0, 100000, 65536), 15);
+	ck_assert_str_eq(buf, "0 100000 65536\n");
+	ck_assert_int_eq(vcl_ctr_idmap(buf, sizeof(buf), 0, 1000, 1), 9);
+	ck_assert_str_eq(buf, "0 1000 1\n");
+	/* Empty, wrapping and too-small-buffer maps are refused. */
+	ck_assert_int_eq(vcl_ctr_idmap(buf, sizeof(buf), 0, 100000, 0), -1);
+	ck_assert_int_eq(vcl_ctr_idmap(buf, sizeof(buf), 0, 4294967000u, 65536), -1);
+	ck_assert_int_eq(vcl_ctr_idmap(buf, sizeof(buf), 4294967000u, 0, 65536), -1);
+	ck_assert_int_eq(vcl_ctr_idmap(buf, 8, 0, 100000, 65536), -1);
+}
+END_TEST
+
+START_TEST(test_cfs_quota)
+{
+	ck_assert_int_eq(vcl_ctr_cfs_quota(0), 0);
+	ck_assert_int_eq(vcl_ctr_cfs_quota(-1), 0);
+	ck_assert_int_eq(vcl_ctr_cfs_quota(1.0), 100000);
+	ck_assert_int_eq(vcl_ctr_cfs_quota(2.5), 250000);
+	ck_assert_int_eq(vcl_ctr_cfs_quota(0.001), 1000); /* kernel minimum */
+}
+END_TEST
+
+START_TEST(test_step_names)
+{
+	ck_assert_str_eq(vcl_ctr_step_name(VCL_CTR_STEP_PIVOT_ROOT), "pivot_root");
+	ck_assert_str_eq(vcl_ctr_step_name(VCL_CTR_STEP_EXEC), "exec the payload");
+	ck_assert_str_eq(vcl_ctr_step_name(0), "unknown step");
+	ck_assert_str_eq(vcl_ctr_step_name(VCL_CTR_STEP_MAX), "unknown step");
+	for (int s = 1; s < VCL_CTR_STEP_MAX; s++)
+		ck_assert_str_ne(vcl_ctr_step_name(s), "unknown step");
+}
+END_TEST
+
+START_TEST(test_runtime_message)
+{
+	char out[256];
+	const char *runc =
+	    "time=\"2026-11-24T22:35:23Z\" level=warning msg=\"cgroup v1 is deprecated\"\n"
+	    "time=\"2026-11-24T22:35:23Z\" level=error msg=\"runc run failed: unable to start "
+	    "container process: exec: \\\"/x\\\": no such file\"\n";
+
+	ck_assert_int_gt(vcl_oci_runtime_message(runc, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "runc run failed: unable to start container process: exec: \"/x\": "
+			      "no such file");
+	ck_assert_int_gt(vcl_oci_runtime_message("cgroups in hybrid mode not supported, drop all "
+						 "controllers from cgroupv2",
+						 out, sizeof(out)),
+			 0);
+	ck_assert_str_eq(out, "cgroups in hybrid mode not supported, drop all controllers from "
+			      "cgroupv2");
+	/* An error line beats a later plain line; trailing blanks go. */
+	vcl_oci_runtime_message("level=error msg=\"first\"\nnoise  \n\n", out, sizeof(out));
+	ck_assert_str_eq(out, "first");
+	vcl_oci_runtime_message("one\ntwo  \r\n", out, sizeof(out));
+	ck_assert_str_eq(out, "two");
+	ck_assert_int_eq(vcl_oci_runtime_message("", out, sizeof(out)), 0);
+	ck_assert_int_eq(vcl_oci_runtime_message("\n  \n", out, sizeof(out)), 0);
+	ck_assert_int_eq(vcl_oci_runtime_message("abcdefgh", out, 4), 3);
+	ck_assert_str_eq(out, "abc");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ctr_oci");
+	TCase *tc = tcase_create("pure");
+
+	tcase_add_test(tc, test_config_matches_ctr);
+	tcase_add_test(tc, test_config_userns_and_no_limits);
+	tcase_add_test(tc, test_config_rejects_bad_input);
+	tcase_add_test(tc, test_bind_mount);
+	tcase_add_test(tc, test_idmap);
+	tcase_add_test(tc, test_cfs_quota);
+	tcase_add_test(tc, test_step_names);
+	tcase_add_test(tc, test_runtime_message);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
