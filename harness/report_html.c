@@ -48,7 +48,7 @@ static const char css[] =
     "figcaption{font-size:.9rem;color:#3d4650;margin-top:.5em;max-width:960px}\n"
     "figcaption .files{color:#68717c}\n"
     ".notdrawn{color:#8a4b00}\n"
-    ".advisor pre{white-space:pre-wrap}\n"
+    ".advisor pre{white-space:pre;overflow-x:auto;font-size:.85em}\n"
     "@media (max-width:720px){main{padding:14px}.bigfact{font-size:1.4rem}"
     "h1{font-size:1.4rem}}\n"
     "@media print{body{background:#fff}main{max-width:none}}\n";
@@ -207,13 +207,37 @@ static void put_figure(FILE *f, const struct vcl_report_fig *fig, unsigned num)
 static void put_markdown(FILE *f, const char *md)
 {
 	const char *p = md;
-	bool in_list = false, in_table = false, in_para = false;
+	bool in_list = false, in_table = false, in_para = false, in_code = false;
 	size_t trow = 0;
 
 	fputs("<div class=\"advisor\">\n", f);
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		bool fence = len >= 3 && strncmp(p, "```", 3) == 0;
+
+		/* Fenced code blocks (the advisor's own table) keep their layout. */
+		if (in_code || fence) {
+			if (in_code && fence) {
+				fputs("</pre>\n", f);
+				in_code = false;
+			} else if (in_code) {
+				put_esc(f, p, len);
+				fputc('\n', f);
+			} else {
+				if (in_para)
+					fputs("</p>\n", f);
+				if (in_list)
+					fputs("</ul>\n", f);
+				if (in_table)
+					fputs("</tbody></table></div>\n", f);
+				in_para = in_list = in_table = false;
+				fputs("<pre>", f);
+				in_code = true;
+			}
+			p = nl != NULL ? nl + 1 : p + len;
+			continue;
+		}
 		bool blank = len == 0,
 		     is_list = len > 2 && (p[0] == '-' || p[0] == '*') && p[1] == ' ',
 		     is_table = len > 0 && p[0] == '|', is_head = len > 0 && p[0] == '#';
@@ -299,6 +323,8 @@ static void put_markdown(FILE *f, const char *md)
 		fputs("</tbody></table></div>\n", f);
 	if (in_para)
 		fputs("</p>\n", f);
+	if (in_code)
+		fputs("</pre>\n", f);
 	fputs("</div>\n", f);
 }
 
