@@ -45,8 +45,8 @@ int vcl_advise_summary_md(const char *results_path, FILE *out, struct vcl_error 
 		globfree(&g);
 		return vcl_fail(err, errno, "open_memstream");
 	}
-	r = vcl_advise_run(results_path, (const char *const *)g.gl_pathv, g.gl_pathc, 0, mem,
-			   NULL, err);
+	r = vcl_advise_run(results_path, (const char *const *)g.gl_pathv, g.gl_pathc, 0, mem, NULL,
+			   err);
 	fclose(mem);
 	if (r == 0) {
 		fprintf(out,
