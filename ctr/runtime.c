@@ -141,23 +141,10 @@ static void rm_quiet(const char *dir)
  * five controllers cgroup.c manages, and remove only the leaf on delete:
  * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
  * parent another run still uses stays. */
+/* Every hierarchy, as runc creates its folders in all of them. */
 static void rmdir_everywhere(const char *rel)
 {
-	cleanup_free char *buf = NULL;
-
-	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, NULL) < 0)
-		return;
-	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-		const char *sep = strstr(line, " - ");
-		char mnt[256], fstype[32], path[600];
-
-		if (sep == NULL || sscanf(sep, " - %31s", fstype) != 1 ||
-		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0) ||
-		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", mnt, rel);
-		rmdir(path);
-	}
+	vcl_cgroup_remove_path(rel[0] == '/' ? rel + 1 : rel, NULL);
 }
 
 /* ---- probe: actually run a trivial container ---------------------------- */

@@ -392,7 +392,9 @@ static void print_summary(struct vcl_bench *b)
 			       n, p50, p90, p99, mean, cv, mn, mx, ratio);
 		}
 	}
-	if (strcmp(b->host.accelerator, "kvm") != 0)
+	if (strcmp(b->host.accelerator, "kvm") != 0 &&
+	    (vcl_json_path(b->root, "backends.vm.startup_ms") != NULL ||
+	     vcl_json_path(b->root, "peers.qemu-direct.startup_ms") != NULL))
 		printf("note: VMs ran under TCG software emulation (%s); VM figures are not KVM "
 		       "figures\n",
 		       b->host.accel_why);

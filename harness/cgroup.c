@@ -354,7 +354,8 @@ int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid)
 	int len;
 
 	/* Plain writes to precomputed files: safe in a forked child. */
-	len = snprintf(buf, sizeof(buf), "%d", pid == 0 ? (int)getpid() : (int)pid);
+	/* "0" is the writer itself, also in a child with its own pid namespace. */
+	len = snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (unsigned i = 0; i < cg->nprocs; i++) {
 		int fd = open(cg->procs[i], O_WRONLY | O_CLOEXEC);
 
@@ -481,24 +482,28 @@ static int kill_all(const char *path)
 	return -1;
 }
 
+/* rmdir path in every mounted cgroup hierarchy, not only the controllers
+ * vclab uses: runc (and libvirt) create their folders in all of them
+ * (blkio, devices, freezer, name=systemd, the cgroup2 tree). libcgroup's
+ * delete would migrate leftover tasks to the parent, which we never want. */
 static int delete_path(const char *path, struct vcl_error **err)
 {
-	size_t n;
-	const char *const *ctrls = controllers(&n);
+	cleanup_free char *buf = NULL;
 	int ret = 0;
 
-	/* rmdir each hierarchy's folder, deepest first; libcgroup's delete
-	 * would migrate leftover tasks to the parent, which we never want. */
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *dir = vcl_cgroup_dir(ctrls[i], path);
+	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, err) < 0)
+		return -1;
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *sep = strstr(line, " - ");
+		char mnt[256], fstype[32], dir[600];
 
-		if (dir == NULL)
+		if (sep == NULL || sscanf(sep, " - %31s", fstype) != 1 ||
+		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0) ||
+		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
 			continue;
-		if (rmdir(dir) < 0 && errno != ENOENT) {
+		snprintf(dir, sizeof(dir), "%s/%s", mnt, path);
+		if (rmdir(dir) < 0 && errno != ENOENT && ret == 0)
 			ret = vcl_fail(err, errno, "Remove cgroup %s", dir);
-		}
-		if (is_v2())
-			break;
 	}
 	return ret;
 }

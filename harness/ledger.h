@@ -10,6 +10,9 @@
  * does the same for runs whose runner process is gone, and touches nothing
  * that is not in a ledger.
  *
+ * Records are write()n before the resource is created (no fsync: the
+ * resources do not outlive a reboot).
+ *
  * Line format: "<kind> <value...>\n", kinds:
  *   cgroup PATH              relative cgroup path
  *   domain URI NAME          libvirt domain

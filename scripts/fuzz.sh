@@ -13,7 +13,7 @@ for bin in "$@"; do
 	work=build/fuzz/corpus/$name
 	mkdir -p "$work" "build/fuzz/crashes/$name"
 	echo "== fuzz: $name for ${secs}s"
-	if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	if ! "$bin" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="build/fuzz/crashes/$name/" "$work" "$seeds" \
 		>"build/fuzz/$name.log" 2>&1; then
 		failed="$failed $name"

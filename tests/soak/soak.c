@@ -77,6 +77,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "soak: bin/vclab-payload missing\n");
 		return 2;
 	}
+	if (ops[0] == NULL) {
+		fprintf(stderr, "soak: no bare placement built in\n");
+		return 2;
+	}
 	if (vcl_doctor_probe(&host, NULL, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
@@ -115,6 +119,8 @@ int main(int argc, char **argv)
 
 		if (ops[k] == NULL)
 			k = 0;
+		if (ops[k] == NULL)
+			break; /* not even bare: nothing to soak */
 		spec.index = c;
 		if (ops[k]->launch(&spec, &inst, &err) < 0 ||
 		    vcl_probe_wait(inst, k == 2 ? 60000 : 5000, &err) < 0) {
