@@ -37,7 +37,7 @@ done
 
 if [ -z "${KVER:-}" ]; then
 	# Newest cloud kernel: small, virtio-first, the one the docs describe.
-	k=$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+	k=$(for f in /boot/vmlinuz-*-cloud-amd64; do [ -e "$f" ] && echo "$f"; done | sort -V | tail -n 1)
 	[ -n "$k" ] || die "no /boot/vmlinuz-*-cloud-amd64: install linux-image-cloud-amd64 (make deps)"
 	KVER=${k#/boot/vmlinuz-}
 fi
