@@ -57,7 +57,7 @@ else
 VCLAB := bin/vclab
 endif
 
-.PHONY: all deps services guest bench check unit integ lint format asan clean fuzz soak
+.PHONY: all deps services guest bench check unit integ lint format asan clean fuzz soak valgrind
 
 # The guest init exists once the VM placement is in the tree.
 INIT_IF := $(if $(wildcard payload/init.c),$(INIT))
@@ -152,6 +152,9 @@ $(B)/tests/soak: tests/soak/soak.c $(LIB)
 soak: all guest $(B)/tests/soak
 	$(Q)scripts/services.sh
 	$(Q)$(B)/tests/soak $(SOAK_CYCLES)
+
+valgrind: all
+	$(Q)scripts/valgrind.sh
 
 # libFuzzer targets: clang, ASan+UBSan, the library rebuilt with coverage.
 FUZZ_SECONDS ?= 60

@@ -713,8 +713,10 @@ static int parse_host(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *nod
 	if ((n = vcl_yaml_get(doc, node, "cores")) != NULL) {
 		if (yaml_num(y, n, "cores", &cores, err) < 0)
 			return -1;
-		if (cores < 1 || cores != floor(cores))
-			return vcl_yaml_error(err, y, n, "cores must be a whole number >= 1");
+		/* Bounded before the cast: a double beyond long's range is UB
+		 * (found by fuzz_baseline). */
+		if (cores < 1 || cores > 1048576 || cores != floor(cores))
+			return vcl_yaml_error(err, y, n, "cores must be a whole number in 1..1048576");
 		h->cores = (long)cores;
 	}
 	return 0;

@@ -97,6 +97,8 @@ static int ep_add(int ep, int fd, uint32_t events, int tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+static bool have_pwait2 = true;
+
 /* Wait for events until deadline (ns), or at most max_ns from now. */
 static int wait_events(int ep, struct epoll_event *evs, int n, uint64_t deadline, uint64_t max_ns)
 {
@@ -107,7 +109,16 @@ static int wait_events(int ep, struct epoll_event *evs, int n, uint64_t deadline
 		left = max_ns;
 	ts.tv_sec = (time_t)(left / 1000000000ULL);
 	ts.tv_nsec = (long)(left % 1000000000ULL);
-	return epoll_pwait2(ep, evs, n, &ts, NULL);
+	if (have_pwait2) {
+		int r = epoll_pwait2(ep, evs, n, &ts, NULL);
+
+		if (r >= 0 || errno != ENOSYS)
+			return r;
+		/* Kernels before 5.11 and valgrind lack epoll_pwait2: fall back
+		 * to millisecond timeouts, rounded up so a wait never spins. */
+		have_pwait2 = false;
+	}
+	return epoll_wait(ep, evs, n, (int)((left + 999999ULL) / 1000000ULL));
 }
 
 static int interrupted(struct vcl_error **err)
