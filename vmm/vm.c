@@ -28,6 +28,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "ledger.h"
+#include "proc.h"
 #include "sample.h"
 #include "util.h"
 
@@ -526,6 +527,11 @@ static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 		mem->kmem_kib = st.kmem_bytes / 1024;
 		mem->cpu_usec = st.cpu_usec;
 	}
+	/* libvirt may leave QEMU out of the cpuacct hierarchy (it does on this
+	 * v1/v2 hybrid, where cpu and cpuacct are mounted apart): then QEMU's
+	 * own CPU time, all threads, is the VM's. */
+	if (mem->cpu_usec == 0)
+		vcl_proc_cpu_usec(inst->pid, &mem->cpu_usec);
 	return 0;
 }
 
