@@ -120,8 +120,14 @@ guest: $(PAYLOAD) $(INIT)
 unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
 
+# Integration: root suites on real libvirt VMs, containers and processes,
+# then the report's browser test (headless Chromium) on a report made from
+# the committed fixture, including its self-test that a broken page fails.
 integ: all $(INTEG_BINS)
 	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
+	$(Q)rm -rf build/browser && bin/vclab report tests/data/results-sample.json -o build/browser
+	$(Q)tests/browser/run.sh --self-test
+	$(Q)tests/browser/run.sh build/browser/report.html build/browser/screenshot.png
 
 # `make check` and `make bench` work from a fresh Debian 12 machine as root:
 # packages, build, guest image, services, then the job itself.
