@@ -101,11 +101,13 @@ run_check() {
 		--virtual-time-budget=3000 --dump-dom "file://$copy" >"$tmp/dom.html" 2>"$tmp/log"
 	rc=$?
 	if [ -n "$shot" ]; then
+		# A profile of its own: the first run's may still be locked.
+		mkdir -p "$tmp/profile-shot"
 		timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 			--disable-background-networking --disable-component-update --disable-sync \
 			--disable-default-apps --disable-extensions --mute-audio \
-			--user-data-dir="$tmp/profile" --hide-scrollbars \
-			--screenshot="$shot" --window-size=1366,900 "file://$html" >/dev/null 2>&1
+			--user-data-dir="$tmp/profile-shot" --hide-scrollbars \
+			--screenshot="$shot" --window-size=1366,900 "file://$dir/$(basename "$html")" >/dev/null 2>&1
 	fi
 	set -e
 	rm -f "$copy"
@@ -167,7 +169,7 @@ if [ "$1" = "--self-test" ]; then
 fi
 
 html=$1
-shot=${2:-${TMPDIR:-/tmp}/vclab-report-screenshot.png}
+shot=$(realpath -m "${2:-${TMPDIR:-/tmp}/vclab-report-screenshot.png}") # chromium wants it absolute
 [ -f "$html" ] || { echo "browser test: no such file: $html" >&2; exit 2; }
 if out=$(run_check "$html" "$shot"); then
 	echo "browser test: PASS $html: $out; screenshot $shot"
