@@ -511,12 +511,6 @@ static Suite *check_cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(check_cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(check_cli_suite());
 }
 /* NOLINTEND(clang-analyzer-unix.Malloc) */
