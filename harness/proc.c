@@ -74,6 +74,32 @@ int vcl_explain_exit(const char *name, int status, struct vcl_cgroup *cg, struct
 			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+int vcl_proc_cpu_usec(pid_t pid, uint64_t *usec)
+{
+	char path[64], buf[1024];
+	const char *p;
+	unsigned long long ut = 0, st = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the last ')': state is 3; utime 14 and stime 15. */
+	p = strrchr(buf, ')');
+	if (p == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2 ||
+	    hz <= 0)
+		return -1;
+	*usec = (ut + st) * 1000000ULL / (unsigned long long)hz;
+	return 0;
+}
+
 int vcl_sample_cgroup(struct vcl_cgroup *cg, struct vcl_mem *mem, struct vcl_error **err)
 {
 	struct vcl_cg_stats st;

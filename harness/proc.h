@@ -29,6 +29,10 @@ int vcl_readyline_parse(const char *line, uint16_t *port);
  * signal. Always returns -1. */
 int vcl_explain_exit(const char *name, int status, struct vcl_cgroup *cg, struct vcl_error **err);
 
+/* CPU time (user + system, all threads) of a process from /proc/PID/stat,
+ * in microseconds (clock-tick resolution). */
+int vcl_proc_cpu_usec(pid_t pid, uint64_t *usec);
+
 /* Sum PSS/RSS over every process of cg and add its cgroup counters. */
 int vcl_sample_cgroup(struct vcl_cgroup *cg, struct vcl_mem *mem, struct vcl_error **err);
 

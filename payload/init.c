@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vclab-init: PID 1 of the guest initramfs (scripts/build-guest.sh).
+ *
+ * It does the least a kernel needs before the payload can serve: mount
+ * devtmpfs, proc and sysfs, load the virtio modules listed (in dependency
+ * order) in /etc/vclab-modules, bring up lo and eth0 with a static address,
+ * and exec the very same payload binary the other placements run. No shell,
+ * no udev, no DHCP: every millisecond here is part of the VM's startup.
+ *
+ * Parameters come from the kernel command line:
+ *   vclab.name=NAME       instance name, echoed in the READY line
+ *   vclab.port=PORT       port the payload listens on (default 80)
+ *   vclab.ip=A.B.C.D/NN   eth0 address (default 10.0.2.15/24, QEMU's slirp guest)
+ *   vclab.ip=dhcp         ask a DHCP server instead (libvirt networks: the host
+ *                         learns the address from the lease)
+ *
+ * Statically linked, built by the Makefile as bin/vclab-init. Errors go to
+ * the console (stderr is /dev/console) and end in reboot(), which QEMU turns
+ * into an exit (-no-reboot, on_reboot=destroy), so the host sees a failed
+ * boot at once instead of a hung guest.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MODULE_LIST "/etc/vclab-modules"
+#define PAYLOAD	    "/bin/vclab-payload"
+#define CONSOLE	    "/dev/ttyS0"
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vclab-init: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	sync();
+	reboot(RB_AUTOBOOT);
+	_exit(1);
+}
+
+static void mount_or_die(const char *src, const char *dst, const char *type)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, MS_NOSUID | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
+		die("mount %s on %s: %s", type, dst, strerror(errno));
+}
+
+/* Value of key=VALUE in the kernel command line, copied into buf. */
+static const char *cmdline_get(const char *cmdline, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == cmdline || p[-1] == ' ') && p[klen] == '=') {
+			const char *v = p + klen + 1;
+			size_t n = strcspn(v, " \n");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, v, n);
+			buf[n] = '\0';
+			return buf;
+		}
+		p += klen;
+	}
+	return NULL;
+}
+
+static void load_modules(void)
+{
+	FILE *f = fopen(MODULE_LIST, "re");
+	char line[256];
+
+	if (f == NULL)
+		die("open %s: %s", MODULE_LIST, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		int fd;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		fd = open(line, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die("open %s: %s", line, strerror(errno));
+		/* finit_module has no libc wrapper in glibc 2.36. EEXIST: built in
+		 * or already loaded, which is what we want anyway. */
+		if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+			die("finit_module %s: %s", line, strerror(errno));
+		close(fd);
+	}
+	fclose(f);
+}
+
+static void set_addr(int s, const char *ifname, unsigned long req, in_addr_t a)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ifr.ifr_addr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = a;
+	if (ioctl(s, req, &ifr) < 0)
+		die("set address of %s: %s", ifname, strerror(errno));
+}
+
+static void link_up(int s, const char *ifname)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		die("get flags of %s: %s", ifname, strerror(errno));
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		die("bring up %s: %s", ifname, strerror(errno));
+}
+
+/* Just enough DHCP (RFC 2131) for a libvirt network's dnsmasq and for
+ * QEMU's slirp: DISCOVER, OFFER, REQUEST, ACK, with the broadcast flag set
+ * so replies reach an interface that has no address yet. The lease is never
+ * renewed: a guest lives for one measurement, far shorter than a lease. */
+struct dhcp_msg {
+	uint8_t op, htype, hlen, hops;
+	uint32_t xid;
+	uint16_t secs, flags;
+	uint32_t ciaddr, yiaddr, siaddr, giaddr;
+	uint8_t chaddr[16];
+	uint8_t sname[64];
+	uint8_t file[128];
+	uint32_t magic;
+	uint8_t options[312];
+} __attribute__((packed));
+
+enum { DHCP_DISCOVER = 1, DHCP_OFFER = 2, DHCP_REQUEST = 3, DHCP_ACK = 5, DHCP_NAK = 6 };
+
+static size_t dhcp_build(struct dhcp_msg *m, uint32_t xid, const uint8_t mac[6], int type,
+			 uint32_t req_ip, uint32_t server, const char *name)
+{
+	uint8_t *o = m->options;
+	size_t nlen = strlen(name);
+
+	memset(m, 0, sizeof(*m));
+	m->op = 1;
+	m->htype = 1;
+	m->hlen = 6;
+	m->xid = xid;
+	m->flags = htons(0x8000);
+	memcpy(m->chaddr, mac, 6);
+	m->magic = htonl(0x63825363);
+	*o++ = 53, *o++ = 1, *o++ = (uint8_t)type;
+	if (req_ip != 0) {
+		*o++ = 50, *o++ = 4;
+		memcpy(o, &req_ip, 4);
+		o += 4;
+	}
+	if (server != 0) {
+		*o++ = 54, *o++ = 4;
+		memcpy(o, &server, 4);
+		o += 4;
+	}
+	if (nlen > 63)
+		nlen = 63;
+	/* Option 12 (host name) is length-prefixed, never NUL-terminated. */
+	*o++ = 12, *o++ = (uint8_t)nlen;
+	for (size_t i = 0; i < nlen; i++)
+		*o++ = (uint8_t)name[i];
+	*o++ = 55, *o++ = 2, *o++ = 1, *o++ = 3;
+	*o++ = 255;
+	return offsetof(struct dhcp_msg, options) + (size_t)(o - m->options);
+}
+
+/* Option code's value in a reply; NULL when absent. */
+static const uint8_t *dhcp_opt(const struct dhcp_msg *m, size_t len, uint8_t code, uint8_t *olen)
+{
+	const uint8_t *o = m->options;
+	const uint8_t *end = (const uint8_t *)m + len;
+
+	while (o < end && *o != 255) {
+		if (*o == 0) {
+			o++;
+			continue;
+		}
+		if (o + 2 > end || o + 2 + o[1] > end)
+			return NULL;
+		if (*o == code) {
+			*olen = o[1];
+			return o + 2;
+		}
+		o += 2 + o[1];
+	}
+	return NULL;
+}
+
+/* Wait for a reply of the wanted type to xid; 1 = got it, 0 = timeout. */
+static int dhcp_recv(int s, uint32_t xid, int want, struct dhcp_msg *r, size_t *rlen)
+{
+	for (;;) {
+		ssize_t n = recv(s, r, sizeof(*r), 0);
+		const uint8_t *t;
+		uint8_t olen = 0;
+
+		if (n < 0)
+			return 0; /* SO_RCVTIMEO */
+		if ((size_t)n < offsetof(struct dhcp_msg, options) || r->op != 2 || r->xid != xid ||
+		    r->magic != htonl(0x63825363))
+			continue;
+		t = dhcp_opt(r, (size_t)n, 53, &olen);
+		if (t == NULL || olen != 1)
+			continue;
+		if (*t == DHCP_NAK)
+			die("DHCP server refused the address (NAK)");
+		if (*t != want)
+			continue;
+		*rlen = (size_t)n;
+		return 1;
+	}
+}
+
+static void dhcp(int ifs, const char *name, in_addr_t *addr, in_addr_t *mask)
+{
+	struct ifreq ifr;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(68)};
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(67)};
+	struct timeval tv = {1, 0};
+	struct dhcp_msg m, r;
+	uint8_t mac[6];
+	uint32_t xid;
+	int one = 1;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		die("DHCP socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	if (ioctl(ifs, SIOCGIFHWADDR, &ifr) < 0)
+		die("MAC of eth0: %s", strerror(errno));
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	xid = (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5];
+	xid ^= (uint32_t)time(NULL);
+	if (setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "eth0", 5) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		die("DHCP socket options: %s", strerror(errno));
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("DHCP bind :68: %s", strerror(errno));
+	dst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+
+	for (int attempt = 0; attempt < 10; attempt++) {
+		size_t len = dhcp_build(&m, xid, mac, DHCP_DISCOVER, 0, 0, name), rlen;
+		const uint8_t *v;
+		uint8_t olen = 0;
+		uint32_t server = 0, offered;
+
+		if (sendto(s, &m, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+			die("DHCP DISCOVER: %s", strerror(errno));
+		if (!dhcp_recv(s, xid, DHCP_OFFER, &r, &rlen))
+			continue;
+		offered = r.yiaddr;
+		v = dhcp_opt(&r, rlen, 54, &olen);
+		if (v != NULL && olen == 4)
+			memcpy(&server, v, 4);
+		len = dhcp_build(&m, xid, mac, DHCP_REQUEST, offered, server, name);
+		if (sendto(s, &m, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+			die("DHCP REQUEST: %s", strerror(errno));
+		if (!dhcp_recv(s, xid, DHCP_ACK, &r, &rlen))
+			continue;
+		*addr = r.yiaddr;
+		*mask = htonl(0xffffff00u);
+		v = dhcp_opt(&r, rlen, 1, &olen);
+		if (v != NULL && olen == 4)
+			memcpy(mask, v, 4);
+		close(s);
+		return;
+	}
+	die("no DHCP lease on eth0 after 10 attempts");
+}
+
+static void net_up(const char *cidr, const char *name)
+{
+	char addr[32];
+	unsigned prefix = 24;
+	char *slash;
+	struct in_addr in = {0};
+	in_addr_t mask = 0;
+	struct ifreq ifr;
+	bool use_dhcp = strcmp(cidr, "dhcp") == 0;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		die("socket: %s", strerror(errno));
+
+	if (!use_dhcp) {
+		snprintf(addr, sizeof(addr), "%s", cidr);
+		if ((slash = strchr(addr, '/')) != NULL) {
+			*slash = '\0';
+			prefix = (unsigned)strtoul(slash + 1, NULL, 10);
+		}
+		if (inet_pton(AF_INET, addr, &in) != 1 || prefix == 0 || prefix > 32)
+			die("bad vclab.ip=%s (want A.B.C.D/NN or dhcp)", cidr);
+		mask = htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
+	}
+
+	set_addr(s, "lo", SIOCSIFADDR, htonl(INADDR_LOOPBACK));
+	link_up(s, "lo");
+
+	/* virtio_net's probe runs inside finit_module (synchronous driver
+	 * binding), so eth0 normally exists now. Allow a short grace period
+	 * for asynchronous probing all the same: 200 x 5 ms. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	for (int i = 0; ioctl(s, SIOCGIFINDEX, &ifr) < 0; i++) {
+		struct timespec ts = {0, 5000000L};
+
+		if (i == 200)
+			die("no eth0 after loading the virtio modules: %s", strerror(errno));
+		nanosleep(&ts, NULL);
+	}
+	if (use_dhcp) {
+		link_up(s, "eth0");
+		dhcp(s, name, &in.s_addr, &mask);
+	}
+	set_addr(s, "eth0", SIOCSIFADDR, in.s_addr);
+	set_addr(s, "eth0", SIOCSIFNETMASK, mask);
+	link_up(s, "eth0");
+	close(s);
+}
+
+int main(void)
+{
+	char cmdline[4096] = "";
+	char name[64] = "vclab-guest", port[8] = "80", ip[32] = "10.0.2.15/24";
+	char listen[48];
+	int fd;
+	ssize_t n;
+
+	mount_or_die("devtmpfs", "/dev", "devtmpfs");
+	/* stdio of PID 1 is /dev/console only if the kernel found one. */
+	fd = open(CONSOLE, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	mount_or_die("proc", "/proc", "proc");
+	mount_or_die("sysfs", "/sys", "sysfs");
+
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open /proc/cmdline: %s", strerror(errno));
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	if (n > 0)
+		cmdline[n] = '\0';
+	cmdline_get(cmdline, "vclab.name", name, sizeof(name));
+	cmdline_get(cmdline, "vclab.port", port, sizeof(port));
+	cmdline_get(cmdline, "vclab.ip", ip, sizeof(ip));
+
+	load_modules();
+	net_up(ip, name);
+
+	/* 0.0.0.0: the payload answers on eth0 (slirp forwards to 10.0.2.15)
+	 * and on the guest's own loopback; only the guest sees that address. */
+	snprintf(listen, sizeof(listen), "0.0.0.0:%s", port);
+	execl(PAYLOAD, PAYLOAD, "--listen", listen, "--ready-path", CONSOLE, "--name", name,
+	      (char *)NULL);
+	die("exec %s: %s", PAYLOAD, strerror(errno));
+}

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM placement's pure parts: domain XML for every option combination
+ * (each one also checked by virt-xml-validate against libvirt's schema when
+ * the tool is installed), the qemu-direct argv that must mirror it, the
+ * kernel command line, option parsing, console scanning, and the serial
+ * watch (a temp folder and inotify; no root, no libvirtd).
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "vmm.h"
+
+static struct vcl_vm_opts base_opts(void)
+{
+	struct vcl_vm_opts o = {
+	    .name = "vclab-ab12-1",
+	    .kvm = false,
+	    .tb_cache_mib = 16,
+	    .mem_mib = 256,
+	    .vcpus = 1,
+	    .cpuset = "1",
+	    .kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinuz",
+	    .initrd = "/var/lib/libvirt/images/vclab-ab12/initramfs.cpio.gz",
+	    .cmdline = "console=ttyS0 quiet panic=-1 vclab.name=vclab-ab12-1 vclab.port=80",
+	    .serial_path = "/var/lib/libvirt/images/vclab-ab12/vclab-ab12-1/serial.log",
+	    .net = VCL_VM_NET_USER,
+	    .host_addr = "127.0.0.1",
+	    .host_port = 41234,
+	    .guest_port = 80,
+	};
+	return o;
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Validate against libvirt's RelaxNG schema. Returns 1 valid, 0 invalid,
+ * -1 when virt-xml-validate is not installed (the caller says so). */
+static int xml_validate(const char *xml)
+{
+	char path[] = "/tmp/vclab-vmxml-XXXXXX";
+	char cmd[256];
+	int fd, st;
+
+	if (access("/usr/bin/virt-xml-validate", X_OK) != 0)
+		return -1;
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, xml, strlen(xml)), (ssize_t)strlen(xml));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "virt-xml-validate %s domain >/dev/null 2>&1", path);
+	st = system(cmd);
+	unlink(path);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : 0;
+}
+
+static void assert_valid(const char *xml)
+{
+	int v = xml_validate(xml);
+
+	if (v < 0) {
+		fprintf(stderr, "test_vmxml: virt-xml-validate not installed, schema check skipped "
+				"(apt-get install libvirt-clients)\n");
+		return;
+	}
+	ck_assert_msg(v == 1, "virt-xml-validate rejected:\n%s", xml);
+}
+
+static char *xml_of(const struct vcl_vm_opts *o)
+{
+	cleanup_error struct vcl_error *err = NULL;
+	char *xml = NULL;
+
+	ck_assert_msg(vcl_vm_domain_xml(o, &xml, &err) == 0, "%s", err ? err->msg : "");
+	ck_assert_ptr_nonnull(xml);
+	return xml;
+}
+
+START_TEST(xml_tcg_user_pinned)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = xml_of(&o);
+
+	ck_assert_ptr_nonnull(strstr(xml, "<domain type='qemu'"));
+	ck_assert_ptr_nonnull(strstr(xml, "<name>vclab-ab12-1</name>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<memory unit='MiB'>256</memory>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<vcpu placement='static'>1</vcpu>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<tb-cache unit='MiB'>16</tb-cache>"));
+	ck_assert_uint_eq(count(xml, "<vcpupin "), 1);
+	ck_assert_ptr_nonnull(strstr(xml, "<vcpupin vcpu='0' cpuset='1'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<emulatorpin cpuset='1'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<kernel>/var/lib/libvirt/images/vclab-ab12/vmlinuz"));
+	ck_assert_ptr_nonnull(strstr(xml, "<initrd>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<cmdline>console=ttyS0 quiet"));
+	ck_assert_ptr_nonnull(strstr(xml, "<controller type='usb' model='none'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<memballoon model='none'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<serial type='file'>"));
+	ck_assert_ptr_nonnull(strstr(xml, "serial.log'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<on_reboot>destroy</on_reboot>"));
+	ck_assert_ptr_nonnull(
+	    strstr(xml, "value='user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:80'"));
+	ck_assert_ptr_nonnull(strstr(xml, "value='virtio-net-pci,netdev=n0'"));
+	ck_assert_ptr_nonnull(strstr(xml, "<qemu:del capability='cpu-unavailable-features'/>"));
+	ck_assert_ptr_null(strstr(xml, "<graphics"));
+	ck_assert_ptr_null(strstr(xml, "<interface"));
+	ck_assert_ptr_null(strstr(xml, "<disk"));
+	assert_valid(xml);
+}
+END_TEST
+
+START_TEST(xml_kvm_no_tcg_cache)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+
+	o.kvm = true;
+	xml = xml_of(&o);
+	ck_assert_ptr_nonnull(strstr(xml, "<domain type='kvm'"));
+	ck_assert_ptr_null(strstr(xml, "<tcg>"));
+	ck_assert_ptr_null(strstr(xml, "tb-cache"));
+	assert_valid(xml);
+}
+END_TEST
+
+START_TEST(xml_tcg_default_cache)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+
+	o.tb_cache_mib = 0;
+	xml = xml_of(&o);
+	ck_assert_ptr_nonnull(strstr(xml, "<domain type='qemu'"));
+	ck_assert_ptr_null(strstr(xml, "<features>"));
+	assert_valid(xml);
+}
+END_TEST
+
+START_TEST(xml_unpinned_multi_vcpu)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+	cleanup_free char *pinned = NULL;
+
+	o.cpuset = NULL;
+	o.vcpus = 2;
+	o.mem_mib = 512;
+	xml = xml_of(&o);
+	ck_assert_ptr_null(strstr(xml, "<cputune>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<vcpu placement='static'>2</vcpu>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<memory unit='MiB'>512</memory>"));
+	assert_valid(xml);
+
+	o.cpuset = "0-1,3";
+	pinned = xml_of(&o);
+	ck_assert_uint_eq(count(pinned, "<vcpupin "), 2);
+	ck_assert_ptr_nonnull(strstr(pinned, "<vcpupin vcpu='1' cpuset='0-1,3'/>"));
+	ck_assert_ptr_nonnull(strstr(pinned, "<emulatorpin cpuset='0-1,3'/>"));
+	assert_valid(pinned);
+}
+END_TEST
+
+START_TEST(xml_pty_console)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+
+	o.serial_path = NULL;
+	xml = xml_of(&o);
+	ck_assert_ptr_nonnull(strstr(xml, "<serial type='pty'>"));
+	ck_assert_ptr_null(strstr(xml, "<serial type='file'>"));
+	assert_valid(xml);
+}
+END_TEST
+
+START_TEST(xml_libvirt_network)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+
+	o.net = VCL_VM_NET_NETWORK;
+	o.network = "default";
+	o.host_addr = NULL;
+	o.host_port = 0;
+	xml = xml_of(&o);
+	ck_assert_ptr_nonnull(strstr(xml, "<interface type='network'>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<source network='default'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<model type='virtio'/>"));
+	ck_assert_ptr_null(strstr(xml, "qemu:commandline"));
+	ck_assert_ptr_null(strstr(xml, "hostfwd"));
+	ck_assert_ptr_nonnull(strstr(xml, "<qemu:capabilities>"));
+	assert_valid(xml);
+}
+END_TEST
+
+START_TEST(xml_escapes)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+
+	o.kernel = "/srv/a&b/<k>'\"";
+	o.cmdline = "console=ttyS0 x=<&>";
+	xml = xml_of(&o);
+	ck_assert_ptr_nonnull(strstr(xml, "<kernel>/srv/a&amp;b/&lt;k&gt;&apos;&quot;</kernel>"));
+	ck_assert_ptr_nonnull(strstr(xml, "x=&lt;&amp;&gt;</cmdline>"));
+	assert_valid(xml);
+}
+END_TEST
+
+static void expect_usage(const struct vcl_vm_opts *o, const char *part)
+{
+	cleanup_error struct vcl_error *err = NULL;
+	char *xml = NULL;
+
+	ck_assert_int_lt(vcl_vm_domain_xml(o, &xml, &err), 0);
+	ck_assert_ptr_null(xml);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_msg(strstr(err->msg, part) != NULL, "'%s' lacks '%s'", err->msg, part);
+}
+
+START_TEST(xml_rejects_bad_input)
+{
+	struct vcl_vm_opts o;
+
+	o = base_opts();
+	o.name = "bad name";
+	expect_usage(&o, "Domain name");
+	o = base_opts();
+	o.name = "";
+	expect_usage(&o, "Domain name");
+	o = base_opts();
+	o.mem_mib = 0;
+	expect_usage(&o, "memory");
+	o = base_opts();
+	o.vcpus = 0;
+	expect_usage(&o, "vCPUs");
+	o = base_opts();
+	o.cpuset = "0-";
+	expect_usage(&o, "cpuset");
+	o = base_opts();
+	o.cpuset = "a";
+	expect_usage(&o, "cpuset");
+	o = base_opts();
+	o.host_addr = "10.0.2.15";
+	expect_usage(&o, "127.0.0.0/8");
+	o = base_opts();
+	o.host_addr = "0.0.0.0";
+	expect_usage(&o, "127.0.0.0/8");
+	o = base_opts();
+	o.host_port = 0;
+	expect_usage(&o, "ports");
+	o = base_opts();
+	o.kernel = NULL;
+	expect_usage(&o, "kernel");
+	o = base_opts();
+	o.net = VCL_VM_NET_NETWORK;
+	o.network = NULL;
+	expect_usage(&o, "network");
+	o = base_opts();
+	o.cmdline = "a\nb";
+	expect_usage(&o, "newline");
+}
+END_TEST
+
+static bool argv_has(char **v, const char *a, const char *b)
+{
+	for (size_t i = 0; v[i] != NULL; i++)
+		if (strcmp(v[i], a) == 0 && (b == NULL || (v[i + 1] && strcmp(v[i + 1], b) == 0)))
+			return true;
+	return false;
+}
+
+START_TEST(argv_mirrors_xml)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_strv char **v = NULL;
+	cleanup_strv char **k = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	o.vcpus = 2;
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert_str_eq(v[0], "qemu-system-x86_64");
+	ck_assert(argv_has(v, "-accel", "tcg,tb-size=16"));
+	ck_assert(argv_has(v, "-m", "256"));
+	ck_assert(argv_has(v, "-smp", "2"));
+	ck_assert(argv_has(v, "-machine", "pc,usb=off,acpi=off"));
+	ck_assert(argv_has(v, "-nodefaults", NULL));
+	ck_assert(argv_has(v, "-no-reboot", NULL));
+	ck_assert(argv_has(v, "-display", "none"));
+	ck_assert(argv_has(v, "-kernel", o.kernel));
+	ck_assert(argv_has(v, "-initrd", o.initrd));
+	ck_assert(argv_has(v, "-append", o.cmdline));
+	ck_assert(argv_has(v, "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:80"));
+	ck_assert(argv_has(v, "-device", "virtio-net-pci,netdev=n0"));
+	ck_assert(argv_has(v, "-chardev",
+			   "file,id=s0,path=/var/lib/libvirt/images/vclab-ab12/"
+			   "vclab-ab12-1/serial.log"));
+	ck_assert(argv_has(v, "-serial", "chardev:s0"));
+
+	o.kvm = true;
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &k, &err), 0);
+	ck_assert(argv_has(k, "-accel", "kvm"));
+	ck_assert(!argv_has(k, "-accel", "tcg,tb-size=16"));
+}
+END_TEST
+
+START_TEST(argv_rejects_network_mode)
+{
+	struct vcl_vm_opts o = base_opts();
+	char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	o.net = VCL_VM_NET_NETWORK;
+	o.network = "default";
+	ck_assert_int_lt(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+}
+END_TEST
+
+START_TEST(kernel_cmdline)
+{
+	char buf[512];
+	char tiny[16];
+	cleanup_error struct vcl_error *err = NULL;
+	cleanup_error struct vcl_error *err2 = NULL;
+
+	ck_assert_int_eq(vcl_vm_kernel_cmdline("vclab-x-3", 80, false, buf, sizeof(buf), NULL), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "console=ttyS0"));
+	ck_assert_ptr_nonnull(strstr(buf, "panic=-1"));
+	ck_assert_ptr_nonnull(strstr(buf, "quiet"));
+	ck_assert_ptr_nonnull(strstr(buf, "vclab.name=vclab-x-3"));
+	ck_assert_ptr_nonnull(strstr(buf, "vclab.port=80"));
+	ck_assert_ptr_null(strstr(buf, "vclab.ip="));
+	ck_assert_int_eq(vcl_vm_kernel_cmdline("vclab-x-3", 8080, true, buf, sizeof(buf), NULL), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "vclab.port=8080 vclab.ip=dhcp"));
+	ck_assert_int_lt(vcl_vm_kernel_cmdline("a b", 80, false, buf, sizeof(buf), &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_int_lt(vcl_vm_kernel_cmdline("x", 80, false, tiny, sizeof(tiny), &err2), 0);
+}
+END_TEST
+
+START_TEST(parse_net)
+{
+	enum vcl_vm_net n;
+	const char *name;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_vm_parse_net("user", &n, &name, NULL), 0);
+	ck_assert_int_eq(n, VCL_VM_NET_USER);
+	ck_assert_ptr_null(name);
+	ck_assert_int_eq(vcl_vm_parse_net(NULL, &n, &name, NULL), 0);
+	ck_assert_int_eq(n, VCL_VM_NET_USER);
+	ck_assert_int_eq(vcl_vm_parse_net("network:br-lab", &n, &name, NULL), 0);
+	ck_assert_int_eq(n, VCL_VM_NET_NETWORK);
+	ck_assert_str_eq(name, "br-lab");
+	ck_assert_int_lt(vcl_vm_parse_net("network:", &n, &name, NULL), 0);
+	ck_assert_int_lt(vcl_vm_parse_net("bridge", &n, &name, &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_ptr_nonnull(strstr(err->msg, "bridge"));
+}
+END_TEST
+
+START_TEST(uri_locality)
+{
+	ck_assert(vcl_vm_uri_is_local("qemu:///system"));
+	ck_assert(vcl_vm_uri_is_local("qemu:///session"));
+	ck_assert(vcl_vm_uri_is_local("qemu+unix:///system"));
+	ck_assert(vcl_vm_uri_is_local(NULL));
+	ck_assert(!vcl_vm_uri_is_local("qemu+ssh://host/system"));
+	ck_assert(!vcl_vm_uri_is_local("qemu+ssh://root@10.1.2.3/system"));
+	ck_assert(!vcl_vm_uri_is_local("qemu+tcp:///system"));
+	ck_assert(!vcl_vm_uri_is_local("qemu://host/system"));
+}
+END_TEST
+
+START_TEST(scan_ready)
+{
+	const char ok[] = "\x1b[0mboot\r\nVCLAB-READY name=a port=80 pid=1\r\nmore";
+	const char partial[] = "boot\nVCLAB-READY name=a port=8";
+	const char midline[] = "xVCLAB-READY name=a\n";
+	const char first[] = "VCLAB-READY name=a port=80 pid=1\n";
+	size_t n = vcl_vm_scan_ready(ok, sizeof(ok) - 1);
+
+	ck_assert_uint_gt(n, 0);
+	ck_assert_str_eq(ok + n, "more");
+	ck_assert_uint_eq(vcl_vm_scan_ready(partial, sizeof(partial) - 1), 0);
+	ck_assert_uint_eq(vcl_vm_scan_ready(midline, sizeof(midline) - 1), 0);
+	ck_assert_uint_eq(vcl_vm_scan_ready(first, sizeof(first) - 1), sizeof(first) - 1);
+	ck_assert_uint_eq(vcl_vm_scan_ready("", 0), 0);
+}
+END_TEST
+
+static void append(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	close(fd);
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 1000) == 1;
+}
+
+START_TEST(serial_watch_events)
+{
+	char root[] = "/tmp/vclab-sw-XXXXXX";
+	char dir[64];
+	char cmd[128];
+	struct vcl_serial_watch w;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/inst", root);
+	ck_assert_int_eq(vcl_serial_watch_init(&w, dir, &err), 0);
+	/* No file yet: not ready, and nothing to read. */
+	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
+
+	append(w.path, "Linux version 6.1\r\nVCLAB-REA");
+	ck_assert(readable(w.ifd));
+	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
+	ck_assert_str_eq(vcl_serial_watch_last(&w), "VCLAB-REA");
+	append(w.path, "DY name=a port=80 pid=1\r\n");
+	ck_assert(readable(w.ifd));
+	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 1);
+	ck_assert_str_eq(vcl_serial_watch_last(&w), "VCLAB-READY name=a port=80 pid=1");
+
+	vcl_serial_watch_free(&w);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("vmxml");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, xml_tcg_user_pinned);
+	tcase_add_test(tc, xml_kvm_no_tcg_cache);
+	tcase_add_test(tc, xml_tcg_default_cache);
+	tcase_add_test(tc, xml_unpinned_multi_vcpu);
+	tcase_add_test(tc, xml_pty_console);
+	tcase_add_test(tc, xml_libvirt_network);
+	tcase_add_test(tc, xml_escapes);
+	tcase_add_test(tc, xml_rejects_bad_input);
+	tcase_add_test(tc, argv_mirrors_xml);
+	tcase_add_test(tc, argv_rejects_network_mode);
+	tcase_add_test(tc, kernel_cmdline);
+	tcase_add_test(tc, parse_net);
+	tcase_add_test(tc, uri_locality);
+	tcase_add_test(tc, scan_ready);
+	tcase_add_test(tc, serial_watch_events);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

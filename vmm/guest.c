@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host-side helpers shared by the vm placement, the qemu-direct peer and
+ * the KVM check: where the guest image is, a free loopback port, the serial
+ * console watch (READY without polling), and a bounded test boot.
+ */
+#include "vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "ledger.h"
+#include "util.h"
+
+int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
+{
+	char exe[PATH_MAX];
+	char cand[PATH_MAX + 64];
+	const char *env = getenv("VCLAB_GUEST_DIR");
+	ssize_t n;
+
+	*out = NULL;
+	if (env != NULL && *env != '\0') {
+		snprintf(cand, sizeof(cand), "%s/%s", env, file);
+		if (access(cand, R_OK) != 0)
+			return vcl_error_set(err, VCL_E_ENV, errno,
+					     "Guest image %s (VCLAB_GUEST_DIR)", cand);
+		goto found;
+	}
+	/* bin/vclab and build/tests/test_* both sit at most a few levels
+	 * below the tree that holds build/guest/. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(exe, '/');
+
+			if (slash == NULL || slash == exe)
+				break;
+			*slash = '\0';
+			snprintf(cand, sizeof(cand), "%s/build/guest/%s", exe, file);
+			if (access(cand, R_OK) == 0)
+				goto found;
+		}
+	}
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "Guest image build/guest/%s not found: run `make guest`", file);
+found:
+	*out = strdup(cand);
+	if (*out == NULL)
+		return vcl_fail(err, ENOMEM, "Guest image path");
+	return 0;
+}
+
+int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = 0};
+	socklen_t sl = sizeof(sin);
+	cleanup_close int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return vcl_fail(err, errno, "Pick a free port: socket");
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		return vcl_fail(err, errno, "Pick a free port: bind 127.0.0.1:0");
+	if (getsockname(s, (struct sockaddr *)&sin, &sl) < 0)
+		return vcl_fail(err, errno, "Pick a free port: getsockname");
+	*port = ntohs(sin.sin_port);
+	return 0;
+}
+
+int vcl_serial_watch_init(struct vcl_serial_watch *w, const char *dir, struct vcl_error **err)
+{
+	memset(w, 0, sizeof(*w));
+	w->ifd = -1;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return vcl_fail(err, errno, "Create %s", dir);
+	if (asprintf(&w->path, "%s/serial.log", dir) < 0) {
+		w->path = NULL;
+		return vcl_fail(err, ENOMEM, "Serial log path");
+	}
+	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->ifd < 0)
+		return vcl_fail(err, errno, "inotify_init1");
+	/* The folder, not the file: the file does not exist yet, and whoever
+	 * writes it (QEMU, virtlogd) may create or truncate it. */
+	if (inotify_add_watch(w->ifd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) <
+	    0)
+		return vcl_fail(err, errno, "Watch %s", dir);
+	return 0;
+}
+
+/* One complete console line (without '\n'). */
+static bool serial_line(struct vcl_serial_watch *w, const char *line, size_t len)
+{
+	char tmp[sizeof(w->pending) + 1];
+
+	while (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return false;
+	if (len >= sizeof(w->tail))
+		len = sizeof(w->tail) - 1;
+	memcpy(w->tail, line, len);
+	w->tail[len] = '\0';
+	w->tail_len = len;
+	memcpy(tmp, line, len);
+	tmp[len] = '\n';
+	return vcl_vm_scan_ready(tmp, len + 1) > 0;
+}
+
+int vcl_serial_watch_check(struct vcl_serial_watch *w, struct vcl_error **err)
+{
+	char buf[4096];
+	cleanup_close int fd = -1;
+	struct stat st;
+	bool ready = false;
+
+	/* Drain: the events only say "look again". */
+	while (read(w->ifd, buf, sizeof(buf)) > 0)
+		;
+	fd = open(w->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return vcl_fail(err, errno, "Open %s", w->path);
+	}
+	if (fstat(fd, &st) == 0 && st.st_size < w->off) {
+		/* Truncated under us (a new writer): start over. */
+		w->off = 0;
+		w->pending_len = 0;
+	}
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), w->off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vcl_fail(err, errno, "Read %s", w->path);
+		}
+		if (n == 0)
+			break;
+		w->off += n;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				if (serial_line(w, w->pending, w->pending_len))
+					ready = true;
+				w->pending_len = 0;
+			} else if (w->pending_len < sizeof(w->pending)) {
+				w->pending[w->pending_len++] = buf[i];
+			}
+		}
+	}
+	return ready ? 1 : 0;
+}
+
+const char *vcl_serial_watch_last(struct vcl_serial_watch *w)
+{
+	if (w->pending_len > 0 && w->pending_len < sizeof(w->tail)) {
+		memcpy(w->tail, w->pending, w->pending_len);
+		w->tail[w->pending_len] = '\0';
+	}
+	return w->tail;
+}
+
+void vcl_serial_watch_free(struct vcl_serial_watch *w)
+{
+	vcl_closep(&w->ifd);
+	free(w->path);
+	w->path = NULL;
+}
+
+/* vcl_vmm_guest_file into a caller's buffer. */
+static int guest_path(const char *file, char *buf, size_t len, struct vcl_error **err)
+{
+	char *p = NULL;
+	int r = vcl_vmm_guest_file(file, &p, err);
+
+	if (r == 0)
+		snprintf(buf, len, "%s", p);
+	free(p);
+	return r;
+}
+
+int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
+		       struct vcl_error **err)
+{
+	char kernel[PATH_MAX];
+	char initrd[PATH_MAX];
+	cleanup_strv char **argv = NULL;
+	cleanup_pid pid_t pid = -1;
+	cleanup_close int rd = -1;
+	int p[2];
+	char cmdline[512];
+	char buf[8192];
+	size_t len = 0;
+	uint16_t port = 0;
+	uint64_t deadline;
+	struct vcl_vm_opts o = {
+	    .kvm = strcmp(accel, "kvm") == 0,
+	    .tb_cache_mib = VCL_VM_TB_CACHE_MIB,
+	    .mem_mib = VCL_VM_DEFAULT_MEM_MIB,
+	    .vcpus = 1,
+	    .net = VCL_VM_NET_USER,
+	    .host_addr = "127.0.0.1",
+	    .guest_port = VCL_VM_GUEST_PORT,
+	};
+
+	if (guest_path("vmlinuz", kernel, sizeof(kernel), err) < 0 ||
+	    guest_path("initramfs.cpio.gz", initrd, sizeof(initrd), err) < 0)
+		return -1;
+	/* virtio-net must exist for init to get going; the forward is never
+	 * used, but it needs a port, and a free one. */
+	if (vcl_vmm_free_port(&port, err) < 0)
+		return -1;
+	if (vcl_vm_kernel_cmdline("vclab-bootcheck", VCL_VM_GUEST_PORT, dhcp, cmdline,
+				  sizeof(cmdline), err) < 0)
+		return -1;
+	o.name = "vclab-bootcheck";
+	o.kernel = kernel;
+	o.initrd = initrd;
+	o.cmdline = cmdline;
+	o.host_port = port;
+	if (vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &argv, err) < 0)
+		return -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vcl_fail(err, errno, "pipe2");
+	rd = p[0];
+	pid = fork();
+	if (pid < 0) {
+		close(p[1]);
+		return vcl_fail(err, errno, "fork");
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	vcl_ledger_add_pid(pid, NULL);
+
+	deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	for (;;) {
+		struct pollfd pfd = {.fd = rd, .events = POLLIN};
+		uint64_t now = vcl_now_ns();
+		ssize_t n;
+		int r;
+
+		if (now >= deadline) {
+			snprintf(why, whylen, "guest did not reach READY under %s in %u s%s", accel,
+				 timeout_ms / 1000, o.kvm ? " (PVM-style nested KVM?)" : "");
+			return 0;
+		}
+		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
+		if (r < 0 && errno == EINTR) {
+			if (vcl_interrupted)
+				return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted");
+			continue;
+		}
+		if (r <= 0)
+			continue;
+		if (len == sizeof(buf) - 1) {
+			/* Keep the newest half: READY is a line at the end. */
+			memmove(buf, buf + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+		n = read(rd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			char *last;
+
+			buf[len] = '\0';
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+				buf[--len] = '\0';
+			last = strrchr(buf, '\n');
+			snprintf(why, whylen, "QEMU -accel %s exited before READY: %s", accel,
+				 last ? last + 1 : (len ? buf : "no output"));
+			return 0;
+		}
+		len += (size_t)n;
+		if (vcl_vm_scan_ready(buf, len) > 0) {
+			snprintf(why, whylen, "guest reached READY under %s", accel);
+			return 1;
+		}
+	}
+}

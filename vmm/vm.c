@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vm placement: one transient libvirt domain per instance.
+ *
+ * Lean on purpose, since the libvirt tax is measured against plain QEMU
+ * (qemu_direct.c): one virConnect per run (prepare/cleanup), one
+ * virDomainCreateXML per launch (no define, no validation, no managed
+ * save), VIR_DOMAIN_START_AUTODESTROY so a crashed harness cannot leak a
+ * running domain past its connection.
+ *
+ * Readiness: the serial console goes to a file (virtlogd writes it), and an
+ * inotify watch on its folder is the instance's ready_fd: no polling. The
+ * QEMU pid comes from libvirt's pid file; its pidfd is exit_fd, so a QEMU
+ * that dies while booting ends the wait at once.
+ */
+#include "vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "ledger.h"
+#include "proc.h"
+#include "sample.h"
+#include "util.h"
+
+#define LIBVIRT_PID_DIR "/run/libvirt/qemu"
+#define LIBVIRT_LOG_DIR "/var/log/libvirt/qemu"
+
+/* Run-wide state: set by prepare(), dropped by cleanup(). */
+static struct {
+	virConnectPtr conn;
+	char *uri;
+	bool local;
+	char *imgdir; /* VCL_VM_IMAGE_ROOT/vclab-<run>, local only */
+	char *kernel;
+	char *initrd;
+} g;
+
+struct vm_priv {
+	virDomainPtr dom;
+	struct vcl_serial_watch sw;
+	bool have_sw;
+	char *dir; /* per-instance folder holding serial.log */
+	struct vcl_cgroup *cg;
+	enum vcl_vm_net net;
+	const char *network;
+};
+
+static void quiet_errors(void *data, virErrorPtr e)
+{
+	/* libvirt prints every error to stderr by default; vclab reports
+	 * them itself, once, with context. */
+}
+
+static const char *virt_msg(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m != NULL ? m : "unknown libvirt error";
+}
+
+static void cleanup_conn(virConnectPtr *c)
+{
+	if (*c != NULL)
+		virConnectClose(*c);
+}
+
+static void cleanup_dom(virDomainPtr *d)
+{
+	if (*d != NULL)
+		virDomainFree(*d);
+}
+
+#define cleanup_virconn __attribute__((cleanup(cleanup_conn)))
+#define cleanup_virdom	__attribute__((cleanup(cleanup_dom)))
+
+static const char *spec_uri(const struct vcl_spec *spec)
+{
+	return spec->connect_uri != NULL && *spec->connect_uri != '\0' ? spec->connect_uri
+								       : VCL_VM_DEFAULT_URI;
+}
+
+static int open_conn(const char *uri, virConnectPtr *out, struct vcl_error **err)
+{
+	virSetErrorFunc(NULL, quiet_errors);
+	*out = virConnectOpen(uri);
+	if (*out == NULL)
+		return vcl_error_set(err, VCL_E_ENV, 0, "libvirtd not reachable at %s: %s", uri,
+				     virt_msg());
+	return 0;
+}
+
+static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
+{
+	cleanup_virconn virConnectPtr c = NULL;
+	cleanup_free char *k = NULL;
+	cleanup_free char *i = NULL;
+
+	if (open_conn(VCL_VM_DEFAULT_URI, &c, err) < 0)
+		return -1;
+	if (vcl_vmm_guest_file("vmlinuz", &k, err) < 0 ||
+	    vcl_vmm_guest_file("initramfs.cpio.gz", &i, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Copy src to dst (mode 0644) for libvirt's QEMU to read. */
+static int copy_file(const char *src, const char *dst, struct vcl_error **err)
+{
+	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC);
+	cleanup_close int out = -1;
+	struct stat st;
+	off_t left;
+
+	if (in < 0)
+		return vcl_error_set(err, VCL_E_ENV, errno, "Open %s", src);
+	if (fstat(in, &st) < 0)
+		return vcl_fail(err, errno, "Stat %s", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return vcl_fail(err, errno, "Create %s", dst);
+	for (left = st.st_size; left > 0;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return vcl_fail(err, n < 0 ? errno : EIO, "Copy %s to %s", src, dst);
+		left -= n;
+	}
+	if (fchmod(out, 0644) < 0)
+		return vcl_fail(err, errno, "chmod %s", dst);
+	return 0;
+}
+
+static void vm_cleanup(const struct vcl_spec *spec)
+{
+	if (g.conn != NULL)
+		virConnectClose(g.conn);
+	if (g.imgdir != NULL)
+		vcl_rm_rf(g.imgdir, NULL);
+	free(g.uri);
+	free(g.imgdir);
+	free(g.kernel);
+	free(g.initrd);
+	memset(&g, 0, sizeof(g));
+}
+
+static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	char *kernel = NULL;
+	char *initrd = NULL;
+	const char *uri = spec_uri(spec);
+	enum vcl_vm_net net;
+	const char *network;
+
+	if (g.conn != NULL)
+		return 0;
+	if (vcl_vm_parse_net(spec->vm_net, &net, &network, err) < 0)
+		return -1;
+	g.local = vcl_vm_uri_is_local(uri);
+	if (!g.local) {
+		/* Paths in the XML are read by the remote libvirtd, and a
+		 * user-mode forward would listen on the remote loopback. */
+		if (spec->kernel == NULL || spec->initrd == NULL)
+			return vcl_usage(err,
+					 "--connect %s is remote: give --kernel and --initrd "
+					 "as paths on that host",
+					 uri);
+		if (net == VCL_VM_NET_USER)
+			return vcl_usage(err,
+					 "--connect %s is remote: --vm-net user would forward "
+					 "to that host's loopback; use --vm-net network:NAME",
+					 uri);
+	}
+	g.uri = strdup(uri);
+	if (g.uri == NULL)
+		return vcl_fail(err, ENOMEM, "vm prepare");
+
+	if (spec->kernel != NULL)
+		kernel = strdup(spec->kernel);
+	else if (vcl_vmm_guest_file("vmlinuz", &kernel, err) < 0)
+		goto fail;
+	if (spec->initrd != NULL)
+		initrd = strdup(spec->initrd);
+	else if (vcl_vmm_guest_file("initramfs.cpio.gz", &initrd, err) < 0)
+		goto fail;
+	if (kernel == NULL || initrd == NULL) {
+		vcl_fail(err, ENOMEM, "vm prepare");
+		goto fail;
+	}
+
+	if (g.local) {
+		/* libvirt's QEMU runs as libvirt-qemu and may not traverse the
+		 * build tree (a home folder, say): copy the image to where it can. */
+		if (asprintf(&g.imgdir, "%s/vclab-%s", VCL_VM_IMAGE_ROOT, spec->run_id) < 0) {
+			g.imgdir = NULL;
+			vcl_fail(err, ENOMEM, "vm prepare");
+			goto fail;
+		}
+		if (vcl_ledger_add(err, "dir %s", g.imgdir) < 0)
+			goto fail;
+		if (mkdir(g.imgdir, 0755) < 0 && errno != EEXIST) {
+			vcl_fail(err, errno, "Create %s", g.imgdir);
+			goto fail;
+		}
+		if (asprintf(&g.kernel, "%s/vmlinuz", g.imgdir) < 0 ||
+		    asprintf(&g.initrd, "%s/initramfs.cpio.gz", g.imgdir) < 0) {
+			vcl_fail(err, ENOMEM, "vm prepare");
+			goto fail;
+		}
+		if (copy_file(kernel, g.kernel, err) < 0 || copy_file(initrd, g.initrd, err) < 0)
+			goto fail;
+	} else {
+		g.kernel = kernel;
+		g.initrd = initrd;
+		kernel = initrd = NULL;
+	}
+	if (open_conn(g.uri, &g.conn, err) < 0)
+		goto fail;
+	free(kernel);
+	free(initrd);
+	return 0;
+fail:
+	free(kernel);
+	free(initrd);
+	vm_cleanup(spec);
+	return -1;
+}
+
+static int read_pid_file(const char *name, pid_t *pid, struct vcl_error **err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *buf = NULL;
+	uint64_t v;
+
+	if (asprintf(&path, "%s/%s.pid", LIBVIRT_PID_DIR, name) < 0)
+		return vcl_fail(err, ENOMEM, "QEMU pid file");
+	if (vcl_read_file(path, &buf, NULL, err) < 0)
+		return vcl_error_wrap(err, "QEMU pid of %s", name);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (vcl_parse_u64(buf, 1, INT32_MAX, &v) < 0)
+		return vcl_fail(err, 0, "Bad QEMU pid '%s' in %s", buf, path);
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* The most telling line of libvirt's per-domain log: QEMU's own stderr
+ * ("qemu-system-x86_64: ...", "terminating on signal 15 from pid N") or
+ * libvirt's "shutting down, reason=..." rather than the taint notes. */
+static void domain_log_tail(const char *name, char *buf, size_t len)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *text = NULL;
+	char *save = NULL;
+
+	buf[0] = '\0';
+	if (asprintf(&path, "%s/%s.log", LIBVIRT_LOG_DIR, name) < 0)
+		return;
+	if (vcl_read_file(path, &text, NULL, NULL) < 0)
+		return;
+	for (char *l = strtok_r(text, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, "qemu-system") != NULL && strstr(l, ": ") != NULL &&
+		    strncmp(l, "/usr", 4) != 0)
+			snprintf(buf, len, "%s", l);
+		else if (strstr(l, "shutting down") != NULL || strstr(l, "terminating") != NULL)
+			snprintf(buf, len, "%s", l);
+	}
+}
+
+static void remove_domain_log(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.log", LIBVIRT_LOG_DIR, name);
+	unlink(path);
+}
+
+static void priv_free(struct vm_priv *p)
+{
+	if (p == NULL)
+		return;
+	if (p->dom != NULL)
+		virDomainFree(p->dom);
+	if (p->cg != NULL)
+		vcl_cgroup_free(p->cg);
+	vcl_serial_watch_free(&p->sw);
+	if (p->dir != NULL)
+		vcl_rm_rf(p->dir, NULL);
+	free(p->dir);
+	free(p);
+}
+
+/* Destroy and forget; safe on a dead or half-made instance. */
+static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct vm_priv *p;
+	int ret = 0;
+
+	if (inst == NULL)
+		return 0;
+	p = inst->priv;
+	if (p != NULL && p->dom != NULL) {
+		/* The domain may be gone already (QEMU died, transient domains
+		 * vanish): that is success here. */
+		if (virDomainDestroy(p->dom) < 0) {
+			virErrorPtr e = virGetLastError();
+
+			if (e == NULL ||
+			    (e->code != VIR_ERR_NO_DOMAIN && e->code != VIR_ERR_OPERATION_INVALID))
+				ret = vcl_fail(err, 0, "Destroy domain %s: %s", inst->name,
+					       virt_msg());
+		}
+	}
+	/* ready_fd is the watch's inotify fd: closed once, by the instance. */
+	if (p != NULL && inst->ready_fd == p->sw.ifd)
+		p->sw.ifd = -1;
+	if (g.local)
+		remove_domain_log(inst->name);
+	priv_free(p);
+	inst->priv = NULL;
+	vcl_instance_free(inst);
+	return ret;
+}
+
+static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
+{
+	struct vcl_instance *inst;
+	struct vm_priv *p;
+	cleanup_free char *xml = NULL;
+	char cmdline[512];
+	struct vcl_vm_opts o = {0};
+	uint16_t port = 0;
+
+	if (g.conn == NULL)
+		return vcl_fail(err, 0, "vm: launch before prepare");
+	inst = vcl_instance_new(&vcl_vm_ops, spec);
+	if (inst == NULL)
+		return vcl_fail(err, ENOMEM, "vm launch");
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		vcl_instance_free(inst);
+		return vcl_fail(err, ENOMEM, "vm launch");
+	}
+	p->sw.ifd = -1;
+	inst->priv = p;
+
+	if (vcl_vm_parse_net(spec->vm_net, &p->net, &p->network, err) < 0)
+		goto fail;
+	if (p->net == VCL_VM_NET_USER && vcl_vmm_free_port(&port, err) < 0)
+		goto fail;
+	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, p->net == VCL_VM_NET_NETWORK,
+				  cmdline, sizeof(cmdline), err) < 0)
+		goto fail;
+
+	o.name = inst->name;
+	o.kvm = spec->accel != NULL && strcmp(spec->accel, "kvm") == 0;
+	o.tb_cache_mib = o.kvm ? 0 : VCL_VM_TB_CACHE_MIB;
+	o.mem_mib = spec->vm_mem_mib ? spec->vm_mem_mib : VCL_VM_DEFAULT_MEM_MIB;
+	o.vcpus = spec->vcpus ? spec->vcpus : 1;
+	o.cpuset = spec->cpuset;
+	o.kernel = g.kernel;
+	o.initrd = g.initrd;
+	o.cmdline = cmdline;
+	o.net = p->net;
+	o.network = p->network;
+	o.host_addr = "127.0.0.1";
+	o.host_port = port;
+	o.guest_port = VCL_VM_GUEST_PORT;
+
+	if (g.local) {
+		if (asprintf(&p->dir, "%s/%s", g.imgdir, inst->name) < 0) {
+			p->dir = NULL;
+			vcl_fail(err, ENOMEM, "vm launch");
+			goto fail;
+		}
+		if (vcl_serial_watch_init(&p->sw, p->dir, err) < 0)
+			goto fail;
+		p->have_sw = true;
+		o.serial_path = p->sw.path;
+	}
+	if (vcl_vm_domain_xml(&o, &xml, err) < 0)
+		goto fail;
+
+	/* Recorded before it exists: a crash between here and destroy still
+	 * leaves a ledger line for teardown and gc. */
+	if (vcl_ledger_add(err, "domain %s %s", g.uri, inst->name) < 0)
+		goto fail;
+
+	inst->t.start = vcl_now_ns();
+	p->dom = virDomainCreateXML(g.conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+	inst->t.created = vcl_now_ns();
+	if (p->dom == NULL) {
+		const char *m = virt_msg();
+
+		if (port != 0 && (strstr(m, "host forwarding rule") != NULL ||
+				  strstr(m, "ddress already in use") != NULL))
+			vcl_fail(err, EADDRINUSE,
+				 "Create domain %s: host port 127.0.0.1:%u was taken between "
+				 "picking it and QEMU binding it (retry): %s",
+				 inst->name, (unsigned)port, m);
+		else
+			vcl_fail(err, 0, "Create domain %s: %s", inst->name, m);
+		goto fail;
+	}
+
+	if (g.local) {
+		/* QEMU is libvirt's child, not ours: the ledger holds the domain,
+		 * and destroying the domain is how it goes away. */
+		if (read_pid_file(inst->name, &inst->pid, err) < 0)
+			goto fail;
+		inst->exit_fd = vcl_pidfd_open(inst->pid);
+		if (inst->exit_fd < 0) {
+			vcl_error_set(err, VCL_E_DIED, errno,
+				      "QEMU of domain %s (pid %d) gone right after create",
+				      inst->name, (int)inst->pid);
+			goto fail;
+		}
+		/* libvirt made QEMU's cgroup; sampling reads it, never writes. */
+		if (vcl_cgroup_open_pid(inst->pid, &p->cg, NULL) == 0)
+			snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
+		inst->ready_fd = p->sw.ifd;
+	}
+
+	if (p->net == VCL_VM_NET_USER) {
+		snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+		inst->ep.port = port;
+	}
+	*out = inst;
+	return 0;
+fail:
+	vm_destroy(inst, NULL);
+	return -1;
+}
+
+/* libvirt network mode: the endpoint is the guest's DHCP lease. */
+static int lease_endpoint(struct vcl_instance *inst, struct vm_priv *p, struct vcl_error **err)
+{
+	virDomainInterfacePtr *ifaces = NULL;
+	int n = virDomainInterfaceAddresses(p->dom, &ifaces,
+					    VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
+	int found = 0;
+
+	if (n < 0)
+		return vcl_fail(err, 0, "Addresses of %s: %s", inst->name, virt_msg());
+	for (int i = 0; i < n; i++) {
+		for (unsigned j = 0; !found && j < ifaces[i]->naddrs; j++) {
+			if (ifaces[i]->addrs[j].type != VIR_IP_ADDR_TYPE_IPV4)
+				continue;
+			snprintf(inst->ep.addr, sizeof(inst->ep.addr), "%s",
+				 ifaces[i]->addrs[j].addr);
+			inst->ep.port = VCL_VM_GUEST_PORT;
+			found = 1;
+		}
+		virDomainInterfaceFree(ifaces[i]);
+	}
+	free(ifaces);
+	return found;
+}
+
+static int vm_ready(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct vm_priv *p = inst->priv;
+	int r;
+
+	if (!p->have_sw)
+		return 1; /* no console channel (remote): HTTP decides */
+	r = vcl_serial_watch_check(&p->sw, err);
+	if (r <= 0)
+		return r;
+	if (p->net == VCL_VM_NET_NETWORK) {
+		int l = lease_endpoint(inst, p, err);
+
+		if (l < 0)
+			return -1;
+		if (l == 0)
+			return vcl_fail(err, 0,
+					"Guest %s is READY but network %s has no DHCP lease for it",
+					inst->name, p->network);
+	}
+	return 1;
+}
+
+static int vm_exited(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct vm_priv *p = inst->priv;
+	char logline[256];
+	const char *console = "";
+
+	domain_log_tail(inst->name, logline, sizeof(logline));
+	if (p->have_sw) {
+		vcl_serial_watch_check(&p->sw, NULL);
+		console = vcl_serial_watch_last(&p->sw);
+	}
+	return vcl_error_set(err, VCL_E_DIED, 0,
+			     "QEMU of domain %s (pid %d) exited%s (killed or crashed)%s%s; "
+			     "last console line: %s",
+			     inst->name, (int)inst->pid, inst->t.ready ? "" : " before READY",
+			     *logline ? "; libvirt log: " : "", logline,
+			     *console ? console : "(none)");
+}
+
+static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+{
+	struct vm_priv *p = inst->priv;
+
+	memset(mem, 0, sizeof(*mem));
+	if (inst->pid <= 0)
+		return vcl_fail(err, 0, "Sample %s: QEMU pid unknown (remote URI?)", inst->name);
+	if (vcl_sample_pids(&inst->pid, 1, mem, err) < 0)
+		return vcl_error_wrap(err, "Sample %s", inst->name);
+	if (p->cg != NULL) {
+		struct vcl_cg_stats st;
+
+		if (vcl_cgroup_stats(p->cg, &st, err) < 0)
+			return vcl_error_wrap(err, "Sample %s", inst->name);
+		mem->cgroup_kib = st.mem_bytes / 1024;
+		mem->kmem_kib = st.kmem_bytes / 1024;
+		mem->cpu_usec = st.cpu_usec;
+	}
+	/* libvirt may leave QEMU out of the cpuacct hierarchy (it does on this
+	 * v1/v2 hybrid, where cpu and cpuacct are mounted apart): then QEMU's
+	 * own CPU time, all threads, is the VM's. */
+	if (mem->cpu_usec == 0)
+		vcl_proc_cpu_usec(inst->pid, &mem->cpu_usec);
+	return 0;
+}
+
+int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
+{
+	cleanup_virconn virConnectPtr c = NULL;
+	cleanup_virdom virDomainPtr d = NULL;
+
+	if (uri == NULL || *uri == '\0')
+		uri = VCL_VM_DEFAULT_URI;
+	/* Reuse the run's connection when it is the same libvirtd. */
+	if (g.conn != NULL && g.uri != NULL && strcmp(g.uri, uri) == 0) {
+		c = g.conn;
+		virConnectRef(c);
+	} else if (open_conn(uri, &c, err) < 0) {
+		return -1;
+	}
+	d = virDomainLookupByName(c, name);
+	if (d == NULL) {
+		virErrorPtr e = virGetLastError();
+
+		if (e != NULL && e->code == VIR_ERR_NO_DOMAIN)
+			goto done;
+		return vcl_fail(err, 0, "Look up domain %s at %s: %s", name, uri, virt_msg());
+	}
+	if (virDomainDestroy(d) < 0) {
+		virErrorPtr e = virGetLastError();
+
+		if (e == NULL ||
+		    (e->code != VIR_ERR_NO_DOMAIN && e->code != VIR_ERR_OPERATION_INVALID))
+			return vcl_fail(err, 0, "Destroy domain %s at %s: %s", name, uri,
+					virt_msg());
+	}
+done:
+	if (vcl_vm_uri_is_local(uri))
+		remove_domain_log(name);
+	return 0;
+}
+
+const struct vcl_backend_ops vcl_vm_ops = {
+    .name = "vm",
+    .is_peer = false,
+    .family = NULL,
+    .probe = vm_probe,
+    .prepare = vm_prepare,
+    .launch = vm_launch,
+    .ready = vm_ready,
+    .exited = vm_exited,
+    .sample = vm_sample,
+    .destroy = vm_destroy,
+    .cleanup = vm_cleanup,
+};

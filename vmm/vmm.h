@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_VMM_H
+#define VCL_VMM_H
+
+/*
+ * The VM placement: one transient libvirt domain per instance (vm), and the
+ * same guest started by a plain fork/exec of QEMU (qemu-direct), so the
+ * libvirt tax can be measured in the same run.
+ *
+ * Split as everywhere in vclab: the pure part (domain XML, kernel command
+ * line, QEMU argv, console scanning) has no side effects and is unit-tested
+ * without root (tests/unit/test_vmxml.c); vm.c, qemu_direct.c, guest.c and
+ * kvm.c touch the host.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "backend.h"
+#include "error.h"
+
+#define VCL_VM_DEFAULT_URI     "qemu:///system"
+#define VCL_VM_DEFAULT_MEM_MIB 256
+/* TCG translation-block cache. QEMU 7.2 defaults to 1 GiB in system mode;
+ * only touched pages cost host memory, but a bounded cache keeps the
+ * per-VM figure honest and comparable between runs. */
+#define VCL_VM_TB_CACHE_MIB 16
+/* Port the payload listens on inside the guest. */
+#define VCL_VM_GUEST_PORT 80
+/* Where libvirt's QEMU (user libvirt-qemu) can read kernel and initramfs. */
+#define VCL_VM_IMAGE_ROOT "/var/lib/libvirt/images"
+
+enum vcl_vm_net {
+	VCL_VM_NET_USER = 0, /* QEMU user-mode (slirp), one host port forward on 127.0.0.1 */
+	VCL_VM_NET_NETWORK,  /* a libvirt network (bridge), address from its DHCP lease */
+};
+
+/* Everything that varies between domains. Strings are borrowed. */
+struct vcl_vm_opts {
+	const char *name;      /* vclab-<run>-<n>: [A-Za-z0-9._-]+ */
+	bool kvm;	       /* domain type kvm (-accel kvm); else qemu (TCG) */
+	unsigned tb_cache_mib; /* TCG only; 0 = QEMU's default */
+	uint64_t mem_mib;
+	unsigned vcpus;
+	const char *cpuset; /* pin vCPUs and emulator threads here; NULL or "" = no pinning */
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *serial_path; /* serial console to this file; NULL = a pty (console stream) */
+	enum vcl_vm_net net;
+	const char *network;   /* libvirt network name, VCL_VM_NET_NETWORK */
+	const char *host_addr; /* user-mode forward: host side, must be in 127.0.0.0/8 */
+	uint16_t host_port;
+	uint16_t guest_port;
+};
+
+/*
+ * Pure: the transient domain XML for o, in *out (caller frees). Direct
+ * kernel boot, no firmware menu, no USB, no balloon, no graphics, one
+ * serial console, on_reboot/poweroff/crash=destroy (a guest panic ends the
+ * domain at once), vCPUs and emulator pinned to o->cpuset. User-mode
+ * networking is passed through <qemu:commandline> because libvirt 9.0 has
+ * no restrict=on for <interface type='user'>.
+ */
+int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error **err);
+
+/*
+ * Pure: the qemu-system-x86_64 argv that boots the same guest with the same
+ * accelerator, memory, vCPUs, TCG cache, devices and forward as the domain
+ * XML, for the qemu-direct peer. NULL-terminated; free with vcl_strvfreep.
+ * argv[0] is qemu_bin. Pinning is not in argv (the launcher sets affinity).
+ */
+int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***out,
+		     struct vcl_error **err);
+
+/* Pure: the guest kernel command line (console, quiet boot, instance name
+ * and port for vclab-init; dhcp: vclab.ip=dhcp, for libvirt networks, else
+ * init's static slirp address). Fails when name has characters the kernel
+ * command line cannot carry. */
+int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char *buf, size_t len,
+			  struct vcl_error **err);
+
+/* Pure: parse --vm-net ("user", "network:NAME"); *network points into s. */
+int vcl_vm_parse_net(const char *s, enum vcl_vm_net *net, const char **network,
+		     struct vcl_error **err);
+
+/* Pure: true when uri names the local host's libvirtd (no host part), so
+ * local paths (serial log, pid file, image copies) mean something. */
+bool vcl_vm_uri_is_local(const char *uri);
+
+/* Pure: does console text hold a complete "VCLAB-READY ..." line? Returns
+ * the offset just past that line, or 0. */
+size_t vcl_vm_scan_ready(const char *buf, size_t len);
+
+/* ---- host side (guest.c) ---- */
+
+/* Absolute path of build/guest/<file>: $VCLAB_GUEST_DIR, else next to the
+ * running binary (bin/ or build/tests/). ENV error naming `make guest` when
+ * absent. */
+int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err);
+
+/* A free TCP port on 127.0.0.1 (bind port 0, read, close). Another process
+ * may take it before QEMU binds it: launchers report "address in use"
+ * clearly rather than hiding the race. */
+int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err);
+
+/* Watches one serial log file for the READY line, event-driven: an inotify
+ * watch on the file's folder (the file may be created, truncated or
+ * appended by QEMU or virtlogd), and reads only the new bytes. */
+struct vcl_serial_watch {
+	int ifd;	/* inotify fd: the instance's ready_fd */
+	char *path;	/* the log file */
+	off_t off;	/* bytes consumed */
+	char tail[256]; /* last console line, for error messages */
+	size_t tail_len;
+	char pending[256]; /* a line not yet terminated */
+	size_t pending_len;
+};
+/* Make dir (mode 0755) and start watching dir/serial.log. */
+int vcl_serial_watch_init(struct vcl_serial_watch *w, const char *dir, struct vcl_error **err);
+/* Drain events, read new bytes: 1 = READY seen, 0 = not yet. */
+int vcl_serial_watch_check(struct vcl_serial_watch *w, struct vcl_error **err);
+/* Last console line seen (possibly ""), for messages. */
+const char *vcl_serial_watch_last(struct vcl_serial_watch *w);
+/* Close the fd (unless taken), free the path. */
+void vcl_serial_watch_free(struct vcl_serial_watch *w);
+
+/* Boot the guest image with plain QEMU under accel ("kvm" or "tcg") and
+ * wait at most timeout_ms for its READY line. dhcp: the guest takes its
+ * address from slirp's DHCP server (tests init's DHCP client). 1 = booted,
+ * 0 = not (why says what happened), <0 = could not even try. Leaves no
+ * process. */
+int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
+		       struct vcl_error **err);
+
+/* ---- used by the doctor and the ledger/gc, through weak references ---- */
+
+/* 1 when KVM really works here: vmx/svm in /proc/cpuinfo, /dev/kvm opens,
+ * KVM_GET_API_VERSION == 12, and the guest image boots to READY under
+ * -accel kvm within ~10 s. 0 otherwise, with the reason in why. Caches
+ * nothing. */
+int vcl_vmm_kvm_usable(char *why, size_t whylen);
+
+/* Destroy a recorded domain (ledger teardown, gc): no such domain is not an
+ * error. Also removes libvirt's per-domain log file on a local URI. */
+int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err);
+
+extern const struct vcl_backend_ops vcl_vm_ops;
+extern const struct vcl_backend_ops vcl_qemu_direct_ops;
+
+#endif
