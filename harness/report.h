@@ -5,14 +5,20 @@
 /*
  * Reports: results.json in, report.md + report.html + figures/ out.
  *
- * The work is split along three seams so each part can be tested alone:
+ * The work is split along these seams so each part can be tested alone:
  *
- *   report.c        the CLI verb, vcl_report_write(), and the document model
- *                   built from one or more results (pure: json in, blocks out)
- *   report_plots.c  gnuplot scripts (pure) and running gnuplot (fork/exec)
+ *   report.c        the CLI verb and vcl_report_write() (loading, writing)
+ *   report_model.c, report_host.c, report_scenarios.c, report_build.c
+ *                   the document model built from one or more results
+ *                   (pure: json in, blocks out)
+ *   report_plots.c, report_plot_*.c
+ *                   gnuplot scripts (pure)
+ *   report_gnuplot.c  running gnuplot (fork/exec), SVG inlining
  *   report_md.c     the document rendered as markdown (pure)
  *   report_html.c   the document rendered as one self-contained HTML file with
  *                   the SVG figures inline (pure)
+ *
+ * report_int.h declares what those files share; it is not an API.
  *
  * Everything that is pure is deterministic: the same results give the same
  * bytes (no clock, no absolute paths), which is what the golden tests in

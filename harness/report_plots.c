@@ -1,69 +1,46 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Figures: gnuplot scripts generated from results (pure), and gnuplot run
- * as a program on them (fork/exec). Each script carries its data inline as
- * datablocks, so figures/NAME.gp alone redraws NAME.svg and NAME.png and the
- * golden tests can compare scripts byte for byte.
+ * as a program on them (fork/exec, report_gnuplot.c). Each script carries its
+ * data inline as datablocks, so figures/NAME.gp alone redraws NAME.svg and
+ * NAME.png and the golden tests can compare scripts byte for byte.
+ *
+ * This file holds what every figure is made of (series, colours, the start
+ * and end of a script) and the plan of all figures; the figures themselves
+ * are in report_plot_startup.c, report_plot_memory.c and
+ * report_plot_steady.c.
  */
-#include "report.h"
+#include "report_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cleanup.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
 
-/* One line, box or bar group of a figure. */
-struct series {
-	char label[192];
-	const char *color;
-	int dash;      /* gnuplot dash type: 1 solid, 2 dashed (peers, wrk, later runs) */
-	double *x, *y; /* points (x may be NULL: y only) */
-	size_t n;
-};
-
-struct serieslist {
-	struct series *v;
-	size_t n;
-};
-
-static void *xrealloc(void *p, size_t size)
-{
-	void *q = realloc(p, size);
-
-	if (q == NULL)
-		abort();
-	return q;
-}
-
-static struct series *add_series(struct serieslist *l)
+struct series *vcl_rp_add_series(struct serieslist *l)
 {
 	struct series *s;
 
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = vcl_rxrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	s = &l->v[l->n++];
 	memset(s, 0, sizeof(*s));
 	return s;
 }
 
-static void add_point(struct series *s, double x, double y)
+void vcl_rp_add_point(struct series *s, double x, double y)
 {
-	s->x = xrealloc(s->x, (s->n + 1) * sizeof(double));
-	s->y = xrealloc(s->y, (s->n + 1) * sizeof(double));
+	s->x = vcl_rxrealloc(s->x, (s->n + 1) * sizeof(double));
+	s->y = vcl_rxrealloc(s->y, (s->n + 1) * sizeof(double));
 	s->x[s->n] = x;
 	s->y[s->n] = y;
 	s->n++;
 }
 
-static void serieslist_free(struct serieslist *l)
+void vcl_rp_serieslist_free(struct serieslist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].x);
@@ -89,28 +66,12 @@ static const char *color(const char *name)
 	return "#666666";
 }
 
-static unsigned color_int(const char *rgb)
+unsigned vcl_rp_color_int(const char *rgb)
 {
 	return (unsigned)strtoul(rgb + 1, NULL, 16);
 }
 
-static struct json_object *entry(const struct vcl_report_run *run, const char *section,
-				 const char *name)
-{
-	struct json_object *sec = vcl_json_path(run->root, section), *o = NULL;
-
-	if (sec == NULL || !json_object_is_type(sec, json_type_object) ||
-	    !json_object_object_get_ex(sec, name, &o) || !json_object_is_type(o, json_type_object))
-		return NULL;
-	return o;
-}
-
-static bool jnum(struct json_object *o, const char *path, double *v)
-{
-	return o != NULL && vcl_json_path_double(o, path, v) == 0 && isfinite(*v);
-}
-
-static int cmp_double(const void *a, const void *b)
+int vcl_rp_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -126,7 +87,7 @@ static void gp_safe(char *s)
 			*s = *s == '\n' ? ' ' : '`';
 }
 
-static void series_label(const struct vcl_report_run *runs, size_t n, size_t r, const char *section,
+void vcl_rp_series_label(const struct vcl_report_run *runs, size_t n, size_t r, const char *section,
 			 const char *name, const char *suffix, struct series *s)
 {
 	char base[160];
@@ -140,12 +101,12 @@ static void series_label(const struct vcl_report_run *runs, size_t n, size_t r, 
 
 /* Numbers in datablocks: enough digits to be exact for measured values,
  * and "%.6g" is locale-free and deterministic. */
-static void gp_num(FILE *f, double v)
+void vcl_rp_gp_num(FILE *f, double v)
 {
 	fprintf(f, "%.6g", v);
 }
 
-static void preamble(FILE *f, const char *name, const char *title,
+void vcl_rp_preamble(FILE *f, const char *name, const char *title,
 		     const struct vcl_report_run *runs, size_t n)
 {
 	fprintf(f, "# vclab figure %s: %s\n", name, title);
@@ -163,7 +124,7 @@ static void preamble(FILE *f, const char *name, const char *title,
 	fprintf(f, "set grid ytics lc rgb '#dddddd'\n");
 }
 
-static void postamble(FILE *f, const char *name)
+void vcl_rp_postamble(FILE *f, const char *name)
 {
 	fprintf(f, "set terminal pngcairo size 1200,640 noenhanced font 'sans-serif,12' "
 		   "background '#ffffff'\n");
@@ -172,12 +133,7 @@ static void postamble(FILE *f, const char *name)
 	fprintf(f, "unset output\n");
 }
 
-/* Log scale when the values span more than this factor: a VM under TCG and a
- * bare process differ by three orders of magnitude, and a linear axis would
- * flatten one of them to nothing. */
-#define LOG_SPAN 20.0
-
-static bool wants_log(const struct serieslist *l, bool use_x)
+bool vcl_rp_wants_log(const struct serieslist *l, bool use_x)
 {
 	double lo = INFINITY, hi = 0;
 
@@ -195,7 +151,7 @@ static bool wants_log(const struct serieslist *l, bool use_x)
 }
 
 /* "bare n=20, ctr n=20, vm (TCG) n=5" */
-static char *counts(const struct serieslist *l)
+char *vcl_rp_counts(const struct serieslist *l)
 {
 	char *out = vcl_rxstrdup("");
 
@@ -209,13 +165,7 @@ static char *counts(const struct serieslist *l)
 	return out;
 }
 
-struct figbuf {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
-static FILE *fig_open(struct figbuf *b)
+FILE *vcl_rp_fig_open(struct figbuf *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->f = open_memstream(&b->buf, &b->len);
@@ -224,13 +174,13 @@ static FILE *fig_open(struct figbuf *b)
 	return b->f;
 }
 
-static void fig_add(struct vcl_report_figs *out, struct figbuf *b, const char *name,
+void vcl_rp_fig_add(struct vcl_report_figs *out, struct figbuf *b, const char *name,
 		    const char *section, char *caption)
 {
 	struct vcl_report_fig *fig;
 
 	fclose(b->f);
-	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	out->v = vcl_rxrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 	fig = &out->v[out->n++];
 	memset(fig, 0, sizeof(*fig));
 	fig->name = vcl_rxstrdup(name);
@@ -239,124 +189,19 @@ static void fig_add(struct vcl_report_figs *out, struct figbuf *b, const char *n
 	fig->script = b->buf;
 }
 
-static void datablock_xy(FILE *f, const char *name, const struct series *s)
+void vcl_rp_datablock_xy(FILE *f, const char *name, const struct series *s)
 {
 	fprintf(f, "$%s << EOD\n", name);
 	for (size_t k = 0; k < s->n; k++) {
-		gp_num(f, s->x[k]);
+		vcl_rp_gp_num(f, s->x[k]);
 		fputc(' ', f);
-		gp_num(f, s->y[k]);
+		vcl_rp_gp_num(f, s->y[k]);
 		fputc('\n', f);
 	}
 	fprintf(f, "EOD\n");
 }
 
-/* ---- startup ---- */
-
-static void fig_startup_cdf(const struct vcl_report_run *runs, size_t n,
-			    struct vcl_report_figs *out)
-{
-	struct serieslist l = {0};
-	struct figbuf b;
-	FILE *f;
-	bool logx;
-	char *cnt;
-
-	for (size_t pass = 0; pass < 2; pass++) {
-		const char *section = pass == 0 ? "backends" : "peers";
-		const char **names = vcl_report_names(runs, n, section);
-
-		for (size_t r = 0; r < n; r++) {
-			for (size_t i = 0; names[i] != NULL; i++) {
-				struct json_object *a = vcl_json_path(
-				    entry(&runs[r], section, names[i]), "startup_ms.samples");
-				struct series *s;
-				double *v;
-				size_t m = 0, len;
-
-				if (a == NULL || !json_object_is_type(a, json_type_array) ||
-				    json_object_array_length(a) == 0)
-					continue;
-				len = json_object_array_length(a);
-				v = xrealloc(NULL, len * sizeof(double));
-				for (size_t k = 0; k < len; k++) {
-					struct json_object *x = json_object_array_get_idx(a, k);
-
-					if (x != NULL &&
-					    (json_object_is_type(x, json_type_double) ||
-					     json_object_is_type(x, json_type_int)))
-						v[m++] = json_object_get_double(x);
-				}
-				if (m == 0) {
-					free(v);
-					continue;
-				}
-				qsort(v, m, sizeof(double), cmp_double);
-				s = add_series(&l);
-				series_label(runs, n, r, section, names[i], "", s);
-				if (pass == 1)
-					s->dash = 2 + (int)r;
-				for (size_t k = 0; k < m; k++)
-					add_point(s, v[k], (double)(k + 1) / (double)m);
-				free(v);
-			}
-		}
-		free(names);
-	}
-	if (l.n == 0)
-		return;
-	logx = wants_log(&l, true);
-	f = fig_open(&b);
-	preamble(f, "startup_cdf", "Startup: launch to first HTTP 200", runs, n);
-	for (size_t i = 0; i < l.n; i++) {
-		char dname[32];
-
-		snprintf(dname, sizeof(dname), "s%zu", i);
-		/* A leading (min, 0) point draws the first step up from zero. */
-		fprintf(f, "$%s << EOD\n", dname);
-		gp_num(f, l.v[i].x[0]);
-		fprintf(f, " 0\n");
-		for (size_t k = 0; k < l.v[i].n; k++) {
-			gp_num(f, l.v[i].x[k]);
-			fputc(' ', f);
-			gp_num(f, l.v[i].y[k]);
-			fputc('\n', f);
-		}
-		fprintf(f, "EOD\n");
-	}
-	if (logx)
-		fprintf(f, "set logscale x 10\nset format x '%%g'\n"
-			   "set xlabel 'startup time (ms, log scale)'\n");
-	else
-		fprintf(f, "set xlabel 'startup time (ms)'\n");
-	fprintf(f, "set ylabel 'fraction of launches ready by then'\n");
-	fprintf(f, "set yrange [0:1.05]\n");
-	fprintf(f, "set grid xtics ytics lc rgb '#dddddd'\n");
-	fprintf(f, "set key bottom right opaque box lc rgb '#cccccc'\n");
-	fprintf(f, "plot ");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(f, "%s$s%zu using 1:2 with steps lw 2 dt %d lc rgb '%s' title '%s (n=%zu)'",
-			i > 0 ? ", \\\n     " : "", i, l.v[i].dash, l.v[i].color, l.v[i].label,
-			l.v[i].n);
-	fprintf(f, "\n");
-	postamble(f, "startup_cdf");
-	cnt = counts(&l);
-	fig_add(out, &b, "startup_cdf", "startup",
-		vcl_rxasprintf("Empirical CDF of startup time (launch → first HTTP 200 from "
-			       "GET /healthz), one line per placement%s; x axis %s. Samples: %s.",
-			       n > 1 ? " and run" : "", logx ? "on a log scale" : "linear", cnt));
-	free(cnt);
-	serieslist_free(&l);
-}
-
-/* Rows of a stacked bar figure: label, parts, total. */
-struct stackrow {
-	char label[192];
-	double part[3];
-	double n;
-};
-
-static void stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t nparts,
+void vcl_rp_stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t nparts,
 		    const char *const *part_names, const char *const *part_colors, const char *unit,
 		    bool percent)
 {
@@ -373,11 +218,11 @@ static void stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t n
 		fprintf(f, "\"%s\"", rows[i].label);
 		for (size_t p = 0; p < nparts; p++) {
 			fputc(' ', f);
-			gp_num(f, percent ? (total > 0 ? 100 * rows[i].part[p] / total : 0)
-					  : rows[i].part[p]);
+			vcl_rp_gp_num(f, percent ? (total > 0 ? 100 * rows[i].part[p] / total : 0)
+						 : rows[i].part[p]);
 		}
 		fputc(' ', f);
-		gp_num(f, percent ? 100 : total);
+		vcl_rp_gp_num(f, percent ? 100 : total);
 		vcl_report_fmt_num(total, tb, sizeof(tb));
 		fprintf(f, " \"%s %s\"\n", tb, unit);
 	}
@@ -393,7 +238,7 @@ static void stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t n
 	} else {
 		fprintf(f, "set ylabel '%s'\n", unit);
 		fprintf(f, "set yrange [0:");
-		gp_num(f, hi > 0 ? hi * 1.18 : 1);
+		vcl_rp_gp_num(f, hi > 0 ? hi * 1.18 : 1);
 		fprintf(f, "]\n");
 	}
 	fprintf(f, "set xtics rotate by -20 left\n");
@@ -405,497 +250,23 @@ static void stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t n
 		nparts + 2, nparts + 3);
 }
 
-static void fig_startup_phases(const struct vcl_report_run *runs, size_t n,
-			       struct vcl_report_figs *out)
-{
-	static const char *const names[] = {"create call", "boot/exec: create → READY line",
-					    "READY → first 200"};
-	static const char *const colors[] = {"#4e79a7", "#f28e2b", "#59a14f"};
-	const char **bk = vcl_report_names(runs, n, "backends");
-	struct stackrow *rows = NULL;
-	size_t nrows = 0;
-	double lo = INFINITY, hi = 0;
-	bool percent, clamped = false;
-	struct figbuf b;
-	FILE *f;
-	char *cnt = vcl_rxstrdup("");
-
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *ph =
-			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "phases_ms");
-			double c, rd, f2, nn = 0;
-			struct series tmp = {0};
-			char *p = cnt;
-
-			if (!jnum(ph, "create.p50", &c) || !jnum(ph, "ready.p50", &rd) ||
-			    !jnum(ph, "first_200.p50", &f2))
-				continue;
-			(void)jnum(ph, "first_200.n", &nn);
-			rows = xrealloc(rows, (nrows + 1) * sizeof(*rows));
-			series_label(runs, n, r, "backends", bk[i], "", &tmp);
-			snprintf(rows[nrows].label, sizeof(rows[nrows].label), "%s", tmp.label);
-			rows[nrows].part[0] = c;
-			rows[nrows].part[1] = fmax(0, rd - c);
-			rows[nrows].part[2] = fmax(0, f2 - rd);
-			clamped = clamped || rd < c || f2 < rd;
-			rows[nrows].n = nn;
-			lo = fmin(lo, f2);
-			hi = fmax(hi, f2);
-			cnt = vcl_rxasprintf("%s%s%s n=%.0f", p, nrows > 0 ? ", " : "", tmp.label,
-					     nn);
-			free(p);
-			nrows++;
-		}
-	}
-	free(bk);
-	if (nrows == 0) {
-		free(cnt);
-		return;
-	}
-	percent = lo > 0 && hi / lo > LOG_SPAN;
-	f = fig_open(&b);
-	preamble(f, "startup_phases", "Startup phases (medians)", runs, n);
-	stacked(f, rows, nrows, 3, names, colors, "ms", percent);
-	postamble(f, "startup_phases");
-	fig_add(
-	    out, &b, "startup_phases", "startup",
-	    vcl_rxasprintf("Startup split into phases per placement: create call, boot or exec "
-			   "until the payload's READY line, then until the first HTTP 200. "
-			   "Medians of each phase's samples, stacked as differences of medians%s; "
-			   "%s. The label on each bar is the median total. Samples: %s.",
-			   clamped ? " (a negative difference is drawn as 0)" : "",
-			   percent ? "bars are shown as shares of their total because the totals "
-				     "differ by more than 20×"
-				   : "bar heights in ms",
-			   cnt));
-	free(cnt);
-	free(rows);
-}
-
-/* ---- memory ---- */
-
-static void fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out)
-{
-	static const char *const names[] = {"payload (own footprint)", "placement overhead"};
-	static const char *const colors[] = {"#59a14f", "#e15759"};
-	const char **bk = vcl_report_names(runs, n, "backends");
-	struct stackrow *rows = NULL;
-	size_t nrows = 0;
-	double lo = INFINITY, hi = 0;
-	bool percent, clamped = false;
-	struct figbuf b;
-	FILE *f;
-	char *cnt = vcl_rxstrdup("");
-
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *m =
-			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "memory");
-			double pay, ovh, inst = 0, total;
-			struct series tmp = {0};
-			char *p = cnt;
-
-			if (!jnum(m, "payload_kib", &pay) || !jnum(m, "overhead_kib", &ovh))
-				continue;
-			(void)jnum(m, "instances", &inst);
-			rows = xrealloc(rows, (nrows + 1) * sizeof(*rows));
-			memset(&rows[nrows], 0, sizeof(rows[nrows]));
-			series_label(runs, n, r, "backends", bk[i], "", &tmp);
-			snprintf(rows[nrows].label, sizeof(rows[nrows].label), "%s", tmp.label);
-			rows[nrows].part[0] = fmax(0, pay) / 1024.0;
-			rows[nrows].part[1] = fmax(0, ovh) / 1024.0;
-			clamped = clamped || ovh < 0;
-			total = rows[nrows].part[0] + rows[nrows].part[1];
-			lo = fmin(lo, total);
-			hi = fmax(hi, total);
-			cnt = vcl_rxasprintf("%s%s%s %.0f instance%s", p, nrows > 0 ? ", " : "",
-					     tmp.label, inst, inst == 1 ? "" : "s");
-			free(p);
-			nrows++;
-		}
-	}
-	free(bk);
-	if (nrows == 0) {
-		free(cnt);
-		return;
-	}
-	percent = lo > 0 && hi / lo > LOG_SPAN;
-	f = fig_open(&b);
-	preamble(f, "memory", "Memory per idle instance", runs, n);
-	stacked(f, rows, nrows, 2, names, colors, "MiB", percent);
-	postamble(f, "memory");
-	fig_add(out, &b, "memory", "memory",
-		vcl_rxasprintf("Host memory per idle instance, split into the payload's own "
-			       "footprint (its PSS plus cgroup kernel memory, run bare) and the "
-			       "placement's overhead beyond it%s; "
-			       "%s. The label on each bar is the total in MiB. Measured over: %s.",
-			       clamped ? " (a negative overhead is drawn as 0)" : "",
-			       percent
-				   ? "bars are shown as shares of their total because the totals "
-				     "differ by more than 20×"
-				   : "bar heights in MiB",
-			       cnt));
-	free(cnt);
-	free(rows);
-}
-
-/* ---- density ---- */
-
-static void fig_density(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out,
-			const char *name, const char *key, double scale, const char *title,
-			const char *ylabel, const char *what)
-{
-	const char **bk = vcl_report_names(runs, n, "backends");
-	struct serieslist l = {0};
-	struct figbuf b;
-	FILE *f;
-	bool logy;
-	char *cnt;
-
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *bs =
-			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "density.bursts");
-			struct series *s = NULL;
-
-			if (bs == NULL || !json_object_is_type(bs, json_type_array))
-				continue;
-			for (size_t k = 0; k < json_object_array_length(bs); k++) {
-				struct json_object *o = json_object_array_get_idx(bs, k);
-				double x, y;
-
-				if (!jnum(o, "instances", &x) || !jnum(o, key, &y))
-					continue;
-				if (s == NULL) {
-					s = add_series(&l);
-					series_label(runs, n, r, "backends", bk[i], "", s);
-				}
-				add_point(s, x, y * scale);
-			}
-		}
-	}
-	free(bk);
-	if (l.n == 0)
-		return;
-	logy = wants_log(&l, false);
-	f = fig_open(&b);
-	preamble(f, name, title, runs, n);
-	for (size_t i = 0; i < l.n; i++) {
-		char dname[32];
-
-		snprintf(dname, sizeof(dname), "d%zu", i);
-		datablock_xy(f, dname, &l.v[i]);
-	}
-	fprintf(f, "set xlabel 'instances running after the burst'\n");
-	fprintf(f, "set ylabel '%s%s)'\n", ylabel, logy ? ", log scale" : "");
-	if (logy)
-		fprintf(f, "set logscale y 10\nset format y '%%g'\n");
-	else
-		fprintf(f, "set yrange [0:*]\n");
-	fprintf(f, "set xrange [0:*]\n");
-	fprintf(f, "set key outside right top\n");
-	fprintf(f, "plot ");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(f,
-			"%s$d%zu using 1:2 with linespoints lw 2 pt 7 ps 1 dt %d lc rgb '%s' "
-			"title '%s'",
-			i > 0 ? ", \\\n     " : "", i, l.v[i].dash, l.v[i].color, l.v[i].label);
-	fprintf(f, "\n");
-	postamble(f, name);
-	cnt = counts(&l);
-	fig_add(out, &b, name, "density",
-		vcl_rxasprintf("%s against the number of instances running, one point per burst%s. "
-			       "Bursts per placement: %s.",
-			       what, logy ? "; y axis on a log scale" : "", cnt));
-	free(cnt);
-	serieslist_free(&l);
-}
-
-/* ---- autoscale ---- */
-
-static void fig_autoscale(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out)
-{
-	const char **bk = vcl_report_names(runs, n, "backends");
-	struct serieslist l = {0};
-	struct figbuf b;
-	FILE *f;
-	bool logy;
-	char *cnt;
-
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *a = vcl_json_path(entry(&runs[r], "backends", bk[i]),
-							      "autoscale.reaction_ms.samples");
-			struct series *s = NULL;
-
-			if (a == NULL || !json_object_is_type(a, json_type_array))
-				continue;
-			for (size_t k = 0; k < json_object_array_length(a); k++) {
-				struct json_object *x = json_object_array_get_idx(a, k);
-
-				if (x == NULL || !(json_object_is_type(x, json_type_double) ||
-						   json_object_is_type(x, json_type_int)))
-					continue;
-				if (s == NULL) {
-					s = add_series(&l);
-					series_label(runs, n, r, "backends", bk[i], "", s);
-				}
-				add_point(s, (double)l.n, json_object_get_double(x));
-			}
-		}
-	}
-	free(bk);
-	if (l.n == 0)
-		return;
-	logy = wants_log(&l, false);
-	f = fig_open(&b);
-	preamble(f, "autoscale", "Autoscale reaction time", runs, n);
-	for (size_t i = 0; i < l.n; i++) {
-		char dname[32];
-
-		snprintf(dname, sizeof(dname), "a%zu", i);
-		datablock_xy(f, dname, &l.v[i]);
-	}
-	/* Boxes computed here rather than by gnuplot's boxplot, which refuses
-	 * fewer than four points (and autoscale repeats are often three). */
-	fprintf(f, "$box << EOD\n");
-	for (size_t i = 0; i < l.n; i++) {
-		double *v = xrealloc(NULL, l.v[i].n * sizeof(double));
-
-		memcpy(v, l.v[i].y, l.v[i].n * sizeof(double));
-		qsort(v, l.v[i].n, sizeof(double), cmp_double);
-		fprintf(f, "%zu", i + 1);
-		for (size_t q = 0; q < 5; q++) {
-			static const double qs[] = {0.25, 0.0, 1.0, 0.75, 0.5};
-
-			fputc(' ', f);
-			gp_num(f, vcl_percentile_sorted(v, l.v[i].n, qs[q]));
-		}
-		fprintf(f, " %u\n", color_int(l.v[i].color));
-		free(v);
-	}
-	fprintf(f, "EOD\n");
-	fprintf(f, "set style fill solid 0.35 border\n");
-	fprintf(f, "set boxwidth 0.5 absolute\n");
-	fprintf(f, "set xrange [0.4:%.1f]\n", (double)l.n + 0.6);
-	fprintf(f, "set xtics (");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(f, "%s'%s' %zu", i > 0 ? ", " : "", l.v[i].label, i + 1);
-	fprintf(f, ")\n");
-	fprintf(f, "set ylabel 'reaction time (ms%s)'\n", logy ? ", log scale" : "");
-	if (logy)
-		fprintf(f, "set logscale y 10\nset format y '%%g'\n");
-	else
-		fprintf(f, "set yrange [0:*]\n");
-	fprintf(f, "unset key\n");
-	/* columns: x q1 min max q3 median colour */
-	fprintf(f, "plot $box using 1:2:3:4:5:7 with candlesticks whiskerbars 0.5 lw 1.5 "
-		   "lc rgb variable, \\\n"
-		   "     $box using 1:6:6:6:6:7 with candlesticks lw 3 lc rgb variable");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(f, ", \\\n     $a%zu using 1:2 with points pt 7 ps 0.9 lc rgb '#222222'",
-			i);
-	fprintf(f, "\n");
-	postamble(f, "autoscale");
-	cnt = counts(&l);
-	fig_add(out, &b, "autoscale", "autoscale",
-		vcl_rxasprintf("Autoscale reaction time per placement: box from the first to the "
-			       "third quartile (type 7) with a thick median line, whiskers to the "
-			       "smallest and largest value, and every "
-			       "repeat drawn as a dot%s. Repeats: %s.",
-			       logy ? "; y axis on a log scale" : "", cnt));
-	free(cnt);
-	serieslist_free(&l);
-}
-
-/* ---- steady state ---- */
-
-static void fig_steady_latency(const struct vcl_report_run *runs, size_t n,
-			       struct vcl_report_figs *out)
-{
-	static const char *const pct[] = {"p50", "p90", "p99"};
-	const char **bk = vcl_report_names(runs, n, "backends");
-	struct serieslist l = {0};
-	struct figbuf b;
-	FILE *f;
-	bool logy;
-	char *desc = vcl_rxstrdup("");
-
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *st =
-			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "steady");
-
-			for (size_t w = 0; w < 2 && st != NULL; w++) {
-				struct json_object *s = w == 0 ? st : vcl_json_path(st, "wrk");
-				struct series *se = NULL;
-				double c = 0, dur = 0;
-				const char *tool;
-
-				if (s == NULL || !json_object_is_type(s, json_type_object))
-					continue;
-				for (size_t p = 0; p < ARRAY_SIZE(pct); p++) {
-					char key[16];
-					double v;
-
-					snprintf(key, sizeof(key), "lat_ms.%s", pct[p]);
-					if (!jnum(s, key, &v))
-						continue;
-					if (se == NULL) {
-						se = add_series(&l);
-						series_label(runs, n, r, "backends", bk[i],
-							     w == 1 ? " (wrk)" : "", se);
-						if (w == 1)
-							se->dash = 2 + (int)r;
-					}
-					add_point(se, (double)(p + 1), v);
-				}
-				if (se == NULL)
-					continue;
-				tool = json_object_get_string(vcl_json_path(s, "tool"));
-				if (!jnum(s, "concurrency", &c))
-					(void)jnum(st, "concurrency", &c);
-				if (!jnum(s, "duration_s", &dur))
-					(void)jnum(st, "duration_s", &dur);
-				{
-					char *p = desc;
-
-					desc = vcl_rxasprintf(
-					    "%s%s%s: %s, %.0f connections, %.0f s", p,
-					    *p != '\0' ? "; " : "", se->label,
-					    tool != NULL ? tool : "load generator", c, dur);
-					free(p);
-				}
-			}
-		}
-	}
-	free(bk);
-	if (l.n == 0) {
-		free(desc);
-		return;
-	}
-	logy = wants_log(&l, false);
-	f = fig_open(&b);
-	preamble(f, "steady_latency", "Steady-state request latency", runs, n);
-	for (size_t i = 0; i < l.n; i++) {
-		char dname[32];
-
-		snprintf(dname, sizeof(dname), "l%zu", i);
-		datablock_xy(f, dname, &l.v[i]);
-	}
-	fprintf(f, "set xrange [0.7:3.3]\n");
-	fprintf(f, "set xtics ('p50' 1, 'p90' 2, 'p99' 3)\n");
-	fprintf(f, "set xlabel 'percentile of request latency'\n");
-	fprintf(f, "set ylabel 'latency (ms%s)'\n", logy ? ", log scale" : "");
-	if (logy)
-		fprintf(f, "set logscale y 10\nset format y '%%g'\n");
-	else
-		fprintf(f, "set yrange [0:*]\n");
-	fprintf(f, "set key outside right top\n");
-	fprintf(f, "plot ");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(f,
-			"%s$l%zu using 1:2 with linespoints lw 2 pt 7 ps 1 dt %d lc rgb '%s' "
-			"title '%s'",
-			i > 0 ? ", \\\n     " : "", i, l.v[i].dash, l.v[i].color, l.v[i].label);
-	fprintf(f, "\n");
-	postamble(f, "steady_latency");
-	fig_add(out, &b, "steady_latency", "steady",
-		vcl_rxasprintf("Latency percentiles of the same /work request per placement%s; "
-			       "each line is one load run (percentiles over all its requests). %s.",
-			       logy ? "; y axis on a log scale" : "", desc));
-	free(desc);
-	serieslist_free(&l);
-}
-
-static void fig_steady_rps(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out)
-{
-	const char **bk = vcl_report_names(runs, n, "backends");
-	struct serieslist l = {0};
-	struct figbuf b;
-	FILE *f;
-	double hi = 0;
-	char *cnt;
-
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *st =
-			    vcl_json_path(entry(&runs[r], "backends", bk[i]), "steady");
-
-			for (size_t w = 0; w < 2 && st != NULL; w++) {
-				struct json_object *s = w == 0 ? st : vcl_json_path(st, "wrk");
-				struct series *se;
-				double v;
-
-				if (!jnum(s, "rps", &v))
-					continue;
-				se = add_series(&l);
-				series_label(runs, n, r, "backends", bk[i], w == 1 ? " (wrk)" : "",
-					     se);
-				add_point(se, (double)l.n - 1, v);
-				hi = fmax(hi, v);
-			}
-		}
-	}
-	free(bk);
-	if (l.n == 0)
-		return;
-	f = fig_open(&b);
-	preamble(f, "steady_rps", "Steady-state throughput", runs, n);
-	fprintf(f, "$rps << EOD\n");
-	for (size_t i = 0; i < l.n; i++) {
-		char tb[32];
-
-		vcl_report_fmt_num(l.v[i].y[0], tb, sizeof(tb));
-		fprintf(f, "\"%s\" ", l.v[i].label);
-		gp_num(f, l.v[i].y[0]);
-		fprintf(f, " %u \"%s\"\n", color_int(l.v[i].color), tb);
-	}
-	fprintf(f, "EOD\n");
-	fprintf(f, "set style fill solid 0.85 border rgb '#333333'\n");
-	fprintf(f, "set ylabel 'requests per second'\n");
-	fprintf(f, "set yrange [0:");
-	gp_num(f, hi > 0 ? hi * 1.15 : 1);
-	fprintf(f, "]\n");
-	fprintf(f, "set xrange [-0.6:%.1f]\n", (double)l.n - 0.4);
-	fprintf(f, "set xtics rotate by -20 left\n");
-	fprintf(f, "unset key\n");
-	fprintf(f, "plot $rps using 0:2:(0.6):3:xtic(1) with boxes lc rgb variable, \\\n"
-		   "     $rps using 0:2:4 with labels offset 0,0.8\n");
-	postamble(f, "steady_rps");
-	cnt = vcl_rxstrdup("");
-	for (size_t i = 0; i < l.n; i++) {
-		char *p = cnt;
-
-		cnt = vcl_rxasprintf("%s%s%s", p, i > 0 ? ", " : "", l.v[i].label);
-		free(p);
-	}
-	fig_add(out, &b, "steady_rps", "steady",
-		vcl_rxasprintf("Throughput of the same /work request per placement, requests per "
-			       "second; one load run each (%s), so there is no spread to show.",
-			       cnt));
-	free(cnt);
-	serieslist_free(&l);
-}
-
 void vcl_report_plan_figures(const struct vcl_report_run *runs, size_t n,
 			     struct vcl_report_figs *out)
 {
 	memset(out, 0, sizeof(*out));
-	fig_startup_cdf(runs, n, out);
-	fig_startup_phases(runs, n, out);
-	fig_memory(runs, n, out);
-	fig_density(runs, n, out, "density_ready", "ready_ms", 1.0, "Density: burst ready time",
-		    "time until the whole burst is ready (ms",
-		    "Time until every instance of a burst "
-		    "answered its first 200");
-	fig_density(runs, n, out, "density_memory", "mem_per_instance_kib", 1.0 / 1024,
-		    "Density: memory per instance", "memory per instance (MiB",
-		    "Host memory per instance (MiB)");
-	fig_autoscale(runs, n, out);
-	fig_steady_latency(runs, n, out);
-	fig_steady_rps(runs, n, out);
+	vcl_rp_fig_startup_cdf(runs, n, out);
+	vcl_rp_fig_startup_phases(runs, n, out);
+	vcl_rp_fig_memory(runs, n, out);
+	vcl_rp_fig_density(runs, n, out, "density_ready", "ready_ms", 1.0,
+			   "Density: burst ready time", "time until the whole burst is ready (ms",
+			   "Time until every instance of a burst "
+			   "answered its first 200");
+	vcl_rp_fig_density(runs, n, out, "density_memory", "mem_per_instance_kib", 1.0 / 1024,
+			   "Density: memory per instance", "memory per instance (MiB",
+			   "Host memory per instance (MiB)");
+	vcl_rp_fig_autoscale(runs, n, out);
+	vcl_rp_fig_steady_latency(runs, n, out);
+	vcl_rp_fig_steady_rps(runs, n, out);
 }
 
 void vcl_report_figs_free(struct vcl_report_figs *f)
@@ -910,213 +281,4 @@ void vcl_report_figs_free(struct vcl_report_figs *f)
 	}
 	free(f->v);
 	memset(f, 0, sizeof(*f));
-}
-
-/* ---- running gnuplot ---- */
-
-static bool executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-char *vcl_report_find_gnuplot(char **why)
-{
-	const char *env = getenv("VCLAB_GNUPLOT");
-	const char *path = getenv("PATH");
-
-	*why = NULL;
-	if (env != NULL && *env != '\0') {
-		if (executable(env))
-			return vcl_rxstrdup(env);
-		*why = vcl_rxasprintf("VCLAB_GNUPLOT=%s is not an executable file, so no figures "
-				      "were drawn",
-				      env);
-		return NULL;
-	}
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path != '\0') {
-		const char *colon = strchr(path, ':');
-		size_t len = colon != NULL ? (size_t)(colon - path) : strlen(path);
-		char *cand = vcl_rxasprintf("%.*s/gnuplot", (int)len, len == 0 ? "." : path);
-
-		if (executable(cand))
-			return cand;
-		free(cand);
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	*why = vcl_rxstrdup("gnuplot is not on PATH (install gnuplot-nox, or set VCLAB_GNUPLOT), "
-			    "so no figures were drawn");
-	return NULL;
-}
-
-/* First line of a message, for a one-line warning. */
-static void first_line(char *s)
-{
-	char *nl;
-
-	while (*s == '\n' || *s == ' ')
-		memmove(s, s + 1, strlen(s));
-	nl = strchr(s, '\n');
-	if (nl != NULL)
-		*nl = '\0';
-}
-
-/* Run gnuplot on NAME.gp in figdir. 0 on success; otherwise *problem says why. */
-static int run_gnuplot(const char *gnuplot, const char *figdir, const char *script, char **problem)
-{
-	int pfd[2];
-	pid_t pid;
-	char msg[2048];
-	size_t len = 0;
-	ssize_t got;
-	int status;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		*problem = vcl_rxasprintf("pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		*problem = vcl_rxasprintf("fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null < 0 || chdir(figdir) < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-		    dup2(pfd[1], 2) < 0)
-			_exit(126);
-		execl(gnuplot, "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while ((got = read(pfd[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)got;
-		if (len == sizeof(msg) - 1) {
-			/* Keep reading so gnuplot never blocks on a full pipe. */
-			char sink[512];
-
-			while ((got = read(pfd[0], sink, sizeof(sink))) > 0 ||
-			       (got < 0 && errno == EINTR))
-				;
-			break;
-		}
-	}
-	msg[len] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			*problem = vcl_rxasprintf("waitpid: %s", strerror(errno));
-			return -1;
-		}
-	}
-	first_line(msg);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			*problem = vcl_rxasprintf("could not run %s", gnuplot);
-		else
-			*problem = vcl_rxasprintf(
-			    "gnuplot failed (%s %d)%s%s", WIFEXITED(status) ? "exit" : "signal",
-			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-			    *msg != '\0' ? ": " : "", msg);
-		return -1;
-	}
-	if (*msg != '\0')
-		*problem = vcl_rxasprintf("gnuplot said: %s", msg);
-	return 0;
-}
-
-int vcl_report_draw(struct vcl_report_figs *figs, const char *figdir, const char *gnuplot,
-		    struct vcl_error **err)
-{
-	for (size_t i = 0; i < figs->n; i++) {
-		struct vcl_report_fig *fig = &figs->v[i];
-		cleanup_free char *gp = vcl_rxasprintf("%s/%s.gp", figdir, fig->name);
-		cleanup_free char *svg = vcl_rxasprintf("%s/%s.svg", figdir, fig->name);
-		cleanup_free char *png = vcl_rxasprintf("%s/%s.png", figdir, fig->name);
-		cleanup_free char *script = vcl_rxasprintf("%s.gp", fig->name);
-		cleanup_free char *text = NULL;
-		char *problem = NULL;
-		size_t len;
-
-		if (vcl_write_atomic(gp, fig->script, strlen(fig->script), err) < 0)
-			return vcl_error_wrap(err, "Figure script");
-		/* A figure from an earlier report must never pass for this one. */
-		if ((unlink(svg) < 0 && errno != ENOENT) || (unlink(png) < 0 && errno != ENOENT))
-			return vcl_fail(err, errno, "Remove old figure %s", svg);
-		if (gnuplot == NULL)
-			continue;
-		if (run_gnuplot(gnuplot, figdir, script, &problem) < 0) {
-			/* No half-written figure is left to be mistaken for a drawn one. */
-			(void)unlink(svg);
-			(void)unlink(png);
-			fig->problem = problem;
-			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
-				fig->name, problem);
-			continue;
-		}
-		if (problem != NULL) {
-			fprintf(stderr, "vclab report: warning: figure %s: %s\n", fig->name,
-				problem);
-			free(problem);
-			problem = NULL;
-		}
-		if (vcl_read_file(svg, &text, &len, NULL) < 0) {
-			fig->problem = vcl_rxasprintf("gnuplot wrote no %s.svg", fig->name);
-			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
-				fig->name, fig->problem);
-			continue;
-		}
-		fig->svg = vcl_report_svg_inline(text, fig->name);
-	}
-	return 0;
-}
-
-/* Copy svg from its <svg element on, prefixing every id and every reference
- * to one (id='x', href='#x', url(#x)) so ids stay unique in one HTML page. */
-char *vcl_report_svg_inline(const char *svg, const char *prefix)
-{
-	static const char *const pats[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
-	const char *p = strstr(svg, "<svg");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (f == NULL)
-		abort();
-	if (p == NULL)
-		p = svg;
-	while (*p != '\0') {
-		bool hit = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(pats); i++) {
-			size_t pl = strlen(pats[i]);
-
-			/* "id=" must start an attribute, not end one like "gridid=". */
-			if (strncmp(p, pats[i], pl) == 0 &&
-			    (pats[i][0] != 'i' ||
-			     (p > svg && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n')))) {
-				fprintf(f, "%s%s-", pats[i], prefix);
-				p += pl;
-				hit = true;
-				break;
-			}
-		}
-		if (!hit)
-			fputc(*p++, f);
-	}
-	fclose(f);
-	return buf;
 }
