@@ -554,7 +554,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 		fprintf(stderr,
 			"vclab bench: warning: teardown left something behind; run vclab gc\n");
 
-	if (run_err == NULL || run_err->kind == VCL_E_INTR)
+	if (run_err == NULL || vcl_bench_fatal(run_err))
 		print_summary(&b);
 	if (run_err == NULL && !o.no_report && vcl_report_write != NULL) {
 		char path[600];
@@ -570,11 +570,11 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 		}
 	}
 	if (run_err != NULL) {
-		if (run_err->kind == VCL_E_INTR)
-			fprintf(stderr,
-				"vclab bench: interrupted; partial results saved in %s "
-				"(marked incomplete)\n",
-				b.out_dir);
+		if (vcl_bench_fatal(run_err))
+			fprintf(
+			    stderr,
+			    "vclab bench: %s; partial results saved in %s (marked incomplete)\n",
+			    run_err->kind == VCL_E_INTR ? "interrupted" : "stopped", b.out_dir);
 		*err = run_err;
 		ret = -1;
 	}

@@ -86,6 +86,13 @@ int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
  * timeout for its placement. */
 int vcl_probe_wait_for_bench(struct vcl_bench *b, struct vcl_instance *inst,
 			     struct vcl_error **err);
+/* Errors that end the whole run (saved as incomplete) instead of being
+ * recorded and survived: SIGINT/SIGTERM, and the host losing something the
+ * run needs (libvirtd stopped answering). */
+static inline bool vcl_bench_fatal(const struct vcl_error *e)
+{
+	return e != NULL && (e->kind == VCL_E_INTR || e->kind == VCL_E_ENV);
+}
 /* Destroy, reporting a failure as a recorded error (never fatal). */
 void vcl_bench_stop(struct vcl_bench *b, struct vcl_instance *inst);
 /* Record a failure in results.json errors[] and on stderr. */

@@ -192,6 +192,12 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 	free(lines);
 	if (dry_run)
 		return ret;
+	if (ret < 0) {
+		/* Something could not be removed now (libvirtd down, say): keep
+		 * the ledger, so `vclab gc` finishes the job once the runner is
+		 * gone and the host is back. */
+		return ret;
+	}
 	snprintf(cg, sizeof(cg), "vclab/%s", run);
 	vcl_cgroup_remove_path(cg, NULL);
 	/* The shared top folder goes when no other run uses it (rmdir fails

@@ -154,7 +154,7 @@ int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err)
 			struct vcl_error *e = NULL;
 
 			if (one_repeat(b, ops, &react[n], &detect[n], &e) < 0) {
-				if (e->kind == VCL_E_INTR) {
+				if (vcl_bench_fatal(e)) {
 					free(react);
 					free(detect);
 					*err = e;

@@ -65,6 +65,13 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 
 			b->spec.index = b->next_index++;
 			if (ops->launch(&b->spec, &inst[n + j], &e) < 0) {
+				if (vcl_bench_fatal(e)) {
+					/* Tear down what this burst started, then end. */
+					for (unsigned m = 0; m < ok; m++)
+						vcl_bench_stop(b, inst[n + m]);
+					*err = e;
+					goto out_err;
+				}
 				vcl_bench_record_error(b, ops->name, "density", e);
 				vcl_error_free(e);
 				break;
@@ -75,7 +82,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 			struct vcl_error *e = NULL;
 
 			if (vcl_probe_wait_for_bench(b, inst[n + j], &e) < 0) {
-				bool intr = e->kind == VCL_E_INTR;
+				bool intr = vcl_bench_fatal(e);
 
 				if (intr)
 					*err = e;

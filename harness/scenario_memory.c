@@ -58,7 +58,7 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 		struct vcl_error *e = NULL;
 
 		if (vcl_bench_start(b, ops, &inst[up], &e) < 0) {
-			if (e->kind == VCL_E_INTR) {
+			if (vcl_bench_fatal(e)) {
 				*err = e;
 				ret = -1;
 			} else {

@@ -98,7 +98,7 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 				continue;
 			if (vcl_bench_start(b, ops, &inst, &e) < 0) {
 				csv_row(b, ops->name, r, r < warm, NULL, e);
-				if (e->kind == VCL_E_INTR) {
+				if (vcl_bench_fatal(e)) {
 					*err = e;
 					ret = -1;
 					break;

@@ -84,7 +84,7 @@ int vcl_scenario_steady(struct vcl_bench *b, struct vcl_error **err)
 		if (b->active[i]->is_peer)
 			continue;
 		if (steady_one(b, b->active[i], &e) < 0) {
-			if (e->kind == VCL_E_INTR) {
+			if (vcl_bench_fatal(e)) {
 				*err = e;
 				return -1;
 			}

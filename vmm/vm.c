@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -301,6 +304,19 @@ static void priv_free(struct vm_priv *p)
 }
 
 /* Destroy and forget; safe on a dead or half-made instance. */
+static int kill_qemu_pidfd(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
+
+	if (syscall(SYS_pidfd_send_signal, inst->exit_fd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return vcl_fail(err, errno, "Kill QEMU %d of %s (libvirtd is gone)", (int)inst->pid,
+				inst->name);
+	if (poll(&pfd, 1, 5000) != 1)
+		return vcl_fail(err, ETIMEDOUT, "QEMU %d of %s did not exit after SIGKILL",
+				(int)inst->pid, inst->name);
+	return 0;
+}
+
 static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct vm_priv *p;
@@ -315,10 +331,15 @@ static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		if (virDomainDestroy(p->dom) < 0) {
 			virErrorPtr e = virGetLastError();
 
-			if (e == NULL ||
-			    (e->code != VIR_ERR_NO_DOMAIN && e->code != VIR_ERR_OPERATION_INVALID))
+			if (virConnectIsAlive(g.conn) != 1 && inst->exit_fd >= 0) {
+				/* libvirtd is gone but its QEMU runs on: end that very
+				 * process through its pidfd (no pid reuse possible). */
+				ret = kill_qemu_pidfd(inst, err);
+			} else if (e == NULL || (e->code != VIR_ERR_NO_DOMAIN &&
+						 e->code != VIR_ERR_OPERATION_INVALID)) {
 				ret = vcl_fail(err, 0, "Destroy domain %s: %s", inst->name,
 					       virt_msg());
+			}
 		}
 	}
 	/* ready_fd is the watch's inotify fd: closed once, by the instance. */
@@ -400,7 +421,11 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	p->dom = virDomainCreateXML(g.conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	inst->t.created = vcl_now_ns();
 	if (p->dom == NULL) {
-		const char *m = virt_msg();
+		char m[512];
+
+		/* A copy: the next libvirt call (virConnectIsAlive) resets the
+		 * last error and frees its message. */
+		snprintf(m, sizeof(m), "%s", virt_msg());
 
 		if (port != 0 && (strstr(m, "host forwarding rule") != NULL ||
 				  strstr(m, "ddress already in use") != NULL))
@@ -408,6 +433,11 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 				 "Create domain %s: host port 127.0.0.1:%u was taken between "
 				 "picking it and QEMU binding it (retry): %s",
 				 inst->name, (unsigned)port, m);
+		else if (virConnectIsAlive(g.conn) != 1)
+			/* The daemon went away: no later launch can work either. */
+			vcl_error_set(err, VCL_E_ENV, 0,
+				      "libvirtd stopped answering (create domain %s): %s",
+				      inst->name, m);
 		else
 			vcl_fail(err, 0, "Create domain %s: %s", inst->name, m);
 		goto fail;
