@@ -178,7 +178,7 @@ $(FB)/%.o: %.c
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(CPPFLAGS) -std=c11 $(filter-out -fsanitize=fuzzer-no-link%,$(FUZZ_FLAGS)) \
+	$(Q)clang $(CPPFLAGS) -Itests/fuzz -std=c11 $(filter-out -fsanitize=fuzzer-no-link%,$(FUZZ_FLAGS)) \
 		-fsanitize=fuzzer,address,undefined $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 		-o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
 
@@ -187,7 +187,7 @@ $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 fuzz: $(FUZZ_BINS)
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-LINT_SRCS := $(wildcard harness/*.c harness/*.h ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/soak/*.c)
+LINT_SRCS := $(wildcard harness/*.c harness/*.h ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
 
 lint:
 	$(Q)echo "  CPPCHECK"

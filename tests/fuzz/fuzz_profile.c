@@ -1,59 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the advisor's service-profile reader, then every rule
- * and both renderers on what it reads (seeds: tests/fuzz/corpus/profile/). */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "advise.h"
-#include "results.h"
+/* libFuzzer target: the advisor's service-profile reader (seeds:
+ * tests/fuzz/corpus/profile/); the body is shared in advise_fuzz.h. */
+#include "advise_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct vcl_measured m;
-	static bool loaded;
-	struct vcl_advise_input in;
-	struct vcl_error *err = NULL;
-	FILE *null;
-
-	if (!loaded) {
-		/* The committed fixture: every placement measured. Kept for the
-		 * process's life (m points into it). */
-		static struct json_object *fixture;
-
-		if (vcl_results_load("tests/data/results-sample.json", &fixture, &err) < 0)
-			__builtin_trap();
-		vcl_measured_from_json(fixture, "fixture", &m);
-		loaded = true;
-	}
-	memset(&in, 0, sizeof(in));
-	if (vcl_advise_parse_buffer("fuzz.yaml", (const char *)data, size, &in, &err) < 0) {
-		if (err == NULL || err->msg == NULL)
-			__builtin_trap(); /* every rejection must say why */
-		vcl_error_free(err);
-		vcl_advise_input_free(&in);
-		return 0;
-	}
-	null = fopen("/dev/null", "w");
-	if (null != NULL) {
-		struct vcl_decision *d = calloc(in.nsvc + 1, sizeof(*d));
-
-		for (size_t i = 0; d != NULL && i < in.nsvc; i++) {
-			vcl_advise_decide(&in.svc[i], &m, &d[i]);
-			if (d[i].nsteps > VCL_MAX_STEPS)
-				__builtin_trap();
-		}
-		if (d != NULL) {
-			vcl_advise_render_table(null, &m, &in, d, true, NULL);
-			vcl_advise_render_json(null, &m, &in, d, true, NULL);
-		}
-		free(d);
-		fclose(null);
-	}
-	vcl_advise_input_free(&in);
-	return 0;
+	return advise_fuzz_one(data, size);
 }
