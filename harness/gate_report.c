@@ -6,6 +6,7 @@
 /* clang-analyzer 14 does not model __attribute__((cleanup)), so every
  * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
 /* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
+#include <stdint.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "gate.h"
 #include "cleanup.h"
+#include "util.h"
 
 /* Short, readable numbers: 196820 not 1.968e+05, 0.0889 not 0.08890000. */
 static const char *fmt_num(char *buf, size_t len, double v)
@@ -193,40 +195,7 @@ char *vcl_xml_escape(const char *s)
 
 	if (f == NULL)
 		return NULL;
-	for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0';
-	     p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-			fputs("&#10;", f);
-			break;
-		case '\t':
-			fputs("&#9;", f);
-			break;
-		case '\r':
-			fputs("&#13;", f);
-			break;
-		default:
-			/* XML 1.0 cannot carry other control characters at all. */
-			if (*p >= 0x20)
-				fputc(*p, f);
-			break;
-		}
-	}
+	vcl_xml_put(f, s != NULL ? s : "", SIZE_MAX, VCL_ESC_APOS | VCL_ESC_CTRL);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

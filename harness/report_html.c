@@ -6,7 +6,9 @@
  * browser console (tests/browser/run.sh checks that).
  */
 #include "report.h"
+#include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,24 +57,7 @@ static const char css[] =
 
 static void put_esc(FILE *f, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-		switch (s[i]) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(s[i], f);
-		}
-	}
+	vcl_xml_put(f, s, n, 0);
 }
 
 /* The inline markup: \x, `code`, **bold**, *emphasis*, [text](href). */

@@ -311,6 +311,39 @@ bool vcl_strv_contains(char **v, const char *s)
 	return false;
 }
 
+void vcl_xml_put(FILE *f, const char *s, size_t n, unsigned flags)
+{
+	for (size_t i = 0; s != NULL && i < n && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '&':
+			fputs("&amp;", f);
+			continue;
+		case '<':
+			fputs("&lt;", f);
+			continue;
+		case '>':
+			fputs("&gt;", f);
+			continue;
+		case '"':
+			fputs("&quot;", f);
+			continue;
+		case '\'':
+			fputs((flags & VCL_ESC_APOS) ? "&apos;" : "'", f);
+			continue;
+		default:
+			break;
+		}
+		if ((flags & VCL_ESC_CTRL) && c < 0x20) {
+			if (c == '\n' || c == '\t' || c == '\r')
+				fprintf(f, "&#%u;", c);
+			continue;
+		}
+		fputc(c, f);
+	}
+}
+
 bool vcl_is_root(void)
 {
 	cap_t caps;

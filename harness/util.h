@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -53,6 +54,14 @@ int vcl_parse_double(const char *s, double min, double max, double *out);
 char **vcl_split_list(const char *s);
 size_t vcl_strv_len(char **v);
 bool vcl_strv_contains(char **v, const char *s);
+
+/* Write at most n bytes of s (stops at NUL) with &, <, > and " escaped for
+ * XML/HTML. VCL_ESC_APOS also escapes '; VCL_ESC_CTRL writes tab, newline
+ * and carriage return as character references and drops the other control
+ * characters, which XML 1.0 cannot carry (attribute values, JUnit). */
+#define VCL_ESC_APOS 0x1u
+#define VCL_ESC_CTRL 0x2u
+void vcl_xml_put(FILE *f, const char *s, size_t n, unsigned flags);
 
 /* True when the effective uid is 0 with CAP_SYS_ADMIN effective. */
 bool vcl_is_root(void);

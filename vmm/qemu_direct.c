@@ -228,20 +228,8 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		vcl_fail(err, ENOMEM, "qemu-direct launch");
 		goto fail;
 	}
-	o.name = inst->name;
-	o.kvm = spec->accel != NULL && strcmp(spec->accel, "kvm") == 0;
-	o.tb_cache_mib = o.kvm ? 0 : VCL_VM_TB_CACHE_MIB;
-	o.mem_mib = spec->vm_mem_mib ? spec->vm_mem_mib : VCL_VM_DEFAULT_MEM_MIB;
-	o.vcpus = spec->vcpus ? spec->vcpus : 1;
-	o.cpuset = spec->cpuset;
-	o.kernel = g.kernel;
-	o.initrd = g.initrd;
-	o.cmdline = cmdline;
+	vcl_vm_opts_from_spec(&o, spec, inst->name, g.kernel, g.initrd, cmdline, port);
 	o.serial_path = p->sw.path;
-	o.net = VCL_VM_NET_USER;
-	o.host_addr = "127.0.0.1";
-	o.host_port = port;
-	o.guest_port = VCL_VM_GUEST_PORT;
 	if (vcl_vm_qemu_argv(&o, QEMU_BIN, &argv, err) < 0)
 		goto fail;
 

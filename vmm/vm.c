@@ -383,20 +383,9 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 				  cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 
-	o.name = inst->name;
-	o.kvm = spec->accel != NULL && strcmp(spec->accel, "kvm") == 0;
-	o.tb_cache_mib = o.kvm ? 0 : VCL_VM_TB_CACHE_MIB;
-	o.mem_mib = spec->vm_mem_mib ? spec->vm_mem_mib : VCL_VM_DEFAULT_MEM_MIB;
-	o.vcpus = spec->vcpus ? spec->vcpus : 1;
-	o.cpuset = spec->cpuset;
-	o.kernel = g.kernel;
-	o.initrd = g.initrd;
-	o.cmdline = cmdline;
+	vcl_vm_opts_from_spec(&o, spec, inst->name, g.kernel, g.initrd, cmdline, port);
 	o.net = p->net;
 	o.network = p->network;
-	o.host_addr = "127.0.0.1";
-	o.host_port = port;
-	o.guest_port = VCL_VM_GUEST_PORT;
 
 	if (g.local) {
 		if (asprintf(&p->dir, "%s/%s", g.imgdir, inst->name) < 0) {

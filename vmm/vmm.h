@@ -57,6 +57,18 @@ struct vcl_vm_opts {
 };
 
 /*
+ * Pure: the options both ways of booting share (vm through libvirt and the
+ * qemu-direct peer), from the spec: the same accelerator, TCG cache, memory,
+ * vCPUs, pinning, kernel, initramfs, command line and 127.0.0.1 forward, so
+ * the libvirt tax is all the two differ by. Networking is user-mode; the
+ * caller sets serial_path, and net/network for a libvirt network.
+ */
+struct vcl_spec;
+void vcl_vm_opts_from_spec(struct vcl_vm_opts *o, const struct vcl_spec *spec, const char *name,
+			   const char *kernel, const char *initrd, const char *cmdline,
+			   uint16_t host_port);
+
+/*
  * Pure: the transient domain XML for o, in *out (caller frees). Direct
  * kernel boot, no firmware menu, no USB, no balloon, no graphics, one
  * serial console, on_reboot/poweroff/crash=destroy (a guest panic ends the

@@ -6,6 +6,7 @@
  */
 #include "vmm.h"
 
+#include <stdint.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "backend.h"
+#include "util.h"
 
 static bool name_ok(const char *s)
 {
@@ -53,29 +56,29 @@ static bool loopback_ok(const char *addr)
 	       (ntohl(in.s_addr) >> 24) == 127;
 }
 
+void vcl_vm_opts_from_spec(struct vcl_vm_opts *o, const struct vcl_spec *spec, const char *name,
+			   const char *kernel, const char *initrd, const char *cmdline,
+			   uint16_t host_port)
+{
+	memset(o, 0, sizeof(*o));
+	o->name = name;
+	o->kvm = spec->accel != NULL && strcmp(spec->accel, "kvm") == 0;
+	o->tb_cache_mib = o->kvm ? 0 : VCL_VM_TB_CACHE_MIB;
+	o->mem_mib = spec->vm_mem_mib ? spec->vm_mem_mib : VCL_VM_DEFAULT_MEM_MIB;
+	o->vcpus = spec->vcpus ? spec->vcpus : 1;
+	o->cpuset = spec->cpuset;
+	o->kernel = kernel;
+	o->initrd = initrd;
+	o->cmdline = cmdline;
+	o->net = VCL_VM_NET_USER;
+	o->host_addr = "127.0.0.1";
+	o->host_port = host_port;
+	o->guest_port = VCL_VM_GUEST_PORT;
+}
+
 static void put_escaped(FILE *f, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
+	vcl_xml_put(f, s, SIZE_MAX, VCL_ESC_APOS | VCL_ESC_CTRL);
 }
 
 /* Checks shared by the XML and the argv: one set of rules for both paths. */
