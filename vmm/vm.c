@@ -329,16 +329,20 @@ static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		/* The domain may be gone already (QEMU died, transient domains
 		 * vanish): that is success here. */
 		if (virDomainDestroy(p->dom) < 0) {
+			/* Copies: virConnectIsAlive() resets libvirt's last error. */
 			virErrorPtr e = virGetLastError();
+			int code = e != NULL ? e->code : VIR_ERR_INTERNAL_ERROR;
+			char msg[512];
 
-			if (virConnectIsAlive(g.conn) != 1 && inst->exit_fd >= 0) {
+			snprintf(msg, sizeof(msg), "%s", virt_msg());
+			if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID) {
+				/* gone already: success */
+			} else if (virConnectIsAlive(g.conn) != 1 && inst->exit_fd >= 0) {
 				/* libvirtd is gone but its QEMU runs on: end that very
 				 * process through its pidfd (no pid reuse possible). */
 				ret = kill_qemu_pidfd(inst, err);
-			} else if (e == NULL || (e->code != VIR_ERR_NO_DOMAIN &&
-						 e->code != VIR_ERR_OPERATION_INVALID)) {
-				ret = vcl_fail(err, 0, "Destroy domain %s: %s", inst->name,
-					       virt_msg());
+			} else {
+				ret = vcl_fail(err, 0, "Destroy domain %s: %s", inst->name, msg);
 			}
 		}
 	}
