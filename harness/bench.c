@@ -320,6 +320,62 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 }
 
+/* One cell: the number at path under o with prec decimals and a unit, or
+ * "-" when not measured. */
+static void cell(struct json_object *o, const char *path, int width, int prec, const char *unit)
+{
+	double v;
+	char buf[32];
+
+	if (vcl_json_path_double(o, path, &v) == 0)
+		snprintf(buf, sizeof(buf), "%.*f%s", prec, v, unit);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	printf(" %*s", width, buf);
+}
+
+/* The other scenarios, one row per placement. */
+static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
+{
+	bool any = false;
+
+	if (backends == NULL)
+		return;
+	json_object_object_foreach(backends, n0, v0)
+	{
+		(void)n0;
+		any |=
+		    vcl_json_path(v0, "memory") != NULL || vcl_json_path(v0, "density") != NULL ||
+		    vcl_json_path(v0, "autoscale") != NULL || vcl_json_path(v0, "steady") != NULL;
+	}
+	if (!any)
+		return;
+	printf("\nper instance: memory (KiB), density, autoscale reaction, steady state (/work)\n");
+	printf("%-10s %9s %9s %9s %7s %8s %8s %10s %9s %8s %8s\n", "placement", "PSS", "overhead",
+	       "memavail", "max n", "n/GiB", "scale/s", "react p50", "rps", "lat p50", "lat p99");
+	json_object_object_foreach(backends, name, val)
+	{
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s%s%s%s", name,
+			 strcmp(name, "vm") == 0 ? " (" : "",
+			 strcmp(name, "vm") == 0 ? b->host.accelerator : "",
+			 strcmp(name, "vm") == 0 ? ")" : "");
+		printf("%-10s", label);
+		cell(val, "memory.pss_kib", 9, 0, "");
+		cell(val, "memory.overhead_kib", 9, 0, "");
+		cell(val, "memory.memavail_drop_kib", 9, 0, "");
+		cell(val, "density.max_instances", 7, 0, "");
+		cell(val, "density.instances_per_gib", 8, 1, "");
+		cell(val, "density.scaleout_per_s", 8, 1, "");
+		cell(val, "autoscale.reaction_ms.p50", 10, 1, " ms");
+		cell(val, "steady.rps", 9, 0, "");
+		cell(val, "steady.lat_ms.p50", 8, 2, " ms");
+		cell(val, "steady.lat_ms.p99", 8, 2, " ms");
+		putchar('\n');
+	}
+}
+
 static void print_summary(struct vcl_bench *b)
 {
 	struct json_object *groups[2] = {NULL, NULL};
@@ -392,6 +448,7 @@ static void print_summary(struct vcl_bench *b)
 			       n, p50, p90, p99, mean, cv, mn, mx, ratio);
 		}
 	}
+	print_scenarios(b, groups[0]);
 	if (strcmp(b->host.accelerator, "kvm") != 0 &&
 	    (vcl_json_path(b->root, "backends.vm.startup_ms") != NULL ||
 	     vcl_json_path(b->root, "peers.qemu-direct.startup_ms") != NULL))
