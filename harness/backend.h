@@ -45,6 +45,8 @@ struct vcl_spec {
 	const char *kernel;	 /* guest kernel; NULL = default from build/guest */
 	const char *initrd;	 /* guest initramfs; NULL = default from build/guest */
 	const char *accel;	 /* "kvm" or "tcg", from doctor */
+	uint16_t vm_host_port;	 /* 0: pick a free 127.0.0.1 port per VM; else instance n
+				  * forwards from 127.0.0.1:vm_host_port+n (firewall rules) */
 };
 
 /* Where the instance's HTTP endpoint is reachable from the host. */

@@ -556,6 +556,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	    .kernel = o.kernel,
 	    .initrd = o.initrd,
 	    .accel = b.host.accelerator,
+	    .vm_host_port = (uint16_t)o.vm_host_port,
 	};
 	if (choose_backends(&b, err) < 0 || make_out_dir(&b, err) < 0) {
 		json_object_put(b.root);
@@ -624,6 +625,20 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 			vcl_error_free(re);
 		} else if (!o.quiet) {
 			printf("report: %s/report.html\n", b.out_dir);
+		}
+	}
+	/* A placement asked for that measured nothing is a failed run, even
+	 * though each failure was recorded and the run went on. */
+	if (run_err == NULL && vcl_bench_wants(&b, "startup")) {
+		for (unsigned i = 0; i < b.nactive; i++) {
+			if (b.active[i]->is_peer ||
+			    vcl_json_path(vcl_bench_result_obj(&b, b.active[i]), "startup_ms") !=
+				NULL)
+				continue;
+			vcl_fail(&run_err, 0,
+				 "%s: no launch succeeded (errors[] in %s/results.json)",
+				 b.active[i]->name, b.out_dir);
+			break;
 		}
 	}
 	if (run_err != NULL) {

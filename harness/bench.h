@@ -33,6 +33,7 @@ struct vcl_bench_opts {
 	unsigned vcpus;
 	uint64_t vm_mem_mib;
 	const char *vm_net, *connect_uri, *kernel, *initrd;
+	uint64_t vm_host_port;
 	bool ctr_userns;
 	/* scenarios */
 	unsigned mem_instances, vm_mem_instances;

@@ -54,6 +54,7 @@ void vcl_bench_usage(FILE *f)
 	    "  --mem-mib N --cpus X --pids N   limits every placement gets (256, 1, 64)\n"
 	    "  --vcpus N --vm-mem-mib N        guest size (1, 256)\n"
 	    "  --vm-net user|network:NAME      guest networking (default user)\n"
+	    "  --vm-host-port N     VM n forwards from 127.0.0.1:N+n (default: a free port)\n"
 	    "  --connect URI        libvirt URI (default qemu:///system)\n"
 	    "  --kernel PATH --initrd PATH     guest kernel and initramfs\n"
 	    "  --ctr-userns         run containers in a user namespace\n"
@@ -175,6 +176,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		U64("--mem-instances", 1, 1024, o->mem_instances)
 		U64("--concurrency", 1, 1024, o->steady_concurrency)
 		U64("--work-iters", 0, 1000000000, o->work_iters)
+		U64("--vm-host-port", 1024, 65535, o->vm_host_port)
 		U64("--repeats", 1, 1000, o->autoscale_repeats)
 		STR("--out", o->out)
 		STR("--payload", o->payload)

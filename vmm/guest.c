@@ -82,6 +82,21 @@ int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err)
 	return 0;
 }
 
+int vcl_vmm_host_port(const struct vcl_spec *spec, uint16_t *port, struct vcl_error **err)
+{
+	unsigned long p;
+
+	if (spec->vm_host_port == 0)
+		return vcl_vmm_free_port(port, err);
+	p = (unsigned long)spec->vm_host_port + spec->index;
+	if (p > 65535)
+		return vcl_usage(err,
+				 "--vm-host-port %u: instance %u would need port %lu (> 65535)",
+				 (unsigned)spec->vm_host_port, spec->index, p);
+	*port = (uint16_t)p;
+	return 0;
+}
+
 int vcl_serial_watch_init(struct vcl_serial_watch *w, const char *dir, struct vcl_error **err)
 {
 	memset(w, 0, sizeof(*w));

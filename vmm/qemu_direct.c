@@ -211,7 +211,7 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	p->sw.ifd = -1;
 	inst->priv = p;
 
-	if (vcl_vmm_free_port(&port, err) < 0)
+	if (vcl_vmm_host_port(spec, &port, err) < 0)
 		goto fail;
 	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, false, cmdline, sizeof(cmdline),
 				  err) < 0)

@@ -381,7 +381,7 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 
 	if (vcl_vm_parse_net(spec->vm_net, &p->net, &p->network, err) < 0)
 		goto fail;
-	if (p->net == VCL_VM_NET_USER && vcl_vmm_free_port(&port, err) < 0)
+	if (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(spec, &port, err) < 0)
 		goto fail;
 	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, p->net == VCL_VM_NET_NETWORK,
 				  cmdline, sizeof(cmdline), err) < 0)
@@ -422,10 +422,12 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 
 		if (port != 0 && (strstr(m, "host forwarding rule") != NULL ||
 				  strstr(m, "ddress already in use") != NULL))
-			vcl_fail(err, EADDRINUSE,
-				 "Create domain %s: host port 127.0.0.1:%u was taken between "
-				 "picking it and QEMU binding it (retry): %s",
-				 inst->name, (unsigned)port, m);
+			vcl_fail(err, EADDRINUSE, "Create domain %s: host port 127.0.0.1:%u %s: %s",
+				 inst->name, (unsigned)port,
+				 spec->vm_host_port != 0
+				     ? "(--vm-host-port) is already taken"
+				     : "was taken between picking it and QEMU binding it (retry)",
+				 m);
 		else if (virConnectIsAlive(g.conn) != 1)
 			/* The daemon went away: no later launch can work either. */
 			vcl_error_set(err, VCL_E_ENV, 0,

@@ -117,6 +117,9 @@ int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err);
  * may take it before QEMU binds it: launchers report "address in use"
  * clearly rather than hiding the race. */
 int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err);
+/* The host side of an instance's forward: spec->vm_host_port + index when
+ * the user fixed a base (--vm-host-port), else a free port. */
+int vcl_vmm_host_port(const struct vcl_spec *spec, uint16_t *port, struct vcl_error **err);
 
 /* Watches one serial log file for the READY line, event-driven: an inotify
  * watch on the file's folder (the file may be created, truncated or

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -272,6 +275,43 @@ START_TEST(test_libvirtd_stops)
 }
 END_TEST
 
+/* The VM's host port is taken: a clear message naming it, a non-zero exit,
+ * the failure in results.json, nothing left behind. */
+START_TEST(test_vm_port_taken)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	unsigned before = dead_runs();
+	char cmd[512];
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (run("virsh -c qemu:///system version >/dev/null 2>&1") != 0) {
+		printf("test_vm_port_taken: skipped (libvirtd not running)\n");
+		close(s);
+		return;
+	}
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(s, 1), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "bin/vclab bench --backends vm --peer none --scenarios startup --vm-runs 1 "
+		 "--vm-warmup 0 --vm-host-port %u --quiet --no-report --out /tmp/vclab-test-port "
+		 "> /dev/null 2>/tmp/vclab-fault-err; test $? -eq 1",
+		 (unsigned)ntohs(sa.sin_port));
+	ck_assert_int_eq(run(cmd), 0);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "grep -q '127.0.0.1:%u (--vm-host-port) is already taken' "
+	    "/tmp/vclab-fault-err && grep -q 'already taken' /tmp/vclab-test-port/results.json",
+	    (unsigned)ntohs(sa.sin_port));
+	ck_assert_int_eq(run(cmd), 0);
+	close(s);
+	ck_assert_int_eq(run("! virsh -c qemu:///system list --all --name | grep -q '^vclab-'"), 0);
+	assert_nothing_left(before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("faults");
@@ -287,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, test_results_unwritable);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_sigkill_then_gc);
+	tcase_add_test(tc, test_vm_port_taken);
 	tcase_add_test(tc, test_libvirtd_stops);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
