@@ -144,8 +144,10 @@ bench: deps
 # The payload stays the normal static binary (a sanitizer runtime cannot be
 # linked statically); the harness and every unit suite are instrumented.
 asan: all
-	$(Q)$(MAKE) --no-print-directory SAN=1 OPT="-O1 -g" $(B)/asan/vclab $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS))
+	$(Q)$(MAKE) --no-print-directory SAN=1 OPT="-O1 -g" $(B)/asan/vclab \
+		$(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS) $(INTEG_BINS))
 	$(Q)scripts/run-tests.sh unit $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS))
+	$(Q)scripts/run-tests.sh integ $(patsubst $(B)/%,$(B)/asan/%,$(INTEG_BINS))
 
 # Soak: many mixed launch/destroy cycles, then a leak check (not in `check`:
 # 500 cycles with VMs under TCG take several minutes).
