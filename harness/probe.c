@@ -121,11 +121,6 @@ static int wait_events(int ep, struct epoll_event *evs, int n, uint64_t deadline
 	return epoll_wait(ep, evs, n, (int)((left + 999999ULL) / 1000000ULL));
 }
 
-static int interrupted(struct vcl_error **err)
-{
-	return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d", vcl_interrupted);
-}
-
 int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_error **err)
 {
 	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -150,7 +145,7 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 		int n;
 
 		if (vcl_interrupted)
-			return interrupted(err);
+			return vcl_error_interrupted(err);
 		if (!want_ready && sock < 0) {
 			sock = start_connect(&inst->ep, err);
 			if (sock == -1)
@@ -274,7 +269,7 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 						    "%s exited before it was ready", inst->name);
 					}
 					if (m < 0 && errno == EINTR && vcl_interrupted)
-						return interrupted(err);
+						return vcl_error_interrupted(err);
 				}
 			}
 			break;

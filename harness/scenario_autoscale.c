@@ -83,8 +83,7 @@ static int one_repeat(struct vcl_bench *b, const struct vcl_backend_ops *ops, do
 		struct timespec ts = {.tv_nsec = (long)SAMPLE_NS};
 
 		if (vcl_interrupted) {
-			vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d",
-				      vcl_interrupted);
+			vcl_error_interrupted(err);
 			goto out;
 		}
 		if (ops->sample(a, &m, err) < 0)

@@ -28,8 +28,7 @@ static int settle(unsigned ms, struct vcl_error **err)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		if (vcl_interrupted)
-			return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d",
-					     vcl_interrupted);
+			return vcl_error_interrupted(err);
 	return 0;
 }
 

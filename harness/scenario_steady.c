@@ -54,7 +54,7 @@ static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	if (vcl_loadgen_run(&lo, &r, err) < 0)
 		goto fail;
 	if (vcl_interrupted) {
-		vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d", vcl_interrupted);
+		vcl_error_interrupted(err);
 		goto fail;
 	}
 	o = result_json("vclab-loadgen", &lo, &r);

@@ -218,6 +218,11 @@ int vcl_self_relative(const char *rel, char **out, struct vcl_error **err)
 
 volatile int vcl_interrupted;
 
+int vcl_error_interrupted(struct vcl_error **err)
+{
+	return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted by signal %d", vcl_interrupted);
+}
+
 static void on_signal(int sig)
 {
 	vcl_interrupted = sig;

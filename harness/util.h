@@ -43,6 +43,8 @@ int vcl_self_relative(const char *rel, char **out, struct vcl_error **err);
 
 /* Set when SIGINT/SIGTERM arrived; long waits check it and unwind. */
 extern volatile int vcl_interrupted;
+/* Set a VCL_E_INTR error naming the signal that arrived; returns -1. */
+int vcl_error_interrupted(struct vcl_error **err);
 /* Install SIGINT/SIGTERM handlers (no SA_RESTART, so waits return EINTR). */
 void vcl_install_signal_handlers(void);
 
