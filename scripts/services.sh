@@ -16,7 +16,23 @@ answers() {
 	[ -S "$SOCK" ] && timeout 5 virsh -c qemu:///system version >/dev/null 2>&1
 }
 
-if answers; then
+# A daemon named NAME runs if its pid file names a live process of that
+# name. /run may be a plain disk folder (it is on these lab machines), so a
+# socket file or pid file alone may be left over from an earlier boot.
+daemon_runs() {
+	pidf=/run/$1.pid
+	[ -f "$pidf" ] || return 1
+	pid=$(cat "$pidf" 2>/dev/null) || return 1
+	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
+}
+
+# virtlogd answers when its admin socket does.
+virtlogd_answers() {
+	daemon_runs virtlogd &&
+		timeout 5 virt-admin -c virtlogd:///system server-list >/dev/null 2>&1
+}
+
+if answers && { [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] || virtlogd_answers; }; then
 	echo "services: libvirtd already answers on qemu:///system"
 	exit 0
 fi
@@ -26,14 +42,25 @@ if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
 else
 	# virtlogd first: without it a domain create fails with
 	# "Failed to connect socket to '/run/libvirt/virtlogd-sock'".
-	if [ ! -S /run/libvirt/virtlogd-sock ]; then
+	# A socket file left by a virtlogd that is gone is removed first.
+	if ! daemon_runs virtlogd; then
+		rm -f /run/virtlogd.pid /run/libvirt/virtlogd-sock \
+			/run/libvirt/virtlogd-admin-sock
 		virtlogd -d
 	fi
+	i=0
+	while ! virtlogd_answers; do
+		i=$((i + 1))
+		if [ "$i" -ge "$TIMEOUT" ]; then
+			echo "services: virtlogd did not answer on /run/libvirt/virtlogd-admin-sock within ${TIMEOUT}s" >&2
+			exit 1
+		fi
+		sleep 1
+	done
 	if ! answers; then
 		# A stale pid file from a daemon that died would stop -d.
-		pidf=/run/libvirtd.pid
-		if [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null; then
-			rm -f "$pidf"
+		if ! daemon_runs libvirtd; then
+			rm -f /run/libvirtd.pid
 		fi
 		libvirtd -d
 	fi

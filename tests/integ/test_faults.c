@@ -239,6 +239,12 @@ START_TEST(test_libvirtd_stops)
 	for (i = 0; i < 600; i++) {
 		if (run("virsh -c qemu:///system list --name 2>/dev/null | grep -q '^vclab-'") == 0)
 			break;
+		/* A run that ended before its first domain came up cannot test
+		 * this; say why instead of waiting out the minute. */
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			run("cat /tmp/vclab-test-lv.err >&2");
+			ck_abort_msg("the bench ended before any domain came up");
+		}
 		usleep(100 * 1000);
 	}
 	ck_assert_int_lt(i, 600);
