@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -86,6 +88,24 @@ static void probe_accel(struct vcl_host *h, bool virt_flags)
 	}
 }
 
+#define VCL_VIRTLOGD_SOCK "/run/libvirt/virtlogd-sock"
+
+/* A local libvirtd hands each QEMU's console log to virtlogd; with virtlogd
+ * gone (a socket file left on a disk-backed /run, say) every create fails.
+ * Connecting to its socket tells, without speaking its protocol. */
+static void probe_virtlogd(struct vcl_host *h)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = VCL_VIRTLOGD_SOCK};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	h->virtlogd_checked = true;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		snprintf(h->virtlogd_why, sizeof(h->virtlogd_why), "%s: %s", VCL_VIRTLOGD_SOCK,
+			 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static void probe_libvirt(struct vcl_host *h, const char *uri)
 {
 	unsigned long libver = 0, hv = 0;
@@ -105,6 +125,8 @@ static void probe_libvirt(struct vcl_host *h, const char *uri)
 		return;
 	}
 	h->libvirt_ok = true;
+	if (uri == NULL || strcmp(uri, "qemu:///system") == 0)
+		probe_virtlogd(h);
 	if (virConnectGetVersion(conn, &hv) == 0 && hv != 0)
 		snprintf(h->qemu_version, sizeof(h->qemu_version), "%lu.%lu.%lu", hv / 1000000,
 			 hv / 1000 % 1000, hv % 1000);
@@ -195,6 +217,13 @@ struct json_object *vcl_doctor_json(const struct vcl_host *h)
 	json_object_object_add(o, "libvirt_ok", json_object_new_boolean(h->libvirt_ok));
 	if (!h->libvirt_ok)
 		json_object_object_add(o, "libvirt_reason", json_object_new_string(h->libvirt_why));
+	if (h->virtlogd_checked) {
+		json_object_object_add(o, "virtlogd_ok",
+				       json_object_new_boolean(h->virtlogd_why[0] == '\0'));
+		if (h->virtlogd_why[0] != '\0')
+			json_object_object_add(o, "virtlogd_reason",
+					       json_object_new_string(h->virtlogd_why));
+	}
 	json_object_object_add(o, "gnuplot", json_object_new_boolean(h->gnuplot));
 	return o;
 }
@@ -242,6 +271,13 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 	printf("%-14s %s\n", "qemu", h.qemu_version[0] ? h.qemu_version : "absent");
 	printf("%-14s %s%s%s\n", "qemu:///system", h.libvirt_ok ? "answers" : "does not answer",
 	       h.libvirt_ok ? "" : ": ", h.libvirt_ok ? "" : h.libvirt_why);
+	if (h.virtlogd_checked)
+		printf("%-14s %s%s%s\n", "virtlogd",
+		       h.virtlogd_why[0] == '\0' ? "answers" : "does not answer: ", h.virtlogd_why,
+		       h.virtlogd_why[0] == '\0'
+			   ? ""
+			   : " (domain creates fail unless qemu.conf sets stdio_handler = \"file\"; "
+			     "start it: virtlogd -d)");
 	printf("%-14s %s\n", "gnuplot",
 	       h.gnuplot ? "present" : "absent (reports will have tables only)");
 	printf("%-14s %s — %s\n", "accelerator", h.accelerator, h.accel_why);

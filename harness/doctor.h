@@ -22,6 +22,9 @@ struct vcl_host {
 	char qemu_version[64];
 	bool libvirt_ok; /* qemu:///system answers */
 	char libvirt_why[256];
+	/* Local libvirtd only: "" when virtlogd answers, else why not. */
+	bool virtlogd_checked;
+	char virtlogd_why[160];
 	bool gnuplot;
 	char accelerator[8]; /* "kvm" or "tcg" */
 	char accel_why[256]; /* why that one */
