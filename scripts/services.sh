@@ -23,7 +23,10 @@ daemon_runs() {
 	pidf=/run/$1.pid
 	[ -f "$pidf" ] || return 1
 	pid=$(cat "$pidf" 2>/dev/null) || return 1
-	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
+	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 1
+	# A zombie still has its name; a PID 1 that reaps late keeps it around.
+	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
 # virtlogd answers when its admin socket does.
