@@ -23,12 +23,41 @@ extern int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_
     __attribute__((weak));
 
 static int ledger_fd = -1;
+
+#define VCL_BOOT_ID "/proc/sys/kernel/random/boot_id"
+
+/* This boot's id ("" when unknown). /run is a plain disk folder on some
+ * hosts (these lab machines), so a ledger can outlive a reboot, and a pid it
+ * names can then belong to anyone. */
+static void boot_id(char *buf, size_t len)
+{
+	cleanup_free char *b = NULL;
+
+	buf[0] = '\0';
+	if (vcl_read_file(VCL_BOOT_ID, &b, NULL, NULL) == 0)
+		snprintf(buf, len, "%.*s", (int)strcspn(b, " \n"), b);
+}
+
+/* Did the run whose ledger is in dir start in this boot? Owners written
+ * without a boot id (older ledgers) count as this boot. */
+static bool same_boot(const char *dir)
+{
+	cleanup_free char *buf = NULL;
+	char path[600], rec[64] = "", now[64];
+
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0 ||
+	    sscanf(buf, "%*d %*s %63s", rec) != 1)
+		return true;
+	boot_id(now, sizeof(now));
+	return now[0] == '\0' || strcmp(rec, "-") == 0 || strcmp(rec, now) == 0;
+}
 static char ledger_dir[256];
 static char ledger_run[64];
 
 int vcl_ledger_open(const char *run_id, struct vcl_error **err)
 {
-	char path[600], owner[64];
+	char path[600], owner[128], boot[64];
 	unsigned long long st = 0;
 
 	if (ledger_fd >= 0)
@@ -38,7 +67,9 @@ int vcl_ledger_open(const char *run_id, struct vcl_error **err)
 	if (vcl_mkdir_p(ledger_dir, err) < 0)
 		return vcl_error_wrap(err, "Open the resource ledger");
 	vcl_proc_starttime(getpid(), &st);
-	snprintf(owner, sizeof(owner), "%d %llu\n", (int)getpid(), st);
+	boot_id(boot, sizeof(boot));
+	snprintf(owner, sizeof(owner), "%d %llu %s\n", (int)getpid(), st,
+		 boot[0] != '\0' ? boot : "-");
 	snprintf(path, sizeof(path), "%s/owner", ledger_dir);
 	if (vcl_write_atomic(path, owner, strlen(owner), err) < 0)
 		return vcl_error_wrap(err, "Open the resource ledger");
@@ -88,8 +119,10 @@ int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err)
 	return vcl_ledger_add(err, "pid %d %llu", (int)pid, st);
 }
 
-/* Undo one ledger record. print: say what is (or would be) removed. */
-static int undo(char *line, bool dry_run, bool print, struct vcl_error **err)
+/* Undo one ledger record. print: say what is (or would be) removed.
+ * this_boot: false when the run started before the last reboot, so none of
+ * its processes can still exist and its pids are not looked at. */
+static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
 {
 	char *kind = strtok(line, " "), *a = strtok(NULL, " "), *b = strtok(NULL, " ");
 
@@ -99,8 +132,9 @@ static int undo(char *line, bool dry_run, bool print, struct vcl_error **err)
 		pid_t pid = (pid_t)atoi(a);
 		unsigned long long st = 0;
 
-		/* Only the very process we started: same pid and start time. */
-		if (pid <= 1 || vcl_proc_starttime(pid, &st) < 0 || st != strtoull(b, NULL, 10))
+		/* Only the very process we started: same boot, pid and start
+		 * time. */
+		if (!this_boot || pid <= 1 || vcl_proc_starttime(pid, &st) < 0 || st != strtoull(b, NULL, 10))
 			return 0;
 		if (print)
 			printf("  %s process %d\n", dry_run ? "would kill" : "kill", (int)pid);
@@ -163,6 +197,7 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 	char **lines = NULL;
 	size_t n = 0;
 	int ret = 0;
+	bool this_boot = same_boot(dir);
 
 	snprintf(path, sizeof(path), "%s/ledger", dir);
 	if (vcl_read_file(path, &buf, NULL, NULL) == 0) {
@@ -180,7 +215,7 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 		cleanup_free char *line = strdup(lines[i]);
 		struct vcl_error *e = NULL;
 
-		if (line != NULL && undo(line, dry_run, print, &e) < 0) {
+		if (line != NULL && undo(line, this_boot, dry_run, print, &e) < 0) {
 			if (ret == 0 && err != NULL) {
 				*err = e;
 				e = NULL;
@@ -234,6 +269,8 @@ static bool owner_alive(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/owner", dir);
 	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%d %llu", &pid, &st) != 2)
+		return false;
+	if (!same_boot(dir))
 		return false;
 	if (pid == getpid())
 		return true;

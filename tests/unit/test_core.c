@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "ledger.h"
 #include "proc.h"
 #include "results.h"
 #include "sample.h"
@@ -227,6 +231,73 @@ START_TEST(test_yaml_errors)
 }
 END_TEST
 
+/* Write a ledger for run "r1" under root whose owner and one pid record are
+ * the live process pid, stamped with the given boot id. */
+static void fake_run(const char *root, pid_t pid, const char *boot)
+{
+	char path[256];
+	unsigned long long st = 0;
+	FILE *f;
+
+	ck_assert_int_eq(vcl_proc_starttime(pid, &st), 0);
+	snprintf(path, sizeof(path), "%s/r1", root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/r1/owner", root);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%d %llu %s\n", (int)pid, st, boot);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/r1/ledger", root);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "pid %d %llu\n", (int)pid, st);
+	fclose(f);
+}
+
+/* A ledger can outlive a reboot where /run is on disk: gc takes a run of an
+ * earlier boot for dead even when its pid is alive again, and leaves that
+ * pid alone. A run of this boot with a live owner is kept. */
+START_TEST(test_gc_boot_id)
+{
+	char root[] = "/tmp/vclab-gc-XXXXXX", path[300], boot[64] = "";
+	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_error *err = NULL;
+	unsigned removed = 99;
+	pid_t child;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	o.root = root;
+	f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(boot, sizeof(boot), f));
+	fclose(f);
+	boot[strcspn(boot, "\n")] = '\0';
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	/* This boot, live owner: kept. */
+	fake_run(root, child, boot);
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_uint_eq(removed, 0);
+	snprintf(path, sizeof(path), "%s/r1/ledger", root);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	/* Another boot: removed, and the process that now has the pid lives. */
+	ck_assert_int_eq(system("rm -rf /tmp/vclab-gc-*/r1"), 0);
+	fake_run(root, child, "00000000-0000-0000-0000-000000000000");
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_eq(kill(child, 0), 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	rmdir(root);
+}
+END_TEST
+
 START_TEST(test_kib_field)
 {
 	uint64_t v = 0;
@@ -257,6 +328,7 @@ int main(void)
 	tcase_add_test(tc, test_json_path);
 	tcase_add_test(tc, test_yaml_errors);
 	tcase_add_test(tc, test_kib_field);
+	tcase_add_test(tc, test_gc_boot_id);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
