@@ -6,7 +6,7 @@ PKG_CONFIG ?= pkg-config
 WERROR  ?= 1
 PREFIX  ?= /usr/local
 
-PKGS    := libvirt libcgroup hwloc json-c yaml-0.1 libcap
+PKGS    := libvirt libcgroup hwloc json-c yaml-0.1 libcap libseccomp
 WARNINGS := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	-Wundef -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
 	-Wvla -Wnull-dereference -Wimplicit-fallthrough -Wno-unused-parameter

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,7 +47,8 @@ struct child_args {
 	char *const *argv;
 	struct vcl_cgroup *cg;
 	cap_t nocaps;
-	unsigned long mflags; /* locked flags of the rootfs mount */
+	const struct sock_fprog *seccomp; /* NULL: none */
+	unsigned long mflags;		  /* locked flags of the rootfs mount */
 	bool userns;
 	int ready_w;   /* becomes fd 3, --ready-fd 3 */
 	int err_w;     /* CLOEXEC: a successful exec closes it */
@@ -66,8 +68,9 @@ struct ctr_priv {
 /* The child's stack. Without CLONE_VM the child gets its own copy-on-write
  * copy, so one static buffer serves every launch. */
 static char child_stack[256 * 1024] __attribute__((aligned(64)));
-/* An empty capability set, allocated once by prepare(). */
+/* An empty capability set and the syscall filter, made once by prepare(). */
 static cap_t nocaps;
+static struct sock_fprog seccomp_prog;
 
 static __attribute__((noreturn)) void child_fail(const struct child_args *a, int step)
 {
@@ -221,6 +224,10 @@ static int child_main(void *arg)
 
 	TRY(VCL_CTR_STEP_CAPS, drop_caps(a));
 	TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	/* Last before exec: the filter denies pivot_root, mount and unshare,
+	 * which the steps above needed. */
+	if (a->seccomp != NULL)
+		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 	execve(VCL_CTR_PAYLOAD, a->argv, envp);
 	child_fail(a, VCL_CTR_STEP_EXEC);
 }
@@ -321,11 +328,17 @@ static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 		if (nocaps == NULL)
 			return vcl_fail(err, errno, "Allocate an empty capability set");
 	}
+	if (!spec->ctr_no_seccomp && seccomp_prog.filter == NULL &&
+	    vcl_seccomp_build(&seccomp_prog, err) < 0)
+		return -1;
 	return vcl_ctr_rootfs_prepare(spec, NULL, err);
 }
 
 static void ctr_cleanup(const struct vcl_spec *spec)
 {
+	free(seccomp_prog.filter);
+	seccomp_prog.filter = NULL;
+	seccomp_prog.len = 0;
 	vcl_ctr_rootfs_release(spec);
 }
 
@@ -401,6 +414,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	    .argv = argv,
 	    .cg = p->cg,
 	    .nocaps = nocaps,
+	    .seccomp = spec->ctr_no_seccomp ? NULL : &seccomp_prog,
 	    .mflags = vcl_ctr_rootfs_mount_flags(),
 	    .userns = spec->ctr_userns,
 	    .ready_w = ready_w,

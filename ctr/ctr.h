@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <linux/filter.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -60,7 +61,8 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_UMOUNT_OLD, /* detaching the old root */
 	VCL_CTR_STEP_CAPS,	 /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
-	VCL_CTR_STEP_EXEC, /* execve of the payload */
+	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
+	VCL_CTR_STEP_EXEC,    /* execve of the payload */
 	VCL_CTR_STEP_MAX,
 };
 
@@ -87,6 +89,7 @@ struct vcl_oci_params {
 	const struct vcl_limits *limits;
 	const char *cpuset; /* NULL = inherit */
 	bool userns;	    /* add a user namespace with the VCL_CTR_USERNS_* maps */
+	bool seccomp;	    /* the ctr syscall filter (vcl_seccomp_oci) */
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same
@@ -94,6 +97,19 @@ struct vcl_oci_params {
  * no_new_privs and cgroup limits as a ctr container. Pure. Returns NULL
  * with *err set on bad parameters. */
 struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_error **err);
+
+/* ---- syscall filter (seccomp.c), shared by ctr and the peers ---------- */
+
+/* Syscalls a container may not make (EPERM), NULL-terminated; clone3 gets
+ * ENOSYS, and clone() with a flag of vcl_seccomp_clone_ns (0-terminated)
+ * gets EPERM. Everything else is allowed. */
+extern const char *const vcl_seccomp_denied[];
+extern const unsigned long vcl_seccomp_clone_ns[];
+/* The same policy as an OCI "linux.seccomp" object. */
+struct json_object *vcl_seccomp_oci(void);
+/* The same policy as a BPF program for PR_SET_SECCOMP, built with
+ * libseccomp; prog->filter is malloc'd. */
+int vcl_seccomp_build(struct sock_fprog *prog, struct vcl_error **err);
 
 /* A read-only recursive bind mount entry ("mounts" array) for a config. */
 struct json_object *vcl_oci_bind_mount(const char *src, const char *dest);

@@ -29,6 +29,7 @@ static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_UMOUNT_OLD] = "detach the old root",
     [VCL_CTR_STEP_CAPS] = "drop capabilities",
     [VCL_CTR_STEP_NO_NEW_PRIVS] = "set no_new_privs",
+    [VCL_CTR_STEP_SECCOMP] = "load the seccomp filter",
     [VCL_CTR_STEP_EXEC] = "exec the payload",
 };
 
@@ -281,6 +282,8 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	json_object_object_add(linux_, "cgroupsPath", jstr(p->cgroups_path));
 	json_object_object_add(linux_, "resources", jresources(p->limits, p->cpuset));
 	json_object_object_add(linux_, "rootfsPropagation", jstr("private"));
+	if (p->seccomp)
+		json_object_object_add(linux_, "seccomp", vcl_seccomp_oci());
 	json_object_object_add(cfg, "linux", linux_);
 
 	return cfg;

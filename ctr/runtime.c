@@ -396,7 +396,8 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 				     .args = args,
 				     .limits = &spec->limits,
 				     .cpuset = spec->cpuset,
-				     .userns = spec->ctr_userns};
+				     .userns = spec->ctr_userns,
+				     .seccomp = !spec->ctr_no_seccomp};
 	cfg = vcl_oci_config(&op, err);
 	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0) {
 		json_object_put(cfg);

@@ -35,7 +35,8 @@ struct vcl_spec {
 	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
 
 	/* ctr */
-	bool ctr_userns; /* run the container in a user namespace with uid/gid maps */
+	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
+	bool ctr_no_seccomp; /* leave out the syscall filter (default: loaded) */
 
 	/* vm */
 	unsigned vcpus;

@@ -318,6 +318,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(vm, "accelerator", json_object_new_string(b->host.accelerator));
 	json_object_object_add(cfg, "vm", vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
+	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
 }
 
 /* One cell: the number at path under o with prec decimals and a unit, or
@@ -549,6 +550,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	    .limits = o.limits,
 	    .cpuset = b.host.topo.workload_cpus,
 	    .ctr_userns = o.ctr_userns,
+	    .ctr_no_seccomp = o.ctr_no_seccomp,
 	    .vcpus = o.vcpus,
 	    .vm_mem_mib = o.vm_mem_mib,
 	    .vm_net = o.vm_net,

@@ -35,6 +35,7 @@ struct vcl_bench_opts {
 	const char *vm_net, *connect_uri, *kernel, *initrd;
 	uint64_t vm_host_port;
 	bool ctr_userns;
+	bool ctr_no_seccomp;
 	/* scenarios */
 	unsigned mem_instances, vm_mem_instances;
 	uint64_t budget_mib, vm_budget_mib;

@@ -58,6 +58,7 @@ void vcl_bench_usage(FILE *f)
 	    "  --connect URI        libvirt URI (default qemu:///system)\n"
 	    "  --kernel PATH --initrd PATH     guest kernel and initramfs\n"
 	    "  --ctr-userns         run containers in a user namespace\n"
+	    "  --ctr-no-seccomp     containers (ctr, runc, crun) without the syscall filter\n"
 	    "  --budget-mib N       density: memory budget for process placements\n"
 	    "  --vm-budget-mib N    density: memory budget for VMs\n"
 	    "  --burst K            density: instances per burst\n"
@@ -240,6 +241,10 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		}
 		if (strcmp(a, "--ctr-userns") == 0) {
 			o->ctr_userns = true;
+			continue;
+		}
+		if (strcmp(a, "--ctr-no-seccomp") == 0) {
+			o->ctr_no_seccomp = true;
 			continue;
 		}
 		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

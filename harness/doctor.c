@@ -272,12 +272,13 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 	printf("%-14s %s%s%s\n", "qemu:///system", h.libvirt_ok ? "answers" : "does not answer",
 	       h.libvirt_ok ? "" : ": ", h.libvirt_ok ? "" : h.libvirt_why);
 	if (h.virtlogd_checked)
-		printf("%-14s %s%s%s\n", "virtlogd",
-		       h.virtlogd_why[0] == '\0' ? "answers" : "does not answer: ", h.virtlogd_why,
-		       h.virtlogd_why[0] == '\0'
-			   ? ""
-			   : " (domain creates fail unless qemu.conf sets stdio_handler = \"file\"; "
-			     "start it: virtlogd -d)");
+		printf(
+		    "%-14s %s%s%s\n", "virtlogd",
+		    h.virtlogd_why[0] == '\0' ? "answers" : "does not answer: ", h.virtlogd_why,
+		    h.virtlogd_why[0] == '\0'
+			? ""
+			: " (domain creates fail unless qemu.conf sets stdio_handler = \"file\"; "
+			  "start it: virtlogd -d)");
 	printf("%-14s %s\n", "gnuplot",
 	       h.gnuplot ? "present" : "absent (reports will have tables only)");
 	printf("%-14s %s — %s\n", "accelerator", h.accelerator, h.accel_why);

@@ -46,8 +46,7 @@ static bool same_boot(const char *dir)
 	char path[600], rec[64] = "", now[64];
 
 	snprintf(path, sizeof(path), "%s/owner", dir);
-	if (vcl_read_file(path, &buf, NULL, NULL) < 0 ||
-	    sscanf(buf, "%*d %*s %63s", rec) != 1)
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%*d %*s %63s", rec) != 1)
 		return true;
 	boot_id(now, sizeof(now));
 	return now[0] == '\0' || strcmp(rec, "-") == 0 || strcmp(rec, now) == 0;
@@ -134,7 +133,8 @@ static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl
 
 		/* Only the very process we started: same boot, pid and start
 		 * time. */
-		if (!this_boot || pid <= 1 || vcl_proc_starttime(pid, &st) < 0 || st != strtoull(b, NULL, 10))
+		if (!this_boot || pid <= 1 || vcl_proc_starttime(pid, &st) < 0 ||
+		    st != strtoull(b, NULL, 10))
 			return 0;
 		if (print)
 			printf("  %s process %d\n", dry_run ? "would kill" : "kill", (int)pid);

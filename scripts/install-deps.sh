@@ -7,7 +7,7 @@ set -eu
 PKGS_BUILD="build-essential pkg-config make gcc clang clang-tidy clang-format cppcheck
  check libsubunit-dev valgrind libclang-rt-14-dev"
 # Libraries the lab links against.
-PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libcap-dev"
+PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libcap-dev libseccomp-dev"
 # Runtime: VMs, containers, peers, plots, guest image.
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip

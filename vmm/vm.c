@@ -431,10 +431,11 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		else if (strstr(m, "virtlogd-sock") != NULL)
 			/* libvirtd answers but its log daemon does not: every
 			 * create will fail the same way. */
-			vcl_error_set(err, VCL_E_ENV, 0,
-				      "virtlogd is not running, so libvirtd cannot create domain %s "
-				      "(start it: scripts/services.sh, or virtlogd -d): %s",
-				      inst->name, m);
+			vcl_error_set(
+			    err, VCL_E_ENV, 0,
+			    "virtlogd is not running, so libvirtd cannot create domain %s "
+			    "(start it: scripts/services.sh, or virtlogd -d): %s",
+			    inst->name, m);
 		else if (virConnectIsAlive(g.conn) != 1)
 			/* The daemon went away: no later launch can work either. */
 			vcl_error_set(err, VCL_E_ENV, 0,

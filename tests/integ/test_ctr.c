@@ -192,6 +192,9 @@ START_TEST(test_isolation)
 	ck_assert_str_eq(status_field(pid, "CapPrm", buf, sizeof(buf)), "0000000000000000");
 	ck_assert_str_eq(status_field(pid, "CapBnd", buf, sizeof(buf)), "0000000000000000");
 	ck_assert_str_eq(status_field(pid, "NoNewPrivs", buf, sizeof(buf)), "1");
+	/* The syscall filter is on (mode 2 = filter), exactly one of it. */
+	ck_assert_str_eq(status_field(pid, "Seccomp", buf, sizeof(buf)), "2");
+	ck_assert_str_eq(status_field(pid, "Seccomp_filters", buf, sizeof(buf)), "1");
 	/* The payload is its container's init. */
 	ck_assert_str_eq(status_field(pid, "NSpid", buf, sizeof(buf)) + strcspn(buf, "\t "), "\t1");
 
@@ -280,6 +283,8 @@ START_TEST(test_runc_peer)
 	same_ns(pid, "mnt", false);
 	same_ns(pid, "pid", false);
 	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	/* The same syscall filter, from the OCI config. */
+	ck_assert_str_eq(status_field(pid, "Seccomp", buf, sizeof(buf)), "2");
 	root_mount_opts(pid, buf, sizeof(buf));
 	ck_assert_msg(has_opt(buf, "ro"), "runc root mount options: %s", buf);
 	snprintf(cgp, sizeof(cgp), "%s", inst->cgroup);

@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Pure parts of the container placement: OCI config, id maps, messages. */
 #include <check.h>
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ctr.h"
 
@@ -80,7 +91,109 @@ START_TEST(test_config_matches_ctr)
 	ck_assert_str_eq(json_object_get_string(get(cfg, "linux.resources.cpu.cpus")), "1");
 	ck_assert_int_eq(json_object_get_int64(get(cfg, "linux.resources.pids.limit")), 32);
 	ck_assert_uint_eq(json_object_array_length(get(cfg, "mounts")), 2);
+	ck_assert_ptr_null(get(cfg, "linux.seccomp"));
 	json_object_put(cfg);
+}
+END_TEST
+
+/* The OCI filter says what the ctr filter does: every denied name, clone3
+ * as ENOSYS, one masked clone rule per namespace flag. */
+START_TEST(test_config_seccomp)
+{
+	struct vcl_limits lim = {0};
+	struct vcl_oci_params p = params(&lim);
+	struct vcl_error *err = NULL;
+	struct json_object *cfg, *rules, *names;
+	size_t ndenied = 0, nclone = 0;
+
+	p.seccomp = true;
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_str_eq(json_object_get_string(get(cfg, "linux.seccomp.defaultAction")),
+			 "SCMP_ACT_ALLOW");
+	rules = get(cfg, "linux.seccomp.syscalls");
+	ck_assert_ptr_nonnull(rules);
+	while (vcl_seccomp_denied[ndenied] != NULL)
+		ndenied++;
+	while (vcl_seccomp_clone_ns[nclone] != 0)
+		nclone++;
+	ck_assert_uint_eq(json_object_array_length(rules), 2 + nclone);
+	names = get(json_object_array_get_idx(rules, 0), "names");
+	ck_assert_uint_eq(json_object_array_length(names), ndenied);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(names, 0)), "acct");
+	ck_assert_int_eq(json_object_get_int(get(json_object_array_get_idx(rules, 0), "errnoRet")),
+			 EPERM);
+	ck_assert_int_eq(json_object_get_int(get(json_object_array_get_idx(rules, 1), "errnoRet")),
+			 ENOSYS);
+	for (size_t i = 0; i < nclone; i++) {
+		struct json_object *r = json_object_array_get_idx(rules, 2 + i);
+		struct json_object *a = json_object_array_get_idx(get(r, "args"), 0);
+
+		ck_assert_str_eq(json_object_get_string(get(a, "op")), "SCMP_CMP_MASKED_EQ");
+		ck_assert_uint_eq(json_object_get_uint64(get(a, "value")), vcl_seccomp_clone_ns[i]);
+		ck_assert_uint_eq(json_object_get_uint64(get(a, "valueTwo")),
+				  vcl_seccomp_clone_ns[i]);
+	}
+	json_object_put(cfg);
+}
+END_TEST
+
+/* What the filter's calls return in a process that loaded it. */
+static int filtered_child(const struct sock_fprog *prog)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog) < 0)
+		return 10;
+	if (unshare(CLONE_NEWUTS) == 0 || errno != EPERM)
+		return 11;
+	/* A target that does not exist: were mount allowed, it would fail
+	 * with ENOENT and touch nothing. */
+	if (mount("none", "/nonexistent-vclab-test", "tmpfs", 0, NULL) == 0 || errno != EPERM)
+		return 12;
+	if (syscall(SYS_keyctl, 0, 0, 0, 0, 0) == 0 || errno != EPERM)
+		return 13;
+	if (syscall(SYS_clone3, NULL, 0) == 0 || errno != ENOSYS)
+		return 14;
+	if (syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0) >= 0 || errno != EPERM)
+		return 15;
+	if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) == 0 || errno != EPERM)
+		return 16;
+	/* Still allowed: an ordinary call and a plain fork. */
+	if (getpid() <= 0)
+		return 17;
+	{
+		pid_t c = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		int st;
+
+		if (c == 0)
+			_exit(0);
+		if (c < 0 || waitpid(c, &st, 0) != c)
+			return 18;
+	}
+	return 0;
+}
+
+/* The BPF program libseccomp built denies what it must and not more. */
+START_TEST(test_seccomp_filter)
+{
+	struct sock_fprog prog;
+	struct vcl_error *err = NULL;
+	pid_t pid;
+	int status;
+
+	for (size_t i = 0; vcl_seccomp_denied[i] != NULL; i++)
+		ck_assert_msg(seccomp_syscall_resolve_name(vcl_seccomp_denied[i]) >= 0,
+			      "unknown syscall %s", vcl_seccomp_denied[i]);
+	ck_assert_int_eq(vcl_seccomp_build(&prog, &err), 0);
+	ck_assert_uint_gt(prog.len, 10);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(filtered_child(&prog));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "filtered child: status %d",
+		      status);
+	free(prog.filter);
 }
 END_TEST
 
@@ -233,6 +346,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_idmap);
 	tcase_add_test(tc, test_cfs_quota);
 	tcase_add_test(tc, test_step_names);
+	tcase_add_test(tc, test_config_seccomp);
+	tcase_add_test(tc, test_seccomp_filter);
 	tcase_add_test(tc, test_runtime_message);
 	suite_add_tcase(s, tc);
 	return s;
