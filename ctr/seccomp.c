@@ -8,6 +8,7 @@
  * whose namespace flags are then checked. */
 #include <errno.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,50 +83,43 @@ const unsigned long vcl_seccomp_clone_ns[] = {
     CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, 0,
 };
 
+/* One OCI rule: the calls in names (NULL-terminated) fail with errnum,
+ * when args (NULL: always) match. */
+static struct json_object *oci_rule(const char *const *names, int errnum, struct json_object *args)
+{
+	struct json_object *r = json_object_new_object(), *n = json_object_new_array();
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		json_object_array_add(n, json_object_new_string(names[i]));
+	json_object_object_add(r, "names", n);
+	json_object_object_add(r, "action", json_object_new_string("SCMP_ACT_ERRNO"));
+	json_object_object_add(r, "errnoRet", json_object_new_int(errnum));
+	if (args != NULL)
+		json_object_object_add(r, "args", args);
+	return r;
+}
+
 struct json_object *vcl_seccomp_oci(void)
 {
+	static const char *const clone3[] = {"clone3", NULL}, *const clone[] = {"clone", NULL};
 	struct json_object *sc = json_object_new_object(), *rules = json_object_new_array();
-	struct json_object *r, *names, *arch;
+	struct json_object *arch = json_object_new_array();
 
 	json_object_object_add(sc, "defaultAction", json_object_new_string("SCMP_ACT_ALLOW"));
-	arch = json_object_new_array();
 	json_object_array_add(arch, json_object_new_string("SCMP_ARCH_X86_64"));
 	json_object_object_add(sc, "architectures", arch);
-
-	names = json_object_new_array();
-	for (size_t i = 0; vcl_seccomp_denied[i] != NULL; i++)
-		json_object_array_add(names, json_object_new_string(vcl_seccomp_denied[i]));
-	r = json_object_new_object();
-	json_object_object_add(r, "names", names);
-	json_object_object_add(r, "action", json_object_new_string("SCMP_ACT_ERRNO"));
-	json_object_object_add(r, "errnoRet", json_object_new_int(EPERM));
-	json_object_array_add(rules, r);
-
-	names = json_object_new_array();
-	json_object_array_add(names, json_object_new_string("clone3"));
-	r = json_object_new_object();
-	json_object_object_add(r, "names", names);
-	json_object_object_add(r, "action", json_object_new_string("SCMP_ACT_ERRNO"));
-	json_object_object_add(r, "errnoRet", json_object_new_int(ENOSYS));
-	json_object_array_add(rules, r);
-
+	json_object_array_add(rules, oci_rule(vcl_seccomp_denied, EPERM, NULL));
+	json_object_array_add(rules, oci_rule(clone3, ENOSYS, NULL));
 	for (size_t i = 0; vcl_seccomp_clone_ns[i] != 0; i++) {
 		struct json_object *args = json_object_new_array(), *a = json_object_new_object();
+		uint64_t flag = vcl_seccomp_clone_ns[i];
 
 		json_object_object_add(a, "index", json_object_new_int(0));
-		json_object_object_add(a, "value", json_object_new_uint64(vcl_seccomp_clone_ns[i]));
-		json_object_object_add(a, "valueTwo",
-				       json_object_new_uint64(vcl_seccomp_clone_ns[i]));
+		json_object_object_add(a, "value", json_object_new_uint64(flag));
+		json_object_object_add(a, "valueTwo", json_object_new_uint64(flag));
 		json_object_object_add(a, "op", json_object_new_string("SCMP_CMP_MASKED_EQ"));
 		json_object_array_add(args, a);
-		names = json_object_new_array();
-		json_object_array_add(names, json_object_new_string("clone"));
-		r = json_object_new_object();
-		json_object_object_add(r, "names", names);
-		json_object_object_add(r, "action", json_object_new_string("SCMP_ACT_ERRNO"));
-		json_object_object_add(r, "errnoRet", json_object_new_int(EPERM));
-		json_object_object_add(r, "args", args);
-		json_object_array_add(rules, r);
+		json_object_array_add(rules, oci_rule(clone, EPERM, args));
 	}
 	json_object_object_add(sc, "syscalls", rules);
 	return sc;
