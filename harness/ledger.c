@@ -23,6 +23,8 @@ extern int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_
     __attribute__((weak));
 
 static int ledger_fd = -1;
+static char ledger_dir[256];
+static char ledger_run[64];
 
 #define VCL_BOOT_ID "/proc/sys/kernel/random/boot_id"
 
@@ -51,8 +53,6 @@ static bool same_boot(const char *dir)
 	boot_id(now, sizeof(now));
 	return now[0] == '\0' || strcmp(rec, "-") == 0 || strcmp(rec, now) == 0;
 }
-static char ledger_dir[256];
-static char ledger_run[64];
 
 int vcl_ledger_open(const char *run_id, struct vcl_error **err)
 {
