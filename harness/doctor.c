@@ -58,26 +58,24 @@ static void probe_accel(struct vcl_host *h, bool virt_flags)
 
 	snprintf(h->accelerator, sizeof(h->accelerator), "tcg");
 	if (!virt_flags) {
-		snprintf(h->accel_why, sizeof(h->accel_why),
-			 "no vmx/svm in the CPU flags: VMs run under TCG software emulation");
+		snprintf(h->accel_why, sizeof(h->accel_why), "no vmx/svm in the CPU flags");
 		return;
 	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(h->accel_why, sizeof(h->accel_why),
-			 "/dev/kvm: %s: VMs run under TCG software emulation", strerror(errno));
+		snprintf(h->accel_why, sizeof(h->accel_why), "/dev/kvm: %s", strerror(errno));
 		return;
 	}
 	api = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION) {
 		snprintf(h->accel_why, sizeof(h->accel_why),
-			 "/dev/kvm answers API version %d, not %d: TCG", api, KVM_API_VERSION);
+			 "/dev/kvm answers API version %d, not %d", api, KVM_API_VERSION);
 		return;
 	}
 	if (vcl_vmm_kvm_usable == NULL) {
 		snprintf(h->accel_why, sizeof(h->accel_why),
 			 "/dev/kvm opens, but the VM placement is not built to prove a guest "
-			 "boots under it: TCG");
+			 "boots under it");
 		return;
 	}
 	if (vcl_vmm_kvm_usable(h->accel_why, sizeof(h->accel_why)) == 1) {
@@ -281,6 +279,10 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 			  "start it: virtlogd -d)");
 	printf("%-14s %s\n", "gnuplot",
 	       h.gnuplot ? "present" : "absent (reports will have tables only)");
-	printf("%-14s %s — %s\n", "accelerator", h.accelerator, h.accel_why);
+	printf("%-14s %s%s — %s\n", "accelerator", h.accelerator,
+	       strcmp(h.accelerator, "kvm") == 0
+		   ? ""
+		   : " (software emulation: VM figures are not KVM figures)",
+	       h.accel_why);
 	return 0;
 }
