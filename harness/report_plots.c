@@ -262,8 +262,9 @@ void vcl_report_plan_figures(const struct vcl_report_run *runs, size_t n,
 			   "Time until every instance of a burst "
 			   "answered its first 200");
 	vcl_rp_fig_density(runs, n, out, "density_memory", "mem_per_instance_kib", 1.0 / 1024,
-			   "Density: memory per instance", "memory per instance (MiB",
-			   "Host memory per instance (MiB)");
+			   "Density: footprint per instance",
+			   "PSS + kernel memory per instance (MiB",
+			   "Footprint per instance: PSS plus cgroup kernel memory (MiB)");
 	vcl_rp_fig_autoscale(runs, n, out);
 	vcl_rp_fig_steady_latency(runs, n, out);
 	vcl_rp_fig_steady_rps(runs, n, out);

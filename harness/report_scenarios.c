@@ -298,15 +298,21 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 
 void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const char *const hdr[] = {"placement",		 "max instances",
-					  "instances per GiB",	 "scale-out (instances/s)",
-					  "memory budget (MiB)", "memory used (MiB)",
-					  "stopped by",		 NULL};
+	static const char *const hdr[] = {"placement",
+					  "max instances",
+					  "instances per GiB",
+					  "scale-out (instances/s)",
+					  "memory budget (MiB)",
+					  "footprint used (MiB)",
+					  "MemAvailable drop (MiB)",
+					  "stopped by",
+					  NULL};
 	static const char *const bhdr[] = {"placement",
 					   "burst of k",
 					   "instances after",
 					   "all ready (ms)",
-					   "memory per instance (MiB)",
+					   "footprint per instance (MiB)",
+					   "MemAvailable drop per instance (MiB)",
 					   NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
@@ -314,11 +320,13 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	vcl_rdoc_heading(d, 2, "density", "Density and scale-out");
 	vcl_rdoc_block(
 	    d, VCL_RB_PARA,
-	    "Instances that reach ready and stay healthy under a memory budget; the scale-out "
+	    "Instances that reach ready and stay healthy under a memory budget, charged with "
+	    "the instances' own footprint (PSS of their host processes plus their cgroups' "
+	    "kernel memory); the host's MemAvailable drop is shown beside it. The scale-out "
 	    "rate is how fast a burst of instances all become ready "
 	    "([definition](%s#density)).",
 	    c->metrics_href);
-	vcl_rtab_init(&t, c, 0x3eu, hdr);
+	vcl_rtab_init(&t, c, 0x7eu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *m =
@@ -336,6 +344,7 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			vcl_rtab_j(&t, m, "scaleout_per_s", 1);
 			vcl_rtab_count(&t, m, "budget_mib");
 			vcl_rtab_j(&t, m, "used_mib", 1);
+			vcl_rtab_j(&t, m, "memavail_drop_mib", 1);
 			why = vcl_rjstr(m, "stop_reason");
 			vcl_rtab_own(&t, vcl_resc(why != NULL ? why : "—"));
 		}
@@ -345,7 +354,7 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			       c->n > 1 ? "these runs" : "this run");
 	vcl_rdoc_not_measured(d, c, "density", "density");
 
-	vcl_rtab_init(&t, c, 0x1eu, bhdr);
+	vcl_rtab_init(&t, c, 0x3eu, bhdr);
 	for (size_t r = 0; r < c->n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *bs = vcl_json_path(
@@ -364,6 +373,7 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 				vcl_rtab_count(&t, b, "instances");
 				vcl_rtab_j(&t, b, "ready_ms", 1);
 				vcl_rtab_j(&t, b, "mem_per_instance_kib", 1.0 / 1024);
+				vcl_rtab_j(&t, b, "memavail_drop_per_instance_kib", 1.0 / 1024);
 			}
 		}
 	}

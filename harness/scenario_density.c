@@ -4,6 +4,12 @@
  * budget is used, a launch fails, or MemAvailable would fall below 10% of
  * the host's memory (the host is never put at risk). Each burst records the
  * time until all of its instances answer, and memory per instance.
+ *
+ * The budget is charged with what the instances themselves hold (PSS of
+ * their host processes plus their cgroups' kernel memory: the memory
+ * scenario's footprint), so other activity on the host cannot end the run
+ * early. The drop in MemAvailable is recorded beside it, and guards the
+ * host floor. At the end every instance must still answer /healthz.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,13 +18,58 @@
 
 #include "bench.h"
 #include "cleanup.h"
+#include "probe.h"
 #include "results.h"
 #include "sample.h"
 #include "stats.h"
 #include "util.h"
 
-#define MAX_INSTANCES	 2048
-#define HOST_FLOOR_RATIO 0.10
+#define MAX_INSTANCES	  2048
+#define HOST_FLOOR_RATIO  0.10
+#define HEALTH_TIMEOUT_MS 5000
+
+/* The footprint of instances [0, n): the sum of PSS plus kernel memory.
+ * An instance that cannot be sampled (it died) is an error. */
+static int footprint(const struct vcl_backend_ops *ops, struct vcl_instance **inst, unsigned n,
+		     uint64_t *kib, struct vcl_error **err)
+{
+	*kib = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct vcl_mem m = {0};
+
+		if (ops->sample(inst[i], &m, err) < 0)
+			return -1;
+		*kib += m.pss_kib + m.kmem_kib;
+	}
+	return 0;
+}
+
+/* How many of instances [0, n) still answer GET /healthz with 200. */
+static unsigned healthy(struct vcl_instance **inst, unsigned n, struct vcl_error **first)
+{
+	unsigned ok = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vcl_error *e = NULL;
+		int status = 0;
+		char body[64];
+
+		if (vcl_http_get(&inst[i]->ep, "/healthz", HEALTH_TIMEOUT_MS, &status, body,
+				 sizeof(body), &e) == 0 &&
+		    status == 200) {
+			ok++;
+			continue;
+		}
+		if (e == NULL)
+			vcl_error_set(&e, VCL_E_DIED, 0, "Instance %s answered /healthz with %d",
+				      inst[i]->name, status);
+		if (*first == NULL)
+			*first = e;
+		else
+			vcl_error_free(e);
+	}
+	return ok;
+}
 
 static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		       struct vcl_error **err)
@@ -34,8 +85,9 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	struct json_object *bursts = json_object_new_array(), *o;
 	double *ready_s = calloc(MAX_INSTANCES, sizeof(double));
 	const char *stop = "max_instances";
-	uint64_t start_avail = 0, now_avail = 0, used = 0;
-	unsigned n = 0, nbursts = 0;
+	uint64_t start_avail = 0, now_avail = 0, used = 0, drop = 0;
+	unsigned n = 0, nbursts = 0, up;
+	struct vcl_error *sick = NULL;
 	int ret = 0;
 
 	if (inst == NULL || ready_s == NULL) {
@@ -109,8 +161,19 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		ready_s[nbursts++] = (double)(vcl_now_ns() - t0) / 1e9;
 		if (vcl_memavailable_kib(&now_avail, err) < 0)
 			goto out_err;
-		used = start_avail > now_avail ? start_avail - now_avail : 0;
-		per_inst_kib = n > 0 && used > 0 ? (double)used / n : per_inst_kib;
+		drop = start_avail > now_avail ? start_avail - now_avail : 0;
+		/* The host floor is about MemAvailable: estimate from its drop. */
+		per_inst_kib = n > 0 && drop > 0 ? (double)drop / n : per_inst_kib;
+		{
+			struct vcl_error *e = NULL;
+
+			if (footprint(ops, inst, n, &used, &e) < 0) {
+				vcl_bench_record_error(b, ops->name, "density", e);
+				vcl_error_free(e);
+				stop = "instance_failed";
+				break;
+			}
+		}
 		burst = json_object_new_object();
 		json_object_object_add(burst, "k", json_object_new_int((int)k));
 		json_object_object_add(burst, "instances", json_object_new_int((int)n));
@@ -118,6 +181,8 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 				       json_object_new_double(ready_s[nbursts - 1] * 1000));
 		json_object_object_add(burst, "mem_per_instance_kib",
 				       json_object_new_double((double)used / n));
+		json_object_object_add(burst, "memavail_drop_per_instance_kib",
+				       json_object_new_double((double)drop / n));
 		json_object_array_add(bursts, burst);
 		vcl_bench_step(b, ops->name);
 		if (used >= budget_kib) {
@@ -125,13 +190,23 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 			break;
 		}
 	}
+	/* Only instances that still serve count. */
+	up = healthy(inst, n, &sick);
+	if (sick != NULL) {
+		vcl_error_wrap(&sick, "%u of %u instances stopped answering at density", n - up, n);
+		vcl_bench_record_error(b, ops->name, "density", sick);
+		vcl_error_free(sick);
+	}
 	o = json_object_new_object();
-	json_object_object_add(o, "max_instances", json_object_new_int((int)n));
+	json_object_object_add(o, "max_instances", json_object_new_int((int)up));
+	json_object_object_add(o, "launched", json_object_new_int((int)n));
 	json_object_object_add(o, "budget_mib",
 			       json_object_new_int64((int64_t)(budget_kib / 1024)));
 	json_object_object_add(o, "used_mib", json_object_new_double((double)used / 1024));
-	json_object_object_add(o, "instances_per_gib",
-			       json_object_new_double(used > 0 ? n / ((double)used / 1048576) : 0));
+	json_object_object_add(o, "memavail_drop_mib", json_object_new_double((double)drop / 1024));
+	json_object_object_add(
+	    o, "instances_per_gib",
+	    json_object_new_double(used > 0 ? up / ((double)used / 1048576) : 0));
 	if (nbursts > 0) {
 		struct vcl_stats st;
 
