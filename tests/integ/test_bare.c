@@ -265,6 +265,56 @@ START_TEST(test_cli_bench_bare)
 }
 END_TEST
 
+/* Density on bare with a small budget: the budget is charged with the
+ * instances' footprint (so the run ends at it, not at MemAvailable noise),
+ * every launched instance still answers at the end, and each burst carries
+ * both memory figures. */
+START_TEST(test_cli_density_bare)
+{
+	struct json_object *o = NULL, *bursts;
+	struct vcl_error *err = NULL;
+	double max = 0, launched = 0, used = 0, budget = 0, per = 0, ninst = 0, sum = 0;
+	size_t nb;
+
+	ck_assert_int_eq(run("rm -rf /tmp/vclab-test-dens && bin/vclab bench --backends bare "
+			     "--scenarios density --budget-mib 4 --burst 4 --quiet --no-report "
+			     "--out /tmp/vclab-test-dens > /dev/null"),
+			 0);
+	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-dens/results.json", &o, &err), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.max_instances", &max), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.launched", &launched), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.used_mib", &used), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.budget_mib", &budget), 0);
+	ck_assert_str_eq(
+	    json_object_get_string(vcl_json_path(o, "backends.bare.density.stop_reason")),
+	    "budget");
+	ck_assert_double_eq(budget, 4);
+	ck_assert_double_eq(max, launched);
+	ck_assert(used >= budget);
+	ck_assert_ptr_nonnull(vcl_json_path(o, "backends.bare.density.memavail_drop_mib"));
+	bursts = vcl_json_path(o, "backends.bare.density.bursts");
+	nb = json_object_array_length(bursts);
+	ck_assert_uint_ge(nb, 1);
+	/* The last burst's footprint per instance times its count is what
+	 * was charged. */
+	ck_assert_int_eq(vcl_json_path_double(json_object_array_get_idx(bursts, nb - 1),
+					      "mem_per_instance_kib", &per),
+			 0);
+	ck_assert_int_eq(
+	    vcl_json_path_double(json_object_array_get_idx(bursts, nb - 1), "instances", &ninst),
+	    0);
+	sum = per * ninst / 1024;
+	ck_assert_msg(sum > used - 0.01 && sum < used + 0.01, "bursts say %.2f MiB, used %.2f", sum,
+		      used);
+	ck_assert_ptr_nonnull(vcl_json_path(json_object_array_get_idx(bursts, nb - 1),
+					    "memavail_drop_per_instance_kib"));
+	/* No footprint of 4 MiB is reached by one burst of 4 payloads. */
+	ck_assert_uint_ge(nb, 2);
+	json_object_put(o);
+	ck_assert_int_eq(run("rm -rf /tmp/vclab-test-dens"), 0);
+}
+END_TEST
+
 START_TEST(test_cli_sigint_saves_partial)
 {
 	struct json_object *o = NULL;
@@ -349,6 +399,7 @@ int main(void)
 	tcase_add_test(tc, test_gc_after_crash);
 	tcase_add_test(tc, test_gc_leaves_live_runs);
 	tcase_add_test(tc, test_cli_bench_bare);
+	tcase_add_test(tc, test_cli_density_bare);
 	tcase_add_test(tc, test_cli_sigint_saves_partial);
 	tcase_add_test(tc, test_cli_errors);
 	suite_add_tcase(s, tc);
