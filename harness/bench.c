@@ -335,6 +335,23 @@ static void cell(struct json_object *o, const char *path, int width, int prec, c
 	printf(" %*s", width, buf);
 }
 
+/* The MemAvailable drop, or "<N" when it did not exceed the host's own
+ * spread of N KiB per instance (too small for MemAvailable to see). */
+static void memavail_cell(struct json_object *o)
+{
+	struct json_object *res = vcl_json_path(o, "memory.memavail_resolved");
+	double noise;
+	char buf[32];
+
+	if (res != NULL && !json_object_get_boolean(res) &&
+	    vcl_json_path_double(o, "memory.memavail_noise_kib", &noise) == 0) {
+		snprintf(buf, sizeof(buf), "<%.0f", noise);
+		printf(" %9s", buf);
+		return;
+	}
+	cell(o, "memory.memavail_drop_kib", 9, 0, "");
+}
+
 /* The other scenarios, one row per placement. */
 static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 {
@@ -365,7 +382,7 @@ static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 		printf("%-10s", label);
 		cell(val, "memory.pss_kib", 9, 0, "");
 		cell(val, "memory.overhead_kib", 9, 0, "");
-		cell(val, "memory.memavail_drop_kib", 9, 0, "");
+		memavail_cell(val);
 		cell(val, "density.max_instances", 7, 0, "");
 		cell(val, "density.instances_per_gib", 8, 1, "");
 		cell(val, "density.scaleout_per_s", 8, 1, "");

@@ -239,7 +239,10 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			struct json_object *m =
 			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "memory");
 			static const char *const keys[] = {"pss_kib", "rss_kib", "cgroup_kib",
-							   "kmem_kib", "memavail_drop_kib"};
+							   "kmem_kib"};
+			struct json_object *res = vcl_json_path(m, "memavail_resolved");
+			double noise;
+			char nb[32];
 			char lab[128];
 
 			if (m == NULL || !json_object_is_type(m, json_type_object))
@@ -250,6 +253,13 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			vcl_rtab_count(&t, m, "instances");
 			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 				vcl_rtab_j(&t, m, keys[k], 1.0 / 1024);
+			/* A drop within MemAvailable's own spread is not a figure. */
+			if (res != NULL && !json_object_get_boolean(res) &&
+			    vcl_rjnum(m, "memavail_noise_kib", &noise))
+				vcl_rtab_add(&t, "< %s (noise)",
+					     vcl_rnum(noise / 1024, nb, sizeof(nb)));
+			else
+				vcl_rtab_j(&t, m, "memavail_drop_kib", 1.0 / 1024);
 		}
 	}
 	any = vcl_rdoc_table(d, &t);

@@ -315,6 +315,39 @@ START_TEST(test_cli_density_bare)
 }
 END_TEST
 
+/* Memory on bare: MemAvailable's resolution is measured and stated, and a
+ * drop below it is never printed as a figure. */
+START_TEST(test_cli_memory_bare)
+{
+	struct json_object *o = NULL, *res;
+	struct vcl_error *err = NULL;
+	double noise = 0, drop = 0, pss = 0;
+
+	ck_assert_int_eq(run("rm -rf /tmp/vclab-test-mem && bin/vclab bench --backends bare "
+			     "--scenarios memory --profile quick --no-report "
+			     "--out /tmp/vclab-test-mem > /tmp/vclab-test-mem.out"),
+			 0);
+	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-mem/results.json", &o, &err), 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.memory.pss_kib", &pss), 0);
+	ck_assert(pss > 50 && pss < 8192);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.memory.memavail_noise_kib", &noise),
+			 0);
+	ck_assert(noise > 0);
+	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.memory.memavail_drop_kib", &drop),
+			 0);
+	res = vcl_json_path(o, "backends.bare.memory.memavail_resolved");
+	ck_assert_ptr_nonnull(res);
+	ck_assert(json_object_is_type(res, json_type_boolean));
+	ck_assert_int_eq(json_object_get_boolean(res), drop > noise);
+	if (!json_object_get_boolean(res))
+		ck_assert_int_eq(run("grep -Eq '^bare +[0-9]+ +[0-9]+ +<[0-9]+ ' "
+				     "/tmp/vclab-test-mem.out"),
+				 0);
+	json_object_put(o);
+	ck_assert_int_eq(run("rm -rf /tmp/vclab-test-mem /tmp/vclab-test-mem.out"), 0);
+}
+END_TEST
+
 START_TEST(test_cli_sigint_saves_partial)
 {
 	struct json_object *o = NULL;
@@ -400,6 +433,7 @@ int main(void)
 	tcase_add_test(tc, test_gc_leaves_live_runs);
 	tcase_add_test(tc, test_cli_bench_bare);
 	tcase_add_test(tc, test_cli_density_bare);
+	tcase_add_test(tc, test_cli_memory_bare);
 	tcase_add_test(tc, test_cli_sigint_saves_partial);
 	tcase_add_test(tc, test_cli_errors);
 	suite_add_tcase(s, tc);
