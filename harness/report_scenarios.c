@@ -309,11 +309,11 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const char *const hdr[] = {"placement",
-					  "max instances",
-					  "instances per GiB",
-					  "scale-out (instances/s)",
-					  "memory budget (MiB)",
-					  "footprint used (MiB)",
+					  "max n",
+					  "per GiB",
+					  "scale-out (/s)",
+					  "budget (MiB)",
+					  "footprint (MiB)",
 					  "MemAvailable drop (MiB)",
 					  "stopped by",
 					  NULL};
@@ -321,8 +321,8 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 					   "burst of k",
 					   "instances after",
 					   "all ready (ms)",
-					   "footprint per instance (MiB)",
-					   "MemAvailable drop per instance (MiB)",
+					   "footprint / instance (MiB)",
+					   "MemAvailable drop / instance (MiB)",
 					   NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
@@ -332,8 +332,10 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    d, VCL_RB_PARA,
 	    "Instances that reach ready and stay healthy under a memory budget, charged with "
 	    "the instances' own footprint (PSS of their host processes plus their cgroups' "
-	    "kernel memory); the host's MemAvailable drop is shown beside it. The scale-out "
-	    "rate is how fast a burst of instances all become ready "
+	    "kernel memory); the host's MemAvailable drop is shown beside it. Max n: instances "
+	    "still healthy at the end; per GiB: instances "
+	    "per GiB of footprint. The scale-out rate (instances/s) is how fast a burst of "
+	    "instances all become ready "
 	    "([definition](%s#density)).",
 	    c->metrics_href);
 	vcl_rtab_init(&t, c, 0x7eu, hdr);
