@@ -230,7 +230,8 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	vcl_rdoc_block(
 	    d, VCL_RB_PARA,
 	    "Per idle instance, averaged over the instances started together. PSS sums all of "
-	    "the instance's host processes; kernel is the cgroup's kernel memory "
+	    "the instance's host processes; kernel is the cgroup's kernel memory. A MemAvailable "
+	    "drop shown as \"< x (noise)\" was below what MemAvailable resolves in that run "
 	    "([definition](%s#memory-overhead)).",
 	    c->metrics_href);
 	vcl_rtab_init(&t, c, 0x7eu, hdr);
