@@ -35,6 +35,19 @@ virtlogd_answers() {
 		timeout 5 virt-admin -c virtlogd:///system server-list >/dev/null 2>&1
 }
 
+# Poll CHECK once a second for up to TIMEOUT seconds; else fail with WHAT.
+wait_for() {
+	i=0
+	while ! "$1"; do
+		i=$((i + 1))
+		if [ "$i" -ge "$TIMEOUT" ]; then
+			echo "services: $2 within ${TIMEOUT}s" >&2
+			exit 1
+		fi
+		sleep 1
+	done
+}
+
 if answers && { [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] || virtlogd_answers; }; then
 	echo "services: libvirtd already answers on qemu:///system"
 	exit 0
@@ -51,15 +64,7 @@ else
 			/run/libvirt/virtlogd-admin-sock
 		virtlogd -d
 	fi
-	i=0
-	while ! virtlogd_answers; do
-		i=$((i + 1))
-		if [ "$i" -ge "$TIMEOUT" ]; then
-			echo "services: virtlogd did not answer on /run/libvirt/virtlogd-admin-sock within ${TIMEOUT}s" >&2
-			exit 1
-		fi
-		sleep 1
-	done
+	wait_for virtlogd_answers "virtlogd did not answer on /run/libvirt/virtlogd-admin-sock"
 	if ! answers; then
 		# A stale pid file from a daemon that died would stop -d.
 		if ! daemon_runs libvirtd; then
@@ -69,13 +74,5 @@ else
 	fi
 fi
 
-i=0
-while ! answers; do
-	i=$((i + 1))
-	if [ "$i" -ge "$TIMEOUT" ]; then
-		echo "services: libvirtd did not answer on $SOCK within ${TIMEOUT}s" >&2
-		exit 1
-	fi
-	sleep 1
-done
+wait_for answers "libvirtd did not answer on $SOCK"
 echo "services: libvirtd answers on qemu:///system"
