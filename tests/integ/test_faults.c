@@ -281,6 +281,62 @@ START_TEST(test_libvirtd_stops)
 }
 END_TEST
 
+static pid_t virtlogd_pid(void)
+{
+	FILE *f = fopen("/run/virtlogd.pid", "re");
+	int pid = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/* virtlogd is gone while libvirtd answers (what a stale socket on a
+ * disk-backed /run left on a CI machine): a VM run stops at once with a
+ * message naming virtlogd, its results are saved and marked incomplete,
+ * nothing is left; services.sh then brings virtlogd back. */
+START_TEST(test_virtlogd_gone)
+{
+	struct json_object *o = NULL;
+	struct vcl_error *err = NULL;
+	unsigned before = dead_runs();
+	pid_t vl = virtlogd_pid();
+	int i;
+
+	if (vl <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0 ||
+	    run("virsh -c qemu:///system version >/dev/null 2>&1") != 0) {
+		printf(
+		    "test_virtlogd_gone: skipped (virtlogd not started by scripts/services.sh)\n");
+		return;
+	}
+	/* SIGKILL, as a crash would: the socket file stays behind. */
+	ck_assert_int_eq(kill(vl, SIGKILL), 0);
+	for (i = 0; i < 50 && run("bin/vclab doctor | grep -q '^virtlogd .*does not answer'") != 0;
+	     i++)
+		usleep(100 * 1000);
+	ck_assert_int_lt(i, 50);
+	ck_assert_int_ne(
+	    run("rm -rf /tmp/vclab-test-vl && bin/vclab bench --backends vm --peer none "
+		"--scenarios startup --vm-runs 2 --vm-warmup 0 --quiet --no-report "
+		"--out /tmp/vclab-test-vl >/dev/null 2>/tmp/vclab-test-vl.err"),
+	    0);
+	ck_assert_int_eq(run("grep -q 'virtlogd is not running' /tmp/vclab-test-vl.err"), 0);
+	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-vl/results.json", &o, &err), 0);
+	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
+	json_object_put(o);
+	ck_assert_int_eq(run("! virsh -c qemu:///system list --all --name | grep -q '^vclab-'"), 0);
+	assert_nothing_left(before);
+	/* The stale socket does not fool services.sh. */
+	ck_assert_int_eq(run("test -S /run/libvirt/virtlogd-sock"), 0);
+	ck_assert_int_eq(run("scripts/services.sh >/dev/null"), 0);
+	ck_assert_int_eq(run("bin/vclab doctor | grep -q '^virtlogd  *answers'"), 0);
+	run("rm -rf /tmp/vclab-test-vl /tmp/vclab-test-vl.err");
+}
+END_TEST
+
 /* The VM's host port is taken: a clear message naming it, a non-zero exit,
  * the failure in results.json, nothing left behind. */
 START_TEST(test_vm_port_taken)
@@ -334,6 +390,7 @@ int main(void)
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_sigkill_then_gc);
 	tcase_add_test(tc, test_vm_port_taken);
+	tcase_add_test(tc, test_virtlogd_gone);
 	tcase_add_test(tc, test_libvirtd_stops);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
