@@ -171,8 +171,8 @@ unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d)
 	}
 	hw_names(s->hw, names, sizeof(names));
 	step(d, VCL_CTR, VCL_STEP_EXCLUDE, true, "hardware",
-	     "direct %s: ctr ruled out (measured with veth only; device passthrough not "
-	     "measured)",
+	     "direct %s: ctr ruled out (measured with loopback in its own netns only; device "
+	     "passthrough not measured)",
 	     names);
 	step(d, VCL_VM, VCL_STEP_EXCLUDE, true, "hardware",
 	     "direct %s: vm ruled out (measured with virtio only; VFIO passthrough not measured)",
