@@ -49,7 +49,7 @@ static unsigned healthy(struct vcl_instance **inst, unsigned n, struct vcl_error
 {
 	unsigned ok = 0;
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n && !vcl_interrupted; i++) {
 		struct vcl_error *e = NULL;
 		int status = 0;
 		char body[64];
@@ -192,6 +192,12 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	}
 	/* Only instances that still serve count. */
 	up = healthy(inst, n, &sick);
+	if (vcl_interrupted) {
+		/* Stopped mid-check: no count to trust; the run ends here. */
+		vcl_error_free(sick);
+		ret = vcl_error_interrupted(err);
+		goto out;
+	}
 	if (sick != NULL) {
 		vcl_error_wrap(&sick, "%u of %u instances stopped answering at density", n - up, n);
 		vcl_bench_record_error(b, ops->name, "density", sick);
