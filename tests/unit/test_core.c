@@ -286,7 +286,9 @@ START_TEST(test_gc_boot_id)
 	snprintf(path, sizeof(path), "%s/r1/ledger", root);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	/* Another boot: removed, and the process that now has the pid lives. */
-	ck_assert_int_eq(system("rm -rf /tmp/vclab-gc-*/r1"), 0);
+	snprintf(path, sizeof(path), "rm -rf %s/r1", root);
+	ck_assert_int_eq(system(path), 0);
+	snprintf(path, sizeof(path), "%s/r1/ledger", root);
 	fake_run(root, child, "00000000-0000-0000-0000-000000000000");
 	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
 	ck_assert_uint_eq(removed, 1);
