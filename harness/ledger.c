@@ -40,18 +40,26 @@ static void boot_id(char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)strcspn(b, " \n"), b);
 }
 
-/* Did the run whose ledger is in dir start in this boot? Owners written
- * without a boot id (older ledgers) count as this boot. */
-static bool same_boot(const char *dir)
+/* Did the run whose owner file reads owner start in this boot? Owners
+ * written without a boot id (older ledgers) count as this boot. */
+static bool boot_matches(const char *owner)
 {
-	cleanup_free char *buf = NULL;
-	char path[600], rec[64] = "", now[64];
+	char rec[64] = "", now[64];
 
-	snprintf(path, sizeof(path), "%s/owner", dir);
-	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%*d %*s %63s", rec) != 1)
+	if (sscanf(owner, "%*d %*s %63s", rec) != 1)
 		return true;
 	boot_id(now, sizeof(now));
 	return now[0] == '\0' || strcmp(rec, "-") == 0 || strcmp(rec, now) == 0;
+}
+
+/* The same, for the ledger in dir; an unreadable owner counts as this boot. */
+static bool same_boot(const char *dir)
+{
+	cleanup_free char *buf = NULL;
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	return vcl_read_file(path, &buf, NULL, NULL) < 0 || boot_matches(buf);
 }
 
 int vcl_ledger_open(const char *run_id, struct vcl_error **err)
@@ -270,7 +278,7 @@ static bool owner_alive(const char *dir)
 	snprintf(path, sizeof(path), "%s/owner", dir);
 	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%d %llu", &pid, &st) != 2)
 		return false;
-	if (!same_boot(dir))
+	if (!boot_matches(buf))
 		return false;
 	if (pid == getpid())
 		return true;

@@ -192,10 +192,15 @@ static bool gone(pid_t pid)
 	return p == NULL || p[2] == 'Z' || p[2] == 'X';
 }
 
-static pid_t libvirtd_pid(void)
+/* The pid in /run/NAME.pid, as services.sh's daemons write it; 0 if none. */
+static pid_t daemon_pid(const char *name)
 {
-	FILE *f = fopen("/run/libvirtd.pid", "re");
+	char path[64];
+	FILE *f;
 	int pid = 0;
+
+	snprintf(path, sizeof(path), "/run/%s.pid", name);
+	f = fopen(path, "re");
 
 	if (f == NULL)
 		return 0;
@@ -215,7 +220,7 @@ START_TEST(test_libvirtd_stops)
 	const char *run_id;
 	char run_buf[32];
 	int status = 0, i;
-	pid_t pid, lv = libvirtd_pid();
+	pid_t pid, lv = daemon_pid("libvirtd");
 
 	if (lv <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0) {
 		/* Only a libvirtd this suite's setup started by hand is ours to stop. */
@@ -281,19 +286,6 @@ START_TEST(test_libvirtd_stops)
 }
 END_TEST
 
-static pid_t virtlogd_pid(void)
-{
-	FILE *f = fopen("/run/virtlogd.pid", "re");
-	int pid = 0;
-
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return (pid_t)pid;
-}
-
 /* virtlogd is gone while libvirtd answers (what a stale socket on a
  * disk-backed /run left on a CI machine): a VM run stops at once with a
  * message naming virtlogd, its results are saved and marked incomplete,
@@ -303,7 +295,7 @@ START_TEST(test_virtlogd_gone)
 	struct json_object *o = NULL;
 	struct vcl_error *err = NULL;
 	unsigned before = dead_runs();
-	pid_t vl = virtlogd_pid();
+	pid_t vl = daemon_pid("virtlogd");
 	int i;
 
 	if (vl <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0 ||
