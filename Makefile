@@ -15,7 +15,10 @@ WARNINGS += -Werror
 endif
 
 OPT     ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iharness -Ivmm -Ictr -Ipayload
+# Two include roots: harness/ for the lab's layers (core/, bench/, ...) and
+# the tree root for the placements and the payload (bare/, ctr/, vmm/,
+# payload/). Every include names its folder: "core/ledger.h", "ctr/ctr.h".
+CPPFLAGS += -D_GNU_SOURCE -Iharness -I.
 CFLAGS  += -std=c11 $(OPT) $(WARNINGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -34,8 +37,10 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-# The library: every .c in harness/, ctr/ and vmm/ except the CLI entry point.
-LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c ctr/*.c vmm/*.c))
+# The library: every .c in harness/'s layers and the placements, except the
+# CLI entry point.
+LAYERS   := harness/core harness/bench harness/report harness/advise harness/gate harness/cli
+LIB_SRCS := $(filter-out harness/cli/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS)) bare/*.c ctr/*.c vmm/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB      := $(B)/libvclab.a
 
@@ -83,7 +88,7 @@ $(LIB): $(LIB_OBJS)
 # which would not pull their members out of a plain archive.
 WHOLE_LIB = -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
 
-$(VCLAB): $(B)/harness/main.o $(LIB)
+$(VCLAB): $(B)/harness/cli/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
@@ -189,7 +194,7 @@ $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 fuzz: $(FUZZ_BINS)
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-LINT_SRCS := $(wildcard harness/*.c harness/*.h ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
+LINT_SRCS := $(wildcard $(addsuffix /*.c,$(LAYERS)) $(addsuffix /*.h,$(LAYERS)) bare/*.c ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
 
 lint:
 	$(Q)echo "  CPPCHECK"
@@ -198,8 +203,8 @@ lint:
 	@# LeakSanitizer (make asan) and valgrind instead.
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem --suppress=memleak \
-		--suppress=resourceLeak --suppress=leakReturnValNotUsed -D_GNU_SOURCE -Iharness -Ivmm -Ictr -Ipayload \
-		harness ctr vmm payload
+		--suppress=resourceLeak --suppress=leakReturnValNotUsed -D_GNU_SOURCE -Iharness -I. \
+		harness bare ctr vmm payload
 	$(Q)echo "  CLANG-TIDY"
 	$(Q)clang-tidy --quiet $(filter %.c,$(LINT_SRCS)) -- $(CPPFLAGS) -std=c11 \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS) check) 2>&1 | \

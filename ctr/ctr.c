@@ -31,13 +31,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "ctr.h"
-#include "doctor.h"
-#include "ledger.h"
-#include "proc.h"
-#include "util.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "ctr/ctr.h"
+#include "core/host.h"
+#include "core/ledger.h"
+#include "core/proc.h"
+#include "core/util.h"
 
 /* What the child needs, prepared by the parent so the child allocates
  * nothing: it runs in a copy of the parent's memory (no CLONE_VM). */

@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "backend.h"
-#include "error.h"
+#include "core/backend.h"
+#include "core/error.h"
 
 extern const struct vcl_backend_ops vcl_ctr_ops;
 extern const struct vcl_backend_ops vcl_runc_ops;

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctr.h"
+#include "ctr/ctr.h"
 
 static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_SYNC] = "wait for the parent",

@@ -16,10 +16,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "ctr.h"
-#include "ledger.h"
-#include "util.h"
+#include "core/cleanup.h"
+#include "ctr/ctr.h"
+#include "core/ledger.h"
+#include "core/util.h"
 
 static struct {
 	char *path;

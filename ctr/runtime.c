@@ -19,12 +19,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "ctr.h"
-#include "ledger.h"
-#include "proc.h"
-#include "util.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "ctr/ctr.h"
+#include "core/ledger.h"
+#include "core/proc.h"
+#include "core/util.h"
 
 extern char **environ;
 

@@ -17,8 +17,8 @@
 
 #include <seccomp.h>
 
-#include "cleanup.h"
-#include "ctr.h"
+#include "core/cleanup.h"
+#include "ctr/ctr.h"
 
 const char *const vcl_seccomp_denied[] = {
     "acct",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "http.h"
+#include "payload/http.h"
 
 #include <string.h>
 #include <strings.h>

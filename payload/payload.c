@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "payload/http.h"
 
 #define MAX_CONNS    1024
 #define BUF_SIZE     (VCL_HTTP_MAX_HEAD + VCL_HTTP_MAX_BODY + 1)

@@ -4,7 +4,7 @@
  * the KVM check: where the guest image is, a free loopback port, the serial
  * console watch (READY without polling), and a bounded test boot.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "ledger.h"
-#include "util.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "core/util.h"
 
 int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
 {

@@ -7,7 +7,7 @@
  * EDD"). Only a real boot to READY proves it, so that is the last step.
  * Nothing is cached: the answer describes the host at the time of the call.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "core/cleanup.h"
 
 #define KVM_BOOT_TIMEOUT_MS 10000
 

@@ -7,7 +7,7 @@
  * libvirt costs ("the libvirt tax"). Readiness is watched the same way: the
  * serial console goes to a file whose folder inotify watches.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +21,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "ledger.h"
-#include "sample.h"
-#include "util.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "core/sample.h"
+#include "core/util.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
 

@@ -13,7 +13,7 @@
  * QEMU pid comes from libvirt's pid file; its pidfd is exit_fd, so a QEMU
  * that dies while booting ends the wait at once.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,12 +28,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cleanup.h"
-#include "ledger.h"
-#include "proc.h"
-#include "sample.h"
-#include "util.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "core/proc.h"
+#include "core/sample.h"
+#include "core/util.h"
 
 #define LIBVIRT_PID_DIR "/run/libvirt/qemu"
 #define LIBVIRT_LOG_DIR "/var/log/libvirt/qemu"

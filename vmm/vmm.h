@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "backend.h"
-#include "error.h"
+#include "core/backend.h"
+#include "core/error.h"
 
 #define VCL_VM_DEFAULT_URI     "qemu:///system"
 #define VCL_VM_DEFAULT_MEM_MIB 256

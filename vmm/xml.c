@@ -4,7 +4,7 @@
  * line, option parsing, console scanning. No I/O beyond memory streams, so
  * tests/unit/test_vmxml.c checks every combination without root.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #include <stdint.h>
 #include <arpa/inet.h>
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "backend.h"
-#include "util.h"
+#include "core/cleanup.h"
+#include "core/backend.h"
+#include "core/util.h"
 
 static bool name_ok(const char *s)
 {

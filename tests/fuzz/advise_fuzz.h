@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "advise.h"
-#include "results.h"
+#include "advise/advise.h"
+#include "core/results.h"
 
 static inline int advise_fuzz_one(const uint8_t *data, size_t size)
 {

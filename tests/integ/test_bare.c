@@ -14,12 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cgroup.h"
-#include "ledger.h"
-#include "probe.h"
-#include "results.h"
-#include "util.h"
+#include "core/backend.h"
+#include "core/cgroup.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/results.h"
+#include "core/util.h"
 
 static char payload[4096];
 

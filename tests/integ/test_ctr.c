@@ -18,13 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cgroup.h"
-#include "cleanup.h"
-#include "ctr.h"
-#include "ledger.h"
-#include "probe.h"
-#include "util.h"
+#include "core/backend.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "ctr/ctr.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/util.h"
 
 static char *payload;
 static char run_id[32];

@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "ledger.h"
-#include "results.h"
-#include "util.h"
+#include "core/cgroup.h"
+#include "core/ledger.h"
+#include "core/results.h"
+#include "core/util.h"
 
 /* Run a shell command in a private mount namespace (so test mounts vanish
  * with it); returns its exit status. */

@@ -25,13 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cleanup.h"
-#include "ledger.h"
-#include "probe.h"
-#include "stats.h"
-#include "util.h"
-#include "vmm.h"
+#include "core/backend.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/stats.h"
+#include "core/util.h"
+#include "vmm/vmm.h"
 
 #define BOOT_TIMEOUT_MS 30000
 

@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cgroup.h"
-#include "doctor.h"
-#include "ledger.h"
-#include "probe.h"
-#include "sample.h"
-#include "util.h"
+#include "core/backend.h"
+#include "core/cgroup.h"
+#include "core/host.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/sample.h"
+#include "core/util.h"
 
 #define SOAK_VM_EVERY 10
 
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "soak: no bare placement built in\n");
 		return 2;
 	}
-	if (vcl_doctor_probe(&host, NULL, &err) < 0) {
+	if (vcl_host_probe(&host, NULL, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
 	}

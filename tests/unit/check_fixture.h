@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "results.h"
+#include "core/cleanup.h"
+#include "core/results.h"
 
 /* argv strings: the verbs take char ** as main() does. */
 #define S(x) ((char *)(x))

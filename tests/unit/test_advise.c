@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "advise.h"
-#include "cleanup.h"
-#include "results.h"
+#include "advise/advise.h"
+#include "core/cleanup.h"
+#include "core/results.h"
 
 #define FIXTURE "tests/data/results-sample.json"
 

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "advise.h"
-#include "cleanup.h"
-#include "util.h"
+#include "advise/advise.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #define FIXTURE	   "tests/data/results-sample.json"
 #define GOLDEN_DIR "tests/data/advise"

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate.h"
+#include "gate/gate.h"
 #include "check_fixture.h"
-#include "cleanup.h"
-#include "results.h"
-#include "util.h"
+#include "core/cleanup.h"
+#include "core/results.h"
+#include "core/util.h"
 
 /* ---- bounds and verdicts ------------------------------------------------ */
 

@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gate.h"
+#include "gate/gate.h"
 #include "check_fixture.h"
-#include "cleanup.h"
-#include "cmds.h"
-#include "results.h"
-#include "util.h"
+#include "core/cleanup.h"
+#include "cli/cmds.h"
+#include "core/results.h"
+#include "core/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -11,13 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "ledger.h"
-#include "proc.h"
-#include "results.h"
-#include "sample.h"
-#include "util.h"
-#include "yamldoc.h"
+#include "bench/bench.h"
+#include "core/ledger.h"
+#include "core/proc.h"
+#include "core/results.h"
+#include "core/sample.h"
+#include "core/util.h"
+#include "core/yamldoc.h"
 
 static int parse(struct vcl_bench_opts *o, struct vcl_error **err, ...)
 {

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ctr.h"
+#include "ctr/ctr.h"
 
 static struct json_object *get(struct json_object *o, const char *path)
 {

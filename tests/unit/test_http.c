@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "payload/http.h"
 
 static long parse(const char *s, struct vcl_http_req *r)
 {

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "report.h"
-#include "results.h"
-#include "util.h"
+#include "core/cleanup.h"
+#include "report/report.h"
+#include "core/results.h"
+#include "core/util.h"
 
 #define FIXTURE "tests/data/results-sample.json"
 #define GOLDEN	"tests/data/report"

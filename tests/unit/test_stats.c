@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "stats.h"
+#include "core/stats.h"
 
 static const double one_to_ten[] = {7, 3, 10, 1, 5, 9, 2, 8, 4, 6}; /* shuffled 1..10 */
 

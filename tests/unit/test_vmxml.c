@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "vmm.h"
+#include "core/cleanup.h"
+#include "vmm/vmm.h"
 
 static struct vcl_vm_opts base_opts(void)
 {

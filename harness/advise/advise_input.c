@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Advisor input: vclab service profiles and Kubernetes manifests, both YAML.
+ * A document with apiVersion or kind is a Kubernetes object; anything else
+ * is a profile (docs/advisor.md lists the fields). Works on a loaded
+ * struct vcl_yaml, so it is pure apart from vcl_advise_load_file().
+ */
+#include "advise/advise.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+
+int vcl_k8s_quantity(const char *s, double *out)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} suffixes[] = {
+	    {"Ki", 1024.0},
+	    {"Mi", 1048576.0},
+	    {"Gi", 1073741824.0},
+	    {"Ti", 1099511627776.0},
+	    {"Pi", 1125899906842624.0},
+	    {"Ei", 1152921504606846976.0},
+	    {"n", 1e-9},
+	    {"u", 1e-6},
+	    {"m", 1e-3},
+	    {"k", 1e3},
+	    {"M", 1e6},
+	    {"G", 1e9},
+	    {"T", 1e12},
+	    {"P", 1e15},
+	    {"E", 1e18},
+	    {"", 1.0},
+	};
+	const char *p = s;
+	char *end;
+	double v;
+
+	if (s == NULL)
+		return -1;
+	/* strtod also takes "inf", "nan", hex and leading blanks, none of
+	 * which Kubernetes does: insist on a sign, digit or dot first, and no
+	 * hex ("0x10"). */
+	if (*p == '+')
+		p++;
+	if (!((*p >= '0' && *p <= '9') || *p == '.') || strpbrk(p, "xX") != NULL)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || !isfinite(v) || v < 0.0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		if (strcmp(end, suffixes[i].suffix) == 0) {
+			*out = v * suffixes[i].mult;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int add_note(struct vcl_advise_input *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int add_note(struct vcl_advise_input *in, const char *fmt, ...)
+{
+	char **grown;
+	char *line = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	grown = realloc(in->notes, (in->nnotes + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(line);
+		return -1;
+	}
+	in->notes = grown;
+	in->notes[in->nnotes++] = line;
+	return 0;
+}
+
+static void where(const struct vcl_yaml *y, const yaml_node_t *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%zu:%zu", y->name, n->start_mark.line + 1, n->start_mark.column + 1);
+}
+
+static int warn(struct vcl_advise_input *in, const struct vcl_yaml *y, const yaml_node_t *n,
+		const char *kind, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int warn(struct vcl_advise_input *in, const struct vcl_yaml *y, const yaml_node_t *n,
+		const char *kind, const char *fmt, ...)
+{
+	cleanup_free char *msg = NULL;
+	char at[600];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	where(y, n, at, sizeof(at));
+	return add_note(in, "%s: %s: %s", at, kind, msg);
+}
+
+static int nomem(struct vcl_error **err, const struct vcl_yaml *y)
+{
+	return vcl_fail(err, ENOMEM, "Read %s", y->name);
+}
+
+/* A whole, non-negative count. */
+static int get_count(const struct vcl_yaml *y, yaml_node_t *n, const char *what, long *out,
+		     struct vcl_error **err)
+{
+	double v;
+
+	if (vcl_yaml_double(y, n, -INFINITY, INFINITY, &v, err) < 0)
+		return -1;
+	if (v < 0.0)
+		return vcl_yaml_error(err, y, n, "%s must be 0 or more (got %s)", what,
+				      vcl_yaml_str(n));
+	if (v != floor(v) || v > 100000.0)
+		return vcl_yaml_error(err, y, n, "%s must be a whole number up to 100000 (got %s)",
+				      what, vcl_yaml_str(n));
+	*out = (long)v;
+	return 0;
+}
+
+static int get_memory(const struct vcl_yaml *y, yaml_node_t *n, double *mib, struct vcl_error **err)
+{
+	const char *s = vcl_yaml_str(n);
+	double bytes;
+
+	if (s == NULL || vcl_k8s_quantity(s, &bytes) < 0)
+		return vcl_yaml_error(err, y, n,
+				      "memory '%s' is not a Kubernetes quantity (e.g. 512Mi, 2Gi)",
+				      s != NULL ? s : "");
+	/* Kubernetes reads a bare number as bytes; a service smaller than a
+	 * MiB is a forgotten unit, not a real size. */
+	if (bytes < 1048576.0)
+		return vcl_yaml_error(err, y, n,
+				      "memory %s is less than 1 MiB (a plain number is bytes: "
+				      "write e.g. 512Mi)",
+				      s);
+	if (bytes > 64.0 * 1099511627776.0)
+		return vcl_yaml_error(err, y, n, "memory %s is more than 64Ti per replica", s);
+	*mib = bytes / 1048576.0;
+	return 0;
+}
+
+static int get_cpu(const struct vcl_yaml *y, yaml_node_t *n, double *cores, struct vcl_error **err)
+{
+	const char *s = vcl_yaml_str(n);
+
+	if (s == NULL || vcl_k8s_quantity(s, cores) < 0)
+		return vcl_yaml_error(err, y, n,
+				      "cpu '%s' is not a Kubernetes quantity (e.g. 500m, 2)",
+				      s != NULL ? s : "");
+	if (*cores <= 0.0 || *cores > 10000.0)
+		return vcl_yaml_error(err, y, n,
+				      "cpu must be more than 0 and at most 10000 (got %s)", s);
+	return 0;
+}
+
+static int get_hw(const struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *n, unsigned *out,
+		  struct vcl_error **err)
+{
+	unsigned hw = 0;
+	size_t count = n->type == YAML_SEQUENCE_NODE ? vcl_yaml_seq_len(n) : 1;
+
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? vcl_yaml_seq_at(doc, n, i) : n;
+		const char *s = vcl_yaml_str(item);
+		char copy[128];
+		char *save = NULL;
+
+		if (s == NULL || strlen(s) >= sizeof(copy))
+			return vcl_yaml_error(err, y, item,
+					      "direct_hardware: expected nic, gpu, "
+					      "storage or none");
+		memcpy(copy, s, strlen(s) + 1);
+		/* A scalar may list several ("gpu,nic"): annotations are strings. */
+		for (char *tok = strtok_r(copy, ", ", &save); tok != NULL;
+		     tok = strtok_r(NULL, ", ", &save)) {
+			if (strcmp(tok, "nic") == 0)
+				hw |= VCL_HW_NIC;
+			else if (strcmp(tok, "gpu") == 0)
+				hw |= VCL_HW_GPU;
+			else if (strcmp(tok, "storage") == 0)
+				hw |= VCL_HW_STORAGE;
+			else if (strcmp(tok, "none") != 0)
+				return vcl_yaml_error(err, y, item,
+						      "direct_hardware: unknown device '%s' "
+						      "(nic, gpu, storage or none)",
+						      tok);
+		}
+	}
+	*out = hw;
+	return 0;
+}
+
+static int get_enum(const struct vcl_yaml *y, yaml_node_t *n, const char *what,
+		    const char *(*name)(int), int max, int *out, struct vcl_error **err)
+{
+	const char *s = vcl_yaml_str(n);
+	char list[128] = "";
+	size_t off = 0;
+
+	for (int i = 0; i <= max; i++) {
+		if (s != NULL && strcmp(s, name(i)) == 0) {
+			*out = i;
+			return 0;
+		}
+		off += (size_t)snprintf(list + off, off < sizeof(list) ? sizeof(list) - off : 0,
+					"%s%s", i > 0 ? ", " : "", name(i));
+	}
+	return vcl_yaml_error(err, y, n, "%s '%s' is not one of: %s", what, s != NULL ? s : "",
+			      list);
+}
+
+static const char *tenancy_name(int i)
+{
+	return vcl_tenancy_name((enum vcl_tenancy)i);
+}
+
+static const char *latency_name(int i)
+{
+	return vcl_latency_name((enum vcl_latency)i);
+}
+
+/* Set one advisor field from a value node. Returns 1 when set, 0 when key
+ * is not an advisor field, -1 on a bad value. Shared by profiles and
+ * vclab.io/<field> annotations, so the two cannot drift apart. */
+static int set_field(const struct vcl_yaml *y, yaml_document_t *doc, struct vcl_service *s,
+		     const char *key, yaml_node_t *v, struct vcl_error **err)
+{
+	int e;
+
+	if (strcmp(key, "replicas") == 0)
+		return get_count(y, v, "replicas", &s->replicas, err) < 0 ? -1 : 1;
+	if (strcmp(key, "tenancy") == 0) {
+		if (get_enum(y, v, "tenancy", tenancy_name, VCL_TEN_HOSTILE, &e, err) < 0)
+			return -1;
+		s->tenancy = (enum vcl_tenancy)e;
+		s->tenancy_given = true;
+		return 1;
+	}
+	if (strcmp(key, "latency") == 0) {
+		if (get_enum(y, v, "latency", latency_name, VCL_LAT_CRITICAL, &e, err) < 0)
+			return -1;
+		s->latency = (enum vcl_latency)e;
+		return 1;
+	}
+	if (strcmp(key, "startup_slo_ms") == 0) {
+		if (vcl_yaml_double(y, v, -INFINITY, INFINITY, &s->slo_ms, err) < 0)
+			return -1;
+		if (s->slo_ms <= 0.0)
+			return vcl_yaml_error(err, y, v,
+					      "startup_slo_ms must be more than 0 (got %s; leave "
+					      "it out for no SLO)",
+					      vcl_yaml_str(v));
+		return 1;
+	}
+	if (strcmp(key, "scale_out_per_hour") == 0) {
+		if (vcl_yaml_double(y, v, -INFINITY, INFINITY, &s->scale_per_hour, err) < 0)
+			return -1;
+		if (s->scale_per_hour < 0.0)
+			return vcl_yaml_error(err, y, v,
+					      "scale_out_per_hour must be 0 or more (got %s)",
+					      vcl_yaml_str(v));
+		return 1;
+	}
+	if (strcmp(key, "own_kernel") == 0)
+		return vcl_yaml_bool(y, v, &s->own_kernel, err) < 0 ? -1 : 1;
+	if (strcmp(key, "dedicated_cores") == 0)
+		return vcl_yaml_bool(y, v, &s->dedicated_cores, err) < 0 ? -1 : 1;
+	if (strcmp(key, "direct_hardware") == 0)
+		return get_hw(y, doc, v, &s->hw, err) < 0 ? -1 : 1;
+	return 0;
+}
+
+static void service_defaults(struct vcl_service *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->replicas = 1;
+	s->tenancy = VCL_TEN_TRUSTED;
+	s->latency = VCL_LAT_LOW;
+}
+
+static int push_service(struct vcl_advise_input *in, const struct vcl_service *s)
+{
+	struct vcl_service *grown = realloc(in->svc, (in->nsvc + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	in->svc = grown;
+	in->svc[in->nsvc++] = *s;
+	return 0;
+}
+
+static int parse_profile(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *root,
+			 struct vcl_advise_input *in, struct vcl_error **err)
+{
+	struct vcl_service s;
+	bool have_name = false;
+
+	service_defaults(&s);
+	snprintf(s.kind, sizeof(s.kind), "profile");
+	where(y, root, s.origin, sizeof(s.origin));
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = vcl_yaml_str(k);
+		int r;
+
+		if (key == NULL)
+			return vcl_yaml_error(err, y, k, "expected a field name");
+		if (strcmp(key, "name") == 0) {
+			const char *name = vcl_yaml_str(v);
+
+			if (name == NULL || name[0] == '\0')
+				return vcl_yaml_error(err, y, v, "name must be a non-empty string");
+			snprintf(s.name, sizeof(s.name), "%s", name);
+			have_name = true;
+			continue;
+		}
+		if (strcmp(key, "memory") == 0) {
+			if (get_memory(y, v, &s.mem_mib, err) < 0)
+				return -1;
+			s.mem_given = true;
+			continue;
+		}
+		if (strcmp(key, "cpu") == 0) {
+			if (get_cpu(y, v, &s.cpu, err) < 0)
+				return -1;
+			s.cpu_given = true;
+			continue;
+		}
+		if (strcmp(key, "description") == 0)
+			continue;
+		r = set_field(y, doc, &s, key, v, err);
+		if (r < 0)
+			return -1;
+		if (r == 0 && warn(in, y, k, "warning", "unknown field '%s' (ignored)", key) < 0)
+			return nomem(err, y);
+	}
+	if (!have_name)
+		return vcl_yaml_error(err, y, root, "service profile has no name");
+	if (!s.mem_given)
+		return vcl_yaml_error(
+		    err, y, root, "service profile '%s' has no memory (per replica, e.g. 512Mi)",
+		    s.name);
+	if (push_service(in, &s) < 0)
+		return nomem(err, y);
+	return 0;
+}
+
+/* vclab.io/<field> annotations of one metadata mapping. */
+static int parse_annotations(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *meta,
+			     struct vcl_service *s, bool *replicas_set, struct vcl_advise_input *in,
+			     struct vcl_error **err)
+{
+	yaml_node_t *ann = vcl_yaml_get(doc, meta, "annotations");
+	static const char prefix[] = "vclab.io/";
+
+	if (ann == NULL)
+		return 0;
+	if (ann->type != YAML_MAPPING_NODE)
+		return vcl_yaml_error(err, y, ann, "annotations must be a mapping");
+	for (yaml_node_pair_t *p = ann->data.mapping.pairs.start; p < ann->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = vcl_yaml_str(k);
+		char field[64];
+		int r;
+
+		if (key == NULL || strncmp(key, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		/* Annotation names are usually kebab-case: accept both. */
+		snprintf(field, sizeof(field), "%s", key + sizeof(prefix) - 1);
+		for (char *c = field; *c != '\0'; c++)
+			if (*c == '-')
+				*c = '_';
+		if (vcl_yaml_str(v) == NULL)
+			return vcl_yaml_error(err, y, v, "annotation %s must be a string", key);
+		r = set_field(y, doc, s, field, v, err);
+		if (r < 0)
+			return -1;
+		if (r == 0 &&
+		    warn(in, y, k, "warning", "unknown annotation '%s' (ignored)", key) < 0)
+			return nomem(err, y);
+		if (r > 0 && strcmp(field, "replicas") == 0)
+			*replicas_set = true;
+	}
+	return 0;
+}
+
+/* Sum memory and CPU requests (limits where a request is missing) over the
+ * containers: what the scheduler reserves for one replica. */
+static int parse_resources(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *podspec,
+			   struct vcl_service *s, struct vcl_advise_input *in,
+			   struct vcl_error **err)
+{
+	yaml_node_t *ctrs = vcl_yaml_get(doc, podspec, "containers");
+	size_t n = vcl_yaml_seq_len(ctrs);
+	size_t no_mem = 0;
+
+	if (n == 0)
+		return vcl_yaml_error(err, y, podspec != NULL ? podspec : ctrs,
+				      "%s '%s' has no containers", s->kind, s->name);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *c = vcl_yaml_seq_at(doc, ctrs, i);
+		yaml_node_t *res = vcl_yaml_get(doc, c, "resources");
+		yaml_node_t *req = vcl_yaml_get(doc, res, "requests");
+		yaml_node_t *lim = vcl_yaml_get(doc, res, "limits");
+		yaml_node_t *mem = vcl_yaml_get(doc, req, "memory");
+		yaml_node_t *cpu = vcl_yaml_get(doc, req, "cpu");
+		double v = 0.0;
+
+		if (mem == NULL)
+			mem = vcl_yaml_get(doc, lim, "memory");
+		if (cpu == NULL)
+			cpu = vcl_yaml_get(doc, lim, "cpu");
+		if (mem != NULL) {
+			if (get_memory(y, mem, &v, err) < 0)
+				return -1;
+			s->mem_mib += v;
+			s->mem_given = true;
+		} else {
+			no_mem++;
+		}
+		if (cpu != NULL) {
+			if (get_cpu(y, cpu, &v, err) < 0)
+				return -1;
+			s->cpu += v;
+			s->cpu_given = true;
+		}
+	}
+	if (no_mem > 0 &&
+	    warn(in, y, podspec, "warning",
+		 "%s '%s': %zu of %zu containers state no memory request or limit (counted as 0)",
+		 s->kind, s->name, no_mem, n) < 0)
+		return nomem(err, y);
+	return 0;
+}
+
+static int parse_k8s(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *root,
+		     struct vcl_advise_input *in, struct vcl_error **err)
+{
+	yaml_node_t *kind_n = vcl_yaml_get(doc, root, "kind");
+	yaml_node_t *meta = vcl_yaml_get(doc, root, "metadata");
+	yaml_node_t *spec = vcl_yaml_get(doc, root, "spec");
+	const char *kind = vcl_yaml_str(kind_n);
+	const char *name = vcl_yaml_str(vcl_yaml_get(doc, meta, "name"));
+	yaml_node_t *tmeta = NULL, *podspec;
+	struct vcl_service s;
+	bool replicas_set = false, is_pod, is_ds;
+
+	if (kind == NULL)
+		return vcl_yaml_error(err, y, kind_n != NULL ? kind_n : root,
+				      "Kubernetes object without a kind");
+	if (name == NULL)
+		name = "(unnamed)";
+	is_pod = strcmp(kind, "Pod") == 0;
+	is_ds = strcmp(kind, "DaemonSet") == 0;
+	if (!is_pod && !is_ds && strcmp(kind, "Deployment") != 0 &&
+	    strcmp(kind, "StatefulSet") != 0) {
+		if (warn(in, y, root, "note",
+			 "skipped %s '%s' (only Deployment, StatefulSet, DaemonSet and Pod are "
+			 "read)",
+			 kind, name) < 0)
+			return nomem(err, y);
+		return 0;
+	}
+	service_defaults(&s);
+	snprintf(s.kind, sizeof(s.kind), "%s", kind);
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	where(y, root, s.origin, sizeof(s.origin));
+	if (spec == NULL || spec->type != YAML_MAPPING_NODE)
+		return vcl_yaml_error(err, y, spec != NULL ? spec : root, "%s '%s' has no spec",
+				      kind, name);
+	if (is_pod) {
+		podspec = spec;
+	} else {
+		yaml_node_t *tmpl = vcl_yaml_get(doc, spec, "template");
+
+		tmeta = vcl_yaml_get(doc, tmpl, "metadata");
+		podspec = vcl_yaml_get(doc, tmpl, "spec");
+		if (podspec == NULL)
+			return vcl_yaml_error(err, y, tmpl != NULL ? tmpl : spec,
+					      "%s '%s' has no spec.template.spec", kind, name);
+		if (!is_ds) {
+			yaml_node_t *r = vcl_yaml_get(doc, spec, "replicas");
+
+			if (r != NULL && get_count(y, r, "replicas", &s.replicas, err) < 0)
+				return -1;
+		}
+	}
+	if (parse_resources(y, doc, podspec, &s, in, err) < 0)
+		return -1;
+	/* The object's annotations first, then the pod template's, which are
+	 * closer to the pods and win. */
+	if (parse_annotations(y, doc, meta, &s, &replicas_set, in, err) < 0 ||
+	    parse_annotations(y, doc, tmeta, &s, &replicas_set, in, err) < 0)
+		return -1;
+	if (is_ds && !replicas_set &&
+	    warn(in, y, root, "note",
+		 "DaemonSet '%s' runs one replica per node: counted as 1 (set vclab.io/replicas "
+		 "to the node count)",
+		 name) < 0)
+		return nomem(err, y);
+	if (push_service(in, &s) < 0)
+		return nomem(err, y);
+	return 0;
+}
+
+int vcl_advise_parse_yaml(struct vcl_yaml *y, struct vcl_advise_input *in, struct vcl_error **err)
+{
+	if (y->ndocs == 0 && warn(in, y, &(yaml_node_t){0}, "warning", "no documents") < 0)
+		return nomem(err, y);
+	for (size_t i = 0; i < y->ndocs; i++) {
+		yaml_document_t *doc = &y->docs[i];
+		yaml_node_t *root = vcl_yaml_root(y, i);
+		int r;
+
+		if (root == NULL)
+			continue;
+		if (root->type != YAML_MAPPING_NODE)
+			return vcl_yaml_error(err, y, root,
+					      "expected a mapping (a service profile or a "
+					      "Kubernetes object)");
+		if (vcl_yaml_get(doc, root, "apiVersion") != NULL ||
+		    vcl_yaml_get(doc, root, "kind") != NULL)
+			r = parse_k8s(y, doc, root, in, err);
+		else
+			r = parse_profile(y, doc, root, in, err);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int vcl_advise_parse_buffer(const char *name, const char *buf, size_t len,
+			    struct vcl_advise_input *in, struct vcl_error **err)
+{
+	struct vcl_yaml *y = NULL;
+	int r;
+
+	if (vcl_yaml_load_buffer(name, buf, len, &y, err) < 0)
+		return -1;
+	r = vcl_advise_parse_yaml(y, in, err);
+	vcl_yaml_free(y);
+	return r;
+}
+
+int vcl_advise_load_file(const char *path, struct vcl_advise_input *in, struct vcl_error **err)
+{
+	struct vcl_yaml *y = NULL;
+	int r;
+
+	if (vcl_yaml_load_file(path, &y, err) < 0)
+		return -1;
+	r = vcl_advise_parse_yaml(y, in, err);
+	vcl_yaml_free(y);
+	return r;
+}
+
+void vcl_advise_input_free(struct vcl_advise_input *in)
+{
+	if (in == NULL)
+		return;
+	for (size_t i = 0; i < in->nnotes; i++)
+		free(in->notes[i]);
+	free(in->notes);
+	free(in->svc);
+	memset(in, 0, sizeof(*in));
+}

@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vclab bench`: probe the host, prepare each backend once, run the chosen
+ * scenarios, save results.json after each one, write the report. Ctrl-C
+ * (or SIGTERM) tears everything down and saves what was gathered, marked
+ * incomplete.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "core/cleanup.h"
+#include "cli/cmds.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/results.h"
+#include "core/stats.h"
+#include "core/util.h"
+
+#define VCLAB_VERSION "0.1.0"
+
+/* From report.c when built. */
+extern int vcl_report_write(const char *const *results_paths, size_t n, const char *outdir,
+			    struct vcl_error **err) __attribute__((weak));
+
+bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
+{
+	return strcmp(ops->name, "vm") == 0 ||
+	       (ops->family != NULL && strcmp(ops->family, "vm") == 0);
+}
+
+bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
+{
+	return b->o->scenarios == NULL || vcl_strv_contains(b->o->scenarios, scenario);
+}
+
+unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
+{
+	return vcl_bench_is_vm(ops) ? b->o->vm_runs : b->o->runs;
+}
+
+unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
+{
+	return vcl_bench_is_vm(ops) ? b->o->vm_warmup : b->o->warmup;
+}
+
+unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
+{
+	return vcl_bench_is_vm(ops) ? b->o->vm_timeout_ms : b->o->timeout_ms;
+}
+
+struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_backend_ops *ops)
+{
+	struct json_object *group = vcl_json_obj(b->root, ops->is_peer ? "peers" : "backends");
+	struct json_object *o = vcl_json_obj(group, ops->name);
+
+	if (ops->is_peer && ops->family != NULL)
+		json_object_object_add(o, "family", json_object_new_string(ops->family));
+	return o;
+}
+
+void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char *scenario,
+			    const struct vcl_error *e)
+{
+	static const char *const kinds[] = {"fail", "usage",   "env", "oom",
+					    "died", "timeout", "intr"};
+	struct json_object *errs = NULL, *o;
+
+	if (!json_object_object_get_ex(b->root, "errors", &errs)) {
+		errs = json_object_new_array();
+		json_object_object_add(b->root, "errors", errs);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "backend", json_object_new_string(backend));
+	json_object_object_add(o, "scenario", json_object_new_string(scenario));
+	json_object_object_add(o, "kind", json_object_new_string(kinds[e->kind]));
+	json_object_object_add(o, "message", json_object_new_string(e->msg ? e->msg : ""));
+	json_object_array_add(errs, o);
+	if (b->tty && !b->o->quiet)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "vclab bench: %s/%s: %s\n", backend, scenario, e->msg ? e->msg : "error");
+}
+
+int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		    struct vcl_instance **out, struct vcl_error **err)
+{
+	struct vcl_instance *inst = NULL;
+
+	b->spec.index = b->next_index++;
+	if (ops->launch(&b->spec, &inst, err) < 0)
+		return vcl_error_wrap(err, "Launch %s", ops->name);
+	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0) {
+		ops->destroy(inst, NULL);
+		return -1;
+	}
+	*out = inst;
+	return 0;
+}
+
+int vcl_probe_wait_for_bench(struct vcl_bench *b, struct vcl_instance *inst, struct vcl_error **err)
+{
+	return vcl_probe_wait(inst, vcl_bench_timeout(b, inst->ops), err);
+}
+
+void vcl_bench_stop(struct vcl_bench *b, struct vcl_instance *inst)
+{
+	struct vcl_error *e = NULL;
+	const char *name;
+
+	if (inst == NULL)
+		return;
+	name = inst->ops->name;
+	if (inst->ops->destroy(inst, &e) < 0) {
+		vcl_bench_record_error(b, name, "destroy", e);
+		vcl_error_free(e);
+	}
+}
+
+void vcl_bench_step(struct vcl_bench *b, const char *what)
+{
+	double elapsed, eta;
+	unsigned width = 30, fill;
+
+	b->steps_done++;
+	if (!b->tty || b->o->quiet || b->steps_total == 0)
+		return;
+	elapsed = (double)(vcl_now_ns() - b->t_begin) / 1e9;
+	if (b->steps_done > b->steps_total)
+		b->steps_total = b->steps_done;
+	eta = elapsed / b->steps_done * (b->steps_total - b->steps_done);
+	fill = (unsigned)((double)width * b->steps_done / b->steps_total);
+	fprintf(stderr, "\r\033[K[");
+	for (unsigned i = 0; i < width; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %3u%% %-10s %-12s ETA %3.0fs", 100 * b->steps_done / b->steps_total,
+		b->phase ? b->phase : "", what, eta);
+	fflush(stderr);
+}
+
+int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
+{
+	char now[32];
+
+	vcl_iso8601_now(now, sizeof(now));
+	json_object_object_add(b->root, "finished", json_object_new_string(now));
+	return vcl_results_write(b->out_dir, b->root, err);
+}
+
+static int find_payload(struct vcl_bench *b, char **out, struct vcl_error **err)
+{
+	static const char *const rel[] = {"vclab-payload", "../../bin/vclab-payload"};
+	char real[PATH_MAX];
+
+	if (b->o->payload != NULL) {
+		if (realpath(b->o->payload, real) == NULL || access(real, X_OK) < 0)
+			return vcl_error_set(err, VCL_E_ENV, errno, "Payload %s", b->o->payload);
+		*out = strdup(real);
+		return *out != NULL ? 0 : vcl_fail(err, ENOMEM, "Payload");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+		cleanup_free char *p = NULL;
+
+		if (vcl_self_relative(rel[i], &p, err) < 0)
+			return -1;
+		if (realpath(p, real) != NULL && access(real, X_OK) == 0) {
+			*out = strdup(real);
+			return *out != NULL ? 0 : vcl_fail(err, ENOMEM, "Payload");
+		}
+	}
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "Payload bin/vclab-payload is missing next to vclab (run `make all` "
+			     "or pass --payload)");
+}
+
+static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
+{
+	if (b->o->out != NULL) {
+		snprintf(b->out_dir, sizeof(b->out_dir), "%s", b->o->out);
+	} else {
+		char stamp[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(b->out_dir, sizeof(b->out_dir), "results/%s-%s", stamp, b->host.hostname);
+	}
+	if (vcl_mkdir_p(b->out_dir, err) < 0) {
+		(*err)->kind = VCL_E_ENV;
+		return vcl_error_wrap(err, "Results folder");
+	}
+	if (access(b->out_dir, W_OK) < 0)
+		return vcl_error_set(err, VCL_E_ENV, errno, "Results folder %s", b->out_dir);
+	if (b->o->out == NULL) {
+		/* results/latest -> the newest run, replaced atomically. */
+		const char *base = strrchr(b->out_dir, '/') + 1;
+
+		unlink("results/latest.tmp");
+		if (symlink(base, "results/latest.tmp") == 0)
+			rename("results/latest.tmp", "results/latest");
+	}
+	return 0;
+}
+
+/* Pick the placements and peers: explicit ones must work; defaults that
+ * cannot run here are recorded as skipped, with the backend's reason. */
+static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
+{
+	static const char *const all_placements[] = {"bare", "ctr", "vm"};
+	static const char *const all_peers[] = {"runc", "crun", "qemu-direct"};
+	struct json_object *cfg = vcl_json_obj(b->root, "config");
+	struct json_object *jb = json_object_new_array(), *jp = json_object_new_array();
+
+	json_object_object_add(cfg, "backends", jb);
+	json_object_object_add(cfg, "peers", jp);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *const *names = pass == 0 ? all_placements : all_peers;
+		size_t n = pass == 0 ? ARRAY_SIZE(all_placements) : ARRAY_SIZE(all_peers);
+		char **given = pass == 0 ? b->o->backends : b->o->peers;
+		bool explicit_list = pass == 0 ? b->o->backends_given : b->o->peers_given;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct vcl_backend_ops *ops = vcl_backend_find(names[i]);
+			struct vcl_error *e = NULL;
+			bool wanted;
+
+			if (explicit_list)
+				wanted = vcl_strv_contains(given, names[i]);
+			else if (pass == 0)
+				wanted = true;
+			else /* default peers: those of the chosen placements */
+				wanted = ops != NULL && ops->family != NULL &&
+					 (b->o->backends == NULL ||
+					  vcl_strv_contains(b->o->backends, ops->family));
+			if (!wanted)
+				continue;
+			if (ops == NULL) {
+				if (explicit_list && pass == 0)
+					return vcl_error_set(err, VCL_E_ENV, 0,
+							     "Placement %s is not built into this "
+							     "vclab",
+							     names[i]);
+				if (explicit_list)
+					fprintf(stderr,
+						"vclab bench: peer %s is not built in, skipped\n",
+						names[i]);
+				continue;
+			}
+			if (ops->probe(&b->host, &e) < 0) {
+				struct json_object *o;
+
+				if (pass == 0 && explicit_list) {
+					int r = vcl_error_set(err, VCL_E_ENV, e->errnum, "%s: %s",
+							      names[i], e->msg);
+
+					vcl_error_free(e);
+					return r;
+				}
+				o = vcl_bench_result_obj(b, ops);
+				json_object_object_add(o, "skipped", json_object_new_boolean(1));
+				json_object_object_add(o, "reason", json_object_new_string(e->msg));
+				if (!b->o->quiet)
+					fprintf(stderr, "vclab bench: %s skipped: %s\n", names[i],
+						e->msg);
+				vcl_error_free(e);
+				continue;
+			}
+			if (b->nactive < VCL_MAX_ACTIVE)
+				b->active[b->nactive++] = ops;
+			json_object_array_add(pass == 0 ? jb : jp,
+					      json_object_new_string(names[i]));
+		}
+	}
+	if (b->nactive == 0 || b->active[0]->is_peer)
+		return vcl_error_set(err, VCL_E_ENV, 0, "No placement can run on this host");
+	return 0;
+}
+
+static void record_config(struct vcl_bench *b)
+{
+	struct json_object *cfg = vcl_json_obj(b->root, "config");
+	struct json_object *lim = json_object_new_object(), *pin = json_object_new_object();
+	struct json_object *vm = json_object_new_object(), *sc = json_object_new_array();
+	static const char *const all[] = {"startup", "memory", "density", "autoscale", "steady"};
+
+	json_object_object_add(cfg, "profile", json_object_new_string(b->o->profile));
+	json_object_object_add(cfg, "runs", json_object_new_int((int)b->o->runs));
+	json_object_object_add(cfg, "warmup", json_object_new_int((int)b->o->warmup));
+	json_object_object_add(cfg, "vm_runs", json_object_new_int((int)b->o->vm_runs));
+	json_object_object_add(cfg, "vm_warmup", json_object_new_int((int)b->o->vm_warmup));
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		if (vcl_bench_wants(b, all[i]))
+			json_object_array_add(sc, json_object_new_string(all[i]));
+	json_object_object_add(cfg, "scenarios", sc);
+	json_object_object_add(lim, "mem_mib",
+			       json_object_new_int64((int64_t)b->o->limits.mem_mib));
+	json_object_object_add(lim, "cpus", json_object_new_double(b->o->limits.cpus));
+	json_object_object_add(lim, "pids", json_object_new_int((int)b->o->limits.pids));
+	json_object_object_add(cfg, "limits", lim);
+	json_object_object_add(pin, "layout",
+			       json_object_new_string(b->host.topo.split ? "split" : "shared"));
+	json_object_object_add(pin, "workload_cpus",
+			       json_object_new_string(b->host.topo.workload_cpus));
+	json_object_object_add(pin, "harness_cpus",
+			       json_object_new_string(b->host.topo.harness_cpus));
+	json_object_object_add(cfg, "pinning", pin);
+	json_object_object_add(vm, "vcpus", json_object_new_int((int)b->o->vcpus));
+	json_object_object_add(vm, "mem_mib", json_object_new_int64((int64_t)b->o->vm_mem_mib));
+	json_object_object_add(vm, "net", json_object_new_string(b->o->vm_net));
+	json_object_object_add(vm, "accelerator", json_object_new_string(b->host.accelerator));
+	json_object_object_add(cfg, "vm", vm);
+	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
+	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
+}
+
+/* One cell: the number at path under o with prec decimals and a unit, or
+ * "-" when not measured. */
+static void cell(struct json_object *o, const char *path, int width, int prec, const char *unit)
+{
+	double v;
+	char buf[32];
+
+	if (vcl_json_path_double(o, path, &v) == 0)
+		snprintf(buf, sizeof(buf), "%.*f%s", prec, v, unit);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	printf(" %*s", width, buf);
+}
+
+/* The MemAvailable drop, or "<N" when it did not exceed the host's own
+ * spread of N KiB per instance (too small for MemAvailable to see). */
+static void memavail_cell(struct json_object *o)
+{
+	struct json_object *res = vcl_json_path(o, "memory.memavail_resolved");
+	double noise;
+	char buf[32];
+
+	if (res != NULL && !json_object_get_boolean(res) &&
+	    vcl_json_path_double(o, "memory.memavail_noise_kib", &noise) == 0) {
+		snprintf(buf, sizeof(buf), "<%.0f", noise);
+		printf(" %9s", buf);
+		return;
+	}
+	cell(o, "memory.memavail_drop_kib", 9, 0, "");
+}
+
+/* The other scenarios, one row per placement. */
+static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
+{
+	bool any = false;
+
+	if (backends == NULL)
+		return;
+	json_object_object_foreach(backends, n0, v0)
+	{
+		(void)n0;
+		any |=
+		    vcl_json_path(v0, "memory") != NULL || vcl_json_path(v0, "density") != NULL ||
+		    vcl_json_path(v0, "autoscale") != NULL || vcl_json_path(v0, "steady") != NULL;
+	}
+	if (!any)
+		return;
+	printf("\nper instance: memory (KiB), density, autoscale reaction, steady state (/work)\n");
+	printf("%-10s %9s %9s %9s %7s %8s %8s %10s %9s %8s %8s\n", "placement", "PSS", "overhead",
+	       "memavail", "max n", "n/GiB", "scale/s", "react p50", "rps", "lat p50", "lat p99");
+	json_object_object_foreach(backends, name, val)
+	{
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s%s%s%s", name,
+			 strcmp(name, "vm") == 0 ? " (" : "",
+			 strcmp(name, "vm") == 0 ? b->host.accelerator : "",
+			 strcmp(name, "vm") == 0 ? ")" : "");
+		printf("%-10s", label);
+		cell(val, "memory.pss_kib", 9, 0, "");
+		cell(val, "memory.overhead_kib", 9, 0, "");
+		memavail_cell(val);
+		cell(val, "density.max_instances", 7, 0, "");
+		cell(val, "density.instances_per_gib", 8, 1, "");
+		cell(val, "density.scaleout_per_s", 8, 1, "");
+		cell(val, "autoscale.reaction_ms.p50", 10, 1, " ms");
+		cell(val, "steady.rps", 9, 0, "");
+		cell(val, "steady.lat_ms.p50", 8, 2, " ms");
+		cell(val, "steady.lat_ms.p99", 8, 2, " ms");
+		putchar('\n');
+	}
+}
+
+static void print_summary(struct vcl_bench *b)
+{
+	struct json_object *groups[2] = {NULL, NULL};
+	double bare_p50 = 0;
+
+	json_object_object_get_ex(b->root, "backends", &groups[0]);
+	json_object_object_get_ex(b->root, "peers", &groups[1]);
+	vcl_json_path_double(b->root, "backends.bare.startup_ms.p50", &bare_p50);
+	if (b->o->json) {
+		struct json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "results", json_object_new_string(b->out_dir));
+		json_object_object_add(s, "run_id", json_object_new_string(b->run_id));
+		json_object_object_add(s, "accelerator",
+				       json_object_new_string(b->host.accelerator));
+		for (int g = 0; g < 2; g++) {
+			if (groups[g] == NULL)
+				continue;
+			json_object_object_foreach(groups[g], name, val)
+			{
+				struct json_object *st = vcl_json_path(val, "startup_ms");
+				struct json_object *copy = NULL;
+
+				if (st == NULL)
+					continue;
+				json_object_deep_copy(st, &copy, NULL);
+				json_object_object_del(copy, "samples");
+				json_object_object_add(s, name, copy);
+			}
+		}
+		printf("%s\n", json_object_to_json_string_ext(
+				   s, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(s);
+		return;
+	}
+	printf("\nstartup: launch -> first 200 from GET /healthz (ms), host %s, accelerator %s\n",
+	       b->host.hostname, b->host.accelerator);
+	printf("%-18s %4s %9s %9s %9s %9s %6s %9s %9s %8s\n", "placement", "n", "p50", "p90", "p99",
+	       "mean", "cv", "min", "max", "x bare");
+	for (int g = 0; g < 2; g++) {
+		if (groups[g] == NULL)
+			continue;
+		json_object_object_foreach(groups[g], name, val)
+		{
+			double p50 = 0, p90 = 0, p99 = 0, mean = 0, cv = 0, mn = 0, mx = 0, n = 0;
+			char label[40], ratio[16] = "-";
+			struct json_object *why = vcl_json_path(val, "reason");
+
+			if (vcl_json_path_double(val, "startup_ms.p50", &p50) < 0) {
+				printf("%-18s %s\n", name,
+				       why != NULL ? json_object_get_string(why)
+						   : "no startup samples");
+				continue;
+			}
+			vcl_json_path_double(val, "startup_ms.n", &n);
+			vcl_json_path_double(val, "startup_ms.p90", &p90);
+			vcl_json_path_double(val, "startup_ms.p99", &p99);
+			vcl_json_path_double(val, "startup_ms.mean", &mean);
+			vcl_json_path_double(val, "startup_ms.cv", &cv);
+			vcl_json_path_double(val, "startup_ms.min", &mn);
+			vcl_json_path_double(val, "startup_ms.max", &mx);
+			if (strcmp(name, "vm") == 0 || strcmp(name, "qemu-direct") == 0)
+				snprintf(label, sizeof(label), "%s (%s)", name,
+					 b->host.accelerator);
+			else
+				snprintf(label, sizeof(label), "%s%s", g ? "peer " : "", name);
+			if (bare_p50 > 0)
+				snprintf(ratio, sizeof(ratio), "%.2f", p50 / bare_p50);
+			printf("%-18s %4.0f %9.2f %9.2f %9.2f %9.2f %6.3f %9.2f %9.2f %8s\n", label,
+			       n, p50, p90, p99, mean, cv, mn, mx, ratio);
+		}
+	}
+	print_scenarios(b, groups[0]);
+	if (strcmp(b->host.accelerator, "kvm") != 0 &&
+	    (vcl_json_path(b->root, "backends.vm.startup_ms") != NULL ||
+	     vcl_json_path(b->root, "peers.qemu-direct.startup_ms") != NULL))
+		printf("note: VMs ran under TCG software emulation (%s); VM figures are not KVM "
+		       "figures\n",
+		       b->host.accel_why);
+	printf("results: %s/results.json\n", b->out_dir);
+}
+
+static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
+{
+	struct {
+		const char *name;
+		int (*fn)(struct vcl_bench *, struct vcl_error **);
+	} sc[] = {
+	    {"startup", vcl_scenario_startup}, {"memory", vcl_scenario_memory},
+	    {"density", vcl_scenario_density}, {"autoscale", vcl_scenario_autoscale},
+	    {"steady", vcl_scenario_steady},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sc); i++) {
+		if (!vcl_bench_wants(b, sc[i].name))
+			continue;
+		if (sc[i].fn == NULL) {
+			if (b->o->scenarios != NULL)
+				return vcl_usage(err, "Scenario %s is not built into this vclab",
+						 sc[i].name);
+			continue;
+		}
+		b->phase = sc[i].name;
+		if (sc[i].fn(b, err) < 0)
+			return vcl_error_wrap(err, "Scenario %s", sc[i].name);
+		if (vcl_bench_save(b, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void new_run_id(char *out, size_t len)
+{
+	unsigned char r[3] = {0};
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
+		uint64_t t = vcl_now_ns();
+
+		memcpy(r, &t, sizeof(r));
+	}
+	snprintf(out, len, "%02x%02x%02x", r[0], r[1], r[2]);
+}
+
+int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
+{
+	struct vcl_bench_opts o;
+	struct vcl_bench b;
+	cleanup_free char *payload = NULL;
+	struct vcl_error *run_err = NULL;
+	char now[32];
+	bool help;
+	int ret = 0;
+	unsigned prepared = 0;
+
+	if (vcl_bench_opts_parse(argc, argv, &o, &help, err) < 0)
+		return -1;
+	if (help) {
+		vcl_bench_usage(stdout);
+		vcl_bench_opts_free(&o);
+		return 0;
+	}
+	memset(&b, 0, sizeof(b));
+	b.o = &o;
+	b.tty = isatty(2);
+	if (!vcl_is_root()) {
+		vcl_bench_opts_free(&o);
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "vclab bench must run as root: CAP_SYS_ADMIN is missing "
+				     "(namespaces, cgroups and libvirt's system URI need it)");
+	}
+	if (find_payload(&b, &payload, err) < 0 ||
+	    vcl_host_probe(&b.host, o.connect_uri, err) < 0) {
+		vcl_bench_opts_free(&o);
+		return -1;
+	}
+	new_run_id(b.run_id, sizeof(b.run_id));
+	b.root = json_object_new_object();
+	json_object_object_add(b.root, "schema", json_object_new_string(VCL_RESULTS_SCHEMA));
+	json_object_object_add(b.root, "vclab_version", json_object_new_string(VCLAB_VERSION));
+	json_object_object_add(b.root, "run_id", json_object_new_string(b.run_id));
+	vcl_iso8601_now(now, sizeof(now));
+	json_object_object_add(b.root, "started", json_object_new_string(now));
+	json_object_object_add(b.root, "complete", json_object_new_boolean(0));
+	json_object_object_add(b.root, "host", vcl_host_json(&b.host));
+	json_object_object_add(b.root, "errors", json_object_new_array());
+	record_config(&b);
+
+	b.spec = (struct vcl_spec){
+	    .run_id = b.run_id,
+	    .payload = payload,
+	    .limits = o.limits,
+	    .cpuset = b.host.topo.workload_cpus,
+	    .ctr_userns = o.ctr_userns,
+	    .ctr_no_seccomp = o.ctr_no_seccomp,
+	    .vcpus = o.vcpus,
+	    .vm_mem_mib = o.vm_mem_mib,
+	    .vm_net = o.vm_net,
+	    .connect_uri = o.connect_uri != NULL ? o.connect_uri : "qemu:///system",
+	    .kernel = o.kernel,
+	    .initrd = o.initrd,
+	    .accel = b.host.accelerator,
+	    .vm_host_port = (uint16_t)o.vm_host_port,
+	};
+	if (choose_backends(&b, err) < 0 || make_out_dir(&b, err) < 0) {
+		json_object_put(b.root);
+		vcl_bench_opts_free(&o);
+		return -1;
+	}
+	vcl_install_signal_handlers();
+	if (vcl_ledger_open(b.run_id, err) < 0) {
+		json_object_put(b.root);
+		vcl_bench_opts_free(&o);
+		return -1;
+	}
+	b.spec.state_dir = vcl_ledger_dir();
+	if (vcl_topo_bind_harness(&b.host.topo, &run_err) < 0) {
+		/* Pinning is an optimisation, not a precondition. */
+		fprintf(stderr, "vclab bench: warning: %s\n", run_err->msg);
+		vcl_error_freep(&run_err);
+	}
+	b.t_begin = vcl_now_ns();
+
+	for (; prepared < b.nactive; prepared++) {
+		const struct vcl_backend_ops *ops = b.active[prepared];
+
+		if (ops->prepare != NULL && ops->prepare(&b.spec, &run_err) < 0) {
+			vcl_error_wrap(&run_err, "Prepare %s", ops->name);
+			break;
+		}
+	}
+	if (run_err == NULL)
+		run_scenarios(&b, &run_err);
+
+	for (unsigned i = prepared < b.nactive ? prepared + 1 : b.nactive; i-- > 0;)
+		if (b.active[i]->cleanup != NULL)
+			b.active[i]->cleanup(&b.spec);
+	if (b.tty && !o.quiet)
+		fputs("\r\033[K", stderr);
+	if (run_err != NULL) {
+		json_object_object_add(b.root, "incomplete_reason",
+				       json_object_new_string(run_err->msg));
+	} else {
+		json_object_object_add(b.root, "complete", json_object_new_boolean(1));
+	}
+	{
+		struct vcl_error *save_err = NULL;
+
+		/* A save that failed after a scenario fails again here: report
+		 * the first failure once. */
+		if (vcl_bench_save(&b, &save_err) < 0 && run_err == NULL)
+			run_err = steal_ptr(save_err);
+		vcl_error_free(save_err);
+	}
+	if (vcl_ledger_close(NULL) < 0)
+		fprintf(stderr,
+			"vclab bench: warning: teardown left something behind; run vclab gc\n");
+
+	if (run_err == NULL || vcl_bench_fatal(run_err))
+		print_summary(&b);
+	if (run_err == NULL && !o.no_report && vcl_report_write != NULL) {
+		char path[600];
+		const char *paths[1] = {path};
+		struct vcl_error *re = NULL;
+
+		snprintf(path, sizeof(path), "%s/results.json", b.out_dir);
+		if (vcl_report_write(paths, 1, b.out_dir, &re) < 0) {
+			fprintf(stderr, "vclab bench: report: %s\n", re->msg);
+			vcl_error_free(re);
+		} else if (!o.quiet) {
+			printf("report: %s/report.html\n", b.out_dir);
+		}
+	}
+	/* A placement asked for that measured nothing is a failed run, even
+	 * though each failure was recorded and the run went on. */
+	if (run_err == NULL && vcl_bench_wants(&b, "startup")) {
+		for (unsigned i = 0; i < b.nactive; i++) {
+			if (b.active[i]->is_peer ||
+			    vcl_json_path(vcl_bench_result_obj(&b, b.active[i]), "startup_ms") !=
+				NULL)
+				continue;
+			vcl_fail(&run_err, 0,
+				 "%s: no launch succeeded (errors[] in %s/results.json)",
+				 b.active[i]->name, b.out_dir);
+			break;
+		}
+	}
+	if (run_err != NULL) {
+		if (vcl_bench_fatal(run_err))
+			fprintf(
+			    stderr,
+			    "vclab bench: %s; partial results saved in %s (marked incomplete)\n",
+			    run_err->kind == VCL_E_INTR ? "interrupted" : "stopped", b.out_dir);
+		*err = run_err;
+		ret = -1;
+	}
+	json_object_put(b.root);
+	vcl_bench_opts_free(&o);
+	return ret;
+}

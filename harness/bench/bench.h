@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_BENCH_H
+#define VCL_BENCH_H
+
+/*
+ * `vclab bench`: options (pure parsing, unit-tested), the run context every
+ * scenario shares, and the scenario entry points (scenario_*.c).
+ */
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/backend.h"
+#include "core/host.h"
+#include "core/error.h"
+
+#define VCL_MAX_ACTIVE 8
+
+struct vcl_bench_opts {
+	const char *profile; /* quick | standard | full */
+	char **backends;     /* NULL-terminated; NULL = every placement built in */
+	bool backends_given;
+	char **peers; /* NULL-terminated; NULL = the profile's default */
+	bool peers_given;
+	char **scenarios; /* NULL = all */
+	const char *out;  /* NULL = results/<timestamp>-<hostname> */
+	const char *payload;
+	unsigned runs, vm_runs, warmup, vm_warmup;
+	unsigned timeout_ms, vm_timeout_ms;
+	struct vcl_limits limits;
+	unsigned vcpus;
+	uint64_t vm_mem_mib;
+	const char *vm_net, *connect_uri, *kernel, *initrd;
+	uint64_t vm_host_port;
+	bool ctr_userns;
+	bool ctr_no_seccomp;
+	/* scenarios */
+	unsigned mem_instances, vm_mem_instances;
+	uint64_t budget_mib, vm_budget_mib;
+	unsigned burst, vm_burst;
+	double scale_threshold;
+	unsigned autoscale_repeats, vm_autoscale_repeats;
+	double steady_seconds;
+	unsigned steady_concurrency;
+	uint64_t work_iters;
+	bool quiet, json, no_report;
+};
+
+/* Parse argv (argv[0] is "bench"). Pure: no I/O besides the error. Sets
+ * *help when --help was asked for. Free with vcl_bench_opts_free. */
+int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
+			 struct vcl_error **err);
+void vcl_bench_opts_free(struct vcl_bench_opts *o);
+void vcl_bench_usage(FILE *f);
+
+/* The state of one run, shared by every scenario. */
+struct vcl_bench {
+	struct vcl_bench_opts *o;
+	struct vcl_host host;
+	char run_id[16];
+	char out_dir[512];
+	struct vcl_spec spec;				      /* template; index set per launch */
+	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
+	unsigned nactive;
+	unsigned next_index;
+	struct json_object *root; /* results.json being built */
+	FILE *csv;
+	/* progress */
+	unsigned steps_done, steps_total;
+	uint64_t t_begin;
+	const char *phase;
+	bool tty;
+};
+
+bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
+/* The runs/timeout that apply to a backend (VMs get their own counts). */
+unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
+unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
+unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
+bool vcl_bench_is_vm(const struct vcl_backend_ops *ops);
+
+/* Launch one instance of ops and wait until it answers 200 (or fails). */
+int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		    struct vcl_instance **out, struct vcl_error **err);
+/* Wait for an instance launched by hand (density bursts) with the bench's
+ * timeout for its placement. */
+int vcl_probe_wait_for_bench(struct vcl_bench *b, struct vcl_instance *inst,
+			     struct vcl_error **err);
+/* Errors that end the whole run (saved as incomplete) instead of being
+ * recorded and survived: SIGINT/SIGTERM, and the host losing something the
+ * run needs (libvirtd stopped answering). */
+static inline bool vcl_bench_fatal(const struct vcl_error *e)
+{
+	return e != NULL && (e->kind == VCL_E_INTR || e->kind == VCL_E_ENV);
+}
+/* Destroy, reporting a failure as a recorded error (never fatal). */
+void vcl_bench_stop(struct vcl_bench *b, struct vcl_instance *inst);
+/* Record a failure in results.json errors[] and on stderr. */
+void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char *scenario,
+			    const struct vcl_error *e);
+/* Progress: one step done (prints a bar with an ETA on a terminal). */
+void vcl_bench_step(struct vcl_bench *b, const char *what);
+/* Write results.json now (after each scenario). */
+int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err);
+/* backends.<name> or peers.<name> object of the results. */
+struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_backend_ops *ops);
+
+int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err);
+int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
+int vcl_scenario_density(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
+int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
+int vcl_scenario_steady(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Steady state: one instance per placement, a short warm-up, then the
+ * built-in closed-loop generator against /work for a fixed time; wrk as
+ * well where installed. Each number says which tool produced it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "bench/loadgen.h"
+#include "core/results.h"
+#include "core/util.h"
+
+static struct json_object *result_json(const char *tool, const struct vcl_loadgen_opts *lo,
+				       const struct vcl_loadgen_result *r)
+{
+	struct json_object *o = json_object_new_object(), *lat = json_object_new_object();
+
+	json_object_object_add(o, "tool", json_object_new_string(tool));
+	json_object_object_add(o, "path", json_object_new_string(lo->path));
+	json_object_object_add(o, "concurrency", json_object_new_int((int)lo->concurrency));
+	json_object_object_add(o, "duration_s", json_object_new_double(r->seconds));
+	json_object_object_add(o, "requests", json_object_new_int64((int64_t)r->requests));
+	json_object_object_add(o, "errors", json_object_new_int64((int64_t)r->errors));
+	json_object_object_add(o, "rps", json_object_new_double(r->rps));
+	json_object_object_add(lat, "p50", json_object_new_double(r->lat_p50_ms));
+	json_object_object_add(lat, "p90", json_object_new_double(r->lat_p90_ms));
+	json_object_object_add(lat, "p99", json_object_new_double(r->lat_p99_ms));
+	json_object_object_add(o, "lat_ms", lat);
+	return o;
+}
+
+static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		      struct vcl_error **err)
+{
+	struct vcl_instance *inst = NULL;
+	struct vcl_loadgen_result r, w;
+	struct vcl_loadgen_opts lo;
+	struct json_object *o;
+	char path[64];
+	int wr;
+	struct vcl_error *e = NULL;
+
+	if (vcl_bench_start(b, ops, &inst, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/work?iters=%llu", (unsigned long long)b->o->work_iters);
+	lo = (struct vcl_loadgen_opts){
+	    .ep = &inst->ep, .path = path, .concurrency = b->o->steady_concurrency, .seconds = 0.3};
+	/* Warm-up: connections, caches, (for TCG) translated code. */
+	if (vcl_loadgen_run(&lo, &r, err) < 0)
+		goto fail;
+	lo.seconds = b->o->steady_seconds;
+	if (vcl_loadgen_run(&lo, &r, err) < 0)
+		goto fail;
+	if (vcl_interrupted) {
+		vcl_error_interrupted(err);
+		goto fail;
+	}
+	o = result_json("vclab-loadgen", &lo, &r);
+	wr = vcl_wrk_run(&lo, &w, &e);
+	if (wr > 0) {
+		json_object_object_add(o, "wrk", result_json("wrk", &lo, &w));
+	} else if (wr < 0) {
+		vcl_bench_record_error(b, ops->name, "steady", e);
+		vcl_error_free(e);
+	}
+	json_object_object_add(vcl_bench_result_obj(b, ops), "steady", o);
+	vcl_bench_stop(b, inst);
+	vcl_bench_step(b, ops->name);
+	return 0;
+fail:
+	vcl_bench_stop(b, inst);
+	return -1;
+}
+
+int vcl_scenario_steady(struct vcl_bench *b, struct vcl_error **err)
+{
+	for (unsigned i = 0; i < b->nactive; i++)
+		b->steps_total += b->active[i]->is_peer ? 0 : 1;
+	for (unsigned i = 0; i < b->nactive; i++) {
+		struct vcl_error *e = NULL;
+
+		if (b->active[i]->is_peer)
+			continue;
+		if (steady_one(b, b->active[i], &e) < 0) {
+			if (vcl_bench_fatal(e)) {
+				*err = e;
+				return -1;
+			}
+			vcl_bench_record_error(b, b->active[i]->name, "steady", e);
+			vcl_error_free(e);
+		}
+	}
+	return 0;
+}

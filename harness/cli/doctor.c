@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmds.h"
+#include "core/cgroup.h"
+#include "core/error.h"
+#include "core/host.h"
+
+int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
+{
+	const char *uri = NULL;
+	bool json = false;
+	struct vcl_host h;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(argv[i], "--connect") == 0 && i + 1 < argc)
+			uri = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0) {
+			printf("usage: vclab doctor [--json] [--connect URI]\n");
+			return 0;
+		} else
+			return vcl_usage(err,
+					 "Unknown option '%s' (usage: vclab doctor [--json] "
+					 "[--connect URI])",
+					 argv[i]);
+	}
+	if (vcl_host_probe(&h, uri, err) < 0)
+		return -1;
+	if (json) {
+		struct json_object *o = vcl_host_json(&h);
+
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		return 0;
+	}
+	printf("%-14s %s\n", "host", h.hostname);
+	printf("%-14s %s\n", "cpu", h.cpu_model);
+	printf("%-14s %d package(s), %d core(s), %d PU(s)\n", "topology", h.topo.packages,
+	       h.topo.cores, h.topo.pus);
+	printf("%-14s %s (%s)\n", "pinning", h.topo.split ? "split" : "shared",
+	       h.topo.split ? "workloads apart from the harness" : "2 PUs or fewer: all share");
+	printf("%-14s %llu MiB\n", "memory", (unsigned long long)h.mem_mib);
+	printf("%-14s %s\n", "kernel", h.kernel);
+	printf("%-14s %s\n", "cgroup", vcl_cgroup_mode_name(h.cgroup));
+	printf("%-14s %s\n", "libvirt", h.libvirt_version[0] ? h.libvirt_version : "absent");
+	printf("%-14s %s\n", "qemu", h.qemu_version[0] ? h.qemu_version : "absent");
+	printf("%-14s %s%s%s\n", "qemu:///system", h.libvirt_ok ? "answers" : "does not answer",
+	       h.libvirt_ok ? "" : ": ", h.libvirt_ok ? "" : h.libvirt_why);
+	if (h.virtlogd_checked)
+		printf(
+		    "%-14s %s%s%s\n", "virtlogd",
+		    h.virtlogd_why[0] == '\0' ? "answers" : "does not answer: ", h.virtlogd_why,
+		    h.virtlogd_why[0] == '\0'
+			? ""
+			: " (domain creates fail unless qemu.conf sets stdio_handler = \"file\"; "
+			  "start it: virtlogd -d)");
+	printf("%-14s %s\n", "gnuplot",
+	       h.gnuplot ? "present" : "absent (reports will have tables only)");
+	printf("%-14s %s%s — %s\n", "accelerator", h.accelerator,
+	       strcmp(h.accelerator, "kvm") == 0
+		   ? ""
+		   : " (software emulation: VM figures are not KVM figures)",
+	       h.accel_why);
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_BACKEND_H
+#define VCL_BACKEND_H
+
+/*
+ * The backend vtable every placement implements (bare, ctr, vm) and every
+ * same-run peer too (runc, crun, qemu-direct): the harness launches, waits,
+ * samples and destroys them all through this one interface, so the numbers
+ * are comparable. Readiness is the harness's job (probe.c), never the
+ * backend's: launch returns at once with an endpoint.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+struct vcl_host;
+
+/* Resource limits every placement gets alike (fairness, issue 5). */
+struct vcl_limits {
+	uint64_t mem_mib; /* memory limit of the instance's cgroup (ctr, and guest RAM for vm) */
+	double cpus;	  /* CPU quota in cores, 0 = unlimited */
+	unsigned pids;	  /* pids limit, 0 = unlimited */
+};
+
+/* Everything a backend needs to start one instance. Strings are borrowed. */
+struct vcl_spec {
+	const char *run_id;    /* short id of this run, in every resource name */
+	unsigned index;	       /* n in vclab-<run>-<n>: unique within the run */
+	const char *payload;   /* absolute path of the payload binary (bin/vclab-payload) */
+	const char *state_dir; /* per-run scratch folder, e.g. /run/vclab/<run> (tmpfs) */
+	struct vcl_limits limits;
+	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
+
+	/* ctr */
+	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
+	bool ctr_no_seccomp; /* leave out the syscall filter (default: loaded) */
+
+	/* vm */
+	unsigned vcpus;
+	uint64_t vm_mem_mib;
+	const char *vm_net;	 /* "user" (default) or "network:NAME" */
+	const char *connect_uri; /* libvirt URI, default qemu:///system */
+	const char *kernel;	 /* guest kernel; NULL = default from build/guest */
+	const char *initrd;	 /* guest initramfs; NULL = default from build/guest */
+	const char *accel;	 /* "kvm" or "tcg", from doctor */
+	uint16_t vm_host_port;	 /* 0: pick a free 127.0.0.1 port per VM; else instance n
+				  * forwards from 127.0.0.1:vm_host_port+n (firewall rules) */
+};
+
+/* Where the instance's HTTP endpoint is reachable from the host. */
+struct vcl_endpoint {
+	char addr[64]; /* always inside 127.0.0.0/8 */
+	uint16_t port;
+	int netns_fd; /* network namespace the endpoint lives in, or -1 for the host's */
+};
+
+/* Timestamps of one launch, CLOCK_MONOTONIC in ns; 0 = not reached. */
+struct vcl_phases {
+	uint64_t start;	    /* just before the create call (fork, clone, virDomainCreateXML) */
+	uint64_t created;   /* the create call returned */
+	uint64_t ready;	    /* the payload's VCLAB-READY line was seen */
+	uint64_t first_200; /* first 200 from GET /healthz, seen from the host */
+};
+
+struct vcl_backend_ops;
+
+struct vcl_instance {
+	const struct vcl_backend_ops *ops;
+	char name[64]; /* vclab-<run>-<n> (domain name, cgroup leaf, hostname) */
+	unsigned index;
+	struct vcl_endpoint ep;
+	/* Readable when a READY line may have arrived; the harness then calls
+	 * ops->ready(). -1 when the backend has no readiness channel. */
+	int ready_fd;
+	/* pidfd of the instance's main host process (payload, container init,
+	 * QEMU): readable when it exits. -1 when unknown. */
+	int exit_fd;
+	pid_t pid;	  /* that main host process */
+	char cgroup[256]; /* cgroup path holding all its host processes, "" if none */
+	struct vcl_phases t;
+	void *priv; /* the backend's own state */
+};
+
+/* One memory/CPU sample of an instance, all host-side. */
+struct vcl_mem {
+	uint64_t pss_kib;    /* sum of PSS over every host process of the instance */
+	uint64_t rss_kib;    /* sum of RSS, same processes */
+	uint64_t cgroup_kib; /* cgroup memory usage including kernel memory, 0 if none */
+	uint64_t kmem_kib;   /* the kernel-memory part of it, where the kernel tells */
+	uint64_t cpu_usec;   /* CPU time consumed so far */
+	unsigned nprocs;     /* host processes counted */
+};
+
+struct vcl_backend_ops {
+	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
+	bool is_peer;	    /* a same-run reference implementation, not a placement */
+	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
+
+	/* Usable on this host? Sets an error saying why not. */
+	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
+	/* Once per run: build rootfs, image, bundle. */
+	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
+	/* Start one instance and return at once. Fills inst->t.start/created. */
+	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err);
+	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
+	int (*ready)(struct vcl_instance *inst, struct vcl_error **err);
+	/* exit_fd is readable: the instance died. Reap it, set an error that says
+	 * why (VCL_E_OOM for a memory-limit kill, VCL_E_DIED otherwise), return -1. */
+	int (*exited)(struct vcl_instance *inst, struct vcl_error **err);
+	int (*sample)(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err);
+	/* Kill, reap, remove every resource; frees inst. Safe on a dead instance. */
+	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
+	/* Once per run, undo prepare(). May be NULL. */
+	void (*cleanup)(const struct vcl_spec *spec);
+};
+
+/* The bare placement is always built in. */
+extern const struct vcl_backend_ops vcl_bare_ops;
+
+/* Every backend and peer compiled into this binary. Backends live in their
+ * own folders and are linked in when present (weak references). */
+const struct vcl_backend_ops *vcl_backend_find(const char *name);
+/* Iterate: returns NULL past the end. */
+const struct vcl_backend_ops *vcl_backend_at(unsigned i);
+
+/* Allocate an instance with the common fields set (fds -1). */
+struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,
+				      const struct vcl_spec *spec);
+/* Free the common part (closes ready_fd, exit_fd, netns_fd); not priv. */
+void vcl_instance_free(struct vcl_instance *inst);
+
+#endif

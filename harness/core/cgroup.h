@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_CGROUP_H
+#define VCL_CGROUP_H
+
+/*
+ * Cgroups through libcgroup, on v1 (and the v1/v2 hybrid of these lab
+ * machines) and on pure v2. libcgroup creates, attaches and deletes across
+ * every hierarchy; this file only knows which knob names each version uses.
+ *
+ * Paths are relative to the controller roots: "vclab/<run>/<n>".
+ */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/backend.h"
+#include "core/error.h"
+
+enum vcl_cgroup_mode {
+	VCL_CG_NONE = 0,
+	VCL_CG_V1,
+	VCL_CG_HYBRID, /* v1 controllers plus an empty cgroup2 at /sys/fs/cgroup/unified */
+	VCL_CG_V2,
+};
+
+enum vcl_cgroup_mode vcl_cgroup_mode(void);
+const char *vcl_cgroup_mode_name(enum vcl_cgroup_mode m);
+
+struct vcl_cgroup;
+
+/* Create path with the memory, cpu, cpuacct, pids and cpuset controllers.
+ * lim == NULL makes an accounting-only cgroup (bare): nothing is limited.
+ * cpuset may be NULL (inherit). Records the cgroup in the ledger first. */
+int vcl_cgroup_create(const char *path, const struct vcl_limits *lim, const char *cpuset,
+		      struct vcl_cgroup **out, struct vcl_error **err);
+/* Open an existing cgroup (QEMU's, made by libvirt) for reading only.
+ * For v1, path is taken in the memory hierarchy; pass the path as
+ * /proc/PID/cgroup gives it. */
+int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **err);
+
+/* Move pid (0 = the calling process) into the cgroup, on every hierarchy.
+ * Async-signal-safe enough to call in a freshly forked child: it only
+ * writes files (no allocation). */
+int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid);
+
+struct vcl_cg_stats {
+	uint64_t mem_bytes;  /* usage including kernel memory */
+	uint64_t kmem_bytes; /* kernel memory part, 0 where not reported */
+	uint64_t cpu_usec;   /* CPU time of all tasks */
+	uint64_t oom_kills;  /* tasks killed by the memory limit */
+	uint64_t pids;	     /* tasks now */
+};
+int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_error **err);
+/* pids of every task in the cgroup (memory hierarchy on v1). */
+int vcl_cgroup_pids(struct vcl_cgroup *cg, pid_t **pids, size_t *n, struct vcl_error **err);
+/* SIGKILL every task, wait until empty (bounded), remove the folders. Frees cg. */
+int vcl_cgroup_destroy(struct vcl_cgroup *cg, struct vcl_error **err);
+/* Free the handle only (for vcl_cgroup_open_pid). */
+void vcl_cgroup_free(struct vcl_cgroup *cg);
+const char *vcl_cgroup_path(const struct vcl_cgroup *cg);
+
+/* Kill every task and remove path in every hierarchy; for gc and teardown
+ * of parents ("vclab/<run>", "vclab"). Missing folders are not an error. */
+int vcl_cgroup_remove_path(const char *path, struct vcl_error **err);
+
+/* Absolute folder of path for one controller ("memory", "cpu", ...), using
+ * the unified tree on v2. Caller frees. */
+char *vcl_cgroup_dir(const char *controller, const char *path);
+
+#endif

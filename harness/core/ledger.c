@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+#include "core/ledger.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "core/util.h"
+
+/* Provided by vmm/ when the VM placement is built in. */
+extern int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
+    __attribute__((weak));
+
+static int ledger_fd = -1;
+static char ledger_dir[256];
+static char ledger_run[64];
+
+#define VCL_BOOT_ID "/proc/sys/kernel/random/boot_id"
+
+/* This boot's id ("" when unknown). /run is a plain disk folder on some
+ * hosts (these lab machines), so a ledger can outlive a reboot, and a pid it
+ * names can then belong to anyone. */
+static void boot_id(char *buf, size_t len)
+{
+	cleanup_free char *b = NULL;
+
+	buf[0] = '\0';
+	if (vcl_read_file(VCL_BOOT_ID, &b, NULL, NULL) == 0)
+		snprintf(buf, len, "%.*s", (int)strcspn(b, " \n"), b);
+}
+
+/* Did the run whose owner file reads owner start in this boot? Owners
+ * written without a boot id (older ledgers) count as this boot. */
+static bool boot_matches(const char *owner)
+{
+	char rec[64] = "", now[64];
+
+	if (sscanf(owner, "%*d %*s %63s", rec) != 1)
+		return true;
+	boot_id(now, sizeof(now));
+	return now[0] == '\0' || strcmp(rec, "-") == 0 || strcmp(rec, now) == 0;
+}
+
+/* The same, for the ledger in dir; an unreadable owner counts as this boot. */
+static bool same_boot(const char *dir)
+{
+	cleanup_free char *buf = NULL;
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	return vcl_read_file(path, &buf, NULL, NULL) < 0 || boot_matches(buf);
+}
+
+int vcl_ledger_open(const char *run_id, struct vcl_error **err)
+{
+	char path[600], owner[128], boot[64];
+	unsigned long long st = 0;
+
+	if (ledger_fd >= 0)
+		return vcl_fail(err, EBUSY, "Ledger already open for run %s", ledger_run);
+	snprintf(ledger_dir, sizeof(ledger_dir), "%s/%s", VCL_LEDGER_ROOT, run_id);
+	snprintf(ledger_run, sizeof(ledger_run), "%s", run_id);
+	if (vcl_mkdir_p(ledger_dir, err) < 0)
+		return vcl_error_wrap(err, "Open the resource ledger");
+	vcl_proc_starttime(getpid(), &st);
+	boot_id(boot, sizeof(boot));
+	snprintf(owner, sizeof(owner), "%d %llu %s\n", (int)getpid(), st,
+		 boot[0] != '\0' ? boot : "-");
+	snprintf(path, sizeof(path), "%s/owner", ledger_dir);
+	if (vcl_write_atomic(path, owner, strlen(owner), err) < 0)
+		return vcl_error_wrap(err, "Open the resource ledger");
+	snprintf(path, sizeof(path), "%s/ledger", ledger_dir);
+	ledger_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (ledger_fd < 0)
+		return vcl_fail(err, errno, "Open %s", path);
+	return 0;
+}
+
+const char *vcl_ledger_dir(void)
+{
+	return ledger_fd >= 0 ? ledger_dir : NULL;
+}
+
+int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	int n;
+
+	if (ledger_fd < 0)
+		return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 1)
+		return vcl_fail(err, EOVERFLOW, "Ledger record too long");
+	line[n++] = '\n';
+	/* One write() per record on an O_APPEND fd: records never interleave.
+	 * Once write() returns, the record survives a crash (even SIGKILL) of
+	 * vclab: it is in the kernel's page cache. No fsync: what the ledger
+	 * describes (processes, cgroups, domains, mounts) does not survive a
+	 * reboot either, and /run is not tmpfs on every host (an fdatasync
+	 * cost 5-9 ms per record on a loaded ext4 /run, inside timed windows). */
+	if (write(ledger_fd, line, (size_t)n) != n)
+		return vcl_fail(err, errno, "Write the resource ledger %s", ledger_dir);
+	return 0;
+}
+
+int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err)
+{
+	unsigned long long st = 0;
+
+	if (vcl_proc_starttime(pid, &st) < 0)
+		return 0; /* already gone: nothing to record */
+	return vcl_ledger_add(err, "pid %d %llu", (int)pid, st);
+}
+
+/* Undo one ledger record. print: say what is (or would be) removed.
+ * this_boot: false when the run started before the last reboot, so none of
+ * its processes can still exist and its pids are not looked at. */
+static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
+{
+	char *kind = strtok(line, " "), *a = strtok(NULL, " "), *b = strtok(NULL, " ");
+
+	if (kind == NULL || a == NULL)
+		return 0;
+	if (strcmp(kind, "pid") == 0 && b != NULL) {
+		pid_t pid = (pid_t)atoi(a);
+		unsigned long long st = 0;
+
+		/* Only the very process we started: same boot, pid and start
+		 * time. */
+		if (!this_boot || pid <= 1 || vcl_proc_starttime(pid, &st) < 0 ||
+		    st != strtoull(b, NULL, 10))
+			return 0;
+		if (print)
+			printf("  %s process %d\n", dry_run ? "would kill" : "kill", (int)pid);
+		if (!dry_run) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, WNOHANG);
+		}
+		return 0;
+	}
+	if (strcmp(kind, "cgroup") == 0) {
+		cleanup_free char *dir = vcl_cgroup_dir("memory", a);
+		struct stat st;
+
+		if (dir == NULL || stat(dir, &st) < 0)
+			return 0;
+		if (print)
+			printf("  %s cgroup %s\n", dry_run ? "would remove" : "remove", a);
+		return dry_run ? 0 : vcl_cgroup_remove_path(a, err);
+	}
+	if (strcmp(kind, "domain") == 0 && b != NULL) {
+		if (vcl_vmm_destroy_domain == NULL)
+			return 0;
+		if (dry_run) {
+			if (print)
+				printf("  would destroy domain %s (%s) if it exists\n", b, a);
+			return 0;
+		}
+		return vcl_vmm_destroy_domain(a, b, err);
+	}
+	if (strcmp(kind, "mount") == 0) {
+		if (print)
+			printf("  %s mount %s\n", dry_run ? "would unmount" : "unmount", a);
+		if (!dry_run && umount2(a, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			return vcl_fail(err, errno, "Unmount %s", a);
+		return 0;
+	}
+	if (strcmp(kind, "dir") == 0 || strcmp(kind, "file") == 0) {
+		if (access(a, F_OK) < 0)
+			return 0;
+		if (print)
+			printf("  %s %s\n", dry_run ? "would remove" : "remove", a);
+		if (dry_run)
+			return 0;
+		if (strcmp(kind, "file") == 0)
+			return unlink(a) < 0 && errno != ENOENT
+				   ? vcl_fail(err, errno, "Remove %s", a)
+				   : 0;
+		return vcl_rm_rf(a, err);
+	}
+	return 0;
+}
+
+/* Undo every record of the ledger in dir, newest first; then remove the
+ * run's parent cgroups (when empty) and the ledger folder itself. */
+static int teardown(const char *dir, const char *run, bool dry_run, bool print,
+		    struct vcl_error **err)
+{
+	cleanup_free char *buf = NULL;
+	char path[600], cg[128];
+	char **lines = NULL;
+	size_t n = 0;
+	int ret = 0;
+	bool this_boot = same_boot(dir);
+
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	if (vcl_read_file(path, &buf, NULL, NULL) == 0) {
+		for (char *p = strtok(buf, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+			char **g = realloc(lines, (n + 1) * sizeof(*g));
+
+			if (g == NULL)
+				break;
+			lines = g;
+			lines[n++] = p;
+		}
+	}
+	/* Copies: undo() tokenises its line. */
+	for (size_t i = n; i-- > 0;) {
+		cleanup_free char *line = strdup(lines[i]);
+		struct vcl_error *e = NULL;
+
+		if (line != NULL && undo(line, this_boot, dry_run, print, &e) < 0) {
+			if (ret == 0 && err != NULL) {
+				*err = e;
+				e = NULL;
+			}
+			ret = -1;
+		}
+		vcl_error_free(e);
+	}
+	free(lines);
+	if (dry_run)
+		return ret;
+	if (ret < 0) {
+		/* Something could not be removed now (libvirtd down, say): keep
+		 * the ledger, so `vclab gc` finishes the job once the runner is
+		 * gone and the host is back. */
+		return ret;
+	}
+	snprintf(cg, sizeof(cg), "vclab/%s", run);
+	vcl_cgroup_remove_path(cg, NULL);
+	/* The shared top folder goes when no other run uses it (rmdir fails
+	 * with EBUSY otherwise, and that is fine). */
+	vcl_cgroup_remove_path("vclab", NULL);
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	unlink(path);
+	vcl_rm_rf(dir, NULL);
+	return ret;
+}
+
+int vcl_ledger_close(struct vcl_error **err)
+{
+	int r;
+
+	if (ledger_fd < 0)
+		return 0;
+	close(ledger_fd);
+	ledger_fd = -1;
+	r = teardown(ledger_dir, ledger_run, false, false, err);
+	rmdir(VCL_LEDGER_ROOT); /* only when no other run is live */
+	return r;
+}
+
+/* Is the run's owner (pid + start time) still alive? */
+static bool owner_alive(const char *dir)
+{
+	cleanup_free char *buf = NULL;
+	char path[600];
+	int pid = 0;
+	unsigned long long st = 0, now = 0;
+
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%d %llu", &pid, &st) != 2)
+		return false;
+	if (!boot_matches(buf))
+		return false;
+	if (pid == getpid())
+		return true;
+	if (vcl_proc_starttime(pid, &now) < 0)
+		return false;
+	return now == st;
+}
+
+int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err)
+{
+	const char *root = opts->root != NULL ? opts->root : VCL_LEDGER_ROOT;
+	cleanup_dir DIR *d = opendir(root);
+	struct dirent *de;
+	int ret = 0;
+
+	*removed = 0;
+	if (d == NULL)
+		return errno == ENOENT ? 0 : vcl_fail(err, errno, "Open %s", root);
+	while ((de = readdir(d)) != NULL) {
+		char dir[512];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+		if (owner_alive(dir)) {
+			printf("run %s: still running, left alone\n", de->d_name);
+			continue;
+		}
+		printf("run %s: runner is gone, %s\n", de->d_name,
+		       opts->dry_run ? "would tear down:" : "tearing down");
+		if (teardown(dir, de->d_name, opts->dry_run, true, err) < 0)
+			ret = -1;
+		else
+			(*removed)++;
+	}
+	if (!opts->dry_run)
+		rmdir(root);
+	return ret;
+}

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vclab baseline`: derive gate bounds from one or more results.json.
+ *
+ * Bounds are median ± max(k·MAD, floor% of |median|) over the runs' values of
+ * each metric. The spread comes from *between runs* only: a run's samples
+ * array describes how single launches scatter, not how its p50 (or a ratio
+ * of two p50s, which has no per-sample pairing) moves from run to run, and
+ * run-to-run drift on a shared host is what a gate must tolerate. With one
+ * run the MAD is 0 and the floor decides; docs/ci.md says to use 3-5 runs.
+ */
+/* clang-analyzer 14 does not model __attribute__((cleanup)), so every
+ * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
+/* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/gate.h"
+#include "core/cleanup.h"
+#include "cli/cmds.h"
+#include "core/results.h"
+#include "core/stats.h"
+#include "core/util.h"
+
+/* A CV from 20 launches has a relative standard error near 16% (≈1/√(2n)),
+ * so a ±10% band on it would fail healthy runs: CVs get a wider floor. */
+#define CV_FLOOR_PCT 50.0
+
+struct candidate {
+	const char *num;
+	const char *den;
+	enum vcl_stat stat;
+	enum vcl_direction dir;
+};
+
+/* The default set: ratios within one run (they hold across noisy hosts),
+ * memory overhead and PSS, startup spread, density. Only those present in
+ * every input are kept. */
+static const struct candidate defaults[] = {
+    {"backends.ctr.startup_ms", "backends.bare.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
+    {"backends.vm.startup_ms", "peers.qemu-direct.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
+    {"backends.ctr.startup_ms", "peers.runc.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
+    {"backends.ctr.startup_ms", "peers.crun.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
+    /* bare's overhead is 0 by definition (bare is the reference). */
+    {"backends.ctr.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
+    {"backends.vm.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
+    {"backends.bare.memory.pss_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
+    {"backends.ctr.memory.pss_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
+    {"backends.vm.memory.pss_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
+    {"backends.bare.startup_ms", NULL, VCL_STAT_CV, VCL_DIR_LOWER},
+    {"backends.ctr.startup_ms", NULL, VCL_STAT_CV, VCL_DIR_LOWER},
+    {"backends.vm.startup_ms", NULL, VCL_STAT_CV, VCL_DIR_LOWER},
+    {"backends.bare.density.instances_per_gib", NULL, VCL_STAT_VALUE, VCL_DIR_HIGHER},
+    {"backends.ctr.density.instances_per_gib", NULL, VCL_STAT_VALUE, VCL_DIR_HIGHER},
+    {"backends.vm.density.instances_per_gib", NULL, VCL_STAT_VALUE, VCL_DIR_HIGHER},
+};
+
+/* Keys whose larger values are better; everything else vclab measures
+ * (times, memory, spread) is better smaller. */
+static enum vcl_direction guess_direction(const char *num)
+{
+	static const char *const higher[] = {"per_gib", "per_s", "rps", "max_instances"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(higher); i++)
+		if (strstr(num, higher[i]) != NULL)
+			return VCL_DIR_HIGHER;
+	return VCL_DIR_LOWER;
+}
+
+/* "a.b.p50" where a.b is an object in results: split off the stat. */
+static int split_stat(struct json_object *results, char *path, enum vcl_stat *stat)
+{
+	char *dot = strrchr(path, '.');
+	enum vcl_stat s;
+	struct json_object *parent;
+
+	if (dot == NULL || vcl_stat_parse(dot + 1, &s) < 0 || s == VCL_STAT_VALUE)
+		return -1;
+	*dot = '\0';
+	parent = vcl_json_path(results, path);
+	if (parent == NULL || !json_object_is_type(parent, json_type_object)) {
+		*dot = '.';
+		return -1;
+	}
+	*stat = s;
+	return 0;
+}
+
+/*
+ * "--metric PATH[/PATH][:lower|:higher]" into a metric. Paths may name the
+ * number itself ("backends.ctr.startup_ms.p50"): when the last key is a check
+ * type and its parent is an object, the baseline stores the canonical form
+ * (path = the statistics object, check = that field).
+ */
+static int metric_from_expr(struct json_object *first, const char *arg, struct vcl_metric *m,
+			    struct vcl_error **err)
+{
+	const char *colon = strrchr(arg, ':');
+	cleanup_free char *expr = NULL;
+	const char *why = NULL;
+	bool dir_given = false;
+	enum vcl_stat sn, sd;
+	int rn, rd;
+
+	if (colon != NULL) {
+		if (strcmp(colon + 1, "lower") == 0)
+			m->dir = VCL_DIR_LOWER;
+		else if (strcmp(colon + 1, "higher") == 0)
+			m->dir = VCL_DIR_HIGHER;
+		else
+			return vcl_usage(err,
+					 "--metric %s: direction after ':' must be lower or "
+					 "higher",
+					 arg);
+		dir_given = true;
+	}
+	expr = strndup(arg, colon != NULL ? (size_t)(colon - arg) : strlen(arg));
+	if (expr == NULL)
+		return vcl_fail(err, ENOMEM, "Parse --metric");
+	if (vcl_metric_expr_parse(expr, &m->num, &m->den, &why) < 0)
+		return vcl_usage(err, "--metric %s: %s", arg, why);
+	rn = split_stat(first, m->num, &sn);
+	rd = m->den != NULL ? split_stat(first, m->den, &sd) : rn;
+	if (m->den != NULL && rn == 0 && rd == 0 && sn != sd)
+		return vcl_usage(err, "--metric %s: a ratio compares the same field on both sides",
+				 arg);
+	if (m->den != NULL && (rn == 0) != (rd == 0))
+		return vcl_usage(
+		    err,
+		    "--metric %s: one side names a statistics field and the other does "
+		    "not",
+		    arg);
+	m->stat = rn == 0 ? sn : VCL_STAT_VALUE;
+	if (!dir_given)
+		m->dir = guess_direction(m->num);
+	m->name = vcl_metric_default_name(m->num, m->den, m->stat);
+	if (m->name == NULL)
+		return vcl_fail(err, ENOMEM, "Parse --metric");
+	return 0;
+}
+
+/* Values of m in every run; -1 with *why when a run lacks it. */
+static int gather(struct json_object **runs, size_t n, const struct vcl_metric *m, double *vals,
+		  size_t *bad, char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (vcl_metric_measure(runs[i], m, &vals[i], why) < 0) {
+			*bad = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void metric_clear(struct vcl_metric *m)
+{
+	free(m->name);
+	free(m->num);
+	free(m->den);
+	free(m->values);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Bounds and values for m (already named and typed); -1 and *why, *bad
+ * when a run lacks it. */
+static int fill_metric(struct json_object **runs, size_t n, const struct vcl_derive_opts *o,
+		       struct vcl_metric *m, size_t *bad, char **why, struct vcl_error **err)
+{
+	double floor_pct = o->floor_pct;
+
+	m->values = calloc(n, sizeof(*m->values));
+	if (m->values == NULL)
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	m->nvalues = n;
+	if (gather(runs, n, m, m->values, bad, why) < 0)
+		return 1;
+	if (m->stat == VCL_STAT_CV && floor_pct < CV_FLOOR_PCT)
+		floor_pct = CV_FLOOR_PCT;
+	if (vcl_bounds_derive(m->values, n, o->k, floor_pct, &m->b) < 0)
+		return vcl_usage(err, "Cannot derive bounds for %s", m->name);
+	/* Everything vclab gates is a count, a size, a time or a ratio of
+	 * them: a band reaching below 0 says nothing more than 0 does. */
+	{
+		bool nonneg = true;
+
+		for (size_t i = 0; i < n; i++)
+			nonneg = nonneg && m->values[i] >= 0;
+		if (nonneg && m->b.lo < 0)
+			m->b.lo = 0;
+	}
+	/* A wide band from the runs' own spread gates loosely: say so, so
+	 * the noise is fixed (quieter runner, more launches) rather than
+	 * hidden. */
+	if (o->k * vcl_mad(m->values, n) > floor_pct / 100.0 * fabs(m->b.mid) &&
+	    m->b.hi - m->b.mid > 0.5 * fabs(m->b.mid))
+		fprintf(stderr,
+			"warning: %s varies widely between the runs (median %g, MAD %g): its "
+			"bounds [%g, %g] gate loosely\n",
+			m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
+	return 0;
+}
+
+int vcl_baseline_derive(struct json_object **runs, const char *const *files, size_t n,
+			const struct vcl_derive_opts *o, struct vcl_baseline **out,
+			struct vcl_error **err)
+{
+	struct vcl_baseline *b;
+	size_t cap;
+	char ts[32];
+	int ret = -1;
+
+	*out = NULL;
+	if (n == 0) {
+		vcl_usage(err, "No results given (--from RESULTS.json)");
+		return -1;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	b->k = o->k;
+	b->floor_pct = o->floor_pct;
+	b->host.cores = -1;
+	vcl_iso8601_now(ts, sizeof(ts));
+	b->created = strdup(ts);
+	b->name = strdup(o->name != NULL ? o->name : "baseline");
+	b->sources = calloc(n + 1, sizeof(*b->sources));
+	if (b->created == NULL || b->name == NULL || b->sources == NULL) {
+		vcl_fail(err, ENOMEM, "Derive baseline");
+		goto out;
+	}
+
+	/* One host class for all runs: a baseline mixing kvm and tcg runs
+	 * would gate nothing real. */
+	for (size_t i = 0; i < n; i++) {
+		struct vcl_host_class h;
+		struct json_object *id = NULL, *complete = NULL;
+
+		if (vcl_host_class_from_results(runs[i], &h, err) < 0) {
+			vcl_error_wrap(err, "%s", files[i]);
+			goto out;
+		}
+		if (i == 0) {
+			b->host = h;
+			b->has_host = true;
+		} else {
+			cleanup_free char *diff = vcl_host_class_diff(&b->host, &h);
+
+			vcl_host_class_clear(&h);
+			if (diff != NULL && !o->force) {
+				vcl_usage(
+				    err,
+				    "%s comes from another host class than %s: %s (--force to "
+				    "mix them)",
+				    files[i], files[0], diff);
+				goto out;
+			}
+			if (diff != NULL)
+				fprintf(stderr, "warning: %s: other host class: %s\n", files[i],
+					diff);
+		}
+		if (!json_object_object_get_ex(runs[i], "complete", &complete) ||
+		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
+		    !json_object_get_boolean(complete)) {
+			if (!o->force) {
+				vcl_usage(
+				    err,
+				    "%s is an incomplete run: a baseline from it would gate on "
+				    "partial data (--force to use it anyway)",
+				    files[i]);
+				goto out;
+			}
+			fprintf(stderr, "warning: %s is an incomplete run (--force)\n", files[i]);
+		}
+		json_object_object_get_ex(runs[i], "run_id", &id);
+		if (asprintf(&b->sources[i], "%s (%s)",
+			     id != NULL ? json_object_get_string(id) : "?", files[i]) < 0) {
+			b->sources[i] = NULL;
+			vcl_fail(err, ENOMEM, "Derive baseline");
+			goto out;
+		}
+	}
+
+	cap = o->exprs != NULL ? vcl_strv_len(o->exprs) : ARRAY_SIZE(defaults);
+	b->metrics = calloc(cap > 0 ? cap : 1, sizeof(*b->metrics));
+	if (b->metrics == NULL) {
+		vcl_fail(err, ENOMEM, "Derive baseline");
+		goto out;
+	}
+	for (size_t i = 0; i < cap; i++) {
+		struct vcl_metric *m = &b->metrics[b->nmetrics];
+		cleanup_free char *why = NULL;
+		size_t bad = 0;
+		int r;
+
+		if (o->exprs != NULL) {
+			b->nmetrics++; /* owned by b from here, freed with it */
+			if (metric_from_expr(runs[0], o->exprs[i], m, err) < 0)
+				goto out;
+			r = fill_metric(runs, n, o, m, &bad, &why, err);
+			if (r < 0)
+				goto out;
+			if (r > 0) {
+				vcl_usage(err, "%s: --metric %s: %s", files[bad], o->exprs[i],
+					  why != NULL ? why : "not found");
+				goto out;
+			}
+			continue;
+		}
+		m->num = strdup(defaults[i].num);
+		m->den = defaults[i].den != NULL ? strdup(defaults[i].den) : NULL;
+		m->stat = defaults[i].stat;
+		m->dir = defaults[i].dir;
+		m->name = vcl_metric_default_name(defaults[i].num, defaults[i].den, m->stat);
+		if (m->num == NULL || m->name == NULL ||
+		    (defaults[i].den != NULL && m->den == NULL)) {
+			metric_clear(m);
+			vcl_fail(err, ENOMEM, "Derive baseline");
+			goto out;
+		}
+		r = fill_metric(runs, n, o, m, &bad, &why, err);
+		if (r < 0) {
+			metric_clear(m);
+			goto out;
+		}
+		if (r > 0) {
+			/* Absent everywhere: not measured, say nothing. Absent
+			 * in some runs only: leave it out, but say so. */
+			if (bad > 0)
+				fprintf(stderr, "warning: leaving out %s: %s: %s\n", m->name,
+					files[bad], why != NULL ? why : "missing");
+			metric_clear(m);
+			continue;
+		}
+		if (m->b.lo == m->b.hi)
+			fprintf(stderr,
+				"warning: %s has zero-width bounds [%g, %g]: any change fails it\n",
+				m->name, m->b.lo, m->b.hi);
+		b->nmetrics++;
+	}
+	if (b->nmetrics == 0) {
+		vcl_usage(err, "None of the default metrics is present in every input; choose "
+			       "some with --metric PATH[/PATH]");
+		goto out;
+	}
+	*out = b;
+	b = NULL;
+	ret = 0;
+out:
+	vcl_baseline_free(b);
+	return ret;
+}
+
+/* ---- the verb -------------------------------------------------------- */
+
+static void baseline_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vclab baseline --from RESULTS.json [RESULTS.json...] -o BASELINE.yaml\n"
+		"                      [--metric PATH[/PATH][:lower|:higher]]... [--k K]\n"
+		"                      [--floor-pct P] [--name NAME] [--force]\n\n"
+		"Derives bounds median +- max(K*MAD, P%% of median) per metric across the runs\n"
+		"(defaults K=%g, P=%g; startup CVs use at least P=%g). Without --metric a default\n"
+		"set is used: startup ratios, memory overhead and PSS, startup CV, density.\n"
+		"All runs must come from one host class; --force also accepts incomplete runs.\n",
+		VCL_BASELINE_K, VCL_BASELINE_FLOOR_PCT, CV_FLOOR_PCT);
+}
+
+static void free_runs(struct json_object **runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_object_put(runs[i]);
+	free(runs);
+}
+
+int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err)
+{
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"metric", required_argument, NULL, 'm'},
+	    {"k", required_argument, NULL, 'k'},
+	    {"floor-pct", required_argument, NULL, 'p'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"force", no_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct vcl_derive_opts o = {
+	    .k = VCL_BASELINE_K,
+	    .floor_pct = VCL_BASELINE_FLOOR_PCT,
+	};
+	cleanup_free const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	cleanup_free char **exprs = calloc((size_t)argc + 1, sizeof(*exprs));
+	cleanup_free char *name = NULL;
+	cleanup_free char *text = NULL;
+	struct json_object **runs = NULL;
+	struct vcl_baseline *b = NULL;
+	struct vcl_baseline *check = NULL;
+	const char *output = NULL;
+	size_t nfiles = 0, nexprs = 0;
+	int c, ret = -1;
+
+	if (files == NULL || exprs == NULL)
+		return vcl_fail(err, ENOMEM, "baseline");
+	optind = 0; /* callable more than once (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:m:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			files[nfiles++] = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'm':
+			exprs[nexprs++] = optarg;
+			break;
+		case 'k':
+			if (vcl_parse_double(optarg, 0, 1e6, &o.k) < 0)
+				return vcl_usage(err, "--k %s: expected a number >= 0", optarg);
+			break;
+		case 'p':
+			if (vcl_parse_double(optarg, 0, 1e6, &o.floor_pct) < 0)
+				return vcl_usage(err, "--floor-pct %s: expected a number >= 0",
+						 optarg);
+			break;
+		case 'n':
+			o.name = optarg;
+			break;
+		case 'F':
+			o.force = true;
+			break;
+		case 'h':
+			baseline_usage(stdout);
+			return 0;
+		case ':':
+			return vcl_usage(err, "%s needs a value (try --help)", argv[optind - 1]);
+		default:
+			return vcl_usage(err, "Unknown option %s (try --help)", argv[optind - 1]);
+		}
+	}
+	/* "--from a.json b.json c.json": the files after the first are operands. */
+	while (optind < argc)
+		files[nfiles++] = argv[optind++];
+	if (nfiles == 0)
+		return vcl_usage(err, "No results given: --from RESULTS.json (try --help)");
+	if (output == NULL)
+		return vcl_usage(err, "No output given: -o results/baselines/NAME.yaml");
+	if (nexprs > 0)
+		o.exprs = exprs;
+	if (o.name == NULL) {
+		/* The file name without folder and .yaml is the host class name. */
+		cleanup_free char *copy = strdup(output);
+		char *base, *dot;
+
+		if (copy == NULL)
+			return vcl_fail(err, ENOMEM, "baseline");
+		base = basename(copy);
+		dot = strrchr(base, '.');
+		if (dot != NULL && dot != base)
+			*dot = '\0';
+		name = strdup(base);
+		if (name == NULL)
+			return vcl_fail(err, ENOMEM, "baseline");
+		o.name = name;
+	}
+
+	runs = calloc(nfiles, sizeof(struct json_object *));
+	if (runs == NULL)
+		return vcl_fail(err, ENOMEM, "baseline");
+	for (size_t i = 0; i < nfiles; i++) {
+		if (vcl_results_load(files[i], &runs[i], err) < 0)
+			goto out;
+	}
+	if (vcl_baseline_derive(runs, files, nfiles, &o, &b, err) < 0 || b == NULL)
+		goto out;
+	text = vcl_baseline_format(b);
+	if (text == NULL) {
+		vcl_fail(err, ENOMEM, "Format baseline");
+		goto out;
+	}
+	/* What we write must load: parse it back before it replaces anything. */
+	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
+		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
+		(*err)->kind = VCL_E_FAIL;
+		goto out;
+	}
+	{
+		cleanup_free char *dir = strdup(output);
+
+		if (dir == NULL) {
+			vcl_fail(err, ENOMEM, "baseline");
+			goto out;
+		}
+		if (strchr(dir, '/') != NULL && vcl_mkdir_p(dirname(dir), err) < 0)
+			goto out;
+	}
+	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
+		(*err)->kind = VCL_E_ENV;
+		goto out;
+	}
+
+	printf("%-34s  %-10s  %-10s  %-10s  %s\n", "metric", "median", "min", "max", "better");
+	for (size_t i = 0; i < b->nmetrics; i++) {
+		const struct vcl_metric *m = &b->metrics[i];
+
+		printf("%-34s  %-10.6g  %-10.6g  %-10.6g  %s\n", m->name, m->b.mid, m->b.lo,
+		       m->b.hi, vcl_direction_name(m->dir));
+	}
+	printf("\nwrote %s: %zu metrics from %zu run%s, host class %s/%s/'%s'/%ld cores%s\n",
+	       output, b->nmetrics, nfiles, nfiles == 1 ? "" : "s",
+	       b->host.accelerator != NULL ? b->host.accelerator : "?",
+	       b->host.cgroup != NULL ? b->host.cgroup : "?",
+	       b->host.cpu_model != NULL ? b->host.cpu_model : "?", b->host.cores,
+	       nfiles == 1 ? "\n(one run: MAD is 0, so every band is the floor; 3-5 runs give "
+			     "bounds that follow the real run-to-run spread)"
+			   : "");
+	ret = 0;
+out:
+	vcl_baseline_free(check);
+	vcl_baseline_free(b);
+	free_runs(runs, nfiles);
+	return ret;
+}
+/* NOLINTEND(clang-analyzer-unix.Malloc) */

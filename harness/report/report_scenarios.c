@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vclab report: one section per scenario (pure): startup, memory, density,
+ * autoscale and steady state, each a table per run plus its figures.
+ */
+#include "report/report_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/results.h"
+#include "core/util.h"
+
+/* ---- scenario sections ---- */
+
+static void startup_row(struct tab *t, const struct vcl_report_ctx *c, size_t r,
+			const char *section, const char *name, struct json_object *st,
+			const char *ref_name, struct json_object *ref_st)
+{
+	char lab[128], b1[32], b2[32];
+	double v, lo, hi, ref;
+
+	vcl_rtab_row(t, c, r);
+	vcl_report_plabel(&c->runs[r], section, name, lab, sizeof(lab));
+	if (strcmp(section, "peers") == 0) {
+		const char *fam = vcl_rjstr(vcl_rentry(&c->runs[r], section, name), "family");
+		char *e = vcl_resc(lab), *f = vcl_resc(fam != NULL ? fam : "?");
+
+		vcl_rtab_add(t, "%s (peer of %s)", e, f);
+		free(e);
+		free(f);
+	} else {
+		vcl_rtab_own(t, vcl_resc(lab));
+	}
+	vcl_rtab_count(t, st, "n");
+	vcl_rtab_j(t, st, "p50", 1);
+	vcl_rtab_j(t, st, "p90", 1);
+	vcl_rtab_j(t, st, "p99", 1);
+	if (vcl_rjnum(st, "min", &lo) && vcl_rjnum(st, "max", &hi))
+		vcl_rtab_add(t, "%s–%s", vcl_rnum(lo, b1, sizeof(b1)),
+			     vcl_rnum(hi, b2, sizeof(b2)));
+	else
+		vcl_rtab_add(t, "—");
+	vcl_rtab_j(t, st, "cv", 1);
+	if (vcl_rjnum(st, "ci95.0", &lo) && vcl_rjnum(st, "ci95.1", &hi))
+		vcl_rtab_add(t, "%s–%s", vcl_rnum(lo, b1, sizeof(b1)),
+			     vcl_rnum(hi, b2, sizeof(b2)));
+	else
+		vcl_rtab_add(t, "—");
+	if (ref_st != NULL && st != ref_st && vcl_rjnum(st, "p50", &v) &&
+	    vcl_rjnum(ref_st, "p50", &ref) && ref > 0) {
+		char *e = vcl_resc(ref_name);
+
+		vcl_rtab_add(t, "×%s vs %s", vcl_rnum(v / ref, b1, sizeof(b1)), e);
+		free(e);
+	} else {
+		vcl_rtab_add(t, "—");
+	}
+}
+
+void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const hdr[] = {
+	    "placement",    "n",  "p50 (ms)",		"p90 (ms)",	 "p99 (ms)",
+	    "min–max (ms)", "CV", "95% CI of p50 (ms)", "ratio of p50s", NULL};
+	static const char *const phdr[] = {"placement",
+					   "n",
+					   "create call (ms)",
+					   "boot/exec: create → READY (ms)",
+					   "READY → first 200 (ms)",
+					   "first 200 (ms)",
+					   NULL};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	const char **pe = vcl_report_names(c->runs, c->n, "peers");
+	char **skipped = NULL;
+	size_t nskipped = 0;
+	struct tab t;
+	bool any;
+
+	vcl_rdoc_heading(d, 2, "startup", "Startup");
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "Time from t0, just before the create call, to the first `200` from `GET /healthz`, "
+	    "seen from the host ([definition](%s#startup)). Ratios compare medians of the same "
+	    "run: placements against bare, peers against the placement of their family.",
+	    c->metrics_href);
+	vcl_rtab_init(&t, c, 0x1feu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		struct json_object *bare =
+		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", "bare"), "startup_ms");
+
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *st =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "startup_ms");
+
+			if (st != NULL && json_object_is_type(st, json_type_object))
+				startup_row(&t, c, r, "backends", bk[i], st, "bare", bare);
+		}
+		for (size_t i = 0; pe[i] != NULL; i++) {
+			struct json_object *p = vcl_rentry(&c->runs[r], "peers", pe[i]);
+			struct json_object *st = vcl_json_path(p, "startup_ms");
+			const char *fam = vcl_rjstr(p, "family");
+			bool skip = false;
+
+			if (vcl_rjbool(p, "skipped", &skip) && skip) {
+				const char *why = vcl_rjstr(p, "reason");
+				char *e = vcl_resc(pe[i]),
+				     *w = vcl_resc(why != NULL ? why : "no reason given");
+
+				skipped = vcl_rxrealloc(skipped, (nskipped + 1) * sizeof(char *));
+				skipped[nskipped++] = vcl_rxasprintf(
+				    "%s%s%s: skipped — %s", e, c->n > 1 ? " in " : "",
+				    c->n > 1 ? c->runs[r].label : "", w);
+				free(e);
+				free(w);
+				continue;
+			}
+			if (st == NULL || !json_object_is_type(st, json_type_object))
+				continue;
+			startup_row(&t, c, r, "peers", pe[i], st, fam != NULL ? fam : "?",
+				    fam != NULL
+					? vcl_json_path(vcl_rentry(&c->runs[r], "backends", fam),
+							"startup_ms")
+					: NULL);
+		}
+	}
+	any = vcl_rdoc_table(d, &t);
+	if (nskipped > 0) {
+		struct vcl_rblock *lst = NULL;
+
+		vcl_rdoc_block(d, VCL_RB_PARA, "Peers that did not run:");
+		for (size_t i = 0; i < nskipped; i++) {
+			vcl_rdoc_list_item(d, &lst, "%s", skipped[i]);
+			free(skipped[i]);
+		}
+	}
+	free(skipped);
+	if (!any)
+		vcl_rdoc_block(d, VCL_RB_PARA, "No startup results in %s.",
+			       c->n > 1 ? "these runs" : "this run");
+	vcl_rdoc_not_measured(d, c, "startup", "startup_ms");
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t s = 0; s < 2; s++) {
+			const char *section = s == 0 ? "backends" : "peers";
+			const char **names = vcl_report_names(&c->runs[r], 1, section);
+
+			for (size_t i = 0; names[i] != NULL; i++) {
+				double f;
+				char lab[128];
+
+				if (!vcl_rjnum(vcl_rentry(&c->runs[r], section, names[i]),
+					       "startup_failures", &f) ||
+				    f <= 0)
+					continue;
+				vcl_report_plabel(&c->runs[r], section, names[i], lab, sizeof(lab));
+				vcl_rdoc_block(
+				    d, VCL_RB_PARA,
+				    "%s%s%s: %.0f launch%s failed and %s not in the statistics "
+				    "(see Errors).",
+				    c->n > 1 ? c->runs[r].label : "", c->n > 1 ? ": " : "", lab, f,
+				    f == 1 ? "" : "es", f == 1 ? "is" : "are");
+			}
+			free(names);
+		}
+	}
+
+	vcl_rtab_init(&t, c, 0x3eu, phdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *ph =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "phases_ms");
+			double cr, rd, f2, n;
+			bool hc = vcl_rjnum(ph, "create.p50", &cr),
+			     hr = vcl_rjnum(ph, "ready.p50", &rd),
+			     hf = vcl_rjnum(ph, "first_200.p50", &f2);
+			char lab[128];
+
+			if (ph == NULL || !(hc || hr || hf))
+				continue;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			if (vcl_rjnum(ph, "first_200.n", &n) || vcl_rjnum(ph, "create.n", &n))
+				vcl_rtab_add(&t, "%.0f", n);
+			else
+				vcl_rtab_add(&t, "—");
+			vcl_rtab_num(&t, hc, cr);
+			vcl_rtab_num(&t, hc && hr, rd - cr);
+			vcl_rtab_num(&t, hr && hf, f2 - rd);
+			vcl_rtab_num(&t, hf, f2);
+		}
+	}
+	if (vcl_rtab_rows(&t) > 1) {
+		vcl_rdoc_block(
+		    d, VCL_RB_PARA,
+		    "Phases, medians from the same t0. The middle columns are differences of "
+		    "medians, so they need not add up exactly to the median total.");
+		vcl_rdoc_table(d, &t);
+	} else {
+		vcl_rdoc_table(d, &t);
+	}
+	vcl_rdoc_figures(d, c, "startup");
+	free(bk);
+	free(pe);
+}
+
+void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const hdr[] = {"placement",
+					  "instances",
+					  "PSS (MiB)",
+					  "RSS (MiB)",
+					  "cgroup (MiB)",
+					  "kernel (MiB)",
+					  "MemAvailable drop (MiB)",
+					  NULL};
+	static const char *const ohdr[] = {"placement",
+					   "payload's own (MiB)",
+					   "overhead: PSS + kernel (MiB)",
+					   "overhead: MemAvailable (MiB)",
+					   "overhead vs payload",
+					   NULL};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	struct tab t;
+	bool any;
+
+	vcl_rdoc_heading(d, 2, "memory", "Memory");
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "Per idle instance, averaged over the instances started together. PSS sums all of "
+	    "the instance's host processes; kernel is the cgroup's kernel memory. A MemAvailable "
+	    "drop shown as \"< x (noise)\" was below what MemAvailable resolves in that run "
+	    "([definition](%s#memory-overhead)).",
+	    c->metrics_href);
+	vcl_rtab_init(&t, c, 0x7eu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "memory");
+			static const char *const keys[] = {"pss_kib", "rss_kib", "cgroup_kib",
+							   "kmem_kib"};
+			struct json_object *res = vcl_json_path(m, "memavail_resolved");
+			double noise;
+			char nb[32];
+			char lab[128];
+
+			if (m == NULL || !json_object_is_type(m, json_type_object))
+				continue;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			vcl_rtab_count(&t, m, "instances");
+			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+				vcl_rtab_j(&t, m, keys[k], 1.0 / 1024);
+			/* A drop within MemAvailable's own spread is not a figure. */
+			if (res != NULL && !json_object_get_boolean(res) &&
+			    vcl_rjnum(m, "memavail_noise_kib", &noise))
+				vcl_rtab_add(&t, "< %s (noise)",
+					     vcl_rnum(noise / 1024, nb, sizeof(nb)));
+			else
+				vcl_rtab_j(&t, m, "memavail_drop_kib", 1.0 / 1024);
+		}
+	}
+	any = vcl_rdoc_table(d, &t);
+	if (!any)
+		vcl_rdoc_block(d, VCL_RB_PARA, "No memory results in %s.",
+			       c->n > 1 ? "these runs" : "this run");
+
+	vcl_rtab_init(&t, c, 0x1eu, ohdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "memory");
+			double pay, ovh;
+			char lab[128], b[32];
+
+			if (m == NULL || vcl_json_path(m, "payload_kib") == NULL)
+				continue;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			vcl_rtab_j(&t, m, "payload_kib", 1.0 / 1024);
+			vcl_rtab_j(&t, m, "overhead_kib", 1.0 / 1024);
+			vcl_rtab_j(&t, m, "overhead_memavail_kib", 1.0 / 1024);
+			if (vcl_rjnum(m, "payload_kib", &pay) &&
+			    vcl_rjnum(m, "overhead_kib", &ovh) && pay > 0)
+				vcl_rtab_add(&t, "×%s", vcl_rnum(ovh / pay, b, sizeof(b)));
+			else
+				vcl_rtab_add(&t, "—");
+		}
+	}
+	if (vcl_rtab_rows(&t) > 1)
+		vcl_rdoc_block(
+		    d, VCL_RB_PARA,
+		    "Overhead: what an instance costs beyond the same payload run bare in the same "
+		    "run, by footprint (PSS plus cgroup kernel memory) and by the drop in "
+		    "MemAvailable. Both are reported because neither alone is the whole truth.");
+	else if (any)
+		vcl_rdoc_block(d, VCL_RB_PARA,
+			       "No overhead figures: bare was not measured in this scenario, "
+			       "so there is nothing to subtract.");
+	vcl_rdoc_table(d, &t);
+	vcl_rdoc_not_measured(d, c, "memory", "memory");
+	vcl_rdoc_figures(d, c, "memory");
+	free(bk);
+}
+
+void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const hdr[] = {"placement",
+					  "max n",
+					  "per GiB",
+					  "scale-out (/s)",
+					  "budget (MiB)",
+					  "footprint (MiB)",
+					  "MemAvailable drop (MiB)",
+					  "stopped by",
+					  NULL};
+	static const char *const bhdr[] = {"placement",
+					   "burst of k",
+					   "instances after",
+					   "all ready (ms)",
+					   "footprint / instance (MiB)",
+					   "MemAvailable drop / instance (MiB)",
+					   NULL};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	struct tab t;
+
+	vcl_rdoc_heading(d, 2, "density", "Density and scale-out");
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "Instances that reach ready and stay healthy under a memory budget, charged with "
+	    "the instances' own footprint (PSS of their host processes plus their cgroups' "
+	    "kernel memory); the host's MemAvailable drop is shown beside it. Max n: instances "
+	    "still healthy at the end; per GiB: instances "
+	    "per GiB of footprint. The scale-out rate (instances/s) is how fast a burst of "
+	    "instances all become ready "
+	    "([definition](%s#density)).",
+	    c->metrics_href);
+	vcl_rtab_init(&t, c, 0x7eu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "density");
+			const char *why;
+			char lab[128];
+
+			if (m == NULL || !json_object_is_type(m, json_type_object))
+				continue;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			vcl_rtab_count(&t, m, "max_instances");
+			vcl_rtab_j(&t, m, "instances_per_gib", 1);
+			vcl_rtab_j(&t, m, "scaleout_per_s", 1);
+			vcl_rtab_count(&t, m, "budget_mib");
+			vcl_rtab_j(&t, m, "used_mib", 1);
+			vcl_rtab_j(&t, m, "memavail_drop_mib", 1);
+			why = vcl_rjstr(m, "stop_reason");
+			vcl_rtab_own(&t, vcl_resc(why != NULL ? why : "—"));
+		}
+	}
+	if (!vcl_rdoc_table(d, &t))
+		vcl_rdoc_block(d, VCL_RB_PARA, "No density results in %s.",
+			       c->n > 1 ? "these runs" : "this run");
+	vcl_rdoc_not_measured(d, c, "density", "density");
+
+	vcl_rtab_init(&t, c, 0x3eu, bhdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *bs = vcl_json_path(
+			    vcl_rentry(&c->runs[r], "backends", bk[i]), "density.bursts");
+			char lab[128];
+
+			if (bs == NULL || !json_object_is_type(bs, json_type_array))
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			for (size_t k = 0; k < json_object_array_length(bs); k++) {
+				struct json_object *b = json_object_array_get_idx(bs, k);
+
+				vcl_rtab_row(&t, c, r);
+				vcl_rtab_own(&t, vcl_resc(lab));
+				vcl_rtab_count(&t, b, "k");
+				vcl_rtab_count(&t, b, "instances");
+				vcl_rtab_j(&t, b, "ready_ms", 1);
+				vcl_rtab_j(&t, b, "mem_per_instance_kib", 1.0 / 1024);
+				vcl_rtab_j(&t, b, "memavail_drop_per_instance_kib", 1.0 / 1024);
+			}
+		}
+	}
+	if (vcl_rtab_rows(&t) > 1)
+		vcl_rdoc_block(d, VCL_RB_PARA, "Bursts, in the order they were launched:");
+	vcl_rdoc_table(d, &t);
+	vcl_rdoc_figures(d, c, "density");
+	free(bk);
+}
+
+void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const hdr[] = {
+	    "placement", "threshold",	    "n", "reaction p50 (ms)", "min–max (ms)",
+	    "CV",	 "detect p50 (ms)", NULL};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	struct tab t;
+
+	vcl_rdoc_heading(d, 2, "autoscale", "Autoscale reaction");
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "Load is driven at one instance; when its CPU use crosses the threshold (a fraction "
+	    "of its CPU limit) one more instance of the same placement is launched. Reaction: "
+	    "crossing → the new instance's first 200. Detect: load start → crossing, which "
+	    "depends on the sampling window rather than the placement "
+	    "([definition](%s#autoscale-reaction)).",
+	    c->metrics_href);
+	vcl_rtab_init(&t, c, 0x7eu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "autoscale");
+			double lo, hi;
+			char lab[128], b1[32], b2[32];
+
+			if (m == NULL || !json_object_is_type(m, json_type_object))
+				continue;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			vcl_rtab_j(&t, m, "threshold", 1);
+			vcl_rtab_count(&t, m, "reaction_ms.n");
+			vcl_rtab_j(&t, m, "reaction_ms.p50", 1);
+			if (vcl_rjnum(m, "reaction_ms.min", &lo) &&
+			    vcl_rjnum(m, "reaction_ms.max", &hi))
+				vcl_rtab_add(&t, "%s–%s", vcl_rnum(lo, b1, sizeof(b1)),
+					     vcl_rnum(hi, b2, sizeof(b2)));
+			else
+				vcl_rtab_add(&t, "—");
+			vcl_rtab_j(&t, m, "reaction_ms.cv", 1);
+			vcl_rtab_j(&t, m, "detect_ms.p50", 1);
+		}
+	}
+	if (!vcl_rdoc_table(d, &t))
+		vcl_rdoc_block(d, VCL_RB_PARA, "No autoscale results in %s.",
+			       c->n > 1 ? "these runs" : "this run");
+	vcl_rdoc_not_measured(d, c, "autoscale", "autoscale");
+	vcl_rdoc_figures(d, c, "autoscale");
+	free(bk);
+}
+
+static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, const char *lab,
+		       struct json_object *s, struct json_object *bare_s)
+{
+	double v, ref;
+	const char *tool = vcl_rjstr(s, "tool");
+	char b[32];
+
+	vcl_rtab_row(t, c, r);
+	vcl_rtab_own(t, vcl_resc(lab));
+	vcl_rtab_own(t, vcl_resc(tool != NULL ? tool : "—"));
+	vcl_rtab_count(t, s, "concurrency");
+	vcl_rtab_j(t, s, "duration_s", 1);
+	vcl_rtab_count(t, s, "requests");
+	vcl_rtab_j(t, s, "rps", 1);
+	vcl_rtab_j(t, s, "lat_ms.p50", 1);
+	vcl_rtab_j(t, s, "lat_ms.p90", 1);
+	vcl_rtab_j(t, s, "lat_ms.p99", 1);
+	vcl_rtab_count(t, s, "errors");
+	if (bare_s != NULL && bare_s != s && vcl_rjnum(s, "rps", &v) &&
+	    vcl_rjnum(bare_s, "rps", &ref) && ref > 0)
+		vcl_rtab_add(t, "×%s", vcl_rnum(v / ref, b, sizeof(b)));
+	else
+		vcl_rtab_add(t, "—");
+}
+
+void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const hdr[] = {
+	    "placement",	  "tool",     "concurrency", "duration (s)", "requests",
+	    "throughput (req/s)", "p50 (ms)", "p90 (ms)",    "p99 (ms)",     "errors",
+	    "throughput vs bare", NULL};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	struct tab t;
+
+	vcl_rdoc_heading(d, 2, "steady", "Steady state");
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "Latency percentiles and throughput of the same `/work` request against each "
+	    "placement ([definition](%s#steady-state)). Rows marked wrk come from wrk run "
+	    "against the same instance, where it is installed.",
+	    c->metrics_href);
+	vcl_rtab_init(&t, c, 0x7fcu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		struct json_object *bare_s =
+		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", "bare"), "steady");
+
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *s =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "steady");
+			struct json_object *w = vcl_json_path(s, "wrk");
+			char lab[128], wl[160];
+
+			if (s == NULL || !json_object_is_type(s, json_type_object))
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			steady_row(&t, c, r, lab, s, bare_s);
+			if (w != NULL && json_object_is_type(w, json_type_object)) {
+				snprintf(wl, sizeof(wl), "%s (wrk)", lab);
+				steady_row(&t, c, r, wl, w, vcl_json_path(bare_s, "wrk"));
+			}
+		}
+	}
+	if (!vcl_rdoc_table(d, &t))
+		vcl_rdoc_block(d, VCL_RB_PARA, "No steady-state results in %s.",
+			       c->n > 1 ? "these runs" : "this run");
+	vcl_rdoc_not_measured(d, c, "steady", "steady");
+	vcl_rdoc_figures(d, c, "steady");
+	free(bk);
+}
