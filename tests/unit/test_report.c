@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cmds.h"
 #include "core/cleanup.h"
 #include "report/report.h"
 #include "core/results.h"
