@@ -18,6 +18,7 @@
 
 #include "bench/bench.h"
 #include "core/cleanup.h"
+#include "core/compare.h"
 #include "cli/cmds.h"
 #include "core/ledger.h"
 #include "core/probe.h"
@@ -151,6 +152,8 @@ int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
 
 	vcl_iso8601_now(now, sizeof(now));
 	json_object_object_add(b->root, "finished", json_object_new_string(now));
+	/* Rebuilt from the samples at every save: always matches them. */
+	json_object_object_add(b->root, "comparisons", vcl_comparisons_build(b->root));
 	return vcl_results_write(b->out_dir, b->root, err);
 }
 
