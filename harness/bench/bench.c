@@ -565,6 +565,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	record_config(&b);
 
 	b.spec = (struct vcl_spec){
+	    .accounting = true,
 	    .run_id = b.run_id,
 	    .payload = payload,
 	    .limits = o.limits,
@@ -598,6 +599,8 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 		vcl_error_freep(&run_err);
 	}
 	b.t_begin = vcl_now_ns();
+	/* The launch order's seed: given, or from the clock (recorded). */
+	b.seed = o.seed_given ? o.seed : b.t_begin ^ (uint64_t)getpid() << 32;
 
 	for (; prepared < b.nactive; prepared++) {
 		const struct vcl_backend_ops *ops = b.active[prepared];
