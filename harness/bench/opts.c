@@ -116,6 +116,8 @@ static const struct vcl_opt bench_opts[] = {
 		     "readiness timeout of processes, ms (default 5000)"),
     VCL_OPT_UINT_ROW(B, vm_timeout_ms, "vm-timeout-ms", 1, 3600000, "N",
 		     "readiness timeout of VMs, ms (default 60000)"),
+    VCL_OPT_U64_GIVEN_ROW(B, seed, seed_given, "seed", 0, UINT64_MAX, "N",
+			  "launch-order seed (default: from the clock; recorded)"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,19 +108,17 @@ static const struct vcl_opt *find_val(const struct vcl_optset *set, int val)
 /* A bound as written in the table: 1000000, not 1e+06; 0.01 as 0.01. */
 static const char *num(double v, char *buf, size_t len)
 {
-	if (v == (double)(long long)v)
+	if (fabs(v) < 1e15 && v == (double)(long long)v)
 		snprintf(buf, len, "%lld", (long long)v);
 	else
 		snprintf(buf, len, "%g", v);
 	return buf;
 }
 
-static int out_of_range(const struct vcl_opt *o, const char *arg, struct vcl_error **err)
+static int whole_out_of_range(const struct vcl_opt *o, const char *arg, struct vcl_error **err)
 {
-	char lo[32], hi[32];
-
-	return vcl_usage(err, "--%s: %s is out of range %s..%s", o->name, arg,
-			 num(o->lo, lo, sizeof(lo)), num(o->hi, hi, sizeof(hi)));
+	return vcl_usage(err, "--%s: %s is out of range %" PRIu64 "..%" PRIu64, o->name, arg,
+			 o->ulo, o->uhi);
 }
 
 static int set_whole(const struct vcl_optset *set, const struct vcl_opt *o, const char *arg,
@@ -136,10 +135,10 @@ static int set_whole(const struct vcl_optset *set, const struct vcl_opt *o, cons
 			return vcl_usage(err,
 					 "--%s: '%s' is not a whole number (see vclab %s --help)",
 					 o->name, arg, set->verb);
-		return out_of_range(o, arg, err);
+		return whole_out_of_range(o, arg, err);
 	}
-	if ((double)v < o->lo || (double)v > o->hi)
-		return out_of_range(o, arg, err);
+	if (v < o->ulo || v > o->uhi)
+		return whole_out_of_range(o, arg, err);
 	if (o->kind == VCL_OPT_UINT)
 		*(unsigned *)field(dst, o) = (unsigned)v;
 	else
@@ -155,8 +154,12 @@ static int set_double(const struct vcl_optset *set, const struct vcl_opt *o, con
 	if (vcl_parse_double(arg, -INFINITY, INFINITY, &d) < 0)
 		return vcl_usage(err, "--%s: '%s' is not a number (see vclab %s --help)", o->name,
 				 arg, set->verb);
-	if (d < o->lo || d > o->hi)
-		return out_of_range(o, arg, err);
+	if (d < o->lo || d > o->hi) {
+		char lo[32], hi[32];
+
+		return vcl_usage(err, "--%s: %s is out of range %s..%s", o->name, arg,
+				 num(o->lo, lo, sizeof(lo)), num(o->hi, hi, sizeof(hi)));
+	}
 	*(double *)field(dst, o) = d;
 	return 0;
 }
@@ -226,6 +229,8 @@ static int append(const struct vcl_opt *o, char *arg, void *dst, struct vcl_erro
 static int set_value(const struct vcl_optset *set, const struct vcl_opt *o, char *arg, void *dst,
 		     struct vcl_error **err)
 {
+	if (o->given != 0)
+		*(bool *)((char *)dst + o->given - 1) = true;
 	switch (o->kind) {
 	case VCL_OPT_FLAG:
 		*(bool *)field(dst, o) = true;
@@ -357,7 +362,10 @@ static void help_line(FILE *f, const struct vcl_opt *o)
 	used = (size_t)snprintf(help, sizeof(help), "%s", o->help);
 	/* The range and the words come from the table, so they cannot drift. */
 	if (used < sizeof(help)) {
-		if (o->kind == VCL_OPT_UINT || o->kind == VCL_OPT_U64 || o->kind == VCL_OPT_DOUBLE)
+		if (o->kind == VCL_OPT_UINT || o->kind == VCL_OPT_U64)
+			snprintf(help + used, sizeof(help) - used, " [%" PRIu64 "..%" PRIu64 "]",
+				 o->ulo, o->uhi);
+		else if (o->kind == VCL_OPT_DOUBLE)
 			snprintf(help + used, sizeof(help) - used, " [%s..%s]",
 				 num(o->lo, lo, sizeof(lo)), num(o->hi, hi, sizeof(hi)));
 		else if (o->kind == VCL_OPT_LIST)

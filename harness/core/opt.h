@@ -41,7 +41,9 @@ struct vcl_opt {
 	char letter;	   /* short option, or 0 */
 	enum vcl_opt_kind kind;
 	size_t offset;		  /* where the value goes in the verb's struct */
-	double lo, hi;		  /* UINT, U64, DOUBLE: the accepted range */
+	size_t given;		  /* 1 + the offset of a bool set when given, or 0 */
+	uint64_t ulo, uhi;	  /* UINT, U64: the accepted range */
+	double lo, hi;		  /* DOUBLE: the accepted range */
 	const char *const *words; /* ENUM, LIST: NULL-terminated */
 	const char *metavar;	  /* NULL: N, X, ARG, LIST, or the words joined by '|' */
 	const char *help;
@@ -59,7 +61,8 @@ struct vcl_optset {
 };
 
 /* The offset of field f (of type `type`) in struct T; a field of another
- * type does not compile. */
+ * type does not compile. (`type` is a type name: no parentheses possible.) */
+/* NOLINTNEXTLINE(bugprone-macro-parentheses) */
 #define VCL_OPT_AT(T, f, type) _Generic(((T *)0)->f, type : offsetof(T, f))
 
 /* Table rows. T is the verb's struct, f the field, nm the long name, ch the
@@ -77,12 +80,20 @@ struct vcl_optset {
 #define VCL_OPT_UINT_ROW(T, f, nm, l, u, mv, h)                                                    \
 	{                                                                                          \
 		.name = (nm), .kind = VCL_OPT_UINT, .offset = VCL_OPT_AT(T, f, unsigned),          \
-		.lo = (l), .hi = (u), .metavar = (mv), .help = (h)                                 \
+		.ulo = (l), .uhi = (u), .metavar = (mv), .help = (h)                               \
 	}
 #define VCL_OPT_U64_ROW(T, f, nm, l, u, mv, h)                                                     \
 	{                                                                                          \
 		.name = (nm), .kind = VCL_OPT_U64, .offset = VCL_OPT_AT(T, f, uint64_t),           \
-		.lo = (l), .hi = (u), .metavar = (mv), .help = (h)                                 \
+		.ulo = (l), .uhi = (u), .metavar = (mv), .help = (h)                               \
+	}
+/* The same, and the bool field g says whether the option was given (for a
+ * value with no spare number to mean "unset"). */
+#define VCL_OPT_U64_GIVEN_ROW(T, f, g, nm, l, u, mv, h)                                            \
+	{                                                                                          \
+		.name = (nm), .kind = VCL_OPT_U64, .offset = VCL_OPT_AT(T, f, uint64_t),           \
+		.given = 1 + VCL_OPT_AT(T, g, bool), .ulo = (l), .uhi = (u), .metavar = (mv),      \
+		.help = (h)                                                                        \
 	}
 #define VCL_OPT_DOUBLE_ROW(T, f, nm, l, u, mv, h)                                                  \
 	{                                                                                          \

@@ -9,6 +9,8 @@
 #include <check.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,8 @@ static const char *good_value(const struct vcl_opt *o, char *buf, size_t len)
 	switch (o->kind) {
 	case VCL_OPT_UINT:
 	case VCL_OPT_U64:
+		snprintf(buf, len, "%" PRIu64, o->ulo);
+		return buf;
 	case VCL_OPT_DOUBLE:
 		snprintf(buf, len, "%g", o->lo);
 		return buf;
@@ -218,6 +222,9 @@ START_TEST(test_tables_unique)
 		ck_assert_ptr_nonnull(a->help);
 		ck_assert(a->kind != VCL_OPT_ENUM || a->words != NULL);
 		ck_assert(a->kind != VCL_OPT_LIST || a->words != NULL);
+		/* An unsigned field cannot hold more. */
+		ck_assert(a->kind != VCL_OPT_UINT || a->uhi <= UINT_MAX);
+		ck_assert(a->ulo <= a->uhi && a->lo <= a->hi);
 		for (size_t j = i + 1; j < set->n; j++) {
 			const struct vcl_opt *b = &set->opts[j];
 
@@ -260,13 +267,26 @@ START_TEST(test_range_errors)
 		const struct vcl_opt *o = &set->opts[i];
 		char name[64], below[64], above[64];
 
-		if (o->kind != VCL_OPT_UINT && o->kind != VCL_OPT_U64 && o->kind != VCL_OPT_DOUBLE)
-			continue;
 		snprintf(name, sizeof(name), "--%s", o->name);
-		snprintf(below, sizeof(below), "%.17g", o->lo - 1);
-		snprintf(above, sizeof(above), "%.17g", o->hi + 1);
-		expect_usage(set, name, below, "is out of range");
-		expect_usage(set, name, above, "is out of range");
+		if (o->kind == VCL_OPT_UINT || o->kind == VCL_OPT_U64) {
+			/* "-1" when the range starts at 0: negative is out of range too. */
+			if (o->ulo > 0)
+				snprintf(below, sizeof(below), "%" PRIu64, o->ulo - 1);
+			else
+				snprintf(below, sizeof(below), "-1");
+			expect_usage(set, name, below, "is out of range");
+			if (o->uhi < UINT64_MAX) {
+				snprintf(above, sizeof(above), "%" PRIu64, o->uhi + 1);
+				expect_usage(set, name, above, "is out of range");
+			}
+		} else if (o->kind == VCL_OPT_DOUBLE) {
+			snprintf(below, sizeof(below), "%.17g", o->lo - 1);
+			snprintf(above, sizeof(above), "%.17g", o->hi + 1);
+			expect_usage(set, name, below, "is out of range");
+			expect_usage(set, name, above, "is out of range");
+		} else {
+			continue;
+		}
 		expect_usage(set, name, "many", "not a");
 	}
 	expect_usage(set, "--no-such-option", "x", "Unknown option '--no-such-option'");
@@ -351,6 +371,25 @@ START_TEST(test_profiles)
 }
 END_TEST
 
+/* --seed takes every uint64 value, so "given" is a field of its own. */
+START_TEST(test_seed_given)
+{
+	char a0[] = "bench", a1[] = "--seed", a2[] = "18446744073709551615";
+	char *argv[] = {a0, a1, a2, NULL};
+	struct vcl_bench_opts o;
+	struct vcl_error *err = NULL;
+	bool help;
+
+	ck_assert_int_eq(vcl_bench_opts_parse(1, argv, &o, &help, &err), 0);
+	ck_assert(!o.seed_given);
+	vcl_bench_opts_free(&o);
+	ck_assert_int_eq(vcl_bench_opts_parse(3, argv, &o, &help, &err), 0);
+	ck_assert(o.seed_given);
+	ck_assert_uint_eq(o.seed, UINT64_MAX);
+	vcl_bench_opts_free(&o);
+}
+END_TEST
+
 /* The layer on a table of its own: options and operands mix, APPEND
  * collects, LIST replaces, and parsing twice in one process starts afresh. */
 struct demo {
@@ -423,6 +462,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_verb_help, 0, n);
 	tcase_add_test(tc, test_range_message);
 	tcase_add_test(tc, test_profiles);
+	tcase_add_test(tc, test_seed_given);
 	tcase_add_test(tc, test_operands);
 	tcase_add_test(tc, test_no_operands);
 	suite_add_tcase(s, tc);
