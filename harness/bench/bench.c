@@ -249,9 +249,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 							     "vclab",
 							     names[i]);
 				if (explicit_list)
-					fprintf(stderr,
-						"vclab bench: peer %s is not built in, skipped\n",
-						names[i]);
+					vcl_warn("peer %s is not built in, skipped", names[i]);
 				continue;
 			}
 			if (ops->probe(&b->host, &e) < 0) {
@@ -591,7 +589,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	b.spec.state_dir = vcl_ledger_dir();
 	if (vcl_topo_bind_harness(&b.host.topo, &run_err) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
-		fprintf(stderr, "vclab bench: warning: %s\n", run_err->msg);
+		vcl_warn("%s", run_err->msg);
 		vcl_error_freep(&run_err);
 	}
 	b.t_begin = vcl_now_ns();
@@ -628,8 +626,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 		vcl_error_free(save_err);
 	}
 	if (vcl_ledger_close(NULL) < 0)
-		fprintf(stderr,
-			"vclab bench: warning: teardown left something behind; run vclab gc\n");
+		vcl_warn("teardown left something behind; run vclab gc");
 
 	if (run_err == NULL || vcl_bench_fatal(run_err))
 		print_summary(&b);
@@ -640,7 +637,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 
 		snprintf(path, sizeof(path), "%s/results.json", b.out_dir);
 		if (vcl_report_write(paths, 1, b.out_dir, &re) < 0) {
-			fprintf(stderr, "vclab bench: report: %s\n", re->msg);
+			vcl_warn("report: %s", re->msg);
 			vcl_error_free(re);
 		} else if (!o.quiet) {
 			printf("report: %s/report.html\n", b.out_dir);

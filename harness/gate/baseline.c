@@ -198,10 +198,9 @@ static int fill_metric(struct json_object **runs, size_t n, const struct vcl_der
 	 * hidden. */
 	if (o->k * vcl_mad(m->values, n) > floor_pct / 100.0 * fabs(m->b.mid) &&
 	    m->b.hi - m->b.mid > 0.5 * fabs(m->b.mid))
-		fprintf(stderr,
-			"warning: %s varies widely between the runs (median %g, MAD %g): its "
-			"bounds [%g, %g] gate loosely\n",
-			m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
+		vcl_warn("%s varies widely between the runs (median %g, MAD %g): its "
+			 "bounds [%g, %g] gate loosely",
+			 m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
 	return 0;
 }
 
@@ -260,8 +259,7 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 				goto out;
 			}
 			if (diff != NULL)
-				fprintf(stderr, "warning: %s: other host class: %s\n", files[i],
-					diff);
+				vcl_warn("%s: other host class: %s", files[i], diff);
 		}
 		if (!json_object_object_get_ex(runs[i], "complete", &complete) ||
 		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
@@ -274,7 +272,7 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 				    files[i]);
 				goto out;
 			}
-			fprintf(stderr, "warning: %s is an incomplete run (--force)\n", files[i]);
+			vcl_warn("%s is an incomplete run (--force)", files[i]);
 		}
 		json_object_object_get_ex(runs[i], "run_id", &id);
 		if (asprintf(&b->sources[i], "%s (%s)",
@@ -331,15 +329,14 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 			/* Absent everywhere: not measured, say nothing. Absent
 			 * in some runs only: leave it out, but say so. */
 			if (bad > 0)
-				fprintf(stderr, "warning: leaving out %s: %s: %s\n", m->name,
-					files[bad], why != NULL ? why : "missing");
+				vcl_warn("leaving out %s: %s: %s", m->name, files[bad],
+					 why != NULL ? why : "missing");
 			metric_clear(m);
 			continue;
 		}
 		if (m->b.lo == m->b.hi)
-			fprintf(stderr,
-				"warning: %s has zero-width bounds [%g, %g]: any change fails it\n",
-				m->name, m->b.lo, m->b.hi);
+			vcl_warn("%s has zero-width bounds [%g, %g]: any change fails it", m->name,
+				 m->b.lo, m->b.hi);
 		b->nmetrics++;
 	}
 	if (b->nmetrics == 0) {

@@ -168,20 +168,17 @@ int vcl_report_draw(struct vcl_report_figs *figs, const char *figdir, const char
 			(void)unlink(svg);
 			(void)unlink(png);
 			fig->problem = problem;
-			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
-				fig->name, problem);
+			vcl_warn("figure %s not drawn: %s", fig->name, problem);
 			continue;
 		}
 		if (problem != NULL) {
-			fprintf(stderr, "vclab report: warning: figure %s: %s\n", fig->name,
-				problem);
+			vcl_warn("figure %s: %s", fig->name, problem);
 			free(problem);
 			problem = NULL;
 		}
 		if (vcl_read_file(svg, &text, &len, NULL) < 0) {
 			fig->problem = vcl_rxasprintf("gnuplot wrote no %s.svg", fig->name);
-			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
-				fig->name, fig->problem);
+			vcl_warn("figure %s not drawn: %s", fig->name, fig->problem);
 			continue;
 		}
 		fig->svg = vcl_report_svg_inline(text, fig->name);

@@ -379,7 +379,7 @@ START_TEST(test_no_gnuplot)
 	out = capture_stderr(call_write, &a, &ret);
 	ck_assert_msg(ret == 0, "report failed: %s", a.err != NULL ? a.err->msg : "?");
 	ck_assert_msg(count_lines(out) == 1, "want one warning line, got: %s", out);
-	ck_assert_ptr_nonnull(strstr(out, "warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
+	ck_assert_ptr_nonnull(strstr(out, "vclab: warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
 	md = slurp(dir, "report.md");
 	html = slurp(dir, "report.html");
 	ck_assert_ptr_nonnull(strstr(md, "**No figures:**"));
