@@ -194,7 +194,7 @@ static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
 		snprintf(b->out_dir, sizeof(b->out_dir), "results/%s-%s", stamp, b->host.hostname);
 	}
 	if (vcl_mkdir_p(b->out_dir, err) < 0) {
-		(*err)->kind = VCL_E_ENV;
+		vcl_error_set_kind(err, VCL_E_ENV);
 		return vcl_error_wrap(err, "Results folder");
 	}
 	if (access(b->out_dir, W_OK) < 0)

@@ -142,8 +142,7 @@ int vcl_json_load(const char *path, struct json_object **out, struct vcl_error *
 	size_t len = 0;
 
 	if (vcl_read_file(path, &text, &len, err) < 0) {
-		(*err)->kind = VCL_E_USAGE;
-		return -1;
+		return vcl_error_set_kind(err, VCL_E_USAGE);
 	}
 	return vcl_json_parse_buffer(path, text, len, out, err);
 }

@@ -89,8 +89,7 @@ int vcl_yaml_load_file(const char *path, struct vcl_yaml **out, struct vcl_error
 	size_t len = 0;
 
 	if (vcl_read_file(path, &buf, &len, err) < 0) {
-		(*err)->kind = VCL_E_USAGE;
-		return -1;
+		return vcl_error_set_kind(err, VCL_E_USAGE);
 	}
 	return vcl_yaml_load_buffer(path, buf, len, out, err);
 }

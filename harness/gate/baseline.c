@@ -484,7 +484,7 @@ int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err)
 	/* What we write must load: parse it back before it replaces anything. */
 	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
 		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
-		(*err)->kind = VCL_E_FAIL;
+		vcl_error_set_kind(err, VCL_E_FAIL);
 		goto out;
 	}
 	{
@@ -498,7 +498,7 @@ int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err)
 			goto out;
 	}
 	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
-		(*err)->kind = VCL_E_ENV;
+		vcl_error_set_kind(err, VCL_E_ENV);
 		goto out;
 	}
 

@@ -107,7 +107,7 @@ int vcl_cmd_check(int argc, char **argv, struct vcl_error **err)
 			goto out;
 		}
 		if (vcl_write_atomic(junit, xml, strlen(xml), err) < 0) {
-			(*err)->kind = VCL_E_ENV;
+			vcl_error_set_kind(err, VCL_E_ENV);
 			vcl_error_wrap(err, "JUnit report");
 			goto out;
 		}
