@@ -21,6 +21,7 @@
 #include "report/report.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 #define FIXTURE "tests/data/results-sample.json"
 #define GOLDEN	"tests/data/report"
@@ -635,11 +636,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(report_suite());
 }
