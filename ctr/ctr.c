@@ -256,8 +256,7 @@ static void reap(struct vcl_instance *inst, struct ctr_priv *p)
 {
 	if (p->reaped || inst->pid <= 0)
 		return;
-	while (waitpid(inst->pid, &p->wstatus, 0) < 0 && errno == EINTR)
-		;
+	vcl_waitpid(inst->pid, &p->wstatus, 0);
 	p->reaped = true;
 }
 
@@ -265,11 +264,8 @@ static void kill_and_reap(struct vcl_instance *inst, struct ctr_priv *p)
 {
 	if (p->reaped || inst->pid <= 0)
 		return;
-	/* The pidfd cannot hit a recycled pid; the child is unreaped anyway. */
-	if (inst->exit_fd < 0 ||
-	    syscall(SYS_pidfd_send_signal, inst->exit_fd, SIGKILL, NULL, 0) < 0)
-		kill(inst->pid, SIGKILL);
-	reap(inst, p);
+	vcl_proc_kill_reap(inst->pid, inst->exit_fd, SIGKILL, 0, &p->wstatus);
+	p->reaped = true;
 }
 
 static void priv_free(struct ctr_priv *p)
@@ -312,9 +308,8 @@ static int ctr_probe(const struct vcl_host *host, struct vcl_error **err)
 		return vcl_fail(err, errno, "Fork");
 	if (pid == 0)
 		_exit(unshare(flags) < 0 ? errno : 0);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vcl_fail(err, errno, "Wait for the namespace check");
+	if (vcl_waitpid(pid, &status, 0) < 0)
+		return vcl_fail(err, errno, "Wait for the namespace check");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return vcl_error_set(err, VCL_E_ENV, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
 				     "Cannot create pid/mount/uts/ipc/net/cgroup namespaces");

@@ -88,9 +88,8 @@ static int run_rt(const struct runtime *rt, char *const argv[], const char *log,
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return vcl_fail(err, r, "Start %s", rt->bin);
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return vcl_fail(err, errno, "Wait for %s", rt->name);
+	if (vcl_waitpid(pid, status, 0) < 0)
+		return vcl_fail(err, errno, "Wait for %s", rt->name);
 	return 0;
 }
 

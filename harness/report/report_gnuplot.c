@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 /* ---- running gnuplot ---- */
@@ -121,11 +122,9 @@ static int run_gnuplot(const char *gnuplot, const char *figdir, const char *scri
 	}
 	msg[len] = '\0';
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			*problem = vcl_rxasprintf("waitpid: %s", strerror(errno));
-			return -1;
-		}
+	if (vcl_waitpid(pid, &status, 0) < 0) {
+		*problem = vcl_rxasprintf("waitpid: %s", strerror(errno));
+		return -1;
 	}
 	first_line(msg);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
