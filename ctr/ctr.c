@@ -273,8 +273,7 @@ static void priv_free(struct ctr_priv *p)
 	if (p == NULL)
 		return;
 	vcl_closep(&p->err_r);
-	if (p->cg != NULL)
-		vcl_cgroup_free(p->cg);
+	vcl_cgroup_freep(&p->cg);
 	free(p);
 }
 

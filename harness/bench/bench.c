@@ -92,16 +92,14 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err)
 {
-	struct vcl_instance *inst = NULL;
+	cleanup_instance struct vcl_instance *inst = NULL;
 
 	b->spec.index = b->next_index++;
 	if (ops->launch(&b->spec, &inst, err) < 0)
 		return vcl_error_wrap(err, "Launch %s", ops->name);
-	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0) {
-		ops->destroy(inst, NULL);
+	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0)
 		return -1;
-	}
-	*out = inst;
+	*out = steal_ptr(inst);
 	return 0;
 }
 

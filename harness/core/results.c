@@ -163,15 +163,11 @@ int vcl_results_validate(const char *name, struct json_object *o, struct vcl_err
 
 int vcl_results_load(const char *path, struct json_object **out, struct vcl_error **err)
 {
-	struct json_object *o = NULL;
+	cleanup_json struct json_object *o = NULL;
 
-	if (vcl_json_load(path, &o, err) < 0)
+	if (vcl_json_load(path, &o, err) < 0 || vcl_results_validate(path, o, err) < 0)
 		return -1;
-	if (vcl_results_validate(path, o, err) < 0) {
-		json_object_put(o);
-		return -1;
-	}
-	*out = o;
+	*out = steal_ptr(o);
 	return 0;
 }
 
