@@ -166,8 +166,7 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		b->reaped = true;
 	}
-	r = vcl_cgroup_destroy(b->cg, err);
-	b->cg = NULL;
+	r = vcl_cgroup_destroyp(&b->cg, err);
 	bare_free(inst);
 	return r;
 }

@@ -440,13 +440,9 @@ static void fail_child(struct vcl_instance *inst, struct ctr_priv *p, struct lau
 /* Undo a launch that failed: the cgroup, the instance. Returns -1. */
 static int launch_failed(struct vcl_instance *inst, struct ctr_priv *p, struct vcl_error **err)
 {
-	if (p->cg != NULL) {
-		struct vcl_error *e2 = NULL;
+	cleanup_error struct vcl_error *e2 = NULL;
 
-		if (vcl_cgroup_destroy(p->cg, &e2) < 0)
-			vcl_error_free(e2);
-		p->cg = NULL;
-	}
+	vcl_cgroup_destroyp(&p->cg, &e2);
 	vcl_error_wrap(err, "Launch container %s", inst->name);
 	priv_free(p);
 	vcl_instance_free(inst);
@@ -592,12 +588,9 @@ static int ctr_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		/* Kills whatever else is left in the cgroup and removes it;
 		 * the mounts lived in the container's mount namespace and went
 		 * with its last process. */
-		if (p->cg != NULL) {
-			ret = vcl_cgroup_destroy(p->cg, err);
-			p->cg = NULL;
-			if (ret < 0)
-				vcl_error_wrap(err, "Destroy container %s", inst->name);
-		}
+		ret = vcl_cgroup_destroyp(&p->cg, err);
+		if (ret < 0)
+			vcl_error_wrap(err, "Destroy container %s", inst->name);
 		priv_free(p);
 	}
 	vcl_instance_free(inst);

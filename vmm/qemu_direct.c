@@ -171,10 +171,8 @@ static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		inst->pid = -1;
 	}
-	if (p != NULL && p->cg != NULL) {
-		ret = vcl_cgroup_destroy(p->cg, err);
-		p->cg = NULL;
-	}
+	if (p != NULL)
+		ret = vcl_cgroup_destroyp(&p->cg, err);
 	qd_free(inst);
 	return ret;
 }

@@ -66,6 +66,15 @@ static inline void vcl_cgroup_freep(struct vcl_cgroup **cg)
 	*cg = NULL;
 }
 #define cleanup_cgroup __attribute__((cleanup(vcl_cgroup_freep)))
+/* vcl_cgroup_destroy() on a handle a struct owns, which is then NULL; 0 when
+ * it already is (a half-made or already destroyed instance). */
+static inline int vcl_cgroup_destroyp(struct vcl_cgroup **cg, struct vcl_error **err)
+{
+	struct vcl_cgroup *c = *cg;
+
+	*cg = NULL;
+	return c != NULL ? vcl_cgroup_destroy(c, err) : 0;
+}
 const char *vcl_cgroup_path(const struct vcl_cgroup *cg);
 
 /* Kill every task and remove path in every hierarchy; for gc and teardown
