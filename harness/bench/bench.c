@@ -18,6 +18,7 @@
 
 #include "bench/bench.h"
 #include "core/cleanup.h"
+#include "core/compare.h"
 #include "cli/cmds.h"
 #include "core/ledger.h"
 #include "core/probe.h"
@@ -149,6 +150,8 @@ int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
 
 	vcl_iso8601_now(now, sizeof(now));
 	json_object_object_add(b->root, "finished", json_object_new_string(now));
+	/* Rebuilt from the samples at every save: always matches them. */
+	json_object_object_add(b->root, "comparisons", vcl_comparisons_build(b->root));
 	return vcl_results_write(b->out_dir, b->root, err);
 }
 
@@ -558,6 +561,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	record_config(&b);
 
 	b.spec = (struct vcl_spec){
+	    .accounting = true,
 	    .run_id = b.run_id,
 	    .payload = payload,
 	    .limits = o.limits,
@@ -591,6 +595,8 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 		vcl_error_freep(&run_err);
 	}
 	b.t_begin = vcl_now_ns();
+	/* The launch order's seed: given, or from the clock (recorded). */
+	b.seed = o.seed_given ? o.seed : b.t_begin ^ (uint64_t)getpid() << 32;
 
 	for (; prepared < b.nactive; prepared++) {
 		const struct vcl_backend_ops *ops = b.active[prepared];
