@@ -459,12 +459,12 @@ static void slo_unmet(const struct vcl_service *s, const struct vcl_measured *m,
 		     "re-measure on a KVM host before giving up on vm");
 }
 
-/* Step 4: the cheapest of ok, ties to the lighter placement. Sets *best
- * and *second (-1 when ok holds one placement). */
+/* Step 4: the cheapest of ok (never empty), ties to the lighter
+ * placement. Sets *best and *second (-1 when ok holds one placement). */
 static void pick_cheapest(const struct vcl_measured *m, struct vcl_decision *d, unsigned ok,
 			  int *best, int *second)
 {
-	int order[VCL_NPLACE], n = 0;
+	int order[VCL_NPLACE] = {0}, n = 0;
 	int light;
 
 	for (int p = 0; p < VCL_NPLACE; p++)

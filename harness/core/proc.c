@@ -141,7 +141,7 @@ static void send_signal(pid_t pid, int pidfd, int sig)
 
 int vcl_proc_kill_reap(pid_t pid, int pidfd, int sig, int timeout_ms, int *status)
 {
-	const struct timespec tick = {.tv_nsec = 5 * 1000 * 1000};
+	const struct timespec tick = {.tv_nsec = 5L * 1000 * 1000};
 	uint64_t deadline = vcl_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
 	int st = 0;
 	pid_t r;

@@ -53,7 +53,7 @@ START_TEST(test_kill_reap_escalates)
 	ck_assert_int_eq(vcl_proc_kill_reap(pid, -1, SIGTERM, 200, &status), 0);
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), SIGKILL);
-	ck_assert_uint_ge(vcl_now_ns() - t0, 200u * 1000000u);
+	ck_assert_uint_ge(vcl_now_ns() - t0, 200ULL * 1000000u);
 	/* Reaped: nothing is left to wait for. */
 	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), -1);
 	ck_assert_int_eq(errno, ECHILD);
