@@ -24,6 +24,7 @@
 #include "core/ledger.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 /* Run a shell command in a private mount namespace (so test mounts vanish
  * with it); returns its exit status. */
@@ -370,8 +371,7 @@ int main(void)
 {
 	Suite *s = suite_create("faults");
 	TCase *tc = tcase_create("integration");
-	SRunner *sr;
-	int failed;
+	int ret;
 
 	if (geteuid() != 0) {
 		printf("test_faults: skipped, needs root\n");
@@ -385,12 +385,9 @@ int main(void)
 	tcase_add_test(tc, test_virtlogd_gone);
 	tcase_add_test(tc, test_libvirtd_stops);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = run_suite(s);
 	/* Whatever a failed case left, libvirtd is up again for later suites. */
 	if (system("scripts/services.sh >/dev/null") != 0)
 		fprintf(stderr, "test_faults: libvirtd could not be restarted\n");
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ret;
 }

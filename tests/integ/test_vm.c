@@ -32,6 +32,7 @@
 #include "core/stats.h"
 #include "core/util.h"
 #include "vmm/vmm.h"
+#include "tests/suite_main.h"
 
 #define BOOT_TIMEOUT_MS 30000
 
@@ -455,8 +456,6 @@ int main(void)
 {
 	Suite *su = suite_create("vm");
 	TCase *tc = tcase_create("libvirt");
-	SRunner *sr;
-	int failed;
 
 	if (skip())
 		return EXIT_SUCCESS;
@@ -470,9 +469,5 @@ int main(void)
 	tcase_add_test(tc, vm_cycles_leave_nothing);
 	tcase_add_test(tc, libvirt_tax);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(su);
 }
