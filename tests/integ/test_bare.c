@@ -455,8 +455,7 @@ int main(void)
 	char *p = NULL;
 
 	if (geteuid() != 0) {
-		printf("test_bare: skipped, needs root\n");
-		return 0;
+		return skip_suite("test_bare", "needs root");
 	}
 	if (realpath("bin/vclab-payload", payload) == NULL) {
 		fprintf(stderr, "test_bare: bin/vclab-payload missing (run make all)\n");

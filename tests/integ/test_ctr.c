@@ -623,8 +623,7 @@ int main(void)
 	int ret;
 
 	if (!vcl_is_root()) {
-		printf("test_ctr: SKIP: needs root (namespaces, cgroups, runc)\n");
-		return 0;
+		return skip_suite("test_ctr", "needs root (namespaces, cgroups, runc)");
 	}
 	/* Tests run from the repository root (make check, make asan), whatever
 	 * build folder holds this binary. */

@@ -225,8 +225,7 @@ START_TEST(test_libvirtd_stops)
 
 	if (lv <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0) {
 		/* Only a libvirtd this suite's setup started by hand is ours to stop. */
-		printf(
-		    "test_libvirtd_stops: skipped (libvirtd not started by scripts/services.sh)\n");
+		note_skip("test_libvirtd_stops", "libvirtd not started by scripts/services.sh");
 		return;
 	}
 	run("rm -rf /tmp/vclab-test-lv");
@@ -301,8 +300,7 @@ START_TEST(test_virtlogd_gone)
 
 	if (vl <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0 ||
 	    run("virsh -c qemu:///system version >/dev/null 2>&1") != 0) {
-		printf(
-		    "test_virtlogd_gone: skipped (virtlogd not started by scripts/services.sh)\n");
+		note_skip("test_virtlogd_gone", "virtlogd not started by scripts/services.sh");
 		return;
 	}
 	/* SIGKILL, as a crash would: the socket file stays behind. */
@@ -341,7 +339,7 @@ START_TEST(test_vm_port_taken)
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (run("virsh -c qemu:///system version >/dev/null 2>&1") != 0) {
-		printf("test_vm_port_taken: skipped (libvirtd not running)\n");
+		note_skip("test_vm_port_taken", "libvirtd not running");
 		close(s);
 		return;
 	}
@@ -374,8 +372,7 @@ int main(void)
 	int ret;
 
 	if (geteuid() != 0) {
-		printf("test_faults: skipped, needs root\n");
-		return 0;
+		return skip_suite("test_faults", "needs root");
 	}
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_results_unwritable);

@@ -214,30 +214,30 @@ static void healthz(struct vcl_instance *inst)
 	ck_assert_int_eq(status, 200);
 }
 
-static bool skip(void)
+static const char *skip(void)
 {
+	static char why[300];
+
 	virConnectPtr c;
 	cleanup_free char *k = NULL;
 	cleanup_error struct vcl_error *err = NULL;
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_vm: SKIP: needs root\n");
-		return true;
+		return "needs root";
 	}
 	virSetErrorFunc(NULL, silent);
 	c = virConnectOpen(VCL_VM_DEFAULT_URI);
 	if (c == NULL) {
-		fprintf(stderr,
-			"test_vm: SKIP: libvirtd not reachable at %s (run scripts/services.sh)\n",
-			VCL_VM_DEFAULT_URI);
-		return true;
+		snprintf(why, sizeof(why), "libvirtd not reachable at %s (run scripts/services.sh)",
+			 VCL_VM_DEFAULT_URI);
+		return why;
 	}
 	virConnectClose(c);
 	if (vcl_vmm_guest_file("initramfs.cpio.gz", &k, &err) < 0) {
-		fprintf(stderr, "test_vm: SKIP: %s\n", err->msg);
-		return true;
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return why;
 	}
-	return false;
+	return NULL;
 }
 
 START_TEST(vm_boot_healthz_sample)
@@ -457,8 +457,10 @@ int main(void)
 	Suite *su = suite_create("vm");
 	TCase *tc = tcase_create("libvirt");
 
-	if (skip())
-		return EXIT_SUCCESS;
+	const char *why = skip();
+
+	if (why != NULL)
+		return skip_suite("test_vm", why);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, vm_boot_healthz_sample);
