@@ -64,6 +64,7 @@ void vcl_bench_usage(FILE *f)
 	    "  --burst K            density: instances per burst\n"
 	    "  --scale-threshold X  autoscale: CPU fraction that triggers scale-out (0.7)\n"
 	    "  --steady-seconds S --concurrency C --work-iters N   steady state load\n"
+	    "  --steady-rate R      steady state: open-loop req/s, same for every placement (200)\n"
 	    "  --timeout-ms N       readiness timeout (process 5000, VM 60000)\n"
 	    "  --seed N             launch-order seed (default: from the clock; recorded)\n"
 	    "  --quiet              no progress bar\n"
@@ -129,6 +130,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_net = "user";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
+	o->steady_rate = 200;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -178,6 +180,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		U64("--mem-instances", 1, 1024, o->mem_instances)
 		U64("--concurrency", 1, 1024, o->steady_concurrency)
 		U64("--work-iters", 0, 1000000000, o->work_iters)
+		U64("--steady-rate", 1, 1000000, o->steady_rate)
 		U64("--vm-host-port", 1024, 65535, o->vm_host_port)
 		U64("--repeats", 1, 1000, o->autoscale_repeats)
 		if (strcmp(a, "--seed") == 0)
