@@ -4,8 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#define SUB_HALF (1U << VCL_HDR_SUB_BITS) /* 128 */
-#define SUB_FULL (2U * SUB_HALF)	  /* 256: the exact range */
+#define SUB_HALF (1U << VCL_HDR_SUB_BITS)	/* 128 */
+#define SUB_FULL (1U << (VCL_HDR_SUB_BITS + 1)) /* 256: the exact range */
 
 void vcl_hdr_init(struct vcl_hdr *h)
 {
