@@ -363,10 +363,11 @@ static const struct vcl_jrule numbers[] = {{"[]", NUM, NULL}, {NULL, 0, NULL}};
 static const struct vcl_jrule strings[] = {{"[]", STR, NULL}, {NULL, 0, NULL}};
 
 static const struct vcl_jrule stats[] = {
-    {"n", INT, NULL},	       {"p50", NUM, NULL},  {"p90", NUM, NULL},	   {"p95", NUM, NULL},
-    {"p99", NUM, NULL},	       {"mean", NUM, NULL}, {"stddev", NUM, NULL}, {"cv", NUM, NULL},
-    {"min", NUM, NULL},	       {"max", NUM, NULL},  {"mad", NUM, NULL},	   {"ci95", ARR, numbers},
-    {"samples", ARR, numbers}, {NULL, 0, NULL},
+    {"n", INT, NULL},		{"p50", NUM, NULL},	   {"p90", NUM, NULL},
+    {"p95", NUM, NULL},		{"p99", NUM, NULL},	   {"mean", NUM, NULL},
+    {"stddev", NUM, NULL},	{"cv", NUM, NULL},	   {"min", NUM, NULL},
+    {"max", NUM, NULL},		{"mad", NUM, NULL},	   {"ci95", ARR | VCL_JT_NULL, numbers},
+    {"ci95_reason", STR, NULL}, {"samples", ARR, numbers}, {NULL, 0, NULL},
 };
 
 static const struct vcl_jrule host[] = {
@@ -483,6 +484,33 @@ static const struct vcl_jrule error_item[] = {
 };
 static const struct vcl_jrule errors[] = {{"[]", OBJ, error_item}, {NULL, 0, NULL}};
 
+/* A ratio a/b of startup medians with its bootstrap CI (core/compare.c),
+ * and calibration.aa, bare's A/A twin over bare (bench/scenario_startup.c). */
+static const struct vcl_jrule comparison[] = {
+    {"metric", STR, NULL},
+    {"a", STR, NULL},
+    {"b", STR, NULL},
+    {"ratio", NUM, NULL},
+    {"ci95", ARR | VCL_JT_NULL, numbers},
+    {"verdict", STR, NULL},
+    {"n_a", INT, NULL},
+    {"n_b", INT, NULL},
+    {"reason", STR, NULL},
+    {"startup_ms", OBJ, stats},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule comparisons[] = {{"[]", OBJ, comparison}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule calibration[] = {
+    {"aa", OBJ, comparison},	       {"probe_floor_ms", OBJ | VCL_JT_NULL, stats},
+    {"probe_floor_reason", STR, NULL}, {"probe_floor_backend", STR, NULL},
+    {"settle_ms", OBJ, stats},	       {"settle_busy", INT, NULL},
+    {"settle_max_ms", INT, NULL},      {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule order[] = {
+    {"seed", INT, NULL}, {"rounds", INT, NULL}, {"shuffled", BOOL, NULL}, {NULL, 0, NULL}};
+
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
     {"vclab_version", STR | REQ, NULL},
@@ -497,6 +525,9 @@ const struct vcl_jrule vcl_results_rules[] = {
     {"backends", OBJ, entries},
     {"peers", OBJ, entries},
     {"errors", ARR | REQ, errors},
+    {"comparisons", ARR, comparisons},
+    {"calibration", OBJ, calibration},
+    {"order", OBJ, order},
     {NULL, 0, NULL},
 };
 
