@@ -12,8 +12,9 @@ PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libc
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
-# Report browser test.
-PKGS_TEST="chromium"
+# Report browser test; the outside validator of results.json
+# (scripts/validate-results.py).
+PKGS_TEST="chromium python3-jsonschema"
 
 PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST"
 
