@@ -48,6 +48,7 @@ struct vcl_bench_opts {
 	uint64_t seed; /* launch order; seed_given: --seed */
 	bool seed_given;
 	bool quiet, json, no_report;
+	bool cache_cold; /* --cache cold: drop the page cache before each startup launch */
 };
 
 /* Parse argv (argv[0] is "bench"). Pure: no I/O besides the error. Sets

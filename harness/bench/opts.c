@@ -66,6 +66,8 @@ void vcl_bench_usage(FILE *f)
 	    "  --steady-seconds S --concurrency C --work-iters N   steady state load\n"
 	    "  --timeout-ms N       readiness timeout (process 5000, VM 60000)\n"
 	    "  --seed N             launch-order seed (default: from the clock; recorded)\n"
+	    "  --cache cold|warm    startup: drop the page cache before each launch (cold) or\n"
+	    "                       not (warm, default)\n"
 	    "  --quiet              no progress bar\n"
 	    "  --json               print the summary as JSON\n"
 	    "  --no-report          do not write report.md/report.html\n");
@@ -241,6 +243,16 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 			    list(a, argv[++i], scenarios, ARRAY_SIZE(scenarios), &o->scenarios,
 				 err) < 0)
 				return -1;
+			continue;
+		}
+		if (strcmp(a, "--cache") == 0) {
+			if (need(argc, argv, i, err) < 0)
+				return -1;
+			a = argv[++i];
+			if (strcmp(a, "cold") != 0 && strcmp(a, "warm") != 0)
+				return vcl_usage(err, "--cache: '%s' is neither 'cold' nor 'warm'",
+						 a);
+			o->cache_cold = strcmp(a, "cold") == 0;
 			continue;
 		}
 		if (strcmp(a, "--ctr-userns") == 0) {
