@@ -29,9 +29,11 @@
 #define HEALTH_TIMEOUT_MS 5000
 
 /* The footprint of instances [0, n): the sum of PSS plus kernel memory.
- * An instance that cannot be sampled (it died) is an error. */
+ * An instance that cannot be sampled (it died) is an error. Where an
+ * instance's kernel memory is unknown, *kmem_why says so: the sum is then
+ * PSS alone for it, a lower bound, and not reported as the footprint. */
 static int footprint(const struct vcl_backend_ops *ops, struct vcl_instance **inst, unsigned n,
-		     uint64_t *kib, struct vcl_error **err)
+		     uint64_t *kib, char *kmem_why, size_t len, struct vcl_error **err)
 {
 	*kib = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -39,7 +41,14 @@ static int footprint(const struct vcl_backend_ops *ops, struct vcl_instance **in
 
 		if (ops->sample(inst[i], &m, err) < 0)
 			return -1;
-		*kib += m.pss_kib + m.kmem_kib;
+		*kib += m.pss_kib;
+		if (m.known & VCL_MEM_KMEM)
+			*kib += m.kmem_kib;
+		else if (kmem_why[0] == '\0')
+			snprintf(kmem_why, len,
+				 "kernel memory unknown (%s); the budget was charged "
+				 "with PSS alone",
+				 m.kmem_why);
 	}
 	return 0;
 }
@@ -88,6 +97,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	uint64_t start_avail = 0, now_avail = 0, used = 0, drop = 0;
 	unsigned n = 0, nbursts = 0, up;
 	struct vcl_error *sick = NULL;
+	char kmem_why[256] = "";
 	int ret = 0;
 
 	if (inst == NULL || ready_s == NULL) {
@@ -167,7 +177,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		{
 			struct vcl_error *e = NULL;
 
-			if (footprint(ops, inst, n, &used, &e) < 0) {
+			if (footprint(ops, inst, n, &used, kmem_why, sizeof(kmem_why), &e) < 0) {
 				vcl_bench_record_error(b, ops->name, "density", e);
 				vcl_error_free(e);
 				stop = "instance_failed";
@@ -179,8 +189,14 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		json_object_object_add(burst, "instances", json_object_new_int((int)n));
 		json_object_object_add(burst, "ready_ms",
 				       json_object_new_double(ready_s[nbursts - 1] * 1000));
-		json_object_object_add(burst, "mem_per_instance_kib",
-				       json_object_new_double((double)used / n));
+		if (kmem_why[0] == '\0') {
+			json_object_object_add(burst, "mem_per_instance_kib",
+					       json_object_new_double((double)used / n));
+		} else {
+			json_object_object_add(burst, "mem_per_instance_kib", NULL);
+			json_object_object_add(burst, "mem_per_instance_kib_reason",
+					       json_object_new_string(kmem_why));
+		}
 		json_object_object_add(burst, "memavail_drop_per_instance_kib",
 				       json_object_new_double((double)drop / n));
 		json_object_array_add(bursts, burst);
@@ -209,10 +225,16 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	json_object_object_add(o, "budget_mib",
 			       json_object_new_int64((int64_t)(budget_kib / 1024)));
 	json_object_object_add(o, "used_mib", json_object_new_double((double)used / 1024));
+	if (kmem_why[0] != '\0')
+		json_object_object_add(o, "used_mib_reason", json_object_new_string(kmem_why));
 	json_object_object_add(o, "memavail_drop_mib", json_object_new_double((double)drop / 1024));
-	json_object_object_add(
-	    o, "instances_per_gib",
-	    json_object_new_double(used > 0 ? up / ((double)used / 1048576) : 0));
+	/* No footprint read (no burst came up): no density figure, not 0. */
+	json_object_object_add(o, "instances_per_gib",
+			       used > 0 ? json_object_new_double(up / ((double)used / 1048576))
+					: NULL);
+	if (used == 0)
+		json_object_object_add(o, "instances_per_gib_reason",
+				       json_object_new_string("no footprint was read"));
 	if (nbursts > 0) {
 		struct vcl_stats st;
 
