@@ -373,15 +373,19 @@ static void memory_daemons(struct vcl_rdoc *d, const struct vcl_report_ctx *c, c
 		vcl_rdoc_table(d, &t);
 		return;
 	}
-	vcl_rdoc_block(d, VCL_RB_PARA,
-		       "The vm figure covers QEMU's host processes only: their PSS plus the "
-		       "kernel memory of QEMU's cgroup. libvirtd and virtlogd, which manage the "
-		       "VMs, are not in it; %s",
-		       vcl_rtab_rows(&t) > 1
-			   ? "their PSS before the VMs started and while they ran, and the growth "
-			     "per VM, are below (not added to the figure)."
-		       : c->n > 1 ? "their growth was not measured in these runs."
-				  : "their growth was not measured in this run.");
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "The vm figure covers QEMU's host processes only: their PSS plus the "
+	    "kernel memory of QEMU's cgroup. libvirtd and virtlogd, which manage the "
+	    "VMs, are not in it; %s ([definition](%s#what-the-vm-figure-covers)).",
+	    vcl_rtab_rows(&t) > 1
+		? "their PSS before the VMs started and while they ran, and the growth "
+		  "per VM, are below (not added to the figure). PSS divides shared pages "
+		  "among the processes mapping them, so a negative growth means pages "
+		  "the daemons shared moved into QEMU's PSS"
+	    : c->n > 1 ? "their growth was not measured in these runs"
+		       : "their growth was not measured in this run",
+	    c->metrics_href);
 	vcl_rdoc_table(d, &t);
 }
 
