@@ -5,7 +5,7 @@
 # libvirt's daemons beside it (backends.vm.memory.daemons). Starts
 # `vclab bench --backends vm --scenarios memory` in the background and,
 # while its VMs run, reads each QEMU's /proc/PID/smaps_rollup itself (QEMU
-# is found by its "-name guest=vclab-..." argument), keeping the last
+# is found by its "-name guest=vclab-<run>-N" argument), keeping the last
 # reading before the VM goes. libvirtd's and virtlogd's PSS are read by hand
 # just before the first VM starts and while the VMs run. Passes when the mean QEMU Pss and
 # the daemons' figures agree with results.json within 10%. Read-only: the
@@ -34,10 +34,19 @@ daemon_pid() {
 		pgrep -x "$1" | head -n1 || true
 	fi
 }
-qemu_pids() {
+# The run id of our bench: the ledger whose owner file names its pid (other
+# runs on the host have VMs named vclab-<their run>-N).
+run_of() {
+	local f
+	for f in /run/vclab/*/owner; do
+		[ "$(cut -d' ' -f1 "$f" 2>/dev/null)" = "$1" ] && basename "$(dirname "$f")" && return 0
+	done
+	return 0
+}
+qemu_pids() { # run id
 	local d
 	for d in /proc/[0-9]*; do
-		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null | grep -Eq 'guest=vclab-[[:alnum:]]+-[0-9]+[, ]' && echo "${d#/proc/}"
+		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null | grep -Eq "guest=vclab-$1-[0-9]+[, ]" && echo "${d#/proc/}"
 	done
 	return 0
 }
@@ -50,9 +59,11 @@ vl=$(daemon_pid virtlogd)
 bench=$!
 trap 'kill $bench 2>/dev/null || true' INT TERM
 
+run=
 while kill -0 "$bench" 2>/dev/null; do
 	n=0
-	for p in $(qemu_pids); do
+	[ -n "$run" ] || run=$(run_of "$bench")
+	for p in $([ -z "$run" ] || qemu_pids "$run"); do
 		v=$(pss_of "$p")
 		[ -n "$v" ] && [ "$v" -gt 0 ] && last[$p]=$v && n=$((n + 1))
 	done
