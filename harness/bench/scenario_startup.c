@@ -184,7 +184,7 @@ static int launch_one(struct run *rn, struct series *s, unsigned round, unsigned
 	struct vcl_error *e = NULL;
 	struct vcl_settle st;
 
-	if (b->o->cache_cold && drop_page_cache(err) < 0)
+	if (strcmp(b->o->cache, "cold") == 0 && drop_page_cache(err) < 0)
 		return -1;
 	vcl_settle(SETTLE_MAX_MS, &st);
 	record_settle(rn, &st);
@@ -201,10 +201,9 @@ static int launch_one(struct run *rn, struct series *s, unsigned round, unsigned
 		s->failures++;
 		if (++s->consecutive >= MAX_CONSECUTIVE_FAILURES) {
 			s->given_up = true;
-			fprintf(stderr,
-				"vclab bench: %s: %d launches in a row failed; no more %s "
-				"launches in this scenario\n",
-				s->label, MAX_CONSECUTIVE_FAILURES, s->label);
+			vcl_warn("%s: %d launches in a row failed; no more %s launches in this "
+				 "scenario",
+				 s->label, MAX_CONSECUTIVE_FAILURES, s->label);
 		}
 		vcl_bench_step(b, s->label);
 		return 0;

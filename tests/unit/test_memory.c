@@ -16,6 +16,7 @@
 #include "advise/advise.h"
 #include "bench/bench.h"
 #include "core/sample.h"
+#include "tests/suite_main.h"
 
 static struct vcl_mem mem(uint64_t pss, uint64_t kmem, bool kmem_known)
 {
@@ -284,10 +285,10 @@ START_TEST(test_cache_option)
 	bool help;
 
 	ck_assert_int_eq(vcl_bench_opts_parse(1, warm, &o, &help, &err), 0);
-	ck_assert(!o.cache_cold);
+	ck_assert_str_eq(o.cache, "warm");
 	vcl_bench_opts_free(&o);
 	ck_assert_int_eq(vcl_bench_opts_parse(3, cold, &o, &help, &err), 0);
-	ck_assert(o.cache_cold);
+	ck_assert_str_eq(o.cache, "cold");
 	vcl_bench_opts_free(&o);
 	ck_assert_int_lt(vcl_bench_opts_parse(3, bad, &o, &help, &err), 0);
 	ck_assert_int_eq(err->kind, VCL_E_USAGE);
@@ -304,8 +305,6 @@ int main(void)
 {
 	Suite *s = suite_create("memory");
 	TCase *tc = tcase_create("pure");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_mean_and_footprint);
 	tcase_add_test(tc, test_unknown_kmem_is_absent);
@@ -320,9 +319,5 @@ int main(void)
 	tcase_add_test(tc, test_advisor_null_overhead);
 	tcase_add_test(tc, test_cache_option);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(s);
 }
