@@ -233,6 +233,7 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 	if (b->cg == NULL) {
 		/* A plain process (no accounting): its own PSS, no cgroup. */
 		memset(mem, 0, sizeof(*mem));
+		vcl_mem_no_cgroup(mem, "plain process without an accounting cgroup");
 		return vcl_sample_pids(&inst->pid, 1, mem, err);
 	}
 	return vcl_sample_cgroup(b->cg, mem, err);

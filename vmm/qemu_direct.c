@@ -345,9 +345,9 @@ static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 	if (p->cg != NULL) {
 		if (vcl_cgroup_stats(p->cg, &st, err) < 0)
 			return vcl_error_wrap(err, "Sample %s", inst->name);
-		mem->cgroup_kib = st.mem_bytes / 1024;
-		mem->kmem_kib = st.kmem_bytes / 1024;
-		mem->cpu_usec = st.cpu_usec;
+		vcl_mem_set_cgroup(mem, &st);
+	} else {
+		vcl_mem_no_cgroup(mem, "QEMU runs without a cgroup of its own");
 	}
 	return 0;
 }

@@ -313,6 +313,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, "vm", vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
+	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 
 /* One cell: the number at path under o with prec decimals and a unit, or

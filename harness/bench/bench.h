@@ -52,6 +52,7 @@ struct vcl_bench_opts {
 	uint64_t seed; /* launch order; seed_given: --seed */
 	bool seed_given;
 	bool quiet, json, no_report;
+	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */

@@ -87,6 +87,12 @@ static int one_repeat(struct vcl_bench *b, const struct vcl_backend_ops *ops, do
 		}
 		if (ops->sample(a, &m, err) < 0)
 			goto out;
+		/* Without a CPU reading the window would hold zeros, and "never
+		 * reached the threshold" would be a false figure. */
+		if (!(m.known & VCL_MEM_CPU)) {
+			vcl_fail(err, 0, "CPU time of %s unreadable", a->name);
+			goto out;
+		}
 		/* Shift the window. */
 		if (have == WINDOW_SAMPLES + 1) {
 			memmove(cpu, cpu + 1, WINDOW_SAMPLES * sizeof(*cpu));

@@ -29,9 +29,11 @@
 #define HEALTH_TIMEOUT_MS 5000
 
 /* The footprint of instances [0, n): the sum of PSS plus kernel memory.
- * An instance that cannot be sampled (it died) is an error. */
+ * An instance that cannot be sampled (it died) is an error. Where an
+ * instance's kernel memory is unknown, *kmem_why says so: the sum is then
+ * PSS alone for it, a lower bound, and not reported as the footprint. */
 static int footprint(const struct vcl_backend_ops *ops, struct vcl_instance **inst, unsigned n,
-		     uint64_t *kib, struct vcl_error **err)
+		     uint64_t *kib, char *kmem_why, size_t len, struct vcl_error **err)
 {
 	*kib = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -39,7 +41,14 @@ static int footprint(const struct vcl_backend_ops *ops, struct vcl_instance **in
 
 		if (ops->sample(inst[i], &m, err) < 0)
 			return -1;
-		*kib += m.pss_kib + m.kmem_kib;
+		*kib += m.pss_kib;
+		if (m.known & VCL_MEM_KMEM)
+			*kib += m.kmem_kib;
+		else if (kmem_why[0] == '\0')
+			snprintf(
+			    kmem_why, len,
+			    "kernel memory unknown (%s); the budget was charged with PSS alone",
+			    m.kmem_why);
 	}
 	return 0;
 }
@@ -85,6 +94,7 @@ struct density {
 	struct json_object *bursts;
 	const char *stop; /* stop_reason */
 	uint64_t start_avail, used, drop;
+	char kmem_why[256]; /* why used is PSS alone for some instance, or "" */
 };
 
 /* Tear down every instance still up, free the rest. */
@@ -160,8 +170,14 @@ static void record_burst(struct density *d)
 	json_object_object_add(burst, "instances", json_object_new_int((int)d->n));
 	json_object_object_add(burst, "ready_ms",
 			       json_object_new_double(d->ready_s[d->nbursts - 1] * 1000));
-	json_object_object_add(burst, "mem_per_instance_kib",
-			       json_object_new_double((double)d->used / d->n));
+	if (d->kmem_why[0] == '\0') {
+		json_object_object_add(burst, "mem_per_instance_kib",
+				       json_object_new_double((double)d->used / d->n));
+	} else {
+		json_object_object_add(burst, "mem_per_instance_kib", NULL);
+		json_object_object_add(burst, "mem_per_instance_kib_reason",
+				       json_object_new_string(d->kmem_why));
+	}
 	json_object_object_add(burst, "memavail_drop_per_instance_kib",
 			       json_object_new_double((double)d->drop / d->n));
 	json_object_array_add(d->bursts, burst);
@@ -195,7 +211,7 @@ static int density_burst(struct density *d, struct vcl_error **err)
 	d->drop = d->start_avail > now_avail ? d->start_avail - now_avail : 0;
 	/* The host floor is about MemAvailable: estimate from its drop. */
 	d->per_inst_kib = d->n > 0 && d->drop > 0 ? (double)d->drop / d->n : d->per_inst_kib;
-	if (footprint(d->ops, d->inst, d->n, &d->used, &e) < 0) {
+	if (footprint(d->ops, d->inst, d->n, &d->used, d->kmem_why, sizeof(d->kmem_why), &e) < 0) {
 		vcl_bench_record_error(d->b, d->ops->name, "density", e);
 		vcl_error_free(e);
 		d->stop = "instance_failed";
@@ -220,11 +236,17 @@ static void record_density(struct density *d, unsigned up)
 	json_object_object_add(o, "budget_mib",
 			       json_object_new_int64((int64_t)(d->budget_kib / 1024)));
 	json_object_object_add(o, "used_mib", json_object_new_double((double)d->used / 1024));
+	if (d->kmem_why[0] != '\0')
+		json_object_object_add(o, "used_mib_reason", json_object_new_string(d->kmem_why));
 	json_object_object_add(o, "memavail_drop_mib",
 			       json_object_new_double((double)d->drop / 1024));
+	/* No footprint read (no burst came up): no density figure, not 0. */
 	json_object_object_add(
 	    o, "instances_per_gib",
-	    json_object_new_double(d->used > 0 ? up / ((double)d->used / 1048576) : 0));
+	    d->used > 0 ? json_object_new_double(up / ((double)d->used / 1048576)) : NULL);
+	if (d->used == 0)
+		json_object_object_add(o, "instances_per_gib_reason",
+				       json_object_new_string("no footprint was read"));
 	if (d->nbursts > 0) {
 		struct vcl_stats st;
 

@@ -48,12 +48,17 @@ int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **e
 int vcl_cgroup_dirfd(const struct vcl_cgroup *cg);
 int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid);
 
+/* A figure the cgroup does not give (unreadable file, a kernel that does
+ * not report it) is marked unknown with the reason, never left at 0. */
 struct vcl_cg_stats {
 	uint64_t mem_bytes;  /* usage including kernel memory */
-	uint64_t kmem_bytes; /* kernel memory part, 0 where not reported */
-	uint64_t cpu_usec;   /* CPU time of all tasks */
-	uint64_t oom_kills;  /* tasks killed by the memory limit */
-	uint64_t pids;	     /* tasks now */
+	uint64_t kmem_bytes; /* kernel memory part; valid only when kmem_known */
+	bool kmem_known;
+	char kmem_why[192]; /* why not, when !kmem_known */
+	uint64_t cpu_usec;  /* CPU time of all tasks; valid only when cpu_known */
+	bool cpu_known;
+	uint64_t oom_kills; /* tasks killed by the memory limit */
+	uint64_t pids;	    /* tasks now */
 };
 int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_error **err);
 /* pids of every task in the cgroup (memory hierarchy on v1). */

@@ -109,15 +109,17 @@ int vcl_sample_cgroup(struct vcl_cgroup *cg, struct vcl_mem *mem, struct vcl_err
 	pid_t *pids = NULL;
 	size_t n = 0;
 
+	int r;
+
 	if (vcl_cgroup_pids(cg, &pids, &n, err) < 0)
 		return -1;
-	vcl_sample_pids(pids, n, mem, err);
+	r = vcl_sample_pids(pids, n, mem, err);
 	free(pids);
+	if (r < 0)
+		return vcl_error_wrap(err, "Cgroup %s", vcl_cgroup_path(cg));
 	if (vcl_cgroup_stats(cg, &st, err) < 0)
 		return -1;
-	mem->cgroup_kib = st.mem_bytes / 1024;
-	mem->kmem_kib = st.kmem_bytes / 1024;
-	mem->cpu_usec = st.cpu_usec;
+	vcl_mem_set_cgroup(mem, &st);
 	return 0;
 }
 
