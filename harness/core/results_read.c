@@ -407,14 +407,30 @@ static const struct vcl_jrule config[] = {
     {"vm_runs", INT, NULL},	 {"vm_warmup", INT, NULL}, {"scenarios", ARR, strings},
     {"backends", ARR, strings},	 {"peers", ARR, strings},  {"limits", OBJ, limits},
     {"pinning", OBJ, pinning},	 {"vm", OBJ, config_vm},   {"ctr_userns", BOOL, NULL},
-    {"ctr_seccomp", BOOL, NULL}, {NULL, 0, NULL},
+    {"ctr_seccomp", BOOL, NULL}, {"cache", STR, NULL},	   {NULL, 0, NULL},
 };
 
 static const struct vcl_jrule phases[] = {
     {"create", OBJ, stats}, {"ready", OBJ, stats}, {"first_200", OBJ, stats}, {NULL, 0, NULL}};
 
+static const struct vcl_jrule daemons[] = {
+    {"libvirtd_pss_kib_before", NUM, NULL}, {"libvirtd_pss_kib_before_reason", STR, NULL},
+    {"libvirtd_pss_kib_during", NUM, NULL}, {"libvirtd_pss_kib_during_reason", STR, NULL},
+    {"virtlogd_pss_kib_before", NUM, NULL}, {"virtlogd_pss_kib_before_reason", STR, NULL},
+    {"virtlogd_pss_kib_during", NUM, NULL}, {"virtlogd_pss_kib_during_reason", STR, NULL},
+    {"growth_per_vm_kib", NUM, NULL},	    {"growth_per_vm_kib_reason", STR, NULL},
+    {"growth_covers", ARR, strings},	    {NULL, 0, NULL},
+};
+
 static const struct vcl_jrule memory[] = {
     {"instances", INT, NULL},
+    {"sampled", INT, NULL},
+    {"covers", STR, NULL},
+    {"daemons", OBJ, daemons},
+    {"cgroup_kib_reason", STR, NULL},
+    {"kmem_kib_reason", STR, NULL},
+    {"payload_kib_reason", STR, NULL},
+    {"overhead_kib_reason", STR, NULL},
     {"pss_kib", NUM, NULL},
     {"rss_kib", NUM, NULL},
     {"cgroup_kib", NUM, NULL},
@@ -433,17 +449,25 @@ static const struct vcl_jrule burst[] = {
     {"instances", INT, NULL},
     {"ready_ms", NUM, NULL},
     {"mem_per_instance_kib", NUM, NULL},
+    {"mem_per_instance_kib_reason", STR, NULL},
     {"memavail_drop_per_instance_kib", NUM, NULL},
     {NULL, 0, NULL},
 };
 static const struct vcl_jrule bursts[] = {{"[]", OBJ, burst}, {NULL, 0, NULL}};
 
 static const struct vcl_jrule density[] = {
-    {"max_instances", INT, NULL},     {"launched", INT, NULL},
-    {"budget_mib", INT, NULL},	      {"used_mib", NUM, NULL},
-    {"memavail_drop_mib", NUM, NULL}, {"instances_per_gib", NUM, NULL},
-    {"scaleout_per_s", NUM, NULL},    {"stop_reason", STR, NULL},
-    {"bursts", ARR, bursts},	      {NULL, 0, NULL},
+    {"max_instances", INT, NULL},
+    {"launched", INT, NULL},
+    {"budget_mib", INT, NULL},
+    {"used_mib", NUM, NULL},
+    {"memavail_drop_mib", NUM, NULL},
+    {"instances_per_gib", NUM, NULL},
+    {"scaleout_per_s", NUM, NULL},
+    {"stop_reason", STR, NULL},
+    {"bursts", ARR, bursts},
+    {"used_mib_reason", STR, NULL},
+    {"instances_per_gib_reason", STR, NULL},
+    {NULL, 0, NULL},
 };
 
 static const struct vcl_jrule autoscale[] = {
