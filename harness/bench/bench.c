@@ -24,8 +24,7 @@
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
-
-#define VCLAB_VERSION "0.1.0"
+#include "core/version.h"
 
 bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
 {
