@@ -75,14 +75,19 @@ static void option_item(FILE *f, const struct vcl_opt *o)
 	}
 	fputc('\n', f);
 	roff(f, o->help);
+	fputs(".\n", f);
 	if (*vcl_opt_range(o, range, sizeof(range)) != '\0') {
-		fputs(o->kind == VCL_OPT_LIST ? " (a comma list of: " : " (range ", f);
-		roff(f, range);
-		fputc(')', f);
+		fputs(o->kind == VCL_OPT_LIST ? "A comma list of: " : "Range: ", f);
+		/* "bare,ctr,vm" reads "bare, ctr, vm" */
+		for (const char *c = range; *c != '\0'; c++)
+			if (*c == ',' && o->kind == VCL_OPT_LIST)
+				fputs(", ", f);
+			else
+				roff(f, (char[]){*c, '\0'});
+		fputs(".\n", f);
 	}
 	if (o->kind == VCL_OPT_APPEND)
-		fputs("; may be given more than once", f);
-	fputs(".\n", f);
+		fputs("May be given more than once.\n", f);
 }
 
 static void see_also(FILE *f, const char *self)
@@ -122,8 +127,14 @@ static void page_verb(FILE *f, const struct vcl_verb *v, const char *date)
 		size_t n = strcspn(u, "\n");
 		cleanup_free char *line = strndup(u, n);
 
-		fputs("\\fBvclab\\fR ", f);
-		roff_par(f, line != NULL ? line : "");
+		/* A line that starts with blanks continues the one above. */
+		if (line != NULL && line[0] == ' ') {
+			fputs("    ", f);
+			roff_par(f, line + strspn(line, " "));
+		} else {
+			fputs("\\fBvclab\\fR ", f);
+			roff_par(f, line != NULL ? line : "");
+		}
 		u += n;
 		u += *u == '\n';
 	}
@@ -190,6 +201,8 @@ int vcl_man_write(FILE *f, const char *verb, const char *date, struct vcl_error 
 {
 	if (date == NULL || *date == '\0')
 		date = "2026-01-01";
+	if (verb != NULL && strncmp(verb, "vclab-", 6) == 0)
+		verb += 6;
 	if (verb == NULL || strcmp(verb, "vclab") == 0) {
 		page_index(f, date);
 		return 0;
@@ -332,8 +345,16 @@ void vcl_completion_bash(FILE *f)
 
 int vcl_cmd_man(int argc, char **argv, struct vcl_error **err)
 {
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		/* The pages make man writes: vclab, then one per verb. */
+		printf("vclab\n");
+		for (size_t i = 0; i < vcl_nverbs; i++)
+			if (!vcl_verbs[i].hidden)
+				printf("vclab-%s\n", vcl_verbs[i].name);
+		return 0;
+	}
 	if (argc < 2 || argc > 3)
-		return vcl_usage(err, "usage: vclab __man vclab|VERB [DATE]");
+		return vcl_usage(err, "usage: vclab __man --list | vclab|VERB [DATE]");
 	return vcl_man_write(stdout, argv[1], argc == 3 ? argv[2] : NULL, err);
 }
 
