@@ -20,10 +20,8 @@
 
 /* Text for troff: backslashes doubled as \e, a '.' or '\'' opening a line
  * guarded with \&, so no line of ours is read as a request. */
-static void roff(FILE *f, const char *s)
+static void roff_at(FILE *f, const char *s, bool bol)
 {
-	bool bol = true;
-
 	for (; *s != '\0'; s++) {
 		if (bol && (*s == '.' || *s == '\''))
 			fputs("\\&", f);
@@ -37,11 +35,28 @@ static void roff(FILE *f, const char *s)
 	}
 }
 
+/* s starts a line; mid: s goes on a line already begun. */
+static void roff(FILE *f, const char *s)
+{
+	roff_at(f, s, true);
+}
+
+static void mid(FILE *f, const char *s)
+{
+	roff_at(f, s, false);
+}
+
 /* A paragraph of the tables' text: its hard line breaks stay (they are
  * written for an 80-column terminal); troff fills them again. */
 static void roff_par(FILE *f, const char *s)
 {
 	roff(f, s);
+	fputc('\n', f);
+}
+
+static void mid_par(FILE *f, const char *s)
+{
+	mid(f, s);
 	fputc('\n', f);
 }
 
@@ -61,16 +76,16 @@ static void option_item(FILE *f, const struct vcl_opt *o)
 	if (o->letter != 0)
 		fprintf(f, "\\fB\\-%c\\fR, ", o->letter);
 	fputs("\\fB\\-\\-", f);
-	roff(f, o->name);
+	mid(f, o->name);
 	fputs("\\fR", f);
 	if (o->alias != NULL) {
 		fputs(", \\fB\\-\\-", f);
-		roff(f, o->alias);
+		mid(f, o->alias);
 		fputs("\\fR", f);
 	}
 	if (vcl_opt_takes_arg(o)) {
 		fputs(" \\fI", f);
-		roff(f, vcl_opt_metavar(o, mv, sizeof(mv)));
+		mid(f, vcl_opt_metavar(o, mv, sizeof(mv)));
 		fputs("\\fR", f);
 	}
 	fputc('\n', f);
@@ -83,7 +98,7 @@ static void option_item(FILE *f, const struct vcl_opt *o)
 			if (*c == ',' && o->kind == VCL_OPT_LIST)
 				fputs(", ", f);
 			else
-				roff(f, (char[]){*c, '\0'});
+				mid(f, (char[]){*c, '\0'});
 		fputs(".\n", f);
 	}
 	if (o->kind == VCL_OPT_APPEND)
@@ -120,7 +135,7 @@ static void page_verb(FILE *f, const struct vcl_verb *v, const char *date)
 	fputs(".SH NAME\n", f);
 	roff(f, name);
 	fputs(" \\- ", f);
-	roff_par(f, v->summary);
+	mid_par(f, v->summary);
 	fputs(".SH SYNOPSIS\n.nf\n", f);
 	/* usage lines: "bench [OPTIONS]", several lines for some verbs. */
 	for (const char *u = set->usage; *u != '\0';) {
@@ -130,10 +145,10 @@ static void page_verb(FILE *f, const struct vcl_verb *v, const char *date)
 		/* A line that starts with blanks continues the one above. */
 		if (line != NULL && line[0] == ' ') {
 			fputs("    ", f);
-			roff_par(f, line + strspn(line, " "));
+			mid_par(f, line + strspn(line, " "));
 		} else {
 			fputs("\\fBvclab\\fR ", f);
-			roff_par(f, line != NULL ? line : "");
+			mid_par(f, line != NULL ? line : "");
 		}
 		u += n;
 		u += *u == '\n';
