@@ -92,13 +92,15 @@ START_TEST(test_openmetrics)
 	ck_assert_ptr_nonnull(strstr(t, "placement=\"bare\",kind=\"backend\"} 1024000\n"));
 	ck_assert_ptr_nonnull(strstr(t, "placement=\"ctr,x\",kind=\"backend\"} 921600\n"));
 	ck_assert_ptr_nonnull(strstr(t, "vclab_density_instances{"));
-	ck_assert_ptr_nonnull(strstr(t, "placement=\"runc\",kind=\"peer\",quantile=\"0.5\"} 0.03\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "placement=\"runc\",kind=\"peer\",quantile=\"0.5\"} 0.03\n"));
 	/* the second file's service, under the same family */
 	ck_assert_ptr_nonnull(strstr(t, "service=\"web\",placement=\"vm\",kind=\"backend\","
 					"quantile=\"0.5\"} 0.9\n"));
-	ck_assert_ptr_nonnull(strstr(t, "vclab_run_finished_timestamp_seconds{host=\"lab\\\"1\\\\x\","
-					"accelerator=\"tcg\",run_id=\"r1\",profile=\"quick\"} "
-					"1767323045\n"));
+	ck_assert_ptr_nonnull(strstr(t,
+				     "vclab_run_finished_timestamp_seconds{host=\"lab\\\"1\\\\x\","
+				     "accelerator=\"tcg\",run_id=\"r1\",profile=\"quick\"} "
+				     "1767323045\n"));
 	/* a family once, however many files; skipped peers and null readings
 	 * leave no sample */
 	ck_assert_uint_eq(count(t, "# TYPE vclab_startup_seconds summary\n"), 1);
