@@ -67,7 +67,7 @@ int vcl_cmd_export(int argc, char **argv, struct vcl_error **err)
 		return vcl_usage(err, "No results file given (usage: vclab export --format F "
 				      "RESULTS.json...)");
 	n = (size_t)(argc - first);
-	docs = calloc(n, sizeof(*docs));
+	docs = calloc(n, sizeof(struct json_object *));
 	if (docs == NULL)
 		return vcl_fail(err, ENOMEM, "Export");
 	/* Every input is loaded and checked before anything is written. */

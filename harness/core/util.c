@@ -233,6 +233,8 @@ int vcl_libdir_file(const char *file, char **out, struct vcl_error **err)
 		if (vcl_self_relative(rel, &p, err) < 0)
 			return -1;
 	}
+	if (p == NULL)
+		return vcl_fail(err, ENOMEM, "Locate %s", file);
 	if (access(p, F_OK) != 0) {
 		free(p);
 		return 1;
