@@ -87,16 +87,14 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err)
 {
-	struct vcl_instance *inst = NULL;
+	cleanup_instance struct vcl_instance *inst = NULL;
 
 	b->spec.index = b->next_index++;
 	if (ops->launch(&b->spec, &inst, err) < 0)
 		return vcl_error_wrap(err, "Launch %s", ops->name);
-	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0) {
-		ops->destroy(inst, NULL);
+	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0)
 		return -1;
-	}
-	*out = inst;
+	*out = steal_ptr(inst);
 	return 0;
 }
 
@@ -198,7 +196,7 @@ static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
 		snprintf(b->out_dir, sizeof(b->out_dir), "results/%s-%s", stamp, b->host.hostname);
 	}
 	if (vcl_mkdir_p(b->out_dir, err) < 0) {
-		(*err)->kind = VCL_E_ENV;
+		vcl_error_set_kind(err, VCL_E_ENV);
 		return vcl_error_wrap(err, "Results folder");
 	}
 	if (access(b->out_dir, W_OK) < 0)
@@ -253,9 +251,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 							     "vclab",
 							     names[i]);
 				if (explicit_list)
-					fprintf(stderr,
-						"vclab bench: peer %s is not built in, skipped\n",
-						names[i]);
+					vcl_warn("peer %s is not built in, skipped", names[i]);
 				continue;
 			}
 			if (ops->probe(&b->host, &e) < 0) {
@@ -630,7 +626,7 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	b->spec.state_dir = vcl_ledger_dir();
 	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
-		fprintf(stderr, "vclab bench: warning: %s\n", e->msg);
+		vcl_warn("%s", e->msg);
 		vcl_error_freep(&e);
 	}
 	return 0;
@@ -678,8 +674,7 @@ static void bench_finish(struct vcl_bench *b, struct vcl_error **run_err)
 		*run_err = steal_ptr(save_err);
 	vcl_error_free(save_err);
 	if (vcl_ledger_close(NULL) < 0)
-		fprintf(stderr,
-			"vclab bench: warning: teardown left something behind; run vclab gc\n");
+		vcl_warn("teardown left something behind; run vclab gc");
 }
 
 int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_error **err)

@@ -22,6 +22,7 @@
 #include "report/report.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 #define FIXTURE "tests/data/results-sample.json"
 #define GOLDEN	"tests/data/report"
@@ -381,7 +382,7 @@ START_TEST(test_no_gnuplot)
 	out = capture_stderr(call_write, &a, &ret);
 	ck_assert_msg(ret == 0, "report failed: %s", a.err != NULL ? a.err->msg : "?");
 	ck_assert_msg(count_lines(out) == 1, "want one warning line, got: %s", out);
-	ck_assert_ptr_nonnull(strstr(out, "warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
+	ck_assert_ptr_nonnull(strstr(out, "vclab: warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
 	md = slurp(dir, "report.md");
 	html = slurp(dir, "report.html");
 	ck_assert_ptr_nonnull(strstr(md, "**No figures:**"));
@@ -637,11 +638,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(report_suite());
 }
