@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "tests/suite_main.h"
 #include "core/error.h"
 #include "report/export.h"
 
@@ -186,8 +187,6 @@ int main(void)
 {
 	Suite *s = suite_create("export");
 	TCase *tc = tcase_create("pure");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_format_names);
 	tcase_add_test(tc, test_openmetrics);
@@ -195,9 +194,5 @@ int main(void)
 	tcase_add_test(tc, test_hyperfine_nothing);
 	tcase_add_test(tc, test_csv);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

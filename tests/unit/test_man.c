@@ -9,6 +9,7 @@
 #include "cli/cmds.h"
 #include "cli/man.h"
 #include "core/cleanup.h"
+#include "tests/suite_main.h"
 
 static char *page(const char *verb)
 {
@@ -147,17 +148,11 @@ int main(void)
 {
 	Suite *s = suite_create("man");
 	TCase *tc = tcase_create("tables");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_every_option_in_its_page);
 	tcase_add_test(tc, test_runs_documented);
 	tcase_add_test(tc, test_index_page);
 	tcase_add_test(tc, test_completion_from_tables);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }
