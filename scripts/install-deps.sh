@@ -15,8 +15,13 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
 # Report browser test; the outside validator of results.json
 # (scripts/validate-results.py).
 PKGS_TEST="chromium python3-jsonschema"
+# Readers of `vclab export` and the man pages in the suite: promtool (in
+# Debian's prometheus package, no lighter package ships it), the strict
+# OpenMetrics parser of python3-prometheus-client, hyperfine (a real
+# --export-json file to compare shapes with), mandoc -Tlint.
+PKGS_EXPORT="prometheus python3-prometheus-client hyperfine mandoc"
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2
@@ -37,6 +42,15 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Only promtool is wanted from prometheus: no package may start a daemon
+# (a Prometheus server on :9090) while we install. invoke-rc.d and
+# deb-systemd-invoke ask policy-rc.d; a host's own policy-rc.d is kept.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # Refresh the index only when an install fails with the cached one.
 # shellcheck disable=SC2086
 if ! apt-get install -y --no-install-recommends $missing; then

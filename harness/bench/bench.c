@@ -24,8 +24,7 @@
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
-
-#define VCLAB_VERSION "0.1.0"
+#include "core/version.h"
 
 bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
 {
@@ -161,19 +160,26 @@ static int find_payload(struct vcl_bench *b, char **out, struct vcl_error **err)
 		*out = strdup(real);
 		return *out != NULL ? 0 : vcl_fail(err, ENOMEM, "Payload");
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+	/* Installed (PREFIX/lib/vclab, or $VCLAB_LIBDIR), then the build tree. */
+	for (size_t i = 0; i <= ARRAY_SIZE(rel); i++) {
 		cleanup_free char *p = NULL;
+		int r = i == 0 ? vcl_libdir_file("vclab-payload", &p, err) : 0;
 
-		if (vcl_self_relative(rel[i], &p, err) < 0)
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		if (i > 0 && vcl_self_relative(rel[i - 1], &p, err) < 0)
 			return -1;
 		if (realpath(p, real) != NULL && access(real, X_OK) == 0) {
 			*out = strdup(real);
 			return *out != NULL ? 0 : vcl_fail(err, ENOMEM, "Payload");
 		}
 	}
-	return vcl_error_set(err, VCL_E_ENV, 0,
-			     "Payload bin/vclab-payload is missing next to vclab (run `make all` "
-			     "or pass --payload)");
+	return vcl_error_set(
+	    err, VCL_E_ENV, 0,
+	    "Payload vclab-payload is missing: not in $VCLAB_LIBDIR, "
+	    "PREFIX/lib/vclab or next to vclab (run `make all` or pass --payload)");
 }
 
 static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
