@@ -191,7 +191,14 @@ void vcl_advise_compare(const struct vcl_service *s, const struct vcl_measured *
 	 * measurable and above the floor. */
 	if (s->scale_per_hour > 0.0) {
 		double dms = fabs(ca->reaction_ms - cb->reaction_ms), f = startup_floor_ms(s);
-		bool meas = startup_measurable(m, a, b, how, sizeof(how));
+		bool meas = true;
+
+		/* Autoscale reaction carries no CI in results.json: it counts as
+		 * measured, and says so. */
+		if (ca->reaction_from_startup && cb->reaction_from_startup)
+			meas = startup_measurable(m, a, b, how, sizeof(how));
+		else
+			snprintf(how, sizeof(how), "autoscale reaction p50, no CI in the results");
 
 		thr = s->scale_per_hour * f / 1000.0 * VCL_W_SCALE_PER_S;
 		raw = cb->scale - ca->scale;

@@ -279,14 +279,6 @@ static int read_podspec(const struct obj *o, yaml_node_t *podspec, struct vcl_er
 	if (n == 0)
 		return vcl_yaml_error(err, o->y, podspec != NULL ? podspec : ctrs,
 				      "%s '%s' has no containers", s->kind, s->name);
-	for (size_t i = 0; i < ARRAY_SIZE(hostns); i++) {
-		yaml_node_t *h = vcl_yaml_get(o->doc, podspec, hostns[i]);
-
-		if (is_true(h))
-			fact(o, VCL_FACT_HOST, h, "%s: true", hostns[i]);
-	}
-	read_security(o, vcl_yaml_get(o->doc, podspec, "securityContext"), NULL);
-	read_volumes(o, podspec);
 	for (size_t i = 0; i < n; i++)
 		if (read_container(o, vcl_yaml_seq_at(o->doc, ctrs, i), true, &no_mem, err) < 0)
 			return -1;
@@ -300,6 +292,15 @@ static int read_podspec(const struct obj *o, yaml_node_t *podspec, struct vcl_er
 		if (read_container(o, c, sidecar, &no_mem, err) < 0)
 			return -1;
 	}
+	/* After the containers, so "privileged" is the first host fact cited. */
+	for (size_t i = 0; i < ARRAY_SIZE(hostns); i++) {
+		yaml_node_t *h = vcl_yaml_get(o->doc, podspec, hostns[i]);
+
+		if (is_true(h))
+			fact(o, VCL_FACT_HOST, h, "%s: true", hostns[i]);
+	}
+	read_security(o, vcl_yaml_get(o->doc, podspec, "securityContext"), NULL);
+	read_volumes(o, podspec);
 	if (vcl_yaml_str(rc) != NULL) {
 		snprintf(s->runtime_class, sizeof(s->runtime_class), "%s", vcl_yaml_str(rc));
 		s->prefer = runtime_class_place(s->runtime_class);
