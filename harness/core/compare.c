@@ -2,6 +2,7 @@
 #include "core/compare.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,4 +138,81 @@ struct json_object *vcl_comparisons_build(struct json_object *root)
 		}
 	}
 	return arr;
+}
+
+static bool find_in(struct json_object *arr, const char *a, const char *b, double *ratio,
+		    double *lo, double *hi, const char **verdict)
+{
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *c = json_object_array_get_idx(arr, i), *x, *y, *v;
+
+		if (!json_object_object_get_ex(c, "a", &x) ||
+		    !json_object_object_get_ex(c, "b", &y) ||
+		    strcmp(json_object_get_string(x), a) != 0 ||
+		    strcmp(json_object_get_string(y), b) != 0)
+			continue;
+		if (vcl_json_path_double(c, "ratio", ratio) < 0)
+			return false;
+		if (vcl_json_path_double(c, "ci95.0", lo) < 0 ||
+		    vcl_json_path_double(c, "ci95.1", hi) < 0)
+			*lo = *hi = NAN;
+		if (json_object_object_get_ex(c, "verdict", &v))
+			*verdict = json_object_get_string(v);
+		return true;
+	}
+	return false;
+}
+
+bool vcl_cmp_find(struct json_object *root, const char *a, const char *b, double *ratio, double *lo,
+		  double *hi, const char **verdict)
+{
+	struct json_object *arr = NULL;
+
+	*ratio = *lo = *hi = NAN;
+	*verdict = NULL;
+	if (!json_object_object_get_ex(root, "comparisons", &arr)) {
+		/* A file from before comparisons[] existed: compute them from its
+		 * samples. The verdict is mapped to static text before the
+		 * temporary array goes. */
+		struct json_object *tmp = vcl_comparisons_build(root);
+		bool found = find_in(tmp, a, b, ratio, lo, hi, verdict);
+
+		if (found && *verdict != NULL)
+			*verdict = strcmp(*verdict, vcl_cmp_verdict_name(VCL_CMP_SAME)) == 0
+				       ? vcl_cmp_verdict_name(VCL_CMP_SAME)
+				       : "";
+		json_object_put(tmp);
+		return found;
+	}
+	return find_in(arr, a, b, ratio, lo, hi, verdict);
+}
+
+static void fmt2(char *buf, size_t len, double v)
+{
+	/* Three significant figures, as ratios are read. */
+	if (fabs(v) >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else if (fabs(v) >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+void vcl_cmp_format(char *buf, size_t len, double ratio, double lo, double hi, const char *verdict,
+		    bool ascii)
+{
+	char r[32], l[32], h[32];
+	bool same = verdict != NULL && strcmp(verdict, vcl_cmp_verdict_name(VCL_CMP_SAME)) == 0;
+
+	fmt2(r, sizeof(r), ratio);
+	if (!isfinite(lo) || !isfinite(hi)) {
+		snprintf(buf, len, "%s%s (no CI)", ascii ? "x" : "×", r);
+		return;
+	}
+	fmt2(l, sizeof(l), lo);
+	fmt2(h, sizeof(h), hi);
+	snprintf(buf, len, "%s%s [%s%s%s]%s", ascii ? "x" : "×", r, l, ascii ? "-" : "–", h,
+		 same ? " no measurable difference" : "");
 }

@@ -33,4 +33,14 @@ const char *vcl_cmp_verdict_name(enum vcl_cmp_verdict v);
  * both have samples. aa (may be NULL) is calibration.aa {ratio, ci95}. */
 struct json_object *vcl_comparisons_build(struct json_object *root);
 
+/* Find the comparison a/b (metric startup_ms.p50) in root's comparisons[]:
+ * true with ratio, lo/hi (NaN when no CI) and its verdict text. */
+bool vcl_cmp_find(struct json_object *root, const char *a, const char *b, double *ratio, double *lo,
+		  double *hi, const char **verdict);
+/* "×1.49 [1.31–1.70]", with " no measurable difference" appended when the
+ * verdict says so; "×1.49 (no CI)" without an interval. ASCII '-' when
+ * ascii is set (terminals), else an en dash. */
+void vcl_cmp_format(char *buf, size_t len, double ratio, double lo, double hi, const char *verdict,
+		    bool ascii);
+
 #endif
