@@ -129,7 +129,7 @@ struct vcl_service {
 	bool k8s;
 	bool host_access;	/* needs the host kernel's view: never vm */
 	bool device;		/* requests a device-plugin resource */
-	bool prefer_given; /* prefer holds a placement */
+	bool prefer_given;	/* prefer holds a placement */
 	int prefer;		/* stated placement preference (profile `prefer`, or the
 				existing runtimeClassName), -1 for none */
 	char runtime_class[64]; /* existing spec.runtimeClassName, "" for none */

@@ -259,7 +259,7 @@ static const char *latency_name(int i)
 int vcl_advise_set_field(const struct vcl_yaml *y, yaml_document_t *doc, struct vcl_service *s,
 			 const char *key, yaml_node_t *v, struct vcl_error **err)
 {
-	int e;
+	int e = 0;
 
 	if (strcmp(key, "replicas") == 0)
 		return vcl_advise_get_count(y, v, "replicas", &s->replicas, err) < 0 ? -1 : 1;

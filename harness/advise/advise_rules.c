@@ -632,7 +632,8 @@ void vcl_advise_k8s(const struct vcl_service *s, enum vcl_place p, struct vcl_k8
 		 * still ctr, and the GPU or sandbox may depend on it. */
 		r->runtime_class =
 		    s->runtime_class[0] != '\0' && !(s->prefer_given && s->prefer == VCL_VM)
-				       ? s->runtime_class : "runc";
+			? s->runtime_class
+			: "runc";
 		break;
 	case VCL_VM:
 		r->runtime_class = "kata";
