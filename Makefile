@@ -124,6 +124,7 @@ guest: $(PAYLOAD) $(INIT)
 
 unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
+	$(Q)tests/scripts/run-tests-skips.sh
 
 # Integration: root suites on real libvirt VMs, containers and processes,
 # then the report's browser test (headless Chromium) on a report made from

@@ -24,6 +24,7 @@
 #include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
+#include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
 
@@ -167,15 +168,11 @@ static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	p = inst->priv;
 	if (inst->pid > 0) {
 		/* Still our unreaped child: the pid cannot have been reused. */
-		kill(inst->pid, SIGKILL);
-		while (waitpid(inst->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		inst->pid = -1;
 	}
-	if (p != NULL && p->cg != NULL) {
-		ret = vcl_cgroup_destroy(p->cg, err);
-		p->cg = NULL;
-	}
+	if (p != NULL)
+		ret = vcl_cgroup_destroyp(&p->cg, err);
 	qd_free(inst);
 	return ret;
 }
@@ -319,7 +316,7 @@ static int qd_exited(struct vcl_instance *inst, struct vcl_error **err)
 	const char *console;
 	int status;
 
-	if (inst->pid > 0 && waitpid(inst->pid, &status, WNOHANG) == inst->pid) {
+	if (inst->pid > 0 && vcl_waitpid(inst->pid, &status, WNOHANG) == inst->pid) {
 		if (WIFSIGNALED(status))
 			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
 		else if (WIFEXITED(status))

@@ -71,21 +71,6 @@ static const char *virt_msg(void)
 	return m != NULL ? m : "unknown libvirt error";
 }
 
-static void cleanup_conn(virConnectPtr *c)
-{
-	if (*c != NULL)
-		virConnectClose(*c);
-}
-
-static void cleanup_dom(virDomainPtr *d)
-{
-	if (*d != NULL)
-		virDomainFree(*d);
-}
-
-#define cleanup_virconn __attribute__((cleanup(cleanup_conn)))
-#define cleanup_virdom	__attribute__((cleanup(cleanup_dom)))
-
 static const char *spec_uri(const struct vcl_spec *spec)
 {
 	return spec->connect_uri != NULL && *spec->connect_uri != '\0' ? spec->connect_uri
@@ -292,10 +277,8 @@ static void priv_free(struct vm_priv *p)
 {
 	if (p == NULL)
 		return;
-	if (p->dom != NULL)
-		virDomainFree(p->dom);
-	if (p->cg != NULL)
-		vcl_cgroup_free(p->cg);
+	vcl_virdom_freep(&p->dom);
+	vcl_cgroup_freep(&p->cg);
 	vcl_serial_watch_free(&p->sw);
 	if (p->dir != NULL)
 		vcl_rm_rf(p->dir, NULL);

@@ -18,6 +18,7 @@
 
 #include "core/cleanup.h"
 #include "core/probe.h"
+#include "core/proc.h"
 #include "core/stats.h"
 #include "core/util.h"
 
@@ -287,8 +288,7 @@ int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		len += (size_t)n;
 	}
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	vcl_waitpid(pid, &status, 0);
 	if (out == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return vcl_fail(err, 0, "wrk failed (status %d)", status);
 	out[len] = '\0';

@@ -20,6 +20,7 @@
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "bench/loadgen.h"
+#include "core/proc.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
@@ -52,9 +53,7 @@ static void stop_load(pid_t pid)
 {
 	if (pid <= 0)
 		return;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	vcl_proc_kill_reap(pid, -1, SIGKILL, 0, NULL);
 }
 
 /* One repeat: returns 0 and the two times, or -1 with *err. */

@@ -178,10 +178,9 @@ static int launch_one(struct run *rn, struct series *s, unsigned round, unsigned
 		s->failures++;
 		if (++s->consecutive >= MAX_CONSECUTIVE_FAILURES) {
 			s->given_up = true;
-			fprintf(stderr,
-				"vclab bench: %s: %d launches in a row failed; no more %s "
-				"launches in this scenario\n",
-				s->label, MAX_CONSECUTIVE_FAILURES, s->label);
+			vcl_warn("%s: %d launches in a row failed; no more %s launches in this "
+				 "scenario",
+				 s->label, MAX_CONSECUTIVE_FAILURES, s->label);
 		}
 		vcl_bench_step(b, s->label);
 		return 0;

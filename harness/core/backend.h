@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -136,5 +137,16 @@ struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,
 				      const struct vcl_spec *spec);
 /* Free the common part (closes ready_fd, exit_fd, netns_fd); not priv. */
 void vcl_instance_free(struct vcl_instance *inst);
+
+/* Cleanup for an instance this scope owns (launched, not yet handed on):
+ * destroys it through its backend, dropping any error (the caller is
+ * already failing). Ownership leaves by steal_ptr(). */
+static inline void vcl_instance_destroyp(struct vcl_instance **inst)
+{
+	if (*inst != NULL)
+		(*inst)->ops->destroy(*inst, NULL);
+	*inst = NULL;
+}
+#define cleanup_instance __attribute__((cleanup(vcl_instance_destroyp)))
 
 #endif

@@ -10,6 +10,7 @@
  * Paths are relative to the controller roots: "vclab/<run>/<n>".
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -61,6 +62,23 @@ int vcl_cgroup_pids(struct vcl_cgroup *cg, pid_t **pids, size_t *n, struct vcl_e
 int vcl_cgroup_destroy(struct vcl_cgroup *cg, struct vcl_error **err);
 /* Free the handle only (for vcl_cgroup_open_pid). */
 void vcl_cgroup_free(struct vcl_cgroup *cg);
+/* Cleanup for a handle this scope holds: frees the handle, leaves the
+ * folders (removing them is vcl_cgroup_destroy's, or the ledger's). */
+static inline void vcl_cgroup_freep(struct vcl_cgroup **cg)
+{
+	vcl_cgroup_free(*cg);
+	*cg = NULL;
+}
+#define cleanup_cgroup __attribute__((cleanup(vcl_cgroup_freep)))
+/* vcl_cgroup_destroy() on a handle a struct owns, which is then NULL; 0 when
+ * it already is (a half-made or already destroyed instance). */
+static inline int vcl_cgroup_destroyp(struct vcl_cgroup **cg, struct vcl_error **err)
+{
+	struct vcl_cgroup *c = *cg;
+
+	*cg = NULL;
+	return c != NULL ? vcl_cgroup_destroy(c, err) : 0;
+}
 const char *vcl_cgroup_path(const struct vcl_cgroup *cg);
 
 /* Kill every task and remove path in every hierarchy; for gc and teardown

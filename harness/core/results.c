@@ -150,8 +150,7 @@ int vcl_json_load(const char *path, struct json_object **out, struct vcl_error *
 	size_t len = 0;
 
 	if (vcl_read_file(path, &text, &len, err) < 0) {
-		(*err)->kind = VCL_E_USAGE;
-		return -1;
+		return vcl_error_set_kind(err, VCL_E_USAGE);
 	}
 	return vcl_json_parse_buffer(path, text, len, out, err);
 }
@@ -172,15 +171,11 @@ int vcl_results_validate(const char *name, struct json_object *o, struct vcl_err
 
 int vcl_results_load(const char *path, struct json_object **out, struct vcl_error **err)
 {
-	struct json_object *o = NULL;
+	cleanup_json struct json_object *o = NULL;
 
-	if (vcl_json_load(path, &o, err) < 0)
+	if (vcl_json_load(path, &o, err) < 0 || vcl_results_validate(path, o, err) < 0)
 		return -1;
-	if (vcl_results_validate(path, o, err) < 0) {
-		json_object_put(o);
-		return -1;
-	}
-	*out = o;
+	*out = steal_ptr(o);
 	return 0;
 }
 

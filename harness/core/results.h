@@ -25,6 +25,16 @@
 
 #define VCL_RESULTS_SCHEMA "vclab.results/1"
 
+/* A json-c object this scope holds one reference to: dropped on exit.
+ * Ownership leaves by steal_ptr(). */
+static inline void vcl_json_putp(struct json_object **o)
+{
+	if (*o != NULL)
+		json_object_put(*o);
+	*o = NULL;
+}
+#define cleanup_json __attribute__((cleanup(vcl_json_putp)))
+
 /* {n,p50,...,ci95:[lo,hi],samples:[...]} from samples (samples may be NULL). */
 struct json_object *vcl_stats_json(const struct vcl_stats *st, const double *samples, size_t n);
 

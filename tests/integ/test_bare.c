@@ -20,6 +20,7 @@
 #include "core/probe.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 static char payload[4096];
 
@@ -450,13 +451,11 @@ int main(void)
 {
 	Suite *s = suite_create("bare");
 	TCase *tc = tcase_create("integration");
-	SRunner *sr;
-	int failed;
+	int ret;
 	char *p = NULL;
 
 	if (geteuid() != 0) {
-		printf("test_bare: skipped, needs root\n");
-		return 0;
+		return skip_suite("test_bare", "needs root");
 	}
 	if (realpath("bin/vclab-payload", payload) == NULL) {
 		fprintf(stderr, "test_bare: bin/vclab-payload missing (run make all)\n");
@@ -477,12 +476,9 @@ int main(void)
 	tcase_add_test(tc, test_cli_sigint_saves_partial);
 	tcase_add_test(tc, test_cli_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = run_suite(s);
 	/* The suite makes instances without a ledger: remove their parents. */
 	vcl_cgroup_remove_path("vclab/tbare", NULL);
 	vcl_cgroup_remove_path("vclab", NULL);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ret;
 }

@@ -23,6 +23,7 @@
 #include "core/cleanup.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 #define DIR	"tests/data/advise"
 #define RESULTS DIR "/results-services.json"
@@ -407,11 +408,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(suite());
 }

@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cmds.h"
 #include "core/cleanup.h"
 #include "report/report.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 #define FIXTURE "tests/data/results-sample.json"
 #define GOLDEN	"tests/data/report"
@@ -200,7 +202,8 @@ START_TEST(test_markdown_golden)
 	ck_assert_ptr_nonnull(strstr(md, "Accelerator: TCG"));
 	ck_assert_ptr_nonnull(strstr(md, "**Caveat.**"));
 	ck_assert_ptr_nonnull(strstr(md, "crun: skipped"));
-	ck_assert_ptr_nonnull(strstr(md, "×9.07 [8.33–10.1] vs ctr")); /* runc against ctr, with its CI */
+	ck_assert_ptr_nonnull(
+	    strstr(md, "×9.07 [8.33–10.1] vs ctr")); /* runc against ctr, with its CI */
 	ck_assert_ptr_nonnull(strstr(md, "](figures/startup_cdf.png)"));
 	ck_assert_ptr_nonnull(strstr(md, "advisor was not built"));
 	ck_assert_ptr_nonnull(strstr(md, HREF "#startup"));
@@ -379,7 +382,7 @@ START_TEST(test_no_gnuplot)
 	out = capture_stderr(call_write, &a, &ret);
 	ck_assert_msg(ret == 0, "report failed: %s", a.err != NULL ? a.err->msg : "?");
 	ck_assert_msg(count_lines(out) == 1, "want one warning line, got: %s", out);
-	ck_assert_ptr_nonnull(strstr(out, "warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
+	ck_assert_ptr_nonnull(strstr(out, "vclab: warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
 	md = slurp(dir, "report.md");
 	html = slurp(dir, "report.html");
 	ck_assert_ptr_nonnull(strstr(md, "**No figures:**"));
@@ -635,11 +638,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(report_suite());
 }
