@@ -374,7 +374,7 @@ struct vcl_tie {
 	double margin;	  /* points b costs more than a on the terms that count */
 	double threshold; /* points: the immaterial level of those terms */
 	double q;	  /* largest difference / its immaterial level among the others */
-	char why[400];	  /* each term's test, for the reason */
+	char why[480];	  /* each term's test, for the reason */
 };
 void vcl_advise_compare(const struct vcl_service *s, const struct vcl_measured *m,
 			const struct vcl_decision *d, int a, int b, struct vcl_tie *t);

@@ -164,7 +164,7 @@ void vcl_advise_compare(const struct vcl_service *s, const struct vcl_measured *
 	const struct vcl_cost *ca = &d->cost[a], *cb = &d->cost[b];
 	double n = (double)(s->replicas > 0 ? s->replicas : 1);
 	double raw, thr, q;
-	char how[160], x[200] = "", y[200] = "", z[200] = "";
+	char how[160], x[160] = "", y[200] = "", z[100] = "";
 	size_t counted = 0;
 
 	memset(t, 0, sizeof(*t));
