@@ -12,11 +12,12 @@ PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libc
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
-# Report browser test; kubectl renders the advisor's kustomize overlay in the
-# unit tests (test_advise_manifest). Debian's kubectl is kubernetes-client;
-# a kubectl already on PATH (another vendor's package owns /usr/bin/kubectl
-# and would clash) is used as it is.
-PKGS_TEST="chromium"
+# Report browser test; the outside validator of results.json
+# (scripts/validate-results.py); kubectl renders the advisor's kustomize
+# overlay in the unit tests (test_advise_manifest). Debian's kubectl is
+# kubernetes-client; a kubectl already on PATH (another vendor's package
+# owns /usr/bin/kubectl and would clash) is used as it is.
+PKGS_TEST="chromium python3-jsonschema"
 if ! command -v kubectl >/dev/null 2>&1; then
 	PKGS_TEST="$PKGS_TEST kubernetes-client"
 fi

@@ -47,6 +47,7 @@ struct vcl_bench_opts {
 	unsigned autoscale_repeats, vm_autoscale_repeats;
 	double steady_seconds;
 	unsigned steady_concurrency;
+	unsigned steady_rate; /* open-loop req/s, the same for every placement (200) */
 	uint64_t work_iters;
 	uint64_t seed; /* launch order; seed_given: --seed */
 	bool seed_given;

@@ -112,6 +112,8 @@ static const struct vcl_opt bench_opts[] = {
 		     "steady state: concurrent connections"),
     VCL_OPT_U64_ROW(B, work_iters, "work-iters", 0, 1000000000, "N",
 		    "steady state: work per request, iterations (default 20000)"),
+    VCL_OPT_UINT_ROW(B, steady_rate, "steady-rate", 1, 1000000, "R",
+		     "steady state: open-loop req/s, the same for every placement (default 200)"),
     VCL_OPT_UINT_ROW(B, timeout_ms, "timeout-ms", 1, 3600000, "N",
 		     "readiness timeout of processes, ms (default 5000)"),
     VCL_OPT_UINT_ROW(B, vm_timeout_ms, "vm-timeout-ms", 1, 3600000, "N",
@@ -179,6 +181,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_net = "user";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
+	o->steady_rate = 200;
 	/* Explicit counts win over the profile's: the profile fills in what
 	 * the command line left unset, after parsing. */
 	mark_profile_counts(o);

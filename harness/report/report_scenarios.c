@@ -502,6 +502,21 @@ void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	free(bk);
 }
 
+/* Which mode a steady row used. Results from before open-loop existed have
+ * no "mode": they were all closed-loop. */
+static char *steady_mode(struct json_object *s)
+{
+	const char *mode = vcl_rjstr(s, "mode");
+	double target;
+	char b[32];
+
+	if (mode == NULL)
+		mode = "closed-loop";
+	if (strcmp(mode, "open-loop") == 0 && vcl_rjnum(s, "target_rps", &target))
+		return vcl_rxasprintf("open-loop at %s req/s", vcl_rnum(target, b, sizeof(b)));
+	return vcl_rxstrdup(mode);
+}
+
 static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, const char *lab,
 		       struct json_object *s, struct json_object *bare_s)
 {
@@ -512,6 +527,12 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 	vcl_rtab_row(t, c, r);
 	vcl_rtab_own(t, vcl_resc(lab));
 	vcl_rtab_own(t, vcl_resc(tool != NULL ? tool : "—"));
+	{
+		char *mode = steady_mode(s);
+
+		vcl_rtab_own(t, vcl_resc(mode));
+		free(mode);
+	}
 	vcl_rtab_count(t, s, "concurrency");
 	vcl_rtab_j(t, s, "duration_s", 1);
 	vcl_rtab_count(t, s, "requests");
@@ -520,8 +541,9 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 	vcl_rtab_j(t, s, "lat_ms.p90", 1);
 	vcl_rtab_j(t, s, "lat_ms.p99", 1);
 	vcl_rtab_count(t, s, "errors");
-	if (bare_s != NULL && bare_s != s && vcl_rjnum(s, "rps", &v) &&
-	    vcl_rjnum(bare_s, "rps", &ref) && ref > 0)
+	/* Open-loop throughput is the offered rate, not a capacity: no ratio. */
+	if (bare_s != NULL && bare_s != s && !vcl_rjnum(s, "target_rps", &v) &&
+	    vcl_rjnum(s, "rps", &v) && vcl_rjnum(bare_s, "rps", &ref) && ref > 0)
 		vcl_rtab_add(t, "×%s", vcl_rnum(v / ref, b, sizeof(b)));
 	else
 		vcl_rtab_add(t, "—");
@@ -529,10 +551,19 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const char *const hdr[] = {
-	    "placement",	  "tool",     "concurrency", "duration (s)", "requests",
-	    "throughput (req/s)", "p50 (ms)", "p90 (ms)",    "p99 (ms)",     "errors",
-	    "throughput vs bare", NULL};
+	static const char *const hdr[] = {"placement",
+					  "tool",
+					  "mode",
+					  "concurrency",
+					  "duration (s)",
+					  "requests",
+					  "throughput (req/s)",
+					  "p50 (ms)",
+					  "p90 (ms)",
+					  "p99 (ms)",
+					  "errors",
+					  "throughput vs bare",
+					  NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
 
@@ -540,10 +571,14 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	vcl_rdoc_block(
 	    d, VCL_RB_PARA,
 	    "Latency percentiles and throughput of the same `/work` request against each "
-	    "placement ([definition](%s#steady-state)). Rows marked wrk come from wrk run "
-	    "against the same instance, where it is installed.",
+	    "placement ([definition](%s#steady-state)). Closed-loop rows send each request "
+	    "as soon as the previous answer is in: peak throughput, latency from the actual "
+	    "send. Open-loop rows send at a fixed rate, the same for every placement, and "
+	    "count latency from the intended send time, so a stall shows in every request "
+	    "it delayed (no coordinated omission). Rows marked wrk come from wrk "
+	    "(closed-loop) run against the same instance, where it is installed.",
 	    c->metrics_href);
-	vcl_rtab_init(&t, c, 0x7fcu, hdr);
+	vcl_rtab_init(&t, c, 0xff8u, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		struct json_object *bare_s =
 		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", "bare"), "steady");
@@ -552,12 +587,17 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			struct json_object *s =
 			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "steady");
 			struct json_object *w = vcl_json_path(s, "wrk");
+			struct json_object *ol = vcl_json_path(s, "open_loop");
 			char lab[128], wl[160];
 
 			if (s == NULL || !json_object_is_type(s, json_type_object))
 				continue;
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			steady_row(&t, c, r, lab, s, bare_s);
+			if (ol != NULL && json_object_is_type(ol, json_type_object)) {
+				snprintf(wl, sizeof(wl), "%s (open-loop)", lab);
+				steady_row(&t, c, r, wl, ol, vcl_json_path(bare_s, "open_loop"));
+			}
 			if (w != NULL && json_object_is_type(w, json_type_object)) {
 				snprintf(wl, sizeof(wl), "%s (wrk)", lab);
 				steady_row(&t, c, r, wl, w, vcl_json_path(bare_s, "wrk"));

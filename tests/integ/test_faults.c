@@ -24,6 +24,7 @@
 #include "core/ledger.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "keep_results.h"
 #include "tests/suite_main.h"
 
 /* Run a shell command in a private mount namespace (so test mounts vanish
@@ -259,6 +260,7 @@ START_TEST(test_libvirtd_stops)
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	ck_assert_int_eq(run("grep -q 'libvirtd' /tmp/vclab-test-lv.err"), 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-lv/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-lv/results.json", "faults-lv");
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
 	snprintf(run_buf, sizeof(run_buf), "%s",
 		 json_object_get_string(vcl_json_path(o, "run_id")));
@@ -316,6 +318,7 @@ START_TEST(test_virtlogd_gone)
 	    0);
 	ck_assert_int_eq(run("grep -q 'virtlogd is not running' /tmp/vclab-test-vl.err"), 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-vl/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-vl/results.json", "faults-vl");
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
 	json_object_put(o);
 	ck_assert_int_eq(run("! virsh -c qemu:///system list --all --name | grep -q '^vclab-'"), 0);
