@@ -13,13 +13,19 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
 # Report browser test; the outside validator of results.json
-# (scripts/validate-results.py).
+# (scripts/validate-results.py); kubectl renders the advisor's kustomize
+# overlay in the unit tests (test_advise_manifest). Debian's kubectl is
+# kubernetes-client; a kubectl already on PATH (another vendor's package
+# owns /usr/bin/kubectl and would clash) is used as it is.
 PKGS_TEST="chromium python3-jsonschema"
 # Readers of `vclab export` and the man pages in the suite: promtool (in
 # Debian's prometheus package, no lighter package ships it), the strict
 # OpenMetrics parser of python3-prometheus-client, hyperfine (a real
 # --export-json file to compare shapes with), mandoc -Tlint.
 PKGS_EXPORT="prometheus python3-prometheus-client hyperfine mandoc"
+if ! command -v kubectl >/dev/null 2>&1; then
+	PKGS_TEST="$PKGS_TEST kubernetes-client"
+fi
 
 PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST $PKGS_EXPORT"
 
