@@ -218,4 +218,5 @@ format:
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# build/kernel holds the guest kernel's own tree (its *.d are not ours).
+-include $(shell find build -path build/kernel -prune -o -name '*.d' -type f -print 2>/dev/null)

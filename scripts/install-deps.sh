@@ -12,10 +12,13 @@ PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libc
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
+# The micro guest kernel (scripts/build-kernel.sh): Debian's source tarball
+# and what Kbuild needs to build vmlinux from it.
+PKGS_KERNEL="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils"
 # Report browser test.
 PKGS_TEST="chromium"
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_KERNEL $PKGS_TEST"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2
