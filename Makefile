@@ -118,7 +118,9 @@ $(B)/tests/%: tests/integ/%.c $(LIB)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS) $(CHECK_LIBS)
 
-# The guest image: initramfs with init, payload and exactly the modules needed.
+# The guest image: the micro kernel (scripts/build-kernel.sh, cached by config
+# hash; GUEST_KERNEL=cloud for the Debian cloud kernel) and an initramfs with
+# init, payload and exactly the modules needed (none for micro).
 guest: $(PAYLOAD) $(INIT)
 	$(Q)scripts/build-guest.sh
 
