@@ -14,6 +14,7 @@
 #   TB       TCG translation cache in MiB (default 32)
 #   APPEND   extra kernel command-line words
 #   KEEP     keep the serial logs in this folder
+# The kernel command line is the one vcl_vm_kernel_cmdline() builds.
 # Prints one line per boot and the medians; a boot that does not answer
 # within 20 s counts as failed. Every QEMU it starts is ended by its pid.
 set -eu
@@ -56,7 +57,7 @@ while [ "$i" -le "$N" ]; do
 		-accel "tcg,tb-size=$TB" -m "$MEM" -smp 1 -nodefaults -no-user-config \
 		-display none -no-reboot ${BIOS:+-bios "$BIOS"} \
 		-kernel "$kernel" -initrd "$GUEST/initramfs.cpio.gz" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 vclab.name=boottime-$i vclab.port=80 ${APPEND:-}" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests noapictimer vclab.name=boottime-$i vclab.port=80 ${APPEND:-}" \
 		-chardev "file,id=s0,path=$log" -serial chardev:s0 \
 		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:80" \
 		-device virtio-net-pci,netdev=n0 "$@" >"$tmp/qemu-$i.err" 2>&1 &

@@ -65,6 +65,20 @@ found:
 	return 0;
 }
 
+int vcl_vmm_guest_kernel(char **out, struct vcl_error **err)
+{
+	struct vcl_error *e = NULL;
+
+	if (vcl_vmm_guest_file("vmlinux", out, &e) == 0)
+		return 0;
+	vcl_error_free(e);
+	if (vcl_vmm_guest_file("vmlinuz", out, NULL) == 0)
+		return 0;
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "Guest kernel build/guest/vmlinux (or vmlinuz) not found: run `make "
+			     "guest`");
+}
+
 int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = 0};
@@ -227,6 +241,7 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 	struct vcl_vm_opts o = {
 	    .kvm = strcmp(accel, "kvm") == 0,
 	    .tb_cache_mib = VCL_VM_TB_CACHE_MIB,
+	    .firmware = VCL_VM_FIRMWARE_QBOOT,
 	    .mem_mib = VCL_VM_DEFAULT_MEM_MIB,
 	    .vcpus = 1,
 	    .net = VCL_VM_NET_USER,
@@ -234,8 +249,15 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 	    .guest_port = VCL_VM_GUEST_PORT,
 	};
 
-	if (guest_path("vmlinuz", kernel, sizeof(kernel), err) < 0 ||
-	    guest_path("initramfs.cpio.gz", initrd, sizeof(initrd), err) < 0)
+	{
+		char *k = NULL;
+
+		if (vcl_vmm_guest_kernel(&k, err) < 0)
+			return -1;
+		snprintf(kernel, sizeof(kernel), "%s", k);
+		free(k);
+	}
+	if (guest_path("initramfs.cpio.gz", initrd, sizeof(initrd), err) < 0)
 		return -1;
 	/* virtio-net must exist for init to get going; the forward is never
 	 * used, but it needs a port, and a free one. */

@@ -27,7 +27,8 @@ static struct vcl_vm_opts base_opts(void)
 	    .mem_mib = 256,
 	    .vcpus = 1,
 	    .cpuset = "1",
-	    .kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinuz",
+	    .firmware = VCL_VM_FIRMWARE_QBOOT,
+	    .kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinux",
 	    .initrd = "/var/lib/libvirt/images/vclab-ab12/initramfs.cpio.gz",
 	    .cmdline = "console=ttyS0 quiet panic=-1 vclab.name=vclab-ab12-1 vclab.port=80",
 	    .serial_path = "/var/lib/libvirt/images/vclab-ab12/vclab-ab12-1/serial.log",
@@ -103,7 +104,7 @@ START_TEST(xml_tcg_user_pinned)
 	ck_assert_uint_eq(count(xml, "<vcpupin "), 1);
 	ck_assert_ptr_nonnull(strstr(xml, "<vcpupin vcpu='0' cpuset='1'/>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<emulatorpin cpuset='1'/>"));
-	ck_assert_ptr_nonnull(strstr(xml, "<kernel>/var/lib/libvirt/images/vclab-ab12/vmlinuz"));
+	ck_assert_ptr_nonnull(strstr(xml, "<kernel>/var/lib/libvirt/images/vclab-ab12/vmlinux"));
 	ck_assert_ptr_nonnull(strstr(xml, "<initrd>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<cmdline>console=ttyS0 quiet"));
 	ck_assert_ptr_nonnull(strstr(xml, "<controller type='usb' model='none'/>"));
@@ -318,6 +319,57 @@ START_TEST(argv_mirrors_xml)
 }
 END_TEST
 
+/* The micro profile: qboot and the uncompressed PVH vmlinux, the same in
+ * the XML and the argv; no firmware given means QEMU's default in both. */
+START_TEST(firmware_qboot_both_paths)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = xml_of(&o);
+	cleanup_free char *plain_xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_strv char **plain = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_ptr_nonnull(
+	    strstr(xml, "<loader type='rom' readonly='yes'>/usr/share/qemu/qboot.rom</loader>"));
+	ck_assert_ptr_nonnull(strstr(xml, "</loader>\n    <kernel>/var/lib/libvirt/images/"
+					  "vclab-ab12/vmlinux</kernel>"));
+	ck_assert_ptr_null(strstr(xml, "<acpi"));
+	assert_valid(xml);
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(argv_has(v, "-bios", "/usr/share/qemu/qboot.rom"));
+	ck_assert(argv_has(v, "-kernel", "/var/lib/libvirt/images/vclab-ab12/vmlinux"));
+
+	o.firmware = NULL;
+	plain_xml = xml_of(&o);
+	ck_assert_ptr_null(strstr(plain_xml, "<loader"));
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &plain, &err), 0);
+	ck_assert(!argv_has(plain, "-bios", NULL));
+
+	o.firmware = "qboot.rom";
+	ck_assert_int_lt(vcl_vm_domain_xml(&o, &plain_xml, &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+}
+END_TEST
+
+/* The spec's defaults for the micro profile. */
+START_TEST(opts_from_spec_micro_defaults)
+{
+	struct vcl_spec spec;
+	struct vcl_vm_opts o;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.accel = "tcg";
+	vcl_vm_opts_from_spec(&o, &spec, "vclab-ab12-1", "/k/vmlinux", "/k/initramfs.cpio.gz",
+			      "console=ttyS0", 41234);
+	ck_assert_uint_eq(o.mem_mib, 128);
+	ck_assert_uint_eq(o.tb_cache_mib, VCL_VM_TB_CACHE_MIB);
+	ck_assert_str_eq(o.firmware, VCL_VM_FIRMWARE_QBOOT);
+	ck_assert_str_eq(o.kernel, "/k/vmlinux");
+	ck_assert_uint_eq(o.vcpus, 1);
+}
+END_TEST
+
 START_TEST(argv_rejects_network_mode)
 {
 	struct vcl_vm_opts o = base_opts();
@@ -343,6 +395,7 @@ START_TEST(kernel_cmdline)
 	ck_assert_ptr_nonnull(strstr(buf, "console=ttyS0"));
 	ck_assert_ptr_nonnull(strstr(buf, "panic=-1"));
 	ck_assert_ptr_nonnull(strstr(buf, "quiet"));
+	ck_assert_ptr_nonnull(strstr(buf, " noapictimer "));
 	ck_assert_ptr_nonnull(strstr(buf, "vclab.name=vclab-x-3"));
 	ck_assert_ptr_nonnull(strstr(buf, "vclab.port=80"));
 	ck_assert_ptr_null(strstr(buf, "vclab.ip="));
@@ -465,6 +518,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, xml_escapes);
 	tcase_add_test(tc, xml_rejects_bad_input);
 	tcase_add_test(tc, argv_mirrors_xml);
+	tcase_add_test(tc, firmware_qboot_both_paths);
+	tcase_add_test(tc, opts_from_spec_micro_defaults);
 	tcase_add_test(tc, argv_rejects_network_mode);
 	tcase_add_test(tc, kernel_cmdline);
 	tcase_add_test(tc, parse_net);
