@@ -146,6 +146,8 @@ static bool serial_line(struct vcl_serial_watch *w, const char *line, size_t len
 	memcpy(w->tail, line, len);
 	w->tail[len] = '\0';
 	w->tail_len = len;
+	if (w->init_seen == 0 && vcl_vm_parse_init_line(line, len, &w->boottime_us))
+		w->init_seen = vcl_now_ns();
 	memcpy(tmp, line, len);
 	tmp[len] = '\n';
 	return vcl_vm_scan_ready(tmp, len + 1) > 0;
@@ -194,6 +196,15 @@ int vcl_serial_watch_check(struct vcl_serial_watch *w, struct vcl_error **err)
 		}
 	}
 	return ready ? 1 : 0;
+}
+
+void vcl_serial_watch_phases(const struct vcl_serial_watch *w, struct vcl_phases *t)
+{
+	if (w->init_seen == 0 ||
+	    !vcl_vm_boot_anchor(t->start, w->init_seen, w->boottime_us, &t->kernel, &t->init)) {
+		t->kernel = 0;
+		t->init = 0;
+	}
 }
 
 const char *vcl_serial_watch_last(struct vcl_serial_watch *w)

@@ -289,8 +289,11 @@ fail:
 static int qd_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct qd_priv *p = inst->priv;
+	int r = vcl_serial_watch_check(&p->sw, err);
 
-	return vcl_serial_watch_check(&p->sw, err);
+	if (r > 0)
+		vcl_serial_watch_phases(&p->sw, &inst->t);
+	return r;
 }
 
 static void last_line_of(const char *path, char *buf, size_t len)

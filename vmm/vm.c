@@ -519,6 +519,7 @@ static int vm_ready(struct vcl_instance *inst, struct vcl_error **err)
 	r = vcl_serial_watch_check(&p->sw, err);
 	if (r <= 0)
 		return r;
+	vcl_serial_watch_phases(&p->sw, &inst->t);
 	if (p->net == VCL_VM_NET_NETWORK) {
 		int l = lease_endpoint(inst, p, err);
 

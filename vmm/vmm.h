@@ -114,6 +114,31 @@ bool vcl_vm_uri_is_local(const char *uri);
  * the offset just past that line, or 0. */
 size_t vcl_vm_scan_ready(const char *buf, size_t len);
 
+/*
+ * Pure: parse one console line (no '\n') written by the guest's init as
+ * the first thing it does:
+ *
+ *   VCLAB-INIT boottime_us=<CLOCK_BOOTTIME at /init start, microseconds>
+ *
+ * CLOCK_BOOTTIME is the kernel's own boot clock (what /proc/uptime shows),
+ * so the value is the guest-measured kernel phase, from the kernel's clock
+ * origin to /init. 1 and *boottime_us set when line is such a line, else 0.
+ */
+int vcl_vm_parse_init_line(const char *line, size_t len, uint64_t *boottime_us);
+
+/*
+ * Pure: the guest boot phases of one VM launch on the host's clock.
+ *   start     host time just before the create call
+ *   init_seen host time the VCLAB-INIT line was read from the console
+ *   boottime_us  the guest's boot clock on that line
+ * Sets *kernel_entry = init_seen - boottime_us (the host time the guest's
+ * clock started, taken as kernel entry) and *init = init_seen. Returns
+ * false (and sets nothing) when the figures are inconsistent: a guest
+ * clock longer than the whole launch means the anchor cannot be trusted.
+ */
+bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us,
+			uint64_t *kernel_entry, uint64_t *init);
+
 /* ---- host side (guest.c) ---- */
 
 /* Absolute path of build/guest/<file>: $VCLAB_GUEST_DIR, else next to the
@@ -144,11 +169,16 @@ struct vcl_serial_watch {
 	size_t tail_len;
 	char pending[256]; /* a line not yet terminated */
 	size_t pending_len;
+	uint64_t init_seen;   /* host time the VCLAB-INIT line was read; 0 = not yet */
+	uint64_t boottime_us; /* the guest's boot clock on that line */
 };
 /* Make dir (mode 0755) and start watching dir/serial.log. */
 int vcl_serial_watch_init(struct vcl_serial_watch *w, const char *dir, struct vcl_error **err);
 /* Drain events, read new bytes: 1 = READY seen, 0 = not yet. */
 int vcl_serial_watch_check(struct vcl_serial_watch *w, struct vcl_error **err);
+/* Fill inst->t.kernel and .init from the VCLAB-INIT line, when one was
+ * seen and its anchor holds (vcl_vm_boot_anchor); else leave them 0. */
+void vcl_serial_watch_phases(const struct vcl_serial_watch *w, struct vcl_phases *t);
 /* Last console line seen (possibly ""), for messages. */
 const char *vcl_serial_watch_last(struct vcl_serial_watch *w);
 /* Close the fd (unless taken), free the path. */

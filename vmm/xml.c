@@ -419,3 +419,37 @@ size_t vcl_vm_scan_ready(const char *buf, size_t len)
 	}
 	return 0;
 }
+
+int vcl_vm_parse_init_line(const char *line, size_t len, uint64_t *boottime_us)
+{
+	static const char tag[] = "VCLAB-INIT boottime_us=";
+	const size_t tlen = sizeof(tag) - 1;
+	uint64_t v = 0;
+	size_t i;
+
+	if (len <= tlen || memcmp(line, tag, tlen) != 0)
+		return 0;
+	for (i = tlen; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+		if (i - tlen >= 15) /* > 31 years of boot clock: garbage */
+			return 0;
+		v = v * 10 + (uint64_t)(line[i] - '0');
+	}
+	if (i == tlen || (i < len && line[i] != ' ' && line[i] != '\r'))
+		return 0;
+	*boottime_us = v;
+	return 1;
+}
+
+bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us,
+			uint64_t *kernel_entry, uint64_t *init)
+{
+	uint64_t guest_ns = boottime_us * 1000ULL;
+
+	/* The guest clock cannot have started before the create call: if it
+	 * claims so, it runs fast or the line was read late; leave it out. */
+	if (start == 0 || init_seen <= start || guest_ns > init_seen - start)
+		return false;
+	*kernel_entry = init_seen - guest_ns;
+	*init = init_seen;
+	return true;
+}

@@ -4,7 +4,9 @@
  * (bare, ctr, vm, runc, ..., bare, ...) so that machine noise spreads over
  * all of them alike. Warm-up launches run the same way and are excluded.
  * t0 is taken just before the create call; phases are create returned,
- * READY line seen, first 200 from GET /healthz.
+ * READY line seen, first 200 from GET /healthz, and for VM boots whose
+ * guest announced its /init (VCLAB-INIT, docs/vm.md) the guest boot split:
+ * firmware (t0 -> kernel entry), kernel (-> /init), userspace (-> READY).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +23,8 @@
 
 struct series {
 	double *total, *create, *ready;
-	size_t n, nready;
+	double *firmware, *kernel, *userspace; /* VM boots with a guest /init anchor */
+	size_t n, nready, nboot;
 	unsigned failures, consecutive;
 	bool given_up;
 };
@@ -33,6 +36,14 @@ static void add_stats(struct json_object *parent, const char *key, const double 
 
 	vcl_stats_compute(x, n, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &st);
 	json_object_object_add(parent, key, vcl_stats_json(&st, with_samples ? x : NULL, n));
+}
+
+/* Guest boot phases are kept only when they are in order on the host's
+ * clock: start <= kernel entry <= /init <= READY. */
+static bool boot_phases_ok(const struct vcl_phases *t)
+{
+	return t->kernel != 0 && t->init != 0 && t->ready != 0 && t->kernel >= t->start &&
+	       t->init >= t->kernel && t->ready >= t->init;
 }
 
 static void csv_row(struct vcl_bench *b, const char *name, unsigned iter, bool warm,
@@ -47,10 +58,17 @@ static void csv_row(struct vcl_bench *b, const char *name, unsigned iter, bool w
 			vcl_ns_to_ms(t->created - t->start));
 		if (t->ready != 0)
 			fprintf(b->csv, "%.4f", vcl_ns_to_ms(t->ready - t->start));
-		fprintf(b->csv, ",%.4f,ok,\n", vcl_ns_to_ms(t->first_200 - t->start));
+		fprintf(b->csv, ",%.4f,", vcl_ns_to_ms(t->first_200 - t->start));
+		if (boot_phases_ok(t))
+			fprintf(b->csv, "%.4f,%.4f,%.4f", vcl_ns_to_ms(t->kernel - t->start),
+				vcl_ns_to_ms(t->init - t->kernel),
+				vcl_ns_to_ms(t->ready - t->init));
+		else
+			fputs(",,", b->csv);
+		fputs(",ok,\n", b->csv);
 	} else {
 		/* Quote the message: it may hold commas. */
-		fprintf(b->csv, "%s,startup,%u,%d,,,,error,\"", name, iter, warm);
+		fprintf(b->csv, "%s,startup,%u,%d,,,,,,,error,\"", name, iter, warm);
 		for (const char *p = e != NULL && e->msg ? e->msg : ""; *p != '\0'; p++)
 			fputs(*p == '"' ? "\"\"" : (char[]){*p, 0}, b->csv);
 		fputs("\"\n", b->csv);
@@ -68,8 +86,8 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 	snprintf(path, sizeof(path), "%s/samples.csv", b->out_dir);
 	b->csv = fopen(path, "we");
 	if (b->csv != NULL)
-		fputs("backend,scenario,iteration,warmup,create_ms,ready_ms,first_200_ms,status,"
-		      "error\n",
+		fputs("backend,scenario,iteration,warmup,create_ms,ready_ms,first_200_ms,"
+		      "firmware_ms,kernel_ms,userspace_ms,status,error\n",
 		      b->csv);
 	for (unsigned i = 0; i < b->nactive; i++) {
 		unsigned total =
@@ -81,7 +99,11 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 		s[i].total = calloc(total, sizeof(double));
 		s[i].create = calloc(total, sizeof(double));
 		s[i].ready = calloc(total, sizeof(double));
-		if (s[i].total == NULL || s[i].create == NULL || s[i].ready == NULL) {
+		s[i].firmware = calloc(total, sizeof(double));
+		s[i].kernel = calloc(total, sizeof(double));
+		s[i].userspace = calloc(total, sizeof(double));
+		if (s[i].total == NULL || s[i].create == NULL || s[i].ready == NULL ||
+		    s[i].firmware == NULL || s[i].kernel == NULL || s[i].userspace == NULL) {
 			ret = vcl_fail(err, ENOMEM, "Startup samples");
 			goto out;
 		}
@@ -128,6 +150,14 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 				if (t->ready != 0)
 					s[i].ready[s[i].nready++] =
 					    vcl_ns_to_ms(t->ready - t->start);
+				if (boot_phases_ok(t)) {
+					s[i].firmware[s[i].nboot] =
+					    vcl_ns_to_ms(t->kernel - t->start);
+					s[i].kernel[s[i].nboot] = vcl_ns_to_ms(t->init - t->kernel);
+					s[i].userspace[s[i].nboot] =
+					    vcl_ns_to_ms(t->ready - t->init);
+					s[i].nboot++;
+				}
 			}
 			vcl_bench_stop(b, inst);
 			vcl_bench_step(b, ops->name);
@@ -150,6 +180,11 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 		if (s[i].nready > 0)
 			add_stats(ph, "ready", s[i].ready, s[i].nready, false);
 		add_stats(ph, "first_200", s[i].total, s[i].n, false);
+		if (s[i].nboot > 0) {
+			add_stats(ph, "firmware", s[i].firmware, s[i].nboot, false);
+			add_stats(ph, "kernel", s[i].kernel, s[i].nboot, false);
+			add_stats(ph, "userspace", s[i].userspace, s[i].nboot, false);
+		}
 		json_object_object_add(o, "phases_ms", ph);
 	}
 out:
@@ -157,6 +192,9 @@ out:
 		free(s[i].total);
 		free(s[i].create);
 		free(s[i].ready);
+		free(s[i].firmware);
+		free(s[i].kernel);
+		free(s[i].userspace);
 	}
 	if (b->csv != NULL) {
 		fclose(b->csv);

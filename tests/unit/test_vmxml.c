@@ -458,6 +458,56 @@ START_TEST(scan_ready)
 }
 END_TEST
 
+START_TEST(parse_init_line)
+{
+	uint64_t us = 7;
+
+#define L(s) (s), sizeof(s) - 1
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=657578"), &us), 1);
+	ck_assert_uint_eq(us, 657578);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=0\r"), &us), 1);
+	ck_assert_uint_eq(us, 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=12 later=1"), &us), 1);
+	ck_assert_uint_eq(us, 12);
+	us = 7;
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us="), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=12x"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=-1"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=1234567890123456"), &us),
+			 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("xVCLAB-INIT boottime_us=1"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-READY name=a port=80 pid=1"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line("", 0, &us), 0);
+	/* Not NUL-terminated: the parser stays inside len. */
+	ck_assert_int_eq(vcl_vm_parse_init_line("VCLAB-INIT boottime_us=42999", 25, &us), 1);
+	ck_assert_uint_eq(us, 42);
+#undef L
+}
+END_TEST
+
+START_TEST(boot_anchor)
+{
+	const uint64_t ms = 1000000ULL;
+	uint64_t k = 0, i = 0;
+
+	/* create at 1000 ms, INIT line read at 1900 ms, guest clock 650 ms:
+	 * kernel entry at 1250 ms (firmware 250, kernel 650). */
+	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 650000, &k, &i));
+	ck_assert_uint_eq(k, 1250 * ms);
+	ck_assert_uint_eq(i, 1900 * ms);
+	/* A guest clock longer than the whole launch: no anchor, nothing set. */
+	k = i = 5;
+	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900001, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(0, 1900 * ms, 1, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1000 * ms, 0, &k, &i));
+	ck_assert_uint_eq(k, 5);
+	ck_assert_uint_eq(i, 5);
+	/* Exactly the whole launch (firmware 0) still holds. */
+	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900000, &k, &i));
+	ck_assert_uint_eq(k, 1000 * ms);
+}
+END_TEST
+
 static void append(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -488,6 +538,11 @@ START_TEST(serial_watch_events)
 	/* No file yet: not ready, and nothing to read. */
 	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
 
+	append(w.path, "VCLAB-INIT boottime_us=650000\r\n");
+	ck_assert(readable(w.ifd));
+	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
+	ck_assert_uint_gt(w.init_seen, 0);
+	ck_assert_uint_eq(w.boottime_us, 650000);
 	append(w.path, "Linux version 6.1\r\nVCLAB-REA");
 	ck_assert(readable(w.ifd));
 	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
@@ -496,6 +551,17 @@ START_TEST(serial_watch_events)
 	ck_assert(readable(w.ifd));
 	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 1);
 	ck_assert_str_eq(vcl_serial_watch_last(&w), "VCLAB-READY name=a port=80 pid=1");
+	{
+		struct vcl_phases t = {.start = w.init_seen - 900000000ULL};
+
+		vcl_serial_watch_phases(&w, &t);
+		ck_assert_uint_eq(t.init, w.init_seen);
+		ck_assert_uint_eq(t.kernel, w.init_seen - 650000000ULL);
+		t.start = w.init_seen - 600000000ULL; /* guest clock > launch: dropped */
+		vcl_serial_watch_phases(&w, &t);
+		ck_assert_uint_eq(t.init, 0);
+		ck_assert_uint_eq(t.kernel, 0);
+	}
 
 	vcl_serial_watch_free(&w);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
@@ -525,6 +591,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, parse_net);
 	tcase_add_test(tc, uri_locality);
 	tcase_add_test(tc, scan_ready);
+	tcase_add_test(tc, parse_init_line);
+	tcase_add_test(tc, boot_anchor);
 	tcase_add_test(tc, serial_watch_events);
 	suite_add_tcase(s, tc);
 	return s;
