@@ -11,7 +11,7 @@
 #   MACHINE  -machine value (default pc,usb=off,acpi=off)
 #   BIOS     firmware (default /usr/share/qemu/qboot.rom; "" = QEMU's default)
 #   MEM      guest RAM in MiB (default 128)
-#   TB       TCG translation cache in MiB (default 32)
+#   TB       TCG translation cache in MiB (default 8, VCL_VM_TB_CACHE_MIB)
 #   APPEND   extra kernel command-line words
 #   KEEP     keep the serial logs in this folder
 # The kernel command line is the one vcl_vm_kernel_cmdline() builds.
@@ -26,7 +26,7 @@ GUEST=${GUEST:-build/guest}
 MACHINE=${MACHINE:-pc,usb=off,acpi=off}
 BIOS=${BIOS-/usr/share/qemu/qboot.rom}
 MEM=${MEM:-128}
-TB=${TB:-32}
+TB=${TB:-8}
 kernel=$GUEST/vmlinux
 [ -r "$kernel" ] || kernel=$GUEST/vmlinuz
 [ -r "$kernel" ] || { echo "qemu-boot-time: no kernel in $GUEST: make guest" >&2; exit 2; }
