@@ -126,12 +126,18 @@ guest: $(PAYLOAD) $(INIT)
 
 unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
+	$(Q)tests/scripts/run-tests-skips.sh
 
-# Integration: root suites on real libvirt VMs, containers and processes,
-# then the report's browser test (headless Chromium) on a report made from
+# Integration: root suites on real libvirt VMs, containers and processes;
+# every results.json they produced (kept in build/produced/) and every
+# fixture validated against docs/results.schema.json by an outside
+# validator, which must also reject tests/data/bad-types/; then the report's
+# browser test (headless Chromium) on a report made from
 # the committed fixture, including its self-test that a broken page fails.
 integ: all $(INTEG_BINS)
+	$(Q)rm -rf build/produced
 	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
+	$(Q)scripts/validate-results.py --require build/produced --invalid tests/data/bad-types tests/data
 	$(Q)rm -rf build/browser && bin/vclab report tests/data/results-sample.json -o build/browser
 	$(Q)tests/browser/run.sh --self-test
 	$(Q)tests/browser/run.sh build/browser/report.html build/browser/screenshot.png

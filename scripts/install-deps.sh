@@ -15,8 +15,9 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
 # The micro guest kernel (scripts/build-kernel.sh): Debian's source tarball
 # and what Kbuild needs to build vmlinux from it.
 PKGS_KERNEL="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils"
-# Report browser test.
-PKGS_TEST="chromium"
+# Report browser test; the outside validator of results.json
+# (scripts/validate-results.py).
+PKGS_TEST="chromium python3-jsonschema"
 
 PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_KERNEL $PKGS_TEST"
 

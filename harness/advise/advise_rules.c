@@ -414,90 +414,59 @@ static void dedicated_cores_note(const struct vcl_service *s, struct vcl_decisio
 		step(d, p, VCL_STEP_NOTE, true, "cores", "dedicated cores: %s", how[p]);
 }
 
-void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m,
-		       struct vcl_decision *d)
+/* Step 1 left nothing: say which constraint allows what. */
+static void none_allowed(struct vcl_decision *d, unsigned ten, unsigned ker, unsigned hw)
 {
-	unsigned ten, ker, hw, allowed, cand, ok;
-	enum vcl_confidence uncapped;
-	const char *capped;
-	unsigned unmeasured;
-	bool partial;
-	int order[VCL_NPLACE], n = 0, best, second = -1;
+	char why[200] = "", a[32];
+	size_t off = 0;
+	const struct {
+		unsigned mask;
+		const char *what;
+	} by[] = {{ten, "tenancy"}, {ker, "kernel"}, {hw, "hardware"}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(by); i++) {
+		if (by[i].mask == VCL_PLACE_ALL || off >= sizeof(why))
+			continue;
+		off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s allows only %s",
+					off > 0 ? "; " : "", by[i].what,
+					mask_names(by[i].mask, a, sizeof(a)));
+	}
+	d->verdict = VCL_ADVICE_NONE;
+	step(d, -1, VCL_STEP_DECIDE, true, "decide", "no placement satisfies all constraints: %s",
+	     why);
+	if (hw != VCL_PLACE_ALL)
+		step(d, -1, VCL_STEP_NOTE, true, "hardware",
+		     "outside what vclab measured: passing the device into a vm (VFIO, "
+		     "SR-IOV)%s might meet both; measure it before relying on it",
+		     (ten & VCL_PLACE_BIT(VCL_CTR)) ? " or a ctr (device plugin)" : "");
+}
+
+/* Step 3 left nothing: the SLO is below every allowed p95. */
+static void slo_unmet(const struct vcl_service *s, const struct vcl_measured *m,
+		      struct vcl_decision *d, unsigned cand)
+{
 	char a[32], b[32];
 
-	memset(d, 0, sizeof(*d));
-	d->place = -1;
-	for (int p = 0; p < VCL_NPLACE; p++)
-		d->cost_step[p] = -1;
+	d->verdict = VCL_ADVICE_NONE;
+	d->tcg_matters = m->tcg && (cand & VCL_PLACE_BIT(VCL_VM));
+	step(d, -1, VCL_STEP_DECIDE, true, "decide",
+	     "no placement satisfies all constraints: the startup SLO %s ms is below the "
+	     "p95 of every allowed placement (%s)",
+	     ms(s->slo_ms, a, sizeof(a)), mask_names(cand, b, sizeof(b)));
+	if (d->tcg_matters)
+		step(d, VCL_VM, VCL_STEP_NOTE, true, "accel",
+		     "vm startup was measured under TCG; under KVM it is far lower: "
+		     "re-measure on a KVM host before giving up on vm");
+}
 
-	/* 1. Hard constraints that need no measurement. */
-	ten = vcl_rule_tenancy(s, d);
-	ker = vcl_rule_kernel(s, d);
-	hw = vcl_rule_hardware(s, d);
-	allowed = ten & ker & hw;
-	d->allowed = allowed;
-	if (allowed == 0) {
-		char why[200] = "";
-		size_t off = 0;
-		const struct {
-			unsigned mask;
-			const char *what;
-		} by[] = {{ten, "tenancy"}, {ker, "kernel"}, {hw, "hardware"}};
+/* Step 4: the cheapest of ok (never empty), ties to the lighter
+ * placement. Sets *best and *second (-1 when ok holds one placement). */
+static void pick_cheapest(const struct vcl_measured *m, struct vcl_decision *d, unsigned ok,
+			  int *best, int *second)
+{
+	int order[VCL_NPLACE] = {0}, n = 0;
+	int light;
 
-		for (size_t i = 0; i < ARRAY_SIZE(by); i++) {
-			if (by[i].mask == VCL_PLACE_ALL || off >= sizeof(why))
-				continue;
-			off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s allows only %s",
-						off > 0 ? "; " : "", by[i].what,
-						mask_names(by[i].mask, a, sizeof(a)));
-		}
-		d->verdict = VCL_ADVICE_NONE;
-		step(d, -1, VCL_STEP_DECIDE, true, "decide",
-		     "no placement satisfies all constraints: %s", why);
-		if (hw != VCL_PLACE_ALL)
-			step(d, -1, VCL_STEP_NOTE, true, "hardware",
-			     "outside what vclab measured: passing the device into a vm (VFIO, "
-			     "SR-IOV)%s might meet both; measure it before relying on it",
-			     (ten & VCL_PLACE_BIT(VCL_CTR)) ? " or a ctr (device plugin)" : "");
-		return;
-	}
-
-	/* 2. Only what results.json measured can be judged. */
-	d->measured = vcl_rule_measured(m, d);
-	cand = allowed & d->measured;
-	for (int p = 0; p < VCL_NPLACE; p++) {
-		if (d->measured & VCL_PLACE_BIT(p)) {
-			vcl_advise_cost(s, m, (enum vcl_place)p, &d->cost[p]);
-			cost_step(d, s, m, p);
-		}
-	}
-	if (cand == 0) {
-		d->verdict = VCL_ADVICE_UNJUDGED;
-		step(d, -1, VCL_STEP_DECIDE, true, "decide",
-		     "cannot judge: the constraints allow only %s, which %s not measured in %s",
-		     mask_names(allowed, a, sizeof(a)),
-		     __builtin_popcount(allowed) > 1 ? "were" : "was", m->source);
-		return;
-	}
-
-	/* 3. The startup SLO against measured p95. */
-	ok = vcl_rule_startup_slo(s, m, cand, d);
-	d->slo_ok = ok;
-	if (ok == 0) {
-		d->verdict = VCL_ADVICE_NONE;
-		d->tcg_matters = m->tcg && (cand & VCL_PLACE_BIT(VCL_VM));
-		step(d, -1, VCL_STEP_DECIDE, true, "decide",
-		     "no placement satisfies all constraints: the startup SLO %s ms is below the "
-		     "p95 of every allowed placement (%s)",
-		     ms(s->slo_ms, a, sizeof(a)), mask_names(cand, b, sizeof(b)));
-		if (d->tcg_matters)
-			step(d, VCL_VM, VCL_STEP_NOTE, true, "accel",
-			     "vm startup was measured under TCG; under KVM it is far lower: "
-			     "re-measure on a KVM host before giving up on vm");
-		return;
-	}
-
-	/* 4. Cheapest of what is left, ties to the lighter placement. */
 	for (int p = 0; p < VCL_NPLACE; p++)
 		if (ok & VCL_PLACE_BIT(p))
 			order[n++] = p;
@@ -509,40 +478,50 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
-	best = order[0];
-	if (n > 1) {
-		second = order[1];
-		if ((d->cost[second].total + 1.0) / (d->cost[best].total + 1.0) < VCL_TIE_RATIO) {
-			/* A tie: every placement within the tie ratio of the
-			 * cheapest competes on weight alone. */
-			int light = best;
+	*best = order[0];
+	*second = -1;
+	if (n < 2)
+		return;
+	*second = order[1];
+	if ((d->cost[*second].total + 1.0) / (d->cost[*best].total + 1.0) >= VCL_TIE_RATIO)
+		return;
+	/* A tie: every placement within the tie ratio of the cheapest
+	 * competes on weight alone. */
+	light = *best;
+	for (int i = 1; i < n; i++) {
+		int p = order[i];
 
-			for (int i = 1; i < n; i++) {
-				int p = order[i];
-
-				if ((d->cost[p].total + 1.0) / (d->cost[order[0]].total + 1.0) <
-					VCL_TIE_RATIO &&
-				    lighter(m, p, light))
-					light = p;
-			}
-			step(d, -1, VCL_STEP_DECIDE, true, "tie",
-			     "tie: %s %.1f vs %s %.1f points (within %.0f%%): the lighter %s wins "
-			     "(overhead %.0f KiB)",
-			     vcl_place_name((enum vcl_place)order[0]), d->cost[order[0]].total,
-			     vcl_place_name((enum vcl_place)order[1]), d->cost[order[1]].total,
-			     (VCL_TIE_RATIO - 1.0) * 100.0, vcl_place_name((enum vcl_place)light),
-			     m->b[light].overhead_kib);
-			if (light != best) {
-				second = best;
-				best = light;
-			}
-		}
+		if ((d->cost[p].total + 1.0) / (d->cost[order[0]].total + 1.0) < VCL_TIE_RATIO &&
+		    lighter(m, p, light))
+			light = p;
 	}
-	d->place = best;
+	step(d, -1, VCL_STEP_DECIDE, true, "tie",
+	     "tie: %s %.1f vs %s %.1f points (within %.0f%%): the lighter %s wins "
+	     "(overhead %.0f KiB)",
+	     vcl_place_name((enum vcl_place)order[0]), d->cost[order[0]].total,
+	     vcl_place_name((enum vcl_place)order[1]), d->cost[order[1]].total,
+	     (VCL_TIE_RATIO - 1.0) * 100.0, vcl_place_name((enum vcl_place)light),
+	     m->b[light].overhead_kib);
+	if (light != *best) {
+		*second = *best;
+		*best = light;
+	}
+}
+
+/* The choice is made: confidence, the deciding step and the notes that
+ * qualify it. */
+static void explain_choice(const struct vcl_service *s, const struct vcl_measured *m,
+			   struct vcl_decision *d, unsigned cand, unsigned ok, int second)
+{
+	int best = d->place;
+	unsigned unmeasured = d->allowed & ~d->measured;
+	bool partial = d->cost[best].partial || (second >= 0 && d->cost[second].partial);
+	enum vcl_confidence uncapped;
+	const char *capped;
+	char a[32];
+
 	d->verdict = VCL_ADVICE_OK;
 	d->tcg_matters = tcg_matters(m, d, cand, best);
-	partial = d->cost[best].partial || (second >= 0 && d->cost[second].partial);
-	unmeasured = allowed & ~d->measured;
 	d->conf =
 	    vcl_advise_confidence(d->cost[best].total, second >= 0 ? d->cost[second].total : -1.0,
 				  partial || unmeasured != 0, d->tcg_matters);
@@ -590,6 +569,60 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	dedicated_cores_note(s, d, best);
 	step(d, -1, VCL_STEP_DECIDE, false, "confidence", "confidence %s",
 	     vcl_confidence_name(d->conf));
+}
+
+void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m,
+		       struct vcl_decision *d)
+{
+	unsigned ten, ker, hw, cand, ok;
+	int best, second;
+	char a[32];
+
+	memset(d, 0, sizeof(*d));
+	d->place = -1;
+	for (int p = 0; p < VCL_NPLACE; p++)
+		d->cost_step[p] = -1;
+
+	/* 1. Hard constraints that need no measurement. */
+	ten = vcl_rule_tenancy(s, d);
+	ker = vcl_rule_kernel(s, d);
+	hw = vcl_rule_hardware(s, d);
+	d->allowed = ten & ker & hw;
+	if (d->allowed == 0) {
+		none_allowed(d, ten, ker, hw);
+		return;
+	}
+
+	/* 2. Only what results.json measured can be judged. */
+	d->measured = vcl_rule_measured(m, d);
+	cand = d->allowed & d->measured;
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		if (d->measured & VCL_PLACE_BIT(p)) {
+			vcl_advise_cost(s, m, (enum vcl_place)p, &d->cost[p]);
+			cost_step(d, s, m, p);
+		}
+	}
+	if (cand == 0) {
+		d->verdict = VCL_ADVICE_UNJUDGED;
+		step(d, -1, VCL_STEP_DECIDE, true, "decide",
+		     "cannot judge: the constraints allow only %s, which %s not measured in %s",
+		     mask_names(d->allowed, a, sizeof(a)),
+		     __builtin_popcount(d->allowed) > 1 ? "were" : "was", m->source);
+		return;
+	}
+
+	/* 3. The startup SLO against measured p95. */
+	ok = vcl_rule_startup_slo(s, m, cand, d);
+	d->slo_ok = ok;
+	if (ok == 0) {
+		slo_unmet(s, m, d, cand);
+		return;
+	}
+
+	/* 4. Cheapest of what is left, ties to the lighter placement. */
+	pick_cheapest(m, d, ok, &best, &second);
+	d->place = best;
+	explain_choice(s, m, d, cand, ok, second);
 }
 
 void vcl_advise_k8s(const struct vcl_service *s, enum vcl_place p, struct vcl_k8s_realise *r)

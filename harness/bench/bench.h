@@ -3,8 +3,10 @@
 #define VCL_BENCH_H
 
 /*
- * `vclab bench`: options (pure parsing, unit-tested), the run context every
- * scenario shares, and the scenario entry points (scenario_*.c).
+ * `vclab bench` as a library (the verb, cli/bench.c, parses the options and
+ * calls vcl_bench_run): options (pure parsing, unit-tested), the run
+ * context every scenario shares, and the scenario entry points
+ * (scenario_*.c).
  */
 
 #include <json-c/json.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 
 #include "core/backend.h"
+#include "core/opt.h"
 #include "core/host.h"
 #include "core/error.h"
 
@@ -44,18 +47,38 @@ struct vcl_bench_opts {
 	unsigned autoscale_repeats, vm_autoscale_repeats;
 	double steady_seconds;
 	unsigned steady_concurrency;
+	unsigned steady_rate; /* open-loop req/s, the same for every placement (200) */
 	uint64_t work_iters;
 	uint64_t seed; /* launch order; seed_given: --seed */
 	bool seed_given;
 	bool quiet, json, no_report;
+	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
 };
 
-/* Parse argv (argv[0] is "bench"). Pure: no I/O besides the error. Sets
- * *help when --help was asked for. Free with vcl_bench_opts_free. */
+/* The option table (core/opt.h): parsing and --help both come from it. */
+extern const struct vcl_optset vcl_bench_optset;
+
+/* Parse argv (argv[0] is "bench"): defaults, then the options, then the
+ * profile's counts for those the options left unset. Pure: no I/O besides
+ * the error. Sets *help when -h/--help was asked for. Free with
+ * vcl_bench_opts_free, also after an error. */
 int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
 			 struct vcl_error **err);
 void vcl_bench_opts_free(struct vcl_bench_opts *o);
+/* The --help text, from vcl_bench_optset. */
 void vcl_bench_usage(FILE *f);
+
+struct vcl_bench;
+/* Run what o asks for: probe the host, prepare each backend once, run the
+ * scenarios, save results.json after each one, print the summary. b holds
+ * the run afterwards (its folder, its results); vcl_bench_release it
+ * whatever this returns. A signal ends the run early with VCL_E_INTR; what
+ * was gathered is saved, marked incomplete. */
+int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_error **err);
+/* After a run: an error when a placement asked for measured no startup at
+ * all (each failure was recorded and the run went on, but the run failed). */
+int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err);
+void vcl_bench_release(struct vcl_bench *b);
 
 /* The state of one run, shared by every scenario. */
 struct vcl_bench {

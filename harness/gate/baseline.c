@@ -13,7 +13,6 @@
  * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
 /* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,14 +21,9 @@
 
 #include "gate/gate.h"
 #include "core/cleanup.h"
-#include "cli/cmds.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
-
-/* A CV from 20 launches has a relative standard error near 16% (≈1/√(2n)),
- * so a ±10% band on it would fail healthy runs: CVs get a wider floor. */
-#define CV_FLOOR_PCT 50.0
 
 struct candidate {
 	const char *num;
@@ -179,8 +173,8 @@ static int fill_metric(struct json_object **runs, size_t n, const struct vcl_der
 	m->nvalues = n;
 	if (gather(runs, n, m, m->values, bad, why) < 0)
 		return 1;
-	if (m->stat == VCL_STAT_CV && floor_pct < CV_FLOOR_PCT)
-		floor_pct = CV_FLOOR_PCT;
+	if (m->stat == VCL_STAT_CV && floor_pct < VCL_BASELINE_CV_FLOOR_PCT)
+		floor_pct = VCL_BASELINE_CV_FLOOR_PCT;
 	if (vcl_bounds_derive(m->values, n, o->k, floor_pct, &m->b) < 0)
 		return vcl_usage(err, "Cannot derive bounds for %s", m->name);
 	/* Everything vclab gates is a count, a size, a time or a ratio of
@@ -198,10 +192,125 @@ static int fill_metric(struct json_object **runs, size_t n, const struct vcl_der
 	 * hidden. */
 	if (o->k * vcl_mad(m->values, n) > floor_pct / 100.0 * fabs(m->b.mid) &&
 	    m->b.hi - m->b.mid > 0.5 * fabs(m->b.mid))
-		fprintf(stderr,
-			"warning: %s varies widely between the runs (median %g, MAD %g): its "
-			"bounds [%g, %g] gate loosely\n",
-			m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
+		vcl_warn("%s varies widely between the runs (median %g, MAD %g): its "
+			 "bounds [%g, %g] gate loosely",
+			 m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
+	return 0;
+}
+
+/* The inputs derive shares between its steps. */
+struct derive_in {
+	struct json_object **runs;
+	const char *const *files;
+	size_t n;
+	const struct vcl_derive_opts *o;
+};
+
+/* One host class for all runs: a baseline mixing kvm and tcg runs would
+ * gate nothing real. Fills b->host and b->sources. */
+static int derive_sources(struct vcl_baseline *b, const struct derive_in *in,
+			  struct vcl_error **err)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct vcl_host_class h;
+		struct json_object *id = NULL, *complete = NULL;
+
+		if (vcl_host_class_from_results(in->runs[i], &h, err) < 0)
+			return vcl_error_wrap(err, "%s", in->files[i]);
+		if (i == 0) {
+			b->host = h;
+			b->has_host = true;
+		} else {
+			cleanup_free char *diff = vcl_host_class_diff(&b->host, &h);
+
+			vcl_host_class_clear(&h);
+			if (diff != NULL && !in->o->force)
+				return vcl_usage(err,
+						 "%s comes from another host class than %s: %s "
+						 "(--force to mix them)",
+						 in->files[i], in->files[0], diff);
+			if (diff != NULL)
+				vcl_warn("%s: other host class: %s", in->files[i], diff);
+		}
+		if (!json_object_object_get_ex(in->runs[i], "complete", &complete) ||
+		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
+		    !json_object_get_boolean(complete)) {
+			if (!in->o->force)
+				return vcl_usage(
+				    err,
+				    "%s is an incomplete run: a baseline from it would "
+				    "gate on partial data (--force to use it anyway)",
+				    in->files[i]);
+			vcl_warn("%s is an incomplete run (--force)", in->files[i]);
+		}
+		json_object_object_get_ex(in->runs[i], "run_id", &id);
+		if (asprintf(&b->sources[i], "%s (%s)",
+			     id != NULL ? json_object_get_string(id) : "?", in->files[i]) < 0) {
+			b->sources[i] = NULL;
+			return vcl_fail(err, ENOMEM, "Derive baseline");
+		}
+	}
+	return 0;
+}
+
+/* The i-th --metric: every run must have it. */
+static int derive_expr_metric(struct vcl_baseline *b, const struct derive_in *in, size_t i,
+			      struct vcl_error **err)
+{
+	struct vcl_metric *m = &b->metrics[b->nmetrics];
+	cleanup_free char *why = NULL;
+	size_t bad = 0;
+	int r;
+
+	b->nmetrics++; /* owned by b from here, freed with it */
+	if (metric_from_expr(in->runs[0], in->o->exprs[i], m, err) < 0)
+		return -1;
+	r = fill_metric(in->runs, in->n, in->o, m, &bad, &why, err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return vcl_usage(err, "%s: --metric %s: %s", in->files[bad], in->o->exprs[i],
+				 why != NULL ? why : "not found");
+	return 0;
+}
+
+/* The i-th default metric: kept only when every run has it. */
+static int derive_default_metric(struct vcl_baseline *b, const struct derive_in *in, size_t i,
+				 struct vcl_error **err)
+{
+	const struct candidate *d = &defaults[i];
+	struct vcl_metric *m = &b->metrics[b->nmetrics];
+	cleanup_free char *why = NULL;
+	size_t bad = 0;
+	int r;
+
+	m->num = strdup(d->num);
+	m->den = d->den != NULL ? strdup(d->den) : NULL;
+	m->stat = d->stat;
+	m->dir = d->dir;
+	m->name = vcl_metric_default_name(d->num, d->den, m->stat);
+	if (m->num == NULL || m->name == NULL || (d->den != NULL && m->den == NULL)) {
+		metric_clear(m);
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	}
+	r = fill_metric(in->runs, in->n, in->o, m, &bad, &why, err);
+	if (r < 0) {
+		metric_clear(m);
+		return -1;
+	}
+	if (r > 0) {
+		/* Absent everywhere: not measured, say nothing. Absent in
+		 * some runs only: leave it out, but say so. */
+		if (bad > 0)
+			vcl_warn("leaving out %s: %s: %s", m->name, in->files[bad],
+				 why != NULL ? why : "missing");
+		metric_clear(m);
+		return 0;
+	}
+	if (m->b.lo == m->b.hi)
+		vcl_warn("%s has zero-width bounds [%g, %g]: any change fails it", m->name, m->b.lo,
+			 m->b.hi);
+	b->nmetrics++;
 	return 0;
 }
 
@@ -209,16 +318,14 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 			const struct vcl_derive_opts *o, struct vcl_baseline **out,
 			struct vcl_error **err)
 {
-	struct vcl_baseline *b;
+	const struct derive_in in = {.runs = runs, .files = files, .n = n, .o = o};
+	cleanup_baseline struct vcl_baseline *b = NULL;
 	size_t cap;
 	char ts[32];
-	int ret = -1;
 
 	*out = NULL;
-	if (n == 0) {
-		vcl_usage(err, "No results given (--from RESULTS.json)");
-		return -1;
-	}
+	if (n == 0)
+		return vcl_usage(err, "No results given (--from RESULTS.json)");
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return vcl_fail(err, ENOMEM, "Derive baseline");
@@ -229,300 +336,127 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 	b->created = strdup(ts);
 	b->name = strdup(o->name != NULL ? o->name : "baseline");
 	b->sources = calloc(n + 1, sizeof(*b->sources));
-	if (b->created == NULL || b->name == NULL || b->sources == NULL) {
-		vcl_fail(err, ENOMEM, "Derive baseline");
-		goto out;
-	}
-
-	/* One host class for all runs: a baseline mixing kvm and tcg runs
-	 * would gate nothing real. */
-	for (size_t i = 0; i < n; i++) {
-		struct vcl_host_class h;
-		struct json_object *id = NULL, *complete = NULL;
-
-		if (vcl_host_class_from_results(runs[i], &h, err) < 0) {
-			vcl_error_wrap(err, "%s", files[i]);
-			goto out;
-		}
-		if (i == 0) {
-			b->host = h;
-			b->has_host = true;
-		} else {
-			cleanup_free char *diff = vcl_host_class_diff(&b->host, &h);
-
-			vcl_host_class_clear(&h);
-			if (diff != NULL && !o->force) {
-				vcl_usage(
-				    err,
-				    "%s comes from another host class than %s: %s (--force to "
-				    "mix them)",
-				    files[i], files[0], diff);
-				goto out;
-			}
-			if (diff != NULL)
-				fprintf(stderr, "warning: %s: other host class: %s\n", files[i],
-					diff);
-		}
-		if (!json_object_object_get_ex(runs[i], "complete", &complete) ||
-		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
-		    !json_object_get_boolean(complete)) {
-			if (!o->force) {
-				vcl_usage(
-				    err,
-				    "%s is an incomplete run: a baseline from it would gate on "
-				    "partial data (--force to use it anyway)",
-				    files[i]);
-				goto out;
-			}
-			fprintf(stderr, "warning: %s is an incomplete run (--force)\n", files[i]);
-		}
-		json_object_object_get_ex(runs[i], "run_id", &id);
-		if (asprintf(&b->sources[i], "%s (%s)",
-			     id != NULL ? json_object_get_string(id) : "?", files[i]) < 0) {
-			b->sources[i] = NULL;
-			vcl_fail(err, ENOMEM, "Derive baseline");
-			goto out;
-		}
-	}
+	if (b->created == NULL || b->name == NULL || b->sources == NULL)
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	if (derive_sources(b, &in, err) < 0)
+		return -1;
 
 	cap = o->exprs != NULL ? vcl_strv_len(o->exprs) : ARRAY_SIZE(defaults);
 	b->metrics = calloc(cap > 0 ? cap : 1, sizeof(*b->metrics));
-	if (b->metrics == NULL) {
-		vcl_fail(err, ENOMEM, "Derive baseline");
-		goto out;
-	}
-	for (size_t i = 0; i < cap; i++) {
-		struct vcl_metric *m = &b->metrics[b->nmetrics];
-		cleanup_free char *why = NULL;
-		size_t bad = 0;
-		int r;
-
-		if (o->exprs != NULL) {
-			b->nmetrics++; /* owned by b from here, freed with it */
-			if (metric_from_expr(runs[0], o->exprs[i], m, err) < 0)
-				goto out;
-			r = fill_metric(runs, n, o, m, &bad, &why, err);
-			if (r < 0)
-				goto out;
-			if (r > 0) {
-				vcl_usage(err, "%s: --metric %s: %s", files[bad], o->exprs[i],
-					  why != NULL ? why : "not found");
-				goto out;
-			}
-			continue;
-		}
-		m->num = strdup(defaults[i].num);
-		m->den = defaults[i].den != NULL ? strdup(defaults[i].den) : NULL;
-		m->stat = defaults[i].stat;
-		m->dir = defaults[i].dir;
-		m->name = vcl_metric_default_name(defaults[i].num, defaults[i].den, m->stat);
-		if (m->num == NULL || m->name == NULL ||
-		    (defaults[i].den != NULL && m->den == NULL)) {
-			metric_clear(m);
-			vcl_fail(err, ENOMEM, "Derive baseline");
-			goto out;
-		}
-		r = fill_metric(runs, n, o, m, &bad, &why, err);
-		if (r < 0) {
-			metric_clear(m);
-			goto out;
-		}
-		if (r > 0) {
-			/* Absent everywhere: not measured, say nothing. Absent
-			 * in some runs only: leave it out, but say so. */
-			if (bad > 0)
-				fprintf(stderr, "warning: leaving out %s: %s: %s\n", m->name,
-					files[bad], why != NULL ? why : "missing");
-			metric_clear(m);
-			continue;
-		}
-		if (m->b.lo == m->b.hi)
-			fprintf(stderr,
-				"warning: %s has zero-width bounds [%g, %g]: any change fails it\n",
-				m->name, m->b.lo, m->b.hi);
-		b->nmetrics++;
-	}
-	if (b->nmetrics == 0) {
-		vcl_usage(err, "None of the default metrics is present in every input; choose "
-			       "some with --metric PATH[/PATH]");
-		goto out;
-	}
-	*out = b;
-	b = NULL;
-	ret = 0;
-out:
-	vcl_baseline_free(b);
-	return ret;
+	if (b->metrics == NULL)
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	for (size_t i = 0; i < cap; i++)
+		if ((o->exprs != NULL ? derive_expr_metric(b, &in, i, err)
+				      : derive_default_metric(b, &in, i, err)) < 0)
+			return -1;
+	if (b->nmetrics == 0)
+		return vcl_usage(err, "None of the default metrics is present in every input; "
+				      "choose some with --metric PATH[/PATH]");
+	*out = steal_ptr(b);
+	return 0;
 }
 
-/* ---- the verb -------------------------------------------------------- */
-
-static void baseline_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: vclab baseline --from RESULTS.json [RESULTS.json...] -o BASELINE.yaml\n"
-		"                      [--metric PATH[/PATH][:lower|:higher]]... [--k K]\n"
-		"                      [--floor-pct P] [--name NAME] [--force]\n\n"
-		"Derives bounds median +- max(K*MAD, P%% of median) per metric across the runs\n"
-		"(defaults K=%g, P=%g; startup CVs use at least P=%g). Without --metric a default\n"
-		"set is used: startup ratios, memory overhead and PSS, startup CV, density.\n"
-		"All runs must come from one host class; --force also accepts incomplete runs.\n",
-		VCL_BASELINE_K, VCL_BASELINE_FLOOR_PCT, CV_FLOOR_PCT);
-}
+/* ---- behind `vclab baseline` (cli/baseline.c) ------------------------- */
 
 static void free_runs(struct json_object **runs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; runs != NULL && i < n; i++)
 		json_object_put(runs[i]);
 	free(runs);
 }
 
-int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err)
+/* The output's file name without folder and extension (malloc'd). */
+static char *name_from_output(const char *output, struct vcl_error **err)
 {
-	static const struct option opts[] = {
-	    {"from", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"metric", required_argument, NULL, 'm'},
-	    {"k", required_argument, NULL, 'k'},
-	    {"floor-pct", required_argument, NULL, 'p'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"force", no_argument, NULL, 'F'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct vcl_derive_opts o = {
-	    .k = VCL_BASELINE_K,
-	    .floor_pct = VCL_BASELINE_FLOOR_PCT,
-	};
-	cleanup_free const char **files = calloc((size_t)argc + 1, sizeof(*files));
-	cleanup_free char **exprs = calloc((size_t)argc + 1, sizeof(*exprs));
+	cleanup_free char *copy = strdup(output);
+	char *base, *dot, *name;
+
+	if (copy == NULL) {
+		vcl_fail(err, ENOMEM, "baseline");
+		return NULL;
+	}
+	base = basename(copy);
+	dot = strrchr(base, '.');
+	if (dot != NULL && dot != base)
+		*dot = '\0';
+	name = strdup(base);
+	if (name == NULL)
+		vcl_fail(err, ENOMEM, "baseline");
+	return name;
+}
+
+/* What we write must load: parse it back before it replaces anything. */
+static int write_baseline(const struct vcl_baseline *b, const char *output, struct vcl_error **err)
+{
+	cleanup_free char *text = vcl_baseline_format(b);
+	cleanup_free char *dir = strdup(output);
+	struct vcl_baseline *check = NULL;
+
+	if (text == NULL || dir == NULL)
+		return vcl_fail(err, ENOMEM, "Format baseline");
+	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
+		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
+		vcl_error_set_kind(err, VCL_E_FAIL);
+		return -1;
+	}
+	vcl_baseline_free(check);
+	if (strchr(dir, '/') != NULL && vcl_mkdir_p(dirname(dir), err) < 0)
+		return -1;
+	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
+		vcl_error_set_kind(err, VCL_E_ENV);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_bounds(FILE *out, const struct vcl_baseline *b, const char *output, size_t nfiles)
+{
+	fprintf(out, "%-34s  %-10s  %-10s  %-10s  %s\n", "metric", "median", "min", "max",
+		"better");
+	for (size_t i = 0; i < b->nmetrics; i++) {
+		const struct vcl_metric *m = &b->metrics[i];
+
+		fprintf(out, "%-34s  %-10.6g  %-10.6g  %-10.6g  %s\n", m->name, m->b.mid, m->b.lo,
+			m->b.hi, vcl_direction_name(m->dir));
+	}
+	fprintf(out, "\nwrote %s: %zu metrics from %zu run%s, host class %s/%s/'%s'/%ld cores%s\n",
+		output, b->nmetrics, nfiles, nfiles == 1 ? "" : "s",
+		b->host.accelerator != NULL ? b->host.accelerator : "?",
+		b->host.cgroup != NULL ? b->host.cgroup : "?",
+		b->host.cpu_model != NULL ? b->host.cpu_model : "?", b->host.cores,
+		nfiles == 1 ? "\n(one run: MAD is 0, so every band is the floor; 3-5 runs give "
+			      "bounds that follow the real run-to-run spread)"
+			    : "");
+}
+
+int vcl_baseline_make(const char *const *files, size_t nfiles, const struct vcl_derive_opts *o,
+		      const char *output, FILE *out, struct vcl_error **err)
+{
+	struct vcl_derive_opts d = *o;
 	cleanup_free char *name = NULL;
-	cleanup_free char *text = NULL;
 	struct json_object **runs = NULL;
 	struct vcl_baseline *b = NULL;
-	struct vcl_baseline *check = NULL;
-	const char *output = NULL;
-	size_t nfiles = 0, nexprs = 0;
-	int c, ret = -1;
+	int ret = -1;
 
-	if (files == NULL || exprs == NULL)
-		return vcl_fail(err, ENOMEM, "baseline");
-	optind = 0; /* callable more than once (tests) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:m:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			files[nfiles++] = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'm':
-			exprs[nexprs++] = optarg;
-			break;
-		case 'k':
-			if (vcl_parse_double(optarg, 0, 1e6, &o.k) < 0)
-				return vcl_usage(err, "--k %s: expected a number >= 0", optarg);
-			break;
-		case 'p':
-			if (vcl_parse_double(optarg, 0, 1e6, &o.floor_pct) < 0)
-				return vcl_usage(err, "--floor-pct %s: expected a number >= 0",
-						 optarg);
-			break;
-		case 'n':
-			o.name = optarg;
-			break;
-		case 'F':
-			o.force = true;
-			break;
-		case 'h':
-			baseline_usage(stdout);
-			return 0;
-		case ':':
-			return vcl_usage(err, "%s needs a value (try --help)", argv[optind - 1]);
-		default:
-			return vcl_usage(err, "Unknown option %s (try --help)", argv[optind - 1]);
-		}
-	}
-	/* "--from a.json b.json c.json": the files after the first are operands. */
-	while (optind < argc)
-		files[nfiles++] = argv[optind++];
-	if (nfiles == 0)
-		return vcl_usage(err, "No results given: --from RESULTS.json (try --help)");
-	if (output == NULL)
-		return vcl_usage(err, "No output given: -o results/baselines/NAME.yaml");
-	if (nexprs > 0)
-		o.exprs = exprs;
-	if (o.name == NULL) {
-		/* The file name without folder and .yaml is the host class name. */
-		cleanup_free char *copy = strdup(output);
-		char *base, *dot;
-
-		if (copy == NULL)
-			return vcl_fail(err, ENOMEM, "baseline");
-		base = basename(copy);
-		dot = strrchr(base, '.');
-		if (dot != NULL && dot != base)
-			*dot = '\0';
-		name = strdup(base);
+	if (d.name == NULL) {
+		name = name_from_output(output, err);
 		if (name == NULL)
-			return vcl_fail(err, ENOMEM, "baseline");
-		o.name = name;
+			return -1;
+		d.name = name;
 	}
-
-	runs = calloc(nfiles, sizeof(struct json_object *));
+	runs = calloc(nfiles > 0 ? nfiles : 1, sizeof(struct json_object *));
 	if (runs == NULL)
 		return vcl_fail(err, ENOMEM, "baseline");
 	for (size_t i = 0; i < nfiles; i++) {
 		if (vcl_results_load(files[i], &runs[i], err) < 0)
 			goto out;
 	}
-	if (vcl_baseline_derive(runs, files, nfiles, &o, &b, err) < 0 || b == NULL)
+	if (vcl_baseline_derive(runs, files, nfiles, &d, &b, err) < 0 || b == NULL ||
+	    write_baseline(b, output, err) < 0)
 		goto out;
-	text = vcl_baseline_format(b);
-	if (text == NULL) {
-		vcl_fail(err, ENOMEM, "Format baseline");
-		goto out;
-	}
-	/* What we write must load: parse it back before it replaces anything. */
-	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
-		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
-		(*err)->kind = VCL_E_FAIL;
-		goto out;
-	}
-	{
-		cleanup_free char *dir = strdup(output);
-
-		if (dir == NULL) {
-			vcl_fail(err, ENOMEM, "baseline");
-			goto out;
-		}
-		if (strchr(dir, '/') != NULL && vcl_mkdir_p(dirname(dir), err) < 0)
-			goto out;
-	}
-	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
-		(*err)->kind = VCL_E_ENV;
-		goto out;
-	}
-
-	printf("%-34s  %-10s  %-10s  %-10s  %s\n", "metric", "median", "min", "max", "better");
-	for (size_t i = 0; i < b->nmetrics; i++) {
-		const struct vcl_metric *m = &b->metrics[i];
-
-		printf("%-34s  %-10.6g  %-10.6g  %-10.6g  %s\n", m->name, m->b.mid, m->b.lo,
-		       m->b.hi, vcl_direction_name(m->dir));
-	}
-	printf("\nwrote %s: %zu metrics from %zu run%s, host class %s/%s/'%s'/%ld cores%s\n",
-	       output, b->nmetrics, nfiles, nfiles == 1 ? "" : "s",
-	       b->host.accelerator != NULL ? b->host.accelerator : "?",
-	       b->host.cgroup != NULL ? b->host.cgroup : "?",
-	       b->host.cpu_model != NULL ? b->host.cpu_model : "?", b->host.cores,
-	       nfiles == 1 ? "\n(one run: MAD is 0, so every band is the floor; 3-5 runs give "
-			     "bounds that follow the real run-to-run spread)"
-			   : "");
+	print_bounds(out, b, output, nfiles);
 	ret = 0;
 out:
-	vcl_baseline_free(check);
 	vcl_baseline_free(b);
 	free_runs(runs, nfiles);
 	return ret;

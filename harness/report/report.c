@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vclab report: the CLI verb and the I/O around the document model (load,
- * draw, write). The model (report_model.c and the section files listed in
+ * vclab report: the I/O around the document model (load, draw, write);
+ * the verb is cli/report.c. The model (report_model.c and the section files listed in
  * report_int.h) is pure so the markdown and HTML renderers (report_md.c,
  * report_html.c) and the golden tests see exactly the same content; only
  * vcl_report_write() touches the file system.
@@ -9,7 +9,6 @@
 #include "report/report_int.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -128,18 +127,6 @@ static char *metrics_href(const char *outdir)
 	return href;
 }
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vclab report: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Run the advisor on one results file, capturing its markdown. */
 static char *advisor_text(const char *path, char **note)
 {
@@ -161,7 +148,7 @@ static char *advisor_text(const char *path, char **note)
 
 		free(*note);
 		*note = vcl_rxasprintf("The advisor failed on this run: %s.", m);
-		warn("advisor: %s", e != NULL && e->msg != NULL ? e->msg : "unknown error");
+		vcl_warn("advisor: %s", e != NULL && e->msg != NULL ? e->msg : "unknown error");
 		free(m);
 		vcl_error_free(e);
 		free(buf);
@@ -217,7 +204,7 @@ int vcl_report_write(const char *const *paths, size_t n, const char *outdir, str
 	vcl_report_plan_figures(l.runs, l.n, &figs);
 	gnuplot = vcl_report_find_gnuplot(&why);
 	if (gnuplot == NULL)
-		warn("%s; the report has tables only", why);
+		vcl_warn("%s; the report has tables only", why);
 	if (vcl_report_draw(&figs, figdir, gnuplot, err) < 0)
 		goto out;
 
@@ -241,7 +228,7 @@ int vcl_report_write(const char *const *paths, size_t n, const char *outdir, str
 	ctx.advisor_note = note;
 	vcl_report_build(&ctx, &doc, &warnings);
 	for (size_t i = 0; warnings[i] != NULL; i++)
-		warn("%s", warnings[i]);
+		vcl_warn("%s", warnings[i]);
 	md = vcl_report_markdown(&doc);
 	html = vcl_report_html(&doc);
 	vcl_rdoc_free(&doc);
@@ -259,53 +246,4 @@ out:
 	vcl_report_figs_free(&figs);
 	loaded_free(&l);
 	return ret;
-}
-
-static void report_usage(FILE *f)
-{
-	fprintf(f, "usage: vclab report [-o DIR] RESULTS.json [RESULTS.json...]\n"
-		   "\n"
-		   "Write DIR/report.md, DIR/report.html and DIR/figures/ (gnuplot scripts, SVG\n"
-		   "and PNG). With several results files the report compares them against the\n"
-		   "first and warns when their hosts differ.\n"
-		   "\n"
-		   "  -o, --output DIR   where to write (default: the folder of the first file)\n"
-		   "  -h, --help         this text\n"
-		   "\n"
-		   "gnuplot: $VCLAB_GNUPLOT, else `gnuplot` on PATH; without it, tables only.\n");
-}
-
-int vcl_cmd_report(int argc, char **argv, struct vcl_error **err)
-{
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *outdir = NULL;
-	int c;
-
-	optind = 0; /* GNU getopt: full re-initialisation, the verb may run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			return vcl_usage(
-			    err, "Unknown or incomplete option '%s' (see vclab report --help)",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return vcl_usage(
-		    err, "No results file given (usage: vclab report [-o DIR] RESULTS.json...)");
-	if (vcl_report_write((const char *const *)argv + optind, (size_t)(argc - optind), outdir,
-			     err) < 0)
-		return -1;
-	return 0;
 }

@@ -7,7 +7,7 @@
  *
  * The work is split along these seams so each part can be tested alone:
  *
- *   report.c        the CLI verb and vcl_report_write() (loading, writing)
+ *   report.c        vcl_report_write() (loading, writing); the verb is cli/report.c
  *   report_model.c, report_host.c, report_scenarios.c, report_build.c
  *                   the document model built from one or more results
  *                   (pure: json in, blocks out)
@@ -42,14 +42,11 @@
  * gnuplot is run as a program: $VCLAB_GNUPLOT when set, else `gnuplot` on
  * PATH. Without it the report holds tables only and one warning line goes to
  * stderr; that is not a failure. Warnings are printed to stderr as
- * "vclab report: warning: ...". Every input is loaded and checked before
+ * "vclab: warning: ..." (vcl_warn). Every input is loaded and checked before
  * anything is written, so bad input leaves nothing behind.
  */
 int vcl_report_write(const char *const *results_paths, size_t n, const char *outdir,
 		     struct vcl_error **err);
-
-/* `vclab report [-o DIR] RESULTS.json...` */
-int vcl_cmd_report(int argc, char **argv, struct vcl_error **err);
 
 /*
  * Advisor hook. When the advisor (harness/advise*.c) is linked it defines
