@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bare/bare.h"
 #include "core/backend.h"
 #include "core/cgroup.h"
 #include "core/ledger.h"

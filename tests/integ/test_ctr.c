@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/backend.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
@@ -68,7 +69,7 @@ static struct vcl_spec spec_of(unsigned index)
 
 static const struct vcl_backend_ops *must_find(const char *name)
 {
-	const struct vcl_backend_ops *ops = vcl_backend_find(name);
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, name);
 
 	ck_assert_msg(ops != NULL, "backend %s is not built in", name);
 	return ops;
