@@ -296,16 +296,15 @@ static void record_config(struct vcl_bench *b)
 	struct json_object *cfg = vcl_json_obj(b->root, "config");
 	struct json_object *lim = json_object_new_object(), *pin = json_object_new_object();
 	struct json_object *vm = json_object_new_object(), *sc = json_object_new_array();
-	static const char *const all[] = {"startup", "memory", "density", "autoscale", "steady"};
 
 	json_object_object_add(cfg, "profile", json_object_new_string(b->o->profile));
 	json_object_object_add(cfg, "runs", json_object_new_int((int)b->o->runs));
 	json_object_object_add(cfg, "warmup", json_object_new_int((int)b->o->warmup));
 	json_object_object_add(cfg, "vm_runs", json_object_new_int((int)b->o->vm_runs));
 	json_object_object_add(cfg, "vm_warmup", json_object_new_int((int)b->o->vm_warmup));
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		if (vcl_bench_wants(b, all[i]))
-			json_object_array_add(sc, json_object_new_string(all[i]));
+	for (const struct vcl_scenario *const *s = vcl_scenarios; *s != NULL; s++)
+		if (vcl_bench_wants(b, (*s)->name))
+			json_object_array_add(sc, json_object_new_string((*s)->name));
 	json_object_object_add(cfg, "scenarios", sc);
 	json_object_object_add(lim, "mem_mib",
 			       json_object_new_int64((int64_t)b->o->limits.mem_mib));
@@ -483,29 +482,19 @@ static void print_summary(struct vcl_bench *b)
 	printf("results: %s/results.json\n", b->out_dir);
 }
 
+const struct vcl_scenario *const vcl_scenarios[] = {
+    &vcl_scenario_startup,   &vcl_scenario_memory, &vcl_scenario_density,
+    &vcl_scenario_autoscale, &vcl_scenario_steady, NULL,
+};
+
 static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
 {
-	struct {
-		const char *name;
-		int (*fn)(struct vcl_bench *, struct vcl_error **);
-	} sc[] = {
-	    {"startup", vcl_scenario_startup}, {"memory", vcl_scenario_memory},
-	    {"density", vcl_scenario_density}, {"autoscale", vcl_scenario_autoscale},
-	    {"steady", vcl_scenario_steady},
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(sc); i++) {
-		if (!vcl_bench_wants(b, sc[i].name))
+	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++) {
+		if (!vcl_bench_wants(b, (*sc)->name))
 			continue;
-		if (sc[i].fn == NULL) {
-			if (b->o->scenarios != NULL)
-				return vcl_usage(err, "Scenario %s is not built into this vclab",
-						 sc[i].name);
-			continue;
-		}
-		b->phase = sc[i].name;
-		if (sc[i].fn(b, err) < 0)
-			return vcl_error_wrap(err, "Scenario %s", sc[i].name);
+		b->phase = (*sc)->name;
+		if ((*sc)->run(b, err) < 0)
+			return vcl_error_wrap(err, "Scenario %s", (*sc)->name);
 		if (vcl_bench_save(b, err) < 0)
 			return -1;
 	}

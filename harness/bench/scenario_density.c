@@ -237,7 +237,7 @@ out:
 	return ret;
 }
 
-int vcl_scenario_density(struct vcl_bench *b, struct vcl_error **err)
+static int density_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (!b->active[i]->is_peer)
@@ -250,3 +250,5 @@ int vcl_scenario_density(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_density = {.name = "density", .run = density_run};

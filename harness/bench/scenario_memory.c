@@ -164,7 +164,7 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 	return ret;
 }
 
-int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
+static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	struct footprint f[VCL_MAX_ACTIVE];
 	int bare = -1;
@@ -224,3 +224,5 @@ int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_memory = {.name = "memory", .run = memory_run};

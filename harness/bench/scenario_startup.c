@@ -57,7 +57,7 @@ static void csv_row(struct vcl_bench *b, const char *name, unsigned iter, bool w
 	}
 }
 
-int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
+static int startup_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	struct series s[VCL_MAX_ACTIVE];
 	unsigned rounds = 0;
@@ -164,3 +164,5 @@ out:
 	}
 	return ret;
 }
+
+const struct vcl_scenario vcl_scenario_startup = {.name = "startup", .run = startup_run};
