@@ -21,4 +21,9 @@
  * the order bench runs and records them. NULL-terminated. */
 extern const struct vcl_backend_ops *const vcl_backends[];
 
+/* Register the ledger kinds of core and of every backend built in, so that
+ * teardown and gc know how to undo every record. Call before a ledger is
+ * opened or gc runs; calling it again is harmless. */
+int vcl_backends_init(struct vcl_error **err);
+
 #endif

@@ -237,6 +237,9 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 
 	json_object_object_add(cfg, "backends", jb);
 	json_object_object_add(cfg, "peers", jp);
+	/* Before the ledger opens: teardown must know every kind of record. */
+	if (vcl_backends_init(err) < 0)
+		return -1;
 	if ((b->o->backends_given && check_built(b->o->backends, false, err) < 0) ||
 	    (b->o->peers_given && check_built(b->o->peers, true, err) < 0))
 		return -1;

@@ -17,6 +17,7 @@
 #include "core/error.h"
 
 struct vcl_host;
+struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
 struct vcl_limits {
@@ -116,6 +117,10 @@ struct vcl_backend_ops {
 	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
 	/* Once per run, undo prepare(). May be NULL. */
 	void (*cleanup)(const struct vcl_spec *spec);
+	/* The kinds of ledger record this backend defines beyond core's (pid,
+	 * dir, file, mount, cgroup), NULL-terminated; NULL for none. The
+	 * registry registers them before a ledger is opened or gc runs. */
+	const struct vcl_ledger_kind *const *kinds;
 };
 
 /* Look name up in table, a NULL-terminated list of backends (the one table

@@ -627,6 +627,9 @@ int main(void)
 		printf("test_ctr: SKIP: needs root (namespaces, cgroups, runc)\n");
 		return 0;
 	}
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	/* Tests run from the repository root (make check, make asan), whatever
 	 * build folder holds this binary. */
 	payload = realpath("bin/vclab-payload", NULL);

@@ -83,6 +83,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "soak: no bare placement built in\n");
 		return 2;
 	}
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	if (vcl_host_probe(&host, NULL, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
