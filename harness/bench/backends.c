@@ -29,6 +29,12 @@ const struct vcl_backend_ops *const vcl_backends[] = {
     NULL,
 };
 
+const struct vcl_host_hooks vcl_backends_host_hooks = {
+#ifdef VCL_WITH_VM
+    .kvm_usable = vcl_vmm_kvm_usable,
+#endif
+};
+
 /* The kinds of ledger record core defines (every part uses some). */
 static const struct vcl_ledger_kind *const core_kinds[] = {
     &vcl_ledger_kind_pid,   &vcl_ledger_kind_dir,    &vcl_ledger_kind_file,

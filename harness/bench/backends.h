@@ -16,6 +16,7 @@
  */
 
 #include "core/backend.h"
+#include "core/host.h"
 
 /* Placements first (bare, ctr, vm), then peers (runc, crun, qemu-direct), in
  * the order bench runs and records them. NULL-terminated. */
@@ -25,5 +26,9 @@ extern const struct vcl_backend_ops *const vcl_backends[];
  * teardown and gc know how to undo every record. Call before a ledger is
  * opened or gc runs; calling it again is harmless. */
 int vcl_backends_init(struct vcl_error **err);
+
+/* What the parts built in add to the host probe (vcl_host_probe): the VM
+ * part's KVM boot check. */
+extern const struct vcl_host_hooks vcl_backends_host_hooks;
 
 #endif

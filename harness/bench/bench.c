@@ -544,7 +544,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 				     "(namespaces, cgroups and libvirt's system URI need it)");
 	}
 	if (find_payload(&b, &payload, err) < 0 ||
-	    vcl_host_probe(&b.host, o.connect_uri, err) < 0) {
+	    vcl_host_probe(&b.host, o.connect_uri, &vcl_backends_host_hooks, err) < 0) {
 		vcl_bench_opts_free(&o);
 		return -1;
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "cli/cmds.h"
 #include "core/cgroup.h"
 #include "core/error.h"
@@ -29,7 +30,7 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 					 "[--connect URI])",
 					 argv[i]);
 	}
-	if (vcl_host_probe(&h, uri, err) < 0)
+	if (vcl_host_probe(&h, uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
 	if (json) {
 		struct json_object *o = vcl_host_json(&h);

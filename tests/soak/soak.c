@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
 	if (vcl_backends_init(NULL) < 0)
 		return 1;
-	if (vcl_host_probe(&host, NULL, &err) < 0) {
+	if (vcl_host_probe(&host, NULL, &vcl_backends_host_hooks, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
 	}
