@@ -15,6 +15,7 @@
  *   advise_rules.c    pure rules: (service, measured) -> struct vcl_decision
  *   advise_render.c   decisions -> table / JSON / explain trace on a FILE *
  *   advise.c          the CLI verb and vcl_advise_run()
+ *   advise_summary.c  vcl_advise_summary_md(), the report's advice section
  */
 
 #include <json-c/json.h>
@@ -258,5 +259,11 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
  * out; warnings and notes go to diag (may be NULL). */
 int vcl_advise_run(const char *results, const char *const *inputs, size_t ninputs, unsigned flags,
 		   FILE *out, FILE *diag, struct vcl_error **err);
+
+/* The advisor's section of the report: a markdown summary of its advice for
+ * the example services (the YAML files in docs/examples/) against
+ * results_path, written to out. 0 on success, <0 with *err set. The report
+ * (report/) calls it; the advisor knows nothing of the report. */
+int vcl_advise_summary_md(const char *results_path, FILE *out, struct vcl_error **err);
 
 #endif
