@@ -136,6 +136,7 @@ guest: $(PAYLOAD) $(INIT)
 
 unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
+	$(Q)tests/layers/run.sh
 
 # Integration: root suites on real libvirt VMs, containers and processes,
 # then the report's browser test (headless Chromium) on a report made from
@@ -209,6 +210,7 @@ fuzz: $(FUZZ_BINS)
 LINT_SRCS := $(wildcard $(addsuffix /*.c,$(LAYERS)) $(addsuffix /*.h,$(LAYERS)) bare/*.c ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
 
 lint:
+	$(Q)echo "  LAYERS" && scripts/check-layers.sh
 	$(Q)echo "  CPPCHECK"
 	@# cppcheck cannot see __attribute__((cleanup)): its leak checks would
 	@# flag every cleanup_free/cleanup_close variable. Leaks are checked by

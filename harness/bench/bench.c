@@ -19,7 +19,6 @@
 #include "bench/backends.h"
 #include "bench/bench.h"
 #include "core/cleanup.h"
-#include "cli/cmds.h"
 #include "core/ledger.h"
 #include "core/probe.h"
 #include "core/results.h"

@@ -122,6 +122,10 @@ extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
 
+/* The `vclab bench` verb (bench.c). Declared here, not through cli/cmds.h:
+ * bench/ sits below cli/ and includes nothing of it. */
+int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err);
+
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];
 
