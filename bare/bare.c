@@ -8,10 +8,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "core/cleanup.h"
 #include "core/ledger.h"
 #include "core/proc.h"
+#include "core/sample.h"
 #include "core/util.h"
 
 struct bare {
@@ -55,14 +59,95 @@ static void bare_free(struct vcl_instance *inst)
 	vcl_instance_free(inst);
 }
 
+/* What the child needs; everything is prepared before t0 so that the child
+ * only makes system calls (it may share the parent's memory). */
+struct child_args {
+	const char *const *argv;
+	int ready_w;		   /* the READY pipe's write end, becomes fd 3 */
+	const cpu_set_t *affinity; /* NULL: inherit */
+	struct vcl_cgroup *join;   /* v1 with accounting: attach before exec */
+};
+
+static int child_exec(void *opaque)
+{
+	const struct child_args *a = opaque;
+
+	if (a->join != NULL) {
+		int r = vcl_cgroup_attach(a->join, 0);
+
+		if (r < 0) {
+			dprintf(2, "vclab: join cgroup: %s\n", strerror(-r));
+			_exit(126);
+		}
+	}
+	if (a->affinity != NULL && sched_setaffinity(0, sizeof(*a->affinity), a->affinity) < 0)
+		_exit(126);
+	/* fd 3 is the READY channel, the only fd the payload inherits besides
+	 * stdio (everything else is O_CLOEXEC). */
+	if (dup2(a->ready_w, 3) < 0)
+		_exit(126);
+	execv(a->argv[0], (char *const *)a->argv);
+	dprintf(2, "vclab: exec %s: %s\n", a->argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Start the payload, one of three ways, cheapest first:
+ * - no accounting (startup): clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+ *   does: no copy of the harness's page tables, no cgroup on the way. This
+ *   is what running the service as a plain host process costs.
+ * - accounting on pure v2: clone3(CLONE_INTO_CGROUP): born in the cgroup,
+ *   no migration.
+ * - accounting on v1/hybrid: fork, the child joins the cgroup, exec. A v1
+ *   attach waits for an RCU grace period (cgroup_threadgroup_rwsem): 2-20
+ *   ms here, which is why the startup scenario does not take this path.
+ */
+static pid_t spawn(const struct child_args *a, int cg_dirfd)
+{
+	if (a->join == NULL && cg_dirfd < 0) {
+		/* The child runs on this stack until it execs; the parent is
+		 * suspended meanwhile (CLONE_VFORK). */
+		char stack[32768] __attribute__((aligned(16)));
+
+		return clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+			     (void *)a);
+	}
+	if (cg_dirfd >= 0) {
+		struct clone_args ca = {
+		    .flags = CLONE_INTO_CGROUP,
+		    .exit_signal = SIGCHLD,
+		    .cgroup = (uint64_t)cg_dirfd,
+		};
+		long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+
+		if (pid == 0)
+			child_exec((void *)a);
+		if (pid > 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+			return (pid_t)pid;
+		/* Older kernel: fall through to fork + attach. */
+	}
+	{
+		pid_t pid = fork();
+
+		if (pid == 0)
+			child_exec((void *)a);
+		return pid;
+	}
+}
+
 static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		       struct vcl_error **err)
 {
 	struct vcl_instance *inst = vcl_instance_new(&vcl_bare_ops, spec);
 	struct bare *b = calloc(1, sizeof(*b));
+	cleanup_close int cg_dirfd = -1;
 	char cgpath[160];
 	int pfd[2] = {-1, -1};
+	cpu_set_t cpus;
 	pid_t pid;
+	const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd",
+			      "3",	     "--name",	 NULL,		NULL};
+	struct child_args a = {.argv = argv};
 
 	if (inst == NULL || b == NULL) {
 		free(b);
@@ -70,42 +155,36 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		return vcl_fail(err, ENOMEM, "Launch bare instance");
 	}
 	inst->priv = b;
-	snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-	if (vcl_cgroup_create(cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
-		goto fail;
-	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
+	argv[6] = inst->name;
+	if (spec->accounting) {
+		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+		if (vcl_cgroup_create(cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
+			goto fail;
+		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
+		cg_dirfd = vcl_cgroup_dirfd(b->cg);
+		if (cg_dirfd < 0)
+			a.join = b->cg;
+	} else if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &cpus) == 0) {
+		/* The same cores as the cpuset cgroup would give. */
+		a.affinity = &cpus;
+	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		vcl_fail(err, errno, "pipe2");
 		goto fail;
 	}
+	a.ready_w = pfd[1];
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 
 	inst->t.start = vcl_now_ns();
-	pid = fork();
+	pid = spawn(&a, cg_dirfd);
 	if (pid < 0) {
-		vcl_fail(err, errno, "fork");
+		vcl_fail(err, errno, "Start %s", spec->payload);
 		goto fail;
-	}
-	if (pid == 0) {
-		const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd",
-				      "3",	     "--name",	 inst->name,	NULL};
-		int r = vcl_cgroup_attach(b->cg, 0);
-
-		if (r < 0) {
-			dprintf(2, "vclab: join cgroup %s: %s\n", cgpath, strerror(-r));
-			_exit(126);
-		}
-		/* fd 3 is the READY channel, the only fd the payload inherits
-		 * besides stdio (everything else is O_CLOEXEC). */
-		if (dup2(pfd[1], 3) < 0)
-			_exit(126);
-		execv(spec->payload, (char *const *)argv);
-		dprintf(2, "vclab: exec %s: %s\n", spec->payload, strerror(errno));
-		_exit(127);
 	}
 	inst->t.created = vcl_now_ns();
 	inst->pid = pid;
 	close(pfd[1]);
+	pfd[1] = -1;
 	inst->ready_fd = pfd[0];
 	fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
 	inst->exit_fd = vcl_pidfd_open(pid);
@@ -120,7 +199,7 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	*out = inst;
 	return 0;
 fail:
-	if (pfd[1] >= 0 && inst->ready_fd != pfd[0])
+	if (pfd[1] >= 0)
 		close(pfd[1]);
 	if (pfd[0] >= 0 && inst->ready_fd != pfd[0])
 		close(pfd[0]);
@@ -153,6 +232,11 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 {
 	struct bare *b = inst->priv;
 
+	if (b->cg == NULL) {
+		/* A plain process (no accounting): its own PSS, no cgroup. */
+		memset(mem, 0, sizeof(*mem));
+		return vcl_sample_pids(&inst->pid, 1, mem, err);
+	}
 	return vcl_sample_cgroup(b->cg, mem, err);
 }
 

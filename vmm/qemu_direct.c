@@ -234,7 +234,10 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		goto fail;
 
 	/* An accounting-only cgroup, like the one libvirt gives its QEMU: the
-	 * memory figures of both paths then mean the same thing. */
+	 * memory figures of both paths then mean the same thing. t0 comes
+	 * before it, as libvirt's machine cgroup is made inside the timed
+	 * virDomainCreateXML and ctr's inside its timed launch. */
+	inst->t.start = vcl_now_ns();
 	if (asprintf(&cgpath, "vclab/%s/%s", spec->run_id, inst->name) < 0) {
 		cgpath = NULL;
 		vcl_fail(err, ENOMEM, "qemu-direct launch");
@@ -246,7 +249,6 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	}
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
 
-	inst->t.start = vcl_now_ns();
 	pid = fork();
 	if (pid < 0) {
 		vcl_fail(err, errno, "fork");

@@ -19,6 +19,7 @@
 #include "bench/backends.h"
 #include "bench/bench.h"
 #include "core/cleanup.h"
+#include "core/compare.h"
 #include "core/ledger.h"
 #include "core/probe.h"
 #include "core/results.h"
@@ -151,6 +152,8 @@ int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
 
 	vcl_iso8601_now(now, sizeof(now));
 	json_object_object_add(b->root, "finished", json_object_new_string(now));
+	/* Rebuilt from the samples at every save: always matches them. */
+	json_object_object_add(b->root, "comparisons", vcl_comparisons_build(b->root));
 	return vcl_results_write(b->out_dir, b->root, err);
 }
 
@@ -402,6 +405,37 @@ static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 	}
 }
 
+/* Placements against their peers, then the run's calibration. */
+static void print_pairs(struct vcl_bench *b)
+{
+	struct json_object *arr = vcl_json_path(b->root, "comparisons");
+	double v, lo, hi;
+	char buf[96];
+
+	for (size_t i = 0; arr != NULL && i < json_object_array_length(arr); i++) {
+		struct json_object *c = json_object_array_get_idx(arr, i);
+		const char *x = json_object_get_string(vcl_json_path(c, "a"));
+		const char *y = json_object_get_string(vcl_json_path(c, "b"));
+		const char *verdict = NULL;
+
+		if (x == NULL || y == NULL || strcmp(y, "bare") == 0 ||
+		    !vcl_cmp_find(b->root, x, y, &v, &lo, &hi, &verdict))
+			continue;
+		vcl_cmp_format(buf, sizeof(buf), v, lo, hi, verdict, true);
+		printf("%s vs %s: %s\n", x, y, buf);
+	}
+	if (vcl_json_path_double(b->root, "calibration.aa.ratio", &v) == 0) {
+		if (vcl_json_path_double(b->root, "calibration.aa.ci95.0", &lo) < 0 ||
+		    vcl_json_path_double(b->root, "calibration.aa.ci95.1", &hi) < 0)
+			lo = hi = NAN;
+		vcl_cmp_format(buf, sizeof(buf), v, lo, hi, NULL, true);
+		printf("calibration: A/A (bare vs bare) %s", buf);
+		if (vcl_json_path_double(b->root, "calibration.probe_floor_ms.p50", &v) == 0)
+			printf("; probe floor p50 %.3f ms", v);
+		printf("\n");
+	}
+}
+
 static void print_summary(struct vcl_bench *b)
 {
 	struct json_object *groups[2] = {NULL, NULL};
@@ -439,15 +473,15 @@ static void print_summary(struct vcl_bench *b)
 	}
 	printf("\nstartup: launch -> first 200 from GET /healthz (ms), host %s, accelerator %s\n",
 	       b->host.hostname, b->host.accelerator);
-	printf("%-18s %4s %9s %9s %9s %9s %6s %9s %9s %8s\n", "placement", "n", "p50", "p90", "p99",
-	       "mean", "cv", "min", "max", "x bare");
+	printf("%-18s %4s %9s %9s %9s %9s %6s %9s %9s  %s\n", "placement", "n", "p50", "p90", "p99",
+	       "mean", "cv", "min", "max", "x bare [95% CI]");
 	for (int g = 0; g < 2; g++) {
 		if (groups[g] == NULL)
 			continue;
 		json_object_object_foreach(groups[g], name, val)
 		{
 			double p50 = 0, p90 = 0, p99 = 0, mean = 0, cv = 0, mn = 0, mx = 0, n = 0;
-			char label[40], ratio[16] = "-";
+			char label[40], ratio[96] = "-";
 			struct json_object *why = vcl_json_path(val, "reason");
 
 			if (vcl_json_path_double(val, "startup_ms.p50", &p50) < 0) {
@@ -468,12 +502,24 @@ static void print_summary(struct vcl_bench *b)
 					 b->host.accelerator);
 			else
 				snprintf(label, sizeof(label), "%s%s", g ? "peer " : "", name);
-			if (bare_p50 > 0)
-				snprintf(ratio, sizeof(ratio), "%.2f", p50 / bare_p50);
-			printf("%-18s %4.0f %9.2f %9.2f %9.2f %9.2f %6.3f %9.2f %9.2f %8s\n", label,
+			if (g == 0 && strcmp(name, "bare") == 0) {
+				snprintf(ratio, sizeof(ratio), "1");
+			} else {
+				double r, lo, hi;
+				const char *verdict;
+
+				if (vcl_cmp_find(b->root, name, "bare", &r, &lo, &hi, &verdict))
+					vcl_cmp_format(ratio, sizeof(ratio), r, lo, hi, verdict,
+						       true);
+				else if (bare_p50 > 0)
+					snprintf(ratio, sizeof(ratio), "x%.2f (no CI)",
+						 p50 / bare_p50);
+			}
+			printf("%-18s %4.0f %9.2f %9.2f %9.2f %9.2f %6.3f %9.2f %9.2f  %s\n", label,
 			       n, p50, p90, p99, mean, cv, mn, mx, ratio);
 		}
 	}
+	print_pairs(b);
 	print_scenarios(b, groups[0]);
 	if (strcmp(b->host.accelerator, "kvm") != 0 &&
 	    (vcl_json_path(b->root, "backends.vm.startup_ms") != NULL ||
@@ -560,6 +606,7 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 	record_config(&b);
 
 	b.spec = (struct vcl_spec){
+	    .accounting = true,
 	    .run_id = b.run_id,
 	    .payload = payload,
 	    .limits = o.limits,
@@ -593,6 +640,8 @@ int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
 		vcl_error_freep(&run_err);
 	}
 	b.t_begin = vcl_now_ns();
+	/* The launch order's seed: given, or from the clock (recorded). */
+	b.seed = o.seed_given ? o.seed : b.t_begin ^ (uint64_t)getpid() << 32;
 
 	for (; prepared < b.nactive; prepared++) {
 		const struct vcl_backend_ops *ops = b.active[prepared];

@@ -45,6 +45,8 @@ struct vcl_bench_opts {
 	double steady_seconds;
 	unsigned steady_concurrency;
 	uint64_t work_iters;
+	uint64_t seed; /* launch order; seed_given: --seed */
+	bool seed_given;
 	bool quiet, json, no_report;
 };
 
@@ -66,6 +68,7 @@ struct vcl_bench {
 	unsigned nactive;
 	unsigned next_index;
 	struct json_object *root; /* results.json being built */
+	uint64_t seed;		  /* launch order (order.seed in results.json) */
 	FILE *csv;
 	/* progress */
 	unsigned steps_done, steps_total;

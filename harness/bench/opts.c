@@ -65,6 +65,7 @@ void vcl_bench_usage(FILE *f)
 	    "  --scale-threshold X  autoscale: CPU fraction that triggers scale-out (0.7)\n"
 	    "  --steady-seconds S --concurrency C --work-iters N   steady state load\n"
 	    "  --timeout-ms N       readiness timeout (process 5000, VM 60000)\n"
+	    "  --seed N             launch-order seed (default: from the clock; recorded)\n"
 	    "  --quiet              no progress bar\n"
 	    "  --json               print the summary as JSON\n"
 	    "  --no-report          do not write report.md/report.html\n");
@@ -179,6 +180,9 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		U64("--work-iters", 0, 1000000000, o->work_iters)
 		U64("--vm-host-port", 1024, 65535, o->vm_host_port)
 		U64("--repeats", 1, 1000, o->autoscale_repeats)
+		if (strcmp(a, "--seed") == 0)
+			o->seed_given = true;
+		U64("--seed", 0, UINT64_MAX, o->seed)
 		STR("--out", o->out)
 		STR("--payload", o->payload)
 		STR("--connect", o->connect_uri)

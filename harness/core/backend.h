@@ -34,6 +34,10 @@ struct vcl_spec {
 	const char *state_dir; /* per-run scratch folder, e.g. /run/vclab/<run> (tmpfs) */
 	struct vcl_limits limits;
 	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
+	/* bare: give the process its accounting-only cgroup (memory, density,
+	 * autoscale, steady read it). false in the startup scenario: there bare
+	 * is a plain host process, with no cgroup joined on its way to exec. */
+	bool accounting;
 
 	/* ctr */
 	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */

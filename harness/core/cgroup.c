@@ -348,6 +348,16 @@ int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **e
 	return 0;
 }
 
+int vcl_cgroup_dirfd(const struct vcl_cgroup *cg)
+{
+	char dir[320];
+
+	if (cg == NULL || !is_v2())
+		return -1;
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", cg->path);
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid)
 {
 	char buf[24];

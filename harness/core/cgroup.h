@@ -41,6 +41,10 @@ int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **e
 /* Move pid (0 = the calling process) into the cgroup, on every hierarchy.
  * Async-signal-safe enough to call in a freshly forked child: it only
  * writes files (no allocation). */
+/* On a pure v2 host: an O_PATH directory fd of cg, for clone3's
+ * CLONE_INTO_CGROUP (the child is born in the cgroup: no attach, no
+ * migration cost). -1 elsewhere (v1, hybrid) or on error. */
+int vcl_cgroup_dirfd(const struct vcl_cgroup *cg);
 int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid);
 
 struct vcl_cg_stats {

@@ -36,9 +36,17 @@ struct json_object *vcl_stats_json(const struct vcl_stats *st, const double *sam
 	json_object_object_add(o, "min", num(st->min));
 	json_object_object_add(o, "max", num(st->max));
 	json_object_object_add(o, "mad", num(st->mad));
-	json_object_array_add(ci, num(st->ci95_lo));
-	json_object_array_add(ci, num(st->ci95_hi));
-	json_object_object_add(o, "ci95", ci);
+	if (st->ci95_ok) {
+		json_object_array_add(ci, num(st->ci95_lo));
+		json_object_array_add(ci, num(st->ci95_hi));
+		json_object_object_add(o, "ci95", ci);
+	} else {
+		json_object_put(ci);
+		json_object_object_add(o, "ci95", NULL);
+		if (st->n > 0 && st->ci95_why != NULL)
+			json_object_object_add(o, "ci95_reason",
+					       json_object_new_string(st->ci95_why));
+	}
 	if (samples != NULL) {
 		struct json_object *a = json_object_new_array_ext((int)n);
 

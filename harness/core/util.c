@@ -363,3 +363,38 @@ bool vcl_is_root(void)
 	cap_free(caps);
 	return v == CAP_SET;
 }
+
+int vcl_cpulist_parse(const char *list, cpu_set_t *set)
+{
+	const char *p = list;
+
+	CPU_ZERO(set);
+	if (list == NULL || *list == '\0')
+		return -1;
+	while (*p != '\0') {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi;
+
+		if (end == p)
+			return -1;
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+			if (end == p || hi < lo)
+				return -1;
+		}
+		if (hi >= CPU_SETSIZE)
+			return -1;
+		for (unsigned long c = lo; c <= hi; c++)
+			CPU_SET(c, set);
+		if (*end == ',')
+			end++;
+		else if (*end != '\0' && *end != '\n')
+			return -1;
+		p = end;
+		if (*p == '\n')
+			break;
+	}
+	return 0;
+}

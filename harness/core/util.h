@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -12,6 +13,9 @@
 
 /* CLOCK_MONOTONIC in nanoseconds: every duration vclab reports uses it. */
 uint64_t vcl_now_ns(void);
+/* Parse a cpuset list ("0-3,6,8-9") into set. Pure; -1 on bad syntax or a
+ * CPU past CPU_SETSIZE. */
+int vcl_cpulist_parse(const char *list, cpu_set_t *set);
 static inline double vcl_ns_to_ms(uint64_t ns)
 {
 	return (double)ns / 1e6;

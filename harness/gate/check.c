@@ -120,6 +120,76 @@ enum vcl_verdict vcl_bounds_eval(const struct vcl_bounds *b, enum vcl_direction 
 	return VCL_V_PASS;
 }
 
+enum vcl_verdict vcl_bounds_eval_ci(const struct vcl_bounds *b, enum vcl_direction d,
+				    double measured, double ci_lo, double ci_hi, bool *within_noise)
+{
+	enum vcl_verdict point = vcl_bounds_eval(b, d, measured);
+
+	*within_noise = false;
+	if (!isfinite(ci_lo) || !isfinite(ci_hi) || point == VCL_V_MISSING || point == VCL_V_PASS)
+		return point;
+	if (ci_lo > b->hi)
+		return d == VCL_DIR_LOWER ? VCL_V_REGRESSED : VCL_V_IMPROVED;
+	if (ci_hi < b->lo)
+		return d == VCL_DIR_LOWER ? VCL_V_IMPROVED : VCL_V_REGRESSED;
+	*within_noise = true;
+	return VCL_V_PASS;
+}
+
+/* "backends.ctr.startup_ms" -> "ctr": the placement or peer a path names. */
+static bool path_subject(const char *path, const char *field, char *out, size_t len)
+{
+	const char *dot, *rest;
+	size_t n;
+
+	if (strncmp(path, "backends.", 9) == 0)
+		rest = path + 9;
+	else if (strncmp(path, "peers.", 6) == 0)
+		rest = path + 6;
+	else
+		return false;
+	dot = strchr(rest, '.');
+	if (dot == NULL || strcmp(dot + 1, field) != 0)
+		return false;
+	n = (size_t)(dot - rest);
+	if (n == 0 || n >= len)
+		return false;
+	memcpy(out, rest, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* The CI of a p50 startup ratio from the results' comparisons[]. */
+static void ratio_ci(struct json_object *results, const struct vcl_metric *m, double *lo,
+		     double *hi)
+{
+	struct json_object *arr = NULL;
+	char a[64], b[64];
+
+	*lo = *hi = NAN;
+	if (m->den == NULL || m->stat != VCL_STAT_P50 ||
+	    !path_subject(m->num, "startup_ms", a, sizeof(a)) ||
+	    !path_subject(m->den, "startup_ms", b, sizeof(b)) ||
+	    !json_object_object_get_ex(results, "comparisons", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *c = json_object_array_get_idx(arr, i);
+		struct json_object *ca = vcl_json_path(c, "a"), *cb = vcl_json_path(c, "b");
+		struct json_object *metric = vcl_json_path(c, "metric");
+
+		if (ca == NULL || cb == NULL || metric == NULL ||
+		    strcmp(json_object_get_string(metric), "startup_ms.p50") != 0 ||
+		    strcmp(json_object_get_string(ca), a) != 0 ||
+		    strcmp(json_object_get_string(cb), b) != 0)
+			continue;
+		if (vcl_json_path_double(c, "ci95.0", lo) < 0 ||
+		    vcl_json_path_double(c, "ci95.1", hi) < 0)
+			*lo = *hi = NAN;
+		return;
+	}
+}
+
 double vcl_delta_pct(double mid, double measured)
 {
 	if (!isfinite(mid) || mid == 0 || !isfinite(measured))
@@ -502,7 +572,9 @@ int vcl_check_evaluate(const struct vcl_baseline *b, struct json_object *results
 			if (row->why == NULL)
 				row->why = strdup("not found in the results");
 		}
-		row->verdict = vcl_bounds_eval(&m->b, m->dir, row->measured);
+		ratio_ci(results, m, &row->ci_lo, &row->ci_hi);
+		row->verdict = vcl_bounds_eval_ci(&m->b, m->dir, row->measured, row->ci_lo,
+						  row->ci_hi, &row->within_noise);
 		row->delta_pct = vcl_delta_pct(m->b.mid, row->measured);
 		switch (row->verdict) {
 		case VCL_V_PASS:

@@ -84,6 +84,14 @@ int vcl_bounds_derive(const double *v, size_t n, double k, double floor_pct,
 int vcl_bounds_from_percent(double mid, double pct, struct vcl_bounds *out);
 /* The verdict for a measured value; a non-finite value is MISSING. */
 enum vcl_verdict vcl_bounds_eval(const struct vcl_bounds *b, enum vcl_direction d, double measured);
+/* The same with the measured value's 95% CI [ci_lo, ci_hi] (finite): a
+ * regression (or an improvement) only when the WHOLE interval lies beyond
+ * the bound, so run-to-run noise cannot fail the gate. A point beyond the
+ * bound whose CI reaches back inside passes; *within_noise then says so.
+ * Non-finite ci_lo/ci_hi fall back to vcl_bounds_eval. */
+enum vcl_verdict vcl_bounds_eval_ci(const struct vcl_bounds *b, enum vcl_direction d,
+				    double measured, double ci_lo, double ci_hi,
+				    bool *within_noise);
 /* 100·(measured − mid)/|mid|; NAN when mid is NAN or 0. */
 double vcl_delta_pct(double mid, double measured);
 
@@ -165,6 +173,8 @@ struct vcl_check_row {
 	const struct vcl_metric *m;
 	double measured; /* NAN when missing */
 	double delta_pct;
+	double ci_lo, ci_hi; /* the ratio's 95% CI from results' comparisons[], NAN if none */
+	bool within_noise;   /* the point is beyond a bound, its CI is not */
 	enum vcl_verdict verdict;
 	char *why; /* for MISSING: what is missing */
 };

@@ -60,7 +60,7 @@ static void fmt_delta(char *buf, size_t len, double d)
 static void row_reason(FILE *f, const struct vcl_check_row *row)
 {
 	const struct vcl_metric *m = row->m;
-	char v[32], bound[32];
+	char v[32], bound[32], hi[32];
 
 	switch (row->verdict) {
 	case VCL_V_MISSING:
@@ -74,10 +74,22 @@ static void row_reason(FILE *f, const struct vcl_check_row *row)
 		else
 			fprintf(f, "%s is below min %s", fmt_num(v, sizeof(v), row->measured),
 				fmt_num(bound, sizeof(bound), m->b.lo));
+		if (isfinite(row->ci_lo))
+			fprintf(f, ", and so is its whole 95%% CI [%s-%s]",
+				fmt_num(v, sizeof(v), row->ci_lo),
+				fmt_num(bound, sizeof(bound), row->ci_hi));
 		fprintf(f, " (%s is better)", vcl_direction_name(m->dir));
 		break;
 	case VCL_V_PASS:
-		fprintf(f, "within bounds");
+		if (row->within_noise)
+			fprintf(f,
+				"%s is beyond a bound but its 95%% CI [%s-%s] reaches back "
+				"inside: within noise",
+				fmt_num(v, sizeof(v), row->measured),
+				fmt_num(bound, sizeof(bound), row->ci_lo),
+				fmt_num(hi, sizeof(hi), row->ci_hi));
+		else
+			fprintf(f, "within bounds");
 		break;
 	}
 }
@@ -128,7 +140,8 @@ void vcl_check_print(FILE *f, const struct vcl_baseline *b, const char *baseline
 			snprintf(cell[3], sizeof(cell[3]), "%s", vcl_direction_name(row->m->dir));
 			fmt_num(cell[4], sizeof(cell[4]), row->measured);
 			fmt_delta(cell[5], sizeof(cell[5]), row->delta_pct);
-			snprintf(cell[6], sizeof(cell[6]), "%s", vcl_verdict_name(row->verdict));
+			snprintf(cell[6], sizeof(cell[6]), "%s%s", vcl_verdict_name(row->verdict),
+				 row->within_noise ? " (noise)" : "");
 			for (size_t c = 0; c < ARRAY_SIZE(head); c++) {
 				if (pass == 0) {
 					if (strlen(cell[c]) > w[c])
@@ -141,13 +154,18 @@ void vcl_check_print(FILE *f, const struct vcl_baseline *b, const char *baseline
 			}
 		}
 	}
+	bool noise = false;
+
+	for (size_t i = 0; i < r->nrows; i++)
+		noise |= r->rows[i].within_noise;
 	if (r->nregressed > 0 || r->nmissing > 0 || r->host_diff != NULL || r->incomplete ||
-	    r->nimproved > 0)
+	    r->nimproved > 0 || noise)
 		fputc('\n', f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct vcl_check_row *row = &r->rows[i];
 
-		if (row->verdict != VCL_V_REGRESSED && row->verdict != VCL_V_MISSING)
+		if (row->verdict != VCL_V_REGRESSED && row->verdict != VCL_V_MISSING &&
+		    !row->within_noise)
 			continue;
 		fprintf(f, "%s %s: ", vcl_verdict_name(row->verdict), row->m->name);
 		row_reason(f, row);

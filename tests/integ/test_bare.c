@@ -32,6 +32,7 @@ static struct vcl_spec spec(unsigned index)
 	    .index = index,
 	    .payload = payload,
 	    .limits = {.mem_mib = 256, .cpus = 1, .pids = 64},
+	    .accounting = true,
 	};
 }
 
@@ -102,6 +103,44 @@ START_TEST(test_serves_and_cleans)
 	ck_assert_int_eq(kill(pid, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);
 	ck_assert(!cgroup_exists(cg));
+}
+END_TEST
+
+/* Startup's bare: a plain process, no cgroup created or joined, same
+ * cgroup as the harness, still serving, sampled by its own PSS. */
+START_TEST(test_plain_process)
+{
+	struct vcl_spec s = spec(3);
+	struct vcl_instance *inst = NULL;
+	struct vcl_error *err = NULL;
+	struct vcl_mem mem = {0};
+	char mine[512], theirs[512], path[64];
+	FILE *f;
+	size_t n;
+	pid_t pid;
+
+	s.accounting = false;
+	ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+	ck_assert_int_eq(vcl_probe_wait(inst, 5000, &err), 0);
+	ck_assert_str_eq(inst->cgroup, "");
+	ck_assert(!cgroup_exists("vclab/tbare/3"));
+	f = fopen("/proc/self/cgroup", "re");
+	n = fread(mine, 1, sizeof(mine) - 1, f);
+	mine[n] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)inst->pid);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	n = fread(theirs, 1, sizeof(theirs) - 1, f);
+	theirs[n] = '\0';
+	fclose(f);
+	ck_assert_str_eq(mine, theirs);
+	ck_assert_int_eq(vcl_bare_ops.sample(inst, &mem, &err), 0);
+	ck_assert_uint_eq(mem.nprocs, 1);
+	ck_assert_uint_gt(mem.pss_kib, 0);
+	pid = inst->pid;
+	ck_assert_int_eq(vcl_bare_ops.destroy(inst, &err), 0);
+	ck_assert_int_eq(kill(pid, 0), -1);
 }
 END_TEST
 
@@ -431,6 +470,7 @@ int main(void)
 	free(p);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_serves_and_cleans);
+	tcase_add_test(tc, test_plain_process);
 	tcase_add_test(tc, test_payload_dies_before_ready);
 	tcase_add_test(tc, test_sigterm_clean_exit);
 	tcase_add_test(tc, test_cycles_leave_nothing);

@@ -105,6 +105,33 @@ START_TEST(test_eval_directions)
 }
 END_TEST
 
+START_TEST(test_eval_ci)
+{
+	struct vcl_bounds b = {.mid = 10, .lo = 8, .hi = 12};
+	bool noise;
+
+	/* Inside: the CI does not matter. */
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_LOWER, 11, 5, 20, &noise), VCL_V_PASS);
+	ck_assert(!noise);
+	/* Beyond, CI reaching back inside: passes as noise. */
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_LOWER, 13, 11, 15, &noise), VCL_V_PASS);
+	ck_assert(noise);
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_HIGHER, 7, 6, 9, &noise), VCL_V_PASS);
+	ck_assert(noise);
+	/* The whole CI beyond: regressed / improved. */
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_LOWER, 13, 12.5, 15, &noise),
+			 VCL_V_REGRESSED);
+	ck_assert(!noise);
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_LOWER, 6, 5, 7.5, &noise), VCL_V_IMPROVED);
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_HIGHER, 6, 5, 7.5, &noise),
+			 VCL_V_REGRESSED);
+	/* No CI: the point decides, as before. */
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_LOWER, 13, NAN, NAN, &noise),
+			 VCL_V_REGRESSED);
+	ck_assert_int_eq(vcl_bounds_eval_ci(&b, VCL_DIR_LOWER, NAN, 1, 2, &noise), VCL_V_MISSING);
+}
+END_TEST
+
 /* ---- expressions and measuring ----------------------------------------- */
 
 START_TEST(test_expr_parse)
@@ -444,6 +471,46 @@ START_TEST(test_evaluate_fixture)
 	ck_assert_int_eq(vcl_check_exit_code(&rep), 1);
 	vcl_check_report_clear(&rep);
 
+	/* The same point, but the run's comparisons[] give the ratio a CI that
+	 * reaches back inside the bound: noise, not a regression. */
+	{
+		struct json_object *arr = json_object_new_array(), *c = json_object_new_object();
+		struct json_object *ci = json_object_new_array();
+		FILE *mem;
+		char *text = NULL;
+		size_t len = 0;
+
+		json_object_object_add(c, "metric", json_object_new_string("startup_ms.p50"));
+		json_object_object_add(c, "a", json_object_new_string("ctr"));
+		json_object_object_add(c, "b", json_object_new_string("bare"));
+		json_object_array_add(ci, json_object_new_double(1.5));
+		json_object_array_add(ci, json_object_new_double(7.0));
+		json_object_object_add(c, "ci95", ci);
+		json_object_array_add(arr, c);
+		json_object_object_add(r, "comparisons", arr);
+		ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+		ck_assert_int_eq(rep.rows[ratio].verdict, VCL_V_PASS);
+		ck_assert(rep.rows[ratio].within_noise);
+		mem = open_memstream(&text, &len);
+		vcl_check_print(mem, b, "b.yaml", &rep, "r.json");
+		fclose(mem);
+		ck_assert_ptr_nonnull(strstr(text, "within noise"));
+		free(text);
+		vcl_check_report_clear(&rep);
+		/* The whole CI beyond the bound: a regression, and it says so. */
+		json_object_array_put_idx(ci, 0, json_object_new_double(4.0));
+		ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+		ck_assert_int_eq(rep.rows[ratio].verdict, VCL_V_REGRESSED);
+		ck_assert(!rep.rows[ratio].within_noise);
+		mem = open_memstream(&text, &len);
+		vcl_check_print(mem, b, "b.yaml", &rep, "r.json");
+		fclose(mem);
+		ck_assert_ptr_nonnull(strstr(text, "whole 95% CI"));
+		free(text);
+		vcl_check_report_clear(&rep);
+		json_object_object_del(r, "comparisons");
+	}
+
 	/* incomplete: exit 1, unless forced */
 	set_number(r, "backends.ctr.startup_ms", "p50", 4.151);
 	json_object_object_add(r, "complete", json_object_new_boolean(0));
@@ -541,6 +608,7 @@ static Suite *check_suite(void)
 	tcase_add_test(pure, test_bounds_floor_governs);
 	tcase_add_test(pure, test_bounds_bad_input);
 	tcase_add_test(pure, test_eval_directions);
+	tcase_add_test(pure, test_eval_ci);
 	tcase_add_test(pure, test_expr_parse);
 	tcase_add_test(pure, test_default_names);
 	tcase_add_test(pure, test_measure);

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/stats.h"
 
@@ -52,12 +53,14 @@ START_TEST(test_empty_and_single)
 	vcl_stats_compute(x, 1, 100, 1, &st);
 	ck_assert_double_eq(st.p50, 3.5);
 	ck_assert_double_eq(st.stddev, 0);
-	ck_assert_double_eq(st.ci95_lo, 3.5);
-	ck_assert_double_eq(st.ci95_hi, 3.5);
+	/* One sample has no interval: never the degenerate [x, x]. */
+	ck_assert(!st.ci95_ok);
+	ck_assert(isnan(st.ci95_lo) && isnan(st.ci95_hi));
+	ck_assert_ptr_nonnull(st.ci95_why);
 }
 END_TEST
 
-START_TEST(test_bootstrap_ci)
+START_TEST(test_median_ci_sample)
 {
 	struct vcl_stats a, b, c;
 	double x[200];
@@ -73,8 +76,121 @@ START_TEST(test_bootstrap_ci)
 	ck_assert(a.ci95_hi - a.ci95_lo < a.max - a.min);
 	ck_assert_double_eq(a.ci95_lo, b.ci95_lo);
 	ck_assert_double_eq(a.ci95_hi, b.ci95_hi);
-	/* Another seed gives a close, not necessarily equal, interval. */
-	ck_assert(fabs(c.ci95_lo - a.ci95_lo) <= 1.0);
+	/* The interval is exact: the seed does not move it. */
+	ck_assert_double_eq(c.ci95_lo, a.ci95_lo);
+}
+END_TEST
+
+/* Ranks and coverage from the exact binomial: for n in (6, 10, 20, 40, 100,
+ * 1000), Python's math.comb summing P(B <= k-1) for B ~ Binomial(n, 1/2)
+ * gives k = 1, 2, 6, 14, 40, 469 with coverages 0.96875, 0.978515625,
+ * 0.9586105346679688, 0.9615226917157997, 0.9647997997822952,
+ * 0.9537088026395019 (n = 100: the 40th and 61st order statistics, as the
+ * published tables of the sign-test interval give). */
+START_TEST(test_median_ci_exact)
+{
+	static const struct {
+		size_t n, k;
+		double cov;
+	} ref[] = {{6, 1, 0.96875},
+		   {10, 2, 0.978515625},
+		   {20, 6, 0.9586105346679688},
+		   {40, 14, 0.9615226917157997},
+		   {100, 40, 0.9647997997822952},
+		   {1000, 469, 0.9537088026395019}};
+	double cov, lo, hi, sorted[10];
+	struct vcl_stats st;
+
+	for (size_t i = 0; i < sizeof(ref) / sizeof(ref[0]); i++) {
+		ck_assert_uint_eq(vcl_median_ci_rank(ref[i].n, 0.95, &cov), ref[i].k);
+		ck_assert_double_eq_tol(cov, ref[i].cov, 1e-9);
+	}
+	/* n <= 5: [min, max] covers 1 - 2/32 = 0.9375 at best: no 95% CI. */
+	for (size_t n = 0; n <= 5; n++)
+		ck_assert_uint_eq(vcl_median_ci_rank(n, 0.95, NULL), 0);
+	for (int i = 0; i < 10; i++)
+		sorted[i] = i + 1;
+	ck_assert(vcl_median_ci(sorted, 10, 0.95, &lo, &hi));
+	ck_assert_double_eq(lo, 2);
+	ck_assert_double_eq(hi, 9);
+	ck_assert(!vcl_median_ci(sorted, 5, 0.95, &lo, &hi));
+	ck_assert(isnan(lo) && isnan(hi));
+	vcl_stats_compute(one_to_ten, 10, 0, 0, &st);
+	ck_assert(st.ci95_ok);
+	ck_assert_double_eq(st.ci95_lo, 2);
+	ck_assert_double_eq(st.ci95_hi, 9);
+}
+END_TEST
+
+START_TEST(test_ratio_ci)
+{
+	double a[40], b[40], c[3] = {4, 4, 4}, d[3] = {2, 2, 2}, r, lo, hi, r2, lo2, hi2;
+
+	for (int i = 0; i < 40; i++)
+		b[i] = 10 + (i * 7 % 13) * 0.5;
+	for (int i = 0; i < 40; i++)
+		a[i] = 2 * b[(i * 11) % 40];
+	/* a is b doubled (another order): the ratio of medians is exactly 2
+	 * and its interval holds it. */
+	ck_assert(vcl_ratio_ci(a, 40, b, 40, 2000, 3, &r, &lo, &hi));
+	ck_assert_double_eq_tol(r, 2, 1e-12);
+	ck_assert(lo <= 2 && 2 <= hi && lo < hi);
+	/* Reproducible from the seed. */
+	ck_assert(vcl_ratio_ci(a, 40, b, 40, 2000, 3, &r2, &lo2, &hi2));
+	ck_assert_double_eq(lo, lo2);
+	ck_assert_double_eq(hi, hi2);
+	/* A/A: a sample against itself holds 1. */
+	ck_assert(vcl_ratio_ci(b, 40, b, 40, 2000, 5, &r, &lo, &hi));
+	ck_assert_double_eq(r, 1);
+	ck_assert(lo <= 1 && 1 <= hi);
+	/* Constants: no spread, the interval is the point. */
+	ck_assert(vcl_ratio_ci(c, 3, d, 3, 500, 1, &r, &lo, &hi));
+	ck_assert_double_eq(r, 2);
+	ck_assert_double_eq(lo, 2);
+	ck_assert_double_eq(hi, 2);
+	/* Nothing to compare, or a zero denominator: no ratio. */
+	ck_assert(!vcl_ratio_ci(a, 0, b, 40, 100, 1, &r, &lo, &hi));
+	ck_assert(isnan(r) && isnan(lo));
+	d[0] = d[1] = d[2] = 0;
+	ck_assert(!vcl_ratio_ci(c, 3, d, 3, 100, 1, &r, &lo, &hi));
+}
+END_TEST
+
+START_TEST(test_shuffle)
+{
+	unsigned idx[5], first[5] = {0}, again[5];
+	uint64_t s = 99, s2 = 99;
+	int differs = 0;
+
+	for (int trial = 0; trial < 5000; trial++) {
+		unsigned seen = 0;
+
+		for (unsigned i = 0; i < 5; i++)
+			idx[i] = i;
+		vcl_shuffle(idx, 5, &s);
+		for (unsigned i = 0; i < 5; i++)
+			seen |= 1u << idx[i];
+		ck_assert_uint_eq(seen, 0x1f); /* a permutation */
+		first[idx[0]]++;
+	}
+	/* Each element leads about 1000 times in 5000 (binomial sd ~28). */
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert(first[i] > 850 && first[i] < 1150);
+	/* The same seed gives the same order; another seed another. */
+	for (unsigned i = 0; i < 5; i++)
+		idx[i] = again[i] = i;
+	vcl_shuffle(idx, 5, &s2);
+	s2 = 99;
+	vcl_shuffle(again, 5, &s2);
+	ck_assert_mem_eq(idx, again, sizeof(idx));
+	s2 = 100;
+	for (int t = 0; t < 8 && !differs; t++) {
+		for (unsigned i = 0; i < 5; i++)
+			again[i] = i;
+		vcl_shuffle(again, 5, &s2);
+		differs = memcmp(idx, again, sizeof(idx)) != 0;
+	}
+	ck_assert(differs);
 }
 END_TEST
 
@@ -115,7 +231,10 @@ int main(void)
 	tcase_add_test(tc, test_known_values);
 	tcase_add_test(tc, test_percentile_edges);
 	tcase_add_test(tc, test_empty_and_single);
-	tcase_add_test(tc, test_bootstrap_ci);
+	tcase_add_test(tc, test_median_ci_sample);
+	tcase_add_test(tc, test_median_ci_exact);
+	tcase_add_test(tc, test_ratio_ci);
+	tcase_add_test(tc, test_shuffle);
 	tcase_add_test(tc, test_bootstrap_constant);
 	tcase_add_test(tc, test_input_untouched);
 	suite_add_tcase(s, tc);
