@@ -93,17 +93,13 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# A plain archive: the registries (bench/backends.c, bench.c's scenario
-# table) name every part they hold, so the linker takes exactly those
-# members. main.c's verb table still refers to these verbs weakly (until the
-# verbs move into cli/), and a weak reference pulls nothing out of an
-# archive: their objects are named on the link line.
-VERB_OBJS := $(addprefix $(B)/harness/,report/report.o advise/advise.o gate/gate_cmd.o gate/baseline.o)
-
-$(VCLAB): $(B)/harness/cli/main.o $(VERB_OBJS) $(LIB)
+# A plain archive: the tables (the verbs in cli/main.c, the backends in
+# bench/backends.c, the scenarios in bench.c) name every part they hold, so
+# the linker takes exactly those members.
+$(VCLAB): $(B)/harness/cli/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(VERB_OBJS) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Static: the same bytes run on the host, inside the container rootfs and in
 # the guest initramfs, with no loader or libc to differ between placements.

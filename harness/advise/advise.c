@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* `vclab advise`: the CLI verb over the advisor library (advise.h). */
+/* vcl_advise_run(): the whole advisor behind `vclab advise` (cli/advise.c). */
 #include "advise/advise.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
-#include "cli/cmds.h"
 #include "core/results.h"
-
-#define DEFAULT_RESULTS "results/latest/results.json"
 
 static void free_decisions(struct vcl_decision **d)
 {
@@ -72,65 +68,4 @@ int vcl_advise_run(const char *results, const char *const *inputs, size_t ninput
 out:
 	vcl_advise_input_free(&in);
 	return ret;
-}
-
-static void usage(FILE *f)
-{
-	fputs("usage: vclab advise [--results R] [--explain] [--json] INPUT...\n"
-	      "\n"
-	      "Recommend vm, ctr or bare for each service, from measured numbers.\n"
-	      "INPUT is a vclab service profile or a Kubernetes manifest (YAML);\n"
-	      "docs/advisor.md describes both and the decision model.\n"
-	      "\n"
-	      "  --results R  results.json to judge by (default " DEFAULT_RESULTS ")\n"
-	      "  --explain    print the full trace of every rule\n"
-	      "  --json       machine-readable output (schema vclab.advice/1)\n",
-	      f);
-}
-
-int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err)
-{
-	static const struct option opts[] = {
-	    {"results", required_argument, NULL, 'r'},
-	    {"explain", no_argument, NULL, 'e'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *results = DEFAULT_RESULTS;
-	unsigned flags = 0;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:ejh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			results = optarg;
-			break;
-		case 'e':
-			flags |= VCL_ADVISE_EXPLAIN;
-			break;
-		case 'j':
-			flags |= VCL_ADVISE_JSON;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			return vcl_usage(err, "Option '%s' needs a value (try --help)",
-					 argv[optind - 1]);
-		default:
-			return vcl_usage(err, "Unknown or incomplete option '%s' (try --help)",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (vcl_advise_run(results, (const char *const *)(argv + optind), (size_t)(argc - optind),
-			   flags, stdout, stderr, err) < 0)
-		return -1;
-	return 0;
 }

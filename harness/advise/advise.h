@@ -14,7 +14,7 @@
  *   advise_results.c  results.json -> struct vcl_measured
  *   advise_rules.c    pure rules: (service, measured) -> struct vcl_decision
  *   advise_render.c   decisions -> table / JSON / explain trace on a FILE *
- *   advise.c          the CLI verb and vcl_advise_run()
+ *   advise.c          vcl_advise_run(); the verb is cli/advise.c
  *   advise_summary.c  vcl_advise_summary_md(), the report's advice section
  */
 

@@ -28,10 +28,6 @@
 
 #define VCLAB_VERSION "0.1.0"
 
-/* From report.c when built. */
-extern int vcl_report_write(const char *const *results_paths, size_t n, const char *outdir,
-			    struct vcl_error **err) __attribute__((weak));
-
 bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
 {
 	return strcmp(ops->name, "vm") == 0 ||
@@ -561,162 +557,165 @@ static void new_run_id(char *out, size_t len)
 	snprintf(out, len, "%02x%02x%02x", r[0], r[1], r[2]);
 }
 
-int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err)
+/* The results document's header and config. */
+static void results_init(struct vcl_bench *b)
 {
-	struct vcl_bench_opts o;
-	struct vcl_bench b;
-	cleanup_free char *payload = NULL;
-	struct vcl_error *run_err = NULL;
 	char now[32];
-	bool help;
-	int ret = 0;
-	unsigned prepared = 0;
 
-	if (vcl_bench_opts_parse(argc, argv, &o, &help, err) < 0)
-		return -1;
-	if (help) {
-		vcl_bench_usage(stdout);
-		vcl_bench_opts_free(&o);
-		return 0;
-	}
-	memset(&b, 0, sizeof(b));
-	b.o = &o;
-	b.tty = isatty(2);
-	if (!vcl_is_root()) {
-		vcl_bench_opts_free(&o);
+	b->root = json_object_new_object();
+	json_object_object_add(b->root, "schema", json_object_new_string(VCL_RESULTS_SCHEMA));
+	json_object_object_add(b->root, "vclab_version", json_object_new_string(VCLAB_VERSION));
+	json_object_object_add(b->root, "run_id", json_object_new_string(b->run_id));
+	vcl_iso8601_now(now, sizeof(now));
+	json_object_object_add(b->root, "started", json_object_new_string(now));
+	json_object_object_add(b->root, "complete", json_object_new_boolean(0));
+	json_object_object_add(b->root, "host", vcl_host_json(&b->host));
+	json_object_object_add(b->root, "errors", json_object_new_array());
+	record_config(b);
+}
+
+/* The template every launch copies. */
+static void spec_init(struct vcl_bench *b, const char *payload)
+{
+	const struct vcl_bench_opts *o = b->o;
+
+	b->spec = (struct vcl_spec){
+	    .accounting = true,
+	    .run_id = b->run_id,
+	    .payload = payload,
+	    .limits = o->limits,
+	    .cpuset = b->host.topo.workload_cpus,
+	    .ctr_userns = o->ctr_userns,
+	    .ctr_no_seccomp = o->ctr_no_seccomp,
+	    .vcpus = o->vcpus,
+	    .vm_mem_mib = o->vm_mem_mib,
+	    .vm_net = o->vm_net,
+	    .connect_uri = o->connect_uri != NULL ? o->connect_uri : "qemu:///system",
+	    .kernel = o->kernel,
+	    .initrd = o->initrd,
+	    .accel = b->host.accelerator,
+	    .vm_host_port = (uint16_t)o->vm_host_port,
+	};
+}
+
+/* Everything before the first launch: host, payload, results header,
+ * placements, results folder, ledger. The ledger opens last, so a failure
+ * here leaves nothing to undo. */
+static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **err)
+{
+	struct vcl_error *e = NULL;
+
+	if (!vcl_is_root())
 		return vcl_error_set(err, VCL_E_ENV, 0,
 				     "vclab bench must run as root: CAP_SYS_ADMIN is missing "
 				     "(namespaces, cgroups and libvirt's system URI need it)");
-	}
-	if (find_payload(&b, &payload, err) < 0 ||
-	    vcl_host_probe(&b.host, o.connect_uri, &vcl_backends_host_hooks, err) < 0) {
-		vcl_bench_opts_free(&o);
+	if (find_payload(b, payload, err) < 0 ||
+	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
-	}
-	new_run_id(b.run_id, sizeof(b.run_id));
-	b.root = json_object_new_object();
-	json_object_object_add(b.root, "schema", json_object_new_string(VCL_RESULTS_SCHEMA));
-	json_object_object_add(b.root, "vclab_version", json_object_new_string(VCLAB_VERSION));
-	json_object_object_add(b.root, "run_id", json_object_new_string(b.run_id));
-	vcl_iso8601_now(now, sizeof(now));
-	json_object_object_add(b.root, "started", json_object_new_string(now));
-	json_object_object_add(b.root, "complete", json_object_new_boolean(0));
-	json_object_object_add(b.root, "host", vcl_host_json(&b.host));
-	json_object_object_add(b.root, "errors", json_object_new_array());
-	record_config(&b);
-
-	b.spec = (struct vcl_spec){
-	    .accounting = true,
-	    .run_id = b.run_id,
-	    .payload = payload,
-	    .limits = o.limits,
-	    .cpuset = b.host.topo.workload_cpus,
-	    .ctr_userns = o.ctr_userns,
-	    .ctr_no_seccomp = o.ctr_no_seccomp,
-	    .vcpus = o.vcpus,
-	    .vm_mem_mib = o.vm_mem_mib,
-	    .vm_net = o.vm_net,
-	    .connect_uri = o.connect_uri != NULL ? o.connect_uri : "qemu:///system",
-	    .kernel = o.kernel,
-	    .initrd = o.initrd,
-	    .accel = b.host.accelerator,
-	    .vm_host_port = (uint16_t)o.vm_host_port,
-	};
-	if (choose_backends(&b, err) < 0 || make_out_dir(&b, err) < 0) {
-		json_object_put(b.root);
-		vcl_bench_opts_free(&o);
+	new_run_id(b->run_id, sizeof(b->run_id));
+	results_init(b);
+	spec_init(b, *payload);
+	if (choose_backends(b, err) < 0 || make_out_dir(b, err) < 0)
 		return -1;
-	}
 	vcl_install_signal_handlers();
-	if (vcl_ledger_open(b.run_id, err) < 0) {
-		json_object_put(b.root);
-		vcl_bench_opts_free(&o);
+	if (vcl_ledger_open(b->run_id, err) < 0)
 		return -1;
-	}
-	b.spec.state_dir = vcl_ledger_dir();
-	if (vcl_topo_bind_harness(&b.host.topo, &run_err) < 0) {
+	b->spec.state_dir = vcl_ledger_dir();
+	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
-		fprintf(stderr, "vclab bench: warning: %s\n", run_err->msg);
-		vcl_error_freep(&run_err);
+		fprintf(stderr, "vclab bench: warning: %s\n", e->msg);
+		vcl_error_freep(&e);
 	}
-	b.t_begin = vcl_now_ns();
+	return 0;
+}
+
+/* Prepare each placement once, run the scenarios, undo the prepares in
+ * reverse. The first failure is left in *run_err. */
+static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
+{
+	unsigned prepared = 0;
+
+	b->t_begin = vcl_now_ns();
 	/* The launch order's seed: given, or from the clock (recorded). */
-	b.seed = o.seed_given ? o.seed : b.t_begin ^ (uint64_t)getpid() << 32;
+	b->seed = b->o->seed_given ? b->o->seed : b->t_begin ^ (uint64_t)getpid() << 32;
+	for (; prepared < b->nactive; prepared++) {
+		const struct vcl_backend_ops *ops = b->active[prepared];
 
-	for (; prepared < b.nactive; prepared++) {
-		const struct vcl_backend_ops *ops = b.active[prepared];
-
-		if (ops->prepare != NULL && ops->prepare(&b.spec, &run_err) < 0) {
-			vcl_error_wrap(&run_err, "Prepare %s", ops->name);
+		if (ops->prepare != NULL && ops->prepare(&b->spec, run_err) < 0) {
+			vcl_error_wrap(run_err, "Prepare %s", ops->name);
 			break;
 		}
 	}
-	if (run_err == NULL)
-		run_scenarios(&b, &run_err);
-
-	for (unsigned i = prepared < b.nactive ? prepared + 1 : b.nactive; i-- > 0;)
-		if (b.active[i]->cleanup != NULL)
-			b.active[i]->cleanup(&b.spec);
-	if (b.tty && !o.quiet)
+	if (*run_err == NULL)
+		run_scenarios(b, run_err);
+	for (unsigned i = prepared < b->nactive ? prepared + 1 : b->nactive; i-- > 0;)
+		if (b->active[i]->cleanup != NULL)
+			b->active[i]->cleanup(&b->spec);
+	if (b->tty && !b->o->quiet)
 		fputs("\r\033[K", stderr);
-	if (run_err != NULL) {
-		json_object_object_add(b.root, "incomplete_reason",
-				       json_object_new_string(run_err->msg));
-	} else {
-		json_object_object_add(b.root, "complete", json_object_new_boolean(1));
-	}
-	{
-		struct vcl_error *save_err = NULL;
+}
 
-		/* A save that failed after a scenario fails again here: report
-		 * the first failure once. */
-		if (vcl_bench_save(&b, &save_err) < 0 && run_err == NULL)
-			run_err = steal_ptr(save_err);
-		vcl_error_free(save_err);
-	}
+/* Mark the results complete (or why not), save them, close the ledger. */
+static void bench_finish(struct vcl_bench *b, struct vcl_error **run_err)
+{
+	struct vcl_error *save_err = NULL;
+
+	if (*run_err != NULL)
+		json_object_object_add(b->root, "incomplete_reason",
+				       json_object_new_string((*run_err)->msg));
+	else
+		json_object_object_add(b->root, "complete", json_object_new_boolean(1));
+	/* A save that failed after a scenario fails again here: report the
+	 * first failure once. */
+	if (vcl_bench_save(b, &save_err) < 0 && *run_err == NULL)
+		*run_err = steal_ptr(save_err);
+	vcl_error_free(save_err);
 	if (vcl_ledger_close(NULL) < 0)
 		fprintf(stderr,
 			"vclab bench: warning: teardown left something behind; run vclab gc\n");
+}
 
+int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_error **err)
+{
+	cleanup_free char *payload = NULL;
+	struct vcl_error *run_err = NULL;
+
+	memset(b, 0, sizeof(*b));
+	b->o = o;
+	b->tty = isatty(2);
+	if (bench_setup(b, &payload, err) < 0)
+		return -1;
+	bench_measure(b, &run_err);
+	bench_finish(b, &run_err);
+	b->spec.payload = NULL; /* freed on return: the launches are over */
 	if (run_err == NULL || vcl_bench_fatal(run_err))
-		print_summary(&b);
-	if (run_err == NULL && !o.no_report && vcl_report_write != NULL) {
-		char path[600];
-		const char *paths[1] = {path};
-		struct vcl_error *re = NULL;
+		print_summary(b);
+	if (run_err == NULL)
+		return 0;
+	if (vcl_bench_fatal(run_err))
+		fprintf(stderr,
+			"vclab bench: %s; partial results saved in %s (marked incomplete)\n",
+			run_err->kind == VCL_E_INTR ? "interrupted" : "stopped", b->out_dir);
+	*err = run_err;
+	return -1;
+}
 
-		snprintf(path, sizeof(path), "%s/results.json", b.out_dir);
-		if (vcl_report_write(paths, 1, b.out_dir, &re) < 0) {
-			fprintf(stderr, "vclab bench: report: %s\n", re->msg);
-			vcl_error_free(re);
-		} else if (!o.quiet) {
-			printf("report: %s/report.html\n", b.out_dir);
-		}
+int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
+{
+	if (!vcl_bench_wants(b, "startup"))
+		return 0;
+	for (unsigned i = 0; i < b->nactive; i++) {
+		if (b->active[i]->is_peer ||
+		    vcl_json_path(vcl_bench_result_obj(b, b->active[i]), "startup_ms") != NULL)
+			continue;
+		return vcl_fail(err, 0, "%s: no launch succeeded (errors[] in %s/results.json)",
+				b->active[i]->name, b->out_dir);
 	}
-	/* A placement asked for that measured nothing is a failed run, even
-	 * though each failure was recorded and the run went on. */
-	if (run_err == NULL && vcl_bench_wants(&b, "startup")) {
-		for (unsigned i = 0; i < b.nactive; i++) {
-			if (b.active[i]->is_peer ||
-			    vcl_json_path(vcl_bench_result_obj(&b, b.active[i]), "startup_ms") !=
-				NULL)
-				continue;
-			vcl_fail(&run_err, 0,
-				 "%s: no launch succeeded (errors[] in %s/results.json)",
-				 b.active[i]->name, b.out_dir);
-			break;
-		}
-	}
-	if (run_err != NULL) {
-		if (vcl_bench_fatal(run_err))
-			fprintf(
-			    stderr,
-			    "vclab bench: %s; partial results saved in %s (marked incomplete)\n",
-			    run_err->kind == VCL_E_INTR ? "interrupted" : "stopped", b.out_dir);
-		*err = run_err;
-		ret = -1;
-	}
-	json_object_put(b.root);
-	vcl_bench_opts_free(&o);
-	return ret;
+	return 0;
+}
+
+void vcl_bench_release(struct vcl_bench *b)
+{
+	json_object_put(b->root);
+	b->root = NULL;
 }

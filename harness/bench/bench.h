@@ -3,8 +3,10 @@
 #define VCL_BENCH_H
 
 /*
- * `vclab bench`: options (pure parsing, unit-tested), the run context every
- * scenario shares, and the table of scenarios (one scenario_*.c each).
+ * `vclab bench` as a library (the verb, cli/bench.c, parses the options and
+ * calls vcl_bench_run): options (pure parsing, unit-tested), the run
+ * context every scenario shares, and the table of scenarios (one
+ * scenario_*.c each).
  */
 
 #include <json-c/json.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 
 #include "core/backend.h"
+#include "core/opt.h"
 #include "core/host.h"
 #include "core/error.h"
 
@@ -50,12 +53,30 @@ struct vcl_bench_opts {
 	bool quiet, json, no_report;
 };
 
-/* Parse argv (argv[0] is "bench"). Pure: no I/O besides the error. Sets
- * *help when --help was asked for. Free with vcl_bench_opts_free. */
+/* The option table (core/opt.h): parsing and --help both come from it. */
+extern const struct vcl_optset vcl_bench_optset;
+
+/* Parse argv (argv[0] is "bench"): defaults, then the options, then the
+ * profile's counts for those the options left unset. Pure: no I/O besides
+ * the error. Sets *help when -h/--help was asked for. Free with
+ * vcl_bench_opts_free, also after an error. */
 int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
 			 struct vcl_error **err);
 void vcl_bench_opts_free(struct vcl_bench_opts *o);
+/* The --help text, from vcl_bench_optset. */
 void vcl_bench_usage(FILE *f);
+
+struct vcl_bench;
+/* Run what o asks for: probe the host, prepare each backend once, run the
+ * scenarios, save results.json after each one, print the summary. b holds
+ * the run afterwards (its folder, its results); vcl_bench_release it
+ * whatever this returns. A signal ends the run early with VCL_E_INTR; what
+ * was gathered is saved, marked incomplete. */
+int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_error **err);
+/* After a run: an error when a placement asked for measured no startup at
+ * all (each failure was recorded and the run went on, but the run failed). */
+int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err);
+void vcl_bench_release(struct vcl_bench *b);
 
 /* The state of one run, shared by every scenario. */
 struct vcl_bench {
@@ -124,10 +145,6 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
-
-/* The `vclab bench` verb (bench.c). Declared here, not through cli/cmds.h:
- * bench/ sits below cli/ and includes nothing of it. */
-int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err);
 
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];

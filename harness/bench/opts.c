@@ -1,126 +1,176 @@
 /* SPDX-License-Identifier: MIT */
+/* `vclab bench` options: one table (core/opt.h) and the profiles. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/bench.h"
 #include "core/cleanup.h"
+#include "core/opt.h"
 #include "core/util.h"
 
-/* Profiles: counts sized so `quick` (what `make bench` runs: every
- * scenario, all three placements) finishes in under 4 minutes on a 2-core
- * machine where VMs run under TCG. */
-static int apply_profile(struct vcl_bench_opts *o, const char *name)
-{
-	o->profile = name;
-	if (strcmp(name, "quick") == 0) {
-		o->runs = 20, o->warmup = 2, o->vm_runs = 5, o->vm_warmup = 1;
-		o->mem_instances = 3, o->vm_mem_instances = 2;
-		o->budget_mib = 64, o->vm_budget_mib = 768, o->burst = 8, o->vm_burst = 2;
-		o->autoscale_repeats = 3, o->vm_autoscale_repeats = 2;
-		o->steady_seconds = 2, o->steady_concurrency = 4;
-	} else if (strcmp(name, "standard") == 0) {
-		o->runs = 100, o->warmup = 5, o->vm_runs = 20, o->vm_warmup = 2;
-		o->mem_instances = 8, o->vm_mem_instances = 4;
-		o->budget_mib = 512, o->vm_budget_mib = 2048, o->burst = 16, o->vm_burst = 4;
-		o->autoscale_repeats = 10, o->vm_autoscale_repeats = 5;
-		o->steady_seconds = 10, o->steady_concurrency = 8;
-	} else if (strcmp(name, "full") == 0) {
-		o->runs = 500, o->warmup = 10, o->vm_runs = 50, o->vm_warmup = 3;
-		o->mem_instances = 16, o->vm_mem_instances = 8;
-		o->budget_mib = 2048, o->vm_budget_mib = 8192, o->burst = 32, o->vm_burst = 8;
-		o->autoscale_repeats = 30, o->vm_autoscale_repeats = 10;
-		o->steady_seconds = 30, o->steady_concurrency = 16;
-	} else {
-		return -1;
-	}
-	return 0;
-}
+/*
+ * Profiles: one row each, one column per count they set. Counts sized so
+ * `quick` (what `make bench` runs: every scenario, all three placements)
+ * finishes in under 4 minutes on a 2-core machine where VMs run under TCG.
+ * The columns are fields of struct vcl_bench_opts of the same name.
+ */
+#define PROFILE_COLUMNS(X)                                                                         \
+	X(unsigned, runs)                                                                          \
+	X(unsigned, warmup)                                                                        \
+	X(unsigned, vm_runs)                                                                       \
+	X(unsigned, vm_warmup)                                                                     \
+	X(unsigned, mem_instances)                                                                 \
+	X(unsigned, vm_mem_instances)                                                              \
+	X(uint64_t, budget_mib)                                                                    \
+	X(uint64_t, vm_budget_mib)                                                                 \
+	X(unsigned, burst)                                                                         \
+	X(unsigned, vm_burst)                                                                      \
+	X(unsigned, autoscale_repeats)                                                             \
+	X(unsigned, vm_autoscale_repeats)                                                          \
+	X(double, steady_seconds)                                                                  \
+	X(unsigned, steady_concurrency)
+
+struct profile {
+	const char *name;
+#define COLUMN(type, f) type f;
+	PROFILE_COLUMNS(COLUMN)
+#undef COLUMN
+};
+
+/* Columns in PROFILE_COLUMNS order: runs, warmup, vm_runs, vm_warmup,
+ * mem_instances, vm_mem_instances, budget_mib, vm_budget_mib, burst, vm_burst,
+ * autoscale_repeats, vm_autoscale_repeats, steady_seconds, steady_concurrency. */
+/* clang-format off */
+static const struct profile profiles[] = {
+	/*            run  wu vrun vwu mem vmem budget vbudget burst vburst rep vrep  s conc */
+	{"quick",      20,  2,   5,  1,  3,   2,    64,    768,    8,     2,  3,   2,  2,   4},
+	{"standard",  100,  5,  20,  2,  8,   4,   512,   2048,   16,     4, 10,   5, 10,   8},
+	{"full",      500, 10,  50,  3, 16,   8,  2048,   8192,   32,     8, 30,  10, 30,  16},
+};
+/* clang-format on */
+
+static const char *const profile_names[] = {"quick", "standard", "full", NULL};
+static const char *const backend_names[] = {"bare", "ctr", "vm", NULL};
+static const char *const peer_names[] = {"runc", "crun", "qemu-direct", "none", NULL};
+static const char *const scenario_names[] = {"startup",	  "memory", "density",
+					     "autoscale", "steady", NULL};
+static const char *const vm_nets[] = {"user", "network:", NULL};
+
+#define B struct vcl_bench_opts
+static const struct vcl_opt bench_opts[] = {
+    VCL_OPT_ENUM_ROW(B, profile, "profile", profile_names, NULL,
+		     "counts and durations (default quick; docs/scenarios.md has the table)"),
+    VCL_OPT_LIST_ROW(B, backends, "backends", NULL, backend_names,
+		     "placements (default: all built in)"),
+    VCL_OPT_LIST_ROW(B, peers, "peer", "peers", peer_names,
+		     "same-run peers (default: the peers of the chosen placements; 'none' for "
+		     "none)"),
+    VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names, "what to run (default all)"),
+    VCL_OPT_UINT_ROW(B, runs, "runs", 1, 100000, "N",
+		     "measured launches per process placement/peer"),
+    VCL_OPT_UINT_ROW(B, vm_runs, "vm-runs", 1, 10000, "N",
+		     "measured launches per VM placement/peer"),
+    VCL_OPT_UINT_ROW(B, warmup, "warmup", 0, 1000, "N",
+		     "warm-up launches excluded from statistics, processes"),
+    VCL_OPT_UINT_ROW(B, vm_warmup, "vm-warmup", 0, 100, "N", "warm-up launches of VMs"),
+    VCL_OPT_STR_ROW(B, out, "out", 0, "DIR", "results folder (default results/<timestamp>-<host>)"),
+    VCL_OPT_STR_ROW(B, payload, "payload", 0, "PATH",
+		    "payload binary (default: vclab-payload next to vclab)"),
+    VCL_OPT_U64_ROW(B, limits.mem_mib, "mem-mib", 8, 1048576, "N",
+		    "memory limit every placement gets, MiB (default 256)"),
+    VCL_OPT_DOUBLE_ROW(B, limits.cpus, "cpus", 0.01, 3600, "X",
+		       "CPU limit every placement gets, cores (default 1)"),
+    VCL_OPT_UINT_ROW(B, limits.pids, "pids", 1, 4194304, "N",
+		     "pids limit every placement gets (default 64)"),
+    VCL_OPT_UINT_ROW(B, vcpus, "vcpus", 1, 256, "N", "guest vCPUs (default 1)"),
+    VCL_OPT_U64_ROW(B, vm_mem_mib, "vm-mem-mib", 64, 1048576, "N", "guest RAM, MiB (default 256)"),
+    VCL_OPT_ENUM_ROW(B, vm_net, "vm-net", vm_nets, "user|network:NAME",
+		     "guest networking (default user)"),
+    VCL_OPT_U64_ROW(B, vm_host_port, "vm-host-port", 1024, 65535, "N",
+		    "VM n forwards from 127.0.0.1:N+n (default: a free port)"),
+    VCL_OPT_STR_ROW(B, connect_uri, "connect", 0, "URI", "libvirt URI (default qemu:///system)"),
+    VCL_OPT_STR_ROW(B, kernel, "kernel", 0, "PATH", "guest kernel"),
+    VCL_OPT_STR_ROW(B, initrd, "initrd", 0, "PATH", "guest initramfs"),
+    VCL_OPT_FLAG_ROW(B, ctr_userns, "ctr-userns", 0, "run containers in a user namespace"),
+    VCL_OPT_FLAG_ROW(B, ctr_no_seccomp, "ctr-no-seccomp", 0,
+		     "containers (ctr, runc, crun) without the syscall filter"),
+    VCL_OPT_UINT_ROW(B, mem_instances, "mem-instances", 1, 1024, "N",
+		     "memory: idle instances per placement (VMs: at most this many)"),
+    VCL_OPT_U64_ROW(B, budget_mib, "budget-mib", 1, 1048576, "N",
+		    "density: memory budget for process placements, MiB"),
+    VCL_OPT_U64_ROW(B, vm_budget_mib, "vm-budget-mib", 64, 1048576, "N",
+		    "density: memory budget for VMs, MiB"),
+    VCL_OPT_UINT_ROW(B, burst, "burst", 1, 1024, "K", "density: process instances per burst"),
+    VCL_OPT_UINT_ROW(B, vm_burst, "vm-burst", 1, 64, "K", "density: VMs per burst"),
+    VCL_OPT_DOUBLE_ROW(B, scale_threshold, "scale-threshold", 0.01, 1, "X",
+		       "autoscale: CPU fraction that triggers scale-out (default 0.7)"),
+    VCL_OPT_UINT_ROW(B, autoscale_repeats, "repeats", 1, 1000, "N",
+		     "autoscale: scale-out repeats of process placements"),
+    VCL_OPT_DOUBLE_ROW(B, steady_seconds, "steady-seconds", 0.01, 3600, "S",
+		       "steady state: seconds of load"),
+    VCL_OPT_UINT_ROW(B, steady_concurrency, "concurrency", 1, 1024, "C",
+		     "steady state: concurrent connections"),
+    VCL_OPT_U64_ROW(B, work_iters, "work-iters", 0, 1000000000, "N",
+		    "steady state: work per request, iterations (default 20000)"),
+    VCL_OPT_UINT_ROW(B, timeout_ms, "timeout-ms", 1, 3600000, "N",
+		     "readiness timeout of processes, ms (default 5000)"),
+    VCL_OPT_UINT_ROW(B, vm_timeout_ms, "vm-timeout-ms", 1, 3600000, "N",
+		     "readiness timeout of VMs, ms (default 60000)"),
+    VCL_OPT_U64_GIVEN_ROW(B, seed, seed_given, "seed", 0, UINT64_MAX, "N",
+			  "launch-order seed (default: from the clock; recorded)"),
+    VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
+    VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
+    VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
+};
+#undef B
+
+const struct vcl_optset vcl_bench_optset = {
+    .verb = "bench",
+    .usage = "bench [OPTIONS]",
+    .about = "Launch bare, ctr and vm instances of one payload and measure startup, memory,\n"
+	     "density, autoscale reaction and steady state (docs/scenarios.md). Explicit\n"
+	     "counts override the profile's, whatever their order.",
+    .opts = bench_opts,
+    .n = ARRAY_SIZE(bench_opts),
+    .size = sizeof(struct vcl_bench_opts),
+};
 
 void vcl_bench_usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: vclab bench [OPTIONS]\n"
-	    "  --profile quick|standard|full   counts and durations (default quick)\n"
-	    "  --backends LIST      placements among bare,ctr,vm (default: all built in)\n"
-	    "  --peer LIST          same-run peers among runc,crun,qemu-direct (default: the\n"
-	    "                       peers of the chosen placements; 'none' for none)\n"
-	    "  --scenarios LIST     startup,memory,density,autoscale,steady (default all)\n"
-	    "  --runs N             measured launches per process placement/peer\n"
-	    "  --vm-runs N          measured launches per VM placement/peer\n"
-	    "  --warmup N           warm-up launches excluded from statistics (VMs: --vm-warmup)\n"
-	    "  --out DIR            results folder (default results/<timestamp>-<host>)\n"
-	    "  --payload PATH       payload binary (default: vclab-payload next to vclab)\n"
-	    "  --mem-mib N --cpus X --pids N   limits every placement gets (256, 1, 64)\n"
-	    "  --vcpus N --vm-mem-mib N        guest size (1, 256)\n"
-	    "  --vm-net user|network:NAME      guest networking (default user)\n"
-	    "  --vm-host-port N     VM n forwards from 127.0.0.1:N+n (default: a free port)\n"
-	    "  --connect URI        libvirt URI (default qemu:///system)\n"
-	    "  --kernel PATH --initrd PATH     guest kernel and initramfs\n"
-	    "  --ctr-userns         run containers in a user namespace\n"
-	    "  --ctr-no-seccomp     containers (ctr, runc, crun) without the syscall filter\n"
-	    "  --budget-mib N       density: memory budget for process placements\n"
-	    "  --vm-budget-mib N    density: memory budget for VMs\n"
-	    "  --burst K            density: instances per burst\n"
-	    "  --scale-threshold X  autoscale: CPU fraction that triggers scale-out (0.7)\n"
-	    "  --steady-seconds S --concurrency C --work-iters N   steady state load\n"
-	    "  --timeout-ms N       readiness timeout (process 5000, VM 60000)\n"
-	    "  --seed N             launch-order seed (default: from the clock; recorded)\n"
-	    "  --quiet              no progress bar\n"
-	    "  --json               print the summary as JSON\n"
-	    "  --no-report          do not write report.md/report.html\n");
+	vcl_opt_help(f, &vcl_bench_optset);
 }
 
-static int need(int argc, char **argv, int i, struct vcl_error **err)
+/* A count the command line did not set still holds (type)-1: no option
+ * accepts that value (every range ends far below it). */
+static void mark_profile_counts(struct vcl_bench_opts *o)
 {
-	if (i + 1 >= argc)
-		return vcl_usage(err, "Option %s needs a value", argv[i]);
-	return 0;
+#define UNSET(type, f) o->f = (type)-1;
+	PROFILE_COLUMNS(UNSET)
+#undef UNSET
 }
 
-static int list(const char *opt, const char *v, const char *const *allowed, size_t nallowed,
-		char ***out, struct vcl_error **err)
+static void fill_profile_counts(struct vcl_bench_opts *o)
 {
-	char **l = vcl_split_list(v);
+	const struct profile *p = &profiles[0];
 
-	if (l == NULL)
-		return vcl_usage(err, "%s: empty item in list '%s'", opt, v);
-	for (size_t i = 0; l[i] != NULL; i++) {
-		bool ok = false;
-
-		for (size_t j = 0; j < nallowed; j++)
-			ok |= strcmp(l[i], allowed[j]) == 0;
-		if (!ok) {
-			int r = vcl_usage(err, "%s: unknown item '%s'", opt, l[i]);
-
-			vcl_strvfreep(&l);
-			return r;
-		}
-	}
-	vcl_strvfreep(out);
-	*out = l;
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
+		if (strcmp(profiles[i].name, o->profile) == 0)
+			p = &profiles[i];
+#define FILL(type, f)                                                                              \
+	if (o->f == (type)-1)                                                                      \
+		o->f = p->f;
+	PROFILE_COLUMNS(FILL)
+#undef FILL
 }
 
 int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
 			 struct vcl_error **err)
 {
-	static const char *const backends[] = {"bare", "ctr", "vm"};
-	static const char *const peers[] = {"runc", "crun", "qemu-direct", "none"};
-	static const char *const scenarios[] = {"startup", "memory", "density", "autoscale",
-						"steady"};
-	const char *profile = "quick";
-	int i;
+	int r;
 
 	memset(o, 0, sizeof(*o));
 	*help = false;
-	/* The profile first, so explicit options override its counts. */
-	for (i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "--profile") == 0)
-			profile = argv[i + 1];
-	if (apply_profile(o, profile) < 0)
-		return vcl_usage(err, "--profile: unknown profile '%s' (quick, standard, full)",
-				 profile);
+	o->profile = "quick";
 	o->timeout_ms = 5000;
 	o->vm_timeout_ms = 60000;
 	o->limits = (struct vcl_limits){.mem_mib = 256, .cpus = 1.0, .pids = 64};
@@ -129,142 +179,17 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_net = "user";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		uint64_t u = 0;
-		double d = 0;
-
-#define U64(name, lo, hi, field)                                                                   \
-	if (strcmp(a, name) == 0) {                                                                \
-		if (need(argc, argv, i, err) < 0)                                                  \
-			return -1;                                                                 \
-		if (vcl_parse_u64(argv[++i], lo, hi, &u) < 0)                                      \
-			return vcl_usage(err, "%s: '%s' is not a whole number in %llu..%llu",      \
-					 name, argv[i], (unsigned long long)(lo),                  \
-					 (unsigned long long)(hi));                                \
-		(field) = u;                                                                       \
-		continue;                                                                          \
+	/* Explicit counts win over the profile's: the profile fills in what
+	 * the command line left unset, after parsing. */
+	mark_profile_counts(o);
+	r = vcl_opt_parse(&vcl_bench_optset, argc, argv, o, NULL, err);
+	fill_profile_counts(o);
+	if (r != 0) {
+		*help = r > 0;
+		return r > 0 ? 0 : -1;
 	}
-#define STR(name, field)                                                                           \
-	if (strcmp(a, name) == 0) {                                                                \
-		if (need(argc, argv, i, err) < 0)                                                  \
-			return -1;                                                                 \
-		(field) = argv[++i];                                                               \
-		continue;                                                                          \
-	}
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			*help = true;
-			return 0;
-		}
-		if (strcmp(a, "--profile") == 0) {
-			i++;
-			continue;
-		}
-		U64("--runs", 1, 100000, o->runs)
-		U64("--vm-runs", 1, 10000, o->vm_runs)
-		U64("--warmup", 0, 1000, o->warmup)
-		U64("--vm-warmup", 0, 100, o->vm_warmup)
-		U64("--timeout-ms", 1, 3600000, o->timeout_ms)
-		U64("--vm-timeout-ms", 1, 3600000, o->vm_timeout_ms)
-		U64("--mem-mib", 8, 1048576, o->limits.mem_mib)
-		U64("--pids", 1, 4194304, o->limits.pids)
-		U64("--vcpus", 1, 256, o->vcpus)
-		U64("--vm-mem-mib", 64, 1048576, o->vm_mem_mib)
-		U64("--budget-mib", 1, 1048576, o->budget_mib)
-		U64("--vm-budget-mib", 64, 1048576, o->vm_budget_mib)
-		U64("--burst", 1, 1024, o->burst)
-		U64("--vm-burst", 1, 64, o->vm_burst)
-		U64("--mem-instances", 1, 1024, o->mem_instances)
-		U64("--concurrency", 1, 1024, o->steady_concurrency)
-		U64("--work-iters", 0, 1000000000, o->work_iters)
-		U64("--vm-host-port", 1024, 65535, o->vm_host_port)
-		U64("--repeats", 1, 1000, o->autoscale_repeats)
-		if (strcmp(a, "--seed") == 0)
-			o->seed_given = true;
-		U64("--seed", 0, UINT64_MAX, o->seed)
-		STR("--out", o->out)
-		STR("--payload", o->payload)
-		STR("--connect", o->connect_uri)
-		STR("--kernel", o->kernel)
-		STR("--initrd", o->initrd)
-#undef U64
-#undef STR
-		if (strcmp(a, "--vm-net") == 0) {
-			if (need(argc, argv, i, err) < 0)
-				return -1;
-			a = argv[++i];
-			if (strcmp(a, "user") != 0 &&
-			    (strncmp(a, "network:", 8) != 0 || a[8] == '\0'))
-				return vcl_usage(err,
-						 "--vm-net: '%s' is neither 'user' nor "
-						 "'network:NAME'",
-						 a);
-			o->vm_net = a;
-			continue;
-		}
-		if (strcmp(a, "--cpus") == 0 || strcmp(a, "--scale-threshold") == 0 ||
-		    strcmp(a, "--steady-seconds") == 0) {
-			bool cpus = strcmp(a, "--cpus") == 0,
-			     thr = strcmp(a, "--scale-threshold") == 0;
-
-			if (need(argc, argv, i, err) < 0)
-				return -1;
-			if (vcl_parse_double(argv[++i], 0.01, thr ? 1.0 : 3600, &d) < 0)
-				return vcl_usage(err, "%s: '%s' is not a number in range", a,
-						 argv[i]);
-			if (cpus)
-				o->limits.cpus = d;
-			else if (thr)
-				o->scale_threshold = d;
-			else
-				o->steady_seconds = d;
-			continue;
-		}
-		if (strcmp(a, "--backends") == 0) {
-			if (need(argc, argv, i, err) < 0 ||
-			    list(a, argv[++i], backends, ARRAY_SIZE(backends), &o->backends, err) <
-				0)
-				return -1;
-			o->backends_given = true;
-			continue;
-		}
-		if (strcmp(a, "--peer") == 0 || strcmp(a, "--peers") == 0) {
-			if (need(argc, argv, i, err) < 0 ||
-			    list(a, argv[++i], peers, ARRAY_SIZE(peers), &o->peers, err) < 0)
-				return -1;
-			o->peers_given = true;
-			continue;
-		}
-		if (strcmp(a, "--scenarios") == 0) {
-			if (need(argc, argv, i, err) < 0 ||
-			    list(a, argv[++i], scenarios, ARRAY_SIZE(scenarios), &o->scenarios,
-				 err) < 0)
-				return -1;
-			continue;
-		}
-		if (strcmp(a, "--ctr-userns") == 0) {
-			o->ctr_userns = true;
-			continue;
-		}
-		if (strcmp(a, "--ctr-no-seccomp") == 0) {
-			o->ctr_no_seccomp = true;
-			continue;
-		}
-		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-			o->quiet = true;
-			continue;
-		}
-		if (strcmp(a, "--json") == 0) {
-			o->json = true;
-			continue;
-		}
-		if (strcmp(a, "--no-report") == 0) {
-			o->no_report = true;
-			continue;
-		}
-		return vcl_usage(err, "Unknown option '%s' (see vclab bench --help)", a);
-	}
+	o->backends_given = o->backends != NULL;
+	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =
 	    o->vm_mem_instances > o->mem_instances ? o->mem_instances : o->vm_mem_instances;
 	return 0;
@@ -272,7 +197,5 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 
 void vcl_bench_opts_free(struct vcl_bench_opts *o)
 {
-	vcl_strvfreep(&o->backends);
-	vcl_strvfreep(&o->peers);
-	vcl_strvfreep(&o->scenarios);
+	vcl_opt_free(&vcl_bench_optset, o);
 }

@@ -3,22 +3,45 @@
 #define VCL_CMDS_H
 
 /*
- * CLI verbs. Each lives in its own file and is found by main.c through a
- * weak reference, so a verb is offered exactly when its file is built.
- * A verb returns its exit status (0, 1, 2), or <0 with *err set; only
- * main() prints errors.
+ * CLI verbs, one small file each (cli/<verb>.c), listed in the verb table
+ * of cli/main.c. A verb parses its options through its table (core/opt.h)
+ * and calls the library; it returns its exit status (0, 1, 2), or <0 with
+ * *err set. Only main() prints errors and exits.
  */
 
+#include <stdio.h>
+
 #include "core/error.h"
+#include "core/opt.h"
 
 typedef int (*vcl_cmd_fn)(int argc, char **argv, struct vcl_error **err);
 
 int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_bench(int argc, char **argv, struct vcl_error **err);
-int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_report(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_check(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err);
+int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err);
+
+/* Parse a verb's options (vcl_opt_parse); on -h/--help print the help on
+ * stdout. 0: go on; 1: help printed, the verb returns 0; -1: *err set. */
+static inline int vcl_cmd_parse(const struct vcl_optset *set, int argc, char **argv, void *dst,
+				int *first_operand, struct vcl_error **err)
+{
+	int r = vcl_opt_parse(set, argc, argv, dst, first_operand, err);
+
+	if (r > 0)
+		vcl_opt_help(stdout, set);
+	return r;
+}
+
+/* Each verb's option table (bench's is vcl_bench_optset in bench/bench.h). */
+extern const struct vcl_optset vcl_doctor_optset;
+extern const struct vcl_optset vcl_report_optset;
+extern const struct vcl_optset vcl_advise_optset;
+extern const struct vcl_optset vcl_check_optset;
+extern const struct vcl_optset vcl_baseline_optset;
+extern const struct vcl_optset vcl_gc_optset;
 
 #endif

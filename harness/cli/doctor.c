@@ -6,33 +6,43 @@
 
 #include "bench/backends.h"
 #include "cli/cmds.h"
+#include "core/cleanup.h"
 #include "core/cgroup.h"
 #include "core/error.h"
 #include "core/host.h"
 
+struct doctor_args {
+	bool json;
+	const char *uri;
+};
+
+static const struct vcl_opt doctor_opts[] = {
+    VCL_OPT_FLAG_ROW(struct doctor_args, json, "json", 0, "print the facts as JSON"),
+    VCL_OPT_STR_ROW(struct doctor_args, uri, "connect", 0, "URI",
+		    "libvirt URI to probe (default qemu:///system)"),
+};
+
+const struct vcl_optset vcl_doctor_optset = {
+    .verb = "doctor",
+    .usage = "doctor [--json] [--connect URI]",
+    .about = "Print the host facts results depend on: CPU, topology, memory, kernel, cgroup\n"
+	     "mode, libvirt/QEMU, gnuplot, and the accelerator with the reason.",
+    .opts = doctor_opts,
+    .n = ARRAY_SIZE(doctor_opts),
+    .size = sizeof(struct doctor_args),
+};
+
 int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 {
-	const char *uri = NULL;
-	bool json = false;
+	struct doctor_args a = {0};
 	struct vcl_host h;
+	int r = vcl_cmd_parse(&vcl_doctor_optset, argc, argv, &a, NULL, err);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(argv[i], "--connect") == 0 && i + 1 < argc)
-			uri = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: vclab doctor [--json] [--connect URI]\n");
-			return 0;
-		} else
-			return vcl_usage(err,
-					 "Unknown option '%s' (usage: vclab doctor [--json] "
-					 "[--connect URI])",
-					 argv[i]);
-	}
-	if (vcl_host_probe(&h, uri, &vcl_backends_host_hooks, err) < 0)
+	if (r != 0)
+		return r > 0 ? 0 : -1;
+	if (vcl_host_probe(&h, a.uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
-	if (json) {
+	if (a.json) {
 		struct json_object *o = vcl_host_json(&h);
 
 		printf("%s\n", json_object_to_json_string_ext(

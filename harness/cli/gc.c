@@ -5,31 +5,35 @@
 
 #include "bench/backends.h"
 #include "cli/cmds.h"
+#include "core/cleanup.h"
 #include "core/ledger.h"
 #include "core/util.h"
+
+static const struct vcl_opt gc_opts[] = {
+    VCL_OPT_FLAG_ROW(struct vcl_gc_opts, dry_run, "dry-run", 'n',
+		     "say what would be removed, remove nothing"),
+    VCL_OPT_STR_ROW(struct vcl_gc_opts, root, "root", 0, "DIR",
+		    "where the ledgers are (default " VCL_LEDGER_ROOT "; for tests)"),
+};
+
+const struct vcl_optset vcl_gc_optset = {
+    .verb = "gc",
+    .usage = "gc [--dry-run]",
+    .about = "Removes the domains, cgroups, mounts, processes and files recorded\n"
+	     "in " VCL_LEDGER_ROOT "/<run>/ledger by runs whose vclab process is gone.",
+    .opts = gc_opts,
+    .n = ARRAY_SIZE(gc_opts),
+    .size = sizeof(struct vcl_gc_opts),
+};
 
 int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err)
 {
 	struct vcl_gc_opts o = {0};
 	unsigned removed = 0;
+	int r = vcl_cmd_parse(&vcl_gc_optset, argc, argv, &o, NULL, err);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0) {
-			o.dry_run = true;
-		} else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
-			o.root = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0) {
-			printf(
-			    "usage: vclab gc [--dry-run]\n"
-			    "Removes the domains, cgroups, mounts, processes and files recorded\n"
-			    "in %s/<run>/ledger by runs whose vclab process is gone.\n",
-			    VCL_LEDGER_ROOT);
-			return 0;
-		} else {
-			return vcl_usage(err, "Unknown option '%s' (usage: vclab gc [--dry-run])",
-					 argv[i]);
-		}
-	}
+	if (r != 0)
+		return r > 0 ? 0 : -1;
 	if (!o.dry_run && !vcl_is_root())
 		return vcl_error_set(err, VCL_E_ENV, 0,
 				     "vclab gc must run as root: CAP_SYS_ADMIN and CAP_KILL are "

@@ -5,42 +5,35 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cleanup.h"
 #include "cli/cmds.h"
+#include "core/cleanup.h"
 #include "core/error.h"
 
-/* Verbs whose file is not built are weak NULLs and are not offered. */
-extern int vcl_cmd_report(int, char **, struct vcl_error **) __attribute__((weak));
-extern int vcl_cmd_advise(int, char **, struct vcl_error **) __attribute__((weak));
-extern int vcl_cmd_check(int, char **, struct vcl_error **) __attribute__((weak));
-extern int vcl_cmd_baseline(int, char **, struct vcl_error **) __attribute__((weak));
-
-struct command {
+/* The verbs, in the order `vclab --help` lists them. */
+static const struct verb {
 	const char *name;
 	vcl_cmd_fn fn;
-	const char *help;
+	const char *summary;
+} verbs[] = {
+    {"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
+    {"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
+    {"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
+    {"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
+    {"check", vcl_cmd_check, "gate results against a baseline (CI)"},
+    {"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
+    {"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
 };
 
-static void usage(FILE *f, const struct command *cmds, size_t n)
+static void usage(FILE *f)
 {
 	fprintf(f, "usage: vclab COMMAND [OPTIONS]\n\ncommands:\n");
-	for (size_t i = 0; i < n; i++)
-		if (cmds[i].fn != NULL)
-			fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].help);
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f, "\n`vclab COMMAND --help` describes each command's options.\n");
 }
 
 int main(int argc, char **argv)
 {
-	const struct command cmds[] = {
-	    {"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
-	    {"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
-	    {"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
-	    {"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
-	    {"check", vcl_cmd_check, "gate results against a baseline (CI)"},
-	    {"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
-	    {"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
-	};
 	struct vcl_error *err = NULL;
 	int ret;
 
@@ -48,18 +41,18 @@ int main(int argc, char **argv)
 	 * umask: results are meant to be read by others, never written. */
 	umask(022);
 	if (argc < 2) {
-		usage(stderr, cmds, ARRAY_SIZE(cmds));
+		usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		usage(stdout, cmds, ARRAY_SIZE(cmds));
+		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
-		if (cmds[i].fn == NULL || strcmp(cmds[i].name, argv[1]) != 0)
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		if (strcmp(verbs[i].name, argv[1]) != 0)
 			continue;
-		ret = cmds[i].fn(argc - 1, argv + 1, &err);
+		ret = verbs[i].fn(argc - 1, argv + 1, &err);
 		if (ret < 0) {
 			fprintf(stderr, "vclab %s: %s\n", argv[1],
 				err != NULL && err->msg != NULL ? err->msg : "unknown error");

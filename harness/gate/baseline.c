@@ -13,7 +13,6 @@
  * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
 /* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,14 +21,9 @@
 
 #include "gate/gate.h"
 #include "core/cleanup.h"
-#include "cli/cmds.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
-
-/* A CV from 20 launches has a relative standard error near 16% (≈1/√(2n)),
- * so a ±10% band on it would fail healthy runs: CVs get a wider floor. */
-#define CV_FLOOR_PCT 50.0
 
 struct candidate {
 	const char *num;
@@ -179,8 +173,8 @@ static int fill_metric(struct json_object **runs, size_t n, const struct vcl_der
 	m->nvalues = n;
 	if (gather(runs, n, m, m->values, bad, why) < 0)
 		return 1;
-	if (m->stat == VCL_STAT_CV && floor_pct < CV_FLOOR_PCT)
-		floor_pct = CV_FLOOR_PCT;
+	if (m->stat == VCL_STAT_CV && floor_pct < VCL_BASELINE_CV_FLOOR_PCT)
+		floor_pct = VCL_BASELINE_CV_FLOOR_PCT;
 	if (vcl_bounds_derive(m->values, n, o->k, floor_pct, &m->b) < 0)
 		return vcl_usage(err, "Cannot derive bounds for %s", m->name);
 	/* Everything vclab gates is a count, a size, a time or a ratio of
@@ -355,174 +349,107 @@ out:
 	return ret;
 }
 
-/* ---- the verb -------------------------------------------------------- */
-
-static void baseline_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: vclab baseline --from RESULTS.json [RESULTS.json...] -o BASELINE.yaml\n"
-		"                      [--metric PATH[/PATH][:lower|:higher]]... [--k K]\n"
-		"                      [--floor-pct P] [--name NAME] [--force]\n\n"
-		"Derives bounds median +- max(K*MAD, P%% of median) per metric across the runs\n"
-		"(defaults K=%g, P=%g; startup CVs use at least P=%g). Without --metric a default\n"
-		"set is used: startup ratios, memory overhead and PSS, startup CV, density.\n"
-		"All runs must come from one host class; --force also accepts incomplete runs.\n",
-		VCL_BASELINE_K, VCL_BASELINE_FLOOR_PCT, CV_FLOOR_PCT);
-}
+/* ---- behind `vclab baseline` (cli/baseline.c) ------------------------- */
 
 static void free_runs(struct json_object **runs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; runs != NULL && i < n; i++)
 		json_object_put(runs[i]);
 	free(runs);
 }
 
-int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err)
+/* The output's file name without folder and extension (malloc'd). */
+static char *name_from_output(const char *output, struct vcl_error **err)
 {
-	static const struct option opts[] = {
-	    {"from", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"metric", required_argument, NULL, 'm'},
-	    {"k", required_argument, NULL, 'k'},
-	    {"floor-pct", required_argument, NULL, 'p'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"force", no_argument, NULL, 'F'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct vcl_derive_opts o = {
-	    .k = VCL_BASELINE_K,
-	    .floor_pct = VCL_BASELINE_FLOOR_PCT,
-	};
-	cleanup_free const char **files = calloc((size_t)argc + 1, sizeof(*files));
-	cleanup_free char **exprs = calloc((size_t)argc + 1, sizeof(*exprs));
+	cleanup_free char *copy = strdup(output);
+	char *base, *dot, *name;
+
+	if (copy == NULL) {
+		vcl_fail(err, ENOMEM, "baseline");
+		return NULL;
+	}
+	base = basename(copy);
+	dot = strrchr(base, '.');
+	if (dot != NULL && dot != base)
+		*dot = '\0';
+	name = strdup(base);
+	if (name == NULL)
+		vcl_fail(err, ENOMEM, "baseline");
+	return name;
+}
+
+/* What we write must load: parse it back before it replaces anything. */
+static int write_baseline(const struct vcl_baseline *b, const char *output, struct vcl_error **err)
+{
+	cleanup_free char *text = vcl_baseline_format(b);
+	cleanup_free char *dir = strdup(output);
+	struct vcl_baseline *check = NULL;
+
+	if (text == NULL || dir == NULL)
+		return vcl_fail(err, ENOMEM, "Format baseline");
+	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
+		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
+		(*err)->kind = VCL_E_FAIL;
+		return -1;
+	}
+	vcl_baseline_free(check);
+	if (strchr(dir, '/') != NULL && vcl_mkdir_p(dirname(dir), err) < 0)
+		return -1;
+	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
+		(*err)->kind = VCL_E_ENV;
+		return -1;
+	}
+	return 0;
+}
+
+static void print_bounds(FILE *out, const struct vcl_baseline *b, const char *output, size_t nfiles)
+{
+	fprintf(out, "%-34s  %-10s  %-10s  %-10s  %s\n", "metric", "median", "min", "max",
+		"better");
+	for (size_t i = 0; i < b->nmetrics; i++) {
+		const struct vcl_metric *m = &b->metrics[i];
+
+		fprintf(out, "%-34s  %-10.6g  %-10.6g  %-10.6g  %s\n", m->name, m->b.mid, m->b.lo,
+			m->b.hi, vcl_direction_name(m->dir));
+	}
+	fprintf(out, "\nwrote %s: %zu metrics from %zu run%s, host class %s/%s/'%s'/%ld cores%s\n",
+		output, b->nmetrics, nfiles, nfiles == 1 ? "" : "s",
+		b->host.accelerator != NULL ? b->host.accelerator : "?",
+		b->host.cgroup != NULL ? b->host.cgroup : "?",
+		b->host.cpu_model != NULL ? b->host.cpu_model : "?", b->host.cores,
+		nfiles == 1 ? "\n(one run: MAD is 0, so every band is the floor; 3-5 runs give "
+			      "bounds that follow the real run-to-run spread)"
+			    : "");
+}
+
+int vcl_baseline_make(const char *const *files, size_t nfiles, const struct vcl_derive_opts *o,
+		      const char *output, FILE *out, struct vcl_error **err)
+{
+	struct vcl_derive_opts d = *o;
 	cleanup_free char *name = NULL;
-	cleanup_free char *text = NULL;
 	struct json_object **runs = NULL;
 	struct vcl_baseline *b = NULL;
-	struct vcl_baseline *check = NULL;
-	const char *output = NULL;
-	size_t nfiles = 0, nexprs = 0;
-	int c, ret = -1;
+	int ret = -1;
 
-	if (files == NULL || exprs == NULL)
-		return vcl_fail(err, ENOMEM, "baseline");
-	optind = 0; /* callable more than once (tests) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:m:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			files[nfiles++] = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'm':
-			exprs[nexprs++] = optarg;
-			break;
-		case 'k':
-			if (vcl_parse_double(optarg, 0, 1e6, &o.k) < 0)
-				return vcl_usage(err, "--k %s: expected a number >= 0", optarg);
-			break;
-		case 'p':
-			if (vcl_parse_double(optarg, 0, 1e6, &o.floor_pct) < 0)
-				return vcl_usage(err, "--floor-pct %s: expected a number >= 0",
-						 optarg);
-			break;
-		case 'n':
-			o.name = optarg;
-			break;
-		case 'F':
-			o.force = true;
-			break;
-		case 'h':
-			baseline_usage(stdout);
-			return 0;
-		case ':':
-			return vcl_usage(err, "%s needs a value (try --help)", argv[optind - 1]);
-		default:
-			return vcl_usage(err, "Unknown option %s (try --help)", argv[optind - 1]);
-		}
-	}
-	/* "--from a.json b.json c.json": the files after the first are operands. */
-	while (optind < argc)
-		files[nfiles++] = argv[optind++];
-	if (nfiles == 0)
-		return vcl_usage(err, "No results given: --from RESULTS.json (try --help)");
-	if (output == NULL)
-		return vcl_usage(err, "No output given: -o results/baselines/NAME.yaml");
-	if (nexprs > 0)
-		o.exprs = exprs;
-	if (o.name == NULL) {
-		/* The file name without folder and .yaml is the host class name. */
-		cleanup_free char *copy = strdup(output);
-		char *base, *dot;
-
-		if (copy == NULL)
-			return vcl_fail(err, ENOMEM, "baseline");
-		base = basename(copy);
-		dot = strrchr(base, '.');
-		if (dot != NULL && dot != base)
-			*dot = '\0';
-		name = strdup(base);
+	if (d.name == NULL) {
+		name = name_from_output(output, err);
 		if (name == NULL)
-			return vcl_fail(err, ENOMEM, "baseline");
-		o.name = name;
+			return -1;
+		d.name = name;
 	}
-
-	runs = calloc(nfiles, sizeof(struct json_object *));
+	runs = calloc(nfiles > 0 ? nfiles : 1, sizeof(struct json_object *));
 	if (runs == NULL)
 		return vcl_fail(err, ENOMEM, "baseline");
 	for (size_t i = 0; i < nfiles; i++) {
 		if (vcl_results_load(files[i], &runs[i], err) < 0)
 			goto out;
 	}
-	if (vcl_baseline_derive(runs, files, nfiles, &o, &b, err) < 0 || b == NULL)
+	if (vcl_baseline_derive(runs, files, nfiles, &d, &b, err) < 0 || b == NULL ||
+	    write_baseline(b, output, err) < 0)
 		goto out;
-	text = vcl_baseline_format(b);
-	if (text == NULL) {
-		vcl_fail(err, ENOMEM, "Format baseline");
-		goto out;
-	}
-	/* What we write must load: parse it back before it replaces anything. */
-	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
-		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
-		(*err)->kind = VCL_E_FAIL;
-		goto out;
-	}
-	{
-		cleanup_free char *dir = strdup(output);
-
-		if (dir == NULL) {
-			vcl_fail(err, ENOMEM, "baseline");
-			goto out;
-		}
-		if (strchr(dir, '/') != NULL && vcl_mkdir_p(dirname(dir), err) < 0)
-			goto out;
-	}
-	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
-		(*err)->kind = VCL_E_ENV;
-		goto out;
-	}
-
-	printf("%-34s  %-10s  %-10s  %-10s  %s\n", "metric", "median", "min", "max", "better");
-	for (size_t i = 0; i < b->nmetrics; i++) {
-		const struct vcl_metric *m = &b->metrics[i];
-
-		printf("%-34s  %-10.6g  %-10.6g  %-10.6g  %s\n", m->name, m->b.mid, m->b.lo,
-		       m->b.hi, vcl_direction_name(m->dir));
-	}
-	printf("\nwrote %s: %zu metrics from %zu run%s, host class %s/%s/'%s'/%ld cores%s\n",
-	       output, b->nmetrics, nfiles, nfiles == 1 ? "" : "s",
-	       b->host.accelerator != NULL ? b->host.accelerator : "?",
-	       b->host.cgroup != NULL ? b->host.cgroup : "?",
-	       b->host.cpu_model != NULL ? b->host.cpu_model : "?", b->host.cores,
-	       nfiles == 1 ? "\n(one run: MAD is 0, so every band is the floor; 3-5 runs give "
-			     "bounds that follow the real run-to-run spread)"
-			   : "");
+	print_bounds(out, b, output, nfiles);
 	ret = 0;
 out:
-	vcl_baseline_free(check);
 	vcl_baseline_free(b);
 	free_runs(runs, nfiles);
 	return ret;

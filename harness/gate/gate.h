@@ -29,6 +29,9 @@
  * never narrower than floor_pct percent of the median. */
 #define VCL_BASELINE_K	       3.0
 #define VCL_BASELINE_FLOOR_PCT 10.0
+/* A CV from 20 launches has a relative standard error near 16% (≈1/√(2n)),
+ * so a ±10% band on it would fail healthy runs: CVs get a wider floor. */
+#define VCL_BASELINE_CV_FLOOR_PCT 50.0
 
 /*
  * The check type. A metric's path names a *statistics object* (an object
@@ -207,6 +210,13 @@ char *vcl_junit_format(const struct vcl_baseline *b, const struct vcl_check_repo
 		       const char *results_path, const char *timestamp, double elapsed_s);
 void vcl_check_report_clear(struct vcl_check_report *r);
 
+/* `vclab check` without its command line: judge the results file against
+ * the baseline file, print the table on out, write JUnit XML to junit
+ * (NULL: none). Returns the exit status (vcl_check_exit_code), or -1 with
+ * *err (bad input and a host class mismatch without force: VCL_E_USAGE). */
+int vcl_check_run(const char *baseline_path, const char *results_path, const char *junit,
+		  bool force, FILE *out, struct vcl_error **err);
+
 /* XML-escape s (also drops characters XML 1.0 cannot carry). malloc'd. */
 char *vcl_xml_escape(const char *s);
 
@@ -226,5 +236,12 @@ struct vcl_derive_opts {
 int vcl_baseline_derive(struct json_object **runs, const char *const *files, size_t n,
 			const struct vcl_derive_opts *o, struct vcl_baseline **out,
 			struct vcl_error **err);
+
+/* `vclab baseline` without its command line: load the results files,
+ * derive, write the baseline to output (its folder made; the text parsed
+ * back first), print the bounds table on out. o->name NULL: the output's
+ * file name without folder and extension. */
+int vcl_baseline_make(const char *const *files, size_t nfiles, const struct vcl_derive_opts *o,
+		      const char *output, FILE *out, struct vcl_error **err);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vclab report: the CLI verb and the I/O around the document model (load,
- * draw, write). The model (report_model.c and the section files listed in
+ * vclab report: the I/O around the document model (load, draw, write);
+ * the verb is cli/report.c. The model (report_model.c and the section files listed in
  * report_int.h) is pure so the markdown and HTML renderers (report_md.c,
  * report_html.c) and the golden tests see exactly the same content; only
  * vcl_report_write() touches the file system.
@@ -9,7 +9,6 @@
 #include "report/report_int.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -249,53 +248,4 @@ out:
 	vcl_report_figs_free(&figs);
 	loaded_free(&l);
 	return ret;
-}
-
-static void report_usage(FILE *f)
-{
-	fprintf(f, "usage: vclab report [-o DIR] RESULTS.json [RESULTS.json...]\n"
-		   "\n"
-		   "Write DIR/report.md, DIR/report.html and DIR/figures/ (gnuplot scripts, SVG\n"
-		   "and PNG). With several results files the report compares them against the\n"
-		   "first and warns when their hosts differ.\n"
-		   "\n"
-		   "  -o, --output DIR   where to write (default: the folder of the first file)\n"
-		   "  -h, --help         this text\n"
-		   "\n"
-		   "gnuplot: $VCLAB_GNUPLOT, else `gnuplot` on PATH; without it, tables only.\n");
-}
-
-int vcl_cmd_report(int argc, char **argv, struct vcl_error **err)
-{
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *outdir = NULL;
-	int c;
-
-	optind = 0; /* GNU getopt: full re-initialisation, the verb may run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			return vcl_usage(
-			    err, "Unknown or incomplete option '%s' (see vclab report --help)",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return vcl_usage(
-		    err, "No results file given (usage: vclab report [-o DIR] RESULTS.json...)");
-	if (vcl_report_write((const char *const *)argv + optind, (size_t)(argc - optind), outdir,
-			     err) < 0)
-		return -1;
-	return 0;
 }

@@ -7,7 +7,7 @@
  *
  * The work is split along these seams so each part can be tested alone:
  *
- *   report.c        the CLI verb and vcl_report_write() (loading, writing)
+ *   report.c        vcl_report_write() (loading, writing); the verb is cli/report.c
  *   report_model.c, report_host.c, report_scenarios.c, report_build.c
  *                   the document model built from one or more results
  *                   (pure: json in, blocks out)
@@ -47,9 +47,6 @@
  */
 int vcl_report_write(const char *const *results_paths, size_t n, const char *outdir,
 		     struct vcl_error **err);
-
-/* `vclab report [-o DIR] RESULTS.json...` */
-int vcl_cmd_report(int argc, char **argv, struct vcl_error **err);
 
 /* ---- Pieces below are exposed for the golden tests and the renderers. ---- */
 

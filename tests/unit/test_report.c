@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cmds.h"
 #include "core/cleanup.h"
 #include "report/report.h"
 #include "core/results.h"
@@ -200,7 +201,8 @@ START_TEST(test_markdown_golden)
 	ck_assert_ptr_nonnull(strstr(md, "Accelerator: TCG"));
 	ck_assert_ptr_nonnull(strstr(md, "**Caveat.**"));
 	ck_assert_ptr_nonnull(strstr(md, "crun: skipped"));
-	ck_assert_ptr_nonnull(strstr(md, "×9.07 [8.33–10.1] vs ctr")); /* runc against ctr, with its CI */
+	ck_assert_ptr_nonnull(
+	    strstr(md, "×9.07 [8.33–10.1] vs ctr")); /* runc against ctr, with its CI */
 	ck_assert_ptr_nonnull(strstr(md, "](figures/startup_cdf.png)"));
 	ck_assert_ptr_nonnull(strstr(md, "advisor was not built"));
 	ck_assert_ptr_nonnull(strstr(md, HREF "#startup"));
