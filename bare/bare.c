@@ -203,10 +203,8 @@ fail:
 		close(pfd[1]);
 	if (pfd[0] >= 0 && inst->ready_fd != pfd[0])
 		close(pfd[0]);
-	if (inst->pid > 0) {
-		kill(inst->pid, SIGKILL);
-		waitpid(inst->pid, NULL, 0);
-	}
+	if (inst->pid > 0)
+		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 	bare_free(inst);
 	return -1;
 }
@@ -223,7 +221,7 @@ static int bare_exited(struct vcl_instance *inst, struct vcl_error **err)
 	struct bare *b = inst->priv;
 	int status = 0;
 
-	if (!b->reaped && waitpid(inst->pid, &status, 0) == inst->pid)
+	if (!b->reaped && vcl_waitpid(inst->pid, &status, 0) == inst->pid)
 		b->reaped = true;
 	return vcl_explain_exit(inst->name, status, b->cg, err);
 }
@@ -235,6 +233,7 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 	if (b->cg == NULL) {
 		/* A plain process (no accounting): its own PSS, no cgroup. */
 		memset(mem, 0, sizeof(*mem));
+		vcl_mem_no_cgroup(mem, "plain process without an accounting cgroup");
 		return vcl_sample_pids(&inst->pid, 1, mem, err);
 	}
 	return vcl_sample_cgroup(b->cg, mem, err);
@@ -249,13 +248,10 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		return 0;
 	b = inst->priv;
 	if (!b->reaped && inst->pid > 0) {
-		kill(inst->pid, SIGKILL);
-		while (waitpid(inst->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		b->reaped = true;
 	}
-	r = vcl_cgroup_destroy(b->cg, err);
-	b->cg = NULL;
+	r = vcl_cgroup_destroyp(&b->cg, err);
 	bare_free(inst);
 	return r;
 }

@@ -256,8 +256,7 @@ static void reap(struct vcl_instance *inst, struct ctr_priv *p)
 {
 	if (p->reaped || inst->pid <= 0)
 		return;
-	while (waitpid(inst->pid, &p->wstatus, 0) < 0 && errno == EINTR)
-		;
+	vcl_waitpid(inst->pid, &p->wstatus, 0);
 	p->reaped = true;
 }
 
@@ -265,11 +264,8 @@ static void kill_and_reap(struct vcl_instance *inst, struct ctr_priv *p)
 {
 	if (p->reaped || inst->pid <= 0)
 		return;
-	/* The pidfd cannot hit a recycled pid; the child is unreaped anyway. */
-	if (inst->exit_fd < 0 ||
-	    syscall(SYS_pidfd_send_signal, inst->exit_fd, SIGKILL, NULL, 0) < 0)
-		kill(inst->pid, SIGKILL);
-	reap(inst, p);
+	vcl_proc_kill_reap(inst->pid, inst->exit_fd, SIGKILL, 0, &p->wstatus);
+	p->reaped = true;
 }
 
 static void priv_free(struct ctr_priv *p)
@@ -277,8 +273,7 @@ static void priv_free(struct ctr_priv *p)
 	if (p == NULL)
 		return;
 	vcl_closep(&p->err_r);
-	if (p->cg != NULL)
-		vcl_cgroup_free(p->cg);
+	vcl_cgroup_freep(&p->cg);
 	free(p);
 }
 
@@ -312,9 +307,8 @@ static int ctr_probe(const struct vcl_host *host, struct vcl_error **err)
 		return vcl_fail(err, errno, "Fork");
 	if (pid == 0)
 		_exit(unshare(flags) < 0 ? errno : 0);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vcl_fail(err, errno, "Wait for the namespace check");
+	if (vcl_waitpid(pid, &status, 0) < 0)
+		return vcl_fail(err, errno, "Wait for the namespace check");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return vcl_error_set(err, VCL_E_ENV, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
 				     "Cannot create pid/mount/uts/ipc/net/cgroup namespaces");
@@ -342,27 +336,135 @@ static void ctr_cleanup(const struct vcl_spec *spec)
 	vcl_ctr_rootfs_release(spec);
 }
 
+/* The pipes between the launcher and one container child. Each end the
+ * launcher still holds when it returns is closed. */
+struct launch_pipes {
+	int ready_r, ready_w;	  /* READY line; ready_r becomes inst->ready_fd */
+	int err_w;		  /* the child's setup error (read end in p->err_r) */
+	int sync_r, sync_w;	  /* the go byte, with a user namespace only */
+	int nsready_r, nsready_w; /* the child has its own network namespace */
+};
+
+static void launch_pipes_close(struct launch_pipes *lp)
+{
+	vcl_closep(&lp->ready_r);
+	vcl_closep(&lp->ready_w);
+	vcl_closep(&lp->err_w);
+	vcl_closep(&lp->sync_r);
+	vcl_closep(&lp->sync_w);
+	vcl_closep(&lp->nsready_r);
+	vcl_closep(&lp->nsready_w);
+}
+
+/* Returns 0, or -1 with errno. */
+static int launch_pipes_open(struct launch_pipes *lp, struct ctr_priv *p, bool userns)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	lp->ready_r = fds[0];
+	lp->ready_w = fds[1];
+	/* The shared READY reader reads until EAGAIN. */
+	if (fcntl(lp->ready_r, F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	/* Non-blocking: read only after the child is gone or has exec'd. */
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	p->err_r = fds[0];
+	lp->err_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	lp->nsready_r = fds[0];
+	lp->nsready_w = fds[1];
+	if (userns) {
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return -1;
+		lp->sync_r = fds[0];
+		lp->sync_w = fds[1];
+	}
+	return 0;
+}
+
+/* With a user namespace the child waits: maps first (setresuid in the
+ * child needs them), then the cgroup, then the go byte. */
+static int release_userns_child(struct ctr_priv *p, struct launch_pipes *lp, pid_t pid,
+				const char *cgpath, struct vcl_error **err)
+{
+	int r;
+
+	if (write_map(pid, "uid_map", err) < 0 || write_map(pid, "gid_map", err) < 0)
+		return -1;
+	r = vcl_cgroup_attach(p->cg, pid);
+	if (r < 0)
+		return vcl_fail(err, -r, "Attach container %d to cgroup %s", pid, cgpath);
+	if (write(lp->sync_w, "g", 1) != 1)
+		return vcl_fail(err, errno, "Signal the container to start");
+	vcl_closep(&lp->sync_w);
+	return 0;
+}
+
+/* Wait until the child has its own network namespace (EOF: it died first,
+ * and the error pipe says why), then hold that namespace for the probe. */
+static int open_child_netns(struct vcl_instance *inst, int nsready_r, struct vcl_error **err)
+{
+	char nspath[64];
+	char c;
+	ssize_t n;
+
+	do
+		n = read(nsready_r, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return vcl_fail(err, n < 0 ? errno : EPIPE, "Wait for the container's namespaces");
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", inst->pid);
+	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (inst->ep.netns_fd < 0)
+		return vcl_fail(err, errno, "Open %s", nspath);
+	return 0;
+}
+
+/* A launch failed after the child started: stop it, and let its own
+ * explanation replace ours (it failed first). */
+static void fail_child(struct vcl_instance *inst, struct ctr_priv *p, struct launch_pipes *lp,
+		       struct vcl_error **err)
+{
+	struct vcl_ctr_child_error ce;
+
+	vcl_closep(&lp->sync_w); /* a child waiting for the go byte gets EOF */
+	kill_and_reap(inst, p);
+	if (child_error(p, &ce))
+		setup_error(&ce, err);
+}
+
+/* Undo a launch that failed: the cgroup, the instance. Returns -1. */
+static int launch_failed(struct vcl_instance *inst, struct ctr_priv *p, struct vcl_error **err)
+{
+	cleanup_error struct vcl_error *e2 = NULL;
+
+	vcl_cgroup_destroyp(&p->cg, &e2);
+	vcl_error_wrap(err, "Launch container %s", inst->name);
+	priv_free(p);
+	vcl_instance_free(inst);
+	return -1;
+}
+
 static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
 	const char *rootfs;
 	struct vcl_instance *inst;
 	struct ctr_priv *p;
-	cleanup_close int ready_r = -1;
-	cleanup_close int ready_w = -1;
-	cleanup_close int err_w = -1;
-	cleanup_close int sync_r = -1;
-	cleanup_close int sync_w = -1;
+	__attribute__((cleanup(launch_pipes_close))) struct launch_pipes lp = {-1, -1, -1, -1,
+									       -1, -1, -1};
 	cleanup_close int pidfd = -1;
-	cleanup_close int nsready_r = -1;
-	cleanup_close int nsready_w = -1;
-	char listen[32], cgpath[192], nspath[64];
+	char listen[32], cgpath[192];
 	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
 	char *argv[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
-	int fds[2], flags, r;
 	struct child_args a;
+	int flags;
 	pid_t pid;
 
 	rootfs = vcl_ctr_rootfs_path();
@@ -385,29 +487,9 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 
 	inst->t.start = vcl_now_ns();
 	if (vcl_cgroup_create(cgpath, &spec->limits, spec->cpuset, &p->cg, err) < 0)
-		goto fail;
-	if (pipe2(fds, O_CLOEXEC) < 0)
+		return launch_failed(inst, p, err);
+	if (launch_pipes_open(&lp, p, spec->ctr_userns) < 0)
 		goto fail_errno;
-	ready_r = fds[0];
-	ready_w = fds[1];
-	/* The shared READY reader reads until EAGAIN. */
-	if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0)
-		goto fail_errno;
-	/* Non-blocking: read only after the child is gone or has exec'd. */
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		goto fail_errno;
-	p->err_r = fds[0];
-	err_w = fds[1];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		goto fail_errno;
-	nsready_r = fds[0];
-	nsready_w = fds[1];
-	if (spec->ctr_userns) {
-		if (pipe2(fds, O_CLOEXEC) < 0)
-			goto fail_errno;
-		sync_r = fds[0];
-		sync_w = fds[1];
-	}
 	a = (struct child_args){
 	    .rootfs = rootfs,
 	    .hostname = inst->name,
@@ -417,10 +499,10 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	    .seccomp = spec->ctr_no_seccomp ? NULL : &seccomp_prog,
 	    .mflags = vcl_ctr_rootfs_mount_flags(),
 	    .userns = spec->ctr_userns,
-	    .ready_w = ready_w,
-	    .err_w = err_w,
-	    .sync_r = sync_r,
-	    .nsready_w = nsready_w,
+	    .ready_w = lp.ready_w,
+	    .err_w = lp.err_w,
+	    .sync_r = lp.sync_r,
+	    .nsready_w = lp.nsready_w,
 	};
 	/* Only the pid namespace at clone (the payload must be its init); the
 	 * child unshares the others once it is in its cgroup. */
@@ -433,80 +515,26 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	inst->t.created = vcl_now_ns();
 	inst->pid = pid;
 	inst->exit_fd = steal_fd(pidfd);
-	vcl_closep(&ready_w);
-	vcl_closep(&err_w);
-	vcl_closep(&sync_r);
-	vcl_closep(&nsready_w);
+	vcl_closep(&lp.ready_w);
+	vcl_closep(&lp.err_w);
+	vcl_closep(&lp.sync_r);
+	vcl_closep(&lp.nsready_w);
 
-	if (spec->ctr_userns) {
-		/* Maps first (setresuid in the child needs them), then the
-		 * cgroup, then the go byte that lets the child continue. */
-		if (write_map(pid, "uid_map", err) < 0 || write_map(pid, "gid_map", err) < 0)
-			goto fail_child;
-		r = vcl_cgroup_attach(p->cg, pid);
-		if (r < 0) {
-			vcl_fail(err, -r, "Attach container %d to cgroup %s", pid, cgpath);
-			goto fail_child;
-		}
-		if (write(sync_w, "g", 1) != 1) {
-			vcl_fail(err, errno, "Signal the container to start");
-			goto fail_child;
-		}
-		vcl_closep(&sync_w);
-	}
-	if (vcl_ledger_add_pid(pid, err) < 0)
-		goto fail_child;
-	/* Wait until the child has its own network namespace (EOF: it died
-	 * first, and the error pipe says why). */
-	{
-		char c;
-		ssize_t n;
-
-		do
-			n = read(nsready_r, &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1) {
-			vcl_fail(err, n < 0 ? errno : EPIPE, "Wait for the container's namespaces");
-			goto fail_child;
-		}
-	}
-	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
-	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (inst->ep.netns_fd < 0) {
-		vcl_fail(err, errno, "Open %s", nspath);
-		goto fail_child;
+	if ((spec->ctr_userns && release_userns_child(p, &lp, pid, cgpath, err) < 0) ||
+	    vcl_ledger_add_pid(pid, err) < 0 || open_child_netns(inst, lp.nsready_r, err) < 0) {
+		fail_child(inst, p, &lp, err);
+		return launch_failed(inst, p, err);
 	}
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 	inst->ep.port = VCL_CTR_PORT;
-	inst->ready_fd = steal_fd(ready_r);
+	inst->ready_fd = steal_fd(lp.ready_r);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
 	*out = inst;
 	return 0;
 
 fail_errno:
 	vcl_fail(err, errno, "Create pipes or clone");
-	goto fail;
-fail_child : {
-	struct vcl_ctr_child_error ce;
-
-	vcl_closep(&sync_w); /* a child waiting for the go byte gets EOF */
-	kill_and_reap(inst, p);
-	/* The child's own explanation beats ours (it failed first). */
-	if (child_error(p, &ce))
-		setup_error(&ce, err);
-}
-fail:
-	if (p->cg != NULL) {
-		struct vcl_error *e2 = NULL;
-
-		if (vcl_cgroup_destroy(p->cg, &e2) < 0)
-			vcl_error_free(e2);
-		p->cg = NULL;
-	}
-	vcl_error_wrap(err, "Launch container %s", inst->name);
-	priv_free(p);
-	vcl_instance_free(inst);
-	return -1;
+	return launch_failed(inst, p, err);
 }
 
 static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
@@ -560,12 +588,9 @@ static int ctr_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		/* Kills whatever else is left in the cgroup and removes it;
 		 * the mounts lived in the container's mount namespace and went
 		 * with its last process. */
-		if (p->cg != NULL) {
-			ret = vcl_cgroup_destroy(p->cg, err);
-			p->cg = NULL;
-			if (ret < 0)
-				vcl_error_wrap(err, "Destroy container %s", inst->name);
-		}
+		ret = vcl_cgroup_destroyp(&p->cg, err);
+		if (ret < 0)
+			vcl_error_wrap(err, "Destroy container %s", inst->name);
 		priv_free(p);
 	}
 	vcl_instance_free(inst);

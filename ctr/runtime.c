@@ -24,6 +24,7 @@
 #include "ctr/ctr.h"
 #include "core/ledger.h"
 #include "core/proc.h"
+#include "core/results.h"
 #include "core/util.h"
 
 extern char **environ;
@@ -88,9 +89,8 @@ static int run_rt(const struct runtime *rt, char *const argv[], const char *log,
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return vcl_fail(err, r, "Start %s", rt->bin);
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return vcl_fail(err, errno, "Wait for %s", rt->name);
+	if (vcl_waitpid(pid, status, 0) < 0)
+		return vcl_fail(err, errno, "Wait for %s", rt->name);
 	return 0;
 }
 
@@ -159,7 +159,8 @@ static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vc
 	char *const args[] = {a_true, NULL};
 	static const struct vcl_limits lim = {0};
 	char rootfs[512], p[600], cgp[128], target[256];
-	struct json_object *cfg, *mounts;
+	cleanup_json struct json_object *cfg = NULL;
+	struct json_object *mounts;
 	struct vcl_oci_params op;
 
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
@@ -195,10 +196,9 @@ static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vc
 			goto fail;
 		json_object_array_add(mounts, vcl_oci_bind_mount(host, host));
 	}
-	*cfg_out = cfg;
+	*cfg_out = steal_ptr(cfg);
 	return 0;
 fail:
-	json_object_put(cfg);
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
@@ -206,7 +206,7 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
 	char p[600], log[600], root[600], id[64], cgp[64];
-	struct json_object *cfg = NULL;
+	cleanup_json struct json_object *cfg = NULL;
 	const char *dir;
 	int status = 0, ret;
 
@@ -252,7 +252,6 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
 					err);
 	}
-	json_object_put(cfg);
 out:
 	/* The runtime removes its cgroup when the container ends; this only
 	 * catches what a failed run left. */
@@ -313,8 +312,7 @@ static void rt_priv_free(struct rt_priv *p)
 {
 	if (p == NULL)
 		return;
-	if (p->cg != NULL)
-		vcl_cgroup_free(p->cg);
+	vcl_cgroup_freep(&p->cg);
 	free(p->bundle);
 	free(p->root);
 	free(p);
@@ -351,7 +349,7 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	char listen[32], abscg[200], log[600], pidfile[600], nspath[64];
 	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
 	struct vcl_instance *inst;
-	struct json_object *cfg;
+	cleanup_json struct json_object *cfg = NULL;
 	struct vcl_oci_params op;
 	struct rt_priv *p;
 	const char *rootfs = vcl_ctr_rootfs_path();
@@ -399,11 +397,9 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 				     .userns = spec->ctr_userns,
 				     .seccomp = !spec->ctr_no_seccomp};
 	cfg = vcl_oci_config(&op, err);
-	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0) {
-		json_object_put(cfg);
+	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
 		goto fail_bundle;
-	}
-	json_object_put(cfg);
+	vcl_json_putp(&cfg); /* written out: not needed while the container runs */
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		vcl_fail(err, errno, "pipe2");
 		goto fail_bundle;

@@ -11,16 +11,26 @@
 #   KVER      kernel release to use (default: newest /boot/vmlinuz-*-cloud-amd64)
 #   KERNEL    kernel image (default /boot/vmlinuz-$KVER)
 #   MODDIR    module tree (default /lib/modules/$KVER)
-#   OUT       output folder (default build/guest)
+#   OUT       output folder (default build/guest; installed: PREFIX/lib/vclab/guest)
 #   MAX_BYTES size limit of the compressed initramfs (default 3 MiB)
 set -eu
 
 start=$(date +%s%N)
-cd "$(dirname "$0")/.."
-
-PAYLOAD=bin/vclab-payload
-INIT=bin/vclab-init
-OUT=${OUT:-build/guest}
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$here/vclab-payload" ] && [ -x "$here/vclab-init" ]; then
+	# Installed by `make install`: PREFIX/lib/vclab holds this script, the
+	# payload and the init; the image goes to PREFIX/lib/vclab/guest, where
+	# an installed vclab looks for it.
+	cd "$here"
+	PAYLOAD=./vclab-payload
+	INIT=./vclab-init
+	OUT=${OUT:-guest}
+else
+	cd "$here/.."
+	PAYLOAD=bin/vclab-payload
+	INIT=bin/vclab-init
+	OUT=${OUT:-build/guest}
+fi
 MAX_BYTES=${MAX_BYTES:-3145728}
 MODULES="virtio_pci virtio_net"
 

@@ -12,10 +12,22 @@ PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libc
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
-# Report browser test.
-PKGS_TEST="chromium"
+# Report browser test; the outside validator of results.json
+# (scripts/validate-results.py); kubectl renders the advisor's kustomize
+# overlay in the unit tests (test_advise_manifest). Debian's kubectl is
+# kubernetes-client; a kubectl already on PATH (another vendor's package
+# owns /usr/bin/kubectl and would clash) is used as it is.
+PKGS_TEST="chromium python3-jsonschema"
+# Readers of `vclab export` and the man pages in the suite: promtool (in
+# Debian's prometheus package, no lighter package ships it), the strict
+# OpenMetrics parser of python3-prometheus-client, hyperfine (a real
+# --export-json file to compare shapes with), mandoc -Tlint.
+PKGS_EXPORT="prometheus python3-prometheus-client hyperfine mandoc"
+if ! command -v kubectl >/dev/null 2>&1; then
+	PKGS_TEST="$PKGS_TEST kubernetes-client"
+fi
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2
@@ -36,6 +48,15 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Only promtool is wanted from prometheus: no package may start a daemon
+# (a Prometheus server on :9090) while we install. invoke-rc.d and
+# deb-systemd-invoke ask policy-rc.d; a host's own policy-rc.d is kept.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # Refresh the index only when an install fails with the cached one.
 # shellcheck disable=SC2086
 if ! apt-get install -y --no-install-recommends $missing; then

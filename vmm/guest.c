@@ -40,6 +40,16 @@ int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
 					     "Guest image %s (VCLAB_GUEST_DIR)", cand);
 		goto found;
 	}
+	/* Installed: PREFIX/lib/vclab/guest/ (or $VCLAB_LIBDIR/guest/). */
+	snprintf(cand, sizeof(cand), "guest/%s", file);
+	switch (vcl_libdir_file(cand, out, err)) {
+	case 0:
+		return 0;
+	case 1:
+		break;
+	default:
+		return -1;
+	}
 	/* bin/vclab and build/tests/test_* both sit at most a few levels
 	 * below the tree that holds build/guest/. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -56,8 +66,11 @@ int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
 				goto found;
 		}
 	}
-	return vcl_error_set(err, VCL_E_ENV, 0,
-			     "Guest image build/guest/%s not found: run `make guest`", file);
+	return vcl_error_set(
+	    err, VCL_E_ENV, 0,
+	    "Guest image build/guest/%s not found (nor in PREFIX/lib/vclab/guest): "
+	    "run `make guest`",
+	    file);
 found:
 	*out = strdup(cand);
 	if (*out == NULL)

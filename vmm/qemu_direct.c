@@ -24,6 +24,7 @@
 #include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
+#include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
 
@@ -167,15 +168,11 @@ static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	p = inst->priv;
 	if (inst->pid > 0) {
 		/* Still our unreaped child: the pid cannot have been reused. */
-		kill(inst->pid, SIGKILL);
-		while (waitpid(inst->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		inst->pid = -1;
 	}
-	if (p != NULL && p->cg != NULL) {
-		ret = vcl_cgroup_destroy(p->cg, err);
-		p->cg = NULL;
-	}
+	if (p != NULL)
+		ret = vcl_cgroup_destroyp(&p->cg, err);
 	qd_free(inst);
 	return ret;
 }
@@ -319,7 +316,7 @@ static int qd_exited(struct vcl_instance *inst, struct vcl_error **err)
 	const char *console;
 	int status;
 
-	if (inst->pid > 0 && waitpid(inst->pid, &status, WNOHANG) == inst->pid) {
+	if (inst->pid > 0 && vcl_waitpid(inst->pid, &status, WNOHANG) == inst->pid) {
 		if (WIFSIGNALED(status))
 			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
 		else if (WIFEXITED(status))
@@ -348,9 +345,9 @@ static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 	if (p->cg != NULL) {
 		if (vcl_cgroup_stats(p->cg, &st, err) < 0)
 			return vcl_error_wrap(err, "Sample %s", inst->name);
-		mem->cgroup_kib = st.mem_bytes / 1024;
-		mem->kmem_kib = st.kmem_bytes / 1024;
-		mem->cpu_usec = st.cpu_usec;
+		vcl_mem_set_cgroup(mem, &st);
+	} else {
+		vcl_mem_no_cgroup(mem, "QEMU runs without a cgroup of its own");
 	}
 	return 0;
 }

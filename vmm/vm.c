@@ -71,21 +71,6 @@ static const char *virt_msg(void)
 	return m != NULL ? m : "unknown libvirt error";
 }
 
-static void cleanup_conn(virConnectPtr *c)
-{
-	if (*c != NULL)
-		virConnectClose(*c);
-}
-
-static void cleanup_dom(virDomainPtr *d)
-{
-	if (*d != NULL)
-		virDomainFree(*d);
-}
-
-#define cleanup_virconn __attribute__((cleanup(cleanup_conn)))
-#define cleanup_virdom	__attribute__((cleanup(cleanup_dom)))
-
 static const char *spec_uri(const struct vcl_spec *spec)
 {
 	return spec->connect_uri != NULL && *spec->connect_uri != '\0' ? spec->connect_uri
@@ -292,10 +277,8 @@ static void priv_free(struct vm_priv *p)
 {
 	if (p == NULL)
 		return;
-	if (p->dom != NULL)
-		virDomainFree(p->dom);
-	if (p->cg != NULL)
-		vcl_cgroup_free(p->cg);
+	vcl_virdom_freep(&p->dom);
+	vcl_cgroup_freep(&p->cg);
 	vcl_serial_watch_free(&p->sw);
 	if (p->dir != NULL)
 		vcl_rm_rf(p->dir, NULL);
@@ -556,15 +539,16 @@ static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 
 		if (vcl_cgroup_stats(p->cg, &st, err) < 0)
 			return vcl_error_wrap(err, "Sample %s", inst->name);
-		mem->cgroup_kib = st.mem_bytes / 1024;
-		mem->kmem_kib = st.kmem_bytes / 1024;
-		mem->cpu_usec = st.cpu_usec;
+		vcl_mem_set_cgroup(mem, &st);
+	} else {
+		vcl_mem_no_cgroup(mem, "QEMU's cgroup was not found");
 	}
 	/* libvirt may leave QEMU out of the cpuacct hierarchy (it does on this
 	 * v1/v2 hybrid, where cpu and cpuacct are mounted apart): then QEMU's
 	 * own CPU time, all threads, is the VM's. */
-	if (mem->cpu_usec == 0)
-		vcl_proc_cpu_usec(inst->pid, &mem->cpu_usec);
+	if ((mem->cpu_usec == 0 || !(mem->known & VCL_MEM_CPU)) &&
+	    vcl_proc_cpu_usec(inst->pid, &mem->cpu_usec) == 0)
+		mem->known |= VCL_MEM_CPU;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
  * kvm.c touch the host.
  */
 
+#include <libvirt/libvirt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,5 +166,23 @@ int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error *
 
 extern const struct vcl_backend_ops vcl_vm_ops;
 extern const struct vcl_backend_ops vcl_qemu_direct_ops;
+
+/* Cleanups for libvirt handles a scope owns: a connection reference
+ * (virConnectClose) and a domain object (virDomainFree, which leaves the
+ * domain itself running). */
+static inline void vcl_virconn_closep(virConnectPtr *c)
+{
+	if (*c != NULL)
+		virConnectClose(*c);
+	*c = NULL;
+}
+static inline void vcl_virdom_freep(virDomainPtr *d)
+{
+	if (*d != NULL)
+		virDomainFree(*d);
+	*d = NULL;
+}
+#define cleanup_virconn __attribute__((cleanup(vcl_virconn_closep)))
+#define cleanup_virdom	__attribute__((cleanup(vcl_virdom_freep)))
 
 #endif

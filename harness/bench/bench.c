@@ -25,8 +25,7 @@
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
-
-#define VCLAB_VERSION "0.1.0"
+#include "core/version.h"
 
 bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
 {
@@ -89,16 +88,14 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err)
 {
-	struct vcl_instance *inst = NULL;
+	cleanup_instance struct vcl_instance *inst = NULL;
 
 	b->spec.index = b->next_index++;
 	if (ops->launch(&b->spec, &inst, err) < 0)
 		return vcl_error_wrap(err, "Launch %s", ops->name);
-	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0) {
-		ops->destroy(inst, NULL);
+	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0)
 		return -1;
-	}
-	*out = inst;
+	*out = steal_ptr(inst);
 	return 0;
 }
 
@@ -164,19 +161,26 @@ static int find_payload(struct vcl_bench *b, char **out, struct vcl_error **err)
 		*out = strdup(real);
 		return *out != NULL ? 0 : vcl_fail(err, ENOMEM, "Payload");
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+	/* Installed (PREFIX/lib/vclab, or $VCLAB_LIBDIR), then the build tree. */
+	for (size_t i = 0; i <= ARRAY_SIZE(rel); i++) {
 		cleanup_free char *p = NULL;
+		int r = i == 0 ? vcl_libdir_file("vclab-payload", &p, err) : 0;
 
-		if (vcl_self_relative(rel[i], &p, err) < 0)
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		if (i > 0 && vcl_self_relative(rel[i - 1], &p, err) < 0)
 			return -1;
 		if (realpath(p, real) != NULL && access(real, X_OK) == 0) {
 			*out = strdup(real);
 			return *out != NULL ? 0 : vcl_fail(err, ENOMEM, "Payload");
 		}
 	}
-	return vcl_error_set(err, VCL_E_ENV, 0,
-			     "Payload bin/vclab-payload is missing next to vclab (run `make all` "
-			     "or pass --payload)");
+	return vcl_error_set(
+	    err, VCL_E_ENV, 0,
+	    "Payload vclab-payload is missing: not in $VCLAB_LIBDIR, "
+	    "PREFIX/lib/vclab or next to vclab (run `make all` or pass --payload)");
 }
 
 static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
@@ -193,7 +197,7 @@ static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
 		snprintf(b->out_dir, sizeof(b->out_dir), "results/%s-%s", stamp, b->host.hostname);
 	}
 	if (vcl_mkdir_p(b->out_dir, err) < 0) {
-		(*err)->kind = VCL_E_ENV;
+		vcl_error_set_kind(err, VCL_E_ENV);
 		return vcl_error_wrap(err, "Results folder");
 	}
 	if (access(b->out_dir, W_OK) < 0)
@@ -220,7 +224,7 @@ static int check_built(char **given, bool peers, struct vcl_error **err)
 		if (!peers)
 			return vcl_error_set(err, VCL_E_ENV, 0,
 					     "Placement %s is not built into this vclab", given[i]);
-		fprintf(stderr, "vclab bench: peer %s is not built in, skipped\n", given[i]);
+		vcl_warn("peer %s is not built in, skipped", given[i]);
 	}
 	return 0;
 }
@@ -326,6 +330,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, "vm", vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
+	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 
 /* One cell: the number at path under o with prec decimals and a unit, or
@@ -623,7 +628,7 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	b->spec.state_dir = vcl_ledger_dir();
 	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
-		fprintf(stderr, "vclab bench: warning: %s\n", e->msg);
+		vcl_warn("%s", e->msg);
 		vcl_error_freep(&e);
 	}
 	return 0;
@@ -671,8 +676,7 @@ static void bench_finish(struct vcl_bench *b, struct vcl_error **run_err)
 		*run_err = steal_ptr(save_err);
 	vcl_error_free(save_err);
 	if (vcl_ledger_close(NULL) < 0)
-		fprintf(stderr,
-			"vclab bench: warning: teardown left something behind; run vclab gc\n");
+		vcl_warn("teardown left something behind; run vclab gc");
 }
 
 int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_error **err)

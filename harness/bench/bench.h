@@ -47,10 +47,12 @@ struct vcl_bench_opts {
 	unsigned autoscale_repeats, vm_autoscale_repeats;
 	double steady_seconds;
 	unsigned steady_concurrency;
+	unsigned steady_rate; /* open-loop req/s, the same for every placement (200) */
 	uint64_t work_iters;
 	uint64_t seed; /* launch order; seed_given: --seed */
 	bool seed_given;
 	bool quiet, json, no_report;
+	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */

@@ -13,20 +13,39 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/hdr.h"
 #include "core/probe.h"
-#include "core/stats.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 struct lconn {
 	int fd;
 	bool connected;
-	uint64_t sent_at;
+	bool busy;	  /* a request is in flight */
+	uint64_t sent_at; /* closed-loop: the actual send; open-loop: the intended one */
+	uint64_t due;	  /* open-loop: intended send time of this connection's next request */
 	size_t have;
 	char buf[1024];
+};
+
+/* One run's state, shared by both modes. */
+struct lrun {
+	const struct vcl_loadgen_opts *o;
+	struct vcl_loadgen_result *r;
+	struct vcl_hdr *h;
+	struct lconn *conns;
+	int epfd, tfd; /* tfd: open-loop timer for the next intended send, else -1 */
+	bool open;
+	uint64_t interval; /* open-loop: ns between one connection's intended sends */
+	uint64_t end;	   /* closed-loop: stop; open-loop: intended sends before it */
+	uint64_t sent;	   /* open-loop: scheduled requests sent */
+	char req[600];
+	size_t reqlen;
 };
 
 static int lconn_open(const struct vcl_endpoint *ep, struct lconn *c, int epfd,
@@ -48,6 +67,7 @@ static int lconn_open(const struct vcl_endpoint *ep, struct lconn *c, int epfd,
 		return vcl_fail(err, e, "Connect to %s:%u", ep->addr, ep->port);
 	}
 	c->connected = false;
+	c->busy = false;
 	c->have = 0;
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
@@ -71,25 +91,156 @@ static size_t response_len(const struct lconn *c, int *status)
 	return head + body;
 }
 
+static int lconn_send(struct lrun *l, struct lconn *c, uint64_t stamp)
+{
+	c->sent_at = stamp;
+	c->busy = true;
+	return send(c->fd, l->req, l->reqlen, MSG_NOSIGNAL) == (ssize_t)l->reqlen ? 0 : -1;
+}
+
+/* Count the failure, drop the connection (and its request in flight) and
+ * open a new one. */
+static int lconn_reconnect(struct lrun *l, struct lconn *c, struct vcl_error **err)
+{
+	l->r->errors++;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	vcl_closep(&c->fd);
+	return lconn_open(l->o->ep, c, l->epfd, err);
+}
+
+/* Open-loop: send every request whose intended time has come on a free
+ * connection, stamped with that intended time, then arm the timer for the
+ * earliest one still ahead. A connection that is still busy sends its
+ * overdue requests as soon as its response is in (the next call). */
+static int open_dispatch(struct lrun *l, uint64_t now, struct vcl_error **err)
+{
+	uint64_t next = UINT64_MAX;
+	struct itimerspec its = {0};
+
+	for (unsigned i = 0; i < l->o->concurrency; i++) {
+		struct lconn *c = &l->conns[i];
+
+		if (!c->connected || c->busy || c->due >= l->end)
+			continue;
+		if (c->due <= now) {
+			l->sent++;
+			if (lconn_send(l, c, c->due) < 0 && lconn_reconnect(l, c, err) < 0)
+				return -1;
+			c->due += l->interval;
+			continue;
+		}
+		if (c->due < next)
+			next = c->due;
+	}
+	if (next != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(next / 1000000000U);
+		its.it_value.tv_nsec = (long)(next % 1000000000U);
+	}
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		return vcl_fail(err, errno, "Arm the load generator's timer");
+	return 0;
+}
+
+/* Open-loop: every request scheduled in the window has been answered. */
+static bool open_done(const struct lrun *l)
+{
+	for (unsigned i = 0; i < l->o->concurrency; i++)
+		if (l->conns[i].busy || l->conns[i].due < l->end)
+			return false;
+	return true;
+}
+
+/* One epoll event on a connection. */
+static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct vcl_error **err)
+{
+	if (!c->connected && (events & EPOLLOUT)) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr != 0)
+			return lconn_reconnect(l, c, err);
+		c->connected = true;
+		epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		/* Open-loop sends on schedule, from open_dispatch. */
+		if (!l->open && lconn_send(l, c, vcl_now_ns()) < 0)
+			return lconn_reconnect(l, c, err);
+		return 0;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		ssize_t got = recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
+		size_t len;
+		int status = 0;
+
+		if (got < 0 && errno == EAGAIN)
+			return 0;
+		if (got <= 0)
+			return lconn_reconnect(l, c, err);
+		c->have += (size_t)got;
+		len = response_len(c, &status);
+		if (len == 0)
+			return c->have == sizeof(c->buf) ? lconn_reconnect(l, c, err) : 0;
+		if (status == 200) {
+			l->r->requests++;
+			vcl_hdr_record_ns(l->h, vcl_now_ns() - c->sent_at);
+		} else {
+			l->r->errors++;
+		}
+		memmove(c->buf, c->buf + len, c->have - len);
+		c->have -= len;
+		c->busy = false;
+		if (!l->open && lconn_send(l, c, vcl_now_ns()) < 0)
+			return lconn_reconnect(l, c, err);
+	}
+	return 0;
+}
+
+/* Intended sends in [t0, end) over all connections. */
+static uint64_t open_slots(const struct lrun *l, uint64_t t0)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < l->o->concurrency; i++) {
+		uint64_t first = t0 + (uint64_t)((double)i * 1e9 / l->o->rate);
+
+		if (first < l->end)
+			n += (l->end - first + l->interval - 1) / l->interval;
+	}
+	return n;
+}
+
 int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		    struct vcl_error **err)
 {
 	cleanup_close int epfd = epoll_create1(EPOLL_CLOEXEC);
+	cleanup_close int tfd = -1;
 	cleanup_free struct lconn *conns = calloc(o->concurrency, sizeof(*conns));
-	cleanup_free double *lat = NULL;
-	size_t nlat = 0, cap = 4096;
-	char req[600];
-	int reqlen;
-	uint64_t t0, end;
+	cleanup_free struct vcl_hdr *h = malloc(sizeof(*h));
+	struct lrun l = {.o = o, .r = r, .h = h, .conns = conns, .epfd = epfd, .tfd = -1};
+	uint64_t t0, hard_end;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (epfd < 0 || conns == NULL)
+	if (epfd < 0 || conns == NULL || h == NULL)
 		return vcl_fail(err, errno ? errno : ENOMEM, "Load generator");
-	lat = malloc(cap * sizeof(*lat));
-	if (lat == NULL)
-		return vcl_fail(err, ENOMEM, "Load generator");
-	reqlen = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: vclab\r\n\r\n", o->path);
+	vcl_hdr_init(h);
+	l.open = o->rate > 0;
+	if (l.open) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (tfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) < 0)
+			return vcl_fail(err, errno, "Load generator timer");
+		l.tfd = tfd;
+		l.interval = (uint64_t)((double)o->concurrency * 1e9 / o->rate);
+		if (l.interval == 0)
+			l.interval = 1;
+	}
+	l.reqlen = (size_t)snprintf(l.req, sizeof(l.req), "GET %s HTTP/1.1\r\nHost: vclab\r\n\r\n",
+				    o->path);
+	if (l.reqlen >= sizeof(l.req))
+		return vcl_fail(err, ENAMETOOLONG, "Load generator path");
 	for (unsigned i = 0; i < o->concurrency; i++)
 		conns[i].fd = -1;
 	for (unsigned i = 0; i < o->concurrency; i++)
@@ -98,89 +249,52 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 			goto out;
 		}
 	t0 = vcl_now_ns();
-	end = t0 + (uint64_t)(o->seconds * 1e9);
-	while (vcl_now_ns() < end && !vcl_interrupted) {
+	l.end = t0 + (uint64_t)(o->seconds * 1e9);
+	hard_end = l.open ? l.end + (uint64_t)(VCL_LOADGEN_DRAIN_S * 1e9) : l.end;
+	for (unsigned i = 0; l.open && i < o->concurrency; i++)
+		conns[i].due = t0 + (uint64_t)((double)i * 1e9 / o->rate);
+	while (!vcl_interrupted) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(epfd, evs, 64, 50);
+		uint64_t now = vcl_now_ns();
+		int n;
 
+		if (now >= hard_end || (l.open && open_done(&l)))
+			break;
+		if (l.open && open_dispatch(&l, now, err) < 0) {
+			ret = -1;
+			goto out;
+		}
+		n = epoll_wait(epfd, evs, 64, 50);
 		for (int i = 0; i < n; i++) {
-			struct lconn *c = evs[i].data.ptr;
+			if (evs[i].data.ptr == NULL) {
+				uint64_t ticks;
 
-			if (!c->connected && (evs[i].events & EPOLLOUT)) {
-				struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-				int soerr = 0;
-				socklen_t sl = sizeof(soerr);
-
-				getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-				if (soerr != 0)
-					goto reconnect;
-				c->connected = true;
-				epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-				goto send_next;
+				(void)!read(tfd, &ticks, sizeof(ticks));
+				continue;
 			}
-			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-				ssize_t got =
-				    recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
-				size_t len;
-				int status = 0;
-
-				if (got < 0 && errno == EAGAIN)
-					continue;
-				if (got <= 0)
-					goto reconnect;
-				c->have += (size_t)got;
-				len = response_len(c, &status);
-				if (len == 0) {
-					if (c->have == sizeof(c->buf))
-						goto reconnect;
-					continue;
-				}
-				if (status == 200) {
-					r->requests++;
-					if (nlat == cap) {
-						double *g = realloc(lat, (cap *= 2) * sizeof(*g));
-
-						if (g == NULL) {
-							ret =
-							    vcl_fail(err, ENOMEM, "Load generator");
-							goto out;
-						}
-						lat = g;
-					}
-					lat[nlat++] = vcl_ns_to_ms(vcl_now_ns() - c->sent_at);
-				} else {
-					r->errors++;
-				}
-				memmove(c->buf, c->buf + len, c->have - len);
-				c->have -= len;
-				goto send_next;
-			}
-			continue;
-		send_next:
-			c->sent_at = vcl_now_ns();
-			if (send(c->fd, req, (size_t)reqlen, MSG_NOSIGNAL) != reqlen)
-				goto reconnect;
-			continue;
-		reconnect:
-			r->errors++;
-			epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-			vcl_closep(&c->fd);
-			if (lconn_open(o->ep, c, epfd, err) < 0) {
+			if (lconn_event(&l, evs[i].data.ptr, evs[i].events, err) < 0) {
 				ret = -1;
 				goto out;
 			}
 		}
 	}
+	if (l.open) {
+		r->target_rps = o->rate;
+		r->scheduled = open_slots(&l, t0);
+		/* Never sent (the connection was behind) or sent and not answered. */
+		r->unfinished = r->scheduled - l.sent;
+		for (unsigned i = 0; i < o->concurrency; i++)
+			r->unfinished += conns[i].busy ? 1 : 0;
+		r->errors += r->unfinished;
+	}
 	r->seconds = (double)(vcl_now_ns() - t0) / 1e9;
 	r->rps = (double)r->requests / r->seconds;
-	if (nlat > 0) {
-		struct vcl_stats st;
-
-		vcl_stats_compute(lat, nlat, 0, 0, &st);
-		r->lat_p50_ms = st.p50;
-		r->lat_p90_ms = st.p90;
-		r->lat_p99_ms = st.p99;
-		r->lat_max_ms = st.max;
+	if (vcl_hdr_count(h) > 0) {
+		r->lat_p50_ms = vcl_hdr_percentile(h, 0.50) / 1000;
+		r->lat_p90_ms = vcl_hdr_percentile(h, 0.90) / 1000;
+		r->lat_p99_ms = vcl_hdr_percentile(h, 0.99) / 1000;
+		r->lat_p999_ms = vcl_hdr_percentile(h, 0.999) / 1000;
+		r->lat_max_ms = (double)vcl_hdr_max(h) / 1000;
 	}
 out:
 	for (unsigned i = 0; i < o->concurrency; i++)
@@ -205,16 +319,32 @@ static double wrk_time_ms(const char *s)
 	return NAN;
 }
 
+/* The token after s's leading blanks; *next is set past it. */
+static const char *wrk_token(const char *s, const char **next)
+{
+	s += strspn(s, " \t");
+	*next = s + strcspn(s, " \t\n");
+	return s;
+}
+
 int vcl_wrk_parse(const char *text, struct vcl_loadgen_result *r)
 {
-	const char *p;
+	const char *dist = strstr(text, "Latency Distribution");
+	const char *p, *q;
 
 	p = strstr(text, "Requests/sec:");
-	if (p == NULL)
+	if (p == NULL || dist == NULL)
 		return -1;
 	r->rps = strtod(p + 13, NULL);
-	if ((p = strstr(text, "Latency Distribution")) == NULL)
-		return -1;
+	/* Thread Stats: "Latency   Avg   Stdev   Max   +/- Stdev". */
+	if ((p = strstr(text, "Latency ")) != NULL && p < dist) {
+		(void)wrk_token(p + 7, &q); /* Avg */
+		(void)wrk_token(q, &q);	    /* Stdev */
+		r->lat_max_ms = wrk_time_ms(wrk_token(q, &q));
+		if (isnan(r->lat_max_ms))
+			r->lat_max_ms = 0;
+	}
+	p = dist;
 	{
 		const char *p50 = strstr(p, "50%"), *p90 = strstr(p, "90%"),
 			   *p99 = strstr(p, "99%");
@@ -234,7 +364,18 @@ int vcl_wrk_parse(const char *text, struct vcl_loadgen_result *r)
 	}
 	if ((p = strstr(text, "Non-2xx or 3xx responses:")) != NULL)
 		r->errors += strtoull(p + 26, NULL, 10);
-	return isnan(r->lat_p50_ms) ? -1 : 0;
+	/* "Socket errors: connect 0, read 1, write 0, timeout 2" */
+	if ((p = strstr(text, "Socket errors:")) != NULL) {
+		static const char *const kinds[] = {"connect ", "read ", "write ", "timeout "};
+		const char *eol = strchr(p, '\n');
+
+		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+			q = strstr(p, kinds[i]);
+			if (q != NULL && (eol == NULL || q < eol))
+				r->errors += strtoull(q + strlen(kinds[i]), NULL, 10);
+		}
+	}
+	return isnan(r->lat_p50_ms) || isnan(r->lat_p90_ms) || isnan(r->lat_p99_ms) ? -1 : 0;
 }
 
 int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
@@ -287,8 +428,7 @@ int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		len += (size_t)n;
 	}
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	vcl_waitpid(pid, &status, 0);
 	if (out == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return vcl_fail(err, 0, "wrk failed (status %d)", status);
 	out[len] = '\0';

@@ -55,6 +55,7 @@ static const char *const peer_names[] = {"runc", "crun", "qemu-direct", "none", 
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
+static const char *const caches[] = {"warm", "cold", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
@@ -112,12 +113,17 @@ static const struct vcl_opt bench_opts[] = {
 		     "steady state: concurrent connections"),
     VCL_OPT_U64_ROW(B, work_iters, "work-iters", 0, 1000000000, "N",
 		    "steady state: work per request, iterations (default 20000)"),
+    VCL_OPT_UINT_ROW(B, steady_rate, "steady-rate", 1, 1000000, "R",
+		     "steady state: open-loop req/s, the same for every placement (default 200)"),
     VCL_OPT_UINT_ROW(B, timeout_ms, "timeout-ms", 1, 3600000, "N",
 		     "readiness timeout of processes, ms (default 5000)"),
     VCL_OPT_UINT_ROW(B, vm_timeout_ms, "vm-timeout-ms", 1, 3600000, "N",
 		     "readiness timeout of VMs, ms (default 60000)"),
     VCL_OPT_U64_GIVEN_ROW(B, seed, seed_given, "seed", 0, UINT64_MAX, "N",
 			  "launch-order seed (default: from the clock; recorded)"),
+    VCL_OPT_ENUM_ROW(
+	B, cache, "cache", caches, "cold|warm",
+	"startup: drop the page cache before each launch (cold) or not (warm, default)"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
@@ -177,8 +183,10 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vcpus = 1;
 	o->vm_mem_mib = 256;
 	o->vm_net = "user";
+	o->cache = "warm";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
+	o->steady_rate = 200;
 	/* Explicit counts win over the profile's: the profile fills in what
 	 * the command line left unset, after parsing. */
 	mark_profile_counts(o);

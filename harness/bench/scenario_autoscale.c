@@ -20,6 +20,7 @@
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "bench/loadgen.h"
+#include "core/proc.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
@@ -52,9 +53,7 @@ static void stop_load(pid_t pid)
 {
 	if (pid <= 0)
 		return;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	vcl_proc_kill_reap(pid, -1, SIGKILL, 0, NULL);
 }
 
 /* One repeat: returns 0 and the two times, or -1 with *err. */
@@ -88,6 +87,12 @@ static int one_repeat(struct vcl_bench *b, const struct vcl_backend_ops *ops, do
 		}
 		if (ops->sample(a, &m, err) < 0)
 			goto out;
+		/* Without a CPU reading the window would hold zeros, and "never
+		 * reached the threshold" would be a false figure. */
+		if (!(m.known & VCL_MEM_CPU)) {
+			vcl_fail(err, 0, "CPU time of %s unreadable", a->name);
+			goto out;
+		}
 		/* Shift the window. */
 		if (have == WINDOW_SAMPLES + 1) {
 			memmove(cpu, cpu + 1, WINDOW_SAMPLES * sizeof(*cpu));

@@ -38,7 +38,7 @@ static int settle(unsigned ms, struct vcl_error **err)
  * after the instances start: the median is the level, the spread (max -
  * min) is the host's own noise. A drop counts only when it is more than
  * MEMAVAIL_MARGIN times the larger of that spread and the kernel's counter
- * drift (below). */
+ * drift (vcl_memavail_resolve). */
 #define MEMAVAIL_READS	5
 #define MEMAVAIL_MARGIN 3
 
@@ -48,24 +48,10 @@ static int settle(unsigned ms, struct vcl_error **err)
 static uint64_t memavail_drift_kib(void)
 {
 	cleanup_free char *zi = NULL;
-	uint64_t pages = 0;
-	const char *key = "vm stats threshold:";
-	long psz = sysconf(_SC_PAGESIZE);
 
 	if (vcl_read_file("/proc/zoneinfo", &zi, NULL, NULL) < 0)
 		return 0;
-	for (const char *p = strstr(zi, key); p != NULL; p = strstr(p, key)) {
-		p += strlen(key);
-		pages += strtoull(p, NULL, 10);
-	}
-	return pages * (uint64_t)(psz > 0 ? psz : 4096) / 1024;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+	return vcl_zoneinfo_drift_kib(zi, sysconf(_SC_PAGESIZE));
 }
 
 /* Read MemAvailable MEMAVAIL_READS times over ms: median and spread. */
@@ -79,17 +65,74 @@ static int memavail_window(unsigned ms, uint64_t *median, uint64_t *spread, stru
 		if (vcl_memavailable_kib(&v[i], err) < 0)
 			return -1;
 	}
-	qsort(v, MEMAVAIL_READS, sizeof(v[0]), cmp_u64);
-	*median = v[MEMAVAIL_READS / 2];
-	*spread = v[MEMAVAIL_READS - 1] - v[0];
+	vcl_median_spread(v, MEMAVAIL_READS, median, spread);
 	return 0;
+}
+
+/*
+ * The VM figure covers QEMU's processes only. libvirt's daemons grow too
+ * while they manage VMs (domain objects, monitor and log buffers): libvirtd
+ * and virtlogd's PSS is read before the VMs start and while they run, and
+ * the growth per VM goes beside the figure. Read-only: they are found by
+ * pid file or executable and never signalled.
+ */
+static const char *const daemon_names[] = {"libvirtd", "virtlogd"};
+#define NDAEMONS (sizeof(daemon_names) / sizeof(daemon_names[0]))
+
+struct daemon_pss {
+	pid_t pid;
+	bool before_known, during_known;
+	uint64_t before, during; /* PSS, KiB */
+	char why[256];		 /* why a reading is absent */
+};
+
+static void daemon_read(const char *name, struct daemon_pss *d, bool during)
+{
+	struct vcl_error *e = NULL;
+	uint64_t pss = 0, rss = 0;
+	pid_t pid = 0;
+
+	if (vcl_daemon_pid(name, &pid, d->why, sizeof(d->why)) < 0)
+		return;
+	if (during && pid != d->pid) {
+		snprintf(d->why, sizeof(d->why), "%s restarted while the VMs ran (pid %d, then %d)",
+			 name, (int)d->pid, (int)pid);
+		return;
+	}
+	if (vcl_sample_pid(pid, &pss, &rss, &e) != 0) {
+		snprintf(d->why, sizeof(d->why), "%s (pid %d) unreadable: %s", name, (int)pid,
+			 e != NULL ? e->msg : "empty smaps_rollup");
+		vcl_error_free(e);
+		return;
+	}
+	d->pid = pid;
+	if (during) {
+		d->during = pss;
+		d->during_known = true;
+	} else {
+		d->before = pss;
+		d->before_known = true;
+	}
+}
+
+/* libvirt manages the VMs through a daemon on this host only when the URI
+ * names no host ("qemu:///system"); a remote one's daemons are not ours to
+ * read. */
+static bool uri_is_local(const char *uri)
+{
+	const char *p = uri != NULL ? strstr(uri, "://") : NULL;
+
+	return uri == NULL || *uri == '\0' || (p != NULL && p[3] == '/');
 }
 
 struct footprint {
 	bool have;
-	double pss, rss, cg, kmem, drop;
-	double noise;  /* the smallest drop per instance MemAvailable resolves */
-	bool resolved; /* the drop is above it */
+	unsigned up; /* instances started */
+	struct vcl_mem_mean mean;
+	struct vcl_memavail ma;
+	bool daemons;	       /* a libvirt placement: daemon figures apply */
+	char daemons_why[128]; /* why none were read at all */
+	struct daemon_pss d[NDAEMONS];
 };
 
 static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsigned k,
@@ -98,12 +141,20 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 	struct vcl_instance **inst = calloc(k, sizeof(struct vcl_instance *));
 	uint64_t before = 0, after = 0, spread = 0, spread2 = 0;
 	unsigned win = vcl_bench_is_vm(ops) ? SETTLE_VM_MS / 3 : SETTLE_MS / 3;
-	struct vcl_mem sum = {0};
-	unsigned up = 0, sampled = 0;
+	unsigned up = 0;
 	int ret = 0;
 
 	if (inst == NULL)
 		return vcl_fail(err, ENOMEM, "Memory scenario");
+	vcl_mem_mean_init(&f->mean);
+	f->daemons = strcmp(ops->name, "vm") == 0;
+	if (f->daemons && !uri_is_local(b->spec.connect_uri))
+		snprintf(f->daemons_why, sizeof(f->daemons_why),
+			 "libvirt URI %s is not local: its daemons run elsewhere",
+			 b->spec.connect_uri);
+	else if (f->daemons)
+		for (size_t d = 0; d < NDAEMONS; d++)
+			daemon_read(daemon_names[d], &f->d[d], false);
 	if (memavail_window(win, &before, &spread, err) < 0) {
 		free(inst);
 		return -1;
@@ -127,41 +178,80 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 		ret = settle((vcl_bench_is_vm(ops) ? SETTLE_VM_MS : SETTLE_MS) - win, err);
 	if (ret == 0 && up > 0 && memavail_window(win, &after, &spread2, err) < 0)
 		ret = -1;
+	if (ret == 0 && up > 0 && f->daemons && f->daemons_why[0] == '\0')
+		for (size_t d = 0; d < NDAEMONS; d++)
+			if (f->d[d].before_known)
+				daemon_read(daemon_names[d], &f->d[d], true);
 	for (unsigned i = 0; ret == 0 && i < up; i++) {
 		struct vcl_mem m = {0};
 		struct vcl_error *e = NULL;
 
+		/* A sample that fails (no process found, an unreadable
+		 * smaps_rollup) is an error in results.json, never a zero in
+		 * the mean. */
 		if (ops->sample(inst[i], &m, &e) < 0) {
 			vcl_bench_record_error(b, ops->name, "memory", e);
 			vcl_error_free(e);
 			continue;
 		}
-		sum.pss_kib += m.pss_kib;
-		sum.rss_kib += m.rss_kib;
-		sum.cgroup_kib += m.cgroup_kib;
-		sum.kmem_kib += m.kmem_kib;
-		sampled++;
+		vcl_mem_mean_add(&f->mean, &m);
 	}
 	for (unsigned i = 0; i < up; i++)
 		vcl_bench_stop(b, inst[i]);
 	free(inst);
-	if (ret == 0 && sampled > 0) {
+	if (ret == 0 && f->mean.n > 0) {
 		f->have = true;
-		f->pss = (double)sum.pss_kib / sampled;
-		f->rss = (double)sum.rss_kib / sampled;
-		f->cg = (double)sum.cgroup_kib / sampled;
-		f->kmem = (double)sum.kmem_kib / sampled;
-		uint64_t drift = memavail_drift_kib();
-
-		f->drop = before > after ? (double)(before - after) / up : 0;
-		if (spread2 > spread)
-			spread = spread2;
-		if (drift > spread)
-			spread = drift;
-		f->noise = (double)(MEMAVAIL_MARGIN * spread) / up;
-		f->resolved = f->drop > f->noise;
+		f->up = up;
+		vcl_mem_mean_finish(&f->mean);
+		vcl_memavail_resolve(before, after, spread, spread2, memavail_drift_kib(), up,
+				     MEMAVAIL_MARGIN, &f->ma);
 	}
 	return ret;
+}
+
+/* key: value, or key: null and key_reason: why. */
+static void add_known(struct json_object *o, const char *key, bool known, double v, const char *why)
+{
+	char rkey[96];
+
+	if (known) {
+		json_object_object_add(o, key, json_object_new_double(v));
+		return;
+	}
+	json_object_object_add(o, key, NULL);
+	snprintf(rkey, sizeof(rkey), "%s_reason", key);
+	json_object_object_add(o, rkey, json_object_new_string(why));
+}
+
+/* backends.vm.memory.daemons: each daemon's PSS before and during, and the
+ * growth per VM over the daemons that were read both times. */
+static struct json_object *daemons_json(const struct footprint *f)
+{
+	struct json_object *o = json_object_new_object(), *covers = json_object_new_array();
+	double growth = 0;
+	unsigned read = 0;
+	char key[64];
+
+	for (size_t d = 0; d < NDAEMONS; d++) {
+		const struct daemon_pss *p = &f->d[d];
+		const char *why = f->daemons_why[0] ? f->daemons_why
+				  : p->why[0]	    ? p->why
+						    : "not read";
+
+		snprintf(key, sizeof(key), "%s_pss_kib_before", daemon_names[d]);
+		add_known(o, key, p->before_known, (double)p->before, why);
+		snprintf(key, sizeof(key), "%s_pss_kib_during", daemon_names[d]);
+		add_known(o, key, p->during_known, (double)p->during, why);
+		if (p->before_known && p->during_known) {
+			growth += (double)p->during - (double)p->before;
+			json_object_array_add(covers, json_object_new_string(daemon_names[d]));
+			read++;
+		}
+	}
+	add_known(o, "growth_per_vm_kib", read > 0, growth / (f->up > 0 ? f->up : 1),
+		  f->daemons_why[0] ? f->daemons_why : "no libvirt daemon could be read");
+	json_object_object_add(o, "growth_covers", covers);
+	return o;
 }
 
 static int memory_run(struct vcl_bench *b, struct vcl_error **err)
@@ -187,39 +277,58 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 			return -1;
 	}
 	for (unsigned i = 0; i < b->nactive; i++) {
+		const struct vcl_mem_mean *m = &f[i].mean;
 		struct json_object *o;
+		double fp = 0, own = 0, ovh = 0;
+		char fwhy[256], bwhy[256];
+		bool has_fp;
 
 		if (!f[i].have)
 			continue;
+		has_fp = vcl_mem_footprint(m, &fp, fwhy, sizeof(fwhy));
 		o = json_object_new_object();
 		json_object_object_add(o, "instances",
 				       json_object_new_int((int)(vcl_bench_is_vm(b->active[i])
 								     ? b->o->vm_mem_instances
 								     : b->o->mem_instances)));
-		json_object_object_add(o, "pss_kib", json_object_new_double(f[i].pss));
-		json_object_object_add(o, "rss_kib", json_object_new_double(f[i].rss));
-		json_object_object_add(o, "cgroup_kib", json_object_new_double(f[i].cg));
-		json_object_object_add(o, "kmem_kib", json_object_new_double(f[i].kmem));
-		json_object_object_add(o, "memavail_drop_kib", json_object_new_double(f[i].drop));
-		json_object_object_add(o, "memavail_noise_kib", json_object_new_double(f[i].noise));
+		json_object_object_add(o, "sampled", json_object_new_int((int)m->n));
+		json_object_object_add(o, "pss_kib", json_object_new_double(m->pss_kib));
+		json_object_object_add(o, "rss_kib", json_object_new_double(m->rss_kib));
+		add_known(o, "cgroup_kib", m->known & VCL_MEM_CGROUP, m->cgroup_kib, m->cgroup_why);
+		add_known(o, "kmem_kib", m->known & VCL_MEM_KMEM, m->kmem_kib, m->kmem_why);
+		json_object_object_add(o, "memavail_drop_kib",
+				       json_object_new_double(f[i].ma.drop));
+		json_object_object_add(o, "memavail_noise_kib",
+				       json_object_new_double(f[i].ma.noise));
 		json_object_object_add(o, "memavail_resolved",
-				       json_object_new_boolean(f[i].resolved));
+				       json_object_new_boolean(f[i].ma.resolved));
 		if (bare >= 0 && f[bare].have) {
 			/* Footprint = PSS of the host processes + the cgroup's
 			 * kernel memory; overhead = footprint beyond bare's. */
-			double own = f[bare].pss + f[bare].kmem;
+			bool has_own = vcl_mem_footprint(&f[bare].mean, &own, bwhy, sizeof(bwhy));
+			char why[300];
 
-			json_object_object_add(o, "payload_kib", json_object_new_double(own));
-			json_object_object_add(o, "overhead_kib",
-					       json_object_new_double(f[i].pss + f[i].kmem - own));
+			add_known(o, "payload_kib", has_own, own, bwhy);
+			snprintf(why, sizeof(why), "%s: %s", has_fp ? "bare" : b->active[i]->name,
+				 has_fp ? bwhy : fwhy);
+			add_known(o, "overhead_kib", has_fp && has_own, fp - own, why);
 			/* By MemAvailable only where this drop is resolved; where
 			 * bare's own is not, its footprint stands in for it. */
-			if (f[i].resolved)
-				json_object_object_add(
-				    o, "overhead_memavail_kib",
-				    json_object_new_double(
-					f[i].drop - (f[bare].resolved ? f[bare].drop : own)));
+			if (vcl_memavail_overhead(&f[i].ma, &f[bare].ma, has_own, own, &ovh))
+				json_object_object_add(o, "overhead_memavail_kib",
+						       json_object_new_double(ovh));
 		}
+		/* What the figure covers: the instance's own host processes.
+		 * For a VM that is QEMU; libvirt's daemons are beside it. */
+		json_object_object_add(
+		    o, "covers",
+		    json_object_new_string(
+			f[i].daemons ? "QEMU's host processes (PSS) and its cgroup's kernel "
+				       "memory; libvirtd and virtlogd are in daemons"
+				     : "the instance's host processes (PSS) and its "
+				       "cgroup's kernel memory"));
+		if (f[i].daemons)
+			json_object_object_add(o, "daemons", daemons_json(&f[i]));
 		json_object_object_add(vcl_bench_result_obj(b, b->active[i]), "memory", o);
 	}
 	return 0;

@@ -16,7 +16,7 @@ static void write_report(const struct vcl_bench *b)
 
 	snprintf(path, sizeof(path), "%s/results.json", b->out_dir);
 	if (vcl_report_write(paths, 1, b->out_dir, &re) < 0) {
-		fprintf(stderr, "vclab bench: report: %s\n", re->msg);
+		vcl_warn("report: %s", re->msg);
 		vcl_error_free(re);
 	} else if (!b->o->quiet) {
 		printf("report: %s/report.html\n", b->out_dir);

@@ -9,6 +9,7 @@
  * *err set. Only main() prints errors and exits.
  */
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -23,6 +24,26 @@ int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_check(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err);
+int vcl_cmd_export(int argc, char **argv, struct vcl_error **err);
+int vcl_cmd_man(int argc, char **argv, struct vcl_error **err);
+int vcl_cmd_completion(int argc, char **argv, struct vcl_error **err);
+
+/*
+ * The verb table (cli/verbs.c), in the order `vclab --help` lists them.
+ * main() dispatches from it; the man pages and the shell completion are
+ * generated from it and each verb's option table (cli/man.c), so neither
+ * can drift from what the parser accepts. Hidden verbs (the generators
+ * themselves) are left out of the help, the man pages and the completion.
+ */
+struct vcl_verb {
+	const char *name;
+	vcl_cmd_fn fn;
+	const char *summary;
+	const struct vcl_optset *set; /* NULL for hidden verbs */
+	bool hidden;
+};
+extern const struct vcl_verb vcl_verbs[];
+extern const size_t vcl_nverbs;
 
 /* Parse a verb's options (vcl_opt_parse); on -h/--help print the help on
  * stdout. 0: go on; 1: help printed, the verb returns 0; -1: *err set. */
@@ -43,5 +64,6 @@ extern const struct vcl_optset vcl_advise_optset;
 extern const struct vcl_optset vcl_check_optset;
 extern const struct vcl_optset vcl_baseline_optset;
 extern const struct vcl_optset vcl_gc_optset;
+extern const struct vcl_optset vcl_export_optset;
 
 #endif

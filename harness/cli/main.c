@@ -6,29 +6,14 @@
 #include <sys/stat.h>
 
 #include "cli/cmds.h"
-#include "core/cleanup.h"
 #include "core/error.h"
-
-/* The verbs, in the order `vclab --help` lists them. */
-static const struct verb {
-	const char *name;
-	vcl_cmd_fn fn;
-	const char *summary;
-} verbs[] = {
-    {"doctor", vcl_cmd_doctor, "print the host facts results depend on"},
-    {"bench", vcl_cmd_bench, "launch bare/ctr/vm instances and measure them"},
-    {"report", vcl_cmd_report, "write report.md, report.html and plots from results"},
-    {"advise", vcl_cmd_advise, "recommend vm, ctr or bare for each service"},
-    {"check", vcl_cmd_check, "gate results against a baseline (CI)"},
-    {"baseline", vcl_cmd_baseline, "derive a baseline from one or more runs"},
-    {"gc", vcl_cmd_gc, "remove what crashed runs left behind"},
-};
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vclab COMMAND [OPTIONS]\n\ncommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	for (size_t i = 0; i < vcl_nverbs; i++)
+		if (!vcl_verbs[i].hidden)
+			fprintf(f, "  %-9s %s\n", vcl_verbs[i].name, vcl_verbs[i].summary);
 	fprintf(f, "\n`vclab COMMAND --help` describes each command's options.\n");
 }
 
@@ -49,10 +34,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
-		if (strcmp(verbs[i].name, argv[1]) != 0)
+	for (size_t i = 0; i < vcl_nverbs; i++) {
+		if (strcmp(vcl_verbs[i].name, argv[1]) != 0)
 			continue;
-		ret = verbs[i].fn(argc - 1, argv + 1, &err);
+		ret = vcl_verbs[i].fn(argc - 1, argv + 1, &err);
 		if (ret < 0) {
 			fprintf(stderr, "vclab %s: %s\n", argv[1],
 				err != NULL && err->msg != NULL ? err->msg : "unknown error");

@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -89,14 +90,29 @@ struct vcl_instance {
 	void *priv; /* the backend's own state */
 };
 
-/* One memory/CPU sample of an instance, all host-side. */
+/* Which fields of struct vcl_mem hold a reading: bits of vcl_mem.known. */
+enum {
+	VCL_MEM_PSS = 1u << 0,	  /* pss_kib and rss_kib (read together) */
+	VCL_MEM_CGROUP = 1u << 1, /* cgroup_kib */
+	VCL_MEM_KMEM = 1u << 2,	  /* kmem_kib */
+	VCL_MEM_CPU = 1u << 3,	  /* cpu_usec */
+};
+
+/* One memory/CPU sample of an instance, all host-side. A field whose bit in
+ * known is clear was not read (no cgroup, the kernel does not tell, the read
+ * failed): it is absent, never 0, and results.json shows it as null with the
+ * reason (cgroup_why, kmem_why). A sample that finds no process at all is an
+ * error, not a sample. Start from {0}: nothing known. */
 struct vcl_mem {
-	uint64_t pss_kib;    /* sum of PSS over every host process of the instance */
-	uint64_t rss_kib;    /* sum of RSS, same processes */
-	uint64_t cgroup_kib; /* cgroup memory usage including kernel memory, 0 if none */
-	uint64_t kmem_kib;   /* the kernel-memory part of it, where the kernel tells */
-	uint64_t cpu_usec;   /* CPU time consumed so far */
-	unsigned nprocs;     /* host processes counted */
+	uint64_t pss_kib;     /* sum of PSS over every host process of the instance */
+	uint64_t rss_kib;     /* sum of RSS, same processes */
+	uint64_t cgroup_kib;  /* cgroup memory usage including kernel memory */
+	uint64_t kmem_kib;    /* the kernel-memory part of it, where the kernel tells */
+	uint64_t cpu_usec;    /* CPU time consumed so far */
+	unsigned nprocs;      /* host processes counted */
+	unsigned known;	      /* VCL_MEM_* */
+	char cgroup_why[128]; /* why cgroup_kib is absent */
+	char kmem_why[192];   /* why kmem_kib is absent */
 };
 
 struct vcl_backend_ops {
@@ -138,5 +154,16 @@ struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,
 				      const struct vcl_spec *spec);
 /* Free the common part (closes ready_fd, exit_fd, netns_fd); not priv. */
 void vcl_instance_free(struct vcl_instance *inst);
+
+/* Cleanup for an instance this scope owns (launched, not yet handed on):
+ * destroys it through its backend, dropping any error (the caller is
+ * already failing). Ownership leaves by steal_ptr(). */
+static inline void vcl_instance_destroyp(struct vcl_instance **inst)
+{
+	if (*inst != NULL)
+		(*inst)->ops->destroy(*inst, NULL);
+	*inst = NULL;
+}
+#define cleanup_instance __attribute__((cleanup(vcl_instance_destroyp)))
 
 #endif

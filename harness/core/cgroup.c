@@ -382,6 +382,29 @@ int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid)
 	return 0;
 }
 
+/* knob_read that says why it failed: "<knob> unreadable: <what>". */
+static int knob_read_why(const char *controller, const char *path, const char *knob, uint64_t *v,
+			 char *why, size_t len)
+{
+	cleanup_free char *dir = vcl_cgroup_dir(controller, path);
+	struct vcl_error *e = NULL;
+	char file[512];
+
+	if (dir == NULL) {
+		snprintf(why, len, "%s unreadable: no %s hierarchy", knob, controller);
+		return -1;
+	}
+	snprintf(file, sizeof(file), "%s/%s", dir, knob);
+	if (vcl_read_u64(file, v, &e) == 0)
+		return 0;
+	snprintf(why, len, "%s unreadable: %s", knob,
+		 e != NULL && e->errnum != 0 ? strerror(e->errnum)
+		 : e != NULL		     ? e->msg
+					     : "unknown error");
+	vcl_error_free(e);
+	return -1;
+}
+
 int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_error **err)
 {
 	uint64_t v;
@@ -390,9 +413,15 @@ int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_
 	if (is_v2()) {
 		if (knob_read("memory", cg->path, "memory.current", &st->mem_bytes) < 0)
 			return vcl_fail(err, 0, "Read memory.current of %s", cg->path);
-		if (keyed_read("memory", cg->path, "memory.stat", "kernel", &v) == 0)
+		if (keyed_read("memory", cg->path, "memory.stat", "kernel", &v) == 0) {
 			st->kmem_bytes = v;
-		if (keyed_read("cpu", cg->path, "cpu.stat", "usage_usec", &v) == 0)
+			st->kmem_known = true;
+		} else {
+			snprintf(st->kmem_why, sizeof(st->kmem_why),
+				 "memory.stat has no 'kernel' entry (not reported by this kernel)");
+		}
+		st->cpu_known = keyed_read("cpu", cg->path, "cpu.stat", "usage_usec", &v) == 0;
+		if (st->cpu_known)
 			st->cpu_usec = v;
 		if (keyed_read("memory", cg->path, "memory.events", "oom_kill", &v) == 0)
 			st->oom_kills = v;
@@ -401,9 +430,11 @@ int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_
 		 * memory.usage_in_bytes too; kmem.usage_in_bytes is its part. */
 		if (knob_read("memory", cg->path, "memory.usage_in_bytes", &st->mem_bytes) < 0)
 			return vcl_fail(err, 0, "Read memory.usage_in_bytes of %s", cg->path);
-		if (knob_read("memory", cg->path, "memory.kmem.usage_in_bytes", &v) == 0)
-			st->kmem_bytes = v;
-		if (knob_read("cpuacct", cg->path, "cpuacct.usage", &v) == 0)
+		st->kmem_known =
+		    knob_read_why("memory", cg->path, "memory.kmem.usage_in_bytes", &st->kmem_bytes,
+				  st->kmem_why, sizeof(st->kmem_why)) == 0;
+		st->cpu_known = knob_read("cpuacct", cg->path, "cpuacct.usage", &v) == 0;
+		if (st->cpu_known)
 			st->cpu_usec = v / 1000;
 		if (keyed_read("memory", cg->path, "memory.oom_control", "oom_kill", &v) == 0)
 			st->oom_kills = v;

@@ -10,6 +10,7 @@
  * Paths are relative to the controller roots: "vclab/<run>/<n>".
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -47,12 +48,17 @@ int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **e
 int vcl_cgroup_dirfd(const struct vcl_cgroup *cg);
 int vcl_cgroup_attach(struct vcl_cgroup *cg, pid_t pid);
 
+/* A figure the cgroup does not give (unreadable file, a kernel that does
+ * not report it) is marked unknown with the reason, never left at 0. */
 struct vcl_cg_stats {
 	uint64_t mem_bytes;  /* usage including kernel memory */
-	uint64_t kmem_bytes; /* kernel memory part, 0 where not reported */
-	uint64_t cpu_usec;   /* CPU time of all tasks */
-	uint64_t oom_kills;  /* tasks killed by the memory limit */
-	uint64_t pids;	     /* tasks now */
+	uint64_t kmem_bytes; /* kernel memory part; valid only when kmem_known */
+	bool kmem_known;
+	char kmem_why[192]; /* why not, when !kmem_known */
+	uint64_t cpu_usec;  /* CPU time of all tasks; valid only when cpu_known */
+	bool cpu_known;
+	uint64_t oom_kills; /* tasks killed by the memory limit */
+	uint64_t pids;	    /* tasks now */
 };
 int vcl_cgroup_stats(struct vcl_cgroup *cg, struct vcl_cg_stats *st, struct vcl_error **err);
 /* pids of every task in the cgroup (memory hierarchy on v1). */
@@ -61,6 +67,23 @@ int vcl_cgroup_pids(struct vcl_cgroup *cg, pid_t **pids, size_t *n, struct vcl_e
 int vcl_cgroup_destroy(struct vcl_cgroup *cg, struct vcl_error **err);
 /* Free the handle only (for vcl_cgroup_open_pid). */
 void vcl_cgroup_free(struct vcl_cgroup *cg);
+/* Cleanup for a handle this scope holds: frees the handle, leaves the
+ * folders (removing them is vcl_cgroup_destroy's, or the ledger's). */
+static inline void vcl_cgroup_freep(struct vcl_cgroup **cg)
+{
+	vcl_cgroup_free(*cg);
+	*cg = NULL;
+}
+#define cleanup_cgroup __attribute__((cleanup(vcl_cgroup_freep)))
+/* vcl_cgroup_destroy() on a handle a struct owns, which is then NULL; 0 when
+ * it already is (a half-made or already destroyed instance). */
+static inline int vcl_cgroup_destroyp(struct vcl_cgroup **cg, struct vcl_error **err)
+{
+	struct vcl_cgroup *c = *cg;
+
+	*cg = NULL;
+	return c != NULL ? vcl_cgroup_destroy(c, err) : 0;
+}
 const char *vcl_cgroup_path(const struct vcl_cgroup *cg);
 
 /* Kill every task and remove path in every hierarchy; for gc and teardown

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/cleanup.h"
+#include "core/proc.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -44,9 +45,7 @@ void vcl_killpidp(pid_t *pid)
 
 	if (*pid <= 0)
 		return;
-	kill(*pid, SIGKILL);
-	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	vcl_proc_kill_reap(*pid, -1, SIGKILL, 0, NULL);
 	*pid = -1;
 	errno = saved;
 }

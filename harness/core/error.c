@@ -71,6 +71,33 @@ int vcl_error_wrap(struct vcl_error **err, const char *fmt, ...)
 	return -1;
 }
 
+int vcl_error_set_kind(struct vcl_error **err, enum vcl_error_kind kind)
+{
+	if (err != NULL && *err != NULL)
+		(*err)->kind = kind;
+	return -1;
+}
+
+void vcl_vwarn(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char *msg = vformat(fmt, ap);
+
+	/* One write per line, so lines from two processes do not interleave. */
+	fprintf(stderr, "vclab: warning: %s\n", msg != NULL ? msg : fmt);
+	free(msg);
+	errno = saved;
+}
+
+void vcl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vcl_vwarn(fmt, ap);
+	va_end(ap);
+}
+
 void vcl_error_free(struct vcl_error *e)
 {
 	if (e == NULL)

@@ -43,11 +43,26 @@ int vcl_error_set(struct vcl_error **err, enum vcl_error_kind kind, int errnum, 
 int vcl_error_wrap(struct vcl_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Change the kind of an existing error (a read failure that means bad
+ * input, a write failure that means the host). Returns -1 so call sites
+ * read `return vcl_error_set_kind(err, VCL_E_USAGE);`; does nothing when
+ * err or *err is NULL. */
+int vcl_error_set_kind(struct vcl_error **err, enum vcl_error_kind kind);
+
 void vcl_error_free(struct vcl_error *e);
 void vcl_error_freep(struct vcl_error **e);
 
 /* Exit status main() uses for an error of this kind. */
 int vcl_error_exit_code(const struct vcl_error *e);
+
+/*
+ * The one diagnostics sink for warnings: something went wrong or looks
+ * suspicious, the command goes on. One line on stderr,
+ * "vclab: warning: <message>"; the newline is added. Progress lines and
+ * summaries are not warnings and keep their own format.
+ */
+void vcl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vcl_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #define cleanup_error __attribute__((cleanup(vcl_error_freep)))
 

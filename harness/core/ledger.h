@@ -40,7 +40,8 @@ int vcl_ledger_open(const char *run_id, struct vcl_error **err);
 /* Folder of the current ledger, or NULL. */
 const char *vcl_ledger_dir(void);
 /* Append one record to the current ledger (no-op without one). The line is
- * in the kernel's page cache before the call returns (no fsync: see above). */
+ * written with one write() before the call returns, so it outlives a crash
+ * (even SIGKILL) of vclab; it is not fsync'd (ledger.c says why). */
 int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Record a child pid with its start time. */

@@ -27,7 +27,7 @@ static const char *join(const char *const *words, const char *sep, char *buf, si
 	return buf;
 }
 
-static const char *metavar(const struct vcl_opt *o, char *buf, size_t len)
+const char *vcl_opt_metavar(const struct vcl_opt *o, char *buf, size_t len)
 {
 	if (o->metavar != NULL)
 		return o->metavar;
@@ -46,7 +46,7 @@ static const char *metavar(const struct vcl_opt *o, char *buf, size_t len)
 	}
 }
 
-static bool takes_arg(const struct vcl_opt *o)
+bool vcl_opt_takes_arg(const struct vcl_opt *o)
 {
 	return o->kind != VCL_OPT_FLAG;
 }
@@ -78,14 +78,14 @@ struct option *vcl_opt_getopt_table(const struct vcl_optset *set, char *shorts, 
 	shorts[s++] = ':';
 	for (size_t i = 0; i < set->n; i++) {
 		const struct vcl_opt *o = &set->opts[i];
-		int has = takes_arg(o) ? required_argument : no_argument;
+		int has = vcl_opt_takes_arg(o) ? required_argument : no_argument;
 
 		lo[k++] = (struct option){o->name, has, NULL, opt_val(set, i)};
 		if (o->alias != NULL)
 			lo[k++] = (struct option){o->alias, has, NULL, opt_val(set, i)};
 		if (o->letter != 0) {
 			shorts[s++] = o->letter;
-			if (takes_arg(o))
+			if (vcl_opt_takes_arg(o))
 				shorts[s++] = ':';
 		}
 	}
@@ -184,7 +184,7 @@ static int set_enum(const struct vcl_opt *o, const char *arg, void *dst, struct 
 
 	if (!word_ok(o, arg))
 		return vcl_usage(err, "--%s: unknown value '%s' (%s)", o->name, arg,
-				 metavar(o, buf, sizeof(buf)));
+				 vcl_opt_metavar(o, buf, sizeof(buf)));
 	*(const char **)field(dst, o) = arg;
 	return 0;
 }
@@ -349,29 +349,36 @@ static void wrap(FILE *f, const char *text, size_t col)
 	fputc('\n', f);
 }
 
+const char *vcl_opt_range(const struct vcl_opt *o, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	buf[0] = '\0';
+	if (o->kind == VCL_OPT_UINT || o->kind == VCL_OPT_U64)
+		snprintf(buf, len, "%" PRIu64 "..%" PRIu64, o->ulo, o->uhi);
+	else if (o->kind == VCL_OPT_DOUBLE)
+		snprintf(buf, len, "%s..%s", num(o->lo, lo, sizeof(lo)),
+			 num(o->hi, hi, sizeof(hi)));
+	else if (o->kind == VCL_OPT_LIST)
+		join(o->words, ",", buf, len);
+	return buf;
+}
+
 static void help_line(FILE *f, const struct vcl_opt *o)
 {
-	char left[160], mv[256], help[512], lo[32], hi[32];
+	char left[160], mv[256], help[512];
 	size_t used;
 
 	used = (size_t)snprintf(left, sizeof(left), "  %c%c%s--%s%s%s", o->letter ? '-' : ' ',
 				o->letter ? o->letter : ' ', o->letter ? ", " : "  ", o->name,
 				o->alias ? ", --" : "", o->alias ? o->alias : "");
-	if (takes_arg(o) && used < sizeof(left))
-		snprintf(left + used, sizeof(left) - used, " %s", metavar(o, mv, sizeof(mv)));
-	used = (size_t)snprintf(help, sizeof(help), "%s", o->help);
+	if (vcl_opt_takes_arg(o) && used < sizeof(left))
+		snprintf(left + used, sizeof(left) - used, " %s",
+			 vcl_opt_metavar(o, mv, sizeof(mv)));
 	/* The range and the words come from the table, so they cannot drift. */
-	if (used < sizeof(help)) {
-		if (o->kind == VCL_OPT_UINT || o->kind == VCL_OPT_U64)
-			snprintf(help + used, sizeof(help) - used, " [%" PRIu64 "..%" PRIu64 "]",
-				 o->ulo, o->uhi);
-		else if (o->kind == VCL_OPT_DOUBLE)
-			snprintf(help + used, sizeof(help) - used, " [%s..%s]",
-				 num(o->lo, lo, sizeof(lo)), num(o->hi, hi, sizeof(hi)));
-		else if (o->kind == VCL_OPT_LIST)
-			snprintf(help + used, sizeof(help) - used, " [%s]",
-				 join(o->words, ",", mv, sizeof(mv)));
-	}
+	used = (size_t)snprintf(help, sizeof(help), "%s", o->help);
+	if (used < sizeof(help) && *vcl_opt_range(o, mv, sizeof(mv)) != '\0')
+		snprintf(help + used, sizeof(help) - used, " [%s]", mv);
 	if (strlen(left) + 2 > HELP_COL)
 		fprintf(f, "%s\n%*s", left, HELP_COL, "");
 	else

@@ -136,6 +136,15 @@ void vcl_opt_free(const struct vcl_optset *set, void *dst);
  * footer. */
 void vcl_opt_help(FILE *f, const struct vcl_optset *set);
 
+/* For other renderings of a table (man pages, shell completion: cli/man.c).
+ * The metavar shown after the option (its own, or N, X, LIST, ARG, or the
+ * words joined by '|'); the range or words the help shows in brackets
+ * ("1..100000", "bare,ctr,vm"; "" for other kinds); whether it takes a
+ * value. buf holds what is returned when the table has no text for it. */
+const char *vcl_opt_metavar(const struct vcl_opt *o, char *buf, size_t len);
+const char *vcl_opt_range(const struct vcl_opt *o, char *buf, size_t len);
+bool vcl_opt_takes_arg(const struct vcl_opt *o);
+
 /*
  * The getopt_long array the parser uses ({0} terminated, malloc'd; NULL on
  * ENOMEM) and its short-option string in shorts (len >= 2 * n + 4). Long-

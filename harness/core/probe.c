@@ -121,22 +121,166 @@ static int wait_events(int ep, struct epoll_event *evs, int n, uint64_t deadline
 	return epoll_wait(ep, evs, n, (int)((left + 999999ULL) / 1000000ULL));
 }
 
+/* One readiness wait: the instance, its channels, and the health probe in
+ * flight (when the READY line is seen or not used). */
+struct probe {
+	struct vcl_instance *inst;
+	int ep;	  /* epoll set: READY channel, exit pidfd, probe socket */
+	int sock; /* the GET /healthz connection, -1 between attempts */
+	uint64_t deadline, backoff;
+	bool want_ready; /* still waiting for the READY line */
+	bool sent;	 /* the request went out on sock */
+	char resp[64];
+	size_t rlen;
+};
+
+static void probe_clear(struct probe *p)
+{
+	vcl_closep(&p->sock);
+	vcl_closep(&p->ep);
+}
+
+static uint64_t next_backoff(uint64_t backoff)
+{
+	return backoff * 2 > BACKOFF_CAP_NS ? BACKOFF_CAP_NS : backoff * 2;
+}
+
+/* The exit pidfd fired: the backend says why, else a generic death. */
+static int instance_exited(struct vcl_instance *inst, struct vcl_error **err)
+{
+	if (inst->ops->exited != NULL)
+		return inst->ops->exited(inst, err);
+	return vcl_error_set(err, VCL_E_DIED, 0, "%s exited before it was ready", inst->name);
+}
+
+/* The READY channel is readable. Returns 1 to go on waiting, else the
+ * value vcl_probe_wait returns. */
+static int on_ready(struct probe *p, struct vcl_error **err)
+{
+	struct vcl_instance *inst = p->inst;
+	int r = inst->ops->ready(inst, err);
+
+	if (r < 0 && (*err)->kind == VCL_E_DIED && inst->exit_fd >= 0 &&
+	    inst->ops->exited != NULL) {
+		/* The channel closed because the instance is dying: its exit
+		 * status explains more than the EOF does. */
+		struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
+
+		if (poll(&pfd, 1, 1000) == 1) {
+			vcl_error_freep(err);
+			return inst->ops->exited(inst, err);
+		}
+	}
+	if (r < 0)
+		return vcl_error_wrap(err, "%s", inst->name);
+	if (r > 0) {
+		inst->t.ready = vcl_now_ns();
+		p->want_ready = false;
+		epoll_ctl(p->ep, EPOLL_CTL_DEL, inst->ready_fd, NULL);
+	}
+	return 1;
+}
+
+enum { SOCK_WAIT, SOCK_DONE, SOCK_RETRY };
+
+/* An event on the probe socket: send the request once connected, then
+ * read the status line. SOCK_DONE on a 200, SOCK_RETRY when this attempt
+ * failed, SOCK_WAIT for more. */
+static int on_sock(struct probe *p, uint32_t events)
+{
+	if (!p->sent && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = EV_SOCK};
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		getsockopt(p->sock, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr != 0 || (events & (EPOLLERR | EPOLLHUP)) ||
+		    send(p->sock, healthz_req, sizeof(healthz_req) - 1, MSG_NOSIGNAL) !=
+			(ssize_t)(sizeof(healthz_req) - 1))
+			return SOCK_RETRY;
+		p->sent = true;
+		epoll_ctl(p->ep, EPOLL_CTL_MOD, p->sock, &ev);
+		return SOCK_WAIT;
+	}
+	if (p->sent && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+		ssize_t r = recv(p->sock, p->resp + p->rlen, sizeof(p->resp) - 1 - p->rlen, 0);
+
+		if (r > 0) {
+			p->rlen += (size_t)r;
+			if (p->rlen < 12)
+				return SOCK_WAIT;
+			if (status_of(p->resp, p->rlen) == 200) {
+				p->inst->t.first_200 = vcl_now_ns();
+				return SOCK_DONE;
+			}
+			return SOCK_RETRY;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return SOCK_WAIT;
+		/* Accepted, then reset or closed before an answer: slirp does
+		 * this before the guest listens. */
+		return SOCK_RETRY;
+	}
+	return SOCK_WAIT;
+}
+
+/* Drop the failed attempt and back off, but keep watching for the
+ * instance's death. Returns 1 to go on, else what vcl_probe_wait returns. */
+static int retry_later(struct probe *p, struct vcl_error **err)
+{
+	uint64_t until;
+
+	epoll_ctl(p->ep, EPOLL_CTL_DEL, p->sock, NULL);
+	vcl_closep(&p->sock);
+	until = vcl_now_ns() + p->backoff;
+	p->backoff = next_backoff(p->backoff);
+	while (vcl_now_ns() < until && vcl_now_ns() < p->deadline) {
+		struct epoll_event e2[2];
+		int m = wait_events(p->ep, e2, 2, until, 0);
+
+		if (m > 0 && e2[0].data.u32 == EV_EXIT)
+			return instance_exited(p->inst, err);
+		if (m < 0 && errno == EINTR && vcl_interrupted)
+			return vcl_error_interrupted(err);
+	}
+	return 1;
+}
+
+/* No READY line to wait for and no probe in flight: connect. Returns 0
+ * (connecting, or refused at once with *pause set) or -1. */
+static int start_probe(struct probe *p, uint64_t *pause, struct vcl_error **err)
+{
+	p->sock = start_connect(&p->inst->ep, err);
+	if (p->sock == -1)
+		return -1;
+	if (p->sock < 0) {
+		p->sock = -1;
+		*pause = p->backoff;
+		return 0;
+	}
+	if (ep_add(p->ep, p->sock, EPOLLOUT | EPOLLIN | EPOLLRDHUP, EV_SOCK) < 0)
+		return vcl_fail(err, errno, "epoll_ctl");
+	p->sent = false;
+	p->rlen = 0;
+	return 0;
+}
+
 int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_error **err)
 {
-	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
-	cleanup_close int sock = -1;
-	uint64_t deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-	uint64_t backoff = BACKOFF_START_NS;
-	bool want_ready = inst->ready_fd >= 0;
-	char resp[64];
-	size_t rlen = 0;
-	bool sent = false;
+	__attribute__((cleanup(probe_clear))) struct probe p = {
+	    .inst = inst,
+	    .ep = epoll_create1(EPOLL_CLOEXEC),
+	    .sock = -1,
+	    .deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL,
+	    .backoff = BACKOFF_START_NS,
+	    .want_ready = inst->ready_fd >= 0,
+	};
 
-	if (ep < 0)
+	if (p.ep < 0)
 		return vcl_fail(err, errno, "epoll_create1");
-	if (want_ready && ep_add(ep, inst->ready_fd, EPOLLIN, EV_READY) < 0)
+	if (p.want_ready && ep_add(p.ep, inst->ready_fd, EPOLLIN, EV_READY) < 0)
 		return vcl_fail(err, errno, "Watch the READY channel of %s", inst->name);
-	if (inst->exit_fd >= 0 && ep_add(ep, inst->exit_fd, EPOLLIN, EV_EXIT) < 0)
+	if (inst->exit_fd >= 0 && ep_add(p.ep, inst->exit_fd, EPOLLIN, EV_EXIT) < 0)
 		return vcl_fail(err, errno, "Watch the exit of %s", inst->name);
 
 	for (;;) {
@@ -146,133 +290,45 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 
 		if (vcl_interrupted)
 			return vcl_error_interrupted(err);
-		if (!want_ready && sock < 0) {
-			sock = start_connect(&inst->ep, err);
-			if (sock == -1)
-				return -1;
-			if (sock >= 0) {
-				if (ep_add(ep, sock, EPOLLOUT | EPOLLIN | EPOLLRDHUP, EV_SOCK) < 0)
-					return vcl_fail(err, errno, "epoll_ctl");
-				sent = false;
-				rlen = 0;
-			} else {
-				sock = -1;
-				pause = backoff;
-			}
-		}
-		n = wait_events(ep, evs, 4, deadline, pause);
+		if (!p.want_ready && p.sock < 0 && start_probe(&p, &pause, err) < 0)
+			return -1;
+		n = wait_events(p.ep, evs, 4, p.deadline, pause);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return vcl_fail(err, errno, "epoll_pwait2");
-		if (n == 0 && vcl_now_ns() >= deadline)
+		if (n == 0 && vcl_now_ns() >= p.deadline)
 			return vcl_error_set(
 			    err, VCL_E_TIMEOUT, 0, "%s not ready within %u ms (%s)", inst->name,
 			    timeout_ms,
-			    want_ready ? "no VCLAB-READY line" : "no 200 from GET /healthz");
+			    p.want_ready ? "no VCLAB-READY line" : "no 200 from GET /healthz");
 		if (n == 0) {
-			backoff = backoff * 2 > BACKOFF_CAP_NS ? BACKOFF_CAP_NS : backoff * 2;
+			p.backoff = next_backoff(p.backoff);
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = evs[i].data.u32;
+			int r;
 
-			if (tag == EV_EXIT) {
-				if (inst->ops->exited != NULL)
-					return inst->ops->exited(inst, err);
-				return vcl_error_set(err, VCL_E_DIED, 0,
-						     "%s exited before it was ready", inst->name);
-			}
-			if (tag == EV_READY && want_ready) {
-				int r = inst->ops->ready(inst, err);
-
-				if (r < 0 && (*err)->kind == VCL_E_DIED && inst->exit_fd >= 0 &&
-				    inst->ops->exited != NULL) {
-					/* The channel closed because the instance is dying:
-					 * its exit status explains more than the EOF does. */
-					struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
-
-					if (poll(&pfd, 1, 1000) == 1) {
-						vcl_error_freep(err);
-						return inst->ops->exited(inst, err);
-					}
-				}
-				if (r < 0)
-					return vcl_error_wrap(err, "%s", inst->name);
-				if (r > 0) {
-					inst->t.ready = vcl_now_ns();
-					want_ready = false;
-					epoll_ctl(ep, EPOLL_CTL_DEL, inst->ready_fd, NULL);
-				}
+			if (tag == EV_EXIT)
+				return instance_exited(inst, err);
+			if (tag == EV_READY && p.want_ready) {
+				r = on_ready(&p, err);
+				if (r <= 0)
+					return r;
 				continue;
 			}
-			if (tag != EV_SOCK || sock < 0)
+			if (tag != EV_SOCK || p.sock < 0)
 				continue;
-			if (!sent && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-				int soerr = 0;
-				socklen_t sl = sizeof(soerr);
-
-				getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-				if (soerr != 0 || (evs[i].events & (EPOLLERR | EPOLLHUP)) ||
-				    send(sock, healthz_req, sizeof(healthz_req) - 1,
-					 MSG_NOSIGNAL) != (ssize_t)(sizeof(healthz_req) - 1)) {
-					goto retry;
-				}
-				sent = true;
-				struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
-							 .data.u32 = EV_SOCK};
-				epoll_ctl(ep, EPOLL_CTL_MOD, sock, &ev);
-				continue;
+			r = on_sock(&p, evs[i].events);
+			if (r == SOCK_DONE)
+				return 0;
+			if (r == SOCK_RETRY) {
+				r = retry_later(&p, err);
+				if (r <= 0)
+					return r;
+				break;
 			}
-			if (sent &&
-			    (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
-				ssize_t r = recv(sock, resp + rlen, sizeof(resp) - 1 - rlen, 0);
-
-				if (r > 0) {
-					rlen += (size_t)r;
-					if (rlen >= 12) {
-						int st = status_of(resp, rlen);
-
-						if (st == 200) {
-							inst->t.first_200 = vcl_now_ns();
-							return 0;
-						}
-						goto retry;
-					}
-					continue;
-				}
-				if (r < 0 && (errno == EAGAIN || errno == EINTR))
-					continue;
-				/* Accepted, then reset or closed before an answer:
-				 * slirp does this before the guest listens. */
-				goto retry;
-			}
-			continue;
-		retry:
-			epoll_ctl(ep, EPOLL_CTL_DEL, sock, NULL);
-			vcl_closep(&sock);
-			{
-				/* Back off, but keep watching for the instance's death. */
-				uint64_t until = vcl_now_ns() + backoff;
-
-				backoff =
-				    backoff * 2 > BACKOFF_CAP_NS ? BACKOFF_CAP_NS : backoff * 2;
-				while (vcl_now_ns() < until && vcl_now_ns() < deadline) {
-					struct epoll_event e2[2];
-					int m = wait_events(ep, e2, 2, until, 0);
-
-					if (m > 0 && e2[0].data.u32 == EV_EXIT) {
-						if (inst->ops->exited != NULL)
-							return inst->ops->exited(inst, err);
-						return vcl_error_set(
-						    err, VCL_E_DIED, 0,
-						    "%s exited before it was ready", inst->name);
-					}
-					if (m < 0 && errno == EINTR && vcl_interrupted)
-						return vcl_error_interrupted(err);
-				}
-			}
-			break;
 		}
 	}
 }

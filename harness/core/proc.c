@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/sample.h"
+#include "core/util.h"
 
 int vcl_readyline_parse(const char *line, uint16_t *port)
 {
@@ -106,14 +109,66 @@ int vcl_sample_cgroup(struct vcl_cgroup *cg, struct vcl_mem *mem, struct vcl_err
 	pid_t *pids = NULL;
 	size_t n = 0;
 
+	int r;
+
 	if (vcl_cgroup_pids(cg, &pids, &n, err) < 0)
 		return -1;
-	vcl_sample_pids(pids, n, mem, err);
+	r = vcl_sample_pids(pids, n, mem, err);
 	free(pids);
+	if (r < 0)
+		return vcl_error_wrap(err, "Cgroup %s", vcl_cgroup_path(cg));
 	if (vcl_cgroup_stats(cg, &st, err) < 0)
 		return -1;
-	mem->cgroup_kib = st.mem_bytes / 1024;
-	mem->kmem_kib = st.kmem_bytes / 1024;
-	mem->cpu_usec = st.cpu_usec;
+	vcl_mem_set_cgroup(mem, &st);
+	return 0;
+}
+
+pid_t vcl_waitpid(pid_t pid, int *status, int flags)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, flags);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static void send_signal(pid_t pid, int pidfd, int sig)
+{
+	/* The pidfd cannot hit a recycled pid; the child is unreaped anyway,
+	 * so kill() is the fallback when pidfds are missing. */
+	if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		kill(pid, sig);
+}
+
+int vcl_proc_kill_reap(pid_t pid, int pidfd, int sig, int timeout_ms, int *status)
+{
+	const struct timespec tick = {.tv_nsec = 5L * 1000 * 1000};
+	uint64_t deadline = vcl_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
+	int st = 0;
+	pid_t r;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	send_signal(pid, pidfd, sig);
+	while (sig != SIGKILL) {
+		r = vcl_waitpid(pid, &st, WNOHANG);
+		if (r < 0)
+			return -1;
+		if (r == pid)
+			goto reaped;
+		if (timeout_ms >= 0 && vcl_now_ns() >= deadline) {
+			send_signal(pid, pidfd, SIGKILL);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (vcl_waitpid(pid, &st, 0) < 0)
+		return -1;
+reaped:
+	if (status != NULL)
+		*status = st;
 	return 0;
 }

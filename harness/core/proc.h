@@ -33,6 +33,23 @@ int vcl_explain_exit(const char *name, int status, struct vcl_cgroup *cg, struct
  * in microseconds (clock-tick resolution). */
 int vcl_proc_cpu_usec(pid_t pid, uint64_t *usec);
 
+/* waitpid(2) restarted on EINTR: the pid, 0 (WNOHANG and still running),
+ * or -1 with errno. */
+pid_t vcl_waitpid(pid_t pid, int *status, int flags);
+
+/*
+ * Kill and reap a child this process owns and has not reaped yet (so the pid
+ * cannot have been reused): send sig (through pidfd when it is >= 0, else by
+ * pid), wait up to timeout_ms for the child to exit, then SIGKILL it and wait
+ * for good. With sig == SIGKILL there is nothing to escalate to and the wait
+ * is unbounded, as for every destroy path today; timeout_ms < 0 waits for
+ * sig alone without escalating. Waits are EINTR-safe. Fills *status (may be
+ * NULL) and returns 0 once reaped; -1 with errno when the pid is not a child
+ * (ECHILD) or is not a pid (EINVAL). Keeps no other state: callers record
+ * that the child is gone.
+ */
+int vcl_proc_kill_reap(pid_t pid, int pidfd, int sig, int timeout_ms, int *status);
+
 /* Sum PSS/RSS over every process of cg and add its cgroup counters. */
 int vcl_sample_cgroup(struct vcl_cgroup *cg, struct vcl_mem *mem, struct vcl_error **err);
 

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "core/cleanup.h"
+#include "core/jsonpos.h"
+#include "core/results_read.h"
 #include "core/util.h"
 
 /* JSON has no NaN/Inf: such values are written as null. */
@@ -84,21 +86,6 @@ int vcl_results_write(const char *dir, struct json_object *root, struct vcl_erro
 	}
 }
 
-/* Line and column (1-based) of byte offset off in text. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off && text[i] != '\0'; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
 int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct json_object **out,
 			  struct vcl_error **err)
 {
@@ -110,7 +97,7 @@ int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct
 	if (len > INT32_MAX)
 		return vcl_error_set(err, VCL_E_USAGE, 0, "%s: file too large", name);
 	if (memchr(text, '\0', len) != NULL) {
-		line_col(text, strlen(text), &line, &col);
+		vcl_text_line_col(text, len, strlen(text), &line, &col);
 		return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: NUL byte in JSON text", name,
 				     line, col);
 	}
@@ -123,7 +110,7 @@ int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct
 	json_tokener_free(tok);
 	if (o == NULL || jerr != json_tokener_success) {
 		/* An incomplete document reports "continue": say it ended early. */
-		line_col(text, end, &line, &col);
+		vcl_text_line_col(text, len, end, &line, &col);
 		json_object_put(o);
 		return vcl_error_set(err, VCL_E_USAGE, 0, "%s:%zu:%zu: %s", name, line, col,
 				     jerr == json_tokener_continue ? "unexpected end of file"
@@ -134,7 +121,7 @@ int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct
 	       (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' || text[end] == '\r'))
 		end++;
 	if (end < len) {
-		line_col(text, end, &line, &col);
+		vcl_text_line_col(text, len, end, &line, &col);
 		json_object_put(o);
 		return vcl_error_set(err, VCL_E_USAGE, 0,
 				     "%s:%zu:%zu: unexpected text after the JSON document", name,
@@ -144,44 +131,45 @@ int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct
 	return 0;
 }
 
+/* A file's text; a file that cannot be read is bad input (exit 2). */
+static int read_text(const char *path, char **text, size_t *len, struct vcl_error **err)
+{
+	if (vcl_read_file(path, text, len, err) < 0) {
+		return vcl_error_set_kind(err, VCL_E_USAGE);
+	}
+	return 0;
+}
+
 int vcl_json_load(const char *path, struct json_object **out, struct vcl_error **err)
 {
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 
-	if (vcl_read_file(path, &text, &len, err) < 0) {
-		(*err)->kind = VCL_E_USAGE;
+	if (read_text(path, &text, &len, err) < 0)
 		return -1;
-	}
 	return vcl_json_parse_buffer(path, text, len, out, err);
 }
 
-int vcl_results_validate(const char *name, struct json_object *o, struct vcl_error **err)
+int vcl_results_parse_buffer(const char *name, const char *text, size_t len, FILE *warn,
+			     struct json_object **out, struct vcl_error **err)
 {
-	struct json_object *schema = NULL;
+	cleanup_json struct json_object *o = NULL;
 
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "schema", &schema) ||
-	    !json_object_is_type(schema, json_type_string) ||
-	    strcmp(json_object_get_string(schema), VCL_RESULTS_SCHEMA) != 0)
-		return vcl_error_set(err, VCL_E_USAGE, 0,
-				     "%s:1:1: not a vclab results file (schema is not \"%s\")",
-				     name, VCL_RESULTS_SCHEMA);
+	if (vcl_json_parse_buffer(name, text, len, &o, err) < 0 ||
+	    vcl_results_check(name, text, len, o, warn, err) < 0)
+		return -1;
+	*out = steal_ptr(o);
 	return 0;
 }
 
 int vcl_results_load(const char *path, struct json_object **out, struct vcl_error **err)
 {
-	struct json_object *o = NULL;
+	cleanup_free char *text = NULL;
+	size_t len = 0;
 
-	if (vcl_json_load(path, &o, err) < 0)
+	if (read_text(path, &text, &len, err) < 0)
 		return -1;
-	if (vcl_results_validate(path, o, err) < 0) {
-		json_object_put(o);
-		return -1;
-	}
-	*out = o;
-	return 0;
+	return vcl_results_parse_buffer(path, text, len, stderr, out, err);
 }
 
 struct json_object *vcl_json_path(struct json_object *root, const char *dotted)

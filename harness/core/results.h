@@ -4,7 +4,8 @@
 
 /*
  * results.json: the contract between measuring (bench) and judging
- * (report, advise, check). docs/results.md documents the schema.
+ * (report, advise, check). docs/results.md documents the schema,
+ * docs/results.schema.json is its JSON Schema.
  *
  *   schema        "vclab.results/1"
  *   run_id, started, finished (ISO 8601 UTC), complete (bool), incomplete_reason
@@ -19,11 +20,22 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/error.h"
 #include "core/stats.h"
 
 #define VCL_RESULTS_SCHEMA "vclab.results/1"
+
+/* A json-c object this scope holds one reference to: dropped on exit.
+ * Ownership leaves by steal_ptr(). */
+static inline void vcl_json_putp(struct json_object **o)
+{
+	if (*o != NULL)
+		json_object_put(*o);
+	*o = NULL;
+}
+#define cleanup_json __attribute__((cleanup(vcl_json_putp)))
 
 /* {n,p50,...,ci95:[lo,hi],samples:[...]} from samples (samples may be NULL). */
 struct json_object *vcl_stats_json(const struct vcl_stats *st, const double *samples, size_t n);
@@ -34,11 +46,17 @@ int vcl_results_write(const char *dir, struct json_object *root, struct vcl_erro
 /* Parse JSON text; name is used in messages. Pure. */
 int vcl_json_parse_buffer(const char *name, const char *text, size_t len, struct json_object **out,
 			  struct vcl_error **err);
-/* Check a parsed document is a vclab.results/1 document (name for messages). */
-int vcl_results_validate(const char *name, struct json_object *o, struct vcl_error **err);
 /* Parse a JSON file. Errors say "FILE:LINE:COL: message" (VCL_E_USAGE). */
 int vcl_json_load(const char *path, struct json_object **out, struct vcl_error **err);
-/* Load and check it is a vclab.results/1 document. */
+/* Parse results.json text and check it with the typed reader
+ * (core/results_read.h): schema "vclab.results/1" and every key's type, so
+ * no caller sees a wrongly typed value. Errors are one line,
+ * "NAME:LINE:COL: key.path: expected object, got string" (VCL_E_USAGE);
+ * unknown keys are warnings to warn (NULL: silent). */
+int vcl_results_parse_buffer(const char *name, const char *text, size_t len, FILE *warn,
+			     struct json_object **out, struct vcl_error **err);
+/* The same for a file, warnings to stderr: what every reader (report,
+ * advise, check, baseline) loads results with. */
 int vcl_results_load(const char *path, struct json_object **out, struct vcl_error **err);
 
 /* Look up a dotted path ("backends.ctr.startup_ms.p50") to an object/value;

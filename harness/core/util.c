@@ -216,6 +216,33 @@ int vcl_self_relative(const char *rel, char **out, struct vcl_error **err)
 	return 0;
 }
 
+int vcl_libdir_file(const char *file, char **out, struct vcl_error **err)
+{
+	const char *env = getenv("VCLAB_LIBDIR");
+	char *p = NULL;
+
+	*out = NULL;
+	if (env != NULL && *env != '\0') {
+		if (asprintf(&p, "%s/%s", env, file) < 0)
+			return vcl_fail(err, ENOMEM, "Locate %s", file);
+	} else {
+		cleanup_free char *rel = NULL;
+
+		if (asprintf(&rel, "../lib/vclab/%s", file) < 0)
+			return vcl_fail(err, ENOMEM, "Locate %s", file);
+		if (vcl_self_relative(rel, &p, err) < 0)
+			return -1;
+	}
+	if (p == NULL)
+		return vcl_fail(err, ENOMEM, "Locate %s", file);
+	if (access(p, F_OK) != 0) {
+		free(p);
+		return 1;
+	}
+	*out = p;
+	return 0;
+}
+
 volatile int vcl_interrupted;
 
 int vcl_error_interrupted(struct vcl_error **err)

@@ -45,6 +45,16 @@ int vcl_pidfd_open(pid_t pid);
 /* Absolute path of a file next to the running vclab binary ("../bin/x"). */
 int vcl_self_relative(const char *rel, char **out, struct vcl_error **err);
 
+/*
+ * The installed library folder: $VCLAB_LIBDIR when set, else
+ * <dir of the vclab binary>/../lib/vclab (PREFIX/bin/vclab ->
+ * PREFIX/lib/vclab, where `make install` puts the payload, the guest init,
+ * build-guest.sh and the guest image). 0 with *out = DIR/file (malloc'd)
+ * when that file exists; 1 (*out NULL) when it does not, so the caller
+ * tries the build tree; -1 on error.
+ */
+int vcl_libdir_file(const char *file, char **out, struct vcl_error **err);
+
 /* Set when SIGINT/SIGTERM arrived; long waits check it and unwind. */
 extern volatile int vcl_interrupted;
 /* Set a VCL_E_INTR error naming the signal that arrived; returns -1. */

@@ -89,8 +89,7 @@ int vcl_yaml_load_file(const char *path, struct vcl_yaml **out, struct vcl_error
 	size_t len = 0;
 
 	if (vcl_read_file(path, &buf, &len, err) < 0) {
-		(*err)->kind = VCL_E_USAGE;
-		return -1;
+		return vcl_error_set_kind(err, VCL_E_USAGE);
 	}
 	return vcl_yaml_load_buffer(path, buf, len, out, err);
 }
@@ -172,17 +171,18 @@ int vcl_yaml_error(struct vcl_error **err, const struct vcl_yaml *y, const yaml_
 
 void vcl_yaml_warn(const struct vcl_yaml *y, const yaml_node_t *n, const char *fmt, ...)
 {
+	cleanup_free char *msg = NULL;
 	va_list ap;
 
-	if (n != NULL)
-		fprintf(stderr, "%s:%zu:%zu: warning: ", y->name, n->start_mark.line + 1,
-			n->start_mark.column + 1);
-	else
-		fprintf(stderr, "%s: warning: ", y->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n != NULL)
+		vcl_warn("%s:%zu:%zu: %s", y->name, n->start_mark.line + 1,
+			 n->start_mark.column + 1, msg != NULL ? msg : fmt);
+	else
+		vcl_warn("%s: %s", y->name, msg != NULL ? msg : fmt);
 }
 
 int vcl_yaml_double(const struct vcl_yaml *y, yaml_node_t *n, double min, double max, double *out,

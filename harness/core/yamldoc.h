@@ -42,7 +42,7 @@ size_t vcl_yaml_seq_len(yaml_node_t *seq);
 /* Set a VCL_E_USAGE error "FILE:LINE:COL: <message>" pointing at node n. */
 int vcl_yaml_error(struct vcl_error **err, const struct vcl_yaml *y, const yaml_node_t *n,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Print a warning "FILE:LINE:COL: warning: <message>" to stderr. */
+/* Warn through vcl_warn(): "vclab: warning: FILE:LINE:COL: <message>". */
 void vcl_yaml_warn(const struct vcl_yaml *y, const yaml_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

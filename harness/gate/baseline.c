@@ -192,10 +192,125 @@ static int fill_metric(struct json_object **runs, size_t n, const struct vcl_der
 	 * hidden. */
 	if (o->k * vcl_mad(m->values, n) > floor_pct / 100.0 * fabs(m->b.mid) &&
 	    m->b.hi - m->b.mid > 0.5 * fabs(m->b.mid))
-		fprintf(stderr,
-			"warning: %s varies widely between the runs (median %g, MAD %g): its "
-			"bounds [%g, %g] gate loosely\n",
-			m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
+		vcl_warn("%s varies widely between the runs (median %g, MAD %g): its "
+			 "bounds [%g, %g] gate loosely",
+			 m->name, m->b.mid, vcl_mad(m->values, n), m->b.lo, m->b.hi);
+	return 0;
+}
+
+/* The inputs derive shares between its steps. */
+struct derive_in {
+	struct json_object **runs;
+	const char *const *files;
+	size_t n;
+	const struct vcl_derive_opts *o;
+};
+
+/* One host class for all runs: a baseline mixing kvm and tcg runs would
+ * gate nothing real. Fills b->host and b->sources. */
+static int derive_sources(struct vcl_baseline *b, const struct derive_in *in,
+			  struct vcl_error **err)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct vcl_host_class h;
+		struct json_object *id = NULL, *complete = NULL;
+
+		if (vcl_host_class_from_results(in->runs[i], &h, err) < 0)
+			return vcl_error_wrap(err, "%s", in->files[i]);
+		if (i == 0) {
+			b->host = h;
+			b->has_host = true;
+		} else {
+			cleanup_free char *diff = vcl_host_class_diff(&b->host, &h);
+
+			vcl_host_class_clear(&h);
+			if (diff != NULL && !in->o->force)
+				return vcl_usage(err,
+						 "%s comes from another host class than %s: %s "
+						 "(--force to mix them)",
+						 in->files[i], in->files[0], diff);
+			if (diff != NULL)
+				vcl_warn("%s: other host class: %s", in->files[i], diff);
+		}
+		if (!json_object_object_get_ex(in->runs[i], "complete", &complete) ||
+		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
+		    !json_object_get_boolean(complete)) {
+			if (!in->o->force)
+				return vcl_usage(
+				    err,
+				    "%s is an incomplete run: a baseline from it would "
+				    "gate on partial data (--force to use it anyway)",
+				    in->files[i]);
+			vcl_warn("%s is an incomplete run (--force)", in->files[i]);
+		}
+		json_object_object_get_ex(in->runs[i], "run_id", &id);
+		if (asprintf(&b->sources[i], "%s (%s)",
+			     id != NULL ? json_object_get_string(id) : "?", in->files[i]) < 0) {
+			b->sources[i] = NULL;
+			return vcl_fail(err, ENOMEM, "Derive baseline");
+		}
+	}
+	return 0;
+}
+
+/* The i-th --metric: every run must have it. */
+static int derive_expr_metric(struct vcl_baseline *b, const struct derive_in *in, size_t i,
+			      struct vcl_error **err)
+{
+	struct vcl_metric *m = &b->metrics[b->nmetrics];
+	cleanup_free char *why = NULL;
+	size_t bad = 0;
+	int r;
+
+	b->nmetrics++; /* owned by b from here, freed with it */
+	if (metric_from_expr(in->runs[0], in->o->exprs[i], m, err) < 0)
+		return -1;
+	r = fill_metric(in->runs, in->n, in->o, m, &bad, &why, err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return vcl_usage(err, "%s: --metric %s: %s", in->files[bad], in->o->exprs[i],
+				 why != NULL ? why : "not found");
+	return 0;
+}
+
+/* The i-th default metric: kept only when every run has it. */
+static int derive_default_metric(struct vcl_baseline *b, const struct derive_in *in, size_t i,
+				 struct vcl_error **err)
+{
+	const struct candidate *d = &defaults[i];
+	struct vcl_metric *m = &b->metrics[b->nmetrics];
+	cleanup_free char *why = NULL;
+	size_t bad = 0;
+	int r;
+
+	m->num = strdup(d->num);
+	m->den = d->den != NULL ? strdup(d->den) : NULL;
+	m->stat = d->stat;
+	m->dir = d->dir;
+	m->name = vcl_metric_default_name(d->num, d->den, m->stat);
+	if (m->num == NULL || m->name == NULL || (d->den != NULL && m->den == NULL)) {
+		metric_clear(m);
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	}
+	r = fill_metric(in->runs, in->n, in->o, m, &bad, &why, err);
+	if (r < 0) {
+		metric_clear(m);
+		return -1;
+	}
+	if (r > 0) {
+		/* Absent everywhere: not measured, say nothing. Absent in
+		 * some runs only: leave it out, but say so. */
+		if (bad > 0)
+			vcl_warn("leaving out %s: %s: %s", m->name, in->files[bad],
+				 why != NULL ? why : "missing");
+		metric_clear(m);
+		return 0;
+	}
+	if (m->b.lo == m->b.hi)
+		vcl_warn("%s has zero-width bounds [%g, %g]: any change fails it", m->name, m->b.lo,
+			 m->b.hi);
+	b->nmetrics++;
 	return 0;
 }
 
@@ -203,16 +318,14 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 			const struct vcl_derive_opts *o, struct vcl_baseline **out,
 			struct vcl_error **err)
 {
-	struct vcl_baseline *b;
+	const struct derive_in in = {.runs = runs, .files = files, .n = n, .o = o};
+	cleanup_baseline struct vcl_baseline *b = NULL;
 	size_t cap;
 	char ts[32];
-	int ret = -1;
 
 	*out = NULL;
-	if (n == 0) {
-		vcl_usage(err, "No results given (--from RESULTS.json)");
-		return -1;
-	}
+	if (n == 0)
+		return vcl_usage(err, "No results given (--from RESULTS.json)");
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return vcl_fail(err, ENOMEM, "Derive baseline");
@@ -223,130 +336,24 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 	b->created = strdup(ts);
 	b->name = strdup(o->name != NULL ? o->name : "baseline");
 	b->sources = calloc(n + 1, sizeof(*b->sources));
-	if (b->created == NULL || b->name == NULL || b->sources == NULL) {
-		vcl_fail(err, ENOMEM, "Derive baseline");
-		goto out;
-	}
-
-	/* One host class for all runs: a baseline mixing kvm and tcg runs
-	 * would gate nothing real. */
-	for (size_t i = 0; i < n; i++) {
-		struct vcl_host_class h;
-		struct json_object *id = NULL, *complete = NULL;
-
-		if (vcl_host_class_from_results(runs[i], &h, err) < 0) {
-			vcl_error_wrap(err, "%s", files[i]);
-			goto out;
-		}
-		if (i == 0) {
-			b->host = h;
-			b->has_host = true;
-		} else {
-			cleanup_free char *diff = vcl_host_class_diff(&b->host, &h);
-
-			vcl_host_class_clear(&h);
-			if (diff != NULL && !o->force) {
-				vcl_usage(
-				    err,
-				    "%s comes from another host class than %s: %s (--force to "
-				    "mix them)",
-				    files[i], files[0], diff);
-				goto out;
-			}
-			if (diff != NULL)
-				fprintf(stderr, "warning: %s: other host class: %s\n", files[i],
-					diff);
-		}
-		if (!json_object_object_get_ex(runs[i], "complete", &complete) ||
-		    complete == NULL || !json_object_is_type(complete, json_type_boolean) ||
-		    !json_object_get_boolean(complete)) {
-			if (!o->force) {
-				vcl_usage(
-				    err,
-				    "%s is an incomplete run: a baseline from it would gate on "
-				    "partial data (--force to use it anyway)",
-				    files[i]);
-				goto out;
-			}
-			fprintf(stderr, "warning: %s is an incomplete run (--force)\n", files[i]);
-		}
-		json_object_object_get_ex(runs[i], "run_id", &id);
-		if (asprintf(&b->sources[i], "%s (%s)",
-			     id != NULL ? json_object_get_string(id) : "?", files[i]) < 0) {
-			b->sources[i] = NULL;
-			vcl_fail(err, ENOMEM, "Derive baseline");
-			goto out;
-		}
-	}
+	if (b->created == NULL || b->name == NULL || b->sources == NULL)
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	if (derive_sources(b, &in, err) < 0)
+		return -1;
 
 	cap = o->exprs != NULL ? vcl_strv_len(o->exprs) : ARRAY_SIZE(defaults);
 	b->metrics = calloc(cap > 0 ? cap : 1, sizeof(*b->metrics));
-	if (b->metrics == NULL) {
-		vcl_fail(err, ENOMEM, "Derive baseline");
-		goto out;
-	}
-	for (size_t i = 0; i < cap; i++) {
-		struct vcl_metric *m = &b->metrics[b->nmetrics];
-		cleanup_free char *why = NULL;
-		size_t bad = 0;
-		int r;
-
-		if (o->exprs != NULL) {
-			b->nmetrics++; /* owned by b from here, freed with it */
-			if (metric_from_expr(runs[0], o->exprs[i], m, err) < 0)
-				goto out;
-			r = fill_metric(runs, n, o, m, &bad, &why, err);
-			if (r < 0)
-				goto out;
-			if (r > 0) {
-				vcl_usage(err, "%s: --metric %s: %s", files[bad], o->exprs[i],
-					  why != NULL ? why : "not found");
-				goto out;
-			}
-			continue;
-		}
-		m->num = strdup(defaults[i].num);
-		m->den = defaults[i].den != NULL ? strdup(defaults[i].den) : NULL;
-		m->stat = defaults[i].stat;
-		m->dir = defaults[i].dir;
-		m->name = vcl_metric_default_name(defaults[i].num, defaults[i].den, m->stat);
-		if (m->num == NULL || m->name == NULL ||
-		    (defaults[i].den != NULL && m->den == NULL)) {
-			metric_clear(m);
-			vcl_fail(err, ENOMEM, "Derive baseline");
-			goto out;
-		}
-		r = fill_metric(runs, n, o, m, &bad, &why, err);
-		if (r < 0) {
-			metric_clear(m);
-			goto out;
-		}
-		if (r > 0) {
-			/* Absent everywhere: not measured, say nothing. Absent
-			 * in some runs only: leave it out, but say so. */
-			if (bad > 0)
-				fprintf(stderr, "warning: leaving out %s: %s: %s\n", m->name,
-					files[bad], why != NULL ? why : "missing");
-			metric_clear(m);
-			continue;
-		}
-		if (m->b.lo == m->b.hi)
-			fprintf(stderr,
-				"warning: %s has zero-width bounds [%g, %g]: any change fails it\n",
-				m->name, m->b.lo, m->b.hi);
-		b->nmetrics++;
-	}
-	if (b->nmetrics == 0) {
-		vcl_usage(err, "None of the default metrics is present in every input; choose "
-			       "some with --metric PATH[/PATH]");
-		goto out;
-	}
-	*out = b;
-	b = NULL;
-	ret = 0;
-out:
-	vcl_baseline_free(b);
-	return ret;
+	if (b->metrics == NULL)
+		return vcl_fail(err, ENOMEM, "Derive baseline");
+	for (size_t i = 0; i < cap; i++)
+		if ((o->exprs != NULL ? derive_expr_metric(b, &in, i, err)
+				      : derive_default_metric(b, &in, i, err)) < 0)
+			return -1;
+	if (b->nmetrics == 0)
+		return vcl_usage(err, "None of the default metrics is present in every input; "
+				      "choose some with --metric PATH[/PATH]");
+	*out = steal_ptr(b);
+	return 0;
 }
 
 /* ---- behind `vclab baseline` (cli/baseline.c) ------------------------- */
@@ -389,14 +396,14 @@ static int write_baseline(const struct vcl_baseline *b, const char *output, stru
 		return vcl_fail(err, ENOMEM, "Format baseline");
 	if (vcl_baseline_parse(output, text, strlen(text), &check, err) < 0) {
 		vcl_error_wrap(err, "Internal error: the derived baseline does not parse");
-		(*err)->kind = VCL_E_FAIL;
+		vcl_error_set_kind(err, VCL_E_FAIL);
 		return -1;
 	}
 	vcl_baseline_free(check);
 	if (strchr(dir, '/') != NULL && vcl_mkdir_p(dirname(dir), err) < 0)
 		return -1;
 	if (vcl_write_atomic(output, text, strlen(text), err) < 0) {
-		(*err)->kind = VCL_E_ENV;
+		vcl_error_set_kind(err, VCL_E_ENV);
 		return -1;
 	}
 	return 0;

@@ -433,7 +433,7 @@ int vcl_baseline_load(const char *path, struct vcl_baseline **out, struct vcl_er
 	size_t len = 0;
 
 	if (vcl_read_file(path, &buf, &len, err) < 0) {
-		(*err)->kind = VCL_E_USAGE;
+		vcl_error_set_kind(err, VCL_E_USAGE);
 		return vcl_error_wrap(err, "Baseline");
 	}
 	return vcl_baseline_parse(path, buf, len, out, err);

@@ -170,6 +170,12 @@ int vcl_baseline_load(const char *path, struct vcl_baseline **out, struct vcl_er
 /* The YAML text of a baseline (malloc'd); parses back to the same baseline. */
 char *vcl_baseline_format(const struct vcl_baseline *b);
 void vcl_baseline_free(struct vcl_baseline *b);
+static inline void vcl_baseline_freep(struct vcl_baseline **b)
+{
+	vcl_baseline_free(*b);
+	*b = NULL;
+}
+#define cleanup_baseline __attribute__((cleanup(vcl_baseline_freep)))
 
 /* One row of a check. */
 struct vcl_check_row {

@@ -32,7 +32,7 @@ static int write_junit(const struct vcl_baseline *b, const struct vcl_check_repo
 	if (xml == NULL)
 		return vcl_fail(err, 0, "Format JUnit XML: out of memory");
 	if (vcl_write_atomic(junit, xml, strlen(xml), err) < 0) {
-		(*err)->kind = VCL_E_ENV;
+		vcl_error_set_kind(err, VCL_E_ENV);
 		return vcl_error_wrap(err, "JUnit report");
 	}
 	return 0;

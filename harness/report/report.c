@@ -123,18 +123,6 @@ static char *metrics_href(const char *outdir)
 	return href;
 }
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vclab report: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Run the advisor on one results file, capturing its markdown. */
 static char *advisor_text(const char *path, char **note)
 {
@@ -154,7 +142,7 @@ static char *advisor_text(const char *path, char **note)
 
 		free(*note);
 		*note = vcl_rxasprintf("The advisor failed on this run: %s.", m);
-		warn("advisor: %s", e != NULL && e->msg != NULL ? e->msg : "unknown error");
+		vcl_warn("advisor: %s", e != NULL && e->msg != NULL ? e->msg : "unknown error");
 		free(m);
 		vcl_error_free(e);
 		free(buf);
@@ -210,7 +198,7 @@ int vcl_report_write(const char *const *paths, size_t n, const char *outdir, str
 	vcl_report_plan_figures(l.runs, l.n, &figs);
 	gnuplot = vcl_report_find_gnuplot(&why);
 	if (gnuplot == NULL)
-		warn("%s; the report has tables only", why);
+		vcl_warn("%s; the report has tables only", why);
 	if (vcl_report_draw(&figs, figdir, gnuplot, err) < 0)
 		goto out;
 
@@ -230,7 +218,7 @@ int vcl_report_write(const char *const *paths, size_t n, const char *outdir, str
 	ctx.advisor_note = note;
 	vcl_report_build(&ctx, &doc, &warnings);
 	for (size_t i = 0; warnings[i] != NULL; i++)
-		warn("%s", warnings[i]);
+		vcl_warn("%s", warnings[i]);
 	md = vcl_report_markdown(&doc);
 	html = vcl_report_html(&doc);
 	vcl_rdoc_free(&doc);

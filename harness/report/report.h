@@ -42,7 +42,7 @@
  * gnuplot is run as a program: $VCLAB_GNUPLOT when set, else `gnuplot` on
  * PATH. Without it the report holds tables only and one warning line goes to
  * stderr; that is not a failure. Warnings are printed to stderr as
- * "vclab report: warning: ...". Every input is loaded and checked before
+ * "vclab: warning: ..." (vcl_warn). Every input is loaded and checked before
  * anything is written, so bad input leaves nothing behind.
  */
 int vcl_report_write(const char *const *results_paths, size_t n, const char *outdir,

@@ -207,7 +207,9 @@ static void sec_definitions(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	vcl_rdoc_list_item(
 	    d, &l,
 	    "**Steady state** ([more](%s#steady-state)): latency percentiles and throughput "
-	    "of the same `/work` request against each placement at a fixed concurrency.",
+	    "of the same `/work` request against each placement: closed-loop at a fixed "
+	    "concurrency (peak throughput), and open-loop at a fixed rate with latency from "
+	    "the intended send time.",
 	    h);
 	vcl_rdoc_list_item(
 	    d, &l,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 /* ---- running gnuplot ---- */
@@ -121,11 +122,9 @@ static int run_gnuplot(const char *gnuplot, const char *figdir, const char *scri
 	}
 	msg[len] = '\0';
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			*problem = vcl_rxasprintf("waitpid: %s", strerror(errno));
-			return -1;
-		}
+	if (vcl_waitpid(pid, &status, 0) < 0) {
+		*problem = vcl_rxasprintf("waitpid: %s", strerror(errno));
+		return -1;
 	}
 	first_line(msg);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -168,20 +167,17 @@ int vcl_report_draw(struct vcl_report_figs *figs, const char *figdir, const char
 			(void)unlink(svg);
 			(void)unlink(png);
 			fig->problem = problem;
-			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
-				fig->name, problem);
+			vcl_warn("figure %s not drawn: %s", fig->name, problem);
 			continue;
 		}
 		if (problem != NULL) {
-			fprintf(stderr, "vclab report: warning: figure %s: %s\n", fig->name,
-				problem);
+			vcl_warn("figure %s: %s", fig->name, problem);
 			free(problem);
 			problem = NULL;
 		}
 		if (vcl_read_file(svg, &text, &len, NULL) < 0) {
 			fig->problem = vcl_rxasprintf("gnuplot wrote no %s.svg", fig->name);
-			fprintf(stderr, "vclab report: warning: figure %s not drawn: %s\n",
-				fig->name, fig->problem);
+			vcl_warn("figure %s not drawn: %s", fig->name, fig->problem);
 			continue;
 		}
 		fig->svg = vcl_report_svg_inline(text, fig->name);

@@ -131,11 +131,14 @@ void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 			struct json_object *st =
 			    vcl_json_path(vcl_rentry(&runs[r], "backends", bk[i]), "steady");
 
-			for (size_t w = 0; w < 2 && st != NULL; w++) {
-				struct json_object *s = w == 0 ? st : vcl_json_path(st, "wrk");
+			/* Our closed-loop run, wrk's, then our open-loop run. */
+			for (size_t w = 0; w < 3 && st != NULL; w++) {
+				static const char *const sub[] = {NULL, "wrk", "open_loop"};
+				static const char *const suffix[] = {"", " (wrk)", " (open-loop)"};
+				struct json_object *s = w == 0 ? st : vcl_json_path(st, sub[w]);
 				struct series *se = NULL;
-				double c = 0, dur = 0;
-				const char *tool;
+				double c = 0, dur = 0, target = 0;
+				const char *tool, *mode;
 
 				if (s == NULL || !json_object_is_type(s, json_type_object))
 					continue;
@@ -149,15 +152,20 @@ void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 					if (se == NULL) {
 						se = vcl_rp_add_series(&l);
 						vcl_rp_series_label(runs, n, r, "backends", bk[i],
-								    w == 1 ? " (wrk)" : "", se);
-						if (w == 1)
-							se->dash = 2 + (int)r;
+								    suffix[w], se);
+						if (w > 0)
+							se->dash = 2 * (int)w + (int)r;
 					}
 					vcl_rp_add_point(se, (double)(p + 1), v);
 				}
 				if (se == NULL)
 					continue;
 				tool = json_object_get_string(vcl_json_path(s, "tool"));
+				/* No "mode": results from before open-loop, all closed. */
+				mode = json_object_get_string(vcl_json_path(s, "mode"));
+				if (mode == NULL)
+					mode = "closed-loop";
+				(void)vcl_rjnum(s, "target_rps", &target);
 				if (!vcl_rjnum(s, "concurrency", &c))
 					(void)vcl_rjnum(st, "concurrency", &c);
 				if (!vcl_rjnum(s, "duration_s", &dur))
@@ -165,10 +173,16 @@ void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 				{
 					char *p = desc;
 
+					char rate[48] = "";
+
+					if (target > 0)
+						snprintf(rate, sizeof(rate), " at %.0f req/s",
+							 target);
 					desc = vcl_rxasprintf(
-					    "%s%s%s: %s, %.0f connections, %.0f s", p,
+					    "%s%s%s: %s %s%s, %.0f connections, %.0f s", p,
 					    *p != '\0' ? "; " : "", se->label,
-					    tool != NULL ? tool : "load generator", c, dur);
+					    tool != NULL ? tool : "load generator", mode, rate, c,
+					    dur);
 					free(p);
 				}
 			}
@@ -208,7 +222,8 @@ void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 	vcl_rp_fig_add(
 	    out, &b, "steady_latency", "steady",
 	    vcl_rxasprintf("Latency percentiles of the same /work request per placement%s; "
-			   "each line is one load run (percentiles over all its requests). %s.",
+			   "each line is one load run (percentiles over all its requests); "
+			   "open-loop latency counts from the intended send time. %s.",
 			   logy ? "; y axis on a log scale" : "", desc));
 	free(desc);
 	vcl_rp_serieslist_free(&l);

@@ -82,6 +82,25 @@ static void startup_row(struct tab *t, const struct vcl_report_ctx *c, size_t r,
 	}
 }
 
+/* The page-cache state every run's startup was measured with
+ * (config.cache): "cold", "warm", "mixed", or NULL where no run recorded it
+ * (results from before --cache: a warm cache, but not stated). */
+static const char *startup_cache(const struct vcl_report_ctx *c)
+{
+	const char *all = NULL;
+
+	for (size_t r = 0; r < c->n; r++) {
+		const char *s = vcl_rjstr(c->runs[r].root, "config.cache");
+
+		if (s == NULL)
+			continue;
+		if (all != NULL && strcmp(all, s) != 0)
+			return "mixed";
+		all = s;
+	}
+	return all;
+}
+
 /* What the ratios can resolve: the A/A floor and what readiness costs. */
 static void startup_calibration(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
@@ -115,6 +134,8 @@ static void startup_calibration(struct vcl_rdoc *d, const struct vcl_report_ctx 
 
 void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
+	const char *cache = startup_cache(c);
+
 	static const char *const hdr[] = {
 	    "placement",    "n",  "p50 (ms)",		"p90 (ms)",	 "p99 (ms)",
 	    "min–max (ms)", "CV", "95% CI of p50 (ms)", "ratio of p50s", NULL};
@@ -132,7 +153,24 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	struct tab t;
 	bool any;
 
-	vcl_rdoc_heading(d, 2, "startup", "Startup");
+	if (cache == NULL)
+		vcl_rdoc_heading(d, 2, "startup", "Startup");
+	else if (strcmp(cache, "mixed") == 0)
+		vcl_rdoc_heading(d, 2, "startup", "Startup (cold and warm page cache runs mixed)");
+	else
+		vcl_rdoc_heading(d, 2, "startup", "Startup (%s page cache)", cache);
+	if (cache != NULL)
+		vcl_rdoc_block(
+		    d, VCL_RB_PARA, "%s ([definition](%s#cold-and-warm)).",
+		    strcmp(cache, "cold") == 0
+			? "Cold: the page cache (guest image, payload binary, libraries) "
+			  "was dropped before each measured launch, outside the timed "
+			  "window"
+		    : strcmp(cache, "warm") == 0
+			? "Warm: the page cache was left as the previous launch left it"
+			: "The runs compared here differ in their page cache: compare "
+			  "their figures with care",
+		    c->metrics_href);
 	vcl_rdoc_block(
 	    d, VCL_RB_PARA,
 	    "Time from t0, just before the create call, to the first `200` from `GET /healthz`, "
@@ -260,6 +298,97 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	free(pe);
 }
 
+/* Figures a run recorded as null: "<key>": null with "<key>_reason"
+ * beside it. Listed with their reasons, so a dash is never read as 0. */
+static void memory_absent(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	struct vcl_rblock *lst = NULL;
+
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "memory");
+			char lab[128];
+
+			if (m == NULL || !json_object_is_type(m, json_type_object))
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			json_object_object_foreach(m, key, val)
+			{
+				size_t kl = strlen(key);
+				cleanup_free char *el = NULL, *ek = NULL, *ev = NULL;
+
+				if (kl <= 7 || strcmp(key + kl - 7, "_reason") != 0 ||
+				    !json_object_is_type(val, json_type_string))
+					continue;
+				el = vcl_resc(lab);
+				ek = vcl_rxasprintf("%.*s", (int)(kl - 7), key);
+				ev = vcl_resc(json_object_get_string(val));
+				if (lst == NULL)
+					vcl_rdoc_block(d, VCL_RB_PARA,
+						       "Not measured (shown as —, never as 0):");
+				vcl_rdoc_list_item(d, &lst, "%s%s%s: `%s`: %s",
+						   c->n > 1 ? c->runs[r].label : "",
+						   c->n > 1 ? ", " : "", el, ek, ev);
+			}
+		}
+	}
+}
+
+/* What the VM figure covers, and libvirt's daemons beside it. */
+static void memory_daemons(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	static const char *const hdr[] = {"placement",
+					  "libvirtd before (MiB)",
+					  "libvirtd during (MiB)",
+					  "virtlogd before (MiB)",
+					  "virtlogd during (MiB)",
+					  "daemons' growth per VM (MiB)",
+					  NULL};
+	static const char *const keys[] = {"libvirtd_pss_kib_before", "libvirtd_pss_kib_during",
+					   "virtlogd_pss_kib_before", "virtlogd_pss_kib_during",
+					   "growth_per_vm_kib"};
+	struct tab t;
+	bool vm = false;
+
+	vcl_rtab_init(&t, c, 0x3eu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "memory");
+			struct json_object *dm = vcl_json_path(m, "daemons");
+			char lab[128];
+
+			vm |= m != NULL && strcmp(bk[i], "vm") == 0;
+			if (dm == NULL || !json_object_is_type(dm, json_type_object))
+				continue;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+				vcl_rtab_j(&t, dm, keys[k], 1.0 / 1024);
+		}
+	}
+	if (!vm) {
+		vcl_rdoc_table(d, &t);
+		return;
+	}
+	vcl_rdoc_block(
+	    d, VCL_RB_PARA,
+	    "The vm figure covers QEMU's host processes only: their PSS plus the "
+	    "kernel memory of QEMU's cgroup. libvirtd and virtlogd, which manage the "
+	    "VMs, are not in it; %s ([definition](%s#what-the-vm-figure-covers)).",
+	    vcl_rtab_rows(&t) > 1
+		? "their PSS before the VMs started and while they ran, and the growth "
+		  "per VM, are below (not added to the figure). PSS divides shared pages "
+		  "among the processes mapping them, so a negative growth means pages "
+		  "the daemons shared moved into QEMU's PSS"
+	    : c->n > 1 ? "their growth was not measured in these runs"
+		       : "their growth was not measured in this run",
+	    c->metrics_href);
+	vcl_rdoc_table(d, &t);
+}
+
 void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const char *const hdr[] = {"placement",
@@ -321,6 +450,8 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	if (!any)
 		vcl_rdoc_block(d, VCL_RB_PARA, "No memory results in %s.",
 			       c->n > 1 ? "these runs" : "this run");
+	memory_absent(d, c, bk);
+	memory_daemons(d, c, bk);
 
 	vcl_rtab_init(&t, c, 0x1eu, ohdr);
 	for (size_t r = 0; r < c->n; r++) {
@@ -330,7 +461,10 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			double pay, ovh;
 			char lab[128], b[32];
 
-			if (m == NULL || vcl_json_path(m, "payload_kib") == NULL)
+			/* A null payload_kib (bare's kernel memory unknown) still
+			 * gets its row, with dashes. */
+			if (m == NULL || !json_object_is_type(m, json_type_object) ||
+			    !json_object_object_get_ex(m, "payload_kib", NULL))
 				continue;
 			vcl_rtab_row(&t, c, r);
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
@@ -502,6 +636,21 @@ void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	free(bk);
 }
 
+/* Which mode a steady row used. Results from before open-loop existed have
+ * no "mode": they were all closed-loop. */
+static char *steady_mode(struct json_object *s)
+{
+	const char *mode = vcl_rjstr(s, "mode");
+	double target;
+	char b[32];
+
+	if (mode == NULL)
+		mode = "closed-loop";
+	if (strcmp(mode, "open-loop") == 0 && vcl_rjnum(s, "target_rps", &target))
+		return vcl_rxasprintf("open-loop at %s req/s", vcl_rnum(target, b, sizeof(b)));
+	return vcl_rxstrdup(mode);
+}
+
 static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, const char *lab,
 		       struct json_object *s, struct json_object *bare_s)
 {
@@ -512,6 +661,12 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 	vcl_rtab_row(t, c, r);
 	vcl_rtab_own(t, vcl_resc(lab));
 	vcl_rtab_own(t, vcl_resc(tool != NULL ? tool : "—"));
+	{
+		char *mode = steady_mode(s);
+
+		vcl_rtab_own(t, vcl_resc(mode));
+		free(mode);
+	}
 	vcl_rtab_count(t, s, "concurrency");
 	vcl_rtab_j(t, s, "duration_s", 1);
 	vcl_rtab_count(t, s, "requests");
@@ -520,8 +675,9 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 	vcl_rtab_j(t, s, "lat_ms.p90", 1);
 	vcl_rtab_j(t, s, "lat_ms.p99", 1);
 	vcl_rtab_count(t, s, "errors");
-	if (bare_s != NULL && bare_s != s && vcl_rjnum(s, "rps", &v) &&
-	    vcl_rjnum(bare_s, "rps", &ref) && ref > 0)
+	/* Open-loop throughput is the offered rate, not a capacity: no ratio. */
+	if (bare_s != NULL && bare_s != s && !vcl_rjnum(s, "target_rps", &v) &&
+	    vcl_rjnum(s, "rps", &v) && vcl_rjnum(bare_s, "rps", &ref) && ref > 0)
 		vcl_rtab_add(t, "×%s", vcl_rnum(v / ref, b, sizeof(b)));
 	else
 		vcl_rtab_add(t, "—");
@@ -529,10 +685,19 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const char *const hdr[] = {
-	    "placement",	  "tool",     "concurrency", "duration (s)", "requests",
-	    "throughput (req/s)", "p50 (ms)", "p90 (ms)",    "p99 (ms)",     "errors",
-	    "throughput vs bare", NULL};
+	static const char *const hdr[] = {"placement",
+					  "tool",
+					  "mode",
+					  "concurrency",
+					  "duration (s)",
+					  "requests",
+					  "throughput (req/s)",
+					  "p50 (ms)",
+					  "p90 (ms)",
+					  "p99 (ms)",
+					  "errors",
+					  "throughput vs bare",
+					  NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
 
@@ -540,10 +705,14 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	vcl_rdoc_block(
 	    d, VCL_RB_PARA,
 	    "Latency percentiles and throughput of the same `/work` request against each "
-	    "placement ([definition](%s#steady-state)). Rows marked wrk come from wrk run "
-	    "against the same instance, where it is installed.",
+	    "placement ([definition](%s#steady-state)). Closed-loop rows send each request "
+	    "as soon as the previous answer is in: peak throughput, latency from the actual "
+	    "send. Open-loop rows send at a fixed rate, the same for every placement, and "
+	    "count latency from the intended send time, so a stall shows in every request "
+	    "it delayed (no coordinated omission). Rows marked wrk come from wrk "
+	    "(closed-loop) run against the same instance, where it is installed.",
 	    c->metrics_href);
-	vcl_rtab_init(&t, c, 0x7fcu, hdr);
+	vcl_rtab_init(&t, c, 0xff8u, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		struct json_object *bare_s =
 		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", "bare"), "steady");
@@ -552,12 +721,17 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			struct json_object *s =
 			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "steady");
 			struct json_object *w = vcl_json_path(s, "wrk");
+			struct json_object *ol = vcl_json_path(s, "open_loop");
 			char lab[128], wl[160];
 
 			if (s == NULL || !json_object_is_type(s, json_type_object))
 				continue;
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			steady_row(&t, c, r, lab, s, bare_s);
+			if (ol != NULL && json_object_is_type(ol, json_type_object)) {
+				snprintf(wl, sizeof(wl), "%s (open-loop)", lab);
+				steady_row(&t, c, r, wl, ol, vcl_json_path(bare_s, "open_loop"));
+			}
 			if (w != NULL && json_object_is_type(w, json_type_object)) {
 				snprintf(wl, sizeof(wl), "%s (wrk)", lab);
 				steady_row(&t, c, r, wl, w, vcl_json_path(bare_s, "wrk"));

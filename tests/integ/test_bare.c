@@ -22,6 +22,8 @@
 #include "core/probe.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "keep_results.h"
+#include "tests/suite_main.h"
 
 static char payload[4096];
 
@@ -291,6 +293,7 @@ START_TEST(test_cli_bench_bare)
 			     "--out /tmp/vclab-test-bench > /dev/null"),
 			 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-bench/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-bench/results.json", "bare-bench");
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.startup_ms.n", &v), 0);
 	ck_assert_double_eq(v, 5);
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.startup_ms.p50", &v), 0);
@@ -322,6 +325,7 @@ START_TEST(test_cli_density_bare)
 			     "--out /tmp/vclab-test-dens > /dev/null"),
 			 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-dens/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-dens/results.json", "bare-dens");
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.max_instances", &max), 0);
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.launched", &launched), 0);
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.density.used_mib", &used), 0);
@@ -369,6 +373,7 @@ START_TEST(test_cli_memory_bare)
 			     "--out /tmp/vclab-test-mem > /tmp/vclab-test-mem.out"),
 			 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-mem/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-mem/results.json", "bare-mem");
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.memory.pss_kib", &pss), 0);
 	ck_assert(pss > 50 && pss < 8192);
 	ck_assert_int_eq(vcl_json_path_double(o, "backends.bare.memory.memavail_noise_kib", &noise),
@@ -415,6 +420,7 @@ START_TEST(test_cli_sigint_saves_partial)
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 130);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-int/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-int/results.json", "bare-int");
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
 	ck_assert_ptr_nonnull(
 	    strstr(json_object_get_string(vcl_json_path(o, "incomplete_reason")), "Interrupted"));
@@ -452,13 +458,11 @@ int main(void)
 {
 	Suite *s = suite_create("bare");
 	TCase *tc = tcase_create("integration");
-	SRunner *sr;
-	int failed;
+	int ret;
 	char *p = NULL;
 
 	if (geteuid() != 0) {
-		printf("test_bare: skipped, needs root\n");
-		return 0;
+		return skip_suite("test_bare", "needs root");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
 	if (vcl_backends_init(NULL) < 0)
@@ -482,12 +486,9 @@ int main(void)
 	tcase_add_test(tc, test_cli_sigint_saves_partial);
 	tcase_add_test(tc, test_cli_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = run_suite(s);
 	/* The suite makes instances without a ledger: remove their parents. */
 	vcl_cgroup_remove_path("vclab/tbare", NULL);
 	vcl_cgroup_remove_path("vclab", NULL);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ret;
 }

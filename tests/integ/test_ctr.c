@@ -26,6 +26,7 @@
 #include "core/ledger.h"
 #include "core/probe.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 static char *payload;
 static char run_id[32];
@@ -620,12 +621,10 @@ static void reap_failed_runs(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int ret;
 
 	if (!vcl_is_root()) {
-		printf("test_ctr: SKIP: needs root (namespaces, cgroups, runc)\n");
-		return 0;
+		return skip_suite("test_ctr", "needs root (namespaces, cgroups, runc)");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
 	if (vcl_backends_init(NULL) < 0)
@@ -638,11 +637,8 @@ int main(void)
 		       payload != NULL ? payload : "?");
 		return 1;
 	}
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = run_suite(suite());
 	reap_failed_runs();
 	free(payload);
-	return failed == 0 ? 0 : 1;
+	return ret;
 }

@@ -25,6 +25,8 @@
 #include "core/ledger.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "keep_results.h"
+#include "tests/suite_main.h"
 
 /* Run a shell command in a private mount namespace (so test mounts vanish
  * with it); returns its exit status. */
@@ -225,8 +227,7 @@ START_TEST(test_libvirtd_stops)
 
 	if (lv <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0) {
 		/* Only a libvirtd this suite's setup started by hand is ours to stop. */
-		printf(
-		    "test_libvirtd_stops: skipped (libvirtd not started by scripts/services.sh)\n");
+		note_skip("test_libvirtd_stops", "libvirtd not started by scripts/services.sh");
 		return;
 	}
 	run("rm -rf /tmp/vclab-test-lv");
@@ -260,6 +261,7 @@ START_TEST(test_libvirtd_stops)
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	ck_assert_int_eq(run("grep -q 'libvirtd' /tmp/vclab-test-lv.err"), 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-lv/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-lv/results.json", "faults-lv");
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
 	snprintf(run_buf, sizeof(run_buf), "%s",
 		 json_object_get_string(vcl_json_path(o, "run_id")));
@@ -301,8 +303,7 @@ START_TEST(test_virtlogd_gone)
 
 	if (vl <= 0 || run("test \"$(cat /proc/1/comm)\" = systemd") == 0 ||
 	    run("virsh -c qemu:///system version >/dev/null 2>&1") != 0) {
-		printf(
-		    "test_virtlogd_gone: skipped (virtlogd not started by scripts/services.sh)\n");
+		note_skip("test_virtlogd_gone", "virtlogd not started by scripts/services.sh");
 		return;
 	}
 	/* SIGKILL, as a crash would: the socket file stays behind. */
@@ -318,6 +319,7 @@ START_TEST(test_virtlogd_gone)
 	    0);
 	ck_assert_int_eq(run("grep -q 'virtlogd is not running' /tmp/vclab-test-vl.err"), 0);
 	ck_assert_int_eq(vcl_results_load("/tmp/vclab-test-vl/results.json", &o, &err), 0);
+	keep_results("/tmp/vclab-test-vl/results.json", "faults-vl");
 	ck_assert_int_eq(json_object_get_boolean(vcl_json_path(o, "complete")), 0);
 	json_object_put(o);
 	ck_assert_int_eq(run("! virsh -c qemu:///system list --all --name | grep -q '^vclab-'"), 0);
@@ -341,7 +343,7 @@ START_TEST(test_vm_port_taken)
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (run("virsh -c qemu:///system version >/dev/null 2>&1") != 0) {
-		printf("test_vm_port_taken: skipped (libvirtd not running)\n");
+		note_skip("test_vm_port_taken", "libvirtd not running");
 		close(s);
 		return;
 	}
@@ -371,12 +373,10 @@ int main(void)
 {
 	Suite *s = suite_create("faults");
 	TCase *tc = tcase_create("integration");
-	SRunner *sr;
-	int failed;
+	int ret;
 
 	if (geteuid() != 0) {
-		printf("test_faults: skipped, needs root\n");
-		return 0;
+		return skip_suite("test_faults", "needs root");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
 	if (vcl_backends_init(NULL) < 0)
@@ -389,12 +389,9 @@ int main(void)
 	tcase_add_test(tc, test_virtlogd_gone);
 	tcase_add_test(tc, test_libvirtd_stops);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = run_suite(s);
 	/* Whatever a failed case left, libvirtd is up again for later suites. */
 	if (system("scripts/services.sh >/dev/null") != 0)
 		fprintf(stderr, "test_faults: libvirtd could not be restarted\n");
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ret;
 }

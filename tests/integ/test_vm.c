@@ -33,6 +33,7 @@
 #include "core/stats.h"
 #include "core/util.h"
 #include "vmm/vmm.h"
+#include "tests/suite_main.h"
 
 #define BOOT_TIMEOUT_MS 30000
 
@@ -214,30 +215,30 @@ static void healthz(struct vcl_instance *inst)
 	ck_assert_int_eq(status, 200);
 }
 
-static bool skip(void)
+static const char *skip(void)
 {
+	static char why[300];
+
 	virConnectPtr c;
 	cleanup_free char *k = NULL;
 	cleanup_error struct vcl_error *err = NULL;
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_vm: SKIP: needs root\n");
-		return true;
+		return "needs root";
 	}
 	virSetErrorFunc(NULL, silent);
 	c = virConnectOpen(VCL_VM_DEFAULT_URI);
 	if (c == NULL) {
-		fprintf(stderr,
-			"test_vm: SKIP: libvirtd not reachable at %s (run scripts/services.sh)\n",
-			VCL_VM_DEFAULT_URI);
-		return true;
+		snprintf(why, sizeof(why), "libvirtd not reachable at %s (run scripts/services.sh)",
+			 VCL_VM_DEFAULT_URI);
+		return why;
 	}
 	virConnectClose(c);
 	if (vcl_vmm_guest_file("initramfs.cpio.gz", &k, &err) < 0) {
-		fprintf(stderr, "test_vm: SKIP: %s\n", err->msg);
-		return true;
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return why;
 	}
-	return false;
+	return NULL;
 }
 
 START_TEST(vm_boot_healthz_sample)
@@ -456,11 +457,11 @@ int main(void)
 {
 	Suite *su = suite_create("vm");
 	TCase *tc = tcase_create("libvirt");
-	SRunner *sr;
-	int failed;
 
-	if (skip())
-		return EXIT_SUCCESS;
+	const char *why = skip();
+
+	if (why != NULL)
+		return skip_suite("test_vm", why);
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
 	if (vcl_backends_init(NULL) < 0)
 		return 1;
@@ -474,9 +475,5 @@ int main(void)
 	tcase_add_test(tc, vm_cycles_leave_nothing);
 	tcase_add_test(tc, libvirt_tax);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(su);
 }

@@ -20,6 +20,7 @@
 
 #include "core/cleanup.h"
 #include "core/results.h"
+#include "tests/suite_main.h"
 
 /* argv strings: the verbs take char ** as main() does. */
 #define S(x) ((char *)(x))
@@ -67,18 +68,6 @@ static inline void set_number(struct json_object *root, const char *parent, cons
 
 	ck_assert_ptr_nonnull(p);
 	json_object_object_add(p, key, json_object_new_double(v));
-}
-
-/* main() of both binaries: run the suite, exit status from its failures. */
-static inline int run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif

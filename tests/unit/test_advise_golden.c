@@ -20,6 +20,7 @@
 #include "advise/advise.h"
 #include "core/cleanup.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 #define FIXTURE	   "tests/data/results-sample.json"
 #define GOLDEN_DIR "tests/data/advise"
@@ -191,11 +192,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(suite());
 }

@@ -6,6 +6,7 @@
 
 #include "core/compare.h"
 #include "core/results.h"
+#include "tests/suite_main.h"
 
 /* bare ~1 ms, ctr twice bare, runc 10x bare, vm only 3 samples. */
 static const char *doc =
@@ -79,15 +80,9 @@ int main(void)
 {
 	Suite *s = suite_create("compare");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_pairings);
 	tcase_add_test(tc, test_verdicts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

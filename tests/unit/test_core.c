@@ -20,6 +20,7 @@
 #include "core/sample.h"
 #include "core/util.h"
 #include "core/yamldoc.h"
+#include "tests/suite_main.h"
 
 static int parse(struct vcl_bench_opts *o, struct vcl_error **err, ...)
 {
@@ -430,8 +431,6 @@ int main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("pure");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_opts_defaults);
 	tcase_add_test(tc, test_opts_values);
@@ -447,9 +446,5 @@ int main(void)
 	tcase_add_test(tc, test_gc_unknown_kind);
 	tcase_add_test(tc, test_gc_builtin_kinds);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

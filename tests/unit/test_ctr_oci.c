@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ctr/ctr.h"
+#include "tests/suite_main.h"
 
 static struct json_object *get(struct json_object *o, const char *path)
 {
@@ -355,11 +356,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "payload/http.h"
+#include "tests/suite_main.h"
 
 static long parse(const char *s, struct vcl_http_req *r)
 {
@@ -151,8 +152,6 @@ int main(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("parser");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_simple_get);
 	tcase_add_test(tc, test_query_and_close);
@@ -163,9 +162,5 @@ int main(void)
 	tcase_add_test(tc, test_pipelined);
 	tcase_add_test(tc, test_work_checksum);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -29,7 +29,7 @@ static const struct {
     {&vcl_doctor_optset, vcl_cmd_doctor}, {&vcl_bench_optset, vcl_cmd_bench},
     {&vcl_report_optset, vcl_cmd_report}, {&vcl_advise_optset, vcl_cmd_advise},
     {&vcl_check_optset, vcl_cmd_check},	  {&vcl_baseline_optset, vcl_cmd_baseline},
-    {&vcl_gc_optset, vcl_cmd_gc},
+    {&vcl_gc_optset, vcl_cmd_gc},	  {&vcl_export_optset, vcl_cmd_export},
 };
 
 static char *help_text(const struct vcl_optset *set)

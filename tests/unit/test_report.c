@@ -22,6 +22,7 @@
 #include "report/report.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 #define FIXTURE "tests/data/results-sample.json"
 #define GOLDEN	"tests/data/report"
@@ -214,6 +215,53 @@ START_TEST(test_markdown_golden)
 }
 END_TEST
 
+/* Null memory figures (a failed reading) read as dashes with their reason,
+ * never as 0; the VM figure says what it covers, with libvirt's daemons
+ * beside it; the startup heading names the page cache. */
+START_TEST(test_memory_nulls)
+{
+	struct json_object *o = load_fixture();
+	struct json_object *vm = vcl_json_path(o, "backends.vm.memory");
+	struct json_object *ctr = vcl_json_path(o, "backends.ctr.memory");
+	struct json_object *dm = json_object_new_object();
+	struct vcl_report_run run = fixture_run(o);
+	struct vcl_rdoc doc;
+	char **w;
+	cleanup_free char *md = NULL;
+
+	ck_assert_ptr_nonnull(vm);
+	ck_assert_ptr_nonnull(ctr);
+	json_object_object_add(vcl_json_path(o, "config"), "cache", json_object_new_string("cold"));
+	json_object_object_add(vm, "kmem_kib", NULL);
+	json_object_object_add(
+	    vm, "kmem_kib_reason",
+	    json_object_new_string("memory.kmem.usage_in_bytes unreadable: EIO"));
+	json_object_object_add(vm, "overhead_kib", NULL);
+	json_object_object_add(ctr, "payload_kib", NULL);
+	json_object_object_add(ctr, "overhead_kib", NULL);
+	json_object_object_add(dm, "libvirtd_pss_kib_before", json_object_new_double(20480));
+	json_object_object_add(dm, "libvirtd_pss_kib_during", json_object_new_double(22528));
+	json_object_object_add(dm, "virtlogd_pss_kib_before", NULL);
+	json_object_object_add(dm, "virtlogd_pss_kib_during", NULL);
+	json_object_object_add(dm, "growth_per_vm_kib", json_object_new_double(1024));
+	json_object_object_add(vm, "daemons", dm);
+
+	w = build(&run, 1, NULL, "gnuplot not installed", &doc);
+	md = vcl_report_markdown(&doc);
+	ck_assert_ptr_nonnull(strstr(md, "## Startup (cold page cache)"));
+	ck_assert_ptr_nonnull(
+	    strstr(md, "vm (TCG): `kmem_kib`: memory.kmem.usage\\_in\\_bytes unreadable: EIO"));
+	ck_assert_ptr_nonnull(strstr(md, "covers QEMU's host processes only"));
+	/* libvirtd 20 -> 22 MiB, virtlogd not read, 1 MiB per VM. */
+	ck_assert_ptr_nonnull(strstr(md, "| vm (TCG) | 20.0 | 22.0 | — | — | 1.00 |"));
+	/* ctr's null payload and overhead: a row of dashes, not zeros. */
+	ck_assert_ptr_nonnull(strstr(md, "| ctr | — | — |"));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_tables_only_golden)
 {
 	struct json_object *o = load_fixture();
@@ -381,7 +429,7 @@ START_TEST(test_no_gnuplot)
 	out = capture_stderr(call_write, &a, &ret);
 	ck_assert_msg(ret == 0, "report failed: %s", a.err != NULL ? a.err->msg : "?");
 	ck_assert_msg(count_lines(out) == 1, "want one warning line, got: %s", out);
-	ck_assert_ptr_nonnull(strstr(out, "warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
+	ck_assert_ptr_nonnull(strstr(out, "vclab: warning: VCLAB_GNUPLOT=/nonexistent/gnuplot"));
 	md = slurp(dir, "report.md");
 	html = slurp(dir, "report.html");
 	ck_assert_ptr_nonnull(strstr(md, "**No figures:**"));
@@ -621,6 +669,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_scripts_golden);
 	tcase_add_test(tc, test_markdown_golden);
 	tcase_add_test(tc, test_tables_only_golden);
+	tcase_add_test(tc, test_memory_nulls);
 	tcase_add_test(tc, test_compare_warns);
 	tcase_add_test(tc, test_no_gnuplot);
 	tcase_add_test(tc, test_gnuplot_fails);
@@ -637,11 +686,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(report_suite());
 }

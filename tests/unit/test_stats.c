@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/stats.h"
+#include "tests/suite_main.h"
 
 static const double one_to_ten[] = {7, 3, 10, 1, 5, 9, 2, 8, 4, 6}; /* shuffled 1..10 */
 
@@ -225,8 +226,6 @@ int main(void)
 {
 	Suite *s = suite_create("stats");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_known_values);
 	tcase_add_test(tc, test_percentile_edges);
@@ -238,9 +237,5 @@ int main(void)
 	tcase_add_test(tc, test_bootstrap_constant);
 	tcase_add_test(tc, test_input_untouched);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -17,6 +17,7 @@
 
 #include "core/cleanup.h"
 #include "vmm/vmm.h"
+#include "tests/suite_main.h"
 
 static struct vcl_vm_opts base_opts(void)
 {
@@ -477,11 +478,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(suite());
 }

@@ -18,14 +18,24 @@ $l1 << EOD
 3 2.1
 EOD
 $l2 << EOD
+1 0.52
+2 0.88
+3 4.6
+EOD
+$l3 << EOD
 1 0.74
 2 1.1
 3 2
 EOD
-$l3 << EOD
+$l4 << EOD
 1 12.5
 2 16
 3 31
+EOD
+$l5 << EOD
+1 3.2
+2 702
+3 989
 EOD
 set xrange [0.7:3.3]
 set xtics ('p50' 1, 'p90' 2, 'p99' 3)
@@ -36,8 +46,10 @@ set format y '%g'
 set key outside right top
 plot $l0 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 1 lc rgb '#1b9e77' title 'bare', \
      $l1 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 2 lc rgb '#1b9e77' title 'bare (wrk)', \
-     $l2 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 1 lc rgb '#d95f02' title 'ctr', \
-     $l3 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 1 lc rgb '#7570b3' title 'vm (TCG)'
+     $l2 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 4 lc rgb '#1b9e77' title 'bare (open-loop)', \
+     $l3 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 1 lc rgb '#d95f02' title 'ctr', \
+     $l4 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 1 lc rgb '#7570b3' title 'vm (TCG)', \
+     $l5 using 1:2 with linespoints lw 2 pt 7 ps 1 dt 4 lc rgb '#7570b3' title 'vm (TCG) (open-loop)'
 set terminal pngcairo size 1200,640 noenhanced font 'sans-serif,12' background '#ffffff'
 set output 'steady_latency.png'
 replot

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+#include "core/results_read.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/jsonpos.h"
+#include "core/results.h"
+#include "core/util.h"
+
+/* A path being followed: its steps, with room for array indices. */
+struct jpath {
+	const char *step[VCL_JSONPOS_MAX_DEPTH];
+	char index[VCL_JSONPOS_MAX_DEPTH][24];
+	size_t n;
+};
+
+/* Unknown keys reported one by one before the rest are only counted. */
+#define MAX_UNKNOWN_WARNINGS 10
+
+static bool push(struct jpath *p, const char *key)
+{
+	if (p->n >= VCL_JSONPOS_MAX_DEPTH)
+		return false;
+	p->step[p->n++] = key;
+	return true;
+}
+
+static bool push_index(struct jpath *p, size_t i)
+{
+	if (p->n >= VCL_JSONPOS_MAX_DEPTH)
+		return false;
+	snprintf(p->index[p->n], sizeof(p->index[p->n]), "%zu", i);
+	p->step[p->n] = p->index[p->n];
+	p->n++;
+	return true;
+}
+
+static void join(const struct jpath *p, size_t n, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && at < len; i++) {
+		int w = snprintf(buf + at, len - at, "%s%s", i > 0 ? "." : "", p->step[i]);
+
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
+/* "NAME:LINE:COL" of the value at the first n steps (the deepest part of it
+ * that exists), or "NAME" when the text cannot be followed. */
+static void where(const struct vcl_jdoc *d, const struct jpath *p, size_t n, char *buf, size_t len)
+{
+	size_t off, line, col;
+
+	if (d->text == NULL || vcl_json_locate(d->text, d->len, p->step, n, &off) < 0) {
+		snprintf(buf, len, "%s", d->name);
+		return;
+	}
+	vcl_text_line_col(d->text, d->len, off, &line, &col);
+	snprintf(buf, len, "%s:%zu:%zu", d->name, line, col);
+}
+
+static const char *type_name(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "boolean";
+	case json_type_double:
+	case json_type_int:
+		return "number";
+	case json_type_object:
+		return "object";
+	case json_type_array:
+		return "array";
+	case json_type_string:
+		return "string";
+	}
+	return "unknown";
+}
+
+static void expect_text(unsigned expect, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+	    {VCL_JT_OBJECT, "object"},	 {VCL_JT_ARRAY, "array"},   {VCL_JT_NUMBER, "number"},
+	    {VCL_JT_INTEGER, "integer"}, {VCL_JT_STRING, "string"}, {VCL_JT_BOOL, "boolean"},
+	    {VCL_JT_NULL, "null"},
+	};
+	size_t at = 0;
+	unsigned seen = 0, total = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		total += (expect & names[i].bit) != 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(names) && at < len; i++) {
+		int w;
+
+		if ((expect & names[i].bit) == 0)
+			continue;
+		seen++;
+		w = snprintf(buf + at, len - at, "%s%s",
+			     seen == 1 ? "" : (seen == total ? " or " : ", "), names[i].name);
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
+static bool type_ok(struct json_object *v, unsigned expect)
+{
+	double x;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return (expect & VCL_JT_NULL) != 0;
+	case json_type_boolean:
+		return (expect & VCL_JT_BOOL) != 0;
+	case json_type_int:
+		return (expect & (VCL_JT_NUMBER | VCL_JT_INTEGER)) != 0;
+	case json_type_double:
+		if ((expect & VCL_JT_NUMBER) != 0)
+			return true;
+		x = json_object_get_double(v);
+		return (expect & VCL_JT_INTEGER) != 0 && isfinite(x) && x == floor(x);
+	case json_type_object:
+		return (expect & VCL_JT_OBJECT) != 0;
+	case json_type_array:
+		return (expect & VCL_JT_ARRAY) != 0;
+	case json_type_string:
+		return (expect & VCL_JT_STRING) != 0;
+	}
+	return false;
+}
+
+/* The one line for a value of the wrong type at the path p. */
+static int mismatch(const struct vcl_jdoc *d, const struct jpath *p, struct json_object *v,
+		    unsigned expect, struct vcl_error **err)
+{
+	char at[512], path[512], want[96];
+
+	where(d, p, p->n, at, sizeof(at));
+	join(p, p->n, path, sizeof(path));
+	expect_text(expect, want, sizeof(want));
+	return vcl_error_set(err, VCL_E_USAGE, 0, "%s: %s: expected %s, got %s", at,
+			     p->n > 0 ? path : "(document)", want, type_name(v));
+}
+
+/* A required key that is absent: positioned at the object that lacks it. */
+static int missing(const struct vcl_jdoc *d, const struct jpath *p, unsigned expect,
+		   struct vcl_error **err)
+{
+	char at[512], path[512], want[96];
+
+	where(d, p, p->n > 0 ? p->n - 1 : 0, at, sizeof(at));
+	join(p, p->n, path, sizeof(path));
+	expect_text(expect & ~VCL_JT_REQUIRED, want, sizeof(want));
+	return vcl_error_set(err, VCL_E_USAGE, 0, "%s: %s: required key missing (expected %s)", at,
+			     path, want);
+}
+
+static int too_deep(const struct vcl_jdoc *d, struct vcl_error **err)
+{
+	return vcl_error_set(err, VCL_E_USAGE, 0, "%s: nested deeper than %d levels", d->name,
+			     VCL_JSONPOS_MAX_DEPTH);
+}
+
+int vcl_jdoc_get(const struct vcl_jdoc *d, const char *dotted, unsigned expect,
+		 struct json_object **out, struct vcl_error **err)
+{
+	char keys[512];
+	struct jpath p = {.n = 0};
+	struct json_object *cur = d->root;
+	char *s = keys, *dot;
+
+	*out = NULL;
+	if (strlen(dotted) >= sizeof(keys))
+		return vcl_error_set(err, VCL_E_USAGE, 0, "%s: path too long: %s", d->name, dotted);
+	memcpy(keys, dotted, strlen(dotted) + 1);
+	while (*s != '\0') {
+		struct json_object *next = NULL;
+		bool found;
+
+		dot = strchr(s, '.');
+		if (dot != NULL)
+			*dot = '\0';
+		/* Every step but the value itself must lead into an object or
+		 * (with a number) an array. */
+		if (json_object_is_type(cur, json_type_array)) {
+			uint64_t i;
+
+			found = vcl_parse_u64(s, 0, SIZE_MAX, &i) == 0 &&
+				i < json_object_array_length(cur);
+			if (found)
+				next = json_object_array_get_idx(cur, (size_t)i);
+		} else if (json_object_is_type(cur, json_type_object)) {
+			found = json_object_object_get_ex(cur, s, &next);
+		} else {
+			return mismatch(d, &p, cur, VCL_JT_OBJECT, err);
+		}
+		if (!push(&p, s))
+			return too_deep(d, err);
+		if (!found)
+			return (expect & VCL_JT_REQUIRED) != 0 ? missing(d, &p, expect, err) : 0;
+		cur = next;
+		if (dot == NULL)
+			break;
+		s = dot + 1;
+	}
+	if (!type_ok(cur, expect))
+		return mismatch(d, &p, cur, expect, err);
+	*out = cur;
+	return 1;
+}
+
+int vcl_jdoc_double(const struct vcl_jdoc *d, const char *dotted, unsigned expect, double *out,
+		    struct vcl_error **err)
+{
+	struct json_object *v = NULL;
+	int r = vcl_jdoc_get(d, dotted, expect, &v, err);
+
+	if (r > 0 && v != NULL)
+		*out = json_object_get_double(v);
+	return r;
+}
+
+int vcl_jdoc_string(const struct vcl_jdoc *d, const char *dotted, unsigned expect, const char **out,
+		    struct vcl_error **err)
+{
+	struct json_object *v = NULL;
+	int r = vcl_jdoc_get(d, dotted, expect, &v, err);
+
+	if (r > 0 && v != NULL)
+		*out = json_object_get_string(v);
+	return r;
+}
+
+struct walk {
+	const struct vcl_jdoc *d;
+	struct jpath p;
+	unsigned unknown;
+};
+
+static void unknown_key(struct walk *w)
+{
+	char at[512], path[512];
+
+	if (w->d->warn == NULL || ++w->unknown > MAX_UNKNOWN_WARNINGS)
+		return;
+	where(w->d, &w->p, w->p.n, at, sizeof(at));
+	join(&w->p, w->p.n, path, sizeof(path));
+	fprintf(w->d->warn, "%s: warning: %s: unknown key, ignored (written by a newer vclab?)\n",
+		at, path);
+}
+
+static const struct vcl_jrule *find_rule(const struct vcl_jrule *rules, const char *key)
+{
+	const struct vcl_jrule *any = NULL;
+
+	for (const struct vcl_jrule *r = rules; r->key != NULL; r++) {
+		if (strcmp(r->key, key) == 0)
+			return r;
+		if (strcmp(r->key, "*") == 0)
+			any = r;
+	}
+	return any;
+}
+
+static int check_members(struct walk *w, struct json_object *obj, const struct vcl_jrule *rules,
+			 struct vcl_error **err);
+
+static int check_value(struct walk *w, struct json_object *v, unsigned type,
+		       const struct vcl_jrule *sub, struct vcl_error **err)
+{
+	const struct vcl_jrule *item;
+
+	if (!type_ok(v, type))
+		return mismatch(w->d, &w->p, v, type, err);
+	if (sub == NULL || v == NULL)
+		return 0;
+	if (json_object_is_type(v, json_type_object))
+		return check_members(w, v, sub, err);
+	if (!json_object_is_type(v, json_type_array))
+		return 0;
+	item = find_rule(sub, "[]");
+	if (item == NULL)
+		return 0;
+	for (size_t i = 0, n = json_object_array_length(v); i < n; i++) {
+		if (!push_index(&w->p, i))
+			return too_deep(w->d, err);
+		if (check_value(w, json_object_array_get_idx(v, i), item->type, item->sub, err) < 0)
+			return -1;
+		w->p.n--;
+	}
+	return 0;
+}
+
+static int check_members(struct walk *w, struct json_object *obj, const struct vcl_jrule *rules,
+			 struct vcl_error **err)
+{
+	json_object_object_foreach(obj, key, val)
+	{
+		const struct vcl_jrule *r = find_rule(rules, key);
+
+		if (!push(&w->p, key))
+			return too_deep(w->d, err);
+		if (r == NULL)
+			unknown_key(w);
+		else if (check_value(w, val, r->type, r->sub, err) < 0)
+			return -1;
+		w->p.n--;
+	}
+	for (const struct vcl_jrule *r = rules; r->key != NULL; r++) {
+		if ((r->type & VCL_JT_REQUIRED) == 0 ||
+		    json_object_object_get_ex(obj, r->key, NULL))
+			continue;
+		if (!push(&w->p, r->key))
+			return too_deep(w->d, err);
+		return missing(w->d, &w->p, r->type, err);
+	}
+	return 0;
+}
+
+int vcl_jdoc_check(const struct vcl_jdoc *d, const struct vcl_jrule *rules, struct vcl_error **err)
+{
+	struct walk w = {.d = d};
+
+	if (check_value(&w, d->root, VCL_JT_OBJECT, rules, err) < 0)
+		return -1;
+	if (d->warn != NULL && w.unknown > MAX_UNKNOWN_WARNINGS)
+		fprintf(d->warn, "%s: warning: %u more unknown keys ignored\n", d->name,
+			w.unknown - MAX_UNKNOWN_WARNINGS);
+	return 0;
+}
+
+/*
+ * The shape of vclab.results/1, from what the writer produces (core/host.c,
+ * bench/bench.c, bench/scenario_*.c, core/results.c's statistics object).
+ * docs/results.schema.json is the same for outside validators; change both
+ * together. Measured values may be null (a reading that failed), settings
+ * and host facts may not.
+ */
+#define NUM  (VCL_JT_NUMBER | VCL_JT_NULL)
+#define INT  VCL_JT_INTEGER
+#define STR  VCL_JT_STRING
+#define BOOL VCL_JT_BOOL
+#define OBJ  VCL_JT_OBJECT
+#define ARR  VCL_JT_ARRAY
+#define REQ  VCL_JT_REQUIRED
+
+static const struct vcl_jrule numbers[] = {{"[]", NUM, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule strings[] = {{"[]", STR, NULL}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule stats[] = {
+    {"n", INT, NULL},		{"p50", NUM, NULL},	   {"p90", NUM, NULL},
+    {"p95", NUM, NULL},		{"p99", NUM, NULL},	   {"mean", NUM, NULL},
+    {"stddev", NUM, NULL},	{"cv", NUM, NULL},	   {"min", NUM, NULL},
+    {"max", NUM, NULL},		{"mad", NUM, NULL},	   {"ci95", ARR | VCL_JT_NULL, numbers},
+    {"ci95_reason", STR, NULL}, {"samples", ARR, numbers}, {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule host[] = {
+    {"hostname", STR, NULL},
+    {"cpu_model", STR, NULL},
+    {"packages", INT, NULL},
+    {"cores", INT, NULL},
+    {"cpus", INT, NULL},
+    {"mem_mib", INT, NULL},
+    {"kernel", STR, NULL},
+    {"cgroup", STR, NULL},
+    {"accelerator", STR, NULL},
+    {"accel_reason", STR, NULL},
+    {"libvirt_version", STR, NULL},
+    {"qemu_version", STR, NULL},
+    {"libvirt_ok", BOOL, NULL},
+    {"libvirt_reason", STR, NULL},
+    {"virtlogd_ok", BOOL, NULL},
+    {"virtlogd_reason", STR, NULL},
+    {"gnuplot", BOOL, NULL},
+    {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule limits[] = {
+    {"mem_mib", INT, NULL}, {"cpus", VCL_JT_NUMBER, NULL}, {"pids", INT, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule pinning[] = {{"layout", STR, NULL},
+					   {"workload_cpus", STR, NULL},
+					   {"harness_cpus", STR, NULL},
+					   {NULL, 0, NULL}};
+static const struct vcl_jrule config_vm[] = {{"vcpus", INT, NULL},
+					     {"mem_mib", INT, NULL},
+					     {"net", STR, NULL},
+					     {"accelerator", STR, NULL},
+					     {NULL, 0, NULL}};
+static const struct vcl_jrule config[] = {
+    {"profile", STR, NULL},	 {"runs", INT, NULL},	   {"warmup", INT, NULL},
+    {"vm_runs", INT, NULL},	 {"vm_warmup", INT, NULL}, {"scenarios", ARR, strings},
+    {"backends", ARR, strings},	 {"peers", ARR, strings},  {"limits", OBJ, limits},
+    {"pinning", OBJ, pinning},	 {"vm", OBJ, config_vm},   {"ctr_userns", BOOL, NULL},
+    {"ctr_seccomp", BOOL, NULL}, {"cache", STR, NULL},	   {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule phases[] = {
+    {"create", OBJ, stats}, {"ready", OBJ, stats}, {"first_200", OBJ, stats}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule daemons[] = {
+    {"libvirtd_pss_kib_before", NUM, NULL}, {"libvirtd_pss_kib_before_reason", STR, NULL},
+    {"libvirtd_pss_kib_during", NUM, NULL}, {"libvirtd_pss_kib_during_reason", STR, NULL},
+    {"virtlogd_pss_kib_before", NUM, NULL}, {"virtlogd_pss_kib_before_reason", STR, NULL},
+    {"virtlogd_pss_kib_during", NUM, NULL}, {"virtlogd_pss_kib_during_reason", STR, NULL},
+    {"growth_per_vm_kib", NUM, NULL},	    {"growth_per_vm_kib_reason", STR, NULL},
+    {"growth_covers", ARR, strings},	    {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule memory[] = {
+    {"instances", INT, NULL},
+    {"sampled", INT, NULL},
+    {"covers", STR, NULL},
+    {"daemons", OBJ, daemons},
+    {"cgroup_kib_reason", STR, NULL},
+    {"kmem_kib_reason", STR, NULL},
+    {"payload_kib_reason", STR, NULL},
+    {"overhead_kib_reason", STR, NULL},
+    {"pss_kib", NUM, NULL},
+    {"rss_kib", NUM, NULL},
+    {"cgroup_kib", NUM, NULL},
+    {"kmem_kib", NUM, NULL},
+    {"memavail_drop_kib", NUM, NULL},
+    {"memavail_noise_kib", NUM, NULL},
+    {"memavail_resolved", BOOL, NULL},
+    {"payload_kib", NUM, NULL},
+    {"overhead_kib", NUM, NULL},
+    {"overhead_memavail_kib", NUM, NULL},
+    {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule burst[] = {
+    {"k", INT, NULL},
+    {"instances", INT, NULL},
+    {"ready_ms", NUM, NULL},
+    {"mem_per_instance_kib", NUM, NULL},
+    {"mem_per_instance_kib_reason", STR, NULL},
+    {"memavail_drop_per_instance_kib", NUM, NULL},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule bursts[] = {{"[]", OBJ, burst}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule density[] = {
+    {"max_instances", INT, NULL},
+    {"launched", INT, NULL},
+    {"budget_mib", INT, NULL},
+    {"used_mib", NUM, NULL},
+    {"memavail_drop_mib", NUM, NULL},
+    {"instances_per_gib", NUM, NULL},
+    {"scaleout_per_s", NUM, NULL},
+    {"stop_reason", STR, NULL},
+    {"bursts", ARR, bursts},
+    {"used_mib_reason", STR, NULL},
+    {"instances_per_gib_reason", STR, NULL},
+    {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule autoscale[] = {
+    {"threshold", VCL_JT_NUMBER, NULL}, {"cpu_limit", VCL_JT_NUMBER, NULL},
+    {"sample_ms", INT, NULL},		{"reaction_ms", OBJ, stats},
+    {"detect_ms", OBJ, stats},		{NULL, 0, NULL},
+};
+
+static const struct vcl_jrule latency[] = {{"p50", NUM, NULL}, {"p90", NUM, NULL},
+					   {"p99", NUM, NULL}, {"p999", NUM, NULL},
+					   {"max", NUM, NULL}, {NULL, 0, NULL}};
+
+/* One load generator's result; steady.wrk is the same from wrk. */
+#define STEADY_KEYS                                                                                \
+	{"tool", STR, NULL}, {"path", STR, NULL}, {"concurrency", INT, NULL},                      \
+	    {"duration_s", NUM, NULL}, {"requests", INT, NULL}, {"errors", INT, NULL},             \
+	    {"rps", NUM, NULL}, {"mode", STR, NULL}, {"latency_from", STR, NULL},                  \
+	    {"target_rps", NUM, NULL}, {"scheduled", INT, NULL}, {"unfinished", INT, NULL},        \
+	{                                                                                          \
+		"lat_ms", OBJ, latency                                                             \
+	}
+static const struct vcl_jrule steady_wrk[] = {STEADY_KEYS, {NULL, 0, NULL}};
+static const struct vcl_jrule steady[] = {
+    STEADY_KEYS, {"wrk", OBJ, steady_wrk}, {"open_loop", OBJ, steady_wrk}, {NULL, 0, NULL}};
+
+/* backends.<placement> and peers.<name>: one shape (peers say their family). */
+static const struct vcl_jrule entry[] = {
+    {"family", STR, NULL},	   {"skipped", BOOL, NULL},	    {"reason", STR, NULL},
+    {"accelerator", STR, NULL},	   {"startup_failures", INT, NULL}, {"startup_ms", OBJ, stats},
+    {"phases_ms", OBJ, phases},	   {"memory", OBJ, memory},	    {"density", OBJ, density},
+    {"autoscale", OBJ, autoscale}, {"steady", OBJ, steady},	    {NULL, 0, NULL},
+};
+static const struct vcl_jrule entries[] = {{"*", OBJ, entry}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule error_item[] = {
+    {"backend", STR | REQ, NULL},
+    {"scenario", STR | REQ, NULL},
+    {"kind", STR | REQ, NULL},
+    {"message", STR | REQ, NULL},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule errors[] = {{"[]", OBJ, error_item}, {NULL, 0, NULL}};
+
+/* A ratio a/b of startup medians with its bootstrap CI (core/compare.c),
+ * and calibration.aa, bare's A/A twin over bare (bench/scenario_startup.c). */
+static const struct vcl_jrule comparison[] = {
+    {"metric", STR, NULL},
+    {"a", STR, NULL},
+    {"b", STR, NULL},
+    {"ratio", NUM, NULL},
+    {"ci95", ARR | VCL_JT_NULL, numbers},
+    {"verdict", STR, NULL},
+    {"n_a", INT, NULL},
+    {"n_b", INT, NULL},
+    {"reason", STR, NULL},
+    {"startup_ms", OBJ, stats},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule comparisons[] = {{"[]", OBJ, comparison}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule calibration[] = {
+    {"aa", OBJ, comparison},	       {"probe_floor_ms", OBJ | VCL_JT_NULL, stats},
+    {"probe_floor_reason", STR, NULL}, {"probe_floor_backend", STR, NULL},
+    {"settle_ms", OBJ, stats},	       {"settle_busy", INT, NULL},
+    {"settle_max_ms", INT, NULL},      {NULL, 0, NULL},
+};
+
+static const struct vcl_jrule order[] = {
+    {"seed", INT, NULL}, {"rounds", INT, NULL}, {"shuffled", BOOL, NULL}, {NULL, 0, NULL}};
+
+/* services.<name>: the user's own service (and the built-in payload as
+ * "vclab-payload"), measured in each placement; the same entry shape. */
+static const struct vcl_jrule service_image[] = {
+    {"reference", STR, NULL},	  {"digest", STR, NULL}, {"size", INT, NULL},
+    {"entrypoint", ARR, strings}, {"port", INT, NULL},	 {NULL, 0, NULL}};
+static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
+					   {"backends", OBJ, entries},
+					   {"peers", OBJ, entries},
+					   {NULL, 0, NULL}};
+static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}};
+
+const struct vcl_jrule vcl_results_rules[] = {
+    {"schema", STR | REQ, NULL},
+    {"vclab_version", STR | REQ, NULL},
+    {"note", STR, NULL}, /* fixtures say what they are */
+    {"run_id", STR | REQ, NULL},
+    {"started", STR | REQ, NULL},
+    {"finished", STR, NULL},
+    {"complete", BOOL | REQ, NULL},
+    {"incomplete_reason", STR, NULL},
+    {"host", OBJ | REQ, host},
+    {"config", OBJ | REQ, config},
+    {"backends", OBJ, entries},
+    {"peers", OBJ, entries},
+    {"errors", ARR | REQ, errors},
+    {"comparisons", ARR, comparisons},
+    {"calibration", OBJ, calibration},
+    {"order", OBJ, order},
+    {"services", OBJ, services},
+    {NULL, 0, NULL},
+};
+
+int vcl_results_check(const char *name, const char *text, size_t len, struct json_object *root,
+		      FILE *warn, struct vcl_error **err)
+{
+	struct vcl_jdoc d = {.name = name, .text = text, .len = len, .root = root, .warn = warn};
+	static const char prefix[] = "vclab.results/";
+	const char *schema = NULL;
+	struct jpath p = {.n = 0};
+	char at[512];
+
+	if (!json_object_is_type(root, json_type_object))
+		return mismatch(&d, &p, root, VCL_JT_OBJECT, err);
+	/* Required and not nullable: present means a string. */
+	if (vcl_jdoc_string(&d, "schema", STR | REQ, &schema, err) < 0 || schema == NULL)
+		return -1;
+	if (strcmp(schema, VCL_RESULTS_SCHEMA) != 0) {
+		push(&p, "schema");
+		where(&d, &p, 1, at, sizeof(at));
+		/* A later version changed the shape: refuse rather than misread. */
+		if (strncmp(schema, prefix, sizeof(prefix) - 1) == 0 &&
+		    strtol(schema + sizeof(prefix) - 1, NULL, 10) > 1)
+			return vcl_error_set(err, VCL_E_USAGE, 0,
+					     "%s: schema: \"%s\" is newer than this vclab reads "
+					     "(\"%s\"); use a newer vclab",
+					     at, schema, VCL_RESULTS_SCHEMA);
+		return vcl_error_set(err, VCL_E_USAGE, 0,
+				     "%s: not a vclab results file (schema is not \"%s\")", at,
+				     VCL_RESULTS_SCHEMA);
+	}
+	return vcl_jdoc_check(&d, vcl_results_rules, err);
+}
