@@ -15,6 +15,7 @@
  *   advise_rules.c    pure rules: (service, measured) -> struct vcl_decision
  *   advise_render.c   decisions -> table / JSON / explain trace on a FILE *
  *   advise.c          vcl_advise_run(); the verb is cli/advise.c
+ *   advise_summary.c  vcl_advise_summary_md(), the report's advice section
  */
 
 #include <json-c/json.h>
@@ -482,5 +483,11 @@ struct vcl_slo_change {
 };
 bool vcl_advise_slo_change(const struct vcl_service *s, const struct vcl_measured *m,
 			   const struct vcl_decision *d, struct vcl_slo_change *c);
+
+/* The advisor's section of the report: a markdown summary of its advice for
+ * the example services (the YAML files in docs/examples/) against
+ * results_path, written to out. 0 on success, <0 with *err set. The report
+ * (report/) calls it; the advisor knows nothing of the report. */
+int vcl_advise_summary_md(const char *results_path, FILE *out, struct vcl_error **err);
 
 #endif
