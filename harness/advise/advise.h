@@ -350,6 +350,10 @@ struct vcl_decision {
 
 /* The rules, each pure: they return the mask of placements they allow and
  * append their trace to d. Hard constraints first (docs/advisor.md). */
+/* Append one step to d's trace (bounded: the last slot is reused when
+ * full). Shared by the rules and the choice. */
+void vcl_advise_step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
+		     const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d);
