@@ -420,7 +420,7 @@ static void print_pairs(struct vcl_bench *b)
 		const char *verdict = NULL;
 
 		if (x == NULL || y == NULL || strcmp(y, "bare") == 0 ||
-		    !vcl_cmp_find(b->root, x, y, &v, &lo, &hi, &verdict))
+		    !vcl_cmp_entry(c, &v, &lo, &hi, &verdict))
 			continue;
 		vcl_cmp_format(buf, sizeof(buf), v, lo, hi, verdict, true);
 		printf("%s vs %s: %s\n", x, y, buf);

@@ -140,27 +140,42 @@ struct json_object *vcl_comparisons_build(struct json_object *root)
 	return arr;
 }
 
-static bool find_in(struct json_object *arr, const char *a, const char *b, double *ratio,
+bool vcl_cmp_entry(struct json_object *c, double *ratio, double *lo, double *hi,
+		   const char **verdict)
+{
+	struct json_object *v;
+
+	*ratio = *lo = *hi = NAN;
+	*verdict = NULL;
+	if (vcl_json_path_double(c, "ci95.0", lo) < 0 || vcl_json_path_double(c, "ci95.1", hi) < 0)
+		*lo = *hi = NAN;
+	if (json_object_object_get_ex(c, "verdict", &v))
+		*verdict = json_object_get_string(v);
+	if (vcl_json_path_double(c, "ratio", ratio) < 0) {
+		*ratio = NAN;
+		return false;
+	}
+	return true;
+}
+
+bool vcl_cmp_lookup(struct json_object *arr, const char *a, const char *b, double *ratio,
 		    double *lo, double *hi, const char **verdict)
 {
+	*ratio = *lo = *hi = NAN;
+	*verdict = NULL;
 	if (arr == NULL || !json_object_is_type(arr, json_type_array))
 		return false;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *c = json_object_array_get_idx(arr, i), *x, *y, *v;
+		struct json_object *c = json_object_array_get_idx(arr, i), *x, *y, *m;
 
 		if (!json_object_object_get_ex(c, "a", &x) ||
 		    !json_object_object_get_ex(c, "b", &y) ||
+		    !json_object_object_get_ex(c, "metric", &m) ||
+		    strcmp(json_object_get_string(m), "startup_ms.p50") != 0 ||
 		    strcmp(json_object_get_string(x), a) != 0 ||
 		    strcmp(json_object_get_string(y), b) != 0)
 			continue;
-		if (vcl_json_path_double(c, "ratio", ratio) < 0)
-			return false;
-		if (vcl_json_path_double(c, "ci95.0", lo) < 0 ||
-		    vcl_json_path_double(c, "ci95.1", hi) < 0)
-			*lo = *hi = NAN;
-		if (json_object_object_get_ex(c, "verdict", &v))
-			*verdict = json_object_get_string(v);
-		return true;
+		return vcl_cmp_entry(c, ratio, lo, hi, verdict);
 	}
 	return false;
 }
@@ -177,7 +192,7 @@ bool vcl_cmp_find(struct json_object *root, const char *a, const char *b, double
 		 * samples. The verdict is mapped to static text before the
 		 * temporary array goes. */
 		struct json_object *tmp = vcl_comparisons_build(root);
-		bool found = find_in(tmp, a, b, ratio, lo, hi, verdict);
+		bool found = vcl_cmp_lookup(tmp, a, b, ratio, lo, hi, verdict);
 
 		if (found && *verdict != NULL)
 			*verdict = strcmp(*verdict, vcl_cmp_verdict_name(VCL_CMP_SAME)) == 0
@@ -186,7 +201,7 @@ bool vcl_cmp_find(struct json_object *root, const char *a, const char *b, double
 		json_object_put(tmp);
 		return found;
 	}
-	return find_in(arr, a, b, ratio, lo, hi, verdict);
+	return vcl_cmp_lookup(arr, a, b, ratio, lo, hi, verdict);
 }
 
 static void fmt2(char *buf, size_t len, double v)

@@ -33,6 +33,14 @@ const char *vcl_cmp_verdict_name(enum vcl_cmp_verdict v);
  * both have samples. aa (may be NULL) is calibration.aa {ratio, ci95}. */
 struct json_object *vcl_comparisons_build(struct json_object *root);
 
+/* One comparisons[] entry's ratio, CI (NaN when null) and verdict text;
+ * false when it has no ratio (the CI is still filled where present). */
+bool vcl_cmp_entry(struct json_object *c, double *ratio, double *lo, double *hi,
+		   const char **verdict);
+/* The startup_ms.p50 entry a/b of a comparisons array, as vcl_cmp_entry;
+ * false when there is none (nothing is computed). */
+bool vcl_cmp_lookup(struct json_object *arr, const char *a, const char *b, double *ratio,
+		    double *lo, double *hi, const char **verdict);
 /* Find the comparison a/b (metric startup_ms.p50) in root's comparisons[]:
  * true with ratio, lo/hi (NaN when no CI) and its verdict text. */
 bool vcl_cmp_find(struct json_object *root, const char *a, const char *b, double *ratio, double *lo,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/compare.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
@@ -159,35 +160,21 @@ static bool path_subject(const char *path, const char *field, char *out, size_t 
 	return true;
 }
 
-/* The CI of a p50 startup ratio from the results' comparisons[]. */
+/* The CI of a p50 startup ratio from the results' comparisons[] (as the
+ * run wrote them: a file without them is judged on the point alone). */
 static void ratio_ci(struct json_object *results, const struct vcl_metric *m, double *lo,
 		     double *hi)
 {
-	struct json_object *arr = NULL;
 	char a[64], b[64];
+	const char *verdict;
+	double ratio;
 
 	*lo = *hi = NAN;
 	if (m->den == NULL || m->stat != VCL_STAT_P50 ||
 	    !path_subject(m->num, "startup_ms", a, sizeof(a)) ||
-	    !path_subject(m->den, "startup_ms", b, sizeof(b)) ||
-	    !json_object_object_get_ex(results, "comparisons", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
+	    !path_subject(m->den, "startup_ms", b, sizeof(b)))
 		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *c = json_object_array_get_idx(arr, i);
-		struct json_object *ca = vcl_json_path(c, "a"), *cb = vcl_json_path(c, "b");
-		struct json_object *metric = vcl_json_path(c, "metric");
-
-		if (ca == NULL || cb == NULL || metric == NULL ||
-		    strcmp(json_object_get_string(metric), "startup_ms.p50") != 0 ||
-		    strcmp(json_object_get_string(ca), a) != 0 ||
-		    strcmp(json_object_get_string(cb), b) != 0)
-			continue;
-		if (vcl_json_path_double(c, "ci95.0", lo) < 0 ||
-		    vcl_json_path_double(c, "ci95.1", hi) < 0)
-			*lo = *hi = NAN;
-		return;
-	}
+	(void)vcl_cmp_lookup(vcl_json_path(results, "comparisons"), a, b, &ratio, lo, hi, &verdict);
 }
 
 double vcl_delta_pct(double mid, double measured)
