@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Density's stop decision (bench/density.h) on literal input: each reason
+ * on its own, their order when several hold, and the headroom arithmetic.
+ */
+#include <check.h>
+#include <stddef.h>
+
+#include "bench/density.h"
+#include "tests/suite_main.h"
+
+/* A state where nothing stops the run: 100 instances of 100 KiB each,
+ * a 1 GiB budget, a roomy host. */
+static struct vcl_density_state roomy(void)
+{
+	return (struct vcl_density_state){
+	    .k = 64,
+	    .n = 100,
+	    .p99_ms = -1,
+	    .used_kib = 100 * 100,
+	    .budget_kib = 1048576,
+	    .memavail_kib = 20u * 1048576,
+	    .floor_kib = 2u * 1048576,
+	    .per_inst_kib = 200,
+	    .pids_free = 30000,
+	    .pids_per_inst = 1,
+	    .fds_free = 100000,
+	    .fds_per_inst = 3,
+	    .elapsed_ms = 1000,
+	    .limit_ms = 60000,
+	};
+}
+
+START_TEST(test_goes_on)
+{
+	struct vcl_density_state s = roomy();
+
+	ck_assert_ptr_null(vcl_density_stop(&s));
+	s.limit_ms = 0; /* no limit */
+	s.elapsed_ms = 1u << 30;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+}
+END_TEST
+
+START_TEST(test_each_reason)
+{
+	struct vcl_density_state s = roomy();
+
+	s.used_kib = s.budget_kib;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_BUDGET);
+
+	s = roomy();
+	/* 64 more at 200 KiB would cross the floor by a little. */
+	s.memavail_kib = s.floor_kib + 64 * 200 - 1;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_MEMORY);
+	s.memavail_kib = s.floor_kib + 64 * 200;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+
+	s = roomy();
+	s.pids_free = 63;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_PIDS);
+	s.pids_free = 64;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+
+	s = roomy();
+	s.fds_free = 191;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_FDS);
+
+	s = roomy();
+	s.elapsed_ms = s.limit_ms;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_TIMEOUT);
+
+	s = roomy();
+	s.launch_failed = true;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_LAUNCH_FAILURE);
+	s.cpu_starved = true;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+
+	s = roomy();
+	s.unhealthy = 1;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+	s = roomy();
+	s.p99_limit_ms = 100;
+	s.p99_ms = 100;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+	s.p99_ms = 100.5;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+	s.p99_limit_ms = 0; /* no limit: latency alone never stops */
+	ck_assert_ptr_null(vcl_density_stop(&s));
+}
+END_TEST
+
+/* The last burst's failure names the stop, whatever else holds; then the
+ * budget (the run did what it was asked) before the host's limits. */
+START_TEST(test_order)
+{
+	struct vcl_density_state s = roomy();
+
+	s.used_kib = s.budget_kib;
+	s.pids_free = 0;
+	s.fds_free = 0;
+	s.memavail_kib = 0;
+	s.elapsed_ms = s.limit_ms;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_BUDGET);
+	s.unhealthy = 3;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+	s.launch_failed = true;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_LAUNCH_FAILURE);
+	s = roomy();
+	s.memavail_kib = 0;
+	s.pids_free = 0;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_MEMORY);
+	s.memavail_kib = 20u * 1048576;
+	s.fds_free = 0;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_PIDS);
+}
+END_TEST
+
+/* Before the first burst nothing is used yet: a zero budget use is no
+ * reason to stop, even with a tiny budget. */
+START_TEST(test_first_burst)
+{
+	struct vcl_density_state s = roomy();
+
+	s.n = 0;
+	s.used_kib = 0;
+	s.budget_kib = 0;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+}
+END_TEST
+
+START_TEST(test_headroom)
+{
+	ck_assert_uint_eq(vcl_density_headroom(32768, 200, 256), 32312);
+	ck_assert_uint_eq(vcl_density_headroom(400, 200, 256), 0);
+	ck_assert_uint_eq(vcl_density_headroom(456, 200, 256), 0);
+	ck_assert_uint_eq(vcl_density_headroom(457, 200, 256), 1);
+	ck_assert_uint_eq(vcl_density_headroom(0, 0, 0), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("density");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_goes_on);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_first_burst);
+	tcase_add_test(tc, test_headroom);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
