@@ -44,6 +44,7 @@ struct vcl_bench_opts {
 	uint64_t budget_mib, vm_budget_mib;
 	unsigned burst, vm_burst;
 	double density_seconds; /* density: time limit per placement */
+	const char *ksm;	/* density: "off" | "on" | "both" (VMs) */
 	double scale_threshold;
 	unsigned autoscale_repeats, vm_autoscale_repeats;
 	double steady_seconds;

@@ -57,6 +57,7 @@ static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
+static const char *const ksm_modes[] = {"off", "on", "both", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
@@ -104,6 +105,9 @@ static const struct vcl_opt bench_opts[] = {
 		    "density: memory budget for VMs, MiB"),
     VCL_OPT_UINT_ROW(B, burst, "burst", 1, 4096, "K", "density: process instances per burst"),
     VCL_OPT_UINT_ROW(B, vm_burst, "vm-burst", 1, 64, "K", "density: VMs per burst"),
+    VCL_OPT_ENUM_ROW(B, ksm, "ksm", ksm_modes, "on|off|both",
+		     "density: kernel samepage merging for VMs: on for the run (footprint also "
+		     "after unmerging), both (grow without, then merge), off (default)"),
     VCL_OPT_DOUBLE_ROW(B, density_seconds, "density-seconds", 1, 86400, "S",
 		       "density: time limit per placement (stop_reason timeout)"),
     VCL_OPT_DOUBLE_ROW(B, scale_threshold, "scale-threshold", 0.01, 1, "X",
@@ -187,6 +191,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_mem_mib = 256;
 	o->vm_net = "user";
 	o->cache = "warm";
+	o->ksm = "off";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
 	o->steady_rate = 200;

@@ -25,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "bench/bench.h"
 #include "bench/density.h"
 #include "core/cleanup.h"
+#include "core/ksm.h"
 #include "core/limits.h"
 #include "core/probe.h"
 #include "core/results.h"
@@ -106,6 +108,7 @@ struct density {
 	double *ready_s; /* each burst's time until all of it answered */
 	unsigned nbursts;
 	struct json_object *bursts;
+	struct json_object *ksm; /* density.ksm, or NULL */
 	const char *stop;     /* stop_reason */
 	char stop_detail[512]; /* the launch failure's error, or what else ended it */
 	struct vcl_density_state st;
@@ -129,6 +132,7 @@ static void density_clear(struct density *d)
 	for (unsigned i = 0; i < d->n; i++)
 		vcl_bench_stop(d->b, d->inst[i]);
 	json_object_put(d->bursts);
+	json_object_put(d->ksm);
 	free(d->inst);
 	free(d->ready_s);
 }
@@ -302,6 +306,179 @@ static int measure(struct density *d, struct vcl_error **err)
 	return 0;
 }
 
+/* KSM: how long to wait for merging to settle, and what "settled" means:
+ * pages_sharing within 2% over the last 3 full scans. */
+#define KSM_SETTLE_SCANS   3
+#define KSM_SETTLE_TOL	   0.02
+#define KSM_SETTLE_MAX_S   120
+#define KSM_UNMERGE_MAX_S  30
+#define KSM_POLL_NS	   500000000ULL
+
+static void ksm_cleanup(struct vcl_ksm *k)
+{
+	struct vcl_error *e = NULL;
+
+	if (vcl_ksm_restore(k, &e) < 0) {
+		vcl_warn("%s (the run's ledger restores it at exit, or vclab gc)", e->msg);
+		vcl_error_free(e);
+	}
+}
+
+/* Footprint per instance now, KiB; < 0 when it cannot be read. */
+static double per_instance_now(struct density *d)
+{
+	uint64_t kib = 0, cpu = 0;
+	struct vcl_error *e = NULL;
+	char why[256] = "";
+
+	if (d->n == 0 ||
+	    footprint(d->ops, d->inst, d->n, &kib, &cpu, why, sizeof(why), &e) < 0) {
+		vcl_error_free(e);
+		return -1;
+	}
+	return (double)kib / d->n;
+}
+
+static void add_num(struct json_object *o, const char *key, double v, const char *why)
+{
+	char rk[64];
+
+	if (v >= 0) {
+		json_object_object_add(o, key, json_object_new_double(v));
+		return;
+	}
+	json_object_object_add(o, key, NULL);
+	snprintf(rk, sizeof(rk), "%s_reason", key);
+	json_object_object_add(o, rk, json_object_new_string(why));
+}
+
+/* Wait until merging settles, recording the burndown (footprint per
+ * instance over time). Returns the seconds it took (the bound when it did
+ * not settle: *settled false), or -1 on a signal. */
+static double ksm_settle(struct density *d, struct json_object *burndown, bool *settled,
+			 struct vcl_error **err)
+{
+	uint64_t t0 = vcl_now_ns(), sharing[256], last_scans = 0;
+	struct vcl_ksm_counters c;
+	size_t n = 0;
+
+	*settled = false;
+	if (vcl_ksm_read(&c, err) < 0)
+		return -1;
+	last_scans = c.full_scans;
+	while (vcl_now_ns() - t0 < KSM_SETTLE_MAX_S * 1000000000ULL) {
+		struct json_object *pt = json_object_new_object();
+		struct timespec ts = {0, (long)KSM_POLL_NS};
+
+		if (vcl_interrupted)
+			return vcl_error_interrupted(err);
+		nanosleep(&ts, NULL);
+		if (vcl_ksm_read(&c, err) < 0) {
+			json_object_put(pt);
+			return -1;
+		}
+		json_object_object_add(pt, "t_s",
+				       json_object_new_double((double)(vcl_now_ns() - t0) / 1e9));
+		add_num(pt, "per_instance_kib", per_instance_now(d), "an instance could not be sampled");
+		json_object_object_add(pt, "pages_sharing",
+				       json_object_new_int64((int64_t)c.pages_sharing));
+		json_object_array_add(burndown, pt);
+		if (c.full_scans == last_scans)
+			continue;
+		last_scans = c.full_scans;
+		if (n < ARRAY_SIZE(sharing))
+			sharing[n++] = c.pages_sharing;
+		if (vcl_ksm_settled(sharing, n, KSM_SETTLE_SCANS, KSM_SETTLE_TOL)) {
+			*settled = true;
+			break;
+		}
+	}
+	return (double)(vcl_now_ns() - t0) / 1e9;
+}
+
+/* run=2 unmerges everything: wait (bounded) until nothing is shared. */
+static int ksm_unmerged(struct vcl_error **err)
+{
+	uint64_t t0 = vcl_now_ns();
+	struct vcl_ksm_counters c = {0};
+
+	if (vcl_ksm_unmerge(err) < 0)
+		return -1;
+	do {
+		struct timespec ts = {0, 100000000L};
+
+		if (vcl_interrupted)
+			return vcl_error_interrupted(err);
+		if (vcl_ksm_read(&c, err) < 0)
+			return -1;
+		if (c.pages_sharing == 0)
+			return 1;
+		nanosleep(&ts, NULL);
+	} while (vcl_now_ns() - t0 < KSM_UNMERGE_MAX_S * 1000000000ULL);
+	return 0;
+}
+
+/* KiB of guest RAM QEMU marked mergeable (VmFlags "mg"), -1 unknown. */
+static double mergeable_kib(const struct vcl_instance *inst)
+{
+	cleanup_free char *smaps = NULL;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)inst->pid);
+	if (inst->pid <= 0 || vcl_read_file(path, &smaps, NULL, NULL) < 0)
+		return -1;
+	return (double)vcl_smaps_mergeable_kib(smaps);
+}
+
+/* density.ksm after the growth: --ksm on merged all along (on figure now,
+ * off after unmerging), --ksm both grew without (off now, on after
+ * merging). k holds what vcl_ksm_start saved (on: already started). */
+static int ksm_measure(struct density *d, struct vcl_ksm *k, bool merged_all_along,
+		       struct vcl_error **err)
+{
+	struct json_object *o = json_object_new_object(), *burn = json_object_new_array();
+	struct vcl_ksm_counters c = {0};
+	double on = -1, off = -1, settle;
+	bool settled = false;
+	int r;
+
+	json_object_object_add(o, "mode", json_object_new_string(merged_all_along ? "on" : "both"));
+	add_num(o, "mergeable_kib", d->n > 0 ? mergeable_kib(d->inst[0]) : -1,
+		"no instance, or its smaps unreadable");
+	if (!merged_all_along) {
+		off = per_instance_now(d);
+		if (vcl_ksm_start(k, err) < 0)
+			goto fail;
+	}
+	settle = ksm_settle(d, burn, &settled, err);
+	if (settle < 0 || vcl_ksm_read(&c, err) < 0)
+		goto fail;
+	on = per_instance_now(d);
+	json_object_object_add(o, "pages_sharing", json_object_new_int64((int64_t)c.pages_sharing));
+	json_object_object_add(o, "pages_shared", json_object_new_int64((int64_t)c.pages_shared));
+	json_object_object_add(o, "full_scans", json_object_new_int64((int64_t)c.full_scans));
+	json_object_object_add(o, "settle_s", json_object_new_double(settle));
+	json_object_object_add(o, "settled", json_object_new_boolean(settled));
+	add_num(o, "ksmd_cpu_s", vcl_ksm_cpu_s(k), "ksmd's CPU time unreadable");
+	if (merged_all_along) {
+		r = ksm_unmerged(err);
+		if (r < 0)
+			goto fail;
+		off = r > 0 ? per_instance_now(d) : -1;
+	}
+	add_num(o, "per_instance_kib_on", on, "an instance could not be sampled");
+	add_num(o, "per_instance_kib_off", off,
+		merged_all_along ? "unmerging did not finish in time, or a sample failed"
+				 : "an instance could not be sampled");
+	json_object_object_add(o, "burndown", burn);
+	d->ksm = o;
+	return vcl_ksm_restore(k, err);
+fail:
+	json_object_put(burn);
+	json_object_put(o);
+	return -1;
+}
+
 /* One burst: decide, launch, wait, measure, record. Returns 0 to go on, 1
  * when the scenario stops here (d->stop says why), -1 when the run must
  * end. */
@@ -372,6 +549,8 @@ static void record_density(struct density *d, unsigned up)
 	json_object_object_add(o, "seconds",
 			       json_object_new_double((double)(vcl_now_ns() - d->t0) / 1e9));
 	json_object_object_add(o, "bursts", steal_ptr(d->bursts));
+	if (d->ksm != NULL)
+		json_object_object_add(o, "ksm", steal_ptr(d->ksm));
 	json_object_object_add(vcl_bench_result_obj(d->b, d->ops), "density", o);
 }
 
@@ -402,6 +581,11 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		.limit_ms = (uint64_t)(b->o->density_seconds * 1000),
 	    },
 	};
+	/* Restored on every way out of here; the ledger backs it up. */
+	__attribute__((cleanup(ksm_cleanup))) struct vcl_ksm ksm = {0};
+	/* KSM merges what is marked mergeable: QEMU's guest RAM, not a
+	 * process's heap (the payload does not madvise), so VMs only. */
+	const char *ksm_mode = vm ? b->o->ksm : "off";
 	struct vcl_error *sick = NULL;
 	struct rlimit rl;
 	unsigned up;
@@ -418,9 +602,14 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	    vcl_pids_room(&d.pids_limit, &d.start_tasks, err) < 0 ||
 	    vcl_fds_open(&d.start_fds, err) < 0)
 		return -1;
+	if (strcmp(ksm_mode, "on") == 0 && vcl_ksm_start(&ksm, err) < 0)
+		return -1;
 	while ((r = density_burst(&d, err)) == 0)
 		;
 	if (r < 0)
+		return -1;
+	if (strcmp(ksm_mode, "off") != 0 &&
+	    ksm_measure(&d, &ksm, strcmp(ksm_mode, "on") == 0, err) < 0)
 		return -1;
 	/* Only instances that still serve count. */
 	up = healthy(d.inst, d.n, &sick);

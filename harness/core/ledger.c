@@ -172,6 +172,15 @@ static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl
 		}
 		return vcl_vmm_destroy_domain(a, b, err);
 	}
+	if (strcmp(kind, "sysfs") == 0 && b != NULL) {
+		/* A host setting vclab changed (core/ksm.c), with the value it
+		 * had. Only KSM's: a ledger never writes anywhere else. */
+		if (strncmp(a, "/sys/kernel/mm/ksm/", 19) != 0 || strstr(a, "..") != NULL)
+			return 0;
+		if (print)
+			printf("  %s %s to %s\n", dry_run ? "would restore" : "restore", a, b);
+		return dry_run ? 0 : vcl_write_file(a, b, err);
+	}
 	if (strcmp(kind, "mount") == 0) {
 		if (print)
 			printf("  %s mount %s\n", dry_run ? "would unmount" : "unmount", a);

@@ -19,6 +19,8 @@
  *   pid PID STARTTIME        a process vclab started
  *   mount PATH               a mount point
  *   dir PATH                 a folder to rm -rf
+ *   sysfs PATH VALUE         a host setting vclab changed and its value before
+ *                            (KSM's, under /sys/kernel/mm/ksm/; written back)
  */
 
 #include <stdbool.h>

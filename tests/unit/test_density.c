@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "bench/density.h"
+#include "core/ksm.h"
+#include "core/limits.h"
 #include "tests/suite_main.h"
 
 /* A state where nothing stops the run: 100 instances of 100 KiB each,
@@ -139,6 +141,54 @@ START_TEST(test_headroom)
 }
 END_TEST
 
+START_TEST(test_ksm_settled)
+{
+	const uint64_t rising[] = {0, 1000, 5000, 9000, 9100, 9150};
+	const uint64_t zero[] = {0, 0, 0};
+
+	ck_assert(!vcl_ksm_settled(rising, 2, 3, 0.02)); /* too few scans */
+	ck_assert(!vcl_ksm_settled(rising, 4, 3, 0.02));
+	ck_assert(!vcl_ksm_settled(rising, 5, 3, 0.02)); /* 9000 vs 9100: 1.1%, 5000 is not */
+	ck_assert(vcl_ksm_settled(rising, 6, 3, 0.02));
+	ck_assert(!vcl_ksm_settled(rising, 6, 3, 0.001));
+	ck_assert(vcl_ksm_settled(zero, 3, 3, 0.02)); /* nothing to merge is settled too */
+	ck_assert(!vcl_ksm_settled(zero, 3, 0, 0.02));
+}
+END_TEST
+
+START_TEST(test_smaps_mergeable)
+{
+	const char *smaps = "7f0000000000-7f0010000000 rw-p 00000000 00:00 0\n"
+			    "Size:             262144 kB\n"
+			    "Rss:               40000 kB\n"
+			    "VmFlags: rd wr mr mw me ac sd mg\n"
+			    "55d000000000-55d000001000 r-xp 00000000 08:01 12 /usr/bin/qemu\n"
+			    "Size:                  4 kB\n"
+			    "VmFlags: rd ex mr mw me sd\n"
+			    "7f1000000000-7f1000100000 rw-p 00000000 00:00 0\n"
+			    "Size:               1024 kB\n"
+			    "VmFlags: rd wr mg mr\n"
+			    "7f2000000000-7f2000100000 rw-p 00000000 00:00 0\n"
+			    "Size:               2048 kB\n"
+			    "VmFlags: rd wr mgx\n";
+
+	ck_assert_uint_eq(vcl_smaps_mergeable_kib(smaps), 262144 + 1024);
+	ck_assert_uint_eq(vcl_smaps_mergeable_kib(""), 0);
+	ck_assert_uint_eq(vcl_smaps_mergeable_kib(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_loadavg_tasks)
+{
+	uint64_t t = 0;
+
+	ck_assert_int_eq(vcl_loadavg_tasks("1.91 3.24 4.17 2/137 15859\n", &t), 0);
+	ck_assert_uint_eq(t, 137);
+	ck_assert_int_eq(vcl_loadavg_tasks("garbage", &t), -1);
+	ck_assert_int_eq(vcl_loadavg_tasks(NULL, &t), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("density");
@@ -149,6 +199,9 @@ int main(void)
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_first_burst);
 	tcase_add_test(tc, test_headroom);
+	tcase_add_test(tc, test_ksm_settled);
+	tcase_add_test(tc, test_smaps_mergeable);
+	tcase_add_test(tc, test_loadavg_tasks);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
