@@ -54,4 +54,20 @@ const char *vcl_density_stop(const struct vcl_density_state *s);
  * spare). Pure. */
 uint64_t vcl_density_headroom(uint64_t limit, uint64_t used, uint64_t spare);
 
+struct vcl_instance;
+struct vcl_error;
+
+/* One step of --density-load: what every instance up answered. */
+struct vcl_density_load {
+	uint64_t requests, errors;
+	unsigned unhealthy; /* instances with at least one failed request */
+	double p50_ms, p99_ms; /* from the intended send time; p99 < 0 when none answered */
+	double seconds;
+};
+
+/* Send rps requests a second to each of inst[0, n) for `seconds`,
+ * open-loop (bench/density_load.c). */
+int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double seconds,
+		     struct vcl_density_load *out, struct vcl_error **err);
+
 #endif

@@ -108,6 +108,9 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_ENUM_ROW(B, ksm, "ksm", ksm_modes, "on|off|both",
 		     "density: kernel samepage merging for VMs: on for the run (footprint also "
 		     "after unmerging), both (grow without, then merge), off (default)"),
+    VCL_OPT_DOUBLE_ROW(B, density_load, "density-load", 0.1, 10000, "RPS",
+		       "density: each instance serves RPS req/s for 1 s after each burst; "
+		       "healthy instances and p99 per step (default off)"),
     VCL_OPT_DOUBLE_ROW(B, density_seconds, "density-seconds", 1, 86400, "S",
 		       "density: time limit per placement (stop_reason timeout)"),
     VCL_OPT_DOUBLE_ROW(B, scale_threshold, "scale-threshold", 0.01, 1, "X",

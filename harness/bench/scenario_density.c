@@ -112,6 +112,7 @@ struct density {
 	const char *stop;     /* stop_reason */
 	char stop_detail[512]; /* the launch failure's error, or what else ended it */
 	struct vcl_density_state st;
+	struct vcl_density_load load; /* the last step's, under --density-load */
 	uint64_t t0, start_avail, used, drop;
 	uint64_t start_tasks, start_fds, pids_limit, nofile;
 	uint64_t cpu_usec, cpu_at; /* the instances' CPU at the last footprint, and when */
@@ -247,6 +248,18 @@ static void record_burst(struct density *d)
 	json_object_object_add(burst, "cpu_cores", json_object_new_double(d->cpu_cores));
 	json_object_object_add(burst, "t_s",
 			       json_object_new_double((double)(vcl_now_ns() - d->t0) / 1e9));
+	if (d->b->o->density_load > 0) {
+		json_object_object_add(burst, "healthy",
+				       json_object_new_int((int)(d->n - d->load.unhealthy)));
+		json_object_object_add(burst, "load_errors",
+				       json_object_new_int64((int64_t)d->load.errors));
+		json_object_object_add(burst, "load_p50_ms",
+				       d->load.p99_ms >= 0 ? json_object_new_double(d->load.p50_ms)
+							   : NULL);
+		json_object_object_add(burst, "load_p99_ms",
+				       d->load.p99_ms >= 0 ? json_object_new_double(d->load.p99_ms)
+							   : NULL);
+	}
 	json_object_array_add(d->bursts, burst);
 }
 
@@ -504,6 +517,15 @@ static int density_burst(struct density *d, struct vcl_error **err)
 	ok = measure(d, err);
 	if (ok != 0)
 		return ok < 0 ? -1 : 0;
+	if (d->b->o->density_load > 0) {
+		struct vcl_density_load l;
+
+		if (vcl_density_load(d->inst, d->n, d->b->o->density_load, 1.0, &l, err) < 0)
+			return -1;
+		d->st.unhealthy = l.unhealthy;
+		d->st.p99_ms = l.p99_ms;
+		d->load = l;
+	}
 	record_burst(d);
 	vcl_bench_step(d->b, d->ops->name);
 	return 0;
@@ -546,6 +568,8 @@ static void record_density(struct density *d, unsigned up)
 	json_object_object_add(o, "pids_per_instance",
 			       json_object_new_double(d->st.pids_per_inst));
 	json_object_object_add(o, "fds_per_instance", json_object_new_double(d->st.fds_per_inst));
+	if (d->b->o->density_load > 0)
+		json_object_object_add(o, "load_rps", json_object_new_double(d->b->o->density_load));
 	json_object_object_add(o, "seconds",
 			       json_object_new_double((double)(vcl_now_ns() - d->t0) / 1e9));
 	json_object_object_add(o, "bursts", steal_ptr(d->bursts));

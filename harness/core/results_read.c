@@ -453,6 +453,10 @@ static const struct vcl_jrule burst[] = {
     {"memavail_drop_per_instance_kib", NUM, NULL},
     {"cpu_cores", NUM, NULL},
     {"t_s", NUM, NULL},
+    {"healthy", INT, NULL},
+    {"load_errors", INT, NULL},
+    {"load_p50_ms", NUM, NULL},
+    {"load_p99_ms", NUM, NULL},
     {NULL, 0, NULL},
 };
 static const struct vcl_jrule bursts[] = {{"[]", OBJ, burst}, {NULL, 0, NULL}};
