@@ -131,7 +131,10 @@ int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err)
  * its processes can still exist and its pids are not looked at. */
 static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
 {
-	char *kind = strtok(line, " "), *a = strtok(NULL, " "), *b = strtok(NULL, " ");
+	/* strtok_r: libvirt's threads (alive after a domain's undo) may use
+	 * strtok's one static state in between. */
+	char *save = NULL, *kind = strtok_r(line, " ", &save), *a = strtok_r(NULL, " ", &save),
+	     *b = strtok_r(NULL, " ", &save);
 
 	if (kind == NULL || a == NULL)
 		return 0;
