@@ -93,7 +93,7 @@ struct vcl_bench {
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	unsigned next_index;
-	uint64_t nofile; /* RLIMIT_NOFILE after raising it at the start */
+	uint64_t nofile;	  /* RLIMIT_NOFILE after raising it at the start */
 	struct json_object *root; /* results.json being built */
 	uint64_t seed;		  /* launch order (order.seed in results.json) */
 	FILE *csv;

@@ -33,11 +33,11 @@ struct vcl_density_state {
 	double p99_limit_ms; /* p99 above this counts as no longer healthy (0: no limit) */
 	uint64_t used_kib, budget_kib;
 	uint64_t memavail_kib, floor_kib;
-	double per_inst_kib;	  /* MemAvailable one more instance costs */
-	uint64_t pids_free;	  /* tasks the host (pid_max, threads-max, pids cgroup) still allows */
-	double pids_per_inst;	  /* tasks one instance holds */
-	uint64_t fds_free;	  /* descriptors RLIMIT_NOFILE still allows this process */
-	double fds_per_inst;	  /* descriptors the harness holds per instance */
+	double per_inst_kib;  /* MemAvailable one more instance costs */
+	uint64_t pids_free;   /* tasks the host (pid_max, threads-max, pids cgroup) still allows */
+	double pids_per_inst; /* tasks one instance holds */
+	uint64_t fds_free;    /* descriptors RLIMIT_NOFILE still allows this process */
+	double fds_per_inst;  /* descriptors the harness holds per instance */
 	uint64_t elapsed_ms, limit_ms; /* time spent, the scenario's limit (0: none) */
 };
 
@@ -60,7 +60,7 @@ struct vcl_error;
 /* One step of --density-load: what every instance up answered. */
 struct vcl_density_load {
 	uint64_t requests, errors;
-	unsigned unhealthy; /* instances with at least one failed request */
+	unsigned unhealthy;    /* instances with at least one failed request */
 	double p50_ms, p99_ms; /* from the intended send time; p99 < 0 when none answered */
 	double seconds;
 };

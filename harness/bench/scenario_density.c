@@ -109,15 +109,15 @@ struct density {
 	unsigned nbursts;
 	struct json_object *bursts;
 	struct json_object *ksm; /* density.ksm, or NULL */
-	const char *stop;     /* stop_reason */
-	char stop_detail[512]; /* the launch failure's error, or what else ended it */
+	const char *stop;	 /* stop_reason */
+	char stop_detail[512];	 /* the launch failure's error, or what else ended it */
 	struct vcl_density_state st;
 	struct vcl_density_load load; /* the last step's, under --density-load */
 	uint64_t t0, start_avail, used, drop;
 	uint64_t start_tasks, start_fds, pids_limit, nofile;
 	uint64_t cpu_usec, cpu_at; /* the instances' CPU at the last footprint, and when */
 	double cpu_cores;	   /* their CPU use since the burst before, cores */
-	char kmem_why[256]; /* why used is PSS alone for some instance, or "" */
+	char kmem_why[256];	   /* why used is PSS alone for some instance, or "" */
 };
 
 /* Tear down every instance still up, free the rest. Processes are killed
@@ -169,7 +169,8 @@ static void burst_failed(struct density *d, struct vcl_error *e)
 		d->st.launch_failed = true;
 		/* A readiness timeout with the host's CPU saturated is the CPU
 		 * running out, not the placement failing. */
-		d->st.cpu_starved = e->kind == VCL_E_TIMEOUT && d->cpu_cores >= d->b->host.topo.pus * 0.9;
+		d->st.cpu_starved =
+		    e->kind == VCL_E_TIMEOUT && d->cpu_cores >= d->b->host.topo.pus * 0.9;
 		snprintf(d->stop_detail, sizeof(d->stop_detail), "%s", e->msg);
 	}
 	vcl_error_free(e);
@@ -303,8 +304,8 @@ static int measure(struct density *d, struct vcl_error **err)
 	d->drop = d->start_avail > now_avail ? d->start_avail - now_avail : 0;
 	/* The host floor is about MemAvailable: estimate from its drop. */
 	d->per_inst_kib = d->n > 0 && d->drop > 0 ? (double)d->drop / d->n : d->per_inst_kib;
-	if (footprint(d->ops, d->inst, d->n, &d->used, &cpu, d->kmem_why, sizeof(d->kmem_why),
-		      &e) < 0) {
+	if (footprint(d->ops, d->inst, d->n, &d->used, &cpu, d->kmem_why, sizeof(d->kmem_why), &e) <
+	    0) {
 		burst_failed(d, e);
 		return 1;
 	}
@@ -321,11 +322,11 @@ static int measure(struct density *d, struct vcl_error **err)
 
 /* KSM: how long to wait for merging to settle, and what "settled" means:
  * pages_sharing within 2% over the last 3 full scans. */
-#define KSM_SETTLE_SCANS   3
-#define KSM_SETTLE_TOL	   0.02
-#define KSM_SETTLE_MAX_S   120
-#define KSM_UNMERGE_MAX_S  30
-#define KSM_POLL_NS	   500000000ULL
+#define KSM_SETTLE_SCANS  3
+#define KSM_SETTLE_TOL	  0.02
+#define KSM_SETTLE_MAX_S  120
+#define KSM_UNMERGE_MAX_S 30
+#define KSM_POLL_NS	  500000000ULL
 
 static void ksm_cleanup(struct vcl_ksm *k)
 {
@@ -344,8 +345,7 @@ static double per_instance_now(struct density *d)
 	struct vcl_error *e = NULL;
 	char why[256] = "";
 
-	if (d->n == 0 ||
-	    footprint(d->ops, d->inst, d->n, &kib, &cpu, why, sizeof(why), &e) < 0) {
+	if (d->n == 0 || footprint(d->ops, d->inst, d->n, &kib, &cpu, why, sizeof(why), &e) < 0) {
 		vcl_error_free(e);
 		return -1;
 	}
@@ -392,7 +392,8 @@ static double ksm_settle(struct density *d, struct json_object *burndown, bool *
 		}
 		json_object_object_add(pt, "t_s",
 				       json_object_new_double((double)(vcl_now_ns() - t0) / 1e9));
-		add_num(pt, "per_instance_kib", per_instance_now(d), "an instance could not be sampled");
+		add_num(pt, "per_instance_kib", per_instance_now(d),
+			"an instance could not be sampled");
 		json_object_object_add(pt, "pages_sharing",
 				       json_object_new_int64((int64_t)c.pages_sharing));
 		json_object_array_add(burndown, pt);
@@ -565,11 +566,11 @@ static void record_density(struct density *d, unsigned up)
 		json_object_object_add(o, "stop_detail", json_object_new_string(d->stop_detail));
 	json_object_object_add(o, "nofile_limit", json_object_new_int64((int64_t)d->nofile));
 	json_object_object_add(o, "pids_limit", json_object_new_int64((int64_t)d->pids_limit));
-	json_object_object_add(o, "pids_per_instance",
-			       json_object_new_double(d->st.pids_per_inst));
+	json_object_object_add(o, "pids_per_instance", json_object_new_double(d->st.pids_per_inst));
 	json_object_object_add(o, "fds_per_instance", json_object_new_double(d->st.fds_per_inst));
 	if (d->b->o->density_load > 0)
-		json_object_object_add(o, "load_rps", json_object_new_double(d->b->o->density_load));
+		json_object_object_add(o, "load_rps",
+				       json_object_new_double(d->b->o->density_load));
 	json_object_object_add(o, "seconds",
 			       json_object_new_double((double)(vcl_now_ns() - d->t0) / 1e9));
 	json_object_object_add(o, "bursts", steal_ptr(d->bursts));
@@ -596,14 +597,15 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	    .inst = calloc(256, sizeof(struct vcl_instance *)),
 	    .ready_s = calloc(256, sizeof(double)),
 	    .bursts = json_object_new_array(),
-	    .st = {
-		.p99_ms = -1,
-		/* Until measured: a process or a QEMU with its threads, a
+	    .st =
+		{
+		    .p99_ms = -1,
+		    /* Until measured: a process or a QEMU with its threads, a
 		 * READY pipe, a pidfd and a netns each. */
-		.pids_per_inst = vm ? 8 : 2,
-		.fds_per_inst = 4,
-		.limit_ms = (uint64_t)(b->o->density_seconds * 1000),
-	    },
+		    .pids_per_inst = vm ? 8 : 2,
+		    .fds_per_inst = 4,
+		    .limit_ms = (uint64_t)(b->o->density_seconds * 1000),
+		},
 	};
 	/* Restored on every way out of here; the ledger backs it up. */
 	__attribute__((cleanup(ksm_cleanup))) struct vcl_ksm ksm = {0};

@@ -67,7 +67,8 @@ int vcl_ksm_start(struct vcl_ksm *k, struct vcl_error **err)
 	memset(k, 0, sizeof(*k));
 	if (!vcl_ksm_available())
 		return vcl_error_set(err, VCL_E_ENV, 0,
-				     "KSM is not available here (" VCL_KSM_DIR "/run not writable)");
+				     "KSM is not available here (" VCL_KSM_DIR
+				     "/run not writable)");
 	if (ksm_get("run", k->run, sizeof(k->run), err) < 0 ||
 	    ksm_get("sleep_millisecs", k->sleep_ms, sizeof(k->sleep_ms), err) < 0 ||
 	    ksm_get("pages_to_scan", k->pages, sizeof(k->pages), err) < 0)

@@ -20,11 +20,11 @@
 #define VCL_KSM_DIR "/sys/kernel/mm/ksm"
 
 struct vcl_ksm {
-	bool on;	  /* vcl_ksm_start turned merging on; restore to undo */
-	char run[16];	  /* the host's values before, as read */
+	bool on;      /* vcl_ksm_start turned merging on; restore to undo */
+	char run[16]; /* the host's values before, as read */
 	char sleep_ms[16];
 	char pages[16];
-	pid_t ksmd;	  /* the ksmd kernel thread, 0 when not found */
+	pid_t ksmd;	    /* the ksmd kernel thread, 0 when not found */
 	uint64_t ksmd_cpu0; /* its CPU time at start, us */
 };
 
