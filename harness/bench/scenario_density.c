@@ -149,11 +149,11 @@ static int density_grow(struct density *d, struct vcl_error **err)
 		return 0;
 	while (cap < d->n + d->k)
 		cap *= 2;
-	inst = realloc(d->inst, cap * sizeof(*inst));
+	inst = reallocarray(d->inst, cap, sizeof(*inst));
 	if (inst == NULL)
 		return vcl_fail(err, ENOMEM, "Density scenario");
 	d->inst = inst;
-	r = realloc(d->ready_s, cap * sizeof(*r));
+	r = reallocarray(d->ready_s, cap, sizeof(*r));
 	if (r == NULL)
 		return vcl_fail(err, ENOMEM, "Density scenario");
 	d->ready_s = r;

@@ -19,10 +19,10 @@ static struct vcl_density_state roomy(void)
 	    .k = 64,
 	    .n = 100,
 	    .p99_ms = -1,
-	    .used_kib = 100 * 100,
+	    .used_kib = 10000,
 	    .budget_kib = 1048576,
-	    .memavail_kib = 20u * 1048576,
-	    .floor_kib = 2u * 1048576,
+	    .memavail_kib = 20971520,
+	    .floor_kib = 2097152,
 	    .per_inst_kib = 200,
 	    .pids_free = 30000,
 	    .pids_per_inst = 1,
@@ -53,9 +53,9 @@ START_TEST(test_each_reason)
 
 	s = roomy();
 	/* 64 more at 200 KiB would cross the floor by a little. */
-	s.memavail_kib = s.floor_kib + 64 * 200 - 1;
+	s.memavail_kib = s.floor_kib + 12799;
 	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_MEMORY);
-	s.memavail_kib = s.floor_kib + 64 * 200;
+	s.memavail_kib = s.floor_kib + 12800;
 	ck_assert_ptr_null(vcl_density_stop(&s));
 
 	s = roomy();
@@ -112,7 +112,7 @@ START_TEST(test_order)
 	s.memavail_kib = 0;
 	s.pids_free = 0;
 	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_MEMORY);
-	s.memavail_kib = 20u * 1048576;
+	s.memavail_kib = 20971520;
 	s.fds_free = 0;
 	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_PIDS);
 }
