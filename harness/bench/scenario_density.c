@@ -149,7 +149,7 @@ static int density_grow(struct density *d, struct vcl_error **err)
 		return 0;
 	while (cap < d->n + d->k)
 		cap *= 2;
-	inst = reallocarray(d->inst, cap, sizeof(*inst));
+	inst = reallocarray(d->inst, cap, sizeof(struct vcl_instance *));
 	if (inst == NULL)
 		return vcl_fail(err, ENOMEM, "Density scenario");
 	d->inst = inst;
