@@ -3,6 +3,7 @@
 
 #include "bare/bare.h"
 #include "core/cgroup.h"
+#include "core/ksm.h"
 #include "core/ledger.h"
 #ifdef VCL_WITH_CTR
 #include "ctr/ctr.h"
@@ -38,7 +39,7 @@ const struct vcl_host_hooks vcl_backends_host_hooks = {
 /* The kinds of ledger record core defines (every part uses some). */
 static const struct vcl_ledger_kind *const core_kinds[] = {
     &vcl_ledger_kind_pid,   &vcl_ledger_kind_dir,    &vcl_ledger_kind_file,
-    &vcl_ledger_kind_mount, &vcl_cgroup_ledger_kind, NULL,
+    &vcl_ledger_kind_mount, &vcl_cgroup_ledger_kind, &vcl_ksm_ledger_kind, NULL,
 };
 
 static int register_kinds(const struct vcl_ledger_kind *const *k, struct vcl_error **err)

@@ -21,6 +21,7 @@
 #include "core/cleanup.h"
 #include "core/compare.h"
 #include "core/ledger.h"
+#include "core/limits.h"
 #include "core/probe.h"
 #include "core/results.h"
 #include "core/stats.h"
@@ -609,6 +610,7 @@ static void spec_init(struct vcl_bench *b, const char *payload)
 static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **err)
 {
 	struct vcl_error *e = NULL;
+	uint64_t nofile_hard = 0;
 
 	if (!vcl_is_root())
 		return vcl_error_set(err, VCL_E_ENV, 0,
@@ -623,6 +625,11 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (choose_backends(b, err) < 0 || make_out_dir(b, err) < 0)
 		return -1;
 	vcl_install_signal_handlers();
+	/* Thousands of instances hold a few descriptors each (density). */
+	if (vcl_raise_nofile(&b->nofile, &nofile_hard, &e) < 0) {
+		vcl_warn("%s", e->msg);
+		vcl_error_freep(&e);
+	}
 	if (vcl_ledger_open(b->run_id, err) < 0)
 		return -1;
 	b->spec.state_dir = vcl_ledger_dir();

@@ -43,6 +43,9 @@ struct vcl_bench_opts {
 	unsigned mem_instances, vm_mem_instances;
 	uint64_t budget_mib, vm_budget_mib;
 	unsigned burst, vm_burst;
+	double density_seconds; /* density: time limit per placement */
+	const char *ksm;	/* density: "off" | "on" | "both" (VMs) */
+	double density_load;	/* density: req/s per instance per step, 0 = none */
 	double scale_threshold;
 	unsigned autoscale_repeats, vm_autoscale_repeats;
 	double steady_seconds;
@@ -90,6 +93,7 @@ struct vcl_bench {
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	unsigned next_index;
+	uint64_t nofile;	  /* RLIMIT_NOFILE after raising it at the start */
 	struct json_object *root; /* results.json being built */
 	uint64_t seed;		  /* launch order (order.seed in results.json) */
 	FILE *csv;

@@ -25,6 +25,7 @@
 	X(uint64_t, vm_budget_mib)                                                                 \
 	X(unsigned, burst)                                                                         \
 	X(unsigned, vm_burst)                                                                      \
+	X(double, density_seconds)                                                                 \
 	X(unsigned, autoscale_repeats)                                                             \
 	X(unsigned, vm_autoscale_repeats)                                                          \
 	X(double, steady_seconds)                                                                  \
@@ -39,13 +40,13 @@ struct profile {
 
 /* Columns in PROFILE_COLUMNS order: runs, warmup, vm_runs, vm_warmup,
  * mem_instances, vm_mem_instances, budget_mib, vm_budget_mib, burst, vm_burst,
- * autoscale_repeats, vm_autoscale_repeats, steady_seconds, steady_concurrency. */
+ * density_seconds, autoscale_repeats, vm_autoscale_repeats, steady_seconds, steady_concurrency. */
 /* clang-format off */
 static const struct profile profiles[] = {
-	/*            run  wu vrun vwu mem vmem budget vbudget burst vburst rep vrep  s conc */
-	{"quick",      20,  2,   5,  1,  3,   2,    64,    768,    8,     2,  3,   2,  2,   4},
-	{"standard",  100,  5,  20,  2,  8,   4,   512,   2048,   16,     4, 10,   5, 10,   8},
-	{"full",      500, 10,  50,  3, 16,   8,  2048,   8192,   32,     8, 30,  10, 30,  16},
+	/*            run  wu vrun vwu mem vmem budget vbudget burst vburst dens_s rep vrep  s conc */
+	{"quick",      20,  2,   5,  1,  3,   2,    64,    768,    8,     2,    60,  3,   2,  2,   4},
+	{"standard",  100,  5,  20,  2,  8,   4,  1024,   4096,   64,     4,   600, 10,   5, 10,   8},
+	{"full",      500, 10,  50,  3, 16,   8,  4096,  16384,  128,     8,  1800, 30,  10, 30,  16},
 };
 /* clang-format on */
 
@@ -56,6 +57,7 @@ static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
+static const char *const ksm_modes[] = {"off", "on", "both", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
@@ -101,8 +103,16 @@ static const struct vcl_opt bench_opts[] = {
 		    "density: memory budget for process placements, MiB"),
     VCL_OPT_U64_ROW(B, vm_budget_mib, "vm-budget-mib", 64, 1048576, "N",
 		    "density: memory budget for VMs, MiB"),
-    VCL_OPT_UINT_ROW(B, burst, "burst", 1, 1024, "K", "density: process instances per burst"),
+    VCL_OPT_UINT_ROW(B, burst, "burst", 1, 4096, "K", "density: process instances per burst"),
     VCL_OPT_UINT_ROW(B, vm_burst, "vm-burst", 1, 64, "K", "density: VMs per burst"),
+    VCL_OPT_ENUM_ROW(B, ksm, "ksm", ksm_modes, "on|off|both",
+		     "density: kernel samepage merging for VMs: on for the run (footprint also "
+		     "after unmerging), both (grow without, then merge), off (default)"),
+    VCL_OPT_DOUBLE_ROW(B, density_load, "density-load", 0.1, 10000, "RPS",
+		       "density: each instance serves RPS req/s for 1 s after each burst; "
+		       "healthy instances and p99 per step (default off)"),
+    VCL_OPT_DOUBLE_ROW(B, density_seconds, "density-seconds", 1, 86400, "S",
+		       "density: time limit per placement (stop_reason timeout)"),
     VCL_OPT_DOUBLE_ROW(B, scale_threshold, "scale-threshold", 0.01, 1, "X",
 		       "autoscale: CPU fraction that triggers scale-out (default 0.7)"),
     VCL_OPT_UINT_ROW(B, autoscale_repeats, "repeats", 1, 1000, "N",
@@ -184,6 +194,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_mem_mib = 256;
 	o->vm_net = "user";
 	o->cache = "warm";
+	o->ksm = "off";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
 	o->steady_rate = 200;

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Density and scale-out: launch bursts of k instances until the memory
- * budget is used, a launch fails, or MemAvailable would fall below 10% of
- * the host's memory (the host is never put at risk). Each burst records the
- * time until all of its instances answer, and memory per instance.
+ * Density and scale-out: launch bursts of k instances until something
+ * stops the run, and say what did (density.stop_reason, bench/density.h):
+ * the memory budget, the host's MemAvailable floor (10% of its memory: the
+ * host is never put at risk), the pids or descriptors the next burst would
+ * need, instances no longer healthy (cpu), a launch that failed (its error
+ * in stop_detail), or the scenario's time limit. Each burst records the
+ * time until all of it answers, memory per instance, and the CPU the
+ * instances burn while idle (TCG guests do).
+ *
+ * A burst is launched whole, then waited for: instances boot side by side,
+ * as a scale-out does, so the burst's time measures the placement rather
+ * than a serial loop in the harness.
  *
  * The budget is charged with what the instances themselves hold (PSS of
  * their host processes plus their cgroups' kernel memory: the memory
@@ -12,19 +20,24 @@
  * host floor. At the end every instance must still answer /healthz.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "bench/bench.h"
+#include "bench/density.h"
 #include "core/cleanup.h"
+#include "core/ksm.h"
+#include "core/limits.h"
 #include "core/probe.h"
 #include "core/results.h"
 #include "core/sample.h"
 #include "core/stats.h"
 #include "core/util.h"
 
-#define MAX_INSTANCES	  2048
 #define HOST_FLOOR_RATIO  0.10
 #define HEALTH_TIMEOUT_MS 5000
 
@@ -33,15 +46,18 @@
  * instance's kernel memory is unknown, *kmem_why says so: the sum is then
  * PSS alone for it, a lower bound, and not reported as the footprint. */
 static int footprint(const struct vcl_backend_ops *ops, struct vcl_instance **inst, unsigned n,
-		     uint64_t *kib, char *kmem_why, size_t len, struct vcl_error **err)
+		     uint64_t *kib, uint64_t *cpu_usec, char *kmem_why, size_t len,
+		     struct vcl_error **err)
 {
 	*kib = 0;
+	*cpu_usec = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct vcl_mem m = {0};
 
 		if (ops->sample(inst[i], &m, err) < 0)
 			return -1;
 		*kib += m.pss_kib;
+		*cpu_usec += (m.known & VCL_MEM_CPU) ? m.cpu_usec : 0;
 		if (m.known & VCL_MEM_KMEM)
 			*kib += m.kmem_kib;
 		else if (kmem_why[0] == '\0')
@@ -88,23 +104,76 @@ struct density {
 	uint64_t budget_kib, floor_kib;
 	double per_inst_kib;	    /* MemAvailable one more instance is expected to cost */
 	struct vcl_instance **inst; /* [0, n) are up */
-	unsigned n;
+	unsigned n, cap;
 	double *ready_s; /* each burst's time until all of it answered */
 	unsigned nbursts;
 	struct json_object *bursts;
-	const char *stop; /* stop_reason */
-	uint64_t start_avail, used, drop;
-	char kmem_why[256]; /* why used is PSS alone for some instance, or "" */
+	struct json_object *ksm; /* density.ksm, or NULL */
+	const char *stop;	 /* stop_reason */
+	char stop_detail[512];	 /* the launch failure's error, or what else ended it */
+	struct vcl_density_state st;
+	struct vcl_density_load load; /* the last step's, under --density-load */
+	uint64_t t0, start_avail, used, drop;
+	uint64_t start_tasks, start_fds, pids_limit, nofile;
+	uint64_t cpu_usec, cpu_at; /* the instances' CPU at the last footprint, and when */
+	double cpu_cores;	   /* their CPU use since the burst before, cores */
+	char kmem_why[256];	   /* why used is PSS alone for some instance, or "" */
 };
 
-/* Tear down every instance still up, free the rest. */
+/* Tear down every instance still up, free the rest. Processes are killed
+ * all at once first, so thousands of them exit side by side and each
+ * destroy only reaps and removes (a serial kill-and-wait cost one exit
+ * latency per instance). */
 static void density_clear(struct density *d)
 {
+	if (!vcl_bench_is_vm(d->ops))
+		for (unsigned i = 0; i < d->n; i++)
+			if (d->inst[i]->pid > 0)
+				kill(d->inst[i]->pid, SIGKILL);
 	for (unsigned i = 0; i < d->n; i++)
 		vcl_bench_stop(d->b, d->inst[i]);
 	json_object_put(d->bursts);
+	json_object_put(d->ksm);
 	free(d->inst);
 	free(d->ready_s);
+}
+
+/* Room for one more burst in inst[] and ready_s[]. */
+static int density_grow(struct density *d, struct vcl_error **err)
+{
+	unsigned cap = d->cap * 2;
+	struct vcl_instance **inst;
+	double *r;
+
+	if (d->n + d->k <= d->cap)
+		return 0;
+	while (cap < d->n + d->k)
+		cap *= 2;
+	inst = reallocarray(d->inst, cap, sizeof(struct vcl_instance *));
+	if (inst == NULL)
+		return vcl_fail(err, ENOMEM, "Density scenario");
+	d->inst = inst;
+	r = reallocarray(d->ready_s, cap, sizeof(*r));
+	if (r == NULL)
+		return vcl_fail(err, ENOMEM, "Density scenario");
+	d->ready_s = r;
+	d->cap = cap;
+	return 0;
+}
+
+/* The first failure of a burst: recorded, and kept as stop_detail. */
+static void burst_failed(struct density *d, struct vcl_error *e)
+{
+	vcl_bench_record_error(d->b, d->ops->name, "density", e);
+	if (!d->st.launch_failed) {
+		d->st.launch_failed = true;
+		/* A readiness timeout with the host's CPU saturated is the CPU
+		 * running out, not the placement failing. */
+		d->st.cpu_starved =
+		    e->kind == VCL_E_TIMEOUT && d->cpu_cores >= d->b->host.topo.pus * 0.9;
+		snprintf(d->stop_detail, sizeof(d->stop_detail), "%s", e->msg);
+	}
+	vcl_error_free(e);
 }
 
 /* Launch the whole burst first, then wait: instances boot side by side, as
@@ -126,8 +195,7 @@ static int launch_burst(struct density *d, struct vcl_error **err)
 				*err = e;
 				return -1;
 			}
-			vcl_bench_record_error(d->b, d->ops->name, "density", e);
-			vcl_error_free(e);
+			burst_failed(d, e);
 			break;
 		}
 		ok++;
@@ -147,12 +215,10 @@ static int wait_burst(struct density *d, unsigned ok, struct vcl_error **err)
 		if (vcl_probe_wait_for_bench(d->b, d->inst[d->n + j], &e) == 0)
 			continue;
 		intr = vcl_bench_fatal(e);
-		if (intr) {
+		if (intr)
 			*err = e;
-		} else {
-			vcl_bench_record_error(d->b, d->ops->name, "density", e);
-			vcl_error_free(e);
-		}
+		else
+			burst_failed(d, e);
 		for (unsigned m = j; m < ok; m++)
 			vcl_bench_stop(d->b, d->inst[d->n + m]);
 		d->n += j;
@@ -180,49 +246,289 @@ static void record_burst(struct density *d)
 	}
 	json_object_object_add(burst, "memavail_drop_per_instance_kib",
 			       json_object_new_double((double)d->drop / d->n));
+	json_object_object_add(burst, "cpu_cores", json_object_new_double(d->cpu_cores));
+	json_object_object_add(burst, "t_s",
+			       json_object_new_double((double)(vcl_now_ns() - d->t0) / 1e9));
+	if (d->b->o->density_load > 0) {
+		json_object_object_add(burst, "healthy",
+				       json_object_new_int((int)(d->n - d->load.unhealthy)));
+		json_object_object_add(burst, "load_errors",
+				       json_object_new_int64((int64_t)d->load.errors));
+		json_object_object_add(burst, "load_p50_ms",
+				       d->load.p99_ms >= 0 ? json_object_new_double(d->load.p50_ms)
+							   : NULL);
+		json_object_object_add(burst, "load_p99_ms",
+				       d->load.p99_ms >= 0 ? json_object_new_double(d->load.p99_ms)
+							   : NULL);
+	}
 	json_object_array_add(d->bursts, burst);
 }
 
-/* One burst: launch, wait, measure, record. Returns 0 to go on, 1 when the
- * scenario stops here (d->stop says why), -1 when the run must end. */
-static int density_burst(struct density *d, struct vcl_error **err)
+/* The host's side of the stop decision, read before each burst: MemAvailable,
+ * and the pids and descriptors left, with what one instance was seen to
+ * hold of each. */
+static int read_room(struct density *d, struct vcl_error **err)
 {
-	uint64_t t0, now_avail = 0;
-	struct vcl_error *e = NULL;
-	int ok;
+	uint64_t limit = 0, tasks = 0, fds = 0;
 
-	if (vcl_memavailable_kib(&now_avail, err) < 0)
+	if (vcl_memavailable_kib(&d->st.memavail_kib, err) < 0 ||
+	    vcl_pids_room(&limit, &tasks, err) < 0 || vcl_fds_open(&fds, err) < 0)
 		return -1;
-	if ((double)now_avail - d->per_inst_kib * d->k < (double)d->floor_kib) {
-		d->stop = "host_floor";
-		return 1;
+	d->pids_limit = limit;
+	d->st.pids_free = vcl_density_headroom(limit, tasks, VCL_DENSITY_PIDS_SPARE);
+	d->st.fds_free = vcl_density_headroom(d->nofile, fds, VCL_DENSITY_FDS_SPARE);
+	if (d->n > 0) {
+		double p = (double)(tasks > d->start_tasks ? tasks - d->start_tasks : 0) / d->n;
+		double f = (double)(fds > d->start_fds ? fds - d->start_fds : 0) / d->n;
+
+		d->st.pids_per_inst = p > d->st.pids_per_inst ? p : d->st.pids_per_inst;
+		d->st.fds_per_inst = f > d->st.fds_per_inst ? f : d->st.fds_per_inst;
 	}
-	t0 = vcl_now_ns();
-	ok = launch_burst(d, err);
-	if (ok < 0 || (ok = wait_burst(d, (unsigned)ok, err)) < 0)
-		return -1;
-	if ((unsigned)ok < d->k) {
-		d->stop = "launch_failed";
-		return 1;
-	}
-	d->ready_s[d->nbursts++] = (double)(vcl_now_ns() - t0) / 1e9;
+	d->st.k = d->k;
+	d->st.n = d->n;
+	d->st.used_kib = d->used;
+	d->st.per_inst_kib = d->per_inst_kib;
+	d->st.elapsed_ms = (vcl_now_ns() - d->t0) / 1000000;
+	return 0;
+}
+
+/* The instances' memory and CPU after a burst. 1 when one could not be
+ * sampled (it died: the run stops there), 0, or -1. */
+static int measure(struct density *d, struct vcl_error **err)
+{
+	uint64_t now_avail = 0, cpu = 0, now;
+	struct vcl_error *e = NULL;
+
 	if (vcl_memavailable_kib(&now_avail, err) < 0)
 		return -1;
 	d->drop = d->start_avail > now_avail ? d->start_avail - now_avail : 0;
 	/* The host floor is about MemAvailable: estimate from its drop. */
 	d->per_inst_kib = d->n > 0 && d->drop > 0 ? (double)d->drop / d->n : d->per_inst_kib;
-	if (footprint(d->ops, d->inst, d->n, &d->used, d->kmem_why, sizeof(d->kmem_why), &e) < 0) {
-		vcl_bench_record_error(d->b, d->ops->name, "density", e);
-		vcl_error_free(e);
-		d->stop = "instance_failed";
+	if (footprint(d->ops, d->inst, d->n, &d->used, &cpu, d->kmem_why, sizeof(d->kmem_why), &e) <
+	    0) {
+		burst_failed(d, e);
 		return 1;
+	}
+	now = vcl_now_ns();
+	/* Over the instances that were already up at the last reading; the
+	 * new ones' boot CPU is in too, so this is an upper bound of idle. */
+	d->cpu_cores = d->cpu_at > 0 && cpu > d->cpu_usec
+			   ? (double)(cpu - d->cpu_usec) * 1000 / (double)(now - d->cpu_at)
+			   : 0;
+	d->cpu_usec = cpu;
+	d->cpu_at = now;
+	return 0;
+}
+
+/* KSM: how long to wait for merging to settle, and what "settled" means:
+ * pages_sharing within 2% over the last 3 full scans. */
+#define KSM_SETTLE_SCANS  3
+#define KSM_SETTLE_TOL	  0.02
+#define KSM_SETTLE_MAX_S  120
+#define KSM_UNMERGE_MAX_S 30
+#define KSM_POLL_NS	  500000000ULL
+
+static void ksm_cleanup(struct vcl_ksm *k)
+{
+	struct vcl_error *e = NULL;
+
+	if (vcl_ksm_restore(k, &e) < 0) {
+		vcl_warn("%s (the run's ledger restores it at exit, or vclab gc)", e->msg);
+		vcl_error_free(e);
+	}
+}
+
+/* Footprint per instance now, KiB; < 0 when it cannot be read. */
+static double per_instance_now(struct density *d)
+{
+	uint64_t kib = 0, cpu = 0;
+	struct vcl_error *e = NULL;
+	char why[256] = "";
+
+	if (d->n == 0 || footprint(d->ops, d->inst, d->n, &kib, &cpu, why, sizeof(why), &e) < 0) {
+		vcl_error_free(e);
+		return -1;
+	}
+	return (double)kib / d->n;
+}
+
+static void add_num(struct json_object *o, const char *key, double v, const char *why)
+{
+	char rk[64];
+
+	if (v >= 0) {
+		json_object_object_add(o, key, json_object_new_double(v));
+		return;
+	}
+	json_object_object_add(o, key, NULL);
+	snprintf(rk, sizeof(rk), "%s_reason", key);
+	json_object_object_add(o, rk, json_object_new_string(why));
+}
+
+/* Wait until merging settles, recording the burndown (footprint per
+ * instance over time). Returns the seconds it took (the bound when it did
+ * not settle: *settled false), or -1 on a signal. */
+static double ksm_settle(struct density *d, struct json_object *burndown, bool *settled,
+			 struct vcl_error **err)
+{
+	uint64_t t0 = vcl_now_ns(), sharing[256], last_scans = 0;
+	struct vcl_ksm_counters c;
+	size_t n = 0;
+
+	*settled = false;
+	if (vcl_ksm_read(&c, err) < 0)
+		return -1;
+	last_scans = c.full_scans;
+	while (vcl_now_ns() - t0 < KSM_SETTLE_MAX_S * 1000000000ULL) {
+		struct json_object *pt = json_object_new_object();
+		struct timespec ts = {0, (long)KSM_POLL_NS};
+
+		if (vcl_interrupted)
+			return vcl_error_interrupted(err);
+		nanosleep(&ts, NULL);
+		if (vcl_ksm_read(&c, err) < 0) {
+			json_object_put(pt);
+			return -1;
+		}
+		json_object_object_add(pt, "t_s",
+				       json_object_new_double((double)(vcl_now_ns() - t0) / 1e9));
+		add_num(pt, "per_instance_kib", per_instance_now(d),
+			"an instance could not be sampled");
+		json_object_object_add(pt, "pages_sharing",
+				       json_object_new_int64((int64_t)c.pages_sharing));
+		json_object_array_add(burndown, pt);
+		if (c.full_scans == last_scans)
+			continue;
+		last_scans = c.full_scans;
+		if (n < ARRAY_SIZE(sharing))
+			sharing[n++] = c.pages_sharing;
+		if (vcl_ksm_settled(sharing, n, KSM_SETTLE_SCANS, KSM_SETTLE_TOL)) {
+			*settled = true;
+			break;
+		}
+	}
+	return (double)(vcl_now_ns() - t0) / 1e9;
+}
+
+/* run=2 unmerges everything: wait (bounded) until nothing is shared. */
+static int ksm_unmerged(struct vcl_error **err)
+{
+	uint64_t t0 = vcl_now_ns();
+	struct vcl_ksm_counters c = {0};
+
+	if (vcl_ksm_unmerge(err) < 0)
+		return -1;
+	do {
+		struct timespec ts = {0, 100000000L};
+
+		if (vcl_interrupted)
+			return vcl_error_interrupted(err);
+		if (vcl_ksm_read(&c, err) < 0)
+			return -1;
+		if (c.pages_sharing == 0)
+			return 1;
+		nanosleep(&ts, NULL);
+	} while (vcl_now_ns() - t0 < KSM_UNMERGE_MAX_S * 1000000000ULL);
+	return 0;
+}
+
+/* KiB of guest RAM QEMU marked mergeable (VmFlags "mg"), -1 unknown. */
+static double mergeable_kib(const struct vcl_instance *inst)
+{
+	cleanup_free char *smaps = NULL;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)inst->pid);
+	if (inst->pid <= 0 || vcl_read_file(path, &smaps, NULL, NULL) < 0)
+		return -1;
+	return (double)vcl_smaps_mergeable_kib(smaps);
+}
+
+/* density.ksm after the growth: --ksm on merged all along (on figure now,
+ * off after unmerging), --ksm both grew without (off now, on after
+ * merging). k holds what vcl_ksm_start saved (on: already started). */
+static int ksm_measure(struct density *d, struct vcl_ksm *k, bool merged_all_along,
+		       struct vcl_error **err)
+{
+	struct json_object *o = json_object_new_object(), *burn = json_object_new_array();
+	struct vcl_ksm_counters c = {0};
+	double on = -1, off = -1, settle;
+	bool settled = false;
+	int r;
+
+	json_object_object_add(o, "mode", json_object_new_string(merged_all_along ? "on" : "both"));
+	add_num(o, "mergeable_kib", d->n > 0 ? mergeable_kib(d->inst[0]) : -1,
+		"no instance, or its smaps unreadable");
+	if (!merged_all_along) {
+		off = per_instance_now(d);
+		if (vcl_ksm_start(k, err) < 0)
+			goto fail;
+	}
+	settle = ksm_settle(d, burn, &settled, err);
+	if (settle < 0 || vcl_ksm_read(&c, err) < 0)
+		goto fail;
+	on = per_instance_now(d);
+	json_object_object_add(o, "pages_sharing", json_object_new_int64((int64_t)c.pages_sharing));
+	json_object_object_add(o, "pages_shared", json_object_new_int64((int64_t)c.pages_shared));
+	json_object_object_add(o, "full_scans", json_object_new_int64((int64_t)c.full_scans));
+	json_object_object_add(o, "settle_s", json_object_new_double(settle));
+	json_object_object_add(o, "settled", json_object_new_boolean(settled));
+	add_num(o, "ksmd_cpu_s", vcl_ksm_cpu_s(k), "ksmd's CPU time unreadable");
+	if (merged_all_along) {
+		r = ksm_unmerged(err);
+		if (r < 0)
+			goto fail;
+		off = r > 0 ? per_instance_now(d) : -1;
+	}
+	add_num(o, "per_instance_kib_on", on, "an instance could not be sampled");
+	add_num(o, "per_instance_kib_off", off,
+		merged_all_along ? "unmerging did not finish in time, or a sample failed"
+				 : "an instance could not be sampled");
+	json_object_object_add(o, "burndown", burn);
+	d->ksm = o;
+	return vcl_ksm_restore(k, err);
+fail:
+	json_object_put(burn);
+	json_object_put(o);
+	return -1;
+}
+
+/* One burst: decide, launch, wait, measure, record. Returns 0 to go on, 1
+ * when the scenario stops here (d->stop says why), -1 when the run must
+ * end. */
+static int density_burst(struct density *d, struct vcl_error **err)
+{
+	uint64_t t0;
+	int ok;
+
+	if (read_room(d, err) < 0)
+		return -1;
+	d->stop = vcl_density_stop(&d->st);
+	if (d->stop != NULL)
+		return 1;
+	if (density_grow(d, err) < 0)
+		return -1;
+	t0 = vcl_now_ns();
+	ok = launch_burst(d, err);
+	if (ok < 0 || (ok = wait_burst(d, (unsigned)ok, err)) < 0)
+		return -1;
+	if ((unsigned)ok < d->k)
+		return 0; /* st.launch_failed: the next decision stops */
+	d->ready_s[d->nbursts++] = (double)(vcl_now_ns() - t0) / 1e9;
+	ok = measure(d, err);
+	if (ok != 0)
+		return ok < 0 ? -1 : 0;
+	if (d->b->o->density_load > 0) {
+		struct vcl_density_load l;
+
+		if (vcl_density_load(d->inst, d->n, d->b->o->density_load, 1.0, &l, err) < 0)
+			return -1;
+		d->st.unhealthy = l.unhealthy;
+		d->st.p99_ms = l.p99_ms;
+		d->load = l;
 	}
 	record_burst(d);
 	vcl_bench_step(d->b, d->ops->name);
-	if (d->used >= d->budget_kib) {
-		d->stop = "budget";
-		return 1;
-	}
 	return 0;
 }
 
@@ -256,7 +562,20 @@ static void record_density(struct density *d, unsigned up)
 		json_object_object_add(o, "scaleout_per_s", json_object_new_double(d->k / st.p50));
 	}
 	json_object_object_add(o, "stop_reason", json_object_new_string(d->stop));
+	if (d->stop_detail[0] != '\0')
+		json_object_object_add(o, "stop_detail", json_object_new_string(d->stop_detail));
+	json_object_object_add(o, "nofile_limit", json_object_new_int64((int64_t)d->nofile));
+	json_object_object_add(o, "pids_limit", json_object_new_int64((int64_t)d->pids_limit));
+	json_object_object_add(o, "pids_per_instance", json_object_new_double(d->st.pids_per_inst));
+	json_object_object_add(o, "fds_per_instance", json_object_new_double(d->st.fds_per_inst));
+	if (d->b->o->density_load > 0)
+		json_object_object_add(o, "load_rps",
+				       json_object_new_double(d->b->o->density_load));
+	json_object_object_add(o, "seconds",
+			       json_object_new_double((double)(vcl_now_ns() - d->t0) / 1e9));
 	json_object_object_add(o, "bursts", steal_ptr(d->bursts));
+	if (d->ksm != NULL)
+		json_object_object_add(o, "ksm", steal_ptr(d->ksm));
 	json_object_object_add(vcl_bench_result_obj(d->b, d->ops), "density", o);
 }
 
@@ -274,22 +593,49 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	     * placement's configured memory is for VMs, a few MiB for
 	     * processes. */
 	    .per_inst_kib = vm ? (double)b->o->vm_mem_mib * 1024 : 4096,
-	    .inst = calloc(MAX_INSTANCES, sizeof(struct vcl_instance *)),
-	    .ready_s = calloc(MAX_INSTANCES, sizeof(double)),
+	    .cap = 256,
+	    .inst = calloc(256, sizeof(struct vcl_instance *)),
+	    .ready_s = calloc(256, sizeof(double)),
 	    .bursts = json_object_new_array(),
-	    .stop = "max_instances",
+	    .st =
+		{
+		    .p99_ms = -1,
+		    /* Until measured: a process or a QEMU with its threads, a
+		 * READY pipe, a pidfd and a netns each. */
+		    .pids_per_inst = vm ? 8 : 2,
+		    .fds_per_inst = 4,
+		    .limit_ms = (uint64_t)(b->o->density_seconds * 1000),
+		},
 	};
+	/* Restored on every way out of here; the ledger backs it up. */
+	__attribute__((cleanup(ksm_cleanup))) struct vcl_ksm ksm = {0};
+	/* KSM merges what is marked mergeable: QEMU's guest RAM, not a
+	 * process's heap (the payload does not madvise), so VMs only. */
+	const char *ksm_mode = vm ? b->o->ksm : "off";
 	struct vcl_error *sick = NULL;
+	struct rlimit rl;
 	unsigned up;
 	int r = 0;
 
 	if (d.inst == NULL || d.ready_s == NULL)
 		return vcl_fail(err, ENOMEM, "Density scenario");
-	if (vcl_memavailable_kib(&d.start_avail, err) < 0)
+	d.st.budget_kib = d.budget_kib;
+	d.st.floor_kib = d.floor_kib;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		d.nofile = (uint64_t)rl.rlim_cur;
+	d.t0 = vcl_now_ns();
+	if (vcl_memavailable_kib(&d.start_avail, err) < 0 ||
+	    vcl_pids_room(&d.pids_limit, &d.start_tasks, err) < 0 ||
+	    vcl_fds_open(&d.start_fds, err) < 0)
 		return -1;
-	while (d.n + d.k <= MAX_INSTANCES && (r = density_burst(&d, err)) == 0)
+	if (strcmp(ksm_mode, "on") == 0 && vcl_ksm_start(&ksm, err) < 0)
+		return -1;
+	while ((r = density_burst(&d, err)) == 0)
 		;
 	if (r < 0)
+		return -1;
+	if (strcmp(ksm_mode, "off") != 0 &&
+	    ksm_measure(&d, &ksm, strcmp(ksm_mode, "on") == 0, err) < 0)
 		return -1;
 	/* Only instances that still serve count. */
 	up = healthy(d.inst, d.n, &sick);

@@ -217,7 +217,10 @@ const struct vcl_ledger_kind vcl_ledger_kind_mount = {.name = "mount", .undo = m
  * leave its resource behind without a word. */
 static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
 {
-	char *kind = strtok(line, " "), *a = strtok(NULL, " "), *b = strtok(NULL, " ");
+	/* strtok_r: libvirt's threads (alive after a domain's undo) may use
+	 * strtok's one static state in between. */
+	char *save = NULL, *kind = strtok_r(line, " ", &save), *a = strtok_r(NULL, " ", &save),
+	     *b = strtok_r(NULL, " ", &save);
 	struct vcl_ledger_rec r = {a, b, this_boot, dry_run, print};
 	const struct vcl_ledger_kind *k;
 
@@ -247,7 +250,10 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 
 	snprintf(path, sizeof(path), "%s/ledger", dir);
 	if (vcl_read_file(path, &buf, NULL, NULL) == 0) {
-		for (char *p = strtok(buf, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+		char *save = NULL;
+
+		for (char *p = strtok_r(buf, "\n", &save); p != NULL;
+		     p = strtok_r(NULL, "\n", &save)) {
 			char **g = realloc(lines, (n + 1) * sizeof(*g));
 
 			if (g == NULL)

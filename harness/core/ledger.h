@@ -25,6 +25,7 @@
  *   mount PATH               a mount point                  (core: vcl_ledger_kind_mount)
  *   cgroup PATH              relative cgroup path           (core/cgroup.c)
  *   domain URI NAME          libvirt domain                 (vmm/vm.c)
+ *   sysfs PATH VALUE         a KSM setting to put back      (core/ksm.c)
  */
 
 #include <stdbool.h>

@@ -454,9 +454,42 @@ static const struct vcl_jrule burst[] = {
     {"mem_per_instance_kib", NUM, NULL},
     {"mem_per_instance_kib_reason", STR, NULL},
     {"memavail_drop_per_instance_kib", NUM, NULL},
+    {"cpu_cores", NUM, NULL},
+    {"t_s", NUM, NULL},
+    {"healthy", INT, NULL},
+    {"load_errors", INT, NULL},
+    {"load_p50_ms", NUM, NULL},
+    {"load_p99_ms", NUM, NULL},
     {NULL, 0, NULL},
 };
 static const struct vcl_jrule bursts[] = {{"[]", OBJ, burst}, {NULL, 0, NULL}};
+
+static const struct vcl_jrule ksm_point[] = {
+    {"t_s", NUM, NULL},
+    {"per_instance_kib", NUM, NULL},
+    {"per_instance_kib_reason", STR, NULL},
+    {"pages_sharing", INT, NULL},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule ksm_burndown[] = {{"[]", OBJ, ksm_point}, {NULL, 0, NULL}};
+static const struct vcl_jrule ksm[] = {
+    {"mode", STR, NULL},
+    {"mergeable_kib", NUM, NULL},
+    {"mergeable_kib_reason", STR, NULL},
+    {"pages_sharing", INT, NULL},
+    {"pages_shared", INT, NULL},
+    {"full_scans", INT, NULL},
+    {"settle_s", NUM, NULL},
+    {"settled", BOOL, NULL},
+    {"ksmd_cpu_s", NUM, NULL},
+    {"ksmd_cpu_s_reason", STR, NULL},
+    {"per_instance_kib_on", NUM, NULL},
+    {"per_instance_kib_on_reason", STR, NULL},
+    {"per_instance_kib_off", NUM, NULL},
+    {"per_instance_kib_off_reason", STR, NULL},
+    {"burndown", ARR, ksm_burndown},
+    {NULL, 0, NULL},
+};
 
 static const struct vcl_jrule density[] = {
     {"max_instances", INT, NULL},
@@ -470,6 +503,14 @@ static const struct vcl_jrule density[] = {
     {"bursts", ARR, bursts},
     {"used_mib_reason", STR, NULL},
     {"instances_per_gib_reason", STR, NULL},
+    {"stop_detail", STR, NULL},
+    {"nofile_limit", INT, NULL},
+    {"pids_limit", INT, NULL},
+    {"pids_per_instance", NUM, NULL},
+    {"fds_per_instance", NUM, NULL},
+    {"seconds", NUM, NULL},
+    {"load_rps", NUM, NULL},
+    {"ksm", OBJ, ksm},
     {NULL, 0, NULL},
 };
 

@@ -345,8 +345,8 @@ START_TEST(test_profiles)
 		double steady_seconds;
 	} want[] = {
 	    {"quick", 20, 5, 8, 768, 2},
-	    {"standard", 100, 20, 16, 2048, 10},
-	    {"full", 500, 50, 32, 8192, 30},
+	    {"standard", 100, 20, 64, 4096, 10},
+	    {"full", 500, 50, 128, 16384, 30},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {

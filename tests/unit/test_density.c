@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Density's stop decision (bench/density.h) on literal input: each reason
+ * on its own, their order when several hold, and the headroom arithmetic.
+ */
+#include <check.h>
+#include <stddef.h>
+
+#include "bench/density.h"
+#include "core/ksm.h"
+#include "core/limits.h"
+#include "tests/suite_main.h"
+
+/* A state where nothing stops the run: 100 instances of 100 KiB each,
+ * a 1 GiB budget, a roomy host. */
+static struct vcl_density_state roomy(void)
+{
+	return (struct vcl_density_state){
+	    .k = 64,
+	    .n = 100,
+	    .p99_ms = -1,
+	    .used_kib = 10000,
+	    .budget_kib = 1048576,
+	    .memavail_kib = 20971520,
+	    .floor_kib = 2097152,
+	    .per_inst_kib = 200,
+	    .pids_free = 30000,
+	    .pids_per_inst = 1,
+	    .fds_free = 100000,
+	    .fds_per_inst = 3,
+	    .elapsed_ms = 1000,
+	    .limit_ms = 60000,
+	};
+}
+
+START_TEST(test_goes_on)
+{
+	struct vcl_density_state s = roomy();
+
+	ck_assert_ptr_null(vcl_density_stop(&s));
+	s.limit_ms = 0; /* no limit */
+	s.elapsed_ms = 1u << 30;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+}
+END_TEST
+
+START_TEST(test_each_reason)
+{
+	struct vcl_density_state s = roomy();
+
+	s.used_kib = s.budget_kib;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_BUDGET);
+
+	s = roomy();
+	/* 64 more at 200 KiB would cross the floor by a little. */
+	s.memavail_kib = s.floor_kib + 12799;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_MEMORY);
+	s.memavail_kib = s.floor_kib + 12800;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+
+	s = roomy();
+	s.pids_free = 63;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_PIDS);
+	s.pids_free = 64;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+
+	s = roomy();
+	s.fds_free = 191;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_FDS);
+
+	s = roomy();
+	s.elapsed_ms = s.limit_ms;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_TIMEOUT);
+
+	s = roomy();
+	s.launch_failed = true;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_LAUNCH_FAILURE);
+	s.cpu_starved = true;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+
+	s = roomy();
+	s.unhealthy = 1;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+	s = roomy();
+	s.p99_limit_ms = 100;
+	s.p99_ms = 100;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+	s.p99_ms = 100.5;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+	s.p99_limit_ms = 0; /* no limit: latency alone never stops */
+	ck_assert_ptr_null(vcl_density_stop(&s));
+}
+END_TEST
+
+/* The last burst's failure names the stop, whatever else holds; then the
+ * budget (the run did what it was asked) before the host's limits. */
+START_TEST(test_order)
+{
+	struct vcl_density_state s = roomy();
+
+	s.used_kib = s.budget_kib;
+	s.pids_free = 0;
+	s.fds_free = 0;
+	s.memavail_kib = 0;
+	s.elapsed_ms = s.limit_ms;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_BUDGET);
+	s.unhealthy = 3;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_CPU);
+	s.launch_failed = true;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_LAUNCH_FAILURE);
+	s = roomy();
+	s.memavail_kib = 0;
+	s.pids_free = 0;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_MEMORY);
+	s.memavail_kib = 20971520;
+	s.fds_free = 0;
+	ck_assert_str_eq(vcl_density_stop(&s), VCL_DENSITY_PIDS);
+}
+END_TEST
+
+/* Before the first burst nothing is used yet: a zero budget use is no
+ * reason to stop, even with a tiny budget. */
+START_TEST(test_first_burst)
+{
+	struct vcl_density_state s = roomy();
+
+	s.n = 0;
+	s.used_kib = 0;
+	s.budget_kib = 0;
+	ck_assert_ptr_null(vcl_density_stop(&s));
+}
+END_TEST
+
+START_TEST(test_headroom)
+{
+	ck_assert_uint_eq(vcl_density_headroom(32768, 200, 256), 32312);
+	ck_assert_uint_eq(vcl_density_headroom(400, 200, 256), 0);
+	ck_assert_uint_eq(vcl_density_headroom(456, 200, 256), 0);
+	ck_assert_uint_eq(vcl_density_headroom(457, 200, 256), 1);
+	ck_assert_uint_eq(vcl_density_headroom(0, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(test_ksm_settled)
+{
+	const uint64_t rising[] = {0, 1000, 5000, 9000, 9100, 9150};
+	const uint64_t zero[] = {0, 0, 0};
+
+	ck_assert(!vcl_ksm_settled(rising, 2, 3, 0.02)); /* too few scans */
+	ck_assert(!vcl_ksm_settled(rising, 4, 3, 0.02));
+	ck_assert(!vcl_ksm_settled(rising, 5, 3, 0.02)); /* 9000 vs 9100: 1.1%, 5000 is not */
+	ck_assert(vcl_ksm_settled(rising, 6, 3, 0.02));
+	ck_assert(!vcl_ksm_settled(rising, 6, 3, 0.001));
+	ck_assert(vcl_ksm_settled(zero, 3, 3, 0.02)); /* nothing to merge is settled too */
+	ck_assert(!vcl_ksm_settled(zero, 3, 0, 0.02));
+}
+END_TEST
+
+START_TEST(test_smaps_mergeable)
+{
+	const char *smaps = "7f0000000000-7f0010000000 rw-p 00000000 00:00 0\n"
+			    "Size:             262144 kB\n"
+			    "Rss:               40000 kB\n"
+			    "VmFlags: rd wr mr mw me ac sd mg\n"
+			    "55d000000000-55d000001000 r-xp 00000000 08:01 12 /usr/bin/qemu\n"
+			    "Size:                  4 kB\n"
+			    "VmFlags: rd ex mr mw me sd\n"
+			    "7f1000000000-7f1000100000 rw-p 00000000 00:00 0\n"
+			    "Size:               1024 kB\n"
+			    "VmFlags: rd wr mg mr\n"
+			    "7f2000000000-7f2000100000 rw-p 00000000 00:00 0\n"
+			    "Size:               2048 kB\n"
+			    "VmFlags: rd wr mgx\n";
+
+	ck_assert_uint_eq(vcl_smaps_mergeable_kib(smaps), 262144 + 1024);
+	ck_assert_uint_eq(vcl_smaps_mergeable_kib(""), 0);
+	ck_assert_uint_eq(vcl_smaps_mergeable_kib(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_loadavg_tasks)
+{
+	uint64_t t = 0;
+
+	ck_assert_int_eq(vcl_loadavg_tasks("1.91 3.24 4.17 2/137 15859\n", &t), 0);
+	ck_assert_uint_eq(t, 137);
+	ck_assert_int_eq(vcl_loadavg_tasks("garbage", &t), -1);
+	ck_assert_int_eq(vcl_loadavg_tasks(NULL, &t), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("density");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_goes_on);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_first_burst);
+	tcase_add_test(tc, test_headroom);
+	tcase_add_test(tc, test_ksm_settled);
+	tcase_add_test(tc, test_smaps_mergeable);
+	tcase_add_test(tc, test_loadavg_tasks);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
