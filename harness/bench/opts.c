@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `vclab bench` options: one table (core/opt.h) and the profiles. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,17 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_ENUM_ROW(
 	B, cache, "cache", caches, "cold|warm",
 	"startup: drop the page cache before each launch (cold) or not (warm, default)"),
+    VCL_OPT_STR_ROW(
+	B, image, "image", 0, "REF",
+	"measure this image instead of the payload: oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+	"docker-archive:FILE, dir:DIR or rootfs:DIR"),
+    VCL_OPT_STR_ROW(B, binary, "binary", 0, "PATH", "measure this host executable, run as it is"),
+    VCL_OPT_STR_ROW(B, svc_name, "name", 0, "NAME", "service name (default: from the reference)"),
+    VCL_OPT_UINT_ROW(B, svc_port, "port", 1, 65535, "N",
+		     "port the service listens on (default: the image's one ExposedPort)"),
+    VCL_OPT_STR_ROW(B, ready, "ready", 0, "http:PATH[=STATUS]|tcp",
+		    "service readiness (default http:/=200)"),
+    VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
@@ -139,6 +151,7 @@ const struct vcl_optset vcl_bench_optset = {
     .opts = bench_opts,
     .n = ARRAY_SIZE(bench_opts),
     .size = sizeof(struct vcl_bench_opts),
+    .operands = true,
 };
 
 void vcl_bench_usage(FILE *f)
@@ -172,7 +185,7 @@ static void fill_profile_counts(struct vcl_bench_opts *o)
 int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
 			 struct vcl_error **err)
 {
-	int r;
+	int r, first = argc;
 
 	memset(o, 0, sizeof(*o));
 	*help = false;
@@ -190,12 +203,25 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	/* Explicit counts win over the profile's: the profile fills in what
 	 * the command line left unset, after parsing. */
 	mark_profile_counts(o);
-	r = vcl_opt_parse(&vcl_bench_optset, argc, argv, o, NULL, err);
+	r = vcl_opt_parse(&vcl_bench_optset, argc, argv, o, &first, err);
 	fill_profile_counts(o);
 	if (r != 0) {
 		*help = r > 0;
 		return r > 0 ? 0 : -1;
 	}
+	/* Operands are the service's command: only after --, only with one. */
+	if (first < argc) {
+		if (o->image == NULL && o->binary == NULL)
+			return vcl_usage(err, "Unexpected argument '%s' (see vclab bench --help)",
+					 argv[first]);
+		o->svc_cmd = calloc((size_t)(argc - first) + 1, sizeof(char *));
+		if (o->svc_cmd == NULL)
+			return vcl_fail(err, ENOMEM, "Options");
+		for (int i = first; i < argc; i++)
+			o->svc_cmd[i - first] = argv[i];
+	}
+	if (o->image != NULL && o->binary != NULL)
+		return vcl_usage(err, "Give one of --image and --binary");
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =
@@ -206,4 +232,6 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 void vcl_bench_opts_free(struct vcl_bench_opts *o)
 {
 	vcl_opt_free(&vcl_bench_optset, o);
+	free(o->svc_cmd);
+	o->svc_cmd = NULL;
 }
