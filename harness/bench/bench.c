@@ -641,6 +641,10 @@ static int load_service(struct vcl_bench *b, struct vcl_error **err)
 	if (vcl_image_load(&io, b->image, err) < 0)
 		return -1;
 	b->spec.svc = &b->image->svc;
+	/* bare runs the service on the host's own port: one instance at a
+	 * time. Memory is then the mean of one idle instance per round. */
+	b->o->mem_instances = 1;
+	b->o->vm_mem_instances = 1;
 	json_object_object_add(vcl_json_obj(vcl_json_obj(b->root, "services"), b->image->name),
 			       "image", vcl_image_json(b->image));
 	return 0;
