@@ -48,18 +48,19 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_NOTIFY,   /* telling the parent the namespaces exist */
 	VCL_CTR_STEP_FDS,      /* moving the READY pipe to fd 3 */
 	VCL_CTR_STEP_MNT_PRIVATE,
-	VCL_CTR_STEP_MNT_BIND,	 /* bind of the rootfs onto itself */
-	VCL_CTR_STEP_CHDIR,	 /* into the rootfs */
-	VCL_CTR_STEP_MNT_RO,	 /* read-only remount of the rootfs bind */
-	VCL_CTR_STEP_MNT_PROC,	 /* /proc */
-	VCL_CTR_STEP_MNT_DEV,	 /* tmpfs on /dev */
-	VCL_CTR_STEP_DEV_NODE,	 /* /dev/null, zero, urandom */
-	VCL_CTR_STEP_DEV_RO,	 /* read-only remount of /dev */
-	VCL_CTR_STEP_HOSTNAME,	 /* sethostname */
-	VCL_CTR_STEP_LOOPBACK,	 /* bringing lo up */
-	VCL_CTR_STEP_PIVOT_ROOT, /* pivot_root(".", ".") */
-	VCL_CTR_STEP_UMOUNT_OLD, /* detaching the old root */
-	VCL_CTR_STEP_CAPS,	 /* dropping every capability */
+	VCL_CTR_STEP_MNT_BIND,	  /* bind of the rootfs onto itself */
+	VCL_CTR_STEP_MNT_OVERLAY, /* a service's rootfs: tmpfs upper over the image */
+	VCL_CTR_STEP_CHDIR,	  /* into the rootfs */
+	VCL_CTR_STEP_MNT_RO,	  /* read-only remount of the rootfs bind */
+	VCL_CTR_STEP_MNT_PROC,	  /* /proc */
+	VCL_CTR_STEP_MNT_DEV,	  /* tmpfs on /dev */
+	VCL_CTR_STEP_DEV_NODE,	  /* /dev/null, zero, urandom */
+	VCL_CTR_STEP_DEV_RO,	  /* read-only remount of /dev */
+	VCL_CTR_STEP_HOSTNAME,	  /* sethostname */
+	VCL_CTR_STEP_LOOPBACK,	  /* bringing lo up */
+	VCL_CTR_STEP_PIVOT_ROOT,  /* pivot_root(".", ".") */
+	VCL_CTR_STEP_UMOUNT_OLD,  /* detaching the old root */
+	VCL_CTR_STEP_CAPS,	  /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
 	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
 	VCL_CTR_STEP_EXEC,    /* execve of the payload */

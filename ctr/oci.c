@@ -17,6 +17,7 @@ static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_FDS] = "set up the READY fd",
     [VCL_CTR_STEP_MNT_PRIVATE] = "make the mount tree private",
     [VCL_CTR_STEP_MNT_BIND] = "bind-mount the rootfs",
+    [VCL_CTR_STEP_MNT_OVERLAY] = "mount the overlay on the service rootfs",
     [VCL_CTR_STEP_CHDIR] = "chdir into the rootfs",
     [VCL_CTR_STEP_MNT_RO] = "remount the rootfs read-only",
     [VCL_CTR_STEP_MNT_PROC] = "mount /proc",
