@@ -91,6 +91,12 @@ struct vcl_oci_params {
 	const char *cpuset; /* NULL = inherit */
 	bool userns;	    /* add a user namespace with the VCL_CTR_USERNS_* maps */
 	bool seccomp;	    /* the ctr syscall filter (vcl_seccomp_oci) */
+	/* The user's service: its environment (NULL = PATH=/ only), cwd
+	 * (NULL = "/"), uid/gid, and a tmpfs on /tmp for its writes. */
+	char *const *env;
+	const char *cwd;
+	unsigned uid, gid;
+	bool tmp_tmpfs;
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same

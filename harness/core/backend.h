@@ -122,7 +122,7 @@ struct vcl_instance {
 	const struct vcl_service *svc;
 	/* File holding the service's stdout/stderr ("" if inherited): the
 	 * probe quotes its last lines when the service fails. */
-	char log_path[256];
+	char log_path[640];
 	void *priv; /* the backend's own state */
 };
 
