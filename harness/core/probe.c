@@ -334,7 +334,9 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 			continue;
 		if (n < 0)
 			return vcl_fail(err, errno, "epoll_pwait2");
-		if (n == 0 && vcl_now_ns() >= p.deadline) {
+		/* Past the deadline, whatever is pending: a port that refuses at
+		 * once keeps the socket readable, so n is never 0 then. */
+		if (vcl_now_ns() >= p.deadline) {
 			if (svc != NULL && inst->t.ready == 0 && !p.tcp_only)
 				snprintf(what, sizeof(what), "port %u never accepted a connection",
 					 inst->ep.port);
