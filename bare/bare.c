@@ -71,18 +71,18 @@ static void bare_free(struct vcl_instance *inst)
  * only makes system calls (it may share the parent's memory). */
 struct child_args {
 	const char *const *argv;
-	int ready_w;		       /* the READY pipe's write end, becomes fd 3 */
-	const cpu_set_t *affinity;     /* NULL: inherit */
-	struct vcl_cgroup *join;       /* v1 with accounting: attach before exec */
-	const struct vcl_service *svc; /* the user's service, or NULL */
-	int log_fd;		       /* the service's stdout and stderr */
+	int ready_w;			/* the READY pipe's write end, becomes fd 3 */
+	const cpu_set_t *affinity;	/* NULL: inherit */
+	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
+	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
+	int log_fd;			/* the service's stdout and stderr */
 };
 
 /* The service's side of child_exec. Raw system calls only: on the
  * CLONE_VM path glibc's setuid() would signal the parent's threads. */
 static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 {
-	const struct vcl_service *svc = a->svc;
+	const struct vcl_svc_spec *svc = a->svc;
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||

@@ -59,7 +59,7 @@ struct child_args {
 	 * lower layer of an overlay whose upper layer is a private tmpfs on
 	 * ovl_dir (a folder of the run shared by every container; each mounts
 	 * its own tmpfs there in its own mount namespace). */
-	const struct vcl_service *svc;
+	const struct vcl_svc_spec *svc;
 	int log_fd; /* the service's stdout and stderr */
 	char ovl_dir[256], ovl_root[280], ovl_opts[1024];
 };
@@ -165,7 +165,7 @@ static int child_main(void *arg)
 	struct child_args *a = arg;
 	static char path_env[] = "PATH=/";
 	char *const envp[] = {path_env, NULL};
-	const struct vcl_service *svc = a->svc;
+	const struct vcl_svc_spec *svc = a->svc;
 	char go;
 	ssize_t n;
 	int fd;

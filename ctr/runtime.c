@@ -353,7 +353,7 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	struct vcl_oci_params op;
 	struct rt_priv *p;
 	const char *rootfs = vcl_ctr_rootfs_path();
-	const struct vcl_service *svc = spec->svc;
+	const struct vcl_svc_spec *svc = spec->svc;
 	int fds[2], status = 0;
 	long pid;
 

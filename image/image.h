@@ -4,7 +4,7 @@
 
 /*
  * The user's own service (issue 14): an OCI image, a plain rootfs or a
- * host binary turned into a struct vcl_service every placement runs.
+ * host binary turned into a struct vcl_svc_spec every placement runs.
  *
  * - An image REF in a transport skopeo reads (oci:DIR[:TAG],
  *   oci-archive:FILE[:TAG], docker-archive:FILE, dir:DIR) is copied with
@@ -18,7 +18,7 @@
  * - rootfs:DIR is used as it is; --binary PATH runs a host executable.
  *
  * Only the image layer calls skopeo and umoci; the placements see the
- * struct vcl_service of core/backend.h.
+ * struct vcl_svc_spec of core/backend.h.
  */
 
 #include <json-c/json.h>
@@ -40,7 +40,7 @@ struct vcl_image_opts {
 
 /* The resolved service and what results.json says about its image. */
 struct vcl_image {
-	struct vcl_service svc; /* points into the fields below */
+	struct vcl_svc_spec svc; /* points into the fields below */
 	char name[64];
 	char reference[512];
 	char digest[80]; /* "sha256:<hex>", "" for rootfs: and --binary */

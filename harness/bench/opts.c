@@ -151,7 +151,6 @@ const struct vcl_optset vcl_bench_optset = {
     .opts = bench_opts,
     .n = ARRAY_SIZE(bench_opts),
     .size = sizeof(struct vcl_bench_opts),
-    .operands = true,
 };
 
 void vcl_bench_usage(FILE *f)
@@ -185,7 +184,16 @@ static void fill_profile_counts(struct vcl_bench_opts *o)
 int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
 			 struct vcl_error **err)
 {
-	int r, first = argc;
+	int r, argc_all = argc, first = argc + 1;
+
+	/* "-- CMD ARGS...": the service's command, kept away from the
+	 * option parser (bench takes no other operands). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			first = i + 1;
+			argc = i;
+			break;
+		}
 
 	memset(o, 0, sizeof(*o));
 	*help = false;
@@ -203,21 +211,21 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	/* Explicit counts win over the profile's: the profile fills in what
 	 * the command line left unset, after parsing. */
 	mark_profile_counts(o);
-	r = vcl_opt_parse(&vcl_bench_optset, argc, argv, o, &first, err);
+	r = vcl_opt_parse(&vcl_bench_optset, argc, argv, o, NULL, err);
 	fill_profile_counts(o);
 	if (r != 0) {
 		*help = r > 0;
 		return r > 0 ? 0 : -1;
 	}
-	/* Operands are the service's command: only after --, only with one. */
-	if (first < argc) {
+	if (first <= argc_all) {
 		if (o->image == NULL && o->binary == NULL)
-			return vcl_usage(err, "Unexpected argument '%s' (see vclab bench --help)",
-					 argv[first]);
-		o->svc_cmd = calloc((size_t)(argc - first) + 1, sizeof(char *));
+			return vcl_usage(err, "-- CMD needs --image or --binary (see vclab bench --help)");
+		if (first == argc_all)
+			return vcl_usage(err, "-- without a command");
+		o->svc_cmd = calloc((size_t)(argc_all - first) + 1, sizeof(char *));
 		if (o->svc_cmd == NULL)
 			return vcl_fail(err, ENOMEM, "Options");
-		for (int i = first; i < argc; i++)
+		for (int i = first; i < argc_all; i++)
 			o->svc_cmd[i - first] = argv[i];
 	}
 	if (o->image != NULL && o->binary != NULL)

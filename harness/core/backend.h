@@ -41,7 +41,7 @@ struct vcl_ready {
  * no READY line: readiness is its port accepting, then the first good
  * answer to `ready`. Strings are borrowed from the image layer.
  */
-struct vcl_service {
+struct vcl_svc_spec {
 	const char *name;   /* services.<name> in results.json, instance hostnames */
 	const char *rootfs; /* unpacked rootfs (never written), NULL for --binary */
 	char *const *argv;  /* argv[0] is a path inside rootfs (or on the host) */
@@ -66,7 +66,7 @@ struct vcl_spec {
 	 * is a plain host process, with no cgroup joined on its way to exec. */
 	bool accounting;
 	/* The user's service instead of the payload; NULL = the payload. */
-	const struct vcl_service *svc;
+	const struct vcl_svc_spec *svc;
 
 	/* ctr */
 	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
@@ -119,7 +119,7 @@ struct vcl_instance {
 	struct vcl_phases t;
 	/* The user's service (spec->svc) this instance runs, or NULL. The
 	 * probe then waits for its port and its readiness answer. */
-	const struct vcl_service *svc;
+	const struct vcl_svc_spec *svc;
 	/* File holding the service's stdout/stderr ("" if inherited): the
 	 * probe quotes its last lines when the service fails. */
 	char log_path[640];

@@ -290,7 +290,7 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 	    .want_ready = inst->ready_fd >= 0,
 	};
 
-	const struct vcl_service *svc = inst->svc;
+	const struct vcl_svc_spec *svc = inst->svc;
 	char what[192];
 
 	if (p.ep < 0)
