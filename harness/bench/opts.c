@@ -219,7 +219,8 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	}
 	if (first <= argc_all) {
 		if (o->image == NULL && o->binary == NULL)
-			return vcl_usage(err, "-- CMD needs --image or --binary (see vclab bench --help)");
+			return vcl_usage(
+			    err, "-- CMD needs --image or --binary (see vclab bench --help)");
 		if (first == argc_all)
 			return vcl_usage(err, "-- without a command");
 		o->svc_cmd = calloc((size_t)(argc_all - first) + 1, sizeof(char *));
