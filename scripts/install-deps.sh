@@ -16,6 +16,9 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
 # cache, umoci unpacks it, e2fsprogs' mke2fs -d makes the VM's disk;
 # busybox-static gives the test images their static HTTP server.
 PKGS_IMAGE="skopeo umoci e2fsprogs busybox-static"
+# The micro guest kernel (scripts/build-kernel.sh): Debian's source tarball
+# and what Kbuild needs to build vmlinux from it.
+PKGS_KERNEL="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils"
 # Report browser test; the outside validator of results.json
 # (scripts/validate-results.py); kubectl renders the advisor's kustomize
 # overlay in the unit tests (test_advise_manifest). Debian's kubectl is
@@ -31,7 +34,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	PKGS_TEST="$PKGS_TEST kubernetes-client"
 fi
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_IMAGE $PKGS_TEST $PKGS_EXPORT"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_KERNEL $PKGS_IMAGE $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2

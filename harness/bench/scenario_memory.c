@@ -254,7 +254,7 @@ static struct json_object *daemons_json(const struct footprint *f)
 	return o;
 }
 
-int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
+static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	struct footprint f[VCL_MAX_ACTIVE];
 	int bare = -1;
@@ -333,3 +333,5 @@ int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_memory = {.name = "memory", .run = memory_run};

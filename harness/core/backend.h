@@ -18,6 +18,7 @@
 #include "core/error.h"
 
 struct vcl_host;
+struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
 struct vcl_limits {
@@ -99,6 +100,13 @@ struct vcl_phases {
 			     * without one: its port accepted a connection */
 	uint64_t first_200; /* first good readiness answer (200 from GET /healthz
 			     * for the payload), seen from the host */
+	/* VM boots only (0 elsewhere, or when the guest did not say): the host
+	 * time the guest kernel's boot clock started (taken as kernel entry),
+	 * and the host time the guest's /init announced itself on the console.
+	 * firmware = kernel - start, kernel = init - kernel, userspace =
+	 * ready - init (docs/vm.md, "Boot phases"). */
+	uint64_t kernel;
+	uint64_t init;
 };
 
 struct vcl_backend_ops;
@@ -174,16 +182,17 @@ struct vcl_backend_ops {
 	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
 	/* Once per run, undo prepare(). May be NULL. */
 	void (*cleanup)(const struct vcl_spec *spec);
+	/* The kinds of ledger record this backend defines beyond core's (pid,
+	 * dir, file, mount, cgroup), NULL-terminated; NULL for none. The
+	 * registry registers them before a ledger is opened or gc runs. */
+	const struct vcl_ledger_kind *const *kinds;
 };
 
-/* The bare placement is always built in. */
-extern const struct vcl_backend_ops vcl_bare_ops;
-
-/* Every backend and peer compiled into this binary. Backends live in their
- * own folders and are linked in when present (weak references). */
-const struct vcl_backend_ops *vcl_backend_find(const char *name);
-/* Iterate: returns NULL past the end. */
-const struct vcl_backend_ops *vcl_backend_at(unsigned i);
+/* Look name up in table, a NULL-terminated list of backends (the one table
+ * of what is built in is bench/backends.h's vcl_backends: core knows no
+ * backend). Returns NULL when the table has none of that name. */
+const struct vcl_backend_ops *vcl_backend_find(const struct vcl_backend_ops *const *table,
+					       const char *name);
 
 /* Allocate an instance with the common fields set (fds -1). */
 struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,

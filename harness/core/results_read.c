@@ -410,8 +410,11 @@ static const struct vcl_jrule config[] = {
     {"ctr_seccomp", BOOL, NULL}, {"cache", STR, NULL},	   {NULL, 0, NULL},
 };
 
+/* VM boots add firmware, kernel and userspace (docs/vm.md, "Boot phases"). */
 static const struct vcl_jrule phases[] = {
-    {"create", OBJ, stats}, {"ready", OBJ, stats}, {"first_200", OBJ, stats}, {NULL, 0, NULL}};
+    {"create", OBJ, stats},   {"ready", OBJ, stats},  {"first_200", OBJ, stats},
+    {"firmware", OBJ, stats}, {"kernel", OBJ, stats}, {"userspace", OBJ, stats},
+    {NULL, 0, NULL}};
 
 static const struct vcl_jrule daemons[] = {
     {"libvirtd_pss_kib_before", NUM, NULL}, {"libvirtd_pss_kib_before_reason", STR, NULL},
