@@ -49,7 +49,7 @@ CPPFLAGS += $(if $(filter 1,$(WITH_CTR)),-DVCL_WITH_CTR) $(if $(filter 1,$(WITH_
 # The library: every .c in harness/'s layers and the placements built in,
 # except the CLI entry point.
 LAYERS   := harness/core harness/bench harness/report harness/advise harness/gate harness/cli
-LIB_SRCS := $(filter-out harness/cli/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS) $(PARTS))))
+LIB_SRCS := $(filter-out harness/cli/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS) $(PARTS) image)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB      := $(B)/libvclab.a
 
@@ -247,7 +247,7 @@ $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 fuzz: $(FUZZ_BINS)
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-LINT_SRCS := $(wildcard $(addsuffix /*.c,$(LAYERS)) $(addsuffix /*.h,$(LAYERS)) bare/*.c ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
+LINT_SRCS := $(wildcard $(addsuffix /*.c,$(LAYERS)) $(addsuffix /*.h,$(LAYERS)) bare/*.c ctr/*.c ctr/*.h vmm/*.c vmm/*.h image/*.c image/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
 
 lint:
 	$(Q)echo "  LAYERS" && scripts/check-layers.sh
@@ -258,7 +258,7 @@ lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem --suppress=memleak \
 		--suppress=resourceLeak --suppress=leakReturnValNotUsed -D_GNU_SOURCE -Iharness -I. \
-		harness bare ctr vmm payload
+		harness bare ctr vmm image payload
 	$(Q)echo "  CLANG-TIDY"
 	$(Q)clang-tidy --quiet $(filter %.c,$(LINT_SRCS)) -- $(CPPFLAGS) -std=c11 \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS) check) 2>&1 | \

@@ -5,6 +5,14 @@
  * counted) pinned to the workload cores hwloc chose. The payload binds
  * port 0 and names its port in the READY line, so no port can be taken
  * between choosing and binding.
+ *
+ * The user's service (spec->svc) runs the same way, chrooted into its
+ * unpacked rootfs: the same binaries and libraries as in the other
+ * placements, no namespaces, no limits; what installing it on the host
+ * would give. Its uid/gid/cwd/env come from the image config; it listens
+ * on its own port on the host's loopback, and its output goes to a log the
+ * probe quotes when it fails. It leads its own process group, so a
+ * service that forks (a shell wrapper, nginx workers) is killed whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,10 +71,40 @@ static void bare_free(struct vcl_instance *inst)
  * only makes system calls (it may share the parent's memory). */
 struct child_args {
 	const char *const *argv;
-	int ready_w;		   /* the READY pipe's write end, becomes fd 3 */
-	const cpu_set_t *affinity; /* NULL: inherit */
-	struct vcl_cgroup *join;   /* v1 with accounting: attach before exec */
+	int ready_w;			/* the READY pipe's write end, becomes fd 3 */
+	const cpu_set_t *affinity;	/* NULL: inherit */
+	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
+	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
+	int log_fd;			/* the service's stdout and stderr */
 };
+
+/* The service's side of child_exec. Raw system calls only: on the
+ * CLONE_VM path glibc's setuid() would signal the parent's threads. */
+static __attribute__((noreturn)) void exec_service(const struct child_args *a)
+{
+	const struct vcl_svc_spec *svc = a->svc;
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
+	    dup2(a->log_fd, 2) < 0)
+		_exit(126);
+	if (svc->rootfs != NULL && (chroot(svc->rootfs) < 0 || chdir(svc->cwd) < 0)) {
+		dprintf(2, "vclab: chroot %s, cwd %s: %s\n", svc->rootfs, svc->cwd,
+			strerror(errno));
+		_exit(126);
+	}
+	if ((svc->uid != 0 || svc->gid != 0) &&
+	    (syscall(SYS_setgroups, 0, NULL) < 0 ||
+	     syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) < 0 ||
+	     syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) < 0)) {
+		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)svc->uid, (unsigned)svc->gid,
+			strerror(errno));
+		_exit(126);
+	}
+	execve(svc->argv[0], svc->argv, svc->envp);
+	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
+	_exit(127);
+}
 
 static int child_exec(void *opaque)
 {
@@ -82,6 +120,8 @@ static int child_exec(void *opaque)
 	}
 	if (a->affinity != NULL && sched_setaffinity(0, sizeof(*a->affinity), a->affinity) < 0)
 		_exit(126);
+	if (a->svc != NULL)
+		exec_service(a);
 	/* fd 3 is the READY channel, the only fd the payload inherits besides
 	 * stdio (everything else is O_CLOEXEC). */
 	if (dup2(a->ready_w, 3) < 0)
@@ -147,7 +187,7 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	pid_t pid;
 	const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd",
 			      "3",	     "--name",	 NULL,		NULL};
-	struct child_args a = {.argv = argv};
+	struct child_args a = {.argv = argv, .svc = spec->svc, .log_fd = -1};
 
 	if (inst == NULL || b == NULL) {
 		free(b);
@@ -168,7 +208,18 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		/* The same cores as the cpuset cgroup would give. */
 		a.affinity = &cpus;
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
+	if (spec->svc != NULL) {
+		/* No READY channel: the probe waits for the port. */
+		snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir,
+			 inst->name);
+		a.log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (a.log_fd < 0) {
+			vcl_fail(err, errno, "Create %s", inst->log_path);
+			inst->log_path[0] = '\0';
+			goto fail;
+		}
+		inst->ep.port = spec->svc->port;
+	} else if (pipe2(pfd, O_CLOEXEC) < 0) {
 		vcl_fail(err, errno, "pipe2");
 		goto fail;
 	}
@@ -183,10 +234,11 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	}
 	inst->t.created = vcl_now_ns();
 	inst->pid = pid;
-	close(pfd[1]);
-	pfd[1] = -1;
+	vcl_closep(&a.log_fd);
+	vcl_closep(&pfd[1]);
 	inst->ready_fd = pfd[0];
-	fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
+	if (inst->ready_fd >= 0)
+		fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
 	inst->exit_fd = vcl_pidfd_open(pid);
 	/* Without pidfds (Linux < 5.3, valgrind) a death before READY is
 	 * only seen as a closed READY channel or a timeout. */
@@ -199,6 +251,7 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	*out = inst;
 	return 0;
 fail:
+	vcl_closep(&a.log_fd);
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	if (pfd[0] >= 0 && inst->ready_fd != pfd[0])
@@ -234,6 +287,15 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 		/* A plain process (no accounting): its own PSS, no cgroup. */
 		memset(mem, 0, sizeof(*mem));
 		vcl_mem_no_cgroup(mem, "plain process without an accounting cgroup");
+		if (inst->svc != NULL) {
+			/* The whole service: a wrapper and its children, a
+			 * master and its workers. */
+			pid_t pids[256];
+			int n = vcl_proc_tree_pids(inst->pid, pids, 256);
+
+			if (n > 0)
+				return vcl_sample_pids(pids, (size_t)n, mem, err);
+		}
 		return vcl_sample_pids(&inst->pid, 1, mem, err);
 	}
 	return vcl_sample_cgroup(b->cg, mem, err);
@@ -248,6 +310,8 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		return 0;
 	b = inst->priv;
 	if (!b->reaped && inst->pid > 0) {
+		if (inst->svc != NULL)
+			kill(-inst->pid, SIGKILL); /* its process group: every child */
 		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		b->reaped = true;
 	}
@@ -258,6 +322,7 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 
 const struct vcl_backend_ops vcl_bare_ops = {
     .name = "bare",
+    .runs_services = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
     .launch = bare_launch,

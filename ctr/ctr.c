@@ -27,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,13 @@ struct child_args {
 	int err_w;     /* CLOEXEC: a successful exec closes it */
 	int sync_r;    /* userns: the parent writes one byte once the maps are set */
 	int nsready_w; /* the child writes one byte once its namespaces exist */
+	/* The user's service (NULL: the payload): its rootfs is the read-only
+	 * lower layer of an overlay whose upper layer is a private tmpfs on
+	 * ovl_dir (a folder of the run shared by every container; each mounts
+	 * its own tmpfs there in its own mount namespace). */
+	const struct vcl_svc_spec *svc;
+	int log_fd; /* the service's stdout and stderr */
+	char ovl_dir[256], ovl_root[280], ovl_opts[1024];
 };
 
 struct ctr_priv {
@@ -71,6 +79,8 @@ static char child_stack[256 * 1024] __attribute__((aligned(64)));
 /* An empty capability set and the syscall filter, made once by prepare(). */
 static cap_t nocaps;
 static struct sock_fprog seccomp_prog;
+/* The run's overlay folder, made once by prepare() for a service. */
+static char ovl_dir[256];
 
 static __attribute__((noreturn)) void child_fail(const struct child_args *a, int step)
 {
@@ -129,11 +139,33 @@ static int drop_caps(const struct child_args *a)
 	return cap_set_proc(a->nocaps);
 }
 
+static int mkdir_if_missing(const char *path)
+{
+	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The service's root: a private tmpfs on the run's overlay folder, the
+ * image's rootfs as the read-only lower layer, the tmpfs as the upper.
+ * The strings were made by the parent (the child allocates nothing). */
+static int mount_overlay(struct child_args *a)
+{
+	if (mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0)
+		return -1;
+	if (chdir(a->ovl_dir) < 0 || mkdir_if_missing("upper") < 0 ||
+	    mkdir_if_missing("work") < 0 || mkdir_if_missing("root") < 0)
+		return -1;
+	if (mount("overlay", a->ovl_root, "overlay", MS_NOSUID | MS_NODEV, a->ovl_opts) < 0)
+		return -1;
+	a->rootfs = a->ovl_root;
+	return 0;
+}
+
 static int child_main(void *arg)
 {
 	struct child_args *a = arg;
 	static char path_env[] = "PATH=/";
 	char *const envp[] = {path_env, NULL};
+	const struct vcl_svc_spec *svc = a->svc;
 	char go;
 	ssize_t n;
 	int fd;
@@ -174,7 +206,10 @@ static int child_main(void *arg)
 	/* pivot_root needs the new root to be a mount point. In userns mode
 	 * this runs before setresuid: the path is walked as the host's root
 	 * (owner of state_dir), not as the mapped uid. */
-	TRY(VCL_CTR_STEP_MNT_BIND, mount(a->rootfs, a->rootfs, NULL, MS_BIND, NULL));
+	if (svc != NULL)
+		TRY(VCL_CTR_STEP_MNT_OVERLAY, mount_overlay(a));
+	else
+		TRY(VCL_CTR_STEP_MNT_BIND, mount(a->rootfs, a->rootfs, NULL, MS_BIND, NULL));
 	TRY(VCL_CTR_STEP_CHDIR, chdir(a->rootfs));
 	if (a->userns) {
 		/* Files created below (the /dev nodes) need a mapped fsuid. */
@@ -190,17 +225,28 @@ static int child_main(void *arg)
 		TRY(VCL_CTR_STEP_FDS, fd);
 		a->err_w = fd;
 	}
-	if (a->ready_w == 3)
+	if (svc != NULL) {
+		/* The service has no READY channel: stdout and stderr go
+		 * to its log, stdin is empty. */
+		TRY(VCL_CTR_STEP_FDS, dup2(a->log_fd, 1));
+		TRY(VCL_CTR_STEP_FDS, dup2(a->log_fd, 2));
+	} else if (a->ready_w == 3) {
 		TRY(VCL_CTR_STEP_FDS, fcntl(3, F_SETFD, 0));
-	else
+	} else {
 		TRY(VCL_CTR_STEP_FDS, dup2(a->ready_w, 3));
-	TRY(VCL_CTR_STEP_FDS, close_range(4, ~0U, CLOSE_RANGE_CLOEXEC));
+	}
+	TRY(VCL_CTR_STEP_FDS, close_range(svc != NULL ? 3 : 4, ~0U, CLOSE_RANGE_CLOEXEC));
 
 	/* Read-only root: a bind remount changes only this mount's flags; the
-	 * locked flags of the host mount must be kept in a user namespace. */
-	TRY(VCL_CTR_STEP_MNT_RO,
-	    mount(NULL, ".", NULL,
-		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags, NULL));
+	 * locked flags of the host mount must be kept in a user namespace.
+	 * A service's overlay stays writable (its upper layer is a tmpfs). */
+	if (svc == NULL)
+		TRY(VCL_CTR_STEP_MNT_RO,
+		    mount(NULL, ".", NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags,
+			  NULL));
+	else
+		TRY(VCL_CTR_STEP_MNT_PROC, mkdir_if_missing("proc") | mkdir_if_missing("dev"));
 	TRY(VCL_CTR_STEP_MNT_PROC,
 	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 	TRY(VCL_CTR_STEP_MNT_DEV,
@@ -221,6 +267,17 @@ static int child_main(void *arg)
 	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
 	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
 	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));
+	if (svc != NULL) {
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		TRY(VCL_CTR_STEP_FDS, fd);
+		TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
+		TRY(VCL_CTR_STEP_CHDIR, chdir(svc->cwd));
+		if (svc->uid != 0 || svc->gid != 0) {
+			TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
+			TRY(VCL_CTR_STEP_SETID, setresgid(svc->gid, svc->gid, svc->gid));
+			TRY(VCL_CTR_STEP_SETID, setresuid(svc->uid, svc->uid, svc->uid));
+		}
+	}
 
 	TRY(VCL_CTR_STEP_CAPS, drop_caps(a));
 	TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
@@ -228,7 +285,10 @@ static int child_main(void *arg)
 	 * which the steps above needed. */
 	if (a->seccomp != NULL)
 		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
-	execve(VCL_CTR_PAYLOAD, a->argv, envp);
+	if (svc != NULL)
+		execve(svc->argv[0], svc->argv, svc->envp);
+	else
+		execve(VCL_CTR_PAYLOAD, a->argv, envp);
 	child_fail(a, VCL_CTR_STEP_EXEC);
 }
 
@@ -325,11 +385,27 @@ static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	if (!spec->ctr_no_seccomp && seccomp_prog.filter == NULL &&
 	    vcl_seccomp_build(&seccomp_prog, err) < 0)
 		return -1;
+	if (spec->svc != NULL) {
+		if (spec->svc->rootfs == NULL)
+			return vcl_usage(err, "ctr needs a rootfs: --binary runs on bare only");
+		if (spec->ctr_userns)
+			return vcl_usage(err,
+					 "ctr with --ctr-userns cannot run a user's service yet");
+		snprintf(ovl_dir, sizeof(ovl_dir), "%s/ctr-overlay", spec->state_dir);
+		if (vcl_ledger_add(err, "dir %s", ovl_dir) < 0)
+			return -1;
+		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST)
+			return vcl_fail(err, errno, "Create %s", ovl_dir);
+	}
 	return vcl_ctr_rootfs_prepare(spec, NULL, err);
 }
 
 static void ctr_cleanup(const struct vcl_spec *spec)
 {
+	if (ovl_dir[0] != '\0') {
+		rmdir(ovl_dir);
+		ovl_dir[0] = '\0';
+	}
 	free(seccomp_prog.filter);
 	seccomp_prog.filter = NULL;
 	seccomp_prog.len = 0;
@@ -449,6 +525,29 @@ static int launch_failed(struct vcl_instance *inst, struct ctr_priv *p, struct v
 	return -1;
 }
 
+/* A service's child arguments: the overlay's strings and its log. */
+static int service_args(const struct vcl_spec *spec, struct vcl_instance *inst,
+			struct child_args *a, struct vcl_error **err)
+{
+	int n;
+
+	snprintf(a->ovl_dir, sizeof(a->ovl_dir), "%s", ovl_dir);
+	snprintf(a->ovl_root, sizeof(a->ovl_root), "%s/root", ovl_dir);
+	n = snprintf(a->ovl_opts, sizeof(a->ovl_opts),
+		     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", spec->svc->rootfs, ovl_dir,
+		     ovl_dir);
+	if (n < 0 || (size_t)n >= sizeof(a->ovl_opts) || strchr(spec->svc->rootfs, ',') != NULL)
+		return vcl_usage(err, "Rootfs path %s cannot be an overlay lower layer",
+				 spec->svc->rootfs);
+	snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir, inst->name);
+	a->log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (a->log_fd < 0) {
+		inst->log_path[0] = '\0';
+		return vcl_fail(err, errno, "Create the log of %s", inst->name);
+	}
+	return 0;
+}
+
 static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
@@ -503,13 +602,20 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	    .err_w = lp.err_w,
 	    .sync_r = lp.sync_r,
 	    .nsready_w = lp.nsready_w,
+	    .svc = spec->svc,
+	    .log_fd = -1,
 	};
+	if (spec->svc != NULL && service_args(spec, inst, &a, err) < 0) {
+		vcl_closep(&a.log_fd);
+		return launch_failed(inst, p, err);
+	}
 	/* Only the pid namespace at clone (the payload must be its init); the
 	 * child unshares the others once it is in its cgroup. */
 	flags = CLONE_NEWPID | CLONE_PIDFD | SIGCHLD;
 	if (spec->ctr_userns)
 		flags |= CLONE_NEWUSER;
 	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &a, &pidfd);
+	vcl_closep(&a.log_fd);
 	if (pid < 0)
 		goto fail_errno;
 	inst->t.created = vcl_now_ns();
@@ -526,8 +632,9 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		return launch_failed(inst, p, err);
 	}
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = VCL_CTR_PORT;
-	inst->ready_fd = steal_fd(lp.ready_r);
+	inst->ep.port = spec->svc != NULL ? spec->svc->port : VCL_CTR_PORT;
+	if (spec->svc == NULL)
+		inst->ready_fd = steal_fd(lp.ready_r);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
 	*out = inst;
 	return 0;
@@ -600,6 +707,7 @@ static int ctr_destroy(struct vcl_instance *inst, struct vcl_error **err)
 const struct vcl_backend_ops vcl_ctr_ops = {
     .name = "ctr",
     .is_peer = false,
+    .runs_services = true,
     .family = NULL,
     .probe = ctr_probe,
     .prepare = ctr_prepare,

@@ -48,18 +48,19 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_NOTIFY,   /* telling the parent the namespaces exist */
 	VCL_CTR_STEP_FDS,      /* moving the READY pipe to fd 3 */
 	VCL_CTR_STEP_MNT_PRIVATE,
-	VCL_CTR_STEP_MNT_BIND,	 /* bind of the rootfs onto itself */
-	VCL_CTR_STEP_CHDIR,	 /* into the rootfs */
-	VCL_CTR_STEP_MNT_RO,	 /* read-only remount of the rootfs bind */
-	VCL_CTR_STEP_MNT_PROC,	 /* /proc */
-	VCL_CTR_STEP_MNT_DEV,	 /* tmpfs on /dev */
-	VCL_CTR_STEP_DEV_NODE,	 /* /dev/null, zero, urandom */
-	VCL_CTR_STEP_DEV_RO,	 /* read-only remount of /dev */
-	VCL_CTR_STEP_HOSTNAME,	 /* sethostname */
-	VCL_CTR_STEP_LOOPBACK,	 /* bringing lo up */
-	VCL_CTR_STEP_PIVOT_ROOT, /* pivot_root(".", ".") */
-	VCL_CTR_STEP_UMOUNT_OLD, /* detaching the old root */
-	VCL_CTR_STEP_CAPS,	 /* dropping every capability */
+	VCL_CTR_STEP_MNT_BIND,	  /* bind of the rootfs onto itself */
+	VCL_CTR_STEP_MNT_OVERLAY, /* a service's rootfs: tmpfs upper over the image */
+	VCL_CTR_STEP_CHDIR,	  /* into the rootfs */
+	VCL_CTR_STEP_MNT_RO,	  /* read-only remount of the rootfs bind */
+	VCL_CTR_STEP_MNT_PROC,	  /* /proc */
+	VCL_CTR_STEP_MNT_DEV,	  /* tmpfs on /dev */
+	VCL_CTR_STEP_DEV_NODE,	  /* /dev/null, zero, urandom */
+	VCL_CTR_STEP_DEV_RO,	  /* read-only remount of /dev */
+	VCL_CTR_STEP_HOSTNAME,	  /* sethostname */
+	VCL_CTR_STEP_LOOPBACK,	  /* bringing lo up */
+	VCL_CTR_STEP_PIVOT_ROOT,  /* pivot_root(".", ".") */
+	VCL_CTR_STEP_UMOUNT_OLD,  /* detaching the old root */
+	VCL_CTR_STEP_CAPS,	  /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
 	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
 	VCL_CTR_STEP_EXEC,    /* execve of the payload */
@@ -90,6 +91,12 @@ struct vcl_oci_params {
 	const char *cpuset; /* NULL = inherit */
 	bool userns;	    /* add a user namespace with the VCL_CTR_USERNS_* maps */
 	bool seccomp;	    /* the ctr syscall filter (vcl_seccomp_oci) */
+	/* The user's service: its environment (NULL = PATH=/ only), cwd
+	 * (NULL = "/"), uid/gid, and a tmpfs on /tmp for its writes. */
+	char *const *env;
+	const char *cwd;
+	unsigned uid, gid;
+	bool tmp_tmpfs;
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same

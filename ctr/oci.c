@@ -17,6 +17,7 @@ static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_FDS] = "set up the READY fd",
     [VCL_CTR_STEP_MNT_PRIVATE] = "make the mount tree private",
     [VCL_CTR_STEP_MNT_BIND] = "bind-mount the rootfs",
+    [VCL_CTR_STEP_MNT_OVERLAY] = "mount the overlay on the service rootfs",
     [VCL_CTR_STEP_CHDIR] = "chdir into the rootfs",
     [VCL_CTR_STEP_MNT_RO] = "remount the rootfs read-only",
     [VCL_CTR_STEP_MNT_PROC] = "mount /proc",
@@ -224,6 +225,7 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	static const char *const env[] = {"PATH=/", NULL};
 	static const char *const proc_opts[] = {"nosuid", "noexec", "nodev", NULL};
 	static const char *const dev_opts[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
+	static const char *const tmp_opts[] = {"nosuid", "nodev", "mode=1777", "size=64m", NULL};
 	struct json_object *cfg, *proc, *user, *caps, *root, *mounts, *linux_;
 	const char *const *capsets[] = {none, none, none, none, none};
 	static const char *const capnames[] = {"bounding", "effective", "inheritable", "permitted",
@@ -248,12 +250,13 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	proc = json_object_new_object();
 	json_object_object_add(proc, "terminal", json_object_new_boolean(0));
 	user = json_object_new_object();
-	json_object_object_add(user, "uid", json_object_new_int64(0));
-	json_object_object_add(user, "gid", json_object_new_int64(0));
+	json_object_object_add(user, "uid", json_object_new_int64(p->uid));
+	json_object_object_add(user, "gid", json_object_new_int64(p->gid));
 	json_object_object_add(proc, "user", user);
 	json_object_object_add(proc, "args", jstrv((const char *const *)p->args));
-	json_object_object_add(proc, "env", jstrv(env));
-	json_object_object_add(proc, "cwd", jstr("/"));
+	json_object_object_add(proc, "env",
+			       jstrv(p->env != NULL ? (const char *const *)p->env : env));
+	json_object_object_add(proc, "cwd", jstr(p->cwd != NULL ? p->cwd : "/"));
 	/* Every set empty: no capability at all, as in ctr. */
 	caps = json_object_new_object();
 	for (size_t i = 0; i < sizeof(capnames) / sizeof(capnames[0]); i++)
@@ -271,6 +274,8 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	mounts = json_object_new_array();
 	json_object_array_add(mounts, jmount("/proc", "proc", proc_opts));
 	json_object_array_add(mounts, jmount("/dev", "tmpfs", dev_opts));
+	if (p->tmp_tmpfs)
+		json_object_array_add(mounts, jmount("/tmp", "tmpfs", tmp_opts));
 	json_object_object_add(cfg, "mounts", mounts);
 
 	linux_ = json_object_new_object();

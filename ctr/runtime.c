@@ -353,9 +353,12 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	struct vcl_oci_params op;
 	struct rt_priv *p;
 	const char *rootfs = vcl_ctr_rootfs_path();
+	const struct vcl_svc_spec *svc = spec->svc;
 	int fds[2], status = 0;
 	long pid;
 
+	if (svc != NULL)
+		rootfs = svc->rootfs; /* the image's, read-only, /tmp a tmpfs */
 	if (rootfs == NULL || rt->bin[0] == '\0')
 		return vcl_usage(err, "%s launch before prepare()", rt->name);
 	dir = rt_dir(spec, rt);
@@ -396,6 +399,16 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 				     .cpuset = spec->cpuset,
 				     .userns = spec->ctr_userns,
 				     .seccomp = !spec->ctr_no_seccomp};
+	if (svc != NULL) {
+		op.args = svc->argv;
+		op.env = svc->envp;
+		op.cwd = svc->cwd;
+		op.uid = svc->uid;
+		op.gid = svc->gid;
+		op.tmp_tmpfs = true;
+		/* The service writes its output where runc writes its own. */
+		snprintf(inst->log_path, sizeof(inst->log_path), "%s", log);
+	}
 	cfg = vcl_oci_config(&op, err);
 	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
 		goto fail_bundle;
@@ -448,8 +461,9 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
 		goto fail_remove;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = VCL_CTR_PORT;
-	inst->ready_fd = steal_fd(ready_r);
+	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
+	if (svc == NULL)
+		inst->ready_fd = steal_fd(ready_r);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
 	*out = inst;
 	return 0;
@@ -555,6 +569,7 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
     .is_peer = true,
     .family = "ctr",
+    .runs_services = true,
     .probe = runc_probe,
     .prepare = runc_prepare,
     .launch = runc_launch,
@@ -569,6 +584,7 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .name = "crun",
     .is_peer = true,
     .family = "ctr",
+    .runs_services = true,
     .probe = crun_probe,
     .prepare = crun_prepare,
     .launch = crun_launch,

@@ -2,7 +2,8 @@
 # The layer check (make lint; docs/architecture.md): every quoted include
 # names its folder ("core/ledger.h"), and
 #   - harness/core includes only core/ (system headers aside);
-#   - a backend folder (bare/, ctr/, vmm/) includes only core/ and itself;
+#   - a backend folder (bare/, ctr/, vmm/) and image/ (the user's service)
+#     include only core/ and themselves;
 #   - no two folders include each other, directly or through others.
 # Usage: scripts/check-layers.sh [TREE] (default: the working folder).
 # Prints one line per violation and exits 1 when there is any.
@@ -30,7 +31,8 @@ FNR == 1 {
 		sub(/\/.*/, "", to)
 	if (from == "core" && to != "core")
 		bad("core/ includes only core/")
-	else if ((from == "bare" || from == "ctr" || from == "vmm") && to != "core" && to != from)
+	else if ((from == "bare" || from == "ctr" || from == "vmm" || from == "image") &&
+	    to != "core" && to != from)
 		bad(from "/ includes only core/ and " from "/")
 	if (to != "" && to != from) {
 		if (!((from, to) in via))
@@ -59,4 +61,4 @@ END {
 				fails++
 			}
 	exit fails > 0
-}' $(ls harness/*/*.[ch] bare/*.[ch] ctr/*.[ch] vmm/*.[ch] payload/*.[ch] 2>/dev/null)
+}' $(ls harness/*/*.[ch] bare/*.[ch] ctr/*.[ch] vmm/*.[ch] image/*.[ch] payload/*.[ch] 2>/dev/null)

@@ -12,6 +12,10 @@ PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libc
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
+# The user's own service (image/): skopeo copies any image into the OCI
+# cache, umoci unpacks it, e2fsprogs' mke2fs -d makes the VM's disk;
+# busybox-static gives the test images their static HTTP server.
+PKGS_IMAGE="skopeo umoci e2fsprogs busybox-static"
 # The micro guest kernel (scripts/build-kernel.sh): Debian's source tarball
 # and what Kbuild needs to build vmlinux from it.
 PKGS_KERNEL="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils"
@@ -30,7 +34,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	PKGS_TEST="$PKGS_TEST kubernetes-client"
 fi
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_KERNEL $PKGS_TEST $PKGS_EXPORT"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_KERNEL $PKGS_IMAGE $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2

@@ -24,6 +24,7 @@
 #include "core/limits.h"
 #include "core/probe.h"
 #include "core/results.h"
+#include "image/image.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -56,7 +57,12 @@ unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_o
 
 struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	struct json_object *group = vcl_json_obj(b->root, ops->is_peer ? "peers" : "backends");
+	/* The user's service: services.<name>.{backends,peers}; the built-in
+	 * payload keeps the top-level keys the gate and the advisor read. */
+	struct json_object *top =
+	    b->image != NULL ? vcl_json_obj(vcl_json_obj(b->root, "services"), b->image->name)
+			     : b->root;
+	struct json_object *group = vcl_json_obj(top, ops->is_peer ? "peers" : "backends");
 	struct json_object *o = vcl_json_obj(group, ops->name);
 
 	if (ops->is_peer && ops->family != NULL)
@@ -267,7 +273,12 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 					  vcl_strv_contains(b->o->backends, ops->family));
 			if (!wanted)
 				continue;
-			if (ops->probe(&b->host, &e) < 0) {
+			if (b->image != NULL && !ops->runs_services)
+				vcl_error_set(
+				    &e, VCL_E_ENV, 0,
+				    "%s cannot run a user's service (--image/--binary) yet",
+				    ops->name);
+			if (e != NULL || ops->probe(&b->host, &e) < 0) {
 				struct json_object *o;
 
 				if (pass == 0 && explicit_list) {
@@ -604,6 +615,43 @@ static void spec_init(struct vcl_bench *b, const char *payload)
 	};
 }
 
+/* --image/--binary: copy, unpack and configure the user's service before
+ * anything of the run exists, so bad input leaves nothing behind. */
+static int load_service(struct vcl_bench *b, struct vcl_error **err)
+{
+	const struct vcl_bench_opts *o = b->o;
+	struct vcl_image_opts io = {
+	    .ref = o->image,
+	    .binary = o->binary,
+	    .name = o->svc_name,
+	    .port = (uint16_t)o->svc_port,
+	    .ready = o->ready,
+	    .env = o->svc_env,
+	    .cmd = o->svc_cmd,
+	};
+
+	if (o->image == NULL && o->binary == NULL) {
+		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
+		    o->svc_env != NULL)
+			return vcl_usage(err, "--name, --port, --ready and --env need --image or "
+					      "--binary");
+		return 0;
+	}
+	b->image = calloc(1, sizeof(*b->image));
+	if (b->image == NULL)
+		return vcl_fail(err, ENOMEM, "Service");
+	if (vcl_image_load(&io, b->image, err) < 0)
+		return -1;
+	b->spec.svc = &b->image->svc;
+	/* bare runs the service on the host's own port: one instance at a
+	 * time. Memory is then the mean of one idle instance per round. */
+	b->o->mem_instances = 1;
+	b->o->vm_mem_instances = 1;
+	json_object_object_add(vcl_json_obj(vcl_json_obj(b->root, "services"), b->image->name),
+			       "image", vcl_image_json(b->image));
+	return 0;
+}
+
 /* Everything before the first launch: host, payload, results header,
  * placements, results folder, ledger. The ledger opens last, so a failure
  * here leaves nothing to undo. */
@@ -622,7 +670,7 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	new_run_id(b->run_id, sizeof(b->run_id));
 	results_init(b);
 	spec_init(b, *payload);
-	if (choose_backends(b, err) < 0 || make_out_dir(b, err) < 0)
+	if (load_service(b, err) < 0 || choose_backends(b, err) < 0 || make_out_dir(b, err) < 0)
 		return -1;
 	vcl_install_signal_handlers();
 	/* Thousands of instances hold a few descriptors each (density). */
@@ -729,4 +777,9 @@ void vcl_bench_release(struct vcl_bench *b)
 {
 	json_object_put(b->root);
 	b->root = NULL;
+	if (b->image != NULL) {
+		vcl_image_free(b->image);
+		free(b->image);
+		b->image = NULL;
+	}
 }

@@ -19,6 +19,8 @@
 #include "core/host.h"
 #include "core/error.h"
 
+struct vcl_image;
+
 #define VCL_MAX_ACTIVE 8
 
 struct vcl_bench_opts {
@@ -56,6 +58,15 @@ struct vcl_bench_opts {
 	bool seed_given;
 	bool quiet, json, no_report;
 	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
+
+	/* The user's service instead of the payload (image/image.h) */
+	const char *image;    /* --image REF */
+	const char *binary;   /* --binary PATH */
+	const char *svc_name; /* --name */
+	unsigned svc_port;    /* --port, 0 = from the image */
+	const char *ready;    /* --ready http:PATH[=STATUS]|tcp */
+	char **svc_env;	      /* --env K=V, repeatable */
+	char **svc_cmd;	      /* -- CMD ARGS... (argv's strings, NULL-terminated) */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */
@@ -89,7 +100,8 @@ struct vcl_bench {
 	struct vcl_host host;
 	char run_id[16];
 	char out_dir[512];
-	struct vcl_spec spec;				      /* template; index set per launch */
+	struct vcl_spec spec;	 /* template; index set per launch */
+	struct vcl_image *image; /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	unsigned next_index;

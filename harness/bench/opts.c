@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `vclab bench` options: one table (core/opt.h) and the profiles. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,17 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_ENUM_ROW(
 	B, cache, "cache", caches, "cold|warm",
 	"startup: drop the page cache before each launch (cold) or not (warm, default)"),
+    VCL_OPT_STR_ROW(
+	B, image, "image", 0, "REF",
+	"measure this image instead of the payload: oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+	"docker-archive:FILE, dir:DIR or rootfs:DIR"),
+    VCL_OPT_STR_ROW(B, binary, "binary", 0, "PATH", "measure this host executable, run as it is"),
+    VCL_OPT_STR_ROW(B, svc_name, "name", 0, "NAME", "service name (default: from the reference)"),
+    VCL_OPT_UINT_ROW(B, svc_port, "port", 1, 65535, "N",
+		     "port the service listens on (default: the image's one ExposedPort)"),
+    VCL_OPT_STR_ROW(B, ready, "ready", 0, "http:PATH[=STATUS]|tcp",
+		    "service readiness (default http:/=200)"),
+    VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
@@ -182,7 +194,16 @@ static void fill_profile_counts(struct vcl_bench_opts *o)
 int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *help,
 			 struct vcl_error **err)
 {
-	int r;
+	int r, argc_all = argc, first = argc + 1;
+
+	/* "-- CMD ARGS...": the service's command, kept away from the
+	 * option parser (bench takes no other operands). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			first = i + 1;
+			argc = i;
+			break;
+		}
 
 	memset(o, 0, sizeof(*o));
 	*help = false;
@@ -207,6 +228,20 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 		*help = r > 0;
 		return r > 0 ? 0 : -1;
 	}
+	if (first <= argc_all) {
+		if (o->image == NULL && o->binary == NULL)
+			return vcl_usage(
+			    err, "-- CMD needs --image or --binary (see vclab bench --help)");
+		if (first == argc_all)
+			return vcl_usage(err, "-- without a command");
+		o->svc_cmd = calloc((size_t)(argc_all - first) + 1, sizeof(char *));
+		if (o->svc_cmd == NULL)
+			return vcl_fail(err, ENOMEM, "Options");
+		for (int i = first; i < argc_all; i++)
+			o->svc_cmd[i - first] = argv[i];
+	}
+	if (o->image != NULL && o->binary != NULL)
+		return vcl_usage(err, "Give one of --image and --binary");
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =
@@ -217,4 +252,6 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 void vcl_bench_opts_free(struct vcl_bench_opts *o)
 {
 	vcl_opt_free(&vcl_bench_optset, o);
+	free(o->svc_cmd);
+	o->svc_cmd = NULL;
 }

@@ -31,6 +31,7 @@ struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,
 	inst->exit_fd = -1;
 	inst->ep.netns_fd = -1;
 	inst->pid = -1;
+	inst->svc = spec->svc;
 	return inst;
 }
 
@@ -41,5 +42,7 @@ void vcl_instance_free(struct vcl_instance *inst)
 	vcl_closep(&inst->ready_fd);
 	vcl_closep(&inst->exit_fd);
 	vcl_closep(&inst->ep.netns_fd);
+	if (inst->log_path[0] != '\0')
+		unlink(inst->log_path);
 	free(inst);
 }

@@ -27,6 +27,33 @@ struct vcl_limits {
 	unsigned pids;	  /* pids limit, 0 = unlimited */
 };
 
+/* How the harness knows a service is ready (core/probe.c), the same for
+ * every placement. The built-in payload: GET /healthz answers 200. */
+enum vcl_ready_kind { VCL_READY_HTTP = 0, VCL_READY_TCP };
+struct vcl_ready {
+	enum vcl_ready_kind kind;
+	char path[128]; /* HTTP: the request path, "/" ... */
+	int status;	/* HTTP: the status that counts as ready (200) */
+};
+
+/*
+ * The user's own service (image/ fills it in from an OCI image, a rootfs or
+ * a host binary): what every placement runs instead of the payload. It has
+ * no READY line: readiness is its port accepting, then the first good
+ * answer to `ready`. Strings are borrowed from the image layer.
+ */
+struct vcl_svc_spec {
+	const char *name;   /* services.<name> in results.json, instance hostnames */
+	const char *rootfs; /* unpacked rootfs (never written), NULL for --binary */
+	char *const *argv;  /* argv[0] is a path inside rootfs (or on the host) */
+	char *const *envp;  /* the complete environment, NULL-terminated */
+	const char *cwd;    /* working directory inside rootfs, "/" by default */
+	uid_t uid;
+	gid_t gid;
+	uint16_t port; /* TCP port the service listens on (inside its netns) */
+	struct vcl_ready ready;
+};
+
 /* Everything a backend needs to start one instance. Strings are borrowed. */
 struct vcl_spec {
 	const char *run_id;    /* short id of this run, in every resource name */
@@ -39,6 +66,8 @@ struct vcl_spec {
 	 * autoscale, steady read it). false in the startup scenario: there bare
 	 * is a plain host process, with no cgroup joined on its way to exec. */
 	bool accounting;
+	/* The user's service instead of the payload; NULL = the payload. */
+	const struct vcl_svc_spec *svc;
 
 	/* ctr */
 	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
@@ -67,8 +96,10 @@ struct vcl_endpoint {
 struct vcl_phases {
 	uint64_t start;	    /* just before the create call (fork, clone, virDomainCreateXML) */
 	uint64_t created;   /* the create call returned */
-	uint64_t ready;	    /* the payload's VCLAB-READY line was seen */
-	uint64_t first_200; /* first 200 from GET /healthz, seen from the host */
+	uint64_t ready;	    /* the payload's VCLAB-READY line was seen; a service
+			     * without one: its port accepted a connection */
+	uint64_t first_200; /* first good readiness answer (200 from GET /healthz
+			     * for the payload), seen from the host */
 	/* VM boots only (0 elsewhere, or when the guest did not say): the host
 	 * time the guest kernel's boot clock started (taken as kernel entry),
 	 * and the host time the guest's /init announced itself on the console.
@@ -94,6 +125,12 @@ struct vcl_instance {
 	pid_t pid;	  /* that main host process */
 	char cgroup[256]; /* cgroup path holding all its host processes, "" if none */
 	struct vcl_phases t;
+	/* The user's service (spec->svc) this instance runs, or NULL. The
+	 * probe then waits for its port and its readiness answer. */
+	const struct vcl_svc_spec *svc;
+	/* File holding the service's stdout/stderr ("" if inherited): the
+	 * probe quotes its last lines when the service fails. */
+	char log_path[640];
 	void *priv; /* the backend's own state */
 };
 
@@ -126,6 +163,7 @@ struct vcl_backend_ops {
 	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
 	bool is_peer;	    /* a same-run reference implementation, not a placement */
 	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
+	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 
 	/* Usable on this host? Sets an error saying why not. */
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);

@@ -130,6 +130,10 @@ struct probe {
 	uint64_t deadline, backoff;
 	bool want_ready; /* still waiting for the READY line */
 	bool sent;	 /* the request went out on sock */
+	char req[256];	 /* the readiness request */
+	size_t reqlen;
+	int want_status; /* the HTTP status that means ready */
+	bool tcp_only;	 /* a service ready once its port accepts */
 	char resp[64];
 	size_t rlen;
 };
@@ -149,8 +153,10 @@ static uint64_t next_backoff(uint64_t backoff)
 static int instance_exited(struct vcl_instance *inst, struct vcl_error **err)
 {
 	if (inst->ops->exited != NULL)
-		return inst->ops->exited(inst, err);
-	return vcl_error_set(err, VCL_E_DIED, 0, "%s exited before it was ready", inst->name);
+		inst->ops->exited(inst, err);
+	else
+		vcl_error_set(err, VCL_E_DIED, 0, "%s exited before it was ready", inst->name);
+	return vcl_probe_add_log_tail(inst, err);
 }
 
 /* The READY channel is readable. Returns 1 to go on waiting, else the
@@ -194,9 +200,17 @@ static int on_sock(struct probe *p, uint32_t events)
 		socklen_t sl = sizeof(soerr);
 
 		getsockopt(p->sock, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		if (soerr != 0 || (events & (EPOLLERR | EPOLLHUP)) ||
-		    send(p->sock, healthz_req, sizeof(healthz_req) - 1, MSG_NOSIGNAL) !=
-			(ssize_t)(sizeof(healthz_req) - 1))
+		if (soerr != 0 || (events & (EPOLLERR | EPOLLHUP)))
+			return SOCK_RETRY;
+		/* Connected: for a service without a READY line this is the
+		 * "port accepts" phase. */
+		if (p->inst->svc != NULL && p->inst->t.ready == 0)
+			p->inst->t.ready = vcl_now_ns();
+		if (p->tcp_only) {
+			p->inst->t.first_200 = vcl_now_ns();
+			return SOCK_DONE;
+		}
+		if (send(p->sock, p->req, p->reqlen, MSG_NOSIGNAL) != (ssize_t)p->reqlen)
 			return SOCK_RETRY;
 		p->sent = true;
 		epoll_ctl(p->ep, EPOLL_CTL_MOD, p->sock, &ev);
@@ -209,7 +223,7 @@ static int on_sock(struct probe *p, uint32_t events)
 			p->rlen += (size_t)r;
 			if (p->rlen < 12)
 				return SOCK_WAIT;
-			if (status_of(p->resp, p->rlen) == 200) {
+			if (status_of(p->resp, p->rlen) == p->want_status) {
 				p->inst->t.first_200 = vcl_now_ns();
 				return SOCK_DONE;
 			}
@@ -276,8 +290,31 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 	    .want_ready = inst->ready_fd >= 0,
 	};
 
+	const struct vcl_svc_spec *svc = inst->svc;
+	char what[192];
+
 	if (p.ep < 0)
 		return vcl_fail(err, errno, "epoll_create1");
+	if (svc == NULL) {
+		p.reqlen = sizeof(healthz_req) - 1;
+		memcpy(p.req, healthz_req, sizeof(healthz_req));
+		p.want_status = 200;
+		snprintf(what, sizeof(what), "no 200 from GET /healthz");
+	} else {
+		int n = snprintf(p.req, sizeof(p.req),
+				 "GET %s HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n",
+				 svc->ready.path[0] ? svc->ready.path : "/");
+
+		p.reqlen = n > 0 && (size_t)n < sizeof(p.req) ? (size_t)n : 0;
+		p.want_status = svc->ready.status != 0 ? svc->ready.status : 200;
+		p.tcp_only = svc->ready.kind == VCL_READY_TCP;
+		if (p.tcp_only)
+			snprintf(what, sizeof(what), "port %u never accepted a connection",
+				 inst->ep.port);
+		else
+			snprintf(what, sizeof(what), "no %d from GET %s on port %u", p.want_status,
+				 svc->ready.path[0] ? svc->ready.path : "/", inst->ep.port);
+	}
 	if (p.want_ready && ep_add(p.ep, inst->ready_fd, EPOLLIN, EV_READY) < 0)
 		return vcl_fail(err, errno, "Watch the READY channel of %s", inst->name);
 	if (inst->exit_fd >= 0 && ep_add(p.ep, inst->exit_fd, EPOLLIN, EV_EXIT) < 0)
@@ -297,11 +334,17 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 			continue;
 		if (n < 0)
 			return vcl_fail(err, errno, "epoll_pwait2");
-		if (n == 0 && vcl_now_ns() >= p.deadline)
-			return vcl_error_set(
-			    err, VCL_E_TIMEOUT, 0, "%s not ready within %u ms (%s)", inst->name,
-			    timeout_ms,
-			    p.want_ready ? "no VCLAB-READY line" : "no 200 from GET /healthz");
+		/* Past the deadline, whatever is pending: a port that refuses at
+		 * once keeps the socket readable, so n is never 0 then. */
+		if (vcl_now_ns() >= p.deadline) {
+			if (svc != NULL && inst->t.ready == 0 && !p.tcp_only)
+				snprintf(what, sizeof(what), "port %u never accepted a connection",
+					 inst->ep.port);
+			vcl_error_set(err, VCL_E_TIMEOUT, 0, "%s not ready within %u ms (%s)",
+				      inst->name, timeout_ms,
+				      p.want_ready ? "no VCLAB-READY line" : what);
+			return vcl_probe_add_log_tail(inst, err);
+		}
 		if (n == 0) {
 			p.backoff = next_backoff(p.backoff);
 			continue;
@@ -331,6 +374,99 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 			}
 		}
 	}
+}
+
+int vcl_ready_parse(const char *s, struct vcl_ready *out)
+{
+	const char *eq;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	out->status = 200;
+	if (strcmp(s, "tcp") == 0) {
+		out->kind = VCL_READY_TCP;
+		return 0;
+	}
+	if (strncmp(s, "http:", 5) != 0 || s[5] != '/')
+		return -1;
+	s += 5;
+	eq = strchr(s, '=');
+	len = eq != NULL ? (size_t)(eq - s) : strlen(s);
+	if (len >= sizeof(out->path) || strpbrk(s, " \r\n") != NULL)
+		return -1;
+	memcpy(out->path, s, len);
+	out->path[len] = '\0';
+	if (eq != NULL) {
+		char *end;
+		long st = strtol(eq + 1, &end, 10);
+
+		if (*end != '\0' || st < 100 || st > 599)
+			return -1;
+		out->status = (int)st;
+	}
+	out->kind = VCL_READY_HTTP;
+	return 0;
+}
+
+/* The last lines of a file, at most max lines and size-1 bytes, joined by
+ * " | ". Pure apart from reading the file. */
+static void log_tail(const char *path, unsigned max, char *out, size_t size)
+{
+	char buf[4096];
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	ssize_t n;
+	size_t len, start, o = 0;
+	unsigned lines = 0;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return;
+	start = (size_t)end > sizeof(buf) - 1 ? (size_t)end - (sizeof(buf) - 1) : 0;
+	n = pread(fd, buf, sizeof(buf) - 1, (off_t)start);
+	if (n <= 0)
+		return;
+	len = (size_t)n;
+	while (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	start = len;
+	while (start > 0 && lines < max) {
+		start--;
+		if (buf[start] == '\n' && ++lines == max) {
+			start++;
+			break;
+		}
+	}
+	for (size_t i = start; i < len && o + 4 < size; i++) {
+		if (buf[i] == '\n') {
+			o += (size_t)snprintf(out + o, size - o, " | ");
+			continue;
+		}
+		out[o++] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? buf[i] : '?';
+	}
+	out[o < size ? o : size - 1] = '\0';
+}
+
+int vcl_probe_add_log_tail(struct vcl_instance *inst, struct vcl_error **err)
+{
+	char tail[2048];
+	struct vcl_error *e = err != NULL ? *err : NULL;
+	char *msg;
+
+	if (e == NULL || inst->log_path[0] == '\0')
+		return -1;
+	log_tail(inst->log_path, 20, tail, sizeof(tail));
+	if (asprintf(&msg, "%s; %s: %s", e->msg ? e->msg : "failed",
+		     tail[0] ? "last lines of its output" : "its output",
+		     tail[0] ? tail : "(empty)") < 0)
+		return -1;
+	free(e->msg);
+	e->msg = msg;
+	return -1;
 }
 
 int vcl_http_get(const struct vcl_endpoint *ep, const char *path, unsigned timeout_ms, int *status,

@@ -21,6 +21,13 @@
  * VCL_E_INTR. */
 int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_error **err);
 
+/* Append the last 20 lines of the instance's output (inst->log_path) to
+ * *err's message, when there is a log. Returns -1 (for `return`). */
+int vcl_probe_add_log_tail(struct vcl_instance *inst, struct vcl_error **err);
+
+/* Parse --ready: "http:PATH[=STATUS]" or "tcp". Pure. Returns 0 or -1. */
+int vcl_ready_parse(const char *s, struct vcl_ready *out);
+
 /* A socket (SOCK_NONBLOCK|SOCK_CLOEXEC) made in network namespace netns_fd
  * (-1 = the host's): setns there, socket(), setns back. */
 int vcl_socket_in_netns(int netns_fd, int type, struct vcl_error **err);

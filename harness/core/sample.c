@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,71 @@ int vcl_sample_pids(const pid_t *pids, size_t n, struct vcl_mem *mem, struct vcl
 				     n > 0 ? ", first " : "", n > 0 ? (int)pids[0] : 0);
 	mem->known |= VCL_MEM_PSS;
 	return 0;
+}
+
+int vcl_proc_tree_pids(pid_t root, pid_t *pids, size_t max)
+{
+	struct pinfo {
+		pid_t pid, ppid, pgrp;
+	};
+	cleanup_dir DIR *d = opendir("/proc");
+	struct pinfo *all = NULL;
+	size_t n = 0, cap = 0, out = 0;
+	struct dirent *de;
+	bool grew = true;
+
+	if (d == NULL || max == 0)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char path[300], buf[512], *rp;
+		struct pinfo pi;
+		cleanup_close int fd = -1;
+		ssize_t len;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) state ppid pgrp": comm may hold spaces and ')'. */
+		rp = strrchr(buf, ')');
+		if (rp == NULL || sscanf(rp + 1, " %*c %d %d", &pi.ppid, &pi.pgrp) != 2)
+			continue;
+		pi.pid = (pid_t)atoi(de->d_name);
+		if (n == cap) {
+			struct pinfo *na = realloc(all, (cap = cap ? cap * 2 : 256) * sizeof(*na));
+
+			if (na == NULL) {
+				free(all);
+				return -1;
+			}
+			all = na;
+		}
+		all[n++] = pi;
+	}
+	pids[out++] = root;
+	/* Fixed point: add any process whose parent is in the set, or whose
+	 * process group is the root's. */
+	while (grew && out < max) {
+		grew = false;
+		for (size_t i = 0; i < n && out < max; i++) {
+			bool in = false, parent_in = all[i].pgrp == root;
+
+			for (size_t j = 0; j < out; j++) {
+				in = in || pids[j] == all[i].pid;
+				parent_in = parent_in || pids[j] == all[i].ppid;
+			}
+			if (!in && parent_in) {
+				pids[out++] = all[i].pid;
+				grew = true;
+			}
+		}
+	}
+	free(all);
+	return (int)out;
 }
 
 void vcl_mem_set_cgroup(struct vcl_mem *mem, const struct vcl_cg_stats *st)

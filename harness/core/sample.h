@@ -29,6 +29,12 @@ int vcl_sample_pid(pid_t pid, uint64_t *pss_kib, uint64_t *rss_kib, struct vcl_e
 int vcl_sample_pids(const pid_t *pids, size_t n, struct vcl_mem *mem, struct vcl_error **err);
 /* Copy a cgroup's figures into mem: cgroup_kib always, kmem_kib and
  * cpu_usec where the cgroup gave them (else their reason). */
+/* Every live process of the tree rooted at root: its descendants by
+ * parent pid, plus any process of its process group (a child that
+ * double-forked away from its parent). At most max pids; returns the
+ * count (root first), -1 with errno. */
+int vcl_proc_tree_pids(pid_t root, pid_t *pids, size_t max);
+
 void vcl_mem_set_cgroup(struct vcl_mem *mem, const struct vcl_cg_stats *st);
 /* The instance has no cgroup to read: cgroup_kib and kmem_kib absent, why. */
 void vcl_mem_no_cgroup(struct vcl_mem *mem, const char *why);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_IMAGE_H
+#define VCL_IMAGE_H
+
+/*
+ * The user's own service (issue 14): an OCI image, a plain rootfs or a
+ * host binary turned into a struct vcl_svc_spec every placement runs.
+ *
+ * - An image REF in a transport skopeo reads (oci:DIR[:TAG],
+ *   oci-archive:FILE[:TAG], docker-archive:FILE, dir:DIR) is copied with
+ *   skopeo into an OCI-layout cache keyed by its manifest digest
+ *   (VCLAB_CACHE, default /var/cache/vclab/images/<hex>), and unpacked
+ *   once with `umoci raw unpack` into <cache>/rootfs/<hex>. Both are
+ *   reused by later runs: a digest names the same bytes forever.
+ * - The defaults (Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts)
+ *   come from the image config, read with json-c; the overrides
+ *   (--port, --ready, --env, --name, -- CMD) win.
+ * - rootfs:DIR is used as it is; --binary PATH runs a host executable.
+ *
+ * Only the image layer calls skopeo and umoci; the placements see the
+ * struct vcl_svc_spec of core/backend.h.
+ */
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "core/backend.h"
+#include "core/error.h"
+
+/* What the command line says about the service. Strings are borrowed. */
+struct vcl_image_opts {
+	const char *ref;    /* --image REF, or NULL */
+	const char *binary; /* --binary PATH, or NULL */
+	const char *name;   /* --name, NULL = from the reference */
+	uint16_t port;	    /* --port, 0 = the one ExposedPort */
+	const char *ready;  /* --ready http:PATH[=STATUS]|tcp, NULL = http:/ */
+	char **env;	    /* --env K=V..., NULL-terminated or NULL */
+	char **cmd;	    /* -- CMD ARGS..., NULL-terminated or NULL */
+};
+
+/* The resolved service and what results.json says about its image. */
+struct vcl_image {
+	struct vcl_svc_spec svc; /* points into the fields below */
+	char name[64];
+	char reference[512];
+	char digest[80]; /* "sha256:<hex>", "" for rootfs: and --binary */
+	uint64_t size;	 /* bytes of config and layers (compressed), 0 if unknown */
+	char *rootfs;
+	char *cwd;
+	char **argv;
+	char **envp;
+	char *user; /* the config's User, "" = root */
+};
+
+/* Resolve, copy, unpack and configure. Errors are VCL_E_USAGE for bad
+ * input (unreadable REF, no entrypoint, no port, entrypoint missing from
+ * the rootfs), with one line saying what. Free with vcl_image_free. */
+int vcl_image_load(const struct vcl_image_opts *o, struct vcl_image *img, struct vcl_error **err);
+void vcl_image_free(struct vcl_image *img);
+
+/* services.<name>.image of results.json. */
+struct json_object *vcl_image_json(const struct vcl_image *img);
+
+/* ---- pure parts, unit-tested on literal input ------------------------- */
+
+/* Apply an image config (the OCI config blob's JSON, or NULL for none)
+ * and the overrides to img: argv, envp, cwd, user, port. Errors:
+ * VCL_E_USAGE "no entrypoint and no command", "no port known" (none or
+ * several ExposedPorts and no --port), bad --env. */
+int vcl_image_config_apply(struct json_object *config, const struct vcl_image_opts *o,
+			   struct vcl_image *img, struct vcl_error **err);
+
+/* A service name from a reference: the last path component without the
+ * extension and tag ("oci:/x/busybox-httpd:latest" -> "busybox-httpd"),
+ * only [A-Za-z0-9._-]. */
+void vcl_image_name_from_ref(const char *ref, char *out, size_t size);
+
+#endif

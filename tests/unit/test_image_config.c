@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* The pure parts of the user's service: the image config applied with the
+ * overrides, --ready, the name from a reference. */
+#include <check.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "core/probe.h"
+#include "image/image.h"
+#include "tests/suite_main.h"
+
+static const char config_text[] =
+    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+    "\"Entrypoint\":[\"/bin/httpd\"],\"Cmd\":[\"-f\",\"-p\",\"8080\"],"
+    "\"Env\":[\"PATH=/bin\",\"A=1\"],\"WorkingDir\":\"/www\",\"User\":\"1000:1000\","
+    "\"ExposedPorts\":{\"8080/tcp\":{}}}}";
+
+START_TEST(test_config_defaults)
+{
+	struct json_object *cfg = json_tokener_parse(config_text);
+	struct vcl_image_opts o = {0};
+	struct vcl_image img = {.reference = "oci:x"};
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_image_config_apply(cfg, &o, &img, &err), 0);
+	ck_assert_str_eq(img.argv[0], "/bin/httpd");
+	ck_assert_str_eq(img.argv[3], "8080");
+	ck_assert_ptr_null(img.argv[4]);
+	ck_assert_str_eq(img.envp[1], "A=1");
+	ck_assert_str_eq(img.cwd, "/www");
+	ck_assert_str_eq(img.user, "1000:1000");
+	ck_assert_uint_eq(img.svc.port, 8080);
+	vcl_image_free(&img);
+	json_object_put(cfg);
+}
+END_TEST
+
+START_TEST(test_config_overrides)
+{
+	struct json_object *cfg = json_tokener_parse(config_text);
+	char a2[] = "A=2", b3[] = "B=3", v[] = "-v";
+	char *env[] = {a2, b3, NULL}, *cmd[] = {v, NULL};
+	struct vcl_image_opts o = {.port = 9000, .env = env, .cmd = cmd};
+	struct vcl_image img = {.reference = "oci:x"};
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_image_config_apply(cfg, &o, &img, &err), 0);
+	ck_assert_str_eq(img.argv[1], "-v"); /* -- CMD replaces Cmd, keeps Entrypoint */
+	ck_assert_ptr_null(img.argv[2]);
+	ck_assert_str_eq(img.envp[1], "A=2");
+	ck_assert_str_eq(img.envp[2], "B=3");
+	ck_assert_uint_eq(img.svc.port, 9000);
+	vcl_image_free(&img);
+	json_object_put(cfg);
+}
+END_TEST
+
+START_TEST(test_config_errors)
+{
+	struct json_object *none = json_tokener_parse("{\"config\":{}}");
+	struct json_object *two = json_tokener_parse(
+	    "{\"config\":{\"Cmd\":[\"x\"],\"ExposedPorts\":{\"80/tcp\":{},\"443/tcp\":{}}}}");
+	char noeq[] = "NOEQUALS";
+	char *badenv[] = {noeq, NULL};
+	struct vcl_image_opts o = {0}, oe = {.port = 1, .env = badenv};
+	struct vcl_image img = {.reference = "oci:x"};
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_image_config_apply(none, &o, &img, &err), -1);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_ptr_nonnull(strstr(err->msg, "no entrypoint and no command"));
+	vcl_error_freep(&err);
+	ck_assert_int_eq(vcl_image_config_apply(two, &o, &img, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "exposes 2 ports"));
+	vcl_error_freep(&err);
+	ck_assert_int_eq(vcl_image_config_apply(two, &oe, &img, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "expected K=V"));
+	vcl_error_freep(&err);
+	/* No config at all (rootfs:): the command must come from -- CMD. */
+	ck_assert_int_eq(vcl_image_config_apply(NULL, &o, &img, &err), -1);
+	vcl_error_freep(&err);
+	vcl_image_free(&img);
+	json_object_put(none);
+	json_object_put(two);
+}
+END_TEST
+
+START_TEST(test_ready_parse)
+{
+	struct vcl_ready r;
+
+	ck_assert_int_eq(vcl_ready_parse("tcp", &r), 0);
+	ck_assert_int_eq(r.kind, VCL_READY_TCP);
+	ck_assert_int_eq(vcl_ready_parse("http:/", &r), 0);
+	ck_assert_str_eq(r.path, "/");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(vcl_ready_parse("http:/healthz=204", &r), 0);
+	ck_assert_str_eq(r.path, "/healthz");
+	ck_assert_int_eq(r.status, 204);
+	ck_assert_int_eq(vcl_ready_parse("http:healthz", &r), -1);
+	ck_assert_int_eq(vcl_ready_parse("http:/x=99", &r), -1);
+	ck_assert_int_eq(vcl_ready_parse("http:/a b", &r), -1);
+	ck_assert_int_eq(vcl_ready_parse("udp", &r), -1);
+}
+END_TEST
+
+START_TEST(test_name_from_ref)
+{
+	char n[64];
+
+	vcl_image_name_from_ref("oci:/x/busybox-httpd:latest", n, sizeof(n));
+	ck_assert_str_eq(n, "busybox-httpd");
+	vcl_image_name_from_ref("docker-archive:/tmp/bb.tar", n, sizeof(n));
+	ck_assert_str_eq(n, "bb");
+	vcl_image_name_from_ref("rootfs:/srv/app/", n, sizeof(n));
+	ck_assert_str_eq(n, "app");
+	vcl_image_name_from_ref("/usr/bin/python3", n, sizeof(n));
+	ck_assert_str_eq(n, "python3");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("image_config");
+	TCase *tc = tcase_create("pure");
+
+	tcase_add_test(tc, test_config_defaults);
+	tcase_add_test(tc, test_config_overrides);
+	tcase_add_test(tc, test_config_errors);
+	tcase_add_test(tc, test_ready_parse);
+	tcase_add_test(tc, test_name_from_ref);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
