@@ -12,6 +12,10 @@ PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libc
 PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
  linux-image-cloud-amd64 hwloc cgroup-tools runc crun wrk gnuplot-nox cpio gzip
  libxml2-utils iproute2 procps kmod"
+# The engines users run, as same-run peers of ctr (ctr/engine.c): podman
+# (rootful, with runc: crun 1.8 refuses this hybrid cgroup host) and
+# docker.io (dockerd + containerd, started by hand by scripts/services.sh).
+PKGS_ENGINES="podman docker.io"
 # Report browser test; the outside validator of results.json
 # (scripts/validate-results.py).
 PKGS_TEST="chromium python3-jsonschema"
@@ -21,7 +25,7 @@ PKGS_TEST="chromium python3-jsonschema"
 # --export-json file to compare shapes with), mandoc -Tlint.
 PKGS_EXPORT="prometheus python3-prometheus-client hyperfine mandoc"
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_TEST $PKGS_EXPORT"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2
