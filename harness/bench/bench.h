@@ -19,7 +19,7 @@
 #include "core/host.h"
 #include "core/error.h"
 
-#define VCL_MAX_ACTIVE 8
+#define VCL_MAX_ACTIVE 10
 
 struct vcl_bench_opts {
 	const char *profile; /* quick | standard | full */

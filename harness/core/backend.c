@@ -15,16 +15,18 @@ extern const struct vcl_backend_ops vcl_vm_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_runc_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_crun_ops __attribute__((weak));
 extern const struct vcl_backend_ops vcl_qemu_direct_ops __attribute__((weak));
+extern const struct vcl_backend_ops vcl_podman_ops __attribute__((weak));
+extern const struct vcl_backend_ops vcl_docker_ops __attribute__((weak));
 
 static const struct vcl_backend_ops *const *table(unsigned *n)
 {
-	static const struct vcl_backend_ops *all[8];
+	static const struct vcl_backend_ops *all[12];
 	static unsigned count;
 
 	if (count == 0) {
 		const struct vcl_backend_ops *cands[] = {
-		    &vcl_bare_ops, &vcl_ctr_ops,  &vcl_vm_ops,
-		    &vcl_runc_ops, &vcl_crun_ops, &vcl_qemu_direct_ops,
+		    &vcl_bare_ops, &vcl_ctr_ops,	 &vcl_vm_ops,	  &vcl_runc_ops,
+		    &vcl_crun_ops, &vcl_qemu_direct_ops, &vcl_podman_ops, &vcl_docker_ops,
 		};
 		for (unsigned i = 0; i < ARRAY_SIZE(cands); i++)
 			if (cands[i] != NULL)

@@ -18,6 +18,7 @@
 #include "core/error.h"
 
 struct vcl_host;
+struct json_object;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
 struct vcl_limits {
@@ -95,6 +96,7 @@ enum {
 	VCL_MEM_CGROUP = 1u << 1, /* cgroup_kib */
 	VCL_MEM_KMEM = 1u << 2,	  /* kmem_kib */
 	VCL_MEM_CPU = 1u << 3,	  /* cpu_usec */
+	VCL_MEM_HELPER = 1u << 4, /* helper_pss_kib */
 };
 
 /* One memory/CPU sample of an instance, all host-side. A field whose bit in
@@ -103,11 +105,14 @@ enum {
  * reason (cgroup_why, kmem_why). A sample that finds no process at all is an
  * error, not a sample. Start from {0}: nothing known. */
 struct vcl_mem {
-	uint64_t pss_kib;     /* sum of PSS over every host process of the instance */
-	uint64_t rss_kib;     /* sum of RSS, same processes */
-	uint64_t cgroup_kib;  /* cgroup memory usage including kernel memory */
-	uint64_t kmem_kib;    /* the kernel-memory part of it, where the kernel tells */
-	uint64_t cpu_usec;    /* CPU time consumed so far */
+	uint64_t pss_kib;    /* sum of PSS over every host process of the instance */
+	uint64_t rss_kib;    /* sum of RSS, same processes */
+	uint64_t cgroup_kib; /* cgroup memory usage including kernel memory */
+	uint64_t kmem_kib;   /* the kernel-memory part of it, where the kernel tells */
+	uint64_t cpu_usec;   /* CPU time consumed so far */
+	/* The part of pss_kib that is the engine's per-container helper
+	 * (conmon, containerd-shim), for the engine peers. */
+	uint64_t helper_pss_kib;
 	unsigned nprocs;      /* host processes counted */
 	unsigned known;	      /* VCL_MEM_* */
 	char cgroup_why[128]; /* why cgroup_kib is absent */
@@ -136,6 +141,18 @@ struct vcl_backend_ops {
 	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
 	/* Once per run, undo prepare(). May be NULL. */
 	void (*cleanup)(const struct vcl_spec *spec);
+
+	/* Optional, for peers whose memory is measured (the engines): what the
+	 * memory figure covers, in words for results.json. NULL: the memory
+	 * scenario leaves the peer out. */
+	const char *mem_covers;
+	/* Optional: host daemons the backend relies on (NULL-terminated), whose
+	 * PSS is read before and while its instances run and recorded beside
+	 * the memory figure, never in it (dockerd, containerd). */
+	const char *const *daemons;
+	/* Optional: called after prepare(); an object whose keys go into the
+	 * backend's results entry (the engines: "engine", "adjustments"). */
+	struct json_object *(*describe)(void);
 };
 
 /* The bare placement is always built in. */

@@ -22,6 +22,11 @@
 extern int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
     __attribute__((weak));
 
+/* Provided by ctr/ when the container placement is built in: removes a
+ * run's containers and images from podman's or docker's storage. */
+extern int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool print,
+			   struct vcl_error **err) __attribute__((weak));
+
 static int ledger_fd = -1;
 static char ledger_dir[256];
 static char ledger_run[64];
@@ -171,6 +176,11 @@ static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl
 			return 0;
 		}
 		return vcl_vmm_destroy_domain(a, b, err);
+	}
+	if (strcmp(kind, "engine") == 0 && b != NULL) {
+		if (vcl_engine_undo == NULL)
+			return 0;
+		return vcl_engine_undo(a, b, dry_run, print, err);
 	}
 	if (strcmp(kind, "mount") == 0) {
 		if (print)

@@ -19,6 +19,8 @@
  *   pid PID STARTTIME        a process vclab started
  *   mount PATH               a mount point
  *   dir PATH                 a folder to rm -rf
+ *   engine ENGINE RUN        every container vclab-RUN-N and image vclab-RUN:*
+ *                            in podman's or docker's storage (ctr/engine.c)
  */
 
 #include <stdbool.h>
