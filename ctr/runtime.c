@@ -574,6 +574,8 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .sample = rt_sample,
     .destroy = rt_destroy,
     .cleanup = runc_cleanup,
+    .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
+		  "itself has exited once the container runs",
 };
 
 const struct vcl_backend_ops vcl_crun_ops = {
@@ -588,4 +590,6 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .sample = rt_sample,
     .destroy = rt_destroy,
     .cleanup = crun_cleanup,
+    .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
+		  "itself has exited once the container runs",
 };
