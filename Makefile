@@ -148,7 +148,9 @@ $(B)/tests/%: tests/integ/%.c $(LIB)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS) $(CHECK_LIBS)
 
-# The guest image: initramfs with init, payload and exactly the modules needed.
+# The guest image: the micro kernel (scripts/build-kernel.sh, cached by config
+# hash; GUEST_KERNEL=cloud for the Debian cloud kernel) and an initramfs with
+# init, payload and exactly the modules needed (none for micro).
 guest: $(PAYLOAD) $(INIT)
 	$(Q)scripts/build-guest.sh
 
@@ -260,4 +262,5 @@ format:
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# build/kernel holds the guest kernel's own tree (its *.d are not ours).
+-include $(shell find build -path build/kernel -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1,16 +1,27 @@
 #!/bin/sh
-# Build the guest image: build/guest/{vmlinuz,initramfs.cpio.gz,modules.list}.
+# Build the guest image: build/guest/{vmlinux|vmlinuz,initramfs.cpio.gz,modules.list}.
+#
+# Two kernels, one initramfs layout:
+#   micro (default)  build/guest/vmlinux: the uncompressed kernel built from
+#                    linux-source by scripts/build-kernel.sh with
+#                    vmm/guest-kernel/micro.config, virtio built in, no
+#                    modules; booted through its PVH ELF note.
+#   cloud            build/guest/vmlinuz: Debian's linux-image-cloud-amd64,
+#                    with its virtio modules in the initramfs.
+# Only one kernel file is left in OUT, so the VM placement boots what was
+# built last.
 #
 # The initramfs holds the static init (bin/vclab-init), the same payload
 # binary every placement runs (bin/vclab-payload), and exactly the kernel
 # modules the guest needs: the modules.dep closure of virtio_pci and
-# virtio_net, written in load order to /etc/vclab-modules. Nothing else: no
-# shell, no busybox, no udev.
+# virtio_net, written in load order to /etc/vclab-modules (empty for micro).
+# Nothing else: no shell, no busybox, no udev.
 #
 # Environment:
-#   KVER      kernel release to use (default: newest /boot/vmlinuz-*-cloud-amd64)
-#   KERNEL    kernel image (default /boot/vmlinuz-$KVER)
-#   MODDIR    module tree (default /lib/modules/$KVER)
+#   GUEST_KERNEL  micro (default) or cloud
+#   KVER      cloud: kernel release to use (default: newest /boot/vmlinuz-*-cloud-amd64)
+#   KERNEL    cloud: kernel image (default /boot/vmlinuz-$KVER)
+#   MODDIR    cloud: module tree (default /lib/modules/$KVER)
 #   OUT       output folder (default build/guest; installed: PREFIX/lib/vclab/guest)
 #   MAX_BYTES size limit of the compressed initramfs (default 3 MiB)
 set -eu
@@ -45,22 +56,38 @@ for f in "$PAYLOAD" "$INIT"; do
 		[ ! -x /usr/bin/file ] || die "$f is not statically linked"
 done
 
-if [ -z "${KVER:-}" ]; then
-	# Newest cloud kernel: small, virtio-first, the one the docs describe.
-	k=$(for f in /boot/vmlinuz-*-cloud-amd64; do [ -e "$f" ] && echo "$f"; done | sort -V | tail -n 1)
-	[ -n "$k" ] || die "no /boot/vmlinuz-*-cloud-amd64: install linux-image-cloud-amd64 (make deps)"
-	KVER=${k#/boot/vmlinuz-}
-fi
-KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
-MODDIR=${MODDIR:-/lib/modules/$KVER}
-[ -r "$KERNEL" ] || die "$KERNEL: not readable"
-[ -r "$MODDIR/modules.dep" ] || die "$MODDIR/modules.dep: not readable (kernel $KVER)"
+GUEST_KERNEL=${GUEST_KERNEL:-micro}
+case "$GUEST_KERNEL" in
+micro)
+	mkdir -p "$OUT"
+	[ -x scripts/build-kernel.sh ] ||
+		die "the micro kernel is built in the source tree ('make guest') and installed by 'make install'; here only GUEST_KERNEL=cloud can be built"
+	kpath=$(OUT="$OUT" scripts/build-kernel.sh | tail -n 1) || die "micro kernel build failed"
+	KVER="micro $(basename "$(dirname "$kpath")") linux-source $(cat "$(dirname "$kpath")/source-version")"
+	MODULES=""
+	MODDIR=""
+	;;
+cloud)
+	if [ -z "${KVER:-}" ]; then
+		# Newest cloud kernel: small, virtio-first, the one the docs describe.
+		k=$(for f in /boot/vmlinuz-*-cloud-amd64; do [ -e "$f" ] && echo "$f"; done | sort -V | tail -n 1)
+		[ -n "$k" ] || die "no /boot/vmlinuz-*-cloud-amd64: install linux-image-cloud-amd64 (make deps)"
+		KVER=${k#/boot/vmlinuz-}
+	fi
+	KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+	MODDIR=${MODDIR:-/lib/modules/$KVER}
+	[ -r "$KERNEL" ] || die "$KERNEL: not readable"
+	[ -r "$MODDIR/modules.dep" ] || die "$MODDIR/modules.dep: not readable (kernel $KVER)"
+	;;
+*) die "GUEST_KERNEL=$GUEST_KERNEL: want micro or cloud" ;;
+esac
 
 # Depth-first walk of modules.dep: every dependency before the module that
 # needs it. modules.dep lines read "path: dep1 dep2 ...", with deps already
 # transitively closed, but walking them recursively keeps the order right
 # whatever order depmod chose.
-order=$(awk -v want="$MODULES" '
+order=""
+[ -z "$MODULES" ] || order=$(awk -v want="$MODULES" '
 	{
 		sub(/:$/, "", $1)
 		path = $1
@@ -125,12 +152,20 @@ find "$stage" -exec touch -h -d @0 {} +
 (cd "$stage" && find . | LC_ALL=C sort |
 	cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9 -n >"$OUT/initramfs.cpio.gz.tmp"
 mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
-cp "$KERNEL" "$OUT/vmlinuz.tmp"
-mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
+if [ "$GUEST_KERNEL" = cloud ]; then
+	cp "$KERNEL" "$OUT/vmlinuz.tmp"
+	mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
+	rm -f "$OUT/vmlinux"
+	kfile=vmlinuz
+else
+	# build-kernel.sh published $OUT/vmlinux.
+	rm -f "$OUT/vmlinuz"
+	kfile=vmlinux
+fi
 cp "$stage/etc/vclab-modules" "$OUT/modules.list"
 echo "$KVER" >"$OUT/kernel.release"
 # libvirt's QEMU runs as libvirt-qemu: the image must be world-readable.
-chmod 0644 "$OUT/initramfs.cpio.gz" "$OUT/vmlinuz" "$OUT/modules.list" "$OUT/kernel.release"
+chmod 0644 "$OUT/initramfs.cpio.gz" "$OUT/$kfile" "$OUT/modules.list" "$OUT/kernel.release"
 
 size=$(stat -c %s "$OUT/initramfs.cpio.gz")
 end=$(date +%s%N)

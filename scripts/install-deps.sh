@@ -16,16 +16,25 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
 # (rootful, with runc: crun 1.8 refuses this hybrid cgroup host) and
 # docker.io (dockerd + containerd, started by hand by scripts/services.sh).
 PKGS_ENGINES="podman docker.io"
+# The micro guest kernel (scripts/build-kernel.sh): Debian's source tarball
+# and what Kbuild needs to build vmlinux from it.
+PKGS_KERNEL="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils"
 # Report browser test; the outside validator of results.json
-# (scripts/validate-results.py).
+# (scripts/validate-results.py); kubectl renders the advisor's kustomize
+# overlay in the unit tests (test_advise_manifest). Debian's kubectl is
+# kubernetes-client; a kubectl already on PATH (another vendor's package
+# owns /usr/bin/kubectl and would clash) is used as it is.
 PKGS_TEST="chromium python3-jsonschema"
 # Readers of `vclab export` and the man pages in the suite: promtool (in
 # Debian's prometheus package, no lighter package ships it), the strict
 # OpenMetrics parser of python3-prometheus-client, hyperfine (a real
 # --export-json file to compare shapes with), mandoc -Tlint.
 PKGS_EXPORT="prometheus python3-prometheus-client hyperfine mandoc"
+if ! command -v kubectl >/dev/null 2>&1; then
+	PKGS_TEST="$PKGS_TEST kubernetes-client"
+fi
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_TEST $PKGS_EXPORT"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_KERNEL $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2

@@ -21,7 +21,7 @@ PREFIX=${PREFIX:-/usr/local}
 DESTDIR=${DESTDIR:-}
 libdir=$PREFIX/lib/vclab
 manifest=$libdir/install-manifest
-GUEST_FILES="vmlinuz initramfs.cpio.gz modules.list kernel.release"
+GUEST_FILES="vmlinux vmlinuz initramfs.cpio.gz modules.list kernel.release"
 
 # "MODE SOURCE DEST" lines.
 files() {

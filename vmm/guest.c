@@ -78,6 +78,20 @@ found:
 	return 0;
 }
 
+int vcl_vmm_guest_kernel(char **out, struct vcl_error **err)
+{
+	struct vcl_error *e = NULL;
+
+	if (vcl_vmm_guest_file("vmlinux", out, &e) == 0)
+		return 0;
+	vcl_error_free(e);
+	if (vcl_vmm_guest_file("vmlinuz", out, NULL) == 0)
+		return 0;
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "Guest kernel build/guest/vmlinux (or vmlinuz) not found: run `make "
+			     "guest`");
+}
+
 int vcl_vmm_free_port(uint16_t *port, struct vcl_error **err)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = 0};
@@ -145,6 +159,8 @@ static bool serial_line(struct vcl_serial_watch *w, const char *line, size_t len
 	memcpy(w->tail, line, len);
 	w->tail[len] = '\0';
 	w->tail_len = len;
+	if (w->init_seen == 0 && vcl_vm_parse_init_line(line, len, &w->boottime_us))
+		w->init_seen = vcl_now_ns();
 	memcpy(tmp, line, len);
 	tmp[len] = '\n';
 	return vcl_vm_scan_ready(tmp, len + 1) > 0;
@@ -195,6 +211,15 @@ int vcl_serial_watch_check(struct vcl_serial_watch *w, struct vcl_error **err)
 	return ready ? 1 : 0;
 }
 
+void vcl_serial_watch_phases(const struct vcl_serial_watch *w, struct vcl_phases *t)
+{
+	if (w->init_seen == 0 ||
+	    !vcl_vm_boot_anchor(t->start, w->init_seen, w->boottime_us, &t->kernel, &t->init)) {
+		t->kernel = 0;
+		t->init = 0;
+	}
+}
+
 const char *vcl_serial_watch_last(struct vcl_serial_watch *w)
 {
 	if (w->pending_len > 0 && w->pending_len < sizeof(w->tail)) {
@@ -240,6 +265,7 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 	struct vcl_vm_opts o = {
 	    .kvm = strcmp(accel, "kvm") == 0,
 	    .tb_cache_mib = VCL_VM_TB_CACHE_MIB,
+	    .firmware = VCL_VM_FIRMWARE_QBOOT,
 	    .mem_mib = VCL_VM_DEFAULT_MEM_MIB,
 	    .vcpus = 1,
 	    .net = VCL_VM_NET_USER,
@@ -247,8 +273,15 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 	    .guest_port = VCL_VM_GUEST_PORT,
 	};
 
-	if (guest_path("vmlinuz", kernel, sizeof(kernel), err) < 0 ||
-	    guest_path("initramfs.cpio.gz", initrd, sizeof(initrd), err) < 0)
+	{
+		char *k = NULL;
+
+		if (vcl_vmm_guest_kernel(&k, err) < 0)
+			return -1;
+		snprintf(kernel, sizeof(kernel), "%s", k);
+		free(k);
+	}
+	if (guest_path("initramfs.cpio.gz", initrd, sizeof(initrd), err) < 0)
 		return -1;
 	/* virtio-net must exist for init to get going; the forward is never
 	 * used, but it needs a port, and a free one. */

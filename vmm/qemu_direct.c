@@ -50,7 +50,7 @@ static int qd_probe(const struct vcl_host *host, struct vcl_error **err)
 	static const char *const dirs[] = {"/usr/bin", "/usr/local/bin", "/bin"};
 	bool found = false;
 
-	if (vcl_vmm_guest_file("vmlinuz", &k, err) < 0 ||
+	if (vcl_vmm_guest_kernel(&k, err) < 0 ||
 	    vcl_vmm_guest_file("initramfs.cpio.gz", &i, err) < 0)
 		return -1;
 	for (size_t d = 0; d < ARRAY_SIZE(dirs) && !found; d++) {
@@ -93,7 +93,7 @@ static int qd_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	}
 	if (spec->kernel != NULL)
 		g.kernel = strdup(spec->kernel);
-	else if (vcl_vmm_guest_file("vmlinuz", &g.kernel, err) < 0)
+	else if (vcl_vmm_guest_kernel(&g.kernel, err) < 0)
 		goto fail;
 	if (spec->initrd != NULL)
 		g.initrd = strdup(spec->initrd);
@@ -288,8 +288,11 @@ fail:
 static int qd_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct qd_priv *p = inst->priv;
+	int r = vcl_serial_watch_check(&p->sw, err);
 
-	return vcl_serial_watch_check(&p->sw, err);
+	if (r > 0)
+		vcl_serial_watch_phases(&p->sw, &inst->t);
+	return r;
 }
 
 static void last_line_of(const char *path, char *buf, size_t len)

@@ -95,9 +95,13 @@ static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
 
 	if (open_conn(VCL_VM_DEFAULT_URI, &c, err) < 0)
 		return -1;
-	if (vcl_vmm_guest_file("vmlinuz", &k, err) < 0 ||
+	if (vcl_vmm_guest_kernel(&k, err) < 0 ||
 	    vcl_vmm_guest_file("initramfs.cpio.gz", &i, err) < 0)
 		return -1;
+	if (access(VCL_VM_FIRMWARE_QBOOT, R_OK) != 0)
+		return vcl_error_set(err, VCL_E_ENV, errno,
+				     "Firmware %s: install qemu-system-data (make deps)",
+				     VCL_VM_FIRMWARE_QBOOT);
 	return 0;
 }
 
@@ -176,7 +180,7 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 
 	if (spec->kernel != NULL)
 		kernel = strdup(spec->kernel);
-	else if (vcl_vmm_guest_file("vmlinuz", &kernel, err) < 0)
+	else if (vcl_vmm_guest_kernel(&kernel, err) < 0)
 		goto fail;
 	if (spec->initrd != NULL)
 		initrd = strdup(spec->initrd);
@@ -201,7 +205,12 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 			vcl_fail(err, errno, "Create %s", g.imgdir);
 			goto fail;
 		}
-		if (asprintf(&g.kernel, "%s/vmlinuz", g.imgdir) < 0 ||
+		/* Same file name as the source (vmlinux or vmlinuz): the copy
+		 * says which kernel the domain boots. */
+		const char *kbase = strrchr(kernel, '/');
+
+		if (asprintf(&g.kernel, "%s/%s", g.imgdir, kbase != NULL ? kbase + 1 : kernel) <
+			0 ||
 		    asprintf(&g.initrd, "%s/initramfs.cpio.gz", g.imgdir) < 0) {
 			vcl_fail(err, ENOMEM, "vm prepare");
 			goto fail;
@@ -493,6 +502,7 @@ static int vm_ready(struct vcl_instance *inst, struct vcl_error **err)
 	r = vcl_serial_watch_check(&p->sw, err);
 	if (r <= 0)
 		return r;
+	vcl_serial_watch_phases(&p->sw, &inst->t);
 	if (p->net == VCL_VM_NET_NETWORK) {
 		int l = lease_endpoint(inst, p, err);
 

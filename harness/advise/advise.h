@@ -62,18 +62,55 @@ const char *vcl_latency_name(enum vcl_latency l);
 #define VCL_W_STEADY_PER_PCT 1.0  /* points per percent of steady-state overhead, times below */
 extern const double vcl_latency_weight[VCL_LAT_CRITICAL + 1]; /* 0, 1, 4, 16, 64 */
 
-/* Confidence thresholds (docs/advisor.md, "Confidence"). */
-#define VCL_TIE_RATIO	  1.10 /* cost ratios below this are a tie */
-#define VCL_HIGH_RATIO	  2.0
-#define VCL_HIGH_MARGIN	  64.0 /* points */
-#define VCL_MEDIUM_RATIO  1.25
-#define VCL_MEDIUM_MARGIN 16.0
+/* When a difference is a tie (docs/advisor.md, "Ties and the platform
+ * default"): immaterial below these, whatever the CIs say. */
+#define VCL_IMMATERIAL_MEM_SHARE  0.01 /* of the service's own memory per replica */
+#define VCL_IMMATERIAL_MEM_MIB	  1.0  /* per replica, when no memory is stated */
+#define VCL_IMMATERIAL_STARTUP_MS 5.0  /* startup or reaction, unless an SLO is tighter */
+#define VCL_SLO_SHARE		  0.10 /* a tenth of the SLO: tighter floor, and bare's need */
+#define VCL_IMMATERIAL_STEADY	  0.05 /* 5% slower in steady state */
+
+/* A fact read from a manifest that moves (or qualifies) a decision, with
+ * where it was read ("FILE:LINE"), so every reason can cite its source. */
+enum vcl_fact_kind {
+	VCL_FACT_HOST = 0,  /* host access: privileged, host namespaces, hostPath of /proc... */
+	VCL_FACT_DEVICE,    /* a device resource (nvidia.com/gpu, ...) */
+	VCL_FACT_TENANCY,   /* where the tenancy came from */
+	VCL_FACT_HPA,	    /* an HPA targets the workload */
+	VCL_FACT_RUNTIME,   /* an existing runtimeClassName */
+	VCL_FACT_PSA,	    /* the namespace's pod-security enforce level */
+	VCL_FACT_HARDENING, /* root, capabilities, privilege escalation, writable root fs */
+	VCL_FACT_NUMBERS,   /* the workload's own measured numbers */
+};
+
+struct vcl_fact {
+	enum vcl_fact_kind kind;
+	char at[160];	/* "FILE:LINE" */
+	char text[200]; /* "privileged: true (container agent)" */
+};
+
+#define VCL_MAX_FACTS	   24
+#define VCL_MAX_CONTAINERS 8
+
+/* The HorizontalPodAutoscaler joined to a workload (autoscaling/v2 or v1). */
+struct vcl_hpa {
+	bool present;
+	char name[128];
+	char at[160];
+	long min, max;
+	double cpu_target; /* percent of the CPU request; 0 when not stated */
+};
 
 /* One service as the advisor sees it, from a profile or a workload object. */
 struct vcl_service {
 	char name[256];
 	char origin[512]; /* "FILE:LINE:COL" of the profile / object */
-	char kind[32];	  /* "profile", "Deployment", "StatefulSet", "DaemonSet", "Pod" */
+	char kind[32];	  /* "profile", "Deployment", "StatefulSet", "DaemonSet", "Job",
+			     "CronJob", "Pod" */
+	char ns[128];	  /* Kubernetes namespace ("default" when not stated); "" for profiles */
+	char file[512];	  /* the input file it came from */
+	char api_version[64]; /* Kubernetes apiVersion, for the kustomize patch */
+	bool ns_given;	      /* metadata.namespace was stated */
 	long replicas;
 	double mem_mib;	       /* per replica; 0 when not stated */
 	double cpu;	       /* cores per replica; 0 when not stated */
@@ -87,16 +124,86 @@ struct vcl_service {
 	bool tenancy_given;
 	bool own_kernel;
 	bool dedicated_cores;
+
+	/* Kubernetes: what the pod spec says (docs/advisor.md, "Manifests"). */
+	bool k8s;
+	bool host_access;	/* needs the host kernel's view: never vm */
+	bool device;		/* requests a device-plugin resource */
+	bool prefer_given;	/* prefer holds a placement */
+	int prefer;		/* stated placement preference (profile `prefer`, or the
+				existing runtimeClassName), -1 for none */
+	char runtime_class[64]; /* existing spec.runtimeClassName, "" for none */
+	long hpa_max;		/* replicas at HPA max (= replicas without an HPA) */
+	struct vcl_hpa hpa;
+	char images[VCL_MAX_CONTAINERS][256]; /* container images, containers first */
+	size_t nimages;
+	char numbers[160]; /* measured service whose numbers were used, "" for payload */
+	struct vcl_fact facts[VCL_MAX_FACTS];
+	size_t nfacts;
+	size_t nfacts_own; /* facts of the object itself; joined ones follow */
+	/* The tenancy the object itself states (annotations), kept apart from
+	 * its namespace's so joining can be redone. */
+	enum vcl_tenancy own_tenancy;
+	bool own_tenancy_given;
+	long own_replicas;
 };
 
 /* Everything read from the INPUT files. notes are complete lines
  * ("FILE:LINE:COL: warning: ..." or "...: note: ..."), in input order. */
+struct vcl_k8s_ns {
+	char name[128];
+	char at[160];
+	char enforce[32]; /* pod-security.kubernetes.io/enforce, "" when absent */
+	char enforce_at[160];
+	int tenancy; /* enum vcl_tenancy from vclab.io/tenancy, -1 when absent */
+	char tenancy_at[160];
+};
+
+struct vcl_k8s_hpa {
+	char ns[128];
+	char target_kind[32];
+	char target[128];
+	struct vcl_hpa h;
+};
+
+/* image (name:tag, or a digest) -> measured service name, from --map FILE. */
+struct vcl_image_map {
+	char image[256];
+	char service[128];
+	char at[160];
+};
+
 struct vcl_advise_input {
 	struct vcl_service *svc;
 	size_t nsvc;
 	char **notes;
 	size_t nnotes;
+	struct vcl_k8s_ns *ns; /* Namespace objects */
+	size_t nns;
+	struct vcl_k8s_hpa *hpa; /* HorizontalPodAutoscalers */
+	size_t nhpa;
+	struct vcl_image_map *map;
+	size_t nmap;
+	char **files; /* every input file that held Kubernetes objects */
+	size_t nfiles;
 };
+
+/* Join what spans objects and files: HPAs to their scaleTargetRef,
+ * Namespace labels to the workloads in them. Idempotent; vcl_advise_run
+ * calls it after the last input (tests after their buffers). Notes HPAs
+ * whose target is not in the input. */
+int vcl_advise_join(struct vcl_advise_input *in, struct vcl_error **err);
+
+/* Read a --map FILE: a YAML mapping image -> measured service name. */
+int vcl_advise_load_map(const char *path, struct vcl_advise_input *in, struct vcl_error **err);
+int vcl_advise_parse_map(const char *name, const char *buf, size_t len, struct vcl_advise_input *in,
+			 struct vcl_error **err);
+
+/* Append a fact to s (dropped silently past VCL_MAX_FACTS). */
+void vcl_service_fact(struct vcl_service *s, enum vcl_fact_kind kind, const char *at,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The first fact of kind, or NULL. */
+const struct vcl_fact *vcl_service_find_fact(const struct vcl_service *s, enum vcl_fact_kind kind);
 
 /* Parse the documents of one loaded YAML file and append what they hold.
  * A document with apiVersion and kind is a Kubernetes object, anything else
@@ -125,8 +232,28 @@ struct vcl_meas_backend {
 	bool has_steady;
 	double rps, lat_p99;	 /* steady.rps, steady.lat_ms.p99 */
 	double startup_failures; /* launches that never became ready */
-	char absent[200];	 /* why not present: "backends.vm missing", "skipped: ..." */
+	bool has_startup_ci;
+	double startup_lo, startup_hi; /* startup_ms.ci95 of the median */
+	char absent[200];	       /* why not present: "backends.vm missing", "skipped: ..." */
 };
+
+/* A same-run comparison of a placement against bare (comparisons[] in
+ * results.json): ratio of startup medians with its 95% bootstrap CI. */
+struct vcl_meas_cmp {
+	bool present;
+	double ratio, lo, hi; /* lo/hi NaN when the CI is null */
+	char verdict[40];     /* "no measurable difference", "higher", "lower" */
+};
+
+/* A service the user measured (services.<name> in results.json). */
+struct vcl_meas_service {
+	char name[128];
+	char reference[256]; /* image.reference, "repo/name:tag" */
+	char digest[96];     /* image.digest, "sha256:..." */
+	struct vcl_meas_backend b[VCL_NPLACE];
+};
+
+#define VCL_MAX_MEAS_SVC 16
 
 struct vcl_measured {
 	char source[512]; /* the results path */
@@ -136,7 +263,22 @@ struct vcl_measured {
 	bool tcg;	/* VM numbers come from software emulation */
 	bool complete;
 	struct vcl_meas_backend b[VCL_NPLACE];
+	struct vcl_meas_cmp cmp[VCL_NPLACE]; /* startup p50 of p against bare */
+	bool has_aa;			     /* calibration.aa.ci95: the A/A noise floor */
+	double aa_lo, aa_hi;
+	char numbers[200]; /* whose numbers b[] holds: "the built-in payload" or a service */
+	struct vcl_meas_service svc[VCL_MAX_MEAS_SVC];
+	size_t nsvc;
 };
+
+/* The measured service whose image matches one of s's images (by full
+ * reference, name:tag, or digest) or that --map names for one; -1 for
+ * none. image_out (may be NULL) gets the image that matched. */
+int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl_service *s,
+			     const struct vcl_measured *m, char *image_out, size_t len);
+/* m with b[] replaced by measured service i's numbers (placements it did
+ * not measure stay absent), for deciding one workload. */
+void vcl_measured_for_service(const struct vcl_measured *m, size_t i, struct vcl_measured *out);
 
 /* "vm: not measured in results R (backends.vm missing)" or "(skipped: why)". */
 void vcl_advise_not_measured(const struct vcl_measured *m, enum vcl_place p, char *buf, size_t len);
@@ -158,7 +300,7 @@ struct vcl_step {
 	enum vcl_step_kind kind;
 	bool reason; /* shown in the short output, not only under --explain */
 	char rule[16];
-	char text[240];
+	char text[480];
 };
 
 enum vcl_verdict {
@@ -195,6 +337,14 @@ struct vcl_decision {
 	int cost_step[VCL_NPLACE]; /* index of each placement's cost step, or -1 */
 	struct vcl_step steps[VCL_MAX_STEPS];
 	size_t nsteps;
+	/* The per-replica overhead the decision used (the service's own
+	 * numbers or the payload's), for the totals. */
+	double overhead_kib[VCL_NPLACE];
+	unsigned has_overhead; /* VCL_PLACE_BIT */
+	/* Filled by vcl_advise_decide_all: the SLO below which it changes. */
+	bool slo_changes;
+	double slo_change_ms;
+	int slo_change_place; /* -1: no placement */
 };
 
 /* The rules, each pure: they return the mask of placements they allow and
@@ -210,10 +360,40 @@ unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_meas
  * was not measured. */
 void vcl_advise_cost(const struct vcl_service *s, const struct vcl_measured *m, enum vcl_place p,
 		     struct vcl_cost *c);
-/* Confidence of choosing best over runner-up (costs in points; runner_up
- * < 0 when best was the only candidate). */
-enum vcl_confidence vcl_advise_confidence(double best, double runner_up, bool partial,
-					  bool tcg_matters);
+/* Host access (privileged, host namespaces, hostPath of /proc, /sys, /run)
+ * allows only ctr: a VM runtime class would hide the host. */
+unsigned vcl_rule_host(const struct vcl_service *s, struct vcl_decision *d);
+/* A device-plugin resource (nvidia.com/gpu, ...) rules vm out. */
+unsigned vcl_rule_device(const struct vcl_service *s, struct vcl_decision *d);
+
+/* How placements a and b compare once noise and materiality count
+ * (vcl_advise_compare, on the costs in d). */
+struct vcl_tie {
+	bool tie;	  /* no term differs measurably and materially */
+	int better;	  /* a or b when not a tie, else -1 */
+	double margin;	  /* points b costs more than a on the terms that count */
+	double threshold; /* points: the immaterial level of those terms */
+	double q;	  /* largest difference / its immaterial level among the others */
+	char why[480];	  /* each term's test, for the reason */
+};
+void vcl_advise_compare(const struct vcl_service *s, const struct vcl_measured *m,
+			const struct vcl_decision *d, int a, int b, struct vcl_tie *t);
+/* Confidence: a tie is high when every difference is under half its
+ * immaterial level (medium under 0.8); a win is high at 4x the level,
+ * medium at 2x. */
+enum vcl_confidence vcl_advise_tie_confidence(const struct vcl_tie *t);
+/* Ties go here: the stated preference (profile `prefer`, an existing
+ * runtimeClassName), else ctr. */
+int vcl_advise_default(const struct vcl_service *s);
+/* Does s state a need for bare over def: direct hardware, or an SLO that
+ * bare's measured, significant startup gain (>= max(5 ms, SLO/10) at p95)
+ * serves? why says which. */
+bool vcl_advise_bare_need(const struct vcl_service *s, const struct vcl_measured *m,
+			  const struct vcl_decision *d, int def, char *why, size_t len);
+/* Step 4: among ok, keep the default unless another placement wins by a
+ * measurable, material margin; sets d->conf and the deciding step. */
+void vcl_advise_choose(const struct vcl_service *s, const struct vcl_measured *m,
+		       struct vcl_decision *d, unsigned ok, int *best, int *second);
 /* Run every rule and choose. Never fails: contradictions are a verdict. */
 void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m,
 		       struct vcl_decision *d);
@@ -236,7 +416,9 @@ struct vcl_totals {
 	double mib[VCL_NPLACE];
 	double overhead_mib[VCL_NPLACE]; /* the measured-overhead part of mib */
 	double advised_mib, advised_overhead_mib;
-	long replicas;		/* over all services */
+	double mib_max[VCL_NPLACE], advised_max_mib; /* with every HPA at maxReplicas */
+	long replicas;				     /* over all services */
+	long replicas_max;			     /* the same at HPA max */
 	size_t advised_missing; /* no placement, or its overhead unmeasured: not counted */
 	size_t no_memory;	/* services with no memory stated (counted as 0) */
 };
@@ -258,5 +440,47 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
  * out; warnings and notes go to diag (may be NULL). */
 int vcl_advise_run(const char *results, const char *const *inputs, size_t ninputs, unsigned flags,
 		   FILE *out, FILE *diag, struct vcl_error **err);
+
+struct vcl_advise_opts {
+	const char *results;
+	const char *const *inputs;
+	size_t ninputs;
+	unsigned flags;	  /* VCL_ADVISE_* */
+	const char *map;  /* --map FILE: image -> measured service, or NULL */
+	const char *emit; /* --emit kustomize DIR: the overlay's folder, or NULL */
+};
+/* The same with every option. */
+int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
+			struct vcl_error **err);
+
+/* Decide every service of in against m, each with its own measured
+ * numbers where the results hold them (vcl_advise_match_service); d has
+ * in->nsvc entries. Adds the NUMBERS fact to the services it matched. */
+void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measured *m,
+			   struct vcl_decision *d);
+
+/* The VM RuntimeClass's overhead.podFixed.memory: the measured per-VM
+ * overhead (backends.vm.memory.overhead_kib) rounded up to whole MiB;
+ * -1 when not measured. */
+long vcl_advise_vm_overhead_mi(const struct vcl_measured *m);
+
+/* --emit kustomize DIR: kustomization.yaml, the RuntimeClasses (runc and
+ * kata with overhead.podFixed and scheduling.nodeSelector), one patch per
+ * advised workload, the input manifests under base/, DECISIONS.md.
+ * `kubectl kustomize DIR` renders it without a cluster. */
+int vcl_advise_emit_kustomize(const char *dir, const struct vcl_measured *m,
+			      const struct vcl_advise_input *in, const struct vcl_decision *d,
+			      struct vcl_error **err);
+
+/* Which services change placement if SLOs tighten: the largest startup
+ * SLO below the current one (or below none) at which s's advice changes,
+ * and to what. Returns false when no tightening down to the fastest p95
+ * changes it. */
+struct vcl_slo_change {
+	double slo_ms; /* the advice changes for any SLO below this */
+	int place;     /* new placement, -1 for no placement */
+};
+bool vcl_advise_slo_change(const struct vcl_service *s, const struct vcl_measured *m,
+			   const struct vcl_decision *d, struct vcl_slo_change *c);
 
 #endif

@@ -6,6 +6,7 @@
  * struct vcl_yaml, so it is pure apart from vcl_advise_load_file().
  */
 #include "advise/advise.h"
+#include "advise/advise_input.h"
 
 #include <errno.h>
 #include <math.h>
@@ -65,10 +66,7 @@ int vcl_k8s_quantity(const char *s, double *out)
 	return -1;
 }
 
-static int add_note(struct vcl_advise_input *in, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int add_note(struct vcl_advise_input *in, const char *fmt, ...)
+int vcl_advise_note(struct vcl_advise_input *in, const char *fmt, ...)
 {
 	char **grown;
 	char *line = NULL;
@@ -90,16 +88,18 @@ static int add_note(struct vcl_advise_input *in, const char *fmt, ...)
 	return 0;
 }
 
-static void where(const struct vcl_yaml *y, const yaml_node_t *n, char *buf, size_t len)
+void vcl_advise_where(const struct vcl_yaml *y, const yaml_node_t *n, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s:%zu:%zu", y->name, n->start_mark.line + 1, n->start_mark.column + 1);
 }
 
-static int warn(struct vcl_advise_input *in, const struct vcl_yaml *y, const yaml_node_t *n,
-		const char *kind, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void vcl_advise_line(const struct vcl_yaml *y, const yaml_node_t *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%zu", y->name, n->start_mark.line + 1);
+}
 
-static int warn(struct vcl_advise_input *in, const struct vcl_yaml *y, const yaml_node_t *n,
-		const char *kind, const char *fmt, ...)
+int vcl_advise_warn(struct vcl_advise_input *in, const struct vcl_yaml *y, const yaml_node_t *n,
+		    const char *kind, const char *fmt, ...)
 {
 	cleanup_free char *msg = NULL;
 	char at[600];
@@ -111,18 +111,18 @@ static int warn(struct vcl_advise_input *in, const struct vcl_yaml *y, const yam
 	va_end(ap);
 	if (r < 0)
 		return -1;
-	where(y, n, at, sizeof(at));
-	return add_note(in, "%s: %s: %s", at, kind, msg);
+	vcl_advise_where(y, n, at, sizeof(at));
+	return vcl_advise_note(in, "%s: %s: %s", at, kind, msg);
 }
 
-static int nomem(struct vcl_error **err, const struct vcl_yaml *y)
+int vcl_advise_nomem(struct vcl_error **err, const struct vcl_yaml *y)
 {
 	return vcl_fail(err, ENOMEM, "Read %s", y->name);
 }
 
 /* A whole, non-negative count. */
-static int get_count(const struct vcl_yaml *y, yaml_node_t *n, const char *what, long *out,
-		     struct vcl_error **err)
+int vcl_advise_get_count(const struct vcl_yaml *y, yaml_node_t *n, const char *what, long *out,
+			 struct vcl_error **err)
 {
 	double v;
 
@@ -138,7 +138,8 @@ static int get_count(const struct vcl_yaml *y, yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static int get_memory(const struct vcl_yaml *y, yaml_node_t *n, double *mib, struct vcl_error **err)
+int vcl_advise_get_memory(const struct vcl_yaml *y, yaml_node_t *n, double *mib,
+			  struct vcl_error **err)
 {
 	const char *s = vcl_yaml_str(n);
 	double bytes;
@@ -160,7 +161,8 @@ static int get_memory(const struct vcl_yaml *y, yaml_node_t *n, double *mib, str
 	return 0;
 }
 
-static int get_cpu(const struct vcl_yaml *y, yaml_node_t *n, double *cores, struct vcl_error **err)
+int vcl_advise_get_cpu(const struct vcl_yaml *y, yaml_node_t *n, double *cores,
+		       struct vcl_error **err)
 {
 	const char *s = vcl_yaml_str(n);
 
@@ -235,6 +237,17 @@ static const char *tenancy_name(int i)
 	return vcl_tenancy_name((enum vcl_tenancy)i);
 }
 
+static const char *place_name(int i)
+{
+	return vcl_place_name((enum vcl_place)i);
+}
+
+int vcl_advise_get_tenancy(const struct vcl_yaml *y, yaml_node_t *n, int *out,
+			   struct vcl_error **err)
+{
+	return get_enum(y, n, "tenancy", tenancy_name, VCL_TEN_HOSTILE, out, err);
+}
+
 static const char *latency_name(int i)
 {
 	return vcl_latency_name((enum vcl_latency)i);
@@ -243,18 +256,25 @@ static const char *latency_name(int i)
 /* Set one advisor field from a value node. Returns 1 when set, 0 when key
  * is not an advisor field, -1 on a bad value. Shared by profiles and
  * vclab.io/<field> annotations, so the two cannot drift apart. */
-static int set_field(const struct vcl_yaml *y, yaml_document_t *doc, struct vcl_service *s,
-		     const char *key, yaml_node_t *v, struct vcl_error **err)
+int vcl_advise_set_field(const struct vcl_yaml *y, yaml_document_t *doc, struct vcl_service *s,
+			 const char *key, yaml_node_t *v, struct vcl_error **err)
 {
-	int e;
+	int e = 0;
 
 	if (strcmp(key, "replicas") == 0)
-		return get_count(y, v, "replicas", &s->replicas, err) < 0 ? -1 : 1;
+		return vcl_advise_get_count(y, v, "replicas", &s->replicas, err) < 0 ? -1 : 1;
 	if (strcmp(key, "tenancy") == 0) {
-		if (get_enum(y, v, "tenancy", tenancy_name, VCL_TEN_HOSTILE, &e, err) < 0)
+		if (vcl_advise_get_tenancy(y, v, &e, err) < 0)
 			return -1;
-		s->tenancy = (enum vcl_tenancy)e;
-		s->tenancy_given = true;
+		s->tenancy = s->own_tenancy = (enum vcl_tenancy)e;
+		s->tenancy_given = s->own_tenancy_given = true;
+		return 1;
+	}
+	if (strcmp(key, "prefer") == 0) {
+		if (get_enum(y, v, "prefer", place_name, VCL_VM, &e, err) < 0)
+			return -1;
+		s->prefer = e;
+		s->prefer_given = true;
 		return 1;
 	}
 	if (strcmp(key, "latency") == 0) {
@@ -291,15 +311,16 @@ static int set_field(const struct vcl_yaml *y, yaml_document_t *doc, struct vcl_
 	return 0;
 }
 
-static void service_defaults(struct vcl_service *s)
+void vcl_advise_service_defaults(struct vcl_service *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->replicas = 1;
-	s->tenancy = VCL_TEN_TRUSTED;
+	s->tenancy = s->own_tenancy = VCL_TEN_TRUSTED;
 	s->latency = VCL_LAT_LOW;
+	s->prefer = -1;
 }
 
-static int push_service(struct vcl_advise_input *in, const struct vcl_service *s)
+int vcl_advise_push_service(struct vcl_advise_input *in, const struct vcl_service *s)
 {
 	struct vcl_service *grown = realloc(in->svc, (in->nsvc + 1) * sizeof(*grown));
 
@@ -316,9 +337,9 @@ static int parse_profile(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *
 	struct vcl_service s;
 	bool have_name = false;
 
-	service_defaults(&s);
+	vcl_advise_service_defaults(&s);
 	snprintf(s.kind, sizeof(s.kind), "profile");
-	where(y, root, s.origin, sizeof(s.origin));
+	vcl_advise_where(y, root, s.origin, sizeof(s.origin));
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -338,24 +359,25 @@ static int parse_profile(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *
 			continue;
 		}
 		if (strcmp(key, "memory") == 0) {
-			if (get_memory(y, v, &s.mem_mib, err) < 0)
+			if (vcl_advise_get_memory(y, v, &s.mem_mib, err) < 0)
 				return -1;
 			s.mem_given = true;
 			continue;
 		}
 		if (strcmp(key, "cpu") == 0) {
-			if (get_cpu(y, v, &s.cpu, err) < 0)
+			if (vcl_advise_get_cpu(y, v, &s.cpu, err) < 0)
 				return -1;
 			s.cpu_given = true;
 			continue;
 		}
 		if (strcmp(key, "description") == 0)
 			continue;
-		r = set_field(y, doc, &s, key, v, err);
+		r = vcl_advise_set_field(y, doc, &s, key, v, err);
 		if (r < 0)
 			return -1;
-		if (r == 0 && warn(in, y, k, "warning", "unknown field '%s' (ignored)", key) < 0)
-			return nomem(err, y);
+		if (r == 0 &&
+		    vcl_advise_warn(in, y, k, "warning", "unknown field '%s' (ignored)", key) < 0)
+			return vcl_advise_nomem(err, y);
 	}
 	if (!have_name)
 		return vcl_yaml_error(err, y, root, "service profile has no name");
@@ -363,175 +385,16 @@ static int parse_profile(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *
 		return vcl_yaml_error(
 		    err, y, root, "service profile '%s' has no memory (per replica, e.g. 512Mi)",
 		    s.name);
-	if (push_service(in, &s) < 0)
-		return nomem(err, y);
-	return 0;
-}
-
-/* vclab.io/<field> annotations of one metadata mapping. */
-static int parse_annotations(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *meta,
-			     struct vcl_service *s, bool *replicas_set, struct vcl_advise_input *in,
-			     struct vcl_error **err)
-{
-	yaml_node_t *ann = vcl_yaml_get(doc, meta, "annotations");
-	static const char prefix[] = "vclab.io/";
-
-	if (ann == NULL)
-		return 0;
-	if (ann->type != YAML_MAPPING_NODE)
-		return vcl_yaml_error(err, y, ann, "annotations must be a mapping");
-	for (yaml_node_pair_t *p = ann->data.mapping.pairs.start; p < ann->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(doc, p->value);
-		const char *key = vcl_yaml_str(k);
-		char field[64];
-		int r;
-
-		if (key == NULL || strncmp(key, prefix, sizeof(prefix) - 1) != 0)
-			continue;
-		/* Annotation names are usually kebab-case: accept both. */
-		snprintf(field, sizeof(field), "%s", key + sizeof(prefix) - 1);
-		for (char *c = field; *c != '\0'; c++)
-			if (*c == '-')
-				*c = '_';
-		if (vcl_yaml_str(v) == NULL)
-			return vcl_yaml_error(err, y, v, "annotation %s must be a string", key);
-		r = set_field(y, doc, s, field, v, err);
-		if (r < 0)
-			return -1;
-		if (r == 0 &&
-		    warn(in, y, k, "warning", "unknown annotation '%s' (ignored)", key) < 0)
-			return nomem(err, y);
-		if (r > 0 && strcmp(field, "replicas") == 0)
-			*replicas_set = true;
-	}
-	return 0;
-}
-
-/* Sum memory and CPU requests (limits where a request is missing) over the
- * containers: what the scheduler reserves for one replica. */
-static int parse_resources(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *podspec,
-			   struct vcl_service *s, struct vcl_advise_input *in,
-			   struct vcl_error **err)
-{
-	yaml_node_t *ctrs = vcl_yaml_get(doc, podspec, "containers");
-	size_t n = vcl_yaml_seq_len(ctrs);
-	size_t no_mem = 0;
-
-	if (n == 0)
-		return vcl_yaml_error(err, y, podspec != NULL ? podspec : ctrs,
-				      "%s '%s' has no containers", s->kind, s->name);
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *c = vcl_yaml_seq_at(doc, ctrs, i);
-		yaml_node_t *res = vcl_yaml_get(doc, c, "resources");
-		yaml_node_t *req = vcl_yaml_get(doc, res, "requests");
-		yaml_node_t *lim = vcl_yaml_get(doc, res, "limits");
-		yaml_node_t *mem = vcl_yaml_get(doc, req, "memory");
-		yaml_node_t *cpu = vcl_yaml_get(doc, req, "cpu");
-		double v = 0.0;
-
-		if (mem == NULL)
-			mem = vcl_yaml_get(doc, lim, "memory");
-		if (cpu == NULL)
-			cpu = vcl_yaml_get(doc, lim, "cpu");
-		if (mem != NULL) {
-			if (get_memory(y, mem, &v, err) < 0)
-				return -1;
-			s->mem_mib += v;
-			s->mem_given = true;
-		} else {
-			no_mem++;
-		}
-		if (cpu != NULL) {
-			if (get_cpu(y, cpu, &v, err) < 0)
-				return -1;
-			s->cpu += v;
-			s->cpu_given = true;
-		}
-	}
-	if (no_mem > 0 &&
-	    warn(in, y, podspec, "warning",
-		 "%s '%s': %zu of %zu containers state no memory request or limit (counted as 0)",
-		 s->kind, s->name, no_mem, n) < 0)
-		return nomem(err, y);
-	return 0;
-}
-
-static int parse_k8s(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *root,
-		     struct vcl_advise_input *in, struct vcl_error **err)
-{
-	yaml_node_t *kind_n = vcl_yaml_get(doc, root, "kind");
-	yaml_node_t *meta = vcl_yaml_get(doc, root, "metadata");
-	yaml_node_t *spec = vcl_yaml_get(doc, root, "spec");
-	const char *kind = vcl_yaml_str(kind_n);
-	const char *name = vcl_yaml_str(vcl_yaml_get(doc, meta, "name"));
-	yaml_node_t *tmeta = NULL, *podspec;
-	struct vcl_service s;
-	bool replicas_set = false, is_pod, is_ds;
-
-	if (kind == NULL)
-		return vcl_yaml_error(err, y, kind_n != NULL ? kind_n : root,
-				      "Kubernetes object without a kind");
-	if (name == NULL)
-		name = "(unnamed)";
-	is_pod = strcmp(kind, "Pod") == 0;
-	is_ds = strcmp(kind, "DaemonSet") == 0;
-	if (!is_pod && !is_ds && strcmp(kind, "Deployment") != 0 &&
-	    strcmp(kind, "StatefulSet") != 0) {
-		if (warn(in, y, root, "note",
-			 "skipped %s '%s' (only Deployment, StatefulSet, DaemonSet and Pod are "
-			 "read)",
-			 kind, name) < 0)
-			return nomem(err, y);
-		return 0;
-	}
-	service_defaults(&s);
-	snprintf(s.kind, sizeof(s.kind), "%s", kind);
-	snprintf(s.name, sizeof(s.name), "%s", name);
-	where(y, root, s.origin, sizeof(s.origin));
-	if (spec == NULL || spec->type != YAML_MAPPING_NODE)
-		return vcl_yaml_error(err, y, spec != NULL ? spec : root, "%s '%s' has no spec",
-				      kind, name);
-	if (is_pod) {
-		podspec = spec;
-	} else {
-		yaml_node_t *tmpl = vcl_yaml_get(doc, spec, "template");
-
-		tmeta = vcl_yaml_get(doc, tmpl, "metadata");
-		podspec = vcl_yaml_get(doc, tmpl, "spec");
-		if (podspec == NULL)
-			return vcl_yaml_error(err, y, tmpl != NULL ? tmpl : spec,
-					      "%s '%s' has no spec.template.spec", kind, name);
-		if (!is_ds) {
-			yaml_node_t *r = vcl_yaml_get(doc, spec, "replicas");
-
-			if (r != NULL && get_count(y, r, "replicas", &s.replicas, err) < 0)
-				return -1;
-		}
-	}
-	if (parse_resources(y, doc, podspec, &s, in, err) < 0)
-		return -1;
-	/* The object's annotations first, then the pod template's, which are
-	 * closer to the pods and win. */
-	if (parse_annotations(y, doc, meta, &s, &replicas_set, in, err) < 0 ||
-	    parse_annotations(y, doc, tmeta, &s, &replicas_set, in, err) < 0)
-		return -1;
-	if (is_ds && !replicas_set &&
-	    warn(in, y, root, "note",
-		 "DaemonSet '%s' runs one replica per node: counted as 1 (set vclab.io/replicas "
-		 "to the node count)",
-		 name) < 0)
-		return nomem(err, y);
-	if (push_service(in, &s) < 0)
-		return nomem(err, y);
+	if (vcl_advise_push_service(in, &s) < 0)
+		return vcl_advise_nomem(err, y);
 	return 0;
 }
 
 int vcl_advise_parse_yaml(struct vcl_yaml *y, struct vcl_advise_input *in, struct vcl_error **err)
 {
-	if (y->ndocs == 0 && warn(in, y, &(yaml_node_t){0}, "warning", "no documents") < 0)
-		return nomem(err, y);
+	if (y->ndocs == 0 &&
+	    vcl_advise_warn(in, y, &(yaml_node_t){0}, "warning", "no documents") < 0)
+		return vcl_advise_nomem(err, y);
 	for (size_t i = 0; i < y->ndocs; i++) {
 		yaml_document_t *doc = &y->docs[i];
 		yaml_node_t *root = vcl_yaml_root(y, i);
@@ -545,7 +408,7 @@ int vcl_advise_parse_yaml(struct vcl_yaml *y, struct vcl_advise_input *in, struc
 					      "Kubernetes object)");
 		if (vcl_yaml_get(doc, root, "apiVersion") != NULL ||
 		    vcl_yaml_get(doc, root, "kind") != NULL)
-			r = parse_k8s(y, doc, root, in, err);
+			r = vcl_advise_parse_k8s(y, doc, root, in, err);
 		else
 			r = parse_profile(y, doc, root, in, err);
 		if (r < 0)
@@ -587,5 +450,11 @@ void vcl_advise_input_free(struct vcl_advise_input *in)
 		free(in->notes[i]);
 	free(in->notes);
 	free(in->svc);
+	free(in->ns);
+	free(in->hpa);
+	free(in->map);
+	for (size_t i = 0; i < in->nfiles; i++)
+		free(in->files[i]);
+	free(in->files);
 	memset(in, 0, sizeof(*in));
 }

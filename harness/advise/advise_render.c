@@ -153,6 +153,15 @@ static void service_inputs(FILE *out, const struct vcl_service *s)
 		 vcl_latency_name(s->latency), s->own_kernel ? "yes" : "no", hw[s->hw & 7u],
 		 s->dedicated_cores ? "yes" : "no");
 	wrapped(out, "  ", "    ", line);
+	for (size_t i = 0; i < s->nfacts; i++) {
+		static const char *const kinds[] = {"host",	 "device",  "tenancy",
+						    "hpa",	 "runtime", "pod-security",
+						    "hardening", "numbers"};
+
+		snprintf(line, sizeof(line), "fact (%s): %s  [%s]", kinds[s->facts[i].kind],
+			 s->facts[i].text, s->facts[i].at);
+		wrapped(out, "  ", "    ", line);
+	}
 }
 
 static const char *kind_mark(enum vcl_step_kind k)
@@ -211,6 +220,36 @@ static void reasons(FILE *out, const struct vcl_advise_input *in, const struct v
 	}
 }
 
+/* Which services change placement if their startup SLO tightens. */
+static void slo_changes(FILE *out, const struct vcl_advise_input *in, const struct vcl_decision *d)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < in->nsvc; i++) {
+		char a[32];
+
+		if (!d[i].slo_changes)
+			continue;
+		if (!any)
+			fputs("\nIf startup SLOs tighten (the advice changes below):\n", out);
+		any = true;
+		if (d[i].slo_change_ms >= 100.0)
+			snprintf(a, sizeof(a), "%.0f", d[i].slo_change_ms);
+		else
+			snprintf(a, sizeof(a), "%.2f", d[i].slo_change_ms);
+		fprintf(out, "  %-20.20s  %-4s -> %-12s below %s ms\n", in->svc[i].name,
+			advice_text(&d[i]),
+			d[i].slo_change_place >= 0
+			    ? vcl_place_name((enum vcl_place)d[i].slo_change_place)
+			    : "no placement",
+			a);
+	}
+	if (!any)
+		fputs("\nIf startup SLOs tighten: no service changes placement before its SLO "
+		      "drops below the fastest measured p95.\n",
+		      out);
+}
+
 static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_advise_input *in,
 		   const struct vcl_decision *d)
 {
@@ -253,6 +292,16 @@ static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 	if (t.no_memory > 0)
 		fprintf(out, "  %zu service%s state%s no memory: counted as overhead only\n",
 			t.no_memory, t.no_memory > 1 ? "s" : "", t.no_memory > 1 ? "" : "s");
+	if (t.replicas_max > t.replicas) {
+		fprintf(out, "\nAt HPA max (%ld replicas):\n", t.replicas_max);
+		for (int p = 0; p < VCL_NPLACE; p++)
+			if (t.ok[p])
+				fprintf(out, "  all %-4s    %10s\n",
+					vcl_place_name((enum vcl_place)p),
+					mem_text(t.mib_max[p], mem, sizeof(mem)));
+		fprintf(out, "  as advised  %10s\n", mem_text(t.advised_max_mib, mem, sizeof(mem)));
+	}
+	slo_changes(out, in, d);
 }
 
 int vcl_advise_render_table(FILE *out, const struct vcl_measured *m,
@@ -268,10 +317,14 @@ int vcl_advise_render_table(FILE *out, const struct vcl_measured *m,
 		    out,
 		    "\nCost: 1 point = 1 MiB held; memory %g/MiB, scale-out %g per second of "
 		    "reaction per event/h,\nsteady %g per %% slower than bare x latency weight "
-		    "(none 0, low 1, medium 4, high 16, critical 64).\nConfidence high: ratio >= "
-		    "%g and margin >= %g points; medium: >= %g and >= %g; else low.\n",
-		    VCL_W_MEM_PER_MIB, VCL_W_SCALE_PER_S, VCL_W_STEADY_PER_PCT, VCL_HIGH_RATIO,
-		    VCL_HIGH_MARGIN, VCL_MEDIUM_RATIO, VCL_MEDIUM_MARGIN);
+		    "(none 0, low 1, medium 4, high 16, critical 64).\nTie: a difference counts "
+		    "only when measurable (CI, A/A floor) and material (memory %g%% of the "
+		    "request,\nstartup %g ms or a tenth of a tighter SLO, steady %g%%); ties go "
+		    "to the default (ctr, or the stated preference).\nConfidence: a tie is high "
+		    "under half the material level, a win high at 4x it, medium at 2x.\n",
+		    VCL_W_MEM_PER_MIB, VCL_W_SCALE_PER_S, VCL_W_STEADY_PER_PCT,
+		    VCL_IMMATERIAL_MEM_SHARE * 100.0, VCL_IMMATERIAL_STARTUP_MS,
+		    VCL_IMMATERIAL_STEADY * 100.0);
 	if (fflush(out) != 0 || ferror(out))
 		return vcl_fail(err, errno, "Write advice");
 	return 0;
@@ -317,7 +370,31 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 			json_object_array_add(hw, json_object_new_string(hwn[i]));
 	json_object_object_add(in, "direct_hardware", hw);
 	json_object_object_add(in, "dedicated_cores", json_object_new_boolean(s->dedicated_cores));
+	json_object_object_add(in, "host_access", json_object_new_boolean(s->host_access));
+	json_object_object_add(
+	    in, "replicas_max",
+	    json_object_new_int64(s->hpa_max > s->replicas ? s->hpa_max : s->replicas));
+	json_object_object_add(in, "runtime_class",
+			       s->runtime_class[0] ? json_object_new_string(s->runtime_class)
+						   : NULL);
 	json_object_object_add(o, "input", in);
+	{
+		struct json_object *facts = json_object_new_array();
+		static const char *const kinds[] = {"host",	 "device",  "tenancy",
+						    "hpa",	 "runtime", "pod-security",
+						    "hardening", "numbers"};
+
+		for (size_t i = 0; i < s->nfacts; i++) {
+			struct json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "kind",
+					       json_object_new_string(kinds[s->facts[i].kind]));
+			json_object_object_add(f, "text", json_object_new_string(s->facts[i].text));
+			json_object_object_add(f, "at", json_object_new_string(s->facts[i].at));
+			json_object_array_add(facts, f);
+		}
+		json_object_object_add(o, "facts", facts);
+	}
 
 	json_object_object_add(o, "verdict",
 			       json_object_new_string(d->verdict == VCL_ADVICE_OK ? "ok"
@@ -378,6 +455,19 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 		json_object_object_add(costs, vcl_place_name((enum vcl_place)p), co);
 	}
 	json_object_object_add(o, "cost_points", costs);
+	if (d->slo_changes) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "below_slo_ms", jnum(d->slo_change_ms, 2));
+		json_object_object_add(c, "placement",
+				       d->slo_change_place >= 0
+					   ? json_object_new_string(vcl_place_name(
+						 (enum vcl_place)d->slo_change_place))
+					   : NULL);
+		json_object_object_add(o, "if_slo_tightens", c);
+	} else {
+		json_object_object_add(o, "if_slo_tightens", NULL);
+	}
 	if (explain) {
 		struct json_object *tr = json_object_new_array();
 		static const char *const kinds[] = {"info", "exclude", "note", "cost", "decide"};
@@ -446,6 +536,15 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 		json_object_object_add(tot, key, t.ok[p] ? jnum(t.overhead_mib[p], 1) : NULL);
 	}
 	json_object_object_add(tot, "advised_overhead", jnum(t.advised_overhead_mib, 1));
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_at_hpa_max", vcl_place_name((enum vcl_place)p));
+		json_object_object_add(tot, key, t.ok[p] ? jnum(t.mib_max[p], 1) : NULL);
+	}
+	json_object_object_add(tot, "advised_at_hpa_max", jnum(t.advised_max_mib, 1));
+	json_object_object_add(tot, "replicas", json_object_new_int64(t.replicas));
+	json_object_object_add(tot, "replicas_at_hpa_max", json_object_new_int64(t.replicas_max));
 	json_object_object_add(tot, "advised_missing_services",
 			       json_object_new_int64((int64_t)t.advised_missing));
 	json_object_object_add(root, "host_memory_mib", tot);

@@ -6,18 +6,11 @@
  */
 #include "advise/advise.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/results.h"
-
-static bool get(struct json_object *root, const char *backend, const char *path, double *out)
-{
-	char dotted[128];
-
-	snprintf(dotted, sizeof(dotted), "backends.%s.%s", backend, path);
-	return vcl_json_path_double(root, dotted, out) == 0;
-}
 
 static const char *str_at(struct json_object *root, const char *dotted)
 {
@@ -26,6 +19,128 @@ static const char *str_at(struct json_object *root, const char *dotted)
 	if (o == NULL || !json_object_is_type(o, json_type_string))
 		return NULL;
 	return json_object_get_string(o);
+}
+
+/* One placement's numbers under prefix ("backends.ctr", "services.web.backends.ctr"). */
+static void read_backend(struct json_object *root, const char *prefix, struct vcl_meas_backend *b)
+{
+	char k[320];
+	double lo = NAN, hi = NAN;
+
+#define AT(path) (snprintf(k, sizeof(k), "%s.%s", prefix, path), k)
+	b->present = true;
+	(void)vcl_json_path_double(root, AT("startup_failures"), &b->startup_failures);
+	b->has_startup = vcl_json_path_double(root, AT("startup_ms.p95"), &b->startup_p95) == 0;
+	b->has_startup = vcl_json_path_double(root, AT("startup_ms.p50"), &b->startup_p50) == 0 &&
+			 b->has_startup;
+	/* ci95 is [lo, hi] or null (too few samples): null is no CI. */
+	b->has_startup_ci = vcl_json_path_double(root, AT("startup_ms.ci95.0"), &lo) == 0 &&
+			    vcl_json_path_double(root, AT("startup_ms.ci95.1"), &hi) == 0;
+	b->startup_lo = lo;
+	b->startup_hi = hi;
+	if (!b->has_startup_ci)
+		b->startup_lo = b->startup_hi = NAN;
+	/* A memory figure may be null with a reason: absent, not zero. */
+	b->has_overhead =
+	    vcl_json_path_double(root, AT("memory.overhead_kib"), &b->overhead_kib) == 0;
+	b->has_reaction =
+	    vcl_json_path_double(root, AT("autoscale.reaction_ms.p50"), &b->reaction_p50) == 0;
+	b->has_steady = vcl_json_path_double(root, AT("steady.rps"), &b->rps) == 0;
+	b->has_steady =
+	    vcl_json_path_double(root, AT("steady.lat_ms.p99"), &b->lat_p99) == 0 && b->has_steady;
+#undef AT
+}
+
+/* comparisons[]: the startup ratio of each placement against bare. */
+static void read_comparisons(struct json_object *root, struct vcl_measured *m)
+{
+	struct json_object *arr = vcl_json_path(root, "comparisons");
+
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *c = json_object_array_get_idx(arr, i);
+		struct json_object *a, *b, *v, *r, *ci;
+		struct vcl_meas_cmp *mc = NULL;
+
+		if (!json_object_object_get_ex(c, "a", &a) ||
+		    !json_object_object_get_ex(c, "b", &b) ||
+		    strcmp(json_object_get_string(b), "bare") != 0)
+			continue;
+		for (int p = 0; p < VCL_NPLACE; p++)
+			if (strcmp(json_object_get_string(a), vcl_place_name((enum vcl_place)p)) ==
+			    0)
+				mc = &m->cmp[p];
+		if (mc == NULL)
+			continue;
+		mc->present = true;
+		mc->ratio = mc->lo = mc->hi = NAN;
+		if (json_object_object_get_ex(c, "ratio", &r) && r != NULL)
+			mc->ratio = json_object_get_double(r);
+		if (json_object_object_get_ex(c, "ci95", &ci) && ci != NULL &&
+		    json_object_is_type(ci, json_type_array) && json_object_array_length(ci) == 2) {
+			mc->lo = json_object_get_double(json_object_array_get_idx(ci, 0));
+			mc->hi = json_object_get_double(json_object_array_get_idx(ci, 1));
+		}
+		snprintf(mc->verdict, sizeof(mc->verdict), "%s",
+			 json_object_object_get_ex(c, "verdict", &v) && v != NULL
+			     ? json_object_get_string(v)
+			     : "no CI");
+	}
+}
+
+/* services.<name>: the user's own measured services (image + backends). */
+static void read_services(struct json_object *root, struct vcl_measured *m)
+{
+	struct json_object *svcs = vcl_json_path(root, "services");
+
+	if (svcs == NULL || !json_object_is_type(svcs, json_type_object))
+		return;
+	json_object_object_foreach(svcs, name, v)
+	{
+		struct vcl_meas_service *ms;
+		char prefix[256];
+		const char *s;
+
+		if (m->nsvc == VCL_MAX_MEAS_SVC || !json_object_is_type(v, json_type_object))
+			break;
+		ms = &m->svc[m->nsvc++];
+		snprintf(ms->name, sizeof(ms->name), "%s", name);
+		snprintf(prefix, sizeof(prefix), "services.%s.image.reference", name);
+		s = str_at(root, prefix);
+		snprintf(ms->reference, sizeof(ms->reference), "%s", s != NULL ? s : "");
+		snprintf(prefix, sizeof(prefix), "services.%s.image.digest", name);
+		s = str_at(root, prefix);
+		snprintf(ms->digest, sizeof(ms->digest), "%s", s != NULL ? s : "");
+		for (int p = 0; p < VCL_NPLACE; p++) {
+			struct json_object *b;
+
+			snprintf(prefix, sizeof(prefix), "services.%s.backends.%s", name,
+				 vcl_place_name((enum vcl_place)p));
+			b = vcl_json_path(root, prefix);
+			if (b == NULL || !json_object_is_type(b, json_type_object)) {
+				snprintf(ms->b[p].absent, sizeof(ms->b[p].absent),
+					 "services.%s.backends.%s missing", name,
+					 vcl_place_name((enum vcl_place)p));
+				continue;
+			}
+			read_backend(root, prefix, &ms->b[p]);
+		}
+	}
+}
+
+void vcl_measured_for_service(const struct vcl_measured *m, size_t i, struct vcl_measured *out)
+{
+	const struct vcl_meas_service *ms = &m->svc[i];
+
+	*out = *m;
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		out->b[p] = ms->b[p];
+		/* comparisons[] are the payload's: the service's own CIs judge. */
+		memset(&out->cmp[p], 0, sizeof(out->cmp[p]));
+	}
+	snprintf(out->numbers, sizeof(out->numbers), "service %s (results services.%s)", ms->name,
+		 ms->name);
 }
 
 void vcl_measured_from_json(struct json_object *root, const char *source, struct vcl_measured *m)
@@ -53,6 +168,12 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 	snprintf(m->accel, sizeof(m->accel), "%s", s != NULL ? s : "unknown");
 	m->tcg = strcmp(m->accel, "tcg") == 0;
 
+	snprintf(m->numbers, sizeof(m->numbers), "the built-in payload");
+	m->aa_lo = m->aa_hi = NAN;
+	m->has_aa = vcl_json_path_double(root, "calibration.aa.ci95.0", &m->aa_lo) == 0 &&
+		    vcl_json_path_double(root, "calibration.aa.ci95.1", &m->aa_hi) == 0;
+	read_comparisons(root, m);
+	read_services(root, m);
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		const char *name = vcl_place_name((enum vcl_place)p);
 		struct vcl_meas_backend *b = &m->b[p];
@@ -76,13 +197,7 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 				 s != NULL ? s : "no reason given");
 			continue;
 		}
-		b->present = true;
-		get(root, name, "startup_failures", &b->startup_failures);
-		b->has_startup = get(root, name, "startup_ms.p95", &b->startup_p95) &&
-				 get(root, name, "startup_ms.p50", &b->startup_p50);
-		b->has_overhead = get(root, name, "memory.overhead_kib", &b->overhead_kib);
-		b->has_reaction = get(root, name, "autoscale.reaction_ms.p50", &b->reaction_p50);
-		b->has_steady = get(root, name, "steady.rps", &b->rps) &&
-				get(root, name, "steady.lat_ms.p99", &b->lat_p99);
+		snprintf(dotted, sizeof(dotted), "backends.%s", name);
+		read_backend(root, dotted, b);
 	}
 }

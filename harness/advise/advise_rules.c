@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cleanup.h"
@@ -308,42 +309,6 @@ void vcl_advise_cost(const struct vcl_service *s, const struct vcl_measured *m, 
 	c->total = c->mem + c->scale + c->steady;
 }
 
-enum vcl_confidence vcl_advise_confidence(double best, double runner_up, bool partial,
-					  bool tcg_matters)
-{
-	enum vcl_confidence c;
-
-	if (runner_up < 0.0) {
-		c = VCL_CONF_HIGH;
-	} else {
-		/* +1 point on both sides: a ratio against a zero cost would be
-		 * infinite for a difference nobody cares about. */
-		double ratio = (runner_up + 1.0) / (best + 1.0);
-		double margin = runner_up - best;
-
-		if (ratio >= VCL_HIGH_RATIO && margin >= VCL_HIGH_MARGIN)
-			c = VCL_CONF_HIGH;
-		else if (ratio >= VCL_MEDIUM_RATIO && margin >= VCL_MEDIUM_MARGIN)
-			c = VCL_CONF_MEDIUM;
-		else
-			c = VCL_CONF_LOW;
-	}
-	if ((partial || tcg_matters) && c == VCL_CONF_HIGH)
-		c = VCL_CONF_MEDIUM;
-	return c;
-}
-
-/* Lighter = lower measured memory overhead; unmeasured overhead falls back
- * to the order bare < ctr < vm. */
-static bool lighter(const struct vcl_measured *m, int a, int b)
-{
-	const struct vcl_meas_backend *x = &m->b[a], *y = &m->b[b];
-
-	if (x->has_overhead && y->has_overhead && x->overhead_kib != y->overhead_kib)
-		return x->overhead_kib < y->overhead_kib;
-	return a < b;
-}
-
 static void cost_step(struct vcl_decision *d, const struct vcl_service *s,
 		      const struct vcl_measured *m, int p)
 {
@@ -399,7 +364,8 @@ static bool tcg_matters(const struct vcl_measured *m, const struct vcl_decision 
 		return true;
 	vm_mem = d->cost[VCL_VM].mem;
 	b = d->cost[best].total;
-	return !((vm_mem + 1.0) / (b + 1.0) >= VCL_HIGH_RATIO && vm_mem - b >= VCL_HIGH_MARGIN);
+	/* "Clearly": twice the chosen cost and 64 MiB more, on memory alone. */
+	return !((vm_mem + 1.0) / (b + 1.0) >= 2.0 && vm_mem - b >= 64.0);
 }
 
 static void dedicated_cores_note(const struct vcl_service *s, struct vcl_decision *d, int p)
@@ -414,15 +380,21 @@ static void dedicated_cores_note(const struct vcl_service *s, struct vcl_decisio
 		step(d, p, VCL_STEP_NOTE, true, "cores", "dedicated cores: %s", how[p]);
 }
 
-/* Step 1 left nothing: say which constraint allows what. */
-static void none_allowed(struct vcl_decision *d, unsigned ten, unsigned ker, unsigned hw)
+/* Step 1 left nothing: say which constraint allows what, and call a clash
+ * of host access with untrusted tenancy the conflict it is. */
+static void none_allowed(const struct vcl_service *s, struct vcl_decision *d, unsigned ten,
+			 unsigned ker, unsigned hw, unsigned host, unsigned dev)
 {
-	char why[200] = "", a[32];
+	char why[240] = "", a[32];
 	size_t off = 0;
 	const struct {
 		unsigned mask;
 		const char *what;
-	} by[] = {{ten, "tenancy"}, {ker, "kernel"}, {hw, "hardware"}};
+	} by[] = {{ten, "tenancy"},
+		  {ker, "kernel"},
+		  {hw, "hardware"},
+		  {host, "host access"},
+		  {dev, "device"}};
 
 	for (size_t i = 0; i < ARRAY_SIZE(by); i++) {
 		if (by[i].mask == VCL_PLACE_ALL || off >= sizeof(why))
@@ -434,6 +406,14 @@ static void none_allowed(struct vcl_decision *d, unsigned ten, unsigned ker, uns
 	d->verdict = VCL_ADVICE_NONE;
 	step(d, -1, VCL_STEP_DECIDE, true, "decide", "no placement satisfies all constraints: %s",
 	     why);
+	if (host != VCL_PLACE_ALL && !(ten & VCL_PLACE_BIT(VCL_CTR)))
+		step(
+		    d, -1, VCL_STEP_NOTE, true, "conflict",
+		    "conflict: the workload needs the host (cannot be sandboxed) and its %s "
+		    "tenancy "
+		    "needs a VM; not papered over: trust the agent and run it as ctr, or split the "
+		    "host-facing part from the tenant code",
+		    vcl_tenancy_name(s->tenancy));
 	if (hw != VCL_PLACE_ALL)
 		step(d, -1, VCL_STEP_NOTE, true, "hardware",
 		     "outside what vclab measured: passing the device into a vm (VFIO, "
@@ -459,94 +439,99 @@ static void slo_unmet(const struct vcl_service *s, const struct vcl_measured *m,
 		     "re-measure on a KVM host before giving up on vm");
 }
 
-/* Step 4: the cheapest of ok (never empty), ties to the lighter
- * placement. Sets *best and *second (-1 when ok holds one placement). */
-static void pick_cheapest(const struct vcl_measured *m, struct vcl_decision *d, unsigned ok,
-			  int *best, int *second)
+/* The manifest facts every reason should carry: where the tenancy came
+ * from, whose numbers are used, the HPA. */
+static void cite_inputs(const struct vcl_service *s, const struct vcl_measured *m,
+			struct vcl_decision *d)
 {
-	int order[VCL_NPLACE] = {0}, n = 0;
-	int light;
+	const struct vcl_fact *f = vcl_service_find_fact(s, VCL_FACT_TENANCY);
 
-	for (int p = 0; p < VCL_NPLACE; p++)
-		if (ok & VCL_PLACE_BIT(p))
-			order[n++] = p;
-	for (int i = 1; i < n; i++) /* insertion sort by total cost */
-		for (int j = i; j > 0 && d->cost[order[j]].total < d->cost[order[j - 1]].total;
-		     j--) {
-			int t = order[j];
+	if (f != NULL && s->tenancy != VCL_TEN_TRUSTED)
+		step(d, -1, VCL_STEP_NOTE, true, "tenancy", "tenancy %s: %s (%s)",
+		     vcl_tenancy_name(s->tenancy), f->text, f->at);
+	f = vcl_service_find_fact(s, VCL_FACT_NUMBERS);
+	if (f != NULL)
+		step(d, -1, VCL_STEP_NOTE, true, "numbers", "numbers: %s", f->text);
+	else
+		step(d, -1, VCL_STEP_NOTE, true, "numbers",
+		     "numbers: %s's (%s), not this service's: measure its image to judge it",
+		     m->numbers,
+		     s->nimages > 0 ? "no measured service in the results matches its image"
+				    : "a profile names no image");
+	f = vcl_service_find_fact(s, VCL_FACT_HPA);
+	if (f != NULL) {
+		char a[32], b[32];
 
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	*best = order[0];
-	*second = -1;
-	if (n < 2)
-		return;
-	*second = order[1];
-	if ((d->cost[*second].total + 1.0) / (d->cost[*best].total + 1.0) >= VCL_TIE_RATIO)
-		return;
-	/* A tie: every placement within the tie ratio of the cheapest
-	 * competes on weight alone. */
-	light = *best;
-	for (int i = 1; i < n; i++) {
-		int p = order[i];
-
-		if ((d->cost[p].total + 1.0) / (d->cost[order[0]].total + 1.0) < VCL_TIE_RATIO &&
-		    lighter(m, p, light))
-			light = p;
-	}
-	step(d, -1, VCL_STEP_DECIDE, true, "tie",
-	     "tie: %s %.1f vs %s %.1f points (within %.0f%%): the lighter %s wins "
-	     "(overhead %.0f KiB)",
-	     vcl_place_name((enum vcl_place)order[0]), d->cost[order[0]].total,
-	     vcl_place_name((enum vcl_place)order[1]), d->cost[order[1]].total,
-	     (VCL_TIE_RATIO - 1.0) * 100.0, vcl_place_name((enum vcl_place)light),
-	     m->b[light].overhead_kib);
-	if (light != *best) {
-		*second = *best;
-		*best = light;
+		step(d, -1, VCL_STEP_NOTE, true, "hpa",
+		     "%s (%s): costed at %ld, %ld at peak; each scale-out waits for startup (ctr "
+		     "p50 %s ms, vm %s ms)%s",
+		     f->text, f->at, s->replicas, s->hpa_max,
+		     m->b[VCL_CTR].has_startup ? ms(m->b[VCL_CTR].startup_p50, a, sizeof(a)) : "?",
+		     m->b[VCL_VM].has_startup ? ms(m->b[VCL_VM].startup_p50, b, sizeof(b)) : "?",
+		     s->scale_per_hour > 0.0
+			 ? ""
+			 : "; no rate stated (vclab.io/scale-out-per-hour), so reaction is not "
+			   "priced");
 	}
 }
 
-/* The choice is made: confidence, the deciding step and the notes that
- * qualify it. */
+/* After the choice: what the manifest says that qualifies it. */
+static void manifest_notes(const struct vcl_service *s, struct vcl_decision *d, int best)
+{
+	const struct vcl_fact *f = vcl_service_find_fact(s, VCL_FACT_PSA);
+	char buf[240];
+
+	if (s->host_access)
+		step(d, best, VCL_STEP_NOTE, true, "host",
+		     "host access: cannot be sandboxed: keep it on runc, least privilege (drop "
+		     "what it does not use), and out of tenant namespaces");
+	if (f != NULL && s->host_access && strstr(f->text, "enforce: privileged") == NULL)
+		step(d, -1, VCL_STEP_NOTE, true, "admission",
+		     "%s (%s) rejects this pod's host access at admission", f->text, f->at);
+	if (s->runtime_class[0] != '\0' && best >= 0 && vcl_advise_default(s) != best)
+		step(d, best, VCL_STEP_NOTE, true, "runtime",
+		     "changes the existing runtimeClassName %s (%s)", s->runtime_class,
+		     vcl_service_find_fact(s, VCL_FACT_RUNTIME) != NULL
+			 ? vcl_service_find_fact(s, VCL_FACT_RUNTIME)->at
+			 : s->origin);
+	if (best == VCL_CTR && s->tenancy >= VCL_TEN_MULTI_TEAM &&
+	    vcl_service_find_fact(s, VCL_FACT_HARDENING) != NULL) {
+		size_t off = 0, n = 0;
+
+		buf[0] = '\0';
+		for (size_t i = 0; i < s->nfacts && n < 3 && off < sizeof(buf); i++)
+			if (s->facts[i].kind == VCL_FACT_HARDENING) {
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s (%s)",
+							n > 0 ? "; " : "", s->facts[i].text,
+							s->facts[i].at);
+				n++;
+			}
+		step(d, VCL_CTR, VCL_STEP_NOTE, true, "hardening",
+		     "ctr shared with other teams, yet: %s", buf);
+	}
+}
+
+/* The choice is made: caps on the confidence and the notes that qualify it. */
 static void explain_choice(const struct vcl_service *s, const struct vcl_measured *m,
 			   struct vcl_decision *d, unsigned cand, unsigned ok, int second)
 {
 	int best = d->place;
 	unsigned unmeasured = d->allowed & ~d->measured;
 	bool partial = d->cost[best].partial || (second >= 0 && d->cost[second].partial);
-	enum vcl_confidence uncapped;
-	const char *capped;
+	const char *capped = "";
 	char a[32];
 
 	d->verdict = VCL_ADVICE_OK;
 	d->tcg_matters = tcg_matters(m, d, cand, best);
-	d->conf =
-	    vcl_advise_confidence(d->cost[best].total, second >= 0 ? d->cost[second].total : -1.0,
-				  partial || unmeasured != 0, d->tcg_matters);
-	uncapped = vcl_advise_confidence(d->cost[best].total,
-					 second >= 0 ? d->cost[second].total : -1.0, false, false);
-
-	if (second < 0) {
-		step(d, best, VCL_STEP_DECIDE, true, "decide",
-		     "%s: the only %splacement that meets every constraint (cost %.1f points)",
-		     vcl_place_name((enum vcl_place)best), unmeasured ? "measured " : "",
-		     d->cost[best].total);
-	} else {
-		double x = d->cost[best].total, y = d->cost[second].total;
-
-		step(d, best, VCL_STEP_DECIDE, true, "decide",
-		     "%s is cheapest: %.1f vs %s %.1f points (ratio %.2f, margin %.1f)",
-		     vcl_place_name((enum vcl_place)best), x,
-		     vcl_place_name((enum vcl_place)second), y, (y + 1.0) / (x + 1.0), y - x);
+	if ((partial || unmeasured != 0 || d->tcg_matters) && d->conf == VCL_CONF_HIGH) {
+		d->conf = VCL_CONF_MEDIUM;
+		capped = ": confidence capped at medium";
 	}
 	/* When costs decided, the cost lines of the candidates cite the
 	 * measured numbers the choice rests on. */
 	for (int p = 0; p < VCL_NPLACE; p++)
 		if (second >= 0 && (ok & VCL_PLACE_BIT(p)) && d->cost_step[p] >= 0)
 			d->steps[d->cost_step[p]].reason = true;
-	capped = d->conf != uncapped ? ": confidence capped at medium" : "";
 	if (d->tcg_matters)
 		step(d, VCL_VM, VCL_STEP_NOTE, true, "accel",
 		     "vm lost on numbers measured under TCG, which overstates VM startup and CPU "
@@ -566,6 +551,7 @@ static void explain_choice(const struct vcl_service *s, const struct vcl_measure
 			     vcl_place_name((enum vcl_place)p), d->cost[p].missing,
 			     d->tcg_matters || unmeasured ? "" : capped);
 	}
+	manifest_notes(s, d, best);
 	dedicated_cores_note(s, d, best);
 	step(d, -1, VCL_STEP_DECIDE, false, "confidence", "confidence %s",
 	     vcl_confidence_name(d->conf));
@@ -574,22 +560,30 @@ static void explain_choice(const struct vcl_service *s, const struct vcl_measure
 void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m,
 		       struct vcl_decision *d)
 {
-	unsigned ten, ker, hw, cand, ok;
+	unsigned ten, ker, hw, host, dev, cand, ok;
 	int best, second;
 	char a[32];
 
 	memset(d, 0, sizeof(*d));
 	d->place = -1;
-	for (int p = 0; p < VCL_NPLACE; p++)
+	for (int p = 0; p < VCL_NPLACE; p++) {
 		d->cost_step[p] = -1;
+		if (m->b[p].present && m->b[p].has_overhead) {
+			d->overhead_kib[p] = m->b[p].overhead_kib;
+			d->has_overhead |= VCL_PLACE_BIT(p);
+		}
+	}
 
 	/* 1. Hard constraints that need no measurement. */
 	ten = vcl_rule_tenancy(s, d);
 	ker = vcl_rule_kernel(s, d);
 	hw = vcl_rule_hardware(s, d);
-	d->allowed = ten & ker & hw;
+	host = vcl_rule_host(s, d);
+	dev = vcl_rule_device(s, d);
+	d->allowed = ten & ker & hw & host & dev;
+	cite_inputs(s, m, d);
 	if (d->allowed == 0) {
-		none_allowed(d, ten, ker, hw);
+		none_allowed(s, d, ten, ker, hw, host, dev);
 		return;
 	}
 
@@ -619,8 +613,9 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 		return;
 	}
 
-	/* 4. Cheapest of what is left, ties to the lighter placement. */
-	pick_cheapest(m, d, ok, &best, &second);
+	/* 4. The platform default unless another placement wins by a
+	 * measurable, material margin (advise_choose.c). */
+	vcl_advise_choose(s, m, d, ok, &best, &second);
 	d->place = best;
 	explain_choice(s, m, d, cand, ok, second);
 }
@@ -633,7 +628,12 @@ void vcl_advise_k8s(const struct vcl_service *s, enum vcl_place p, struct vcl_k8
 		r->pool = "bare-metal";
 		break;
 	case VCL_CTR:
-		r->runtime_class = "runc";
+		/* An existing container class (nvidia, runsc, crun) stays: it is
+		 * still ctr, and the GPU or sandbox may depend on it. */
+		r->runtime_class =
+		    s->runtime_class[0] != '\0' && !(s->prefer_given && s->prefer == VCL_VM)
+			? s->runtime_class
+			: "runc";
 		break;
 	case VCL_VM:
 		r->runtime_class = "kata";
@@ -652,6 +652,19 @@ void vcl_advise_k8s(const struct vcl_service *s, enum vcl_place p, struct vcl_k8
 		snprintf(r->text, sizeof(r->text), "nodeSelector vclab.io/pool: %s", r->pool);
 }
 
+/* Per-replica overhead of p for decision d: the service's own numbers
+ * where it has them, else the payload's. */
+static bool overhead_of(const struct vcl_decision *d, const struct vcl_measured *m, int p,
+			double *kib)
+{
+	if (d->has_overhead & VCL_PLACE_BIT(p)) {
+		*kib = d->overhead_kib[p];
+		return true;
+	}
+	*kib = m->b[p].overhead_kib;
+	return m->b[p].present && m->b[p].has_overhead;
+}
+
 void vcl_advise_totals(const struct vcl_advise_input *in, const struct vcl_decision *d,
 		       const struct vcl_measured *m, struct vcl_totals *t)
 {
@@ -660,22 +673,78 @@ void vcl_advise_totals(const struct vcl_advise_input *in, const struct vcl_decis
 		t->ok[p] = m->b[p].present && m->b[p].has_overhead;
 	for (size_t i = 0; i < in->nsvc; i++) {
 		const struct vcl_service *s = &in->svc[i];
-		double n = (double)s->replicas;
+		double n = (double)s->replicas,
+		       nmax = (double)(s->hpa_max > s->replicas ? s->hpa_max : s->replicas);
+		double kib;
 
 		t->replicas += s->replicas;
+		t->replicas_max += (long)nmax;
 		if (!s->mem_given)
 			t->no_memory++;
 		for (int p = 0; p < VCL_NPLACE; p++) {
-			if (!t->ok[p])
+			if (!t->ok[p] || !overhead_of(&d[i], m, p, &kib))
 				continue;
-			t->overhead_mib[p] += n * m->b[p].overhead_kib / 1024.0;
-			t->mib[p] += n * (s->mem_mib + m->b[p].overhead_kib / 1024.0);
+			t->overhead_mib[p] += n * kib / 1024.0;
+			t->mib[p] += n * (s->mem_mib + kib / 1024.0);
+			t->mib_max[p] += nmax * (s->mem_mib + kib / 1024.0);
 		}
-		if (d[i].verdict != VCL_ADVICE_OK || !t->ok[d[i].place]) {
+		if (d[i].verdict != VCL_ADVICE_OK || !t->ok[d[i].place] ||
+		    !overhead_of(&d[i], m, d[i].place, &kib)) {
 			t->advised_missing++;
 			continue;
 		}
-		t->advised_overhead_mib += n * m->b[d[i].place].overhead_kib / 1024.0;
-		t->advised_mib += n * (s->mem_mib + m->b[d[i].place].overhead_kib / 1024.0);
+		t->advised_overhead_mib += n * kib / 1024.0;
+		t->advised_mib += n * (s->mem_mib + kib / 1024.0);
+		t->advised_max_mib += nmax * (s->mem_mib + kib / 1024.0);
 	}
+}
+
+bool vcl_advise_slo_change(const struct vcl_service *s, const struct vcl_measured *m,
+			   const struct vcl_decision *d, struct vcl_slo_change *c)
+{
+	struct vcl_decision *t;
+	struct vcl_service tight = *s;
+	double bps[2 * VCL_NPLACE];
+	size_t nb = 0;
+	bool found = false;
+	int was = d->place;
+
+	if (d->verdict != VCL_ADVICE_OK)
+		return false;
+	/* Where the advice can change: just below each placement's p95 (it
+	 * fails the SLO), and where bare's gain becomes a tenth of it. */
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		if (!m->b[p].present || !m->b[p].has_startup)
+			continue;
+		bps[nb++] = m->b[p].startup_p95;
+		if (p != VCL_BARE && m->b[VCL_BARE].has_startup &&
+		    m->b[p].startup_p95 > m->b[VCL_BARE].startup_p95)
+			bps[nb++] =
+			    (m->b[p].startup_p95 - m->b[VCL_BARE].startup_p95) / VCL_SLO_SHARE;
+	}
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return false;
+	memset(c, 0, sizeof(*c));
+	for (double below = s->slo_ms > 0.0 ? s->slo_ms : INFINITY;;) {
+		double next = 0.0;
+
+		/* The largest breakpoint under the current SLO. */
+		for (size_t i = 0; i < nb; i++)
+			if (bps[i] < below && bps[i] > next)
+				next = bps[i];
+		if (next <= 0.0)
+			break;
+		below = next;
+		tight.slo_ms = next * 0.999;
+		vcl_advise_decide(&tight, m, t);
+		if (t->verdict != VCL_ADVICE_OK || t->place != was) {
+			c->slo_ms = next;
+			c->place = t->verdict == VCL_ADVICE_OK ? t->place : -1;
+			found = true;
+			break;
+		}
+	}
+	free(t);
+	return found;
 }

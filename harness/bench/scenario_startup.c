@@ -14,7 +14,9 @@
  * detection itself costs).
  *
  * t0 is taken just before the create call; phases are create returned,
- * READY line seen, first 200 from GET /healthz.
+ * READY line seen, first 200 from GET /healthz, and for VM boots whose
+ * guest announced its /init (VCLAB-INIT, docs/vm.md) the guest boot split:
+ * firmware (t0 -> kernel entry), kernel (-> /init), userspace (-> READY).
  */
 #include <errno.h>
 #include <math.h>
@@ -41,7 +43,8 @@ struct series {
 	bool aa;
 	unsigned total, warm, launched;
 	double *total_ms, *create, *ready;
-	size_t n, nready;
+	double *firmware, *kernel, *userspace; /* VM boots with a guest /init anchor */
+	size_t n, nready, nboot;
 	unsigned failures, consecutive;
 	bool given_up;
 };
@@ -72,6 +75,26 @@ static void csv_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Guest boot phases are kept only when they are in order on the host's
+ * clock: start <= kernel entry <= /init <= READY. */
+static bool boot_phases_ok(const struct vcl_phases *t)
+{
+	return t->kernel != 0 && t->init != 0 && t->ready != 0 && t->kernel >= t->start &&
+	       t->init >= t->kernel && t->ready >= t->init;
+}
+
+/* The guest boot phases as the last three columns ("" when absent). */
+static void csv_boot(FILE *f, const struct vcl_instance *inst)
+{
+	const struct vcl_phases *t = inst != NULL ? &inst->t : NULL;
+
+	if (t != NULL && boot_phases_ok(t))
+		fprintf(f, ",%.4f,%.4f,%.4f\n", vcl_ns_to_ms(t->kernel - t->start),
+			vcl_ns_to_ms(t->init - t->kernel), vcl_ns_to_ms(t->ready - t->init));
+	else
+		fputs(",,,\n", f);
+}
+
 static void csv_row(struct run *rn, const struct series *s, unsigned round, unsigned slot,
 		    const struct vcl_settle *st, const struct vcl_instance *inst,
 		    const struct vcl_error *e)
@@ -89,12 +112,12 @@ static void csv_row(struct run *rn, const struct series *s, unsigned round, unsi
 		fprintf(f, "%.4f,", vcl_ns_to_ms(t->created - t->start));
 		if (t->ready != 0)
 			fprintf(f, "%.4f", vcl_ns_to_ms(t->ready - t->start));
-		fprintf(f, ",%.4f,ok,\n", vcl_ns_to_ms(t->first_200 - t->start));
+		fprintf(f, ",%.4f,ok,", vcl_ns_to_ms(t->first_200 - t->start));
 	} else {
 		fputs(",,,error,", f);
 		csv_quoted(f, e != NULL && e->msg ? e->msg : "");
-		fputc('\n', f);
 	}
+	csv_boot(f, inst);
 }
 
 static int series_init(struct series *s, const struct vcl_bench *b,
@@ -108,7 +131,11 @@ static int series_init(struct series *s, const struct vcl_bench *b,
 	s->total_ms = calloc(s->total + 1, sizeof(double));
 	s->create = calloc(s->total + 1, sizeof(double));
 	s->ready = calloc(s->total + 1, sizeof(double));
-	if (s->total_ms == NULL || s->create == NULL || s->ready == NULL)
+	s->firmware = calloc(s->total + 1, sizeof(double));
+	s->kernel = calloc(s->total + 1, sizeof(double));
+	s->userspace = calloc(s->total + 1, sizeof(double));
+	if (s->total_ms == NULL || s->create == NULL || s->ready == NULL || s->firmware == NULL ||
+	    s->kernel == NULL || s->userspace == NULL)
 		return vcl_fail(err, ENOMEM, "Startup samples");
 	return 0;
 }
@@ -118,6 +145,9 @@ static void series_free(struct series *s)
 	free(s->total_ms);
 	free(s->create);
 	free(s->ready);
+	free(s->firmware);
+	free(s->kernel);
+	free(s->userspace);
 }
 
 /* Does series s launch in round r of R? Its `total` launches are spread
@@ -153,6 +183,12 @@ static void keep_sample(struct series *s, const struct vcl_instance *inst)
 	s->n++;
 	if (t->ready != 0)
 		s->ready[s->nready++] = vcl_ns_to_ms(t->ready - t->start);
+	if (boot_phases_ok(t)) {
+		s->firmware[s->nboot] = vcl_ns_to_ms(t->kernel - t->start);
+		s->kernel[s->nboot] = vcl_ns_to_ms(t->init - t->kernel);
+		s->userspace[s->nboot] = vcl_ns_to_ms(t->ready - t->init);
+		s->nboot++;
+	}
 }
 
 /* --cache cold: write back dirty pages, then drop the page cache, dentries
@@ -252,6 +288,11 @@ static void write_series(struct vcl_bench *b, const struct series *s)
 	if (s->nready > 0)
 		add_stats(ph, "ready", s->ready, s->nready, false);
 	add_stats(ph, "first_200", s->total_ms, s->n, false);
+	if (s->nboot > 0) {
+		add_stats(ph, "firmware", s->firmware, s->nboot, false);
+		add_stats(ph, "kernel", s->kernel, s->nboot, false);
+		add_stats(ph, "userspace", s->userspace, s->nboot, false);
+	}
 	json_object_object_add(o, "phases_ms", ph);
 }
 
@@ -372,7 +413,7 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 	if (b->csv != NULL)
 		fputs(
 		    "backend,scenario,iteration,warmup,seq,round,slot,settle_ms,create_ms,ready_ms,"
-		    "first_200_ms,status,error\n",
+		    "first_200_ms,status,error,firmware_ms,kernel_ms,userspace_ms\n",
 		    b->csv);
 	ret = plan(&rn, err);
 	/* bare as a plain host process: no accounting cgroup on its way to

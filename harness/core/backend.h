@@ -69,6 +69,13 @@ struct vcl_phases {
 	uint64_t created;   /* the create call returned */
 	uint64_t ready;	    /* the payload's VCLAB-READY line was seen */
 	uint64_t first_200; /* first 200 from GET /healthz, seen from the host */
+	/* VM boots only (0 elsewhere, or when the guest did not say): the host
+	 * time the guest kernel's boot clock started (taken as kernel entry),
+	 * and the host time the guest's /init announced itself on the console.
+	 * firmware = kernel - start, kernel = init - kernel, userspace =
+	 * ready - init (docs/vm.md, "Boot phases"). */
+	uint64_t kernel;
+	uint64_t init;
 };
 
 struct vcl_backend_ops;

@@ -12,7 +12,8 @@
  *   host          doctor's facts: accelerator, cgroup, cpus, mem_mib, cpu_model, ...
  *   config        profile, runs, warmup, scenarios, backends, peers, limits, pinning
  *   backends.<b>  startup_ms {n,p50,p90,p95,p99,mean,stddev,cv,min,max,mad,ci95,samples}
- *                 phases_ms {create,ready,first_200} (same stats objects)
+ *                 phases_ms {create,ready,first_200} (same stats objects), and
+ *                 for VM boots {firmware,kernel,userspace} (docs/vm.md)
  *                 memory, density, autoscale, steady (scenarios issue)
  *                 accelerator (vm only)
  *   peers.<p>     family, startup_ms {...} | skipped + reason

@@ -410,8 +410,11 @@ static const struct vcl_jrule config[] = {
     {"ctr_seccomp", BOOL, NULL}, {"cache", STR, NULL},	   {NULL, 0, NULL},
 };
 
+/* VM boots add firmware, kernel and userspace (docs/vm.md, "Boot phases"). */
 static const struct vcl_jrule phases[] = {
-    {"create", OBJ, stats}, {"ready", OBJ, stats}, {"first_200", OBJ, stats}, {NULL, 0, NULL}};
+    {"create", OBJ, stats},   {"ready", OBJ, stats},  {"first_200", OBJ, stats},
+    {"firmware", OBJ, stats}, {"kernel", OBJ, stats}, {"userspace", OBJ, stats},
+    {NULL, 0, NULL}};
 
 static const struct vcl_jrule daemons[] = {
     {"libvirtd_pss_kib_before", NUM, NULL},
@@ -577,6 +580,17 @@ static const struct vcl_jrule calibration[] = {
 static const struct vcl_jrule order[] = {
     {"seed", INT, NULL}, {"rounds", INT, NULL}, {"shuffled", BOOL, NULL}, {NULL, 0, NULL}};
 
+/* services.<name>: the user's own service (and the built-in payload as
+ * "vclab-payload"), measured in each placement; the same entry shape. */
+static const struct vcl_jrule service_image[] = {
+    {"reference", STR, NULL},	  {"digest", STR, NULL}, {"size", INT, NULL},
+    {"entrypoint", ARR, strings}, {"port", INT, NULL},	 {NULL, 0, NULL}};
+static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
+					   {"backends", OBJ, entries},
+					   {"peers", OBJ, entries},
+					   {NULL, 0, NULL}};
+static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}};
+
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
     {"vclab_version", STR | REQ, NULL},
@@ -594,6 +608,7 @@ const struct vcl_jrule vcl_results_rules[] = {
     {"comparisons", ARR, comparisons},
     {"calibration", OBJ, calibration},
     {"order", OBJ, order},
+    {"services", OBJ, services},
     {NULL, 0, NULL},
 };
 

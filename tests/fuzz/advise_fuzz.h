@@ -41,6 +41,9 @@ static inline int advise_fuzz_one(const uint8_t *data, size_t size)
 		vcl_advise_input_free(&in);
 		return 0;
 	}
+	/* HPAs and Namespaces join the workloads of the same input. */
+	if (vcl_advise_join(&in, &err) < 0)
+		__builtin_trap();
 	null = fopen("/dev/null", "w");
 	if (null != NULL) {
 		struct vcl_decision *d = calloc(in.nsvc + 1, sizeof(*d));

@@ -211,15 +211,25 @@ END_TEST
 
 START_TEST(confidence)
 {
-	ck_assert_int_eq(vcl_advise_confidence(5, -1, false, false), VCL_CONF_HIGH);
-	ck_assert_int_eq(vcl_advise_confidence(5, -1, true, false), VCL_CONF_MEDIUM);
-	ck_assert_int_eq(vcl_advise_confidence(5, -1, false, true), VCL_CONF_MEDIUM);
-	ck_assert_int_eq(vcl_advise_confidence(10, 100, false, false), VCL_CONF_HIGH);
-	/* A big ratio on a tiny margin is not high: 0 vs 5 points. */
-	ck_assert_int_eq(vcl_advise_confidence(0, 5, false, false), VCL_CONF_LOW);
-	ck_assert_int_eq(vcl_advise_confidence(10, 30, false, false), VCL_CONF_MEDIUM);
-	ck_assert_int_eq(vcl_advise_confidence(100, 110, false, false), VCL_CONF_LOW);
-	ck_assert_int_eq(vcl_advise_confidence(10, 100, false, true), VCL_CONF_MEDIUM);
+	struct vcl_tie t = {0};
+
+	/* A tie: high when every difference is under half its material level. */
+	t.tie = true;
+	t.q = 0.3;
+	ck_assert_int_eq(vcl_advise_tie_confidence(&t), VCL_CONF_HIGH);
+	t.q = 0.6;
+	ck_assert_int_eq(vcl_advise_tie_confidence(&t), VCL_CONF_MEDIUM);
+	t.q = 0.95;
+	ck_assert_int_eq(vcl_advise_tie_confidence(&t), VCL_CONF_LOW);
+	/* A win: by margin over the immaterial level. */
+	t.tie = false;
+	t.threshold = 10;
+	t.margin = 45;
+	ck_assert_int_eq(vcl_advise_tie_confidence(&t), VCL_CONF_HIGH);
+	t.margin = -25;
+	ck_assert_int_eq(vcl_advise_tie_confidence(&t), VCL_CONF_MEDIUM);
+	t.margin = 12;
+	ck_assert_int_eq(vcl_advise_tie_confidence(&t), VCL_CONF_LOW);
 }
 END_TEST
 
@@ -267,13 +277,14 @@ START_TEST(decide_choices)
 
 	measured(&m, false);
 	service(&s);
-	/* Trusted, latency critical: bare, clearly. */
+	/* Trusted, latency critical: bare is cheaper on steady numbers, but
+	 * nothing states a need for it: the default ctr stays. */
 	s.latency = VCL_LAT_CRITICAL;
 	vcl_advise_decide(&s, &m, &d);
 	ck_assert_int_eq(d.verdict, VCL_ADVICE_OK);
-	ck_assert_int_eq(d.place, VCL_BARE);
-	ck_assert_int_eq(d.conf, VCL_CONF_HIGH);
-	ck_assert(has_step(&d, VCL_STEP_DECIDE, "bare is cheapest"));
+	ck_assert_int_eq(d.place, VCL_CTR);
+	ck_assert(has_step(&d, VCL_STEP_INFO, "no stated need for bare"));
+	ck_assert(has_step(&d, VCL_STEP_INFO, "bare would save"));
 	/* Untrusted: vm by hard constraint, high. */
 	s.tenancy = VCL_TEN_UNTRUSTED;
 	vcl_advise_decide(&s, &m, &d);
@@ -299,7 +310,7 @@ START_TEST(decide_choices)
 }
 END_TEST
 
-START_TEST(decide_tie_goes_to_lighter)
+START_TEST(decide_tie_goes_to_default)
 {
 	struct vcl_service s;
 	struct vcl_measured m;
@@ -308,20 +319,161 @@ START_TEST(decide_tie_goes_to_lighter)
 	measured(&m, false);
 	service(&s);
 	s.tenancy = VCL_TEN_MULTI_TEAM; /* ctr vs vm */
-	/* Make vm cheaper on cost but within the tie ratio: vm 2% cheaper,
-	 * yet heavier in memory, so the lighter ctr wins. */
+	/* vm cheaper on cost, but by less than is material: ties go to ctr. */
 	s.latency = VCL_LAT_NONE;
 	s.replicas = 1;
-	m.b[VCL_VM].overhead_kib = 2048;    /* 2 points */
-	m.b[VCL_CTR].overhead_kib = 1024;   /* 1 point */
-	m.b[VCL_VM].reaction_p50 = 990.0;   /* 100/h x 0.99 s x 10 = 990 */
-	m.b[VCL_CTR].reaction_p50 = 1010.0; /* 1010 */
+	m.b[VCL_VM].overhead_kib = 2048; /* 2 MiB vs 1: under 1% of 512 MiB */
+	m.b[VCL_CTR].overhead_kib = 1024;
+	m.b[VCL_VM].reaction_p50 = 990.0;  /* 100/h x 0.99 s x 10 = 990 */
+	m.b[VCL_CTR].reaction_p50 = 993.0; /* 3 ms apart: under 5 ms */
 	s.scale_per_hour = 100;
 	vcl_advise_decide(&s, &m, &d);
 	ck_assert(d.cost[VCL_VM].total < d.cost[VCL_CTR].total);
 	ck_assert_int_eq(d.place, VCL_CTR);
-	ck_assert_int_eq(d.conf, VCL_CONF_LOW);
-	ck_assert(has_step(&d, VCL_STEP_DECIDE, "the lighter ctr wins"));
+	ck_assert(has_step(&d, VCL_STEP_DECIDE, "tie with vm, so ctr"));
+	/* A stated preference takes the tie instead. */
+	s.prefer = VCL_VM;
+	s.prefer_given = true;
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.place, VCL_VM);
+	ck_assert(has_step(&d, VCL_STEP_DECIDE, "the stated preference"));
+	/* A material, measurable difference beats the preference. */
+	m.b[VCL_VM].overhead_kib = 200.0 * 1024;
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.place, VCL_CTR);
+	ck_assert(has_step(&d, VCL_STEP_DECIDE, "ctr over vm"));
+}
+END_TEST
+
+START_TEST(compare_noise_and_materiality)
+{
+	struct vcl_service s;
+	struct vcl_measured m;
+	struct vcl_decision d;
+	struct vcl_tie t;
+
+	measured(&m, false);
+	service(&s);
+	s.latency = VCL_LAT_NONE;
+	s.scale_per_hour = 60;
+	s.replicas = 1;
+	/* bare vs ctr: startup 25 ms apart, but the comparison's CI holds 1. */
+	m.b[VCL_CTR].has_reaction = m.b[VCL_BARE].has_reaction = false;
+	m.b[VCL_CTR].startup_p50 = 30.0;
+	m.cmp[VCL_CTR] = (struct vcl_meas_cmp){.present = true,
+					       .ratio = 1.4,
+					       .lo = 0.8,
+					       .hi = 2.5,
+					       .verdict = "no measurable difference"};
+	vcl_advise_decide(&s, &m, &d);
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(t.tie);
+	ck_assert(strstr(t.why, "no measurable difference") != NULL);
+	/* The CI excludes 1, but lies inside the A/A floor: still a tie. */
+	m.cmp[VCL_CTR].lo = 1.1;
+	m.cmp[VCL_CTR].hi = 1.3;
+	m.has_aa = true;
+	m.aa_lo = 1.05;
+	m.aa_hi = 1.35;
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(t.tie);
+	/* Outside the floor, and 28 ms apart: a difference. */
+	m.has_aa = false;
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(!t.tie);
+	ck_assert_int_eq(t.better, VCL_BARE);
+	/* Measurable but under 5 ms: immaterial. */
+	m.b[VCL_CTR].startup_p50 = 4.1;
+	vcl_advise_decide(&s, &m, &d);
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(t.tie);
+	/* With no comparison, overlapping median CIs are no difference. */
+	memset(&m.cmp, 0, sizeof(m.cmp));
+	m.b[VCL_CTR].startup_p50 = 30.0;
+	m.b[VCL_CTR].has_startup_ci = m.b[VCL_BARE].has_startup_ci = true;
+	m.b[VCL_CTR].startup_lo = 1.0;
+	m.b[VCL_CTR].startup_hi = 40.0;
+	m.b[VCL_BARE].startup_lo = 1.5;
+	m.b[VCL_BARE].startup_hi = 1.7;
+	vcl_advise_decide(&s, &m, &d);
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(t.tie);
+	ck_assert(strstr(t.why, "overlap") != NULL);
+	/* Memory: 1 MiB on a 512 MiB request is immaterial; on 64 MiB not. */
+	s.scale_per_hour = 0;
+	vcl_advise_decide(&s, &m, &d);
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(t.tie);
+	ck_assert_double_lt(t.q, 0.5);
+	s.mem_mib = 64;
+	vcl_advise_decide(&s, &m, &d);
+	vcl_advise_compare(&s, &m, &d, VCL_CTR, VCL_BARE, &t);
+	ck_assert(!t.tie);
+}
+END_TEST
+
+START_TEST(bare_needs_a_stated_need)
+{
+	struct vcl_service s;
+	struct vcl_measured m;
+	struct vcl_decision d = {0};
+	char why[300];
+
+	measured(&m, false);
+	service(&s);
+	ck_assert(!vcl_advise_bare_need(&s, &m, &d, VCL_CTR, why, sizeof(why)));
+	ck_assert(strstr(why, "no stated need") != NULL);
+	s.hw = VCL_HW_NIC;
+	ck_assert(vcl_advise_bare_need(&s, &m, &d, VCL_CTR, why, sizeof(why)));
+	s.hw = 0;
+	/* SLO 1000 ms: bare's 2.9 ms gain is far under a tenth of it. */
+	s.slo_ms = 1000;
+	ck_assert(!vcl_advise_bare_need(&s, &m, &d, VCL_CTR, why, sizeof(why)));
+	/* SLO 60 ms, ctr p95 40 ms vs bare 1.8 and measurably so: bare. */
+	s.slo_ms = 60;
+	m.b[VCL_CTR].startup_p95 = 40.0;
+	m.cmp[VCL_CTR] = (struct vcl_meas_cmp){
+	    .present = true, .ratio = 20, .lo = 15, .hi = 25, .verdict = "higher"};
+	ck_assert(vcl_advise_bare_need(&s, &m, &d, VCL_CTR, why, sizeof(why)));
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.place, VCL_BARE);
+	/* Not measurable (CI holds 1): no need. */
+	m.cmp[VCL_CTR].lo = 0.5;
+	ck_assert(!vcl_advise_bare_need(&s, &m, &d, VCL_CTR, why, sizeof(why)));
+}
+END_TEST
+
+START_TEST(host_access_and_tenancy)
+{
+	struct vcl_service s;
+	struct vcl_measured m;
+	struct vcl_decision d;
+
+	measured(&m, false);
+	service(&s);
+	s.k8s = true;
+	vcl_service_fact(&s, VCL_FACT_HOST, "a.yaml:9", "hostPID: true");
+	s.host_access = true;
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.place, VCL_CTR);
+	ck_assert(has_step(&d, VCL_STEP_EXCLUDE,
+			   "host access: cannot be sandboxed: hostPID: true "
+			   "(a.yaml:9)"));
+	/* Untrusted without host access: vm. With it: a conflict. */
+	s.tenancy = VCL_TEN_UNTRUSTED;
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.verdict, VCL_ADVICE_NONE);
+	ck_assert(has_step(&d, VCL_STEP_NOTE, "conflict: the workload needs the host"));
+	s.host_access = false;
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.place, VCL_VM);
+	/* A device resource rules vm out, keeps ctr. */
+	service(&s);
+	s.device = true;
+	ck_assert_uint_eq(vcl_rule_device(&s, &d),
+			  VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_BARE));
+	vcl_advise_decide(&s, &m, &d);
+	ck_assert_int_eq(d.place, VCL_CTR);
 }
 END_TEST
 
@@ -359,7 +511,7 @@ START_TEST(decide_without_vm)
 	service(&s);
 	vcl_advise_decide(&s, &m, &d);
 	ck_assert_int_eq(d.verdict, VCL_ADVICE_OK);
-	ck_assert_int_eq(d.place, VCL_BARE);
+	ck_assert_int_eq(d.place, VCL_CTR);
 	ck_assert(has_step(&d, VCL_STEP_EXCLUDE, "vm: not measured in results R.json"));
 	/* Deciding without an allowed placement is never high confidence. */
 	ck_assert_int_le(d.conf, VCL_CONF_MEDIUM);
@@ -410,7 +562,8 @@ START_TEST(k8s_realisation_and_totals)
 	ck_assert_double_eq_tol(t.mib[VCL_BARE], 6 * 512.0, 1e-9);
 	ck_assert_double_eq_tol(t.mib[VCL_CTR], 6 * 513.0, 1e-9);
 	ck_assert_double_eq_tol(t.mib[VCL_VM], 6 * 712.0, 1e-9);
-	ck_assert_double_eq_tol(t.advised_mib, 4 * 512.0 + 2 * 712.0, 1e-9);
+	/* s[0] goes to ctr now (the default; bare states no need). */
+	ck_assert_double_eq_tol(t.advised_mib, 4 * 513.0 + 2 * 712.0, 1e-9);
 	ck_assert_uint_eq(t.advised_missing, 0);
 }
 END_TEST
@@ -628,8 +781,10 @@ START_TEST(k8s_objects)
 	ck_assert_double_eq_tol(s->mem_mib, 2e9 / 1048576.0, 1e-9);
 
 	ck_assert_uint_eq(in.nnotes, 4);
-	ck_assert_str_eq(in.notes[0], "k.yaml:1:1: note: skipped Service 'web' (only Deployment, "
-				      "StatefulSet, DaemonSet and Pod are read)");
+	ck_assert_str_eq(in.notes[0],
+			 "k.yaml:1:1: note: skipped Service 'web' (only Deployment, "
+			 "StatefulSet, ReplicaSet, DaemonSet, Job, CronJob and Pod are advised on; "
+			 "Namespace and HorizontalPodAutoscaler are joined to them)");
 	ck_assert_str_eq(in.notes[1],
 			 "k.yaml:12:5: warning: unknown annotation 'vclab.io/colour' (ignored)");
 	ck_assert_str_eq(in.notes[2], "k.yaml:34:7: warning: DaemonSet 'agent': 1 of 1 containers "
@@ -809,7 +964,10 @@ static Suite *suite(void)
 	tcase_add_test(rules, confidence);
 	tcase_add_test(rules, decide_contradictions);
 	tcase_add_test(rules, decide_choices);
-	tcase_add_test(rules, decide_tie_goes_to_lighter);
+	tcase_add_test(rules, decide_tie_goes_to_default);
+	tcase_add_test(rules, compare_noise_and_materiality);
+	tcase_add_test(rules, bare_needs_a_stated_need);
+	tcase_add_test(rules, host_access_and_tenancy);
 	tcase_add_test(rules, decide_tcg_caps_confidence);
 	tcase_add_test(rules, decide_without_vm);
 	tcase_add_test(rules, k8s_realisation_and_totals);

@@ -28,7 +28,8 @@ static struct vcl_vm_opts base_opts(void)
 	    .mem_mib = 256,
 	    .vcpus = 1,
 	    .cpuset = "1",
-	    .kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinuz",
+	    .firmware = VCL_VM_FIRMWARE_QBOOT,
+	    .kernel = "/var/lib/libvirt/images/vclab-ab12/vmlinux",
 	    .initrd = "/var/lib/libvirt/images/vclab-ab12/initramfs.cpio.gz",
 	    .cmdline = "console=ttyS0 quiet panic=-1 vclab.name=vclab-ab12-1 vclab.port=80",
 	    .serial_path = "/var/lib/libvirt/images/vclab-ab12/vclab-ab12-1/serial.log",
@@ -104,7 +105,7 @@ START_TEST(xml_tcg_user_pinned)
 	ck_assert_uint_eq(count(xml, "<vcpupin "), 1);
 	ck_assert_ptr_nonnull(strstr(xml, "<vcpupin vcpu='0' cpuset='1'/>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<emulatorpin cpuset='1'/>"));
-	ck_assert_ptr_nonnull(strstr(xml, "<kernel>/var/lib/libvirt/images/vclab-ab12/vmlinuz"));
+	ck_assert_ptr_nonnull(strstr(xml, "<kernel>/var/lib/libvirt/images/vclab-ab12/vmlinux"));
 	ck_assert_ptr_nonnull(strstr(xml, "<initrd>"));
 	ck_assert_ptr_nonnull(strstr(xml, "<cmdline>console=ttyS0 quiet"));
 	ck_assert_ptr_nonnull(strstr(xml, "<controller type='usb' model='none'/>"));
@@ -319,6 +320,57 @@ START_TEST(argv_mirrors_xml)
 }
 END_TEST
 
+/* The micro profile: qboot and the uncompressed PVH vmlinux, the same in
+ * the XML and the argv; no firmware given means QEMU's default in both. */
+START_TEST(firmware_qboot_both_paths)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = xml_of(&o);
+	cleanup_free char *plain_xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_strv char **plain = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_ptr_nonnull(
+	    strstr(xml, "<loader type='rom' readonly='yes'>/usr/share/qemu/qboot.rom</loader>"));
+	ck_assert_ptr_nonnull(strstr(xml, "</loader>\n    <kernel>/var/lib/libvirt/images/"
+					  "vclab-ab12/vmlinux</kernel>"));
+	ck_assert_ptr_null(strstr(xml, "<acpi"));
+	assert_valid(xml);
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(argv_has(v, "-bios", "/usr/share/qemu/qboot.rom"));
+	ck_assert(argv_has(v, "-kernel", "/var/lib/libvirt/images/vclab-ab12/vmlinux"));
+
+	o.firmware = NULL;
+	plain_xml = xml_of(&o);
+	ck_assert_ptr_null(strstr(plain_xml, "<loader"));
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &plain, &err), 0);
+	ck_assert(!argv_has(plain, "-bios", NULL));
+
+	o.firmware = "qboot.rom";
+	ck_assert_int_lt(vcl_vm_domain_xml(&o, &plain_xml, &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+}
+END_TEST
+
+/* The spec's defaults for the micro profile. */
+START_TEST(opts_from_spec_micro_defaults)
+{
+	struct vcl_spec spec;
+	struct vcl_vm_opts o;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.accel = "tcg";
+	vcl_vm_opts_from_spec(&o, &spec, "vclab-ab12-1", "/k/vmlinux", "/k/initramfs.cpio.gz",
+			      "console=ttyS0", 41234);
+	ck_assert_uint_eq(o.mem_mib, 128);
+	ck_assert_uint_eq(o.tb_cache_mib, VCL_VM_TB_CACHE_MIB);
+	ck_assert_str_eq(o.firmware, VCL_VM_FIRMWARE_QBOOT);
+	ck_assert_str_eq(o.kernel, "/k/vmlinux");
+	ck_assert_uint_eq(o.vcpus, 1);
+}
+END_TEST
+
 START_TEST(argv_rejects_network_mode)
 {
 	struct vcl_vm_opts o = base_opts();
@@ -344,6 +396,7 @@ START_TEST(kernel_cmdline)
 	ck_assert_ptr_nonnull(strstr(buf, "console=ttyS0"));
 	ck_assert_ptr_nonnull(strstr(buf, "panic=-1"));
 	ck_assert_ptr_nonnull(strstr(buf, "quiet"));
+	ck_assert_ptr_nonnull(strstr(buf, " noapictimer "));
 	ck_assert_ptr_nonnull(strstr(buf, "vclab.name=vclab-x-3"));
 	ck_assert_ptr_nonnull(strstr(buf, "vclab.port=80"));
 	ck_assert_ptr_null(strstr(buf, "vclab.ip="));
@@ -406,6 +459,56 @@ START_TEST(scan_ready)
 }
 END_TEST
 
+START_TEST(parse_init_line)
+{
+	uint64_t us = 7;
+
+#define L(s) (s), sizeof(s) - 1
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=657578"), &us), 1);
+	ck_assert_uint_eq(us, 657578);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=0\r"), &us), 1);
+	ck_assert_uint_eq(us, 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=12 later=1"), &us), 1);
+	ck_assert_uint_eq(us, 12);
+	us = 7;
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us="), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=12x"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=-1"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-INIT boottime_us=1234567890123456"), &us),
+			 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("xVCLAB-INIT boottime_us=1"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line(L("VCLAB-READY name=a port=80 pid=1"), &us), 0);
+	ck_assert_int_eq(vcl_vm_parse_init_line("", 0, &us), 0);
+	/* Not NUL-terminated: the parser stays inside len. */
+	ck_assert_int_eq(vcl_vm_parse_init_line("VCLAB-INIT boottime_us=42999", 25, &us), 1);
+	ck_assert_uint_eq(us, 42);
+#undef L
+}
+END_TEST
+
+START_TEST(boot_anchor)
+{
+	const uint64_t ms = 1000000ULL;
+	uint64_t k = 0, i = 0;
+
+	/* create at 1000 ms, INIT line read at 1900 ms, guest clock 650 ms:
+	 * kernel entry at 1250 ms (firmware 250, kernel 650). */
+	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 650000, &k, &i));
+	ck_assert_uint_eq(k, 1250 * ms);
+	ck_assert_uint_eq(i, 1900 * ms);
+	/* A guest clock longer than the whole launch: no anchor, nothing set. */
+	k = i = 5;
+	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900001, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(0, 1900 * ms, 1, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1000 * ms, 0, &k, &i));
+	ck_assert_uint_eq(k, 5);
+	ck_assert_uint_eq(i, 5);
+	/* Exactly the whole launch (firmware 0) still holds. */
+	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900000, &k, &i));
+	ck_assert_uint_eq(k, 1000 * ms);
+}
+END_TEST
+
 static void append(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -436,6 +539,11 @@ START_TEST(serial_watch_events)
 	/* No file yet: not ready, and nothing to read. */
 	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
 
+	append(w.path, "VCLAB-INIT boottime_us=650000\r\n");
+	ck_assert(readable(w.ifd));
+	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
+	ck_assert_uint_gt(w.init_seen, 0);
+	ck_assert_uint_eq(w.boottime_us, 650000);
 	append(w.path, "Linux version 6.1\r\nVCLAB-REA");
 	ck_assert(readable(w.ifd));
 	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 0);
@@ -444,6 +552,17 @@ START_TEST(serial_watch_events)
 	ck_assert(readable(w.ifd));
 	ck_assert_int_eq(vcl_serial_watch_check(&w, &err), 1);
 	ck_assert_str_eq(vcl_serial_watch_last(&w), "VCLAB-READY name=a port=80 pid=1");
+	{
+		struct vcl_phases t = {.start = w.init_seen - 900000000ULL};
+
+		vcl_serial_watch_phases(&w, &t);
+		ck_assert_uint_eq(t.init, w.init_seen);
+		ck_assert_uint_eq(t.kernel, w.init_seen - 650000000ULL);
+		t.start = w.init_seen - 600000000ULL; /* guest clock > launch: dropped */
+		vcl_serial_watch_phases(&w, &t);
+		ck_assert_uint_eq(t.init, 0);
+		ck_assert_uint_eq(t.kernel, 0);
+	}
 
 	vcl_serial_watch_free(&w);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
@@ -466,11 +585,15 @@ static Suite *suite(void)
 	tcase_add_test(tc, xml_escapes);
 	tcase_add_test(tc, xml_rejects_bad_input);
 	tcase_add_test(tc, argv_mirrors_xml);
+	tcase_add_test(tc, firmware_qboot_both_paths);
+	tcase_add_test(tc, opts_from_spec_micro_defaults);
 	tcase_add_test(tc, argv_rejects_network_mode);
 	tcase_add_test(tc, kernel_cmdline);
 	tcase_add_test(tc, parse_net);
 	tcase_add_test(tc, uri_locality);
 	tcase_add_test(tc, scan_ready);
+	tcase_add_test(tc, parse_init_line);
+	tcase_add_test(tc, boot_anchor);
 	tcase_add_test(tc, serial_watch_events);
 	suite_add_tcase(s, tc);
 	return s;
