@@ -143,7 +143,7 @@ static int eng_call_tmp(struct engine *e, const char *verb, char *const argv[], 
 
 static void trim(char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s != NULL ? strlen(s) : 0;
 
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\r'))
 		s[--n] = '\0';
@@ -178,7 +178,7 @@ static int eng_probe(struct engine *e, struct vcl_error **err)
 					       ? "No docker daemon answers on " DOCKER_SOCK
 					       : "podman cannot run here");
 	trim(out);
-	snprintf(e->version, sizeof(e->version), "%s", out);
+	snprintf(e->version, sizeof(e->version), "%s", out != NULL ? out : "");
 	return 0;
 }
 
@@ -540,7 +540,7 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 	inst->t.created = vcl_now_ns();
 	vcl_closep(&ready_w);
 	trim(idtext);
-	if (strlen(idtext) < 12 || strlen(idtext) >= sizeof(p->id) ||
+	if (idtext == NULL || strlen(idtext) < 12 || strlen(idtext) >= sizeof(p->id) ||
 	    strspn(idtext, "0123456789abcdef") != strlen(idtext)) {
 		vcl_fail(err, 0, "%s run printed no container id: %.80s", e->name, idtext);
 		goto fail_remove_by_name;

@@ -645,7 +645,11 @@ static void describe(struct vcl_bench *b, const struct vcl_backend_ops *ops)
 
 	if (d == NULL)
 		return;
-	json_object_object_foreach(d, k, v) json_object_object_add(o, k, json_object_get(v));
+	for (struct json_object_iterator it = json_object_iter_begin(d),
+					 end = json_object_iter_end(d);
+	     !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		json_object_object_add(o, json_object_iter_peek_name(&it),
+				       json_object_get(json_object_iter_peek_value(&it)));
 	json_object_put(d);
 }
 

@@ -150,13 +150,10 @@ static void daemons_of(const struct vcl_backend_ops *ops, struct footprint *f)
 	f->daemons = f->daemon_names != NULL;
 }
 
-static size_t ndaemons(const struct footprint *f)
+/* The d-th daemon's name, or NULL past the last. */
+static const char *daemon_at(const struct footprint *f, size_t d)
 {
-	size_t n = 0;
-
-	while (f->daemon_names != NULL && f->daemon_names[n] != NULL && n < NDAEMONS)
-		n++;
-	return n;
+	return d < NDAEMONS && f->daemon_names != NULL ? f->daemon_names[d] : NULL;
 }
 
 static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsigned k,
@@ -177,8 +174,8 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 			 "libvirt URI %s is not local: its daemons run elsewhere",
 			 b->spec.connect_uri);
 	else if (f->daemons)
-		for (size_t d = 0; d < ndaemons(f); d++)
-			daemon_read(f->daemon_names[d], &f->d[d], false);
+		for (size_t d = 0; daemon_at(f, d) != NULL; d++)
+			daemon_read(daemon_at(f, d), &f->d[d], false);
 	if (memavail_window(win, &before, &spread, err) < 0) {
 		free(inst);
 		return -1;
@@ -203,9 +200,9 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 	if (ret == 0 && up > 0 && memavail_window(win, &after, &spread2, err) < 0)
 		ret = -1;
 	if (ret == 0 && up > 0 && f->daemons && f->daemons_why[0] == '\0')
-		for (size_t d = 0; d < ndaemons(f); d++)
+		for (size_t d = 0; daemon_at(f, d) != NULL; d++)
 			if (f->d[d].before_known)
-				daemon_read(f->daemon_names[d], &f->d[d], true);
+				daemon_read(daemon_at(f, d), &f->d[d], true);
 	for (unsigned i = 0; ret == 0 && i < up; i++) {
 		struct vcl_mem m = {0};
 		struct vcl_error *e = NULL;
@@ -257,19 +254,19 @@ static struct json_object *daemons_json(const struct footprint *f)
 	unsigned read = 0;
 	char key[64];
 
-	for (size_t d = 0; d < ndaemons(f); d++) {
+	for (size_t d = 0; daemon_at(f, d) != NULL; d++) {
 		const struct daemon_pss *p = &f->d[d];
 		const char *why = f->daemons_why[0] ? f->daemons_why
 				  : p->why[0]	    ? p->why
 						    : "not read";
 
-		snprintf(key, sizeof(key), "%s_pss_kib_before", f->daemon_names[d]);
+		snprintf(key, sizeof(key), "%s_pss_kib_before", daemon_at(f, d));
 		add_known(o, key, p->before_known, (double)p->before, why);
-		snprintf(key, sizeof(key), "%s_pss_kib_during", f->daemon_names[d]);
+		snprintf(key, sizeof(key), "%s_pss_kib_during", daemon_at(f, d));
 		add_known(o, key, p->during_known, (double)p->during, why);
 		if (p->before_known && p->during_known) {
 			growth += (double)p->during - (double)p->before;
-			json_object_array_add(covers, json_object_new_string(f->daemon_names[d]));
+			json_object_array_add(covers, json_object_new_string(daemon_at(f, d)));
 			read++;
 		}
 	}
