@@ -37,10 +37,19 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-# The library: every .c in harness/'s layers and the placements, except the
-# CLI entry point.
+# Optional parts, as crun lists its handlers: a compile-time switch each, on
+# by default. WITH_CTR=0 leaves ctr/ (ctr, runc, crun) out, WITH_VM=0 leaves
+# vmm/ (vm, qemu-direct) out; bench/backends.c lists what is in. The suites
+# of a part left out (test_ctr*, test_vm*) need it and do not build.
+WITH_CTR ?= 1
+WITH_VM  ?= 1
+PARTS    := bare $(if $(filter 1,$(WITH_CTR)),ctr) $(if $(filter 1,$(WITH_VM)),vmm)
+CPPFLAGS += $(if $(filter 1,$(WITH_CTR)),-DVCL_WITH_CTR) $(if $(filter 1,$(WITH_VM)),-DVCL_WITH_VM)
+
+# The library: every .c in harness/'s layers and the placements built in,
+# except the CLI entry point.
 LAYERS   := harness/core harness/bench harness/report harness/advise harness/gate harness/cli
-LIB_SRCS := $(filter-out harness/cli/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS)) bare/*.c ctr/*.c vmm/*.c))
+LIB_SRCS := $(filter-out harness/cli/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS) $(PARTS))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB      := $(B)/libvclab.a
 
@@ -114,14 +123,13 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# Whole-archive: backends and verbs are found through weak references,
-# which would not pull their members out of a plain archive.
-WHOLE_LIB = -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
-
+# A plain archive: the tables (the verbs in cli/main.c, the backends in
+# bench/backends.c, the scenarios in bench.c) name every part they hold, so
+# the linker takes exactly those members.
 $(VCLAB): $(B)/harness/cli/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Static: the same bytes run on the host, inside the container rootfs and in
 # the guest initramfs, with no loader or libc to differ between placements.
@@ -141,12 +149,12 @@ $(B)/payload/payload.o $(B)/payload/init.o: CFLAGS := $(filter-out -fsanitize%,$
 $(B)/tests/%: tests/unit/%.c $(LIB) $(B)/payload/http.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/payload/http.o $(WHOLE_LIB) $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/payload/http.o $(LIB) $(LDLIBS) $(CHECK_LIBS)
 
 $(B)/tests/%: tests/integ/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CHECK_LIBS)
 
 # The guest image: the micro kernel (scripts/build-kernel.sh, cached by config
 # hash; GUEST_KERNEL=cloud for the Debian cloud kernel) and an initramfs with
@@ -156,6 +164,7 @@ guest: $(PAYLOAD) $(INIT)
 
 unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
+	$(Q)tests/layers/run.sh
 	$(Q)tests/scripts/run-tests-skips.sh
 
 # Integration: root suites on real libvirt VMs, containers and processes;
@@ -204,7 +213,7 @@ SOAK_CYCLES ?= 500
 $(B)/tests/soak: tests/soak/soak.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 soak: all guest $(B)/tests/soak
 	$(Q)scripts/services.sh
@@ -241,6 +250,7 @@ fuzz: $(FUZZ_BINS)
 LINT_SRCS := $(wildcard $(addsuffix /*.c,$(LAYERS)) $(addsuffix /*.h,$(LAYERS)) bare/*.c ctr/*.c ctr/*.h vmm/*.c vmm/*.h payload/*.c payload/*.h tests/unit/*.c tests/integ/*.c tests/fuzz/*.c tests/fuzz/*.h tests/soak/*.c)
 
 lint:
+	$(Q)echo "  LAYERS" && scripts/check-layers.sh
 	$(Q)echo "  CPPCHECK"
 	@# cppcheck cannot see __attribute__((cleanup)): its leak checks would
 	@# flag every cleanup_free/cleanup_close variable. Leaks are checked by

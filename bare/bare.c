@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/backend.h"
+#include "bare/bare.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"

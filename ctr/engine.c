@@ -692,12 +692,24 @@ static struct json_object *docker_describe(void)
 	return eng_describe(&docker_eng);
 }
 
+/* The ledger's "engine ENGINE RUN" records (eng_prepare writes them). */
+static int engine_kind_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	if (r->b == NULL)
+		return 0;
+	return vcl_engine_undo(r->a, r->b, r->dry_run, r->print, err);
+}
+
+static const struct vcl_ledger_kind engine_kind = {.name = "engine", .undo = engine_kind_undo};
+static const struct vcl_ledger_kind *const engine_kinds[] = {&engine_kind, NULL};
+
 static const char *const docker_daemons[] = {"dockerd", "containerd", NULL};
 
 const struct vcl_backend_ops vcl_podman_ops = {
     .name = "podman",
     .is_peer = true,
     .family = "ctr",
+    .opt_in = true,
     .probe = podman_probe,
     .prepare = podman_prepare,
     .launch = podman_launch,
@@ -710,12 +722,14 @@ const struct vcl_backend_ops vcl_podman_ops = {
 		  "conmon, podman's per-container monitor (helpers_pss_kib); podman has no "
 		  "daemon",
     .describe = podman_describe,
+    .kinds = engine_kinds,
 };
 
 const struct vcl_backend_ops vcl_docker_ops = {
     .name = "docker",
     .is_peer = true,
     .family = "ctr",
+    .opt_in = true,
     .probe = docker_probe,
     .prepare = docker_prepare,
     .launch = docker_launch,
@@ -729,4 +743,5 @@ const struct vcl_backend_ops vcl_docker_ops = {
 		  "daemons",
     .daemons = docker_daemons,
     .describe = docker_describe,
+    .kinds = engine_kinds,
 };

@@ -598,6 +598,22 @@ done:
 	return 0;
 }
 
+/* The ledger's "domain URI NAME" records (vm_launch writes them). */
+static int domain_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	if (r->b == NULL)
+		return 0;
+	if (r->dry_run) {
+		if (r->print)
+			printf("  would destroy domain %s (%s) if it exists\n", r->b, r->a);
+		return 0;
+	}
+	return vcl_vmm_destroy_domain(r->a, r->b, err);
+}
+
+static const struct vcl_ledger_kind domain_kind = {.name = "domain", .undo = domain_undo};
+static const struct vcl_ledger_kind *const vm_kinds[] = {&domain_kind, NULL};
+
 const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
     .is_peer = false,
@@ -610,4 +626,5 @@ const struct vcl_backend_ops vcl_vm_ops = {
     .sample = vm_sample,
     .destroy = vm_destroy,
     .cleanup = vm_cleanup,
+    .kinds = vm_kinds,
 };

@@ -198,7 +198,8 @@ void vcl_serial_watch_free(struct vcl_serial_watch *w);
 int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
 		       struct vcl_error **err);
 
-/* ---- used by the doctor and the ledger/gc, through weak references ---- */
+/* ---- what vmm hands to core through the registry (bench/backends.c): the
+ * host probe's KVM check; the ledger's domain undo is vcl_vm_ops.kinds ---- */
 
 /* 1 when KVM really works here: vmx/svm in /proc/cpuinfo, /dev/kvm opens,
  * KVM_GET_API_VERSION == 12, and the guest image boots to READY under

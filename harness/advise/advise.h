@@ -15,6 +15,7 @@
  *   advise_rules.c    pure rules: (service, measured) -> struct vcl_decision
  *   advise_render.c   decisions -> table / JSON / explain trace on a FILE *
  *   advise.c          vcl_advise_run(); the verb is cli/advise.c
+ *   advise_summary.c  vcl_advise_summary_md(), the report's advice section
  */
 
 #include <json-c/json.h>
@@ -349,6 +350,10 @@ struct vcl_decision {
 
 /* The rules, each pure: they return the mask of placements they allow and
  * append their trace to d. Hard constraints first (docs/advisor.md). */
+/* Append one step to d's trace (bounded: the last slot is reused when
+ * full). Shared by the rules and the choice. */
+void vcl_advise_step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
+		     const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d);
@@ -482,5 +487,11 @@ struct vcl_slo_change {
 };
 bool vcl_advise_slo_change(const struct vcl_service *s, const struct vcl_measured *m,
 			   const struct vcl_decision *d, struct vcl_slo_change *c);
+
+/* The advisor's section of the report: a markdown summary of its advice for
+ * the example services (the YAML files in docs/examples/) against
+ * results_path, written to out. 0 on success, <0 with *err set. The report
+ * (report/) calls it; the advisor knows nothing of the report. */
+int vcl_advise_summary_md(const char *results_path, FILE *out, struct vcl_error **err);
 
 #endif

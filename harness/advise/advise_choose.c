@@ -19,27 +19,6 @@
 #include "core/cleanup.h"
 #include "core/compare.h"
 
-static void step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
-		 const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
-		 const char *rule, const char *fmt, ...)
-{
-	struct vcl_step *st;
-	va_list ap;
-
-	if (d->nsteps == VCL_MAX_STEPS)
-		d->nsteps--;
-	st = &d->steps[d->nsteps++];
-	st->place = place;
-	st->kind = kind;
-	st->reason = reason;
-	snprintf(st->rule, sizeof(st->rule), "%s", rule);
-	va_start(ap, fmt);
-	vsnprintf(st->text, sizeof(st->text), fmt, ap);
-	va_end(ap);
-}
-
 static const char *pn(int p)
 {
 	return vcl_place_name((enum vcl_place)p);
@@ -70,19 +49,22 @@ unsigned vcl_rule_host(const struct vcl_service *s, struct vcl_decision *d)
 	char why[300];
 
 	if (!s->host_access) {
-		step(d, -1, VCL_STEP_INFO, false, "host",
-		     "no host access (no privileged container, host namespace or hostPath of "
-		     "/proc, /sys, /run)");
+		vcl_advise_step(
+		    d, -1, VCL_STEP_INFO, false, "host",
+		    "no host access (no privileged container, host namespace or hostPath of "
+		    "/proc, /sys, /run)");
 		return VCL_PLACE_ALL;
 	}
 	facts_text(s, VCL_FACT_HOST, 3, why, sizeof(why));
-	step(d, VCL_VM, VCL_STEP_EXCLUDE, true, "host",
-	     "host access: cannot be sandboxed: %s; a VM runtime class would show it the guest "
-	     "kernel, not the host's",
-	     why);
-	step(d, VCL_BARE, VCL_STEP_EXCLUDE, false, "host",
-	     "host access: runs as a pod on the node (runc) where the node's kubelet puts it; a "
-	     "separate bare-metal pool adds nothing");
+	vcl_advise_step(
+	    d, VCL_VM, VCL_STEP_EXCLUDE, true, "host",
+	    "host access: cannot be sandboxed: %s; a VM runtime class would show it the guest "
+	    "kernel, not the host's",
+	    why);
+	vcl_advise_step(
+	    d, VCL_BARE, VCL_STEP_EXCLUDE, false, "host",
+	    "host access: runs as a pod on the node (runc) where the node's kubelet puts it; a "
+	    "separate bare-metal pool adds nothing");
 	return VCL_PLACE_BIT(VCL_CTR);
 }
 
@@ -94,10 +76,11 @@ unsigned vcl_rule_device(const struct vcl_service *s, struct vcl_decision *d)
 	if (!s->device || s->hw != 0)
 		return VCL_PLACE_ALL;
 	facts_text(s, VCL_FACT_DEVICE, 2, why, sizeof(why));
-	step(d, VCL_VM, VCL_STEP_EXCLUDE, true, "device",
-	     "device resource %s: vm ruled out (passthrough into a VM runtime class was not "
-	     "measured); the device plugin hands it to a runc container",
-	     why);
+	vcl_advise_step(
+	    d, VCL_VM, VCL_STEP_EXCLUDE, true, "device",
+	    "device resource %s: vm ruled out (passthrough into a VM runtime class was not "
+	    "measured); the device plugin hands it to a runc container",
+	    why);
 	return VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_BARE);
 }
 
@@ -301,9 +284,9 @@ static int usable_default(const struct vcl_service *s, unsigned ok, struct vcl_d
 		return def;
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (ok & VCL_PLACE_BIT(order[i])) {
-			step(d, -1, VCL_STEP_INFO, false, "default",
-			     "the default %s is not allowed here: starting from %s", pn(def),
-			     pn(order[i]));
+			vcl_advise_step(d, -1, VCL_STEP_INFO, false, "default",
+					"the default %s is not allowed here: starting from %s",
+					pn(def), pn(order[i]));
 			return order[i];
 		}
 	}
@@ -342,12 +325,14 @@ void vcl_advise_choose(const struct vcl_service *s, const struct vcl_measured *m
 		    !vcl_advise_bare_need(s, m, d, def, why, sizeof(why))) {
 			bare_ok = false;
 			if (t[p].better == p)
-				step(d, VCL_BARE, VCL_STEP_INFO, true, "need",
-				     "%s; bare would save %.1f points (%.1f would be immaterial): "
-				     "%s",
-				     why, fabs(t[p].margin), t[p].threshold, t[p].why);
+				vcl_advise_step(
+				    d, VCL_BARE, VCL_STEP_INFO, true, "need",
+				    "%s; bare would save %.1f points (%.1f would be immaterial): "
+				    "%s",
+				    why, fabs(t[p].margin), t[p].threshold, t[p].why);
 			else
-				step(d, VCL_BARE, VCL_STEP_INFO, true, "need", "%s", why);
+				vcl_advise_step(d, VCL_BARE, VCL_STEP_INFO, true, "need", "%s",
+						why);
 			t[p].better = -1;
 		}
 		if (t[p].better == p &&
@@ -359,11 +344,12 @@ void vcl_advise_choose(const struct vcl_service *s, const struct vcl_measured *m
 	default_why(s, dw, sizeof(dw));
 	if (deciding != NULL) {
 		*second = def;
-		step(d, *best, VCL_STEP_DECIDE, true, "decide",
-		     "%s over %s (%s): a measurable, material difference of %.1f points (%.1f "
-		     "would be immaterial): %s",
-		     pn(*best), pn(def), dw, fabs(deciding->margin), deciding->threshold,
-		     deciding->why);
+		vcl_advise_step(
+		    d, *best, VCL_STEP_DECIDE, true, "decide",
+		    "%s over %s (%s): a measurable, material difference of %.1f points (%.1f "
+		    "would be immaterial): %s",
+		    pn(*best), pn(def), dw, fabs(deciding->margin), deciding->threshold,
+		    deciding->why);
 		d->conf = vcl_advise_tie_confidence(deciding);
 		return;
 	}
@@ -380,18 +366,20 @@ void vcl_advise_choose(const struct vcl_service *s, const struct vcl_measured *m
 	}
 	if (deciding == NULL) {
 		d->conf = VCL_CONF_HIGH;
-		step(d, def, VCL_STEP_DECIDE, true, "decide",
-		     "%s: the only placement that meets every constraint%s (cost %.1f points)",
-		     pn(def), bare_ok ? "" : " and need", d->cost[def].total);
+		vcl_advise_step(
+		    d, def, VCL_STEP_DECIDE, true, "decide",
+		    "%s: the only placement that meets every constraint%s (cost %.1f points)",
+		    pn(def), bare_ok ? "" : " and need", d->cost[def].total);
 		return;
 	}
 	d->conf = vcl_advise_tie_confidence(deciding);
 	if (deciding->tie)
-		step(d, def, VCL_STEP_DECIDE, true, "tie", "tie with %s, so %s (%s): %s",
-		     pn(*second), pn(def), dw, deciding->why);
+		vcl_advise_step(d, def, VCL_STEP_DECIDE, true, "tie", "tie with %s, so %s (%s): %s",
+				pn(*second), pn(def), dw, deciding->why);
 	else
-		step(d, def, VCL_STEP_DECIDE, true, "decide",
-		     "%s (%s): %s %s by %.1f points (%.1f would be immaterial): %s", pn(def), dw,
-		     pn(*second), deciding->better == def ? "costs more" : "would save",
-		     fabs(deciding->margin), deciding->threshold, deciding->why);
+		vcl_advise_step(d, def, VCL_STEP_DECIDE, true, "decide",
+				"%s (%s): %s %s by %.1f points (%.1f would be immaterial): %s",
+				pn(def), dw, pn(*second),
+				deciding->better == def ? "costs more" : "would save",
+				fabs(deciding->margin), deciding->threshold, deciding->why);
 }

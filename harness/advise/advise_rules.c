@@ -44,11 +44,8 @@ const char *vcl_confidence_name(enum vcl_confidence c)
 	return (unsigned)c < ARRAY_SIZE(names) ? names[c] : "?";
 }
 
-static void step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
-		 const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
-		 const char *rule, const char *fmt, ...)
+void vcl_advise_step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
+		     const char *rule, const char *fmt, ...)
 {
 	struct vcl_step *st;
 	va_list ap;
@@ -103,35 +100,40 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 	switch (s->tenancy) {
 	case VCL_TEN_TRUSTED:
 		if (s->tenancy_given)
-			step(d, -1, VCL_STEP_INFO, false, "tenancy",
-			     "trusted tenants: every placement allowed");
+			vcl_advise_step(d, -1, VCL_STEP_INFO, false, "tenancy",
+					"trusted tenants: every placement allowed");
 		else
-			step(d, -1, VCL_STEP_NOTE, true, "tenancy",
-			     "tenancy not stated: assumed trusted (state it: tenancy, or the "
-			     "vclab.io/tenancy annotation)");
+			vcl_advise_step(
+			    d, -1, VCL_STEP_NOTE, true, "tenancy",
+			    "tenancy not stated: assumed trusted (state it: tenancy, or the "
+			    "vclab.io/tenancy annotation)");
 		return VCL_PLACE_ALL;
 	case VCL_TEN_MULTI_TEAM:
-		step(d, VCL_BARE, VCL_STEP_EXCLUDE, true, "tenancy",
-		     "multi-team: bare ruled out (teams would share uid, files and /proc with no "
-		     "boundary)");
-		step(d, VCL_CTR, VCL_STEP_NOTE, true, "tenancy",
-		     "multi-team: ctr allowed, but a container is not a security boundary: use "
-		     "user namespaces, seccomp, no privileged pods");
+		vcl_advise_step(
+		    d, VCL_BARE, VCL_STEP_EXCLUDE, true, "tenancy",
+		    "multi-team: bare ruled out (teams would share uid, files and /proc with no "
+		    "boundary)");
+		vcl_advise_step(
+		    d, VCL_CTR, VCL_STEP_NOTE, true, "tenancy",
+		    "multi-team: ctr allowed, but a container is not a security boundary: use "
+		    "user namespaces, seccomp, no privileged pods");
 		return VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM);
 	case VCL_TEN_UNTRUSTED:
 	case VCL_TEN_HOSTILE:
-		step(d, VCL_BARE, VCL_STEP_EXCLUDE, true, "tenancy",
-		     "%s tenants: bare ruled out (no isolation at all)",
-		     vcl_tenancy_name(s->tenancy));
-		step(d, VCL_CTR, VCL_STEP_EXCLUDE, true, "tenancy",
-		     "%s tenants: ctr ruled out (shares the host kernel: one kernel bug crosses "
-		     "tenants)",
-		     vcl_tenancy_name(s->tenancy));
+		vcl_advise_step(d, VCL_BARE, VCL_STEP_EXCLUDE, true, "tenancy",
+				"%s tenants: bare ruled out (no isolation at all)",
+				vcl_tenancy_name(s->tenancy));
+		vcl_advise_step(
+		    d, VCL_CTR, VCL_STEP_EXCLUDE, true, "tenancy",
+		    "%s tenants: ctr ruled out (shares the host kernel: one kernel bug crosses "
+		    "tenants)",
+		    vcl_tenancy_name(s->tenancy));
 		if (s->tenancy == VCL_TEN_HOSTILE)
-			step(d, VCL_VM, VCL_STEP_NOTE, true, "tenancy",
-			     "hostile tenants: a VM is the minimum, not enough alone: dedicated "
-			     "hosts "
-			     "per tenant, no shared SMT siblings, patched VMM");
+			vcl_advise_step(
+			    d, VCL_VM, VCL_STEP_NOTE, true, "tenancy",
+			    "hostile tenants: a VM is the minimum, not enough alone: dedicated "
+			    "hosts "
+			    "per tenant, no shared SMT siblings, patched VMM");
 		return VCL_PLACE_BIT(VCL_VM);
 	}
 	return VCL_PLACE_ALL;
@@ -140,14 +142,16 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d)
 {
 	if (!s->own_kernel) {
-		step(d, -1, VCL_STEP_INFO, false, "kernel",
-		     "runs on a shared kernel: every placement allowed");
+		vcl_advise_step(d, -1, VCL_STEP_INFO, false, "kernel",
+				"runs on a shared kernel: every placement allowed");
 		return VCL_PLACE_ALL;
 	}
-	step(d, VCL_BARE, VCL_STEP_EXCLUDE, true, "kernel",
-	     "own kernel or kernel modules: bare ruled out (would change the host kernel)");
-	step(d, VCL_CTR, VCL_STEP_EXCLUDE, true, "kernel",
-	     "own kernel or kernel modules: ctr ruled out (containers share the host kernel)");
+	vcl_advise_step(
+	    d, VCL_BARE, VCL_STEP_EXCLUDE, true, "kernel",
+	    "own kernel or kernel modules: bare ruled out (would change the host kernel)");
+	vcl_advise_step(
+	    d, VCL_CTR, VCL_STEP_EXCLUDE, true, "kernel",
+	    "own kernel or kernel modules: ctr ruled out (containers share the host kernel)");
 	return VCL_PLACE_BIT(VCL_VM);
 }
 
@@ -166,18 +170,20 @@ unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d)
 	char names[32];
 
 	if (s->hw == 0) {
-		step(d, -1, VCL_STEP_INFO, false, "hardware",
-		     "no direct hardware: every placement allowed");
+		vcl_advise_step(d, -1, VCL_STEP_INFO, false, "hardware",
+				"no direct hardware: every placement allowed");
 		return VCL_PLACE_ALL;
 	}
 	hw_names(s->hw, names, sizeof(names));
-	step(d, VCL_CTR, VCL_STEP_EXCLUDE, true, "hardware",
-	     "direct %s: ctr ruled out (measured with loopback in its own netns only; device "
-	     "passthrough not measured)",
-	     names);
-	step(d, VCL_VM, VCL_STEP_EXCLUDE, true, "hardware",
-	     "direct %s: vm ruled out (measured with virtio only; VFIO passthrough not measured)",
-	     names);
+	vcl_advise_step(
+	    d, VCL_CTR, VCL_STEP_EXCLUDE, true, "hardware",
+	    "direct %s: ctr ruled out (measured with loopback in its own netns only; device "
+	    "passthrough not measured)",
+	    names);
+	vcl_advise_step(
+	    d, VCL_VM, VCL_STEP_EXCLUDE, true, "hardware",
+	    "direct %s: vm ruled out (measured with virtio only; VFIO passthrough not measured)",
+	    names);
 	return VCL_PLACE_BIT(VCL_BARE);
 }
 
@@ -204,7 +210,7 @@ unsigned vcl_rule_measured(const struct vcl_measured *m, struct vcl_decision *d)
 			continue;
 		}
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
-		step(d, p, VCL_STEP_EXCLUDE, true, "measured", "%s", why);
+		vcl_advise_step(d, p, VCL_STEP_EXCLUDE, true, "measured", "%s", why);
 	}
 	return mask;
 }
@@ -216,7 +222,7 @@ unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_meas
 	char a[32], b[32];
 
 	if (s->slo_ms <= 0.0) {
-		step(d, -1, VCL_STEP_INFO, false, "slo", "no startup SLO stated");
+		vcl_advise_step(d, -1, VCL_STEP_INFO, false, "slo", "no startup SLO stated");
 		return mask;
 	}
 	for (int p = 0; p < VCL_NPLACE; p++) {
@@ -227,21 +233,24 @@ unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_meas
 		if (!(mask & VCL_PLACE_BIT(p)))
 			continue;
 		if (!mb->has_startup) {
-			step(d, p, VCL_STEP_EXCLUDE, true, "slo",
-			     "%s: cannot check startup SLO (backends.%s.startup_ms.p95 missing%s)",
-			     name, name, mb->startup_failures > 0 ? "; every launch failed" : "");
+			vcl_advise_step(
+			    d, p, VCL_STEP_EXCLUDE, true, "slo",
+			    "%s: cannot check startup SLO (backends.%s.startup_ms.p95 missing%s)",
+			    name, name, mb->startup_failures > 0 ? "; every launch failed" : "");
 			continue;
 		}
 		if (mb->startup_p95 > s->slo_ms) {
-			step(d, p, VCL_STEP_EXCLUDE, true, "slo",
-			     "%s p95 startup %s ms > SLO %s ms%s", name,
-			     ms(mb->startup_p95, a, sizeof(a)), ms(s->slo_ms, b, sizeof(b)),
-			     tcg ? " (measured under TCG)" : "");
+			vcl_advise_step(d, p, VCL_STEP_EXCLUDE, true, "slo",
+					"%s p95 startup %s ms > SLO %s ms%s", name,
+					ms(mb->startup_p95, a, sizeof(a)),
+					ms(s->slo_ms, b, sizeof(b)),
+					tcg ? " (measured under TCG)" : "");
 			continue;
 		}
-		step(d, p, VCL_STEP_INFO, false, "slo", "%s p95 startup %s ms <= SLO %s ms%s", name,
-		     ms(mb->startup_p95, a, sizeof(a)), ms(s->slo_ms, b, sizeof(b)),
-		     tcg ? " (measured under TCG)" : "");
+		vcl_advise_step(d, p, VCL_STEP_INFO, false, "slo",
+				"%s p95 startup %s ms <= SLO %s ms%s", name,
+				ms(mb->startup_p95, a, sizeof(a)), ms(s->slo_ms, b, sizeof(b)),
+				tcg ? " (measured under TCG)" : "");
 		ok |= VCL_PLACE_BIT(p);
 	}
 	return ok;
@@ -342,9 +351,9 @@ static void cost_step(struct vcl_decision *d, const struct vcl_service *s,
 
 		/* Each term starts with ", ": the first one becomes ": ". */
 		snprintf(terms, sizeof(terms), "%s%s%s", mem, scale, steady);
-		step(d, p, VCL_STEP_COST, false, "cost", "%s cost %.1f points: %s%s",
-		     vcl_place_name((enum vcl_place)p), c->total, terms + 2,
-		     c->partial ? " [incomplete: a term was not measured]" : "");
+		vcl_advise_step(d, p, VCL_STEP_COST, false, "cost", "%s cost %.1f points: %s%s",
+				vcl_place_name((enum vcl_place)p), c->total, terms + 2,
+				c->partial ? " [incomplete: a term was not measured]" : "");
 	}
 }
 
@@ -377,7 +386,7 @@ static void dedicated_cores_note(const struct vcl_service *s, struct vcl_decisio
 	};
 
 	if (s->dedicated_cores && p >= 0)
-		step(d, p, VCL_STEP_NOTE, true, "cores", "dedicated cores: %s", how[p]);
+		vcl_advise_step(d, p, VCL_STEP_NOTE, true, "cores", "dedicated cores: %s", how[p]);
 }
 
 /* Step 1 left nothing: say which constraint allows what, and call a clash
@@ -404,10 +413,10 @@ static void none_allowed(const struct vcl_service *s, struct vcl_decision *d, un
 					mask_names(by[i].mask, a, sizeof(a)));
 	}
 	d->verdict = VCL_ADVICE_NONE;
-	step(d, -1, VCL_STEP_DECIDE, true, "decide", "no placement satisfies all constraints: %s",
-	     why);
+	vcl_advise_step(d, -1, VCL_STEP_DECIDE, true, "decide",
+			"no placement satisfies all constraints: %s", why);
 	if (host != VCL_PLACE_ALL && !(ten & VCL_PLACE_BIT(VCL_CTR)))
-		step(
+		vcl_advise_step(
 		    d, -1, VCL_STEP_NOTE, true, "conflict",
 		    "conflict: the workload needs the host (cannot be sandboxed) and its %s "
 		    "tenancy "
@@ -415,10 +424,10 @@ static void none_allowed(const struct vcl_service *s, struct vcl_decision *d, un
 		    "host-facing part from the tenant code",
 		    vcl_tenancy_name(s->tenancy));
 	if (hw != VCL_PLACE_ALL)
-		step(d, -1, VCL_STEP_NOTE, true, "hardware",
-		     "outside what vclab measured: passing the device into a vm (VFIO, "
-		     "SR-IOV)%s might meet both; measure it before relying on it",
-		     (ten & VCL_PLACE_BIT(VCL_CTR)) ? " or a ctr (device plugin)" : "");
+		vcl_advise_step(d, -1, VCL_STEP_NOTE, true, "hardware",
+				"outside what vclab measured: passing the device into a vm (VFIO, "
+				"SR-IOV)%s might meet both; measure it before relying on it",
+				(ten & VCL_PLACE_BIT(VCL_CTR)) ? " or a ctr (device plugin)" : "");
 }
 
 /* Step 3 left nothing: the SLO is below every allowed p95. */
@@ -429,14 +438,15 @@ static void slo_unmet(const struct vcl_service *s, const struct vcl_measured *m,
 
 	d->verdict = VCL_ADVICE_NONE;
 	d->tcg_matters = m->tcg && (cand & VCL_PLACE_BIT(VCL_VM));
-	step(d, -1, VCL_STEP_DECIDE, true, "decide",
-	     "no placement satisfies all constraints: the startup SLO %s ms is below the "
-	     "p95 of every allowed placement (%s)",
-	     ms(s->slo_ms, a, sizeof(a)), mask_names(cand, b, sizeof(b)));
+	vcl_advise_step(
+	    d, -1, VCL_STEP_DECIDE, true, "decide",
+	    "no placement satisfies all constraints: the startup SLO %s ms is below the "
+	    "p95 of every allowed placement (%s)",
+	    ms(s->slo_ms, a, sizeof(a)), mask_names(cand, b, sizeof(b)));
 	if (d->tcg_matters)
-		step(d, VCL_VM, VCL_STEP_NOTE, true, "accel",
-		     "vm startup was measured under TCG; under KVM it is far lower: "
-		     "re-measure on a KVM host before giving up on vm");
+		vcl_advise_step(d, VCL_VM, VCL_STEP_NOTE, true, "accel",
+				"vm startup was measured under TCG; under KVM it is far lower: "
+				"re-measure on a KVM host before giving up on vm");
 }
 
 /* The manifest facts every reason should carry: where the tenancy came
@@ -447,31 +457,33 @@ static void cite_inputs(const struct vcl_service *s, const struct vcl_measured *
 	const struct vcl_fact *f = vcl_service_find_fact(s, VCL_FACT_TENANCY);
 
 	if (f != NULL && s->tenancy != VCL_TEN_TRUSTED)
-		step(d, -1, VCL_STEP_NOTE, true, "tenancy", "tenancy %s: %s (%s)",
-		     vcl_tenancy_name(s->tenancy), f->text, f->at);
+		vcl_advise_step(d, -1, VCL_STEP_NOTE, true, "tenancy", "tenancy %s: %s (%s)",
+				vcl_tenancy_name(s->tenancy), f->text, f->at);
 	f = vcl_service_find_fact(s, VCL_FACT_NUMBERS);
 	if (f != NULL)
-		step(d, -1, VCL_STEP_NOTE, true, "numbers", "numbers: %s", f->text);
+		vcl_advise_step(d, -1, VCL_STEP_NOTE, true, "numbers", "numbers: %s", f->text);
 	else
-		step(d, -1, VCL_STEP_NOTE, true, "numbers",
-		     "numbers: %s's (%s), not this service's: measure its image to judge it",
-		     m->numbers,
-		     s->nimages > 0 ? "no measured service in the results matches its image"
-				    : "a profile names no image");
+		vcl_advise_step(
+		    d, -1, VCL_STEP_NOTE, true, "numbers",
+		    "numbers: %s's (%s), not this service's: measure its image to judge it",
+		    m->numbers,
+		    s->nimages > 0 ? "no measured service in the results matches its image"
+				   : "a profile names no image");
 	f = vcl_service_find_fact(s, VCL_FACT_HPA);
 	if (f != NULL) {
 		char a[32], b[32];
 
-		step(d, -1, VCL_STEP_NOTE, true, "hpa",
-		     "%s (%s): costed at %ld, %ld at peak; each scale-out waits for startup (ctr "
-		     "p50 %s ms, vm %s ms)%s",
-		     f->text, f->at, s->replicas, s->hpa_max,
-		     m->b[VCL_CTR].has_startup ? ms(m->b[VCL_CTR].startup_p50, a, sizeof(a)) : "?",
-		     m->b[VCL_VM].has_startup ? ms(m->b[VCL_VM].startup_p50, b, sizeof(b)) : "?",
-		     s->scale_per_hour > 0.0
-			 ? ""
-			 : "; no rate stated (vclab.io/scale-out-per-hour), so reaction is not "
-			   "priced");
+		vcl_advise_step(
+		    d, -1, VCL_STEP_NOTE, true, "hpa",
+		    "%s (%s): costed at %ld, %ld at peak; each scale-out waits for startup (ctr "
+		    "p50 %s ms, vm %s ms)%s",
+		    f->text, f->at, s->replicas, s->hpa_max,
+		    m->b[VCL_CTR].has_startup ? ms(m->b[VCL_CTR].startup_p50, a, sizeof(a)) : "?",
+		    m->b[VCL_VM].has_startup ? ms(m->b[VCL_VM].startup_p50, b, sizeof(b)) : "?",
+		    s->scale_per_hour > 0.0
+			? ""
+			: "; no rate stated (vclab.io/scale-out-per-hour), so reaction is not "
+			  "priced");
 	}
 }
 
@@ -482,18 +494,20 @@ static void manifest_notes(const struct vcl_service *s, struct vcl_decision *d, 
 	char buf[240];
 
 	if (s->host_access)
-		step(d, best, VCL_STEP_NOTE, true, "host",
-		     "host access: cannot be sandboxed: keep it on runc, least privilege (drop "
-		     "what it does not use), and out of tenant namespaces");
+		vcl_advise_step(
+		    d, best, VCL_STEP_NOTE, true, "host",
+		    "host access: cannot be sandboxed: keep it on runc, least privilege (drop "
+		    "what it does not use), and out of tenant namespaces");
 	if (f != NULL && s->host_access && strstr(f->text, "enforce: privileged") == NULL)
-		step(d, -1, VCL_STEP_NOTE, true, "admission",
-		     "%s (%s) rejects this pod's host access at admission", f->text, f->at);
+		vcl_advise_step(d, -1, VCL_STEP_NOTE, true, "admission",
+				"%s (%s) rejects this pod's host access at admission", f->text,
+				f->at);
 	if (s->runtime_class[0] != '\0' && best >= 0 && vcl_advise_default(s) != best)
-		step(d, best, VCL_STEP_NOTE, true, "runtime",
-		     "changes the existing runtimeClassName %s (%s)", s->runtime_class,
-		     vcl_service_find_fact(s, VCL_FACT_RUNTIME) != NULL
-			 ? vcl_service_find_fact(s, VCL_FACT_RUNTIME)->at
-			 : s->origin);
+		vcl_advise_step(d, best, VCL_STEP_NOTE, true, "runtime",
+				"changes the existing runtimeClassName %s (%s)", s->runtime_class,
+				vcl_service_find_fact(s, VCL_FACT_RUNTIME) != NULL
+				    ? vcl_service_find_fact(s, VCL_FACT_RUNTIME)->at
+				    : s->origin);
 	if (best == VCL_CTR && s->tenancy >= VCL_TEN_MULTI_TEAM &&
 	    vcl_service_find_fact(s, VCL_FACT_HARDENING) != NULL) {
 		size_t off = 0, n = 0;
@@ -506,8 +520,8 @@ static void manifest_notes(const struct vcl_service *s, struct vcl_decision *d, 
 							s->facts[i].at);
 				n++;
 			}
-		step(d, VCL_CTR, VCL_STEP_NOTE, true, "hardening",
-		     "ctr shared with other teams, yet: %s", buf);
+		vcl_advise_step(d, VCL_CTR, VCL_STEP_NOTE, true, "hardening",
+				"ctr shared with other teams, yet: %s", buf);
 	}
 }
 
@@ -533,28 +547,30 @@ static void explain_choice(const struct vcl_service *s, const struct vcl_measure
 		if (second >= 0 && (ok & VCL_PLACE_BIT(p)) && d->cost_step[p] >= 0)
 			d->steps[d->cost_step[p]].reason = true;
 	if (d->tcg_matters)
-		step(d, VCL_VM, VCL_STEP_NOTE, true, "accel",
-		     "vm lost on numbers measured under TCG, which overstates VM startup and CPU "
-		     "cost%s",
-		     capped);
+		vcl_advise_step(
+		    d, VCL_VM, VCL_STEP_NOTE, true, "accel",
+		    "vm lost on numbers measured under TCG, which overstates VM startup and CPU "
+		    "cost%s",
+		    capped);
 	if (unmeasured != 0)
-		step(d, -1, VCL_STEP_NOTE, true, "coverage",
-		     "decided without %s, which the constraints allow but the results do not "
-		     "measure%s",
-		     mask_names(unmeasured, a, sizeof(a)), d->tcg_matters ? "" : capped);
+		vcl_advise_step(
+		    d, -1, VCL_STEP_NOTE, true, "coverage",
+		    "decided without %s, which the constraints allow but the results do not "
+		    "measure%s",
+		    mask_names(unmeasured, a, sizeof(a)), d->tcg_matters ? "" : capped);
 	for (int i = 0; i < 2; i++) {
 		int p = i == 0 ? best : second;
 
 		if (p >= 0 && d->cost[p].partial)
-			step(d, p, VCL_STEP_NOTE, true, "cost",
-			     "%s: not measured, counted as 0: %s%s",
-			     vcl_place_name((enum vcl_place)p), d->cost[p].missing,
-			     d->tcg_matters || unmeasured ? "" : capped);
+			vcl_advise_step(d, p, VCL_STEP_NOTE, true, "cost",
+					"%s: not measured, counted as 0: %s%s",
+					vcl_place_name((enum vcl_place)p), d->cost[p].missing,
+					d->tcg_matters || unmeasured ? "" : capped);
 	}
 	manifest_notes(s, d, best);
 	dedicated_cores_note(s, d, best);
-	step(d, -1, VCL_STEP_DECIDE, false, "confidence", "confidence %s",
-	     vcl_confidence_name(d->conf));
+	vcl_advise_step(d, -1, VCL_STEP_DECIDE, false, "confidence", "confidence %s",
+			vcl_confidence_name(d->conf));
 }
 
 void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m,
@@ -598,10 +614,11 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	}
 	if (cand == 0) {
 		d->verdict = VCL_ADVICE_UNJUDGED;
-		step(d, -1, VCL_STEP_DECIDE, true, "decide",
-		     "cannot judge: the constraints allow only %s, which %s not measured in %s",
-		     mask_names(d->allowed, a, sizeof(a)),
-		     __builtin_popcount(d->allowed) > 1 ? "were" : "was", m->source);
+		vcl_advise_step(
+		    d, -1, VCL_STEP_DECIDE, true, "decide",
+		    "cannot judge: the constraints allow only %s, which %s not measured in %s",
+		    mask_names(d->allowed, a, sizeof(a)),
+		    __builtin_popcount(d->allowed) > 1 ? "were" : "was", m->source);
 		return;
 	}
 

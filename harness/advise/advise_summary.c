@@ -10,7 +10,6 @@
 
 #include "advise/advise.h"
 #include "core/cleanup.h"
-#include "report/report.h"
 #include "core/util.h"
 
 /* docs/examples next to the binary (bin/../docs), else in the working folder. */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "core/compare.h"
@@ -212,58 +213,65 @@ static int make_out_dir(struct vcl_bench *b, struct vcl_error **err)
 	return 0;
 }
 
-/* Pick the placements and peers: explicit ones must work; defaults that
- * cannot run here are recorded as skipped, with the backend's reason. */
+/* Parts named on the command line that are not built into this vclab: a
+ * placement is an error, a peer is skipped with a warning. */
+static int check_built(char **given, bool peers, struct vcl_error **err)
+{
+	for (size_t i = 0; given != NULL && given[i] != NULL; i++) {
+		if (vcl_backend_find(vcl_backends, given[i]) != NULL ||
+		    strcmp(given[i], "none") == 0)
+			continue;
+		if (!peers)
+			return vcl_error_set(err, VCL_E_ENV, 0,
+					     "Placement %s is not built into this vclab", given[i]);
+		vcl_warn("peer %s is not built in, skipped", given[i]);
+	}
+	return 0;
+}
+
+/* Pick the placements and peers from the registry, in its order: explicit
+ * ones must work; defaults that cannot run here are recorded as skipped,
+ * with the backend's reason. */
 static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 {
-	static const char *const all_placements[] = {"bare", "ctr", "vm"};
-	/* podman and docker last, and only when named: a default run measures
-	 * what it always did (an engine run costs a second or two each). */
-	static const char *const all_peers[] = {"runc", "crun", "qemu-direct", "podman", "docker"};
 	struct json_object *cfg = vcl_json_obj(b->root, "config");
 	struct json_object *jb = json_object_new_array(), *jp = json_object_new_array();
 
 	json_object_object_add(cfg, "backends", jb);
 	json_object_object_add(cfg, "peers", jp);
+	/* Before the ledger opens: teardown must know every kind of record. */
+	if (vcl_backends_init(err) < 0)
+		return -1;
+	if ((b->o->backends_given && check_built(b->o->backends, false, err) < 0) ||
+	    (b->o->peers_given && check_built(b->o->peers, true, err) < 0))
+		return -1;
 	for (int pass = 0; pass < 2; pass++) {
-		const char *const *names = pass == 0 ? all_placements : all_peers;
-		size_t n = pass == 0 ? ARRAY_SIZE(all_placements) : ARRAY_SIZE(all_peers);
 		char **given = pass == 0 ? b->o->backends : b->o->peers;
 		bool explicit_list = pass == 0 ? b->o->backends_given : b->o->peers_given;
 
-		for (size_t i = 0; i < n; i++) {
-			const struct vcl_backend_ops *ops = vcl_backend_find(names[i]);
+		for (const struct vcl_backend_ops *const *p = vcl_backends; *p != NULL; p++) {
+			const struct vcl_backend_ops *ops = *p;
 			struct vcl_error *e = NULL;
 			bool wanted;
 
+			if (ops->is_peer != (pass == 1))
+				continue;
 			if (explicit_list)
-				wanted = vcl_strv_contains(given, names[i]);
+				wanted = vcl_strv_contains(given, ops->name);
 			else if (pass == 0)
 				wanted = true;
 			else /* default peers: those of the chosen placements */
-				wanted = ops != NULL && ops->family != NULL &&
-					 strcmp(names[i], "podman") != 0 &&
-					 strcmp(names[i], "docker") != 0 &&
+				wanted = ops->family != NULL && !ops->opt_in &&
 					 (b->o->backends == NULL ||
 					  vcl_strv_contains(b->o->backends, ops->family));
 			if (!wanted)
 				continue;
-			if (ops == NULL) {
-				if (explicit_list && pass == 0)
-					return vcl_error_set(err, VCL_E_ENV, 0,
-							     "Placement %s is not built into this "
-							     "vclab",
-							     names[i]);
-				if (explicit_list)
-					vcl_warn("peer %s is not built in, skipped", names[i]);
-				continue;
-			}
 			if (ops->probe(&b->host, &e) < 0) {
 				struct json_object *o;
 
 				if (pass == 0 && explicit_list) {
 					int r = vcl_error_set(err, VCL_E_ENV, e->errnum, "%s: %s",
-							      names[i], e->msg);
+							      ops->name, e->msg);
 
 					vcl_error_free(e);
 					return r;
@@ -272,7 +280,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 				json_object_object_add(o, "skipped", json_object_new_boolean(1));
 				json_object_object_add(o, "reason", json_object_new_string(e->msg));
 				if (!b->o->quiet)
-					fprintf(stderr, "vclab bench: %s skipped: %s\n", names[i],
+					fprintf(stderr, "vclab bench: %s skipped: %s\n", ops->name,
 						e->msg);
 				vcl_error_free(e);
 				continue;
@@ -280,7 +288,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 			if (b->nactive < VCL_MAX_ACTIVE)
 				b->active[b->nactive++] = ops;
 			json_object_array_add(pass == 0 ? jb : jp,
-					      json_object_new_string(names[i]));
+					      json_object_new_string(ops->name));
 		}
 	}
 	if (b->nactive == 0 || b->active[0]->is_peer)
@@ -293,16 +301,15 @@ static void record_config(struct vcl_bench *b)
 	struct json_object *cfg = vcl_json_obj(b->root, "config");
 	struct json_object *lim = json_object_new_object(), *pin = json_object_new_object();
 	struct json_object *vm = json_object_new_object(), *sc = json_object_new_array();
-	static const char *const all[] = {"startup", "memory", "density", "autoscale", "steady"};
 
 	json_object_object_add(cfg, "profile", json_object_new_string(b->o->profile));
 	json_object_object_add(cfg, "runs", json_object_new_int((int)b->o->runs));
 	json_object_object_add(cfg, "warmup", json_object_new_int((int)b->o->warmup));
 	json_object_object_add(cfg, "vm_runs", json_object_new_int((int)b->o->vm_runs));
 	json_object_object_add(cfg, "vm_warmup", json_object_new_int((int)b->o->vm_warmup));
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		if (vcl_bench_wants(b, all[i]))
-			json_object_array_add(sc, json_object_new_string(all[i]));
+	for (const struct vcl_scenario *const *s = vcl_scenarios; *s != NULL; s++)
+		if (vcl_bench_wants(b, (*s)->name))
+			json_object_array_add(sc, json_object_new_string((*s)->name));
 	json_object_object_add(cfg, "scenarios", sc);
 	json_object_object_add(lim, "mem_mib",
 			       json_object_new_int64((int64_t)b->o->limits.mem_mib));
@@ -524,29 +531,19 @@ static void print_summary(struct vcl_bench *b)
 	printf("results: %s/results.json\n", b->out_dir);
 }
 
+const struct vcl_scenario *const vcl_scenarios[] = {
+    &vcl_scenario_startup,   &vcl_scenario_memory, &vcl_scenario_density,
+    &vcl_scenario_autoscale, &vcl_scenario_steady, NULL,
+};
+
 static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
 {
-	struct {
-		const char *name;
-		int (*fn)(struct vcl_bench *, struct vcl_error **);
-	} sc[] = {
-	    {"startup", vcl_scenario_startup}, {"memory", vcl_scenario_memory},
-	    {"density", vcl_scenario_density}, {"autoscale", vcl_scenario_autoscale},
-	    {"steady", vcl_scenario_steady},
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(sc); i++) {
-		if (!vcl_bench_wants(b, sc[i].name))
+	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++) {
+		if (!vcl_bench_wants(b, (*sc)->name))
 			continue;
-		if (sc[i].fn == NULL) {
-			if (b->o->scenarios != NULL)
-				return vcl_usage(err, "Scenario %s is not built into this vclab",
-						 sc[i].name);
-			continue;
-		}
-		b->phase = sc[i].name;
-		if (sc[i].fn(b, err) < 0)
-			return vcl_error_wrap(err, "Scenario %s", sc[i].name);
+		b->phase = (*sc)->name;
+		if ((*sc)->run(b, err) < 0)
+			return vcl_error_wrap(err, "Scenario %s", (*sc)->name);
 		if (vcl_bench_save(b, err) < 0)
 			return -1;
 	}
@@ -618,7 +615,7 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 				     "vclab bench must run as root: CAP_SYS_ADMIN is missing "
 				     "(namespaces, cgroups and libvirt's system URI need it)");
 	if (find_payload(b, payload, err) < 0 ||
-	    vcl_host_probe(&b->host, b->o->connect_uri, err) < 0)
+	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
 	new_run_id(b->run_id, sizeof(b->run_id));
 	results_init(b);

@@ -5,8 +5,8 @@
 /*
  * `vclab bench` as a library (the verb, cli/bench.c, parses the options and
  * calls vcl_bench_run): options (pure parsing, unit-tested), the run
- * context every scenario shares, and the scenario entry points
- * (scenario_*.c).
+ * context every scenario shares, and the table of scenarios (one
+ * scenario_*.c each).
  */
 
 #include <json-c/json.h>
@@ -133,10 +133,22 @@ int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err);
 /* backends.<name> or peers.<name> object of the results. */
 struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_backend_ops *ops);
 
-int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err);
-int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
-int vcl_scenario_density(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
-int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
-int vcl_scenario_steady(struct vcl_bench *b, struct vcl_error **err) __attribute__((weak));
+/* One scenario: its name (as --scenario and results.json spell it) and what
+ * it runs once every active backend is prepared. Each scenario_*.c exports
+ * one; vcl_scenarios lists them. Adding a scenario: its file, one line in
+ * that table (bench.c). */
+struct vcl_scenario {
+	const char *name;
+	int (*run)(struct vcl_bench *b, struct vcl_error **err);
+};
+
+extern const struct vcl_scenario vcl_scenario_startup;
+extern const struct vcl_scenario vcl_scenario_memory;
+extern const struct vcl_scenario vcl_scenario_density;
+extern const struct vcl_scenario vcl_scenario_autoscale;
+extern const struct vcl_scenario vcl_scenario_steady;
+
+/* Every scenario, in the order a run takes them; NULL-terminated. */
+extern const struct vcl_scenario *const vcl_scenarios[];
 
 #endif

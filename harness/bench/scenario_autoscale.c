@@ -130,7 +130,7 @@ out:
 	return ret;
 }
 
-int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err)
+static int autoscale_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (!b->active[i]->is_peer)
@@ -194,3 +194,5 @@ int vcl_scenario_autoscale(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_autoscale = {.name = "autoscale", .run = autoscale_run};

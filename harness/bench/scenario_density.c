@@ -308,7 +308,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	return 0;
 }
 
-int vcl_scenario_density(struct vcl_bench *b, struct vcl_error **err)
+static int density_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (!b->active[i]->is_peer)
@@ -321,3 +321,5 @@ int vcl_scenario_density(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_density = {.name = "density", .run = density_run};

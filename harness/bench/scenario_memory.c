@@ -285,7 +285,7 @@ static bool measured(const struct vcl_bench *b, const struct vcl_backend_ops *op
 	return !ops->is_peer || (b->o->peers_given && ops->mem_covers != NULL);
 }
 
-int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
+static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	struct footprint f[VCL_MAX_ACTIVE];
 	int bare = -1;
@@ -368,3 +368,5 @@ int vcl_scenario_memory(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_memory = {.name = "memory", .run = memory_run};

@@ -401,7 +401,7 @@ static int plan(struct run *rn, struct vcl_error **err)
 	return 0;
 }
 
-int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
+static int startup_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	struct run rn = {.b = b};
 	uint64_t seed = b->seed;
@@ -442,3 +442,5 @@ int vcl_scenario_startup(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return ret;
 }
+
+const struct vcl_scenario vcl_scenario_startup = {.name = "startup", .run = startup_run};

@@ -118,7 +118,7 @@ fail:
 	return -1;
 }
 
-int vcl_scenario_steady(struct vcl_bench *b, struct vcl_error **err)
+static int steady_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	for (unsigned i = 0; i < b->nactive; i++)
 		b->steps_total += b->active[i]->is_peer ? 0 : 1;
@@ -138,3 +138,5 @@ int vcl_scenario_steady(struct vcl_bench *b, struct vcl_error **err)
 	}
 	return 0;
 }
+
+const struct vcl_scenario vcl_scenario_steady = {.name = "steady", .run = steady_run};

@@ -24,6 +24,7 @@ int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_check(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err);
+int vcl_cmd_calibrate(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_export(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_man(int argc, char **argv, struct vcl_error **err);
 int vcl_cmd_completion(int argc, char **argv, struct vcl_error **err);
@@ -65,5 +66,6 @@ extern const struct vcl_optset vcl_check_optset;
 extern const struct vcl_optset vcl_baseline_optset;
 extern const struct vcl_optset vcl_gc_optset;
 extern const struct vcl_optset vcl_export_optset;
+extern const struct vcl_optset vcl_calibrate_optset;
 
 #endif

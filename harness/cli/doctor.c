@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "cli/cmds.h"
 #include "core/cleanup.h"
 #include "core/cgroup.h"
@@ -39,7 +40,7 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 
 	if (r != 0)
 		return r > 0 ? 0 : -1;
-	if (vcl_host_probe(&h, a.uri, err) < 0)
+	if (vcl_host_probe(&h, a.uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
 	if (a.json) {
 		struct json_object *o = vcl_host_json(&h);

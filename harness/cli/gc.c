@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "cli/cmds.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
@@ -37,7 +38,7 @@ int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err)
 		return vcl_error_set(err, VCL_E_ENV, 0,
 				     "vclab gc must run as root: CAP_SYS_ADMIN and CAP_KILL are "
 				     "needed to remove cgroups and end processes");
-	if (vcl_gc(&o, &removed, err) < 0)
+	if (vcl_backends_init(err) < 0 || vcl_gc(&o, &removed, err) < 0)
 		return -1;
 	printf("%s%u dead run(s)\n", o.dry_run ? "would clean " : "cleaned ", removed);
 	return 0;

@@ -17,6 +17,8 @@ const struct vcl_verb vcl_verbs[] = {
      false},
     {"export", vcl_cmd_export, "write results as OpenMetrics, hyperfine JSON or CSV",
      &vcl_export_optset, false},
+    {"calibrate", vcl_cmd_calibrate, "measure the A/A noise floor and the probe floor alone",
+     &vcl_calibrate_optset, false},
     {"gc", vcl_cmd_gc, "remove what crashed runs left behind", &vcl_gc_optset, false},
     /* Build-time generators (make man, make completion). */
     {"__man", vcl_cmd_man, "write a man page", NULL, true},

@@ -8,49 +8,12 @@
 
 #include "core/cleanup.h"
 
-/* Weak: a backend whose folder is not built simply is not offered. */
-
-extern const struct vcl_backend_ops vcl_ctr_ops __attribute__((weak));
-extern const struct vcl_backend_ops vcl_vm_ops __attribute__((weak));
-extern const struct vcl_backend_ops vcl_runc_ops __attribute__((weak));
-extern const struct vcl_backend_ops vcl_crun_ops __attribute__((weak));
-extern const struct vcl_backend_ops vcl_qemu_direct_ops __attribute__((weak));
-extern const struct vcl_backend_ops vcl_podman_ops __attribute__((weak));
-extern const struct vcl_backend_ops vcl_docker_ops __attribute__((weak));
-
-static const struct vcl_backend_ops *const *table(unsigned *n)
+const struct vcl_backend_ops *vcl_backend_find(const struct vcl_backend_ops *const *table,
+					       const char *name)
 {
-	static const struct vcl_backend_ops *all[12];
-	static unsigned count;
-
-	if (count == 0) {
-		const struct vcl_backend_ops *cands[] = {
-		    &vcl_bare_ops, &vcl_ctr_ops,	 &vcl_vm_ops,	  &vcl_runc_ops,
-		    &vcl_crun_ops, &vcl_qemu_direct_ops, &vcl_podman_ops, &vcl_docker_ops,
-		};
-		for (unsigned i = 0; i < ARRAY_SIZE(cands); i++)
-			if (cands[i] != NULL)
-				all[count++] = cands[i];
-	}
-	*n = count;
-	return all;
-}
-
-const struct vcl_backend_ops *vcl_backend_at(unsigned i)
-{
-	unsigned n;
-	const struct vcl_backend_ops *const *all = table(&n);
-
-	return i < n ? all[i] : NULL;
-}
-
-const struct vcl_backend_ops *vcl_backend_find(const char *name)
-{
-	const struct vcl_backend_ops *b;
-
-	for (unsigned i = 0; (b = vcl_backend_at(i)) != NULL; i++)
-		if (strcmp(b->name, name) == 0)
-			return b;
+	for (; *table != NULL; table++)
+		if (strcmp((*table)->name, name) == 0)
+			return *table;
 	return NULL;
 }
 

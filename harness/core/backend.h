@@ -19,6 +19,7 @@
 
 struct vcl_host;
 struct json_object;
+struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
 struct vcl_limits {
@@ -130,6 +131,7 @@ struct vcl_backend_ops {
 	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
 	bool is_peer;	    /* a same-run reference implementation, not a placement */
 	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
+	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 
 	/* Usable on this host? Sets an error saying why not. */
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
@@ -148,6 +150,10 @@ struct vcl_backend_ops {
 	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
 	/* Once per run, undo prepare(). May be NULL. */
 	void (*cleanup)(const struct vcl_spec *spec);
+	/* The kinds of ledger record this backend defines beyond core's (pid,
+	 * dir, file, mount, cgroup), NULL-terminated; NULL for none. The
+	 * registry registers them before a ledger is opened or gc runs. */
+	const struct vcl_ledger_kind *const *kinds;
 
 	/* Optional, for peers whose memory is measured (the engines): what the
 	 * memory figure covers, in words for results.json. NULL: the memory
@@ -162,14 +168,11 @@ struct vcl_backend_ops {
 	struct json_object *(*describe)(void);
 };
 
-/* The bare placement is always built in. */
-extern const struct vcl_backend_ops vcl_bare_ops;
-
-/* Every backend and peer compiled into this binary. Backends live in their
- * own folders and are linked in when present (weak references). */
-const struct vcl_backend_ops *vcl_backend_find(const char *name);
-/* Iterate: returns NULL past the end. */
-const struct vcl_backend_ops *vcl_backend_at(unsigned i);
+/* Look name up in table, a NULL-terminated list of backends (the one table
+ * of what is built in is bench/backends.h's vcl_backends: core knows no
+ * backend). Returns NULL when the table has none of that name. */
+const struct vcl_backend_ops *vcl_backend_find(const struct vcl_backend_ops *const *table,
+					       const char *name);
 
 /* Allocate an instance with the common fields set (fds -1). */
 struct vcl_instance *vcl_instance_new(const struct vcl_backend_ops *ops,

@@ -579,3 +579,34 @@ const char *vcl_cgroup_path(const struct vcl_cgroup *cg)
 {
 	return cg->path;
 }
+
+/* ---- the ledger's "cgroup PATH" records ---- */
+
+static int cgroup_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	cleanup_free char *dir = vcl_cgroup_dir("memory", r->a);
+	struct stat st;
+
+	if (dir == NULL || stat(dir, &st) < 0)
+		return 0;
+	if (r->print)
+		printf("  %s cgroup %s\n", r->dry_run ? "would remove" : "remove", r->a);
+	return r->dry_run ? 0 : vcl_cgroup_remove_path(r->a, err);
+}
+
+/* The run's parent cgroup, and the shared top folder when no other run uses
+ * it (rmdir fails with EBUSY otherwise, and that is fine). */
+static void cgroup_finish(const char *run_id)
+{
+	char cg[128];
+
+	snprintf(cg, sizeof(cg), "vclab/%s", run_id);
+	vcl_cgroup_remove_path(cg, NULL);
+	vcl_cgroup_remove_path("vclab", NULL);
+}
+
+const struct vcl_ledger_kind vcl_cgroup_ledger_kind = {
+    .name = "cgroup",
+    .undo = cgroup_undo,
+    .finish = cgroup_finish,
+};

@@ -94,4 +94,9 @@ int vcl_cgroup_remove_path(const char *path, struct vcl_error **err);
  * the unified tree on v2. Caller frees. */
 char *vcl_cgroup_dir(const char *controller, const char *path);
 
+/* The ledger's "cgroup PATH" records (vcl_cgroup_create writes them): undo
+ * removes the cgroup; once a run is torn down its parent cgroups go too. */
+struct vcl_ledger_kind;
+extern const struct vcl_ledger_kind vcl_cgroup_ledger_kind;
+
 #endif

@@ -20,10 +20,6 @@
 #include "core/sample.h"
 #include "core/util.h"
 
-/* From vmm/ when built: boots the guest under KVM to prove KVM really works
- * (a PVM-style nested /dev/kvm passes the ioctls but hangs real kernels). */
-extern int vcl_vmm_kvm_usable(char *why, size_t whylen) __attribute__((weak));
-
 static void silent_libvirt(void *opaque, virErrorPtr e)
 {
 	(void)opaque;
@@ -50,7 +46,10 @@ static void cpu_model(char *out, size_t len, bool *virt_flags)
 	}
 }
 
-static void probe_accel(struct vcl_host *h, bool virt_flags)
+/* kvm only when a guest boots under it: a PVM-style nested /dev/kvm passes
+ * the ioctls but hangs real kernels. The boot check is the VM part's
+ * (hooks->kvm_usable). */
+static void probe_accel(struct vcl_host *h, bool virt_flags, const struct vcl_host_hooks *hooks)
 {
 	cleanup_close int fd = -1;
 	int api;
@@ -71,13 +70,13 @@ static void probe_accel(struct vcl_host *h, bool virt_flags)
 			 "/dev/kvm answers API version %d, not %d", api, KVM_API_VERSION);
 		return;
 	}
-	if (vcl_vmm_kvm_usable == NULL) {
+	if (hooks == NULL || hooks->kvm_usable == NULL) {
 		snprintf(h->accel_why, sizeof(h->accel_why),
 			 "/dev/kvm opens, but the VM placement is not built to prove a guest "
 			 "boots under it");
 		return;
 	}
-	if (vcl_vmm_kvm_usable(h->accel_why, sizeof(h->accel_why)) == 1) {
+	if (hooks->kvm_usable(h->accel_why, sizeof(h->accel_why)) == 1) {
 		snprintf(h->accelerator, sizeof(h->accelerator), "kvm");
 		if (h->accel_why[0] == '\0')
 			snprintf(h->accel_why, sizeof(h->accel_why),
@@ -168,7 +167,8 @@ static bool on_path(const char *prog)
 	return false;
 }
 
-int vcl_host_probe(struct vcl_host *h, const char *uri, struct vcl_error **err)
+int vcl_host_probe(struct vcl_host *h, const char *uri, const struct vcl_host_hooks *hooks,
+		   struct vcl_error **err)
 {
 	struct utsname u;
 	uint64_t kib = 0;
@@ -190,7 +190,7 @@ int vcl_host_probe(struct vcl_host *h, const char *uri, struct vcl_error **err)
 	probe_libvirt(h, uri);
 	probe_qemu_binary(h);
 	h->gnuplot = gp != NULL ? access(gp, X_OK) == 0 : on_path("gnuplot");
-	probe_accel(h, virt_flags);
+	probe_accel(h, virt_flags, hooks);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/cgroup.h"
@@ -30,9 +31,19 @@ struct vcl_host {
 	char accel_why[256]; /* why that one */
 };
 
-/* Gather the facts. uri: libvirt URI to try (NULL = qemu:///system). Never
- * fails for a missing piece: that piece is recorded as absent, with why. */
-int vcl_host_probe(struct vcl_host *h, const char *uri, struct vcl_error **err);
+/* Facts only a part above core can establish, handed in by the caller
+ * (bench/backends.h fills them from the parts built in). Any may be NULL. */
+struct vcl_host_hooks {
+	/* 1 when KVM really works here (a guest booted under it), else 0 with
+	 * the reason in why. Without it /dev/kvm alone never makes "kvm". */
+	int (*kvm_usable)(char *why, size_t whylen);
+};
+
+/* Gather the facts. uri: libvirt URI to try (NULL = qemu:///system); hooks
+ * may be NULL. Never fails for a missing piece: that piece is recorded as
+ * absent, with why. */
+int vcl_host_probe(struct vcl_host *h, const char *uri, const struct vcl_host_hooks *hooks,
+		   struct vcl_error **err);
 /* The facts as the results.json "host" object. */
 struct json_object *vcl_host_json(const struct vcl_host *h);
 

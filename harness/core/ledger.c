@@ -14,18 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "core/util.h"
-
-/* Provided by vmm/ when the VM placement is built in. */
-extern int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
-    __attribute__((weak));
-
-/* Provided by ctr/ when the container placement is built in: removes a
- * run's containers and images from podman's or docker's storage. */
-extern int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool print,
-			   struct vcl_error **err) __attribute__((weak));
 
 static int ledger_fd = -1;
 static char ledger_dir[256];
@@ -131,87 +121,125 @@ int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err)
 	return vcl_ledger_add(err, "pid %d %llu", (int)pid, st);
 }
 
-/* Undo one ledger record. print: say what is (or would be) removed.
- * this_boot: false when the run started before the last reboot, so none of
- * its processes can still exist and its pids are not looked at. */
-static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
+/* ---- the kinds of resource and their undo ---- */
+
+#define VCL_LEDGER_MAX_KINDS 16
+
+static const struct vcl_ledger_kind *kinds[VCL_LEDGER_MAX_KINDS];
+static size_t nkinds;
+
+static const struct vcl_ledger_kind *kind_find(const char *name)
 {
-	char *kind = strtok(line, " "), *a = strtok(NULL, " "), *b = strtok(NULL, " ");
+	for (size_t i = 0; i < nkinds; i++)
+		if (strcmp(kinds[i]->name, name) == 0)
+			return kinds[i];
+	return NULL;
+}
 
-	if (kind == NULL || a == NULL)
-		return 0;
-	if (strcmp(kind, "pid") == 0 && b != NULL) {
-		pid_t pid = (pid_t)atoi(a);
-		unsigned long long st = 0;
+int vcl_ledger_register(const struct vcl_ledger_kind *kind, struct vcl_error **err)
+{
+	const struct vcl_ledger_kind *had;
 
-		/* Only the very process we started: same boot, pid and start
-		 * time. */
-		if (!this_boot || pid <= 1 || vcl_proc_starttime(pid, &st) < 0 ||
-		    st != strtoull(b, NULL, 10))
-			return 0;
-		if (print)
-			printf("  %s process %d\n", dry_run ? "would kill" : "kill", (int)pid);
-		if (!dry_run) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, WNOHANG);
-		}
-		return 0;
-	}
-	if (strcmp(kind, "cgroup") == 0) {
-		cleanup_free char *dir = vcl_cgroup_dir("memory", a);
-		struct stat st;
+	if (kind->name == NULL || kind->name[0] == '\0' ||
+	    kind->name[strspn(kind->name, "abcdefghijklmnopqrstuvwxyz")] != '\0' ||
+	    kind->undo == NULL)
+		return vcl_usage(err, "Ledger kind '%s': a name of a-z and an undo are needed",
+				 kind->name != NULL ? kind->name : "");
+	had = kind_find(kind->name);
+	if (had != NULL)
+		return had == kind ? 0
+				   : vcl_fail(err, EEXIST, "Ledger kind %s is registered twice",
+					      kind->name);
+	if (nkinds == VCL_LEDGER_MAX_KINDS)
+		return vcl_fail(err, ENOSPC, "More than %d ledger kinds", VCL_LEDGER_MAX_KINDS);
+	kinds[nkinds++] = kind;
+	return 0;
+}
 
-		if (dir == NULL || stat(dir, &st) < 0)
-			return 0;
-		if (print)
-			printf("  %s cgroup %s\n", dry_run ? "would remove" : "remove", a);
-		return dry_run ? 0 : vcl_cgroup_remove_path(a, err);
-	}
-	if (strcmp(kind, "domain") == 0 && b != NULL) {
-		if (vcl_vmm_destroy_domain == NULL)
-			return 0;
-		if (dry_run) {
-			if (print)
-				printf("  would destroy domain %s (%s) if it exists\n", b, a);
-			return 0;
-		}
-		return vcl_vmm_destroy_domain(a, b, err);
-	}
-	if (strcmp(kind, "engine") == 0 && b != NULL) {
-		if (vcl_engine_undo == NULL)
-			return 0;
-		return vcl_engine_undo(a, b, dry_run, print, err);
-	}
-	if (strcmp(kind, "mount") == 0) {
-		if (print)
-			printf("  %s mount %s\n", dry_run ? "would unmount" : "unmount", a);
-		if (!dry_run && umount2(a, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-			return vcl_fail(err, errno, "Unmount %s", a);
+/* Only the very process we started: same boot, pid and start time. */
+static int pid_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	pid_t pid = (pid_t)atoi(r->a);
+	unsigned long long st = 0;
+
+	if (r->b == NULL || !r->this_boot || pid <= 1 || vcl_proc_starttime(pid, &st) < 0 ||
+	    st != strtoull(r->b, NULL, 10))
 		return 0;
-	}
-	if (strcmp(kind, "dir") == 0 || strcmp(kind, "file") == 0) {
-		if (access(a, F_OK) < 0)
-			return 0;
-		if (print)
-			printf("  %s %s\n", dry_run ? "would remove" : "remove", a);
-		if (dry_run)
-			return 0;
-		if (strcmp(kind, "file") == 0)
-			return unlink(a) < 0 && errno != ENOENT
-				   ? vcl_fail(err, errno, "Remove %s", a)
-				   : 0;
-		return vcl_rm_rf(a, err);
+	if (r->print)
+		printf("  %s process %d\n", r->dry_run ? "would kill" : "kill", (int)pid);
+	if (!r->dry_run) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, WNOHANG);
 	}
 	return 0;
 }
 
+static int mount_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	if (r->print)
+		printf("  %s mount %s\n", r->dry_run ? "would unmount" : "unmount", r->a);
+	if (!r->dry_run && umount2(r->a, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return vcl_fail(err, errno, "Unmount %s", r->a);
+	return 0;
+}
+
+/* The common start of dir and file: true when the path is there and is to be
+ * removed now (not a dry run). */
+static bool path_undo_begin(const struct vcl_ledger_rec *r)
+{
+	if (access(r->a, F_OK) < 0)
+		return false;
+	if (r->print)
+		printf("  %s %s\n", r->dry_run ? "would remove" : "remove", r->a);
+	return !r->dry_run;
+}
+
+static int dir_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	return path_undo_begin(r) ? vcl_rm_rf(r->a, err) : 0;
+}
+
+static int file_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	if (path_undo_begin(r) && unlink(r->a) < 0 && errno != ENOENT)
+		return vcl_fail(err, errno, "Remove %s", r->a);
+	return 0;
+}
+
+const struct vcl_ledger_kind vcl_ledger_kind_pid = {.name = "pid", .undo = pid_undo};
+const struct vcl_ledger_kind vcl_ledger_kind_dir = {.name = "dir", .undo = dir_undo};
+const struct vcl_ledger_kind vcl_ledger_kind_file = {.name = "file", .undo = file_undo};
+const struct vcl_ledger_kind vcl_ledger_kind_mount = {.name = "mount", .undo = mount_undo};
+
+/* Undo one ledger record through its kind. print: say what is (or would
+ * be) removed. this_boot: false when the run started before the last
+ * reboot. A record no registered kind knows is an error: skipping it would
+ * leave its resource behind without a word. */
+static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
+{
+	char *kind = strtok(line, " "), *a = strtok(NULL, " "), *b = strtok(NULL, " ");
+	struct vcl_ledger_rec r = {a, b, this_boot, dry_run, print};
+	const struct vcl_ledger_kind *k;
+
+	if (kind == NULL || a == NULL)
+		return 0;
+	k = kind_find(kind);
+	if (k == NULL)
+		return vcl_fail(err, 0,
+				"Ledger record '%s %s': no undo is registered for kind %s (is the "
+				"part that makes it built into this vclab?)",
+				kind, a, kind);
+	return k->undo(&r, err);
+}
+
 /* Undo every record of the ledger in dir, newest first; then remove the
- * run's parent cgroups (when empty) and the ledger folder itself. */
+ * kinds finish (cgroup: the run's parent cgroups, when empty) and remove the
+ * ledger folder itself. */
 static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 		    struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
-	char path[600], cg[128];
+	char path[600];
 	char **lines = NULL;
 	size_t n = 0;
 	int ret = 0;
@@ -251,11 +279,9 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 		 * gone and the host is back. */
 		return ret;
 	}
-	snprintf(cg, sizeof(cg), "vclab/%s", run);
-	vcl_cgroup_remove_path(cg, NULL);
-	/* The shared top folder goes when no other run uses it (rmdir fails
-	 * with EBUSY otherwise, and that is fine). */
-	vcl_cgroup_remove_path("vclab", NULL);
+	for (size_t i = 0; i < nkinds; i++)
+		if (kinds[i]->finish != NULL)
+			kinds[i]->finish(run);
 	snprintf(path, sizeof(path), "%s/ledger", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/owner", dir);

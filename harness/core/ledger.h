@@ -13,12 +13,18 @@
  * Records are write()n before the resource is created (no fsync: the
  * resources do not outlive a reboot).
  *
- * Line format: "<kind> <value...>\n", kinds:
- *   cgroup PATH              relative cgroup path
- *   domain URI NAME          libvirt domain
- *   pid PID STARTTIME        a process vclab started
- *   mount PATH               a mount point
- *   dir PATH                 a folder to rm -rf
+ * Line format: "<kind> <value...>\n". Undo is table-driven: the owner of
+ * each kind of resource defines a struct vcl_ledger_kind next to the code
+ * that makes it, and the registry above core (bench/backends.c) registers
+ * the kinds of every part built in before a ledger is opened or gc runs.
+ * A record of a kind nobody registered is an error, never skipped: the
+ * ledger is kept for a vclab that knows it. Kinds today:
+ *   pid PID STARTTIME        a process vclab started        (core: vcl_ledger_kind_pid)
+ *   dir PATH                 a folder to rm -rf             (core: vcl_ledger_kind_dir)
+ *   file PATH                a file to remove               (core: vcl_ledger_kind_file)
+ *   mount PATH               a mount point                  (core: vcl_ledger_kind_mount)
+ *   cgroup PATH              relative cgroup path           (core/cgroup.c)
+ *   domain URI NAME          libvirt domain                 (vmm/vm.c)
  *   engine ENGINE RUN        every container vclab-RUN-N and image vclab-RUN:*
  *                            in podman's or docker's storage (ctr/engine.c)
  */
@@ -45,6 +51,39 @@ int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err);
 /* Tear down everything the current ledger lists (reverse order), then
  * remove the ledger. Called at exit; safe to call twice. */
 int vcl_ledger_close(struct vcl_error **err);
+
+/* One record being undone. */
+struct vcl_ledger_rec {
+	const char *a;	/* the record's first word after the kind, never NULL */
+	const char *b;	/* the second word, or NULL */
+	bool this_boot; /* false: the run started before the last reboot, so none
+			 * of its processes can still exist */
+	bool dry_run;	/* only say what would be removed */
+	bool print;	/* say on stdout what is (or would be) removed: "  remove ..." */
+};
+
+/* A kind of resource the ledger records, and how to undo one record of it. */
+struct vcl_ledger_kind {
+	const char *name; /* the record's first word: [a-z]+ */
+	/* Remove what the record names; what is gone already is success. <0
+	 * with *err set keeps the ledger, so gc can finish the job later. */
+	int (*undo)(const struct vcl_ledger_rec *r, struct vcl_error **err);
+	/* Optional: called once a run's whole ledger is undone (not on dry runs),
+	 * whether or not it held a record of this kind. */
+	void (*finish)(const char *run_id);
+};
+
+/* Register a kind. The same kind twice is fine; another kind with a taken
+ * name is an error. */
+int vcl_ledger_register(const struct vcl_ledger_kind *kind, struct vcl_error **err);
+
+/* The kinds core defines for plain processes, folders, files and mounts
+ * (cgroup's is in cgroup.h); the registry registers them with the
+ * backends' own. */
+extern const struct vcl_ledger_kind vcl_ledger_kind_pid;
+extern const struct vcl_ledger_kind vcl_ledger_kind_dir;
+extern const struct vcl_ledger_kind vcl_ledger_kind_file;
+extern const struct vcl_ledger_kind vcl_ledger_kind_mount;
 
 struct vcl_gc_opts {
 	bool dry_run;

@@ -18,14 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "advise/advise.h"
 #include "core/cleanup.h"
 #include "core/results.h"
 #include "core/util.h"
-
-/* The advisor lives on another branch; a weak reference lets the report
- * carry its summary exactly when it is linked. */
-extern int vcl_advise_summary_md(const char *results_path, FILE *out, struct vcl_error **err)
-    __attribute__((weak));
 
 /* ---- I/O: load, draw, write ---- */
 
@@ -136,8 +132,6 @@ static char *advisor_text(const char *path, char **note)
 	struct vcl_error *e = NULL;
 	int ret;
 
-	if (vcl_advise_summary_md == NULL)
-		return NULL;
 	f = open_memstream(&buf, &len);
 	if (f == NULL)
 		abort();
@@ -208,11 +202,7 @@ int vcl_report_write(const char *const *paths, size_t n, const char *outdir, str
 	if (vcl_report_draw(&figs, figdir, gnuplot, err) < 0)
 		goto out;
 
-	note = vcl_rxstrdup(vcl_advise_summary_md == NULL
-				? "The advisor was not built into this vclab "
-				  "(`vcl_advise_summary_md` is not linked), so there is no "
-				  "placement advice here."
-				: "The advisor gave no summary for this run.");
+	note = vcl_rxstrdup("The advisor gave no summary for this run.");
 	adv = vcl_rxrealloc(NULL, n * sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		adv[i] = advisor_text(paths[i], &note);

@@ -48,18 +48,6 @@
 int vcl_report_write(const char *const *results_paths, size_t n, const char *outdir,
 		     struct vcl_error **err);
 
-/*
- * Advisor hook. When the advisor (harness/advise*.c) is linked it defines
- *
- *   int vcl_advise_summary_md(const char *results_path, FILE *out,
- *                             struct vcl_error **err);
- *
- * which writes a markdown summary of its advice for the example services to
- * out and returns 0 (or <0 with *err set). report.c refers to it weakly: when
- * it is absent the report says the advisor was not built.
- */
-int vcl_advise_summary_md(const char *results_path, FILE *out, struct vcl_error **err);
-
 /* ---- Pieces below are exposed for the golden tests and the renderers. ---- */
 
 /* One results file as the report sees it. */

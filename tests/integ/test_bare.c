@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
+#include "bare/bare.h"
 #include "core/backend.h"
 #include "core/cgroup.h"
 #include "core/ledger.h"
@@ -462,6 +464,9 @@ int main(void)
 	if (geteuid() != 0) {
 		return skip_suite("test_bare", "needs root");
 	}
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	if (realpath("bin/vclab-payload", payload) == NULL) {
 		fprintf(stderr, "test_bare: bin/vclab-payload missing (run make all)\n");
 		return 1;

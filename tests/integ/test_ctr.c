@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/backend.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
@@ -69,7 +70,7 @@ static struct vcl_spec spec_of(unsigned index)
 
 static const struct vcl_backend_ops *must_find(const char *name)
 {
-	const struct vcl_backend_ops *ops = vcl_backend_find(name);
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, name);
 
 	ck_assert_msg(ops != NULL, "backend %s is not built in", name);
 	return ops;
@@ -625,6 +626,9 @@ int main(void)
 	if (!vcl_is_root()) {
 		return skip_suite("test_ctr", "needs root (namespaces, cgroups, runc)");
 	}
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	/* Tests run from the repository root (make check, make asan), whatever
 	 * build folder holds this binary. */
 	payload = realpath("bin/vclab-payload", NULL);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/backend.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
@@ -175,7 +176,7 @@ static bool usable(const struct vcl_backend_ops *ops, const char *test)
 
 static void one_peer(const char *name, bool expect_ready)
 {
-	const struct vcl_backend_ops *ops = vcl_backend_find(name);
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, name);
 	struct vcl_spec spec = spec_of(1);
 	struct vcl_instance *inst = NULL;
 	struct vcl_mem mem = {0};
@@ -231,7 +232,7 @@ static void one_peer(const char *name, bool expect_ready)
 
 START_TEST(test_podman_peer)
 {
-	if (!usable(vcl_backend_find("podman"), "test_podman_peer"))
+	if (!usable(vcl_backend_find(vcl_backends, "podman"), "test_podman_peer"))
 		return;
 	one_peer("podman", true);
 }
@@ -240,7 +241,7 @@ END_TEST
 START_TEST(test_docker_peer)
 {
 	/* READY does not come through docker: no fd is handed on. */
-	if (!usable(vcl_backend_find("docker"), "test_docker_peer"))
+	if (!usable(vcl_backend_find(vcl_backends, "docker"), "test_docker_peer"))
 		return;
 	one_peer("docker", false);
 }
@@ -251,7 +252,7 @@ END_TEST
  * ledger). */
 START_TEST(test_podman_crashed_run)
 {
-	const struct vcl_backend_ops *ops = vcl_backend_find("podman");
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, "podman");
 	struct vcl_spec spec = spec_of(4);
 	struct vcl_instance *inst = NULL;
 	struct vcl_error *e = NULL;
@@ -296,6 +297,8 @@ int main(void)
 
 	if (!vcl_is_root())
 		return skip_suite("test_engine", "needs root (podman and docker rootful)");
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	payload = realpath("bin/vclab-payload", NULL);
 	if (payload == NULL || access(payload, X_OK) < 0) {
 		printf("test_engine: payload missing: run make all first\n");

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/cgroup.h"
 #include "core/ledger.h"
 #include "core/results.h"
@@ -377,6 +378,9 @@ int main(void)
 	if (geteuid() != 0) {
 		return skip_suite("test_faults", "needs root");
 	}
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_results_unwritable);
 	tcase_add_test(tc, test_disk_full);

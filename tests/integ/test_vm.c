@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/backend.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
@@ -461,6 +462,9 @@ int main(void)
 
 	if (why != NULL)
 		return skip_suite("test_vm", why);
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, vm_boot_healthz_sample);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/backend.h"
 #include "core/cgroup.h"
 #include "core/host.h"
@@ -59,8 +60,9 @@ static int count_lines(const char *cmd)
 int main(int argc, char **argv)
 {
 	unsigned cycles = argc > 1 ? (unsigned)atoi(argv[1]) : 500;
-	const struct vcl_backend_ops *ops[3] = {vcl_backend_find("bare"), vcl_backend_find("ctr"),
-						vcl_backend_find("vm")};
+	const struct vcl_backend_ops *ops[3] = {vcl_backend_find(vcl_backends, "bare"),
+						vcl_backend_find(vcl_backends, "ctr"),
+						vcl_backend_find(vcl_backends, "vm")};
 	unsigned done[3] = {0}, failed = 0;
 	struct vcl_host host;
 	struct vcl_error *err = NULL;
@@ -81,7 +83,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "soak: no bare placement built in\n");
 		return 2;
 	}
-	if (vcl_host_probe(&host, NULL, &err) < 0) {
+	/* The ledger's undo of every kind built in, before any teardown or gc. */
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
+	if (vcl_host_probe(&host, NULL, &vcl_backends_host_hooks, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
 	}

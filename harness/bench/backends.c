@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#include "bench/backends.h"
+
+#include "bare/bare.h"
+#include "core/cgroup.h"
+#include "core/ledger.h"
+#ifdef VCL_WITH_CTR
+#include "ctr/ctr.h"
+#endif
+#ifdef VCL_WITH_VM
+#include "vmm/vmm.h"
+#endif
+
+const struct vcl_backend_ops *const vcl_backends[] = {
+    &vcl_bare_ops,
+#ifdef VCL_WITH_CTR
+    &vcl_ctr_ops,
+#endif
+#ifdef VCL_WITH_VM
+    &vcl_vm_ops,
+#endif
+#ifdef VCL_WITH_CTR
+    &vcl_runc_ops,
+    &vcl_crun_ops,
+#endif
+#ifdef VCL_WITH_VM
+    &vcl_qemu_direct_ops,
+#endif
+#ifdef VCL_WITH_CTR
+    &vcl_podman_ops, /* opt-in: run only when named with --peer */
+    &vcl_docker_ops,
+#endif
+    NULL,
+};
+
+const struct vcl_host_hooks vcl_backends_host_hooks = {
+#ifdef VCL_WITH_VM
+    .kvm_usable = vcl_vmm_kvm_usable,
+#endif
+};
+
+/* The kinds of ledger record core defines (every part uses some). */
+static const struct vcl_ledger_kind *const core_kinds[] = {
+    &vcl_ledger_kind_pid,   &vcl_ledger_kind_dir,    &vcl_ledger_kind_file,
+    &vcl_ledger_kind_mount, &vcl_cgroup_ledger_kind, NULL,
+};
+
+static int register_kinds(const struct vcl_ledger_kind *const *k, struct vcl_error **err)
+{
+	for (; k != NULL && *k != NULL; k++)
+		if (vcl_ledger_register(*k, err) < 0)
+			return -1;
+	return 0;
+}
+
+int vcl_backends_init(struct vcl_error **err)
+{
+	if (register_kinds(core_kinds, err) < 0)
+		return -1;
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if (register_kinds((*b)->kinds, err) < 0)
+			return vcl_error_wrap(err, "Backend %s", (*b)->name);
+	return 0;
+}

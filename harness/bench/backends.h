@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VCL_BENCH_BACKENDS_H
+#define VCL_BENCH_BACKENDS_H
+
+/*
+ * The registry of backends: the one table of the placements and peers built
+ * into this vclab. It lives above core (core/backend.h holds the vtable and
+ * knows no backend) and below the verbs that use it: bench drives the
+ * backends through it, gc and doctor take from it what the built-in parts
+ * add to the ledger and to the host probe.
+ *
+ * An optional part is a compile-time switch, set by the Makefile (on by
+ * default): VCL_WITH_CTR (ctr/: ctr, runc, crun, podman, docker), VCL_WITH_VM (vmm/: vm,
+ * qemu-direct). bare is always built in. Adding a backend: its folder, its
+ * vcl_backend_ops, one line in backends.c.
+ */
+
+#include "core/backend.h"
+#include "core/host.h"
+
+/* Placements first (bare, ctr, vm), then peers (runc, crun, qemu-direct,
+ * and the opt-in engines podman, docker), in the order bench runs and
+ * records them. NULL-terminated. */
+extern const struct vcl_backend_ops *const vcl_backends[];
+
+/* Register the ledger kinds of core and of every backend built in, so that
+ * teardown and gc know how to undo every record. Call before a ledger is
+ * opened or gc runs; calling it again is harmless. */
+int vcl_backends_init(struct vcl_error **err);
+
+/* What the parts built in add to the host probe (vcl_host_probe): the VM
+ * part's KVM boot check. */
+extern const struct vcl_host_hooks vcl_backends_host_hooks;
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Self-test of scripts/check-layers.sh (make unit): the tree passes, and
+# copies of it broken on purpose fail, each with the violation named.
+set -eu
+here=$(cd "$(dirname "$0")/../.." && pwd)
+check="$here/scripts/check-layers.sh"
+tmp=$(mktemp -d /tmp/vclab-layers-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failed=0
+
+# A fresh copy of the source folders, then the given edit.
+tree() {
+	rm -rf "$tmp/t"
+	mkdir -p "$tmp/t"
+	(cd "$here" && cp -r harness bare ctr vmm payload "$tmp/t/")
+}
+
+# expect NAME PATTERN: the check fails on $tmp/t and says PATTERN.
+expect() {
+	if "$check" "$tmp/t" >"$tmp/out" 2>&1; then
+		echo "layers: FAIL: $1: the check passed"
+		failed=1
+	elif ! grep -q "$2" "$tmp/out"; then
+		echo "layers: FAIL: $1: no line matching '$2' in:"
+		cat "$tmp/out"
+		failed=1
+	else
+		echo "layers: ok: $1: $(head -n 1 "$tmp/out")"
+	fi
+}
+
+tree
+if ! "$check" "$tmp/t" >"$tmp/out" 2>&1; then
+	echo "layers: FAIL: the tree as it is:"
+	cat "$tmp/out"
+	failed=1
+fi
+
+tree
+echo '#include "vmm/vmm.h"' >>"$tmp/t/harness/core/ledger.c"
+expect "core includes upward" 'core/ledger.c includes "vmm/vmm.h": core/ includes only core/'
+
+tree
+echo '#include "bench/bench.h"' >>"$tmp/t/ctr/ctr.c"
+expect "backend includes bench" 'ctr/ctr.c includes "bench/bench.h": ctr/ includes only core/ and ctr/'
+
+tree
+echo '#include "ctr/ctr.h"' >>"$tmp/t/vmm/vm.c"
+expect "backend includes another" 'vmm/vm.c includes "ctr/ctr.h"'
+
+tree
+echo '#include "report/report.h"' >>"$tmp/t/harness/advise/advise_summary.c"
+echo '#include "advise/advise.h"' >>"$tmp/t/harness/report/report.c"
+expect "two folders include each other" 'cycle between advise/ and report/'
+
+tree
+echo '#include "advise/advise.h"' >>"$tmp/t/harness/report/report.c"
+echo '#include "gate/gate.h"' >>"$tmp/t/harness/advise/advise.c"
+echo '#include "report/report.h"' >>"$tmp/t/harness/gate/check.c"
+expect "a cycle through three folders" 'cycle between advise/ and report/'
+
+exit $failed
