@@ -12,12 +12,17 @@
  * oci.c      pure: OCI config.json for the peers, uid/gid map strings,
  *            names of the child's setup steps. Unit-tested without root.
  * runtime.c  the runc and crun peers over the same rootfs and payload.
+ * engine.c   the podman and docker peers: the same rootfs as an image in the
+ *            engine's own storage, run with `run -d` (docs/ctr.md).
+ * engine_args.c  pure: their `run` argv, the rlimit adjustments, the names
+ *            a run's leftovers carry. Unit-tested without root.
  */
 
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <linux/filter.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/backend.h"
@@ -26,6 +31,8 @@
 extern const struct vcl_backend_ops vcl_ctr_ops;
 extern const struct vcl_backend_ops vcl_runc_ops;
 extern const struct vcl_backend_ops vcl_crun_ops;
+extern const struct vcl_backend_ops vcl_podman_ops;
+extern const struct vcl_backend_ops vcl_docker_ops;
 
 /* Port the payload listens on inside every container: each container has
  * its own network namespace, so they can all use the same one. */
@@ -129,6 +136,125 @@ int vcl_oci_runtime_message(const char *text, char *out, size_t size);
 /* CPU limit in cores as a CFS quota over VCL_CTR_CFS_PERIOD µs; 0 = none. */
 #define VCL_CTR_CFS_PERIOD 100000u
 long long vcl_ctr_cfs_quota(double cpus);
+
+/* ---- helpers of the peers (runtime.c), shared with engine.c ----------- */
+
+/* Find name in PATH (and root's usual sbin folders) into bin. */
+int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err);
+/* Run bin with stdin from /dev/null, stderr into log, stdout into out
+ * (NULL: into log too; files, not pipes: a detached container inherits
+ * them), ready_w (when >= 0) as fd 3. Waits for it; *status as waitpid. */
+int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
+		       int ready_w, int *status, struct vcl_error **err);
+/* Error for a tool call that failed, in the tool's own words (its log,
+ * through vcl_oci_runtime_message). Returns -1. */
+int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,
+			enum vcl_error_kind kind, struct vcl_error **err);
+
+/* ops->ready of a detached peer: feed its READY line, stamp t.ready. */
+struct vcl_readyline;
+int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err);
+/* ops->exited of a detached peer (who: "runc", "podman"): an OOM kill by
+ * the cgroup cg, else died with no status to read. Returns -1. */
+struct vcl_cgroup;
+int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup *cg,
+			    struct vcl_error **err);
+
+/* The vtable has no context pointer: one thin wrapper per peer. Defines
+ * name_probe, name_prepare, name_launch and name_cleanup calling
+ * impl_probe(&ctx, ...) and so on. */
+#define VCL_CTR_PEER_WRAPPERS(name, impl, ctx)                                                     \
+	static int name##_probe(const struct vcl_host *host, struct vcl_error **err)               \
+	{                                                                                          \
+		(void)host;                                                                        \
+		return impl##_probe(&(ctx), err);                                                  \
+	}                                                                                          \
+	static int name##_prepare(const struct vcl_spec *spec, struct vcl_error **err)             \
+	{                                                                                          \
+		return impl##_prepare(&(ctx), spec, err);                                          \
+	}                                                                                          \
+	static int name##_launch(const struct vcl_spec *spec, struct vcl_instance **out,           \
+				 struct vcl_error **err)                                           \
+	{                                                                                          \
+		return impl##_launch(&(ctx), spec, out, err);                                      \
+	}                                                                                          \
+	static void name##_cleanup(const struct vcl_spec *spec)                                    \
+	{                                                                                          \
+		impl##_cleanup(&(ctx), spec);                                                      \
+	}
+
+/* ---- engines (engine_args.c: pure) ------------------------------------- */
+
+enum vcl_engine_kind { VCL_ENGINE_PODMAN, VCL_ENGINE_DOCKER };
+
+/* The limits the host sets on what the engine may give a container. */
+struct vcl_engine_host {
+	uint64_t nofile_hard; /* RLIMIT_NOFILE hard limit of vclab (inherited by the engine) */
+	uint64_t nproc_hard;  /* RLIMIT_NPROC hard limit */
+	uint64_t pid_max;     /* kernel.pid_max; 0 = unknown */
+};
+
+/* One thing the peer sets because the engine's default does not work here
+ * (results.json: peers.<engine>.adjustments[]). */
+struct vcl_engine_adjust {
+	char what[32];		 /* "ulimit nofile" */
+	char engine_default[32]; /* "1048576:1048576" */
+	char set[32];		 /* "20000:20000": the value passed */
+	char option[64];	 /* "--ulimit nofile=20000:20000" */
+	char reason[256];
+};
+#define VCL_ENGINE_MAX_ADJUST 4
+
+/* podman 4.x gives a rootful container RLIMIT_NOFILE and RLIMIT_NPROC of
+ * 1048576:1048576 unless --ulimit says otherwise; runc cannot raise a hard
+ * limit above the engine's own without CAP_SYS_RESOURCE, and fails with
+ * "error setting rlimit type 7: operation not permitted". podman caps its
+ * own RLIMIT_NPROC at kernel.pid_max (it runs with 32768:32768 here, where
+ * vclab has 96365), so that is the ceiling for nproc. docker sets no rlimit
+ * (the container inherits containerd's). Fills out with what must change;
+ * returns how many. Pure. */
+size_t vcl_engine_ulimits(enum vcl_engine_kind kind, const struct vcl_engine_host *h,
+			  struct vcl_engine_adjust *out, size_t max);
+
+/* Everything one `ENGINE run -d` says. Strings are borrowed. */
+struct vcl_engine_run {
+	enum vcl_engine_kind kind;
+	const char *bin;	   /* the engine's program */
+	const char *name;	   /* container name and hostname: vclab-<run>-<n> */
+	const char *image;	   /* image reference in the engine's storage */
+	const char *cgroup_parent; /* "/vclab/<run>" */
+	const struct vcl_limits *limits;
+	const char *cpuset;	  /* NULL = inherit */
+	const char *seccomp_file; /* the ctr filter as JSON; NULL = unconfined */
+	bool userns;		  /* the VCL_CTR_USERNS_* maps */
+	bool ready_fd;		  /* hand fd 3 through (podman --preserve-fds 1) */
+	const struct vcl_engine_adjust *adjust;
+	size_t nadjust;
+	char *const *args; /* the payload's argv from argv[0], NULL-terminated */
+};
+
+/* The argv of `run -d --rm` for r: own network namespace with only
+ * loopback (--network none, as ctr and runc), read-only root, no
+ * capabilities, no-new-privileges, the seccomp file, the limits, the
+ * adjustments; podman with --runtime runc (crun 1.8 refuses this hybrid
+ * cgroup host) and --pull never. NULL-terminated, malloc'd (free with
+ * vcl_strvfreep). NULL with *err on bad input. Pure. */
+char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **err);
+
+/* The image repository of a run: "vclab-<run>" (podman stores it as
+ * "localhost/vclab-<run>"). */
+int vcl_engine_image_repo(char *buf, size_t size, const char *run_id);
+/* Is name a container of run_id ("vclab-<run>-<n>", an optional leading
+ * '/' as docker prints it)? Pure. */
+bool vcl_engine_is_run_container(const char *name, const char *run_id);
+/* Is ref ("[localhost/]vclab-<run>:<tag>") an image of run_id? Pure. */
+bool vcl_engine_is_run_image(const char *ref, const char *run_id);
+
+/* Undo a ledger record "engine ENGINE RUN": remove every container and
+ * image of that run from the engine's storage (gc of a crashed run, and
+ * teardown after a normal one). Missing engines or objects are success. */
+int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool print,
+		    struct vcl_error **err);
 
 /* ---- rootfs (rootfs.c), shared by ctr and the peers -------------------- */
 

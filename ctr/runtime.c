@@ -47,26 +47,55 @@ struct rt_priv {
 static struct runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
 static struct runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
 
-static int find_bin(struct runtime *rt, struct vcl_error **err)
+int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err)
 {
 	const char *path = getenv("PATH");
 	cleanup_free char *copy = NULL;
 	char *save = NULL;
 
-	if (rt->bin[0] != '\0')
-		return 0;
 	/* root's usual PATH, in case ours is a user's one without sbin */
 	if (asprintf(&copy, "%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		     path != NULL ? path : "") < 0)
-		return vcl_fail(err, ENOMEM, "Find %s", rt->name);
+		return vcl_fail(err, ENOMEM, "Find %s", name);
 	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
-		snprintf(rt->bin, sizeof(rt->bin), "%s/%s", d, rt->name);
-		if (d[0] == '/' && access(rt->bin, X_OK) == 0)
+		snprintf(bin, size, "%s/%s", d, name);
+		if (d[0] == '/' && access(bin, X_OK) == 0)
 			return 0;
 	}
-	rt->bin[0] = '\0';
-	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)",
-			     rt->name);
+	bin[0] = '\0';
+	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)", name);
+}
+
+static int find_bin(struct runtime *rt, struct vcl_error **err)
+{
+	if (rt->bin[0] != '\0')
+		return 0;
+	return vcl_ctr_find_bin(rt->name, rt->bin, sizeof(rt->bin), err);
+}
+
+int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
+		       int ready_w, int *status, struct vcl_error **err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (out != NULL)
+		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	else
+		posix_spawn_file_actions_adddup2(&fa, 2, 1);
+	if (ready_w >= 0)
+		posix_spawn_file_actions_adddup2(&fa, ready_w, 3);
+	r = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
+		return vcl_fail(err, r, "Start %s", bin);
+	if (vcl_waitpid(pid, status, 0) < 0)
+		return vcl_fail(err, errno, "Wait for %s", bin);
+	return 0;
 }
 
 /* Run the runtime with stdin from /dev/null, stdout and stderr into log
@@ -75,28 +104,11 @@ static int find_bin(struct runtime *rt, struct vcl_error **err)
 static int run_rt(const struct runtime *rt, char *const argv[], const char *log, int ready_w,
 		  int *status, struct vcl_error **err)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int r;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (ready_w >= 0)
-		posix_spawn_file_actions_adddup2(&fa, ready_w, 3);
-	r = posix_spawn(&pid, rt->bin, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return vcl_fail(err, r, "Start %s", rt->bin);
-	if (vcl_waitpid(pid, status, 0) < 0)
-		return vcl_fail(err, errno, "Wait for %s", rt->name);
-	return 0;
+	return vcl_ctr_spawn_wait(rt->bin, argv, NULL, log, ready_w, status, err);
 }
 
-/* Error for a runtime call that failed: its own words, from its log. */
-static int rt_failed(const struct runtime *rt, const char *verb, int status, const char *log,
-		     enum vcl_error_kind kind, struct vcl_error **err)
+int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,
+			enum vcl_error_kind kind, struct vcl_error **err)
 {
 	cleanup_free char *text = NULL;
 	char msg[512];
@@ -105,10 +117,17 @@ static int rt_failed(const struct runtime *rt, const char *verb, int status, con
 	    vcl_oci_runtime_message(text, msg, sizeof(msg)) <= 0)
 		snprintf(msg, sizeof(msg), "no message");
 	if (WIFSIGNALED(status))
-		return vcl_error_set(err, kind, 0, "%s %s killed by signal %d: %s", rt->name, verb,
+		return vcl_error_set(err, kind, 0, "%s %s killed by signal %d: %s", name, verb,
 				     WTERMSIG(status), msg);
-	return vcl_error_set(err, kind, 0, "%s %s failed (status %d): %s", rt->name, verb,
+	return vcl_error_set(err, kind, 0, "%s %s failed (status %d): %s", name, verb,
 			     WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg);
+}
+
+/* Error for a runtime call that failed: its own words, from its log. */
+static int rt_failed(const struct runtime *rt, const char *verb, int status, const char *log,
+		     enum vcl_error_kind kind, struct vcl_error **err)
+{
+	return vcl_ctr_tool_failed(rt->name, verb, status, log, kind, err);
 }
 
 static int write_config(const char *bundle, struct json_object *cfg, struct vcl_error **err)
@@ -484,33 +503,46 @@ fail_free:
 	return -1;
 }
 
-static int rt_ready(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err)
 {
-	struct rt_priv *p = inst->priv;
-	int ret = vcl_readyline_feed(&p->rl, inst->ready_fd, &inst->ep.port, err);
+	int ret = vcl_readyline_feed(rl, inst->ready_fd, &inst->ep.port, err);
 
 	if (ret > 0)
 		inst->t.ready = vcl_now_ns();
 	return ret;
 }
 
-static int rt_exited(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup *cg,
+			    struct vcl_error **err)
 {
-	struct rt_priv *p = inst->priv;
 	struct vcl_cg_stats st;
 
-	/* The container's init is runc's child, reparented when `run -d`
-	 * returned: its exit status is not ours to read. The cgroup still
+	/* The container's init is the runtime's child, reparented when `run
+	 * -d` returned: its exit status is not ours to read. The cgroup still
 	 * tells an out-of-memory kill. */
-	if (p->cg != NULL && vcl_cgroup_stats(p->cg, &st, NULL) == 0 && st.oom_kills > 0)
+	if (cg != NULL && vcl_cgroup_stats(cg, &st, NULL) == 0 && st.oom_kills > 0)
 		return vcl_error_set(err, VCL_E_OOM, 0,
 				     "%s container %s was killed by its cgroup's memory limit "
 				     "(out of memory, %llu OOM kill(s))",
-				     p->rt->name, inst->name, (unsigned long long)st.oom_kills);
+				     who, name, (unsigned long long)st.oom_kills);
 	return vcl_error_set(err, VCL_E_DIED, 0,
 			     "%s container %s exited (a detached container's exit status is "
 			     "not available to vclab)",
-			     p->rt->name, inst->name);
+			     who, name);
+}
+
+static int rt_ready(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct rt_priv *p = inst->priv;
+
+	return vcl_ctr_ready_feed(inst, &p->rl, err);
+}
+
+static int rt_exited(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct rt_priv *p = inst->priv;
+
+	return vcl_ctr_detached_exited(p->rt->name, inst->name, p->cg, err);
 }
 
 static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
@@ -541,29 +573,8 @@ static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-/* The vtable has no context pointer: one thin wrapper per runtime. */
-#define RT_WRAPPERS(rt)                                                                            \
-	static int rt##_probe(const struct vcl_host *host, struct vcl_error **err)                 \
-	{                                                                                          \
-		(void)host;                                                                        \
-		return rt_probe(&rt##_rt, err);                                                    \
-	}                                                                                          \
-	static int rt##_prepare(const struct vcl_spec *spec, struct vcl_error **err)               \
-	{                                                                                          \
-		return rt_prepare(&rt##_rt, spec, err);                                            \
-	}                                                                                          \
-	static int rt##_launch(const struct vcl_spec *spec, struct vcl_instance **out,             \
-			       struct vcl_error **err)                                             \
-	{                                                                                          \
-		return rt_launch(&rt##_rt, spec, out, err);                                        \
-	}                                                                                          \
-	static void rt##_cleanup(const struct vcl_spec *spec)                                      \
-	{                                                                                          \
-		rt_cleanup(&rt##_rt, spec);                                                        \
-	}
-
-RT_WRAPPERS(runc)
-RT_WRAPPERS(crun)
+VCL_CTR_PEER_WRAPPERS(runc, rt, runc_rt)
+VCL_CTR_PEER_WRAPPERS(crun, rt, crun_rt)
 
 const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
@@ -578,6 +589,8 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .sample = rt_sample,
     .destroy = rt_destroy,
     .cleanup = runc_cleanup,
+    .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
+		  "itself has exited once the container runs",
 };
 
 const struct vcl_backend_ops vcl_crun_ops = {
@@ -593,4 +606,6 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .sample = rt_sample,
     .destroy = rt_destroy,
     .cleanup = crun_cleanup,
+    .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
+		  "itself has exited once the container runs",
 };

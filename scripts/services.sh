@@ -1,7 +1,8 @@
 #!/bin/sh
-# Start the services vclab needs (virtlogd, libvirtd) and wait until
-# libvirt's socket answers. With systemd as PID 1 it asks systemd; without
-# it (containers, these lab machines) it starts the daemons with -d.
+# Start the services vclab needs (virtlogd, libvirtd; dockerd for the docker
+# peer where docker.io is installed) and wait until their sockets answer.
+# With systemd as PID 1 it asks systemd; without it (containers, these lab
+# machines) it starts the daemons by hand.
 set -eu
 
 SOCK=/run/libvirt/libvirt-sock
@@ -48,8 +49,39 @@ wait_for() {
 	done
 }
 
+DOCKER_SOCK=/var/run/docker.sock
+
+docker_answers() {
+	[ -S "$DOCKER_SOCK" ] &&
+		timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# dockerd for the docker peer (ctr/engine.c), only where Debian's docker.io
+# is installed. No systemd here: started by hand with no networking of its
+# own (--bridge=none, --iptables=false: the peer's containers use
+# --network none, and the host's firewall is left alone); it starts its own
+# containerd. Found again by its pid file, never by name.
+start_dockerd() {
+	command -v dockerd >/dev/null 2>&1 || return 0
+	if docker_answers; then
+		echo "services: dockerd already answers on $DOCKER_SOCK"
+		return 0
+	fi
+	if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+		systemctl start docker.service
+	elif ! daemon_runs dockerd; then
+		rm -f /run/dockerd.pid
+		setsid dockerd --iptables=false --ip6tables=false --ip-forward=false \
+			--ip-masq=false --bridge=none -p /run/dockerd.pid \
+			</dev/null >>/var/log/vclab-dockerd.log 2>&1 &
+	fi
+	wait_for docker_answers "dockerd did not answer on $DOCKER_SOCK (see /var/log/vclab-dockerd.log)"
+	echo "services: dockerd answers on $DOCKER_SOCK"
+}
+
 if answers && { [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] || virtlogd_answers; }; then
 	echo "services: libvirtd already answers on qemu:///system"
+	start_dockerd
 	exit 0
 fi
 
@@ -76,3 +108,4 @@ fi
 
 wait_for answers "libvirtd did not answer on $SOCK"
 echo "services: libvirtd answers on qemu:///system"
+start_dockerd

@@ -27,6 +27,10 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #ifdef VCL_WITH_VM
     &vcl_qemu_direct_ops,
 #endif
+#ifdef VCL_WITH_CTR
+    &vcl_podman_ops, /* opt-in: run only when named with --peer */
+    &vcl_docker_ops,
+#endif
     NULL,
 };
 

@@ -10,7 +10,7 @@
  * add to the ledger and to the host probe.
  *
  * An optional part is a compile-time switch, set by the Makefile (on by
- * default): VCL_WITH_CTR (ctr/: ctr, runc, crun), VCL_WITH_VM (vmm/: vm,
+ * default): VCL_WITH_CTR (ctr/: ctr, runc, crun, podman, docker), VCL_WITH_VM (vmm/: vm,
  * qemu-direct). bare is always built in. Adding a backend: its folder, its
  * vcl_backend_ops, one line in backends.c.
  */
@@ -18,8 +18,9 @@
 #include "core/backend.h"
 #include "core/host.h"
 
-/* Placements first (bare, ctr, vm), then peers (runc, crun, qemu-direct), in
- * the order bench runs and records them. NULL-terminated. */
+/* Placements first (bare, ctr, vm), then peers (runc, crun, qemu-direct,
+ * and the opt-in engines podman, docker), in the order bench runs and
+ * records them. NULL-terminated. */
 extern const struct vcl_backend_ops *const vcl_backends[];
 
 /* Register the ledger kinds of core and of every backend built in, so that

@@ -268,7 +268,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 			else if (pass == 0)
 				wanted = true;
 			else /* default peers: those of the chosen placements */
-				wanted = ops->family != NULL &&
+				wanted = ops->family != NULL && !ops->opt_in &&
 					 (b->o->backends == NULL ||
 					  vcl_strv_contains(b->o->backends, ops->family));
 			if (!wanted)
@@ -689,6 +689,22 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	return 0;
 }
 
+/* What a backend says about itself once prepared (an engine's version,
+ * image and adjustments) goes into its results entry. */
+static void describe(struct vcl_bench *b, const struct vcl_backend_ops *ops)
+{
+	struct json_object *d = ops->describe(), *o = vcl_bench_result_obj(b, ops);
+
+	if (d == NULL)
+		return;
+	for (struct json_object_iterator it = json_object_iter_begin(d),
+					 end = json_object_iter_end(d);
+	     !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		json_object_object_add(o, json_object_iter_peek_name(&it),
+				       json_object_get(json_object_iter_peek_value(&it)));
+	json_object_put(d);
+}
+
 /* Prepare each placement once, run the scenarios, undo the prepares in
  * reverse. The first failure is left in *run_err. */
 static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
@@ -705,6 +721,8 @@ static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
 			vcl_error_wrap(run_err, "Prepare %s", ops->name);
 			break;
 		}
+		if (ops->describe != NULL)
+			describe(b, ops);
 	}
 	if (*run_err == NULL)
 		run_scenarios(b, run_err);

@@ -21,7 +21,7 @@
 
 struct vcl_image;
 
-#define VCL_MAX_ACTIVE 8
+#define VCL_MAX_ACTIVE 10
 
 struct vcl_bench_opts {
 	const char *profile; /* quick | standard | full */

@@ -53,7 +53,8 @@ static const struct profile profiles[] = {
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
 static const char *const backend_names[] = {"bare", "ctr", "vm", NULL};
-static const char *const peer_names[] = {"runc", "crun", "qemu-direct", "none", NULL};
+static const char *const peer_names[] = {"runc",   "crun", "qemu-direct", "podman",
+					 "docker", "none", NULL};
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
@@ -67,8 +68,8 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_LIST_ROW(B, backends, "backends", NULL, backend_names,
 		     "placements (default: all built in)"),
     VCL_OPT_LIST_ROW(B, peers, "peer", "peers", peer_names,
-		     "same-run peers (default: the peers of the chosen placements; 'none' for "
-		     "none)"),
+		     "same-run peers (default: the peers of the chosen placements but podman "
+		     "and docker, which run only when named; 'none' for none)"),
     VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names, "what to run (default all)"),
     VCL_OPT_UINT_ROW(B, runs, "runs", 1, 100000, "N",
 		     "measured launches per process placement/peer"),

@@ -76,8 +76,9 @@ static int memavail_window(unsigned ms, uint64_t *median, uint64_t *spread, stru
  * the growth per VM goes beside the figure. Read-only: they are found by
  * pid file or executable and never signalled.
  */
-static const char *const daemon_names[] = {"libvirtd", "virtlogd"};
-#define NDAEMONS (sizeof(daemon_names) / sizeof(daemon_names[0]))
+static const char *const vm_daemons[] = {"libvirtd", "virtlogd", NULL};
+/* The most daemons one backend names (vm: 2, docker: dockerd, containerd). */
+#define NDAEMONS 4
 
 struct daemon_pss {
 	pid_t pid;
@@ -130,10 +131,30 @@ struct footprint {
 	unsigned up; /* instances started */
 	struct vcl_mem_mean mean;
 	struct vcl_memavail ma;
-	bool daemons;	       /* a libvirt placement: daemon figures apply */
-	char daemons_why[128]; /* why none were read at all */
+	bool daemons;			 /* daemon figures apply (vm, docker) */
+	const char *const *daemon_names; /* NULL-terminated, at most NDAEMONS */
+	const char *per;		 /* "vm" or "instance": growth_per_<per>_kib */
+	char daemons_why[128];		 /* why none were read at all */
 	struct daemon_pss d[NDAEMONS];
 };
+
+/* The daemons a backend relies on: its own list, libvirt's for vm. */
+static void daemons_of(const struct vcl_backend_ops *ops, struct footprint *f)
+{
+	f->daemon_names = ops->daemons;
+	f->per = "instance";
+	if (strcmp(ops->name, "vm") == 0) {
+		f->daemon_names = vm_daemons;
+		f->per = "vm";
+	}
+	f->daemons = f->daemon_names != NULL;
+}
+
+/* The d-th daemon's name, or NULL past the last. */
+static const char *daemon_at(const struct footprint *f, size_t d)
+{
+	return d < NDAEMONS && f->daemon_names != NULL ? f->daemon_names[d] : NULL;
+}
 
 static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsigned k,
 		   struct footprint *f, struct vcl_error **err)
@@ -147,14 +168,14 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 	if (inst == NULL)
 		return vcl_fail(err, ENOMEM, "Memory scenario");
 	vcl_mem_mean_init(&f->mean);
-	f->daemons = strcmp(ops->name, "vm") == 0;
-	if (f->daemons && !uri_is_local(b->spec.connect_uri))
+	daemons_of(ops, f);
+	if (f->daemons && strcmp(ops->name, "vm") == 0 && !uri_is_local(b->spec.connect_uri))
 		snprintf(f->daemons_why, sizeof(f->daemons_why),
 			 "libvirt URI %s is not local: its daemons run elsewhere",
 			 b->spec.connect_uri);
 	else if (f->daemons)
-		for (size_t d = 0; d < NDAEMONS; d++)
-			daemon_read(daemon_names[d], &f->d[d], false);
+		for (size_t d = 0; daemon_at(f, d) != NULL; d++)
+			daemon_read(daemon_at(f, d), &f->d[d], false);
 	if (memavail_window(win, &before, &spread, err) < 0) {
 		free(inst);
 		return -1;
@@ -179,9 +200,9 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 	if (ret == 0 && up > 0 && memavail_window(win, &after, &spread2, err) < 0)
 		ret = -1;
 	if (ret == 0 && up > 0 && f->daemons && f->daemons_why[0] == '\0')
-		for (size_t d = 0; d < NDAEMONS; d++)
+		for (size_t d = 0; daemon_at(f, d) != NULL; d++)
 			if (f->d[d].before_known)
-				daemon_read(daemon_names[d], &f->d[d], true);
+				daemon_read(daemon_at(f, d), &f->d[d], true);
 	for (unsigned i = 0; ret == 0 && i < up; i++) {
 		struct vcl_mem m = {0};
 		struct vcl_error *e = NULL;
@@ -223,8 +244,9 @@ static void add_known(struct json_object *o, const char *key, bool known, double
 	json_object_object_add(o, rkey, json_object_new_string(why));
 }
 
-/* backends.vm.memory.daemons: each daemon's PSS before and during, and the
- * growth per VM over the daemons that were read both times. */
+/* backends.vm.memory.daemons (peers.docker.memory.daemons): each daemon's
+ * PSS before and during, and the growth per VM (per instance) over the
+ * daemons that were read both times. */
 static struct json_object *daemons_json(const struct footprint *f)
 {
 	struct json_object *o = json_object_new_object(), *covers = json_object_new_array();
@@ -232,26 +254,35 @@ static struct json_object *daemons_json(const struct footprint *f)
 	unsigned read = 0;
 	char key[64];
 
-	for (size_t d = 0; d < NDAEMONS; d++) {
+	for (size_t d = 0; daemon_at(f, d) != NULL; d++) {
 		const struct daemon_pss *p = &f->d[d];
 		const char *why = f->daemons_why[0] ? f->daemons_why
 				  : p->why[0]	    ? p->why
 						    : "not read";
 
-		snprintf(key, sizeof(key), "%s_pss_kib_before", daemon_names[d]);
+		snprintf(key, sizeof(key), "%s_pss_kib_before", daemon_at(f, d));
 		add_known(o, key, p->before_known, (double)p->before, why);
-		snprintf(key, sizeof(key), "%s_pss_kib_during", daemon_names[d]);
+		snprintf(key, sizeof(key), "%s_pss_kib_during", daemon_at(f, d));
 		add_known(o, key, p->during_known, (double)p->during, why);
 		if (p->before_known && p->during_known) {
 			growth += (double)p->during - (double)p->before;
-			json_object_array_add(covers, json_object_new_string(daemon_names[d]));
+			json_object_array_add(covers, json_object_new_string(daemon_at(f, d)));
 			read++;
 		}
 	}
-	add_known(o, "growth_per_vm_kib", read > 0, growth / (f->up > 0 ? f->up : 1),
-		  f->daemons_why[0] ? f->daemons_why : "no libvirt daemon could be read");
+	snprintf(key, sizeof(key), "growth_per_%s_kib", f->per);
+	add_known(o, key, read > 0, growth / (f->up > 0 ? f->up : 1),
+		  f->daemons_why[0] ? f->daemons_why : "no daemon could be read");
 	json_object_object_add(o, "growth_covers", covers);
 	return o;
+}
+
+/* Placements always; a peer only when named with --peer and it says what
+ * its figure covers (the engines: podman, docker), so a default run
+ * measures what it always did. */
+static bool measured(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
+{
+	return !ops->is_peer || (b->o->peers_given && ops->mem_covers != NULL);
 }
 
 static int memory_run(struct vcl_bench *b, struct vcl_error **err)
@@ -261,13 +292,13 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 
 	memset(f, 0, sizeof(f));
 	for (unsigned i = 0; i < b->nactive; i++)
-		if (!b->active[i]->is_peer)
+		if (measured(b, b->active[i]))
 			b->steps_total += vcl_bench_is_vm(b->active[i]) ? b->o->vm_mem_instances
 									: b->o->mem_instances;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		const struct vcl_backend_ops *ops = b->active[i];
 
-		if (ops->is_peer)
+		if (!measured(b, ops))
 			continue;
 		if (strcmp(ops->name, "bare") == 0)
 			bare = (int)i;
@@ -323,10 +354,14 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 		json_object_object_add(
 		    o, "covers",
 		    json_object_new_string(
-			f[i].daemons ? "QEMU's host processes (PSS) and its cgroup's kernel "
-				       "memory; libvirtd and virtlogd are in daemons"
-				     : "the instance's host processes (PSS) and its "
-				       "cgroup's kernel memory"));
+			b->active[i]->mem_covers != NULL ? b->active[i]->mem_covers
+			: f[i].daemons ? "QEMU's host processes (PSS) and its cgroup's kernel "
+					 "memory; libvirtd and virtlogd are in daemons"
+				       : "the instance's host processes (PSS) and its "
+					 "cgroup's kernel memory"));
+		if (m->known & VCL_MEM_HELPER)
+			json_object_object_add(o, "helpers_pss_kib",
+					       json_object_new_double(m->helper_pss_kib));
 		if (f[i].daemons)
 			json_object_object_add(o, "daemons", daemons_json(&f[i]));
 		json_object_object_add(vcl_bench_result_obj(b, b->active[i]), "memory", o);

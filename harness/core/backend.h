@@ -18,6 +18,7 @@
 #include "core/error.h"
 
 struct vcl_host;
+struct json_object;
 struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
@@ -140,6 +141,7 @@ enum {
 	VCL_MEM_CGROUP = 1u << 1, /* cgroup_kib */
 	VCL_MEM_KMEM = 1u << 2,	  /* kmem_kib */
 	VCL_MEM_CPU = 1u << 3,	  /* cpu_usec */
+	VCL_MEM_HELPER = 1u << 4, /* helper_pss_kib */
 };
 
 /* One memory/CPU sample of an instance, all host-side. A field whose bit in
@@ -148,11 +150,14 @@ enum {
  * reason (cgroup_why, kmem_why). A sample that finds no process at all is an
  * error, not a sample. Start from {0}: nothing known. */
 struct vcl_mem {
-	uint64_t pss_kib;     /* sum of PSS over every host process of the instance */
-	uint64_t rss_kib;     /* sum of RSS, same processes */
-	uint64_t cgroup_kib;  /* cgroup memory usage including kernel memory */
-	uint64_t kmem_kib;    /* the kernel-memory part of it, where the kernel tells */
-	uint64_t cpu_usec;    /* CPU time consumed so far */
+	uint64_t pss_kib;    /* sum of PSS over every host process of the instance */
+	uint64_t rss_kib;    /* sum of RSS, same processes */
+	uint64_t cgroup_kib; /* cgroup memory usage including kernel memory */
+	uint64_t kmem_kib;   /* the kernel-memory part of it, where the kernel tells */
+	uint64_t cpu_usec;   /* CPU time consumed so far */
+	/* The part of pss_kib that is the engine's per-container helper
+	 * (conmon, containerd-shim), for the engine peers. */
+	uint64_t helper_pss_kib;
 	unsigned nprocs;      /* host processes counted */
 	unsigned known;	      /* VCL_MEM_* */
 	char cgroup_why[128]; /* why cgroup_kib is absent */
@@ -164,6 +169,7 @@ struct vcl_backend_ops {
 	bool is_peer;	    /* a same-run reference implementation, not a placement */
 	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
+	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 
 	/* Usable on this host? Sets an error saying why not. */
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
@@ -186,6 +192,18 @@ struct vcl_backend_ops {
 	 * dir, file, mount, cgroup), NULL-terminated; NULL for none. The
 	 * registry registers them before a ledger is opened or gc runs. */
 	const struct vcl_ledger_kind *const *kinds;
+
+	/* Optional, for peers whose memory is measured (the engines): what the
+	 * memory figure covers, in words for results.json. NULL: the memory
+	 * scenario leaves the peer out. */
+	const char *mem_covers;
+	/* Optional: host daemons the backend relies on (NULL-terminated), whose
+	 * PSS is read before and while its instances run and recorded beside
+	 * the memory figure, never in it (dockerd, containerd). */
+	const char *const *daemons;
+	/* Optional: called after prepare(); an object whose keys go into the
+	 * backend's results entry (the engines: "engine", "adjustments"). */
+	struct json_object *(*describe)(void);
 };
 
 /* Look name up in table, a NULL-terminated list of backends (the one table

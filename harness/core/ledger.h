@@ -26,6 +26,8 @@
  *   cgroup PATH              relative cgroup path           (core/cgroup.c)
  *   domain URI NAME          libvirt domain                 (vmm/vm.c)
  *   sysfs PATH VALUE         a KSM setting to put back      (core/ksm.c)
+ *   engine ENGINE RUN        every container vclab-RUN-N and image vclab-RUN:*
+ *                            in podman's or docker's storage (ctr/engine.c)
  */
 
 #include <stdbool.h>

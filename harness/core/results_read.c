@@ -417,12 +417,29 @@ static const struct vcl_jrule phases[] = {
     {NULL, 0, NULL}};
 
 static const struct vcl_jrule daemons[] = {
-    {"libvirtd_pss_kib_before", NUM, NULL}, {"libvirtd_pss_kib_before_reason", STR, NULL},
-    {"libvirtd_pss_kib_during", NUM, NULL}, {"libvirtd_pss_kib_during_reason", STR, NULL},
-    {"virtlogd_pss_kib_before", NUM, NULL}, {"virtlogd_pss_kib_before_reason", STR, NULL},
-    {"virtlogd_pss_kib_during", NUM, NULL}, {"virtlogd_pss_kib_during_reason", STR, NULL},
-    {"growth_per_vm_kib", NUM, NULL},	    {"growth_per_vm_kib_reason", STR, NULL},
-    {"growth_covers", ARR, strings},	    {NULL, 0, NULL},
+    {"libvirtd_pss_kib_before", NUM, NULL},
+    {"libvirtd_pss_kib_before_reason", STR, NULL},
+    {"libvirtd_pss_kib_during", NUM, NULL},
+    {"libvirtd_pss_kib_during_reason", STR, NULL},
+    {"virtlogd_pss_kib_before", NUM, NULL},
+    {"virtlogd_pss_kib_before_reason", STR, NULL},
+    {"virtlogd_pss_kib_during", NUM, NULL},
+    {"virtlogd_pss_kib_during_reason", STR, NULL},
+    {"growth_per_vm_kib", NUM, NULL},
+    {"growth_per_vm_kib_reason", STR, NULL},
+    {"growth_covers", ARR, strings},
+    /* the docker peer's daemons (ctr/engine.c), growth per container */
+    {"dockerd_pss_kib_before", NUM, NULL},
+    {"dockerd_pss_kib_before_reason", STR, NULL},
+    {"dockerd_pss_kib_during", NUM, NULL},
+    {"dockerd_pss_kib_during_reason", STR, NULL},
+    {"containerd_pss_kib_before", NUM, NULL},
+    {"containerd_pss_kib_before_reason", STR, NULL},
+    {"containerd_pss_kib_during", NUM, NULL},
+    {"containerd_pss_kib_during_reason", STR, NULL},
+    {"growth_per_instance_kib", NUM, NULL},
+    {"growth_per_instance_kib_reason", STR, NULL},
+    {NULL, 0, NULL},
 };
 
 static const struct vcl_jrule memory[] = {
@@ -444,6 +461,7 @@ static const struct vcl_jrule memory[] = {
     {"payload_kib", NUM, NULL},
     {"overhead_kib", NUM, NULL},
     {"overhead_memavail_kib", NUM, NULL},
+    {"helpers_pss_kib", NUM, NULL}, /* engine peers: conmon, containerd-shim */
     {NULL, 0, NULL},
 };
 
@@ -537,12 +555,33 @@ static const struct vcl_jrule steady_wrk[] = {STEADY_KEYS, {NULL, 0, NULL}};
 static const struct vcl_jrule steady[] = {
     STEADY_KEYS, {"wrk", OBJ, steady_wrk}, {"open_loop", OBJ, steady_wrk}, {NULL, 0, NULL}};
 
+/* The engine peers (podman, docker; ctr/engine.c). */
+static const struct vcl_jrule engine[] = {
+    {"version", STR, NULL}, {"runtime", STR, NULL}, {"image", STR, NULL}, {"network", STR, NULL},
+    {"helper", STR, NULL},  {"daemons", STR, NULL}, {NULL, 0, NULL},
+};
+static const struct vcl_jrule adjustment[] = {
+    {"what", STR, NULL},   {"engine_default", STR, NULL}, {"set", STR, NULL},
+    {"option", STR, NULL}, {"reason", STR, NULL},	  {NULL, 0, NULL},
+};
+static const struct vcl_jrule adjustments[] = {{"[]", OBJ, adjustment}, {NULL, 0, NULL}};
+
 /* backends.<placement> and peers.<name>: one shape (peers say their family). */
 static const struct vcl_jrule entry[] = {
-    {"family", STR, NULL},	   {"skipped", BOOL, NULL},	    {"reason", STR, NULL},
-    {"accelerator", STR, NULL},	   {"startup_failures", INT, NULL}, {"startup_ms", OBJ, stats},
-    {"phases_ms", OBJ, phases},	   {"memory", OBJ, memory},	    {"density", OBJ, density},
-    {"autoscale", OBJ, autoscale}, {"steady", OBJ, steady},	    {NULL, 0, NULL},
+    {"family", STR, NULL},
+    {"skipped", BOOL, NULL},
+    {"reason", STR, NULL},
+    {"accelerator", STR, NULL},
+    {"startup_failures", INT, NULL},
+    {"startup_ms", OBJ, stats},
+    {"phases_ms", OBJ, phases},
+    {"memory", OBJ, memory},
+    {"density", OBJ, density},
+    {"autoscale", OBJ, autoscale},
+    {"steady", OBJ, steady},
+    {"engine", OBJ, engine},
+    {"adjustments", ARR, adjustments},
+    {NULL, 0, NULL},
 };
 static const struct vcl_jrule entries[] = {{"*", OBJ, entry}, {NULL, 0, NULL}};
 

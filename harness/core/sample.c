@@ -263,7 +263,7 @@ int vcl_daemon_pid(const char *name, pid_t *pid, char *why, size_t len)
 void vcl_mem_mean_init(struct vcl_mem_mean *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->known = VCL_MEM_PSS | VCL_MEM_CGROUP | VCL_MEM_KMEM;
+	a->known = VCL_MEM_PSS | VCL_MEM_CGROUP | VCL_MEM_KMEM | VCL_MEM_HELPER;
 }
 
 void vcl_mem_mean_add(struct vcl_mem_mean *a, const struct vcl_mem *m)
@@ -279,6 +279,7 @@ void vcl_mem_mean_add(struct vcl_mem_mean *a, const struct vcl_mem *m)
 	a->rss_kib += (double)m->rss_kib;
 	a->cgroup_kib += (double)m->cgroup_kib;
 	a->kmem_kib += (double)m->kmem_kib;
+	a->helper_pss_kib += (double)m->helper_pss_kib;
 	a->n++;
 }
 
@@ -292,6 +293,7 @@ void vcl_mem_mean_finish(struct vcl_mem_mean *a)
 	a->rss_kib /= a->n;
 	a->cgroup_kib /= a->n;
 	a->kmem_kib /= a->n;
+	a->helper_pss_kib /= a->n;
 }
 
 bool vcl_mem_footprint(const struct vcl_mem_mean *m, double *kib, char *why, size_t len)

@@ -57,7 +57,8 @@ int vcl_daemon_pid(const char *name, pid_t *pid, char *why, size_t len);
 struct vcl_mem_mean {
 	unsigned n; /* samples added */
 	double pss_kib, rss_kib, cgroup_kib, kmem_kib;
-	unsigned known; /* VCL_MEM_* known in all n samples */
+	double helper_pss_kib; /* the engine helpers' part of pss_kib (VCL_MEM_HELPER) */
+	unsigned known;	       /* VCL_MEM_* known in all n samples */
 	char cgroup_why[128], kmem_why[192];
 };
 void vcl_mem_mean_init(struct vcl_mem_mean *a);

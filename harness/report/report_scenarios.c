@@ -336,6 +336,56 @@ static void memory_absent(struct vcl_rdoc *d, const struct vcl_report_ctx *c, co
 }
 
 /* What the VM figure covers, and libvirt's daemons beside it. */
+
+/* One row of the memory table: backends.<name> or peers.<name>. */
+static void memory_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, const char *section,
+		       const char *name)
+{
+	static const char *const keys[] = {"pss_kib", "rss_kib", "cgroup_kib", "kmem_kib"};
+	struct json_object *m = vcl_json_path(vcl_rentry(&c->runs[r], section, name), "memory");
+	struct json_object *res = vcl_json_path(m, "memavail_resolved");
+	double noise;
+	char nb[32];
+	char lab[128];
+
+	if (m == NULL || !json_object_is_type(m, json_type_object))
+		return;
+	vcl_rtab_row(t, c, r);
+	vcl_report_plabel(&c->runs[r], section, name, lab, sizeof(lab));
+	vcl_rtab_own(t, vcl_resc(lab));
+	vcl_rtab_count(t, m, "instances");
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+		vcl_rtab_j(t, m, keys[k], 1.0 / 1024);
+	/* A drop within MemAvailable's own spread is not a figure. */
+	if (res != NULL && !json_object_get_boolean(res) &&
+	    vcl_rjnum(m, "memavail_noise_kib", &noise))
+		vcl_rtab_add(t, "< %s (noise)", vcl_rnum(noise / 1024, nb, sizeof(nb)));
+	else
+		vcl_rtab_j(t, m, "memavail_drop_kib", 1.0 / 1024);
+}
+
+/* An engine peer's figure includes its per-container helper: say how much,
+ * and where its daemons are. */
+static void memory_helpers(struct vcl_rdoc *d, const struct vcl_report_ctx *c, size_t r,
+			   const char *name)
+{
+	struct json_object *e = vcl_rentry(&c->runs[r], "peers", name);
+	struct json_object *m = vcl_json_path(e, "memory");
+	const char *helper = vcl_rjstr(vcl_json_path(e, "engine"), "helper");
+	double h;
+	char nb[32];
+
+	if (m == NULL || !vcl_rjnum(m, "helpers_pss_kib", &h))
+		return;
+	vcl_rdoc_block(d, VCL_RB_PARA,
+		       "%s: %s MiB of its PSS is %s, the engine's per-container "
+		       "helper; %s.",
+		       vcl_resc(name), vcl_rnum(h / 1024, nb, sizeof(nb)),
+		       helper != NULL ? vcl_resc(helper) : "its helper",
+		       vcl_rjstr(m, "covers") != NULL ? vcl_resc(vcl_rjstr(m, "covers"))
+						      : "see results.json");
+}
+
 static void memory_daemons(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
 {
 	static const char *const hdr[] = {"placement",
@@ -406,6 +456,7 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 					   "overhead vs payload",
 					   NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	const char **pe = vcl_report_names(c->runs, c->n, "peers");
 	struct tab t;
 	bool any;
 
@@ -419,34 +470,17 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    c->metrics_href);
 	vcl_rtab_init(&t, c, 0x7eu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *m =
-			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "memory");
-			static const char *const keys[] = {"pss_kib", "rss_kib", "cgroup_kib",
-							   "kmem_kib"};
-			struct json_object *res = vcl_json_path(m, "memavail_resolved");
-			double noise;
-			char nb[32];
-			char lab[128];
-
-			if (m == NULL || !json_object_is_type(m, json_type_object))
-				continue;
-			vcl_rtab_row(&t, c, r);
-			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
-			vcl_rtab_own(&t, vcl_resc(lab));
-			vcl_rtab_count(&t, m, "instances");
-			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-				vcl_rtab_j(&t, m, keys[k], 1.0 / 1024);
-			/* A drop within MemAvailable's own spread is not a figure. */
-			if (res != NULL && !json_object_get_boolean(res) &&
-			    vcl_rjnum(m, "memavail_noise_kib", &noise))
-				vcl_rtab_add(&t, "< %s (noise)",
-					     vcl_rnum(noise / 1024, nb, sizeof(nb)));
-			else
-				vcl_rtab_j(&t, m, "memavail_drop_kib", 1.0 / 1024);
-		}
+		for (size_t i = 0; bk[i] != NULL; i++)
+			memory_row(&t, c, r, "backends", bk[i]);
+		/* The peers measured beside them (podman, docker), whose
+		 * figure includes the engine's per-container helper. */
+		for (size_t i = 0; pe[i] != NULL; i++)
+			memory_row(&t, c, r, "peers", pe[i]);
 	}
 	any = vcl_rdoc_table(d, &t);
+	for (size_t r = 0; r < c->n; r++)
+		for (size_t i = 0; pe[i] != NULL; i++)
+			memory_helpers(d, c, r, pe[i]);
 	if (!any)
 		vcl_rdoc_block(d, VCL_RB_PARA, "No memory results in %s.",
 			       c->n > 1 ? "these runs" : "this run");
@@ -493,6 +527,7 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	vcl_rdoc_not_measured(d, c, "memory", "memory");
 	vcl_rdoc_figures(d, c, "memory");
 	free(bk);
+	free(pe);
 }
 
 void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)

@@ -1,0 +1,747 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Same-run peers of the ctr placement that users actually run: podman and
+ * docker. The image is ctr's own rootfs (the static payload, /proc, /dev),
+ * imported into the engine's local storage once per run as
+ * [localhost/]vclab-<run>:payload and never pulled; each instance is
+ * `ENGINE run -d --rm` with the limits, seccomp filter, read-only root, no
+ * capabilities and own loopback-only network namespace of ctr and runc
+ * (engine_args.c builds the argv; docs/ctr.md lists what still differs).
+ *
+ * Timed launch: t.start just before the engine's CLI is spawned, t.created
+ * when it returns (the container is running), then the harness's probe to
+ * the first 200, entering the container's netns through /proc/PID/ns/net.
+ * podman hands the payload's READY fd through (--preserve-fds 1); docker
+ * cannot, so its READY phase is absent.
+ *
+ * Memory: the container's cgroup (its processes, kernel memory) plus the
+ * engine's per-container helper -- conmon for podman, containerd-shim for
+ * docker -- which is the container init's parent. The engine's daemons
+ * (dockerd, containerd; podman has none) are recorded beside the figure.
+ *
+ * Leftovers: prepare() writes one ledger record "engine ENGINE RUN" before
+ * the image or any container exists; its undo (vcl_engine_undo, for
+ * teardown and `vclab gc`) removes every container named vclab-<run>-<n>
+ * and every image vclab-<run>:* from the engine's storage. destroy()
+ * removes its container by id and waits for the helper to exit.
+ *
+ * The image source is one function (image_from_rootfs); an image the user
+ * gives (issue 14, --image) plugs in beside it as `podman load` / `docker
+ * load` of an archive into the same repository name, and the rest stays.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "core/proc.h"
+#include "core/results.h"
+#include "core/sample.h"
+#include "core/util.h"
+#include "ctr/ctr.h"
+
+extern char **environ;
+
+/* Where a docker daemon answers, if one runs (scripts/services.sh starts
+ * one by hand on hosts without systemd). */
+#define DOCKER_SOCK "/var/run/docker.sock"
+/* How long destroy waits for the helper (conmon, shim) to exit. */
+#define HELPER_EXIT_MS 5000
+
+struct engine {
+	const char *name; /* program, backend and state folder name */
+	enum vcl_engine_kind kind;
+	const struct vcl_backend_ops *ops;
+	char bin[256];
+	/* per run, set by prepare() */
+	char image[160]; /* reference to run */
+	char dir[512];	 /* <state_dir>/<engine> */
+	char seccomp[600];
+	char run_id[64];
+	struct vcl_engine_adjust adj[VCL_ENGINE_MAX_ADJUST];
+	size_t nadj;
+	char version[64];
+};
+
+struct eng_priv {
+	struct engine *eng;
+	char id[72];	       /* the engine's container id (hex) */
+	char cgpath[192];      /* vclab/<run>/[libpod-]<id> */
+	pid_t helper;	       /* conmon or containerd-shim */
+	int helper_fd;	       /* its pidfd, -1 when unknown */
+	struct vcl_cgroup *cg; /* the container's cgroup, for stats */
+	struct vcl_readyline rl;
+};
+
+static struct engine podman_eng = {
+    .name = "podman", .kind = VCL_ENGINE_PODMAN, .ops = &vcl_podman_ops};
+static struct engine docker_eng = {
+    .name = "docker", .kind = VCL_ENGINE_DOCKER, .ops = &vcl_docker_ops};
+
+static struct engine *engine_by_name(const char *name)
+{
+	if (strcmp(name, "podman") == 0)
+		return &podman_eng;
+	if (strcmp(name, "docker") == 0)
+		return &docker_eng;
+	return NULL;
+}
+
+static int find_bin(struct engine *e, struct vcl_error **err)
+{
+	if (e->bin[0] != '\0')
+		return 0;
+	return vcl_ctr_find_bin(e->name, e->bin, sizeof(e->bin), err);
+}
+
+/* Run the engine and read what it printed on stdout into *out (may be
+ * NULL). Files in dir, not pipes: `run -d` leaves a detached helper that
+ * would hold a pipe open. */
+static int eng_call(struct engine *e, const char *dir, const char *verb, char *const argv[],
+		    int ready_w, char **out, enum vcl_error_kind kind, struct vcl_error **err)
+{
+	char opath[600], lpath[600];
+	int status = 0;
+
+	snprintf(opath, sizeof(opath), "%s/%s.out", dir, verb);
+	snprintf(lpath, sizeof(lpath), "%s/%s.log", dir, verb);
+	if (vcl_ctr_spawn_wait(e->bin, argv, opath, lpath, ready_w, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return vcl_ctr_tool_failed(e->name, verb, status, lpath, kind, err);
+	if (out != NULL && vcl_read_file(opath, out, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The same, in a scratch folder of its own (probe, undo: no run folder). */
+static int eng_call_tmp(struct engine *e, const char *verb, char *const argv[], char **out,
+			struct vcl_error **err)
+{
+	char tmpl[] = "/tmp/vclab-engine-XXXXXX";
+	const char *dir = mkdtemp(tmpl);
+	struct vcl_error *e2 = NULL;
+	int r;
+
+	if (dir == NULL)
+		return vcl_fail(err, errno, "Create a scratch folder for %s %s", e->name, verb);
+	r = eng_call(e, dir, verb, argv, -1, out, VCL_E_ENV, err);
+	if (vcl_rm_rf(dir, &e2) < 0)
+		vcl_error_free(e2);
+	return r;
+}
+
+static void trim(char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
+/* ---- probe ------------------------------------------------------------- */
+
+static int eng_probe(struct engine *e, struct vcl_error **err)
+{
+	cleanup_free char *out = NULL;
+	int r;
+
+	if (!vcl_is_root())
+		return vcl_error_set(err, VCL_E_ENV, 0, "The %s peer needs root", e->name);
+	if (find_bin(e, err) < 0)
+		return -1;
+	if (e->kind == VCL_ENGINE_DOCKER && access(DOCKER_SOCK, F_OK) < 0)
+		return vcl_error_set(err, VCL_E_ENV, errno,
+				     "No docker daemon: %s does not exist (no systemd here: "
+				     "scripts/services.sh starts dockerd by hand)",
+				     DOCKER_SOCK);
+	{
+		char *const argv[] = {e->bin, (char *)"version", (char *)"--format",
+				      e->kind == VCL_ENGINE_DOCKER ? (char *)"{{.Server.Version}}"
+								   : (char *)"{{.Client.Version}}",
+				      NULL};
+
+		r = eng_call_tmp(e, "version", argv, &out, err);
+	}
+	if (r < 0)
+		return vcl_error_wrap(err, e->kind == VCL_ENGINE_DOCKER
+					       ? "No docker daemon answers on " DOCKER_SOCK
+					       : "podman cannot run here");
+	trim(out);
+	snprintf(e->version, sizeof(e->version), "%s", out != NULL ? out : "");
+	return 0;
+}
+
+/* ---- prepare / cleanup ------------------------------------------------- */
+
+static void host_limits(struct vcl_engine_host *h)
+{
+	struct rlimit rl;
+	uint64_t pm = 0;
+
+	memset(h, 0, sizeof(*h));
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+		h->nofile_hard = rl.rlim_max;
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+		h->nproc_hard = rl.rlim_max;
+	if (vcl_read_u64("/proc/sys/kernel/pid_max", &pm, NULL) == 0)
+		h->pid_max = pm;
+}
+
+static int write_seccomp(struct engine *e, struct vcl_error **err)
+{
+	cleanup_json struct json_object *sc = vcl_seccomp_oci();
+	const char *text;
+
+	snprintf(e->seccomp, sizeof(e->seccomp), "%s/seccomp.json", e->dir);
+	text = sc != NULL ? json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN) : NULL;
+	if (text == NULL)
+		return vcl_fail(err, ENOMEM, "Serialise the seccomp filter");
+	return vcl_write_atomic(e->seccomp, text, strlen(text), err);
+}
+
+/* The built-in payload's image: ctr's rootfs as a tar, imported with no
+ * entrypoint of its own (each run names the payload). */
+static int image_from_rootfs(struct engine *e, const char *rootfs, struct vcl_error **err)
+{
+	char tar[600], tarbin[256];
+	int status = 0;
+
+	snprintf(tar, sizeof(tar), "%s/rootfs.tar", e->dir);
+	if (vcl_ctr_find_bin("tar", tarbin, sizeof(tarbin), err) < 0)
+		return -1;
+	{
+		char log[600];
+		char *const argv[] = {tarbin,	     (char *)"--numeric-owner",
+				      (char *)"-C",  (char *)rootfs,
+				      (char *)"-cf", tar,
+				      (char *)".",   NULL};
+
+		snprintf(log, sizeof(log), "%s/tar.log", e->dir);
+		if (vcl_ctr_spawn_wait(tarbin, argv, NULL, log, -1, &status, err) < 0)
+			return -1;
+		if (status != 0)
+			return vcl_ctr_tool_failed("tar", "of the rootfs", status, log, VCL_E_FAIL,
+						   err);
+	}
+	{
+		char *const argv[] = {e->bin, (char *)"import", tar, e->image, NULL};
+
+		if (eng_call(e, e->dir, "import", argv, -1, NULL, VCL_E_FAIL, err) < 0)
+			return -1;
+	}
+	unlink(tar);
+	return 0;
+}
+
+static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl_error **err)
+{
+	struct vcl_engine_host h;
+	const char *rootfs = NULL;
+	char repo[96], cg[160];
+
+	if (find_bin(e, err) < 0)
+		return -1;
+	if (vcl_ctr_rootfs_prepare(spec, &rootfs, err) < 0)
+		return -1;
+	snprintf(e->run_id, sizeof(e->run_id), "%s", spec->run_id);
+	snprintf(e->dir, sizeof(e->dir), "%s/%s", spec->state_dir, e->name);
+	if (vcl_engine_image_repo(repo, sizeof(repo), spec->run_id) < 0) {
+		vcl_usage(err, "Run id %s is too long for an image name", spec->run_id);
+		goto fail;
+	}
+	snprintf(e->image, sizeof(e->image), "%s%s:payload",
+		 e->kind == VCL_ENGINE_PODMAN ? "localhost/" : "", repo);
+	if (vcl_ledger_add(err, "dir %s", e->dir) < 0 || vcl_mkdir_p(e->dir, err) < 0)
+		goto fail;
+	e->seccomp[0] = '\0';
+	if (!spec->ctr_no_seccomp && write_seccomp(e, err) < 0)
+		goto fail;
+	host_limits(&h);
+	e->nadj = vcl_engine_ulimits(e->kind, &h, e->adj, VCL_ENGINE_MAX_ADJUST);
+	/* podman puts every conmon of the run in <cgroup-parent>/conmon;
+	 * recorded first, so its undo comes after the engine's (newest first). */
+	snprintf(cg, sizeof(cg), "vclab/%s/conmon", spec->run_id);
+	if ((e->kind == VCL_ENGINE_PODMAN && vcl_ledger_add(err, "cgroup %s", cg) < 0) ||
+	    vcl_ledger_add(err, "engine %s %s", e->name, spec->run_id) < 0)
+		goto fail;
+	if (image_from_rootfs(e, rootfs, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	vcl_ctr_rootfs_release(spec);
+	return vcl_error_wrap(err, "Prepare %s", e->name);
+}
+
+static void rm_quiet(const char *dir)
+{
+	struct vcl_error *e = NULL;
+
+	if (dir[0] != '\0' && vcl_rm_rf(dir, &e) < 0)
+		vcl_error_free(e);
+}
+
+/* Remove vclab/<run>[/<sub>] (run NULL: vclab itself) in every hierarchy. */
+static void cg_quiet(const char *run_id, const char *sub)
+{
+	struct vcl_error *e = NULL;
+	char rel[160];
+
+	snprintf(rel, sizeof(rel), "vclab%s%s%s%s", run_id ? "/" : "", run_id ? run_id : "",
+		 sub ? "/" : "", sub ? sub : "");
+	if (vcl_cgroup_remove_path(rel, &e) < 0)
+		vcl_error_free(e);
+}
+
+static void eng_cleanup(struct engine *e, const struct vcl_spec *spec)
+{
+	struct vcl_error *er = NULL;
+
+	if (vcl_engine_undo(e->name, spec->run_id, false, false, &er) < 0) {
+		vcl_warn("%s: %s", e->name, er->msg);
+		vcl_error_free(er);
+	}
+	rm_quiet(e->dir);
+	/* Engines make the parent in every hierarchy, as runc does. */
+	cg_quiet(spec->run_id, "conmon");
+	cg_quiet(spec->run_id, NULL);
+	cg_quiet(NULL, NULL);
+	vcl_ctr_rootfs_release(spec);
+	e->image[0] = '\0';
+}
+
+/* ---- undo (ledger, gc) ------------------------------------------------- */
+
+int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool print,
+		    struct vcl_error **err)
+{
+	struct engine *e = engine_by_name(engine);
+	cleanup_free char *ps = NULL;
+	cleanup_free char *imgs = NULL;
+	char *save = NULL;
+	int ret = 0;
+
+	if (e == NULL || run_id == NULL)
+		return 0;
+	if (find_bin(e, NULL) < 0)
+		return 0; /* not installed: it holds nothing */
+	if (e->kind == VCL_ENGINE_DOCKER && access(DOCKER_SOCK, F_OK) < 0)
+		return 0; /* no daemon: its storage cannot be asked (kept for later) */
+	{
+		char *const argv[] = {e->bin,
+				      (char *)"ps",
+				      (char *)"-a",
+				      (char *)"--format",
+				      (char *)"{{.ID}} {{.Names}}",
+				      NULL};
+
+		if (eng_call_tmp(e, "ps", argv, &ps, err) < 0)
+			return vcl_error_wrap(err, "List %s containers of run %s", engine, run_id);
+	}
+	for (char *l = strtok_r(ps, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		char *name = strchr(l, ' ');
+
+		if (name == NULL || !vcl_engine_is_run_container(name + 1, run_id))
+			continue;
+		*name++ = '\0';
+		if (print)
+			printf("  %s %s container %s (%s)\n", dry_run ? "would remove" : "remove",
+			       engine, name, l);
+		if (!dry_run) {
+			char *const pargv[] = {
+			    e->bin, (char *)"rm", (char *)"-f", (char *)"-t", (char *)"0", l, NULL};
+			char *const dargv[] = {e->bin, (char *)"rm", (char *)"-f", l, NULL};
+
+			if (eng_call_tmp(e, "rm", e->kind == VCL_ENGINE_PODMAN ? pargv : dargv,
+					 NULL, ret < 0 ? NULL : err) < 0)
+				ret = -1;
+		}
+	}
+	{
+		char *const argv[] = {e->bin, (char *)"images", (char *)"--format",
+				      (char *)"{{.Repository}}:{{.Tag}}", NULL};
+
+		if (eng_call_tmp(e, "images", argv, &imgs, ret < 0 ? NULL : err) < 0)
+			return -1;
+	}
+	for (char *l = strtok_r(imgs, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		if (!vcl_engine_is_run_image(l, run_id))
+			continue;
+		if (print)
+			printf("  %s %s image %s\n", dry_run ? "would remove" : "remove", engine,
+			       l);
+		if (!dry_run) {
+			char *const argv[] = {e->bin, (char *)"rmi", (char *)"-f", l, NULL};
+
+			if (eng_call_tmp(e, "rmi", argv, NULL, ret < 0 ? NULL : err) < 0)
+				ret = -1;
+		}
+	}
+	return ret;
+}
+
+/* ---- launch / destroy -------------------------------------------------- */
+
+static void priv_free(struct eng_priv *p)
+{
+	if (p == NULL)
+		return;
+	vcl_cgroup_freep(&p->cg);
+	vcl_closep(&p->helper_fd);
+	free(p);
+}
+
+/* The first pid in the container's cgroup: its init (the payload). */
+static int cgroup_first_pid(const char *rel, pid_t *pid, struct vcl_error **err)
+{
+	cleanup_free char *dir = vcl_cgroup_dir("pids", rel);
+	cleanup_free char *text = NULL;
+	char path[600];
+	long v;
+
+	if (dir == NULL)
+		return vcl_fail(err, ENOMEM, "Cgroup %s", rel);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (vcl_read_file(path, &text, NULL, err) < 0)
+		return -1;
+	v = strtol(text, NULL, 10);
+	if (v <= 1)
+		return vcl_fail(err, ESRCH, "No process in %s", path);
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Parent pid from /proc/PID/stat (the field after the parenthesised name). */
+static pid_t parent_of(pid_t pid)
+{
+	cleanup_free char *text = NULL;
+	char path[64];
+	const char *p;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (vcl_read_file(path, &text, NULL, NULL) < 0 || (p = strrchr(text, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* `ENGINE rm -f ID`, then wait for the helper to go, then make sure the
+ * container's cgroup is gone. */
+static int eng_remove(struct vcl_instance *inst, struct eng_priv *p, struct vcl_error **err)
+{
+	struct engine *e = p->eng;
+	int ret = 0;
+
+	if (p->id[0] != '\0') {
+		/* podman's rm -f waits the stop timeout (10 s) after SIGTERM,
+		 * which a pid-1 payload without a handler ignores: -t 0 kills. */
+		char *const pargv[] = {e->bin,	    (char *)"rm", (char *)"-f", (char *)"-t",
+				       (char *)"0", p->id,	  NULL};
+		char *const dargv[] = {e->bin, (char *)"rm", (char *)"-f", p->id, NULL};
+
+		ret =
+		    eng_call_tmp(e, "rm", e->kind == VCL_ENGINE_PODMAN ? pargv : dargv, NULL, err);
+	}
+	if (p->helper_fd >= 0 &&
+	    poll(&(struct pollfd){.fd = p->helper_fd, .events = POLLIN}, 1, HELPER_EXIT_MS) == 0 &&
+	    ret == 0)
+		ret = vcl_error_set(err, VCL_E_FAIL, 0, "%s's helper (pid %d) of %s did not exit",
+				    e->name, (int)p->helper, inst->name);
+	if (p->cgpath[0] != '\0' && vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 &&
+	    ret == 0)
+		ret = -1;
+	return ret;
+}
+
+static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
+		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
+	bool podman = e->kind == VCL_ENGINE_PODMAN;
+	cleanup_strv char **argv = NULL;
+	cleanup_free char *idtext = NULL;
+	cleanup_close int ready_r = -1;
+	cleanup_close int ready_w = -1;
+	char listen[32], cgparent[128], nspath[64];
+	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
+	struct vcl_engine_run r;
+	struct vcl_instance *inst;
+	struct eng_priv *p;
+	pid_t pid = -1;
+
+	if (e->image[0] == '\0' || e->bin[0] == '\0')
+		return vcl_usage(err, "%s launch before prepare()", e->name);
+	inst = vcl_instance_new(e->ops, spec);
+	p = calloc(1, sizeof(*p));
+	if (inst == NULL || p == NULL) {
+		free(inst);
+		free(p);
+		return vcl_fail(err, ENOMEM, "Launch %s", e->name);
+	}
+	inst->priv = p;
+	p->eng = e;
+	p->helper_fd = -1;
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(cgparent, sizeof(cgparent), "/vclab/%s", spec->run_id);
+	if (podman) {
+		args[6] = inst->name;
+	} else { /* no READY fd through docker */
+		args[3] = a_name;
+		args[4] = inst->name;
+		args[5] = NULL;
+	}
+	r = (struct vcl_engine_run){.kind = e->kind,
+				    .bin = e->bin,
+				    .name = inst->name,
+				    .image = e->image,
+				    .cgroup_parent = cgparent,
+				    .limits = &spec->limits,
+				    .cpuset = spec->cpuset,
+				    .seccomp_file = e->seccomp[0] != '\0' ? e->seccomp : NULL,
+				    .userns = spec->ctr_userns,
+				    .ready_fd = podman,
+				    .adjust = e->adj,
+				    .nadjust = e->nadj,
+				    .args = args};
+	argv = vcl_engine_run_argv(&r, err);
+	if (argv == NULL)
+		goto fail;
+	if (podman) {
+		int fds[2];
+
+		if (pipe2(fds, O_CLOEXEC) < 0) {
+			vcl_fail(err, errno, "pipe2");
+			goto fail;
+		}
+		ready_r = fds[0];
+		ready_w = fds[1];
+		if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0) {
+			vcl_fail(err, errno, "fcntl");
+			goto fail;
+		}
+	}
+	/* The run's "engine" ledger record (prepare) covers this container:
+	 * its undo removes every vclab-<run>-<n>. */
+	inst->t.start = vcl_now_ns();
+	if (eng_call(e, e->dir, "run", argv, ready_w, &idtext, VCL_E_FAIL, err) < 0)
+		goto fail_remove_by_name;
+	inst->t.created = vcl_now_ns();
+	vcl_closep(&ready_w);
+	trim(idtext);
+	if (idtext == NULL || strlen(idtext) < 12 || strlen(idtext) >= sizeof(p->id) ||
+	    strspn(idtext, "0123456789abcdef") != strlen(idtext)) {
+		vcl_fail(err, 0, "%s run printed no container id: %.80s", e->name, idtext);
+		goto fail_remove_by_name;
+	}
+	snprintf(p->id, sizeof(p->id), "%s", idtext);
+	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%s%s", spec->run_id,
+		 podman ? "libpod-" : "", p->id);
+	if (cgroup_first_pid(p->cgpath, &pid, err) < 0)
+		goto fail_remove;
+	inst->pid = pid;
+	p->helper = parent_of(pid);
+	if (p->helper > 1)
+		p->helper_fd = vcl_pidfd_open(p->helper);
+	inst->exit_fd = vcl_pidfd_open(pid);
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
+	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0) {
+		vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath, inst->name);
+		goto fail_remove;
+	}
+	if (vcl_cgroup_open_pid(pid, &p->cg, err) < 0)
+		goto fail_remove;
+	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+	inst->ep.port = VCL_CTR_PORT;
+	inst->ready_fd = steal_fd(ready_r);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
+	*out = inst;
+	return 0;
+
+fail_remove_by_name:
+	/* No id: the engine may still have made it; remove by its name. */
+	snprintf(p->id, sizeof(p->id), "%s", inst->name);
+fail_remove : {
+	struct vcl_error *e2 = NULL;
+
+	if (eng_remove(inst, p, &e2) < 0)
+		vcl_error_free(e2);
+}
+fail:
+	vcl_error_wrap(err, "Launch %s container %s", e->name, inst->name);
+	priv_free(p);
+	vcl_instance_free(inst);
+	return -1;
+}
+
+static int eng_ready(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct eng_priv *p = inst->priv;
+
+	return vcl_ctr_ready_feed(inst, &p->rl, err);
+}
+
+static int eng_exited(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct eng_priv *p = inst->priv;
+
+	return vcl_ctr_detached_exited(p->eng->name, inst->name, p->cg, err);
+}
+
+static int eng_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+{
+	struct eng_priv *p = inst->priv;
+	uint64_t pss = 0, rss = 0;
+
+	memset(mem, 0, sizeof(*mem));
+	if (vcl_sample_cgroup(p->cg, mem, err) < 0)
+		return vcl_error_wrap(err, "Sample %s container %s", p->eng->name, inst->name);
+	/* The helper is outside the container's cgroup (podman: the run's
+	 * conmon cgroup; docker: containerd's) but exists for it alone. */
+	if (p->helper <= 1 || vcl_sample_pid(p->helper, &pss, &rss, err) != 0)
+		return vcl_error_wrap(err, "Sample %s's helper (pid %d) of %s", p->eng->name,
+				      (int)p->helper, inst->name);
+	mem->pss_kib += pss;
+	mem->rss_kib += rss;
+	mem->helper_pss_kib = pss;
+	mem->known |= VCL_MEM_HELPER;
+	mem->nprocs++;
+	return 0;
+}
+
+static int eng_destroy(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct eng_priv *p;
+	int ret = 0;
+
+	if (inst == NULL)
+		return 0;
+	p = inst->priv;
+	if (p != NULL) {
+		ret = eng_remove(inst, p, err);
+		if (ret < 0)
+			vcl_error_wrap(err, "Destroy %s container %s", p->eng->name, inst->name);
+		priv_free(p);
+	}
+	vcl_instance_free(inst);
+	return ret;
+}
+
+/* ---- what results.json says about the engine --------------------------- */
+
+static struct json_object *eng_describe(const struct engine *e)
+{
+	struct json_object *o, *adj, *top;
+
+	top = json_object_new_object();
+	o = json_object_new_object();
+	adj = json_object_new_array();
+	json_object_object_add(o, "version", json_object_new_string(e->version));
+	json_object_object_add(o, "runtime", json_object_new_string("runc"));
+	json_object_object_add(o, "image", json_object_new_string(e->image));
+	json_object_object_add(o, "network",
+			       json_object_new_string("none: own network namespace, loopback only "
+						      "(as ctr and runc)"));
+	json_object_object_add(o, "helper",
+			       json_object_new_string(e->kind == VCL_ENGINE_PODMAN
+							  ? "conmon"
+							  : "containerd-shim-runc-v2"));
+	json_object_object_add(o, "daemons",
+			       json_object_new_string(e->kind == VCL_ENGINE_PODMAN
+							  ? "none (podman has no daemon)"
+							  : "dockerd, containerd"));
+	for (size_t i = 0; i < e->nadj; i++) {
+		const struct vcl_engine_adjust *a = &e->adj[i];
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "what", json_object_new_string(a->what));
+		json_object_object_add(j, "engine_default",
+				       json_object_new_string(a->engine_default));
+		json_object_object_add(j, "set", json_object_new_string(a->set));
+		json_object_object_add(j, "option", json_object_new_string(a->option));
+		json_object_object_add(j, "reason", json_object_new_string(a->reason));
+		json_object_array_add(adj, j);
+	}
+	json_object_object_add(top, "engine", o);
+	json_object_object_add(top, "adjustments", adj);
+	return top;
+}
+
+VCL_CTR_PEER_WRAPPERS(podman, eng, podman_eng)
+VCL_CTR_PEER_WRAPPERS(docker, eng, docker_eng)
+
+static struct json_object *podman_describe(void)
+{
+	return eng_describe(&podman_eng);
+}
+
+static struct json_object *docker_describe(void)
+{
+	return eng_describe(&docker_eng);
+}
+
+/* The ledger's "engine ENGINE RUN" records (eng_prepare writes them). */
+static int engine_kind_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
+{
+	if (r->b == NULL)
+		return 0;
+	return vcl_engine_undo(r->a, r->b, r->dry_run, r->print, err);
+}
+
+static const struct vcl_ledger_kind engine_kind = {.name = "engine", .undo = engine_kind_undo};
+static const struct vcl_ledger_kind *const engine_kinds[] = {&engine_kind, NULL};
+
+static const char *const docker_daemons[] = {"dockerd", "containerd", NULL};
+
+const struct vcl_backend_ops vcl_podman_ops = {
+    .name = "podman",
+    .is_peer = true,
+    .family = "ctr",
+    .opt_in = true,
+    .probe = podman_probe,
+    .prepare = podman_prepare,
+    .launch = podman_launch,
+    .ready = eng_ready,
+    .exited = eng_exited,
+    .sample = eng_sample,
+    .destroy = eng_destroy,
+    .cleanup = podman_cleanup,
+    .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
+		  "conmon, podman's per-container monitor (helpers_pss_kib); podman has no "
+		  "daemon",
+    .describe = podman_describe,
+    .kinds = engine_kinds,
+};
+
+const struct vcl_backend_ops vcl_docker_ops = {
+    .name = "docker",
+    .is_peer = true,
+    .family = "ctr",
+    .opt_in = true,
+    .probe = docker_probe,
+    .prepare = docker_prepare,
+    .launch = docker_launch,
+    .ready = eng_ready,
+    .exited = eng_exited,
+    .sample = eng_sample,
+    .destroy = eng_destroy,
+    .cleanup = docker_cleanup,
+    .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
+		  "its containerd-shim (helpers_pss_kib); dockerd and containerd are in "
+		  "daemons",
+    .daemons = docker_daemons,
+    .describe = docker_describe,
+    .kinds = engine_kinds,
+};

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure parts of the engine peers (podman, docker): the `run` argv, the
+ * rlimit adjustments, the names a run's leftovers carry. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "ctr/ctr.h"
+
+/* podman's default for both rlimits, rootful (define.RLimitDefaultValue). */
+#define PODMAN_RLIMIT_DEFAULT 1048576u
+
+static void adjust_one(struct vcl_engine_adjust *a, const char *res, uint64_t def, uint64_t ceil,
+		       const char *why)
+{
+	snprintf(a->what, sizeof(a->what), "ulimit %s", res);
+	snprintf(a->engine_default, sizeof(a->engine_default), "%" PRIu64 ":%" PRIu64, def, def);
+	snprintf(a->set, sizeof(a->set), "%" PRIu64 ":%" PRIu64, ceil, ceil);
+	snprintf(a->option, sizeof(a->option), "--ulimit %s=%s", res, a->set);
+	snprintf(a->reason, sizeof(a->reason), "%s", why);
+}
+
+size_t vcl_engine_ulimits(enum vcl_engine_kind kind, const struct vcl_engine_host *h,
+			  struct vcl_engine_adjust *out, size_t max)
+{
+	size_t n = 0;
+	uint64_t nproc;
+	char why[256];
+
+	if (kind != VCL_ENGINE_PODMAN || h == NULL)
+		return 0; /* docker sets none: the container inherits containerd's */
+	if (h->nofile_hard > 0 && h->nofile_hard < PODMAN_RLIMIT_DEFAULT && n < max) {
+		snprintf(why, sizeof(why),
+			 "podman's default RLIMIT_NOFILE %u exceeds this host's hard limit %" PRIu64
+			 " (runc: operation not permitted)",
+			 PODMAN_RLIMIT_DEFAULT, h->nofile_hard);
+		adjust_one(&out[n++], "nofile", PODMAN_RLIMIT_DEFAULT, h->nofile_hard, why);
+	}
+	nproc = h->nproc_hard;
+	if (h->pid_max > 0 && (nproc == 0 || h->pid_max < nproc))
+		nproc = h->pid_max;
+	if (nproc > 0 && nproc < PODMAN_RLIMIT_DEFAULT && n < max) {
+		if (nproc < h->nproc_hard || h->nproc_hard == 0)
+			snprintf(why, sizeof(why),
+				 "podman's default RLIMIT_NPROC %u exceeds what podman itself "
+				 "runs with here (kernel.pid_max %" PRIu64
+				 "; vclab's hard limit %" PRIu64 ")",
+				 PODMAN_RLIMIT_DEFAULT, h->pid_max, h->nproc_hard);
+		else
+			snprintf(why, sizeof(why),
+				 "podman's default RLIMIT_NPROC %u exceeds this host's hard limit "
+				 "%" PRIu64 " (runc: operation not permitted)",
+				 PODMAN_RLIMIT_DEFAULT, h->nproc_hard);
+		adjust_one(&out[n++], "nproc", PODMAN_RLIMIT_DEFAULT, nproc, why);
+	}
+	return n;
+}
+
+/* A growing argv; on allocation failure it remembers and every later add
+ * is a no-op, checked once at the end. */
+struct argv_b {
+	char **v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void add(struct argv_b *b, const char *s)
+{
+	if (b->oom)
+		return;
+	if (b->n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		char **v = realloc(b->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n] = strdup(s);
+	if (b->v[b->n] == NULL) {
+		b->oom = true;
+		return;
+	}
+	b->v[++b->n] = NULL;
+}
+
+__attribute__((format(printf, 2, 3))) static void addf(struct argv_b *b, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		b->oom = true;
+		return;
+	}
+	add(b, buf);
+}
+
+char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **err)
+{
+	struct argv_b b = {0};
+	bool podman;
+
+	if (r == NULL || r->bin == NULL || r->name == NULL || r->image == NULL ||
+	    r->limits == NULL || r->args == NULL || r->args[0] == NULL)
+		return vcl_usage(err, "Engine run: missing binary, name, image, limits or args"),
+		       NULL;
+	if (r->cgroup_parent == NULL || r->cgroup_parent[0] != '/')
+		return vcl_usage(err, "Engine run: cgroup parent must be absolute"), NULL;
+	podman = r->kind == VCL_ENGINE_PODMAN;
+	if (r->ready_fd && !podman)
+		return vcl_usage(err, "Engine run: docker cannot hand an fd through"), NULL;
+	/* dockerd maps users for every container or none (--userns-remap on
+	 * the daemon); `run --userns` takes only "host". */
+	if (r->userns && !podman)
+		return vcl_usage(err, "docker has no per-container user namespace "
+				      "(--userns-remap is the daemon's): leave out --ctr-userns"),
+		       NULL;
+
+	add(&b, r->bin);
+	add(&b, "run");
+	add(&b, "-d");
+	add(&b, "--rm");
+	if (podman) {
+		add(&b, "--runtime");
+		add(&b, "runc");
+		add(&b, "--pull");
+		add(&b, "never");
+	}
+	add(&b, "--name");
+	add(&b, r->name);
+	add(&b, "--hostname");
+	add(&b, r->name);
+	/* Own network namespace, loopback only: the probe enters it through
+	 * /proc/PID/ns/net, as for ctr and runc. */
+	add(&b, "--network");
+	add(&b, "none");
+	add(&b, "--read-only");
+	if (podman)
+		add(&b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
+	add(&b, "--cap-drop");
+	add(&b, "all");
+	add(&b, "--security-opt");
+	add(&b, "no-new-privileges");
+	add(&b, "--security-opt");
+	if (r->seccomp_file != NULL)
+		addf(&b, "seccomp=%s", r->seccomp_file);
+	else
+		add(&b, "seccomp=unconfined");
+	add(&b, "--cgroup-parent");
+	add(&b, r->cgroup_parent);
+	if (r->limits->mem_mib > 0) {
+		add(&b, "--memory");
+		addf(&b, "%" PRIu64 "m", r->limits->mem_mib);
+		/* No swap beyond the limit, as the ctr cgroup (memsw = mem). */
+		add(&b, "--memory-swap");
+		addf(&b, "%" PRIu64 "m", r->limits->mem_mib);
+	}
+	if (r->limits->cpus > 0) {
+		add(&b, "--cpus");
+		addf(&b, "%.3f", r->limits->cpus);
+	}
+	if (r->limits->pids > 0) {
+		add(&b, "--pids-limit");
+		addf(&b, "%u", r->limits->pids);
+	}
+	if (r->cpuset != NULL && r->cpuset[0] != '\0') {
+		add(&b, "--cpuset-cpus");
+		add(&b, r->cpuset);
+	}
+	if (r->userns) {
+		add(&b, "--uidmap");
+		addf(&b, "0:%u:%u", VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT);
+		add(&b, "--gidmap");
+		addf(&b, "0:%u:%u", VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT);
+	}
+	for (size_t i = 0; i < r->nadjust; i++) {
+		const char *eq = strchr(r->adjust[i].option, ' ');
+
+		if (eq == NULL)
+			continue;
+		addf(&b, "%.*s", (int)(eq - r->adjust[i].option), r->adjust[i].option);
+		add(&b, eq + 1);
+	}
+	if (r->ready_fd) {
+		add(&b, "--preserve-fds");
+		add(&b, "1");
+	}
+	/* The image's entrypoint is empty: the payload's path is argv[0]. */
+	add(&b, "--entrypoint");
+	add(&b, r->args[0]);
+	add(&b, r->image);
+	for (size_t i = 1; r->args[i] != NULL; i++)
+		add(&b, r->args[i]);
+	if (b.oom || b.v == NULL) {
+		vcl_strvfreep(&b.v);
+		return vcl_fail(err, ENOMEM, "Engine run argv"), NULL;
+	}
+	return b.v;
+}
+
+int vcl_engine_image_repo(char *buf, size_t size, const char *run_id)
+{
+	int n = snprintf(buf, size, "vclab-%s", run_id);
+
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* Does s start with "vclab-<run>"? Returns what follows, or NULL. */
+static const char *after_run(const char *s, const char *run_id)
+{
+	size_t rl = strlen(run_id);
+
+	if (strncmp(s, "vclab-", 6) != 0 || strncmp(s + 6, run_id, rl) != 0)
+		return NULL;
+	return s + 6 + rl;
+}
+
+bool vcl_engine_is_run_container(const char *name, const char *run_id)
+{
+	const char *p;
+
+	if (name == NULL || run_id == NULL || run_id[0] == '\0')
+		return false;
+	if (name[0] == '/')
+		name++;
+	p = after_run(name, run_id);
+	if (p == NULL || *p++ != '-' || *p == '\0')
+		return false;
+	return strspn(p, "0123456789") == strlen(p);
+}
+
+bool vcl_engine_is_run_image(const char *ref, const char *run_id)
+{
+	const char *p;
+
+	if (ref == NULL || run_id == NULL || run_id[0] == '\0')
+		return false;
+	if (strncmp(ref, "localhost/", 10) == 0)
+		ref += 10;
+	p = after_run(ref, run_id);
+	return p != NULL && *p == ':' && p[1] != '\0';
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration tests of the engine peers (ctr/engine.c): podman, and docker
+ * where a daemon answers (scripts/services.sh starts one). Each runs the
+ * built-in payload once, checks a 200, the container's confinement, the
+ * memory sample with its helper, and that nothing of the run is left in
+ * the engine's storage or process list afterwards; a crashed run's
+ * leftovers go with the ledger's "engine" record (what `vclab gc` does).
+ * Needs root; skips without it.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/backends.h"
+#include "core/backend.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/util.h"
+#include "ctr/ctr.h"
+#include "tests/suite_main.h"
+
+static char *payload;
+static char run_id[32];
+
+static void setup(void)
+{
+	struct vcl_error *err = NULL;
+
+	snprintf(run_id, sizeof(run_id), "en%d-%d", (int)getppid(), (int)getpid());
+	if (vcl_ledger_open(run_id, &err) < 0)
+		ck_abort_msg("%s", err->msg);
+}
+
+static void teardown(void)
+{
+	struct vcl_error *err = NULL;
+
+	if (vcl_ledger_close(&err) < 0)
+		ck_abort_msg("Ledger teardown: %s", err->msg);
+}
+
+#define OK(call)                                                                                   \
+	do {                                                                                       \
+		struct vcl_error *e_ = NULL;                                                       \
+		struct vcl_error **err = &e_;                                                      \
+		if ((call) < 0)                                                                    \
+			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
+	} while (0)
+
+static struct vcl_spec spec_of(unsigned index)
+{
+	return (struct vcl_spec){
+	    .run_id = run_id,
+	    .index = index,
+	    .payload = payload,
+	    .state_dir = vcl_ledger_dir(),
+	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
+	};
+}
+
+/* Lines of `CMD` that name this run (vclab-<run>), counted. */
+static int count_run_lines(const char *cmd)
+{
+	char line[512], needle[64];
+	FILE *f = popen(cmd, "r");
+	int n = 0;
+
+	ck_assert_msg(f != NULL, "popen %s", cmd);
+	snprintf(needle, sizeof(needle), "vclab-%s", run_id);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	pclose(f);
+	return n;
+}
+
+/* Processes whose command line names this run (conmon -n vclab-<run>-N,
+ * containerd-shim's container, the payload's --name). */
+static int run_processes(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char needle[64];
+	int n = 0;
+
+	ck_assert(d != NULL);
+	snprintf(needle, sizeof(needle), "vclab-%s-", run_id);
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *cl = NULL;
+		char path[300];
+		size_t len = 0;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if (vcl_read_file(path, &cl, &len, NULL) < 0)
+			continue;
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cl[i] == '\0')
+				cl[i] = ' ';
+		if (strstr(cl, needle) != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static bool cgroup_exists(const char *ctrl, const char *path)
+{
+	cleanup_free char *dir = vcl_cgroup_dir(ctrl, path);
+
+	return dir != NULL && access(dir, F_OK) == 0;
+}
+
+static void same_ns_differs(pid_t pid, const char *ns)
+{
+	char a[64], b[64], pa[64], pb[64];
+	ssize_t na, nb;
+
+	snprintf(pa, sizeof(pa), "/proc/self/ns/%s", ns);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/%s", (int)pid, ns);
+	na = readlink(pa, a, sizeof(a) - 1);
+	nb = readlink(pb, b, sizeof(b) - 1);
+	ck_assert(na > 0 && nb > 0);
+	a[na] = b[nb] = '\0';
+	ck_assert_msg(strcmp(a, b) != 0, "%s namespace is the host's", ns);
+}
+
+static void status_is(pid_t pid, const char *key, const char *want)
+{
+	cleanup_free char *buf = NULL;
+	char path[64], line[80];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ck_assert(vcl_read_file(path, &buf, NULL, NULL) == 0);
+	snprintf(line, sizeof(line), "\n%s:\t%s\n", key, want);
+	p = strstr(buf, line);
+	ck_assert_msg(p != NULL, "%s of pid %d is not %s", key, (int)pid, want);
+}
+
+/* Nothing of the run in the engine's storage, process list or cgroups. */
+static void nothing_left(const char *engine)
+{
+	char cmd[160], cg[128];
+
+	snprintf(cmd, sizeof(cmd), "%s ps -a --format '{{.Names}}' 2>&1", engine);
+	ck_assert_int_eq(count_run_lines(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}' 2>&1", engine);
+	ck_assert_int_eq(count_run_lines(cmd), 0);
+	ck_assert_int_eq(run_processes(), 0);
+	snprintf(cg, sizeof(cg), "vclab/%s", run_id);
+	ck_assert_msg(!cgroup_exists("memory", cg) && !cgroup_exists("devices", cg),
+		      "cgroup %s left behind", cg);
+}
+
+/* Whether the engine can run here; when not, the test is noted as
+ * skipped with the peer's own reason (docker without a daemon). */
+static bool usable(const struct vcl_backend_ops *ops, const char *test)
+{
+	struct vcl_error *e = NULL;
+
+	if (ops->probe(NULL, &e) == 0)
+		return true;
+	note_skip(test, "%s", e->msg);
+	vcl_error_free(e);
+	return false;
+}
+
+static void one_peer(const char *name, bool expect_ready)
+{
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, name);
+	struct vcl_spec spec = spec_of(1);
+	struct vcl_instance *inst = NULL;
+	struct vcl_mem mem = {0};
+	char body[128], cmd[160], cg[256];
+	int status = 0;
+	pid_t pid;
+
+	ck_assert_msg(ops != NULL, "%s is not built in", name);
+	ck_assert(ops->is_peer);
+	ck_assert_str_eq(ops->family, "ctr");
+	OK(ops->prepare(&spec, err));
+	/* The image is in the engine's storage, tagged with the run id. */
+	snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}'", name);
+	ck_assert_int_eq(count_run_lines(cmd), 1);
+
+	OK(ops->launch(&spec, &inst, err));
+	OK(vcl_probe_wait(inst, 10000, err));
+	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
+	ck_assert(inst->t.created > inst->t.start);
+	ck_assert(inst->t.first_200 >= inst->t.created);
+	ck_assert(expect_ready ? inst->t.ready > 0 : inst->t.ready == 0);
+	printf("%s: create %.1f ms, first 200 %.1f ms\n", name,
+	       vcl_ns_to_ms(inst->t.created - inst->t.start),
+	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
+	pid = inst->pid;
+	/* ctr's confinement: own netns, no capabilities, the seccomp filter. */
+	same_ns_differs(pid, "net");
+	same_ns_differs(pid, "pid");
+	status_is(pid, "CapEff", "0000000000000000");
+	status_is(pid, "Seccomp", "2");
+	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
+	ck_assert(cgroup_exists("memory", cg));
+	/* Memory: the container plus its helper, stated apart. */
+	OK(ops->sample(inst, &mem, err));
+	ck_assert(mem.known & VCL_MEM_HELPER);
+	ck_assert(mem.known & VCL_MEM_CGROUP);
+	ck_assert_uint_gt(mem.helper_pss_kib, 0);
+	ck_assert_uint_gt(mem.pss_kib, mem.helper_pss_kib);
+	printf("%s: PSS %llu KiB of which helper %llu KiB, cgroup %llu KiB\n", name,
+	       (unsigned long long)mem.pss_kib, (unsigned long long)mem.helper_pss_kib,
+	       (unsigned long long)mem.cgroup_kib);
+
+	OK(ops->destroy(inst, err));
+	ck_assert_int_eq(kill(pid, 0), -1);
+	ck_assert_msg(!cgroup_exists("memory", cg), "%s left cgroup %s", name, cg);
+	snprintf(cmd, sizeof(cmd), "%s ps -a --format '{{.Names}}'", name);
+	ck_assert_int_eq(count_run_lines(cmd), 0);
+	ops->cleanup(&spec);
+	nothing_left(name);
+}
+
+START_TEST(test_podman_peer)
+{
+	if (!usable(vcl_backend_find(vcl_backends, "podman"), "test_podman_peer"))
+		return;
+	one_peer("podman", true);
+}
+END_TEST
+
+START_TEST(test_docker_peer)
+{
+	/* READY does not come through docker: no fd is handed on. */
+	if (!usable(vcl_backend_find(vcl_backends, "docker"), "test_docker_peer"))
+		return;
+	one_peer("docker", false);
+}
+END_TEST
+
+/* A run that dies with a container up: the ledger's engine record removes
+ * the container and the image (vclab gc does the same from a dead run's
+ * ledger). */
+START_TEST(test_podman_crashed_run)
+{
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, "podman");
+	struct vcl_spec spec = spec_of(4);
+	struct vcl_instance *inst = NULL;
+	struct vcl_error *e = NULL;
+
+	if (!usable(ops, "test_podman_crashed_run"))
+		return;
+	OK(ops->prepare(&spec, err));
+	OK(ops->launch(&spec, &inst, err));
+	OK(vcl_probe_wait(inst, 10000, err));
+	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 1);
+	/* Dry run: says what it would remove, removes nothing. */
+	OK(vcl_engine_undo("podman", run_id, true, true, err));
+	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 1);
+	OK(vcl_engine_undo("podman", run_id, false, true, err));
+	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 0);
+	ck_assert_int_eq(count_run_lines("podman images --format '{{.Repository}}:{{.Tag}}'"), 0);
+	/* The instance's own destroy now finds nothing to remove by id. */
+	if (ops->destroy(inst, &e) < 0)
+		vcl_error_free(e);
+	ops->cleanup(&spec);
+	nothing_left("podman");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("engine");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_podman_peer);
+	tcase_add_test(tc, test_docker_peer);
+	tcase_add_test(tc, test_podman_crashed_run);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	int ret;
+
+	if (!vcl_is_root())
+		return skip_suite("test_engine", "needs root (podman and docker rootful)");
+	if (vcl_backends_init(NULL) < 0)
+		return 1;
+	payload = realpath("bin/vclab-payload", NULL);
+	if (payload == NULL || access(payload, X_OK) < 0) {
+		printf("test_engine: payload missing: run make all first\n");
+		return 1;
+	}
+	ret = run_suite(suite());
+	free(payload);
+	return ret;
+}
