@@ -76,7 +76,7 @@ static void ratio_cell(struct tab *t, struct json_object *root, struct json_obje
 	char buf[96];
 
 	if (a == b || nx == 0 || ny == 0) {
-		vcl_rtab_add(t, "%s", a == b && nx > 0 ? "1" : "–");
+		vcl_rtab_add(t, "%s", a == b && nx > 0 ? "1" : "—");
 	} else {
 		(void)vcl_ratio_ci(x, nx, y, ny, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &r,
 				   &lo, &hi);

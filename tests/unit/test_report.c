@@ -262,6 +262,99 @@ START_TEST(test_memory_nulls)
 }
 END_TEST
 
+/* An engine peer's entry: 20 launch samples around p50 ms, memory with a
+ * helper, docker's daemons. */
+static struct json_object *engine_entry(double p50, double pss, double helper, bool daemons)
+{
+	struct json_object *e = json_object_new_object(), *st = json_object_new_object();
+	struct json_object *sm = json_object_new_array(), *m = json_object_new_object();
+	struct json_object *ph = json_object_new_object(), *cr = json_object_new_object();
+
+	for (int i = 0; i < 20; i++)
+		json_object_array_add(sm, json_object_new_double(p50 + (i % 5) - 2));
+	json_object_object_add(st, "p50", json_object_new_double(p50));
+	json_object_object_add(st, "samples", sm);
+	json_object_object_add(e, "family", json_object_new_string("ctr"));
+	json_object_object_add(e, "startup_ms", st);
+	json_object_object_add(cr, "p50", json_object_new_double(p50 - 1));
+	json_object_object_add(ph, "create", cr);
+	json_object_object_add(e, "phases_ms", ph);
+	json_object_object_add(m, "pss_kib", json_object_new_double(pss));
+	json_object_object_add(m, "helpers_pss_kib", json_object_new_double(helper));
+	json_object_object_add(m, "kmem_kib", json_object_new_double(280));
+	if (daemons) {
+		struct json_object *dm = json_object_new_object();
+
+		json_object_object_add(dm, "dockerd_pss_kib_during", json_object_new_double(81920));
+		json_object_object_add(dm, "containerd_pss_kib_during",
+				       json_object_new_double(40960));
+		json_object_object_add(dm, "growth_per_instance_kib", json_object_new_double(28));
+		json_object_object_add(m, "daemons", dm);
+	}
+	json_object_object_add(e, "memory", m);
+	json_object_object_add(e, "engine", json_object_new_object());
+	json_object_object_add(
+	    vcl_json_path(e, "engine"), "helper",
+	    json_object_new_string(daemons ? "containerd-shim-runc-v2" : "conmon"));
+	return e;
+}
+
+/* The engines section: ratios to ctr and runc, the helper apart, the
+ * daemons listed apart, a skipped engine with its reason; per service. */
+START_TEST(test_engines_section)
+{
+	struct json_object *o = load_fixture();
+	struct json_object *svcs = json_object_new_object(), *svc = json_object_new_object();
+	struct json_object *sb = json_object_new_object(), *sp = json_object_new_object();
+	struct json_object *skipped = json_object_new_object();
+	struct vcl_report_run run = fixture_run(o);
+	struct vcl_rdoc doc;
+	char **w;
+	cleanup_free char *md = NULL;
+
+	/* Without an engine peer there is no section at all. */
+	w = build(&run, 1, NULL, "gnuplot not installed", &doc);
+	md = vcl_report_markdown(&doc);
+	ck_assert_ptr_null(strstr(md, "## Engines"));
+	free(md);
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+
+	json_object_object_add(vcl_json_path(o, "peers"), "podman",
+			       engine_entry(170, 737, 472, false));
+	json_object_object_add(vcl_json_path(o, "peers"), "docker",
+			       engine_entry(274, 5832, 5564, true));
+	json_object_object_add(skipped, "skipped", json_object_new_boolean(1));
+	json_object_object_add(skipped, "reason", json_object_new_string("No docker daemon here"));
+	json_object_object_add(sb, "ctr", json_object_get(vcl_json_path(o, "backends.ctr")));
+	json_object_object_add(sp, "podman", engine_entry(120, 2080, 560, false));
+	json_object_object_add(sp, "docker", skipped);
+	json_object_object_add(svc, "backends", sb);
+	json_object_object_add(svc, "peers", sp);
+	json_object_object_add(svcs, "bbhttpd", svc);
+	json_object_object_add(o, "services", svcs);
+
+	w = build(&run, 1, NULL, "gnuplot not installed", &doc);
+	md = vcl_report_markdown(&doc);
+	ck_assert_ptr_nonnull(strstr(md, "## Engines: podman and docker beside ctr and runc"));
+	ck_assert_ptr_nonnull(strstr(md, "### Built-in payload"));
+	ck_assert_ptr_nonnull(strstr(md, "### Service bbhttpd"));
+	/* podman: 170 ms, create 169, ratio to ctr (~4.2 ms) and runc (37.7). */
+	ck_assert_ptr_nonnull(strstr(md, "| podman (peer) | 170 | 169 | ×"));
+	ck_assert_ptr_nonnull(strstr(md, "| 737 | 472 | 280 |"));
+	ck_assert_ptr_nonnull(strstr(md, "| docker (peer) | 274 | 273 | ×"));
+	ck_assert_ptr_nonnull(strstr(md, "dockerd 80.0 MiB and containerd 40.0 MiB"));
+	ck_assert_ptr_nonnull(strstr(md, "**podman** has no daemon"));
+	ck_assert_ptr_nonnull(strstr(md, "**docker**: skipped — No docker daemon here"));
+	/* The service has no runc: its ratio to runc is a dash. */
+	ck_assert_ptr_nonnull(strstr(md, "| podman (peer) | 120 | 119 | ×"));
+	ck_assert_ptr_nonnull(strstr(md, "| — | 2080 | 560 |"));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_tables_only_golden)
 {
 	struct json_object *o = load_fixture();
@@ -680,6 +773,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_advisor_section);
 	tcase_add_test(tc, test_fmt_num);
 	tcase_add_test(tc, test_svg_inline);
+	tcase_add_test(tc, test_engines_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
