@@ -372,18 +372,23 @@ static void memory_helpers(struct vcl_rdoc *d, const struct vcl_report_ctx *c, s
 	struct json_object *e = vcl_rentry(&c->runs[r], "peers", name);
 	struct json_object *m = vcl_json_path(e, "memory");
 	const char *helper = vcl_rjstr(vcl_json_path(e, "engine"), "helper");
+	const char *covers;
+	cleanup_free char *ename = NULL;
+	cleanup_free char *ehelper = NULL;
+	cleanup_free char *ecovers = NULL;
 	double h;
 	char nb[32];
 
 	if (m == NULL || !vcl_rjnum(m, "helpers_pss_kib", &h))
 		return;
+	covers = vcl_rjstr(m, "covers");
+	ename = vcl_resc(name);
+	ehelper = vcl_resc(helper != NULL ? helper : "its helper");
+	ecovers = vcl_resc(covers != NULL ? covers : "see results.json");
 	vcl_rdoc_block(d, VCL_RB_PARA,
 		       "%s: %s MiB of its PSS is %s, the engine's per-container "
 		       "helper; %s.",
-		       vcl_resc(name), vcl_rnum(h / 1024, nb, sizeof(nb)),
-		       helper != NULL ? vcl_resc(helper) : "its helper",
-		       vcl_rjstr(m, "covers") != NULL ? vcl_resc(vcl_rjstr(m, "covers"))
-						      : "see results.json");
+		       ename, vcl_rnum(h / 1024, nb, sizeof(nb)), ehelper, ecovers);
 }
 
 static void memory_daemons(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
