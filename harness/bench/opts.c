@@ -115,6 +115,9 @@ static const struct vcl_opt bench_opts[] = {
 		       "healthy instances and p99 per step (default off)"),
     VCL_OPT_DOUBLE_ROW(B, density_seconds, "density-seconds", 1, 86400, "S",
 		       "density: time limit per placement (stop_reason timeout)"),
+    VCL_OPT_DOUBLE_ROW(B, density_hold, "density-hold", 0, 3600, "S",
+		       "density: keep the instances up S s after the growth stops, before "
+		       "the final /healthz check (for outside counts; default 0)"),
     VCL_OPT_DOUBLE_ROW(B, scale_threshold, "scale-threshold", 0.01, 1, "X",
 		       "autoscale: CPU fraction that triggers scale-out (default 0.7)"),
     VCL_OPT_UINT_ROW(B, autoscale_repeats, "repeats", 1, 1000, "N",
