@@ -21,6 +21,37 @@ bool vcl_rdoc_details(struct vcl_rdoc *d, struct tab *t, const char *summary)
 	return true;
 }
 
+void vcl_rsec_density_notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const keys[] = {"stop_detail", "used_mib_reason",
+					   "instances_per_gib_reason"};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	struct vcl_rblock *lst = NULL;
+
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "density");
+			char lab[192];
+
+			vcl_report_slabel(c->runs, c->n, r, "backends", bk[i], lab, sizeof(lab));
+			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+				const char *v = vcl_rjstr(m, keys[k]);
+				char *el, *ev;
+
+				if (v == NULL || *v == '\0')
+					continue;
+				el = vcl_resc(lab);
+				ev = vcl_resc(v);
+				vcl_rdoc_list_item(d, &lst, "%s: `%s`: %s", el, keys[k], ev);
+				free(el);
+				free(ev);
+			}
+		}
+	}
+	free(bk);
+}
+
 void vcl_rsec_density_ksm(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const char *const hdr[] = {

@@ -92,7 +92,9 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
-/* report_density.c: parts of the density section */
+/* report_density.c: parts of the density section: what stopped each
+ * placement and why a figure is missing, the KSM table, the bursts */
+void vcl_rsec_density_notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density_ksm(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density_bursts(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* Move t into the document as a table shown collapsed under summary

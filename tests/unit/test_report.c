@@ -603,6 +603,8 @@ static void add_density_load_ksm(struct json_object *o)
 	json_object_object_add(ksm, "ksmd_cpu_s", json_object_new_double(0.75));
 	json_object_object_add(ksm, "burndown", burn);
 	json_object_object_add(vcl_json_path(o, "backends.vm.density"), "ksm", ksm);
+	json_object_object_add(vcl_json_path(o, "backends.ctr.density"), "stop_detail",
+			       json_object_new_string("launch ctr-9: fork: EAGAIN"));
 }
 
 static const struct vcl_report_fig *find_fig(const struct vcl_report_figs *figs, const char *name)
@@ -662,6 +664,7 @@ START_TEST(test_density_figures)
 					 "2.25 |\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(md, "| vm (TCG) | on | 6000 | 100 | 140 | 29% | 2.00 | yes |"));
+	ck_assert_ptr_nonnull(strstr(md, "- ctr: `stop_detail`: launch ctr-9: fork: EAGAIN\n"));
 	ck_assert_ptr_nonnull(strstr(html, "<details>\n<summary>Every burst"));
 	ck_assert_ptr_nonnull(strstr(html, "</table></div>\n</details>"));
 	/* The figure comes before the collapsed table. */
