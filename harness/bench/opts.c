@@ -188,6 +188,21 @@ static void fill_profile_counts(struct vcl_bench_opts *o)
 	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
 		if (strcmp(profiles[i].name, o->profile) == 0)
 			p = &profiles[i];
+	/* The profile's density time limit is sized for its own budgets. An
+	 * explicit larger budget without --density-seconds scales the limit
+	 * by as much, so that the budget, not the clock, stops the run
+	 * (quick with --budget-mib 1024: 60 s x 16). */
+	if (o->density_seconds == (double)-1) {
+		double f = 1;
+
+		if (o->budget_mib != (uint64_t)-1 && o->budget_mib > p->budget_mib)
+			f = (double)o->budget_mib / (double)p->budget_mib;
+		if (o->vm_budget_mib != (uint64_t)-1 && o->vm_budget_mib > p->vm_budget_mib &&
+		    (double)o->vm_budget_mib / (double)p->vm_budget_mib > f)
+			f = (double)o->vm_budget_mib / (double)p->vm_budget_mib;
+		o->density_seconds =
+		    p->density_seconds * f > 86400 ? 86400 : p->density_seconds * f;
+	}
 #define FILL(type, f)                                                                              \
 	if (o->f == (type)-1)                                                                      \
 		o->f = p->f;

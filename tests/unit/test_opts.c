@@ -371,6 +371,39 @@ START_TEST(test_profiles)
 }
 END_TEST
 
+/* An explicit budget above the profile's scales its density time limit;
+ * an explicit --density-seconds always wins. */
+START_TEST(test_density_seconds_scale)
+{
+	static const struct {
+		const char *flag, *val;
+		double want;
+	} cases[] = {
+	    {"--budget-mib", "1024", 960},    /* 60 s x 1024/64 */
+	    {"--budget-mib", "32", 60},	      /* smaller: the profile's */
+	    {"--vm-budget-mib", "1536", 120}, /* 60 s x 1536/768 */
+	    {"--burst", "64", 60},	      /* not a budget */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char a0[] = "bench", a1[32], a2[32], a3[] = "--density-seconds", a4[] = "5";
+		char *argv[] = {a0, a1, a2, a3, a4, NULL};
+		struct vcl_bench_opts o;
+		struct vcl_error *err = NULL;
+		bool help;
+
+		snprintf(a1, sizeof(a1), "%s", cases[i].flag);
+		snprintf(a2, sizeof(a2), "%s", cases[i].val);
+		ck_assert_int_eq(vcl_bench_opts_parse(3, argv, &o, &help, &err), 0);
+		ck_assert_double_eq(o.density_seconds, cases[i].want);
+		vcl_bench_opts_free(&o);
+		ck_assert_int_eq(vcl_bench_opts_parse(5, argv, &o, &help, &err), 0);
+		ck_assert_double_eq(o.density_seconds, 5);
+		vcl_bench_opts_free(&o);
+	}
+}
+END_TEST
+
 /* --seed takes every uint64 value, so "given" is a field of its own. */
 START_TEST(test_seed_given)
 {
@@ -462,6 +495,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_verb_help, 0, n);
 	tcase_add_test(tc, test_range_message);
 	tcase_add_test(tc, test_profiles);
+	tcase_add_test(tc, test_density_seconds_scale);
 	tcase_add_test(tc, test_seed_given);
 	tcase_add_test(tc, test_operands);
 	tcase_add_test(tc, test_no_operands);
