@@ -6,6 +6,15 @@
 set -eu
 
 SOCK=/run/libvirt/libvirt-sock
+
+# The daemons started here outlive this script and inherit its descriptors.
+# Under `flock LOCK scripts/services.sh` (or a test run holding a lock) one
+# of them is the lock, and libvirtd would hold it for as long as it runs:
+# seen on the lab machines, every later `flock` waited for ever. Only 0-2
+# are passed on.
+for fd in 3 4 5 6 7 8 9; do
+	eval "exec $fd>&-"
+done
 TIMEOUT=${VCLAB_SERVICES_TIMEOUT:-30}
 
 if [ "$(id -u)" -ne 0 ]; then
