@@ -45,9 +45,31 @@ static bool panel_value(int which, struct json_object *o, double *v)
 	}
 }
 
+/* Whether the series' largest values (x or y) differ by more than
+ * LOG_SPAN: a curve that grows with n spans much anyway, and a log axis
+ * is only needed when one placement's curve would flatten another's
+ * (VMs end at tens of instances, processes at thousands). */
+static bool maxima_want_log(const struct serieslist *l, bool use_x)
+{
+	double lo = INFINITY, hi = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		double m = 0;
+
+		for (size_t k = 0; k < l->v[i].n; k++)
+			m = fmax(m, use_x ? l->v[i].x[k] : l->v[i].y[k]);
+		if (m <= 0)
+			return false;
+		lo = fmin(lo, m);
+		hi = fmax(hi, m);
+	}
+	return hi > 0 && lo < INFINITY && hi / lo > LOG_SPAN;
+}
+
 static void panel_plot(FILE *f, const struct panel *p, size_t idx, bool logx)
 {
-	bool logy = vcl_rp_wants_log(&p->l, false);
+	/* The total grows with n: log only for placements apart. */
+	bool logy = idx == 0 ? maxima_want_log(&p->l, false) : vcl_rp_wants_log(&p->l, false);
 
 	fprintf(f, "set ylabel '%s%s'\n", p->ylabel, logy ? ", log scale" : "");
 	if (logy)
@@ -77,7 +99,6 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 	const char **bk = vcl_report_names(runs, n, "backends");
 	size_t act[3], npanels = 0;
 	bool logx, load;
-	double lo = INFINITY, hi = 0;
 	struct figbuf b;
 	char *body = NULL, *cnt;
 	size_t blen = 0;
@@ -112,23 +133,16 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 	}
 	free(bk);
 	/* Panels with data only; the x axis is the same for all of them. */
-	for (size_t p = 0; p < 3; p++) {
+	for (size_t p = 0; p < 3; p++)
 		if (pn[p].l.n > 0)
 			act[npanels++] = p;
-		for (size_t i = 0; i < pn[p].l.n; i++) {
-			for (size_t k = 0; k < pn[p].l.v[i].n; k++) {
-				lo = fmin(lo, pn[p].l.v[i].x[k]);
-				hi = fmax(hi, pn[p].l.v[i].x[k]);
-			}
-		}
-	}
 	load = pn[2].l.n > 0;
 	if (npanels == (load ? 1u : 0u)) {
 		for (int p = 0; p < 3; p++)
 			vcl_rp_serieslist_free(&pn[p].l);
 		return;
 	}
-	logx = lo > 0 && hi / lo > LOG_SPAN;
+	logx = maxima_want_log(&pn[act[0]].l, true);
 
 	bf = open_memstream(&body, &blen);
 	if (bf == NULL)
