@@ -344,7 +344,7 @@ START_TEST(test_profiles)
 		uint64_t vm_budget_mib;
 		double steady_seconds;
 	} want[] = {
-	    {"quick", 20, 5, 8, 768, 2},
+	    {"quick", 20, 5, 8, 384, 2},
 	    {"standard", 100, 20, 64, 4096, 10},
 	    {"full", 500, 50, 128, 16384, 30},
 	};
@@ -379,9 +379,9 @@ START_TEST(test_density_seconds_scale)
 		const char *flag, *val;
 		double want;
 	} cases[] = {
-	    {"--budget-mib", "1024", 960},    /* 60 s x 1024/64 */
-	    {"--budget-mib", "32", 60},	      /* smaller: the profile's */
-	    {"--vm-budget-mib", "1536", 120}, /* 60 s x 1536/768 */
+	    {"--budget-mib", "1024", 1920},   /* 60 s x 1024/32 */
+	    {"--budget-mib", "16", 60},	      /* smaller: the profile's */
+	    {"--vm-budget-mib", "1536", 240}, /* 60 s x 1536/384 */
 	    {"--burst", "64", 60},	      /* not a budget */
 	};
 
