@@ -18,7 +18,10 @@
 #include "core/results.h"
 #include "core/util.h"
 
-/* One panel of the density curve: a key of the bursts and its scale. */
+/* Panels: total footprint, footprint per instance, p99, CPU. */
+#define NPANELS 4
+
+/* One panel of the density curve: its label and series. */
 struct panel {
 	const char *ylabel;
 	struct serieslist l;
@@ -40,8 +43,10 @@ static bool panel_value(int which, struct json_object *o, double *v)
 			return false;
 		*v = per / 1024;
 		return true;
-	default: /* p99 under --density-load, ms */
+	case 2: /* p99 under --density-load, ms */
 		return vcl_rjnum(o, "load_p99_ms", v);
+	default: /* CPU the instances used since the last burst, cores */
+		return vcl_rjnum(o, "cpu_cores", v);
 	}
 }
 
@@ -93,12 +98,13 @@ static void panel_plot(FILE *f, const struct panel *p, size_t idx, bool logx)
 void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 			      struct vcl_report_figs *out)
 {
-	struct panel pn[3] = {{.ylabel = "total footprint, MiB"},
-			      {.ylabel = "footprint per instance, MiB"},
-			      {.ylabel = "p99 under load, ms"}};
+	struct panel pn[NPANELS] = {{.ylabel = "total footprint, MiB"},
+				    {.ylabel = "footprint per instance, MiB"},
+				    {.ylabel = "p99 under load, ms"},
+				    {.ylabel = "host CPU the instances used, cores"}};
 	const char **bk = vcl_report_names(runs, n, "backends");
-	size_t act[3], npanels = 0;
-	bool logx, load;
+	size_t act[NPANELS], npanels = 0;
+	bool logx, load, cpu = false;
 	struct figbuf b;
 	char *body = NULL, *cnt;
 	size_t blen = 0;
@@ -111,7 +117,7 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 
 			if (bs == NULL || !json_object_is_type(bs, json_type_array))
 				continue;
-			for (int p = 0; p < 3; p++) {
+			for (int p = 0; p < NPANELS; p++) {
 				struct series *s = NULL;
 
 				for (size_t k = 0; k < json_object_array_length(bs); k++) {
@@ -132,16 +138,22 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 		}
 	}
 	free(bk);
-	/* Panels with data only; the x axis is the same for all of them. */
-	for (size_t p = 0; p < 3; p++)
-		if (pn[p].l.n > 0)
-			act[npanels++] = p;
-	load = pn[2].l.n > 0;
-	if (npanels == (load ? 1u : 0u)) {
-		for (int p = 0; p < 3; p++)
+	/* The CPU panel when some burst cost CPU (idle TCG guests do). */
+	for (size_t i = 0; i < pn[3].l.n; i++)
+		for (size_t k = 0; k < pn[3].l.v[i].n; k++)
+			cpu = cpu || pn[3].l.v[i].y[k] > 0;
+	if (!cpu)
+		vcl_rp_serieslist_free(&pn[3].l);
+	if (pn[0].l.n == 0 && pn[1].l.n == 0) {
+		for (int p = 0; p < NPANELS; p++)
 			vcl_rp_serieslist_free(&pn[p].l);
 		return;
 	}
+	/* Panels with data only; the x axis is the same for all of them. */
+	for (size_t p = 0; p < NPANELS; p++)
+		if (pn[p].l.n > 0)
+			act[npanels++] = p;
+	load = pn[2].l.n > 0;
 	logx = maxima_want_log(&pn[act[0]].l, true);
 
 	bf = open_memstream(&body, &blen);
@@ -190,18 +202,21 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 	    vcl_rxasprintf(
 		"Density curve of each placement, one point per burst: the total footprint of "
 		"the instances up (PSS plus cgroup kernel memory, MiB) and the footprint per "
-		"instance%s, against the number of instances running%s. %s Bursts per "
+		"instance%s%s, against the number of instances running%s. %s Bursts per "
 		"placement: %s.",
 		load ? ", and the p99 latency of the light load every instance served "
 		       "after the burst (--density-load)"
 		     : "",
+		cpu ? ", and the host CPU the instances used since the previous burst (cores; "
+		      "idle TCG guests keep using it)"
+		    : "",
 		logx ? " (log scale)" : "",
 		load ? "Where p99 turns up before the footprint reaches the budget, the "
 		       "host's CPU is the limit, not its memory."
 		     : "No latency panel: the run had no --density-load.",
 		cnt));
 	free(cnt);
-	for (int p = 0; p < 3; p++)
+	for (int p = 0; p < NPANELS; p++)
 		vcl_rp_serieslist_free(&pn[p].l);
 }
 

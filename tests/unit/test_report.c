@@ -583,6 +583,8 @@ static void add_density_load_ksm(struct json_object *o)
 			json_object_object_add(b, "healthy", json_object_new_int(8));
 			json_object_object_add(b, "load_p99_ms",
 					       json_object_new_double(1.25 + (double)k));
+			json_object_object_add(b, "cpu_cores",
+					       json_object_new_double(0.5 * (double)k));
 		}
 	}
 	for (int t = 0; t < 4; t++) {
@@ -636,8 +638,9 @@ START_TEST(test_density_figures)
 	ck_assert_ptr_nonnull(curve);
 	ck_assert_ptr_nonnull(ksm);
 	ck_assert_str_eq(curve->section, "density");
-	/* Three panels: total, per instance, p99; drawn for both terminals. */
-	ck_assert_ptr_nonnull(strstr(curve->script, "set multiplot layout 3,1"));
+	/* Four panels: total, per instance, p99, CPU; drawn for both terminals. */
+	ck_assert_ptr_nonnull(strstr(curve->script, "set multiplot layout 4,1"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "host CPU the instances used, cores"));
 	ck_assert_ptr_nonnull(strstr(curve->script, "p99 under load, ms"));
 	ck_assert_ptr_nonnull(strstr(curve->script, "total footprint, MiB"));
 	ck_assert_ptr_nonnull(strstr(curve->script, "set output 'density_curve.png'"));
@@ -660,8 +663,9 @@ START_TEST(test_density_figures)
 	ck_assert_ptr_nonnull(
 	    strstr(md, "<details>\n<summary>Every burst, in the order they were launched "
 		       "(6 rows)</summary>\n\n| placement | burst of k |"));
-	ck_assert_ptr_nonnull(strstr(md, "| bare | 8 | 16 | 21.0 | 20.2 | 1.26 | 1.36 | — | 8 | "
-					 "2.25 |\n"));
+	ck_assert_ptr_nonnull(strstr(md,
+				     "| bare | 8 | 16 | 21.0 | 20.2 | 1.26 | 1.36 | 0.500 | 8 | "
+				     "2.25 |\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(md, "| vm (TCG) | on | 6000 | 100 | 140 | 29% | 2.00 | yes |"));
 	ck_assert_ptr_nonnull(strstr(md, "- ctr: `stop_detail`: launch ctr-9: fork: EAGAIN\n"));
@@ -699,6 +703,7 @@ START_TEST(test_density_absent)
 	ck_assert_ptr_null(find_fig(&figs, "density_ksm"));
 	ck_assert_ptr_nonnull(strstr(curve->script, "set multiplot layout 2,1"));
 	ck_assert_ptr_null(strstr(curve->script, "p99"));
+	ck_assert_ptr_null(strstr(curve->script, "host CPU")); /* no cpu_cores */
 	ck_assert_ptr_nonnull(strstr(curve->caption, "No latency panel"));
 	w = build(&run, 1, &figs, "gnuplot is not on PATH", &doc);
 	md2 = vcl_report_markdown(&doc);
