@@ -231,6 +231,7 @@ void vcl_rp_fig_density_ksm(const struct vcl_report_run *runs, size_t n,
 	struct figbuf b;
 	FILE *f;
 	char *cnt, *refs = vcl_rxstrdup("");
+	bool merged_along = false; /* --ksm on: merging ran during the growth */
 
 	for (size_t r = 0; r < n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
@@ -238,10 +239,12 @@ void vcl_rp_fig_density_ksm(const struct vcl_report_run *runs, size_t n,
 			    vcl_json_path(vcl_rentry(&runs[r], "backends", bk[i]), "density.ksm");
 			struct json_object *bd = vcl_json_path(k, "burndown");
 			struct series *s = NULL;
+			const char *mode = vcl_rjstr(k, "mode");
 			double off;
 
 			if (bd == NULL || !json_object_is_type(bd, json_type_array))
 				continue;
+			merged_along = merged_along || (mode != NULL && strcmp(mode, "on") == 0);
 			for (size_t j = 0; j < json_object_array_length(bd); j++) {
 				struct json_object *o = json_object_array_get_idx(bd, j);
 				double t, v;
@@ -269,7 +272,10 @@ void vcl_rp_fig_density_ksm(const struct vcl_report_run *runs, size_t n,
 	f = vcl_rp_fig_open(&b);
 	vcl_rp_preamble(f, "density_ksm", "KSM burndown: footprint per VM", runs, n);
 	vcl_rp_datablocks(f, "k", &l);
-	fprintf(f, "set xlabel 'seconds since merging started'\n");
+	fprintf(f, "set xlabel '%s'\n",
+		merged_along
+		    ? "seconds since the last VM was up (merging ran during the growth too)"
+		    : "seconds since merging started");
 	fprintf(f, "set ylabel 'footprint per VM (MiB)'\n");
 	fprintf(f, "set yrange [0:*]\nset xrange [0:*]\n");
 	fprintf(f, "set key outside right top\n");

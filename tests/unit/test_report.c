@@ -652,6 +652,8 @@ START_TEST(test_density_figures)
 	ck_assert_ptr_nonnull(strstr(ksm->script, "0.5 134.766\n"));
 	ck_assert_ptr_nonnull(strstr(ksm->script, "     140 with lines"));
 	ck_assert_ptr_nonnull(strstr(ksm->caption, "vm (TCG) 140 MiB"));
+	/* --ksm on merged during the growth: the clock starts at the last VM. */
+	ck_assert_ptr_nonnull(strstr(ksm->script, "seconds since the last VM was up"));
 
 	for (size_t i = 0; i < figs.n; i++)
 		figs.v[i].svg = vcl_rxstrdup("<svg viewBox='0 0 10 10'></svg>");
