@@ -14,6 +14,7 @@ set -eu
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
 SOCK=/run/libvirt/libvirt-sock
+
 TIMEOUT=${VCLAB_SERVICES_TIMEOUT:-30}
 
 if [ "$(id -u)" -ne 0 ]; then
