@@ -401,7 +401,7 @@ int vcl_cgroup_v2_create(const char *root, const char *path, const struct vcl_li
 	if (lim == NULL)
 		return 0; /* accounting only */
 	if (lim->mem_mib > 0) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)(lim->mem_mib << 20));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->mem_mib << 20);
 		if (v2_write(root, path, "memory.max", v, err) < 0)
 			return -1;
 		/* No swap past the limit, as on v1 where memsw is not limited
@@ -882,9 +882,9 @@ static int kill_all(const char *path)
 	return -1;
 }
 
-/* rmdir dir after every cgroup under it, deepest first: on cgroup2 a
- * cgroup with children cannot go (EBUSY), and runtimes nest (runc's and
- * libvirt's folders, a container's own sub-cgroups). */
+/* rmdir dir after every cgroup under it, deepest first: a cgroup with
+ * children cannot go (EBUSY), and on v2 runtimes and services nest (a
+ * container's own sub-cgroups, libvirt's threaded children). */
 static int rmdir_tree(const char *dir, int depth)
 {
 	DIR *d = depth < 16 ? opendir(dir) : NULL;
@@ -924,8 +924,7 @@ static int delete_path(const char *path, struct vcl_error **err)
 		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", mnt, path);
-		if ((strcmp(fstype, "cgroup2") == 0 ? rmdir_tree(dir, 0) : rmdir(dir)) < 0 &&
-		    errno != ENOENT && ret == 0)
+		if (rmdir_tree(dir, 0) < 0 && errno != ENOENT && ret == 0)
 			ret = vcl_fail(err, errno, "Remove cgroup %s", dir);
 	}
 	return ret;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -224,6 +225,25 @@ START_TEST(test_sampling_and_removal)
 }
 END_TEST
 
+/* A cgroup with a child cgroup under it (a container's own, libvirt's
+ * emulator): destroy removes both, deepest first, instead of failing with
+ * EBUSY and leaving the instance's cgroup behind. */
+START_TEST(test_removal_nested)
+{
+	struct vcl_cgroup *cg = make(NULL);
+	cleanup_free char *dir = vcl_cgroup_dir("memory", path);
+	char sub[512];
+	struct vcl_error *err = NULL;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(sub, sizeof(sub), "%s/inner", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_msg(vcl_cgroup_destroy(cg, &err) == 0, "%s", err ? err->msg : "");
+	ck_assert_msg(access(sub, F_OK) < 0 && errno == ENOENT, "%s left", sub);
+	ck_assert_msg(access(dir, F_OK) < 0 && errno == ENOENT, "%s left", dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cgroup_live");
@@ -235,6 +255,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_oom_kill_counted);
 	tcase_add_test(tc, test_pids_limit);
 	tcase_add_test(tc, test_sampling_and_removal);
+	tcase_add_test(tc, test_removal_nested);
 	suite_add_tcase(s, tc);
 	return s;
 }
