@@ -53,7 +53,8 @@ done
 [ "$(id -u)" -eq 0 ] || die "needs root (virtiofsd, and the suites inside need root)"
 command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64 (scripts/install-deps.sh)"
 [ -x "$VIRTIOFSD" ] || die "no $VIRTIOFSD (package qemu-system-common)"
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
+# ldd fails on a static binary: the initramfs has no libraries.
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
 	die "/bin/busybox is not the static busybox (package busybox-static)"
 KVER=""
 for k in /boot/vmlinuz-*-cloud-amd64; do
@@ -92,7 +93,10 @@ chmod 0755 "$OUT/initramfs/init"
 (cd "$OUT/initramfs" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 	gzip -1 >"$OUT/initramfs.cpio.gz"
 
-printf 'UNIT="%s"\nINTEG="%s"\n' "${unit# }" "${integ# }" >"$OUT/out/env"
+# The guest's shell starts with an empty environment: the host's locale
+# too (gnuplot's UTF-8 output needs it).
+printf 'UNIT="%s"\nINTEG="%s"\nLANG="%s"\n' "${unit# }" "${integ# }" "${LANG:-C.UTF-8}" \
+	>"$OUT/out/env"
 
 tmp=$(mktemp -d /tmp/vclab-v2.XXXXXX)
 pids=""

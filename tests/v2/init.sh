@@ -3,7 +3,7 @@
 # with a static busybox and the cloud kernel's modules). It builds a root
 # from the host's root, shared read-only over virtiofs, with a tmpfs
 # overlay for writes; mounts a pure cgroup v2 hierarchy (no v1 controller
-# anywhere) on /sys/fs/cgroup; then runs tests/v2/inside.sh chrooted into
+# anywhere) on /sys/fs/cgroup; then runs tests/v2/inside.sh switched into
 # that root, which writes its results to the "v2out" share. Everything it
 # says goes to ttyS0, which the host keeps in build/v2/serial.log.
 /bin/busybox --install -s /bin
@@ -51,10 +51,13 @@ mount --bind /out /newroot/v2out
 # The host's /etc/mtab is a link to /proc/self/mounts: nothing to fix.
 hostname vclab-v2
 ip link set lo up
-say "cgroup2 controllers: $(cat /newroot/sys/fs/cgroup/cgroup.controllers)"
-say "running $(cat /proc/cmdline | sed -n 's/.*v2dir=\([^ ]*\).*/\1/p')/tests/v2/inside.sh"
 dir=$(sed -n 's/.*v2dir=\([^ ]*\).*/\1/p' /proc/cmdline)
-chroot /newroot /bin/sh -c "cd '$dir' && exec tests/v2/inside.sh /v2out" </dev/console >/dev/console 2>&1
-echo "V2-GUEST-EXIT $?"
-sync
-poweroff -f
+say "cgroup2 controllers: $(cat /newroot/sys/fs/cgroup/cgroup.controllers)"
+say "running $dir/tests/v2/inside.sh"
+# switch_root, not chroot: the overlay becomes the mount namespace's root,
+# so the suites are not "in a chroot", where the kernel refuses
+# CLONE_NEWUSER (EPERM; ctr's and runc's user-namespace modes need it).
+# The new PID 1 is busybox's sh: it reaps the orphans the suites leave.
+exec switch_root /newroot /bin/busybox sh -c "cd '$dir' && \
+	{ tests/v2/inside.sh /v2out </dev/console >/dev/console 2>&1 & wait \$!; }; \
+	echo \"V2-GUEST-EXIT \$?\" >/dev/console; sync; /bin/busybox poweroff -f"

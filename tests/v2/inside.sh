@@ -3,14 +3,14 @@
 # host shared, as root, with CI=true so that a skipped test is a failure.
 # usage: inside.sh OUTDIR
 # OUTDIR/env (written by scripts/v2-guest.sh) names the suites:
-#   UNIT="build/tests/test_a ..."  INTEG="build/tests/test_bare ..."
+#   UNIT="build/tests/test_a ..."  INTEG="build/tests/test_bare ..."  LANG=...
 # Writes OUTDIR/summary: one "suite: N passed, N failed, N skipped" line
 # per run-tests.sh run, "bench: ..." and "doctor-cgroup: ..." lines, then
 # "done"; the logs of each step beside it; the bench's results.json.
 set -u
 out=$1
 . "$out/env"
-export CI=true PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+export LANG CI=true PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 sum=$out/summary
 : >"$sum"
 note() { echo "$*" | tee -a "$sum"; }
@@ -44,7 +44,7 @@ bin/vclab doctor >"$out/doctor.log" 2>&1
 note "doctor-cgroup: $(awk '$1 == "cgroup" { $1 = ""; print substr($0, 2) }' "$out/doctor.log")"
 
 rm -rf /tmp/v2bench
-if bin/vclab bench --backends bare,ctr --scenarios startup --runs 3 --quiet --out /tmp/v2bench \
+if bin/vclab bench --backends bare,ctr --scenarios startup,memory --runs 3 --quiet --out /tmp/v2bench \
 	>"$out/bench.log" 2>&1; then
 	cp /tmp/v2bench/results.json "$out/results.json"
 	note "bench: ok"
