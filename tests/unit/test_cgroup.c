@@ -194,7 +194,7 @@ START_TEST(test_v2_procs_subtree)
 	ck_assert_int_eq(vcl_cgroup_v2_procs(root, "m.scope", &pids, &n, &err), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(pids[0] + pids[1] + pids[2], 4242 + 7 + 8);
-	ck_assert_int_eq(pids[0] * pids[1] * pids[2], 4242 * 7 * 8);
+	ck_assert_int_eq((long)pids[0] * pids[1] * pids[2], 4242L * 7 * 8);
 	free(pids);
 	pids = NULL;
 	ck_assert_int_eq(vcl_cgroup_v2_procs(root, "gone", &pids, &n, &err), -1);
