@@ -37,6 +37,9 @@ done
 grep -q "^doctor-cgroup: v2 (controllers: " "$sum" || fail "vclab doctor in the guest: $(grep '^doctor-cgroup:' "$sum")"
 grep -q '^leftover-cgroups: $' "$sum" || fail "cgroups left in the guest: $(grep '^leftover-cgroups:' "$sum")"
 
+grep -q '^outside-check: ok' "$sum" ||
+	fail "scripts/check-bare-memory.sh in the guest: $(grep '^outside-check:' "$sum") (see $out/check-bare-memory.log)"
+
 # The bench's results.json: a v2 host, and memory figures for bare and ctr.
 if ! grep -q '^bench: ok$' "$sum"; then
 	fail "vclab bench in the guest: $(grep '^bench:' "$sum") (see $out/bench.log)"
