@@ -453,6 +453,7 @@ static const struct vcl_jrule memory[] = {
     {"overhead_kib_reason", STR, NULL},
     {"pss_kib", NUM, NULL},
     {"rss_kib", NUM, NULL},
+    {"processes", INT, NULL}, /* most host processes one sample summed */
     {"cgroup_kib", NUM, NULL},
     {"kmem_kib", NUM, NULL},
     {"memavail_drop_kib", NUM, NULL},
@@ -552,8 +553,12 @@ static const struct vcl_jrule latency[] = {{"p50", NUM, NULL}, {"p90", NUM, NULL
 		"lat_ms", OBJ, latency                                                             \
 	}
 static const struct vcl_jrule steady_wrk[] = {STEADY_KEYS, {NULL, 0, NULL}};
-static const struct vcl_jrule steady[] = {
-    STEADY_KEYS, {"wrk", OBJ, steady_wrk}, {"open_loop", OBJ, steady_wrk}, {NULL, 0, NULL}};
+static const struct vcl_jrule steady[] = {STEADY_KEYS,
+					  {"wrk", OBJ, steady_wrk},
+					  {"open_loop", OBJ, steady_wrk},
+					  {"skipped", BOOL, NULL}, /* a service without load: */
+					  {"reason", STR, NULL},
+					  {NULL, 0, NULL}};
 
 /* The engine peers (podman, docker; ctr/engine.c). */
 static const struct vcl_jrule engine[] = {
