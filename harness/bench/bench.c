@@ -87,10 +87,14 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 	json_object_object_add(o, "scenario", json_object_new_string(scenario));
 	json_object_object_add(o, "kind", json_object_new_string(kinds[e->kind]));
 	json_object_object_add(o, "message", json_object_new_string(e->msg ? e->msg : ""));
+	/* Which service, when a run measures the user's (services.<name>). */
+	if (b->image != NULL)
+		json_object_object_add(o, "service", json_object_new_string(b->image->name));
 	json_object_array_add(errs, o);
 	if (b->tty && !b->o->quiet)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "vclab bench: %s/%s: %s\n", backend, scenario, e->msg ? e->msg : "error");
+	fprintf(stderr, "vclab bench: %s%s%s/%s: %s\n", b->image != NULL ? b->image->name : "",
+		b->image != NULL ? "/" : "", backend, scenario, e->msg ? e->msg : "error");
 }
 
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
@@ -344,6 +348,18 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
+}
+
+/* config.services: the --services file and its services in file order
+ * (the report's order; vclab-payload among them when listed). */
+static void record_services(struct vcl_bench *b)
+{
+	struct json_object *cfg = vcl_json_obj(b->root, "config"), *arr = json_object_new_array();
+
+	for (size_t i = 0; i < b->services->n; i++)
+		json_object_array_add(arr, json_object_new_string(b->services->v[i].name));
+	json_object_object_add(cfg, "services", arr);
+	json_object_object_add(cfg, "services_file", json_object_new_string(b->o->services));
 }
 
 /* One cell: the number at path under o with prec decimals and a unit, or
@@ -640,6 +656,7 @@ static int load_service(struct vcl_bench *b, struct vcl_error **err)
 		if (vcl_services_load_file(o->services, &b->services, err) < 0 ||
 		    vcl_services_load_images(b->services, err) < 0)
 			return -1;
+		record_services(b);
 		for (size_t i = 0; i < b->services->n; i++)
 			if (!b->services->v[i].payload)
 				json_object_object_add(

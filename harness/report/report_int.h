@@ -9,6 +9,8 @@
  *   report_model.c      helpers, results access, document builder primitives
  *   report_host.c       header and host sections
  *   report_scenarios.c  startup, memory, density, autoscale, steady sections
+ *   report_services.c   the services section: a table across services, one
+ *                       section per service
  *   report_build.c      comparison, errors, advisor, definitions sections and
  *                       vcl_report_build()
  *   report.c            the CLI verb and vcl_report_write() (the only I/O)
@@ -93,6 +95,8 @@ void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_services.c: the services of the run (none: no section). */
+void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 
 /* ---- figures (report_plots.c) ---- */
 
