@@ -498,7 +498,7 @@ void vcl_services_free(struct vcl_services *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; s->v != NULL && i < s->n; i++) {
 		for (size_t j = 0; j < s->v[i].nowned; j++)
 			free(s->v[i].owned[j]);
 		free(s->v[i].owned);
