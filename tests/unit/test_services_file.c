@@ -179,7 +179,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("services");
+	Suite *s = suite_create("services_file");
 	TCase *tc = tcase_create("pure");
 
 	tcase_add_test(tc, test_parse_good);
