@@ -129,14 +129,22 @@ static int loopback_up(void)
 	return ret;
 }
 
-static int drop_caps(const struct child_args *a)
+/* The bounding and ambient sets (needs CAP_SETPCAP, so before any
+ * setresuid() away from root: that clears the permitted set, and the
+ * drop would fail with EPERM). */
+static int drop_bounding(void)
 {
-	/* Bounding set first (needs CAP_SETPCAP): without it an exec as
-	 * uid 0 would grant the full bounding set back. */
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
 		if (cap_drop_bound(c) < 0 && errno != EINVAL)
 			return -1;
-	if (cap_reset_ambient() < 0)
+	return cap_reset_ambient();
+}
+
+static int drop_caps(const struct child_args *a, bool bounding_done)
+{
+	/* Bounding set first: without it an exec as uid 0 would grant the
+	 * full bounding set back. */
+	if (!bounding_done && drop_bounding() < 0)
 		return -1;
 	return cap_set_proc(a->nocaps);
 }
@@ -171,6 +179,7 @@ static int child_main(void *arg)
 	char go;
 	ssize_t n;
 	int fd;
+	bool bounding_done = false;
 
 	if (a->userns) {
 		/* The parent writes the maps and moves us into the cgroup. */
@@ -275,13 +284,16 @@ static int child_main(void *arg)
 		TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
 		TRY(VCL_CTR_STEP_CHDIR, chdir(svc->cwd));
 		if (svc->uid != 0 || svc->gid != 0) {
+			/* The image's User (nginx's master as nobody). */
+			TRY(VCL_CTR_STEP_CAPS, drop_bounding());
+			bounding_done = true;
 			TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
 			TRY(VCL_CTR_STEP_SETID, setresgid(svc->gid, svc->gid, svc->gid));
 			TRY(VCL_CTR_STEP_SETID, setresuid(svc->uid, svc->uid, svc->uid));
 		}
 	}
 
-	TRY(VCL_CTR_STEP_CAPS, drop_caps(a));
+	TRY(VCL_CTR_STEP_CAPS, drop_caps(a, bounding_done));
 	TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	/* Last before exec: the filter denies pivot_root, mount and unshare,
 	 * which the steps above needed. */

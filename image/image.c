@@ -531,8 +531,14 @@ int vcl_image_load(const struct vcl_image_opts *o, struct vcl_image *img, struct
 	img->svc.ready.kind = VCL_READY_HTTP;
 	img->svc.ready.status = 200;
 	snprintf(img->svc.ready.path, sizeof(img->svc.ready.path), "/");
-	if (o->ready != NULL && vcl_ready_parse(o->ready, &img->svc.ready) < 0)
-		return vcl_usage(err, "--ready %s: expected http:PATH[=STATUS] or tcp", o->ready);
+	if (o->ready_spec != NULL)
+		img->svc.ready = *o->ready_spec;
+	else if (o->ready != NULL && vcl_ready_parse(o->ready, &img->svc.ready) < 0)
+		return vcl_usage(
+		    err, "--ready %s: expected http:PATH[=STATUS], tcp or tcp:SEND[=EXPECT]",
+		    o->ready);
+	if (o->load != NULL)
+		snprintf(img->load, sizeof(img->load), "%s", o->load);
 
 	if (o->binary != NULL) {
 		if (o->binary[0] != '/')

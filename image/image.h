@@ -29,13 +29,15 @@
 
 /* What the command line says about the service. Strings are borrowed. */
 struct vcl_image_opts {
-	const char *ref;    /* --image REF, or NULL */
-	const char *binary; /* --binary PATH, or NULL */
-	const char *name;   /* --name, NULL = from the reference */
-	uint16_t port;	    /* --port, 0 = the one ExposedPort */
-	const char *ready;  /* --ready http:PATH[=STATUS]|tcp, NULL = http:/ */
-	char **env;	    /* --env K=V..., NULL-terminated or NULL */
-	char **cmd;	    /* -- CMD ARGS..., NULL-terminated or NULL */
+	const char *ref;		    /* --image REF, or NULL */
+	const char *binary;		    /* --binary PATH, or NULL */
+	const char *name;		    /* --name, NULL = from the reference */
+	uint16_t port;			    /* --port, 0 = the one ExposedPort */
+	const char *ready;		    /* --ready (core/probe.h's forms), NULL = http:/ */
+	const struct vcl_ready *ready_spec; /* already parsed (a services file); wins over ready */
+	const char *load;		    /* the steady scenario's GET path, NULL = none */
+	char **env;			    /* --env K=V..., NULL-terminated or NULL */
+	char **cmd;			    /* -- CMD ARGS..., NULL-terminated or NULL */
 };
 
 /* The resolved service and what results.json says about its image. */
@@ -50,7 +52,8 @@ struct vcl_image {
 	char *cwd;
 	char **argv;
 	char **envp;
-	char *user; /* the config's User, "" = root */
+	char *user;	/* the config's User, "" = root */
+	char load[256]; /* the steady scenario's request path, "" = none */
 };
 
 /* Resolve, copy, unpack and configure. Errors are VCL_E_USAGE for bad

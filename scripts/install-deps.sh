@@ -14,8 +14,12 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
  libxml2-utils iproute2 procps kmod"
 # The user's own service (image/): skopeo copies any image into the OCI
 # cache, umoci unpacks it, e2fsprogs' mke2fs -d makes the VM's disk;
-# busybox-static gives the test images their static HTTP server.
-PKGS_IMAGE="skopeo umoci e2fsprogs busybox-static"
+# busybox-static gives the test images their static HTTP server; nginx-light
+# (a master and workers), redis-server (readiness by PING) and python3 (a
+# large interpreter rootfs) give tests/integ/test_services.c real services,
+# their files copied into images built offline (tests/image/build-debsvc.sh).
+# None of them is started as a host daemon (policy-rc.d below).
+PKGS_IMAGE="skopeo umoci e2fsprogs busybox-static nginx-light redis-server python3-minimal"
 # The engines users run, as same-run peers of ctr (ctr/engine.c): podman
 # (rootful, with runc: crun 1.8 refuses this hybrid cgroup host) and
 # docker.io (dockerd + containerd, started by hand by scripts/services.sh).

@@ -18,6 +18,7 @@
 
 #include "bench/backends.h"
 #include "bench/bench.h"
+#include "bench/services.h"
 #include "core/cleanup.h"
 #include "core/compare.h"
 #include "core/ledger.h"
@@ -86,10 +87,14 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 	json_object_object_add(o, "scenario", json_object_new_string(scenario));
 	json_object_object_add(o, "kind", json_object_new_string(kinds[e->kind]));
 	json_object_object_add(o, "message", json_object_new_string(e->msg ? e->msg : ""));
+	/* Which service, when a run measures the user's (services.<name>). */
+	if (b->image != NULL)
+		json_object_object_add(o, "service", json_object_new_string(b->image->name));
 	json_object_array_add(errs, o);
 	if (b->tty && !b->o->quiet)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "vclab bench: %s/%s: %s\n", backend, scenario, e->msg ? e->msg : "error");
+	fprintf(stderr, "vclab bench: %s%s%s/%s: %s\n", b->image != NULL ? b->image->name : "",
+		b->image != NULL ? "/" : "", backend, scenario, e->msg ? e->msg : "error");
 }
 
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
@@ -345,6 +350,18 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 
+/* config.services: the --services file and its services in file order
+ * (the report's order; vclab-payload among them when listed). */
+static void record_services(struct vcl_bench *b)
+{
+	struct json_object *cfg = vcl_json_obj(b->root, "config"), *arr = json_object_new_array();
+
+	for (size_t i = 0; i < b->services->n; i++)
+		json_object_array_add(arr, json_object_new_string(b->services->v[i].name));
+	json_object_object_add(cfg, "services", arr);
+	json_object_object_add(cfg, "services_file", json_object_new_string(b->o->services));
+}
+
 /* One cell: the number at path under o with prec decimals and a unit, or
  * "-" when not measured. */
 static void cell(struct json_object *o, const char *path, int width, int prec, const char *unit)
@@ -534,6 +551,7 @@ static void print_summary(struct vcl_bench *b)
 	}
 	print_pairs(b);
 	print_scenarios(b, groups[0]);
+	vcl_services_print_summary(b->root, stdout);
 	if (strcmp(b->host.accelerator, "kvm") != 0 &&
 	    (vcl_json_path(b->root, "backends.vm.startup_ms") != NULL ||
 	     vcl_json_path(b->root, "peers.qemu-direct.startup_ms") != NULL))
@@ -630,6 +648,23 @@ static int load_service(struct vcl_bench *b, struct vcl_error **err)
 	    .cmd = o->svc_cmd,
 	};
 
+	if (o->services != NULL) {
+		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
+		    o->svc_env != NULL)
+			return vcl_usage(err, "--name, --port, --ready and --env are per service "
+					      "in the --services file");
+		if (vcl_services_load_file(o->services, &b->services, err) < 0 ||
+		    vcl_services_load_images(b->services, err) < 0)
+			return -1;
+		record_services(b);
+		for (size_t i = 0; i < b->services->n; i++)
+			if (!b->services->v[i].payload)
+				json_object_object_add(
+				    vcl_json_obj(vcl_json_obj(b->root, "services"),
+						 b->services->img[i].name),
+				    "image", vcl_image_json(&b->services->img[i]));
+		return 0;
+	}
 	if (o->image == NULL && o->binary == NULL) {
 		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
 		    o->svc_env != NULL)
@@ -707,13 +742,10 @@ static void describe(struct vcl_bench *b, const struct vcl_backend_ops *ops)
 
 /* Prepare each placement once, run the scenarios, undo the prepares in
  * reverse. The first failure is left in *run_err. */
-static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
+static void measure_service(struct vcl_bench *b, struct vcl_error **run_err)
 {
 	unsigned prepared = 0;
 
-	b->t_begin = vcl_now_ns();
-	/* The launch order's seed: given, or from the clock (recorded). */
-	b->seed = b->o->seed_given ? b->o->seed : b->t_begin ^ (uint64_t)getpid() << 32;
 	for (; prepared < b->nactive; prepared++) {
 		const struct vcl_backend_ops *ops = b->active[prepared];
 
@@ -729,6 +761,65 @@ static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
 	for (unsigned i = prepared < b->nactive ? prepared + 1 : b->nactive; i-- > 0;)
 		if (b->active[i]->cleanup != NULL)
 			b->active[i]->cleanup(&b->spec);
+}
+
+/* Make service i of the file the one measured: its image (NULL for the
+ * payload), limits, instance counts, and the chosen backends that can run
+ * it (the others are recorded as skipped for it). */
+static void select_service(struct vcl_bench *b, size_t i, const struct vcl_limits *run_limits,
+			   const unsigned counts[2])
+{
+	const struct vcl_service_def *d = &b->services->v[i];
+
+	b->image = d->payload ? NULL : &b->services->img[i];
+	b->spec.svc = d->payload ? NULL : &b->image->svc;
+	b->spec.limits = vcl_services_limits(b->services, i, run_limits);
+	/* bare runs a service on the host's own port: one instance at a time
+	 * (see load_service). */
+	b->o->mem_instances = d->payload ? counts[0] : 1;
+	b->o->vm_mem_instances = d->payload ? counts[1] : 1;
+	b->nactive = 0;
+	for (unsigned k = 0; k < b->nchosen; k++) {
+		const struct vcl_backend_ops *ops = b->chosen[k];
+
+		if (b->image != NULL && !ops->runs_services) {
+			struct json_object *o = vcl_bench_result_obj(b, ops);
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s cannot run a user's service yet", ops->name);
+			json_object_object_add(o, "skipped", json_object_new_boolean(1));
+			json_object_object_add(o, "reason", json_object_new_string(why));
+			continue;
+		}
+		b->active[b->nactive++] = ops;
+	}
+}
+
+static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
+{
+	b->t_begin = vcl_now_ns();
+	/* The launch order's seed: given, or from the clock (recorded). */
+	b->seed = b->o->seed_given ? b->o->seed : b->t_begin ^ (uint64_t)getpid() << 32;
+	if (b->services == NULL) {
+		measure_service(b, run_err);
+	} else {
+		struct vcl_limits run_limits = b->spec.limits;
+		unsigned counts[2] = {b->o->mem_instances, b->o->vm_mem_instances};
+
+		memcpy(b->chosen, b->active, sizeof(b->chosen));
+		b->nchosen = b->nactive;
+		for (size_t i = 0; i < b->services->n && *run_err == NULL; i++) {
+			select_service(b, i, &run_limits, counts);
+			if (!b->o->quiet)
+				fprintf(stderr, "%svclab bench: service %s\n",
+					b->tty ? "\r\033[K" : "", b->services->v[i].name);
+			if (b->nactive > 0)
+				measure_service(b, run_err);
+		}
+		b->spec.limits = run_limits;
+		b->o->mem_instances = counts[0];
+		b->o->vm_mem_instances = counts[1];
+	}
 	if (b->tty && !b->o->quiet)
 		fputs("\r\033[K", stderr);
 }
@@ -777,24 +868,53 @@ int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_erro
 	return -1;
 }
 
-int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
+static int check_measured_one(struct vcl_bench *b, struct vcl_error **err)
 {
-	if (!vcl_bench_wants(b, "startup"))
-		return 0;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		if (b->active[i]->is_peer ||
 		    vcl_json_path(vcl_bench_result_obj(b, b->active[i]), "startup_ms") != NULL)
 			continue;
+		if (b->services != NULL)
+			return vcl_fail(err, 0,
+					"service %s: %s: no launch succeeded (errors[] in "
+					"%s/results.json)",
+					b->image != NULL ? b->image->name : VCL_PAYLOAD_SERVICE,
+					b->active[i]->name, b->out_dir);
 		return vcl_fail(err, 0, "%s: no launch succeeded (errors[] in %s/results.json)",
 				b->active[i]->name, b->out_dir);
 	}
 	return 0;
 }
 
+int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
+{
+	struct vcl_limits run_limits = b->spec.limits;
+	unsigned counts[2] = {b->o->mem_instances, b->o->vm_mem_instances};
+	int r = 0;
+
+	if (!vcl_bench_wants(b, "startup"))
+		return 0;
+	if (b->services == NULL)
+		return check_measured_one(b, err);
+	for (size_t i = 0; i < b->services->n && r == 0; i++) {
+		select_service(b, i, &run_limits, counts);
+		r = check_measured_one(b, err);
+	}
+	b->spec.limits = run_limits;
+	b->o->mem_instances = counts[0];
+	b->o->vm_mem_instances = counts[1];
+	return r;
+}
+
 void vcl_bench_release(struct vcl_bench *b)
 {
 	json_object_put(b->root);
 	b->root = NULL;
+	if (b->services != NULL) {
+		vcl_services_free(b->services);
+		b->services = NULL;
+		b->image = NULL; /* pointed into services */
+	}
 	if (b->image != NULL) {
 		vcl_image_free(b->image);
 		free(b->image);

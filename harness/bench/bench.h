@@ -68,6 +68,7 @@ struct vcl_bench_opts {
 	const char *ready;    /* --ready http:PATH[=STATUS]|tcp */
 	char **svc_env;	      /* --env K=V, repeatable */
 	char **svc_cmd;	      /* -- CMD ARGS... (argv's strings, NULL-terminated) */
+	const char *services; /* --services FILE.yaml (bench/services.h) */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */
@@ -105,6 +106,12 @@ struct vcl_bench {
 	struct vcl_image *image; /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
+	/* --services: every service of the file (bench/services.h), measured
+	 * one after the other; image and active are set for each in turn
+	 * (active: the chosen backends that can run it, from chosen[]). */
+	struct vcl_services *services;
+	const struct vcl_backend_ops *chosen[VCL_MAX_ACTIVE];
+	unsigned nchosen;
 	unsigned next_index;
 	uint64_t nofile;	  /* RLIMIT_NOFILE after raising it at the start */
 	struct json_object *root; /* results.json being built */

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -72,21 +73,44 @@ static int lconn_open(const struct vcl_endpoint *ep, struct lconn *c, int epfd,
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
+/* The value of header name (with its ':', any case: busybox httpd writes
+ * "Content-type") in the head [buf, buf+head), or NULL. */
+static const char *header_value(const char *buf, size_t head, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = buf; p != NULL && p + n < buf + head;) {
+		const char *eol = memmem(p, (size_t)(buf + head - p), "\r\n", 2);
+
+		if (eol == NULL)
+			return NULL;
+		p = eol + 2;
+		if (p + n < buf + head && strncasecmp(p, name, n) == 0)
+			return p + n;
+	}
+	return NULL;
+}
+
 /* A complete response in c->buf? Returns its length, 0 if incomplete. The
- * payload always sends Content-Length. */
-static size_t response_len(const struct lconn *c, int *status)
+ * payload always sends Content-Length; a user's service may also close
+ * the connection after each answer (*close: "Connection: close"). */
+static size_t response_len(const struct lconn *c, int *status, bool *close)
 {
 	const char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
-	const char *cl;
+	const char *cl, *conn;
 	size_t head, body;
 
 	if (end == NULL)
 		return 0;
 	head = (size_t)(end - c->buf) + 4;
-	cl = memmem(c->buf, head, "Content-Length:", 15);
-	body = cl != NULL ? strtoul(cl + 15, NULL, 10) : 0;
+	cl = header_value(c->buf, head, "Content-Length:");
+	body = cl != NULL ? strtoul(cl, NULL, 10) : 0;
 	if (c->have < head + body)
 		return 0;
+	conn = header_value(c->buf, head, "Connection:");
+	while (conn != NULL && *conn == ' ')
+		conn++;
+	*close = conn != NULL && strncasecmp(conn, "close", 5) == 0;
 	*status = c->have >= 12 ? atoi(c->buf + 9) : 0;
 	return head + body;
 }
@@ -172,13 +196,14 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 		ssize_t got = recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
 		size_t len;
 		int status = 0;
+		bool close_after = false;
 
 		if (got < 0 && errno == EAGAIN)
 			return 0;
 		if (got <= 0)
 			return lconn_reconnect(l, c, err);
 		c->have += (size_t)got;
-		len = response_len(c, &status);
+		len = response_len(c, &status, &close_after);
 		if (len == 0)
 			return c->have == sizeof(c->buf) ? lconn_reconnect(l, c, err) : 0;
 		if (status == 200) {
@@ -190,6 +215,13 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 		memmove(c->buf, c->buf + len, c->have - len);
 		c->have -= len;
 		c->busy = false;
+		if (close_after) {
+			/* The server said it closes: a new connection, not an
+			 * error; the next request goes out once it is up. */
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			vcl_closep(&c->fd);
+			return lconn_open(l->o->ep, c, l->epfd, err);
+		}
 		if (!l->open && lconn_send(l, c, vcl_now_ns()) < 0)
 			return lconn_reconnect(l, c, err);
 	}

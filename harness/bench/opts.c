@@ -150,8 +150,11 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_STR_ROW(B, svc_name, "name", 0, "NAME", "service name (default: from the reference)"),
     VCL_OPT_UINT_ROW(B, svc_port, "port", 1, 65535, "N",
 		     "port the service listens on (default: the image's one ExposedPort)"),
-    VCL_OPT_STR_ROW(B, ready, "ready", 0, "http:PATH[=STATUS]|tcp",
-		    "service readiness (default http:/=200)"),
+    VCL_OPT_STR_ROW(B, ready, "ready", 0, "http:PATH[=STATUS]|tcp|tcp:SEND[=EXPECT]",
+		    "service readiness (default http:/=200; tcp:PING=+PONG for redis)"),
+    VCL_OPT_STR_ROW(B, services, "services", 0, "FILE.yaml",
+		    "measure every service this file lists (docs/services.md), each in every "
+		    "placement"),
     VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
@@ -264,6 +267,9 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	}
 	if (o->image != NULL && o->binary != NULL)
 		return vcl_usage(err, "Give one of --image and --binary");
+	if (o->services != NULL && (o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
+		return vcl_usage(err, "--services lists the services: give no --image, --binary "
+				      "or -- CMD with it");
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =

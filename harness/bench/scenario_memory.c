@@ -325,6 +325,7 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 		json_object_object_add(o, "sampled", json_object_new_int((int)m->n));
 		json_object_object_add(o, "pss_kib", json_object_new_double(m->pss_kib));
 		json_object_object_add(o, "rss_kib", json_object_new_double(m->rss_kib));
+		json_object_object_add(o, "processes", json_object_new_int((int)m->max_procs));
 		add_known(o, "cgroup_kib", m->known & VCL_MEM_CGROUP, m->cgroup_kib, m->cgroup_why);
 		add_known(o, "kmem_kib", m->known & VCL_MEM_KMEM, m->kmem_kib, m->kmem_why);
 		json_object_object_add(o, "memavail_drop_kib",

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "image/image.h"
 #include "bench/loadgen.h"
 #include "core/results.h"
 #include "core/util.h"
@@ -67,13 +68,17 @@ static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	struct vcl_loadgen_result r, w;
 	struct vcl_loadgen_opts lo, open;
 	struct json_object *o;
-	char path[64];
+	char path[256];
 	int wr;
 	struct vcl_error *e = NULL;
 
 	if (vcl_bench_start(b, ops, &inst, err) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "/work?iters=%llu", (unsigned long long)b->o->work_iters);
+	if (b->image != NULL)
+		snprintf(path, sizeof(path), "%s", b->image->load); /* the service's own request */
+	else
+		snprintf(path, sizeof(path), "/work?iters=%llu",
+			 (unsigned long long)b->o->work_iters);
 	lo = (struct vcl_loadgen_opts){
 	    .ep = &inst->ep, .path = path, .concurrency = b->o->steady_concurrency, .seconds = 0.3};
 	/* Warm-up: connections, caches, (for TCG) translated code. */
@@ -127,6 +132,20 @@ static int steady_run(struct vcl_bench *b, struct vcl_error **err)
 
 		if (b->active[i]->is_peer)
 			continue;
+		if (b->image != NULL && b->image->load[0] == '\0') {
+			/* A user's service has no /work: steady needs the request
+			 * the services file names (load:). */
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "skipped", json_object_new_boolean(1));
+			json_object_object_add(
+			    o, "reason",
+			    json_object_new_string("no load request for this service (load: in "
+						   "the --services file)"));
+			json_object_object_add(vcl_bench_result_obj(b, b->active[i]), "steady", o);
+			vcl_bench_step(b, b->active[i]->name);
+			continue;
+		}
 		if (steady_one(b, b->active[i], &e) < 0) {
 			if (vcl_bench_fatal(e)) {
 				*err = e;

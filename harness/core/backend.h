@@ -35,6 +35,13 @@ struct vcl_ready {
 	enum vcl_ready_kind kind;
 	char path[128]; /* HTTP: the request path, "/" ... */
 	int status;	/* HTTP: the status that counts as ready (200) */
+	/* TCP with a short request/response (redis "PING\r\n" -> "+PONG"):
+	 * send these bytes once connected; ready when the answer starts with
+	 * expect. send_len 0 = ready on the connection itself. */
+	char send[128];
+	size_t send_len;
+	char expect[128];
+	size_t expect_len;
 };
 
 /*

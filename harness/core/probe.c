@@ -2,6 +2,7 @@
 #include "core/probe.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -134,7 +135,10 @@ struct probe {
 	size_t reqlen;
 	int want_status; /* the HTTP status that means ready */
 	bool tcp_only;	 /* a service ready once its port accepts */
-	char resp[64];
+	bool tcp_reply;	 /* a request/response probe: ready when the answer starts with expect */
+	const char *expect;
+	size_t expect_len;
+	char resp[256];
 	size_t rlen;
 };
 
@@ -221,6 +225,16 @@ static int on_sock(struct probe *p, uint32_t events)
 
 		if (r > 0) {
 			p->rlen += (size_t)r;
+			if (p->tcp_reply) {
+				size_t k = p->rlen < p->expect_len ? p->rlen : p->expect_len;
+
+				if (memcmp(p->resp, p->expect, k) != 0)
+					return SOCK_RETRY; /* a wrong answer ("-LOADING") */
+				if (p->rlen < p->expect_len)
+					return SOCK_WAIT;
+				p->inst->t.first_200 = vcl_now_ns();
+				return SOCK_DONE;
+			}
 			if (p->rlen < 12)
 				return SOCK_WAIT;
 			if (status_of(p->resp, p->rlen) == p->want_status) {
@@ -307,8 +321,19 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 
 		p.reqlen = n > 0 && (size_t)n < sizeof(p.req) ? (size_t)n : 0;
 		p.want_status = svc->ready.status != 0 ? svc->ready.status : 200;
-		p.tcp_only = svc->ready.kind == VCL_READY_TCP;
-		if (p.tcp_only)
+		p.tcp_only = svc->ready.kind == VCL_READY_TCP && svc->ready.send_len == 0;
+		if (svc->ready.kind == VCL_READY_TCP && svc->ready.send_len > 0) {
+			char shown[96];
+
+			p.tcp_reply = true;
+			p.reqlen = svc->ready.send_len;
+			memcpy(p.req, svc->ready.send, p.reqlen);
+			p.expect = svc->ready.expect;
+			p.expect_len = svc->ready.expect_len;
+			vcl_ready_describe(&svc->ready, shown, sizeof(shown));
+			snprintf(what, sizeof(what), "no good answer to %s on port %u", shown,
+				 inst->ep.port);
+		} else if (p.tcp_only)
 			snprintf(what, sizeof(what), "port %u never accepted a connection",
 				 inst->ep.port);
 		else
@@ -376,6 +401,130 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 	}
 }
 
+/* Decode s[0..len) with the escapes \r \n \t \\ \= \xHH into out (at
+ * most size bytes). Returns the length, or -1 on a bad escape or overflow. */
+static ssize_t unescape(const char *s, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '\\') {
+			if (++i == len)
+				return -1;
+			switch (s[i]) {
+			case 'r':
+				c = '\r';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case '\\':
+				c = '\\';
+				break;
+			case '=':
+				c = '=';
+				break;
+			case 'x': {
+				char hex[3] = {0};
+				char *end;
+
+				if (i + 2 >= len || !isxdigit((unsigned char)s[i + 1]) ||
+				    !isxdigit((unsigned char)s[i + 2]))
+					return -1;
+				hex[0] = s[i + 1];
+				hex[1] = s[i + 2];
+				c = (char)strtol(hex, &end, 16);
+				if (*end != '\0')
+					return -1;
+				i += 2;
+				break;
+			}
+			default:
+				return -1;
+			}
+		}
+		if (o == size)
+			return -1;
+		out[o++] = c;
+	}
+	return (ssize_t)o;
+}
+
+/* "tcp:SEND[=EXPECT]": the first '=' not escaped splits them. A SEND not
+ * ending in a newline gets "\r\n" (line protocols: redis, memcached). */
+static int parse_tcp_reply(const char *s, struct vcl_ready *out)
+{
+	const char *eq = NULL;
+	ssize_t n;
+
+	for (const char *q = s; *q != '\0'; q++) {
+		if (*q == '\\' && q[1] != '\0') {
+			q++;
+			continue;
+		}
+		if (*q == '=') {
+			eq = q;
+			break;
+		}
+	}
+	n = unescape(s, eq != NULL ? (size_t)(eq - s) : strlen(s), out->send,
+		     sizeof(out->send) - 2);
+	if (n <= 0)
+		return -1;
+	out->send_len = (size_t)n;
+	if (out->send[n - 1] != '\n') {
+		out->send[out->send_len++] = '\r';
+		out->send[out->send_len++] = '\n';
+	}
+	if (eq != NULL) {
+		n = unescape(eq + 1, strlen(eq + 1), out->expect, sizeof(out->expect) - 1);
+		if (n <= 0)
+			return -1;
+		out->expect_len = (size_t)n;
+	}
+	out->kind = VCL_READY_TCP;
+	return 0;
+}
+
+void vcl_ready_describe(const struct vcl_ready *r, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (r->kind == VCL_READY_HTTP) {
+		snprintf(out, size, "GET %s (%d)", r->path, r->status);
+		return;
+	}
+	if (r->send_len == 0) {
+		snprintf(out, size, "a TCP connection");
+		return;
+	}
+	/* The request as one would type it, trailing CRLF left out. */
+	for (int part = 0; part < 2 && o + 8 < size; part++) {
+		const char *b = part == 0 ? r->send : r->expect;
+		size_t len = part == 0 ? r->send_len : r->expect_len;
+
+		if (part == 0 && len >= 2 && b[len - 2] == '\r' && b[len - 1] == '\n')
+			len -= 2;
+		o += (size_t)snprintf(out + o, size - o, part == 0 ? "\"" : " -> \"");
+		for (size_t i = 0; i < len && o + 6 < size; i++) {
+			unsigned char c = (unsigned char)b[i];
+
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+				out[o++] = (char)c;
+			else
+				o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+		}
+		o += (size_t)snprintf(out + o, size - o, "\"");
+		if (r->expect_len == 0)
+			break;
+	}
+}
+
 int vcl_ready_parse(const char *s, struct vcl_ready *out)
 {
 	const char *eq;
@@ -387,6 +536,8 @@ int vcl_ready_parse(const char *s, struct vcl_ready *out)
 		out->kind = VCL_READY_TCP;
 		return 0;
 	}
+	if (strncmp(s, "tcp:", 4) == 0)
+		return parse_tcp_reply(s + 4, out);
 	if (strncmp(s, "http:", 5) != 0 || s[5] != '/')
 		return -1;
 	s += 5;

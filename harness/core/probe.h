@@ -25,8 +25,17 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
  * *err's message, when there is a log. Returns -1 (for `return`). */
 int vcl_probe_add_log_tail(struct vcl_instance *inst, struct vcl_error **err);
 
-/* Parse --ready: "http:PATH[=STATUS]" or "tcp". Pure. Returns 0 or -1. */
+/* Parse --ready. Pure. Returns 0 or -1. One of:
+ *   http:PATH[=STATUS]  GET PATH answers STATUS (200)
+ *   tcp                 the port accepts a connection
+ *   tcp:SEND[=EXPECT]   once connected, send SEND; ready when the answer
+ *                       starts with EXPECT (any answer without =EXPECT).
+ *                       Escapes \r \n \t \\ \= \xHH; a SEND not ending in
+ *                       a newline gets "\r\n" ("tcp:PING=+PONG" for redis). */
 int vcl_ready_parse(const char *s, struct vcl_ready *out);
+/* The probe in words for messages: "GET / (200)", "a TCP connection",
+ * "\"PING\" -> \"+PONG\"". Pure. */
+void vcl_ready_describe(const struct vcl_ready *r, char *out, size_t size);
 
 /* A socket (SOCK_NONBLOCK|SOCK_CLOEXEC) made in network namespace netns_fd
  * (-1 = the host's): setns there, socket(), setns back. */

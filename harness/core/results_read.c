@@ -403,11 +403,15 @@ static const struct vcl_jrule config_vm[] = {{"vcpus", INT, NULL},
 					     {"accelerator", STR, NULL},
 					     {NULL, 0, NULL}};
 static const struct vcl_jrule config[] = {
-    {"profile", STR, NULL},	 {"runs", INT, NULL},	   {"warmup", INT, NULL},
-    {"vm_runs", INT, NULL},	 {"vm_warmup", INT, NULL}, {"scenarios", ARR, strings},
-    {"backends", ARR, strings},	 {"peers", ARR, strings},  {"limits", OBJ, limits},
-    {"pinning", OBJ, pinning},	 {"vm", OBJ, config_vm},   {"ctr_userns", BOOL, NULL},
-    {"ctr_seccomp", BOOL, NULL}, {"cache", STR, NULL},	   {NULL, 0, NULL},
+    {"profile", STR, NULL},	  {"runs", INT, NULL},
+    {"warmup", INT, NULL},	  {"vm_runs", INT, NULL},
+    {"vm_warmup", INT, NULL},	  {"scenarios", ARR, strings},
+    {"backends", ARR, strings},	  {"peers", ARR, strings},
+    {"limits", OBJ, limits},	  {"pinning", OBJ, pinning},
+    {"vm", OBJ, config_vm},	  {"ctr_userns", BOOL, NULL},
+    {"ctr_seccomp", BOOL, NULL},  {"cache", STR, NULL},
+    {"services", ARR, strings}, /* --services: the file's names in order */
+    {"services_file", STR, NULL}, {NULL, 0, NULL},
 };
 
 /* VM boots add firmware, kernel and userspace (docs/vm.md, "Boot phases"). */
@@ -453,6 +457,7 @@ static const struct vcl_jrule memory[] = {
     {"overhead_kib_reason", STR, NULL},
     {"pss_kib", NUM, NULL},
     {"rss_kib", NUM, NULL},
+    {"processes", INT, NULL}, /* most host processes one sample summed */
     {"cgroup_kib", NUM, NULL},
     {"kmem_kib", NUM, NULL},
     {"memavail_drop_kib", NUM, NULL},
@@ -552,8 +557,12 @@ static const struct vcl_jrule latency[] = {{"p50", NUM, NULL}, {"p90", NUM, NULL
 		"lat_ms", OBJ, latency                                                             \
 	}
 static const struct vcl_jrule steady_wrk[] = {STEADY_KEYS, {NULL, 0, NULL}};
-static const struct vcl_jrule steady[] = {
-    STEADY_KEYS, {"wrk", OBJ, steady_wrk}, {"open_loop", OBJ, steady_wrk}, {NULL, 0, NULL}};
+static const struct vcl_jrule steady[] = {STEADY_KEYS,
+					  {"wrk", OBJ, steady_wrk},
+					  {"open_loop", OBJ, steady_wrk},
+					  {"skipped", BOOL, NULL}, /* a service without load: */
+					  {"reason", STR, NULL},
+					  {NULL, 0, NULL}};
 
 /* The engine peers (podman, docker; ctr/engine.c). */
 static const struct vcl_jrule engine[] = {
@@ -591,6 +600,7 @@ static const struct vcl_jrule error_item[] = {
     {"scenario", STR | REQ, NULL},
     {"kind", STR | REQ, NULL},
     {"message", STR | REQ, NULL},
+    {"service", STR, NULL}, /* services.<name> it belongs to, for a user's service */
     {NULL, 0, NULL},
 };
 static const struct vcl_jrule errors[] = {{"[]", OBJ, error_item}, {NULL, 0, NULL}};

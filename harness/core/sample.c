@@ -280,6 +280,8 @@ void vcl_mem_mean_add(struct vcl_mem_mean *a, const struct vcl_mem *m)
 	a->cgroup_kib += (double)m->cgroup_kib;
 	a->kmem_kib += (double)m->kmem_kib;
 	a->helper_pss_kib += (double)m->helper_pss_kib;
+	if (m->nprocs > a->max_procs)
+		a->max_procs = m->nprocs;
 	a->n++;
 }
 

@@ -58,7 +58,8 @@ struct vcl_mem_mean {
 	unsigned n; /* samples added */
 	double pss_kib, rss_kib, cgroup_kib, kmem_kib;
 	double helper_pss_kib; /* the engine helpers' part of pss_kib (VCL_MEM_HELPER) */
-	unsigned known;	       /* VCL_MEM_* known in all n samples */
+	unsigned max_procs; /* most host processes one sample counted (nginx: master + workers) */
+	unsigned known;	    /* VCL_MEM_* known in all n samples */
 	char cgroup_why[128], kmem_why[192];
 };
 void vcl_mem_mean_init(struct vcl_mem_mean *a);

@@ -10,6 +10,8 @@
  *   report_host.c       header and host sections
  *   report_scenarios.c  startup, memory, density, autoscale, steady sections
  *   report_engines.c    the engine peers (podman, docker) beside ctr and runc
+ *   report_services.c   the services section: a table across services, one
+ *                       section per service
  *   report_build.c      comparison, errors, advisor, definitions sections and
  *                       vcl_report_build()
  *   report.c            the CLI verb and vcl_report_write() (the only I/O)
@@ -105,6 +107,8 @@ void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_engines.c: podman and docker beside ctr and runc, per service */
 void vcl_rsec_engines(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_services.c: the services of the run (none: no section). */
+void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 
 /* ---- figures (report_plots.c) ---- */
 

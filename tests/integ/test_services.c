@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/* Real services end to end (root), from one --services file: nginx (a
+ * master and two workers), redis-server (ready by PING -> +PONG) and
+ * python3 -m http.server (a ~50 MB interpreter rootfs), in images built
+ * offline by tests/image/build-debsvc.sh from the host's Debian packages,
+ * plus the same nginx as a docker-archive and the built-in payload, each
+ * measured in bare, ctr and runc. Then bad input: one line, exit 2 (or an
+ * error per placement), nothing left. About 60 s on the 2-core CI host. */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "keep_results.h"
+#include "tests/suite_main.h"
+
+#define TOP   "/tmp/vclab-test-services"
+#define IMG   TOP "/oci"
+#define CACHE TOP "/cache"
+#define OUT   TOP "/out"
+#define SVCS  TOP "/services.yaml"
+
+static int run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static struct json_object *results(void)
+{
+	struct json_object *r = json_object_from_file(OUT "/results.json");
+
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static struct json_object *at(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); o != NULL && k != NULL;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	return o;
+}
+
+/* services.SVC.GROUP.PL.KEY, which must be there. */
+static double num(struct json_object *r, const char *svc, const char *group, const char *pl,
+		  const char *key)
+{
+	char path[256];
+	struct json_object *o;
+
+	snprintf(path, sizeof(path), "services.%s.%s.%s.%s", svc, group, pl, key);
+	o = at(r, path);
+	ck_assert_msg(o != NULL, "%s missing", path);
+	return json_object_get_double(o);
+}
+
+/* No instance of the run left: its state folder, its cgroups, processes
+ * rooted in the cache, mounts of it. */
+static void nothing_left(struct json_object *r)
+{
+	char cmd[512];
+	const char *run_id = json_object_get_string(at(r, "run_id"));
+
+	ck_assert_ptr_nonnull(run_id);
+	snprintf(cmd, sizeof(cmd),
+		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path '*vclab/%s*' "
+		 "| grep -q . && ! ls -l /proc/[0-9]*/root 2>/dev/null | grep -q " CACHE,
+		 run_id, run_id);
+	ck_assert_int_eq(run(cmd), 0);
+	ck_assert_int_eq(run("! grep -q " CACHE " /proc/mounts"), 0);
+}
+
+static const char services_yaml[] = "services:\n"
+				    "  - name: nginx\n"
+				    "    image: oci:" IMG ":nginx\n"
+				    "    ready: http:/index.html=200\n"
+				    "  - name: nginx-archive\n"
+				    "    image: docker-archive:" TOP "/nginx.tar\n"
+				    "    ready: {http: /index.html, status: 200}\n"
+				    "  - name: redis\n"
+				    "    image: oci:" IMG ":redis\n"
+				    "    ready: tcp:PING=+PONG\n"
+				    "    limits: {memory: 256Mi, pids: 64}\n"
+				    "  - name: pyhttp\n"
+				    "    image: oci:" IMG ":python\n"
+				    "    ready: http:/\n"
+				    "  - name: vclab-payload\n";
+
+/* Startup, phases and memory of one service in one placement. */
+static void check_service(struct json_object *r, const char *svc, const char *group, const char *pl,
+			  double min_pss_kib, int min_procs)
+{
+	double ready = num(r, svc, group, pl, "phases_ms.ready.p50");
+	double first = num(r, svc, group, pl, "phases_ms.first_200.p50");
+	double pss = num(r, svc, group, pl, "memory.pss_kib");
+	double procs = num(r, svc, group, pl, "memory.processes");
+
+	ck_assert_int_eq((int)num(r, svc, group, pl, "startup_ms.n"), 3);
+	ck_assert(num(r, svc, group, pl, "startup_ms.p50") > 0);
+	ck_assert(ready > 0 && first >= ready);
+	ck_assert_msg(pss > min_pss_kib, "%s/%s PSS %.0f KiB", svc, pl, pss);
+	ck_assert_msg(procs >= min_procs, "%s/%s: %.0f processes", svc, pl, procs);
+}
+
+START_TEST(test_real_services)
+{
+	struct json_object *r;
+	const char *const pls[][2] = {{"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}};
+	double a, b;
+
+	ck_assert_int_eq(run("rm -f " TOP "/nginx.tar && skopeo --insecure-policy copy -q oci:" IMG
+			     ":nginx docker-archive:" TOP "/nginx.tar"),
+			 0);
+	write_file(SVCS, services_yaml);
+	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
+			     " bin/vclab bench --services " SVCS
+			     " --backends bare,ctr --peers runc --scenarios startup,memory "
+			     "--runs 3 --warmup 1 -q --out " OUT " >" TOP "/bench.log 2>&1"),
+			 0);
+	r = results();
+	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
+	for (size_t i = 0; i < 3; i++) {
+		/* nginx: master + 2 workers, all counted (bare: its process
+		 * tree or cgroup; ctr and runc: the cgroup). */
+		check_service(r, "nginx", pls[i][0], pls[i][1], 2048, 3);
+		check_service(r, "nginx-archive", pls[i][0], pls[i][1], 2048, 3);
+		check_service(r, "redis", pls[i][0], pls[i][1], 2048, 1);
+		/* The interpreter and the modules http.server imports. */
+		check_service(r, "pyhttp", pls[i][0], pls[i][1], 8192, 1);
+	}
+	/* The docker-archive measures the same service as the OCI layout:
+	 * another manifest digest, the same entrypoint, port and rootfs, so
+	 * PSS within a few percent. */
+	ck_assert_str_ne(json_object_get_string(at(r, "services.nginx.image.digest")),
+			 json_object_get_string(at(r, "services.nginx-archive.image.digest")));
+	ck_assert_str_eq(
+	    json_object_to_json_string(at(r, "services.nginx.image.entrypoint")),
+	    json_object_to_json_string(at(r, "services.nginx-archive.image.entrypoint")));
+	ck_assert_int_eq(json_object_get_int(at(r, "services.nginx-archive.image.port")), 8080);
+	ck_assert_int_eq(json_object_get_int(at(r, "services.redis.image.port")), 6379);
+	a = num(r, "nginx", "backends", "bare", "memory.pss_kib");
+	b = num(r, "nginx-archive", "backends", "bare", "memory.pss_kib");
+	ck_assert_msg(b > a * 0.8 && b < a * 1.25, "nginx PSS %.0f vs archive %.0f KiB", a, b);
+	/* python's rootfs is the large one. */
+	ck_assert(json_object_get_int64(at(r, "services.pyhttp.image.size")) >
+		  5 * json_object_get_int64(at(r, "services.nginx.image.size")));
+	/* The payload keeps the top level, not services.vclab-payload. */
+	ck_assert_int_eq(json_object_get_int(at(r, "backends.bare.startup_ms.n")), 3);
+	ck_assert_ptr_null(at(r, "services.vclab-payload"));
+	ck_assert_int_eq(json_object_array_length(at(r, "config.services")), 5);
+	/* The report: the table across services and a section each. */
+	ck_assert_int_eq(run("grep -q '^## Services' " OUT "/report.md && grep -q "
+			     "'^| \\[redis\\](#service-redis) | [0-9]' " OUT "/report.md && "
+			     "grep -q '^### Service pyhttp' " OUT "/report.md && grep -q "
+			     "'id=\"service-nginx-archive\"' " OUT "/report.html"),
+			 0);
+	keep_results(OUT "/results.json", "services-real");
+	nothing_left(r);
+	json_object_put(r);
+}
+END_TEST
+
+/* One line naming what and where, exit 2, no results folder. */
+static void bad(const char *args, const char *expect)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench %s --backends bare,ctr "
+		 "--scenarios startup --runs 1 -q --no-report --out " OUT " 2>" OUT ".err; "
+		 "rc=$?; test $(wc -l <" OUT ".err) -eq 1 && grep -qF -e '%s' " OUT ".err && "
+		 "test ! -e " OUT " && exit $rc",
+		 args, expect);
+	ck_assert_msg(run(cmd) == 2, "%s: expected one line with '%s' and exit 2", args, expect);
+}
+
+START_TEST(test_bad_input)
+{
+	/* The checks test_image.c does not make: another architecture, and
+	 * every mistake of a services file. */
+	bad("--image oci:" IMG ":badarch", "is for arm64, this host is amd64");
+	write_file(SVCS, "services:\n  - name: web\n    image: oci:" IMG ":nginx\n"
+			 "    ready: udp\n");
+	bad("--services " SVCS, SVCS ":4:12: ready: "); /* (no ' in these: shell-quoted) */
+	write_file(SVCS, "services:\n  - name: web\n    image: oci:" IMG ":nginx\n"
+			 "    limts: {memory: 1Gi}\n");
+	bad("--services " SVCS, SVCS ":4:5: unknown key");
+	write_file(SVCS, "services:\n  - name: ok\n    image: oci:" IMG ":redis\n"
+			 "  - name: gone\n    image: oci:" TOP "/nonexistent:latest\n");
+	bad("--services " SVCS, SVCS ":4: service gone: Cannot read image");
+	write_file(SVCS, "services:\n  - name: arm\n    image: oci:" IMG ":badarch\n");
+	bad("--services " SVCS, "service arm: Image oci:" IMG ":badarch is for arm64");
+	bad("--services " TOP "/nonexistent.yaml", "--services " TOP "/nonexistent.yaml");
+	bad("--services " SVCS " --image oci:" IMG ":nginx", "--services lists the services");
+	bad("--services " SVCS " --port 80", "per service in the --services file");
+}
+END_TEST
+
+/* A port the service never opens (nginx listening on 8081, exposing
+ * 8080) and a service that exits at once (redis given a bad option): an
+ * error per placement with the exit status or the timeout and the last
+ * lines of its output; the run fails; nothing is left. */
+START_TEST(test_never_ready)
+{
+	struct json_object *r, *errs;
+	bool timeout_bare = false, timeout_ctr = false, died_bare = false, died_ctr = false;
+	int rc;
+
+	write_file(SVCS, "services:\n"
+			 "  - name: silent\n"
+			 "    image: oci:" IMG ":silent\n"
+			 "  - name: broken\n"
+			 "    image: oci:" IMG ":redis\n"
+			 "    command: [--port, notaport]\n"
+			 "    ready: tcp:PING=+PONG\n");
+	rc = run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --services " SVCS
+		 " --timeout-ms 1500 --backends bare,ctr --peers none --scenarios startup "
+		 "--runs 1 --warmup 0 -q --no-report --out " OUT " >/dev/null 2>&1");
+	ck_assert_int_ne(rc, 0);
+	r = results();
+	errs = at(r, "errors");
+	for (size_t i = 0; i < json_object_array_length(errs); i++) {
+		struct json_object *e = json_object_array_get_idx(errs, i);
+		const char *m = json_object_get_string(at(e, "message"));
+		const char *svc = json_object_get_string(at(e, "service"));
+		const char *pl = json_object_get_string(at(e, "backend"));
+		bool is_bare = strcmp(pl, "bare") == 0;
+
+		ck_assert_ptr_nonnull(svc);
+		if (strcmp(svc, "silent") == 0) {
+			ck_assert_msg(strstr(m, "port 8080 never accepted a connection") != NULL &&
+					  strstr(m, "start worker process") != NULL,
+				      "%s", m);
+			*(is_bare ? &timeout_bare : &timeout_ctr) = true;
+		} else {
+			ck_assert_str_eq(svc, "broken");
+			ck_assert_msg(strstr(m, "exited with status 1") != NULL &&
+					  strstr(m, "notaport") != NULL,
+				      "%s", m);
+			*(is_bare ? &died_bare : &died_ctr) = true;
+		}
+	}
+	ck_assert(timeout_bare && timeout_ctr && died_bare && died_ctr);
+	ck_assert_ptr_null(at(r, "services.silent.backends.bare.startup_ms"));
+	nothing_left(r);
+	json_object_put(r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("services");
+	TCase *tc = tcase_create("services");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_real_services);
+	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_never_ready);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	int rc;
+
+	if (!vcl_is_root())
+		return skip_suite("services", "needs root");
+	if (access("/usr/bin/skopeo", X_OK) != 0 || access("/usr/bin/umoci", X_OK) != 0 ||
+	    access("/usr/sbin/nginx", X_OK) != 0 || access("/usr/bin/redis-server", X_OK) != 0 ||
+	    access("/usr/bin/python3.11", X_OK) != 0)
+		return skip_suite("services", "skopeo, umoci, nginx-light, redis-server or "
+					      "python3-minimal missing (scripts/install-deps.sh)");
+	if (run("rm -rf " TOP " && mkdir -p " TOP " && tests/image/build-debsvc.sh " IMG
+		" >/dev/null") != 0)
+		return skip_suite("services", "could not build the service images");
+	rc = run_suite(suite());
+	run("rm -rf " TOP);
+	return rc;
+}
