@@ -45,6 +45,29 @@
 /* Where libvirt's QEMU (user libvirt-qemu) can read kernel and initramfs. */
 #define VCL_VM_IMAGE_ROOT "/var/lib/libvirt/images"
 
+/* Most virtio-blk disks one machine definition carries (vda..vdd). */
+#define VCL_VM_MAX_DISKS 4
+
+enum vcl_vm_disk_format {
+	VCL_VM_DISK_RAW = 0,
+	VCL_VM_DISK_QCOW2,
+};
+
+/*
+ * One virtio-blk disk of the machine, the same in the domain XML and the
+ * qemu-direct argv. The n-th disk is vd<a+n> in the guest (/dev/vda first),
+ * in PCI slot order. Read-only disks may be shared by many guests at once
+ * (a cached image): libvirt is told not to relabel them (seclabel
+ * relabel='no'), so their file must be readable by libvirt's QEMU user
+ * (mode 0644 under world-searchable folders). Writable disks are labelled
+ * by libvirt for the domain's life as usual.
+ */
+struct vcl_vm_disk {
+	const char *path; /* absolute path of the image file */
+	enum vcl_vm_disk_format format;
+	bool readonly;
+};
+
 enum vcl_vm_net {
 	VCL_VM_NET_USER = 0, /* QEMU user-mode (slirp), one host port forward on 127.0.0.1 */
 	VCL_VM_NET_NETWORK,  /* a libvirt network (bridge), address from its DHCP lease */
@@ -68,7 +91,14 @@ struct vcl_vm_opts {
 	const char *host_addr; /* user-mode forward: host side, must be in 127.0.0.0/8 */
 	uint16_t host_port;
 	uint16_t guest_port;
+	struct vcl_vm_disk disks[VCL_VM_MAX_DISKS];
+	unsigned ndisks;
 };
+
+/* Pure: append a disk to o (paths borrowed). USAGE error when o already
+ * has VCL_VM_MAX_DISKS; the path is checked with the rest of the opts. */
+int vcl_vm_opts_add_disk(struct vcl_vm_opts *o, const char *path, enum vcl_vm_disk_format format,
+			 bool readonly, struct vcl_error **err);
 
 /*
  * Pure: the options both ways of booting share (vm through libvirt and the

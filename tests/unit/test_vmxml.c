@@ -371,6 +371,93 @@ START_TEST(opts_from_spec_micro_defaults)
 }
 END_TEST
 
+/* Disks: the same virtio-blk devices, in the same order, read-only where
+ * asked, in both machine definitions; bad paths and too many disks are
+ * refused by both. */
+START_TEST(disks_both_paths)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+	size_t a = 0, b = 0;
+
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/var/cache/vclab/disks/abc.ext4",
+					      VCL_VM_DISK_RAW, true, &err),
+			 0);
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/var/lib/libvirt/images/r.qcow2",
+					      VCL_VM_DISK_QCOW2, false, &err),
+			 0);
+	ck_assert_int_eq(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	assert_valid(xml);
+	ck_assert_uint_eq(count(xml, "<disk type='file' device='disk'>"), 2);
+	ck_assert_ptr_nonnull(strstr(xml, "<driver name='qemu' type='raw'/>\n      <source "
+					  "file='/var/cache/vclab/disks/abc.ext4'>\n        "
+					  "<seclabel model='dac' relabel='no'/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<target dev='vda' bus='virtio'/>\n      <readonly/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<driver name='qemu' type='qcow2'/>\n      <source "
+					  "file='/var/lib/libvirt/images/r.qcow2'/>\n      <target "
+					  "dev='vdb' bus='virtio'/>\n    </disk>"));
+	ck_assert_uint_eq(count(xml, "<readonly/>"), 1);
+
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(
+	    argv_has(v, "-blockdev",
+		     "driver=file,filename=/var/cache/vclab/disks/abc.ext4,node-name=vda-file,"
+		     "read-only=on"));
+	ck_assert(argv_has(v, "-blockdev", "driver=raw,file=vda-file,node-name=vda,read-only=on"));
+	ck_assert(argv_has(v, "-device", "virtio-blk-pci,drive=vda,id=virtio-disk0"));
+	ck_assert(
+	    argv_has(v, "-blockdev", "driver=qcow2,file=vdb-file,node-name=vdb,read-only=off"));
+	ck_assert(argv_has(v, "-device", "virtio-blk-pci,drive=vdb,id=virtio-disk1"));
+	for (size_t i = 0; v[i] != NULL; i++) {
+		if (strcmp(v[i], "virtio-blk-pci,drive=vda,id=virtio-disk0") == 0)
+			a = i;
+		if (strcmp(v[i], "virtio-blk-pci,drive=vdb,id=virtio-disk1") == 0)
+			b = i;
+	}
+	ck_assert(a > 0 && b > a);
+
+	/* Refused the same way by both paths. */
+	o.disks[1].path = "/tmp/a,b.img";
+	free(xml);
+	xml = NULL;
+	ck_assert_int_lt(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_ptr_nonnull(strstr(err->msg, "Disk 1 path"));
+	vcl_error_free(err);
+	err = NULL;
+	o.disks[1].path = "relative.img";
+	{
+		cleanup_strv char **w = NULL;
+
+		ck_assert_int_lt(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &w, &err), 0);
+	}
+	vcl_error_free(err);
+	err = NULL;
+	o.disks[1].path = "/x/b.img";
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/c", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/d", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_int_lt(vcl_vm_opts_add_disk(&o, "/e", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_uint_eq(o.ndisks, VCL_VM_MAX_DISKS);
+}
+END_TEST
+
+/* No disk given: none in either definition (the payload guest). */
+START_TEST(no_disks_by_default)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	ck_assert_ptr_null(strstr(xml, "<disk"));
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(!argv_has(v, "-blockdev", NULL));
+}
+END_TEST
+
 START_TEST(argv_rejects_network_mode)
 {
 	struct vcl_vm_opts o = base_opts();
@@ -588,6 +675,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, firmware_qboot_both_paths);
 	tcase_add_test(tc, opts_from_spec_micro_defaults);
 	tcase_add_test(tc, argv_rejects_network_mode);
+	tcase_add_test(tc, disks_both_paths);
+	tcase_add_test(tc, no_disks_by_default);
 	tcase_add_test(tc, kernel_cmdline);
 	tcase_add_test(tc, parse_net);
 	tcase_add_test(tc, uri_locality);
