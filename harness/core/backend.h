@@ -53,6 +53,10 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
+	/* The rootfs as a read-only ext4 disk image for the VM placements
+	 * (image/disk.c): built on the first call, reused after; *path lives
+	 * as long as the service. NULL when there is no rootfs (--binary). */
+	int (*disk)(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
 };
 
 /* Everything a backend needs to start one instance. Strings are borrowed. */
