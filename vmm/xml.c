@@ -258,6 +258,10 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 			  : "'/>\n",
 		      f);
 		fprintf(f, "      <target dev='vd%c' bus='virtio'/>\n", 'a' + (int)i);
+		fprintf(f,
+			"      <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' "
+			"function='0x0'/>\n",
+			VCL_VM_DISK_SLOT + i);
 		if (d->readonly)
 			fputs("      <readonly/>\n", f);
 		fputs("    </disk>\n", f);
@@ -399,8 +403,8 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 		r |= push(v, &n, CAP, "driver=%s,file=vd%c-file,node-name=vd%c,read-only=%s",
 			  disk_format_name(d->format), 'a' + (int)i, 'a' + (int)i, ro);
 		r |= push(v, &n, CAP, "-device");
-		r |=
-		    push(v, &n, CAP, "virtio-blk-pci,drive=vd%c,id=virtio-disk%u", 'a' + (int)i, i);
+		r |= push(v, &n, CAP, "virtio-blk-pci,drive=vd%c,id=virtio-disk%u,addr=0x%x",
+			  'a' + (int)i, i, VCL_VM_DISK_SLOT + i);
 	}
 	r |= push(v, &n, CAP, "-netdev");
 	{
@@ -443,6 +447,77 @@ int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char
 		     name, (unsigned)guest_port, dhcp ? " vclab.ip=dhcp" : "");
 	if (n < 0 || (size_t)n >= len)
 		return vcl_usage(err, "Guest kernel command line too long");
+	return 0;
+}
+
+static int rec(FILE *f, const char *key, const char *val)
+{
+	return fprintf(f, "%s=%s", key, val) < 0 || fputc('\0', f) == EOF ? -1 : 0;
+}
+
+int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
+		      struct vcl_error **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t n = 0, padded;
+	char num[32];
+	int r = 0;
+	FILE *f;
+
+	if (svc == NULL || svc->argv == NULL || svc->argv[0] == NULL)
+		return vcl_usage(err, "Service has no command to run in the guest");
+	f = open_memstream(&buf, &n);
+	if (f == NULL)
+		return vcl_fail(err, errno, "Service description");
+	r |= fputs(VCL_VM_SVC_MAGIC, f) == EOF ? -1 : 0;
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->port);
+	r |= rec(f, "port", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->uid);
+	r |= rec(f, "uid", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->gid);
+	r |= rec(f, "gid", num);
+	r |= rec(f, "cwd", svc->cwd != NULL && *svc->cwd != '\0' ? svc->cwd : "/");
+	for (char *const *a = svc->argv; *a != NULL; a++)
+		r |= rec(f, "arg", *a);
+	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
+		r |= rec(f, "env", *e);
+	r |= fputc('\0', f) == EOF ? -1 : 0;
+	if (fclose(f) != 0 || r != 0)
+		return vcl_fail(err, ENOMEM, "Service description");
+	if (n > VCL_VM_SVC_MAX)
+		return vcl_usage(err,
+				 "Service %s: command and environment take %zu bytes, more than "
+				 "the guest reads (%d)",
+				 svc->name ? svc->name : "", n, VCL_VM_SVC_MAX);
+	padded = (n + 4095) / 4096 * 4096;
+	{
+		char *p = realloc(buf, padded);
+
+		if (p == NULL)
+			return vcl_fail(err, ENOMEM, "Service description");
+		memset(p + n, 0, padded - n);
+		buf = p;
+	}
+	*out = steal_ptr(buf);
+	*len = padded;
+	return 0;
+}
+
+int vcl_vm_svc_opts(struct vcl_vm_opts *o, const struct vcl_svc_spec *svc, const char *disk,
+		    const char *config, char *cmdline, size_t len, struct vcl_error **err)
+{
+	size_t used = strlen(cmdline);
+
+	if (svc->port == 0)
+		return vcl_usage(err, "Service %s: no port to forward", svc->name);
+	if (used + sizeof(VCL_VM_SVC_CMDLINE) > len)
+		return vcl_usage(err, "Guest kernel command line too long");
+	memcpy(cmdline + used, VCL_VM_SVC_CMDLINE, sizeof(VCL_VM_SVC_CMDLINE));
+	o->cmdline = cmdline;
+	o->guest_port = svc->port;
+	if (vcl_vm_opts_add_disk(o, disk, VCL_VM_DISK_RAW, true, err) < 0 ||
+	    vcl_vm_opts_add_disk(o, config, VCL_VM_DISK_RAW, true, err) < 0)
+		return -1;
 	return 0;
 }
 
