@@ -42,8 +42,13 @@ const struct vcl_host_hooks vcl_backends_host_hooks = {
 
 /* The kinds of ledger record core defines (every part uses some). */
 static const struct vcl_ledger_kind *const core_kinds[] = {
-    &vcl_ledger_kind_pid,   &vcl_ledger_kind_dir,    &vcl_ledger_kind_file,
-    &vcl_ledger_kind_mount, &vcl_cgroup_ledger_kind, &vcl_ksm_ledger_kind, NULL,
+    &vcl_ledger_kind_pid,
+    &vcl_ledger_kind_dir,
+    &vcl_ledger_kind_file,
+    &vcl_ledger_kind_mount,
+    &vcl_cgroup_ledger_kind,
+    &vcl_ksm_ledger_kind,
+    NULL,
 };
 
 static int register_kinds(const struct vcl_ledger_kind *const *k, struct vcl_error **err)
