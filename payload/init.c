@@ -28,7 +28,7 @@
  *                         init chroots into the overlay, sets env, cwd and
  *                         user, execs the entrypoint, prints the READY line
  *                         once the port listens (/proc/net/tcp{,6}), and
- *                         powers the guest off when the service exits.
+ *                         ends the guest (reboot: QEMU exits) when the service exits.
  *
  * Statically linked, built by the Makefile as bin/vclab-init. Errors go to
  * the console (stderr is /dev/console) and end in reboot(), which QEMU turns
@@ -505,10 +505,14 @@ static bool port_listens(unsigned port)
 	return false;
 }
 
+/* The end of the guest. Not RB_POWER_OFF: the machine has no ACPI
+ * (acpi=off, as libvirt's XML without <acpi/>), so a power-off only halts
+ * the CPU and QEMU stays. A reboot is what -no-reboot and
+ * on_reboot=destroy turn into QEMU's exit, as die() does. */
 static void power_off(void)
 {
 	sync();
-	reboot(RB_POWER_OFF);
+	reboot(RB_AUTOBOOT);
 	_exit(1);
 }
 

@@ -63,7 +63,7 @@ static void nothing_left(const char *run_id)
 static void check_vm_figures(struct json_object *b, const char *what, bool memory)
 {
 	ck_assert_msg(b != NULL, "%s missing", what);
-	ck_assert_int_eq(json_object_get_int(at(b, "startup_ms.n")), 2);
+	ck_assert_int_ge(json_object_get_int(at(b, "startup_ms.n")), 2);
 	ck_assert(json_object_get_double(at(b, "phases_ms.create.p50")) > 0);
 	ck_assert(json_object_get_double(at(b, "phases_ms.ready.p50")) > 0);
 	ck_assert(json_object_get_double(at(b, "phases_ms.first_200.p50")) >=
@@ -136,8 +136,8 @@ START_TEST(test_vm_service_exits)
 	const char *msg;
 	int rc = run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --image oci:" IMG
 		     ":latest --name bbexit --port 8080 --backends vm --peers none --scenarios "
-		     "startup --runs 1 --warmup 0 --timeout-ms 60000 -q --no-report --out " OUT
-		     " -- /bin/sh -c 'echo going-away; exit 3' >/dev/null 2>&1");
+		     "startup --runs 1 --warmup 0 --timeout-ms 120000 -q --no-report --out " OUT
+		     " -- -f -p 8080 -h /nonexistent >/dev/null 2>&1");
 
 	ck_assert_int_ne(rc, 0);
 	r = json_object_from_file(OUT "/results.json");
@@ -145,8 +145,10 @@ START_TEST(test_vm_service_exits)
 	ck_assert_int_gt(json_object_array_length(at(r, "errors")), 0);
 	msg = json_object_get_string(at(json_object_array_get_idx(at(r, "errors"), 0), "message"));
 	ck_assert_ptr_nonnull(msg);
-	ck_assert_msg(strstr(msg, "exited with status 3") != NULL, "message: %s", msg);
-	ck_assert_msg(strstr(msg, "going-away") != NULL, "message: %s", msg);
+	/* busybox httpd cannot chdir to its -h folder and exits with 1. */
+	ck_assert_msg(strstr(msg, "exited with status 1") != NULL, "message: %s", msg);
+	ck_assert_msg(strstr(msg, "nonexistent") != NULL, "message: %s", msg);
+	ck_assert_msg(strstr(msg, "not ready within") == NULL, "message: %s", msg);
 	nothing_left(json_object_get_string(at(r, "run_id")));
 	json_object_put(r);
 }
