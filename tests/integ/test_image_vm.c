@@ -52,7 +52,7 @@ static void nothing_left(const char *run_id)
 	ck_assert_ptr_nonnull(run_id);
 	snprintf(cmd, sizeof(cmd),
 		 "! virsh -q -c qemu:///system list --all --name | grep -q 'vclab-%s-' && "
-		 "! pgrep -f 'qemu-system.*vclab-%s-' >/dev/null && "
+		 "! pgrep -f '[q]emu-system.*vclab-%s-' >/dev/null && "
 		 "test ! -e /var/lib/libvirt/images/vclab-%s && test ! -e /run/vclab/%s && "
 		 "! find /sys/fs/cgroup -maxdepth 4 -path '*vclab/%s*' | grep -q . && "
 		 "! ls " CACHE "/disks/run-* " CACHE "/disks/.*.tmp 2>/dev/null | grep -q .",
