@@ -72,7 +72,7 @@ VCLAB := bin/vclab
 endif
 
 .PHONY: all deps services guest bench check unit integ lint format asan clean fuzz soak valgrind \
-	man completion install uninstall
+	man completion install uninstall check-v2
 
 # The guest init exists once the VM placement is in the tree.
 INIT_IF := $(if $(wildcard payload/init.c),$(INIT))
@@ -198,6 +198,18 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all guest
 	$(Q)scripts/services.sh
 	$(Q)bin/vclab bench --profile quick
+
+# The pure cgroup v2 host (docs/ci.md): a TCG guest under plain QEMU runs
+# the unit suite, the bare and ctr integration suites and a bare+ctr
+# startup bench on the unified hierarchy, from this tree shared read-only;
+# any failure or skip inside fails here.
+# test_loadgen is left out there, and only there: it times a loopback
+# HTTP pair in 0.3 s windows against native-speed bounds (>= 400 requests),
+# which a TCG guest does not reach (199 measured); it has no cgroup code.
+V2_UNIT  := $(filter-out $(B)/tests/test_loadgen,$(UNIT_BINS))
+V2_INTEG := $(filter $(B)/tests/test_bare $(B)/tests/test_ctr,$(INTEG_BINS))
+check-v2: all $(V2_UNIT) $(V2_INTEG)
+	$(Q)scripts/v2-guest.sh $(V2_UNIT) -- $(V2_INTEG)
 
 # The payload stays the normal static binary (a sanitizer runtime cannot be
 # linked statically); the harness and every unit suite are instrumented.

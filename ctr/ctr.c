@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
@@ -51,10 +52,11 @@ struct child_args {
 	const struct sock_fprog *seccomp; /* NULL: none */
 	unsigned long mflags;		  /* locked flags of the rootfs mount */
 	bool userns;
-	int ready_w;   /* becomes fd 3, --ready-fd 3 */
-	int err_w;     /* CLOEXEC: a successful exec closes it */
-	int sync_r;    /* userns: the parent writes one byte once the maps are set */
-	int nsready_w; /* the child writes one byte once its namespaces exist */
+	bool born_in_cg; /* clone3(CLONE_INTO_CGROUP) made it there: no attach */
+	int ready_w;	 /* becomes fd 3, --ready-fd 3 */
+	int err_w;	 /* CLOEXEC: a successful exec closes it */
+	int sync_r;	 /* userns: the parent writes one byte once the maps are set */
+	int nsready_w;	 /* the child writes one byte once its namespaces exist */
 	/* The user's service (NULL: the payload): its rootfs is the read-only
 	 * lower layer of an overlay whose upper layer is a private tmpfs on
 	 * ovl_dir (a folder of the run shared by every container; each mounts
@@ -179,7 +181,7 @@ static int child_main(void *arg)
 			errno = n < 0 ? errno : EPIPE;
 			child_fail(a, VCL_CTR_STEP_SYNC);
 		}
-	} else {
+	} else if (!a->born_in_cg) {
 		int r = vcl_cgroup_attach(a->cg, 0);
 
 		if (r < 0) {
@@ -462,16 +464,48 @@ static int launch_pipes_open(struct launch_pipes *lp, struct ctr_priv *p, bool u
 	return 0;
 }
 
+/*
+ * Start the container's init. On pure v2: clone3(CLONE_INTO_CGROUP), fork-like
+ * (no stack of its own), so the child is born in its cgroup: no attach, no
+ * migration, and the pid namespace made by this clone is charged to the
+ * container too. Elsewhere, or on a kernel without clone3 (ENOSYS, E2BIG),
+ * clone() and the child (or, with a user namespace, the parent) attaches.
+ */
+static pid_t ctr_clone(struct child_args *a, int flags, int *pidfd, const struct vcl_cgroup *cg)
+{
+	cleanup_close int cgfd = vcl_cgroup_dirfd(cg);
+
+	a->born_in_cg = false;
+	if (cgfd >= 0) {
+		struct clone_args ca = {
+		    .flags = (uint64_t)(flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
+		    .pidfd = (uint64_t)(uintptr_t)pidfd,
+		    .exit_signal = (uint64_t)(flags & CSIGNAL),
+		    .cgroup = (uint64_t)cgfd,
+		};
+		long pid;
+
+		a->born_in_cg = true; /* the child's copy of a says so */
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid == 0)
+			_exit(child_main(a));
+		if (pid > 0 || (errno != ENOSYS && errno != E2BIG))
+			return (pid_t)pid;
+		a->born_in_cg = false;
+	}
+	return clone(child_main, child_stack + sizeof(child_stack), flags, a, pidfd);
+}
+
 /* With a user namespace the child waits: maps first (setresuid in the
  * child needs them), then the cgroup, then the go byte. */
 static int release_userns_child(struct ctr_priv *p, struct launch_pipes *lp, pid_t pid,
-				const char *cgpath, struct vcl_error **err)
+				bool born_in_cg, const char *cgpath, struct vcl_error **err)
 {
 	int r;
 
 	if (write_map(pid, "uid_map", err) < 0 || write_map(pid, "gid_map", err) < 0)
 		return -1;
-	r = vcl_cgroup_attach(p->cg, pid);
+	r = born_in_cg ? 0 : vcl_cgroup_attach(p->cg, pid);
 	if (r < 0)
 		return vcl_fail(err, -r, "Attach container %d to cgroup %s", pid, cgpath);
 	if (write(lp->sync_w, "g", 1) != 1)
@@ -614,7 +648,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	flags = CLONE_NEWPID | CLONE_PIDFD | SIGCHLD;
 	if (spec->ctr_userns)
 		flags |= CLONE_NEWUSER;
-	pid = clone(child_main, child_stack + sizeof(child_stack), flags, &a, &pidfd);
+	pid = ctr_clone(&a, flags, &pidfd, p->cg);
 	vcl_closep(&a.log_fd);
 	if (pid < 0)
 		goto fail_errno;
@@ -626,7 +660,8 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	vcl_closep(&lp.sync_r);
 	vcl_closep(&lp.nsready_w);
 
-	if ((spec->ctr_userns && release_userns_child(p, &lp, pid, cgpath, err) < 0) ||
+	if ((spec->ctr_userns &&
+	     release_userns_child(p, &lp, pid, a.born_in_cg, cgpath, err) < 0) ||
 	    vcl_ledger_add_pid(pid, err) < 0 || open_child_netns(inst, lp.nsready_r, err) < 0) {
 		fail_child(inst, p, &lp, err);
 		return launch_failed(inst, p, err);

@@ -81,6 +81,17 @@ static int copy_payload(const char *src, const char *dir, struct vcl_error **err
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* Between two kinds of filesystem (the tree on ext4 or an
+		 * overlay, /run on tmpfs as on most hosts) Linux 5.19+ says
+		 * EXDEV: copy through a buffer instead. */
+		if (n < 0 &&
+		    (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL)) {
+			char buf[65536];
+
+			n = read(in, buf, sizeof(buf));
+			if (n > 0 && write(out, buf, (size_t)n) != n)
+				n = -1;
+		}
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 

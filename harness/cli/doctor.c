@@ -58,7 +58,14 @@ int vcl_cmd_doctor(int argc, char **argv, struct vcl_error **err)
 	       h.topo.split ? "workloads apart from the harness" : "2 PUs or fewer: all share");
 	printf("%-14s %llu MiB\n", "memory", (unsigned long long)h.mem_mib);
 	printf("%-14s %s\n", "kernel", h.kernel);
-	printf("%-14s %s\n", "cgroup", vcl_cgroup_mode_name(h.cgroup));
+	if (h.cgroup == VCL_CG_V2) {
+		char cgline[256];
+
+		vcl_cgroup_v2_describe("/sys/fs/cgroup", cgline, sizeof(cgline));
+		printf("%-14s %s\n", "cgroup", cgline);
+	} else {
+		printf("%-14s %s\n", "cgroup", vcl_cgroup_mode_name(h.cgroup));
+	}
 	printf("%-14s %s\n", "libvirt", h.libvirt_version[0] ? h.libvirt_version : "absent");
 	printf("%-14s %s\n", "qemu", h.qemu_version[0] ? h.qemu_version : "absent");
 	printf("%-14s %s%s%s\n", "qemu:///system", h.libvirt_ok ? "answers" : "does not answer",

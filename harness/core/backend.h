@@ -57,6 +57,12 @@ struct vcl_svc_spec {
 	 * (image/disk.c): built on the first call, reused after; *path lives
 	 * as long as the service. NULL when there is no rootfs (--binary). */
 	int (*disk)(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+	/* Write the image itself as a docker-archive at path, tagged tag
+	 * ("localhost/vclab-<run>:svc"), for the engine peers' `load`; NULL
+	 * when the service has no image (rootfs:DIR, --binary). The image
+	 * layer sets it and runs skopeo; placements only call it. */
+	int (*export_archive)(const struct vcl_svc_spec *svc, const char *path, const char *tag,
+			      struct vcl_error **err);
 };
 
 /* Everything a backend needs to start one instance. Strings are borrowed. */

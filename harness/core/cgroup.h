@@ -10,6 +10,7 @@
  * Paths are relative to the controller roots: "vclab/<run>/<n>".
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -93,6 +94,36 @@ int vcl_cgroup_remove_path(const char *path, struct vcl_error **err);
 /* Absolute folder of path for one controller ("memory", "cpu", ...), using
  * the unified tree on v2. Caller frees. */
 char *vcl_cgroup_dir(const char *controller, const char *path);
+
+/*
+ * Pure cgroup v2, on the tree at root: "/sys/fs/cgroup" for real, a temp
+ * dir laid out like one in unit tests (tests/unit/test_cgroup.c).
+ */
+/* Make root/path for an instance: every parent from the root down gets
+ * memory, cpu, pids and cpuset in its cgroup.subtree_control (delegation
+ * is top-down), then path gets lim's memory.max, memory.swap.max, cpu.max,
+ * pids.max and cpuset's cpuset.cpus. lim NULL: accounting only. Fails with
+ * VCL_E_ENV naming the cgroup when a controller is not available to a
+ * parent, or when a parent holds processes (the no-internal-process rule). */
+int vcl_cgroup_v2_create(const char *root, const char *path, const struct vcl_limits *lim,
+			 const char *cpuset, struct vcl_error **err);
+/* Pure: the cgroup of a process out of the text of /proc/PID/cgroup, with
+ * no leading '/': the "0::" line when v2, else the v1 line whose
+ * controllers include memory. -1 when there is none or out is too small. */
+int vcl_cgroup_proc_path(const char *text, bool v2, char *out, size_t len);
+/* The cgroup to sample for a process in path: up past threaded cgroups to
+ * their threaded root, and from libvirt's "libvirt" child of a systemd
+ * machine scope to the scope (machine.slice/machine-qemu...scope), so a VM
+ * is read as a whole, not its emulator thread group. */
+int vcl_cgroup_v2_sample_path(const char *root, const char *path, char *out, size_t len);
+/* pids of every process in root/path and the cgroups under it. */
+int vcl_cgroup_v2_procs(const char *root, const char *path, pid_t **pids, size_t *n,
+			struct vcl_error **err);
+
+/* vclab doctor's cgroup line on v2: "v2 (controllers: cpuset cpu ...)"
+ * from root/cgroup.controllers; -1, naming what is missing, when a
+ * controller vclab delegates (memory, cpu, pids, cpuset) is not there. */
+int vcl_cgroup_v2_describe(const char *root, char *buf, size_t len);
 
 /* The ledger's "cgroup PATH" records (vcl_cgroup_create writes them): undo
  * removes the cgroup; once a run is torn down its parent cgroups go too. */

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Host side of make check-v2: read what the v2 guest wrote (tests/v2/inside.sh)
+# and fail on anything short of a clean, complete, pure-v2 run.
+# usage: scripts/v2-guest-check.sh OUTDIR SERIAL_LOG INTEG_BIN...
+set -u
+out=$1
+serial=$2
+shift 2
+bad=0
+fail() {
+	echo "v2-check: FAIL: $*" >&2
+	bad=1
+}
+sum=$out/summary
+if [ ! -f "$sum" ]; then
+	echo "v2-check: FAIL: the guest wrote no $sum; the end of $serial:" >&2
+	tail -n 30 "$serial" >&2
+	exit 1
+fi
+sed 's/^/v2-guest| /' "$sum"
+grep -q '^done$' "$sum" || fail "the guest run did not finish (see $serial)"
+grep -q '^V2-GUEST-EXIT 0' "$serial" || fail "the guest's runner did not exit 0 (see $serial)"
+grep -q '^cgroupfs: cgroup2fs v1-mounts:none$' "$sum" ||
+	fail "the guest was not pure cgroup v2: $(grep '^cgroupfs:' "$sum")"
+
+# run-tests.sh's own count line: at least one pass, no failure, no skip.
+counts_ok() {
+	echo "$1" | grep -Eq ': [1-9][0-9]* passed, 0 failed, 0 skipped$'
+}
+line=$(grep '^unit: ' "$sum")
+counts_ok "$line" || fail "unit suite in the guest: ${line:-no result} (see $out/unit.log)"
+for t in "$@"; do
+	n=$(basename "$t")
+	line=$(grep "^$n " "$sum")
+	counts_ok "$line" || fail "$n in the guest: ${line:-no result} (see $out/$n.log)"
+done
+grep -q "^doctor-cgroup: v2 (controllers: " "$sum" || fail "vclab doctor in the guest: $(grep '^doctor-cgroup:' "$sum")"
+grep -q '^leftover-cgroups: $' "$sum" || fail "cgroups left in the guest: $(grep '^leftover-cgroups:' "$sum")"
+
+grep -q '^outside-check: ok' "$sum" ||
+	fail "scripts/check-bare-memory.sh in the guest: $(grep '^outside-check:' "$sum") (see $out/check-bare-memory.log)"
+
+# The bench's results.json: a v2 host, and memory figures for bare and ctr.
+if ! grep -q '^bench: ok$' "$sum"; then
+	fail "vclab bench in the guest: $(grep '^bench:' "$sum") (see $out/bench.log)"
+elif ! python3 - "$out/results.json" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+errs = []
+if d["host"].get("cgroup") != "v2":
+    errs.append("host.cgroup is %r, not 'v2'" % d["host"].get("cgroup"))
+for b in ("bare", "ctr"):
+    m = (d.get("backends", {}).get(b) or {}).get("memory") or {}
+    for k in ("pss_kib", "rss_kib", "cgroup_kib"):
+        if not isinstance(m.get(k), (int, float)):
+            errs.append("backends.%s.memory.%s is %r" % (b, k, m.get(k)))
+    if "startup_ms" not in (d.get("backends", {}).get(b) or {}):
+        errs.append("backends.%s has no startup_ms" % b)
+    else:
+        print("v2-check: %s startup p50 %.2f ms, pss %s KiB, cgroup %s KiB" % (
+            b, d["backends"][b]["startup_ms"]["p50"], m.get("pss_kib"), m.get("cgroup_kib")))
+for e in errs:
+    print("v2-check: results.json: " + e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+	fail "results.json of the guest's bench ($out/results.json)"
+fi
+[ $bad -eq 0 ] || exit 1
+echo "v2-check: pure cgroup v2 guest: all suites passed, none skipped; results.json is a v2 run"
