@@ -409,7 +409,7 @@ static int export_archive(const struct vcl_svc_spec *svc, const char *path, cons
 	if (snprintf(dst, sizeof(dst), "docker-archive:%s:%s", path, tag) >= (int)sizeof(dst))
 		return vcl_usage(err, "Archive path %s is too long", path);
 	unlink(path); /* skopeo refuses to write into an existing archive */
-	if (run_cmd(copy, NULL, err) < 0)
+	if (vcl_image_run(copy, NULL, err) < 0)
 		return vcl_error_wrap(err, "Export image %s as a docker-archive", img->reference);
 	return 0;
 }
