@@ -191,7 +191,7 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 
 /* Run a command, stdout into *out (may be NULL), stderr kept for the
  * error: its last line ends the message. */
-static int run_cmd(char *const argv[], char **out, struct vcl_error **err)
+int vcl_image_run(char *const argv[], char **out, struct vcl_error **err)
 {
 	cleanup_close int ofd = memfd_create("vclab-out", MFD_CLOEXEC);
 	cleanup_close int efd = memfd_create("vclab-err", MFD_CLOEXEC);
@@ -246,7 +246,7 @@ static int run_cmd(char *const argv[], char **out, struct vcl_error **err)
 	}
 }
 
-static const char *cache_root(void)
+const char *vcl_image_cache_root(void)
 {
 	const char *c = getenv("VCLAB_CACHE");
 
@@ -326,7 +326,7 @@ static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct 
 	char arch[32] = "";
 	struct stat st;
 
-	if (run_cmd(inspect, &out, err) < 0)
+	if (vcl_image_run(inspect, &out, err) < 0)
 		return vcl_error_wrap(err, "Cannot read image %s", img->reference);
 	if (sscanf(out, "%79s %31s", img->digest, arch) < 1 ||
 	    blob_path("", img->digest, tmp, sizeof(tmp)) < 0)
@@ -336,15 +336,15 @@ static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct 
 		return vcl_usage(err, "Image %s is for %s, this host is amd64", img->reference,
 				 arch);
 #endif
-	snprintf(tmp, sizeof(tmp), "%s/oci", cache_root());
+	snprintf(tmp, sizeof(tmp), "%s/oci", vcl_image_cache_root());
 	if (vcl_mkdir_p(tmp, err) < 0)
 		return -1;
-	snprintf(layout, size, "%s/oci/%s", cache_root(), img->digest + 7);
+	snprintf(layout, size, "%s/oci/%s", vcl_image_cache_root(), img->digest + 7);
 	if (stat(layout, &st) == 0)
 		return 0; /* content-addressed: already there */
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", layout, (int)getpid());
 	snprintf(dst, sizeof(dst), "oci:%s:img", tmp);
-	if (run_cmd(copy, NULL, err) < 0) {
+	if (vcl_image_run(copy, NULL, err) < 0) {
 		vcl_rm_rf(tmp, NULL);
 		return vcl_error_wrap(err, "Copy image %s", img->reference);
 	}
@@ -364,10 +364,10 @@ static int unpack_image(struct vcl_image *img, const char *layout, struct vcl_er
 	char *argv[] = {a_umoci, a_raw, a_unpack, a_img, ref, tmp, NULL};
 	struct stat st;
 
-	snprintf(dir, sizeof(dir), "%s/rootfs", cache_root());
+	snprintf(dir, sizeof(dir), "%s/rootfs", vcl_image_cache_root());
 	if (vcl_mkdir_p(dir, err) < 0)
 		return -1;
-	snprintf(dir, sizeof(dir), "%s/rootfs/%s", cache_root(), img->digest + 7);
+	snprintf(dir, sizeof(dir), "%s/rootfs/%s", vcl_image_cache_root(), img->digest + 7);
 	img->rootfs = strdup(dir);
 	if (img->rootfs == NULL)
 		return vcl_fail(err, ENOMEM, "Rootfs path");
@@ -376,7 +376,7 @@ static int unpack_image(struct vcl_image *img, const char *layout, struct vcl_er
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dir, (int)getpid());
 	snprintf(ref, sizeof(ref), "%s:img", layout);
 	vcl_rm_rf(tmp, NULL);
-	if (run_cmd(argv, NULL, err) < 0) {
+	if (vcl_image_run(argv, NULL, err) < 0) {
 		vcl_rm_rf(tmp, NULL);
 		return vcl_error_wrap(err, "Unpack image %s", img->reference);
 	}
@@ -409,7 +409,7 @@ static int export_archive(const struct vcl_svc_spec *svc, const char *path, cons
 	if (snprintf(dst, sizeof(dst), "docker-archive:%s:%s", path, tag) >= (int)sizeof(dst))
 		return vcl_usage(err, "Archive path %s is too long", path);
 	unlink(path); /* skopeo refuses to write into an existing archive */
-	if (run_cmd(copy, NULL, err) < 0)
+	if (vcl_image_run(copy, NULL, err) < 0)
 		return vcl_error_wrap(err, "Export image %s as a docker-archive", img->reference);
 	return 0;
 }
@@ -602,11 +602,14 @@ int vcl_image_load(const struct vcl_image_opts *o, struct vcl_image *img, struct
 	img->svc.argv = img->argv;
 	img->svc.envp = img->envp;
 	img->svc.cwd = img->cwd;
+	if (img->rootfs != NULL)
+		img->svc.disk = vcl_image_disk;
 	return 0;
 }
 
 void vcl_image_free(struct vcl_image *img)
 {
+	vcl_image_disk_release(img);
 	free(img->rootfs);
 	free(img->layout);
 	free(img->cwd);

@@ -22,6 +22,7 @@
  */
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/backend.h"
@@ -54,6 +55,8 @@ struct vcl_image {
 	char **envp;
 	char *user;	/* the config's User, "" = root */
 	char load[256]; /* the steady scenario's request path, "" = none */
+	char *disk;	/* the rootfs as an ext4 image (image/disk.c), NULL until asked */
+	bool disk_temp; /* disk is this run's own (no digest): removed by vcl_image_free */
 };
 
 /* Resolve, copy, unpack and configure. Errors are VCL_E_USAGE for bad
@@ -64,6 +67,30 @@ void vcl_image_free(struct vcl_image *img);
 
 /* services.<name>.image of results.json. */
 struct json_object *vcl_image_json(const struct vcl_image *img);
+
+/*
+ * The rootfs as a read-only ext4 disk image for the VM placements: the
+ * vcl_svc_spec.disk hook (svc must be the svc of a struct vcl_image).
+ * Built with `mke2fs -d` (no loop mount) on the first call. An image with
+ * a digest gets <cache>/disks/<hex>.ext4, built once and reused by every
+ * later run (the same bytes as rootfs/<hex>); rootfs:DIR gets a disk of
+ * this run only, in the ledger, removed by vcl_image_free. Mode 0644.
+ */
+int vcl_image_disk(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+/* Remove a disk of this run only (rootfs:DIR); the cached ones stay. */
+void vcl_image_disk_release(struct vcl_image *img);
+
+/* Pure: the size in KiB and inode count of an ext4 image that holds
+ * files of total_bytes (each rounded up to 4 KiB blocks) in nfiles
+ * entries, with room for ext4's own metadata. */
+void vcl_image_disk_geometry(uint64_t total_bytes, uint64_t nfiles, uint64_t *size_kib,
+			     uint64_t *inodes);
+
+/* Shared inside image/: the cache root ($VCLAB_CACHE or /var/cache/vclab)
+ * and a command runner (stdout into *out, the last stderr line in the
+ * error). */
+const char *vcl_image_cache_root(void);
+int vcl_image_run(char *const argv[], char **out, struct vcl_error **err);
 
 /* ---- pure parts, unit-tested on literal input ------------------------- */
 

@@ -21,6 +21,14 @@
  *   vclab.ip=A.B.C.D/NN   eth0 address (default 10.0.2.15/24, QEMU's slirp guest)
  *   vclab.ip=dhcp         ask a DHCP server instead (libvirt networks: the host
  *                         learns the address from the lease)
+ *   vclab.svc=vdb         run the user's service instead of the payload: its
+ *                         description is on /dev/vdb (format in vmm/vmm.h,
+ *                         VCL_VM_SVC_MAGIC), its rootfs the ext4 disk
+ *                         /dev/vda, mounted read-only under a tmpfs overlay.
+ *                         init chroots into the overlay, sets env, cwd and
+ *                         user, execs the entrypoint, prints the READY line
+ *                         once the port listens (/proc/net/tcp{,6}), and
+ *                         ends the guest (reboot: QEMU exits) when the service exits.
  *
  * Statically linked, built by the Makefile as bin/vclab-init. Errors go to
  * the console (stderr is /dev/console) and end in reboot(), which QEMU turns
@@ -46,6 +54,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -363,10 +372,226 @@ static void net_up(const char *cidr, const char *name)
 	close(s);
 }
 
+/* ---- the user's service (vclab.svc=vdb) ---- */
+
+#define SVC_MAGIC "VCLAB-SVC 1\n"
+#define SVC_MAX	  65536
+#define SVC_ARGS  256
+#define SVC_ENVS  512
+#define SVC_ROOT  "/svc/root"
+
+struct svc {
+	char buf[SVC_MAX + 1];
+	char *argv[SVC_ARGS + 1];
+	char *envp[SVC_ENVS + 1];
+	const char *cwd;
+	unsigned port;
+	uid_t uid;
+	gid_t gid;
+};
+
+static struct svc svc;
+
+static void svc_read(const char *dev)
+{
+	char path[64];
+	size_t got = 0, na = 0, ne = 0;
+	const char *p, *end;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s (the service description): %s", path, strerror(errno));
+	while (got < SVC_MAX) {
+		ssize_t n = read(fd, svc.buf + got, SVC_MAX - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read %s: %s", path, strerror(errno));
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	svc.buf[got] = '\0';
+	if (got < sizeof(SVC_MAGIC) || memcmp(svc.buf, SVC_MAGIC, sizeof(SVC_MAGIC) - 1) != 0)
+		die("%s is not a vclab service description", path);
+	svc.cwd = "/";
+	p = svc.buf + sizeof(SVC_MAGIC) - 1;
+	end = svc.buf + got;
+	/* Records "key=value\0" up to an empty one. */
+	while (p < end && *p != '\0') {
+		const char *v = strchr(p, '=');
+		size_t rl = strlen(p);
+
+		if (v == NULL)
+			die("%s: bad record '%.40s'", path, p);
+		v++;
+		if (strncmp(p, "arg=", 4) == 0 && na < SVC_ARGS)
+			svc.argv[na++] = (char *)v;
+		else if (strncmp(p, "env=", 4) == 0 && ne < SVC_ENVS)
+			svc.envp[ne++] = (char *)v;
+		else if (strncmp(p, "cwd=", 4) == 0)
+			svc.cwd = v;
+		else if (strncmp(p, "port=", 5) == 0)
+			svc.port = (unsigned)strtoul(v, NULL, 10);
+		else if (strncmp(p, "uid=", 4) == 0)
+			svc.uid = (uid_t)strtoul(v, NULL, 10);
+		else if (strncmp(p, "gid=", 4) == 0)
+			svc.gid = (gid_t)strtoul(v, NULL, 10);
+		p += rl + 1;
+	}
+	if (na == 0)
+		die("%s: no arg= record", path);
+	if (svc.port == 0 || svc.port > 65535)
+		die("%s: no port", path);
+}
+
+static void mount_in(const char *src, const char *dst, const char *type, unsigned long flags,
+		     const char *data)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, flags, data) < 0)
+		die("mount %s (%s) on %s: %s", src, type, dst, strerror(errno));
+}
+
+/* The rootfs disk read-only, a tmpfs for the service's writes, overlay
+ * on top: the same shape as ctr's container (docs/vm.md). */
+static void svc_mount(void)
+{
+	mkdir("/svc", 0755);
+	mount_in("/dev/vda", "/svc/lower", "ext4", MS_RDONLY, "");
+	mount_in("tmpfs", "/svc/rw", "tmpfs", 0, "mode=0755");
+	mkdir("/svc/rw/upper", 0755);
+	mkdir("/svc/rw/work", 0755);
+	mount_in("overlay", SVC_ROOT, "overlay", 0,
+		 "lowerdir=/svc/lower,upperdir=/svc/rw/upper,workdir=/svc/rw/work");
+	mount_in("proc", SVC_ROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_in("sysfs", SVC_ROOT "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		 NULL);
+	mount_in("devtmpfs", SVC_ROOT "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL);
+}
+
+/* Is anything listening on TCP port (IPv4 or IPv6, any address)? */
+static bool port_listens(unsigned port)
+{
+	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+	char line[256], want[16];
+
+	snprintf(want, sizeof(want), ":%04X ", port);
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "re");
+
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			/* "  0: 00000000:1F90 00000000:0000 0A ...": local, remote, state */
+			char *local = strchr(line, ':');
+			char *st;
+
+			if (local == NULL || (local = strchr(local + 1, ':')) == NULL)
+				continue;
+			st = strchr(local, ' ');
+			if (strncmp(local, want, strlen(want)) == 0 && st != NULL &&
+			    (st = strchr(st + 1, ' ')) != NULL && strncmp(st + 1, "0A", 2) == 0) {
+				fclose(f);
+				return true;
+			}
+		}
+		fclose(f);
+	}
+	return false;
+}
+
+/* The end of the guest. Not RB_POWER_OFF: the machine has no ACPI
+ * (acpi=off, as libvirt's XML without <acpi/>), so a power-off only halts
+ * the CPU and QEMU stays. A reboot is what -no-reboot and
+ * on_reboot=destroy turn into QEMU's exit, as die() does. */
+static void power_off(void)
+{
+	sync();
+	reboot(RB_AUTOBOOT);
+	_exit(1);
+}
+
+static void say_exit(pid_t pid, int status)
+{
+	if (WIFEXITED(status))
+		printf("vclab-init: service %s (pid %d) exited with status %d\n", svc.argv[0],
+		       (int)pid, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		printf("vclab-init: service %s (pid %d) was killed by signal %d\n", svc.argv[0],
+		       (int)pid, WTERMSIG(status));
+	fflush(stdout);
+}
+
+static void run_service(const char *dev, const char *name)
+{
+	pid_t pid;
+	int status;
+	bool ready = false;
+
+	svc_read(dev);
+	svc_mount();
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		setsid();
+		if (chdir(SVC_ROOT) < 0 || chroot(".") < 0 || chdir(svc.cwd) < 0) {
+			fprintf(stderr, "vclab-init: chroot %s, cwd %s: %s\n", SVC_ROOT, svc.cwd,
+				strerror(errno));
+			_exit(126);
+		}
+		if ((svc.uid != 0 || svc.gid != 0) &&
+		    (syscall(SYS_setgroups, 0, NULL) < 0 ||
+		     syscall(SYS_setresgid, svc.gid, svc.gid, svc.gid) < 0 ||
+		     syscall(SYS_setresuid, svc.uid, svc.uid, svc.uid) < 0)) {
+			fprintf(stderr, "vclab-init: user %u:%u: %s\n", (unsigned)svc.uid,
+				(unsigned)svc.gid, strerror(errno));
+			_exit(126);
+		}
+		execve(svc.argv[0], svc.argv, svc.envp);
+		fprintf(stderr, "vclab-init: exec %s: %s\n", svc.argv[0], strerror(errno));
+		_exit(127);
+	}
+	/* PID 1: reap everything (a wrapper's children too), announce the
+	 * port once it listens, end the guest with the service. */
+	for (;;) {
+		pid_t w = waitpid(-1, &status, ready ? 0 : WNOHANG);
+
+		if (w == pid) {
+			say_exit(pid, status);
+			power_off();
+		}
+		if (w < 0 && errno == ECHILD)
+			power_off();
+		if (w > 0)
+			continue;
+		if (!ready && port_listens(svc.port)) {
+			printf("VCLAB-READY name=%s port=%u pid=%d\n", name, svc.port, (int)pid);
+			fflush(stdout);
+			ready = true;
+			continue;
+		}
+		if (!ready) {
+			struct timespec ts = {0, 2000000L}; /* 2 ms, the host probe's cap */
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 int main(void)
 {
 	char cmdline[4096] = "";
-	char name[64] = "vclab-guest", port[8] = "80", ip[32] = "10.0.2.15/24";
+	char name[64] = "vclab-guest", port[8] = "80", ip[32] = "10.0.2.15/24", svcdev[16] = "";
 	char listen[48];
 	int fd;
 	ssize_t n;
@@ -406,9 +631,15 @@ int main(void)
 	cmdline_get(cmdline, "vclab.name", name, sizeof(name));
 	cmdline_get(cmdline, "vclab.port", port, sizeof(port));
 	cmdline_get(cmdline, "vclab.ip", ip, sizeof(ip));
+	cmdline_get(cmdline, "vclab.svc", svcdev, sizeof(svcdev));
 
 	load_modules();
 	net_up(ip, name);
+	if (svcdev[0] != '\0') {
+		if (strchr(svcdev, '/') != NULL)
+			die("bad vclab.svc=%s (want a device name such as vdb)", svcdev);
+		run_service(svcdev, name);
+	}
 
 	/* 0.0.0.0: the payload answers on eth0 (slirp forwards to 10.0.2.15)
 	 * and on the guest's own loopback; only the guest sees that address. */

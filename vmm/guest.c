@@ -362,3 +362,76 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 		}
 	}
 }
+
+int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err)
+{
+	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC);
+	cleanup_close int out = -1;
+	struct stat st;
+	off_t left;
+
+	if (in < 0)
+		return vcl_error_set(err, VCL_E_ENV, errno, "Open %s", src);
+	if (fstat(in, &st) < 0)
+		return vcl_fail(err, errno, "Stat %s", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return vcl_fail(err, errno, "Create %s", dst);
+	for (left = st.st_size; left > 0;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return vcl_fail(err, n < 0 ? errno : EIO, "Copy %s to %s", src, dst);
+		left -= n;
+	}
+	if (fchmod(out, 0644) < 0)
+		return vcl_fail(err, errno, "chmod %s", dst);
+	return 0;
+}
+
+int vcl_vmm_svc_files(const struct vcl_svc_spec *svc, const char *dir, bool place, char **disk,
+		      char **config, struct vcl_error **err)
+{
+	cleanup_free char *cfg = NULL;
+	cleanup_free char *dpath = NULL;
+	cleanup_free char *cpath = NULL;
+	cleanup_close int fd = -1;
+	const char *cached = NULL;
+	size_t len = 0;
+
+	if (svc->disk == NULL)
+		return vcl_usage(err,
+				 "Service %s has no rootfs (--binary): a VM runs an image or "
+				 "rootfs:DIR only",
+				 svc->name);
+	if (vcl_vm_svc_config(svc, &cfg, &len, err) < 0 || svc->disk(svc, &cached, err) < 0)
+		return vcl_error_wrap(err, "Service %s in a VM", svc->name);
+	if (vcl_mkdir_p(dir, err) < 0)
+		return -1;
+	if (asprintf(&cpath, "%s/service.vdb", dir) < 0) {
+		cpath = NULL;
+		return vcl_fail(err, ENOMEM, "Service files");
+	}
+	fd = open(cpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, cfg, len) != (ssize_t)len || fchmod(fd, 0644) < 0)
+		return vcl_fail(err, errno, "Write %s", cpath);
+	if (place) {
+		if (asprintf(&dpath, "%s/rootfs.ext4", dir) < 0) {
+			dpath = NULL;
+			return vcl_fail(err, ENOMEM, "Service files");
+		}
+		unlink(dpath);
+		/* A hard link costs nothing; another file system needs a copy. */
+		if (link(cached, dpath) < 0 && vcl_vmm_copy_file(cached, dpath, err) < 0)
+			return -1;
+	} else {
+		dpath = strdup(cached);
+		if (dpath == NULL)
+			return vcl_fail(err, ENOMEM, "Service files");
+	}
+	*disk = steal_ptr(dpath);
+	*config = steal_ptr(cpath);
+	return 0;
+}

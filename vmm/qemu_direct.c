@@ -35,6 +35,8 @@ static struct {
 	char *dir; /* per-run scratch: one folder per instance below it */
 	char *kernel;
 	char *initrd;
+	char *svc_disk; /* the user's service: its rootfs disk and description */
+	char *svc_cfg;
 } g;
 
 struct qd_priv {
@@ -74,6 +76,8 @@ static void qd_cleanup(const struct vcl_spec *spec)
 	free(g.dir);
 	free(g.kernel);
 	free(g.initrd);
+	free(g.svc_disk);
+	free(g.svc_cfg);
 	memset(&g, 0, sizeof(g));
 }
 
@@ -106,6 +110,10 @@ static int qd_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	if (vcl_ledger_add(err, "dir %s", g.dir) < 0)
 		goto fail;
 	if (vcl_mkdir_p(g.dir, err) < 0)
+		goto fail;
+	/* QEMU runs as root here: the cached disk itself, no link. */
+	if (spec->svc != NULL &&
+	    vcl_vmm_svc_files(spec->svc, g.dir, false, &g.svc_disk, &g.svc_cfg, err) < 0)
 		goto fail;
 	g.prepared = true;
 	return 0;
@@ -210,8 +218,8 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 
 	if (vcl_vmm_host_port(spec, &port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, false, cmdline, sizeof(cmdline),
-				  err) < 0)
+	if (vcl_vm_kernel_cmdline(inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
+				  false, cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 	if (asprintf(&p->dir, "%s/%s", g.dir, inst->name) < 0) {
 		p->dir = NULL;
@@ -227,6 +235,12 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	}
 	vcl_vm_opts_from_spec(&o, spec, inst->name, g.kernel, g.initrd, cmdline, port);
 	o.serial_path = p->sw.path;
+	if (spec->svc != NULL) {
+		if (vcl_vm_svc_opts(&o, spec->svc, g.svc_disk, g.svc_cfg, cmdline, sizeof(cmdline),
+				    err) < 0)
+			goto fail;
+		snprintf(inst->log_path, sizeof(inst->log_path), "%s", p->sw.path);
+	}
 	if (vcl_vm_qemu_argv(&o, QEMU_BIN, &argv, err) < 0)
 		goto fail;
 
@@ -357,6 +371,7 @@ static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 
 const struct vcl_backend_ops vcl_qemu_direct_ops = {
     .name = "qemu-direct",
+    .runs_services = true,
     .is_peer = true,
     .family = "vm",
     .probe = qd_probe,

@@ -46,6 +46,8 @@ static struct {
 	char *imgdir; /* VCL_VM_IMAGE_ROOT/vclab-<run>, local only */
 	char *kernel;
 	char *initrd;
+	char *svc_disk; /* the user's service: its rootfs disk and description */
+	char *svc_cfg;
 } g;
 
 struct vm_priv {
@@ -106,34 +108,6 @@ static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
 }
 
 /* Copy src to dst (mode 0644) for libvirt's QEMU to read. */
-static int copy_file(const char *src, const char *dst, struct vcl_error **err)
-{
-	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC);
-	cleanup_close int out = -1;
-	struct stat st;
-	off_t left;
-
-	if (in < 0)
-		return vcl_error_set(err, VCL_E_ENV, errno, "Open %s", src);
-	if (fstat(in, &st) < 0)
-		return vcl_fail(err, errno, "Stat %s", src);
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0)
-		return vcl_fail(err, errno, "Create %s", dst);
-	for (left = st.st_size; left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return vcl_fail(err, n < 0 ? errno : EIO, "Copy %s to %s", src, dst);
-		left -= n;
-	}
-	if (fchmod(out, 0644) < 0)
-		return vcl_fail(err, errno, "chmod %s", dst);
-	return 0;
-}
-
 static void vm_cleanup(const struct vcl_spec *spec)
 {
 	if (g.conn != NULL)
@@ -144,6 +118,8 @@ static void vm_cleanup(const struct vcl_spec *spec)
 	free(g.imgdir);
 	free(g.kernel);
 	free(g.initrd);
+	free(g.svc_disk);
+	free(g.svc_cfg);
 	memset(&g, 0, sizeof(g));
 }
 
@@ -173,7 +149,15 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 					 "--connect %s is remote: --vm-net user would forward "
 					 "to that host's loopback; use --vm-net network:NAME",
 					 uri);
+		if (spec->svc != NULL)
+			return vcl_usage(err,
+					 "--connect %s is remote: the service's disk is built on "
+					 "this host; run it with a local libvirtd",
+					 uri);
 	}
+	if (spec->svc != NULL && net != VCL_VM_NET_USER)
+		return vcl_usage(err, "A user's service in a VM needs --vm-net user (the "
+				      "forward to its port)");
 	g.uri = strdup(uri);
 	if (g.uri == NULL)
 		return vcl_fail(err, ENOMEM, "vm prepare");
@@ -215,7 +199,13 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 			vcl_fail(err, ENOMEM, "vm prepare");
 			goto fail;
 		}
-		if (copy_file(kernel, g.kernel, err) < 0 || copy_file(initrd, g.initrd, err) < 0)
+		if (vcl_vmm_copy_file(kernel, g.kernel, err) < 0 ||
+		    vcl_vmm_copy_file(initrd, g.initrd, err) < 0)
+			goto fail;
+		/* The service's disks next to the kernel, where libvirt's QEMU
+		 * user reads them; the folder is in the ledger. */
+		if (spec->svc != NULL &&
+		    vcl_vmm_svc_files(spec->svc, g.imgdir, true, &g.svc_disk, &g.svc_cfg, err) < 0)
 			goto fail;
 	} else {
 		g.kernel = kernel;
@@ -375,13 +365,16 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		goto fail;
 	if (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(spec, &port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, VCL_VM_GUEST_PORT, p->net == VCL_VM_NET_NETWORK,
-				  cmdline, sizeof(cmdline), err) < 0)
+	if (vcl_vm_kernel_cmdline(inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
+				  p->net == VCL_VM_NET_NETWORK, cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 
 	vcl_vm_opts_from_spec(&o, spec, inst->name, g.kernel, g.initrd, cmdline, port);
 	o.net = p->net;
 	o.network = p->network;
+	if (spec->svc != NULL && vcl_vm_svc_opts(&o, spec->svc, g.svc_disk, g.svc_cfg, cmdline,
+						 sizeof(cmdline), err) < 0)
+		goto fail;
 
 	if (g.local) {
 		if (asprintf(&p->dir, "%s/%s", g.imgdir, inst->name) < 0) {
@@ -393,6 +386,10 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 			goto fail;
 		p->have_sw = true;
 		o.serial_path = p->sw.path;
+		/* The service writes to the console: its last lines are what
+		 * the probe quotes when it fails. */
+		if (spec->svc != NULL)
+			snprintf(inst->log_path, sizeof(inst->log_path), "%s", p->sw.path);
 	}
 	if (vcl_vm_domain_xml(&o, &xml, err) < 0)
 		goto fail;
@@ -616,6 +613,7 @@ static const struct vcl_ledger_kind *const vm_kinds[] = {&domain_kind, NULL};
 
 const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
+    .runs_services = true,
     .is_peer = false,
     .family = NULL,
     .probe = vm_probe,

@@ -45,6 +45,34 @@
 /* Where libvirt's QEMU (user libvirt-qemu) can read kernel and initramfs. */
 #define VCL_VM_IMAGE_ROOT "/var/lib/libvirt/images"
 
+/* Most virtio-blk disks one machine definition carries (vda..vdd). */
+#define VCL_VM_MAX_DISKS 4
+/* PCI slot of the first disk (vda), the n-th at +n, fixed in both
+ * definitions. The user-mode virtio-net comes from <qemu:commandline>,
+ * which libvirt puts before its own devices, and takes the first free
+ * slot (2): libvirt's own choice for a disk would collide with it. */
+#define VCL_VM_DISK_SLOT 4
+
+enum vcl_vm_disk_format {
+	VCL_VM_DISK_RAW = 0,
+	VCL_VM_DISK_QCOW2,
+};
+
+/*
+ * One virtio-blk disk of the machine, the same in the domain XML and the
+ * qemu-direct argv. The n-th disk is vd<a+n> in the guest (/dev/vda first),
+ * in PCI slot VCL_VM_DISK_SLOT + n. Read-only disks may be shared by many guests at once
+ * (a cached image): libvirt is told not to relabel them (seclabel
+ * relabel='no'), so their file must be readable by libvirt's QEMU user
+ * (mode 0644 under world-searchable folders). Writable disks are labelled
+ * by libvirt for the domain's life as usual.
+ */
+struct vcl_vm_disk {
+	const char *path; /* absolute path of the image file */
+	enum vcl_vm_disk_format format;
+	bool readonly;
+};
+
 enum vcl_vm_net {
 	VCL_VM_NET_USER = 0, /* QEMU user-mode (slirp), one host port forward on 127.0.0.1 */
 	VCL_VM_NET_NETWORK,  /* a libvirt network (bridge), address from its DHCP lease */
@@ -68,7 +96,14 @@ struct vcl_vm_opts {
 	const char *host_addr; /* user-mode forward: host side, must be in 127.0.0.0/8 */
 	uint16_t host_port;
 	uint16_t guest_port;
+	struct vcl_vm_disk disks[VCL_VM_MAX_DISKS];
+	unsigned ndisks;
 };
+
+/* Pure: append a disk to o (paths borrowed). USAGE error when o already
+ * has VCL_VM_MAX_DISKS; the path is checked with the rest of the opts. */
+int vcl_vm_opts_add_disk(struct vcl_vm_opts *o, const char *path, enum vcl_vm_disk_format format,
+			 bool readonly, struct vcl_error **err);
 
 /*
  * Pure: the options both ways of booting share (vm through libvirt and the
@@ -107,6 +142,37 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
  * command line cannot carry. */
 int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char *buf, size_t len,
 			  struct vcl_error **err);
+
+/*
+ * The user's service in a guest (docs/vm.md, "The user's service"). Two
+ * read-only disks: vda is the image's rootfs as ext4 (image/disk.c, one
+ * per digest), vdb the service description below, a few hundred bytes
+ * written per run. The kernel command line only says "vclab.svc=vdb":
+ * it is size-limited (COMMAND_LINE_SIZE) and space-separated, and argv
+ * and env are neither.
+ *
+ * The description, read by vclab-init from /dev/vdb:
+ *   "VCLAB-SVC 1\n", then NUL-terminated "key=value" records (port=,
+ *   uid=, gid=, cwd=, then arg= in argv order and env= in envp order),
+ *   ended by an empty record; zero-padded to whole 4 KiB blocks.
+ * Values may hold any byte but NUL (a newline in an env value too).
+ */
+#define VCL_VM_SVC_MAGIC   "VCLAB-SVC 1\n"
+#define VCL_VM_SVC_MAX	   65536
+#define VCL_VM_SVC_CMDLINE " vclab.svc=vdb"
+
+/* Pure: the service description of svc in *out (caller frees), *len a
+ * multiple of 4096. USAGE error when it exceeds VCL_VM_SVC_MAX or svc
+ * has no argv. */
+int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
+		      struct vcl_error **err);
+
+/* Pure: turn the payload guest of o (and its kernel command line in
+ * cmdline, of size len) into the service's: its two disks, the forward
+ * to the service's port, "vclab.svc=vdb" on the command line. The same
+ * call for vm and qemu-direct: one machine definition. */
+int vcl_vm_svc_opts(struct vcl_vm_opts *o, const struct vcl_svc_spec *svc, const char *disk,
+		    const char *config, char *cmdline, size_t len, struct vcl_error **err);
 
 /* Pure: parse --vm-net ("user", "network:NAME"); *network points into s. */
 int vcl_vm_parse_net(const char *s, enum vcl_vm_net *net, const char **network,
@@ -189,6 +255,16 @@ void vcl_serial_watch_phases(const struct vcl_serial_watch *w, struct vcl_phases
 const char *vcl_serial_watch_last(struct vcl_serial_watch *w);
 /* Close the fd (unless taken), free the path. */
 void vcl_serial_watch_free(struct vcl_serial_watch *w);
+
+/* The files of the user's service for a guest, in dir (made, 0755): the
+ * service description (dir/service.vdb) and the rootfs disk. place: put
+ * the disk in dir too (a hard link to the cached disk, else a copy), for
+ * libvirt's QEMU user, which may not reach the cache; else *disk is the
+ * cached disk itself. Errors name the service. */
+int vcl_vmm_svc_files(const struct vcl_svc_spec *svc, const char *dir, bool place, char **disk,
+		      char **config, struct vcl_error **err);
+/* Copy src to dst (mode 0644). */
+int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err);
 
 /* Boot the guest image with plain QEMU under accel ("kvm" or "tcg") and
  * wait at most timeout_ms for its READY line. dhcp: the guest takes its

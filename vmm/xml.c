@@ -82,6 +82,35 @@ static void put_escaped(FILE *f, const char *s)
 	vcl_xml_put(f, s, SIZE_MAX, VCL_ESC_APOS | VCL_ESC_CTRL);
 }
 
+int vcl_vm_opts_add_disk(struct vcl_vm_opts *o, const char *path, enum vcl_vm_disk_format format,
+			 bool readonly, struct vcl_error **err)
+{
+	if (o->ndisks >= VCL_VM_MAX_DISKS)
+		return vcl_usage(err, "At most %d disks per guest", VCL_VM_MAX_DISKS);
+	o->disks[o->ndisks].path = path;
+	o->disks[o->ndisks].format = format;
+	o->disks[o->ndisks].readonly = readonly;
+	o->ndisks++;
+	return 0;
+}
+
+static const char *disk_format_name(enum vcl_vm_disk_format f)
+{
+	return f == VCL_VM_DISK_QCOW2 ? "qcow2" : "raw";
+}
+
+/* A path QEMU's option syntax and the XML both carry without quoting
+ * games: absolute, no comma (QEMU's separator), no control characters. */
+static bool disk_path_ok(const char *p)
+{
+	if (p == NULL || p[0] != '/')
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p == ',' || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
 /* Checks shared by the XML and the argv: one set of rules for both paths. */
 static int check_opts(const struct vcl_vm_opts *o, struct vcl_error **err)
 {
@@ -101,6 +130,19 @@ static int check_opts(const struct vcl_vm_opts *o, struct vcl_error **err)
 		return vcl_usage(err, "Firmware '%s' must be an absolute path", o->firmware);
 	if (o->cmdline != NULL && (strchr(o->cmdline, '\n') != NULL))
 		return vcl_usage(err, "Guest kernel command line has a newline");
+	if (o->ndisks > VCL_VM_MAX_DISKS)
+		return vcl_usage(err, "At most %d disks per guest", VCL_VM_MAX_DISKS);
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		if (!disk_path_ok(o->disks[i].path))
+			return vcl_usage(err,
+					 "Disk %u path '%s' must be absolute, without commas or "
+					 "control characters",
+					 i, o->disks[i].path ? o->disks[i].path : "");
+		if (o->disks[i].format != VCL_VM_DISK_RAW &&
+		    o->disks[i].format != VCL_VM_DISK_QCOW2)
+			return vcl_usage(err, "Disk %u: unknown format %d", i,
+					 (int)o->disks[i].format);
+	}
 	switch (o->net) {
 	case VCL_VM_NET_USER:
 		if (!loopback_ok(o->host_addr))
@@ -200,6 +242,30 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 	}
 	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n",
 	      f);
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		const struct vcl_vm_disk *d = &o->disks[i];
+
+		fprintf(
+		    f,
+		    "    <disk type='file' device='disk'>\n      <driver name='qemu' type='%s'/>\n",
+		    disk_format_name(d->format));
+		fputs("      <source file='", f);
+		put_escaped(f, d->path);
+		/* A read-only disk may be one cached file many domains share:
+		 * no chown to the QEMU user and back (the file is 0644). */
+		fputs(d->readonly
+			  ? "'>\n        <seclabel model='dac' relabel='no'/>\n      </source>\n"
+			  : "'/>\n",
+		      f);
+		fprintf(f, "      <target dev='vd%c' bus='virtio'/>\n", 'a' + (int)i);
+		fprintf(f,
+			"      <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' "
+			"function='0x0'/>\n",
+			VCL_VM_DISK_SLOT + i);
+		if (d->readonly)
+			fputs("      <readonly/>\n", f);
+		fputs("    </disk>\n", f);
+	}
 	if (o->net == VCL_VM_NET_NETWORK) {
 		fputs("    <interface type='network'>\n      <source network='", f);
 		put_escaped(f, o->network);
@@ -264,7 +330,7 @@ static int push(char **v, size_t *n, size_t cap, const char *fmt, ...)
 int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***out,
 		     struct vcl_error **err)
 {
-	enum { CAP = 64 };
+	enum { CAP = 96 };
 	cleanup_strv char **v = NULL;
 	size_t n = 0;
 	int r = 0;
@@ -323,6 +389,23 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 		r |= push(v, &n, CAP, "-serial");
 		r |= push(v, &n, CAP, "stdio");
 	}
+	/* What libvirt 9.0 makes of each <disk>: a file node and a format
+	 * node (-blockdev, read-only both for <readonly/>), and a
+	 * virtio-blk-pci device on it, in the same order (vda first). */
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		const struct vcl_vm_disk *d = &o->disks[i];
+		const char *ro = d->readonly ? "on" : "off";
+
+		r |= push(v, &n, CAP, "-blockdev");
+		r |= push(v, &n, CAP, "driver=file,filename=%s,node-name=vd%c-file,read-only=%s",
+			  d->path, 'a' + (int)i, ro);
+		r |= push(v, &n, CAP, "-blockdev");
+		r |= push(v, &n, CAP, "driver=%s,file=vd%c-file,node-name=vd%c,read-only=%s",
+			  disk_format_name(d->format), 'a' + (int)i, 'a' + (int)i, ro);
+		r |= push(v, &n, CAP, "-device");
+		r |= push(v, &n, CAP, "virtio-blk-pci,drive=vd%c,id=virtio-disk%u,addr=0x%x",
+			  'a' + (int)i, i, VCL_VM_DISK_SLOT + i);
+	}
 	r |= push(v, &n, CAP, "-netdev");
 	{
 		char netdev[160];
@@ -364,6 +447,77 @@ int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char
 		     name, (unsigned)guest_port, dhcp ? " vclab.ip=dhcp" : "");
 	if (n < 0 || (size_t)n >= len)
 		return vcl_usage(err, "Guest kernel command line too long");
+	return 0;
+}
+
+static int rec(FILE *f, const char *key, const char *val)
+{
+	return fprintf(f, "%s=%s", key, val) < 0 || fputc('\0', f) == EOF ? -1 : 0;
+}
+
+int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
+		      struct vcl_error **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t n = 0, padded;
+	char num[32];
+	int r = 0;
+	FILE *f;
+
+	if (svc == NULL || svc->argv == NULL || svc->argv[0] == NULL)
+		return vcl_usage(err, "Service has no command to run in the guest");
+	f = open_memstream(&buf, &n);
+	if (f == NULL)
+		return vcl_fail(err, errno, "Service description");
+	r |= fputs(VCL_VM_SVC_MAGIC, f) == EOF ? -1 : 0;
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->port);
+	r |= rec(f, "port", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->uid);
+	r |= rec(f, "uid", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->gid);
+	r |= rec(f, "gid", num);
+	r |= rec(f, "cwd", svc->cwd != NULL && *svc->cwd != '\0' ? svc->cwd : "/");
+	for (char *const *a = svc->argv; *a != NULL; a++)
+		r |= rec(f, "arg", *a);
+	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
+		r |= rec(f, "env", *e);
+	r |= fputc('\0', f) == EOF ? -1 : 0;
+	if (fclose(f) != 0 || r != 0)
+		return vcl_fail(err, ENOMEM, "Service description");
+	if (n > VCL_VM_SVC_MAX)
+		return vcl_usage(err,
+				 "Service %s: command and environment take %zu bytes, more than "
+				 "the guest reads (%d)",
+				 svc->name ? svc->name : "", n, VCL_VM_SVC_MAX);
+	padded = (n + 4095) / 4096 * 4096;
+	{
+		char *p = realloc(buf, padded);
+
+		if (p == NULL)
+			return vcl_fail(err, ENOMEM, "Service description");
+		memset(p + n, 0, padded - n);
+		buf = p;
+	}
+	*out = steal_ptr(buf);
+	*len = padded;
+	return 0;
+}
+
+int vcl_vm_svc_opts(struct vcl_vm_opts *o, const struct vcl_svc_spec *svc, const char *disk,
+		    const char *config, char *cmdline, size_t len, struct vcl_error **err)
+{
+	size_t used = strlen(cmdline);
+
+	if (svc->port == 0)
+		return vcl_usage(err, "Service %s: no port to forward", svc->name);
+	if (used + sizeof(VCL_VM_SVC_CMDLINE) > len)
+		return vcl_usage(err, "Guest kernel command line too long");
+	memcpy(cmdline + used, VCL_VM_SVC_CMDLINE, sizeof(VCL_VM_SVC_CMDLINE));
+	o->cmdline = cmdline;
+	o->guest_port = svc->port;
+	if (vcl_vm_opts_add_disk(o, disk, VCL_VM_DISK_RAW, true, err) < 0 ||
+	    vcl_vm_opts_add_disk(o, config, VCL_VM_DISK_RAW, true, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -60,6 +60,10 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
+	/* The rootfs as a read-only ext4 disk image for the VM placements
+	 * (image/disk.c): built on the first call, reused after; *path lives
+	 * as long as the service. NULL when there is no rootfs (--binary). */
+	int (*disk)(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
 	/* Write the image itself as a docker-archive at path, tagged tag
 	 * ("localhost/vclab-<run>:svc"), for the engine peers' `load`; NULL
 	 * when the service has no image (rootfs:DIR, --binary). The image

@@ -119,6 +119,23 @@ START_TEST(test_name_from_ref)
 }
 END_TEST
 
+/* The VM disk's size: data, a quarter more, inode tables, an 8 MiB floor,
+ * whole 4 KiB blocks; inodes for every entry with room to spare. */
+START_TEST(test_disk_geometry)
+{
+	uint64_t kib, inodes;
+
+	vcl_image_disk_geometry(0, 0, &kib, &inodes);
+	ck_assert_uint_eq(inodes, 256);
+	ck_assert_uint_eq(kib, 8192 + 64);
+	vcl_image_disk_geometry(40ULL << 20, 4000, &kib, &inodes);
+	ck_assert_uint_eq(inodes, 5256);
+	ck_assert_uint_eq(kib % 4, 0);
+	ck_assert_uint_ge(kib, (40ULL << 10) * 5 / 4 + 8192);
+	ck_assert_uint_le(kib, (40ULL << 10) * 5 / 4 + 8192 + 1400);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image_config");
@@ -129,6 +146,7 @@ int main(void)
 	tcase_add_test(tc, test_config_errors);
 	tcase_add_test(tc, test_ready_parse);
 	tcase_add_test(tc, test_name_from_ref);
+	tcase_add_test(tc, test_disk_geometry);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

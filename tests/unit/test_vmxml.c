@@ -371,6 +371,206 @@ START_TEST(opts_from_spec_micro_defaults)
 }
 END_TEST
 
+/* Disks: the same virtio-blk devices, in the same order, read-only where
+ * asked, in both machine definitions; bad paths and too many disks are
+ * refused by both. */
+START_TEST(disks_both_paths)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+	size_t a = 0, b = 0;
+
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/var/cache/vclab/disks/abc.ext4",
+					      VCL_VM_DISK_RAW, true, &err),
+			 0);
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/var/lib/libvirt/images/r.qcow2",
+					      VCL_VM_DISK_QCOW2, false, &err),
+			 0);
+	ck_assert_int_eq(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	assert_valid(xml);
+	ck_assert_uint_eq(count(xml, "<disk type='file' device='disk'>"), 2);
+	ck_assert_ptr_nonnull(strstr(xml, "<driver name='qemu' type='raw'/>\n      <source "
+					  "file='/var/cache/vclab/disks/abc.ext4'>\n        "
+					  "<seclabel model='dac' relabel='no'/>"));
+	ck_assert_ptr_nonnull(strstr(xml,
+				     "<target dev='vda' bus='virtio'/>\n      <address type='pci' "
+				     "domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>\n"
+				     "      <readonly/>"));
+	ck_assert_ptr_nonnull(
+	    strstr(xml, "<driver name='qemu' type='qcow2'/>\n      <source "
+			"file='/var/lib/libvirt/images/r.qcow2'/>\n      <target "
+			"dev='vdb' bus='virtio'/>\n      <address type='pci' "
+			"domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>\n    </disk>"));
+	ck_assert_uint_eq(count(xml, "<readonly/>"), 1);
+
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(
+	    argv_has(v, "-blockdev",
+		     "driver=file,filename=/var/cache/vclab/disks/abc.ext4,node-name=vda-file,"
+		     "read-only=on"));
+	ck_assert(argv_has(v, "-blockdev", "driver=raw,file=vda-file,node-name=vda,read-only=on"));
+	ck_assert(argv_has(v, "-device", "virtio-blk-pci,drive=vda,id=virtio-disk0,addr=0x4"));
+	ck_assert(
+	    argv_has(v, "-blockdev", "driver=qcow2,file=vdb-file,node-name=vdb,read-only=off"));
+	ck_assert(argv_has(v, "-device", "virtio-blk-pci,drive=vdb,id=virtio-disk1,addr=0x5"));
+	for (size_t i = 0; v[i] != NULL; i++) {
+		if (strcmp(v[i], "virtio-blk-pci,drive=vda,id=virtio-disk0,addr=0x4") == 0)
+			a = i;
+		if (strcmp(v[i], "virtio-blk-pci,drive=vdb,id=virtio-disk1,addr=0x5") == 0)
+			b = i;
+	}
+	ck_assert(a > 0 && b > a);
+
+	/* Refused the same way by both paths. */
+	o.disks[1].path = "/tmp/a,b.img";
+	free(xml);
+	xml = NULL;
+	ck_assert_int_lt(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	ck_assert_ptr_nonnull(strstr(err->msg, "Disk 1 path"));
+	vcl_error_free(err);
+	err = NULL;
+	o.disks[1].path = "relative.img";
+	{
+		cleanup_strv char **w = NULL;
+
+		ck_assert_int_lt(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &w, &err), 0);
+	}
+	vcl_error_free(err);
+	err = NULL;
+	o.disks[1].path = "/x/b.img";
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/c", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/d", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_int_lt(vcl_vm_opts_add_disk(&o, "/e", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_uint_eq(o.ndisks, VCL_VM_MAX_DISKS);
+}
+END_TEST
+
+/* No disk given: none in either definition (the payload guest). */
+START_TEST(no_disks_by_default)
+{
+	struct vcl_vm_opts o = base_opts();
+	cleanup_free char *xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	ck_assert_ptr_null(strstr(xml, "<disk"));
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(!argv_has(v, "-blockdev", NULL));
+}
+END_TEST
+
+/* The service description on the guest's second disk: magic, records in
+ * order, NUL-terminated, an empty record last, whole 4 KiB blocks; an env
+ * value with a newline or space survives as it is. */
+START_TEST(svc_config_format)
+{
+	char a0[] = "/bin/httpd", a1[] = "-f", a2[] = "-p", a3[] = "8080";
+	char e0[] = "PATH=/bin", e1[] = "MULTI=a b\nc";
+	char *argv[] = {a0, a1, a2, a3, NULL};
+	char *envp[] = {e0, e1, NULL};
+	struct vcl_svc_spec svc = {.name = "bb",
+				   .argv = argv,
+				   .envp = envp,
+				   .cwd = "/www",
+				   .uid = 33,
+				   .gid = 34,
+				   .port = 8080};
+	static const char want[] = VCL_VM_SVC_MAGIC "port=8080\0uid=33\0gid=34\0cwd=/www\0"
+						    "arg=/bin/httpd\0arg=-f\0arg=-p\0arg=8080\0"
+						    "env=PATH=/bin\0env=MULTI=a b\nc\0\0";
+	cleanup_free char *buf = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(vcl_vm_svc_config(&svc, &buf, &len, &err), 0);
+	ck_assert_uint_eq(len, 4096);
+	ck_assert_int_eq(memcmp(buf, want, sizeof(want) - 1), 0);
+	for (size_t i = sizeof(want) - 1; i < len; i++)
+		ck_assert_int_eq(buf[i], 0);
+
+	/* No command: refused. Too big for the guest's read: refused. */
+	free(buf);
+	buf = NULL;
+	svc.argv = NULL;
+	ck_assert_int_lt(vcl_vm_svc_config(&svc, &buf, &len, &err), 0);
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	vcl_error_free(err);
+	err = NULL;
+	{
+		static char big[VCL_VM_SVC_MAX];
+		char *bigenv[] = {big, NULL};
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[0] = 'X';
+		big[1] = '=';
+		svc.argv = argv;
+		svc.envp = bigenv;
+		ck_assert_int_lt(vcl_vm_svc_config(&svc, &buf, &len, &err), 0);
+		ck_assert_ptr_nonnull(strstr(err->msg, "more than the guest reads"));
+	}
+}
+END_TEST
+
+/* The service turns the payload guest into its own in both definitions:
+ * rootfs disk vda and description vdb (read-only), the forward to the
+ * service's port, vclab.svc=vdb on the command line. */
+START_TEST(svc_opts_both_paths)
+{
+	char a0[] = "/bin/httpd";
+	char *argv[] = {a0, NULL};
+	struct vcl_svc_spec svc = {.name = "bb", .argv = argv, .port = 8080};
+	struct vcl_vm_opts o = base_opts();
+	char cmdline[512] = "console=ttyS0 vclab.name=vclab-ab12-1 vclab.port=8080";
+	cleanup_free char *xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_vm_svc_opts(&o, &svc, "/var/lib/libvirt/images/vclab-ab12/rootfs.ext4",
+					 "/var/lib/libvirt/images/vclab-ab12/service.vdb", cmdline,
+					 sizeof(cmdline), &err),
+			 0);
+	ck_assert_str_eq(cmdline,
+			 "console=ttyS0 vclab.name=vclab-ab12-1 vclab.port=8080 vclab.svc=vdb");
+	ck_assert_uint_eq(o.guest_port, 8080);
+	ck_assert_uint_eq(o.ndisks, 2);
+	ck_assert(o.disks[0].readonly && o.disks[1].readonly);
+	ck_assert_int_eq(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	assert_valid(xml);
+	ck_assert_ptr_nonnull(strstr(xml, "hostfwd=tcp:127.0.0.1:41234-:8080"));
+	ck_assert_ptr_nonnull(strstr(xml, "rootfs.ext4'>"));
+	ck_assert_ptr_nonnull(strstr(xml, "service.vdb'>"));
+	ck_assert_ptr_nonnull(strstr(xml, "vclab.svc=vdb</cmdline>"));
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(
+	    argv_has(v, "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:8080"));
+	ck_assert(argv_has(v, "-append",
+			   "console=ttyS0 vclab.name=vclab-ab12-1 vclab.port=8080 vclab.svc=vdb"));
+	ck_assert(argv_has(v, "-blockdev",
+			   "driver=file,filename=/var/lib/libvirt/images/vclab-ab12/rootfs.ext4,"
+			   "node-name=vda-file,read-only=on"));
+	ck_assert(argv_has(v, "-blockdev",
+			   "driver=file,filename=/var/lib/libvirt/images/vclab-ab12/service.vdb,"
+			   "node-name=vdb-file,read-only=on"));
+
+	/* No port: refused; a full command line: refused. */
+	svc.port = 0;
+	ck_assert_int_lt(vcl_vm_svc_opts(&o, &svc, "/a", "/b", cmdline, sizeof(cmdline), &err), 0);
+	vcl_error_free(err);
+	err = NULL;
+	svc.port = 80;
+	{
+		char small[8] = "abc";
+
+		ck_assert_int_lt(vcl_vm_svc_opts(&o, &svc, "/a", "/b", small, sizeof(small), &err),
+				 0);
+	}
+}
+END_TEST
+
 START_TEST(argv_rejects_network_mode)
 {
 	struct vcl_vm_opts o = base_opts();
@@ -588,6 +788,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, firmware_qboot_both_paths);
 	tcase_add_test(tc, opts_from_spec_micro_defaults);
 	tcase_add_test(tc, argv_rejects_network_mode);
+	tcase_add_test(tc, disks_both_paths);
+	tcase_add_test(tc, no_disks_by_default);
+	tcase_add_test(tc, svc_config_format);
+	tcase_add_test(tc, svc_opts_both_paths);
 	tcase_add_test(tc, kernel_cmdline);
 	tcase_add_test(tc, parse_net);
 	tcase_add_test(tc, uri_locality);
