@@ -19,6 +19,7 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #endif
 #ifdef VCL_WITH_VM
     &vcl_vm_ops,
+    &vcl_vm_iaas_ops,
 #endif
 #ifdef VCL_WITH_CTR
     &vcl_runc_ops,
@@ -26,6 +27,7 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #endif
 #ifdef VCL_WITH_VM
     &vcl_qemu_direct_ops,
+    &vcl_qemu_direct_iaas_ops,
 #endif
 #ifdef VCL_WITH_CTR
     &vcl_podman_ops, /* opt-in: run only when named with --peer */
@@ -42,8 +44,13 @@ const struct vcl_host_hooks vcl_backends_host_hooks = {
 
 /* The kinds of ledger record core defines (every part uses some). */
 static const struct vcl_ledger_kind *const core_kinds[] = {
-    &vcl_ledger_kind_pid,   &vcl_ledger_kind_dir,    &vcl_ledger_kind_file,
-    &vcl_ledger_kind_mount, &vcl_cgroup_ledger_kind, &vcl_ksm_ledger_kind, NULL,
+    &vcl_ledger_kind_pid,
+    &vcl_ledger_kind_dir,
+    &vcl_ledger_kind_file,
+    &vcl_ledger_kind_mount,
+    &vcl_cgroup_ledger_kind,
+    &vcl_ksm_ledger_kind,
+    NULL,
 };
 
 static int register_kinds(const struct vcl_ledger_kind *const *k, struct vcl_error **err)
