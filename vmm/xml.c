@@ -180,6 +180,16 @@ static int check_opts(const struct vcl_vm_opts *o, struct vcl_error **err)
 	return 0;
 }
 
+/* The NIC of user-mode networking. On q35 it gets a fixed slot on the
+ * root complex: libvirt puts its pcie-root-ports (one per <disk>) at slot
+ * 1 and up, and QEMU would give a device without an address slot 1 too
+ * ("slot 1 function 0 not available for pcie-root-port"). */
+static const char *nic_device(const struct vcl_vm_opts *o)
+{
+	return strcmp(machine_of(o), "q35") == 0 ? "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10"
+						 : "virtio-net-pci,netdev=n0";
+}
+
 /* "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:P-:80": restrict=on cuts
  * the guest off from the outside (it only answers the forward). */
 static void user_netdev(const struct vcl_vm_opts *o, char *buf, size_t len)
@@ -300,9 +310,9 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 		    "  <qemu:commandline>\n    <qemu:arg value='-netdev'/>\n    <qemu:arg value='",
 		    f);
 		put_escaped(f, netdev);
-		fputs("'/>\n    <qemu:arg value='-device'/>\n"
-		      "    <qemu:arg value='virtio-net-pci,netdev=n0'/>\n  </qemu:commandline>\n",
-		      f);
+		fputs("'/>\n    <qemu:arg value='-device'/>\n    <qemu:arg value='", f);
+		put_escaped(f, nic_device(o));
+		fputs("'/>\n  </qemu:commandline>\n", f);
 	}
 	/*
 	 * libvirt 9.0 verifies the guest CPU of every x86 domain after QEMU
@@ -433,7 +443,7 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 		r |= push(v, &n, CAP, "%s", netdev);
 	}
 	r |= push(v, &n, CAP, "-device");
-	r |= push(v, &n, CAP, "virtio-net-pci,netdev=n0");
+	r |= push(v, &n, CAP, "%s", nic_device(o));
 	if (r != 0)
 		return vcl_fail(err, ENOMEM, "QEMU argv");
 	*out = steal_ptr(v);

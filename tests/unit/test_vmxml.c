@@ -409,6 +409,8 @@ START_TEST(iaas_profile_both_paths)
 	ck_assert(argv_has(v, "-accel", "tcg,tb-size=32"));
 	ck_assert(!argv_has(v, "-bios", NULL));
 	ck_assert(argv_has(v, "-m", "256"));
+	ck_assert(argv_has(v, "-device", "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10"));
+	ck_assert_ptr_nonnull(strstr(xml, "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10"));
 	/* --vm-mem-mib wins; micro options stay as they were. */
 	spec.vm_mem_mib = 512;
 	vcl_vm_opts_profile(&o, &spec, VCL_VM_PROFILE_IAAS);
