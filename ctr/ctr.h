@@ -231,18 +231,28 @@ struct vcl_engine_run {
 	const struct vcl_engine_adjust *adjust;
 	size_t nadjust;
 	char *const *args; /* the payload's argv from argv[0], NULL-terminated */
+	/* The user's service (issue 14): its complete environment, working
+	 * folder and uid:gid, a tmpfs on /tmp for its writes (as runc's), and
+	 * (podman) the file its output goes to. service false: the payload. */
+	bool service;
+	char *const *env; /* NULL-terminated or NULL */
+	const char *cwd;  /* NULL = the image's */
+	unsigned uid, gid;
+	const char *log_path; /* podman --log-opt path=; NULL = the engine's */
 };
 
 /* The argv of `run -d --rm` for r: own network namespace with only
  * loopback (--network none, as ctr and runc), read-only root, no
  * capabilities, no-new-privileges, the seccomp file, the limits, the
  * adjustments; podman with --runtime runc (crun 1.8 refuses this hybrid
- * cgroup host) and --pull never. NULL-terminated, malloc'd (free with
+ * cgroup host) and --pull never; a service adds --user, --workdir, one
+ * --env per variable and --tmpfs /tmp. NULL-terminated, malloc'd (free with
  * vcl_strvfreep). NULL with *err on bad input. Pure. */
 char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **err);
 
 /* The image repository of a run: "vclab-<run>" (podman stores it as
- * "localhost/vclab-<run>"). */
+ * "localhost/vclab-<run>"; a user's image is loaded as
+ * "localhost/vclab-<run>:svc" into both engines). */
 int vcl_engine_image_repo(char *buf, size_t size, const char *run_id);
 /* Is name a container of run_id ("vclab-<run>-<n>", an optional leading
  * '/' as docker prints it)? Pure. */

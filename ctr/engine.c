@@ -25,9 +25,14 @@
  * and every image vclab-<run>:* from the engine's storage. destroy()
  * removes its container by id and waits for the helper to exit.
  *
- * The image source is one function (image_from_rootfs); an image the user
- * gives (issue 14, --image) plugs in beside it as `podman load` / `docker
- * load` of an archive into the same repository name, and the rest stays.
+ * The user's service (issue 14, --image): the image the other placements
+ * unpacked is written by the image layer (svc->export_archive, skopeo) as a
+ * docker-archive tagged localhost/vclab-<run>:svc and `podman load`ed /
+ * `docker load`ed once per run (image_from_archive); a rootfs:DIR service
+ * has no image and is imported from its folder (image_from_rootfs). Its
+ * instances run the image's resolved entrypoint, environment, folder and
+ * user, with a tmpfs /tmp, as runc does; readiness is the harness's port
+ * and HTTP probe, as for every placement running a service.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,8 +69,9 @@ struct engine {
 	const struct vcl_backend_ops *ops;
 	char bin[256];
 	/* per run, set by prepare() */
-	char image[160]; /* reference to run */
-	char dir[512];	 /* <state_dir>/<engine> */
+	char image[160];    /* reference to run */
+	const char *source; /* how the image got into the engine's storage */
+	char dir[512];	    /* <state_dir>/<engine> */
 	char seccomp[600];
 	char run_id[64];
 	struct vcl_engine_adjust adj[VCL_ENGINE_MAX_ADJUST];
@@ -244,13 +250,48 @@ static int image_from_rootfs(struct engine *e, const char *rootfs, struct vcl_er
 	return 0;
 }
 
+/* The user's image: exported by the image layer as a docker-archive
+ * tagged e->image, loaded into the engine's storage (never pulled). */
+static int image_from_archive(struct engine *e, const struct vcl_svc_spec *svc,
+			      struct vcl_error **err)
+{
+	char tar[600];
+
+	snprintf(tar, sizeof(tar), "%s/image.tar", e->dir);
+	if (svc->export_archive(svc, tar, e->image, err) < 0)
+		return -1;
+	{
+		char *const argv[] = {e->bin, (char *)"load", (char *)"-q", (char *)"-i", tar,
+				      NULL};
+
+		if (eng_call(e, e->dir, "load", argv, -1, NULL, VCL_E_FAIL, err) < 0)
+			return -1;
+	}
+	unlink(tar);
+	return 0;
+}
+
+/* What a service needs of this peer, checked before anything is made. */
+static int service_check(const struct engine *e, const struct vcl_spec *spec,
+			 struct vcl_error **err)
+{
+	if (spec->svc->rootfs == NULL)
+		return vcl_usage(err, "%s needs an image or a rootfs: --binary runs on bare only",
+				 e->name);
+	if (spec->ctr_userns)
+		return vcl_usage(err, "%s with --ctr-userns cannot run a user's service yet",
+				 e->name);
+	return 0;
+}
+
 static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl_error **err)
 {
+	const struct vcl_svc_spec *svc = spec->svc;
 	struct vcl_engine_host h;
 	const char *rootfs = NULL;
 	char repo[96], cg[160];
 
-	if (find_bin(e, err) < 0)
+	if (find_bin(e, err) < 0 || (svc != NULL && service_check(e, spec, err) < 0))
 		return -1;
 	if (vcl_ctr_rootfs_prepare(spec, &rootfs, err) < 0)
 		return -1;
@@ -260,8 +301,12 @@ static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl
 		vcl_usage(err, "Run id %s is too long for an image name", spec->run_id);
 		goto fail;
 	}
-	snprintf(e->image, sizeof(e->image), "%s%s:payload",
-		 e->kind == VCL_ENGINE_PODMAN ? "localhost/" : "", repo);
+	/* A loaded archive keeps its tag as written: localhost/ for both. */
+	if (svc != NULL)
+		snprintf(e->image, sizeof(e->image), "localhost/%s:svc", repo);
+	else
+		snprintf(e->image, sizeof(e->image), "%s%s:payload",
+			 e->kind == VCL_ENGINE_PODMAN ? "localhost/" : "", repo);
 	if (vcl_ledger_add(err, "dir %s", e->dir) < 0 || vcl_mkdir_p(e->dir, err) < 0)
 		goto fail;
 	e->seccomp[0] = '\0';
@@ -275,8 +320,16 @@ static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl
 	if ((e->kind == VCL_ENGINE_PODMAN && vcl_ledger_add(err, "cgroup %s", cg) < 0) ||
 	    vcl_ledger_add(err, "engine %s %s", e->name, spec->run_id) < 0)
 		goto fail;
-	if (image_from_rootfs(e, rootfs, err) < 0)
-		goto fail;
+	if (svc != NULL && svc->export_archive != NULL) {
+		e->source = "docker-archive of the image (skopeo), then load";
+		if (image_from_archive(e, svc, err) < 0)
+			goto fail;
+	} else {
+		e->source = svc != NULL ? "tar of the service's rootfs, then import"
+					: "tar of ctr's payload rootfs, then import";
+		if (image_from_rootfs(e, svc != NULL ? svc->rootfs : rootfs, err) < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	vcl_ctr_rootfs_release(spec);
@@ -318,6 +371,7 @@ static void eng_cleanup(struct engine *e, const struct vcl_spec *spec)
 	cg_quiet(NULL, NULL);
 	vcl_ctr_rootfs_release(spec);
 	e->image[0] = '\0';
+	e->source = NULL;
 }
 
 /* ---- undo (ledger, gc) ------------------------------------------------- */
@@ -470,6 +524,7 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
 	bool podman = e->kind == VCL_ENGINE_PODMAN;
+	const struct vcl_svc_spec *svc = spec->svc;
 	cleanup_strv char **argv = NULL;
 	cleanup_free char *idtext = NULL;
 	cleanup_close int ready_r = -1;
@@ -495,6 +550,8 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 	p->helper_fd = -1;
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
 	snprintf(cgparent, sizeof(cgparent), "/vclab/%s", spec->run_id);
+	if (svc != NULL && podman)
+		snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", e->dir, inst->name);
 	if (podman) {
 		args[6] = inst->name;
 	} else { /* no READY fd through docker */
@@ -511,14 +568,23 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 				    .cpuset = spec->cpuset,
 				    .seccomp_file = e->seccomp[0] != '\0' ? e->seccomp : NULL,
 				    .userns = spec->ctr_userns,
-				    .ready_fd = podman,
+				    .ready_fd = podman && svc == NULL,
 				    .adjust = e->adj,
 				    .nadjust = e->nadj,
 				    .args = args};
+	if (svc != NULL) {
+		r.args = svc->argv;
+		r.service = true;
+		r.env = svc->envp;
+		r.cwd = svc->cwd;
+		r.uid = (unsigned)svc->uid;
+		r.gid = (unsigned)svc->gid;
+		r.log_path = inst->log_path[0] != '\0' ? inst->log_path : NULL;
+	}
 	argv = vcl_engine_run_argv(&r, err);
 	if (argv == NULL)
 		goto fail;
-	if (podman) {
+	if (r.ready_fd) {
 		int fds[2];
 
 		if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -564,8 +630,8 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 	if (vcl_cgroup_open_pid(pid, &p->cg, err) < 0)
 		goto fail_remove;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = VCL_CTR_PORT;
-	inst->ready_fd = steal_fd(ready_r);
+	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
+	inst->ready_fd = steal_fd(ready_r); /* -1 for a service: the port and HTTP say */
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
 	*out = inst;
 	return 0;
@@ -651,6 +717,8 @@ static struct json_object *eng_describe(const struct engine *e)
 	json_object_object_add(o, "version", json_object_new_string(e->version));
 	json_object_object_add(o, "runtime", json_object_new_string("runc"));
 	json_object_object_add(o, "image", json_object_new_string(e->image));
+	if (e->source != NULL)
+		json_object_object_add(o, "image_source", json_object_new_string(e->source));
 	json_object_object_add(o, "network",
 			       json_object_new_string("none: own network namespace, loopback only "
 						      "(as ctr and runc)"));
@@ -710,6 +778,7 @@ const struct vcl_backend_ops vcl_podman_ops = {
     .is_peer = true,
     .family = "ctr",
     .opt_in = true,
+    .runs_services = true,
     .probe = podman_probe,
     .prepare = podman_prepare,
     .launch = podman_launch,
@@ -730,6 +799,7 @@ const struct vcl_backend_ops vcl_docker_ops = {
     .is_peer = true,
     .family = "ctr",
     .opt_in = true,
+    .runs_services = true,
     .probe = docker_probe,
     .prepare = docker_prepare,
     .launch = docker_launch,

@@ -121,6 +121,8 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 	podman = r->kind == VCL_ENGINE_PODMAN;
 	if (r->ready_fd && !podman)
 		return vcl_usage(err, "Engine run: docker cannot hand an fd through"), NULL;
+	if (r->service && r->ready_fd)
+		return vcl_usage(err, "Engine run: a service has no READY fd"), NULL;
 	/* dockerd maps users for every container or none (--userns-remap on
 	 * the daemon); `run --userns` takes only "host". */
 	if (r->userns && !podman)
@@ -193,11 +195,35 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 		addf(&b, "%.*s", (int)(eq - r->adjust[i].option), r->adjust[i].option);
 		add(&b, eq + 1);
 	}
+	if (r->service) {
+		/* What runc's config says for a service (ctr/oci.c): its
+		 * user, folder, environment and a writable /tmp. */
+		add(&b, "--user");
+		addf(&b, "%u:%u", r->uid, r->gid);
+		if (r->cwd != NULL && r->cwd[0] != '\0') {
+			add(&b, "--workdir");
+			add(&b, r->cwd);
+		}
+		for (char *const *e = r->env; e != NULL && *e != NULL; e++) {
+			add(&b, "--env");
+			add(&b, *e);
+		}
+		add(&b, "--tmpfs");
+		add(&b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
+		if (podman && r->log_path != NULL) {
+			add(&b, "--log-driver");
+			add(&b, "k8s-file");
+			add(&b, "--log-opt");
+			addf(&b, "path=%s", r->log_path);
+		}
+	}
 	if (r->ready_fd) {
 		add(&b, "--preserve-fds");
 		add(&b, "1");
 	}
-	/* The image's entrypoint is empty: the payload's path is argv[0]. */
+	/* The payload's image has no entrypoint: its path is argv[0]. A
+	 * service's argv is the image's entrypoint and command resolved
+	 * (image/), so --entrypoint also drops the image's Cmd. */
 	add(&b, "--entrypoint");
 	add(&b, r->args[0]);
 	add(&b, r->image);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,6 +390,30 @@ static int unpack_image(struct vcl_image *img, const char *layout, struct vcl_er
 	return 0;
 }
 
+/* svc->export_archive of an image from the cache (the engine peers load
+ * it): the cached layout's "img" as a docker-archive tagged tag. */
+static int export_archive(const struct vcl_svc_spec *svc, const char *path, const char *tag,
+			  struct vcl_error **err)
+{
+	const struct vcl_image *img =
+	    (const struct vcl_image *)(const void *)((const char *)svc -
+						     offsetof(struct vcl_image, svc));
+	char src[PATH_MAX + 8], dst[PATH_MAX + 256];
+	char a_skopeo[] = "skopeo", a_pol[] = "--insecure-policy", a_copy[] = "copy",
+	     a_q[] = "--quiet";
+	char *copy[] = {a_skopeo, a_pol, a_copy, a_q, src, dst, NULL};
+
+	if (img->layout == NULL)
+		return vcl_usage(err, "Image %s has no OCI layout to export", img->reference);
+	snprintf(src, sizeof(src), "oci:%s:img", img->layout);
+	if (snprintf(dst, sizeof(dst), "docker-archive:%s:%s", path, tag) >= (int)sizeof(dst))
+		return vcl_usage(err, "Archive path %s is too long", path);
+	unlink(path); /* skopeo refuses to write into an existing archive */
+	if (run_cmd(copy, NULL, err) < 0)
+		return vcl_error_wrap(err, "Export image %s as a docker-archive", img->reference);
+	return 0;
+}
+
 /* A file of the rootfs, symlinks resolved inside it (RESOLVE_IN_ROOT). */
 static int open_in_root(const char *rootfs, const char *path, int flags)
 {
@@ -529,6 +554,12 @@ int vcl_image_load(const struct vcl_image_opts *o, struct vcl_image *img, struct
 			json_object_put(config);
 			return -1;
 		}
+		img->layout = strdup(layout);
+		if (img->layout == NULL) {
+			json_object_put(config);
+			return vcl_fail(err, ENOMEM, "Layout path");
+		}
+		img->svc.export_archive = export_archive;
 	}
 	r = vcl_image_config_apply(config, o, img, err);
 	json_object_put(config);
@@ -571,6 +602,7 @@ int vcl_image_load(const struct vcl_image_opts *o, struct vcl_image *img, struct
 void vcl_image_free(struct vcl_image *img)
 {
 	free(img->rootfs);
+	free(img->layout);
 	free(img->cwd);
 	free(img->user);
 	vcl_strvfreep(&img->argv);

@@ -46,6 +46,7 @@ struct vcl_image {
 	char digest[80]; /* "sha256:<hex>", "" for rootfs: and --binary */
 	uint64_t size;	 /* bytes of config and layers (compressed), 0 if unknown */
 	char *rootfs;
+	char *layout; /* the cached OCI layout (tag "img"), NULL for rootfs: and --binary */
 	char *cwd;
 	char **argv;
 	char **envp;

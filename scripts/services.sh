@@ -5,7 +5,16 @@
 # machines) it starts the daemons by hand.
 set -eu
 
+# The daemons started below live on after this script: they must not keep
+# an fd of the caller's. `flock /tmp/vclab-heavy.lock scripts/services.sh`
+# hands fd 3 down, and a libvirtd, virtlogd or dockerd holding it keeps the
+# shared lock taken long after flock exits (seen here: every later flock
+# waited forever). Closing them here is enough: flock itself holds the lock
+# until this script ends.
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+
 SOCK=/run/libvirt/libvirt-sock
+
 TIMEOUT=${VCLAB_SERVICES_TIMEOUT:-30}
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -48,6 +48,7 @@ struct vcl_bench_opts {
 	double density_seconds; /* density: time limit per placement */
 	const char *ksm;	/* density: "off" | "on" | "both" (VMs) */
 	double density_load;	/* density: req/s per instance per step, 0 = none */
+	double density_hold;	/* density: seconds the grown set stays up, 0 = none */
 	double scale_threshold;
 	unsigned autoscale_repeats, vm_autoscale_repeats;
 	double steady_seconds;

@@ -579,6 +579,23 @@ static void record_density(struct density *d, unsigned up)
 	json_object_object_add(vcl_bench_result_obj(d->b, d->ops), "density", o);
 }
 
+/* --density-hold: the grown set stays up this long, so that something
+ * outside vclab (scripts/check-density.sh) can count and weigh it. Returns
+ * -1 on a signal. */
+static int hold(double seconds)
+{
+	uint64_t end = vcl_now_ns() + (uint64_t)(seconds * 1e9);
+
+	while (vcl_now_ns() < end) {
+		struct timespec ts = {0, 100000000L};
+
+		if (vcl_interrupted)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return vcl_interrupted ? -1 : 0;
+}
+
 static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		       struct vcl_error **err)
 {
@@ -637,6 +654,8 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	if (strcmp(ksm_mode, "off") != 0 &&
 	    ksm_measure(&d, &ksm, strcmp(ksm_mode, "on") == 0, err) < 0)
 		return -1;
+	if (hold(b->o->density_hold) < 0)
+		return vcl_error_interrupted(err);
 	/* Only instances that still serve count. */
 	up = healthy(d.inst, d.n, &sick);
 	if (vcl_interrupted) {

@@ -53,6 +53,12 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
+	/* Write the image itself as a docker-archive at path, tagged tag
+	 * ("localhost/vclab-<run>:svc"), for the engine peers' `load`; NULL
+	 * when the service has no image (rootfs:DIR, --binary). The image
+	 * layer sets it and runs skopeo; placements only call it. */
+	int (*export_archive)(const struct vcl_svc_spec *svc, const char *path, const char *tag,
+			      struct vcl_error **err);
 };
 
 /* Everything a backend needs to start one instance. Strings are borrowed. */

@@ -557,8 +557,9 @@ static const struct vcl_jrule steady[] = {
 
 /* The engine peers (podman, docker; ctr/engine.c). */
 static const struct vcl_jrule engine[] = {
-    {"version", STR, NULL}, {"runtime", STR, NULL}, {"image", STR, NULL}, {"network", STR, NULL},
-    {"helper", STR, NULL},  {"daemons", STR, NULL}, {NULL, 0, NULL},
+    {"version", STR, NULL},	 {"runtime", STR, NULL}, {"image", STR, NULL},
+    {"network", STR, NULL},	 {"helper", STR, NULL},	 {"daemons", STR, NULL},
+    {"image_source", STR, NULL}, {NULL, 0, NULL},
 };
 static const struct vcl_jrule adjustment[] = {
     {"what", STR, NULL},   {"engine_default", STR, NULL}, {"set", STR, NULL},

@@ -104,6 +104,7 @@ enum vcl_rblock_kind {
 	VCL_RB_WARNING,	 /* text: something about the inputs is wrong or mismatched */
 	VCL_RB_BIGFACT,	 /* text: one fact in large type (the accelerator) */
 	VCL_RB_MARKDOWN, /* text: markdown from elsewhere (the advisor), kept as is */
+	VCL_RB_DETAILS,	 /* a table as VCL_RB_TABLE, shown collapsed; text: its summary */
 };
 
 struct vcl_rblock {

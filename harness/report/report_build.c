@@ -252,6 +252,7 @@ void vcl_report_build(const struct vcl_report_ctx *c, struct vcl_rdoc *d, char *
 		sec_compare(d, c);
 	vcl_rsec_startup(d, c);
 	vcl_rsec_memory(d, c);
+	vcl_rsec_engines(d, c);
 	vcl_rsec_density(d, c);
 	vcl_rsec_autoscale(d, c);
 	vcl_rsec_steady(d, c);

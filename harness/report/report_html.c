@@ -50,6 +50,8 @@ static const char css[] =
     "figcaption{font-size:.9rem;color:#3d4650;margin-top:.5em;max-width:960px}\n"
     "figcaption .files{color:#68717c}\n"
     ".notdrawn{color:#8a4b00}\n"
+    "details{margin:0 0 1.2em}\n"
+    "summary{cursor:pointer;color:#1f5fbf}\n"
     ".advisor pre{white-space:pre;overflow-x:auto;font-size:.85em}\n"
     "@media (max-width:720px){main{padding:14px}.bigfact{font-size:1.4rem}"
     "h1{font-size:1.4rem}}\n"
@@ -371,6 +373,13 @@ char *vcl_report_html(const struct vcl_rdoc *d)
 			break;
 		case VCL_RB_TABLE:
 			put_table(f, b);
+			break;
+		case VCL_RB_DETAILS:
+			fputs("<details>\n<summary>", f);
+			put_text(f, b->text);
+			fputs("</summary>\n", f);
+			put_table(f, b);
+			fputs("</details>\n", f);
 			break;
 		case VCL_RB_FIGURE:
 			put_figure(f, b->fig, ++fignum);

@@ -9,13 +9,15 @@
  *   report_model.c      helpers, results access, document builder primitives
  *   report_host.c       header and host sections
  *   report_scenarios.c  startup, memory, density, autoscale, steady sections
+ *   report_engines.c    the engine peers (podman, docker) beside ctr and runc
  *   report_build.c      comparison, errors, advisor, definitions sections and
  *                       vcl_report_build()
  *   report.c            the CLI verb and vcl_report_write() (the only I/O)
  *
  *   report_plots.c       series, colours, script pieces, vcl_report_plan_figures()
- *   report_plot_startup.c, report_plot_memory.c, report_plot_steady.c
- *                        one file per figure family
+ *   report_plot_startup.c, report_plot_memory.c, report_plot_density.c,
+ *   report_plot_steady.c one file per figure family
+ *   report_density.c     the density section's KSM, load and burst tables
  *   report_gnuplot.c     locating and running gnuplot, SVG inlining
  */
 
@@ -91,8 +93,18 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_density.c: parts of the density section: what stopped each
+ * placement and why a figure is missing, the KSM table, the bursts */
+void vcl_rsec_density_notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+void vcl_rsec_density_ksm(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+void vcl_rsec_density_bursts(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* Move t into the document as a table shown collapsed under summary
+ * (<details>), when it has body rows; free it always. */
+bool vcl_rdoc_details(struct vcl_rdoc *d, struct tab *t, const char *summary);
 void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_engines.c: podman and docker beside ctr and runc, per service */
+void vcl_rsec_engines(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 
 /* ---- figures (report_plots.c) ---- */
 
@@ -151,6 +163,8 @@ void vcl_rp_fig_add(struct vcl_report_figs *out, struct figbuf *b, const char *n
 		    const char *section, char *caption);
 /* Series s as datablock $name of x y lines. */
 void vcl_rp_datablock_xy(FILE *f, const char *name, const struct series *s);
+/* Every series of l as datablocks $PREFIX0, $PREFIX1, ... */
+void vcl_rp_datablocks(FILE *f, const char *prefix, const struct serieslist *l);
 
 /* Rows of a stacked bar figure: label, parts, total. */
 struct stackrow {
@@ -179,6 +193,12 @@ void vcl_rp_fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_r
 void vcl_rp_fig_density(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out,
 			const char *name, const char *key, double scale, const char *title,
 			const char *ylabel, const char *what);
+/* report_plot_density.c: the density curve (footprint total and per
+ * instance, p99 under --density-load) and the KSM burndown */
+void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
+			      struct vcl_report_figs *out);
+void vcl_rp_fig_density_ksm(const struct vcl_report_run *runs, size_t n,
+			    struct vcl_report_figs *out);
 /* report_plot_steady.c */
 void vcl_rp_fig_autoscale(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out);
 void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,

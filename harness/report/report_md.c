@@ -82,6 +82,13 @@ char *vcl_report_markdown(const struct vcl_rdoc *d)
 		case VCL_RB_TABLE:
 			put_table(f, b);
 			break;
+		case VCL_RB_DETAILS:
+			/* GitHub renders markdown inside <details> when blank lines
+			 * set it apart from the tags. */
+			fprintf(f, "<details>\n<summary>%s</summary>\n\n", b->text);
+			put_table(f, b);
+			fprintf(f, "</details>\n\n");
+			break;
 		case VCL_RB_FIGURE:
 			put_figure(f, b->fig, ++fignum);
 			break;

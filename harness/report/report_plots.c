@@ -7,8 +7,8 @@
  *
  * This file holds what every figure is made of (series, colours, the start
  * and end of a script) and the plan of all figures; the figures themselves
- * are in report_plot_startup.c, report_plot_memory.c and
- * report_plot_steady.c.
+ * are in report_plot_startup.c, report_plot_memory.c, report_plot_density.c
+ * and report_plot_steady.c.
  */
 #include "report/report_int.h"
 
@@ -201,6 +201,16 @@ void vcl_rp_datablock_xy(FILE *f, const char *name, const struct series *s)
 	fprintf(f, "EOD\n");
 }
 
+void vcl_rp_datablocks(FILE *f, const char *prefix, const struct serieslist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char dname[48];
+
+		snprintf(dname, sizeof(dname), "%s%zu", prefix, i);
+		vcl_rp_datablock_xy(f, dname, &l->v[i]);
+	}
+}
+
 void vcl_rp_stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t nparts,
 		    const char *const *part_names, const char *const *part_colors, const char *unit,
 		    bool percent)
@@ -262,10 +272,8 @@ void vcl_report_plan_figures(const struct vcl_report_run *runs, size_t n,
 			   "Density: burst ready time", "time until the whole burst is ready (ms",
 			   "Time until every instance of a burst "
 			   "answered its first 200");
-	vcl_rp_fig_density(runs, n, out, "density_memory", "mem_per_instance_kib", 1.0 / 1024,
-			   "Density: footprint per instance",
-			   "PSS + kernel memory per instance (MiB",
-			   "Footprint per instance: PSS plus cgroup kernel memory (MiB)");
+	vcl_rp_fig_density_curve(runs, n, out);
+	vcl_rp_fig_density_ksm(runs, n, out);
 	vcl_rp_fig_autoscale(runs, n, out);
 	vcl_rp_fig_steady_latency(runs, n, out);
 	vcl_rp_fig_steady_rps(runs, n, out);

@@ -372,18 +372,23 @@ static void memory_helpers(struct vcl_rdoc *d, const struct vcl_report_ctx *c, s
 	struct json_object *e = vcl_rentry(&c->runs[r], "peers", name);
 	struct json_object *m = vcl_json_path(e, "memory");
 	const char *helper = vcl_rjstr(vcl_json_path(e, "engine"), "helper");
+	const char *covers;
+	cleanup_free char *ename = NULL;
+	cleanup_free char *ehelper = NULL;
+	cleanup_free char *ecovers = NULL;
 	double h;
 	char nb[32];
 
 	if (m == NULL || !vcl_rjnum(m, "helpers_pss_kib", &h))
 		return;
+	covers = vcl_rjstr(m, "covers");
+	ename = vcl_resc(name);
+	ehelper = vcl_resc(helper != NULL ? helper : "its helper");
+	ecovers = vcl_resc(covers != NULL ? covers : "see results.json");
 	vcl_rdoc_block(d, VCL_RB_PARA,
 		       "%s: %s MiB of its PSS is %s, the engine's per-container "
 		       "helper; %s.",
-		       vcl_resc(name), vcl_rnum(h / 1024, nb, sizeof(nb)),
-		       helper != NULL ? vcl_resc(helper) : "its helper",
-		       vcl_rjstr(m, "covers") != NULL ? vcl_resc(vcl_rjstr(m, "covers"))
-						      : "see results.json");
+		       ename, vcl_rnum(h / 1024, nb, sizeof(nb)), ehelper, ecovers);
 }
 
 static void memory_daemons(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
@@ -541,13 +546,6 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 					  "MemAvailable drop (MiB)",
 					  "stopped by",
 					  NULL};
-	static const char *const bhdr[] = {"placement",
-					   "burst of k",
-					   "instances after",
-					   "all ready (ms)",
-					   "footprint / instance (MiB)",
-					   "MemAvailable drop / instance (MiB)",
-					   NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
 	struct tab t;
 
@@ -589,34 +587,10 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		vcl_rdoc_block(d, VCL_RB_PARA, "No density results in %s.",
 			       c->n > 1 ? "these runs" : "this run");
 	vcl_rdoc_not_measured(d, c, "density", "density");
-
-	vcl_rtab_init(&t, c, 0x3eu, bhdr);
-	for (size_t r = 0; r < c->n; r++) {
-		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *bs = vcl_json_path(
-			    vcl_rentry(&c->runs[r], "backends", bk[i]), "density.bursts");
-			char lab[128];
-
-			if (bs == NULL || !json_object_is_type(bs, json_type_array))
-				continue;
-			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
-			for (size_t k = 0; k < json_object_array_length(bs); k++) {
-				struct json_object *b = json_object_array_get_idx(bs, k);
-
-				vcl_rtab_row(&t, c, r);
-				vcl_rtab_own(&t, vcl_resc(lab));
-				vcl_rtab_count(&t, b, "k");
-				vcl_rtab_count(&t, b, "instances");
-				vcl_rtab_j(&t, b, "ready_ms", 1);
-				vcl_rtab_j(&t, b, "mem_per_instance_kib", 1.0 / 1024);
-				vcl_rtab_j(&t, b, "memavail_drop_per_instance_kib", 1.0 / 1024);
-			}
-		}
-	}
-	if (vcl_rtab_rows(&t) > 1)
-		vcl_rdoc_block(d, VCL_RB_PARA, "Bursts, in the order they were launched:");
-	vcl_rdoc_table(d, &t);
+	vcl_rsec_density_notes(d, c);
+	vcl_rsec_density_ksm(d, c);
 	vcl_rdoc_figures(d, c, "density");
+	vcl_rsec_density_bursts(d, c);
 	free(bk);
 }
 

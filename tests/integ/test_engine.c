@@ -6,14 +6,19 @@
  * memory sample with its helper, and that nothing of the run is left in
  * the engine's storage or process list afterwards; a crashed run's
  * leftovers go with the ledger's "engine" record (what `vclab gc` does).
+ * The user's image (--image): a busybox httpd OCI layout built with umoci
+ * (tests/image/build-busybox.sh) measured by `vclab bench` beside ctr and
+ * runc, loaded into the engine's storage and gone from it afterwards.
  * Needs root; skips without it.
  */
 #include <check.h>
 #include <dirent.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/backends.h"
@@ -28,6 +33,11 @@
 
 static char *payload;
 static char run_id[32];
+
+#define IMG_DIR "/tmp/vclab-test-engine"
+#define IMG	IMG_DIR "/oci"
+#define CACHE	IMG_DIR "/cache"
+#define OUT	IMG_DIR "/out"
 
 static void setup(void)
 {
@@ -65,15 +75,15 @@ static struct vcl_spec spec_of(unsigned index)
 	};
 }
 
-/* Lines of `CMD` that name this run (vclab-<run>), counted. */
-static int count_run_lines(const char *cmd)
+/* Lines of `CMD` that name run rid (vclab-<rid>), counted. */
+static int count_lines_of(const char *cmd, const char *rid)
 {
 	char line[512], needle[64];
 	FILE *f = popen(cmd, "r");
 	int n = 0;
 
 	ck_assert_msg(f != NULL, "popen %s", cmd);
-	snprintf(needle, sizeof(needle), "vclab-%s", run_id);
+	snprintf(needle, sizeof(needle), "vclab-%s", rid);
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strstr(line, needle) != NULL)
 			n++;
@@ -81,9 +91,14 @@ static int count_run_lines(const char *cmd)
 	return n;
 }
 
-/* Processes whose command line names this run (conmon -n vclab-<run>-N,
+static int count_run_lines(const char *cmd)
+{
+	return count_lines_of(cmd, run_id);
+}
+
+/* Processes whose command line names run rid (conmon -n vclab-<run>-N,
  * containerd-shim's container, the payload's --name). */
-static int run_processes(void)
+static int processes_of(const char *rid)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -91,7 +106,7 @@ static int run_processes(void)
 	int n = 0;
 
 	ck_assert(d != NULL);
-	snprintf(needle, sizeof(needle), "vclab-%s-", run_id);
+	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
 	while ((de = readdir(d)) != NULL) {
 		cleanup_free char *cl = NULL;
 		char path[300];
@@ -110,6 +125,11 @@ static int run_processes(void)
 	}
 	closedir(d);
 	return n;
+}
+
+static int run_processes(void)
+{
+	return processes_of(run_id);
 }
 
 static bool cgroup_exists(const char *ctrl, const char *path)
@@ -277,6 +297,125 @@ START_TEST(test_podman_crashed_run)
 }
 END_TEST
 
+static int run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static struct json_object *at(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); o != NULL && k != NULL;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	return o;
+}
+
+/* services.bbhttpd.peers.<engine>: figures, its helper, the image loaded. */
+static void engine_figures(struct json_object *r, const char *engine, const char *helper)
+{
+	char path[160];
+	struct json_object *b;
+	double p50, create;
+
+	snprintf(path, sizeof(path), "services.bbhttpd.peers.%s", engine);
+	b = at(r, path);
+	ck_assert_msg(b != NULL, "%s missing", path);
+	ck_assert_msg(at(b, "skipped") == NULL, "%s skipped: %s", engine,
+		      json_object_get_string(at(b, "reason")));
+	ck_assert_int_eq(json_object_get_int(at(b, "startup_ms.n")), 3);
+	p50 = json_object_get_double(at(b, "startup_ms.p50"));
+	create = json_object_get_double(at(b, "phases_ms.create.p50"));
+	ck_assert(create > 0 && p50 >= create);
+	ck_assert(json_object_get_double(at(b, "phases_ms.first_200.p50")) == p50);
+	/* The container is busybox httpd (~1.5 MiB PSS) plus the helper. */
+	ck_assert(json_object_get_double(at(b, "memory.helpers_pss_kib")) > 100);
+	ck_assert(json_object_get_double(at(b, "memory.pss_kib")) >
+		  json_object_get_double(at(b, "memory.helpers_pss_kib")) + 200);
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(at(b, "memory.covers")), helper));
+	ck_assert_ptr_nonnull(
+	    strstr(json_object_get_string(at(b, "engine.image_source")), "docker-archive"));
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(at(b, "engine.image")), ":svc"));
+	printf("%s with --image: p50 %.1f ms (create %.1f), PSS %.0f KiB of which %s %.0f\n",
+	       engine, p50, create, json_object_get_double(at(b, "memory.pss_kib")), helper,
+	       json_object_get_double(at(b, "memory.helpers_pss_kib")));
+}
+
+/* The done-when of issue 20 with an image: `vclab bench --backends ctr
+ * --peer runc,ENGINES --image ...` measures the engines beside ctr and
+ * runc on the same image, and leaves nothing in their storage. */
+static void image_bench(const char *peers, bool docker)
+{
+	struct json_object *r;
+	const char *rid;
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --image oci:" IMG
+		 ":latest --name bbhttpd --ready http:/ --backends ctr --peer %s "
+		 "--scenarios startup,memory --runs 3 --warmup 1 --no-report -q --out " OUT
+		 " >/dev/null",
+		 peers);
+	ck_assert_int_eq(run(cmd), 0);
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert_ptr_nonnull(r);
+	rid = json_object_get_string(at(r, "run_id"));
+	ck_assert_ptr_nonnull(rid);
+	ck_assert_ptr_nonnull(at(r, "services.bbhttpd.backends.ctr.startup_ms.p50"));
+	ck_assert_ptr_nonnull(at(r, "services.bbhttpd.peers.runc.startup_ms.p50"));
+	engine_figures(r, "podman", "conmon");
+	if (docker) {
+		engine_figures(r, "docker", "containerd-shim");
+		ck_assert(json_object_get_double(
+			      at(r, "services.bbhttpd.peers.docker.memory.daemons.dockerd_pss_kib_"
+				    "during")) > 1000);
+	}
+	/* Nothing of the run in the engines' storage, process list, cgroups. */
+	ck_assert_int_eq(count_lines_of("podman ps -a --format '{{.Names}}'", rid), 0);
+	ck_assert_int_eq(count_lines_of("podman images --format '{{.Repository}}:{{.Tag}}'", rid),
+			 0);
+	if (docker) {
+		ck_assert_int_eq(count_lines_of("docker ps -a --format '{{.Names}}'", rid), 0);
+		ck_assert_int_eq(
+		    count_lines_of("docker images --format '{{.Repository}}:{{.Tag}}'", rid), 0);
+	}
+	ck_assert_int_eq(processes_of(rid), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path "
+		 "'*vclab/%s*' | grep -q .",
+		 rid, rid);
+	ck_assert_int_eq(run(cmd), 0);
+	json_object_put(r);
+}
+
+START_TEST(test_podman_image)
+{
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, "podman");
+
+	if (!usable(ops, "test_podman_image"))
+		return;
+	ck_assert(ops->runs_services);
+	image_bench("runc,podman", false);
+}
+END_TEST
+
+START_TEST(test_docker_image)
+{
+	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, "docker");
+
+	if (!usable(ops, "test_docker_image") ||
+	    !usable(vcl_backend_find(vcl_backends, "podman"), "test_docker_image"))
+		return;
+	ck_assert(ops->runs_services);
+	image_bench("runc,podman,docker", true);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -287,6 +426,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_podman_peer);
 	tcase_add_test(tc, test_docker_peer);
 	tcase_add_test(tc, test_podman_crashed_run);
+	suite_add_tcase(s, tc);
+	/* The user's image: whole bench runs, outside the ledger fixture. */
+	tc = tcase_create("image");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_podman_image);
+	tcase_add_test(tc, test_docker_image);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -304,7 +449,17 @@ int main(void)
 		printf("test_engine: payload missing: run make all first\n");
 		return 1;
 	}
+	if (access("/usr/bin/skopeo", X_OK) != 0 || access("/usr/bin/umoci", X_OK) != 0 ||
+	    access("/bin/busybox", X_OK) != 0 ||
+	    run("rm -rf " IMG_DIR " && mkdir -p " IMG_DIR " && tests/image/build-busybox.sh " IMG
+		" >/dev/null") != 0) {
+		printf("test_engine: cannot build the busybox image (skopeo, umoci, "
+		       "busybox-static: scripts/install-deps.sh)\n");
+		free(payload);
+		return 1;
+	}
 	ret = run_suite(suite());
+	run("rm -rf " IMG_DIR);
 	free(payload);
 	return ret;
 }

@@ -183,6 +183,64 @@ START_TEST(test_run_argv_docker_and_options)
 }
 END_TEST
 
+/* The user's service: its user, folder, environment, a writable /tmp, the
+ * image's entrypoint resolved, and (podman) its log where vclab reads it. */
+START_TEST(test_run_argv_service)
+{
+	static char s0[] = "/bin/httpd", s1[] = "-f", s2[] = "-p", s3[] = "8080";
+	static char e0[] = "PATH=/bin", e1[] = "GREETING=hello";
+	char *const sargs[] = {s0, s1, s2, s3, NULL};
+	char *const env[] = {e0, e1, NULL};
+	const struct vcl_limits lim = {.mem_mib = 64};
+	struct vcl_engine_run r = {.kind = VCL_ENGINE_PODMAN,
+				   .bin = "/usr/bin/podman",
+				   .name = "vclab-ab12-3",
+				   .image = "localhost/vclab-ab12:svc",
+				   .cgroup_parent = "/vclab/ab12",
+				   .limits = &lim,
+				   .args = sargs,
+				   .service = true,
+				   .env = env,
+				   .cwd = "/www",
+				   .uid = 33,
+				   .gid = 44,
+				   .log_path = "/run/vclab/ab12/podman/vclab-ab12-3.log"};
+	struct vcl_error *err = NULL;
+	char **v = vcl_engine_run_argv(&r, NULL);
+	int img;
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert(pair(v, "--user", "33:44"));
+	ck_assert(pair(v, "--workdir", "/www"));
+	ck_assert(pair(v, "--env", "PATH=/bin"));
+	ck_assert(pair(v, "--env", "GREETING=hello"));
+	ck_assert(pair(v, "--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=64m"));
+	ck_assert(pair(v, "--log-opt", "path=/run/vclab/ab12/podman/vclab-ab12-3.log"));
+	ck_assert(pair(v, "--network", "none"));
+	ck_assert_int_eq(find(v, "--preserve-fds"), -1);
+	ck_assert(pair(v, "--entrypoint", "/bin/httpd"));
+	img = find(v, "localhost/vclab-ab12:svc");
+	ck_assert_int_gt(img, 0);
+	ck_assert_str_eq(v[img + 1], "-f");
+	ck_assert_str_eq(v[img + 3], "8080");
+	ck_assert_ptr_null(v[img + 4]);
+	vcl_strvfreep(&v);
+
+	/* docker keeps its own log; a service never has a READY fd. */
+	r.kind = VCL_ENGINE_DOCKER;
+	v = vcl_engine_run_argv(&r, NULL);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(find(v, "--log-opt"), -1);
+	ck_assert(pair(v, "--user", "33:44"));
+	vcl_strvfreep(&v);
+	r.kind = VCL_ENGINE_PODMAN;
+	r.ready_fd = true;
+	ck_assert_ptr_null(vcl_engine_run_argv(&r, &err));
+	ck_assert_int_eq(err->kind, VCL_E_USAGE);
+	vcl_error_freep(&err);
+}
+END_TEST
+
 START_TEST(test_run_names)
 {
 	char buf[32];
@@ -221,6 +279,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ulimits_nproc_hard_below_pid_max);
 	tcase_add_test(tc, test_run_argv_podman);
 	tcase_add_test(tc, test_run_argv_docker_and_options);
+	tcase_add_test(tc, test_run_argv_service);
 	tcase_add_test(tc, test_run_names);
 	suite_add_tcase(s, tc);
 	return s;

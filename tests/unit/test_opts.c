@@ -344,7 +344,7 @@ START_TEST(test_profiles)
 		uint64_t vm_budget_mib;
 		double steady_seconds;
 	} want[] = {
-	    {"quick", 20, 5, 8, 768, 2},
+	    {"quick", 20, 5, 8, 384, 2},
 	    {"standard", 100, 20, 64, 4096, 10},
 	    {"full", 500, 50, 128, 16384, 30},
 	};
@@ -366,6 +366,39 @@ START_TEST(test_profiles)
 		ck_assert_uint_eq(o.vm_budget_mib, want[i].vm_budget_mib);
 		ck_assert_double_eq(o.steady_seconds, want[i].steady_seconds);
 		ck_assert(o.vm_mem_instances <= o.mem_instances);
+		vcl_bench_opts_free(&o);
+	}
+}
+END_TEST
+
+/* An explicit budget above the profile's scales its density time limit;
+ * an explicit --density-seconds always wins. */
+START_TEST(test_density_seconds_scale)
+{
+	static const struct {
+		const char *flag, *val;
+		double want;
+	} cases[] = {
+	    {"--budget-mib", "1024", 1920},   /* 60 s x 1024/32 */
+	    {"--budget-mib", "16", 60},	      /* smaller: the profile's */
+	    {"--vm-budget-mib", "1536", 240}, /* 60 s x 1536/384 */
+	    {"--burst", "64", 60},	      /* not a budget */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char a0[] = "bench", a1[32], a2[32], a3[] = "--density-seconds", a4[] = "5";
+		char *argv[] = {a0, a1, a2, a3, a4, NULL};
+		struct vcl_bench_opts o;
+		struct vcl_error *err = NULL;
+		bool help;
+
+		snprintf(a1, sizeof(a1), "%s", cases[i].flag);
+		snprintf(a2, sizeof(a2), "%s", cases[i].val);
+		ck_assert_int_eq(vcl_bench_opts_parse(3, argv, &o, &help, &err), 0);
+		ck_assert_double_eq(o.density_seconds, cases[i].want);
+		vcl_bench_opts_free(&o);
+		ck_assert_int_eq(vcl_bench_opts_parse(5, argv, &o, &help, &err), 0);
+		ck_assert_double_eq(o.density_seconds, 5);
 		vcl_bench_opts_free(&o);
 	}
 }
@@ -462,6 +495,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_verb_help, 0, n);
 	tcase_add_test(tc, test_range_message);
 	tcase_add_test(tc, test_profiles);
+	tcase_add_test(tc, test_density_seconds_scale);
 	tcase_add_test(tc, test_seed_given);
 	tcase_add_test(tc, test_operands);
 	tcase_add_test(tc, test_no_operands);

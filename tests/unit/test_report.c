@@ -153,7 +153,7 @@ START_TEST(test_scripts_golden)
 	struct vcl_report_run run = fixture_run(o);
 	struct vcl_report_figs figs;
 	static const char *const expect[] = {"startup_cdf",    "startup_phases", "memory",
-					     "density_ready",  "density_memory", "autoscale",
+					     "density_ready",  "density_curve",	 "autoscale",
 					     "steady_latency", "steady_rps"};
 
 	vcl_report_plan_figures(&run, 1, &figs);
@@ -322,6 +322,99 @@ START_TEST(test_memory_nulls)
 	ck_assert_ptr_nonnull(strstr(md, "| vm (TCG) | 20.0 | 22.0 | — | — | 1.00 |"));
 	/* ctr's null payload and overhead: a row of dashes, not zeros. */
 	ck_assert_ptr_nonnull(strstr(md, "| ctr | — | — |"));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	json_object_put(o);
+}
+END_TEST
+
+/* An engine peer's entry: 20 launch samples around p50 ms, memory with a
+ * helper, docker's daemons. */
+static struct json_object *engine_entry(double p50, double pss, double helper, bool daemons)
+{
+	struct json_object *e = json_object_new_object(), *st = json_object_new_object();
+	struct json_object *sm = json_object_new_array(), *m = json_object_new_object();
+	struct json_object *ph = json_object_new_object(), *cr = json_object_new_object();
+
+	for (int i = 0; i < 20; i++)
+		json_object_array_add(sm, json_object_new_double(p50 + (i % 5) - 2));
+	json_object_object_add(st, "p50", json_object_new_double(p50));
+	json_object_object_add(st, "samples", sm);
+	json_object_object_add(e, "family", json_object_new_string("ctr"));
+	json_object_object_add(e, "startup_ms", st);
+	json_object_object_add(cr, "p50", json_object_new_double(p50 - 1));
+	json_object_object_add(ph, "create", cr);
+	json_object_object_add(e, "phases_ms", ph);
+	json_object_object_add(m, "pss_kib", json_object_new_double(pss));
+	json_object_object_add(m, "helpers_pss_kib", json_object_new_double(helper));
+	json_object_object_add(m, "kmem_kib", json_object_new_double(280));
+	if (daemons) {
+		struct json_object *dm = json_object_new_object();
+
+		json_object_object_add(dm, "dockerd_pss_kib_during", json_object_new_double(81920));
+		json_object_object_add(dm, "containerd_pss_kib_during",
+				       json_object_new_double(40960));
+		json_object_object_add(dm, "growth_per_instance_kib", json_object_new_double(28));
+		json_object_object_add(m, "daemons", dm);
+	}
+	json_object_object_add(e, "memory", m);
+	json_object_object_add(e, "engine", json_object_new_object());
+	json_object_object_add(
+	    vcl_json_path(e, "engine"), "helper",
+	    json_object_new_string(daemons ? "containerd-shim-runc-v2" : "conmon"));
+	return e;
+}
+
+/* The engines section: ratios to ctr and runc, the helper apart, the
+ * daemons listed apart, a skipped engine with its reason; per service. */
+START_TEST(test_engines_section)
+{
+	struct json_object *o = load_fixture();
+	struct json_object *svcs = json_object_new_object(), *svc = json_object_new_object();
+	struct json_object *sb = json_object_new_object(), *sp = json_object_new_object();
+	struct json_object *skipped = json_object_new_object();
+	struct vcl_report_run run = fixture_run(o);
+	struct vcl_rdoc doc;
+	char **w;
+	cleanup_free char *md = NULL;
+
+	/* Without an engine peer there is no section at all. */
+	w = build(&run, 1, NULL, "gnuplot not installed", &doc);
+	md = vcl_report_markdown(&doc);
+	ck_assert_ptr_null(strstr(md, "## Engines"));
+	free(md);
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+
+	json_object_object_add(vcl_json_path(o, "peers"), "podman",
+			       engine_entry(170, 737, 472, false));
+	json_object_object_add(vcl_json_path(o, "peers"), "docker",
+			       engine_entry(274, 5832, 5564, true));
+	json_object_object_add(skipped, "skipped", json_object_new_boolean(1));
+	json_object_object_add(skipped, "reason", json_object_new_string("No docker daemon here"));
+	json_object_object_add(sb, "ctr", json_object_get(vcl_json_path(o, "backends.ctr")));
+	json_object_object_add(sp, "podman", engine_entry(120, 2080, 560, false));
+	json_object_object_add(sp, "docker", skipped);
+	json_object_object_add(svc, "backends", sb);
+	json_object_object_add(svc, "peers", sp);
+	json_object_object_add(svcs, "bbhttpd", svc);
+	json_object_object_add(o, "services", svcs);
+
+	w = build(&run, 1, NULL, "gnuplot not installed", &doc);
+	md = vcl_report_markdown(&doc);
+	ck_assert_ptr_nonnull(strstr(md, "## Engines: podman and docker beside ctr and runc"));
+	ck_assert_ptr_nonnull(strstr(md, "### Built-in payload"));
+	ck_assert_ptr_nonnull(strstr(md, "### Service bbhttpd"));
+	/* podman: 170 ms, create 169, ratio to ctr (~4.2 ms) and runc (37.7). */
+	ck_assert_ptr_nonnull(strstr(md, "| podman (peer) | 170 | 169 | ×"));
+	ck_assert_ptr_nonnull(strstr(md, "| 737 | 472 | 280 |"));
+	ck_assert_ptr_nonnull(strstr(md, "| docker (peer) | 274 | 273 | ×"));
+	ck_assert_ptr_nonnull(strstr(md, "dockerd 80.0 MiB and containerd 40.0 MiB"));
+	ck_assert_ptr_nonnull(strstr(md, "**podman** has no daemon"));
+	ck_assert_ptr_nonnull(strstr(md, "**docker**: skipped — No docker daemon here"));
+	/* The service has no runc: its ratio to runc is a dash. */
+	ck_assert_ptr_nonnull(strstr(md, "| podman (peer) | 120 | 119 | ×"));
+	ck_assert_ptr_nonnull(strstr(md, "| — | 2080 | 560 |"));
 	free_warnings(w);
 	vcl_rdoc_free(&doc);
 	json_object_put(o);
@@ -631,6 +724,182 @@ START_TEST(test_missing_scenario)
 }
 END_TEST
 
+/* Density at the host's scale: --density-load and --ksm on for the fixture's
+ * VMs, as the scenario writes them. */
+static void add_density_load_ksm(struct json_object *o)
+{
+	static const char *const bk[] = {"bare", "ctr", "vm"};
+	struct json_object *ksm = json_object_new_object(), *burn = json_object_new_array();
+
+	for (size_t i = 0; i < 3; i++) {
+		cleanup_free char *path = vcl_rxasprintf("backends.%s.density.bursts", bk[i]);
+		struct json_object *bs = vcl_json_path(o, path);
+
+		ck_assert_ptr_nonnull(bs);
+		for (size_t k = 0; k < json_object_array_length(bs); k++) {
+			struct json_object *b = json_object_array_get_idx(bs, k);
+
+			json_object_object_add(b, "healthy", json_object_new_int(8));
+			json_object_object_add(b, "load_p99_ms",
+					       json_object_new_double(1.25 + (double)k));
+			json_object_object_add(b, "cpu_cores",
+					       json_object_new_double(0.5 * (double)k));
+		}
+	}
+	for (int t = 0; t < 4; t++) {
+		struct json_object *pt = json_object_new_object();
+
+		json_object_object_add(pt, "t_s", json_object_new_double(0.5 * (t + 1)));
+		json_object_object_add(pt, "per_instance_kib",
+				       json_object_new_double(138000 - 10000.0 * t));
+		json_object_object_add(pt, "pages_sharing", json_object_new_int(2000 * t));
+		json_object_array_add(burn, pt);
+	}
+	json_object_object_add(ksm, "mode", json_object_new_string("on"));
+	json_object_object_add(ksm, "pages_sharing", json_object_new_int(6000));
+	json_object_object_add(ksm, "per_instance_kib_on", json_object_new_double(102400));
+	json_object_object_add(ksm, "per_instance_kib_off", json_object_new_double(143360));
+	json_object_object_add(ksm, "settle_s", json_object_new_double(2));
+	json_object_object_add(ksm, "settled", json_object_new_boolean(true));
+	json_object_object_add(ksm, "ksmd_cpu_s", json_object_new_double(0.75));
+	json_object_object_add(ksm, "burndown", burn);
+	json_object_object_add(vcl_json_path(o, "backends.vm.density"), "ksm", ksm);
+	json_object_object_add(vcl_json_path(o, "backends.ctr.density"), "stop_detail",
+			       json_object_new_string("launch ctr-9: fork: EAGAIN"));
+}
+
+static const struct vcl_report_fig *find_fig(const struct vcl_report_figs *figs, const char *name)
+{
+	for (size_t i = 0; i < figs->n; i++)
+		if (strcmp(figs->v[i].name, name) == 0)
+			return &figs->v[i];
+	return NULL;
+}
+
+/* With density data: the density curve (with its p99 panel under load), the
+ * KSM burndown and its table, and the bursts collapsed in <details> in both
+ * renderings. */
+START_TEST(test_density_figures)
+{
+	struct json_object *o = load_fixture();
+	struct vcl_report_run run = fixture_run(o);
+	struct vcl_report_figs figs;
+	const struct vcl_report_fig *curve, *ksm;
+	struct vcl_rdoc doc;
+	char **w;
+	cleanup_free char *md = NULL;
+	cleanup_free char *html = NULL;
+
+	add_density_load_ksm(o);
+	vcl_report_plan_figures(&run, 1, &figs);
+	curve = find_fig(&figs, "density_curve");
+	ksm = find_fig(&figs, "density_ksm");
+	ck_assert_ptr_nonnull(curve);
+	ck_assert_ptr_nonnull(ksm);
+	ck_assert_str_eq(curve->section, "density");
+	/* Four panels: total, per instance, p99, CPU; drawn for both terminals. */
+	ck_assert_ptr_nonnull(strstr(curve->script, "set multiplot layout 4,1"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "host CPU the instances used, cores"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "p99 under load, ms"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "total footprint, MiB"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "set output 'density_curve.png'"));
+	/* The bare total after the second burst: 16 x 1290 KiB. */
+	ck_assert_ptr_nonnull(strstr(curve->script, "\n16 20.1562\n"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "'vm (TCG)'"));
+	ck_assert_ptr_nonnull(strstr(curve->caption, "p99 latency"));
+	/* Burndown: 138000 KiB at 0.5 s, the unmerged line at 140 MiB. */
+	ck_assert_ptr_nonnull(strstr(ksm->script, "0.5 134.766\n"));
+	ck_assert_ptr_nonnull(strstr(ksm->script, "     140 with lines"));
+	ck_assert_ptr_nonnull(strstr(ksm->caption, "vm (TCG) 140 MiB"));
+	/* --ksm on merged during the growth: the clock starts at the last VM. */
+	ck_assert_ptr_nonnull(strstr(ksm->script, "seconds since the last VM was up"));
+
+	for (size_t i = 0; i < figs.n; i++)
+		figs.v[i].svg = vcl_rxstrdup("<svg viewBox='0 0 10 10'></svg>");
+	w = build(&run, 1, &figs, NULL, &doc);
+	md = vcl_report_markdown(&doc);
+	html = vcl_report_html(&doc);
+	ck_assert_ptr_nonnull(strstr(md, "](figures/density_curve.png)"));
+	ck_assert_ptr_nonnull(strstr(md, "](figures/density_ksm.png)"));
+	ck_assert_ptr_nonnull(
+	    strstr(md, "<details>\n<summary>Every burst, in the order they were launched "
+		       "(6 rows)</summary>\n\n| placement | burst of k |"));
+	ck_assert_ptr_nonnull(strstr(md,
+				     "| bare | 8 | 16 | 21.0 | 20.2 | 1.26 | 1.36 | 0.500 | 8 | "
+				     "2.25 |\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(md, "| vm (TCG) | on | 6000 | 100 | 140 | 29% | 2.00 | yes |"));
+	ck_assert_ptr_nonnull(strstr(md, "- ctr: `stop_detail`: launch ctr-9: fork: EAGAIN\n"));
+	ck_assert_ptr_nonnull(strstr(html, "<details>\n<summary>Every burst"));
+	ck_assert_ptr_nonnull(strstr(html, "</table></div>\n</details>"));
+	/* The figure comes before the collapsed table. */
+	ck_assert(strstr(md, "density_curve.png") < strstr(md, "<details>"));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	vcl_report_figs_free(&figs);
+	json_object_put(o);
+}
+END_TEST
+
+/* Without density data there is no density figure and no <details>, and the
+ * section says so; without --ksm and --density-load the figures and tables
+ * say what was not measured. */
+START_TEST(test_density_absent)
+{
+	struct json_object *o = load_fixture();
+	struct json_object *be = vcl_json_path(o, "backends");
+	struct vcl_report_run run = fixture_run(o);
+	struct vcl_report_figs figs;
+	const struct vcl_report_fig *curve;
+	struct vcl_rdoc doc;
+	char **w;
+	cleanup_free char *md = NULL;
+	cleanup_free char *html = NULL;
+	cleanup_free char *md2 = NULL;
+
+	/* The fixture as it is: density, but neither KSM nor load. */
+	vcl_report_plan_figures(&run, 1, &figs);
+	curve = find_fig(&figs, "density_curve");
+	ck_assert_ptr_nonnull(curve);
+	ck_assert_ptr_null(find_fig(&figs, "density_ksm"));
+	ck_assert_ptr_nonnull(strstr(curve->script, "set multiplot layout 2,1"));
+	ck_assert_ptr_null(strstr(curve->script, "p99"));
+	ck_assert_ptr_null(strstr(curve->script, "host CPU")); /* no cpu_cores */
+	ck_assert_ptr_nonnull(strstr(curve->caption, "No latency panel"));
+	w = build(&run, 1, &figs, "gnuplot is not on PATH", &doc);
+	md2 = vcl_report_markdown(&doc);
+	ck_assert_ptr_nonnull(strstr(md2, "KSM was not measured (`--ksm off`)"));
+	ck_assert_ptr_nonnull(strstr(md2, "<details>"));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	vcl_report_figs_free(&figs);
+
+	json_object_object_foreach(be, k, v)
+	{
+		(void)k;
+		json_object_object_del(v, "density");
+	}
+	vcl_report_plan_figures(&run, 1, &figs);
+	for (size_t i = 0; i < figs.n; i++)
+		ck_assert_msg(strncmp(figs.v[i].name, "density", 7) != 0,
+			      "figure %s without density data", figs.v[i].name);
+	for (size_t i = 0; i < figs.n; i++)
+		figs.v[i].svg = vcl_rxstrdup("<svg viewBox='0 0 10 10'></svg>");
+	w = build(&run, 1, &figs, NULL, &doc);
+	md = vcl_report_markdown(&doc);
+	html = vcl_report_html(&doc);
+	ck_assert_ptr_nonnull(strstr(md, "No density results in this run."));
+	ck_assert_ptr_null(strstr(md, "<details>"));
+	ck_assert_ptr_null(strstr(html, "<details>"));
+	ck_assert_ptr_null(strstr(md, "figures/density_"));
+	ck_assert_ptr_null(strstr(md, "KSM was not measured"));
+	free_warnings(w);
+	vcl_rdoc_free(&doc);
+	vcl_report_figs_free(&figs);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_cli)
 {
 	char a0[] = "report", a1[] = "--help", a2[] = "--bogus", a3[] = "x.json";
@@ -743,10 +1012,13 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_with_gnuplot);
 	tcase_add_test(tc, test_bad_input_leaves_nothing);
 	tcase_add_test(tc, test_missing_scenario);
+	tcase_add_test(tc, test_density_figures);
+	tcase_add_test(tc, test_density_absent);
 	tcase_add_test(tc, test_cli);
 	tcase_add_test(tc, test_advisor_section);
 	tcase_add_test(tc, test_fmt_num);
 	tcase_add_test(tc, test_svg_inline);
+	tcase_add_test(tc, test_engines_section);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Outside check of vclab's density figures (backends.*.density).
+
+Runs `vclab bench --scenarios density --density-hold S` and, while it runs,
+counts the instances another way: every 0.1 s it walks /proc for
+vclab-payload processes descended from that vclab, and weighs them by
+hand: the Pss of every process below vclab (from /proc/PID/smaps_rollup)
+plus the kernel memory of the instances' own memory cgroups
+(memory.kmem.usage_in_bytes, cgroup v1), read once per cgroup. It also
+reads MemAvailable before the run and at the peak. The peak of each
+placement (the hold keeps it up for S seconds) is compared with
+results.json:
+
+  - the payloads counted at the peak == density.max_instances;
+  - Pss + kmem per instance within TOL% of the last burst's
+    mem_per_instance_kib (vclab's footprint, read by vclab earlier);
+  - MemAvailable drop per instance within MEMAVAIL_TOL% of the last
+    burst's memavail_drop_per_instance_kib when the run is alone on the
+    host (skipped with a note otherwise: another run's memory moves it).
+    Looser: the drop by hand starts before vclab did, so it holds vclab's
+    own growth too (on this host: 0-2% for bare, ~20% for ctr).
+
+Placements run one after another, each torn down before the next, so the
+samples split into one peak per placement, in --backends order.
+
+usage: scripts/check-density.py [--backends bare] [--budget-mib 64]
+           [--burst 16] [--hold 3] [--tol 15] [--memavail-tol 40] [--out DIR]
+CHECK_DENSITY_DEBUG=1 prints every sample.
+Exit 0 when every check passes, 1 when one fails, 2 on usage errors.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAME = "check-density"
+
+
+def fail(msg):
+    print(f"{NAME}: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def proc_table():
+    """pid -> (ppid, comm) for every process readable now."""
+    t = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        st = read(f"/proc/{d}/stat")
+        if st is None:
+            continue
+        # comm is in parentheses and may hold spaces: split at the last ')'.
+        lp, rp = st.find("("), st.rfind(")")
+        if lp < 0 or rp < 0:
+            continue
+        rest = st[rp + 2 :].split()
+        t[int(d)] = (int(rest[1]), st[lp + 1 : rp])
+    return t
+
+
+def descendants(t, root):
+    kids = {}
+    for pid, (ppid, _) in t.items():
+        kids.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        for c in kids.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def pss_kib(pid):
+    s = read(f"/proc/{pid}/smaps_rollup")
+    for line in (s or "").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def memcg_v1(pid):
+    for line in (read(f"/proc/{pid}/cgroup") or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3 and "memory" in parts[1].split(","):
+            return parts[2]
+    return None
+
+
+def kmem_kib(cg):
+    v = read(f"/sys/fs/cgroup/memory{cg}/memory.kmem.usage_in_bytes")
+    return int(v) // 1024 if v else None
+
+
+def memavailable_kib():
+    for line in (read("/proc/meminfo") or "").splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1])
+    return 0
+
+
+def sample(vclab_pid, own_cg):
+    """(payload count, Pss+kmem KiB, kmem known) of the instances now."""
+    t = proc_table()
+    below = descendants(t, vclab_pid)
+    payloads = [p for p in below if t[p][1] == "vclab-payload"]
+    if not payloads:
+        return 0, 0, True
+    total = sum(pss_kib(p) for p in below)
+    cgs, known = set(), True
+    for p in payloads:
+        cg = memcg_v1(p)
+        if cg is not None and cg != own_cg:
+            cgs.add(cg)
+    for cg in cgs:
+        k = kmem_kib(cg)
+        if k is None:
+            known = False
+        else:
+            total += k
+    return len(payloads), total, known and bool(cgs)
+
+
+def others_running(vclab_pid):
+    """Another vclab (another helper, another test) moves MemAvailable.
+    Ours forks children that are still named vclab until they exec."""
+    t = proc_table()
+    ours = set(descendants(t, vclab_pid)) | {vclab_pid}
+    return any(comm == "vclab" and pid not in ours for pid, (_, comm) in t.items())
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        prog="check-density.py", description="Outside check of vclab's density figures."
+    )
+    ap.add_argument("--backends", default="bare")
+    ap.add_argument("--budget-mib", type=int, default=64)
+    ap.add_argument("--burst", type=int, default=16)
+    ap.add_argument("--hold", type=float, default=3.0)
+    ap.add_argument("--tol", type=float, default=15.0)
+    ap.add_argument("--memavail-tol", type=float, default=40.0)
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    backends = [b for b in a.backends.split(",") if b]
+    if not backends or any(b not in ("bare", "ctr") for b in backends):
+        print(f"{NAME}: --backends {a.backends}: bare and/or ctr only", file=sys.stderr)
+        return 2
+    if a.hold < 1:
+        print(f"{NAME}: --hold {a.hold}: at least 1 s to sample the peak", file=sys.stderr)
+        return 2
+    out = a.out or tempfile.mkdtemp(prefix="vclab-check-density.")
+    cmd = [
+        os.path.join(ROOT, "bin", "vclab"), "bench", "--backends", ",".join(backends),
+        "--peer", "none", "--scenarios", "density", "--budget-mib", str(a.budget_mib),
+        "--burst", str(a.burst), "--density-hold", str(a.hold), "--quiet",
+        "--no-report", "--out", out,
+    ]
+    own_cg = memcg_v1(os.getpid())
+    avail0 = memavailable_kib()
+    t0 = time.monotonic()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    # One entry per placement: the samples at its highest count. Their
+    # median is the hold's steady reading: samples at the same count during
+    # the last burst (forked children still sharing vclab's pages) or the
+    # teardown (exiting processes) are outliers either way.
+    peaks, cur, alone = [], None, True
+    try:
+        while child.poll() is None:
+            n, kib, known = sample(child.pid, own_cg)
+            if os.environ.get("CHECK_DENSITY_DEBUG"):
+                print(f"  t={time.monotonic() - t0:.1f} n={n} kib={kib}", file=sys.stderr)
+            if n > 0:
+                if cur is None or n > cur["n"]:
+                    cur = {"n": n, "s": []}
+                if n == cur["n"]:
+                    cur["s"].append((kib, known, avail0 - memavailable_kib()))
+            elif cur is not None:
+                peaks.append(cur)
+                cur = None
+            if others_running(child.pid):
+                alone = False
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        child.terminate()
+        child.wait()
+        return 1
+    if cur is not None:
+        peaks.append(cur)
+    for pk in peaks:
+        s = sorted(pk["s"])
+        pk["kib"], pk["known"], pk["drop"] = s[len(s) // 2]
+        pk["samples"] = len(s)
+    secs = time.monotonic() - t0
+    if child.returncode != 0:
+        fail(f"{' '.join(cmd)} exited {child.returncode}")
+    res = json.load(open(os.path.join(out, "results.json"), encoding="utf-8"))
+    if len(peaks) != len(backends):
+        fail(f"saw {len(peaks)} peak(s) of payloads for {len(backends)} placement(s)")
+    bad = False
+    for b, pk in zip(backends, peaks):
+        d = res.get("backends", {}).get(b, {}).get("density")
+        if not d or not d.get("bursts"):
+            fail(f"no backends.{b}.density.bursts in {out}/results.json")
+        last = d["bursts"][-1]
+        n_vclab = d.get("max_instances")
+        print(f"{b}: by hand: {pk['n']} payloads at the peak ({pk['samples']} samples); "
+              f"vclab: max_instances "
+              f"{n_vclab}, stop_reason {d.get('stop_reason')}")
+        if pk["n"] != n_vclab:
+            print(f"{b}: FAIL: instance count differs", file=sys.stderr)
+            bad = True
+        per_hand = pk["kib"] / pk["n"]
+        per_vclab = last.get("mem_per_instance_kib")
+        what = "Pss + kmem" if pk["known"] else "Pss alone (kmem unreadable)"
+        print(f"{b}: by hand: {what} per instance {per_hand:.0f} KiB; vclab: "
+              f"mem_per_instance_kib {per_vclab} KiB")
+        if per_vclab is None:
+            print(f"{b}: FAIL: vclab has no footprint per instance", file=sys.stderr)
+            bad = True
+        else:
+            diff = abs(per_hand - per_vclab) / per_vclab * 100
+            lim = a.tol if pk["known"] else 50
+            print(f"{b}: footprint difference {diff:.1f}% (limit {lim:.0f}%)")
+            if diff > lim:
+                print(f"{b}: FAIL: footprint per instance differs", file=sys.stderr)
+                bad = True
+        drop_hand = pk["drop"] / pk["n"]
+        drop_vclab = last.get("memavail_drop_per_instance_kib")
+        if not alone:
+            print(f"{b}: MemAvailable not compared: another vclab ran meanwhile")
+        elif drop_vclab:
+            diff = abs(drop_hand - drop_vclab) / drop_vclab * 100
+            print(f"{b}: MemAvailable drop per instance: by hand {drop_hand:.0f} KiB, "
+                  f"vclab {drop_vclab:.0f} KiB, difference {diff:.1f}% "
+                  f"(limit {a.memavail_tol:.0f}%)")
+            if diff > a.memavail_tol:
+                print(f"{b}: FAIL: MemAvailable drop differs", file=sys.stderr)
+                bad = True
+    if bad:
+        fail(f"see above ({out})")
+    if a.out is None:
+        shutil.rmtree(out, ignore_errors=True)
+    print(f"{NAME}: OK ({secs:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
