@@ -177,7 +177,7 @@ struct vcl_backend_ops {
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
-	 * full Debian boot under TCG takes ~10 s); standard and full run it,
+	 * full Debian boot under TCG takes ~30-40 s); standard and full run it,
 	 * and --backends/--peer name it in any profile. */
 	bool not_quick;
 
