@@ -71,7 +71,7 @@ else
 VCLAB := bin/vclab
 endif
 
-.PHONY: all deps services guest bench check unit integ lint format asan clean fuzz soak valgrind \
+.PHONY: all deps services guest guest-iaas bench check unit integ lint format asan clean fuzz soak valgrind \
 	man completion install uninstall check-v2
 
 # The guest init exists once the VM placement is in the tree.
@@ -162,6 +162,13 @@ $(B)/tests/%: tests/integ/%.c $(LIB)
 guest: $(PAYLOAD) $(INIT)
 	$(Q)scripts/build-guest.sh
 
+# The iaas guest (scripts/build-guest-iaas.sh): a minimal Debian root disk
+# (mmdebstrap, mke2fs -d, no mounts) that boots systemd and runs the payload
+# as a unit, with the cloud kernel and its initrd, in build/guest-iaas/,
+# cached by a hash of its inputs (~3 min the first time, 0 s after).
+guest-iaas: $(PAYLOAD)
+	$(Q)scripts/build-guest-iaas.sh
+
 unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
 	$(Q)tests/layers/run.sh
@@ -190,7 +197,7 @@ integ: all $(INTEG_BINS)
 # `make check` and `make bench` work from a fresh Debian 12 machine as root:
 # packages, build, guest image, services, then the job itself.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all guest
+	$(Q)$(MAKE) --no-print-directory all guest guest-iaas
 	$(Q)scripts/services.sh
 	$(Q)$(MAKE) --no-print-directory unit integ
 

@@ -20,6 +20,10 @@ PKGS_RUN="libvirt-daemon libvirt-daemon-system libvirt-clients qemu-system-x86 q
 # their files copied into images built offline (tests/image/build-debsvc.sh).
 # None of them is started as a host daemon (policy-rc.d below).
 PKGS_IMAGE="skopeo umoci e2fsprogs busybox-static nginx-light redis-server python3-minimal"
+# The iaas guest's root disk (scripts/build-guest-iaas.sh): mmdebstrap
+# builds minimal Debian into a tarball, mke2fs -d (e2fsprogs) makes the
+# image, qemu-img (qemu-utils) each instance's overlay.
+PKGS_IAAS="mmdebstrap"
 # The engines users run, as same-run peers of ctr (ctr/engine.c): podman
 # (rootful, with runc: crun 1.8 refuses this hybrid cgroup host) and
 # docker.io (dockerd + containerd, started by hand by scripts/services.sh).
@@ -42,7 +46,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	PKGS_TEST="$PKGS_TEST kubernetes-client"
 fi
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_KERNEL $PKGS_IMAGE $PKGS_TEST $PKGS_EXPORT"
+PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_KERNEL $PKGS_IMAGE $PKGS_IAAS $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2

@@ -23,25 +23,29 @@
 
 #include "core/cleanup.h"
 #include "core/ledger.h"
+#include "core/proc.h"
 #include "core/util.h"
 
-int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
+/* build/<sub>/<file>: $<envname>, else PREFIX/lib/vclab/<sub>/, else
+ * next to the running binary; make names the target that builds it. */
+static int image_file(const char *sub, const char *envname, const char *make, const char *file,
+		      char **out, struct vcl_error **err)
 {
 	char exe[PATH_MAX];
 	char cand[PATH_MAX + 64];
-	const char *env = getenv("VCLAB_GUEST_DIR");
+	const char *env = getenv(envname);
 	ssize_t n;
 
 	*out = NULL;
 	if (env != NULL && *env != '\0') {
 		snprintf(cand, sizeof(cand), "%s/%s", env, file);
 		if (access(cand, R_OK) != 0)
-			return vcl_error_set(err, VCL_E_ENV, errno,
-					     "Guest image %s (VCLAB_GUEST_DIR)", cand);
+			return vcl_error_set(err, VCL_E_ENV, errno, "Guest image %s (%s)", cand,
+					     envname);
 		goto found;
 	}
 	/* Installed: PREFIX/lib/vclab/guest/ (or $VCLAB_LIBDIR/guest/). */
-	snprintf(cand, sizeof(cand), "guest/%s", file);
+	snprintf(cand, sizeof(cand), "%s/%s", sub, file);
 	switch (vcl_libdir_file(cand, out, err)) {
 	case 0:
 		return 0;
@@ -61,21 +65,100 @@ int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
 			if (slash == NULL || slash == exe)
 				break;
 			*slash = '\0';
-			snprintf(cand, sizeof(cand), "%s/build/guest/%s", exe, file);
+			snprintf(cand, sizeof(cand), "%s/build/%s/%s", exe, sub, file);
 			if (access(cand, R_OK) == 0)
 				goto found;
 		}
 	}
-	return vcl_error_set(
-	    err, VCL_E_ENV, 0,
-	    "Guest image build/guest/%s not found (nor in PREFIX/lib/vclab/guest): "
-	    "run `make guest`",
-	    file);
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "Guest image build/%s/%s not found (nor in PREFIX/lib/vclab/%s): "
+			     "run `%s`",
+			     sub, file, sub, make);
 found:
-	*out = strdup(cand);
+	/* The real path: build/guest-iaas/ holds symlinks into the cache,
+	 * and an overlay must name its backing file for good. */
+	*out = realpath(cand, NULL);
 	if (*out == NULL)
-		return vcl_fail(err, ENOMEM, "Guest image path");
+		return vcl_fail(err, errno, "Guest image path %s", cand);
 	return 0;
+}
+
+int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err)
+{
+	return image_file("guest", "VCLAB_GUEST_DIR", "make guest", file, out, err);
+}
+
+int vcl_vmm_iaas_image(char **kernel, char **initrd, char **disk, struct vcl_error **err)
+{
+	static const char *const files[] = {"vmlinuz", "initrd.img", "root.ext4"};
+	char **outs[] = {kernel, initrd, disk};
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		cleanup_free char *path = NULL;
+
+		if (image_file("guest-iaas", "VCLAB_GUEST_IAAS_DIR", "make guest-iaas", files[i],
+			       &path, err) < 0) {
+			for (size_t j = 0; j < i; j++)
+				if (outs[j] != NULL) {
+					free(*outs[j]);
+					*outs[j] = NULL;
+				}
+			return -1;
+		}
+		if (outs[i] != NULL)
+			*outs[i] = steal_ptr(path);
+	}
+	return 0;
+}
+
+static int overlay_create(const char *backing, const char *path, struct vcl_error **err)
+{
+	char *const argv[] = {(char *)"qemu-img", (char *)"create", (char *)"-q",  (char *)"-f",
+			      (char *)"qcow2",	  (char *)"-F",	    (char *)"raw", (char *)"-b",
+			      (char *)backing,	  (char *)path,	    NULL};
+	int status;
+	pid_t pid;
+
+	if (vcl_ledger_add(err, "file %s", path) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return vcl_fail(err, errno, "fork (qemu-img)");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (vcl_waitpid(pid, &status, 0) != pid)
+		return vcl_fail(err, errno, "Wait for qemu-img");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		unlink(path);
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "qemu-img create -b %s %s failed (status %d%s)", backing, path,
+				     WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				     WIFEXITED(status) && WEXITSTATUS(status) == 127
+					 ? ": install qemu-utils (make deps)"
+					 : "");
+	}
+	return 0;
+}
+
+int vcl_vmm_root_overlay(struct vcl_vm_opts *o, const char *backing, const char *dir, char **path,
+			 struct vcl_error **err)
+{
+	*path = NULL;
+	if (asprintf(path, "%s/root.qcow2", dir) < 0) {
+		*path = NULL;
+		return vcl_fail(err, ENOMEM, "Overlay path");
+	}
+	if (overlay_create(backing, *path, err) < 0)
+		return -1;
+	return vcl_vm_opts_add_disk(o, *path, VCL_VM_DISK_QCOW2, false, err);
 }
 
 int vcl_vmm_guest_kernel(char **out, struct vcl_error **err)
@@ -159,8 +242,11 @@ static bool serial_line(struct vcl_serial_watch *w, const char *line, size_t len
 	memcpy(w->tail, line, len);
 	w->tail[len] = '\0';
 	w->tail_len = len;
-	if (w->init_seen == 0 && vcl_vm_parse_init_line(line, len, &w->boottime_us))
+	if (w->init_seen == 0 && vcl_vm_parse_init_line(line, len, &w->boottime_us)) {
 		w->init_seen = vcl_now_ns();
+		if (!vcl_vm_parse_init_field(line, len, "init_us", &w->init_us))
+			w->init_us = w->boottime_us;
+	}
 	memcpy(tmp, line, len);
 	tmp[len] = '\n';
 	return vcl_vm_scan_ready(tmp, len + 1) > 0;
@@ -213,8 +299,8 @@ int vcl_serial_watch_check(struct vcl_serial_watch *w, struct vcl_error **err)
 
 void vcl_serial_watch_phases(const struct vcl_serial_watch *w, struct vcl_phases *t)
 {
-	if (w->init_seen == 0 ||
-	    !vcl_vm_boot_anchor(t->start, w->init_seen, w->boottime_us, &t->kernel, &t->init)) {
+	if (w->init_seen == 0 || !vcl_vm_boot_anchor(t->start, w->init_seen, w->boottime_us,
+						     w->init_us, &t->kernel, &t->init)) {
 		t->kernel = 0;
 		t->init = 0;
 	}

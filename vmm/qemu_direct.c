@@ -30,14 +30,23 @@
 
 #define QEMU_BIN "qemu-system-x86_64"
 
-static struct {
+/* Run-wide state of one profile (qemu-direct: micro, qemu-direct-iaas). */
+struct qd_run {
+	const struct vcl_backend_ops *ops;
+	enum vcl_vm_profile profile;
 	bool prepared;
 	char *dir; /* per-run scratch: one folder per instance below it */
 	char *kernel;
 	char *initrd;
+	char *disk;	/* iaas: backing file of every instance's overlay */
 	char *svc_disk; /* the user's service: its rootfs disk and description */
 	char *svc_cfg;
-} g;
+};
+
+static struct qd_run runs[] = {
+    {.ops = &vcl_qemu_direct_ops, .profile = VCL_VM_PROFILE_MICRO},
+    {.ops = &vcl_qemu_direct_iaas_ops, .profile = VCL_VM_PROFILE_IAAS},
+};
 
 struct qd_priv {
 	struct vcl_serial_watch sw;
@@ -69,57 +78,96 @@ static int qd_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
-static void qd_cleanup(const struct vcl_spec *spec)
+static int qd_iaas_probe(const struct vcl_host *host, struct vcl_error **err)
 {
-	if (g.dir != NULL)
-		vcl_rm_rf(g.dir, NULL);
-	free(g.dir);
-	free(g.kernel);
-	free(g.initrd);
-	free(g.svc_disk);
-	free(g.svc_cfg);
-	memset(&g, 0, sizeof(g));
+	if (vcl_vmm_iaas_image(NULL, NULL, NULL, err) < 0)
+		return -1;
+	return qd_probe(host, err);
 }
 
-static int qd_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+static void run_cleanup(struct qd_run *g)
+{
+	const struct vcl_backend_ops *ops = g->ops;
+	enum vcl_vm_profile profile = g->profile;
+
+	if (g->dir != NULL)
+		vcl_rm_rf(g->dir, NULL);
+	free(g->dir);
+	free(g->kernel);
+	free(g->initrd);
+	free(g->disk);
+	free(g->svc_disk);
+	free(g->svc_cfg);
+	memset(g, 0, sizeof(*g));
+	g->ops = ops;
+	g->profile = profile;
+}
+
+static void qd_cleanup(const struct vcl_spec *spec)
+{
+	run_cleanup(&runs[VCL_VM_PROFILE_MICRO]);
+}
+
+static void qd_iaas_cleanup(const struct vcl_spec *spec)
+{
+	run_cleanup(&runs[VCL_VM_PROFILE_IAAS]);
+}
+
+static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	const char *base = spec->state_dir;
+	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
 
-	if (g.prepared)
+	if (g->prepared)
 		return 0;
 	if (base == NULL)
 		base = vcl_ledger_dir();
 	if (base == NULL)
 		base = "/tmp";
-	if (asprintf(&g.dir, "%s/qemu-direct-%s", base, spec->run_id) < 0) {
-		g.dir = NULL;
+	if (asprintf(&g->dir, "%s/qemu-direct-%s%s", base, spec->run_id, iaas ? "-iaas" : "") < 0) {
+		g->dir = NULL;
 		return vcl_fail(err, ENOMEM, "qemu-direct prepare");
 	}
-	if (spec->kernel != NULL)
-		g.kernel = strdup(spec->kernel);
-	else if (vcl_vmm_guest_kernel(&g.kernel, err) < 0)
+	if (iaas) {
+		if (vcl_vmm_iaas_image(&g->kernel, &g->initrd, &g->disk, err) < 0)
+			goto fail;
+	} else if (spec->kernel != NULL)
+		g->kernel = strdup(spec->kernel);
+	else if (vcl_vmm_guest_kernel(&g->kernel, err) < 0)
 		goto fail;
-	if (spec->initrd != NULL)
-		g.initrd = strdup(spec->initrd);
-	else if (vcl_vmm_guest_file("initramfs.cpio.gz", &g.initrd, err) < 0)
+	if (iaas)
+		; /* set above */
+	else if (spec->initrd != NULL)
+		g->initrd = strdup(spec->initrd);
+	else if (vcl_vmm_guest_file("initramfs.cpio.gz", &g->initrd, err) < 0)
 		goto fail;
-	if (g.kernel == NULL || g.initrd == NULL) {
+	if (g->kernel == NULL || g->initrd == NULL) {
 		vcl_fail(err, ENOMEM, "qemu-direct prepare");
 		goto fail;
 	}
-	if (vcl_ledger_add(err, "dir %s", g.dir) < 0)
+	if (vcl_ledger_add(err, "dir %s", g->dir) < 0)
 		goto fail;
-	if (vcl_mkdir_p(g.dir, err) < 0)
+	if (vcl_mkdir_p(g->dir, err) < 0)
 		goto fail;
 	/* QEMU runs as root here: the cached disk itself, no link. */
 	if (spec->svc != NULL &&
-	    vcl_vmm_svc_files(spec->svc, g.dir, false, &g.svc_disk, &g.svc_cfg, err) < 0)
+	    vcl_vmm_svc_files(spec->svc, g->dir, false, &g->svc_disk, &g->svc_cfg, err) < 0)
 		goto fail;
-	g.prepared = true;
+	g->prepared = true;
 	return 0;
 fail:
-	qd_cleanup(spec);
+	run_cleanup(g);
 	return -1;
+}
+
+static int qd_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	return run_prepare(&runs[VCL_VM_PROFILE_MICRO], spec, err);
+}
+
+static int qd_iaas_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	return run_prepare(&runs[VCL_VM_PROFILE_IAAS], spec, err);
 }
 
 /* cpuset list ("0-1,3") to an affinity mask; false on bad syntax. */
@@ -185,8 +233,11 @@ static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
+static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
 {
+	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
+	cleanup_free char *overlay = NULL;
 	struct vcl_instance *inst;
 	struct qd_priv *p;
 	cleanup_strv char **argv = NULL;
@@ -199,13 +250,13 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	uint16_t port;
 	pid_t pid;
 
-	if (!g.prepared)
+	if (!g->prepared)
 		return vcl_fail(err, 0, "qemu-direct: launch before prepare");
 	if (spec->vm_net != NULL && strcmp(spec->vm_net, "user") != 0)
 		return vcl_usage(err, "qemu-direct supports only --vm-net user");
 	if (pin && !parse_cpuset(spec->cpuset, &cpus))
 		return vcl_usage(err, "Bad cpuset '%s'", spec->cpuset);
-	inst = vcl_instance_new(&vcl_qemu_direct_ops, spec);
+	inst = vcl_instance_new(g->ops, spec);
 	if (inst == NULL)
 		return vcl_fail(err, ENOMEM, "qemu-direct launch");
 	p = calloc(1, sizeof(*p));
@@ -218,10 +269,13 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 
 	if (vcl_vmm_host_port(spec, &port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
-				  false, cmdline, sizeof(cmdline), err) < 0)
+	if (iaas
+		? vcl_vm_iaas_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline),
+				      err) < 0
+		: vcl_vm_kernel_cmdline(inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
+					false, cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
-	if (asprintf(&p->dir, "%s/%s", g.dir, inst->name) < 0) {
+	if (asprintf(&p->dir, "%s/%s", g->dir, inst->name) < 0) {
 		p->dir = NULL;
 		vcl_fail(err, ENOMEM, "qemu-direct launch");
 		goto fail;
@@ -233,13 +287,19 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		vcl_fail(err, ENOMEM, "qemu-direct launch");
 		goto fail;
 	}
-	vcl_vm_opts_from_spec(&o, spec, inst->name, g.kernel, g.initrd, cmdline, port);
+	vcl_vm_opts_from_spec(&o, spec, inst->name, g->kernel, g->initrd, cmdline, port);
+	vcl_vm_opts_profile(&o, spec, g->profile);
 	o.serial_path = p->sw.path;
 	if (spec->svc != NULL) {
-		if (vcl_vm_svc_opts(&o, spec->svc, g.svc_disk, g.svc_cfg, cmdline, sizeof(cmdline),
-				    err) < 0)
+		if (vcl_vm_svc_opts(&o, spec->svc, g->svc_disk, g->svc_cfg, cmdline,
+				    sizeof(cmdline), err) < 0)
 			goto fail;
 		snprintf(inst->log_path, sizeof(inst->log_path), "%s", p->sw.path);
+	}
+	if (iaas) {
+		/* Its own overlay, as vm-iaas's, made before t0 the same way. */
+		if (vcl_vmm_root_overlay(&o, g->disk, p->dir, &overlay, err) < 0)
+			goto fail;
 	}
 	if (vcl_vm_qemu_argv(&o, QEMU_BIN, &argv, err) < 0)
 		goto fail;
@@ -297,6 +357,17 @@ static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 fail:
 	qd_destroy(inst, NULL);
 	return -1;
+}
+
+static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
+{
+	return run_launch(&runs[VCL_VM_PROFILE_MICRO], spec, out, err);
+}
+
+static int qd_iaas_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+			  struct vcl_error **err)
+{
+	return run_launch(&runs[VCL_VM_PROFILE_IAAS], spec, out, err);
 }
 
 static int qd_ready(struct vcl_instance *inst, struct vcl_error **err)
@@ -382,4 +453,19 @@ const struct vcl_backend_ops vcl_qemu_direct_ops = {
     .sample = qd_sample,
     .destroy = qd_destroy,
     .cleanup = qd_cleanup,
+};
+
+const struct vcl_backend_ops vcl_qemu_direct_iaas_ops = {
+    .name = "qemu-direct-iaas",
+    .is_peer = true,
+    .family = "vm-iaas",
+    .probe = qd_iaas_probe,
+    .prepare = qd_iaas_prepare,
+    .launch = qd_iaas_launch,
+    .ready = qd_ready,
+    .exited = qd_exited,
+    .sample = qd_sample,
+    .destroy = qd_destroy,
+    .cleanup = qd_iaas_cleanup,
+    .not_quick = true,
 };

@@ -38,19 +38,29 @@
 #define LIBVIRT_PID_DIR "/run/libvirt/qemu"
 #define LIBVIRT_LOG_DIR "/var/log/libvirt/qemu"
 
-/* Run-wide state: set by prepare(), dropped by cleanup(). */
-static struct {
+/* Run-wide state of one profile: set by prepare(), dropped by cleanup().
+ * vm and vm-iaas may run in the same bench, each with its own. */
+struct vm_run {
+	const struct vcl_backend_ops *ops;
+	enum vcl_vm_profile profile;
 	virConnectPtr conn;
 	char *uri;
 	bool local;
-	char *imgdir; /* VCL_VM_IMAGE_ROOT/vclab-<run>, local only */
+	char *imgdir; /* VCL_VM_IMAGE_ROOT/vclab-<run>[-iaas], local only */
 	char *kernel;
 	char *initrd;
+	char *disk;	/* iaas: the root disk every instance's overlay is backed by */
 	char *svc_disk; /* the user's service: its rootfs disk and description */
 	char *svc_cfg;
-} g;
+};
+
+static struct vm_run runs[] = {
+    {.ops = &vcl_vm_ops, .profile = VCL_VM_PROFILE_MICRO},
+    {.ops = &vcl_vm_iaas_ops, .profile = VCL_VM_PROFILE_IAAS},
+};
 
 struct vm_priv {
+	struct vm_run *run;
 	virDomainPtr dom;
 	struct vcl_serial_watch sw;
 	bool have_sw;
@@ -89,6 +99,15 @@ static int open_conn(const char *uri, virConnectPtr *out, struct vcl_error **err
 	return 0;
 }
 
+static int vm_iaas_probe(const struct vcl_host *host, struct vcl_error **err)
+{
+	cleanup_virconn virConnectPtr c = NULL;
+
+	if (open_conn(VCL_VM_DEFAULT_URI, &c, err) < 0)
+		return -1;
+	return vcl_vmm_iaas_image(NULL, NULL, NULL, err);
+}
+
 static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
 {
 	cleanup_virconn virConnectPtr c = NULL;
@@ -107,36 +126,65 @@ static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
-/* Copy src to dst (mode 0644) for libvirt's QEMU to read. */
-static void vm_cleanup(const struct vcl_spec *spec)
+static void run_cleanup(struct vm_run *g)
 {
-	if (g.conn != NULL)
-		virConnectClose(g.conn);
-	if (g.imgdir != NULL)
-		vcl_rm_rf(g.imgdir, NULL);
-	free(g.uri);
-	free(g.imgdir);
-	free(g.kernel);
-	free(g.initrd);
-	free(g.svc_disk);
-	free(g.svc_cfg);
-	memset(&g, 0, sizeof(g));
+	const struct vcl_backend_ops *ops = g->ops;
+	enum vcl_vm_profile profile = g->profile;
+
+	if (g->conn != NULL)
+		virConnectClose(g->conn);
+	if (g->imgdir != NULL)
+		vcl_rm_rf(g->imgdir, NULL);
+	free(g->uri);
+	free(g->imgdir);
+	free(g->kernel);
+	free(g->initrd);
+	free(g->disk);
+	free(g->svc_disk);
+	free(g->svc_cfg);
+	memset(g, 0, sizeof(*g));
+	g->ops = ops;
+	g->profile = profile;
 }
 
-static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+static void vm_cleanup(const struct vcl_spec *spec)
 {
+	run_cleanup(&runs[VCL_VM_PROFILE_MICRO]);
+}
+
+static void vm_iaas_cleanup(const struct vcl_spec *spec)
+{
+	run_cleanup(&runs[VCL_VM_PROFILE_IAAS]);
+}
+
+/* The root disk where libvirt's QEMU can read it: a hard link (same file
+ * system: no copy of a 1 GiB image), else a copy. It is only ever the
+ * read-only backing file of the instances' overlays. */
+static int link_or_copy(const char *src, const char *dst, struct vcl_error **err)
+{
+	if (link(src, dst) == 0)
+		return 0;
+	if (errno != EXDEV && errno != EPERM)
+		return vcl_fail(err, errno, "Link %s to %s", src, dst);
+	return vcl_vmm_copy_file(src, dst, err);
+}
+
+static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl_error **err)
+{
+	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
+	char *disk = NULL;
 	char *kernel = NULL;
 	char *initrd = NULL;
 	const char *uri = spec_uri(spec);
 	enum vcl_vm_net net;
 	const char *network;
 
-	if (g.conn != NULL)
+	if (g->conn != NULL)
 		return 0;
 	if (vcl_vm_parse_net(spec->vm_net, &net, &network, err) < 0)
 		return -1;
-	g.local = vcl_vm_uri_is_local(uri);
-	if (!g.local) {
+	g->local = vcl_vm_uri_is_local(uri);
+	if (!g->local) {
 		/* Paths in the XML are read by the remote libvirtd, and a
 		 * user-mode forward would listen on the remote loopback. */
 		if (spec->kernel == NULL || spec->initrd == NULL)
@@ -158,15 +206,27 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	if (spec->svc != NULL && net != VCL_VM_NET_USER)
 		return vcl_usage(err, "A user's service in a VM needs --vm-net user (the "
 				      "forward to its port)");
-	g.uri = strdup(uri);
-	if (g.uri == NULL)
+	g->uri = strdup(uri);
+	if (g->uri == NULL)
 		return vcl_fail(err, ENOMEM, "vm prepare");
 
-	if (spec->kernel != NULL)
+	if (iaas) {
+		/* The iaas guest is one image: kernel, initrd and root disk
+		 * from `make guest-iaas`, whatever --kernel/--initrd say. */
+		if (!g->local) {
+			vcl_usage(err, "vm-iaas needs a local libvirtd (its disk is a local file)");
+			goto fail;
+		}
+		if (vcl_vmm_iaas_image(&kernel, &initrd, &disk, err) < 0)
+			goto fail;
+	} else if (spec->kernel != NULL) {
 		kernel = strdup(spec->kernel);
-	else if (vcl_vmm_guest_kernel(&kernel, err) < 0)
+	} else if (vcl_vmm_guest_kernel(&kernel, err) < 0) {
 		goto fail;
-	if (spec->initrd != NULL)
+	}
+	if (iaas)
+		; /* set above */
+	else if (spec->initrd != NULL)
 		initrd = strdup(spec->initrd);
 	else if (vcl_vmm_guest_file("initramfs.cpio.gz", &initrd, err) < 0)
 		goto fail;
@@ -175,53 +235,70 @@ static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 		goto fail;
 	}
 
-	if (g.local) {
+	if (g->local) {
 		/* libvirt's QEMU runs as libvirt-qemu and may not traverse the
 		 * build tree (a home folder, say): copy the image to where it can. */
-		if (asprintf(&g.imgdir, "%s/vclab-%s", VCL_VM_IMAGE_ROOT, spec->run_id) < 0) {
-			g.imgdir = NULL;
+		if (asprintf(&g->imgdir, "%s/vclab-%s%s", VCL_VM_IMAGE_ROOT, spec->run_id,
+			     iaas ? "-iaas" : "") < 0) {
+			g->imgdir = NULL;
 			vcl_fail(err, ENOMEM, "vm prepare");
 			goto fail;
 		}
-		if (vcl_ledger_add(err, "dir %s", g.imgdir) < 0)
+		if (vcl_ledger_add(err, "dir %s", g->imgdir) < 0)
 			goto fail;
-		if (mkdir(g.imgdir, 0755) < 0 && errno != EEXIST) {
-			vcl_fail(err, errno, "Create %s", g.imgdir);
+		if (mkdir(g->imgdir, 0755) < 0 && errno != EEXIST) {
+			vcl_fail(err, errno, "Create %s", g->imgdir);
 			goto fail;
 		}
 		/* Same file name as the source (vmlinux or vmlinuz): the copy
 		 * says which kernel the domain boots. */
 		const char *kbase = strrchr(kernel, '/');
 
-		if (asprintf(&g.kernel, "%s/%s", g.imgdir, kbase != NULL ? kbase + 1 : kernel) <
+		if (asprintf(&g->kernel, "%s/%s", g->imgdir, kbase != NULL ? kbase + 1 : kernel) <
 			0 ||
-		    asprintf(&g.initrd, "%s/initramfs.cpio.gz", g.imgdir) < 0) {
+		    asprintf(&g->initrd, "%s/%s", g->imgdir,
+			     iaas ? "initrd.img" : "initramfs.cpio.gz") < 0 ||
+		    (iaas && asprintf(&g->disk, "%s/root.ext4", g->imgdir) < 0)) {
 			vcl_fail(err, ENOMEM, "vm prepare");
 			goto fail;
 		}
-		if (vcl_vmm_copy_file(kernel, g.kernel, err) < 0 ||
-		    vcl_vmm_copy_file(initrd, g.initrd, err) < 0)
+		if (vcl_vmm_copy_file(kernel, g->kernel, err) < 0 ||
+		    vcl_vmm_copy_file(initrd, g->initrd, err) < 0)
+			goto fail;
+		if (iaas && link_or_copy(disk, g->disk, err) < 0)
 			goto fail;
 		/* The service's disks next to the kernel, where libvirt's QEMU
 		 * user reads them; the folder is in the ledger. */
-		if (spec->svc != NULL &&
-		    vcl_vmm_svc_files(spec->svc, g.imgdir, true, &g.svc_disk, &g.svc_cfg, err) < 0)
+		if (spec->svc != NULL && vcl_vmm_svc_files(spec->svc, g->imgdir, true, &g->svc_disk,
+							   &g->svc_cfg, err) < 0)
 			goto fail;
 	} else {
-		g.kernel = kernel;
-		g.initrd = initrd;
+		g->kernel = kernel;
+		g->initrd = initrd;
 		kernel = initrd = NULL;
 	}
-	if (open_conn(g.uri, &g.conn, err) < 0)
+	if (open_conn(g->uri, &g->conn, err) < 0)
 		goto fail;
 	free(kernel);
 	free(initrd);
+	free(disk);
 	return 0;
 fail:
 	free(kernel);
 	free(initrd);
-	vm_cleanup(spec);
+	free(disk);
+	run_cleanup(g);
 	return -1;
+}
+
+static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	return run_prepare(&runs[VCL_VM_PROFILE_MICRO], spec, err);
+}
+
+static int vm_iaas_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	return run_prepare(&runs[VCL_VM_PROFILE_IAAS], spec, err);
 }
 
 static int read_pid_file(const char *name, pid_t *pid, struct vcl_error **err)
@@ -301,12 +378,14 @@ static int kill_qemu_pidfd(struct vcl_instance *inst, struct vcl_error **err)
 
 static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
+	struct vm_run *g;
 	struct vm_priv *p;
 	int ret = 0;
 
 	if (inst == NULL)
 		return 0;
 	p = inst->priv;
+	g = p != NULL ? p->run : &runs[VCL_VM_PROFILE_MICRO];
 	if (p != NULL && p->dom != NULL) {
 		/* The domain may be gone already (QEMU died, transient domains
 		 * vanish): that is success here. */
@@ -319,7 +398,7 @@ static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 			snprintf(msg, sizeof(msg), "%s", virt_msg());
 			if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID) {
 				/* gone already: success */
-			} else if (virConnectIsAlive(g.conn) != 1 && inst->exit_fd >= 0) {
+			} else if (virConnectIsAlive(g->conn) != 1 && inst->exit_fd >= 0) {
 				/* libvirtd is gone but its QEMU runs on: end that very
 				 * process through its pidfd (no pid reuse possible). */
 				ret = kill_qemu_pidfd(inst, err);
@@ -331,7 +410,7 @@ static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	/* ready_fd is the watch's inotify fd: closed once, by the instance. */
 	if (p != NULL && inst->ready_fd == p->sw.ifd)
 		p->sw.ifd = -1;
-	if (g.local)
+	if (g->local)
 		remove_domain_log(inst->name);
 	priv_free(p);
 	inst->priv = NULL;
@@ -339,8 +418,11 @@ static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
+static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
 {
+	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
+	cleanup_free char *overlay = NULL;
 	struct vcl_instance *inst;
 	struct vm_priv *p;
 	cleanup_free char *xml = NULL;
@@ -348,9 +430,9 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 	struct vcl_vm_opts o = {0};
 	uint16_t port = 0;
 
-	if (g.conn == NULL)
+	if (g->conn == NULL)
 		return vcl_fail(err, 0, "vm: launch before prepare");
-	inst = vcl_instance_new(&vcl_vm_ops, spec);
+	inst = vcl_instance_new(g->ops, spec);
 	if (inst == NULL)
 		return vcl_fail(err, ENOMEM, "vm launch");
 	p = calloc(1, sizeof(*p));
@@ -359,25 +441,34 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		return vcl_fail(err, ENOMEM, "vm launch");
 	}
 	p->sw.ifd = -1;
+	p->run = g;
 	inst->priv = p;
 
 	if (vcl_vm_parse_net(spec->vm_net, &p->net, &p->network, err) < 0)
 		goto fail;
+	if (iaas && p->net != VCL_VM_NET_USER) {
+		vcl_usage(err, "vm-iaas supports only --vm-net user");
+		goto fail;
+	}
 	if (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(spec, &port, err) < 0)
 		goto fail;
-	if (vcl_vm_kernel_cmdline(inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
-				  p->net == VCL_VM_NET_NETWORK, cmdline, sizeof(cmdline), err) < 0)
+	if (iaas ? vcl_vm_iaas_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline),
+				       err) < 0
+		 : vcl_vm_kernel_cmdline(
+		       inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
+		       p->net == VCL_VM_NET_NETWORK, cmdline, sizeof(cmdline), err) < 0)
 		goto fail;
 
-	vcl_vm_opts_from_spec(&o, spec, inst->name, g.kernel, g.initrd, cmdline, port);
+	vcl_vm_opts_from_spec(&o, spec, inst->name, g->kernel, g->initrd, cmdline, port);
+	vcl_vm_opts_profile(&o, spec, g->profile);
 	o.net = p->net;
 	o.network = p->network;
-	if (spec->svc != NULL && vcl_vm_svc_opts(&o, spec->svc, g.svc_disk, g.svc_cfg, cmdline,
+	if (spec->svc != NULL && vcl_vm_svc_opts(&o, spec->svc, g->svc_disk, g->svc_cfg, cmdline,
 						 sizeof(cmdline), err) < 0)
 		goto fail;
 
-	if (g.local) {
-		if (asprintf(&p->dir, "%s/%s", g.imgdir, inst->name) < 0) {
+	if (g->local) {
+		if (asprintf(&p->dir, "%s/%s", g->imgdir, inst->name) < 0) {
 			p->dir = NULL;
 			vcl_fail(err, ENOMEM, "vm launch");
 			goto fail;
@@ -391,16 +482,23 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		if (spec->svc != NULL)
 			snprintf(inst->log_path, sizeof(inst->log_path), "%s", p->sw.path);
 	}
+	if (iaas) {
+		/* The instance's writes go to its own qcow2 overlay (ledger:
+		 * file), removed with its folder; the shared image stays as
+		 * built. Made before t0: it is the same for both iaas paths. */
+		if (vcl_vmm_root_overlay(&o, g->disk, p->dir, &overlay, err) < 0)
+			goto fail;
+	}
 	if (vcl_vm_domain_xml(&o, &xml, err) < 0)
 		goto fail;
 
 	/* Recorded before it exists: a crash between here and destroy still
 	 * leaves a ledger line for teardown and gc. */
-	if (vcl_ledger_add(err, "domain %s %s", g.uri, inst->name) < 0)
+	if (vcl_ledger_add(err, "domain %s %s", g->uri, inst->name) < 0)
 		goto fail;
 
 	inst->t.start = vcl_now_ns();
-	p->dom = virDomainCreateXML(g.conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+	p->dom = virDomainCreateXML(g->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	inst->t.created = vcl_now_ns();
 	if (p->dom == NULL) {
 		char m[512];
@@ -425,7 +523,7 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 			    "virtlogd is not running, so libvirtd cannot create domain %s "
 			    "(start it: scripts/services.sh, or virtlogd -d): %s",
 			    inst->name, m);
-		else if (virConnectIsAlive(g.conn) != 1)
+		else if (virConnectIsAlive(g->conn) != 1)
 			/* The daemon went away: no later launch can work either. */
 			vcl_error_set(err, VCL_E_ENV, 0,
 				      "libvirtd stopped answering (create domain %s): %s",
@@ -435,7 +533,7 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 		goto fail;
 	}
 
-	if (g.local) {
+	if (g->local) {
 		/* QEMU is libvirt's child, not ours: the ledger holds the domain,
 		 * and destroying the domain is how it goes away. */
 		if (read_pid_file(inst->name, &inst->pid, err) < 0)
@@ -462,6 +560,17 @@ static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, str
 fail:
 	vm_destroy(inst, NULL);
 	return -1;
+}
+
+static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
+{
+	return run_launch(&runs[VCL_VM_PROFILE_MICRO], spec, out, err);
+}
+
+static int vm_iaas_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+			  struct vcl_error **err)
+{
+	return run_launch(&runs[VCL_VM_PROFILE_IAAS], spec, out, err);
 }
 
 /* libvirt network mode: the endpoint is the guest's DHCP lease. */
@@ -566,13 +675,15 @@ int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error *
 
 	if (uri == NULL || *uri == '\0')
 		uri = VCL_VM_DEFAULT_URI;
-	/* Reuse the run's connection when it is the same libvirtd. */
-	if (g.conn != NULL && g.uri != NULL && strcmp(g.uri, uri) == 0) {
-		c = g.conn;
-		virConnectRef(c);
-	} else if (open_conn(uri, &c, err) < 0) {
-		return -1;
+	/* Reuse a run's connection when it is the same libvirtd. */
+	for (size_t i = 0; i < ARRAY_SIZE(runs) && c == NULL; i++) {
+		if (runs[i].conn != NULL && runs[i].uri != NULL && strcmp(runs[i].uri, uri) == 0) {
+			c = runs[i].conn;
+			virConnectRef(c);
+		}
 	}
+	if (c == NULL && open_conn(uri, &c, err) < 0)
+		return -1;
 	d = virDomainLookupByName(c, name);
 	if (d == NULL) {
 		virErrorPtr e = virGetLastError();
@@ -625,4 +736,22 @@ const struct vcl_backend_ops vcl_vm_ops = {
     .destroy = vm_destroy,
     .cleanup = vm_cleanup,
     .kinds = vm_kinds,
+};
+
+/* The iaas profile: the same code, its own run state and image. Its
+ * domains are "domain" ledger records like vm's (one kind, registered by
+ * vm). */
+const struct vcl_backend_ops vcl_vm_iaas_ops = {
+    .name = "vm-iaas",
+    .is_peer = false,
+    .family = NULL,
+    .probe = vm_iaas_probe,
+    .prepare = vm_iaas_prepare,
+    .launch = vm_iaas_launch,
+    .ready = vm_ready,
+    .exited = vm_exited,
+    .sample = vm_sample,
+    .destroy = vm_destroy,
+    .cleanup = vm_iaas_cleanup,
+    .not_quick = true,
 };

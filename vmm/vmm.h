@@ -73,6 +73,22 @@ struct vcl_vm_disk {
 	bool readonly;
 };
 
+/* The two VM profiles (docs/vm.md lists every difference):
+ *   micro  placement vm, peer qemu-direct: pc without ACPI, qboot, the micro
+ *          PVH kernel and a tiny initramfs whose init runs the payload;
+ *   iaas   placement vm-iaas, peer qemu-direct-iaas: q35 with ACPI, SeaBIOS,
+ *          Debian's cloud kernel and its initrd, a minimal Debian root disk
+ *          (build/guest-iaas, `make guest-iaas`) booting systemd, which
+ *          runs the payload as a unit. */
+enum vcl_vm_profile {
+	VCL_VM_PROFILE_MICRO = 0,
+	VCL_VM_PROFILE_IAAS,
+};
+/* iaas defaults: a cloud kernel, initrd, udev and systemd need more guest
+ * RAM than the micro guest and generate far more TCG code. */
+#define VCL_VM_IAAS_MEM_MIB	 256
+#define VCL_VM_IAAS_TB_CACHE_MIB 32
+
 enum vcl_vm_net {
 	VCL_VM_NET_USER = 0, /* QEMU user-mode (slirp), one host port forward on 127.0.0.1 */
 	VCL_VM_NET_NETWORK,  /* a libvirt network (bridge), address from its DHCP lease */
@@ -81,6 +97,8 @@ enum vcl_vm_net {
 /* Everything that varies between domains. Strings are borrowed. */
 struct vcl_vm_opts {
 	const char *name;      /* vclab-<run>-<n>: [A-Za-z0-9._-]+ */
+	const char *machine;   /* "pc" (micro) or "q35" (iaas); NULL = "pc" */
+	bool acpi;	       /* ACPI tables (iaas); micro has none */
 	bool kvm;	       /* domain type kvm (-accel kvm); else qemu (TCG) */
 	unsigned tb_cache_mib; /* TCG only; 0 = QEMU's default */
 	uint64_t mem_mib;
@@ -116,6 +134,13 @@ struct vcl_spec;
 void vcl_vm_opts_from_spec(struct vcl_vm_opts *o, const struct vcl_spec *spec, const char *name,
 			   const char *kernel, const char *initrd, const char *cmdline,
 			   uint16_t host_port);
+
+/*
+ * Pure: turn micro options (vcl_vm_opts_from_spec) into those of profile p.
+ * iaas: q35 with ACPI, QEMU's SeaBIOS (firmware NULL), 256 MiB unless
+ * --vm-mem-mib says otherwise, a 32 MiB TCG cache. micro: unchanged.
+ */
+void vcl_vm_opts_profile(struct vcl_vm_opts *o, const struct vcl_spec *spec, enum vcl_vm_profile p);
 
 /*
  * Pure: the transient domain XML for o, in *out (caller frees). Direct
@@ -174,6 +199,12 @@ int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
 int vcl_vm_svc_opts(struct vcl_vm_opts *o, const struct vcl_svc_spec *svc, const char *disk,
 		    const char *config, char *cmdline, size_t len, struct vcl_error **err);
 
+/* Pure: the iaas guest's kernel command line: root on the first virtio
+ * disk (/dev/vda, read-write through the instance's overlay), a quiet
+ * serial console, no fsck, and the name and port the payload unit reads. */
+int vcl_vm_iaas_cmdline(const char *name, uint16_t guest_port, char *buf, size_t len,
+			struct vcl_error **err);
+
 /* Pure: parse --vm-net ("user", "network:NAME"); *network points into s. */
 int vcl_vm_parse_net(const char *s, enum vcl_vm_net *net, const char **network,
 		     struct vcl_error **err);
@@ -198,17 +229,25 @@ size_t vcl_vm_scan_ready(const char *buf, size_t len);
  */
 int vcl_vm_parse_init_line(const char *line, size_t len, uint64_t *boottime_us);
 
+/* Pure: the value of " KEY=<digits>" later on such a line (the iaas
+ * guest's unit adds init_us=, the kernel's "Run /init" on the same clock
+ * as boottime_us). 1 and *v set when present and well-formed, else 0. */
+int vcl_vm_parse_init_field(const char *line, size_t len, const char *key, uint64_t *v);
+
 /*
  * Pure: the guest boot phases of one VM launch on the host's clock.
  *   start     host time just before the create call
  *   init_seen host time the VCLAB-INIT line was read from the console
  *   boottime_us  the guest's boot clock on that line
+ *   init_us   the guest's clock when /init started (micro: = boottime_us,
+ *             the line is init's first act; iaas: the kernel's "Run /init")
  * Sets *kernel_entry = init_seen - boottime_us (the host time the guest's
- * clock started, taken as kernel entry) and *init = init_seen. Returns
- * false (and sets nothing) when the figures are inconsistent: a guest
- * clock longer than the whole launch means the anchor cannot be trusted.
+ * clock started, taken as kernel entry) and *init = kernel_entry +
+ * init_us. Returns false (and sets nothing) when the figures are
+ * inconsistent: a guest clock longer than the whole launch means the
+ * anchor cannot be trusted, and /init cannot start after the line.
  */
-bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us,
+bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us, uint64_t init_us,
 			uint64_t *kernel_entry, uint64_t *init);
 
 /* ---- host side (guest.c) ---- */
@@ -217,6 +256,19 @@ bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us
  * running binary (bin/ or build/tests/). ENV error naming `make guest` when
  * absent. */
 int vcl_vmm_guest_file(const char *file, char **out, struct vcl_error **err);
+/* The iaas image (`make guest-iaas`): build/guest-iaas/{vmlinuz,
+ * initrd.img,root.ext4}, or $VCLAB_GUEST_IAAS_DIR, real paths (the build
+ * folder holds symlinks into its cache). Any out may be NULL (probe). ENV
+ * error naming `make guest-iaas` when absent. */
+int vcl_vmm_iaas_image(char **kernel, char **initrd, char **disk, struct vcl_error **err);
+/* The instance's root disk: dir/root.qcow2 (*path, caller frees), a qcow2
+ * overlay backed by the raw image backing (qemu-img create), recorded in
+ * the ledger ("file") before it exists, and added to o as its first,
+ * writable disk (/dev/vda). The image itself is never written. */
+struct vcl_vm_opts;
+int vcl_vmm_root_overlay(struct vcl_vm_opts *o, const char *backing, const char *dir, char **path,
+			 struct vcl_error **err);
+
 /* The guest kernel of the image: build/guest/vmlinux (the micro kernel,
  * `make guest`), else build/guest/vmlinuz (GUEST_KERNEL=cloud make guest).
  * build-guest.sh leaves only one of them. */
@@ -243,6 +295,7 @@ struct vcl_serial_watch {
 	size_t pending_len;
 	uint64_t init_seen;   /* host time the VCLAB-INIT line was read; 0 = not yet */
 	uint64_t boottime_us; /* the guest's boot clock on that line */
+	uint64_t init_us;     /* /init's start on that clock (= boottime_us without init_us=) */
 };
 /* Make dir (mode 0755) and start watching dir/serial.log. */
 int vcl_serial_watch_init(struct vcl_serial_watch *w, const char *dir, struct vcl_error **err);
@@ -289,6 +342,8 @@ int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error *
 
 extern const struct vcl_backend_ops vcl_vm_ops;
 extern const struct vcl_backend_ops vcl_qemu_direct_ops;
+extern const struct vcl_backend_ops vcl_vm_iaas_ops;
+extern const struct vcl_backend_ops vcl_qemu_direct_iaas_ops;
 
 /* Cleanups for libvirt handles a scope owns: a connection reference
  * (virConnectClose) and a domain object (virDomainFree, which leaves the

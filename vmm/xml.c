@@ -77,6 +77,22 @@ void vcl_vm_opts_from_spec(struct vcl_vm_opts *o, const struct vcl_spec *spec, c
 	o->guest_port = VCL_VM_GUEST_PORT;
 }
 
+void vcl_vm_opts_profile(struct vcl_vm_opts *o, const struct vcl_spec *spec, enum vcl_vm_profile p)
+{
+	if (p != VCL_VM_PROFILE_IAAS)
+		return;
+	o->machine = "q35";
+	o->acpi = true;
+	o->firmware = NULL; /* QEMU's default: SeaBIOS (bios-256k.bin) */
+	o->mem_mib = spec->vm_mem_mib ? spec->vm_mem_mib : VCL_VM_IAAS_MEM_MIB;
+	o->tb_cache_mib = o->kvm ? 0 : VCL_VM_IAAS_TB_CACHE_MIB;
+}
+
+static const char *machine_of(const struct vcl_vm_opts *o)
+{
+	return o->machine != NULL ? o->machine : "pc";
+}
+
 static void put_escaped(FILE *f, const char *s)
 {
 	vcl_xml_put(f, s, SIZE_MAX, VCL_ESC_APOS | VCL_ESC_CTRL);
@@ -128,6 +144,8 @@ static int check_opts(const struct vcl_vm_opts *o, struct vcl_error **err)
 		return vcl_usage(err, "Guest kernel and initramfs paths are required");
 	if (o->firmware != NULL && o->firmware[0] != '/')
 		return vcl_usage(err, "Firmware '%s' must be an absolute path", o->firmware);
+	if (strcmp(machine_of(o), "pc") != 0 && strcmp(machine_of(o), "q35") != 0)
+		return vcl_usage(err, "Machine type '%s' is not pc or q35", machine_of(o));
 	if (o->cmdline != NULL && (strchr(o->cmdline, '\n') != NULL))
 		return vcl_usage(err, "Guest kernel command line has a newline");
 	if (o->ndisks > VCL_VM_MAX_DISKS)
@@ -160,6 +178,16 @@ static int check_opts(const struct vcl_vm_opts *o, struct vcl_error **err)
 		return vcl_usage(err, "Unknown VM network mode %d", (int)o->net);
 	}
 	return 0;
+}
+
+/* The NIC of user-mode networking. On q35 it gets a fixed slot on the
+ * root complex: libvirt puts its pcie-root-ports (one per <disk>) at slot
+ * 1 and up, and QEMU would give a device without an address slot 1 too
+ * ("slot 1 function 0 not available for pcie-root-port"). */
+static const char *nic_device(const struct vcl_vm_opts *o)
+{
+	return strcmp(machine_of(o), "q35") == 0 ? "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10"
+						 : "virtio-net-pci,netdev=n0";
 }
 
 /* "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:P-:80": restrict=on cuts
@@ -204,7 +232,7 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 	/* Direct kernel boot: no firmware boot menu, no bootloader, no disk.
 	 * <loader type='rom'> is how libvirt 9.0 passes -bios: qboot instead
 	 * of SeaBIOS, the same ROM the qemu-direct argv names. */
-	fputs("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n", f);
+	fprintf(f, "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n", machine_of(o));
 	if (o->firmware != NULL) {
 		fputs("    <loader type='rom' readonly='yes'>", f);
 		put_escaped(f, o->firmware);
@@ -221,11 +249,16 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 		fputs("</cmdline>\n", f);
 	}
 	fputs("  </os>\n", f);
-	if (!o->kvm && o->tb_cache_mib > 0)
-		fprintf(f,
-			"  <features>\n    <tcg>\n      <tb-cache unit='MiB'>%u</tb-cache>\n"
-			"    </tcg>\n  </features>\n",
-			o->tb_cache_mib);
+	if (o->acpi || (!o->kvm && o->tb_cache_mib > 0)) {
+		fputs("  <features>\n", f);
+		if (o->acpi)
+			fputs("    <acpi/>\n", f);
+		if (!o->kvm && o->tb_cache_mib > 0)
+			fprintf(f,
+				"    <tcg>\n      <tb-cache unit='MiB'>%u</tb-cache>\n    </tcg>\n",
+				o->tb_cache_mib);
+		fputs("  </features>\n", f);
+	}
 	/* A guest that panics or reboots is over: the harness sees QEMU exit
 	 * (exit_fd) instead of a domain silently starting again. */
 	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
@@ -281,9 +314,9 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 		    "  <qemu:commandline>\n    <qemu:arg value='-netdev'/>\n    <qemu:arg value='",
 		    f);
 		put_escaped(f, netdev);
-		fputs("'/>\n    <qemu:arg value='-device'/>\n"
-		      "    <qemu:arg value='virtio-net-pci,netdev=n0'/>\n  </qemu:commandline>\n",
-		      f);
+		fputs("'/>\n    <qemu:arg value='-device'/>\n    <qemu:arg value='", f);
+		put_escaped(f, nic_device(o));
+		fputs("'/>\n  </qemu:commandline>\n", f);
 	}
 	/*
 	 * libvirt 9.0 verifies the guest CPU of every x86 domain after QEMU
@@ -351,7 +384,7 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 	r |= push(v, &n, CAP, "-name");
 	r |= push(v, &n, CAP, "%s", o->name);
 	r |= push(v, &n, CAP, "-machine");
-	r |= push(v, &n, CAP, "pc,usb=off,acpi=off");
+	r |= push(v, &n, CAP, "%s,usb=off,acpi=%s", machine_of(o), o->acpi ? "on" : "off");
 	r |= push(v, &n, CAP, "-accel");
 	if (o->kvm)
 		r |= push(v, &n, CAP, "kvm");
@@ -414,21 +447,32 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 		r |= push(v, &n, CAP, "%s", netdev);
 	}
 	r |= push(v, &n, CAP, "-device");
-	r |= push(v, &n, CAP, "virtio-net-pci,netdev=n0");
+	r |= push(v, &n, CAP, "%s", nic_device(o));
 	if (r != 0)
 		return vcl_fail(err, ENOMEM, "QEMU argv");
 	*out = steal_ptr(v);
 	return 0;
 }
 
-int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char *buf, size_t len,
-			  struct vcl_error **err)
+/* "<base> vclab.name=NAME vclab.port=P<tail>" into buf. */
+static int cmdline_fmt(char *buf, size_t len, struct vcl_error **err, const char *base,
+		       const char *name, uint16_t guest_port, const char *tail)
 {
 	int n;
 
 	if (!name_ok(name))
 		return vcl_usage(err, "Instance name '%s' must be non-empty [A-Za-z0-9._-]",
 				 name ? name : "");
+	n = snprintf(buf, len, "%s vclab.name=%s vclab.port=%u%s", base, name, (unsigned)guest_port,
+		     tail);
+	if (n < 0 || (size_t)n >= len)
+		return vcl_usage(err, "Guest kernel command line too long");
+	return 0;
+}
+
+int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char *buf, size_t len,
+			  struct vcl_error **err)
+{
 	/*
 	 * quiet/loglevel: console output over an emulated UART costs a VM exit
 	 * per byte. panic=-1: reboot at once on a panic, which on_reboot=destroy
@@ -440,14 +484,25 @@ int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char
 	 * kernel ~230 ms and then failed ("APIC timer disabled due to
 	 * verification failure"), ending where noapictimer starts.
 	 */
-	n = snprintf(buf, len,
-		     "console=ttyS0 quiet loglevel=3 panic=-1 8250.nr_uarts=1 i8042.noaux "
-		     "i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests noapictimer "
-		     "vclab.name=%s vclab.port=%u%s",
-		     name, (unsigned)guest_port, dhcp ? " vclab.ip=dhcp" : "");
-	if (n < 0 || (size_t)n >= len)
-		return vcl_usage(err, "Guest kernel command line too long");
-	return 0;
+	return cmdline_fmt(buf, len, err,
+			   "console=ttyS0 quiet loglevel=3 panic=-1 8250.nr_uarts=1 i8042.noaux "
+			   "i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests noapictimer",
+			   name, guest_port, dhcp ? " vclab.ip=dhcp" : "");
+}
+
+int vcl_vm_iaas_cmdline(const char *name, uint16_t guest_port, char *buf, size_t len,
+			struct vcl_error **err)
+{
+	/* What a cloud image boots with, minus its graphical console: the
+	 * root disk, the serial console, quiet (every console byte is a VM
+	 * exit), panic=-1 (a panic ends the domain). fsck.mode=skip: the
+	 * overlay is fresh from a clean image every boot. No micro tuning
+	 * (no noapictimer, no i8042 or UART probing switches): that is the
+	 * point of this profile. */
+	return cmdline_fmt(
+	    buf, len, err,
+	    "console=ttyS0 root=/dev/vda rw quiet loglevel=3 panic=-1 fsck.mode=skip", name,
+	    guest_port, "");
 }
 
 static int rec(FILE *f, const char *key, const char *val)
@@ -594,7 +649,31 @@ int vcl_vm_parse_init_line(const char *line, size_t len, uint64_t *boottime_us)
 	return 1;
 }
 
-bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us,
+int vcl_vm_parse_init_field(const char *line, size_t len, const char *key, uint64_t *v)
+{
+	size_t klen = strlen(key);
+	uint64_t x = 0;
+
+	for (size_t i = 0; i + klen + 2 <= len; i++) {
+		size_t j;
+
+		if (line[i] != ' ' || memcmp(line + i + 1, key, klen) != 0 ||
+		    line[i + 1 + klen] != '=')
+			continue;
+		for (j = i + 2 + klen; j < len && line[j] >= '0' && line[j] <= '9'; j++) {
+			if (j - (i + 2 + klen) >= 15)
+				return 0;
+			x = x * 10 + (uint64_t)(line[j] - '0');
+		}
+		if (j == i + 2 + klen || (j < len && line[j] != ' ' && line[j] != '\r'))
+			return 0;
+		*v = x;
+		return 1;
+	}
+	return 0;
+}
+
+bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us, uint64_t init_us,
 			uint64_t *kernel_entry, uint64_t *init)
 {
 	uint64_t guest_ns = boottime_us * 1000ULL;
@@ -603,7 +682,9 @@ bool vcl_vm_boot_anchor(uint64_t start, uint64_t init_seen, uint64_t boottime_us
 	 * claims so, it runs fast or the line was read late; leave it out. */
 	if (start == 0 || init_seen <= start || guest_ns > init_seen - start)
 		return false;
+	if (init_us > boottime_us)
+		return false;
 	*kernel_entry = init_seen - guest_ns;
-	*init = init_seen;
+	*init = *kernel_entry + init_us * 1000ULL;
 	return true;
 }

@@ -19,6 +19,7 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #endif
 #ifdef VCL_WITH_VM
     &vcl_vm_ops,
+    &vcl_vm_iaas_ops,
 #endif
 #ifdef VCL_WITH_CTR
     &vcl_runc_ops,
@@ -26,6 +27,7 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #endif
 #ifdef VCL_WITH_VM
     &vcl_qemu_direct_ops,
+    &vcl_qemu_direct_iaas_ops,
 #endif
 #ifdef VCL_WITH_CTR
     &vcl_podman_ops, /* opt-in: run only when named with --peer */

@@ -30,10 +30,14 @@
 #include "core/util.h"
 #include "core/version.h"
 
+static bool vm_name(const char *n)
+{
+	return n != NULL && (strcmp(n, "vm") == 0 || strcmp(n, "vm-iaas") == 0);
+}
+
 bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
 {
-	return strcmp(ops->name, "vm") == 0 ||
-	       (ops->family != NULL && strcmp(ops->family, "vm") == 0);
+	return vm_name(ops->name) || vm_name(ops->family);
 }
 
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
@@ -268,14 +272,17 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 
 			if (ops->is_peer != (pass == 1))
 				continue;
+			bool quick = b->o->profile != NULL && strcmp(b->o->profile, "quick") == 0;
+
 			if (explicit_list)
 				wanted = vcl_strv_contains(given, ops->name);
 			else if (pass == 0)
-				wanted = true;
+				wanted = !(ops->not_quick && quick);
 			else /* default peers: those of the chosen placements */
 				wanted = ops->family != NULL && !ops->opt_in &&
-					 (b->o->backends == NULL ||
-					  vcl_strv_contains(b->o->backends, ops->family));
+					 (b->o->backends == NULL
+					      ? !(ops->not_quick && quick)
+					      : vcl_strv_contains(b->o->backends, ops->family));
 			if (!wanted)
 				continue;
 			if (b->image != NULL && !ops->runs_services)
@@ -416,10 +423,8 @@ static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 	{
 		char label[32];
 
-		snprintf(label, sizeof(label), "%s%s%s%s", name,
-			 strcmp(name, "vm") == 0 ? " (" : "",
-			 strcmp(name, "vm") == 0 ? b->host.accelerator : "",
-			 strcmp(name, "vm") == 0 ? ")" : "");
+		snprintf(label, sizeof(label), "%s%s%s%s", name, vm_name(name) ? " (" : "",
+			 vm_name(name) ? b->host.accelerator : "", vm_name(name) ? ")" : "");
 		printf("%-10s", label);
 		cell(val, "memory.pss_kib", 9, 0, "");
 		cell(val, "memory.overhead_kib", 9, 0, "");
@@ -527,7 +532,7 @@ static void print_summary(struct vcl_bench *b)
 			vcl_json_path_double(val, "startup_ms.cv", &cv);
 			vcl_json_path_double(val, "startup_ms.min", &mn);
 			vcl_json_path_double(val, "startup_ms.max", &mx);
-			if (strcmp(name, "vm") == 0 || strcmp(name, "qemu-direct") == 0)
+			if (vm_name(name) || strncmp(name, "qemu-direct", 11) == 0)
 				snprintf(label, sizeof(label), "%s (%s)", name,
 					 b->host.accelerator);
 			else

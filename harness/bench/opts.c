@@ -55,9 +55,9 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const backend_names[] = {"bare", "ctr", "vm", NULL};
-static const char *const peer_names[] = {"runc",   "crun", "qemu-direct", "podman",
-					 "docker", "none", NULL};
+static const char *const backend_names[] = {"bare", "ctr", "vm", "vm-iaas", NULL};
+static const char *const peer_names[] = {"runc",   "crun",   "qemu-direct", "qemu-direct-iaas",
+					 "podman", "docker", "none",	    NULL};
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};

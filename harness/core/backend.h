@@ -187,6 +187,10 @@ struct vcl_backend_ops {
 	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
+	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
+	 * full Debian boot under TCG takes ~30-40 s); standard and full run it,
+	 * and --backends/--peer name it in any profile. */
+	bool not_quick;
 
 	/* Usable on this host? Sets an error saying why not. */
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);

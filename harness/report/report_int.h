@@ -189,6 +189,9 @@ void vcl_rp_fig_startup_cdf(const struct vcl_report_run *runs, size_t n,
 			    struct vcl_report_figs *out);
 void vcl_rp_fig_startup_phases(const struct vcl_report_run *runs, size_t n,
 			       struct vcl_report_figs *out);
+/* report_plot_vmboot.c */
+void vcl_rp_fig_vm_boot_phases(const struct vcl_report_run *runs, size_t n,
+			       struct vcl_report_figs *out);
 /* report_plot_memory.c */
 void vcl_rp_fig_memory(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out);
 void vcl_rp_fig_density(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out,

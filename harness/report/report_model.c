@@ -151,7 +151,8 @@ static bool in_list(struct json_object *arr, const char *s)
 
 const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const char *section)
 {
-	static const char *const order[] = {"bare", "ctr", "vm", "runc", "crun", "qemu-direct"};
+	static const char *const order[] = {"bare", "ctr",  "vm",	   "vm-iaas",
+					    "runc", "crun", "qemu-direct", "qemu-direct-iaas"};
 	const char **v = NULL;
 	size_t len = 0;
 
@@ -222,7 +223,9 @@ void vcl_report_plabel(const struct vcl_report_run *run, const char *section, co
 		       char *buf, size_t len)
 {
 	const char *family = vcl_rjstr(vcl_rentry(run, section, name), "family");
-	bool is_vm = strcmp(name, "vm") == 0 || (family != NULL && strcmp(family, "vm") == 0);
+	bool is_vm =
+	    strcmp(name, "vm") == 0 || strcmp(name, "vm-iaas") == 0 ||
+	    (family != NULL && (strcmp(family, "vm") == 0 || strcmp(family, "vm-iaas") == 0));
 	const char *accel = is_vm ? vcl_report_vm_accel(run) : NULL;
 	char acc[16];
 

@@ -182,6 +182,72 @@ START_TEST(test_scripts_golden)
 }
 END_TEST
 
+/* Boot phases of VM placements and peers (vm, vm-iaas, qemu-direct,
+ * qemu-direct-iaas) make the VM boot figure; without them it is absent. */
+static void add_phases(struct json_object *entry, double fw, double k, double u)
+{
+	struct json_object *ph = NULL;
+	const char *names[] = {"firmware", "kernel", "userspace"};
+	double v[] = {fw, k, u};
+
+	if (!json_object_object_get_ex(entry, "phases_ms", &ph)) {
+		ph = json_object_new_object();
+		json_object_object_add(entry, "phases_ms", ph);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		struct json_object *st = json_object_new_object();
+
+		json_object_object_add(st, "p50", json_object_new_double(v[i]));
+		json_object_object_add(st, "n", json_object_new_int(5));
+		json_object_object_add(ph, names[i], st);
+	}
+}
+
+START_TEST(test_vm_boot_figure)
+{
+	struct json_object *o = load_fixture();
+	struct vcl_report_run run = fixture_run(o);
+	struct vcl_report_figs figs;
+	struct json_object *bk, *peers, *vm, *qd, *iaas, *qdi;
+	const char *script = NULL;
+
+	vcl_report_plan_figures(&run, 1, &figs);
+	for (size_t i = 0; i < figs.n; i++)
+		ck_assert_str_ne(figs.v[i].name, "vm_boot_phases");
+	vcl_report_figs_free(&figs);
+
+	ck_assert(json_object_object_get_ex(o, "backends", &bk));
+	ck_assert(json_object_object_get_ex(o, "peers", &peers));
+	ck_assert(json_object_object_get_ex(bk, "vm", &vm));
+	ck_assert(json_object_object_get_ex(peers, "qemu-direct", &qd));
+	add_phases(vm, 160, 380, 40);
+	add_phases(qd, 110, 360, 50);
+	iaas = json_object_new_object();
+	json_object_object_add(bk, "vm-iaas", iaas);
+	add_phases(iaas, 900, 2700, 5200);
+	qdi = json_object_new_object();
+	json_object_object_add(qdi, "family", json_object_new_string("vm-iaas"));
+	json_object_object_add(peers, "qemu-direct-iaas", qdi);
+	add_phases(qdi, 700, 2600, 5100);
+	vcl_report_plan_figures(&run, 1, &figs);
+	for (size_t i = 0; i < figs.n; i++)
+		if (strcmp(figs.v[i].name, "vm_boot_phases") == 0) {
+			script = figs.v[i].script;
+			ck_assert_ptr_nonnull(strstr(figs.v[i].caption, "vm-iaas (TCG) n=5"));
+			ck_assert_ptr_nonnull(
+			    strstr(figs.v[i].caption, "qemu-direct-iaas (TCG) n=5"));
+		}
+	ck_assert_ptr_nonnull(script);
+	ck_assert_ptr_nonnull(strstr(script, "firmware: t0"));
+	ck_assert_ptr_nonnull(strstr(script, "userspace: /init"));
+	/* vm: 160 + 380 + 40 = 580 ms, vm-iaas 8800 ms, in this order. */
+	ck_assert_ptr_nonnull(strstr(script, "\"vm (TCG)\" 160 380 40"));
+	ck_assert_ptr_nonnull(strstr(script, "\"vm-iaas (TCG)\" 900 2700 5200"));
+	vcl_report_figs_free(&figs);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_markdown_golden)
 {
 	struct json_object *o = load_fixture();
@@ -936,6 +1002,7 @@ static Suite *report_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_scripts_golden);
+	tcase_add_test(tc, test_vm_boot_figure);
 	tcase_add_test(tc, test_markdown_golden);
 	tcase_add_test(tc, test_tables_only_golden);
 	tcase_add_test(tc, test_memory_nulls);

@@ -278,6 +278,8 @@ START_TEST(xml_rejects_bad_input)
 }
 END_TEST
 
+#define L2(s) (s), sizeof(s) - 1
+
 static bool argv_has(char **v, const char *a, const char *b)
 {
 	for (size_t i = 0; v[i] != NULL; i++)
@@ -368,6 +370,94 @@ START_TEST(opts_from_spec_micro_defaults)
 	ck_assert_str_eq(o.firmware, VCL_VM_FIRMWARE_QBOOT);
 	ck_assert_str_eq(o.kernel, "/k/vmlinux");
 	ck_assert_uint_eq(o.vcpus, 1);
+}
+END_TEST
+
+/* The iaas profile: q35 with ACPI, SeaBIOS (no -bios), 256 MiB, a 32 MiB
+ * TCG cache, the root disk; the same in the XML and the argv. */
+START_TEST(iaas_profile_both_paths)
+{
+	struct vcl_spec spec;
+	struct vcl_vm_opts o;
+	cleanup_free char *xml = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+	char cmd[512];
+
+	memset(&spec, 0, sizeof(spec));
+	spec.accel = "tcg";
+	ck_assert_int_eq(vcl_vm_iaas_cmdline("vclab-ab12-1", 80, cmd, sizeof(cmd), NULL), 0);
+	ck_assert_ptr_nonnull(strstr(cmd, "root=/dev/vda rw"));
+	ck_assert_ptr_nonnull(strstr(cmd, "vclab.name=vclab-ab12-1 vclab.port=80"));
+	ck_assert_ptr_null(strstr(cmd, "noapictimer"));
+	vcl_vm_opts_from_spec(&o, &spec, "vclab-ab12-1", "/k/vmlinuz", "/k/initrd.img", cmd, 41234);
+	vcl_vm_opts_profile(&o, &spec, VCL_VM_PROFILE_IAAS);
+	ck_assert_uint_eq(o.mem_mib, VCL_VM_IAAS_MEM_MIB);
+	ck_assert_uint_eq(o.tb_cache_mib, VCL_VM_IAAS_TB_CACHE_MIB);
+	ck_assert_ptr_null(o.firmware);
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/i/root.qcow2", VCL_VM_DISK_QCOW2, false, NULL),
+			 0);
+	ck_assert_int_eq(vcl_vm_domain_xml(&o, &xml, &err), 0);
+	ck_assert_ptr_nonnull(strstr(xml, "machine='q35'"));
+	ck_assert_ptr_nonnull(strstr(xml, "<acpi/>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<tb-cache unit='MiB'>32</tb-cache>"));
+	ck_assert_ptr_null(strstr(xml, "<loader"));
+	ck_assert_ptr_nonnull(strstr(xml, "type='qcow2'"));
+	assert_valid(xml);
+	ck_assert_int_eq(vcl_vm_qemu_argv(&o, "qemu-system-x86_64", &v, &err), 0);
+	ck_assert(argv_has(v, "-machine", "q35,usb=off,acpi=on"));
+	ck_assert(argv_has(v, "-accel", "tcg,tb-size=32"));
+	ck_assert(!argv_has(v, "-bios", NULL));
+	ck_assert(argv_has(v, "-m", "256"));
+	ck_assert(argv_has(v, "-device", "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10"));
+	ck_assert_ptr_nonnull(strstr(xml, "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10"));
+	/* --vm-mem-mib wins; micro options stay as they were. */
+	spec.vm_mem_mib = 512;
+	vcl_vm_opts_profile(&o, &spec, VCL_VM_PROFILE_IAAS);
+	ck_assert_uint_eq(o.mem_mib, 512);
+	vcl_vm_opts_from_spec(&o, &spec, "vclab-ab12-1", "/k/vmlinux", "/k/i", "c", 41234);
+	vcl_vm_opts_profile(&o, &spec, VCL_VM_PROFILE_MICRO);
+	ck_assert_str_eq(o.firmware, VCL_VM_FIRMWARE_QBOOT);
+	ck_assert(!o.acpi);
+	/* An unknown machine type is refused by both paths. */
+	o.machine = "microvm";
+	{
+		char *x2 = NULL;
+		char **v2 = NULL;
+
+		ck_assert_int_lt(vcl_vm_domain_xml(&o, &x2, NULL), 0);
+		ck_assert_int_lt(vcl_vm_qemu_argv(&o, "q", &v2, NULL), 0);
+		ck_assert_ptr_null(x2);
+		ck_assert_ptr_null(v2);
+	}
+}
+END_TEST
+
+/* The iaas unit's line: init_us= on the same clock, checked by the anchor. */
+START_TEST(init_field_and_anchor)
+{
+	static const char line[] = "VCLAB-INIT boottime_us=9000000 init_us=2500000 systemd_us=0";
+	const uint64_t ms = 1000000ULL;
+	uint64_t v = 0, k = 0, i = 0;
+
+	ck_assert_int_eq(vcl_vm_parse_init_field(line, sizeof(line) - 1, "init_us", &v), 1);
+	ck_assert_uint_eq(v, 2500000);
+	ck_assert_int_eq(vcl_vm_parse_init_field(line, sizeof(line) - 1, "systemd_us", &v), 1);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(vcl_vm_parse_init_field(line, sizeof(line) - 1, "other", &v), 0);
+	ck_assert_int_eq(
+	    vcl_vm_parse_init_field(L2("VCLAB-INIT boottime_us=1 init_us=x"), "init_us", &v), 0);
+	ck_assert_int_eq(
+	    vcl_vm_parse_init_field(L2("VCLAB-INIT boottime_us=1 init_us="), "init_us", &v), 0);
+	/* Line read at 10 s, guest clock 9 s: kernel entry at 1 s, /init at
+	 * 3.5 s. */
+	ck_assert(vcl_vm_boot_anchor(500 * ms, 10000 * ms, 9000000, 2500000, &k, &i));
+	ck_assert_uint_eq(k, 1000 * ms);
+	ck_assert_uint_eq(i, 3500 * ms);
+	/* /init after the line's own stamp cannot be. */
+	k = i = 5;
+	ck_assert(!vcl_vm_boot_anchor(500 * ms, 10000 * ms, 9000000, 9000001, &k, &i));
+	ck_assert_uint_eq(k, 5);
 }
 END_TEST
 
@@ -693,18 +783,18 @@ START_TEST(boot_anchor)
 
 	/* create at 1000 ms, INIT line read at 1900 ms, guest clock 650 ms:
 	 * kernel entry at 1250 ms (firmware 250, kernel 650). */
-	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 650000, &k, &i));
+	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 650000, 650000, &k, &i));
 	ck_assert_uint_eq(k, 1250 * ms);
 	ck_assert_uint_eq(i, 1900 * ms);
 	/* A guest clock longer than the whole launch: no anchor, nothing set. */
 	k = i = 5;
-	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900001, &k, &i));
-	ck_assert(!vcl_vm_boot_anchor(0, 1900 * ms, 1, &k, &i));
-	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1000 * ms, 0, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900001, 900001, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(0, 1900 * ms, 1, 1, &k, &i));
+	ck_assert(!vcl_vm_boot_anchor(1000 * ms, 1000 * ms, 0, 0, &k, &i));
 	ck_assert_uint_eq(k, 5);
 	ck_assert_uint_eq(i, 5);
 	/* Exactly the whole launch (firmware 0) still holds. */
-	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900000, &k, &i));
+	ck_assert(vcl_vm_boot_anchor(1000 * ms, 1900 * ms, 900000, 900000, &k, &i));
 	ck_assert_uint_eq(k, 1000 * ms);
 }
 END_TEST
@@ -798,6 +888,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, scan_ready);
 	tcase_add_test(tc, parse_init_line);
 	tcase_add_test(tc, boot_anchor);
+	tcase_add_test(tc, iaas_profile_both_paths);
+	tcase_add_test(tc, init_field_and_anchor);
 	tcase_add_test(tc, serial_watch_events);
 	suite_add_tcase(s, tc);
 	return s;
