@@ -21,8 +21,8 @@ results.json:
     Looser: the drop by hand starts before vclab did, so it holds vclab's
     own growth too (on this host: 0-2% for bare, ~20% for ctr).
 
-Placements run one after another, each torn down before the next, so the
-samples split into one peak per placement, in --backends order.
+Each placement gets a vclab run of its own, sampled on its own: one peak
+per run.
 
 usage: scripts/check-density.py [--backends bare] [--budget-mib 64]
            [--burst 16] [--hold 3] [--tol 15] [--memavail-tol 40] [--out DIR]
@@ -144,6 +144,56 @@ def others_running(vclab_pid):
     return any(comm == "vclab" and pid not in ours for pid, (_, comm) in t.items())
 
 
+def measure(a, backend):
+    """Run vclab's density for one placement while sampling it by hand:
+    (peak, results, alone, out). One vclab run per placement, so the peak
+    needs no gap between placements to be told apart (sampled every 0.1 s,
+    one placement's teardown and the next one's launch can overlap)."""
+    out = a.out and os.path.join(a.out, backend) or tempfile.mkdtemp(
+        prefix=f"vclab-check-density-{backend}.")
+    cmd = [
+        os.path.join(ROOT, "bin", "vclab"), "bench", "--backends", backend,
+        "--peer", "none", "--scenarios", "density", "--budget-mib", str(a.budget_mib),
+        "--burst", str(a.burst), "--density-hold", str(a.hold), "--quiet",
+        "--no-report", "--out", out,
+    ]
+    own_cg = memcg_v1(os.getpid())
+    avail0 = memavailable_kib()
+    t0 = time.monotonic()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    # The samples at the highest count. Their median is the hold's steady
+    # reading: samples at the same count during the last burst (forked
+    # children still sharing vclab's pages) or the teardown (exiting
+    # processes) are outliers either way.
+    peak, alone = None, True
+    try:
+        while child.poll() is None:
+            n, kib, known = sample(child.pid, own_cg)
+            if os.environ.get("CHECK_DENSITY_DEBUG"):
+                print(f"  t={time.monotonic() - t0:.1f} n={n} kib={kib}", file=sys.stderr)
+            if n > 0:
+                if peak is None or n > peak["n"]:
+                    peak = {"n": n, "s": []}
+                if n == peak["n"]:
+                    peak["s"].append((kib, known, avail0 - memavailable_kib()))
+            if others_running(child.pid):
+                alone = False
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        child.terminate()
+        child.wait()
+        sys.exit(1)
+    if child.returncode != 0:
+        fail(f"{' '.join(cmd)} exited {child.returncode}")
+    if peak is None:
+        fail(f"{backend}: saw no payload process of the run")
+    s = sorted(peak["s"])
+    peak["kib"], peak["known"], peak["drop"] = s[len(s) // 2]
+    peak["samples"] = len(s)
+    res = json.load(open(os.path.join(out, "results.json"), encoding="utf-8"))
+    return peak, res, alone, out
+
+
 def main():
     ap = argparse.ArgumentParser(
         prog="check-density.py", description="Outside check of vclab's density figures."
@@ -163,56 +213,11 @@ def main():
     if a.hold < 1:
         print(f"{NAME}: --hold {a.hold}: at least 1 s to sample the peak", file=sys.stderr)
         return 2
-    out = a.out or tempfile.mkdtemp(prefix="vclab-check-density.")
-    cmd = [
-        os.path.join(ROOT, "bin", "vclab"), "bench", "--backends", ",".join(backends),
-        "--peer", "none", "--scenarios", "density", "--budget-mib", str(a.budget_mib),
-        "--burst", str(a.burst), "--density-hold", str(a.hold), "--quiet",
-        "--no-report", "--out", out,
-    ]
-    own_cg = memcg_v1(os.getpid())
-    avail0 = memavailable_kib()
     t0 = time.monotonic()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    # One entry per placement: the samples at its highest count. Their
-    # median is the hold's steady reading: samples at the same count during
-    # the last burst (forked children still sharing vclab's pages) or the
-    # teardown (exiting processes) are outliers either way.
-    peaks, cur, alone = [], None, True
-    try:
-        while child.poll() is None:
-            n, kib, known = sample(child.pid, own_cg)
-            if os.environ.get("CHECK_DENSITY_DEBUG"):
-                print(f"  t={time.monotonic() - t0:.1f} n={n} kib={kib}", file=sys.stderr)
-            if n > 0:
-                if cur is None or n > cur["n"]:
-                    cur = {"n": n, "s": []}
-                if n == cur["n"]:
-                    cur["s"].append((kib, known, avail0 - memavailable_kib()))
-            elif cur is not None:
-                peaks.append(cur)
-                cur = None
-            if others_running(child.pid):
-                alone = False
-            time.sleep(0.1)
-    except KeyboardInterrupt:
-        child.terminate()
-        child.wait()
-        return 1
-    if cur is not None:
-        peaks.append(cur)
-    for pk in peaks:
-        s = sorted(pk["s"])
-        pk["kib"], pk["known"], pk["drop"] = s[len(s) // 2]
-        pk["samples"] = len(s)
+    runs = [measure(a, b) for b in backends]
     secs = time.monotonic() - t0
-    if child.returncode != 0:
-        fail(f"{' '.join(cmd)} exited {child.returncode}")
-    res = json.load(open(os.path.join(out, "results.json"), encoding="utf-8"))
-    if len(peaks) != len(backends):
-        fail(f"saw {len(peaks)} peak(s) of payloads for {len(backends)} placement(s)")
     bad = False
-    for b, pk in zip(backends, peaks):
+    for b, (pk, res, alone, out) in zip(backends, runs):
         d = res.get("backends", {}).get(b, {}).get("density")
         if not d or not d.get("bursts"):
             fail(f"no backends.{b}.density.bursts in {out}/results.json")
@@ -252,9 +257,10 @@ def main():
                 print(f"{b}: FAIL: MemAvailable drop differs", file=sys.stderr)
                 bad = True
     if bad:
-        fail(f"see above ({out})")
+        fail(f"see above ({', '.join(r[3] for r in runs)})")
     if a.out is None:
-        shutil.rmtree(out, ignore_errors=True)
+        for r in runs:
+            shutil.rmtree(r[3], ignore_errors=True)
     print(f"{NAME}: OK ({secs:.0f} s)")
     return 0
 
