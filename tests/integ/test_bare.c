@@ -23,6 +23,7 @@
 #include "core/results.h"
 #include "core/util.h"
 #include "keep_results.h"
+#include "integ_util.h"
 #include "tests/suite_main.h"
 
 static char payload[4096];
@@ -273,13 +274,6 @@ START_TEST(test_gc_leaves_live_runs)
 	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tlive", F_OK), -1);
 }
 END_TEST
-
-static int run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 START_TEST(test_cli_bench_bare)
 {

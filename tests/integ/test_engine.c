@@ -29,6 +29,7 @@
 #include "core/probe.h"
 #include "core/util.h"
 #include "ctr/ctr.h"
+#include "integ_util.h"
 #include "tests/suite_main.h"
 
 static char *payload;
@@ -296,25 +297,6 @@ START_TEST(test_podman_crashed_run)
 	nothing_left("podman");
 }
 END_TEST
-
-static int run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static struct json_object *at(struct json_object *o, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); o != NULL && k != NULL;
-	     k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
-	return o;
-}
 
 /* services.bbhttpd.peers.<engine>: figures, its helper, the image loaded. */
 static void engine_figures(struct json_object *r, const char *engine, const char *helper)

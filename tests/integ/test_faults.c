@@ -26,6 +26,7 @@
 #include "core/results.h"
 #include "core/util.h"
 #include "keep_results.h"
+#include "integ_util.h"
 #include "tests/suite_main.h"
 
 /* Run a shell command in a private mount namespace (so test mounts vanish
@@ -44,13 +45,6 @@ static int run_private(const char *cmd)
 	}
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Dead runs' ledgers now (dry-run gc). Other suites on the machine may

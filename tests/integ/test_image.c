@@ -14,18 +14,12 @@
 
 #include "core/util.h"
 #include "keep_results.h"
+#include "integ_util.h"
 #include "tests/suite_main.h"
 
 #define IMG   "/tmp/vclab-test-image/oci"
 #define CACHE "/tmp/vclab-test-image/cache"
 #define OUT   "/tmp/vclab-test-image/out"
-
-static int run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static struct json_object *results(void)
 {
@@ -33,18 +27,6 @@ static struct json_object *results(void)
 
 	ck_assert_ptr_nonnull(r);
 	return r;
-}
-
-static struct json_object *at(struct json_object *o, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); o != NULL && k != NULL;
-	     k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
-	return o;
 }
 
 /* No instance of the run left: processes of the cached rootfs, the run's

@@ -17,31 +17,13 @@
 
 #include "core/util.h"
 #include "keep_results.h"
+#include "integ_util.h"
 #include "tests/suite_main.h"
 
 #define TOP   "/tmp/vclab-test-image-vm"
 #define IMG   TOP "/oci"
 #define CACHE TOP "/cache"
 #define OUT   TOP "/out"
-
-static int run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static struct json_object *at(struct json_object *o, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); o != NULL && k != NULL;
-	     k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
-	return o;
-}
 
 /* Nothing of the run left: its domains, QEMU processes, libvirt image
  * folder, state folder, cgroups; and no per-run disk in the cache. */

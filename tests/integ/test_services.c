@@ -16,6 +16,7 @@
 
 #include "core/util.h"
 #include "keep_results.h"
+#include "integ_util.h"
 #include "tests/suite_main.h"
 
 #define TOP   "/tmp/vclab-test-services"
@@ -23,13 +24,6 @@
 #define CACHE TOP "/cache"
 #define OUT   TOP "/out"
 #define SVCS  TOP "/services.yaml"
-
-static int run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -46,18 +40,6 @@ static struct json_object *results(void)
 
 	ck_assert_ptr_nonnull(r);
 	return r;
-}
-
-static struct json_object *at(struct json_object *o, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); o != NULL && k != NULL;
-	     k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
-	return o;
 }
 
 /* services.SVC.GROUP.PL.KEY, which must be there. */
