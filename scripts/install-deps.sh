@@ -46,7 +46,16 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	PKGS_TEST="$PKGS_TEST kubernetes-client"
 fi
 
-PKGS="$PKGS_BUILD $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_KERNEL $PKGS_IMAGE $PKGS_IAAS $PKGS_TEST $PKGS_EXPORT"
+# The sandboxed placement (gvisor: Debian's runsc), the resource-cost
+# scenarios' tools (fio, iperf3, sysbench, run inside the tools image and
+# by hand as their outside check), and the fleet: ansible drives vclab on
+# many hosts, openssh-server gives check-fleet a private sshd on a loopback
+# port (never the host's own: policy-rc.d keeps the package from starting
+# one), debhelper/dpkg-dev/lintian build and check the .deb.
+PKGS_SANDBOX="runsc"
+PKGS_RES="fio iperf3 sysbench"
+PKGS_FLEET="ansible openssh-server debhelper dpkg-dev lintian fakeroot"
+PKGS="$PKGS_BUILD $PKGS_SANDBOX $PKGS_RES $PKGS_FLEET $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_KERNEL $PKGS_IMAGE $PKGS_IAAS $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get needs CAP_SYS_ADMIN and write access to /var/lib/dpkg)" >&2
