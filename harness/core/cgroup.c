@@ -508,7 +508,7 @@ static int rmdir_tree(const char *dir, int depth)
  * vclab uses: runc (and libvirt) create their folders in all of them
  * (blkio, devices, freezer, name=systemd, the cgroup2 tree). libcgroup's
  * delete would migrate leftover tasks to the parent, which we never want. */
-static int delete_path(const char *path, struct vcl_error **err)
+static int delete_path(const char *path, bool tree, struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
 	int ret = 0;
@@ -524,7 +524,7 @@ static int delete_path(const char *path, struct vcl_error **err)
 		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", mnt, path);
-		if (rmdir_tree(dir, 0) < 0 && errno != ENOENT && ret == 0)
+		if ((tree ? rmdir_tree(dir, 0) : rmdir(dir)) < 0 && errno != ENOENT && ret == 0)
 			ret = vcl_fail(err, errno, "Remove cgroup %s", dir);
 	}
 	return ret;
@@ -536,7 +536,7 @@ int vcl_cgroup_remove_path(const char *path, struct vcl_error **err)
 		return -1;
 	if (kill_all(path) < 0)
 		return vcl_fail(err, 0, "Cgroup %s: tasks did not exit after SIGKILL", path);
-	return delete_path(path, err);
+	return delete_path(path, true, err);
 }
 
 int vcl_cgroup_destroy(struct vcl_cgroup *cg, struct vcl_error **err)
@@ -576,14 +576,18 @@ static int cgroup_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
 }
 
 /* The run's parent cgroup, and the shared top folder when no other run uses
- * it (rmdir fails with EBUSY otherwise, and that is fine). */
+ * it (rmdir fails with EBUSY otherwise, and that is fine). The top folder
+ * only by a plain rmdir: killing its tasks and removing its tree would
+ * take down other runs' cgroups (an instance's, made and not yet joined,
+ * vanished under a concurrent run's teardown: "join cgroup: No such file
+ * or directory"), and on v2 kill their tasks. */
 static void cgroup_finish(const char *run_id)
 {
 	char cg[128];
 
 	snprintf(cg, sizeof(cg), "vclab/%s", run_id);
 	vcl_cgroup_remove_path(cg, NULL);
-	vcl_cgroup_remove_path("vclab", NULL);
+	delete_path("vclab", false, NULL);
 }
 
 const struct vcl_ledger_kind vcl_cgroup_ledger_kind = {
