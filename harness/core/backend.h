@@ -196,7 +196,9 @@ struct vcl_backend_ops {
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
 	/* Once per run: build rootfs, image, bundle. */
 	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
-	/* Start one instance and return at once. Fills inst->t.start/created. */
+	/* Start one instance and return at once. Fills inst->t.start/created.
+	 * Written as hooks run by vcl_launch() (core/launch.h), which
+	 * allocates, records, takes t0 and undoes alike for every backend. */
 	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
