@@ -15,7 +15,8 @@ src=build/kernel/src
 [ -r "$micro" ] || { echo "kernel-vs-cloud: no micro .config (make guest)" >&2; exit 2; }
 [ -r "$cloud" ] || { echo "kernel-vs-cloud: no cloud kernel config in /boot" >&2; exit 2; }
 [ -d "$src" ] || { echo "kernel-vs-cloud: $src missing (make guest unpacks it)" >&2; exit 2; }
-for f in init/Kconfig fs/Kconfig fs/notify/Kconfig fs/notify/*/Kconfig fs/proc/Kconfig \
+for f in init/Kconfig fs/Kconfig fs/notify/Kconfig fs/notify/dnotify/Kconfig \
+	fs/notify/inotify/Kconfig fs/notify/fanotify/Kconfig fs/proc/Kconfig \
 	fs/ext4/Kconfig net/Kconfig net/ipv4/Kconfig net/ipv6/Kconfig net/unix/Kconfig \
 	arch/Kconfig security/Kconfig; do
 	grep -hE '^[[:space:]]*(menu)?config [A-Z0-9_]+' "$src/$f" | awk '{print $2}'

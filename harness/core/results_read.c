@@ -403,15 +403,24 @@ static const struct vcl_jrule config_vm[] = {{"vcpus", INT, NULL},
 					     {"accelerator", STR, NULL},
 					     {NULL, 0, NULL}};
 static const struct vcl_jrule config[] = {
-    {"profile", STR, NULL},	  {"runs", INT, NULL},
-    {"warmup", INT, NULL},	  {"vm_runs", INT, NULL},
-    {"vm_warmup", INT, NULL},	  {"scenarios", ARR, strings},
-    {"backends", ARR, strings},	  {"peers", ARR, strings},
-    {"limits", OBJ, limits},	  {"pinning", OBJ, pinning},
-    {"vm", OBJ, config_vm},	  {"ctr_userns", BOOL, NULL},
-    {"ctr_seccomp", BOOL, NULL},  {"cache", STR, NULL},
+    {"profile", STR, NULL},
+    {"runs", INT, NULL},
+    {"warmup", INT, NULL},
+    {"vm_runs", INT, NULL},
+    {"vm_warmup", INT, NULL},
+    {"scenarios", ARR, strings},
+    {"backends", ARR, strings},
+    {"peers", ARR, strings},
+    {"limits", OBJ, limits},
+    {"pinning", OBJ, pinning},
+    {"vm", OBJ, config_vm},
+    {"ctr_userns", BOOL, NULL},
+    {"ctr_seccomp", BOOL, NULL},
+    {"security", STR, NULL}, /* cri | strict */
+    {"cache", STR, NULL},
     {"services", ARR, strings}, /* --services: the file's names in order */
-    {"services_file", STR, NULL}, {NULL, 0, NULL},
+    {"services_file", STR, NULL},
+    {NULL, 0, NULL},
 };
 
 /* VM boots add firmware, kernel and userspace (docs/vm.md, "Boot phases"). */

@@ -116,8 +116,8 @@ int main(void)
 	if (!vcl_is_root())
 		return skip_suite("compat", "needs root");
 	if (access("/usr/bin/umoci", X_OK) != 0 || access("/usr/sbin/nginx", X_OK) != 0 ||
-	    access("/usr/bin/redis-server", X_OK) != 0 || access("/usr/bin/python3.11", X_OK) != 0 ||
-	    access("/sbin/mke2fs", X_OK) != 0)
+	    access("/usr/bin/redis-server", X_OK) != 0 ||
+	    access("/usr/bin/python3.11", X_OK) != 0 || access("/sbin/mke2fs", X_OK) != 0)
 		return skip_suite("compat", "umoci, nginx-light, redis-server, python3-minimal or "
 					    "e2fsprogs missing (scripts/install-deps.sh)");
 	if (access("build/guest/vmlinux", R_OK) != 0)
