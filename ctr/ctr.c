@@ -265,8 +265,11 @@ static int mount_sys_masks(const struct child_args *a)
 
 		if (access(rel, F_OK) < 0)
 			continue;
+		/* proc's own flags kept: in a user namespace they are locked. */
 		if (mount(rel, rel, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, rel, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		    mount(NULL, rel, NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
 			return -1;
 	}
 	return 0;
@@ -275,9 +278,14 @@ static int mount_sys_masks(const struct child_args *a)
 static int write_text(const char *path, const char *text)
 {
 	size_t len = strlen(text);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd;
 	ssize_t n;
 
+	/* A link in the image (resolv.conf to a resolver's stub file) is
+	 * replaced, not followed: containerd's bind mount hides it too. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -1;
 	n = write(fd, text, len);
@@ -411,6 +419,11 @@ static int child_main(void *arg)
 	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
 	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
 	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));
+	/* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it
+	 * now, while the capabilities are all there (runc does the same).
+	 * Nothing below calls what it denies. */
+	if (!a->cri->nnp && a->seccomp != NULL)
+		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 	if (svc != NULL) {
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		TRY(VCL_CTR_STEP_FDS, fd);
@@ -431,7 +444,7 @@ static int child_main(void *arg)
 		TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	/* Last before exec: the filter denies pivot_root, mount and unshare,
 	 * which the steps above needed. */
-	if (a->seccomp != NULL)
+	if (a->cri->nnp && a->seccomp != NULL)
 		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 	if (svc != NULL)
 		execve(svc->argv[0], svc->argv, svc->envp);
