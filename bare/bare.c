@@ -72,10 +72,9 @@ static int bare_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 		if (vcl_ledger_add(err, "dir %s", ovl_dir) < 0)
 			return -1;
 		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-
+			vcl_fail(err, errno, "Create %s", ovl_dir);
 			ovl_dir[0] = '\0';
-			return vcl_fail(err, e, "Create %s", ovl_dir);
+			return -1;
 		}
 	}
 	return 0;
