@@ -59,15 +59,15 @@ enum vcl_seccomp_mode {
 };
 
 struct vcl_security {
-	uint64_t cap_add;  /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
-	uint64_t cap_drop; /* capabilities.drop; "ALL" sets every bit */
-	bool privileged;   /* every capability, no seccomp, /sys and /proc unmasked, rw */
-	bool read_only_root;	      /* readOnlyRootFilesystem */
-	bool no_new_privs;	      /* allowPrivilegeEscalation: false */
-	bool run_as_non_root;	      /* runAsNonRoot: refuse to start as uid 0 */
-	bool has_user, has_group;     /* runAsUser / runAsGroup given */
-	uid_t run_as_user;	      /* overrides the image's user when has_user */
-	gid_t run_as_group;	      /* overrides the image's group when has_group */
+	uint64_t cap_add;     /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
+	uint64_t cap_drop;    /* capabilities.drop; "ALL" sets every bit */
+	bool privileged;      /* every capability, no seccomp, /sys and /proc unmasked, rw */
+	bool read_only_root;  /* readOnlyRootFilesystem */
+	bool no_new_privs;    /* allowPrivilegeEscalation: false */
+	bool run_as_non_root; /* runAsNonRoot: refuse to start as uid 0 */
+	bool has_user, has_group;      /* runAsUser / runAsGroup given */
+	uid_t run_as_user;	       /* overrides the image's user when has_user */
+	gid_t run_as_group;	       /* overrides the image's group when has_group */
 	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
 };
 
@@ -231,7 +231,9 @@ struct vcl_backend_ops {
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
 	/* Once per run: build rootfs, image, bundle. */
 	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
-	/* Start one instance and return at once. Fills inst->t.start/created. */
+	/* Start one instance and return at once. Fills inst->t.start/created.
+	 * Written as hooks run by vcl_launch() (core/launch.h), which
+	 * allocates, records, takes t0 and undoes alike for every backend. */
 	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
