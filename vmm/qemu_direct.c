@@ -313,14 +313,18 @@ const struct vcl_backend_ops vcl_qemu_direct_ops = {
     .name = "qemu-direct",
     .runs_services = true,
     .is_peer = true,
-    .family = "vm",
+    .family = VCL_FAMILY_VM,
+    .peer_of = "vm",
+    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(qd, qd),
 };
 
 const struct vcl_backend_ops vcl_qemu_direct_iaas_ops = {
     .name = "qemu-direct-iaas",
     .is_peer = true,
-    .family = "vm-iaas",
+    .family = VCL_FAMILY_VM,
+    .peer_of = "vm-iaas",
+    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(qd_iaas, qd),
     .not_quick = true,
 };

@@ -540,9 +540,11 @@ const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
     .runs_services = true,
     .is_peer = false,
-    .family = NULL,
+    .family = VCL_FAMILY_VM,
+    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(vm, vm),
     .kinds = vm_kinds,
+    .daemons = (const char *const[]){"libvirtd", "virtlogd", NULL},
 };
 
 /* The iaas profile: the same code, its own run state and image. Its
@@ -551,7 +553,8 @@ const struct vcl_backend_ops vcl_vm_ops = {
 const struct vcl_backend_ops vcl_vm_iaas_ops = {
     .name = "vm-iaas",
     .is_peer = false,
-    .family = NULL,
+    .family = VCL_FAMILY_VM,
+    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(vm_iaas, vm),
     .not_quick = true,
 };
