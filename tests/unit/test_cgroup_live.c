@@ -42,8 +42,8 @@ static struct vcl_cgroup *make(const struct vcl_limits *lim)
 	struct vcl_cgroup *cg = NULL;
 	struct vcl_error *err = NULL;
 
-	ck_assert_msg(vcl_cgroup_create(path, lim, NULL, &cg, &err) == 0, "create %s: %s", path,
-		      err ? err->msg : "");
+	ck_assert_msg(vcl_cgroup_create(NULL, path, lim, NULL, &cg, &err) == 0, "create %s: %s",
+		      path, err ? err->msg : "");
 	return cg;
 }
 
