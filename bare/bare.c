@@ -361,6 +361,8 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 
 const struct vcl_backend_ops vcl_bare_ops = {
     .name = "bare",
+    .family = VCL_FAMILY_PROCESS,
+    .baseline = true,
     .runs_services = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
