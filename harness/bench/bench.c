@@ -702,6 +702,8 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (find_payload(b, payload, err) < 0 ||
 	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
+	if (b->o->host_class != NULL)
+		snprintf(b->host.host_class, sizeof(b->host.host_class), "%s", b->o->host_class);
 	new_run_id(b->run_id, sizeof(b->run_id));
 	results_init(b);
 	spec_init(b, *payload);
