@@ -341,7 +341,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(vm, "mem_mib", json_object_new_int64((int64_t)b->o->vm_mem_mib));
 	json_object_object_add(vm, "net", json_object_new_string(b->o->vm_net));
 	json_object_object_add(vm, "accelerator", json_object_new_string(b->host.accelerator));
-	json_object_object_add(cfg, "vm", vm);
+	json_object_object_add(cfg, vcl_family_name(VCL_FAMILY_VM), vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
@@ -702,6 +702,8 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (find_payload(b, payload, err) < 0 ||
 	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
+	if (b->o->host_class != NULL)
+		snprintf(b->host.host_class, sizeof(b->host.host_class), "%s", b->o->host_class);
 	new_run_id(b->run_id, sizeof(b->run_id));
 	results_init(b);
 	spec_init(b, *payload);

@@ -62,14 +62,15 @@ struct vcl_bench_opts {
 	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
 
 	/* The user's service instead of the payload (image/image.h) */
-	const char *image;    /* --image REF */
-	const char *binary;   /* --binary PATH */
-	const char *svc_name; /* --name */
-	unsigned svc_port;    /* --port, 0 = from the image */
-	const char *ready;    /* --ready http:PATH[=STATUS]|tcp */
-	char **svc_env;	      /* --env K=V, repeatable */
-	char **svc_cmd;	      /* -- CMD ARGS... (argv's strings, NULL-terminated) */
-	const char *services; /* --services FILE.yaml (bench/services.h) */
+	const char *image;	/* --image REF */
+	const char *binary;	/* --binary PATH */
+	const char *svc_name;	/* --name */
+	unsigned svc_port;	/* --port, 0 = from the image */
+	const char *ready;	/* --ready http:PATH[=STATUS]|tcp */
+	char **svc_env;		/* --env K=V, repeatable */
+	char **svc_cmd;		/* -- CMD ARGS... (argv's strings, NULL-terminated) */
+	const char *services;	/* --services FILE.yaml (bench/services.h) */
+	const char *host_class; /* --host-class NAME: results host.class, or NULL */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */
