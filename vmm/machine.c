@@ -83,7 +83,7 @@ int vcl_vm_guest_prepare(struct vcl_vm_guest *g, enum vcl_vm_profile p, const st
 			goto fail;
 		}
 	}
-	if (vcl_ledger_add(err, "dir %s", g->dir) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", g->dir) < 0)
 		goto fail;
 	g->made = true;
 	if (vcl_mkdir_p(g->dir, err) < 0)
@@ -95,8 +95,8 @@ int vcl_vm_guest_prepare(struct vcl_vm_guest *g, enum vcl_vm_profile p, const st
 	/* The service's disks next to the kernel: libvirt's QEMU user reads
 	 * them there (place); plain QEMU runs as root and reads the cached
 	 * disk itself. */
-	if (spec->svc != NULL &&
-	    vcl_vmm_svc_files(spec->svc, g->dir, place, &g->svc_disk, &g->svc_cfg, err) < 0)
+	if (spec->svc != NULL && vcl_vmm_svc_files(spec->ledger, spec->svc, g->dir, place,
+						   &g->svc_disk, &g->svc_cfg, err) < 0)
 		goto fail;
 	vcl_vm_guest_free(&src);
 	return 0;
@@ -123,7 +123,8 @@ void vcl_vm_guest_free(struct vcl_vm_guest *g)
 }
 
 int vcl_vm_machine_files(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
-			 struct vcl_instance *inst, struct vcl_error **err)
+			 struct vcl_ledger *ledger, struct vcl_instance *inst,
+			 struct vcl_error **err)
 {
 	if (g->dir == NULL)
 		return 0; /* a remote libvirtd: no console file, no overlay */
@@ -141,7 +142,8 @@ int vcl_vm_machine_files(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
 		snprintf(inst->log_path, sizeof(inst->log_path), "%s", m->sw.path);
 	/* The instance's writes go to its own qcow2 overlay (ledger: file),
 	 * removed with its folder; the shared image stays as built. */
-	if (g->disk != NULL && vcl_vmm_root_overlay(&m->o, g->disk, m->dir, &m->overlay, err) < 0)
+	if (g->disk != NULL &&
+	    vcl_vmm_root_overlay(ledger, &m->o, g->disk, m->dir, &m->overlay, err) < 0)
 		return -1;
 	return 0;
 }

@@ -91,7 +91,7 @@ static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl
 	if (g->prepared)
 		return 0;
 	if (base == NULL)
-		base = vcl_ledger_dir();
+		base = vcl_ledger_dir(spec->ledger);
 	if (base == NULL)
 		base = "/tmp";
 	if (asprintf(&dir, "%s/qemu-direct-%s%s", base, spec->run_id,
@@ -194,7 +194,8 @@ static int spawn_qemu(struct vcl_instance *inst, struct qd_priv *p, const struct
 		cgpath = logpath = NULL;
 		return vcl_fail(err, ENOMEM, "qemu-direct launch");
 	}
-	if (vcl_cgroup_create(cgpath, NULL, cpus != NULL ? spec->cpuset : NULL, &p->cg, err) < 0)
+	if (vcl_cgroup_create(spec->ledger, cgpath, NULL, cpus != NULL ? spec->cpuset : NULL,
+			      &p->cg, err) < 0)
 		return vcl_error_wrap(err, "qemu-direct %s", inst->name);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
 	pid = fork();
@@ -205,7 +206,7 @@ static int spawn_qemu(struct vcl_instance *inst, struct qd_priv *p, const struct
 	inst->t.created = vcl_now_ns();
 	inst->pid = pid;
 	inst->exit_fd = vcl_pidfd_open(pid);
-	vcl_ledger_add_pid(pid, NULL);
+	vcl_ledger_add_pid(spec->ledger, pid, NULL);
 	if (inst->exit_fd < 0)
 		return vcl_fail(err, errno, "pidfd_open of QEMU %d", (int)pid);
 	return 0;
@@ -234,7 +235,7 @@ static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_
 	if (vcl_vmm_host_port(spec, &port, err) < 0 ||
 	    vcl_vm_machine_init(&p->m, &g->guest, spec, inst->name, port, VCL_VM_NET_USER, NULL,
 				err) < 0 ||
-	    vcl_vm_machine_files(&p->m, &g->guest, inst, err) < 0 ||
+	    vcl_vm_machine_files(&p->m, &g->guest, spec->ledger, inst, err) < 0 ||
 	    vcl_vm_qemu_argv(&p->m.o, QEMU_BIN, &argv, err) < 0)
 		return -1;
 

@@ -368,13 +368,13 @@ static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_
 	    (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(spec, &port, err) < 0) ||
 	    vcl_vm_machine_init(&p->m, &g->guest, spec, inst->name, port, p->net, p->network, err) <
 		0 ||
-	    vcl_vm_machine_files(&p->m, &g->guest, inst, err) < 0 ||
+	    vcl_vm_machine_files(&p->m, &g->guest, spec->ledger, inst, err) < 0 ||
 	    vcl_vm_domain_xml(&p->m.o, &xml, err) < 0)
 		return -1;
 
 	/* Recorded before it exists: a crash between here and destroy still
 	 * leaves a ledger line for teardown and gc. */
-	if (vcl_ledger_add(err, "domain %s %s", g->uri, inst->name) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "domain %s %s", g->uri, inst->name) < 0)
 		return -1;
 	inst->t.start = vcl_now_ns();
 	p->dom = virDomainCreateXML(g->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
