@@ -189,6 +189,8 @@ unit: $(UNIT_BINS) $(PAYLOAD)
 	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
 	$(Q)tests/layers/run.sh
 	$(Q)tests/scripts/run-tests-skips.sh
+	$(Q)tests/export/check-k8s.sh
+	$(Q)tests/export/check-ansible.sh
 
 # Integration: root suites on real libvirt VMs, containers and processes;
 # every results.json they produced (kept in build/produced/) and every
