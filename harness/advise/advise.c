@@ -100,6 +100,8 @@ int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
 		ret = -2;
 	if (ret == -1 && vcl_advise_join(&in, err) < 0)
 		ret = -2;
+	if (ret == -1 && vcl_advise_fold_skipped(&in, o->flags & VCL_ADVISE_VERBOSE) < 0)
+		ret = -2, vcl_fail(err, ENOMEM, "Advise");
 	/* Warnings come first, also those before an error: they may explain it. */
 	if (diag != NULL)
 		for (size_t i = 0; i < in.nnotes; i++)

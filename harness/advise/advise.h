@@ -187,7 +187,23 @@ struct vcl_advise_input {
 	size_t nmap;
 	char **files; /* every input file that held Kubernetes objects */
 	size_t nfiles;
+	/* Objects of kinds the advisor does not read (Service, ConfigMap,
+	 * ...): "FILE:LINE" and kind each; vcl_advise_fold_skipped turns them
+	 * into one note, or one note each. */
+	struct vcl_skipped_obj *skipped;
+	size_t nskipped;
 };
+
+struct vcl_skipped_obj {
+	char kind[64];
+	char line[400]; /* "FILE:LINE: note: skipped Kind 'name'" */
+};
+
+/* Notes for the skipped objects: one summary line counting them by kind
+ * ("note: skipped 7 objects that are not workloads: 3 Service, 2
+ * ConfigMap, ... (--verbose lists them)"), or with verbose one line each.
+ * Returns -1 on no memory. */
+int vcl_advise_fold_skipped(struct vcl_advise_input *in, bool verbose);
 
 /* Join what spans objects and files: HPAs to their scaleTargetRef,
  * Namespace labels to the workloads in them. Idempotent; vcl_advise_run
@@ -216,10 +232,6 @@ int vcl_advise_parse_buffer(const char *name, const char *buf, size_t len,
 			    struct vcl_advise_input *in, struct vcl_error **err);
 int vcl_advise_load_file(const char *path, struct vcl_advise_input *in, struct vcl_error **err);
 void vcl_advise_input_free(struct vcl_advise_input *in);
-
-/* A Kubernetes resource quantity ("512Mi", "1.5", "500m", "1e3", "2G") in
- * base units (bytes, cores). Returns -1 for anything else, or negative. */
-int vcl_k8s_quantity(const char *s, double *out);
 
 /* What one placement measured, as far as the advisor uses it. */
 struct vcl_meas_backend {
@@ -440,6 +452,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 
 #define VCL_ADVISE_JSON	   0x1u
 #define VCL_ADVISE_EXPLAIN 0x2u
+#define VCL_ADVISE_VERBOSE 0x4u /* one note per skipped object */
 
 /* The whole verb behind the CLI: load results and inputs, decide, render to
  * out; warnings and notes go to diag (may be NULL). */
