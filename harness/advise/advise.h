@@ -260,13 +260,17 @@ struct vcl_meas_cmp {
 
 /* A service the user measured (services.<name> in results.json). */
 struct vcl_meas_service {
-	char name[128];
+	char name[352];
 	char reference[256]; /* image.reference, "repo/name:tag" */
 	char digest[96];     /* image.digest, "sha256:..." */
+	/* A workload of `bench --manifest` (manifest.*): its identity and
+	 * where it was read; kind "" for other services. */
+	char ns[64], kind[32], wname[254];
+	char at[300];
 	struct vcl_meas_backend b[VCL_NPLACE];
 };
 
-#define VCL_MAX_MEAS_SVC 16
+#define VCL_MAX_MEAS_SVC 64
 
 struct vcl_measured {
 	char source[512]; /* the results path */
@@ -284,9 +288,11 @@ struct vcl_measured {
 	size_t nsvc;
 };
 
-/* The measured service whose image matches one of s's images (by full
- * reference, name:tag, or digest) or that --map names for one; -1 for
- * none. image_out (may be NULL) gets the image that matched. */
+/* The measured service of s: the workload of the same namespace, kind and
+ * name that `bench --manifest` measured, else the one whose image matches
+ * one of s's images (by digest, full reference or name:tag), or that
+ * --map names for one; -1 for none. image_out (may be NULL) says how it
+ * matched. */
 int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl_service *s,
 			     const struct vcl_measured *m, char *image_out, size_t len);
 /* m with b[] replaced by measured service i's numbers (placements it did

@@ -709,6 +709,18 @@ int vcl_advise_load_map(const char *path, struct vcl_advise_input *in, struct vc
 int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl_service *s,
 			     const struct vcl_measured *m, char *image_out, size_t len)
 {
+	/* The same workload, measured from its own manifest. */
+	for (size_t i = 0; s->k8s && i < m->nsvc; i++) {
+		const struct vcl_meas_service *ms = &m->svc[i];
+
+		if (ms->kind[0] == '\0' || strcmp(ms->kind, s->kind) != 0 ||
+		    strcmp(ms->wname, s->name) != 0 || strcmp(ms->ns, s->ns) != 0)
+			continue;
+		if (image_out != NULL)
+			snprintf(image_out, len, "its own workload (read at %s), image %s%s%s", ms->at,
+				 ms->reference, ms->digest[0] != '\0' ? " " : "", ms->digest);
+		return (int)i;
+	}
 	for (size_t c = 0; c < s->nimages; c++) {
 		const char *img = s->images[c];
 
@@ -718,7 +730,7 @@ int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl
 			if (vcl_k8s_image_matches(img, ms->reference) ||
 			    (ms->digest[0] != '\0' && vcl_k8s_image_matches(img, ms->digest))) {
 				if (image_out != NULL)
-					snprintf(image_out, len, "%s", img);
+					snprintf(image_out, len, "image %s", img);
 				return (int)i;
 			}
 		}
@@ -729,7 +741,7 @@ int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl
 				if (strcmp(m->svc[i].name, in->map[k].service) != 0)
 					continue;
 				if (image_out != NULL)
-					snprintf(image_out, len, "%s (--map %s)", img,
+					snprintf(image_out, len, "image %s (--map %s)", img,
 						 in->map[k].at);
 				return (int)i;
 			}

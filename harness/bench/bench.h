@@ -69,6 +69,8 @@ struct vcl_bench_opts {
 	char **svc_env;	      /* --env K=V, repeatable */
 	char **svc_cmd;	      /* -- CMD ARGS... (argv's strings, NULL-terminated) */
 	const char *services; /* --services FILE.yaml (bench/services.h) */
+	char **manifests;     /* --manifest FILE.yaml, repeatable (bench/manifest.h) */
+	char **image_maps;    /* --image-map FROM=TO or FILE, repeatable */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */

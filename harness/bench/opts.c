@@ -155,6 +155,13 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_STR_ROW(B, services, "services", 0, "FILE.yaml",
 		    "measure every service this file lists (docs/services.md), each in every "
 		    "placement"),
+    VCL_OPT_APPEND_ROW(B, manifests, "manifest", 0, "FILE.yaml",
+		       "measure every workload of these Kubernetes manifests, each pod in every "
+		       "placement (docs/services.md), repeatable"),
+    VCL_OPT_APPEND_ROW(B, image_maps, "image-map", 0, "FROM=TO|FILE",
+		       "read the image a manifest names FROM from TO (oci:DIR[:TAG], "
+		       "docker-archive:FILE, a mirror's docker://...), or the FROM=TO lines of "
+		       "FILE; repeatable"),
     VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
@@ -270,6 +277,12 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	if (o->services != NULL && (o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
 		return vcl_usage(err, "--services lists the services: give no --image, --binary "
 				      "or -- CMD with it");
+	if (o->manifests != NULL &&
+	    (o->services != NULL || o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
+		return vcl_usage(err, "--manifest gives the services: give no --services, --image, "
+				      "--binary or -- CMD with it");
+	if (o->image_maps != NULL && o->manifests == NULL)
+		return vcl_usage(err, "--image-map maps the images of --manifest files: give one");
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =

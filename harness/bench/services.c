@@ -542,9 +542,13 @@ void vcl_services_print_summary(struct json_object *root, FILE *f)
 		"ready", "answer", "PSS", "overhead");
 	json_object_object_foreach(svcs, name, svc)
 	{
+		struct json_object *skipped = vcl_json_path(svc, "reason");
 		struct json_object *groups[2] = {vcl_json_path(svc, "backends"),
 						 vcl_json_path(svc, "peers")};
 
+		if (skipped != NULL)
+			fprintf(f, "%-20s %-12s skipped: %s\n", name, "-",
+				json_object_get_string(skipped));
 		for (int g = 0; g < 2; g++) {
 			if (groups[g] == NULL || !json_object_is_type(groups[g], json_type_object))
 				continue;

@@ -845,6 +845,71 @@ static char *temp_file(const char *text)
 	return path;
 }
 
+/* A workload measured by `bench --manifest` is joined by its identity
+ * (namespace, kind, name), before any image match, even when its image was
+ * read from elsewhere (--image-map) and its name holds a dot; a skipped
+ * workload has no numbers to join. */
+START_TEST(join_by_manifest_identity)
+{
+	static const char yaml[] = "apiVersion: apps/v1\n"
+				   "kind: Deployment\n"
+				   "metadata: {name: web.v2, namespace: shop}\n"
+				   "spec:\n"
+				   "  template:\n"
+				   "    spec:\n"
+				   "      containers:\n"
+				   "      - {name: web, image: registry.example/web:2,\n"
+				   "         resources: {requests: {memory: 64Mi}}}\n"
+				   "---\n"
+				   "apiVersion: v1\n"
+				   "kind: Pod\n"
+				   "metadata: {name: job, namespace: shop}\n"
+				   "spec:\n"
+				   "  containers:\n"
+				   "  - {name: job, image: registry.example/job:1,\n"
+				   "     resources: {requests: {memory: 64Mi}}}\n";
+	cleanup_error struct vcl_error *err = NULL;
+	struct vcl_advise_input in = {0};
+	struct json_object *root = NULL, *svcs, *web, *man, *skipped;
+	struct vcl_measured *m = calloc(1, sizeof(*m));
+	struct vcl_decision d[2];
+	const struct vcl_fact *f;
+
+	ck_assert_int_eq(vcl_results_load(FIXTURE, &root, &err), 0);
+	svcs = vcl_json_obj(root, "services");
+	web = vcl_json_obj(svcs, "shop/Deployment/web.v2");
+	man = vcl_json_obj(web, "manifest");
+	json_object_object_add(man, "namespace", json_object_new_string("shop"));
+	json_object_object_add(man, "kind", json_object_new_string("Deployment"));
+	json_object_object_add(man, "name", json_object_new_string("web.v2"));
+	json_object_object_add(man, "at", json_object_new_string("app.yaml:1"));
+	json_object_object_add(vcl_json_obj(web, "image"), "reference",
+			       json_object_new_string("oci:/srv/web:2"));
+	json_object_object_add(web, "backends",
+			       json_object_get(vcl_json_path(root, "backends")));
+	skipped = vcl_json_obj(svcs, "shop/Pod/job");
+	json_object_object_add(skipped, "skipped", json_object_new_boolean(1));
+	vcl_measured_from_json(root, "R.json", m);
+	json_object_put(root);
+	ck_assert_uint_eq(m->nsvc, 1);
+	ck_assert_str_eq(m->svc[0].wname, "web.v2");
+	ck_assert(m->svc[0].b[VCL_CTR].present);
+
+	ck_assert_int_eq(vcl_advise_parse_buffer("app.yaml", yaml, strlen(yaml), &in, &err), 0);
+	ck_assert_uint_eq(in.nsvc, 2);
+	memset(d, 0, sizeof(d));
+	vcl_advise_decide_all(&in, m, d);
+	f = vcl_service_find_fact(&in.svc[0], VCL_FACT_NUMBERS);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->text, "measured service shop/Deployment/web.v2, its own workload (read "
+				  "at app.yaml:1), image oci:/srv/web:2 (results "
+				  "services.shop/Deployment/web.v2)");
+	ck_assert_ptr_null(vcl_service_find_fact(&in.svc[1], VCL_FACT_NUMBERS));
+	vcl_advise_input_free(&in);
+	free(m);
+}
+END_TEST
+
 START_TEST(results_lacking_vm)
 {
 	struct json_object *root = NULL;
@@ -1028,6 +1093,7 @@ static Suite *suite(void)
 	tcase_add_test(input, k8s_list_and_skipped);
 	suite_add_tcase(s, input);
 	tcase_add_test(results, results_lacking_vm);
+	tcase_add_test(results, join_by_manifest_identity);
 	tcase_add_test(results, results_missing_or_malformed);
 	tcase_add_test(results, run_rejects_bad_input_files);
 	suite_add_tcase(s, results);
