@@ -149,8 +149,8 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 	struct json_object *cfg = get(config, "config");
 	const char *wd = json_object_get_string(get(cfg, "WorkingDir"));
 	const char *user = json_object_get_string(get(cfg, "User"));
-	cleanup_strv char **entry =
-	    o->entrypoint != NULL ? strv_dup(o->entrypoint) : strv_from_json(get(cfg, "Entrypoint"));
+	cleanup_strv char **entry = o->entrypoint != NULL ? strv_dup(o->entrypoint)
+							  : strv_from_json(get(cfg, "Entrypoint"));
 	/* Kubernetes: a command without args runs without the image's Cmd. */
 	cleanup_strv char **cmd = o->cmd != NULL || o->entrypoint != NULL
 				      ? strv_dup((char *const[]){NULL})

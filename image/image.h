@@ -48,7 +48,7 @@ struct vcl_image_opts {
 /* The resolved service and what results.json says about its image. */
 struct vcl_image {
 	struct vcl_svc_spec svc; /* points into the fields below */
-	char name[352]; /* a manifest's workload: "<namespace>/<kind>/<name>" */
+	char name[352];		 /* a manifest's workload: "<namespace>/<kind>/<name>" */
 	char reference[512];
 	char digest[80]; /* "sha256:<hex>", "" for rootfs: and --binary */
 	uint64_t size;	 /* bytes of config and layers (compressed), 0 if unknown */

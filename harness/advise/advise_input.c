@@ -403,8 +403,7 @@ int vcl_advise_fold_skipped(struct vcl_advise_input *in, bool verbose)
 		off += (size_t)snprintf(counts + off, sizeof(counts) - off, "%s%zu %s",
 					off > 0 ? ", " : "", n, in->skipped[i].kind);
 	}
-	return vcl_advise_note(in,
-			       "note: skipped %zu object%s that %s: %s (--verbose lists them)",
+	return vcl_advise_note(in, "note: skipped %zu object%s that %s: %s (--verbose lists them)",
 			       in->nskipped, in->nskipped == 1 ? "" : "s",
 			       in->nskipped == 1 ? "is not a workload" : "are not workloads",
 			       counts);

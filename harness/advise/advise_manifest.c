@@ -525,8 +525,7 @@ static int read_workload(struct vcl_yaml *y, const struct vcl_k8s_obj *ko,
 	vcl_advise_where(y, root, s.origin, sizeof(s.origin));
 	if (vcl_k8s_pod_template(y, ko, w, &pod, err) < 0)
 		return -1;
-	if (pod.count != NULL &&
-	    vcl_advise_get_count(y, pod.count, w->count, &s.replicas, err) < 0)
+	if (pod.count != NULL && vcl_advise_get_count(y, pod.count, w->count, &s.replicas, err) < 0)
 		return -1;
 	if (read_podspec(&o, pod.spec, err) < 0)
 		return -1;
@@ -717,8 +716,9 @@ int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl
 		    strcmp(ms->wname, s->name) != 0 || strcmp(ms->ns, s->ns) != 0)
 			continue;
 		if (image_out != NULL)
-			snprintf(image_out, len, "its own workload (read at %s), image %s%s%s", ms->at,
-				 ms->reference, ms->digest[0] != '\0' ? " " : "", ms->digest);
+			snprintf(image_out, len, "its own workload (read at %s), image %s%s%s",
+				 ms->at, ms->reference, ms->digest[0] != '\0' ? " " : "",
+				 ms->digest);
 		return (int)i;
 	}
 	for (size_t c = 0; c < s->nimages; c++) {

@@ -398,8 +398,7 @@ static int load_manifests(struct vcl_bench *b, struct vcl_error **err)
 	record_services(b);
 	for (size_t i = 0; i < b->services->n; i++) {
 		const struct vcl_service_def *d = &b->services->v[i];
-		struct json_object *o =
-		    vcl_json_obj(vcl_json_obj(b->root, "services"), d->name);
+		struct json_object *o = vcl_json_obj(vcl_json_obj(b->root, "services"), d->name);
 
 		json_object_object_add(o, "manifest", vcl_manifest_json(d));
 		if (d->skip[0] == '\0') {
@@ -412,8 +411,9 @@ static int load_manifests(struct vcl_bench *b, struct vcl_error **err)
 		fprintf(stderr, "vclab bench: skipped %s: %s\n", d->name, d->skip);
 	}
 	if (measured == 0) {
-		vcl_usage(err, "None of the %zu workloads of the manifests can be measured (the "
-			       "reasons are above)",
+		vcl_usage(err,
+			  "None of the %zu workloads of the manifests can be measured (the "
+			  "reasons are above)",
 			  b->services->n);
 		goto out;
 	}

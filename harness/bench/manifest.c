@@ -59,8 +59,8 @@ static int map_pair(struct vcl_image_maps *m, const char *s, size_t len, bool *o
 	return map_push(m, s, (size_t)(fe - s), t, tlen);
 }
 
-int vcl_image_maps_parse(struct vcl_image_maps *m, const char *name, const char *buf,
-			 size_t len, struct vcl_error **err)
+int vcl_image_maps_parse(struct vcl_image_maps *m, const char *name, const char *buf, size_t len,
+			 struct vcl_error **err)
 {
 	unsigned line = 0;
 
@@ -80,8 +80,9 @@ int vcl_image_maps_parse(struct vcl_image_maps *m, const char *name, const char 
 		if (map_pair(m, a, (size_t)(b - a), &ok) < 0)
 			return vcl_fail(err, ENOMEM, "Image map");
 		if (!ok)
-			return vcl_usage(err, "%s:%u: expected FROM=TO (an image reference = where "
-					      "to read it, e.g. nginx:1.25=oci:/srv/nginx:1.25)",
+			return vcl_usage(err,
+					 "%s:%u: expected FROM=TO (an image reference = where "
+					 "to read it, e.g. nginx:1.25=oci:/srv/nginx:1.25)",
 					 name, line + 1);
 	}
 	return 0;
@@ -110,8 +111,8 @@ int vcl_image_maps_add(struct vcl_image_maps *m, const char *arg, struct vcl_err
 
 const char *vcl_image_maps_find(const struct vcl_image_maps *m, const char *ref)
 {
-	static const char *const transports[] = {"oci:",  "oci-archive:", "docker-archive:",
-						 "dir:",  "rootfs:",	  "docker://",
+	static const char *const transports[] = {"oci:",	  "oci-archive:", "docker-archive:",
+						 "dir:",	  "rootfs:",	  "docker://",
 						 "docker-daemon:"};
 
 	for (size_t i = 0; m != NULL && i < m->n; i++)
@@ -173,8 +174,8 @@ static void skip(struct reader *r, const yaml_node_t *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(r->d->skip, sizeof(r->d->skip), "%s:%zu: %s", r->y->name,
-		 at->start_mark.line + 1, why);
+	snprintf(r->d->skip, sizeof(r->d->skip), "%s:%zu: %s", r->y->name, at->start_mark.line + 1,
+		 why);
 }
 
 static int collect_source(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *ctx,
@@ -360,8 +361,8 @@ static int env_from(struct reader *r, yaml_node_t *list, char ***env, size_t *n,
 				v = source_value(r, s, k, &bad);
 				if (v == NULL) {
 					if (bad)
-						skip(r, it, "Secret %s: %s is not base64 text", name,
-						     k);
+						skip(r, it, "Secret %s: %s is not base64 text",
+						     name, k);
 					continue;
 				}
 				snprintf(key, sizeof(key), "%s%s", prefix != NULL ? prefix : "", k);
@@ -402,8 +403,9 @@ static const char *value_from(struct reader *r, yaml_node_t *vf)
 			     name != NULL ? name : "?", key != NULL ? key : "?");
 		return v;
 	}
-	skip(r, vf, "env valueFrom %s is not read by vclab (only configMapKeyRef, secretKeyRef, "
-		    "fieldRef metadata.name and metadata.namespace)",
+	skip(r, vf,
+	     "env valueFrom %s is not read by vclab (only configMapKeyRef, secretKeyRef, "
+	     "fieldRef metadata.name and metadata.namespace)",
 	     path != NULL ? path : "of this kind");
 	return NULL;
 }
@@ -488,8 +490,8 @@ static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl
 			 struct vcl_error **err)
 {
 	yaml_node_t *caps = vcl_yaml_get(r->doc, sc, "capabilities");
-	const char *seccomp = vcl_yaml_str(
-	    vcl_yaml_get(r->doc, vcl_yaml_get(r->doc, sc, "seccompProfile"), "type"));
+	const char *seccomp =
+	    vcl_yaml_str(vcl_yaml_get(r->doc, vcl_yaml_get(r->doc, sc, "seccompProfile"), "type"));
 	const char *v;
 
 	if (sc == NULL)
@@ -499,8 +501,8 @@ static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl
 	sec->given = true;
 	if (read_id(r, vcl_yaml_get(r->doc, sc, "runAsUser"), &sec->run_as_user, &sec->has_user,
 		    err) < 0 ||
-	    read_id(r, vcl_yaml_get(r->doc, sc, "runAsGroup"), &sec->run_as_group,
-		    &sec->has_group, err) < 0)
+	    read_id(r, vcl_yaml_get(r->doc, sc, "runAsGroup"), &sec->run_as_group, &sec->has_group,
+		    err) < 0)
 		return -1;
 	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "runAsNonRoot"))) != NULL)
 		sec->run_as_non_root = strcmp(v, "true") == 0;
@@ -649,8 +651,8 @@ static int resource(struct reader *r, yaml_node_t *c, const char *what, double *
  * a skip reason. */
 static void read_volumes(struct reader *r, yaml_node_t *podspec)
 {
-	static const char *const host[] = {"hostPath", "persistentVolumeClaim", "nfs", "iscsi",
-					   "csi",      "ephemeral"};
+	static const char *const host[] = {
+	    "hostPath", "persistentVolumeClaim", "nfs", "iscsi", "csi", "ephemeral"};
 	static const char *const later[] = {"emptyDir", "configMap", "secret", "projected",
 					    "downwardAPI"};
 	yaml_node_t *vols = vcl_yaml_get(r->doc, podspec, "volumes");
@@ -661,8 +663,9 @@ static void read_volumes(struct reader *r, yaml_node_t *podspec)
 
 		for (size_t k = 0; k < ARRAY_SIZE(host); k++)
 			if (vcl_yaml_get(r->doc, v, host[k]) != NULL)
-				skip(r, v, "volume %s is a %s: node or cluster storage a placement "
-					   "here cannot reproduce",
+				skip(r, v,
+				     "volume %s is a %s: node or cluster storage a placement "
+				     "here cannot reproduce",
 				     name != NULL ? name : "?", host[k]);
 		for (size_t k = 0; k < ARRAY_SIZE(later); k++)
 			if (vcl_yaml_get(r->doc, v, later[k]) != NULL)
@@ -769,10 +772,8 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 			return -1;
 	if (probed == 0) {
 		/* No probe: ready when the first declared port accepts. */
-		yaml_node_t *p =
-		    vcl_yaml_seq_at(r->doc, vcl_yaml_get(r->doc, vcl_yaml_seq_at(r->doc, ctrs, 0),
-							 "ports"),
-				    0);
+		yaml_node_t *p = vcl_yaml_seq_at(
+		    r->doc, vcl_yaml_get(r->doc, vcl_yaml_seq_at(r->doc, ctrs, 0), "ports"), 0);
 		const char *num = vcl_yaml_str(vcl_yaml_get(r->doc, p, "containerPort"));
 		long pv = num != NULL ? strtol(num, NULL, 10) : 0;
 
@@ -791,12 +792,14 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 	}
 	read_volumes(r, podspec);
 	if (ni > 0)
-		skip(r, init, "%zu init container%s: vclab does not run a pod's init containers "
-			      "yet",
+		skip(r, init,
+		     "%zu init container%s: vclab does not run a pod's init containers "
+		     "yet",
 		     ni, ni == 1 ? "" : "s");
 	if (n > 1)
-		skip(r, ctrs, "a pod of %zu containers: vclab measures one-container pods only "
-			      "yet",
+		skip(r, ctrs,
+		     "a pod of %zu containers: vclab measures one-container pods only "
+		     "yet",
 		     n);
 	return 0;
 }
@@ -834,8 +837,9 @@ static int read_workload(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *
 	snprintf(d->name, sizeof(d->name), "%s/%s/%s", d->wl.ns, d->wl.kind, d->wl.name);
 	for (size_t i = 0; i + 1 < s->n; i++)
 		if (strcmp(s->v[i].name, d->name) == 0)
-			return vcl_yaml_error(err, y, o->root, "%s is defined twice (first at %s:%u)",
-					      d->name, s->v[i].wl.file, s->v[i].wl.line);
+			return vcl_yaml_error(err, y, o->root,
+					      "%s is defined twice (first at %s:%u)", d->name,
+					      s->v[i].wl.file, s->v[i].wl.line);
 	if (o->name == NULL)
 		return vcl_yaml_error(err, y, o->root, "%s without metadata.name", o->kind);
 	if (vcl_k8s_pod_template(y, o, w, &pod, err) < 0)
@@ -858,7 +862,7 @@ int vcl_manifest_parse(size_t n, const char *const *names, const char *const *bu
 	int ret = -1;
 
 	*out = NULL;
-	r.ys = calloc(n, sizeof(*r.ys));
+	r.ys = calloc(n, sizeof(struct vcl_yaml *));
 	r.out = calloc(1, sizeof(*r.out));
 	if (r.ys == NULL || r.out == NULL) {
 		nomem(err);
@@ -875,8 +879,9 @@ int vcl_manifest_parse(size_t n, const char *const *names, const char *const *bu
 		if (vcl_k8s_each(r.ys[i], read_workload, NULL, &r, err) < 0)
 			goto out;
 	if (r.out->n == 0) {
-		vcl_usage(err, "%s: no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, "
-			       "Job, CronJob or Pod) in the manifests",
+		vcl_usage(err,
+			  "%s: no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, "
+			  "Job, CronJob or Pod) in the manifests",
 			  n > 0 ? names[0] : "");
 		goto out;
 	}
@@ -942,9 +947,9 @@ static struct json_object *security_json(const struct vcl_pod_security *s)
 				       json_object_new_int64((int64_t)s->run_as_group));
 	json_object_object_add(o, "cap_add", json_object_new_uint64(s->cap_add));
 	json_object_object_add(o, "cap_drop", json_object_new_uint64(s->cap_drop));
-	json_object_object_add(o, "seccomp",
-			       json_object_new_string(s->seccomp_unconfined ? "Unconfined"
-									    : "RuntimeDefault"));
+	json_object_object_add(
+	    o, "seccomp",
+	    json_object_new_string(s->seccomp_unconfined ? "Unconfined" : "RuntimeDefault"));
 	return o;
 }
 

@@ -38,8 +38,8 @@ struct vcl_image_maps {
  * VCL_E_USAGE; a file's name its line. */
 int vcl_image_maps_add(struct vcl_image_maps *m, const char *arg, struct vcl_error **err);
 /* Pure: add the lines of a map file's text; name is used in messages. */
-int vcl_image_maps_parse(struct vcl_image_maps *m, const char *name, const char *buf,
-			 size_t len, struct vcl_error **err);
+int vcl_image_maps_parse(struct vcl_image_maps *m, const char *name, const char *buf, size_t len,
+			 struct vcl_error **err);
 /* Where ref is read from: the TO of the first entry whose FROM names the
  * same image (core/k8s.h's vcl_k8s_image_matches), ref itself when it is
  * already in a transport the image layer reads (oci:, oci-archive:,

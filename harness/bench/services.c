@@ -317,13 +317,15 @@ static int parse_one(struct parse *p, yaml_node_t *n, struct vcl_service_def *d)
 	snprintf(d->name, sizeof(d->name), "%s", s);
 	d->io.name = d->name;
 	if ((v = vcl_yaml_get(p->doc, n, "image")) != NULL) {
-		if (want_str(p, v, "image", &s) < 0 || (d->io.ref = vcl_service_own_str(d, s)) == NULL)
+		if (want_str(p, v, "image", &s) < 0 ||
+		    (d->io.ref = vcl_service_own_str(d, s)) == NULL)
 			return *p->err ? -1 : vcl_fail(p->err, ENOMEM, "Services file");
 	}
 	if ((v = vcl_yaml_get(p->doc, n, "binary")) != NULL) {
 		if (d->io.ref != NULL)
 			return vcl_yaml_error(p->err, p->y, v, "give one of image and binary");
-		if (want_str(p, v, "binary", &s) < 0 || (d->io.binary = vcl_service_own_str(d, s)) == NULL)
+		if (want_str(p, v, "binary", &s) < 0 ||
+		    (d->io.binary = vcl_service_own_str(d, s)) == NULL)
 			return *p->err ? -1 : vcl_fail(p->err, ENOMEM, "Services file");
 	}
 	d->payload = d->io.ref == NULL && d->io.binary == NULL;

@@ -33,8 +33,9 @@ static const struct vcl_opt advise_opts[] = {
 
 const struct vcl_optset vcl_advise_optset = {
     .verb = "advise",
-    .usage = "advise [--results R] [--explain] [--json] [--verbose] [--map FILE] [--emit kustomize DIR] "
-	     "INPUT...",
+    .usage =
+	"advise [--results R] [--explain] [--json] [--verbose] [--map FILE] [--emit kustomize DIR] "
+	"INPUT...",
     .about = "Recommend vm, ctr or bare for each service, from measured numbers.\n"
 	     "INPUT is a vclab service profile or a Kubernetes manifest (YAML);\n"
 	     "docs/advisor.md describes both and the decision model.",

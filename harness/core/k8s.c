@@ -86,8 +86,8 @@ static bool is_list(const struct vcl_k8s_obj *o)
 int vcl_k8s_each(struct vcl_yaml *y, vcl_k8s_fn fn, vcl_k8s_fn other, void *ctx,
 		 struct vcl_error **err)
 {
-	const char *what = other != NULL ? "a service profile or a Kubernetes object"
-					 : "a Kubernetes object";
+	const char *what =
+	    other != NULL ? "a service profile or a Kubernetes object" : "a Kubernetes object";
 
 	for (size_t i = 0; i < y->ndocs; i++) {
 		yaml_document_t *doc = &y->docs[i];

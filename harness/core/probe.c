@@ -241,8 +241,7 @@ static int on_sock(struct probe *p, uint32_t events)
 			if (p->rlen < 12)
 				return SOCK_WAIT;
 			st = status_of(p->resp, p->rlen);
-			if (st == p->want_status ||
-			    (st > p->want_status && st <= p->want_max)) {
+			if (st == p->want_status || (st > p->want_status && st <= p->want_max)) {
 				p->inst->t.first_200 = vcl_now_ns();
 				return SOCK_DONE;
 			}

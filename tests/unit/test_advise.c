@@ -782,10 +782,11 @@ START_TEST(k8s_objects)
 	ck_assert_double_eq_tol(s->mem_mib, 2e9 / 1048576.0, 1e-9);
 
 	ck_assert_uint_eq(in.nskipped, 1);
-	ck_assert_str_eq(in.skipped[0].line,
-			 "k.yaml:1:1: note: skipped Service 'web' (not a workload: only Deployment, "
-			 "StatefulSet, ReplicaSet, DaemonSet, Job, CronJob and Pod are advised on; "
-			 "Namespace and HorizontalPodAutoscaler are joined to them)");
+	ck_assert_str_eq(
+	    in.skipped[0].line,
+	    "k.yaml:1:1: note: skipped Service 'web' (not a workload: only Deployment, "
+	    "StatefulSet, ReplicaSet, DaemonSet, Job, CronJob and Pod are advised on; "
+	    "Namespace and HorizontalPodAutoscaler are joined to them)");
 	ck_assert_uint_eq(in.nnotes, 3);
 	ck_assert_str_eq(in.notes[0],
 			 "k.yaml:12:5: warning: unknown annotation 'vclab.io/colour' (ignored)");
@@ -885,8 +886,7 @@ START_TEST(join_by_manifest_identity)
 	json_object_object_add(man, "at", json_object_new_string("app.yaml:1"));
 	json_object_object_add(vcl_json_obj(web, "image"), "reference",
 			       json_object_new_string("oci:/srv/web:2"));
-	json_object_object_add(web, "backends",
-			       json_object_get(vcl_json_path(root, "backends")));
+	json_object_object_add(web, "backends", json_object_get(vcl_json_path(root, "backends")));
 	skipped = vcl_json_obj(svcs, "shop/Pod/job");
 	json_object_object_add(skipped, "skipped", json_object_new_boolean(1));
 	vcl_measured_from_json(root, "R.json", m);
@@ -1055,7 +1055,8 @@ START_TEST(k8s_list_and_skipped)
 			 0);
 	ck_assert_int_eq(vcl_advise_fold_skipped(&verbose, true), 0);
 	ck_assert_uint_eq(verbose.nnotes, 4);
-	ck_assert_ptr_nonnull(strstr(verbose.notes[2], "list.yaml:14:1: note: skipped ConfigMap 'cfg'"));
+	ck_assert_ptr_nonnull(
+	    strstr(verbose.notes[2], "list.yaml:14:1: note: skipped ConfigMap 'cfg'"));
 	vcl_advise_input_free(&in);
 	vcl_advise_input_free(&verbose);
 }

@@ -11,33 +11,33 @@
 #include "tests/suite_main.h"
 
 static const char app[] =
-    "apiVersion: v1\n"						  /* 1 */
-    "kind: ConfigMap\n"						  /* 2 */
-    "metadata: {name: web-config, namespace: shop}\n"		  /* 3 */
-    "data: {GREETING: hello, MODE: fast}\n"			  /* 4 */
-    "---\n"							  /* 5 */
-    "apiVersion: v1\n"						  /* 6 */
-    "kind: Secret\n"						  /* 7 */
-    "metadata: {name: web-secret, namespace: shop}\n"		  /* 8 */
-    "data: {TOKEN: czNjcjN0}\n"					  /* 9: s3cr3t */
-    "---\n"							  /* 10 */
-    "apiVersion: apps/v1\n"					  /* 11 */
-    "kind: Deployment\n"					  /* 12 */
-    "metadata: {name: web, namespace: shop}\n"			  /* 13 */
-    "spec:\n"							  /* 14 */
-    "  replicas: 3\n"						  /* 15 */
-    "  template:\n"						  /* 16 */
-    "    spec:\n"						  /* 17 */
+    "apiVersion: v1\n"						 /* 1 */
+    "kind: ConfigMap\n"						 /* 2 */
+    "metadata: {name: web-config, namespace: shop}\n"		 /* 3 */
+    "data: {GREETING: hello, MODE: fast}\n"			 /* 4 */
+    "---\n"							 /* 5 */
+    "apiVersion: v1\n"						 /* 6 */
+    "kind: Secret\n"						 /* 7 */
+    "metadata: {name: web-secret, namespace: shop}\n"		 /* 8 */
+    "data: {TOKEN: czNjcjN0}\n"					 /* 9: s3cr3t */
+    "---\n"							 /* 10 */
+    "apiVersion: apps/v1\n"					 /* 11 */
+    "kind: Deployment\n"					 /* 12 */
+    "metadata: {name: web, namespace: shop}\n"			 /* 13 */
+    "spec:\n"							 /* 14 */
+    "  replicas: 3\n"						 /* 15 */
+    "  template:\n"						 /* 16 */
+    "    spec:\n"						 /* 17 */
     "      securityContext: {runAsUser: 101, runAsGroup: 102}\n" /* 18 */
-    "      containers:\n"					  /* 19 */
-    "      - name: web\n"					  /* 20 */
-    "        image: nginx:1.25\n"				  /* 21 */
-    "        command: [/usr/sbin/nginx]\n"			  /* 22 */
-    "        args: [-g, \"daemon off;\", -c, $(CONF)]\n"	  /* 23 */
-    "        ports: [{name: http, containerPort: 8080}]\n"	  /* 24 */
-    "        env:\n"						  /* 25 */
-    "        - {name: CONF, value: /etc/nginx/$(MODE).conf}\n"	  /* 26 */
-    "        - name: TOKEN\n"					  /* 27 */
+    "      containers:\n"					 /* 19 */
+    "      - name: web\n"					 /* 20 */
+    "        image: nginx:1.25\n"				 /* 21 */
+    "        command: [/usr/sbin/nginx]\n"			 /* 22 */
+    "        args: [-g, \"daemon off;\", -c, $(CONF)]\n"	 /* 23 */
+    "        ports: [{name: http, containerPort: 8080}]\n"	 /* 24 */
+    "        env:\n"						 /* 25 */
+    "        - {name: CONF, value: /etc/nginx/$(MODE).conf}\n"	 /* 26 */
+    "        - name: TOKEN\n"					 /* 27 */
     "          valueFrom: {secretKeyRef: {name: web-secret, key: TOKEN}}\n"
     "        - name: POD\n"
     "          valueFrom: {fieldRef: {fieldPath: metadata.name}}\n"
@@ -91,9 +91,8 @@ START_TEST(test_workloads)
 	const struct vcl_service_def *d;
 	const struct vcl_container_def *k;
 
-	ck_assert_int_eq(vcl_image_maps_add(&maps, "docker.io/library/nginx:1.25=oci:/srv/nginx:1.25",
-					    &err),
-			 0);
+	ck_assert_int_eq(
+	    vcl_image_maps_add(&maps, "docker.io/library/nginx:1.25=oci:/srv/nginx:1.25", &err), 0);
 	s = parse(app, &maps, &err);
 	ck_assert_msg(s != NULL, "%s", err != NULL ? err->msg : "?");
 	ck_assert_uint_eq(s->n, 2);
