@@ -61,16 +61,17 @@ struct vcl_bench_opts {
 	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
 
 	/* The user's service instead of the payload (image/image.h) */
-	const char *image;    /* --image REF */
-	const char *binary;   /* --binary PATH */
-	const char *svc_name; /* --name */
-	unsigned svc_port;    /* --port, 0 = from the image */
-	const char *ready;    /* --ready http:PATH[=STATUS]|tcp */
-	char **svc_env;	      /* --env K=V, repeatable */
-	char **svc_cmd;	      /* -- CMD ARGS... (argv's strings, NULL-terminated) */
-	const char *services; /* --services FILE.yaml (bench/services.h) */
-	char **manifests;     /* --manifest FILE.yaml, repeatable (bench/manifest.h) */
-	char **image_maps;    /* --image-map FROM=TO or FILE, repeatable */
+	const char *image;	/* --image REF */
+	const char *binary;	/* --binary PATH */
+	const char *svc_name;	/* --name */
+	unsigned svc_port;	/* --port, 0 = from the image */
+	const char *ready;	/* --ready http:PATH[=STATUS]|tcp */
+	char **svc_env;		/* --env K=V, repeatable */
+	char **svc_cmd;		/* -- CMD ARGS... (argv's strings, NULL-terminated) */
+	const char *services;	/* --services FILE.yaml (bench/services.h) */
+	const char *host_class; /* --host-class NAME: results host.class, or NULL */
+	char **manifests;	/* --manifest FILE.yaml, repeatable (bench/manifest.h) */
+	char **image_maps;	/* --image-map FROM=TO or FILE, repeatable */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */
@@ -131,7 +132,6 @@ bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
-bool vcl_bench_is_vm(const struct vcl_backend_ops *ops);
 
 /* Launch one instance of ops and wait until it answers 200 (or fails). */
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,

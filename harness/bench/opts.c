@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "core/opt.h"
@@ -55,9 +56,6 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const backend_names[] = {"bare", "ctr", "vm", "vm-iaas", NULL};
-static const char *const peer_names[] = {"runc",   "crun",   "qemu-direct", "qemu-direct-iaas",
-					 "podman", "docker", "none",	    NULL};
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
@@ -68,11 +66,11 @@ static const char *const ksm_modes[] = {"off", "on", "both", NULL};
 static const struct vcl_opt bench_opts[] = {
     VCL_OPT_ENUM_ROW(B, profile, "profile", profile_names, NULL,
 		     "counts and durations (default quick; docs/scenarios.md has the table)"),
-    VCL_OPT_LIST_ROW(B, backends, "backends", NULL, backend_names,
-		     "placements (default: all built in)"),
-    VCL_OPT_LIST_ROW(B, peers, "peer", "peers", peer_names,
-		     "same-run peers (default: the peers of the chosen placements but podman "
-		     "and docker, which run only when named; 'none' for none)"),
+    VCL_OPT_LIST_OF_ROW(B, backends, "backends", NULL, vcl_backends_placement_words,
+			"placements (default: all built in)"),
+    VCL_OPT_LIST_OF_ROW(B, peers, "peer", "peers", vcl_backends_peer_words,
+			"same-run peers (default: the peers of the chosen placements but podman "
+			"and docker, which run only when named; 'none' for none)"),
     VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names, "what to run (default all)"),
     VCL_OPT_UINT_ROW(B, runs, "runs", 1, 100000, "N",
 		     "measured launches per process placement/peer"),
@@ -163,6 +161,9 @@ static const struct vcl_opt bench_opts[] = {
 		       "docker-archive:FILE, a mirror's docker://...), or the FROM=TO lines of "
 		       "FILE; repeatable"),
     VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
+    VCL_OPT_STR_ROW(B, host_class, "host-class", 0, "NAME",
+		    "the fleet class of this host, recorded as host.class: report, advise and "
+		    "check group hosts by it (docs/fleet.md; default none)"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
@@ -283,6 +284,11 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 				      "--binary or -- CMD with it");
 	if (o->image_maps != NULL && o->manifests == NULL)
 		return vcl_usage(err, "--image-map maps the images of --manifest files: give one");
+	if (o->host_class != NULL && !vcl_host_class_name_ok(o->host_class))
+		return vcl_usage(err,
+				 "--host-class '%s': want 1-63 of A-Z a-z 0-9 . _ -, starting with "
+				 "a letter or digit",
+				 o->host_class);
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =

@@ -48,6 +48,39 @@ struct vcl_ready {
 };
 
 /*
+ * How a container is confined: Kubernetes' securityContext (container
+ * fields over the pod's), as containerd's CRI plugin turns it into an OCI
+ * spec (docs/ctr.md). All zero is containerd's default: its default
+ * capability set, a writable root, privilege escalation allowed, seccomp
+ * RuntimeDefault, the image's user. ctr, runc and podman apply it; bare
+ * and vm run the service as the image says (uid/gid and read-only root
+ * only).
+ */
+enum vcl_seccomp_mode {
+	VCL_SECCOMP_RUNTIME_DEFAULT = 0, /* containerd's default profile, via libseccomp */
+	VCL_SECCOMP_UNCONFINED,		 /* no filter */
+};
+
+struct vcl_security {
+	uint64_t cap_add;     /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
+	uint64_t cap_drop;    /* capabilities.drop; "ALL" sets every bit */
+	bool privileged;      /* every capability, no seccomp, /sys and /proc unmasked, rw */
+	bool read_only_root;  /* readOnlyRootFilesystem */
+	bool no_new_privs;    /* allowPrivilegeEscalation: false */
+	bool run_as_non_root; /* runAsNonRoot: refuse to start as uid 0 */
+	bool has_user, has_group;      /* runAsUser / runAsGroup given */
+	uid_t run_as_user;	       /* overrides the image's user when has_user */
+	gid_t run_as_group;	       /* overrides the image's group when has_group */
+	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
+};
+
+/* The run-wide container confinement (--security). */
+enum vcl_security_mode {
+	VCL_SECURITY_CRI = 0, /* containerd's CRI defaults, then each service's securityContext */
+	VCL_SECURITY_STRICT,  /* vclab's older mode: no capabilities, read-only root, seccomp */
+};
+
+/*
  * The user's own service (image/ fills it in from an OCI image, a rootfs or
  * a host binary): what every placement runs instead of the payload. It has
  * no READY line: readiness is its port accepting, then the first good
@@ -63,6 +96,7 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
+	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
 	/* The rootfs as a read-only ext4 disk image for the VM placements
 	 * (image/disk.c): built on the first call, reused after; *path lives
 	 * as long as the service. NULL when there is no rootfs (--binary). */
@@ -93,6 +127,7 @@ struct vcl_spec {
 	/* ctr */
 	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
 	bool ctr_no_seccomp; /* leave out the syscall filter (default: loaded) */
+	enum vcl_security_mode security; /* ctr, runc, crun, podman: CRI defaults or strict */
 
 	/* vm */
 	unsigned vcpus;
@@ -184,10 +219,42 @@ struct vcl_mem {
 	char kmem_why[192];   /* why kmem_kib is absent */
 };
 
+/* What isolates an instance from the host: its kind of placement. */
+enum vcl_family {
+	VCL_FAMILY_PROCESS = 0, /* a plain host process (bare) */
+	VCL_FAMILY_CONTAINER,	/* namespaces and cgroups on the host kernel (ctr, runc, ...) */
+	VCL_FAMILY_SANDBOX,	/* a user-space kernel between the service and the host (gVisor) */
+	VCL_FAMILY_VM,		/* a guest kernel on a VMM (vm, qemu-direct) */
+};
+
+/* "process", "container", "sandbox", "vm": how results.json and the docs
+ * call a family (config.vm holds the settings of the vm family). */
+const char *vcl_family_name(enum vcl_family f);
+
+/*
+ * The traits of a backend: what bench, report and advise branch on, in
+ * place of its name, so that a new placement is its ops and one line in
+ * the registry (bench/backends.c). A VM is family VCL_FAMILY_VM.
+ */
 struct vcl_backend_ops {
-	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
-	bool is_peer;	    /* a same-run reference implementation, not a placement */
-	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
+	const char *name; /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
+	bool is_peer;	  /* a same-run reference implementation, not a placement */
+	enum vcl_family family;
+	/* A peer: the placement it is compared with ("ctr", "vm"), and whose
+	 * choice in --backends brings it into a default run. NULL for
+	 * placements. results.json records it as the peer's "family". */
+	const char *peer_of;
+	/* The placement every other one is compared with (ratios, the A/A
+	 * twin, the memory overhead): bare. One in the registry. */
+	bool baseline;
+	/* Its figures carry the host's accelerator ("vm (TCG)"): its speed
+	 * depends on KVM or TCG. */
+	bool accel_labelled;
+	/* A peer started through a container engine's CLI and image store
+	 * (podman, docker): the report weighs it against its placement and the
+	 * plain runtime it runs containers with (its describe()'s
+	 * engine.runtime). */
+	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
@@ -199,7 +266,9 @@ struct vcl_backend_ops {
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
 	/* Once per run: build rootfs, image, bundle. */
 	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
-	/* Start one instance and return at once. Fills inst->t.start/created. */
+	/* Start one instance and return at once. Fills inst->t.start/created.
+	 * Written as hooks run by vcl_launch() (core/launch.h), which
+	 * allocates, records, takes t0 and undoes alike for every backend. */
 	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
@@ -229,6 +298,13 @@ struct vcl_backend_ops {
 	 * backend's results entry (the engines: "engine", "adjustments"). */
 	struct json_object *(*describe)(void);
 };
+
+/* A VM placement or peer: counts, warm-ups and time-outs of the vm_*
+ * options apply (bench), and a guest boot splits into phases. */
+static inline bool vcl_backend_is_vm(const struct vcl_backend_ops *ops)
+{
+	return ops->family == VCL_FAMILY_VM;
+}
 
 /* Look name up in table, a NULL-terminated list of backends (the one table
  * of what is built in is bench/backends.h's vcl_backends: core knows no
