@@ -87,7 +87,7 @@ enum vcl_fact_kind {
 struct vcl_fact {
 	enum vcl_fact_kind kind;
 	char at[160];	/* "FILE:LINE" */
-	char text[200]; /* "privileged: true (container agent)" */
+	char text[320]; /* "privileged: true (container agent)" */
 };
 
 #define VCL_MAX_FACTS	   24

@@ -715,10 +715,11 @@ int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl
 		if (ms->kind[0] == '\0' || strcmp(ms->kind, s->kind) != 0 ||
 		    strcmp(ms->wname, s->name) != 0 || strcmp(ms->ns, s->ns) != 0)
 			continue;
+		/* The digest as docker shows an id (its first 12 hex digits): the
+		 * reference is where the image was read, not what the manifest says. */
 		if (image_out != NULL)
-			snprintf(image_out, len, "its own workload (read at %s), image %s%s%s",
-				 ms->at, ms->reference, ms->digest[0] != '\0' ? " " : "",
-				 ms->digest);
+			snprintf(image_out, len, "its own workload (read at %s), image %.19s", ms->at,
+				 ms->digest[0] != '\0' ? ms->digest : ms->reference);
 		return (int)i;
 	}
 	for (size_t c = 0; c < s->nimages; c++) {
