@@ -718,8 +718,8 @@ int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl
 		/* The digest as docker shows an id (its first 12 hex digits): the
 		 * reference is where the image was read, not what the manifest says. */
 		if (image_out != NULL)
-			snprintf(image_out, len, "its own workload (read at %s), image %.19s", ms->at,
-				 ms->digest[0] != '\0' ? ms->digest : ms->reference);
+			snprintf(image_out, len, "its own workload (read at %s), image %.19s",
+				 ms->at, ms->digest[0] != '\0' ? ms->digest : ms->reference);
 		return (int)i;
 	}
 	for (size_t c = 0; c < s->nimages; c++) {
