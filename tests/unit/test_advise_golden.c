@@ -159,8 +159,8 @@ START_TEST(shop_shape)
 		ck_assert_msg(in.svc[i].mem_given, "%s has no memory request", in.svc[i].name);
 		tenancy[in.svc[i].tenancy] = true;
 	}
-	for (size_t i = 0; i < in.nnotes; i++)
-		skipped += strstr(in.notes[i], ": note: skipped ") != NULL;
+	for (size_t i = 0; i < in.nskipped; i++)
+		skipped += strstr(in.skipped[i].line, ": note: skipped ") != NULL;
 	ck_assert_uint_ge(deploy, 8);
 	ck_assert_uint_ge(sts, 1);
 	ck_assert_uint_ge(ds, 1);
