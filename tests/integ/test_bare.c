@@ -397,17 +397,11 @@ START_TEST(test_cli_sigint_saves_partial)
 
 	/* Ctrl-C mid-run: teardown, results saved and marked incomplete, 130. */
 	system("rm -rf /tmp/vclab-test-int");
-	pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("bin/vclab", "vclab", "bench", "--backends", "bare", "--runs", "100000",
-		      "--scenarios", "startup,memory", "--quiet", "--no-report", "--out",
-		      "/tmp/vclab-test-int", (char *)NULL);
-		_exit(127);
-	}
+	pid = integ_spawn_quiet("bin/vclab",
+				(const char *const[]){"vclab", "bench", "--backends", "bare",
+						      "--runs", "100000", "--scenarios",
+						      "startup,memory", "--quiet", "--no-report",
+						      "--out", "/tmp/vclab-test-int", NULL});
 	/* Mid-run, not mid-start: the results folder is made just before
 	 * the signal handlers go in, which on a slow host (the TCG guest of
 	 * make check-v2: host probe over virtiofs) takes more than 1.5 s. */

@@ -140,17 +140,11 @@ START_TEST(test_sigkill_then_gc)
 	struct stat st;
 	pid_t pid;
 
-	pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("bin/vclab", "vclab", "bench", "--backends", "bare", "--scenarios", "density",
-		      "--budget-mib", "100000", "--quiet", "--no-report", "--out",
-		      "/tmp/vclab-test-kill", (char *)NULL);
-		_exit(127);
-	}
+	pid = integ_spawn_quiet("bin/vclab",
+				(const char *const[]){"vclab", "bench", "--backends", "bare",
+						      "--scenarios", "density", "--budget-mib",
+						      "100000", "--quiet", "--no-report", "--out",
+						      "/tmp/vclab-test-kill", NULL});
 	/* Mid-density: tens of payloads up. */
 	usleep(1500 * 1000);
 	run_of(pid, run, sizeof(run));
