@@ -18,6 +18,7 @@
 #include "core/opt.h"
 #include "core/host.h"
 #include "core/error.h"
+#include "core/ledger.h"
 
 struct vcl_image;
 
@@ -103,8 +104,9 @@ struct vcl_bench {
 	struct vcl_host host;
 	char run_id[16];
 	char out_dir[512];
-	struct vcl_spec spec;	 /* template; index set per launch */
-	struct vcl_image *image; /* the user's service, NULL for the payload */
+	struct vcl_spec spec;	       /* template; index set per launch; spec.ledger: the run's */
+	struct vcl_ledger_kinds kinds; /* what spec.ledger's teardown undoes */
+	struct vcl_image *image;       /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	/* --services: every service of the file (bench/services.h), measured

@@ -42,6 +42,12 @@ static inline struct json_object *at(struct json_object *o, const char *path)
 	return o;
 }
 
+/* The run's ledger (open between setup and teardown, or where a test opens
+ * one) and the kinds of record its teardown and gc undo (main registers
+ * them: vcl_backends_init(&integ_kinds, ...)). */
+__attribute__((unused)) static struct vcl_ledger_kinds integ_kinds;
+__attribute__((unused)) static struct vcl_ledger *integ_ledger;
+
 /* The ledger fixture (tcase_add_checked_fixture): each test its own run,
  * <prefix><runner pid>-<test pid>, so main() can find what a failed test
  * left by its prefix. */
@@ -53,7 +59,7 @@ static inline void integ_ledger_open(const char *prefix)
 
 	snprintf(integ_run_id, sizeof(integ_run_id), "%s%d-%d", prefix, (int)getppid(),
 		 (int)getpid());
-	if (vcl_ledger_open(integ_run_id, &err) < 0)
+	if (vcl_ledger_open(&integ_ledger, integ_run_id, &integ_kinds, &err) < 0)
 		ck_abort_msg("%s", err->msg);
 }
 
@@ -61,7 +67,7 @@ static inline void integ_ledger_close(void)
 {
 	struct vcl_error *err = NULL;
 
-	if (vcl_ledger_close(&err) < 0)
+	if (vcl_ledger_close(&integ_ledger, &err) < 0)
 		ck_abort_msg("Ledger teardown: %s", err->msg);
 }
 
@@ -83,7 +89,8 @@ static inline struct vcl_spec integ_spec(const char *payload, unsigned index)
 	    .run_id = integ_run_id,
 	    .index = index,
 	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(),
+	    .state_dir = vcl_ledger_dir(integ_ledger),
+	    .ledger = integ_ledger,
 	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
 	};
 }

@@ -252,7 +252,8 @@ START_TEST(test_runc_peer)
 	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
 	exitfd = dup(inst->exit_fd);
-	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(), inst->name);
+	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(integ_ledger),
+		 inst->name);
 	ck_assert_msg(access(state, F_OK) == 0, "no runc state at %s", state);
 	OK(ops->destroy(inst, err));
 	/* `runc delete` forgot it. */
@@ -560,7 +561,8 @@ static void reap_failed_runs(void)
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		printf("test_ctr: tearing down what %s left\n", de->d_name);
-		if (vcl_ledger_open(de->d_name, &err) < 0 || vcl_ledger_close(&err) < 0) {
+		if (vcl_ledger_open(&integ_ledger, de->d_name, &integ_kinds, &err) < 0 ||
+		    vcl_ledger_close(&integ_ledger, &err) < 0) {
 			printf("test_ctr: %s\n", err->msg);
 			vcl_error_free(err);
 		}
@@ -577,7 +579,7 @@ int main(void)
 		return skip_suite("test_ctr", "needs root (namespaces, cgroups, runc)");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
 	/* Tests run from the repository root (make check, make asan), whatever
 	 * build folder holds this binary. */

@@ -376,7 +376,7 @@ int main(void)
 
 	if (!vcl_is_root())
 		return skip_suite("test_engine", "needs root (podman and docker rootful)");
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
 	payload = realpath("bin/vclab-payload", NULL);
 	if (payload == NULL || access(payload, X_OK) < 0) {
