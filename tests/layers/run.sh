@@ -77,4 +77,22 @@ tree
 rm "$tmp/t/docs/architecture.md"
 expect "the map is missing" 'docs/architecture.md is missing'
 
+# The name check (scripts/check-names.sh): the tree passes; a backend's
+# name compared in report/ fails, named in the registry does not.
+tree
+names="$here/scripts/check-names.sh"
+if ! "$names" "$tmp/t" >"$tmp/out" 2>&1; then
+	echo "layers: FAIL: check-names on the tree as it is:"
+	cat "$tmp/out"
+	failed=1
+fi
+echo 'static const char *x = "crun";' >>"$tmp/t/harness/report/report.c"
+if "$names" "$tmp/t" >"$tmp/out" 2>&1 || ! grep -q 'report/report.c:.*"crun"' "$tmp/out"; then
+	echo "layers: FAIL: check-names passed a name literal in report/:"
+	cat "$tmp/out"
+	failed=1
+else
+	echo "layers: ok: a name in report/: $(head -n 1 "$tmp/out")"
+fi
+
 exit $failed
