@@ -16,6 +16,7 @@ const struct vcl_backend_ops *const vcl_backends[] = {
     &vcl_bare_ops,
 #ifdef VCL_WITH_CTR
     &vcl_ctr_ops,
+    &vcl_gvisor_ops,
 #endif
 #ifdef VCL_WITH_VM
     &vcl_vm_ops,

@@ -55,7 +55,7 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const backend_names[] = {"bare", "ctr", "vm", "vm-iaas", NULL};
+static const char *const backend_names[] = {"bare", "ctr", "gvisor", "vm", "vm-iaas", NULL};
 static const char *const peer_names[] = {"runc",   "crun",   "qemu-direct", "qemu-direct-iaas",
 					 "podman", "docker", "none",	    NULL};
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
