@@ -345,22 +345,31 @@ static void rt_priv_free(struct rt_priv *p)
 	free(p);
 }
 
-int vcl_rt_delete(const struct vcl_runtime *rt, const char *root, const char *id, const char *log,
-		  struct vcl_error **err)
+/* `RT --root ROOT [global] VERB [FLAG] ID`, waited for; a non-zero exit is
+ * an error in the runtime's own words. */
+static int rt_call(const struct vcl_runtime *rt, const char *root, const char *verb,
+		   const char *flag, const char *id, const char *log, struct vcl_error **err)
 {
 	char *argv[8 + VCL_RT_MAX_GLOBAL];
 	size_t n = rt_head(rt, root, argv);
 	int status = 0;
 
-	argv[n++] = (char *)"delete";
-	argv[n++] = (char *)"--force";
+	argv[n++] = (char *)verb;
+	if (flag != NULL)
+		argv[n++] = (char *)flag;
 	argv[n++] = (char *)id;
 	argv[n] = NULL;
 	if (run_rt(rt, argv, log, -1, &status, err) < 0)
 		return -1;
 	if (status != 0)
-		return rt_failed(rt, "delete", status, log, VCL_E_FAIL, err);
+		return rt_failed(rt, verb, status, log, VCL_E_FAIL, err);
 	return 0;
+}
+
+int vcl_rt_delete(const struct vcl_runtime *rt, const char *root, const char *id, const char *log,
+		  struct vcl_error **err)
+{
+	return rt_call(rt, root, "delete", "--force", id, log, err);
 }
 
 /* `runc delete --force`, then make sure the cgroup is gone, then the bundle. */
@@ -407,20 +416,9 @@ static int rt_create(const struct vcl_runtime *rt, const struct rt_priv *p, cons
 static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
 		    struct vcl_instance *inst, const char *log, struct vcl_error **err)
 {
-	char *argv[8 + VCL_RT_MAX_GLOBAL];
-	size_t n = rt_head(rt, p->root, argv);
-	int status = 0;
-
 	if (rt->between != NULL && rt->between(inst, err) < 0)
 		return -1;
-	argv[n++] = (char *)"start";
-	argv[n++] = inst->name;
-	argv[n] = NULL;
-	if (run_rt(rt, argv, log, -1, &status, err) < 0)
-		return -1;
-	if (status != 0)
-		return rt_failed(rt, "start", status, log, VCL_E_FAIL, err);
-	return 0;
+	return rt_call(rt, p->root, "start", NULL, inst->name, log, err);
 }
 
 int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
