@@ -45,6 +45,39 @@ struct vcl_ready {
 };
 
 /*
+ * How a container is confined: Kubernetes' securityContext (container
+ * fields over the pod's), as containerd's CRI plugin turns it into an OCI
+ * spec (docs/ctr.md). All zero is containerd's default: its default
+ * capability set, a writable root, privilege escalation allowed, seccomp
+ * RuntimeDefault, the image's user. ctr, runc and podman apply it; bare
+ * and vm run the service as the image says (uid/gid and read-only root
+ * only).
+ */
+enum vcl_seccomp_mode {
+	VCL_SECCOMP_RUNTIME_DEFAULT = 0, /* containerd's default profile, via libseccomp */
+	VCL_SECCOMP_UNCONFINED,		 /* no filter */
+};
+
+struct vcl_security {
+	uint64_t cap_add;  /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
+	uint64_t cap_drop; /* capabilities.drop; "ALL" sets every bit */
+	bool privileged;   /* every capability, no seccomp, /sys and /proc unmasked, rw */
+	bool read_only_root;	      /* readOnlyRootFilesystem */
+	bool no_new_privs;	      /* allowPrivilegeEscalation: false */
+	bool run_as_non_root;	      /* runAsNonRoot: refuse to start as uid 0 */
+	bool has_user, has_group;     /* runAsUser / runAsGroup given */
+	uid_t run_as_user;	      /* overrides the image's user when has_user */
+	gid_t run_as_group;	      /* overrides the image's group when has_group */
+	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
+};
+
+/* The run-wide container confinement (--security). */
+enum vcl_security_mode {
+	VCL_SECURITY_CRI = 0, /* containerd's CRI defaults, then each service's securityContext */
+	VCL_SECURITY_STRICT,  /* vclab's older mode: no capabilities, read-only root, seccomp */
+};
+
+/*
  * The user's own service (image/ fills it in from an OCI image, a rootfs or
  * a host binary): what every placement runs instead of the payload. It has
  * no READY line: readiness is its port accepting, then the first good
@@ -60,6 +93,7 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
+	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
 	/* The rootfs as a read-only ext4 disk image for the VM placements
 	 * (image/disk.c): built on the first call, reused after; *path lives
 	 * as long as the service. NULL when there is no rootfs (--binary). */
@@ -90,6 +124,7 @@ struct vcl_spec {
 	/* ctr */
 	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
 	bool ctr_no_seccomp; /* leave out the syscall filter (default: loaded) */
+	enum vcl_security_mode security; /* ctr, runc, crun, podman: CRI defaults or strict */
 
 	/* vm */
 	unsigned vcpus;
