@@ -151,8 +151,9 @@ static bool in_list(struct json_object *arr, const char *s)
 
 const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const char *section)
 {
-	static const char *const order[] = {"bare", "ctr",  "vm",	   "vm-iaas",
-					    "runc", "crun", "qemu-direct", "qemu-direct-iaas"};
+	static const char *const order[] = {"bare", "ctr",	   "gvisor",
+					    "vm",   "vm-iaas",	   "runc",
+					    "crun", "qemu-direct", "qemu-direct-iaas"};
 	const char **v = NULL;
 	size_t len = 0;
 
@@ -227,8 +228,18 @@ void vcl_report_plabel(const struct vcl_report_run *run, const char *section, co
 	    strcmp(name, "vm") == 0 || strcmp(name, "vm-iaas") == 0 ||
 	    (family != NULL && (strcmp(family, "vm") == 0 || strcmp(family, "vm-iaas") == 0));
 	const char *accel = is_vm ? vcl_report_vm_accel(run) : NULL;
+	const char *platform = vcl_rjstr(vcl_rentry(run, section, name), "platform");
 	char acc[16];
 
+	/* A gVisor sandbox says which platform trapped its system calls and
+	 * which network it had, as a VM says TCG. */
+	if (platform != NULL && platform[0] != '\0') {
+		const char *net = vcl_rjstr(vcl_rentry(run, section, name), "network");
+
+		snprintf(buf, len, "%s (%s%s%s)", name, platform, net != NULL ? ", net " : "",
+			 net != NULL ? net : "");
+		return;
+	}
 	if (accel == NULL) {
 		snprintf(buf, len, "%s", name);
 		return;

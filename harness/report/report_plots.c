@@ -56,8 +56,9 @@ static const char *color(const char *name)
 	static const struct {
 		const char *name, *rgb;
 	} map[] = {
-	    {"bare", "#1b9e77"}, {"ctr", "#d95f02"},  {"vm", "#7570b3"},
-	    {"runc", "#e7298a"}, {"crun", "#66a61e"}, {"qemu-direct", "#a6761d"},
+	    {"bare", "#1b9e77"},   {"ctr", "#d95f02"},	{"vm", "#7570b3"},
+	    {"runc", "#e7298a"},   {"crun", "#66a61e"}, {"qemu-direct", "#a6761d"},
+	    {"gvisor", "#e6ab02"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)

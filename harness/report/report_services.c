@@ -19,8 +19,8 @@
 
 /* Placements first, then peers, each in the registry's usual order; any
  * other name after them as it comes. */
-static const char *const known_order[] = {"bare",	 "ctr",	   "vm",     "runc", "crun",
-					  "qemu-direct", "podman", "docker", NULL};
+static const char *const known_order[] = {"bare", "ctr",	 "gvisor", "vm",     "runc",
+					  "crun", "qemu-direct", "podman", "docker", NULL};
 
 /* The object holding service name's backends/peers in run r, or NULL. */
 static struct json_object *service_obj(const struct vcl_report_run *run, const char *name)
