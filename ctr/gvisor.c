@@ -320,6 +320,9 @@ const char *vcl_gvisor_platform(void)
 const struct vcl_backend_ops vcl_gvisor_ops = {
     .name = "gvisor",
     .runs_services = true,
+    /* Standard and full run it; quick only when named (--backends): see
+     * README, "Profiles" (the quick profile's 240 s). */
+    .not_quick = true,
     .probe = gvisor_probe,
     .prepare = gvisor_prepare,
     .launch = gvisor_launch,
