@@ -180,6 +180,9 @@ static int gvisor_probe(const struct vcl_host *host, struct vcl_error **err)
 		return -1;
 	if (runsc_text("flags", &flags, err) < 0 || runsc_text("--version", &version, err) < 0)
 		return vcl_error_wrap(err, "Ask runsc what it supports");
+	if (flags == NULL || version == NULL)
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "runsc printed nothing for flags or --version");
 	snprintf(found.version, sizeof(found.version), "%.*s", (int)strcspn(version, "\n"),
 		 version);
 	vcl_json_putp(&found.platform_why);

@@ -160,7 +160,7 @@ START_TEST(test_payload)
 	ck_assert(mem.known & VCL_MEM_PSS);
 	ck_assert(mem.known & VCL_MEM_CGROUP);
 	ck_assert_uint_ge(mem.nprocs, 2);
-	ck_assert_uint_gt(mem.pss_kib, 10 * 1024);
+	ck_assert_uint_gt(mem.pss_kib, 10240); /* 10 MiB */
 	printf("gvisor: PSS %llu KiB over %u processes, cgroup %llu KiB\n",
 	       (unsigned long long)mem.pss_kib, mem.nprocs, (unsigned long long)mem.cgroup_kib);
 	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
