@@ -29,6 +29,7 @@
 #include "bare/bare.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/sample.h"
@@ -175,91 +176,129 @@ static pid_t spawn(const struct child_args *a, int cg_dirfd)
 	}
 }
 
-static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-		       struct vcl_error **err)
-{
-	struct vcl_instance *inst = vcl_instance_new(&vcl_bare_ops, spec);
-	struct bare *b = calloc(1, sizeof(*b));
-	cleanup_close int cg_dirfd = -1;
-	char cgpath[160];
-	int pfd[2] = {-1, -1};
+/* One launch's scratch: what the child needs, and the fds the parent
+ * holds until the launch returns (closed then, whatever happened). */
+struct bare_launch {
+	const char *argv[8];
+	struct child_args a;
 	cpu_set_t cpus;
-	pid_t pid;
-	const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd",
-			      "3",	     "--name",	 NULL,		NULL};
-	struct child_args a = {.argv = argv, .svc = spec->svc, .log_fd = -1};
+	int cg_dirfd; /* pure v2 with accounting: clone3 into it */
+	int ready_r;  /* becomes inst->ready_fd */
+};
 
-	if (inst == NULL || b == NULL) {
-		free(b);
-		vcl_instance_free(inst);
-		return vcl_fail(err, ENOMEM, "Launch bare instance");
-	}
-	inst->priv = b;
-	argv[6] = inst->name;
+static void bare_launch_close(struct bare_launch *bl)
+{
+	vcl_closep(&bl->cg_dirfd);
+	vcl_closep(&bl->ready_r);
+	vcl_closep(&bl->a.ready_w);
+	vcl_closep(&bl->a.log_fd);
+}
+
+/* The cgroup (accounting) or the cores, then the service's log or the
+ * READY pipe. */
+static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct vcl_instance *inst = l->inst;
+	struct bare_launch *bl = l->arg;
+	struct bare *b = l->priv;
+	char cgpath[160];
+	int pfd[2];
+
+	bl->argv[6] = inst->name;
 	if (spec->accounting) {
 		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
 		if (vcl_cgroup_create(cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
-			goto fail;
+			return -1;
 		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
-		cg_dirfd = vcl_cgroup_dirfd(b->cg);
-		if (cg_dirfd < 0)
-			a.join = b->cg;
-	} else if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &cpus) == 0) {
+		bl->cg_dirfd = vcl_cgroup_dirfd(b->cg);
+		if (bl->cg_dirfd < 0)
+			bl->a.join = b->cg;
+	} else if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &bl->cpus) == 0) {
 		/* The same cores as the cpuset cgroup would give. */
-		a.affinity = &cpus;
+		bl->a.affinity = &bl->cpus;
 	}
-	if (spec->svc != NULL) {
-		/* No READY channel: the probe waits for the port. */
-		snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir,
-			 inst->name);
-		a.log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (a.log_fd < 0) {
-			vcl_fail(err, errno, "Create %s", inst->log_path);
-			inst->log_path[0] = '\0';
-			goto fail;
-		}
-		inst->ep.port = spec->svc->port;
-	} else if (pipe2(pfd, O_CLOEXEC) < 0) {
-		vcl_fail(err, errno, "pipe2");
-		goto fail;
-	}
-	a.ready_w = pfd[1];
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-
-	inst->t.start = vcl_now_ns();
-	pid = spawn(&a, cg_dirfd);
-	if (pid < 0) {
-		vcl_fail(err, errno, "Start %s", spec->payload);
-		goto fail;
+	if (spec->svc == NULL) {
+		if (pipe2(pfd, O_CLOEXEC) < 0)
+			return vcl_fail(err, errno, "pipe2");
+		bl->ready_r = pfd[0];
+		bl->a.ready_w = pfd[1];
+		return 0;
 	}
-	inst->t.created = vcl_now_ns();
-	inst->pid = pid;
-	vcl_closep(&a.log_fd);
-	vcl_closep(&pfd[1]);
-	inst->ready_fd = pfd[0];
+	/* No READY channel: the probe waits for the port. */
+	inst->ep.port = spec->svc->port;
+	snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir, inst->name);
+	bl->a.log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (bl->a.log_fd < 0) {
+		vcl_fail(err, errno, "Create %s", inst->log_path);
+		inst->log_path[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static int bare_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct bare_launch *bl = l->arg;
+	pid_t pid = spawn(&bl->a, bl->cg_dirfd);
+
+	if (pid < 0)
+		return vcl_fail(err, errno, "Start %s", l->spec->payload);
+	l->inst->pid = pid;
+	return 0;
+}
+
+static int bare_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct bare_launch *bl = l->arg;
+
+	vcl_closep(&bl->a.log_fd);
+	vcl_closep(&bl->a.ready_w);
+	inst->ready_fd = steal_fd(bl->ready_r);
 	if (inst->ready_fd >= 0)
 		fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
-	inst->exit_fd = vcl_pidfd_open(pid);
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
 	/* Without pidfds (Linux < 5.3, valgrind) a death before READY is
 	 * only seen as a closed READY channel or a timeout. */
-	if (inst->exit_fd < 0 && errno != ENOSYS) {
-		vcl_fail(err, errno, "pidfd_open %d", (int)pid);
-		goto fail;
-	}
-	if (vcl_ledger_add_pid(pid, err) < 0)
-		goto fail;
-	*out = inst;
+	if (inst->exit_fd < 0 && errno != ENOSYS)
+		return vcl_fail(err, errno, "pidfd_open %d", (int)inst->pid);
 	return 0;
-fail:
-	vcl_closep(&a.log_fd);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
-	if (pfd[0] >= 0 && inst->ready_fd != pfd[0])
-		close(pfd[0]);
-	if (inst->pid > 0)
-		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
-	bare_free(inst);
-	return -1;
+}
+
+static void bare_undo(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct bare *b = l->priv;
+
+	(void)err;
+	if (l->inst->pid > 0)
+		vcl_proc_kill_reap(l->inst->pid, -1, SIGKILL, 0, NULL);
+	vcl_cgroup_destroy(b->cg, NULL);
+}
+
+static const struct vcl_launch_hooks bare_hooks = {
+    .priv_size = sizeof(struct bare),
+    .setup = bare_setup,
+    .start = bare_start,
+    .record_pid = true,
+    .finish = bare_finish,
+    .undo = bare_undo,
+};
+
+static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+		       struct vcl_error **err)
+{
+	__attribute__((cleanup(bare_launch_close))) struct bare_launch bl = {
+	    .argv = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd", "3", "--name"},
+	    .a = {.svc = spec->svc, .ready_w = -1, .log_fd = -1},
+	    .cg_dirfd = -1,
+	    .ready_r = -1,
+	};
+	struct vcl_launch l = {.spec = spec, .ops = &vcl_bare_ops, .arg = &bl};
+
+	bl.a.argv = bl.argv;
+	return vcl_launch(&bare_hooks, &l, out, err);
 }
 
 static int bare_ready(struct vcl_instance *inst, struct vcl_error **err)
@@ -322,6 +361,8 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 
 const struct vcl_backend_ops vcl_bare_ops = {
     .name = "bare",
+    .family = VCL_FAMILY_PROCESS,
+    .baseline = true,
     .runs_services = true,
     .probe = bare_probe,
     .prepare = bare_prepare,

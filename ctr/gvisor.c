@@ -322,6 +322,7 @@ const char *vcl_gvisor_platform(void)
 
 const struct vcl_backend_ops vcl_gvisor_ops = {
     .name = "gvisor",
+    .family = VCL_FAMILY_SANDBOX,
     .runs_services = true,
     /* Standard and full run it; quick only when named (--backends): see
      * README, "Profiles" (the quick profile's 240 s). */

@@ -726,7 +726,8 @@ const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
     .runs_services = true,
     .is_peer = false,
-    .family = NULL,
+    .family = VCL_FAMILY_VM,
+    .accel_labelled = true,
     .probe = vm_probe,
     .prepare = vm_prepare,
     .launch = vm_launch,
@@ -736,6 +737,7 @@ const struct vcl_backend_ops vcl_vm_ops = {
     .destroy = vm_destroy,
     .cleanup = vm_cleanup,
     .kinds = vm_kinds,
+    .daemons = (const char *const[]){"libvirtd", "virtlogd", NULL},
 };
 
 /* The iaas profile: the same code, its own run state and image. Its
@@ -744,7 +746,8 @@ const struct vcl_backend_ops vcl_vm_ops = {
 const struct vcl_backend_ops vcl_vm_iaas_ops = {
     .name = "vm-iaas",
     .is_peer = false,
-    .family = NULL,
+    .family = VCL_FAMILY_VM,
+    .accel_labelled = true,
     .probe = vm_iaas_probe,
     .prepare = vm_iaas_prepare,
     .launch = vm_iaas_launch,

@@ -5,6 +5,7 @@
 #include "core/cgroup.h"
 #include "core/ksm.h"
 #include "core/ledger.h"
+#include "core/cleanup.h"
 #ifdef VCL_WITH_CTR
 #include "ctr/ctr.h"
 #endif
@@ -36,6 +37,51 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #endif
     NULL,
 };
+
+const struct vcl_backend_ops *vcl_backends_find(const char *name)
+{
+	return name != NULL ? vcl_backend_find(vcl_backends, name) : NULL;
+}
+
+const char *vcl_backends_baseline(void)
+{
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if ((*b)->baseline)
+			return (*b)->name;
+	return "";
+}
+
+/* One slot per backend, one for "none", one for the NULL. */
+#define NWORDS (ARRAY_SIZE(vcl_backends) + 1)
+
+static const char *const *words(const char **w, bool peers)
+{
+	size_t n = 0;
+
+	if (w[0] != NULL)
+		return w;
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if ((*b)->is_peer == peers)
+			w[n++] = (*b)->name;
+	if (peers)
+		w[n++] = "none";
+	w[n] = NULL;
+	return w;
+}
+
+const char *const *vcl_backends_placement_words(void)
+{
+	static const char *w[NWORDS];
+
+	return words(w, false);
+}
+
+const char *const *vcl_backends_peer_words(void)
+{
+	static const char *w[NWORDS];
+
+	return words(w, true);
+}
 
 const struct vcl_host_hooks vcl_backends_host_hooks = {
 #ifdef VCL_WITH_VM

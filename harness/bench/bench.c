@@ -30,16 +30,6 @@
 #include "core/util.h"
 #include "core/version.h"
 
-static bool vm_name(const char *n)
-{
-	return n != NULL && (strcmp(n, "vm") == 0 || strcmp(n, "vm-iaas") == 0);
-}
-
-bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
-{
-	return vm_name(ops->name) || vm_name(ops->family);
-}
-
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 {
 	return b->o->scenarios == NULL || vcl_strv_contains(b->o->scenarios, scenario);
@@ -47,17 +37,17 @@ bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	return vcl_bench_is_vm(ops) ? b->o->vm_runs : b->o->runs;
+	return vcl_backend_is_vm(ops) ? b->o->vm_runs : b->o->runs;
 }
 
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	return vcl_bench_is_vm(ops) ? b->o->vm_warmup : b->o->warmup;
+	return vcl_backend_is_vm(ops) ? b->o->vm_warmup : b->o->warmup;
 }
 
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	return vcl_bench_is_vm(ops) ? b->o->vm_timeout_ms : b->o->timeout_ms;
+	return vcl_backend_is_vm(ops) ? b->o->vm_timeout_ms : b->o->timeout_ms;
 }
 
 struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_backend_ops *ops)
@@ -70,8 +60,8 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 	struct json_object *group = vcl_json_obj(top, ops->is_peer ? "peers" : "backends");
 	struct json_object *o = vcl_json_obj(group, ops->name);
 
-	if (ops->is_peer && ops->family != NULL)
-		json_object_object_add(o, "family", json_object_new_string(ops->family));
+	if (ops->is_peer && ops->peer_of != NULL)
+		json_object_object_add(o, "family", json_object_new_string(ops->peer_of));
 	return o;
 }
 
@@ -279,10 +269,10 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 			else if (pass == 0)
 				wanted = !(ops->not_quick && quick);
 			else /* default peers: those of the chosen placements */
-				wanted = ops->family != NULL && !ops->opt_in &&
+				wanted = ops->peer_of != NULL && !ops->opt_in &&
 					 (b->o->backends == NULL
 					      ? !(ops->not_quick && quick)
-					      : vcl_strv_contains(b->o->backends, ops->family));
+					      : vcl_strv_contains(b->o->backends, ops->peer_of));
 			if (!wanted)
 				continue;
 			if (b->image != NULL && !ops->runs_services)
@@ -421,10 +411,12 @@ static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 	       "memavail", "max n", "n/GiB", "scale/s", "react p50", "rps", "lat p50", "lat p99");
 	json_object_object_foreach(backends, name, val)
 	{
+		const struct vcl_backend_ops *ops = vcl_backends_find(name);
+		bool acc = ops != NULL && ops->accel_labelled;
 		char label[32];
 
-		snprintf(label, sizeof(label), "%s%s%s%s", name, vm_name(name) ? " (" : "",
-			 vm_name(name) ? b->host.accelerator : "", vm_name(name) ? ")" : "");
+		snprintf(label, sizeof(label), "%s%s%s%s", name, acc ? " (" : "",
+			 acc ? b->host.accelerator : "", acc ? ")" : "");
 		printf("%-10s", label);
 		cell(val, "memory.pss_kib", 9, 0, "");
 		cell(val, "memory.overhead_kib", 9, 0, "");
@@ -453,7 +445,7 @@ static void print_pairs(struct vcl_bench *b)
 		const char *y = json_object_get_string(vcl_json_path(c, "b"));
 		const char *verdict = NULL;
 
-		if (x == NULL || y == NULL || strcmp(y, "bare") == 0 ||
+		if (x == NULL || y == NULL || strcmp(y, vcl_backends_baseline()) == 0 ||
 		    !vcl_cmp_entry(c, &v, &lo, &hi, &verdict))
 			continue;
 		vcl_cmp_format(buf, sizeof(buf), v, lo, hi, verdict, true);
@@ -532,18 +524,21 @@ static void print_summary(struct vcl_bench *b)
 			vcl_json_path_double(val, "startup_ms.cv", &cv);
 			vcl_json_path_double(val, "startup_ms.min", &mn);
 			vcl_json_path_double(val, "startup_ms.max", &mx);
-			if (vm_name(name) || strncmp(name, "qemu-direct", 11) == 0)
+			const struct vcl_backend_ops *ops = vcl_backends_find(name);
+
+			if (ops != NULL && ops->accel_labelled)
 				snprintf(label, sizeof(label), "%s (%s)", name,
 					 b->host.accelerator);
 			else
 				snprintf(label, sizeof(label), "%s%s", g ? "peer " : "", name);
-			if (g == 0 && strcmp(name, "bare") == 0) {
+			if (g == 0 && strcmp(name, vcl_backends_baseline()) == 0) {
 				snprintf(ratio, sizeof(ratio), "1");
 			} else {
 				double r, lo, hi;
 				const char *verdict;
 
-				if (vcl_cmp_find(b->root, name, "bare", &r, &lo, &hi, &verdict))
+				if (vcl_cmp_find(b->root, name, vcl_backends_baseline(), &r, &lo,
+						 &hi, &verdict))
 					vcl_cmp_format(ratio, sizeof(ratio), r, lo, hi, verdict,
 						       true);
 				else if (bare_p50 > 0)

@@ -129,7 +129,6 @@ bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
-bool vcl_bench_is_vm(const struct vcl_backend_ops *ops);
 
 /* Launch one instance of ops and wait until it answers 200 (or fails). */
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,

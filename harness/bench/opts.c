@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "core/opt.h"
@@ -55,9 +56,6 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const backend_names[] = {"bare", "ctr", "gvisor", "vm", "vm-iaas", NULL};
-static const char *const peer_names[] = {"runc",   "crun",   "qemu-direct", "qemu-direct-iaas",
-					 "podman", "docker", "none",	    NULL};
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
@@ -68,11 +66,11 @@ static const char *const ksm_modes[] = {"off", "on", "both", NULL};
 static const struct vcl_opt bench_opts[] = {
     VCL_OPT_ENUM_ROW(B, profile, "profile", profile_names, NULL,
 		     "counts and durations (default quick; docs/scenarios.md has the table)"),
-    VCL_OPT_LIST_ROW(B, backends, "backends", NULL, backend_names,
-		     "placements (default: all built in)"),
-    VCL_OPT_LIST_ROW(B, peers, "peer", "peers", peer_names,
-		     "same-run peers (default: the peers of the chosen placements but podman "
-		     "and docker, which run only when named; 'none' for none)"),
+    VCL_OPT_LIST_OF_ROW(B, backends, "backends", NULL, vcl_backends_placement_words,
+			"placements (default: all built in)"),
+    VCL_OPT_LIST_OF_ROW(B, peers, "peer", "peers", vcl_backends_peer_words,
+			"same-run peers (default: the peers of the chosen placements but podman "
+			"and docker, which run only when named; 'none' for none)"),
     VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names, "what to run (default all)"),
     VCL_OPT_UINT_ROW(B, runs, "runs", 1, 100000, "N",
 		     "measured launches per process placement/peer"),

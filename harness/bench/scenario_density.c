@@ -126,7 +126,7 @@ struct density {
  * latency per instance). */
 static void density_clear(struct density *d)
 {
-	if (!vcl_bench_is_vm(d->ops))
+	if (!vcl_backend_is_vm(d->ops))
 		for (unsigned i = 0; i < d->n; i++)
 			if (d->inst[i]->pid > 0)
 				kill(d->inst[i]->pid, SIGKILL);
@@ -599,7 +599,7 @@ static int hold(double seconds)
 static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		       struct vcl_error **err)
 {
-	bool vm = vcl_bench_is_vm(ops);
+	bool vm = vcl_backend_is_vm(ops);
 	__attribute__((cleanup(density_clear))) struct density d = {
 	    .b = b,
 	    .ops = ops,

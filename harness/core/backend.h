@@ -59,15 +59,15 @@ enum vcl_seccomp_mode {
 };
 
 struct vcl_security {
-	uint64_t cap_add;  /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
-	uint64_t cap_drop; /* capabilities.drop; "ALL" sets every bit */
-	bool privileged;   /* every capability, no seccomp, /sys and /proc unmasked, rw */
-	bool read_only_root;	      /* readOnlyRootFilesystem */
-	bool no_new_privs;	      /* allowPrivilegeEscalation: false */
-	bool run_as_non_root;	      /* runAsNonRoot: refuse to start as uid 0 */
-	bool has_user, has_group;     /* runAsUser / runAsGroup given */
-	uid_t run_as_user;	      /* overrides the image's user when has_user */
-	gid_t run_as_group;	      /* overrides the image's group when has_group */
+	uint64_t cap_add;     /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
+	uint64_t cap_drop;    /* capabilities.drop; "ALL" sets every bit */
+	bool privileged;      /* every capability, no seccomp, /sys and /proc unmasked, rw */
+	bool read_only_root;  /* readOnlyRootFilesystem */
+	bool no_new_privs;    /* allowPrivilegeEscalation: false */
+	bool run_as_non_root; /* runAsNonRoot: refuse to start as uid 0 */
+	bool has_user, has_group;      /* runAsUser / runAsGroup given */
+	uid_t run_as_user;	       /* overrides the image's user when has_user */
+	gid_t run_as_group;	       /* overrides the image's group when has_group */
 	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
 };
 
@@ -216,10 +216,33 @@ struct vcl_mem {
 	char kmem_why[192];   /* why kmem_kib is absent */
 };
 
+/* What isolates an instance from the host: its kind of placement. */
+enum vcl_family {
+	VCL_FAMILY_PROCESS = 0, /* a plain host process (bare) */
+	VCL_FAMILY_CONTAINER,	/* namespaces and cgroups on the host kernel (ctr, runc, ...) */
+	VCL_FAMILY_SANDBOX,	/* a user-space kernel between the service and the host (gVisor) */
+	VCL_FAMILY_VM,		/* a guest kernel on a VMM (vm, qemu-direct) */
+};
+
+/*
+ * The traits of a backend: what bench, report and advise branch on, in
+ * place of its name, so that a new placement is its ops and one line in
+ * the registry (bench/backends.c). A VM is family VCL_FAMILY_VM.
+ */
 struct vcl_backend_ops {
-	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
-	bool is_peer;	    /* a same-run reference implementation, not a placement */
-	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
+	const char *name; /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
+	bool is_peer;	  /* a same-run reference implementation, not a placement */
+	enum vcl_family family;
+	/* A peer: the placement it is compared with ("ctr", "vm"), and whose
+	 * choice in --backends brings it into a default run. NULL for
+	 * placements. results.json records it as the peer's "family". */
+	const char *peer_of;
+	/* The placement every other one is compared with (ratios, the A/A
+	 * twin, the memory overhead): bare. One in the registry. */
+	bool baseline;
+	/* Its figures carry the host's accelerator ("vm (TCG)"): its speed
+	 * depends on KVM or TCG. */
+	bool accel_labelled;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
@@ -231,7 +254,9 @@ struct vcl_backend_ops {
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
 	/* Once per run: build rootfs, image, bundle. */
 	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
-	/* Start one instance and return at once. Fills inst->t.start/created. */
+	/* Start one instance and return at once. Fills inst->t.start/created.
+	 * Written as hooks run by vcl_launch() (core/launch.h), which
+	 * allocates, records, takes t0 and undoes alike for every backend. */
 	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
@@ -261,6 +286,13 @@ struct vcl_backend_ops {
 	 * backend's results entry (the engines: "engine", "adjustments"). */
 	struct json_object *(*describe)(void);
 };
+
+/* A VM placement or peer: counts, warm-ups and time-outs of the vm_*
+ * options apply (bench), and a guest boot splits into phases. */
+static inline bool vcl_backend_is_vm(const struct vcl_backend_ops *ops)
+{
+	return ops->family == VCL_FAMILY_VM;
+}
 
 /* Look name up in table, a NULL-terminated list of backends (the one table
  * of what is built in is bench/backends.h's vcl_backends: core knows no

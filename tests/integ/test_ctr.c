@@ -277,7 +277,7 @@ START_TEST(test_runc_peer)
 	pid_t pid;
 
 	ck_assert(ops->is_peer);
-	ck_assert_str_eq(ops->family, "ctr");
+	ck_assert_str_eq(ops->peer_of, "ctr");
 	OK(ops->probe(NULL, err));
 	OK(ops->prepare(&spec, err));
 	inst = start(ops, &spec);

@@ -207,7 +207,7 @@ static void one_peer(const char *name, bool expect_ready)
 
 	ck_assert_msg(ops != NULL, "%s is not built in", name);
 	ck_assert(ops->is_peer);
-	ck_assert_str_eq(ops->family, "ctr");
+	ck_assert_str_eq(ops->peer_of, "ctr");
 	OK(ops->prepare(&spec, err));
 	/* The image is in the engine's storage, tagged with the run id. */
 	snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}'", name);

@@ -413,6 +413,48 @@ START_TEST(test_gc_builtin_kinds)
 }
 END_TEST
 
+/* The traits the harness branches on instead of names hold together: one
+ * baseline, placements first, every peer compared with a placement of its
+ * own family that is built in, and the option words are the table's. */
+START_TEST(test_registry_traits)
+{
+	const char *const *pw = vcl_backends_placement_words();
+	const char *const *qw = vcl_backends_peer_words();
+	unsigned baselines = 0, np = 0, nq = 0;
+	bool peers_seen = false;
+
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++) {
+		const struct vcl_backend_ops *o = *b;
+
+		ck_assert_ptr_eq(vcl_backends_find(o->name), o);
+		baselines += o->baseline;
+		ck_assert_msg(!o->baseline || (!o->is_peer && o->family == VCL_FAMILY_PROCESS),
+			      "%s: the baseline is a process placement", o->name);
+		ck_assert_msg(!(peers_seen && !o->is_peer), "%s: placement after a peer", o->name);
+		peers_seen = peers_seen || o->is_peer;
+		ck_assert_msg(o->is_peer == (o->peer_of != NULL), "%s: peer_of", o->name);
+		if (o->is_peer) {
+			const struct vcl_backend_ops *p = vcl_backends_find(o->peer_of);
+
+			ck_assert_msg(p != NULL && !p->is_peer, "%s: peer of %s, no placement",
+				      o->name, o->peer_of);
+			ck_assert_int_eq(p->family, o->family);
+			ck_assert_str_eq(qw[nq++], o->name);
+		} else {
+			ck_assert_str_eq(pw[np++], o->name);
+		}
+		ck_assert_msg(!o->accel_labelled || vcl_backend_is_vm(o), "%s: accel", o->name);
+	}
+	ck_assert_uint_eq(baselines, 1);
+	ck_assert_ptr_null(pw[np]);
+	ck_assert_str_eq(qw[nq], "none");
+	ck_assert_ptr_null(qw[nq + 1]);
+	ck_assert_str_eq(vcl_backends_baseline(), "bare");
+	ck_assert_ptr_null(vcl_backends_find("kvm"));
+	ck_assert_ptr_null(vcl_backends_find(NULL));
+}
+END_TEST
+
 START_TEST(test_kib_field)
 {
 	uint64_t v = 0;
@@ -440,6 +482,7 @@ int main(void)
 	tcase_add_test(tc, test_json_errors);
 	tcase_add_test(tc, test_json_path);
 	tcase_add_test(tc, test_yaml_errors);
+	tcase_add_test(tc, test_registry_traits);
 	tcase_add_test(tc, test_kib_field);
 	tcase_add_test(tc, test_gc_boot_id);
 	tcase_add_test(tc, test_ledger_register);

@@ -132,9 +132,11 @@ START_TEST(test_completion_from_tables)
 
 			snprintf(want, sizeof(want), "--%s ", o->name);
 			ck_assert_msg(strstr(at, want) != NULL, "%s: no %s", v->name, want);
-			for (size_t w = 0; o->words != NULL && o->words[w] != NULL; w++)
-				ck_assert_msg(strstr(at, o->words[w]) != NULL, "%s --%s: no %s",
-					      v->name, o->name, o->words[w]);
+			const char *const *words = vcl_opt_words(o);
+
+			for (size_t w = 0; words != NULL && words[w] != NULL; w++)
+				ck_assert_msg(strstr(at, words[w]) != NULL, "%s --%s: no %s",
+					      v->name, o->name, words[w]);
 			snprintf(want, sizeof(want), "\t%s)\n", v->name);
 		}
 	}

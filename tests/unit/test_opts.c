@@ -104,7 +104,7 @@ static const char *good_value(const struct vcl_opt *o, char *buf, size_t len)
 		return buf;
 	case VCL_OPT_ENUM:
 	case VCL_OPT_LIST:
-		return o->words[0];
+		return vcl_opt_words(o)[0];
 	default:
 		return "x";
 	}
@@ -220,8 +220,8 @@ START_TEST(test_tables_unique)
 		ck_assert_str_ne(a->name, "help");
 		ck_assert_int_ne(a->letter, 'h');
 		ck_assert_ptr_nonnull(a->help);
-		ck_assert(a->kind != VCL_OPT_ENUM || a->words != NULL);
-		ck_assert(a->kind != VCL_OPT_LIST || a->words != NULL);
+		ck_assert(a->kind != VCL_OPT_ENUM || vcl_opt_words(a) != NULL);
+		ck_assert(a->kind != VCL_OPT_LIST || vcl_opt_words(a) != NULL);
 		/* An unsigned field cannot hold more. */
 		ck_assert(a->kind != VCL_OPT_UINT || a->uhi <= UINT_MAX);
 		ck_assert(a->ulo <= a->uhi && a->lo <= a->hi);
