@@ -100,6 +100,27 @@ static void nothing_left(const char *rid)
 	ck_assert_msg(run(cmd) == 0, "run %s left a folder or a cgroup", rid);
 }
 
+/* Processes in the cgroup vclab/<rid>/1 (sandbox, gofer, stubs); -1
+ * when it does not exist. */
+static int cgroup_procs(const char *rid)
+{
+	char rel[96], path[600];
+	cleanup_free char *dir = NULL;
+	cleanup_free char *text = NULL;
+	int n = 0;
+
+	snprintf(rel, sizeof(rel), "vclab/%s/1", rid);
+	dir = vcl_cgroup_dir("pids", rel);
+	if (dir == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (vcl_read_file(path, &text, NULL, NULL) < 0)
+		return -1;
+	for (const char *c = text; *c != '\0'; c++)
+		n += *c == '\n';
+	return n;
+}
+
 static struct vcl_host host;
 
 /* Whether gvisor can run here; when not, noted as skipped with its reason. */
@@ -209,14 +230,17 @@ START_TEST(test_gc_after_sigkill)
 	close(p[0]);
 	waitpid(runner, &status, 0);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	/* The sandbox and its gofer outlive the run. */
+	/* The sandbox, its gofer and stubs outlive the run, in their cgroup. */
 	ck_assert_int_eq(kill(sandbox, 0), 0);
-	ck_assert_int_ge(processes_of(rid), 2);
+	ck_assert_int_ge(processes_of(rid), 1);
+	ck_assert_int_ge(cgroup_procs(rid), 2);
 	ck_assert_int_eq(run("bin/vclab gc --dry-run | grep -q 'would delete gVisor sandbox'"), 0);
-	ck_assert_int_ge(processes_of(rid), 2); /* a dry run touches nothing */
+	ck_assert_int_ge(cgroup_procs(rid), 2); /* a dry run touches nothing */
 	ck_assert_int_eq(run("bin/vclab gc >/dev/null"), 0);
 	for (int i = 0; i < 50 && processes_of(rid) > 0; i++)
 		usleep(100000);
+	ck_assert_int_eq(kill(sandbox, 0), -1);
+	ck_assert_int_eq(cgroup_procs(rid), -1);
 	nothing_left(rid);
 }
 END_TEST
@@ -273,6 +297,10 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_payload);
 	tcase_add_test(tc, test_gc_after_sigkill);
+	suite_add_tcase(s, tc);
+	/* The user's image: a whole bench run. */
+	tc = tcase_create("image");
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_image_bench);
 	suite_add_tcase(s, tc);
 	return s;
