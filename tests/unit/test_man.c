@@ -141,7 +141,8 @@ START_TEST(test_completion_from_tables)
 		}
 	}
 	ck_assert_ptr_nonnull(strstr(t, "--profile) words=\"quick standard full\" ;;"));
-	ck_assert_ptr_nonnull(strstr(t, "--backends) words=\"bare ctr gvisor vm vm-iaas\" list=1 ;;"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "--backends) words=\"bare ctr gvisor vm vm-iaas\" list=1 ;;"));
 	ck_assert_ptr_nonnull(strstr(t, "complete -F _vclab vclab\n"));
 }
 END_TEST
