@@ -17,7 +17,6 @@ const struct vcl_backend_ops *const vcl_backends[] = {
     &vcl_bare_ops,
 #ifdef VCL_WITH_CTR
     &vcl_ctr_ops,
-    &vcl_gvisor_ops,
 #endif
 #ifdef VCL_WITH_VM
     &vcl_vm_ops,
@@ -34,6 +33,9 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #ifdef VCL_WITH_CTR
     &vcl_podman_ops, /* opt-in: run only when named with --peer */
     &vcl_docker_ops,
+    /* A placement, listed last so that the figures' colours (the n-th
+     * backend takes the n-th colour) of everything before it stay. */
+    &vcl_gvisor_ops,
 #endif
     NULL,
 };

@@ -341,7 +341,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(vm, "mem_mib", json_object_new_int64((int64_t)b->o->vm_mem_mib));
 	json_object_object_add(vm, "net", json_object_new_string(b->o->vm_net));
 	json_object_object_add(vm, "accelerator", json_object_new_string(b->host.accelerator));
-	json_object_object_add(cfg, "vm", vm);
+	json_object_object_add(cfg, vcl_family_name(VCL_FAMILY_VM), vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));

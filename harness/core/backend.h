@@ -224,6 +224,10 @@ enum vcl_family {
 	VCL_FAMILY_VM,		/* a guest kernel on a VMM (vm, qemu-direct) */
 };
 
+/* "process", "container", "sandbox", "vm": how results.json and the docs
+ * call a family (config.vm holds the settings of the vm family). */
+const char *vcl_family_name(enum vcl_family f);
+
 /*
  * The traits of a backend: what bench, report and advise branch on, in
  * place of its name, so that a new placement is its ops and one line in
@@ -243,6 +247,11 @@ struct vcl_backend_ops {
 	/* Its figures carry the host's accelerator ("vm (TCG)"): its speed
 	 * depends on KVM or TCG. */
 	bool accel_labelled;
+	/* A peer started through a container engine's CLI and image store
+	 * (podman, docker): the report weighs it against its placement and the
+	 * plain runtime it runs containers with (its describe()'s
+	 * engine.runtime). */
+	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a

@@ -189,16 +189,16 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 	}
 	for (size_t r = 0; r < c->n; r++) {
 		const char *a = vcl_report_vm_accel(&c->runs[r]);
-		bool ran_vm = vcl_rentry(&c->runs[r], "backends", "vm") != NULL;
-		const char **peers = vcl_report_names(&c->runs[r], 1, "peers");
+		bool ran_vm = false;
 
-		for (size_t i = 0; peers[i] != NULL; i++) {
-			const char *fam =
-			    vcl_rjstr(vcl_rentry(&c->runs[r], "peers", peers[i]), "family");
+		for (size_t s = 0; s < 2; s++) {
+			const char *sec = s == 0 ? "backends" : "peers";
+			const char **names = vcl_report_names(&c->runs[r], 1, sec);
 
-			ran_vm = ran_vm || (fam != NULL && strcmp(fam, "vm") == 0);
+			for (size_t i = 0; names[i] != NULL; i++)
+				ran_vm = ran_vm || vcl_report_is_vm(&c->runs[r], sec, names[i]);
+			free(names);
 		}
-		free(peers);
 		if (ran_vm && a != NULL && strcmp(a, "tcg") == 0) {
 			char *prev = tcg_runs;
 

@@ -23,6 +23,7 @@
  *   report_gnuplot.c     locating and running gnuplot, SVG inlining
  */
 
+#include "bench/backends.h"
 #include "report/report.h"
 
 /* ---- helpers (report_model.c) ---- */

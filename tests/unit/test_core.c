@@ -444,6 +444,7 @@ START_TEST(test_registry_traits)
 			ck_assert_str_eq(pw[np++], o->name);
 		}
 		ck_assert_msg(!o->accel_labelled || vcl_backend_is_vm(o), "%s: accel", o->name);
+		ck_assert_msg(!o->engine || o->is_peer, "%s: an engine is a peer", o->name);
 	}
 	ck_assert_uint_eq(baselines, 1);
 	ck_assert_ptr_null(pw[np]);
@@ -452,6 +453,8 @@ START_TEST(test_registry_traits)
 	ck_assert_str_eq(vcl_backends_baseline(), "bare");
 	ck_assert_ptr_null(vcl_backends_find("kvm"));
 	ck_assert_ptr_null(vcl_backends_find(NULL));
+	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_VM), "vm");
+	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_SANDBOX), "sandbox");
 }
 END_TEST
 
