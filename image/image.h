@@ -76,7 +76,8 @@ struct json_object *vcl_image_json(const struct vcl_image *img);
  * later run (the same bytes as rootfs/<hex>); rootfs:DIR gets a disk of
  * this run only, in the ledger, removed by vcl_image_free. Mode 0644.
  */
-int vcl_image_disk(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+int vcl_image_disk(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
+		   struct vcl_error **err);
 /* Remove a disk of this run only (rootfs:DIR); the cached ones stay. */
 void vcl_image_disk_release(struct vcl_image *img);
 

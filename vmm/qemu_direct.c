@@ -121,7 +121,7 @@ static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl
 	if (g->prepared)
 		return 0;
 	if (base == NULL)
-		base = vcl_ledger_dir();
+		base = vcl_ledger_dir(spec->ledger);
 	if (base == NULL)
 		base = "/tmp";
 	if (asprintf(&g->dir, "%s/qemu-direct-%s%s", base, spec->run_id, iaas ? "-iaas" : "") < 0) {
@@ -145,13 +145,13 @@ static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl
 		vcl_fail(err, ENOMEM, "qemu-direct prepare");
 		goto fail;
 	}
-	if (vcl_ledger_add(err, "dir %s", g->dir) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", g->dir) < 0)
 		goto fail;
 	if (vcl_mkdir_p(g->dir, err) < 0)
 		goto fail;
 	/* QEMU runs as root here: the cached disk itself, no link. */
-	if (spec->svc != NULL &&
-	    vcl_vmm_svc_files(spec->svc, g->dir, false, &g->svc_disk, &g->svc_cfg, err) < 0)
+	if (spec->svc != NULL && vcl_vmm_svc_files(spec->ledger, spec->svc, g->dir, false,
+						   &g->svc_disk, &g->svc_cfg, err) < 0)
 		goto fail;
 	g->prepared = true;
 	return 0;
@@ -298,7 +298,7 @@ static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_
 	}
 	if (iaas) {
 		/* Its own overlay, as vm-iaas's, made before t0 the same way. */
-		if (vcl_vmm_root_overlay(&o, g->disk, p->dir, &overlay, err) < 0)
+		if (vcl_vmm_root_overlay(spec->ledger, &o, g->disk, p->dir, &overlay, err) < 0)
 			goto fail;
 	}
 	if (vcl_vm_qemu_argv(&o, QEMU_BIN, &argv, err) < 0)
@@ -314,7 +314,8 @@ static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_
 		vcl_fail(err, ENOMEM, "qemu-direct launch");
 		goto fail;
 	}
-	if (vcl_cgroup_create(cgpath, NULL, pin ? spec->cpuset : NULL, &p->cg, err) < 0) {
+	if (vcl_cgroup_create(spec->ledger, cgpath, NULL, pin ? spec->cpuset : NULL, &p->cg, err) <
+	    0) {
 		vcl_error_wrap(err, "qemu-direct %s", inst->name);
 		goto fail;
 	}
@@ -344,7 +345,7 @@ static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_
 	inst->t.created = vcl_now_ns();
 	inst->pid = pid;
 	inst->exit_fd = vcl_pidfd_open(pid);
-	vcl_ledger_add_pid(pid, NULL);
+	vcl_ledger_add_pid(spec->ledger, pid, NULL);
 	if (inst->exit_fd < 0) {
 		vcl_fail(err, errno, "pidfd_open of QEMU %d", (int)pid);
 		goto fail;

@@ -244,7 +244,7 @@ static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl
 			vcl_fail(err, ENOMEM, "vm prepare");
 			goto fail;
 		}
-		if (vcl_ledger_add(err, "dir %s", g->imgdir) < 0)
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", g->imgdir) < 0)
 			goto fail;
 		if (mkdir(g->imgdir, 0755) < 0 && errno != EEXIST) {
 			vcl_fail(err, errno, "Create %s", g->imgdir);
@@ -269,8 +269,8 @@ static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl
 			goto fail;
 		/* The service's disks next to the kernel, where libvirt's QEMU
 		 * user reads them; the folder is in the ledger. */
-		if (spec->svc != NULL && vcl_vmm_svc_files(spec->svc, g->imgdir, true, &g->svc_disk,
-							   &g->svc_cfg, err) < 0)
+		if (spec->svc != NULL && vcl_vmm_svc_files(spec->ledger, spec->svc, g->imgdir, true,
+							   &g->svc_disk, &g->svc_cfg, err) < 0)
 			goto fail;
 	} else {
 		g->kernel = kernel;
@@ -486,7 +486,7 @@ static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_
 		/* The instance's writes go to its own qcow2 overlay (ledger:
 		 * file), removed with its folder; the shared image stays as
 		 * built. Made before t0: it is the same for both iaas paths. */
-		if (vcl_vmm_root_overlay(&o, g->disk, p->dir, &overlay, err) < 0)
+		if (vcl_vmm_root_overlay(spec->ledger, &o, g->disk, p->dir, &overlay, err) < 0)
 			goto fail;
 	}
 	if (vcl_vm_domain_xml(&o, &xml, err) < 0)
@@ -494,7 +494,7 @@ static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_
 
 	/* Recorded before it exists: a crash between here and destroy still
 	 * leaves a ledger line for teardown and gc. */
-	if (vcl_ledger_add(err, "domain %s %s", g->uri, inst->name) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "domain %s %s", g->uri, inst->name) < 0)
 		goto fail;
 
 	inst->t.start = vcl_now_ns();

@@ -266,8 +266,8 @@ int vcl_vmm_iaas_image(char **kernel, char **initrd, char **disk, struct vcl_err
  * the ledger ("file") before it exists, and added to o as its first,
  * writable disk (/dev/vda). The image itself is never written. */
 struct vcl_vm_opts;
-int vcl_vmm_root_overlay(struct vcl_vm_opts *o, const char *backing, const char *dir, char **path,
-			 struct vcl_error **err);
+int vcl_vmm_root_overlay(struct vcl_ledger *ledger, struct vcl_vm_opts *o, const char *backing,
+			 const char *dir, char **path, struct vcl_error **err);
 
 /* The guest kernel of the image: build/guest/vmlinux (the micro kernel,
  * `make guest`), else build/guest/vmlinuz (GUEST_KERNEL=cloud make guest).
@@ -314,8 +314,8 @@ void vcl_serial_watch_free(struct vcl_serial_watch *w);
  * the disk in dir too (a hard link to the cached disk, else a copy), for
  * libvirt's QEMU user, which may not reach the cache; else *disk is the
  * cached disk itself. Errors name the service. */
-int vcl_vmm_svc_files(const struct vcl_svc_spec *svc, const char *dir, bool place, char **disk,
-		      char **config, struct vcl_error **err);
+int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *dir,
+		      bool place, char **disk, char **config, struct vcl_error **err);
 /* Copy src to dst (mode 0644). */
 int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err);
 
@@ -323,9 +323,9 @@ int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err);
  * wait at most timeout_ms for its READY line. dhcp: the guest takes its
  * address from slirp's DHCP server (tests init's DHCP client). 1 = booted,
  * 0 = not (why says what happened), <0 = could not even try. Leaves no
- * process. */
-int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
-		       struct vcl_error **err);
+ * process (its QEMU is recorded in ledger, which may be NULL). */
+int vcl_vmm_boot_check(struct vcl_ledger *ledger, const char *accel, bool dhcp, unsigned timeout_ms,
+		       char *why, size_t whylen, struct vcl_error **err);
 
 /* ---- what vmm hands to core through the registry (bench/backends.c): the
  * host probe's KVM check; the ledger's domain undo is vcl_vm_ops.kinds ---- */

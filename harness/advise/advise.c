@@ -65,6 +65,28 @@ int vcl_advise_run(const char *results, const char *const *inputs, size_t ninput
 	return vcl_advise_run_opts(&o, out, diag, err);
 }
 
+int vcl_advise_load_inputs(const struct vcl_advise_opts *o, struct vcl_advise_input *in, FILE *diag,
+			   struct vcl_error **err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < o->ninputs && ret == 0; i++)
+		if (vcl_advise_load_file(o->inputs[i], in, err) < 0)
+			ret = -1;
+	if (ret == 0 && o->map != NULL && vcl_advise_load_map(o->map, in, err) < 0)
+		ret = -1;
+	if (ret == 0 && vcl_advise_join(in, err) < 0)
+		ret = -1;
+	/* Warnings come first, also those before an error: they may explain it. */
+	if (diag != NULL)
+		for (size_t i = 0; i < in->nnotes; i++)
+			fprintf(diag, "%s\n", in->notes[i]);
+	if (ret == 0 && in->nsvc == 0)
+		ret = vcl_usage(err, "No services in the input (no profile, Deployment, "
+				     "StatefulSet, DaemonSet, Job, CronJob or Pod)");
+	return ret;
+}
+
 int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
 			struct vcl_error **err)
 {
@@ -93,26 +115,8 @@ int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
 	vcl_measured_from_json(root, results, m);
 	json_object_put(root);
 
-	for (size_t i = 0; i < o->ninputs && ret == -1; i++)
-		if (vcl_advise_load_file(o->inputs[i], &in, err) < 0)
-			ret = -2;
-	if (ret == -1 && o->map != NULL && vcl_advise_load_map(o->map, &in, err) < 0)
-		ret = -2;
-	if (ret == -1 && vcl_advise_join(&in, err) < 0)
-		ret = -2;
-	/* Warnings come first, also those before an error: they may explain it. */
-	if (diag != NULL)
-		for (size_t i = 0; i < in.nnotes; i++)
-			fprintf(diag, "%s\n", in.notes[i]);
-	if (ret == -2) {
-		ret = -1;
+	if (vcl_advise_load_inputs(o, &in, diag, err) < 0)
 		goto out;
-	}
-	if (in.nsvc == 0) {
-		vcl_usage(err, "No services in the input (no profile, Deployment, StatefulSet, "
-			       "DaemonSet, Job, CronJob or Pod)");
-		goto out;
-	}
 	d = calloc(in.nsvc, sizeof(*d));
 	if (d == NULL) {
 		vcl_fail(err, ENOMEM, "Advise");

@@ -457,6 +457,38 @@ struct vcl_advise_opts {
 /* The same with every option. */
 int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
 			struct vcl_error **err);
+/* o's inputs (and --map) into in, joined, notes to diag (may be NULL); an
+ * error when they hold no service. Free in with vcl_advise_input_free. */
+int vcl_advise_load_inputs(const struct vcl_advise_opts *o, struct vcl_advise_input *in, FILE *diag,
+			   struct vcl_error **err);
+/* The advised placement of d as a word: "bare", "ctr", "vm", "none", "?". */
+const char *vcl_advise_text(const struct vcl_decision *d);
+
+/*
+ * Fleet advice (advise_class.c): results from several hosts, each with its
+ * class (results host.class; a host without one is its own class, named by
+ * its hostname). One results file judges each class (the first given of
+ * it); a file with "error" (a host that gave no results) is named, not
+ * judged. When every class gives every service the same placement, one
+ * table says so; otherwise one table per class, and the facts that made
+ * the classes differ.
+ */
+struct vcl_class_view {
+	const char *name; /* host.class */
+	const char *host; /* host.hostname of the results that judged it */
+	const char *cgroup, *kernel;
+	long cpus, mem_mib; /* -1: not recorded */
+	const struct vcl_measured *m;
+};
+/* Why classes v[0..n) differ, one "  - " line each, to out (pure): the
+ * accelerator (with what it does to vm's startup ratio), placements one
+ * class measured and another did not, same-run ratios whose CIs do not
+ * overlap, memory overheads apart by more than a quarter, and the host
+ * facts (cgroup mode, kernel, CPUs, memory). Returns the number of lines. */
+size_t vcl_advise_class_why(FILE *out, const struct vcl_class_view *v, size_t n);
+/* o->results is ignored: results[0..nresults) are judged instead. */
+int vcl_advise_run_classes(const struct vcl_advise_opts *o, const char *const *results,
+			   size_t nresults, FILE *out, FILE *diag, struct vcl_error **err);
 
 /* Decide every service of in against m, each with its own measured
  * numbers where the results hold them (vcl_advise_match_service); d has

@@ -246,7 +246,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 	json_object_object_add(cfg, "backends", jb);
 	json_object_object_add(cfg, "peers", jp);
 	/* Before the ledger opens: teardown must know every kind of record. */
-	if (vcl_backends_init(err) < 0)
+	if (vcl_backends_init(&b->kinds, err) < 0)
 		return -1;
 	if ((b->o->backends_given && check_built(b->o->backends, false, err) < 0) ||
 	    (b->o->peers_given && check_built(b->o->peers, true, err) < 0))
@@ -702,6 +702,8 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (find_payload(b, payload, err) < 0 ||
 	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
+	if (b->o->host_class != NULL)
+		snprintf(b->host.host_class, sizeof(b->host.host_class), "%s", b->o->host_class);
 	new_run_id(b->run_id, sizeof(b->run_id));
 	results_init(b);
 	spec_init(b, *payload);
@@ -713,9 +715,9 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 		vcl_warn("%s", e->msg);
 		vcl_error_freep(&e);
 	}
-	if (vcl_ledger_open(b->run_id, err) < 0)
+	if (vcl_ledger_open(&b->spec.ledger, b->run_id, &b->kinds, err) < 0)
 		return -1;
-	b->spec.state_dir = vcl_ledger_dir();
+	b->spec.state_dir = vcl_ledger_dir(b->spec.ledger);
 	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
 		vcl_warn("%s", e->msg);
@@ -839,7 +841,7 @@ static void bench_finish(struct vcl_bench *b, struct vcl_error **run_err)
 	if (vcl_bench_save(b, &save_err) < 0 && *run_err == NULL)
 		*run_err = steal_ptr(save_err);
 	vcl_error_free(save_err);
-	if (vcl_ledger_close(NULL) < 0)
+	if (vcl_ledger_close(&b->spec.ledger, NULL) < 0)
 		vcl_warn("teardown left something behind; run vclab gc");
 }
 

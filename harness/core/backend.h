@@ -19,6 +19,7 @@
 
 struct vcl_host;
 struct json_object;
+struct vcl_ledger;
 struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
@@ -95,9 +96,11 @@ struct vcl_svc_spec {
 	struct vcl_ready ready;
 	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
 	/* The rootfs as a read-only ext4 disk image for the VM placements
-	 * (image/disk.c): built on the first call, reused after; *path lives
-	 * as long as the service. NULL when there is no rootfs (--binary). */
-	int (*disk)(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+	 * (image/disk.c): built on the first call (its files recorded in
+	 * ledger first), reused after; *path lives as long as the service.
+	 * NULL when there is no rootfs (--binary). */
+	int (*disk)(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
+		    struct vcl_error **err);
 	/* Write the image itself as a docker-archive at path, tagged tag
 	 * ("localhost/vclab-<run>:svc"), for the engine peers' `load`; NULL
 	 * when the service has no image (rootfs:DIR, --binary). The image
@@ -112,6 +115,9 @@ struct vcl_spec {
 	unsigned index;	       /* n in vclab-<run>-<n>: unique within the run */
 	const char *payload;   /* absolute path of the payload binary (bin/vclab-payload) */
 	const char *state_dir; /* per-run scratch folder, e.g. /run/vclab/<run> (tmpfs) */
+	/* The run's resource ledger (core/ledger.h): every resource a backend
+	 * makes is recorded here before it exists. NULL: nothing recorded. */
+	struct vcl_ledger *ledger;
 	struct vcl_limits limits;
 	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
 	/* bare: give the process its accounting-only cgroup (memory, density,

@@ -388,6 +388,7 @@ static const struct vcl_jrule host[] = {
     {"virtlogd_ok", BOOL, NULL},
     {"virtlogd_reason", STR, NULL},
     {"gnuplot", BOOL, NULL},
+    {"class", STR, NULL}, /* bench --host-class */
     {NULL, 0, NULL},
 };
 
@@ -646,7 +647,8 @@ static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
     {"vclab_version", STR | REQ, NULL},
-    {"note", STR, NULL}, /* fixtures say what they are */
+    {"note", STR, NULL},  /* fixtures say what they are */
+    {"error", STR, NULL}, /* a fleet host with no results: why (docs/fleet.md) */
     {"run_id", STR | REQ, NULL},
     {"started", STR | REQ, NULL},
     {"finished", STR, NULL},

@@ -137,6 +137,8 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		const char *path, *name;
 	} facts[] = {
 	    {"host.hostname", "hostname"},
+	    {"host.class", "host class"},
+	    {"error", "no results: why"},
 	    {"host.cpu_model", "CPU model"},
 	    {"host.packages", "packages"},
 	    {"host.cores", "cores"},
@@ -227,13 +229,19 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 
 	/* Comparison: differing host classes make deltas misleading. */
 	for (size_t i = 0; c->n > 1 && i < ARRAY_SIZE(class_facts); i++) {
-		char *first = fact_text(c->runs[0].root, class_facts[i].path);
+		char *first = NULL;
 		char *list = NULL;
 		bool differ = false;
 
 		for (size_t r = 0; r < c->n; r++) {
-			char *v = fact_text(c->runs[r].root, class_facts[i].path);
-			char *prev = list;
+			char *v, *prev = list;
+
+			/* A fleet host that gave no results has no facts to differ. */
+			if (vcl_rjstr(c->runs[r].root, "error") != NULL)
+				continue;
+			v = fact_text(c->runs[r].root, class_facts[i].path);
+			if (first == NULL)
+				first = vcl_rxstrdup(v);
 
 			differ = differ || strcmp(v, first) != 0;
 			list = vcl_rxasprintf("%s%s%s %s", prev != NULL ? prev : "",

@@ -28,6 +28,11 @@
 #include "core/util.h"
 #include "tests/suite_main.h"
 
+/* The run's ledger (open between setup and teardown) and the kinds its
+ * teardown and gc undo (main registers them). */
+static struct vcl_ledger_kinds kinds;
+static struct vcl_ledger *ledger;
+
 static char *payload;
 static char run_id[32];
 
@@ -37,7 +42,7 @@ static void setup(void)
 
 	/* ct<runner>-<test>: main() finds what a failed test left. */
 	snprintf(run_id, sizeof(run_id), "ct%d-%d", (int)getppid(), (int)getpid());
-	if (vcl_ledger_open(run_id, &err) < 0)
+	if (vcl_ledger_open(&ledger, run_id, &kinds, &err) < 0)
 		ck_abort_msg("%s", err->msg);
 }
 
@@ -45,7 +50,7 @@ static void teardown(void)
 {
 	struct vcl_error *err = NULL;
 
-	if (vcl_ledger_close(&err) < 0)
+	if (vcl_ledger_close(&ledger, &err) < 0)
 		ck_abort_msg("Ledger teardown: %s", err->msg);
 }
 
@@ -55,7 +60,8 @@ static struct vcl_spec spec_of(unsigned index)
 	    .run_id = run_id,
 	    .index = index,
 	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(),
+	    .state_dir = vcl_ledger_dir(ledger),
+	    .ledger = ledger,
 	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
 	};
 }
@@ -297,7 +303,7 @@ START_TEST(test_runc_peer)
 	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
 	exitfd = dup(inst->exit_fd);
-	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(), inst->name);
+	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(ledger), inst->name);
 	ck_assert_msg(access(state, F_OK) == 0, "no runc state at %s", state);
 	OK(ops->destroy(inst, err));
 	/* `runc delete` forgot it. */
@@ -612,7 +618,8 @@ static void reap_failed_runs(void)
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		printf("test_ctr: tearing down what %s left\n", de->d_name);
-		if (vcl_ledger_open(de->d_name, &err) < 0 || vcl_ledger_close(&err) < 0) {
+		if (vcl_ledger_open(&ledger, de->d_name, &kinds, &err) < 0 ||
+		    vcl_ledger_close(&ledger, &err) < 0) {
 			printf("test_ctr: %s\n", err->msg);
 			vcl_error_free(err);
 		}
@@ -629,7 +636,7 @@ int main(void)
 		return skip_suite("test_ctr", "needs root (namespaces, cgroups, runc)");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&kinds, NULL) < 0)
 		return 1;
 	/* Tests run from the repository root (make check, make asan), whatever
 	 * build folder holds this binary. */

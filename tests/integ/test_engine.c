@@ -32,6 +32,11 @@
 #include "integ_util.h"
 #include "tests/suite_main.h"
 
+/* The run's ledger (open between setup and teardown) and the kinds its
+ * teardown and gc undo (main registers them). */
+static struct vcl_ledger_kinds kinds;
+static struct vcl_ledger *ledger;
+
 static char *payload;
 static char run_id[32];
 
@@ -45,7 +50,7 @@ static void setup(void)
 	struct vcl_error *err = NULL;
 
 	snprintf(run_id, sizeof(run_id), "en%d-%d", (int)getppid(), (int)getpid());
-	if (vcl_ledger_open(run_id, &err) < 0)
+	if (vcl_ledger_open(&ledger, run_id, &kinds, &err) < 0)
 		ck_abort_msg("%s", err->msg);
 }
 
@@ -53,7 +58,7 @@ static void teardown(void)
 {
 	struct vcl_error *err = NULL;
 
-	if (vcl_ledger_close(&err) < 0)
+	if (vcl_ledger_close(&ledger, &err) < 0)
 		ck_abort_msg("Ledger teardown: %s", err->msg);
 }
 
@@ -71,7 +76,8 @@ static struct vcl_spec spec_of(unsigned index)
 	    .run_id = run_id,
 	    .index = index,
 	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(),
+	    .state_dir = vcl_ledger_dir(ledger),
+	    .ledger = ledger,
 	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
 	};
 }
@@ -424,7 +430,7 @@ int main(void)
 
 	if (!vcl_is_root())
 		return skip_suite("test_engine", "needs root (podman and docker rootful)");
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&kinds, NULL) < 0)
 		return 1;
 	payload = realpath("bin/vclab-payload", NULL);
 	if (payload == NULL || access(payload, X_OK) < 0) {

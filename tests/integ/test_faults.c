@@ -29,6 +29,9 @@
 #include "integ_util.h"
 #include "tests/suite_main.h"
 
+/* The kinds gc undoes (main registers them). */
+static struct vcl_ledger_kinds kinds;
+
 /* Run a shell command in a private mount namespace (so test mounts vanish
  * with it); returns its exit status. */
 static int run_private(const char *cmd)
@@ -51,7 +54,7 @@ static int run_private(const char *cmd)
  * leave theirs; a case must not add any. */
 static unsigned dead_runs(void)
 {
-	struct vcl_gc_opts o = {.dry_run = true};
+	struct vcl_gc_opts o = {.dry_run = true, .kinds = &kinds};
 	unsigned removed = 0;
 	struct vcl_error *err = NULL;
 	int saved = dup(1), devnull = open("/dev/null", O_WRONLY);
@@ -132,7 +135,7 @@ static void run_of(pid_t pid, char *run, size_t len)
 START_TEST(test_sigkill_then_gc)
 {
 	struct vcl_error *err = NULL;
-	struct vcl_gc_opts o = {0};
+	struct vcl_gc_opts o = {.kinds = &kinds};
 	unsigned removed = 0;
 	int status = 0;
 	char run[64], cg[128];
@@ -373,7 +376,7 @@ int main(void)
 		return skip_suite("test_faults", "needs root");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&kinds, NULL) < 0)
 		return 1;
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_results_unwritable);
