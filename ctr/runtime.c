@@ -512,7 +512,7 @@ int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vc
 	}
 
 	if (rt->ledger_kind != NULL &&
-	    vcl_ledger_add(err, "%s %s %s", rt->ledger_kind, p->root, inst->name) < 0)
+	    vcl_ledger_add(spec->ledger, err, "%s %s %s", rt->ledger_kind, p->root, inst->name) < 0)
 		goto fail_bundle;
 	inst->t.start = vcl_now_ns();
 	if (rt_create(rt, p, inst->name, pidfile, log, ready_w, &status, err) < 0)

@@ -23,6 +23,11 @@ const struct vcl_backend_ops *const vcl_backends[] = {
     &vcl_vm_iaas_ops,
 #endif
 #ifdef VCL_WITH_CTR
+    /* The last placement: the n-th backend takes the n-th figure colour,
+     * so bare, ctr and the VMs keep theirs. */
+    &vcl_gvisor_ops,
+#endif
+#ifdef VCL_WITH_CTR
     &vcl_runc_ops,
     &vcl_crun_ops,
 #endif
@@ -33,9 +38,6 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 #ifdef VCL_WITH_CTR
     &vcl_podman_ops, /* opt-in: run only when named with --peer */
     &vcl_docker_ops,
-    /* A placement, listed last so that the figures' colours (the n-th
-     * backend takes the n-th colour) of everything before it stay. */
-    &vcl_gvisor_ops,
 #endif
     NULL,
 };

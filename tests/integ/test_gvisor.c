@@ -31,6 +31,9 @@
 #include "tests/suite_main.h"
 
 static char *payload;
+/* The kinds of ledger record every built-in part defines (main registers
+ * them), runsc's among them. */
+static struct vcl_ledger_kinds kinds;
 
 #define IMG_DIR "/tmp/vclab-test-gvisor"
 #define IMG	IMG_DIR "/oci"
@@ -45,13 +48,14 @@ static char *payload;
 			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
 	} while (0)
 
-static struct vcl_spec spec_of(const char *run_id, unsigned index)
+static struct vcl_spec spec_of(struct vcl_ledger *ledger, const char *run_id, unsigned index)
 {
 	return (struct vcl_spec){
 	    .run_id = run_id,
 	    .index = index,
 	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(),
+	    .state_dir = vcl_ledger_dir(ledger),
+	    .ledger = ledger,
 	    .limits = {.mem_mib = 256, .cpus = 1.0, .pids = 64},
 	};
 }
@@ -150,8 +154,10 @@ START_TEST(test_payload)
 	if (!usable("test_payload"))
 		return;
 	snprintf(rid, sizeof(rid), "gv%d", (int)getpid());
-	OK(vcl_ledger_open(rid, err));
-	struct vcl_spec spec = spec_of(rid, 1);
+	struct vcl_ledger *ledger = NULL;
+
+	OK(vcl_ledger_open(&ledger, rid, &kinds, err));
+	struct vcl_spec spec = spec_of(ledger, rid, 1);
 
 	ck_assert(!ops->is_peer);
 	ck_assert_ptr_nonnull(vcl_gvisor_platform());
@@ -188,7 +194,7 @@ START_TEST(test_payload)
 	OK(ops->destroy(inst, err));
 	ck_assert_int_eq(kill(pid, 0), -1);
 	ops->cleanup(&spec);
-	if (vcl_ledger_close(&e) < 0)
+	if (vcl_ledger_close(&ledger, &e) < 0)
 		ck_abort_msg("Ledger teardown: %s", e->msg);
 	nothing_left(rid);
 }
@@ -210,11 +216,12 @@ START_TEST(test_gc_after_sigkill)
 	if (runner == 0) {
 		struct vcl_error *e = NULL;
 		struct vcl_instance *inst = NULL;
+		struct vcl_ledger *ledger = NULL;
 		struct vcl_spec s;
 
-		if (vcl_ledger_open(rid, &e) < 0)
+		if (vcl_ledger_open(&ledger, rid, &kinds, &e) < 0)
 			_exit(1);
-		s = spec_of(rid, 1);
+		s = spec_of(ledger, rid, 1);
 		if (vcl_gvisor_ops.prepare(&s, &e) < 0 ||
 		    vcl_gvisor_ops.launch(&s, &inst, &e) < 0 ||
 		    vcl_probe_wait(inst, 20000, &e) < 0) {
@@ -312,7 +319,7 @@ int main(void)
 
 	if (!vcl_is_root())
 		return skip_suite("test_gvisor", "needs root (runsc)");
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&kinds, NULL) < 0)
 		return 1;
 	payload = realpath("bin/vclab-payload", NULL);
 	if (payload == NULL || access(payload, X_OK) < 0) {
