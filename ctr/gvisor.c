@@ -68,6 +68,7 @@ static struct vcl_runtime runsc_rt = {
     .create_start = true,
     .between = gvisor_lo_up,
     .ledger_kind = "runsc",
+    .own_cgroup = true,
 };
 
 /* What probe() found, for describe(). */

@@ -478,6 +478,14 @@ int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vc
 		vcl_fail(err, errno, "Create bundle %s", p->bundle);
 		goto fail_free;
 	}
+	if (rt->own_cgroup) {
+		struct vcl_cgroup *cg = NULL;
+
+		if (vcl_cgroup_create(spec->ledger, p->cgpath, &spec->limits, spec->cpuset, &cg,
+				      err) < 0)
+			goto fail_bundle;
+		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
+	}
 	op = (struct vcl_oci_params){.rootfs = rootfs,
 				     .hostname = inst->name,
 				     .cgroups_path = abscg,

@@ -36,8 +36,11 @@ struct vcl_runtime {
 	 * made, when the pid and cgroup records alone cannot undo it (runsc:
 	 * its gofer and state). NULL for none. */
 	const char *ledger_kind;
-	/* Seconds a trial run may take before it counts as hung (0: no limit). */
-	unsigned trial_timeout_s;
+	/* vclab makes the container's cgroup (limits, cpuset, the parents'
+	 * cpuset filled) before the runtime joins it: runsc 20221219 leaves
+	 * the new v1 cpuset parents empty and then cannot write the child's
+	 * cpuset.cpus ("permission denied"). */
+	bool own_cgroup;
 };
 
 /* The ops of a runtime, taking it as context (VCL_CTR_PEER_WRAPPERS). */

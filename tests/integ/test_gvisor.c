@@ -159,6 +159,8 @@ START_TEST(test_payload)
 	OK(vcl_ledger_open(&ledger, rid, &kinds, err));
 	struct vcl_spec spec = spec_of(ledger, rid, 1);
 
+	spec.cpuset = "0"; /* pinned, as bench pins workloads */
+
 	ck_assert(!ops->is_peer);
 	ck_assert_ptr_nonnull(vcl_gvisor_platform());
 	OK(ops->prepare(&spec, err));
@@ -191,6 +193,16 @@ START_TEST(test_payload)
 	printf("gvisor: PSS %llu KiB over %u processes, cgroup %llu KiB\n",
 	       (unsigned long long)mem.pss_kib, mem.nprocs, (unsigned long long)mem.cgroup_kib);
 	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
+	{
+		cleanup_free char *dir = vcl_cgroup_dir("cpuset", cg);
+		cleanup_free char *cpus = NULL;
+		char path[600];
+
+		ck_assert_ptr_nonnull(dir);
+		snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+		ck_assert_int_eq(vcl_read_file(path, &cpus, NULL, NULL), 0);
+		ck_assert_msg(strcmp(cpus, "0\n") == 0, "sandbox cpuset %s", cpus);
+	}
 	OK(ops->destroy(inst, err));
 	ck_assert_int_eq(kill(pid, 0), -1);
 	ops->cleanup(&spec);
