@@ -69,7 +69,7 @@ static int bare_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 				     spec->payload);
 	if (spec->svc != NULL && spec->svc->rootfs != NULL && ovl_dir[0] == '\0') {
 		snprintf(ovl_dir, sizeof(ovl_dir), "%s/bare-overlay", spec->state_dir);
-		if (vcl_ledger_add(err, "dir %s", ovl_dir) < 0)
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", ovl_dir) < 0)
 			return -1;
 		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST) {
 			vcl_fail(err, errno, "Create %s", ovl_dir);
@@ -288,7 +288,7 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 	bl->argv[6] = inst->name;
 	if (spec->accounting) {
 		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-		if (vcl_cgroup_create(cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
+		if (vcl_cgroup_create(spec->ledger, cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
 			return -1;
 		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
 		bl->cg_dirfd = vcl_cgroup_dirfd(b->cg);

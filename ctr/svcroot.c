@@ -19,8 +19,8 @@
 #include "core/util.h"
 #include "ctr/ctr.h"
 
-int vcl_ctr_svc_root(const char *dir, const char *lower, char *root, size_t size,
-		     struct vcl_error **err)
+int vcl_ctr_svc_root(struct vcl_ledger *ledger, const char *dir, const char *lower, char *root,
+		     size_t size, struct vcl_error **err)
 {
 	char upper[600], work[600], opts[2048];
 
@@ -34,7 +34,7 @@ int vcl_ctr_svc_root(const char *dir, const char *lower, char *root, size_t size
 	    (mkdir(work, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(root, 0755) < 0 && errno != EEXIST))
 		return vcl_fail(err, errno, "Create the overlay folders in %s", dir);
-	if (vcl_ledger_add(err, "mount %s", root) < 0)
+	if (vcl_ledger_add(ledger, err, "mount %s", root) < 0)
 		return -1;
 	if (mount("overlay", root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
 		return vcl_fail(err, errno, "Mount the overlay of %s on %s", lower, root);

@@ -54,7 +54,7 @@ static const char *mem_text(double mib, char *buf, size_t len)
 	return buf;
 }
 
-static const char *advice_text(const struct vcl_decision *d)
+const char *vcl_advise_text(const struct vcl_decision *d)
 {
 	switch (d->verdict) {
 	case VCL_ADVICE_OK:
@@ -67,21 +67,28 @@ static const char *advice_text(const struct vcl_decision *d)
 	return "?";
 }
 
-static void header(FILE *out, const struct vcl_measured *m)
+static void header(FILE *out, const struct vcl_measured *m, const struct vcl_advise_input *in)
 {
-	bool first = true;
+	bool first = true, vm = m->b[VCL_VM].present, fallback = false;
+
+	/* VM numbers may be only the measured services' (a --manifest run). */
+	for (size_t i = 0; i < m->nsvc; i++)
+		vm |= m->svc[i].b[VCL_VM].present;
+	/* The top level's gaps matter only to a service judged on them. */
+	for (size_t i = 0; i < in->nsvc; i++)
+		fallback |= vcl_service_find_fact(&in->svc[i], VCL_FACT_NUMBERS) == NULL;
 
 	fprintf(out, "vclab advise: results %s (run %s, host %s, accelerator %s%s)\n", m->source,
 		m->run_id, m->host, m->accel, m->complete ? "" : ", INCOMPLETE run");
 	/* The warning is about VM numbers: only when there are some. */
-	if (m->tcg && m->b[VCL_VM].present) {
+	if (m->tcg && vm) {
 		fputs("\n", out);
 		wrapped(out, "!! ", "!! ",
 			"WARNING: the vm numbers were measured under TCG (software emulation, no "
 			"KVM). TCG overstates VM startup and CPU cost many times over compared "
 			"with KVM, so advice against vm rests on pessimistic numbers. Re-run "
 			"`vclab bench` on a KVM host before relying on it.");
-	} else if (!m->tcg && strcmp(m->accel, "kvm") != 0 && m->b[VCL_VM].present) {
+	} else if (!m->tcg && strcmp(m->accel, "kvm") != 0 && vm) {
 		fputs("\n", out);
 		wrapped(out, "!! ", "!! ",
 			"WARNING: the results do not say which accelerator the vm numbers came "
@@ -90,7 +97,7 @@ static void header(FILE *out, const struct vcl_measured *m)
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char why[600];
 
-		if (m->b[p].present)
+		if (m->b[p].present || !fallback)
 			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		fprintf(out, "%snot judged: %s\n", first ? "\n" : "", why);
@@ -126,7 +133,7 @@ static void table(FILE *out, const struct vcl_advise_input *in, const struct vcl
 		if (d[i].verdict == VCL_ADVICE_OK)
 			vcl_advise_k8s(s, (enum vcl_place)d[i].place, &k);
 		fprintf(out, "%-20s  %5ld  %8s  %5s  %-6s  %-6s  %s\n", name, s->replicas, mem, cpu,
-			advice_text(&d[i]),
+			vcl_advise_text(&d[i]),
 			d[i].verdict == VCL_ADVICE_OK ? vcl_confidence_name(d[i].conf) : "-",
 			d[i].verdict == VCL_ADVICE_OK ? k.text : "no placement (see below)");
 	}
@@ -190,7 +197,7 @@ static void reasons(FILE *out, const struct vcl_advise_input *in, const struct v
 
 		if (d[i].verdict == VCL_ADVICE_OK)
 			fprintf(out, "\n%s -> %s (confidence %s)  [%s]\n", s->name,
-				advice_text(&d[i]), vcl_confidence_name(d[i].conf), s->origin);
+				vcl_advise_text(&d[i]), vcl_confidence_name(d[i].conf), s->origin);
 		else if (d[i].verdict == VCL_ADVICE_NONE)
 			fprintf(out, "\n%s -> no placement satisfies all constraints  [%s]\n",
 				s->name, s->origin);
@@ -238,7 +245,7 @@ static void slo_changes(FILE *out, const struct vcl_advise_input *in, const stru
 		else
 			snprintf(a, sizeof(a), "%.2f", d[i].slo_change_ms);
 		fprintf(out, "  %-20.20s  %-4s -> %-12s below %s ms\n", in->svc[i].name,
-			advice_text(&d[i]),
+			vcl_advise_text(&d[i]),
 			d[i].slo_change_place >= 0
 			    ? vcl_place_name((enum vcl_place)d[i].slo_change_place)
 			    : "no placement",
@@ -308,7 +315,7 @@ int vcl_advise_render_table(FILE *out, const struct vcl_measured *m,
 			    const struct vcl_advise_input *in, const struct vcl_decision *d,
 			    bool explain, struct vcl_error **err)
 {
-	header(out, m);
+	header(out, m, in);
 	table(out, in, d);
 	reasons(out, in, d, explain);
 	totals(out, m, in, d);
