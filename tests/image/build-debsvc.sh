@@ -121,8 +121,8 @@ umoci config --image "$dir:redis" --config.entrypoint /usr/bin/redis-server \
 # as its official image runs it: as root, in the foreground.
 pkgfiles() {
 	dpkg -L "$@" | while read -r f; do
-		case $f in /usr/share/doc/* | /usr/share/man/* | /etc/init.d/* | /lib/systemd/*) continue ;; esac
-		[ -f "$f" ] && [ ! -L "$f" ] && echo "$f"
+		case $f in /etc/init.d/*) continue ;; /etc/* | /usr/share/nginx/* | /usr/lib/nginx/* | /var/*) ;; *) continue ;; esac
+		{ [ -f "$f" ] || [ -L "$f" ]; } && echo "$f"
 	done
 }
 web() {
@@ -131,8 +131,10 @@ web() {
 	printf 'www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n' >>"$r/etc/passwd"
 	printf 'adm:x:4:\nwww-data:x:33:\n' >>"$r/etc/group"
 	copy "$r" /usr/sbin/nginx $(pkgfiles libnginx-mod-http-echo | grep '\.so$')
+	# Files and links as packaged (/usr/share/nginx/modules is a link to
+	# /usr/lib/nginx/modules).
 	for f in $(pkgfiles nginx-common libnginx-mod-http-echo | grep -v '\.so$'); do
-		cp --parents "$f" "$r"
+		cp -P --parents "$f" "$r"
 	done
 	# The package's symlinks (sites-enabled/default, modules-enabled/*).
 	cp -a /etc/nginx/sites-enabled /etc/nginx/modules-enabled "$r/etc/nginx/"
