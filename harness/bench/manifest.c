@@ -469,7 +469,7 @@ static int caps_of(struct reader *r, yaml_node_t *list, uint64_t *bits, struct v
 	return 0;
 }
 
-static int read_id(struct reader *r, yaml_node_t *n, unsigned long *out, bool *has,
+static int read_id(struct reader *r, yaml_node_t *n, unsigned *out, bool *has,
 		   struct vcl_error **err)
 {
 	double v;
@@ -480,34 +480,35 @@ static int read_id(struct reader *r, yaml_node_t *n, unsigned long *out, bool *h
 		return -1;
 	if (v != floor(v))
 		return vcl_yaml_error(err, r->y, n, "expected a whole number");
-	*out = (unsigned long)v;
+	*out = (unsigned)v;
 	*has = true;
 	return 0;
 }
 
 /* securityContext of the pod (pod true) or of a container, over sec. */
-static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl_pod_security *sec,
+static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl_security *sec,
 			 struct vcl_error **err)
 {
 	yaml_node_t *caps = vcl_yaml_get(r->doc, sc, "capabilities");
 	const char *seccomp =
 	    vcl_yaml_str(vcl_yaml_get(r->doc, vcl_yaml_get(r->doc, sc, "seccompProfile"), "type"));
+	unsigned uid = sec->run_as_user, gid = sec->run_as_group;
 	const char *v;
 
 	if (sc == NULL)
 		return 0;
 	if (sc->type != YAML_MAPPING_NODE)
 		return vcl_yaml_error(err, r->y, sc, "securityContext: expected a mapping");
-	sec->given = true;
-	if (read_id(r, vcl_yaml_get(r->doc, sc, "runAsUser"), &sec->run_as_user, &sec->has_user,
-		    err) < 0 ||
-	    read_id(r, vcl_yaml_get(r->doc, sc, "runAsGroup"), &sec->run_as_group, &sec->has_group,
-		    err) < 0)
+	if (read_id(r, vcl_yaml_get(r->doc, sc, "runAsUser"), &uid, &sec->has_user, err) < 0 ||
+	    read_id(r, vcl_yaml_get(r->doc, sc, "runAsGroup"), &gid, &sec->has_group, err) < 0)
 		return -1;
+	sec->run_as_user = (uid_t)uid;
+	sec->run_as_group = (gid_t)gid;
 	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "runAsNonRoot"))) != NULL)
 		sec->run_as_non_root = strcmp(v, "true") == 0;
 	if (seccomp != NULL)
-		sec->seccomp_unconfined = strcmp(seccomp, "Unconfined") == 0;
+		sec->seccomp = strcmp(seccomp, "Unconfined") == 0 ? VCL_SECCOMP_UNCONFINED
+								  : VCL_SECCOMP_RUNTIME_DEFAULT;
 	if (pod)
 		return 0;
 	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "privileged"))) != NULL)
@@ -675,8 +676,8 @@ static void read_volumes(struct reader *r, yaml_node_t *podspec)
 }
 
 static int read_container(struct reader *r, yaml_node_t *c, bool init,
-			  const struct vcl_pod_security *pod_sec, struct vcl_container_def *k,
-			  struct vcl_error **err)
+			  const struct vcl_security *pod_sec, bool pod_sec_given,
+			  struct vcl_container_def *k, struct vcl_error **err)
 {
 	yaml_node_t *img = vcl_yaml_get(r->doc, c, "image");
 	const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, c, "name"));
@@ -705,6 +706,7 @@ static int read_container(struct reader *r, yaml_node_t *c, bool init,
 		     "layouts, archives or a mirror the map names",
 		     ref);
 	k->sec = *pod_sec;
+	k->sec_given = pod_sec_given || vcl_yaml_get(r->doc, c, "securityContext") != NULL;
 	if (read_security(r, vcl_yaml_get(r->doc, c, "securityContext"), false, &k->sec, err) < 0 ||
 	    read_env(r, c, k, err) < 0 ||
 	    str_list(r, vcl_yaml_get(r->doc, c, "command"), "command", &command, err) < 0 ||
@@ -723,9 +725,10 @@ static int read_container(struct reader *r, yaml_node_t *c, bool init,
 		char u[48];
 
 		if (k->sec.has_group)
-			snprintf(u, sizeof(u), "%lu:%lu", k->sec.run_as_user, k->sec.run_as_group);
+			snprintf(u, sizeof(u), "%u:%u", (unsigned)k->sec.run_as_user,
+				 (unsigned)k->sec.run_as_group);
 		else
-			snprintf(u, sizeof(u), "%lu", k->sec.run_as_user);
+			snprintf(u, sizeof(u), "%u", (unsigned)k->sec.run_as_user);
 		if ((k->io.user = vcl_service_own_str(r->d, u)) == NULL)
 			return nomem(err);
 	}
@@ -737,8 +740,9 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 	struct vcl_service_def *d = r->d;
 	yaml_node_t *ctrs = vcl_yaml_get(r->doc, podspec, "containers");
 	yaml_node_t *init = vcl_yaml_get(r->doc, podspec, "initContainers");
+	yaml_node_t *pod_sc = vcl_yaml_get(r->doc, podspec, "securityContext");
 	size_t n = vcl_yaml_seq_len(ctrs), ni = vcl_yaml_seq_len(init);
-	struct vcl_pod_security pod_sec = {0};
+	struct vcl_security pod_sec = {0};
 	double mem = 0, cpu = 0;
 	bool mem_given = false, cpu_given = false;
 	int probed = 0;
@@ -746,8 +750,7 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 	if (ctrs == NULL || ctrs->type != YAML_SEQUENCE_NODE || n == 0)
 		return vcl_yaml_error(err, r->y, ctrs != NULL ? ctrs : podspec,
 				      "%s '%s' has no containers", d->wl.kind, d->wl.name);
-	if (read_security(r, vcl_yaml_get(r->doc, podspec, "securityContext"), true, &pod_sec,
-			  err) < 0)
+	if (read_security(r, pod_sc, true, &pod_sec, err) < 0)
 		return -1;
 	d->ctrs = calloc(n + ni, sizeof(*d->ctrs));
 	if (d->ctrs == NULL)
@@ -757,7 +760,7 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 		yaml_node_t *c = i < ni ? vcl_yaml_seq_at(r->doc, init, i)
 					: vcl_yaml_seq_at(r->doc, ctrs, i - ni);
 
-		if (read_container(r, c, i < ni, &pod_sec, &d->ctrs[i], err) < 0)
+		if (read_container(r, c, i < ni, &pod_sec, pod_sc != NULL, &d->ctrs[i], err) < 0)
 			return -1;
 		if (i < ni && !d->ctrs[i].sidecar)
 			continue;
@@ -766,6 +769,7 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 			return -1;
 	}
 	d->io = d->ctrs[ni].io; /* the main container: the first of containers[] */
+	d->sec = d->ctrs[ni].sec;
 	/* The pod's probe: the first app container's that has one. */
 	for (size_t i = 0; i < n && probed == 0; i++)
 		if ((probed = read_probe(r, podspec, vcl_yaml_seq_at(r->doc, ctrs, i), err)) < 0)
@@ -931,7 +935,7 @@ out:
 	return r;
 }
 
-static struct json_object *security_json(const struct vcl_pod_security *s)
+static struct json_object *security_json(const struct vcl_security *s)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -940,16 +944,15 @@ static struct json_object *security_json(const struct vcl_pod_security *s)
 	json_object_object_add(o, "no_new_privs", json_object_new_boolean(s->no_new_privs));
 	json_object_object_add(o, "run_as_non_root", json_object_new_boolean(s->run_as_non_root));
 	if (s->has_user)
-		json_object_object_add(o, "run_as_user",
-				       json_object_new_int64((int64_t)s->run_as_user));
+		json_object_object_add(o, "run_as_user", json_object_new_int64(s->run_as_user));
 	if (s->has_group)
-		json_object_object_add(o, "run_as_group",
-				       json_object_new_int64((int64_t)s->run_as_group));
+		json_object_object_add(o, "run_as_group", json_object_new_int64(s->run_as_group));
 	json_object_object_add(o, "cap_add", json_object_new_uint64(s->cap_add));
 	json_object_object_add(o, "cap_drop", json_object_new_uint64(s->cap_drop));
-	json_object_object_add(
-	    o, "seccomp",
-	    json_object_new_string(s->seccomp_unconfined ? "Unconfined" : "RuntimeDefault"));
+	json_object_object_add(o, "seccomp",
+			       json_object_new_string(s->seccomp == VCL_SECCOMP_UNCONFINED
+							  ? "Unconfined"
+							  : "RuntimeDefault"));
 	return o;
 }
 
@@ -976,7 +979,7 @@ struct json_object *vcl_manifest_json(const struct vcl_service_def *d)
 		if (k->init)
 			json_object_object_add(c, k->sidecar ? "sidecar" : "init",
 					       json_object_new_boolean(1));
-		if (k->sec.given)
+		if (k->sec_given)
 			json_object_object_add(c, "security_context", security_json(&k->sec));
 		json_object_array_add(cs, c);
 	}

@@ -476,8 +476,10 @@ int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 
 		if (d->payload || d->skip[0] != '\0')
 			continue;
-		if (vcl_image_load(&d->io, &s->img[i], err) == 0)
+		if (vcl_image_load(&d->io, &s->img[i], err) == 0) {
+			s->img[i].svc.sec = d->sec;
 			continue;
+		}
 		if (d->wl.kind[0] == '\0')
 			return vcl_error_wrap(err, "%s:%u: service %s", s->file, d->line, d->name);
 		/* A workload whose image cannot be read is skipped, not fatal. */

@@ -34,17 +34,6 @@
 /* The name of the built-in payload as a service. */
 #define VCL_PAYLOAD_SERVICE "vclab-payload"
 
-/* securityContext as a manifest gives it, container fields over the
- * pod's (bench/manifest.c). */
-struct vcl_pod_security {
-	uint64_t cap_add, cap_drop; /* bit n = capability n (libcap's numbering) */
-	bool privileged, read_only_root, no_new_privs, run_as_non_root;
-	bool has_user, has_group;
-	unsigned long run_as_user, run_as_group;
-	bool seccomp_unconfined; /* seccompProfile.type: Unconfined */
-	bool given;		 /* any securityContext at all */
-};
-
 /* One container of a manifest's pod. Strings are owned by the service. */
 struct vcl_container_def {
 	char name[64];
@@ -52,7 +41,8 @@ struct vcl_container_def {
 	struct vcl_image_opts io; /* what the image layer runs: ref after --image-map */
 	bool init;		  /* initContainers[]: runs to completion before the others */
 	bool sidecar;		  /* an init container with restartPolicy: Always */
-	struct vcl_pod_security sec;
+	struct vcl_security sec;  /* its securityContext over the pod's (core/backend.h) */
+	bool sec_given;		  /* the pod or the container states one */
 	unsigned line;
 };
 
@@ -87,6 +77,9 @@ struct vcl_service_def {
 	struct vcl_container_def *ctrs;
 	size_t nctrs;
 	char skip[400];
+	/* The main container's securityContext, for the image's service spec
+	 * (zero: containerd's defaults; always zero for a services file). */
+	struct vcl_security sec;
 };
 
 struct vcl_services {

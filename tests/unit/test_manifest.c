@@ -4,6 +4,9 @@
  * gives, which workloads are skipped and why, and one FILE:LINE:COL line
  * per mistake. */
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/manifest.h"
@@ -133,6 +136,8 @@ START_TEST(test_workloads)
 	ck_assert(!k->sec.privileged);
 	ck_assert_uint_eq(k->sec.cap_add, 1ULL << 10); /* CAP_NET_BIND_SERVICE */
 	ck_assert_uint_eq(k->sec.cap_drop, UINT64_MAX);
+	ck_assert(d->sec.read_only_root); /* the main container's, for the service spec */
+	ck_assert(d->sec.has_user && d->sec.run_as_user == 101);
 
 	d = &s->v[1];
 	ck_assert_str_eq(d->name, "default/Pod/cache");
@@ -253,6 +258,87 @@ START_TEST(test_image_maps)
 }
 END_TEST
 
+#define DATA "tests/data/manifest"
+
+/* tests/data/manifest/bad/: each file's first line says its one error. */
+START_TEST(test_bad_files)
+{
+	DIR *dir = opendir(DATA "/bad");
+	struct dirent *e;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char path[512], want[1024], line[512] = "";
+		char *paths[] = {path};
+		struct vcl_services *s = NULL;
+		struct vcl_error *err = NULL;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), DATA "/bad/%s", e->d_name);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+		fclose(f);
+		line[strcspn(line, "\n")] = '\0';
+		ck_assert_msg(strncmp(line, "# error: ", 9) == 0, "%s: no '# error:' line", path);
+		snprintf(want, sizeof(want), DATA "/bad/%s", line + 9);
+		ck_assert_int_eq(vcl_manifest_load_files(1, paths, NULL, &s, &err), -1);
+		ck_assert_ptr_null(s);
+		ck_assert_int_eq(err->kind, VCL_E_USAGE);
+		ck_assert_msg(strncmp(err->msg, want, strlen(want)) == 0, "%s: '%s', want '%s'",
+			      path, err->msg, want);
+		ck_assert_ptr_null(strchr(err->msg, '\n'));
+		vcl_error_free(err);
+		n++;
+	}
+	closedir(dir);
+	ck_assert_uint_ge(n, 7);
+}
+END_TEST
+
+/* tests/data/manifest/skips.yaml: every workload skipped, each with its
+ * reason at its line. */
+START_TEST(test_skip_file)
+{
+	static const char *const want[] = {
+	    "default/Pod/host-files",
+	    DATA "/skips.yaml:10: volume logs is a hostPath",
+	    "default/StatefulSet/db",
+	    DATA "/skips.yaml:24: volume data is a persistentVolumeClaim",
+	    "default/Pod/unmapped",
+	    DATA "/skips.yaml:31: image quay.io/acme/app:9: no --image-map entry",
+	    "default/CronJob/report",
+	    DATA "/skips.yaml:47: exec probe",
+	    "default/Pod/tls",
+	    DATA "/skips.yaml:58: httpGet probe with scheme HTTPS",
+	    "default/Pod/missing-secret",
+	    DATA "/skips.yaml:70: secretKeyRef db-credentials/password is not in the manifests",
+	};
+	char path[] = DATA "/skips.yaml";
+	char *paths[] = {path};
+	struct vcl_image_maps maps = {0};
+	struct vcl_services *s = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_image_maps_add(&maps, "busybox:1.36=oci:/nonexistent:latest", &err),
+			 0);
+	ck_assert_msg(vcl_manifest_load_files(1, paths, &maps, &s, &err) == 0, "%s",
+		      err != NULL ? err->msg : "?");
+	ck_assert_uint_eq(s->n, sizeof(want) / sizeof(want[0]) / 2);
+	for (size_t i = 0; i < s->n; i++) {
+		ck_assert_str_eq(s->v[i].name, want[2 * i]);
+		ck_assert_msg(strncmp(s->v[i].skip, want[2 * i + 1], strlen(want[2 * i + 1])) == 0,
+			      "%s: '%s', want '%s...'", s->v[i].name, s->v[i].skip,
+			      want[2 * i + 1]);
+	}
+	vcl_services_free(s);
+	vcl_image_maps_free(&maps);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("manifest");
@@ -262,6 +348,8 @@ int main(void)
 	tcase_add_test(tc, test_skips);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_image_maps);
+	tcase_add_test(tc, test_bad_files);
+	tcase_add_test(tc, test_skip_file);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
