@@ -905,6 +905,26 @@ START_TEST(join_by_manifest_identity)
 				  "at app.yaml:1), image oci:/srv/web:2 (results "
 				  "services.shop/Deployment/web.v2)");
 	ck_assert_ptr_null(vcl_service_find_fact(&in.svc[1], VCL_FACT_NUMBERS));
+	/* A --manifest run: no top-level numbers, VM numbers only in the
+	 * services. The TCG warning still shows; the top level's gaps only
+	 * while a workload is judged on them (the job). */
+	m->tcg = true;
+	for (int p = 0; p < VCL_NPLACE; p++)
+		m->b[p].present = false;
+	m->svc[0].b[VCL_VM].present = true;
+	for (int k = 0; k < 2; k++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&text, &len);
+
+		in.nsvc = k == 0 ? 2 : 1;
+		ck_assert_int_eq(vcl_advise_render_table(mf, m, &in, d, false, &err), 0);
+		fclose(mf);
+		ck_assert_ptr_nonnull(
+		    strstr(text, "WARNING: the vm numbers were measured under TCG"));
+		ck_assert_msg((strstr(text, "not judged: vm") != NULL) == (k == 0), "%s", text);
+		free(text);
+	}
 	vcl_advise_input_free(&in);
 	free(m);
 }
