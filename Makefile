@@ -288,6 +288,7 @@ LINT_SRCS := $(wildcard $(addsuffix /*.c,$(LAYERS)) $(addsuffix /*.h,$(LAYERS)) 
 
 lint:
 	$(Q)echo "  LAYERS" && scripts/check-layers.sh
+	$(Q)echo "  NAMES" && scripts/check-names.sh
 	$(Q)echo "  CPPCHECK"
 	@# cppcheck cannot see __attribute__((cleanup)): its leak checks would
 	@# flag every cleanup_free/cleanup_close variable. Leaks are checked by

@@ -71,6 +71,8 @@ struct vcl_bench_opts {
 	char **svc_cmd;		/* -- CMD ARGS... (argv's strings, NULL-terminated) */
 	const char *services;	/* --services FILE.yaml (bench/services.h) */
 	const char *host_class; /* --host-class NAME: results host.class, or NULL */
+	char **manifests;	/* --manifest FILE.yaml, repeatable (bench/manifest.h) */
+	char **image_maps;	/* --image-map FROM=TO or FILE, repeatable */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */

@@ -36,6 +36,9 @@ struct vcl_ready {
 	enum vcl_ready_kind kind;
 	char path[128]; /* HTTP: the request path, "/" ... */
 	int status;	/* HTTP: the status that counts as ready (200) */
+	/* HTTP: when above status, any status in [status, status_max] counts
+	 * (a Kubernetes httpGet probe takes 200-399); 0 = status only. */
+	int status_max;
 	/* TCP with a short request/response (redis "PING\r\n" -> "+PONG"):
 	 * send these bytes once connected; ready when the answer starts with
 	 * expect. send_len 0 = ready on the connection itself. */
