@@ -208,7 +208,7 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 	bl->argv[6] = inst->name;
 	if (spec->accounting) {
 		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-		if (vcl_cgroup_create(cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
+		if (vcl_cgroup_create(spec->ledger, cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
 			return -1;
 		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
 		bl->cg_dirfd = vcl_cgroup_dirfd(b->cg);

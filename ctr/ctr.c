@@ -406,7 +406,7 @@ static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 			return vcl_usage(err,
 					 "ctr with --ctr-userns cannot run a user's service yet");
 		snprintf(ovl_dir, sizeof(ovl_dir), "%s/ctr-overlay", spec->state_dir);
-		if (vcl_ledger_add(err, "dir %s", ovl_dir) < 0)
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", ovl_dir) < 0)
 			return -1;
 		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST)
 			return vcl_fail(err, errno, "Create %s", ovl_dir);
@@ -631,7 +631,7 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
 
 	inst->t.start = vcl_now_ns();
-	if (vcl_cgroup_create(cgpath, &spec->limits, spec->cpuset, &p->cg, err) < 0)
+	if (vcl_cgroup_create(spec->ledger, cgpath, &spec->limits, spec->cpuset, &p->cg, err) < 0)
 		return launch_failed(inst, p, err);
 	if (launch_pipes_open(&lp, p, spec->ctr_userns) < 0)
 		goto fail_errno;
@@ -674,7 +674,8 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 
 	if ((spec->ctr_userns &&
 	     release_userns_child(p, &lp, pid, a.born_in_cg, cgpath, err) < 0) ||
-	    vcl_ledger_add_pid(pid, err) < 0 || open_child_netns(inst, lp.nsready_r, err) < 0) {
+	    vcl_ledger_add_pid(spec->ledger, pid, err) < 0 ||
+	    open_child_netns(inst, lp.nsready_r, err) < 0) {
 		fail_child(inst, p, &lp, err);
 		return launch_failed(inst, p, err);
 	}

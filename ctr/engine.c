@@ -307,7 +307,7 @@ static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl
 	else
 		snprintf(e->image, sizeof(e->image), "%s%s:payload",
 			 e->kind == VCL_ENGINE_PODMAN ? "localhost/" : "", repo);
-	if (vcl_ledger_add(err, "dir %s", e->dir) < 0 || vcl_mkdir_p(e->dir, err) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", e->dir) < 0 || vcl_mkdir_p(e->dir, err) < 0)
 		goto fail;
 	e->seccomp[0] = '\0';
 	if (!spec->ctr_no_seccomp && write_seccomp(e, err) < 0)
@@ -317,8 +317,9 @@ static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl
 	/* podman puts every conmon of the run in <cgroup-parent>/conmon;
 	 * recorded first, so its undo comes after the engine's (newest first). */
 	snprintf(cg, sizeof(cg), "vclab/%s/conmon", spec->run_id);
-	if ((e->kind == VCL_ENGINE_PODMAN && vcl_ledger_add(err, "cgroup %s", cg) < 0) ||
-	    vcl_ledger_add(err, "engine %s %s", e->name, spec->run_id) < 0)
+	if ((e->kind == VCL_ENGINE_PODMAN &&
+	     vcl_ledger_add(spec->ledger, err, "cgroup %s", cg) < 0) ||
+	    vcl_ledger_add(spec->ledger, err, "engine %s %s", e->name, spec->run_id) < 0)
 		goto fail;
 	if (svc != NULL && svc->export_archive != NULL) {
 		e->source = "docker-archive of the image (skopeo), then load";
@@ -778,6 +779,7 @@ const struct vcl_backend_ops vcl_podman_ops = {
     .is_peer = true,
     .family = VCL_FAMILY_CONTAINER,
     .peer_of = "ctr",
+    .engine = true,
     .opt_in = true,
     .runs_services = true,
     .probe = podman_probe,
@@ -800,6 +802,7 @@ const struct vcl_backend_ops vcl_docker_ops = {
     .is_peer = true,
     .family = VCL_FAMILY_CONTAINER,
     .peer_of = "ctr",
+    .engine = true,
     .opt_in = true,
     .runs_services = true,
     .probe = docker_probe,

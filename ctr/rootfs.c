@@ -151,7 +151,7 @@ int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, const char **path, struc
 		return vcl_usage(err, "Container rootfs: payload must be an absolute path");
 	if (asprintf(&dir, "%s/ctr-rootfs", spec->state_dir) < 0)
 		return vcl_fail(err, ENOMEM, "Rootfs path");
-	if (vcl_ledger_add(err, "dir %s", dir) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0)
 		return vcl_error_wrap(err, "Record rootfs %s", dir);
 	if (build(dir, spec->payload, err) < 0) {
 		struct vcl_error *ignored = NULL;

@@ -168,6 +168,10 @@ static void rmdir_everywhere(const char *rel)
 
 /* ---- probe: actually run a trivial container ---------------------------- */
 
+/* The trial's folder and cgroup are in no ledger: probe() runs before a
+ * run's ledger exists (bench opens it last, and probe gets no spec), so the
+ * probe removes what it made on every way out. */
+
 /* A rootfs that borrows the host's /usr read-only, so /bin/true runs: the
  * trial needs no payload (probe() gets no spec). Merged-/usr hosts have
  * bin, lib, lib64, sbin as symlinks into usr; others get bind mounts. */
@@ -184,8 +188,6 @@ static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vc
 
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
 	snprintf(cgp, sizeof(cgp), "/vclab/probe-%d", (int)getpid());
-	if (vcl_ledger_add(err, "cgroup %s", cgp + 1) < 0)
-		return -1;
 	op = (struct vcl_oci_params){.rootfs = rootfs,
 				     .hostname = "vclab-probe",
 				     .cgroups_path = cgp,
@@ -236,10 +238,6 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 	dir = mkdtemp(tmpl);
 	if (dir == NULL)
 		return vcl_fail(err, errno, "Create a trial bundle folder");
-	if (vcl_ledger_add(err, "dir %s", dir) < 0) {
-		rmdir(dir);
-		return -1;
-	}
 	snprintf(p, sizeof(p), "%s/rootfs", dir);
 	snprintf(log, sizeof(log), "%s/log", dir);
 	snprintf(root, sizeof(root), "%s/state", dir);
@@ -308,7 +306,7 @@ static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vc
 	dir = rt_dir(spec, rt);
 	if (dir == NULL)
 		return vcl_fail(err, ENOMEM, "Prepare %s", rt->name);
-	if (vcl_ledger_add(err, "dir %s", dir) < 0 || vcl_mkdir_p(dir, err) < 0) {
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0 || vcl_mkdir_p(dir, err) < 0) {
 		vcl_ctr_rootfs_release(spec);
 		return vcl_error_wrap(err, "Prepare %s", rt->name);
 	}
@@ -403,8 +401,8 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", p->bundle);
 
 	/* Recorded before they exist: the bundle and the runtime's cgroup. */
-	if (vcl_ledger_add(err, "dir %s", p->bundle) < 0 ||
-	    vcl_ledger_add(err, "cgroup %s", p->cgpath) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", p->bundle) < 0 ||
+	    vcl_ledger_add(spec->ledger, err, "cgroup %s", p->cgpath) < 0)
 		goto fail_free;
 	if (mkdir(p->bundle, 0755) < 0) {
 		vcl_fail(err, errno, "Create bundle %s", p->bundle);
@@ -468,7 +466,7 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 		goto fail_remove;
 	}
 	inst->pid = (pid_t)pid;
-	if (vcl_ledger_add_pid(inst->pid, err) < 0)
+	if (vcl_ledger_add_pid(spec->ledger, inst->pid, err) < 0)
 		goto fail_remove;
 	inst->exit_fd = vcl_pidfd_open(inst->pid);
 	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);

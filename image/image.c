@@ -81,6 +81,17 @@ static int strv_push(char ***v, const char *s)
 	return nv[n] == NULL ? -1 : 0;
 }
 
+/* A copy of a NULL-terminated list. */
+static char **strv_dup(char *const *src)
+{
+	char **v = calloc(1, sizeof(*v));
+
+	for (size_t i = 0; v != NULL && src[i] != NULL; i++)
+		if (strv_push(&v, src[i]) < 0)
+			vcl_strvfreep(&v);
+	return v;
+}
+
 /* Set K=V in an environment, replacing an earlier K. */
 static int env_set(char ***envp, const char *kv)
 {
@@ -139,13 +150,17 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 	struct json_object *cfg = get(config, "config");
 	const char *wd = json_object_get_string(get(cfg, "WorkingDir"));
 	const char *user = json_object_get_string(get(cfg, "User"));
-	cleanup_strv char **entry = strv_from_json(get(cfg, "Entrypoint"));
-	cleanup_strv char **cmd = o->cmd != NULL ? NULL : strv_from_json(get(cfg, "Cmd"));
+	cleanup_strv char **entry = o->entrypoint != NULL ? strv_dup(o->entrypoint)
+							  : strv_from_json(get(cfg, "Entrypoint"));
+	/* Kubernetes: a command without args runs without the image's Cmd. */
+	cleanup_strv char **cmd = o->cmd != NULL || o->entrypoint != NULL
+				      ? strv_dup((char *const[]){NULL})
+				      : strv_from_json(get(cfg, "Cmd"));
 	cleanup_strv char **env = strv_from_json(get(cfg, "Env"));
 	unsigned nports;
 	uint16_t port;
 
-	if (entry == NULL || (o->cmd == NULL && cmd == NULL) || env == NULL)
+	if (entry == NULL || cmd == NULL || env == NULL)
 		return vcl_fail(err, ENOMEM, "Image config");
 	/* Entrypoint + Cmd, where -- CMD replaces Cmd (docker run semantics). */
 	vcl_strvfreep(&img->argv);
@@ -173,7 +188,7 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 	free(img->cwd);
 	img->cwd = strdup(wd != NULL && wd[0] == '/' ? wd : "/");
 	free(img->user);
-	img->user = strdup(user != NULL ? user : "");
+	img->user = strdup(o->user != NULL ? o->user : user != NULL ? user : "");
 	if (img->cwd == NULL || img->user == NULL)
 		return vcl_fail(err, ENOMEM, "Image config");
 	port = exposed_port(get(cfg, "ExposedPorts"), &nports);

@@ -54,7 +54,7 @@ static const char *mem_text(double mib, char *buf, size_t len)
 	return buf;
 }
 
-static const char *advice_text(const struct vcl_decision *d)
+const char *vcl_advise_text(const struct vcl_decision *d)
 {
 	switch (d->verdict) {
 	case VCL_ADVICE_OK:
@@ -126,7 +126,7 @@ static void table(FILE *out, const struct vcl_advise_input *in, const struct vcl
 		if (d[i].verdict == VCL_ADVICE_OK)
 			vcl_advise_k8s(s, (enum vcl_place)d[i].place, &k);
 		fprintf(out, "%-20s  %5ld  %8s  %5s  %-6s  %-6s  %s\n", name, s->replicas, mem, cpu,
-			advice_text(&d[i]),
+			vcl_advise_text(&d[i]),
 			d[i].verdict == VCL_ADVICE_OK ? vcl_confidence_name(d[i].conf) : "-",
 			d[i].verdict == VCL_ADVICE_OK ? k.text : "no placement (see below)");
 	}
@@ -190,7 +190,7 @@ static void reasons(FILE *out, const struct vcl_advise_input *in, const struct v
 
 		if (d[i].verdict == VCL_ADVICE_OK)
 			fprintf(out, "\n%s -> %s (confidence %s)  [%s]\n", s->name,
-				advice_text(&d[i]), vcl_confidence_name(d[i].conf), s->origin);
+				vcl_advise_text(&d[i]), vcl_confidence_name(d[i].conf), s->origin);
 		else if (d[i].verdict == VCL_ADVICE_NONE)
 			fprintf(out, "\n%s -> no placement satisfies all constraints  [%s]\n",
 				s->name, s->origin);
@@ -238,7 +238,7 @@ static void slo_changes(FILE *out, const struct vcl_advise_input *in, const stru
 		else
 			snprintf(a, sizeof(a), "%.2f", d[i].slo_change_ms);
 		fprintf(out, "  %-20.20s  %-4s -> %-12s below %s ms\n", in->svc[i].name,
-			advice_text(&d[i]),
+			vcl_advise_text(&d[i]),
 			d[i].slo_change_place >= 0
 			    ? vcl_place_name((enum vcl_place)d[i].slo_change_place)
 			    : "no placement",

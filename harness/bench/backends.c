@@ -99,20 +99,21 @@ static const struct vcl_ledger_kind *const core_kinds[] = {
     NULL,
 };
 
-static int register_kinds(const struct vcl_ledger_kind *const *k, struct vcl_error **err)
+static int register_kinds(struct vcl_ledger_kinds *kinds, const struct vcl_ledger_kind *const *k,
+			  struct vcl_error **err)
 {
 	for (; k != NULL && *k != NULL; k++)
-		if (vcl_ledger_register(*k, err) < 0)
+		if (vcl_ledger_register(kinds, *k, err) < 0)
 			return -1;
 	return 0;
 }
 
-int vcl_backends_init(struct vcl_error **err)
+int vcl_backends_init(struct vcl_ledger_kinds *kinds, struct vcl_error **err)
 {
-	if (register_kinds(core_kinds, err) < 0)
+	if (register_kinds(kinds, core_kinds, err) < 0)
 		return -1;
 	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
-		if (register_kinds((*b)->kinds, err) < 0)
+		if (register_kinds(kinds, (*b)->kinds, err) < 0)
 			return vcl_error_wrap(err, "Backend %s", (*b)->name);
 	return 0;
 }

@@ -36,10 +36,11 @@ const char *vcl_backends_baseline(void);
 const char *const *vcl_backends_placement_words(void);
 const char *const *vcl_backends_peer_words(void);
 
-/* Register the ledger kinds of core and of every backend built in, so that
- * teardown and gc know how to undo every record. Call before a ledger is
- * opened or gc runs; calling it again is harmless. */
-int vcl_backends_init(struct vcl_error **err);
+/* Register the ledger kinds of core and of every backend built in into
+ * kinds, so that teardown and gc know how to undo every record. Call
+ * before a ledger is opened or gc runs; calling it again is harmless. */
+struct vcl_ledger_kinds;
+int vcl_backends_init(struct vcl_ledger_kinds *kinds, struct vcl_error **err);
 
 /* What the parts built in add to the host probe (vcl_host_probe): the VM
  * part's KVM boot check. */

@@ -153,7 +153,17 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_STR_ROW(B, services, "services", 0, "FILE.yaml",
 		    "measure every service this file lists (docs/services.md), each in every "
 		    "placement"),
+    VCL_OPT_APPEND_ROW(B, manifests, "manifest", 0, "FILE.yaml",
+		       "measure every workload of these Kubernetes manifests, each pod in every "
+		       "placement (docs/services.md), repeatable"),
+    VCL_OPT_APPEND_ROW(B, image_maps, "image-map", 0, "FROM=TO|FILE",
+		       "read the image a manifest names FROM from TO (oci:DIR[:TAG], "
+		       "docker-archive:FILE, a mirror's docker://...), or the FROM=TO lines of "
+		       "FILE; repeatable"),
     VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
+    VCL_OPT_STR_ROW(B, host_class, "host-class", 0, "NAME",
+		    "the fleet class of this host, recorded as host.class: report, advise and "
+		    "check group hosts by it (docs/fleet.md; default none)"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
@@ -268,6 +278,17 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	if (o->services != NULL && (o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
 		return vcl_usage(err, "--services lists the services: give no --image, --binary "
 				      "or -- CMD with it");
+	if (o->manifests != NULL &&
+	    (o->services != NULL || o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
+		return vcl_usage(err, "--manifest gives the services: give no --services, --image, "
+				      "--binary or -- CMD with it");
+	if (o->image_maps != NULL && o->manifests == NULL)
+		return vcl_usage(err, "--image-map maps the images of --manifest files: give one");
+	if (o->host_class != NULL && !vcl_host_class_name_ok(o->host_class))
+		return vcl_usage(err,
+				 "--host-class '%s': want 1-63 of A-Z a-z 0-9 . _ -, starting with "
+				 "a letter or digit",
+				 o->host_class);
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =

@@ -461,7 +461,7 @@ static int ksm_measure(struct density *d, struct vcl_ksm *k, bool merged_all_alo
 		"no instance, or its smaps unreadable");
 	if (!merged_all_along) {
 		off = per_instance_now(d);
-		if (vcl_ksm_start(k, err) < 0)
+		if (vcl_ksm_start(k, d->b->spec.ledger, err) < 0)
 			goto fail;
 	}
 	settle = ksm_settle(d, burn, &settled, err);
@@ -645,7 +645,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	    vcl_pids_room(&d.pids_limit, &d.start_tasks, err) < 0 ||
 	    vcl_fds_open(&d.start_fds, err) < 0)
 		return -1;
-	if (strcmp(ksm_mode, "on") == 0 && vcl_ksm_start(&ksm, err) < 0)
+	if (strcmp(ksm_mode, "on") == 0 && vcl_ksm_start(&ksm, b->spec.ledger, err) < 0)
 		return -1;
 	while ((r = density_burst(&d, err)) == 0)
 		;

@@ -132,7 +132,7 @@ struct footprint {
 	struct vcl_memavail ma;
 	bool daemons;			 /* daemon figures apply (vm, docker) */
 	const char *const *daemon_names; /* NULL-terminated, at most NDAEMONS */
-	const char *per;		 /* "vm" or "instance": growth_per_<per>_kib */
+	const char *per;		 /* growth_per_<per>_kib: per VM or per instance */
 	char daemons_why[128];		 /* why none were read at all */
 	struct daemon_pss d[NDAEMONS];
 };
@@ -142,7 +142,7 @@ struct footprint {
 static void daemons_of(const struct vcl_backend_ops *ops, struct footprint *f)
 {
 	f->daemon_names = ops->daemons;
-	f->per = vcl_backend_is_vm(ops) ? "vm" : "instance";
+	f->per = vcl_backend_is_vm(ops) ? vcl_family_name(ops->family) : "instance";
 	f->daemons = f->daemon_names != NULL;
 }
 

@@ -19,6 +19,7 @@
 
 struct vcl_host;
 struct json_object;
+struct vcl_ledger;
 struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
@@ -35,6 +36,9 @@ struct vcl_ready {
 	enum vcl_ready_kind kind;
 	char path[128]; /* HTTP: the request path, "/" ... */
 	int status;	/* HTTP: the status that counts as ready (200) */
+	/* HTTP: when above status, any status in [status, status_max] counts
+	 * (a Kubernetes httpGet probe takes 200-399); 0 = status only. */
+	int status_max;
 	/* TCP with a short request/response (redis "PING\r\n" -> "+PONG"):
 	 * send these bytes once connected; ready when the answer starts with
 	 * expect. send_len 0 = ready on the connection itself. */
@@ -95,9 +99,11 @@ struct vcl_svc_spec {
 	struct vcl_ready ready;
 	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
 	/* The rootfs as a read-only ext4 disk image for the VM placements
-	 * (image/disk.c): built on the first call, reused after; *path lives
-	 * as long as the service. NULL when there is no rootfs (--binary). */
-	int (*disk)(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+	 * (image/disk.c): built on the first call (its files recorded in
+	 * ledger first), reused after; *path lives as long as the service.
+	 * NULL when there is no rootfs (--binary). */
+	int (*disk)(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
+		    struct vcl_error **err);
 	/* Write the image itself as a docker-archive at path, tagged tag
 	 * ("localhost/vclab-<run>:svc"), for the engine peers' `load`; NULL
 	 * when the service has no image (rootfs:DIR, --binary). The image
@@ -112,6 +118,9 @@ struct vcl_spec {
 	unsigned index;	       /* n in vclab-<run>-<n>: unique within the run */
 	const char *payload;   /* absolute path of the payload binary (bin/vclab-payload) */
 	const char *state_dir; /* per-run scratch folder, e.g. /run/vclab/<run> (tmpfs) */
+	/* The run's resource ledger (core/ledger.h): every resource a backend
+	 * makes is recorded here before it exists. NULL: nothing recorded. */
+	struct vcl_ledger *ledger;
 	struct vcl_limits limits;
 	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
 	/* bare: give the process its accounting-only cgroup (memory, density,
@@ -224,6 +233,10 @@ enum vcl_family {
 	VCL_FAMILY_VM,		/* a guest kernel on a VMM (vm, qemu-direct) */
 };
 
+/* "process", "container", "sandbox", "vm": how results.json and the docs
+ * call a family (config.vm holds the settings of the vm family). */
+const char *vcl_family_name(enum vcl_family f);
+
 /*
  * The traits of a backend: what bench, report and advise branch on, in
  * place of its name, so that a new placement is its ops and one line in
@@ -243,6 +256,11 @@ struct vcl_backend_ops {
 	/* Its figures carry the host's accelerator ("vm (TCG)"): its speed
 	 * depends on KVM or TCG. */
 	bool accel_labelled;
+	/* A peer started through a container engine's CLI and image store
+	 * (podman, docker): the report weighs it against its placement and the
+	 * plain runtime it runs containers with (its describe()'s
+	 * engine.runtime). */
+	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a

@@ -616,8 +616,8 @@ int vcl_cgroup_v2_describe(const char *root, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-int vcl_cgroup_create(const char *path, const struct vcl_limits *lim, const char *cpuset,
-		      struct vcl_cgroup **out, struct vcl_error **err)
+int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct vcl_limits *lim,
+		      const char *cpuset, struct vcl_cgroup **out, struct vcl_error **err)
 {
 	cleanup_free struct vcl_cgroup *cg = NULL;
 	char parent[256];
@@ -627,7 +627,7 @@ int vcl_cgroup_create(const char *path, const struct vcl_limits *lim, const char
 		return -1;
 	if (strlen(path) >= sizeof(cg->path))
 		return vcl_usage(err, "Cgroup path too long: %s", path);
-	if (vcl_ledger_add(err, "cgroup %s", path) < 0)
+	if (vcl_ledger_add(ledger, err, "cgroup %s", path) < 0)
 		return -1;
 	if (is_v2()) {
 		if (vcl_cgroup_v2_create("/sys/fs/cgroup", path, lim, cpuset, err) < 0)

@@ -23,7 +23,8 @@ static int run_steps(const struct vcl_launch_hooks *h, struct vcl_launch *l, str
 	inst->t.created = vcl_now_ns();
 	if (r < 0)
 		return -1;
-	if (h->record_pid && inst->pid > 0 && vcl_ledger_add_pid(inst->pid, err) < 0)
+	if (h->record_pid && inst->pid > 0 &&
+	    vcl_ledger_add_pid(l->spec->ledger, inst->pid, err) < 0)
 		return -1;
 	if (h->finish != NULL && h->finish(l, err) < 0)
 		return -1;
@@ -70,11 +71,10 @@ int vcl_launch_record(struct vcl_launch *l, struct vcl_error **err, const char *
 	va_list ap;
 	int n;
 
-	(void)l;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return vcl_fail(err, EOVERFLOW, "Ledger record too long");
-	return vcl_ledger_add(err, "%s", line);
+	return vcl_ledger_add(l->spec->ledger, err, "%s", line);
 }

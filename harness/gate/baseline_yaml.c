@@ -247,11 +247,15 @@ static int parse_metric(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *n
 static int parse_host(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *node,
 		      struct vcl_host_class *h, struct vcl_error **err)
 {
-	static const char *const keys[] = {"accelerator", "cgroup", "cpu_model", "cores", NULL};
+	static const char *const keys[] = {"class",	"accelerator", "cgroup",
+					   "cpu_model", "cores",       NULL};
 	yaml_node_t *n;
 	double cores = 0;
 
 	if (check_keys(y, doc, node, "host", keys, err) < 0)
+		return -1;
+	if ((n = vcl_yaml_get(doc, node, "class")) != NULL &&
+	    yaml_strdup(y, n, "class", &h->name, err) < 0)
 		return -1;
 	if ((n = vcl_yaml_get(doc, node, "accelerator")) != NULL &&
 	    yaml_strdup(y, n, "accelerator", &h->accelerator, err) < 0)
@@ -510,6 +514,11 @@ char *vcl_baseline_format(const struct vcl_baseline *b)
 	}
 	if (b->has_host) {
 		fprintf(f, "host:\n");
+		if (b->host.name != NULL) {
+			fprintf(f, "  class: ");
+			yaml_quote(f, b->host.name);
+			fputc('\n', f);
+		}
 		if (b->host.accelerator != NULL) {
 			fprintf(f, "  accelerator: ");
 			yaml_quote(f, b->host.accelerator);

@@ -470,6 +470,7 @@ int vcl_host_class_from_results(struct json_object *results, struct vcl_host_cla
 	out->accelerator = json_str_dup(host, "accelerator");
 	out->cgroup = json_str_dup(host, "cgroup");
 	out->cpu_model = json_str_dup(host, "cpu_model");
+	out->name = json_str_dup(host, "class");
 	if (json_object_object_get_ex(host, "cores", &cores) &&
 	    json_object_is_type(cores, json_type_int))
 		out->cores = (long)json_object_get_int64(cores);
@@ -481,7 +482,8 @@ void vcl_host_class_clear(struct vcl_host_class *h)
 	free(h->accelerator);
 	free(h->cgroup);
 	free(h->cpu_model);
-	h->accelerator = h->cgroup = h->cpu_model = NULL;
+	free(h->name);
+	h->accelerator = h->cgroup = h->cpu_model = h->name = NULL;
 	h->cores = -1;
 }
 
@@ -503,6 +505,7 @@ char *vcl_host_class_diff(const struct vcl_host_class *want, const struct vcl_ho
 
 	if (f == NULL)
 		return strdup("out of memory");
+	diff_str(f, &first, "class", want->name, have->name);
 	diff_str(f, &first, "accelerator", want->accelerator, have->accelerator);
 	diff_str(f, &first, "cgroup", want->cgroup, have->cgroup);
 	diff_str(f, &first, "cpu_model", want->cpu_model, have->cpu_model);

@@ -137,6 +137,8 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		const char *path, *name;
 	} facts[] = {
 	    {"host.hostname", "hostname"},
+	    {"host.class", "host class"},
+	    {"error", "no results: why"},
 	    {"host.cpu_model", "CPU model"},
 	    {"host.packages", "packages"},
 	    {"host.cores", "cores"},
@@ -189,16 +191,16 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 	}
 	for (size_t r = 0; r < c->n; r++) {
 		const char *a = vcl_report_vm_accel(&c->runs[r]);
-		bool ran_vm = vcl_rentry(&c->runs[r], "backends", "vm") != NULL;
-		const char **peers = vcl_report_names(&c->runs[r], 1, "peers");
+		bool ran_vm = false;
 
-		for (size_t i = 0; peers[i] != NULL; i++) {
-			const char *fam =
-			    vcl_rjstr(vcl_rentry(&c->runs[r], "peers", peers[i]), "family");
+		for (size_t s = 0; s < 2; s++) {
+			const char *sec = s == 0 ? "backends" : "peers";
+			const char **names = vcl_report_names(&c->runs[r], 1, sec);
 
-			ran_vm = ran_vm || (fam != NULL && strcmp(fam, "vm") == 0);
+			for (size_t i = 0; names[i] != NULL; i++)
+				ran_vm = ran_vm || vcl_report_is_vm(&c->runs[r], sec, names[i]);
+			free(names);
 		}
-		free(peers);
 		if (ran_vm && a != NULL && strcmp(a, "tcg") == 0) {
 			char *prev = tcg_runs;
 
@@ -227,13 +229,19 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 
 	/* Comparison: differing host classes make deltas misleading. */
 	for (size_t i = 0; c->n > 1 && i < ARRAY_SIZE(class_facts); i++) {
-		char *first = fact_text(c->runs[0].root, class_facts[i].path);
+		char *first = NULL;
 		char *list = NULL;
 		bool differ = false;
 
 		for (size_t r = 0; r < c->n; r++) {
-			char *v = fact_text(c->runs[r].root, class_facts[i].path);
-			char *prev = list;
+			char *v, *prev = list;
+
+			/* A fleet host that gave no results has no facts to differ. */
+			if (vcl_rjstr(c->runs[r].root, "error") != NULL)
+				continue;
+			v = fact_text(c->runs[r].root, class_facts[i].path);
+			if (first == NULL)
+				first = vcl_rxstrdup(v);
 
 			differ = differ || strcmp(v, first) != 0;
 			list = vcl_rxasprintf("%s%s%s %s", prev != NULL ? prev : "",

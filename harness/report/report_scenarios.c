@@ -179,15 +179,16 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    c->metrics_href);
 	vcl_rtab_init(&t, c, 0x1feu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
+		const char *base = vcl_backends_baseline();
 		struct json_object *bare =
-		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", "bare"), "startup_ms");
+		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", base), "startup_ms");
 
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *st =
 			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "startup_ms");
 
 			if (st != NULL && json_object_is_type(st, json_type_object))
-				startup_row(&t, c, r, "backends", bk[i], st, "bare", bare);
+				startup_row(&t, c, r, "backends", bk[i], st, base, bare);
 		}
 		for (size_t i = 0; pe[i] != NULL; i++) {
 			struct json_object *p = vcl_rentry(&c->runs[r], "peers", pe[i]);
@@ -414,7 +415,12 @@ static void memory_daemons(struct vcl_rdoc *d, const struct vcl_report_ctx *c, c
 			struct json_object *dm = vcl_json_path(m, "daemons");
 			char lab[128];
 
-			vm |= m != NULL && strcmp(bk[i], "vm") == 0;
+			const struct vcl_backend_ops *ops =
+			    vcl_report_ops(&c->runs[r], "backends", bk[i]);
+
+			/* libvirt's daemons: the VM placement whose ops name them */
+			vm |= m != NULL && ops != NULL && vcl_backend_is_vm(ops) &&
+			      ops->daemons != NULL;
 			if (dm == NULL || !json_object_is_type(dm, json_type_object))
 				continue;
 			vcl_rtab_row(&t, c, r);
@@ -723,8 +729,8 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    c->metrics_href);
 	vcl_rtab_init(&t, c, 0xff8u, hdr);
 	for (size_t r = 0; r < c->n; r++) {
-		struct json_object *bare_s =
-		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", "bare"), "steady");
+		struct json_object *bare_s = vcl_json_path(
+		    vcl_rentry(&c->runs[r], "backends", vcl_backends_baseline()), "steady");
 
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *s =

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "advise/advise.h"
+#include "core/k8s.h"
 #include "core/cleanup.h"
 #include "core/results.h"
 #include "tests/suite_main.h"
@@ -780,16 +781,18 @@ START_TEST(k8s_objects)
 	ck_assert(s->own_kernel);
 	ck_assert_double_eq_tol(s->mem_mib, 2e9 / 1048576.0, 1e-9);
 
-	ck_assert_uint_eq(in.nnotes, 4);
+	ck_assert_uint_eq(in.nskipped, 1);
+	ck_assert_str_eq(
+	    in.skipped[0].line,
+	    "k.yaml:1:1: note: skipped Service 'web' (not a workload: only Deployment, "
+	    "StatefulSet, ReplicaSet, DaemonSet, Job, CronJob and Pod are advised on; "
+	    "Namespace and HorizontalPodAutoscaler are joined to them)");
+	ck_assert_uint_eq(in.nnotes, 3);
 	ck_assert_str_eq(in.notes[0],
-			 "k.yaml:1:1: note: skipped Service 'web' (only Deployment, "
-			 "StatefulSet, ReplicaSet, DaemonSet, Job, CronJob and Pod are advised on; "
-			 "Namespace and HorizontalPodAutoscaler are joined to them)");
-	ck_assert_str_eq(in.notes[1],
 			 "k.yaml:12:5: warning: unknown annotation 'vclab.io/colour' (ignored)");
-	ck_assert_str_eq(in.notes[2], "k.yaml:34:7: warning: DaemonSet 'agent': 1 of 1 containers "
+	ck_assert_str_eq(in.notes[1], "k.yaml:34:7: warning: DaemonSet 'agent': 1 of 1 containers "
 				      "state no memory request or limit (counted as 0)");
-	ck_assert_str_eq(in.notes[3],
+	ck_assert_str_eq(in.notes[2],
 			 "k.yaml:28:1: note: DaemonSet 'agent' runs one replica per "
 			 "node: counted as 1 (set vclab.io/replicas to the node count)");
 	vcl_advise_input_free(&in);
@@ -842,6 +845,70 @@ static char *temp_file(const char *text)
 	close(fd);
 	return path;
 }
+
+/* A workload measured by `bench --manifest` is joined by its identity
+ * (namespace, kind, name), before any image match, even when its image was
+ * read from elsewhere (--image-map) and its name holds a dot; a skipped
+ * workload has no numbers to join. */
+START_TEST(join_by_manifest_identity)
+{
+	static const char yaml[] = "apiVersion: apps/v1\n"
+				   "kind: Deployment\n"
+				   "metadata: {name: web.v2, namespace: shop}\n"
+				   "spec:\n"
+				   "  template:\n"
+				   "    spec:\n"
+				   "      containers:\n"
+				   "      - {name: web, image: registry.example/web:2,\n"
+				   "         resources: {requests: {memory: 64Mi}}}\n"
+				   "---\n"
+				   "apiVersion: v1\n"
+				   "kind: Pod\n"
+				   "metadata: {name: job, namespace: shop}\n"
+				   "spec:\n"
+				   "  containers:\n"
+				   "  - {name: job, image: registry.example/job:1,\n"
+				   "     resources: {requests: {memory: 64Mi}}}\n";
+	cleanup_error struct vcl_error *err = NULL;
+	struct vcl_advise_input in = {0};
+	struct json_object *root = NULL, *svcs, *web, *man, *skipped;
+	struct vcl_measured *m = calloc(1, sizeof(*m));
+	struct vcl_decision d[2];
+	const struct vcl_fact *f;
+
+	ck_assert_int_eq(vcl_results_load(FIXTURE, &root, &err), 0);
+	svcs = vcl_json_obj(root, "services");
+	web = vcl_json_obj(svcs, "shop/Deployment/web.v2");
+	man = vcl_json_obj(web, "manifest");
+	json_object_object_add(man, "namespace", json_object_new_string("shop"));
+	json_object_object_add(man, "kind", json_object_new_string("Deployment"));
+	json_object_object_add(man, "name", json_object_new_string("web.v2"));
+	json_object_object_add(man, "at", json_object_new_string("app.yaml:1"));
+	json_object_object_add(vcl_json_obj(web, "image"), "reference",
+			       json_object_new_string("oci:/srv/web:2"));
+	json_object_object_add(web, "backends", json_object_get(vcl_json_path(root, "backends")));
+	skipped = vcl_json_obj(svcs, "shop/Pod/job");
+	json_object_object_add(skipped, "skipped", json_object_new_boolean(1));
+	vcl_measured_from_json(root, "R.json", m);
+	json_object_put(root);
+	ck_assert_uint_eq(m->nsvc, 1);
+	ck_assert_str_eq(m->svc[0].wname, "web.v2");
+	ck_assert(m->svc[0].b[VCL_CTR].present);
+
+	ck_assert_int_eq(vcl_advise_parse_buffer("app.yaml", yaml, strlen(yaml), &in, &err), 0);
+	ck_assert_uint_eq(in.nsvc, 2);
+	memset(d, 0, sizeof(d));
+	vcl_advise_decide_all(&in, m, d);
+	f = vcl_service_find_fact(&in.svc[0], VCL_FACT_NUMBERS);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->text, "measured service shop/Deployment/web.v2, its own workload (read "
+				  "at app.yaml:1), image oci:/srv/web:2 (results "
+				  "services.shop/Deployment/web.v2)");
+	ck_assert_ptr_null(vcl_service_find_fact(&in.svc[1], VCL_FACT_NUMBERS));
+	vcl_advise_input_free(&in);
+	free(m);
+}
+END_TEST
 
 START_TEST(results_lacking_vm)
 {
@@ -949,6 +1016,52 @@ START_TEST(run_rejects_bad_input_files)
 }
 END_TEST
 
+/* A List's items are objects like any document's; objects that are not
+ * workloads fold into one note counting them by kind, or one note each. */
+START_TEST(k8s_list_and_skipped)
+{
+	static const char text[] = "apiVersion: v1\n"
+				   "kind: List\n"
+				   "items:\n"
+				   "- apiVersion: apps/v1\n"
+				   "  kind: Deployment\n"
+				   "  metadata: {name: web}\n"
+				   "  spec:\n"
+				   "    template:\n"
+				   "      spec:\n"
+				   "        containers:\n"
+				   "        - {name: web, image: nginx:1.25}\n"
+				   "- {apiVersion: v1, kind: Service, metadata: {name: web}}\n"
+				   "---\n"
+				   "apiVersion: v1\n"
+				   "kind: ConfigMap\n"
+				   "metadata: {name: cfg}\n"
+				   "---\n"
+				   "{apiVersion: v1, kind: Service, metadata: {name: db}}\n";
+	struct vcl_advise_input in = {0}, verbose = {0};
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_advise_parse_buffer("list.yaml", text, strlen(text), &in, &err), 0);
+	ck_assert_uint_eq(in.nsvc, 1);
+	ck_assert_str_eq(in.svc[0].kind, "Deployment");
+	ck_assert_str_eq(in.svc[0].origin, "list.yaml:4:3");
+	ck_assert_uint_eq(in.nskipped, 3);
+	ck_assert_uint_eq(in.nnotes, 1); /* web states no memory */
+	ck_assert_int_eq(vcl_advise_fold_skipped(&in, false), 0);
+	ck_assert_uint_eq(in.nnotes, 2);
+	ck_assert_str_eq(in.notes[1], "note: skipped 3 objects that are not workloads: 2 Service, "
+				      "1 ConfigMap (--verbose lists them)");
+	ck_assert_int_eq(vcl_advise_parse_buffer("list.yaml", text, strlen(text), &verbose, &err),
+			 0);
+	ck_assert_int_eq(vcl_advise_fold_skipped(&verbose, true), 0);
+	ck_assert_uint_eq(verbose.nnotes, 4);
+	ck_assert_ptr_nonnull(
+	    strstr(verbose.notes[2], "list.yaml:14:1: note: skipped ConfigMap 'cfg'"));
+	vcl_advise_input_free(&in);
+	vcl_advise_input_free(&verbose);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("advise");
@@ -978,8 +1091,10 @@ static Suite *suite(void)
 	tcase_add_test(input, malformed_yaml);
 	tcase_add_test(input, k8s_objects);
 	tcase_add_test(input, k8s_bad_values);
+	tcase_add_test(input, k8s_list_and_skipped);
 	suite_add_tcase(s, input);
 	tcase_add_test(results, results_lacking_vm);
+	tcase_add_test(results, join_by_manifest_identity);
 	tcase_add_test(results, results_missing_or_malformed);
 	tcase_add_test(results, run_rejects_bad_input_files);
 	suite_add_tcase(s, results);

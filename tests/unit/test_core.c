@@ -263,7 +263,8 @@ static void fake_run(const char *root, pid_t pid, const char *boot)
 START_TEST(test_gc_boot_id)
 {
 	char root[] = "/tmp/vclab-gc-XXXXXX", path[300], boot[64] = "";
-	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.dry_run = false, .kinds = &kinds};
 	struct vcl_error *err = NULL;
 	unsigned removed = 99;
 	pid_t child;
@@ -271,7 +272,7 @@ START_TEST(test_gc_boot_id)
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	o.root = root;
-	ck_assert_int_eq(vcl_ledger_register(&vcl_ledger_kind_pid, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &vcl_ledger_kind_pid, &err), 0);
 	f = fopen("/proc/sys/kernel/random/boot_id", "re");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(fgets(boot, sizeof(boot), f));
@@ -342,16 +343,18 @@ START_TEST(test_ledger_register)
 	static const struct vcl_ledger_kind other_pid = {.name = "pid", .undo = fake_undo};
 	static const struct vcl_ledger_kind bad = {.name = "Pid 2", .undo = fake_undo};
 	static const struct vcl_ledger_kind no_undo = {.name = "x"};
+	struct vcl_ledger_kinds kinds = {0};
 	cleanup_error struct vcl_error *err = NULL;
 
-	ck_assert_int_eq(vcl_ledger_register(&vcl_ledger_kind_pid, &err), 0);
-	ck_assert_int_eq(vcl_ledger_register(&vcl_ledger_kind_pid, &err), 0);
-	ck_assert_int_lt(vcl_ledger_register(&other_pid, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &vcl_ledger_kind_pid, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &vcl_ledger_kind_pid, &err), 0);
+	ck_assert_uint_eq(kinds.n, 1);
+	ck_assert_int_lt(vcl_ledger_register(&kinds, &other_pid, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err->msg, "pid is registered twice"));
 	vcl_error_freep(&err);
-	ck_assert_int_lt(vcl_ledger_register(&bad, &err), 0);
+	ck_assert_int_lt(vcl_ledger_register(&kinds, &bad, &err), 0);
 	vcl_error_freep(&err);
-	ck_assert_int_lt(vcl_ledger_register(&no_undo, &err), 0);
+	ck_assert_int_lt(vcl_ledger_register(&kinds, &no_undo, &err), 0);
 }
 END_TEST
 
@@ -362,7 +365,8 @@ START_TEST(test_gc_unknown_kind)
 {
 	static const struct vcl_ledger_kind fake = {.name = "domain", .undo = fake_undo};
 	char root[] = "/tmp/vclab-gck-XXXXXX", path[300];
-	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.dry_run = false, .kinds = &kinds};
 	cleanup_error struct vcl_error *err = NULL;
 	unsigned removed = 99;
 
@@ -377,7 +381,7 @@ START_TEST(test_gc_unknown_kind)
 	ck_assert_int_eq(access(path, F_OK), 0);
 	vcl_error_freep(&err);
 
-	ck_assert_int_eq(vcl_ledger_register(&fake, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &fake, &err), 0);
 	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
 	ck_assert_uint_eq(removed, 1);
 	ck_assert_uint_eq(fake_undos, 1);
@@ -392,12 +396,13 @@ END_TEST
 START_TEST(test_gc_builtin_kinds)
 {
 	char root[] = "/tmp/vclab-gcb-XXXXXX", cmd[64];
-	struct vcl_gc_opts o = {.dry_run = true};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.dry_run = true, .kinds = &kinds};
 	cleanup_error struct vcl_error *err = NULL;
 	unsigned removed = 0;
 
-	ck_assert_int_eq(vcl_backends_init(&err), 0);
-	ck_assert_int_eq(vcl_backends_init(&err), 0);
+	ck_assert_int_eq(vcl_backends_init(&kinds, &err), 0);
+	ck_assert_int_eq(vcl_backends_init(&kinds, &err), 0);
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	o.root = root;
 	dead_run(root, "pid 1 1\ndir /nonexistent/vclab-r1\nfile /nonexistent/vclab-r1.log\n"
@@ -444,6 +449,7 @@ START_TEST(test_registry_traits)
 			ck_assert_str_eq(pw[np++], o->name);
 		}
 		ck_assert_msg(!o->accel_labelled || vcl_backend_is_vm(o), "%s: accel", o->name);
+		ck_assert_msg(!o->engine || o->is_peer, "%s: an engine is a peer", o->name);
 	}
 	ck_assert_uint_eq(baselines, 1);
 	ck_assert_ptr_null(pw[np]);
@@ -452,6 +458,8 @@ START_TEST(test_registry_traits)
 	ck_assert_str_eq(vcl_backends_baseline(), "bare");
 	ck_assert_ptr_null(vcl_backends_find("kvm"));
 	ck_assert_ptr_null(vcl_backends_find(NULL));
+	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_VM), "vm");
+	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_SANDBOX), "sandbox");
 }
 END_TEST
 

@@ -4,8 +4,7 @@
  * fixture tests/data/results-sample.json, comparison warnings, the
  * no-gnuplot path, and the pieces (number format, SVG inlining).
  *
- * Goldens live in tests/data/report/. After an intended change, regenerate
- * them with   VCLAB_UPDATE_GOLDEN=1 make unit   and review the diff.
+ * Goldens live in tests/data/report/ (updating them: tests/golden.h).
  */
 #include <check.h>
 #include <errno.h>
@@ -22,6 +21,7 @@
 #include "report/report.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/golden.h"
 #include "tests/suite_main.h"
 
 #define FIXTURE "tests/data/results-sample.json"
@@ -79,40 +79,13 @@ static struct json_object *load_fixture(void)
 	return o;
 }
 
-/* Compare text with a golden file, or rewrite it under VCLAB_UPDATE_GOLDEN=1. */
+/* Compare text with the golden file tests/data/report/<name>. */
 static void golden(const char *name, const char *text)
 {
 	cleanup_free char *rel = vcl_rxasprintf("%s/%s", GOLDEN, name);
 	cleanup_free char *path = src_path(rel);
-	cleanup_free char *want = NULL;
-	struct vcl_error *err = NULL;
-	const char *upd = getenv("VCLAB_UPDATE_GOLDEN");
-	size_t len = 0, line = 1;
 
-	if (upd != NULL && strcmp(upd, "1") == 0) {
-		ck_assert_msg(vcl_write_atomic(path, text, strlen(text), &err) == 0,
-			      "update %s: %s", path, err != NULL ? err->msg : "?");
-		fprintf(stderr, "updated golden %s\n", rel);
-		return;
-	}
-	ck_assert_msg(vcl_read_file(path, &want, &len, &err) == 0,
-		      "%s: %s (VCLAB_UPDATE_GOLDEN=1 creates it)", rel,
-		      err != NULL ? err->msg : "?");
-	for (size_t i = 0;; i++) {
-		if (want[i] != text[i]) {
-			cleanup_free char *got = vcl_rxasprintf("/tmp/vclab-golden-%s", name);
-
-			(void)vcl_write_atomic(got, text, strlen(text), NULL);
-			ck_abort_msg(
-			    "%s differs from the generated text at line %zu (generated text "
-			    "saved as %s; VCLAB_UPDATE_GOLDEN=1 accepts it)",
-			    rel, line, got);
-		}
-		if (want[i] == '\0')
-			break;
-		if (want[i] == '\n')
-			line++;
-	}
+	golden_check(path, text, strlen(text));
 }
 
 static struct vcl_report_run fixture_run(struct json_object *o)
