@@ -14,6 +14,7 @@
  * runtime.c  the runc and crun peers over the same rootfs and payload.
  * engine.c   the podman and docker peers: the same rootfs as an image in the
  *            engine's own storage, run with `run -d` (docs/ctr.md).
+ * gvisor.c  the gvisor placement: runsc over the runc bundle (runtime.h).
  * engine_args.c  pure: their `run` argv, the rlimit adjustments, the names
  *            a run's leftovers carry. Unit-tested without root.
  */
@@ -33,6 +34,15 @@ extern const struct vcl_backend_ops vcl_runc_ops;
 extern const struct vcl_backend_ops vcl_crun_ops;
 extern const struct vcl_backend_ops vcl_podman_ops;
 extern const struct vcl_backend_ops vcl_docker_ops;
+/* The gvisor placement (gvisor.c): runsc over runc's bundle and config. */
+extern const struct vcl_backend_ops vcl_gvisor_ops;
+
+/* Does `runsc flags` text list platform in the -platform flag's
+ * description ("specifies which platform to use: ptrace (default), kvm")?
+ * Pure. */
+bool vcl_gvisor_knows_platform(const char *flags_text, const char *platform);
+/* The platform probe() chose ("ptrace"), or NULL before a probe. */
+const char *vcl_gvisor_platform(void);
 
 /* Port the payload listens on inside every container: each container has
  * its own network namespace, so they can all use the same one. */

@@ -22,6 +22,7 @@
 #include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "ctr/ctr.h"
+#include "ctr/runtime.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/results.h"
@@ -29,14 +30,8 @@
 
 extern char **environ;
 
-struct runtime {
-	const char *name; /* "runc", "crun": program, backend and state folder name */
-	const struct vcl_backend_ops *ops;
-	char bin[256]; /* found in PATH on first use */
-};
-
 struct rt_priv {
-	struct runtime *rt;
+	struct vcl_runtime *rt;
 	char *bundle;	       /* <state_dir>/<rt>/<n> */
 	char *root;	       /* <state_dir>/<rt>/state: the runtime's --root */
 	char cgpath[192];      /* vclab/<run>/<n> */
@@ -44,8 +39,22 @@ struct rt_priv {
 	struct vcl_readyline rl;
 };
 
-static struct runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
-static struct runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
+static struct vcl_runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+
+/* bin, --root ROOT and the runtime's global flags: the head of every
+ * call. argv has room for 3 + VCL_RT_MAX_GLOBAL. Returns how many. */
+static size_t rt_head(const struct vcl_runtime *rt, const char *root, char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = (char *)rt->bin;
+	argv[n++] = (char *)"--root";
+	argv[n++] = (char *)root;
+	for (unsigned i = 0; i < rt->nglobal && i < VCL_RT_MAX_GLOBAL; i++)
+		argv[n++] = (char *)rt->global[i];
+	return n;
+}
 
 int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err)
 {
@@ -66,7 +75,7 @@ int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error 
 	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)", name);
 }
 
-static int find_bin(struct runtime *rt, struct vcl_error **err)
+static int find_bin(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	if (rt->bin[0] != '\0')
 		return 0;
@@ -101,7 +110,7 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 /* Run the runtime with stdin from /dev/null, stdout and stderr into log
  * (the detached container inherits them: a pipe would never see EOF), and
  * ready_w, when >= 0, as fd 3 for --preserve-fds 1. Waits for it. */
-static int run_rt(const struct runtime *rt, char *const argv[], const char *log, int ready_w,
+static int run_rt(const struct vcl_runtime *rt, char *const argv[], const char *log, int ready_w,
 		  int *status, struct vcl_error **err)
 {
 	return vcl_ctr_spawn_wait(rt->bin, argv, NULL, log, ready_w, status, err);
@@ -124,7 +133,7 @@ int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const ch
 }
 
 /* Error for a runtime call that failed: its own words, from its log. */
-static int rt_failed(const struct runtime *rt, const char *verb, int status, const char *log,
+static int rt_failed(const struct vcl_runtime *rt, const char *verb, int status, const char *log,
 		     enum vcl_error_kind kind, struct vcl_error **err)
 {
 	return vcl_ctr_tool_failed(rt->name, verb, status, log, kind, err);
@@ -223,7 +232,7 @@ fail:
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
-static int rt_probe(struct runtime *rt, struct vcl_error **err)
+int vcl_rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
 	char p[600], log[600], root[600], id[64], cgp[64];
@@ -255,15 +264,14 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 	if (ret == 0)
 		ret = write_config(dir, cfg, err);
 	if (ret == 0) {
-		char *const argv[] = {rt->bin,
-				      (char *)"--root",
-				      root,
-				      (char *)"run",
-				      (char *)"--bundle",
-				      (char *)dir,
-				      id,
-				      NULL};
+		char *argv[8 + VCL_RT_MAX_GLOBAL];
+		size_t n = rt_head(rt, root, argv);
 
+		argv[n++] = (char *)"run";
+		argv[n++] = (char *)"--bundle";
+		argv[n++] = (char *)dir;
+		argv[n++] = id;
+		argv[n] = NULL;
 		ret = run_rt(rt, argv, log, -1, &status, err);
 		if (ret == 0 && status != 0)
 			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
@@ -286,7 +294,7 @@ out:
 
 /* ---- the ops ------------------------------------------------------------ */
 
-static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
+static char *rt_dir(const struct vcl_spec *spec, const struct vcl_runtime *rt)
 {
 	char *d = NULL;
 
@@ -295,7 +303,7 @@ static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
 	return d;
 }
 
-static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
+int vcl_rt_prepare(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	cleanup_free char *dir = NULL;
 
@@ -313,7 +321,7 @@ static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vc
 	return 0;
 }
 
-static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
+void vcl_rt_cleanup(struct vcl_runtime *rt, const struct vcl_spec *spec)
 {
 	cleanup_free char *dir = rt_dir(spec, rt);
 	char rel[128];
@@ -335,18 +343,41 @@ static void rt_priv_free(struct rt_priv *p)
 	free(p);
 }
 
-/* `runc delete -f`, then make sure the cgroup is gone, then the bundle. */
+/* `RT --root ROOT [global] VERB [FLAG] ID`, waited for; a non-zero exit is
+ * an error in the runtime's own words. */
+static int rt_call(const struct vcl_runtime *rt, const char *root, const char *verb,
+		   const char *flag, const char *id, const char *log, struct vcl_error **err)
+{
+	char *argv[8 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(rt, root, argv);
+	int status = 0;
+
+	argv[n++] = (char *)verb;
+	if (flag != NULL)
+		argv[n++] = (char *)flag;
+	argv[n++] = (char *)id;
+	argv[n] = NULL;
+	if (run_rt(rt, argv, log, -1, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return rt_failed(rt, verb, status, log, VCL_E_FAIL, err);
+	return 0;
+}
+
+int vcl_rt_delete(const struct vcl_runtime *rt, const char *root, const char *id, const char *log,
+		  struct vcl_error **err)
+{
+	return rt_call(rt, root, "delete", "--force", id, log, err);
+}
+
+/* `runc delete --force`, then make sure the cgroup is gone, then the bundle. */
 static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_error **err)
 {
 	char log[600];
-	char *const argv[] = {p->rt->bin,   (char *)"--root", p->root, (char *)"delete",
-			      (char *)"-f", inst->name,	      NULL};
-	int status = 0, ret;
+	int ret;
 
 	snprintf(log, sizeof(log), "%s/delete.log", p->bundle);
-	ret = run_rt(p->rt, argv, log, -1, &status, err);
-	if (ret == 0 && status != 0)
-		ret = rt_failed(p->rt, "delete", status, log, VCL_E_FAIL, err);
+	ret = vcl_rt_delete(p->rt, p->root, inst->name, log, err);
 	/* Missing folders are fine: runc removed them. */
 	if (vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = -1;
@@ -354,8 +385,42 @@ static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_er
 	return ret;
 }
 
-static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+/* The create call, t0 to `created`: `run -d --preserve-fds 1` with the
+ * READY pipe as fd 3, or (create_start) `create`, which for runsc returns
+ * once the sandbox has booted and its gofer serves the rootfs. */
+static int rt_create(const struct vcl_runtime *rt, const struct rt_priv *p, const char *id,
+		     const char *pidfile, const char *log, int ready_w, int *status,
 		     struct vcl_error **err)
+{
+	char *argv[16 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(rt, p->root, argv);
+
+	argv[n++] = rt->create_start ? (char *)"create" : (char *)"run";
+	if (!rt->create_start) {
+		argv[n++] = (char *)"-d";
+		argv[n++] = (char *)"--preserve-fds";
+		argv[n++] = (char *)"1";
+	}
+	argv[n++] = (char *)"--pid-file";
+	argv[n++] = (char *)pidfile;
+	argv[n++] = (char *)"--bundle";
+	argv[n++] = p->bundle;
+	argv[n++] = (char *)id;
+	argv[n] = NULL;
+	return run_rt(rt, argv, log, rt->create_start ? -1 : ready_w, status, err);
+}
+
+/* create_start: the runtime's between() hook, then `start`. */
+static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
+		    struct vcl_instance *inst, const char *log, struct vcl_error **err)
+{
+	if (rt->between != NULL && rt->between(inst, err) < 0)
+		return -1;
+	return rt_call(rt, p->root, "start", NULL, inst->name, log, err);
+}
+
+int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+		  struct vcl_error **err)
 {
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
@@ -389,6 +454,11 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	inst->priv = p;
 	p->rt = rt;
 	args[6] = inst->name;
+	if (rt->create_start) { /* no READY fd to hand through */
+		args[3] = a_name;
+		args[4] = inst->name;
+		args[5] = NULL;
+	}
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
 	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
 	snprintf(abscg, sizeof(abscg), "/%s", p->cgpath);
@@ -407,6 +477,14 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	if (mkdir(p->bundle, 0755) < 0) {
 		vcl_fail(err, errno, "Create bundle %s", p->bundle);
 		goto fail_free;
+	}
+	if (rt->own_cgroup) {
+		struct vcl_cgroup *cg = NULL;
+
+		if (vcl_cgroup_create(spec->ledger, p->cgpath, &spec->limits, spec->cpuset, &cg,
+				      err) < 0)
+			goto fail_bundle;
+		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
 	}
 	op = (struct vcl_oci_params){.rootfs = rootfs,
 				     .hostname = inst->name,
@@ -441,21 +519,16 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 		goto fail_bundle;
 	}
 
-	{
-		char *const argv[] = {
-		    rt->bin,	  (char *)"--root",	p->root,   (char *)"run",
-		    (char *)"-d", (char *)"--pid-file", pidfile,   (char *)"--preserve-fds",
-		    (char *)"1",  (char *)"--bundle",	p->bundle, inst->name,
-		    NULL};
-
-		inst->t.start = vcl_now_ns();
-		if (run_rt(rt, argv, log, ready_w, &status, err) < 0)
-			goto fail_remove;
-		inst->t.created = vcl_now_ns();
-	}
+	if (rt->ledger_kind != NULL &&
+	    vcl_ledger_add(spec->ledger, err, "%s %s %s", rt->ledger_kind, p->root, inst->name) < 0)
+		goto fail_bundle;
+	inst->t.start = vcl_now_ns();
+	if (rt_create(rt, p, inst->name, pidfile, log, ready_w, &status, err) < 0)
+		goto fail_remove;
+	inst->t.created = vcl_now_ns();
 	vcl_closep(&ready_w);
 	if (status != 0) {
-		rt_failed(rt, "run", status, log, VCL_E_FAIL, err);
+		rt_failed(rt, rt->create_start ? "create" : "run", status, log, VCL_E_FAIL, err);
 		goto fail_remove;
 	}
 	if (vcl_read_file(pidfile, &pidtext, NULL, err) < 0)
@@ -477,9 +550,11 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	}
 	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
 		goto fail_remove;
+	if (rt->create_start && rt_start(rt, p, inst, log, err) < 0)
+		goto fail_remove;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
-	if (svc == NULL)
+	if (svc == NULL && !rt->create_start)
 		inst->ready_fd = steal_fd(ready_r);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
 	*out = inst;
@@ -529,21 +604,21 @@ int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup
 			     who, name);
 }
 
-static int rt_ready(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
 	return vcl_ctr_ready_feed(inst, &p->rl, err);
 }
 
-static int rt_exited(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_exited(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
 	return vcl_ctr_detached_exited(p->rt->name, inst->name, p->cg, err);
 }
 
-static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+int vcl_rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
@@ -553,7 +628,7 @@ static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 	return 0;
 }
 
-static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p;
 	int ret = 0;
@@ -571,8 +646,8 @@ static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-VCL_CTR_PEER_WRAPPERS(runc, rt, runc_rt)
-VCL_CTR_PEER_WRAPPERS(crun, rt, crun_rt)
+VCL_CTR_PEER_WRAPPERS(runc, vcl_rt, runc_rt)
+VCL_CTR_PEER_WRAPPERS(crun, vcl_rt, crun_rt)
 
 const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
@@ -583,10 +658,10 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .probe = runc_probe,
     .prepare = runc_prepare,
     .launch = runc_launch,
-    .ready = rt_ready,
-    .exited = rt_exited,
-    .sample = rt_sample,
-    .destroy = rt_destroy,
+    .ready = vcl_rt_ready,
+    .exited = vcl_rt_exited,
+    .sample = vcl_rt_sample,
+    .destroy = vcl_rt_destroy,
     .cleanup = runc_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
 		  "itself has exited once the container runs",
@@ -601,10 +676,10 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .probe = crun_probe,
     .prepare = crun_prepare,
     .launch = crun_launch,
-    .ready = rt_ready,
-    .exited = rt_exited,
-    .sample = rt_sample,
-    .destroy = rt_destroy,
+    .ready = vcl_rt_ready,
+    .exited = vcl_rt_exited,
+    .sample = vcl_rt_sample,
+    .destroy = vcl_rt_destroy,
     .cleanup = crun_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
 		  "itself has exited once the container runs",

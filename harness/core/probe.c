@@ -211,7 +211,7 @@ static int on_sock(struct probe *p, uint32_t events)
 			return SOCK_RETRY;
 		/* Connected: for a service without a READY line this is the
 		 * "port accepts" phase. */
-		if (p->inst->svc != NULL && p->inst->t.ready == 0)
+		if ((p->inst->svc != NULL || p->inst->ready_fd < 0) && p->inst->t.ready == 0)
 			p->inst->t.ready = vcl_now_ns();
 		if (p->tcp_only) {
 			p->inst->t.first_200 = vcl_now_ns();

@@ -335,6 +335,32 @@ START_TEST(test_runtime_message)
 }
 END_TEST
 
+/* gvisor.c: which platforms `runsc flags` lists. The text is Debian 12's
+ * runsc 0.0~20221219, as it prints it. */
+START_TEST(test_gvisor_platforms)
+{
+	static const char debian[] =
+	    "  -overlay2 value\n    \twrap mounts with overlayfs.\n"
+	    "  -platform string\n"
+	    "    \tspecifies which platform to use: ptrace (default), kvm. (default \"ptrace\")\n"
+	    "  -platform_device_path string\n"
+	    "    \tpath to a platform-specific device file (e.g. /dev/kvm for KVM platform).\n";
+	static const char newer[] = "  -platform string\n"
+				    "    \tspecifies which platform to use: systrap (default), "
+				    "ptrace, kvm. (default \"systrap\")\n";
+
+	ck_assert(vcl_gvisor_knows_platform(debian, "ptrace"));
+	ck_assert(vcl_gvisor_knows_platform(debian, "kvm"));
+	ck_assert(!vcl_gvisor_knows_platform(debian, "systrap"));
+	ck_assert(vcl_gvisor_knows_platform(newer, "systrap"));
+	/* only the -platform flag's own line counts, whole words only */
+	ck_assert(!vcl_gvisor_knows_platform("  -platform_device_path string\n\tkvm\n", "kvm"));
+	ck_assert(!vcl_gvisor_knows_platform("  -platform string\n\tuse: ptraces\n", "ptrace"));
+	ck_assert(!vcl_gvisor_knows_platform("", "ptrace"));
+	ck_assert(!vcl_gvisor_knows_platform(NULL, "ptrace"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctr_oci");
@@ -350,6 +376,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_config_seccomp);
 	tcase_add_test(tc, test_seccomp_filter);
 	tcase_add_test(tc, test_runtime_message);
+	tcase_add_test(tc, test_gvisor_platforms);
 	suite_add_tcase(s, tc);
 	return s;
 }
