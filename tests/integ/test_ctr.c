@@ -540,7 +540,7 @@ static Suite *suite(void)
 				      test_pids_limit, test_setup_error, test_cycles,
 				      test_runc_peer,  test_crun_probe};
 	TCase *tc;
-	Suite *s = integ_suite("ctr", 120, tests, ARRAY_SIZE(tests), &tc);
+	Suite *s = suite_of("ctr", 120, tests, ARRAY_SIZE(tests), &tc);
 
 	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	return s;

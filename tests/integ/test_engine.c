@@ -356,7 +356,7 @@ static Suite *suite(void)
 {
 	const TTest *const tests[] = {test_podman_peer, test_docker_peer, test_podman_crashed_run};
 	TCase *tc;
-	Suite *s = integ_suite("engine", 120, tests, ARRAY_SIZE(tests), &tc);
+	Suite *s = suite_of("engine", 120, tests, ARRAY_SIZE(tests), &tc);
 
 	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	/* The user's image: whole bench runs, outside the ledger fixture. */
