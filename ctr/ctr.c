@@ -64,6 +64,11 @@ struct child_args {
 	const struct vcl_svc_spec *svc;
 	int log_fd; /* the service's stdout and stderr */
 	char ovl_dir[256], ovl_root[280], ovl_opts[1024];
+	/* The confinement (cri.c): containerd's defaults or strict. */
+	const struct cri_conf *cri;
+	uid_t uid; /* the service's user (runAsUser over the image's) */
+	gid_t gid;
+	char hosts[512], resolv[4096]; /* /etc/hosts and /etc/resolv.conf (CRI) */
 };
 
 struct ctr_priv {
@@ -83,6 +88,17 @@ static cap_t nocaps;
 static struct sock_fprog seccomp_prog;
 /* The run's overlay folder, made once by prepare() for a service. */
 static char ovl_dir[256];
+
+/* What the run's mode and the service's securityContext give (prepare()). */
+struct cri_conf {
+	bool cri;      /* containerd's mounts; else strict's minimal /dev */
+	bool ro_root;  /* read-only root (the payload's always) */
+	bool nnp;      /* no_new_privs */
+	bool masks;    /* masked and read-only /proc paths */
+	uint64_t caps; /* bounding set (and root's permitted/effective) */
+	cap_t capset;  /* caps as the process set of a root container */
+};
+static struct cri_conf cri_conf;
 
 static __attribute__((noreturn)) void child_fail(const struct child_args *a, int step)
 {
@@ -129,13 +145,14 @@ static int loopback_up(void)
 	return ret;
 }
 
-/* The bounding and ambient sets (needs CAP_SETPCAP, so before any
- * setresuid() away from root: that clears the permitted set, and the
- * drop would fail with EPERM). */
-static int drop_bounding(void)
+/* The bounding set down to keep, and the ambient set emptied (needs
+ * CAP_SETPCAP, so before any setresuid() away from root: that clears the
+ * permitted set, and the drop would fail with EPERM). */
+static int drop_bounding(uint64_t keep)
 {
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
-		if (cap_drop_bound(c) < 0 && errno != EINVAL)
+		if ((c >= 64 || (keep & (UINT64_C(1) << c)) == 0) && cap_drop_bound(c) < 0 &&
+		    errno != EINVAL)
 			return -1;
 	return cap_reset_ambient();
 }
@@ -143,10 +160,12 @@ static int drop_bounding(void)
 static int drop_caps(const struct child_args *a, bool bounding_done)
 {
 	/* Bounding set first: without it an exec as uid 0 would grant the
-	 * full bounding set back. */
-	if (!bounding_done && drop_bounding() < 0)
+	 * full bounding set back. A non-root user has lost its permitted
+	 * set at setresuid(): it keeps only the bounding set, as under
+	 * containerd (no ambient capabilities). */
+	if (!bounding_done && drop_bounding(a->cri->caps) < 0)
 		return -1;
-	return cap_set_proc(a->nocaps);
+	return cap_set_proc(a->uid == 0 ? a->cri->capset : a->nocaps);
 }
 
 static int mkdir_if_missing(const char *path)
@@ -168,6 +187,125 @@ static int mount_overlay(struct child_args *a)
 		return -1;
 	a->rootfs = a->ovl_root;
 	return 0;
+}
+
+/* containerd's /dev: a tmpfs with the OCI default nodes (binds of the
+ * host's), the /dev/fd and stdio links, devpts, a shm tmpfs and mqueue.
+ * Strict: a read-only tmpfs with null, zero and urandom. */
+static int mount_dev(const struct child_args *a)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	static const char *const links[][2] = {{"/proc/self/fd", "dev/fd"},
+					       {"/proc/self/fd/0", "dev/stdin"},
+					       {"/proc/self/fd/1", "dev/stdout"},
+					       {"/proc/self/fd/2", "dev/stderr"},
+					       {"pts/ptmx", "dev/ptmx"}};
+	char host[32], rel[32];
+
+	if (!a->cri->cri)
+		return mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") <
+				   0 ||
+			       mount_dev_node("/dev/null", "dev/null") < 0 ||
+			       mount_dev_node("/dev/zero", "dev/zero") < 0 ||
+			       mount_dev_node("/dev/urandom", "dev/urandom") < 0 ||
+			       mount(NULL, "dev", NULL,
+				     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+				     NULL) < 0
+			   ? -1
+			   : 0;
+	if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		snprintf(rel, sizeof(rel), "dev/%s", nodes[i]);
+		if (mount_dev_node(host, rel) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return -1;
+	if (mkdir("dev/pts", 0755) < 0 || mkdir("dev/shm", 01777) < 0 ||
+	    mkdir("dev/mqueue", 0755) < 0)
+		return -1;
+	return mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0 ||
+		       mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     "mode=1777,size=65536k") < 0 ||
+		       mount("mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     NULL) < 0
+		   ? -1
+		   : 0;
+}
+
+/* /sys read-only (read-write when privileged), then the OCI default masked
+ * paths (a file hidden under /dev/null, a folder under an empty read-only
+ * tmpfs) and read-only /proc paths, as runc applies containerd's lists.
+ * Paths this kernel lacks are skipped. */
+static int mount_sys_masks(const struct child_args *a)
+{
+	unsigned long ro = a->cri->masks ? MS_RDONLY : 0;
+
+	if ((mkdir("sys", 0555) < 0 && errno != EEXIST) ||
+	    mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL) < 0)
+		return -1;
+	if (!a->cri->masks)
+		return 0;
+	for (size_t i = 0; vcl_cri_masked_paths[i] != NULL; i++) {
+		const char *rel = vcl_cri_masked_paths[i] + 1;
+		struct stat st;
+
+		if (stat(rel, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) ? mount("tmpfs", rel, "tmpfs", MS_RDONLY, "size=0") < 0
+					: mount("dev/null", rel, NULL, MS_BIND, NULL) < 0)
+			return -1;
+	}
+	for (size_t i = 0; vcl_cri_readonly_paths[i] != NULL; i++) {
+		const char *rel = vcl_cri_readonly_paths[i] + 1;
+
+		if (access(rel, F_OK) < 0)
+			continue;
+		/* proc's own flags kept: in a user namespace they are locked. */
+		if (mount(rel, rel, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, rel, NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd;
+	ssize_t n;
+
+	/* A link in the image (resolv.conf to a resolver's stub file) is
+	 * replaced, not followed: containerd's bind mount hides it too. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf with what containerd's
+ * sandbox files hold, written into the overlay (containerd binds them). */
+static int write_etc(const struct child_args *a)
+{
+	char name[80];
+
+	snprintf(name, sizeof(name), "%s\n", a->hostname);
+	if (mkdir("etc", 0755) < 0 && errno != EEXIST)
+		return -1;
+	return write_text("etc/hosts", a->hosts) < 0 || write_text("etc/hostname", name) < 0 ||
+		       write_text("etc/resolv.conf", a->resolv) < 0
+		   ? -1
+		   : 0;
 }
 
 static int child_main(void *arg)
@@ -258,16 +396,19 @@ static int child_main(void *arg)
 			  NULL));
 	else
 		TRY(VCL_CTR_STEP_MNT_PROC, mkdir_if_missing("proc") | mkdir_if_missing("dev"));
+	if (svc != NULL && a->cri->cri)
+		TRY(VCL_CTR_STEP_ETC, write_etc(a));
 	TRY(VCL_CTR_STEP_MNT_PROC,
 	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
-	TRY(VCL_CTR_STEP_MNT_DEV,
-	    mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/null", "dev/null"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/zero", "dev/zero"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/urandom", "dev/urandom"));
-	TRY(VCL_CTR_STEP_DEV_RO,
-	    mount(NULL, "dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
-		  NULL));
+	TRY(VCL_CTR_STEP_MNT_DEV, mount_dev(a));
+	if (a->cri->cri)
+		TRY(VCL_CTR_STEP_MNT_SYS, mount_sys_masks(a));
+	/* readOnlyRootFilesystem: the overlay itself read-only, its mounts
+	 * (/dev, /proc, /sys) as they are. */
+	if (svc != NULL && a->cri->ro_root)
+		TRY(VCL_CTR_STEP_MNT_RO,
+		    mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+			  NULL));
 
 	TRY(VCL_CTR_STEP_HOSTNAME, sethostname(a->hostname, strlen(a->hostname)));
 	TRY(VCL_CTR_STEP_LOOPBACK, loopback_up());
@@ -278,26 +419,32 @@ static int child_main(void *arg)
 	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
 	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
 	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));
+	/* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it
+	 * now, while the capabilities are all there (runc does the same).
+	 * Nothing below calls what it denies. */
+	if (!a->cri->nnp && a->seccomp != NULL)
+		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 	if (svc != NULL) {
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		TRY(VCL_CTR_STEP_FDS, fd);
 		TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
 		TRY(VCL_CTR_STEP_CHDIR, chdir(svc->cwd));
-		if (svc->uid != 0 || svc->gid != 0) {
-			/* The image's User (nginx's master as nobody). */
-			TRY(VCL_CTR_STEP_CAPS, drop_bounding());
+		if (a->uid != 0 || a->gid != 0) {
+			/* The image's User, or runAsUser/runAsGroup. */
+			TRY(VCL_CTR_STEP_CAPS, drop_bounding(a->cri->caps));
 			bounding_done = true;
 			TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
-			TRY(VCL_CTR_STEP_SETID, setresgid(svc->gid, svc->gid, svc->gid));
-			TRY(VCL_CTR_STEP_SETID, setresuid(svc->uid, svc->uid, svc->uid));
+			TRY(VCL_CTR_STEP_SETID, setresgid(a->gid, a->gid, a->gid));
+			TRY(VCL_CTR_STEP_SETID, setresuid(a->uid, a->uid, a->uid));
 		}
 	}
 
 	TRY(VCL_CTR_STEP_CAPS, drop_caps(a, bounding_done));
-	TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	if (a->cri->nnp)
+		TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	/* Last before exec: the filter denies pivot_root, mount and unshare,
 	 * which the steps above needed. */
-	if (a->seccomp != NULL)
+	if (a->cri->nnp && a->seccomp != NULL)
 		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 	if (svc != NULL)
 		execve(svc->argv[0], svc->argv, svc->envp);
@@ -389,6 +536,32 @@ static int ctr_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
+/* The confinement of this service's containers, from the run's mode and
+ * its securityContext (cri.c); the process capability set for root. */
+static int cri_conf_make(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	const struct vcl_security *sec = spec->svc != NULL ? &spec->svc->sec : NULL;
+	cap_value_t list[64];
+	int n = 0;
+
+	cri_conf.cri = spec->security == VCL_SECURITY_CRI;
+	cri_conf.ro_root = spec->svc == NULL || vcl_cri_read_only_root(sec, spec->security);
+	cri_conf.nnp = vcl_cri_no_new_privs(sec, spec->security);
+	cri_conf.masks = vcl_cri_masks(sec, spec->security);
+	cri_conf.caps = vcl_cri_caps(sec, spec->security);
+	for (cap_value_t c = 0; c < 64 && c < (cap_value_t)cap_max_bits(); c++)
+		if (cri_conf.caps & (UINT64_C(1) << c))
+			list[n++] = c;
+	if (cri_conf.capset != NULL)
+		cap_free(cri_conf.capset);
+	cri_conf.capset = cap_init();
+	if (cri_conf.capset == NULL ||
+	    (n > 0 && (cap_set_flag(cri_conf.capset, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+		       cap_set_flag(cri_conf.capset, CAP_PERMITTED, n, list, CAP_SET) < 0)))
+		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Build the capability set");
+	return 0;
+}
+
 static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 {
 	if (nocaps == NULL) {
@@ -398,6 +571,8 @@ static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	}
 	if (!spec->ctr_no_seccomp && seccomp_prog.filter == NULL &&
 	    vcl_seccomp_build(&seccomp_prog, err) < 0)
+		return -1;
+	if (cri_conf_make(spec, err) < 0)
 		return -1;
 	if (spec->svc != NULL) {
 		if (spec->svc->rootfs == NULL)
@@ -423,6 +598,9 @@ static void ctr_cleanup(const struct vcl_spec *spec)
 	free(seccomp_prog.filter);
 	seccomp_prog.filter = NULL;
 	seccomp_prog.len = 0;
+	if (cri_conf.capset != NULL)
+		cap_free(cri_conf.capset);
+	cri_conf.capset = NULL;
 	vcl_ctr_rootfs_release(spec);
 }
 
@@ -585,12 +763,27 @@ static int service_args(const struct vcl_spec *spec, struct vcl_instance *inst,
 	if (n < 0 || (size_t)n >= sizeof(a->ovl_opts) || strchr(spec->svc->rootfs, ',') != NULL)
 		return vcl_usage(err, "Rootfs path %s cannot be an overlay lower layer",
 				 spec->svc->rootfs);
+	vcl_svc_user(spec->svc, &a->uid, &a->gid);
+	if (spec->security == VCL_SECURITY_CRI) {
+		char why[256];
+
+		if (vcl_cri_check_user(&spec->svc->sec, a->uid, why, sizeof(why)) < 0)
+			return vcl_usage(err, "Service %s: %s", spec->svc->name, why);
+		if (vcl_ctr_etc_text(inst->name, a->hosts, sizeof(a->hosts), a->resolv,
+				     sizeof(a->resolv)) < 0)
+			return vcl_fail(err, ENAMETOOLONG, "/etc/hosts of %s", inst->name);
+	}
 	snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir, inst->name);
 	a->log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (a->log_fd < 0) {
 		inst->log_path[0] = '\0';
 		return vcl_fail(err, errno, "Create the log of %s", inst->name);
 	}
+	/* Another user reopens its stdio through /proc/self/fd (/dev/stderr)
+	 * only if it owns the file: runc hands a container's stdio over too. */
+	if ((a->uid != 0 || a->gid != 0) && fchown(a->log_fd, a->uid, a->gid) < 0)
+		return vcl_fail(err, errno, "Give the log of %s to uid %u", inst->name,
+				(unsigned)a->uid);
 	return 0;
 }
 
@@ -650,7 +843,11 @@ static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	    .nsready_w = lp.nsready_w,
 	    .svc = spec->svc,
 	    .log_fd = -1,
+	    .cri = &cri_conf,
 	};
+	if (!vcl_cri_seccomp(spec->svc != NULL ? &spec->svc->sec : NULL, spec->security,
+			     spec->ctr_no_seccomp))
+		a.seccomp = NULL;
 	if (spec->svc != NULL && service_args(spec, inst, &a, err) < 0) {
 		vcl_closep(&a.log_fd);
 		return launch_failed(inst, p, err);

@@ -110,7 +110,7 @@ __attribute__((format(printf, 2, 3))) static void addf(struct argv_b *b, const c
 char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **err)
 {
 	struct argv_b b = {0};
-	bool podman;
+	bool podman, strict;
 
 	if (r == NULL || r->bin == NULL || r->name == NULL || r->image == NULL ||
 	    r->limits == NULL || r->args == NULL || r->args[0] == NULL)
@@ -119,6 +119,7 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 	if (r->cgroup_parent == NULL || r->cgroup_parent[0] != '/')
 		return vcl_usage(err, "Engine run: cgroup parent must be absolute"), NULL;
 	podman = r->kind == VCL_ENGINE_PODMAN;
+	strict = r->mode == VCL_SECURITY_STRICT;
 	if (r->ready_fd && !podman)
 		return vcl_usage(err, "Engine run: docker cannot hand an fd through"), NULL;
 	if (r->service && r->ready_fd)
@@ -148,13 +149,28 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 	 * /proc/PID/ns/net, as for ctr and runc. */
 	add(&b, "--network");
 	add(&b, "none");
-	add(&b, "--read-only");
-	if (podman)
-		add(&b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
+	if (strict || r->ro_root || !r->service) {
+		add(&b, "--read-only");
+		if (podman)
+			add(&b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
+	}
+	if (r->privileged && !strict)
+		add(&b, "--privileged");
 	add(&b, "--cap-drop");
 	add(&b, "all");
-	add(&b, "--security-opt");
-	add(&b, "no-new-privileges");
+	for (unsigned c = 0; !strict && !r->privileged && c < 64; c++) {
+		char name[64];
+
+		if ((r->caps & (UINT64_C(1) << c)) != 0 &&
+		    vcl_cri_cap_name(c, name, sizeof(name)) == 0) {
+			add(&b, "--cap-add");
+			add(&b, name);
+		}
+	}
+	if (strict || r->nnp) {
+		add(&b, "--security-opt");
+		add(&b, "no-new-privileges");
+	}
 	add(&b, "--security-opt");
 	if (r->seccomp_file != NULL)
 		addf(&b, "seccomp=%s", r->seccomp_file);
@@ -208,8 +224,10 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 			add(&b, "--env");
 			add(&b, *e);
 		}
-		add(&b, "--tmpfs");
-		add(&b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
+		if (strict) {
+			add(&b, "--tmpfs");
+			add(&b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
+		}
 		if (podman && r->log_path != NULL) {
 			add(&b, "--log-driver");
 			add(&b, "k8s-file");

@@ -417,6 +417,7 @@ static const struct vcl_jrule config[] = {
     {"vm", OBJ, config_vm},
     {"ctr_userns", BOOL, NULL},
     {"ctr_seccomp", BOOL, NULL},
+    {"security", STR, NULL}, /* cri | strict */
     {"cache", STR, NULL},
     {"services", ARR, strings}, /* --services: the file's names in order */
     {"services_file", STR, NULL},
