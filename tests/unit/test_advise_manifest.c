@@ -252,6 +252,28 @@ static int sh(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* `kubectl kustomize DIR`, its output; kubectl must be there
+ * (scripts/install-deps.sh installs it). */
+static char *kustomize_render(const char *dir)
+{
+	cleanup_free char *cmd = NULL;
+	struct vcl_error *err = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	ck_assert_msg(sh("command -v kubectl >/dev/null") == 0,
+		      "kubectl not found: run scripts/install-deps.sh (kubernetes-client)");
+	ck_assert_int_ge(
+	    asprintf(&cmd, "kubectl kustomize %s > %s/rendered.yaml 2>%s/stderr", dir, dir, dir),
+	    0);
+	ck_assert_msg(sh(cmd) == 0, "kubectl kustomize %s failed (see %s/stderr)", dir, dir);
+	free(cmd);
+	cmd = NULL;
+	ck_assert_int_ge(asprintf(&cmd, "%s/rendered.yaml", dir), 0);
+	ck_assert_int_eq(vcl_read_file(cmd, &out, &len, &err), 0);
+	return out;
+}
+
 /* Done when: --emit kustomize renders with kubectl kustomize, and the VM
  * RuntimeClass's podFixed.memory is the measured overhead rounded up to Mi. */
 START_TEST(done_kustomize_renders)
@@ -270,17 +292,7 @@ START_TEST(done_kustomize_renders)
 	mi = vcl_advise_vm_overhead_mi(&r.m);
 	ck_assert_int_eq(mi, (long)ceil(196820.0 / 1024.0)); /* 192.2 -> 193 */
 	ck_assert_int_eq(mi, 193);
-	/* kubectl must be there: scripts/install-deps.sh installs it. */
-	ck_assert_msg(sh("command -v kubectl >/dev/null") == 0,
-		      "kubectl not found: run scripts/install-deps.sh (kubernetes-client)");
-	ck_assert_int_ge(
-	    asprintf(&cmd, "kubectl kustomize %s > %s/rendered.yaml 2>%s/stderr", dir, dir, dir),
-	    0);
-	ck_assert_msg(sh(cmd) == 0, "kubectl kustomize %s failed (see %s/stderr)", dir, dir);
-	free(cmd);
-	cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "%s/rendered.yaml", dir), 0);
-	ck_assert_int_eq(vcl_read_file(cmd, &out, &len, &err), 0);
+	out = kustomize_render(dir);
 	/* The VM class with the overhead, and a VM workload patched to it. */
 	ck_assert_int_ge(asprintf(&want, "    memory: %ldMi\n", mi), 0);
 	ck_assert_msg(strstr(out, want) != NULL, "no podFixed.memory %ldMi in the render", mi);
@@ -321,7 +333,6 @@ START_TEST(done_gvisor_untrusted)
 	char dir[] = "/tmp/vclab-kustomize-gv-XXXXXX";
 	cleanup_free char *cmd = NULL, *out = NULL;
 	bool weighed = false;
-	size_t len = 0;
 	long mi;
 
 	ck_assert_int_eq(vcl_results_load(DIR "/results-gvisor.json", &root, &err), 0);
@@ -344,14 +355,7 @@ START_TEST(done_gvisor_untrusted)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_msg(vcl_advise_emit_kustomize(dir, &m, &input, d, &err) == 0, "%s",
 		      err != NULL ? err->msg : "?");
-	ck_assert_int_ge(
-	    asprintf(&cmd, "kubectl kustomize %s > %s/rendered.yaml 2>%s/stderr", dir, dir, dir),
-	    0);
-	ck_assert_msg(sh(cmd) == 0, "kubectl kustomize %s failed (see %s/stderr)", dir, dir);
-	free(cmd);
-	cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "%s/rendered.yaml", dir), 0);
-	ck_assert_int_eq(vcl_read_file(cmd, &out, &len, &err), 0);
+	out = kustomize_render(dir);
 	ck_assert_ptr_nonnull(strstr(out, "handler: runsc"));
 	ck_assert_ptr_nonnull(strstr(out, "  name: gvisor\n"));
 	ck_assert_ptr_nonnull(strstr(out, "runtimeClassName: gvisor"));
