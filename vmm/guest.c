@@ -335,6 +335,62 @@ static int guest_path(const char *file, char *buf, size_t len, struct vcl_error 
 	return r;
 }
 
+/* Read the booting guest's console (rd) until its READY line, QEMU's exit
+ * or timeout_ms: 1 = READY, 0 = not (why says what happened). */
+static int boot_wait(int rd, const char *accel, bool kvm, unsigned timeout_ms, char *why,
+		     size_t whylen, struct vcl_error **err)
+{
+	char buf[8192];
+	size_t len = 0;
+	uint64_t deadline;
+
+	deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	for (;;) {
+		struct pollfd pfd = {.fd = rd, .events = POLLIN};
+		uint64_t now = vcl_now_ns();
+		ssize_t n;
+		int r;
+
+		if (now >= deadline) {
+			snprintf(why, whylen, "guest did not reach READY under %s in %u s%s", accel,
+				 timeout_ms / 1000, kvm ? " (PVM-style nested KVM?)" : "");
+			return 0;
+		}
+		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
+		if (r < 0 && errno == EINTR) {
+			if (vcl_interrupted)
+				return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted");
+			continue;
+		}
+		if (r <= 0)
+			continue;
+		if (len == sizeof(buf) - 1) {
+			/* Keep the newest half: READY is a line at the end. */
+			memmove(buf, buf + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+		n = read(rd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			char *last;
+
+			buf[len] = '\0';
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+				buf[--len] = '\0';
+			last = strrchr(buf, '\n');
+			snprintf(why, whylen, "QEMU -accel %s exited before READY: %s", accel,
+				 last ? last + 1 : (len ? buf : "no output"));
+			return 0;
+		}
+		len += (size_t)n;
+		if (vcl_vm_scan_ready(buf, len) > 0) {
+			snprintf(why, whylen, "guest reached READY under %s", accel);
+			return 1;
+		}
+	}
+}
+
 int vcl_vmm_boot_check(struct vcl_ledger *ledger, const char *accel, bool dhcp, unsigned timeout_ms,
 		       char *why, size_t whylen, struct vcl_error **err)
 {
@@ -345,10 +401,7 @@ int vcl_vmm_boot_check(struct vcl_ledger *ledger, const char *accel, bool dhcp, 
 	cleanup_close int rd = -1;
 	int p[2];
 	char cmdline[512];
-	char buf[8192];
-	size_t len = 0;
 	uint16_t port = 0;
-	uint64_t deadline;
 	struct vcl_vm_opts o = {
 	    .kvm = strcmp(accel, "kvm") == 0,
 	    .tb_cache_mib = VCL_VM_TB_CACHE_MIB,
@@ -403,51 +456,7 @@ int vcl_vmm_boot_check(struct vcl_ledger *ledger, const char *accel, bool dhcp, 
 	close(p[1]);
 	vcl_ledger_add_pid(ledger, pid, NULL);
 
-	deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-	for (;;) {
-		struct pollfd pfd = {.fd = rd, .events = POLLIN};
-		uint64_t now = vcl_now_ns();
-		ssize_t n;
-		int r;
-
-		if (now >= deadline) {
-			snprintf(why, whylen, "guest did not reach READY under %s in %u s%s", accel,
-				 timeout_ms / 1000, o.kvm ? " (PVM-style nested KVM?)" : "");
-			return 0;
-		}
-		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
-		if (r < 0 && errno == EINTR) {
-			if (vcl_interrupted)
-				return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted");
-			continue;
-		}
-		if (r <= 0)
-			continue;
-		if (len == sizeof(buf) - 1) {
-			/* Keep the newest half: READY is a line at the end. */
-			memmove(buf, buf + len / 2, len - len / 2);
-			len -= len / 2;
-		}
-		n = read(rd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			char *last;
-
-			buf[len] = '\0';
-			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-				buf[--len] = '\0';
-			last = strrchr(buf, '\n');
-			snprintf(why, whylen, "QEMU -accel %s exited before READY: %s", accel,
-				 last ? last + 1 : (len ? buf : "no output"));
-			return 0;
-		}
-		len += (size_t)n;
-		if (vcl_vm_scan_ready(buf, len) > 0) {
-			snprintf(why, whylen, "guest reached READY under %s", accel);
-			return 1;
-		}
-	}
+	return boot_wait(rd, accel, o.kvm, timeout_ms, why, whylen, err);
 }
 
 int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err)
