@@ -591,7 +591,6 @@ static int eng_setup(struct vcl_launch *l, struct vcl_error **err)
 	struct engine *e = el->e;
 	bool podman = e->kind == VCL_ENGINE_PODMAN;
 	struct eng_priv *p = l->priv;
-	int fds[2];
 
 	p->eng = e;
 	snprintf(el->listen, sizeof(el->listen), "127.0.0.1:%u", VCL_CTR_PORT);
@@ -610,13 +609,7 @@ static int eng_setup(struct vcl_launch *l, struct vcl_error **err)
 		return -1;
 	if (!podman || l->spec->svc != NULL)
 		return 0;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return vcl_fail(err, errno, "pipe2");
-	el->ready_r = fds[0];
-	el->ready_w = fds[1];
-	if (fcntl(el->ready_r, F_SETFL, O_NONBLOCK) < 0)
-		return vcl_fail(err, errno, "fcntl");
-	return 0;
+	return vcl_ctr_ready_pipe(&el->ready_r, &el->ready_w, err);
 }
 
 /* Timed: the engine's CLI, which returns once the container runs. */

@@ -422,7 +422,6 @@ static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
 	const struct vcl_spec *spec = l->spec;
 	struct rt_launch *rl = l->arg;
 	struct rt_priv *p = l->priv;
-	int fds[2];
 
 	p->rt = rl->rt;
 	rl->args[6] = l->inst->name;
@@ -444,13 +443,7 @@ static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
 	p->made = true;
 	if (rt_config(l, err) < 0)
 		return -1;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return vcl_fail(err, errno, "pipe2");
-	rl->ready_r = fds[0];
-	rl->ready_w = fds[1];
-	if (fcntl(rl->ready_r, F_SETFL, O_NONBLOCK) < 0)
-		return vcl_fail(err, errno, "fcntl");
-	return 0;
+	return vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err);
 }
 
 /* Timed: `runtime run -d`, which returns once the container runs. */
@@ -556,6 +549,19 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 		return vcl_fail(err, ENOMEM, "Launch %s", rt->name);
 	memcpy(rl.args, args, sizeof(args));
 	return vcl_launch(&rt_hooks, &l, out, err);
+}
+
+int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vcl_fail(err, errno, "pipe2");
+	*ready_r = fds[0];
+	*ready_w = fds[1];
+	if (fcntl(*ready_r, F_SETFL, O_NONBLOCK) < 0)
+		return vcl_fail(err, errno, "fcntl");
+	return 0;
 }
 
 int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err)
