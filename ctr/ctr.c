@@ -65,6 +65,11 @@ struct child_args {
 	const struct vcl_svc_spec *svc;
 	int log_fd; /* the service's stdout and stderr */
 	char ovl_dir[256], ovl_root[280], ovl_opts[1024];
+	/* The confinement (cri.c): containerd's defaults or strict. */
+	const struct cri_conf *cri;
+	uid_t uid; /* the service's user (runAsUser over the image's) */
+	gid_t gid;
+	char hosts[512], resolv[4096]; /* /etc/hosts and /etc/resolv.conf (CRI) */
 };
 
 struct ctr_priv {
@@ -79,6 +84,16 @@ struct ctr_priv {
 /* The child's stack. Without CLONE_VM the child gets its own copy-on-write
  * copy, so one static buffer serves every launch. */
 static char child_stack[256 * 1024] __attribute__((aligned(64)));
+/* What the run's mode and the service's securityContext give (prepare()). */
+struct cri_conf {
+	bool cri;      /* containerd's mounts; else strict's minimal /dev */
+	bool ro_root;  /* read-only root (the payload's always) */
+	bool nnp;      /* no_new_privs */
+	bool masks;    /* masked and read-only /proc paths */
+	uint64_t caps; /* bounding set (and root's permitted/effective) */
+	cap_t capset;  /* caps as the process set of a root container */
+};
+
 /* One run of the ctr placement: what prepare() makes once and every
  * launch uses, handed to the functions that need it. The vtable has no
  * context pointer, so the ops below wrap the one run (ctr_run). */
@@ -86,6 +101,7 @@ struct ctr_run {
 	cap_t nocaps;		   /* an empty capability set */
 	struct sock_fprog seccomp; /* the syscall filter; filter NULL: not built */
 	char ovl_dir[256];	   /* a service's overlay folder; "" without one */
+	struct cri_conf cri;	   /* the run's mode and the service's securityContext */
 };
 
 static struct ctr_run ctr_run;
@@ -135,13 +151,14 @@ static int loopback_up(void)
 	return ret;
 }
 
-/* The bounding and ambient sets (needs CAP_SETPCAP, so before any
- * setresuid() away from root: that clears the permitted set, and the
- * drop would fail with EPERM). */
-static int drop_bounding(void)
+/* The bounding set down to keep, and the ambient set emptied (needs
+ * CAP_SETPCAP, so before any setresuid() away from root: that clears the
+ * permitted set, and the drop would fail with EPERM). */
+static int drop_bounding(uint64_t keep)
 {
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
-		if (cap_drop_bound(c) < 0 && errno != EINVAL)
+		if ((c >= 64 || (keep & (UINT64_C(1) << c)) == 0) && cap_drop_bound(c) < 0 &&
+		    errno != EINVAL)
 			return -1;
 	return cap_reset_ambient();
 }
@@ -149,10 +166,12 @@ static int drop_bounding(void)
 static int drop_caps(const struct child_args *a, bool bounding_done)
 {
 	/* Bounding set first: without it an exec as uid 0 would grant the
-	 * full bounding set back. */
-	if (!bounding_done && drop_bounding() < 0)
+	 * full bounding set back. A non-root user has lost its permitted
+	 * set at setresuid(): it keeps only the bounding set, as under
+	 * containerd (no ambient capabilities). */
+	if (!bounding_done && drop_bounding(a->cri->caps) < 0)
 		return -1;
-	return cap_set_proc(a->nocaps);
+	return cap_set_proc(a->uid == 0 ? a->cri->capset : a->nocaps);
 }
 
 static int mkdir_if_missing(const char *path)
@@ -174,6 +193,125 @@ static int mount_overlay(struct child_args *a)
 		return -1;
 	a->rootfs = a->ovl_root;
 	return 0;
+}
+
+/* containerd's /dev: a tmpfs with the OCI default nodes (binds of the
+ * host's), the /dev/fd and stdio links, devpts, a shm tmpfs and mqueue.
+ * Strict: a read-only tmpfs with null, zero and urandom. */
+static int mount_dev(const struct child_args *a)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	static const char *const links[][2] = {{"/proc/self/fd", "dev/fd"},
+					       {"/proc/self/fd/0", "dev/stdin"},
+					       {"/proc/self/fd/1", "dev/stdout"},
+					       {"/proc/self/fd/2", "dev/stderr"},
+					       {"pts/ptmx", "dev/ptmx"}};
+	char host[32], rel[32];
+
+	if (!a->cri->cri)
+		return mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") <
+				   0 ||
+			       mount_dev_node("/dev/null", "dev/null") < 0 ||
+			       mount_dev_node("/dev/zero", "dev/zero") < 0 ||
+			       mount_dev_node("/dev/urandom", "dev/urandom") < 0 ||
+			       mount(NULL, "dev", NULL,
+				     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+				     NULL) < 0
+			   ? -1
+			   : 0;
+	if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		snprintf(rel, sizeof(rel), "dev/%s", nodes[i]);
+		if (mount_dev_node(host, rel) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return -1;
+	if (mkdir("dev/pts", 0755) < 0 || mkdir("dev/shm", 01777) < 0 ||
+	    mkdir("dev/mqueue", 0755) < 0)
+		return -1;
+	return mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0 ||
+		       mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     "mode=1777,size=65536k") < 0 ||
+		       mount("mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     NULL) < 0
+		   ? -1
+		   : 0;
+}
+
+/* /sys read-only (read-write when privileged), then the OCI default masked
+ * paths (a file hidden under /dev/null, a folder under an empty read-only
+ * tmpfs) and read-only /proc paths, as runc applies containerd's lists.
+ * Paths this kernel lacks are skipped. */
+static int mount_sys_masks(const struct child_args *a)
+{
+	unsigned long ro = a->cri->masks ? MS_RDONLY : 0;
+
+	if ((mkdir("sys", 0555) < 0 && errno != EEXIST) ||
+	    mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL) < 0)
+		return -1;
+	if (!a->cri->masks)
+		return 0;
+	for (size_t i = 0; vcl_cri_masked_paths[i] != NULL; i++) {
+		const char *rel = vcl_cri_masked_paths[i] + 1;
+		struct stat st;
+
+		if (stat(rel, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) ? mount("tmpfs", rel, "tmpfs", MS_RDONLY, "size=0") < 0
+					: mount("dev/null", rel, NULL, MS_BIND, NULL) < 0)
+			return -1;
+	}
+	for (size_t i = 0; vcl_cri_readonly_paths[i] != NULL; i++) {
+		const char *rel = vcl_cri_readonly_paths[i] + 1;
+
+		if (access(rel, F_OK) < 0)
+			continue;
+		/* proc's own flags kept: in a user namespace they are locked. */
+		if (mount(rel, rel, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, rel, NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd;
+	ssize_t n;
+
+	/* A link in the image (resolv.conf to a resolver's stub file) is
+	 * replaced, not followed: containerd's bind mount hides it too. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf with what containerd's
+ * sandbox files hold, written into the overlay (containerd binds them). */
+static int write_etc(const struct child_args *a)
+{
+	char name[80];
+
+	snprintf(name, sizeof(name), "%s\n", a->hostname);
+	if (mkdir("etc", 0755) < 0 && errno != EEXIST)
+		return -1;
+	return write_text("etc/hosts", a->hosts) < 0 || write_text("etc/hostname", name) < 0 ||
+		       write_text("etc/resolv.conf", a->resolv) < 0
+		   ? -1
+		   : 0;
 }
 
 /*
@@ -273,14 +411,16 @@ static void child_fds(struct child_args *a)
 	TRY(VCL_CTR_STEP_FDS, close_range(a->svc != NULL ? 3 : 4, ~0U, CLOSE_RANGE_CLOEXEC));
 }
 
-/* Read-only root (the payload's), /proc, and a read-only tmpfs /dev with
- * null, zero and urandom. */
-static void child_mount_proc_dev(struct child_args *a)
+/* Read-only root (the payload's), /etc files, /proc, /dev, /sys and the
+ * masks (CRI), a read-only service root (readOnlyRootFilesystem). */
+static void child_mounts(struct child_args *a)
 {
+	const struct vcl_svc_spec *svc = a->svc;
+
 	/* Read-only root: a bind remount changes only this mount's flags; the
 	 * locked flags of the host mount must be kept in a user namespace.
 	 * A service's overlay stays writable (its upper layer is a tmpfs). */
-	if (a->svc == NULL) {
+	if (svc == NULL) {
 		TRY(VCL_CTR_STEP_MNT_RO,
 		    mount(NULL, ".", NULL,
 			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags,
@@ -289,62 +429,61 @@ static void child_mount_proc_dev(struct child_args *a)
 		TRY(VCL_CTR_STEP_MNT_PROC, mkdir_if_missing("proc"));
 		TRY(VCL_CTR_STEP_MNT_DEV, mkdir_if_missing("dev"));
 	}
+	if (svc != NULL && a->cri->cri)
+		TRY(VCL_CTR_STEP_ETC, write_etc(a));
 	TRY(VCL_CTR_STEP_MNT_PROC,
 	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
-	TRY(VCL_CTR_STEP_MNT_DEV,
-	    mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/null", "dev/null"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/zero", "dev/zero"));
-	TRY(VCL_CTR_STEP_DEV_NODE, mount_dev_node("/dev/urandom", "dev/urandom"));
-	TRY(VCL_CTR_STEP_DEV_RO,
-	    mount(NULL, "dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
-		  NULL));
+	TRY(VCL_CTR_STEP_MNT_DEV, mount_dev(a));
+	if (a->cri->cri)
+		TRY(VCL_CTR_STEP_MNT_SYS, mount_sys_masks(a));
+	/* readOnlyRootFilesystem: the overlay itself read-only, its mounts
+	 * (/dev, /proc, /sys) as they are. */
+	if (svc != NULL && a->cri->ro_root)
+		TRY(VCL_CTR_STEP_MNT_RO,
+		    mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+			  NULL));
 }
 
-/* Hostname and loopback, in the container's own uts and net namespaces. */
-static void child_uts_net(struct child_args *a)
+/* Hostname and loopback, in the container's own uts and net namespaces;
+ * then pivot_root(".", "."): the old root ends up stacked on the new one
+ * and is detached at once; no put_old folder is needed in a read-only
+ * rootfs (pivot_root(2), "NOTES"). */
+static void child_pivot(struct child_args *a)
 {
 	TRY(VCL_CTR_STEP_HOSTNAME, sethostname(a->hostname, strlen(a->hostname)));
 	TRY(VCL_CTR_STEP_LOOPBACK, loopback_up());
-}
-
-/* pivot_root(".", "."): the old root ends up stacked on the new one and is
- * detached at once; no put_old folder is needed in a read-only rootfs
- * (pivot_root(2), "NOTES"). */
-static void child_pivot(struct child_args *a)
-{
 	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
 	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
 	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));
 }
 
-/* A service's stdin, folder and user (the image's User: nginx's master as
- * nobody). Returns whether the bounding set is already dropped. */
+/* A service's stdin, folder and user (the image's User, or runAsUser and
+ * runAsGroup). Returns whether the bounding set is already dropped. */
 static bool child_service_user(struct child_args *a)
 {
-	const struct vcl_svc_spec *svc = a->svc;
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	TRY(VCL_CTR_STEP_FDS, fd);
 	TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
-	TRY(VCL_CTR_STEP_CHDIR, chdir(svc->cwd));
-	if (svc->uid == 0 && svc->gid == 0)
+	TRY(VCL_CTR_STEP_CHDIR, chdir(a->svc->cwd));
+	if (a->uid == 0 && a->gid == 0)
 		return false;
-	TRY(VCL_CTR_STEP_CAPS, drop_bounding());
+	TRY(VCL_CTR_STEP_CAPS, drop_bounding(a->cri->caps));
 	TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
-	TRY(VCL_CTR_STEP_SETID, setresgid(svc->gid, svc->gid, svc->gid));
-	TRY(VCL_CTR_STEP_SETID, setresuid(svc->uid, svc->uid, svc->uid));
+	TRY(VCL_CTR_STEP_SETID, setresgid(a->gid, a->gid, a->gid));
+	TRY(VCL_CTR_STEP_SETID, setresuid(a->uid, a->uid, a->uid));
 	return true;
 }
 
-/* No capabilities, no_new_privs, then the syscall filter: last before
- * exec, as it denies pivot_root, mount and unshare, which the steps above
- * needed. */
+/* Capabilities, no_new_privs, then the syscall filter: last before exec,
+ * as it denies pivot_root, mount and unshare, which the steps above
+ * needed (without no_new_privs it went in before the drop, child_main). */
 static void child_lockdown(struct child_args *a, bool bounding_done)
 {
 	TRY(VCL_CTR_STEP_CAPS, drop_caps(a, bounding_done));
-	TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-	if (a->seccomp != NULL)
+	if (a->cri->nnp)
+		TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	if (a->cri->nnp && a->seccomp != NULL)
 		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 }
 
@@ -359,9 +498,13 @@ static int child_main(void *arg)
 	child_unshare(a);
 	child_mount_root(a);
 	child_fds(a);
-	child_mount_proc_dev(a);
-	child_uts_net(a);
+	child_mounts(a);
 	child_pivot(a);
+	/* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it
+	 * now, while the capabilities are all there (runc does the same).
+	 * Nothing below calls what it denies. */
+	if (!a->cri->nnp && a->seccomp != NULL)
+		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
 	if (a->svc != NULL)
 		bounding_done = child_service_user(a);
 	child_lockdown(a, bounding_done);
@@ -461,6 +604,33 @@ static int ctr_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
+/* The confinement of this service's containers, from the run's mode and
+ * its securityContext (cri.c); the process capability set for root. */
+static int cri_conf_make(struct cri_conf *cri_conf, const struct vcl_spec *spec,
+			 struct vcl_error **err)
+{
+	const struct vcl_security *sec = spec->svc != NULL ? &spec->svc->sec : NULL;
+	cap_value_t list[64];
+	int n = 0;
+
+	cri_conf->cri = spec->security == VCL_SECURITY_CRI;
+	cri_conf->ro_root = spec->svc == NULL || vcl_cri_read_only_root(sec, spec->security);
+	cri_conf->nnp = vcl_cri_no_new_privs(sec, spec->security);
+	cri_conf->masks = vcl_cri_masks(sec, spec->security);
+	cri_conf->caps = vcl_cri_caps(sec, spec->security);
+	for (cap_value_t c = 0; c < 64 && c < (cap_value_t)cap_max_bits(); c++)
+		if (cri_conf->caps & (UINT64_C(1) << c))
+			list[n++] = c;
+	if (cri_conf->capset != NULL)
+		cap_free(cri_conf->capset);
+	cri_conf->capset = cap_init();
+	if (cri_conf->capset == NULL ||
+	    (n > 0 && (cap_set_flag(cri_conf->capset, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+		       cap_set_flag(cri_conf->capset, CAP_PERMITTED, n, list, CAP_SET) < 0)))
+		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Build the capability set");
+	return 0;
+}
+
 static int run_prepare(struct ctr_run *run, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	if (run->nocaps == NULL) {
@@ -470,6 +640,8 @@ static int run_prepare(struct ctr_run *run, const struct vcl_spec *spec, struct 
 	}
 	if (!spec->ctr_no_seccomp && run->seccomp.filter == NULL &&
 	    vcl_seccomp_build(&run->seccomp, err) < 0)
+		return -1;
+	if (cri_conf_make(&run->cri, spec, err) < 0)
 		return -1;
 	if (spec->svc != NULL) {
 		if (spec->svc->rootfs == NULL)
@@ -495,6 +667,9 @@ static void run_cleanup(struct ctr_run *run, const struct vcl_spec *spec)
 	free(run->seccomp.filter);
 	run->seccomp.filter = NULL;
 	run->seccomp.len = 0;
+	if (run->cri.capset != NULL)
+		cap_free(run->cri.capset);
+	run->cri.capset = NULL;
 	vcl_ctr_rootfs_release(spec);
 }
 
@@ -646,12 +821,27 @@ static int service_args(const struct ctr_run *run, const struct vcl_spec *spec,
 	if (n < 0 || (size_t)n >= sizeof(a->ovl_opts) || strchr(spec->svc->rootfs, ',') != NULL)
 		return vcl_usage(err, "Rootfs path %s cannot be an overlay lower layer",
 				 spec->svc->rootfs);
+	vcl_svc_user(spec->svc, &a->uid, &a->gid);
+	if (spec->security == VCL_SECURITY_CRI) {
+		char why[256];
+
+		if (vcl_cri_check_user(&spec->svc->sec, a->uid, why, sizeof(why)) < 0)
+			return vcl_usage(err, "Service %s: %s", spec->svc->name, why);
+		if (vcl_ctr_etc_text(inst->name, a->hosts, sizeof(a->hosts), a->resolv,
+				     sizeof(a->resolv)) < 0)
+			return vcl_fail(err, ENAMETOOLONG, "/etc/hosts of %s", inst->name);
+	}
 	snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir, inst->name);
 	a->log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (a->log_fd < 0) {
 		inst->log_path[0] = '\0';
 		return vcl_fail(err, errno, "Create the log of %s", inst->name);
 	}
+	/* Another user reopens its stdio through /proc/self/fd (/dev/stderr)
+	 * only if it owns the file: runc hands a container's stdio over too. */
+	if ((a->uid != 0 || a->gid != 0) && fchown(a->log_fd, a->uid, a->gid) < 0)
+		return vcl_fail(err, errno, "Give the log of %s to uid %u", inst->name,
+				(unsigned)a->uid);
 	return 0;
 }
 
@@ -680,6 +870,7 @@ static int ctr_setup(struct vcl_launch *l, struct vcl_error **err)
 	struct ctr_launch *cl = l->arg;
 
 	(void)err;
+	((struct ctr_priv *)l->priv)->mem_mib = l->spec->limits.mem_mib;
 	cl->argv[6] = l->inst->name;
 	snprintf(cl->listen, sizeof(cl->listen), "127.0.0.1:%u", VCL_CTR_PORT);
 	snprintf(cl->cgpath, sizeof(cl->cgpath), "vclab/%s/%u", l->spec->run_id, l->spec->index);
@@ -707,7 +898,11 @@ static void child_args_init(struct ctr_launch *cl, const struct vcl_launch *l)
 	    .nsready_w = cl->lp.nsready_w,
 	    .svc = spec->svc,
 	    .log_fd = -1,
+	    .cri = &cl->run->cri,
 	};
+	if (!vcl_cri_seccomp(spec->svc != NULL ? &spec->svc->sec : NULL, spec->security,
+			     spec->ctr_no_seccomp))
+		cl->a.seccomp = NULL;
 }
 
 /* Timed, as runc's create is: the cgroup, the pipes, the clone. */

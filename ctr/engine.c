@@ -569,14 +569,29 @@ static char **run_argv(struct vcl_launch *l, struct vcl_error **err)
 				   .nadjust = e->nadj,
 				   .args = el->args};
 
+	r.mode = spec->security;
+	r.caps = vcl_cri_caps(svc != NULL ? &svc->sec : NULL, spec->security);
+	r.nnp = vcl_cri_no_new_privs(svc != NULL ? &svc->sec : NULL, spec->security);
+	if (!vcl_cri_seccomp(svc != NULL ? &svc->sec : NULL, spec->security, spec->ctr_no_seccomp))
+		r.seccomp_file = NULL;
 	if (svc != NULL) {
+		uid_t uid;
+		gid_t gid;
+		char why[256];
+
+		vcl_svc_user(svc, &uid, &gid);
+		if (spec->security == VCL_SECURITY_CRI &&
+		    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
+			return vcl_usage(err, "Service %s: %s", svc->name, why), NULL;
 		r.args = svc->argv;
 		r.service = true;
 		r.env = svc->envp;
 		r.cwd = svc->cwd;
-		r.uid = (unsigned)svc->uid;
-		r.gid = (unsigned)svc->gid;
+		r.uid = (unsigned)uid;
+		r.gid = (unsigned)gid;
 		r.log_path = inst->log_path[0] != '\0' ? inst->log_path : NULL;
+		r.ro_root = vcl_cri_read_only_root(&svc->sec, spec->security);
+		r.privileged = svc->sec.privileged;
 	}
 	return vcl_engine_run_argv(&r, err);
 }

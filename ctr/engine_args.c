@@ -130,6 +130,36 @@ static int run_check(const struct vcl_engine_run *r, struct vcl_error **err)
 	return 0;
 }
 
+/* Root, privileges, capabilities and no_new_privs: strict's fixed set, or
+ * containerd's CRI defaults with the service's securityContext. */
+static void add_security(struct argv_b *b, const struct vcl_engine_run *r)
+{
+	bool podman = r->kind == VCL_ENGINE_PODMAN, strict = r->mode == VCL_SECURITY_STRICT;
+
+	if (strict || r->ro_root || !r->service) {
+		add(b, "--read-only");
+		if (podman)
+			add(b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
+	}
+	if (r->privileged && !strict)
+		add(b, "--privileged");
+	add(b, "--cap-drop");
+	add(b, "all");
+	for (unsigned c = 0; !strict && !r->privileged && c < 64; c++) {
+		char name[64];
+
+		if ((r->caps & (UINT64_C(1) << c)) != 0 &&
+		    vcl_cri_cap_name(c, name, sizeof(name)) == 0) {
+			add(b, "--cap-add");
+			add(b, name);
+		}
+	}
+	if (strict || r->nnp) {
+		add(b, "--security-opt");
+		add(b, "no-new-privileges");
+	}
+}
+
 /* The limits, cores and user namespace, as the ctr cgroup has them. */
 static void add_limits(struct argv_b *b, const struct vcl_engine_run *r)
 {
@@ -161,7 +191,8 @@ static void add_limits(struct argv_b *b, const struct vcl_engine_run *r)
 }
 
 /* What runc's config says for a service (ctr/oci.c): its user, folder,
- * environment and a writable /tmp; podman's log where the probe reads it. */
+ * environment and (strict) a writable /tmp; podman's log where the probe
+ * reads it. */
 static void add_service(struct argv_b *b, const struct vcl_engine_run *r)
 {
 	add(b, "--user");
@@ -174,8 +205,10 @@ static void add_service(struct argv_b *b, const struct vcl_engine_run *r)
 		add(b, "--env");
 		add(b, *e);
 	}
-	add(b, "--tmpfs");
-	add(b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
+	if (r->mode == VCL_SECURITY_STRICT) {
+		add(b, "--tmpfs");
+		add(b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
+	}
 	if (r->kind == VCL_ENGINE_PODMAN && r->log_path != NULL) {
 		add(b, "--log-driver");
 		add(b, "k8s-file");
@@ -210,13 +243,7 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 	 * /proc/PID/ns/net, as for ctr and runc. */
 	add(&b, "--network");
 	add(&b, "none");
-	add(&b, "--read-only");
-	if (podman)
-		add(&b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
-	add(&b, "--cap-drop");
-	add(&b, "all");
-	add(&b, "--security-opt");
-	add(&b, "no-new-privileges");
+	add_security(&b, r);
 	add(&b, "--security-opt");
 	if (r->seccomp_file != NULL)
 		addf(&b, "seccomp=%s", r->seccomp_file);

@@ -22,7 +22,7 @@
 #include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "ctr/ctr.h"
-#include "core/launch.h"
+#include "ctr/runtime.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/results.h"
@@ -30,25 +30,32 @@
 
 extern char **environ;
 
-struct runtime {
-	const char *name; /* "runc", "crun": program, backend and state folder name */
-	const struct vcl_backend_ops *ops;
-	char bin[256]; /* found in PATH on first use */
-};
-
 struct rt_priv {
-	struct runtime *rt;
-	bool made;	       /* the bundle folder exists */
-	bool started;	       /* `run` was called: the container may exist */
+	struct vcl_runtime *rt;
 	char *bundle;	       /* <state_dir>/<rt>/<n> */
 	char *root;	       /* <state_dir>/<rt>/state: the runtime's --root */
 	char cgpath[192];      /* vclab/<run>/<n> */
 	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
 	struct vcl_readyline rl;
+	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
 };
 
-static struct runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
-static struct runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
+static struct vcl_runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+
+/* bin, --root ROOT and the runtime's global flags: the head of every
+ * call. argv has room for 3 + VCL_RT_MAX_GLOBAL. Returns how many. */
+static size_t rt_head(const struct vcl_runtime *rt, const char *root, char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = (char *)rt->bin;
+	argv[n++] = (char *)"--root";
+	argv[n++] = (char *)root;
+	for (unsigned i = 0; i < rt->nglobal && i < VCL_RT_MAX_GLOBAL; i++)
+		argv[n++] = (char *)rt->global[i];
+	return n;
+}
 
 int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err)
 {
@@ -69,7 +76,7 @@ int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error 
 	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)", name);
 }
 
-static int find_bin(struct runtime *rt, struct vcl_error **err)
+static int find_bin(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	if (rt->bin[0] != '\0')
 		return 0;
@@ -104,7 +111,7 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 /* Run the runtime with stdin from /dev/null, stdout and stderr into log
  * (the detached container inherits them: a pipe would never see EOF), and
  * ready_w, when >= 0, as fd 3 for --preserve-fds 1. Waits for it. */
-static int run_rt(const struct runtime *rt, char *const argv[], const char *log, int ready_w,
+static int run_rt(const struct vcl_runtime *rt, char *const argv[], const char *log, int ready_w,
 		  int *status, struct vcl_error **err)
 {
 	return vcl_ctr_spawn_wait(rt->bin, argv, NULL, log, ready_w, status, err);
@@ -127,7 +134,7 @@ int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const ch
 }
 
 /* Error for a runtime call that failed: its own words, from its log. */
-static int rt_failed(const struct runtime *rt, const char *verb, int status, const char *log,
+static int rt_failed(const struct vcl_runtime *rt, const char *verb, int status, const char *log,
 		     enum vcl_error_kind kind, struct vcl_error **err)
 {
 	return vcl_ctr_tool_failed(rt->name, verb, status, log, kind, err);
@@ -195,7 +202,8 @@ static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vc
 				     .hostname = "vclab-probe",
 				     .cgroups_path = cgp,
 				     .args = args,
-				     .limits = &lim};
+				     .limits = &lim,
+				     .mode = VCL_SECURITY_STRICT};
 	cfg = vcl_oci_config(&op, err);
 	if (cfg == NULL)
 		return -1;
@@ -226,7 +234,7 @@ fail:
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
-static int rt_probe(struct runtime *rt, struct vcl_error **err)
+int vcl_rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
 	char p[600], log[600], root[600], id[64], cgp[64];
@@ -258,15 +266,14 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 	if (ret == 0)
 		ret = write_config(dir, cfg, err);
 	if (ret == 0) {
-		char *const argv[] = {rt->bin,
-				      (char *)"--root",
-				      root,
-				      (char *)"run",
-				      (char *)"--bundle",
-				      (char *)dir,
-				      id,
-				      NULL};
+		char *argv[8 + VCL_RT_MAX_GLOBAL];
+		size_t n = rt_head(rt, root, argv);
 
+		argv[n++] = (char *)"run";
+		argv[n++] = (char *)"--bundle";
+		argv[n++] = (char *)dir;
+		argv[n++] = id;
+		argv[n] = NULL;
 		ret = run_rt(rt, argv, log, -1, &status, err);
 		if (ret == 0 && status != 0)
 			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
@@ -289,7 +296,7 @@ out:
 
 /* ---- the ops ------------------------------------------------------------ */
 
-static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
+static char *rt_dir(const struct vcl_spec *spec, const struct vcl_runtime *rt)
 {
 	char *d = NULL;
 
@@ -298,7 +305,7 @@ static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
 	return d;
 }
 
-static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
+int vcl_rt_prepare(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	cleanup_free char *dir = NULL;
 
@@ -316,7 +323,7 @@ static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vc
 	return 0;
 }
 
-static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
+void vcl_rt_cleanup(struct vcl_runtime *rt, const struct vcl_spec *spec)
 {
 	cleanup_free char *dir = rt_dir(spec, rt);
 	char rel[128];
@@ -328,227 +335,281 @@ static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
 	vcl_ctr_rootfs_release(spec);
 }
 
-/* What p holds, not p itself. */
-static void rt_priv_release(struct rt_priv *p)
-{
-	vcl_cgroup_freep(&p->cg);
-	free(p->bundle);
-	free(p->root);
-}
-
 static void rt_priv_free(struct rt_priv *p)
 {
 	if (p == NULL)
 		return;
-	rt_priv_release(p);
+	vcl_cgroup_freep(&p->cg);
+	free(p->bundle);
+	free(p->root);
 	free(p);
 }
 
-/* `runc delete -f`, then make sure the cgroup is gone, then the bundle. */
+/* `RT --root ROOT [global] VERB [FLAG] ID`, waited for; a non-zero exit is
+ * an error in the runtime's own words. */
+static int rt_call(const struct vcl_runtime *rt, const char *root, const char *verb,
+		   const char *flag, const char *id, const char *log, struct vcl_error **err)
+{
+	char *argv[8 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(rt, root, argv);
+	int status = 0;
+
+	argv[n++] = (char *)verb;
+	if (flag != NULL)
+		argv[n++] = (char *)flag;
+	argv[n++] = (char *)id;
+	argv[n] = NULL;
+	if (run_rt(rt, argv, log, -1, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return rt_failed(rt, verb, status, log, VCL_E_FAIL, err);
+	return 0;
+}
+
+int vcl_rt_delete(const struct vcl_runtime *rt, const char *root, const char *id, const char *log,
+		  struct vcl_error **err)
+{
+	return rt_call(rt, root, "delete", "--force", id, log, err);
+}
+
+/* `runc delete --force`, then make sure the cgroup is gone, then the bundle. */
 static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_error **err)
 {
 	char log[600];
-	char *const argv[] = {p->rt->bin,   (char *)"--root", p->root, (char *)"delete",
-			      (char *)"-f", inst->name,	      NULL};
-	int status = 0, ret;
+	int ret;
 
 	snprintf(log, sizeof(log), "%s/delete.log", p->bundle);
-	ret = run_rt(p->rt, argv, log, -1, &status, err);
-	if (ret == 0 && status != 0)
-		ret = rt_failed(p->rt, "delete", status, log, VCL_E_FAIL, err);
+	ret = vcl_rt_delete(p->rt, p->root, inst->name, log, err);
 	/* Missing folders are fine: runc removed them. */
 	if (vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = -1;
+	if (p->svc_root)
+		vcl_ctr_svc_root_release(p->bundle);
 	rm_quiet(p->bundle);
 	return ret;
 }
 
-/* One launch's scratch: paths, the payload's argv, the READY pipe (the
- * ends still held when the launch returns are closed then). */
-struct rt_launch {
-	struct runtime *rt;
-	const char *rootfs;
-	char *dir; /* <state_dir>/<rt> */
-	char listen[32], abscg[200], log[600], pidfile[600];
-	char *args[8];
-	int ready_r, ready_w;
-	int status; /* of `run` */
-};
-
-static void rt_launch_close(struct rt_launch *rl)
+/* A service in CRI mode: its own overlay root in the bundle and the /etc
+ * files; in strict mode the cached rootfs read-only and a /tmp tmpfs. */
+static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const char *hostname,
+			 struct vcl_oci_params *op, char *root, size_t size, struct vcl_error **err)
 {
-	free(rl->dir);
-	vcl_closep(&rl->ready_r);
-	vcl_closep(&rl->ready_w);
-}
-
-/* The OCI config of the container, written into the bundle. */
-static int rt_config(struct vcl_launch *l, struct vcl_error **err)
-{
-	const struct vcl_spec *spec = l->spec;
 	const struct vcl_svc_spec *svc = spec->svc;
-	struct rt_launch *rl = l->arg;
-	struct rt_priv *p = l->priv;
-	cleanup_json struct json_object *cfg = NULL;
-	struct vcl_oci_params op = {.rootfs = rl->rootfs,
-				    .hostname = l->inst->name,
-				    .cgroups_path = rl->abscg,
-				    .args = rl->args,
-				    .limits = &spec->limits,
-				    .cpuset = spec->cpuset,
-				    .userns = spec->ctr_userns,
-				    .seccomp = !spec->ctr_no_seccomp};
+	uid_t uid;
+	gid_t gid;
+	char why[256];
 
-	if (svc != NULL) {
-		op.args = svc->argv;
-		op.env = svc->envp;
-		op.cwd = svc->cwd;
-		op.uid = svc->uid;
-		op.gid = svc->gid;
-		op.tmp_tmpfs = true;
-		/* The service writes its output where runc writes its own. */
-		snprintf(l->inst->log_path, sizeof(l->inst->log_path), "%s", rl->log);
-	}
-	cfg = vcl_oci_config(&op, err);
-	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
+	vcl_svc_user(svc, &uid, &gid);
+	if (spec->security == VCL_SECURITY_CRI &&
+	    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
+		return vcl_usage(err, "Service %s: %s", svc->name, why);
+	op->args = svc->argv;
+	op->env = svc->envp;
+	op->cwd = svc->cwd;
+	op->uid = uid;
+	op->gid = gid;
+	op->tmp_tmpfs = true;
+	op->sec = &svc->sec;
+	if (spec->security == VCL_SECURITY_STRICT)
+		return 0;
+	if (vcl_ctr_etc_files(p->bundle, hostname, err) < 0 ||
+	    vcl_ctr_svc_root(spec->ledger, p->bundle, svc->rootfs, root, size, err) < 0)
 		return -1;
+	p->svc_root = true;
+	op->rootfs = root;
+	op->etc_dir = p->bundle;
 	return 0;
 }
 
-/* The bundle (recorded first, with the runtime's cgroup), its config, the
- * READY pipe. */
-static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
-{
-	const struct vcl_spec *spec = l->spec;
-	struct rt_launch *rl = l->arg;
-	struct rt_priv *p = l->priv;
-
-	p->rt = rl->rt;
-	rl->args[6] = l->inst->name;
-	snprintf(rl->listen, sizeof(rl->listen), "127.0.0.1:%u", VCL_CTR_PORT);
-	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-	snprintf(rl->abscg, sizeof(rl->abscg), "/%s", p->cgpath);
-	if (asprintf(&p->bundle, "%s/%u", rl->dir, spec->index) < 0 ||
-	    asprintf(&p->root, "%s/state", rl->dir) < 0) {
-		p->bundle = p->root = NULL;
-		return vcl_fail(err, ENOMEM, "Launch %s", rl->rt->name);
-	}
-	snprintf(rl->log, sizeof(rl->log), "%s/run.log", p->bundle);
-	snprintf(rl->pidfile, sizeof(rl->pidfile), "%s/pid", p->bundle);
-	if (vcl_launch_record(l, err, "dir %s", p->bundle) < 0 ||
-	    vcl_launch_record(l, err, "cgroup %s", p->cgpath) < 0)
-		return -1;
-	if (mkdir(p->bundle, 0755) < 0)
-		return vcl_fail(err, errno, "Create bundle %s", p->bundle);
-	p->made = true;
-	if (rt_config(l, err) < 0)
-		return -1;
-	return vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err);
-}
-
-/* Timed: `runtime run -d`, which returns once the container runs. */
-static int rt_start(struct vcl_launch *l, struct vcl_error **err)
-{
-	struct rt_launch *rl = l->arg;
-	struct rt_priv *p = l->priv;
-	char *const argv[] = {
-	    rl->rt->bin,  (char *)"--root",	p->root,     (char *)"run",
-	    (char *)"-d", (char *)"--pid-file", rl->pidfile, (char *)"--preserve-fds",
-	    (char *)"1",  (char *)"--bundle",	p->bundle,   l->inst->name,
-	    NULL};
-
-	p->started = true;
-	return run_rt(rl->rt, argv, rl->log, rl->ready_w, &rl->status, err);
-}
-
-/* Its status, then the container's init from the pid file (recorded), its
- * pidfd, netns and cgroup, and the endpoint. */
-static int rt_finish(struct vcl_launch *l, struct vcl_error **err)
-{
-	const struct vcl_spec *spec = l->spec;
-	struct vcl_instance *inst = l->inst;
-	struct rt_launch *rl = l->arg;
-	struct rt_priv *p = l->priv;
-	cleanup_free char *pidtext = NULL;
-	char nspath[64];
-	long pid;
-
-	vcl_closep(&rl->ready_w);
-	if (rl->status != 0)
-		return rt_failed(rl->rt, "run", rl->status, rl->log, VCL_E_FAIL, err);
-	if (vcl_read_file(rl->pidfile, &pidtext, NULL, err) < 0)
-		return -1;
-	pid = strtol(pidtext, NULL, 10);
-	if (pid <= 1)
-		return vcl_fail(err, 0, "Bad pid file %s: %.20s", rl->pidfile, pidtext);
-	inst->pid = (pid_t)pid;
-	if (vcl_ledger_add_pid(spec->ledger, inst->pid, err) < 0)
-		return -1;
-	inst->exit_fd = vcl_pidfd_open(inst->pid);
-	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);
-	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0)
-		return vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath,
-				inst->name);
-	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
-		return -1;
-	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = spec->svc != NULL ? spec->svc->port : VCL_CTR_PORT;
-	if (spec->svc == NULL)
-		inst->ready_fd = steal_fd(rl->ready_r);
-	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
-	return 0;
-}
-
-/* `delete -f` once `run` was called (it removes the cgroup and bundle
- * too), else the bundle alone. */
-static void rt_undo(struct vcl_launch *l, struct vcl_error **err)
-{
-	struct rt_priv *p = l->priv;
-	struct vcl_error *e = NULL;
-
-	(void)err;
-	if (p->started) {
-		if (rt_remove(l->inst, p, &e) < 0)
-			vcl_error_free(e);
-	} else if (p->made) {
-		rm_quiet(p->bundle);
-	}
-	rt_priv_release(p);
-}
-
-static const struct vcl_launch_hooks rt_hooks = {
-    .what = "container",
-    .priv_size = sizeof(struct rt_priv),
-    .setup = rt_setup,
-    .start = rt_start,
-    .finish = rt_finish, /* records the pid: known from the pid file only */
-    .undo = rt_undo,
-};
-
-static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+/* The create call, t0 to `created`: `run -d --preserve-fds 1` with the
+ * READY pipe as fd 3, or (create_start) `create`, which for runsc returns
+ * once the sandbox has booted and its gofer serves the rootfs. */
+static int rt_create(const struct vcl_runtime *rt, const struct rt_priv *p, const char *id,
+		     const char *pidfile, const char *log, int ready_w, int *status,
 		     struct vcl_error **err)
+{
+	char *argv[16 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(rt, p->root, argv);
+
+	argv[n++] = rt->create_start ? (char *)"create" : (char *)"run";
+	if (!rt->create_start) {
+		argv[n++] = (char *)"-d";
+		argv[n++] = (char *)"--preserve-fds";
+		argv[n++] = (char *)"1";
+	}
+	argv[n++] = (char *)"--pid-file";
+	argv[n++] = (char *)pidfile;
+	argv[n++] = (char *)"--bundle";
+	argv[n++] = p->bundle;
+	argv[n++] = (char *)id;
+	argv[n] = NULL;
+	return run_rt(rt, argv, log, rt->create_start ? -1 : ready_w, status, err);
+}
+
+/* create_start: the runtime's between() hook, then `start`. */
+static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
+		    struct vcl_instance *inst, const char *log, struct vcl_error **err)
+{
+	if (rt->between != NULL && rt->between(inst, err) < 0)
+		return -1;
+	return rt_call(rt, p->root, "start", NULL, inst->name, log, err);
+}
+
+int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+		  struct vcl_error **err)
 {
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
-	__attribute__((cleanup(rt_launch_close))) struct rt_launch rl = {
-	    .rt = rt,
-	    /* A service: the image's rootfs, read-only, /tmp a tmpfs. */
-	    .rootfs = spec->svc != NULL ? spec->svc->rootfs : vcl_ctr_rootfs_path(),
-	    .dir = rt_dir(spec, rt),
-	    .ready_r = -1,
-	    .ready_w = -1,
-	};
-	char *args[] = {a_payload, a_listen, rl.listen, a_ready, a_three, a_name, NULL, NULL};
-	struct vcl_launch l = {
-	    .spec = spec, .ops = rt->ops, .ctx = rt, .arg = &rl, .who = rt->name};
+	cleanup_free char *dir = NULL;
+	cleanup_free char *pidtext = NULL;
+	cleanup_close int ready_r = -1;
+	cleanup_close int ready_w = -1;
+	char listen[32], abscg[200], log[600], pidfile[600], nspath[64], svcroot[600];
+	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
+	struct vcl_instance *inst;
+	cleanup_json struct json_object *cfg = NULL;
+	struct vcl_oci_params op;
+	struct rt_priv *p;
+	const char *rootfs = vcl_ctr_rootfs_path();
+	const struct vcl_svc_spec *svc = spec->svc;
+	int fds[2], status = 0;
+	long pid;
 
-	if (rl.rootfs == NULL || rt->bin[0] == '\0')
+	if (svc != NULL)
+		rootfs = svc->rootfs; /* the image's, read-only, /tmp a tmpfs */
+	if (rootfs == NULL || rt->bin[0] == '\0')
 		return vcl_usage(err, "%s launch before prepare()", rt->name);
-	if (rl.dir == NULL)
+	dir = rt_dir(spec, rt);
+	inst = vcl_instance_new(rt->ops, spec);
+	p = calloc(1, sizeof(*p));
+	if (dir == NULL || inst == NULL || p == NULL) {
+		free(inst);
+		free(p);
 		return vcl_fail(err, ENOMEM, "Launch %s", rt->name);
-	memcpy(rl.args, args, sizeof(args));
-	return vcl_launch(&rt_hooks, &l, out, err);
+	}
+	inst->priv = p;
+	p->rt = rt;
+	args[6] = inst->name;
+	if (rt->create_start) { /* no READY fd to hand through */
+		args[3] = a_name;
+		args[4] = inst->name;
+		args[5] = NULL;
+	}
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+	snprintf(abscg, sizeof(abscg), "/%s", p->cgpath);
+	if (asprintf(&p->bundle, "%s/%u", dir, spec->index) < 0 ||
+	    asprintf(&p->root, "%s/state", dir) < 0) {
+		vcl_fail(err, ENOMEM, "Launch %s", rt->name);
+		goto fail_free;
+	}
+	snprintf(log, sizeof(log), "%s/run.log", p->bundle);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", p->bundle);
+
+	/* Recorded before they exist: the bundle and the runtime's cgroup. */
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", p->bundle) < 0 ||
+	    vcl_ledger_add(spec->ledger, err, "cgroup %s", p->cgpath) < 0)
+		goto fail_free;
+	if (mkdir(p->bundle, 0755) < 0) {
+		vcl_fail(err, errno, "Create bundle %s", p->bundle);
+		goto fail_free;
+	}
+	if (rt->own_cgroup) {
+		struct vcl_cgroup *cg = NULL;
+
+		if (vcl_cgroup_create(spec->ledger, p->cgpath, &spec->limits, spec->cpuset, &cg,
+				      err) < 0)
+			goto fail_bundle;
+		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
+	}
+	op = (struct vcl_oci_params){.rootfs = rootfs,
+				     .hostname = inst->name,
+				     .cgroups_path = abscg,
+				     .args = args,
+				     .limits = &spec->limits,
+				     .cpuset = spec->cpuset,
+				     .userns = spec->ctr_userns,
+				     .seccomp = !spec->ctr_no_seccomp,
+				     .mode = spec->security};
+	if (svc != NULL) {
+		if (rt_svc_params(spec, p, inst->name, &op, svcroot, sizeof(svcroot), err) < 0)
+			goto fail_bundle;
+		/* The service writes its output where runc writes its own
+		 * (runc hands it to the container's user). */
+		snprintf(inst->log_path, sizeof(inst->log_path), "%s", log);
+	}
+	cfg = vcl_oci_config(&op, err);
+	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
+		goto fail_bundle;
+	vcl_json_putp(&cfg); /* written out: not needed while the container runs */
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		vcl_fail(err, errno, "pipe2");
+		goto fail_bundle;
+	}
+	ready_r = fds[0];
+	ready_w = fds[1];
+	if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0) {
+		vcl_fail(err, errno, "fcntl");
+		goto fail_bundle;
+	}
+
+	if (rt->ledger_kind != NULL &&
+	    vcl_ledger_add(spec->ledger, err, "%s %s %s", rt->ledger_kind, p->root, inst->name) < 0)
+		goto fail_bundle;
+	inst->t.start = vcl_now_ns();
+	if (rt_create(rt, p, inst->name, pidfile, log, ready_w, &status, err) < 0)
+		goto fail_remove;
+	inst->t.created = vcl_now_ns();
+	vcl_closep(&ready_w);
+	if (status != 0) {
+		rt_failed(rt, rt->create_start ? "create" : "run", status, log, VCL_E_FAIL, err);
+		goto fail_remove;
+	}
+	if (vcl_read_file(pidfile, &pidtext, NULL, err) < 0)
+		goto fail_remove;
+	pid = strtol(pidtext, NULL, 10);
+	if (pid <= 1) {
+		vcl_fail(err, 0, "Bad pid file %s: %.20s", pidfile, pidtext);
+		goto fail_remove;
+	}
+	inst->pid = (pid_t)pid;
+	if (vcl_ledger_add_pid(spec->ledger, inst->pid, err) < 0)
+		goto fail_remove;
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);
+	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0) {
+		vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath, inst->name);
+		goto fail_remove;
+	}
+	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
+		goto fail_remove;
+	if (rt->create_start && rt_start(rt, p, inst, log, err) < 0)
+		goto fail_remove;
+	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
+	if (svc == NULL && !rt->create_start)
+		inst->ready_fd = steal_fd(ready_r);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
+	*out = inst;
+	return 0;
+
+fail_remove : {
+	struct vcl_error *e = NULL;
+
+	if (rt_remove(inst, p, &e) < 0)
+		vcl_error_free(e);
+	goto fail_free;
+}
+fail_bundle:
+	if (p->svc_root)
+		vcl_ctr_svc_root_release(p->bundle);
+	rm_quiet(p->bundle);
+fail_free:
+	vcl_error_wrap(err, "Launch %s container %s", rt->name, inst->name);
+	rt_priv_free(p);
+	vcl_instance_free(inst);
+	return -1;
 }
 
 int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)
@@ -592,21 +653,21 @@ int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup
 			     who, name);
 }
 
-static int rt_ready(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
 	return vcl_ctr_ready_feed(inst, &p->rl, err);
 }
 
-static int rt_exited(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_exited(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
 	return vcl_ctr_detached_exited(p->rt->name, inst->name, p->cg, err);
 }
 
-static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+int vcl_rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
@@ -616,7 +677,7 @@ static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 	return 0;
 }
 
-static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p;
 	int ret = 0;
@@ -634,8 +695,8 @@ static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-VCL_CTR_PEER_WRAPPERS(runc, rt, runc_rt)
-VCL_CTR_PEER_WRAPPERS(crun, rt, crun_rt)
+VCL_CTR_PEER_WRAPPERS(runc, vcl_rt, runc_rt)
+VCL_CTR_PEER_WRAPPERS(crun, vcl_rt, crun_rt)
 
 const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
@@ -646,10 +707,10 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .probe = runc_probe,
     .prepare = runc_prepare,
     .launch = runc_launch,
-    .ready = rt_ready,
-    .exited = rt_exited,
-    .sample = rt_sample,
-    .destroy = rt_destroy,
+    .ready = vcl_rt_ready,
+    .exited = vcl_rt_exited,
+    .sample = vcl_rt_sample,
+    .destroy = vcl_rt_destroy,
     .cleanup = runc_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
 		  "itself has exited once the container runs",
@@ -664,10 +725,10 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .probe = crun_probe,
     .prepare = crun_prepare,
     .launch = crun_launch,
-    .ready = rt_ready,
-    .exited = rt_exited,
-    .sample = rt_sample,
-    .destroy = rt_destroy,
+    .ready = vcl_rt_ready,
+    .exited = vcl_rt_exited,
+    .sample = vcl_rt_sample,
+    .destroy = vcl_rt_destroy,
     .cleanup = crun_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
 		  "itself has exited once the container runs",

@@ -39,12 +39,16 @@ struct vcl_image_opts {
 	const char *load;		    /* the steady scenario's GET path, NULL = none */
 	char **env;			    /* --env K=V..., NULL-terminated or NULL */
 	char **cmd;			    /* -- CMD ARGS..., NULL-terminated or NULL */
+	/* A Kubernetes container's command: replaces the image's Entrypoint,
+	 * and its Cmd too unless cmd (the container's args) is given. */
+	char **entrypoint;
+	const char *user; /* "UID[:GID]" or a name: replaces the config's User */
 };
 
 /* The resolved service and what results.json says about its image. */
 struct vcl_image {
 	struct vcl_svc_spec svc; /* points into the fields below */
-	char name[64];
+	char name[352];		 /* a manifest's workload: "<namespace>/<kind>/<name>" */
 	char reference[512];
 	char digest[80]; /* "sha256:<hex>", "" for rootfs: and --binary */
 	uint64_t size;	 /* bytes of config and layers (compressed), 0 if unknown */

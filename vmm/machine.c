@@ -183,23 +183,6 @@ int vcl_vmm_sample_qemu(const struct vcl_instance *inst, struct vcl_cgroup *cg, 
 	return 0;
 }
 
-struct vcl_instance *vcl_vmm_instance_new(const struct vcl_backend_ops *ops,
-					  const struct vcl_spec *spec, size_t priv_size,
-					  struct vcl_error **err)
-{
-	struct vcl_vm_machine *m = calloc(1, priv_size);
-	struct vcl_instance *inst = m != NULL ? vcl_instance_new(ops, spec) : NULL;
-
-	if (inst == NULL) {
-		free(m);
-		vcl_fail(err, ENOMEM, "Launch %s", ops->name);
-		return NULL;
-	}
-	m->sw.ifd = -1;
-	inst->priv = m;
-	return inst;
-}
-
 int vcl_vmm_destroy(struct vcl_instance *inst,
 		    int (*release)(struct vcl_instance *inst, struct vcl_error **err),
 		    struct vcl_error **err)

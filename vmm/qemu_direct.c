@@ -23,6 +23,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/sample.h"
@@ -40,10 +41,12 @@ struct qd_run {
 };
 
 struct qd_priv {
-	struct vcl_vm_machine m; /* first (vcl_vmm_instance_new); holds serial.log, qemu.log */
+	struct vcl_vm_machine m; /* its folder holds serial.log and qemu.log */
 	struct vcl_cgroup *cg;
 };
-_Static_assert(offsetof(struct qd_priv, m) == 0, "vcl_vmm_instance_new sets up m");
+
+/* Fresh private data: no console watch yet. */
+static const struct qd_priv qd_priv_init = {.m = {.sw = {.ifd = -1}}};
 
 static int qd_probe(const struct vcl_host *host, struct vcl_error **err)
 {
@@ -150,11 +153,6 @@ static int qd_release(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
-{
-	return vcl_vmm_destroy(inst, qd_release, err);
-}
-
 /* In the child: QEMU's stdio, cgroup and CPUs, then exec; never returns. */
 static void exec_qemu(char **argv, const char *logpath, struct vcl_cgroup *cg,
 		      const cpu_set_t *cpus)
@@ -175,26 +173,51 @@ static void exec_qemu(char **argv, const char *logpath, struct vcl_cgroup *cg,
 	_exit(127);
 }
 
+/* One launch's scratch, shared by its hooks. */
+struct qd_launch {
+	char **argv;
+	cpu_set_t cpus;
+	bool pin; /* cpus holds spec->cpuset */
+	uint16_t port;
+};
+
+/* Untimed, before t0: the machine from the run's guest, its folder and
+ * console, and QEMU's argv. */
+static int qd_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct qd_run *g = l->ctx;
+	struct qd_launch *a = l->arg;
+	struct qd_priv *p = l->priv;
+
+	if (vcl_vmm_host_port(l->spec, &a->port, err) < 0 ||
+	    vcl_vm_machine_init(&p->m, &g->guest, l->spec, l->inst->name, a->port, VCL_VM_NET_USER,
+				NULL, err) < 0 ||
+	    vcl_vm_machine_files(&p->m, &g->guest, l->spec->ledger, l->inst, err) < 0)
+		return -1;
+	return vcl_vm_qemu_argv(&p->m.o, QEMU_BIN, &a->argv, err);
+}
+
 /*
- * Start QEMU (argv) for inst, timed from inst->t.start, which the caller
- * has taken. An accounting-only cgroup, like the one libvirt gives its
- * QEMU: the memory figures of both paths then mean the same thing. It
+ * Timed: start QEMU. An accounting-only cgroup, like the one libvirt gives
+ * its QEMU: the memory figures of both paths then mean the same thing. It
  * comes after t0, as libvirt's machine cgroup is made inside the timed
  * virDomainCreateXML and ctr's inside its timed launch.
  */
-static int spawn_qemu(struct vcl_instance *inst, struct qd_priv *p, const struct vcl_spec *spec,
-		      char **argv, const cpu_set_t *cpus, struct vcl_error **err)
+static int qd_start(struct vcl_launch *l, struct vcl_error **err)
 {
+	struct vcl_instance *inst = l->inst;
+	struct qd_launch *a = l->arg;
+	struct qd_priv *p = l->priv;
 	cleanup_free char *cgpath = NULL;
 	cleanup_free char *logpath = NULL;
 	pid_t pid;
 
-	if (asprintf(&cgpath, "vclab/%s/%s", spec->run_id, inst->name) < 0 ||
+	if (asprintf(&cgpath, "vclab/%s/%s", l->spec->run_id, inst->name) < 0 ||
 	    asprintf(&logpath, "%s/qemu.log", p->m.dir) < 0) {
 		cgpath = logpath = NULL;
 		return vcl_fail(err, ENOMEM, "qemu-direct launch");
 	}
-	if (vcl_cgroup_create(spec->ledger, cgpath, NULL, cpus != NULL ? spec->cpuset : NULL,
+	if (vcl_cgroup_create(l->spec->ledger, cgpath, NULL, a->pin ? l->spec->cpuset : NULL,
 			      &p->cg, err) < 0)
 		return vcl_error_wrap(err, "qemu-direct %s", inst->name);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
@@ -202,50 +225,42 @@ static int spawn_qemu(struct vcl_instance *inst, struct qd_priv *p, const struct
 	if (pid < 0)
 		return vcl_fail(err, errno, "fork");
 	if (pid == 0)
-		exec_qemu(argv, logpath, p->cg, cpus);
-	inst->t.created = vcl_now_ns();
+		exec_qemu(a->argv, logpath, p->cg, a->pin ? &a->cpus : NULL);
 	inst->pid = pid;
-	inst->exit_fd = vcl_pidfd_open(pid);
-	vcl_ledger_add_pid(spec->ledger, pid, NULL);
-	if (inst->exit_fd < 0)
-		return vcl_fail(err, errno, "pidfd_open of QEMU %d", (int)pid);
 	return 0;
 }
+
+static int qd_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct qd_priv *p = l->priv;
+
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	if (inst->exit_fd < 0)
+		return vcl_fail(err, errno, "pidfd_open of QEMU %d", (int)inst->pid);
+	inst->ready_fd = p->m.sw.ifd;
+	vcl_vm_machine_endpoint(&p->m, &inst->ep);
+	return 0;
+}
+
+VCL_VM_LAUNCH_HOOKS(qd, true)
 
 static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
-	cleanup_instance struct vcl_instance *inst = NULL;
-	struct qd_priv *p;
-	cleanup_strv char **argv = NULL;
-	cpu_set_t cpus;
-	bool pin = spec->cpuset != NULL && *spec->cpuset != '\0';
-	uint16_t port;
+	struct qd_launch a = {.pin = spec->cpuset != NULL && *spec->cpuset != '\0'};
+	struct vcl_launch l = {.spec = spec, .ops = g->ops, .ctx = g, .arg = &a};
+	int r;
 
 	if (!g->prepared)
 		return vcl_fail(err, 0, "qemu-direct: launch before prepare");
 	if (spec->vm_net != NULL && strcmp(spec->vm_net, "user") != 0)
 		return vcl_usage(err, "qemu-direct supports only --vm-net user");
-	if (pin && !parse_cpuset(spec->cpuset, &cpus))
+	if (a.pin && !parse_cpuset(spec->cpuset, &a.cpus))
 		return vcl_usage(err, "Bad cpuset '%s'", spec->cpuset);
-	inst = vcl_vmm_instance_new(g->ops, spec, sizeof(*p), err);
-	if (inst == NULL)
-		return -1;
-	p = inst->priv;
-	if (vcl_vmm_host_port(spec, &port, err) < 0 ||
-	    vcl_vm_machine_init(&p->m, &g->guest, spec, inst->name, port, VCL_VM_NET_USER, NULL,
-				err) < 0 ||
-	    vcl_vm_machine_files(&p->m, &g->guest, spec->ledger, inst, err) < 0 ||
-	    vcl_vm_qemu_argv(&p->m.o, QEMU_BIN, &argv, err) < 0)
-		return -1;
-
-	inst->t.start = vcl_now_ns();
-	if (spawn_qemu(inst, p, spec, argv, pin ? &cpus : NULL, err) < 0)
-		return -1;
-	inst->ready_fd = p->m.sw.ifd;
-	vcl_vm_machine_endpoint(&p->m, &inst->ep);
-	*out = steal_ptr(inst);
-	return 0;
+	r = vcl_launch(&qd_hooks, &l, out, err);
+	vcl_strvfreep(&a.argv);
+	return r;
 }
 
 /* The runs of the two profiles and the ops' entry points. */

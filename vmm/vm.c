@@ -30,6 +30,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/sample.h"
@@ -51,14 +52,16 @@ struct vm_run {
 };
 
 struct vm_priv {
-	struct vcl_vm_machine m; /* first (vcl_vmm_instance_new); its folder holds serial.log */
+	struct vcl_vm_machine m; /* its folder holds serial.log (local only) */
 	struct vm_run *run;
 	virDomainPtr dom;
 	struct vcl_cgroup *cg;
 	enum vcl_vm_net net;
 	const char *network;
 };
-_Static_assert(offsetof(struct vm_priv, m) == 0, "vcl_vmm_instance_new sets up m");
+
+/* Fresh private data: no console watch yet. */
+static const struct vm_priv vm_priv_init = {.m = {.sw = {.ifd = -1}}};
 
 static void quiet_errors(void *data, virErrorPtr e)
 {
@@ -292,11 +295,6 @@ static int vm_release(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
-{
-	return vcl_vmm_destroy(inst, vm_release, err);
-}
-
 /* virDomainCreateXML failed: say why in the words that help, from a copy
  * of libvirt's message (the next libvirt call, virConnectIsAlive, resets
  * the last error and frees it). */
@@ -349,45 +347,72 @@ static int attach_qemu(struct vcl_instance *inst, struct vm_priv *p, struct vcl_
 	return 0;
 }
 
-static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
-		      struct vcl_error **err)
+/* One launch's scratch, shared by its hooks. */
+struct vm_launch {
+	char *xml;
+	uint16_t port; /* the 127.0.0.1 forward, 0 on a libvirt network */
+};
+
+/* Untimed, before t0: the machine from the run's guest, its folder and
+ * console, the domain XML, and the ledger record of the domain. */
+static int vm_setup(struct vcl_launch *l, struct vcl_error **err)
 {
-	cleanup_instance struct vcl_instance *inst = NULL;
-	struct vm_priv *p;
-	cleanup_free char *xml = NULL;
-	uint16_t port = 0;
+	struct vm_run *g = l->ctx;
+	struct vm_launch *a = l->arg;
+	struct vm_priv *p = l->priv;
+	struct vcl_instance *inst = l->inst;
 
-	if (g->conn == NULL)
-		return vcl_fail(err, 0, "vm: launch before prepare");
-	inst = vcl_vmm_instance_new(g->ops, spec, sizeof(*p), err);
-	if (inst == NULL)
-		return -1;
-	p = inst->priv;
 	p->run = g;
-	if (vcl_vm_parse_net(spec->vm_net, &p->net, &p->network, err) < 0 ||
-	    (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(spec, &port, err) < 0) ||
-	    vcl_vm_machine_init(&p->m, &g->guest, spec, inst->name, port, p->net, p->network, err) <
-		0 ||
-	    vcl_vm_machine_files(&p->m, &g->guest, spec->ledger, inst, err) < 0 ||
-	    vcl_vm_domain_xml(&p->m.o, &xml, err) < 0)
+	if (vcl_vm_parse_net(l->spec->vm_net, &p->net, &p->network, err) < 0 ||
+	    (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(l->spec, &a->port, err) < 0) ||
+	    vcl_vm_machine_init(&p->m, &g->guest, l->spec, inst->name, a->port, p->net, p->network,
+				err) < 0 ||
+	    vcl_vm_machine_files(&p->m, &g->guest, l->spec->ledger, l->inst, err) < 0 ||
+	    vcl_vm_domain_xml(&p->m.o, &a->xml, err) < 0)
 		return -1;
-
 	/* Recorded before it exists: a crash between here and destroy still
 	 * leaves a ledger line for teardown and gc. */
-	if (vcl_ledger_add(spec->ledger, err, "domain %s %s", g->uri, inst->name) < 0)
-		return -1;
-	inst->t.start = vcl_now_ns();
-	p->dom = virDomainCreateXML(g->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
-	inst->t.created = vcl_now_ns();
-	if (p->dom == NULL)
-		return create_failed(g, spec, inst, port, err);
-	if (g->local && attach_qemu(inst, p, err) < 0)
+	return vcl_launch_record(l, err, "domain %s %s", g->uri, inst->name);
+}
+
+/* Timed: the create call, and nothing else. */
+static int vm_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vm_run *g = l->ctx;
+	struct vm_launch *a = l->arg;
+	struct vm_priv *p = l->priv;
+
+	p->dom = virDomainCreateXML(g->conn, a->xml, VIR_DOMAIN_START_AUTODESTROY);
+	return p->dom != NULL ? 0 : create_failed(g, l->spec, l->inst, a->port, err);
+}
+
+static int vm_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vm_run *g = l->ctx;
+	struct vm_priv *p = l->priv;
+
+	if (g->local && attach_qemu(l->inst, p, err) < 0)
 		return -1;
 	/* A libvirt network's endpoint is the guest's lease, known once READY. */
 	if (p->net == VCL_VM_NET_USER)
-		vcl_vm_machine_endpoint(&p->m, &inst->ep);
-	*out = steal_ptr(inst);
+		vcl_vm_machine_endpoint(&p->m, &l->inst->ep);
 	return 0;
+}
+
+VCL_VM_LAUNCH_HOOKS(vm, false)
+
+static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	struct vm_launch a = {0};
+	struct vcl_launch l = {.spec = spec, .ops = g->ops, .ctx = g, .arg = &a};
+	int r;
+
+	if (g->conn == NULL)
+		return vcl_fail(err, 0, "vm: launch before prepare");
+	r = vcl_launch(&vm_hooks, &l, out, err);
+	free(a.xml);
+	return r;
 }
 
 /* libvirt network mode: the endpoint is the guest's DHCP lease. */

@@ -423,18 +423,41 @@ struct vcl_mem;
 int vcl_vmm_sample_qemu(const struct vcl_instance *inst, struct vcl_cgroup *cg, const char *no_pid,
 			const char *no_cg, struct vcl_mem *mem, struct vcl_error **err);
 
-/* A VM instance of ops and its private data: priv_size zeroed bytes that
- * begin with its struct vcl_vm_machine (console closed). NULL (ENOMEM
- * in *err) when out of memory. */
-struct vcl_instance *vcl_vmm_instance_new(const struct vcl_backend_ops *ops,
-					  const struct vcl_spec *spec, size_t priv_size,
-					  struct vcl_error **err);
 /* ops->destroy of a VM backend: release (kill QEMU or destroy the domain,
  * remove what the instance made; inst->priv is set) and free the rest.
  * Safe on NULL and on a half-made instance. */
 int vcl_vmm_destroy(struct vcl_instance *inst,
 		    int (*release)(struct vcl_instance *inst, struct vcl_error **err),
 		    struct vcl_error **err);
+
+/*
+ * A VM backend on the launch skeleton (core/launch.h): its hooks,
+ * prefix_hooks, over struct prefix_priv (fresh as prefix_priv_init) with
+ * prefix_setup, prefix_start and prefix_finish, record_pid as given; the
+ * undo, prefix_release with its errors dropped (the launch is already
+ * failing); and ops->destroy, prefix_destroy: prefix_release, then free.
+ * prefix_release(inst, err) drops all the instance holds but its private
+ * data itself, and copes with a half-made instance.
+ */
+#define VCL_VM_LAUNCH_HOOKS(prefix, pid)                                                           \
+	static void prefix##_undo(struct vcl_launch *l, struct vcl_error **err)                    \
+	{                                                                                          \
+		(void)err;                                                                         \
+		prefix##_release(l->inst, NULL);                                                   \
+	}                                                                                          \
+	static int prefix##_destroy(struct vcl_instance *inst, struct vcl_error **err)             \
+	{                                                                                          \
+		return vcl_vmm_destroy(inst, prefix##_release, err);                               \
+	}                                                                                          \
+	static const struct vcl_launch_hooks prefix##_hooks = {                                    \
+	    .priv_size = sizeof(struct prefix##_priv),                                             \
+	    .priv_init = &prefix##_priv_init,                                                      \
+	    .setup = prefix##_setup,                                                               \
+	    .start = prefix##_start,                                                               \
+	    .record_pid = (pid),                                                                   \
+	    .finish = prefix##_finish,                                                             \
+	    .undo = prefix##_undo,                                                                 \
+	};
 
 /*
  * One profile of a VM backend (vm, vm-iaas, qemu-direct, qemu-direct-iaas):

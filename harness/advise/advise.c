@@ -31,7 +31,7 @@ void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measure
 {
 	for (size_t i = 0; i < in->nsvc; i++) {
 		struct vcl_service *s = &in->svc[i];
-		char image[400];
+		char image[800];
 		int k = vcl_advise_match_service(in, s, m, image, sizeof(image));
 
 		if (k < 0) {
@@ -47,7 +47,7 @@ void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measure
 			}
 			vcl_measured_for_service(m, (size_t)k, own);
 			vcl_service_fact(s, VCL_FACT_NUMBERS, m->source,
-					 "measured service %s, image %s (results services.%s)",
+					 "measured service %s, %s (results services.%s)",
 					 m->svc[k].name, image, m->svc[k].name);
 			vcl_advise_decide(s, own, &d[i]);
 			slo_change(s, own, &d[i]);
@@ -77,6 +77,8 @@ int vcl_advise_load_inputs(const struct vcl_advise_opts *o, struct vcl_advise_in
 		ret = -1;
 	if (ret == 0 && vcl_advise_join(in, err) < 0)
 		ret = -1;
+	if (ret == 0 && vcl_advise_fold_skipped(in, o->flags & VCL_ADVISE_VERBOSE) < 0)
+		ret = vcl_fail(err, ENOMEM, "Advise");
 	/* Warnings come first, also those before an error: they may explain it. */
 	if (diag != NULL)
 		for (size_t i = 0; i < in->nnotes; i++)

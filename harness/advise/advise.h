@@ -87,7 +87,7 @@ enum vcl_fact_kind {
 struct vcl_fact {
 	enum vcl_fact_kind kind;
 	char at[160];	/* "FILE:LINE" */
-	char text[200]; /* "privileged: true (container agent)" */
+	char text[320]; /* "privileged: true (container agent)" */
 };
 
 #define VCL_MAX_FACTS	   24
@@ -187,7 +187,23 @@ struct vcl_advise_input {
 	size_t nmap;
 	char **files; /* every input file that held Kubernetes objects */
 	size_t nfiles;
+	/* Objects of kinds the advisor does not read (Service, ConfigMap,
+	 * ...): "FILE:LINE" and kind each; vcl_advise_fold_skipped turns them
+	 * into one note, or one note each. */
+	struct vcl_skipped_obj *skipped;
+	size_t nskipped;
 };
+
+struct vcl_skipped_obj {
+	char kind[64];
+	char line[400]; /* "FILE:LINE: note: skipped Kind 'name'" */
+};
+
+/* Notes for the skipped objects: one summary line counting them by kind
+ * ("note: skipped 7 objects that are not workloads: 3 Service, 2
+ * ConfigMap, ... (--verbose lists them)"), or with verbose one line each.
+ * Returns -1 on no memory. */
+int vcl_advise_fold_skipped(struct vcl_advise_input *in, bool verbose);
 
 /* Join what spans objects and files: HPAs to their scaleTargetRef,
  * Namespace labels to the workloads in them. Idempotent; vcl_advise_run
@@ -217,10 +233,6 @@ int vcl_advise_parse_buffer(const char *name, const char *buf, size_t len,
 int vcl_advise_load_file(const char *path, struct vcl_advise_input *in, struct vcl_error **err);
 void vcl_advise_input_free(struct vcl_advise_input *in);
 
-/* A Kubernetes resource quantity ("512Mi", "1.5", "500m", "1e3", "2G") in
- * base units (bytes, cores). Returns -1 for anything else, or negative. */
-int vcl_k8s_quantity(const char *s, double *out);
-
 /* What one placement measured, as far as the advisor uses it. */
 struct vcl_meas_backend {
 	bool present; /* backends.<b> exists */
@@ -248,13 +260,17 @@ struct vcl_meas_cmp {
 
 /* A service the user measured (services.<name> in results.json). */
 struct vcl_meas_service {
-	char name[128];
+	char name[352];
 	char reference[256]; /* image.reference, "repo/name:tag" */
 	char digest[96];     /* image.digest, "sha256:..." */
+	/* A workload of `bench --manifest` (manifest.*): its identity and
+	 * where it was read; kind "" for other services. */
+	char ns[64], kind[32], wname[254];
+	char at[300];
 	struct vcl_meas_backend b[VCL_NPLACE];
 };
 
-#define VCL_MAX_MEAS_SVC 16
+#define VCL_MAX_MEAS_SVC 64
 
 struct vcl_measured {
 	char source[512]; /* the results path */
@@ -272,9 +288,11 @@ struct vcl_measured {
 	size_t nsvc;
 };
 
-/* The measured service whose image matches one of s's images (by full
- * reference, name:tag, or digest) or that --map names for one; -1 for
- * none. image_out (may be NULL) gets the image that matched. */
+/* The measured service of s: the workload of the same namespace, kind and
+ * name that `bench --manifest` measured, else the one whose image matches
+ * one of s's images (by digest, full reference or name:tag), or that
+ * --map names for one; -1 for none. image_out (may be NULL) says how it
+ * matched. */
 int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl_service *s,
 			     const struct vcl_measured *m, char *image_out, size_t len);
 /* m with b[] replaced by measured service i's numbers (placements it did
@@ -440,6 +458,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 
 #define VCL_ADVISE_JSON	   0x1u
 #define VCL_ADVISE_EXPLAIN 0x2u
+#define VCL_ADVISE_VERBOSE 0x4u /* one note per skipped object */
 
 /* The whole verb behind the CLI: load results and inputs, decide, render to
  * out; warnings and notes go to diag (may be NULL). */

@@ -67,21 +67,28 @@ const char *vcl_advise_text(const struct vcl_decision *d)
 	return "?";
 }
 
-static void header(FILE *out, const struct vcl_measured *m)
+static void header(FILE *out, const struct vcl_measured *m, const struct vcl_advise_input *in)
 {
-	bool first = true;
+	bool first = true, vm = m->b[VCL_VM].present, fallback = false;
+
+	/* VM numbers may be only the measured services' (a --manifest run). */
+	for (size_t i = 0; i < m->nsvc; i++)
+		vm |= m->svc[i].b[VCL_VM].present;
+	/* The top level's gaps matter only to a service judged on them. */
+	for (size_t i = 0; i < in->nsvc; i++)
+		fallback |= vcl_service_find_fact(&in->svc[i], VCL_FACT_NUMBERS) == NULL;
 
 	fprintf(out, "vclab advise: results %s (run %s, host %s, accelerator %s%s)\n", m->source,
 		m->run_id, m->host, m->accel, m->complete ? "" : ", INCOMPLETE run");
 	/* The warning is about VM numbers: only when there are some. */
-	if (m->tcg && m->b[VCL_VM].present) {
+	if (m->tcg && vm) {
 		fputs("\n", out);
 		wrapped(out, "!! ", "!! ",
 			"WARNING: the vm numbers were measured under TCG (software emulation, no "
 			"KVM). TCG overstates VM startup and CPU cost many times over compared "
 			"with KVM, so advice against vm rests on pessimistic numbers. Re-run "
 			"`vclab bench` on a KVM host before relying on it.");
-	} else if (!m->tcg && strcmp(m->accel, "kvm") != 0 && m->b[VCL_VM].present) {
+	} else if (!m->tcg && strcmp(m->accel, "kvm") != 0 && vm) {
 		fputs("\n", out);
 		wrapped(out, "!! ", "!! ",
 			"WARNING: the results do not say which accelerator the vm numbers came "
@@ -90,7 +97,7 @@ static void header(FILE *out, const struct vcl_measured *m)
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char why[600];
 
-		if (m->b[p].present)
+		if (m->b[p].present || !fallback)
 			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		fprintf(out, "%snot judged: %s\n", first ? "\n" : "", why);
@@ -308,7 +315,7 @@ int vcl_advise_render_table(FILE *out, const struct vcl_measured *m,
 			    const struct vcl_advise_input *in, const struct vcl_decision *d,
 			    bool explain, struct vcl_error **err)
 {
-	header(out, m);
+	header(out, m, in);
 	table(out, in, d);
 	reasons(out, in, d, explain);
 	totals(out, m, in, d);

@@ -23,6 +23,11 @@ const struct vcl_backend_ops *const vcl_backends[] = {
     &vcl_vm_iaas_ops,
 #endif
 #ifdef VCL_WITH_CTR
+    /* The last placement: the n-th backend takes the n-th figure colour,
+     * so bare, ctr and the VMs keep theirs. */
+    &vcl_gvisor_ops,
+#endif
+#ifdef VCL_WITH_CTR
     &vcl_runc_ops,
     &vcl_crun_ops,
 #endif

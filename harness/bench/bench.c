@@ -18,6 +18,7 @@
 
 #include "bench/backends.h"
 #include "bench/bench.h"
+#include "bench/manifest.h"
 #include "bench/services.h"
 #include "core/cleanup.h"
 #include "core/compare.h"
@@ -344,6 +345,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, vcl_family_name(VCL_FAMILY_VM), vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
+	json_object_object_add(cfg, "security", json_object_new_string(b->o->security));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 
@@ -356,7 +358,60 @@ static void record_services(struct vcl_bench *b)
 	for (size_t i = 0; i < b->services->n; i++)
 		json_object_array_add(arr, json_object_new_string(b->services->v[i].name));
 	json_object_object_add(cfg, "services", arr);
-	json_object_object_add(cfg, "services_file", json_object_new_string(b->o->services));
+	if (b->o->services != NULL) {
+		json_object_object_add(cfg, "services_file",
+				       json_object_new_string(b->o->services));
+		return;
+	}
+	arr = json_object_new_array();
+	for (char **m = b->o->manifests; m != NULL && *m != NULL; m++)
+		json_object_array_add(arr, json_object_new_string(*m));
+	json_object_object_add(cfg, "manifests", arr);
+}
+
+/* --manifest: the workloads as services; services.<ns/kind/name> gets
+ * where it is in the files, and the image or why it is not measured. An
+ * error when none can be measured. */
+static int load_manifests(struct vcl_bench *b, struct vcl_error **err)
+{
+	struct vcl_image_maps maps = {0};
+	size_t n = 0, measured = 0;
+	int r = -1;
+
+	for (char **m = b->o->image_maps; m != NULL && *m != NULL; m++)
+		if (vcl_image_maps_add(&maps, *m, err) < 0)
+			goto out;
+	while (b->o->manifests[n] != NULL)
+		n++;
+	if (vcl_manifest_load_files(n, b->o->manifests, &maps, &b->services, err) < 0 ||
+	    vcl_services_load_images(b->services, err) < 0)
+		goto out;
+	record_services(b);
+	for (size_t i = 0; i < b->services->n; i++) {
+		const struct vcl_service_def *d = &b->services->v[i];
+		struct json_object *o = vcl_json_obj(vcl_json_obj(b->root, "services"), d->name);
+
+		json_object_object_add(o, "manifest", vcl_manifest_json(d));
+		if (d->skip[0] == '\0') {
+			json_object_object_add(o, "image", vcl_image_json(&b->services->img[i]));
+			measured++;
+			continue;
+		}
+		json_object_object_add(o, "skipped", json_object_new_boolean(1));
+		json_object_object_add(o, "reason", json_object_new_string(d->skip));
+		fprintf(stderr, "vclab bench: skipped %s: %s\n", d->name, d->skip);
+	}
+	if (measured == 0) {
+		vcl_usage(err,
+			  "None of the %zu workloads of the manifests can be measured (the "
+			  "reasons are above)",
+			  b->services->n);
+		goto out;
+	}
+	r = 0;
+out:
+	vcl_image_maps_free(&maps);
+	return r;
 }
 
 /* One cell: the number at path under o with prec decimals and a unit, or
@@ -622,6 +677,7 @@ static void spec_init(struct vcl_bench *b, const char *payload)
 	    .cpuset = b->host.topo.workload_cpus,
 	    .ctr_userns = o->ctr_userns,
 	    .ctr_no_seccomp = o->ctr_no_seccomp,
+	    .security = strcmp(o->security, "strict") == 0 ? VCL_SECURITY_STRICT : VCL_SECURITY_CRI,
 	    .vcpus = o->vcpus,
 	    .vm_mem_mib = o->vm_mem_mib,
 	    .vm_net = o->vm_net,
@@ -648,6 +704,13 @@ static int load_service(struct vcl_bench *b, struct vcl_error **err)
 	    .cmd = o->svc_cmd,
 	};
 
+	if (o->manifests != NULL) {
+		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
+		    o->svc_env != NULL)
+			return vcl_usage(err, "--name, --port, --ready and --env come from each "
+					      "workload of the --manifest files");
+		return load_manifests(b, err);
+	}
 	if (o->services != NULL) {
 		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
 		    o->svc_env != NULL)
@@ -811,6 +874,8 @@ static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
 		memcpy(b->chosen, b->active, sizeof(b->chosen));
 		b->nchosen = b->nactive;
 		for (size_t i = 0; i < b->services->n && *run_err == NULL; i++) {
+			if (b->services->v[i].skip[0] != '\0')
+				continue;
 			select_service(b, i, &run_limits, counts);
 			if (!b->o->quiet)
 				fprintf(stderr, "%svclab bench: service %s\n",
@@ -899,6 +964,8 @@ int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
 	if (b->services == NULL)
 		return check_measured_one(b, err);
 	for (size_t i = 0; i < b->services->n && r == 0; i++) {
+		if (b->services->v[i].skip[0] != '\0')
+			continue;
 		select_service(b, i, &run_limits, counts);
 		r = check_measured_one(b, err);
 	}

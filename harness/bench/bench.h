@@ -42,6 +42,7 @@ struct vcl_bench_opts {
 	uint64_t vm_host_port;
 	bool ctr_userns;
 	bool ctr_no_seccomp;
+	const char *security; /* containers: "cri" (containerd's defaults) | "strict" */
 	/* scenarios */
 	unsigned mem_instances, vm_mem_instances;
 	uint64_t budget_mib, vm_budget_mib;
@@ -71,6 +72,8 @@ struct vcl_bench_opts {
 	char **svc_cmd;		/* -- CMD ARGS... (argv's strings, NULL-terminated) */
 	const char *services;	/* --services FILE.yaml (bench/services.h) */
 	const char *host_class; /* --host-class NAME: results host.class, or NULL */
+	char **manifests;	/* --manifest FILE.yaml, repeatable (bench/manifest.h) */
+	char **image_maps;	/* --image-map FROM=TO or FILE, repeatable */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */

@@ -61,6 +61,7 @@ static const char *const scenario_names[] = {"startup",	  "memory", "density",
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
 static const char *const ksm_modes[] = {"off", "on", "both", NULL};
+static const char *const security_modes[] = {"cri", "strict", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
@@ -100,6 +101,10 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_FLAG_ROW(B, ctr_userns, "ctr-userns", 0, "run containers in a user namespace"),
     VCL_OPT_FLAG_ROW(B, ctr_no_seccomp, "ctr-no-seccomp", 0,
 		     "containers (ctr, runc, crun) without the syscall filter"),
+    VCL_OPT_ENUM_ROW(B, security, "security", security_modes, "cri|strict",
+		     "containers (ctr, runc, crun, podman): cri, containerd's defaults (its "
+		     "capability set, writable root, default mounts) with each service's "
+		     "securityContext (default); strict, no capabilities and a read-only root"),
     VCL_OPT_UINT_ROW(B, mem_instances, "mem-instances", 1, 1024, "N",
 		     "memory: idle instances per placement (VMs: at most this many)"),
     VCL_OPT_U64_ROW(B, budget_mib, "budget-mib", 1, 1048576, "N",
@@ -153,6 +158,13 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_STR_ROW(B, services, "services", 0, "FILE.yaml",
 		    "measure every service this file lists (docs/services.md), each in every "
 		    "placement"),
+    VCL_OPT_APPEND_ROW(B, manifests, "manifest", 0, "FILE.yaml",
+		       "measure every workload of these Kubernetes manifests, each pod in every "
+		       "placement (docs/services.md), repeatable"),
+    VCL_OPT_APPEND_ROW(B, image_maps, "image-map", 0, "FROM=TO|FILE",
+		       "read the image a manifest names FROM from TO (oci:DIR[:TAG], "
+		       "docker-archive:FILE, a mirror's docker://...), or the FROM=TO lines of "
+		       "FILE; repeatable"),
     VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
     VCL_OPT_STR_ROW(B, host_class, "host-class", 0, "NAME",
 		    "the fleet class of this host, recorded as host.class: report, advise and "
@@ -242,6 +254,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_net = "user";
 	o->cache = "warm";
 	o->ksm = "off";
+	o->security = "cri";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
 	o->steady_rate = 200;
@@ -271,6 +284,12 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	if (o->services != NULL && (o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
 		return vcl_usage(err, "--services lists the services: give no --image, --binary "
 				      "or -- CMD with it");
+	if (o->manifests != NULL &&
+	    (o->services != NULL || o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
+		return vcl_usage(err, "--manifest gives the services: give no --services, --image, "
+				      "--binary or -- CMD with it");
+	if (o->image_maps != NULL && o->manifests == NULL)
+		return vcl_usage(err, "--image-map maps the images of --manifest files: give one");
 	if (o->host_class != NULL && !vcl_host_class_name_ok(o->host_class))
 		return vcl_usage(err,
 				 "--host-class '%s': want 1-63 of A-Z a-z 0-9 . _ -, starting with "

@@ -11,7 +11,7 @@
 
 struct advise_args {
 	char **results;
-	bool explain, json;
+	bool explain, json, verbose;
 	const char *map;
 	const char *emit;
 };
@@ -24,6 +24,8 @@ static const struct vcl_opt advise_opts[] = {
 		     "print the full trace of every rule"),
     VCL_OPT_FLAG_ROW(struct advise_args, json, "json", 'j',
 		     "machine-readable output (schema vclab.advice/1)"),
+    VCL_OPT_FLAG_ROW(struct advise_args, verbose, "verbose", 'v',
+		     "one note per skipped object that is not a workload (default: one summary)"),
     VCL_OPT_STR_ROW(struct advise_args, map, "map", 0, "FILE",
 		    "YAML mapping image -> measured service (results services.<name>)"),
     VCL_OPT_STR_ROW(struct advise_args, emit, "emit", 0, "kustomize DIR",
@@ -32,8 +34,8 @@ static const struct vcl_opt advise_opts[] = {
 
 const struct vcl_optset vcl_advise_optset = {
     .verb = "advise",
-    .usage = "advise [--results R]... [--explain] [--json] [--map FILE] [--emit kustomize DIR] "
-	     "INPUT...",
+    .usage = "advise [--results R]... [--explain] [--json] [--verbose] [--map FILE] "
+	     "[--emit kustomize DIR] INPUT...",
     .about = "Recommend vm, ctr or bare for each service, from measured numbers.\n"
 	     "INPUT is a vclab service profile or a Kubernetes manifest (YAML);\n"
 	     "docs/advisor.md describes both and the decision model.",
@@ -90,7 +92,8 @@ int vcl_cmd_advise(int argc, char **argv, struct vcl_error **err)
 		    .results = nres > 0 ? a.results[0] : DEFAULT_RESULTS,
 		    .inputs = (const char *const *)(argv + first),
 		    .ninputs = (size_t)(argc - first),
-		    .flags = (a.json ? VCL_ADVISE_JSON : 0) | (a.explain ? VCL_ADVISE_EXPLAIN : 0),
+		    .flags = (a.json ? VCL_ADVISE_JSON : 0) | (a.explain ? VCL_ADVISE_EXPLAIN : 0) |
+			     (a.verbose ? VCL_ADVISE_VERBOSE : 0),
 		    .map = a.map,
 		    .emit = a.emit != NULL ? dir : NULL,
 		};

@@ -36,6 +36,9 @@ struct vcl_ready {
 	enum vcl_ready_kind kind;
 	char path[128]; /* HTTP: the request path, "/" ... */
 	int status;	/* HTTP: the status that counts as ready (200) */
+	/* HTTP: when above status, any status in [status, status_max] counts
+	 * (a Kubernetes httpGet probe takes 200-399); 0 = status only. */
+	int status_max;
 	/* TCP with a short request/response (redis "PING\r\n" -> "+PONG"):
 	 * send these bytes once connected; ready when the answer starts with
 	 * expect. send_len 0 = ready on the connection itself. */
@@ -108,6 +111,14 @@ struct vcl_svc_spec {
 	int (*export_archive)(const struct vcl_svc_spec *svc, const char *path, const char *tag,
 			      struct vcl_error **err);
 };
+
+/* The user and group the service runs as: runAsUser/runAsGroup over the
+ * image's User (a runAsUser alone keeps the image's group). */
+static inline void vcl_svc_user(const struct vcl_svc_spec *svc, uid_t *uid, gid_t *gid)
+{
+	*uid = svc->sec.has_user ? svc->sec.run_as_user : svc->uid;
+	*gid = svc->sec.has_group ? svc->sec.run_as_group : svc->gid;
+}
 
 /* Everything a backend needs to start one instance. Strings are borrowed. */
 struct vcl_spec {

@@ -76,7 +76,9 @@ static char *startup_cell(const struct vcl_report_run *run, const char *section,
 {
 	struct json_object *e = vcl_rentry(run, section, name);
 	double p50, ratio, lo, hi;
-	const char *verdict, *accel = vcl_rjstr(e, "accelerator"), *fam = vcl_rjstr(e, "family");
+	const struct vcl_backend_ops *ops = vcl_report_ops(run, section, name);
+	const char *verdict, *accel = vcl_rjstr(e, "accelerator");
+	const char *base = vcl_backends_baseline();
 	char num[48], cmp[128];
 
 	if (!vcl_rjnum(e, "startup_ms.p50", &p50))
@@ -84,16 +86,16 @@ static char *startup_cell(const struct vcl_report_run *run, const char *section,
 	vcl_rnum(p50, num, sizeof(num));
 	strcat(num, " ms");
 	/* A VM's time says how it ran: TCG is never read as KVM. */
-	if (accel == NULL && fam != NULL && strcmp(fam, "vm") == 0)
+	if (accel == NULL && ops != NULL && ops->accel_labelled)
 		accel = vcl_report_vm_accel(run);
 	if (accel != NULL)
 		snprintf(num + strlen(num), sizeof(num) - strlen(num), " (%s)",
 			 strcmp(accel, "tcg") == 0   ? "TCG"
 			 : strcmp(accel, "kvm") == 0 ? "KVM"
 						     : accel);
-	if (strcmp(name, "bare") == 0)
+	if (strcmp(name, base) == 0)
 		return vcl_rxstrdup(num);
-	if (!vcl_cmp_find(run->root, name, "bare", &ratio, &lo, &hi, &verdict))
+	if (!vcl_cmp_find(run->root, name, base, &ratio, &lo, &hi, &verdict))
 		return vcl_rxasprintf("%s (no ratio)", num);
 	vcl_cmp_format(cmp, sizeof(cmp), ratio, lo, hi, verdict, false);
 	return vcl_rxasprintf("%s, %s", num, cmp);

@@ -241,8 +241,18 @@ void vcl_report_plabel(const struct vcl_report_run *run, const char *section, co
 {
 	const struct vcl_backend_ops *ops = vcl_report_ops(run, section, name);
 	const char *accel = ops != NULL && ops->accel_labelled ? vcl_report_vm_accel(run) : NULL;
+	const char *platform = vcl_rjstr(vcl_rentry(run, section, name), "platform");
 	char acc[16];
 
+	/* A gVisor sandbox says which platform trapped its system calls and
+	 * which network it had, as a VM says TCG. */
+	if (platform != NULL && platform[0] != '\0') {
+		const char *net = vcl_rjstr(vcl_rentry(run, section, name), "network");
+
+		snprintf(buf, len, "%s (%s%s%s)", name, platform, net != NULL ? ", net " : "",
+			 net != NULL ? net : "");
+		return;
+	}
 	if (accel == NULL) {
 		snprintf(buf, len, "%s", name);
 		return;

@@ -6,8 +6,8 @@
  * kustomize overlay rendered by `kubectl kustomize` (install-deps installs
  * kubectl, so a missing kubectl fails this test rather than skipping it).
  *
- * Run from the repo root (make unit does). VCLAB_UPDATE_GOLDEN=1 rewrites
- * the golden files, as in test_advise_golden.
+ * Run from the repo root (make unit does). Updating the golden files:
+ * tests/golden.h.
  */
 #include <check.h>
 #include <errno.h>
@@ -23,13 +23,13 @@
 #include "core/cleanup.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "tests/golden.h"
 #include "tests/suite_main.h"
 
 #define DIR	"tests/data/advise"
 #define RESULTS DIR "/results-services.json"
 #define PAYLOAD "tests/data/results-sample.json"
 #define MAP	DIR "/telemetry.map.yaml"
-#define ACTUAL	"build/tests/golden"
 
 static const char *const both[] = {DIR "/ticketing.yaml", DIR "/telemetry.yaml"};
 
@@ -337,41 +337,17 @@ END_TEST
 
 static void golden(const char *name, unsigned flags)
 {
-	cleanup_free char *out = NULL, *gpath = NULL, *want = NULL, *apath = NULL;
-	size_t len = 0, wlen = 0;
+	cleanup_free char *out = NULL, *gpath = NULL;
+	size_t len = 0;
 	struct vcl_error *err = NULL;
 	struct vcl_advise_opts o = {
 	    .results = RESULTS, .inputs = both, .ninputs = 2, .flags = flags, .map = MAP};
 	FILE *f = open_memstream(&out, &len);
-	const char *u = getenv("VCLAB_UPDATE_GOLDEN");
 
 	ck_assert_int_eq(vcl_advise_run_opts(&o, f, NULL, &err), 0);
 	fclose(f);
 	ck_assert_int_ge(asprintf(&gpath, "%s/%s", DIR, name), 0);
-	if (u != NULL && strcmp(u, "1") == 0) {
-		cleanup_file FILE *g = fopen(gpath, "w");
-
-		ck_assert_ptr_nonnull(g);
-		ck_assert_uint_eq(fwrite(out, 1, len, g), len);
-		return;
-	}
-	ck_assert_msg(vcl_read_file(gpath, &want, &wlen, &err) == 0,
-		      "%s (regenerate with "
-		      "VCLAB_UPDATE_GOLDEN=1)",
-		      gpath);
-	if (wlen == len && memcmp(want, out, len) == 0)
-		return;
-	mkdir("build", 0755);
-	mkdir("build/tests", 0755);
-	mkdir(ACTUAL, 0755);
-	ck_assert_int_ge(asprintf(&apath, "%s/%s", ACTUAL, name), 0);
-	{
-		cleanup_file FILE *a = fopen(apath, "w");
-
-		ck_assert_ptr_nonnull(a);
-		ck_assert_uint_eq(fwrite(out, 1, len, a), len);
-	}
-	ck_abort_msg("%s differs: diff -u %s %s", name, gpath, apath);
+	golden_check(gpath, out, len);
 }
 
 START_TEST(golden_table)

@@ -91,7 +91,7 @@ START_TEST(test_runs_documented)
 
 	ck_assert_ptr_nonnull(strstr(t, "\\fB\\-\\-runs\\fR \\fIN\\fR\n"));
 	ck_assert_ptr_nonnull(strstr(t, "Range: 1..100000.\n"));
-	ck_assert_ptr_nonnull(strstr(t, "A comma list of: bare, ctr, vm, vm\\-iaas.\n"));
+	ck_assert_ptr_nonnull(strstr(t, "A comma list of: bare, ctr, vm, vm\\-iaas, gvisor.\n"));
 }
 END_TEST
 
@@ -141,7 +141,8 @@ START_TEST(test_completion_from_tables)
 		}
 	}
 	ck_assert_ptr_nonnull(strstr(t, "--profile) words=\"quick standard full\" ;;"));
-	ck_assert_ptr_nonnull(strstr(t, "--backends) words=\"bare ctr vm vm-iaas\" list=1 ;;"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "--backends) words=\"bare ctr vm vm-iaas gvisor\" list=1 ;;"));
 	ck_assert_ptr_nonnull(strstr(t, "complete -F _vclab vclab\n"));
 }
 END_TEST

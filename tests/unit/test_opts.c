@@ -21,6 +21,7 @@
 #include "core/cleanup.h"
 #include "core/opt.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 static const struct {
 	const struct vcl_optset *set;
@@ -485,8 +486,6 @@ int main(void)
 	Suite *s = suite_create("opts");
 	TCase *tc = tcase_create("tables");
 	int n = (int)ARRAY_SIZE(verbs);
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_help_options_parse, 0, n);
 	tcase_add_loop_test(tc, test_parser_options_in_help, 0, n);
@@ -500,9 +499,5 @@ int main(void)
 	tcase_add_test(tc, test_operands);
 	tcase_add_test(tc, test_no_operands);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }
