@@ -30,8 +30,14 @@ fail() {
 	exit 1
 }
 
+# sshd's session processes (one per connection, children of the listener)
+# and the listener itself, by pid. With ControlMaster off (ANSIBLE_SSH_ARGS
+# below) no session outlives its task; this catches one that would.
 teardown() {
 	if [ -n "$sshd_pid" ] && kill -0 "$sshd_pid" 2>/dev/null; then
+		for child in $(pgrep -P "$sshd_pid" 2>/dev/null); do
+			kill "$child" 2>/dev/null || true
+		done
 		kill "$sshd_pid" 2>/dev/null || true
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			kill -0 "$sshd_pid" 2>/dev/null || break
@@ -57,6 +63,9 @@ for c in ansible-playbook ssh ssh-keygen /usr/sbin/sshd; do
 	command -v "$c" >/dev/null || fail "$c missing (scripts/install-deps.sh)"
 done
 runs_before=$(ls /run/vclab 2>/dev/null | wc -l)
+# The sshd processes there are before (none where the host runs no sshd):
+# the same set must be there after.
+sshd_before=$(pgrep -x sshd 2>/dev/null | sort | tr '\n' ' ')
 dpkg_before=$(grep -c ' status installed vclab:' /var/log/dpkg.log 2>/dev/null || true)
 
 free_port() {
@@ -112,7 +121,7 @@ all:
     ansible_ssh_private_key_file: $tmp/id
     ansible_ssh_common_args: >-
       -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-      -o IdentitiesOnly=yes -o ConnectTimeout=5 -o ControlMaster=no
+      -o IdentitiesOnly=yes -o ConnectTimeout=5
     ansible_python_interpreter: /usr/bin/python3
   children:
     vclab:
@@ -149,7 +158,7 @@ rc=0
 ANSIBLE_HOME=$tmp/ansible ANSIBLE_LOCAL_TEMP=$tmp/ansible/local \
 	ANSIBLE_REMOTE_TEMP=$tmp/ansible/remote ANSIBLE_ROLES_PATH=$tree/deploy/ansible/roles \
 	ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_NOCOLOR=1 \
-	ANSIBLE_SSH_CONTROL_PATH_DIR=$tmp/ansible/cp \
+	ANSIBLE_SSH_CONTROL_PATH_DIR=$tmp/ansible/cp ANSIBLE_SSH_ARGS="-o ControlMaster=no" \
 	ansible-playbook -i "$tmp/inventory.yml" -e "@$tmp/extra.yml" \
 	"$tree/deploy/ansible/fleet.yml" >"$tmp/playbook.log" 2>&1 || rc=$?
 grep -E '^(PLAY|TASK|ok:|changed:|fatal:|failed:|skipping:|.*unreachable)' "$tmp/playbook.log" | tail -n 60 || true
@@ -197,6 +206,8 @@ pid=$sshd_pid
 teardown
 trap - EXIT
 kill -0 "$pid" 2>/dev/null && fail "sshd $pid still runs"
+sshd_after=$(pgrep -x sshd 2>/dev/null | sort | tr '\n' ' ')
+[ "$sshd_after" = "$sshd_before" ] || fail "sshd processes left: before [$sshd_before], after [$sshd_after]"
 [ ! -e "$tmp" ] || fail "$tmp left behind"
 dpkg-query -W -f='${Status}' vclab 2>/dev/null | grep -q installed && fail "vclab still installed"
 [ "$(ls /run/vclab 2>/dev/null | wc -l)" -le "$runs_before" ] || fail "a run folder left in /run/vclab"
