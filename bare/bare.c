@@ -8,11 +8,19 @@
  *
  * The user's service (spec->svc) runs the same way, chrooted into its
  * unpacked rootfs: the same binaries and libraries as in the other
- * placements, no namespaces, no limits; what installing it on the host
- * would give. Its uid/gid/cwd/env come from the image config; it listens
- * on its own port on the host's loopback, and its output goes to a log the
- * probe quotes when it fails. It leads its own process group, so a
- * service that forks (a shell wrapper, nginx workers) is killed whole.
+ * placements, no limits; what installing it on the host as a systemd unit
+ * with RootDirectory= and MountAPIVFS= would give. Like such a unit it
+ * gets a mount namespace of its own (and no other namespace): its root is
+ * an overlay with the cached rootfs as the read-only lower layer and a
+ * private tmpfs as the upper one (as ctr's), so nothing ever writes into
+ * the image cache and concurrent instances do not collide; /proc is its
+ * own procfs, /sys and /dev are the host's (bound), /run an empty tmpfs.
+ * Its uid/gid/cwd/env come from the image config (runAsUser/Group over
+ * them); it listens on its own port on the host's loopback, and its
+ * output goes to a log the probe quotes when it fails, owned by the
+ * service's user so that it can reopen /dev/stdout and /dev/stderr. It
+ * leads its own process group, so a service that forks (a shell wrapper,
+ * nginx workers) is killed whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,10 +39,14 @@
 #include "bare/bare.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
+
+/* The run's overlay folder, made once by prepare() for a service. */
+static char ovl_dir[256];
 
 struct bare {
 	struct vcl_cgroup *cg;
@@ -53,7 +67,26 @@ static int bare_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	if (access(spec->payload, X_OK) < 0)
 		return vcl_error_set(err, VCL_E_ENV, errno, "Payload %s (run `make all`)",
 				     spec->payload);
+	if (spec->svc != NULL && spec->svc->rootfs != NULL && ovl_dir[0] == '\0') {
+		snprintf(ovl_dir, sizeof(ovl_dir), "%s/bare-overlay", spec->state_dir);
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", ovl_dir) < 0)
+			return -1;
+		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST) {
+			vcl_fail(err, errno, "Create %s", ovl_dir);
+			ovl_dir[0] = '\0';
+			return -1;
+		}
+	}
 	return 0;
+}
+
+static void bare_cleanup(const struct vcl_spec *spec)
+{
+	(void)spec;
+	if (ovl_dir[0] != '\0') {
+		rmdir(ovl_dir); /* every instance's tmpfs went with its namespace */
+		ovl_dir[0] = '\0';
+	}
 }
 
 static void bare_free(struct vcl_instance *inst)
@@ -76,7 +109,43 @@ struct child_args {
 	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
 	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
 	int log_fd;			/* the service's stdout and stderr */
+	uid_t uid;			/* the service's user and group */
+	gid_t gid;
+	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
+	 * (the run's folder, shared: each instance mounts its own tmpfs
+	 * there in its own mount namespace). Made by the parent. */
+	char ovl_root[300], ovl_opts[1024];
 };
+
+/* The service's file system view, in a mount namespace of its own, as
+ * systemd builds it for RootDirectory= with MountAPIVFS=yes. */
+static int mount_service_root(const struct child_args *a)
+{
+	static const char *const subdirs[] = {"upper", "work", "root"};
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount("tmpfs", ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
+	    chdir(ovl_dir) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
+		if (mkdir(subdirs[i], 0755) < 0)
+			return -1;
+	if (mount("overlay", a->ovl_root, "overlay", 0, a->ovl_opts) < 0 || chdir("root") < 0)
+		return -1;
+	/* The API file systems, on folders the image may lack (the overlay
+	 * takes the new folders in its upper layer). */
+	if ((mkdir("proc", 0555) < 0 && errno != EEXIST) ||
+	    (mkdir("sys", 0555) < 0 && errno != EEXIST) ||
+	    (mkdir("dev", 0755) < 0 && errno != EEXIST) ||
+	    (mkdir("run", 0755) < 0 && errno != EEXIST))
+		return -1;
+	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+	    mount("/sys", "sys", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("/dev", "dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
+		return -1;
+	return chroot(".");
+}
 
 /* The service's side of child_exec. Raw system calls only: on the
  * CLONE_VM path glibc's setuid() would signal the parent's threads. */
@@ -88,16 +157,15 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
 	    dup2(a->log_fd, 2) < 0)
 		_exit(126);
-	if (svc->rootfs != NULL && (chroot(svc->rootfs) < 0 || chdir(svc->cwd) < 0)) {
-		dprintf(2, "vclab: chroot %s, cwd %s: %s\n", svc->rootfs, svc->cwd,
-			strerror(errno));
+	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
+		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
+			svc->cwd, strerror(errno));
 		_exit(126);
 	}
-	if ((svc->uid != 0 || svc->gid != 0) &&
-	    (syscall(SYS_setgroups, 0, NULL) < 0 ||
-	     syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) < 0 ||
-	     syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) < 0)) {
-		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)svc->uid, (unsigned)svc->gid,
+	if ((a->uid != 0 || a->gid != 0) && (syscall(SYS_setgroups, 0, NULL) < 0 ||
+					     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
+					     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
+		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
 			strerror(errno));
 		_exit(126);
 	}
@@ -175,91 +243,150 @@ static pid_t spawn(const struct child_args *a, int cg_dirfd)
 	}
 }
 
+static int bare_overlay_args(struct child_args *a, const char *lower, struct vcl_error **err)
+{
+	if (ovl_dir[0] == '\0')
+		return vcl_fail(err, EINVAL, "bare: prepare() made no overlay folder");
+	if ((size_t)snprintf(a->ovl_root, sizeof(a->ovl_root), "%s/root", ovl_dir) >=
+		sizeof(a->ovl_root) ||
+	    (size_t)snprintf(a->ovl_opts, sizeof(a->ovl_opts),
+			     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, ovl_dir,
+			     ovl_dir) >= sizeof(a->ovl_opts))
+		return vcl_fail(err, ENAMETOOLONG, "Overlay over %s", lower);
+	return 0;
+}
+
+/* One launch's scratch: what the child needs, and the fds the parent
+ * holds until the launch returns (closed then, whatever happened). */
+struct bare_launch {
+	const char *argv[8];
+	struct child_args a;
+	cpu_set_t cpus;
+	int cg_dirfd; /* pure v2 with accounting: clone3 into it */
+	int ready_r;  /* becomes inst->ready_fd */
+};
+
+static void bare_launch_close(struct bare_launch *bl)
+{
+	vcl_closep(&bl->cg_dirfd);
+	vcl_closep(&bl->ready_r);
+	vcl_closep(&bl->a.ready_w);
+	vcl_closep(&bl->a.log_fd);
+}
+
+/* The cgroup (accounting) or the cores, then the service's log or the
+ * READY pipe. */
+static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct vcl_instance *inst = l->inst;
+	struct bare_launch *bl = l->arg;
+	struct bare *b = l->priv;
+	char cgpath[160];
+	int pfd[2];
+
+	bl->argv[6] = inst->name;
+	if (spec->accounting) {
+		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+		if (vcl_cgroup_create(spec->ledger, cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
+			return -1;
+		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
+		bl->cg_dirfd = vcl_cgroup_dirfd(b->cg);
+		if (bl->cg_dirfd < 0)
+			bl->a.join = b->cg;
+	} else if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &bl->cpus) == 0) {
+		/* The same cores as the cpuset cgroup would give. */
+		bl->a.affinity = &bl->cpus;
+	}
+	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+	if (spec->svc == NULL) {
+		if (pipe2(pfd, O_CLOEXEC) < 0)
+			return vcl_fail(err, errno, "pipe2");
+		bl->ready_r = pfd[0];
+		bl->a.ready_w = pfd[1];
+		return 0;
+	}
+	/* No READY channel: the probe waits for the port. */
+	inst->ep.port = spec->svc->port;
+	snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir, inst->name);
+	bl->a.log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (bl->a.log_fd < 0) {
+		vcl_fail(err, errno, "Create %s", inst->log_path);
+		inst->log_path[0] = '\0';
+		return -1;
+	}
+	vcl_svc_user(spec->svc, &bl->a.uid, &bl->a.gid);
+	/* Another user reopens its stdio through /proc/self/fd only if it
+	 * owns the file (runc hands a container's stdio over too). */
+	if ((bl->a.uid != 0 || bl->a.gid != 0) && fchown(bl->a.log_fd, bl->a.uid, bl->a.gid) < 0)
+		return vcl_fail(err, errno, "Give %s to uid %u", inst->log_path,
+				(unsigned)bl->a.uid);
+	if (spec->svc->rootfs != NULL && bare_overlay_args(&bl->a, spec->svc->rootfs, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int bare_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct bare_launch *bl = l->arg;
+	pid_t pid = spawn(&bl->a, bl->cg_dirfd);
+
+	if (pid < 0)
+		return vcl_fail(err, errno, "Start %s", l->spec->payload);
+	l->inst->pid = pid;
+	return 0;
+}
+
+static int bare_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct bare_launch *bl = l->arg;
+
+	vcl_closep(&bl->a.log_fd);
+	vcl_closep(&bl->a.ready_w);
+	inst->ready_fd = steal_fd(bl->ready_r);
+	if (inst->ready_fd >= 0)
+		fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	/* Without pidfds (Linux < 5.3, valgrind) a death before READY is
+	 * only seen as a closed READY channel or a timeout. */
+	if (inst->exit_fd < 0 && errno != ENOSYS)
+		return vcl_fail(err, errno, "pidfd_open %d", (int)inst->pid);
+	return 0;
+}
+
+static void bare_undo(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct bare *b = l->priv;
+
+	(void)err;
+	if (l->inst->pid > 0)
+		vcl_proc_kill_reap(l->inst->pid, -1, SIGKILL, 0, NULL);
+	vcl_cgroup_destroy(b->cg, NULL);
+}
+
+static const struct vcl_launch_hooks bare_hooks = {
+    .priv_size = sizeof(struct bare),
+    .setup = bare_setup,
+    .start = bare_start,
+    .record_pid = true,
+    .finish = bare_finish,
+    .undo = bare_undo,
+};
+
 static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 		       struct vcl_error **err)
 {
-	struct vcl_instance *inst = vcl_instance_new(&vcl_bare_ops, spec);
-	struct bare *b = calloc(1, sizeof(*b));
-	cleanup_close int cg_dirfd = -1;
-	char cgpath[160];
-	int pfd[2] = {-1, -1};
-	cpu_set_t cpus;
-	pid_t pid;
-	const char *argv[] = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd",
-			      "3",	     "--name",	 NULL,		NULL};
-	struct child_args a = {.argv = argv, .svc = spec->svc, .log_fd = -1};
+	__attribute__((cleanup(bare_launch_close))) struct bare_launch bl = {
+	    .argv = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd", "3", "--name"},
+	    .a = {.svc = spec->svc, .ready_w = -1, .log_fd = -1},
+	    .cg_dirfd = -1,
+	    .ready_r = -1,
+	};
+	struct vcl_launch l = {.spec = spec, .ops = &vcl_bare_ops, .arg = &bl};
 
-	if (inst == NULL || b == NULL) {
-		free(b);
-		vcl_instance_free(inst);
-		return vcl_fail(err, ENOMEM, "Launch bare instance");
-	}
-	inst->priv = b;
-	argv[6] = inst->name;
-	if (spec->accounting) {
-		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-		if (vcl_cgroup_create(cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
-			goto fail;
-		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
-		cg_dirfd = vcl_cgroup_dirfd(b->cg);
-		if (cg_dirfd < 0)
-			a.join = b->cg;
-	} else if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &cpus) == 0) {
-		/* The same cores as the cpuset cgroup would give. */
-		a.affinity = &cpus;
-	}
-	if (spec->svc != NULL) {
-		/* No READY channel: the probe waits for the port. */
-		snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir,
-			 inst->name);
-		a.log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (a.log_fd < 0) {
-			vcl_fail(err, errno, "Create %s", inst->log_path);
-			inst->log_path[0] = '\0';
-			goto fail;
-		}
-		inst->ep.port = spec->svc->port;
-	} else if (pipe2(pfd, O_CLOEXEC) < 0) {
-		vcl_fail(err, errno, "pipe2");
-		goto fail;
-	}
-	a.ready_w = pfd[1];
-	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-
-	inst->t.start = vcl_now_ns();
-	pid = spawn(&a, cg_dirfd);
-	if (pid < 0) {
-		vcl_fail(err, errno, "Start %s", spec->payload);
-		goto fail;
-	}
-	inst->t.created = vcl_now_ns();
-	inst->pid = pid;
-	vcl_closep(&a.log_fd);
-	vcl_closep(&pfd[1]);
-	inst->ready_fd = pfd[0];
-	if (inst->ready_fd >= 0)
-		fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
-	inst->exit_fd = vcl_pidfd_open(pid);
-	/* Without pidfds (Linux < 5.3, valgrind) a death before READY is
-	 * only seen as a closed READY channel or a timeout. */
-	if (inst->exit_fd < 0 && errno != ENOSYS) {
-		vcl_fail(err, errno, "pidfd_open %d", (int)pid);
-		goto fail;
-	}
-	if (vcl_ledger_add_pid(pid, err) < 0)
-		goto fail;
-	*out = inst;
-	return 0;
-fail:
-	vcl_closep(&a.log_fd);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
-	if (pfd[0] >= 0 && inst->ready_fd != pfd[0])
-		close(pfd[0]);
-	if (inst->pid > 0)
-		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
-	bare_free(inst);
-	return -1;
+	bl.a.argv = bl.argv;
+	return vcl_launch(&bare_hooks, &l, out, err);
 }
 
 static int bare_ready(struct vcl_instance *inst, struct vcl_error **err)
@@ -322,9 +449,12 @@ static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 
 const struct vcl_backend_ops vcl_bare_ops = {
     .name = "bare",
+    .family = VCL_FAMILY_PROCESS,
+    .baseline = true,
     .runs_services = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
+    .cleanup = bare_cleanup,
     .launch = bare_launch,
     .ready = bare_ready,
     .exited = bare_exited,

@@ -129,7 +129,8 @@ static int build(const char *dir, const char *payload, struct vcl_error **err)
 	/* Traversable by the mapped root of user-namespace mode. */
 	if (chmod(dir, 0755) < 0)
 		return vcl_fail(err, errno, "Set mode of %s", dir);
-	if (mkdir_one(dir, "proc", err) < 0 || mkdir_one(dir, "dev", err) < 0)
+	if (mkdir_one(dir, "proc", err) < 0 || mkdir_one(dir, "dev", err) < 0 ||
+	    mkdir_one(dir, "sys", err) < 0)
 		return -1;
 	return copy_payload(payload, dir, err);
 }
@@ -151,7 +152,7 @@ int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, const char **path, struc
 		return vcl_usage(err, "Container rootfs: payload must be an absolute path");
 	if (asprintf(&dir, "%s/ctr-rootfs", spec->state_dir) < 0)
 		return vcl_fail(err, ENOMEM, "Rootfs path");
-	if (vcl_ledger_add(err, "dir %s", dir) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0)
 		return vcl_error_wrap(err, "Record rootfs %s", dir);
 	if (build(dir, spec->payload, err) < 0) {
 		struct vcl_error *ignored = NULL;

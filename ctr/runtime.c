@@ -22,6 +22,7 @@
 #include "core/cgroup.h"
 #include "core/cleanup.h"
 #include "ctr/ctr.h"
+#include "ctr/runtime.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/results.h"
@@ -29,23 +30,32 @@
 
 extern char **environ;
 
-struct runtime {
-	const char *name; /* "runc", "crun": program, backend and state folder name */
-	const struct vcl_backend_ops *ops;
-	char bin[256]; /* found in PATH on first use */
-};
-
 struct rt_priv {
-	struct runtime *rt;
+	struct vcl_runtime *rt;
 	char *bundle;	       /* <state_dir>/<rt>/<n> */
 	char *root;	       /* <state_dir>/<rt>/state: the runtime's --root */
 	char cgpath[192];      /* vclab/<run>/<n> */
 	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
 	struct vcl_readyline rl;
+	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
 };
 
-static struct runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
-static struct runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
+static struct vcl_runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+
+/* bin, --root ROOT and the runtime's global flags: the head of every
+ * call. argv has room for 3 + VCL_RT_MAX_GLOBAL. Returns how many. */
+static size_t rt_head(const struct vcl_runtime *rt, const char *root, char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = (char *)rt->bin;
+	argv[n++] = (char *)"--root";
+	argv[n++] = (char *)root;
+	for (unsigned i = 0; i < rt->nglobal && i < VCL_RT_MAX_GLOBAL; i++)
+		argv[n++] = (char *)rt->global[i];
+	return n;
+}
 
 int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err)
 {
@@ -66,7 +76,7 @@ int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error 
 	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)", name);
 }
 
-static int find_bin(struct runtime *rt, struct vcl_error **err)
+static int find_bin(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	if (rt->bin[0] != '\0')
 		return 0;
@@ -101,7 +111,7 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 /* Run the runtime with stdin from /dev/null, stdout and stderr into log
  * (the detached container inherits them: a pipe would never see EOF), and
  * ready_w, when >= 0, as fd 3 for --preserve-fds 1. Waits for it. */
-static int run_rt(const struct runtime *rt, char *const argv[], const char *log, int ready_w,
+static int run_rt(const struct vcl_runtime *rt, char *const argv[], const char *log, int ready_w,
 		  int *status, struct vcl_error **err)
 {
 	return vcl_ctr_spawn_wait(rt->bin, argv, NULL, log, ready_w, status, err);
@@ -124,7 +134,7 @@ int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const ch
 }
 
 /* Error for a runtime call that failed: its own words, from its log. */
-static int rt_failed(const struct runtime *rt, const char *verb, int status, const char *log,
+static int rt_failed(const struct vcl_runtime *rt, const char *verb, int status, const char *log,
 		     enum vcl_error_kind kind, struct vcl_error **err)
 {
 	return vcl_ctr_tool_failed(rt->name, verb, status, log, kind, err);
@@ -168,6 +178,10 @@ static void rmdir_everywhere(const char *rel)
 
 /* ---- probe: actually run a trivial container ---------------------------- */
 
+/* The trial's folder and cgroup are in no ledger: probe() runs before a
+ * run's ledger exists (bench opens it last, and probe gets no spec), so the
+ * probe removes what it made on every way out. */
+
 /* A rootfs that borrows the host's /usr read-only, so /bin/true runs: the
  * trial needs no payload (probe() gets no spec). Merged-/usr hosts have
  * bin, lib, lib64, sbin as symlinks into usr; others get bind mounts. */
@@ -184,13 +198,12 @@ static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vc
 
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
 	snprintf(cgp, sizeof(cgp), "/vclab/probe-%d", (int)getpid());
-	if (vcl_ledger_add(err, "cgroup %s", cgp + 1) < 0)
-		return -1;
 	op = (struct vcl_oci_params){.rootfs = rootfs,
 				     .hostname = "vclab-probe",
 				     .cgroups_path = cgp,
 				     .args = args,
-				     .limits = &lim};
+				     .limits = &lim,
+				     .mode = VCL_SECURITY_STRICT};
 	cfg = vcl_oci_config(&op, err);
 	if (cfg == NULL)
 		return -1;
@@ -221,7 +234,7 @@ fail:
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
-static int rt_probe(struct runtime *rt, struct vcl_error **err)
+int vcl_rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
 	char p[600], log[600], root[600], id[64], cgp[64];
@@ -236,10 +249,6 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 	dir = mkdtemp(tmpl);
 	if (dir == NULL)
 		return vcl_fail(err, errno, "Create a trial bundle folder");
-	if (vcl_ledger_add(err, "dir %s", dir) < 0) {
-		rmdir(dir);
-		return -1;
-	}
 	snprintf(p, sizeof(p), "%s/rootfs", dir);
 	snprintf(log, sizeof(log), "%s/log", dir);
 	snprintf(root, sizeof(root), "%s/state", dir);
@@ -257,15 +266,14 @@ static int rt_probe(struct runtime *rt, struct vcl_error **err)
 	if (ret == 0)
 		ret = write_config(dir, cfg, err);
 	if (ret == 0) {
-		char *const argv[] = {rt->bin,
-				      (char *)"--root",
-				      root,
-				      (char *)"run",
-				      (char *)"--bundle",
-				      (char *)dir,
-				      id,
-				      NULL};
+		char *argv[8 + VCL_RT_MAX_GLOBAL];
+		size_t n = rt_head(rt, root, argv);
 
+		argv[n++] = (char *)"run";
+		argv[n++] = (char *)"--bundle";
+		argv[n++] = (char *)dir;
+		argv[n++] = id;
+		argv[n] = NULL;
 		ret = run_rt(rt, argv, log, -1, &status, err);
 		if (ret == 0 && status != 0)
 			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
@@ -288,7 +296,7 @@ out:
 
 /* ---- the ops ------------------------------------------------------------ */
 
-static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
+static char *rt_dir(const struct vcl_spec *spec, const struct vcl_runtime *rt)
 {
 	char *d = NULL;
 
@@ -297,7 +305,7 @@ static char *rt_dir(const struct vcl_spec *spec, const struct runtime *rt)
 	return d;
 }
 
-static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
+int vcl_rt_prepare(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	cleanup_free char *dir = NULL;
 
@@ -308,14 +316,14 @@ static int rt_prepare(struct runtime *rt, const struct vcl_spec *spec, struct vc
 	dir = rt_dir(spec, rt);
 	if (dir == NULL)
 		return vcl_fail(err, ENOMEM, "Prepare %s", rt->name);
-	if (vcl_ledger_add(err, "dir %s", dir) < 0 || vcl_mkdir_p(dir, err) < 0) {
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0 || vcl_mkdir_p(dir, err) < 0) {
 		vcl_ctr_rootfs_release(spec);
 		return vcl_error_wrap(err, "Prepare %s", rt->name);
 	}
 	return 0;
 }
 
-static void rt_cleanup(struct runtime *rt, const struct vcl_spec *spec)
+void vcl_rt_cleanup(struct vcl_runtime *rt, const struct vcl_spec *spec)
 {
 	cleanup_free char *dir = rt_dir(spec, rt);
 	char rel[128];
@@ -337,27 +345,118 @@ static void rt_priv_free(struct rt_priv *p)
 	free(p);
 }
 
-/* `runc delete -f`, then make sure the cgroup is gone, then the bundle. */
+/* `RT --root ROOT [global] VERB [FLAG] ID`, waited for; a non-zero exit is
+ * an error in the runtime's own words. */
+static int rt_call(const struct vcl_runtime *rt, const char *root, const char *verb,
+		   const char *flag, const char *id, const char *log, struct vcl_error **err)
+{
+	char *argv[8 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(rt, root, argv);
+	int status = 0;
+
+	argv[n++] = (char *)verb;
+	if (flag != NULL)
+		argv[n++] = (char *)flag;
+	argv[n++] = (char *)id;
+	argv[n] = NULL;
+	if (run_rt(rt, argv, log, -1, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return rt_failed(rt, verb, status, log, VCL_E_FAIL, err);
+	return 0;
+}
+
+int vcl_rt_delete(const struct vcl_runtime *rt, const char *root, const char *id, const char *log,
+		  struct vcl_error **err)
+{
+	return rt_call(rt, root, "delete", "--force", id, log, err);
+}
+
+/* `runc delete --force`, then make sure the cgroup is gone, then the bundle. */
 static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_error **err)
 {
 	char log[600];
-	char *const argv[] = {p->rt->bin,   (char *)"--root", p->root, (char *)"delete",
-			      (char *)"-f", inst->name,	      NULL};
-	int status = 0, ret;
+	int ret;
 
 	snprintf(log, sizeof(log), "%s/delete.log", p->bundle);
-	ret = run_rt(p->rt, argv, log, -1, &status, err);
-	if (ret == 0 && status != 0)
-		ret = rt_failed(p->rt, "delete", status, log, VCL_E_FAIL, err);
+	ret = vcl_rt_delete(p->rt, p->root, inst->name, log, err);
 	/* Missing folders are fine: runc removed them. */
 	if (vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = -1;
+	if (p->svc_root)
+		vcl_ctr_svc_root_release(p->bundle);
 	rm_quiet(p->bundle);
 	return ret;
 }
 
-static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+/* A service in CRI mode: its own overlay root in the bundle and the /etc
+ * files; in strict mode the cached rootfs read-only and a /tmp tmpfs. */
+static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const char *hostname,
+			 struct vcl_oci_params *op, char *root, size_t size, struct vcl_error **err)
+{
+	const struct vcl_svc_spec *svc = spec->svc;
+	uid_t uid;
+	gid_t gid;
+	char why[256];
+
+	vcl_svc_user(svc, &uid, &gid);
+	if (spec->security == VCL_SECURITY_CRI &&
+	    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
+		return vcl_usage(err, "Service %s: %s", svc->name, why);
+	op->args = svc->argv;
+	op->env = svc->envp;
+	op->cwd = svc->cwd;
+	op->uid = uid;
+	op->gid = gid;
+	op->tmp_tmpfs = true;
+	op->sec = &svc->sec;
+	if (spec->security == VCL_SECURITY_STRICT)
+		return 0;
+	if (vcl_ctr_etc_files(p->bundle, hostname, err) < 0 ||
+	    vcl_ctr_svc_root(spec->ledger, p->bundle, svc->rootfs, root, size, err) < 0)
+		return -1;
+	p->svc_root = true;
+	op->rootfs = root;
+	op->etc_dir = p->bundle;
+	return 0;
+}
+
+/* The create call, t0 to `created`: `run -d --preserve-fds 1` with the
+ * READY pipe as fd 3, or (create_start) `create`, which for runsc returns
+ * once the sandbox has booted and its gofer serves the rootfs. */
+static int rt_create(const struct vcl_runtime *rt, const struct rt_priv *p, const char *id,
+		     const char *pidfile, const char *log, int ready_w, int *status,
 		     struct vcl_error **err)
+{
+	char *argv[16 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(rt, p->root, argv);
+
+	argv[n++] = rt->create_start ? (char *)"create" : (char *)"run";
+	if (!rt->create_start) {
+		argv[n++] = (char *)"-d";
+		argv[n++] = (char *)"--preserve-fds";
+		argv[n++] = (char *)"1";
+	}
+	argv[n++] = (char *)"--pid-file";
+	argv[n++] = (char *)pidfile;
+	argv[n++] = (char *)"--bundle";
+	argv[n++] = p->bundle;
+	argv[n++] = (char *)id;
+	argv[n] = NULL;
+	return run_rt(rt, argv, log, rt->create_start ? -1 : ready_w, status, err);
+}
+
+/* create_start: the runtime's between() hook, then `start`. */
+static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
+		    struct vcl_instance *inst, const char *log, struct vcl_error **err)
+{
+	if (rt->between != NULL && rt->between(inst, err) < 0)
+		return -1;
+	return rt_call(rt, p->root, "start", NULL, inst->name, log, err);
+}
+
+int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+		  struct vcl_error **err)
 {
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
@@ -365,7 +464,7 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	cleanup_free char *pidtext = NULL;
 	cleanup_close int ready_r = -1;
 	cleanup_close int ready_w = -1;
-	char listen[32], abscg[200], log[600], pidfile[600], nspath[64];
+	char listen[32], abscg[200], log[600], pidfile[600], nspath[64], svcroot[600];
 	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
 	struct vcl_instance *inst;
 	cleanup_json struct json_object *cfg = NULL;
@@ -391,6 +490,11 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	inst->priv = p;
 	p->rt = rt;
 	args[6] = inst->name;
+	if (rt->create_start) { /* no READY fd to hand through */
+		args[3] = a_name;
+		args[4] = inst->name;
+		args[5] = NULL;
+	}
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
 	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
 	snprintf(abscg, sizeof(abscg), "/%s", p->cgpath);
@@ -403,12 +507,20 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", p->bundle);
 
 	/* Recorded before they exist: the bundle and the runtime's cgroup. */
-	if (vcl_ledger_add(err, "dir %s", p->bundle) < 0 ||
-	    vcl_ledger_add(err, "cgroup %s", p->cgpath) < 0)
+	if (vcl_ledger_add(spec->ledger, err, "dir %s", p->bundle) < 0 ||
+	    vcl_ledger_add(spec->ledger, err, "cgroup %s", p->cgpath) < 0)
 		goto fail_free;
 	if (mkdir(p->bundle, 0755) < 0) {
 		vcl_fail(err, errno, "Create bundle %s", p->bundle);
 		goto fail_free;
+	}
+	if (rt->own_cgroup) {
+		struct vcl_cgroup *cg = NULL;
+
+		if (vcl_cgroup_create(spec->ledger, p->cgpath, &spec->limits, spec->cpuset, &cg,
+				      err) < 0)
+			goto fail_bundle;
+		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
 	}
 	op = (struct vcl_oci_params){.rootfs = rootfs,
 				     .hostname = inst->name,
@@ -417,15 +529,13 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 				     .limits = &spec->limits,
 				     .cpuset = spec->cpuset,
 				     .userns = spec->ctr_userns,
-				     .seccomp = !spec->ctr_no_seccomp};
+				     .seccomp = !spec->ctr_no_seccomp,
+				     .mode = spec->security};
 	if (svc != NULL) {
-		op.args = svc->argv;
-		op.env = svc->envp;
-		op.cwd = svc->cwd;
-		op.uid = svc->uid;
-		op.gid = svc->gid;
-		op.tmp_tmpfs = true;
-		/* The service writes its output where runc writes its own. */
+		if (rt_svc_params(spec, p, inst->name, &op, svcroot, sizeof(svcroot), err) < 0)
+			goto fail_bundle;
+		/* The service writes its output where runc writes its own
+		 * (runc hands it to the container's user). */
 		snprintf(inst->log_path, sizeof(inst->log_path), "%s", log);
 	}
 	cfg = vcl_oci_config(&op, err);
@@ -443,21 +553,16 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 		goto fail_bundle;
 	}
 
-	{
-		char *const argv[] = {
-		    rt->bin,	  (char *)"--root",	p->root,   (char *)"run",
-		    (char *)"-d", (char *)"--pid-file", pidfile,   (char *)"--preserve-fds",
-		    (char *)"1",  (char *)"--bundle",	p->bundle, inst->name,
-		    NULL};
-
-		inst->t.start = vcl_now_ns();
-		if (run_rt(rt, argv, log, ready_w, &status, err) < 0)
-			goto fail_remove;
-		inst->t.created = vcl_now_ns();
-	}
+	if (rt->ledger_kind != NULL &&
+	    vcl_ledger_add(spec->ledger, err, "%s %s %s", rt->ledger_kind, p->root, inst->name) < 0)
+		goto fail_bundle;
+	inst->t.start = vcl_now_ns();
+	if (rt_create(rt, p, inst->name, pidfile, log, ready_w, &status, err) < 0)
+		goto fail_remove;
+	inst->t.created = vcl_now_ns();
 	vcl_closep(&ready_w);
 	if (status != 0) {
-		rt_failed(rt, "run", status, log, VCL_E_FAIL, err);
+		rt_failed(rt, rt->create_start ? "create" : "run", status, log, VCL_E_FAIL, err);
 		goto fail_remove;
 	}
 	if (vcl_read_file(pidfile, &pidtext, NULL, err) < 0)
@@ -468,7 +573,7 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 		goto fail_remove;
 	}
 	inst->pid = (pid_t)pid;
-	if (vcl_ledger_add_pid(inst->pid, err) < 0)
+	if (vcl_ledger_add_pid(spec->ledger, inst->pid, err) < 0)
 		goto fail_remove;
 	inst->exit_fd = vcl_pidfd_open(inst->pid);
 	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);
@@ -479,9 +584,11 @@ static int rt_launch(struct runtime *rt, const struct vcl_spec *spec, struct vcl
 	}
 	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
 		goto fail_remove;
+	if (rt->create_start && rt_start(rt, p, inst, log, err) < 0)
+		goto fail_remove;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
-	if (svc == NULL)
+	if (svc == NULL && !rt->create_start)
 		inst->ready_fd = steal_fd(ready_r);
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
 	*out = inst;
@@ -495,12 +602,27 @@ fail_remove : {
 	goto fail_free;
 }
 fail_bundle:
+	if (p->svc_root)
+		vcl_ctr_svc_root_release(p->bundle);
 	rm_quiet(p->bundle);
 fail_free:
 	vcl_error_wrap(err, "Launch %s container %s", rt->name, inst->name);
 	rt_priv_free(p);
 	vcl_instance_free(inst);
 	return -1;
+}
+
+int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vcl_fail(err, errno, "pipe2");
+	*ready_r = fds[0];
+	*ready_w = fds[1];
+	if (fcntl(*ready_r, F_SETFL, O_NONBLOCK) < 0)
+		return vcl_fail(err, errno, "fcntl");
+	return 0;
 }
 
 int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err)
@@ -531,21 +653,21 @@ int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup
 			     who, name);
 }
 
-static int rt_ready(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
 	return vcl_ctr_ready_feed(inst, &p->rl, err);
 }
 
-static int rt_exited(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_exited(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
 	return vcl_ctr_detached_exited(p->rt->name, inst->name, p->cg, err);
 }
 
-static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
+int vcl_rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
 {
 	struct rt_priv *p = inst->priv;
 
@@ -555,7 +677,7 @@ static int rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 	return 0;
 }
 
-static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
+int vcl_rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct rt_priv *p;
 	int ret = 0;
@@ -573,21 +695,22 @@ static int rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-VCL_CTR_PEER_WRAPPERS(runc, rt, runc_rt)
-VCL_CTR_PEER_WRAPPERS(crun, rt, crun_rt)
+VCL_CTR_PEER_WRAPPERS(runc, vcl_rt, runc_rt)
+VCL_CTR_PEER_WRAPPERS(crun, vcl_rt, crun_rt)
 
 const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
     .is_peer = true,
-    .family = "ctr",
+    .family = VCL_FAMILY_CONTAINER,
+    .peer_of = "ctr",
     .runs_services = true,
     .probe = runc_probe,
     .prepare = runc_prepare,
     .launch = runc_launch,
-    .ready = rt_ready,
-    .exited = rt_exited,
-    .sample = rt_sample,
-    .destroy = rt_destroy,
+    .ready = vcl_rt_ready,
+    .exited = vcl_rt_exited,
+    .sample = vcl_rt_sample,
+    .destroy = vcl_rt_destroy,
     .cleanup = runc_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
 		  "itself has exited once the container runs",
@@ -596,15 +719,16 @@ const struct vcl_backend_ops vcl_runc_ops = {
 const struct vcl_backend_ops vcl_crun_ops = {
     .name = "crun",
     .is_peer = true,
-    .family = "ctr",
+    .family = VCL_FAMILY_CONTAINER,
+    .peer_of = "ctr",
     .runs_services = true,
     .probe = crun_probe,
     .prepare = crun_prepare,
     .launch = crun_launch,
-    .ready = rt_ready,
-    .exited = rt_exited,
-    .sample = rt_sample,
-    .destroy = rt_destroy,
+    .ready = vcl_rt_ready,
+    .exited = vcl_rt_exited,
+    .sample = vcl_rt_sample,
+    .destroy = vcl_rt_destroy,
     .cleanup = crun_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
 		  "itself has exited once the container runs",

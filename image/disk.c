@@ -102,7 +102,8 @@ static int build(const char *rootfs, const char *out, struct vcl_error **err)
 	return 0;
 }
 
-int vcl_image_disk(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err)
+int vcl_image_disk(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
+		   struct vcl_error **err)
 {
 	/* svc is the first member of its struct vcl_image (image.h). */
 	struct vcl_image *img = (struct vcl_image *)(const void *)svc;
@@ -124,7 +125,7 @@ int vcl_image_disk(const struct vcl_svc_spec *svc, const char **path, struct vcl
 			goto done;
 		snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, img->digest + 7, (long)getpid());
 		/* A crash mid-build leaves the temporary name: the ledger has it. */
-		if (vcl_ledger_add(err, "file %s", tmp) < 0)
+		if (vcl_ledger_add(ledger, err, "file %s", tmp) < 0)
 			return -1;
 		if (build(img->rootfs, tmp, err) < 0)
 			return -1;
@@ -140,7 +141,7 @@ int vcl_image_disk(const struct vcl_svc_spec *svc, const char **path, struct vcl
 		clock_gettime(CLOCK_REALTIME, &ts);
 		snprintf(final, sizeof(final), "%s/run-%ld-%lld.ext4", dir, (long)getpid(),
 			 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-		if (vcl_ledger_add(err, "file %s", final) < 0)
+		if (vcl_ledger_add(ledger, err, "file %s", final) < 0)
 			return -1;
 		if (build(img->rootfs, final, err) < 0)
 			return -1;

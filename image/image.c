@@ -20,6 +20,7 @@
 #include "core/probe.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "image/oci.h"
 
 extern char **environ;
 
@@ -80,6 +81,17 @@ static int strv_push(char ***v, const char *s)
 	return nv[n] == NULL ? -1 : 0;
 }
 
+/* A copy of a NULL-terminated list. */
+static char **strv_dup(char *const *src)
+{
+	char **v = calloc(1, sizeof(*v));
+
+	for (size_t i = 0; v != NULL && src[i] != NULL; i++)
+		if (strv_push(&v, src[i]) < 0)
+			vcl_strvfreep(&v);
+	return v;
+}
+
 /* Set K=V in an environment, replacing an earlier K. */
 static int env_set(char ***envp, const char *kv)
 {
@@ -138,13 +150,17 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 	struct json_object *cfg = get(config, "config");
 	const char *wd = json_object_get_string(get(cfg, "WorkingDir"));
 	const char *user = json_object_get_string(get(cfg, "User"));
-	cleanup_strv char **entry = strv_from_json(get(cfg, "Entrypoint"));
-	cleanup_strv char **cmd = o->cmd != NULL ? NULL : strv_from_json(get(cfg, "Cmd"));
+	cleanup_strv char **entry = o->entrypoint != NULL ? strv_dup(o->entrypoint)
+							  : strv_from_json(get(cfg, "Entrypoint"));
+	/* Kubernetes: a command without args runs without the image's Cmd. */
+	cleanup_strv char **cmd = o->cmd != NULL || o->entrypoint != NULL
+				      ? strv_dup((char *const[]){NULL})
+				      : strv_from_json(get(cfg, "Cmd"));
 	cleanup_strv char **env = strv_from_json(get(cfg, "Env"));
 	unsigned nports;
 	uint16_t port;
 
-	if (entry == NULL || (o->cmd == NULL && cmd == NULL) || env == NULL)
+	if (entry == NULL || cmd == NULL || env == NULL)
 		return vcl_fail(err, ENOMEM, "Image config");
 	/* Entrypoint + Cmd, where -- CMD replaces Cmd (docker run semantics). */
 	vcl_strvfreep(&img->argv);
@@ -172,7 +188,7 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 	free(img->cwd);
 	img->cwd = strdup(wd != NULL && wd[0] == '/' ? wd : "/");
 	free(img->user);
-	img->user = strdup(user != NULL ? user : "");
+	img->user = strdup(o->user != NULL ? o->user : user != NULL ? user : "");
 	if (img->cwd == NULL || img->user == NULL)
 		return vcl_fail(err, ENOMEM, "Image config");
 	port = exposed_port(get(cfg, "ExposedPorts"), &nports);
@@ -271,52 +287,32 @@ static int read_json(const char *path, struct json_object **out, struct vcl_erro
 	return 0;
 }
 
-/* blobs/sha256/<hex> of a "sha256:<hex>" digest, rejecting anything else
- * (a digest from a file must not walk out of the layout). */
-static int blob_path(const char *layout, const char *digest, char *out, size_t size)
+/* blobs/sha256/<hex> of a digest vcl_oci_*_read has checked. */
+static void blob_path(const char *layout, const char *digest, char *out, size_t size)
 {
-	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71 ||
-	    strspn(digest + 7, "0123456789abcdef") != 64)
-		return -1;
 	snprintf(out, size, "%s/blobs/sha256/%s", layout, digest + 7);
-	return 0;
 }
 
 /* The config blob of the layout's first manifest, and the image size. */
 static int layout_config(const char *layout, struct json_object **config, uint64_t *size,
 			 struct vcl_error **err)
 {
-	char path[PATH_MAX + 128];
-	struct json_object *index = NULL, *manifest = NULL, *layers;
-	int ret = -1;
+	char path[PATH_MAX + 128], digest[VCL_OCI_DIGEST_LEN + 1];
+	cleanup_free char *text = NULL;
+	size_t len;
 
 	snprintf(path, sizeof(path), "%s/index.json", layout);
-	if (read_json(path, &index, err) < 0)
+	if (vcl_read_file(path, &text, &len, err) < 0 ||
+	    vcl_oci_index_read(path, text, len, digest, err) < 0)
 		return -1;
-	if (blob_path(layout,
-		      json_object_get_string(
-			  get(json_object_array_get_idx(get(index, "manifests"), 0), "digest")),
-		      path, sizeof(path)) < 0) {
-		vcl_usage(err, "%s/index.json: no manifest", layout);
-		goto out;
-	}
-	if (read_json(path, &manifest, err) < 0)
-		goto out;
-	*size = (uint64_t)json_object_get_int64(get(get(manifest, "config"), "size"));
-	layers = get(manifest, "layers");
-	for (size_t i = 0; layers != NULL && i < json_object_array_length(layers); i++)
-		*size += (uint64_t)json_object_get_int64(
-		    get(json_object_array_get_idx(layers, i), "size"));
-	if (blob_path(layout, json_object_get_string(get(get(manifest, "config"), "digest")), path,
-		      sizeof(path)) < 0) {
-		vcl_usage(err, "%s: manifest without a config", layout);
-		goto out;
-	}
-	ret = read_json(path, config, err);
-out:
-	json_object_put(index);
-	json_object_put(manifest);
-	return ret;
+	free(text);
+	text = NULL;
+	blob_path(layout, digest, path, sizeof(path));
+	if (vcl_read_file(path, &text, &len, err) < 0 ||
+	    vcl_oci_manifest_read(path, text, len, digest, size, err) < 0)
+		return -1;
+	blob_path(layout, digest, path, sizeof(path));
+	return read_json(path, config, err);
 }
 
 /* skopeo: digest and architecture, then the copy into the cache (once). */
@@ -338,8 +334,7 @@ static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct 
 			vcl_error_set_kind(err, VCL_E_USAGE);
 		return vcl_error_wrap(err, "Cannot read image %s", img->reference);
 	}
-	if (sscanf(out, "%79s %31s", img->digest, arch) < 1 ||
-	    blob_path("", img->digest, tmp, sizeof(tmp)) < 0)
+	if (sscanf(out, "%79s %31s", img->digest, arch) < 1 || !vcl_oci_digest_ok(img->digest))
 		return vcl_fail(err, 0, "Image %s: skopeo gave no digest", img->reference);
 #if defined(__x86_64__)
 	if (arch[0] != '\0' && strcmp(arch, "amd64") != 0)

@@ -39,12 +39,16 @@ struct vcl_image_opts {
 	const char *load;		    /* the steady scenario's GET path, NULL = none */
 	char **env;			    /* --env K=V..., NULL-terminated or NULL */
 	char **cmd;			    /* -- CMD ARGS..., NULL-terminated or NULL */
+	/* A Kubernetes container's command: replaces the image's Entrypoint,
+	 * and its Cmd too unless cmd (the container's args) is given. */
+	char **entrypoint;
+	const char *user; /* "UID[:GID]" or a name: replaces the config's User */
 };
 
 /* The resolved service and what results.json says about its image. */
 struct vcl_image {
 	struct vcl_svc_spec svc; /* points into the fields below */
-	char name[64];
+	char name[352];		 /* a manifest's workload: "<namespace>/<kind>/<name>" */
 	char reference[512];
 	char digest[80]; /* "sha256:<hex>", "" for rootfs: and --binary */
 	uint64_t size;	 /* bytes of config and layers (compressed), 0 if unknown */
@@ -76,7 +80,8 @@ struct json_object *vcl_image_json(const struct vcl_image *img);
  * later run (the same bytes as rootfs/<hex>); rootfs:DIR gets a disk of
  * this run only, in the ledger, removed by vcl_image_free. Mode 0644.
  */
-int vcl_image_disk(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+int vcl_image_disk(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
+		   struct vcl_error **err);
 /* Remove a disk of this run only (rootfs:DIR); the cached ones stay. */
 void vcl_image_disk_release(struct vcl_image *img);
 

@@ -457,6 +457,30 @@ static void mount_in(const char *src, const char *dst, const char *type, unsigne
 		die("mount %s (%s) on %s: %s", src, type, dst, strerror(errno));
 }
 
+/* What a container's /dev holds beyond the device nodes (the OCI runtime
+ * spec's default devices and links, containerd's default mounts): the
+ * /dev/fd and stdio links to /proc/self/fd, devpts for ptys, a tmpfs for
+ * POSIX shared memory and the mqueue file system. devtmpfs is one
+ * instance, so these appear in init's own /dev too: harmless, the guest
+ * runs nothing else. */
+static void svc_dev_extras(void)
+{
+	static const char *const links[][2] = {{"/proc/self/fd", SVC_ROOT "/dev/fd"},
+					       {"/proc/self/fd/0", SVC_ROOT "/dev/stdin"},
+					       {"/proc/self/fd/1", SVC_ROOT "/dev/stdout"},
+					       {"/proc/self/fd/2", SVC_ROOT "/dev/stderr"}};
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0 && errno != EEXIST)
+			die("symlink %s: %s", links[i][1], strerror(errno));
+	mount_in("devpts", SVC_ROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	mount_in("shm", SVC_ROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		 "mode=1777");
+	mount_in("mqueue", SVC_ROOT "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		 NULL);
+}
+
 /* The rootfs disk read-only, a tmpfs for the service's writes, overlay
  * on top: the same shape as ctr's container (docs/vm.md). */
 static void svc_mount(void)
@@ -472,6 +496,7 @@ static void svc_mount(void)
 	mount_in("sysfs", SVC_ROOT "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 		 NULL);
 	mount_in("devtmpfs", SVC_ROOT "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL);
+	svc_dev_extras();
 }
 
 /* Is anything listening on TCP port (IPv4 or IPv6, any address)? */
@@ -549,6 +574,14 @@ static void run_service(const char *dev, const char *name)
 				strerror(errno));
 			_exit(126);
 		}
+		/* The console is the service's stdout and stderr. A service that
+		 * runs as another uid can open /dev/stdout (a reopen through
+		 * /proc/self/fd) only if it owns the device, as runc hands a
+		 * container's stdio to its user. */
+		if (svc.uid != 0 &&
+		    (fchown(1, svc.uid, svc.gid) < 0 || fchown(2, svc.uid, svc.gid) < 0))
+			fprintf(stderr, "vclab-init: chown of the console to %u: %s\n",
+				(unsigned)svc.uid, strerror(errno));
 		if ((svc.uid != 0 || svc.gid != 0) &&
 		    (syscall(SYS_setgroups, 0, NULL) < 0 ||
 		     syscall(SYS_setresgid, svc.gid, svc.gid, svc.gid) < 0 ||

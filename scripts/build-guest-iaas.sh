@@ -24,16 +24,28 @@
 #
 # Environment:
 #   KVER      cloud kernel release (default: newest /boot/vmlinuz-*-cloud-amd64)
-#   OUT       output folder (default build/guest-iaas)
+#   OUT       output folder (default build/guest-iaas; installed:
+#             PREFIX/lib/vclab/guest-iaas)
 #   DISK_MIB  size of root.ext4 (default 1024; sparse, ~330 MiB used)
 #   MIRROR    apt mirror for mmdebstrap (default: the host's apt sources)
 set -eu
 
 start=$(date +%s)
-cd "$(dirname "$0")/.."
-PAYLOAD=bin/vclab-payload
-FILES=vmm/guest-iaas
-OUT=${OUT:-build/guest-iaas}
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$here/vclab-payload" ] && [ -d "$here/guest-iaas-files" ]; then
+	# Installed (the .deb, debian/rules): PREFIX/lib/vclab holds this
+	# script, the payload and the unit files; the guest goes to
+	# PREFIX/lib/vclab/guest-iaas, where an installed vclab looks for it.
+	cd "$here"
+	PAYLOAD=./vclab-payload
+	FILES=guest-iaas-files
+	OUT=${OUT:-guest-iaas}
+else
+	cd "$here/.."
+	PAYLOAD=bin/vclab-payload
+	FILES=vmm/guest-iaas
+	OUT=${OUT:-build/guest-iaas}
+fi
 DISK_MIB=${DISK_MIB:-1024}
 SUITE=bookworm
 # minbase is apt, dpkg and the Essential set; systemd-sysv makes systemd

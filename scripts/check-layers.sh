@@ -5,10 +5,30 @@
 #   - a backend folder (bare/, ctr/, vmm/) and image/ (the user's service)
 #     include only core/ and themselves;
 #   - no two folders include each other, directly or through others.
+#   - every folder holding C sources (tests/ and build/ aside) is listed in
+#     the layer map of docs/architecture.md (the code block under
+#     "## Layers"), so the map cannot fall behind the tree.
 # Usage: scripts/check-layers.sh [TREE] (default: the working folder).
 # Prints one line per violation and exits 1 when there is any.
 set -eu
 cd "${1:-.}"
+doc=docs/architecture.md
+if [ ! -f "$doc" ]; then
+	echo "check-layers: $doc is missing: it holds the layer map"
+	exit 1
+fi
+# The folders the map names ("harness/core/", "bare/ ctr/ vmm/"), one a line.
+listed=$(awk '/^## Layers/ { on = 1; next } on && /^```/ { if (inside) exit; inside = 1; next }
+	inside { print }' "$doc" | grep -o '[a-z_][a-z_]*/\([a-z_][a-z_]*/\)\{0,1\}' | sort -u)
+dirs=$(find . -path ./tests -prune -o -path ./build -prune -o -path './.*' -prune -o \
+	-type f -name '*.[ch]' -print | sed 's|^\./||; s|/[^/]*$||' | sort -u)
+unlisted=0
+for d in $dirs; do
+	if ! printf '%s\n' "$listed" | grep -qx "$d/"; then
+		echo "check-layers: $d/ holds C sources but $doc's layer map does not list it"
+		unlisted=1
+	fi
+done
 # shellcheck disable=SC2046 # one word per file name, none has spaces
 awk '
 function bad(why) {
@@ -61,4 +81,5 @@ END {
 				fails++
 			}
 	exit fails > 0
-}' $(ls harness/*/*.[ch] bare/*.[ch] ctr/*.[ch] vmm/*.[ch] image/*.[ch] payload/*.[ch] 2>/dev/null)
+}' $(for d in $dirs; do ls "$d"/*.[ch]; done) || exit 1
+exit $unlisted

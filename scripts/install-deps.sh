@@ -4,7 +4,7 @@
 set -eu
 
 # Build, test and lint toolchain.
-PKGS_BUILD="build-essential pkg-config make gcc clang clang-tidy clang-format cppcheck
+PKGS_BUILD="build-essential pkg-config make gcc clang clang-tidy clang-format cppcheck universal-ctags
  check libsubunit-dev valgrind libclang-rt-14-dev"
 # Libraries the lab links against.
 PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libcap-dev libseccomp-dev"
@@ -54,7 +54,7 @@ fi
 # one), debhelper/dpkg-dev/lintian build and check the .deb.
 PKGS_SANDBOX="runsc"
 PKGS_RES="fio iperf3 sysbench"
-PKGS_FLEET="ansible openssh-server debhelper dpkg-dev lintian fakeroot"
+PKGS_FLEET="ansible ansible-lint openssh-server debhelper dpkg-dev lintian fakeroot"
 PKGS="$PKGS_BUILD $PKGS_SANDBOX $PKGS_RES $PKGS_FLEET $PKGS_LIBS $PKGS_RUN $PKGS_ENGINES $PKGS_KERNEL $PKGS_IMAGE $PKGS_IAAS $PKGS_TEST $PKGS_EXPORT"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -111,7 +111,8 @@ int vcl_vmm_iaas_image(char **kernel, char **initrd, char **disk, struct vcl_err
 	return 0;
 }
 
-static int overlay_create(const char *backing, const char *path, struct vcl_error **err)
+static int overlay_create(struct vcl_ledger *ledger, const char *backing, const char *path,
+			  struct vcl_error **err)
 {
 	char *const argv[] = {(char *)"qemu-img", (char *)"create", (char *)"-q",  (char *)"-f",
 			      (char *)"qcow2",	  (char *)"-F",	    (char *)"raw", (char *)"-b",
@@ -119,7 +120,7 @@ static int overlay_create(const char *backing, const char *path, struct vcl_erro
 	int status;
 	pid_t pid;
 
-	if (vcl_ledger_add(err, "file %s", path) < 0)
+	if (vcl_ledger_add(ledger, err, "file %s", path) < 0)
 		return -1;
 	pid = fork();
 	if (pid < 0)
@@ -148,15 +149,15 @@ static int overlay_create(const char *backing, const char *path, struct vcl_erro
 	return 0;
 }
 
-int vcl_vmm_root_overlay(struct vcl_vm_opts *o, const char *backing, const char *dir, char **path,
-			 struct vcl_error **err)
+int vcl_vmm_root_overlay(struct vcl_ledger *ledger, struct vcl_vm_opts *o, const char *backing,
+			 const char *dir, char **path, struct vcl_error **err)
 {
 	*path = NULL;
 	if (asprintf(path, "%s/root.qcow2", dir) < 0) {
 		*path = NULL;
 		return vcl_fail(err, ENOMEM, "Overlay path");
 	}
-	if (overlay_create(backing, *path, err) < 0)
+	if (overlay_create(ledger, backing, *path, err) < 0)
 		return -1;
 	return vcl_vm_opts_add_disk(o, *path, VCL_VM_DISK_QCOW2, false, err);
 }
@@ -334,8 +335,64 @@ static int guest_path(const char *file, char *buf, size_t len, struct vcl_error 
 	return r;
 }
 
-int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
-		       struct vcl_error **err)
+/* Read the booting guest's console (rd) until its READY line, QEMU's exit
+ * or timeout_ms: 1 = READY, 0 = not (why says what happened). */
+static int boot_wait(int rd, const char *accel, bool kvm, unsigned timeout_ms, char *why,
+		     size_t whylen, struct vcl_error **err)
+{
+	char buf[8192];
+	size_t len = 0;
+	uint64_t deadline;
+
+	deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	for (;;) {
+		struct pollfd pfd = {.fd = rd, .events = POLLIN};
+		uint64_t now = vcl_now_ns();
+		ssize_t n;
+		int r;
+
+		if (now >= deadline) {
+			snprintf(why, whylen, "guest did not reach READY under %s in %u s%s", accel,
+				 timeout_ms / 1000, kvm ? " (PVM-style nested KVM?)" : "");
+			return 0;
+		}
+		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
+		if (r < 0 && errno == EINTR) {
+			if (vcl_interrupted)
+				return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted");
+			continue;
+		}
+		if (r <= 0)
+			continue;
+		if (len == sizeof(buf) - 1) {
+			/* Keep the newest half: READY is a line at the end. */
+			memmove(buf, buf + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+		n = read(rd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			char *last;
+
+			buf[len] = '\0';
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+				buf[--len] = '\0';
+			last = strrchr(buf, '\n');
+			snprintf(why, whylen, "QEMU -accel %s exited before READY: %s", accel,
+				 last ? last + 1 : (len ? buf : "no output"));
+			return 0;
+		}
+		len += (size_t)n;
+		if (vcl_vm_scan_ready(buf, len) > 0) {
+			snprintf(why, whylen, "guest reached READY under %s", accel);
+			return 1;
+		}
+	}
+}
+
+int vcl_vmm_boot_check(struct vcl_ledger *ledger, const char *accel, bool dhcp, unsigned timeout_ms,
+		       char *why, size_t whylen, struct vcl_error **err)
 {
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];
@@ -344,10 +401,7 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 	cleanup_close int rd = -1;
 	int p[2];
 	char cmdline[512];
-	char buf[8192];
-	size_t len = 0;
 	uint16_t port = 0;
-	uint64_t deadline;
 	struct vcl_vm_opts o = {
 	    .kvm = strcmp(accel, "kvm") == 0,
 	    .tb_cache_mib = VCL_VM_TB_CACHE_MIB,
@@ -400,53 +454,9 @@ int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *
 		_exit(127);
 	}
 	close(p[1]);
-	vcl_ledger_add_pid(pid, NULL);
+	vcl_ledger_add_pid(ledger, pid, NULL);
 
-	deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-	for (;;) {
-		struct pollfd pfd = {.fd = rd, .events = POLLIN};
-		uint64_t now = vcl_now_ns();
-		ssize_t n;
-		int r;
-
-		if (now >= deadline) {
-			snprintf(why, whylen, "guest did not reach READY under %s in %u s%s", accel,
-				 timeout_ms / 1000, o.kvm ? " (PVM-style nested KVM?)" : "");
-			return 0;
-		}
-		r = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
-		if (r < 0 && errno == EINTR) {
-			if (vcl_interrupted)
-				return vcl_error_set(err, VCL_E_INTR, 0, "Interrupted");
-			continue;
-		}
-		if (r <= 0)
-			continue;
-		if (len == sizeof(buf) - 1) {
-			/* Keep the newest half: READY is a line at the end. */
-			memmove(buf, buf + len / 2, len - len / 2);
-			len -= len / 2;
-		}
-		n = read(rd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			char *last;
-
-			buf[len] = '\0';
-			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-				buf[--len] = '\0';
-			last = strrchr(buf, '\n');
-			snprintf(why, whylen, "QEMU -accel %s exited before READY: %s", accel,
-				 last ? last + 1 : (len ? buf : "no output"));
-			return 0;
-		}
-		len += (size_t)n;
-		if (vcl_vm_scan_ready(buf, len) > 0) {
-			snprintf(why, whylen, "guest reached READY under %s", accel);
-			return 1;
-		}
-	}
+	return boot_wait(rd, accel, o.kvm, timeout_ms, why, whylen, err);
 }
 
 int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err)
@@ -477,8 +487,8 @@ int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err)
 	return 0;
 }
 
-int vcl_vmm_svc_files(const struct vcl_svc_spec *svc, const char *dir, bool place, char **disk,
-		      char **config, struct vcl_error **err)
+int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *dir,
+		      bool place, char **disk, char **config, struct vcl_error **err)
 {
 	cleanup_free char *cfg = NULL;
 	cleanup_free char *dpath = NULL;
@@ -492,7 +502,7 @@ int vcl_vmm_svc_files(const struct vcl_svc_spec *svc, const char *dir, bool plac
 				 "Service %s has no rootfs (--binary): a VM runs an image or "
 				 "rootfs:DIR only",
 				 svc->name);
-	if (vcl_vm_svc_config(svc, &cfg, &len, err) < 0 || svc->disk(svc, &cached, err) < 0)
+	if (vcl_vm_svc_config(svc, &cfg, &len, err) < 0 || svc->disk(svc, ledger, &cached, err) < 0)
 		return vcl_error_wrap(err, "Service %s in a VM", svc->name);
 	if (vcl_mkdir_p(dir, err) < 0)
 		return -1;

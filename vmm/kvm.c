@@ -63,7 +63,8 @@ int vcl_vmm_kvm_usable(char *why, size_t whylen)
 			 KVM_API_VERSION);
 		return 0;
 	}
-	r = vcl_vmm_boot_check("kvm", false, KVM_BOOT_TIMEOUT_MS, why, whylen, &err);
+	/* The host probe: no run, no ledger yet; the check leaves no process. */
+	r = vcl_vmm_boot_check(NULL, "kvm", false, KVM_BOOT_TIMEOUT_MS, why, whylen, &err);
 	if (r < 0) {
 		snprintf(why, whylen, "KVM boot check could not run: %s",
 			 err && err->msg ? err->msg : "unknown error");

@@ -23,6 +23,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/sample.h"
@@ -33,26 +34,19 @@
 /* Run-wide state of one profile (qemu-direct: micro, qemu-direct-iaas). */
 struct qd_run {
 	const struct vcl_backend_ops *ops;
-	enum vcl_vm_profile profile;
 	bool prepared;
-	char *dir; /* per-run scratch: one folder per instance below it */
-	char *kernel;
-	char *initrd;
-	char *disk;	/* iaas: backing file of every instance's overlay */
-	char *svc_disk; /* the user's service: its rootfs disk and description */
-	char *svc_cfg;
-};
-
-static struct qd_run runs[] = {
-    {.ops = &vcl_qemu_direct_ops, .profile = VCL_VM_PROFILE_MICRO},
-    {.ops = &vcl_qemu_direct_iaas_ops, .profile = VCL_VM_PROFILE_IAAS},
+	/* Its folder is per-run scratch (state dir), one folder per instance
+	 * below it; QEMU runs as root and reads the guest where it is. */
+	struct vcl_vm_guest guest;
 };
 
 struct qd_priv {
-	struct vcl_serial_watch sw;
-	char *dir;
+	struct vcl_vm_machine m; /* its folder holds serial.log and qemu.log */
 	struct vcl_cgroup *cg;
 };
+
+/* Fresh private data: no console watch yet. */
+static const struct qd_priv qd_priv_init = {.m = {.sw = {.ifd = -1}}};
 
 static int qd_probe(const struct vcl_host *host, struct vcl_error **err)
 {
@@ -85,89 +79,33 @@ static int qd_iaas_probe(const struct vcl_host *host, struct vcl_error **err)
 	return qd_probe(host, err);
 }
 
+/* Undo run_prepare; the run keeps its ops and profile for the next. */
 static void run_cleanup(struct qd_run *g)
 {
-	const struct vcl_backend_ops *ops = g->ops;
-	enum vcl_vm_profile profile = g->profile;
-
-	if (g->dir != NULL)
-		vcl_rm_rf(g->dir, NULL);
-	free(g->dir);
-	free(g->kernel);
-	free(g->initrd);
-	free(g->disk);
-	free(g->svc_disk);
-	free(g->svc_cfg);
-	memset(g, 0, sizeof(*g));
-	g->ops = ops;
-	g->profile = profile;
-}
-
-static void qd_cleanup(const struct vcl_spec *spec)
-{
-	run_cleanup(&runs[VCL_VM_PROFILE_MICRO]);
-}
-
-static void qd_iaas_cleanup(const struct vcl_spec *spec)
-{
-	run_cleanup(&runs[VCL_VM_PROFILE_IAAS]);
+	vcl_vm_guest_free(&g->guest);
+	g->prepared = false;
 }
 
 static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	const char *base = spec->state_dir;
-	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
+	cleanup_free char *dir = NULL;
 
 	if (g->prepared)
 		return 0;
 	if (base == NULL)
-		base = vcl_ledger_dir();
+		base = vcl_ledger_dir(spec->ledger);
 	if (base == NULL)
 		base = "/tmp";
-	if (asprintf(&g->dir, "%s/qemu-direct-%s%s", base, spec->run_id, iaas ? "-iaas" : "") < 0) {
-		g->dir = NULL;
+	if (asprintf(&dir, "%s/qemu-direct-%s%s", base, spec->run_id,
+		     g->guest.profile == VCL_VM_PROFILE_IAAS ? "-iaas" : "") < 0) {
+		dir = NULL;
 		return vcl_fail(err, ENOMEM, "qemu-direct prepare");
 	}
-	if (iaas) {
-		if (vcl_vmm_iaas_image(&g->kernel, &g->initrd, &g->disk, err) < 0)
-			goto fail;
-	} else if (spec->kernel != NULL)
-		g->kernel = strdup(spec->kernel);
-	else if (vcl_vmm_guest_kernel(&g->kernel, err) < 0)
-		goto fail;
-	if (iaas)
-		; /* set above */
-	else if (spec->initrd != NULL)
-		g->initrd = strdup(spec->initrd);
-	else if (vcl_vmm_guest_file("initramfs.cpio.gz", &g->initrd, err) < 0)
-		goto fail;
-	if (g->kernel == NULL || g->initrd == NULL) {
-		vcl_fail(err, ENOMEM, "qemu-direct prepare");
-		goto fail;
-	}
-	if (vcl_ledger_add(err, "dir %s", g->dir) < 0)
-		goto fail;
-	if (vcl_mkdir_p(g->dir, err) < 0)
-		goto fail;
-	/* QEMU runs as root here: the cached disk itself, no link. */
-	if (spec->svc != NULL &&
-	    vcl_vmm_svc_files(spec->svc, g->dir, false, &g->svc_disk, &g->svc_cfg, err) < 0)
-		goto fail;
+	if (vcl_vm_guest_prepare(&g->guest, g->guest.profile, spec, dir, false, err) < 0)
+		return -1;
 	g->prepared = true;
 	return 0;
-fail:
-	run_cleanup(g);
-	return -1;
-}
-
-static int qd_prepare(const struct vcl_spec *spec, struct vcl_error **err)
-{
-	return run_prepare(&runs[VCL_VM_PROFILE_MICRO], spec, err);
-}
-
-static int qd_iaas_prepare(const struct vcl_spec *spec, struct vcl_error **err)
-{
-	return run_prepare(&runs[VCL_VM_PROFILE_IAAS], spec, err);
 }
 
 /* cpuset list ("0-1,3") to an affinity mask; false on bad syntax. */
@@ -197,186 +135,145 @@ static bool parse_cpuset(const char *s, cpu_set_t *set)
 	return true;
 }
 
-static void qd_free(struct vcl_instance *inst)
+/* Kill and reap QEMU, remove its cgroup and the instance's folder: all
+ * the instance holds but its private data itself. Safe on a dead or
+ * half-made instance. */
+static int qd_release(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct qd_priv *p = inst->priv;
+	int ret;
 
-	if (p != NULL) {
-		if (inst->ready_fd == p->sw.ifd)
-			p->sw.ifd = -1;
-		vcl_serial_watch_free(&p->sw);
-		if (p->dir != NULL)
-			vcl_rm_rf(p->dir, NULL);
-		free(p->dir);
-		free(p);
-	}
-	inst->priv = NULL;
-	vcl_instance_free(inst);
-}
-
-static int qd_destroy(struct vcl_instance *inst, struct vcl_error **err)
-{
-	struct qd_priv *p;
-	int ret = 0;
-
-	if (inst == NULL)
-		return 0;
-	p = inst->priv;
 	if (inst->pid > 0) {
 		/* Still our unreaped child: the pid cannot have been reused. */
 		vcl_proc_kill_reap(inst->pid, -1, SIGKILL, 0, NULL);
 		inst->pid = -1;
 	}
-	if (p != NULL)
-		ret = vcl_cgroup_destroyp(&p->cg, err);
-	qd_free(inst);
+	ret = vcl_cgroup_destroyp(&p->cg, err);
+	vcl_vm_machine_free(&p->m, inst);
 	return ret;
 }
+
+/* In the child: QEMU's stdio, cgroup and CPUs, then exec; never returns. */
+static void exec_qemu(char **argv, const char *logpath, struct vcl_cgroup *cg,
+		      const cpu_set_t *cpus)
+{
+	int nul = open("/dev/null", O_RDONLY);
+	int log = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	/* QEMU dies with the harness, as a libvirt autodestroy domain dies
+	 * with its connection. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (nul < 0 || log < 0 || dup2(nul, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
+		_exit(127);
+	if (vcl_cgroup_attach(cg, 0) < 0)
+		_exit(126);
+	if (cpus != NULL && sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
+		_exit(126);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+/* One launch's scratch, shared by its hooks. */
+struct qd_launch {
+	char **argv;
+	cpu_set_t cpus;
+	bool pin; /* cpus holds spec->cpuset */
+	uint16_t port;
+};
+
+/* Untimed, before t0: the machine from the run's guest, its folder and
+ * console, and QEMU's argv. */
+static int qd_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct qd_run *g = l->ctx;
+	struct qd_launch *a = l->arg;
+	struct qd_priv *p = l->priv;
+
+	if (vcl_vmm_host_port(l->spec, &a->port, err) < 0 ||
+	    vcl_vm_machine_init(&p->m, &g->guest, l->spec, l->inst->name, a->port, VCL_VM_NET_USER,
+				NULL, err) < 0 ||
+	    vcl_vm_machine_files(&p->m, &g->guest, l->spec->ledger, l->inst, err) < 0)
+		return -1;
+	return vcl_vm_qemu_argv(&p->m.o, QEMU_BIN, &a->argv, err);
+}
+
+/*
+ * Timed: start QEMU. An accounting-only cgroup, like the one libvirt gives
+ * its QEMU: the memory figures of both paths then mean the same thing. It
+ * comes after t0, as libvirt's machine cgroup is made inside the timed
+ * virDomainCreateXML and ctr's inside its timed launch.
+ */
+static int qd_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct qd_launch *a = l->arg;
+	struct qd_priv *p = l->priv;
+	cleanup_free char *cgpath = NULL;
+	cleanup_free char *logpath = NULL;
+	pid_t pid;
+
+	if (asprintf(&cgpath, "vclab/%s/%s", l->spec->run_id, inst->name) < 0 ||
+	    asprintf(&logpath, "%s/qemu.log", p->m.dir) < 0) {
+		cgpath = logpath = NULL;
+		return vcl_fail(err, ENOMEM, "qemu-direct launch");
+	}
+	if (vcl_cgroup_create(l->spec->ledger, cgpath, NULL, a->pin ? l->spec->cpuset : NULL,
+			      &p->cg, err) < 0)
+		return vcl_error_wrap(err, "qemu-direct %s", inst->name);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
+	pid = fork();
+	if (pid < 0)
+		return vcl_fail(err, errno, "fork");
+	if (pid == 0)
+		exec_qemu(a->argv, logpath, p->cg, a->pin ? &a->cpus : NULL);
+	inst->pid = pid;
+	return 0;
+}
+
+static int qd_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct qd_priv *p = l->priv;
+
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	if (inst->exit_fd < 0)
+		return vcl_fail(err, errno, "pidfd_open of QEMU %d", (int)inst->pid);
+	inst->ready_fd = p->m.sw.ifd;
+	vcl_vm_machine_endpoint(&p->m, &inst->ep);
+	return 0;
+}
+
+VCL_VM_LAUNCH_HOOKS(qd, true)
 
 static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
-	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
-	cleanup_free char *overlay = NULL;
-	struct vcl_instance *inst;
-	struct qd_priv *p;
-	cleanup_strv char **argv = NULL;
-	cleanup_free char *cgpath = NULL;
-	cleanup_free char *logpath = NULL;
-	char cmdline[512];
-	struct vcl_vm_opts o = {0};
-	cpu_set_t cpus;
-	bool pin = spec->cpuset != NULL && *spec->cpuset != '\0';
-	uint16_t port;
-	pid_t pid;
+	struct qd_launch a = {.pin = spec->cpuset != NULL && *spec->cpuset != '\0'};
+	struct vcl_launch l = {.spec = spec, .ops = g->ops, .ctx = g, .arg = &a};
+	int r;
 
 	if (!g->prepared)
 		return vcl_fail(err, 0, "qemu-direct: launch before prepare");
 	if (spec->vm_net != NULL && strcmp(spec->vm_net, "user") != 0)
 		return vcl_usage(err, "qemu-direct supports only --vm-net user");
-	if (pin && !parse_cpuset(spec->cpuset, &cpus))
+	if (a.pin && !parse_cpuset(spec->cpuset, &a.cpus))
 		return vcl_usage(err, "Bad cpuset '%s'", spec->cpuset);
-	inst = vcl_instance_new(g->ops, spec);
-	if (inst == NULL)
-		return vcl_fail(err, ENOMEM, "qemu-direct launch");
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		vcl_instance_free(inst);
-		return vcl_fail(err, ENOMEM, "qemu-direct launch");
-	}
-	p->sw.ifd = -1;
-	inst->priv = p;
-
-	if (vcl_vmm_host_port(spec, &port, err) < 0)
-		goto fail;
-	if (iaas
-		? vcl_vm_iaas_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline),
-				      err) < 0
-		: vcl_vm_kernel_cmdline(inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
-					false, cmdline, sizeof(cmdline), err) < 0)
-		goto fail;
-	if (asprintf(&p->dir, "%s/%s", g->dir, inst->name) < 0) {
-		p->dir = NULL;
-		vcl_fail(err, ENOMEM, "qemu-direct launch");
-		goto fail;
-	}
-	if (vcl_serial_watch_init(&p->sw, p->dir, err) < 0)
-		goto fail;
-	if (asprintf(&logpath, "%s/qemu.log", p->dir) < 0) {
-		logpath = NULL;
-		vcl_fail(err, ENOMEM, "qemu-direct launch");
-		goto fail;
-	}
-	vcl_vm_opts_from_spec(&o, spec, inst->name, g->kernel, g->initrd, cmdline, port);
-	vcl_vm_opts_profile(&o, spec, g->profile);
-	o.serial_path = p->sw.path;
-	if (spec->svc != NULL) {
-		if (vcl_vm_svc_opts(&o, spec->svc, g->svc_disk, g->svc_cfg, cmdline,
-				    sizeof(cmdline), err) < 0)
-			goto fail;
-		snprintf(inst->log_path, sizeof(inst->log_path), "%s", p->sw.path);
-	}
-	if (iaas) {
-		/* Its own overlay, as vm-iaas's, made before t0 the same way. */
-		if (vcl_vmm_root_overlay(&o, g->disk, p->dir, &overlay, err) < 0)
-			goto fail;
-	}
-	if (vcl_vm_qemu_argv(&o, QEMU_BIN, &argv, err) < 0)
-		goto fail;
-
-	/* An accounting-only cgroup, like the one libvirt gives its QEMU: the
-	 * memory figures of both paths then mean the same thing. t0 comes
-	 * before it, as libvirt's machine cgroup is made inside the timed
-	 * virDomainCreateXML and ctr's inside its timed launch. */
-	inst->t.start = vcl_now_ns();
-	if (asprintf(&cgpath, "vclab/%s/%s", spec->run_id, inst->name) < 0) {
-		cgpath = NULL;
-		vcl_fail(err, ENOMEM, "qemu-direct launch");
-		goto fail;
-	}
-	if (vcl_cgroup_create(cgpath, NULL, pin ? spec->cpuset : NULL, &p->cg, err) < 0) {
-		vcl_error_wrap(err, "qemu-direct %s", inst->name);
-		goto fail;
-	}
-	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
-
-	pid = fork();
-	if (pid < 0) {
-		vcl_fail(err, errno, "fork");
-		goto fail;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-		int log = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		/* QEMU dies with the harness, as a libvirt autodestroy domain
-		 * dies with its connection. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (nul < 0 || log < 0 || dup2(nul, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
-			_exit(127);
-		if (vcl_cgroup_attach(p->cg, 0) < 0)
-			_exit(126);
-		if (pin && sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
-			_exit(126);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	inst->t.created = vcl_now_ns();
-	inst->pid = pid;
-	inst->exit_fd = vcl_pidfd_open(pid);
-	vcl_ledger_add_pid(pid, NULL);
-	if (inst->exit_fd < 0) {
-		vcl_fail(err, errno, "pidfd_open of QEMU %d", (int)pid);
-		goto fail;
-	}
-	inst->ready_fd = p->sw.ifd;
-	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = port;
-	*out = inst;
-	return 0;
-fail:
-	qd_destroy(inst, NULL);
-	return -1;
+	r = vcl_launch(&qd_hooks, &l, out, err);
+	vcl_strvfreep(&a.argv);
+	return r;
 }
 
-static int qd_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
-{
-	return run_launch(&runs[VCL_VM_PROFILE_MICRO], spec, out, err);
-}
-
-static int qd_iaas_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-			  struct vcl_error **err)
-{
-	return run_launch(&runs[VCL_VM_PROFILE_IAAS], spec, out, err);
-}
+/* The runs of the two profiles and the ops' entry points. */
+VCL_VM_PROFILE_RUN(qd, qd_run, vcl_qemu_direct_ops, VCL_VM_PROFILE_MICRO)
+VCL_VM_PROFILE_RUN(qd_iaas, qd_run, vcl_qemu_direct_iaas_ops, VCL_VM_PROFILE_IAAS)
 
 static int qd_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct qd_priv *p = inst->priv;
-	int r = vcl_serial_watch_check(&p->sw, err);
+	int r = vcl_serial_watch_check(&p->m.sw, err);
 
 	if (r > 0)
-		vcl_serial_watch_phases(&p->sw, &inst->t);
+		vcl_serial_watch_phases(&p->m.sw, &inst->t);
 	return r;
 }
 
@@ -411,10 +308,10 @@ static int qd_exited(struct vcl_instance *inst, struct vcl_error **err)
 			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 		inst->pid = -1;
 	}
-	snprintf(path, sizeof(path), "%s/qemu.log", p->dir);
+	snprintf(path, sizeof(path), "%s/qemu.log", p->m.dir);
 	last_line_of(path, logline, sizeof(logline));
-	vcl_serial_watch_check(&p->sw, NULL);
-	console = vcl_serial_watch_last(&p->sw);
+	vcl_serial_watch_check(&p->m.sw, NULL);
+	console = vcl_serial_watch_last(&p->m.sw);
 	return vcl_error_set(err, VCL_E_DIED, 0, "QEMU of %s %s%s; QEMU log: %s; console: %s",
 			     inst->name, how, inst->t.ready ? "" : " before READY",
 			     *logline ? logline : "(empty)", *console ? console : "(empty)");
@@ -423,49 +320,27 @@ static int qd_exited(struct vcl_instance *inst, struct vcl_error **err)
 static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err)
 {
 	struct qd_priv *p = inst->priv;
-	struct vcl_cg_stats st;
 
-	memset(mem, 0, sizeof(*mem));
-	if (inst->pid <= 0)
-		return vcl_fail(err, 0, "Sample %s: QEMU is not running", inst->name);
-	if (vcl_sample_pids(&inst->pid, 1, mem, err) < 0)
-		return vcl_error_wrap(err, "Sample %s", inst->name);
-	if (p->cg != NULL) {
-		if (vcl_cgroup_stats(p->cg, &st, err) < 0)
-			return vcl_error_wrap(err, "Sample %s", inst->name);
-		vcl_mem_set_cgroup(mem, &st);
-	} else {
-		vcl_mem_no_cgroup(mem, "QEMU runs without a cgroup of its own");
-	}
-	return 0;
+	return vcl_vmm_sample_qemu(inst, p->cg, "QEMU is not running",
+				   "QEMU runs without a cgroup of its own", mem, err);
 }
 
 const struct vcl_backend_ops vcl_qemu_direct_ops = {
     .name = "qemu-direct",
     .runs_services = true,
     .is_peer = true,
-    .family = "vm",
-    .probe = qd_probe,
-    .prepare = qd_prepare,
-    .launch = qd_launch,
-    .ready = qd_ready,
-    .exited = qd_exited,
-    .sample = qd_sample,
-    .destroy = qd_destroy,
-    .cleanup = qd_cleanup,
+    .family = VCL_FAMILY_VM,
+    .peer_of = "vm",
+    .accel_labelled = true,
+    VCL_VM_PROFILE_OPS(qd, qd),
 };
 
 const struct vcl_backend_ops vcl_qemu_direct_iaas_ops = {
     .name = "qemu-direct-iaas",
     .is_peer = true,
-    .family = "vm-iaas",
-    .probe = qd_iaas_probe,
-    .prepare = qd_iaas_prepare,
-    .launch = qd_iaas_launch,
-    .ready = qd_ready,
-    .exited = qd_exited,
-    .sample = qd_sample,
-    .destroy = qd_destroy,
-    .cleanup = qd_iaas_cleanup,
+    .family = VCL_FAMILY_VM,
+    .peer_of = "vm-iaas",
+    .accel_labelled = true,
+    VCL_VM_PROFILE_OPS(qd_iaas, qd),
     .not_quick = true,
 };

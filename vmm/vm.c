@@ -30,6 +30,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/sample.h"
@@ -42,33 +43,25 @@
  * vm and vm-iaas may run in the same bench, each with its own. */
 struct vm_run {
 	const struct vcl_backend_ops *ops;
-	enum vcl_vm_profile profile;
 	virConnectPtr conn;
 	char *uri;
 	bool local;
-	char *imgdir; /* VCL_VM_IMAGE_ROOT/vclab-<run>[-iaas], local only */
-	char *kernel;
-	char *initrd;
-	char *disk;	/* iaas: the root disk every instance's overlay is backed by */
-	char *svc_disk; /* the user's service: its rootfs disk and description */
-	char *svc_cfg;
-};
-
-static struct vm_run runs[] = {
-    {.ops = &vcl_vm_ops, .profile = VCL_VM_PROFILE_MICRO},
-    {.ops = &vcl_vm_iaas_ops, .profile = VCL_VM_PROFILE_IAAS},
+	/* Local: its folder is VCL_VM_IMAGE_ROOT/vclab-<run>[-iaas], where
+	 * libvirt's QEMU user reads it; remote: the paths as given. */
+	struct vcl_vm_guest guest;
 };
 
 struct vm_priv {
+	struct vcl_vm_machine m; /* its folder holds serial.log (local only) */
 	struct vm_run *run;
 	virDomainPtr dom;
-	struct vcl_serial_watch sw;
-	bool have_sw;
-	char *dir; /* per-instance folder holding serial.log */
 	struct vcl_cgroup *cg;
 	enum vcl_vm_net net;
 	const char *network;
 };
+
+/* Fresh private data: no console watch yet. */
+static const struct vm_priv vm_priv_init = {.m = {.sw = {.ifd = -1}}};
 
 static void quiet_errors(void *data, virErrorPtr e)
 {
@@ -126,65 +119,29 @@ static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
+/* Undo run_prepare; the run keeps its ops and profile for the next. */
 static void run_cleanup(struct vm_run *g)
 {
-	const struct vcl_backend_ops *ops = g->ops;
-	enum vcl_vm_profile profile = g->profile;
-
-	if (g->conn != NULL)
-		virConnectClose(g->conn);
-	if (g->imgdir != NULL)
-		vcl_rm_rf(g->imgdir, NULL);
+	vcl_virconn_closep(&g->conn);
+	vcl_vm_guest_free(&g->guest);
 	free(g->uri);
-	free(g->imgdir);
-	free(g->kernel);
-	free(g->initrd);
-	free(g->disk);
-	free(g->svc_disk);
-	free(g->svc_cfg);
-	memset(g, 0, sizeof(*g));
-	g->ops = ops;
-	g->profile = profile;
+	g->uri = NULL;
+	g->local = false;
 }
 
-static void vm_cleanup(const struct vcl_spec *spec)
+/* What a run of vm cannot do: a remote libvirtd reads paths on its own
+ * host and forwards to its own loopback, and a service's disk is built
+ * here. Sets *local. */
+static int check_placement(const struct vm_run *g, const struct vcl_spec *spec, const char *uri,
+			   bool *local, struct vcl_error **err)
 {
-	run_cleanup(&runs[VCL_VM_PROFILE_MICRO]);
-}
-
-static void vm_iaas_cleanup(const struct vcl_spec *spec)
-{
-	run_cleanup(&runs[VCL_VM_PROFILE_IAAS]);
-}
-
-/* The root disk where libvirt's QEMU can read it: a hard link (same file
- * system: no copy of a 1 GiB image), else a copy. It is only ever the
- * read-only backing file of the instances' overlays. */
-static int link_or_copy(const char *src, const char *dst, struct vcl_error **err)
-{
-	if (link(src, dst) == 0)
-		return 0;
-	if (errno != EXDEV && errno != EPERM)
-		return vcl_fail(err, errno, "Link %s to %s", src, dst);
-	return vcl_vmm_copy_file(src, dst, err);
-}
-
-static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl_error **err)
-{
-	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
-	char *disk = NULL;
-	char *kernel = NULL;
-	char *initrd = NULL;
-	const char *uri = spec_uri(spec);
 	enum vcl_vm_net net;
 	const char *network;
 
-	if (g->conn != NULL)
-		return 0;
 	if (vcl_vm_parse_net(spec->vm_net, &net, &network, err) < 0)
 		return -1;
-	g->local = vcl_vm_uri_is_local(uri);
-	if (!g->local) {
+	*local = vcl_vm_uri_is_local(uri);
+	if (!*local) {
 		/* Paths in the XML are read by the remote libvirtd, and a
 		 * user-mode forward would listen on the remote loopback. */
 		if (spec->kernel == NULL || spec->initrd == NULL)
@@ -206,99 +163,36 @@ static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl
 	if (spec->svc != NULL && net != VCL_VM_NET_USER)
 		return vcl_usage(err, "A user's service in a VM needs --vm-net user (the "
 				      "forward to its port)");
-	g->uri = strdup(uri);
-	if (g->uri == NULL)
-		return vcl_fail(err, ENOMEM, "vm prepare");
-
-	if (iaas) {
-		/* The iaas guest is one image: kernel, initrd and root disk
-		 * from `make guest-iaas`, whatever --kernel/--initrd say. */
-		if (!g->local) {
-			vcl_usage(err, "vm-iaas needs a local libvirtd (its disk is a local file)");
-			goto fail;
-		}
-		if (vcl_vmm_iaas_image(&kernel, &initrd, &disk, err) < 0)
-			goto fail;
-	} else if (spec->kernel != NULL) {
-		kernel = strdup(spec->kernel);
-	} else if (vcl_vmm_guest_kernel(&kernel, err) < 0) {
-		goto fail;
-	}
-	if (iaas)
-		; /* set above */
-	else if (spec->initrd != NULL)
-		initrd = strdup(spec->initrd);
-	else if (vcl_vmm_guest_file("initramfs.cpio.gz", &initrd, err) < 0)
-		goto fail;
-	if (kernel == NULL || initrd == NULL) {
-		vcl_fail(err, ENOMEM, "vm prepare");
-		goto fail;
-	}
-
-	if (g->local) {
-		/* libvirt's QEMU runs as libvirt-qemu and may not traverse the
-		 * build tree (a home folder, say): copy the image to where it can. */
-		if (asprintf(&g->imgdir, "%s/vclab-%s%s", VCL_VM_IMAGE_ROOT, spec->run_id,
-			     iaas ? "-iaas" : "") < 0) {
-			g->imgdir = NULL;
-			vcl_fail(err, ENOMEM, "vm prepare");
-			goto fail;
-		}
-		if (vcl_ledger_add(err, "dir %s", g->imgdir) < 0)
-			goto fail;
-		if (mkdir(g->imgdir, 0755) < 0 && errno != EEXIST) {
-			vcl_fail(err, errno, "Create %s", g->imgdir);
-			goto fail;
-		}
-		/* Same file name as the source (vmlinux or vmlinuz): the copy
-		 * says which kernel the domain boots. */
-		const char *kbase = strrchr(kernel, '/');
-
-		if (asprintf(&g->kernel, "%s/%s", g->imgdir, kbase != NULL ? kbase + 1 : kernel) <
-			0 ||
-		    asprintf(&g->initrd, "%s/%s", g->imgdir,
-			     iaas ? "initrd.img" : "initramfs.cpio.gz") < 0 ||
-		    (iaas && asprintf(&g->disk, "%s/root.ext4", g->imgdir) < 0)) {
-			vcl_fail(err, ENOMEM, "vm prepare");
-			goto fail;
-		}
-		if (vcl_vmm_copy_file(kernel, g->kernel, err) < 0 ||
-		    vcl_vmm_copy_file(initrd, g->initrd, err) < 0)
-			goto fail;
-		if (iaas && link_or_copy(disk, g->disk, err) < 0)
-			goto fail;
-		/* The service's disks next to the kernel, where libvirt's QEMU
-		 * user reads them; the folder is in the ledger. */
-		if (spec->svc != NULL && vcl_vmm_svc_files(spec->svc, g->imgdir, true, &g->svc_disk,
-							   &g->svc_cfg, err) < 0)
-			goto fail;
-	} else {
-		g->kernel = kernel;
-		g->initrd = initrd;
-		kernel = initrd = NULL;
-	}
-	if (open_conn(g->uri, &g->conn, err) < 0)
-		goto fail;
-	free(kernel);
-	free(initrd);
-	free(disk);
+	if (g->guest.profile == VCL_VM_PROFILE_IAAS && !*local)
+		return vcl_usage(err, "vm-iaas needs a local libvirtd (its disk is a local file)");
 	return 0;
-fail:
-	free(kernel);
-	free(initrd);
-	free(disk);
-	run_cleanup(g);
-	return -1;
 }
 
-static int vm_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl_error **err)
 {
-	return run_prepare(&runs[VCL_VM_PROFILE_MICRO], spec, err);
-}
+	const char *uri = spec_uri(spec);
+	cleanup_free char *dir = NULL;
 
-static int vm_iaas_prepare(const struct vcl_spec *spec, struct vcl_error **err)
-{
-	return run_prepare(&runs[VCL_VM_PROFILE_IAAS], spec, err);
+	if (g->conn != NULL)
+		return 0;
+	if (check_placement(g, spec, uri, &g->local, err) < 0)
+		return -1;
+	g->uri = strdup(uri);
+	/* libvirt's QEMU runs as libvirt-qemu and may not traverse the build
+	 * tree (a home folder, say): the guest goes where it can. */
+	if (g->uri == NULL ||
+	    (g->local && asprintf(&dir, "%s/vclab-%s%s", VCL_VM_IMAGE_ROOT, spec->run_id,
+				  g->guest.profile == VCL_VM_PROFILE_IAAS ? "-iaas" : "") < 0)) {
+		dir = NULL;
+		run_cleanup(g);
+		return vcl_fail(err, ENOMEM, "vm prepare");
+	}
+	if (vcl_vm_guest_prepare(&g->guest, g->guest.profile, spec, dir, true, err) < 0 ||
+	    open_conn(g->uri, &g->conn, err) < 0) {
+		run_cleanup(g);
+		return -1;
+	}
+	return 0;
 }
 
 static int read_pid_file(const char *name, pid_t *pid, struct vcl_error **err)
@@ -349,19 +243,6 @@ static void remove_domain_log(const char *name)
 	unlink(path);
 }
 
-static void priv_free(struct vm_priv *p)
-{
-	if (p == NULL)
-		return;
-	vcl_virdom_freep(&p->dom);
-	vcl_cgroup_freep(&p->cg);
-	vcl_serial_watch_free(&p->sw);
-	if (p->dir != NULL)
-		vcl_rm_rf(p->dir, NULL);
-	free(p->dir);
-	free(p);
-}
-
 /* Destroy and forget; safe on a dead or half-made instance. */
 static int kill_qemu_pidfd(struct vcl_instance *inst, struct vcl_error **err)
 {
@@ -376,201 +257,162 @@ static int kill_qemu_pidfd(struct vcl_instance *inst, struct vcl_error **err)
 	return 0;
 }
 
-static int vm_destroy(struct vcl_instance *inst, struct vcl_error **err)
+/* Destroy p's domain. It may be gone already (QEMU died, transient
+ * domains vanish): that is success here. */
+static int destroy_dom(struct vcl_instance *inst, struct vm_priv *p, struct vcl_error **err)
 {
-	struct vm_run *g;
-	struct vm_priv *p;
-	int ret = 0;
+	virErrorPtr e;
+	int code;
+	char msg[512];
 
-	if (inst == NULL)
+	if (virDomainDestroy(p->dom) == 0)
 		return 0;
-	p = inst->priv;
-	g = p != NULL ? p->run : &runs[VCL_VM_PROFILE_MICRO];
-	if (p != NULL && p->dom != NULL) {
-		/* The domain may be gone already (QEMU died, transient domains
-		 * vanish): that is success here. */
-		if (virDomainDestroy(p->dom) < 0) {
-			/* Copies: virConnectIsAlive() resets libvirt's last error. */
-			virErrorPtr e = virGetLastError();
-			int code = e != NULL ? e->code : VIR_ERR_INTERNAL_ERROR;
-			char msg[512];
+	/* Copies: virConnectIsAlive() resets libvirt's last error. */
+	e = virGetLastError();
+	code = e != NULL ? e->code : VIR_ERR_INTERNAL_ERROR;
+	snprintf(msg, sizeof(msg), "%s", virt_msg());
+	if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID)
+		return 0;
+	if (virConnectIsAlive(p->run->conn) != 1 && inst->exit_fd >= 0)
+		/* libvirtd is gone but its QEMU runs on: end that very process
+		 * through its pidfd (no pid reuse possible). */
+		return kill_qemu_pidfd(inst, err);
+	return vcl_fail(err, 0, "Destroy domain %s: %s", inst->name, msg);
+}
 
-			snprintf(msg, sizeof(msg), "%s", virt_msg());
-			if (code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID) {
-				/* gone already: success */
-			} else if (virConnectIsAlive(g->conn) != 1 && inst->exit_fd >= 0) {
-				/* libvirtd is gone but its QEMU runs on: end that very
-				 * process through its pidfd (no pid reuse possible). */
-				ret = kill_qemu_pidfd(inst, err);
-			} else {
-				ret = vcl_fail(err, 0, "Destroy domain %s: %s", inst->name, msg);
-			}
-		}
-	}
-	/* ready_fd is the watch's inotify fd: closed once, by the instance. */
-	if (p != NULL && inst->ready_fd == p->sw.ifd)
-		p->sw.ifd = -1;
-	if (g->local)
+/* Destroy the domain and drop all the instance holds but its private
+ * data itself; safe on a dead or half-made instance. */
+static int vm_release(struct vcl_instance *inst, struct vcl_error **err)
+{
+	struct vm_priv *p = inst->priv;
+	int ret = p->dom != NULL ? destroy_dom(inst, p, err) : 0;
+
+	vcl_vm_machine_free(&p->m, inst);
+	if (p->run->local)
 		remove_domain_log(inst->name);
-	priv_free(p);
-	inst->priv = NULL;
-	vcl_instance_free(inst);
+	vcl_virdom_freep(&p->dom);
+	vcl_cgroup_freep(&p->cg);
 	return ret;
 }
+
+/* virDomainCreateXML failed: say why in the words that help, from a copy
+ * of libvirt's message (the next libvirt call, virConnectIsAlive, resets
+ * the last error and frees it). */
+static int create_failed(const struct vm_run *g, const struct vcl_spec *spec,
+			 const struct vcl_instance *inst, uint16_t port, struct vcl_error **err)
+{
+	char m[512];
+
+	snprintf(m, sizeof(m), "%s", virt_msg());
+	if (port != 0 && (strstr(m, "host forwarding rule") != NULL ||
+			  strstr(m, "ddress already in use") != NULL))
+		return vcl_fail(err, EADDRINUSE, "Create domain %s: host port 127.0.0.1:%u %s: %s",
+				inst->name, (unsigned)port,
+				spec->vm_host_port != 0
+				    ? "(--vm-host-port) is already taken"
+				    : "was taken between picking it and QEMU binding it (retry)",
+				m);
+	if (strstr(m, "virtlogd-sock") != NULL)
+		/* libvirtd answers but its log daemon does not: every create
+		 * will fail the same way. */
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "virtlogd is not running, so libvirtd cannot create domain %s "
+				     "(start it: scripts/services.sh, or virtlogd -d): %s",
+				     inst->name, m);
+	if (virConnectIsAlive(g->conn) != 1)
+		/* The daemon went away: no later launch can work either. */
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "libvirtd stopped answering (create domain %s): %s",
+				     inst->name, m);
+	return vcl_fail(err, 0, "Create domain %s: %s", inst->name, m);
+}
+
+/* A local domain's QEMU: its pid (libvirt's pid file), a pidfd as the
+ * instance's exit_fd, libvirt's cgroup for sampling, the console watch as
+ * ready_fd. QEMU is libvirt's child, not ours: the ledger holds the
+ * domain, and destroying the domain is how it goes away. */
+static int attach_qemu(struct vcl_instance *inst, struct vm_priv *p, struct vcl_error **err)
+{
+	if (read_pid_file(inst->name, &inst->pid, err) < 0)
+		return -1;
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	if (inst->exit_fd < 0)
+		return vcl_error_set(err, VCL_E_DIED, errno,
+				     "QEMU of domain %s (pid %d) gone right after create",
+				     inst->name, (int)inst->pid);
+	/* libvirt made QEMU's cgroup; sampling reads it, never writes. */
+	if (vcl_cgroup_open_pid(inst->pid, &p->cg, NULL) == 0)
+		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
+	inst->ready_fd = p->m.sw.ifd;
+	return 0;
+}
+
+/* One launch's scratch, shared by its hooks. */
+struct vm_launch {
+	char *xml;
+	uint16_t port; /* the 127.0.0.1 forward, 0 on a libvirt network */
+};
+
+/* Untimed, before t0: the machine from the run's guest, its folder and
+ * console, the domain XML, and the ledger record of the domain. */
+static int vm_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vm_run *g = l->ctx;
+	struct vm_launch *a = l->arg;
+	struct vm_priv *p = l->priv;
+	struct vcl_instance *inst = l->inst;
+
+	p->run = g;
+	if (vcl_vm_parse_net(l->spec->vm_net, &p->net, &p->network, err) < 0 ||
+	    (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(l->spec, &a->port, err) < 0) ||
+	    vcl_vm_machine_init(&p->m, &g->guest, l->spec, inst->name, a->port, p->net, p->network,
+				err) < 0 ||
+	    vcl_vm_machine_files(&p->m, &g->guest, l->spec->ledger, l->inst, err) < 0 ||
+	    vcl_vm_domain_xml(&p->m.o, &a->xml, err) < 0)
+		return -1;
+	/* Recorded before it exists: a crash between here and destroy still
+	 * leaves a ledger line for teardown and gc. */
+	return vcl_launch_record(l, err, "domain %s %s", g->uri, inst->name);
+}
+
+/* Timed: the create call, and nothing else. */
+static int vm_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vm_run *g = l->ctx;
+	struct vm_launch *a = l->arg;
+	struct vm_priv *p = l->priv;
+
+	p->dom = virDomainCreateXML(g->conn, a->xml, VIR_DOMAIN_START_AUTODESTROY);
+	return p->dom != NULL ? 0 : create_failed(g, l->spec, l->inst, a->port, err);
+}
+
+static int vm_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vm_run *g = l->ctx;
+	struct vm_priv *p = l->priv;
+
+	if (g->local && attach_qemu(l->inst, p, err) < 0)
+		return -1;
+	/* A libvirt network's endpoint is the guest's lease, known once READY. */
+	if (p->net == VCL_VM_NET_USER)
+		vcl_vm_machine_endpoint(&p->m, &l->inst->ep);
+	return 0;
+}
+
+VCL_VM_LAUNCH_HOOKS(vm, false)
 
 static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
-	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
-	cleanup_free char *overlay = NULL;
-	struct vcl_instance *inst;
-	struct vm_priv *p;
-	cleanup_free char *xml = NULL;
-	char cmdline[512];
-	struct vcl_vm_opts o = {0};
-	uint16_t port = 0;
+	struct vm_launch a = {0};
+	struct vcl_launch l = {.spec = spec, .ops = g->ops, .ctx = g, .arg = &a};
+	int r;
 
 	if (g->conn == NULL)
 		return vcl_fail(err, 0, "vm: launch before prepare");
-	inst = vcl_instance_new(g->ops, spec);
-	if (inst == NULL)
-		return vcl_fail(err, ENOMEM, "vm launch");
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		vcl_instance_free(inst);
-		return vcl_fail(err, ENOMEM, "vm launch");
-	}
-	p->sw.ifd = -1;
-	p->run = g;
-	inst->priv = p;
-
-	if (vcl_vm_parse_net(spec->vm_net, &p->net, &p->network, err) < 0)
-		goto fail;
-	if (iaas && p->net != VCL_VM_NET_USER) {
-		vcl_usage(err, "vm-iaas supports only --vm-net user");
-		goto fail;
-	}
-	if (p->net == VCL_VM_NET_USER && vcl_vmm_host_port(spec, &port, err) < 0)
-		goto fail;
-	if (iaas ? vcl_vm_iaas_cmdline(inst->name, VCL_VM_GUEST_PORT, cmdline, sizeof(cmdline),
-				       err) < 0
-		 : vcl_vm_kernel_cmdline(
-		       inst->name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
-		       p->net == VCL_VM_NET_NETWORK, cmdline, sizeof(cmdline), err) < 0)
-		goto fail;
-
-	vcl_vm_opts_from_spec(&o, spec, inst->name, g->kernel, g->initrd, cmdline, port);
-	vcl_vm_opts_profile(&o, spec, g->profile);
-	o.net = p->net;
-	o.network = p->network;
-	if (spec->svc != NULL && vcl_vm_svc_opts(&o, spec->svc, g->svc_disk, g->svc_cfg, cmdline,
-						 sizeof(cmdline), err) < 0)
-		goto fail;
-
-	if (g->local) {
-		if (asprintf(&p->dir, "%s/%s", g->imgdir, inst->name) < 0) {
-			p->dir = NULL;
-			vcl_fail(err, ENOMEM, "vm launch");
-			goto fail;
-		}
-		if (vcl_serial_watch_init(&p->sw, p->dir, err) < 0)
-			goto fail;
-		p->have_sw = true;
-		o.serial_path = p->sw.path;
-		/* The service writes to the console: its last lines are what
-		 * the probe quotes when it fails. */
-		if (spec->svc != NULL)
-			snprintf(inst->log_path, sizeof(inst->log_path), "%s", p->sw.path);
-	}
-	if (iaas) {
-		/* The instance's writes go to its own qcow2 overlay (ledger:
-		 * file), removed with its folder; the shared image stays as
-		 * built. Made before t0: it is the same for both iaas paths. */
-		if (vcl_vmm_root_overlay(&o, g->disk, p->dir, &overlay, err) < 0)
-			goto fail;
-	}
-	if (vcl_vm_domain_xml(&o, &xml, err) < 0)
-		goto fail;
-
-	/* Recorded before it exists: a crash between here and destroy still
-	 * leaves a ledger line for teardown and gc. */
-	if (vcl_ledger_add(err, "domain %s %s", g->uri, inst->name) < 0)
-		goto fail;
-
-	inst->t.start = vcl_now_ns();
-	p->dom = virDomainCreateXML(g->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
-	inst->t.created = vcl_now_ns();
-	if (p->dom == NULL) {
-		char m[512];
-
-		/* A copy: the next libvirt call (virConnectIsAlive) resets the
-		 * last error and frees its message. */
-		snprintf(m, sizeof(m), "%s", virt_msg());
-
-		if (port != 0 && (strstr(m, "host forwarding rule") != NULL ||
-				  strstr(m, "ddress already in use") != NULL))
-			vcl_fail(err, EADDRINUSE, "Create domain %s: host port 127.0.0.1:%u %s: %s",
-				 inst->name, (unsigned)port,
-				 spec->vm_host_port != 0
-				     ? "(--vm-host-port) is already taken"
-				     : "was taken between picking it and QEMU binding it (retry)",
-				 m);
-		else if (strstr(m, "virtlogd-sock") != NULL)
-			/* libvirtd answers but its log daemon does not: every
-			 * create will fail the same way. */
-			vcl_error_set(
-			    err, VCL_E_ENV, 0,
-			    "virtlogd is not running, so libvirtd cannot create domain %s "
-			    "(start it: scripts/services.sh, or virtlogd -d): %s",
-			    inst->name, m);
-		else if (virConnectIsAlive(g->conn) != 1)
-			/* The daemon went away: no later launch can work either. */
-			vcl_error_set(err, VCL_E_ENV, 0,
-				      "libvirtd stopped answering (create domain %s): %s",
-				      inst->name, m);
-		else
-			vcl_fail(err, 0, "Create domain %s: %s", inst->name, m);
-		goto fail;
-	}
-
-	if (g->local) {
-		/* QEMU is libvirt's child, not ours: the ledger holds the domain,
-		 * and destroying the domain is how it goes away. */
-		if (read_pid_file(inst->name, &inst->pid, err) < 0)
-			goto fail;
-		inst->exit_fd = vcl_pidfd_open(inst->pid);
-		if (inst->exit_fd < 0) {
-			vcl_error_set(err, VCL_E_DIED, errno,
-				      "QEMU of domain %s (pid %d) gone right after create",
-				      inst->name, (int)inst->pid);
-			goto fail;
-		}
-		/* libvirt made QEMU's cgroup; sampling reads it, never writes. */
-		if (vcl_cgroup_open_pid(inst->pid, &p->cg, NULL) == 0)
-			snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", vcl_cgroup_path(p->cg));
-		inst->ready_fd = p->sw.ifd;
-	}
-
-	if (p->net == VCL_VM_NET_USER) {
-		snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-		inst->ep.port = port;
-	}
-	*out = inst;
-	return 0;
-fail:
-	vm_destroy(inst, NULL);
-	return -1;
-}
-
-static int vm_launch(const struct vcl_spec *spec, struct vcl_instance **out, struct vcl_error **err)
-{
-	return run_launch(&runs[VCL_VM_PROFILE_MICRO], spec, out, err);
-}
-
-static int vm_iaas_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-			  struct vcl_error **err)
-{
-	return run_launch(&runs[VCL_VM_PROFILE_IAAS], spec, out, err);
+	r = vcl_launch(&vm_hooks, &l, out, err);
+	free(a.xml);
+	return r;
 }
 
 /* libvirt network mode: the endpoint is the guest's DHCP lease. */
@@ -598,17 +440,21 @@ static int lease_endpoint(struct vcl_instance *inst, struct vm_priv *p, struct v
 	return found;
 }
 
+/* The runs of the two profiles and the ops' entry points. */
+VCL_VM_PROFILE_RUN(vm, vm_run, vcl_vm_ops, VCL_VM_PROFILE_MICRO)
+VCL_VM_PROFILE_RUN(vm_iaas, vm_run, vcl_vm_iaas_ops, VCL_VM_PROFILE_IAAS)
+
 static int vm_ready(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct vm_priv *p = inst->priv;
 	int r;
 
-	if (!p->have_sw)
+	if (!p->m.have_sw)
 		return 1; /* no console channel (remote): HTTP decides */
-	r = vcl_serial_watch_check(&p->sw, err);
+	r = vcl_serial_watch_check(&p->m.sw, err);
 	if (r <= 0)
 		return r;
-	vcl_serial_watch_phases(&p->sw, &inst->t);
+	vcl_serial_watch_phases(&p->m.sw, &inst->t);
 	if (p->net == VCL_VM_NET_NETWORK) {
 		int l = lease_endpoint(inst, p, err);
 
@@ -629,9 +475,9 @@ static int vm_exited(struct vcl_instance *inst, struct vcl_error **err)
 	const char *console = "";
 
 	domain_log_tail(inst->name, logline, sizeof(logline));
-	if (p->have_sw) {
-		vcl_serial_watch_check(&p->sw, NULL);
-		console = vcl_serial_watch_last(&p->sw);
+	if (p->m.have_sw) {
+		vcl_serial_watch_check(&p->m.sw, NULL);
+		console = vcl_serial_watch_last(&p->m.sw);
 	}
 	return vcl_error_set(err, VCL_E_DIED, 0,
 			     "QEMU of domain %s (pid %d) exited%s (killed or crashed)%s%s; "
@@ -645,20 +491,9 @@ static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 {
 	struct vm_priv *p = inst->priv;
 
-	memset(mem, 0, sizeof(*mem));
-	if (inst->pid <= 0)
-		return vcl_fail(err, 0, "Sample %s: QEMU pid unknown (remote URI?)", inst->name);
-	if (vcl_sample_pids(&inst->pid, 1, mem, err) < 0)
-		return vcl_error_wrap(err, "Sample %s", inst->name);
-	if (p->cg != NULL) {
-		struct vcl_cg_stats st;
-
-		if (vcl_cgroup_stats(p->cg, &st, err) < 0)
-			return vcl_error_wrap(err, "Sample %s", inst->name);
-		vcl_mem_set_cgroup(mem, &st);
-	} else {
-		vcl_mem_no_cgroup(mem, "QEMU's cgroup was not found");
-	}
+	if (vcl_vmm_sample_qemu(inst, p->cg, "QEMU pid unknown (remote URI?)",
+				"QEMU's cgroup was not found", mem, err) < 0)
+		return -1;
 	/* libvirt may leave QEMU out of the cpuacct hierarchy (it does on this
 	 * v1/v2 hybrid, where cpu and cpuacct are mounted apart): then QEMU's
 	 * own CPU time, all threads, is the VM's. */
@@ -670,6 +505,9 @@ static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 
 int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
 {
+	/* The ledger's undo and gc come with no run: these are the runs of
+	 * this process whose connection may serve. */
+	struct vm_run *const runs[] = {&vm_run, &vm_iaas_run};
 	cleanup_virconn virConnectPtr c = NULL;
 	cleanup_virdom virDomainPtr d = NULL;
 
@@ -677,8 +515,9 @@ int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error *
 		uri = VCL_VM_DEFAULT_URI;
 	/* Reuse a run's connection when it is the same libvirtd. */
 	for (size_t i = 0; i < ARRAY_SIZE(runs) && c == NULL; i++) {
-		if (runs[i].conn != NULL && runs[i].uri != NULL && strcmp(runs[i].uri, uri) == 0) {
-			c = runs[i].conn;
+		if (runs[i]->conn != NULL && runs[i]->uri != NULL &&
+		    strcmp(runs[i]->uri, uri) == 0) {
+			c = runs[i]->conn;
 			virConnectRef(c);
 		}
 	}
@@ -726,16 +565,11 @@ const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
     .runs_services = true,
     .is_peer = false,
-    .family = NULL,
-    .probe = vm_probe,
-    .prepare = vm_prepare,
-    .launch = vm_launch,
-    .ready = vm_ready,
-    .exited = vm_exited,
-    .sample = vm_sample,
-    .destroy = vm_destroy,
-    .cleanup = vm_cleanup,
+    .family = VCL_FAMILY_VM,
+    .accel_labelled = true,
+    VCL_VM_PROFILE_OPS(vm, vm),
     .kinds = vm_kinds,
+    .daemons = (const char *const[]){"libvirtd", "virtlogd", NULL},
 };
 
 /* The iaas profile: the same code, its own run state and image. Its
@@ -744,14 +578,8 @@ const struct vcl_backend_ops vcl_vm_ops = {
 const struct vcl_backend_ops vcl_vm_iaas_ops = {
     .name = "vm-iaas",
     .is_peer = false,
-    .family = NULL,
-    .probe = vm_iaas_probe,
-    .prepare = vm_iaas_prepare,
-    .launch = vm_iaas_launch,
-    .ready = vm_ready,
-    .exited = vm_exited,
-    .sample = vm_sample,
-    .destroy = vm_destroy,
-    .cleanup = vm_iaas_cleanup,
+    .family = VCL_FAMILY_VM,
+    .accel_labelled = true,
+    VCL_VM_PROFILE_OPS(vm_iaas, vm),
     .not_quick = true,
 };

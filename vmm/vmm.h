@@ -266,8 +266,8 @@ int vcl_vmm_iaas_image(char **kernel, char **initrd, char **disk, struct vcl_err
  * the ledger ("file") before it exists, and added to o as its first,
  * writable disk (/dev/vda). The image itself is never written. */
 struct vcl_vm_opts;
-int vcl_vmm_root_overlay(struct vcl_vm_opts *o, const char *backing, const char *dir, char **path,
-			 struct vcl_error **err);
+int vcl_vmm_root_overlay(struct vcl_ledger *ledger, struct vcl_vm_opts *o, const char *backing,
+			 const char *dir, char **path, struct vcl_error **err);
 
 /* The guest kernel of the image: build/guest/vmlinux (the micro kernel,
  * `make guest`), else build/guest/vmlinuz (GUEST_KERNEL=cloud make guest).
@@ -314,8 +314,8 @@ void vcl_serial_watch_free(struct vcl_serial_watch *w);
  * the disk in dir too (a hard link to the cached disk, else a copy), for
  * libvirt's QEMU user, which may not reach the cache; else *disk is the
  * cached disk itself. Errors name the service. */
-int vcl_vmm_svc_files(const struct vcl_svc_spec *svc, const char *dir, bool place, char **disk,
-		      char **config, struct vcl_error **err);
+int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *dir,
+		      bool place, char **disk, char **config, struct vcl_error **err);
 /* Copy src to dst (mode 0644). */
 int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err);
 
@@ -323,9 +323,173 @@ int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err);
  * wait at most timeout_ms for its READY line. dhcp: the guest takes its
  * address from slirp's DHCP server (tests init's DHCP client). 1 = booted,
  * 0 = not (why says what happened), <0 = could not even try. Leaves no
- * process. */
-int vcl_vmm_boot_check(const char *accel, bool dhcp, unsigned timeout_ms, char *why, size_t whylen,
-		       struct vcl_error **err);
+ * process (its QEMU is recorded in ledger, which may be NULL). */
+int vcl_vmm_boot_check(struct vcl_ledger *ledger, const char *accel, bool dhcp, unsigned timeout_ms,
+		       char *why, size_t whylen, struct vcl_error **err);
+
+/* ---- the guest: one description for vm and qemu-direct ---- */
+
+/*
+ * One VM guest, resolved once per run (prepare) and shared by both ways of
+ * booting it, vm through libvirt and the qemu-direct peer, in either
+ * profile: what the machine boots and the run folder holding it.
+ * vcl_vm_guest_prepare() makes it, vcl_vm_guest_free() drops it, and every
+ * instance's machine comes from it through vcl_vm_machine_init(), the one
+ * place a profile becomes options. Paths are absolute and owned.
+ */
+struct vcl_vm_guest {
+	enum vcl_vm_profile profile;
+	char *dir;	/* the run's folder, instance folders below it; NULL = none (remote) */
+	bool made;	/* dir is this run's (in the ledger): free removes it */
+	char *kernel;	/* vmlinux (PVH) or a bzImage */
+	char *initrd;	/* the micro initramfs, or the iaas initrd */
+	char *disk;	/* iaas: the root image every instance's overlay is backed by */
+	char *svc_disk; /* the user's service: its rootfs disk, read-only (vda) */
+	char *svc_cfg;	/* and its description (vdb); both NULL without a service */
+};
+
+/* Pure: the paths src's kernel, initrd and iaas root image take when put
+ * in dir (libvirt's QEMU user may not reach the build tree): the kernel
+ * keeps its file name (vmlinux or vmlinuz: the copy says which kernel the
+ * domain boots), the initrd is initramfs.cpio.gz (micro) or initrd.img
+ * (iaas), the root image root.ext4. out is filled from scratch (profile,
+ * dir and those three; made false); free it with vcl_vm_guest_free. */
+int vcl_vm_guest_placed(const struct vcl_vm_guest *src, const char *dir, struct vcl_vm_guest *out,
+			struct vcl_error **err);
+
+/*
+ * The guest of profile p for this run. iaas: kernel, initrd and root image
+ * from `make guest-iaas`, whatever --kernel/--initrd say; micro:
+ * spec->kernel and spec->initrd, else build/guest's. dir NULL: those paths
+ * as they are (a remote libvirtd reads them on its host), no service.
+ * Else dir is recorded in the ledger and made, and the service's files go
+ * there; place: kernel, initrd, root image and service disk are put in dir
+ * too (vcl_vm_guest_placed; the root image and service disk hard-linked
+ * when the file system allows). On failure g is freed.
+ */
+int vcl_vm_guest_prepare(struct vcl_vm_guest *g, enum vcl_vm_profile p, const struct vcl_spec *spec,
+			 const char *dir, bool place, struct vcl_error **err);
+/* Free g's strings and, when made, remove its folder; g is zeroed (its
+ * profile kept). Safe on a zeroed or half-made g. */
+void vcl_vm_guest_free(struct vcl_vm_guest *g);
+
+/*
+ * One instance of a guest: its machine definition (the options that feed
+ * both the domain XML and the QEMU argv, and the command line they point
+ * at) and, where the guest has a folder, the instance's own below it: the
+ * serial console and, iaas, the root overlay. Lives in the instance's
+ * private data and must not move: o points into it.
+ */
+struct vcl_vm_machine {
+	struct vcl_vm_opts o;
+	char cmdline[512];
+	char *dir;		    /* guest dir/<name>; NULL when the guest has none */
+	struct vcl_serial_watch sw; /* the console in dir (have_sw), else sw.ifd -1 */
+	bool have_sw;
+	char *overlay; /* iaas: dir/root.qcow2, the instance's writable root */
+};
+
+/*
+ * Pure: the machine of instance name of guest g: the kernel command line of
+ * g's profile (micro: the payload's or the service's port, vclab.ip=dhcp on
+ * a libvirt network; iaas: root on vda), the options from spec and the
+ * profile, the network, and the user's service (its disks and
+ * "vclab.svc=vdb"). host_port: the 127.0.0.1 forward (user-mode). USAGE
+ * error for an iaas guest on a libvirt network. m is reset first, so
+ * vcl_vm_machine_free is safe after any failure.
+ */
+int vcl_vm_machine_init(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
+			const struct vcl_spec *spec, const char *name, uint16_t host_port,
+			enum vcl_vm_net net, const char *network, struct vcl_error **err);
+/* Pure: the host's end of m's user-mode forward (o.host_addr:host_port),
+ * where the instance is reached. */
+void vcl_vm_machine_endpoint(const struct vcl_vm_machine *m, struct vcl_endpoint *ep);
+/* The instance's folder below g's, when g has one: the serial console
+ * watch there (m->o.serial_path; a service's log is that console, in
+ * inst->log_path) and, iaas, the root overlay as the first disk, recorded
+ * in ledger. Made before t0: the same for both ways of booting. */
+int vcl_vm_machine_files(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
+			 struct vcl_ledger *ledger, struct vcl_instance *inst,
+			 struct vcl_error **err);
+/* Close the console watch (unless it is inst's ready_fd, which the instance
+ * closes), remove the instance's folder, free. */
+void vcl_vm_machine_free(struct vcl_vm_machine *m, const struct vcl_instance *inst);
+
+/* Sample an instance's QEMU (inst->pid) and the cgroup holding it (cg,
+ * NULL: none, for no_cg's reason). Errors name the instance; no_pid says
+ * why there is no pid. */
+struct vcl_cgroup;
+struct vcl_mem;
+int vcl_vmm_sample_qemu(const struct vcl_instance *inst, struct vcl_cgroup *cg, const char *no_pid,
+			const char *no_cg, struct vcl_mem *mem, struct vcl_error **err);
+
+/* ops->destroy of a VM backend: release (kill QEMU or destroy the domain,
+ * remove what the instance made; inst->priv is set) and free the rest.
+ * Safe on NULL and on a half-made instance. */
+int vcl_vmm_destroy(struct vcl_instance *inst,
+		    int (*release)(struct vcl_instance *inst, struct vcl_error **err),
+		    struct vcl_error **err);
+
+/*
+ * A VM backend on the launch skeleton (core/launch.h): its hooks,
+ * prefix_hooks, over struct prefix_priv (fresh as prefix_priv_init) with
+ * prefix_setup, prefix_start and prefix_finish, record_pid as given; the
+ * undo, prefix_release with its errors dropped (the launch is already
+ * failing); and ops->destroy, prefix_destroy: prefix_release, then free.
+ * prefix_release(inst, err) drops all the instance holds but its private
+ * data itself, and copes with a half-made instance.
+ */
+#define VCL_VM_LAUNCH_HOOKS(prefix, pid)                                                           \
+	static void prefix##_undo(struct vcl_launch *l, struct vcl_error **err)                    \
+	{                                                                                          \
+		(void)err;                                                                         \
+		prefix##_release(l->inst, NULL);                                                   \
+	}                                                                                          \
+	static int prefix##_destroy(struct vcl_instance *inst, struct vcl_error **err)             \
+	{                                                                                          \
+		return vcl_vmm_destroy(inst, prefix##_release, err);                               \
+	}                                                                                          \
+	static const struct vcl_launch_hooks prefix##_hooks = {                                    \
+	    .priv_size = sizeof(struct prefix##_priv),                                             \
+	    .priv_init = &prefix##_priv_init,                                                      \
+	    .setup = prefix##_setup,                                                               \
+	    .start = prefix##_start,                                                               \
+	    .record_pid = (pid),                                                                   \
+	    .finish = prefix##_finish,                                                             \
+	    .undo = prefix##_undo,                                                                 \
+	};
+
+/*
+ * One profile of a VM backend (vm, vm-iaas, qemu-direct, qemu-direct-iaas):
+ * its run, the context that prepare fills and cleanup empties, named
+ * prefix_run (a struct type whose first members are ops and guest), and
+ * the ops' entry points, prefix_prepare, prefix_launch and prefix_cleanup:
+ * thin glue that hands that run down to the backend's run_prepare,
+ * run_launch and run_cleanup. Nothing below the entry points names a run.
+ */
+#define VCL_VM_PROFILE_RUN(prefix, type, backend, prof)                                            \
+	static struct type prefix##_run = {.ops = &(backend), .guest = {.profile = (prof)}};       \
+	static int prefix##_prepare(const struct vcl_spec *spec, struct vcl_error **err)           \
+	{                                                                                          \
+		return run_prepare(&prefix##_run, spec, err);                                      \
+	}                                                                                          \
+	static int prefix##_launch(const struct vcl_spec *spec, struct vcl_instance **out,         \
+				   struct vcl_error **err)                                         \
+	{                                                                                          \
+		return run_launch(&prefix##_run, spec, out, err);                                  \
+	}                                                                                          \
+	static void prefix##_cleanup(const struct vcl_spec *spec)                                  \
+	{                                                                                          \
+		run_cleanup(&prefix##_run);                                                        \
+	}
+
+/* The ops of such a profile in its vcl_backend_ops: the entry points above
+ * (prefix) and the instance ops the backend's profiles share (inst:
+ * inst_ready, inst_exited, inst_sample, inst_destroy). */
+#define VCL_VM_PROFILE_OPS(prefix, inst)                                                           \
+	.probe = prefix##_probe, .prepare = prefix##_prepare, .launch = prefix##_launch,           \
+	.cleanup = prefix##_cleanup, .ready = inst##_ready, .exited = inst##_exited,               \
+	.sample = inst##_sample, .destroy = inst##_destroy
 
 /* ---- what vmm hands to core through the registry (bench/backends.c): the
  * host probe's KVM check; the ledger's domain undo is vcl_vm_ops.kinds ---- */

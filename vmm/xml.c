@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Pure part of the VM placement: domain XML, QEMU argv, kernel command
- * line, option parsing, console scanning. No I/O beyond memory streams, so
+ * line, the guest's machine definition, option parsing, console
+ * scanning. No I/O beyond memory streams, so
  * tests/unit/test_vmxml.c checks every combination without root.
  */
 #include "vmm/vmm.h"
@@ -198,37 +199,23 @@ static void user_netdev(const struct vcl_vm_opts *o, char *buf, size_t len)
 		 (unsigned)o->host_port, (unsigned)o->guest_port);
 }
 
-int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error **err)
+/* <cputune>: every vCPU and the emulator threads on o->cpuset. */
+static void xml_cputune(FILE *f, const struct vcl_vm_opts *o)
 {
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	bool pin = o->cpuset != NULL && *o->cpuset != '\0';
-
-	if (check_opts(o, err) < 0)
-		return -1;
-	f = open_memstream(&buf, &len);
-	if (f == NULL)
-		return vcl_fail(err, errno, "Domain XML");
-
-	fprintf(f, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
-		o->kvm ? "kvm" : "qemu");
-	fputs("  <name>", f);
-	put_escaped(f, o->name);
-	fputs("</name>\n", f);
-	fprintf(f, "  <memory unit='MiB'>%llu</memory>\n", (unsigned long long)o->mem_mib);
-	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", o->vcpus);
-	if (pin) {
-		fputs("  <cputune>\n", f);
-		for (unsigned i = 0; i < o->vcpus; i++) {
-			fprintf(f, "    <vcpupin vcpu='%u' cpuset='", i);
-			put_escaped(f, o->cpuset);
-			fputs("'/>\n", f);
-		}
-		fputs("    <emulatorpin cpuset='", f);
+	fputs("  <cputune>\n", f);
+	for (unsigned i = 0; i < o->vcpus; i++) {
+		fprintf(f, "    <vcpupin vcpu='%u' cpuset='", i);
 		put_escaped(f, o->cpuset);
-		fputs("'/>\n  </cputune>\n", f);
+		fputs("'/>\n", f);
 	}
+	fputs("    <emulatorpin cpuset='", f);
+	put_escaped(f, o->cpuset);
+	fputs("'/>\n  </cputune>\n", f);
+}
+
+/* <os>: the machine, the firmware ROM and the direct kernel boot. */
+static void xml_os(FILE *f, const struct vcl_vm_opts *o)
+{
 	/* Direct kernel boot: no firmware boot menu, no bootloader, no disk.
 	 * <loader type='rom'> is how libvirt 9.0 passes -bios: qboot instead
 	 * of SeaBIOS, the same ROM the qemu-direct argv names. */
@@ -249,21 +236,11 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 		fputs("</cmdline>\n", f);
 	}
 	fputs("  </os>\n", f);
-	if (o->acpi || (!o->kvm && o->tb_cache_mib > 0)) {
-		fputs("  <features>\n", f);
-		if (o->acpi)
-			fputs("    <acpi/>\n", f);
-		if (!o->kvm && o->tb_cache_mib > 0)
-			fprintf(f,
-				"    <tcg>\n      <tb-cache unit='MiB'>%u</tb-cache>\n    </tcg>\n",
-				o->tb_cache_mib);
-		fputs("  </features>\n", f);
-	}
-	/* A guest that panics or reboots is over: the harness sees QEMU exit
-	 * (exit_fd) instead of a domain silently starting again. */
-	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
-	      "  <on_crash>destroy</on_crash>\n",
-	      f);
+}
+
+/* <devices>: the console, the disks, a libvirt network's NIC. */
+static void xml_devices(FILE *f, const struct vcl_vm_opts *o)
+{
 	fputs("  <devices>\n", f);
 	fputs("    <controller type='usb' model='none'/>\n", f);
 	if (o->serial_path != NULL) {
@@ -306,6 +283,47 @@ int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error 
 	}
 	fputs("    <memballoon model='none'/>\n", f);
 	fputs("  </devices>\n", f);
+}
+
+int vcl_vm_domain_xml(const struct vcl_vm_opts *o, char **out, struct vcl_error **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool pin = o->cpuset != NULL && *o->cpuset != '\0';
+
+	if (check_opts(o, err) < 0)
+		return -1;
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return vcl_fail(err, errno, "Domain XML");
+
+	fprintf(f, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
+		o->kvm ? "kvm" : "qemu");
+	fputs("  <name>", f);
+	put_escaped(f, o->name);
+	fputs("</name>\n", f);
+	fprintf(f, "  <memory unit='MiB'>%llu</memory>\n", (unsigned long long)o->mem_mib);
+	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", o->vcpus);
+	if (pin)
+		xml_cputune(f, o);
+	xml_os(f, o);
+	if (o->acpi || (!o->kvm && o->tb_cache_mib > 0)) {
+		fputs("  <features>\n", f);
+		if (o->acpi)
+			fputs("    <acpi/>\n", f);
+		if (!o->kvm && o->tb_cache_mib > 0)
+			fprintf(f,
+				"    <tcg>\n      <tb-cache unit='MiB'>%u</tb-cache>\n    </tcg>\n",
+				o->tb_cache_mib);
+		fputs("  </features>\n", f);
+	}
+	/* A guest that panics or reboots is over: the harness sees QEMU exit
+	 * (exit_fd) instead of a domain silently starting again. */
+	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
+	      "  <on_crash>destroy</on_crash>\n",
+	      f);
+	xml_devices(f, o);
 	if (o->net == VCL_VM_NET_USER) {
 		char netdev[160];
 
@@ -574,6 +592,69 @@ int vcl_vm_svc_opts(struct vcl_vm_opts *o, const struct vcl_svc_spec *svc, const
 	    vcl_vm_opts_add_disk(o, config, VCL_VM_DISK_RAW, true, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* dir/base, or NULL when out of memory. */
+static char *path_in(const char *dir, const char *base)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s", dir, base) < 0 ? NULL : p;
+}
+
+int vcl_vm_guest_placed(const struct vcl_vm_guest *src, const char *dir, struct vcl_vm_guest *out,
+			struct vcl_error **err)
+{
+	bool iaas = src->profile == VCL_VM_PROFILE_IAAS;
+	const char *kbase = strrchr(src->kernel, '/');
+
+	memset(out, 0, sizeof(*out));
+	out->profile = src->profile;
+	out->dir = strdup(dir);
+	out->kernel = path_in(dir, kbase != NULL ? kbase + 1 : src->kernel);
+	out->initrd = path_in(dir, iaas ? "initrd.img" : "initramfs.cpio.gz");
+	if (src->disk != NULL)
+		out->disk = path_in(dir, "root.ext4");
+	if (out->dir == NULL || out->kernel == NULL || out->initrd == NULL ||
+	    (src->disk != NULL && out->disk == NULL))
+		return vcl_fail(err, ENOMEM, "Guest files in %s", dir);
+	return 0;
+}
+
+int vcl_vm_machine_init(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
+			const struct vcl_spec *spec, const char *name, uint16_t host_port,
+			enum vcl_vm_net net, const char *network, struct vcl_error **err)
+{
+	bool iaas = g->profile == VCL_VM_PROFILE_IAAS;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->sw.ifd = -1;
+	if (iaas && net != VCL_VM_NET_USER)
+		return vcl_usage(err, "vm-iaas supports only --vm-net user");
+	if (iaas)
+		r = vcl_vm_iaas_cmdline(name, VCL_VM_GUEST_PORT, m->cmdline, sizeof(m->cmdline),
+					err);
+	else
+		r = vcl_vm_kernel_cmdline(name, spec->svc ? spec->svc->port : VCL_VM_GUEST_PORT,
+					  net == VCL_VM_NET_NETWORK, m->cmdline, sizeof(m->cmdline),
+					  err);
+	if (r < 0)
+		return -1;
+	vcl_vm_opts_from_spec(&m->o, spec, name, g->kernel, g->initrd, m->cmdline, host_port);
+	vcl_vm_opts_profile(&m->o, spec, g->profile);
+	m->o.net = net;
+	m->o.network = network;
+	if (spec->svc != NULL)
+		return vcl_vm_svc_opts(&m->o, spec->svc, g->svc_disk, g->svc_cfg, m->cmdline,
+				       sizeof(m->cmdline), err);
+	return 0;
+}
+
+void vcl_vm_machine_endpoint(const struct vcl_vm_machine *m, struct vcl_endpoint *ep)
+{
+	snprintf(ep->addr, sizeof(ep->addr), "%s", m->o.host_addr);
+	ep->port = m->o.host_port;
 }
 
 int vcl_vm_parse_net(const char *s, enum vcl_vm_net *net, const char **network,

@@ -31,7 +31,7 @@ void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measure
 {
 	for (size_t i = 0; i < in->nsvc; i++) {
 		struct vcl_service *s = &in->svc[i];
-		char image[400];
+		char image[800];
 		int k = vcl_advise_match_service(in, s, m, image, sizeof(image));
 
 		if (k < 0) {
@@ -47,7 +47,7 @@ void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measure
 			}
 			vcl_measured_for_service(m, (size_t)k, own);
 			vcl_service_fact(s, VCL_FACT_NUMBERS, m->source,
-					 "measured service %s, image %s (results services.%s)",
+					 "measured service %s, %s (results services.%s)",
 					 m->svc[k].name, image, m->svc[k].name);
 			vcl_advise_decide(s, own, &d[i]);
 			slo_change(s, own, &d[i]);
@@ -63,6 +63,30 @@ int vcl_advise_run(const char *results, const char *const *inputs, size_t ninput
 	    .results = results, .inputs = inputs, .ninputs = ninputs, .flags = flags};
 
 	return vcl_advise_run_opts(&o, out, diag, err);
+}
+
+int vcl_advise_load_inputs(const struct vcl_advise_opts *o, struct vcl_advise_input *in, FILE *diag,
+			   struct vcl_error **err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < o->ninputs && ret == 0; i++)
+		if (vcl_advise_load_file(o->inputs[i], in, err) < 0)
+			ret = -1;
+	if (ret == 0 && o->map != NULL && vcl_advise_load_map(o->map, in, err) < 0)
+		ret = -1;
+	if (ret == 0 && vcl_advise_join(in, err) < 0)
+		ret = -1;
+	if (ret == 0 && vcl_advise_fold_skipped(in, o->flags & VCL_ADVISE_VERBOSE) < 0)
+		ret = vcl_fail(err, ENOMEM, "Advise");
+	/* Warnings come first, also those before an error: they may explain it. */
+	if (diag != NULL)
+		for (size_t i = 0; i < in->nnotes; i++)
+			fprintf(diag, "%s\n", in->notes[i]);
+	if (ret == 0 && in->nsvc == 0)
+		ret = vcl_usage(err, "No services in the input (no profile, Deployment, "
+				     "StatefulSet, DaemonSet, Job, CronJob or Pod)");
+	return ret;
 }
 
 int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
@@ -93,26 +117,8 @@ int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
 	vcl_measured_from_json(root, results, m);
 	json_object_put(root);
 
-	for (size_t i = 0; i < o->ninputs && ret == -1; i++)
-		if (vcl_advise_load_file(o->inputs[i], &in, err) < 0)
-			ret = -2;
-	if (ret == -1 && o->map != NULL && vcl_advise_load_map(o->map, &in, err) < 0)
-		ret = -2;
-	if (ret == -1 && vcl_advise_join(&in, err) < 0)
-		ret = -2;
-	/* Warnings come first, also those before an error: they may explain it. */
-	if (diag != NULL)
-		for (size_t i = 0; i < in.nnotes; i++)
-			fprintf(diag, "%s\n", in.notes[i]);
-	if (ret == -2) {
-		ret = -1;
+	if (vcl_advise_load_inputs(o, &in, diag, err) < 0)
 		goto out;
-	}
-	if (in.nsvc == 0) {
-		vcl_usage(err, "No services in the input (no profile, Deployment, StatefulSet, "
-			       "DaemonSet, Job, CronJob or Pod)");
-		goto out;
-	}
 	d = calloc(in.nsvc, sizeof(*d));
 	if (d == NULL) {
 		vcl_fail(err, ENOMEM, "Advise");

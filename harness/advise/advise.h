@@ -26,9 +26,11 @@
 #include "core/error.h"
 #include "core/yamldoc.h"
 
-enum vcl_place { VCL_BARE = 0, VCL_CTR, VCL_VM, VCL_NPLACE };
+enum vcl_place { VCL_BARE = 0, VCL_CTR, VCL_VM, VCL_GVISOR, VCL_NPLACE };
 #define VCL_PLACE_BIT(p) (1u << (unsigned)(p))
-#define VCL_PLACE_ALL	 (VCL_PLACE_BIT(VCL_BARE) | VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM))
+#define VCL_PLACE_ALL                                                                              \
+	(VCL_PLACE_BIT(VCL_BARE) | VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM) |                \
+	 VCL_PLACE_BIT(VCL_GVISOR))
 
 /* "bare", "ctr", "vm". */
 const char *vcl_place_name(enum vcl_place p);
@@ -87,7 +89,7 @@ enum vcl_fact_kind {
 struct vcl_fact {
 	enum vcl_fact_kind kind;
 	char at[160];	/* "FILE:LINE" */
-	char text[200]; /* "privileged: true (container agent)" */
+	char text[320]; /* "privileged: true (container agent)" */
 };
 
 #define VCL_MAX_FACTS	   24
@@ -187,7 +189,23 @@ struct vcl_advise_input {
 	size_t nmap;
 	char **files; /* every input file that held Kubernetes objects */
 	size_t nfiles;
+	/* Objects of kinds the advisor does not read (Service, ConfigMap,
+	 * ...): "FILE:LINE" and kind each; vcl_advise_fold_skipped turns them
+	 * into one note, or one note each. */
+	struct vcl_skipped_obj *skipped;
+	size_t nskipped;
 };
+
+struct vcl_skipped_obj {
+	char kind[64];
+	char line[400]; /* "FILE:LINE: note: skipped Kind 'name'" */
+};
+
+/* Notes for the skipped objects: one summary line counting them by kind
+ * ("note: skipped 7 objects that are not workloads: 3 Service, 2
+ * ConfigMap, ... (--verbose lists them)"), or with verbose one line each.
+ * Returns -1 on no memory. */
+int vcl_advise_fold_skipped(struct vcl_advise_input *in, bool verbose);
 
 /* Join what spans objects and files: HPAs to their scaleTargetRef,
  * Namespace labels to the workloads in them. Idempotent; vcl_advise_run
@@ -217,10 +235,6 @@ int vcl_advise_parse_buffer(const char *name, const char *buf, size_t len,
 int vcl_advise_load_file(const char *path, struct vcl_advise_input *in, struct vcl_error **err);
 void vcl_advise_input_free(struct vcl_advise_input *in);
 
-/* A Kubernetes resource quantity ("512Mi", "1.5", "500m", "1e3", "2G") in
- * base units (bytes, cores). Returns -1 for anything else, or negative. */
-int vcl_k8s_quantity(const char *s, double *out);
-
 /* What one placement measured, as far as the advisor uses it. */
 struct vcl_meas_backend {
 	bool present; /* backends.<b> exists */
@@ -248,20 +262,25 @@ struct vcl_meas_cmp {
 
 /* A service the user measured (services.<name> in results.json). */
 struct vcl_meas_service {
-	char name[128];
+	char name[352];
 	char reference[256]; /* image.reference, "repo/name:tag" */
 	char digest[96];     /* image.digest, "sha256:..." */
+	/* A workload of `bench --manifest` (manifest.*): its identity and
+	 * where it was read; kind "" for other services. */
+	char ns[64], kind[32], wname[254];
+	char at[300];
 	struct vcl_meas_backend b[VCL_NPLACE];
 };
 
-#define VCL_MAX_MEAS_SVC 16
+#define VCL_MAX_MEAS_SVC 64
 
 struct vcl_measured {
 	char source[512]; /* the results path */
 	char run_id[64];
 	char host[128];
-	char accel[16]; /* "kvm", "tcg" or "unknown" */
-	bool tcg;	/* VM numbers come from software emulation */
+	char accel[16];		  /* "kvm", "tcg" or "unknown" */
+	bool tcg;		  /* VM numbers come from software emulation */
+	char gvisor_platform[16]; /* backends.gvisor.platform ("ptrace"), "" when absent */
 	bool complete;
 	struct vcl_meas_backend b[VCL_NPLACE];
 	struct vcl_meas_cmp cmp[VCL_NPLACE]; /* startup p50 of p against bare */
@@ -272,9 +291,11 @@ struct vcl_measured {
 	size_t nsvc;
 };
 
-/* The measured service whose image matches one of s's images (by full
- * reference, name:tag, or digest) or that --map names for one; -1 for
- * none. image_out (may be NULL) gets the image that matched. */
+/* The measured service of s: the workload of the same namespace, kind and
+ * name that `bench --manifest` measured, else the one whose image matches
+ * one of s's images (by digest, full reference or name:tag), or that
+ * --map names for one; -1 for none. image_out (may be NULL) says how it
+ * matched. */
 int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl_service *s,
 			     const struct vcl_measured *m, char *image_out, size_t len);
 /* m with b[] replaced by measured service i's numbers (placements it did
@@ -330,6 +351,10 @@ struct vcl_decision {
 	enum vcl_verdict verdict;
 	int place; /* enum vcl_place when verdict is OK, else -1 */
 	enum vcl_confidence conf;
+	/* gvisor is weighed only where the results measured it (it is not in
+	 * the quick profile): otherwise no rule names it and it is no
+	 * candidate, so advice on results without it is as before. */
+	bool sandbox;
 	unsigned allowed;  /* placements the hard constraints allow */
 	unsigned measured; /* placements the results can judge */
 	unsigned slo_ok;   /* placements whose p95 startup meets the SLO */
@@ -440,6 +465,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 
 #define VCL_ADVISE_JSON	   0x1u
 #define VCL_ADVISE_EXPLAIN 0x2u
+#define VCL_ADVISE_VERBOSE 0x4u /* one note per skipped object */
 
 /* The whole verb behind the CLI: load results and inputs, decide, render to
  * out; warnings and notes go to diag (may be NULL). */
@@ -457,6 +483,38 @@ struct vcl_advise_opts {
 /* The same with every option. */
 int vcl_advise_run_opts(const struct vcl_advise_opts *o, FILE *out, FILE *diag,
 			struct vcl_error **err);
+/* o's inputs (and --map) into in, joined, notes to diag (may be NULL); an
+ * error when they hold no service. Free in with vcl_advise_input_free. */
+int vcl_advise_load_inputs(const struct vcl_advise_opts *o, struct vcl_advise_input *in, FILE *diag,
+			   struct vcl_error **err);
+/* The advised placement of d as a word: "bare", "ctr", "vm", "none", "?". */
+const char *vcl_advise_text(const struct vcl_decision *d);
+
+/*
+ * Fleet advice (advise_class.c): results from several hosts, each with its
+ * class (results host.class; a host without one is its own class, named by
+ * its hostname). One results file judges each class (the first given of
+ * it); a file with "error" (a host that gave no results) is named, not
+ * judged. When every class gives every service the same placement, one
+ * table says so; otherwise one table per class, and the facts that made
+ * the classes differ.
+ */
+struct vcl_class_view {
+	const char *name; /* host.class */
+	const char *host; /* host.hostname of the results that judged it */
+	const char *cgroup, *kernel;
+	long cpus, mem_mib; /* -1: not recorded */
+	const struct vcl_measured *m;
+};
+/* Why classes v[0..n) differ, one "  - " line each, to out (pure): the
+ * accelerator (with what it does to vm's startup ratio), placements one
+ * class measured and another did not, same-run ratios whose CIs do not
+ * overlap, memory overheads apart by more than a quarter, and the host
+ * facts (cgroup mode, kernel, CPUs, memory). Returns the number of lines. */
+size_t vcl_advise_class_why(FILE *out, const struct vcl_class_view *v, size_t n);
+/* o->results is ignored: results[0..nresults) are judged instead. */
+int vcl_advise_run_classes(const struct vcl_advise_opts *o, const char *const *results,
+			   size_t nresults, FILE *out, FILE *diag, struct vcl_error **err);
 
 /* Decide every service of in against m, each with its own measured
  * numbers where the results hold them (vcl_advise_match_service); d has
@@ -468,6 +526,8 @@ void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measure
  * overhead (backends.vm.memory.overhead_kib) rounded up to whole MiB;
  * -1 when not measured. */
 long vcl_advise_vm_overhead_mi(const struct vcl_measured *m);
+/* The same for placement p (gvisor's RuntimeClass: the per-sandbox one). */
+long vcl_advise_overhead_mi(const struct vcl_measured *m, enum vcl_place p);
 
 /* --emit kustomize DIR: kustomization.yaml, the RuntimeClasses (runc and
  * kata with overhead.podFixed and scheduling.nodeSelector), one patch per

@@ -7,6 +7,7 @@
  */
 #include "advise/advise.h"
 #include "advise/advise_input.h"
+#include "core/k8s.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,55 +17,6 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-
-int vcl_k8s_quantity(const char *s, double *out)
-{
-	static const struct {
-		const char *suffix;
-		double mult;
-	} suffixes[] = {
-	    {"Ki", 1024.0},
-	    {"Mi", 1048576.0},
-	    {"Gi", 1073741824.0},
-	    {"Ti", 1099511627776.0},
-	    {"Pi", 1125899906842624.0},
-	    {"Ei", 1152921504606846976.0},
-	    {"n", 1e-9},
-	    {"u", 1e-6},
-	    {"m", 1e-3},
-	    {"k", 1e3},
-	    {"M", 1e6},
-	    {"G", 1e9},
-	    {"T", 1e12},
-	    {"P", 1e15},
-	    {"E", 1e18},
-	    {"", 1.0},
-	};
-	const char *p = s;
-	char *end;
-	double v;
-
-	if (s == NULL)
-		return -1;
-	/* strtod also takes "inf", "nan", hex and leading blanks, none of
-	 * which Kubernetes does: insist on a sign, digit or dot first, and no
-	 * hex ("0x10"). */
-	if (*p == '+')
-		p++;
-	if (!((*p >= '0' && *p <= '9') || *p == '.') || strpbrk(p, "xX") != NULL)
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || !isfinite(v) || v < 0.0)
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
-		if (strcmp(end, suffixes[i].suffix) == 0) {
-			*out = v * suffixes[i].mult;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 int vcl_advise_note(struct vcl_advise_input *in, const char *fmt, ...)
 {
@@ -390,31 +342,71 @@ static int parse_profile(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *
 	return 0;
 }
 
+static int profile_of(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *ctx,
+		      struct vcl_error **err)
+{
+	return parse_profile(y, o->doc, o->root, ctx, err);
+}
+
 int vcl_advise_parse_yaml(struct vcl_yaml *y, struct vcl_advise_input *in, struct vcl_error **err)
 {
 	if (y->ndocs == 0 &&
 	    vcl_advise_warn(in, y, &(yaml_node_t){0}, "warning", "no documents") < 0)
 		return vcl_advise_nomem(err, y);
-	for (size_t i = 0; i < y->ndocs; i++) {
-		yaml_document_t *doc = &y->docs[i];
-		yaml_node_t *root = vcl_yaml_root(y, i);
-		int r;
+	return vcl_k8s_each(y, vcl_advise_parse_k8s, profile_of, in, err);
+}
 
-		if (root == NULL)
-			continue;
-		if (root->type != YAML_MAPPING_NODE)
-			return vcl_yaml_error(err, y, root,
-					      "expected a mapping (a service profile or a "
-					      "Kubernetes object)");
-		if (vcl_yaml_get(doc, root, "apiVersion") != NULL ||
-		    vcl_yaml_get(doc, root, "kind") != NULL)
-			r = vcl_advise_parse_k8s(y, doc, root, in, err);
-		else
-			r = parse_profile(y, doc, root, in, err);
-		if (r < 0)
-			return -1;
-	}
+int vcl_advise_skip_kind(struct vcl_advise_input *in, const struct vcl_yaml *y,
+			 const struct vcl_k8s_obj *o)
+{
+	struct vcl_skipped_obj *grown = realloc(in->skipped, (in->nskipped + 1) * sizeof(*grown));
+	struct vcl_skipped_obj *k;
+
+	if (grown == NULL)
+		return -1;
+	in->skipped = grown;
+	k = &in->skipped[in->nskipped++];
+	snprintf(k->kind, sizeof(k->kind), "%s", o->kind);
+	snprintf(k->line, sizeof(k->line),
+		 "%s:%zu:%zu: note: skipped %s '%s' (not a workload: only Deployment, "
+		 "StatefulSet, ReplicaSet, DaemonSet, Job, CronJob and Pod are advised on; "
+		 "Namespace and HorizontalPodAutoscaler are joined to them)",
+		 y->name, o->root->start_mark.line + 1, o->root->start_mark.column + 1, o->kind,
+		 o->name != NULL ? o->name : "(unnamed)");
 	return 0;
+}
+
+int vcl_advise_fold_skipped(struct vcl_advise_input *in, bool verbose)
+{
+	char counts[600] = "";
+	size_t off = 0;
+
+	if (in->nskipped == 0)
+		return 0;
+	if (verbose) {
+		for (size_t i = 0; i < in->nskipped; i++)
+			if (vcl_advise_note(in, "%s", in->skipped[i].line) < 0)
+				return -1;
+		return 0;
+	}
+	/* Kinds in order of first appearance, each counted once. */
+	for (size_t i = 0; i < in->nskipped && off < sizeof(counts); i++) {
+		size_t n = 0;
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(in->skipped[j].kind, in->skipped[i].kind) == 0;
+		if (seen)
+			continue;
+		for (size_t j = i; j < in->nskipped; j++)
+			n += strcmp(in->skipped[j].kind, in->skipped[i].kind) == 0;
+		off += (size_t)snprintf(counts + off, sizeof(counts) - off, "%s%zu %s",
+					off > 0 ? ", " : "", n, in->skipped[i].kind);
+	}
+	return vcl_advise_note(in, "note: skipped %zu object%s that %s: %s (--verbose lists them)",
+			       in->nskipped, in->nskipped == 1 ? "" : "s",
+			       in->nskipped == 1 ? "is not a workload" : "are not workloads",
+			       counts);
 }
 
 int vcl_advise_parse_buffer(const char *name, const char *buf, size_t len,
@@ -456,5 +448,6 @@ void vcl_advise_input_free(struct vcl_advise_input *in)
 	for (size_t i = 0; i < in->nfiles; i++)
 		free(in->files[i]);
 	free(in->files);
+	free(in->skipped);
 	memset(in, 0, sizeof(*in));
 }

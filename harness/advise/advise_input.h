@@ -9,6 +9,7 @@
  */
 
 #include "advise/advise.h"
+#include "core/k8s.h"
 
 /* Append a complete line to in->notes. */
 int vcl_advise_note(struct vcl_advise_input *in, const char *fmt, ...)
@@ -38,8 +39,11 @@ int vcl_advise_get_tenancy(const struct vcl_yaml *y, yaml_node_t *n, int *out,
 void vcl_advise_service_defaults(struct vcl_service *s);
 int vcl_advise_push_service(struct vcl_advise_input *in, const struct vcl_service *s);
 
-/* A Kubernetes object (apiVersion/kind document). */
-int vcl_advise_parse_k8s(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *root,
-			 struct vcl_advise_input *in, struct vcl_error **err);
+/* A Kubernetes object (a vcl_k8s_fn, ctx the struct vcl_advise_input). */
+int vcl_advise_parse_k8s(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *ctx,
+			 struct vcl_error **err);
+/* Remember an object of a kind the advisor does not read. */
+int vcl_advise_skip_kind(struct vcl_advise_input *in, const struct vcl_yaml *y,
+			 const struct vcl_k8s_obj *o);
 
 #endif

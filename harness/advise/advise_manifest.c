@@ -19,6 +19,7 @@
 #include "advise/advise.h"
 #include "advise/advise_input.h"
 #include "core/cleanup.h"
+#include "core/k8s.h"
 
 void vcl_service_fact(struct vcl_service *s, enum vcl_fact_kind kind, const char *at,
 		      const char *fmt, ...)
@@ -497,86 +498,41 @@ static int remember_file(struct vcl_advise_input *in, const char *name)
 	return 0;
 }
 
-/* Where the pod template is, by kind: NULL kind means not a workload. */
-static const struct workload {
-	const char *kind;
-	const char *tmpl[3]; /* path from spec to the pod template */
-	const char *count;   /* the replica count under the template's parent */
-} workloads[] = {
-    {"Deployment", {"template", NULL, NULL}, "replicas"},
-    {"StatefulSet", {"template", NULL, NULL}, "replicas"},
-    {"ReplicaSet", {"template", NULL, NULL}, "replicas"},
-    {"DaemonSet", {"template", NULL, NULL}, NULL},
-    {"Job", {"template", NULL, NULL}, "parallelism"},
-    {"CronJob", {"jobTemplate", "spec", "template"}, "parallelism"},
-    {"Pod", {NULL, NULL, NULL}, NULL},
-};
-
-static const struct workload *workload_of(const char *kind)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
-		if (strcmp(workloads[i].kind, kind) == 0)
-			return &workloads[i];
-	return NULL;
-}
-
-static int read_workload(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *root,
-			 const struct workload *w, struct vcl_advise_input *in,
+static int read_workload(struct vcl_yaml *y, const struct vcl_k8s_obj *ko,
+			 const struct vcl_k8s_workload *w, struct vcl_advise_input *in,
 			 struct vcl_error **err)
 {
+	yaml_document_t *doc = ko->doc;
+	yaml_node_t *root = ko->root;
 	yaml_node_t *meta = vcl_yaml_get(doc, root, "metadata");
-	yaml_node_t *spec = vcl_yaml_get(doc, root, "spec");
-	const char *name = vcl_yaml_str(vcl_yaml_get(doc, meta, "name"));
-	yaml_node_t *tmeta = NULL, *podspec = spec, *parent = spec;
+	const char *name = ko->name != NULL ? ko->name : "(unnamed)";
 	struct vcl_service s;
 	struct obj o = {.y = y, .doc = doc, .s = &s, .in = in};
+	struct vcl_k8s_pod pod;
 	bool replicas_set = false;
 
-	if (name == NULL)
-		name = "(unnamed)";
 	vcl_advise_service_defaults(&s);
 	s.k8s = true;
 	snprintf(s.kind, sizeof(s.kind), "%s", w->kind);
 	snprintf(s.name, sizeof(s.name), "%s", name);
-	snprintf(s.ns, sizeof(s.ns), "%s", ns_of(doc, meta));
-	s.ns_given = vcl_yaml_str(vcl_yaml_get(doc, meta, "namespace")) != NULL;
+	snprintf(s.ns, sizeof(s.ns), "%s", ko->ns);
+	s.ns_given = ko->ns_given;
 	snprintf(s.file, sizeof(s.file), "%s", y->name);
 	snprintf(s.api_version, sizeof(s.api_version), "%s",
 		 vcl_yaml_str(vcl_yaml_get(doc, root, "apiVersion")) != NULL
 		     ? vcl_yaml_str(vcl_yaml_get(doc, root, "apiVersion"))
 		     : "v1");
 	vcl_advise_where(y, root, s.origin, sizeof(s.origin));
-	if (spec == NULL || spec->type != YAML_MAPPING_NODE)
-		return vcl_yaml_error(err, y, spec != NULL ? spec : root, "%s '%s' has no spec",
-				      w->kind, name);
-	if (w->tmpl[0] != NULL) {
-		yaml_node_t *tmpl = spec;
-
-		for (size_t i = 0; i < ARRAY_SIZE(w->tmpl) && w->tmpl[i] != NULL; i++) {
-			if (i + 1 < ARRAY_SIZE(w->tmpl) && w->tmpl[i + 1] != NULL &&
-			    strcmp(w->tmpl[i + 1], "spec") == 0)
-				parent =
-				    vcl_yaml_get(doc, vcl_yaml_get(doc, tmpl, w->tmpl[i]), "spec");
-			tmpl = vcl_yaml_get(doc, tmpl, w->tmpl[i]);
-		}
-		tmeta = vcl_yaml_get(doc, tmpl, "metadata");
-		podspec = vcl_yaml_get(doc, tmpl, "spec");
-		if (podspec == NULL)
-			return vcl_yaml_error(err, y, tmpl != NULL ? tmpl : spec,
-					      "%s '%s' has no pod template spec", w->kind, name);
-		if (w->count != NULL) {
-			yaml_node_t *r = vcl_yaml_get(doc, parent, w->count);
-
-			if (r != NULL && vcl_advise_get_count(y, r, w->count, &s.replicas, err) < 0)
-				return -1;
-		}
-	}
-	if (read_podspec(&o, podspec, err) < 0)
+	if (vcl_k8s_pod_template(y, ko, w, &pod, err) < 0)
+		return -1;
+	if (pod.count != NULL && vcl_advise_get_count(y, pod.count, w->count, &s.replicas, err) < 0)
+		return -1;
+	if (read_podspec(&o, pod.spec, err) < 0)
 		return -1;
 	/* The object's annotations first, then the pod template's, which are
-	 * closer to the pods and win. */
+	 * closer to the pods and win (a Pod has only its own). */
 	if (read_annotations(&o, meta, &replicas_set, err) < 0 ||
-	    read_annotations(&o, tmeta, &replicas_set, err) < 0)
+	    (pod.meta != meta && read_annotations(&o, pod.meta, &replicas_set, err) < 0))
 		return -1;
 	if (strcmp(w->kind, "DaemonSet") == 0 && !replicas_set &&
 	    vcl_advise_warn(in, y, root, "note",
@@ -591,30 +547,24 @@ static int read_workload(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *
 	return 0;
 }
 
-int vcl_advise_parse_k8s(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *root,
-			 struct vcl_advise_input *in, struct vcl_error **err)
+int vcl_advise_parse_k8s(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *ctx,
+			 struct vcl_error **err)
 {
-	yaml_node_t *kind_n = vcl_yaml_get(doc, root, "kind");
-	const char *kind = vcl_yaml_str(kind_n);
-	const char *name =
-	    vcl_yaml_str(vcl_yaml_get(doc, vcl_yaml_get(doc, root, "metadata"), "name"));
-	const struct workload *w;
+	struct vcl_advise_input *in = ctx;
+	yaml_node_t *kind_n = vcl_yaml_get(o->doc, o->root, "kind");
+	const struct vcl_k8s_workload *w;
 
-	if (kind == NULL)
-		return vcl_yaml_error(err, y, kind_n != NULL ? kind_n : root,
+	if (o->kind == NULL)
+		return vcl_yaml_error(err, y, kind_n != NULL ? kind_n : o->root,
 				      "Kubernetes object without a kind");
-	if (strcmp(kind, "Namespace") == 0)
-		return read_namespace(y, doc, root, in, err);
-	if (strcmp(kind, "HorizontalPodAutoscaler") == 0)
-		return read_hpa(y, doc, root, in, err);
-	w = workload_of(kind);
+	if (strcmp(o->kind, "Namespace") == 0)
+		return read_namespace(y, o->doc, o->root, in, err);
+	if (strcmp(o->kind, "HorizontalPodAutoscaler") == 0)
+		return read_hpa(y, o->doc, o->root, in, err);
+	w = vcl_k8s_workload_of(o->kind);
 	if (w != NULL)
-		return read_workload(y, doc, root, w, in, err);
-	if (vcl_advise_warn(in, y, root, "note",
-			    "skipped %s '%s' (only Deployment, StatefulSet, ReplicaSet, "
-			    "DaemonSet, Job, CronJob and Pod are advised on; Namespace and "
-			    "HorizontalPodAutoscaler are joined to them)",
-			    kind, name != NULL ? name : "(unnamed)") < 0)
+		return read_workload(y, o, w, in, err);
+	if (vcl_advise_skip_kind(in, y, o) < 0)
 		return vcl_advise_nomem(err, y);
 	return 0;
 }
@@ -755,78 +705,44 @@ int vcl_advise_load_map(const char *path, struct vcl_advise_input *in, struct vc
 	return r;
 }
 
-/* An image reference as name:tag without the default registry, and its
- * digest: "docker.io/library/redis:7@sha256:ab" -> "redis:7", "sha256:ab". */
-static void image_split(const char *ref, char *nametag, size_t nlen, char *digest, size_t dlen)
-{
-	static const char *const defaults[] = {"docker.io/library/", "docker.io/",
-					       "index.docker.io/library/", "library/"};
-	const char *at = strchr(ref, '@');
-	size_t n = at != NULL ? (size_t)(at - ref) : strlen(ref);
-	const char *slash, *colon;
-
-	snprintf(digest, dlen, "%s", at != NULL ? at + 1 : "");
-	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
-		size_t l = strlen(defaults[i]);
-
-		if (n > l && strncmp(ref, defaults[i], l) == 0) {
-			ref += l;
-			n -= l;
-		}
-	}
-	snprintf(nametag, nlen, "%.*s", (int)n, ref);
-	/* No tag (a colon after the last slash is a tag, before it a port). */
-	slash = strrchr(nametag, '/');
-	colon = strrchr(nametag, ':');
-	if (n > 0 && (colon == NULL || (slash != NULL && colon < slash)) &&
-	    strlen(nametag) + 8 < nlen)
-		strcat(nametag, ":latest");
-}
-
-static bool image_matches(const char *a, const char *b)
-{
-	char na[256], da[128], nb[256], db[128];
-
-	if (a[0] == '\0' || b[0] == '\0')
-		return false;
-	if (strcmp(a, b) == 0)
-		return true;
-	image_split(a, na, sizeof(na), da, sizeof(da));
-	image_split(b, nb, sizeof(nb), db, sizeof(db));
-	if (da[0] != '\0' && db[0] != '\0')
-		return strcmp(da, db) == 0;
-	/* A bare digest ("sha256:...") matches an image pinned to it. */
-	if (strncmp(a, "sha256:", 7) == 0)
-		return strcmp(a, db) == 0;
-	if (strncmp(b, "sha256:", 7) == 0)
-		return strcmp(b, da) == 0;
-	return na[0] != '\0' && strcmp(na, nb) == 0;
-}
-
 int vcl_advise_match_service(const struct vcl_advise_input *in, const struct vcl_service *s,
 			     const struct vcl_measured *m, char *image_out, size_t len)
 {
+	/* The same workload, measured from its own manifest. */
+	for (size_t i = 0; s->k8s && i < m->nsvc; i++) {
+		const struct vcl_meas_service *ms = &m->svc[i];
+
+		if (ms->kind[0] == '\0' || strcmp(ms->kind, s->kind) != 0 ||
+		    strcmp(ms->wname, s->name) != 0 || strcmp(ms->ns, s->ns) != 0)
+			continue;
+		/* The digest as docker shows an id (its first 12 hex digits): the
+		 * reference is where the image was read, not what the manifest says. */
+		if (image_out != NULL)
+			snprintf(image_out, len, "its own workload (read at %s), image %.19s",
+				 ms->at, ms->digest[0] != '\0' ? ms->digest : ms->reference);
+		return (int)i;
+	}
 	for (size_t c = 0; c < s->nimages; c++) {
 		const char *img = s->images[c];
 
 		for (size_t i = 0; i < m->nsvc; i++) {
 			const struct vcl_meas_service *ms = &m->svc[i];
 
-			if (image_matches(img, ms->reference) ||
-			    (ms->digest[0] != '\0' && image_matches(img, ms->digest))) {
+			if (vcl_k8s_image_matches(img, ms->reference) ||
+			    (ms->digest[0] != '\0' && vcl_k8s_image_matches(img, ms->digest))) {
 				if (image_out != NULL)
-					snprintf(image_out, len, "%s", img);
+					snprintf(image_out, len, "image %s", img);
 				return (int)i;
 			}
 		}
 		for (size_t k = 0; in != NULL && k < in->nmap; k++) {
-			if (!image_matches(img, in->map[k].image))
+			if (!vcl_k8s_image_matches(img, in->map[k].image))
 				continue;
 			for (size_t i = 0; i < m->nsvc; i++) {
 				if (strcmp(m->svc[i].name, in->map[k].service) != 0)
 					continue;
 				if (image_out != NULL)
-					snprintf(image_out, len, "%s (--map %s)", img,
+					snprintf(image_out, len, "image %s (--map %s)", img,
 						 in->map[k].at);
 				return (int)i;
 			}

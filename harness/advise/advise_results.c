@@ -90,6 +90,16 @@ static void read_comparisons(struct json_object *root, struct vcl_measured *m)
 }
 
 /* services.<name>: the user's own measured services (image + backends). */
+static void copy_str(struct json_object *o, const char *path, char *buf, size_t len)
+{
+	const char *s = str_at(o, path);
+
+	snprintf(buf, len, "%s", s != NULL ? s : "");
+}
+
+/* services.<name>: read relative to each entry, since a workload's name
+ * ("shop/Deployment/web.v2") may hold a dot. A skipped workload has no
+ * numbers and is left out. */
 static void read_services(struct json_object *root, struct vcl_measured *m)
 {
 	struct json_object *svcs = vcl_json_path(root, "services");
@@ -99,32 +109,34 @@ static void read_services(struct json_object *root, struct vcl_measured *m)
 	json_object_object_foreach(svcs, name, v)
 	{
 		struct vcl_meas_service *ms;
-		char prefix[256];
-		const char *s;
 
-		if (m->nsvc == VCL_MAX_MEAS_SVC || !json_object_is_type(v, json_type_object))
+		if (m->nsvc == VCL_MAX_MEAS_SVC)
 			break;
+		if (!json_object_is_type(v, json_type_object) ||
+		    vcl_json_path(v, "skipped") != NULL)
+			continue;
 		ms = &m->svc[m->nsvc++];
 		snprintf(ms->name, sizeof(ms->name), "%s", name);
-		snprintf(prefix, sizeof(prefix), "services.%s.image.reference", name);
-		s = str_at(root, prefix);
-		snprintf(ms->reference, sizeof(ms->reference), "%s", s != NULL ? s : "");
-		snprintf(prefix, sizeof(prefix), "services.%s.image.digest", name);
-		s = str_at(root, prefix);
-		snprintf(ms->digest, sizeof(ms->digest), "%s", s != NULL ? s : "");
+		copy_str(v, "image.reference", ms->reference, sizeof(ms->reference));
+		copy_str(v, "image.digest", ms->digest, sizeof(ms->digest));
+		copy_str(v, "manifest.namespace", ms->ns, sizeof(ms->ns));
+		copy_str(v, "manifest.kind", ms->kind, sizeof(ms->kind));
+		copy_str(v, "manifest.name", ms->wname, sizeof(ms->wname));
+		copy_str(v, "manifest.at", ms->at, sizeof(ms->at));
 		for (int p = 0; p < VCL_NPLACE; p++) {
 			struct json_object *b;
+			char prefix[64];
 
-			snprintf(prefix, sizeof(prefix), "services.%s.backends.%s", name,
+			snprintf(prefix, sizeof(prefix), "backends.%s",
 				 vcl_place_name((enum vcl_place)p));
-			b = vcl_json_path(root, prefix);
+			b = vcl_json_path(v, prefix);
 			if (b == NULL || !json_object_is_type(b, json_type_object)) {
 				snprintf(ms->b[p].absent, sizeof(ms->b[p].absent),
 					 "services.%s.backends.%s missing", name,
 					 vcl_place_name((enum vcl_place)p));
 				continue;
 			}
-			read_backend(root, prefix, &ms->b[p]);
+			read_backend(v, prefix, &ms->b[p]);
 		}
 	}
 }
@@ -167,6 +179,8 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 		s = str_at(root, "host.accelerator");
 	snprintf(m->accel, sizeof(m->accel), "%s", s != NULL ? s : "unknown");
 	m->tcg = strcmp(m->accel, "tcg") == 0;
+	s = str_at(root, "backends.gvisor.platform");
+	snprintf(m->gvisor_platform, sizeof(m->gvisor_platform), "%s", s != NULL ? s : "");
 
 	snprintf(m->numbers, sizeof(m->numbers), "the built-in payload");
 	m->aa_lo = m->aa_hi = NAN;

@@ -23,10 +23,24 @@
  * records them. NULL-terminated. */
 extern const struct vcl_backend_ops *const vcl_backends[];
 
-/* Register the ledger kinds of core and of every backend built in, so that
- * teardown and gc know how to undo every record. Call before a ledger is
- * opened or gc runs; calling it again is harmless. */
-int vcl_backends_init(struct vcl_error **err);
+/* The backend of that name built in, NULL when none is. */
+const struct vcl_backend_ops *vcl_backends_find(const char *name);
+
+/* The name of the placement the others are compared with (ops->baseline:
+ * bare), as results.json keys it. */
+const char *vcl_backends_baseline(void);
+
+/* The names of the placements (peers false) or of the peers (true), in
+ * table order, NULL-terminated: the words of --backends and --peer (the
+ * peers' list ends in "none"). Built on the first call. */
+const char *const *vcl_backends_placement_words(void);
+const char *const *vcl_backends_peer_words(void);
+
+/* Register the ledger kinds of core and of every backend built in into
+ * kinds, so that teardown and gc know how to undo every record. Call
+ * before a ledger is opened or gc runs; calling it again is harmless. */
+struct vcl_ledger_kinds;
+int vcl_backends_init(struct vcl_ledger_kinds *kinds, struct vcl_error **err);
 
 /* What the parts built in add to the host probe (vcl_host_probe): the VM
  * part's KVM boot check. */

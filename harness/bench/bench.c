@@ -18,6 +18,7 @@
 
 #include "bench/backends.h"
 #include "bench/bench.h"
+#include "bench/manifest.h"
 #include "bench/services.h"
 #include "core/cleanup.h"
 #include "core/compare.h"
@@ -30,16 +31,6 @@
 #include "core/util.h"
 #include "core/version.h"
 
-static bool vm_name(const char *n)
-{
-	return n != NULL && (strcmp(n, "vm") == 0 || strcmp(n, "vm-iaas") == 0);
-}
-
-bool vcl_bench_is_vm(const struct vcl_backend_ops *ops)
-{
-	return vm_name(ops->name) || vm_name(ops->family);
-}
-
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 {
 	return b->o->scenarios == NULL || vcl_strv_contains(b->o->scenarios, scenario);
@@ -47,17 +38,17 @@ bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	return vcl_bench_is_vm(ops) ? b->o->vm_runs : b->o->runs;
+	return vcl_backend_is_vm(ops) ? b->o->vm_runs : b->o->runs;
 }
 
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	return vcl_bench_is_vm(ops) ? b->o->vm_warmup : b->o->warmup;
+	return vcl_backend_is_vm(ops) ? b->o->vm_warmup : b->o->warmup;
 }
 
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
 {
-	return vcl_bench_is_vm(ops) ? b->o->vm_timeout_ms : b->o->timeout_ms;
+	return vcl_backend_is_vm(ops) ? b->o->vm_timeout_ms : b->o->timeout_ms;
 }
 
 struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_backend_ops *ops)
@@ -70,8 +61,8 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 	struct json_object *group = vcl_json_obj(top, ops->is_peer ? "peers" : "backends");
 	struct json_object *o = vcl_json_obj(group, ops->name);
 
-	if (ops->is_peer && ops->family != NULL)
-		json_object_object_add(o, "family", json_object_new_string(ops->family));
+	if (ops->is_peer && ops->peer_of != NULL)
+		json_object_object_add(o, "family", json_object_new_string(ops->peer_of));
 	return o;
 }
 
@@ -254,7 +245,7 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 	json_object_object_add(cfg, "backends", jb);
 	json_object_object_add(cfg, "peers", jp);
 	/* Before the ledger opens: teardown must know every kind of record. */
-	if (vcl_backends_init(err) < 0)
+	if (vcl_backends_init(&b->kinds, err) < 0)
 		return -1;
 	if ((b->o->backends_given && check_built(b->o->backends, false, err) < 0) ||
 	    (b->o->peers_given && check_built(b->o->peers, true, err) < 0))
@@ -277,10 +268,10 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 			else if (pass == 0)
 				wanted = !(ops->not_quick && quick);
 			else /* default peers: those of the chosen placements */
-				wanted = ops->family != NULL && !ops->opt_in &&
+				wanted = ops->peer_of != NULL && !ops->opt_in &&
 					 (b->o->backends == NULL
 					      ? !(ops->not_quick && quick)
-					      : vcl_strv_contains(b->o->backends, ops->family));
+					      : vcl_strv_contains(b->o->backends, ops->peer_of));
 			if (!wanted)
 				continue;
 			if (b->image != NULL && !ops->runs_services)
@@ -349,9 +340,10 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(vm, "mem_mib", json_object_new_int64((int64_t)b->o->vm_mem_mib));
 	json_object_object_add(vm, "net", json_object_new_string(b->o->vm_net));
 	json_object_object_add(vm, "accelerator", json_object_new_string(b->host.accelerator));
-	json_object_object_add(cfg, "vm", vm);
+	json_object_object_add(cfg, vcl_family_name(VCL_FAMILY_VM), vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
+	json_object_object_add(cfg, "security", json_object_new_string(b->o->security));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 
@@ -364,7 +356,60 @@ static void record_services(struct vcl_bench *b)
 	for (size_t i = 0; i < b->services->n; i++)
 		json_object_array_add(arr, json_object_new_string(b->services->v[i].name));
 	json_object_object_add(cfg, "services", arr);
-	json_object_object_add(cfg, "services_file", json_object_new_string(b->o->services));
+	if (b->o->services != NULL) {
+		json_object_object_add(cfg, "services_file",
+				       json_object_new_string(b->o->services));
+		return;
+	}
+	arr = json_object_new_array();
+	for (char **m = b->o->manifests; m != NULL && *m != NULL; m++)
+		json_object_array_add(arr, json_object_new_string(*m));
+	json_object_object_add(cfg, "manifests", arr);
+}
+
+/* --manifest: the workloads as services; services.<ns/kind/name> gets
+ * where it is in the files, and the image or why it is not measured. An
+ * error when none can be measured. */
+static int load_manifests(struct vcl_bench *b, struct vcl_error **err)
+{
+	struct vcl_image_maps maps = {0};
+	size_t n = 0, measured = 0;
+	int r = -1;
+
+	for (char **m = b->o->image_maps; m != NULL && *m != NULL; m++)
+		if (vcl_image_maps_add(&maps, *m, err) < 0)
+			goto out;
+	while (b->o->manifests[n] != NULL)
+		n++;
+	if (vcl_manifest_load_files(n, b->o->manifests, &maps, &b->services, err) < 0 ||
+	    vcl_services_load_images(b->services, err) < 0)
+		goto out;
+	record_services(b);
+	for (size_t i = 0; i < b->services->n; i++) {
+		const struct vcl_service_def *d = &b->services->v[i];
+		struct json_object *o = vcl_json_obj(vcl_json_obj(b->root, "services"), d->name);
+
+		json_object_object_add(o, "manifest", vcl_manifest_json(d));
+		if (d->skip[0] == '\0') {
+			json_object_object_add(o, "image", vcl_image_json(&b->services->img[i]));
+			measured++;
+			continue;
+		}
+		json_object_object_add(o, "skipped", json_object_new_boolean(1));
+		json_object_object_add(o, "reason", json_object_new_string(d->skip));
+		fprintf(stderr, "vclab bench: skipped %s: %s\n", d->name, d->skip);
+	}
+	if (measured == 0) {
+		vcl_usage(err,
+			  "None of the %zu workloads of the manifests can be measured (the "
+			  "reasons are above)",
+			  b->services->n);
+		goto out;
+	}
+	r = 0;
+out:
+	vcl_image_maps_free(&maps);
+	return r;
 }
 
 /* One cell: the number at path under o with prec decimals and a unit, or
@@ -419,10 +464,12 @@ static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 	       "memavail", "max n", "n/GiB", "scale/s", "react p50", "rps", "lat p50", "lat p99");
 	json_object_object_foreach(backends, name, val)
 	{
+		const struct vcl_backend_ops *ops = vcl_backends_find(name);
+		bool acc = ops != NULL && ops->accel_labelled;
 		char label[32];
 
-		snprintf(label, sizeof(label), "%s%s%s%s", name, vm_name(name) ? " (" : "",
-			 vm_name(name) ? b->host.accelerator : "", vm_name(name) ? ")" : "");
+		snprintf(label, sizeof(label), "%s%s%s%s", name, acc ? " (" : "",
+			 acc ? b->host.accelerator : "", acc ? ")" : "");
 		printf("%-10s", label);
 		cell(val, "memory.pss_kib", 9, 0, "");
 		cell(val, "memory.overhead_kib", 9, 0, "");
@@ -451,7 +498,7 @@ static void print_pairs(struct vcl_bench *b)
 		const char *y = json_object_get_string(vcl_json_path(c, "b"));
 		const char *verdict = NULL;
 
-		if (x == NULL || y == NULL || strcmp(y, "bare") == 0 ||
+		if (x == NULL || y == NULL || strcmp(y, vcl_backends_baseline()) == 0 ||
 		    !vcl_cmp_entry(c, &v, &lo, &hi, &verdict))
 			continue;
 		vcl_cmp_format(buf, sizeof(buf), v, lo, hi, verdict, true);
@@ -530,18 +577,21 @@ static void print_summary(struct vcl_bench *b)
 			vcl_json_path_double(val, "startup_ms.cv", &cv);
 			vcl_json_path_double(val, "startup_ms.min", &mn);
 			vcl_json_path_double(val, "startup_ms.max", &mx);
-			if (vm_name(name) || strncmp(name, "qemu-direct", 11) == 0)
+			const struct vcl_backend_ops *ops = vcl_backends_find(name);
+
+			if (ops != NULL && ops->accel_labelled)
 				snprintf(label, sizeof(label), "%s (%s)", name,
 					 b->host.accelerator);
 			else
 				snprintf(label, sizeof(label), "%s%s", g ? "peer " : "", name);
-			if (g == 0 && strcmp(name, "bare") == 0) {
+			if (g == 0 && strcmp(name, vcl_backends_baseline()) == 0) {
 				snprintf(ratio, sizeof(ratio), "1");
 			} else {
 				double r, lo, hi;
 				const char *verdict;
 
-				if (vcl_cmp_find(b->root, name, "bare", &r, &lo, &hi, &verdict))
+				if (vcl_cmp_find(b->root, name, vcl_backends_baseline(), &r, &lo,
+						 &hi, &verdict))
 					vcl_cmp_format(ratio, sizeof(ratio), r, lo, hi, verdict,
 						       true);
 				else if (bare_p50 > 0)
@@ -625,6 +675,7 @@ static void spec_init(struct vcl_bench *b, const char *payload)
 	    .cpuset = b->host.topo.workload_cpus,
 	    .ctr_userns = o->ctr_userns,
 	    .ctr_no_seccomp = o->ctr_no_seccomp,
+	    .security = strcmp(o->security, "strict") == 0 ? VCL_SECURITY_STRICT : VCL_SECURITY_CRI,
 	    .vcpus = o->vcpus,
 	    .vm_mem_mib = o->vm_mem_mib,
 	    .vm_net = o->vm_net,
@@ -651,6 +702,13 @@ static int load_service(struct vcl_bench *b, struct vcl_error **err)
 	    .cmd = o->svc_cmd,
 	};
 
+	if (o->manifests != NULL) {
+		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
+		    o->svc_env != NULL)
+			return vcl_usage(err, "--name, --port, --ready and --env come from each "
+					      "workload of the --manifest files");
+		return load_manifests(b, err);
+	}
 	if (o->services != NULL) {
 		if (o->svc_name != NULL || o->svc_port != 0 || o->ready != NULL ||
 		    o->svc_env != NULL)
@@ -705,6 +763,8 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (find_payload(b, payload, err) < 0 ||
 	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
+	if (b->o->host_class != NULL)
+		snprintf(b->host.host_class, sizeof(b->host.host_class), "%s", b->o->host_class);
 	new_run_id(b->run_id, sizeof(b->run_id));
 	results_init(b);
 	spec_init(b, *payload);
@@ -716,9 +776,9 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 		vcl_warn("%s", e->msg);
 		vcl_error_freep(&e);
 	}
-	if (vcl_ledger_open(b->run_id, err) < 0)
+	if (vcl_ledger_open(&b->spec.ledger, b->run_id, &b->kinds, err) < 0)
 		return -1;
-	b->spec.state_dir = vcl_ledger_dir();
+	b->spec.state_dir = vcl_ledger_dir(b->spec.ledger);
 	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
 		vcl_warn("%s", e->msg);
@@ -812,6 +872,8 @@ static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
 		memcpy(b->chosen, b->active, sizeof(b->chosen));
 		b->nchosen = b->nactive;
 		for (size_t i = 0; i < b->services->n && *run_err == NULL; i++) {
+			if (b->services->v[i].skip[0] != '\0')
+				continue;
 			select_service(b, i, &run_limits, counts);
 			if (!b->o->quiet)
 				fprintf(stderr, "%svclab bench: service %s\n",
@@ -842,7 +904,7 @@ static void bench_finish(struct vcl_bench *b, struct vcl_error **run_err)
 	if (vcl_bench_save(b, &save_err) < 0 && *run_err == NULL)
 		*run_err = steal_ptr(save_err);
 	vcl_error_free(save_err);
-	if (vcl_ledger_close(NULL) < 0)
+	if (vcl_ledger_close(&b->spec.ledger, NULL) < 0)
 		vcl_warn("teardown left something behind; run vclab gc");
 }
 
@@ -900,6 +962,8 @@ int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
 	if (b->services == NULL)
 		return check_measured_one(b, err);
 	for (size_t i = 0; i < b->services->n && r == 0; i++) {
+		if (b->services->v[i].skip[0] != '\0')
+			continue;
 		select_service(b, i, &run_limits, counts);
 		r = check_measured_one(b, err);
 	}

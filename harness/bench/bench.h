@@ -18,6 +18,7 @@
 #include "core/opt.h"
 #include "core/host.h"
 #include "core/error.h"
+#include "core/ledger.h"
 
 struct vcl_image;
 
@@ -41,6 +42,7 @@ struct vcl_bench_opts {
 	uint64_t vm_host_port;
 	bool ctr_userns;
 	bool ctr_no_seccomp;
+	const char *security; /* containers: "cri" (containerd's defaults) | "strict" */
 	/* scenarios */
 	unsigned mem_instances, vm_mem_instances;
 	uint64_t budget_mib, vm_budget_mib;
@@ -61,14 +63,17 @@ struct vcl_bench_opts {
 	const char *cache; /* "warm" | "cold": drop the page cache before each startup launch */
 
 	/* The user's service instead of the payload (image/image.h) */
-	const char *image;    /* --image REF */
-	const char *binary;   /* --binary PATH */
-	const char *svc_name; /* --name */
-	unsigned svc_port;    /* --port, 0 = from the image */
-	const char *ready;    /* --ready http:PATH[=STATUS]|tcp */
-	char **svc_env;	      /* --env K=V, repeatable */
-	char **svc_cmd;	      /* -- CMD ARGS... (argv's strings, NULL-terminated) */
-	const char *services; /* --services FILE.yaml (bench/services.h) */
+	const char *image;	/* --image REF */
+	const char *binary;	/* --binary PATH */
+	const char *svc_name;	/* --name */
+	unsigned svc_port;	/* --port, 0 = from the image */
+	const char *ready;	/* --ready http:PATH[=STATUS]|tcp */
+	char **svc_env;		/* --env K=V, repeatable */
+	char **svc_cmd;		/* -- CMD ARGS... (argv's strings, NULL-terminated) */
+	const char *services;	/* --services FILE.yaml (bench/services.h) */
+	const char *host_class; /* --host-class NAME: results host.class, or NULL */
+	char **manifests;	/* --manifest FILE.yaml, repeatable (bench/manifest.h) */
+	char **image_maps;	/* --image-map FROM=TO or FILE, repeatable */
 };
 
 /* The option table (core/opt.h): parsing and --help both come from it. */
@@ -102,8 +107,9 @@ struct vcl_bench {
 	struct vcl_host host;
 	char run_id[16];
 	char out_dir[512];
-	struct vcl_spec spec;	 /* template; index set per launch */
-	struct vcl_image *image; /* the user's service, NULL for the payload */
+	struct vcl_spec spec;	       /* template; index set per launch; spec.ledger: the run's */
+	struct vcl_ledger_kinds kinds; /* what spec.ledger's teardown undoes */
+	struct vcl_image *image;       /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
 	unsigned nactive;
 	/* --services: every service of the file (bench/services.h), measured
@@ -129,7 +135,6 @@ bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
-bool vcl_bench_is_vm(const struct vcl_backend_ops *ops);
 
 /* Launch one instance of ops and wait until it answers 200 (or fails). */
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "core/opt.h"
@@ -55,24 +56,22 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const backend_names[] = {"bare", "ctr", "vm", "vm-iaas", NULL};
-static const char *const peer_names[] = {"runc",   "crun",   "qemu-direct", "qemu-direct-iaas",
-					 "podman", "docker", "none",	    NULL};
 static const char *const scenario_names[] = {"startup",	  "memory", "density",
 					     "autoscale", "steady", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
 static const char *const ksm_modes[] = {"off", "on", "both", NULL};
+static const char *const security_modes[] = {"cri", "strict", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
     VCL_OPT_ENUM_ROW(B, profile, "profile", profile_names, NULL,
 		     "counts and durations (default quick; docs/scenarios.md has the table)"),
-    VCL_OPT_LIST_ROW(B, backends, "backends", NULL, backend_names,
-		     "placements (default: all built in)"),
-    VCL_OPT_LIST_ROW(B, peers, "peer", "peers", peer_names,
-		     "same-run peers (default: the peers of the chosen placements but podman "
-		     "and docker, which run only when named; 'none' for none)"),
+    VCL_OPT_LIST_OF_ROW(B, backends, "backends", NULL, vcl_backends_placement_words,
+			"placements (default: all built in)"),
+    VCL_OPT_LIST_OF_ROW(B, peers, "peer", "peers", vcl_backends_peer_words,
+			"same-run peers (default: the peers of the chosen placements but podman "
+			"and docker, which run only when named; 'none' for none)"),
     VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names, "what to run (default all)"),
     VCL_OPT_UINT_ROW(B, runs, "runs", 1, 100000, "N",
 		     "measured launches per process placement/peer"),
@@ -102,6 +101,10 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_FLAG_ROW(B, ctr_userns, "ctr-userns", 0, "run containers in a user namespace"),
     VCL_OPT_FLAG_ROW(B, ctr_no_seccomp, "ctr-no-seccomp", 0,
 		     "containers (ctr, runc, crun) without the syscall filter"),
+    VCL_OPT_ENUM_ROW(B, security, "security", security_modes, "cri|strict",
+		     "containers (ctr, runc, crun, podman): cri, containerd's defaults (its "
+		     "capability set, writable root, default mounts) with each service's "
+		     "securityContext (default); strict, no capabilities and a read-only root"),
     VCL_OPT_UINT_ROW(B, mem_instances, "mem-instances", 1, 1024, "N",
 		     "memory: idle instances per placement (VMs: at most this many)"),
     VCL_OPT_U64_ROW(B, budget_mib, "budget-mib", 1, 1048576, "N",
@@ -155,7 +158,17 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_STR_ROW(B, services, "services", 0, "FILE.yaml",
 		    "measure every service this file lists (docs/services.md), each in every "
 		    "placement"),
+    VCL_OPT_APPEND_ROW(B, manifests, "manifest", 0, "FILE.yaml",
+		       "measure every workload of these Kubernetes manifests, each pod in every "
+		       "placement (docs/services.md), repeatable"),
+    VCL_OPT_APPEND_ROW(B, image_maps, "image-map", 0, "FROM=TO|FILE",
+		       "read the image a manifest names FROM from TO (oci:DIR[:TAG], "
+		       "docker-archive:FILE, a mirror's docker://...), or the FROM=TO lines of "
+		       "FILE; repeatable"),
     VCL_OPT_APPEND_ROW(B, svc_env, "env", 0, "K=V", "service environment, repeatable"),
+    VCL_OPT_STR_ROW(B, host_class, "host-class", 0, "NAME",
+		    "the fleet class of this host, recorded as host.class: report, advise and "
+		    "check group hosts by it (docs/fleet.md; default none)"),
     VCL_OPT_FLAG_ROW(B, quiet, "quiet", 'q', "no progress bar"),
     VCL_OPT_FLAG_ROW(B, json, "json", 0, "print the summary as JSON"),
     VCL_OPT_FLAG_ROW(B, no_report, "no-report", 0, "do not write report.md/report.html"),
@@ -241,6 +254,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_net = "user";
 	o->cache = "warm";
 	o->ksm = "off";
+	o->security = "cri";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
 	o->steady_rate = 200;
@@ -270,6 +284,17 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	if (o->services != NULL && (o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
 		return vcl_usage(err, "--services lists the services: give no --image, --binary "
 				      "or -- CMD with it");
+	if (o->manifests != NULL &&
+	    (o->services != NULL || o->image != NULL || o->binary != NULL || o->svc_cmd != NULL))
+		return vcl_usage(err, "--manifest gives the services: give no --services, --image, "
+				      "--binary or -- CMD with it");
+	if (o->image_maps != NULL && o->manifests == NULL)
+		return vcl_usage(err, "--image-map maps the images of --manifest files: give one");
+	if (o->host_class != NULL && !vcl_host_class_name_ok(o->host_class))
+		return vcl_usage(err,
+				 "--host-class '%s': want 1-63 of A-Z a-z 0-9 . _ -, starting with "
+				 "a letter or digit",
+				 o->host_class);
 	o->backends_given = o->backends != NULL;
 	o->peers_given = o->peers != NULL;
 	o->vm_mem_instances =

@@ -134,12 +134,13 @@ static int autoscale_run(struct vcl_bench *b, struct vcl_error **err)
 {
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (!b->active[i]->is_peer)
-			b->steps_total += vcl_bench_is_vm(b->active[i]) ? b->o->vm_autoscale_repeats
-									: b->o->autoscale_repeats;
+			b->steps_total += vcl_backend_is_vm(b->active[i])
+					      ? b->o->vm_autoscale_repeats
+					      : b->o->autoscale_repeats;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		const struct vcl_backend_ops *ops = b->active[i];
 		unsigned reps =
-		    vcl_bench_is_vm(ops) ? b->o->vm_autoscale_repeats : b->o->autoscale_repeats;
+		    vcl_backend_is_vm(ops) ? b->o->vm_autoscale_repeats : b->o->autoscale_repeats;
 		double *react = calloc(reps, sizeof(double)),
 		       *detect = calloc(reps, sizeof(double));
 		unsigned n = 0;

@@ -126,7 +126,7 @@ struct density {
  * latency per instance). */
 static void density_clear(struct density *d)
 {
-	if (!vcl_bench_is_vm(d->ops))
+	if (!vcl_backend_is_vm(d->ops))
 		for (unsigned i = 0; i < d->n; i++)
 			if (d->inst[i]->pid > 0)
 				kill(d->inst[i]->pid, SIGKILL);
@@ -461,7 +461,7 @@ static int ksm_measure(struct density *d, struct vcl_ksm *k, bool merged_all_alo
 		"no instance, or its smaps unreadable");
 	if (!merged_all_along) {
 		off = per_instance_now(d);
-		if (vcl_ksm_start(k, err) < 0)
+		if (vcl_ksm_start(k, d->b->spec.ledger, err) < 0)
 			goto fail;
 	}
 	settle = ksm_settle(d, burn, &settled, err);
@@ -599,7 +599,7 @@ static int hold(double seconds)
 static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		       struct vcl_error **err)
 {
-	bool vm = vcl_bench_is_vm(ops);
+	bool vm = vcl_backend_is_vm(ops);
 	__attribute__((cleanup(density_clear))) struct density d = {
 	    .b = b,
 	    .ops = ops,
@@ -645,7 +645,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	    vcl_pids_room(&d.pids_limit, &d.start_tasks, err) < 0 ||
 	    vcl_fds_open(&d.start_fds, err) < 0)
 		return -1;
-	if (strcmp(ksm_mode, "on") == 0 && vcl_ksm_start(&ksm, err) < 0)
+	if (strcmp(ksm_mode, "on") == 0 && vcl_ksm_start(&ksm, b->spec.ledger, err) < 0)
 		return -1;
 	while ((r = density_burst(&d, err)) == 0)
 		;

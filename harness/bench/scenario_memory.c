@@ -73,10 +73,9 @@ static int memavail_window(unsigned ms, uint64_t *median, uint64_t *spread, stru
  * The VM figure covers QEMU's processes only. libvirt's daemons grow too
  * while they manage VMs (domain objects, monitor and log buffers): libvirtd
  * and virtlogd's PSS is read before the VMs start and while they run, and
- * the growth per VM goes beside the figure. Read-only: they are found by
- * pid file or executable and never signalled.
+ * the growth per VM goes beside the figure (vm's ops->daemons names them).
+ * Read-only: they are found by pid file or executable and never signalled.
  */
-static const char *const vm_daemons[] = {"libvirtd", "virtlogd", NULL};
 /* The most daemons one backend names (vm: 2, docker: dockerd, containerd). */
 #define NDAEMONS 4
 
@@ -133,20 +132,17 @@ struct footprint {
 	struct vcl_memavail ma;
 	bool daemons;			 /* daemon figures apply (vm, docker) */
 	const char *const *daemon_names; /* NULL-terminated, at most NDAEMONS */
-	const char *per;		 /* "vm" or "instance": growth_per_<per>_kib */
+	const char *per;		 /* growth_per_<per>_kib: per VM or per instance */
 	char daemons_why[128];		 /* why none were read at all */
 	struct daemon_pss d[NDAEMONS];
 };
 
-/* The daemons a backend relies on: its own list, libvirt's for vm. */
+/* The daemons a backend relies on (vm: libvirt's; docker: dockerd and
+ * containerd); a VM's growth is per VM. */
 static void daemons_of(const struct vcl_backend_ops *ops, struct footprint *f)
 {
 	f->daemon_names = ops->daemons;
-	f->per = "instance";
-	if (strcmp(ops->name, "vm") == 0) {
-		f->daemon_names = vm_daemons;
-		f->per = "vm";
-	}
+	f->per = vcl_backend_is_vm(ops) ? vcl_family_name(ops->family) : "instance";
 	f->daemons = f->daemon_names != NULL;
 }
 
@@ -161,7 +157,7 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 {
 	struct vcl_instance **inst = calloc(k, sizeof(struct vcl_instance *));
 	uint64_t before = 0, after = 0, spread = 0, spread2 = 0;
-	unsigned win = vcl_bench_is_vm(ops) ? SETTLE_VM_MS / 3 : SETTLE_MS / 3;
+	unsigned win = vcl_backend_is_vm(ops) ? SETTLE_VM_MS / 3 : SETTLE_MS / 3;
 	unsigned up = 0;
 	int ret = 0;
 
@@ -169,7 +165,8 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 		return vcl_fail(err, ENOMEM, "Memory scenario");
 	vcl_mem_mean_init(&f->mean);
 	daemons_of(ops, f);
-	if (f->daemons && strcmp(ops->name, "vm") == 0 && !uri_is_local(b->spec.connect_uri))
+	/* A VM's daemons are its manager's (libvirt), where the URI points. */
+	if (f->daemons && vcl_backend_is_vm(ops) && !uri_is_local(b->spec.connect_uri))
 		snprintf(f->daemons_why, sizeof(f->daemons_why),
 			 "libvirt URI %s is not local: its daemons run elsewhere",
 			 b->spec.connect_uri);
@@ -196,7 +193,7 @@ static int measure(struct vcl_bench *b, const struct vcl_backend_ops *ops, unsig
 		vcl_bench_step(b, ops->name);
 	}
 	if (ret == 0 && up > 0)
-		ret = settle((vcl_bench_is_vm(ops) ? SETTLE_VM_MS : SETTLE_MS) - win, err);
+		ret = settle((vcl_backend_is_vm(ops) ? SETTLE_VM_MS : SETTLE_MS) - win, err);
 	if (ret == 0 && up > 0 && memavail_window(win, &after, &spread2, err) < 0)
 		ret = -1;
 	if (ret == 0 && up > 0 && f->daemons && f->daemons_why[0] == '\0')
@@ -293,17 +290,17 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 	memset(f, 0, sizeof(f));
 	for (unsigned i = 0; i < b->nactive; i++)
 		if (measured(b, b->active[i]))
-			b->steps_total += vcl_bench_is_vm(b->active[i]) ? b->o->vm_mem_instances
-									: b->o->mem_instances;
+			b->steps_total += vcl_backend_is_vm(b->active[i]) ? b->o->vm_mem_instances
+									  : b->o->mem_instances;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		const struct vcl_backend_ops *ops = b->active[i];
 
 		if (!measured(b, ops))
 			continue;
-		if (strcmp(ops->name, "bare") == 0)
+		if (ops->baseline)
 			bare = (int)i;
 		if (measure(b, ops,
-			    vcl_bench_is_vm(ops) ? b->o->vm_mem_instances : b->o->mem_instances,
+			    vcl_backend_is_vm(ops) ? b->o->vm_mem_instances : b->o->mem_instances,
 			    &f[i], err) < 0)
 			return -1;
 	}
@@ -319,7 +316,7 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 		has_fp = vcl_mem_footprint(m, &fp, fwhy, sizeof(fwhy));
 		o = json_object_new_object();
 		json_object_object_add(o, "instances",
-				       json_object_new_int((int)(vcl_bench_is_vm(b->active[i])
+				       json_object_new_int((int)(vcl_backend_is_vm(b->active[i])
 								     ? b->o->vm_mem_instances
 								     : b->o->mem_instances)));
 		json_object_object_add(o, "sampled", json_object_new_int((int)m->n));
@@ -341,7 +338,8 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 			char why[300];
 
 			add_known(o, "payload_kib", has_own, own, bwhy);
-			snprintf(why, sizeof(why), "%s: %s", has_fp ? "bare" : b->active[i]->name,
+			snprintf(why, sizeof(why), "%s: %s",
+				 has_fp ? b->active[bare]->name : b->active[i]->name,
 				 has_fp ? bwhy : fwhy);
 			add_known(o, "overhead_kib", has_fp && has_own, fp - own, why);
 			/* By MemAvailable only where this drop is resolved; where

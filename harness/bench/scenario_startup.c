@@ -277,7 +277,7 @@ static void write_series(struct vcl_bench *b, const struct series *s)
 {
 	struct json_object *o = vcl_bench_result_obj(b, s->ops), *ph;
 
-	if (vcl_bench_is_vm(s->ops))
+	if (vcl_backend_is_vm(s->ops))
 		json_object_object_add(o, "accelerator", json_object_new_string(b->spec.accel));
 	json_object_object_add(o, "startup_failures", json_object_new_int((int)s->failures));
 	if (s->n == 0)
@@ -303,7 +303,7 @@ static void write_aa(struct json_object *cal, const struct series *bare, const s
 	double r, lo, hi;
 
 	json_object_object_add(o, "a", json_object_new_string(AA_LABEL));
-	json_object_object_add(o, "b", json_object_new_string("bare"));
+	json_object_object_add(o, "b", json_object_new_string(bare->ops->name));
 	if (vcl_ratio_ci(aa->total_ms, aa->n, bare->total_ms, bare->n, VCL_BOOTSTRAP_RESAMPLES,
 			 VCL_BOOTSTRAP_SEED, &r, &lo, &hi)) {
 		json_object_object_add(o, "ratio", json_object_new_double(r));
@@ -366,7 +366,7 @@ static void write_calibration(struct run *rn, uint64_t seed)
 	for (unsigned i = 0; i < rn->ns; i++) {
 		if (rn->s[i].aa)
 			aa = &rn->s[i];
-		else if (strcmp(rn->s[i].ops->name, "bare") == 0)
+		else if (rn->s[i].ops->baseline)
 			bare = &rn->s[i];
 	}
 	if (bare != NULL && aa != NULL)
@@ -387,7 +387,7 @@ static int plan(struct run *rn, struct vcl_error **err)
 	for (unsigned i = 0; i < b->nactive; i++) {
 		if (series_init(&rn->s[rn->ns++], b, b->active[i], false, err) < 0)
 			return -1;
-		if (strcmp(b->active[i]->name, "bare") == 0)
+		if (b->active[i]->baseline)
 			bare = b->active[i];
 	}
 	/* The A/A twin: bare measured twice, interleaved like any other. */
@@ -427,7 +427,7 @@ static int startup_run(struct vcl_bench *b, struct vcl_error **err)
 				write_series(b, &rn.s[i]);
 		write_calibration(&rn, seed);
 		for (unsigned i = 0; i < rn.ns; i++)
-			if (strcmp(rn.s[i].ops->name, "bare") == 0 && !rn.s[i].aa) {
+			if (rn.s[i].ops->baseline && !rn.s[i].aa) {
 				probe_floor(b, rn.s[i].ops, vcl_json_obj(b->root, "calibration"));
 				break;
 			}

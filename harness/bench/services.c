@@ -24,7 +24,7 @@ struct parse {
 	struct vcl_error **err;
 };
 
-static void *own(struct vcl_service_def *d, void *p)
+void *vcl_service_own(struct vcl_service_def *d, void *p)
 {
 	void **n;
 
@@ -40,9 +40,9 @@ static void *own(struct vcl_service_def *d, void *p)
 	return p;
 }
 
-static char *own_str(struct vcl_service_def *d, const char *s)
+char *vcl_service_own_str(struct vcl_service_def *d, const char *s)
 {
-	return own(d, strdup(s));
+	return vcl_service_own(d, strdup(s));
 }
 
 int vcl_services_parse_mib(const char *s, uint64_t *mib)
@@ -89,7 +89,7 @@ static int str_list(struct parse *p, struct vcl_service_def *d, yaml_node_t *n, 
 
 	if (n->type == YAML_MAPPING_NODE && mapping_ok) {
 		cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-		v = own(d, calloc(cnt + 1, sizeof(*v)));
+		v = vcl_service_own(d, calloc(cnt + 1, sizeof(*v)));
 		if (v == NULL)
 			return vcl_fail(p->err, ENOMEM, "Services file");
 		for (size_t i = 0; i < cnt; i++) {
@@ -102,7 +102,7 @@ static int str_list(struct parse *p, struct vcl_service_def *d, yaml_node_t *n, 
 			if (ks == NULL || vs == NULL || ks[0] == '\0' || strchr(ks, '=') != NULL)
 				return vcl_yaml_error(p->err, p->y, k,
 						      "%s: expected NAME: value pairs", key);
-			if (asprintf(&kv, "%s=%s", ks, vs) < 0 || own(d, kv) == NULL)
+			if (asprintf(&kv, "%s=%s", ks, vs) < 0 || vcl_service_own(d, kv) == NULL)
 				return vcl_fail(p->err, ENOMEM, "Services file");
 			v[i] = kv;
 		}
@@ -120,7 +120,7 @@ static int str_list(struct parse *p, struct vcl_service_def *d, yaml_node_t *n, 
 	cnt = vcl_yaml_seq_len(n);
 	if (cnt == 0)
 		return vcl_yaml_error(p->err, p->y, n, "%s: empty list", key);
-	v = own(d, calloc(cnt + 1, sizeof(*v)));
+	v = vcl_service_own(d, calloc(cnt + 1, sizeof(*v)));
 	if (v == NULL)
 		return vcl_fail(p->err, ENOMEM, "Services file");
 	for (size_t i = 0; i < cnt; i++) {
@@ -131,7 +131,7 @@ static int str_list(struct parse *p, struct vcl_service_def *d, yaml_node_t *n, 
 			return vcl_yaml_error(p->err, p->y, it, "%s: expected a string", key);
 		if (mapping_ok && (strchr(s, '=') == NULL || s[0] == '='))
 			return vcl_yaml_error(p->err, p->y, it, "%s: '%s' is not K=V", key, s);
-		v[i] = own_str(d, s);
+		v[i] = vcl_service_own_str(d, s);
 		if (v[i] == NULL)
 			return vcl_fail(p->err, ENOMEM, "Services file");
 	}
@@ -317,13 +317,15 @@ static int parse_one(struct parse *p, yaml_node_t *n, struct vcl_service_def *d)
 	snprintf(d->name, sizeof(d->name), "%s", s);
 	d->io.name = d->name;
 	if ((v = vcl_yaml_get(p->doc, n, "image")) != NULL) {
-		if (want_str(p, v, "image", &s) < 0 || (d->io.ref = own_str(d, s)) == NULL)
+		if (want_str(p, v, "image", &s) < 0 ||
+		    (d->io.ref = vcl_service_own_str(d, s)) == NULL)
 			return *p->err ? -1 : vcl_fail(p->err, ENOMEM, "Services file");
 	}
 	if ((v = vcl_yaml_get(p->doc, n, "binary")) != NULL) {
 		if (d->io.ref != NULL)
 			return vcl_yaml_error(p->err, p->y, v, "give one of image and binary");
-		if (want_str(p, v, "binary", &s) < 0 || (d->io.binary = own_str(d, s)) == NULL)
+		if (want_str(p, v, "binary", &s) < 0 ||
+		    (d->io.binary = vcl_service_own_str(d, s)) == NULL)
 			return *p->err ? -1 : vcl_fail(p->err, ENOMEM, "Services file");
 	}
 	d->payload = d->io.ref == NULL && d->io.binary == NULL;
@@ -375,7 +377,7 @@ static int parse_one(struct parse *p, yaml_node_t *n, struct vcl_service_def *d)
 		if (s == NULL || s[0] != '/' || strpbrk(s, " \r\n") != NULL || strlen(s) >= 256)
 			return vcl_yaml_error(p->err, p->y, v,
 					      "load: expected an HTTP path such as /index.html");
-		if ((d->io.load = own_str(d, s)) == NULL)
+		if ((d->io.load = vcl_service_own_str(d, s)) == NULL)
 			return vcl_fail(p->err, ENOMEM, "Services file");
 	}
 	return 0;
@@ -470,11 +472,22 @@ int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 	if (s->img == NULL)
 		return vcl_fail(err, ENOMEM, "Services");
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->v[i].payload)
+		struct vcl_service_def *d = &s->v[i];
+
+		if (d->payload || d->skip[0] != '\0')
 			continue;
-		if (vcl_image_load(&s->v[i].io, &s->img[i], err) < 0)
-			return vcl_error_wrap(err, "%s:%u: service %s", s->file, s->v[i].line,
-					      s->v[i].name);
+		if (vcl_image_load(&d->io, &s->img[i], err) == 0) {
+			s->img[i].svc.sec = d->sec;
+			continue;
+		}
+		if (d->wl.kind[0] == '\0')
+			return vcl_error_wrap(err, "%s:%u: service %s", s->file, d->line, d->name);
+		/* A workload whose image cannot be read is skipped, not fatal. */
+		snprintf(d->skip, sizeof(d->skip), "%s:%u: %s", d->wl.file, d->wl.line,
+			 (*err)->msg);
+		vcl_image_free(&s->img[i]);
+		vcl_error_free(*err);
+		*err = NULL;
 	}
 	return 0;
 }
@@ -502,8 +515,9 @@ void vcl_services_free(struct vcl_services *s)
 		for (size_t j = 0; j < s->v[i].nowned; j++)
 			free(s->v[i].owned[j]);
 		free(s->v[i].owned);
-		if (s->img != NULL && !s->v[i].payload)
+		if (s->img != NULL && !s->v[i].payload && s->v[i].skip[0] == '\0')
 			vcl_image_free(&s->img[i]);
+		free(s->v[i].ctrs);
 	}
 	free(s->img);
 	free(s->v);
@@ -532,9 +546,13 @@ void vcl_services_print_summary(struct json_object *root, FILE *f)
 		"ready", "answer", "PSS", "overhead");
 	json_object_object_foreach(svcs, name, svc)
 	{
+		struct json_object *skipped = vcl_json_path(svc, "reason");
 		struct json_object *groups[2] = {vcl_json_path(svc, "backends"),
 						 vcl_json_path(svc, "peers")};
 
+		if (skipped != NULL)
+			fprintf(f, "%-20s %-12s skipped: %s\n", name, "-",
+				json_object_get_string(skipped));
 		for (int g = 0; g < 2; g++) {
 			if (groups[g] == NULL || !json_object_is_type(groups[g], json_type_object))
 				continue;

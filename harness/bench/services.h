@@ -34,9 +34,33 @@
 /* The name of the built-in payload as a service. */
 #define VCL_PAYLOAD_SERVICE "vclab-payload"
 
+/* One container of a manifest's pod. Strings are owned by the service. */
+struct vcl_container_def {
+	char name[64];
+	char image[256];	  /* the reference as the manifest writes it */
+	struct vcl_image_opts io; /* what the image layer runs: ref after --image-map */
+	bool init;		  /* initContainers[]: runs to completion before the others */
+	bool sidecar;		  /* an init container with restartPolicy: Always */
+	struct vcl_security sec;  /* its securityContext over the pod's (core/backend.h) */
+	bool sec_given;		  /* the pod or the container states one */
+	unsigned line;
+};
+
+/* Where a service of --manifest comes from: its object in the files. */
+struct vcl_workload_id {
+	char ns[64];
+	char kind[32];
+	char name[254];
+	char file[256];
+	unsigned line; /* 1-based line of the object */
+	long replicas; /* spec.replicas (parallelism), -1 when not stated */
+};
+
 /* One service of the file. Strings are owned (freed by vcl_services_free). */
 struct vcl_service_def {
-	char name[64];
+	/* results' services.<name>; a manifest's workload is
+	 * "<namespace>/<kind>/<name>" */
+	char name[352];
 	bool payload;		  /* the built-in payload: top-level backends */
 	struct vcl_image_opts io; /* what --image/--port/... would say */
 	struct vcl_ready ready;	  /* io.ready_spec points here when given */
@@ -46,6 +70,16 @@ struct vcl_service_def {
 	unsigned line; /* 1-based line of its entry, for messages */
 	void **owned;  /* io's strings and arrays, freed with the set */
 	size_t nowned;
+	/* --manifest only (wl.kind[0] == '\0' otherwise): the workload, its
+	 * pod's containers (init containers first, in order), and why it is
+	 * not measured ("" when it is). */
+	struct vcl_workload_id wl;
+	struct vcl_container_def *ctrs;
+	size_t nctrs;
+	char skip[400];
+	/* The main container's securityContext, for the image's service spec
+	 * (zero: containerd's defaults; always zero for a services file). */
+	struct vcl_security sec;
 };
 
 struct vcl_services {
@@ -57,13 +91,20 @@ struct vcl_services {
 	struct vcl_image *img;
 };
 
+/* Keep p (malloc'd) with d, freed by vcl_services_free; returns p, or
+ * NULL (p freed) when out of memory. */
+void *vcl_service_own(struct vcl_service_def *d, void *p);
+char *vcl_service_own_str(struct vcl_service_def *d, const char *s);
+
 /* Parse a services file's text; name is used in messages. Pure. */
 int vcl_services_parse(const char *name, const char *buf, size_t len, struct vcl_services **out,
 		       struct vcl_error **err);
 /* Read and parse path. */
 int vcl_services_load_file(const char *path, struct vcl_services **out, struct vcl_error **err);
 /* Copy, unpack and configure every service's image (image/image.h), in
- * file order. An error names the file, line and service. */
+ * file order. An error names the file, line and service; for a
+ * manifest's workload it is no error: the workload is skipped with the
+ * reason (skip) and the run goes on. */
 int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err);
 void vcl_services_free(struct vcl_services *s);
 

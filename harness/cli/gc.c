@@ -28,7 +28,8 @@ const struct vcl_optset vcl_gc_optset = {
 
 int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err)
 {
-	struct vcl_gc_opts o = {0};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.kinds = &kinds};
 	unsigned removed = 0;
 	int r = vcl_cmd_parse(&vcl_gc_optset, argc, argv, &o, NULL, err);
 
@@ -38,7 +39,7 @@ int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err)
 		return vcl_error_set(err, VCL_E_ENV, 0,
 				     "vclab gc must run as root: CAP_SYS_ADMIN and CAP_KILL are "
 				     "needed to remove cgroups and end processes");
-	if (vcl_backends_init(err) < 0 || vcl_gc(&o, &removed, err) < 0)
+	if (vcl_backends_init(&kinds, err) < 0 || vcl_gc(&o, &removed, err) < 0)
 		return -1;
 	printf("%s%u dead run(s)\n", o.dry_run ? "would clean " : "cleaned ", removed);
 	return 0;

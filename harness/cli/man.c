@@ -277,7 +277,7 @@ static void completion_verb(FILE *f, const struct vcl_verb *v)
 		case VCL_OPT_ENUM:
 		case VCL_OPT_LIST:
 			fputs("words=\"", f);
-			words(f, o->words, " ");
+			words(f, vcl_opt_words(o), " ");
 			fprintf(f, "\"%s ;;\n", o->kind == VCL_OPT_LIST ? " list=1" : "");
 			break;
 		case VCL_OPT_STR:

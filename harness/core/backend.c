@@ -8,6 +8,18 @@
 
 #include "core/cleanup.h"
 
+const char *vcl_family_name(enum vcl_family f)
+{
+	static const char *const names[] = {
+	    [VCL_FAMILY_PROCESS] = "process",
+	    [VCL_FAMILY_CONTAINER] = "container",
+	    [VCL_FAMILY_SANDBOX] = "sandbox",
+	    [VCL_FAMILY_VM] = "vm",
+	};
+
+	return (unsigned)f < ARRAY_SIZE(names) ? names[f] : "?";
+}
+
 const struct vcl_backend_ops *vcl_backend_find(const struct vcl_backend_ops *const *table,
 					       const char *name)
 {

@@ -19,6 +19,7 @@
 
 struct vcl_host;
 struct json_object;
+struct vcl_ledger;
 struct vcl_ledger_kind;
 
 /* Resource limits every placement gets alike (fairness, issue 5). */
@@ -35,6 +36,9 @@ struct vcl_ready {
 	enum vcl_ready_kind kind;
 	char path[128]; /* HTTP: the request path, "/" ... */
 	int status;	/* HTTP: the status that counts as ready (200) */
+	/* HTTP: when above status, any status in [status, status_max] counts
+	 * (a Kubernetes httpGet probe takes 200-399); 0 = status only. */
+	int status_max;
 	/* TCP with a short request/response (redis "PING\r\n" -> "+PONG"):
 	 * send these bytes once connected; ready when the answer starts with
 	 * expect. send_len 0 = ready on the connection itself. */
@@ -42,6 +46,39 @@ struct vcl_ready {
 	size_t send_len;
 	char expect[128];
 	size_t expect_len;
+};
+
+/*
+ * How a container is confined: Kubernetes' securityContext (container
+ * fields over the pod's), as containerd's CRI plugin turns it into an OCI
+ * spec (docs/ctr.md). All zero is containerd's default: its default
+ * capability set, a writable root, privilege escalation allowed, seccomp
+ * RuntimeDefault, the image's user. ctr, runc and podman apply it; bare
+ * and vm run the service as the image says (uid/gid and read-only root
+ * only).
+ */
+enum vcl_seccomp_mode {
+	VCL_SECCOMP_RUNTIME_DEFAULT = 0, /* containerd's default profile, via libseccomp */
+	VCL_SECCOMP_UNCONFINED,		 /* no filter */
+};
+
+struct vcl_security {
+	uint64_t cap_add;     /* capabilities.add: bit n = CAP number n (libcap's cap_from_name) */
+	uint64_t cap_drop;    /* capabilities.drop; "ALL" sets every bit */
+	bool privileged;      /* every capability, no seccomp, /sys and /proc unmasked, rw */
+	bool read_only_root;  /* readOnlyRootFilesystem */
+	bool no_new_privs;    /* allowPrivilegeEscalation: false */
+	bool run_as_non_root; /* runAsNonRoot: refuse to start as uid 0 */
+	bool has_user, has_group;      /* runAsUser / runAsGroup given */
+	uid_t run_as_user;	       /* overrides the image's user when has_user */
+	gid_t run_as_group;	       /* overrides the image's group when has_group */
+	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
+};
+
+/* The run-wide container confinement (--security). */
+enum vcl_security_mode {
+	VCL_SECURITY_CRI = 0, /* containerd's CRI defaults, then each service's securityContext */
+	VCL_SECURITY_STRICT,  /* vclab's older mode: no capabilities, read-only root, seccomp */
 };
 
 /*
@@ -60,10 +97,13 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
+	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
 	/* The rootfs as a read-only ext4 disk image for the VM placements
-	 * (image/disk.c): built on the first call, reused after; *path lives
-	 * as long as the service. NULL when there is no rootfs (--binary). */
-	int (*disk)(const struct vcl_svc_spec *svc, const char **path, struct vcl_error **err);
+	 * (image/disk.c): built on the first call (its files recorded in
+	 * ledger first), reused after; *path lives as long as the service.
+	 * NULL when there is no rootfs (--binary). */
+	int (*disk)(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
+		    struct vcl_error **err);
 	/* Write the image itself as a docker-archive at path, tagged tag
 	 * ("localhost/vclab-<run>:svc"), for the engine peers' `load`; NULL
 	 * when the service has no image (rootfs:DIR, --binary). The image
@@ -72,12 +112,23 @@ struct vcl_svc_spec {
 			      struct vcl_error **err);
 };
 
+/* The user and group the service runs as: runAsUser/runAsGroup over the
+ * image's User (a runAsUser alone keeps the image's group). */
+static inline void vcl_svc_user(const struct vcl_svc_spec *svc, uid_t *uid, gid_t *gid)
+{
+	*uid = svc->sec.has_user ? svc->sec.run_as_user : svc->uid;
+	*gid = svc->sec.has_group ? svc->sec.run_as_group : svc->gid;
+}
+
 /* Everything a backend needs to start one instance. Strings are borrowed. */
 struct vcl_spec {
 	const char *run_id;    /* short id of this run, in every resource name */
 	unsigned index;	       /* n in vclab-<run>-<n>: unique within the run */
 	const char *payload;   /* absolute path of the payload binary (bin/vclab-payload) */
 	const char *state_dir; /* per-run scratch folder, e.g. /run/vclab/<run> (tmpfs) */
+	/* The run's resource ledger (core/ledger.h): every resource a backend
+	 * makes is recorded here before it exists. NULL: nothing recorded. */
+	struct vcl_ledger *ledger;
 	struct vcl_limits limits;
 	const char *cpuset; /* cores for workloads, cpuset list syntax ("0-1"), from topo.c */
 	/* bare: give the process its accounting-only cgroup (memory, density,
@@ -90,6 +141,7 @@ struct vcl_spec {
 	/* ctr */
 	bool ctr_userns;     /* run the container in a user namespace with uid/gid maps */
 	bool ctr_no_seccomp; /* leave out the syscall filter (default: loaded) */
+	enum vcl_security_mode security; /* ctr, runc, crun, podman: CRI defaults or strict */
 
 	/* vm */
 	unsigned vcpus;
@@ -181,10 +233,42 @@ struct vcl_mem {
 	char kmem_why[192];   /* why kmem_kib is absent */
 };
 
+/* What isolates an instance from the host: its kind of placement. */
+enum vcl_family {
+	VCL_FAMILY_PROCESS = 0, /* a plain host process (bare) */
+	VCL_FAMILY_CONTAINER,	/* namespaces and cgroups on the host kernel (ctr, runc, ...) */
+	VCL_FAMILY_SANDBOX,	/* a user-space kernel between the service and the host (gVisor) */
+	VCL_FAMILY_VM,		/* a guest kernel on a VMM (vm, qemu-direct) */
+};
+
+/* "process", "container", "sandbox", "vm": how results.json and the docs
+ * call a family (config.vm holds the settings of the vm family). */
+const char *vcl_family_name(enum vcl_family f);
+
+/*
+ * The traits of a backend: what bench, report and advise branch on, in
+ * place of its name, so that a new placement is its ops and one line in
+ * the registry (bench/backends.c). A VM is family VCL_FAMILY_VM.
+ */
 struct vcl_backend_ops {
-	const char *name;   /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
-	bool is_peer;	    /* a same-run reference implementation, not a placement */
-	const char *family; /* placement a peer compares with ("ctr", "vm"); NULL for placements */
+	const char *name; /* "bare", "ctr", "vm", "runc", "crun", "qemu-direct" */
+	bool is_peer;	  /* a same-run reference implementation, not a placement */
+	enum vcl_family family;
+	/* A peer: the placement it is compared with ("ctr", "vm"), and whose
+	 * choice in --backends brings it into a default run. NULL for
+	 * placements. results.json records it as the peer's "family". */
+	const char *peer_of;
+	/* The placement every other one is compared with (ratios, the A/A
+	 * twin, the memory overhead): bare. One in the registry. */
+	bool baseline;
+	/* Its figures carry the host's accelerator ("vm (TCG)"): its speed
+	 * depends on KVM or TCG. */
+	bool accel_labelled;
+	/* A peer started through a container engine's CLI and image store
+	 * (podman, docker): the report weighs it against its placement and the
+	 * plain runtime it runs containers with (its describe()'s
+	 * engine.runtime). */
+	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
@@ -196,7 +280,9 @@ struct vcl_backend_ops {
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
 	/* Once per run: build rootfs, image, bundle. */
 	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
-	/* Start one instance and return at once. Fills inst->t.start/created. */
+	/* Start one instance and return at once. Fills inst->t.start/created.
+	 * Written as hooks run by vcl_launch() (core/launch.h), which
+	 * allocates, records, takes t0 and undoes alike for every backend. */
 	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
@@ -226,6 +312,13 @@ struct vcl_backend_ops {
 	 * backend's results entry (the engines: "engine", "adjustments"). */
 	struct json_object *(*describe)(void);
 };
+
+/* A VM placement or peer: counts, warm-ups and time-outs of the vm_*
+ * options apply (bench), and a guest boot splits into phases. */
+static inline bool vcl_backend_is_vm(const struct vcl_backend_ops *ops)
+{
+	return ops->family == VCL_FAMILY_VM;
+}
 
 /* Look name up in table, a NULL-terminated list of backends (the one table
  * of what is built in is bench/backends.h's vcl_backends: core knows no

@@ -359,8 +359,8 @@ static void fill_procs(struct vcl_cgroup *cg)
 	}
 }
 
-int vcl_cgroup_create(const char *path, const struct vcl_limits *lim, const char *cpuset,
-		      struct vcl_cgroup **out, struct vcl_error **err)
+int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct vcl_limits *lim,
+		      const char *cpuset, struct vcl_cgroup **out, struct vcl_error **err)
 {
 	cleanup_free struct vcl_cgroup *cg = NULL;
 
@@ -368,7 +368,7 @@ int vcl_cgroup_create(const char *path, const struct vcl_limits *lim, const char
 		return -1;
 	if (strlen(path) >= sizeof(cg->path))
 		return vcl_usage(err, "Cgroup path too long: %s", path);
-	if (vcl_ledger_add(err, "cgroup %s", path) < 0)
+	if (vcl_ledger_add(ledger, err, "cgroup %s", path) < 0)
 		return -1;
 	if (ops()->create(path, lim, cpuset, err) < 0)
 		return -1;

@@ -34,9 +34,10 @@ struct vcl_cgroup;
 
 /* Create path with the memory, cpu, cpuacct, pids and cpuset controllers.
  * lim == NULL makes an accounting-only cgroup (bare): nothing is limited.
- * cpuset may be NULL (inherit). Records the cgroup in the ledger first. */
-int vcl_cgroup_create(const char *path, const struct vcl_limits *lim, const char *cpuset,
-		      struct vcl_cgroup **out, struct vcl_error **err);
+ * cpuset may be NULL (inherit). Records the cgroup in ledger first. */
+struct vcl_ledger;
+int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct vcl_limits *lim,
+		      const char *cpuset, struct vcl_cgroup **out, struct vcl_error **err);
 /* Open an existing cgroup (QEMU's, made by libvirt) for reading only.
  * For v1, path is taken in the memory hierarchy; pass the path as
  * /proc/PID/cgroup gives it. */

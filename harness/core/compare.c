@@ -109,6 +109,17 @@ static void add_pair(struct json_object *arr, struct json_object *root, const ch
 	free(y);
 }
 
+/* Placements against each other where the question is which to pick: the
+ * sandbox against the container it hardens and the VM it would replace
+ * (issue 27). Added when both sides ran. */
+static const struct {
+	const char *ga, *a, *gb, *b;
+} cross[] = {
+    {"backends", "gvisor", "backends", "ctr"},
+    {"backends", "gvisor", "peers", "runc"},
+    {"backends", "vm", "backends", "gvisor"},
+};
+
 struct json_object *vcl_comparisons_build(struct json_object *root)
 {
 	struct json_object *arr = json_object_new_array(), *g;
@@ -137,6 +148,8 @@ struct json_object *vcl_comparisons_build(struct json_object *root)
 					 "peers", name, aa_lo, aa_hi);
 		}
 	}
+	for (size_t i = 0; i < sizeof(cross) / sizeof(cross[0]); i++)
+		add_pair(arr, root, cross[i].ga, cross[i].a, cross[i].gb, cross[i].b, aa_lo, aa_hi);
 	return arr;
 }
 

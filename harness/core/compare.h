@@ -8,7 +8,8 @@
  * bench` writes them and report/check can recompute them from any file.
  *
  * The pairings: every placement and every peer against bare, and each
- * peer's own placement against it (ctr/runc, ctr/crun, vm/qemu-direct).
+ * peer's own placement against it (ctr/runc, ctr/crun, vm/qemu-direct),
+ * and the sandbox between them: gvisor/ctr, gvisor/runc, vm/gvisor.
  */
 
 #include <json-c/json.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/host.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -194,6 +195,18 @@ int vcl_host_probe(struct vcl_host *h, const char *uri, const struct vcl_host_ho
 	return 0;
 }
 
+bool vcl_host_class_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL || !isalnum((unsigned char)s[0]))
+		return false;
+	for (; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && s[n] != '.' && s[n] != '_' && s[n] != '-')
+			return false;
+	return n < 64;
+}
+
 struct json_object *vcl_host_json(const struct vcl_host *h)
 {
 	struct json_object *o = json_object_new_object();
@@ -222,5 +235,7 @@ struct json_object *vcl_host_json(const struct vcl_host *h)
 					       json_object_new_string(h->virtlogd_why));
 	}
 	json_object_object_add(o, "gnuplot", json_object_new_boolean(h->gnuplot));
+	if (h->host_class[0] != '\0')
+		json_object_object_add(o, "class", json_object_new_string(h->host_class));
 	return o;
 }

@@ -29,6 +29,10 @@ struct vcl_host {
 	bool gnuplot;
 	char accelerator[8]; /* "kvm" or "tcg" */
 	char accel_why[256]; /* why that one */
+	/* The fleet class the user put this host in (bench --host-class), ""
+	 * for none: results.json host.class, what report, advise and check
+	 * group hosts by. Not probed: a class is the operator's word. */
+	char host_class[64];
 };
 
 /* Facts only a part above core can establish, handed in by the caller
@@ -44,6 +48,9 @@ struct vcl_host_hooks {
  * absent, with why. */
 int vcl_host_probe(struct vcl_host *h, const char *uri, const struct vcl_host_hooks *hooks,
 		   struct vcl_error **err);
+/* Whether s is a usable host class name: 1-63 of [A-Za-z0-9._-], starting
+ * with a letter or digit (it names folders and report columns). Pure. */
+bool vcl_host_class_name_ok(const char *s);
 /* The facts as the results.json "host" object. */
 struct json_object *vcl_host_json(const struct vcl_host *h);
 

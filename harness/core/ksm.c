@@ -76,7 +76,7 @@ static pid_t find_ksmd(void)
 	return 0;
 }
 
-int vcl_ksm_start(struct vcl_ksm *k, struct vcl_error **err)
+int vcl_ksm_start(struct vcl_ksm *k, struct vcl_ledger *ledger, struct vcl_error **err)
 {
 	memset(k, 0, sizeof(*k));
 	if (!vcl_ksm_available())
@@ -89,9 +89,10 @@ int vcl_ksm_start(struct vcl_ksm *k, struct vcl_error **err)
 		return vcl_error_wrap(err, "Save the host's KSM settings");
 	/* Recorded before anything changes: a crash from here on leaves gc
 	 * what to put back (restored newest first, so run goes back last). */
-	if (vcl_ledger_add(err, "sysfs " VCL_KSM_DIR "/run %s", k->run) < 0 ||
-	    vcl_ledger_add(err, "sysfs " VCL_KSM_DIR "/sleep_millisecs %s", k->sleep_ms) < 0 ||
-	    vcl_ledger_add(err, "sysfs " VCL_KSM_DIR "/pages_to_scan %s", k->pages) < 0)
+	if (vcl_ledger_add(ledger, err, "sysfs " VCL_KSM_DIR "/run %s", k->run) < 0 ||
+	    vcl_ledger_add(ledger, err, "sysfs " VCL_KSM_DIR "/sleep_millisecs %s", k->sleep_ms) <
+		0 ||
+	    vcl_ledger_add(ledger, err, "sysfs " VCL_KSM_DIR "/pages_to_scan %s", k->pages) < 0)
 		return -1;
 	k->on = true;
 	k->ksmd = find_ksmd();

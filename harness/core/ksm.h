@@ -40,7 +40,8 @@ struct vcl_ksm_counters {
 bool vcl_ksm_available(void);
 /* Save the settings, record them in the ledger, turn merging on with a
  * scan rate that settles in seconds rather than minutes. */
-int vcl_ksm_start(struct vcl_ksm *k, struct vcl_error **err);
+struct vcl_ledger;
+int vcl_ksm_start(struct vcl_ksm *k, struct vcl_ledger *ledger, struct vcl_error **err);
 /* run=2: unmerge every page (and stop), for the footprint without KSM of
  * the same instances. */
 int vcl_ksm_unmerge(struct vcl_error **err);

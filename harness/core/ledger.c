@@ -17,9 +17,12 @@
 #include "core/cleanup.h"
 #include "core/util.h"
 
-static int ledger_fd = -1;
-static char ledger_dir[256];
-static char ledger_run[64];
+struct vcl_ledger {
+	int fd; /* O_APPEND */
+	char dir[256];
+	char run[64];
+	const struct vcl_ledger_kinds *kinds; /* borrowed */
+};
 
 #define VCL_BOOT_ID "/proc/sys/kernel/random/boot_id"
 
@@ -57,43 +60,48 @@ static bool same_boot(const char *dir)
 	return vcl_read_file(path, &buf, NULL, NULL) < 0 || boot_matches(buf);
 }
 
-int vcl_ledger_open(const char *run_id, struct vcl_error **err)
+int vcl_ledger_open(struct vcl_ledger **out, const char *run_id,
+		    const struct vcl_ledger_kinds *kinds, struct vcl_error **err)
 {
 	char path[600], owner[128], boot[64];
 	unsigned long long st = 0;
+	cleanup_free struct vcl_ledger *l = calloc(1, sizeof(*l));
 
-	if (ledger_fd >= 0)
-		return vcl_fail(err, EBUSY, "Ledger already open for run %s", ledger_run);
-	snprintf(ledger_dir, sizeof(ledger_dir), "%s/%s", VCL_LEDGER_ROOT, run_id);
-	snprintf(ledger_run, sizeof(ledger_run), "%s", run_id);
-	if (vcl_mkdir_p(ledger_dir, err) < 0)
+	if (l == NULL)
+		return vcl_fail(err, ENOMEM, "Open the resource ledger");
+	l->fd = -1;
+	l->kinds = kinds;
+	snprintf(l->dir, sizeof(l->dir), "%s/%s", VCL_LEDGER_ROOT, run_id);
+	snprintf(l->run, sizeof(l->run), "%s", run_id);
+	if (vcl_mkdir_p(l->dir, err) < 0)
 		return vcl_error_wrap(err, "Open the resource ledger");
 	vcl_proc_starttime(getpid(), &st);
 	boot_id(boot, sizeof(boot));
 	snprintf(owner, sizeof(owner), "%d %llu %s\n", (int)getpid(), st,
 		 boot[0] != '\0' ? boot : "-");
-	snprintf(path, sizeof(path), "%s/owner", ledger_dir);
+	snprintf(path, sizeof(path), "%s/owner", l->dir);
 	if (vcl_write_atomic(path, owner, strlen(owner), err) < 0)
 		return vcl_error_wrap(err, "Open the resource ledger");
-	snprintf(path, sizeof(path), "%s/ledger", ledger_dir);
-	ledger_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (ledger_fd < 0)
+	snprintf(path, sizeof(path), "%s/ledger", l->dir);
+	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (l->fd < 0)
 		return vcl_fail(err, errno, "Open %s", path);
+	*out = steal_ptr(l);
 	return 0;
 }
 
-const char *vcl_ledger_dir(void)
+const char *vcl_ledger_dir(const struct vcl_ledger *l)
 {
-	return ledger_fd >= 0 ? ledger_dir : NULL;
+	return l != NULL ? l->dir : NULL;
 }
 
-int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...)
+int vcl_ledger_add(struct vcl_ledger *l, struct vcl_error **err, const char *fmt, ...)
 {
 	char line[600];
 	va_list ap;
 	int n;
 
-	if (ledger_fd < 0)
+	if (l == NULL)
 		return 0;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
@@ -107,36 +115,33 @@ int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...)
 	 * describes (processes, cgroups, domains, mounts) does not survive a
 	 * reboot either, and /run is not tmpfs on every host (an fdatasync
 	 * cost 5-9 ms per record on a loaded ext4 /run, inside timed windows). */
-	if (write(ledger_fd, line, (size_t)n) != n)
-		return vcl_fail(err, errno, "Write the resource ledger %s", ledger_dir);
+	if (write(l->fd, line, (size_t)n) != n)
+		return vcl_fail(err, errno, "Write the resource ledger %s", l->dir);
 	return 0;
 }
 
-int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err)
+int vcl_ledger_add_pid(struct vcl_ledger *l, pid_t pid, struct vcl_error **err)
 {
 	unsigned long long st = 0;
 
-	if (vcl_proc_starttime(pid, &st) < 0)
-		return 0; /* already gone: nothing to record */
-	return vcl_ledger_add(err, "pid %d %llu", (int)pid, st);
+	if (l == NULL || vcl_proc_starttime(pid, &st) < 0)
+		return 0; /* no ledger, or already gone: nothing to record */
+	return vcl_ledger_add(l, err, "pid %d %llu", (int)pid, st);
 }
 
 /* ---- the kinds of resource and their undo ---- */
 
-#define VCL_LEDGER_MAX_KINDS 16
-
-static const struct vcl_ledger_kind *kinds[VCL_LEDGER_MAX_KINDS];
-static size_t nkinds;
-
-static const struct vcl_ledger_kind *kind_find(const char *name)
+static const struct vcl_ledger_kind *kind_find(const struct vcl_ledger_kinds *kinds,
+					       const char *name)
 {
-	for (size_t i = 0; i < nkinds; i++)
-		if (strcmp(kinds[i]->name, name) == 0)
-			return kinds[i];
+	for (size_t i = 0; kinds != NULL && i < kinds->n; i++)
+		if (strcmp(kinds->k[i]->name, name) == 0)
+			return kinds->k[i];
 	return NULL;
 }
 
-int vcl_ledger_register(const struct vcl_ledger_kind *kind, struct vcl_error **err)
+int vcl_ledger_register(struct vcl_ledger_kinds *kinds, const struct vcl_ledger_kind *kind,
+			struct vcl_error **err)
 {
 	const struct vcl_ledger_kind *had;
 
@@ -145,14 +150,14 @@ int vcl_ledger_register(const struct vcl_ledger_kind *kind, struct vcl_error **e
 	    kind->undo == NULL)
 		return vcl_usage(err, "Ledger kind '%s': a name of a-z and an undo are needed",
 				 kind->name != NULL ? kind->name : "");
-	had = kind_find(kind->name);
+	had = kind_find(kinds, kind->name);
 	if (had != NULL)
 		return had == kind ? 0
 				   : vcl_fail(err, EEXIST, "Ledger kind %s is registered twice",
 					      kind->name);
-	if (nkinds == VCL_LEDGER_MAX_KINDS)
+	if (kinds->n == VCL_LEDGER_MAX_KINDS)
 		return vcl_fail(err, ENOSPC, "More than %d ledger kinds", VCL_LEDGER_MAX_KINDS);
-	kinds[nkinds++] = kind;
+	kinds->k[kinds->n++] = kind;
 	return 0;
 }
 
@@ -215,7 +220,8 @@ const struct vcl_ledger_kind vcl_ledger_kind_mount = {.name = "mount", .undo = m
  * be) removed. this_boot: false when the run started before the last
  * reboot. A record no registered kind knows is an error: skipping it would
  * leave its resource behind without a word. */
-static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl_error **err)
+static int undo(const struct vcl_ledger_kinds *kinds, char *line, bool this_boot, bool dry_run,
+		bool print, struct vcl_error **err)
 {
 	/* strtok_r: libvirt's threads (alive after a domain's undo) may use
 	 * strtok's one static state in between. */
@@ -226,7 +232,7 @@ static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl
 
 	if (kind == NULL || a == NULL)
 		return 0;
-	k = kind_find(kind);
+	k = kind_find(kinds, kind);
 	if (k == NULL)
 		return vcl_fail(err, 0,
 				"Ledger record '%s %s': no undo is registered for kind %s (is the "
@@ -238,8 +244,8 @@ static int undo(char *line, bool this_boot, bool dry_run, bool print, struct vcl
 /* Undo every record of the ledger in dir, newest first; then remove the
  * kinds finish (cgroup: the run's parent cgroups, when empty) and remove the
  * ledger folder itself. */
-static int teardown(const char *dir, const char *run, bool dry_run, bool print,
-		    struct vcl_error **err)
+static int teardown(const struct vcl_ledger_kinds *kinds, const char *dir, const char *run,
+		    bool dry_run, bool print, struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
 	char path[600];
@@ -267,7 +273,7 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 		cleanup_free char *line = strdup(lines[i]);
 		struct vcl_error *e = NULL;
 
-		if (line != NULL && undo(line, this_boot, dry_run, print, &e) < 0) {
+		if (line != NULL && undo(kinds, line, this_boot, dry_run, print, &e) < 0) {
 			if (ret == 0 && err != NULL) {
 				*err = e;
 				e = NULL;
@@ -285,9 +291,9 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 		 * gone and the host is back. */
 		return ret;
 	}
-	for (size_t i = 0; i < nkinds; i++)
-		if (kinds[i]->finish != NULL)
-			kinds[i]->finish(run);
+	for (size_t i = 0; kinds != NULL && i < kinds->n; i++)
+		if (kinds->k[i]->finish != NULL)
+			kinds->k[i]->finish(run);
 	snprintf(path, sizeof(path), "%s/ledger", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/owner", dir);
@@ -296,16 +302,18 @@ static int teardown(const char *dir, const char *run, bool dry_run, bool print,
 	return ret;
 }
 
-int vcl_ledger_close(struct vcl_error **err)
+int vcl_ledger_close(struct vcl_ledger **lp, struct vcl_error **err)
 {
+	struct vcl_ledger *l = *lp;
 	int r;
 
-	if (ledger_fd < 0)
+	if (l == NULL)
 		return 0;
-	close(ledger_fd);
-	ledger_fd = -1;
-	r = teardown(ledger_dir, ledger_run, false, false, err);
+	*lp = NULL;
+	close(l->fd);
+	r = teardown(l->kinds, l->dir, l->run, false, false, err);
 	rmdir(VCL_LEDGER_ROOT); /* only when no other run is live */
+	free(l);
 	return r;
 }
 
@@ -351,7 +359,7 @@ int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error *
 		}
 		printf("run %s: runner is gone, %s\n", de->d_name,
 		       opts->dry_run ? "would tear down:" : "tearing down");
-		if (teardown(dir, de->d_name, opts->dry_run, true, err) < 0)
+		if (teardown(opts->kinds, dir, de->d_name, opts->dry_run, true, err) < 0)
 			ret = -1;
 		else
 			(*removed)++;

@@ -31,27 +31,39 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "core/error.h"
 
 #define VCL_LEDGER_ROOT "/run/vclab"
 
-/* Open the ledger of run_id (creates /run/vclab/<run>/ and its owner file).
- * There is one current ledger per process; vcl_ledger_add() writes to it. */
-int vcl_ledger_open(const char *run_id, struct vcl_error **err);
-/* Folder of the current ledger, or NULL. */
-const char *vcl_ledger_dir(void);
-/* Append one record to the current ledger (no-op without one). The line is
- * written with one write() before the call returns, so it outlives a crash
- * (even SIGKILL) of vclab; it is not fsync'd (ledger.c says why). */
-int vcl_ledger_add(struct vcl_error **err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+struct vcl_ledger_kinds;
+
+/* One run's open ledger: its file, folder and run id, and the kinds its
+ * teardown undoes. Opaque; passed explicitly (a bench run hands it down
+ * in vcl_spec.ledger), so two runs in one process keep two ledgers.
+ * Every function taking a struct vcl_ledger * accepts NULL: no ledger,
+ * nothing recorded (pure tests, probes before a run exists). */
+struct vcl_ledger;
+
+/* Open the ledger of run_id (creates /run/vclab/<run>/ and its owner file)
+ * into *out. kinds (borrowed: it must outlive the ledger) are what its
+ * teardown knows how to undo. */
+int vcl_ledger_open(struct vcl_ledger **out, const char *run_id,
+		    const struct vcl_ledger_kinds *kinds, struct vcl_error **err);
+/* The ledger's folder (the run's state folder), or NULL without one. */
+const char *vcl_ledger_dir(const struct vcl_ledger *l);
+/* Append one record to l (no-op when l is NULL). The line is written with
+ * one write() before the call returns, so it outlives a crash (even
+ * SIGKILL) of vclab; it is not fsync'd (ledger.c says why). */
+int vcl_ledger_add(struct vcl_ledger *l, struct vcl_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Record a child pid with its start time. */
-int vcl_ledger_add_pid(pid_t pid, struct vcl_error **err);
-/* Tear down everything the current ledger lists (reverse order), then
- * remove the ledger. Called at exit; safe to call twice. */
-int vcl_ledger_close(struct vcl_error **err);
+int vcl_ledger_add_pid(struct vcl_ledger *l, pid_t pid, struct vcl_error **err);
+/* Tear down everything *l lists (reverse order), remove the ledger, free
+ * it and set *l to NULL. Safe on NULL and twice. */
+int vcl_ledger_close(struct vcl_ledger **l, struct vcl_error **err);
 
 /* One record being undone. */
 struct vcl_ledger_rec {
@@ -74,9 +86,20 @@ struct vcl_ledger_kind {
 	void (*finish)(const char *run_id);
 };
 
-/* Register a kind. The same kind twice is fine; another kind with a taken
- * name is an error. */
-int vcl_ledger_register(const struct vcl_ledger_kind *kind, struct vcl_error **err);
+#define VCL_LEDGER_MAX_KINDS 16
+
+/* The kinds a ledger's teardown (and gc) can undo. The registry above core
+ * (bench/backends.c, vcl_backends_init) fills one before a ledger is
+ * opened or gc runs. Start from {0}. */
+struct vcl_ledger_kinds {
+	const struct vcl_ledger_kind *k[VCL_LEDGER_MAX_KINDS];
+	size_t n;
+};
+
+/* Register a kind in kinds. The same kind twice is fine; another kind with
+ * a taken name is an error. */
+int vcl_ledger_register(struct vcl_ledger_kinds *kinds, const struct vcl_ledger_kind *kind,
+			struct vcl_error **err);
 
 /* The kinds core defines for plain processes, folders, files and mounts
  * (cgroup's is in cgroup.h); the registry registers them with the
@@ -89,6 +112,7 @@ extern const struct vcl_ledger_kind vcl_ledger_kind_mount;
 struct vcl_gc_opts {
 	bool dry_run;
 	const char *root; /* default VCL_LEDGER_ROOT; tests point it elsewhere */
+	const struct vcl_ledger_kinds *kinds; /* what gc can undo; NULL: none */
 };
 /* Tear down the ledgers of dead runs. Prints what it removes (or would). */
 int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err);

@@ -40,7 +40,7 @@ const char *vcl_opt_metavar(const struct vcl_opt *o, char *buf, size_t len)
 	case VCL_OPT_LIST:
 		return "LIST";
 	case VCL_OPT_ENUM:
-		return join(o->words, "|", buf, len);
+		return join(vcl_opt_words(o), "|", buf, len);
 	default:
 		return "ARG";
 	}
@@ -49,6 +49,11 @@ const char *vcl_opt_metavar(const struct vcl_opt *o, char *buf, size_t len)
 bool vcl_opt_takes_arg(const struct vcl_opt *o)
 {
 	return o->kind != VCL_OPT_FLAG;
+}
+
+const char *const *vcl_opt_words(const struct vcl_opt *o)
+{
+	return o->words_of != NULL ? o->words_of() : o->words;
 }
 
 static void *field(void *dst, const struct vcl_opt *o)
@@ -178,8 +183,10 @@ static int set_double(const struct vcl_optset *set, const struct vcl_opt *o, con
 
 static bool word_ok(const struct vcl_opt *o, const char *arg)
 {
-	for (size_t i = 0; o->words[i] != NULL; i++) {
-		const char *w = o->words[i];
+	const char *const *words = vcl_opt_words(o);
+
+	for (size_t i = 0; words[i] != NULL; i++) {
+		const char *w = words[i];
 		size_t n = strlen(w);
 
 		bool prefix = n > 0 && w[n - 1] == ':';
@@ -215,7 +222,7 @@ static int set_list(const struct vcl_opt *o, const char *arg, void *dst, struct 
 		if (word_ok(o, l[i]))
 			continue;
 		r = vcl_usage(err, "--%s: unknown item '%s' (%s)", o->name, l[i],
-			      join(o->words, ", ", buf, sizeof(buf)));
+			      join(vcl_opt_words(o), ", ", buf, sizeof(buf)));
 		vcl_strvfreep(&l);
 		return r;
 	}
@@ -372,7 +379,7 @@ const char *vcl_opt_range(const struct vcl_opt *o, char *buf, size_t len)
 		snprintf(buf, len, "%s..%s", num(o->lo, lo, sizeof(lo)),
 			 num(o->hi, hi, sizeof(hi)));
 	else if (o->kind == VCL_OPT_LIST)
-		join(o->words, ",", buf, len);
+		join(vcl_opt_words(o), ",", buf, len);
 	return buf;
 }
 

@@ -45,7 +45,10 @@ struct vcl_opt {
 	uint64_t ulo, uhi;	  /* UINT, U64: the accepted range */
 	double lo, hi;		  /* DOUBLE: the accepted range */
 	const char *const *words; /* ENUM, LIST: NULL-terminated */
-	const char *metavar;	  /* NULL: N, X, ARG, LIST, or the words joined by '|' */
+	/* Instead of words, when they are known only at run time (the
+	 * backends built in, from the registry): returns them. */
+	const char *const *(*words_of)(void);
+	const char *metavar; /* NULL: N, X, ARG, LIST, or the words joined by '|' */
 	const char *help;
 };
 
@@ -110,6 +113,12 @@ struct vcl_optset {
 		.name = (nm), .alias = (al), .kind = VCL_OPT_LIST,                                 \
 		.offset = VCL_OPT_AT(T, f, char **), .words = (w), .help = (h)                     \
 	}
+/* A LIST whose words come from a function (see words_of). */
+#define VCL_OPT_LIST_OF_ROW(T, f, nm, al, fn, h)                                                   \
+	{                                                                                          \
+		.name = (nm), .alias = (al), .kind = VCL_OPT_LIST,                                 \
+		.offset = VCL_OPT_AT(T, f, char **), .words_of = (fn), .help = (h)                 \
+	}
 #define VCL_OPT_APPEND_ROW(T, f, nm, ch, mv, h)                                                    \
 	{                                                                                          \
 		.name = (nm), .letter = (ch), .kind = VCL_OPT_APPEND,                              \
@@ -144,6 +153,8 @@ void vcl_opt_help(FILE *f, const struct vcl_optset *set);
 const char *vcl_opt_metavar(const struct vcl_opt *o, char *buf, size_t len);
 const char *vcl_opt_range(const struct vcl_opt *o, char *buf, size_t len);
 bool vcl_opt_takes_arg(const struct vcl_opt *o);
+/* ENUM, LIST: the words (o->words, or what o->words_of returns). */
+const char *const *vcl_opt_words(const struct vcl_opt *o);
 
 /*
  * The getopt_long array the parser uses ({0} terminated, malloc'd) and its

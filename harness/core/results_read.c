@@ -388,6 +388,7 @@ static const struct vcl_jrule host[] = {
     {"virtlogd_ok", BOOL, NULL},
     {"virtlogd_reason", STR, NULL},
     {"gnuplot", BOOL, NULL},
+    {"class", STR, NULL}, /* bench --host-class */
     {NULL, 0, NULL},
 };
 
@@ -403,15 +404,25 @@ static const struct vcl_jrule config_vm[] = {{"vcpus", INT, NULL},
 					     {"accelerator", STR, NULL},
 					     {NULL, 0, NULL}};
 static const struct vcl_jrule config[] = {
-    {"profile", STR, NULL},	  {"runs", INT, NULL},
-    {"warmup", INT, NULL},	  {"vm_runs", INT, NULL},
-    {"vm_warmup", INT, NULL},	  {"scenarios", ARR, strings},
-    {"backends", ARR, strings},	  {"peers", ARR, strings},
-    {"limits", OBJ, limits},	  {"pinning", OBJ, pinning},
-    {"vm", OBJ, config_vm},	  {"ctr_userns", BOOL, NULL},
-    {"ctr_seccomp", BOOL, NULL},  {"cache", STR, NULL},
+    {"profile", STR, NULL},
+    {"runs", INT, NULL},
+    {"warmup", INT, NULL},
+    {"vm_runs", INT, NULL},
+    {"vm_warmup", INT, NULL},
+    {"scenarios", ARR, strings},
+    {"backends", ARR, strings},
+    {"peers", ARR, strings},
+    {"limits", OBJ, limits},
+    {"pinning", OBJ, pinning},
+    {"vm", OBJ, config_vm},
+    {"ctr_userns", BOOL, NULL},
+    {"ctr_seccomp", BOOL, NULL},
+    {"security", STR, NULL}, /* cri | strict */
+    {"cache", STR, NULL},
     {"services", ARR, strings}, /* --services: the file's names in order */
-    {"services_file", STR, NULL}, {NULL, 0, NULL},
+    {"services_file", STR, NULL},
+    {"manifests", ARR, strings}, /* --manifest: the files */
+    {NULL, 0, NULL},
 };
 
 /* VM boots add firmware, kernel and userspace (docs/vm.md, "Boot phases"). */
@@ -576,12 +587,22 @@ static const struct vcl_jrule adjustment[] = {
 };
 static const struct vcl_jrule adjustments[] = {{"[]", OBJ, adjustment}, {NULL, 0, NULL}};
 
+/* backends.gvisor.platform_why: why each platform tried before the one
+ * that ran did not, by platform name. */
+static const struct vcl_jrule why_by_name[] = {{"*", STR, NULL}, {NULL, 0, NULL}};
+
 /* backends.<placement> and peers.<name>: one shape (peers say their family). */
 static const struct vcl_jrule entry[] = {
     {"family", STR, NULL},
     {"skipped", BOOL, NULL},
     {"reason", STR, NULL},
     {"accelerator", STR, NULL},
+    /* gvisor (ctr/gvisor.c, docs/gvisor.md) */
+    {"platform", STR, NULL},
+    {"platform_why", OBJ, why_by_name},
+    {"network", STR, NULL},
+    {"network_why", STR, NULL},
+    {"runsc", STR, NULL},
     {"startup_failures", INT, NULL},
     {"startup_ms", OBJ, stats},
     {"phases_ms", OBJ, phases},
@@ -637,16 +658,37 @@ static const struct vcl_jrule order[] = {
 static const struct vcl_jrule service_image[] = {
     {"reference", STR, NULL},	  {"digest", STR, NULL}, {"size", INT, NULL},
     {"entrypoint", ARR, strings}, {"port", INT, NULL},	 {NULL, 0, NULL}};
+/* services.<ns>/<kind>/<name>.manifest of `bench --manifest`. */
+static const struct vcl_jrule manifest_security[] = {
+    {"privileged", BOOL, NULL},	  {"read_only_root", BOOL, NULL},
+    {"no_new_privs", BOOL, NULL}, {"run_as_non_root", BOOL, NULL},
+    {"run_as_user", INT, NULL},	  {"run_as_group", INT, NULL},
+    {"cap_add", INT, NULL},	  {"cap_drop", INT, NULL},
+    {"seccomp", STR, NULL},	  {NULL, 0, NULL}};
+static const struct vcl_jrule manifest_container[] = {
+    {"name", STR, NULL},  {"image", STR, NULL},	   {"read_from", STR, NULL},
+    {"init", BOOL, NULL}, {"sidecar", BOOL, NULL}, {"security_context", OBJ, manifest_security},
+    {NULL, 0, NULL}};
+static const struct vcl_jrule manifest_containers[] = {{"[]", OBJ, manifest_container},
+						       {NULL, 0, NULL}};
+static const struct vcl_jrule manifest[] = {
+    {"at", STR, NULL},	 {"namespace", STR, NULL}, {"kind", STR, NULL},
+    {"name", STR, NULL}, {"replicas", INT, NULL},  {"containers", ARR, manifest_containers},
+    {NULL, 0, NULL}};
 static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"backends", OBJ, entries},
 					   {"peers", OBJ, entries},
+					   {"manifest", OBJ, manifest},
+					   {"skipped", BOOL, NULL},
+					   {"reason", STR, NULL},
 					   {NULL, 0, NULL}};
 static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}};
 
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
     {"vclab_version", STR | REQ, NULL},
-    {"note", STR, NULL}, /* fixtures say what they are */
+    {"note", STR, NULL},  /* fixtures say what they are */
+    {"error", STR, NULL}, /* a fleet host with no results: why (docs/fleet.md) */
     {"run_id", STR | REQ, NULL},
     {"started", STR | REQ, NULL},
     {"finished", STR, NULL},

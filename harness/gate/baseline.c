@@ -40,6 +40,9 @@ static const struct candidate defaults[] = {
     {"backends.vm.startup_ms", "peers.qemu-direct.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
     {"backends.ctr.startup_ms", "peers.runc.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
     {"backends.ctr.startup_ms", "peers.crun.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
+    /* The sandbox against the container it hardens (issue 27). */
+    {"backends.gvisor.startup_ms", "backends.ctr.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
+    {"backends.gvisor.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
     /* bare's overhead is 0 by definition (bare is the reference). */
     {"backends.ctr.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
     {"backends.vm.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},

@@ -317,6 +317,54 @@ static bool is_number(struct json_object *o)
 }
 
 /* The number path (+ stat field) names in root, or -1 and *why. */
+/* The number at cur (the value at path) for stat: cur itself (VCL_STAT_VALUE)
+ * or its stat field; else -1 with *why saying what is there instead. */
+static int read_stat(struct json_object *cur, const char *path, enum vcl_stat stat, double *out,
+		     char **why)
+{
+	int r;
+
+	if (stat == VCL_STAT_VALUE) {
+		if (is_number(cur)) {
+			*out = json_object_get_double(cur);
+			return 0;
+		}
+		r = asprintf(why,
+			     json_object_is_type(cur, json_type_object)
+				 ? "%s is a statistics object, not a number (check: value needs "
+				   "a number; pick a field with check: p50, p95, mean, cv or max)"
+				 : "%s is not a number",
+			     path);
+		if (r < 0)
+			*why = NULL;
+		return -1;
+	}
+	if (!json_object_is_type(cur, json_type_object)) {
+		if (asprintf(why, "%s is not a statistics object (for a number use check: value)",
+			     path) < 0)
+			*why = NULL;
+		return -1;
+	}
+	{
+		struct json_object *f = NULL;
+		const char *field = vcl_stat_name(stat);
+
+		if (!json_object_object_get_ex(cur, field, &f))
+			r = asprintf(why, "%s has no '%s'", path, field);
+		else if (f == NULL)
+			r = asprintf(why, "%s.%s is null (not measured in this run)", path, field);
+		else if (!is_number(f))
+			r = asprintf(why, "%s.%s is not a number", path, field);
+		else {
+			*out = json_object_get_double(f);
+			return 0;
+		}
+		if (r < 0)
+			*why = NULL;
+	}
+	return -1;
+}
+
 static int resolve(struct json_object *root, const char *path, enum vcl_stat stat, double *out,
 		   char **why)
 {
@@ -380,45 +428,7 @@ static int resolve(struct json_object *root, const char *path, enum vcl_stat sta
 		if (*p == '.')
 			p++;
 	}
-	if (stat == VCL_STAT_VALUE) {
-		if (is_number(cur)) {
-			*out = json_object_get_double(cur);
-			return 0;
-		}
-		r = asprintf(why,
-			     json_object_is_type(cur, json_type_object)
-				 ? "%s is a statistics object, not a number (check: value needs "
-				   "a number; pick a field with check: p50, p95, mean, cv or max)"
-				 : "%s is not a number",
-			     path);
-		if (r < 0)
-			*why = NULL;
-		return -1;
-	}
-	if (!json_object_is_type(cur, json_type_object)) {
-		if (asprintf(why, "%s is not a statistics object (for a number use check: value)",
-			     path) < 0)
-			*why = NULL;
-		return -1;
-	}
-	{
-		struct json_object *f = NULL;
-		const char *field = vcl_stat_name(stat);
-
-		if (!json_object_object_get_ex(cur, field, &f))
-			r = asprintf(why, "%s has no '%s'", path, field);
-		else if (f == NULL)
-			r = asprintf(why, "%s.%s is null (not measured in this run)", path, field);
-		else if (!is_number(f))
-			r = asprintf(why, "%s.%s is not a number", path, field);
-		else {
-			*out = json_object_get_double(f);
-			return 0;
-		}
-		if (r < 0)
-			*why = NULL;
-	}
-	return -1;
+	return read_stat(cur, path, stat, out, why);
 }
 
 int vcl_metric_measure(struct json_object *results, const struct vcl_metric *m, double *out,
@@ -470,6 +480,7 @@ int vcl_host_class_from_results(struct json_object *results, struct vcl_host_cla
 	out->accelerator = json_str_dup(host, "accelerator");
 	out->cgroup = json_str_dup(host, "cgroup");
 	out->cpu_model = json_str_dup(host, "cpu_model");
+	out->name = json_str_dup(host, "class");
 	if (json_object_object_get_ex(host, "cores", &cores) &&
 	    json_object_is_type(cores, json_type_int))
 		out->cores = (long)json_object_get_int64(cores);
@@ -481,7 +492,8 @@ void vcl_host_class_clear(struct vcl_host_class *h)
 	free(h->accelerator);
 	free(h->cgroup);
 	free(h->cpu_model);
-	h->accelerator = h->cgroup = h->cpu_model = NULL;
+	free(h->name);
+	h->accelerator = h->cgroup = h->cpu_model = h->name = NULL;
 	h->cores = -1;
 }
 
@@ -503,6 +515,7 @@ char *vcl_host_class_diff(const struct vcl_host_class *want, const struct vcl_ho
 
 	if (f == NULL)
 		return strdup("out of memory");
+	diff_str(f, &first, "class", want->name, have->name);
 	diff_str(f, &first, "accelerator", want->accelerator, have->accelerator);
 	diff_str(f, &first, "cgroup", want->cgroup, have->cgroup);
 	diff_str(f, &first, "cpu_model", want->cpu_model, have->cpu_model);

@@ -139,8 +139,9 @@ struct vcl_host_class {
 	char *cgroup;	   /* v1 | v2 | hybrid */
 	char *cpu_model;
 	long cores;
+	char *name; /* the fleet class (bench --host-class, results host.class) */
 };
-/* Copy host.{accelerator,cgroup,cpu_model,cores} out of results. */
+/* Copy host.{accelerator,cgroup,cpu_model,cores,class} out of results. */
 int vcl_host_class_from_results(struct json_object *results, struct vcl_host_class *out,
 				struct vcl_error **err);
 /* NULL when `have` belongs to class `want`, else a malloc'd list of the
@@ -222,6 +223,21 @@ void vcl_check_report_clear(struct vcl_check_report *r);
  * *err (bad input and a host class mismatch without force: VCL_E_USAGE). */
 int vcl_check_run(const char *baseline_path, const char *results_path, const char *junit,
 		  bool force, FILE *out, struct vcl_error **err);
+
+/* A baseline per host class: the index in b[0..n) of the baseline for
+ * results of class klass (NULL: the results name none). One baseline
+ * judges every class (its own host facts still have to match); among
+ * several, the one whose host.class is klass. -1 when none is. Pure. */
+int vcl_baseline_pick(const struct vcl_baseline *const *b, size_t n, const char *klass);
+
+/* `vclab check` on results from several hosts: each results file is judged
+ * by the baseline its class picks (vcl_baseline_pick) and printed in turn;
+ * a fleet host that gave no results (results "error") is a failure. junit
+ * only with one results file. Returns the worst exit status, or -1 with
+ * *err when a file cannot be read. */
+int vcl_check_run_classes(const char *const *baselines, size_t nb, const char *const *results,
+			  size_t nr, const char *junit, bool force, FILE *out,
+			  struct vcl_error **err);
 
 /* XML-escape s (also drops characters XML 1.0 cannot carry). malloc'd. */
 char *vcl_xml_escape(const char *s);

@@ -8,7 +8,9 @@
 /* clang-analyzer 14 does not model __attribute__((cleanup)), so every
  * cleanup_free variable looks leaked to it; LSan in `make asan` checks leaks. */
 /* NOLINTBEGIN(clang-analyzer-unix.Malloc) */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gate/gate.h"
@@ -73,5 +75,112 @@ out:
 	json_object_put(results);
 	vcl_baseline_free(b);
 	return ret;
+}
+
+int vcl_baseline_pick(const struct vcl_baseline *const *b, size_t n, const char *klass)
+{
+	if (n == 1)
+		return 0;
+	for (size_t i = 0; klass != NULL && i < n; i++)
+		if (b[i]->host.name != NULL && strcmp(b[i]->host.name, klass) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define MAX_BASELINES 64
+
+static void free_baselines(struct vcl_baseline **b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vcl_baseline_free(b[i]);
+}
+
+/* One results file of a fleet check: its status, or -1 when unreadable. */
+static int check_one(struct vcl_baseline *const *b, const char *const *paths, size_t nb,
+		     const char *results_path, const char *junit, bool force, FILE *out,
+		     struct vcl_error **err)
+{
+	struct json_object *results = NULL;
+	struct vcl_host_class have;
+	const char *why;
+	int k, ret;
+
+	if (vcl_results_load(results_path, &results, err) < 0)
+		return -1;
+	if (vcl_host_class_from_results(results, &have, err) < 0) {
+		json_object_put(results);
+		return -1;
+	}
+	why = json_object_get_string(vcl_json_path(results, "error"));
+	k = vcl_baseline_pick((const struct vcl_baseline *const *)b, nb, have.name);
+	if (vcl_json_path(results, "error") != NULL) {
+		fprintf(out, "%s: class %s: the host gave no results: %s\nverdict: FAIL\n\n",
+			results_path, have.name != NULL ? have.name : "(none)", why);
+		ret = 1;
+	} else if (k < 0) {
+		fprintf(out, "%s: class %s: no baseline for this class\nverdict: FAIL (usage)\n\n",
+			results_path, have.name != NULL ? have.name : "(none)");
+		ret = 2;
+	} else {
+		struct vcl_error *e = NULL;
+
+		fprintf(out, "%s: class %s: baseline %s\n", results_path,
+			have.name != NULL ? have.name : "(none)", paths[k]);
+		ret = vcl_check_run(paths[k], results_path, junit, force, out, &e);
+		if (ret < 0) {
+			fprintf(out, "%s\nverdict: FAIL (usage)\n", e != NULL ? e->msg : "error");
+			ret = e != NULL ? vcl_error_exit_code(e) : 2;
+			vcl_error_free(e);
+		}
+		fputc('\n', out);
+	}
+	vcl_host_class_clear(&have);
+	json_object_put(results);
+	return ret;
+}
+
+int vcl_check_run_classes(const char *const *baselines, size_t nb, const char *const *results,
+			  size_t nr, const char *junit, bool force, FILE *out,
+			  struct vcl_error **err)
+{
+	struct vcl_baseline *b[MAX_BASELINES] = {0};
+	int worst = 0;
+
+	if (nb > MAX_BASELINES)
+		return vcl_usage(err, "More than %d baselines", MAX_BASELINES);
+	if (junit != NULL && nr > 1)
+		return vcl_usage(err, "--junit takes one RESULTS.json, got %zu", nr);
+	for (size_t i = 0; i < nb; i++)
+		if (vcl_baseline_load(baselines[i], &b[i], err) < 0) {
+			free_baselines(b, i);
+			return -1;
+		}
+	for (size_t i = 1; i < nb; i++)
+		for (size_t j = 0; j < i; j++)
+			if (b[i]->host.name == NULL ||
+			    (b[j]->host.name != NULL &&
+			     strcmp(b[i]->host.name, b[j]->host.name) == 0)) {
+				free_baselines(b, nb);
+				return vcl_usage(err,
+						 "%s: with several baselines each needs its own "
+						 "host.class (one baseline per class)",
+						 baselines[i]);
+			}
+	if (nb > 1 && b[0]->host.name == NULL) {
+		free_baselines(b, nb);
+		return vcl_usage(err, "%s: with several baselines each needs its own host.class",
+				 baselines[0]);
+	}
+	for (size_t i = 0; i < nr; i++) {
+		int r = check_one(b, baselines, nb, results[i], junit, force, out, err);
+
+		if (r < 0) {
+			free_baselines(b, nb);
+			return -1;
+		}
+		worst = r > worst ? r : worst;
+	}
+	free_baselines(b, nb);
+	return worst;
 }
 /* NOLINTEND(clang-analyzer-unix.Malloc) */

@@ -32,6 +32,8 @@
 
 #include "core/error.h"
 
+struct vcl_backend_ops;
+
 /*
  * Write OUTDIR/report.md, OUTDIR/report.html and OUTDIR/figures/ from the
  * results files (n >= 1). With n > 1 the report compares the runs side by
@@ -144,12 +146,13 @@ void vcl_rdoc_free(struct vcl_rdoc *doc);
 char *vcl_report_markdown(const struct vcl_rdoc *doc);
 char *vcl_report_html(const struct vcl_rdoc *doc);
 
-/* Names under "backends" or "peers" across all runs, in a fixed order
- * (bare, ctr, vm, runc, crun, qemu-direct first, then others as they come).
- * NULL-terminated; the strings belong to the json; free the array only. */
+/* Names under "backends" or "peers" across all runs, in a fixed order (the
+ * registry's, bench/backends.c, first; then names this build does not
+ * know, as they come). NULL-terminated; the strings belong to the json;
+ * free the array only. */
 const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const char *section);
-/* Display label of a placement or peer in one run. A VM placement (or a peer
- * of the vm family) carries its accelerator: "vm (TCG)", never bare "vm". */
+/* Display label of a placement or peer in one run. One whose figures depend
+ * on the accelerator (ops->accel_labelled: the VMs) carries it, "vm (TCG)". */
 void vcl_report_plabel(const struct vcl_report_run *run, const char *section, const char *name,
 		       char *buf, size_t len);
 /* The same, prefixed with the run label when the report compares runs. */
@@ -157,6 +160,14 @@ void vcl_report_slabel(const struct vcl_report_run *runs, size_t n, size_t r, co
 		       const char *name, char *buf, size_t len);
 /* The accelerator a run's VMs used ("tcg", "kvm"), or NULL when unknown. */
 const char *vcl_report_vm_accel(const struct vcl_report_run *run);
+/* The registry's backend (bench/backends.c) of a placement or peer that a
+ * run names, for its traits; a peer this build lacks is looked up by the
+ * placement it compares with (its "family" in results.json). NULL when
+ * neither is built in. */
+const struct vcl_backend_ops *vcl_report_ops(const struct vcl_report_run *run, const char *section,
+					     const char *name);
+/* Is it a VM (the registry's traits; false for a name not built in)? */
+bool vcl_report_is_vm(const struct vcl_report_run *run, const char *section, const char *name);
 
 /* Formatting used everywhere, so numbers read the same in text and plots:
  * three significant figures at most, never scientific notation. */

@@ -248,6 +248,7 @@ void vcl_report_build(const struct vcl_report_ctx *c, struct vcl_rdoc *d, char *
 	vcl_rdoc_heading(d, 1, "top", "%s", d->title);
 	vcl_rsec_header(d, c);
 	vcl_rsec_host(d, c, warnings, &nw);
+	vcl_rsec_classes(d, c);
 	if (c->n > 1)
 		sec_compare(d, c);
 	vcl_rsec_startup(d, c);

@@ -72,7 +72,7 @@ void vcl_rsec_density_ksm(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			const char *mode;
 			char lab[128];
 
-			if (strcmp(bk[i], "vm") == 0 &&
+			if (vcl_report_is_vm(&c->runs[r], "backends", bk[i]) &&
 			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "density") !=
 				NULL)
 				any_vm = true;

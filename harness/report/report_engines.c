@@ -21,8 +21,6 @@
 #include "core/stats.h"
 #include "core/util.h"
 
-static const char *const engines[] = {"podman", "docker", NULL};
-
 /* The entry of placement or peer name in a results group (the run's root,
  * or services.<name>). */
 static struct json_object *entry_of(struct json_object *group, const char *section,
@@ -30,19 +28,47 @@ static struct json_object *entry_of(struct json_object *group, const char *secti
 {
 	struct json_object *s, *e;
 
-	if (group == NULL || !json_object_object_get_ex(group, section, &s) ||
+	if (group == NULL || name == NULL || !json_object_object_get_ex(group, section, &s) ||
 	    !json_object_object_get_ex(s, name, &e) || !json_object_is_type(e, json_type_object))
 		return NULL;
 	return e;
 }
 
-/* Does the group hold an engine peer, measured or skipped? */
+/* Does the group hold an engine peer (ops->engine), measured or skipped? */
 static bool has_engine(struct json_object *group)
 {
-	for (size_t i = 0; engines[i] != NULL; i++)
-		if (entry_of(group, "peers", engines[i]) != NULL)
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if ((*b)->engine && entry_of(group, "peers", (*b)->name) != NULL)
 			return true;
 	return false;
+}
+
+/* What the engines are weighed against: the placement they are peers of
+ * (ctr), and the plain runtime they run containers with (runc: the
+ * engines' engine.runtime; in a group where none says, the first other
+ * peer of that placement in the registry). */
+struct engine_refs {
+	const char *placement, *runtime;
+};
+
+static struct engine_refs engine_refs(struct json_object *group)
+{
+	struct engine_refs r = {NULL, NULL};
+
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++) {
+		if (!(*b)->engine)
+			continue;
+		if (r.placement == NULL)
+			r.placement = (*b)->peer_of;
+		if (r.runtime == NULL)
+			r.runtime =
+			    vcl_rjstr(entry_of(group, "peers", (*b)->name), "engine.runtime");
+	}
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if (r.runtime == NULL && r.placement != NULL && !(*b)->engine &&
+		    (*b)->peer_of != NULL && strcmp((*b)->peer_of, r.placement) == 0)
+			r.runtime = (*b)->name;
+	return r;
 }
 
 /* startup_ms.samples of an entry (malloc'd), 0 when none. */
@@ -92,12 +118,13 @@ static void ratio_cell(struct tab *t, struct json_object *root, struct json_obje
 }
 
 static void engine_row(struct tab *t, const struct vcl_report_ctx *c, size_t r,
-		       struct json_object *group, const char *section, const char *name)
+		       struct json_object *group, const struct engine_refs *refs,
+		       const char *section, const char *name)
 {
 	struct json_object *root = c->runs[r].root;
 	struct json_object *e = entry_of(group, section, name);
-	struct json_object *ctr = entry_of(group, "backends", "ctr");
-	struct json_object *runc = entry_of(group, "peers", "runc");
+	struct json_object *ctr = entry_of(group, "backends", refs->placement);
+	struct json_object *runc = entry_of(group, "peers", refs->runtime);
 	bool skipped = false;
 
 	if (e == NULL || (vcl_rjbool(e, "skipped", &skipped) && skipped) ||
@@ -119,8 +146,9 @@ static void engine_notes(struct vcl_rdoc *d, struct json_object *group)
 {
 	struct vcl_rblock *lst = NULL;
 
-	for (size_t i = 0; engines[i] != NULL; i++) {
-		struct json_object *e = entry_of(group, "peers", engines[i]);
+	for (const struct vcl_backend_ops *const *it = vcl_backends; *it != NULL; it++) {
+		const char *name = (*it)->name;
+		struct json_object *e = (*it)->engine ? entry_of(group, "peers", name) : NULL;
 		struct json_object *dm = vcl_json_path(e, "memory.daemons");
 		struct json_object *adj = vcl_json_path(e, "adjustments");
 		const char *helper = vcl_rjstr(e, "engine.helper");
@@ -133,7 +161,7 @@ static void engine_notes(struct vcl_rdoc *d, struct json_object *group)
 		if (vcl_rjbool(e, "skipped", &skipped) && skipped) {
 			char *why = vcl_resc(vcl_rjstr(e, "reason") ? vcl_rjstr(e, "reason") : "?");
 
-			vcl_rdoc_list_item(d, &lst, "**%s**: skipped — %s", engines[i], why);
+			vcl_rdoc_list_item(d, &lst, "**%s**: skipped — %s", name, why);
 			free(why);
 			continue;
 		}
@@ -141,7 +169,7 @@ static void engine_notes(struct vcl_rdoc *d, struct json_object *group)
 			vcl_rdoc_list_item(d, &lst,
 					   "**%s**: its per-container helper (%s) is %s KiB of the "
 					   "PSS above",
-					   engines[i], helper, vcl_rnum(a, n1, sizeof(n1)));
+					   name, helper, vcl_rnum(a, n1, sizeof(n1)));
 		if (dm != NULL && vcl_rjnum(dm, "dockerd_pss_kib_during", &a) &&
 		    vcl_rjnum(dm, "containerd_pss_kib_during", &b)) {
 			bool growth = vcl_rjnum(dm, "growth_per_instance_kib", &g);
@@ -150,15 +178,16 @@ static void engine_notes(struct vcl_rdoc *d, struct json_object *group)
 			    d, &lst,
 			    "**%s daemons, recorded apart (not in the figures above)**: dockerd "
 			    "%s MiB and containerd %s MiB of PSS while the containers ran%s%s%s",
-			    engines[i], vcl_rnum(a / 1024, n1, sizeof(n1)),
+			    name, vcl_rnum(a / 1024, n1, sizeof(n1)),
 			    vcl_rnum(b / 1024, n2, sizeof(n2)), growth ? ", growing by " : "",
 			    growth ? vcl_rnum(g, n3, sizeof(n3)) : "",
 			    growth ? " KiB per running container" : "");
-		} else if (strcmp(engines[i], "podman") == 0) {
+		} else if ((*it)->daemons == NULL) {
 			vcl_rdoc_list_item(d, &lst,
-					   "**podman** has no daemon: between runs nothing of it "
-					   "stays, and while a container runs only its conmon, "
-					   "counted above");
+					   "**%s** has no daemon: between runs nothing of it "
+					   "stays, and while a container runs only its %s, "
+					   "counted above",
+					   name, helper != NULL ? helper : "helper");
 		}
 		for (size_t k = 0; adj != NULL && json_object_is_type(adj, json_type_array) &&
 				   k < json_object_array_length(adj);
@@ -166,7 +195,7 @@ static void engine_notes(struct vcl_rdoc *d, struct json_object *group)
 			struct json_object *o = json_object_array_get_idx(adj, k);
 			char *why = vcl_resc(vcl_rjstr(o, "reason") ? vcl_rjstr(o, "reason") : "");
 
-			vcl_rdoc_list_item(d, &lst, "**%s** adjustment: `%s` — %s", engines[i],
+			vcl_rdoc_list_item(d, &lst, "**%s** adjustment: `%s` — %s", name,
 					   vcl_rjstr(o, "option") ? vcl_rjstr(o, "option") : "?",
 					   why);
 			free(why);
@@ -177,22 +206,24 @@ static void engine_notes(struct vcl_rdoc *d, struct json_object *group)
 static void engine_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c, size_t r,
 			 struct json_object *group)
 {
-	static const char *const hdr[] = {"placement",
-					  "startup p50 (ms)",
-					  "create p50 (ms)",
-					  "× ctr [95% CI]",
-					  "× runc [95% CI]",
-					  "PSS incl. helper (KiB)",
-					  "of which helper (KiB)",
-					  "cgroup kernel (KiB)",
-					  NULL};
+	struct engine_refs refs = engine_refs(group);
+	char x_placement[64], x_runtime[64];
+	const char *hdr[] = {
+	    "placement", "startup p50 (ms)",	   "create p50 (ms)",	    x_placement,
+	    x_runtime,	 "PSS incl. helper (KiB)", "of which helper (KiB)", "cgroup kernel (KiB)",
+	    NULL};
 	struct tab t;
 
+	snprintf(x_placement, sizeof(x_placement), "× %s [95%% CI]",
+		 refs.placement != NULL ? refs.placement : "?");
+	snprintf(x_runtime, sizeof(x_runtime), "× %s [95%% CI]",
+		 refs.runtime != NULL ? refs.runtime : "?");
 	vcl_rtab_init(&t, c, 0xe6u, hdr);
-	engine_row(&t, c, r, group, "backends", "ctr");
-	engine_row(&t, c, r, group, "peers", "runc");
-	for (size_t i = 0; engines[i] != NULL; i++)
-		engine_row(&t, c, r, group, "peers", engines[i]);
+	engine_row(&t, c, r, group, &refs, "backends", refs.placement);
+	engine_row(&t, c, r, group, &refs, "peers", refs.runtime);
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if ((*b)->engine)
+			engine_row(&t, c, r, group, &refs, "peers", (*b)->name);
 	if (!vcl_rdoc_table(d, &t))
 		vcl_rdoc_block(d, VCL_RB_PARA, "No engine was measured here.");
 	engine_notes(d, group);

@@ -131,74 +131,48 @@ static void add_warning(char ***warnings, size_t *nw, char *w)
 	(*warnings)[*nw] = NULL;
 }
 
-void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings, size_t *nw)
+/* The accelerator, in large type: it decides how to read every VM number. */
+static void host_accelerator(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const struct {
-		const char *path, *name;
-	} facts[] = {
-	    {"host.hostname", "hostname"},
-	    {"host.cpu_model", "CPU model"},
-	    {"host.packages", "packages"},
-	    {"host.cores", "cores"},
-	    {"host.cpus", "CPUs (PUs)"},
-	    {"host.mem_mib", "memory (MiB)"},
-	    {"host.kernel", "kernel"},
-	    {"host.cgroup", "cgroup mode"},
-	    {"host.accelerator", "accelerator"},
-	    {"host.accel_reason", "why that accelerator"},
-	    {"host.libvirt_version", "libvirt"},
-	    {"host.qemu_version", "QEMU"},
-	    {"host.libvirt_ok", "libvirt answered"},
-	    {"host.gnuplot", "gnuplot on the measuring host"},
-	    {"config.limits.mem_mib", "limit: memory per instance (MiB)"},
-	    {"config.limits.cpus", "limit: CPUs per instance"},
-	    {"config.limits.pids", "limit: pids per instance"},
-	    {"config.pinning.layout", "pinning layout"},
-	    {"config.pinning.workload_cpus", "workload CPUs"},
-	    {"config.pinning.harness_cpus", "harness CPUs"},
-	    {"config.vm.vcpus", "VM vCPUs"},
-	    {"config.vm.mem_mib", "VM memory (MiB)"},
-	    {"config.vm.net", "VM network"},
-	};
-	struct tab t;
+	char *line = vcl_rxstrdup("");
+
+	for (size_t r = 0; r < c->n; r++) {
+		const char *a = vcl_rjstr(c->runs[r].root, "host.accelerator");
+		char acc[16], *prev = line;
+		const char *what = a == NULL		   ? "not recorded"
+				   : strcmp(a, "tcg") == 0 ? "software emulation, no KVM"
+				   : strcmp(a, "kvm") == 0 ? "hardware virtualisation"
+							   : "as recorded";
+
+		vcl_rupper(a != NULL ? a : "unknown", acc, sizeof(acc));
+		if (c->n > 1)
+			line = vcl_rxasprintf("%s%s%s: %s (%s)", prev, r > 0 ? " · " : "",
+					      c->runs[r].label, acc, what);
+		else
+			line = vcl_rxasprintf("Accelerator: %s (%s)", acc, what);
+		free(prev);
+	}
+	vcl_rdoc_block(d, VCL_RB_BIGFACT, "%s", line);
+	free(line);
+}
+
+/* The caveat for runs whose VMs ran under TCG. */
+static void host_tcg_caveat(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
 	char *tcg_runs = NULL;
 
-	vcl_rdoc_heading(d, 2, "host", "Host");
-	/* The accelerator, in large type: it decides how to read every VM number. */
-	{
-		char *line = vcl_rxstrdup("");
-
-		for (size_t r = 0; r < c->n; r++) {
-			const char *a = vcl_rjstr(c->runs[r].root, "host.accelerator");
-			char acc[16], *prev = line;
-			const char *what = a == NULL		   ? "not recorded"
-					   : strcmp(a, "tcg") == 0 ? "software emulation, no KVM"
-					   : strcmp(a, "kvm") == 0 ? "hardware virtualisation"
-								   : "as recorded";
-
-			vcl_rupper(a != NULL ? a : "unknown", acc, sizeof(acc));
-			if (c->n > 1)
-				line = vcl_rxasprintf("%s%s%s: %s (%s)", prev, r > 0 ? " · " : "",
-						      c->runs[r].label, acc, what);
-			else
-				line = vcl_rxasprintf("Accelerator: %s (%s)", acc, what);
-			free(prev);
-		}
-		vcl_rdoc_block(d, VCL_RB_BIGFACT, "%s", line);
-		free(line);
-	}
 	for (size_t r = 0; r < c->n; r++) {
 		const char *a = vcl_report_vm_accel(&c->runs[r]);
-		bool ran_vm = vcl_rentry(&c->runs[r], "backends", "vm") != NULL;
-		const char **peers = vcl_report_names(&c->runs[r], 1, "peers");
+		bool ran_vm = false;
 
-		for (size_t i = 0; peers[i] != NULL; i++) {
-			const char *fam =
-			    vcl_rjstr(vcl_rentry(&c->runs[r], "peers", peers[i]), "family");
+		for (size_t s = 0; s < 2; s++) {
+			const char *sec = s == 0 ? "backends" : "peers";
+			const char **names = vcl_report_names(&c->runs[r], 1, sec);
 
-			ran_vm = ran_vm || (fam != NULL && strcmp(fam, "vm") == 0);
+			for (size_t i = 0; names[i] != NULL; i++)
+				ran_vm = ran_vm || vcl_report_is_vm(&c->runs[r], sec, names[i]);
+			free(names);
 		}
-		free(peers);
 		if (ran_vm && a != NULL && strcmp(a, "tcg") == 0) {
 			char *prev = tcg_runs;
 
@@ -224,16 +198,26 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		    "KVM numbers. Memory overhead is roughly comparable but includes TCG's "
 		    "translation cache.");
 	free(tcg_runs);
+}
 
-	/* Comparison: differing host classes make deltas misleading. */
+/* Comparison: differing host classes make deltas misleading. */
+static void host_class_differs(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings,
+			       size_t *nw)
+{
 	for (size_t i = 0; c->n > 1 && i < ARRAY_SIZE(class_facts); i++) {
-		char *first = fact_text(c->runs[0].root, class_facts[i].path);
+		char *first = NULL;
 		char *list = NULL;
 		bool differ = false;
 
 		for (size_t r = 0; r < c->n; r++) {
-			char *v = fact_text(c->runs[r].root, class_facts[i].path);
-			char *prev = list;
+			char *v, *prev = list;
+
+			/* A fleet host that gave no results has no facts to differ. */
+			if (vcl_rjstr(c->runs[r].root, "error") != NULL)
+				continue;
+			v = fact_text(c->runs[r].root, class_facts[i].path);
+			if (first == NULL)
+				first = vcl_rxstrdup(v);
 
 			differ = differ || strcmp(v, first) != 0;
 			list = vcl_rxasprintf("%s%s%s %s", prev != NULL ? prev : "",
@@ -254,6 +238,41 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		free(list);
 		free(first);
 	}
+}
+
+/* One row per host fact any run recorded, one column per run. */
+static void host_facts(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const struct {
+		const char *path, *name;
+	} facts[] = {
+	    {"host.hostname", "hostname"},
+	    {"host.class", "host class"},
+	    {"error", "no results: why"},
+	    {"host.cpu_model", "CPU model"},
+	    {"host.packages", "packages"},
+	    {"host.cores", "cores"},
+	    {"host.cpus", "CPUs (PUs)"},
+	    {"host.mem_mib", "memory (MiB)"},
+	    {"host.kernel", "kernel"},
+	    {"host.cgroup", "cgroup mode"},
+	    {"host.accelerator", "accelerator"},
+	    {"host.accel_reason", "why that accelerator"},
+	    {"host.libvirt_version", "libvirt"},
+	    {"host.qemu_version", "QEMU"},
+	    {"host.libvirt_ok", "libvirt answered"},
+	    {"host.gnuplot", "gnuplot on the measuring host"},
+	    {"config.limits.mem_mib", "limit: memory per instance (MiB)"},
+	    {"config.limits.cpus", "limit: CPUs per instance"},
+	    {"config.limits.pids", "limit: pids per instance"},
+	    {"config.pinning.layout", "pinning layout"},
+	    {"config.pinning.workload_cpus", "workload CPUs"},
+	    {"config.pinning.harness_cpus", "harness CPUs"},
+	    {"config.vm.vcpus", "VM vCPUs"},
+	    {"config.vm.mem_mib", "VM memory (MiB)"},
+	    {"config.vm.net", "VM network"},
+	};
+	struct tab t;
 
 	memset(&t, 0, sizeof(t));
 	vcl_rtab_add(&t, "fact");
@@ -276,4 +295,13 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		}
 	}
 	vcl_rdoc_table(d, &t);
+}
+
+void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings, size_t *nw)
+{
+	vcl_rdoc_heading(d, 2, "host", "Host");
+	host_accelerator(d, c);
+	host_tcg_caveat(d, c);
+	host_class_differs(d, c, warnings, nw);
+	host_facts(d, c);
 }

@@ -8,6 +8,7 @@
  *
  *   report_model.c      helpers, results access, document builder primitives
  *   report_host.c       header and host sections
+ *   report_class.c      the fleet view: a column per host class
  *   report_scenarios.c  startup, memory, density, autoscale, steady sections
  *   report_engines.c    the engine peers (podman, docker) beside ctr and runc
  *   report_services.c   the services section: a table across services, one
@@ -23,6 +24,7 @@
  *   report_gnuplot.c     locating and running gnuplot, SVG inlining
  */
 
+#include "bench/backends.h"
 #include "report/report.h"
 
 /* ---- helpers (report_model.c) ---- */
@@ -91,6 +93,10 @@ void vcl_rdoc_not_measured(struct vcl_rdoc *d, const struct vcl_report_ctx *c, c
 void vcl_rsec_header(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings,
 		   size_t *nw);
+/* report_class.c: the fleet view, hosts grouped by host.class (nothing
+ * when no run names a class or is a host's error) */
+bool vcl_report_is_fleet(const struct vcl_report_ctx *c);
+void vcl_rsec_classes(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_scenarios.c */
 void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_memory(struct vcl_rdoc *d, const struct vcl_report_ctx *c);

@@ -151,8 +151,7 @@ static bool in_list(struct json_object *arr, const char *s)
 
 const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const char *section)
 {
-	static const char *const order[] = {"bare", "ctr",  "vm",	   "vm-iaas",
-					    "runc", "crun", "qemu-direct", "qemu-direct-iaas"};
+	const struct vcl_backend_ops *const *order = vcl_backends;
 	const char **v = NULL;
 	size_t len = 0;
 
@@ -165,11 +164,9 @@ const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const
 				continue;
 			json_object_object_foreach(sec, key, val)
 			{
-				bool known = false, dup = false;
+				bool known = vcl_backends_find(key) != NULL, dup = false;
 
 				(void)val;
-				for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-					known = known || strcmp(order[i], key) == 0;
 				/* Pass 0 collects known names in their fixed order below;
 				 * pass 1 appends the others in file order. */
 				if (pass == 0 || known)
@@ -183,11 +180,11 @@ const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const
 			}
 		}
 		if (pass == 0) {
-			for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+			for (size_t i = 0; order[i] != NULL; i++) {
 				for (size_t r = 0; r < n; r++) {
-					if (vcl_rentry(&runs[r], section, order[i]) != NULL) {
+					if (vcl_rentry(&runs[r], section, order[i]->name) != NULL) {
 						v = vcl_rxrealloc(v, (len + 2) * sizeof(*v));
-						v[len++] = order[i];
+						v[len++] = order[i]->name;
 						break;
 					}
 				}
@@ -200,8 +197,12 @@ const char **vcl_report_names(const struct vcl_report_run *runs, size_t n, const
 
 const char *vcl_report_vm_accel(const struct vcl_report_run *run)
 {
-	const char *a = vcl_rjstr(vcl_rentry(run, "backends", "vm"), "accelerator");
+	const char *a = NULL;
 
+	/* A VM placement's own record first (bench writes it on each). */
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL && a == NULL; b++)
+		if (!(*b)->is_peer && vcl_backend_is_vm(*b))
+			a = vcl_rjstr(vcl_rentry(run, "backends", (*b)->name), "accelerator");
 	if (a == NULL)
 		a = vcl_rjstr(run->root, "config.vm.accelerator");
 	if (a == NULL)
@@ -219,16 +220,39 @@ void vcl_rupper(const char *s, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+const struct vcl_backend_ops *vcl_report_ops(const struct vcl_report_run *run, const char *section,
+					     const char *name)
+{
+	const struct vcl_backend_ops *ops = vcl_backends_find(name);
+
+	return ops != NULL ? ops
+			   : vcl_backends_find(vcl_rjstr(vcl_rentry(run, section, name), "family"));
+}
+
+bool vcl_report_is_vm(const struct vcl_report_run *run, const char *section, const char *name)
+{
+	const struct vcl_backend_ops *ops = vcl_report_ops(run, section, name);
+
+	return ops != NULL && vcl_backend_is_vm(ops);
+}
+
 void vcl_report_plabel(const struct vcl_report_run *run, const char *section, const char *name,
 		       char *buf, size_t len)
 {
-	const char *family = vcl_rjstr(vcl_rentry(run, section, name), "family");
-	bool is_vm =
-	    strcmp(name, "vm") == 0 || strcmp(name, "vm-iaas") == 0 ||
-	    (family != NULL && (strcmp(family, "vm") == 0 || strcmp(family, "vm-iaas") == 0));
-	const char *accel = is_vm ? vcl_report_vm_accel(run) : NULL;
+	const struct vcl_backend_ops *ops = vcl_report_ops(run, section, name);
+	const char *accel = ops != NULL && ops->accel_labelled ? vcl_report_vm_accel(run) : NULL;
+	const char *platform = vcl_rjstr(vcl_rentry(run, section, name), "platform");
 	char acc[16];
 
+	/* A gVisor sandbox says which platform trapped its system calls and
+	 * which network it had, as a VM says TCG. */
+	if (platform != NULL && platform[0] != '\0') {
+		const char *net = vcl_rjstr(vcl_rentry(run, section, name), "network");
+
+		snprintf(buf, len, "%s (%s%s%s)", name, platform, net != NULL ? ", net " : "",
+			 net != NULL ? net : "");
+		return;
+	}
 	if (accel == NULL) {
 		snprintf(buf, len, "%s", name);
 		return;

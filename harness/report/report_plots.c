@@ -50,19 +50,20 @@ void vcl_rp_serieslist_free(struct serieslist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* One colour per placement and peer, the same in every figure. */
+/* One colour per placement and peer, the same in every figure: the n-th
+ * backend of the registry takes the n-th colour (Dark2, then Paired's
+ * darker half); a name this build does not know is grey. */
 static const char *color(const char *name)
 {
-	static const struct {
-		const char *name, *rgb;
-	} map[] = {
-	    {"bare", "#1b9e77"}, {"ctr", "#d95f02"},  {"vm", "#7570b3"},
-	    {"runc", "#e7298a"}, {"crun", "#66a61e"}, {"qemu-direct", "#a6761d"},
+	static const char *const palette[] = {
+	    "#1b9e77", "#d95f02", "#7570b3", "#1f78b4", "#e7298a", "#66a61e",
+	    "#a6761d", "#6a3d9a", "#e6ab02", "#b15928", "#33a02c", "#e31a1c",
 	};
+	size_t i = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (strcmp(map[i].name, name) == 0)
-			return map[i].rgb;
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++, i++)
+		if (strcmp((*b)->name, name) == 0)
+			return i < ARRAY_SIZE(palette) ? palette[i] : "#666666";
 	return "#666666";
 }
 

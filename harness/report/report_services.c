@@ -17,11 +17,6 @@
 
 #define PAYLOAD_SERVICE "vclab-payload"
 
-/* Placements first, then peers, each in the registry's usual order; any
- * other name after them as it comes. */
-static const char *const known_order[] = {"bare",	 "ctr",	   "vm",     "runc", "crun",
-					  "qemu-direct", "podman", "docker", NULL};
-
 /* The object holding service name's backends/peers in run r, or NULL. */
 static struct json_object *service_obj(const struct vcl_report_run *run, const char *name)
 {
@@ -88,7 +83,8 @@ static const char **service_names(const struct vcl_report_ctx *c, size_t *n)
 }
 
 /* The placements (section "backends") or peers of the services, across
- * runs, in known_order then as they come. */
+ * runs: in the registry's order (placements first, then peers), then any
+ * other name as it comes. */
 static const char **placement_names(const struct vcl_report_ctx *c, const char *const *svcs,
 				    size_t nsvcs, const char *section, size_t *n)
 {
@@ -112,9 +108,9 @@ static const char **placement_names(const struct vcl_report_ctx *c, const char *
 	v = vcl_rxrealloc(NULL, sizeof(*v));
 	*n = 0;
 	v[0] = NULL;
-	for (size_t k = 0; known_order[k] != NULL; k++)
-		if (listed(all, nall, known_order[k]))
-			v = add_name(v, n, known_order[k]);
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++)
+		if (listed(all, nall, (*b)->name))
+			v = add_name(v, n, (*b)->name);
 	for (size_t i = 0; i < nall; i++)
 		v = add_name(v, n, all[i]);
 	free(all);
@@ -175,6 +171,31 @@ static void services_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c,
 		free(owned[p]);
 	free(owned);
 	free(hdr);
+}
+
+/* A --manifest workload: where it is, and why it was not measured. */
+static void manifest_facts(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *svc)
+{
+	for (size_t r = 0; r < c->n; r++) {
+		struct json_object *o = service_obj(&c->runs[r], svc);
+		const char *at = vcl_rjstr(vcl_json_path(o, "manifest"), "at");
+		const char *why = vcl_rjstr(o, "reason");
+		char *e;
+
+		if (at == NULL && why == NULL)
+			continue;
+		if (at != NULL) {
+			e = vcl_resc(at);
+			vcl_rdoc_block(d, VCL_RB_PARA, "From the manifest at `%s`.", e);
+			free(e);
+		}
+		if (why != NULL) {
+			e = vcl_resc(why);
+			vcl_rdoc_block(d, VCL_RB_PARA, "Not measured: %s", e);
+			free(e);
+		}
+		return;
+	}
 }
 
 static void image_facts(struct vcl_rdoc *d, struct json_object *img)
@@ -344,6 +365,7 @@ void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			vcl_rdoc_block(d, VCL_RB_PARA,
 				       "The built-in payload (its figures are also the top-level "
 				       "sections above).");
+		manifest_facts(d, c, svcs[s]);
 		image_facts(d, img);
 		service_figures(d, c, svcs[s], pl, npl, pe, npe);
 		service_errors(d, c, svcs[s]);

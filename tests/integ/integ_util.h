@@ -3,13 +3,23 @@
 #define VCL_TEST_INTEG_UTIL_H
 
 /* What every integration suite does the same way: run a shell command for
- * its exit status, and walk a results.json by a dotted path. */
+ * its exit status, walk a results.json by a dotted path, a ledger per test,
+ * start vclab quietly, check that a run left nothing and that bad input is
+ * refused in one line, and create its suite. */
 
+#include <check.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/backend.h"
+#include "core/cleanup.h"
+#include "core/ledger.h"
+#include "tests/suite_main.h"
 
 /* Exit status of `sh -c cmd`, -1 when it did not exit. */
 static inline int run(const char *cmd)
@@ -30,6 +40,162 @@ static inline struct json_object *at(struct json_object *o, const char *path)
 		if (!json_object_object_get_ex(o, k, &o))
 			o = NULL;
 	return o;
+}
+
+/* The run's ledger (open between setup and teardown, or where a test opens
+ * one) and the kinds of record its teardown and gc undo (main registers
+ * them: vcl_backends_init(&integ_kinds, ...)). */
+__attribute__((unused)) static struct vcl_ledger_kinds integ_kinds;
+__attribute__((unused)) static struct vcl_ledger *integ_ledger;
+
+/* The ledger fixture (tcase_add_checked_fixture): each test its own run,
+ * <prefix><runner pid>-<test pid>, so main() can find what a failed test
+ * left by its prefix. */
+static char integ_run_id[32];
+
+static inline void integ_ledger_open(const char *prefix)
+{
+	struct vcl_error *err = NULL;
+
+	snprintf(integ_run_id, sizeof(integ_run_id), "%s%d-%d", prefix, (int)getppid(),
+		 (int)getpid());
+	if (vcl_ledger_open(&integ_ledger, integ_run_id, &integ_kinds, &err) < 0)
+		ck_abort_msg("%s", err->msg);
+}
+
+static inline void integ_ledger_close(void)
+{
+	struct vcl_error *err = NULL;
+
+	if (vcl_ledger_close(&integ_ledger, &err) < 0)
+		ck_abort_msg("Ledger teardown: %s", err->msg);
+}
+
+/* Call a library function that sets *err (named err in call) and fail the
+ * test with its message when it returns < 0. */
+#define OK(call)                                                                                   \
+	do {                                                                                       \
+		struct vcl_error *e_ = NULL;                                                       \
+		struct vcl_error **err = &e_;                                                      \
+		if ((call) < 0)                                                                    \
+			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
+	} while (0)
+
+/* The spec of instance index of the fixture's run: the payload at payload,
+ * 64 MiB, one core, 16 pids. */
+static inline struct vcl_spec integ_spec(const char *payload, unsigned index)
+{
+	return (struct vcl_spec){
+	    .run_id = integ_run_id,
+	    .index = index,
+	    .payload = payload,
+	    .state_dir = vcl_ledger_dir(integ_ledger),
+	    .ledger = integ_ledger,
+	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
+	};
+}
+
+/* Is process pid in the host's (this test's) namespace ns ("net", "user")?
+ * Fails the test unless the answer is expect_same. */
+static inline void integ_same_ns(pid_t pid, const char *ns, bool expect_same)
+{
+	char a[64], b[64], pa[64], pb[64];
+	ssize_t na, nb;
+
+	snprintf(pa, sizeof(pa), "/proc/self/ns/%s", ns);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/%s", (int)pid, ns);
+	na = readlink(pa, a, sizeof(a) - 1);
+	nb = readlink(pb, b, sizeof(b) - 1);
+	ck_assert_msg(na > 0 && nb > 0, "readlink %s/%s", pa, pb);
+	a[na] = b[nb] = '\0';
+	ck_assert_msg((strcmp(a, b) == 0) == expect_same, "%s namespace: host %s, payload %s", ns,
+		      a, b);
+}
+
+/* Start the program at path with argv, stdout and stderr on /dev/null; its
+ * pid. */
+static inline pid_t integ_spawn_quiet(const char *path, const char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* No instance of the run results r describe is left: its state folder, its
+ * cgroups, processes rooted in the image cache, mounts of it. */
+static inline void integ_nothing_left(struct json_object *r, const char *cache)
+{
+	char cmd[768];
+	const char *run_id = json_object_get_string(at(r, "run_id"));
+
+	ck_assert_ptr_nonnull(run_id);
+	snprintf(cmd, sizeof(cmd),
+		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path '*vclab/%s*' "
+		 "| grep -q . && ! ls -l /proc/[0-9]*/root 2>/dev/null | grep -q %s",
+		 run_id, run_id, cache);
+	ck_assert_int_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "! grep -q %s /proc/mounts", cache);
+	ck_assert_int_eq(run(cmd), 0);
+}
+
+/* `vclab bench ARGS` on bare and ctr (startup, one run, image cache
+ * cache, results to out) is refused as bad input should be: one line on
+ * stderr holding expect, exit 2, no results folder. */
+static inline void integ_bad(const char *cache, const char *out, const char *args,
+			     const char *expect)
+{
+	char cmd[1536];
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s && VCLAB_CACHE=%s bin/vclab bench %s --backends bare,ctr "
+		 "--scenarios startup --runs 1 -q --no-report --out %s 2>%s.err; "
+		 "rc=$?; test $(wc -l <%s.err) -eq 1 && grep -qF -e '%s' %s.err && "
+		 "test ! -e %s && exit $rc",
+		 out, cache, args, out, out, out, expect, out, out);
+	ck_assert_msg(run(cmd) == 2, "%s: expected one line with '%s' and exit 2", args, expect);
+}
+
+/* The first of the NULL-terminated programs that is not there to run, or
+ * NULL when all are. */
+static inline const char *integ_missing(const char *const *progs)
+{
+	for (; *progs != NULL; progs++)
+		if (access(*progs, X_OK) != 0)
+			return *progs;
+	return NULL;
+}
+
+/* The main() of a suite run on a test image: it needs root and progs
+ * (missing says which packages hold them), builds the image with script
+ * (tests/image/build-*.sh) at top/oci, runs the suite and removes top.
+ * Skips (never passes) where it cannot run. */
+static inline int integ_main_with_image(const char *name, Suite *(*suite)(void),
+					const char *const *progs, const char *missing,
+					const char *top, const char *script)
+{
+	char cmd[512];
+	int rc;
+
+	if (geteuid() != 0)
+		return skip_suite(name, "needs root");
+	if (integ_missing(progs) != NULL)
+		return skip_suite(name, missing);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s && %s %s/oci >/dev/null", top, top,
+		 script, top);
+	if (run(cmd) != 0)
+		return skip_suite(name, "could not build the test image");
+	rc = run_suite(suite());
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	(void)run(cmd);
+	return rc;
 }
 
 #endif

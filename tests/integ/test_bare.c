@@ -212,7 +212,7 @@ END_TEST
 
 START_TEST(test_gc_after_crash)
 {
-	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_gc_opts o = {.dry_run = false, .kinds = &integ_kinds};
 	struct vcl_error *err = NULL;
 	unsigned removed = 0;
 	int p[2], status;
@@ -229,7 +229,10 @@ START_TEST(test_gc_after_crash)
 		struct vcl_instance *inst = NULL;
 
 		s.run_id = "tgc";
-		if (vcl_ledger_open("tgc", &err) < 0 || vcl_bare_ops.launch(&s, &inst, &err) < 0 ||
+		if (vcl_ledger_open(&integ_ledger, "tgc", &integ_kinds, &err) < 0)
+			_exit(1);
+		s.ledger = integ_ledger;
+		if (vcl_bare_ops.launch(&s, &inst, &err) < 0 ||
 		    vcl_probe_wait(inst, 5000, &err) < 0)
 			_exit(1);
 		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
@@ -262,15 +265,15 @@ END_TEST
 
 START_TEST(test_gc_leaves_live_runs)
 {
-	struct vcl_gc_opts o = {0};
+	struct vcl_gc_opts o = {.kinds = &integ_kinds};
 	struct vcl_error *err = NULL;
 	unsigned removed = 0;
 
 	/* Our own live ledger must survive a gc. */
-	ck_assert_int_eq(vcl_ledger_open("tlive", &err), 0);
+	ck_assert_int_eq(vcl_ledger_open(&integ_ledger, "tlive", &integ_kinds, &err), 0);
 	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
 	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tlive/ledger", F_OK), 0);
-	ck_assert_int_eq(vcl_ledger_close(&err), 0);
+	ck_assert_int_eq(vcl_ledger_close(&integ_ledger, &err), 0);
 	ck_assert_int_eq(access(VCL_LEDGER_ROOT "/tlive", F_OK), -1);
 }
 END_TEST
@@ -397,17 +400,11 @@ START_TEST(test_cli_sigint_saves_partial)
 
 	/* Ctrl-C mid-run: teardown, results saved and marked incomplete, 130. */
 	system("rm -rf /tmp/vclab-test-int");
-	pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("bin/vclab", "vclab", "bench", "--backends", "bare", "--runs", "100000",
-		      "--scenarios", "startup,memory", "--quiet", "--no-report", "--out",
-		      "/tmp/vclab-test-int", (char *)NULL);
-		_exit(127);
-	}
+	pid = integ_spawn_quiet("bin/vclab",
+				(const char *const[]){"vclab", "bench", "--backends", "bare",
+						      "--runs", "100000", "--scenarios",
+						      "startup,memory", "--quiet", "--no-report",
+						      "--out", "/tmp/vclab-test-int", NULL});
 	/* Mid-run, not mid-start: the results folder is made just before
 	 * the signal handlers go in, which on a slow host (the TCG guest of
 	 * make check-v2: host probe over virtiofs) takes more than 1.5 s. */
@@ -424,13 +421,13 @@ START_TEST(test_cli_sigint_saves_partial)
 	ck_assert_ptr_nonnull(
 	    strstr(json_object_get_string(vcl_json_path(o, "incomplete_reason")), "Interrupted"));
 	{
-		char cg[64], ledger[128];
+		char cg[64], ldir[128];
 		const char *run = json_object_get_string(vcl_json_path(o, "run_id"));
 
 		snprintf(cg, sizeof(cg), "vclab/%s", run);
-		snprintf(ledger, sizeof(ledger), VCL_LEDGER_ROOT "/%s", run);
+		snprintf(ldir, sizeof(ldir), VCL_LEDGER_ROOT "/%s", run);
 		ck_assert(!cgroup_exists(cg));
-		ck_assert_int_eq(access(ledger, F_OK), -1);
+		ck_assert_int_eq(access(ldir, F_OK), -1);
 	}
 	json_object_put(o);
 }
@@ -464,7 +461,7 @@ int main(void)
 		return skip_suite("test_bare", "needs root");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
 	if (realpath("bin/vclab-payload", payload) == NULL) {
 		fprintf(stderr, "test_bare: bin/vclab-payload missing (run make all)\n");

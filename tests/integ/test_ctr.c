@@ -28,45 +28,15 @@
 #include "core/util.h"
 #include "tests/suite_main.h"
 
-static char *payload;
-static char run_id[32];
+#include "integ_util.h"
 
+static char *payload;
+
+/* ct<runner>-<test>: main() finds what a failed test left. */
 static void setup(void)
 {
-	struct vcl_error *err = NULL;
-
-	/* ct<runner>-<test>: main() finds what a failed test left. */
-	snprintf(run_id, sizeof(run_id), "ct%d-%d", (int)getppid(), (int)getpid());
-	if (vcl_ledger_open(run_id, &err) < 0)
-		ck_abort_msg("%s", err->msg);
+	integ_ledger_open("ct");
 }
-
-static void teardown(void)
-{
-	struct vcl_error *err = NULL;
-
-	if (vcl_ledger_close(&err) < 0)
-		ck_abort_msg("Ledger teardown: %s", err->msg);
-}
-
-static struct vcl_spec spec_of(unsigned index)
-{
-	return (struct vcl_spec){
-	    .run_id = run_id,
-	    .index = index,
-	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(),
-	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
-	};
-}
-
-#define OK(call)                                                                                   \
-	do {                                                                                       \
-		struct vcl_error *e_ = NULL;                                                       \
-		struct vcl_error **err = &e_;                                                      \
-		if ((call) < 0)                                                                    \
-			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
-	} while (0)
 
 static const struct vcl_backend_ops *must_find(const char *name)
 {
@@ -93,21 +63,6 @@ static void healthz(struct vcl_instance *inst)
 	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
 	ck_assert_int_eq(status, 200);
 	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
-}
-
-static void same_ns(pid_t pid, const char *ns, bool expect_same)
-{
-	char a[64], b[64], pa[64], pb[64];
-	ssize_t na, nb;
-
-	snprintf(pa, sizeof(pa), "/proc/self/ns/%s", ns);
-	snprintf(pb, sizeof(pb), "/proc/%d/ns/%s", (int)pid, ns);
-	na = readlink(pa, a, sizeof(a) - 1);
-	nb = readlink(pb, b, sizeof(b) - 1);
-	ck_assert_msg(na > 0 && nb > 0, "readlink %s/%s", pa, pb);
-	a[na] = b[nb] = '\0';
-	ck_assert_msg((strcmp(a, b) == 0) == expect_same, "%s namespace: host %s, payload %s", ns,
-		      a, b);
 }
 
 /* Value of a "Key:\tvalue" line of /proc/PID/status. */
@@ -171,7 +126,7 @@ static bool cgroup_exists(const char *ctrl, const char *path)
 START_TEST(test_isolation)
 {
 	const struct vcl_backend_ops *ops = must_find("ctr");
-	struct vcl_spec spec = spec_of(1);
+	struct vcl_spec spec = integ_spec(payload, 1);
 	static const char *const nss[] = {"pid", "mnt", "net", "uts", "ipc", "cgroup"};
 	struct vcl_instance *inst;
 	char buf[256], path[128], cgline[300], cgp[256];
@@ -181,6 +136,7 @@ START_TEST(test_isolation)
 	int n = 0, status;
 	pid_t pid, child;
 
+	spec.security = VCL_SECURITY_STRICT; /* --security strict */
 	OK(ops->probe(NULL, err));
 	OK(ops->prepare(&spec, err));
 	inst = start(ops, &spec);
@@ -188,8 +144,8 @@ START_TEST(test_isolation)
 	healthz(inst);
 
 	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++)
-		same_ns(pid, nss[i], false);
-	same_ns(pid, "user", true);
+		integ_same_ns(pid, nss[i], false);
+	integ_same_ns(pid, "user", true);
 	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
 	ck_assert_str_eq(status_field(pid, "CapPrm", buf, sizeof(buf)), "0000000000000000");
 	ck_assert_str_eq(status_field(pid, "CapBnd", buf, sizeof(buf)), "0000000000000000");
@@ -211,12 +167,13 @@ START_TEST(test_isolation)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
 			ck_assert_msg(strcmp(de->d_name, "vclab-payload") == 0 ||
 					  strcmp(de->d_name, "proc") == 0 ||
-					  strcmp(de->d_name, "dev") == 0,
+					  strcmp(de->d_name, "dev") == 0 ||
+					  strcmp(de->d_name, "sys") == 0,
 				      "unexpected /%s in the rootfs", de->d_name);
 			n++;
 		}
 	closedir(d);
-	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(n, 4);
 	snprintf(path, sizeof(path), "/proc/%d/root/dev/urandom", (int)pid);
 	ck_assert_msg(access(path, R_OK) == 0, "no /dev/urandom in the container");
 
@@ -255,6 +212,45 @@ START_TEST(test_isolation)
 }
 END_TEST
 
+/* containerd's default capability set, as /proc/PID/status prints it. */
+#define CRI_CAPS "00000000a80425fb"
+
+/* The default mode: containerd's CRI spec for the payload too. */
+START_TEST(test_cri_defaults)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = integ_spec(payload, 1);
+	struct vcl_instance *inst;
+	char buf[256], path[128], link[64] = "";
+	cleanup_free char *mi = NULL;
+	pid_t pid;
+
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	pid = inst->pid;
+	healthz(inst);
+	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
+	ck_assert_str_eq(status_field(pid, "CapBnd", buf, sizeof(buf)), CRI_CAPS);
+	ck_assert_str_eq(status_field(pid, "CapInh", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(pid, "NoNewPrivs", buf, sizeof(buf)), "0");
+	ck_assert_str_eq(status_field(pid, "Seccomp", buf, sizeof(buf)), "2");
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/stdout", (int)pid);
+	ck_assert(readlink(path, link, sizeof(link) - 1) > 0);
+	ck_assert_str_eq(link, "/proc/self/fd/1");
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/full", (int)pid);
+	ck_assert_msg(access(path, W_OK) == 0, "no /dev/full");
+	/* devpts, shm, mqueue, /sys read-only, /proc/kcore masked. */
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ck_assert(vcl_read_file(path, &mi, NULL, NULL) == 0);
+	ck_assert_msg(strstr(mi, " /dev/pts ") && strstr(mi, " /dev/shm ") &&
+			  strstr(mi, " /dev/mqueue ") && strstr(mi, " /sys ro,") &&
+			  strstr(mi, " /proc/kcore ") && strstr(mi, " /proc/sys ro,"),
+		      "container mounts: %s", mi);
+	OK(ops->destroy(inst, err));
+	ops->cleanup(&spec);
+}
+END_TEST
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -270,23 +266,23 @@ static int count_fds(void)
 START_TEST(test_runc_peer)
 {
 	const struct vcl_backend_ops *ops = must_find("runc");
-	struct vcl_spec spec = spec_of(2);
+	struct vcl_spec spec = integ_spec(payload, 2);
 	struct vcl_instance *inst;
 	char buf[256], cgp[256], state[600];
 	int exitfd, fds0;
 	pid_t pid;
 
 	ck_assert(ops->is_peer);
-	ck_assert_str_eq(ops->family, "ctr");
+	ck_assert_str_eq(ops->peer_of, "ctr");
 	OK(ops->probe(NULL, err));
 	OK(ops->prepare(&spec, err));
 	inst = start(ops, &spec);
 	pid = inst->pid;
 	healthz(inst);
-	same_ns(pid, "net", false);
-	same_ns(pid, "mnt", false);
-	same_ns(pid, "pid", false);
-	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	integ_same_ns(pid, "net", false);
+	integ_same_ns(pid, "mnt", false);
+	integ_same_ns(pid, "pid", false);
+	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
 	/* The same syscall filter, from the OCI config. */
 	ck_assert_str_eq(status_field(pid, "Seccomp", buf, sizeof(buf)), "2");
 	root_mount_opts(pid, buf, sizeof(buf));
@@ -297,7 +293,8 @@ START_TEST(test_runc_peer)
 	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
 	exitfd = dup(inst->exit_fd);
-	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(), inst->name);
+	snprintf(state, sizeof(state), "%s/runc/state/%s", vcl_ledger_dir(integ_ledger),
+		 inst->name);
 	ck_assert_msg(access(state, F_OK) == 0, "no runc state at %s", state);
 	OK(ops->destroy(inst, err));
 	/* `runc delete` forgot it. */
@@ -314,14 +311,14 @@ START_TEST(test_runc_peer)
 	fds0 = count_fds();
 	inst = start(ops, &spec);
 	healthz(inst);
-	same_ns(inst->pid, "user", false);
+	integ_same_ns(inst->pid, "user", false);
 	status_field(inst->pid, "Uid", buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "runc userns Uid: %s", buf);
 	OK(ops->destroy(inst, err));
 	ck_assert_int_eq(count_fds(), fds0);
 	ops->cleanup(&spec);
 	/* Nor the parents runc made in hierarchies cgroup.c does not manage. */
-	snprintf(cgp, sizeof(cgp), "vclab/%s", run_id);
+	snprintf(cgp, sizeof(cgp), "vclab/%s", integ_run_id);
 	ck_assert_msg(!cgroup_exists("devices", cgp) && !cgroup_exists("freezer", cgp),
 		      "runc's parent cgroup %s left behind", cgp);
 }
@@ -351,7 +348,7 @@ END_TEST
 START_TEST(test_userns)
 {
 	const struct vcl_backend_ops *ops = must_find("ctr");
-	struct vcl_spec spec = spec_of(3);
+	struct vcl_spec spec = integ_spec(payload, 3);
 	struct vcl_instance *inst;
 	char buf[256], path[64];
 	cleanup_free char *map = NULL;
@@ -360,14 +357,14 @@ START_TEST(test_userns)
 	OK(ops->prepare(&spec, err));
 	inst = start(ops, &spec);
 	healthz(inst);
-	same_ns(inst->pid, "user", false);
+	integ_same_ns(inst->pid, "user", false);
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)inst->pid);
 	ck_assert(vcl_read_file(path, &map, NULL, NULL) == 0);
 	ck_assert_msg(strstr(map, "100000") != NULL, "uid_map: %s", map);
 	/* Seen from the host, the payload runs as the mapped uid, not root. */
 	status_field(inst->pid, "Uid", buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "Uid: %s", buf);
-	ck_assert_str_eq(status_field(inst->pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(inst->pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
 	root_mount_opts(inst->pid, buf, sizeof(buf));
 	ck_assert_msg(has_opt(buf, "ro"), "root mount options: %s", buf);
 	OK(ops->destroy(inst, err));
@@ -391,7 +388,7 @@ static struct vcl_error *wait_end(struct vcl_instance *inst, int timeout_ms)
 START_TEST(test_oom)
 {
 	const struct vcl_backend_ops *ops = must_find("ctr");
-	struct vcl_spec spec = spec_of(4);
+	struct vcl_spec spec = integ_spec(payload, 4);
 	struct vcl_instance *inst;
 	struct vcl_error *e = NULL;
 	char body[128];
@@ -416,7 +413,7 @@ END_TEST
 START_TEST(test_pids_limit)
 {
 	const struct vcl_backend_ops *ops = must_find("ctr");
-	struct vcl_spec spec = spec_of(5);
+	struct vcl_spec spec = integ_spec(payload, 5);
 	struct vcl_instance *inst;
 	cleanup_free char *dir = NULL;
 	char path[512];
@@ -477,7 +474,7 @@ END_TEST
 START_TEST(test_setup_error)
 {
 	const struct vcl_backend_ops *ops = must_find("ctr");
-	struct vcl_spec spec = spec_of(6);
+	struct vcl_spec spec = integ_spec(payload, 6);
 	struct vcl_instance *inst = NULL;
 	struct vcl_error *e = NULL;
 	char path[600];
@@ -524,7 +521,7 @@ static int cmp_u64(const void *a, const void *b)
 START_TEST(test_cycles)
 {
 	const struct vcl_backend_ops *ops = must_find("ctr");
-	struct vcl_spec spec = spec_of(100);
+	struct vcl_spec spec = integ_spec(payload, 100);
 	static uint64_t t_ready[CYCLES], t_200[CYCLES], t_created[CYCLES];
 	int fds0, mounts0;
 	cleanup_free char *parent = NULL;
@@ -558,7 +555,7 @@ START_TEST(test_cycles)
 		char p[600];
 		struct dirent *de;
 
-		snprintf(p, sizeof(p), "%s/%s", parent, run_id);
+		snprintf(p, sizeof(p), "%s/%s", parent, integ_run_id);
 		d = opendir(p);
 		while (d != NULL && (de = readdir(d)) != NULL)
 			left += de->d_type == DT_DIR && de->d_name[0] != '.';
@@ -580,20 +577,13 @@ END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("ctr");
-	TCase *tc = tcase_create("ctr");
+	const TTest *const tests[] = {test_isolation, test_cri_defaults, test_userns,
+				      test_oom,	      test_pids_limit,	 test_setup_error,
+				      test_cycles,    test_runc_peer,	 test_crun_probe};
+	TCase *tc;
+	Suite *s = suite_of("ctr", 120, tests, ARRAY_SIZE(tests), &tc);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_isolation);
-	tcase_add_test(tc, test_userns);
-	tcase_add_test(tc, test_oom);
-	tcase_add_test(tc, test_pids_limit);
-	tcase_add_test(tc, test_setup_error);
-	tcase_add_test(tc, test_cycles);
-	tcase_add_test(tc, test_runc_peer);
-	tcase_add_test(tc, test_crun_probe);
-	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	return s;
 }
 
@@ -612,7 +602,8 @@ static void reap_failed_runs(void)
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		printf("test_ctr: tearing down what %s left\n", de->d_name);
-		if (vcl_ledger_open(de->d_name, &err) < 0 || vcl_ledger_close(&err) < 0) {
+		if (vcl_ledger_open(&integ_ledger, de->d_name, &integ_kinds, &err) < 0 ||
+		    vcl_ledger_close(&integ_ledger, &err) < 0) {
 			printf("test_ctr: %s\n", err->msg);
 			vcl_error_free(err);
 		}
@@ -629,7 +620,7 @@ int main(void)
 		return skip_suite("test_ctr", "needs root (namespaces, cgroups, runc)");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
 	/* Tests run from the repository root (make check, make asan), whatever
 	 * build folder holds this binary. */

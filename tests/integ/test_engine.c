@@ -33,7 +33,6 @@
 #include "tests/suite_main.h"
 
 static char *payload;
-static char run_id[32];
 
 #define IMG_DIR "/tmp/vclab-test-engine"
 #define IMG	IMG_DIR "/oci"
@@ -42,38 +41,7 @@ static char run_id[32];
 
 static void setup(void)
 {
-	struct vcl_error *err = NULL;
-
-	snprintf(run_id, sizeof(run_id), "en%d-%d", (int)getppid(), (int)getpid());
-	if (vcl_ledger_open(run_id, &err) < 0)
-		ck_abort_msg("%s", err->msg);
-}
-
-static void teardown(void)
-{
-	struct vcl_error *err = NULL;
-
-	if (vcl_ledger_close(&err) < 0)
-		ck_abort_msg("Ledger teardown: %s", err->msg);
-}
-
-#define OK(call)                                                                                   \
-	do {                                                                                       \
-		struct vcl_error *e_ = NULL;                                                       \
-		struct vcl_error **err = &e_;                                                      \
-		if ((call) < 0)                                                                    \
-			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
-	} while (0)
-
-static struct vcl_spec spec_of(unsigned index)
-{
-	return (struct vcl_spec){
-	    .run_id = run_id,
-	    .index = index,
-	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(),
-	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
-	};
+	integ_ledger_open("en");
 }
 
 /* Lines of `CMD` that name run rid (vclab-<rid>), counted. */
@@ -94,7 +62,7 @@ static int count_lines_of(const char *cmd, const char *rid)
 
 static int count_run_lines(const char *cmd)
 {
-	return count_lines_of(cmd, run_id);
+	return count_lines_of(cmd, integ_run_id);
 }
 
 /* Processes whose command line names run rid (conmon -n vclab-<run>-N,
@@ -130,7 +98,7 @@ static int processes_of(const char *rid)
 
 static int run_processes(void)
 {
-	return processes_of(run_id);
+	return processes_of(integ_run_id);
 }
 
 static bool cgroup_exists(const char *ctrl, const char *path)
@@ -138,20 +106,6 @@ static bool cgroup_exists(const char *ctrl, const char *path)
 	cleanup_free char *dir = vcl_cgroup_dir(ctrl, path);
 
 	return dir != NULL && access(dir, F_OK) == 0;
-}
-
-static void same_ns_differs(pid_t pid, const char *ns)
-{
-	char a[64], b[64], pa[64], pb[64];
-	ssize_t na, nb;
-
-	snprintf(pa, sizeof(pa), "/proc/self/ns/%s", ns);
-	snprintf(pb, sizeof(pb), "/proc/%d/ns/%s", (int)pid, ns);
-	na = readlink(pa, a, sizeof(a) - 1);
-	nb = readlink(pb, b, sizeof(b) - 1);
-	ck_assert(na > 0 && nb > 0);
-	a[na] = b[nb] = '\0';
-	ck_assert_msg(strcmp(a, b) != 0, "%s namespace is the host's", ns);
 }
 
 static void status_is(pid_t pid, const char *key, const char *want)
@@ -177,7 +131,7 @@ static void nothing_left(const char *engine)
 	snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}' 2>&1", engine);
 	ck_assert_int_eq(count_run_lines(cmd), 0);
 	ck_assert_int_eq(run_processes(), 0);
-	snprintf(cg, sizeof(cg), "vclab/%s", run_id);
+	snprintf(cg, sizeof(cg), "vclab/%s", integ_run_id);
 	ck_assert_msg(!cgroup_exists("memory", cg) && !cgroup_exists("devices", cg),
 		      "cgroup %s left behind", cg);
 }
@@ -198,7 +152,7 @@ static bool usable(const struct vcl_backend_ops *ops, const char *test)
 static void one_peer(const char *name, bool expect_ready)
 {
 	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, name);
-	struct vcl_spec spec = spec_of(1);
+	struct vcl_spec spec = integ_spec(payload, 1);
 	struct vcl_instance *inst = NULL;
 	struct vcl_mem mem = {0};
 	char body[128], cmd[160], cg[256];
@@ -207,7 +161,7 @@ static void one_peer(const char *name, bool expect_ready)
 
 	ck_assert_msg(ops != NULL, "%s is not built in", name);
 	ck_assert(ops->is_peer);
-	ck_assert_str_eq(ops->family, "ctr");
+	ck_assert_str_eq(ops->peer_of, "ctr");
 	OK(ops->prepare(&spec, err));
 	/* The image is in the engine's storage, tagged with the run id. */
 	snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}'", name);
@@ -225,10 +179,11 @@ static void one_peer(const char *name, bool expect_ready)
 	       vcl_ns_to_ms(inst->t.created - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
 	pid = inst->pid;
-	/* ctr's confinement: own netns, no capabilities, the seccomp filter. */
-	same_ns_differs(pid, "net");
-	same_ns_differs(pid, "pid");
-	status_is(pid, "CapEff", "0000000000000000");
+	/* ctr's confinement: own netns, containerd's capability set, the
+	 * seccomp filter. */
+	integ_same_ns(pid, "net", false);
+	integ_same_ns(pid, "pid", false);
+	status_is(pid, "CapEff", "00000000a80425fb");
 	status_is(pid, "Seccomp", "2");
 	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
 	ck_assert(cgroup_exists("memory", cg));
@@ -274,7 +229,7 @@ END_TEST
 START_TEST(test_podman_crashed_run)
 {
 	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, "podman");
-	struct vcl_spec spec = spec_of(4);
+	struct vcl_spec spec = integ_spec(payload, 4);
 	struct vcl_instance *inst = NULL;
 	struct vcl_error *e = NULL;
 
@@ -285,9 +240,9 @@ START_TEST(test_podman_crashed_run)
 	OK(vcl_probe_wait(inst, 10000, err));
 	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 1);
 	/* Dry run: says what it would remove, removes nothing. */
-	OK(vcl_engine_undo("podman", run_id, true, true, err));
+	OK(vcl_engine_undo("podman", integ_run_id, true, true, err));
 	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 1);
-	OK(vcl_engine_undo("podman", run_id, false, true, err));
+	OK(vcl_engine_undo("podman", integ_run_id, false, true, err));
 	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 0);
 	ck_assert_int_eq(count_run_lines("podman images --format '{{.Repository}}:{{.Tag}}'"), 0);
 	/* The instance's own destroy now finds nothing to remove by id. */
@@ -400,15 +355,11 @@ END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("engine");
-	TCase *tc = tcase_create("engine");
+	const TTest *const tests[] = {test_podman_peer, test_docker_peer, test_podman_crashed_run};
+	TCase *tc;
+	Suite *s = suite_of("engine", 120, tests, ARRAY_SIZE(tests), &tc);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_podman_peer);
-	tcase_add_test(tc, test_docker_peer);
-	tcase_add_test(tc, test_podman_crashed_run);
-	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	/* The user's image: whole bench runs, outside the ledger fixture. */
 	tc = tcase_create("image");
 	tcase_set_timeout(tc, 300);
@@ -420,19 +371,20 @@ static Suite *suite(void)
 
 int main(void)
 {
+	static const char *const progs[] = {"/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox",
+					    NULL};
 	int ret;
 
 	if (!vcl_is_root())
 		return skip_suite("test_engine", "needs root (podman and docker rootful)");
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
 	payload = realpath("bin/vclab-payload", NULL);
 	if (payload == NULL || access(payload, X_OK) < 0) {
 		printf("test_engine: payload missing: run make all first\n");
 		return 1;
 	}
-	if (access("/usr/bin/skopeo", X_OK) != 0 || access("/usr/bin/umoci", X_OK) != 0 ||
-	    access("/bin/busybox", X_OK) != 0 ||
+	if (integ_missing(progs) != NULL ||
 	    run("rm -rf " IMG_DIR " && mkdir -p " IMG_DIR " && tests/image/build-busybox.sh " IMG
 		" >/dev/null") != 0) {
 		printf("test_engine: cannot build the busybox image (skopeo, umoci, "

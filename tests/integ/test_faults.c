@@ -51,7 +51,7 @@ static int run_private(const char *cmd)
  * leave theirs; a case must not add any. */
 static unsigned dead_runs(void)
 {
-	struct vcl_gc_opts o = {.dry_run = true};
+	struct vcl_gc_opts o = {.dry_run = true, .kinds = &integ_kinds};
 	unsigned removed = 0;
 	struct vcl_error *err = NULL;
 	int saved = dup(1), devnull = open("/dev/null", O_WRONLY);
@@ -132,7 +132,7 @@ static void run_of(pid_t pid, char *run, size_t len)
 START_TEST(test_sigkill_then_gc)
 {
 	struct vcl_error *err = NULL;
-	struct vcl_gc_opts o = {0};
+	struct vcl_gc_opts o = {.kinds = &integ_kinds};
 	unsigned removed = 0;
 	int status = 0;
 	char run[64], cg[128];
@@ -140,17 +140,11 @@ START_TEST(test_sigkill_then_gc)
 	struct stat st;
 	pid_t pid;
 
-	pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("bin/vclab", "vclab", "bench", "--backends", "bare", "--scenarios", "density",
-		      "--budget-mib", "100000", "--quiet", "--no-report", "--out",
-		      "/tmp/vclab-test-kill", (char *)NULL);
-		_exit(127);
-	}
+	pid = integ_spawn_quiet("bin/vclab",
+				(const char *const[]){"vclab", "bench", "--backends", "bare",
+						      "--scenarios", "density", "--budget-mib",
+						      "100000", "--quiet", "--no-report", "--out",
+						      "/tmp/vclab-test-kill", NULL});
 	/* Mid-density: tens of payloads up. */
 	usleep(1500 * 1000);
 	run_of(pid, run, sizeof(run));
@@ -373,7 +367,7 @@ int main(void)
 		return skip_suite("test_faults", "needs root");
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_results_unwritable);

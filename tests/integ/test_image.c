@@ -29,22 +29,6 @@ static struct json_object *results(void)
 	return r;
 }
 
-/* No instance of the run left: processes of the cached rootfs, the run's
- * state folder, its cgroups. */
-static void nothing_left(struct json_object *r)
-{
-	char cmd[512];
-	const char *run_id = json_object_get_string(at(r, "run_id"));
-
-	ck_assert_ptr_nonnull(run_id);
-	snprintf(cmd, sizeof(cmd),
-		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path '*vclab/%s*' "
-		 "| grep -q . && ! ls -l /proc/[0-9]*/root 2>/dev/null | grep -q " CACHE,
-		 run_id, run_id);
-	ck_assert_int_eq(run(cmd), 0);
-	ck_assert_int_eq(run("! grep -q " CACHE " /proc/mounts"), 0);
-}
-
 static void check_figures(struct json_object *r, const char *name, const char *placement)
 {
 	char path[192];
@@ -98,7 +82,7 @@ START_TEST(test_oci_layout)
 	ck_assert_ptr_null(at(r, "backends.bare.startup_ms"));
 	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
 	keep_results(OUT "/results.json", "image-oci");
-	nothing_left(r);
+	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 	/* Content-addressed: unpacked once, reused by the next run. */
 	ck_assert_int_eq(run("test $(ls " CACHE "/rootfs | wc -l) -eq 1"), 0);
@@ -118,7 +102,7 @@ START_TEST(test_docker_archive)
 	check_figures(r, "bbarchive", "ctr");
 	ck_assert_int_eq(json_object_get_int(at(r, "services.bbarchive.image.port")), 8080);
 	keep_results(OUT "/results.json", "image-docker-archive");
-	nothing_left(r);
+	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 }
 END_TEST
@@ -134,32 +118,21 @@ START_TEST(test_process_tree)
 	    json_object_get_int(at(r, "services.bbshell.backends.bare.memory.sampled")), 1);
 	check_figures(r, "bbshell", "bare");
 	check_figures(r, "bbshell", "ctr");
-	nothing_left(r);
+	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 }
 END_TEST
 
-static void bad(const char *args, const char *expect)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd),
-		 "rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench %s --backends bare,ctr "
-		 "--scenarios startup --runs 1 -q --no-report --out " OUT " 2>" OUT ".err; "
-		 "rc=$?; test $(wc -l <" OUT ".err) -eq 1 && grep -qF -e '%s' " OUT ".err && "
-		 "test ! -e " OUT " && exit $rc",
-		 args, expect);
-	ck_assert_msg(run(cmd) == 2, "%s: expected one line with '%s' and exit 2", args, expect);
-}
-
 START_TEST(test_bad_input)
 {
-	bad("--image oci:/tmp/vclab-test-image/nonexistent:latest", "Cannot read image");
-	bad("--image oci:" IMG ":noentry", "no entrypoint and no command");
-	bad("--image oci:" IMG ":noport", "No port known");
-	bad("--image oci:" IMG ":missing", "Entrypoint /bin/nothere");
-	bad("--image rootfs:/tmp/vclab-test-image/nonexistent", "Cannot read image");
-	bad("--ready bogus --image oci:" IMG ":latest", "--ready bogus");
+	integ_bad(CACHE, OUT, "--image oci:/tmp/vclab-test-image/nonexistent:latest",
+		  "Cannot read image");
+	integ_bad(CACHE, OUT, "--image oci:" IMG ":noentry", "no entrypoint and no command");
+	integ_bad(CACHE, OUT, "--image oci:" IMG ":noport", "No port known");
+	integ_bad(CACHE, OUT, "--image oci:" IMG ":missing", "Entrypoint /bin/nothere");
+	integ_bad(CACHE, OUT, "--image rootfs:/tmp/vclab-test-image/nonexistent",
+		  "Cannot read image");
+	integ_bad(CACHE, OUT, "--ready bogus --image oci:" IMG ":latest", "--ready bogus");
 	ck_assert_int_eq(run("bin/vclab bench --runs 1 -- /bin/true 2>/dev/null"), 2);
 }
 END_TEST
@@ -181,40 +154,26 @@ START_TEST(test_port_never_opened)
 	ck_assert_ptr_nonnull(
 	    strstr(json_object_get_string(at(json_object_array_get_idx(errs, 0), "message")),
 		   "port 9999 never accepted a connection"));
-	nothing_left(r);
+	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("image");
-	TCase *tc = tcase_create("image");
+	const TTest *const tests[] = {test_oci_layout, test_docker_archive, test_process_tree,
+				      test_bad_input, test_port_never_opened};
 
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_oci_layout);
-	tcase_add_test(tc, test_docker_archive);
-	tcase_add_test(tc, test_process_tree);
-	tcase_add_test(tc, test_bad_input);
-	tcase_add_test(tc, test_port_never_opened);
-	suite_add_tcase(s, tc);
-	return s;
+	return suite_of("image", 300, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)
 {
-	int rc;
+	static const char *const progs[] = {"/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox",
+					    NULL};
 
-	if (!vcl_is_root())
-		return skip_suite("image", "needs root");
-	if (access("/usr/bin/skopeo", X_OK) != 0 || access("/usr/bin/umoci", X_OK) != 0 ||
-	    access("/bin/busybox", X_OK) != 0)
-		return skip_suite("image", "skopeo, umoci or busybox-static missing "
-					   "(scripts/install-deps.sh)");
-	if (run("rm -rf /tmp/vclab-test-image && mkdir -p /tmp/vclab-test-image && "
-		"tests/image/build-busybox.sh " IMG " >/dev/null") != 0)
-		return skip_suite("image", "could not build the busybox image");
-	rc = run_suite(suite());
-	run("rm -rf /tmp/vclab-test-image");
-	return rc;
+	return integ_main_with_image("image", suite, progs,
+				     "skopeo, umoci or busybox-static missing "
+				     "(scripts/install-deps.sh)",
+				     "/tmp/vclab-test-image", "tests/image/build-busybox.sh");
 }

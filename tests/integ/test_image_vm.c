@@ -138,33 +138,21 @@ END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("image_vm");
-	TCase *tc = tcase_create("image_vm");
+	const TTest *const tests[] = {test_vm_busybox, test_vm_missing_entrypoint,
+				      test_vm_service_exits};
 
-	tcase_set_timeout(tc, 600);
-	tcase_add_test(tc, test_vm_busybox);
-	tcase_add_test(tc, test_vm_missing_entrypoint);
-	tcase_add_test(tc, test_vm_service_exits);
-	suite_add_tcase(s, tc);
-	return s;
+	return suite_of("image_vm", 600, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)
 {
-	int rc;
+	static const char *const progs[] = {"/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox",
+					    "/sbin/mke2fs", NULL};
 
-	if (!vcl_is_root())
-		return skip_suite("image_vm", "needs root");
-	if (access("/usr/bin/skopeo", X_OK) != 0 || access("/usr/bin/umoci", X_OK) != 0 ||
-	    access("/bin/busybox", X_OK) != 0 || access("/sbin/mke2fs", X_OK) != 0)
-		return skip_suite("image_vm", "skopeo, umoci, busybox-static or e2fsprogs missing "
-					      "(scripts/install-deps.sh)");
 	if (run("virsh -q -c qemu:///system list >/dev/null 2>&1") != 0)
 		return skip_suite("image_vm", "libvirtd not answering (scripts/services.sh)");
-	if (run("rm -rf " TOP " && mkdir -p " TOP " && tests/image/build-busybox.sh " IMG
-		" >/dev/null") != 0)
-		return skip_suite("image_vm", "could not build the busybox image");
-	rc = run_suite(suite());
-	run("rm -rf " TOP);
-	return rc;
+	return integ_main_with_image("image_vm", suite, progs,
+				     "skopeo, umoci, busybox-static or e2fsprogs missing "
+				     "(scripts/install-deps.sh)",
+				     TOP, "tests/image/build-busybox.sh");
 }

@@ -55,22 +55,6 @@ static double num(struct json_object *r, const char *svc, const char *group, con
 	return json_object_get_double(o);
 }
 
-/* No instance of the run left: its state folder, its cgroups, processes
- * rooted in the cache, mounts of it. */
-static void nothing_left(struct json_object *r)
-{
-	char cmd[512];
-	const char *run_id = json_object_get_string(at(r, "run_id"));
-
-	ck_assert_ptr_nonnull(run_id);
-	snprintf(cmd, sizeof(cmd),
-		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path '*vclab/%s*' "
-		 "| grep -q . && ! ls -l /proc/[0-9]*/root 2>/dev/null | grep -q " CACHE,
-		 run_id, run_id);
-	ck_assert_int_eq(run(cmd), 0);
-	ck_assert_int_eq(run("! grep -q " CACHE " /proc/mounts"), 0);
-}
-
 static const char services_yaml[] = "services:\n"
 				    "  - name: nginx\n"
 				    "    image: oci:" IMG ":nginx\n"
@@ -156,44 +140,159 @@ START_TEST(test_real_services)
 			     "'id=\"service-nginx-archive\"' " OUT "/report.html"),
 			 0);
 	keep_results(OUT "/results.json", "services-real");
-	nothing_left(r);
+	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 }
 END_TEST
 
-/* One line naming what and where, exit 2, no results folder. */
-static void bad(const char *args, const char *expect)
-{
-	char cmd[1024];
+/* `bench --manifest` (issue 26): four workloads of one app, their images
+ * named as a cluster names them and read through --image-map, each
+ * measured in bare, ctr and runc under services.<ns>/<kind>/<name>; one
+ * workload skipped with its FILE:LINE; advise cites each one's own numbers
+ * and no payload's. */
+static const char app_yaml[] =
+    "apiVersion: v1\n"
+    "kind: ConfigMap\n"
+    "metadata: {name: cfg, namespace: shop}\n"
+    "data: {PORT: \"8000\"}\n"
+    "---\n"
+    "apiVersion: apps/v1\n"
+    "kind: Deployment\n"
+    "metadata: {name: web, namespace: shop}\n"
+    "spec:\n"
+    "  template:\n"
+    "    spec:\n"
+    "      containers:\n"
+    "      - name: nginx\n"
+    "        image: registry.example/nginx:1.22\n"
+    "        ports: [{name: http, containerPort: 8080}]\n"
+    "        readinessProbe: {httpGet: {path: /index.html, port: http}}\n"
+    "        resources: {limits: {memory: 128Mi}}\n"
+    "---\n"
+    "apiVersion: apps/v1\n"
+    "kind: StatefulSet\n"
+    "metadata: {name: cache, namespace: shop}\n"
+    "spec:\n"
+    "  template:\n"
+    "    spec:\n"
+    "      containers:\n"
+    "      - name: redis\n"
+    "        image: redis:7\n"
+    "        ports: [{containerPort: 6379}]\n"
+    "        readinessProbe: {tcpSocket: {port: 6379}}\n"
+    "---\n"
+    "apiVersion: v1\n"
+    "kind: List\n"
+    "items:\n"
+    "- apiVersion: apps/v1\n"
+    "  kind: Deployment\n"
+    "  metadata: {name: api, namespace: shop}\n"
+    "  spec:\n"
+    "    template:\n"
+    "      spec:\n"
+    "        containers:\n"
+    "        - name: py\n"
+    "          image: registry.example/python:3.11\n"
+    "          command: [/usr/bin/python3.11]\n"
+    "          args: [-m, http.server, \"$(PORT)\"]\n"
+    "          envFrom: [{configMapRef: {name: cfg}}]\n"
+    "          ports: [{containerPort: 8000}]\n"
+    "          startupProbe: {httpGet: {path: /, port: 8000}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Pod\n"
+    "  metadata: {name: edge, namespace: shop}\n"
+    "  spec:\n"
+    "    securityContext: {runAsUser: 65534, runAsGroup: 65534}\n"
+    "    containers:\n"
+    "    - {name: nginx, image: registry.example/nginx:1.22, ports: [{containerPort: 8080}]}\n";
+static const char logs_yaml[] =
+    "apiVersion: v1\n"
+    "kind: Pod\n"
+    "metadata: {name: logs, namespace: shop}\n"
+    "spec:\n"
+    "  containers: [{name: x, image: redis:7, ports: [{containerPort: 6379}]}]\n"
+    "  volumes: [{name: host, hostPath: {path: /var/log}}]\n";
 
-	snprintf(cmd, sizeof(cmd),
-		 "rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench %s --backends bare,ctr "
-		 "--scenarios startup --runs 1 -q --no-report --out " OUT " 2>" OUT ".err; "
-		 "rc=$?; test $(wc -l <" OUT ".err) -eq 1 && grep -qF -e '%s' " OUT ".err && "
-		 "test ! -e " OUT " && exit $rc",
-		 args, expect);
-	ck_assert_msg(run(cmd) == 2, "%s: expected one line with '%s' and exit 2", args, expect);
+START_TEST(test_manifest_app)
+{
+	static const char *const wl[] = {"shop/Deployment/web", "shop/StatefulSet/cache",
+					 "shop/Deployment/api", "shop/Pod/edge"};
+	const char *const pls[][2] = {{"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}};
+	struct json_object *r;
+	char path[256];
+
+	write_file(TOP "/app.yaml", app_yaml);
+	write_file(TOP "/logs.yaml", logs_yaml);
+	write_file(TOP "/images.map", "registry.example/nginx:1.22=oci:" IMG ":nginx\n"
+				      "redis:7=oci:" IMG ":redis\n");
+	ck_assert_int_eq(
+	    run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --manifest " TOP
+		"/app.yaml --manifest " TOP "/logs.yaml --image-map " TOP
+		"/images.map --image-map registry.example/python:3.11=oci:" IMG
+		":python --backends bare,ctr --peers runc --scenarios startup,memory "
+		"--runs 3 --warmup 1 -q --no-report --out " OUT " >" TOP "/manifest.log 2>&1"),
+	    0);
+	r = results();
+	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
+	for (size_t w = 0; w < 4; w++) {
+		for (size_t i = 0; i < 3; i++)
+			check_service(r, wl[w], pls[i][0], pls[i][1], 1024, 1);
+		snprintf(path, sizeof(path), "services.%s.image.digest", wl[w]);
+		ck_assert_int_eq(strncmp(json_object_get_string(at(r, path)), "sha256:", 7), 0);
+		snprintf(path, sizeof(path), "services.%s.manifest.at", wl[w]);
+		ck_assert_int_eq(strncmp(json_object_get_string(at(r, path)),
+					 TOP "/app.yaml:", strlen(TOP "/app.yaml:")),
+				 0);
+	}
+	ck_assert_str_eq(json_object_get_string(at(r, "services.shop/Pod/logs.reason")),
+			 TOP "/logs.yaml:6: volume host is a hostPath: node or cluster storage a "
+			     "placement here cannot reproduce");
+	ck_assert_int_eq(
+	    run("grep -q 'skipped shop/Pod/logs: " TOP "/logs.yaml:6: ' " TOP "/manifest.log"), 0);
+	/* The advisor: each workload on its own numbers, none on the payload's. */
+	ck_assert_int_eq(run("bin/vclab advise --json --results " OUT "/results.json " TOP
+			     "/app.yaml >" TOP "/advise.json 2>" TOP "/advise.err"),
+			 0);
+	for (size_t w = 0; w < 4; w++) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd),
+			 "grep -q 'measured service %s, its own workload (read at " TOP
+			 "/app.yaml:' " TOP "/advise.json",
+			 wl[w]);
+		ck_assert_msg(run(cmd) == 0, "advise does not cite %s's own numbers", wl[w]);
+	}
+	ck_assert_int_ne(run("grep -q \"built-in payload's\" " TOP "/advise.json"), 0);
+	keep_results(OUT "/results.json", "services-manifest");
+	integ_nothing_left(r, CACHE);
+	json_object_put(r);
 }
+END_TEST
 
 START_TEST(test_bad_input)
 {
 	/* The checks test_image.c does not make: another architecture, and
 	 * every mistake of a services file. */
-	bad("--image oci:" IMG ":badarch", "is for arm64, this host is amd64");
+	integ_bad(CACHE, OUT, "--image oci:" IMG ":badarch", "is for arm64, this host is amd64");
 	write_file(SVCS, "services:\n  - name: web\n    image: oci:" IMG ":nginx\n"
 			 "    ready: udp\n");
-	bad("--services " SVCS, SVCS ":4:12: ready: "); /* (no ' in these: shell-quoted) */
+	integ_bad(CACHE, OUT, "--services " SVCS,
+		  SVCS ":4:12: ready: "); /* (no ' in these: shell-quoted) */
 	write_file(SVCS, "services:\n  - name: web\n    image: oci:" IMG ":nginx\n"
 			 "    limts: {memory: 1Gi}\n");
-	bad("--services " SVCS, SVCS ":4:5: unknown key");
+	integ_bad(CACHE, OUT, "--services " SVCS, SVCS ":4:5: unknown key");
 	write_file(SVCS, "services:\n  - name: ok\n    image: oci:" IMG ":redis\n"
 			 "  - name: gone\n    image: oci:" TOP "/nonexistent:latest\n");
-	bad("--services " SVCS, SVCS ":4: service gone: Cannot read image");
+	integ_bad(CACHE, OUT, "--services " SVCS, SVCS ":4: service gone: Cannot read image");
 	write_file(SVCS, "services:\n  - name: arm\n    image: oci:" IMG ":badarch\n");
-	bad("--services " SVCS, "service arm: Image oci:" IMG ":badarch is for arm64");
-	bad("--services " TOP "/nonexistent.yaml", "--services " TOP "/nonexistent.yaml");
-	bad("--services " SVCS " --image oci:" IMG ":nginx", "--services lists the services");
-	bad("--services " SVCS " --port 80", "per service in the --services file");
+	integ_bad(CACHE, OUT, "--services " SVCS,
+		  "service arm: Image oci:" IMG ":badarch is for arm64");
+	integ_bad(CACHE, OUT, "--services " TOP "/nonexistent.yaml",
+		  "--services " TOP "/nonexistent.yaml");
+	integ_bad(CACHE, OUT, "--services " SVCS " --image oci:" IMG ":nginx",
+		  "--services lists the services");
+	integ_bad(CACHE, OUT, "--services " SVCS " --port 80",
+		  "per service in the --services file");
 }
 END_TEST
 
@@ -243,39 +342,27 @@ START_TEST(test_never_ready)
 	}
 	ck_assert(timeout_bare && timeout_ctr && died_bare && died_ctr);
 	ck_assert_ptr_null(at(r, "services.silent.backends.bare.startup_ms"));
-	nothing_left(r);
+	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("services");
-	TCase *tc = tcase_create("services");
+	const TTest *const tests[] = {test_real_services, test_manifest_app, test_bad_input,
+				      test_never_ready};
 
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_real_services);
-	tcase_add_test(tc, test_bad_input);
-	tcase_add_test(tc, test_never_ready);
-	suite_add_tcase(s, tc);
-	return s;
+	return suite_of("services", 300, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)
 {
-	int rc;
+	static const char *const progs[] = {"/usr/bin/skopeo",	   "/usr/bin/umoci",
+					    "/usr/sbin/nginx",	   "/usr/bin/redis-server",
+					    "/usr/bin/python3.11", NULL};
 
-	if (!vcl_is_root())
-		return skip_suite("services", "needs root");
-	if (access("/usr/bin/skopeo", X_OK) != 0 || access("/usr/bin/umoci", X_OK) != 0 ||
-	    access("/usr/sbin/nginx", X_OK) != 0 || access("/usr/bin/redis-server", X_OK) != 0 ||
-	    access("/usr/bin/python3.11", X_OK) != 0)
-		return skip_suite("services", "skopeo, umoci, nginx-light, redis-server or "
-					      "python3-minimal missing (scripts/install-deps.sh)");
-	if (run("rm -rf " TOP " && mkdir -p " TOP " && tests/image/build-debsvc.sh " IMG
-		" >/dev/null") != 0)
-		return skip_suite("services", "could not build the service images");
-	rc = run_suite(suite());
-	run("rm -rf " TOP);
-	return rc;
+	return integ_main_with_image("services", suite, progs,
+				     "skopeo, umoci, nginx-light, redis-server or python3-minimal "
+				     "missing (scripts/install-deps.sh)",
+				     TOP, "tests/image/build-debsvc.sh");
 }

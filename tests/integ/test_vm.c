@@ -38,6 +38,8 @@
 #include "vmm/vmm.h"
 #include "tests/suite_main.h"
 
+#include "integ_util.h"
+
 #define BOOT_TIMEOUT_MS 30000
 
 static char run_id[16];
@@ -48,6 +50,7 @@ static struct vcl_spec make_spec(unsigned index)
 	    .run_id = run_id,
 	    .index = index,
 	    .state_dir = NULL,
+	    .ledger = integ_ledger,
 	    .cpuset = "0-1",
 	    .vcpus = 1,
 	    .vm_mem_mib = 256,
@@ -164,14 +167,8 @@ static void setup(void)
 
 	snprintf(run_id, sizeof(run_id), "it%04x", (unsigned)(getpid() & 0xffff));
 	virSetErrorFunc(NULL, silent);
-	ck_assert_msg(vcl_ledger_open(run_id, &err) == 0, "%s", err ? err->msg : "");
-}
-
-static void teardown(void)
-{
-	cleanup_error struct vcl_error *err = NULL;
-
-	ck_assert_msg(vcl_ledger_close(&err) == 0, "%s", err ? err->msg : "");
+	ck_assert_msg(vcl_ledger_open(&integ_ledger, run_id, &integ_kinds, &err) == 0, "%s",
+		      err ? err->msg : "");
 }
 
 static void prepare(const struct vcl_backend_ops *ops, const struct vcl_spec *s)
@@ -412,8 +409,9 @@ START_TEST(boot_check_tcg_dhcp)
 	cleanup_error struct vcl_error *err = NULL;
 	char why[256] = "";
 
-	ck_assert_msg(vcl_vmm_boot_check("tcg", true, 60000, why, sizeof(why), &err) == 1,
-		      "%s / %s", why, err ? err->msg : "");
+	ck_assert_msg(
+	    vcl_vmm_boot_check(integ_ledger, "tcg", true, 60000, why, sizeof(why), &err) == 1,
+	    "%s / %s", why, err ? err->msg : "");
 	ck_assert_int_eq(count_qemus_with("vclab-bootcheck"), 0);
 }
 END_TEST
@@ -515,7 +513,7 @@ static void iaas_boot_once(const struct vcl_backend_ops *ops, const char *run_di
 START_TEST(iaas_boot_phases)
 {
 	char dir[160];
-	const char *state = vcl_ledger_dir();
+	const char *state = vcl_ledger_dir(integ_ledger);
 
 	snprintf(dir, sizeof(dir), "%s/vclab-%s-iaas", VCL_VM_IMAGE_ROOT, run_id);
 	iaas_boot_once(&vcl_vm_iaas_ops, dir);
@@ -535,9 +533,9 @@ int main(void)
 	if (why != NULL)
 		return skip_suite("test_vm", why);
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, vm_boot_healthz_sample);
 	tcase_add_test(tc, vm_qemu_killed_mid_boot);
@@ -555,7 +553,7 @@ int main(void)
 		 * case fails rather than skips. */
 		if (vcl_vmm_iaas_image(NULL, NULL, NULL, &e) < 0)
 			fprintf(stderr, "test_vm: iaas: %s\n", e->msg);
-		tcase_add_checked_fixture(ti, setup, teardown);
+		tcase_add_checked_fixture(ti, setup, integ_ledger_close);
 		tcase_set_timeout(ti, 400);
 		tcase_add_test(ti, iaas_boot_phases);
 		suite_add_tcase(su, ti);

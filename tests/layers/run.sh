@@ -12,7 +12,9 @@ failed=0
 tree() {
 	rm -rf "$tmp/t"
 	mkdir -p "$tmp/t"
-	(cd "$here" && cp -r harness bare ctr vmm payload "$tmp/t/")
+	mkdir -p "$tmp/t/docs"
+	(cd "$here" && cp -r harness bare ctr vmm image payload "$tmp/t/" &&
+		cp docs/architecture.md "$tmp/t/docs/")
 }
 
 # expect NAME PATTERN: the check fails on $tmp/t and says PATTERN.
@@ -58,5 +60,72 @@ echo '#include "advise/advise.h"' >>"$tmp/t/harness/report/report.c"
 echo '#include "gate/gate.h"' >>"$tmp/t/harness/advise/advise.c"
 echo '#include "report/report.h"' >>"$tmp/t/harness/gate/check.c"
 expect "a cycle through three folders" 'cycle between advise/ and report/'
+
+# A new folder of sources the layer map does not name.
+tree
+mkdir "$tmp/t/sandbox"
+echo 'int vcl_sandbox_x;' >"$tmp/t/sandbox/sandbox.c"
+expect "a folder the map does not list" 'sandbox/ holds C sources but docs/architecture.md'
+
+# A folder taken out of the map.
+tree
+sed -i '/^image\//d' "$tmp/t/docs/architecture.md"
+expect "a folder dropped from the map" 'image/ holds C sources but'
+
+# No map at all.
+tree
+rm "$tmp/t/docs/architecture.md"
+expect "the map is missing" 'docs/architecture.md is missing'
+
+# The name check (scripts/check-names.sh): the tree passes; a backend's
+# name compared in report/ fails, named in the registry does not.
+tree
+names="$here/scripts/check-names.sh"
+if ! "$names" "$tmp/t" >"$tmp/out" 2>&1; then
+	echo "layers: FAIL: check-names on the tree as it is:"
+	cat "$tmp/out"
+	failed=1
+fi
+echo 'static const char *x = "crun";' >>"$tmp/t/harness/report/report.c"
+if "$names" "$tmp/t" >"$tmp/out" 2>&1 || ! grep -q 'report/report.c:.*"crun"' "$tmp/out"; then
+	echo "layers: FAIL: check-names passed a name literal in report/:"
+	cat "$tmp/out"
+	failed=1
+else
+	echo "layers: ok: a name in report/: $(head -n 1 "$tmp/out")"
+fi
+
+# The function-length check (scripts/check-funcs.sh): the covered folders
+# pass; a function of 101 lines, or a launch function of 81, fails.
+funcs="$here/scripts/check-funcs.sh"
+long_fn() { # NAME LINES: a function whose body makes it LINES lines long
+	printf 'int %s(void);\nint %s(void)\n{\n' "$1" "$1"
+	i=4
+	while [ "$i" -lt "$2" ]; do
+		echo '	(void)0;'
+		i=$((i + 1))
+	done
+	echo '	return 0;'
+	echo '}'
+}
+tree
+if ! (cd "$tmp/t" && "$funcs" bare vmm image payload) >"$tmp/out" 2>&1; then
+	echo "layers: FAIL: check-funcs on the tree as it is:"
+	cat "$tmp/out"
+	failed=1
+fi
+long_fn vcl_long_one 101 >>"$tmp/t/bare/bare.c"
+long_fn vcl_try_launch 81 >>"$tmp/t/vmm/vm.c"
+long_fn vcl_fine_one 100 >>"$tmp/t/image/image.c"
+if (cd "$tmp/t" && "$funcs" bare vmm image) >"$tmp/out" 2>&1 ||
+	! grep -q 'vcl_long_one is 101 lines, over 100' "$tmp/out" ||
+	! grep -q 'vcl_try_launch is 81 lines, over 80 (a launch function)' "$tmp/out" ||
+	grep -q vcl_fine_one "$tmp/out"; then
+	echo "layers: FAIL: check-funcs on long functions:"
+	cat "$tmp/out"
+	failed=1
+else
+	echo "layers: ok: long functions: $(head -n 1 "$tmp/out")"
+fi
 
 exit $failed

@@ -21,6 +21,11 @@
 #include "core/sample.h"
 #include "core/util.h"
 
+/* The run's ledger (open between setup and teardown) and the kinds its
+ * teardown and gc undo (main registers them). */
+static struct vcl_ledger_kinds kinds;
+static struct vcl_ledger *ledger;
+
 #define SOAK_VM_EVERY 10
 
 static int count_fds(void)
@@ -84,20 +89,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* The ledger's undo of every kind built in, before any teardown or gc. */
-	if (vcl_backends_init(NULL) < 0)
+	if (vcl_backends_init(&kinds, NULL) < 0)
 		return 1;
 	if (vcl_host_probe(&host, NULL, &vcl_backends_host_hooks, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
 	}
 	snprintf(run, sizeof(run), "soak%d", (int)getpid() % 10000);
-	if (vcl_ledger_open(run, &err) < 0) {
+	if (vcl_ledger_open(&ledger, run, &kinds, &err) < 0) {
 		fprintf(stderr, "soak: %s\n", err->msg);
 		return 1;
 	}
 	spec = (struct vcl_spec){.run_id = run,
 				 .payload = payload,
-				 .state_dir = vcl_ledger_dir(),
+				 .state_dir = vcl_ledger_dir(ledger),
+				 .ledger = ledger,
 				 .limits = {.mem_mib = 256, .cpus = 1, .pids = 64},
 				 .cpuset = host.topo.workload_cpus,
 				 .vcpus = 1,
@@ -177,7 +183,7 @@ int main(int argc, char **argv)
 	leaks += count_lines(cmd) > 0 ? (printf("soak: LEAK: mounts\n"), 1) : 0;
 	snprintf(cmd, sizeof(cmd), "ps -o pid= --ppid %d | grep -v -e \"^ *$$\\b\"", (int)getpid());
 	leaks += count_lines(cmd) > 1 ? (printf("soak: LEAK: child processes\n"), 1) : 0;
-	vcl_ledger_close(NULL);
+	vcl_ledger_close(&ledger, NULL);
 	printf("soak: %s\n", leaks == 0 && failed == 0 ? "PASS: nothing leaked" : "FAIL");
 	return leaks == 0 && failed == 0 ? 0 : 1;
 }

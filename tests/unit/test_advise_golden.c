@@ -4,10 +4,8 @@
  * manifest against tests/data/results-sample.json, rendered exactly as the
  * CLI prints them, compared with tests/data/advise/<name>.
  *
- * Run from the repo root (make unit does). After an intended change:
- *   VCLAB_UPDATE_GOLDEN=1 build/tests/test_advise_golden
- * rewrites the golden files; review them with git diff before committing.
- * On a mismatch the actual output is left in build/tests/golden/<name>.
+ * Run from the repo root (make unit does). Updating the golden files after
+ * an intended change: tests/golden.h.
  */
 #include <check.h>
 #include <errno.h>
@@ -20,53 +18,18 @@
 #include "advise/advise.h"
 #include "core/cleanup.h"
 #include "core/util.h"
+#include "tests/golden.h"
 #include "tests/suite_main.h"
 
 #define FIXTURE	   "tests/data/results-sample.json"
 #define GOLDEN_DIR "tests/data/advise"
-#define ACTUAL_DIR "build/tests/golden"
-
-static bool updating(void)
-{
-	const char *u = getenv("VCLAB_UPDATE_GOLDEN");
-
-	return u != NULL && strcmp(u, "1") == 0;
-}
-
-static void write_whole(const char *path, const char *text, size_t len)
-{
-	cleanup_file FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-}
 
 static void compare(const char *name, const char *actual, size_t len)
 {
-	cleanup_free char *gpath = NULL, *apath = NULL, *want = NULL;
-	struct vcl_error *err = NULL;
-	size_t wlen = 0;
+	cleanup_free char *gpath = NULL;
 
 	ck_assert_int_ge(asprintf(&gpath, "%s/%s", GOLDEN_DIR, name), 0);
-	if (updating()) {
-		write_whole(gpath, actual, len);
-		fprintf(stderr, "updated %s\n", gpath);
-		return;
-	}
-	if (vcl_read_file(gpath, &want, &wlen, &err) < 0) {
-		ck_abort_msg("%s (regenerate with VCLAB_UPDATE_GOLDEN=1)", err->msg);
-		vcl_error_free(err);
-	}
-	if (wlen == len && memcmp(want, actual, len) == 0)
-		return;
-	ck_assert_int_ge(asprintf(&apath, "%s/%s", ACTUAL_DIR, name), 0);
-	mkdir("build", 0755);
-	mkdir("build/tests", 0755);
-	mkdir(ACTUAL_DIR, 0755);
-	write_whole(apath, actual, len);
-	ck_abort_msg("%s differs from the golden file: diff -u %s %s (if intended: "
-		     "VCLAB_UPDATE_GOLDEN=1 build/tests/test_advise_golden)",
-		     name, gpath, apath);
+	golden_check(gpath, actual, len);
 }
 
 /* Render inputs as the CLI would; compare stdout with name and, when
@@ -159,8 +122,8 @@ START_TEST(shop_shape)
 		ck_assert_msg(in.svc[i].mem_given, "%s has no memory request", in.svc[i].name);
 		tenancy[in.svc[i].tenancy] = true;
 	}
-	for (size_t i = 0; i < in.nnotes; i++)
-		skipped += strstr(in.notes[i], ": note: skipped ") != NULL;
+	for (size_t i = 0; i < in.nskipped; i++)
+		skipped += strstr(in.skipped[i].line, ": note: skipped ") != NULL;
 	ck_assert_uint_ge(deploy, 8);
 	ck_assert_uint_ge(sts, 1);
 	ck_assert_uint_ge(ds, 1);

@@ -598,6 +598,51 @@ START_TEST(test_derive_explicit_metrics)
 }
 END_TEST
 
+/* ---- a baseline per class ---- */
+
+START_TEST(test_baseline_pick)
+{
+	struct vcl_baseline a = {0}, b = {0}, c = {0};
+	const struct vcl_baseline *two[] = {&a, &b};
+	const struct vcl_baseline *one[] = {&c};
+
+	a.host.name = (char *)"cloud";
+	b.host.name = (char *)"metal";
+	ck_assert_int_eq(vcl_baseline_pick(two, 2, "metal"), 1);
+	ck_assert_int_eq(vcl_baseline_pick(two, 2, "cloud"), 0);
+	ck_assert_int_eq(vcl_baseline_pick(two, 2, "v1"), -1);
+	ck_assert_int_eq(vcl_baseline_pick(two, 2, NULL), -1);
+	/* One baseline judges whatever comes; its host facts still decide. */
+	ck_assert_int_eq(vcl_baseline_pick(one, 1, "v1"), 0);
+}
+END_TEST
+
+START_TEST(test_baseline_class_yaml)
+{
+	static const char y[] =
+	    "schema: vclab.baseline/1\nname: m\nhost:\n  class: \"metal\"\n"
+	    "  accelerator: \"kvm\"\nmetrics:\n  - path: ctr.memory.overhead_kib\n"
+	    "    check: value\n    direction: lower\n    max: 2000\n";
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+	struct vcl_host_class have = {
+	    .accelerator = (char *)"kvm", .name = (char *)"cloud", .cores = -1};
+	char *diff, *text;
+
+	ck_assert_int_eq(vcl_baseline_parse("b.yaml", y, strlen(y), &b, &err), 0);
+	ck_assert_str_eq(b->host.name, "metal");
+	diff = vcl_host_class_diff(&b->host, &have);
+	ck_assert_str_eq(diff, "class: baseline 'metal', results 'cloud'");
+	free(diff);
+	have.name = (char *)"metal";
+	ck_assert_ptr_null(vcl_host_class_diff(&b->host, &have));
+	text = vcl_baseline_format(b);
+	ck_assert_ptr_nonnull(strstr(text, "host:\n  class: \"metal\"\n"));
+	free(text);
+	vcl_baseline_free(b);
+}
+END_TEST
+
 static Suite *check_suite(void)
 {
 	Suite *s = suite_create("check");
@@ -620,6 +665,8 @@ static Suite *check_suite(void)
 	tcase_add_test(pure, test_xml_escape);
 	tcase_add_test(pure, test_evaluate_fixture);
 	tcase_add_test(pure, test_derive_explicit_metrics);
+	tcase_add_test(pure, test_baseline_pick);
+	tcase_add_test(pure, test_baseline_class_yaml);
 	suite_add_tcase(s, pure);
 	return s;
 }

@@ -63,6 +63,46 @@ START_TEST(test_pairings)
 }
 END_TEST
 
+/* The sandbox between container and VM: gvisor/ctr, gvisor/runc, vm/gvisor. */
+START_TEST(test_gvisor_pairings)
+{
+	static const char *gdoc =
+	    "{\"backends\":{"
+	    "\"bare\":{\"startup_ms\":{\"samples\":[1.0,1.1,0.9,1.05,0.95,1.02,0.98,1.01]}},"
+	    "\"ctr\":{\"startup_ms\":{\"samples\":[2.0,2.2,1.8,2.1,1.9,2.04,1.96,2.02]}},"
+	    "\"gvisor\":{\"startup_ms\":{\"samples\":[200,220,180,210,190,204,196,202]}},"
+	    "\"vm\":{\"startup_ms\":{\"samples\":[1600,1650,1550,1600]}}},"
+	    "\"peers\":{"
+	    "\"runc\":{\"family\":\"ctr\",\"startup_ms\":{\"samples\":[4,4.4,3.6,4.2,3.8,4.08,"
+	    "3.92,4.04]}}}}";
+	struct json_object *root = json_tokener_parse(gdoc), *arr, *o;
+	double r;
+
+	ck_assert_ptr_nonnull(root);
+	arr = vcl_comparisons_build(root);
+	o = find(arr, "gvisor", "ctr");
+	ck_assert_ptr_nonnull(o);
+	ck_assert(vcl_json_path_double(o, "ratio", &r) == 0);
+	ck_assert_double_eq_tol(r, 201.0 / 2.01, 1e-9);
+	ck_assert_ptr_nonnull(vcl_json_path(o, "ci95"));
+	o = find(arr, "gvisor", "runc");
+	ck_assert(o != NULL && vcl_json_path_double(o, "ratio", &r) == 0);
+	ck_assert_double_eq_tol(r, 201.0 / 4.02, 1e-9);
+	o = find(arr, "vm", "gvisor");
+	ck_assert(o != NULL && vcl_json_path_double(o, "ratio", &r) == 0);
+	ck_assert_double_eq_tol(r, 1600.0 / 201.0, 1e-9); /* medians 1600 and 201 */
+	json_object_put(arr);
+	/* Without gvisor in the run, none of them. */
+	json_object_put(root);
+	root = json_tokener_parse(doc);
+	arr = vcl_comparisons_build(root);
+	ck_assert_ptr_null(find(arr, "gvisor", "ctr"));
+	ck_assert_ptr_null(find(arr, "vm", "gvisor"));
+	json_object_put(arr);
+	json_object_put(root);
+}
+END_TEST
+
 START_TEST(test_verdicts)
 {
 	ck_assert_int_eq(vcl_cmp_verdict_of(0.9, 1.2, NAN, NAN), VCL_CMP_SAME);
@@ -82,6 +122,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_pairings);
+	tcase_add_test(tc, test_gvisor_pairings);
 	tcase_add_test(tc, test_verdicts);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -263,7 +263,8 @@ static void fake_run(const char *root, pid_t pid, const char *boot)
 START_TEST(test_gc_boot_id)
 {
 	char root[] = "/tmp/vclab-gc-XXXXXX", path[300], boot[64] = "";
-	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.dry_run = false, .kinds = &kinds};
 	struct vcl_error *err = NULL;
 	unsigned removed = 99;
 	pid_t child;
@@ -271,7 +272,7 @@ START_TEST(test_gc_boot_id)
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	o.root = root;
-	ck_assert_int_eq(vcl_ledger_register(&vcl_ledger_kind_pid, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &vcl_ledger_kind_pid, &err), 0);
 	f = fopen("/proc/sys/kernel/random/boot_id", "re");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(fgets(boot, sizeof(boot), f));
@@ -342,16 +343,18 @@ START_TEST(test_ledger_register)
 	static const struct vcl_ledger_kind other_pid = {.name = "pid", .undo = fake_undo};
 	static const struct vcl_ledger_kind bad = {.name = "Pid 2", .undo = fake_undo};
 	static const struct vcl_ledger_kind no_undo = {.name = "x"};
+	struct vcl_ledger_kinds kinds = {0};
 	cleanup_error struct vcl_error *err = NULL;
 
-	ck_assert_int_eq(vcl_ledger_register(&vcl_ledger_kind_pid, &err), 0);
-	ck_assert_int_eq(vcl_ledger_register(&vcl_ledger_kind_pid, &err), 0);
-	ck_assert_int_lt(vcl_ledger_register(&other_pid, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &vcl_ledger_kind_pid, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &vcl_ledger_kind_pid, &err), 0);
+	ck_assert_uint_eq(kinds.n, 1);
+	ck_assert_int_lt(vcl_ledger_register(&kinds, &other_pid, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err->msg, "pid is registered twice"));
 	vcl_error_freep(&err);
-	ck_assert_int_lt(vcl_ledger_register(&bad, &err), 0);
+	ck_assert_int_lt(vcl_ledger_register(&kinds, &bad, &err), 0);
 	vcl_error_freep(&err);
-	ck_assert_int_lt(vcl_ledger_register(&no_undo, &err), 0);
+	ck_assert_int_lt(vcl_ledger_register(&kinds, &no_undo, &err), 0);
 }
 END_TEST
 
@@ -362,7 +365,8 @@ START_TEST(test_gc_unknown_kind)
 {
 	static const struct vcl_ledger_kind fake = {.name = "domain", .undo = fake_undo};
 	char root[] = "/tmp/vclab-gck-XXXXXX", path[300];
-	struct vcl_gc_opts o = {.dry_run = false};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.dry_run = false, .kinds = &kinds};
 	cleanup_error struct vcl_error *err = NULL;
 	unsigned removed = 99;
 
@@ -377,7 +381,7 @@ START_TEST(test_gc_unknown_kind)
 	ck_assert_int_eq(access(path, F_OK), 0);
 	vcl_error_freep(&err);
 
-	ck_assert_int_eq(vcl_ledger_register(&fake, &err), 0);
+	ck_assert_int_eq(vcl_ledger_register(&kinds, &fake, &err), 0);
 	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
 	ck_assert_uint_eq(removed, 1);
 	ck_assert_uint_eq(fake_undos, 1);
@@ -392,12 +396,13 @@ END_TEST
 START_TEST(test_gc_builtin_kinds)
 {
 	char root[] = "/tmp/vclab-gcb-XXXXXX", cmd[64];
-	struct vcl_gc_opts o = {.dry_run = true};
+	struct vcl_ledger_kinds kinds = {0};
+	struct vcl_gc_opts o = {.dry_run = true, .kinds = &kinds};
 	cleanup_error struct vcl_error *err = NULL;
 	unsigned removed = 0;
 
-	ck_assert_int_eq(vcl_backends_init(&err), 0);
-	ck_assert_int_eq(vcl_backends_init(&err), 0);
+	ck_assert_int_eq(vcl_backends_init(&kinds, &err), 0);
+	ck_assert_int_eq(vcl_backends_init(&kinds, &err), 0);
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	o.root = root;
 	dead_run(root, "pid 1 1\ndir /nonexistent/vclab-r1\nfile /nonexistent/vclab-r1.log\n"
@@ -428,6 +433,51 @@ START_TEST(test_error_kind_names)
 }
 END_TEST
 
+/* The traits the harness branches on instead of names hold together: one
+ * baseline, placements first, every peer compared with a placement of its
+ * own family that is built in, and the option words are the table's. */
+START_TEST(test_registry_traits)
+{
+	const char *const *pw = vcl_backends_placement_words();
+	const char *const *qw = vcl_backends_peer_words();
+	unsigned baselines = 0, np = 0, nq = 0;
+	bool peers_seen = false;
+
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++) {
+		const struct vcl_backend_ops *o = *b;
+
+		ck_assert_ptr_eq(vcl_backends_find(o->name), o);
+		baselines += o->baseline;
+		ck_assert_msg(!o->baseline || (!o->is_peer && o->family == VCL_FAMILY_PROCESS),
+			      "%s: the baseline is a process placement", o->name);
+		ck_assert_msg(!(peers_seen && !o->is_peer), "%s: placement after a peer", o->name);
+		peers_seen = peers_seen || o->is_peer;
+		ck_assert_msg(o->is_peer == (o->peer_of != NULL), "%s: peer_of", o->name);
+		if (o->is_peer) {
+			const struct vcl_backend_ops *p = vcl_backends_find(o->peer_of);
+
+			ck_assert_msg(p != NULL && !p->is_peer, "%s: peer of %s, no placement",
+				      o->name, o->peer_of);
+			ck_assert_int_eq(p->family, o->family);
+			ck_assert_str_eq(qw[nq++], o->name);
+		} else {
+			ck_assert_str_eq(pw[np++], o->name);
+		}
+		ck_assert_msg(!o->accel_labelled || vcl_backend_is_vm(o), "%s: accel", o->name);
+		ck_assert_msg(!o->engine || o->is_peer, "%s: an engine is a peer", o->name);
+	}
+	ck_assert_uint_eq(baselines, 1);
+	ck_assert_ptr_null(pw[np]);
+	ck_assert_str_eq(qw[nq], "none");
+	ck_assert_ptr_null(qw[nq + 1]);
+	ck_assert_str_eq(vcl_backends_baseline(), "bare");
+	ck_assert_ptr_null(vcl_backends_find("kvm"));
+	ck_assert_ptr_null(vcl_backends_find(NULL));
+	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_VM), "vm");
+	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_SANDBOX), "sandbox");
+}
+END_TEST
+
 START_TEST(test_kib_field)
 {
 	uint64_t v = 0;
@@ -455,6 +505,7 @@ int main(void)
 	tcase_add_test(tc, test_json_errors);
 	tcase_add_test(tc, test_json_path);
 	tcase_add_test(tc, test_yaml_errors);
+	tcase_add_test(tc, test_registry_traits);
 	tcase_add_test(tc, test_kib_field);
 	tcase_add_test(tc, test_error_kind_names);
 	tcase_add_test(tc, test_gc_boot_id);

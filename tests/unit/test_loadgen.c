@@ -22,6 +22,7 @@
 #include "bench/loadgen.h"
 #include "core/cleanup.h"
 #include "core/hdr.h"
+#include "tests/suite_main.h"
 
 /* ---- HDR histogram ---- */
 
@@ -425,8 +426,6 @@ int main(void)
 {
 	Suite *s = suite_create("loadgen");
 	TCase *hdr = tcase_create("hdr"), *wrk = tcase_create("wrk"), *gen = tcase_create("gen");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(hdr, test_hdr_buckets);
 	tcase_add_test(hdr, test_hdr_exact_small);
@@ -442,9 +441,5 @@ int main(void)
 	suite_add_tcase(s, hdr);
 	suite_add_tcase(s, wrk);
 	suite_add_tcase(s, gen);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

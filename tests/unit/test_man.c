@@ -91,7 +91,7 @@ START_TEST(test_runs_documented)
 
 	ck_assert_ptr_nonnull(strstr(t, "\\fB\\-\\-runs\\fR \\fIN\\fR\n"));
 	ck_assert_ptr_nonnull(strstr(t, "Range: 1..100000.\n"));
-	ck_assert_ptr_nonnull(strstr(t, "A comma list of: bare, ctr, vm, vm\\-iaas.\n"));
+	ck_assert_ptr_nonnull(strstr(t, "A comma list of: bare, ctr, vm, vm\\-iaas, gvisor.\n"));
 }
 END_TEST
 
@@ -132,14 +132,17 @@ START_TEST(test_completion_from_tables)
 
 			snprintf(want, sizeof(want), "--%s ", o->name);
 			ck_assert_msg(strstr(at, want) != NULL, "%s: no %s", v->name, want);
-			for (size_t w = 0; o->words != NULL && o->words[w] != NULL; w++)
-				ck_assert_msg(strstr(at, o->words[w]) != NULL, "%s --%s: no %s",
-					      v->name, o->name, o->words[w]);
+			const char *const *words = vcl_opt_words(o);
+
+			for (size_t w = 0; words != NULL && words[w] != NULL; w++)
+				ck_assert_msg(strstr(at, words[w]) != NULL, "%s --%s: no %s",
+					      v->name, o->name, words[w]);
 			snprintf(want, sizeof(want), "\t%s)\n", v->name);
 		}
 	}
 	ck_assert_ptr_nonnull(strstr(t, "--profile) words=\"quick standard full\" ;;"));
-	ck_assert_ptr_nonnull(strstr(t, "--backends) words=\"bare ctr vm vm-iaas\" list=1 ;;"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "--backends) words=\"bare ctr vm vm-iaas gvisor\" list=1 ;;"));
 	ck_assert_ptr_nonnull(strstr(t, "complete -F _vclab vclab\n"));
 }
 END_TEST

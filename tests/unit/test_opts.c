@@ -21,6 +21,7 @@
 #include "core/cleanup.h"
 #include "core/opt.h"
 #include "core/util.h"
+#include "tests/suite_main.h"
 
 static const struct {
 	const struct vcl_optset *set;
@@ -104,7 +105,7 @@ static const char *good_value(const struct vcl_opt *o, char *buf, size_t len)
 		return buf;
 	case VCL_OPT_ENUM:
 	case VCL_OPT_LIST:
-		return o->words[0];
+		return vcl_opt_words(o)[0];
 	default:
 		return "x";
 	}
@@ -221,8 +222,8 @@ START_TEST(test_tables_unique)
 		ck_assert_str_ne(a->name, "help");
 		ck_assert_int_ne(a->letter, 'h');
 		ck_assert_ptr_nonnull(a->help);
-		ck_assert(a->kind != VCL_OPT_ENUM || a->words != NULL);
-		ck_assert(a->kind != VCL_OPT_LIST || a->words != NULL);
+		ck_assert(a->kind != VCL_OPT_ENUM || vcl_opt_words(a) != NULL);
+		ck_assert(a->kind != VCL_OPT_LIST || vcl_opt_words(a) != NULL);
 		/* An unsigned field cannot hold more. */
 		ck_assert(a->kind != VCL_OPT_UINT || a->uhi <= UINT_MAX);
 		ck_assert(a->ulo <= a->uhi && a->lo <= a->hi);
@@ -507,8 +508,6 @@ int main(void)
 	Suite *s = suite_create("opts");
 	TCase *tc = tcase_create("tables");
 	int n = (int)ARRAY_SIZE(verbs);
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_help_options_parse, 0, n);
 	tcase_add_loop_test(tc, test_parser_options_in_help, 0, n);
@@ -523,9 +522,5 @@ int main(void)
 	tcase_add_test(tc, test_no_operands);
 	tcase_add_test(tc, test_shorts_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -103,8 +103,8 @@ set key bottom right opaque box lc rgb '#cccccc'
 plot $s0 using 1:2 with steps lw 2 dt 1 lc rgb '#1b9e77' title 'bare (n=20)', \
      $s1 using 1:2 with steps lw 2 dt 1 lc rgb '#d95f02' title 'ctr (n=20)', \
      $s2 using 1:2 with steps lw 2 dt 1 lc rgb '#7570b3' title 'vm (TCG) (n=5)', \
-     $s3 using 1:2 with steps lw 2 dt 2 lc rgb '#e7298a' title 'runc (n=20)', \
-     $s4 using 1:2 with steps lw 2 dt 2 lc rgb '#a6761d' title 'qemu-direct (TCG) (n=5)'
+     $s3 using 1:2 with steps lw 2 dt 2 lc rgb '#66a61e' title 'runc (n=20)', \
+     $s4 using 1:2 with steps lw 2 dt 2 lc rgb '#6a3d9a' title 'qemu-direct (TCG) (n=5)'
 set terminal pngcairo size 1200,640 noenhanced font 'sans-serif,12' background '#ffffff'
 set output 'startup_cdf.png'
 replot

@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kubernetes manifests as services for `vclab bench --manifest`
+ * (bench/manifest.h). Two passes over every file: the ConfigMaps and
+ * Secrets first (env may name one from any file), then the workloads,
+ * each read from its pod template into a struct vcl_service_def. Pure
+ * apart from vcl_manifest_load_files and vcl_image_maps_add.
+ */
+#include "bench/manifest.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+
+#include "core/cleanup.h"
+#include "core/k8s.h"
+#include "core/util.h"
+#include "core/yamldoc.h"
+
+/* ---- --image-map ------------------------------------------------------- */
+
+static int map_push(struct vcl_image_maps *m, const char *from, size_t flen, const char *to,
+		    size_t tlen)
+{
+	struct vcl_image_map_entry *grown = realloc(m->v, (m->n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	m->v = grown;
+	snprintf(m->v[m->n].from, sizeof(m->v[0].from), "%.*s", (int)flen, from);
+	snprintf(m->v[m->n].to, sizeof(m->v[0].to), "%.*s", (int)tlen, to);
+	m->n++;
+	return 0;
+}
+
+/* "FROM=TO" split at the first '=' (an image reference has none), blanks
+ * around it dropped. */
+static int map_pair(struct vcl_image_maps *m, const char *s, size_t len, bool *ok)
+{
+	const char *eq = memchr(s, '=', len), *fe = eq, *t = eq != NULL ? eq + 1 : NULL;
+	size_t tlen;
+
+	*ok = false;
+	if (eq == NULL)
+		return 0;
+	while (fe > s && (fe[-1] == ' ' || fe[-1] == '\t'))
+		fe--;
+	while (t < s + len && (*t == ' ' || *t == '\t'))
+		t++;
+	tlen = (size_t)(s + len - t);
+	*ok = fe > s && tlen > 0 && (size_t)(fe - s) < sizeof(m->v[0].from) &&
+	      tlen < sizeof(m->v[0].to);
+	if (!*ok)
+		return 0;
+	return map_push(m, s, (size_t)(fe - s), t, tlen);
+}
+
+int vcl_image_maps_parse(struct vcl_image_maps *m, const char *name, const char *buf, size_t len,
+			 struct vcl_error **err)
+{
+	unsigned line = 0;
+
+	for (const char *p = buf, *end = buf + len; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl != NULL ? nl : end;
+		const char *a = p, *b = e;
+		bool ok;
+
+		p = e + 1;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+			b--;
+		if (a == b || *a == '#')
+			continue;
+		if (map_pair(m, a, (size_t)(b - a), &ok) < 0)
+			return vcl_fail(err, ENOMEM, "Image map");
+		if (!ok)
+			return vcl_usage(err,
+					 "%s:%u: expected FROM=TO (an image reference = where "
+					 "to read it, e.g. nginx:1.25=oci:/srv/nginx:1.25)",
+					 name, line + 1);
+	}
+	return 0;
+}
+
+int vcl_image_maps_add(struct vcl_image_maps *m, const char *arg, struct vcl_error **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	bool ok;
+
+	if (strchr(arg, '=') != NULL) {
+		if (map_pair(m, arg, strlen(arg), &ok) < 0)
+			return vcl_fail(err, ENOMEM, "Image map");
+		if (!ok)
+			return vcl_usage(err, "--image-map %s: expected FROM=TO or a file", arg);
+		return 0;
+	}
+	if (vcl_read_file(arg, &buf, &len, err) < 0) {
+		vcl_error_set_kind(err, VCL_E_USAGE);
+		return vcl_error_wrap(err, "--image-map %s (neither FROM=TO nor a readable file)",
+				      arg);
+	}
+	return vcl_image_maps_parse(m, arg, buf, len, err);
+}
+
+const char *vcl_image_maps_find(const struct vcl_image_maps *m, const char *ref)
+{
+	static const char *const transports[] = {"oci:",	  "oci-archive:", "docker-archive:",
+						 "dir:",	  "rootfs:",	  "docker://",
+						 "docker-daemon:"};
+
+	for (size_t i = 0; m != NULL && i < m->n; i++)
+		if (strcmp(m->v[i].from, ref) == 0 || vcl_k8s_image_matches(m->v[i].from, ref))
+			return m->v[i].to;
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
+		if (strncmp(ref, transports[i], strlen(transports[i])) == 0)
+			return ref;
+	return NULL;
+}
+
+void vcl_image_maps_free(struct vcl_image_maps *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* A ConfigMap or Secret, for env valueFrom and envFrom. */
+struct kv_source {
+	bool secret;
+	const char *ns, *name;
+	yaml_document_t *doc;
+	yaml_node_t *data, *string_data;
+};
+
+struct reader {
+	struct vcl_yaml **ys;
+	size_t ny;
+	const struct vcl_image_maps *maps;
+	struct kv_source *src;
+	size_t nsrc;
+	struct vcl_services *out;
+	/* the workload being read */
+	struct vcl_yaml *y;
+	yaml_document_t *doc;
+	struct vcl_service_def *d;
+	const struct vcl_k8s_obj *obj;
+};
+
+static int nomem(struct vcl_error **err)
+{
+	return vcl_fail(err, ENOMEM, "Manifest");
+}
+
+/* Mark the workload not measured: the first reason stays. */
+static void skip(struct reader *r, const yaml_node_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void skip(struct reader *r, const yaml_node_t *at, const char *fmt, ...)
+{
+	char why[300];
+	va_list ap;
+
+	if (r->d->skip[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(r->d->skip, sizeof(r->d->skip), "%s:%zu: %s", r->y->name, at->start_mark.line + 1,
+		 why);
+}
+
+static int collect_source(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *ctx,
+			  struct vcl_error **err)
+{
+	struct reader *r = ctx;
+	struct kv_source *grown;
+	bool secret;
+
+	(void)y;
+	if (o->kind == NULL ||
+	    (strcmp(o->kind, "ConfigMap") != 0 && strcmp(o->kind, "Secret") != 0) ||
+	    o->name == NULL)
+		return 0;
+	secret = strcmp(o->kind, "Secret") == 0;
+	grown = realloc(r->src, (r->nsrc + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return nomem(err);
+	r->src = grown;
+	r->src[r->nsrc++] = (struct kv_source){
+	    .secret = secret,
+	    .ns = o->ns,
+	    .name = o->name,
+	    .doc = o->doc,
+	    .data = vcl_yaml_get(o->doc, o->root, "data"),
+	    .string_data = secret ? vcl_yaml_get(o->doc, o->root, "stringData") : NULL,
+	};
+	return 0;
+}
+
+static const struct kv_source *find_source(const struct reader *r, bool secret, const char *name)
+{
+	for (size_t i = 0; i < r->nsrc; i++)
+		if (r->src[i].secret == secret && strcmp(r->src[i].name, name) == 0 &&
+		    strcmp(r->src[i].ns, r->obj->ns) == 0)
+			return &r->src[i];
+	return NULL;
+}
+
+/* The value of key in a source, owned by d; NULL when absent (or a
+ * Secret's data is not base64: *bad set). */
+static char *source_value(struct reader *r, const struct kv_source *s, const char *key, bool *bad)
+{
+	const char *v = vcl_yaml_str(vcl_yaml_get(s->doc, s->string_data, key));
+	char *dec = NULL;
+	size_t len;
+
+	*bad = false;
+	if (v != NULL)
+		return vcl_service_own_str(r->d, v);
+	v = vcl_yaml_str(vcl_yaml_get(s->doc, s->data, key));
+	if (v == NULL || !s->secret)
+		return v != NULL ? vcl_service_own_str(r->d, v) : NULL;
+	if (vcl_k8s_base64(v, &dec, &len) < 0 || strlen(dec) != len) {
+		free(dec);
+		*bad = true;
+		return NULL;
+	}
+	return vcl_service_own(r->d, dec);
+}
+
+/* A list of strings (command, args) as an owned NULL-terminated array. */
+static int str_list(struct reader *r, yaml_node_t *n, const char *what, char ***out,
+		    struct vcl_error **err)
+{
+	size_t cnt;
+	char **v;
+
+	*out = NULL;
+	if (n == NULL)
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return vcl_yaml_error(err, r->y, n, "%s: expected a list of strings", what);
+	cnt = vcl_yaml_seq_len(n);
+	v = vcl_service_own(r->d, calloc(cnt + 1, sizeof(*v)));
+	if (v == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *it = vcl_yaml_seq_at(r->doc, n, i);
+		const char *s = vcl_yaml_str(it);
+
+		if (s == NULL)
+			return vcl_yaml_error(err, r->y, it, "%s: expected a string", what);
+		if ((v[i] = vcl_service_own_str(r->d, s)) == NULL)
+			return nomem(err);
+	}
+	*out = v;
+	return 0;
+}
+
+/* Kubernetes' $(VAR) in env values, command and args: VAR from the env
+ * defined so far; $$ escapes; an unknown $(VAR) stays as written. */
+static char *expand(struct reader *r, const char *s, char *const *env, size_t nenv)
+{
+	char buf[4096];
+	size_t o = 0;
+
+	for (const char *p = s; *p != '\0' && o + 1 < sizeof(buf); p++) {
+		const char *close = p[0] == '$' && p[1] == '(' ? strchr(p + 2, ')') : NULL;
+
+		if (p[0] == '$' && p[1] == '$') {
+			buf[o++] = '$';
+			p++;
+			continue;
+		}
+		if (close != NULL) {
+			size_t klen = (size_t)(close - p - 2);
+			const char *val = NULL;
+
+			for (size_t i = nenv; i-- > 0 && val == NULL;)
+				if (strncmp(env[i], p + 2, klen) == 0 && env[i][klen] == '=')
+					val = env[i] + klen + 1;
+			if (val != NULL) {
+				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s", val);
+				if (o >= sizeof(buf))
+					o = sizeof(buf) - 1;
+				p = close;
+				continue;
+			}
+		}
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return vcl_service_own_str(r->d, buf);
+}
+
+static int env_push(struct reader *r, char ***env, size_t *n, const char *k, const char *v)
+{
+	char *kv = NULL, **grown;
+
+	if (asprintf(&kv, "%s=%s", k, v) < 0 || vcl_service_own(r->d, kv) == NULL)
+		return -1;
+	grown = vcl_service_own(r->d, calloc(*n + 2, sizeof(*grown)));
+	if (grown == NULL)
+		return -1;
+	if (*n > 0)
+		memcpy(grown, *env, *n * sizeof(*grown));
+	grown[(*n)++] = kv;
+	*env = grown;
+	return 0;
+}
+
+/* envFrom: every key of a ConfigMap or Secret, with the prefix. */
+static int env_from(struct reader *r, yaml_node_t *list, char ***env, size_t *n,
+		    struct vcl_error **err)
+{
+	for (size_t i = 0; i < vcl_yaml_seq_len(list); i++) {
+		yaml_node_t *it = vcl_yaml_seq_at(r->doc, list, i);
+		yaml_node_t *cm = vcl_yaml_get(r->doc, it, "configMapRef");
+		yaml_node_t *sec = vcl_yaml_get(r->doc, it, "secretRef");
+		yaml_node_t *ref = cm != NULL ? cm : sec;
+		const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, ref, "name"));
+		const char *prefix = vcl_yaml_str(vcl_yaml_get(r->doc, it, "prefix"));
+		const char *opt = vcl_yaml_str(vcl_yaml_get(r->doc, ref, "optional"));
+		const struct kv_source *s;
+
+		if (name == NULL)
+			return vcl_yaml_error(err, r->y, it,
+					      "envFrom: expected configMapRef or secretRef with "
+					      "a name");
+		s = find_source(r, sec != NULL, name);
+		if (s == NULL) {
+			if (opt == NULL || strcmp(opt, "true") != 0)
+				skip(r, it, "envFrom %s %s is not in the manifests given",
+				     sec != NULL ? "Secret" : "ConfigMap", name);
+			continue;
+		}
+		for (int pass = 0; pass < 2; pass++) {
+			yaml_node_t *m = pass == 0 ? s->data : s->string_data;
+
+			if (m == NULL || m->type != YAML_MAPPING_NODE)
+				continue;
+			for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+			     p < m->data.mapping.pairs.top; p++) {
+				const char *k =
+				    vcl_yaml_str(yaml_document_get_node(s->doc, p->key));
+				char key[300];
+				bool bad;
+				char *v;
+
+				if (k == NULL)
+					continue;
+				v = source_value(r, s, k, &bad);
+				if (v == NULL) {
+					if (bad)
+						skip(r, it, "Secret %s: %s is not base64 text",
+						     name, k);
+					continue;
+				}
+				snprintf(key, sizeof(key), "%s%s", prefix != NULL ? prefix : "", k);
+				if (env_push(r, env, n, key, v) < 0)
+					return nomem(err);
+			}
+		}
+	}
+	return 0;
+}
+
+/* One env entry's valueFrom. */
+static const char *value_from(struct reader *r, yaml_node_t *vf)
+{
+	static const char *const refs[] = {"configMapKeyRef", "secretKeyRef"};
+	yaml_node_t *field = vcl_yaml_get(r->doc, vf, "fieldRef");
+	const char *path = vcl_yaml_str(vcl_yaml_get(r->doc, field, "fieldPath"));
+
+	if (path != NULL && strcmp(path, "metadata.name") == 0)
+		return r->obj->name != NULL ? r->obj->name : "";
+	if (path != NULL && strcmp(path, "metadata.namespace") == 0)
+		return r->obj->ns;
+	for (size_t i = 0; i < ARRAY_SIZE(refs); i++) {
+		yaml_node_t *ref = vcl_yaml_get(r->doc, vf, refs[i]);
+		const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, ref, "name"));
+		const char *key = vcl_yaml_str(vcl_yaml_get(r->doc, ref, "key"));
+		const char *opt = vcl_yaml_str(vcl_yaml_get(r->doc, ref, "optional"));
+		const struct kv_source *s;
+		const char *v;
+		bool bad;
+
+		if (ref == NULL)
+			continue;
+		s = name != NULL ? find_source(r, i == 1, name) : NULL;
+		v = s != NULL && key != NULL ? source_value(r, s, key, &bad) : NULL;
+		if (v == NULL && (opt == NULL || strcmp(opt, "true") != 0))
+			skip(r, ref, "%s %s/%s is not in the manifests given", refs[i],
+			     name != NULL ? name : "?", key != NULL ? key : "?");
+		return v;
+	}
+	skip(r, vf,
+	     "env valueFrom %s is not read by vclab (only configMapKeyRef, secretKeyRef, "
+	     "fieldRef metadata.name and metadata.namespace)",
+	     path != NULL ? path : "of this kind");
+	return NULL;
+}
+
+static int read_env(struct reader *r, yaml_node_t *c, struct vcl_container_def *k,
+		    struct vcl_error **err)
+{
+	yaml_node_t *list = vcl_yaml_get(r->doc, c, "env");
+	char **env = NULL;
+	size_t n = 0;
+
+	if (env_from(r, vcl_yaml_get(r->doc, c, "envFrom"), &env, &n, err) < 0)
+		return -1;
+	if (list != NULL && list->type != YAML_SEQUENCE_NODE)
+		return vcl_yaml_error(err, r->y, list, "env: expected a list of {name, value}");
+	for (size_t i = 0; i < vcl_yaml_seq_len(list); i++) {
+		yaml_node_t *it = vcl_yaml_seq_at(r->doc, list, i);
+		const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, it, "name"));
+		yaml_node_t *vn = vcl_yaml_get(r->doc, it, "value");
+		yaml_node_t *vf = vcl_yaml_get(r->doc, it, "valueFrom");
+		const char *v = vn != NULL ? vcl_yaml_str(vn) : "";
+
+		if (name == NULL || name[0] == '\0' || strchr(name, '=') != NULL)
+			return vcl_yaml_error(err, r->y, it, "env: an entry without a valid name");
+		if (vn != NULL && v == NULL)
+			return vcl_yaml_error(err, r->y, vn, "env %s: value must be a string",
+					      name);
+		if (vf != NULL)
+			v = value_from(r, vf);
+		if (v == NULL)
+			continue;
+		v = expand(r, v, env, n);
+		if (v == NULL || env_push(r, &env, &n, name, v) < 0)
+			return nomem(err);
+	}
+	k->io.env = env;
+	return 0;
+}
+
+/* Capabilities by name ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") as bits. */
+static int caps_of(struct reader *r, yaml_node_t *list, uint64_t *bits, struct vcl_error **err)
+{
+	for (size_t i = 0; i < vcl_yaml_seq_len(list); i++) {
+		yaml_node_t *it = vcl_yaml_seq_at(r->doc, list, i);
+		const char *s = vcl_yaml_str(it);
+		char name[64];
+		cap_value_t cv;
+
+		if (s == NULL)
+			return vcl_yaml_error(err, r->y, it, "capabilities: expected names");
+		if (strcmp(s, "ALL") == 0) {
+			*bits = UINT64_MAX;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s%s", strncmp(s, "CAP_", 4) == 0 ? "" : "CAP_", s);
+		if (cap_from_name(name, &cv) < 0 || cv < 0 || cv >= 64)
+			return vcl_yaml_error(err, r->y, it, "capabilities: unknown capability %s",
+					      s);
+		*bits |= 1ULL << cv;
+	}
+	return 0;
+}
+
+static int read_id(struct reader *r, yaml_node_t *n, unsigned *out, bool *has,
+		   struct vcl_error **err)
+{
+	double v;
+
+	if (n == NULL)
+		return 0;
+	if (vcl_yaml_double(r->y, n, 0, 4294967294.0, &v, err) < 0)
+		return -1;
+	if (v != floor(v))
+		return vcl_yaml_error(err, r->y, n, "expected a whole number");
+	*out = (unsigned)v;
+	*has = true;
+	return 0;
+}
+
+/* securityContext of the pod (pod true) or of a container, over sec. */
+static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl_security *sec,
+			 struct vcl_error **err)
+{
+	yaml_node_t *caps = vcl_yaml_get(r->doc, sc, "capabilities");
+	const char *seccomp =
+	    vcl_yaml_str(vcl_yaml_get(r->doc, vcl_yaml_get(r->doc, sc, "seccompProfile"), "type"));
+	unsigned uid = sec->run_as_user, gid = sec->run_as_group;
+	const char *v;
+
+	if (sc == NULL)
+		return 0;
+	if (sc->type != YAML_MAPPING_NODE)
+		return vcl_yaml_error(err, r->y, sc, "securityContext: expected a mapping");
+	if (read_id(r, vcl_yaml_get(r->doc, sc, "runAsUser"), &uid, &sec->has_user, err) < 0 ||
+	    read_id(r, vcl_yaml_get(r->doc, sc, "runAsGroup"), &gid, &sec->has_group, err) < 0)
+		return -1;
+	sec->run_as_user = (uid_t)uid;
+	sec->run_as_group = (gid_t)gid;
+	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "runAsNonRoot"))) != NULL)
+		sec->run_as_non_root = strcmp(v, "true") == 0;
+	if (seccomp != NULL)
+		sec->seccomp = strcmp(seccomp, "Unconfined") == 0 ? VCL_SECCOMP_UNCONFINED
+								  : VCL_SECCOMP_RUNTIME_DEFAULT;
+	if (pod)
+		return 0;
+	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "privileged"))) != NULL)
+		sec->privileged = strcmp(v, "true") == 0;
+	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "readOnlyRootFilesystem"))) != NULL)
+		sec->read_only_root = strcmp(v, "true") == 0;
+	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "allowPrivilegeEscalation"))) != NULL)
+		sec->no_new_privs = strcmp(v, "false") == 0;
+	if (caps_of(r, vcl_yaml_get(r->doc, caps, "add"), &sec->cap_add, err) < 0 ||
+	    caps_of(r, vcl_yaml_get(r->doc, caps, "drop"), &sec->cap_drop, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A port of a probe: a number some container declares, or the name of a
+ * port of container c. */
+static int probe_port(struct reader *r, yaml_node_t *podspec, yaml_node_t *c, yaml_node_t *pn,
+		      uint16_t *out, struct vcl_error **err)
+{
+	const char *s = vcl_yaml_str(pn);
+	static const char *const lists[] = {"containers", "initContainers"};
+	char *end;
+	long want = -1;
+
+	if (s == NULL || s[0] == '\0')
+		return vcl_yaml_error(err, r->y, pn != NULL ? pn : c, "probe: expected a port");
+	errno = 0;
+	want = strtol(s, &end, 10);
+	if (*end != '\0' || errno != 0)
+		want = -1;
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		yaml_node_t *cs = vcl_yaml_get(r->doc, podspec, lists[l]);
+
+		for (size_t i = 0; i < vcl_yaml_seq_len(cs); i++) {
+			yaml_node_t *ci = vcl_yaml_seq_at(r->doc, cs, i);
+			yaml_node_t *ports = vcl_yaml_get(r->doc, ci, "ports");
+
+			for (size_t j = 0; j < vcl_yaml_seq_len(ports); j++) {
+				yaml_node_t *p = vcl_yaml_seq_at(r->doc, ports, j);
+				const char *num =
+				    vcl_yaml_str(vcl_yaml_get(r->doc, p, "containerPort"));
+				const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, p, "name"));
+				long pv = num != NULL ? strtol(num, NULL, 10) : 0;
+
+				if (pv < 1 || pv > 65535)
+					continue;
+				if ((want > 0 && pv == want) ||
+				    (want < 0 && ci == c && name != NULL && strcmp(name, s) == 0)) {
+					*out = (uint16_t)pv;
+					return 0;
+				}
+			}
+		}
+	}
+	return vcl_yaml_error(err, r->y, pn,
+			      want > 0 ? "probe port %s: no container of the pod declares it "
+					 "(ports[].containerPort)"
+				       : "probe port '%s': no port of this container has that name",
+			      s);
+}
+
+/* The pod's probe (readiness, else startup, else liveness) of container
+ * c into d's ready and port. 1 when c has one, 0 when not. */
+static int read_probe(struct reader *r, yaml_node_t *podspec, yaml_node_t *c,
+		      struct vcl_error **err)
+{
+	static const char *const kinds[] = {"readinessProbe", "startupProbe", "livenessProbe"};
+	struct vcl_service_def *d = r->d;
+	yaml_node_t *probe = NULL, *h, *t;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds) && probe == NULL; i++)
+		probe = vcl_yaml_get(r->doc, c, kinds[i]);
+	if (probe == NULL)
+		return 0;
+	h = vcl_yaml_get(r->doc, probe, "httpGet");
+	t = vcl_yaml_get(r->doc, probe, "tcpSocket");
+	memset(&d->ready, 0, sizeof(d->ready));
+	d->io.ready_spec = &d->ready;
+	if (h != NULL) {
+		const char *path = vcl_yaml_str(vcl_yaml_get(r->doc, h, "path"));
+		const char *scheme = vcl_yaml_str(vcl_yaml_get(r->doc, h, "scheme"));
+
+		if (probe_port(r, podspec, c, vcl_yaml_get(r->doc, h, "port"), &d->io.port, err) <
+		    0)
+			return -1;
+		if (scheme != NULL && strcmp(scheme, "HTTP") != 0)
+			skip(r, h, "httpGet probe with scheme %s: vclab probes plain HTTP only",
+			     scheme);
+		if (vcl_yaml_get(r->doc, h, "host") != NULL)
+			skip(r, h, "httpGet probe with a host: vclab probes the instance itself");
+		if (path == NULL || path[0] == '\0')
+			path = "/";
+		if (path[0] != '/' || strlen(path) >= sizeof(d->ready.path) ||
+		    strpbrk(path, " \r\n") != NULL)
+			return vcl_yaml_error(err, r->y, vcl_yaml_get(r->doc, h, "path"),
+					      "httpGet.path: expected /PATH");
+		d->ready.kind = VCL_READY_HTTP;
+		snprintf(d->ready.path, sizeof(d->ready.path), "%s", path);
+		/* The steady scenario GETs the probe's path: the one request
+		 * the manifest says the service answers. */
+		if ((d->io.load = vcl_service_own_str(d, path)) == NULL)
+			return nomem(err);
+		/* The kubelet counts 200-399 as success. */
+		d->ready.status = 200;
+		d->ready.status_max = 399;
+		return 1;
+	}
+	if (t != NULL) {
+		if (probe_port(r, podspec, c, vcl_yaml_get(r->doc, t, "port"), &d->io.port, err) <
+		    0)
+			return -1;
+		d->ready.kind = VCL_READY_TCP;
+		return 1;
+	}
+	if (vcl_yaml_get(r->doc, probe, "exec") != NULL)
+		skip(r, probe, "exec probe: vclab does not run a command inside the instance yet");
+	else
+		skip(r, probe, "probe of a kind vclab does not run (httpGet, tcpSocket only)");
+	return 1;
+}
+
+/* limits, else requests, of one resource of a container. */
+static int resource(struct reader *r, yaml_node_t *c, const char *what, double *out, bool *given,
+		    struct vcl_error **err)
+{
+	yaml_node_t *res = vcl_yaml_get(r->doc, c, "resources");
+	yaml_node_t *n = vcl_yaml_get(r->doc, vcl_yaml_get(r->doc, res, "limits"), what);
+	const char *s;
+	double v;
+
+	if (n == NULL)
+		n = vcl_yaml_get(r->doc, vcl_yaml_get(r->doc, res, "requests"), what);
+	if (n == NULL)
+		return 0;
+	s = vcl_yaml_str(n);
+	if (s == NULL || vcl_k8s_quantity(s, &v) < 0 || v <= 0)
+		return vcl_yaml_error(err, r->y, n, "resources %s '%s': not a Kubernetes quantity",
+				      what, s != NULL ? s : "");
+	*out += v;
+	*given = true;
+	return 0;
+}
+
+/* Volumes: what a placement cannot reproduce, or does not mount yet, is
+ * a skip reason. */
+static void read_volumes(struct reader *r, yaml_node_t *podspec)
+{
+	static const char *const host[] = {
+	    "hostPath", "persistentVolumeClaim", "nfs", "iscsi", "csi", "ephemeral"};
+	static const char *const later[] = {"emptyDir", "configMap", "secret", "projected",
+					    "downwardAPI"};
+	yaml_node_t *vols = vcl_yaml_get(r->doc, podspec, "volumes");
+
+	for (size_t i = 0; i < vcl_yaml_seq_len(vols); i++) {
+		yaml_node_t *v = vcl_yaml_seq_at(r->doc, vols, i);
+		const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, v, "name"));
+
+		for (size_t k = 0; k < ARRAY_SIZE(host); k++)
+			if (vcl_yaml_get(r->doc, v, host[k]) != NULL)
+				skip(r, v,
+				     "volume %s is a %s: node or cluster storage a placement "
+				     "here cannot reproduce",
+				     name != NULL ? name : "?", host[k]);
+		for (size_t k = 0; k < ARRAY_SIZE(later); k++)
+			if (vcl_yaml_get(r->doc, v, later[k]) != NULL)
+				skip(r, v, "volume %s (%s): vclab does not mount pod volumes yet",
+				     name != NULL ? name : "?", later[k]);
+	}
+}
+
+static int read_container(struct reader *r, yaml_node_t *c, bool init,
+			  const struct vcl_security *pod_sec, bool pod_sec_given,
+			  struct vcl_container_def *k, struct vcl_error **err)
+{
+	yaml_node_t *img = vcl_yaml_get(r->doc, c, "image");
+	const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, c, "name"));
+	const char *ref = vcl_yaml_str(img);
+	const char *restart = vcl_yaml_str(vcl_yaml_get(r->doc, c, "restartPolicy"));
+	char **command = NULL, **args = NULL;
+	const char *from;
+	size_t nenv;
+
+	if (c->type != YAML_MAPPING_NODE)
+		return vcl_yaml_error(err, r->y, c, "a container: expected a mapping");
+	k->line = (unsigned)c->start_mark.line + 1;
+	k->init = init;
+	k->sidecar = init && restart != NULL && strcmp(restart, "Always") == 0;
+	snprintf(k->name, sizeof(k->name), "%s", name != NULL ? name : "");
+	if (ref == NULL || ref[0] == '\0')
+		return vcl_yaml_error(err, r->y, img != NULL ? img : c, "container %s has no image",
+				      name != NULL ? name : "(unnamed)");
+	snprintf(k->image, sizeof(k->image), "%s", ref);
+	from = vcl_image_maps_find(r->maps, ref);
+	if (from != NULL && (k->io.ref = vcl_service_own_str(r->d, from)) == NULL)
+		return nomem(err);
+	if (from == NULL)
+		skip(r, img,
+		     "image %s: no --image-map entry, and vclab reads images only from local "
+		     "layouts, archives or a mirror the map names",
+		     ref);
+	k->sec = *pod_sec;
+	k->sec_given = pod_sec_given || vcl_yaml_get(r->doc, c, "securityContext") != NULL;
+	if (read_security(r, vcl_yaml_get(r->doc, c, "securityContext"), false, &k->sec, err) < 0 ||
+	    read_env(r, c, k, err) < 0 ||
+	    str_list(r, vcl_yaml_get(r->doc, c, "command"), "command", &command, err) < 0 ||
+	    str_list(r, vcl_yaml_get(r->doc, c, "args"), "args", &args, err) < 0)
+		return -1;
+	nenv = k->io.env != NULL ? vcl_strv_len(k->io.env) : 0;
+	for (size_t i = 0; command != NULL && command[i] != NULL; i++)
+		if ((command[i] = expand(r, command[i], k->io.env, nenv)) == NULL)
+			return nomem(err);
+	for (size_t i = 0; args != NULL && args[i] != NULL; i++)
+		if ((args[i] = expand(r, args[i], k->io.env, nenv)) == NULL)
+			return nomem(err);
+	k->io.entrypoint = command;
+	k->io.cmd = args;
+	if (k->sec.has_user) {
+		char u[48];
+
+		if (k->sec.has_group)
+			snprintf(u, sizeof(u), "%u:%u", (unsigned)k->sec.run_as_user,
+				 (unsigned)k->sec.run_as_group);
+		else
+			snprintf(u, sizeof(u), "%u", (unsigned)k->sec.run_as_user);
+		if ((k->io.user = vcl_service_own_str(r->d, u)) == NULL)
+			return nomem(err);
+	}
+	return 0;
+}
+
+static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **err)
+{
+	struct vcl_service_def *d = r->d;
+	yaml_node_t *ctrs = vcl_yaml_get(r->doc, podspec, "containers");
+	yaml_node_t *init = vcl_yaml_get(r->doc, podspec, "initContainers");
+	yaml_node_t *pod_sc = vcl_yaml_get(r->doc, podspec, "securityContext");
+	size_t n = vcl_yaml_seq_len(ctrs), ni = vcl_yaml_seq_len(init);
+	struct vcl_security pod_sec = {0};
+	double mem = 0, cpu = 0;
+	bool mem_given = false, cpu_given = false;
+	int probed = 0;
+
+	if (ctrs == NULL || ctrs->type != YAML_SEQUENCE_NODE || n == 0)
+		return vcl_yaml_error(err, r->y, ctrs != NULL ? ctrs : podspec,
+				      "%s '%s' has no containers", d->wl.kind, d->wl.name);
+	if (read_security(r, pod_sc, true, &pod_sec, err) < 0)
+		return -1;
+	d->ctrs = calloc(n + ni, sizeof(*d->ctrs));
+	if (d->ctrs == NULL)
+		return nomem(err);
+	d->nctrs = n + ni;
+	for (size_t i = 0; i < ni + n; i++) {
+		yaml_node_t *c = i < ni ? vcl_yaml_seq_at(r->doc, init, i)
+					: vcl_yaml_seq_at(r->doc, ctrs, i - ni);
+
+		if (read_container(r, c, i < ni, &pod_sec, pod_sc != NULL, &d->ctrs[i], err) < 0)
+			return -1;
+		if (i < ni && !d->ctrs[i].sidecar)
+			continue;
+		if (resource(r, c, "memory", &mem, &mem_given, err) < 0 ||
+		    resource(r, c, "cpu", &cpu, &cpu_given, err) < 0)
+			return -1;
+	}
+	d->io = d->ctrs[ni].io; /* the main container: the first of containers[] */
+	d->sec = d->ctrs[ni].sec;
+	/* The pod's probe: the first app container's that has one. */
+	for (size_t i = 0; i < n && probed == 0; i++)
+		if ((probed = read_probe(r, podspec, vcl_yaml_seq_at(r->doc, ctrs, i), err)) < 0)
+			return -1;
+	if (probed == 0) {
+		/* No probe: ready when the first declared port accepts. */
+		yaml_node_t *p = vcl_yaml_seq_at(
+		    r->doc, vcl_yaml_get(r->doc, vcl_yaml_seq_at(r->doc, ctrs, 0), "ports"), 0);
+		const char *num = vcl_yaml_str(vcl_yaml_get(r->doc, p, "containerPort"));
+		long pv = num != NULL ? strtol(num, NULL, 10) : 0;
+
+		d->ready = (struct vcl_ready){.kind = VCL_READY_TCP};
+		d->io.ready_spec = &d->ready;
+		if (pv > 0 && pv < 65536)
+			d->io.port = (uint16_t)pv;
+	}
+	if (mem_given) {
+		d->limits.mem_mib = (uint64_t)ceil(mem / 1048576.0);
+		d->mem_given = d->limits.mem_mib > 0;
+	}
+	if (cpu_given) {
+		d->limits.cpus = cpu;
+		d->cpus_given = true;
+	}
+	read_volumes(r, podspec);
+	if (ni > 0)
+		skip(r, init,
+		     "%zu init container%s: vclab does not run a pod's init containers "
+		     "yet",
+		     ni, ni == 1 ? "" : "s");
+	if (n > 1)
+		skip(r, ctrs,
+		     "a pod of %zu containers: vclab measures one-container pods only "
+		     "yet",
+		     n);
+	return 0;
+}
+
+static int read_workload(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void *ctx,
+			 struct vcl_error **err)
+{
+	struct reader *r = ctx;
+	const struct vcl_k8s_workload *w = vcl_k8s_workload_of(o->kind);
+	struct vcl_services *s = r->out;
+	struct vcl_service_def *grown, *d;
+	struct vcl_k8s_pod pod;
+
+	if (o->kind == NULL)
+		return vcl_yaml_error(err, y, o->root, "Kubernetes object without a kind");
+	if (w == NULL)
+		return 0;
+	grown = realloc(s->v, (s->n + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return nomem(err);
+	s->v = grown;
+	d = &s->v[s->n++];
+	memset(d, 0, sizeof(*d));
+	r->y = y;
+	r->doc = o->doc;
+	r->d = d;
+	r->obj = o;
+	d->line = (unsigned)o->root->start_mark.line + 1;
+	d->wl.line = d->line;
+	d->wl.replicas = -1;
+	snprintf(d->wl.ns, sizeof(d->wl.ns), "%s", o->ns);
+	snprintf(d->wl.kind, sizeof(d->wl.kind), "%s", o->kind);
+	snprintf(d->wl.name, sizeof(d->wl.name), "%s", o->name != NULL ? o->name : "(unnamed)");
+	snprintf(d->wl.file, sizeof(d->wl.file), "%s", y->name);
+	snprintf(d->name, sizeof(d->name), "%s/%s/%s", d->wl.ns, d->wl.kind, d->wl.name);
+	for (size_t i = 0; i + 1 < s->n; i++)
+		if (strcmp(s->v[i].name, d->name) == 0)
+			return vcl_yaml_error(err, y, o->root,
+					      "%s is defined twice (first at %s:%u)", d->name,
+					      s->v[i].wl.file, s->v[i].wl.line);
+	if (o->name == NULL)
+		return vcl_yaml_error(err, y, o->root, "%s without metadata.name", o->kind);
+	if (vcl_k8s_pod_template(y, o, w, &pod, err) < 0)
+		return -1;
+	if (pod.count != NULL) {
+		double v;
+
+		if (vcl_yaml_double(y, pod.count, 0, 1e6, &v, err) < 0)
+			return -1;
+		d->wl.replicas = (long)v;
+	}
+	return read_pod(r, pod.spec, err);
+}
+
+int vcl_manifest_parse(size_t n, const char *const *names, const char *const *bufs,
+		       const size_t *lens, const struct vcl_image_maps *maps,
+		       struct vcl_services **out, struct vcl_error **err)
+{
+	struct reader r = {.maps = maps};
+	int ret = -1;
+
+	*out = NULL;
+	r.ys = calloc(n, sizeof(struct vcl_yaml *));
+	r.out = calloc(1, sizeof(*r.out));
+	if (r.ys == NULL || r.out == NULL) {
+		nomem(err);
+		goto out;
+	}
+	snprintf(r.out->file, sizeof(r.out->file), "%s", n > 0 ? names[0] : "");
+	for (r.ny = 0; r.ny < n; r.ny++)
+		if (vcl_yaml_load_buffer(names[r.ny], bufs[r.ny], lens[r.ny], &r.ys[r.ny], err) < 0)
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (vcl_k8s_each(r.ys[i], collect_source, NULL, &r, err) < 0)
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (vcl_k8s_each(r.ys[i], read_workload, NULL, &r, err) < 0)
+			goto out;
+	if (r.out->n == 0) {
+		vcl_usage(err,
+			  "%s: no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, "
+			  "Job, CronJob or Pod) in the manifests",
+			  n > 0 ? names[0] : "");
+		goto out;
+	}
+	/* s->v grew by realloc: point each service's options at its own
+	 * fields only now. */
+	for (size_t i = 0; i < r.out->n; i++) {
+		r.out->v[i].io.name = r.out->v[i].name;
+		r.out->v[i].io.ready_spec = &r.out->v[i].ready;
+	}
+	*out = steal_ptr(r.out);
+	ret = 0;
+out:
+	vcl_services_free(r.out);
+	for (size_t i = 0; i < r.ny; i++)
+		vcl_yaml_free(r.ys[i]);
+	free(r.ys);
+	free(r.src);
+	return ret;
+}
+
+int vcl_manifest_load_files(size_t n, char *const *paths, const struct vcl_image_maps *maps,
+			    struct vcl_services **out, struct vcl_error **err)
+{
+	char **bufs = calloc(n + 1, sizeof(*bufs));
+	size_t *lens = calloc(n + 1, sizeof(*lens));
+	int r = -1;
+	size_t i;
+
+	if (bufs == NULL || lens == NULL) {
+		nomem(err);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (vcl_read_file(paths[i], &bufs[i], &lens[i], err) < 0) {
+			vcl_error_set_kind(err, VCL_E_USAGE);
+			vcl_error_wrap(err, "--manifest %s", paths[i]);
+			goto out;
+		}
+	}
+	r = vcl_manifest_parse(n, (const char *const *)paths, (const char *const *)bufs, lens, maps,
+			       out, err);
+out:
+	for (i = 0; bufs != NULL && i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(lens);
+	return r;
+}
+
+static struct json_object *security_json(const struct vcl_security *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "privileged", json_object_new_boolean(s->privileged));
+	json_object_object_add(o, "read_only_root", json_object_new_boolean(s->read_only_root));
+	json_object_object_add(o, "no_new_privs", json_object_new_boolean(s->no_new_privs));
+	json_object_object_add(o, "run_as_non_root", json_object_new_boolean(s->run_as_non_root));
+	if (s->has_user)
+		json_object_object_add(o, "run_as_user", json_object_new_int64(s->run_as_user));
+	if (s->has_group)
+		json_object_object_add(o, "run_as_group", json_object_new_int64(s->run_as_group));
+	json_object_object_add(o, "cap_add", json_object_new_uint64(s->cap_add));
+	json_object_object_add(o, "cap_drop", json_object_new_uint64(s->cap_drop));
+	json_object_object_add(o, "seccomp",
+			       json_object_new_string(s->seccomp == VCL_SECCOMP_UNCONFINED
+							  ? "Unconfined"
+							  : "RuntimeDefault"));
+	return o;
+}
+
+struct json_object *vcl_manifest_json(const struct vcl_service_def *d)
+{
+	struct json_object *o = json_object_new_object(), *cs = json_object_new_array();
+	char at[300];
+
+	snprintf(at, sizeof(at), "%s:%u", d->wl.file, d->wl.line);
+	json_object_object_add(o, "at", json_object_new_string(at));
+	json_object_object_add(o, "namespace", json_object_new_string(d->wl.ns));
+	json_object_object_add(o, "kind", json_object_new_string(d->wl.kind));
+	json_object_object_add(o, "name", json_object_new_string(d->wl.name));
+	if (d->wl.replicas >= 0)
+		json_object_object_add(o, "replicas", json_object_new_int64(d->wl.replicas));
+	for (size_t i = 0; i < d->nctrs; i++) {
+		const struct vcl_container_def *k = &d->ctrs[i];
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "name", json_object_new_string(k->name));
+		json_object_object_add(c, "image", json_object_new_string(k->image));
+		if (k->io.ref != NULL)
+			json_object_object_add(c, "read_from", json_object_new_string(k->io.ref));
+		if (k->init)
+			json_object_object_add(c, k->sidecar ? "sidecar" : "init",
+					       json_object_new_boolean(1));
+		if (k->sec_given)
+			json_object_object_add(c, "security_context", security_json(&k->sec));
+		json_object_array_add(cs, c);
+	}
+	json_object_object_add(o, "containers", cs);
+	return o;
+}

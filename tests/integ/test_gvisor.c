@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration tests of the gvisor placement (ctr/gvisor.c): the built-in
+ * payload once in a runsc sandbox (200, phases, the platform probed, the
+ * sandbox's own network namespace, memory of the sandbox, gofer and stubs
+ * from its cgroup, nothing left); a run killed with SIGKILL whose sandbox
+ * `vclab gc` removes through the ledger's "runsc" record; and the user's
+ * image (a busybox httpd OCI layout, tests/image/build-busybox.sh) through
+ * `vclab bench` beside ctr and runc. Needs root and runsc; skips without.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/backends.h"
+#include "core/backend.h"
+#include "core/cgroup.h"
+#include "core/cleanup.h"
+#include "core/host.h"
+#include "core/ledger.h"
+#include "core/probe.h"
+#include "core/util.h"
+#include "ctr/ctr.h"
+#include "integ_util.h"
+#include "tests/suite_main.h"
+
+static char *payload;
+/* The kinds of ledger record every built-in part defines (main registers
+ * them), runsc's among them. */
+static struct vcl_ledger_kinds kinds;
+
+#define IMG_DIR "/tmp/vclab-test-gvisor"
+#define IMG	IMG_DIR "/oci"
+#define CACHE	IMG_DIR "/cache"
+#define OUT	IMG_DIR "/out"
+
+#define OK(call)                                                                                   \
+	do {                                                                                       \
+		struct vcl_error *e_ = NULL;                                                       \
+		struct vcl_error **err = &e_;                                                      \
+		if ((call) < 0)                                                                    \
+			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
+	} while (0)
+
+static struct vcl_spec spec_of(struct vcl_ledger *ledger, const char *run_id, unsigned index)
+{
+	return (struct vcl_spec){
+	    .run_id = run_id,
+	    .index = index,
+	    .payload = payload,
+	    .state_dir = vcl_ledger_dir(ledger),
+	    .ledger = ledger,
+	    .limits = {.mem_mib = 256, .cpus = 1.0, .pids = 64},
+	};
+}
+
+/* Processes whose command line names a container of run rid: runsc's
+ * sandbox and gofer carry the id vclab-<rid>-<n>. */
+static int processes_of(const char *rid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char needle[64];
+	int n = 0;
+
+	ck_assert(d != NULL);
+	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *cl = NULL;
+		char path[300];
+		size_t len = 0;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if (vcl_read_file(path, &cl, &len, NULL) < 0)
+			continue;
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cl[i] == '\0')
+				cl[i] = ' ';
+		if (strstr(cl, needle) != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* No process, cgroup (any hierarchy) or state folder of run rid. */
+static void nothing_left(const char *rid)
+{
+	char cmd[300];
+
+	ck_assert_int_eq(processes_of(rid), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path "
+		 "'*vclab/%s*' | grep -q .",
+		 rid, rid);
+	ck_assert_msg(run(cmd) == 0, "run %s left a folder or a cgroup", rid);
+}
+
+/* Processes in the cgroup vclab/<rid>/1 (sandbox, gofer, stubs); -1
+ * when it does not exist. */
+static int cgroup_procs(const char *rid)
+{
+	char rel[96], path[600];
+	cleanup_free char *dir = NULL;
+	cleanup_free char *text = NULL;
+	int n = 0;
+
+	snprintf(rel, sizeof(rel), "vclab/%s/1", rid);
+	dir = vcl_cgroup_dir("pids", rel);
+	if (dir == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (vcl_read_file(path, &text, NULL, NULL) < 0)
+		return -1;
+	for (const char *c = text; *c != '\0'; c++)
+		n += *c == '\n';
+	return n;
+}
+
+static struct vcl_host host;
+
+/* Whether gvisor can run here; when not, noted as skipped with its reason. */
+static bool usable(const char *test)
+{
+	struct vcl_error *e = NULL;
+
+	if (vcl_host_probe(&host, NULL, &vcl_backends_host_hooks, &e) < 0 ||
+	    vcl_gvisor_ops.probe(&host, &e) < 0) {
+		note_skip(test, "%s", e->msg);
+		vcl_error_free(e);
+		return false;
+	}
+	return true;
+}
+
+START_TEST(test_payload)
+{
+	const struct vcl_backend_ops *ops = &vcl_gvisor_ops;
+	struct vcl_instance *inst = NULL;
+	struct vcl_mem mem = {0};
+	struct vcl_error *e = NULL;
+	char rid[32], body[128], cg[256], a[64], b[64];
+	int status = 0;
+	pid_t pid;
+
+	if (!usable("test_payload"))
+		return;
+	snprintf(rid, sizeof(rid), "gv%d", (int)getpid());
+	struct vcl_ledger *ledger = NULL;
+
+	OK(vcl_ledger_open(&ledger, rid, &kinds, err));
+	struct vcl_spec spec = spec_of(ledger, rid, 1);
+
+	spec.cpuset = "0"; /* pinned, as bench pins workloads */
+
+	ck_assert(!ops->is_peer);
+	ck_assert_ptr_nonnull(vcl_gvisor_platform());
+	OK(ops->prepare(&spec, err));
+	OK(ops->launch(&spec, &inst, err));
+	OK(vcl_probe_wait(inst, 20000, err));
+	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
+	/* create (sandbox boot included) <= port open <= first 200 */
+	ck_assert(inst->t.created > inst->t.start);
+	ck_assert(inst->t.ready >= inst->t.created);
+	ck_assert(inst->t.first_200 >= inst->t.ready);
+	printf("gvisor (%s): create %.1f ms, port %.1f ms, first 200 %.1f ms\n",
+	       vcl_gvisor_platform(), vcl_ns_to_ms(inst->t.created - inst->t.start),
+	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
+	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
+	pid = inst->pid;
+	/* The sandbox has its own network namespace, not the host's. */
+	snprintf(cg, sizeof(cg), "/proc/%d/ns/net", (int)pid);
+	ck_assert(readlink("/proc/self/ns/net", a, sizeof(a)) > 0);
+	ck_assert(readlink(cg, b, sizeof(b)) > 0);
+	ck_assert_msg(strcmp(a, b) != 0, "the sandbox runs in the host's network namespace");
+	/* Memory: sandbox, gofer and stubs, all in the cgroup; a sentry alone
+	 * is ~17 MiB PSS (measured by hand), the gofer ~11 MiB. */
+	OK(ops->sample(inst, &mem, err));
+	ck_assert(mem.known & VCL_MEM_PSS);
+	ck_assert(mem.known & VCL_MEM_CGROUP);
+	ck_assert_uint_ge(mem.nprocs, 2);
+	ck_assert_uint_gt(mem.pss_kib, 10240); /* 10 MiB */
+	printf("gvisor: PSS %llu KiB over %u processes, cgroup %llu KiB\n",
+	       (unsigned long long)mem.pss_kib, mem.nprocs, (unsigned long long)mem.cgroup_kib);
+	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
+	{
+		cleanup_free char *dir = vcl_cgroup_dir("cpuset", cg);
+		cleanup_free char *cpus = NULL;
+		char path[600];
+
+		ck_assert_ptr_nonnull(dir);
+		snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+		ck_assert_int_eq(vcl_read_file(path, &cpus, NULL, NULL), 0);
+		ck_assert_msg(strcmp(cpus, "0\n") == 0, "sandbox cpuset %s", cpus);
+	}
+	OK(ops->destroy(inst, err));
+	ck_assert_int_eq(kill(pid, 0), -1);
+	ops->cleanup(&spec);
+	if (vcl_ledger_close(&ledger, &e) < 0)
+		ck_abort_msg("Ledger teardown: %s", e->msg);
+	nothing_left(rid);
+}
+END_TEST
+
+/* A run that dies by SIGKILL with a sandbox up: `vclab gc` removes the
+ * sandbox, its gofer, its cgroup and runsc's state through the ledger. */
+START_TEST(test_gc_after_sigkill)
+{
+	char rid[32];
+	int p[2], status;
+	pid_t runner, sandbox = 0;
+
+	if (!usable("test_gc_after_sigkill"))
+		return;
+	snprintf(rid, sizeof(rid), "gk%d", (int)getpid());
+	ck_assert_int_eq(pipe(p), 0);
+	runner = fork();
+	if (runner == 0) {
+		struct vcl_error *e = NULL;
+		struct vcl_instance *inst = NULL;
+		struct vcl_ledger *ledger = NULL;
+		struct vcl_spec s;
+
+		if (vcl_ledger_open(&ledger, rid, &kinds, &e) < 0)
+			_exit(1);
+		s = spec_of(ledger, rid, 1);
+		if (vcl_gvisor_ops.prepare(&s, &e) < 0 ||
+		    vcl_gvisor_ops.launch(&s, &inst, &e) < 0 ||
+		    vcl_probe_wait(inst, 20000, &e) < 0) {
+			fprintf(stderr, "runner: %s\n", e != NULL ? e->msg : "?");
+			_exit(1);
+		}
+		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &sandbox, sizeof(sandbox)), (ssize_t)sizeof(sandbox));
+	close(p[0]);
+	waitpid(runner, &status, 0);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The sandbox, its gofer and stubs outlive the run, in their cgroup. */
+	ck_assert_int_eq(kill(sandbox, 0), 0);
+	ck_assert_int_ge(processes_of(rid), 1);
+	ck_assert_int_ge(cgroup_procs(rid), 2);
+	ck_assert_int_eq(run("bin/vclab gc --dry-run | grep -q 'would delete gVisor sandbox'"), 0);
+	ck_assert_int_ge(cgroup_procs(rid), 2); /* a dry run touches nothing */
+	ck_assert_int_eq(run("bin/vclab gc >/dev/null"), 0);
+	for (int i = 0; i < 50 && processes_of(rid) > 0; i++)
+		usleep(100000);
+	ck_assert_int_eq(kill(sandbox, 0), -1);
+	ck_assert_int_eq(cgroup_procs(rid), -1);
+	nothing_left(rid);
+}
+END_TEST
+
+/* `vclab bench --backends ctr,gvisor --peer runc --image ...`: the user's
+ * image in a sandbox, beside ctr and runc, with its platform and network
+ * mode recorded, and nothing left. */
+START_TEST(test_image_bench)
+{
+	struct json_object *r, *g;
+	const char *rid;
+	double p50, create;
+
+	if (!usable("test_image_bench"))
+		return;
+	ck_assert_int_eq(
+	    run("mkdir -p " IMG_DIR " && tests/image/build-busybox.sh " IMG " >/dev/null"), 0);
+	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
+			     " bin/vclab bench --image oci:" IMG ":latest --name bbhttpd "
+			     "--ready http:/ --backends ctr,gvisor --peer runc "
+			     "--scenarios startup,memory --runs 3 --warmup 1 --no-report -q "
+			     "--out " OUT " >/dev/null"),
+			 0);
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert_ptr_nonnull(r);
+	rid = json_object_get_string(at(r, "run_id"));
+	ck_assert_ptr_nonnull(rid);
+	g = at(r, "services.bbhttpd.backends.gvisor");
+	ck_assert_ptr_nonnull(g);
+	ck_assert_msg(at(g, "skipped") == NULL, "gvisor skipped: %s",
+		      json_object_get_string(at(g, "reason")));
+	ck_assert_str_eq(json_object_get_string(at(g, "platform")), vcl_gvisor_platform());
+	ck_assert_ptr_nonnull(json_object_get_string(at(g, "network")));
+	ck_assert_int_eq(json_object_get_int(at(g, "startup_ms.n")), 3);
+	p50 = json_object_get_double(at(g, "startup_ms.p50"));
+	create = json_object_get_double(at(g, "phases_ms.create.p50"));
+	ck_assert(create > 0 && p50 >= create);
+	ck_assert(json_object_get_double(at(g, "memory.pss_kib")) > 10 * 1024);
+	printf("gvisor --image (%s, network %s): p50 %.1f ms (create %.1f), PSS %.0f KiB\n",
+	       vcl_gvisor_platform(), json_object_get_string(at(g, "network")), p50, create,
+	       json_object_get_double(at(g, "memory.pss_kib")));
+	ck_assert_ptr_nonnull(at(r, "services.bbhttpd.backends.ctr.startup_ms.p50"));
+	ck_assert_ptr_nonnull(at(r, "services.bbhttpd.peers.runc.startup_ms.p50"));
+	nothing_left(rid);
+	json_object_put(r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("gvisor");
+	TCase *tc = tcase_create("gvisor");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_payload);
+	tcase_add_test(tc, test_gc_after_sigkill);
+	suite_add_tcase(s, tc);
+	/* The user's image: a whole bench run. */
+	tc = tcase_create("image");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_image_bench);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	int ret;
+
+	if (!vcl_is_root())
+		return skip_suite("test_gvisor", "needs root (runsc)");
+	if (vcl_backends_init(&kinds, NULL) < 0)
+		return 1;
+	payload = realpath("bin/vclab-payload", NULL);
+	if (payload == NULL || access(payload, X_OK) < 0) {
+		printf("test_gvisor: payload missing: run make all first\n");
+		return 1;
+	}
+	ret = run_suite(suite());
+	run("rm -rf " IMG_DIR);
+	free(payload);
+	return ret;
+}
