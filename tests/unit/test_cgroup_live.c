@@ -172,7 +172,7 @@ START_TEST(test_knob_error_named)
 	struct vcl_cgroup *cg = NULL;
 	struct vcl_error *err = NULL;
 
-	ck_assert_int_eq(vcl_cgroup_create(path, &lim, "4000", &cg, &err), -1);
+	ck_assert_int_eq(vcl_cgroup_create(NULL, path, &lim, "4000", &cg, &err), -1);
 	ck_assert_ptr_null(cg);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_msg(strstr(err->msg, "cpuset.cpus") != NULL && err->errnum != 0, "%s (errno %d)",
