@@ -12,7 +12,8 @@
 #     one host at a time, fetches results.json, writes the merged report
 #     and the per-class advice;
 #   - checks: two hosts' results in two classes, gone-c unreachable in the
-#     report and the advice, one install in dpkg's log;
+#     report and the advice, one install in dpkg's log, metal-a's
+#     OpenMetrics file in its node_exporter textfile folder;
 #   - nothing left: sshd stopped by its pid, keys and state removed, the
 #     package purged, no run folder in /run/vclab; checked at the end.
 # usage: check-fleet.sh build/deb/vclab_VERSION_amd64.deb  (as root)
@@ -112,7 +113,7 @@ for _ in $(seq 50); do
 done
 sshd_pid=$(cat "$tmp/sshd.pid" 2>/dev/null) || fail "sshd did not start: $(cat "$tmp/sshd.log")"
 
-mkdir -p "$tmp/hosts/metal-a" "$tmp/hosts/cloud-b" "$tmp/fleet" "$tmp/ansible"
+mkdir -p "$tmp/hosts/metal-a/textfile" "$tmp/hosts/cloud-b" "$tmp/fleet" "$tmp/ansible"
 cat >"$tmp/inventory.yml" <<INV
 all:
   vars:
@@ -131,6 +132,7 @@ all:
           vclab_host_class: metal
           vclab_workdir: $tmp/hosts/metal-a
           vclab_env: {VCLAB_CACHE: $tmp/hosts/metal-a/cache}
+          vclab_textfile_dir: $tmp/hosts/metal-a/textfile
         cloud-b:
           ansible_host: 127.0.0.1
           vclab_host_class: cloud
@@ -196,6 +198,14 @@ grep -q '^vclab advise: 2 host classes: cloud (host .*), metal (host .*)' "$adv"
 grep -q 'no results from host gone-c (class old): unreachable' "$adv" ||
 	fail "advice: gone-c not named"
 echo "   advice: 2 classes judged, gone-c named as unreachable"
+prom=$tmp/hosts/metal-a/textfile/vclab.prom
+[ -s "$prom" ] || fail "metal-a: no $prom (vclab_textfile_dir)"
+grep -q '^vclab_startup_seconds{.*placement="ctr"' "$prom" || fail "metal-a: $prom has no ctr startup"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$prom" >/dev/null 2>&1 || fail "promtool rejects $prom"
+fi
+[ ! -e "$tmp/hosts/cloud-b/textfile" ] || fail "cloud-b wrote a textfile it was not asked for"
+echo "   textfile: metal-a's vclab.prom for node_exporter passes promtool check metrics"
 dpkg_after=$(grep -c ' status installed vclab:' /var/log/dpkg.log 2>/dev/null || true)
 [ $((dpkg_after - dpkg_before)) = 1 ] ||
 	fail "the package was installed $((dpkg_after - dpkg_before)) times, want once"
