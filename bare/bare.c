@@ -8,11 +8,19 @@
  *
  * The user's service (spec->svc) runs the same way, chrooted into its
  * unpacked rootfs: the same binaries and libraries as in the other
- * placements, no namespaces, no limits; what installing it on the host
- * would give. Its uid/gid/cwd/env come from the image config; it listens
- * on its own port on the host's loopback, and its output goes to a log the
- * probe quotes when it fails. It leads its own process group, so a
- * service that forks (a shell wrapper, nginx workers) is killed whole.
+ * placements, no limits; what installing it on the host as a systemd unit
+ * with RootDirectory= and MountAPIVFS= would give. Like such a unit it
+ * gets a mount namespace of its own (and no other namespace): its root is
+ * an overlay with the cached rootfs as the read-only lower layer and a
+ * private tmpfs as the upper one (as ctr's), so nothing ever writes into
+ * the image cache and concurrent instances do not collide; /proc is its
+ * own procfs, /sys and /dev are the host's (bound), /run an empty tmpfs.
+ * Its uid/gid/cwd/env come from the image config (runAsUser/Group over
+ * them); it listens on its own port on the host's loopback, and its
+ * output goes to a log the probe quotes when it fails, owned by the
+ * service's user so that it can reopen /dev/stdout and /dev/stderr. It
+ * leads its own process group, so a service that forks (a shell wrapper,
+ * nginx workers) is killed whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +44,9 @@
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
+
+/* The run's overlay folder, made once by prepare() for a service. */
+static char ovl_dir[256];
 
 struct bare {
 	struct vcl_cgroup *cg;
@@ -54,7 +67,26 @@ static int bare_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 	if (access(spec->payload, X_OK) < 0)
 		return vcl_error_set(err, VCL_E_ENV, errno, "Payload %s (run `make all`)",
 				     spec->payload);
+	if (spec->svc != NULL && spec->svc->rootfs != NULL && ovl_dir[0] == '\0') {
+		snprintf(ovl_dir, sizeof(ovl_dir), "%s/bare-overlay", spec->state_dir);
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", ovl_dir) < 0)
+			return -1;
+		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST) {
+			vcl_fail(err, errno, "Create %s", ovl_dir);
+			ovl_dir[0] = '\0';
+			return -1;
+		}
+	}
 	return 0;
+}
+
+static void bare_cleanup(const struct vcl_spec *spec)
+{
+	(void)spec;
+	if (ovl_dir[0] != '\0') {
+		rmdir(ovl_dir); /* every instance's tmpfs went with its namespace */
+		ovl_dir[0] = '\0';
+	}
 }
 
 static void bare_free(struct vcl_instance *inst)
@@ -77,7 +109,43 @@ struct child_args {
 	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
 	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
 	int log_fd;			/* the service's stdout and stderr */
+	uid_t uid;			/* the service's user and group */
+	gid_t gid;
+	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
+	 * (the run's folder, shared: each instance mounts its own tmpfs
+	 * there in its own mount namespace). Made by the parent. */
+	char ovl_root[300], ovl_opts[1024];
 };
+
+/* The service's file system view, in a mount namespace of its own, as
+ * systemd builds it for RootDirectory= with MountAPIVFS=yes. */
+static int mount_service_root(const struct child_args *a)
+{
+	static const char *const subdirs[] = {"upper", "work", "root"};
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount("tmpfs", ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
+	    chdir(ovl_dir) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
+		if (mkdir(subdirs[i], 0755) < 0)
+			return -1;
+	if (mount("overlay", a->ovl_root, "overlay", 0, a->ovl_opts) < 0 || chdir("root") < 0)
+		return -1;
+	/* The API file systems, on folders the image may lack (the overlay
+	 * takes the new folders in its upper layer). */
+	if ((mkdir("proc", 0555) < 0 && errno != EEXIST) ||
+	    (mkdir("sys", 0555) < 0 && errno != EEXIST) ||
+	    (mkdir("dev", 0755) < 0 && errno != EEXIST) ||
+	    (mkdir("run", 0755) < 0 && errno != EEXIST))
+		return -1;
+	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+	    mount("/sys", "sys", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("/dev", "dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
+		return -1;
+	return chroot(".");
+}
 
 /* The service's side of child_exec. Raw system calls only: on the
  * CLONE_VM path glibc's setuid() would signal the parent's threads. */
@@ -89,16 +157,15 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
 	    dup2(a->log_fd, 2) < 0)
 		_exit(126);
-	if (svc->rootfs != NULL && (chroot(svc->rootfs) < 0 || chdir(svc->cwd) < 0)) {
-		dprintf(2, "vclab: chroot %s, cwd %s: %s\n", svc->rootfs, svc->cwd,
-			strerror(errno));
+	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
+		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
+			svc->cwd, strerror(errno));
 		_exit(126);
 	}
-	if ((svc->uid != 0 || svc->gid != 0) &&
-	    (syscall(SYS_setgroups, 0, NULL) < 0 ||
-	     syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) < 0 ||
-	     syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) < 0)) {
-		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)svc->uid, (unsigned)svc->gid,
+	if ((a->uid != 0 || a->gid != 0) && (syscall(SYS_setgroups, 0, NULL) < 0 ||
+					     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
+					     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
+		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
 			strerror(errno));
 		_exit(126);
 	}
@@ -176,6 +243,19 @@ static pid_t spawn(const struct child_args *a, int cg_dirfd)
 	}
 }
 
+static int bare_overlay_args(struct child_args *a, const char *lower, struct vcl_error **err)
+{
+	if (ovl_dir[0] == '\0')
+		return vcl_fail(err, EINVAL, "bare: prepare() made no overlay folder");
+	if ((size_t)snprintf(a->ovl_root, sizeof(a->ovl_root), "%s/root", ovl_dir) >=
+		sizeof(a->ovl_root) ||
+	    (size_t)snprintf(a->ovl_opts, sizeof(a->ovl_opts),
+			     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, ovl_dir,
+			     ovl_dir) >= sizeof(a->ovl_opts))
+		return vcl_fail(err, ENAMETOOLONG, "Overlay over %s", lower);
+	return 0;
+}
+
 /* One launch's scratch: what the child needs, and the fds the parent
  * holds until the launch returns (closed then, whatever happened). */
 struct bare_launch {
@@ -235,6 +315,14 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 		inst->log_path[0] = '\0';
 		return -1;
 	}
+	vcl_svc_user(spec->svc, &bl->a.uid, &bl->a.gid);
+	/* Another user reopens its stdio through /proc/self/fd only if it
+	 * owns the file (runc hands a container's stdio over too). */
+	if ((bl->a.uid != 0 || bl->a.gid != 0) && fchown(bl->a.log_fd, bl->a.uid, bl->a.gid) < 0)
+		return vcl_fail(err, errno, "Give %s to uid %u", inst->log_path,
+				(unsigned)bl->a.uid);
+	if (spec->svc->rootfs != NULL && bare_overlay_args(&bl->a, spec->svc->rootfs, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -366,6 +454,7 @@ const struct vcl_backend_ops vcl_bare_ops = {
     .runs_services = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
+    .cleanup = bare_cleanup,
     .launch = bare_launch,
     .ready = bare_ready,
     .exited = bare_exited,

@@ -81,6 +81,8 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_NO_NEW_PRIVS,
 	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
 	VCL_CTR_STEP_EXEC,    /* execve of the payload */
+	VCL_CTR_STEP_ETC,     /* /etc/hosts, hostname, resolv.conf (CRI) */
+	VCL_CTR_STEP_MNT_SYS, /* /sys and the masked /proc paths (CRI) */
 	VCL_CTR_STEP_MAX,
 };
 
@@ -109,11 +111,20 @@ struct vcl_oci_params {
 	bool userns;	    /* add a user namespace with the VCL_CTR_USERNS_* maps */
 	bool seccomp;	    /* the ctr syscall filter (vcl_seccomp_oci) */
 	/* The user's service: its environment (NULL = PATH=/ only), cwd
-	 * (NULL = "/"), uid/gid, and a tmpfs on /tmp for its writes. */
+	 * (NULL = "/"), uid/gid, and a tmpfs on /tmp for its writes (strict
+	 * mode: the root stays read-only). */
 	char *const *env;
 	const char *cwd;
 	unsigned uid, gid;
 	bool tmp_tmpfs;
+	/* Confinement: strict (no capabilities, read-only root) or containerd's
+	 * CRI defaults with the service's securityContext (sec, NULL = none):
+	 * its capabilities, /dev with pts, shm and mqueue, /sys read-only,
+	 * masked /proc paths, and etc_dir's hosts, hostname and resolv.conf
+	 * bound on /etc (NULL: none). */
+	enum vcl_security_mode mode;
+	const struct vcl_security *sec;
+	const char *etc_dir;
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same
@@ -135,6 +146,32 @@ struct json_object *vcl_seccomp_oci(void);
  * libseccomp; prog->filter is malloc'd. */
 int vcl_seccomp_build(struct sock_fprog *prog, struct vcl_error **err);
 
+/* ---- containerd's CRI defaults (cri.c, pure) --------------------------- */
+
+/* The default capability set as a mask (bit n = capability n), and every
+ * capability the headers know. */
+uint64_t vcl_cri_default_caps(void);
+uint64_t vcl_cri_all_caps(void);
+/* The container's bounding (and, for root, permitted and effective) set:
+ * strict: none; privileged: all; else the default set with add/drop. */
+uint64_t vcl_cri_caps(const struct vcl_security *sec, enum vcl_security_mode mode);
+bool vcl_cri_read_only_root(const struct vcl_security *sec, enum vcl_security_mode mode);
+bool vcl_cri_no_new_privs(const struct vcl_security *sec, enum vcl_security_mode mode);
+/* The syscall filter (RuntimeDefault), unless Unconfined, privileged or
+ * --ctr-no-seccomp. */
+bool vcl_cri_seccomp(const struct vcl_security *sec, enum vcl_security_mode mode, bool no_seccomp);
+/* Masked and read-only /proc and /sys paths apply (not privileged). */
+bool vcl_cri_masks(const struct vcl_security *sec, enum vcl_security_mode mode);
+/* runAsNonRoot against the user the container starts as: -1 and why. */
+int vcl_cri_check_user(const struct vcl_security *sec, uid_t uid, char *why, size_t size);
+/* "CAP_CHOWN" for CAP_CHOWN (libcap's name upper-cased); -1 if unknown. */
+int vcl_cri_cap_name(unsigned cap, char *buf, size_t size);
+/* "cri" or "strict", as results.json labels a run. */
+const char *vcl_security_mode_name(enum vcl_security_mode mode);
+/* NULL-terminated path lists (the OCI spec's defaults). */
+extern const char *const vcl_cri_masked_paths[];
+extern const char *const vcl_cri_readonly_paths[];
+
 /* A read-only recursive bind mount entry ("mounts" array) for a config. */
 struct json_object *vcl_oci_bind_mount(const char *src, const char *dest);
 
@@ -146,6 +183,22 @@ int vcl_oci_runtime_message(const char *text, char *out, size_t size);
 /* CPU limit in cores as a CFS quota over VCL_CTR_CFS_PERIOD µs; 0 = none. */
 #define VCL_CTR_CFS_PERIOD 100000u
 long long vcl_ctr_cfs_quota(double cpus);
+
+/* ---- a service container's root and /etc files (svcroot.c) ----------- */
+
+/* Mount an overlay on DIR/rootfs: lower the cached rootfs, upper and work
+ * DIR/upper and DIR/work (created), recorded in the ledger first. root
+ * gets DIR/rootfs. */
+int vcl_ctr_svc_root(struct vcl_ledger *ledger, const char *dir, const char *lower, char *root,
+		     size_t size, struct vcl_error **err);
+/* Detach DIR/rootfs (before DIR is removed). */
+void vcl_ctr_svc_root_release(const char *dir);
+/* The text of the container's /etc/hosts (localhost, ::1, its hostname)
+ * and /etc/resolv.conf (the host's, as containerd copies it). -1 when the
+ * hostname does not fit. */
+int vcl_ctr_etc_text(const char *hostname, char *hosts, size_t hsize, char *resolv, size_t rsize);
+/* DIR/hosts, DIR/hostname and DIR/resolv.conf for the bind mounts. */
+int vcl_ctr_etc_files(const char *dir, const char *hostname, struct vcl_error **err);
 
 /* ---- helpers of the peers (runtime.c), shared with engine.c ----------- */
 
@@ -161,6 +214,10 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,
 			enum vcl_error_kind kind, struct vcl_error **err);
 
+/* The READY pipe of a detached peer: *ready_w goes to the runtime as fd 3,
+ * *ready_r (non-blocking, as the shared READY reader wants) becomes the
+ * instance's ready_fd. Both CLOEXEC. */
+int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err);
 /* ops->ready of a detached peer: feed its READY line, stamp t.ready. */
 struct vcl_readyline;
 int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err);
@@ -249,6 +306,13 @@ struct vcl_engine_run {
 	const char *cwd;  /* NULL = the image's */
 	unsigned uid, gid;
 	const char *log_path; /* podman --log-opt path=; NULL = the engine's */
+	/* Confinement (cri.c), as for runc: strict drops every capability
+	 * and makes the root read-only (a tmpfs on /tmp for a service); CRI
+	 * gives exactly caps (containerd's set, not the engine's own), a
+	 * writable root unless ro_root, no_new_privs only when nnp. */
+	enum vcl_security_mode mode;
+	uint64_t caps;
+	bool ro_root, nnp, privileged;
 };
 
 /* The argv of `run -d --rm` for r: own network namespace with only

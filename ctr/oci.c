@@ -32,6 +32,8 @@ static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_NO_NEW_PRIVS] = "set no_new_privs",
     [VCL_CTR_STEP_SECCOMP] = "load the seccomp filter",
     [VCL_CTR_STEP_EXEC] = "exec the payload",
+    [VCL_CTR_STEP_ETC] = "write /etc/hosts, /etc/hostname, /etc/resolv.conf",
+    [VCL_CTR_STEP_MNT_SYS] = "mount /sys and mask /proc paths",
 };
 
 const char *vcl_ctr_step_name(int step)
@@ -159,6 +161,58 @@ static struct json_object *jresources(const struct vcl_limits *lim, const char *
 	return r;
 }
 
+/* The capability mask as OCI names ("CAP_CHOWN"), libcap's spelling
+ * upper-cased. */
+static struct json_object *jcaps(uint64_t mask)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned c = 0; a != NULL && c < 64; c++) {
+		char name[64];
+
+		if ((mask & (UINT64_C(1) << c)) != 0 &&
+		    vcl_cri_cap_name(c, name, sizeof(name)) == 0)
+			json_object_array_add(a, jstr(name));
+	}
+	return a;
+}
+
+static struct json_object *jtyped_mount(const char *dest, const char *type, const char *src,
+					const char *const *opts)
+{
+	struct json_object *m = jmount(dest, type, opts);
+
+	json_object_object_add(m, "source", jstr(src));
+	return m;
+}
+
+/* containerd's default mounts beyond /proc and /dev, and its sandbox files
+ * on /etc. */
+static void cri_mounts(struct json_object *mounts, const struct vcl_oci_params *p, bool ro)
+{
+	static const char *const pts_opts[] = {
+	    "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL};
+	static const char *const shm_opts[] = {"nosuid",    "noexec",	   "nodev",
+					       "mode=1777", "size=65536k", NULL};
+	static const char *const mq_opts[] = {"nosuid", "noexec", "nodev", NULL};
+	static const char *const sys_opts[] = {"nosuid", "noexec", "nodev", "ro", NULL};
+	static const char *const etc_rw[] = {"rbind", "rprivate", NULL};
+	static const char *const etc_ro[] = {"rbind", "rprivate", "ro", NULL};
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+
+	json_object_array_add(mounts, jtyped_mount("/dev/pts", "devpts", "devpts", pts_opts));
+	json_object_array_add(mounts, jtyped_mount("/dev/shm", "tmpfs", "shm", shm_opts));
+	json_object_array_add(mounts, jtyped_mount("/dev/mqueue", "mqueue", "mqueue", mq_opts));
+	json_object_array_add(mounts, jtyped_mount("/sys", "sysfs", "sysfs", sys_opts));
+	for (size_t i = 0; p->etc_dir != NULL && i < sizeof(files) / sizeof(files[0]); i++) {
+		char src[512], dst[32];
+
+		snprintf(src, sizeof(src), "%s/%s", p->etc_dir, files[i]);
+		snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
+		json_object_array_add(mounts, jtyped_mount(dst, "bind", src, ro ? etc_ro : etc_rw));
+	}
+}
+
 struct json_object *vcl_oci_bind_mount(const char *src, const char *dest)
 {
 	static const char *const opts[] = {"rbind", "ro", "nosuid", "nodev", NULL};
@@ -225,11 +279,17 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	static const char *const env[] = {"PATH=/", NULL};
 	static const char *const proc_opts[] = {"nosuid", "noexec", "nodev", NULL};
 	static const char *const dev_opts[] = {"nosuid", "noexec", "mode=755", "size=64k", NULL};
+	static const char *const cri_dev_opts[] = {"nosuid", "strictatime", "mode=755",
+						   "size=65536k", NULL};
 	static const char *const tmp_opts[] = {"nosuid", "nodev", "mode=1777", "size=64m", NULL};
 	struct json_object *cfg, *proc, *user, *caps, *root, *mounts, *linux_;
-	const char *const *capsets[] = {none, none, none, none, none};
-	static const char *const capnames[] = {"bounding", "effective", "inheritable", "permitted",
-					       "ambient"};
+	static const char *const capnames[] = {"bounding", "effective", "permitted"};
+	const struct vcl_security *sec = p != NULL ? p->sec : NULL;
+	bool cri = p != NULL && p->mode == VCL_SECURITY_CRI;
+	/* The payload's rootfs is one static binary, shared: read-only in
+	 * both modes. A service's root is its own overlay. */
+	bool ro = p == NULL || !p->tmp_tmpfs || vcl_cri_read_only_root(sec, p->mode);
+	uint64_t capmask = p != NULL ? vcl_cri_caps(sec, p->mode) : 0;
 
 	if (p == NULL || p->rootfs == NULL || p->rootfs[0] != '/')
 		return vcl_usage(err, "OCI config: rootfs must be an absolute path"), NULL;
@@ -257,24 +317,32 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	json_object_object_add(proc, "env",
 			       jstrv(p->env != NULL ? (const char *const *)p->env : env));
 	json_object_object_add(proc, "cwd", jstr(p->cwd != NULL ? p->cwd : "/"));
-	/* Every set empty: no capability at all, as in ctr. */
+	/* Strict: every set empty. CRI: containerd's set (with the
+	 * securityContext's add/drop) bounding, effective and permitted;
+	 * inheritable and ambient empty, as containerd has them since the
+	 * inheritable-capabilities fix (CVE-2022-24769). */
 	caps = json_object_new_object();
 	for (size_t i = 0; i < sizeof(capnames) / sizeof(capnames[0]); i++)
-		json_object_object_add(caps, capnames[i], jstrv(capsets[i]));
+		json_object_object_add(caps, capnames[i], jcaps(capmask));
+	json_object_object_add(caps, "inheritable", jstrv(none));
+	json_object_object_add(caps, "ambient", jstrv(none));
 	json_object_object_add(proc, "capabilities", caps);
-	json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(1));
+	json_object_object_add(proc, "noNewPrivileges",
+			       json_object_new_boolean(vcl_cri_no_new_privs(sec, p->mode)));
 	json_object_object_add(cfg, "process", proc);
 
 	root = json_object_new_object();
 	json_object_object_add(root, "path", jstr(p->rootfs));
-	json_object_object_add(root, "readonly", json_object_new_boolean(1));
+	json_object_object_add(root, "readonly", json_object_new_boolean(ro));
 	json_object_object_add(cfg, "root", root);
 	json_object_object_add(cfg, "hostname", jstr(p->hostname));
 
 	mounts = json_object_new_array();
 	json_object_array_add(mounts, jmount("/proc", "proc", proc_opts));
-	json_object_array_add(mounts, jmount("/dev", "tmpfs", dev_opts));
-	if (p->tmp_tmpfs)
+	json_object_array_add(mounts, jmount("/dev", "tmpfs", cri ? cri_dev_opts : dev_opts));
+	if (cri)
+		cri_mounts(mounts, p, ro);
+	else if (p->tmp_tmpfs)
 		json_object_array_add(mounts, jmount("/tmp", "tmpfs", tmp_opts));
 	json_object_object_add(cfg, "mounts", mounts);
 
@@ -287,7 +355,11 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	json_object_object_add(linux_, "cgroupsPath", jstr(p->cgroups_path));
 	json_object_object_add(linux_, "resources", jresources(p->limits, p->cpuset));
 	json_object_object_add(linux_, "rootfsPropagation", jstr("private"));
-	if (p->seccomp)
+	if (cri && vcl_cri_masks(sec, p->mode)) {
+		json_object_object_add(linux_, "maskedPaths", jstrv(vcl_cri_masked_paths));
+		json_object_object_add(linux_, "readonlyPaths", jstrv(vcl_cri_readonly_paths));
+	}
+	if (p->seccomp && vcl_cri_seccomp(sec, p->mode, false))
 		json_object_object_add(linux_, "seccomp", vcl_seccomp_oci());
 	json_object_object_add(cfg, "linux", linux_);
 

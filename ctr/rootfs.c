@@ -129,7 +129,8 @@ static int build(const char *dir, const char *payload, struct vcl_error **err)
 	/* Traversable by the mapped root of user-namespace mode. */
 	if (chmod(dir, 0755) < 0)
 		return vcl_fail(err, errno, "Set mode of %s", dir);
-	if (mkdir_one(dir, "proc", err) < 0 || mkdir_one(dir, "dev", err) < 0)
+	if (mkdir_one(dir, "proc", err) < 0 || mkdir_one(dir, "dev", err) < 0 ||
+	    mkdir_one(dir, "sys", err) < 0)
 		return -1;
 	return copy_payload(payload, dir, err);
 }

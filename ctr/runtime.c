@@ -37,6 +37,7 @@ struct rt_priv {
 	char cgpath[192];      /* vclab/<run>/<n> */
 	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
 	struct vcl_readyline rl;
+	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
 };
 
 static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
@@ -201,7 +202,8 @@ static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vc
 				     .hostname = "vclab-probe",
 				     .cgroups_path = cgp,
 				     .args = args,
-				     .limits = &lim};
+				     .limits = &lim,
+				     .mode = VCL_SECURITY_STRICT};
 	cfg = vcl_oci_config(&op, err);
 	if (cfg == NULL)
 		return -1;
@@ -381,8 +383,42 @@ static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_er
 	/* Missing folders are fine: runc removed them. */
 	if (vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = -1;
+	if (p->svc_root)
+		vcl_ctr_svc_root_release(p->bundle);
 	rm_quiet(p->bundle);
 	return ret;
+}
+
+/* A service in CRI mode: its own overlay root in the bundle and the /etc
+ * files; in strict mode the cached rootfs read-only and a /tmp tmpfs. */
+static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const char *hostname,
+			 struct vcl_oci_params *op, char *root, size_t size, struct vcl_error **err)
+{
+	const struct vcl_svc_spec *svc = spec->svc;
+	uid_t uid;
+	gid_t gid;
+	char why[256];
+
+	vcl_svc_user(svc, &uid, &gid);
+	if (spec->security == VCL_SECURITY_CRI &&
+	    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
+		return vcl_usage(err, "Service %s: %s", svc->name, why);
+	op->args = svc->argv;
+	op->env = svc->envp;
+	op->cwd = svc->cwd;
+	op->uid = uid;
+	op->gid = gid;
+	op->tmp_tmpfs = true;
+	op->sec = &svc->sec;
+	if (spec->security == VCL_SECURITY_STRICT)
+		return 0;
+	if (vcl_ctr_etc_files(p->bundle, hostname, err) < 0 ||
+	    vcl_ctr_svc_root(spec->ledger, p->bundle, svc->rootfs, root, size, err) < 0)
+		return -1;
+	p->svc_root = true;
+	op->rootfs = root;
+	op->etc_dir = p->bundle;
+	return 0;
 }
 
 /* The create call, t0 to `created`: `run -d --preserve-fds 1` with the
@@ -428,7 +464,7 @@ int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vc
 	cleanup_free char *pidtext = NULL;
 	cleanup_close int ready_r = -1;
 	cleanup_close int ready_w = -1;
-	char listen[32], abscg[200], log[600], pidfile[600], nspath[64];
+	char listen[32], abscg[200], log[600], pidfile[600], nspath[64], svcroot[600];
 	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
 	struct vcl_instance *inst;
 	cleanup_json struct json_object *cfg = NULL;
@@ -493,15 +529,13 @@ int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vc
 				     .limits = &spec->limits,
 				     .cpuset = spec->cpuset,
 				     .userns = spec->ctr_userns,
-				     .seccomp = !spec->ctr_no_seccomp};
+				     .seccomp = !spec->ctr_no_seccomp,
+				     .mode = spec->security};
 	if (svc != NULL) {
-		op.args = svc->argv;
-		op.env = svc->envp;
-		op.cwd = svc->cwd;
-		op.uid = svc->uid;
-		op.gid = svc->gid;
-		op.tmp_tmpfs = true;
-		/* The service writes its output where runc writes its own. */
+		if (rt_svc_params(spec, p, inst->name, &op, svcroot, sizeof(svcroot), err) < 0)
+			goto fail_bundle;
+		/* The service writes its output where runc writes its own
+		 * (runc hands it to the container's user). */
 		snprintf(inst->log_path, sizeof(inst->log_path), "%s", log);
 	}
 	cfg = vcl_oci_config(&op, err);
@@ -568,12 +602,27 @@ fail_remove : {
 	goto fail_free;
 }
 fail_bundle:
+	if (p->svc_root)
+		vcl_ctr_svc_root_release(p->bundle);
 	rm_quiet(p->bundle);
 fail_free:
 	vcl_error_wrap(err, "Launch %s container %s", rt->name, inst->name);
 	rt_priv_free(p);
 	vcl_instance_free(inst);
 	return -1;
+}
+
+int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vcl_fail(err, errno, "pipe2");
+	*ready_r = fds[0];
+	*ready_w = fds[1];
+	if (fcntl(*ready_r, F_SETFL, O_NONBLOCK) < 0)
+		return vcl_fail(err, errno, "fcntl");
+	return 0;
 }
 
 int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err)

@@ -20,6 +20,7 @@
 #include "core/probe.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "image/oci.h"
 
 extern char **environ;
 
@@ -281,52 +282,32 @@ static int read_json(const char *path, struct json_object **out, struct vcl_erro
 	return 0;
 }
 
-/* blobs/sha256/<hex> of a "sha256:<hex>" digest, rejecting anything else
- * (a digest from a file must not walk out of the layout). */
-static int blob_path(const char *layout, const char *digest, char *out, size_t size)
+/* blobs/sha256/<hex> of a digest vcl_oci_*_read has checked. */
+static void blob_path(const char *layout, const char *digest, char *out, size_t size)
 {
-	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71 ||
-	    strspn(digest + 7, "0123456789abcdef") != 64)
-		return -1;
 	snprintf(out, size, "%s/blobs/sha256/%s", layout, digest + 7);
-	return 0;
 }
 
 /* The config blob of the layout's first manifest, and the image size. */
 static int layout_config(const char *layout, struct json_object **config, uint64_t *size,
 			 struct vcl_error **err)
 {
-	char path[PATH_MAX + 128];
-	struct json_object *index = NULL, *manifest = NULL, *layers;
-	int ret = -1;
+	char path[PATH_MAX + 128], digest[VCL_OCI_DIGEST_LEN + 1];
+	cleanup_free char *text = NULL;
+	size_t len;
 
 	snprintf(path, sizeof(path), "%s/index.json", layout);
-	if (read_json(path, &index, err) < 0)
+	if (vcl_read_file(path, &text, &len, err) < 0 ||
+	    vcl_oci_index_read(path, text, len, digest, err) < 0)
 		return -1;
-	if (blob_path(layout,
-		      json_object_get_string(
-			  get(json_object_array_get_idx(get(index, "manifests"), 0), "digest")),
-		      path, sizeof(path)) < 0) {
-		vcl_usage(err, "%s/index.json: no manifest", layout);
-		goto out;
-	}
-	if (read_json(path, &manifest, err) < 0)
-		goto out;
-	*size = (uint64_t)json_object_get_int64(get(get(manifest, "config"), "size"));
-	layers = get(manifest, "layers");
-	for (size_t i = 0; layers != NULL && i < json_object_array_length(layers); i++)
-		*size += (uint64_t)json_object_get_int64(
-		    get(json_object_array_get_idx(layers, i), "size"));
-	if (blob_path(layout, json_object_get_string(get(get(manifest, "config"), "digest")), path,
-		      sizeof(path)) < 0) {
-		vcl_usage(err, "%s: manifest without a config", layout);
-		goto out;
-	}
-	ret = read_json(path, config, err);
-out:
-	json_object_put(index);
-	json_object_put(manifest);
-	return ret;
+	free(text);
+	text = NULL;
+	blob_path(layout, digest, path, sizeof(path));
+	if (vcl_read_file(path, &text, &len, err) < 0 ||
+	    vcl_oci_manifest_read(path, text, len, digest, size, err) < 0)
+		return -1;
+	blob_path(layout, digest, path, sizeof(path));
+	return read_json(path, config, err);
 }
 
 /* skopeo: digest and architecture, then the copy into the cache (once). */
@@ -343,8 +324,7 @@ static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct 
 
 	if (vcl_image_run(inspect, &out, err) < 0)
 		return vcl_error_wrap(err, "Cannot read image %s", img->reference);
-	if (sscanf(out, "%79s %31s", img->digest, arch) < 1 ||
-	    blob_path("", img->digest, tmp, sizeof(tmp)) < 0)
+	if (sscanf(out, "%79s %31s", img->digest, arch) < 1 || !vcl_oci_digest_ok(img->digest))
 		return vcl_usage(err, "Image %s: skopeo gave no digest", img->reference);
 #if defined(__x86_64__)
 	if (arch[0] != '\0' && strcmp(arch, "amd64") != 0)

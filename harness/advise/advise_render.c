@@ -350,19 +350,13 @@ static struct json_object *jnum(double v, int digits)
 	return json_object_new_double_s(r, buf);
 }
 
-static struct json_object *json_service(const struct vcl_service *s, const struct vcl_decision *d,
-					bool explain)
+/* What the advisor read about service s ("input"). */
+static struct json_object *json_input(const struct vcl_service *s)
 {
-	struct json_object *o = json_object_new_object();
 	struct json_object *in = json_object_new_object();
-	struct json_object *rs = json_object_new_array();
-	struct json_object *costs = json_object_new_object();
 	struct json_object *hw = json_object_new_array();
 	static const char *const hwn[] = {"nic", "gpu", "storage"};
 
-	json_object_object_add(o, "name", json_object_new_string(s->name));
-	json_object_object_add(o, "origin", json_object_new_string(s->origin));
-	json_object_object_add(o, "kind", json_object_new_string(s->kind));
 	json_object_object_add(in, "replicas", json_object_new_int64(s->replicas));
 	json_object_object_add(in, "memory_mib", s->mem_given ? jnum(s->mem_mib, 1) : NULL);
 	json_object_object_add(in, "cpu", s->cpu_given ? jnum(s->cpu, 3) : NULL);
@@ -384,7 +378,68 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 	json_object_object_add(in, "runtime_class",
 			       s->runtime_class[0] ? json_object_new_string(s->runtime_class)
 						   : NULL);
-	json_object_object_add(o, "input", in);
+	return in;
+}
+
+/* Cost points per placement ("cost_points"), null where not scored. */
+static struct json_object *json_costs(const struct vcl_decision *d)
+{
+	struct json_object *costs = json_object_new_object();
+
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		const struct vcl_cost *c = &d->cost[p];
+		struct json_object *co;
+
+		if (!c->scored) {
+			json_object_object_add(costs, vcl_place_name((enum vcl_place)p), NULL);
+			continue;
+		}
+		co = json_object_new_object();
+		json_object_object_add(co, "total", jnum(c->total, 1));
+		json_object_object_add(co, "memory", jnum(c->mem, 1));
+		json_object_object_add(co, "scale_out", jnum(c->scale, 1));
+		json_object_object_add(co, "steady", jnum(c->steady, 1));
+		json_object_object_add(co, "partial", json_object_new_boolean(c->partial));
+		json_object_object_add(
+		    co, "allowed",
+		    json_object_new_boolean((d->allowed & d->slo_ok & VCL_PLACE_BIT(p)) != 0));
+		json_object_object_add(costs, vcl_place_name((enum vcl_place)p), co);
+	}
+	return costs;
+}
+
+/* Every step of the decision ("trace", under --explain). */
+static struct json_object *json_trace(const struct vcl_decision *d)
+{
+	struct json_object *tr = json_object_new_array();
+	static const char *const kinds[] = {"info", "exclude", "note", "cost", "decide"};
+
+	for (size_t j = 0; j < d->nsteps; j++) {
+		const struct vcl_step *st = &d->steps[j];
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "rule", json_object_new_string(st->rule));
+		json_object_object_add(e, "placement",
+				       st->place >= 0 ? json_object_new_string(vcl_place_name(
+							    (enum vcl_place)st->place))
+						      : NULL);
+		json_object_object_add(e, "kind", json_object_new_string(kinds[st->kind]));
+		json_object_object_add(e, "text", json_object_new_string(st->text));
+		json_object_array_add(tr, e);
+	}
+	return tr;
+}
+
+static struct json_object *json_service(const struct vcl_service *s, const struct vcl_decision *d,
+					bool explain)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *rs = json_object_new_array();
+
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "origin", json_object_new_string(s->origin));
+	json_object_object_add(o, "kind", json_object_new_string(s->kind));
+	json_object_object_add(o, "input", json_input(s));
 	{
 		struct json_object *facts = json_object_new_array();
 		static const char *const kinds[] = {"host",	 "device",  "tenancy",
@@ -442,26 +497,7 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 					   d->verdict == VCL_ADVICE_UNJUDGED))
 			json_object_array_add(rs, json_object_new_string(d->steps[j].text));
 	json_object_object_add(o, "reasons", rs);
-	for (int p = 0; p < VCL_NPLACE; p++) {
-		const struct vcl_cost *c = &d->cost[p];
-		struct json_object *co;
-
-		if (!c->scored) {
-			json_object_object_add(costs, vcl_place_name((enum vcl_place)p), NULL);
-			continue;
-		}
-		co = json_object_new_object();
-		json_object_object_add(co, "total", jnum(c->total, 1));
-		json_object_object_add(co, "memory", jnum(c->mem, 1));
-		json_object_object_add(co, "scale_out", jnum(c->scale, 1));
-		json_object_object_add(co, "steady", jnum(c->steady, 1));
-		json_object_object_add(co, "partial", json_object_new_boolean(c->partial));
-		json_object_object_add(
-		    co, "allowed",
-		    json_object_new_boolean((d->allowed & d->slo_ok & VCL_PLACE_BIT(p)) != 0));
-		json_object_object_add(costs, vcl_place_name((enum vcl_place)p), co);
-	}
-	json_object_object_add(o, "cost_points", costs);
+	json_object_object_add(o, "cost_points", json_costs(d));
 	if (d->slo_changes) {
 		struct json_object *c = json_object_new_object();
 
@@ -475,26 +511,8 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 	} else {
 		json_object_object_add(o, "if_slo_tightens", NULL);
 	}
-	if (explain) {
-		struct json_object *tr = json_object_new_array();
-		static const char *const kinds[] = {"info", "exclude", "note", "cost", "decide"};
-
-		for (size_t j = 0; j < d->nsteps; j++) {
-			const struct vcl_step *st = &d->steps[j];
-			struct json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "rule", json_object_new_string(st->rule));
-			json_object_object_add(
-			    e, "placement",
-			    st->place >= 0
-				? json_object_new_string(vcl_place_name((enum vcl_place)st->place))
-				: NULL);
-			json_object_object_add(e, "kind", json_object_new_string(kinds[st->kind]));
-			json_object_object_add(e, "text", json_object_new_string(st->text));
-			json_object_array_add(tr, e);
-		}
-		json_object_object_add(o, "trace", tr);
-	}
+	if (explain)
+		json_object_object_add(o, "trace", json_trace(d));
 	return o;
 }
 

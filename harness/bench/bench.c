@@ -345,6 +345,7 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, vcl_family_name(VCL_FAMILY_VM), vm);
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
+	json_object_object_add(cfg, "security", json_object_new_string(b->o->security));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 
@@ -676,6 +677,7 @@ static void spec_init(struct vcl_bench *b, const char *payload)
 	    .cpuset = b->host.topo.workload_cpus,
 	    .ctr_userns = o->ctr_userns,
 	    .ctr_no_seccomp = o->ctr_no_seccomp,
+	    .security = strcmp(o->security, "strict") == 0 ? VCL_SECURITY_STRICT : VCL_SECURITY_CRI,
 	    .vcpus = o->vcpus,
 	    .vm_mem_mib = o->vm_mem_mib,
 	    .vm_net = o->vm_net,

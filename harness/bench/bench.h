@@ -42,6 +42,7 @@ struct vcl_bench_opts {
 	uint64_t vm_host_port;
 	bool ctr_userns;
 	bool ctr_no_seccomp;
+	const char *security; /* containers: "cri" (containerd's defaults) | "strict" */
 	/* scenarios */
 	unsigned mem_instances, vm_mem_instances;
 	uint64_t budget_mib, vm_budget_mib;

@@ -61,6 +61,7 @@ static const char *const scenario_names[] = {"startup",	  "memory", "density",
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
 static const char *const ksm_modes[] = {"off", "on", "both", NULL};
+static const char *const security_modes[] = {"cri", "strict", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
@@ -100,6 +101,10 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_FLAG_ROW(B, ctr_userns, "ctr-userns", 0, "run containers in a user namespace"),
     VCL_OPT_FLAG_ROW(B, ctr_no_seccomp, "ctr-no-seccomp", 0,
 		     "containers (ctr, runc, crun) without the syscall filter"),
+    VCL_OPT_ENUM_ROW(B, security, "security", security_modes, "cri|strict",
+		     "containers (ctr, runc, crun, podman): cri, containerd's defaults (its "
+		     "capability set, writable root, default mounts) with each service's "
+		     "securityContext (default); strict, no capabilities and a read-only root"),
     VCL_OPT_UINT_ROW(B, mem_instances, "mem-instances", 1, 1024, "N",
 		     "memory: idle instances per placement (VMs: at most this many)"),
     VCL_OPT_U64_ROW(B, budget_mib, "budget-mib", 1, 1048576, "N",
@@ -249,6 +254,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->vm_net = "user";
 	o->cache = "warm";
 	o->ksm = "off";
+	o->security = "cri";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
 	o->steady_rate = 200;

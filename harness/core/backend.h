@@ -112,6 +112,14 @@ struct vcl_svc_spec {
 			      struct vcl_error **err);
 };
 
+/* The user and group the service runs as: runAsUser/runAsGroup over the
+ * image's User (a runAsUser alone keeps the image's group). */
+static inline void vcl_svc_user(const struct vcl_svc_spec *svc, uid_t *uid, gid_t *gid)
+{
+	*uid = svc->sec.has_user ? svc->sec.run_as_user : svc->uid;
+	*gid = svc->sec.has_group ? svc->sec.run_as_group : svc->gid;
+}
+
 /* Everything a backend needs to start one instance. Strings are borrowed. */
 struct vcl_spec {
 	const char *run_id;    /* short id of this run, in every resource name */

@@ -417,6 +417,7 @@ static const struct vcl_jrule config[] = {
     {"vm", OBJ, config_vm},
     {"ctr_userns", BOOL, NULL},
     {"ctr_seccomp", BOOL, NULL},
+    {"security", STR, NULL}, /* cri | strict */
     {"cache", STR, NULL},
     {"services", ARR, strings}, /* --services: the file's names in order */
     {"services_file", STR, NULL},
@@ -586,12 +587,22 @@ static const struct vcl_jrule adjustment[] = {
 };
 static const struct vcl_jrule adjustments[] = {{"[]", OBJ, adjustment}, {NULL, 0, NULL}};
 
+/* backends.gvisor.platform_why: why each platform tried before the one
+ * that ran did not, by platform name. */
+static const struct vcl_jrule why_by_name[] = {{"*", STR, NULL}, {NULL, 0, NULL}};
+
 /* backends.<placement> and peers.<name>: one shape (peers say their family). */
 static const struct vcl_jrule entry[] = {
     {"family", STR, NULL},
     {"skipped", BOOL, NULL},
     {"reason", STR, NULL},
     {"accelerator", STR, NULL},
+    /* gvisor (ctr/gvisor.c, docs/gvisor.md) */
+    {"platform", STR, NULL},
+    {"platform_why", OBJ, why_by_name},
+    {"network", STR, NULL},
+    {"network_why", STR, NULL},
+    {"runsc", STR, NULL},
     {"startup_failures", INT, NULL},
     {"startup_ms", OBJ, stats},
     {"phases_ms", OBJ, phases},

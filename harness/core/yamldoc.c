@@ -148,9 +148,38 @@ yaml_node_t *vcl_yaml_seq_at(yaml_document_t *doc, yaml_node_t *seq, size_t i)
 	return yaml_document_get_node(doc, seq->data.sequence.items.start[i]);
 }
 
+/* The message on one line: a value quoted from the file may hold a
+ * newline or a tab (a YAML "HELLO\r\n"), and a message is one line that
+ * names file:line:col (found by fuzz_services). Control bytes are written
+ * as C escapes. */
 static int vmsg(char **out, const char *fmt, va_list ap)
 {
-	return vasprintf(out, fmt, ap) < 0 ? -1 : 0;
+	char *raw = NULL, *o;
+	size_t n = 0;
+
+	if (vasprintf(&raw, fmt, ap) < 0)
+		return -1;
+	for (const char *c = raw; *c != '\0'; c++)
+		n += (unsigned char)*c < 0x20 || *c == 0x7f ? 4 : 1;
+	o = malloc(n + 1);
+	if (o == NULL) {
+		free(raw);
+		return -1;
+	}
+	*out = o;
+	for (const char *c = raw; *c != '\0'; c++) {
+		unsigned char u = (unsigned char)*c;
+
+		if (u == '\n' || u == '\r' || u == '\t')
+			o += sprintf(o, "\\%c", u == '\n' ? 'n' : u == '\r' ? 'r' : 't');
+		else if (u < 0x20 || u == 0x7f)
+			o += sprintf(o, "\\x%02x", u);
+		else
+			*o++ = (char)u;
+	}
+	*o = '\0';
+	free(raw);
+	return 0;
 }
 
 int vcl_yaml_error(struct vcl_error **err, const struct vcl_yaml *y, const yaml_node_t *n,
@@ -175,7 +204,7 @@ void vcl_yaml_warn(const struct vcl_yaml *y, const yaml_node_t *n, const char *f
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
+	if (vmsg(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
 	if (n != NULL)

@@ -173,6 +173,31 @@ static void services_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c,
 	free(hdr);
 }
 
+/* A --manifest workload: where it is, and why it was not measured. */
+static void manifest_facts(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *svc)
+{
+	for (size_t r = 0; r < c->n; r++) {
+		struct json_object *o = service_obj(&c->runs[r], svc);
+		const char *at = vcl_rjstr(vcl_json_path(o, "manifest"), "at");
+		const char *why = vcl_rjstr(o, "reason");
+		char *e;
+
+		if (at == NULL && why == NULL)
+			continue;
+		if (at != NULL) {
+			e = vcl_resc(at);
+			vcl_rdoc_block(d, VCL_RB_PARA, "From the manifest at `%s`.", e);
+			free(e);
+		}
+		if (why != NULL) {
+			e = vcl_resc(why);
+			vcl_rdoc_block(d, VCL_RB_PARA, "Not measured: %s", e);
+			free(e);
+		}
+		return;
+	}
+}
+
 static void image_facts(struct vcl_rdoc *d, struct json_object *img)
 {
 	struct vcl_rblock *l = NULL;
@@ -340,6 +365,7 @@ void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			vcl_rdoc_block(d, VCL_RB_PARA,
 				       "The built-in payload (its figures are also the top-level "
 				       "sections above).");
+		manifest_facts(d, c, svcs[s]);
 		image_facts(d, img);
 		service_figures(d, c, svcs[s], pl, npl, pe, npe);
 		service_errors(d, c, svcs[s]);

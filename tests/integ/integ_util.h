@@ -163,23 +163,6 @@ static inline void integ_bad(const char *cache, const char *out, const char *arg
 	ck_assert_msg(run(cmd) == 2, "%s: expected one line with '%s' and exit 2", args, expect);
 }
 
-/* A suite of one test case of the same name and time-out holding the n
- * tests; *tc (when not NULL) is that case, for a fixture. */
-static inline Suite *integ_suite(const char *name, double timeout, const TTest *const *tests,
-				 size_t n, TCase **tc)
-{
-	Suite *s = suite_create(name);
-	TCase *c = tcase_create(name);
-
-	tcase_set_timeout(c, timeout);
-	for (size_t i = 0; i < n; i++)
-		tcase_add_test(c, tests[i]);
-	suite_add_tcase(s, c);
-	if (tc != NULL)
-		*tc = c;
-	return s;
-}
-
 /* The first of the NULL-terminated programs that is not there to run, or
  * NULL when all are. */
 static inline const char *integ_missing(const char *const *progs)

@@ -136,6 +136,7 @@ START_TEST(test_isolation)
 	int n = 0, status;
 	pid_t pid, child;
 
+	spec.security = VCL_SECURITY_STRICT; /* --security strict */
 	OK(ops->probe(NULL, err));
 	OK(ops->prepare(&spec, err));
 	inst = start(ops, &spec);
@@ -166,12 +167,13 @@ START_TEST(test_isolation)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
 			ck_assert_msg(strcmp(de->d_name, "vclab-payload") == 0 ||
 					  strcmp(de->d_name, "proc") == 0 ||
-					  strcmp(de->d_name, "dev") == 0,
+					  strcmp(de->d_name, "dev") == 0 ||
+					  strcmp(de->d_name, "sys") == 0,
 				      "unexpected /%s in the rootfs", de->d_name);
 			n++;
 		}
 	closedir(d);
-	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(n, 4);
 	snprintf(path, sizeof(path), "/proc/%d/root/dev/urandom", (int)pid);
 	ck_assert_msg(access(path, R_OK) == 0, "no /dev/urandom in the container");
 
@@ -210,6 +212,45 @@ START_TEST(test_isolation)
 }
 END_TEST
 
+/* containerd's default capability set, as /proc/PID/status prints it. */
+#define CRI_CAPS "00000000a80425fb"
+
+/* The default mode: containerd's CRI spec for the payload too. */
+START_TEST(test_cri_defaults)
+{
+	const struct vcl_backend_ops *ops = must_find("ctr");
+	struct vcl_spec spec = integ_spec(payload, 1);
+	struct vcl_instance *inst;
+	char buf[256], path[128], link[64] = "";
+	cleanup_free char *mi = NULL;
+	pid_t pid;
+
+	OK(ops->prepare(&spec, err));
+	inst = start(ops, &spec);
+	pid = inst->pid;
+	healthz(inst);
+	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
+	ck_assert_str_eq(status_field(pid, "CapBnd", buf, sizeof(buf)), CRI_CAPS);
+	ck_assert_str_eq(status_field(pid, "CapInh", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(pid, "NoNewPrivs", buf, sizeof(buf)), "0");
+	ck_assert_str_eq(status_field(pid, "Seccomp", buf, sizeof(buf)), "2");
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/stdout", (int)pid);
+	ck_assert(readlink(path, link, sizeof(link) - 1) > 0);
+	ck_assert_str_eq(link, "/proc/self/fd/1");
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/full", (int)pid);
+	ck_assert_msg(access(path, W_OK) == 0, "no /dev/full");
+	/* devpts, shm, mqueue, /sys read-only, /proc/kcore masked. */
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ck_assert(vcl_read_file(path, &mi, NULL, NULL) == 0);
+	ck_assert_msg(strstr(mi, " /dev/pts ") && strstr(mi, " /dev/shm ") &&
+			  strstr(mi, " /dev/mqueue ") && strstr(mi, " /sys ro,") &&
+			  strstr(mi, " /proc/kcore ") && strstr(mi, " /proc/sys ro,"),
+		      "container mounts: %s", mi);
+	OK(ops->destroy(inst, err));
+	ops->cleanup(&spec);
+}
+END_TEST
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -241,7 +282,7 @@ START_TEST(test_runc_peer)
 	integ_same_ns(pid, "net", false);
 	integ_same_ns(pid, "mnt", false);
 	integ_same_ns(pid, "pid", false);
-	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
 	/* The same syscall filter, from the OCI config. */
 	ck_assert_str_eq(status_field(pid, "Seccomp", buf, sizeof(buf)), "2");
 	root_mount_opts(pid, buf, sizeof(buf));
@@ -323,7 +364,7 @@ START_TEST(test_userns)
 	/* Seen from the host, the payload runs as the mapped uid, not root. */
 	status_field(inst->pid, "Uid", buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "Uid: %s", buf);
-	ck_assert_str_eq(status_field(inst->pid, "CapEff", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(inst->pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
 	root_mount_opts(inst->pid, buf, sizeof(buf));
 	ck_assert_msg(has_opt(buf, "ro"), "root mount options: %s", buf);
 	OK(ops->destroy(inst, err));
@@ -536,11 +577,11 @@ END_TEST
 
 static Suite *suite(void)
 {
-	const TTest *const tests[] = {test_isolation,  test_userns,	 test_oom,
-				      test_pids_limit, test_setup_error, test_cycles,
-				      test_runc_peer,  test_crun_probe};
+	const TTest *const tests[] = {test_isolation, test_cri_defaults, test_userns,
+				      test_oom,	      test_pids_limit,	 test_setup_error,
+				      test_cycles,    test_runc_peer,	 test_crun_probe};
 	TCase *tc;
-	Suite *s = integ_suite("ctr", 120, tests, ARRAY_SIZE(tests), &tc);
+	Suite *s = suite_of("ctr", 120, tests, ARRAY_SIZE(tests), &tc);
 
 	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	return s;

@@ -179,10 +179,11 @@ static void one_peer(const char *name, bool expect_ready)
 	       vcl_ns_to_ms(inst->t.created - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
 	pid = inst->pid;
-	/* ctr's confinement: own netns, no capabilities, the seccomp filter. */
+	/* ctr's confinement: own netns, containerd's capability set, the
+	 * seccomp filter. */
 	integ_same_ns(pid, "net", false);
 	integ_same_ns(pid, "pid", false);
-	status_is(pid, "CapEff", "0000000000000000");
+	status_is(pid, "CapEff", "00000000a80425fb");
 	status_is(pid, "Seccomp", "2");
 	snprintf(cg, sizeof(cg), "%s", inst->cgroup);
 	ck_assert(cgroup_exists("memory", cg));
@@ -356,7 +357,7 @@ static Suite *suite(void)
 {
 	const TTest *const tests[] = {test_podman_peer, test_docker_peer, test_podman_crashed_run};
 	TCase *tc;
-	Suite *s = integ_suite("engine", 120, tests, ARRAY_SIZE(tests), &tc);
+	Suite *s = suite_of("engine", 120, tests, ARRAY_SIZE(tests), &tc);
 
 	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	/* The user's image: whole bench runs, outside the ledger fixture. */

@@ -164,7 +164,7 @@ static Suite *suite(void)
 	const TTest *const tests[] = {test_oci_layout, test_docker_archive, test_process_tree,
 				      test_bad_input, test_port_never_opened};
 
-	return integ_suite("image", 300, tests, ARRAY_SIZE(tests), NULL);
+	return suite_of("image", 300, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)

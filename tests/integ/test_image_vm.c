@@ -141,7 +141,7 @@ static Suite *suite(void)
 	const TTest *const tests[] = {test_vm_busybox, test_vm_missing_entrypoint,
 				      test_vm_service_exits};
 
-	return integ_suite("image_vm", 600, tests, ARRAY_SIZE(tests), NULL);
+	return suite_of("image_vm", 600, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)

@@ -227,7 +227,7 @@ static Suite *suite(void)
 {
 	const TTest *const tests[] = {test_real_services, test_bad_input, test_never_ready};
 
-	return integ_suite("services", 300, tests, ARRAY_SIZE(tests), NULL);
+	return suite_of("services", 300, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)

@@ -97,11 +97,13 @@ START_TEST(test_run_argv_podman)
 				   .ready_fd = true,
 				   .adjust = adj,
 				   .nadjust = nadj,
-				   .args = args};
+				   .args = args,
+				   .mode = VCL_SECURITY_STRICT};
 	cleanup_strv char **v = vcl_engine_run_argv(&r, NULL);
 	int img;
 
 	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(find(v, "--cap-add"), -1);
 	ck_assert_str_eq(v[0], "/usr/bin/podman");
 	ck_assert_str_eq(v[1], "run");
 	ck_assert_int_ge(find(v, "-d"), 0);
@@ -204,7 +206,8 @@ START_TEST(test_run_argv_service)
 				   .cwd = "/www",
 				   .uid = 33,
 				   .gid = 44,
-				   .log_path = "/run/vclab/ab12/podman/vclab-ab12-3.log"};
+				   .log_path = "/run/vclab/ab12/podman/vclab-ab12-3.log",
+				   .caps = vcl_cri_default_caps()};
 	struct vcl_error *err = NULL;
 	char **v = vcl_engine_run_argv(&r, NULL);
 	int img;
@@ -214,7 +217,14 @@ START_TEST(test_run_argv_service)
 	ck_assert(pair(v, "--workdir", "/www"));
 	ck_assert(pair(v, "--env", "PATH=/bin"));
 	ck_assert(pair(v, "--env", "GREETING=hello"));
-	ck_assert(pair(v, "--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=64m"));
+	/* CRI mode (the default): containerd's capabilities, exactly; a
+	 * writable root, no /tmp tmpfs, privilege escalation allowed. */
+	ck_assert(pair(v, "--cap-drop", "all"));
+	ck_assert(pair(v, "--cap-add", "CAP_CHOWN"));
+	ck_assert(pair(v, "--cap-add", "CAP_NET_BIND_SERVICE"));
+	ck_assert_int_eq(find(v, "--read-only"), -1);
+	ck_assert_int_eq(find(v, "--tmpfs"), -1);
+	ck_assert(!pair(v, "--security-opt", "no-new-privileges"));
 	ck_assert(pair(v, "--log-opt", "path=/run/vclab/ab12/podman/vclab-ab12-3.log"));
 	ck_assert(pair(v, "--network", "none"));
 	ck_assert_int_eq(find(v, "--preserve-fds"), -1);

@@ -69,6 +69,7 @@ START_TEST(test_config_matches_ctr)
 					   "ambient"};
 
 	p.cpuset = "1";
+	p.mode = VCL_SECURITY_STRICT;
 	cfg = vcl_oci_config(&p, &err);
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_str_eq(json_object_get_string(get(cfg, "ociVersion")), "1.0.2");
@@ -94,6 +95,107 @@ START_TEST(test_config_matches_ctr)
 	ck_assert_uint_eq(json_object_array_length(get(cfg, "mounts")), 2);
 	ck_assert_ptr_null(get(cfg, "linux.seccomp"));
 	json_object_put(cfg);
+}
+END_TEST
+
+static bool has_str(struct json_object *a, const char *s)
+{
+	for (size_t i = 0; a != NULL && i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s) == 0)
+			return true;
+	return false;
+}
+
+/* A service in CRI mode: containerd's default capabilities, a writable
+ * root, privilege escalation allowed, its default mounts and masks. */
+START_TEST(test_config_cri)
+{
+	struct vcl_limits lim = {0};
+	struct vcl_oci_params p = params(&lim);
+	struct vcl_security sec = {.cap_add = UINT64_C(1) << 12 /* NET_ADMIN */,
+				   .cap_drop = UINT64_C(1) << 13 /* NET_RAW */};
+	struct vcl_error *err = NULL;
+	struct json_object *cfg, *mounts;
+	static const char *const dests[] = {"/proc",	  "/dev",	   "/dev/pts",
+					    "/dev/shm",	  "/dev/mqueue",   "/sys",
+					    "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"};
+
+	p.tmp_tmpfs = true; /* a service */
+	p.sec = &sec;
+	p.etc_dir = "/run/vclab/r1/etc-3";
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert(!json_object_get_boolean(get(cfg, "root.readonly")));
+	ck_assert(!json_object_get_boolean(get(cfg, "process.noNewPrivileges")));
+	ck_assert_uint_eq(json_object_array_length(get(cfg, "process.capabilities.bounding")), 14);
+	ck_assert(has_str(get(cfg, "process.capabilities.effective"), "CAP_CHOWN"));
+	ck_assert(has_str(get(cfg, "process.capabilities.permitted"), "CAP_NET_ADMIN"));
+	ck_assert(!has_str(get(cfg, "process.capabilities.bounding"), "CAP_NET_RAW"));
+	ck_assert_uint_eq(json_object_array_length(get(cfg, "process.capabilities.ambient")), 0);
+	mounts = get(cfg, "mounts");
+	ck_assert_uint_eq(json_object_array_length(mounts), sizeof(dests) / sizeof(dests[0]));
+	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++)
+		ck_assert_str_eq(json_object_get_string(
+				     get(json_object_array_get_idx(mounts, i), "destination")),
+				 dests[i]);
+	ck_assert_str_eq(
+	    json_object_get_string(get(json_object_array_get_idx(mounts, 7), "source")),
+	    "/run/vclab/r1/etc-3/hostname");
+	ck_assert(has_str(get(cfg, "linux.maskedPaths"), "/proc/kcore"));
+	ck_assert(has_str(get(cfg, "linux.readonlyPaths"), "/proc/sys"));
+	json_object_put(cfg);
+
+	/* readOnlyRootFilesystem, allowPrivilegeEscalation: false, Unconfined. */
+	sec.read_only_root = true;
+	sec.no_new_privs = true;
+	sec.seccomp = VCL_SECCOMP_UNCONFINED;
+	p.seccomp = true;
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert(json_object_get_boolean(get(cfg, "root.readonly")));
+	ck_assert(json_object_get_boolean(get(cfg, "process.noNewPrivileges")));
+	ck_assert_ptr_null(get(cfg, "linux.seccomp"));
+	ck_assert(has_str(get(json_object_array_get_idx(get(cfg, "mounts"), 6), "options"), "ro"));
+	json_object_put(cfg);
+
+	/* privileged: every capability, no masks, no filter. */
+	sec = (struct vcl_security){.privileged = true};
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert_uint_eq(json_object_array_length(get(cfg, "process.capabilities.bounding")),
+			  (size_t)__builtin_popcountll(vcl_cri_all_caps()));
+	ck_assert_ptr_null(get(cfg, "linux.maskedPaths"));
+	ck_assert_ptr_null(get(cfg, "linux.seccomp"));
+	json_object_put(cfg);
+}
+END_TEST
+
+/* containerd's order of add/drop, ALL included; strict; runAsNonRoot. */
+START_TEST(test_cri_caps)
+{
+	const uint64_t all = vcl_cri_all_caps(), chown = 1, nbs = UINT64_C(1) << 10;
+	struct vcl_security sec = {0};
+	char why[256];
+
+	ck_assert_int_eq(__builtin_popcountll(vcl_cri_default_caps()), 14);
+	ck_assert_uint_eq(vcl_cri_caps(NULL, VCL_SECURITY_CRI), vcl_cri_default_caps());
+	ck_assert_uint_eq(vcl_cri_caps(NULL, VCL_SECURITY_STRICT), 0);
+	sec.cap_drop = UINT64_MAX;
+	sec.cap_add = nbs;
+	ck_assert_uint_eq(vcl_cri_caps(&sec, VCL_SECURITY_CRI), nbs);
+	sec.cap_drop = chown;
+	sec.cap_add = UINT64_MAX;
+	ck_assert_uint_eq(vcl_cri_caps(&sec, VCL_SECURITY_CRI), all & ~chown);
+	ck_assert(vcl_cri_seccomp(NULL, VCL_SECURITY_CRI, false));
+	ck_assert(!vcl_cri_seccomp(NULL, VCL_SECURITY_CRI, true));
+	ck_assert(vcl_cri_no_new_privs(NULL, VCL_SECURITY_STRICT));
+	ck_assert(!vcl_cri_no_new_privs(NULL, VCL_SECURITY_CRI));
+	ck_assert(vcl_cri_read_only_root(NULL, VCL_SECURITY_STRICT));
+	ck_assert(!vcl_cri_read_only_root(NULL, VCL_SECURITY_CRI));
+	ck_assert_int_eq(vcl_cri_check_user(NULL, 0, why, sizeof(why)), 0);
+	sec = (struct vcl_security){.run_as_non_root = true};
+	ck_assert_int_eq(vcl_cri_check_user(&sec, 33, why, sizeof(why)), 0);
+	ck_assert_int_eq(vcl_cri_check_user(&sec, 0, why, sizeof(why)), -1);
+	ck_assert(strstr(why, "runAsNonRoot") != NULL);
+	ck_assert_str_eq(vcl_security_mode_name(VCL_SECURITY_STRICT), "strict");
 }
 END_TEST
 
@@ -367,6 +469,8 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("pure");
 
 	tcase_add_test(tc, test_config_matches_ctr);
+	tcase_add_test(tc, test_config_cri);
+	tcase_add_test(tc, test_cri_caps);
 	tcase_add_test(tc, test_config_userns_and_no_limits);
 	tcase_add_test(tc, test_config_rejects_bad_input);
 	tcase_add_test(tc, test_bind_mount);

@@ -28,7 +28,9 @@ static const char results[] =
     "   \"vm\":{\"skipped\":true,\"reason\":\"vm cannot run a user's service yet\"}}},"
     " \"cache\":{\"image\":{\"reference\":\"docker-archive:/srv/redis.tar\",\"port\":6379},"
     "  \"backends\":{\"bare\":{\"startup_ms\":{\"n\":5,\"p50\":7.5}},"
-    "   \"ctr\":{\"startup_ms\":{\"n\":5,\"p50\":40}}}}},"
+    "   \"ctr\":{\"startup_ms\":{\"n\":5,\"p50\":40}}}},"
+    " \"shop/Pod/logs\":{\"manifest\":{\"at\":\"app.yaml:30\",\"kind\":\"Pod\"},"
+    "  \"skipped\":true,\"reason\":\"app.yaml:36: volume host is a hostPath\"}},"
     "\"errors\":[{\"backend\":\"ctr\",\"scenario\":\"steady\",\"kind\":\"fail\","
     "  \"message\":\"connection refused\",\"service\":\"cache\"},"
     " {\"backend\":\"bare\",\"scenario\":\"startup\",\"kind\":\"fail\",\"message\":\"other\"}]}";
@@ -85,6 +87,10 @@ START_TEST(test_markdown)
 	has(sec, "| ctr | steady | connection refused |");
 	has(sec, "### Service vclab-payload");
 	has(sec, "The built-in payload");
+	/* A --manifest workload not measured: where, and why. */
+	has(sec,
+	    "### Service shop/Pod/logs\n\nFrom the manifest at `app.yaml:30`.\n\nNot measured: "
+	    "app.yaml:36: volume host is a hostPath");
 	/* An error of no service is not put under one. */
 	ck_assert_ptr_null(strstr(strstr(sec, "### Service web"), "| bare | startup | other |"));
 	free(md);

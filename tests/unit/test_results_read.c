@@ -224,6 +224,32 @@ START_TEST(test_results_unknown_and_versions)
 	ck_assert_ptr_nonnull(strstr(warned, "r.json:"));
 	free(warned);
 	warned = NULL;
+	/* gvisor's own keys (docs/gvisor.md) are known: no warning; a wrong
+	 * type in platform_why is an error at its place. */
+	at = strstr(text, "\"backends\": {");
+	ck_assert_ptr_nonnull(at);
+	free(newer);
+	ck_assert_int_ge(asprintf(&newer,
+				  "%.*s\"backends\": {\"gvisor\": {\"platform\": \"ptrace\", "
+				  "\"platform_why\": {\"systrap\": \"unknown\"}, \"network\": "
+				  "\"host\", \"network_why\": \"x\", \"runsc\": \"v\"},%s",
+				  (int)(at - text), text, at + strlen("\"backends\": {")),
+			 0);
+	ck_assert_int_eq(parse_results(newer, &warned, &err), 0);
+	ck_assert_str_eq(warned, "");
+	free(warned);
+	warned = NULL;
+	free(newer);
+	ck_assert_int_ge(asprintf(&newer,
+				  "%.*s\"backends\": {\"gvisor\": {\"platform_why\": {\"kvm\": "
+				  "1}},%s",
+				  (int)(at - text), text, at + strlen("\"backends\": {")),
+			 0);
+	ck_assert_int_lt(parse_results(newer, &warned, &err), 0);
+	ck_assert_msg(strstr(err->msg, "backends.gvisor.platform_why.kvm") != NULL, "%s", err->msg);
+	vcl_error_freep(&err);
+	free(warned);
+	warned = NULL;
 	/* A later schema version is refused as newer; another schema is not ours. */
 	ck_assert_int_lt(parse_results("{\n  \"schema\": \"vclab.results/2\"\n}\n", &warned, &err),
 			 0);

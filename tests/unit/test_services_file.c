@@ -94,6 +94,10 @@ static void bad(const char *text, const char *expect)
 START_TEST(test_parse_bad)
 {
 	bad("services: [\n", "f.yaml:2:1:");
+	/* A quoted value with a newline stays on the message's one line
+	 * (fuzz_services, corpus/services/regress-newline-in-message). */
+	bad("services:\n  - name: w\n    image: oci:/x\n    limits: {pids: \"A\\r\\nB\"}\n",
+	    "f.yaml:4:20: 'A\\r\\nB' is not a number");
 	bad("service:\n  - name: a\n", "f.yaml:1:1: unknown key 'service'");
 	bad("services: []\n", "f.yaml:1:11: services: expected a non-empty list");
 	bad("services:\n  - image: oci:/x\n", "f.yaml:2:5: a service needs a name");

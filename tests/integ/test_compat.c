@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* The compatibility suite (root, libvirtd): images built offline from
+ * Debian packages with their packaged configuration
+ * (tests/image/build-debsvc.sh), run the way Kubernetes with containerd
+ * runs them (--security cri, the default), each in bare, ctr, runc and vm:
+ *   web         nginx's packaged default config: starts as root, listens on
+ *               80 and [::]:80, chowns its temp folders, workers as www-data
+ *   web-stderr  the same, its logs linked to /dev/stdout and /dev/stderr
+ *   tcp         redis-server as nobody, its log reopened on /dev/stderr
+ *   pyapp       a python3 WSGI app on [::]:8000 as nobody
+ * Every service must start and be sampled in every placement, nothing may
+ * be written into the image cache, and nothing may be left. About 3 min
+ * on the 2-core CI host (the VMs run under TCG). */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "integ_util.h"
+#include "keep_results.h"
+#include "tests/suite_main.h"
+
+#define TOP   "/tmp/vclab-test-compat"
+#define IMG   TOP "/oci"
+#define CACHE TOP "/cache"
+#define OUT   TOP "/out"
+#define SVCS  TOP "/services.yaml"
+
+static const char services_yaml[] = "services:\n"
+				    "  - name: web\n"
+				    "    image: oci:" IMG ":web\n"
+				    "    ready: http:/=200\n"
+				    "  - name: web-stderr\n"
+				    "    image: oci:" IMG ":web-stderr\n"
+				    "    ready: http:/=200\n"
+				    "  - name: tcp\n"
+				    "    image: oci:" IMG ":tcp\n"
+				    "    ready: tcp:PING=+PONG\n"
+				    "  - name: pyapp\n"
+				    "    image: oci:" IMG ":pyapp\n"
+				    "    ready: http:/health=200\n";
+
+static double num(struct json_object *r, const char *svc, const char *group, const char *pl,
+		  const char *key)
+{
+	char path[256];
+	struct json_object *o;
+
+	snprintf(path, sizeof(path), "services.%s.%s.%s.%s", svc, group, pl, key);
+	o = at(r, path);
+	ck_assert_msg(o != NULL, "%s missing (a placement failed the service?)", path);
+	return json_object_get_double(o);
+}
+
+START_TEST(test_compat_images)
+{
+	static const char *const svcs[] = {"web", "web-stderr", "tcp", "pyapp"};
+	static const char *const pls[][2] = {
+	    {"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}, {"backends", "vm"}};
+	struct json_object *r;
+	FILE *f = fopen(SVCS, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(services_yaml, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --services " SVCS
+			  " --backends bare,ctr,vm --peers runc --scenarios startup,memory "
+			  "--runs 2 --warmup 0 --vm-runs 1 --vm-warmup 0 --mem-instances 1 -q "
+			  "--out " OUT " >" TOP "/bench.log 2>&1") == 0,
+		      "vclab bench failed: see " TOP "/bench.log");
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(json_object_array_length(at(r, "errors")) == 0, "errors: %s",
+		      json_object_to_json_string(at(r, "errors")));
+	ck_assert_str_eq(json_object_get_string(at(r, "config.security")), "cri");
+	for (size_t s = 0; s < sizeof(svcs) / sizeof(svcs[0]); s++)
+		for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++) {
+			ck_assert(num(r, svcs[s], pls[p][0], pls[p][1], "startup_ms.p50") > 0);
+			ck_assert(num(r, svcs[s], pls[p][0], pls[p][1], "memory.pss_kib") > 0);
+		}
+	/* nginx's master and its workers, found in every process placement. */
+	for (size_t p = 0; p < 3; p++)
+		ck_assert_msg(num(r, "web", pls[p][0], pls[p][1], "memory.processes") >= 2,
+			      "web in %s: fewer than master + 1 worker", pls[p][1]);
+	/* What the services write stayed in their own layers: nginx's pid
+	 * file and the temp folder it creates and chowns at start. */
+	ck_assert_int_eq(run("! ls -d " CACHE "/rootfs/*/run/nginx.pid " CACHE
+			     "/rootfs/*/var/lib/nginx/body 2>/dev/null | grep -q ."),
+			 0);
+	keep_results(OUT "/results.json", "compat");
+	/* Nothing left: the run's folder, cgroups, mounts, processes. */
+	ck_assert_int_eq(run("! grep -q " CACHE " /proc/mounts && ! ls -l /proc/[0-9]*/root "
+			     "2>/dev/null | grep -q " CACHE),
+			 0);
+	json_object_put(r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("compat");
+	TCase *tc = tcase_create("compat");
+
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, test_compat_images);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	int rc;
+
+	if (!vcl_is_root())
+		return skip_suite("compat", "needs root");
+	if (access("/usr/bin/umoci", X_OK) != 0 || access("/usr/sbin/nginx", X_OK) != 0 ||
+	    access("/usr/bin/redis-server", X_OK) != 0 ||
+	    access("/usr/bin/python3.11", X_OK) != 0 || access("/sbin/mke2fs", X_OK) != 0)
+		return skip_suite("compat", "umoci, nginx-light, redis-server, python3-minimal or "
+					    "e2fsprogs missing (scripts/install-deps.sh)");
+	if (access("build/guest/vmlinux", R_OK) != 0)
+		return skip_suite("compat", "no guest kernel (make guest)");
+	if (run("rm -rf " TOP " && mkdir -p " TOP " && tests/image/build-debsvc.sh " IMG
+		" >/dev/null") != 0)
+		return skip_suite("compat", "could not build the compatibility images");
+	rc = run_suite(suite());
+	run("rm -rf " TOP);
+	return rc;
+}
