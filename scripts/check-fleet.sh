@@ -15,7 +15,8 @@
 #     report and the advice, one install in dpkg's log, metal-a's
 #     OpenMetrics file in its node_exporter textfile folder;
 #   - nothing left: sshd stopped by its pid, keys and state removed, the
-#     package purged, no run folder in /run/vclab; checked at the end.
+#     package purged, neither bench's run folder left in /run/vclab;
+#     checked at the end.
 # usage: check-fleet.sh build/deb/vclab_VERSION_amd64.deb  (as root)
 set -eu
 cd "$(dirname "$0")/.."
@@ -63,7 +64,6 @@ fi
 for c in ansible-playbook ssh ssh-keygen /usr/sbin/sshd; do
 	command -v "$c" >/dev/null || fail "$c missing (scripts/install-deps.sh)"
 done
-runs_before=$(ls /run/vclab 2>/dev/null | wc -l)
 # The sshd processes there are before (none where the host runs no sshd):
 # the same set must be there after.
 sshd_before=$(pgrep -x sshd 2>/dev/null | sort | tr '\n' ' ')
@@ -169,7 +169,7 @@ sed -n '/PLAY RECAP/,$p' "$tmp/playbook.log"
 
 echo "== checks"
 run=$tmp/fleet/check
-/usr/bin/python3 - "$run" <<'PY' || fail "results do not match"
+/usr/bin/python3 - "$run" >"$tmp/checks.out" <<'PY' || { cat "$tmp/checks.out"; fail "results do not match"; }
 import json, sys
 run = sys.argv[1]
 for host, klass in (("metal-a", "metal"), ("cloud-b", "cloud")):
@@ -179,11 +179,15 @@ for host, klass in (("metal-a", "metal"), ("cloud-b", "cloud")):
     for b in ("bare", "ctr"):
         n = d["backends"][b]["startup_ms"]["n"]
         assert n == 5, (host, b, n)
-    print(f"   {host}: class {klass}, bare and ctr startup n=5")
+    print(f"   {host}: class {klass}, bare and ctr startup n=5, run {d['run_id']}")
 g = json.load(open(f"{run}/gone-c/results.json"))
 assert g["host"]["class"] == "old" and g["error"].startswith("unreachable"), g
 print(f"   gone-c: {g['error'][:100]}")
 PY
+cat "$tmp/checks.out"
+# The runs' own folders under /run/vclab, checked after the teardown (other
+# jobs on this machine may have theirs there meanwhile).
+our_runs=$(sed -n 's/.*, run \([0-9a-zA-Z]*\)$/\1/p' "$tmp/checks.out")
 md=$run/report/report.md
 [ -f "$md" ] || fail "no merged report $md"
 grep -q '^## Host classes' "$md" || fail "report: no Host classes section"
@@ -220,5 +224,7 @@ sshd_after=$(pgrep -x sshd 2>/dev/null | sort | tr '\n' ' ')
 [ "$sshd_after" = "$sshd_before" ] || fail "sshd processes left: before [$sshd_before], after [$sshd_after]"
 [ ! -e "$tmp" ] || fail "$tmp left behind"
 dpkg-query -W -f='${Status}' vclab 2>/dev/null | grep -q installed && fail "vclab still installed"
-[ "$(ls /run/vclab 2>/dev/null | wc -l)" -le "$runs_before" ] || fail "a run folder left in /run/vclab"
+for r in $our_runs; do
+	[ ! -e "/run/vclab/$r" ] || fail "run folder /run/vclab/$r left behind"
+done
 echo "check-fleet: ok: 2 hosts in 2 classes over SSH, 1 unreachable reported, nothing left behind"
