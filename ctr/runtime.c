@@ -612,6 +612,19 @@ fail_free:
 	return -1;
 }
 
+int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vcl_fail(err, errno, "pipe2");
+	*ready_r = fds[0];
+	*ready_w = fds[1];
+	if (fcntl(*ready_r, F_SETFL, O_NONBLOCK) < 0)
+		return vcl_fail(err, errno, "fcntl");
+	return 0;
+}
+
 int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err)
 {
 	int ret = vcl_readyline_feed(rl, inst->ready_fd, &inst->ep.port, err);
