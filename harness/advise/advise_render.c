@@ -17,6 +17,13 @@
 
 /* Print text word-wrapped to WIDTH: first line after lead, the rest after
  * cont (both all spaces or a short marker). */
+/* gvisor is shown only where the results measured it (advise.h,
+ * vcl_decision.sandbox): advice on results without it reads as before. */
+static bool shown(const struct vcl_measured *m, int p)
+{
+	return p != VCL_GVISOR || m->b[p].present;
+}
+
 static void wrapped(FILE *out, const char *lead, const char *cont, const char *text)
 {
 	size_t col = strlen(lead);
@@ -97,7 +104,7 @@ static void header(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char why[600];
 
-		if (m->b[p].present || !fallback)
+		if (m->b[p].present || !fallback || !shown(m, p))
 			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		fprintf(out, "%snot judged: %s\n", first ? "\n" : "", why);
@@ -271,6 +278,8 @@ static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		const char *name = vcl_place_name((enum vcl_place)p);
 
+		if (!shown(m, p))
+			continue;
 		if (!t.ok[p]) {
 			fprintf(
 			    out,
@@ -390,6 +399,8 @@ static struct json_object *json_costs(const struct vcl_decision *d)
 		const struct vcl_cost *c = &d->cost[p];
 		struct json_object *co;
 
+		if (p == VCL_GVISOR && !d->sandbox)
+			continue;
 		if (!c->scored) {
 			json_object_object_add(costs, vcl_place_name((enum vcl_place)p), NULL);
 			continue;
@@ -540,7 +551,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char why[600];
 
-		if (m->b[p].present)
+		if (m->b[p].present || !shown(m, p))
 			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		json_object_array_add(nj, json_object_new_string(why));
@@ -551,12 +562,15 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 	json_object_object_add(root, "services", svcs);
 	vcl_advise_totals(in, d, m, &t);
 	for (int p = 0; p < VCL_NPLACE; p++)
-		json_object_object_add(tot, vcl_place_name((enum vcl_place)p),
-				       t.ok[p] ? jnum(t.mib[p], 1) : NULL);
+		if (shown(m, p))
+			json_object_object_add(tot, vcl_place_name((enum vcl_place)p),
+					       t.ok[p] ? jnum(t.mib[p], 1) : NULL);
 	json_object_object_add(tot, "advised", jnum(t.advised_mib, 1));
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char key[32];
 
+		if (!shown(m, p))
+			continue;
 		snprintf(key, sizeof(key), "%s_overhead", vcl_place_name((enum vcl_place)p));
 		json_object_object_add(tot, key, t.ok[p] ? jnum(t.overhead_mib[p], 1) : NULL);
 	}
@@ -564,6 +578,8 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char key[32];
 
+		if (!shown(m, p))
+			continue;
 		snprintf(key, sizeof(key), "%s_at_hpa_max", vcl_place_name((enum vcl_place)p));
 		json_object_object_add(tot, key, t.ok[p] ? jnum(t.mib_max[p], 1) : NULL);
 	}
