@@ -37,6 +37,7 @@
 #include "core/cleanup.h"
 #include "ctr/ctr.h"
 #include "core/host.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -83,12 +84,6 @@ struct ctr_priv {
 /* The child's stack. Without CLONE_VM the child gets its own copy-on-write
  * copy, so one static buffer serves every launch. */
 static char child_stack[256 * 1024] __attribute__((aligned(64)));
-/* An empty capability set and the syscall filter, made once by prepare(). */
-static cap_t nocaps;
-static struct sock_fprog seccomp_prog;
-/* The run's overlay folder, made once by prepare() for a service. */
-static char ovl_dir[256];
-
 /* What the run's mode and the service's securityContext give (prepare()). */
 struct cri_conf {
 	bool cri;      /* containerd's mounts; else strict's minimal /dev */
@@ -98,7 +93,18 @@ struct cri_conf {
 	uint64_t caps; /* bounding set (and root's permitted/effective) */
 	cap_t capset;  /* caps as the process set of a root container */
 };
-static struct cri_conf cri_conf;
+
+/* One run of the ctr placement: what prepare() makes once and every
+ * launch uses, handed to the functions that need it. The vtable has no
+ * context pointer, so the ops below wrap the one run (ctr_run). */
+struct ctr_run {
+	cap_t nocaps;		   /* an empty capability set */
+	struct sock_fprog seccomp; /* the syscall filter; filter NULL: not built */
+	char ovl_dir[256];	   /* a service's overlay folder; "" without one */
+	struct cri_conf cri;	   /* the run's mode and the service's securityContext */
+};
+
+static struct ctr_run ctr_run;
 
 static __attribute__((noreturn)) void child_fail(const struct child_args *a, int step)
 {
@@ -308,19 +314,21 @@ static int write_etc(const struct child_args *a)
 		   : 0;
 }
 
-static int child_main(void *arg)
+/*
+ * The container's init, step by step: each step is a function of its own
+ * that reports the step that failed over the error pipe (TRY), so a step
+ * can be added, timed or changed without reading the others.
+ */
+
+/* Into the cgroup: with a user namespace the parent writes the maps and
+ * moves us, then sends the go byte; else we attach ourselves unless
+ * clone3 made us there. */
+static void child_join_cgroup(struct child_args *a)
 {
-	struct child_args *a = arg;
-	static char path_env[] = "PATH=/";
-	char *const envp[] = {path_env, NULL};
-	const struct vcl_svc_spec *svc = a->svc;
 	char go;
 	ssize_t n;
-	int fd;
-	bool bounding_done = false;
 
 	if (a->userns) {
-		/* The parent writes the maps and moves us into the cgroup. */
 		do
 			n = read(a->sync_r, &go, 1);
 		while (n < 0 && errno == EINTR);
@@ -336,26 +344,36 @@ static int child_main(void *arg)
 			child_fail(a, VCL_CTR_STEP_CGROUP);
 		}
 	}
-	/* Only now the namespaces other than pid (and user): made by a task of
-	 * the container's cgroup, their kernel memory is charged to it (runc
-	 * joins the cgroup before unsharing too), and the cgroup namespace is
-	 * rooted at this cgroup. */
+}
+
+/* Only now the namespaces other than pid (and user): made by a task of
+ * the container's cgroup, their kernel memory is charged to it (runc
+ * joins the cgroup before unsharing too), and the cgroup namespace is
+ * rooted at this cgroup. The parent opens /proc/PID/ns/net once the new
+ * one exists. */
+static void child_unshare(struct child_args *a)
+{
+	ssize_t n;
+
 	TRY(VCL_CTR_STEP_UNSHARE,
 	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP));
-	/* The parent opens /proc/PID/ns/net once the new one exists. */
 	do
 		n = write(a->nsready_w, "n", 1);
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		child_fail(a, VCL_CTR_STEP_NOTIFY);
 	close(a->nsready_w);
+}
 
+/* The new root as a private mount point, entered (the cwd). */
+static void child_mount_root(struct child_args *a)
+{
 	/* Nothing mounted below may propagate to the host. */
 	TRY(VCL_CTR_STEP_MNT_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	/* pivot_root needs the new root to be a mount point. In userns mode
 	 * this runs before setresuid: the path is walked as the host's root
 	 * (owner of state_dir), not as the mapped uid. */
-	if (svc != NULL)
+	if (a->svc != NULL)
 		TRY(VCL_CTR_STEP_MNT_OVERLAY, mount_overlay(a));
 	else
 		TRY(VCL_CTR_STEP_MNT_BIND, mount(a->rootfs, a->rootfs, NULL, MS_BIND, NULL));
@@ -366,17 +384,23 @@ static int child_main(void *arg)
 		TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
 		TRY(VCL_CTR_STEP_SETID, setresuid(0, 0, 0));
 	}
+}
 
-	/* The READY pipe becomes fd 3; everything else >= 4 is closed by the
-	 * exec (the error pipe must survive until then). */
+/* The READY pipe becomes fd 3 (a service's log becomes stdout and
+ * stderr); everything else is closed by the exec (the error pipe must
+ * survive until then). */
+static void child_fds(struct child_args *a)
+{
+	int fd;
+
 	if (a->err_w == 3) {
 		fd = fcntl(3, F_DUPFD_CLOEXEC, 4);
 		TRY(VCL_CTR_STEP_FDS, fd);
 		a->err_w = fd;
 	}
-	if (svc != NULL) {
+	if (a->svc != NULL) {
 		/* The service has no READY channel: stdout and stderr go
-		 * to its log, stdin is empty. */
+		 * to its log, stdin is empty (child_service_user). */
 		TRY(VCL_CTR_STEP_FDS, dup2(a->log_fd, 1));
 		TRY(VCL_CTR_STEP_FDS, dup2(a->log_fd, 2));
 	} else if (a->ready_w == 3) {
@@ -384,18 +408,27 @@ static int child_main(void *arg)
 	} else {
 		TRY(VCL_CTR_STEP_FDS, dup2(a->ready_w, 3));
 	}
-	TRY(VCL_CTR_STEP_FDS, close_range(svc != NULL ? 3 : 4, ~0U, CLOSE_RANGE_CLOEXEC));
+	TRY(VCL_CTR_STEP_FDS, close_range(a->svc != NULL ? 3 : 4, ~0U, CLOSE_RANGE_CLOEXEC));
+}
+
+/* Read-only root (the payload's), /etc files, /proc, /dev, /sys and the
+ * masks (CRI), a read-only service root (readOnlyRootFilesystem). */
+static void child_mounts(struct child_args *a)
+{
+	const struct vcl_svc_spec *svc = a->svc;
 
 	/* Read-only root: a bind remount changes only this mount's flags; the
 	 * locked flags of the host mount must be kept in a user namespace.
 	 * A service's overlay stays writable (its upper layer is a tmpfs). */
-	if (svc == NULL)
+	if (svc == NULL) {
 		TRY(VCL_CTR_STEP_MNT_RO,
 		    mount(NULL, ".", NULL,
 			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | a->mflags,
 			  NULL));
-	else
-		TRY(VCL_CTR_STEP_MNT_PROC, mkdir_if_missing("proc") | mkdir_if_missing("dev"));
+	} else {
+		TRY(VCL_CTR_STEP_MNT_PROC, mkdir_if_missing("proc"));
+		TRY(VCL_CTR_STEP_MNT_DEV, mkdir_if_missing("dev"));
+	}
 	if (svc != NULL && a->cri->cri)
 		TRY(VCL_CTR_STEP_ETC, write_etc(a));
 	TRY(VCL_CTR_STEP_MNT_PROC,
@@ -409,45 +442,74 @@ static int child_main(void *arg)
 		TRY(VCL_CTR_STEP_MNT_RO,
 		    mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
 			  NULL));
+}
 
+/* Hostname and loopback, in the container's own uts and net namespaces;
+ * then pivot_root(".", "."): the old root ends up stacked on the new one
+ * and is detached at once; no put_old folder is needed in a read-only
+ * rootfs (pivot_root(2), "NOTES"). */
+static void child_pivot(struct child_args *a)
+{
 	TRY(VCL_CTR_STEP_HOSTNAME, sethostname(a->hostname, strlen(a->hostname)));
 	TRY(VCL_CTR_STEP_LOOPBACK, loopback_up());
-
-	/* pivot_root(".", "."): the old root ends up stacked on the new one
-	 * and is detached at once; no put_old folder is needed in a read-only
-	 * rootfs (pivot_root(2), "NOTES"). */
 	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
 	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
 	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));
+}
+
+/* A service's stdin, folder and user (the image's User, or runAsUser and
+ * runAsGroup). Returns whether the bounding set is already dropped. */
+static bool child_service_user(struct child_args *a)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	TRY(VCL_CTR_STEP_FDS, fd);
+	TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
+	TRY(VCL_CTR_STEP_CHDIR, chdir(a->svc->cwd));
+	if (a->uid == 0 && a->gid == 0)
+		return false;
+	TRY(VCL_CTR_STEP_CAPS, drop_bounding(a->cri->caps));
+	TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
+	TRY(VCL_CTR_STEP_SETID, setresgid(a->gid, a->gid, a->gid));
+	TRY(VCL_CTR_STEP_SETID, setresuid(a->uid, a->uid, a->uid));
+	return true;
+}
+
+/* Capabilities, no_new_privs, then the syscall filter: last before exec,
+ * as it denies pivot_root, mount and unshare, which the steps above
+ * needed (without no_new_privs it went in before the drop, child_main). */
+static void child_lockdown(struct child_args *a, bool bounding_done)
+{
+	TRY(VCL_CTR_STEP_CAPS, drop_caps(a, bounding_done));
+	if (a->cri->nnp)
+		TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	if (a->cri->nnp && a->seccomp != NULL)
+		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
+}
+
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	static char path_env[] = "PATH=/";
+	char *const envp[] = {path_env, NULL};
+	bool bounding_done = false;
+
+	child_join_cgroup(a);
+	child_unshare(a);
+	child_mount_root(a);
+	child_fds(a);
+	child_mounts(a);
+	child_pivot(a);
 	/* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it
 	 * now, while the capabilities are all there (runc does the same).
 	 * Nothing below calls what it denies. */
 	if (!a->cri->nnp && a->seccomp != NULL)
 		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
-	if (svc != NULL) {
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		TRY(VCL_CTR_STEP_FDS, fd);
-		TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
-		TRY(VCL_CTR_STEP_CHDIR, chdir(svc->cwd));
-		if (a->uid != 0 || a->gid != 0) {
-			/* The image's User, or runAsUser/runAsGroup. */
-			TRY(VCL_CTR_STEP_CAPS, drop_bounding(a->cri->caps));
-			bounding_done = true;
-			TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
-			TRY(VCL_CTR_STEP_SETID, setresgid(a->gid, a->gid, a->gid));
-			TRY(VCL_CTR_STEP_SETID, setresuid(a->uid, a->uid, a->uid));
-		}
-	}
-
-	TRY(VCL_CTR_STEP_CAPS, drop_caps(a, bounding_done));
-	if (a->cri->nnp)
-		TRY(VCL_CTR_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-	/* Last before exec: the filter denies pivot_root, mount and unshare,
-	 * which the steps above needed. */
-	if (a->cri->nnp && a->seccomp != NULL)
-		TRY(VCL_CTR_STEP_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->seccomp));
-	if (svc != NULL)
-		execve(svc->argv[0], svc->argv, svc->envp);
+	if (a->svc != NULL)
+		bounding_done = child_service_user(a);
+	child_lockdown(a, bounding_done);
+	if (a->svc != NULL)
+		execve(a->svc->argv[0], a->svc->argv, a->svc->envp);
 	else
 		execve(VCL_CTR_PAYLOAD, a->argv, envp);
 	child_fail(a, VCL_CTR_STEP_EXEC);
@@ -489,12 +551,18 @@ static void kill_and_reap(struct vcl_instance *inst, struct ctr_priv *p)
 	p->reaped = true;
 }
 
+/* What p holds, not p itself. */
+static void priv_release(struct ctr_priv *p)
+{
+	vcl_closep(&p->err_r);
+	vcl_cgroup_freep(&p->cg);
+}
+
 static void priv_free(struct ctr_priv *p)
 {
 	if (p == NULL)
 		return;
-	vcl_closep(&p->err_r);
-	vcl_cgroup_freep(&p->cg);
+	priv_release(p);
 	free(p);
 }
 
@@ -538,41 +606,42 @@ static int ctr_probe(const struct vcl_host *host, struct vcl_error **err)
 
 /* The confinement of this service's containers, from the run's mode and
  * its securityContext (cri.c); the process capability set for root. */
-static int cri_conf_make(const struct vcl_spec *spec, struct vcl_error **err)
+static int cri_conf_make(struct cri_conf *cri_conf, const struct vcl_spec *spec,
+			 struct vcl_error **err)
 {
 	const struct vcl_security *sec = spec->svc != NULL ? &spec->svc->sec : NULL;
 	cap_value_t list[64];
 	int n = 0;
 
-	cri_conf.cri = spec->security == VCL_SECURITY_CRI;
-	cri_conf.ro_root = spec->svc == NULL || vcl_cri_read_only_root(sec, spec->security);
-	cri_conf.nnp = vcl_cri_no_new_privs(sec, spec->security);
-	cri_conf.masks = vcl_cri_masks(sec, spec->security);
-	cri_conf.caps = vcl_cri_caps(sec, spec->security);
+	cri_conf->cri = spec->security == VCL_SECURITY_CRI;
+	cri_conf->ro_root = spec->svc == NULL || vcl_cri_read_only_root(sec, spec->security);
+	cri_conf->nnp = vcl_cri_no_new_privs(sec, spec->security);
+	cri_conf->masks = vcl_cri_masks(sec, spec->security);
+	cri_conf->caps = vcl_cri_caps(sec, spec->security);
 	for (cap_value_t c = 0; c < 64 && c < (cap_value_t)cap_max_bits(); c++)
-		if (cri_conf.caps & (UINT64_C(1) << c))
+		if (cri_conf->caps & (UINT64_C(1) << c))
 			list[n++] = c;
-	if (cri_conf.capset != NULL)
-		cap_free(cri_conf.capset);
-	cri_conf.capset = cap_init();
-	if (cri_conf.capset == NULL ||
-	    (n > 0 && (cap_set_flag(cri_conf.capset, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
-		       cap_set_flag(cri_conf.capset, CAP_PERMITTED, n, list, CAP_SET) < 0)))
+	if (cri_conf->capset != NULL)
+		cap_free(cri_conf->capset);
+	cri_conf->capset = cap_init();
+	if (cri_conf->capset == NULL ||
+	    (n > 0 && (cap_set_flag(cri_conf->capset, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+		       cap_set_flag(cri_conf->capset, CAP_PERMITTED, n, list, CAP_SET) < 0)))
 		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Build the capability set");
 	return 0;
 }
 
-static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+static int run_prepare(struct ctr_run *run, const struct vcl_spec *spec, struct vcl_error **err)
 {
-	if (nocaps == NULL) {
-		nocaps = cap_init();
-		if (nocaps == NULL)
+	if (run->nocaps == NULL) {
+		run->nocaps = cap_init();
+		if (run->nocaps == NULL)
 			return vcl_fail(err, errno, "Allocate an empty capability set");
 	}
-	if (!spec->ctr_no_seccomp && seccomp_prog.filter == NULL &&
-	    vcl_seccomp_build(&seccomp_prog, err) < 0)
+	if (!spec->ctr_no_seccomp && run->seccomp.filter == NULL &&
+	    vcl_seccomp_build(&run->seccomp, err) < 0)
 		return -1;
-	if (cri_conf_make(spec, err) < 0)
+	if (cri_conf_make(&run->cri, spec, err) < 0)
 		return -1;
 	if (spec->svc != NULL) {
 		if (spec->svc->rootfs == NULL)
@@ -580,27 +649,27 @@ static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
 		if (spec->ctr_userns)
 			return vcl_usage(err,
 					 "ctr with --ctr-userns cannot run a user's service yet");
-		snprintf(ovl_dir, sizeof(ovl_dir), "%s/ctr-overlay", spec->state_dir);
-		if (vcl_ledger_add(spec->ledger, err, "dir %s", ovl_dir) < 0)
+		snprintf(run->ovl_dir, sizeof(run->ovl_dir), "%s/ctr-overlay", spec->state_dir);
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", run->ovl_dir) < 0)
 			return -1;
-		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST)
-			return vcl_fail(err, errno, "Create %s", ovl_dir);
+		if (mkdir(run->ovl_dir, 0700) < 0 && errno != EEXIST)
+			return vcl_fail(err, errno, "Create %s", run->ovl_dir);
 	}
 	return vcl_ctr_rootfs_prepare(spec, NULL, err);
 }
 
-static void ctr_cleanup(const struct vcl_spec *spec)
+static void run_cleanup(struct ctr_run *run, const struct vcl_spec *spec)
 {
-	if (ovl_dir[0] != '\0') {
-		rmdir(ovl_dir);
-		ovl_dir[0] = '\0';
+	if (run->ovl_dir[0] != '\0') {
+		rmdir(run->ovl_dir);
+		run->ovl_dir[0] = '\0';
 	}
-	free(seccomp_prog.filter);
-	seccomp_prog.filter = NULL;
-	seccomp_prog.len = 0;
-	if (cri_conf.capset != NULL)
-		cap_free(cri_conf.capset);
-	cri_conf.capset = NULL;
+	free(run->seccomp.filter);
+	run->seccomp.filter = NULL;
+	run->seccomp.len = 0;
+	if (run->cri.capset != NULL)
+		cap_free(run->cri.capset);
+	run->cri.capset = NULL;
 	vcl_ctr_rootfs_release(spec);
 }
 
@@ -737,22 +806,11 @@ static void fail_child(struct vcl_instance *inst, struct ctr_priv *p, struct lau
 		setup_error(&ce, err);
 }
 
-/* Undo a launch that failed: the cgroup, the instance. Returns -1. */
-static int launch_failed(struct vcl_instance *inst, struct ctr_priv *p, struct vcl_error **err)
-{
-	cleanup_error struct vcl_error *e2 = NULL;
-
-	vcl_cgroup_destroyp(&p->cg, &e2);
-	vcl_error_wrap(err, "Launch container %s", inst->name);
-	priv_free(p);
-	vcl_instance_free(inst);
-	return -1;
-}
-
 /* A service's child arguments: the overlay's strings and its log. */
-static int service_args(const struct vcl_spec *spec, struct vcl_instance *inst,
-			struct child_args *a, struct vcl_error **err)
+static int service_args(const struct ctr_run *run, const struct vcl_spec *spec,
+			struct vcl_instance *inst, struct child_args *a, struct vcl_error **err)
 {
+	const char *ovl_dir = run->ovl_dir;
 	int n;
 
 	snprintf(a->ovl_dir, sizeof(a->ovl_dir), "%s", ovl_dir);
@@ -787,106 +845,180 @@ static int service_args(const struct vcl_spec *spec, struct vcl_instance *inst,
 	return 0;
 }
 
-static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-		      struct vcl_error **err)
-{
+/* One launch's scratch: the pipes, the child's arguments and its argv;
+ * what the launcher still holds when it returns is closed then. */
+struct ctr_launch {
+	struct ctr_run *run;
 	const char *rootfs;
-	struct vcl_instance *inst;
-	struct ctr_priv *p;
-	__attribute__((cleanup(launch_pipes_close))) struct launch_pipes lp = {-1, -1, -1, -1,
-									       -1, -1, -1};
-	cleanup_close int pidfd = -1;
-	char listen[32], cgpath[192];
-	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
-	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
-		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
-	char *argv[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
+	struct launch_pipes lp;
 	struct child_args a;
-	int flags;
-	pid_t pid;
+	char listen[32], cgpath[192];
+	char *argv[8];
+	int pidfd;
+};
 
-	rootfs = vcl_ctr_rootfs_path();
-	if (rootfs == NULL || nocaps == NULL)
-		return vcl_usage(err, "Container launch before prepare()");
+static void ctr_launch_close(struct ctr_launch *cl)
+{
+	launch_pipes_close(&cl->lp);
+	vcl_closep(&cl->pidfd);
+	vcl_closep(&cl->a.log_fd);
+}
 
-	inst = vcl_instance_new(&vcl_ctr_ops, spec);
-	p = calloc(1, sizeof(*p));
-	if (inst == NULL || p == NULL) {
-		free(inst);
-		free(p);
-		return vcl_fail(err, ENOMEM, "Allocate instance");
-	}
-	p->err_r = -1;
-	p->mem_mib = spec->limits.mem_mib;
-	inst->priv = p;
-	argv[6] = inst->name;
-	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
-	snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+/* Names only; nothing exists yet. */
+static int ctr_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct ctr_launch *cl = l->arg;
 
-	inst->t.start = vcl_now_ns();
-	if (vcl_cgroup_create(spec->ledger, cgpath, &spec->limits, spec->cpuset, &p->cg, err) < 0)
-		return launch_failed(inst, p, err);
-	if (launch_pipes_open(&lp, p, spec->ctr_userns) < 0)
-		goto fail_errno;
-	a = (struct child_args){
-	    .rootfs = rootfs,
-	    .hostname = inst->name,
-	    .argv = argv,
+	(void)err;
+	((struct ctr_priv *)l->priv)->mem_mib = l->spec->limits.mem_mib;
+	cl->argv[6] = l->inst->name;
+	snprintf(cl->listen, sizeof(cl->listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(cl->cgpath, sizeof(cl->cgpath), "vclab/%s/%u", l->spec->run_id, l->spec->index);
+	return 0;
+}
+
+/* What the child gets: its copy of this, made before the clone. */
+static void child_args_init(struct ctr_launch *cl, const struct vcl_launch *l)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct ctr_priv *p = l->priv;
+
+	cl->a = (struct child_args){
+	    .rootfs = cl->rootfs,
+	    .hostname = l->inst->name,
+	    .argv = cl->argv,
 	    .cg = p->cg,
-	    .nocaps = nocaps,
-	    .seccomp = spec->ctr_no_seccomp ? NULL : &seccomp_prog,
+	    .nocaps = cl->run->nocaps,
+	    .seccomp = spec->ctr_no_seccomp ? NULL : &cl->run->seccomp,
 	    .mflags = vcl_ctr_rootfs_mount_flags(),
 	    .userns = spec->ctr_userns,
-	    .ready_w = lp.ready_w,
-	    .err_w = lp.err_w,
-	    .sync_r = lp.sync_r,
-	    .nsready_w = lp.nsready_w,
+	    .ready_w = cl->lp.ready_w,
+	    .err_w = cl->lp.err_w,
+	    .sync_r = cl->lp.sync_r,
+	    .nsready_w = cl->lp.nsready_w,
 	    .svc = spec->svc,
 	    .log_fd = -1,
-	    .cri = &cri_conf,
+	    .cri = &cl->run->cri,
 	};
 	if (!vcl_cri_seccomp(spec->svc != NULL ? &spec->svc->sec : NULL, spec->security,
 			     spec->ctr_no_seccomp))
-		a.seccomp = NULL;
-	if (spec->svc != NULL && service_args(spec, inst, &a, err) < 0) {
-		vcl_closep(&a.log_fd);
-		return launch_failed(inst, p, err);
-	}
+		cl->a.seccomp = NULL;
+}
+
+/* Timed, as runc's create is: the cgroup, the pipes, the clone. */
+static int ctr_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct ctr_launch *cl = l->arg;
+	struct ctr_priv *p = l->priv;
 	/* Only the pid namespace at clone (the payload must be its init); the
 	 * child unshares the others once it is in its cgroup. */
-	flags = CLONE_NEWPID | CLONE_PIDFD | SIGCHLD;
-	if (spec->ctr_userns)
-		flags |= CLONE_NEWUSER;
-	pid = ctr_clone(&a, flags, &pidfd, p->cg);
-	vcl_closep(&a.log_fd);
-	if (pid < 0)
-		goto fail_errno;
-	inst->t.created = vcl_now_ns();
-	inst->pid = pid;
-	inst->exit_fd = steal_fd(pidfd);
-	vcl_closep(&lp.ready_w);
-	vcl_closep(&lp.err_w);
-	vcl_closep(&lp.sync_r);
-	vcl_closep(&lp.nsready_w);
+	int flags = CLONE_NEWPID | CLONE_PIDFD | SIGCHLD | (spec->ctr_userns ? CLONE_NEWUSER : 0);
+	pid_t pid;
 
-	if ((spec->ctr_userns &&
-	     release_userns_child(p, &lp, pid, a.born_in_cg, cgpath, err) < 0) ||
-	    vcl_ledger_add_pid(spec->ledger, pid, err) < 0 ||
-	    open_child_netns(inst, lp.nsready_r, err) < 0) {
-		fail_child(inst, p, &lp, err);
-		return launch_failed(inst, p, err);
-	}
+	if (vcl_cgroup_create(spec->ledger, cl->cgpath, &spec->limits, spec->cpuset, &p->cg, err) <
+	    0)
+		return -1;
+	if (launch_pipes_open(&cl->lp, p, spec->ctr_userns) < 0)
+		return vcl_fail(err, errno, "Create pipes or clone");
+	child_args_init(cl, l);
+	if (spec->svc != NULL && service_args(cl->run, spec, l->inst, &cl->a, err) < 0)
+		return -1;
+	pid = ctr_clone(&cl->a, flags, &cl->pidfd, p->cg);
+	vcl_closep(&cl->a.log_fd);
+	if (pid < 0)
+		return vcl_fail(err, errno, "Create pipes or clone");
+	l->inst->pid = pid;
+	l->inst->exit_fd = steal_fd(cl->pidfd);
+	return 0;
+}
+
+/* The child's ends closed; with a user namespace it is released; its
+ * network namespace held for the probe; the endpoint. */
+static int ctr_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct vcl_instance *inst = l->inst;
+	struct ctr_launch *cl = l->arg;
+
+	vcl_closep(&cl->lp.ready_w);
+	vcl_closep(&cl->lp.err_w);
+	vcl_closep(&cl->lp.sync_r);
+	vcl_closep(&cl->lp.nsready_w);
+	if ((spec->ctr_userns && release_userns_child(l->priv, &cl->lp, inst->pid, cl->a.born_in_cg,
+						      cl->cgpath, err) < 0) ||
+	    open_child_netns(inst, cl->lp.nsready_r, err) < 0)
+		return -1;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 	inst->ep.port = spec->svc != NULL ? spec->svc->port : VCL_CTR_PORT;
 	if (spec->svc == NULL)
-		inst->ready_fd = steal_fd(lp.ready_r);
-	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
-	*out = inst;
+		inst->ready_fd = steal_fd(cl->lp.ready_r);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cl->cgpath);
 	return 0;
+}
 
-fail_errno:
-	vcl_fail(err, errno, "Create pipes or clone");
-	return launch_failed(inst, p, err);
+/* The child (stopped, and its own error in place of ours), the cgroup. */
+static void ctr_undo(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct ctr_launch *cl = l->arg;
+	struct ctr_priv *p = l->priv;
+	cleanup_error struct vcl_error *e2 = NULL;
+
+	if (l->inst->pid > 0)
+		fail_child(l->inst, p, &cl->lp, err);
+	vcl_cgroup_destroyp(&p->cg, &e2);
+	priv_release(p);
+}
+
+static const struct ctr_priv ctr_priv_init = {.err_r = -1};
+
+static const struct vcl_launch_hooks ctr_hooks = {
+    .what = "container",
+    .priv_size = sizeof(struct ctr_priv),
+    .priv_init = &ctr_priv_init,
+    .setup = ctr_setup,
+    .start = ctr_start,
+    .record_pid = true,
+    .finish = ctr_finish,
+    .undo = ctr_undo,
+};
+
+static int run_launch(struct ctr_run *run, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
+	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
+		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
+	__attribute__((cleanup(ctr_launch_close))) struct ctr_launch cl = {
+	    .run = run,
+	    .rootfs = vcl_ctr_rootfs_path(),
+	    .lp = {-1, -1, -1, -1, -1, -1, -1},
+	    .a = {.log_fd = -1},
+	    .pidfd = -1,
+	};
+	struct vcl_launch l = {.spec = spec, .ops = &vcl_ctr_ops, .ctx = run, .arg = &cl};
+	char *argv[] = {a_payload, a_listen, cl.listen, a_ready, a_three, a_name, NULL, NULL};
+
+	if (cl.rootfs == NULL || run->nocaps == NULL)
+		return vcl_usage(err, "Container launch before prepare()");
+	memcpy(cl.argv, argv, sizeof(argv));
+	return vcl_launch(&ctr_hooks, &l, out, err);
+}
+
+static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+{
+	return run_prepare(&ctr_run, spec, err);
+}
+
+static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	return run_launch(&ctr_run, spec, out, err);
+}
+
+static void ctr_cleanup(const struct vcl_spec *spec)
+{
+	run_cleanup(&ctr_run, spec);
 }
 
 static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)

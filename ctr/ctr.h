@@ -214,6 +214,10 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,
 			enum vcl_error_kind kind, struct vcl_error **err);
 
+/* The READY pipe of a detached peer: *ready_w goes to the runtime as fd 3,
+ * *ready_r (non-blocking, as the shared READY reader wants) becomes the
+ * instance's ready_fd. Both CLOEXEC. */
+int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err);
 /* ops->ready of a detached peer: feed its READY line, stamp t.ready. */
 struct vcl_readyline;
 int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err);

@@ -48,6 +48,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/results.h"
@@ -81,6 +82,7 @@ struct engine {
 
 struct eng_priv {
 	struct engine *eng;
+	bool started;	       /* `run` was called: the container may exist */
 	char id[72];	       /* the engine's container id (hex) */
 	char cgpath[192];      /* vclab/<run>/[libpod-]<id> */
 	pid_t helper;	       /* conmon or containerd-shim */
@@ -447,12 +449,18 @@ int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool p
 
 /* ---- launch / destroy -------------------------------------------------- */
 
+/* What p holds, not p itself. */
+static void priv_release(struct eng_priv *p)
+{
+	vcl_cgroup_freep(&p->cg);
+	vcl_closep(&p->helper_fd);
+}
+
 static void priv_free(struct eng_priv *p)
 {
 	if (p == NULL)
 		return;
-	vcl_cgroup_freep(&p->cg);
-	vcl_closep(&p->helper_fd);
+	priv_release(p);
 	free(p);
 }
 
@@ -519,60 +527,48 @@ static int eng_remove(struct vcl_instance *inst, struct eng_priv *p, struct vcl_
 	return ret;
 }
 
-static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_instance **out,
-		      struct vcl_error **err)
-{
-	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
-		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
-	bool podman = e->kind == VCL_ENGINE_PODMAN;
-	const struct vcl_svc_spec *svc = spec->svc;
-	cleanup_strv char **argv = NULL;
-	cleanup_free char *idtext = NULL;
-	cleanup_close int ready_r = -1;
-	cleanup_close int ready_w = -1;
-	char listen[32], cgparent[128], nspath[64];
-	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
-	struct vcl_engine_run r;
-	struct vcl_instance *inst;
-	struct eng_priv *p;
-	pid_t pid = -1;
+/* One launch's scratch: the `run` argv, what it printed, the READY pipe
+ * (the ends still held when the launch returns are closed then). */
+struct eng_launch {
+	struct engine *e;
+	char **argv;
+	char *idtext; /* `run`'s stdout: the container id */
+	char listen[32], cgparent[128];
+	char *args[8]; /* the payload's argv */
+	int ready_r, ready_w;
+};
 
-	if (e->image[0] == '\0' || e->bin[0] == '\0')
-		return vcl_usage(err, "%s launch before prepare()", e->name);
-	inst = vcl_instance_new(e->ops, spec);
-	p = calloc(1, sizeof(*p));
-	if (inst == NULL || p == NULL) {
-		free(inst);
-		free(p);
-		return vcl_fail(err, ENOMEM, "Launch %s", e->name);
-	}
-	inst->priv = p;
-	p->eng = e;
-	p->helper_fd = -1;
-	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
-	snprintf(cgparent, sizeof(cgparent), "/vclab/%s", spec->run_id);
-	if (svc != NULL && podman)
-		snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", e->dir, inst->name);
-	if (podman) {
-		args[6] = inst->name;
-	} else { /* no READY fd through docker */
-		args[3] = a_name;
-		args[4] = inst->name;
-		args[5] = NULL;
-	}
-	r = (struct vcl_engine_run){.kind = e->kind,
-				    .bin = e->bin,
-				    .name = inst->name,
-				    .image = e->image,
-				    .cgroup_parent = cgparent,
-				    .limits = &spec->limits,
-				    .cpuset = spec->cpuset,
-				    .seccomp_file = e->seccomp[0] != '\0' ? e->seccomp : NULL,
-				    .userns = spec->ctr_userns,
-				    .ready_fd = podman && svc == NULL,
-				    .adjust = e->adj,
-				    .nadjust = e->nadj,
-				    .args = args};
+static void eng_launch_close(struct eng_launch *el)
+{
+	vcl_strvfreep(&el->argv);
+	free(el->idtext);
+	vcl_closep(&el->ready_r);
+	vcl_closep(&el->ready_w);
+}
+
+/* The argv of `ENGINE run -d` for this instance (engine_args.c). */
+static char **run_argv(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	const struct vcl_svc_spec *svc = spec->svc;
+	struct vcl_instance *inst = l->inst;
+	struct eng_launch *el = l->arg;
+	struct engine *e = el->e;
+	bool podman = e->kind == VCL_ENGINE_PODMAN;
+	struct vcl_engine_run r = {.kind = e->kind,
+				   .bin = e->bin,
+				   .name = inst->name,
+				   .image = e->image,
+				   .cgroup_parent = el->cgparent,
+				   .limits = &spec->limits,
+				   .cpuset = spec->cpuset,
+				   .seccomp_file = e->seccomp[0] != '\0' ? e->seccomp : NULL,
+				   .userns = spec->ctr_userns,
+				   .ready_fd = podman && svc == NULL,
+				   .adjust = e->adj,
+				   .nadjust = e->nadj,
+				   .args = el->args};
+
 	r.mode = spec->security;
 	r.caps = vcl_cri_caps(svc != NULL ? &svc->sec : NULL, spec->security);
 	r.nnp = vcl_cri_no_new_privs(svc != NULL ? &svc->sec : NULL, spec->security);
@@ -585,10 +581,8 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 
 		vcl_svc_user(svc, &uid, &gid);
 		if (spec->security == VCL_SECURITY_CRI &&
-		    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0) {
-			vcl_usage(err, "Service %s: %s", svc->name, why);
-			goto fail;
-		}
+		    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
+			return vcl_usage(err, "Service %s: %s", svc->name, why), NULL;
 		r.args = svc->argv;
 		r.service = true;
 		r.env = svc->envp;
@@ -599,41 +593,72 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 		r.ro_root = vcl_cri_read_only_root(&svc->sec, spec->security);
 		r.privileged = svc->sec.privileged;
 	}
-	argv = vcl_engine_run_argv(&r, err);
-	if (argv == NULL)
-		goto fail;
-	if (r.ready_fd) {
-		int fds[2];
+	return vcl_engine_run_argv(&r, err);
+}
 
-		if (pipe2(fds, O_CLOEXEC) < 0) {
-			vcl_fail(err, errno, "pipe2");
-			goto fail;
-		}
-		ready_r = fds[0];
-		ready_w = fds[1];
-		if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0) {
-			vcl_fail(err, errno, "fcntl");
-			goto fail;
-		}
+/* The argv and, for podman running the payload, the READY pipe. The run's
+ * "engine" ledger record (prepare) covers the container: its undo removes
+ * every vclab-<run>-<n>. */
+static int eng_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct eng_launch *el = l->arg;
+	struct engine *e = el->e;
+	bool podman = e->kind == VCL_ENGINE_PODMAN;
+	struct eng_priv *p = l->priv;
+
+	p->eng = e;
+	snprintf(el->listen, sizeof(el->listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(el->cgparent, sizeof(el->cgparent), "/vclab/%s", l->spec->run_id);
+	if (l->spec->svc != NULL && podman)
+		snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", e->dir, inst->name);
+	if (podman) {
+		el->args[6] = inst->name;
+	} else { /* no READY fd through docker */
+		el->args[3] = el->args[5];
+		el->args[4] = inst->name;
+		el->args[5] = NULL;
 	}
-	/* The run's "engine" ledger record (prepare) covers this container:
-	 * its undo removes every vclab-<run>-<n>. */
-	inst->t.start = vcl_now_ns();
-	if (eng_call(e, e->dir, "run", argv, ready_w, &idtext, VCL_E_FAIL, err) < 0)
-		goto fail_remove_by_name;
-	inst->t.created = vcl_now_ns();
-	vcl_closep(&ready_w);
-	trim(idtext);
-	if (idtext == NULL || strlen(idtext) < 12 || strlen(idtext) >= sizeof(p->id) ||
-	    strspn(idtext, "0123456789abcdef") != strlen(idtext)) {
-		vcl_fail(err, 0, "%s run printed no container id: %.80s", e->name, idtext);
-		goto fail_remove_by_name;
-	}
-	snprintf(p->id, sizeof(p->id), "%s", idtext);
-	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%s%s", spec->run_id,
-		 podman ? "libpod-" : "", p->id);
+	el->argv = run_argv(l, err);
+	if (el->argv == NULL)
+		return -1;
+	if (!podman || l->spec->svc != NULL)
+		return 0;
+	return vcl_ctr_ready_pipe(&el->ready_r, &el->ready_w, err);
+}
+
+/* Timed: the engine's CLI, which returns once the container runs. */
+static int eng_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct eng_launch *el = l->arg;
+	struct eng_priv *p = l->priv;
+
+	p->started = true;
+	return eng_call(el->e, el->e->dir, "run", el->argv, el->ready_w, &el->idtext, VCL_E_FAIL,
+			err);
+}
+
+/* The container id it printed; the container's init (the first pid of its
+ * cgroup), its helper, pidfds and netns; the endpoint. */
+static int eng_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct vcl_instance *inst = l->inst;
+	struct eng_launch *el = l->arg;
+	struct eng_priv *p = l->priv;
+	const char *id = el->idtext;
+	char nspath[64];
+	pid_t pid = -1;
+
+	vcl_closep(&el->ready_w);
+	trim(el->idtext);
+	if (id == NULL || strlen(id) < 12 || strlen(id) >= sizeof(p->id) ||
+	    strspn(id, "0123456789abcdef") != strlen(id))
+		return vcl_fail(err, 0, "%s run printed no container id: %.80s", el->e->name, id);
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%s%s", l->spec->run_id,
+		 el->e->kind == VCL_ENGINE_PODMAN ? "libpod-" : "", p->id);
 	if (cgroup_first_pid(p->cgpath, &pid, err) < 0)
-		goto fail_remove;
+		return -1;
 	inst->pid = pid;
 	p->helper = parent_of(pid);
 	if (p->helper > 1)
@@ -641,33 +666,64 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 	inst->exit_fd = vcl_pidfd_open(pid);
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
 	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0) {
-		vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath, inst->name);
-		goto fail_remove;
-	}
+	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0)
+		return vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath,
+				inst->name);
 	if (vcl_cgroup_open_pid(pid, &p->cg, err) < 0)
-		goto fail_remove;
+		return -1;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
-	inst->ready_fd = steal_fd(ready_r); /* -1 for a service: the port and HTTP say */
+	inst->ep.port = l->spec->svc != NULL ? l->spec->svc->port : VCL_CTR_PORT;
+	inst->ready_fd = steal_fd(el->ready_r); /* -1 for a service: the port and HTTP say */
 	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
-	*out = inst;
 	return 0;
+}
 
-fail_remove_by_name:
-	/* No id: the engine may still have made it; remove by its name. */
-	snprintf(p->id, sizeof(p->id), "%s", inst->name);
-fail_remove : {
+/* Once `run` was called the container may exist: remove it by id, or by
+ * its name when no id came back. */
+static void eng_undo(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct eng_priv *p = l->priv;
 	struct vcl_error *e2 = NULL;
 
-	if (eng_remove(inst, p, &e2) < 0)
-		vcl_error_free(e2);
+	(void)err;
+	if (p->started) {
+		if (p->id[0] == '\0')
+			snprintf(p->id, sizeof(p->id), "%s", l->inst->name);
+		if (eng_remove(l->inst, p, &e2) < 0)
+			vcl_error_free(e2);
+	}
+	priv_release(p);
 }
-fail:
-	vcl_error_wrap(err, "Launch %s container %s", e->name, inst->name);
-	priv_free(p);
-	vcl_instance_free(inst);
-	return -1;
+
+static const struct eng_priv eng_priv_init = {.helper_fd = -1};
+
+static const struct vcl_launch_hooks eng_hooks = {
+    .what = "container",
+    .priv_size = sizeof(struct eng_priv),
+    .priv_init = &eng_priv_init,
+    .setup = eng_setup,
+    .start = eng_start,
+    .finish = eng_finish, /* no pid record: prepare's "engine" record covers it */
+    .undo = eng_undo,
+};
+
+static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
+		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
+	__attribute__((cleanup(eng_launch_close))) struct eng_launch el = {
+	    .e = e,
+	    .ready_r = -1,
+	    .ready_w = -1,
+	};
+	char *args[] = {a_payload, a_listen, el.listen, a_ready, a_three, a_name, NULL, NULL};
+	struct vcl_launch l = {.spec = spec, .ops = e->ops, .ctx = e, .arg = &el, .who = e->name};
+
+	if (e->image[0] == '\0' || e->bin[0] == '\0')
+		return vcl_usage(err, "%s launch before prepare()", e->name);
+	memcpy(el.args, args, sizeof(args));
+	return vcl_launch(&eng_hooks, &l, out, err);
 }
 
 static int eng_ready(struct vcl_instance *inst, struct vcl_error **err)

@@ -107,30 +107,124 @@ __attribute__((format(printf, 2, 3))) static void addf(struct argv_b *b, const c
 	add(b, buf);
 }
 
-char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **err)
+/* What r may not say; -1 with *err set. */
+static int run_check(const struct vcl_engine_run *r, struct vcl_error **err)
 {
-	struct argv_b b = {0};
-	bool podman, strict;
+	bool podman;
 
 	if (r == NULL || r->bin == NULL || r->name == NULL || r->image == NULL ||
 	    r->limits == NULL || r->args == NULL || r->args[0] == NULL)
-		return vcl_usage(err, "Engine run: missing binary, name, image, limits or args"),
-		       NULL;
+		return vcl_usage(err, "Engine run: missing binary, name, image, limits or args");
 	if (r->cgroup_parent == NULL || r->cgroup_parent[0] != '/')
-		return vcl_usage(err, "Engine run: cgroup parent must be absolute"), NULL;
+		return vcl_usage(err, "Engine run: cgroup parent must be absolute");
 	podman = r->kind == VCL_ENGINE_PODMAN;
-	strict = r->mode == VCL_SECURITY_STRICT;
 	if (r->ready_fd && !podman)
-		return vcl_usage(err, "Engine run: docker cannot hand an fd through"), NULL;
+		return vcl_usage(err, "Engine run: docker cannot hand an fd through");
 	if (r->service && r->ready_fd)
-		return vcl_usage(err, "Engine run: a service has no READY fd"), NULL;
+		return vcl_usage(err, "Engine run: a service has no READY fd");
 	/* dockerd maps users for every container or none (--userns-remap on
 	 * the daemon); `run --userns` takes only "host". */
 	if (r->userns && !podman)
 		return vcl_usage(err, "docker has no per-container user namespace "
-				      "(--userns-remap is the daemon's): leave out --ctr-userns"),
-		       NULL;
+				      "(--userns-remap is the daemon's): leave out --ctr-userns");
+	return 0;
+}
 
+/* Root, privileges, capabilities and no_new_privs: strict's fixed set, or
+ * containerd's CRI defaults with the service's securityContext. */
+static void add_security(struct argv_b *b, const struct vcl_engine_run *r)
+{
+	bool podman = r->kind == VCL_ENGINE_PODMAN, strict = r->mode == VCL_SECURITY_STRICT;
+
+	if (strict || r->ro_root || !r->service) {
+		add(b, "--read-only");
+		if (podman)
+			add(b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
+	}
+	if (r->privileged && !strict)
+		add(b, "--privileged");
+	add(b, "--cap-drop");
+	add(b, "all");
+	for (unsigned c = 0; !strict && !r->privileged && c < 64; c++) {
+		char name[64];
+
+		if ((r->caps & (UINT64_C(1) << c)) != 0 &&
+		    vcl_cri_cap_name(c, name, sizeof(name)) == 0) {
+			add(b, "--cap-add");
+			add(b, name);
+		}
+	}
+	if (strict || r->nnp) {
+		add(b, "--security-opt");
+		add(b, "no-new-privileges");
+	}
+}
+
+/* The limits, cores and user namespace, as the ctr cgroup has them. */
+static void add_limits(struct argv_b *b, const struct vcl_engine_run *r)
+{
+	if (r->limits->mem_mib > 0) {
+		add(b, "--memory");
+		addf(b, "%" PRIu64 "m", r->limits->mem_mib);
+		/* No swap beyond the limit, as the ctr cgroup (memsw = mem). */
+		add(b, "--memory-swap");
+		addf(b, "%" PRIu64 "m", r->limits->mem_mib);
+	}
+	if (r->limits->cpus > 0) {
+		add(b, "--cpus");
+		addf(b, "%.3f", r->limits->cpus);
+	}
+	if (r->limits->pids > 0) {
+		add(b, "--pids-limit");
+		addf(b, "%u", r->limits->pids);
+	}
+	if (r->cpuset != NULL && r->cpuset[0] != '\0') {
+		add(b, "--cpuset-cpus");
+		add(b, r->cpuset);
+	}
+	if (r->userns) {
+		add(b, "--uidmap");
+		addf(b, "0:%u:%u", VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT);
+		add(b, "--gidmap");
+		addf(b, "0:%u:%u", VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT);
+	}
+}
+
+/* What runc's config says for a service (ctr/oci.c): its user, folder,
+ * environment and (strict) a writable /tmp; podman's log where the probe
+ * reads it. */
+static void add_service(struct argv_b *b, const struct vcl_engine_run *r)
+{
+	add(b, "--user");
+	addf(b, "%u:%u", r->uid, r->gid);
+	if (r->cwd != NULL && r->cwd[0] != '\0') {
+		add(b, "--workdir");
+		add(b, r->cwd);
+	}
+	for (char *const *e = r->env; e != NULL && *e != NULL; e++) {
+		add(b, "--env");
+		add(b, *e);
+	}
+	if (r->mode == VCL_SECURITY_STRICT) {
+		add(b, "--tmpfs");
+		add(b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
+	}
+	if (r->kind == VCL_ENGINE_PODMAN && r->log_path != NULL) {
+		add(b, "--log-driver");
+		add(b, "k8s-file");
+		add(b, "--log-opt");
+		addf(b, "path=%s", r->log_path);
+	}
+}
+
+char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **err)
+{
+	struct argv_b b = {0};
+	bool podman;
+
+	if (run_check(r, err) < 0)
+		return NULL;
+	podman = r->kind == VCL_ENGINE_PODMAN;
 	add(&b, r->bin);
 	add(&b, "run");
 	add(&b, "-d");
@@ -149,28 +243,7 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 	 * /proc/PID/ns/net, as for ctr and runc. */
 	add(&b, "--network");
 	add(&b, "none");
-	if (strict || r->ro_root || !r->service) {
-		add(&b, "--read-only");
-		if (podman)
-			add(&b, "--read-only-tmpfs=false"); /* podman adds /tmp, /var/tmp, /run */
-	}
-	if (r->privileged && !strict)
-		add(&b, "--privileged");
-	add(&b, "--cap-drop");
-	add(&b, "all");
-	for (unsigned c = 0; !strict && !r->privileged && c < 64; c++) {
-		char name[64];
-
-		if ((r->caps & (UINT64_C(1) << c)) != 0 &&
-		    vcl_cri_cap_name(c, name, sizeof(name)) == 0) {
-			add(&b, "--cap-add");
-			add(&b, name);
-		}
-	}
-	if (strict || r->nnp) {
-		add(&b, "--security-opt");
-		add(&b, "no-new-privileges");
-	}
+	add_security(&b, r);
 	add(&b, "--security-opt");
 	if (r->seccomp_file != NULL)
 		addf(&b, "seccomp=%s", r->seccomp_file);
@@ -178,31 +251,7 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 		add(&b, "seccomp=unconfined");
 	add(&b, "--cgroup-parent");
 	add(&b, r->cgroup_parent);
-	if (r->limits->mem_mib > 0) {
-		add(&b, "--memory");
-		addf(&b, "%" PRIu64 "m", r->limits->mem_mib);
-		/* No swap beyond the limit, as the ctr cgroup (memsw = mem). */
-		add(&b, "--memory-swap");
-		addf(&b, "%" PRIu64 "m", r->limits->mem_mib);
-	}
-	if (r->limits->cpus > 0) {
-		add(&b, "--cpus");
-		addf(&b, "%.3f", r->limits->cpus);
-	}
-	if (r->limits->pids > 0) {
-		add(&b, "--pids-limit");
-		addf(&b, "%u", r->limits->pids);
-	}
-	if (r->cpuset != NULL && r->cpuset[0] != '\0') {
-		add(&b, "--cpuset-cpus");
-		add(&b, r->cpuset);
-	}
-	if (r->userns) {
-		add(&b, "--uidmap");
-		addf(&b, "0:%u:%u", VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT);
-		add(&b, "--gidmap");
-		addf(&b, "0:%u:%u", VCL_CTR_USERNS_BASE, VCL_CTR_USERNS_COUNT);
-	}
+	add_limits(&b, r);
 	for (size_t i = 0; i < r->nadjust; i++) {
 		const char *eq = strchr(r->adjust[i].option, ' ');
 
@@ -211,30 +260,8 @@ char **vcl_engine_run_argv(const struct vcl_engine_run *r, struct vcl_error **er
 		addf(&b, "%.*s", (int)(eq - r->adjust[i].option), r->adjust[i].option);
 		add(&b, eq + 1);
 	}
-	if (r->service) {
-		/* What runc's config says for a service (ctr/oci.c): its
-		 * user, folder, environment and a writable /tmp. */
-		add(&b, "--user");
-		addf(&b, "%u:%u", r->uid, r->gid);
-		if (r->cwd != NULL && r->cwd[0] != '\0') {
-			add(&b, "--workdir");
-			add(&b, r->cwd);
-		}
-		for (char *const *e = r->env; e != NULL && *e != NULL; e++) {
-			add(&b, "--env");
-			add(&b, *e);
-		}
-		if (strict) {
-			add(&b, "--tmpfs");
-			add(&b, "/tmp:rw,nosuid,nodev,mode=1777,size=64m");
-		}
-		if (podman && r->log_path != NULL) {
-			add(&b, "--log-driver");
-			add(&b, "k8s-file");
-			add(&b, "--log-opt");
-			addf(&b, "path=%s", r->log_path);
-		}
-	}
+	if (r->service)
+		add_service(&b, r);
 	if (r->ready_fd) {
 		add(&b, "--preserve-fds");
 		add(&b, "1");

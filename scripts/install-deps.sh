@@ -4,7 +4,7 @@
 set -eu
 
 # Build, test and lint toolchain.
-PKGS_BUILD="build-essential pkg-config make gcc clang clang-tidy clang-format cppcheck
+PKGS_BUILD="build-essential pkg-config make gcc clang clang-tidy clang-format cppcheck universal-ctags
  check libsubunit-dev valgrind libclang-rt-14-dev"
 # Libraries the lab links against.
 PKGS_LIBS="libvirt-dev libcgroup-dev libhwloc-dev libjson-c-dev libyaml-dev libcap-dev libseccomp-dev"

@@ -26,9 +26,11 @@
 #include "core/error.h"
 #include "core/yamldoc.h"
 
-enum vcl_place { VCL_BARE = 0, VCL_CTR, VCL_VM, VCL_NPLACE };
+enum vcl_place { VCL_BARE = 0, VCL_CTR, VCL_VM, VCL_GVISOR, VCL_NPLACE };
 #define VCL_PLACE_BIT(p) (1u << (unsigned)(p))
-#define VCL_PLACE_ALL	 (VCL_PLACE_BIT(VCL_BARE) | VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM))
+#define VCL_PLACE_ALL                                                                              \
+	(VCL_PLACE_BIT(VCL_BARE) | VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM) |                \
+	 VCL_PLACE_BIT(VCL_GVISOR))
 
 /* "bare", "ctr", "vm". */
 const char *vcl_place_name(enum vcl_place p);
@@ -276,8 +278,9 @@ struct vcl_measured {
 	char source[512]; /* the results path */
 	char run_id[64];
 	char host[128];
-	char accel[16]; /* "kvm", "tcg" or "unknown" */
-	bool tcg;	/* VM numbers come from software emulation */
+	char accel[16];		  /* "kvm", "tcg" or "unknown" */
+	bool tcg;		  /* VM numbers come from software emulation */
+	char gvisor_platform[16]; /* backends.gvisor.platform ("ptrace"), "" when absent */
 	bool complete;
 	struct vcl_meas_backend b[VCL_NPLACE];
 	struct vcl_meas_cmp cmp[VCL_NPLACE]; /* startup p50 of p against bare */
@@ -348,6 +351,10 @@ struct vcl_decision {
 	enum vcl_verdict verdict;
 	int place; /* enum vcl_place when verdict is OK, else -1 */
 	enum vcl_confidence conf;
+	/* gvisor is weighed only where the results measured it (it is not in
+	 * the quick profile): otherwise no rule names it and it is no
+	 * candidate, so advice on results without it is as before. */
+	bool sandbox;
 	unsigned allowed;  /* placements the hard constraints allow */
 	unsigned measured; /* placements the results can judge */
 	unsigned slo_ok;   /* placements whose p95 startup meets the SLO */
@@ -519,6 +526,8 @@ void vcl_advise_decide_all(struct vcl_advise_input *in, const struct vcl_measure
  * overhead (backends.vm.memory.overhead_kib) rounded up to whole MiB;
  * -1 when not measured. */
 long vcl_advise_vm_overhead_mi(const struct vcl_measured *m);
+/* The same for placement p (gvisor's RuntimeClass: the per-sandbox one). */
+long vcl_advise_overhead_mi(const struct vcl_measured *m, enum vcl_place p);
 
 /* --emit kustomize DIR: kustomization.yaml, the RuntimeClasses (runc and
  * kata with overhead.podFixed and scheduling.nodeSelector), one patch per

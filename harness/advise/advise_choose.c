@@ -61,6 +61,11 @@ unsigned vcl_rule_host(const struct vcl_service *s, struct vcl_decision *d)
 	    "host access: cannot be sandboxed: %s; a VM runtime class would show it the guest "
 	    "kernel, not the host's",
 	    why);
+	if (d->sandbox)
+		vcl_advise_step(d, VCL_GVISOR, VCL_STEP_EXCLUDE, true, "host",
+				"host access: gvisor ruled out (%s; the sandbox shows gVisor's "
+				"own kernel, gives no privileged mode, host /proc or /sys)",
+				why);
 	vcl_advise_step(
 	    d, VCL_BARE, VCL_STEP_EXCLUDE, false, "host",
 	    "host access: runs as a pod on the node (runc) where the node's kubelet puts it; a "
@@ -81,6 +86,11 @@ unsigned vcl_rule_device(const struct vcl_service *s, struct vcl_decision *d)
 	    "device resource %s: vm ruled out (passthrough into a VM runtime class was not "
 	    "measured); the device plugin hands it to a runc container",
 	    why);
+	if (d->sandbox)
+		vcl_advise_step(d, VCL_GVISOR, VCL_STEP_EXCLUDE, true, "device",
+				"device resource %s: gvisor ruled out (the sandbox passes no "
+				"host device through)",
+				why);
 	return VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_BARE);
 }
 
@@ -277,7 +287,7 @@ bool vcl_advise_bare_need(const struct vcl_service *s, const struct vcl_measured
  * not allowed here. */
 static int usable_default(const struct vcl_service *s, unsigned ok, struct vcl_decision *d)
 {
-	static const int order[] = {VCL_CTR, VCL_VM, VCL_BARE};
+	static const int order[] = {VCL_CTR, VCL_VM, VCL_GVISOR, VCL_BARE};
 	int def = vcl_advise_default(s);
 
 	if (ok & VCL_PLACE_BIT(def))

@@ -34,7 +34,12 @@
 
 long vcl_advise_vm_overhead_mi(const struct vcl_measured *m)
 {
-	const struct vcl_meas_backend *b = &m->b[VCL_VM];
+	return vcl_advise_overhead_mi(m, VCL_VM);
+}
+
+long vcl_advise_overhead_mi(const struct vcl_measured *m, enum vcl_place p)
+{
+	const struct vcl_meas_backend *b = &m->b[p];
 
 	if (!b->present || !b->has_overhead || b->overhead_kib < 0.0)
 		return -1;
@@ -115,8 +120,26 @@ static void patch_text(FILE *f, const struct vcl_service *s, const struct vcl_k8
 	}
 }
 
+/* The gvisor class: runsc, with the measured per-sandbox overhead. */
+static void gvisor_class(FILE *f, const struct vcl_measured *m)
+{
+	long mi = vcl_advise_overhead_mi(m, VCL_GVISOR);
+	const char *platform = m->gvisor_platform[0] != '\0' ? m->gvisor_platform : "?";
+
+	fprintf(f,
+		"---\n"
+		"# gvisor: a gVisor sandbox per pod. overhead.podFixed.memory is the measured\n"
+		"# per-sandbox overhead (backends.gvisor.memory.overhead_kib %.0f KiB in %s,\n"
+		"# platform %s, rounded up to Mi); no per-sandbox CPU overhead is measured.\n"
+		"apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: gvisor\n"
+		"handler: runsc\n",
+		m->b[VCL_GVISOR].overhead_kib, m->source, platform);
+	if (mi >= 0)
+		fprintf(f, "overhead:\n  podFixed:\n    memory: \"%ldMi\"\n", mi);
+}
+
 static int runtime_classes(const char *dir, const struct vcl_measured *m, bool want_vm,
-			   struct vcl_error **err)
+			   bool want_gvisor, struct vcl_error **err)
 {
 	cleanup_free char *text = NULL;
 	size_t len = 0;
@@ -147,6 +170,8 @@ static int runtime_classes(const char *dir, const struct vcl_measured *m, bool w
 				mi, VM_CPU_OVERHEAD);
 		fprintf(f, "scheduling:\n  nodeSelector:\n    %s: %s\n", VM_NODE_LABEL, VM_CLASS);
 	}
+	if (want_gvisor)
+		gvisor_class(f, m);
 	if (fclose(f) != 0)
 		return vcl_fail(err, errno, "Emit runtimeclasses.yaml");
 	r = write_text(dir, "runtimeclasses.yaml", text, err);
@@ -229,7 +254,7 @@ int vcl_advise_emit_kustomize(const char *dir, const struct vcl_measured *m,
 {
 	cleanup_free char *kust = NULL, *sub = NULL, *plist = NULL;
 	size_t klen = 0, plen = 0, npatch = 0;
-	bool want_vm = false;
+	bool want_vm = false, want_gvisor = false;
 	FILE *kf, *pl;
 
 	if (in->nfiles == 0)
@@ -281,6 +306,7 @@ int vcl_advise_emit_kustomize(const char *dir, const struct vcl_measured *m,
 			continue;
 		vcl_advise_k8s(s, (enum vcl_place)d[i].place, &k);
 		want_vm |= d[i].place == VCL_VM;
+		want_gvisor |= d[i].place == VCL_GVISOR;
 		patch_name(s, i, name, sizeof(name));
 		pf = open_memstream(&text, &tlen);
 		if (pf == NULL) {
@@ -304,7 +330,8 @@ int vcl_advise_emit_kustomize(const char *dir, const struct vcl_measured *m,
 	if (fclose(kf) != 0)
 		return vcl_fail(err, errno, "Emit kustomization.yaml");
 	if (write_text(dir, "kustomization.yaml", kust, err) < 0 ||
-	    runtime_classes(dir, m, want_vm, err) < 0 || decisions_md(dir, m, in, d, err) < 0)
+	    runtime_classes(dir, m, want_vm, want_gvisor, err) < 0 ||
+	    decisions_md(dir, m, in, d, err) < 0)
 		return -1;
 	return 0;
 }

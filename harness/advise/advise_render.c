@@ -17,6 +17,13 @@
 
 /* Print text word-wrapped to WIDTH: first line after lead, the rest after
  * cont (both all spaces or a short marker). */
+/* gvisor is shown only where the results measured it (advise.h,
+ * vcl_decision.sandbox): advice on results without it reads as before. */
+static bool shown(const struct vcl_measured *m, int p)
+{
+	return p != VCL_GVISOR || m->b[p].present;
+}
+
 static void wrapped(FILE *out, const char *lead, const char *cont, const char *text)
 {
 	size_t col = strlen(lead);
@@ -97,7 +104,7 @@ static void header(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char why[600];
 
-		if (m->b[p].present || !fallback)
+		if (m->b[p].present || !fallback || !shown(m, p))
 			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		fprintf(out, "%snot judged: %s\n", first ? "\n" : "", why);
@@ -271,6 +278,8 @@ static void totals(FILE *out, const struct vcl_measured *m, const struct vcl_adv
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		const char *name = vcl_place_name((enum vcl_place)p);
 
+		if (!shown(m, p))
+			continue;
 		if (!t.ok[p]) {
 			fprintf(
 			    out,
@@ -350,19 +359,13 @@ static struct json_object *jnum(double v, int digits)
 	return json_object_new_double_s(r, buf);
 }
 
-static struct json_object *json_service(const struct vcl_service *s, const struct vcl_decision *d,
-					bool explain)
+/* What the advisor read about service s ("input"). */
+static struct json_object *json_input(const struct vcl_service *s)
 {
-	struct json_object *o = json_object_new_object();
 	struct json_object *in = json_object_new_object();
-	struct json_object *rs = json_object_new_array();
-	struct json_object *costs = json_object_new_object();
 	struct json_object *hw = json_object_new_array();
 	static const char *const hwn[] = {"nic", "gpu", "storage"};
 
-	json_object_object_add(o, "name", json_object_new_string(s->name));
-	json_object_object_add(o, "origin", json_object_new_string(s->origin));
-	json_object_object_add(o, "kind", json_object_new_string(s->kind));
 	json_object_object_add(in, "replicas", json_object_new_int64(s->replicas));
 	json_object_object_add(in, "memory_mib", s->mem_given ? jnum(s->mem_mib, 1) : NULL);
 	json_object_object_add(in, "cpu", s->cpu_given ? jnum(s->cpu, 3) : NULL);
@@ -384,7 +387,70 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 	json_object_object_add(in, "runtime_class",
 			       s->runtime_class[0] ? json_object_new_string(s->runtime_class)
 						   : NULL);
-	json_object_object_add(o, "input", in);
+	return in;
+}
+
+/* Cost points per placement ("cost_points"), null where not scored. */
+static struct json_object *json_costs(const struct vcl_decision *d)
+{
+	struct json_object *costs = json_object_new_object();
+
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		const struct vcl_cost *c = &d->cost[p];
+		struct json_object *co;
+
+		if (p == VCL_GVISOR && !d->sandbox)
+			continue;
+		if (!c->scored) {
+			json_object_object_add(costs, vcl_place_name((enum vcl_place)p), NULL);
+			continue;
+		}
+		co = json_object_new_object();
+		json_object_object_add(co, "total", jnum(c->total, 1));
+		json_object_object_add(co, "memory", jnum(c->mem, 1));
+		json_object_object_add(co, "scale_out", jnum(c->scale, 1));
+		json_object_object_add(co, "steady", jnum(c->steady, 1));
+		json_object_object_add(co, "partial", json_object_new_boolean(c->partial));
+		json_object_object_add(
+		    co, "allowed",
+		    json_object_new_boolean((d->allowed & d->slo_ok & VCL_PLACE_BIT(p)) != 0));
+		json_object_object_add(costs, vcl_place_name((enum vcl_place)p), co);
+	}
+	return costs;
+}
+
+/* Every step of the decision ("trace", under --explain). */
+static struct json_object *json_trace(const struct vcl_decision *d)
+{
+	struct json_object *tr = json_object_new_array();
+	static const char *const kinds[] = {"info", "exclude", "note", "cost", "decide"};
+
+	for (size_t j = 0; j < d->nsteps; j++) {
+		const struct vcl_step *st = &d->steps[j];
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "rule", json_object_new_string(st->rule));
+		json_object_object_add(e, "placement",
+				       st->place >= 0 ? json_object_new_string(vcl_place_name(
+							    (enum vcl_place)st->place))
+						      : NULL);
+		json_object_object_add(e, "kind", json_object_new_string(kinds[st->kind]));
+		json_object_object_add(e, "text", json_object_new_string(st->text));
+		json_object_array_add(tr, e);
+	}
+	return tr;
+}
+
+static struct json_object *json_service(const struct vcl_service *s, const struct vcl_decision *d,
+					bool explain)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *rs = json_object_new_array();
+
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "origin", json_object_new_string(s->origin));
+	json_object_object_add(o, "kind", json_object_new_string(s->kind));
+	json_object_object_add(o, "input", json_input(s));
 	{
 		struct json_object *facts = json_object_new_array();
 		static const char *const kinds[] = {"host",	 "device",  "tenancy",
@@ -442,26 +508,7 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 					   d->verdict == VCL_ADVICE_UNJUDGED))
 			json_object_array_add(rs, json_object_new_string(d->steps[j].text));
 	json_object_object_add(o, "reasons", rs);
-	for (int p = 0; p < VCL_NPLACE; p++) {
-		const struct vcl_cost *c = &d->cost[p];
-		struct json_object *co;
-
-		if (!c->scored) {
-			json_object_object_add(costs, vcl_place_name((enum vcl_place)p), NULL);
-			continue;
-		}
-		co = json_object_new_object();
-		json_object_object_add(co, "total", jnum(c->total, 1));
-		json_object_object_add(co, "memory", jnum(c->mem, 1));
-		json_object_object_add(co, "scale_out", jnum(c->scale, 1));
-		json_object_object_add(co, "steady", jnum(c->steady, 1));
-		json_object_object_add(co, "partial", json_object_new_boolean(c->partial));
-		json_object_object_add(
-		    co, "allowed",
-		    json_object_new_boolean((d->allowed & d->slo_ok & VCL_PLACE_BIT(p)) != 0));
-		json_object_object_add(costs, vcl_place_name((enum vcl_place)p), co);
-	}
-	json_object_object_add(o, "cost_points", costs);
+	json_object_object_add(o, "cost_points", json_costs(d));
 	if (d->slo_changes) {
 		struct json_object *c = json_object_new_object();
 
@@ -475,26 +522,8 @@ static struct json_object *json_service(const struct vcl_service *s, const struc
 	} else {
 		json_object_object_add(o, "if_slo_tightens", NULL);
 	}
-	if (explain) {
-		struct json_object *tr = json_object_new_array();
-		static const char *const kinds[] = {"info", "exclude", "note", "cost", "decide"};
-
-		for (size_t j = 0; j < d->nsteps; j++) {
-			const struct vcl_step *st = &d->steps[j];
-			struct json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "rule", json_object_new_string(st->rule));
-			json_object_object_add(
-			    e, "placement",
-			    st->place >= 0
-				? json_object_new_string(vcl_place_name((enum vcl_place)st->place))
-				: NULL);
-			json_object_object_add(e, "kind", json_object_new_string(kinds[st->kind]));
-			json_object_object_add(e, "text", json_object_new_string(st->text));
-			json_object_array_add(tr, e);
-		}
-		json_object_object_add(o, "trace", tr);
-	}
+	if (explain)
+		json_object_object_add(o, "trace", json_trace(d));
 	return o;
 }
 
@@ -522,7 +551,7 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char why[600];
 
-		if (m->b[p].present)
+		if (m->b[p].present || !shown(m, p))
 			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		json_object_array_add(nj, json_object_new_string(why));
@@ -533,12 +562,15 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 	json_object_object_add(root, "services", svcs);
 	vcl_advise_totals(in, d, m, &t);
 	for (int p = 0; p < VCL_NPLACE; p++)
-		json_object_object_add(tot, vcl_place_name((enum vcl_place)p),
-				       t.ok[p] ? jnum(t.mib[p], 1) : NULL);
+		if (shown(m, p))
+			json_object_object_add(tot, vcl_place_name((enum vcl_place)p),
+					       t.ok[p] ? jnum(t.mib[p], 1) : NULL);
 	json_object_object_add(tot, "advised", jnum(t.advised_mib, 1));
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char key[32];
 
+		if (!shown(m, p))
+			continue;
 		snprintf(key, sizeof(key), "%s_overhead", vcl_place_name((enum vcl_place)p));
 		json_object_object_add(tot, key, t.ok[p] ? jnum(t.overhead_mib[p], 1) : NULL);
 	}
@@ -546,6 +578,8 @@ int vcl_advise_render_json(FILE *out, const struct vcl_measured *m,
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		char key[32];
 
+		if (!shown(m, p))
+			continue;
 		snprintf(key, sizeof(key), "%s_at_hpa_max", vcl_place_name((enum vcl_place)p));
 		json_object_object_add(tot, key, t.ok[p] ? jnum(t.mib_max[p], 1) : NULL);
 	}

@@ -179,6 +179,8 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 		s = str_at(root, "host.accelerator");
 	snprintf(m->accel, sizeof(m->accel), "%s", s != NULL ? s : "unknown");
 	m->tcg = strcmp(m->accel, "tcg") == 0;
+	s = str_at(root, "backends.gvisor.platform");
+	snprintf(m->gvisor_platform, sizeof(m->gvisor_platform), "%s", s != NULL ? s : "");
 
 	snprintf(m->numbers, sizeof(m->numbers), "the built-in payload");
 	m->aa_lo = m->aa_hi = NAN;

@@ -18,7 +18,7 @@ const double vcl_latency_weight[VCL_LAT_CRITICAL + 1] = {0.0, 1.0, 4.0, 16.0, 64
 
 const char *vcl_place_name(enum vcl_place p)
 {
-	static const char *const names[] = {"bare", "ctr", "vm"};
+	static const char *const names[] = {"bare", "ctr", "vm", "gvisor"};
 
 	return (unsigned)p < ARRAY_SIZE(names) ? names[p] : "?";
 }
@@ -117,7 +117,7 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 		    d, VCL_CTR, VCL_STEP_NOTE, true, "tenancy",
 		    "multi-team: ctr allowed, but a container is not a security boundary: use "
 		    "user namespaces, seccomp, no privileged pods");
-		return VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM);
+		return VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM) | VCL_PLACE_BIT(VCL_GVISOR);
 	case VCL_TEN_UNTRUSTED:
 	case VCL_TEN_HOSTILE:
 		vcl_advise_step(d, VCL_BARE, VCL_STEP_EXCLUDE, true, "tenancy",
@@ -128,13 +128,25 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 		    "%s tenants: ctr ruled out (shares the host kernel: one kernel bug crosses "
 		    "tenants)",
 		    vcl_tenancy_name(s->tenancy));
-		if (s->tenancy == VCL_TEN_HOSTILE)
+		if (s->tenancy == VCL_TEN_HOSTILE) {
+			if (d->sandbox)
+				vcl_advise_step(
+				    d, VCL_GVISOR, VCL_STEP_EXCLUDE, true, "tenancy",
+				    "hostile tenants: gvisor ruled out (its sentry still runs on "
+				    "the shared host kernel; a VM is the minimum)");
 			vcl_advise_step(
 			    d, VCL_VM, VCL_STEP_NOTE, true, "tenancy",
 			    "hostile tenants: a VM is the minimum, not enough alone: dedicated "
 			    "hosts "
 			    "per tenant, no shared SMT siblings, patched VMM");
-		return VCL_PLACE_BIT(VCL_VM);
+			return VCL_PLACE_BIT(VCL_VM);
+		}
+		if (d->sandbox)
+			vcl_advise_step(d, VCL_GVISOR, VCL_STEP_NOTE, true, "tenancy",
+					"untrusted tenants: gvisor allowed (a user-space kernel "
+					"between the service and the host's), weighed against vm "
+					"on the measured cost");
+		return VCL_PLACE_BIT(VCL_VM) | VCL_PLACE_BIT(VCL_GVISOR);
 	}
 	return VCL_PLACE_ALL;
 }
@@ -152,6 +164,10 @@ unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d)
 	vcl_advise_step(
 	    d, VCL_CTR, VCL_STEP_EXCLUDE, true, "kernel",
 	    "own kernel or kernel modules: ctr ruled out (containers share the host kernel)");
+	if (d->sandbox)
+		vcl_advise_step(d, VCL_GVISOR, VCL_STEP_EXCLUDE, true, "kernel",
+				"own kernel or kernel modules: gvisor ruled out (its kernel is "
+				"gVisor's, which loads no modules)");
 	return VCL_PLACE_BIT(VCL_VM);
 }
 
@@ -184,6 +200,11 @@ unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d)
 	    d, VCL_VM, VCL_STEP_EXCLUDE, true, "hardware",
 	    "direct %s: vm ruled out (measured with virtio only; VFIO passthrough not measured)",
 	    names);
+	if (d->sandbox)
+		vcl_advise_step(d, VCL_GVISOR, VCL_STEP_EXCLUDE, true, "hardware",
+				"direct %s: gvisor ruled out (the sandbox passes no host device "
+				"through)",
+				names);
 	return VCL_PLACE_BIT(VCL_BARE);
 }
 
@@ -209,6 +230,8 @@ unsigned vcl_rule_measured(const struct vcl_measured *m, struct vcl_decision *d)
 			mask |= VCL_PLACE_BIT(p);
 			continue;
 		}
+		if (p == VCL_GVISOR && !d->sandbox)
+			continue;
 		vcl_advise_not_measured(m, (enum vcl_place)p, why, sizeof(why));
 		vcl_advise_step(d, p, VCL_STEP_EXCLUDE, true, "measured", "%s", why);
 	}
@@ -525,6 +548,13 @@ static void manifest_notes(const struct vcl_service *s, struct vcl_decision *d, 
 	}
 }
 
+/* A rule's mask without gvisor, where the results did not measure it; a
+ * rule that allowed everything still does. */
+static unsigned no_sandbox(unsigned mask)
+{
+	return mask == VCL_PLACE_ALL ? mask : mask & ~VCL_PLACE_BIT(VCL_GVISOR);
+}
+
 /* The choice is made: caps on the confidence and the notes that qualify it. */
 static void explain_choice(const struct vcl_service *s, const struct vcl_measured *m,
 			   struct vcl_decision *d, unsigned cand, unsigned ok, int second)
@@ -591,12 +621,22 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	}
 
 	/* 1. Hard constraints that need no measurement. */
+	d->sandbox = m->b[VCL_GVISOR].present;
 	ten = vcl_rule_tenancy(s, d);
 	ker = vcl_rule_kernel(s, d);
 	hw = vcl_rule_hardware(s, d);
 	host = vcl_rule_host(s, d);
 	dev = vcl_rule_device(s, d);
+	if (!d->sandbox) { /* not measured: no candidate, named nowhere */
+		ten = no_sandbox(ten);
+		ker = no_sandbox(ker);
+		hw = no_sandbox(hw);
+		host = no_sandbox(host);
+		dev = no_sandbox(dev);
+	}
 	d->allowed = ten & ker & hw & host & dev;
+	if (!d->sandbox)
+		d->allowed &= ~VCL_PLACE_BIT(VCL_GVISOR);
 	cite_inputs(s, m, d);
 	if (d->allowed == 0) {
 		none_allowed(s, d, ten, ker, hw, host, dev);
@@ -656,6 +696,9 @@ void vcl_advise_k8s(const struct vcl_service *s, enum vcl_place p, struct vcl_k8
 		r->runtime_class = "kata";
 		if (s->tenancy == VCL_TEN_HOSTILE)
 			r->pool = "dedicated";
+		break;
+	case VCL_GVISOR:
+		r->runtime_class = "gvisor"; /* handler runsc */
 		break;
 	case VCL_NPLACE:
 		break;

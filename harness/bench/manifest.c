@@ -607,6 +607,10 @@ static int read_probe(struct reader *r, yaml_node_t *podspec, yaml_node_t *c,
 					      "httpGet.path: expected /PATH");
 		d->ready.kind = VCL_READY_HTTP;
 		snprintf(d->ready.path, sizeof(d->ready.path), "%s", path);
+		/* The steady scenario GETs the probe's path: the one request
+		 * the manifest says the service answers. */
+		if ((d->io.load = vcl_service_own_str(d, path)) == NULL)
+			return nomem(err);
 		/* The kubelet counts 200-399 as success. */
 		d->ready.status = 200;
 		d->ready.status_max = 399;

@@ -297,6 +297,51 @@ static int start_probe(struct probe *p, uint64_t *pause, struct vcl_error **err)
 	return 0;
 }
 
+/* What the probe sends and what counts as ready: GET /healthz -> 200 for the
+ * payload, the service's own readiness (HTTP status or range, a TCP
+ * exchange, or the port accepting) otherwise; what says, for a time-out,
+ * what never came. */
+static void probe_request(struct probe *p, const struct vcl_instance *inst, char *what, size_t wlen)
+{
+	const struct vcl_svc_spec *svc = inst->svc;
+
+	if (svc == NULL) {
+		p->reqlen = sizeof(healthz_req) - 1;
+		memcpy(p->req, healthz_req, sizeof(healthz_req));
+		p->want_status = 200;
+		snprintf(what, wlen, "no 200 from GET /healthz");
+	} else {
+		int n = snprintf(p->req, sizeof(p->req),
+				 "GET %s HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n",
+				 svc->ready.path[0] ? svc->ready.path : "/");
+
+		p->reqlen = n > 0 && (size_t)n < sizeof(p->req) ? (size_t)n : 0;
+		p->want_status = svc->ready.status != 0 ? svc->ready.status : 200;
+		p->want_max = svc->ready.status_max;
+		p->tcp_only = svc->ready.kind == VCL_READY_TCP && svc->ready.send_len == 0;
+		if (svc->ready.kind == VCL_READY_TCP && svc->ready.send_len > 0) {
+			char shown[96];
+
+			p->tcp_reply = true;
+			p->reqlen = svc->ready.send_len;
+			memcpy(p->req, svc->ready.send, p->reqlen);
+			p->expect = svc->ready.expect;
+			p->expect_len = svc->ready.expect_len;
+			vcl_ready_describe(&svc->ready, shown, sizeof(shown));
+			snprintf(what, wlen, "no good answer to %s on port %u", shown,
+				 inst->ep.port);
+		} else if (p->tcp_only)
+			snprintf(what, wlen, "port %u never accepted a connection", inst->ep.port);
+		else if (p->want_max > p->want_status)
+			snprintf(what, wlen, "no %d-%d from GET %s on port %u", p->want_status,
+				 p->want_max, svc->ready.path[0] ? svc->ready.path : "/",
+				 inst->ep.port);
+		else
+			snprintf(what, wlen, "no %d from GET %s on port %u", p->want_status,
+				 svc->ready.path[0] ? svc->ready.path : "/", inst->ep.port);
+	}
+}
+
 int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_error **err)
 {
 	__attribute__((cleanup(probe_clear))) struct probe p = {
@@ -313,42 +358,7 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 
 	if (p.ep < 0)
 		return vcl_fail(err, errno, "epoll_create1");
-	if (svc == NULL) {
-		p.reqlen = sizeof(healthz_req) - 1;
-		memcpy(p.req, healthz_req, sizeof(healthz_req));
-		p.want_status = 200;
-		snprintf(what, sizeof(what), "no 200 from GET /healthz");
-	} else {
-		int n = snprintf(p.req, sizeof(p.req),
-				 "GET %s HTTP/1.1\r\nHost: vclab\r\nConnection: close\r\n\r\n",
-				 svc->ready.path[0] ? svc->ready.path : "/");
-
-		p.reqlen = n > 0 && (size_t)n < sizeof(p.req) ? (size_t)n : 0;
-		p.want_status = svc->ready.status != 0 ? svc->ready.status : 200;
-		p.want_max = svc->ready.status_max;
-		p.tcp_only = svc->ready.kind == VCL_READY_TCP && svc->ready.send_len == 0;
-		if (svc->ready.kind == VCL_READY_TCP && svc->ready.send_len > 0) {
-			char shown[96];
-
-			p.tcp_reply = true;
-			p.reqlen = svc->ready.send_len;
-			memcpy(p.req, svc->ready.send, p.reqlen);
-			p.expect = svc->ready.expect;
-			p.expect_len = svc->ready.expect_len;
-			vcl_ready_describe(&svc->ready, shown, sizeof(shown));
-			snprintf(what, sizeof(what), "no good answer to %s on port %u", shown,
-				 inst->ep.port);
-		} else if (p.tcp_only)
-			snprintf(what, sizeof(what), "port %u never accepted a connection",
-				 inst->ep.port);
-		else if (p.want_max > p.want_status)
-			snprintf(what, sizeof(what), "no %d-%d from GET %s on port %u",
-				 p.want_status, p.want_max,
-				 svc->ready.path[0] ? svc->ready.path : "/", inst->ep.port);
-		else
-			snprintf(what, sizeof(what), "no %d from GET %s on port %u", p.want_status,
-				 svc->ready.path[0] ? svc->ready.path : "/", inst->ep.port);
-	}
+	probe_request(&p, inst, what, sizeof(what));
 	if (p.want_ready && ep_add(p.ep, inst->ready_fd, EPOLLIN, EV_READY) < 0)
 		return vcl_fail(err, errno, "Watch the READY channel of %s", inst->name);
 	if (inst->exit_fd >= 0 && ep_add(p.ep, inst->exit_fd, EPOLLIN, EV_EXIT) < 0)

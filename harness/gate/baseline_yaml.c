@@ -114,6 +114,63 @@ static const char *stat_leaf(const char *path)
 	return NULL;
 }
 
+/* A metric's bounds: min and/or max (with an optional baseline inside
+ * them), or baseline and percent. */
+static int parse_bounds(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *node,
+			struct vcl_metric *m, struct vcl_error **err)
+{
+	bool has_min = false, has_max = false, has_mid = false;
+	double mn = -INFINITY, mx = INFINITY, mid = NAN, pct = 0;
+	yaml_node_t *n;
+
+	if ((n = vcl_yaml_get(doc, node, "baseline")) != NULL) {
+		if (yaml_num(y, n, "baseline", &mid, err) < 0)
+			return -1;
+		has_mid = true;
+	}
+	if ((n = vcl_yaml_get(doc, node, "min")) != NULL) {
+		if (yaml_num(y, n, "min", &mn, err) < 0)
+			return -1;
+		has_min = true;
+	}
+	if ((n = vcl_yaml_get(doc, node, "max")) != NULL) {
+		if (yaml_num(y, n, "max", &mx, err) < 0)
+			return -1;
+		has_max = true;
+	}
+	if ((n = vcl_yaml_get(doc, node, "percent")) != NULL) {
+		if (yaml_num(y, n, "percent", &pct, err) < 0)
+			return -1;
+		if (pct < 0)
+			return vcl_yaml_error(err, y, n, "percent %g is negative", pct);
+		if (has_min || has_max)
+			return vcl_yaml_error(err, y, n,
+					      "give bounds either as min/max or as baseline and "
+					      "percent, not both");
+		if (!has_mid)
+			return vcl_yaml_error(err, y, n,
+					      "percent needs a baseline value to be a percent of");
+		vcl_bounds_from_percent(mid, pct, &m->b);
+	} else {
+		if (!has_min && !has_max)
+			return vcl_yaml_error(
+			    err, y, node,
+			    "metric %s has no bounds (min and/or max, or baseline "
+			    "and percent)",
+			    m->num);
+		if (mn > mx)
+			return vcl_yaml_error(err, y, vcl_yaml_get(doc, node, "min"),
+					      "min %g is greater than max %g", mn, mx);
+		m->b.mid = mid;
+		m->b.lo = mn;
+		m->b.hi = mx;
+		if (has_mid && (mid < mn || mid > mx))
+			return vcl_yaml_error(err, y, vcl_yaml_get(doc, node, "baseline"),
+					      "baseline %g lies outside [min, max]", mid);
+	}
+	return 0;
+}
+
 static int parse_metric(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *node,
 			struct vcl_metric *m, struct vcl_error **err)
 {
@@ -122,8 +179,6 @@ static int parse_metric(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *n
 					   "values",   "note", NULL};
 	yaml_node_t *n;
 	const char *s, *why = NULL;
-	bool has_min = false, has_max = false, has_mid = false;
-	double mn = -INFINITY, mx = INFINITY, mid = NAN, pct = 0;
 
 	if (check_keys(y, doc, node, "a metric", keys, err) < 0)
 		return -1;
@@ -175,51 +230,8 @@ static int parse_metric(struct vcl_yaml *y, yaml_document_t *doc, yaml_node_t *n
 				      "direction must be 'lower' (lower is better) or 'higher' "
 				      "(higher is better)");
 
-	if ((n = vcl_yaml_get(doc, node, "baseline")) != NULL) {
-		if (yaml_num(y, n, "baseline", &mid, err) < 0)
-			return -1;
-		has_mid = true;
-	}
-	if ((n = vcl_yaml_get(doc, node, "min")) != NULL) {
-		if (yaml_num(y, n, "min", &mn, err) < 0)
-			return -1;
-		has_min = true;
-	}
-	if ((n = vcl_yaml_get(doc, node, "max")) != NULL) {
-		if (yaml_num(y, n, "max", &mx, err) < 0)
-			return -1;
-		has_max = true;
-	}
-	if ((n = vcl_yaml_get(doc, node, "percent")) != NULL) {
-		if (yaml_num(y, n, "percent", &pct, err) < 0)
-			return -1;
-		if (pct < 0)
-			return vcl_yaml_error(err, y, n, "percent %g is negative", pct);
-		if (has_min || has_max)
-			return vcl_yaml_error(err, y, n,
-					      "give bounds either as min/max or as baseline and "
-					      "percent, not both");
-		if (!has_mid)
-			return vcl_yaml_error(err, y, n,
-					      "percent needs a baseline value to be a percent of");
-		vcl_bounds_from_percent(mid, pct, &m->b);
-	} else {
-		if (!has_min && !has_max)
-			return vcl_yaml_error(
-			    err, y, node,
-			    "metric %s has no bounds (min and/or max, or baseline "
-			    "and percent)",
-			    m->num);
-		if (mn > mx)
-			return vcl_yaml_error(err, y, vcl_yaml_get(doc, node, "min"),
-					      "min %g is greater than max %g", mn, mx);
-		m->b.mid = mid;
-		m->b.lo = mn;
-		m->b.hi = mx;
-		if (has_mid && (mid < mn || mid > mx))
-			return vcl_yaml_error(err, y, vcl_yaml_get(doc, node, "baseline"),
-					      "baseline %g lies outside [min, max]", mid);
-	}
+	if (parse_bounds(y, doc, node, m, err) < 0)
+		return -1;
 
 	if ((n = vcl_yaml_get(doc, node, "values")) != NULL) {
 		size_t len = vcl_yaml_seq_len(n);
@@ -458,6 +470,16 @@ static void yaml_quote(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* "key: "value"" on a line of its own (key holds its indent), when v is set. */
+static void yaml_line(FILE *f, const char *key, const char *v)
+{
+	if (v == NULL)
+		return;
+	fprintf(f, "%s: ", key);
+	yaml_quote(f, v);
+	fputc('\n', f);
+}
+
 /* %.9g keeps a value readable and within a part in 1e9 of the computed one. */
 #define NUMFMT "%.9g"
 
@@ -475,16 +497,8 @@ char *vcl_baseline_format(const struct vcl_baseline *b)
 		"# the path is the number). A ratio divides the same field of two paths.\n");
 	fprintf(f, "# Regenerate: vclab baseline --from RUN/results.json... -o THIS_FILE\n");
 	fprintf(f, "schema: %s\n", VCL_BASELINE_SCHEMA);
-	if (b->name != NULL) {
-		fprintf(f, "name: ");
-		yaml_quote(f, b->name);
-		fputc('\n', f);
-	}
-	if (b->created != NULL) {
-		fprintf(f, "created: ");
-		yaml_quote(f, b->created);
-		fputc('\n', f);
-	}
+	yaml_line(f, "name", b->name);
+	yaml_line(f, "created", b->created);
 	if (isfinite(b->k) || isfinite(b->floor_pct)) {
 		fprintf(f,
 			"derivation:\n  method: \"median +- max(k*MAD, floor_pct%% of median)\"\n");
@@ -514,26 +528,10 @@ char *vcl_baseline_format(const struct vcl_baseline *b)
 	}
 	if (b->has_host) {
 		fprintf(f, "host:\n");
-		if (b->host.name != NULL) {
-			fprintf(f, "  class: ");
-			yaml_quote(f, b->host.name);
-			fputc('\n', f);
-		}
-		if (b->host.accelerator != NULL) {
-			fprintf(f, "  accelerator: ");
-			yaml_quote(f, b->host.accelerator);
-			fputc('\n', f);
-		}
-		if (b->host.cgroup != NULL) {
-			fprintf(f, "  cgroup: ");
-			yaml_quote(f, b->host.cgroup);
-			fputc('\n', f);
-		}
-		if (b->host.cpu_model != NULL) {
-			fprintf(f, "  cpu_model: ");
-			yaml_quote(f, b->host.cpu_model);
-			fputc('\n', f);
-		}
+		yaml_line(f, "  class", b->host.name);
+		yaml_line(f, "  accelerator", b->host.accelerator);
+		yaml_line(f, "  cgroup", b->host.cgroup);
+		yaml_line(f, "  cpu_model", b->host.cpu_model);
 		if (b->host.cores >= 0)
 			fprintf(f, "  cores: %ld\n", b->host.cores);
 	}

@@ -317,6 +317,54 @@ static bool is_number(struct json_object *o)
 }
 
 /* The number path (+ stat field) names in root, or -1 and *why. */
+/* The number at cur (the value at path) for stat: cur itself (VCL_STAT_VALUE)
+ * or its stat field; else -1 with *why saying what is there instead. */
+static int read_stat(struct json_object *cur, const char *path, enum vcl_stat stat, double *out,
+		     char **why)
+{
+	int r;
+
+	if (stat == VCL_STAT_VALUE) {
+		if (is_number(cur)) {
+			*out = json_object_get_double(cur);
+			return 0;
+		}
+		r = asprintf(why,
+			     json_object_is_type(cur, json_type_object)
+				 ? "%s is a statistics object, not a number (check: value needs "
+				   "a number; pick a field with check: p50, p95, mean, cv or max)"
+				 : "%s is not a number",
+			     path);
+		if (r < 0)
+			*why = NULL;
+		return -1;
+	}
+	if (!json_object_is_type(cur, json_type_object)) {
+		if (asprintf(why, "%s is not a statistics object (for a number use check: value)",
+			     path) < 0)
+			*why = NULL;
+		return -1;
+	}
+	{
+		struct json_object *f = NULL;
+		const char *field = vcl_stat_name(stat);
+
+		if (!json_object_object_get_ex(cur, field, &f))
+			r = asprintf(why, "%s has no '%s'", path, field);
+		else if (f == NULL)
+			r = asprintf(why, "%s.%s is null (not measured in this run)", path, field);
+		else if (!is_number(f))
+			r = asprintf(why, "%s.%s is not a number", path, field);
+		else {
+			*out = json_object_get_double(f);
+			return 0;
+		}
+		if (r < 0)
+			*why = NULL;
+	}
+	return -1;
+}
+
 static int resolve(struct json_object *root, const char *path, enum vcl_stat stat, double *out,
 		   char **why)
 {
@@ -380,45 +428,7 @@ static int resolve(struct json_object *root, const char *path, enum vcl_stat sta
 		if (*p == '.')
 			p++;
 	}
-	if (stat == VCL_STAT_VALUE) {
-		if (is_number(cur)) {
-			*out = json_object_get_double(cur);
-			return 0;
-		}
-		r = asprintf(why,
-			     json_object_is_type(cur, json_type_object)
-				 ? "%s is a statistics object, not a number (check: value needs "
-				   "a number; pick a field with check: p50, p95, mean, cv or max)"
-				 : "%s is not a number",
-			     path);
-		if (r < 0)
-			*why = NULL;
-		return -1;
-	}
-	if (!json_object_is_type(cur, json_type_object)) {
-		if (asprintf(why, "%s is not a statistics object (for a number use check: value)",
-			     path) < 0)
-			*why = NULL;
-		return -1;
-	}
-	{
-		struct json_object *f = NULL;
-		const char *field = vcl_stat_name(stat);
-
-		if (!json_object_object_get_ex(cur, field, &f))
-			r = asprintf(why, "%s has no '%s'", path, field);
-		else if (f == NULL)
-			r = asprintf(why, "%s.%s is null (not measured in this run)", path, field);
-		else if (!is_number(f))
-			r = asprintf(why, "%s.%s is not a number", path, field);
-		else {
-			*out = json_object_get_double(f);
-			return 0;
-		}
-		if (r < 0)
-			*why = NULL;
-	}
-	return -1;
+	return read_stat(cur, path, stat, out, why);
 }
 
 int vcl_metric_measure(struct json_object *results, const struct vcl_metric *m, double *out,

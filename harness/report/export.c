@@ -273,6 +273,10 @@ static void om_sample(FILE *f, const char *name, const char *suffix, const struc
 	om_label(f, "service", e->service, &first);
 	om_label(f, "placement", e->placement, &first);
 	om_label(f, "kind", e->kind, &first);
+	/* A sandbox's platform (gvisor: ptrace, kvm, systrap), as a VM's
+	 * accelerator: its figures depend on it. */
+	if (str_at(e->o, "platform", NULL) != NULL)
+		om_label(f, "platform", str_at(e->o, "platform", NULL), &first);
 	if (xname != NULL)
 		om_label(f, xname, xval, &first);
 	if (q != NULL)
@@ -543,6 +547,9 @@ static struct json_object *hf_result(const struct entity *e, size_t nruns, int *
 	json_object_object_add(params, "service", json_object_new_string(e->service));
 	json_object_object_add(params, "placement", json_object_new_string(e->placement));
 	json_object_object_add(params, "kind", json_object_new_string(e->kind));
+	if (str_at(e->o, "platform", NULL) != NULL)
+		json_object_object_add(params, "platform",
+				       json_object_new_string(str_at(e->o, "platform", NULL)));
 	json_object_object_add(params, "run_id", json_object_new_string(e->run->run_id));
 	json_object_object_add(r, "parameters", params);
 	return r;

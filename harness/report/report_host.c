@@ -131,64 +131,36 @@ static void add_warning(char ***warnings, size_t *nw, char *w)
 	(*warnings)[*nw] = NULL;
 }
 
-void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings, size_t *nw)
+/* The accelerator, in large type: it decides how to read every VM number. */
+static void host_accelerator(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
-	static const struct {
-		const char *path, *name;
-	} facts[] = {
-	    {"host.hostname", "hostname"},
-	    {"host.class", "host class"},
-	    {"error", "no results: why"},
-	    {"host.cpu_model", "CPU model"},
-	    {"host.packages", "packages"},
-	    {"host.cores", "cores"},
-	    {"host.cpus", "CPUs (PUs)"},
-	    {"host.mem_mib", "memory (MiB)"},
-	    {"host.kernel", "kernel"},
-	    {"host.cgroup", "cgroup mode"},
-	    {"host.accelerator", "accelerator"},
-	    {"host.accel_reason", "why that accelerator"},
-	    {"host.libvirt_version", "libvirt"},
-	    {"host.qemu_version", "QEMU"},
-	    {"host.libvirt_ok", "libvirt answered"},
-	    {"host.gnuplot", "gnuplot on the measuring host"},
-	    {"config.limits.mem_mib", "limit: memory per instance (MiB)"},
-	    {"config.limits.cpus", "limit: CPUs per instance"},
-	    {"config.limits.pids", "limit: pids per instance"},
-	    {"config.pinning.layout", "pinning layout"},
-	    {"config.pinning.workload_cpus", "workload CPUs"},
-	    {"config.pinning.harness_cpus", "harness CPUs"},
-	    {"config.vm.vcpus", "VM vCPUs"},
-	    {"config.vm.mem_mib", "VM memory (MiB)"},
-	    {"config.vm.net", "VM network"},
-	};
-	struct tab t;
+	char *line = vcl_rxstrdup("");
+
+	for (size_t r = 0; r < c->n; r++) {
+		const char *a = vcl_rjstr(c->runs[r].root, "host.accelerator");
+		char acc[16], *prev = line;
+		const char *what = a == NULL		   ? "not recorded"
+				   : strcmp(a, "tcg") == 0 ? "software emulation, no KVM"
+				   : strcmp(a, "kvm") == 0 ? "hardware virtualisation"
+							   : "as recorded";
+
+		vcl_rupper(a != NULL ? a : "unknown", acc, sizeof(acc));
+		if (c->n > 1)
+			line = vcl_rxasprintf("%s%s%s: %s (%s)", prev, r > 0 ? " · " : "",
+					      c->runs[r].label, acc, what);
+		else
+			line = vcl_rxasprintf("Accelerator: %s (%s)", acc, what);
+		free(prev);
+	}
+	vcl_rdoc_block(d, VCL_RB_BIGFACT, "%s", line);
+	free(line);
+}
+
+/* The caveat for runs whose VMs ran under TCG. */
+static void host_tcg_caveat(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
 	char *tcg_runs = NULL;
 
-	vcl_rdoc_heading(d, 2, "host", "Host");
-	/* The accelerator, in large type: it decides how to read every VM number. */
-	{
-		char *line = vcl_rxstrdup("");
-
-		for (size_t r = 0; r < c->n; r++) {
-			const char *a = vcl_rjstr(c->runs[r].root, "host.accelerator");
-			char acc[16], *prev = line;
-			const char *what = a == NULL		   ? "not recorded"
-					   : strcmp(a, "tcg") == 0 ? "software emulation, no KVM"
-					   : strcmp(a, "kvm") == 0 ? "hardware virtualisation"
-								   : "as recorded";
-
-			vcl_rupper(a != NULL ? a : "unknown", acc, sizeof(acc));
-			if (c->n > 1)
-				line = vcl_rxasprintf("%s%s%s: %s (%s)", prev, r > 0 ? " · " : "",
-						      c->runs[r].label, acc, what);
-			else
-				line = vcl_rxasprintf("Accelerator: %s (%s)", acc, what);
-			free(prev);
-		}
-		vcl_rdoc_block(d, VCL_RB_BIGFACT, "%s", line);
-		free(line);
-	}
 	for (size_t r = 0; r < c->n; r++) {
 		const char *a = vcl_report_vm_accel(&c->runs[r]);
 		bool ran_vm = false;
@@ -226,8 +198,12 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		    "KVM numbers. Memory overhead is roughly comparable but includes TCG's "
 		    "translation cache.");
 	free(tcg_runs);
+}
 
-	/* Comparison: differing host classes make deltas misleading. */
+/* Comparison: differing host classes make deltas misleading. */
+static void host_class_differs(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings,
+			       size_t *nw)
+{
 	for (size_t i = 0; c->n > 1 && i < ARRAY_SIZE(class_facts); i++) {
 		char *first = NULL;
 		char *list = NULL;
@@ -262,6 +238,41 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		free(list);
 		free(first);
 	}
+}
+
+/* One row per host fact any run recorded, one column per run. */
+static void host_facts(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const struct {
+		const char *path, *name;
+	} facts[] = {
+	    {"host.hostname", "hostname"},
+	    {"host.class", "host class"},
+	    {"error", "no results: why"},
+	    {"host.cpu_model", "CPU model"},
+	    {"host.packages", "packages"},
+	    {"host.cores", "cores"},
+	    {"host.cpus", "CPUs (PUs)"},
+	    {"host.mem_mib", "memory (MiB)"},
+	    {"host.kernel", "kernel"},
+	    {"host.cgroup", "cgroup mode"},
+	    {"host.accelerator", "accelerator"},
+	    {"host.accel_reason", "why that accelerator"},
+	    {"host.libvirt_version", "libvirt"},
+	    {"host.qemu_version", "QEMU"},
+	    {"host.libvirt_ok", "libvirt answered"},
+	    {"host.gnuplot", "gnuplot on the measuring host"},
+	    {"config.limits.mem_mib", "limit: memory per instance (MiB)"},
+	    {"config.limits.cpus", "limit: CPUs per instance"},
+	    {"config.limits.pids", "limit: pids per instance"},
+	    {"config.pinning.layout", "pinning layout"},
+	    {"config.pinning.workload_cpus", "workload CPUs"},
+	    {"config.pinning.harness_cpus", "harness CPUs"},
+	    {"config.vm.vcpus", "VM vCPUs"},
+	    {"config.vm.mem_mib", "VM memory (MiB)"},
+	    {"config.vm.net", "VM network"},
+	};
+	struct tab t;
 
 	memset(&t, 0, sizeof(t));
 	vcl_rtab_add(&t, "fact");
@@ -284,4 +295,13 @@ void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***w
 		}
 	}
 	vcl_rdoc_table(d, &t);
+}
+
+void vcl_rsec_host(struct vcl_rdoc *d, const struct vcl_report_ctx *c, char ***warnings, size_t *nw)
+{
+	vcl_rdoc_heading(d, 2, "host", "Host");
+	host_accelerator(d, c);
+	host_tcg_caveat(d, c);
+	host_class_differs(d, c, warnings, nw);
+	host_facts(d, c);
 }

@@ -189,6 +189,48 @@ static void put_figure(FILE *f, const struct vcl_report_fig *fig, unsigned num)
 		fig->name, fig->name);
 }
 
+/* A markdown pipe-table row (p, len bytes) as <tr>, its cells <th> in the
+ * first row (head), <td> after. */
+static void put_md_row(FILE *f, const char *p, size_t len, bool head)
+{
+	const char *c = p + 1, *end = p + len;
+
+	fputs("<tr>", f);
+	while (c < end) {
+		const char *bar = memchr(c, '|', (size_t)(end - c));
+		size_t cl = bar != NULL ? (size_t)(bar - c) : (size_t)(end - c);
+
+		while (cl > 0 && *c == ' ') {
+			c++;
+			cl--;
+		}
+		while (cl > 0 && c[cl - 1] == ' ')
+			cl--;
+		if (bar == NULL && cl == 0)
+			break;
+		fputs(head ? "<th>" : "<td>", f);
+		put_inline(f, c, cl);
+		fputs(head ? "</th>" : "</td>", f);
+		if (bar == NULL)
+			break;
+		c = bar + 1;
+	}
+	fputs("</tr>\n", f);
+}
+
+/* A markdown heading (p, len bytes): the advisor's headings sit under the
+ * report's h2. */
+static void put_md_heading(FILE *f, const char *p, size_t len)
+{
+	size_t lv = 0;
+
+	while (lv < len && p[lv] == '#')
+		lv++;
+	fprintf(f, "<h%zu>", lv + 2 > 6 ? 6 : lv + 2);
+	put_inline(f, p + lv + (lv < len && p[lv] == ' '), len - lv - (lv < len && p[lv] == ' '));
+	fprintf(f, "</h%zu>\n", lv + 2 > 6 ? 6 : lv + 2);
+}
+
 /* Markdown from the advisor: headings, "- " lists, pipe tables and
  * paragraphs, with the same inline markup; anything else reads as text. */
 static void put_markdown(FILE *f, const char *md)
@@ -244,15 +286,7 @@ static void put_markdown(FILE *f, const char *md)
 		if (blank) {
 			/* nothing */
 		} else if (is_head) {
-			size_t lv = 0;
-
-			while (lv < len && p[lv] == '#')
-				lv++;
-			/* The advisor's headings sit under the report's h2. */
-			fprintf(f, "<h%zu>", lv + 2 > 6 ? 6 : lv + 2);
-			put_inline(f, p + lv + (lv < len && p[lv] == ' '),
-				   len - lv - (lv < len && p[lv] == ' '));
-			fprintf(f, "</h%zu>\n", lv + 2 > 6 ? 6 : lv + 2);
+			put_md_heading(f, p, len);
 		} else if (is_list) {
 			if (!in_list)
 				fputs("<ul>\n", f);
@@ -268,33 +302,8 @@ static void put_markdown(FILE *f, const char *md)
 				in_table = true;
 				trow = 0;
 			}
-			if (!sep) {
-				const char *c = p + 1, *end = p + len;
-
-				fputs("<tr>", f);
-				while (c < end) {
-					const char *bar = memchr(c, '|', (size_t)(end - c));
-					size_t cl =
-					    bar != NULL ? (size_t)(bar - c) : (size_t)(end - c);
-
-					while (cl > 0 && *c == ' ') {
-						c++;
-						cl--;
-					}
-					while (cl > 0 && c[cl - 1] == ' ')
-						cl--;
-					if (bar == NULL && cl == 0)
-						break;
-					fputs(trow == 0 ? "<th>" : "<td>", f);
-					put_inline(f, c, cl);
-					fputs(trow == 0 ? "</th>" : "</td>", f);
-					if (bar == NULL)
-						break;
-					c = bar + 1;
-				}
-				fputs("</tr>\n", f);
-				trow++;
-			}
+			if (!sep)
+				put_md_row(f, p, len, trow++ == 0);
 		} else {
 			fputs(in_para ? "\n" : "<p>", f);
 			in_para = true;

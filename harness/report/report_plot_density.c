@@ -95,21 +95,10 @@ static void panel_plot(FILE *f, const struct panel *p, size_t idx, bool logx)
 	fprintf(f, "\n");
 }
 
-void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
-			      struct vcl_report_figs *out)
+/* Each placement's bursts into the panels' series. */
+static void density_collect(const struct vcl_report_run *runs, size_t n, const char **bk,
+			    struct panel *pn)
 {
-	struct panel pn[NPANELS] = {{.ylabel = "total footprint, MiB"},
-				    {.ylabel = "footprint per instance, MiB"},
-				    {.ylabel = "p99 under load, ms"},
-				    {.ylabel = "host CPU the instances used, cores"}};
-	const char **bk = vcl_report_names(runs, n, "backends");
-	size_t act[NPANELS], npanels = 0;
-	bool logx, load, cpu = false;
-	struct figbuf b;
-	char *body = NULL, *cnt;
-	size_t blen = 0;
-	FILE *f, *bf;
-
 	for (size_t r = 0; r < n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *bs = vcl_json_path(
@@ -137,6 +126,51 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 			}
 		}
 	}
+}
+
+/* The plot commands of the npanels panels act[], shared by the SVG and the
+ * PNG (malloc'd). */
+static char *density_body(struct panel *pn, const size_t *act, size_t npanels, bool load, bool logx)
+{
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *bf;
+
+	bf = open_memstream(&body, &blen);
+	if (bf == NULL)
+		abort();
+	fprintf(bf, "set multiplot layout %zu,1 title 'Density: footprint%s against instances'\n",
+		npanels, load ? " and p99 under load" : "");
+	fprintf(bf, "set key outside right top\n");
+	for (size_t i = 0; i < npanels; i++) {
+		if (i + 1 == npanels)
+			fprintf(bf, "set xlabel 'instances running after the burst%s'\n",
+				logx ? ", log scale" : "");
+		else
+			fprintf(bf, "unset xlabel\n");
+		panel_plot(bf, &pn[act[i]], act[i], logx);
+	}
+	fprintf(bf, "unset multiplot\n");
+	fclose(bf);
+
+	return body;
+}
+
+void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
+			      struct vcl_report_figs *out)
+{
+	struct panel pn[NPANELS] = {{.ylabel = "total footprint, MiB"},
+				    {.ylabel = "footprint per instance, MiB"},
+				    {.ylabel = "p99 under load, ms"},
+				    {.ylabel = "host CPU the instances used, cores"}};
+	const char **bk = vcl_report_names(runs, n, "backends");
+	size_t act[NPANELS], npanels = 0;
+	bool logx, load, cpu = false;
+	struct figbuf b;
+	char *body, *cnt;
+	FILE *f;
+
+	density_collect(runs, n, bk, pn);
 	free(bk);
 	/* The CPU panel when some burst cost CPU (idle TCG guests do). */
 	for (size_t i = 0; i < pn[3].l.n; i++)
@@ -156,23 +190,7 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 	load = pn[2].l.n > 0;
 	logx = maxima_want_log(&pn[act[0]].l, true);
 
-	bf = open_memstream(&body, &blen);
-	if (bf == NULL)
-		abort();
-	fprintf(bf, "set multiplot layout %zu,1 title 'Density: footprint%s against instances'\n",
-		npanels, load ? " and p99 under load" : "");
-	fprintf(bf, "set key outside right top\n");
-	for (size_t i = 0; i < npanels; i++) {
-		if (i + 1 == npanels)
-			fprintf(bf, "set xlabel 'instances running after the burst%s'\n",
-				logx ? ", log scale" : "");
-		else
-			fprintf(bf, "unset xlabel\n");
-		panel_plot(bf, &pn[act[i]], act[i], logx);
-	}
-	fprintf(bf, "unset multiplot\n");
-	fclose(bf);
-
+	body = density_body(pn, act, npanels, load, logx);
 	f = vcl_rp_fig_open(&b);
 	vcl_rp_preamble(f, "density_curve", "Density curve", runs, n);
 	/* Taller than the one-panel figures: one row per panel. */

@@ -115,6 +115,34 @@ void vcl_rp_fig_autoscale(const struct vcl_report_run *runs, size_t n, struct vc
 
 /* ---- steady state ---- */
 
+/* desc (freed) with one more load run described: "label: tool mode at R
+ * req/s, C connections, D s". s is the run's object, st the steady one. */
+static char *steady_describe(char *desc, struct json_object *s, struct json_object *st,
+			     const char *label)
+{
+	double c = 0, dur = 0, target = 0;
+	const char *tool = json_object_get_string(vcl_json_path(s, "tool"));
+	/* No "mode": results from before open-loop, all closed. */
+	const char *mode = json_object_get_string(vcl_json_path(s, "mode"));
+	char rate[48] = "";
+	char *out;
+
+	if (mode == NULL)
+		mode = "closed-loop";
+	(void)vcl_rjnum(s, "target_rps", &target);
+	if (!vcl_rjnum(s, "concurrency", &c))
+		(void)vcl_rjnum(st, "concurrency", &c);
+	if (!vcl_rjnum(s, "duration_s", &dur))
+		(void)vcl_rjnum(st, "duration_s", &dur);
+	if (target > 0)
+		snprintf(rate, sizeof(rate), " at %.0f req/s", target);
+	out = vcl_rxasprintf("%s%s%s: %s %s%s, %.0f connections, %.0f s", desc,
+			     *desc != '\0' ? "; " : "", label,
+			     tool != NULL ? tool : "load generator", mode, rate, c, dur);
+	free(desc);
+	return out;
+}
+
 void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 			       struct vcl_report_figs *out)
 {
@@ -137,8 +165,6 @@ void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 				static const char *const suffix[] = {"", " (wrk)", " (open-loop)"};
 				struct json_object *s = w == 0 ? st : vcl_json_path(st, sub[w]);
 				struct series *se = NULL;
-				double c = 0, dur = 0, target = 0;
-				const char *tool, *mode;
 
 				if (s == NULL || !json_object_is_type(s, json_type_object))
 					continue;
@@ -160,31 +186,7 @@ void vcl_rp_fig_steady_latency(const struct vcl_report_run *runs, size_t n,
 				}
 				if (se == NULL)
 					continue;
-				tool = json_object_get_string(vcl_json_path(s, "tool"));
-				/* No "mode": results from before open-loop, all closed. */
-				mode = json_object_get_string(vcl_json_path(s, "mode"));
-				if (mode == NULL)
-					mode = "closed-loop";
-				(void)vcl_rjnum(s, "target_rps", &target);
-				if (!vcl_rjnum(s, "concurrency", &c))
-					(void)vcl_rjnum(st, "concurrency", &c);
-				if (!vcl_rjnum(s, "duration_s", &dur))
-					(void)vcl_rjnum(st, "duration_s", &dur);
-				{
-					char *p = desc;
-
-					char rate[48] = "";
-
-					if (target > 0)
-						snprintf(rate, sizeof(rate), " at %.0f req/s",
-							 target);
-					desc = vcl_rxasprintf(
-					    "%s%s%s: %s %s%s, %.0f connections, %.0f s", p,
-					    *p != '\0' ? "; " : "", se->label,
-					    tool != NULL ? tool : "load generator", mode, rate, c,
-					    dur);
-					free(p);
-				}
+				desc = steady_describe(desc, s, st, se->label);
 			}
 		}
 	}

@@ -132,26 +132,10 @@ static void startup_calibration(struct vcl_rdoc *d, const struct vcl_report_ctx 
 	}
 }
 
-void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+/* The heading and what the figures mean (the page cache they ran with). */
+static void startup_intro(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	const char *cache = startup_cache(c);
-
-	static const char *const hdr[] = {
-	    "placement",    "n",  "p50 (ms)",		"p90 (ms)",	 "p99 (ms)",
-	    "min–max (ms)", "CV", "95% CI of p50 (ms)", "ratio of p50s", NULL};
-	static const char *const phdr[] = {"placement",
-					   "n",
-					   "create call (ms)",
-					   "boot/exec: create → READY (ms)",
-					   "READY → first 200 (ms)",
-					   "first 200 (ms)",
-					   NULL};
-	const char **bk = vcl_report_names(c->runs, c->n, "backends");
-	const char **pe = vcl_report_names(c->runs, c->n, "peers");
-	char **skipped = NULL;
-	size_t nskipped = 0;
-	struct tab t;
-	bool any;
 
 	if (cache == NULL)
 		vcl_rdoc_heading(d, 2, "startup", "Startup");
@@ -177,6 +161,21 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    "seen from the host ([definition](%s#startup)). Ratios compare medians of the same "
 	    "run: placements against bare, peers against the placement of their family.",
 	    c->metrics_href);
+}
+
+/* The startup table: placements against bare, peers against their
+ * placement; then the peers that did not run. */
+static void startup_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk,
+			  const char **pe)
+{
+	static const char *const hdr[] = {
+	    "placement",    "n",  "p50 (ms)",		"p90 (ms)",	 "p99 (ms)",
+	    "min–max (ms)", "CV", "95% CI of p50 (ms)", "ratio of p50s", NULL};
+	char **skipped = NULL;
+	size_t nskipped = 0;
+	struct tab t;
+	bool any;
+
 	vcl_rtab_init(&t, c, 0x1feu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		const char *base = vcl_backends_baseline();
@@ -232,8 +231,11 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	if (!any)
 		vcl_rdoc_block(d, VCL_RB_PARA, "No startup results in %s.",
 			       c->n > 1 ? "these runs" : "this run");
-	vcl_rdoc_not_measured(d, c, "startup", "startup_ms");
-	startup_calibration(d, c);
+}
+
+/* Launches that failed and are not in the statistics. */
+static void startup_failures(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
 	for (size_t r = 0; r < c->n; r++) {
 		for (size_t s = 0; s < 2; s++) {
 			const char *section = s == 0 ? "backends" : "peers";
@@ -258,6 +260,19 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			free(names);
 		}
 	}
+}
+
+/* Phases: create call, create -> READY, READY -> first 200. */
+static void startup_phases(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	static const char *const phdr[] = {"placement",
+					   "n",
+					   "create call (ms)",
+					   "boot/exec: create → READY (ms)",
+					   "READY → first 200 (ms)",
+					   "first 200 (ms)",
+					   NULL};
+	struct tab t;
 
 	vcl_rtab_init(&t, c, 0x3eu, phdr);
 	for (size_t r = 0; r < c->n; r++) {
@@ -294,6 +309,19 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	} else {
 		vcl_rdoc_table(d, &t);
 	}
+}
+
+void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	const char **pe = vcl_report_names(c->runs, c->n, "peers");
+
+	startup_intro(d, c);
+	startup_table(d, c, bk, pe);
+	vcl_rdoc_not_measured(d, c, "startup", "startup_ms");
+	startup_calibration(d, c);
+	startup_failures(d, c);
+	startup_phases(d, c, bk);
 	vcl_rdoc_figures(d, c, "startup");
 	free(bk);
 	free(pe);

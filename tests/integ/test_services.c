@@ -145,6 +145,130 @@ START_TEST(test_real_services)
 }
 END_TEST
 
+/* `bench --manifest` (issue 26): four workloads of one app, their images
+ * named as a cluster names them and read through --image-map, each
+ * measured in bare, ctr and runc under services.<ns>/<kind>/<name>; one
+ * workload skipped with its FILE:LINE; advise cites each one's own numbers
+ * and no payload's. */
+static const char app_yaml[] =
+    "apiVersion: v1\n"
+    "kind: ConfigMap\n"
+    "metadata: {name: cfg, namespace: shop}\n"
+    "data: {PORT: \"8000\"}\n"
+    "---\n"
+    "apiVersion: apps/v1\n"
+    "kind: Deployment\n"
+    "metadata: {name: web, namespace: shop}\n"
+    "spec:\n"
+    "  template:\n"
+    "    spec:\n"
+    "      containers:\n"
+    "      - name: nginx\n"
+    "        image: registry.example/nginx:1.22\n"
+    "        ports: [{name: http, containerPort: 8080}]\n"
+    "        readinessProbe: {httpGet: {path: /index.html, port: http}}\n"
+    "        resources: {limits: {memory: 128Mi}}\n"
+    "---\n"
+    "apiVersion: apps/v1\n"
+    "kind: StatefulSet\n"
+    "metadata: {name: cache, namespace: shop}\n"
+    "spec:\n"
+    "  template:\n"
+    "    spec:\n"
+    "      containers:\n"
+    "      - name: redis\n"
+    "        image: redis:7\n"
+    "        ports: [{containerPort: 6379}]\n"
+    "        readinessProbe: {tcpSocket: {port: 6379}}\n"
+    "---\n"
+    "apiVersion: v1\n"
+    "kind: List\n"
+    "items:\n"
+    "- apiVersion: apps/v1\n"
+    "  kind: Deployment\n"
+    "  metadata: {name: api, namespace: shop}\n"
+    "  spec:\n"
+    "    template:\n"
+    "      spec:\n"
+    "        containers:\n"
+    "        - name: py\n"
+    "          image: registry.example/python:3.11\n"
+    "          command: [/usr/bin/python3.11]\n"
+    "          args: [-m, http.server, \"$(PORT)\"]\n"
+    "          envFrom: [{configMapRef: {name: cfg}}]\n"
+    "          ports: [{containerPort: 8000}]\n"
+    "          startupProbe: {httpGet: {path: /, port: 8000}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Pod\n"
+    "  metadata: {name: edge, namespace: shop}\n"
+    "  spec:\n"
+    "    securityContext: {runAsUser: 65534, runAsGroup: 65534}\n"
+    "    containers:\n"
+    "    - {name: nginx, image: registry.example/nginx:1.22, ports: [{containerPort: 8080}]}\n";
+static const char logs_yaml[] =
+    "apiVersion: v1\n"
+    "kind: Pod\n"
+    "metadata: {name: logs, namespace: shop}\n"
+    "spec:\n"
+    "  containers: [{name: x, image: redis:7, ports: [{containerPort: 6379}]}]\n"
+    "  volumes: [{name: host, hostPath: {path: /var/log}}]\n";
+
+START_TEST(test_manifest_app)
+{
+	static const char *const wl[] = {"shop/Deployment/web", "shop/StatefulSet/cache",
+					 "shop/Deployment/api", "shop/Pod/edge"};
+	const char *const pls[][2] = {{"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}};
+	struct json_object *r;
+	char path[256];
+
+	write_file(TOP "/app.yaml", app_yaml);
+	write_file(TOP "/logs.yaml", logs_yaml);
+	write_file(TOP "/images.map", "registry.example/nginx:1.22=oci:" IMG ":nginx\n"
+				      "redis:7=oci:" IMG ":redis\n");
+	ck_assert_int_eq(
+	    run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --manifest " TOP
+		"/app.yaml --manifest " TOP "/logs.yaml --image-map " TOP
+		"/images.map --image-map registry.example/python:3.11=oci:" IMG
+		":python --backends bare,ctr --peers runc --scenarios startup,memory "
+		"--runs 3 --warmup 1 -q --no-report --out " OUT " >" TOP "/manifest.log 2>&1"),
+	    0);
+	r = results();
+	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
+	for (size_t w = 0; w < 4; w++) {
+		for (size_t i = 0; i < 3; i++)
+			check_service(r, wl[w], pls[i][0], pls[i][1], 1024, 1);
+		snprintf(path, sizeof(path), "services.%s.image.digest", wl[w]);
+		ck_assert_int_eq(strncmp(json_object_get_string(at(r, path)), "sha256:", 7), 0);
+		snprintf(path, sizeof(path), "services.%s.manifest.at", wl[w]);
+		ck_assert_int_eq(strncmp(json_object_get_string(at(r, path)),
+					 TOP "/app.yaml:", strlen(TOP "/app.yaml:")),
+				 0);
+	}
+	ck_assert_str_eq(json_object_get_string(at(r, "services.shop/Pod/logs.reason")),
+			 TOP "/logs.yaml:6: volume host is a hostPath: node or cluster storage a "
+			     "placement here cannot reproduce");
+	ck_assert_int_eq(
+	    run("grep -q 'skipped shop/Pod/logs: " TOP "/logs.yaml:6: ' " TOP "/manifest.log"), 0);
+	/* The advisor: each workload on its own numbers, none on the payload's. */
+	ck_assert_int_eq(run("bin/vclab advise --json --results " OUT "/results.json " TOP
+			     "/app.yaml >" TOP "/advise.json 2>" TOP "/advise.err"),
+			 0);
+	for (size_t w = 0; w < 4; w++) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd),
+			 "grep -q 'measured service %s, its own workload (read at " TOP
+			 "/app.yaml:' " TOP "/advise.json",
+			 wl[w]);
+		ck_assert_msg(run(cmd) == 0, "advise does not cite %s's own numbers", wl[w]);
+	}
+	ck_assert_int_ne(run("grep -q \"built-in payload's\" " TOP "/advise.json"), 0);
+	keep_results(OUT "/results.json", "services-manifest");
+	integ_nothing_left(r, CACHE);
+	json_object_put(r);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
 	/* The checks test_image.c does not make: another architecture, and
@@ -225,7 +349,8 @@ END_TEST
 
 static Suite *suite(void)
 {
-	const TTest *const tests[] = {test_real_services, test_bad_input, test_never_ready};
+	const TTest *const tests[] = {test_real_services, test_manifest_app, test_bad_input,
+				      test_never_ready};
 
 	return suite_of("services", 300, tests, ARRAY_SIZE(tests), NULL);
 }

@@ -95,4 +95,37 @@ else
 	echo "layers: ok: a name in report/: $(head -n 1 "$tmp/out")"
 fi
 
+# The function-length check (scripts/check-funcs.sh): the covered folders
+# pass; a function of 101 lines, or a launch function of 81, fails.
+funcs="$here/scripts/check-funcs.sh"
+long_fn() { # NAME LINES: a function whose body makes it LINES lines long
+	printf 'int %s(void);\nint %s(void)\n{\n' "$1" "$1"
+	i=4
+	while [ "$i" -lt "$2" ]; do
+		echo '	(void)0;'
+		i=$((i + 1))
+	done
+	echo '	return 0;'
+	echo '}'
+}
+tree
+if ! (cd "$tmp/t" && "$funcs" bare vmm image payload) >"$tmp/out" 2>&1; then
+	echo "layers: FAIL: check-funcs on the tree as it is:"
+	cat "$tmp/out"
+	failed=1
+fi
+long_fn vcl_long_one 101 >>"$tmp/t/bare/bare.c"
+long_fn vcl_try_launch 81 >>"$tmp/t/vmm/vm.c"
+long_fn vcl_fine_one 100 >>"$tmp/t/image/image.c"
+if (cd "$tmp/t" && "$funcs" bare vmm image) >"$tmp/out" 2>&1 ||
+	! grep -q 'vcl_long_one is 101 lines, over 100' "$tmp/out" ||
+	! grep -q 'vcl_try_launch is 81 lines, over 80 (a launch function)' "$tmp/out" ||
+	grep -q vcl_fine_one "$tmp/out"; then
+	echo "layers: FAIL: check-funcs on long functions:"
+	cat "$tmp/out"
+	failed=1
+else
+	echo "layers: ok: long functions: $(head -n 1 "$tmp/out")"
+fi
+
 exit $failed

@@ -252,6 +252,28 @@ static int sh(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* `kubectl kustomize DIR`, its output; kubectl must be there
+ * (scripts/install-deps.sh installs it). */
+static char *kustomize_render(const char *dir)
+{
+	cleanup_free char *cmd = NULL;
+	struct vcl_error *err = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	ck_assert_msg(sh("command -v kubectl >/dev/null") == 0,
+		      "kubectl not found: run scripts/install-deps.sh (kubernetes-client)");
+	ck_assert_int_ge(
+	    asprintf(&cmd, "kubectl kustomize %s > %s/rendered.yaml 2>%s/stderr", dir, dir, dir),
+	    0);
+	ck_assert_msg(sh(cmd) == 0, "kubectl kustomize %s failed (see %s/stderr)", dir, dir);
+	free(cmd);
+	cmd = NULL;
+	ck_assert_int_ge(asprintf(&cmd, "%s/rendered.yaml", dir), 0);
+	ck_assert_int_eq(vcl_read_file(cmd, &out, &len, &err), 0);
+	return out;
+}
+
 /* Done when: --emit kustomize renders with kubectl kustomize, and the VM
  * RuntimeClass's podFixed.memory is the measured overhead rounded up to Mi. */
 START_TEST(done_kustomize_renders)
@@ -270,17 +292,7 @@ START_TEST(done_kustomize_renders)
 	mi = vcl_advise_vm_overhead_mi(&r.m);
 	ck_assert_int_eq(mi, (long)ceil(196820.0 / 1024.0)); /* 192.2 -> 193 */
 	ck_assert_int_eq(mi, 193);
-	/* kubectl must be there: scripts/install-deps.sh installs it. */
-	ck_assert_msg(sh("command -v kubectl >/dev/null") == 0,
-		      "kubectl not found: run scripts/install-deps.sh (kubernetes-client)");
-	ck_assert_int_ge(
-	    asprintf(&cmd, "kubectl kustomize %s > %s/rendered.yaml 2>%s/stderr", dir, dir, dir),
-	    0);
-	ck_assert_msg(sh(cmd) == 0, "kubectl kustomize %s failed (see %s/stderr)", dir, dir);
-	free(cmd);
-	cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "%s/rendered.yaml", dir), 0);
-	ck_assert_int_eq(vcl_read_file(cmd, &out, &len, &err), 0);
+	out = kustomize_render(dir);
 	/* The VM class with the overhead, and a VM workload patched to it. */
 	ck_assert_int_ge(asprintf(&want, "    memory: %ldMi\n", mi), 0);
 	ck_assert_msg(strstr(out, want) != NULL, "no podFixed.memory %ldMi in the render", mi);
@@ -302,6 +314,61 @@ START_TEST(done_kustomize_renders)
 	ck_assert_int_ge(asprintf(&cmd, "rm -rf %s", dir), 0);
 	ck_assert_int_eq(sh(cmd), 0);
 	run_free(&r);
+}
+END_TEST
+
+/* Issue 27's done-when: against results that measured gvisor (measured
+ * here: results-gvisor.json), an untrusted, cost-sensitive workload gets
+ * gvisor over vm with its reasons, and --emit kustomize writes the
+ * RuntimeClass gvisor (handler runsc) whose overhead.podFixed.memory is
+ * the measured per-sandbox overhead, rendered by kubectl kustomize. */
+START_TEST(done_gvisor_untrusted)
+{
+	static const char *const in[] = {DIR "/webhooks-untrusted.yaml"};
+	struct vcl_advise_input input = {0};
+	struct vcl_measured m;
+	struct vcl_decision *d;
+	struct json_object *root = NULL;
+	struct vcl_error *err = NULL;
+	char dir[] = "/tmp/vclab-kustomize-gv-XXXXXX";
+	cleanup_free char *cmd = NULL, *out = NULL;
+	bool weighed = false;
+	long mi;
+
+	ck_assert_int_eq(vcl_results_load(DIR "/results-gvisor.json", &root, &err), 0);
+	vcl_measured_from_json(root, DIR "/results-gvisor.json", &m);
+	json_object_put(root);
+	ck_assert_str_eq(m.gvisor_platform, "ptrace");
+	ck_assert_int_eq(vcl_advise_load_file(in[0], &input, &err), 0);
+	ck_assert_int_eq(vcl_advise_join(&input, &err), 0);
+	ck_assert_uint_eq(input.nsvc, 1);
+	d = calloc(1, sizeof(*d));
+	ck_assert_ptr_nonnull(d);
+	vcl_advise_decide_all(&input, &m, d);
+	ck_assert_int_eq(d->verdict, VCL_ADVICE_OK);
+	ck_assert_str_eq(vcl_place_name((enum vcl_place)d->place), "gvisor");
+	for (size_t j = 0; j < d->nsteps; j++)
+		weighed |= strstr(d->steps[j].text, "gvisor over vm") != NULL;
+	ck_assert_msg(weighed, "no step weighs gvisor against vm");
+	mi = vcl_advise_overhead_mi(&m, VCL_GVISOR);
+	ck_assert_int_eq(mi, (long)ceil(m.b[VCL_GVISOR].overhead_kib / 1024.0));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(vcl_advise_emit_kustomize(dir, &m, &input, d, &err) == 0, "%s",
+		      err != NULL ? err->msg : "?");
+	out = kustomize_render(dir);
+	ck_assert_ptr_nonnull(strstr(out, "handler: runsc"));
+	ck_assert_ptr_nonnull(strstr(out, "  name: gvisor\n"));
+	ck_assert_ptr_nonnull(strstr(out, "runtimeClassName: gvisor"));
+	free(cmd);
+	cmd = NULL;
+	ck_assert_int_ge(asprintf(&cmd, "    memory: %ldMi\n", mi), 0);
+	ck_assert_msg(strstr(out, cmd) != NULL, "no podFixed.memory %ldMi in the render", mi);
+	free(cmd);
+	cmd = NULL;
+	ck_assert_int_ge(asprintf(&cmd, "rm -rf %s", dir), 0);
+	ck_assert_int_eq(sh(cmd), 0);
+	free(d);
+	vcl_advise_input_free(&input);
 }
 END_TEST
 
@@ -376,6 +443,7 @@ static Suite *suite(void)
 	tcase_add_test(t, per_service_numbers);
 	tcase_add_test(t, done_kustomize_renders);
 	tcase_add_test(t, done_json_keys);
+	tcase_add_test(t, done_gvisor_untrusted);
 	tcase_add_test(t, golden_table);
 	tcase_add_test(t, golden_json);
 	suite_add_tcase(s, t);

@@ -74,6 +74,9 @@ static bool has_step(const struct vcl_decision *d, int kind, const char *needle)
 	return false;
 }
 
+/* bare, ctr and vm: what measured() fills in (no gvisor). */
+#define MEASURED3 (VCL_PLACE_BIT(VCL_BARE) | VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM))
+
 START_TEST(tenancy_rule)
 {
 	struct vcl_service s;
@@ -90,13 +93,30 @@ START_TEST(tenancy_rule)
 
 	memset(&d, 0, sizeof(d));
 	s.tenancy = VCL_TEN_MULTI_TEAM;
-	ck_assert_uint_eq(vcl_rule_tenancy(&s, &d), VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM));
+	ck_assert_uint_eq(vcl_rule_tenancy(&s, &d), VCL_PLACE_BIT(VCL_CTR) | VCL_PLACE_BIT(VCL_VM) |
+							VCL_PLACE_BIT(VCL_GVISOR));
 	ck_assert(has_step(&d, VCL_STEP_NOTE, "ctr allowed"));
 
 	memset(&d, 0, sizeof(d));
 	s.tenancy = VCL_TEN_UNTRUSTED;
-	ck_assert_uint_eq(vcl_rule_tenancy(&s, &d), VCL_PLACE_BIT(VCL_VM));
+	/* gvisor beside vm; named in a step only where the results measured
+	 * it (d.sandbox). */
+	ck_assert_uint_eq(vcl_rule_tenancy(&s, &d),
+			  VCL_PLACE_BIT(VCL_VM) | VCL_PLACE_BIT(VCL_GVISOR));
 	ck_assert(!has_step(&d, VCL_STEP_NOTE, "dedicated hosts"));
+	ck_assert(!has_step(&d, VCL_STEP_NOTE, "gvisor allowed"));
+	memset(&d, 0, sizeof(d));
+	d.sandbox = true;
+	ck_assert_uint_eq(vcl_rule_tenancy(&s, &d),
+			  VCL_PLACE_BIT(VCL_VM) | VCL_PLACE_BIT(VCL_GVISOR));
+	ck_assert(has_step(&d, VCL_STEP_NOTE, "gvisor allowed"));
+	s.tenancy = VCL_TEN_HOSTILE;
+	memset(&d, 0, sizeof(d));
+	d.sandbox = true;
+	ck_assert_uint_eq(vcl_rule_tenancy(&s, &d), VCL_PLACE_BIT(VCL_VM));
+	ck_assert(has_step(&d, VCL_STEP_EXCLUDE, "gvisor ruled out"));
+	s.tenancy = VCL_TEN_UNTRUSTED;
+	memset(&d, 0, sizeof(d));
 
 	memset(&d, 0, sizeof(d));
 	s.tenancy = VCL_TEN_HOSTILE;
@@ -128,7 +148,8 @@ START_TEST(measured_rule)
 	struct vcl_decision d = {0};
 
 	measured(&m, true);
-	ck_assert_uint_eq(vcl_rule_measured(&m, &d), VCL_PLACE_ALL);
+	/* gvisor is not in these results: no candidate, and no step names it */
+	ck_assert_uint_eq(vcl_rule_measured(&m, &d), MEASURED3);
 	ck_assert_uint_eq(d.nsteps, 0);
 	m.b[VCL_VM].present = false;
 	ck_assert_uint_eq(vcl_rule_measured(&m, &d),
@@ -155,7 +176,7 @@ START_TEST(slo_rule)
 			   "vm p95 startup 1930 ms > SLO 500 ms (measured under TCG)"));
 	/* Exactly at the SLO passes: the SLO is a bound, not a target. */
 	s.slo_ms = 1930;
-	ck_assert_uint_eq(vcl_rule_startup_slo(&s, &m, VCL_PLACE_ALL, &d), VCL_PLACE_ALL);
+	ck_assert_uint_eq(vcl_rule_startup_slo(&s, &m, VCL_PLACE_ALL, &d), MEASURED3);
 	/* Only placements in the mask are looked at. */
 	ck_assert_uint_eq(vcl_rule_startup_slo(&s, &m, VCL_PLACE_BIT(VCL_CTR), &d),
 			  VCL_PLACE_BIT(VCL_CTR));

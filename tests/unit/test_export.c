@@ -114,6 +114,33 @@ START_TEST(test_openmetrics)
 }
 END_TEST
 
+/* A sandbox's platform is a label of its samples and a hyperfine
+ * parameter (gvisor: docs/gvisor.md); other placements have none. */
+START_TEST(test_platform_label)
+{
+	static const char *doc =
+	    "{\"schema\":\"vclab.results/1\",\"run_id\":\"g\","
+	    "\"host\":{\"hostname\":\"lab\",\"accelerator\":\"tcg\"},"
+	    "\"backends\":{\"gvisor\":{\"platform\":\"ptrace\","
+	    "\"startup_ms\":{\"n\":2,\"p50\":300,\"samples\":[250,350]}},"
+	    "\"ctr\":{\"startup_ms\":{\"n\":2,\"p50\":30,\"samples\":[20,40]}}}}";
+	const char *in[] = {doc};
+	int ret;
+	cleanup_free char *om = render(VCL_EXPORT_OPENMETRICS, in, 1, &ret);
+	cleanup_free char *hf = NULL;
+
+	ck_assert_int_eq(ret, 0);
+	ck_assert_ptr_nonnull(strstr(om,
+				     "placement=\"gvisor\",kind=\"backend\",platform=\"ptrace\","
+				     "quantile=\"0.5\"} 0.3\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(om, "placement=\"ctr\",kind=\"backend\",quantile=\"0.5\"} 0.03\n"));
+	hf = render(VCL_EXPORT_HYPERFINE, in, 1, &ret);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_uint_eq(count(hf, "\"platform\":\"ptrace\""), 1);
+}
+END_TEST
+
 START_TEST(test_hyperfine)
 {
 	const char *one[] = {doc1}, *two[] = {doc1, doc2};
@@ -191,6 +218,7 @@ int main(void)
 	tcase_add_test(tc, test_format_names);
 	tcase_add_test(tc, test_openmetrics);
 	tcase_add_test(tc, test_hyperfine);
+	tcase_add_test(tc, test_platform_label);
 	tcase_add_test(tc, test_hyperfine_nothing);
 	tcase_add_test(tc, test_csv);
 	suite_add_tcase(s, tc);

@@ -121,6 +121,7 @@ START_TEST(test_workloads)
 	ck_assert_str_eq(d->ready.path, "/healthz");
 	ck_assert_int_eq(d->ready.status, 200);
 	ck_assert_int_eq(d->ready.status_max, 399);
+	ck_assert_str_eq(d->io.load, "/healthz"); /* the steady scenario's request */
 	ck_assert_uint_eq(d->io.port, 8080);
 	/* limits win over requests; cpu only requested. */
 	ck_assert(d->mem_given);
@@ -147,6 +148,7 @@ START_TEST(test_workloads)
 	ck_assert_uint_eq(d->io.port, 6379);
 	ck_assert(!d->mem_given);
 	ck_assert_ptr_null(d->io.entrypoint);
+	ck_assert_ptr_null(d->io.load); /* tcp: no request to load it with */
 	vcl_services_free(s);
 	vcl_image_maps_free(&maps);
 }
