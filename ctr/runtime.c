@@ -21,6 +21,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/launch.h"
 #include "ctr/ctr.h"
 #include "ctr/runtime.h"
 #include "core/ledger.h"
@@ -38,6 +39,8 @@ struct rt_priv {
 	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
 	struct vcl_readyline rl;
 	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
+	bool made;     /* the bundle folder exists */
+	bool started;  /* the create call was made: the container may exist */
 };
 
 static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
@@ -455,161 +458,220 @@ static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
 	return rt_call(rt, p->root, "start", NULL, inst->name, log, err);
 }
 
+/* One launch's scratch: paths, the payload's argv, the READY pipe (the
+ * ends still held when the launch returns are closed then). */
+struct rt_launch {
+	struct vcl_runtime *rt;
+	const char *rootfs;
+	char *dir; /* <state_dir>/<rt> */
+	char listen[32], abscg[200], log[600], pidfile[600], svcroot[600];
+	char *args[8];
+	int ready_r, ready_w;
+	int status; /* of the create call */
+};
+
+static void rt_launch_close(struct rt_launch *rl)
+{
+	free(rl->dir);
+	vcl_closep(&rl->ready_r);
+	vcl_closep(&rl->ready_w);
+}
+
+/* The OCI config of the container, written into the bundle. */
+static int rt_config(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct rt_launch *rl = l->arg;
+	struct rt_priv *p = l->priv;
+	cleanup_json struct json_object *cfg = NULL;
+	struct vcl_oci_params op = {.rootfs = rl->rootfs,
+				    .hostname = l->inst->name,
+				    .cgroups_path = rl->abscg,
+				    .args = rl->args,
+				    .limits = &spec->limits,
+				    .cpuset = spec->cpuset,
+				    .userns = spec->ctr_userns,
+				    .seccomp = !spec->ctr_no_seccomp,
+				    .mode = spec->security};
+
+	if (spec->svc != NULL) {
+		if (rt_svc_params(spec, p, l->inst->name, &op, rl->svcroot, sizeof(rl->svcroot),
+				  err) < 0)
+			return -1;
+		/* The service writes its output where runc writes its own
+		 * (runc hands it to the container's user). */
+		snprintf(l->inst->log_path, sizeof(l->inst->log_path), "%s", rl->log);
+	}
+	cfg = vcl_oci_config(&op, err);
+	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Names and paths of the bundle, the runtime's state and cgroup. */
+static int rt_names(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct rt_launch *rl = l->arg;
+	struct rt_priv *p = l->priv;
+
+	p->rt = rl->rt;
+	rl->args[6] = l->inst->name;
+	if (rl->rt->create_start) { /* no READY fd to hand through */
+		rl->args[3] = rl->args[5];
+		rl->args[4] = l->inst->name;
+		rl->args[5] = NULL;
+	}
+	snprintf(rl->listen, sizeof(rl->listen), "127.0.0.1:%u", VCL_CTR_PORT);
+	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
+	snprintf(rl->abscg, sizeof(rl->abscg), "/%s", p->cgpath);
+	if (asprintf(&p->bundle, "%s/%u", rl->dir, spec->index) < 0 ||
+	    asprintf(&p->root, "%s/state", rl->dir) < 0) {
+		p->bundle = p->root = NULL;
+		return vcl_fail(err, ENOMEM, "Launch %s", rl->rt->name);
+	}
+	snprintf(rl->log, sizeof(rl->log), "%s/run.log", p->bundle);
+	snprintf(rl->pidfile, sizeof(rl->pidfile), "%s/pid", p->bundle);
+	return 0;
+}
+
+/* The bundle (recorded first, with the runtime's cgroup), the cgroup when
+ * the runtime wants it made, the config, the READY pipe, the runtime's
+ * own ledger record. */
+static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct rt_launch *rl = l->arg;
+	struct rt_priv *p = l->priv;
+
+	if (rt_names(l, err) < 0 || vcl_launch_record(l, err, "dir %s", p->bundle) < 0 ||
+	    vcl_launch_record(l, err, "cgroup %s", p->cgpath) < 0)
+		return -1;
+	if (mkdir(p->bundle, 0755) < 0)
+		return vcl_fail(err, errno, "Create bundle %s", p->bundle);
+	p->made = true;
+	if (rl->rt->own_cgroup) {
+		struct vcl_cgroup *cg = NULL;
+
+		if (vcl_cgroup_create(spec->ledger, p->cgpath, &spec->limits, spec->cpuset, &cg,
+				      err) < 0)
+			return -1;
+		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
+	}
+	if (rt_config(l, err) < 0 || vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err) < 0)
+		return -1;
+	if (rl->rt->ledger_kind != NULL &&
+	    vcl_launch_record(l, err, "%s %s %s", rl->rt->ledger_kind, p->root, l->inst->name) < 0)
+		return -1;
+	return 0;
+}
+
+/* Timed: the create call (rt_create). */
+static int rt_launch_start(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct rt_launch *rl = l->arg;
+	struct rt_priv *p = l->priv;
+
+	p->started = true;
+	return rt_create(rl->rt, p, l->inst->name, rl->pidfile, rl->log, rl->ready_w, &rl->status,
+			 err);
+}
+
+/* Its status, then the container's init from the pid file (recorded), its
+ * pidfd, netns and cgroup, `start` for create_start, and the endpoint. */
+static int rt_finish(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	struct vcl_instance *inst = l->inst;
+	struct rt_launch *rl = l->arg;
+	struct vcl_runtime *rt = rl->rt;
+	struct rt_priv *p = l->priv;
+	cleanup_free char *pidtext = NULL;
+	char nspath[64];
+	long pid;
+
+	vcl_closep(&rl->ready_w);
+	if (rl->status != 0)
+		return rt_failed(rt, rt->create_start ? "create" : "run", rl->status, rl->log,
+				 VCL_E_FAIL, err);
+	if (vcl_read_file(rl->pidfile, &pidtext, NULL, err) < 0)
+		return -1;
+	pid = strtol(pidtext, NULL, 10);
+	if (pid <= 1)
+		return vcl_fail(err, 0, "Bad pid file %s: %.20s", rl->pidfile, pidtext);
+	inst->pid = (pid_t)pid;
+	if (vcl_ledger_add_pid(spec->ledger, inst->pid, err) < 0)
+		return -1;
+	inst->exit_fd = vcl_pidfd_open(inst->pid);
+	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);
+	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0)
+		return vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath,
+				inst->name);
+	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0 ||
+	    (rt->create_start && rt_start(rt, p, inst, rl->log, err) < 0))
+		return -1;
+	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
+	inst->ep.port = spec->svc != NULL ? spec->svc->port : VCL_CTR_PORT;
+	if (spec->svc == NULL && !rt->create_start)
+		inst->ready_fd = steal_fd(rl->ready_r);
+	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
+	return 0;
+}
+
+/* `delete -f` once the create call was made (it removes the cgroup and
+ * bundle too), else the bundle (and a service's overlay root) alone. */
+static void rt_undo(struct vcl_launch *l, struct vcl_error **err)
+{
+	struct rt_priv *p = l->priv;
+	struct vcl_error *e = NULL;
+
+	(void)err;
+	if (p->started) {
+		if (rt_remove(l->inst, p, &e) < 0)
+			vcl_error_free(e);
+	} else if (p->made) {
+		if (p->svc_root)
+			vcl_ctr_svc_root_release(p->bundle);
+		rm_quiet(p->bundle);
+	}
+	vcl_cgroup_freep(&p->cg);
+	free(p->bundle);
+	free(p->root);
+}
+
+static const struct vcl_launch_hooks rt_hooks = {
+    .what = "container",
+    .priv_size = sizeof(struct rt_priv),
+    .setup = rt_setup,
+    .start = rt_launch_start,
+    .finish = rt_finish, /* records the pid: known from the pid file only */
+    .undo = rt_undo,
+};
+
 int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
 		  struct vcl_error **err)
 {
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
-	cleanup_free char *dir = NULL;
-	cleanup_free char *pidtext = NULL;
-	cleanup_close int ready_r = -1;
-	cleanup_close int ready_w = -1;
-	char listen[32], abscg[200], log[600], pidfile[600], nspath[64], svcroot[600];
-	char *args[] = {a_payload, a_listen, listen, a_ready, a_three, a_name, NULL, NULL};
-	struct vcl_instance *inst;
-	cleanup_json struct json_object *cfg = NULL;
-	struct vcl_oci_params op;
-	struct rt_priv *p;
-	const char *rootfs = vcl_ctr_rootfs_path();
-	const struct vcl_svc_spec *svc = spec->svc;
-	int fds[2], status = 0;
-	long pid;
+	__attribute__((cleanup(rt_launch_close))) struct rt_launch rl = {
+	    .rt = rt,
+	    /* A service: the image's rootfs, read-only, /tmp a tmpfs. */
+	    .rootfs = spec->svc != NULL ? spec->svc->rootfs : vcl_ctr_rootfs_path(),
+	    .dir = rt_dir(spec, rt),
+	    .ready_r = -1,
+	    .ready_w = -1,
+	};
+	char *args[] = {a_payload, a_listen, rl.listen, a_ready, a_three, a_name, NULL, NULL};
+	struct vcl_launch l = {
+	    .spec = spec, .ops = rt->ops, .ctx = rt, .arg = &rl, .who = rt->name};
 
-	if (svc != NULL)
-		rootfs = svc->rootfs; /* the image's, read-only, /tmp a tmpfs */
-	if (rootfs == NULL || rt->bin[0] == '\0')
+	if (rl.rootfs == NULL || rt->bin[0] == '\0')
 		return vcl_usage(err, "%s launch before prepare()", rt->name);
-	dir = rt_dir(spec, rt);
-	inst = vcl_instance_new(rt->ops, spec);
-	p = calloc(1, sizeof(*p));
-	if (dir == NULL || inst == NULL || p == NULL) {
-		free(inst);
-		free(p);
+	if (rl.dir == NULL)
 		return vcl_fail(err, ENOMEM, "Launch %s", rt->name);
-	}
-	inst->priv = p;
-	p->rt = rt;
-	args[6] = inst->name;
-	if (rt->create_start) { /* no READY fd to hand through */
-		args[3] = a_name;
-		args[4] = inst->name;
-		args[5] = NULL;
-	}
-	snprintf(listen, sizeof(listen), "127.0.0.1:%u", VCL_CTR_PORT);
-	snprintf(p->cgpath, sizeof(p->cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-	snprintf(abscg, sizeof(abscg), "/%s", p->cgpath);
-	if (asprintf(&p->bundle, "%s/%u", dir, spec->index) < 0 ||
-	    asprintf(&p->root, "%s/state", dir) < 0) {
-		vcl_fail(err, ENOMEM, "Launch %s", rt->name);
-		goto fail_free;
-	}
-	snprintf(log, sizeof(log), "%s/run.log", p->bundle);
-	snprintf(pidfile, sizeof(pidfile), "%s/pid", p->bundle);
-
-	/* Recorded before they exist: the bundle and the runtime's cgroup. */
-	if (vcl_ledger_add(spec->ledger, err, "dir %s", p->bundle) < 0 ||
-	    vcl_ledger_add(spec->ledger, err, "cgroup %s", p->cgpath) < 0)
-		goto fail_free;
-	if (mkdir(p->bundle, 0755) < 0) {
-		vcl_fail(err, errno, "Create bundle %s", p->bundle);
-		goto fail_free;
-	}
-	if (rt->own_cgroup) {
-		struct vcl_cgroup *cg = NULL;
-
-		if (vcl_cgroup_create(spec->ledger, p->cgpath, &spec->limits, spec->cpuset, &cg,
-				      err) < 0)
-			goto fail_bundle;
-		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
-	}
-	op = (struct vcl_oci_params){.rootfs = rootfs,
-				     .hostname = inst->name,
-				     .cgroups_path = abscg,
-				     .args = args,
-				     .limits = &spec->limits,
-				     .cpuset = spec->cpuset,
-				     .userns = spec->ctr_userns,
-				     .seccomp = !spec->ctr_no_seccomp,
-				     .mode = spec->security};
-	if (svc != NULL) {
-		if (rt_svc_params(spec, p, inst->name, &op, svcroot, sizeof(svcroot), err) < 0)
-			goto fail_bundle;
-		/* The service writes its output where runc writes its own
-		 * (runc hands it to the container's user). */
-		snprintf(inst->log_path, sizeof(inst->log_path), "%s", log);
-	}
-	cfg = vcl_oci_config(&op, err);
-	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
-		goto fail_bundle;
-	vcl_json_putp(&cfg); /* written out: not needed while the container runs */
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		vcl_fail(err, errno, "pipe2");
-		goto fail_bundle;
-	}
-	ready_r = fds[0];
-	ready_w = fds[1];
-	if (fcntl(ready_r, F_SETFL, O_NONBLOCK) < 0) {
-		vcl_fail(err, errno, "fcntl");
-		goto fail_bundle;
-	}
-
-	if (rt->ledger_kind != NULL &&
-	    vcl_ledger_add(spec->ledger, err, "%s %s %s", rt->ledger_kind, p->root, inst->name) < 0)
-		goto fail_bundle;
-	inst->t.start = vcl_now_ns();
-	if (rt_create(rt, p, inst->name, pidfile, log, ready_w, &status, err) < 0)
-		goto fail_remove;
-	inst->t.created = vcl_now_ns();
-	vcl_closep(&ready_w);
-	if (status != 0) {
-		rt_failed(rt, rt->create_start ? "create" : "run", status, log, VCL_E_FAIL, err);
-		goto fail_remove;
-	}
-	if (vcl_read_file(pidfile, &pidtext, NULL, err) < 0)
-		goto fail_remove;
-	pid = strtol(pidtext, NULL, 10);
-	if (pid <= 1) {
-		vcl_fail(err, 0, "Bad pid file %s: %.20s", pidfile, pidtext);
-		goto fail_remove;
-	}
-	inst->pid = (pid_t)pid;
-	if (vcl_ledger_add_pid(spec->ledger, inst->pid, err) < 0)
-		goto fail_remove;
-	inst->exit_fd = vcl_pidfd_open(inst->pid);
-	snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", pid);
-	inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (inst->exit_fd < 0 || inst->ep.netns_fd < 0) {
-		vcl_fail(err, errno, "Open the pidfd and %s of container %s", nspath, inst->name);
-		goto fail_remove;
-	}
-	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0)
-		goto fail_remove;
-	if (rt->create_start && rt_start(rt, p, inst, log, err) < 0)
-		goto fail_remove;
-	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
-	inst->ep.port = svc != NULL ? svc->port : VCL_CTR_PORT;
-	if (svc == NULL && !rt->create_start)
-		inst->ready_fd = steal_fd(ready_r);
-	snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", p->cgpath);
-	*out = inst;
-	return 0;
-
-fail_remove : {
-	struct vcl_error *e = NULL;
-
-	if (rt_remove(inst, p, &e) < 0)
-		vcl_error_free(e);
-	goto fail_free;
-}
-fail_bundle:
-	if (p->svc_root)
-		vcl_ctr_svc_root_release(p->bundle);
-	rm_quiet(p->bundle);
-fail_free:
-	vcl_error_wrap(err, "Launch %s container %s", rt->name, inst->name);
-	rt_priv_free(p);
-	vcl_instance_free(inst);
-	return -1;
+	memcpy(rl.args, args, sizeof(args));
+	return vcl_launch(&rt_hooks, &l, out, err);
 }
 
 int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)

@@ -12,9 +12,11 @@
 #     one host at a time, fetches results.json, writes the merged report
 #     and the per-class advice;
 #   - checks: two hosts' results in two classes, gone-c unreachable in the
-#     report and the advice, one install in dpkg's log;
+#     report and the advice, one install in dpkg's log, metal-a's
+#     OpenMetrics file in its node_exporter textfile folder;
 #   - nothing left: sshd stopped by its pid, keys and state removed, the
-#     package purged, no run folder in /run/vclab; checked at the end.
+#     package purged, neither bench's run folder left in /run/vclab;
+#     checked at the end.
 # usage: check-fleet.sh build/deb/vclab_VERSION_amd64.deb  (as root)
 set -eu
 cd "$(dirname "$0")/.."
@@ -62,7 +64,6 @@ fi
 for c in ansible-playbook ssh ssh-keygen /usr/sbin/sshd; do
 	command -v "$c" >/dev/null || fail "$c missing (scripts/install-deps.sh)"
 done
-runs_before=$(ls /run/vclab 2>/dev/null | wc -l)
 # The sshd processes there are before (none where the host runs no sshd):
 # the same set must be there after.
 sshd_before=$(pgrep -x sshd 2>/dev/null | sort | tr '\n' ' ')
@@ -112,7 +113,7 @@ for _ in $(seq 50); do
 done
 sshd_pid=$(cat "$tmp/sshd.pid" 2>/dev/null) || fail "sshd did not start: $(cat "$tmp/sshd.log")"
 
-mkdir -p "$tmp/hosts/metal-a" "$tmp/hosts/cloud-b" "$tmp/fleet" "$tmp/ansible"
+mkdir -p "$tmp/hosts/metal-a/textfile" "$tmp/hosts/cloud-b" "$tmp/fleet" "$tmp/ansible"
 cat >"$tmp/inventory.yml" <<INV
 all:
   vars:
@@ -131,6 +132,7 @@ all:
           vclab_host_class: metal
           vclab_workdir: $tmp/hosts/metal-a
           vclab_env: {VCLAB_CACHE: $tmp/hosts/metal-a/cache}
+          vclab_textfile_dir: $tmp/hosts/metal-a/textfile
         cloud-b:
           ansible_host: 127.0.0.1
           vclab_host_class: cloud
@@ -167,7 +169,7 @@ sed -n '/PLAY RECAP/,$p' "$tmp/playbook.log"
 
 echo "== checks"
 run=$tmp/fleet/check
-/usr/bin/python3 - "$run" <<'PY' || fail "results do not match"
+/usr/bin/python3 - "$run" >"$tmp/checks.out" <<'PY' || { cat "$tmp/checks.out"; fail "results do not match"; }
 import json, sys
 run = sys.argv[1]
 for host, klass in (("metal-a", "metal"), ("cloud-b", "cloud")):
@@ -177,11 +179,15 @@ for host, klass in (("metal-a", "metal"), ("cloud-b", "cloud")):
     for b in ("bare", "ctr"):
         n = d["backends"][b]["startup_ms"]["n"]
         assert n == 5, (host, b, n)
-    print(f"   {host}: class {klass}, bare and ctr startup n=5")
+    print(f"   {host}: class {klass}, bare and ctr startup n=5, run {d['run_id']}")
 g = json.load(open(f"{run}/gone-c/results.json"))
 assert g["host"]["class"] == "old" and g["error"].startswith("unreachable"), g
 print(f"   gone-c: {g['error'][:100]}")
 PY
+cat "$tmp/checks.out"
+# The runs' own folders under /run/vclab, checked after the teardown (other
+# jobs on this machine may have theirs there meanwhile).
+our_runs=$(sed -n 's/.*, run \([0-9a-zA-Z]*\)$/\1/p' "$tmp/checks.out")
 md=$run/report/report.md
 [ -f "$md" ] || fail "no merged report $md"
 grep -q '^## Host classes' "$md" || fail "report: no Host classes section"
@@ -196,6 +202,14 @@ grep -q '^vclab advise: 2 host classes: cloud (host .*), metal (host .*)' "$adv"
 grep -q 'no results from host gone-c (class old): unreachable' "$adv" ||
 	fail "advice: gone-c not named"
 echo "   advice: 2 classes judged, gone-c named as unreachable"
+prom=$tmp/hosts/metal-a/textfile/vclab.prom
+[ -s "$prom" ] || fail "metal-a: no $prom (vclab_textfile_dir)"
+grep -q '^vclab_startup_seconds{.*placement="ctr"' "$prom" || fail "metal-a: $prom has no ctr startup"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$prom" >/dev/null 2>&1 || fail "promtool rejects $prom"
+fi
+[ ! -e "$tmp/hosts/cloud-b/textfile" ] || fail "cloud-b wrote a textfile it was not asked for"
+echo "   textfile: metal-a's vclab.prom for node_exporter passes promtool check metrics"
 dpkg_after=$(grep -c ' status installed vclab:' /var/log/dpkg.log 2>/dev/null || true)
 [ $((dpkg_after - dpkg_before)) = 1 ] ||
 	fail "the package was installed $((dpkg_after - dpkg_before)) times, want once"
@@ -210,5 +224,7 @@ sshd_after=$(pgrep -x sshd 2>/dev/null | sort | tr '\n' ' ')
 [ "$sshd_after" = "$sshd_before" ] || fail "sshd processes left: before [$sshd_before], after [$sshd_after]"
 [ ! -e "$tmp" ] || fail "$tmp left behind"
 dpkg-query -W -f='${Status}' vclab 2>/dev/null | grep -q installed && fail "vclab still installed"
-[ "$(ls /run/vclab 2>/dev/null | wc -l)" -le "$runs_before" ] || fail "a run folder left in /run/vclab"
+for r in $our_runs; do
+	[ ! -e "/run/vclab/$r" ] || fail "run folder /run/vclab/$r left behind"
+done
 echo "check-fleet: ok: 2 hosts in 2 classes over SSH, 1 unreachable reported, nothing left behind"

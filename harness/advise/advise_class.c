@@ -40,10 +40,12 @@ static size_t why_accel(FILE *out, const struct vcl_class_view *v, size_t n)
 		if (v[i].m != NULL && strcmp(v[i].m->accel, "kvm") == 0)
 			kvm = &v[i];
 	for (size_t i = 0; i < n; i++) {
-		const struct vcl_meas_cmp *a = &v[i].m->cmp[VCL_VM];
+		const struct vcl_meas_cmp *a;
 
-		if (kvm == NULL || &v[i] == kvm || strcmp(v[i].m->accel, "kvm") == 0)
+		if (kvm == NULL || v[i].m == NULL || &v[i] == kvm ||
+		    strcmp(v[i].m->accel, "kvm") == 0)
 			continue;
+		a = &v[i].m->cmp[VCL_VM];
 		lines++;
 		if (a->present && kvm->m->cmp[VCL_VM].present && kvm->m->cmp[VCL_VM].ratio > 0)
 			fprintf(
@@ -188,6 +190,10 @@ struct judged {
 	const char *path;
 	struct vcl_class_view v;
 	struct vcl_measured *m;
+	/* The inputs, loaded once per class: deciding adds facts to the
+	 * services (which measured service's numbers were used), and those
+	 * are this class's. */
+	struct vcl_advise_input in;
 	struct vcl_decision *d;
 };
 
@@ -202,6 +208,7 @@ static void fleet_free(struct fleet *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		json_object_put(f->c[i].root);
+		vcl_advise_input_free(&f->c[i].in);
 		free(f->c[i].m);
 		free(f->c[i].d);
 	}
@@ -356,15 +363,15 @@ static int render_text(FILE *out, struct fleet *f, const struct vcl_advise_input
 	}
 	for (size_t k = 0; k < f->n; k++) {
 		fprintf(out, "\n== class %s ==\n", f->c[k].v.name);
-		if (vcl_advise_render_table(out, f->c[k].m, in, f->c[k].d, explain, err) < 0)
+		if (vcl_advise_render_table(out, f->c[k].m, &f->c[k].in, f->c[k].d, explain, err) <
+		    0)
 			return -1;
 	}
 	return 0;
 }
 
 /* One class's JSON advice, parsed back from the renderer's text. */
-static struct json_object *class_json(const struct judged *j, const struct vcl_advise_input *in,
-				      bool explain, struct vcl_error **err)
+static struct json_object *class_json(const struct judged *j, bool explain, struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
@@ -374,7 +381,7 @@ static struct json_object *class_json(const struct judged *j, const struct vcl_a
 
 	if (mem == NULL)
 		return vcl_fail(err, errno, "Advise"), NULL;
-	r = vcl_advise_render_json(mem, j->m, in, j->d, explain, err);
+	r = vcl_advise_render_json(mem, j->m, &j->in, j->d, explain, err);
 	fclose(mem);
 	if (r < 0)
 		return NULL;
@@ -407,8 +414,7 @@ static int render_json(FILE *out, struct fleet *f, const struct vcl_advise_input
 	json_object_object_add(root, "classes", classes);
 	for (size_t k = 0; k < f->n; k++) {
 		struct json_object *c = json_object_new_object();
-		struct json_object *adv =
-		    class_json(&f->c[k], in, o->flags & VCL_ADVISE_EXPLAIN, err);
+		struct json_object *adv = class_json(&f->c[k], o->flags & VCL_ADVISE_EXPLAIN, err);
 
 		if (adv == NULL) {
 			json_object_put(c);
@@ -432,7 +438,6 @@ int vcl_advise_run_classes(const struct vcl_advise_opts *o, const char *const *r
 			   size_t nresults, FILE *out, FILE *diag, struct vcl_error **err)
 {
 	struct fleet f;
-	struct vcl_advise_input in = {0};
 	int ret = -1;
 
 	memset(&f, 0, sizeof(f));
@@ -450,20 +455,22 @@ int vcl_advise_run_classes(const struct vcl_advise_opts *o, const char *const *r
 			fprintf(diag, "%s", f.failed);
 		goto out;
 	}
-	if (vcl_advise_load_inputs(o, &in, diag, err) < 0)
-		goto out;
 	for (size_t k = 0; k < f.n; k++) {
-		f.c[k].d = calloc(in.nsvc, sizeof(*f.c[k].d));
+		struct vcl_advise_input *in = &f.c[k].in;
+
+		/* The notes once: every class reads the same files. */
+		if (vcl_advise_load_inputs(o, in, k == 0 ? diag : NULL, err) < 0)
+			goto out;
+		f.c[k].d = calloc(in->nsvc, sizeof(*f.c[k].d));
 		if (f.c[k].d == NULL) {
 			vcl_fail(err, ENOMEM, "Advise");
 			goto out;
 		}
-		vcl_advise_decide_all(&in, f.c[k].m, f.c[k].d);
+		vcl_advise_decide_all(in, f.c[k].m, f.c[k].d);
 	}
-	ret = o->flags & VCL_ADVISE_JSON ? render_json(out, &f, &in, o, err)
-					 : render_text(out, &f, &in, o, err);
+	ret = o->flags & VCL_ADVISE_JSON ? render_json(out, &f, &f.c[0].in, o, err)
+					 : render_text(out, &f, &f.c[0].in, o, err);
 out:
-	vcl_advise_input_free(&in);
 	fleet_free(&f);
 	return ret;
 }

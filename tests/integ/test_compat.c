@@ -98,6 +98,38 @@ START_TEST(test_compat_images)
 }
 END_TEST
 
+/* The same images as Kubernetes workloads (tests/data/compat/app.yaml),
+ * with securityContexts: runAsNonRoot and every capability dropped for the
+ * cache, two dropped for web-stderr. */
+START_TEST(test_compat_manifest)
+{
+	static const char *const wls[] = {"compat/Deployment/web", "compat/Deployment/web-stderr",
+					  "compat/StatefulSet/cache", "compat/Deployment/app"};
+	static const char *const pls[][2] = {
+	    {"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}, {"backends", "vm"}};
+	struct json_object *r;
+
+	ck_assert_msg(
+	    run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
+		" bin/vclab bench --manifest tests/data/compat/app.yaml"
+		" --image-map compat.example/web:deb=oci:" IMG ":web"
+		" --image-map compat.example/web-stderr:deb=oci:" IMG ":web-stderr"
+		" --image-map compat.example/tcp:deb=oci:" IMG ":tcp"
+		" --image-map compat.example/pyapp:deb=oci:" IMG ":pyapp"
+		" --backends bare,ctr,vm --peers runc --scenarios startup --runs 1 --warmup 0"
+		" --vm-runs 1 --vm-warmup 0 -q --out " OUT " >" TOP "/manifest.log 2>&1") == 0,
+	    "vclab bench --manifest failed: see " TOP "/manifest.log");
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(json_object_array_length(at(r, "errors")) == 0, "errors: %s",
+		      json_object_to_json_string(at(r, "errors")));
+	for (size_t w = 0; w < sizeof(wls) / sizeof(wls[0]); w++)
+		for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++)
+			ck_assert(num(r, wls[w], pls[p][0], pls[p][1], "startup_ms.p50") > 0);
+	json_object_put(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("compat");
@@ -105,6 +137,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, test_compat_images);
+	tcase_add_test(tc, test_compat_manifest);
 	suite_add_tcase(s, tc);
 	return s;
 }

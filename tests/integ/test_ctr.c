@@ -239,12 +239,12 @@ START_TEST(test_cri_defaults)
 	ck_assert_str_eq(link, "/proc/self/fd/1");
 	snprintf(path, sizeof(path), "/proc/%d/root/dev/full", (int)pid);
 	ck_assert_msg(access(path, W_OK) == 0, "no /dev/full");
-	/* devpts, shm, mqueue, /sys read-only, /proc/kcore masked. */
+	/* devpts, shm, mqueue, /sys read-only, /proc/keys masked. */
 	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
 	ck_assert(vcl_read_file(path, &mi, NULL, NULL) == 0);
 	ck_assert_msg(strstr(mi, " /dev/pts ") && strstr(mi, " /dev/shm ") &&
 			  strstr(mi, " /dev/mqueue ") && strstr(mi, " /sys ro,") &&
-			  strstr(mi, " /proc/kcore ") && strstr(mi, " /proc/sys ro,"),
+			  strstr(mi, " /proc/keys ") && strstr(mi, " /proc/sys ro,"),
 		      "container mounts: %s", mi);
 	OK(ops->destroy(inst, err));
 	ops->cleanup(&spec);
