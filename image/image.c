@@ -258,7 +258,12 @@ int vcl_image_run(char *const argv[], char **out, struct vcl_error **err)
 			free(*out);
 			*out = NULL;
 		}
-		return vcl_usage(err, "%s failed: %s", argv[0], last != NULL ? last + 1 : ebuf);
+		/* The tool failed, not the user: 127 is a tool that is not
+		 * installed (the host's), anything else the tool's own failure.
+		 * A caller that knows the cause is the user's input says so. */
+		return vcl_error_set(
+		    err, WIFEXITED(status) && WEXITSTATUS(status) == 127 ? VCL_E_ENV : VCL_E_FAIL,
+		    0, "%s failed: %s", argv[0], last != NULL ? last + 1 : ebuf);
 	}
 }
 
@@ -322,10 +327,15 @@ static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct 
 	char arch[32] = "";
 	struct stat st;
 
-	if (vcl_image_run(inspect, &out, err) < 0)
+	/* skopeo inspect fails on a reference that names no image: the
+	 * user's input, unless skopeo itself is missing (the host's). */
+	if (vcl_image_run(inspect, &out, err) < 0) {
+		if (err != NULL && *err != NULL && (*err)->kind == VCL_E_FAIL)
+			vcl_error_set_kind(err, VCL_E_USAGE);
 		return vcl_error_wrap(err, "Cannot read image %s", img->reference);
+	}
 	if (sscanf(out, "%79s %31s", img->digest, arch) < 1 || !vcl_oci_digest_ok(img->digest))
-		return vcl_usage(err, "Image %s: skopeo gave no digest", img->reference);
+		return vcl_fail(err, 0, "Image %s: skopeo gave no digest", img->reference);
 #if defined(__x86_64__)
 	if (arch[0] != '\0' && strcmp(arch, "amd64") != 0)
 		return vcl_usage(err, "Image %s is for %s, this host is amd64", img->reference,

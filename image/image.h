@@ -93,7 +93,7 @@ void vcl_image_disk_geometry(uint64_t total_bytes, uint64_t nfiles, uint64_t *si
 
 /* Shared inside image/: the cache root ($VCLAB_CACHE or /var/cache/vclab)
  * and a command runner (stdout into *out, the last stderr line in the
- * error). */
+ * error: VCL_E_ENV when the tool is not installed, else VCL_E_FAIL). */
 const char *vcl_image_cache_root(void);
 int vcl_image_run(char *const argv[], char **out, struct vcl_error **err);
 

@@ -69,8 +69,6 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char *scenario,
 			    const struct vcl_error *e)
 {
-	static const char *const kinds[] = {"fail", "usage",   "env", "oom",
-					    "died", "timeout", "intr"};
 	struct json_object *errs = NULL, *o;
 
 	if (!json_object_object_get_ex(b->root, "errors", &errs)) {
@@ -80,7 +78,7 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 	o = json_object_new_object();
 	json_object_object_add(o, "backend", json_object_new_string(backend));
 	json_object_object_add(o, "scenario", json_object_new_string(scenario));
-	json_object_object_add(o, "kind", json_object_new_string(kinds[e->kind]));
+	json_object_object_add(o, "kind", json_object_new_string(vcl_error_kind_name(e->kind)));
 	json_object_object_add(o, "message", json_object_new_string(e->msg ? e->msg : ""));
 	/* Which service, when a run measures the user's (services.<name>). */
 	if (b->image != NULL)

@@ -3,9 +3,11 @@
 #define VCL_CGROUP_H
 
 /*
- * Cgroups through libcgroup, on v1 (and the v1/v2 hybrid of these lab
- * machines) and on pure v2. libcgroup creates, attaches and deletes across
- * every hierarchy; this file only knows which knob names each version uses.
+ * Cgroups on v1 (and the v1/v2 hybrid of these lab machines) and on pure
+ * v2, behind one API. core/cgroup.c picks the mode's ops once
+ * (core/cgroup_internal.h); core/cgroup_v1.c goes through libcgroup, which
+ * knows where each v1 hierarchy is and creates across them all;
+ * core/cgroup_v2.c writes the one unified tree itself.
  *
  * Paths are relative to the controller roots: "vclab/<run>/<n>".
  */
@@ -97,7 +99,7 @@ int vcl_cgroup_remove_path(const char *path, struct vcl_error **err);
 char *vcl_cgroup_dir(const char *controller, const char *path);
 
 /*
- * Pure cgroup v2, on the tree at root: "/sys/fs/cgroup" for real, a temp
+ * Pure cgroup v2 (core/cgroup_v2.c), on the tree at root: "/sys/fs/cgroup" for real, a temp
  * dir laid out like one in unit tests (tests/unit/test_cgroup.c).
  */
 /* Make root/path for an instance: every parent from the root down gets

@@ -112,6 +112,21 @@ void vcl_error_freep(struct vcl_error **e)
 	*e = NULL;
 }
 
+/* Indexed by the kind: the assert below fails the build when a kind is
+ * added to the enum without its name. */
+static const char *const kind_names[] = {
+    [VCL_E_FAIL] = "fail", [VCL_E_USAGE] = "usage",	[VCL_E_ENV] = "env",   [VCL_E_OOM] = "oom",
+    [VCL_E_DIED] = "died", [VCL_E_TIMEOUT] = "timeout", [VCL_E_INTR] = "intr",
+};
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == VCL_E_NKINDS,
+	       "every enum vcl_error_kind has a name in kind_names");
+
+const char *vcl_error_kind_name(enum vcl_error_kind kind)
+{
+	return (unsigned)kind < VCL_E_NKINDS && kind_names[kind] != NULL ? kind_names[kind]
+									 : "fail";
+}
+
 int vcl_error_exit_code(const struct vcl_error *e)
 {
 	if (e == NULL)

@@ -21,6 +21,7 @@ enum vcl_error_kind {
 	VCL_E_DIED,	/* the instance exited or crashed on its own */
 	VCL_E_TIMEOUT,	/* readiness or an operation timed out */
 	VCL_E_INTR,	/* interrupted by SIGINT/SIGTERM */
+	VCL_E_NKINDS	/* how many; not a kind */
 };
 
 struct vcl_error {
@@ -51,6 +52,10 @@ int vcl_error_set_kind(struct vcl_error **err, enum vcl_error_kind kind);
 
 void vcl_error_free(struct vcl_error *e);
 void vcl_error_freep(struct vcl_error **e);
+
+/* The kind's name in results.json ("fail", "usage", "env", "oom", "died",
+ * "timeout", "intr"); "fail" for a value out of range. */
+const char *vcl_error_kind_name(enum vcl_error_kind kind);
 
 /* Exit status main() uses for an error of this kind. */
 int vcl_error_exit_code(const struct vcl_error *e);

@@ -69,14 +69,26 @@ static int opt_val(const struct vcl_optset *set, size_t i)
 					: VCL_OPT_LONG_VAL + (int)i;
 }
 
-struct option *vcl_opt_getopt_table(const struct vcl_optset *set, char *shorts, size_t len)
+struct option *vcl_opt_getopt_table(const struct vcl_optset *set, char *shorts, size_t len,
+				    struct vcl_error **err)
 {
 	/* One row per name and alias, --help, and the terminator. */
-	struct option *lo = calloc(2 * set->n + 2, sizeof(*lo));
-	size_t k = 0, s = 0;
+	struct option *lo;
+	size_t k = 0, s = 0, need = 3; /* ':', 'h' and the NUL */
 
-	if (lo == NULL || len < 2 * set->n + 4) {
-		free(lo);
+	for (size_t i = 0; i < set->n; i++)
+		if (set->opts[i].letter != 0)
+			need += vcl_opt_takes_arg(&set->opts[i]) ? 2 : 1;
+	if (len < need) {
+		vcl_fail(err, 0,
+			 "Options of vclab %s: the short-option string needs %zu bytes, the "
+			 "parser has %zu",
+			 set->verb, need, len);
+		return NULL;
+	}
+	lo = calloc(2 * set->n + 2, sizeof(*lo));
+	if (lo == NULL) {
+		vcl_fail(err, ENOMEM, "Options of vclab %s", set->verb);
 		return NULL;
 	}
 	/* ':' first: a missing value is told apart from an unknown option. */
@@ -285,11 +297,11 @@ int vcl_opt_parse(const struct vcl_optset *set, int argc, char **argv, void *dst
 		  int *first_operand, struct vcl_error **err)
 {
 	char shorts[128];
-	struct option *lo = vcl_opt_getopt_table(set, shorts, sizeof(shorts));
+	struct option *lo = vcl_opt_getopt_table(set, shorts, sizeof(shorts), err);
 	int c, ret = 0;
 
 	if (lo == NULL)
-		return vcl_fail(err, ENOMEM, "Options of vclab %s", set->verb);
+		return -1;
 	/* 0, not 1: GNU getopt then re-initialises fully (its permutation
 	 * state too), so a verb can be parsed again in the same process. */
 	optind = 0;

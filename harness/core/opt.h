@@ -157,11 +157,14 @@ bool vcl_opt_takes_arg(const struct vcl_opt *o);
 const char *const *vcl_opt_words(const struct vcl_opt *o);
 
 /*
- * The getopt_long array the parser uses ({0} terminated, malloc'd; NULL on
- * ENOMEM) and its short-option string in shorts (len >= 2 * n + 4). Long-
- * only options have val >= VCL_OPT_LONG_VAL; exposed for the tests.
+ * The getopt_long array the parser uses ({0} terminated, malloc'd) and its
+ * short-option string in shorts. NULL with *err set when out of memory, or
+ * when shorts (len bytes) cannot hold the string: ':', each letter with a
+ * ':' when it takes a value, 'h' and the NUL. Long-only options have val
+ * >= VCL_OPT_LONG_VAL; exposed for the tests.
  */
 #define VCL_OPT_LONG_VAL 256
-struct option *vcl_opt_getopt_table(const struct vcl_optset *set, char *shorts, size_t len);
+struct option *vcl_opt_getopt_table(const struct vcl_optset *set, char *shorts, size_t len,
+				    struct vcl_error **err);
 
 #endif

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pure cgroup v2 code of core/cgroup.c on literal input: /proc/PID/cgroup
- * strings, and fake cgroup trees in a temp dir laid out the way the kernel
- * shows them (cgroup.controllers, cgroup.subtree_control, cgroup.type,
- * cgroup.procs). No root needed, no real cgroup touched. The same code on
- * a real v2 kernel runs in the v2 guest (make check-v2).
+ * The pure code of core/cgroup*.c on literal input: the table from limits
+ * to each mode's knobs, the pid-list and flat-keyed parsers,
+ * /proc/PID/cgroup strings, and fake cgroup v2 trees in a temp dir laid
+ * out the way the kernel shows them (cgroup.controllers,
+ * cgroup.subtree_control, cgroup.type, cgroup.procs). No root needed, no
+ * real cgroup touched. The same code on a real kernel runs in
+ * test_cgroup_live, here (hybrid) and in the v2 guest (make check-v2).
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/cgroup.h"
+#include "core/cgroup_internal.h"
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "core/util.h"
@@ -81,6 +84,109 @@ static void teardown(void)
 {
 	vcl_rm_rf(root, NULL);
 }
+
+/* ---- the knob table ---- */
+
+/* "name=value" of each knob, joined by spaces. */
+static void knobs(const struct vcl_limits *lim, bool v2, char *out, size_t len)
+{
+	struct vcl_cg_knob k[VCL_CG_MAX_KNOBS];
+	size_t n = vcl_cgroup_limit_knobs(lim, v2, k, ARRAY_SIZE(k));
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s/%s=%s%s", i ? " " : "",
+			 k[i].controller, k[i].name, k[i].value, k[i].optional ? "?" : "");
+}
+
+START_TEST(test_limit_knobs_both_modes)
+{
+	struct vcl_limits lim = {.mem_mib = 64, .cpus = 1.5, .pids = 100};
+	char s[512];
+
+	knobs(&lim, false, s, sizeof(s));
+	ck_assert_str_eq(s, "memory/memory.limit_in_bytes=67108864 cpu/cpu.cfs_period_us=100000 "
+			    "cpu/cpu.cfs_quota_us=150000 pids/pids.max=100");
+	knobs(&lim, true, s, sizeof(s));
+	ck_assert_str_eq(s, "memory/memory.max=67108864 memory/memory.swap.max=0? "
+			    "cpu/cpu.max=150000 100000 pids/pids.max=100");
+}
+END_TEST
+
+/* Only what is set: an unset limit writes no knob (the kernel's default,
+ * unlimited, stays), and no limits at all (bare) write none. */
+START_TEST(test_limit_knobs_partial)
+{
+	struct vcl_limits mem = {.mem_mib = 32}, cpu = {.cpus = 0.25}, none = {0};
+	struct vcl_cg_knob k[VCL_CG_MAX_KNOBS];
+	char s[512];
+
+	knobs(&mem, false, s, sizeof(s));
+	ck_assert_str_eq(s, "memory/memory.limit_in_bytes=33554432");
+	knobs(&mem, true, s, sizeof(s));
+	ck_assert_str_eq(s, "memory/memory.max=33554432 memory/memory.swap.max=0?");
+	knobs(&cpu, true, s, sizeof(s));
+	ck_assert_str_eq(s, "cpu/cpu.max=25000 100000");
+	ck_assert_uint_eq(vcl_cgroup_limit_knobs(&none, true, k, ARRAY_SIZE(k)), 0);
+	ck_assert_uint_eq(vcl_cgroup_limit_knobs(NULL, false, k, ARRAY_SIZE(k)), 0);
+	/* Never past out[max]. */
+	struct vcl_limits all = {.mem_mib = 1, .cpus = 1, .pids = 1};
+	ck_assert_uint_eq(vcl_cgroup_limit_knobs(&all, false, k, 2), 2);
+	ck_assert_str_eq(k[1].name, "cpu.cfs_period_us");
+}
+END_TEST
+
+/* ---- the pid-list and flat-keyed parsers ---- */
+
+START_TEST(test_pids_parse)
+{
+	struct vcl_cg_pids l = {0};
+
+	ck_assert_int_eq(vcl_cgroup_pids_parse(&l, ""), 0);
+	ck_assert_uint_eq(l.n, 0);
+	ck_assert_int_eq(vcl_cgroup_pids_parse(&l, "12\n345\n"), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_int_eq(l.v[0], 12);
+	ck_assert_int_eq(l.v[1], 345);
+	/* A second file (a child cgroup's) adds only new pids; v1 lists may
+	 * repeat one too. */
+	ck_assert_int_eq(vcl_cgroup_pids_parse(&l, "345\n7\n7\n"), 0);
+	ck_assert_uint_eq(l.n, 3);
+	ck_assert_int_eq(l.v[2], 7);
+	/* Many: the list grows past its first allocation. */
+	for (int i = 100; i < 140; i++) {
+		char t[16];
+
+		snprintf(t, sizeof(t), "%d\n", i);
+		ck_assert_int_eq(vcl_cgroup_pids_parse(&l, t), 0);
+	}
+	ck_assert_uint_eq(l.n, 43);
+	ck_assert_int_eq(l.v[42], 139);
+	/* Stops at what is not a number; no final newline needed. */
+	ck_assert_int_eq(vcl_cgroup_pids_parse(&l, "9\nx\n10"), 0);
+	ck_assert_uint_eq(l.n, 44);
+	ck_assert_int_eq(l.v[43], 9);
+	free(l.v);
+}
+END_TEST
+
+START_TEST(test_keyed_value)
+{
+	static const char stat[] = "anon 1000\nkernel_stack 65536\nkernel 409600\nfile 4096\n";
+	static const char oom[] = "oom_kill_disable 0\nunder_oom 0\noom_kill 3";
+	uint64_t v = 0;
+
+	/* "kernel" is not "kernel_stack": the key is a whole word. */
+	ck_assert_int_eq(vcl_cgroup_keyed_value(stat, "kernel", &v), 0);
+	ck_assert_uint_eq(v, 409600);
+	ck_assert_int_eq(vcl_cgroup_keyed_value(stat, "file", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(vcl_cgroup_keyed_value(oom, "oom_kill", &v), 0);
+	ck_assert_uint_eq(v, 3);
+	ck_assert_int_eq(vcl_cgroup_keyed_value(stat, "kern", &v), -1);
+	ck_assert_int_eq(vcl_cgroup_keyed_value("", "anon", &v), -1);
+}
+END_TEST
 
 /* ---- /proc/PID/cgroup ---- */
 
@@ -268,6 +374,33 @@ START_TEST(test_v2_create_accounting_only)
 }
 END_TEST
 
+/* memory.swap.max where the kernel has it (swap accounting on), and a knob
+ * that cannot be written: the error names the knob's file and carries its
+ * errno. */
+START_TEST(test_v2_create_swap_and_knob_error)
+{
+	struct vcl_limits lim = {.mem_mib = 8, .pids = 5};
+	struct vcl_error *err = NULL;
+	cleanup_free char *swap = NULL;
+
+	cgdir("", "cpuset cpu memory pids", "domain");
+	put("cgroup.subtree_control", "cpuset cpu memory pids\n");
+	dir("s");
+	put("s/memory.swap.max", "max\n");
+	ck_assert_msg(vcl_cgroup_v2_create(root, "s", &lim, NULL, &err) == 0, "%s",
+		      err ? err->msg : "");
+	swap = get("s/memory.swap.max");
+	ck_assert_str_eq(swap, "0");
+	dir("f");
+	dir("f/pids.max");
+	ck_assert_int_eq(vcl_cgroup_v2_create(root, "f", &lim, NULL, &err), -1);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(err->errnum, EISDIR);
+	ck_assert_msg(strstr(err->msg, "/f/pids.max") != NULL, "%s", err->msg);
+	vcl_error_free(err);
+}
+END_TEST
+
 /* The no-internal-process rule: a parent holding tasks cannot delegate.
  * The error names the cgroup and the rule, not a bare EBUSY. */
 START_TEST(test_v2_create_internal_process)
@@ -321,7 +454,14 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cgroup");
+	TCase *pure = tcase_create("pure");
 	TCase *tc = tcase_create("v2");
+
+	tcase_add_test(pure, test_limit_knobs_both_modes);
+	tcase_add_test(pure, test_limit_knobs_partial);
+	tcase_add_test(pure, test_pids_parse);
+	tcase_add_test(pure, test_keyed_value);
+	suite_add_tcase(s, pure);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_proc_path_v2);
@@ -330,6 +470,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_v2_procs_subtree);
 	tcase_add_test(tc, test_v2_create_delegates);
 	tcase_add_test(tc, test_v2_create_accounting_only);
+	tcase_add_test(tc, test_v2_create_swap_and_knob_error);
 	tcase_add_test(tc, test_v2_create_internal_process);
 	tcase_add_test(tc, test_v2_create_missing_controller);
 	tcase_add_test(tc, test_v2_describe);

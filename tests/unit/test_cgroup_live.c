@@ -163,6 +163,24 @@ START_TEST(test_limits_written)
 }
 END_TEST
 
+/* A knob the kernel refuses (a cpuset of cores this host does not have):
+ * the error names the knob and carries the kernel's errno, instead of one
+ * libcgroup code for the whole cgroup. */
+START_TEST(test_knob_error_named)
+{
+	struct vcl_limits lim = {.mem_mib = 32};
+	struct vcl_cgroup *cg = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_cgroup_create(NULL, path, &lim, "4000", &cg, &err), -1);
+	ck_assert_ptr_null(cg);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err->msg, "cpuset.cpus") != NULL && err->errnum != 0, "%s (errno %d)",
+		      err->msg, err->errnum);
+	vcl_error_free(err);
+}
+END_TEST
+
 /* The memory limit kills, and the oom_kill counter (memory.events on v2,
  * memory.oom_control on v1) says so. */
 START_TEST(test_oom_kill_counted)
@@ -264,6 +282,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_limits_written);
+	tcase_add_test(tc, test_knob_error_named);
 	tcase_add_test(tc, test_oom_kill_counted);
 	tcase_add_test(tc, test_pids_limit);
 	tcase_add_test(tc, test_sampling_and_removal);

@@ -418,6 +418,21 @@ START_TEST(test_gc_builtin_kinds)
 }
 END_TEST
 
+/* Each error kind has its own name in results.json: a kind added to the
+ * enum without one would read as "fail" (and the static assert in
+ * core/error.c stops one added at the end). */
+START_TEST(test_error_kind_names)
+{
+	static const char *const want[] = {"fail", "usage",   "env", "oom",
+					   "died", "timeout", "intr"};
+
+	ck_assert_int_eq(VCL_E_NKINDS, sizeof(want) / sizeof(want[0]));
+	for (int k = 0; k < VCL_E_NKINDS; k++)
+		ck_assert_str_eq(vcl_error_kind_name((enum vcl_error_kind)k), want[k]);
+	ck_assert_str_eq(vcl_error_kind_name(VCL_E_NKINDS), "fail");
+}
+END_TEST
+
 /* The traits the harness branches on instead of names hold together: one
  * baseline, placements first, every peer compared with a placement of its
  * own family that is built in, and the option words are the table's. */
@@ -492,6 +507,7 @@ int main(void)
 	tcase_add_test(tc, test_yaml_errors);
 	tcase_add_test(tc, test_registry_traits);
 	tcase_add_test(tc, test_kib_field);
+	tcase_add_test(tc, test_error_kind_names);
 	tcase_add_test(tc, test_gc_boot_id);
 	tcase_add_test(tc, test_ledger_register);
 	tcase_add_test(tc, test_gc_unknown_kind);

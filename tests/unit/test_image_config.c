@@ -136,10 +136,32 @@ START_TEST(test_disk_geometry)
 }
 END_TEST
 
+/* A tool that fails is a failure (exit 1), a tool that is missing is the
+ * host's (exit 2, with how to install it); neither is a usage error. */
+START_TEST(test_run_error_kinds)
+{
+	char a_sh[] = "sh", a_c[] = "-c", script[] = "echo first >&2; echo last words >&2; exit 3";
+	char a_none[] = "vclab-no-such-tool";
+	char *fails[] = {a_sh, a_c, script, NULL}, *missing[] = {a_none, NULL};
+	struct vcl_error *err = NULL;
+	char *out = NULL;
+
+	ck_assert_int_eq(vcl_image_run(fails, &out, &err), -1);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(err->kind, VCL_E_FAIL);
+	ck_assert_str_eq(err->msg, "sh failed: last words");
+	ck_assert_int_eq(vcl_image_run(missing, NULL, &err), -1);
+	ck_assert_int_eq(err->kind, VCL_E_ENV);
+	ck_assert_msg(strstr(err->msg, "install it") != NULL, "%s", err->msg);
+	vcl_error_free(err);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image_config");
 	TCase *tc = tcase_create("pure");
+	TCase *run = tcase_create("run");
 
 	tcase_add_test(tc, test_config_defaults);
 	tcase_add_test(tc, test_config_overrides);
@@ -148,5 +170,7 @@ int main(void)
 	tcase_add_test(tc, test_name_from_ref);
 	tcase_add_test(tc, test_disk_geometry);
 	suite_add_tcase(s, tc);
+	tcase_add_test(run, test_run_error_kinds);
+	suite_add_tcase(s, run);
 	return run_suite(s);
 }

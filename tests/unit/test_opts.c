@@ -184,10 +184,11 @@ START_TEST(test_parser_options_in_help)
 	cleanup_free char *help = help_text(set);
 	char **names = help_options(help);
 	char shorts[128];
-	struct option *lo = vcl_opt_getopt_table(set, shorts, sizeof(shorts));
+	struct vcl_error *err = NULL;
+	struct option *lo = vcl_opt_getopt_table(set, shorts, sizeof(shorts), &err);
 	size_t n = 0;
 
-	ck_assert_ptr_nonnull(lo);
+	ck_assert_msg(lo != NULL, "%s", err != NULL ? err->msg : "");
 	for (struct option *o = lo; o->name != NULL; o++, n++) {
 		char want[64];
 
@@ -473,6 +474,27 @@ START_TEST(test_operands)
 }
 END_TEST
 
+/* The short-option string sized exactly: ":f:o:h" and its NUL fit in 7
+ * bytes; in 6 the parser says so (it said "out of memory" before). */
+START_TEST(test_shorts_buffer)
+{
+	char shorts[7];
+	struct vcl_error *err = NULL;
+	struct option *lo = vcl_opt_getopt_table(&demo_set, shorts, sizeof(shorts), &err);
+
+	ck_assert_ptr_nonnull(lo);
+	ck_assert_str_eq(shorts, ":f:o:h");
+	free(lo);
+	ck_assert_ptr_null(vcl_opt_getopt_table(&demo_set, shorts, 6, &err));
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(err->kind, VCL_E_FAIL);
+	ck_assert_int_eq(err->errnum, 0);
+	ck_assert_str_eq(err->msg, "Options of vclab demo: the short-option string needs 7 bytes, "
+				   "the parser has 6");
+	vcl_error_free(err);
+}
+END_TEST
+
 /* A set without operands refuses them. */
 START_TEST(test_no_operands)
 {
@@ -498,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, test_seed_given);
 	tcase_add_test(tc, test_operands);
 	tcase_add_test(tc, test_no_operands);
+	tcase_add_test(tc, test_shorts_buffer);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
