@@ -8,6 +8,7 @@
  * refused in one line, and create its suite. */
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "core/backend.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
+#include "core/util.h"
 #include "tests/suite_main.h"
 
 /* Exit status of `sh -c cmd`, -1 when it did not exit. */
@@ -110,6 +112,38 @@ static inline void integ_same_ns(pid_t pid, const char *ns, bool expect_same)
 	a[na] = b[nb] = '\0';
 	ck_assert_msg((strcmp(a, b) == 0) == expect_same, "%s namespace: host %s, payload %s", ns,
 		      a, b);
+}
+
+/* Processes whose command line names an instance of run rid (vclab-<rid>-:
+ * the payload's --name, conmon -n, containerd-shim's and runsc's container
+ * ids). */
+static inline int integ_processes_of(const char *rid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char needle[64];
+	int n = 0;
+
+	ck_assert(d != NULL);
+	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *cl = NULL;
+		char path[300];
+		size_t len = 0;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if (vcl_read_file(path, &cl, &len, NULL) < 0)
+			continue;
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cl[i] == '\0')
+				cl[i] = ' ';
+		if (strstr(cl, needle) != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 /* Start the program at path with argv, stdout and stderr on /dev/null; its

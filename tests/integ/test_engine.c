@@ -65,40 +65,9 @@ static int count_run_lines(const char *cmd)
 	return count_lines_of(cmd, integ_run_id);
 }
 
-/* Processes whose command line names run rid (conmon -n vclab-<run>-N,
- * containerd-shim's container, the payload's --name). */
-static int processes_of(const char *rid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	char needle[64];
-	int n = 0;
-
-	ck_assert(d != NULL);
-	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
-	while ((de = readdir(d)) != NULL) {
-		cleanup_free char *cl = NULL;
-		char path[300];
-		size_t len = 0;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		if (vcl_read_file(path, &cl, &len, NULL) < 0)
-			continue;
-		for (size_t i = 0; i + 1 < len; i++)
-			if (cl[i] == '\0')
-				cl[i] = ' ';
-		if (strstr(cl, needle) != NULL)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static int run_processes(void)
 {
-	return processes_of(integ_run_id);
+	return integ_processes_of(integ_run_id);
 }
 
 static bool cgroup_exists(const char *ctrl, const char *path)
@@ -321,7 +290,7 @@ static void image_bench(const char *peers, bool docker)
 		ck_assert_int_eq(
 		    count_lines_of("docker images --format '{{.Repository}}:{{.Tag}}'", rid), 0);
 	}
-	ck_assert_int_eq(processes_of(rid), 0);
+	ck_assert_int_eq(integ_processes_of(rid), 0);
 	snprintf(cmd, sizeof(cmd),
 		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path "
 		 "'*vclab/%s*' | grep -q .",

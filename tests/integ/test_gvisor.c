@@ -40,14 +40,6 @@ static struct vcl_ledger_kinds kinds;
 #define CACHE	IMG_DIR "/cache"
 #define OUT	IMG_DIR "/out"
 
-#define OK(call)                                                                                   \
-	do {                                                                                       \
-		struct vcl_error *e_ = NULL;                                                       \
-		struct vcl_error **err = &e_;                                                      \
-		if ((call) < 0)                                                                    \
-			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
-	} while (0)
-
 static struct vcl_spec spec_of(struct vcl_ledger *ledger, const char *run_id, unsigned index)
 {
 	return (struct vcl_spec){
@@ -60,43 +52,12 @@ static struct vcl_spec spec_of(struct vcl_ledger *ledger, const char *run_id, un
 	};
 }
 
-/* Processes whose command line names a container of run rid: runsc's
- * sandbox and gofer carry the id vclab-<rid>-<n>. */
-static int processes_of(const char *rid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	char needle[64];
-	int n = 0;
-
-	ck_assert(d != NULL);
-	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
-	while ((de = readdir(d)) != NULL) {
-		cleanup_free char *cl = NULL;
-		char path[300];
-		size_t len = 0;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		if (vcl_read_file(path, &cl, &len, NULL) < 0)
-			continue;
-		for (size_t i = 0; i + 1 < len; i++)
-			if (cl[i] == '\0')
-				cl[i] = ' ';
-		if (strstr(cl, needle) != NULL)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 /* No process, cgroup (any hierarchy) or state folder of run rid. */
 static void nothing_left(const char *rid)
 {
 	char cmd[300];
 
-	ck_assert_int_eq(processes_of(rid), 0);
+	ck_assert_int_eq(integ_processes_of(rid), 0);
 	snprintf(cmd, sizeof(cmd),
 		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path "
 		 "'*vclab/%s*' | grep -q .",
@@ -251,12 +212,12 @@ START_TEST(test_gc_after_sigkill)
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* The sandbox, its gofer and stubs outlive the run, in their cgroup. */
 	ck_assert_int_eq(kill(sandbox, 0), 0);
-	ck_assert_int_ge(processes_of(rid), 1);
+	ck_assert_int_ge(integ_processes_of(rid), 1);
 	ck_assert_int_ge(cgroup_procs(rid), 2);
 	ck_assert_int_eq(run("bin/vclab gc --dry-run | grep -q 'would delete gVisor sandbox'"), 0);
 	ck_assert_int_ge(cgroup_procs(rid), 2); /* a dry run touches nothing */
 	ck_assert_int_eq(run("bin/vclab gc >/dev/null"), 0);
-	for (int i = 0; i < 50 && processes_of(rid) > 0; i++)
+	for (int i = 0; i < 50 && integ_processes_of(rid) > 0; i++)
 		usleep(100000);
 	ck_assert_int_eq(kill(sandbox, 0), -1);
 	ck_assert_int_eq(cgroup_procs(rid), -1);
