@@ -209,7 +209,8 @@ static int on_sock(struct probe *p, uint32_t events)
 		getsockopt(p->sock, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 		if (soerr != 0 || (events & (EPOLLERR | EPOLLHUP)))
 			return SOCK_RETRY;
-		/* Connected: for a service without a READY line this is the
+		/* Connected: for a service, or a placement that cannot hand
+		 * the payload's READY fd through (docker, gvisor), this is the
 		 * "port accepts" phase. */
 		if ((p->inst->svc != NULL || p->inst->ready_fd < 0) && p->inst->t.ready == 0)
 			p->inst->t.ready = vcl_now_ns();

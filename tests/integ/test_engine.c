@@ -118,7 +118,7 @@ static bool usable(const struct vcl_backend_ops *ops, const char *test)
 	return false;
 }
 
-static void one_peer(const char *name, bool expect_ready)
+static void one_peer(const char *name)
 {
 	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, name);
 	struct vcl_spec spec = integ_spec(payload, 1);
@@ -143,7 +143,10 @@ static void one_peer(const char *name, bool expect_ready)
 	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
 	ck_assert(inst->t.created > inst->t.start);
 	ck_assert(inst->t.first_200 >= inst->t.created);
-	ck_assert(expect_ready ? inst->t.ready > 0 : inst->t.ready == 0);
+	/* podman hands READY through; docker cannot, and its ready phase is
+	 * the port accepting (core/probe.c), as for gvisor: between the
+	 * create call and the first 200 either way. */
+	ck_assert(inst->t.ready >= inst->t.created && inst->t.ready <= inst->t.first_200);
 	printf("%s: create %.1f ms, first 200 %.1f ms\n", name,
 	       vcl_ns_to_ms(inst->t.created - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
@@ -179,16 +182,17 @@ START_TEST(test_podman_peer)
 {
 	if (!usable(vcl_backend_find(vcl_backends, "podman"), "test_podman_peer"))
 		return;
-	one_peer("podman", true);
+	one_peer("podman");
 }
 END_TEST
 
 START_TEST(test_docker_peer)
 {
-	/* READY does not come through docker: no fd is handed on. */
+	/* READY does not come through docker: no fd is handed on, and the
+	 * ready phase is the port accepting. */
 	if (!usable(vcl_backend_find(vcl_backends, "docker"), "test_docker_peer"))
 		return;
-	one_peer("docker", false);
+	one_peer("docker");
 }
 END_TEST
 
