@@ -252,35 +252,16 @@ START_TEST(test_gc_after_crash)
 	struct vcl_gc_opts o = {.dry_run = false, .kinds = &integ_kinds};
 	struct vcl_error *err = NULL;
 	unsigned removed = 0;
-	int p[2], status;
-	pid_t runner, child = 0;
+	struct vcl_spec s = spec(1);
+	int status;
+	pid_t child;
 
 	/* A "runner" opens a ledger, starts an instance and dies without any
 	 * cleanup, as vclab would under SIGKILL. Its orphan is reparented to
 	 * us (subreaper), so we can see it die and reap it. */
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	ck_assert_int_eq(pipe(p), 0);
-	runner = fork();
-	if (runner == 0) {
-		struct vcl_spec s = spec(1);
-		struct vcl_instance *inst = NULL;
-
-		s.run_id = "tgc";
-		if (vcl_ledger_open(&integ_ledger, "tgc", &integ_kinds, &err) < 0)
-			_exit(1);
-		s.ledger = integ_ledger;
-		if (vcl_bare_ops.launch(&s, &inst, &err) < 0 ||
-		    vcl_probe_wait(inst, 5000, &err) < 0)
-			_exit(1);
-		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
-			_exit(1);
-		raise(SIGKILL);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], &child, sizeof(child)), (ssize_t)sizeof(child));
-	close(p[0]);
-	waitpid(runner, &status, 0);
-	ck_assert(WIFSIGNALED(status));
+	s.run_id = "tgc";
+	child = integ_launch_then_sigkill(&vcl_bare_ops, s, 5000);
 	/* The orphaned payload lives on, in its cgroup. */
 	ck_assert_int_eq(kill(child, 0), 0);
 	ck_assert(cgroup_exists("vclab/tgc/1"));
