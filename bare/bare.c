@@ -10,13 +10,16 @@
  * unpacked rootfs: the same binaries and libraries as in the other
  * placements, no limits; what installing it on the host as a systemd unit
  * with RootDirectory= and MountAPIVFS= would give. Like such a unit it
- * gets a mount namespace of its own (and no other namespace): its root is
+ * gets a mount namespace of its own, and a network namespace of its own
+ * with only its loopback up (PrivateNetwork=yes: a packaged config binds
+ * every address, which on the host's network would be every address the
+ * host has; no other namespace): its root is
  * an overlay with the cached rootfs as the read-only lower layer and a
  * private tmpfs as the upper one (as ctr's), so nothing ever writes into
  * the image cache and concurrent instances do not collide; /proc is its
  * own procfs, /sys and /dev are the host's (bound), /run an empty tmpfs.
  * Its uid/gid/cwd/env come from the image config (runAsUser/Group over
- * them); it listens on its own port on the host's loopback, and its
+ * them); it listens on its own port on that loopback, and its
  * output goes to a log the probe quotes when it fails, owned by the
  * service's user so that it can reopen /dev/stdout and /dev/stderr. It
  * leads its own process group, so a service that forks (a shell wrapper,
@@ -109,6 +112,7 @@ struct child_args {
 	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
 	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
 	int log_fd;			/* the service's stdout and stderr */
+	int net_w;			/* the service's: one byte once it has its netns */
 	uid_t uid;			/* the service's user and group */
 	gid_t gid;
 	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
@@ -157,6 +161,16 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
 	    dup2(a->log_fd, 2) < 0)
 		_exit(126);
+	/* PrivateNetwork=yes: a packaged service listens where its config
+	 * says (nginx on 0.0.0.0:80 and [::]:80, redis on every address);
+	 * on the host's network that would bind every address the host has.
+	 * In a network namespace of its own with only its loopback up, it
+	 * binds there and the probe connects there (as for ctr). */
+	if (unshare(CLONE_NEWNET) < 0 || vcl_loopback_up() < 0 ||
+	    write(a->net_w, "n", 1) != 1) {
+		dprintf(2, "vclab: private network: %s\n", strerror(errno));
+		_exit(126);
+	}
 	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
 		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
 			svc->cwd, strerror(errno));
@@ -264,6 +278,7 @@ struct bare_launch {
 	cpu_set_t cpus;
 	int cg_dirfd; /* pure v2 with accounting: clone3 into it */
 	int ready_r;  /* becomes inst->ready_fd */
+	int net_r;    /* a service's: readable once it is in its netns */
 };
 
 static void bare_launch_close(struct bare_launch *bl)
@@ -272,6 +287,8 @@ static void bare_launch_close(struct bare_launch *bl)
 	vcl_closep(&bl->ready_r);
 	vcl_closep(&bl->a.ready_w);
 	vcl_closep(&bl->a.log_fd);
+	vcl_closep(&bl->net_r);
+	vcl_closep(&bl->a.net_w);
 }
 
 /* The cgroup (accounting) or the cores, then the service's log or the
@@ -306,8 +323,13 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 		bl->a.ready_w = pfd[1];
 		return 0;
 	}
-	/* No READY channel: the probe waits for the port. */
+	/* No READY channel: the probe waits for the port, in the service's
+	 * own network namespace (exec_service). */
 	inst->ep.port = spec->svc->port;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return vcl_fail(err, errno, "pipe2");
+	bl->net_r = pfd[0];
+	bl->a.net_w = pfd[1];
 	snprintf(inst->log_path, sizeof(inst->log_path), "%s/%s.log", spec->state_dir, inst->name);
 	bl->a.log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (bl->a.log_fd < 0) {
@@ -344,6 +366,22 @@ static int bare_finish(struct vcl_launch *l, struct vcl_error **err)
 
 	vcl_closep(&bl->a.log_fd);
 	vcl_closep(&bl->a.ready_w);
+	vcl_closep(&bl->a.net_w);
+	if (bl->net_r >= 0) {
+		char c, nspath[64];
+		ssize_t n;
+
+		/* One byte once the service has its network namespace, EOF if
+		 * it died first: then the probe sees the death and quotes the
+		 * log. A service gone between the byte and the open has no
+		 * namespace file left; the probe sees that death too. */
+		do
+			n = read(bl->net_r, &c, 1);
+		while (n < 0 && errno == EINTR);
+		snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)inst->pid);
+		if (n == 1)
+			inst->ep.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	}
 	inst->ready_fd = steal_fd(bl->ready_r);
 	if (inst->ready_fd >= 0)
 		fcntl(inst->ready_fd, F_SETFL, O_NONBLOCK);
@@ -379,9 +417,10 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 {
 	__attribute__((cleanup(bare_launch_close))) struct bare_launch bl = {
 	    .argv = {spec->payload, "--listen", "127.0.0.1:0", "--ready-fd", "3", "--name"},
-	    .a = {.svc = spec->svc, .ready_w = -1, .log_fd = -1},
+	    .a = {.svc = spec->svc, .ready_w = -1, .log_fd = -1, .net_w = -1},
 	    .cg_dirfd = -1,
 	    .ready_r = -1,
+	    .net_r = -1,
 	};
 	struct vcl_launch l = {.spec = spec, .ops = &vcl_bare_ops, .arg = &bl};
 

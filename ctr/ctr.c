@@ -135,22 +135,6 @@ static int mount_dev_node(const char *host, const char *rel)
 	return mount(host, rel, NULL, MS_BIND, NULL);
 }
 
-static int loopback_up(void)
-{
-	struct ifreq ifr = {.ifr_name = "lo"};
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret = -1;
-
-	if (s < 0)
-		return -1;
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	vcl_closep(&s); /* keeps errno for the error pipe */
-	return ret;
-}
-
 /* The bounding set down to keep, and the ambient set emptied (needs
  * CAP_SETPCAP, so before any setresuid() away from root: that clears the
  * permitted set, and the drop would fail with EPERM). */
@@ -451,7 +435,7 @@ static void child_mounts(struct child_args *a)
 static void child_pivot(struct child_args *a)
 {
 	TRY(VCL_CTR_STEP_HOSTNAME, sethostname(a->hostname, strlen(a->hostname)));
-	TRY(VCL_CTR_STEP_LOOPBACK, loopback_up());
+	TRY(VCL_CTR_STEP_LOOPBACK, vcl_loopback_up());
 	TRY(VCL_CTR_STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
 	TRY(VCL_CTR_STEP_UMOUNT_OLD, umount2(".", MNT_DETACH));
 	TRY(VCL_CTR_STEP_CHDIR, chdir("/"));

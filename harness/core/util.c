@@ -6,11 +6,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -424,4 +427,22 @@ int vcl_cpulist_parse(const char *list, cpu_set_t *set)
 			break;
 	}
 	return 0;
+}
+
+int vcl_loopback_up(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = -1, saved;
+
+	if (s < 0)
+		return -1;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	saved = errno;
+	close(s);
+	errno = saved; /* the caller reports why the ioctl failed */
+	return ret;
 }

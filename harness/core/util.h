@@ -82,4 +82,9 @@ void vcl_xml_put(FILE *f, const char *s, size_t n, unsigned flags);
 /* True when the effective uid is 0 with CAP_SYS_ADMIN effective. */
 bool vcl_is_root(void);
 
+/* Bring up "lo" in the caller's network namespace (a new one starts with
+ * it down). System calls only, so a clone(CLONE_VM) child may call it;
+ * returns 0 or -1 with errno set. */
+int vcl_loopback_up(void);
+
 #endif

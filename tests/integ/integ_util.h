@@ -11,15 +11,19 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/backends.h"
 #include "core/backend.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
+#include "core/probe.h"
 #include "core/util.h"
 #include "tests/suite_main.h"
 
@@ -83,18 +87,27 @@ static inline void integ_ledger_close(void)
 			ck_abort_msg("%s: %s", #call, e_ != NULL ? e_->msg : "?");                 \
 	} while (0)
 
+/* The spec of instance index of run run_id recorded in ledger: the
+ * payload at payload, mem_mib MiB, one core, pids pids. */
+static inline struct vcl_spec integ_spec_in(struct vcl_ledger *ledger, const char *run_id,
+					    const char *payload, unsigned index, uint64_t mem_mib,
+					    unsigned pids)
+{
+	return (struct vcl_spec){
+	    .run_id = run_id,
+	    .index = index,
+	    .payload = payload,
+	    .state_dir = vcl_ledger_dir(ledger),
+	    .ledger = ledger,
+	    .limits = {.mem_mib = mem_mib, .cpus = 1.0, .pids = pids},
+	};
+}
+
 /* The spec of instance index of the fixture's run: the payload at payload,
  * 64 MiB, one core, 16 pids. */
 static inline struct vcl_spec integ_spec(const char *payload, unsigned index)
 {
-	return (struct vcl_spec){
-	    .run_id = integ_run_id,
-	    .index = index,
-	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(integ_ledger),
-	    .ledger = integ_ledger,
-	    .limits = {.mem_mib = 64, .cpus = 1.0, .pids = 16},
-	};
+	return integ_spec_in(integ_ledger, integ_run_id, payload, index, 64, 16);
 }
 
 /* Is process pid in the host's (this test's) namespace ns ("net", "user")?
@@ -195,6 +208,97 @@ static inline void integ_bad(const char *cache, const char *out, const char *arg
 		 "test ! -e %s && exit $rc",
 		 out, cache, args, out, out, out, expect, out, out);
 	ck_assert_msg(run(cmd) == 2, "%s: expected one line with '%s' and exit 2", args, expect);
+}
+
+/* services.SVC.GROUP.PL.KEY of results r, which must be there (a
+ * placement that failed the service leaves it out). */
+static inline double integ_svc_num(struct json_object *r, const char *svc, const char *group,
+				   const char *pl, const char *key)
+{
+	char path[256];
+	struct json_object *o;
+
+	snprintf(path, sizeof(path), "services.%s.%s.%s.%s", svc, group, pl, key);
+	o = at(r, path);
+	ck_assert_msg(o != NULL, "%s missing (a placement failed the service?)", path);
+	return json_object_get_double(o);
+}
+
+/* A "runner" child opens a ledger for run s.run_id, prepares ops (when it
+ * has a prepare), launches instance s, waits up to wait_ms for its answer,
+ * hands its pid over and dies by SIGKILL without any cleanup, as vclab
+ * would. Returns that pid: the instance outlives the runner. */
+static inline pid_t integ_launch_then_sigkill(const struct vcl_backend_ops *ops, struct vcl_spec s,
+					      int wait_ms)
+{
+	int p[2], status;
+	pid_t runner, pid = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	runner = fork();
+	if (runner == 0) {
+		struct vcl_error *e = NULL;
+		struct vcl_instance *inst = NULL;
+		struct vcl_ledger *ledger = NULL;
+
+		if (vcl_ledger_open(&ledger, s.run_id, &integ_kinds, &e) < 0)
+			_exit(1);
+		s.ledger = ledger;
+		s.state_dir = vcl_ledger_dir(ledger);
+		if ((ops->prepare != NULL && ops->prepare(&s, &e) < 0) ||
+		    ops->launch(&s, &inst, &e) < 0 || vcl_probe_wait(inst, wait_ms, &e) < 0) {
+			fprintf(stderr, "runner: %s\n", e != NULL ? e->msg : "?");
+			_exit(1);
+		}
+		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+	close(p[0]);
+	waitpid(runner, &status, 0);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	return pid;
+}
+
+/* The start of main() of a suite that launches the payload itself: root,
+ * the backends' ledger kinds, bin/vclab-payload as an absolute path in
+ * *payload. Returns 0, or what main returns (a skip without root, 1 when
+ * the payload is not built). */
+static inline int integ_payload_main(const char *name, const char *why_root, char **payload)
+{
+	if (geteuid() != 0)
+		return skip_suite(name, why_root);
+	if (vcl_backends_init(&integ_kinds, NULL) < 0)
+		return 1;
+	*payload = realpath("bin/vclab-payload", NULL);
+	if (*payload == NULL || access(*payload, X_OK) < 0) {
+		printf("%s: payload missing: run make all first\n", name);
+		return 1;
+	}
+	return 0;
+}
+
+/* Launch instance spec of ops and check it answers as the payload does:
+ * ready within wait_ms, GET /healthz 200 "ok ...", and its phases in
+ * order: create call < ready (READY, or the port accepting) <= first 200. */
+static inline struct vcl_instance *integ_launch_healthy(const struct vcl_backend_ops *ops,
+							const struct vcl_spec *spec,
+							unsigned wait_ms)
+{
+	struct vcl_instance *inst = NULL;
+	char body[128];
+	int status = 0;
+
+	OK(ops->launch(spec, &inst, err));
+	OK(vcl_probe_wait(inst, (int)wait_ms, err));
+	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
+	ck_assert(inst->t.created > inst->t.start);
+	ck_assert(inst->t.ready >= inst->t.created && inst->t.ready <= inst->t.first_200);
+	return inst;
 }
 
 /* The first of the NULL-terminated programs that is not there to run, or

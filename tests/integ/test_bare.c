@@ -109,6 +109,43 @@ START_TEST(test_serves_and_cleans)
 }
 END_TEST
 
+/* A service (here a host binary, --binary) runs as a unit with
+ * PrivateNetwork=yes: a network namespace of its own with its loopback up,
+ * where the probe reaches it; a packaged config that binds every address
+ * binds only there. */
+START_TEST(test_service_private_network)
+{
+	static char a0[] = "/bin/busybox", a1[] = "httpd", a2[] = "-f", a3[] = "-p",
+		    a4[] = "127.0.0.1:18090", a5[] = "-h", a6[] = "/tmp";
+	static char *const argv[] = {a0, a1, a2, a3, a4, a5, a6, NULL};
+	static char *const envp[] = {NULL};
+	struct vcl_svc_spec svc = {
+	    .name = "bbnet",
+	    .argv = argv,
+	    .envp = envp,
+	    .cwd = "/",
+	    .port = 18090,
+	    .ready = {.kind = VCL_READY_TCP},
+	};
+	struct vcl_spec s = spec(2);
+	struct vcl_instance *inst = NULL;
+	struct vcl_error *err = NULL;
+
+	ck_assert_msg(access(a0, X_OK) == 0, "no /bin/busybox (busybox-static, install-deps)");
+	ck_assert_int_eq(run("mkdir -p /tmp/vclab-test-bare-net"), 0);
+	s.state_dir = "/tmp/vclab-test-bare-net";
+	s.svc = &svc;
+	ck_assert_msg(vcl_bare_ops.launch(&s, &inst, &err) == 0, "%s", err ? err->msg : "?");
+	ck_assert_msg(vcl_probe_wait(inst, 5000, &err) == 0, "%s", err ? err->msg : "?");
+	ck_assert_int_ge(inst->ep.netns_fd, 0);
+	integ_same_ns(inst->pid, "net", false);
+	integ_same_ns(inst->pid, "mnt", true); /* no rootfs: the host's files */
+	ck_assert_int_eq(run("! ss -ltnH | grep -q ':18090 '"), 0);
+	ck_assert_int_eq(vcl_bare_ops.destroy(inst, &err), 0);
+	(void)run("rm -rf /tmp/vclab-test-bare-net");
+}
+END_TEST
+
 /* Startup's bare: a plain process, no cgroup created or joined, same
  * cgroup as the harness, still serving, sampled by its own PSS. */
 START_TEST(test_plain_process)
@@ -215,35 +252,16 @@ START_TEST(test_gc_after_crash)
 	struct vcl_gc_opts o = {.dry_run = false, .kinds = &integ_kinds};
 	struct vcl_error *err = NULL;
 	unsigned removed = 0;
-	int p[2], status;
-	pid_t runner, child = 0;
+	struct vcl_spec s = spec(1);
+	int status;
+	pid_t child;
 
 	/* A "runner" opens a ledger, starts an instance and dies without any
 	 * cleanup, as vclab would under SIGKILL. Its orphan is reparented to
 	 * us (subreaper), so we can see it die and reap it. */
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	ck_assert_int_eq(pipe(p), 0);
-	runner = fork();
-	if (runner == 0) {
-		struct vcl_spec s = spec(1);
-		struct vcl_instance *inst = NULL;
-
-		s.run_id = "tgc";
-		if (vcl_ledger_open(&integ_ledger, "tgc", &integ_kinds, &err) < 0)
-			_exit(1);
-		s.ledger = integ_ledger;
-		if (vcl_bare_ops.launch(&s, &inst, &err) < 0 ||
-		    vcl_probe_wait(inst, 5000, &err) < 0)
-			_exit(1);
-		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
-			_exit(1);
-		raise(SIGKILL);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], &child, sizeof(child)), (ssize_t)sizeof(child));
-	close(p[0]);
-	waitpid(runner, &status, 0);
-	ck_assert(WIFSIGNALED(status));
+	s.run_id = "tgc";
+	child = integ_launch_then_sigkill(&vcl_bare_ops, s, 5000);
 	/* The orphaned payload lives on, in its cgroup. */
 	ck_assert_int_eq(kill(child, 0), 0);
 	ck_assert(cgroup_exists("vclab/tgc/1"));
@@ -471,6 +489,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_serves_and_cleans);
 	tcase_add_test(tc, test_plain_process);
+	tcase_add_test(tc, test_service_private_network);
 	tcase_add_test(tc, test_payload_dies_before_ready);
 	tcase_add_test(tc, test_sigterm_clean_exit);
 	tcase_add_test(tc, test_cycles_leave_nothing);

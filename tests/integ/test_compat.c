@@ -42,18 +42,6 @@ static const char services_yaml[] = "services:\n"
 				    "    image: oci:" IMG ":pyapp\n"
 				    "    ready: http:/health=200\n";
 
-static double num(struct json_object *r, const char *svc, const char *group, const char *pl,
-		  const char *key)
-{
-	char path[256];
-	struct json_object *o;
-
-	snprintf(path, sizeof(path), "services.%s.%s.%s.%s", svc, group, pl, key);
-	o = at(r, path);
-	ck_assert_msg(o != NULL, "%s missing (a placement failed the service?)", path);
-	return json_object_get_double(o);
-}
-
 START_TEST(test_compat_images)
 {
 	static const char *const svcs[] = {"web", "web-stderr", "tcp", "pyapp"};
@@ -77,12 +65,15 @@ START_TEST(test_compat_images)
 	ck_assert_str_eq(json_object_get_string(at(r, "config.security")), "cri");
 	for (size_t s = 0; s < sizeof(svcs) / sizeof(svcs[0]); s++)
 		for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++) {
-			ck_assert(num(r, svcs[s], pls[p][0], pls[p][1], "startup_ms.p50") > 0);
-			ck_assert(num(r, svcs[s], pls[p][0], pls[p][1], "memory.pss_kib") > 0);
+			ck_assert(
+			    integ_svc_num(r, svcs[s], pls[p][0], pls[p][1], "startup_ms.p50") > 0);
+			ck_assert(
+			    integ_svc_num(r, svcs[s], pls[p][0], pls[p][1], "memory.pss_kib") > 0);
 		}
 	/* nginx's master and its workers, found in every process placement. */
 	for (size_t p = 0; p < 3; p++)
-		ck_assert_msg(num(r, "web", pls[p][0], pls[p][1], "memory.processes") >= 2,
+		ck_assert_msg(integ_svc_num(r, "web", pls[p][0], pls[p][1], "memory.processes") >=
+				  2,
 			      "web in %s: fewer than master + 1 worker", pls[p][1]);
 	/* What the services write stayed in their own layers: nginx's pid
 	 * file and the temp folder it creates and chowns at start. */
@@ -125,40 +116,29 @@ START_TEST(test_compat_manifest)
 		      json_object_to_json_string(at(r, "errors")));
 	for (size_t w = 0; w < sizeof(wls) / sizeof(wls[0]); w++)
 		for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++)
-			ck_assert(num(r, wls[w], pls[p][0], pls[p][1], "startup_ms.p50") > 0);
+			ck_assert(integ_svc_num(r, wls[w], pls[p][0], pls[p][1], "startup_ms.p50") >
+				  0);
 	json_object_put(r);
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("compat");
-	TCase *tc = tcase_create("compat");
+	const TTest *const tests[] = {test_compat_images, test_compat_manifest};
 
-	tcase_set_timeout(tc, 900);
-	tcase_add_test(tc, test_compat_images);
-	tcase_add_test(tc, test_compat_manifest);
-	suite_add_tcase(s, tc);
-	return s;
+	return suite_of("compat", 900, tests, ARRAY_SIZE(tests), NULL);
 }
 
 int main(void)
 {
-	int rc;
+	static const char *const progs[] = {"/usr/bin/umoci",	     "/usr/sbin/nginx",
+					    "/usr/bin/redis-server", "/usr/bin/python3.11",
+					    "/sbin/mke2fs",	     NULL};
 
-	if (!vcl_is_root())
-		return skip_suite("compat", "needs root");
-	if (access("/usr/bin/umoci", X_OK) != 0 || access("/usr/sbin/nginx", X_OK) != 0 ||
-	    access("/usr/bin/redis-server", X_OK) != 0 ||
-	    access("/usr/bin/python3.11", X_OK) != 0 || access("/sbin/mke2fs", X_OK) != 0)
-		return skip_suite("compat", "umoci, nginx-light, redis-server, python3-minimal or "
-					    "e2fsprogs missing (scripts/install-deps.sh)");
 	if (access("build/guest/vmlinux", R_OK) != 0)
 		return skip_suite("compat", "no guest kernel (make guest)");
-	if (run("rm -rf " TOP " && mkdir -p " TOP " && tests/image/build-debsvc.sh " IMG
-		" >/dev/null") != 0)
-		return skip_suite("compat", "could not build the compatibility images");
-	rc = run_suite(suite());
-	run("rm -rf " TOP);
-	return rc;
+	return integ_main_with_image("compat", suite, progs,
+				     "umoci, nginx-light, redis-server, python3-minimal or "
+				     "e2fsprogs missing (scripts/install-deps.sh)",
+				     TOP, "tests/image/build-debsvc.sh");
 }

@@ -31,9 +31,6 @@
 #include "tests/suite_main.h"
 
 static char *payload;
-/* The kinds of ledger record every built-in part defines (main registers
- * them), runsc's among them. */
-static struct vcl_ledger_kinds kinds;
 
 #define IMG_DIR "/tmp/vclab-test-gvisor"
 #define IMG	IMG_DIR "/oci"
@@ -42,14 +39,7 @@ static struct vcl_ledger_kinds kinds;
 
 static struct vcl_spec spec_of(struct vcl_ledger *ledger, const char *run_id, unsigned index)
 {
-	return (struct vcl_spec){
-	    .run_id = run_id,
-	    .index = index,
-	    .payload = payload,
-	    .state_dir = vcl_ledger_dir(ledger),
-	    .ledger = ledger,
-	    .limits = {.mem_mib = 256, .cpus = 1.0, .pids = 64},
-	};
+	return integ_spec_in(ledger, run_id, payload, index, 256, 64);
 }
 
 /* No process, cgroup (any hierarchy) or state folder of run rid. */
@@ -108,8 +98,7 @@ START_TEST(test_payload)
 	struct vcl_instance *inst = NULL;
 	struct vcl_mem mem = {0};
 	struct vcl_error *e = NULL;
-	char rid[32], body[128], cg[256], a[64], b[64];
-	int status = 0;
+	char rid[32], cg[256], a[64], b[64];
 	pid_t pid;
 
 	if (!usable("test_payload"))
@@ -117,7 +106,7 @@ START_TEST(test_payload)
 	snprintf(rid, sizeof(rid), "gv%d", (int)getpid());
 	struct vcl_ledger *ledger = NULL;
 
-	OK(vcl_ledger_open(&ledger, rid, &kinds, err));
+	OK(vcl_ledger_open(&ledger, rid, &integ_kinds, err));
 	struct vcl_spec spec = spec_of(ledger, rid, 1);
 
 	spec.cpuset = "0"; /* pinned, as bench pins workloads */
@@ -125,15 +114,8 @@ START_TEST(test_payload)
 	ck_assert(!ops->is_peer);
 	ck_assert_ptr_nonnull(vcl_gvisor_platform());
 	OK(ops->prepare(&spec, err));
-	OK(ops->launch(&spec, &inst, err));
-	OK(vcl_probe_wait(inst, 20000, err));
-	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
-	ck_assert_int_eq(status, 200);
-	ck_assert_msg(strncmp(body, "ok ", 3) == 0, "healthz body: %s", body);
 	/* create (sandbox boot included) <= port open <= first 200 */
-	ck_assert(inst->t.created > inst->t.start);
-	ck_assert(inst->t.ready >= inst->t.created);
-	ck_assert(inst->t.first_200 >= inst->t.ready);
+	inst = integ_launch_healthy(ops, &spec, 20000);
 	printf("gvisor (%s): create %.1f ms, port %.1f ms, first 200 %.1f ms\n",
 	       vcl_gvisor_platform(), vcl_ns_to_ms(inst->t.created - inst->t.start),
 	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
@@ -178,38 +160,12 @@ END_TEST
 START_TEST(test_gc_after_sigkill)
 {
 	char rid[32];
-	int p[2], status;
-	pid_t runner, sandbox = 0;
+	pid_t sandbox;
 
 	if (!usable("test_gc_after_sigkill"))
 		return;
 	snprintf(rid, sizeof(rid), "gk%d", (int)getpid());
-	ck_assert_int_eq(pipe(p), 0);
-	runner = fork();
-	if (runner == 0) {
-		struct vcl_error *e = NULL;
-		struct vcl_instance *inst = NULL;
-		struct vcl_ledger *ledger = NULL;
-		struct vcl_spec s;
-
-		if (vcl_ledger_open(&ledger, rid, &kinds, &e) < 0)
-			_exit(1);
-		s = spec_of(ledger, rid, 1);
-		if (vcl_gvisor_ops.prepare(&s, &e) < 0 ||
-		    vcl_gvisor_ops.launch(&s, &inst, &e) < 0 ||
-		    vcl_probe_wait(inst, 20000, &e) < 0) {
-			fprintf(stderr, "runner: %s\n", e != NULL ? e->msg : "?");
-			_exit(1);
-		}
-		if (write(p[1], &inst->pid, sizeof(inst->pid)) < 0)
-			_exit(1);
-		raise(SIGKILL);
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], &sandbox, sizeof(sandbox)), (ssize_t)sizeof(sandbox));
-	close(p[0]);
-	waitpid(runner, &status, 0);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	sandbox = integ_launch_then_sigkill(&vcl_gvisor_ops, spec_of(NULL, rid, 1), 20000);
 	/* The sandbox, its gofer and stubs outlive the run, in their cgroup. */
 	ck_assert_int_eq(kill(sandbox, 0), 0);
 	ck_assert_int_ge(integ_processes_of(rid), 1);
@@ -290,15 +246,9 @@ int main(void)
 {
 	int ret;
 
-	if (!vcl_is_root())
-		return skip_suite("test_gvisor", "needs root (runsc)");
-	if (vcl_backends_init(&kinds, NULL) < 0)
-		return 1;
-	payload = realpath("bin/vclab-payload", NULL);
-	if (payload == NULL || access(payload, X_OK) < 0) {
-		printf("test_gvisor: payload missing: run make all first\n");
-		return 1;
-	}
+	ret = integ_payload_main("test_gvisor", "needs root (runsc)", &payload);
+	if (ret != 0)
+		return ret;
 	ret = run_suite(suite());
 	run("rm -rf " IMG_DIR);
 	free(payload);

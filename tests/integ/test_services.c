@@ -42,19 +42,6 @@ static struct json_object *results(void)
 	return r;
 }
 
-/* services.SVC.GROUP.PL.KEY, which must be there. */
-static double num(struct json_object *r, const char *svc, const char *group, const char *pl,
-		  const char *key)
-{
-	char path[256];
-	struct json_object *o;
-
-	snprintf(path, sizeof(path), "services.%s.%s.%s.%s", svc, group, pl, key);
-	o = at(r, path);
-	ck_assert_msg(o != NULL, "%s missing", path);
-	return json_object_get_double(o);
-}
-
 static const char services_yaml[] = "services:\n"
 				    "  - name: nginx\n"
 				    "    image: oci:" IMG ":nginx\n"
@@ -75,13 +62,13 @@ static const char services_yaml[] = "services:\n"
 static void check_service(struct json_object *r, const char *svc, const char *group, const char *pl,
 			  double min_pss_kib, int min_procs)
 {
-	double ready = num(r, svc, group, pl, "phases_ms.ready.p50");
-	double first = num(r, svc, group, pl, "phases_ms.first_200.p50");
-	double pss = num(r, svc, group, pl, "memory.pss_kib");
-	double procs = num(r, svc, group, pl, "memory.processes");
+	double ready = integ_svc_num(r, svc, group, pl, "phases_ms.ready.p50");
+	double first = integ_svc_num(r, svc, group, pl, "phases_ms.first_200.p50");
+	double pss = integ_svc_num(r, svc, group, pl, "memory.pss_kib");
+	double procs = integ_svc_num(r, svc, group, pl, "memory.processes");
 
-	ck_assert_int_eq((int)num(r, svc, group, pl, "startup_ms.n"), 3);
-	ck_assert(num(r, svc, group, pl, "startup_ms.p50") > 0);
+	ck_assert_int_eq((int)integ_svc_num(r, svc, group, pl, "startup_ms.n"), 3);
+	ck_assert(integ_svc_num(r, svc, group, pl, "startup_ms.p50") > 0);
 	ck_assert(ready > 0 && first >= ready);
 	ck_assert_msg(pss > min_pss_kib, "%s/%s PSS %.0f KiB", svc, pl, pss);
 	ck_assert_msg(procs >= min_procs, "%s/%s: %.0f processes", svc, pl, procs);
@@ -123,8 +110,8 @@ START_TEST(test_real_services)
 	    json_object_to_json_string(at(r, "services.nginx-archive.image.entrypoint")));
 	ck_assert_int_eq(json_object_get_int(at(r, "services.nginx-archive.image.port")), 8080);
 	ck_assert_int_eq(json_object_get_int(at(r, "services.redis.image.port")), 6379);
-	a = num(r, "nginx", "backends", "bare", "memory.pss_kib");
-	b = num(r, "nginx-archive", "backends", "bare", "memory.pss_kib");
+	a = integ_svc_num(r, "nginx", "backends", "bare", "memory.pss_kib");
+	b = integ_svc_num(r, "nginx-archive", "backends", "bare", "memory.pss_kib");
 	ck_assert_msg(b > a * 0.8 && b < a * 1.25, "nginx PSS %.0f vs archive %.0f KiB", a, b);
 	/* python's rootfs is the large one. */
 	ck_assert(json_object_get_int64(at(r, "services.pyhttp.image.size")) >
