@@ -166,8 +166,7 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 	 * on the host's network that would bind every address the host has.
 	 * In a network namespace of its own with only its loopback up, it
 	 * binds there and the probe connects there (as for ctr). */
-	if (unshare(CLONE_NEWNET) < 0 || vcl_loopback_up() < 0 ||
-	    write(a->net_w, "n", 1) != 1) {
+	if (unshare(CLONE_NEWNET) < 0 || vcl_loopback_up() < 0 || write(a->net_w, "n", 1) != 1) {
 		dprintf(2, "vclab: private network: %s\n", strerror(errno));
 		_exit(126);
 	}
