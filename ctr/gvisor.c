@@ -40,11 +40,9 @@
  */
 #include <errno.h>
 #include <glob.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -221,15 +219,11 @@ static int gvisor_probe(const struct vcl_host *host, struct vcl_error **err)
  * the service binds 127.0.0.1 there and the probe connects to it. */
 static int gvisor_lo_up(struct vcl_instance *inst, struct vcl_error **err)
 {
-	struct ifreq ifr = {.ifr_name = "lo"};
 	cleanup_close int s = vcl_socket_in_netns(inst->ep.netns_fd, SOCK_DGRAM, err);
 
 	if (s < 0)
 		return -1;
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		return vcl_fail(err, errno, "Read the loopback flags of sandbox %s", inst->name);
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+	if (vcl_loopback_up_on(s) < 0)
 		return vcl_fail(err, errno, "Bring up the loopback of sandbox %s", inst->name);
 	return 0;
 }

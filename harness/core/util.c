@@ -429,18 +429,24 @@ int vcl_cpulist_parse(const char *list, cpu_set_t *set)
 	return 0;
 }
 
-int vcl_loopback_up(void)
+int vcl_loopback_up_on(int sock)
 {
 	struct ifreq ifr = {.ifr_name = "lo"};
+
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(sock, SIOCSIFFLAGS, &ifr);
+}
+
+int vcl_loopback_up(void)
+{
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret = -1, saved;
+	int ret, saved;
 
 	if (s < 0)
 		return -1;
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
+	ret = vcl_loopback_up_on(s);
 	saved = errno;
 	close(s);
 	errno = saved; /* the caller reports why the ioctl failed */

@@ -82,9 +82,11 @@ void vcl_xml_put(FILE *f, const char *s, size_t n, unsigned flags);
 /* True when the effective uid is 0 with CAP_SYS_ADMIN effective. */
 bool vcl_is_root(void);
 
-/* Bring up "lo" in the caller's network namespace (a new one starts with
- * it down). System calls only, so a clone(CLONE_VM) child may call it;
- * returns 0 or -1 with errno set. */
+/* Bring up "lo" in the network namespace socket sock was made in (a new
+ * namespace starts with it down). System calls only; 0 or -1 with errno. */
+int vcl_loopback_up_on(int sock);
+/* The same in the caller's network namespace, on a socket of its own: a
+ * clone(CLONE_VM) child may call it. */
 int vcl_loopback_up(void);
 
 #endif
