@@ -325,7 +325,8 @@ static void service_ratios(struct vcl_rdoc *d, const struct vcl_report_ctx *c, c
 			double ratio, lo, hi;
 			char buf[96], la[96], lb[96];
 
-			if (a == NULL || b == NULL || !vcl_cmp_entry(cmp, &ratio, &lo, &hi, &verdict))
+			if (a == NULL || b == NULL ||
+			    !vcl_cmp_entry(cmp, &ratio, &lo, &hi, &verdict))
 				continue;
 			vcl_report_plabel(&c->runs[r], "backends", a, la, sizeof(la));
 			vcl_report_plabel(&c->runs[r], "backends", b, lb, sizeof(lb));

@@ -143,7 +143,8 @@ START_TEST(test_platform_label)
 	ck_assert_uint_eq(count(hf, "\"network\":\"host\""), 1);
 	csv = render(VCL_EXPORT_CSV, in, 1, &ret);
 	ck_assert_int_eq(ret, 0);
-	ck_assert_ptr_nonnull(strstr(csv, ",gvisor,backend,ptrace,host,startup,startup,1,0.35,s\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(csv, ",gvisor,backend,ptrace,host,startup,startup,1,0.35,s\n"));
 	ck_assert_ptr_nonnull(strstr(csv, ",ctr,backend,,,startup,startup,0,0.02,s\n"));
 }
 END_TEST
