@@ -156,6 +156,36 @@ START_TEST(test_payload)
 }
 END_TEST
 
+/* Sandboxes 1 and 11 of one run side by side, 1 destroyed first: runsc
+ * takes an ID as a prefix of the IDs it knows, so "vclab-R-1" was
+ * ambiguous while "vclab-R-11" ran (a density run of 12 failed to delete
+ * sandbox 1); the IDs carry a suffix now (ctr/runtime.h, id_suffix). */
+START_TEST(test_prefix_ids)
+{
+	const struct vcl_backend_ops *ops = &vcl_gvisor_ops;
+	struct vcl_instance *one, *eleven;
+	struct vcl_ledger *ledger = NULL;
+	struct vcl_error *e = NULL;
+	char rid[32];
+
+	if (!usable("test_prefix_ids"))
+		return;
+	snprintf(rid, sizeof(rid), "gp%d", (int)getpid());
+	OK(vcl_ledger_open(&ledger, rid, &integ_kinds, err));
+	struct vcl_spec s1 = spec_of(ledger, rid, 1), s11 = spec_of(ledger, rid, 11);
+
+	OK(ops->prepare(&s1, err));
+	one = integ_launch_healthy(ops, &s1, 20000);
+	eleven = integ_launch_healthy(ops, &s11, 20000);
+	ck_assert_msg(ops->destroy(one, &e) == 0, "destroy sandbox 1: %s", e->msg);
+	ck_assert_msg(ops->destroy(eleven, &e) == 0, "destroy sandbox 11: %s", e->msg);
+	ops->cleanup(&s1);
+	if (vcl_ledger_close(&ledger, &e) < 0)
+		ck_abort_msg("Ledger teardown: %s", e->msg);
+	nothing_left(rid);
+}
+END_TEST
+
 /* A run that dies by SIGKILL with a sandbox up: `vclab gc` removes the
  * sandbox, its gofer, its cgroup and runsc's state through the ledger. */
 START_TEST(test_gc_after_sigkill)
@@ -354,6 +384,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_payload);
 	tcase_add_test(tc, test_gc_after_sigkill);
+	tcase_add_test(tc, test_prefix_ids);
 	suite_add_tcase(s, tc);
 	/* The user's image: a whole bench run. */
 	tc = tcase_create("image");
