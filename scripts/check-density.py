@@ -112,6 +112,12 @@ def kmem_kib(cg):
     return int(v) // 1024 if v else None
 
 
+def kmem_sum(cgs):
+    """(kmem KiB of the memory cgroups cgs, whether every one was read)."""
+    kib = [kmem_kib(cg) for cg in cgs]
+    return sum(k for k in kib if k is not None), None not in kib
+
+
 def memavailable_kib():
     for line in (read("/proc/meminfo") or "").splitlines():
         if line.startswith("MemAvailable:"):
@@ -127,18 +133,13 @@ def sample(vclab_pid, own_cg):
     if not payloads:
         return 0, 0, True
     total = sum(pss_kib(p) for p in below)
-    cgs, known = set(), True
+    cgs = set()
     for p in payloads:
         cg = memcg_v1(p)
         if cg is not None and cg != own_cg:
             cgs.add(cg)
-    for cg in cgs:
-        k = kmem_kib(cg)
-        if k is None:
-            known = False
-        else:
-            total += k
-    return len(payloads), total, known and bool(cgs)
+    kib, known = kmem_sum(cgs)
+    return len(payloads), total + kib, known and bool(cgs)
 
 
 def run_id_of(vclab_pid):
@@ -149,8 +150,10 @@ def run_id_of(vclab_pid):
                 t = os.readlink(f"/proc/{vclab_pid}/fd/{fd}")
             except OSError:
                 continue
-            if t.startswith("/run/vclab/"):
-                return t.split("/")[3]
+            # Not any file there: /run/vclab holds the runs' shared locks too.
+            parts = t.split("/")
+            if len(parts) == 5 and t.startswith("/run/vclab/") and parts[4] == "ledger":
+                return parts[3]
     except OSError:
         pass
     return None
@@ -176,15 +179,9 @@ def sample_sandboxes(rid):
             groups.setdefault(cg, []).append(p)
     sandboxes = {cg: ps for cg, ps in groups.items()
                  if any(argv0(p) == "runsc-sandbox" for p in ps)}
-    total, known = 0, True
-    for cg, ps in sandboxes.items():
-        total += sum(pss_kib(p) for p in ps)
-        k = kmem_kib(cg)
-        if k is None:
-            known = False
-        else:
-            total += k
-    return len(sandboxes), total, known and bool(sandboxes)
+    total = sum(pss_kib(p) for ps in sandboxes.values() for p in ps)
+    kib, known = kmem_sum(sandboxes)
+    return len(sandboxes), total + kib, known and bool(sandboxes)
 
 
 def others_running(vclab_pid):
