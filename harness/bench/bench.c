@@ -33,7 +33,12 @@
 
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 {
-	return b->o->scenarios == NULL || vcl_strv_contains(b->o->scenarios, scenario);
+	if (b->o->scenarios != NULL)
+		return vcl_strv_contains(b->o->scenarios, scenario);
+	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++)
+		if (strcmp((*sc)->name, scenario) == 0)
+			return !(*sc)->opt_in;
+	return true;
 }
 
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
@@ -616,13 +621,15 @@ static void print_summary(struct vcl_bench *b)
 
 const struct vcl_scenario *const vcl_scenarios[] = {
     &vcl_scenario_startup,   &vcl_scenario_memory, &vcl_scenario_density,
-    &vcl_scenario_autoscale, &vcl_scenario_steady, NULL,
+    &vcl_scenario_autoscale, &vcl_scenario_steady, &vcl_scenario_isolation, NULL,
 };
 
-static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
+/* The scenarios of the run's service (own = false), or those that bring
+ * their own (own = true, after the run's service is done). */
+static int run_scenarios(struct vcl_bench *b, bool own, struct vcl_error **err)
 {
 	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++) {
-		if (!vcl_bench_wants(b, (*sc)->name))
+		if (!vcl_bench_wants(b, (*sc)->name) || (*sc)->own_service != own)
 			continue;
 		b->phase = (*sc)->name;
 		if ((*sc)->run(b, err) < 0)
@@ -820,7 +827,7 @@ static void measure_service(struct vcl_bench *b, struct vcl_error **run_err)
 			describe(b, ops);
 	}
 	if (*run_err == NULL)
-		run_scenarios(b, run_err);
+		run_scenarios(b, false, run_err);
 	for (unsigned i = prepared < b->nactive ? prepared + 1 : b->nactive; i-- > 0;)
 		if (b->active[i]->cleanup != NULL)
 			b->active[i]->cleanup(&b->spec);
@@ -884,7 +891,12 @@ static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
 		b->spec.limits = run_limits;
 		b->o->mem_instances = counts[0];
 		b->o->vm_mem_instances = counts[1];
+		/* Every chosen placement, for the scenarios that follow. */
+		memcpy(b->active, b->chosen, sizeof(b->active));
+		b->nactive = b->nchosen;
 	}
+	if (*run_err == NULL)
+		run_scenarios(b, true, run_err);
 	if (b->tty && !b->o->quiet)
 		fputs("\r\033[K", stderr);
 }

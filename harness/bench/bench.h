@@ -130,6 +130,8 @@ struct vcl_bench {
 	bool tty;
 };
 
+/* Whether the run measures scenario: named in --scenarios, or, with none
+ * named, every scenario that is not opt_in. */
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 /* The runs/timeout that apply to a backend (VMs get their own counts). */
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
@@ -169,6 +171,11 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 struct vcl_scenario {
 	const char *name;
 	int (*run)(struct vcl_bench *b, struct vcl_error **err);
+	bool opt_in; /* runs only when --scenarios names it, never by default */
+	/* Runs a service of its own (isolation: the probe), after the run's
+	 * service(s) are measured and their prepares undone: its run prepares
+	 * and cleans up each placement itself. */
+	bool own_service;
 };
 
 extern const struct vcl_scenario vcl_scenario_startup;
@@ -176,6 +183,7 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
+extern const struct vcl_scenario vcl_scenario_isolation;
 
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];
