@@ -185,6 +185,19 @@ extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
 extern const struct vcl_scenario vcl_scenario_isolation;
 
+/* The isolation probe (bin/vclab-isoprobe beside payload) as a user's
+ * service, for the isolation scenario and its tests: a rootfs at dir
+ * (recorded in ledger first) holding only the static probe, loaded into
+ * img (listening on 8080, ready on GET /healthz). Undo with
+ * vcl_isolation_service_free, which removes dir. */
+int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledger *ledger,
+			  struct vcl_image *img, struct vcl_error **err);
+void vcl_isolation_service_free(struct vcl_image *img, const char *dir);
+/* GET /isolation from a ready probe, telling it this process (pid and
+ * start time) and the host's boot id: the probe's JSON object in *out. */
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out,
+		       struct vcl_error **err);
+
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];
 

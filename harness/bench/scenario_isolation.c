@@ -108,15 +108,18 @@ static int host_query(char *q, size_t size, struct vcl_error **err)
 	return 0;
 }
 
-static int fetch(struct vcl_instance *inst, const char *query, struct json_object **out,
-		 struct vcl_error **err)
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out,
+		       struct vcl_error **err)
 {
 	cleanup_free char *body = malloc(PROBE_BODY);
 	enum json_tokener_error jerr = json_tokener_success;
+	char query[256];
 	int status = 0;
 
 	if (body == NULL)
 		return vcl_fail(err, ENOMEM, "Probe answer");
+	if (host_query(query, sizeof(query), err) < 0)
+		return -1;
 	if (vcl_http_get(&inst->ep, query, PROBE_FETCH, &status, body, PROBE_BODY, err) < 0)
 		return vcl_error_wrap(err, "GET %s", query);
 	if (status != 200)
@@ -132,7 +135,7 @@ static int fetch(struct vcl_instance *inst, const char *query, struct json_objec
 }
 
 /* Prepare ops for the probe, launch it once, read it, clean up. */
-static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops, const char *query,
+static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		     struct vcl_error **err)
 {
 	struct vcl_instance *inst = NULL;
@@ -141,7 +144,7 @@ static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops, con
 
 	if (ops->prepare != NULL && ops->prepare(&b->spec, err) < 0)
 		return vcl_error_wrap(err, "Prepare %s for the probe", ops->name);
-	if (vcl_bench_start(b, ops, &inst, err) == 0 && fetch(inst, query, &o, err) == 0) {
+	if (vcl_bench_start(b, ops, &inst, err) == 0 && vcl_isolation_read(inst, &o, err) == 0) {
 		if (ops->family == VCL_FAMILY_CONTAINER) {
 			char why[1024];
 			unsigned n = vcl_isolation_cri_violations(o, why, sizeof(why));
@@ -162,16 +165,12 @@ static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops, con
 
 static int probe_all(struct vcl_bench *b, struct vcl_image *img, struct vcl_error **err)
 {
-	char query[256];
-
-	if (host_query(query, sizeof(query), err) < 0)
-		return -1;
 	b->spec.svc = &img->svc;
 	b->steps_total += b->nactive;
 	for (unsigned i = 0; i < b->nactive; i++) {
 		struct vcl_error *e = NULL;
 
-		if (probe_one(b, b->active[i], query, &e) < 0) {
+		if (probe_one(b, b->active[i], &e) < 0) {
 			if (vcl_bench_fatal(e)) {
 				*err = e;
 				return -1;
@@ -184,46 +183,58 @@ static int probe_all(struct vcl_bench *b, struct vcl_image *img, struct vcl_erro
 	return 0;
 }
 
-static int isolation_run(struct vcl_bench *b, struct vcl_error **err)
+int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledger *ledger,
+			  struct vcl_image *img, struct vcl_error **err)
 {
 	static char a_probe[] = "/vclab-isoprobe", a_listen[] = "--listen",
 		    a_addr[] = "0.0.0.0:8080";
-	char *cmd[] = {a_probe, a_listen, a_addr, NULL};
-	cleanup_free char *probe = NULL, *dir = NULL, *ref = NULL;
+	static char *cmd[] = {a_probe, a_listen, a_addr, NULL};
+	cleanup_free char *probe = NULL, *ref = NULL;
+	struct vcl_image_opts io = {.name = "isoprobe", .port = PROBE_PORT,
+				    .ready = "http:/healthz", .cmd = cmd};
+
+	memset(img, 0, sizeof(*img));
+	if (probe_path(payload, &probe, err) < 0)
+		return -1;
+	if (asprintf(&ref, "rootfs:%s", dir) < 0)
+		return vcl_fail(err, ENOMEM, "Probe rootfs path");
+	if (vcl_ledger_add(ledger, err, "dir %s", dir) < 0)
+		return -1;
+	io.ref = ref;
+	if (make_rootfs(probe, dir, err) < 0 || vcl_image_load(&io, img, err) < 0) {
+		vcl_isolation_service_free(img, dir);
+		return vcl_error_wrap(err, "Isolation probe as a service");
+	}
+	return 0;
+}
+
+void vcl_isolation_service_free(struct vcl_image *img, const char *dir)
+{
+	struct vcl_error *ignored = NULL;
+
+	vcl_image_free(img);
+	vcl_rm_rf(dir, &ignored);
+	vcl_error_free(ignored);
+}
+
+static int isolation_run(struct vcl_bench *b, struct vcl_error **err)
+{
+	cleanup_free char *dir = NULL;
 	const struct vcl_svc_spec *saved_svc = b->spec.svc;
 	struct vcl_image *saved_image = b->image;
 	struct vcl_image img;
-	struct vcl_image_opts io = {.name = "isoprobe", .port = PROBE_PORT,
-				    .ready = "http:/healthz", .cmd = cmd};
-	struct vcl_error *ignored = NULL;
 	int r;
 
-	if (probe_path(b->spec.payload, &probe, err) < 0)
-		return -1;
-	if (asprintf(&dir, "%s/isoprobe-root", b->spec.state_dir) < 0 ||
-	    asprintf(&ref, "rootfs:%s", dir) < 0)
+	if (asprintf(&dir, "%s/isoprobe-root", b->spec.state_dir) < 0)
 		return vcl_fail(err, ENOMEM, "Probe rootfs path");
-	if (vcl_ledger_add(b->spec.ledger, err, "dir %s", dir) < 0)
+	if (vcl_isolation_service(b->spec.payload, dir, b->spec.ledger, &img, err) < 0)
 		return -1;
-	if (make_rootfs(probe, dir, err) < 0) {
-		vcl_rm_rf(dir, &ignored);
-		vcl_error_free(ignored);
-		return -1;
-	}
-	io.ref = ref;
-	if (vcl_image_load(&io, &img, err) < 0) {
-		vcl_rm_rf(dir, &ignored);
-		vcl_error_free(ignored);
-		return vcl_error_wrap(err, "Isolation probe as a service");
-	}
 	/* Results of the probe belong to the placements, not to a service. */
 	b->image = NULL;
 	r = probe_all(b, &img, err);
 	b->spec.svc = saved_svc;
 	b->image = saved_image;
-	vcl_image_free(&img);
-	vcl_rm_rf(dir, &ignored);
-	vcl_error_free(ignored);
+	vcl_isolation_service_free(&img, dir);
 	return r;
 }
 
