@@ -4,15 +4,15 @@
  * harness runs in every placement as the user's service would run; it
  * answers
  *   GET /healthz                         200 ok (readiness, as the payload)
- *   GET /isolation?pid=P&start=S&boot=B  200, one JSON object: what it can
- *        reach from there (payload/isoprobe.h). P and S name the harness's
- *        process on the host (its start time in clock ticks), B the host's
- *        boot id: the probe says whether it sees that process and whether
- *        its kernel is the host's.
+ *   GET /isolation?pid=P&start=S&boot=B&rel=R  200, one JSON object: what
+ *        it can reach from there (payload/isoprobe.h). P and S name the
+ *        harness's process on the host (its start time in clock ticks), B
+ *        and R the host's boot id and kernel release: the probe says
+ *        whether it sees that process and whether its kernel is the host's.
  * or, with --print, writes that object to stdout once and exits (the same
  * facts from a shell, for outside checks).
  *
- *   vclab-isoprobe --listen ADDR:PORT | --print [--host-pid P --host-start S --host-boot B]
+ *   vclab-isoprobe --listen ADDR:PORT | --print [--host-pid P --host-start S --host-boot B --host-release R]
  *
  * One request at a time, Connection: close: it is read a handful of times
  * per run, never under load.
@@ -33,7 +33,7 @@
 __attribute__((noreturn)) static void usage(void)
 {
 	fprintf(stderr, "usage: vclab-isoprobe --listen ADDR:PORT | --print [--host-pid P "
-			"--host-start S --host-boot ID]\n");
+			"--host-start S --host-boot ID --host-release R]\n");
 	exit(2);
 }
 
@@ -72,17 +72,20 @@ static void respond(int fd, int status, const char *type, const char *body, size
 		send_all(fd, body, len);
 }
 
-/* boot=<uuid>: hex digits and dashes only. */
-static void query_boot(const char *q, char *out, size_t size)
+/* key=value of the query, value made only of chars in accept. */
+static void query_str(const char *q, const char *key, const char *accept, char *out, size_t size)
 {
-	const char *p = strstr(q, "boot=");
-	size_t n;
+	size_t klen = strlen(key), n;
+	const char *p = q;
 
 	out[0] = '\0';
-	if (p == NULL || (p != q && p[-1] != '&'))
+	while ((p = strstr(p, key)) != NULL &&
+	       ((p != q && p[-1] != '&') || p[klen] != '='))
+		p += klen;
+	if (p == NULL)
 		return;
-	p += 5;
-	n = strspn(p, "0123456789abcdef-");
+	p += klen + 1;
+	n = strspn(p, accept);
 	if (n < size && (p[n] == '\0' || p[n] == '&'))
 		snprintf(out, size, "%.*s", (int)n, p);
 }
@@ -105,7 +108,10 @@ static void serve(int fd, const struct vcl_http_req *req)
 		host.pid = (pid_t)v;
 	if (vcl_http_query_u64(req->query, "start", UINT64_MAX, &v) == 0)
 		host.starttime = v;
-	query_boot(req->query, host.boot_id, sizeof(host.boot_id));
+	query_str(req->query, "boot", "0123456789abcdef-", host.boot_id, sizeof(host.boot_id));
+	query_str(req->query, "rel",
+		  "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._+-",
+		  host.release, sizeof(host.release));
 	vcl_isoprobe_run(&host, &b);
 	if (b.oom)
 		respond(fd, 500, "text/plain", "out of memory\n", 14);
@@ -197,6 +203,8 @@ int main(int argc, char **argv)
 			host.starttime = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--host-boot") == 0)
 			snprintf(host.boot_id, sizeof(host.boot_id), "%s", argv[++i]);
+		else if (strcmp(argv[i], "--host-release") == 0)
+			snprintf(host.release, sizeof(host.release), "%s", argv[++i]);
 		else
 			usage();
 	}

@@ -22,11 +22,13 @@
 
 /* What the harness tells the probe about the host, from the request's
  * query: its own pid and that pid's start time (clock ticks after boot),
- * and the host's boot id. Zero/empty when not given. */
+ * the host's boot id and kernel release. Zero/empty when not given. */
 struct vcl_isoprobe_host {
 	pid_t pid;
 	unsigned long long starttime;
 	char boot_id[40];
+	char release[65]; /* the host's uname release: where there is no boot
+			   * id (gVisor), a different release is a different kernel */
 };
 
 /* A growing text buffer for the JSON (the probe's only allocation). */

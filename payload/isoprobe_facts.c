@@ -676,11 +676,16 @@ static void put_kernel(struct vcl_isobuf *b, const struct vcl_isoprobe_host *hos
 	vcl_isobuf_str(b, u.version);
 	vcl_isobuf_put(b, ",\"boot_id\":");
 	vcl_isobuf_str(b, boot);
-	/* The host's kernel: the same boot id (one per boot of one kernel). */
-	vcl_isobuf_put(b, ",\"host_kernel\":%s}",
-		       host->boot_id[0] == '\0' || boot[0] == '\0' ? "null"
-		       : strcmp(boot, host->boot_id) == 0	     ? "true"
-								     : "false");
+	/* The host's kernel: the same boot id (one per boot of one kernel).
+	 * Without one (gVisor has none), another release is another kernel;
+	 * the same release proves nothing. */
+	const char *same = "null";
+
+	if (host->boot_id[0] != '\0' && boot[0] != '\0')
+		same = strcmp(boot, host->boot_id) == 0 ? "true" : "false";
+	else if (host->release[0] != '\0' && strcmp(u.release, host->release) != 0)
+		same = "false";
+	vcl_isobuf_put(b, ",\"host_kernel\":%s}", same);
 }
 
 void vcl_isoprobe_run(const struct vcl_isoprobe_host *host, struct vcl_isobuf *b)

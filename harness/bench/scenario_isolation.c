@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
@@ -92,11 +93,12 @@ static int probe_path(const char *payload, char **out, struct vcl_error **err)
 }
 
 /* What the probe is told: the harness's pid and start time, the host's
- * boot id. */
+ * boot id and kernel release. */
 static int host_query(char *q, size_t size, struct vcl_error **err)
 {
 	unsigned long long start = 0;
 	cleanup_free char *boot = NULL;
+	struct utsname u;
 	size_t len = 0;
 
 	if (vcl_proc_starttime(getpid(), &start) < 0)
@@ -104,7 +106,10 @@ static int host_query(char *q, size_t size, struct vcl_error **err)
 	if (vcl_read_file("/proc/sys/kernel/random/boot_id", &boot, &len, err) < 0)
 		return -1;
 	boot[strcspn(boot, "\n")] = '\0';
-	snprintf(q, size, "/isolation?pid=%d&start=%llu&boot=%s", (int)getpid(), start, boot);
+	if (uname(&u) < 0)
+		return vcl_fail(err, errno, "uname");
+	snprintf(q, size, "/isolation?pid=%d&start=%llu&boot=%s&rel=%s", (int)getpid(), start, boot,
+		 u.release);
 	return 0;
 }
 

@@ -237,6 +237,31 @@ static void header(struct tab *t, const struct vcl_report_ctx *c, const struct c
 static void notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const struct col *cols,
 		  size_t n)
 {
+	char kernels[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len < sizeof(kernels); i++) {
+		const char *rel = vcl_rjstr(cols[i].iso, "kernel.release");
+		const char *same = yes_no(cols[i].iso, "kernel.host_kernel");
+		char lab[128];
+
+		vcl_report_plabel(&c->runs[cols[i].run], cols[i].section, cols[i].name, lab,
+				  sizeof(lab));
+		len += (size_t)snprintf(kernels + len, sizeof(kernels) - len, "%s%s %s%s", i ? "; " : "",
+					lab, rel != NULL ? rel : "?",
+					strcmp(same, "yes") == 0  ? " (the host's)"
+					: strcmp(same, "no") == 0 ? " (not the host's)"
+								  : "");
+	}
+	if (kernels[0] != '\0') {
+		char *e = vcl_resc(kernels);
+
+		vcl_rdoc_block(d, VCL_RB_PARA,
+			       "Kernels the probe saw (uname; the host's when its boot id "
+			       "matched): %s.",
+			       e);
+		free(e);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *why = vcl_rjstr(cols[i].iso, "cri_violations_are");
 		char lab[128];
