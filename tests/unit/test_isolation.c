@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "advise/advise.h"
 #include "core/cleanup.h"
 #include "core/isolation.h"
 #include "core/results.h"
@@ -105,10 +106,61 @@ START_TEST(test_bare_fails)
 }
 END_TEST
 
+/* advise --explain on an untrusted workload cites the measured table; a
+ * trusted one does not (tests/data/results-wide.json holds measured
+ * isolation objects). */
+static char *explain(const char *profile)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fo = open_memstream(&out, &len), *fd = fopen("/dev/null", "w");
+	struct vcl_error *err = NULL;
+	const char *const inputs[] = {profile};
+
+	ck_assert(fo != NULL && fd != NULL);
+	ck_assert_msg(vcl_advise_run("tests/data/results-wide.json", inputs, 1, VCL_ADVISE_EXPLAIN,
+				     fo, fd, &err) == 0,
+		      "%s", err != NULL ? err->msg : "?");
+	fclose(fo);
+	fclose(fd);
+	/* The trace wraps at 100 columns: one space for every run of them. */
+	for (char *r = out, *w = out;; r++) {
+		if (*r == ' ' || *r == '\n') {
+			if (w == out || w[-1] != ' ')
+				*w++ = ' ';
+			continue;
+		}
+		*w++ = *r;
+		if (*r == '\0')
+			break;
+	}
+	return out;
+}
+
+START_TEST(test_advise_cites_isolation)
+{
+	char *out = explain("docs/examples/plugin-runner.yaml"); /* tenancy: hostile */
+
+	ck_assert_msg(strstr(out, "measured (the report's isolation table, "
+				  "backends.ctr.isolation): on the host's kernel, 14 capabilities, "
+				  "no CAP_SYS_ADMIN, 0 of 13 calls containerd forbids went through") !=
+			  NULL,
+		      "no measured isolation of ctr in the trace");
+	ck_assert(strstr(out, "backends.vm.isolation): its own kernel") != NULL);
+	ck_assert(strstr(out, "backends.bare.isolation): on the host's kernel, 40 capabilities "
+			      "incl. CAP_SYS_ADMIN") != NULL);
+	free(out);
+	out = explain("docs/examples/batch-job.yaml");
+	ck_assert(strstr(out, "isolation table") == NULL);
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {test_cri_defaults_pass, test_each_breach_named,
-				      test_missing_fails_null_passes, test_bare_fails};
+				      test_missing_fails_null_passes, test_bare_fails,
+				      test_advise_cites_isolation};
 
 	return run_suite(suite_of("isolation", 10, tests, ARRAY_SIZE(tests), NULL));
 }
