@@ -322,6 +322,7 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	startup_calibration(d, c);
 	startup_failures(d, c);
 	startup_phases(d, c, bk);
+	vcl_rsec_startup_steps(d, c, bk);
 	vcl_rdoc_figures(d, c, "startup");
 	free(bk);
 	free(pe);
