@@ -685,6 +685,7 @@ static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"backends", OBJ, entries},
 					   {"peers", OBJ, entries},
 					   {"manifest", OBJ, manifest},
+					   {"comparisons", ARR, comparisons},
 					   {"skipped", BOOL, NULL},
 					   {"reason", STR, NULL},
 					   {NULL, 0, NULL}};
