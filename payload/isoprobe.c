@@ -65,7 +65,10 @@ static void respond(int fd, int status, const char *type, const char *body, size
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 			 "Connection: close\r\n\r\n",
-			 status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request",
+			 status,
+			 status == 200	 ? "OK"
+			 : status == 404 ? "Not Found"
+					 : "Bad Request",
 			 type, len);
 
 	if (send_all(fd, head, (size_t)n) == 0)
@@ -79,8 +82,7 @@ static void query_str(const char *q, const char *key, const char *accept, char *
 	const char *p = q;
 
 	out[0] = '\0';
-	while ((p = strstr(p, key)) != NULL &&
-	       ((p != q && p[-1] != '&') || p[klen] != '='))
+	while ((p = strstr(p, key)) != NULL && ((p != q && p[-1] != '&') || p[klen] != '='))
 		p += klen;
 	if (p == NULL)
 		return;

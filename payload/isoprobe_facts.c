@@ -499,9 +499,9 @@ static void put_pids(struct vcl_isobuf *b, const struct vcl_isoprobe_host *host)
 	/* The harness's own process, known by its pid and start time: the
 	 * same pid with another start time is another process. */
 	if (host->pid > 0)
-		vcl_isobuf_put(b, "\"host_pid\":%d,\"host_pid_visible\":%s},", (int)host->pid,
-			       starttime_of(host->pid, &st) == 0 && st == host->starttime ? "true"
-											   : "false");
+		vcl_isobuf_put(
+		    b, "\"host_pid\":%d,\"host_pid_visible\":%s},", (int)host->pid,
+		    starttime_of(host->pid, &st) == 0 && st == host->starttime ? "true" : "false");
 	else
 		vcl_isobuf_put(b, "\"host_pid\":null,\"host_pid_visible\":null},");
 }
@@ -537,7 +537,10 @@ static void put_kallsyms(struct vcl_isobuf *b)
 	if (f != NULL)
 		fclose(f);
 	vcl_isobuf_put(b, "\"kallsyms\":\"%s\",",
-		       f == NULL ? "absent" : any ? "addresses" : lines ? "zeroed" : "empty");
+		       f == NULL ? "absent"
+		       : any	 ? "addresses"
+		       : lines	 ? "zeroed"
+				 : "empty");
 }
 
 /* Opened for writing and closed, never written. */
@@ -595,9 +598,9 @@ static const char *masked_state(const char *path)
 static void put_paths(struct vcl_isobuf *b)
 {
 	static const char *const masked[] = {
-	    "/proc/kcore",	   "/proc/keys",     "/proc/timer_list", "/proc/sched_debug",
-	    "/proc/latency_stats", "/proc/acpi",     "/proc/scsi",	 "/sys/firmware",
-	    "/sys/devices/virtual/powercap",
+	    "/proc/kcore",	 "/proc/keys",		"/proc/timer_list",
+	    "/proc/sched_debug", "/proc/latency_stats", "/proc/acpi",
+	    "/proc/scsi",	 "/sys/firmware",	"/sys/devices/virtual/powercap",
 	};
 	struct statvfs sv;
 	DIR *d = opendir("/sys/kernel");
@@ -611,7 +614,7 @@ static void put_paths(struct vcl_isobuf *b)
 	put_kallsyms(b);
 	vcl_isobuf_put(b, "\"sys_kernel_entries\":%u,", n >= 2 ? n - 2 : 0);
 	vcl_isobuf_put(b, "\"sys_writable\":%s,",
-		       statvfs("/sys", &sv) < 0	    ? "null"
+		       statvfs("/sys", &sv) < 0	      ? "null"
 		       : (sv.f_flag & ST_RDONLY) != 0 ? "false"
 						      : "true");
 	vcl_isobuf_put(b, "\"proc_sys_writable\":%s,", writable("/proc/sys/kernel/core_pattern"));

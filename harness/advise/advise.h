@@ -257,13 +257,13 @@ struct vcl_meas_backend {
  * placement, whatever service the advice is about. */
 struct vcl_meas_iso {
 	bool present;
-	int host_kernel;      /* 1 on the host's kernel, 0 its own, -1 not known */
-	bool sys_admin;	      /* CAP_SYS_ADMIN in the effective set */
-	unsigned caps;	      /* effective capabilities */
-	unsigned through;     /* calls containerd forbids that went through */
-	unsigned tried;	      /* of those, tried */
-	int host_pid;	      /* 1 a host process visible, 0 not, -1 not known */
-	int cri_violations;   /* containers: what containerd forbids it did; -1 not judged */
+	int host_kernel;    /* 1 on the host's kernel, 0 its own, -1 not known */
+	bool sys_admin;	    /* CAP_SYS_ADMIN in the effective set */
+	unsigned caps;	    /* effective capabilities */
+	unsigned through;   /* calls containerd forbids that went through */
+	unsigned tried;	    /* of those, tried */
+	int host_pid;	    /* 1 a host process visible, 0 not, -1 not known */
+	int cri_violations; /* containers: what containerd forbids it did; -1 not judged */
 };
 
 /* A same-run comparison of a placement against bare (comparisons[] in

@@ -154,13 +154,13 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 /* One placement's measured isolation in words. */
 static void iso_words(const struct vcl_meas_iso *i, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s, %u capabilities%s, %u of %u calls containerd forbids went through%s%s",
+	snprintf(buf, len,
+		 "%s, %u capabilities%s, %u of %u calls containerd forbids went through%s%s",
 		 i->host_kernel == 1   ? "on the host's kernel"
 		 : i->host_kernel == 0 ? "its own kernel"
 				       : "kernel not compared",
 		 i->caps, i->sys_admin ? " incl. CAP_SYS_ADMIN" : ", no CAP_SYS_ADMIN", i->through,
-		 i->tried,
-		 i->host_kernel == 0 && i->through > 0 ? " (inside its own kernel)" : "",
+		 i->tried, i->host_kernel == 0 && i->through > 0 ? " (inside its own kernel)" : "",
 		 i->host_pid == 1 ? ", host processes visible" : "");
 }
 
@@ -176,9 +176,10 @@ void vcl_rule_isolation_facts(const struct vcl_service *s, const struct vcl_meas
 		if (!i->present || (p == VCL_GVISOR && !d->sandbox))
 			continue;
 		iso_words(i, words, sizeof(words));
-		vcl_advise_step(d, p, VCL_STEP_INFO, false, "isolation",
-				"measured (the report's isolation table, backends.%s.isolation): %s",
-				vcl_place_name((enum vcl_place)p), words);
+		vcl_advise_step(
+		    d, p, VCL_STEP_INFO, false, "isolation",
+		    "measured (the report's isolation table, backends.%s.isolation): %s",
+		    vcl_place_name((enum vcl_place)p), words);
 		if (i->cri_violations > 0)
 			vcl_advise_step(d, p, VCL_STEP_NOTE, true, "isolation",
 					"%s broke containerd's defaults %d time(s) in this run "

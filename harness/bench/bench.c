@@ -657,11 +657,14 @@ static void print_isolation(struct json_object *groups[2])
 				snprintf(cri, sizeof(cri), "%d",
 					 json_object_get_int(vcl_json_path(iso, "cri_violations")));
 			printf("%-18s %-11s %5zu %-13s %-8s %2u of %-10u %s\n", name,
-			       v == NULL ? "-" : json_object_get_boolean(v) ? "yes" : "no",
+			       v == NULL		    ? "-"
+			       : json_object_get_boolean(v) ? "yes"
+							    : "no",
 			       caps != NULL && json_object_is_type(caps, json_type_array)
 				   ? json_object_array_length(caps)
 				   : 0,
-			       vcl_isolation_has_cap(iso, "effective", "cap_sys_admin") ? "yes" : "no",
+			       vcl_isolation_has_cap(iso, "effective", "cap_sys_admin") ? "yes"
+											: "no",
 			       mount != NULL ? mount : "-", through, tried, cri);
 		}
 	}
@@ -717,8 +720,13 @@ static void print_summary(struct vcl_bench *b)
 }
 
 const struct vcl_scenario *const vcl_scenarios[] = {
-    &vcl_scenario_startup,   &vcl_scenario_memory, &vcl_scenario_density,
-    &vcl_scenario_autoscale, &vcl_scenario_steady, &vcl_scenario_isolation, NULL,
+    &vcl_scenario_startup,
+    &vcl_scenario_memory,
+    &vcl_scenario_density,
+    &vcl_scenario_autoscale,
+    &vcl_scenario_steady,
+    &vcl_scenario_isolation,
+    NULL,
 };
 
 /* The scenarios of the run's service (own = false), or those that bring

@@ -195,8 +195,7 @@ int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledge
 void vcl_isolation_service_free(struct vcl_image *img, const char *dir);
 /* GET /isolation from a ready probe, telling it this process (pid and
  * start time) and the host's boot id: the probe's JSON object in *out. */
-int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out,
-		       struct vcl_error **err);
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, struct vcl_error **err);
 
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];

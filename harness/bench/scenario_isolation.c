@@ -38,7 +38,7 @@
 #include "image/image.h"
 
 #define PROBE_PORT  8080
-#define PROBE_BODY  (256 * 1024)
+#define PROBE_BODY  ((size_t)256 * 1024)
 #define PROBE_FETCH 30000 /* ms: the probe's calls take milliseconds, a TCG guest more */
 
 /* The probe's rootfs: the static binary and the folders the placements
@@ -113,8 +113,7 @@ static int host_query(char *q, size_t size, struct vcl_error **err)
 	return 0;
 }
 
-int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out,
-		       struct vcl_error **err)
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, struct vcl_error **err)
 {
 	cleanup_free char *body = malloc(PROBE_BODY);
 	enum json_tokener_error jerr = json_tokener_success;
@@ -140,8 +139,7 @@ int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out,
 }
 
 /* Prepare ops for the probe, launch it once, read it, clean up. */
-static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
-		     struct vcl_error **err)
+static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops, struct vcl_error **err)
 {
 	struct vcl_instance *inst = NULL;
 	struct json_object *o = NULL;
@@ -195,8 +193,8 @@ int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledge
 		    a_addr[] = "0.0.0.0:8080";
 	static char *cmd[] = {a_probe, a_listen, a_addr, NULL};
 	cleanup_free char *probe = NULL, *ref = NULL;
-	struct vcl_image_opts io = {.name = "isoprobe", .port = PROBE_PORT,
-				    .ready = "http:/healthz", .cmd = cmd};
+	struct vcl_image_opts io = {
+	    .name = "isoprobe", .port = PROBE_PORT, .ready = "http:/healthz", .cmd = cmd};
 
 	memset(img, 0, sizeof(*img));
 	if (probe_path(payload, &probe, err) < 0)

@@ -38,10 +38,21 @@ const size_t vcl_isolation_ncalls = sizeof(vcl_isolation_calls) / sizeof(vcl_iso
 
 /* containerd's pkg/oci defaultUnixCaps (what CRI gives without adds). */
 const char *const vcl_isolation_cri_caps[] = {
-    "cap_chown",      "cap_dac_override", "cap_fsetid",		  "cap_fowner",
-    "cap_mknod",      "cap_net_raw",	  "cap_setgid",		  "cap_setuid",
-    "cap_setfcap",    "cap_setpcap",	  "cap_net_bind_service", "cap_sys_chroot",
-    "cap_kill",	      "cap_audit_write",  NULL,
+    "cap_chown",
+    "cap_dac_override",
+    "cap_fsetid",
+    "cap_fowner",
+    "cap_mknod",
+    "cap_net_raw",
+    "cap_setgid",
+    "cap_setuid",
+    "cap_setfcap",
+    "cap_setpcap",
+    "cap_net_bind_service",
+    "cap_sys_chroot",
+    "cap_kill",
+    "cap_audit_write",
+    NULL,
 };
 
 static const char *str_at(struct json_object *o, const char *path);

@@ -626,14 +626,11 @@ static const struct vcl_jrule iso_kernel[] = {{"release", STR, NULL},
 					      {"host_kernel", BOOL | VCL_JT_NULL, NULL},
 					      {NULL, 0, NULL}};
 static const struct vcl_jrule isolation[] = {
-    {"probe", STR, NULL},	    {"pid1_is_self", BOOL, NULL},
-    {"uid", INT, NULL},		    {"caps", OBJ, iso_caps},
-    {"no_new_privs", BOOL, NULL},   {"seccomp", STR, NULL},
-    {"syscalls", OBJ, iso_calls},   {"pids", OBJ, iso_pids},
-    {"net", OBJ, iso_net},	    {"paths", OBJ, iso_paths},
-    {"devices", OBJ, iso_devices},  {"kernel", OBJ, iso_kernel},
-    {"cri_violations", INT, NULL},  {"cri_violations_are", STR, NULL},
-    {NULL, 0, NULL},
+    {"probe", STR, NULL},	   {"pid1_is_self", BOOL, NULL},      {"uid", INT, NULL},
+    {"caps", OBJ, iso_caps},	   {"no_new_privs", BOOL, NULL},      {"seccomp", STR, NULL},
+    {"syscalls", OBJ, iso_calls},  {"pids", OBJ, iso_pids},	      {"net", OBJ, iso_net},
+    {"paths", OBJ, iso_paths},	   {"devices", OBJ, iso_devices},     {"kernel", OBJ, iso_kernel},
+    {"cri_violations", INT, NULL}, {"cri_violations_are", STR, NULL}, {NULL, 0, NULL},
 };
 
 /* backends.gvisor.platform_why: why each platform tried before the one

@@ -211,8 +211,7 @@ static char *c_cri(struct json_object *iso, const void *arg)
 	return bold(b);
 }
 
-static void header(struct tab *t, const struct vcl_report_ctx *c, const struct col *cols,
-		   size_t n)
+static void header(struct tab *t, const struct vcl_report_ctx *c, const struct col *cols, size_t n)
 {
 	memset(t, 0, sizeof(*t));
 	vcl_rtab_add(t, "what the probe could do");
@@ -247,8 +246,8 @@ static void notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const stru
 
 		vcl_report_plabel(&c->runs[cols[i].run], cols[i].section, cols[i].name, lab,
 				  sizeof(lab));
-		len += (size_t)snprintf(kernels + len, sizeof(kernels) - len, "%s%s %s%s", i ? "; " : "",
-					lab, rel != NULL ? rel : "?",
+		len += (size_t)snprintf(kernels + len, sizeof(kernels) - len, "%s%s %s%s",
+					i ? "; " : "", lab, rel != NULL ? rel : "?",
 					strcmp(same, "yes") == 0  ? " (the host's)"
 					: strcmp(same, "no") == 0 ? " (not the host's)"
 								  : "");

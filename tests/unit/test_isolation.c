@@ -141,11 +141,11 @@ START_TEST(test_advise_cites_isolation)
 {
 	char *out = explain("docs/examples/plugin-runner.yaml"); /* tenancy: hostile */
 
-	ck_assert_msg(strstr(out, "measured (the report's isolation table, "
-				  "backends.ctr.isolation): on the host's kernel, 14 capabilities, "
-				  "no CAP_SYS_ADMIN, 0 of 13 calls containerd forbids went through") !=
-			  NULL,
-		      "no measured isolation of ctr in the trace");
+	ck_assert_msg(
+	    strstr(out, "measured (the report's isolation table, "
+			"backends.ctr.isolation): on the host's kernel, 14 capabilities, "
+			"no CAP_SYS_ADMIN, 0 of 13 calls containerd forbids went through") != NULL,
+	    "no measured isolation of ctr in the trace");
 	ck_assert(strstr(out, "backends.vm.isolation): its own kernel") != NULL);
 	ck_assert(strstr(out, "backends.bare.isolation): on the host's kernel, 40 capabilities "
 			      "incl. CAP_SYS_ADMIN") != NULL);
