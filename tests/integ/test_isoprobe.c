@@ -30,6 +30,7 @@
 #include "core/util.h"
 #include "image/image.h"
 #include "integ_util.h"
+#include "keep_results.h"
 #include "tests/suite_main.h"
 
 static char *payload;
@@ -162,6 +163,7 @@ START_TEST(test_bench_isolation)
 			 0);
 	r = json_object_from_file(OUT "/results.json");
 	ck_assert(r != NULL);
+	keep_results(OUT "/results.json", "isoprobe-bench");
 	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
 	ck_assert(json_object_get_boolean(at(r, "backends.bare.isolation.kernel.host_kernel")));
 	ck_assert(json_object_get_boolean(at(r, "backends.ctr.isolation.kernel.host_kernel")));
