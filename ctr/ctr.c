@@ -83,7 +83,7 @@ struct ctr_priv {
 /* The size of the child's stack, one per run (struct ctr_run). Without
  * CLONE_VM the child gets its own copy-on-write copy, so one serves every
  * launch of the run. */
-#define CHILD_STACK_SIZE (256 * 1024)
+#define CHILD_STACK_SIZE ((size_t)256 * 1024)
 /* What the run's mode and the service's securityContext give (prepare()). */
 struct cri_conf {
 	bool cri;      /* containerd's mounts; else strict's minimal /dev */
