@@ -235,7 +235,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit integ
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all guest
+	$(Q)$(MAKE) --no-print-directory all guest tools
 	$(Q)scripts/services.sh
 	$(Q)bin/vclab bench --profile quick
 
