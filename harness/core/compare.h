@@ -33,6 +33,10 @@ const char *vcl_cmp_verdict_name(enum vcl_cmp_verdict v);
  * {"metric","a","b","ratio","ci95","verdict"} per pairing whose two sides
  * both have samples. aa (may be NULL) is calibration.aa {ratio, ci95}. */
 struct json_object *vcl_comparisons_build(struct json_object *root);
+/* The same for one service of a run (entries: services.<name>, holding its
+ * backends and peers), judged against run's A/A floor: bench writes it as
+ * services.<name>.comparisons. */
+struct json_object *vcl_comparisons_build_in(struct json_object *entries, struct json_object *run);
 
 /* Add ratio, ci95 and verdict to o: median(x)/median(y) with its
  * bootstrap CI (vcl_ratio_ci), judged against the A/A floor. false (ratio
