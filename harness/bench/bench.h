@@ -111,6 +111,9 @@ struct vcl_bench {
 	struct vcl_ledger_kinds kinds; /* what spec.ledger's teardown undoes */
 	struct vcl_image *image;       /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
+	/* run[i]: active[i]'s run context, what its prepare() returned (NULL
+	 * before it, after its cleanup, or without a prepare). */
+	void *run[VCL_MAX_ACTIVE];
 	unsigned nactive;
 	/* --services: every service of the file (bench/services.h), measured
 	 * one after the other; image and active are set for each in turn
@@ -138,7 +141,10 @@ unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops 
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 
-/* Launch one instance of ops and wait until it answers 200 (or fails). */
+/* Launch one instance of ops in its run (the next index) and return at
+ * once; vcl_bench_start also waits until it answers 200 (or fails). */
+int vcl_bench_launch(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		     struct vcl_instance **out, struct vcl_error **err);
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err);
 /* Wait for an instance launched by hand (density bursts) with the bench's
@@ -176,6 +182,9 @@ struct vcl_scenario {
 	 * service(s) are measured and their prepares undone: its run prepares
 	 * and cleans up each placement itself. */
 	bool own_service;
+	/* Left out of the quick profile's default set (run when named with
+	 * --scenarios, and by standard and full): the resource scenarios. */
+	bool not_quick;
 };
 
 extern const struct vcl_scenario vcl_scenario_startup;
@@ -196,6 +205,10 @@ void vcl_isolation_service_free(struct vcl_image *img, const char *dir);
 /* GET /isolation from a ready probe, telling it this process (pid and
  * start time) and the host's boot id: the probe's JSON object in *out. */
 int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, struct vcl_error **err);
+extern const struct vcl_scenario vcl_scenario_cpu; /* scenario_resources.c */
+extern const struct vcl_scenario vcl_scenario_membw;
+extern const struct vcl_scenario vcl_scenario_disk;
+extern const struct vcl_scenario vcl_scenario_net;
 
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];

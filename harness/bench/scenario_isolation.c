@@ -138,14 +138,17 @@ int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, stru
 	return 0;
 }
 
-/* Prepare ops for the probe, launch it once, read it, clean up. */
-static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops, struct vcl_error **err)
+/* Prepare active placement i for the probe, launch it once, read it,
+ * clean up. */
+static int probe_one(struct vcl_bench *b, unsigned i, struct vcl_error **err)
 {
+	const struct vcl_backend_ops *ops = b->active[i];
 	struct vcl_instance *inst = NULL;
 	struct json_object *o = NULL;
 	int r = -1;
 
-	if (ops->prepare != NULL && ops->prepare(&b->spec, err) < 0)
+	b->run[i] = NULL;
+	if (ops->prepare != NULL && ops->prepare(&b->spec, &b->run[i], err) < 0)
 		return vcl_error_wrap(err, "Prepare %s for the probe", ops->name);
 	if (vcl_bench_start(b, ops, &inst, err) == 0 && vcl_isolation_read(inst, &o, err) == 0) {
 		if (ops->family == VCL_FAMILY_CONTAINER) {
@@ -162,7 +165,8 @@ static int probe_one(struct vcl_bench *b, const struct vcl_backend_ops *ops, str
 	}
 	vcl_bench_stop(b, inst);
 	if (ops->cleanup != NULL)
-		ops->cleanup(&b->spec);
+		ops->cleanup(b->run[i], &b->spec);
+	b->run[i] = NULL;
 	return r;
 }
 
@@ -173,7 +177,7 @@ static int probe_all(struct vcl_bench *b, struct vcl_image *img, struct vcl_erro
 	for (unsigned i = 0; i < b->nactive; i++) {
 		struct vcl_error *e = NULL;
 
-		if (probe_one(b, b->active[i], &e) < 0) {
+		if (probe_one(b, i, &e) < 0) {
 			if (vcl_bench_fatal(e)) {
 				*err = e;
 				return -1;

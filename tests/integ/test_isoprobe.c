@@ -87,6 +87,7 @@ static struct json_object *probe_in(const char *name, const struct vcl_security 
 	struct vcl_instance *inst = NULL;
 	struct json_object *iso = NULL;
 	struct vcl_image img;
+	void *run = NULL;
 	char dir[512];
 
 	ck_assert_msg(ops != NULL, "%s is not built in", name);
@@ -95,8 +96,8 @@ static struct json_object *probe_in(const char *name, const struct vcl_security 
 	img.svc.sec = *sec;
 	spec.svc = &img.svc;
 	spec.limits.pids = 64;
-	OK(ops->prepare(&spec, err));
-	OK(ops->launch(&spec, &inst, err));
+	OK(ops->prepare(&spec, &run, err));
+	OK(ops->launch(run, &spec, &inst, err));
 	OK(vcl_probe_wait(inst, 10000, err));
 	OK(vcl_isolation_read(inst, &iso, err));
 	/* Outside check: the kernel's own view of the probe's process. */
@@ -105,7 +106,7 @@ static struct json_object *probe_in(const char *name, const struct vcl_security 
 		      (int)inst->pid);
 	ck_assert(mask_of(iso, "caps.bounding") == host_caps(inst->pid, "CapBnd"));
 	OK(ops->destroy(inst, err));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 	vcl_isolation_service_free(&img, dir);
 	return iso;
 }
