@@ -138,13 +138,20 @@ $(PAYLOAD): $(PAYLOAD_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -static $(filter-out -fsanitize%,$(LDFLAGS)) -o $@ $(filter-out -fsanitize%,$^)
 
-$(INIT): $(B)/payload/init.o
+# init mounts a service's pod volumes with the code bare and ctr use
+# (core/volume.c), compiled apart: without sanitizers, for a static link.
+$(INIT): $(B)/payload/init.o $(B)/payload/volume.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -static -o $@ $^
 
+$(B)/payload/volume.o: harness/core/volume.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 # The payload and init are never built with sanitizers: they must stay static.
-$(B)/payload/payload.o $(B)/payload/init.o: CFLAGS := $(filter-out -fsanitize%,$(CFLAGS))
+$(B)/payload/payload.o $(B)/payload/init.o $(B)/payload/volume.o: CFLAGS := $(filter-out -fsanitize%,$(CFLAGS))
 
 $(B)/tests/%: tests/unit/%.c $(LIB) $(B)/payload/http.o
 	@mkdir -p $(dir $@)
