@@ -142,6 +142,8 @@ int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double 
 	out->p99_ms = -1;
 	if (ep < 0 || reqs == NULL || lat == NULL || bad == NULL)
 		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Density load");
+	if (n == 0)
+		return 0;
 	while (done < total) {
 		struct epoll_event evs[64];
 		uint64_t now = vcl_now_ns();
