@@ -55,7 +55,8 @@ __attribute__((noreturn)) static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vclab-payload --listen ADDR:PORT [--ready-fd N | --ready-path PATH] "
-		"[--name NAME]\n");
+		"[--name NAME]\n"
+		"       vclab-payload --pause\n");
 	exit(2);
 }
 
@@ -283,6 +284,12 @@ int main(int argc, char **argv)
 	struct epoll_event ev;
 	sigset_t mask;
 
+	/* --pause: a pod sandbox's holder (containerd's pause): it only keeps
+	 * the namespaces it was started in alive, until a signal ends it. */
+	if (argc == 2 && strcmp(argv[1], "--pause") == 0) {
+		for (;;)
+			pause();
+	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
 			listen_at = argv[++i];
