@@ -151,6 +151,76 @@ static int mount_service_root(const struct child_args *a)
 	return chroot(".");
 }
 
+/* Root, folder and user of svc (a's or a pod member's), then exec. */
+static __attribute__((noreturn)) void exec_in_root(const struct child_args *a,
+						   const struct vcl_svc_spec *svc)
+{
+	uid_t uid = a->uid;
+	gid_t gid = a->gid;
+
+	if (svc != a->svc)
+		vcl_svc_user(svc, &uid, &gid);
+	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
+		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
+			svc->cwd, strerror(errno));
+		_exit(126);
+	}
+	if ((uid != 0 || gid != 0) &&
+	    (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+	     syscall(SYS_setresuid, uid, uid, uid) < 0)) {
+		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)uid, (unsigned)gid,
+			strerror(errno));
+		_exit(126);
+	}
+	execve(svc->argv[0], svc->argv, svc->envp);
+	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * A pod's other containers, started by the main container's process in
+ * its network namespace before it execs (never on the CLONE_VM path):
+ * each in a mount namespace of its own over its own overlay, its output
+ * in the pod's log. Init containers run to completion in order; one that
+ * fails ends the pod with status 125 and says which in the log. The
+ * others stay children of the main container, in its process group and
+ * cgroup: the pod is killed and measured whole.
+ */
+static void run_pod_members(const struct child_args *a)
+{
+	for (const struct vcl_svc_spec *const *m = a->svc->pod; m != NULL && *m != NULL; m++) {
+		struct child_args ma = *a;
+		int status = 0;
+		pid_t pid;
+
+		if ((*m)->rootfs != NULL &&
+		    (size_t)snprintf(ma.ovl_opts, sizeof(ma.ovl_opts),
+				     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", (*m)->rootfs,
+				     ovl_dir, ovl_dir) >= sizeof(ma.ovl_opts)) {
+			dprintf(2, "vclab: container %s: rootfs path too long\n", (*m)->ctr_name);
+			_exit(125);
+		}
+		pid = fork();
+		if (pid < 0) {
+			dprintf(2, "vclab: fork for container %s: %s\n", (*m)->ctr_name,
+				strerror(errno));
+			_exit(125);
+		}
+		if (pid == 0)
+			exec_in_root(&ma, *m);
+		if (!(*m)->init)
+			continue;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			dprintf(2, "vclab: init container %s failed: %s %d\n", (*m)->ctr_name,
+				WIFEXITED(status) ? "exit status" : "signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			_exit(125);
+		}
+	}
+}
+
 /* The service's side of child_exec. Raw system calls only: on the
  * CLONE_VM path glibc's setuid() would signal the parent's threads. */
 static __attribute__((noreturn)) void exec_service(const struct child_args *a)
@@ -170,21 +240,8 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 		dprintf(2, "vclab: private network: %s\n", strerror(errno));
 		_exit(126);
 	}
-	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
-		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
-			svc->cwd, strerror(errno));
-		_exit(126);
-	}
-	if ((a->uid != 0 || a->gid != 0) && (syscall(SYS_setgroups, 0, NULL) < 0 ||
-					     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
-					     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
-		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
-			strerror(errno));
-		_exit(126);
-	}
-	execve(svc->argv[0], svc->argv, svc->envp);
-	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
-	_exit(127);
+	run_pod_members(a);
+	exec_in_root(a, svc);
 }
 
 static int child_exec(void *opaque)
@@ -225,7 +282,7 @@ static int child_exec(void *opaque)
  */
 static pid_t spawn(const struct child_args *a, int cg_dirfd)
 {
-	if (a->join == NULL && cg_dirfd < 0) {
+	if (a->join == NULL && cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL)) {
 		/* The child runs on this stack until it execs; the parent is
 		 * suspended meanwhile (CLONE_VFORK). */
 		char stack[32768] __attribute__((aligned(16)));
