@@ -547,6 +547,7 @@ const struct vcl_backend_ops vcl_bare_ops = {
     .family = VCL_FAMILY_PROCESS,
     .baseline = true,
     .runs_services = true,
+    .runs_pods = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
     .cleanup = bare_cleanup,

@@ -1259,6 +1259,7 @@ const struct vcl_backend_ops vcl_ctr_ops = {
     .name = "ctr",
     .is_peer = false,
     .runs_services = true,
+    .runs_pods = true,
     .family = VCL_FAMILY_CONTAINER,
     .probe = ctr_probe,
     .prepare = ctr_prepare,

@@ -292,6 +292,7 @@ struct vcl_backend_ops {
 	 * engine.runtime). */
 	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
+	bool runs_pods;	    /* and a pod of several containers (spec->svc->pod) */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
 	 * full Debian boot under TCG takes ~30-40 s); standard and full run it,
