@@ -196,8 +196,10 @@ unit: $(UNIT_BINS) $(PAYLOAD)
 # every results.json they produced (kept in build/produced/) and every
 # fixture validated against docs/results.schema.json by an outside
 # validator, which must also reject tests/data/bad-types/; then the report's
-# browser test (headless Chromium) on a report made from the committed
-# fixture, including its self-test that a broken page fails; `check --junit`
+# browser test (headless Chromium, 1280 px wide: no table wider than its
+# container) on a report made from the committed fixture with every
+# placement (results-wide.json), including its self-test that a broken page
+# and a too-wide table fail; `check --junit`
 # against the JUnit schema; `make install` into a DESTDIR and a prefix, the
 # installed vclab run outside the tree, and the exports of the fixture and
 # of that real run read by promtool, a hyperfine-format reader and a CSV
@@ -206,7 +208,7 @@ integ: all $(INTEG_BINS)
 	$(Q)rm -rf build/produced
 	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
 	$(Q)scripts/validate-results.py --require build/produced --invalid tests/data/bad-types tests/data
-	$(Q)rm -rf build/browser && bin/vclab report tests/data/results-sample.json -o build/browser
+	$(Q)rm -rf build/browser && bin/vclab report tests/data/results-wide.json -o build/browser
 	$(Q)tests/browser/run.sh --self-test
 	$(Q)tests/browser/run.sh build/browser/report.html build/browser/screenshot.png
 	$(Q)tests/export/check-junit.sh bin/vclab

@@ -323,6 +323,15 @@ static int memory_run(struct vcl_bench *b, struct vcl_error **err)
 		json_object_object_add(o, "pss_kib", json_object_new_double(m->pss_kib));
 		json_object_object_add(o, "rss_kib", json_object_new_double(m->rss_kib));
 		json_object_object_add(o, "processes", json_object_new_int((int)m->max_procs));
+		/* A guest's processes are inside QEMU's memory: counted in its
+		 * PSS, never one by one from the host. */
+		if (vcl_backend_is_vm(b->active[i]))
+			json_object_object_add(
+			    o, "processes_note",
+			    json_object_new_string("host processes of the VM (QEMU); every "
+						   "process of the guest is in QEMU's memory "
+						   "and so in pss_kib, but the host cannot "
+						   "list them"));
 		add_known(o, "cgroup_kib", m->known & VCL_MEM_CGROUP, m->cgroup_kib, m->cgroup_why);
 		add_known(o, "kmem_kib", m->known & VCL_MEM_KMEM, m->kmem_kib, m->kmem_why);
 		json_object_object_add(o, "memavail_drop_kib",

@@ -20,7 +20,10 @@ const struct vcl_optset vcl_gc_optset = {
     .verb = "gc",
     .usage = "gc [--dry-run]",
     .about = "Removes the domains, cgroups, mounts, processes and files recorded\n"
-	     "in " VCL_LEDGER_ROOT "/<run>/ledger by runs whose vclab process is gone.",
+	     "in " VCL_LEDGER_ROOT "/<run>/ledger by runs whose vclab process is gone.\n"
+	     "Each run listed says why it is taken for dead (its pid is gone, was\n"
+	     "reused by a process with another start time, it started before the\n"
+	     "last reboot, or it has no owner file); a live run is left alone.",
     .opts = gc_opts,
     .n = ARRAY_SIZE(gc_opts),
     .size = sizeof(struct vcl_gc_opts),

@@ -63,7 +63,7 @@ static bool same_boot(const char *dir)
 int vcl_ledger_open(struct vcl_ledger **out, const char *run_id,
 		    const struct vcl_ledger_kinds *kinds, struct vcl_error **err)
 {
-	char path[600], owner[128], boot[64];
+	char path[600], tmp[300], owner[128], boot[64];
 	unsigned long long st = 0;
 	cleanup_free struct vcl_ledger *l = calloc(1, sizeof(*l));
 
@@ -73,19 +73,32 @@ int vcl_ledger_open(struct vcl_ledger **out, const char *run_id,
 	l->kinds = kinds;
 	snprintf(l->dir, sizeof(l->dir), "%s/%s", VCL_LEDGER_ROOT, run_id);
 	snprintf(l->run, sizeof(l->run), "%s", run_id);
-	if (vcl_mkdir_p(l->dir, err) < 0)
+	/* The folder appears under its run's name with its owner file in it
+	 * (made under a dot name gc skips, then renamed): a `vclab gc` running
+	 * at that moment never sees a run without an owner and takes it for
+	 * dead. */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.new", VCL_LEDGER_ROOT, run_id);
+	if (vcl_mkdir_p(tmp, err) < 0)
 		return vcl_error_wrap(err, "Open the resource ledger");
 	vcl_proc_starttime(getpid(), &st);
 	boot_id(boot, sizeof(boot));
 	snprintf(owner, sizeof(owner), "%d %llu %s\n", (int)getpid(), st,
 		 boot[0] != '\0' ? boot : "-");
-	snprintf(path, sizeof(path), "%s/owner", l->dir);
-	if (vcl_write_atomic(path, owner, strlen(owner), err) < 0)
+	snprintf(path, sizeof(path), "%s/owner", tmp);
+	if (vcl_write_atomic(path, owner, strlen(owner), err) < 0) {
+		vcl_rm_rf(tmp, NULL);
 		return vcl_error_wrap(err, "Open the resource ledger");
-	snprintf(path, sizeof(path), "%s/ledger", l->dir);
+	}
+	snprintf(path, sizeof(path), "%s/ledger", tmp);
 	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (l->fd < 0)
-		return vcl_fail(err, errno, "Open %s", path);
+	if (l->fd < 0 || rename(tmp, l->dir) < 0) {
+		int e = errno;
+
+		if (l->fd >= 0)
+			close(l->fd);
+		vcl_rm_rf(tmp, NULL);
+		return vcl_fail(err, e, "Open the resource ledger %s", l->dir);
+	}
 	*out = steal_ptr(l);
 	return 0;
 }
@@ -317,24 +330,47 @@ int vcl_ledger_close(struct vcl_ledger **lp, struct vcl_error **err)
 	return r;
 }
 
-/* Is the run's owner (pid + start time) still alive? */
-static bool owner_alive(const char *dir)
+/* Is the run's owner (pid + start time) still alive? When it is not, why
+ * says why in a few words (gc prints it): which fact about the owner shows
+ * the runner is gone. */
+static bool owner_alive(const char *dir, char *why, size_t size)
 {
 	cleanup_free char *buf = NULL;
-	char path[600];
+	char path[600], rec[64] = "", now_boot[64];
 	int pid = 0;
 	unsigned long long st = 0, now = 0;
 
 	snprintf(path, sizeof(path), "%s/owner", dir);
-	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%d %llu", &pid, &st) != 2)
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0) {
+		snprintf(why, size, "%s",
+			 access(path, F_OK) < 0 ? "no owner file" : "owner file unreadable");
 		return false;
-	if (!boot_matches(buf))
+	}
+	if (sscanf(buf, "%d %llu", &pid, &st) != 2) {
+		snprintf(why, size, "its owner file names no pid and start time");
 		return false;
+	}
+	if (!boot_matches(buf)) {
+		sscanf(buf, "%*d %*s %63s", rec);
+		boot_id(now_boot, sizeof(now_boot));
+		snprintf(why, size, "started before the last reboot: boot %.8s, now %.8s", rec,
+			 now_boot);
+		return false;
+	}
 	if (pid == getpid())
 		return true;
-	if (vcl_proc_starttime(pid, &now) < 0)
+	if (vcl_proc_starttime(pid, &now) < 0) {
+		snprintf(why, size, "pid %d is gone", pid);
 		return false;
-	return now == st;
+	}
+	if (now != st) {
+		snprintf(why, size,
+			 "pid %d was reused: that process started at tick %llu, the runner at "
+			 "tick %llu",
+			 pid, now, st);
+		return false;
+	}
+	return true;
 }
 
 int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err)
@@ -348,16 +384,16 @@ int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error *
 	if (d == NULL)
 		return errno == ENOENT ? 0 : vcl_fail(err, errno, "Open %s", root);
 	while ((de = readdir(d)) != NULL) {
-		char dir[512];
+		char dir[512], why[192];
 
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
-		if (owner_alive(dir)) {
+		if (owner_alive(dir, why, sizeof(why))) {
 			printf("run %s: still running, left alone\n", de->d_name);
 			continue;
 		}
-		printf("run %s: runner is gone, %s\n", de->d_name,
+		printf("run %s: dead (%s), %s\n", de->d_name, why,
 		       opts->dry_run ? "would tear down:" : "tearing down");
 		if (teardown(opts->kinds, dir, de->d_name, opts->dry_run, true, err) < 0)
 			ret = -1;

@@ -80,10 +80,18 @@ int vcl_sample_pids(const pid_t *pids, size_t n, struct vcl_mem *mem, struct vcl
 		mem->nprocs++;
 		counted++;
 	}
+	/* Say which case it is: an empty list is a service that exited (or a
+	 * cgroup that lost its tasks); a list whose processes had all gone
+	 * by the time they were read is the same, seen a moment later. */
+	if (counted == 0 && n == 0)
+		return vcl_error_set(err, VCL_E_DIED, 0,
+				     "No process to sample: the instance lists none (its "
+				     "service has exited)");
 	if (counted == 0)
 		return vcl_error_set(err, VCL_E_DIED, 0,
-				     "No live process to sample (%zu pid(s) listed%s%d)", n,
-				     n > 0 ? ", first " : "", n > 0 ? (int)pids[0] : 0);
+				     "No live process to sample: %zu listed (first pid %d), all "
+				     "gone or zombies when read",
+				     n, (int)pids[0]);
 	mem->known |= VCL_MEM_PSS;
 	return 0;
 }

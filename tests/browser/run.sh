@@ -3,7 +3,9 @@
 # test fails when the page logs a console error, violates its own
 # Content-Security-Policy (i.e. tried to fetch anything), has an image that
 # did not load, has an inline SVG figure that rendered empty, or lacks its
-# main sections. A screenshot is kept for a human look.
+# main sections, or has a table wider than its container at a laptop's
+# 1280 px (a column hidden behind a horizontal scrollbar: issue 29). A
+# screenshot is kept for a human look.
 #
 #   tests/browser/run.sh REPORT.html [SCREENSHOT.png]
 #   tests/browser/run.sh --self-test      # prove the checks can fail
@@ -38,7 +40,7 @@ fi
 # exactly this one inline script; every fetch stays forbidden.
 CHECK_JS='
 (function () {
-  var problems = [];
+  var problems = [], out_tables = 0;
   document.addEventListener("securitypolicyviolation", function (e) {
     problems.push("blocked fetch of " + (e.blockedURI || "?") + " (" + e.violatedDirective + ")");
   });
@@ -60,12 +62,29 @@ CHECK_JS='
       var res = performance.getEntriesByType("resource");
       for (var k = 0; k < res.length; k++)
         problems.push("fetched " + res[k].name);
+      // At 1280 px no table may hide a column behind a scrollbar: each
+      // table container (the .tw scroller) holds it without scrolling.
+      var tables = document.querySelectorAll("table");
+      for (var t = 0; t < tables.length; t++) {
+        var box = tables[t].parentElement, sec = tables[t], h = null;
+        while (sec && !h) {
+          for (var s = sec.previousElementSibling; s && !h; s = s.previousElementSibling)
+            if (/^H[1-4]$/.test(s.tagName)) h = s;
+          sec = sec.parentElement;
+        }
+        if (box.scrollWidth > box.clientWidth || tables[t].getBoundingClientRect().width > box.clientWidth + 0.5)
+          problems.push("table " + (t + 1) + " (" + (h ? h.textContent.trim() : "top") + ", " +
+            tables[t].rows[0].cells.length + " columns) is " + box.scrollWidth +
+            " px wide in a " + box.clientWidth + " px container at " + window.innerWidth + " px");
+      }
+      out_tables = tables.length;
       ["host", "startup", "definitions"].forEach(function (id) {
         if (!document.getElementById(id)) problems.push("missing section #" + id);
       });
       var out = document.createElement("pre");
       out.id = "vclab-browser-check";
       out.setAttribute("data-figures", String(svgs.length));
+      out.setAttribute("data-tables", String(out_tables));
       out.textContent = problems.length ? "FAIL " + problems.join(" | ") : "OK";
       document.body.appendChild(out);
     }, 200);
@@ -97,7 +116,7 @@ run_check() {
 	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-default-apps --disable-extensions --mute-audio \
-		--user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 \
+		--user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 --window-size=1280,900 \
 		--virtual-time-budget=3000 --dump-dom "file://$copy" >"$tmp/dom.html" 2>"$tmp/log"
 	rc=$?
 	if [ -n "$shot" ]; then
@@ -107,7 +126,7 @@ run_check() {
 			--disable-background-networking --disable-component-update --disable-sync \
 			--disable-default-apps --disable-extensions --mute-audio \
 			--user-data-dir="$tmp/profile-shot" --hide-scrollbars \
-			--screenshot="$shot" --window-size=1366,900 "file://$dir/$(basename "$html")" >/dev/null 2>&1
+			--screenshot="$shot" --window-size=1280,900 "file://$dir/$(basename "$html")" >/dev/null 2>&1
 	fi
 	set -e
 	rm -f "$copy"
@@ -117,6 +136,7 @@ run_check() {
 	fi
 	verdict=$(sed -n 's/.*<pre id="vclab-browser-check"[^>]*>\(.*\)<\/pre>.*/\1/p' "$tmp/dom.html")
 	figures=$(sed -n 's/.*<pre id="vclab-browser-check" data-figures="\([0-9]*\)".*/\1/p' "$tmp/dom.html")
+	tables=$(sed -n 's/.*<pre id="vclab-browser-check" [^>]*data-tables="\([0-9]*\)".*/\1/p' "$tmp/dom.html")
 	# Console errors (e.g. a policy violation logged by the browser itself).
 	console=$(grep -E 'CONSOLE|Refused to|Uncaught' "$tmp/log" | grep -v 'vclab-browser-check' | head -n 3 || true)
 	if [ -z "$verdict" ]; then
@@ -129,7 +149,7 @@ run_check() {
 	fi
 	case $verdict in
 	OK)
-		echo "OK ($figures inline figures)"
+		echo "OK ($figures inline figures, $tables tables within 1280 px)"
 		return 0
 		;;
 	*)
@@ -140,14 +160,21 @@ run_check() {
 }
 
 if [ "$1" = "--self-test" ]; then
-	# A page with a broken image and a fetch must fail; a clean page must pass.
+	# A page with a broken image, a fetch or a table wider than the page at
+	# 1280 px must fail; a clean page (with a table that fits) must pass.
 	st=$(mktemp -d /tmp/vclab-browser-st.XXXXXX)
 	trap 'rm -rf "$st"' EXIT
 	base='<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src '\''none'\''; style-src '\''unsafe-inline'\''; img-src data:">
 <title>t</title></head><body><main><h2 id="host">Host</h2><h2 id="startup">Startup</h2>
 <h2 id="definitions">Definitions</h2>'
-	printf '%s</main></body></html>\n' "$base" >"$st/good.html"
+	row='<tr><td>a</td><td>b</td></tr>'
+	printf '%s<div style="overflow-x:auto"><table>%s</table></div></main></body></html>\n' "$base" "$row" >"$st/good.html"
+	wide='<tr>'
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		wide="$wide<td style=\"white-space:nowrap\">column-$i-wide-figure</td>"
+	done
+	printf '%s<div style="overflow-x:auto"><table>%s</tr></table></div></main></body></html>\n' "$base" "$wide" >"$st/wide-table.html"
 	printf '%s<img src="missing.png" alt="x"></main></body></html>\n' "$base" >"$st/broken-img.html"
 	printf '%s<img src="https://example.invalid/x.png" alt="x"></main></body></html>\n' "$base" >"$st/fetch.html"
 	fail=0
@@ -157,7 +184,7 @@ if [ "$1" = "--self-test" ]; then
 		echo "self-test: FAIL: a clean page failed: $out"
 		fail=1
 	fi
-	for bad in broken-img fetch; do
+	for bad in broken-img fetch wide-table; do
 		if out=$("$0" "$st/$bad.html"); then
 			echo "self-test: FAIL: $bad page passed: $out"
 			fail=1

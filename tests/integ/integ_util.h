@@ -159,6 +159,26 @@ static inline int integ_processes_of(const char *rid)
 	return n;
 }
 
+/* The run id of the ledger whose owner is pid, or "" */
+static inline void integ_run_of(pid_t pid, char *run_id, size_t len)
+{
+	char cmd[256];
+	FILE *p;
+
+	run_id[0] = '\0';
+	snprintf(cmd, sizeof(cmd),
+		 "grep -l '^%d ' " VCL_LEDGER_ROOT
+		 "/*/owner 2>/dev/null | head -1 | xargs -r dirname "
+		 "| xargs -r basename",
+		 (int)pid);
+	p = popen(cmd, "r");
+	if (p != NULL) {
+		if (fgets(run_id, (int)len, p) != NULL)
+			run_id[strcspn(run_id, "\n")] = '\0';
+		pclose(p);
+	}
+}
+
 /* Start the program at path with argv, stdout and stderr on /dev/null; its
  * pid. */
 static inline pid_t integ_spawn_quiet(const char *path, const char *const argv[])

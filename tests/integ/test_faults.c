@@ -109,26 +109,6 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
-/* The run id of the ledger whose owner is pid, or "" */
-static void run_of(pid_t pid, char *run, size_t len)
-{
-	char cmd[256];
-	FILE *p;
-
-	run[0] = '\0';
-	snprintf(cmd, sizeof(cmd),
-		 "grep -l '^%d ' " VCL_LEDGER_ROOT
-		 "/*/owner 2>/dev/null | head -1 | xargs -r dirname "
-		 "| xargs -r basename",
-		 (int)pid);
-	p = popen(cmd, "r");
-	if (p != NULL) {
-		if (fgets(run, (int)len, p) != NULL)
-			run[strcspn(run, "\n")] = '\0';
-		pclose(p);
-	}
-}
-
 START_TEST(test_sigkill_then_gc)
 {
 	struct vcl_error *err = NULL;
@@ -147,7 +127,7 @@ START_TEST(test_sigkill_then_gc)
 						      "/tmp/vclab-test-kill", NULL});
 	/* Mid-density: tens of payloads up. */
 	usleep(1500 * 1000);
-	run_of(pid, run, sizeof(run));
+	integ_run_of(pid, run, sizeof(run));
 	ck_assert_str_ne(run, "");
 	snprintf(cg, sizeof(cg), "vclab/%s", run);
 	kill(pid, SIGKILL);

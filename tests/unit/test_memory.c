@@ -237,11 +237,15 @@ START_TEST(test_sample_pids)
 	ck_assert_int_lt(vcl_sample_pids(&dead, 1, &m, &err), 0);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_int_eq(err->kind, VCL_E_DIED);
+	ck_assert_ptr_nonnull(strstr(err->msg, "1 listed (first pid "));
 	ck_assert(!(m.known & VCL_MEM_PSS));
 	vcl_error_free(err);
 	err = NULL;
 
 	ck_assert_int_lt(vcl_sample_pids(NULL, 0, &m, &err), 0);
+	/* The old text ran "0 pid(s) listed0" together. */
+	ck_assert_str_eq(err->msg, "No process to sample: the instance lists none (its service "
+				   "has exited)");
 	vcl_error_free(err);
 	err = NULL;
 
