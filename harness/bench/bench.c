@@ -33,7 +33,12 @@
 
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 {
-	return b->o->scenarios == NULL || vcl_strv_contains(b->o->scenarios, scenario);
+	if (b->o->scenarios != NULL)
+		return vcl_strv_contains(b->o->scenarios, scenario);
+	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++)
+		if (strcmp((*sc)->name, scenario) == 0 && (*sc)->not_quick)
+			return strcmp(b->o->profile, "quick") != 0;
+	return true;
 }
 
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
@@ -652,8 +657,11 @@ static void print_summary(struct vcl_bench *b)
 }
 
 const struct vcl_scenario *const vcl_scenarios[] = {
-    &vcl_scenario_startup,   &vcl_scenario_memory, &vcl_scenario_density,
-    &vcl_scenario_autoscale, &vcl_scenario_steady, NULL,
+    &vcl_scenario_startup, &vcl_scenario_memory,
+    &vcl_scenario_density, &vcl_scenario_autoscale,
+    &vcl_scenario_steady,  &vcl_scenario_cpu,
+    &vcl_scenario_membw,   &vcl_scenario_disk,
+    &vcl_scenario_net,	   NULL,
 };
 
 static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)

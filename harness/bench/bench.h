@@ -169,6 +169,9 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 struct vcl_scenario {
 	const char *name;
 	int (*run)(struct vcl_bench *b, struct vcl_error **err);
+	/* Left out of the quick profile's default set (run when named with
+	 * --scenarios, and by standard and full): the resource scenarios. */
+	bool not_quick;
 };
 
 extern const struct vcl_scenario vcl_scenario_startup;
@@ -176,6 +179,10 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
+extern const struct vcl_scenario vcl_scenario_cpu; /* scenario_resources.c */
+extern const struct vcl_scenario vcl_scenario_membw;
+extern const struct vcl_scenario vcl_scenario_disk;
+extern const struct vcl_scenario vcl_scenario_net;
 
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];
