@@ -47,6 +47,7 @@
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 /* One run of bare (prepare()'s context): the overlay folder it made for
  * a service with a rootfs ("" without one). */
@@ -125,6 +126,8 @@ struct child_args {
 	int net_w;			/* the service's: one byte once it has its netns */
 	uid_t uid;			/* the service's user and group */
 	gid_t gid;
+	gid_t groups[17]; /* its supplementary groups: fsGroup, supplementalGroups */
+	size_t ngroups;
 	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
 	 * (the run's folder, shared: each instance mounts its own tmpfs
 	 * there in its own mount namespace). Made by the parent. */
@@ -137,6 +140,7 @@ struct child_args {
 static int mount_service_root(const struct child_args *a)
 {
 	static const char *const subdirs[] = {"upper", "work", "root"};
+	const char *what = NULL;
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
 	    mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
@@ -159,27 +163,31 @@ static int mount_service_root(const struct child_args *a)
 	    mount("/dev", "dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
 	    mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
 		return -1;
+	/* The pod's volumes, each a tmpfs of this namespace, as the kubelet
+	 * gives them to the container. */
+	if (vcl_volumes_mount(a->svc->vols, a->svc->nvols, &a->svc->sec, &what) < 0) {
+		dprintf(2, "vclab: volumes: %s: %s\n", what, strerror(errno));
+		return -1;
+	}
 	return chroot(".");
 }
 
-/* Root, folder and user of svc (a's or a pod member's), then exec. */
-static __attribute__((noreturn)) void exec_in_root(const struct child_args *a,
-						   const struct vcl_svc_spec *svc)
+/* Root, folder, user and groups of a->svc (the main container's, or a pod
+ * member's), then exec. */
+static __attribute__((noreturn)) void exec_in_root(const struct child_args *a)
 {
-	uid_t uid = a->uid;
-	gid_t gid = a->gid;
+	const struct vcl_svc_spec *svc = a->svc;
 
-	if (svc != a->svc)
-		vcl_svc_user(svc, &uid, &gid);
 	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
 		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
 			svc->cwd, strerror(errno));
 		_exit(126);
 	}
-	if ((uid != 0 || gid != 0) &&
-	    (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
-	     syscall(SYS_setresuid, uid, uid, uid) < 0)) {
-		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)uid, (unsigned)gid,
+	if ((a->uid != 0 || a->gid != 0 || a->ngroups > 0) &&
+	    (syscall(SYS_setgroups, a->ngroups, a->groups) < 0 ||
+	     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
+	     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
+		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
 			strerror(errno));
 		_exit(126);
 	}
@@ -217,8 +225,13 @@ static void run_pod_members(const struct child_args *a)
 				strerror(errno));
 			_exit(125);
 		}
-		if (pid == 0)
-			exec_in_root(&ma, *m);
+		if (pid == 0) {
+			/* Its own image, user and volumes (none: the pod's are
+			 * the main container's); the pod's groups. */
+			ma.svc = *m;
+			vcl_svc_user(*m, &ma.uid, &ma.gid);
+			exec_in_root(&ma);
+		}
 		if (!(*m)->init)
 			continue;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -236,7 +249,6 @@ static void run_pod_members(const struct child_args *a)
  * CLONE_VM path glibc's setuid() would signal the parent's threads. */
 static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 {
-	const struct vcl_svc_spec *svc = a->svc;
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
@@ -252,7 +264,7 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 		_exit(126);
 	}
 	run_pod_members(a);
-	exec_in_root(a, svc);
+	exec_in_root(a);
 }
 
 static int child_exec(void *opaque)
@@ -409,6 +421,8 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 		return -1;
 	}
 	vcl_svc_user(spec->svc, &bl->a.uid, &bl->a.gid);
+	bl->a.ngroups =
+	    vcl_security_groups(&spec->svc->sec, bl->a.groups, ARRAY_SIZE(bl->a.groups));
 	/* Another user reopens its stdio through /proc/self/fd only if it
 	 * owns the file (runc hands a container's stdio over too). */
 	if ((bl->a.uid != 0 || bl->a.gid != 0) && fchown(bl->a.log_fd, bl->a.uid, bl->a.gid) < 0)

@@ -58,6 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/volume.h"
+
 #define MODULE_LIST "/etc/vclab-modules"
 #define PAYLOAD	    "/bin/vclab-payload"
 #define CONSOLE	    "/dev/ttyS0"
@@ -395,11 +397,22 @@ struct ctr {
 	char root[48]; /* /svc/N/root */
 };
 
+#define SVC_VOLS  16
+#define SVC_FILES 256
+
 struct svc {
 	char buf[SVC_MAX + 1];
 	struct ctr c[POD_MAX];
 	size_t n;
 	unsigned port;
+	/* The pod's volumes and groups (core/volume.h mounts them). */
+	struct vcl_security sec;
+	gid_t groups[17];
+	size_t ngroups;
+	struct vcl_volume vols[SVC_VOLS];
+	size_t nvols;
+	struct vcl_vol_file files[SVC_FILES];
+	size_t nfiles;
 };
 
 static struct svc svc;
@@ -421,6 +434,48 @@ static void svc_record(struct ctr *c, const char *p, char *v)
 		c->disk = v;
 	else if (strncmp(p, "init=", 5) == 0)
 		c->init = strcmp(v, "1") == 0;
+}
+
+/* fsgroup=, group=, vol=, file=, data= (vmm/vmm.h); 0 for other keys. */
+static int svc_volume_rec(const char *p, const char *v)
+{
+	struct vcl_volume *vol = svc.nvols > 0 ? &svc.vols[svc.nvols - 1] : NULL;
+	char *end;
+
+	if (strncmp(p, "fsgroup=", 8) == 0) {
+		svc.sec.has_fs_group = true;
+		svc.sec.fs_group = (gid_t)strtoul(v, NULL, 10);
+	} else if (strncmp(p, "group=", 6) == 0 && svc.ngroups < 17) {
+		svc.groups[svc.ngroups++] = (gid_t)strtoul(v, NULL, 10);
+	} else if (strncmp(p, "vol=", 4) == 0) {
+		if (svc.nvols == SVC_VOLS || (v[0] != 'e' && v[0] != 'f') || v[2] != ' ')
+			return -1;
+		vol = &svc.vols[svc.nvols++];
+		vol->empty = v[0] == 'e';
+		vol->read_only = v[1] == 'r';
+		vol->size_bytes = strtoull(v + 3, &end, 10);
+		if (*end != ' ' || end[1] != '/')
+			return -1;
+		vol->target = end + 1;
+		vol->name = vol->target;
+		vol->files = &svc.files[svc.nfiles];
+	} else if (strncmp(p, "file=", 5) == 0) {
+		if (vol == NULL || svc.nfiles == SVC_FILES)
+			return -1;
+		svc.files[svc.nfiles].mode = (unsigned)strtoul(v, &end, 8);
+		if (*end != ' ')
+			return -1;
+		svc.files[svc.nfiles].path = end + 1;
+		svc.files[svc.nfiles].data = "";
+		svc.nfiles++;
+		vol->nfiles++;
+	} else if (strncmp(p, "data=", 5) == 0) {
+		if (vol == NULL || vol->nfiles == 0)
+			return -1;
+		svc.files[svc.nfiles - 1].data = v;
+		svc.files[svc.nfiles - 1].len = strlen(v);
+	}
+	return 0;
 }
 
 static void svc_read(const char *dev)
@@ -467,6 +522,8 @@ static void svc_read(const char *dev)
 			if (svc.n == POD_MAX)
 				die("%s: a pod of more than %d containers", path, POD_MAX);
 			svc.c[svc.n++] = (struct ctr){.name = v, .disk = "vda", .cwd = "/"};
+		} else if (svc_volume_rec(p, v) < 0) {
+			die("%s: bad volume record '%.40s'", path, p);
 		} else {
 			svc_record(&svc.c[svc.n - 1], p, v);
 		}
@@ -620,7 +677,21 @@ static pid_t start_ctr(const struct ctr *c)
 			dup2(nul, 0);
 	}
 	setsid();
-	if (chdir(c->root) < 0 || chroot(".") < 0 || chdir(c->cwd) < 0) {
+	if (chdir(c->root) < 0) {
+		fprintf(stderr, "vclab-init: chdir %s: %s\n", c->root, strerror(errno));
+		_exit(126);
+	}
+	/* The pod's volumes, in the main container (the one whose
+	 * volumeMounts vclab reads). */
+	if (c == &svc.c[0]) {
+		const char *what = "";
+
+		if (vcl_volumes_mount(svc.vols, svc.nvols, &svc.sec, &what) < 0) {
+			fprintf(stderr, "vclab-init: volumes: %s: %s\n", what, strerror(errno));
+			_exit(126);
+		}
+	}
+	if (chroot(".") < 0 || chdir(c->cwd) < 0) {
 		fprintf(stderr, "vclab-init: chroot %s, cwd %s: %s\n", c->root, c->cwd,
 			strerror(errno));
 		_exit(126);
@@ -632,9 +703,10 @@ static pid_t start_ctr(const struct ctr *c)
 	if (c->uid != 0 && (fchown(1, c->uid, c->gid) < 0 || fchown(2, c->uid, c->gid) < 0))
 		fprintf(stderr, "vclab-init: chown of the console to %u: %s\n", (unsigned)c->uid,
 			strerror(errno));
-	if ((c->uid != 0 || c->gid != 0) && (syscall(SYS_setgroups, 0, NULL) < 0 ||
-					     syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0 ||
-					     syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)) {
+	if ((c->uid != 0 || c->gid != 0 || svc.ngroups > 0) &&
+	    (syscall(SYS_setgroups, svc.ngroups, svc.groups) < 0 ||
+	     syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0 ||
+	     syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)) {
 		fprintf(stderr, "vclab-init: user %u:%u: %s\n", (unsigned)c->uid, (unsigned)c->gid,
 			strerror(errno));
 		_exit(126);

@@ -531,6 +531,8 @@ int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 			continue;
 		if (vcl_image_load(&d->io, &s->img[i], err) == 0) {
 			s->img[i].svc.sec = d->sec;
+			s->img[i].svc.vols = d->vols;
+			s->img[i].svc.nvols = d->nvols;
 			if (load_pod(d, &s->img[i], err) == 0)
 				continue;
 		}

@@ -86,6 +86,10 @@ struct vcl_service_def {
 	struct vcl_image *pod_img;
 	const struct vcl_svc_spec **pod_svc;
 	size_t npod;
+	/* The main container's pod volumes (emptyDir, configMap, secret), in
+	 * volumeMounts order; owned. Handed to the image's service spec. */
+	struct vcl_volume *vols;
+	size_t nvols;
 };
 
 struct vcl_services {
