@@ -111,6 +111,9 @@ struct vcl_bench {
 	struct vcl_ledger_kinds kinds; /* what spec.ledger's teardown undoes */
 	struct vcl_image *image;       /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
+	/* run[i]: active[i]'s run context, what its prepare() returned (NULL
+	 * before it, after its cleanup, or without a prepare). */
+	void *run[VCL_MAX_ACTIVE];
 	unsigned nactive;
 	/* --services: every service of the file (bench/services.h), measured
 	 * one after the other; image and active are set for each in turn
@@ -136,7 +139,10 @@ unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops 
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 
-/* Launch one instance of ops and wait until it answers 200 (or fails). */
+/* Launch one instance of ops in its run (the next index) and return at
+ * once; vcl_bench_start also waits until it answers 200 (or fails). */
+int vcl_bench_launch(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		     struct vcl_instance **out, struct vcl_error **err);
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err);
 /* Wait for an instance launched by hand (density bursts) with the bench's
