@@ -153,13 +153,20 @@ $(TOOLS_IMAGE)/index.json: $(TOOLRUN) scripts/build-tools-image.sh scripts/debim
 	@$(if $(Q),echo "  IMAGE   $(TOOLS_IMAGE)")
 	$(Q)scripts/build-tools-image.sh $(TOOLS_IMAGE) $(TOOLRUN) >/dev/null
 
-$(INIT): $(B)/payload/init.o
+# init mounts a service's pod volumes with the code bare and ctr use
+# (core/volume.c), compiled apart: without sanitizers, for a static link.
+$(INIT): $(B)/payload/init.o $(B)/payload/volume.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -static -o $@ $^
 
+$(B)/payload/volume.o: harness/core/volume.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 # The payload and init are never built with sanitizers: they must stay static.
-$(B)/payload/payload.o $(B)/payload/init.o $(B)/payload/toolrun.o: CFLAGS := $(filter-out -fsanitize%,$(CFLAGS))
+$(B)/payload/payload.o $(B)/payload/init.o $(B)/payload/toolrun.o $(B)/payload/volume.o: CFLAGS := $(filter-out -fsanitize%,$(CFLAGS))
 
 $(B)/tests/%: tests/unit/%.c $(LIB) $(B)/payload/http.o
 	@mkdir -p $(dir $@)

@@ -47,6 +47,7 @@
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 /* One run of bare (prepare()'s context): the overlay folder it made for
  * a service with a rootfs ("" without one). */
@@ -125,6 +126,8 @@ struct child_args {
 	int net_w;			/* the service's: one byte once it has its netns */
 	uid_t uid;			/* the service's user and group */
 	gid_t gid;
+	gid_t groups[17]; /* its supplementary groups: fsGroup, supplementalGroups */
+	size_t ngroups;
 	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
 	 * (the run's folder, shared: each instance mounts its own tmpfs
 	 * there in its own mount namespace). Made by the parent. */
@@ -137,6 +140,7 @@ struct child_args {
 static int mount_service_root(const struct child_args *a)
 {
 	static const char *const subdirs[] = {"upper", "work", "root"};
+	const char *what = NULL;
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
 	    mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
@@ -159,6 +163,12 @@ static int mount_service_root(const struct child_args *a)
 	    mount("/dev", "dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
 	    mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
 		return -1;
+	/* The pod's volumes, each a tmpfs of this namespace, as the kubelet
+	 * gives them to the container. */
+	if (vcl_volumes_mount(a->svc->vols, a->svc->nvols, &a->svc->sec, &what) < 0) {
+		dprintf(2, "vclab: volumes: %s: %s\n", what, strerror(errno));
+		return -1;
+	}
 	return chroot(".");
 }
 
@@ -186,9 +196,10 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 			svc->cwd, strerror(errno));
 		_exit(126);
 	}
-	if ((a->uid != 0 || a->gid != 0) && (syscall(SYS_setgroups, 0, NULL) < 0 ||
-					     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
-					     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
+	if ((a->uid != 0 || a->gid != 0 || a->ngroups > 0) &&
+	    (syscall(SYS_setgroups, a->ngroups, a->groups) < 0 ||
+	     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
+	     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
 		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
 			strerror(errno));
 		_exit(126);
@@ -352,6 +363,8 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 		return -1;
 	}
 	vcl_svc_user(spec->svc, &bl->a.uid, &bl->a.gid);
+	bl->a.ngroups =
+	    vcl_security_groups(&spec->svc->sec, bl->a.groups, ARRAY_SIZE(bl->a.groups));
 	/* Another user reopens its stdio through /proc/self/fd only if it
 	 * owns the file (runc hands a container's stdio over too). */
 	if ((bl->a.uid != 0 || bl->a.gid != 0) && fchown(bl->a.log_fd, bl->a.uid, bl->a.gid) < 0)

@@ -41,6 +41,7 @@
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 /* What the child needs, prepared by the parent so the child allocates
  * nothing: it runs in a copy of the parent's memory (no CLONE_VM). */
@@ -69,6 +70,8 @@ struct child_args {
 	const struct cri_conf *cri;
 	uid_t uid; /* the service's user (runAsUser over the image's) */
 	gid_t gid;
+	gid_t groups[17]; /* supplementary: fsGroup, supplementalGroups */
+	size_t ngroups;
 	char hosts[512], resolv[4096];	/* /etc/hosts and /etc/resolv.conf (CRI) */
 	struct vcl_ctr_child_error rec; /* the child's stamps so far (its copy) */
 };
@@ -444,6 +447,14 @@ static void child_mounts(struct child_args *a)
 	TRY(VCL_CTR_STEP_MNT_DEV, mount_dev(a));
 	if (a->cri->cri)
 		TRY(VCL_CTR_STEP_MNT_SYS, mount_sys_masks(a));
+	/* The pod's volumes, before the root may turn read-only (their mount
+	 * points may be new folders), as runc mounts the spec's. */
+	if (svc != NULL) {
+		const char *what;
+
+		TRY(VCL_CTR_STEP_MNT_VOLUMES,
+		    vcl_volumes_mount(svc->vols, svc->nvols, &svc->sec, &what));
+	}
 	/* readOnlyRootFilesystem: the overlay itself read-only, its mounts
 	 * (/dev, /proc, /sys) as they are. */
 	if (svc != NULL && a->cri->ro_root)
@@ -474,10 +485,13 @@ static bool child_service_user(struct child_args *a)
 	TRY(VCL_CTR_STEP_FDS, fd);
 	TRY(VCL_CTR_STEP_FDS, dup2(fd, 0));
 	TRY(VCL_CTR_STEP_CHDIR, chdir(a->svc->cwd));
-	if (a->uid == 0 && a->gid == 0)
+	if (a->uid == 0 && a->gid == 0) {
+		if (a->ngroups > 0)
+			TRY(VCL_CTR_STEP_SETID, setgroups(a->ngroups, a->groups));
 		return false;
+	}
 	TRY(VCL_CTR_STEP_CAPS, drop_bounding(a->cri->caps));
-	TRY(VCL_CTR_STEP_SETID, setgroups(0, NULL));
+	TRY(VCL_CTR_STEP_SETID, setgroups(a->ngroups, a->groups));
 	TRY(VCL_CTR_STEP_SETID, setresgid(a->gid, a->gid, a->gid));
 	TRY(VCL_CTR_STEP_SETID, setresuid(a->uid, a->uid, a->uid));
 	return true;
@@ -850,6 +864,7 @@ static int service_args(const struct ctr_run *run, const struct vcl_spec *spec,
 		return vcl_usage(err, "Rootfs path %s cannot be an overlay lower layer",
 				 spec->svc->rootfs);
 	vcl_svc_user(spec->svc, &a->uid, &a->gid);
+	a->ngroups = vcl_security_groups(&spec->svc->sec, a->groups, ARRAY_SIZE(a->groups));
 	if (spec->security == VCL_SECURITY_CRI) {
 		char why[256];
 

@@ -79,10 +79,11 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_UMOUNT_OLD,  /* detaching the old root */
 	VCL_CTR_STEP_CAPS,	  /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
-	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
-	VCL_CTR_STEP_EXEC,    /* execve of the payload */
-	VCL_CTR_STEP_ETC,     /* /etc/hosts, hostname, resolv.conf (CRI) */
-	VCL_CTR_STEP_MNT_SYS, /* /sys and the masked /proc paths (CRI) */
+	VCL_CTR_STEP_SECCOMP,	  /* loading the syscall filter */
+	VCL_CTR_STEP_EXEC,	  /* execve of the payload */
+	VCL_CTR_STEP_ETC,	  /* /etc/hosts, hostname, resolv.conf (CRI) */
+	VCL_CTR_STEP_MNT_SYS,	  /* /sys and the masked /proc paths (CRI) */
+	VCL_CTR_STEP_MNT_VOLUMES, /* the pod's volumes (core/volume.h) */
 	VCL_CTR_STEP_MAX,
 };
 
@@ -154,6 +155,13 @@ struct vcl_oci_params {
 	enum vcl_security_mode mode;
 	const struct vcl_security *sec;
 	const char *etc_dir;
+	/* The pod's volumes: an emptyDir a tmpfs mount, a configMap or
+	 * secret a read-only bind of vol_dir/vol-<i> (filled by the caller,
+	 * core/volume.h); sec's fsGroup and supplementalGroups become
+	 * additionalGids. */
+	const struct vcl_volume *vols;
+	size_t nvols;
+	const char *vol_dir;
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same

@@ -28,6 +28,7 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 extern char **environ;
 
@@ -414,6 +415,26 @@ static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_er
 	return ret;
 }
 
+/* The files of the pod's configMap and secret volumes in bundle/vol-<i>,
+ * which the config binds read-only (an emptyDir is a tmpfs mount of its
+ * own); removed with the bundle. */
+static int rt_volumes(const char *bundle, const struct vcl_svc_spec *svc, struct vcl_error **err)
+{
+	for (size_t i = 0; i < svc->nvols; i++) {
+		char dir[600];
+		const char *what = "create its folder";
+
+		if (svc->vols[i].empty)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/vol-%zu", bundle, i);
+		if (mkdir(dir, 0755) < 0 ||
+		    vcl_volume_fill(dir, &svc->vols[i], &svc->sec, &what) < 0)
+			return vcl_fail(err, errno, "Volume %s in %s: %s", svc->vols[i].name, dir,
+					what);
+	}
+	return 0;
+}
+
 /* A service in CRI mode: its own overlay root in the bundle and the /etc
  * files; in strict mode the cached rootfs read-only and a /tmp tmpfs. */
 static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const char *hostname,
@@ -435,6 +456,11 @@ static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const c
 	op->gid = gid;
 	op->tmp_tmpfs = true;
 	op->sec = &svc->sec;
+	if (rt_volumes(p->bundle, svc, err) < 0)
+		return -1;
+	op->vols = svc->vols;
+	op->nvols = svc->nvols;
+	op->vol_dir = p->bundle;
 	if (spec->security == VCL_SECURITY_STRICT)
 		return 0;
 	if (vcl_ctr_etc_files(p->bundle, hostname, err) < 0 ||

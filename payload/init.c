@@ -58,6 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/volume.h"
+
 #define MODULE_LIST "/etc/vclab-modules"
 #define PAYLOAD	    "/bin/vclab-payload"
 #define CONSOLE	    "/dev/ttyS0"
@@ -380,6 +382,9 @@ static void net_up(const char *cidr, const char *name)
 #define SVC_ENVS  512
 #define SVC_ROOT  "/svc/root"
 
+#define SVC_VOLS  16
+#define SVC_FILES 256
+
 struct svc {
 	char buf[SVC_MAX + 1];
 	char *argv[SVC_ARGS + 1];
@@ -388,9 +393,59 @@ struct svc {
 	unsigned port;
 	uid_t uid;
 	gid_t gid;
+	/* The pod's volumes and groups (core/volume.h mounts them). */
+	struct vcl_security sec;
+	gid_t groups[17];
+	size_t ngroups;
+	struct vcl_volume vols[SVC_VOLS];
+	size_t nvols;
+	struct vcl_vol_file files[SVC_FILES];
+	size_t nfiles;
 };
 
 static struct svc svc;
+
+/* fsgroup=, group=, vol=, file=, data= (vmm/vmm.h); 0 for other keys. */
+static int svc_volume_rec(const char *p, const char *v)
+{
+	struct vcl_volume *vol = svc.nvols > 0 ? &svc.vols[svc.nvols - 1] : NULL;
+	char *end;
+
+	if (strncmp(p, "fsgroup=", 8) == 0) {
+		svc.sec.has_fs_group = true;
+		svc.sec.fs_group = (gid_t)strtoul(v, NULL, 10);
+	} else if (strncmp(p, "group=", 6) == 0 && svc.ngroups < 17) {
+		svc.groups[svc.ngroups++] = (gid_t)strtoul(v, NULL, 10);
+	} else if (strncmp(p, "vol=", 4) == 0) {
+		if (svc.nvols == SVC_VOLS || (v[0] != 'e' && v[0] != 'f') || v[2] != ' ')
+			return -1;
+		vol = &svc.vols[svc.nvols++];
+		vol->empty = v[0] == 'e';
+		vol->read_only = v[1] == 'r';
+		vol->size_bytes = strtoull(v + 3, &end, 10);
+		if (*end != ' ' || end[1] != '/')
+			return -1;
+		vol->target = end + 1;
+		vol->name = vol->target;
+		vol->files = &svc.files[svc.nfiles];
+	} else if (strncmp(p, "file=", 5) == 0) {
+		if (vol == NULL || svc.nfiles == SVC_FILES)
+			return -1;
+		svc.files[svc.nfiles].mode = (unsigned)strtoul(v, &end, 8);
+		if (*end != ' ')
+			return -1;
+		svc.files[svc.nfiles].path = end + 1;
+		svc.files[svc.nfiles].data = "";
+		svc.nfiles++;
+		vol->nfiles++;
+	} else if (strncmp(p, "data=", 5) == 0) {
+		if (vol == NULL || vol->nfiles == 0)
+			return -1;
+		svc.files[svc.nfiles - 1].data = v;
+		svc.files[svc.nfiles - 1].len = strlen(v);
+	}
+	return 0;
+}
 
 static void svc_read(const char *dev)
 {
@@ -441,6 +496,8 @@ static void svc_read(const char *dev)
 			svc.uid = (uid_t)strtoul(v, NULL, 10);
 		else if (strncmp(p, "gid=", 4) == 0)
 			svc.gid = (gid_t)strtoul(v, NULL, 10);
+		else if (svc_volume_rec(p, v) < 0)
+			die("%s: bad volume record '%.40s'", path, p);
 		p += rl + 1;
 	}
 	if (na == 0)
@@ -569,7 +626,14 @@ static void run_service(const char *dev, const char *name)
 		if (nul >= 0)
 			dup2(nul, 0);
 		setsid();
-		if (chdir(SVC_ROOT) < 0 || chroot(".") < 0 || chdir(svc.cwd) < 0) {
+		const char *what = "";
+
+		if (chdir(SVC_ROOT) < 0 ||
+		    vcl_volumes_mount(svc.vols, svc.nvols, &svc.sec, &what) < 0) {
+			fprintf(stderr, "vclab-init: volumes: %s: %s\n", what, strerror(errno));
+			_exit(126);
+		}
+		if (chroot(".") < 0 || chdir(svc.cwd) < 0) {
 			fprintf(stderr, "vclab-init: chroot %s, cwd %s: %s\n", SVC_ROOT, svc.cwd,
 				strerror(errno));
 			_exit(126);
@@ -582,8 +646,8 @@ static void run_service(const char *dev, const char *name)
 		    (fchown(1, svc.uid, svc.gid) < 0 || fchown(2, svc.uid, svc.gid) < 0))
 			fprintf(stderr, "vclab-init: chown of the console to %u: %s\n",
 				(unsigned)svc.uid, strerror(errno));
-		if ((svc.uid != 0 || svc.gid != 0) &&
-		    (syscall(SYS_setgroups, 0, NULL) < 0 ||
+		if ((svc.uid != 0 || svc.gid != 0 || svc.ngroups > 0) &&
+		    (syscall(SYS_setgroups, svc.ngroups, svc.groups) < 0 ||
 		     syscall(SYS_setresgid, svc.gid, svc.gid, svc.gid) < 0 ||
 		     syscall(SYS_setresuid, svc.uid, svc.uid, svc.uid) < 0)) {
 			fprintf(stderr, "vclab-init: user %u:%u: %s\n", (unsigned)svc.uid,

@@ -178,7 +178,10 @@ int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char
  *
  * The description, read by vclab-init from /dev/vdb:
  *   "VCLAB-SVC 1\n", then NUL-terminated "key=value" records (port=,
- *   uid=, gid=, cwd=, then arg= in argv order and env= in envp order),
+ *   uid=, gid=, cwd=, then arg= in argv order and env= in envp order,
+ *   then fsgroup= and group= (supplementary groups), and each pod volume
+ *   as vol=<e|f><r|w> SIZE TARGET followed by its files, file=MODE PATH
+ *   (octal mode) then data=BYTES),
  *   ended by an empty record; zero-padded to whole 4 KiB blocks.
  * Values may hold any byte but NUL (a newline in an env value too).
  */

@@ -18,6 +18,7 @@
 #include "core/cleanup.h"
 #include "core/backend.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 static bool name_ok(const char *s)
 {
@@ -528,6 +529,42 @@ static int rec(FILE *f, const char *key, const char *val)
 	return fprintf(f, "%s=%s", key, val) < 0 || fputc('\0', f) == EOF ? -1 : 0;
 }
 
+/* fsgroup= and group= (supplementary groups), then each volume as
+ * "vol=<e|f><r|w> SIZE TARGET" followed by its files as "file=MODE PATH"
+ * and "data=BYTES". */
+static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc)
+{
+	gid_t g[17];
+	size_t ng = vcl_security_groups(&svc->sec, g, sizeof(g) / sizeof(g[0]));
+	char line[600];
+	int r = 0;
+
+	if (svc->sec.has_fs_group) {
+		snprintf(line, sizeof(line), "%u", (unsigned)svc->sec.fs_group);
+		r |= rec(f, "fsgroup", line);
+	}
+	for (size_t i = 0; i < ng; i++) {
+		snprintf(line, sizeof(line), "%u", (unsigned)g[i]);
+		r |= rec(f, "group", line);
+	}
+	for (size_t i = 0; i < svc->nvols; i++) {
+		const struct vcl_volume *v = &svc->vols[i];
+
+		snprintf(line, sizeof(line), "%c%c %llu %s", v->empty ? 'e' : 'f',
+			 v->read_only ? 'r' : 'w', (unsigned long long)v->size_bytes, v->target);
+		r |= rec(f, "vol", line);
+		for (size_t k = 0; k < v->nfiles; k++) {
+			snprintf(line, sizeof(line), "%o %s", v->files[k].mode, v->files[k].path);
+			r |= rec(f, "file", line);
+			r |= fprintf(f, "data=%.*s", (int)v->files[k].len, v->files[k].data) < 0 ||
+				     fputc('\0', f) == EOF
+				 ? -1
+				 : 0;
+		}
+	}
+	return r;
+}
+
 int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
 		      struct vcl_error **err)
 {
@@ -554,6 +591,7 @@ int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
 		r |= rec(f, "arg", *a);
 	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
 		r |= rec(f, "env", *e);
+	r |= svc_volume_recs(f, svc);
 	r |= fputc('\0', f) == EOF ? -1 : 0;
 	if (fclose(f) != 0 || r != 0)
 		return vcl_fail(err, ENOMEM, "Service description");

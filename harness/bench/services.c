@@ -478,6 +478,8 @@ int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 			continue;
 		if (vcl_image_load(&d->io, &s->img[i], err) == 0) {
 			s->img[i].svc.sec = d->sec;
+			s->img[i].svc.vols = d->vols;
+			s->img[i].svc.nvols = d->nvols;
 			continue;
 		}
 		if (d->wl.kind[0] == '\0')

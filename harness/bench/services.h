@@ -80,6 +80,10 @@ struct vcl_service_def {
 	/* The main container's securityContext, for the image's service spec
 	 * (zero: containerd's defaults; always zero for a services file). */
 	struct vcl_security sec;
+	/* The main container's pod volumes (emptyDir, configMap, secret), in
+	 * volumeMounts order; owned. Handed to the image's service spec. */
+	struct vcl_volume *vols;
+	size_t nvols;
 };
 
 struct vcl_services {

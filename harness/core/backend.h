@@ -73,6 +73,36 @@ struct vcl_security {
 	uid_t run_as_user;	       /* overrides the image's user when has_user */
 	gid_t run_as_group;	       /* overrides the image's group when has_group */
 	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
+	/* The pod's fsGroup: the group of its volumes' files, and one more
+	 * supplementary group of the process (as the kubelet and containerd
+	 * give it); then supplementalGroups. */
+	bool has_fs_group;
+	gid_t fs_group;
+	gid_t supp_groups[16];
+	unsigned nsupp;
+};
+
+/*
+ * A pod volume the service sees (Kubernetes emptyDir, configMap, secret):
+ * a tmpfs of its own at target holding files (none for an emptyDir),
+ * group fs_group when the pod has one (core/volume.h mounts it). Strings
+ * are borrowed from the service.
+ */
+struct vcl_vol_file {
+	const char *path; /* relative to the volume ("index.html"), no ".." */
+	const char *data;
+	size_t len;
+	unsigned mode; /* items[].mode, else defaultMode, else 0644 */
+};
+
+struct vcl_volume {
+	const char *name;    /* volumes[].name */
+	const char *target;  /* volumeMounts[].mountPath: absolute, inside the root */
+	bool empty;	     /* an emptyDir (world-writable); else configMap or secret */
+	bool read_only;	     /* configMap and secret always; emptyDir by readOnly */
+	uint64_t size_bytes; /* emptyDir sizeLimit; 0 = tmpfs's default (half of RAM) */
+	const struct vcl_vol_file *files;
+	size_t nfiles;
 };
 
 /* The run-wide container confinement (--security). */
@@ -97,7 +127,9 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
-	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
+	struct vcl_security sec;       /* its securityContext; zero = containerd's defaults */
+	const struct vcl_volume *vols; /* its pod volumes, mounted in every placement */
+	size_t nvols;
 	/* The rootfs as a read-only ext4 disk image for the VM placements
 	 * (image/disk.c): built on the first call (its files recorded in
 	 * ledger first), reused after; *path lives as long as the service.

@@ -91,11 +91,15 @@ END_TEST
 
 /* The same images as Kubernetes workloads (tests/data/compat/app.yaml),
  * with securityContexts: runAsNonRoot and every capability dropped for the
- * cache, two dropped for web-stderr. */
+ * cache, two dropped for web-stderr; and site: nginx reading its server
+ * from a configMap, a file of a Secret, and serving a configMap of mode
+ * 0640 that only fsGroup makes readable to its workers, its temp folders
+ * an emptyDir (without fsGroup it never answers: 403). */
 START_TEST(test_compat_manifest)
 {
 	static const char *const wls[] = {"compat/Deployment/web", "compat/Deployment/web-stderr",
-					  "compat/StatefulSet/cache", "compat/Deployment/app"};
+					  "compat/StatefulSet/cache", "compat/Deployment/app",
+					  "compat/Deployment/site"};
 	static const char *const pls[][2] = {
 	    {"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}, {"backends", "vm"}};
 	struct json_object *r;
@@ -118,6 +122,8 @@ START_TEST(test_compat_manifest)
 		for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++)
 			ck_assert(integ_svc_num(r, wls[w], pls[p][0], pls[p][1], "startup_ms.p50") >
 				  0);
+	ck_assert_int_eq(
+	    json_object_array_length(at(r, "services.compat/Deployment/site.manifest.volumes")), 4);
 	json_object_put(r);
 }
 END_TEST
