@@ -87,7 +87,7 @@ void vcl_rsec_resources(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		}
 	}
 	free(bk);
-	if (vcl_rtab_rows(&t) == 0) {
+	if (vcl_rtab_rows(&t) < 2) { /* the header alone: nothing measured */
 		vcl_rdoc_table(d, &t);
 		return;
 	}
