@@ -79,10 +79,11 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_UMOUNT_OLD,  /* detaching the old root */
 	VCL_CTR_STEP_CAPS,	  /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
-	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
-	VCL_CTR_STEP_EXEC,    /* execve of the payload */
-	VCL_CTR_STEP_ETC,     /* /etc/hosts, hostname, resolv.conf (CRI) */
-	VCL_CTR_STEP_MNT_SYS, /* /sys and the masked /proc paths (CRI) */
+	VCL_CTR_STEP_SECCOMP,	  /* loading the syscall filter */
+	VCL_CTR_STEP_EXEC,	  /* execve of the payload */
+	VCL_CTR_STEP_ETC,	  /* /etc/hosts, hostname, resolv.conf (CRI) */
+	VCL_CTR_STEP_MNT_SYS,	  /* /sys and the masked /proc paths (CRI) */
+	VCL_CTR_STEP_MNT_VOLUMES, /* the pod's volumes (core/volume.h) */
 	VCL_CTR_STEP_MAX,
 };
 
@@ -154,6 +155,16 @@ struct vcl_oci_params {
 	enum vcl_security_mode mode;
 	const struct vcl_security *sec;
 	const char *etc_dir;
+	/* A pod's container: the pid of the sandbox holder whose network, IPC
+	 * and UTS namespaces it joins (/proc/PID/ns/...); 0: its own. */
+	int sandbox_pid;
+	/* The pod's volumes: an emptyDir a tmpfs mount, a configMap or
+	 * secret a read-only bind of vol_dir/vol-<i> (filled by the caller,
+	 * core/volume.h); sec's fsGroup and supplementalGroups become
+	 * additionalGids. */
+	const struct vcl_volume *vols;
+	size_t nvols;
+	const char *vol_dir;
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same
@@ -213,6 +224,18 @@ int vcl_oci_runtime_message(const char *text, char *out, size_t size);
 #define VCL_CTR_CFS_PERIOD 100000u
 long long vcl_ctr_cfs_quota(double cpus);
 
+/* ---- pods (pod.c) ------------------------------------------------------ */
+
+/* Start a pod's sandbox holder (containerd's pause): a child in cg (NULL:
+ * none) with its own network, IPC and UTS namespaces, hostname set and
+ * loopback up, then the static payload's --pause. Recorded in the ledger.
+ * *pid and *pidfd are set as soon as it exists (kill and reap it with
+ * vcl_proc_kill_reap); ns (may be NULL) gets O_CLOEXEC fds of its net,
+ * ipc and uts namespaces. */
+struct vcl_cgroup;
+int vcl_ctr_sandbox_start(const struct vcl_spec *spec, struct vcl_cgroup *cg, const char *hostname,
+			  pid_t *pid, int *pidfd, int ns[3], struct vcl_error **err);
+
 /* ---- a service container's root and /etc files (svcroot.c) ----------- */
 
 /* Mount an overlay on DIR/rootfs: lower the cached rootfs, upper and work
@@ -256,27 +279,29 @@ struct vcl_cgroup;
 int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup *cg,
 			    struct vcl_error **err);
 
-/* The vtable has no context pointer: one thin wrapper per peer. Defines
- * name_probe, name_prepare, name_launch and name_cleanup calling
- * impl_probe(&ctx, ...) and so on. */
-#define VCL_CTR_PEER_WRAPPERS(name, impl, ctx)                                                     \
+/* The ops of a peer over impl_probe, impl_prepare, impl_launch and
+ * impl_cleanup: name_probe and name_prepare hand impl the peer's static
+ * description tmpl (what probe finds out about the host: its binary);
+ * prepare returns a run context, which name_launch and name_cleanup hand
+ * on. */
+#define VCL_CTR_PEER_WRAPPERS(name, impl, tmpl)                                                    \
 	static int name##_probe(const struct vcl_host *host, struct vcl_error **err)               \
 	{                                                                                          \
 		(void)host;                                                                        \
-		return impl##_probe(&(ctx), err);                                                  \
+		return impl##_probe(&(tmpl), err);                                                 \
 	}                                                                                          \
-	static int name##_prepare(const struct vcl_spec *spec, struct vcl_error **err)             \
+	static int name##_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error **err) \
 	{                                                                                          \
-		return impl##_prepare(&(ctx), spec, err);                                          \
+		return impl##_prepare(&(tmpl), spec, ctx, err);                                    \
 	}                                                                                          \
-	static int name##_launch(const struct vcl_spec *spec, struct vcl_instance **out,           \
-				 struct vcl_error **err)                                           \
+	static int name##_launch(void *ctx, const struct vcl_spec *spec,                           \
+				 struct vcl_instance **out, struct vcl_error **err)                \
 	{                                                                                          \
-		return impl##_launch(&(ctx), spec, out, err);                                      \
+		return impl##_launch(ctx, spec, out, err);                                         \
 	}                                                                                          \
-	static void name##_cleanup(const struct vcl_spec *spec)                                    \
+	static void name##_cleanup(void *ctx, const struct vcl_spec *spec)                         \
 	{                                                                                          \
-		impl##_cleanup(&(ctx), spec);                                                      \
+		impl##_cleanup(ctx, spec);                                                         \
 	}
 
 /* ---- engines (engine_args.c: pure) ------------------------------------- */
@@ -371,18 +396,24 @@ int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool p
 
 /* ---- rootfs (rootfs.c), shared by ctr and the peers -------------------- */
 
-/* Build (once per run, idempotent) <state_dir>/ctr-rootfs holding only
- * /vclab-payload (a copy of spec->payload), /proc and /dev; recorded in
- * the ledger as `dir` before it is made. *path (may be NULL) gets the
- * folder; it stays valid until the last vcl_ctr_rootfs_release(). */
-int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, const char **path, struct vcl_error **err);
-/* Undo one prepare; the folder is removed with the last one. */
-void vcl_ctr_rootfs_release(const struct vcl_spec *spec);
-/* The prepared rootfs folder, or NULL before prepare. */
-const char *vcl_ctr_rootfs_path(void);
-/* Mount flags (MS_NOSUID, MS_NODEV, MS_NOEXEC) of the mount holding the
- * rootfs: a read-only remount of a bind in a user namespace must keep
- * them (they are locked), so the child adds them. */
-unsigned long vcl_ctr_rootfs_mount_flags(void);
+/* One run's hold on <state_dir>/ctr-rootfs, the folder holding only
+ * /vclab-payload (a copy of spec->payload), /proc and /dev. Runs of one
+ * state_dir (ctr and its peers) share the folder; it goes with the last
+ * hold. Start from {0}: not held. */
+struct vcl_ctr_rootfs {
+	const char *path;     /* the folder; NULL: not held */
+	unsigned long mflags; /* MS_NOSUID, MS_NODEV of the mount holding it: a
+			       * read-only remount of a bind in a user
+			       * namespace must keep them (they are locked) */
+};
+
+/* Hold the folder of spec->state_dir in *fs, building it on the first hold
+ * (recorded in the ledger as `dir` before it is made). Idempotent on a
+ * held *fs. */
+int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, struct vcl_ctr_rootfs *fs,
+			   struct vcl_error **err);
+/* Undo the hold (nothing when *fs is not held); the last removes the
+ * folder. */
+void vcl_ctr_rootfs_release(struct vcl_ctr_rootfs *fs);
 
 #endif
