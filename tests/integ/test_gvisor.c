@@ -175,12 +175,14 @@ START_TEST(test_prefix_ids)
 	OK(vcl_ledger_open(&ledger, rid, &integ_kinds, err));
 	struct vcl_spec s1 = spec_of(ledger, rid, 1), s11 = spec_of(ledger, rid, 11);
 
-	OK(ops->prepare(&s1, err));
-	one = integ_launch_healthy(ops, &s1, 20000);
-	eleven = integ_launch_healthy(ops, &s11, 20000);
+	void *run = NULL;
+
+	OK(ops->prepare(&s1, &run, err));
+	one = integ_launch_healthy(ops, run, &s1, 20000);
+	eleven = integ_launch_healthy(ops, run, &s11, 20000);
 	ck_assert_msg(ops->destroy(one, &e) == 0, "destroy sandbox 1: %s", e->msg);
 	ck_assert_msg(ops->destroy(eleven, &e) == 0, "destroy sandbox 11: %s", e->msg);
-	ops->cleanup(&s1);
+	ops->cleanup(run, &s1);
 	if (vcl_ledger_close(&ledger, &e) < 0)
 		ck_abort_msg("Ledger teardown: %s", e->msg);
 	nothing_left(rid);
