@@ -111,6 +111,9 @@ struct vcl_bench {
 	struct vcl_ledger_kinds kinds; /* what spec.ledger's teardown undoes */
 	struct vcl_image *image;       /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
+	/* run[i]: active[i]'s run context, what its prepare() returned (NULL
+	 * before it, after its cleanup, or without a prepare). */
+	void *run[VCL_MAX_ACTIVE];
 	unsigned nactive;
 	/* --services: every service of the file (bench/services.h), measured
 	 * one after the other; image and active are set for each in turn
@@ -130,13 +133,18 @@ struct vcl_bench {
 	bool tty;
 };
 
+/* Whether the run measures scenario: named in --scenarios, or, with none
+ * named, every scenario that is not opt_in. */
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 /* The runs/timeout that apply to a backend (VMs get their own counts). */
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 
-/* Launch one instance of ops and wait until it answers 200 (or fails). */
+/* Launch one instance of ops in its run (the next index) and return at
+ * once; vcl_bench_start also waits until it answers 200 (or fails). */
+int vcl_bench_launch(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		     struct vcl_instance **out, struct vcl_error **err);
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err);
 /* Wait for an instance launched by hand (density bursts) with the bench's
@@ -169,6 +177,11 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 struct vcl_scenario {
 	const char *name;
 	int (*run)(struct vcl_bench *b, struct vcl_error **err);
+	bool opt_in; /* runs only when --scenarios names it, never by default */
+	/* Runs a service of its own (isolation: the probe), after the run's
+	 * service(s) are measured and their prepares undone: its run prepares
+	 * and cleans up each placement itself. */
+	bool own_service;
 	/* Left out of the quick profile's default set (run when named with
 	 * --scenarios, and by standard and full): the resource scenarios. */
 	bool not_quick;
@@ -179,6 +192,19 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
+extern const struct vcl_scenario vcl_scenario_isolation;
+
+/* The isolation probe (bin/vclab-isoprobe beside payload) as a user's
+ * service, for the isolation scenario and its tests: a rootfs at dir
+ * (recorded in ledger first) holding only the static probe, loaded into
+ * img (listening on 8080, ready on GET /healthz). Undo with
+ * vcl_isolation_service_free, which removes dir. */
+int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledger *ledger,
+			  struct vcl_image *img, struct vcl_error **err);
+void vcl_isolation_service_free(struct vcl_image *img, const char *dir);
+/* GET /isolation from a ready probe, telling it this process (pid and
+ * start time) and the host's boot id: the probe's JSON object in *out. */
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, struct vcl_error **err);
 extern const struct vcl_scenario vcl_scenario_cpu; /* scenario_resources.c */
 extern const struct vcl_scenario vcl_scenario_membw;
 extern const struct vcl_scenario vcl_scenario_disk;

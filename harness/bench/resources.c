@@ -276,15 +276,18 @@ static int tools_ref(char *ref, size_t size, struct vcl_error **err)
 }
 
 /* Undo every active placement's prepare, make svc the service, prepare
- * them again. */
+ * them again (new run contexts in b->run; one that failed stays NULL). */
 static int reprepare(struct vcl_bench *b, const struct vcl_svc_spec *svc, struct vcl_error **err)
 {
-	for (unsigned i = b->nactive; i-- > 0;)
+	for (unsigned i = b->nactive; i-- > 0;) {
 		if (b->active[i]->cleanup != NULL)
-			b->active[i]->cleanup(&b->spec);
+			b->active[i]->cleanup(b->run[i], &b->spec);
+		b->run[i] = NULL;
+	}
 	b->spec.svc = svc;
 	for (unsigned i = 0; i < b->nactive; i++)
-		if (b->active[i]->prepare != NULL && b->active[i]->prepare(&b->spec, err) < 0)
+		if (b->active[i]->prepare != NULL &&
+		    b->active[i]->prepare(&b->spec, &b->run[i], err) < 0)
 			return vcl_error_wrap(err, "Prepare %s", b->active[i]->name);
 	return 0;
 }
