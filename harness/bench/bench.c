@@ -981,11 +981,14 @@ static void select_service(struct vcl_bench *b, size_t i, const struct vcl_limit
 	for (unsigned k = 0; k < b->nchosen; k++) {
 		const struct vcl_backend_ops *ops = b->chosen[k];
 
-		if (b->image != NULL && !ops->runs_services) {
+		if (b->image != NULL &&
+		    (!ops->runs_services || (b->image->svc.pod != NULL && !ops->runs_pods))) {
 			struct json_object *o = vcl_bench_result_obj(b, ops);
 			char why[160];
 
-			snprintf(why, sizeof(why), "%s cannot run a user's service yet", ops->name);
+			snprintf(why, sizeof(why), "%s cannot run a %s yet", ops->name,
+				 ops->runs_services ? "pod of several containers"
+						    : "user's service");
 			json_object_object_add(o, "skipped", json_object_new_boolean(1));
 			json_object_object_add(o, "reason", json_object_new_string(why));
 			continue;

@@ -751,10 +751,15 @@ static const struct vcl_jrule manifest_container[] = {
     {NULL, 0, NULL}};
 static const struct vcl_jrule manifest_containers[] = {{"[]", OBJ, manifest_container},
 						       {NULL, 0, NULL}};
-static const struct vcl_jrule manifest[] = {
-    {"at", STR, NULL},	 {"namespace", STR, NULL}, {"kind", STR, NULL},
-    {"name", STR, NULL}, {"replicas", INT, NULL},  {"containers", ARR, manifest_containers},
-    {NULL, 0, NULL}};
+static const struct vcl_jrule manifest[] = {{"at", STR, NULL},
+					    {"namespace", STR, NULL},
+					    {"kind", STR, NULL},
+					    {"name", STR, NULL},
+					    {"replicas", INT, NULL},
+					    {"containers", ARR, manifest_containers},
+					    {"n_containers", INT, NULL},
+					    {"n_init_containers", INT, NULL},
+					    {NULL, 0, NULL}};
 static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"backends", OBJ, entries},
 					   {"peers", OBJ, entries},
