@@ -419,14 +419,17 @@ static const struct {
 };
 
 /* "denied": the kernel or a filter refused (EPERM, EACCES); "absent": the
- * kernel (or gVisor) lacks the call; "untried": no private folder to try
- * it on; "allowed": it passed the permission checks, and failed on the
- * bad argument as planned, or did its private, undone thing. */
+ * kernel (or gVisor) lacks the call or the feature asked for (ENOSYS;
+ * EOPNOTSUPP, EAFNOSUPPORT, ENODEV: gVisor answers so for file handles,
+ * packet sockets and perf counters it does not implement); "untried": no
+ * private folder to try it on; "allowed": it passed the permission
+ * checks, and failed on the bad argument as planned, or did its private,
+ * undone thing. */
 static const char *verdict(long r)
 {
 	if (r == -EPERM || r == -EACCES)
 		return "denied";
-	if (r == -ENOSYS)
+	if (r == -ENOSYS || r == -EOPNOTSUPP || r == -EAFNOSUPPORT || r == -ENODEV)
 		return "absent";
 	if (r == UNTRIED)
 		return "untried";

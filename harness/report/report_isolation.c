@@ -299,7 +299,8 @@ void vcl_rsec_isolation(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    "*denied* means the kernel or a seccomp filter refused it (EPERM, EACCES); "
 	    "**allowed** means it passed the permission checks (and then failed on a "
 	    "deliberately bad argument, as the errno says, or did its private thing and "
-	    "undid it); *absent* means that kernel lacks the call. Capabilities are "
+	    "undid it); *absent* means that kernel lacks the call or the feature "
+	    "(ENOSYS, EOPNOTSUPP, EAFNOSUPPORT, ENODEV). Capabilities are "
 	    "effective / bounding. The *containerd defaults* row counts, for containers, "
 	    "what containerd's CRI defaults forbid and the probe could still do "
 	    "([docs/isolation.md](%.*sisolation.md)).",
