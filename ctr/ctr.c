@@ -54,13 +54,13 @@ struct child_args {
 	const struct sock_fprog *seccomp; /* NULL: none */
 	unsigned long mflags;		  /* locked flags of the rootfs mount */
 	bool userns;
-	bool vm; /* CLONE_VM | CLONE_VFORK: it runs in the harness's memory */
+	bool vm;	  /* CLONE_VM | CLONE_VFORK: it runs in the harness's memory */
 	sigset_t sigmask; /* the harness's signal mask, the payload's at exec */
-	bool born_in_cg; /* clone3(CLONE_INTO_CGROUP) made it there: no attach */
-	int ready_w;	 /* becomes fd 3, --ready-fd 3 */
-	int err_w;	 /* CLOEXEC: a successful exec closes it */
-	int sync_r;	 /* userns: the parent writes one byte once the maps are set */
-	int nsready_w;	 /* the child writes one byte once its namespaces exist */
+	bool born_in_cg;  /* clone3(CLONE_INTO_CGROUP) made it there: no attach */
+	int ready_w;	  /* becomes fd 3, --ready-fd 3 */
+	int err_w;	  /* CLOEXEC: a successful exec closes it */
+	int sync_r;	  /* userns: the parent writes one byte once the maps are set */
+	int nsready_w;	  /* the child writes one byte once its namespaces exist */
 	/* The user's service (NULL: the payload): its rootfs is the read-only
 	 * lower layer of an overlay whose upper layer is a private tmpfs on
 	 * ovl_dir (a folder of the run shared by every container; each mounts
