@@ -172,25 +172,12 @@ static int mount_service_root(const struct child_args *a)
 	return chroot(".");
 }
 
-/* The service's side of child_exec. Raw system calls only: on the
- * CLONE_VM path glibc's setuid() would signal the parent's threads. */
-static __attribute__((noreturn)) void exec_service(const struct child_args *a)
+/* Root, folder, user and groups of a->svc (the main container's, or a pod
+ * member's), then exec. */
+static __attribute__((noreturn)) void exec_in_root(const struct child_args *a)
 {
 	const struct vcl_svc_spec *svc = a->svc;
-	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
-	    dup2(a->log_fd, 2) < 0)
-		_exit(126);
-	/* PrivateNetwork=yes: a packaged service listens where its config
-	 * says (nginx on 0.0.0.0:80 and [::]:80, redis on every address);
-	 * on the host's network that would bind every address the host has.
-	 * In a network namespace of its own with only its loopback up, it
-	 * binds there and the probe connects there (as for ctr). */
-	if (unshare(CLONE_NEWNET) < 0 || vcl_loopback_up() < 0 || write(a->net_w, "n", 1) != 1) {
-		dprintf(2, "vclab: private network: %s\n", strerror(errno));
-		_exit(126);
-	}
 	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
 		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
 			svc->cwd, strerror(errno));
@@ -207,6 +194,77 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 	execve(svc->argv[0], svc->argv, svc->envp);
 	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
 	_exit(127);
+}
+
+/*
+ * A pod's other containers, started by the main container's process in
+ * its network namespace before it execs (never on the CLONE_VM path):
+ * each in a mount namespace of its own over its own overlay, its output
+ * in the pod's log. Init containers run to completion in order; one that
+ * fails ends the pod with status 125 and says which in the log. The
+ * others stay children of the main container, in its process group and
+ * cgroup: the pod is killed and measured whole.
+ */
+static void run_pod_members(const struct child_args *a)
+{
+	for (const struct vcl_svc_spec *const *m = a->svc->pod; m != NULL && *m != NULL; m++) {
+		struct child_args ma = *a;
+		int status = 0;
+		pid_t pid;
+
+		if ((*m)->rootfs != NULL &&
+		    (size_t)snprintf(ma.ovl_opts, sizeof(ma.ovl_opts),
+				     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", (*m)->rootfs,
+				     a->ovl_dir, a->ovl_dir) >= sizeof(ma.ovl_opts)) {
+			dprintf(2, "vclab: container %s: rootfs path too long\n", (*m)->ctr_name);
+			_exit(125);
+		}
+		pid = fork();
+		if (pid < 0) {
+			dprintf(2, "vclab: fork for container %s: %s\n", (*m)->ctr_name,
+				strerror(errno));
+			_exit(125);
+		}
+		if (pid == 0) {
+			/* Its own image, user and volumes (none: the pod's are
+			 * the main container's); the pod's groups. */
+			ma.svc = *m;
+			vcl_svc_user(*m, &ma.uid, &ma.gid);
+			exec_in_root(&ma);
+		}
+		if (!(*m)->init)
+			continue;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			dprintf(2, "vclab: init container %s failed: %s %d\n", (*m)->ctr_name,
+				WIFEXITED(status) ? "exit status" : "signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			_exit(125);
+		}
+	}
+}
+
+/* The service's side of child_exec. Raw system calls only: on the
+ * CLONE_VM path glibc's setuid() would signal the parent's threads. */
+static __attribute__((noreturn)) void exec_service(const struct child_args *a)
+{
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
+	    dup2(a->log_fd, 2) < 0)
+		_exit(126);
+	/* PrivateNetwork=yes: a packaged service listens where its config
+	 * says (nginx on 0.0.0.0:80 and [::]:80, redis on every address);
+	 * on the host's network that would bind every address the host has.
+	 * In a network namespace of its own with only its loopback up, it
+	 * binds there and the probe connects there (as for ctr). */
+	if (unshare(CLONE_NEWNET) < 0 || vcl_loopback_up() < 0 || write(a->net_w, "n", 1) != 1) {
+		dprintf(2, "vclab: private network: %s\n", strerror(errno));
+		_exit(126);
+	}
+	run_pod_members(a);
+	exec_in_root(a);
 }
 
 static int child_exec(void *opaque)
@@ -247,7 +305,7 @@ static int child_exec(void *opaque)
  */
 static pid_t spawn(const struct child_args *a, int cg_dirfd)
 {
-	if (a->join == NULL && cg_dirfd < 0) {
+	if (a->join == NULL && cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL)) {
 		/* The child runs on this stack until it execs; the parent is
 		 * suspended meanwhile (CLONE_VFORK). */
 		char stack[32768] __attribute__((aligned(16)));
@@ -519,6 +577,7 @@ const struct vcl_backend_ops vcl_bare_ops = {
     .family = VCL_FAMILY_PROCESS,
     .baseline = true,
     .runs_services = true,
+    .runs_pods = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
     .cleanup = bare_cleanup,

@@ -139,16 +139,24 @@ static struct json_object *jmapping(void)
 	return a;
 }
 
-static struct json_object *jnamespaces(bool userns)
+static struct json_object *jnamespaces(bool userns, int sandbox_pid)
 {
-	/* Exactly the set ctr.c clones with. */
+	/* Exactly the set ctr.c clones with; a pod's container joins the
+	 * sandbox's network, IPC and UTS namespaces by path. */
 	static const char *const types[] = {"pid", "network", "ipc", "uts", "mount", "cgroup"};
+	static const char *const files[] = {NULL, "net", "ipc", "uts", NULL, NULL};
 	struct json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		struct json_object *ns = json_object_new_object();
 
 		json_object_object_add(ns, "type", jstr(types[i]));
+		if (sandbox_pid > 0 && files[i] != NULL) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", sandbox_pid, files[i]);
+			json_object_object_add(ns, "path", jstr(path));
+		}
 		json_object_array_add(a, ns);
 	}
 	if (userns) {
@@ -446,7 +454,7 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	json_object_object_add(cfg, "mounts", mounts);
 
 	linux_ = json_object_new_object();
-	json_object_object_add(linux_, "namespaces", jnamespaces(p->userns));
+	json_object_object_add(linux_, "namespaces", jnamespaces(p->userns, p->sandbox_pid));
 	if (p->userns) {
 		json_object_object_add(linux_, "uidMappings", jmapping());
 		json_object_object_add(linux_, "gidMappings", jmapping());

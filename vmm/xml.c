@@ -529,6 +529,48 @@ static int rec(FILE *f, const char *key, const char *val)
 	return fprintf(f, "%s=%s", key, val) < 0 || fputc('\0', f) == EOF ? -1 : 0;
 }
 
+/* One container's records: user, folder, argv, env. */
+static int svc_recs(FILE *f, const struct vcl_svc_spec *svc)
+{
+	char num[32];
+	int r = 0;
+
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->uid);
+	r |= rec(f, "uid", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->gid);
+	r |= rec(f, "gid", num);
+	r |= rec(f, "cwd", svc->cwd != NULL && *svc->cwd != '\0' ? svc->cwd : "/");
+	for (char *const *a = svc->argv; *a != NULL; a++)
+		r |= rec(f, "arg", *a);
+	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
+		r |= rec(f, "env", *e);
+	return r;
+}
+
+/* A pod's other containers, each from its "ctr=NAME" record on: its
+ * disk (vdX), init=1 for an init container, then its own records. */
+static int pod_recs(FILE *f, const struct vcl_svc_spec *svc, const char *disks)
+{
+	int r = 0;
+
+	for (size_t i = 0; svc->pod != NULL && svc->pod[i] != NULL; i++) {
+		const struct vcl_svc_spec *m = svc->pod[i];
+		char dev[8];
+
+		if (m->argv == NULL || m->argv[0] == NULL)
+			return -1;
+		snprintf(dev, sizeof(dev), "vd%c",
+			 disks != NULL && disks[i] != '\0' ? disks[i] : 'a');
+		r |= rec(f, "ctr",
+			 m->ctr_name != NULL && m->ctr_name[0] != '\0' ? m->ctr_name : "?");
+		r |= rec(f, "disk", dev);
+		if (m->init)
+			r |= rec(f, "init", "1");
+		r |= svc_recs(f, m);
+	}
+	return r;
+}
+
 /* fsgroup= and group= (supplementary groups), then each volume as
  * "vol=<e|f><r|w> SIZE TARGET" followed by its files as "file=MODE PATH"
  * and "data=BYTES". */
@@ -565,7 +607,7 @@ static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc)
 	return r;
 }
 
-int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
+int vcl_vm_svc_config(const struct vcl_svc_spec *svc, const char *disks, char **out, size_t *len,
 		      struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
@@ -582,16 +624,9 @@ int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
 	r |= fputs(VCL_VM_SVC_MAGIC, f) == EOF ? -1 : 0;
 	snprintf(num, sizeof(num), "%u", (unsigned)svc->port);
 	r |= rec(f, "port", num);
-	snprintf(num, sizeof(num), "%u", (unsigned)svc->uid);
-	r |= rec(f, "uid", num);
-	snprintf(num, sizeof(num), "%u", (unsigned)svc->gid);
-	r |= rec(f, "gid", num);
-	r |= rec(f, "cwd", svc->cwd != NULL && *svc->cwd != '\0' ? svc->cwd : "/");
-	for (char *const *a = svc->argv; *a != NULL; a++)
-		r |= rec(f, "arg", *a);
-	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
-		r |= rec(f, "env", *e);
+	r |= svc_recs(f, svc);
 	r |= svc_volume_recs(f, svc);
+	r |= pod_recs(f, svc, disks);
 	r |= fputc('\0', f) == EOF ? -1 : 0;
 	if (fclose(f) != 0 || r != 0)
 		return vcl_fail(err, ENOMEM, "Service description");
@@ -683,9 +718,15 @@ int vcl_vm_machine_init(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
 	vcl_vm_opts_profile(&m->o, spec, g->profile);
 	m->o.net = net;
 	m->o.network = network;
-	if (spec->svc != NULL)
-		return vcl_vm_svc_opts(&m->o, spec->svc, g->svc_disk, g->svc_cfg, m->cmdline,
-				       sizeof(m->cmdline), err);
+	if (spec->svc == NULL)
+		return 0;
+	if (vcl_vm_svc_opts(&m->o, spec->svc, g->svc_disk, g->svc_cfg, m->cmdline,
+			    sizeof(m->cmdline), err) < 0)
+		return -1;
+	/* A pod's other images: vdc, vdd. */
+	for (size_t i = 0; i < VCL_VM_POD_DISKS && g->pod_disk[i] != NULL; i++)
+		if (vcl_vm_opts_add_disk(&m->o, g->pod_disk[i], VCL_VM_DISK_RAW, true, err) < 0)
+			return -1;
 	return 0;
 }
 

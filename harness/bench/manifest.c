@@ -1039,16 +1039,18 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 	}
 	if (read_volumes(r, podspec, vcl_yaml_seq_at(r->doc, ctrs, 0), err) < 0)
 		return -1;
-	if (ni > 0)
-		skip(r, init,
-		     "%zu init container%s: vclab does not run a pod's init containers "
-		     "yet",
-		     ni, ni == 1 ? "" : "s");
-	if (n > 1)
-		skip(r, ctrs,
-		     "a pod of %zu containers: vclab measures one-container pods only "
-		     "yet",
-		     n);
+	/* The pod's volumes are mounted in its main container only. */
+	for (size_t i = 0; i < ni + n; i++) {
+		yaml_node_t *c = i < ni ? vcl_yaml_seq_at(r->doc, init, i)
+					: vcl_yaml_seq_at(r->doc, ctrs, i - ni);
+		yaml_node_t *vm = vcl_yaml_get(r->doc, c, "volumeMounts");
+
+		if (i != ni && vcl_yaml_seq_len(vm) > 0)
+			skip(r, vm,
+			     "container %s mounts volumes: vclab mounts a pod's volumes in its "
+			     "first container only yet",
+			     d->ctrs[i].name);
+	}
 	return 0;
 }
 
@@ -1237,6 +1239,18 @@ struct json_object *vcl_manifest_json(const struct vcl_service_def *d)
 		json_object_array_add(cs, c);
 	}
 	json_object_object_add(o, "containers", cs);
+	/* The pod as measured: every container in one sandbox, the init
+	 * containers run first (their time is in startup). */
+	{
+		size_t ninit = 0;
+
+		for (size_t i = 0; i < d->nctrs; i++)
+			ninit += d->ctrs[i].init && !d->ctrs[i].sidecar ? 1 : 0;
+		json_object_object_add(o, "n_containers",
+				       json_object_new_int64((int64_t)(d->nctrs - ninit)));
+		json_object_object_add(o, "n_init_containers",
+				       json_object_new_int64((int64_t)ninit));
+	}
 	if (d->nvols > 0) {
 		struct json_object *vs = json_object_new_array();
 

@@ -142,7 +142,29 @@ struct vcl_svc_spec {
 	 * layer sets it and runs skopeo; placements only call it. */
 	int (*export_archive)(const struct vcl_svc_spec *svc, const char *path, const char *tag,
 			      struct vcl_error **err);
+	/* A pod of several containers (--manifest): this spec is its first
+	 * app container, whose port the probe reaches; pod lists the others,
+	 * NULL-terminated: init containers first (init set: each runs to
+	 * completion, in order, before any app container starts; a non-zero
+	 * exit fails the launch), then the other app containers, started
+	 * beside this one. All share one network, IPC and UTS namespace (the
+	 * sandbox), each has its own root. NULL: a one-container service. */
+	const struct vcl_svc_spec *const *pod;
+	bool init;	      /* in pod[]: an init container */
+	const char *ctr_name; /* its name in the pod ("" outside one) */
 };
+
+/* How many containers pod[] holds, and how many of them are init ones. */
+static inline size_t vcl_svc_pod_len(const struct vcl_svc_spec *svc, size_t *ninit)
+{
+	size_t n = 0, ni = 0;
+
+	for (; svc != NULL && svc->pod != NULL && svc->pod[n] != NULL; n++)
+		ni += svc->pod[n]->init ? 1 : 0;
+	if (ninit != NULL)
+		*ninit = ni;
+	return n;
+}
 
 /* The user and group the service runs as: runAsUser/runAsGroup over the
  * image's User (a runAsUser alone keeps the image's group). */
@@ -314,6 +336,7 @@ struct vcl_backend_ops {
 	 * engine.runtime). */
 	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
+	bool runs_pods;	    /* and a pod of several containers (spec->svc->pod) */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
 	 * full Debian boot under TCG takes ~30-40 s); standard and full run it,

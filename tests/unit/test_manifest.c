@@ -170,13 +170,6 @@ START_TEST(test_skips)
 	     "      containers:\n      - name: a\n        image: \"oci:/x\"\n"
 	     "        readinessProbe:\n          exec: {command: [cat, /ready]}\n",
 	     "app.yaml:10: exec probe"},
-	    {"kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
-	     "  - {name: a, image: \"oci:/x\"}\n  - {name: b, image: \"oci:/y\"}\n",
-	     "app.yaml:5: a pod of 2 containers"},
-	    {"kind: Job\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
-	     "      initContainers: [{name: i, image: \"oci:/x\"}]\n"
-	     "      containers: [{name: a, image: \"oci:/x\"}]\n",
-	     "app.yaml:6: 1 init container"},
 	    {"kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n"
 	     "    image: \"oci:/x\"\n    env:\n    - name: X\n"
 	     "      valueFrom: {configMapKeyRef: {name: nope, key: X}}\n",
@@ -193,6 +186,39 @@ START_TEST(test_skips)
 			      "case %zu: skip '%s', want '%s...'", i, s->v[0].skip, cases[i].skip);
 		vcl_services_free(s);
 	}
+}
+END_TEST
+
+/* A pod of several containers is measured as one unit: the main container
+ * is the first of containers[], init containers come first in ctrs[], a
+ * native sidecar (restartPolicy: Always) is no init container, and the
+ * counts are in the results. */
+START_TEST(test_pod)
+{
+	static const char yaml[] = "kind: Job\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
+				   "      initContainers:\n      - {name: i, image: \"oci:/x\", "
+				   "command: [\"/bin/true\"]}\n"
+				   "      - {name: s, image: \"oci:/z\", restartPolicy: Always}\n"
+				   "      containers:\n      - {name: app, image: \"oci:/y\", "
+				   "ports: [{containerPort: 80}]}\n"
+				   "      - {name: side, image: \"oci:/z\"}\n";
+	struct vcl_error *err = NULL;
+	struct vcl_services *s = parse(yaml, NULL, &err);
+	struct json_object *j;
+
+	ck_assert_msg(s != NULL, "%s", err != NULL ? err->msg : "?");
+	ck_assert_uint_eq(s->n, 1);
+	ck_assert_str_eq(s->v[0].skip, "");
+	ck_assert_uint_eq(s->v[0].nctrs, 4);
+	ck_assert(s->v[0].ctrs[0].init && !s->v[0].ctrs[0].sidecar);
+	ck_assert(s->v[0].ctrs[1].sidecar);
+	ck_assert_str_eq(s->v[0].io.ref, "oci:/y");
+	ck_assert_uint_eq(s->v[0].io.port, 80);
+	j = vcl_manifest_json(&s->v[0]);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(j, "n_containers")), 3);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(j, "n_init_containers")), 1);
+	json_object_put(j);
+	vcl_services_free(s);
 }
 END_TEST
 
@@ -419,6 +445,7 @@ int main(void)
 
 	tcase_add_test(tc, test_workloads);
 	tcase_add_test(tc, test_skips);
+	tcase_add_test(tc, test_pod);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_image_maps);
 	tcase_add_test(tc, test_bad_files);
