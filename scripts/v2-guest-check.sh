@@ -59,25 +59,6 @@ for b in ("bare", "ctr"):
     else:
         print("v2-check: %s startup p50 %.2f ms, pss %s KiB, cgroup %s KiB" % (
             b, d["backends"][b]["startup_ms"]["p50"], m.get("pss_kib"), m.get("cgroup_kib")))
-# ctr's own steps on v2 (born in its cgroup: cgroup_attach ~0) and the
-# same-run ctr/runc ratio (docs/ctr.md, "Where a launch goes").
-ctr = d.get("backends", {}).get("ctr") or {}
-steps = ctr.get("steps_ms") or []
-if not steps:
-    errs.append("backends.ctr has no steps_ms")
-else:
-    print("v2-check: ctr steps (p50 ms): " + ", ".join(
-        "%s %.2f" % (s["step"], s["ms"]["p50"]) for s in steps) +
-        "; sum %.2f" % sum(s["ms"]["p50"] for s in steps))
-runc = (d.get("peers", {}).get("runc") or {}).get("startup_ms")
-cmp = [c for c in d.get("comparisons", []) if c.get("a") == "ctr" and c.get("b") == "runc"]
-if runc and cmp and cmp[0].get("ratio") is not None:
-    ci = cmp[0].get("ci95") or [float("nan")] * 2
-    print("v2-check: ctr/runc x%.2f [%.2f-%.2f] (runc p50 %.2f ms)" % (
-        cmp[0]["ratio"], ci[0], ci[1], runc["p50"]))
-else:
-    print("v2-check: no ctr/runc ratio: %s" % (
-        (d.get("peers", {}).get("runc") or {}).get("reason") or "runc gave no startup"))
 for e in errs:
     print("v2-check: results.json: " + e, file=sys.stderr)
 sys.exit(1 if errs else 0)

@@ -50,9 +50,7 @@ bin/vclab doctor >"$out/doctor.log" 2>&1
 note "doctor-cgroup: $(awk '$1 == "cgroup" { $1 = ""; print substr($0, 2) }' "$out/doctor.log")"
 
 rm -rf /tmp/v2bench
-# runc beside ctr: the same-run ctr/runc ratio on v2 (docs/ctr.md).
-if bin/vclab bench --backends bare,ctr --peer runc --scenarios startup,memory --runs 5 --quiet \
-	--out /tmp/v2bench \
+if bin/vclab bench --backends bare,ctr --scenarios startup,memory --runs 3 --quiet --out /tmp/v2bench \
 	>"$out/bench.log" 2>&1; then
 	cp /tmp/v2bench/results.json "$out/results.json"
 	note "bench: ok"
