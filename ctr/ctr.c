@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cgroup.h"
@@ -67,7 +68,8 @@ struct child_args {
 	const struct cri_conf *cri;
 	uid_t uid; /* the service's user (runAsUser over the image's) */
 	gid_t gid;
-	char hosts[512], resolv[4096]; /* /etc/hosts and /etc/resolv.conf (CRI) */
+	char hosts[512], resolv[4096];	/* /etc/hosts and /etc/resolv.conf (CRI) */
+	struct vcl_ctr_child_error rec; /* the child's stamps so far (its copy) */
 };
 
 struct ctr_priv {
@@ -77,6 +79,8 @@ struct ctr_priv {
 	int wstatus;
 	struct vcl_readyline rl;
 	uint64_t mem_mib;
+	uint64_t clone_ns;		   /* just before the clone call: "clone" starts here */
+	struct vcl_ctr_child_error stamps; /* the child's record of a setup that reached exec */
 };
 
 /* The child's stack. Without CLONE_VM the child gets its own copy-on-write
@@ -104,15 +108,35 @@ struct ctr_run {
 
 static struct ctr_run ctr_run;
 
-static __attribute__((noreturn)) void child_fail(const struct child_args *a, int step)
+/* The child's record to the parent: an error (step set) or, just before
+ * execve, its stamps (step 0). */
+static void child_send(struct child_args *a, int step, int errnum)
 {
-	struct vcl_ctr_child_error e = {.step = step, .errnum = errno != 0 ? errno : EIO};
 	ssize_t n;
 
+	a->rec.step = step;
+	a->rec.errnum = errnum;
 	do
-		n = write(a->err_w, &e, sizeof(e));
+		n = write(a->err_w, &a->rec, sizeof(a->rec));
 	while (n < 0 && errno == EINTR);
+}
+
+static __attribute__((noreturn)) void child_fail(struct child_args *a, int step)
+{
+	child_send(a, step, errno != 0 ? errno : EIO);
 	_exit(127);
+}
+
+/* A stamp as a group of steps ends (enum vcl_ctr_mark). */
+static void child_mark(struct child_args *a, int mark)
+{
+	struct timespec ts;
+
+	if (a->rec.nmarks >= VCL_CTR_MAX_MARKS)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	a->rec.mark[a->rec.nmarks] = (unsigned char)mark;
+	a->rec.t[a->rec.nmarks++] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 #define TRY(step, expr)                                                                            \
@@ -476,12 +500,16 @@ static int child_main(void *arg)
 	char *const envp[] = {path_env, NULL};
 	bool bounding_done = false;
 
+	child_mark(a, VCL_CTR_MARK_ENTRY);
 	child_join_cgroup(a);
+	child_mark(a, VCL_CTR_MARK_CGROUP);
 	child_unshare(a);
+	child_mark(a, VCL_CTR_MARK_UNSHARE);
 	child_mount_root(a);
 	child_fds(a);
 	child_mounts(a);
 	child_pivot(a);
+	child_mark(a, VCL_CTR_MARK_MOUNTS);
 	/* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it
 	 * now, while the capabilities are all there (runc does the same).
 	 * Nothing below calls what it denies. */
@@ -490,6 +518,8 @@ static int child_main(void *arg)
 	if (a->svc != NULL)
 		bounding_done = child_service_user(a);
 	child_lockdown(a, bounding_done);
+	child_mark(a, VCL_CTR_MARK_LOCKDOWN);
+	child_send(a, 0, 0);
 	if (a->svc != NULL)
 		execve(a->svc->argv[0], a->svc->argv, a->svc->envp);
 	else
@@ -498,17 +528,24 @@ static int child_main(void *arg)
 }
 
 /* The setup error the child left in the error pipe, if any: 1 and *ce set,
- * 0 when there is none (exec succeeded or the child was killed first). */
-static int child_error(const struct ctr_priv *p, struct vcl_ctr_child_error *ce)
+ * 0 when there is none (exec succeeded or the child was killed first).
+ * The stamps it sent before execve are kept in p->stamps on the way. */
+static int child_error(struct ctr_priv *p, struct vcl_ctr_child_error *ce)
 {
 	ssize_t n;
 
 	if (p->err_r < 0)
 		return 0;
-	do
-		n = read(p->err_r, ce, sizeof(*ce));
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(*ce) ? 1 : 0;
+	for (;;) {
+		do
+			n = read(p->err_r, ce, sizeof(*ce));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(*ce))
+			return 0;
+		if (ce->step != 0)
+			return 1;
+		p->stamps = *ce;
+	}
 }
 
 static int setup_error(const struct vcl_ctr_child_error *ce, struct vcl_error **err)
@@ -906,6 +943,7 @@ static int ctr_start(struct vcl_launch *l, struct vcl_error **err)
 	child_args_init(cl, l);
 	if (spec->svc != NULL && service_args(cl->run, spec, l->inst, &cl->a, err) < 0)
 		return -1;
+	p->clone_ns = vcl_now_ns();
 	pid = ctr_clone(&cl->a, flags, &cl->pidfd, p->cg);
 	vcl_closep(&cl->a.log_fd);
 	if (pid < 0)
@@ -1009,8 +1047,14 @@ static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
 	struct vcl_ctr_child_error ce;
 	int ret = vcl_readyline_feed(&p->rl, inst->ready_fd, &inst->ep.port, err);
 
-	if (ret > 0)
+	if (ret > 0) {
 		inst->t.ready = vcl_now_ns();
+		/* The child's stamps are in the error pipe by now (sent before
+		 * its execve); the payload's own start is in its READY line. */
+		if (child_error(p, &ce) == 0)
+			vcl_ctr_steps(&p->stamps, p->clone_ns, vcl_readyline_start_ns(p->rl.buf),
+				      inst->t.ready, &inst->t);
+	}
 
 	/* Closed with nothing written: most likely the child died in setup,
 	 * and then its own error says much more. (The probe prefixes the

@@ -89,11 +89,40 @@ enum vcl_ctr_step {
 /* "pivot_root", "mount /proc", ...; "unknown step" out of range. */
 const char *vcl_ctr_step_name(int step);
 
-/* What the child writes to the error pipe when a step fails. */
-struct vcl_ctr_child_error {
-	int step;   /* enum vcl_ctr_step */
-	int errnum; /* errno of the failed call */
+/* Where the child's setup went: stamps it takes itself on CLOCK_MONOTONIC
+ * (the host's clock: there is no time namespace), each as a group of
+ * steps ends. The child sends them in the order taken, so a variant that
+ * reorders the groups needs no new record. */
+enum vcl_ctr_mark {
+	VCL_CTR_MARK_ENTRY = 1, /* the child runs: clone (with the pid namespace) done */
+	VCL_CTR_MARK_CGROUP,	/* in its cgroup: attached itself, or born there */
+	VCL_CTR_MARK_UNSHARE,	/* the other namespaces made */
+	VCL_CTR_MARK_MOUNTS,	/* root, /proc, /dev, /sys, masks, hostname, lo, pivot_root */
+	VCL_CTR_MARK_LOCKDOWN,	/* capabilities, no_new_privs, seccomp: just before execve */
+	VCL_CTR_MARK_MAX,
 };
+#define VCL_CTR_MAX_MARKS 8
+
+/* What the child writes to the error pipe: when a step fails (step set),
+ * and once just before execve (step 0) with its stamps. One write of
+ * less than PIPE_BUF, so a record never mixes with another. */
+struct vcl_ctr_child_error {
+	int step;   /* enum vcl_ctr_step; 0: no error, only the stamps */
+	int errnum; /* errno of the failed call */
+	unsigned nmarks;
+	unsigned char mark[VCL_CTR_MAX_MARKS]; /* enum vcl_ctr_mark, in the order taken */
+	uint64_t t[VCL_CTR_MAX_MARKS];	       /* CLOCK_MONOTONIC ns */
+};
+
+/* The launch's steps from the child's stamps (pure, oci.c): clone ran
+ * from clone_ns (the parent's stamp just before the clone call; start up
+ * to it is "cgroup_create": the cgroup, the pipes), each mark ends the step
+ * it names, "exec" ends at payload_ns (the payload's own stamp at main;
+ * 0: folded into "service") and "service" at ready_ns. Fills t->steps;
+ * returns their number, or 0 (t->nsteps 0) when a stamp is missing, out of
+ * order or outside [t->start, ready_ns]. */
+unsigned vcl_ctr_steps(const struct vcl_ctr_child_error *rec, uint64_t clone_ns,
+		       uint64_t payload_ns, uint64_t ready_ns, struct vcl_phases *t);
 
 /* One line of /proc/PID/uid_map or gid_map: "INSIDE OUTSIDE COUNT\n".
  * Returns the length, or -1 when it does not fit or count is 0, or the

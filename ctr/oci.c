@@ -43,6 +43,47 @@ const char *vcl_ctr_step_name(int step)
 	return step_names[step];
 }
 
+/* The step each of the child's marks ends (results: steps_ms). */
+static const char *const mark_steps[VCL_CTR_MARK_MAX] = {
+    [VCL_CTR_MARK_ENTRY] = "clone",	  [VCL_CTR_MARK_CGROUP] = "cgroup_attach",
+    [VCL_CTR_MARK_UNSHARE] = "unshare",	  [VCL_CTR_MARK_MOUNTS] = "mounts",
+    [VCL_CTR_MARK_LOCKDOWN] = "lockdown",
+};
+
+/* Appends a step ending at end; false when it would run backwards. */
+static bool add_step(struct vcl_phases *t, const char *name, uint64_t end)
+{
+	uint64_t from = t->nsteps > 0 ? t->steps[t->nsteps - 1].end : t->start;
+
+	if (end < from || t->nsteps >= VCL_MAX_LAUNCH_STEPS)
+		return false;
+	t->steps[t->nsteps].name = name;
+	t->steps[t->nsteps].end = end;
+	t->nsteps++;
+	return true;
+}
+
+unsigned vcl_ctr_steps(const struct vcl_ctr_child_error *rec, uint64_t clone_ns,
+		       uint64_t payload_ns, uint64_t ready_ns, struct vcl_phases *t)
+{
+	bool ok = rec->step == 0 && rec->nmarks > 0 && rec->nmarks <= VCL_CTR_MAX_MARKS &&
+		  t->start != 0 && clone_ns != 0 && ready_ns != 0;
+
+	t->nsteps = 0;
+	ok = ok && add_step(t, "cgroup_create", clone_ns);
+	for (unsigned i = 0; ok && i < rec->nmarks; i++) {
+		unsigned m = rec->mark[i];
+
+		ok = m > 0 && m < VCL_CTR_MARK_MAX && add_step(t, mark_steps[m], rec->t[i]);
+	}
+	if (ok && payload_ns != 0)
+		ok = add_step(t, "exec", payload_ns);
+	ok = ok && add_step(t, payload_ns != 0 ? "service" : "exec_service", ready_ns);
+	if (!ok)
+		t->nsteps = 0;
+	return t->nsteps;
+}
+
 int vcl_ctr_idmap(char *buf, size_t size, unsigned inside, unsigned outside, unsigned count)
 {
 	int n;

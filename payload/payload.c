@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "payload/http.h"
@@ -44,6 +45,9 @@ static struct conn *conns[MAX_CONNS];
 static struct block *held;
 static uint64_t held_mib;
 static const char *name = "payload";
+/* CLOCK_MONOTONIC at main(): the READY line's start_ns, so a placement on
+ * this host's clock can tell the exec from the service's own start. */
+static uint64_t start_ns;
 
 __attribute__((noreturn)) static void die(const char *what)
 {
@@ -261,8 +265,9 @@ static void announce(int ready_fd, const char *ready_path, int lfd)
 
 	if (getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
 		die("getsockname");
-	n = snprintf(line, sizeof(line), "VCLAB-READY name=%s port=%u pid=%d\n", name,
-		     ntohs(sa.sin_port), (int)getpid());
+	n = snprintf(line, sizeof(line),
+		     "VCLAB-READY name=%s port=%u pid=%d start_ns=%" PRIu64 "\n", name,
+		     ntohs(sa.sin_port), (int)getpid(), start_ns);
 	if (ready_path != NULL) {
 		fd = open(ready_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
@@ -282,7 +287,10 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	struct epoll_event ev;
 	sigset_t mask;
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
 			listen_at = argv[++i];

@@ -146,12 +146,23 @@ void vcl_bench_step(struct vcl_bench *b, const char *what)
 
 int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
 {
+	struct json_object *svcs = NULL;
 	char now[32];
 
 	vcl_iso8601_now(now, sizeof(now));
 	json_object_object_add(b->root, "finished", json_object_new_string(now));
-	/* Rebuilt from the samples at every save: always matches them. */
+	/* Rebuilt from the samples at every save: always matches them. The
+	 * user's services (--image, --services, --manifest) each get theirs. */
 	json_object_object_add(b->root, "comparisons", vcl_comparisons_build(b->root));
+	if (json_object_object_get_ex(b->root, "services", &svcs)) {
+		json_object_object_foreach(svcs, sname, svc)
+		{
+			(void)sname;
+			if (json_object_object_get_ex(svc, "backends", NULL))
+				json_object_object_add(svc, "comparisons",
+						       vcl_comparisons_build_in(svc, b->root));
+		}
+	}
 	vcl_bench_record_concurrent(b);
 	return vcl_results_write(b->out_dir, b->root, err);
 }
@@ -486,10 +497,11 @@ static void print_scenarios(struct vcl_bench *b, struct json_object *backends)
 	}
 }
 
-/* Placements against their peers, then the run's calibration. */
-static void print_pairs(struct vcl_bench *b)
+/* The comparisons of arr, one line each; service, when not NULL, heads
+ * each line, and the ratios against bare are printed too (the services
+ * table has no "x bare" column). */
+static void print_cmps(struct json_object *arr, const char *service)
 {
-	struct json_object *arr = vcl_json_path(b->root, "comparisons");
 	double v, lo, hi;
 	char buf[96];
 
@@ -499,12 +511,36 @@ static void print_pairs(struct vcl_bench *b)
 		const char *y = json_object_get_string(vcl_json_path(c, "b"));
 		const char *verdict = NULL;
 
-		if (x == NULL || y == NULL || strcmp(y, vcl_backends_baseline()) == 0 ||
+		if (x == NULL || y == NULL ||
+		    (service == NULL && strcmp(y, vcl_backends_baseline()) == 0) ||
 		    !vcl_cmp_entry(c, &v, &lo, &hi, &verdict))
 			continue;
 		vcl_cmp_format(buf, sizeof(buf), v, lo, hi, verdict, true);
-		printf("%s vs %s: %s\n", x, y, buf);
+		printf("%s%s%s vs %s: %s\n", service != NULL ? service : "",
+		       service != NULL ? ": " : "", x, y, buf);
 	}
+}
+
+/* Each user's service's comparisons (services.<name>.comparisons). */
+static void print_service_pairs(struct vcl_bench *b)
+{
+	struct json_object *svcs = NULL;
+
+	if (!json_object_object_get_ex(b->root, "services", &svcs))
+		return;
+	json_object_object_foreach(svcs, name, svc)
+	{
+		print_cmps(vcl_json_path(svc, "comparisons"), name);
+	}
+}
+
+/* Placements against their peers, then the run's calibration. */
+static void print_pairs(struct vcl_bench *b)
+{
+	double v, lo, hi;
+	char buf[96];
+
+	print_cmps(vcl_json_path(b->root, "comparisons"), NULL);
 	if (vcl_json_path_double(b->root, "calibration.aa.ratio", &v) == 0) {
 		if (vcl_json_path_double(b->root, "calibration.aa.ci95.0", &lo) < 0 ||
 		    vcl_json_path_double(b->root, "calibration.aa.ci95.1", &hi) < 0)
@@ -606,6 +642,7 @@ static void print_summary(struct vcl_bench *b)
 	print_pairs(b);
 	print_scenarios(b, groups[0]);
 	vcl_services_print_summary(b->root, stdout);
+	print_service_pairs(b);
 	if (strcmp(b->host.accelerator, "kvm") != 0 &&
 	    (vcl_json_path(b->root, "backends.vm.startup_ms") != NULL ||
 	     vcl_json_path(b->root, "peers.qemu-direct.startup_ms") != NULL))

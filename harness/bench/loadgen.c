@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -45,6 +46,7 @@ struct lrun {
 	uint64_t interval; /* open-loop: ns between one connection's intended sends */
 	uint64_t end;	   /* closed-loop: stop; open-loop: intended sends before it */
 	uint64_t sent;	   /* open-loop: scheduled requests sent */
+	bool warming;	   /* the connect phase: answers are not recorded */
 	char req[600];
 	size_t reqlen;
 };
@@ -188,7 +190,7 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 		c->connected = true;
 		epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 		/* Open-loop sends on schedule, from open_dispatch. */
-		if (!l->open && lconn_send(l, c, vcl_now_ns()) < 0)
+		if ((l->warming || !l->open) && lconn_send(l, c, vcl_now_ns()) < 0)
 			return lconn_reconnect(l, c, err);
 		return 0;
 	}
@@ -206,7 +208,9 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 		len = response_len(c, &status, &close_after);
 		if (len == 0)
 			return c->have == sizeof(c->buf) ? lconn_reconnect(l, c, err) : 0;
-		if (status == 200) {
+		if (l->warming) {
+			l->r->connect_errors += status == 200 ? 0 : 1;
+		} else if (status == 200) {
 			l->r->requests++;
 			vcl_hdr_record_ns(l->h, vcl_now_ns() - c->sent_at);
 		} else {
@@ -222,9 +226,56 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 			vcl_closep(&c->fd);
 			return lconn_open(l->o->ep, c, l->epfd, err);
 		}
-		if (!l->open && lconn_send(l, c, vcl_now_ns()) < 0)
+		if (!l->warming && !l->open && lconn_send(l, c, vcl_now_ns()) < 0)
 			return lconn_reconnect(l, c, err);
 	}
+	return 0;
+}
+
+/* The connect phase, before the window: open the connections one at a time,
+ * each answering one request before the next is opened, so that the
+ * measured window starts with every connection up and none of the
+ * handshakes falls in it. Opening them all at once is not harmless: QEMU's
+ * user-mode network listens on its forwarded port with a backlog of 1, so
+ * SYNs beyond the accept queue are dropped and retried after TCP's 1 s
+ * initial RTO (docs/metrics.md, "The VM's one-second stall"). */
+static int connect_phase(struct lrun *l, struct vcl_error **err)
+{
+	const uint64_t limit = vcl_now_ns() + (uint64_t)(VCL_LOADGEN_CONNECT_S * 1e9);
+	uint64_t start = vcl_now_ns();
+
+	l->warming = true;
+	for (unsigned i = 0; i < l->o->concurrency; i++) {
+		struct lconn *c = &l->conns[i];
+		uint64_t t = vcl_now_ns();
+
+		if (lconn_open(l->o->ep, c, l->epfd, err) < 0)
+			return -1;
+		while (!c->connected || c->busy) {
+			struct epoll_event evs[8];
+			int n;
+
+			if (vcl_interrupted)
+				return vcl_error_interrupted(err);
+			if (vcl_now_ns() >= limit)
+				return vcl_fail(
+				    err, ETIMEDOUT,
+				    "Load generator: connection %u of %u to %s:%u not up "
+				    "and answering within %.0f s",
+				    i + 1, l->o->concurrency, l->o->ep->addr, l->o->ep->port,
+				    VCL_LOADGEN_CONNECT_S);
+			n = epoll_wait(l->epfd, evs, 8, 50);
+			for (int k = 0; k < n; k++)
+				if (evs[k].data.ptr != NULL &&
+				    lconn_event(l, evs[k].data.ptr, evs[k].events, err) < 0)
+					return -1;
+		}
+		t = vcl_now_ns() - t;
+		if (t > l->r->connect_max_ns)
+			l->r->connect_max_ns = t;
+	}
+	l->r->connect_ns = vcl_now_ns() - start;
+	l->warming = false;
 	return 0;
 }
 
@@ -275,16 +326,21 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 		return vcl_fail(err, ENAMETOOLONG, "Load generator path");
 	for (unsigned i = 0; i < o->concurrency; i++)
 		conns[i].fd = -1;
-	for (unsigned i = 0; i < o->concurrency; i++)
-		if (lconn_open(o->ep, &conns[i], epfd, err) < 0) {
-			ret = -1;
-			goto out;
-		}
+	if (connect_phase(&l, err) < 0) {
+		ret = -1;
+		goto out;
+	}
 	t0 = vcl_now_ns();
 	l.end = t0 + (uint64_t)(o->seconds * 1e9);
 	hard_end = l.open ? l.end + (uint64_t)(VCL_LOADGEN_DRAIN_S * 1e9) : l.end;
 	for (unsigned i = 0; l.open && i < o->concurrency; i++)
 		conns[i].due = t0 + (uint64_t)((double)i * 1e9 / o->rate);
+	/* Closed-loop: every connection is idle and up; start them all. */
+	for (unsigned i = 0; !l.open && i < o->concurrency; i++)
+		if (lconn_send(&l, &conns[i], t0) < 0 && lconn_reconnect(&l, &conns[i], err) < 0) {
+			ret = -1;
+			goto out;
+		}
 	while (!vcl_interrupted) {
 		struct epoll_event evs[64];
 		uint64_t now = vcl_now_ns();
@@ -330,6 +386,94 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 	}
 out:
 	for (unsigned i = 0; i < o->concurrency; i++)
+		vcl_closep(&conns[i].fd);
+	return ret;
+}
+
+/* TcpExt's TCPSynRetrans and ListenDrops of the calling thread's network
+ * namespace (/proc/net/netstat: a line of names, then a line of values). */
+static bool tcpext_counters(uint64_t *syn_retrans, uint64_t *listen_drops)
+{
+	cleanup_file FILE *f = fopen("/proc/net/netstat", "re");
+	char names[4096], vals[4096];
+	int found = 0;
+
+	if (f == NULL)
+		return false;
+	while (fgets(names, sizeof(names), f) != NULL && fgets(vals, sizeof(vals), f) != NULL) {
+		char *sn, *sv, *n, *v;
+
+		if (strncmp(names, "TcpExt:", 7) != 0)
+			continue;
+		n = strtok_r(names + 7, " \n", &sn);
+		v = strtok_r(vals + 7, " \n", &sv);
+		for (; n != NULL && v != NULL;
+		     n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv)) {
+			if (strcmp(n, "TCPSynRetrans") == 0 && ++found)
+				*syn_retrans = strtoull(v, NULL, 10);
+			else if (strcmp(n, "ListenDrops") == 0 && ++found)
+				*listen_drops = strtoull(v, NULL, 10);
+		}
+	}
+	return found == 2;
+}
+
+int vcl_loadgen_connect_burst(const struct vcl_endpoint *ep, unsigned n,
+			      struct vcl_connect_burst *out, struct vcl_error **err)
+{
+	cleanup_close int epfd = epoll_create1(EPOLL_CLOEXEC);
+	cleanup_free struct lconn *conns = calloc(n, sizeof(*conns));
+	uint64_t t0, limit, syn0 = 0, drop0 = 0, syn1 = 0, drop1 = 0;
+	unsigned up = 0;
+	int ret = 0;
+	bool host_ns = ep->netns_fd < 0 && tcpext_counters(&syn0, &drop0);
+
+	memset(out, 0, sizeof(*out));
+	out->connections = n;
+	if (epfd < 0 || conns == NULL)
+		return vcl_fail(err, errno ? errno : ENOMEM, "Connection burst");
+	for (unsigned i = 0; i < n; i++)
+		conns[i].fd = -1;
+	t0 = vcl_now_ns();
+	limit = t0 + (uint64_t)(VCL_LOADGEN_CONNECT_S * 1e9);
+	for (unsigned i = 0; i < n; i++)
+		if (lconn_open(ep, &conns[i], epfd, err) < 0) {
+			ret = -1;
+			goto out;
+		}
+	while (up < n && !vcl_interrupted && vcl_now_ns() < limit) {
+		struct epoll_event evs[16];
+		int k = epoll_wait(epfd, evs, 16, 50);
+
+		for (int i = 0; i < k; i++) {
+			struct lconn *c = evs[i].data.ptr;
+			int soerr = 0;
+			socklen_t sl = sizeof(soerr);
+			uint64_t t = vcl_now_ns() - t0;
+
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			up++;
+			if (soerr != 0) {
+				out->failed++;
+				continue;
+			}
+			if (out->fastest_ns == 0 || t < out->fastest_ns)
+				out->fastest_ns = t;
+			if (t > out->slowest_ns)
+				out->slowest_ns = t;
+		}
+	}
+	out->failed += n - up;
+	out->counted = host_ns && tcpext_counters(&syn1, &drop1);
+	if (out->counted) {
+		out->syn_retrans = syn1 - syn0;
+		out->listen_drops = drop1 - drop0;
+	}
+	if (vcl_interrupted)
+		ret = vcl_error_interrupted(err);
+out:
+	for (unsigned i = 0; i < n; i++)
 		vcl_closep(&conns[i].fd);
 	return ret;
 }
@@ -414,7 +558,8 @@ int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		struct vcl_error **err)
 {
 	static const char *const wrk = "/usr/bin/wrk";
-	char url[700], conc[16], dur[16], threads[8] = "1";
+	char url[700], conc[16], dur[16], threads[8] = "1", script[64] = "";
+	cleanup_close int sfd = -1;
 	int pfd[2];
 	pid_t pid;
 	cleanup_free char *out = NULL;
@@ -427,6 +572,18 @@ int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 	snprintf(url, sizeof(url), "http://%s:%u%s", o->ep->addr, o->ep->port, o->path);
 	snprintf(conc, sizeof(conc), "%u", o->concurrency);
 	snprintf(dur, sizeof(dur), "%.0fs", o->seconds < 1 ? 1 : o->seconds);
+	if (o->rate > 0) {
+		/* Paced: each connection waits concurrency/rate between its
+		 * answer and its next request (wrk's delay() hook, in ms). */
+		char lua[96];
+		int n = snprintf(lua, sizeof(lua), "function delay() return %.0f end\n",
+				 (double)o->concurrency * 1e3 / o->rate);
+
+		sfd = memfd_create("vclab-wrk-pace", 0);
+		if (sfd < 0 || write(sfd, lua, (size_t)n) != n)
+			return vcl_fail(err, errno, "wrk's pacing script");
+		snprintf(script, sizeof(script), "/proc/self/fd/%d", sfd);
+	}
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return vcl_fail(err, errno, "pipe2");
 	pid = fork();
@@ -437,8 +594,12 @@ int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		if (o->ep->netns_fd >= 0 && setns(o->ep->netns_fd, CLONE_NEWNET) < 0)
 			_exit(126);
 		dup2(pfd[1], 1);
-		execl(wrk, "wrk", "-t", threads, "-c", conc, "-d", dur, "--latency", url,
-		      (char *)NULL);
+		if (script[0] != '\0')
+			execl(wrk, "wrk", "-t", threads, "-c", conc, "-d", dur, "--latency", "-s",
+			      script, url, (char *)NULL);
+		else
+			execl(wrk, "wrk", "-t", threads, "-c", conc, "-d", dur, "--latency", url,
+			      (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);

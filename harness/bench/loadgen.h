@@ -24,6 +24,12 @@
  *   scheduled in it; scheduled requests still not answered then are
  *   `unfinished` and count as errors.
  *
+ * Both modes start with a connect phase outside the window: the
+ * connections are opened one at a time, each answering one request (not
+ * recorded) before the next opens, as wrk2's connections are up before it
+ * measures. connect_ns is that phase's time, connect_max_ns its slowest
+ * connection.
+ *
  * Both modes record latency in an HDR-style histogram (core/hdr.h).
  */
 
@@ -34,6 +40,8 @@
 #include "core/error.h"
 
 #define VCL_LOADGEN_DRAIN_S 1.0
+/* The connect phase's limit: every connection up and answered once. */
+#define VCL_LOADGEN_CONNECT_S 10.0
 
 struct vcl_loadgen_opts {
 	const struct vcl_endpoint *ep;
@@ -54,14 +62,36 @@ struct vcl_loadgen_result {
 	double target_rps;   /* opts.rate */
 	uint64_t scheduled;  /* requests whose intended send time fell in the window */
 	uint64_t unfinished; /* scheduled but not answered by the end of the drain */
+	/* the connect phase (both modes; 0 from wrk) */
+	uint64_t connect_ns, connect_max_ns;
+	uint64_t connect_errors; /* non-200 answers to the connect phase's requests */
 };
 
 int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		    struct vcl_error **err);
 
+/* n connections opened at once, as a client's pool or a burst of clients
+ * opens them: how long until each handshake completes. A placement whose
+ * front end drops SYNs beyond a short accept queue shows it here as a
+ * connection retried after TCP's 1 s initial RTO. Not-up-in-time counts as
+ * failed. When the endpoint is in the host's network namespace, the
+ * namespace's TcpExt counters TCPSynRetrans and ListenDrops are read before
+ * and after (counted = true): the SYNs retried and dropped meanwhile, this
+ * burst's and any other host traffic's. */
+struct vcl_connect_burst {
+	unsigned connections, failed;
+	uint64_t fastest_ns, slowest_ns;
+	bool counted;
+	uint64_t syn_retrans, listen_drops;
+};
+int vcl_loadgen_connect_burst(const struct vcl_endpoint *ep, unsigned n,
+			      struct vcl_connect_burst *out, struct vcl_error **err);
+
 /* Run wrk (when installed) against the same endpoint, entering the
- * endpoint's network namespace first; always closed-loop (o->rate is
- * ignored). Returns 1 when wrk ran, 0 when wrk is not installed, -1 on
+ * endpoint's network namespace first. Closed-loop; with o->rate > 0 each
+ * connection paces itself (wrk's delay(): concurrency/rate between an
+ * answer and the next request), which offers about that load but, wrk not
+ * being wrk2, measures latency from the actual send. Returns 1 when wrk ran, 0 when wrk is not installed, -1 on
  * failure. */
 int vcl_wrk_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result *r,
 		struct vcl_error **err);

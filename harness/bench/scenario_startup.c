@@ -44,7 +44,12 @@ struct series {
 	unsigned total, warm, launched;
 	double *total_ms, *create, *ready;
 	double *firmware, *kernel, *userspace; /* VM boots with a guest /init anchor */
-	size_t n, nready, nboot;
+	/* A placement's own steps (vcl_phases.steps), then READY -> first 200:
+	 * the names the first launch gave; launches that gave others are not kept. */
+	const char *step_name[VCL_MAX_LAUNCH_STEPS + 1];
+	double *step_ms[VCL_MAX_LAUNCH_STEPS + 1];
+	unsigned nstep;
+	size_t n, nready, nboot, nsteps;
 	unsigned failures, consecutive;
 	bool given_up;
 };
@@ -142,6 +147,8 @@ static int series_init(struct series *s, const struct vcl_bench *b,
 
 static void series_free(struct series *s)
 {
+	for (unsigned i = 0; i < s->nstep; i++)
+		free(s->step_ms[i]);
 	free(s->total_ms);
 	free(s->create);
 	free(s->ready);
@@ -174,6 +181,43 @@ static void record_settle(struct run *rn, const struct vcl_settle *st)
 		rn->settle_busy++;
 }
 
+/* The launch's steps, when they are the series' (the first launch's
+ * names) and end by READY, before the first 200. The last one runs to
+ * t->ready (the probe's stamp, a little after the placement's own). */
+static void keep_steps(struct series *s, const struct vcl_phases *t)
+{
+	unsigned n = t->nsteps;
+	uint64_t from = t->start;
+
+	if (n == 0 || n > VCL_MAX_LAUNCH_STEPS || t->steps[n - 1].end > t->ready ||
+	    t->first_200 < t->ready)
+		return;
+	if (s->nstep == 0) {
+		for (unsigned i = 0; i < n; i++) {
+			s->step_name[i] = t->steps[i].name;
+			s->step_ms[i] = calloc(s->total + 1, sizeof(double));
+		}
+		s->step_name[n] = "first_answer";
+		s->step_ms[n] = calloc(s->total + 1, sizeof(double));
+		s->nstep = n + 1;
+	}
+	if (s->nstep != n + 1)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		if (s->step_ms[i] == NULL || strcmp(s->step_name[i], t->steps[i].name) != 0)
+			return;
+	if (s->step_ms[n] == NULL)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t end = i + 1 == n ? t->ready : t->steps[i].end;
+
+		s->step_ms[i][s->nsteps] = vcl_ns_to_ms(end - from);
+		from = end;
+	}
+	s->step_ms[n][s->nsteps] = vcl_ns_to_ms(t->first_200 - t->ready);
+	s->nsteps++;
+}
+
 static void keep_sample(struct series *s, const struct vcl_instance *inst)
 {
 	const struct vcl_phases *t = &inst->t;
@@ -189,6 +233,7 @@ static void keep_sample(struct series *s, const struct vcl_instance *inst)
 		s->userspace[s->nboot] = vcl_ns_to_ms(t->ready - t->init);
 		s->nboot++;
 	}
+	keep_steps(s, t);
 }
 
 /* --cache cold: write back dirty pages, then drop the page cache, dentries
@@ -294,6 +339,18 @@ static void write_series(struct vcl_bench *b, const struct series *s)
 		add_stats(ph, "userspace", s->userspace, s->nboot, false);
 	}
 	json_object_object_add(o, "phases_ms", ph);
+	if (s->nsteps > 0) {
+		struct json_object *steps = json_object_new_array();
+
+		for (unsigned i = 0; i < s->nstep; i++) {
+			struct json_object *st = json_object_new_object();
+
+			json_object_object_add(st, "step", json_object_new_string(s->step_name[i]));
+			add_stats(st, "ms", s->step_ms[i], s->nsteps, true);
+			json_object_array_add(steps, st);
+		}
+		json_object_object_add(o, "steps_ms", steps);
+	}
 }
 
 /* calibration.aa: bare-aa over bare, the ratio two identical series give. */

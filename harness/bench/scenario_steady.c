@@ -32,7 +32,9 @@ static struct json_object *result_json(const char *tool, const struct vcl_loadge
 
 	json_object_object_add(o, "tool", json_object_new_string(tool));
 	json_object_object_add(o, "mode",
-			       json_object_new_string(lo->rate > 0 ? "open-loop" : "closed-loop"));
+			       json_object_new_string(lo->rate <= 0 ? "closed-loop"
+						      : ours	    ? "open-loop"
+								    : "paced"));
 	json_object_object_add(o, "path", json_object_new_string(lo->path));
 	json_object_object_add(o, "concurrency", json_object_new_int((int)lo->concurrency));
 	json_object_object_add(o, "duration_s", json_object_new_double(r->seconds));
@@ -47,11 +49,26 @@ static struct json_object *result_json(const char *tool, const struct vcl_loadge
 	if (r->lat_max_ms > 0)
 		json_object_object_add(lat, "max", json_object_new_double(r->lat_max_ms));
 	json_object_object_add(o, "lat_ms", lat);
-	if (ours)
+	json_object_object_add(
+	    o, "latency_from",
+	    json_object_new_string(ours && lo->rate > 0 ? "intended send" : "actual send"));
+	if (ours) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "ms",
+				       json_object_new_double((double)r->connect_ns / 1e6));
+		json_object_object_add(c, "slowest_ms",
+				       json_object_new_double((double)r->connect_max_ns / 1e6));
+		json_object_object_add(c, "errors",
+				       json_object_new_int64((int64_t)r->connect_errors));
+		json_object_object_add(o, "connect_phase", c);
+	}
+	if (lo->rate > 0 && !ours) {
+		json_object_object_add(o, "target_rps", json_object_new_double(lo->rate));
 		json_object_object_add(
-		    o, "latency_from",
-		    json_object_new_string(lo->rate > 0 ? "intended send" : "actual send"));
-	if (lo->rate > 0) {
+		    o, "think_ms",
+		    json_object_new_double((double)lo->concurrency * 1e3 / lo->rate));
+	} else if (lo->rate > 0) {
 		json_object_object_add(o, "target_rps", json_object_new_double(r->target_rps));
 		json_object_object_add(o, "scheduled",
 				       json_object_new_int64((int64_t)r->scheduled));
@@ -61,15 +78,54 @@ static struct json_object *result_json(const char *tool, const struct vcl_loadge
 	return o;
 }
 
+/* The connection burst's figures into o. */
+static int add_burst(struct json_object *o, const struct vcl_loadgen_opts *lo,
+		     struct vcl_error **err)
+{
+	struct vcl_connect_burst cb;
+
+	if (vcl_loadgen_connect_burst(lo->ep, lo->concurrency, &cb, err) < 0)
+		return -1;
+	json_object_object_add(o, "connections", json_object_new_int((int)cb.connections));
+	json_object_object_add(o, "failed", json_object_new_int((int)cb.failed));
+	json_object_object_add(o, "fastest_ms",
+			       json_object_new_double((double)cb.fastest_ns / 1e6));
+	json_object_object_add(o, "slowest_ms",
+			       json_object_new_double((double)cb.slowest_ns / 1e6));
+	if (cb.counted) {
+		json_object_object_add(o, "host_syn_retrans",
+				       json_object_new_int64((int64_t)cb.syn_retrans));
+		json_object_object_add(o, "host_listen_drops",
+				       json_object_new_int64((int64_t)cb.listen_drops));
+	}
+	return 0;
+}
+
+/* Run wrk with lo's load and add its figures as o.key; a failure is recorded
+ * as the placement's steady error, and the scenario goes on. */
+static void add_wrk(struct vcl_bench *b, const struct vcl_backend_ops *ops, struct json_object *o,
+		    const char *key, const struct vcl_loadgen_opts *lo)
+{
+	struct vcl_loadgen_result w;
+	struct vcl_error *e = NULL;
+	int wr = vcl_wrk_run(lo, &w, &e);
+
+	if (wr > 0) {
+		json_object_object_add(o, key, result_json("wrk", lo, &w));
+	} else if (wr < 0) {
+		vcl_bench_record_error(b, ops->name, "steady", e);
+		vcl_error_free(e);
+	}
+}
+
 static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		      struct vcl_error **err)
 {
 	struct vcl_instance *inst = NULL;
 	struct vcl_loadgen_result r, w;
 	struct vcl_loadgen_opts lo, open;
-	struct json_object *o;
+	struct json_object *o, *o_burst = NULL;
 	char path[256];
-	int wr;
 	struct vcl_error *e = NULL;
 
 	if (vcl_bench_start(b, ops, &inst, err) < 0)
@@ -81,6 +137,9 @@ static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 			 (unsigned long long)b->o->work_iters);
 	lo = (struct vcl_loadgen_opts){
 	    .ep = &inst->ep, .path = path, .concurrency = b->o->steady_concurrency, .seconds = 0.3};
+	/* First, before anything has opened a connection: a burst of them. */
+	if (add_burst(o_burst = json_object_new_object(), &lo, err) < 0)
+		goto fail;
 	/* Warm-up: connections, caches, (for TCG) translated code. */
 	if (vcl_loadgen_run(&lo, &r, err) < 0)
 		goto fail;
@@ -92,6 +151,8 @@ static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		goto fail;
 	}
 	o = result_json("vclab-loadgen", &lo, &r);
+	json_object_object_add(o, "connect_burst", o_burst);
+	o_burst = NULL;
 	/* Open-loop at the run's one fixed rate, over as many connections. */
 	open = lo;
 	open.rate = b->o->steady_rate;
@@ -107,18 +168,17 @@ static int steady_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		vcl_error_interrupted(err);
 		goto fail;
 	}
-	wr = vcl_wrk_run(&lo, &w, &e);
-	if (wr > 0) {
-		json_object_object_add(o, "wrk", result_json("wrk", &lo, &w));
-	} else if (wr < 0) {
-		vcl_bench_record_error(b, ops->name, "steady", e);
-		vcl_error_free(e);
-	}
+	add_wrk(b, ops, o, "wrk", &lo);
+	/* wrk at the same offered load, as an outside check of the open-loop
+	 * figures: wrk has no open-loop mode, so its connections pace
+	 * themselves (latency from the actual send). */
+	add_wrk(b, ops, o, "wrk_paced", &open);
 	json_object_object_add(vcl_bench_result_obj(b, ops), "steady", o);
 	vcl_bench_stop(b, inst);
 	vcl_bench_step(b, ops->name);
 	return 0;
 fail:
+	json_object_put(o_burst);
 	vcl_bench_stop(b, inst);
 	return -1;
 }

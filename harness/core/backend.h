@@ -162,6 +162,8 @@ struct vcl_endpoint {
 	int netns_fd; /* network namespace the endpoint lives in, or -1 for the host's */
 };
 
+#define VCL_MAX_LAUNCH_STEPS 10
+
 /* Timestamps of one launch, CLOCK_MONOTONIC in ns; 0 = not reached. */
 struct vcl_phases {
 	uint64_t start;	    /* just before the create call (fork, clone, virDomainCreateXML) */
@@ -177,6 +179,16 @@ struct vcl_phases {
 	 * ready - init (docs/vm.md, "Boot phases"). */
 	uint64_t kernel;
 	uint64_t init;
+	/* A placement that stamps its own steps (ctr: its child, on this
+	 * clock, over its error pipe) splits start -> ready further: step i
+	 * ran from steps[i-1].end (steps[0]: from start) to steps[i].end; the
+	 * last ends at ready (the harness's stamp of it, which may come a
+	 * little after the placement's). nsteps 0: no split. Names are static. */
+	struct vcl_launch_step {
+		const char *name;
+		uint64_t end;
+	} steps[VCL_MAX_LAUNCH_STEPS];
+	unsigned nsteps;
 };
 
 struct vcl_backend_ops;

@@ -120,13 +120,12 @@ static const struct {
     {"backends", "vm", "backends", "gvisor"},
 };
 
-struct json_object *vcl_comparisons_build(struct json_object *root)
+/* The pairings of one set of backends and peers (the run's, or one
+ * service's), judged against the run's A/A floor. */
+static struct json_object *build_in(struct json_object *root, double aa_lo, double aa_hi)
 {
 	struct json_object *arr = json_object_new_array(), *g;
-	double aa_lo = NAN, aa_hi = NAN;
 
-	(void)vcl_json_path_double(root, "calibration.aa.ci95.0", &aa_lo);
-	(void)vcl_json_path_double(root, "calibration.aa.ci95.1", &aa_hi);
 	if (json_object_object_get_ex(root, "backends", &g)) {
 		json_object_object_foreach(g, name, v)
 		{
@@ -151,6 +150,20 @@ struct json_object *vcl_comparisons_build(struct json_object *root)
 	for (size_t i = 0; i < sizeof(cross) / sizeof(cross[0]); i++)
 		add_pair(arr, root, cross[i].ga, cross[i].a, cross[i].gb, cross[i].b, aa_lo, aa_hi);
 	return arr;
+}
+
+struct json_object *vcl_comparisons_build_in(struct json_object *entries, struct json_object *run)
+{
+	double aa_lo = NAN, aa_hi = NAN;
+
+	(void)vcl_json_path_double(run, "calibration.aa.ci95.0", &aa_lo);
+	(void)vcl_json_path_double(run, "calibration.aa.ci95.1", &aa_hi);
+	return build_in(entries, aa_lo, aa_hi);
+}
+
+struct json_object *vcl_comparisons_build(struct json_object *root)
+{
+	return vcl_comparisons_build_in(root, root);
 }
 
 bool vcl_cmp_entry(struct json_object *c, double *ratio, double *lo, double *hi,

@@ -33,6 +33,10 @@ const char *vcl_cmp_verdict_name(enum vcl_cmp_verdict v);
  * {"metric","a","b","ratio","ci95","verdict"} per pairing whose two sides
  * both have samples. aa (may be NULL) is calibration.aa {ratio, ci95}. */
 struct json_object *vcl_comparisons_build(struct json_object *root);
+/* The same for one service of a run (entries: services.<name>, holding its
+ * backends and peers), judged against run's A/A floor: bench writes it as
+ * services.<name>.comparisons. */
+struct json_object *vcl_comparisons_build_in(struct json_object *entries, struct json_object *run);
 
 /* One comparisons[] entry's ratio, CI (NaN when null) and verdict text;
  * false when it has no ratio (the CI is still filled where present). */

@@ -31,6 +31,21 @@ int vcl_readyline_parse(const char *line, uint16_t *port)
 	return 0;
 }
 
+uint64_t vcl_readyline_start_ns(const char *line)
+{
+	const char *p = strstr(line, " start_ns=");
+	char *end;
+	unsigned long long v;
+
+	if (p == NULL || p[10] < '0' || p[10] > '9')
+		return 0;
+	errno = 0;
+	v = strtoull(p + 10, &end, 10);
+	if (errno != 0 || (*end != '\0' && *end != ' '))
+		return 0;
+	return (uint64_t)v;
+}
+
 int vcl_readyline_feed(struct vcl_readyline *rl, int fd, uint16_t *port, struct vcl_error **err)
 {
 	for (;;) {

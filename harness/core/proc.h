@@ -23,6 +23,9 @@ struct vcl_readyline {
 int vcl_readyline_feed(struct vcl_readyline *rl, int fd, uint16_t *port, struct vcl_error **err);
 /* Parse a complete READY line; pure. Returns 0 and the port, -1 if not one. */
 int vcl_readyline_parse(const char *line, uint16_t *port);
+/* The start_ns= field of a READY line (the payload's CLOCK_MONOTONIC at
+ * main), or 0 when absent or not a number; pure. */
+uint64_t vcl_readyline_start_ns(const char *line);
 
 /* Turn a wait status into an error: VCL_E_OOM when the cgroup (may be
  * NULL) counted an out-of-memory kill, else VCL_E_DIED with the exit code or

@@ -431,6 +431,11 @@ static const struct vcl_jrule phases[] = {
     {"firmware", OBJ, stats}, {"kernel", OBJ, stats}, {"userspace", OBJ, stats},
     {NULL, 0, NULL}};
 
+/* A placement's own launch steps, in order (docs/results.md). */
+static const struct vcl_jrule step[] = {
+    {"step", STR | REQ, NULL}, {"ms", OBJ | REQ, stats}, {NULL, 0, NULL}};
+static const struct vcl_jrule steps[] = {{"[]", OBJ, step}, {NULL, 0, NULL}};
+
 static const struct vcl_jrule daemons[] = {
     {"libvirtd_pss_kib_before", NUM, NULL},
     {"libvirtd_pss_kib_before_reason", STR, NULL},
@@ -606,6 +611,7 @@ static const struct vcl_jrule entry[] = {
     {"startup_failures", INT, NULL},
     {"startup_ms", OBJ, stats},
     {"phases_ms", OBJ, phases},
+    {"steps_ms", ARR, steps},
     {"memory", OBJ, memory},
     {"density", OBJ, density},
     {"autoscale", OBJ, autoscale},
@@ -679,6 +685,7 @@ static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"backends", OBJ, entries},
 					   {"peers", OBJ, entries},
 					   {"manifest", OBJ, manifest},
+					   {"comparisons", ARR, comparisons},
 					   {"skipped", BOOL, NULL},
 					   {"reason", STR, NULL},
 					   {NULL, 0, NULL}};

@@ -261,7 +261,14 @@ static void om_run_labels(FILE *f, const struct run *r, bool *first)
 	om_label(f, "profile", r->profile, first);
 }
 
-/* name{run labels, service, placement, kind[, xname=xval][, quantile=q]} v */
+/* What a sandbox's figures depend on, as a VM's on its accelerator: its
+ * platform (gvisor: ptrace, kvm, systrap) and its network mode (sandbox,
+ * netstack; host, the host kernel's stack in the sandbox's namespace).
+ * Labels of its samples, hyperfine parameters, CSV columns; other
+ * placements have none. */
+static const char *const sandbox_keys[] = {"platform", "network"};
+
+/* name{run labels, service, placement, kind[, platform, network][, xname=xval][, quantile=q]} v */
 static void om_sample(FILE *f, const char *name, const char *suffix, const struct entity *e,
 		      const char *xname, const char *xval, const char *q, double v)
 {
@@ -273,10 +280,9 @@ static void om_sample(FILE *f, const char *name, const char *suffix, const struc
 	om_label(f, "service", e->service, &first);
 	om_label(f, "placement", e->placement, &first);
 	om_label(f, "kind", e->kind, &first);
-	/* A sandbox's platform (gvisor: ptrace, kvm, systrap), as a VM's
-	 * accelerator: its figures depend on it. */
-	if (str_at(e->o, "platform", NULL) != NULL)
-		om_label(f, "platform", str_at(e->o, "platform", NULL), &first);
+	for (size_t i = 0; i < ARRAY_SIZE(sandbox_keys); i++)
+		if (str_at(e->o, sandbox_keys[i], NULL) != NULL)
+			om_label(f, sandbox_keys[i], str_at(e->o, sandbox_keys[i], NULL), &first);
 	if (xname != NULL)
 		om_label(f, xname, xval, &first);
 	if (q != NULL)
@@ -547,9 +553,11 @@ static struct json_object *hf_result(const struct entity *e, size_t nruns, int *
 	json_object_object_add(params, "service", json_object_new_string(e->service));
 	json_object_object_add(params, "placement", json_object_new_string(e->placement));
 	json_object_object_add(params, "kind", json_object_new_string(e->kind));
-	if (str_at(e->o, "platform", NULL) != NULL)
-		json_object_object_add(params, "platform",
-				       json_object_new_string(str_at(e->o, "platform", NULL)));
+	for (size_t i = 0; i < ARRAY_SIZE(sandbox_keys); i++)
+		if (str_at(e->o, sandbox_keys[i], NULL) != NULL)
+			json_object_object_add(
+			    params, sandbox_keys[i],
+			    json_object_new_string(str_at(e->o, sandbox_keys[i], NULL)));
 	json_object_object_add(params, "run_id", json_object_new_string(e->run->run_id));
 	json_object_object_add(r, "parameters", params);
 	return r;
@@ -612,6 +620,8 @@ static void csv_row(FILE *f, const struct entity *e, const struct quantity *q, c
 	csv_field(f, e->service, false);
 	csv_field(f, e->placement, false);
 	csv_field(f, e->kind, false);
+	for (size_t i = 0; i < ARRAY_SIZE(sandbox_keys); i++)
+		csv_field(f, str_at(e->o, sandbox_keys[i], ""), false);
 	csv_field(f, q->scenario, false);
 	csv_field(f, metric, false);
 	csv_field(f, idx, false);
@@ -635,8 +645,8 @@ static void csv_samples(FILE *f, const struct entity *e, const struct quantity *
 
 static void csv(FILE *f, const struct model *m)
 {
-	fputs("run_id,host,accelerator,service,placement,kind,scenario,metric,sample_index,value,"
-	      "unit\n",
+	fputs("run_id,host,accelerator,service,placement,kind,platform,network,scenario,metric,"
+	      "sample_index,value,unit\n",
 	      f);
 	for (size_t i = 0; i < m->nents; i++) {
 		const struct entity *e = &m->ents[i];

@@ -12,13 +12,15 @@
  *                measured quantity in base units (vclab_startup_seconds as a
  *                summary, vclab_memory_overhead_bytes, vclab_density_instances,
  *                ...), labels host, accelerator, run_id, profile, service,
- *                placement, kind; ends with "# EOF".
+ *                placement, kind (a sandbox's also platform, network);
+ *                ends with "# EOF".
  *   hyperfine    hyperfine's --export-json shape: {"results":[{"command",
  *                "mean","stddev","median","min","max","times":[...],
  *                "exit_codes","parameters"}]} in seconds, one entry per
  *                service, placement and peer with startup samples.
  *   csv          tidy long format, one row per sample: run_id, host,
- *                accelerator, service, placement, kind, scenario, metric,
+ *                accelerator, service, placement, kind, platform, network
+ *                (a sandbox's; empty for others), scenario, metric,
  *                sample_index, value, unit (base units: s, bytes).
  *
  * A document's services: `services.<name>` objects (each with backends and

@@ -184,7 +184,7 @@ void vcl_rp_datablocks(FILE *f, const char *prefix, const struct serieslist *l);
 /* Rows of a stacked bar figure: label, parts, total. */
 struct stackrow {
 	char label[192];
-	double part[3];
+	double part[12];
 	double n;
 };
 
@@ -198,6 +198,10 @@ void vcl_rp_stacked(FILE *f, const struct stackrow *rows, size_t nrows, size_t n
 /* report_plot_startup.c */
 void vcl_rp_fig_startup_cdf(const struct vcl_report_run *runs, size_t n,
 			    struct vcl_report_figs *out);
+/* report_steps.c: a placement's own launch steps (steps_ms) */
+void vcl_rp_fig_startup_steps(const struct vcl_report_run *runs, size_t n,
+			      struct vcl_report_figs *out);
+void vcl_rsec_startup_steps(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk);
 void vcl_rp_fig_startup_phases(const struct vcl_report_run *runs, size_t n,
 			       struct vcl_report_figs *out);
 /* report_plot_vmboot.c */

@@ -236,18 +236,43 @@ bool vcl_report_is_vm(const struct vcl_report_run *run, const char *section, con
 	return ops != NULL && vcl_backend_is_vm(ops);
 }
 
+/* The entry that says how a sandbox ran (platform, network): the top
+ * level's, else the first service's that ran it. These are the host's
+ * and the run's facts, alike for every service of the run. */
+static struct json_object *sandbox_entry(const struct vcl_report_run *run, const char *section,
+					 const char *name)
+{
+	struct json_object *o = vcl_rentry(run, section, name), *svcs = NULL;
+
+	if (vcl_rjstr(o, "platform") != NULL ||
+	    !json_object_object_get_ex(run->root, "services", &svcs) ||
+	    !json_object_is_type(svcs, json_type_object))
+		return o;
+	json_object_object_foreach(svcs, svc, v)
+	{
+		struct json_object *e = vcl_json_path(v, section), *x = NULL;
+
+		(void)svc;
+		if (e != NULL && json_object_object_get_ex(e, name, &x) &&
+		    vcl_rjstr(x, "platform") != NULL)
+			return x;
+	}
+	return o;
+}
+
 void vcl_report_plabel(const struct vcl_report_run *run, const char *section, const char *name,
 		       char *buf, size_t len)
 {
 	const struct vcl_backend_ops *ops = vcl_report_ops(run, section, name);
 	const char *accel = ops != NULL && ops->accel_labelled ? vcl_report_vm_accel(run) : NULL;
-	const char *platform = vcl_rjstr(vcl_rentry(run, section, name), "platform");
+	struct json_object *sb = sandbox_entry(run, section, name);
+	const char *platform = vcl_rjstr(sb, "platform");
 	char acc[16];
 
 	/* A gVisor sandbox says which platform trapped its system calls and
 	 * which network it had, as a VM says TCG. */
 	if (platform != NULL && platform[0] != '\0') {
-		const char *net = vcl_rjstr(vcl_rentry(run, section, name), "network");
+		const char *net = vcl_rjstr(sb, "network");
 
 		snprintf(buf, len, "%s (%s%s%s)", name, platform, net != NULL ? ", net " : "",
 			 net != NULL ? net : "");

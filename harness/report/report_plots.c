@@ -267,6 +267,7 @@ void vcl_report_plan_figures(const struct vcl_report_run *runs, size_t n,
 	memset(out, 0, sizeof(*out));
 	vcl_rp_fig_startup_cdf(runs, n, out);
 	vcl_rp_fig_startup_phases(runs, n, out);
+	vcl_rp_fig_startup_steps(runs, n, out);
 	vcl_rp_fig_vm_boot_phases(runs, n, out);
 	vcl_rp_fig_memory(runs, n, out);
 	vcl_rp_fig_density(runs, n, out, "density_ready", "ready_ms", 1.0,

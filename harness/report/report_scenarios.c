@@ -322,6 +322,7 @@ void vcl_rsec_startup(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	startup_calibration(d, c);
 	startup_failures(d, c);
 	startup_phases(d, c, bk);
+	vcl_rsec_startup_steps(d, c, bk);
 	vcl_rdoc_figures(d, c, "startup");
 	free(bk);
 	free(pe);
@@ -689,8 +690,9 @@ static char *steady_mode(struct json_object *s)
 
 	if (mode == NULL)
 		mode = "closed-loop";
-	if (strcmp(mode, "open-loop") == 0 && vcl_rjnum(s, "target_rps", &target))
-		return vcl_rxasprintf("open-loop at %s req/s", vcl_rnum(target, b, sizeof(b)));
+	if ((strcmp(mode, "open-loop") == 0 || strcmp(mode, "paced") == 0) &&
+	    vcl_rjnum(s, "target_rps", &target))
+		return vcl_rxasprintf("%s at %s req/s", mode, vcl_rnum(target, b, sizeof(b)));
 	return vcl_rxstrdup(mode);
 }
 
@@ -724,6 +726,57 @@ static void steady_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, 
 		vcl_rtab_add(t, "×%s", vcl_rnum(v / ref, b, sizeof(b)));
 	else
 		vcl_rtab_add(t, "—");
+}
+
+/* Beside the table: what a burst of connections met in each placement, and
+ * the placements where a handshake was retried (>= 900 ms on loopback is
+ * TCP's 1 s initial RTO, never a slow accept). */
+static void steady_bursts(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	char *text = vcl_rxstrdup(""), *slow = vcl_rxstrdup("");
+
+	for (size_t r = 0; r < c->n; r++)
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *cb = vcl_json_path(
+			    vcl_rentry(&c->runs[r], "backends", bk[i]), "steady.connect_burst");
+			double ms, conns, syn;
+			char lab[128], b1[32], *t;
+
+			if (!vcl_rjnum(cb, "slowest_ms", &ms) ||
+			    !vcl_rjnum(cb, "connections", &conns))
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			t = vcl_rxasprintf("%s%s%s %s ms", text, text[0] ? ", " : "", lab,
+					   vcl_rnum(ms, b1, sizeof(b1)));
+			free(text);
+			text = t;
+			if (ms < 900)
+				continue;
+			if (vcl_rjnum(cb, "host_syn_retrans", &syn))
+				t = vcl_rxasprintf("%s%s%s (the host counted %.0f SYN "
+						   "retransmissions meanwhile)",
+						   slow, slow[0] ? "; " : "", lab, syn);
+			else
+				t = vcl_rxasprintf("%s%s%s", slow, slow[0] ? "; " : "", lab);
+			free(slow);
+			slow = t;
+		}
+	if (text[0] != '\0')
+		vcl_rdoc_block(
+		    d, VCL_RB_PARA,
+		    "Connection burst: before the load, each placement met its connections "
+		    "opened at once, as a client pool opens them; the slowest handshake took "
+		    "%s.%s%s%s "
+		    "The rows above open their connections one at a time, outside the measured "
+		    "window, so no handshake is in their latency ([why](%s#steady-state)).",
+		    text, slow[0] ? " In " : "", slow,
+		    slow[0] ? " a SYN was dropped and retried after TCP's 1 s initial "
+			      "retransmission timeout: a client opening several connections at "
+			      "once waits a second there."
+			    : "",
+		    c->metrics_href);
+	free(text);
+	free(slow);
 }
 
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
@@ -763,27 +816,30 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *s =
 			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "steady");
-			struct json_object *w = vcl_json_path(s, "wrk");
-			struct json_object *ol = vcl_json_path(s, "open_loop");
+			static const char *const sub[][2] = {{"open_loop", "open-loop"},
+							     {"wrk", "wrk"},
+							     {"wrk_paced", "wrk, paced"}};
 			char lab[128], wl[160];
 
 			if (s == NULL || !json_object_is_type(s, json_type_object))
 				continue;
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			steady_row(&t, c, r, lab, s, bare_s);
-			if (ol != NULL && json_object_is_type(ol, json_type_object)) {
-				snprintf(wl, sizeof(wl), "%s (open-loop)", lab);
-				steady_row(&t, c, r, wl, ol, vcl_json_path(bare_s, "open_loop"));
-			}
-			if (w != NULL && json_object_is_type(w, json_type_object)) {
-				snprintf(wl, sizeof(wl), "%s (wrk)", lab);
-				steady_row(&t, c, r, wl, w, vcl_json_path(bare_s, "wrk"));
+			for (size_t k = 0; k < ARRAY_SIZE(sub); k++) {
+				struct json_object *x = vcl_json_path(s, sub[k][0]);
+
+				if (x == NULL || !json_object_is_type(x, json_type_object))
+					continue;
+				snprintf(wl, sizeof(wl), "%s (%s)", lab, sub[k][1]);
+				steady_row(&t, c, r, wl, x, vcl_json_path(bare_s, sub[k][0]));
 			}
 		}
 	}
 	if (!vcl_rdoc_table(d, &t))
 		vcl_rdoc_block(d, VCL_RB_PARA, "No steady-state results in %s.",
 			       c->n > 1 ? "these runs" : "this run");
+	else
+		steady_bursts(d, c, bk);
 	vcl_rdoc_not_measured(d, c, "steady", "steady");
 	vcl_rdoc_figures(d, c, "steady");
 	free(bk);

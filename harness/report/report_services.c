@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/compare.h"
 #include "core/results.h"
 #include "core/util.h"
 #include "report/report_int.h"
@@ -299,6 +300,49 @@ static void service_figures(struct vcl_rdoc *d, const struct vcl_report_ctx *c, 
 		vcl_rdoc_block(d, VCL_RB_PARA, "No figures for this service.");
 }
 
+/* The service's same-run ratios (services.<name>.comparisons): each
+ * placement against bare, against its peers, and gvisor against ctr and
+ * runc, vm against gvisor, with their bootstrap 95% CIs. */
+static void service_ratios(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *svc)
+{
+	static const char *const hdr[] = {"startup p50", "ratio [95% CI]", NULL};
+	struct tab t;
+
+	vcl_rtab_init(&t, c, 0, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		struct json_object *so = service_obj(&c->runs[r], svc);
+		struct json_object *arr = vcl_json_path(so, "comparisons"), *built = NULL;
+
+		/* A file from before services had comparisons: from the samples. */
+		if (arr == NULL && so != NULL && vcl_json_path(so, "backends") != NULL)
+			arr = built = vcl_comparisons_build_in(so, c->runs[r].root);
+
+		for (size_t i = 0; arr != NULL && json_object_is_type(arr, json_type_array) &&
+				   i < json_object_array_length(arr);
+		     i++) {
+			struct json_object *cmp = json_object_array_get_idx(arr, i);
+			const char *a = vcl_rjstr(cmp, "a"), *b = vcl_rjstr(cmp, "b"), *verdict;
+			double ratio, lo, hi;
+			char buf[96], la[96], lb[96];
+
+			if (a == NULL || b == NULL ||
+			    !vcl_cmp_entry(cmp, &ratio, &lo, &hi, &verdict))
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", a, la, sizeof(la));
+			vcl_report_plabel(&c->runs[r], "backends", b, lb, sizeof(lb));
+			vcl_cmp_format(buf, sizeof(buf), ratio, lo, hi, verdict, false);
+			vcl_rtab_row(&t, c, r);
+			vcl_rtab_own(&t, vcl_rxasprintf("%s vs %s", la, lb));
+			vcl_rtab_own(&t, vcl_resc(buf));
+		}
+		json_object_put(built);
+	}
+	if (vcl_rtab_rows(&t) > 1)
+		vcl_rdoc_block(d, VCL_RB_PARA,
+			       "Same-run startup ratios of %s (medians, bootstrap 95%% CI):", svc);
+	vcl_rdoc_table(d, &t);
+}
+
 /* Errors recorded for one service (errors[].service). */
 static void service_errors(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *svc)
 {
@@ -368,6 +412,7 @@ void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		manifest_facts(d, c, svcs[s]);
 		image_facts(d, img);
 		service_figures(d, c, svcs[s], pl, npl, pe, npe);
+		service_ratios(d, c, svcs[s]);
 		service_errors(d, c, svcs[s]);
 	}
 	free(pl);

@@ -80,7 +80,7 @@ PY
 import csv, json, sys
 doc = json.load(open(sys.argv[1]))
 rows = list(csv.DictReader(open(sys.argv[2], newline="")))
-cols = "run_id,host,accelerator,service,placement,kind,scenario,metric,sample_index,value,unit"
+cols = "run_id,host,accelerator,service,placement,kind,platform,network,scenario,metric,sample_index,value,unit"
 assert list(rows[0].keys()) == cols.split(","), list(rows[0].keys())
 for name, o in doc.get("backends", {}).items():
     s = o.get("startup_ms", {}).get("samples", [])

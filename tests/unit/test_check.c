@@ -527,6 +527,45 @@ START_TEST(test_evaluate_fixture)
 }
 END_TEST
 
+/* The gate bounds the sandbox against the container it hardens: a run
+ * that measured gvisor gets "gvisor/ctr startup_ms.p50" in its default
+ * baseline, and a slower sandbox (ctr unchanged) regresses it. */
+START_TEST(test_gvisor_ctr_bound)
+{
+	struct json_object *r = sample_results(), *g = json_object_new_object();
+	struct json_object *st = json_object_new_object();
+	const char *files[] = {"fixture"};
+	struct vcl_derive_opts o = {.k = 3, .floor_pct = 10, .name = "fx"};
+	struct vcl_baseline *b = NULL;
+	struct vcl_check_report rep;
+	struct vcl_error *err = NULL;
+	size_t at = SIZE_MAX;
+
+	json_object_object_add(st, "p50", json_object_new_double(41.5));
+	json_object_object_add(g, "startup_ms", st);
+	json_object_object_add(g, "platform", json_object_new_string("ptrace"));
+	json_object_object_add(vcl_json_path(r, "backends"), "gvisor", g);
+	ck_assert_msg(vcl_baseline_derive(&r, files, 1, &o, &b, &err) == 0, "%s",
+		      err ? err->msg : "");
+	for (size_t i = 0; i < b->nmetrics; i++)
+		if (strcmp(b->metrics[i].name, "gvisor/ctr startup_ms.p50") == 0)
+			at = i;
+	ck_assert_msg(at != SIZE_MAX, "no gvisor/ctr bound in the default baseline");
+	ck_assert_double_eq_tol(b->metrics[at].b.mid, 41.5 / 4.151, 1e-9);
+	ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[at].verdict, VCL_V_PASS);
+	vcl_check_report_clear(&rep);
+	set_number(r, "backends.gvisor.startup_ms", "p50", 1.5 * 41.5);
+	ck_assert_int_eq(vcl_check_evaluate(b, r, false, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[at].verdict, VCL_V_REGRESSED);
+	ck_assert_double_eq_tol(rep.rows[at].delta_pct, 50, 1e-6);
+	ck_assert_int_eq(vcl_check_exit_code(&rep), 1);
+	vcl_check_report_clear(&rep);
+	vcl_baseline_free(b);
+	json_object_put(r);
+}
+END_TEST
+
 START_TEST(test_derive_explicit_metrics)
 {
 	struct json_object *runs[3];
@@ -664,6 +703,7 @@ static Suite *check_suite(void)
 	tcase_add_test(pure, test_host_class_diff);
 	tcase_add_test(pure, test_xml_escape);
 	tcase_add_test(pure, test_evaluate_fixture);
+	tcase_add_test(pure, test_gvisor_ctr_bound);
 	tcase_add_test(pure, test_derive_explicit_metrics);
 	tcase_add_test(pure, test_baseline_pick);
 	tcase_add_test(pure, test_baseline_class_yaml);

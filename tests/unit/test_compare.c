@@ -103,6 +103,39 @@ START_TEST(test_gvisor_pairings)
 }
 END_TEST
 
+/* A user's service (services.<name>) gets its own pairings, judged against
+ * the run's A/A floor: a gvisor/ctr CI inside the floor is noise. */
+START_TEST(test_service_pairings)
+{
+	static const char *sdoc =
+	    "{\"calibration\":{\"aa\":{\"ratio\":1,\"ci95\":[0.5,2.5]}},"
+	    "\"services\":{\"web\":{\"backends\":{"
+	    "\"ctr\":{\"startup_ms\":{\"samples\":[20,22,18,21,19,20.4,19.6,20.2]}},"
+	    "\"gvisor\":{\"startup_ms\":{\"samples\":[40,44,36,42,38,40.8,39.2,40.4]}},"
+	    "\"vm\":{\"startup_ms\":{\"samples\":[1600,1650,1550,1600]}}}}}}";
+	struct json_object *root = json_tokener_parse(sdoc), *arr, *o;
+	double r;
+
+	ck_assert_ptr_nonnull(root);
+	arr = vcl_comparisons_build_in(vcl_json_path(root, "services.web"), root);
+	o = find(arr, "gvisor", "ctr");
+	ck_assert(o != NULL && vcl_json_path_double(o, "ratio", &r) == 0);
+	ck_assert_double_eq_tol(r, 40.2 / 20.1, 1e-9);
+	ck_assert_str_eq(json_object_get_string(vcl_json_path(o, "verdict")),
+			 "no measurable difference");
+	o = find(arr, "vm", "gvisor");
+	ck_assert(o != NULL && vcl_json_path_double(o, "ratio", &r) == 0);
+	ck_assert_double_eq_tol(r, 1600.0 / 40.2, 1e-9);
+	ck_assert_str_eq(json_object_get_string(vcl_json_path(o, "verdict")), "higher");
+	json_object_put(arr);
+	/* The run's own top level has no placements: nothing there. */
+	arr = vcl_comparisons_build(root);
+	ck_assert_uint_eq(json_object_array_length(arr), 0);
+	json_object_put(arr);
+	json_object_put(root);
+}
+END_TEST
+
 START_TEST(test_verdicts)
 {
 	ck_assert_int_eq(vcl_cmp_verdict_of(0.9, 1.2, NAN, NAN), VCL_CMP_SAME);
@@ -123,6 +156,7 @@ int main(void)
 
 	tcase_add_test(tc, test_pairings);
 	tcase_add_test(tc, test_gvisor_pairings);
+	tcase_add_test(tc, test_service_pairings);
 	tcase_add_test(tc, test_verdicts);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -113,6 +113,15 @@ START_TEST(test_readyline)
 	ck_assert_uint_eq(port, 8080);
 	ck_assert_int_eq(vcl_readyline_parse("VCLAB-READY name=a port=0 pid=3", &port), -1);
 	ck_assert_int_eq(vcl_readyline_parse("[    1.2] virtio_net", &port), -1);
+	ck_assert_uint_eq(vcl_readyline_start_ns("VCLAB-READY name=a port=1 pid=3 start_ns=42"),
+			  42);
+	ck_assert_uint_eq(
+	    vcl_readyline_start_ns("VCLAB-READY name=a start_ns=18446744073709551615 port=1"),
+	    UINT64_MAX);
+	ck_assert_uint_eq(vcl_readyline_start_ns("VCLAB-READY name=a port=1 pid=3"), 0);
+	ck_assert_uint_eq(vcl_readyline_start_ns("VCLAB-READY start_ns=-4"), 0);
+	ck_assert_uint_eq(vcl_readyline_start_ns("VCLAB-READY start_ns=12x"), 0);
+	ck_assert_uint_eq(vcl_readyline_start_ns("VCLAB-READY start_ns=99999999999999999999"), 0);
 }
 END_TEST
 

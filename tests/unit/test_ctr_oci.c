@@ -408,6 +408,44 @@ START_TEST(test_step_names)
 }
 END_TEST
 
+/* The child's stamps become steps that tile start -> ready. */
+START_TEST(test_launch_steps)
+{
+	struct vcl_ctr_child_error rec = {
+	    .nmarks = 5,
+	    .mark = {VCL_CTR_MARK_ENTRY, VCL_CTR_MARK_CGROUP, VCL_CTR_MARK_UNSHARE,
+		     VCL_CTR_MARK_MOUNTS, VCL_CTR_MARK_LOCKDOWN},
+	    .t = {120, 130, 140, 150, 160},
+	};
+	struct vcl_phases t = {.start = 100};
+	static const char *const want[] = {"cgroup_create", "clone",	"cgroup_attach", "unshare",
+					   "mounts",	    "lockdown", "exec",		 "service"};
+
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 170, 180, &t), 8);
+	for (unsigned i = 0; i < 8; i++)
+		ck_assert_str_eq(t.steps[i].name, want[i]);
+	ck_assert_uint_eq(t.steps[0].end, 110);
+	ck_assert_uint_eq(t.steps[6].end, 170);
+	ck_assert_uint_eq(t.steps[7].end, 180);
+	/* Without the payload's own stamp: exec and its start are one step. */
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 0, 180, &t), 7);
+	ck_assert_str_eq(t.steps[6].name, "exec_service");
+	/* Out of order, an error record, an unknown mark, a missing stamp: none. */
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 125, 170, 180, &t), 0);
+	ck_assert_uint_eq(t.nsteps, 0);
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 170, 165, &t), 0);
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 0, 0, &t), 0);
+	rec.mark[2] = VCL_CTR_MARK_MAX;
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 170, 180, &t), 0);
+	rec.mark[2] = VCL_CTR_MARK_UNSHARE;
+	rec.step = VCL_CTR_STEP_EXEC;
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 170, 180, &t), 0);
+	rec.step = 0;
+	rec.nmarks = VCL_CTR_MAX_MARKS + 1;
+	ck_assert_uint_eq(vcl_ctr_steps(&rec, 110, 170, 180, &t), 0);
+}
+END_TEST
+
 START_TEST(test_runtime_message)
 {
 	char out[256];
@@ -477,6 +515,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_idmap);
 	tcase_add_test(tc, test_cfs_quota);
 	tcase_add_test(tc, test_step_names);
+	tcase_add_test(tc, test_launch_steps);
 	tcase_add_test(tc, test_config_seccomp);
 	tcase_add_test(tc, test_seccomp_filter);
 	tcase_add_test(tc, test_runtime_message);

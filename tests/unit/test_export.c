@@ -114,30 +114,38 @@ START_TEST(test_openmetrics)
 }
 END_TEST
 
-/* A sandbox's platform is a label of its samples and a hyperfine
- * parameter (gvisor: docs/gvisor.md); other placements have none. */
+/* A sandbox's platform and network mode are labels of its samples,
+ * hyperfine parameters and CSV columns (gvisor: docs/gvisor.md); other
+ * placements leave them out (CSV: empty). */
 START_TEST(test_platform_label)
 {
 	static const char *doc =
 	    "{\"schema\":\"vclab.results/1\",\"run_id\":\"g\","
 	    "\"host\":{\"hostname\":\"lab\",\"accelerator\":\"tcg\"},"
-	    "\"backends\":{\"gvisor\":{\"platform\":\"ptrace\","
+	    "\"backends\":{\"gvisor\":{\"platform\":\"ptrace\",\"network\":\"host\","
 	    "\"startup_ms\":{\"n\":2,\"p50\":300,\"samples\":[250,350]}},"
 	    "\"ctr\":{\"startup_ms\":{\"n\":2,\"p50\":30,\"samples\":[20,40]}}}}";
 	const char *in[] = {doc};
 	int ret;
 	cleanup_free char *om = render(VCL_EXPORT_OPENMETRICS, in, 1, &ret);
 	cleanup_free char *hf = NULL;
+	cleanup_free char *csv = NULL;
 
 	ck_assert_int_eq(ret, 0);
 	ck_assert_ptr_nonnull(strstr(om,
 				     "placement=\"gvisor\",kind=\"backend\",platform=\"ptrace\","
-				     "quantile=\"0.5\"} 0.3\n"));
+				     "network=\"host\",quantile=\"0.5\"} 0.3\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(om, "placement=\"ctr\",kind=\"backend\",quantile=\"0.5\"} 0.03\n"));
 	hf = render(VCL_EXPORT_HYPERFINE, in, 1, &ret);
 	ck_assert_int_eq(ret, 0);
 	ck_assert_uint_eq(count(hf, "\"platform\":\"ptrace\""), 1);
+	ck_assert_uint_eq(count(hf, "\"network\":\"host\""), 1);
+	csv = render(VCL_EXPORT_CSV, in, 1, &ret);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_ptr_nonnull(
+	    strstr(csv, ",gvisor,backend,ptrace,host,startup,startup,1,0.35,s\n"));
+	ck_assert_ptr_nonnull(strstr(csv, ",ctr,backend,,,startup,startup,0,0.02,s\n"));
 }
 END_TEST
 
@@ -193,18 +201,18 @@ START_TEST(test_csv)
 	const char *in[] = {doc1};
 	int ret;
 	cleanup_free char *t = render(VCL_EXPORT_CSV, in, 1, &ret);
-	static const char header[] = "run_id,host,accelerator,service,placement,kind,scenario,"
-				     "metric,sample_index,value,unit\n";
+	static const char header[] = "run_id,host,accelerator,service,placement,kind,platform,"
+				     "network,scenario,metric,sample_index,value,unit\n";
 
 	ck_assert_int_eq(ret, 0);
 	ck_assert(strncmp(t, header, sizeof(header) - 1) == 0);
 	/* RFC 4180 quoting of the host (a quote) and of the "ctr,x" placement */
 	ck_assert_ptr_nonnull(strstr(
-	    t, "r1,\"lab\"\"1\\x\",tcg,vclab-payload,bare,backend,startup,startup,1,0.002,s\n"));
-	ck_assert_ptr_nonnull(strstr(t, ",\"ctr,x\",backend,startup,startup,2,0.006,s\n"));
-	ck_assert_ptr_nonnull(strstr(t, ",bare,backend,memory,pss,0,1024000,bytes\n"));
-	ck_assert_ptr_nonnull(strstr(t, ",bare,backend,density,max_instances,0,64,instances\n"));
-	ck_assert_ptr_nonnull(strstr(t, ",runc,peer,startup,startup,0,0.03,s\n"));
+	    t, "r1,\"lab\"\"1\\x\",tcg,vclab-payload,bare,backend,,,startup,startup,1,0.002,s\n"));
+	ck_assert_ptr_nonnull(strstr(t, ",\"ctr,x\",backend,,,startup,startup,2,0.006,s\n"));
+	ck_assert_ptr_nonnull(strstr(t, ",bare,backend,,,memory,pss,0,1024000,bytes\n"));
+	ck_assert_ptr_nonnull(strstr(t, ",bare,backend,,,density,max_instances,0,64,instances\n"));
+	ck_assert_ptr_nonnull(strstr(t, ",runc,peer,,,startup,startup,0,0.03,s\n"));
 	/* 4 + 3 + 1 startup samples, 3 memory readings (rss is null), 1 density */
 	ck_assert_uint_eq(count(t, "\n"), 1 + 8 + 3 + 1);
 }

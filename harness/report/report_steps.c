@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A placement's own launch steps (results: steps_ms, for ctr the child's
+ * stamps; docs/ctr.md, "Where a launch goes"): one table row per step with
+ * its median, p90 and share, and a figure of the medians stacked per
+ * placement, beside the sum's agreement with the startup median.
+ */
+#include "report/report_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/results.h"
+
+#define MAX_PARTS (sizeof(((struct stackrow *)0)->part) / sizeof(double))
+
+/* The sum of the step medians of e, or NAN without steps. */
+static double steps_sum(struct json_object *steps)
+{
+	double sum = 0, v;
+	size_t len;
+
+	if (steps == NULL || !json_object_is_type(steps, json_type_array))
+		return NAN;
+	len = json_object_array_length(steps);
+	for (size_t k = 0; k < len; k++)
+		if (vcl_rjnum(json_object_array_get_idx(steps, k), "ms.p50", &v))
+			sum += v;
+	return len > 0 ? sum : NAN;
+}
+
+void vcl_rsec_startup_steps(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	static const char *const hdr[] = {"placement",	      "step", "n", "p50 (ms)", "p90 (ms)",
+					  "share of the sum", NULL};
+	struct tab t;
+
+	vcl_rtab_init(&t, c, 0x3cu, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *e = vcl_rentry(&c->runs[r], "backends", bk[i]);
+			struct json_object *steps = vcl_json_path(e, "steps_ms");
+			double sum = steps_sum(steps), p50;
+			char lab[128];
+
+			if (isnan(sum))
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			for (size_t k = 0; k < json_object_array_length(steps); k++) {
+				struct json_object *s = json_object_array_get_idx(steps, k);
+				const char *name = vcl_rjstr(s, "step");
+				bool h = vcl_rjnum(s, "ms.p50", &p50);
+
+				vcl_rtab_row(&t, c, r);
+				vcl_rtab_own(&t, vcl_resc(lab));
+				vcl_rtab_own(&t, vcl_resc(name != NULL ? name : "?"));
+				vcl_rtab_count(&t, s, "ms.n");
+				vcl_rtab_num(&t, h, p50);
+				vcl_rtab_j(&t, s, "ms.p90", 1);
+				if (h && sum > 0)
+					vcl_rtab_add(&t, "%.0f%%", 100 * p50 / sum);
+				else
+					vcl_rtab_add(&t, "—");
+			}
+			if (vcl_rjnum(e, "startup_ms.p50", &p50) && p50 > 0)
+				vcl_rdoc_block(d, VCL_RB_PARA,
+					       "%s%s%s: its own steps, stamped by the placement "
+					       "itself; their medians add up to %.2f ms, %.0f%% of "
+					       "its startup median (%.2f ms).",
+					       c->n > 1 ? c->runs[r].label : "",
+					       c->n > 1 ? ": " : "", lab, sum, 100 * sum / p50,
+					       p50);
+		}
+	}
+	vcl_rdoc_table(d, &t);
+}
+
+/* The step names of the first placement with steps: the figure's parts. */
+static size_t part_names(const struct vcl_report_run *runs, size_t n, const char **bk,
+			 const char **names)
+{
+	for (size_t r = 0; r < n; r++)
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *steps =
+			    vcl_json_path(vcl_rentry(&runs[r], "backends", bk[i]), "steps_ms");
+			size_t m = 0;
+
+			if (isnan(steps_sum(steps)))
+				continue;
+			for (size_t k = 0; k < json_object_array_length(steps) && m < MAX_PARTS;
+			     k++) {
+				const char *s =
+				    vcl_rjstr(json_object_array_get_idx(steps, k), "step");
+
+				names[m++] = s != NULL ? s : "?";
+			}
+			return m;
+		}
+	return 0;
+}
+
+void vcl_rp_fig_startup_steps(const struct vcl_report_run *runs, size_t n,
+			      struct vcl_report_figs *out)
+{
+	static const char *const colors[] = {"#4e79a7", "#a0cbe8", "#f28e2b", "#ffbe7d",
+					     "#59a14f", "#8cd17d", "#b6992d", "#e15759",
+					     "#ff9d9a", "#79706e", "#d37295", "#9d7660"};
+	const char **bk = vcl_report_names(runs, n, "backends");
+	const char *names[MAX_PARTS];
+	size_t np = part_names(runs, n, bk, names), nrows = 0;
+	struct stackrow *rows = NULL;
+	struct figbuf b;
+	FILE *f;
+
+	for (size_t r = 0; np > 0 && r < n; r++)
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *steps =
+			    vcl_json_path(vcl_rentry(&runs[r], "backends", bk[i]), "steps_ms");
+			struct series tmp = {0};
+			struct stackrow *row;
+
+			if (isnan(steps_sum(steps)))
+				continue;
+			rows = vcl_rxrealloc(rows, (nrows + 1) * sizeof(*rows));
+			row = memset(&rows[nrows++], 0, sizeof(*rows));
+			vcl_rp_series_label(runs, n, r, "backends", bk[i], "", &tmp);
+			snprintf(row->label, sizeof(row->label), "%s", tmp.label);
+			for (size_t k = 0; k < json_object_array_length(steps); k++) {
+				struct json_object *s = json_object_array_get_idx(steps, k);
+				const char *name = vcl_rjstr(s, "step");
+				double v;
+
+				for (size_t p = 0; name != NULL && p < np; p++)
+					if (strcmp(names[p], name) == 0 &&
+					    vcl_rjnum(s, "ms.p50", &v))
+						row->part[p] = fmax(0, v);
+				(void)vcl_rjnum(s, "ms.n", &row->n);
+			}
+		}
+	free(bk);
+	if (nrows == 0) {
+		free(rows);
+		return;
+	}
+	f = vcl_rp_fig_open(&b);
+	vcl_rp_preamble(f, "startup_steps", "Startup steps (medians)", runs, n);
+	vcl_rp_stacked(f, rows, nrows, np, names, colors, "ms", false);
+	vcl_rp_postamble(f, "startup_steps");
+	vcl_rp_fig_add(out, &b, "startup_steps", "startup",
+		       vcl_rxasprintf("Startup of each placement that stamps its own launch, split "
+				      "into its steps (ctr: the cgroup, the clone, joining the "
+				      "cgroup, the namespaces, the mounts and pivot_root, "
+				      "capabilities and seccomp, the exec, the payload's own "
+				      "start to READY, READY to the first 200). Medians of each "
+				      "step, stacked; the label on each bar is their sum."));
+	free(rows);
+}
