@@ -75,8 +75,10 @@ static int claim_memory(struct vcl_bench *b, struct vcl_error **err)
 	if (got)
 		return 0;
 	if (holder.start_ns != 0) {
-		memcpy(since, ", since ", 8);
-		iso8601(holder.start_ns, since + 8, sizeof(since) - 8);
+		char t[32];
+
+		iso8601(holder.start_ns, t, sizeof(t));
+		snprintf(since, sizeof(since), ", since %s", t);
 	}
 	return vcl_error_set(err, VCL_E_ENV, 0,
 			     "Scenario %s: vclab run %s (%s%s) is filling this host's memory "
