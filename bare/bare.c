@@ -48,8 +48,11 @@
 #include "core/sample.h"
 #include "core/util.h"
 
-/* The run's overlay folder, made once by prepare() for a service. */
-static char ovl_dir[256];
+/* One run of bare (prepare()'s context): the overlay folder it made for
+ * a service with a rootfs ("" without one). */
+struct bare_run {
+	char ovl_dir[256];
+};
 
 struct bare {
 	struct vcl_cgroup *cg;
@@ -65,31 +68,38 @@ static int bare_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
-static int bare_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+static int bare_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error **err)
 {
+	cleanup_free struct bare_run *run = NULL;
+
 	if (access(spec->payload, X_OK) < 0)
 		return vcl_error_set(err, VCL_E_ENV, errno, "Payload %s (run `make all`)",
 				     spec->payload);
-	if (spec->svc != NULL && spec->svc->rootfs != NULL && ovl_dir[0] == '\0') {
-		snprintf(ovl_dir, sizeof(ovl_dir), "%s/bare-overlay", spec->state_dir);
-		if (vcl_ledger_add(spec->ledger, err, "dir %s", ovl_dir) < 0)
+	run = calloc(1, sizeof(*run));
+	if (run == NULL)
+		return vcl_fail(err, ENOMEM, "Prepare bare");
+	if (spec->svc != NULL && spec->svc->rootfs != NULL) {
+		char dir[sizeof(run->ovl_dir)];
+
+		snprintf(dir, sizeof(dir), "%s/bare-overlay", spec->state_dir);
+		if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0)
 			return -1;
-		if (mkdir(ovl_dir, 0700) < 0 && errno != EEXIST) {
-			vcl_fail(err, errno, "Create %s", ovl_dir);
-			ovl_dir[0] = '\0';
-			return -1;
-		}
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return vcl_fail(err, errno, "Create %s", dir);
+		memcpy(run->ovl_dir, dir, sizeof(dir));
 	}
+	*ctx = steal_ptr(run);
 	return 0;
 }
 
-static void bare_cleanup(const struct vcl_spec *spec)
+static void bare_cleanup(void *ctx, const struct vcl_spec *spec)
 {
+	struct bare_run *run = ctx;
+
 	(void)spec;
-	if (ovl_dir[0] != '\0') {
-		rmdir(ovl_dir); /* every instance's tmpfs went with its namespace */
-		ovl_dir[0] = '\0';
-	}
+	if (run != NULL && run->ovl_dir[0] != '\0')
+		rmdir(run->ovl_dir); /* every instance's tmpfs went with its namespace */
+	free(run);
 }
 
 static void bare_free(struct vcl_instance *inst)
@@ -118,6 +128,7 @@ struct child_args {
 	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
 	 * (the run's folder, shared: each instance mounts its own tmpfs
 	 * there in its own mount namespace). Made by the parent. */
+	const char *ovl_dir;
 	char ovl_root[300], ovl_opts[1024];
 };
 
@@ -128,8 +139,8 @@ static int mount_service_root(const struct child_args *a)
 	static const char *const subdirs[] = {"upper", "work", "root"};
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-	    mount("tmpfs", ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
-	    chdir(ovl_dir) < 0)
+	    mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
+	    chdir(a->ovl_dir) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
 		if (mkdir(subdirs[i], 0755) < 0)
@@ -256,10 +267,14 @@ static pid_t spawn(const struct child_args *a, int cg_dirfd)
 	}
 }
 
-static int bare_overlay_args(struct child_args *a, const char *lower, struct vcl_error **err)
+static int bare_overlay_args(struct child_args *a, const struct bare_run *run, const char *lower,
+			     struct vcl_error **err)
 {
+	const char *ovl_dir = run != NULL ? run->ovl_dir : "";
+
 	if (ovl_dir[0] == '\0')
 		return vcl_fail(err, EINVAL, "bare: prepare() made no overlay folder");
+	a->ovl_dir = ovl_dir;
 	if ((size_t)snprintf(a->ovl_root, sizeof(a->ovl_root), "%s/root", ovl_dir) >=
 		sizeof(a->ovl_root) ||
 	    (size_t)snprintf(a->ovl_opts, sizeof(a->ovl_opts),
@@ -342,7 +357,8 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 	if ((bl->a.uid != 0 || bl->a.gid != 0) && fchown(bl->a.log_fd, bl->a.uid, bl->a.gid) < 0)
 		return vcl_fail(err, errno, "Give %s to uid %u", inst->log_path,
 				(unsigned)bl->a.uid);
-	if (spec->svc->rootfs != NULL && bare_overlay_args(&bl->a, spec->svc->rootfs, err) < 0)
+	if (spec->svc->rootfs != NULL &&
+	    bare_overlay_args(&bl->a, l->ctx, spec->svc->rootfs, err) < 0)
 		return -1;
 	return 0;
 }
@@ -411,7 +427,7 @@ static const struct vcl_launch_hooks bare_hooks = {
     .undo = bare_undo,
 };
 
-static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
+static int bare_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
 		       struct vcl_error **err)
 {
 	__attribute__((cleanup(bare_launch_close))) struct bare_launch bl = {
@@ -421,7 +437,7 @@ static int bare_launch(const struct vcl_spec *spec, struct vcl_instance **out,
 	    .ready_r = -1,
 	    .net_r = -1,
 	};
-	struct vcl_launch l = {.spec = spec, .ops = &vcl_bare_ops, .arg = &bl};
+	struct vcl_launch l = {.spec = spec, .ops = &vcl_bare_ops, .ctx = ctx, .arg = &bl};
 
 	bl.a.argv = bl.argv;
 	return vcl_launch(&bare_hooks, &l, out, err);

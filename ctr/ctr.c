@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -83,9 +84,10 @@ struct ctr_priv {
 	struct vcl_ctr_child_error stamps; /* the child's record of a setup that reached exec */
 };
 
-/* The child's stack. Without CLONE_VM the child gets its own copy-on-write
- * copy, so one static buffer serves every launch. */
-static char child_stack[256 * 1024] __attribute__((aligned(64)));
+/* The size of the child's stack, one per run (struct ctr_run). Without
+ * CLONE_VM the child gets its own copy-on-write copy, so one serves every
+ * launch of the run. */
+#define CHILD_STACK_SIZE ((size_t)256 * 1024)
 /* What the run's mode and the service's securityContext give (prepare()). */
 struct cri_conf {
 	bool cri;      /* containerd's mounts; else strict's minimal /dev */
@@ -97,16 +99,16 @@ struct cri_conf {
 };
 
 /* One run of the ctr placement: what prepare() makes once and every
- * launch uses, handed to the functions that need it. The vtable has no
- * context pointer, so the ops below wrap the one run (ctr_run). */
+ * launch uses, handed to the functions that need it; the run context of
+ * the ops (prepare returns it, cleanup frees it). */
 struct ctr_run {
 	cap_t nocaps;		   /* an empty capability set */
 	struct sock_fprog seccomp; /* the syscall filter; filter NULL: not built */
 	char ovl_dir[256];	   /* a service's overlay folder; "" without one */
 	struct cri_conf cri;	   /* the run's mode and the service's securityContext */
+	struct vcl_ctr_rootfs fs;  /* the payload's rootfs, shared with the peers */
+	char *stack;		   /* the children's stack (mmap), CHILD_STACK_SIZE bytes */
 };
-
-static struct ctr_run ctr_run;
 
 /* The child's record to the parent: an error (step set) or, just before
  * execve, its stamps (step 0). */
@@ -652,13 +654,16 @@ static int cri_conf_make(struct cri_conf *cri_conf, const struct vcl_spec *spec,
 
 static int run_prepare(struct ctr_run *run, const struct vcl_spec *spec, struct vcl_error **err)
 {
-	if (run->nocaps == NULL) {
-		run->nocaps = cap_init();
-		if (run->nocaps == NULL)
-			return vcl_fail(err, errno, "Allocate an empty capability set");
-	}
-	if (!spec->ctr_no_seccomp && run->seccomp.filter == NULL &&
-	    vcl_seccomp_build(&run->seccomp, err) < 0)
+	void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED)
+		return vcl_fail(err, errno, "Map a stack for the containers' init");
+	run->stack = stack;
+	run->nocaps = cap_init();
+	if (run->nocaps == NULL)
+		return vcl_fail(err, errno, "Allocate an empty capability set");
+	if (!spec->ctr_no_seccomp && vcl_seccomp_build(&run->seccomp, err) < 0)
 		return -1;
 	if (cri_conf_make(&run->cri, spec, err) < 0)
 		return -1;
@@ -674,22 +679,25 @@ static int run_prepare(struct ctr_run *run, const struct vcl_spec *spec, struct 
 		if (mkdir(run->ovl_dir, 0700) < 0 && errno != EEXIST)
 			return vcl_fail(err, errno, "Create %s", run->ovl_dir);
 	}
-	return vcl_ctr_rootfs_prepare(spec, NULL, err);
+	return vcl_ctr_rootfs_prepare(spec, &run->fs, err);
 }
 
-static void run_cleanup(struct ctr_run *run, const struct vcl_spec *spec)
+/* Undo run_prepare, whatever part of it was done, and free run. */
+static void run_free(struct ctr_run *run)
 {
-	if (run->ovl_dir[0] != '\0') {
+	if (run == NULL)
+		return;
+	if (run->ovl_dir[0] != '\0')
 		rmdir(run->ovl_dir);
-		run->ovl_dir[0] = '\0';
-	}
 	free(run->seccomp.filter);
-	run->seccomp.filter = NULL;
-	run->seccomp.len = 0;
 	if (run->cri.capset != NULL)
 		cap_free(run->cri.capset);
-	run->cri.capset = NULL;
-	vcl_ctr_rootfs_release(spec);
+	if (run->nocaps != NULL)
+		cap_free(run->nocaps);
+	vcl_ctr_rootfs_release(&run->fs);
+	if (run->stack != NULL)
+		munmap(run->stack, CHILD_STACK_SIZE);
+	free(run);
 }
 
 /* The pipes between the launcher and one container child. Each end the
@@ -749,7 +757,8 @@ static int launch_pipes_open(struct launch_pipes *lp, struct ctr_priv *p, bool u
  * container too. Elsewhere, or on a kernel without clone3 (ENOSYS, E2BIG),
  * clone() and the child (or, with a user namespace, the parent) attaches.
  */
-static pid_t ctr_clone(struct child_args *a, int flags, int *pidfd, const struct vcl_cgroup *cg)
+static pid_t ctr_clone(struct child_args *a, int flags, int *pidfd, const struct vcl_cgroup *cg,
+		       char *stack)
 {
 	cleanup_close int cgfd = vcl_cgroup_dirfd(cg);
 
@@ -771,7 +780,7 @@ static pid_t ctr_clone(struct child_args *a, int flags, int *pidfd, const struct
 			return (pid_t)pid;
 		a->born_in_cg = false;
 	}
-	return clone(child_main, child_stack + sizeof(child_stack), flags, a, pidfd);
+	return clone(child_main, stack + CHILD_STACK_SIZE, flags, a, pidfd);
 }
 
 /* With a user namespace the child waits: maps first (setresuid in the
@@ -909,7 +918,7 @@ static void child_args_init(struct ctr_launch *cl, const struct vcl_launch *l)
 	    .cg = p->cg,
 	    .nocaps = cl->run->nocaps,
 	    .seccomp = spec->ctr_no_seccomp ? NULL : &cl->run->seccomp,
-	    .mflags = vcl_ctr_rootfs_mount_flags(),
+	    .mflags = cl->run->fs.mflags,
 	    .userns = spec->ctr_userns,
 	    .ready_w = cl->lp.ready_w,
 	    .err_w = cl->lp.err_w,
@@ -944,7 +953,7 @@ static int ctr_start(struct vcl_launch *l, struct vcl_error **err)
 	if (spec->svc != NULL && service_args(cl->run, spec, l->inst, &cl->a, err) < 0)
 		return -1;
 	p->clone_ns = vcl_now_ns();
-	pid = ctr_clone(&cl->a, flags, &cl->pidfd, p->cg);
+	pid = ctr_clone(&cl->a, flags, &cl->pidfd, p->cg, cl->run->stack);
 	vcl_closep(&cl->a.log_fd);
 	if (pid < 0)
 		return vcl_fail(err, errno, "Create pipes or clone");
@@ -1003,15 +1012,16 @@ static const struct vcl_launch_hooks ctr_hooks = {
     .undo = ctr_undo,
 };
 
-static int run_launch(struct ctr_run *run, const struct vcl_spec *spec, struct vcl_instance **out,
+static int ctr_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
+	struct ctr_run *run = ctx;
 	/* -Wwrite-strings: execve wants char *const[], so writable copies. */
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
 	__attribute__((cleanup(ctr_launch_close))) struct ctr_launch cl = {
 	    .run = run,
-	    .rootfs = vcl_ctr_rootfs_path(),
+	    .rootfs = run != NULL ? run->fs.path : NULL,
 	    .lp = {-1, -1, -1, -1, -1, -1, -1},
 	    .a = {.log_fd = -1},
 	    .pidfd = -1,
@@ -1019,26 +1029,30 @@ static int run_launch(struct ctr_run *run, const struct vcl_spec *spec, struct v
 	struct vcl_launch l = {.spec = spec, .ops = &vcl_ctr_ops, .ctx = run, .arg = &cl};
 	char *argv[] = {a_payload, a_listen, cl.listen, a_ready, a_three, a_name, NULL, NULL};
 
-	if (cl.rootfs == NULL || run->nocaps == NULL)
+	if (cl.rootfs == NULL)
 		return vcl_usage(err, "Container launch before prepare()");
 	memcpy(cl.argv, argv, sizeof(argv));
 	return vcl_launch(&ctr_hooks, &l, out, err);
 }
 
-static int ctr_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+static int ctr_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error **err)
 {
-	return run_prepare(&ctr_run, spec, err);
+	struct ctr_run *run = calloc(1, sizeof(*run));
+
+	if (run == NULL)
+		return vcl_fail(err, ENOMEM, "Prepare ctr");
+	if (run_prepare(run, spec, err) < 0) {
+		run_free(run);
+		return -1;
+	}
+	*ctx = run;
+	return 0;
 }
 
-static int ctr_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-		      struct vcl_error **err)
+static void ctr_cleanup(void *ctx, const struct vcl_spec *spec)
 {
-	return run_launch(&ctr_run, spec, out, err);
-}
-
-static void ctr_cleanup(const struct vcl_spec *spec)
-{
-	run_cleanup(&ctr_run, spec);
+	(void)spec;
+	run_free(ctx);
 }
 
 static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)

@@ -256,27 +256,29 @@ struct vcl_cgroup;
 int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup *cg,
 			    struct vcl_error **err);
 
-/* The vtable has no context pointer: one thin wrapper per peer. Defines
- * name_probe, name_prepare, name_launch and name_cleanup calling
- * impl_probe(&ctx, ...) and so on. */
-#define VCL_CTR_PEER_WRAPPERS(name, impl, ctx)                                                     \
+/* The ops of a peer over impl_probe, impl_prepare, impl_launch and
+ * impl_cleanup: name_probe and name_prepare hand impl the peer's static
+ * description tmpl (what probe finds out about the host: its binary);
+ * prepare returns a run context, which name_launch and name_cleanup hand
+ * on. */
+#define VCL_CTR_PEER_WRAPPERS(name, impl, tmpl)                                                    \
 	static int name##_probe(const struct vcl_host *host, struct vcl_error **err)               \
 	{                                                                                          \
 		(void)host;                                                                        \
-		return impl##_probe(&(ctx), err);                                                  \
+		return impl##_probe(&(tmpl), err);                                                 \
 	}                                                                                          \
-	static int name##_prepare(const struct vcl_spec *spec, struct vcl_error **err)             \
+	static int name##_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error **err) \
 	{                                                                                          \
-		return impl##_prepare(&(ctx), spec, err);                                          \
+		return impl##_prepare(&(tmpl), spec, ctx, err);                                    \
 	}                                                                                          \
-	static int name##_launch(const struct vcl_spec *spec, struct vcl_instance **out,           \
-				 struct vcl_error **err)                                           \
+	static int name##_launch(void *ctx, const struct vcl_spec *spec,                           \
+				 struct vcl_instance **out, struct vcl_error **err)                \
 	{                                                                                          \
-		return impl##_launch(&(ctx), spec, out, err);                                      \
+		return impl##_launch(ctx, spec, out, err);                                         \
 	}                                                                                          \
-	static void name##_cleanup(const struct vcl_spec *spec)                                    \
+	static void name##_cleanup(void *ctx, const struct vcl_spec *spec)                         \
 	{                                                                                          \
-		impl##_cleanup(&(ctx), spec);                                                      \
+		impl##_cleanup(ctx, spec);                                                         \
 	}
 
 /* ---- engines (engine_args.c: pure) ------------------------------------- */
@@ -371,18 +373,24 @@ int vcl_engine_undo(const char *engine, const char *run_id, bool dry_run, bool p
 
 /* ---- rootfs (rootfs.c), shared by ctr and the peers -------------------- */
 
-/* Build (once per run, idempotent) <state_dir>/ctr-rootfs holding only
- * /vclab-payload (a copy of spec->payload), /proc and /dev; recorded in
- * the ledger as `dir` before it is made. *path (may be NULL) gets the
- * folder; it stays valid until the last vcl_ctr_rootfs_release(). */
-int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, const char **path, struct vcl_error **err);
-/* Undo one prepare; the folder is removed with the last one. */
-void vcl_ctr_rootfs_release(const struct vcl_spec *spec);
-/* The prepared rootfs folder, or NULL before prepare. */
-const char *vcl_ctr_rootfs_path(void);
-/* Mount flags (MS_NOSUID, MS_NODEV, MS_NOEXEC) of the mount holding the
- * rootfs: a read-only remount of a bind in a user namespace must keep
- * them (they are locked), so the child adds them. */
-unsigned long vcl_ctr_rootfs_mount_flags(void);
+/* One run's hold on <state_dir>/ctr-rootfs, the folder holding only
+ * /vclab-payload (a copy of spec->payload), /proc and /dev. Runs of one
+ * state_dir (ctr and its peers) share the folder; it goes with the last
+ * hold. Start from {0}: not held. */
+struct vcl_ctr_rootfs {
+	const char *path;     /* the folder; NULL: not held */
+	unsigned long mflags; /* MS_NOSUID, MS_NODEV of the mount holding it: a
+			       * read-only remount of a bind in a user
+			       * namespace must keep them (they are locked) */
+};
+
+/* Hold the folder of spec->state_dir in *fs, building it on the first hold
+ * (recorded in the ledger as `dir` before it is made). Idempotent on a
+ * held *fs. */
+int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, struct vcl_ctr_rootfs *fs,
+			   struct vcl_error **err);
+/* Undo the hold (nothing when *fs is not held); the last removes the
+ * folder. */
+void vcl_ctr_rootfs_release(struct vcl_ctr_rootfs *fs);
 
 #endif

@@ -64,15 +64,19 @@ extern char **environ;
 /* How long destroy waits for the helper (conmon, shim) to exit. */
 #define HELPER_EXIT_MS 5000
 
+/* An engine: its static description (podman_eng, docker_eng: name, kind,
+ * and what probe() finds, its binary and version), and as the context of
+ * one run, a copy of that made by prepare() with the run's part set. */
 struct engine {
 	const char *name; /* program, backend and state folder name */
 	enum vcl_engine_kind kind;
 	const struct vcl_backend_ops *ops;
 	char bin[256];
 	/* per run, set by prepare() */
-	char image[160];    /* reference to run */
-	const char *source; /* how the image got into the engine's storage */
-	char dir[512];	    /* <state_dir>/<engine> */
+	struct vcl_ctr_rootfs fs; /* the payload's rootfs, shared with ctr */
+	char image[160];	  /* reference to run */
+	const char *source;	  /* how the image got into the engine's storage */
+	char dir[512];		  /* <state_dir>/<engine> */
 	char seccomp[600];
 	char run_id[64];
 	struct vcl_engine_adjust adj[VCL_ENGINE_MAX_ADJUST];
@@ -286,16 +290,15 @@ static int service_check(const struct engine *e, const struct vcl_spec *spec,
 	return 0;
 }
 
-static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl_error **err)
+static int eng_run_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl_error **err)
 {
 	const struct vcl_svc_spec *svc = spec->svc;
 	struct vcl_engine_host h;
-	const char *rootfs = NULL;
 	char repo[96], cg[160];
 
 	if (find_bin(e, err) < 0 || (svc != NULL && service_check(e, spec, err) < 0))
 		return -1;
-	if (vcl_ctr_rootfs_prepare(spec, &rootfs, err) < 0)
+	if (vcl_ctr_rootfs_prepare(spec, &e->fs, err) < 0)
 		return -1;
 	snprintf(e->run_id, sizeof(e->run_id), "%s", spec->run_id);
 	snprintf(e->dir, sizeof(e->dir), "%s/%s", spec->state_dir, e->name);
@@ -330,13 +333,31 @@ static int eng_prepare(struct engine *e, const struct vcl_spec *spec, struct vcl
 	} else {
 		e->source = svc != NULL ? "tar of the service's rootfs, then import"
 					: "tar of ctr's payload rootfs, then import";
-		if (image_from_rootfs(e, svc != NULL ? svc->rootfs : rootfs, err) < 0)
+		if (image_from_rootfs(e, svc != NULL ? svc->rootfs : e->fs.path, err) < 0)
 			goto fail;
 	}
 	return 0;
 fail:
-	vcl_ctr_rootfs_release(spec);
+	vcl_ctr_rootfs_release(&e->fs);
 	return vcl_error_wrap(err, "Prepare %s", e->name);
+}
+
+/* The run's context: a copy of the engine tmpl, prepared. */
+static int eng_prepare(const struct engine *tmpl, const struct vcl_spec *spec, void **ctx,
+		       struct vcl_error **err)
+{
+	struct engine *e = malloc(sizeof(*e));
+
+	if (e == NULL)
+		return vcl_fail(err, ENOMEM, "Prepare %s", tmpl->name);
+	*e = *tmpl;
+	e->fs = (struct vcl_ctr_rootfs){0};
+	if (eng_run_prepare(e, spec, err) < 0) {
+		free(e);
+		return -1;
+	}
+	*ctx = e;
+	return 0;
 }
 
 static void rm_quiet(const char *dir)
@@ -359,10 +380,13 @@ static void cg_quiet(const char *run_id, const char *sub)
 		vcl_error_free(e);
 }
 
-static void eng_cleanup(struct engine *e, const struct vcl_spec *spec)
+static void eng_cleanup(void *ctx, const struct vcl_spec *spec)
 {
+	struct engine *e = ctx;
 	struct vcl_error *er = NULL;
 
+	if (e == NULL)
+		return;
 	if (vcl_engine_undo(e->name, spec->run_id, false, false, &er) < 0) {
 		vcl_warn("%s: %s", e->name, er->msg);
 		vcl_error_free(er);
@@ -372,9 +396,8 @@ static void eng_cleanup(struct engine *e, const struct vcl_spec *spec)
 	cg_quiet(spec->run_id, "conmon");
 	cg_quiet(spec->run_id, NULL);
 	cg_quiet(NULL, NULL);
-	vcl_ctr_rootfs_release(spec);
-	e->image[0] = '\0';
-	e->source = NULL;
+	vcl_ctr_rootfs_release(&e->fs);
+	free(e);
 }
 
 /* ---- undo (ledger, gc) ------------------------------------------------- */
@@ -707,8 +730,8 @@ static const struct vcl_launch_hooks eng_hooks = {
     .undo = eng_undo,
 };
 
-static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_instance **out,
-		      struct vcl_error **err)
+static int eng_run_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_instance **out,
+			  struct vcl_error **err)
 {
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
@@ -724,6 +747,14 @@ static int eng_launch(struct engine *e, const struct vcl_spec *spec, struct vcl_
 		return vcl_usage(err, "%s launch before prepare()", e->name);
 	memcpy(el.args, args, sizeof(args));
 	return vcl_launch(&eng_hooks, &l, out, err);
+}
+
+static int eng_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
+		      struct vcl_error **err)
+{
+	if (ctx == NULL)
+		return vcl_usage(err, "Engine launch before prepare()");
+	return eng_run_launch(ctx, spec, out, err);
 }
 
 static int eng_ready(struct vcl_instance *inst, struct vcl_error **err)
@@ -781,10 +812,13 @@ static int eng_destroy(struct vcl_instance *inst, struct vcl_error **err)
 
 /* ---- what results.json says about the engine --------------------------- */
 
-static struct json_object *eng_describe(const struct engine *e)
+static struct json_object *eng_describe(const void *ctx)
 {
+	const struct engine *e = ctx;
 	struct json_object *o, *adj, *top;
 
+	if (e == NULL)
+		return NULL;
 	top = json_object_new_object();
 	o = json_object_new_object();
 	adj = json_object_new_array();
@@ -824,16 +858,6 @@ static struct json_object *eng_describe(const struct engine *e)
 VCL_CTR_PEER_WRAPPERS(podman, eng, podman_eng)
 VCL_CTR_PEER_WRAPPERS(docker, eng, docker_eng)
 
-static struct json_object *podman_describe(void)
-{
-	return eng_describe(&podman_eng);
-}
-
-static struct json_object *docker_describe(void)
-{
-	return eng_describe(&docker_eng);
-}
-
 /* The ledger's "engine ENGINE RUN" records (eng_prepare writes them). */
 static int engine_kind_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
 {
@@ -866,7 +890,7 @@ const struct vcl_backend_ops vcl_podman_ops = {
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
 		  "conmon, podman's per-container monitor (helpers_pss_kib); podman has no "
 		  "daemon",
-    .describe = podman_describe,
+    .describe = eng_describe,
     .kinds = engine_kinds,
 };
 
@@ -890,6 +914,6 @@ const struct vcl_backend_ops vcl_docker_ops = {
 		  "its containerd-shim (helpers_pss_kib); dockerd and containerd are in "
 		  "daemons",
     .daemons = docker_daemons,
-    .describe = docker_describe,
+    .describe = eng_describe,
     .kinds = engine_kinds,
 };

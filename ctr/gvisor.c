@@ -60,6 +60,9 @@
 
 static int gvisor_lo_up(struct vcl_instance *inst, struct vcl_error **err);
 
+/* runsc as probe() sets it up (its binary, platform and network flags):
+ * what the host allows, not one run's state; each run's prepare() copies
+ * it into its context. */
 static struct vcl_runtime runsc_rt = {
     .name = "runsc",
     .ops = &vcl_gvisor_ops,
@@ -281,8 +284,9 @@ static const struct vcl_ledger_kind *const gvisor_kinds[] = {&runsc_kind, NULL};
 
 /* ---- the ops --------------------------------------------------------------- */
 
-static struct json_object *gvisor_describe(void)
+static struct json_object *gvisor_describe(const void *ctx)
 {
+	(void)ctx; /* what probe() found is the host's, not the run's */
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "platform", json_object_new_string(found.platform));
@@ -294,20 +298,10 @@ static struct json_object *gvisor_describe(void)
 	return o;
 }
 
-static int gvisor_prepare(const struct vcl_spec *spec, struct vcl_error **err)
+/* The run's context: runsc as probe() set it up (platform, network). */
+static int gvisor_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error **err)
 {
-	return vcl_rt_prepare(&runsc_rt, spec, err);
-}
-
-static int gvisor_launch(const struct vcl_spec *spec, struct vcl_instance **out,
-			 struct vcl_error **err)
-{
-	return vcl_rt_launch(&runsc_rt, spec, out, err);
-}
-
-static void gvisor_cleanup(const struct vcl_spec *spec)
-{
-	vcl_rt_cleanup(&runsc_rt, spec);
+	return vcl_rt_prepare(&runsc_rt, spec, ctx, err);
 }
 
 const char *vcl_gvisor_platform(void)
@@ -324,12 +318,12 @@ const struct vcl_backend_ops vcl_gvisor_ops = {
     .not_quick = true,
     .probe = gvisor_probe,
     .prepare = gvisor_prepare,
-    .launch = gvisor_launch,
+    .launch = vcl_rt_launch,
     .ready = vcl_rt_ready,
     .exited = vcl_rt_exited,
     .sample = vcl_rt_sample,
     .destroy = vcl_rt_destroy,
-    .cleanup = gvisor_cleanup,
+    .cleanup = vcl_rt_cleanup,
     .kinds = gvisor_kinds,
     .mem_covers = "the sandbox (sentry), its gofer and its platform stubs, all in the "
 		  "sandbox's cgroup (PSS), and that cgroup's kernel memory",

@@ -7,6 +7,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +22,23 @@
 #include "core/ledger.h"
 #include "core/util.h"
 
-static struct {
+/*
+ * The rootfs folders in use in this process, one per state_dir, each held
+ * by the runs of ctr and its peers that share it (one copy of the payload,
+ * one page cache for all of them). This is a cache of what exists on disk,
+ * not one run's state: each run's hold is its struct vcl_ctr_rootfs, and
+ * two runs (two state_dirs) get two entries. The lock lets them prepare
+ * and release from two threads.
+ */
+struct rootfs_entry {
+	struct rootfs_entry *next;
 	char *path;
 	unsigned refs;
 	unsigned long mflags;
-} rootfs;
+};
+
+static struct rootfs_entry *rootfs_held;
+static pthread_mutex_t rootfs_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A dynamically linked payload would fail inside the rootfs with a
  * confusing ENOENT from execve (the loader is missing): say so up front. */
@@ -135,23 +148,12 @@ static int build(const char *dir, const char *payload, struct vcl_error **err)
 	return copy_payload(payload, dir, err);
 }
 
-int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, const char **path, struct vcl_error **err)
+/* Build dir and read its mount flags into *mflags. */
+static int rootfs_make(const struct vcl_spec *spec, const char *dir, unsigned long *mflags,
+		       struct vcl_error **err)
 {
-	cleanup_free char *dir = NULL;
 	struct statvfs sv;
 
-	if (rootfs.refs > 0) {
-		rootfs.refs++;
-		if (path != NULL)
-			*path = rootfs.path;
-		return 0;
-	}
-	if (spec->state_dir == NULL || spec->state_dir[0] != '/')
-		return vcl_usage(err, "Container rootfs: state_dir must be an absolute path");
-	if (spec->payload == NULL || spec->payload[0] != '/')
-		return vcl_usage(err, "Container rootfs: payload must be an absolute path");
-	if (asprintf(&dir, "%s/ctr-rootfs", spec->state_dir) < 0)
-		return vcl_fail(err, ENOMEM, "Rootfs path");
 	if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0)
 		return vcl_error_wrap(err, "Record rootfs %s", dir);
 	if (build(dir, spec->payload, err) < 0) {
@@ -163,42 +165,94 @@ int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, const char **path, struc
 	}
 	if (statvfs(dir, &sv) < 0)
 		return vcl_fail(err, errno, "Statvfs %s", dir);
-	rootfs.mflags = 0;
+	*mflags = 0;
 	if (sv.f_flag & ST_NOSUID)
-		rootfs.mflags |= MS_NOSUID;
+		*mflags |= MS_NOSUID;
 	if (sv.f_flag & ST_NODEV)
-		rootfs.mflags |= MS_NODEV;
+		*mflags |= MS_NODEV;
 	if (sv.f_flag & ST_NOEXEC)
 		return vcl_error_set(err, VCL_E_ENV, 0,
 				     "Container rootfs %s is on a noexec mount: pick another "
 				     "state_dir",
 				     dir);
-	rootfs.path = steal_ptr(dir);
-	rootfs.refs = 1;
-	if (path != NULL)
-		*path = rootfs.path;
 	return 0;
 }
 
-void vcl_ctr_rootfs_release(const struct vcl_spec *spec)
+/* The entry of dir, made (and the folder built) on the first hold. */
+static struct rootfs_entry *rootfs_hold(const struct vcl_spec *spec, char *dir,
+					struct vcl_error **err)
 {
-	struct vcl_error *ignored = NULL;
+	struct rootfs_entry *e;
 
-	(void)spec;
-	if (rootfs.refs == 0 || --rootfs.refs > 0)
+	for (e = rootfs_held; e != NULL; e = e->next)
+		if (strcmp(e->path, dir) == 0) {
+			e->refs++;
+			return e;
+		}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		vcl_fail(err, ENOMEM, "Rootfs %s", dir);
+		return NULL;
+	}
+	if (rootfs_make(spec, dir, &e->mflags, err) < 0) {
+		free(e);
+		return NULL;
+	}
+	e->path = dir;
+	e->refs = 1;
+	e->next = rootfs_held;
+	rootfs_held = e;
+	return e;
+}
+
+int vcl_ctr_rootfs_prepare(const struct vcl_spec *spec, struct vcl_ctr_rootfs *fs,
+			   struct vcl_error **err)
+{
+	char *dir = NULL;
+	struct rootfs_entry *e;
+
+	if (fs->path != NULL)
+		return 0;
+	if (spec->state_dir == NULL || spec->state_dir[0] != '/')
+		return vcl_usage(err, "Container rootfs: state_dir must be an absolute path");
+	if (spec->payload == NULL || spec->payload[0] != '/')
+		return vcl_usage(err, "Container rootfs: payload must be an absolute path");
+	if (asprintf(&dir, "%s/ctr-rootfs", spec->state_dir) < 0)
+		return vcl_fail(err, ENOMEM, "Rootfs path");
+	pthread_mutex_lock(&rootfs_lock);
+	e = rootfs_hold(spec, dir, err);
+	pthread_mutex_unlock(&rootfs_lock);
+	if (e == NULL || e->path != dir)
+		free(dir);
+	if (e == NULL)
+		return -1;
+	fs->path = e->path;
+	fs->mflags = e->mflags;
+	return 0;
+}
+
+void vcl_ctr_rootfs_release(struct vcl_ctr_rootfs *fs)
+{
+	struct rootfs_entry **pe, *e = NULL;
+
+	if (fs->path == NULL)
 		return;
-	vcl_rm_rf(rootfs.path, &ignored);
-	vcl_error_free(ignored);
-	free(rootfs.path);
-	rootfs.path = NULL;
-}
+	pthread_mutex_lock(&rootfs_lock);
+	for (pe = &rootfs_held; *pe != NULL; pe = &(*pe)->next)
+		if ((*pe)->path == fs->path) {
+			e = *pe;
+			if (--e->refs == 0)
+				*pe = e->next;
+			break;
+		}
+	pthread_mutex_unlock(&rootfs_lock);
+	fs->path = NULL;
+	if (e != NULL && e->refs == 0) {
+		struct vcl_error *ignored = NULL;
 
-const char *vcl_ctr_rootfs_path(void)
-{
-	return rootfs.refs > 0 ? rootfs.path : NULL;
-}
-
-unsigned long vcl_ctr_rootfs_mount_flags(void)
-{
-	return rootfs.mflags;
+		vcl_rm_rf(e->path, &ignored);
+		vcl_error_free(ignored);
+		free(e->path);
+		free(e);
+	}
 }

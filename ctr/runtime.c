@@ -43,6 +43,8 @@ struct rt_priv {
 	bool started;  /* the create call was made: the container may exist */
 };
 
+/* The runtimes as probe() finds them (their binaries); each run's prepare()
+ * copies one into its context. */
 static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
 static struct vcl_runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
 
@@ -308,34 +310,54 @@ static char *rt_dir(const struct vcl_spec *spec, const struct vcl_runtime *rt)
 	return d;
 }
 
-int vcl_rt_prepare(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_error **err)
+/* One run of a runtime (prepare()'s context): the runtime as probe() left
+ * it (its binary, its global flags), and the run's hold on the rootfs. */
+struct rt_run {
+	struct vcl_runtime rt;
+	struct vcl_ctr_rootfs fs;
+};
+
+int vcl_rt_prepare(const struct vcl_runtime *tmpl, const struct vcl_spec *spec, void **ctx,
+		   struct vcl_error **err)
 {
+	cleanup_free struct rt_run *run = malloc(sizeof(*run));
 	cleanup_free char *dir = NULL;
 
-	if (find_bin(rt, err) < 0)
+	if (run == NULL)
+		return vcl_fail(err, ENOMEM, "Prepare %s", tmpl->name);
+	*run = (struct rt_run){.rt = *tmpl};
+	if (find_bin(&run->rt, err) < 0)
 		return -1;
-	if (vcl_ctr_rootfs_prepare(spec, NULL, err) < 0)
+	if (vcl_ctr_rootfs_prepare(spec, &run->fs, err) < 0)
 		return -1;
-	dir = rt_dir(spec, rt);
-	if (dir == NULL)
-		return vcl_fail(err, ENOMEM, "Prepare %s", rt->name);
-	if (vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0 || vcl_mkdir_p(dir, err) < 0) {
-		vcl_ctr_rootfs_release(spec);
-		return vcl_error_wrap(err, "Prepare %s", rt->name);
+	dir = rt_dir(spec, &run->rt);
+	if (dir == NULL || vcl_ledger_add(spec->ledger, err, "dir %s", dir) < 0 ||
+	    vcl_mkdir_p(dir, err) < 0) {
+		vcl_ctr_rootfs_release(&run->fs);
+		if (dir == NULL)
+			return vcl_fail(err, ENOMEM, "Prepare %s", tmpl->name);
+		return vcl_error_wrap(err, "Prepare %s", tmpl->name);
 	}
+	*ctx = steal_ptr(run);
 	return 0;
 }
 
-void vcl_rt_cleanup(struct vcl_runtime *rt, const struct vcl_spec *spec)
+void vcl_rt_cleanup(void *ctx, const struct vcl_spec *spec)
 {
-	cleanup_free char *dir = rt_dir(spec, rt);
+	struct rt_run *run = ctx;
+	cleanup_free char *dir = NULL;
 	char rel[128];
 
-	rm_quiet(dir);
+	if (run == NULL)
+		return;
+	dir = rt_dir(spec, &run->rt);
+	if (dir != NULL)
+		rm_quiet(dir);
 	snprintf(rel, sizeof(rel), "vclab/%s", spec->run_id);
 	rmdir_everywhere(rel);
 	rmdir_everywhere("vclab");
-	vcl_ctr_rootfs_release(spec);
+	vcl_ctr_rootfs_release(&run->fs);
+	free(run);
 }
 
 static void rt_priv_free(struct rt_priv *p)
@@ -649,29 +671,37 @@ static const struct vcl_launch_hooks rt_hooks = {
     .undo = rt_undo,
 };
 
-int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
-		  struct vcl_error **err)
+static int rt_run_launch(struct rt_run *run, const struct vcl_spec *spec, struct vcl_instance **out,
+			 struct vcl_error **err)
 {
 	static char a_payload[] = VCL_CTR_PAYLOAD, a_listen[] = "--listen",
 		    a_ready[] = "--ready-fd", a_three[] = "3", a_name[] = "--name";
 	__attribute__((cleanup(rt_launch_close))) struct rt_launch rl = {
-	    .rt = rt,
+	    .rt = &run->rt,
 	    /* A service: the image's rootfs, read-only, /tmp a tmpfs. */
-	    .rootfs = spec->svc != NULL ? spec->svc->rootfs : vcl_ctr_rootfs_path(),
-	    .dir = rt_dir(spec, rt),
+	    .rootfs = spec->svc != NULL ? spec->svc->rootfs : run->fs.path,
+	    .dir = rt_dir(spec, &run->rt),
 	    .ready_r = -1,
 	    .ready_w = -1,
 	};
 	char *args[] = {a_payload, a_listen, rl.listen, a_ready, a_three, a_name, NULL, NULL};
 	struct vcl_launch l = {
-	    .spec = spec, .ops = rt->ops, .ctx = rt, .arg = &rl, .who = rt->name};
+	    .spec = spec, .ops = run->rt.ops, .ctx = run, .arg = &rl, .who = run->rt.name};
 
-	if (rl.rootfs == NULL || rt->bin[0] == '\0')
-		return vcl_usage(err, "%s launch before prepare()", rt->name);
+	if (rl.rootfs == NULL)
+		return vcl_usage(err, "%s launch before prepare()", run->rt.name);
 	if (rl.dir == NULL)
-		return vcl_fail(err, ENOMEM, "Launch %s", rt->name);
+		return vcl_fail(err, ENOMEM, "Launch %s", run->rt.name);
 	memcpy(rl.args, args, sizeof(args));
 	return vcl_launch(&rt_hooks, &l, out, err);
+}
+
+int vcl_rt_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
+		  struct vcl_error **err)
+{
+	if (ctx == NULL)
+		return vcl_usage(err, "OCI runtime launch before prepare()");
+	return rt_run_launch(ctx, spec, out, err);
 }
 
 int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)

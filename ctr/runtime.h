@@ -43,12 +43,15 @@ struct vcl_runtime {
 	bool own_cgroup;
 };
 
-/* The ops of a runtime, taking it as context (VCL_CTR_PEER_WRAPPERS). */
+/* The ops of a runtime (VCL_CTR_PEER_WRAPPERS). probe() fills in rt, the
+ * runtime's static description (its binary); prepare() copies it into the
+ * run's context, which launch and cleanup (which frees it) take. */
 int vcl_rt_probe(struct vcl_runtime *rt, struct vcl_error **err);
-int vcl_rt_prepare(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_error **err);
-int vcl_rt_launch(struct vcl_runtime *rt, const struct vcl_spec *spec, struct vcl_instance **out,
+int vcl_rt_prepare(const struct vcl_runtime *rt, const struct vcl_spec *spec, void **ctx,
+		   struct vcl_error **err);
+int vcl_rt_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
 		  struct vcl_error **err);
-void vcl_rt_cleanup(struct vcl_runtime *rt, const struct vcl_spec *spec);
+void vcl_rt_cleanup(void *ctx, const struct vcl_spec *spec);
 int vcl_rt_ready(struct vcl_instance *inst, struct vcl_error **err);
 int vcl_rt_exited(struct vcl_instance *inst, struct vcl_error **err);
 int vcl_rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err);

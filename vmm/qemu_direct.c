@@ -34,7 +34,6 @@
 /* Run-wide state of one profile (qemu-direct: micro, qemu-direct-iaas). */
 struct qd_run {
 	const struct vcl_backend_ops *ops;
-	bool prepared;
 	/* Its folder is per-run scratch (state dir), one folder per instance
 	 * below it; QEMU runs as root and reads the guest where it is. */
 	struct vcl_vm_guest guest;
@@ -79,11 +78,19 @@ static int qd_iaas_probe(const struct vcl_host *host, struct vcl_error **err)
 	return qd_probe(host, err);
 }
 
-/* Undo run_prepare; the run keeps its ops and profile for the next. */
+/* Undo run_prepare, whatever part of it was done. */
 static void run_cleanup(struct qd_run *g)
 {
 	vcl_vm_guest_free(&g->guest);
-	g->prepared = false;
+}
+
+/* Undo run_prepare and free the run (a profile's cleanup). */
+static void run_free(struct qd_run *g)
+{
+	if (g == NULL)
+		return;
+	run_cleanup(g);
+	free(g);
 }
 
 static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl_error **err)
@@ -91,8 +98,6 @@ static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl
 	const char *base = spec->state_dir;
 	cleanup_free char *dir = NULL;
 
-	if (g->prepared)
-		return 0;
 	if (base == NULL)
 		base = vcl_ledger_dir(spec->ledger);
 	if (base == NULL)
@@ -104,7 +109,6 @@ static int run_prepare(struct qd_run *g, const struct vcl_spec *spec, struct vcl
 	}
 	if (vcl_vm_guest_prepare(&g->guest, g->guest.profile, spec, dir, false, err) < 0)
 		return -1;
-	g->prepared = true;
 	return 0;
 }
 
@@ -245,15 +249,17 @@ static int qd_finish(struct vcl_launch *l, struct vcl_error **err)
 
 VCL_VM_LAUNCH_HOOKS(qd, true)
 
-static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
+static int run_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
+	struct qd_run *g = ctx;
 	struct qd_launch a = {.pin = spec->cpuset != NULL && *spec->cpuset != '\0'};
-	struct vcl_launch l = {.spec = spec, .ops = g->ops, .ctx = g, .arg = &a};
+	struct vcl_launch l = {.spec = spec, .ctx = g, .arg = &a};
 	int r;
 
-	if (!g->prepared)
+	if (g == NULL)
 		return vcl_fail(err, 0, "qemu-direct: launch before prepare");
+	l.ops = g->ops;
 	if (spec->vm_net != NULL && strcmp(spec->vm_net, "user") != 0)
 		return vcl_usage(err, "qemu-direct supports only --vm-net user");
 	if (a.pin && !parse_cpuset(spec->cpuset, &a.cpus))
@@ -263,7 +269,7 @@ static int run_launch(struct qd_run *g, const struct vcl_spec *spec, struct vcl_
 	return r;
 }
 
-/* The runs of the two profiles and the ops' entry points. */
+/* The two profiles' entry points (their runs are prepare()'s contexts). */
 VCL_VM_PROFILE_RUN(qd, qd_run, vcl_qemu_direct_ops, VCL_VM_PROFILE_MICRO)
 VCL_VM_PROFILE_RUN(qd_iaas, qd_run, vcl_qemu_direct_iaas_ops, VCL_VM_PROFILE_IAAS)
 

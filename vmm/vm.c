@@ -119,7 +119,7 @@ static int vm_probe(const struct vcl_host *host, struct vcl_error **err)
 	return 0;
 }
 
-/* Undo run_prepare; the run keeps its ops and profile for the next. */
+/* Undo run_prepare, whatever part of it was done. */
 static void run_cleanup(struct vm_run *g)
 {
 	vcl_virconn_closep(&g->conn);
@@ -127,6 +127,15 @@ static void run_cleanup(struct vm_run *g)
 	free(g->uri);
 	g->uri = NULL;
 	g->local = false;
+}
+
+/* Undo run_prepare and free the run (a profile's cleanup). */
+static void run_free(struct vm_run *g)
+{
+	if (g == NULL)
+		return;
+	run_cleanup(g);
+	free(g);
 }
 
 /* What a run of vm cannot do: a remote libvirtd reads paths on its own
@@ -173,8 +182,6 @@ static int run_prepare(struct vm_run *g, const struct vcl_spec *spec, struct vcl
 	const char *uri = spec_uri(spec);
 	cleanup_free char *dir = NULL;
 
-	if (g->conn != NULL)
-		return 0;
 	if (check_placement(g, spec, uri, &g->local, err) < 0)
 		return -1;
 	g->uri = strdup(uri);
@@ -401,15 +408,17 @@ static int vm_finish(struct vcl_launch *l, struct vcl_error **err)
 
 VCL_VM_LAUNCH_HOOKS(vm, false)
 
-static int run_launch(struct vm_run *g, const struct vcl_spec *spec, struct vcl_instance **out,
+static int run_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err)
 {
+	struct vm_run *g = ctx;
 	struct vm_launch a = {0};
-	struct vcl_launch l = {.spec = spec, .ops = g->ops, .ctx = g, .arg = &a};
+	struct vcl_launch l = {.spec = spec, .ctx = g, .arg = &a};
 	int r;
 
-	if (g->conn == NULL)
+	if (g == NULL)
 		return vcl_fail(err, 0, "vm: launch before prepare");
+	l.ops = g->ops;
 	r = vcl_launch(&vm_hooks, &l, out, err);
 	free(a.xml);
 	return r;
@@ -440,7 +449,7 @@ static int lease_endpoint(struct vcl_instance *inst, struct vm_priv *p, struct v
 	return found;
 }
 
-/* The runs of the two profiles and the ops' entry points. */
+/* The two profiles' entry points (their runs are prepare()'s contexts). */
 VCL_VM_PROFILE_RUN(vm, vm_run, vcl_vm_ops, VCL_VM_PROFILE_MICRO)
 VCL_VM_PROFILE_RUN(vm_iaas, vm_run, vcl_vm_iaas_ops, VCL_VM_PROFILE_IAAS)
 
@@ -505,23 +514,14 @@ static int vm_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 
 int vcl_vmm_destroy_domain(const char *uri, const char *name, struct vcl_error **err)
 {
-	/* The ledger's undo and gc come with no run: these are the runs of
-	 * this process whose connection may serve. */
-	struct vm_run *const runs[] = {&vm_run, &vm_iaas_run};
+	/* The ledger's undo and gc come with no run: a connection of its own
+	 * (a run's is closed by its cleanup, before the ledger's teardown). */
 	cleanup_virconn virConnectPtr c = NULL;
 	cleanup_virdom virDomainPtr d = NULL;
 
 	if (uri == NULL || *uri == '\0')
 		uri = VCL_VM_DEFAULT_URI;
-	/* Reuse a run's connection when it is the same libvirtd. */
-	for (size_t i = 0; i < ARRAY_SIZE(runs) && c == NULL; i++) {
-		if (runs[i]->conn != NULL && runs[i]->uri != NULL &&
-		    strcmp(runs[i]->uri, uri) == 0) {
-			c = runs[i]->conn;
-			virConnectRef(c);
-		}
-	}
-	if (c == NULL && open_conn(uri, &c, err) < 0)
+	if (open_conn(uri, &c, err) < 0)
 		return -1;
 	d = virDomainLookupByName(c, name);
 	if (d == NULL) {

@@ -461,33 +461,42 @@ int vcl_vmm_destroy(struct vcl_instance *inst,
 
 /*
  * One profile of a VM backend (vm, vm-iaas, qemu-direct, qemu-direct-iaas):
- * its run, the context that prepare fills and cleanup empties, named
- * prefix_run (a struct type whose first members are ops and guest), and
- * the ops' entry points, prefix_prepare, prefix_launch and prefix_cleanup:
- * thin glue that hands that run down to the backend's run_prepare,
- * run_launch and run_cleanup. Nothing below the entry points names a run.
+ * the ops' entry points prefix_prepare, prefix_launch and prefix_cleanup,
+ * thin glue over the backend's run_prepare, run_launch and run_free. The
+ * run's context is a struct type (whose first members are ops and guest),
+ * allocated by prefix_prepare with the backend's ops and the profile prof
+ * set, filled by run_prepare (which leaves nothing made when it fails),
+ * undone and freed by run_free through prefix_cleanup.
  */
 #define VCL_VM_PROFILE_RUN(prefix, type, backend, prof)                                            \
-	static struct type prefix##_run = {.ops = &(backend), .guest = {.profile = (prof)}};       \
-	static int prefix##_prepare(const struct vcl_spec *spec, struct vcl_error **err)           \
+	static int prefix##_prepare(const struct vcl_spec *spec, void **ctx,                       \
+				    struct vcl_error **err)                                        \
 	{                                                                                          \
-		return run_prepare(&prefix##_run, spec, err);                                      \
+		struct type *g = calloc(1, sizeof(*g));                                            \
+                                                                                                   \
+		if (g == NULL)                                                                     \
+			return vcl_fail(err, ENOMEM, "Prepare %s", (backend).name);                \
+		g->ops = &(backend);                                                               \
+		g->guest.profile = (prof);                                                         \
+		if (run_prepare(g, spec, err) < 0) {                                               \
+			free(g);                                                                   \
+			return -1;                                                                 \
+		}                                                                                  \
+		*ctx = g;                                                                          \
+		return 0;                                                                          \
 	}                                                                                          \
-	static int prefix##_launch(const struct vcl_spec *spec, struct vcl_instance **out,         \
-				   struct vcl_error **err)                                         \
+	static void prefix##_cleanup(void *ctx, const struct vcl_spec *spec)                       \
 	{                                                                                          \
-		return run_launch(&prefix##_run, spec, out, err);                                  \
-	}                                                                                          \
-	static void prefix##_cleanup(const struct vcl_spec *spec)                                  \
-	{                                                                                          \
-		run_cleanup(&prefix##_run);                                                        \
+		(void)spec;                                                                        \
+		run_free(ctx);                                                                     \
 	}
 
 /* The ops of such a profile in its vcl_backend_ops: the entry points above
- * (prefix) and the instance ops the backend's profiles share (inst:
+ * (prefix), the backend's run_launch(void *ctx, ...) and the instance ops
+ * the backend's profiles share (inst:
  * inst_ready, inst_exited, inst_sample, inst_destroy). */
 #define VCL_VM_PROFILE_OPS(prefix, inst)                                                           \
-	.probe = prefix##_probe, .prepare = prefix##_prepare, .launch = prefix##_launch,           \
+	.probe = prefix##_probe, .prepare = prefix##_prepare, .launch = run_launch,                \
 	.cleanup = prefix##_cleanup, .ready = inst##_ready, .exited = inst##_exited,               \
 	.sample = inst##_sample, .destroy = inst##_destroy
 

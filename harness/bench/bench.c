@@ -33,7 +33,12 @@
 
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 {
-	return b->o->scenarios == NULL || vcl_strv_contains(b->o->scenarios, scenario);
+	if (b->o->scenarios != NULL)
+		return vcl_strv_contains(b->o->scenarios, scenario);
+	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++)
+		if (strcmp((*sc)->name, scenario) == 0 && (*sc)->not_quick)
+			return strcmp(b->o->profile, "quick") != 0;
+	return true;
 }
 
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops)
@@ -90,13 +95,24 @@ void vcl_bench_record_error(struct vcl_bench *b, const char *backend, const char
 		b->image != NULL ? "/" : "", backend, scenario, e->msg ? e->msg : "error");
 }
 
+int vcl_bench_launch(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		     struct vcl_instance **out, struct vcl_error **err)
+{
+	void *run = NULL;
+
+	for (unsigned i = 0; i < b->nactive; i++)
+		if (b->active[i] == ops)
+			run = b->run[i];
+	b->spec.index = b->next_index++;
+	return ops->launch(run, &b->spec, out, err);
+}
+
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err)
 {
 	cleanup_instance struct vcl_instance *inst = NULL;
 
-	b->spec.index = b->next_index++;
-	if (ops->launch(&b->spec, &inst, err) < 0)
+	if (vcl_bench_launch(b, ops, &inst, err) < 0)
 		return vcl_error_wrap(err, "Launch %s", ops->name);
 	if (vcl_probe_wait(inst, vcl_bench_timeout(b, ops), err) < 0)
 		return -1;
@@ -653,8 +669,11 @@ static void print_summary(struct vcl_bench *b)
 }
 
 const struct vcl_scenario *const vcl_scenarios[] = {
-    &vcl_scenario_startup,   &vcl_scenario_memory, &vcl_scenario_density,
-    &vcl_scenario_autoscale, &vcl_scenario_steady, NULL,
+    &vcl_scenario_startup, &vcl_scenario_memory,
+    &vcl_scenario_density, &vcl_scenario_autoscale,
+    &vcl_scenario_steady,  &vcl_scenario_cpu,
+    &vcl_scenario_membw,   &vcl_scenario_disk,
+    &vcl_scenario_net,	   NULL,
 };
 
 static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
@@ -840,9 +859,9 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 
 /* What a backend says about itself once prepared (an engine's version,
  * image and adjustments) goes into its results entry. */
-static void describe(struct vcl_bench *b, const struct vcl_backend_ops *ops)
+static void describe(struct vcl_bench *b, const struct vcl_backend_ops *ops, const void *run)
 {
-	struct json_object *d = ops->describe(), *o = vcl_bench_result_obj(b, ops);
+	struct json_object *d = ops->describe(run), *o = vcl_bench_result_obj(b, ops);
 
 	if (d == NULL)
 		return;
@@ -863,18 +882,23 @@ static void measure_service(struct vcl_bench *b, struct vcl_error **run_err)
 	for (; prepared < b->nactive; prepared++) {
 		const struct vcl_backend_ops *ops = b->active[prepared];
 
-		if (ops->prepare != NULL && ops->prepare(&b->spec, run_err) < 0) {
+		b->run[prepared] = NULL;
+		if (ops->prepare != NULL &&
+		    ops->prepare(&b->spec, &b->run[prepared], run_err) < 0) {
 			vcl_error_wrap(run_err, "Prepare %s", ops->name);
 			break;
 		}
 		if (ops->describe != NULL)
-			describe(b, ops);
+			describe(b, ops, b->run[prepared]);
 	}
 	if (*run_err == NULL)
 		run_scenarios(b, run_err);
-	for (unsigned i = prepared < b->nactive ? prepared + 1 : b->nactive; i-- > 0;)
+	/* A failed prepare left nothing: only the ones before it are undone. */
+	for (unsigned i = prepared; i-- > 0;) {
 		if (b->active[i]->cleanup != NULL)
-			b->active[i]->cleanup(&b->spec);
+			b->active[i]->cleanup(b->run[i], &b->spec);
+		b->run[i] = NULL;
+	}
 }
 
 /* Make service i of the file the one measured: its image (NULL for the

@@ -117,6 +117,9 @@ struct vcl_bench {
 	struct vcl_ledger_kinds kinds; /* what spec.ledger's teardown undoes */
 	struct vcl_image *image;       /* the user's service, NULL for the payload */
 	const struct vcl_backend_ops *active[VCL_MAX_ACTIVE]; /* placements then peers */
+	/* run[i]: active[i]'s run context, what its prepare() returned (NULL
+	 * before it, after its cleanup, or without a prepare). */
+	void *run[VCL_MAX_ACTIVE];
 	unsigned nactive;
 	/* --services: every service of the file (bench/services.h), measured
 	 * one after the other; image and active are set for each in turn
@@ -145,7 +148,10 @@ unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops 
 unsigned vcl_bench_warmup(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 unsigned vcl_bench_timeout(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
 
-/* Launch one instance of ops and wait until it answers 200 (or fails). */
+/* Launch one instance of ops in its run (the next index) and return at
+ * once; vcl_bench_start also waits until it answers 200 (or fails). */
+int vcl_bench_launch(struct vcl_bench *b, const struct vcl_backend_ops *ops,
+		     struct vcl_instance **out, struct vcl_error **err);
 int vcl_bench_start(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		    struct vcl_instance **out, struct vcl_error **err);
 /* Wait for an instance launched by hand (density bursts) with the bench's
@@ -181,6 +187,9 @@ struct vcl_scenario {
 	/* Grows until the host's memory budget: one run with such a scenario
 	 * per host at a time (bench/concurrent.c claims the host's memory). */
 	bool fills_memory;
+	/* Left out of the quick profile's default set (run when named with
+	 * --scenarios, and by standard and full): the resource scenarios. */
+	bool not_quick;
 };
 
 extern const struct vcl_scenario vcl_scenario_startup;
@@ -188,6 +197,10 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
+extern const struct vcl_scenario vcl_scenario_cpu; /* scenario_resources.c */
+extern const struct vcl_scenario vcl_scenario_membw;
+extern const struct vcl_scenario vcl_scenario_disk;
+extern const struct vcl_scenario vcl_scenario_net;
 
 /* Runs beside this one (bench/concurrent.c). Announce the run in its
  * ledger, and claim the host's memory when a scenario asked for fills it:

@@ -56,8 +56,8 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const scenario_names[] = {"startup",	  "memory", "density",
-					     "autoscale", "steady", NULL};
+static const char *const scenario_names[] = {"startup", "memory", "density", "autoscale", "steady",
+					     "cpu",	"membw",  "disk",    "net",	  NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
 static const char *const ksm_modes[] = {"off", "on", "both", NULL};

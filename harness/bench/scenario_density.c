@@ -186,8 +186,7 @@ static int launch_burst(struct density *d, struct vcl_error **err)
 	for (unsigned j = 0; j < d->k; j++) {
 		struct vcl_error *e = NULL;
 
-		d->b->spec.index = d->b->next_index++;
-		if (d->ops->launch(&d->b->spec, &d->inst[d->n + j], &e) < 0) {
+		if (vcl_bench_launch(d->b, d->ops, &d->inst[d->n + j], &e) < 0) {
 			if (vcl_bench_fatal(e)) {
 				/* Tear down what this burst started, then end. */
 				for (unsigned m = 0; m < ok; m++)

@@ -290,12 +290,22 @@ struct vcl_backend_ops {
 
 	/* Usable on this host? Sets an error saying why not. */
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);
-	/* Once per run: build rootfs, image, bundle. */
-	int (*prepare)(const struct vcl_spec *spec, struct vcl_error **err);
-	/* Start one instance and return at once. Fills inst->t.start/created.
-	 * Written as hooks run by vcl_launch() (core/launch.h), which
-	 * allocates, records, takes t0 and undoes alike for every backend. */
-	int (*launch)(const struct vcl_spec *spec, struct vcl_instance **out,
+	/* Once per run: build rootfs, image, bundle, and return the run's
+	 * context in *run: everything the run keeps between calls lives
+	 * there (no backend keeps run state in file-level statics), so two
+	 * runs of one backend can be prepared side by side in one process.
+	 * The harness hands *run back to launch, describe and cleanup, and
+	 * to nothing else; it is opaque above the backend. On failure
+	 * nothing is left made and *run is untouched. NULL prepare: the
+	 * run's context is NULL. */
+	int (*prepare)(const struct vcl_spec *spec, void **run, struct vcl_error **err);
+	/* Start one instance of run (prepare()'s context) and return at once.
+	 * Fills inst->t.start/created. Written as hooks run by vcl_launch()
+	 * (core/launch.h), which allocates, records, takes t0 and undoes alike
+	 * for every backend. An instance may point into its run (destroy
+	 * needs no context): every instance of a run is destroyed before its
+	 * cleanup. */
+	int (*launch)(void *run, const struct vcl_spec *spec, struct vcl_instance **out,
 		      struct vcl_error **err);
 	/* ready_fd is readable: return 1 when READY was seen, 0 not yet, <0 on error. */
 	int (*ready)(struct vcl_instance *inst, struct vcl_error **err);
@@ -305,8 +315,9 @@ struct vcl_backend_ops {
 	int (*sample)(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err);
 	/* Kill, reap, remove every resource; frees inst. Safe on a dead instance. */
 	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
-	/* Once per run, undo prepare(). May be NULL. */
-	void (*cleanup)(const struct vcl_spec *spec);
+	/* Once per run, undo prepare() and free run (NULL: nothing to do).
+	 * May be NULL. */
+	void (*cleanup)(void *run, const struct vcl_spec *spec);
 	/* The kinds of ledger record this backend defines beyond core's (pid,
 	 * dir, file, mount, cgroup), NULL-terminated; NULL for none. The
 	 * registry registers them before a ledger is opened or gc runs. */
@@ -320,9 +331,10 @@ struct vcl_backend_ops {
 	 * PSS is read before and while its instances run and recorded beside
 	 * the memory figure, never in it (dockerd, containerd). */
 	const char *const *daemons;
-	/* Optional: called after prepare(); an object whose keys go into the
-	 * backend's results entry (the engines: "engine", "adjustments"). */
-	struct json_object *(*describe)(void);
+	/* Optional: called after prepare() with its run; an object whose keys
+	 * go into the backend's results entry (the engines: "engine",
+	 * "adjustments"). */
+	struct json_object *(*describe)(const void *run);
 };
 
 /* A VM placement or peer: counts, warm-ups and time-outs of the vm_*

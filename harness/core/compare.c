@@ -72,24 +72,14 @@ static struct json_object *num(double v)
 	return isfinite(v) ? json_object_new_double(v) : NULL;
 }
 
-static void add_pair(struct json_object *arr, struct json_object *root, const char *ga,
-		     const char *a, const char *gb, const char *b, double aa_lo, double aa_hi)
+bool vcl_ratio_fill(struct json_object *o, const double *x, size_t nx, const double *y, size_t ny,
+		    double aa_lo, double aa_hi)
 {
-	double *x = NULL, *y = NULL, r, lo, hi;
-	size_t nx = samples_of(root, ga, a, &x), ny = samples_of(root, gb, b, &y);
-	struct json_object *o, *ci;
-	bool ok;
+	struct json_object *ci;
+	double r, lo, hi;
+	bool ok =
+	    vcl_ratio_ci(x, nx, y, ny, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &r, &lo, &hi);
 
-	if (nx == 0 || ny == 0) {
-		free(x);
-		free(y);
-		return;
-	}
-	ok = vcl_ratio_ci(x, nx, y, ny, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &r, &lo, &hi);
-	o = json_object_new_object();
-	json_object_object_add(o, "metric", json_object_new_string("startup_ms.p50"));
-	json_object_object_add(o, "a", json_object_new_string(a));
-	json_object_object_add(o, "b", json_object_new_string(b));
 	json_object_object_add(o, "ratio", num(r));
 	if (ok) {
 		ci = json_object_new_array();
@@ -102,6 +92,26 @@ static void add_pair(struct json_object *arr, struct json_object *root, const ch
 	json_object_object_add(
 	    o, "verdict",
 	    json_object_new_string(vcl_cmp_verdict_name(vcl_cmp_verdict_of(lo, hi, aa_lo, aa_hi))));
+	return ok;
+}
+
+static void add_pair(struct json_object *arr, struct json_object *root, const char *ga,
+		     const char *a, const char *gb, const char *b, double aa_lo, double aa_hi)
+{
+	double *x = NULL, *y = NULL;
+	size_t nx = samples_of(root, ga, a, &x), ny = samples_of(root, gb, b, &y);
+	struct json_object *o;
+
+	if (nx == 0 || ny == 0) {
+		free(x);
+		free(y);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "metric", json_object_new_string("startup_ms.p50"));
+	json_object_object_add(o, "a", json_object_new_string(a));
+	json_object_object_add(o, "b", json_object_new_string(b));
+	vcl_ratio_fill(o, x, nx, y, ny, aa_lo, aa_hi);
 	json_object_object_add(o, "n_a", json_object_new_int64((int64_t)nx));
 	json_object_object_add(o, "n_b", json_object_new_int64((int64_t)ny));
 	json_object_array_add(arr, o);

@@ -38,6 +38,11 @@ struct json_object *vcl_comparisons_build(struct json_object *root);
  * services.<name>.comparisons. */
 struct json_object *vcl_comparisons_build_in(struct json_object *entries, struct json_object *run);
 
+/* Add ratio, ci95 and verdict to o: median(x)/median(y) with its
+ * bootstrap CI (vcl_ratio_ci), judged against the A/A floor. false (ratio
+ * and ci95 null) when a side is empty or y's median is 0. */
+bool vcl_ratio_fill(struct json_object *o, const double *x, size_t nx, const double *y, size_t ny,
+		    double aa_lo, double aa_hi);
 /* One comparisons[] entry's ratio, CI (NaN when null) and verdict text;
  * false when it has no ratio (the CI is still filled where present). */
 bool vcl_cmp_entry(struct json_object *c, double *ratio, double *lo, double *hi,

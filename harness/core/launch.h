@@ -27,18 +27,18 @@
  * one per backend) and the struct vcl_launch of one call. A backend's
  * launch op becomes a few lines:
  *
- *	static int ctr_launch(const struct vcl_spec *spec,
+ *	static int ctr_launch(void *ctx, const struct vcl_spec *spec,
  *			      struct vcl_instance **out, struct vcl_error **err)
  *	{
  *		struct ctr_launch_args a = {...};  // per-launch scratch
  *		struct vcl_launch l = {.spec = spec, .ops = &vcl_ctr_ops,
- *				       .ctx = &ctr_run, .arg = &a};
+ *				       .ctx = ctx, .arg = &a};
  *
  *		return vcl_launch(&ctr_hooks, &l, out, err);
  *	}
  *
  * The hooks reach everything through l: the spec, the backend's run
- * context (ctx: what prepare() made, e.g. runc's struct runtime or the
+ * context (ctx: what prepare() returned, e.g. ctr's struct ctr_run or the
  * VM run), this call's scratch (arg), the instance and its priv.
  */
 

@@ -580,6 +580,34 @@ static const struct vcl_jrule steady[] = {STEADY_KEYS,
 					  {"reason", STR, NULL},
 					  {NULL, 0, NULL}};
 
+/* The resource scenarios (bench/resources.c, issue 29): cpu, membw, disk,
+ * net. runs[]: one object of figures per launch; tool: the tool, its
+ * version, its exact command lines and the storage or path in words;
+ * metrics.<figure>: the runs' statistics, its better direction, and its
+ * ratio to bare's with the bootstrap CI. */
+static const struct vcl_jrule res_figures[] = {{"*", NUM, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule res_runs[] = {{"[]", OBJ, res_figures}, {NULL, 0, NULL}};
+static const struct vcl_jrule res_tool[] = {{"*", STR | BOOL | ARR, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule res_ratio[] = {
+    {"ratio", NUM, NULL},
+    {"ci95", ARR | VCL_JT_NULL, numbers},
+    {"verdict", STR, NULL},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule res_metric[] = {
+    {"n", INT, NULL},		{"p50", NUM, NULL},	   {"p90", NUM, NULL},
+    {"p95", NUM, NULL},		{"p99", NUM, NULL},	   {"mean", NUM, NULL},
+    {"stddev", NUM, NULL},	{"cv", NUM, NULL},	   {"min", NUM, NULL},
+    {"max", NUM, NULL},		{"mad", NUM, NULL},	   {"ci95", ARR | VCL_JT_NULL, numbers},
+    {"ci95_reason", STR, NULL}, {"samples", ARR, numbers}, {"better", STR, NULL},
+    {"x_bare", OBJ, res_ratio}, {NULL, 0, NULL},
+};
+static const struct vcl_jrule res_metrics[] = {{"*", OBJ, res_metric}, {NULL, 0, NULL}};
+static const struct vcl_jrule resource[] = {
+    {"runs", ARR, res_runs}, {"tool", OBJ, res_tool}, {"metrics", OBJ, res_metrics},
+    {"skipped", BOOL, NULL}, {"reason", STR, NULL},   {NULL, 0, NULL},
+};
+
 /* The engine peers (podman, docker; ctr/engine.c). */
 static const struct vcl_jrule engine[] = {
     {"version", STR, NULL},	 {"runtime", STR, NULL}, {"image", STR, NULL},
@@ -616,6 +644,10 @@ static const struct vcl_jrule entry[] = {
     {"density", OBJ, density},
     {"autoscale", OBJ, autoscale},
     {"steady", OBJ, steady},
+    {"cpu", OBJ, resource},
+    {"membw", OBJ, resource},
+    {"disk", OBJ, resource},
+    {"net", OBJ, resource},
     {"engine", OBJ, engine},
     {"adjustments", ARR, adjustments},
     {NULL, 0, NULL},

@@ -25,49 +25,8 @@
 # usage: build-debsvc.sh DIR
 set -eu
 dir=$1
-for f in /usr/sbin/nginx /usr/bin/redis-server /usr/bin/python3.11 /etc/nginx/nginx.conf; do
-	[ -e "$f" ] || { echo "build-debsvc: $f missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
-work=$(mktemp -d /tmp/vclab-debsvc.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-
-# copy ROOT FILE...: each file and every library ldd lists for it, at the
-# same path under ROOT (symlinks followed: the rootfs holds real files).
-copy() {
-	root=$1
-	shift
-	for f in "$@"; do
-		cp -L --parents "$f" "$root"
-		ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
-			while read -r lib; do
-				[ -e "$root$lib" ] || cp -L --parents "$lib" "$root"
-			done
-	done
-}
-
-# The files every image gets: users for nginx's workers, and name lookups
-# answered from /etc/hosts only (python's http.server asks getfqdn()).
-base() {
-	root=$1
-	mkdir -p "$root/etc" "$root/tmp" "$root/www"
-	chmod 1777 "$root/tmp"
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
-		>"$root/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-	printf 'hosts: files\n' >"$root/etc/nsswitch.conf"
-	printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
-	echo "hello from vclab's service test" >"$root/www/index.html"
-}
-
-image() {
-	tag=$1
-	root=$2
-	umoci new --image "$dir:$tag"
-	umoci insert --image "$dir:$tag" "$root" / >/dev/null
-}
-
-rm -rf "$dir"
-umoci init --layout "$dir"
+. "$(dirname "$0")/../../scripts/debimage.sh"
+start debsvc /usr/sbin/nginx /usr/bin/redis-server /usr/bin/python3.11 /etc/nginx/nginx.conf
 
 # nginx: master + 2 workers, everything it writes under /tmp.
 r=$work/nginx

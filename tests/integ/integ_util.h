@@ -279,13 +279,14 @@ static inline pid_t integ_launch_then_sigkill(const struct vcl_backend_ops *ops,
 		struct vcl_error *e = NULL;
 		struct vcl_instance *inst = NULL;
 		struct vcl_ledger *ledger = NULL;
+		void *run = NULL;
 
 		if (vcl_ledger_open(&ledger, s.run_id, &integ_kinds, &e) < 0)
 			_exit(1);
 		s.ledger = ledger;
 		s.state_dir = vcl_ledger_dir(ledger);
-		if ((ops->prepare != NULL && ops->prepare(&s, &e) < 0) ||
-		    ops->launch(&s, &inst, &e) < 0 || vcl_probe_wait(inst, wait_ms, &e) < 0) {
+		if ((ops->prepare != NULL && ops->prepare(&s, &run, &e) < 0) ||
+		    ops->launch(run, &s, &inst, &e) < 0 || vcl_probe_wait(inst, wait_ms, &e) < 0) {
 			fprintf(stderr, "runner: %s\n", e != NULL ? e->msg : "?");
 			_exit(1);
 		}
@@ -319,18 +320,18 @@ static inline int integ_payload_main(const char *name, const char *why_root, cha
 	return 0;
 }
 
-/* Launch instance spec of ops and check it answers as the payload does:
+/* Launch instance spec of ops in run (its prepare()'s context) and check it answers as the payload does:
  * ready within wait_ms, GET /healthz 200 "ok ...", and its phases in
  * order: create call < ready (READY, or the port accepting) <= first 200. */
 static inline struct vcl_instance *integ_launch_healthy(const struct vcl_backend_ops *ops,
-							const struct vcl_spec *spec,
+							void *run, const struct vcl_spec *spec,
 							unsigned wait_ms)
 {
 	struct vcl_instance *inst = NULL;
 	char body[128];
 	int status = 0;
 
-	OK(ops->launch(spec, &inst, err));
+	OK(ops->launch(run, spec, &inst, err));
 	OK(vcl_probe_wait(inst, (int)wait_ms, err));
 	OK(vcl_http_get(&inst->ep, "/healthz", 2000, &status, body, sizeof(body), err));
 	ck_assert_int_eq(status, 200);

@@ -70,7 +70,7 @@ START_TEST(test_serves_and_cleans)
 	int status = 0;
 	pid_t pid;
 
-	ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+	ck_assert_int_eq(vcl_bare_ops.launch(NULL, &s, &inst, &err), 0);
 	ck_assert_int_eq(vcl_probe_wait(inst, 5000, &err), 0);
 	ck_assert(inst->t.start < inst->t.created);
 	ck_assert(inst->t.created <= inst->t.ready);
@@ -135,7 +135,7 @@ START_TEST(test_service_private_network)
 	ck_assert_int_eq(run("mkdir -p /tmp/vclab-test-bare-net"), 0);
 	s.state_dir = "/tmp/vclab-test-bare-net";
 	s.svc = &svc;
-	ck_assert_msg(vcl_bare_ops.launch(&s, &inst, &err) == 0, "%s", err ? err->msg : "?");
+	ck_assert_msg(vcl_bare_ops.launch(NULL, &s, &inst, &err) == 0, "%s", err ? err->msg : "?");
 	ck_assert_msg(vcl_probe_wait(inst, 5000, &err) == 0, "%s", err ? err->msg : "?");
 	ck_assert_int_ge(inst->ep.netns_fd, 0);
 	integ_same_ns(inst->pid, "net", false);
@@ -160,7 +160,7 @@ START_TEST(test_plain_process)
 	pid_t pid;
 
 	s.accounting = false;
-	ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+	ck_assert_int_eq(vcl_bare_ops.launch(NULL, &s, &inst, &err), 0);
 	ck_assert_int_eq(vcl_probe_wait(inst, 5000, &err), 0);
 	ck_assert_str_eq(inst->cgroup, "");
 	ck_assert(!cgroup_exists("vclab/tbare/3"));
@@ -193,7 +193,7 @@ START_TEST(test_payload_dies_before_ready)
 
 	/* /bin/false stands in for a payload that crashes at start. */
 	s.payload = "/bin/false";
-	ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+	ck_assert_int_eq(vcl_bare_ops.launch(NULL, &s, &inst, &err), 0);
 	t0 = vcl_now_ns();
 	ck_assert_int_lt(vcl_probe_wait(inst, 5000, &err), 0);
 	/* Reported at once, not after the timeout. */
@@ -238,7 +238,7 @@ START_TEST(test_cycles_leave_nothing)
 		struct vcl_instance *inst = NULL;
 		struct vcl_error *err = NULL;
 
-		ck_assert_int_eq(vcl_bare_ops.launch(&s, &inst, &err), 0);
+		ck_assert_int_eq(vcl_bare_ops.launch(NULL, &s, &inst, &err), 0);
 		ck_assert_int_eq(vcl_probe_wait(inst, 5000, &err), 0);
 		ck_assert_int_eq(vcl_bare_ops.destroy(inst, &err), 0);
 	}

@@ -46,11 +46,12 @@ static const struct vcl_backend_ops *must_find(const char *name)
 	return ops;
 }
 
-static struct vcl_instance *start(const struct vcl_backend_ops *ops, const struct vcl_spec *spec)
+static struct vcl_instance *start(const struct vcl_backend_ops *ops, void *run,
+				  const struct vcl_spec *spec)
 {
 	struct vcl_instance *inst = NULL;
 
-	OK(ops->launch(spec, &inst, err));
+	OK(ops->launch(run, spec, &inst, err));
 	OK(vcl_probe_wait(inst, 10000, err));
 	return inst;
 }
@@ -125,6 +126,7 @@ static bool cgroup_exists(const char *ctrl, const char *path)
 
 START_TEST(test_isolation)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 1);
 	static const char *const nss[] = {"pid", "mnt", "net", "uts", "ipc", "cgroup"};
@@ -138,8 +140,8 @@ START_TEST(test_isolation)
 
 	spec.security = VCL_SECURITY_STRICT; /* --security strict */
 	OK(ops->probe(NULL, err));
-	OK(ops->prepare(&spec, err));
-	inst = start(ops, &spec);
+	OK(ops->prepare(&spec, &run, err));
+	inst = start(ops, run, &spec);
 	pid = inst->pid;
 	healthz(inst);
 
@@ -208,7 +210,7 @@ START_TEST(test_isolation)
 	ck_assert_msg(!cgroup_exists("memory", cgp) && !cgroup_exists("pids", cgp),
 		      "cgroup %s left behind", cgp);
 	ck_assert_int_eq(kill(pid, 0), -1);
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 }
 END_TEST
 
@@ -218,6 +220,7 @@ END_TEST
 /* The default mode: containerd's CRI spec for the payload too. */
 START_TEST(test_cri_defaults)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 1);
 	struct vcl_instance *inst;
@@ -225,8 +228,8 @@ START_TEST(test_cri_defaults)
 	cleanup_free char *mi = NULL;
 	pid_t pid;
 
-	OK(ops->prepare(&spec, err));
-	inst = start(ops, &spec);
+	OK(ops->prepare(&spec, &run, err));
+	inst = start(ops, run, &spec);
 	pid = inst->pid;
 	healthz(inst);
 	ck_assert_str_eq(status_field(pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
@@ -247,7 +250,7 @@ START_TEST(test_cri_defaults)
 			  strstr(mi, " /proc/keys ") && strstr(mi, " /proc/sys ro,"),
 		      "container mounts: %s", mi);
 	OK(ops->destroy(inst, err));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 }
 END_TEST
 
@@ -265,6 +268,7 @@ static int count_fds(void)
 
 START_TEST(test_runc_peer)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("runc");
 	struct vcl_spec spec = integ_spec(payload, 2);
 	struct vcl_instance *inst;
@@ -275,8 +279,8 @@ START_TEST(test_runc_peer)
 	ck_assert(ops->is_peer);
 	ck_assert_str_eq(ops->peer_of, "ctr");
 	OK(ops->probe(NULL, err));
-	OK(ops->prepare(&spec, err));
-	inst = start(ops, &spec);
+	OK(ops->prepare(&spec, &run, err));
+	inst = start(ops, run, &spec);
 	pid = inst->pid;
 	healthz(inst);
 	integ_same_ns(pid, "net", false);
@@ -309,14 +313,14 @@ START_TEST(test_runc_peer)
 	spec.index = 7;
 	spec.ctr_userns = true;
 	fds0 = count_fds();
-	inst = start(ops, &spec);
+	inst = start(ops, run, &spec);
 	healthz(inst);
 	integ_same_ns(inst->pid, "user", false);
 	status_field(inst->pid, "Uid", buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "100000\t", 7) == 0, "runc userns Uid: %s", buf);
 	OK(ops->destroy(inst, err));
 	ck_assert_int_eq(count_fds(), fds0);
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 	/* Nor the parents runc made in hierarchies cgroup.c does not manage. */
 	snprintf(cgp, sizeof(cgp), "vclab/%s", integ_run_id);
 	ck_assert_msg(!cgroup_exists("devices", cgp) && !cgroup_exists("freezer", cgp),
@@ -347,6 +351,7 @@ END_TEST
 
 START_TEST(test_userns)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 3);
 	struct vcl_instance *inst;
@@ -354,8 +359,8 @@ START_TEST(test_userns)
 	cleanup_free char *map = NULL;
 
 	spec.ctr_userns = true;
-	OK(ops->prepare(&spec, err));
-	inst = start(ops, &spec);
+	OK(ops->prepare(&spec, &run, err));
+	inst = start(ops, run, &spec);
 	healthz(inst);
 	integ_same_ns(inst->pid, "user", false);
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)inst->pid);
@@ -368,7 +373,7 @@ START_TEST(test_userns)
 	root_mount_opts(inst->pid, buf, sizeof(buf));
 	ck_assert_msg(has_opt(buf, "ro"), "root mount options: %s", buf);
 	OK(ops->destroy(inst, err));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 }
 END_TEST
 
@@ -387,6 +392,7 @@ static struct vcl_error *wait_end(struct vcl_instance *inst, int timeout_ms)
 
 START_TEST(test_oom)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 4);
 	struct vcl_instance *inst;
@@ -395,8 +401,8 @@ START_TEST(test_oom)
 	int status = 0;
 
 	spec.limits.mem_mib = 32;
-	OK(ops->prepare(&spec, err));
-	inst = start(ops, &spec);
+	OK(ops->prepare(&spec, &run, err));
+	inst = start(ops, run, &spec);
 	/* The request dies with the payload: only the exit matters. */
 	vcl_http_get(&inst->ep, "/alloc?mib=64", 5000, &status, body, sizeof(body), &e);
 	ck_assert_msg(status != 200, "allocating 64 MiB under a 32 MiB limit succeeded");
@@ -406,12 +412,13 @@ START_TEST(test_oom)
 	ck_assert_msg(e->kind == VCL_E_OOM, "kind %d: %s", e->kind, e->msg);
 	vcl_error_free(e);
 	OK(ops->destroy(inst, err));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 }
 END_TEST
 
 START_TEST(test_pids_limit)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 5);
 	struct vcl_instance *inst;
@@ -422,8 +429,8 @@ START_TEST(test_pids_limit)
 	pid_t helper;
 
 	spec.limits.pids = 6;
-	OK(ops->prepare(&spec, err));
-	inst = start(ops, &spec);
+	OK(ops->prepare(&spec, &run, err));
+	inst = start(ops, run, &spec);
 	dir = vcl_cgroup_dir("pids", inst->cgroup);
 	ck_assert(dir != NULL);
 	snprintf(path, sizeof(path), "%s/pids.max", dir);
@@ -466,25 +473,26 @@ START_TEST(test_pids_limit)
 	ck_assert_msg(WEXITSTATUS(status) == 4, "forks allowed under pids.max=6 with 2 tasks: %d",
 		      WEXITSTATUS(status));
 	OK(ops->destroy(inst, err));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 }
 END_TEST
 
 /* A failure inside the child reaches the harness with the step and errno. */
 START_TEST(test_setup_error)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 6);
 	struct vcl_instance *inst = NULL;
 	struct vcl_error *e = NULL;
 	char path[600];
 
-	OK(ops->prepare(&spec, err));
-	snprintf(path, sizeof(path), "%s%s", vcl_ctr_rootfs_path(), VCL_CTR_PAYLOAD);
+	OK(ops->prepare(&spec, &run, err));
+	snprintf(path, sizeof(path), "%s/ctr-rootfs%s", spec.state_dir, VCL_CTR_PAYLOAD);
 	ck_assert(unlink(path) == 0);
 	/* The child may fail before launch() returns (it waits for the
 	 * namespaces) or after: either way the step and errno must arrive. */
-	if (ops->launch(&spec, &inst, &e) == 0)
+	if (ops->launch(run, &spec, &inst, &e) == 0)
 		ck_assert_int_lt(vcl_probe_wait(inst, 5000, &e), 0);
 	ck_assert_ptr_nonnull(e);
 	printf("setup error: %s\n", e->msg);
@@ -494,7 +502,7 @@ START_TEST(test_setup_error)
 	vcl_error_free(e);
 	if (inst != NULL)
 		OK(ops->destroy(inst, err));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 }
 END_TEST
 
@@ -520,6 +528,7 @@ static int cmp_u64(const void *a, const void *b)
 
 START_TEST(test_cycles)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = must_find("ctr");
 	struct vcl_spec spec = integ_spec(payload, 100);
 	static uint64_t t_ready[CYCLES], t_200[CYCLES], t_created[CYCLES];
@@ -528,17 +537,17 @@ START_TEST(test_cycles)
 	DIR *d;
 	int left = 0;
 
-	OK(ops->prepare(&spec, err));
+	OK(ops->prepare(&spec, &run, err));
 	/* Warm up once: the first launch pays for page cache and libcgroup. */
 	spec.index = 99;
-	OK(ops->destroy(start(ops, &spec), err));
+	OK(ops->destroy(start(ops, run, &spec), err));
 	fds0 = count_fds();
 	mounts0 = count_lines("/proc/self/mountinfo");
 	for (unsigned i = 0; i < CYCLES; i++) {
 		struct vcl_instance *inst;
 
 		spec.index = 100 + i;
-		inst = start(ops, &spec);
+		inst = start(ops, run, &spec);
 		t_created[i] = inst->t.created - inst->t.start;
 		t_ready[i] = inst->t.ready - inst->t.start;
 		t_200[i] = inst->t.first_200 - inst->t.start;
@@ -571,15 +580,100 @@ START_TEST(test_cycles)
 	       CYCLES, vcl_ns_to_ms(t_created[CYCLES / 2]), vcl_ns_to_ms(t_ready[CYCLES / 2]),
 	       vcl_ns_to_ms(t_ready[CYCLES * 9 / 10]), vcl_ns_to_ms(t_200[CYCLES / 2]),
 	       vcl_ns_to_ms(t_200[CYCLES * 9 / 10]));
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
+}
+END_TEST
+
+/*
+ * Two runs of one backend in one process at once (issue 25): each
+ * prepare() returns a context of its own, holding all its run's state, so
+ * two runs (two ledgers, two state folders) side by side each launch an
+ * instance, and the end of one leaves the other whole: its instance still
+ * answers, a new instance still launches, its files are still there.
+ */
+/* Has pid exited (gone, or a zombie its parent has yet to reap: a peer's
+ * container init is not our child)? */
+static bool exited(pid_t pid)
+{
+	cleanup_free char *buf = NULL;
+	char path[64];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0)
+		return true;
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static void two_runs_of(const char *name)
+{
+	const struct vcl_backend_ops *ops = must_find(name);
+	struct vcl_ledger *ledger_b = NULL;
+	char run_b[48], dir_a[600], dir_b[600];
+	struct vcl_spec sa, sb;
+	struct vcl_instance *ia, *ib;
+	void *ra = NULL, *rb = NULL;
+	pid_t pa, pb;
+	struct stat st;
+
+	snprintf(run_b, sizeof(run_b), "%s-b", integ_run_id);
+	OK(vcl_ledger_open(&ledger_b, run_b, &integ_kinds, err));
+	sa = integ_spec(payload, 30);
+	sb = integ_spec_in(ledger_b, run_b, payload, 30, 64, 16);
+	sa.accounting = sb.accounting = true; /* bare: a cgroup each, as ctr */
+	ck_assert_str_ne(sa.state_dir, sb.state_dir);
+	snprintf(dir_a, sizeof(dir_a), "%s/ctr-rootfs", sa.state_dir);
+	snprintf(dir_b, sizeof(dir_b), "%s/ctr-rootfs", sb.state_dir);
+
+	OK(ops->prepare(&sa, &ra, err));
+	OK(ops->prepare(&sb, &rb, err));
+	ck_assert_ptr_nonnull(ra);
+	ck_assert_ptr_nonnull(rb);
+	ck_assert_ptr_ne(ra, rb);
+	ia = start(ops, ra, &sa);
+	ib = start(ops, rb, &sb);
+	healthz(ia);
+	healthz(ib);
+	pa = ia->pid;
+	pb = ib->pid;
+	ck_assert_int_ne(pa, pb);
+	ck_assert_str_ne(ia->cgroup, ib->cgroup);
+	if (ops->family == VCL_FAMILY_CONTAINER) /* each run its own rootfs, in its state folder */
+		ck_assert(stat(dir_a, &st) == 0 && stat(dir_b, &st) == 0);
+
+	/* Run a ends: its instance, then its context. */
+	OK(ops->destroy(ia, err));
+	ops->cleanup(ra, &sa);
+	ck_assert(exited(pa));
+	ck_assert(stat(dir_a, &st) < 0 && errno == ENOENT);
+
+	/* Run b is whole: its instance answers, its context still launches. */
+	healthz(ib);
+	sb.index = 31;
+	ia = start(ops, rb, &sb);
+	healthz(ia);
+	OK(ops->destroy(ia, err));
+	OK(ops->destroy(ib, err));
+	ck_assert(exited(pb));
+	ops->cleanup(rb, &sb);
+	ck_assert(stat(dir_b, &st) < 0 && errno == ENOENT);
+	OK(vcl_ledger_close(&ledger_b, err));
+}
+
+START_TEST(test_two_runs)
+{
+	two_runs_of("bare");
+	two_runs_of("ctr");
+	two_runs_of("runc");
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	const TTest *const tests[] = {test_isolation, test_cri_defaults, test_userns,
-				      test_oom,	      test_pids_limit,	 test_setup_error,
-				      test_cycles,    test_runc_peer,	 test_crun_probe};
+	const TTest *const tests[] = {
+	    test_isolation,   test_cri_defaults, test_userns,	 test_oom,	  test_pids_limit,
+	    test_setup_error, test_cycles,	 test_runc_peer, test_crun_probe, test_two_runs};
 	TCase *tc;
 	Suite *s = suite_of("ctr", 120, tests, ARRAY_SIZE(tests), &tc);
 

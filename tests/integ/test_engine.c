@@ -125,19 +125,20 @@ static void one_peer(const char *name)
 	struct vcl_instance *inst = NULL;
 	struct vcl_mem mem = {0};
 	char cmd[160], cg[256];
+	void *run = NULL;
 	pid_t pid;
 
 	ck_assert_msg(ops != NULL, "%s is not built in", name);
 	ck_assert(ops->is_peer);
 	ck_assert_str_eq(ops->peer_of, "ctr");
-	OK(ops->prepare(&spec, err));
+	OK(ops->prepare(&spec, &run, err));
 	/* The image is in the engine's storage, tagged with the run id. */
 	snprintf(cmd, sizeof(cmd), "%s images --format '{{.Repository}}:{{.Tag}}'", name);
 	ck_assert_int_eq(count_run_lines(cmd), 1);
 
 	/* podman hands READY through; docker cannot, and its ready phase is
 	 * the port accepting (core/probe.c), as for gvisor. */
-	inst = integ_launch_healthy(ops, &spec, 10000);
+	inst = integ_launch_healthy(ops, run, &spec, 10000);
 	printf("%s: create %.1f ms, first 200 %.1f ms\n", name,
 	       vcl_ns_to_ms(inst->t.created - inst->t.start),
 	       vcl_ns_to_ms(inst->t.first_200 - inst->t.start));
@@ -165,7 +166,7 @@ static void one_peer(const char *name)
 	ck_assert_msg(!cgroup_exists("memory", cg), "%s left cgroup %s", name, cg);
 	snprintf(cmd, sizeof(cmd), "%s ps -a --format '{{.Names}}'", name);
 	ck_assert_int_eq(count_run_lines(cmd), 0);
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 	nothing_left(name);
 }
 
@@ -192,6 +193,7 @@ END_TEST
  * ledger). */
 START_TEST(test_podman_crashed_run)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = vcl_backend_find(vcl_backends, "podman");
 	struct vcl_spec spec = integ_spec(payload, 4);
 	struct vcl_instance *inst = NULL;
@@ -199,8 +201,8 @@ START_TEST(test_podman_crashed_run)
 
 	if (!usable(ops, "test_podman_crashed_run"))
 		return;
-	OK(ops->prepare(&spec, err));
-	OK(ops->launch(&spec, &inst, err));
+	OK(ops->prepare(&spec, &run, err));
+	OK(ops->launch(run, &spec, &inst, err));
 	OK(vcl_probe_wait(inst, 10000, err));
 	ck_assert_int_eq(count_run_lines("podman ps -a --format '{{.Names}}'"), 1);
 	/* Dry run: says what it would remove, removes nothing. */
@@ -212,7 +214,7 @@ START_TEST(test_podman_crashed_run)
 	/* The instance's own destroy now finds nothing to remove by id. */
 	if (ops->destroy(inst, &e) < 0)
 		vcl_error_free(e);
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 	nothing_left("podman");
 }
 END_TEST

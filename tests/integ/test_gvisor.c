@@ -95,6 +95,7 @@ static bool usable(const char *test)
 
 START_TEST(test_payload)
 {
+	void *run = NULL;
 	const struct vcl_backend_ops *ops = &vcl_gvisor_ops;
 	struct vcl_instance *inst = NULL;
 	struct vcl_mem mem = {0};
@@ -114,9 +115,9 @@ START_TEST(test_payload)
 
 	ck_assert(!ops->is_peer);
 	ck_assert_ptr_nonnull(vcl_gvisor_platform());
-	OK(ops->prepare(&spec, err));
+	OK(ops->prepare(&spec, &run, err));
 	/* create (sandbox boot included) <= port open <= first 200 */
-	inst = integ_launch_healthy(ops, &spec, 20000);
+	inst = integ_launch_healthy(ops, run, &spec, 20000);
 	printf("gvisor (%s): create %.1f ms, port %.1f ms, first 200 %.1f ms\n",
 	       vcl_gvisor_platform(), vcl_ns_to_ms(inst->t.created - inst->t.start),
 	       vcl_ns_to_ms(inst->t.ready - inst->t.start),
@@ -149,7 +150,7 @@ START_TEST(test_payload)
 	}
 	OK(ops->destroy(inst, err));
 	ck_assert_int_eq(kill(pid, 0), -1);
-	ops->cleanup(&spec);
+	ops->cleanup(run, &spec);
 	if (vcl_ledger_close(&ledger, &e) < 0)
 		ck_abort_msg("Ledger teardown: %s", e->msg);
 	nothing_left(rid);

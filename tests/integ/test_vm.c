@@ -171,22 +171,26 @@ static void setup(void)
 		      err ? err->msg : "");
 }
 
-static void prepare(const struct vcl_backend_ops *ops, const struct vcl_spec *s)
+/* Prepare a run of ops; returns its context. */
+static void *prepare(const struct vcl_backend_ops *ops, const struct vcl_spec *s)
 {
 	cleanup_error struct vcl_error *err = NULL;
+	void *run = NULL;
 
-	ck_assert_msg(ops->prepare(s, &err) == 0, "%s prepare: %s", ops->name, err ? err->msg : "");
+	ck_assert_msg(ops->prepare(s, &run, &err) == 0, "%s prepare: %s", ops->name,
+		      err ? err->msg : "");
+	return run;
 }
 
 /* Boot to the first 200; returns the instance. */
-static struct vcl_instance *boot_within(const struct vcl_backend_ops *ops, unsigned index,
-					unsigned timeout_ms)
+static struct vcl_instance *boot_within(const struct vcl_backend_ops *ops, void *run,
+					unsigned index, unsigned timeout_ms)
 {
 	struct vcl_spec s = make_spec(index);
 	struct vcl_instance *inst = NULL;
 	cleanup_error struct vcl_error *err = NULL;
 
-	ck_assert_msg(ops->launch(&s, &inst, &err) == 0, "%s launch: %s", ops->name,
+	ck_assert_msg(ops->launch(run, &s, &inst, &err) == 0, "%s launch: %s", ops->name,
 		      err ? err->msg : "");
 	ck_assert_msg(vcl_probe_wait(inst, timeout_ms, &err) == 0, "%s wait: %s", ops->name,
 		      err ? err->msg : "");
@@ -196,9 +200,9 @@ static struct vcl_instance *boot_within(const struct vcl_backend_ops *ops, unsig
 	return inst;
 }
 
-static struct vcl_instance *boot(const struct vcl_backend_ops *ops, unsigned index)
+static struct vcl_instance *boot(const struct vcl_backend_ops *ops, void *run, unsigned index)
 {
-	return boot_within(ops, index, BOOT_TIMEOUT_MS);
+	return boot_within(ops, run, index, BOOT_TIMEOUT_MS);
 }
 
 static void destroy(struct vcl_instance *inst)
@@ -255,8 +259,8 @@ START_TEST(vm_boot_healthz_sample)
 	cleanup_error struct vcl_error *err = NULL;
 	char dir[128];
 
-	prepare(&vcl_vm_ops, &s);
-	inst = boot(&vcl_vm_ops, 1);
+	void *run = prepare(&vcl_vm_ops, &s);
+	inst = boot(&vcl_vm_ops, run, 1);
 	healthz(inst);
 	ck_assert_int_gt(inst->pid, 1);
 	ck_assert_int_ge(inst->exit_fd, 0);
@@ -274,7 +278,7 @@ START_TEST(vm_boot_healthz_sample)
 	destroy(inst);
 	ck_assert_int_eq(count_domains(), 0);
 	ck_assert_int_eq(count_qemus(), 0);
-	vcl_vm_ops.cleanup(&s);
+	vcl_vm_ops.cleanup(run, &s);
 	snprintf(dir, sizeof(dir), "%s/vclab-%s", VCL_VM_IMAGE_ROOT, run_id);
 	ck_assert_int_ne(access(dir, F_OK), 0);
 	ck_assert_int_eq(count_domain_logs(), 0);
@@ -290,8 +294,8 @@ START_TEST(vm_qemu_killed_mid_boot)
 	cleanup_error struct vcl_error *werr = NULL;
 	uint64_t t0;
 
-	prepare(&vcl_vm_ops, &s);
-	ck_assert_msg(vcl_vm_ops.launch(&s1, &inst, &err) == 0, "%s", err ? err->msg : "");
+	void *run = prepare(&vcl_vm_ops, &s);
+	ck_assert_msg(vcl_vm_ops.launch(run, &s1, &inst, &err) == 0, "%s", err ? err->msg : "");
 	ck_assert_int_gt(inst->pid, 1);
 	ck_assert_int_eq(kill(inst->pid, SIGKILL), 0);
 	t0 = vcl_now_ns();
@@ -305,7 +309,7 @@ START_TEST(vm_qemu_killed_mid_boot)
 	destroy(inst);
 	ck_assert_int_eq(count_domains(), 0);
 	ck_assert_int_eq(count_qemus(), 0);
-	vcl_vm_ops.cleanup(&s);
+	vcl_vm_ops.cleanup(run, &s);
 	ck_assert_int_eq(count_domain_logs(), 0);
 }
 END_TEST
@@ -321,8 +325,8 @@ START_TEST(vm_destroy_domain_for_gc)
 	cleanup_error struct vcl_error *err = NULL;
 	char name[64];
 
-	prepare(&vcl_vm_ops, &s);
-	ck_assert_msg(vcl_vm_ops.launch(&s1, &inst, &err) == 0, "%s", err ? err->msg : "");
+	void *run = prepare(&vcl_vm_ops, &s);
+	ck_assert_msg(vcl_vm_ops.launch(run, &s1, &inst, &err) == 0, "%s", err ? err->msg : "");
 	snprintf(name, sizeof(name), "%s", inst->name);
 	ck_assert_int_eq(count_domains(), 1);
 	ck_assert_msg(vcl_vmm_destroy_domain(VCL_VM_DEFAULT_URI, name, &err) == 0, "%s",
@@ -332,7 +336,7 @@ START_TEST(vm_destroy_domain_for_gc)
 	ck_assert_int_eq(vcl_vmm_destroy_domain(VCL_VM_DEFAULT_URI, name, &err), 0);
 	ck_assert_int_eq(vcl_vmm_destroy_domain(NULL, "vclab-never-made-1", &err), 0);
 	destroy(inst);
-	vcl_vm_ops.cleanup(&s);
+	vcl_vm_ops.cleanup(run, &s);
 	ck_assert_int_eq(count_domain_logs(), 0);
 }
 END_TEST
@@ -342,7 +346,7 @@ START_TEST(vm_cycles_leave_nothing)
 	struct vcl_spec s = make_spec(0);
 	char dir[128];
 
-	prepare(&vcl_vm_ops, &s);
+	void *run = prepare(&vcl_vm_ops, &s);
 	snprintf(dir, sizeof(dir), "%s/vclab-%s", VCL_VM_IMAGE_ROOT, run_id);
 	/* Boots that reach 200 and boots torn down right after the create
 	 * returns (the guest still booting): both must leave nothing. Only
@@ -351,13 +355,13 @@ START_TEST(vm_cycles_leave_nothing)
 		struct vcl_instance *inst = NULL;
 
 		if (i % 5 == 0) {
-			inst = boot(&vcl_vm_ops, i);
+			inst = boot(&vcl_vm_ops, run, i);
 		} else {
 			struct vcl_spec si = make_spec(i);
 			cleanup_error struct vcl_error *err = NULL;
 
-			ck_assert_msg(vcl_vm_ops.launch(&si, &inst, &err) == 0, "launch %u: %s", i,
-				      err ? err->msg : "");
+			ck_assert_msg(vcl_vm_ops.launch(run, &si, &inst, &err) == 0,
+				      "launch %u: %s", i, err ? err->msg : "");
 		}
 		destroy(inst);
 		ck_assert_int_eq(count_domains(), 0);
@@ -367,7 +371,7 @@ START_TEST(vm_cycles_leave_nothing)
 	/* Only the run's kernel and initramfs copies are left, until cleanup. */
 	ck_assert_int_eq(count_entries(dir), 2);
 	ck_assert_int_eq(count_domain_logs(), 0);
-	vcl_vm_ops.cleanup(&s);
+	vcl_vm_ops.cleanup(run, &s);
 	ck_assert_int_ne(access(dir, F_OK), 0);
 }
 END_TEST
@@ -381,8 +385,8 @@ START_TEST(qemu_direct_boot_and_death)
 	cleanup_error struct vcl_error *err = NULL;
 	cleanup_error struct vcl_error *werr = NULL;
 
-	prepare(&vcl_qemu_direct_ops, &s);
-	inst = boot(&vcl_qemu_direct_ops, 1);
+	void *qd_run = prepare(&vcl_qemu_direct_ops, &s);
+	inst = boot(&vcl_qemu_direct_ops, qd_run, 1);
 	healthz(inst);
 	ck_assert_msg(vcl_qemu_direct_ops.sample(inst, &mem, &err) == 0, "%s", err ? err->msg : "");
 	ck_assert_uint_gt(mem.pss_kib, 10240);
@@ -390,14 +394,15 @@ START_TEST(qemu_direct_boot_and_death)
 	ck_assert_int_eq(count_qemus(), 0);
 
 	inst = NULL;
-	ck_assert_msg(vcl_qemu_direct_ops.launch(&s2, &inst, &err) == 0, "%s", err ? err->msg : "");
+	ck_assert_msg(vcl_qemu_direct_ops.launch(qd_run, &s2, &inst, &err) == 0, "%s",
+		      err ? err->msg : "");
 	ck_assert_int_eq(kill(inst->pid, SIGKILL), 0);
 	ck_assert_int_lt(vcl_probe_wait(inst, BOOT_TIMEOUT_MS, &werr), 0);
 	ck_assert_int_eq(werr->kind, VCL_E_DIED);
 	ck_assert_ptr_nonnull(strstr(werr->msg, "killed by signal 9"));
 	destroy(inst);
 	ck_assert_int_eq(count_qemus(), 0);
-	vcl_qemu_direct_ops.cleanup(&s);
+	vcl_qemu_direct_ops.cleanup(qd_run, &s);
 }
 END_TEST
 
@@ -424,17 +429,17 @@ START_TEST(libvirt_tax)
 	struct vcl_spec s = make_spec(0);
 	double vm[3][N], qd[3][N];
 
-	prepare(&vcl_vm_ops, &s);
-	prepare(&vcl_qemu_direct_ops, &s);
+	void *run = prepare(&vcl_vm_ops, &s);
+	void *qd_run = prepare(&vcl_qemu_direct_ops, &s);
 	for (unsigned i = 0; i < N; i++) {
-		struct vcl_instance *a = boot(&vcl_vm_ops, 100 + i);
+		struct vcl_instance *a = boot(&vcl_vm_ops, run, 100 + i);
 		struct vcl_instance *b;
 
 		vm[0][i] = vcl_ns_to_ms(a->t.created - a->t.start);
 		vm[1][i] = vcl_ns_to_ms(a->t.ready - a->t.start);
 		vm[2][i] = vcl_ns_to_ms(a->t.first_200 - a->t.start);
 		destroy(a);
-		b = boot(&vcl_qemu_direct_ops, 200 + i);
+		b = boot(&vcl_qemu_direct_ops, qd_run, 200 + i);
 		qd[0][i] = vcl_ns_to_ms(b->t.created - b->t.start);
 		qd[1][i] = vcl_ns_to_ms(b->t.ready - b->t.start);
 		qd[2][i] = vcl_ns_to_ms(b->t.first_200 - b->t.start);
@@ -453,9 +458,52 @@ START_TEST(libvirt_tax)
 		fprintf(stderr, "test_vm: p50 %-9s vm %7.1f ms, qemu-direct %7.1f ms, ratio %.3f\n",
 			what[k], pv, pq, pq > 0 ? pv / pq : 0);
 	}
-	vcl_vm_ops.cleanup(&s);
-	vcl_qemu_direct_ops.cleanup(&s);
+	vcl_vm_ops.cleanup(run, &s);
+	vcl_qemu_direct_ops.cleanup(qd_run, &s);
 	ck_assert_int_eq(count_domains(), 0);
+	ck_assert_int_eq(count_qemus(), 0);
+}
+END_TEST
+
+/* Two runs of each VM backend prepared at once in one process (issue 25):
+ * each prepare() returns a context of its own with its own guest folder;
+ * the end of one run leaves the other's folder, and the other still boots
+ * (one qemu-direct boot; vm's is the same context code with libvirt). */
+START_TEST(two_runs_prepared)
+{
+	char run_b[24], vm_a[256], vm_b[256], qd_a[600], qd_b[600];
+	struct vcl_spec sa = make_spec(0), sb = make_spec(0);
+	struct vcl_instance *inst;
+	struct stat st;
+	void *vm_ra, *vm_rb, *qd_ra, *qd_rb;
+
+	snprintf(run_b, sizeof(run_b), "%sb", run_id);
+	sb.run_id = run_b;
+	snprintf(vm_a, sizeof(vm_a), "%s/vclab-%s", VCL_VM_IMAGE_ROOT, run_id);
+	snprintf(vm_b, sizeof(vm_b), "%s/vclab-%s", VCL_VM_IMAGE_ROOT, run_b);
+	snprintf(qd_a, sizeof(qd_a), "%s/qemu-direct-%s", vcl_ledger_dir(integ_ledger), run_id);
+	snprintf(qd_b, sizeof(qd_b), "%s/qemu-direct-%s", vcl_ledger_dir(integ_ledger), run_b);
+	vm_ra = prepare(&vcl_vm_ops, &sa);
+	vm_rb = prepare(&vcl_vm_ops, &sb);
+	qd_ra = prepare(&vcl_qemu_direct_ops, &sa);
+	qd_rb = prepare(&vcl_qemu_direct_ops, &sb);
+	ck_assert(vm_ra != NULL && vm_rb != NULL && vm_ra != vm_rb);
+	ck_assert(qd_ra != NULL && qd_rb != NULL && qd_ra != qd_rb);
+	ck_assert(stat(vm_a, &st) == 0 && stat(vm_b, &st) == 0);
+	ck_assert(stat(qd_a, &st) == 0 && stat(qd_b, &st) == 0);
+
+	vcl_vm_ops.cleanup(vm_ra, &sa);
+	vcl_qemu_direct_ops.cleanup(qd_ra, &sa);
+	ck_assert(stat(vm_a, &st) < 0 && errno == ENOENT);
+	ck_assert(stat(qd_a, &st) < 0 && errno == ENOENT);
+	ck_assert(stat(vm_b, &st) == 0 && stat(qd_b, &st) == 0);
+	inst = boot(&vcl_qemu_direct_ops, qd_rb, 1);
+	healthz(inst);
+	destroy(inst);
+	vcl_vm_ops.cleanup(vm_rb, &sb);
+	vcl_qemu_direct_ops.cleanup(qd_rb, &sb);
+	ck_assert(stat(vm_b, &st) < 0 && errno == ENOENT);
+	ck_assert(stat(qd_b, &st) < 0 && errno == ENOENT);
 	ck_assert_int_eq(count_qemus(), 0);
 }
 END_TEST
@@ -474,11 +522,12 @@ static void iaas_boot_once(const struct vcl_backend_ops *ops, const char *run_di
 	cleanup_error struct vcl_error *err = NULL;
 	char overlay[256];
 	struct stat before, after;
+	void *run;
 
 	ck_assert_msg(vcl_vmm_iaas_image(NULL, NULL, &disk, &err) == 0, "%s", err ? err->msg : "");
 	ck_assert_int_eq(stat(disk, &before), 0);
-	prepare(ops, &s);
-	inst = boot_within(ops, 1, IAAS_BOOT_TIMEOUT_MS);
+	run = prepare(ops, &s);
+	inst = boot_within(ops, run, 1, IAAS_BOOT_TIMEOUT_MS);
 	healthz(inst);
 	/* The guest's phases: kernel entry after t0, /init after it, READY
 	 * after /init; firmware + kernel + userspace = ready exactly. */
@@ -502,7 +551,7 @@ static void iaas_boot_once(const struct vcl_backend_ops *ops, const char *run_di
 	ck_assert_int_eq(count_domains(), 0);
 	ck_assert_int_eq(count_qemus(), 0);
 	ck_assert_int_eq(count_domain_logs(), 0);
-	ops->cleanup(&s);
+	ops->cleanup(run, &s);
 	ck_assert_int_ne(access(run_dir, F_OK), 0);
 	/* The guest wrote to its overlay only. */
 	ck_assert_int_eq(stat(disk, &after), 0);
@@ -544,6 +593,7 @@ int main(void)
 	tcase_add_test(tc, boot_check_tcg_dhcp);
 	tcase_add_test(tc, vm_cycles_leave_nothing);
 	tcase_add_test(tc, libvirt_tax);
+	tcase_add_test(tc, two_runs_prepared);
 	suite_add_tcase(su, tc);
 	{
 		TCase *ti = tcase_create("iaas");

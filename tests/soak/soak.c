@@ -68,6 +68,7 @@ int main(int argc, char **argv)
 	const struct vcl_backend_ops *ops[3] = {vcl_backend_find(vcl_backends, "bare"),
 						vcl_backend_find(vcl_backends, "ctr"),
 						vcl_backend_find(vcl_backends, "vm")};
+	void *ctx[3] = {NULL, NULL, NULL}; /* each backend's run, from its prepare() */
 	unsigned done[3] = {0}, failed = 0;
 	struct vcl_host host;
 	struct vcl_error *err = NULL;
@@ -115,7 +116,7 @@ int main(int argc, char **argv)
 		if (ops[i] == NULL)
 			continue;
 		if (ops[i]->probe(&host, &err) < 0 ||
-		    (ops[i]->prepare != NULL && ops[i]->prepare(&spec, &err) < 0)) {
+		    (ops[i]->prepare != NULL && ops[i]->prepare(&spec, &ctx[i], &err) < 0)) {
 			printf("soak: %s not usable here: %s\n", ops[i]->name, err->msg);
 			vcl_error_freep(&err);
 			ops[i] = NULL;
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
 		if (ops[k] == NULL)
 			break; /* not even bare: nothing to soak */
 		spec.index = c;
-		if (ops[k]->launch(&spec, &inst, &err) < 0 ||
+		if (ops[k]->launch(ctx[k], &spec, &inst, &err) < 0 ||
 		    vcl_probe_wait(inst, k == 2 ? 60000 : 5000, &err) < 0) {
 			fprintf(stderr, "soak: cycle %u (%s): %s\n", c, ops[k]->name, err->msg);
 			vcl_error_freep(&err);
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 2; i >= 0; i--)
 		if (ops[i] != NULL && ops[i]->cleanup != NULL)
-			ops[i]->cleanup(&spec);
+			ops[i]->cleanup(ctx[i], &spec);
 
 	printf("soak: %u cycles in %.0f s: bare %u, ctr %u, vm %u, failed %u\n", cycles,
 	       (double)(vcl_now_ns() - t0) / 1e9, done[0], done[1], done[2], failed);

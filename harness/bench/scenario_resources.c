@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The four resource scenarios (resources.h), each the field's own tool run
+ * inside the placement by the tools image's toolrun, or between the host
+ * and the placement for the network:
+ *
+ *   cpu    sysbench cpu, a fixed number of events on one thread: time per
+ *          event as the tool saw it, and the host CPU time the placement
+ *          spent for them (its cgroup; QEMU's process with all its threads
+ *          for a VM), read around the run
+ *   membw  sysbench memory, a fixed volume written then read in 1 MiB blocks
+ *   disk   fio, four jobs one after the other: sequential and 4k random
+ *          reads of /data/read.dat (the image's own storage: the overlay's
+ *          lower layer on the host's file system for bare and ctr, the
+ *          virtio-blk root disk for a VM) with O_DIRECT, then sequential
+ *          and 4k random writes to /scratch (the rootfs overlay's upper
+ *          layer, on tmpfs in every placement here: buffered, as tmpfs
+ *          refuses O_DIRECT)
+ *   net    the request latency of GET /ping over one keep-alive connection,
+ *          then iperf3 TCP both ways (-R) between the host and the
+ *          placement, over the path that placement uses
+ *
+ * Every figure records its tool, the tool's version and its exact command
+ * line; the storage and the network path are named in words.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/loadgen.h"
+#include "bench/resources.h"
+#include "bench/toolout.h"
+#include "core/cleanup.h"
+#include "core/results.h"
+#include "core/util.h"
+
+#define TOOL_TIMEOUT_MS 600000u /* a TCG guest runs a standard profile's tool in minutes */
+#define TOOLS_PORT	"7070"	/* the tools image's port (build-tools-image.sh) */
+
+static void add_num(struct json_object *o, const char *k, double v)
+{
+	json_object_object_add(o, k, json_object_new_double(v));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* Run argv inside the placement; a non-zero exit is an error quoting the
+ * tool's last output. */
+static int in_placement(struct vcl_res_launch *l, const char *const *argv, char **out,
+			struct vcl_error **err)
+{
+	int st = -1;
+
+	if (vcl_res_post(&l->inst->ep, "/run", argv, TOOL_TIMEOUT_MS, out, &st, err) < 0)
+		return -1;
+	if (st != 0) {
+		size_t n = strlen(*out);
+
+		vcl_fail(err, 0, "%s exited with status %d: %.300s", argv[0], st,
+			 n > 300 ? *out + n - 300 : *out);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int cpu_usec(struct vcl_res_launch *l, uint64_t *usec)
+{
+	struct vcl_mem m = {0};
+	struct vcl_error *e = NULL;
+
+	if (l->inst->ops->sample(l->inst, &m, &e) < 0 || !(m.known & VCL_MEM_CPU)) {
+		vcl_error_free(e);
+		return -1;
+	}
+	*usec = m.cpu_usec;
+	return 0;
+}
+
+static void tool_info(struct vcl_res_launch *l, const char *tool, const char *version,
+		      const char *label, const char *const *argv)
+{
+	char key[32];
+
+	add_str(l->info, "name", tool);
+	add_str(l->info, "version", version);
+	snprintf(key, sizeof(key), "command%s%s", label[0] != '\0' ? "_" : "", label);
+	json_object_object_add(l->info, key, vcl_res_argv_json(argv));
+}
+
+static int cpu_measure(struct vcl_res_launch *l, struct vcl_error **err)
+{
+	char events[32], version[32] = "", why[160];
+	const char *argv[] = {
+	    "/usr/bin/sysbench", "cpu", "--threads=1", "--cpu-max-prime=10000", events,
+	    "--time=0",		 "run", NULL};
+	cleanup_free char *out = NULL;
+	uint64_t before = 0, after = 0, nev;
+	bool cpu_known;
+	double total;
+
+	snprintf(events, sizeof(events), "--events=%u", l->p->cpu_events);
+	cpu_known = cpu_usec(l, &before) == 0;
+	if (in_placement(l, argv, &out, err) < 0)
+		return -1;
+	cpu_known = cpu_known && cpu_usec(l, &after) == 0 && after >= before;
+	if (vcl_sysbench_cpu_parse(out, &total, &nev, why, sizeof(why)) < 0)
+		return vcl_fail(err, 0, "%s", why);
+	vcl_sysbench_version(out, version, sizeof(version));
+	tool_info(l, "sysbench", version, "", argv);
+	add_num(l->fig, "event_us", total * 1e6 / (double)nev);
+	add_num(l->fig, "events_per_s", (double)nev / total);
+	if (cpu_known)
+		add_num(l->fig, "host_cpu_per_event_us", (double)(after - before) / (double)nev);
+	add_str(l->info, "host_cpu_from",
+		vcl_backend_is_vm(l->inst->ops)
+		    ? "QEMU's process, every thread (its cgroup, or /proc/PID/stat)"
+		    : "the placement's cgroup (cpuacct / cpu.stat usage)");
+	return 0;
+}
+
+static int membw_one(struct vcl_res_launch *l, const char *oper, struct vcl_error **err)
+{
+	char total[48], op[32], version[32] = "", why[160], key[32];
+	const char *argv[] = {
+	    "/usr/bin/sysbench", "memory", "--threads=1", "--memory-block-size=1M", total, op,
+	    "--time=0",		 "run",	   NULL};
+	cleanup_free char *out = NULL;
+	double mib_s;
+
+	snprintf(total, sizeof(total), "--memory-total-size=%uM", l->p->mem_mib);
+	snprintf(op, sizeof(op), "--memory-oper=%s", oper);
+	if (in_placement(l, argv, &out, err) < 0)
+		return -1;
+	if (vcl_sysbench_mem_parse(out, &mib_s, why, sizeof(why)) < 0)
+		return vcl_fail(err, 0, "%s", why);
+	vcl_sysbench_version(out, version, sizeof(version));
+	tool_info(l, "sysbench", version, oper, argv);
+	snprintf(key, sizeof(key), "%s_mib_s", oper);
+	add_num(l->fig, key, mib_s);
+	return 0;
+}
+
+static int membw_measure(struct vcl_res_launch *l, struct vcl_error **err)
+{
+	return membw_one(l, "write", err) < 0 || membw_one(l, "read", err) < 0 ? -1 : 0;
+}
+
+/* ---- disk --------------------------------------------------------------- */
+
+static const char *const fio_jobs[][4] = {
+    /* name, file, rw, bs */
+    {"seqread", "/data/read.dat", "read", "1M"},
+    {"randread", "/data/read.dat", "randread", "4k"},
+    {"seqwrite", "/scratch/fio.dat", "write", "1M"},
+    {"randwrite", "/scratch/fio.dat", "randwrite", "4k"},
+};
+
+/* fio's command line: global options, then the four jobs (stonewall: one
+ * after the other). Reads direct when direct is set; writes buffered. */
+static void fio_argv(const char **argv, char (*buf)[48], unsigned secs, bool direct)
+{
+	size_t n = 0, k = 0;
+
+	argv[n++] = "/usr/bin/fio";
+	argv[n++] = "--output-format=json";
+	argv[n++] = "--ioengine=psync";
+	argv[n++] = "--time_based";
+	snprintf(buf[k], 48, "--runtime=%u", secs);
+	argv[n++] = buf[k++];
+	for (size_t j = 0; j < ARRAY_SIZE(fio_jobs); j++) {
+		bool rd = j < 2;
+
+		snprintf(buf[k], 48, "--name=%s", fio_jobs[j][0]);
+		argv[n++] = buf[k++];
+		if (j > 0)
+			argv[n++] = "--stonewall";
+		snprintf(buf[k], 48, "--filename=%s", fio_jobs[j][1]);
+		argv[n++] = buf[k++];
+		snprintf(buf[k], 48, "--rw=%s", fio_jobs[j][2]);
+		argv[n++] = buf[k++];
+		snprintf(buf[k], 48, "--bs=%s", fio_jobs[j][3]);
+		argv[n++] = buf[k++];
+		/* The read file is 64 MiB; writes stay at 32 MiB of tmpfs
+		 * (a 256 MiB guest holds it). */
+		argv[n++] = rd ? "--size=64M" : "--size=32M";
+		argv[n++] = rd && direct ? "--direct=1" : "--direct=0";
+	}
+	argv[n] = NULL;
+}
+
+static void disk_labels(struct vcl_res_launch *l, bool direct)
+{
+	char s[256];
+
+	if (vcl_backend_is_vm(l->inst->ops))
+		snprintf(s, sizeof(s),
+			 "/data/read.dat on the guest's virtio-blk root disk (ext4, "
+			 "read-only; QEMU's host-side cache as libvirt sets it)");
+	else
+		snprintf(s, sizeof(s),
+			 "/data/read.dat in the rootfs overlay's lower layer: the unpacked image "
+			 "on the host's %s",
+			 l->rootfs_fs);
+	add_str(l->info, "read_storage", s);
+	add_str(l->info, "write_storage",
+		vcl_backend_is_vm(l->inst->ops)
+		    ? "/scratch in the rootfs overlay: upper layer on tmpfs in guest RAM"
+		    : "/scratch in the rootfs overlay: upper layer on tmpfs (host RAM)");
+	json_object_object_add(l->info, "direct_reads", json_object_new_boolean(direct));
+	add_str(l->info, "direct_writes_why", "tmpfs (the overlay's upper layer) refuses O_DIRECT");
+}
+
+static int disk_figures(struct vcl_res_launch *l, const char *out, struct vcl_error **err)
+{
+	struct vcl_fio_job jobs[4];
+	char version[32], why[160], key[128];
+	size_t n;
+
+	if (vcl_fio_parse(out, version, sizeof(version), jobs, 4, &n, why, sizeof(why)) < 0)
+		return vcl_fail(err, 0, "%s", why);
+	add_str(l->info, "name", "fio");
+	add_str(l->info, "version", version);
+	for (size_t i = 0; i < n; i++) {
+		bool seq = strncmp(jobs[i].name, "seq", 3) == 0;
+
+		if (jobs[i].error != 0)
+			return vcl_fail(err, jobs[i].error, "fio job %s failed", jobs[i].name);
+		/* Sequential jobs by bandwidth, random ones by IOPS. A
+		 * percentile of 0 is the clock's resolution (a TCG guest's
+		 * clocksource), not a latency: left out. */
+		snprintf(key, sizeof(key), seq ? "%.40s_mib_s" : "%.40s_iops", jobs[i].name);
+		add_num(l->fig, key, seq ? jobs[i].bw_kib / 1024.0 : jobs[i].iops);
+		snprintf(key, sizeof(key), "%.40s_p50_us", jobs[i].name);
+		if (jobs[i].p50_us > 0)
+			add_num(l->fig, key, jobs[i].p50_us);
+		snprintf(key, sizeof(key), "%.40s_p99_us", jobs[i].name);
+		if (jobs[i].p99_us > 0)
+			add_num(l->fig, key, jobs[i].p99_us);
+		/* Bytes moved: the outside check compares them with QEMU's
+		 * block counters (scripts/check-resources.sh). */
+		snprintf(key, sizeof(key), "%.40s_bytes", jobs[i].name);
+		json_object_object_add(l->fig, key,
+				       json_object_new_int64((int64_t)jobs[i].io_bytes));
+	}
+	return 0;
+}
+
+static int disk_measure(struct vcl_res_launch *l, struct vcl_error **err)
+{
+	const char *argv[64];
+	char buf[24][48];
+	cleanup_free char *out = NULL;
+	struct vcl_error *e = NULL;
+	bool direct = true;
+
+	fio_argv(argv, buf, l->p->disk_s, true);
+	if (in_placement(l, argv, &out, &e) < 0) {
+		if (vcl_bench_fatal(e)) {
+			*err = e;
+			return -1;
+		}
+		/* O_DIRECT refused by the storage: buffered reads, said so. */
+		add_str(l->info, "direct_reads_why", e->msg != NULL ? e->msg : "fio failed");
+		vcl_error_free(e);
+		direct = false;
+		fio_argv(argv, buf, l->p->disk_s, false);
+		if (in_placement(l, argv, &out, err) < 0)
+			return -1;
+	}
+	disk_labels(l, direct);
+	json_object_object_add(l->info, "command", vcl_res_argv_json(argv));
+	return disk_figures(l, out, err);
+}
+
+/* ---- net ---------------------------------------------------------------- */
+
+static const char *net_path(const struct vcl_instance *inst)
+{
+	if (vcl_backend_is_vm(inst->ops))
+		return "QEMU user-mode network (slirp): a host forward on 127.0.0.1 to the "
+		       "guest's virtio-net";
+	if (inst->ep.netns_fd >= 0)
+		return "loopback inside the placement's own network namespace (no veth: the "
+		       "host side enters the namespace)";
+	return "the host's loopback";
+}
+
+static int net_latency(struct vcl_res_launch *l, struct vcl_error **err)
+{
+	struct vcl_loadgen_opts lo = {
+	    .ep = &l->inst->ep, .path = "/ping", .concurrency = 1, .seconds = 0.3};
+	struct vcl_loadgen_result r;
+
+	if (vcl_loadgen_run(&lo, &r, err) < 0) /* warm-up */
+		return -1;
+	lo.seconds = l->p->net_s;
+	if (vcl_loadgen_run(&lo, &r, err) < 0)
+		return -1;
+	add_num(l->fig, "rtt_p50_us", r.lat_p50_ms * 1000.0);
+	add_num(l->fig, "rtt_p99_us", r.lat_p99_ms * 1000.0);
+	add_num(l->fig, "requests_per_s", r.rps);
+	add_str(l->info, "latency_tool", "vclab-loadgen, GET /ping, 1 keep-alive connection");
+	return 0;
+}
+
+/* iperf3's client on the host side of the path; retried while the server
+ * (just exec'd in the placement) is not listening yet. */
+static int iperf3_client(struct vcl_res_launch *l, bool reverse, struct vcl_error **err)
+{
+	char port[16], secs[16], why[160];
+	const char *argv[] = {"iperf3", "-c", l->inst->ep.addr,	     "-p", port, "-t",
+			      secs,	"-J", reverse ? "-R" : NULL, NULL};
+	struct vcl_iperf3 r;
+	int st = -1;
+
+	snprintf(port, sizeof(port), "%u", l->inst->ep.port);
+	snprintf(secs, sizeof(secs), "%u", l->p->net_s);
+	for (int attempt = 0;; attempt++) {
+		cleanup_free char *out = NULL;
+
+		if (vcl_res_host_tool(l->inst->ep.netns_fd, argv, TOOL_TIMEOUT_MS, &out, &st, err) <
+		    0)
+			return -1;
+		if (st == 0 && vcl_iperf3_parse(out, &r, why, sizeof(why)) == 0)
+			break;
+		if (attempt == 20 || vcl_interrupted)
+			return vcl_fail(err, 0, "iperf3 client (exit %d): %.200s", st, out);
+		usleep(250000);
+	}
+	add_str(l->info, "name", "iperf3");
+	add_str(l->info, "version", r.version);
+	json_object_object_add(l->info, reverse ? "command_recv" : "command_send",
+			       vcl_res_argv_json(argv));
+	add_num(l->fig, reverse ? "recv_mbit_s" : "send_mbit_s", r.recv_bps / 1e6);
+	json_object_object_add(l->fig, reverse ? "recv_bytes" : "send_bytes",
+			       json_object_new_int64((int64_t)r.recv_bytes));
+	return 0;
+}
+
+static int net_measure(struct vcl_res_launch *l, struct vcl_error **err)
+{
+	const char *srv[] = {"/usr/bin/iperf3", "-s", "-p", TOOLS_PORT, NULL};
+	cleanup_free char *out = NULL;
+	int st;
+
+	add_str(l->info, "path", net_path(l->inst));
+	if (net_latency(l, err) < 0)
+		return -1;
+	if (vcl_res_post(&l->inst->ep, "/exec", srv, 10000, &out, &st, err) < 0)
+		return -1;
+	json_object_object_add(l->info, "command_server", vcl_res_argv_json(srv));
+	return iperf3_client(l, false, err) < 0 || iperf3_client(l, true, err) < 0 ? -1 : 0;
+}
+
+static const struct vcl_res_kind cpu = {.name = "cpu", .measure = cpu_measure};
+static const struct vcl_res_kind membw = {.name = "membw", .measure = membw_measure};
+static const struct vcl_res_kind disk = {.name = "disk", .measure = disk_measure};
+static const struct vcl_res_kind net = {.name = "net", .measure = net_measure};
+
+static int cpu_run(struct vcl_bench *b, struct vcl_error **err)
+{
+	return vcl_res_run(b, &cpu, err);
+}
+
+static int membw_run(struct vcl_bench *b, struct vcl_error **err)
+{
+	return vcl_res_run(b, &membw, err);
+}
+
+static int disk_run(struct vcl_bench *b, struct vcl_error **err)
+{
+	return vcl_res_run(b, &disk, err);
+}
+
+static int net_run(struct vcl_bench *b, struct vcl_error **err)
+{
+	return vcl_res_run(b, &net, err);
+}
+
+const struct vcl_scenario vcl_scenario_cpu = {.name = "cpu", .run = cpu_run, .not_quick = true};
+const struct vcl_scenario vcl_scenario_membw = {
+    .name = "membw", .run = membw_run, .not_quick = true};
+const struct vcl_scenario vcl_scenario_disk = {.name = "disk", .run = disk_run, .not_quick = true};
+const struct vcl_scenario vcl_scenario_net = {.name = "net", .run = net_run, .not_quick = true};
