@@ -252,6 +252,20 @@ struct vcl_meas_backend {
 	char absent[200];	       /* why not present: "backends.vm missing", "skipped: ..." */
 };
 
+/* What the isolation probe reached in one placement (backends.<p>.isolation,
+ * from bench --scenarios isolation; core/isolation.h): a fact of the
+ * placement, whatever service the advice is about. */
+struct vcl_meas_iso {
+	bool present;
+	int host_kernel;    /* 1 on the host's kernel, 0 its own, -1 not known */
+	bool sys_admin;	    /* CAP_SYS_ADMIN in the effective set */
+	unsigned caps;	    /* effective capabilities */
+	unsigned through;   /* calls containerd forbids that went through */
+	unsigned tried;	    /* of those, tried */
+	int host_pid;	    /* 1 a host process visible, 0 not, -1 not known */
+	int cri_violations; /* containers: what containerd forbids it did; -1 not judged */
+};
+
 /* A same-run comparison of a placement against bare (comparisons[] in
  * results.json): ratio of startup medians with its 95% bootstrap CI. */
 struct vcl_meas_cmp {
@@ -284,6 +298,7 @@ struct vcl_measured {
 	bool complete;
 	struct vcl_meas_backend b[VCL_NPLACE];
 	struct vcl_meas_cmp cmp[VCL_NPLACE]; /* startup p50 of p against bare */
+	struct vcl_meas_iso iso[VCL_NPLACE]; /* the placements' isolation, measured */
 	bool has_aa;			     /* calibration.aa.ci95: the A/A noise floor */
 	double aa_lo, aa_hi;
 	char numbers[200]; /* whose numbers b[] holds: "the built-in payload" or a service */
@@ -380,6 +395,11 @@ struct vcl_decision {
 void vcl_advise_step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
 		     const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d);
+/* For a tenancy that is not trusted: each placement's measured isolation
+ * (the report's isolation table) cited beside the tenancy rule. Allows
+ * everything; a container that broke containerd's defaults is noted. */
+void vcl_rule_isolation_facts(const struct vcl_service *s, const struct vcl_measured *m,
+			      struct vcl_decision *d);
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_measured(const struct vcl_measured *m, struct vcl_decision *d);

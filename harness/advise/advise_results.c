@@ -5,6 +5,7 @@
  * is absent or null stays "not measured"; nothing is made up.
  */
 #include "advise/advise.h"
+#include "core/isolation.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +20,42 @@ static const char *str_at(struct json_object *root, const char *dotted)
 	if (o == NULL || !json_object_is_type(o, json_type_string))
 		return NULL;
 	return json_object_get_string(o);
+}
+
+static int tri(struct json_object *iso, const char *path)
+{
+	struct json_object *v = vcl_json_path(iso, path);
+
+	if (v == NULL || !json_object_is_type(v, json_type_boolean))
+		return -1;
+	return json_object_get_boolean(v) ? 1 : 0;
+}
+
+/* The isolation probe's object, summed up for the tenancy rule. */
+static void read_isolation(struct json_object *iso, struct vcl_meas_iso *b)
+{
+	struct json_object *v = vcl_json_path(iso, "caps.effective");
+	double n;
+
+	b->cri_violations = -1;
+	if (iso == NULL || !json_object_is_type(iso, json_type_object) || v == NULL ||
+	    !json_object_is_type(v, json_type_array))
+		return;
+	b->present = true;
+	b->caps = (unsigned)json_object_array_length(v);
+	b->sys_admin = vcl_isolation_has_cap(iso, "effective", "cap_sys_admin");
+	b->host_kernel = tri(iso, "kernel.host_kernel");
+	b->host_pid = tri(iso, "pids.host_pid_visible");
+	for (size_t i = 0; i < vcl_isolation_ncalls; i++) {
+		const char *r = vcl_isolation_call_result(iso, vcl_isolation_calls[i].key);
+
+		if (!vcl_isolation_calls[i].cri_forbids || r == NULL || strcmp(r, "untried") == 0)
+			continue;
+		b->tried++;
+		b->through += strcmp(r, "allowed") == 0;
+	}
+	if (vcl_json_path_double(iso, "cri_violations", &n) == 0)
+		b->cri_violations = (int)n;
 }
 
 /* One placement's numbers under prefix ("backends.ctr", "services.web.backends.ctr"). */
@@ -195,6 +232,7 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 
 		snprintf(dotted, sizeof(dotted), "backends.%s", name);
 		o = vcl_json_path(root, dotted);
+		read_isolation(vcl_json_path(o, "isolation"), &m->iso[p]);
 		if (o == NULL || !json_object_is_type(o, json_type_object)) {
 			snprintf(b->absent, sizeof(b->absent), "backends.%s missing", name);
 			continue;

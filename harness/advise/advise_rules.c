@@ -151,6 +151,45 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 	return VCL_PLACE_ALL;
 }
 
+/* One placement's measured isolation in words. */
+static void iso_words(const struct vcl_meas_iso *i, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "%s, %u capabilities%s, %u of %u calls containerd forbids went through%s%s",
+		 i->host_kernel == 1   ? "on the host's kernel"
+		 : i->host_kernel == 0 ? "its own kernel"
+				       : "kernel not compared",
+		 i->caps, i->sys_admin ? " incl. CAP_SYS_ADMIN" : ", no CAP_SYS_ADMIN", i->through,
+		 i->tried, i->host_kernel == 0 && i->through > 0 ? " (inside its own kernel)" : "",
+		 i->host_pid == 1 ? ", host processes visible" : "");
+}
+
+void vcl_rule_isolation_facts(const struct vcl_service *s, const struct vcl_measured *m,
+			      struct vcl_decision *d)
+{
+	if (s->tenancy == VCL_TEN_TRUSTED)
+		return;
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		const struct vcl_meas_iso *i = &m->iso[p];
+		char words[300];
+
+		if (!i->present || (p == VCL_GVISOR && !d->sandbox))
+			continue;
+		iso_words(i, words, sizeof(words));
+		vcl_advise_step(
+		    d, p, VCL_STEP_INFO, false, "isolation",
+		    "measured (the report's isolation table, backends.%s.isolation): %s",
+		    vcl_place_name((enum vcl_place)p), words);
+		if (i->cri_violations > 0)
+			vcl_advise_step(d, p, VCL_STEP_NOTE, true, "isolation",
+					"%s broke containerd's defaults %d time(s) in this run "
+					"(the report's isolation table names them): fix its "
+					"confinement before trusting it with %s tenants",
+					vcl_place_name((enum vcl_place)p), i->cri_violations,
+					vcl_tenancy_name(s->tenancy));
+	}
+}
+
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d)
 {
 	if (!s->own_kernel) {
@@ -623,6 +662,7 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	/* 1. Hard constraints that need no measurement. */
 	d->sandbox = m->b[VCL_GVISOR].present;
 	ten = vcl_rule_tenancy(s, d);
+	vcl_rule_isolation_facts(s, m, d);
 	ker = vcl_rule_kernel(s, d);
 	hw = vcl_rule_hardware(s, d);
 	host = vcl_rule_host(s, d);

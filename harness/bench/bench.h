@@ -142,6 +142,8 @@ struct vcl_bench {
 	size_t nwindows;
 };
 
+/* Whether the run measures scenario: named in --scenarios, or, with none
+ * named, every scenario that is not opt_in. */
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 /* The runs/timeout that apply to a backend (VMs get their own counts). */
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
@@ -187,6 +189,11 @@ struct vcl_scenario {
 	/* Grows until the host's memory budget: one run with such a scenario
 	 * per host at a time (bench/concurrent.c claims the host's memory). */
 	bool fills_memory;
+	bool opt_in; /* runs only when --scenarios names it, never by default */
+	/* Runs a service of its own (isolation: the probe), after the run's
+	 * service(s) are measured and their prepares undone: its run prepares
+	 * and cleans up each placement itself. */
+	bool own_service;
 	/* Left out of the quick profile's default set (run when named with
 	 * --scenarios, and by standard and full): the resource scenarios. */
 	bool not_quick;
@@ -197,6 +204,19 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
+extern const struct vcl_scenario vcl_scenario_isolation;
+
+/* The isolation probe (bin/vclab-isoprobe beside payload) as a user's
+ * service, for the isolation scenario and its tests: a rootfs at dir
+ * (recorded in ledger first) holding only the static probe, loaded into
+ * img (listening on 8080, ready on GET /healthz). Undo with
+ * vcl_isolation_service_free, which removes dir. */
+int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledger *ledger,
+			  struct vcl_image *img, struct vcl_error **err);
+void vcl_isolation_service_free(struct vcl_image *img, const char *dir);
+/* GET /isolation from a ready probe, telling it this process (pid and
+ * start time) and the host's boot id: the probe's JSON object in *out. */
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, struct vcl_error **err);
 extern const struct vcl_scenario vcl_scenario_cpu; /* scenario_resources.c */
 extern const struct vcl_scenario vcl_scenario_membw;
 extern const struct vcl_scenario vcl_scenario_disk;

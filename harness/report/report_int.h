@@ -116,6 +116,8 @@ void vcl_rsec_density_bursts(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 bool vcl_rdoc_details(struct vcl_rdoc *d, struct tab *t, const char *summary);
 void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_isolation.c: the probe's facts, a column per placement. */
+void vcl_rsec_isolation(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_engines.c: podman and docker beside ctr and runc, per service */
 void vcl_rsec_engines(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_services.c: the services of the run (none: no section). */
