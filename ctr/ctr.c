@@ -140,12 +140,16 @@ struct ctr_run {
  * execve, its stamps (step 0). */
 static void child_send(struct child_args *a, int step, int errnum)
 {
+	struct vcl_ctr_child_error rec;
 	ssize_t n;
 
 	a->rec.step = step;
 	a->rec.errnum = errnum;
+	/* A copy: GCC's sanitizer build (-O1, -Wstringop-overread) took
+	 * &a->rec for its first member and refused the write. */
+	rec = a->rec;
 	do
-		n = write(a->err_w, &a->rec, sizeof(a->rec));
+		n = write(a->err_w, &rec, sizeof(rec));
 	while (n < 0 && errno == EINTR);
 }
 
