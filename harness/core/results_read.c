@@ -782,6 +782,20 @@ static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {NULL, 0, NULL}};
 static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}};
 
+/* concurrent_runs[]: other vclab runs active during this one (bench/concurrent.c). */
+static const struct vcl_jrule concurrent_scenario[] = {
+    {"overlap_s", NUM, NULL}, {"of_s", NUM, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_scenarios[] = {{"*", OBJ, concurrent_scenario},
+							{NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_run[] = {{"run_id", STR | REQ, NULL},
+						  {"placements", ARR, strings},
+						  {"started", STR, NULL},
+						  {"ended", STR, NULL},
+						  {"overlap_s", NUM, NULL},
+						  {"scenarios", OBJ, concurrent_scenarios},
+						  {NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_runs[] = {{"[]", OBJ, concurrent_run}, {NULL, 0, NULL}};
+
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
     {"vclab_version", STR | REQ, NULL},
@@ -801,6 +815,7 @@ const struct vcl_jrule vcl_results_rules[] = {
     {"calibration", OBJ, calibration},
     {"order", OBJ, order},
     {"services", OBJ, services},
+    {"concurrent_runs", ARR, concurrent_runs},
     {NULL, 0, NULL},
 };
 
