@@ -45,6 +45,7 @@
 #include "core/cleanup.h"
 #include "core/launch.h"
 #include "core/ledger.h"
+#include "core/nsexec.h"
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
@@ -562,6 +563,14 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 	return vcl_sample_cgroup(b->cg, mem, err);
 }
 
+/* An exec probe: in the service's own mount and network namespaces and
+ * its root, as its user (core/nsexec.h). */
+static int bare_exec(struct vcl_instance *inst, char *const *argv, unsigned timeout_ms, int *status,
+		     struct vcl_error **err)
+{
+	return vcl_nsexec(inst->pid, inst->svc, argv, timeout_ms, status, err);
+}
+
 static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct bare *b;
@@ -594,5 +603,6 @@ const struct vcl_backend_ops vcl_bare_ops = {
     .ready = bare_ready,
     .exited = bare_exited,
     .sample = bare_sample,
+    .exec = bare_exec,
     .destroy = bare_destroy,
 };

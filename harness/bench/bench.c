@@ -1007,6 +1007,18 @@ static void select_service(struct vcl_bench *b, size_t i, const struct vcl_limit
 			json_object_object_add(o, "reason", json_object_new_string(why));
 			continue;
 		}
+		if (b->image != NULL && b->image->svc.ready.kind == VCL_READY_EXEC &&
+		    ops->exec == NULL) {
+			struct json_object *o = vcl_bench_result_obj(b, ops);
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s cannot run the exec probe: %s", ops->name,
+				 ops->no_exec != NULL ? ops->no_exec
+						      : "it runs no command inside an instance");
+			json_object_object_add(o, "skipped", json_object_new_boolean(1));
+			json_object_object_add(o, "reason", json_object_new_string(why));
+			continue;
+		}
 		b->active[b->nactive++] = ops;
 	}
 }
