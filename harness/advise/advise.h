@@ -58,6 +58,18 @@ const char *vcl_latency_name(enum vcl_latency l);
 #define VCL_HW_GPU     0x2u
 #define VCL_HW_STORAGE 0x4u
 
+/* A service's resource profile (profile `profile: disk-heavy`, manifest
+ * annotation vclab.io/profile), bit set: which resource taxes
+ * (docs/resources.md) weigh in its advice. */
+enum vcl_res { VCL_RES_CPU = 0, VCL_RES_MEMBW, VCL_RES_DISK, VCL_RES_NET, VCL_NRES };
+/* "cpu", "membw", "disk", "net": the scenario names. */
+const char *vcl_res_name(enum vcl_res r);
+/* The figure a resource's tax is read from: backends.<p>.<res>.metrics.<f>. */
+const char *vcl_res_figure(enum vcl_res r);
+/* A tax this large (x bare's cost), significant (its CI above 1), rules a
+ * placement out for a service heavy on that resource. */
+#define VCL_TAX_AGAINST 2.0
+
 /* Weights of the cost score (docs/advisor.md, "Cost score"). One point is
  * one MiB of host memory held for the life of the service. */
 #define VCL_W_MEM_PER_MIB    1.0  /* points per MiB of measured overhead x replicas */
@@ -127,6 +139,8 @@ struct vcl_service {
 	bool tenancy_given;
 	bool own_kernel;
 	bool dedicated_cores;
+	unsigned heavy;	    /* 1 << enum vcl_res: the resources it is heavy on */
+	char heavy_at[160]; /* "FILE:LINE:COL" of the profile value */
 
 	/* Kubernetes: what the pod spec says (docs/advisor.md, "Manifests"). */
 	bool k8s;
@@ -250,6 +264,11 @@ struct vcl_meas_backend {
 	bool has_startup_ci;
 	double startup_lo, startup_hi; /* startup_ms.ci95 of the median */
 	char absent[200];	       /* why not present: "backends.vm missing", "skipped: ..." */
+	/* Resource taxes (issue 29): how many times bare's cost the
+	 * placement pays on each resource (>= 1 worse), with the CI, from
+	 * the figure's x_bare; has_tax bit per enum vcl_res. */
+	unsigned has_tax;
+	double tax[VCL_NRES], tax_lo[VCL_NRES], tax_hi[VCL_NRES];
 };
 
 /* What the isolation probe reached in one placement (backends.<p>.isolation,
@@ -403,6 +422,11 @@ void vcl_rule_isolation_facts(const struct vcl_service *s, const struct vcl_meas
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_measured(const struct vcl_measured *m, struct vcl_decision *d);
+/* A service heavy on a resource: placements in mask whose tax on it is at
+ * least VCL_TAX_AGAINST with a CI above 1 are ruled out (unless that
+ * would leave none); every tax weighed is cited. Only looks at mask. */
+unsigned vcl_rule_resources(const struct vcl_service *s, const struct vcl_measured *m,
+			    unsigned mask, struct vcl_decision *d);
 /* Only looks at placements in mask. */
 unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_measured *m,
 			      unsigned mask, struct vcl_decision *d);

@@ -120,6 +120,10 @@ void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_isolation(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_engines.c: podman and docker beside ctr and runc, per service */
 void vcl_rsec_engines(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_resources.c: the tax table and the cpu, membw, disk, net figures
+ * (no section when the runs measured none) */
+void vcl_rsec_resources(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+void vcl_rp_fig_resources(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out);
 /* report_services.c: the services of the run (none: no section). */
 void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 
