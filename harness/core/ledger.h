@@ -159,6 +159,7 @@ struct vcl_gc_opts {
 	bool dry_run;
 	const char *root; /* default VCL_LEDGER_ROOT; tests point it elsewhere */
 	const struct vcl_ledger_kinds *kinds; /* what gc can undo; NULL: none */
+	bool cache; /* `vclab gc --cache`: the image cache too (image/cache.c), not vcl_gc's */
 };
 /* Tear down the ledgers of dead runs. Prints what it removes (or would). */
 int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err);

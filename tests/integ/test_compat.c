@@ -83,8 +83,8 @@ START_TEST(test_compat_images)
 			      "web in %s: fewer than master + 1 worker", pls[p][1]);
 	/* What the services write stayed in their own layers: nginx's pid
 	 * file and the temp folder it creates and chowns at start. */
-	ck_assert_int_eq(run("! ls -d " CACHE "/rootfs/*/run/nginx.pid " CACHE
-			     "/rootfs/*/var/lib/nginx/body 2>/dev/null | grep -q ."),
+	ck_assert_int_eq(run("! ls -d " CACHE "/unpacked/*/rootfs/run/nginx.pid " CACHE
+			     "/unpacked/*/rootfs/var/lib/nginx/body 2>/dev/null | grep -q ."),
 			 0);
 	keep_results(OUT "/results.json", "compat");
 	/* Nothing left: the run's folder, cgroups, mounts, processes. */
