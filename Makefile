@@ -189,6 +189,22 @@ $(B)/tests/%: tests/integ/%.c $(LIB)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CHECK_LIBS)
 
+# The cache-kill tests (tests/integ/test_cache.c) run this vclab, whose
+# image/ layer is compiled with -DVCL_TEST_HOOKS: VCLAB_TEST_KILL_AT=STEP
+# raises SIGKILL at that step of building a cache entry (image/image.h).
+# Only this test binary has the hook; bin/vclab does not.
+HOOKS_VCLAB := $(B)/tests/vclab-testhooks
+HOOK_OBJS := $(patsubst %.c,$(B)/testhooks/%.o,$(wildcard image/*.c))
+$(B)/testhooks/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(CPPFLAGS) -DVCL_TEST_HOOKS $(CFLAGS) -c -o $@ $<
+
+$(HOOKS_VCLAB): $(B)/harness/cli/main.o $(HOOK_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(B)/harness/cli/main.o $(HOOK_OBJS) $(LIB) $(LDLIBS)
+
 # The guest image: the micro kernel (scripts/build-kernel.sh, cached by config
 # hash; GUEST_KERNEL=cloud for the Debian cloud kernel) and an initramfs with
 # init, payload and exactly the modules needed (none for micro).
@@ -237,7 +253,7 @@ unit: $(UNIT_BINS) $(PAYLOAD)
 # installed vclab run outside the tree, and the exports of the fixture and
 # of that real run read by promtool, a hyperfine-format reader and a CSV
 # reader.
-integ: all $(INTEG_BINS)
+integ: all $(INTEG_BINS) $(HOOKS_VCLAB)
 	$(Q)rm -rf build/produced
 	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
 	$(Q)scripts/validate-results.py --require build/produced --invalid tests/data/bad-types tests/data
@@ -273,7 +289,7 @@ check-v2: all $(V2_UNIT) $(V2_INTEG)
 
 # The payload stays the normal static binary (a sanitizer runtime cannot be
 # linked statically); the harness and every unit suite are instrumented.
-asan: all
+asan: all $(HOOKS_VCLAB)
 	$(Q)$(MAKE) --no-print-directory SAN=1 OPT="-O1 -g" $(B)/asan/vclab \
 		$(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS) $(INTEG_BINS))
 	$(Q)scripts/run-tests.sh unit $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS))

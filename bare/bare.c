@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,6 +45,7 @@
 #include "core/cleanup.h"
 #include "core/launch.h"
 #include "core/ledger.h"
+#include "core/nsexec.h"
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
@@ -128,6 +130,7 @@ struct child_args {
 	gid_t gid;
 	gid_t groups[17]; /* its supplementary groups: fsGroup, supplementalGroups */
 	size_t ngroups;
+	pid_t pod_parent; /* a pod's other container: the main one's process, else 0 */
 	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
 	 * (the run's folder, shared: each instance mounts its own tmpfs
 	 * there in its own mount namespace). Made by the parent. */
@@ -191,6 +194,12 @@ static __attribute__((noreturn)) void exec_in_root(const struct child_args *a)
 			strerror(errno));
 		_exit(126);
 	}
+	/* A pod's other container dies with the main one's process (which
+	 * the ledger records), so nothing of the pod outlives a crash. Set
+	 * after the user change, which clears it. */
+	if (a->pod_parent > 0 &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->pod_parent))
+		_exit(126);
 	execve(svc->argv[0], svc->argv, svc->envp);
 	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
 	_exit(127);
@@ -229,6 +238,7 @@ static void run_pod_members(const struct child_args *a)
 			/* Its own image, user and volumes (none: the pod's are
 			 * the main container's); the pod's groups. */
 			ma.svc = *m;
+			ma.pod_parent = getppid();
 			vcl_svc_user(*m, &ma.uid, &ma.gid);
 			exec_in_root(&ma);
 		}
@@ -553,6 +563,14 @@ static int bare_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vc
 	return vcl_sample_cgroup(b->cg, mem, err);
 }
 
+/* An exec probe: in the service's own mount and network namespaces and
+ * its root, as its user (core/nsexec.h). */
+static int bare_exec(struct vcl_instance *inst, char *const *argv, unsigned timeout_ms, int *status,
+		     struct vcl_error **err)
+{
+	return vcl_nsexec(inst->pid, inst->svc, argv, timeout_ms, status, err);
+}
+
 static int bare_destroy(struct vcl_instance *inst, struct vcl_error **err)
 {
 	struct bare *b;
@@ -585,5 +603,6 @@ const struct vcl_backend_ops vcl_bare_ops = {
     .ready = bare_ready,
     .exited = bare_exited,
     .sample = bare_sample,
+    .exec = bare_exec,
     .destroy = bare_destroy,
 };

@@ -25,6 +25,7 @@
 #include "ctr/ctr.h"
 #include "ctr/runtime.h"
 #include "core/ledger.h"
+#include "core/nsexec.h"
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/sample.h"
@@ -1043,6 +1044,44 @@ int vcl_rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
+/* An exec probe: `RT exec ID ARGV...`, the process of the container's
+ * config (user, additionalGids, env, cwd, capabilities, seccomp) with
+ * another argv, as containerd's ExecSync asks it; killed at timeout_ms. */
+static int rt_exec(struct vcl_instance *inst, char *const *argv, unsigned timeout_ms, int *status,
+		   struct vcl_error **err)
+{
+	struct rt_priv *p = inst->priv;
+	char *args[64 + VCL_RT_MAX_GLOBAL];
+	size_t n = rt_head(p->rt, p->root, args), k;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	pid_t pid;
+	int r;
+
+	args[n++] = (char *)"exec";
+	args[n++] = inst->name;
+	for (k = 0; argv[k] != NULL && n + 1 < sizeof(args) / sizeof(args[0]); k++)
+		args[n++] = argv[k];
+	args[n] = NULL;
+	if (argv[k] != NULL)
+		return vcl_usage(err, "Exec probe of %s: too many arguments", inst->name);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	r = posix_spawn(&pid, p->rt->bin, &fa, &at, args, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (r != 0)
+		return vcl_fail(err, r, "Exec probe: start %s exec", p->rt->name);
+	if (vcl_wait_timeout(pid, timeout_ms, status) < 0)
+		return vcl_fail(err, errno, "Exec probe: wait for %s exec", p->rt->name);
+	return 0;
+}
+
 VCL_CTR_PEER_WRAPPERS(runc, vcl_rt, runc_rt)
 VCL_CTR_PEER_WRAPPERS(crun, vcl_rt, crun_rt)
 
@@ -1059,6 +1098,7 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .ready = vcl_rt_ready,
     .exited = vcl_rt_exited,
     .sample = vcl_rt_sample,
+    .exec = rt_exec,
     .destroy = vcl_rt_destroy,
     .cleanup = runc_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
@@ -1078,6 +1118,7 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .ready = vcl_rt_ready,
     .exited = vcl_rt_exited,
     .sample = vcl_rt_sample,
+    .exec = rt_exec,
     .destroy = vcl_rt_destroy,
     .cleanup = crun_cleanup,
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "

@@ -4,8 +4,9 @@
  * copy of the files bare and ctr run from. `mke2fs -d DIR` writes the
  * file system straight from the folder (no loop mount, no root-only
  * mount(2) on the host). An image with a digest gets one disk per digest
- * in the cache, next to rootfs/<hex>, built into a temporary name and
- * renamed, so concurrent runs never see half a disk.
+ * in the cache, vmdisks/<hex>/rootfs.ext4, a cache entry like the others
+ * (image/cache.c: built under a temporary name and renamed), so no run
+ * ever sees half a disk.
  */
 #include "image/image.h"
 
@@ -89,7 +90,7 @@ static int build(const char *rootfs, const char *out, struct vcl_error **err)
 	vcl_image_disk_geometry(walk_bytes, walk_files, &size_kib, &inodes);
 	snprintf(nstr, sizeof(nstr), "%llu", (unsigned long long)inodes);
 	snprintf(sstr, sizeof(sstr), "%lluk", (unsigned long long)size_kib);
-	if (vcl_image_run(argv, NULL, err) < 0) {
+	if (vcl_image_run_step(argv, NULL, "disk.tool", err) < 0) {
 		unlink(out);
 		return vcl_error_wrap(err, "Build the VM disk of %s", rootfs);
 	}
@@ -108,7 +109,6 @@ int vcl_image_disk(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, co
 	/* svc is the first member of its struct vcl_image (image.h). */
 	struct vcl_image *img = (struct vcl_image *)(const void *)svc;
 	char dir[PATH_MAX], final[PATH_MAX + 96], tmp[PATH_MAX + 128];
-	struct stat st;
 
 	if (img->disk != NULL) {
 		*path = img->disk;
@@ -116,28 +116,31 @@ int vcl_image_disk(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, co
 	}
 	if (img->rootfs == NULL)
 		return vcl_usage(err, "%s has no rootfs to put on a VM disk", img->reference);
-	snprintf(dir, sizeof(dir), "%s/disks", vcl_image_cache_root());
-	if (vcl_mkdir_p(dir, err) < 0)
-		return -1;
 	if (img->digest[0] != '\0') {
-		snprintf(final, sizeof(final), "%s/%s.ext4", dir, img->digest + 7);
-		if (stat(final, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-			goto done;
-		snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, img->digest + 7, (long)getpid());
-		/* A crash mid-build leaves the temporary name: the ledger has it. */
-		if (vcl_ledger_add(ledger, err, "file %s", tmp) < 0)
-			return -1;
-		if (build(img->rootfs, tmp, err) < 0)
-			return -1;
-		if (rename(tmp, final) < 0) {
-			int e = errno;
+		struct vcl_cache_entry e;
+		int r = vcl_cache_open(VCL_CACHE_DISK, img->digest, &e, err);
 
-			unlink(tmp);
-			return vcl_fail(err, e, "Rename %s to %s", tmp, final);
+		if (r < 0)
+			return -1;
+		snprintf(final, sizeof(final), "%s/rootfs.ext4", e.final);
+		if (r == 1)
+			goto done;
+		snprintf(tmp, sizeof(tmp), "%s/rootfs.ext4", e.tmp);
+		/* A crash mid-build leaves the temporary folder: the ledger
+		 * has it (gc of the run), and gc --cache knows it too. */
+		if (vcl_ledger_add(ledger, err, "dir %s", e.tmp) < 0 ||
+		    build(img->rootfs, tmp, err) < 0) {
+			vcl_cache_abort(&e);
+			return -1;
 		}
+		if (vcl_cache_commit(&e, err) < 0)
+			return -1;
 	} else {
 		struct timespec ts;
 
+		snprintf(dir, sizeof(dir), "%s/disks", vcl_image_cache_root());
+		if (vcl_mkdir_p(dir, err) < 0)
+			return -1;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		snprintf(final, sizeof(final), "%s/run-%ld-%lld.ext4", dir, (long)getpid(),
 			 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);

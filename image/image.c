@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -205,10 +207,18 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 
 /* ---- host side --------------------------------------------------------- */
 
-/* Run a command, stdout into *out (may be NULL), stderr kept for the
- * error: its last line ends the message. */
 int vcl_image_run(char *const argv[], char **out, struct vcl_error **err)
 {
+	return vcl_image_run_step(argv, out, NULL, err);
+}
+
+/* Run a command, stdout into *out (may be NULL), stderr kept for the
+ * error: its last line ends the message. The tool dies with vclab
+ * (PR_SET_PDEATHSIG): killed mid-step, vclab leaves no skopeo or umoci
+ * writing into a cache folder nobody owns. */
+int vcl_image_run_step(char *const argv[], char **out, const char *hook, struct vcl_error **err)
+{
+	pid_t parent = getpid();
 	cleanup_close int ofd = memfd_create("vclab-out", MFD_CLOEXEC);
 	cleanup_close int efd = memfd_create("vclab-err", MFD_CLOEXEC);
 	int status = 0;
@@ -224,6 +234,8 @@ int vcl_image_run(char *const argv[], char **out, struct vcl_error **err)
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(ofd, 1) < 0 || dup2(efd, 2) < 0)
 			_exit(126);
 		execvp(argv[0], argv);
@@ -231,6 +243,7 @@ int vcl_image_run(char *const argv[], char **out, struct vcl_error **err)
 			strerror(errno));
 		_exit(127);
 	}
+	vcl_image_test_kill_at(hook);
 	if (vcl_waitpid(pid, &status, 0) < 0)
 		return vcl_fail(err, errno, "Wait for %s", argv[0]);
 	if (out != NULL) {
@@ -315,17 +328,19 @@ static int layout_config(const char *layout, struct json_object **config, uint64
 	return read_json(path, config, err);
 }
 
-/* skopeo: digest and architecture, then the copy into the cache (once). */
+/* skopeo: digest and architecture, then the copy into the cache (once):
+ * layout is <cache>/images/<hex>/oci (image/cache.c). */
 static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct vcl_error **err)
 {
 	cleanup_free char *out = NULL;
-	char fmt[] = "{{.Digest}} {{.Architecture}}", tmp[PATH_MAX + 32], dst[PATH_MAX + 48];
+	char fmt[] = "{{.Digest}} {{.Architecture}}", dst[PATH_MAX + 48];
 	char a_skopeo[] = "skopeo", a_pol[] = "--insecure-policy", a_insp[] = "inspect",
 	     a_fmt[] = "--format", a_copy[] = "copy", a_q[] = "--quiet";
 	char *inspect[] = {a_skopeo, a_pol, a_insp, a_fmt, fmt, img->reference, NULL};
 	char *copy[] = {a_skopeo, a_pol, a_copy, a_q, img->reference, dst, NULL};
 	char arch[32] = "";
-	struct stat st;
+	struct vcl_cache_entry e;
+	int r;
 
 	/* skopeo inspect fails on a reference that names no image: the
 	 * user's input, unless skopeo itself is missing (the host's). */
@@ -341,58 +356,47 @@ static int fetch_image(struct vcl_image *img, char *layout, size_t size, struct 
 		return vcl_usage(err, "Image %s is for %s, this host is amd64", img->reference,
 				 arch);
 #endif
-	snprintf(tmp, sizeof(tmp), "%s/oci", vcl_image_cache_root());
-	if (vcl_mkdir_p(tmp, err) < 0)
+	r = vcl_cache_open(VCL_CACHE_COPY, img->digest, &e, err);
+	if (r < 0)
 		return -1;
-	snprintf(layout, size, "%s/oci/%s", vcl_image_cache_root(), img->digest + 7);
-	if (stat(layout, &st) == 0)
+	snprintf(layout, size, "%s/oci", e.final);
+	if (r == 1)
 		return 0; /* content-addressed: already there */
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", layout, (int)getpid());
-	snprintf(dst, sizeof(dst), "oci:%s:img", tmp);
-	if (vcl_image_run(copy, NULL, err) < 0) {
-		vcl_rm_rf(tmp, NULL);
-		return vcl_error_wrap(err, "Copy image %s", img->reference);
+	snprintf(dst, sizeof(dst), "oci:%s/oci:img", e.tmp);
+	if (vcl_image_run_step(copy, NULL, "copy.tool", err) < 0) {
+		vcl_cache_abort(&e);
+		return vcl_error_wrap(err, "Copy image %s into the cache", img->reference);
 	}
-	if (rename(tmp, layout) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
-		vcl_rm_rf(tmp, NULL);
-		return vcl_fail(err, errno, "Rename %s", tmp);
-	}
-	vcl_rm_rf(tmp, NULL);
-	return 0;
+	return vcl_cache_commit(&e, err);
 }
 
-/* umoci raw unpack of the cached layout, once per digest. */
+/* umoci raw unpack of the cached layout, once per digest, into
+ * <cache>/unpacked/<hex>/rootfs. */
 static int unpack_image(struct vcl_image *img, const char *layout, struct vcl_error **err)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 16], ref[PATH_MAX + 8];
+	char dst[PATH_MAX + 16], ref[PATH_MAX + 32];
 	char a_umoci[] = "umoci", a_raw[] = "raw", a_unpack[] = "unpack", a_img[] = "--image";
-	char *argv[] = {a_umoci, a_raw, a_unpack, a_img, ref, tmp, NULL};
-	struct stat st;
+	char *argv[] = {a_umoci, a_raw, a_unpack, a_img, ref, dst, NULL};
+	struct vcl_cache_entry e;
+	int r = vcl_cache_open(VCL_CACHE_UNPACK, img->digest, &e, err);
 
-	snprintf(dir, sizeof(dir), "%s/rootfs", vcl_image_cache_root());
-	if (vcl_mkdir_p(dir, err) < 0)
+	if (r < 0)
 		return -1;
-	snprintf(dir, sizeof(dir), "%s/rootfs/%s", vcl_image_cache_root(), img->digest + 7);
-	img->rootfs = strdup(dir);
-	if (img->rootfs == NULL)
+	snprintf(dst, sizeof(dst), "%s/rootfs", e.final);
+	img->rootfs = strdup(dst);
+	if (img->rootfs == NULL) {
+		vcl_cache_abort(&e);
 		return vcl_fail(err, ENOMEM, "Rootfs path");
-	if (stat(dir, &st) == 0)
+	}
+	if (r == 1)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dir, (int)getpid());
+	snprintf(dst, sizeof(dst), "%s/rootfs", e.tmp);
 	snprintf(ref, sizeof(ref), "%s:img", layout);
-	vcl_rm_rf(tmp, NULL);
-	if (vcl_image_run(argv, NULL, err) < 0) {
-		vcl_rm_rf(tmp, NULL);
-		return vcl_error_wrap(err, "Unpack image %s", img->reference);
+	if (vcl_image_run_step(argv, NULL, "unpack.tool", err) < 0) {
+		vcl_cache_abort(&e);
+		return vcl_error_wrap(err, "Unpack image %s into the cache", img->reference);
 	}
-	if (rename(tmp, dir) < 0) {
-		int e = errno;
-
-		vcl_rm_rf(tmp, NULL);
-		if (e != ENOTEMPTY && e != EEXIST)
-			return vcl_fail(err, e, "Rename %s", tmp);
-	}
-	return 0;
+	return vcl_cache_commit(&e, err);
 }
 
 /* svc->export_archive of an image from the cache (the engine peers load
@@ -522,7 +526,7 @@ static int resolve_user(struct vcl_image *img, struct vcl_error **err)
 int vcl_image_load(const struct vcl_image_opts *o, struct vcl_image *img, struct vcl_error **err)
 {
 	struct json_object *config = NULL;
-	char layout[1024];
+	char layout[PATH_MAX + 8];
 	int r;
 
 	memset(img, 0, sizeof(*img));

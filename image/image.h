@@ -9,9 +9,10 @@
  * - An image REF in a transport skopeo reads (oci:DIR[:TAG],
  *   oci-archive:FILE[:TAG], docker-archive:FILE, dir:DIR) is copied with
  *   skopeo into an OCI-layout cache keyed by its manifest digest
- *   (VCLAB_CACHE, default /var/cache/vclab/images/<hex>), and unpacked
- *   once with `umoci raw unpack` into <cache>/rootfs/<hex>. Both are
- *   reused by later runs: a digest names the same bytes forever.
+ *   (VCLAB_CACHE, default /var/cache/vclab: images/<hex>/oci), and
+ *   unpacked once with `umoci raw unpack` into unpacked/<hex>/rootfs.
+ *   Both are reused by later runs: a digest names the same bytes
+ *   forever. Each entry appears only when complete (image/cache.c).
  * - The defaults (Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts)
  *   come from the image config, read with json-c; the overrides
  *   (--port, --ready, --env, --name, -- CMD) win.
@@ -22,6 +23,7 @@
  */
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -77,8 +79,8 @@ struct json_object *vcl_image_json(const struct vcl_image *img);
  * The rootfs as a read-only ext4 disk image for the VM placements: the
  * vcl_svc_spec.disk hook (svc must be the svc of a struct vcl_image).
  * Built with `mke2fs -d` (no loop mount) on the first call. An image with
- * a digest gets <cache>/disks/<hex>.ext4, built once and reused by every
- * later run (the same bytes as rootfs/<hex>); rootfs:DIR gets a disk of
+ * a digest gets <cache>/vmdisks/<hex>/rootfs.ext4, built once and reused by
+ * every later run (the same bytes as unpacked/<hex>); rootfs:DIR gets a disk of
  * this run only, in the ledger, removed by vcl_image_free. Mode 0644.
  */
 int vcl_image_disk(const struct vcl_svc_spec *svc, struct vcl_ledger *ledger, const char **path,
@@ -97,6 +99,48 @@ void vcl_image_disk_geometry(uint64_t total_bytes, uint64_t nfiles, uint64_t *si
  * error: VCL_E_ENV when the tool is not installed, else VCL_E_FAIL). */
 const char *vcl_image_cache_root(void);
 int vcl_image_run(char *const argv[], char **out, struct vcl_error **err);
+/* The same, for the tool of a cache step: hook names the step
+ * ("copy.tool") for vcl_image_test_kill_at, once the tool runs. */
+int vcl_image_run_step(char *const argv[], char **out, const char *hook, struct vcl_error **err);
+
+/* ---- the cache (image/cache.c: crash-safe entries) -------------------- */
+
+/* The steps that make a cache entry, in order. */
+enum vcl_cache_step { VCL_CACHE_COPY, VCL_CACHE_UNPACK, VCL_CACHE_DISK };
+
+/* One entry being looked up or built. */
+struct vcl_cache_entry {
+	enum vcl_cache_step step;
+	char digest[80];
+	char final[PATH_MAX]; /* <cache>/<images|unpacked|vmdisks>/<hex> */
+	char tmp[PATH_MAX];   /* where it is built, "" when none */
+};
+
+/* 1: a finished entry of digest for step is at e->final. 0: none; e->tmp
+ * is a fresh empty folder to build it in, then vcl_cache_commit (or
+ * vcl_cache_abort on failure). */
+int vcl_cache_open(enum vcl_cache_step step, const char *digest, struct vcl_cache_entry *e,
+		   struct vcl_error **err);
+/* Write entry.json (digest, step, the tool's version) into e->tmp and
+ * rename it to e->final; an entry another run committed first is used
+ * instead. On failure e->tmp is removed. */
+int vcl_cache_commit(struct vcl_cache_entry *e, struct vcl_error **err);
+void vcl_cache_abort(struct vcl_cache_entry *e);
+/* `vclab gc --cache`: remove unfinished entries whose builder is gone and
+ * entries that are not finished entries (said on stdout, one line each). */
+int vcl_cache_gc(bool dry_run, unsigned *removed, struct vcl_error **err);
+
+/* Test builds only (-DVCL_TEST_HOOKS: build/tests/vclab-testhooks):
+ * SIGKILL at step ("copy.tool", "copy.commit", "unpack.tool", ...,
+ * "disk.commit") when $VCLAB_TEST_KILL_AT names it. A no-op otherwise. */
+#ifdef VCL_TEST_HOOKS
+void vcl_image_test_kill_at(const char *step);
+#else
+static inline void vcl_image_test_kill_at(const char *step)
+{
+	(void)step;
+}
+#endif
 
 /* ---- pure parts, unit-tested on literal input ------------------------- */
 

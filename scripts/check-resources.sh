@@ -19,7 +19,7 @@
 # there; removed on exit.
 set -eu
 cd "$(dirname "$0")/.."
-runs=${VCLAB_CHECK_RUNS:-3}
+runs=${VCLAB_CHECK_RUNS:-5}
 band=${VCLAB_CHECK_BAND:-0.25}
 for t in fio iperf3 unshare /usr/bin/python3; do
 	command -v "$t" >/dev/null 2>&1 || {

@@ -478,6 +478,16 @@ int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* Linux 5.19 and later refuse copy_file_range between two
+		 * file systems of different types (EXDEV): an image cache on a
+		 * tmpfs, libvirt's images on ext4. Plain reads and writes then. */
+		if (n < 0 && (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS)) {
+			char buf[65536];
+
+			n = read(in, buf, sizeof(buf));
+			if (n > 0 && write(out, buf, (size_t)n) != n)
+				return vcl_fail(err, errno != 0 ? errno : EIO, "Write %s", dst);
+		}
 		if (n <= 0)
 			return vcl_fail(err, n < 0 ? errno : EIO, "Copy %s to %s", src, dst);
 		left -= n;

@@ -513,7 +513,14 @@ int vcl_vmm_destroy(struct vcl_instance *inst,
 #define VCL_VM_PROFILE_OPS(prefix, inst)                                                           \
 	.probe = prefix##_probe, .prepare = prefix##_prepare, .launch = run_launch,                \
 	.cleanup = prefix##_cleanup, .ready = inst##_ready, .exited = inst##_exited,               \
-	.sample = inst##_sample, .destroy = inst##_destroy
+	.sample = inst##_sample, .destroy = inst##_destroy, .no_exec = VCL_VM_NO_EXEC
+
+/* Why a VM runs no exec probe: nothing in the guest takes a command from
+ * the host once it has booted. */
+#define VCL_VM_NO_EXEC                                                                             \
+	"the guest's init (payload/init.c:674, run_service) only watches the service's port "      \
+	"and takes no command from the host once the guest runs, so a command cannot run "         \
+	"inside the guest"
 
 /* ---- what vmm hands to core through the registry (bench/backends.c): the
  * host probe's KVM check; the ledger's domain undo is vcl_vm_ops.kinds ---- */

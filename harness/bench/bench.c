@@ -184,6 +184,7 @@ int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
 						       vcl_comparisons_build_in(svc, b->root));
 		}
 	}
+	vcl_bench_record_concurrent(b);
 	return vcl_results_write(b->out_dir, b->root, err);
 }
 
@@ -755,8 +756,14 @@ static int run_scenarios(struct vcl_bench *b, bool own, struct vcl_error **err)
 	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++) {
 		if (!vcl_bench_wants(b, (*sc)->name) || (*sc)->own_service != own)
 			continue;
+		int64_t from = vcl_bench_now_real();
+		int r;
+
 		b->phase = (*sc)->name;
-		if ((*sc)->run(b, err) < 0)
+		r = (*sc)->run(b, err);
+		if (vcl_bench_window_add(b, (*sc)->name, from, vcl_bench_now_real()) < 0 && r == 0)
+			return vcl_fail(err, ENOMEM, "Scenario %s", (*sc)->name);
+		if (r < 0)
 			return vcl_error_wrap(err, "Scenario %s", (*sc)->name);
 		if (vcl_bench_save(b, err) < 0)
 			return -1;
@@ -910,6 +917,13 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (vcl_ledger_open(&b->spec.ledger, b->run_id, &b->kinds, err) < 0)
 		return -1;
 	b->spec.state_dir = vcl_ledger_dir(b->spec.ledger);
+	if (vcl_bench_announce(b, err) < 0) {
+		/* Refused (another run fills the memory): leave nothing. */
+		vcl_ledger_close(&b->spec.ledger, NULL);
+		if (b->o->out != NULL)
+			rmdir(b->out_dir);
+		return -1;
+	}
 	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
 		vcl_warn("%s", e->msg);
@@ -989,6 +1003,18 @@ static void select_service(struct vcl_bench *b, size_t i, const struct vcl_limit
 			snprintf(why, sizeof(why), "%s cannot run a %s yet", ops->name,
 				 ops->runs_services ? "pod of several containers"
 						    : "user's service");
+			json_object_object_add(o, "skipped", json_object_new_boolean(1));
+			json_object_object_add(o, "reason", json_object_new_string(why));
+			continue;
+		}
+		if (b->image != NULL && b->image->svc.ready.kind == VCL_READY_EXEC &&
+		    ops->exec == NULL) {
+			struct json_object *o = vcl_bench_result_obj(b, ops);
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s cannot run the exec probe: %s", ops->name,
+				 ops->no_exec != NULL ? ops->no_exec
+						      : "it runs no command inside an instance");
 			json_object_object_add(o, "skipped", json_object_new_boolean(1));
 			json_object_object_add(o, "reason", json_object_new_string(why));
 			continue;
@@ -1119,6 +1145,9 @@ int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
 
 void vcl_bench_release(struct vcl_bench *b)
 {
+	free(b->windows);
+	b->windows = NULL;
+	b->nwindows = 0;
 	json_object_put(b->root);
 	b->root = NULL;
 	if (b->services != NULL) {

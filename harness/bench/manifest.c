@@ -614,6 +614,30 @@ static int probe_port(struct reader *r, yaml_node_t *podspec, yaml_node_t *c, ya
 			      s);
 }
 
+/* exec: the command, run inside the instance (the backend's exec op),
+ * ready when it exits 0 within timeoutSeconds (default 1, the
+ * kubelet's). */
+static int read_exec_probe(struct reader *r, yaml_node_t *probe, struct vcl_error **err)
+{
+	struct vcl_service_def *d = r->d;
+	yaml_node_t *ex = vcl_yaml_get(r->doc, probe, "exec");
+	yaml_node_t *to = vcl_yaml_get(r->doc, probe, "timeoutSeconds");
+	char **argv = NULL;
+	double secs = 1;
+
+	if (str_list(r, vcl_yaml_get(r->doc, ex, "command"), "exec.command", &argv, err) < 0)
+		return -1;
+	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
+		return vcl_yaml_error(err, r->y, ex, "exec probe: expected a command list");
+	if (to != NULL && vcl_yaml_double(r->y, to, 1, 3600, &secs, err) < 0)
+		return -1;
+	d->ready.kind = VCL_READY_EXEC;
+	d->ready.argv = argv;
+	d->ready.timeout_ms = (unsigned)(secs * 1000);
+	d->probe_line = (unsigned)ex->start_mark.line + 1;
+	return 1;
+}
+
 /* The pod's probe (readiness, else startup, else liveness) of container
  * c into d's ready and port. 1 when c has one, 0 when not. */
 static int read_probe(struct reader *r, yaml_node_t *podspec, yaml_node_t *c,
@@ -668,9 +692,8 @@ static int read_probe(struct reader *r, yaml_node_t *podspec, yaml_node_t *c,
 		return 1;
 	}
 	if (vcl_yaml_get(r->doc, probe, "exec") != NULL)
-		skip(r, probe, "exec probe: vclab does not run a command inside the instance yet");
-	else
-		skip(r, probe, "probe of a kind vclab does not run (httpGet, tcpSocket only)");
+		return read_exec_probe(r, probe, err);
+	skip(r, probe, "probe of a kind vclab does not run (httpGet, tcpSocket, exec only)");
 	return 1;
 }
 
@@ -1017,14 +1040,16 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 	for (size_t i = 0; i < n && probed == 0; i++)
 		if ((probed = read_probe(r, podspec, vcl_yaml_seq_at(r->doc, ctrs, i), err)) < 0)
 			return -1;
-	if (probed == 0) {
-		/* No probe: ready when the first declared port accepts. */
+	if (probed == 0 || d->ready.kind == VCL_READY_EXEC) {
+		/* No probe: ready when the first declared port accepts. An
+		 * exec probe: that port is still the service's (steady). */
 		yaml_node_t *p = vcl_yaml_seq_at(
 		    r->doc, vcl_yaml_get(r->doc, vcl_yaml_seq_at(r->doc, ctrs, 0), "ports"), 0);
 		const char *num = vcl_yaml_str(vcl_yaml_get(r->doc, p, "containerPort"));
 		long pv = num != NULL ? strtol(num, NULL, 10) : 0;
 
-		d->ready = (struct vcl_ready){.kind = VCL_READY_TCP};
+		if (probed == 0)
+			d->ready = (struct vcl_ready){.kind = VCL_READY_TCP};
 		d->io.ready_spec = &d->ready;
 		if (pv > 0 && pv < 65536)
 			d->io.port = (uint16_t)pv;

@@ -787,4 +787,5 @@ static int density_run(struct vcl_bench *b, struct vcl_error **err)
 	return 0;
 }
 
-const struct vcl_scenario vcl_scenario_density = {.name = "density", .run = density_run};
+const struct vcl_scenario vcl_scenario_density = {
+    .name = "density", .run = density_run, .fills_memory = true};

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/nsexec.h"
 #include "core/probe.h"
 #include "core/results.h"
 #include "core/util.h"
@@ -466,6 +467,24 @@ int vcl_services_load_file(const char *path, struct vcl_services **out, struct v
 	return vcl_services_parse(path, buf, len, out, err);
 }
 
+/* An exec probe whose command the image does not have: the kubelet's
+ * probe would fail forever, so the workload is skipped, at the probe. */
+static bool exec_probe_missing(struct vcl_service_def *d, const struct vcl_image *img)
+{
+	const struct vcl_svc_spec *svc = &img->svc;
+
+	if (svc->ready.kind != VCL_READY_EXEC || svc->rootfs == NULL ||
+	    vcl_exec_found(svc->rootfs, svc->ready.argv[0], svc->envp))
+		return false;
+	/* Cut to fit: the reason is one line of results.json. */
+	if (snprintf(d->skip, sizeof(d->skip),
+		     "%.200s:%u: exec probe: %.60s is not in the image %.100s (its PATH searched "
+		     "inside it)",
+		     d->wl.file, d->probe_line, svc->ready.argv[0], img->reference) < 0)
+		d->skip[0] = '?';
+	return true;
+}
+
 /* The main container of a pod: the first of containers[] (after the
  * init containers). */
 static size_t pod_main(const struct vcl_service_def *d)
@@ -533,6 +552,10 @@ int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 			s->img[i].svc.sec = d->sec;
 			s->img[i].svc.vols = d->vols;
 			s->img[i].svc.nvols = d->nvols;
+			if (exec_probe_missing(d, &s->img[i])) {
+				vcl_image_free(&s->img[i]);
+				continue;
+			}
 			if (load_pod(d, &s->img[i], err) == 0)
 				continue;
 		}

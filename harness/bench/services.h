@@ -90,6 +90,7 @@ struct vcl_service_def {
 	 * volumeMounts order; owned. Handed to the image's service spec. */
 	struct vcl_volume *vols;
 	size_t nvols;
+	unsigned probe_line; /* an exec probe's line, for a skip when its binary is missing */
 };
 
 struct vcl_services {

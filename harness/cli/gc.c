@@ -8,17 +8,21 @@
 #include "core/cleanup.h"
 #include "core/ledger.h"
 #include "core/util.h"
+#include "image/image.h"
 
 static const struct vcl_opt gc_opts[] = {
     VCL_OPT_FLAG_ROW(struct vcl_gc_opts, dry_run, "dry-run", 'n',
 		     "say what would be removed, remove nothing"),
+    VCL_OPT_FLAG_ROW(struct vcl_gc_opts, cache, "cache", 0,
+		     "also remove unfinished entries of the image cache ($VCLAB_CACHE) whose "
+		     "builder is gone"),
     VCL_OPT_STR_ROW(struct vcl_gc_opts, root, "root", 0, "DIR",
 		    "where the ledgers are (default " VCL_LEDGER_ROOT "; for tests)"),
 };
 
 const struct vcl_optset vcl_gc_optset = {
     .verb = "gc",
-    .usage = "gc [--dry-run]",
+    .usage = "gc [--dry-run] [--cache]",
     .about = "Removes the domains, cgroups, mounts, processes and files recorded\n"
 	     "in " VCL_LEDGER_ROOT "/<run>/ledger by runs whose vclab process is gone.\n"
 	     "Each run listed says why it is taken for dead (its pid is gone, was\n"
@@ -45,5 +49,11 @@ int vcl_cmd_gc(int argc, char **argv, struct vcl_error **err)
 	if (vcl_backends_init(&kinds, err) < 0 || vcl_gc(&o, &removed, err) < 0)
 		return -1;
 	printf("%s%u dead run(s)\n", o.dry_run ? "would clean " : "cleaned ", removed);
+	if (!o.cache)
+		return 0;
+	if (vcl_cache_gc(o.dry_run, &removed, err) < 0)
+		return -1;
+	printf("%s%u unfinished cache entr%s in %s\n", o.dry_run ? "would remove " : "removed ",
+	       removed, removed == 1 ? "y" : "ies", vcl_image_cache_root());
 	return 0;
 }

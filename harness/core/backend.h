@@ -31,7 +31,13 @@ struct vcl_limits {
 
 /* How the harness knows a service is ready (core/probe.c), the same for
  * every placement. The built-in payload: GET /healthz answers 200. */
-enum vcl_ready_kind { VCL_READY_HTTP = 0, VCL_READY_TCP };
+enum vcl_ready_kind {
+	VCL_READY_HTTP = 0,
+	VCL_READY_TCP,
+	/* A command run inside the instance (Kubernetes' exec probe), through
+	 * the backend's exec op: ready when it exits 0. */
+	VCL_READY_EXEC,
+};
 struct vcl_ready {
 	enum vcl_ready_kind kind;
 	char path[128]; /* HTTP: the request path, "/" ... */
@@ -46,6 +52,11 @@ struct vcl_ready {
 	size_t send_len;
 	char expect[128];
 	size_t expect_len;
+	/* EXEC: the command (argv[0] a path, or a name looked up in the
+	 * service's PATH), borrowed from the service; run with the service's
+	 * user, environment and folder, given timeout_ms (timeoutSeconds). */
+	char *const *argv;
+	unsigned timeout_ms;
 };
 
 /*
@@ -368,6 +379,14 @@ struct vcl_backend_ops {
 	 * why (VCL_E_OOM for a memory-limit kill, VCL_E_DIED otherwise), return -1. */
 	int (*exited)(struct vcl_instance *inst, struct vcl_error **err);
 	int (*sample)(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_error **err);
+	/* Optional: run argv inside the running instance (its namespaces,
+	 * root, user and environment), as the CRI's ExecSync does for an exec
+	 * probe; waits up to timeout_ms, then kills it. *status is the wait
+	 * status; -1 only when it could not be started. NULL: a service with
+	 * an exec probe is skipped in this backend, for the reason no_exec. */
+	int (*exec)(struct vcl_instance *inst, char *const *argv, unsigned timeout_ms, int *status,
+		    struct vcl_error **err);
+	const char *no_exec;
 	/* Kill, reap, remove every resource; frees inst. Safe on a dead instance. */
 	int (*destroy)(struct vcl_instance *inst, struct vcl_error **err);
 	/* Once per run, undo prepare() and free run (NULL: nothing to do).

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -343,6 +345,51 @@ static void probe_request(struct probe *p, const struct vcl_instance *inst, char
 	}
 }
 
+/* An exec probe: the command, run inside the instance by its backend,
+ * until it exits 0 (ready), the instance dies, or the deadline. There is
+ * no port phase: ready and the first good answer are the same moment. */
+static int probe_exec(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_error **err)
+{
+	const struct vcl_ready *rd = &inst->svc->ready;
+	uint64_t deadline = vcl_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t backoff = BACKOFF_START_NS;
+	char last[96] = "it never ran";
+
+	if (inst->ops->exec == NULL)
+		return vcl_error_set(err, VCL_E_ENV, 0, "%s cannot run an exec probe: %s",
+				     inst->ops->name, inst->ops->no_exec ? inst->ops->no_exec : "");
+	while (vcl_now_ns() < deadline) {
+		struct pollfd pfd = {.fd = inst->exit_fd, .events = POLLIN};
+		struct timespec ts;
+		int status = 0;
+
+		if (vcl_interrupted)
+			return vcl_error_interrupted(err);
+		if (inst->exit_fd >= 0 && poll(&pfd, 1, 0) == 1)
+			return instance_exited(inst, err);
+		if (inst->ops->exec(inst, rd->argv, rd->timeout_ms ? rd->timeout_ms : 1000, &status,
+				    err) < 0)
+			return vcl_error_wrap(err, "%s: exec probe", inst->name);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			inst->t.ready = inst->t.first_200 = vcl_now_ns();
+			return 0;
+		}
+		if (WIFEXITED(status))
+			snprintf(last, sizeof(last), "it last exited with %d", WEXITSTATUS(status));
+		else
+			snprintf(last, sizeof(last), "it was last killed by signal %d%s",
+				 WTERMSIG(status),
+				 WTERMSIG(status) == SIGKILL ? " (its timeoutSeconds)" : "");
+		ts.tv_sec = (time_t)(backoff / 1000000000ULL);
+		ts.tv_nsec = (long)(backoff % 1000000000ULL);
+		nanosleep(&ts, NULL);
+		backoff = next_backoff(backoff);
+	}
+	vcl_error_set(err, VCL_E_TIMEOUT, 0, "%s not ready within %u ms (exec probe %s: %s)",
+		      inst->name, timeout_ms, rd->argv[0], last);
+	return vcl_probe_add_log_tail(inst, err);
+}
+
 int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_error **err)
 {
 	__attribute__((cleanup(probe_clear))) struct probe p = {
@@ -359,6 +406,8 @@ int vcl_probe_wait(struct vcl_instance *inst, unsigned timeout_ms, struct vcl_er
 
 	if (p.ep < 0)
 		return vcl_fail(err, errno, "epoll_create1");
+	if (svc != NULL && svc->ready.kind == VCL_READY_EXEC)
+		return probe_exec(inst, timeout_ms, err);
 	probe_request(&p, inst, what, sizeof(what));
 	if (p.want_ready && ep_add(p.ep, inst->ready_fd, EPOLLIN, EV_READY) < 0)
 		return vcl_fail(err, errno, "Watch the READY channel of %s", inst->name);
@@ -520,6 +569,12 @@ void vcl_ready_describe(const struct vcl_ready *r, char *out, size_t size)
 			snprintf(out, size, "GET %s (%d-%d)", r->path, r->status, r->status_max);
 		else
 			snprintf(out, size, "GET %s (%d)", r->path, r->status);
+		return;
+	}
+	if (r->kind == VCL_READY_EXEC) {
+		o = (size_t)snprintf(out, size, "exec");
+		for (size_t i = 0; r->argv != NULL && r->argv[i] != NULL && o + 2 < size; i++)
+			o += (size_t)snprintf(out + o, size - o, " %s", r->argv[i]);
 		return;
 	}
 	if (r->send_len == 0) {

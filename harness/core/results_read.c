@@ -473,7 +473,8 @@ static const struct vcl_jrule memory[] = {
     {"overhead_kib_reason", STR, NULL},
     {"pss_kib", NUM, NULL},
     {"rss_kib", NUM, NULL},
-    {"processes", INT, NULL}, /* most host processes one sample summed */
+    {"processes", INT, NULL},	   /* most host processes one sample summed */
+    {"processes_note", STR, NULL}, /* VMs: processes counts QEMU */
     {"cgroup_kib", NUM, NULL},
     {"kmem_kib", NUM, NULL},
     {"memavail_drop_kib", NUM, NULL},
@@ -739,12 +740,22 @@ static const struct vcl_jrule service_image[] = {
     {"reference", STR, NULL},	  {"digest", STR, NULL}, {"size", INT, NULL},
     {"entrypoint", ARR, strings}, {"port", INT, NULL},	 {NULL, 0, NULL}};
 /* services.<ns>/<kind>/<name>.manifest of `bench --manifest`. */
-static const struct vcl_jrule manifest_security[] = {
-    {"privileged", BOOL, NULL},	  {"read_only_root", BOOL, NULL},
-    {"no_new_privs", BOOL, NULL}, {"run_as_non_root", BOOL, NULL},
-    {"run_as_user", INT, NULL},	  {"run_as_group", INT, NULL},
-    {"cap_add", INT, NULL},	  {"cap_drop", INT, NULL},
-    {"seccomp", STR, NULL},	  {NULL, 0, NULL}};
+static const struct vcl_jrule manifest_security[] = {{"privileged", BOOL, NULL},
+						     {"read_only_root", BOOL, NULL},
+						     {"no_new_privs", BOOL, NULL},
+						     {"run_as_non_root", BOOL, NULL},
+						     {"run_as_user", INT, NULL},
+						     {"run_as_group", INT, NULL},
+						     {"cap_add", INT, NULL},
+						     {"cap_drop", INT, NULL},
+						     {"seccomp", STR, NULL},
+						     {"fs_group", INT, NULL},
+						     {"supplemental_groups", ARR, numbers},
+						     {NULL, 0, NULL}};
+static const struct vcl_jrule manifest_volume[] = {
+    {"name", STR, NULL},  {"mount_path", STR, NULL}, {"read_only", BOOL, NULL},
+    {"files", INT, NULL}, {"size_bytes", INT, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule manifest_volumes[] = {{"[]", OBJ, manifest_volume}, {NULL, 0, NULL}};
 static const struct vcl_jrule manifest_container[] = {
     {"name", STR, NULL},  {"image", STR, NULL},	   {"read_from", STR, NULL},
     {"init", BOOL, NULL}, {"sidecar", BOOL, NULL}, {"security_context", OBJ, manifest_security},
@@ -759,6 +770,7 @@ static const struct vcl_jrule manifest[] = {{"at", STR, NULL},
 					    {"containers", ARR, manifest_containers},
 					    {"n_containers", INT, NULL},
 					    {"n_init_containers", INT, NULL},
+					    {"volumes", ARR, manifest_volumes},
 					    {NULL, 0, NULL}};
 static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"backends", OBJ, entries},
@@ -769,6 +781,20 @@ static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"reason", STR, NULL},
 					   {NULL, 0, NULL}};
 static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}};
+
+/* concurrent_runs[]: other vclab runs active during this one (bench/concurrent.c). */
+static const struct vcl_jrule concurrent_scenario[] = {
+    {"overlap_s", NUM, NULL}, {"of_s", NUM, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_scenarios[] = {{"*", OBJ, concurrent_scenario},
+							{NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_run[] = {{"run_id", STR | REQ, NULL},
+						  {"placements", ARR, strings},
+						  {"started", STR, NULL},
+						  {"ended", STR, NULL},
+						  {"overlap_s", NUM, NULL},
+						  {"scenarios", OBJ, concurrent_scenarios},
+						  {NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_runs[] = {{"[]", OBJ, concurrent_run}, {NULL, 0, NULL}};
 
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
@@ -789,6 +815,7 @@ const struct vcl_jrule vcl_results_rules[] = {
     {"calibration", OBJ, calibration},
     {"order", OBJ, order},
     {"services", OBJ, services},
+    {"concurrent_runs", ARR, concurrent_runs},
     {NULL, 0, NULL},
 };
 

@@ -85,7 +85,7 @@ START_TEST(test_oci_layout)
 	integ_nothing_left(r, CACHE);
 	json_object_put(r);
 	/* Content-addressed: unpacked once, reused by the next run. */
-	ck_assert_int_eq(run("test $(ls " CACHE "/rootfs | wc -l) -eq 1"), 0);
+	ck_assert_int_eq(run("test $(ls " CACHE "/unpacked | wc -l) -eq 1"), 0);
 }
 END_TEST
 

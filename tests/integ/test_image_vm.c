@@ -37,7 +37,7 @@ static void nothing_left(const char *run_id)
 		 "! pgrep -f '[q]emu-system.*vclab-%s-' >/dev/null && "
 		 "test ! -e /var/lib/libvirt/images/vclab-%s && test ! -e /run/vclab/%s && "
 		 "! find /sys/fs/cgroup -maxdepth 4 -path '*vclab/%s*' | grep -q . && "
-		 "! ls " CACHE "/disks/run-* " CACHE "/disks/.*.tmp 2>/dev/null | grep -q .",
+		 "! ls -d " CACHE "/disks/run-* " CACHE "/vmdisks/.*.tmp 2>/dev/null | grep -q .",
 		 run_id, run_id, run_id, run_id, run_id);
 	ck_assert_msg(run(cmd) == 0, "something of run %s is left", run_id);
 }
@@ -89,8 +89,8 @@ START_TEST(test_vm_busybox)
 	nothing_left(json_object_get_string(at(r, "run_id")));
 	json_object_put(r);
 	/* One disk per digest, kept in the cache for the next run. */
-	ck_assert_int_eq(run("test $(ls " CACHE "/disks/*.ext4 | wc -l) -eq 1"), 0);
-	ck_assert_int_eq(run("test \"$(stat -c %a " CACHE "/disks/*.ext4)\" = 644"), 0);
+	ck_assert_int_eq(run("test $(ls " CACHE "/vmdisks/*/rootfs.ext4 | wc -l) -eq 1"), 0);
+	ck_assert_int_eq(run("test \"$(stat -c %a " CACHE "/vmdisks/*/rootfs.ext4)\" = 644"), 0);
 }
 END_TEST
 

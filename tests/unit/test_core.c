@@ -16,6 +16,7 @@
 #include "bench/bench.h"
 #include "core/cleanup.h"
 #include "core/ledger.h"
+#include "core/nsexec.h"
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/sample.h"
@@ -547,6 +548,35 @@ START_TEST(test_volume_fill)
 }
 END_TEST
 
+/* An exec probe's command run "inside" this very process (its namespaces
+ * are ours, its root is /): exit statuses come back, a command past its
+ * time-out is killed; a name is found through PATH. */
+START_TEST(test_nsexec)
+{
+	static char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin", t[] = "true", f[] = "false",
+		    sl[] = "sleep", five[] = "5";
+	char *const env[] = {path, NULL}, *const ok[] = {t, NULL}, *const no[] = {f, NULL},
+		    *const slow[] = {sl, five, NULL};
+	struct vcl_svc_spec svc = {.cwd = "/", .envp = env, .uid = getuid(), .gid = getgid()};
+	struct vcl_error *err = NULL;
+	int status = -1;
+
+	ck_assert(vcl_exec_found("/", "true", env));
+	ck_assert(vcl_exec_found("/", "/bin/sh", env));
+	ck_assert(!vcl_exec_found("/", "pg_isready-not-here", env));
+	ck_assert_int_eq(vcl_nsexec(getpid(), &svc, ok, 2000, &status, &err), 0);
+	/* setgroups needs root: as another user the child says so (125). */
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), geteuid() == 0 ? 0 : 125);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(vcl_nsexec(getpid(), &svc, no, 2000, &status, &err), 0);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+		ck_assert_int_eq(vcl_nsexec(getpid(), &svc, slow, 50, &status, &err), 0);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -568,6 +598,7 @@ int main(void)
 	tcase_add_test(tc, test_gc_unknown_kind);
 	tcase_add_test(tc, test_gc_builtin_kinds);
 	tcase_add_test(tc, test_volume_fill);
+	tcase_add_test(tc, test_nsexec);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -168,8 +168,8 @@ START_TEST(test_skips)
 	     "app.yaml:7: volume data is a hostPath"},
 	    {"kind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
 	     "      containers:\n      - name: a\n        image: \"oci:/x\"\n"
-	     "        readinessProbe:\n          exec: {command: [cat, /ready]}\n",
-	     "app.yaml:10: exec probe"},
+	     "        readinessProbe:\n          grpc: {port: 9000}\n",
+	     "app.yaml:10: probe of a kind vclab does not run"},
 	    {"kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n"
 	     "    image: \"oci:/x\"\n    env:\n    - name: X\n"
 	     "      valueFrom: {configMapKeyRef: {name: nope, key: X}}\n",
@@ -339,7 +339,8 @@ START_TEST(test_skip_file)
 	    "default/Pod/unmapped",
 	    DATA "/skips.yaml:31: image quay.io/acme/app:9: no --image-map entry",
 	    "default/CronJob/report",
-	    DATA "/skips.yaml:47: exec probe",
+	    DATA
+	    "/skips.yaml:47: probe of a kind vclab does not run (httpGet, tcpSocket, exec only)",
 	    "default/Pod/tls",
 	    DATA "/skips.yaml:58: httpGet probe with scheme HTTPS",
 	    "default/Pod/missing-secret",
@@ -438,6 +439,33 @@ START_TEST(test_volumes)
 }
 END_TEST
 
+/* An exec probe: its command and timeoutSeconds; the port is the first
+ * declared one. */
+START_TEST(test_exec_probe)
+{
+	static const char yaml[] = "kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
+				   "  - name: a\n    image: \"oci:/x\"\n"
+				   "    ports: [{containerPort: 6379}]\n"
+				   "    livenessProbe:\n      timeoutSeconds: 3\n"
+				   "      exec: {command: [redis-cli, ping]}\n";
+	struct vcl_error *err = NULL;
+	struct vcl_services *s = parse(yaml, NULL, &err);
+	const struct vcl_service_def *d;
+
+	ck_assert_msg(s != NULL, "%s", err != NULL ? err->msg : "?");
+	d = &s->v[0];
+	ck_assert_str_eq(d->skip, "");
+	ck_assert_int_eq(d->ready.kind, VCL_READY_EXEC);
+	ck_assert_str_eq(d->ready.argv[0], "redis-cli");
+	ck_assert_str_eq(d->ready.argv[1], "ping");
+	ck_assert_ptr_null(d->ready.argv[2]);
+	ck_assert_uint_eq(d->ready.timeout_ms, 3000);
+	ck_assert_uint_eq(d->probe_line, 10);
+	ck_assert_uint_eq(d->io.port, 6379);
+	vcl_services_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("manifest");
@@ -451,6 +479,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_skip_file);
 	tcase_add_test(tc, test_volumes);
+	tcase_add_test(tc, test_exec_probe);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
