@@ -70,6 +70,7 @@ static struct vcl_runtime runsc_rt = {
     .between = gvisor_lo_up,
     .ledger_kind = "runsc",
     .own_cgroup = true,
+    .id_suffix = "-sb",
 };
 
 /* What probe() found, for describe(). */

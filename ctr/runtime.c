@@ -51,6 +51,7 @@ struct rt_priv {
 	char *bundle;	       /* <state_dir>/<rt>/<n> */
 	char *root;	       /* <state_dir>/<rt>/state: the runtime's --root */
 	char cgpath[192];      /* vclab/<run>/<n> */
+	char id[96];	       /* the runtime's container ID: the name, plus rt->id_suffix */
 	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
 	struct vcl_readyline rl;
 	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
@@ -429,7 +430,7 @@ static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_er
 	int ret;
 
 	snprintf(log, sizeof(log), "%s/delete.log", p->bundle);
-	ret = vcl_rt_delete(p->rt, p->root, inst->name, log, err);
+	ret = vcl_rt_delete(p->rt, p->root, p->id, log, err);
 	/* Missing folders are fine: runc removed them. */
 	if (vcl_cgroup_remove_path(p->cgpath, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = -1;
@@ -718,7 +719,7 @@ static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
 {
 	if (rt->between != NULL && rt->between(inst, err) < 0)
 		return -1;
-	return rt_call(rt, p->root, "start", NULL, inst->name, log, err);
+	return rt_call(rt, p->root, "start", NULL, p->id, log, err);
 }
 
 /* One launch's scratch: paths, the payload's argv, the READY pipe (the
@@ -780,10 +781,12 @@ static int rt_names(struct vcl_launch *l, struct vcl_error **err)
 	struct rt_priv *p = l->priv;
 
 	p->rt = rl->rt;
-	rl->args[6] = l->inst->name;
+	snprintf(p->id, sizeof(p->id), "%s%s", l->inst->name,
+		 rl->rt->id_suffix != NULL ? rl->rt->id_suffix : "");
+	rl->args[6] = p->id;
 	if (rl->rt->create_start) { /* no READY fd to hand through */
 		rl->args[3] = rl->args[5];
-		rl->args[4] = l->inst->name;
+		rl->args[4] = p->id;
 		rl->args[5] = NULL;
 	}
 	snprintf(rl->listen, sizeof(rl->listen), "127.0.0.1:%u", VCL_CTR_PORT);
@@ -827,7 +830,7 @@ static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
 	    vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err) < 0)
 		return -1;
 	if (rl->rt->ledger_kind != NULL &&
-	    vcl_launch_record(l, err, "%s %s %s", rl->rt->ledger_kind, p->root, l->inst->name) < 0)
+	    vcl_launch_record(l, err, "%s %s %s", rl->rt->ledger_kind, p->root, p->id) < 0)
 		return -1;
 	return 0;
 }
@@ -841,8 +844,7 @@ static int rt_launch_start(struct vcl_launch *l, struct vcl_error **err)
 	if (is_pod(l->spec) && (pod_before(l, rl->dir, err) < 0 || rt_config(l, err) < 0))
 		return -1;
 	p->started = true;
-	return rt_create(rl->rt, p, l->inst->name, rl->pidfile, rl->log, rl->ready_w, &rl->status,
-			 err);
+	return rt_create(rl->rt, p, p->id, rl->pidfile, rl->log, rl->ready_w, &rl->status, err);
 }
 
 /* Its status, then the container's init from the pid file (recorded), its

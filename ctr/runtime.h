@@ -41,6 +41,12 @@ struct vcl_runtime {
 	 * the new v1 cpuset parents empty and then cannot write the child's
 	 * cpuset.cpus ("permission denied"). */
 	bool own_cgroup;
+	/* Appended to the instance's name to make the container's ID, or
+	 * NULL. runsc resolves an ID it is given as a prefix of the IDs it
+	 * knows ("vclab-R-1" is ambiguous while "vclab-R-11" runs: a
+	 * density run of 12 sandboxes could not delete sandbox 1); with a
+	 * suffix no ID is a prefix of another. */
+	const char *id_suffix;
 };
 
 /* The ops of a runtime (VCL_CTR_PEER_WRAPPERS). probe() fills in rt, the

@@ -7,7 +7,12 @@ counts the instances another way: every 0.1 s it walks /proc for
 vclab-payload processes descended from that vclab, and weighs them by
 hand: the Pss of every process below vclab (from /proc/PID/smaps_rollup)
 plus the kernel memory of the instances' own memory cgroups
-(memory.kmem.usage_in_bytes, cgroup v1), read once per cgroup. It also
+(memory.kmem.usage_in_bytes, cgroup v1), read once per cgroup. gVisor
+sandboxes are not below vclab (runsc daemonizes them) and run the payload
+inside the sentry: for gvisor it counts the run's memory cgroups
+(vclab/<run>/<n>, the run id from vclab's open ledger) that hold a
+runsc-sandbox process, and weighs every process in them (sentry, gofer,
+ptrace stubs) plus their kmem. It also
 reads MemAvailable before the run and at the peak. The peak of each
 placement (the hold keeps it up for S seconds) is compared with
 results.json:
@@ -24,7 +29,7 @@ results.json:
 Each placement gets a vclab run of its own, sampled on its own: one peak
 per run.
 
-usage: scripts/check-density.py [--backends bare] [--budget-mib 64]
+usage: scripts/check-density.py [--backends bare,ctr,gvisor] [--budget-mib 64]
            [--burst 16] [--hold 3] [--tol 15] [--memavail-tol 40] [--out DIR]
 CHECK_DENSITY_DEBUG=1 prints every sample.
 Exit 0 when every check passes, 1 when one fails, 2 on usage errors.
@@ -107,6 +112,12 @@ def kmem_kib(cg):
     return int(v) // 1024 if v else None
 
 
+def kmem_sum(cgs):
+    """(kmem KiB of the memory cgroups cgs, whether every one was read)."""
+    kib = [kmem_kib(cg) for cg in cgs]
+    return sum(k for k in kib if k is not None), None not in kib
+
+
 def memavailable_kib():
     for line in (read("/proc/meminfo") or "").splitlines():
         if line.startswith("MemAvailable:"):
@@ -122,18 +133,55 @@ def sample(vclab_pid, own_cg):
     if not payloads:
         return 0, 0, True
     total = sum(pss_kib(p) for p in below)
-    cgs, known = set(), True
+    cgs = set()
     for p in payloads:
         cg = memcg_v1(p)
         if cg is not None and cg != own_cg:
             cgs.add(cg)
-    for cg in cgs:
-        k = kmem_kib(cg)
-        if k is None:
-            known = False
-        else:
-            total += k
-    return len(payloads), total, known and bool(cgs)
+    kib, known = kmem_sum(cgs)
+    return len(payloads), total + kib, known and bool(cgs)
+
+
+def run_id_of(vclab_pid):
+    """The run id of a running vclab: its ledger is /run/vclab/<id>/ledger."""
+    try:
+        for fd in os.listdir(f"/proc/{vclab_pid}/fd"):
+            try:
+                t = os.readlink(f"/proc/{vclab_pid}/fd/{fd}")
+            except OSError:
+                continue
+            # Not any file there: /run/vclab holds the runs' shared locks too.
+            parts = t.split("/")
+            if len(parts) == 5 and t.startswith("/run/vclab/") and parts[4] == "ledger":
+                return parts[3]
+    except OSError:
+        pass
+    return None
+
+
+def argv0(pid):
+    a = read(f"/proc/{pid}/cmdline")
+    return a.split("\0", 1)[0] if a else ""
+
+
+def sample_sandboxes(rid):
+    """(sandbox count, Pss+kmem KiB, kmem known) of run rid's gVisor
+    sandboxes now. A sandbox is not below vclab (runsc daemonizes it): its
+    instance is its memory cgroup, vclab/<rid>/<n>, which holds the sentry
+    (argv[0] runsc-sandbox), the gofer and the ptrace stubs."""
+    if rid is None:
+        return 0, 0, True
+    t = proc_table()
+    groups = {}
+    for p in t:
+        cg = memcg_v1(p)
+        if cg is not None and f"/vclab/{rid}/" in cg:
+            groups.setdefault(cg, []).append(p)
+    sandboxes = {cg: ps for cg, ps in groups.items()
+                 if any(argv0(p) == "runsc-sandbox" for p in ps)}
+    total = sum(pss_kib(p) for ps in sandboxes.values() for p in ps)
+    kib, known = kmem_sum(sandboxes)
+    return len(sandboxes), total + kib, known and bool(sandboxes)
 
 
 def others_running(vclab_pid):
@@ -167,8 +215,13 @@ def measure(a, backend):
     # processes) are outliers either way.
     peak, alone = None, True
     try:
+        rid = None
         while child.poll() is None:
-            n, kib, known = sample(child.pid, own_cg)
+            if backend == "gvisor":
+                rid = rid or run_id_of(child.pid)
+                n, kib, known = sample_sandboxes(rid)
+            else:
+                n, kib, known = sample(child.pid, own_cg)
             if os.environ.get("CHECK_DENSITY_DEBUG"):
                 print(f"  t={time.monotonic() - t0:.1f} n={n} kib={kib}", file=sys.stderr)
             if n > 0:
@@ -186,7 +239,7 @@ def measure(a, backend):
     if child.returncode != 0:
         fail(f"{' '.join(cmd)} exited {child.returncode}")
     if peak is None:
-        fail(f"{backend}: saw no payload process of the run")
+        fail(f"{backend}: saw no instance of the run")
     s = sorted(peak["s"])
     peak["kib"], peak["known"], peak["drop"] = s[len(s) // 2]
     peak["samples"] = len(s)
@@ -207,8 +260,8 @@ def main():
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     backends = [b for b in a.backends.split(",") if b]
-    if not backends or any(b not in ("bare", "ctr") for b in backends):
-        print(f"{NAME}: --backends {a.backends}: bare and/or ctr only", file=sys.stderr)
+    if not backends or any(b not in ("bare", "ctr", "gvisor") for b in backends):
+        print(f"{NAME}: --backends {a.backends}: bare, ctr and/or gvisor only", file=sys.stderr)
         return 2
     if a.hold < 1:
         print(f"{NAME}: --hold {a.hold}: at least 1 s to sample the peak", file=sys.stderr)
@@ -223,7 +276,7 @@ def main():
             fail(f"no backends.{b}.density.bursts in {out}/results.json")
         last = d["bursts"][-1]
         n_vclab = d.get("max_instances")
-        print(f"{b}: by hand: {pk['n']} payloads at the peak ({pk['samples']} samples); "
+        print(f"{b}: by hand: {pk['n']} {'sandboxes' if b == 'gvisor' else 'payloads'} at the peak ({pk['samples']} samples); "
               f"vclab: max_instances "
               f"{n_vclab}, stop_reason {d.get('stop_reason')}")
         if pk["n"] != n_vclab:

@@ -157,6 +157,38 @@ START_TEST(test_payload)
 }
 END_TEST
 
+/* Sandboxes 1 and 11 of one run side by side, 1 destroyed first: runsc
+ * takes an ID as a prefix of the IDs it knows, so "vclab-R-1" was
+ * ambiguous while "vclab-R-11" ran (a density run of 12 failed to delete
+ * sandbox 1); the IDs carry a suffix now (ctr/runtime.h, id_suffix). */
+START_TEST(test_prefix_ids)
+{
+	const struct vcl_backend_ops *ops = &vcl_gvisor_ops;
+	struct vcl_instance *one, *eleven;
+	struct vcl_ledger *ledger = NULL;
+	struct vcl_error *e = NULL;
+	char rid[32];
+
+	if (!usable("test_prefix_ids"))
+		return;
+	snprintf(rid, sizeof(rid), "gp%d", (int)getpid());
+	OK(vcl_ledger_open(&ledger, rid, &integ_kinds, err));
+	struct vcl_spec s1 = spec_of(ledger, rid, 1), s11 = spec_of(ledger, rid, 11);
+
+	void *run = NULL;
+
+	OK(ops->prepare(&s1, &run, err));
+	one = integ_launch_healthy(ops, run, &s1, 20000);
+	eleven = integ_launch_healthy(ops, run, &s11, 20000);
+	ck_assert_msg(ops->destroy(one, &e) == 0, "destroy sandbox 1: %s", e->msg);
+	ck_assert_msg(ops->destroy(eleven, &e) == 0, "destroy sandbox 11: %s", e->msg);
+	ops->cleanup(run, &s1);
+	if (vcl_ledger_close(&ledger, &e) < 0)
+		ck_abort_msg("Ledger teardown: %s", e->msg);
+	nothing_left(rid);
+}
+END_TEST
+
 /* A run that dies by SIGKILL with a sandbox up: `vclab gc` removes the
  * sandbox, its gofer, its cgroup and runsc's state through the ledger. */
 START_TEST(test_gc_after_sigkill)
@@ -238,21 +270,16 @@ START_TEST(test_image_bench)
 }
 END_TEST
 
-/* gvisor under --services (two services: one answering HTTP, with the
- * steady scenario's load; one a shell wrapper and its child, ready by
- * TCP) and under --manifest (a Deployment whose image a map names): each
- * measured in the sandbox beside ctr, sampled, labelled, nothing left. */
-/* busybox httpd forks a child per connection. In the sandbox each child is
- * a sentry task with a ptrace stub of its own, and the stubs and the
- * sentry's threads all count against the sandbox's pids cgroup: under the
- * steady load the run's default 64 was reached (pids.events "max 1") and
- * the sentry died (docs/gvisor.md). The web service gets room for that. */
+/* gvisor under --services (two services: one answering HTTP, one a shell
+ * wrapper and its child, ready by TCP) and under --manifest (a Deployment
+ * whose image a map names): each measured in the sandbox beside ctr,
+ * sampled, labelled, nothing left. (Steady is left out: since main's
+ * a92af2f the load generator waits for its connections to stay up, and
+ * busybox httpd closes each after one answer, in ctr as in gvisor.) */
 static const char services_yaml[] = "services:\n"
 				    "  - name: web\n"
 				    "    image: oci:" IMG ":latest\n"
 				    "    ready: http:/\n"
-				    "    load: /index.html\n"
-				    "    limits: {pids: 1024}\n"
 				    "  - name: wrapped\n"
 				    "    image: oci:" IMG ":shell\n"
 				    "    port: 8080\n"
@@ -308,19 +335,17 @@ START_TEST(test_services_manifest)
 	ck_assert_ptr_nonnull(f);
 	fputs(services_yaml, f);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
-			     " bin/vclab bench --services " IMG_DIR
-			     "/services.yaml --backends ctr,gvisor --peers none "
-			     "--scenarios startup,memory,steady --runs 2 --warmup 0 "
-			     "--mem-instances 1 --steady-seconds 0.5 --no-report -q --out " OUT
-			     " >" IMG_DIR "/services.log 2>&1"),
-			 0);
+	ck_assert_int_eq(
+	    run("rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --services " IMG_DIR
+		"/services.yaml --backends ctr,gvisor --peers none "
+		"--scenarios startup,memory --runs 2 --warmup 0 "
+		"--mem-instances 1 --no-report -q --out " OUT " >" IMG_DIR "/services.log 2>&1"),
+	    0);
 	r = json_object_from_file(OUT "/results.json");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
 	sandboxed(r, "web");
 	sandboxed(r, "wrapped");
-	ck_assert(integ_svc_num(r, "web", "backends", "gvisor", "steady.rps") > 0);
 	nothing_left(json_object_get_string(at(r, "run_id")));
 	json_object_put(r);
 
@@ -355,6 +380,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_payload);
 	tcase_add_test(tc, test_gc_after_sigkill);
+	tcase_add_test(tc, test_prefix_ids);
 	suite_add_tcase(s, tc);
 	/* The user's image: a whole bench run. */
 	tc = tcase_create("image");
