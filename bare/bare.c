@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,6 +48,7 @@
 #include "core/proc.h"
 #include "core/sample.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 /* One run of bare (prepare()'s context): the overlay folder it made for
  * a service with a rootfs ("" without one). */
@@ -125,6 +127,9 @@ struct child_args {
 	int net_w;			/* the service's: one byte once it has its netns */
 	uid_t uid;			/* the service's user and group */
 	gid_t gid;
+	gid_t groups[17]; /* its supplementary groups: fsGroup, supplementalGroups */
+	size_t ngroups;
+	pid_t pod_parent; /* a pod's other container: the main one's process, else 0 */
 	/* Its root: overlay of svc->rootfs under a private tmpfs on ovl_dir
 	 * (the run's folder, shared: each instance mounts its own tmpfs
 	 * there in its own mount namespace). Made by the parent. */
@@ -137,6 +142,7 @@ struct child_args {
 static int mount_service_root(const struct child_args *a)
 {
 	static const char *const subdirs[] = {"upper", "work", "root"};
+	const char *what = NULL;
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
 	    mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
@@ -159,14 +165,99 @@ static int mount_service_root(const struct child_args *a)
 	    mount("/dev", "dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
 	    mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
 		return -1;
+	/* The pod's volumes, each a tmpfs of this namespace, as the kubelet
+	 * gives them to the container. */
+	if (vcl_volumes_mount(a->svc->vols, a->svc->nvols, &a->svc->sec, &what) < 0) {
+		dprintf(2, "vclab: volumes: %s: %s\n", what, strerror(errno));
+		return -1;
+	}
 	return chroot(".");
+}
+
+/* Root, folder, user and groups of a->svc (the main container's, or a pod
+ * member's), then exec. */
+static __attribute__((noreturn)) void exec_in_root(const struct child_args *a)
+{
+	const struct vcl_svc_spec *svc = a->svc;
+
+	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
+		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
+			svc->cwd, strerror(errno));
+		_exit(126);
+	}
+	if ((a->uid != 0 || a->gid != 0 || a->ngroups > 0) &&
+	    (syscall(SYS_setgroups, a->ngroups, a->groups) < 0 ||
+	     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
+	     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
+		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
+			strerror(errno));
+		_exit(126);
+	}
+	/* A pod's other container dies with the main one's process (which
+	 * the ledger records), so nothing of the pod outlives a crash. Set
+	 * after the user change, which clears it. */
+	if (a->pod_parent > 0 &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->pod_parent))
+		_exit(126);
+	execve(svc->argv[0], svc->argv, svc->envp);
+	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * A pod's other containers, started by the main container's process in
+ * its network namespace before it execs (never on the CLONE_VM path):
+ * each in a mount namespace of its own over its own overlay, its output
+ * in the pod's log. Init containers run to completion in order; one that
+ * fails ends the pod with status 125 and says which in the log. The
+ * others stay children of the main container, in its process group and
+ * cgroup: the pod is killed and measured whole.
+ */
+static void run_pod_members(const struct child_args *a)
+{
+	for (const struct vcl_svc_spec *const *m = a->svc->pod; m != NULL && *m != NULL; m++) {
+		struct child_args ma = *a;
+		int status = 0;
+		pid_t pid;
+
+		if ((*m)->rootfs != NULL &&
+		    (size_t)snprintf(ma.ovl_opts, sizeof(ma.ovl_opts),
+				     "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", (*m)->rootfs,
+				     a->ovl_dir, a->ovl_dir) >= sizeof(ma.ovl_opts)) {
+			dprintf(2, "vclab: container %s: rootfs path too long\n", (*m)->ctr_name);
+			_exit(125);
+		}
+		pid = fork();
+		if (pid < 0) {
+			dprintf(2, "vclab: fork for container %s: %s\n", (*m)->ctr_name,
+				strerror(errno));
+			_exit(125);
+		}
+		if (pid == 0) {
+			/* Its own image, user and volumes (none: the pod's are
+			 * the main container's); the pod's groups. */
+			ma.svc = *m;
+			ma.pod_parent = getppid();
+			vcl_svc_user(*m, &ma.uid, &ma.gid);
+			exec_in_root(&ma);
+		}
+		if (!(*m)->init)
+			continue;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			dprintf(2, "vclab: init container %s failed: %s %d\n", (*m)->ctr_name,
+				WIFEXITED(status) ? "exit status" : "signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			_exit(125);
+		}
+	}
 }
 
 /* The service's side of child_exec. Raw system calls only: on the
  * CLONE_VM path glibc's setuid() would signal the parent's threads. */
 static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 {
-	const struct vcl_svc_spec *svc = a->svc;
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (setpgid(0, 0) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
@@ -181,21 +272,8 @@ static __attribute__((noreturn)) void exec_service(const struct child_args *a)
 		dprintf(2, "vclab: private network: %s\n", strerror(errno));
 		_exit(126);
 	}
-	if (svc->rootfs != NULL && (mount_service_root(a) < 0 || chdir(svc->cwd) < 0)) {
-		dprintf(2, "vclab: root %s over %s, cwd %s: %s\n", a->ovl_root, svc->rootfs,
-			svc->cwd, strerror(errno));
-		_exit(126);
-	}
-	if ((a->uid != 0 || a->gid != 0) && (syscall(SYS_setgroups, 0, NULL) < 0 ||
-					     syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0 ||
-					     syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)) {
-		dprintf(2, "vclab: user %u:%u: %s\n", (unsigned)a->uid, (unsigned)a->gid,
-			strerror(errno));
-		_exit(126);
-	}
-	execve(svc->argv[0], svc->argv, svc->envp);
-	dprintf(2, "vclab: exec %s: %s\n", svc->argv[0], strerror(errno));
-	_exit(127);
+	run_pod_members(a);
+	exec_in_root(a);
 }
 
 static int child_exec(void *opaque)
@@ -236,7 +314,7 @@ static int child_exec(void *opaque)
  */
 static pid_t spawn(const struct child_args *a, int cg_dirfd)
 {
-	if (a->join == NULL && cg_dirfd < 0) {
+	if (a->join == NULL && cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL)) {
 		/* The child runs on this stack until it execs; the parent is
 		 * suspended meanwhile (CLONE_VFORK). */
 		char stack[32768] __attribute__((aligned(16)));
@@ -352,6 +430,8 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 		return -1;
 	}
 	vcl_svc_user(spec->svc, &bl->a.uid, &bl->a.gid);
+	bl->a.ngroups =
+	    vcl_security_groups(&spec->svc->sec, bl->a.groups, ARRAY_SIZE(bl->a.groups));
 	/* Another user reopens its stdio through /proc/self/fd only if it
 	 * owns the file (runc hands a container's stdio over too). */
 	if ((bl->a.uid != 0 || bl->a.gid != 0) && fchown(bl->a.log_fd, bl->a.uid, bl->a.gid) < 0)
@@ -506,6 +586,7 @@ const struct vcl_backend_ops vcl_bare_ops = {
     .family = VCL_FAMILY_PROCESS,
     .baseline = true,
     .runs_services = true,
+    .runs_pods = true,
     .probe = bare_probe,
     .prepare = bare_prepare,
     .cleanup = bare_cleanup,

@@ -79,10 +79,11 @@ enum vcl_ctr_step {
 	VCL_CTR_STEP_UMOUNT_OLD,  /* detaching the old root */
 	VCL_CTR_STEP_CAPS,	  /* dropping every capability */
 	VCL_CTR_STEP_NO_NEW_PRIVS,
-	VCL_CTR_STEP_SECCOMP, /* loading the syscall filter */
-	VCL_CTR_STEP_EXEC,    /* execve of the payload */
-	VCL_CTR_STEP_ETC,     /* /etc/hosts, hostname, resolv.conf (CRI) */
-	VCL_CTR_STEP_MNT_SYS, /* /sys and the masked /proc paths (CRI) */
+	VCL_CTR_STEP_SECCOMP,	  /* loading the syscall filter */
+	VCL_CTR_STEP_EXEC,	  /* execve of the payload */
+	VCL_CTR_STEP_ETC,	  /* /etc/hosts, hostname, resolv.conf (CRI) */
+	VCL_CTR_STEP_MNT_SYS,	  /* /sys and the masked /proc paths (CRI) */
+	VCL_CTR_STEP_MNT_VOLUMES, /* the pod's volumes (core/volume.h) */
 	VCL_CTR_STEP_MAX,
 };
 
@@ -154,6 +155,16 @@ struct vcl_oci_params {
 	enum vcl_security_mode mode;
 	const struct vcl_security *sec;
 	const char *etc_dir;
+	/* A pod's container: the pid of the sandbox holder whose network, IPC
+	 * and UTS namespaces it joins (/proc/PID/ns/...); 0: its own. */
+	int sandbox_pid;
+	/* The pod's volumes: an emptyDir a tmpfs mount, a configMap or
+	 * secret a read-only bind of vol_dir/vol-<i> (filled by the caller,
+	 * core/volume.h); sec's fsGroup and supplementalGroups become
+	 * additionalGids. */
+	const struct vcl_volume *vols;
+	size_t nvols;
+	const char *vol_dir;
 };
 
 /* The OCI runtime-spec config (1.0.2) of a peer container: the same
@@ -212,6 +223,18 @@ int vcl_oci_runtime_message(const char *text, char *out, size_t size);
 /* CPU limit in cores as a CFS quota over VCL_CTR_CFS_PERIOD µs; 0 = none. */
 #define VCL_CTR_CFS_PERIOD 100000u
 long long vcl_ctr_cfs_quota(double cpus);
+
+/* ---- pods (pod.c) ------------------------------------------------------ */
+
+/* Start a pod's sandbox holder (containerd's pause): a child in cg (NULL:
+ * none) with its own network, IPC and UTS namespaces, hostname set and
+ * loopback up, then the static payload's --pause. Recorded in the ledger.
+ * *pid and *pidfd are set as soon as it exists (kill and reap it with
+ * vcl_proc_kill_reap); ns (may be NULL) gets O_CLOEXEC fds of its net,
+ * ipc and uts namespaces. */
+struct vcl_cgroup;
+int vcl_ctr_sandbox_start(const struct vcl_spec *spec, struct vcl_cgroup *cg, const char *hostname,
+			  pid_t *pid, int *pidfd, int ns[3], struct vcl_error **err);
 
 /* ---- a service container's root and /etc files (svcroot.c) ----------- */
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/volume.h"
 #include "ctr/ctr.h"
 
 static const char *const step_names[VCL_CTR_STEP_MAX] = {
@@ -34,6 +35,7 @@ static const char *const step_names[VCL_CTR_STEP_MAX] = {
     [VCL_CTR_STEP_EXEC] = "exec the payload",
     [VCL_CTR_STEP_ETC] = "write /etc/hosts, /etc/hostname, /etc/resolv.conf",
     [VCL_CTR_STEP_MNT_SYS] = "mount /sys and mask /proc paths",
+    [VCL_CTR_STEP_MNT_VOLUMES] = "mount the pod's volumes (emptyDir, configMap, secret)",
 };
 
 const char *vcl_ctr_step_name(int step)
@@ -137,16 +139,24 @@ static struct json_object *jmapping(void)
 	return a;
 }
 
-static struct json_object *jnamespaces(bool userns)
+static struct json_object *jnamespaces(bool userns, int sandbox_pid)
 {
-	/* Exactly the set ctr.c clones with. */
+	/* Exactly the set ctr.c clones with; a pod's container joins the
+	 * sandbox's network, IPC and UTS namespaces by path. */
 	static const char *const types[] = {"pid", "network", "ipc", "uts", "mount", "cgroup"};
+	static const char *const files[] = {NULL, "net", "ipc", "uts", NULL, NULL};
 	struct json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		struct json_object *ns = json_object_new_object();
 
 		json_object_object_add(ns, "type", jstr(types[i]));
+		if (sandbox_pid > 0 && files[i] != NULL) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", sandbox_pid, files[i]);
+			json_object_object_add(ns, "path", jstr(path));
+		}
 		json_object_array_add(a, ns);
 	}
 	if (userns) {
@@ -254,6 +264,60 @@ static void cri_mounts(struct json_object *mounts, const struct vcl_oci_params *
 	}
 }
 
+/* fsGroup and supplementalGroups, as containerd's additionalGids. */
+static void additional_gids(struct json_object *user, const struct vcl_security *sec)
+{
+	gid_t g[17];
+	size_t ng = sec != NULL ? vcl_security_groups(sec, g, sizeof(g) / sizeof(g[0])) : 0;
+	struct json_object *ag;
+
+	if (ng == 0)
+		return;
+	ag = json_object_new_array();
+	for (size_t i = 0; i < ng; i++)
+		json_object_array_add(ag, json_object_new_int64(g[i]));
+	json_object_object_add(user, "additionalGids", ag);
+}
+
+/* The pod's volumes: what the kubelet hands containerd as mounts. */
+static void volume_mounts(struct json_object *mounts, const struct vcl_oci_params *p)
+{
+	for (size_t i = 0; i < p->nvols; i++) {
+		const struct vcl_volume *v = &p->vols[i];
+		const struct vcl_security *sec = p->sec;
+		bool fsg = sec != NULL && sec->has_fs_group;
+		char mode[32], size[48], gid[32], src[512];
+		const char *opts[8];
+		size_t n = 0;
+
+		opts[n++] = "nosuid";
+		opts[n++] = "nodev";
+		if (v->read_only)
+			opts[n++] = "ro";
+		if (!v->empty) {
+			opts[n++] = "rbind";
+			opts[n] = NULL;
+			snprintf(src, sizeof(src), "%s/vol-%zu", p->vol_dir, i);
+			json_object_array_add(mounts, jtyped_mount(v->target, "bind", src, opts));
+			continue;
+		}
+		/* emptyDir: world-writable; with fsGroup its group, set-gid. */
+		snprintf(mode, sizeof(mode), "mode=%s", fsg ? "2777" : "0777");
+		opts[n++] = mode;
+		if (fsg) {
+			snprintf(gid, sizeof(gid), "gid=%u", (unsigned)sec->fs_group);
+			opts[n++] = gid;
+		}
+		if (v->size_bytes > 0) {
+			snprintf(size, sizeof(size), "size=%llu",
+				 (unsigned long long)v->size_bytes);
+			opts[n++] = size;
+		}
+		opts[n] = NULL;
+		json_object_array_add(mounts, jtyped_mount(v->target, "tmpfs", "tmpfs", opts));
+	}
+}
+
 struct json_object *vcl_oci_bind_mount(const char *src, const char *dest)
 {
 	static const char *const opts[] = {"rbind", "ro", "nosuid", "nodev", NULL};
@@ -353,6 +417,7 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 	user = json_object_new_object();
 	json_object_object_add(user, "uid", json_object_new_int64(p->uid));
 	json_object_object_add(user, "gid", json_object_new_int64(p->gid));
+	additional_gids(user, sec);
 	json_object_object_add(proc, "user", user);
 	json_object_object_add(proc, "args", jstrv((const char *const *)p->args));
 	json_object_object_add(proc, "env",
@@ -385,10 +450,11 @@ struct json_object *vcl_oci_config(const struct vcl_oci_params *p, struct vcl_er
 		cri_mounts(mounts, p, ro);
 	else if (p->tmp_tmpfs)
 		json_object_array_add(mounts, jmount("/tmp", "tmpfs", tmp_opts));
+	volume_mounts(mounts, p);
 	json_object_object_add(cfg, "mounts", mounts);
 
 	linux_ = json_object_new_object();
-	json_object_object_add(linux_, "namespaces", jnamespaces(p->userns));
+	json_object_object_add(linux_, "namespaces", jnamespaces(p->userns, p->sandbox_pid));
 	if (p->userns) {
 		json_object_object_add(linux_, "uidMappings", jmapping());
 		json_object_object_add(linux_, "gidMappings", jmapping());

@@ -27,9 +27,23 @@
 #include "core/ledger.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "core/sample.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 extern char **environ;
+
+/* Most containers a pod may have beside its main one. */
+#define RT_POD_MAX 16
+
+/* One of a pod's other containers: a runc container of its own. */
+struct rt_member {
+	char id[160];	       /* <instance>-<container> */
+	char *bundle;	       /* <state_dir>/<rt>/<n>-<container> */
+	char cgpath[256];      /* vclab/<run>/<n>/<container>: under the pod's */
+	struct vcl_cgroup *cg; /* a running app container's, for samples */
+	bool svc_root, made;
+};
 
 struct rt_priv {
 	struct vcl_runtime *rt;
@@ -41,7 +55,17 @@ struct rt_priv {
 	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
 	bool made;     /* the bundle folder exists */
 	bool started;  /* the create call was made: the container may exist */
+	/* A pod: the sandbox holder, and the other containers. */
+	pid_t holder;
+	int holder_fd;
+	struct rt_member member[RT_POD_MAX];
+	size_t nmembers;
 };
+
+static bool is_pod(const struct vcl_spec *spec)
+{
+	return spec->svc != NULL && spec->svc->pod != NULL;
+}
 
 /* The runtimes' descriptions; each run's prepare() copies one into its
  * context and finds its binary there. */
@@ -421,6 +445,26 @@ static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_er
 	return ret;
 }
 
+/* The files of the pod's configMap and secret volumes in bundle/vol-<i>,
+ * which the config binds read-only (an emptyDir is a tmpfs mount of its
+ * own); removed with the bundle. */
+static int rt_volumes(const char *bundle, const struct vcl_svc_spec *svc, struct vcl_error **err)
+{
+	for (size_t i = 0; i < svc->nvols; i++) {
+		char dir[600];
+		const char *what = "create its folder";
+
+		if (svc->vols[i].empty)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/vol-%zu", bundle, i);
+		if (mkdir(dir, 0755) < 0 ||
+		    vcl_volume_fill(dir, &svc->vols[i], &svc->sec, &what) < 0)
+			return vcl_fail(err, errno, "Volume %s in %s: %s", svc->vols[i].name, dir,
+					what);
+	}
+	return 0;
+}
+
 /* A service in CRI mode: its own overlay root in the bundle and the /etc
  * files; in strict mode the cached rootfs read-only and a /tmp tmpfs. */
 static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const char *hostname,
@@ -442,6 +486,11 @@ static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const c
 	op->gid = gid;
 	op->tmp_tmpfs = true;
 	op->sec = &svc->sec;
+	if (rt_volumes(p->bundle, svc, err) < 0)
+		return -1;
+	op->vols = svc->vols;
+	op->nvols = svc->nvols;
+	op->vol_dir = p->bundle;
 	if (spec->security == VCL_SECURITY_STRICT)
 		return 0;
 	if (vcl_ctr_etc_files(p->bundle, hostname, err) < 0 ||
@@ -450,6 +499,197 @@ static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const c
 	p->svc_root = true;
 	op->rootfs = root;
 	op->etc_dir = p->bundle;
+	return 0;
+}
+
+/* ---- pods: the other containers, joining the sandbox by path ---------- */
+
+/* Remove member k (delete, cgroup, overlay, bundle), quietly. */
+static void member_remove(struct rt_priv *p, struct rt_member *k)
+{
+	char log[600];
+
+	if (k->made) {
+		snprintf(log, sizeof(log), "%s/delete.log", k->bundle);
+		vcl_rt_delete(p->rt, p->root, k->id, log, NULL);
+		vcl_cgroup_remove_path(k->cgpath, NULL);
+		if (k->svc_root)
+			vcl_ctr_svc_root_release(k->bundle);
+		rm_quiet(k->bundle);
+	}
+	vcl_cgroup_freep(&k->cg);
+	free(k->bundle);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Every member, then the sandbox holder: before the main container (its
+ * cgroup is their parent). */
+static void pod_remove(struct rt_priv *p)
+{
+	for (size_t i = p->nmembers; i-- > 0;)
+		member_remove(p, &p->member[i]);
+	p->nmembers = 0;
+	if (p->holder > 0)
+		vcl_proc_kill_reap(p->holder, p->holder_fd, SIGKILL, 0, NULL);
+	p->holder = 0;
+	vcl_closep(&p->holder_fd);
+}
+
+/* `RT run [-d] --pid-file F --bundle B ID` of member k, waited for: the
+ * container's own exit status in the foreground (init containers). */
+static int member_run(const struct rt_priv *p, const struct rt_member *k, bool detach,
+		      const char *log, int *status, struct vcl_error **err)
+{
+	char *argv[16 + VCL_RT_MAX_GLOBAL], pidfile[600];
+	size_t n = rt_head(p->rt, p->root, argv);
+
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", k->bundle);
+	argv[n++] = (char *)"run";
+	if (detach)
+		argv[n++] = (char *)"-d";
+	argv[n++] = (char *)"--pid-file";
+	argv[n++] = pidfile;
+	argv[n++] = (char *)"--bundle";
+	argv[n++] = k->bundle;
+	argv[n++] = (char *)k->id;
+	argv[n] = NULL;
+	return run_rt(p->rt, argv, log, -1, status, err);
+}
+
+/* Member m's bundle (recorded first), overlay root and config: the
+ * sandbox's network, IPC and UTS namespaces by path, its own cgroup
+ * under the pod's. */
+static int member_bundle(struct vcl_launch *l, const char *dir, const struct vcl_svc_spec *m,
+			 struct rt_member *k, struct vcl_error **err)
+{
+	struct vcl_spec mspec = *l->spec;
+	struct rt_priv *p = l->priv, mp = {.rt = p->rt};
+	cleanup_json struct json_object *cfg = NULL;
+	char abscg[300], root[600];
+	struct vcl_oci_params op = {.hostname = l->inst->name,
+				    .cgroups_path = abscg,
+				    .limits = &l->spec->limits,
+				    .cpuset = l->spec->cpuset,
+				    .seccomp = !l->spec->ctr_no_seccomp,
+				    .mode = l->spec->security,
+				    .rootfs = m->rootfs,
+				    .sandbox_pid = p->holder};
+
+	mspec.svc = m;
+	snprintf(k->id, sizeof(k->id), "%s-%s", l->inst->name, m->ctr_name);
+	snprintf(k->cgpath, sizeof(k->cgpath), "%s/%s", p->cgpath, m->ctr_name);
+	snprintf(abscg, sizeof(abscg), "/%s", k->cgpath);
+	if (asprintf(&k->bundle, "%s/%u-%s", dir, l->spec->index, m->ctr_name) < 0) {
+		k->bundle = NULL;
+		return vcl_fail(err, ENOMEM, "Pod container %s", m->ctr_name);
+	}
+	if (vcl_launch_record(l, err, "dir %s", k->bundle) < 0 ||
+	    vcl_launch_record(l, err, "cgroup %s", k->cgpath) < 0)
+		return -1;
+	if (mkdir(k->bundle, 0755) < 0)
+		return vcl_fail(err, errno, "Create bundle %s", k->bundle);
+	k->made = true;
+	mp.bundle = k->bundle;
+	if (rt_svc_params(&mspec, &mp, l->inst->name, &op, root, sizeof(root), err) < 0)
+		return -1;
+	k->svc_root = mp.svc_root;
+	cfg = vcl_oci_config(&op, err);
+	return cfg == NULL || write_config(k->bundle, cfg, err) < 0 ? -1 : 0;
+}
+
+/* Start member m: an init container in the foreground, to completion
+ * (anything but exit 0 fails the launch); another detached. */
+static int member_start(struct vcl_launch *l, const char *dir, const struct vcl_svc_spec *m,
+			struct vcl_error **err)
+{
+	struct rt_priv *p = l->priv;
+	struct rt_member *k;
+	cleanup_free char *pidtext = NULL;
+	char log[700], pidfile[600];
+	int status = 0;
+	long pid;
+
+	if (p->nmembers >= RT_POD_MAX)
+		return vcl_usage(err, "A pod of more than %d containers", RT_POD_MAX + 1);
+	k = &p->member[p->nmembers++];
+	if (member_bundle(l, dir, m, k, err) < 0)
+		return -1;
+	snprintf(log, sizeof(log), "%s/run.log", k->bundle);
+	if (member_run(p, k, !m->init, log, &status, err) < 0)
+		return -1;
+	if (m->init && status != 0)
+		return vcl_error_set(
+		    err, VCL_E_DIED, 0, "Init container %s exited with status %d (its output: %s)",
+		    m->ctr_name, WIFEXITED(status) ? WEXITSTATUS(status) : -1, log);
+	if (m->init)
+		return 0;
+	if (status != 0)
+		return rt_failed(p->rt, "run", status, log, VCL_E_FAIL, err);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", k->bundle);
+	if (vcl_read_file(pidfile, &pidtext, NULL, err) < 0)
+		return -1;
+	pid = strtol(pidtext, NULL, 10);
+	if (pid <= 1 || vcl_ledger_add_pid(l->spec->ledger, (pid_t)pid, err) < 0)
+		return pid <= 1 ? vcl_fail(err, 0, "Bad pid file %s", pidfile) : -1;
+	return vcl_cgroup_open_pid((pid_t)pid, &k->cg, err);
+}
+
+/* The whole pod: the processes of every container's cgroup; the cgroup
+ * figures of the main one's, the parent of the others (hierarchical). */
+static int pod_sample(struct rt_priv *p, struct vcl_mem *mem, struct vcl_error **err)
+{
+	cleanup_free pid_t *all = NULL;
+	size_t nall = 0;
+	struct vcl_cg_stats st;
+
+	for (size_t i = 0; i <= p->nmembers; i++) {
+		struct vcl_cgroup *cg = i == 0 ? p->cg : p->member[i - 1].cg;
+		cleanup_free pid_t *pids = NULL;
+		size_t n = 0;
+		pid_t *grown;
+
+		if (cg == NULL)
+			continue;
+		if (vcl_cgroup_pids(cg, &pids, &n, err) < 0)
+			return -1;
+		grown = realloc(all, (nall + n + 1) * sizeof(*all));
+		if (grown == NULL)
+			return vcl_fail(err, ENOMEM, "Sample the pod");
+		all = grown;
+		memcpy(all + nall, pids, n * sizeof(*pids));
+		nall += n;
+	}
+	if (vcl_sample_pids(all, nall, mem, err) < 0 || vcl_cgroup_stats(p->cg, &st, err) < 0)
+		return vcl_error_wrap(err, "Sample the pod of %s", p->cgpath);
+	vcl_mem_set_cgroup(mem, &st);
+	return 0;
+}
+
+/* Timed, before the main container: the sandbox, then the init
+ * containers one by one to completion (the kubelet counts them in the
+ * pod's startup), then the main container's config (it joins the
+ * sandbox too). */
+static int pod_before(struct vcl_launch *l, const char *dir, struct vcl_error **err)
+{
+	struct rt_priv *p = l->priv;
+
+	if (p->rt->create_start)
+		return vcl_usage(err, "%s runs one-container pods only", p->rt->name);
+	if (vcl_ctr_sandbox_start(l->spec, NULL, l->inst->name, &p->holder, &p->holder_fd, NULL,
+				  err) < 0)
+		return -1;
+	for (const struct vcl_svc_spec *const *m = l->spec->svc->pod; *m != NULL; m++)
+		if ((*m)->init && member_start(l, dir, *m, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* After the main container: the pod's other app containers. */
+static int pod_after(struct vcl_launch *l, const char *dir, struct vcl_error **err)
+{
+	for (const struct vcl_svc_spec *const *m = l->spec->svc->pod; *m != NULL; m++)
+		if (!(*m)->init && member_start(l, dir, *m, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -521,7 +761,8 @@ static int rt_config(struct vcl_launch *l, struct vcl_error **err)
 				    .cpuset = spec->cpuset,
 				    .userns = spec->ctr_userns,
 				    .seccomp = !spec->ctr_no_seccomp,
-				    .mode = spec->security};
+				    .mode = spec->security,
+				    .sandbox_pid = p->holder};
 
 	if (spec->svc != NULL) {
 		if (rt_svc_params(spec, p, l->inst->name, &op, rl->svcroot, sizeof(rl->svcroot),
@@ -587,7 +828,9 @@ static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
 			return -1;
 		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
 	}
-	if (rt_config(l, err) < 0 || vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err) < 0)
+	/* A pod's main container gets its config once the sandbox exists. */
+	if ((!is_pod(spec) && rt_config(l, err) < 0) ||
+	    vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err) < 0)
 		return -1;
 	if (rl->rt->ledger_kind != NULL &&
 	    vcl_launch_record(l, err, "%s %s %s", rl->rt->ledger_kind, p->root, l->inst->name) < 0)
@@ -601,6 +844,8 @@ static int rt_launch_start(struct vcl_launch *l, struct vcl_error **err)
 	struct rt_launch *rl = l->arg;
 	struct rt_priv *p = l->priv;
 
+	if (is_pod(l->spec) && (pod_before(l, rl->dir, err) < 0 || rt_config(l, err) < 0))
+		return -1;
 	p->started = true;
 	return rt_create(rl->rt, p, l->inst->name, rl->pidfile, rl->log, rl->ready_w, &rl->status,
 			 err);
@@ -640,6 +885,8 @@ static int rt_finish(struct vcl_launch *l, struct vcl_error **err)
 	if (vcl_cgroup_open_pid(inst->pid, &p->cg, err) < 0 ||
 	    (rt->create_start && rt_start(rt, p, inst, rl->log, err) < 0))
 		return -1;
+	if (is_pod(spec) && pod_after(l, rl->dir, err) < 0)
+		return -1;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 	inst->ep.port = spec->svc != NULL ? spec->svc->port : VCL_CTR_PORT;
 	if (spec->svc == NULL && !rt->create_start)
@@ -656,6 +903,7 @@ static void rt_undo(struct vcl_launch *l, struct vcl_error **err)
 	struct vcl_error *e = NULL;
 
 	(void)err;
+	pod_remove(p);
 	if (p->started) {
 		if (rt_remove(l->inst, p, &e) < 0)
 			vcl_error_free(e);
@@ -669,9 +917,12 @@ static void rt_undo(struct vcl_launch *l, struct vcl_error **err)
 	free(p->root);
 }
 
+static const struct rt_priv rt_priv_init = {.holder_fd = -1};
+
 static const struct vcl_launch_hooks rt_hooks = {
     .what = "container",
     .priv_size = sizeof(struct rt_priv),
+    .priv_init = &rt_priv_init,
     .setup = rt_setup,
     .start = rt_launch_start,
     .finish = rt_finish, /* records the pid: known from the pid file only */
@@ -771,6 +1022,8 @@ int vcl_rt_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_err
 	struct rt_priv *p = inst->priv;
 
 	memset(mem, 0, sizeof(*mem));
+	if (p->nmembers > 0)
+		return pod_sample(p, mem, err);
 	if (vcl_sample_cgroup(p->cg, mem, err) < 0)
 		return vcl_error_wrap(err, "Sample %s container %s", p->rt->name, inst->name);
 	return 0;
@@ -785,6 +1038,7 @@ int vcl_rt_destroy(struct vcl_instance *inst, struct vcl_error **err)
 		return 0;
 	p = inst->priv;
 	if (p != NULL) {
+		pod_remove(p);
 		ret = rt_remove(inst, p, err);
 		if (ret < 0)
 			vcl_error_wrap(err, "Destroy %s container %s", p->rt->name, inst->name);
@@ -803,6 +1057,7 @@ const struct vcl_backend_ops vcl_runc_ops = {
     .family = VCL_FAMILY_CONTAINER,
     .peer_of = "ctr",
     .runs_services = true,
+    .runs_pods = true,
     .probe = runc_probe,
     .prepare = runc_prepare,
     .launch = runc_launch,
@@ -821,6 +1076,7 @@ const struct vcl_backend_ops vcl_crun_ops = {
     .family = VCL_FAMILY_CONTAINER,
     .peer_of = "ctr",
     .runs_services = true,
+    .runs_pods = true,
     .probe = crun_probe,
     .prepare = crun_prepare,
     .launch = crun_launch,

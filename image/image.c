@@ -194,7 +194,7 @@ int vcl_image_config_apply(struct json_object *config, const struct vcl_image_op
 	port = exposed_port(get(cfg, "ExposedPorts"), &nports);
 	if (o->port != 0)
 		port = o->port;
-	if (port == 0)
+	if (port == 0 && !o->port_optional)
 		return vcl_usage(err,
 				 nports > 1 ? "Image %s exposes %u ports: choose one with --port N"
 					    : "No port known for %s: give --port N",

@@ -42,7 +42,8 @@ struct vcl_image_opts {
 	/* A Kubernetes container's command: replaces the image's Entrypoint,
 	 * and its Cmd too unless cmd (the container's args) is given. */
 	char **entrypoint;
-	const char *user; /* "UID[:GID]" or a name: replaces the config's User */
+	const char *user;   /* "UID[:GID]" or a name: replaces the config's User */
+	bool port_optional; /* a pod's other container: no port needed (0 stays) */
 };
 
 /* The resolved service and what results.json says about its image. */

@@ -58,6 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/volume.h"
+
 #define MODULE_LIST "/etc/vclab-modules"
 #define PAYLOAD	    "/bin/vclab-payload"
 #define CONSOLE	    "/dev/ttyS0"
@@ -378,25 +380,109 @@ static void net_up(const char *cidr, const char *name)
 #define SVC_MAX	  65536
 #define SVC_ARGS  256
 #define SVC_ENVS  512
-#define SVC_ROOT  "/svc/root"
+/* A pod: the main container and up to POD_MAX - 1 others, each from a
+ * "ctr=NAME" record on (vmm/vmm.h). */
+#define POD_MAX 8
+
+struct ctr {
+	const char *name; /* "" for the main container */
+	const char *disk; /* its rootfs disk, "vda" */
+	bool init;	  /* an init container: runs to completion first */
+	char *argv[SVC_ARGS + 1];
+	char *envp[SVC_ENVS + 1];
+	size_t na, ne;
+	const char *cwd;
+	uid_t uid;
+	gid_t gid;
+	char root[48]; /* /svc/N/root */
+};
+
+#define SVC_VOLS  16
+#define SVC_FILES 256
 
 struct svc {
 	char buf[SVC_MAX + 1];
-	char *argv[SVC_ARGS + 1];
-	char *envp[SVC_ENVS + 1];
-	const char *cwd;
+	struct ctr c[POD_MAX];
+	size_t n;
 	unsigned port;
-	uid_t uid;
-	gid_t gid;
+	/* The pod's volumes and groups (core/volume.h mounts them). */
+	struct vcl_security sec;
+	gid_t groups[17];
+	size_t ngroups;
+	struct vcl_volume vols[SVC_VOLS];
+	size_t nvols;
+	struct vcl_vol_file files[SVC_FILES];
+	size_t nfiles;
 };
 
 static struct svc svc;
 
+/* One "key=value" record v (after the '=') of container c. */
+static void svc_record(struct ctr *c, const char *p, char *v)
+{
+	if (strncmp(p, "arg=", 4) == 0 && c->na < SVC_ARGS)
+		c->argv[c->na++] = v;
+	else if (strncmp(p, "env=", 4) == 0 && c->ne < SVC_ENVS)
+		c->envp[c->ne++] = v;
+	else if (strncmp(p, "cwd=", 4) == 0)
+		c->cwd = v;
+	else if (strncmp(p, "uid=", 4) == 0)
+		c->uid = (uid_t)strtoul(v, NULL, 10);
+	else if (strncmp(p, "gid=", 4) == 0)
+		c->gid = (gid_t)strtoul(v, NULL, 10);
+	else if (strncmp(p, "disk=", 5) == 0)
+		c->disk = v;
+	else if (strncmp(p, "init=", 5) == 0)
+		c->init = strcmp(v, "1") == 0;
+}
+
+/* fsgroup=, group=, vol=, file=, data= (vmm/vmm.h); 0 for other keys. */
+static int svc_volume_rec(const char *p, const char *v)
+{
+	struct vcl_volume *vol = svc.nvols > 0 ? &svc.vols[svc.nvols - 1] : NULL;
+	char *end;
+
+	if (strncmp(p, "fsgroup=", 8) == 0) {
+		svc.sec.has_fs_group = true;
+		svc.sec.fs_group = (gid_t)strtoul(v, NULL, 10);
+	} else if (strncmp(p, "group=", 6) == 0 && svc.ngroups < 17) {
+		svc.groups[svc.ngroups++] = (gid_t)strtoul(v, NULL, 10);
+	} else if (strncmp(p, "vol=", 4) == 0) {
+		if (svc.nvols == SVC_VOLS || (v[0] != 'e' && v[0] != 'f') || v[2] != ' ')
+			return -1;
+		vol = &svc.vols[svc.nvols++];
+		vol->empty = v[0] == 'e';
+		vol->read_only = v[1] == 'r';
+		vol->size_bytes = strtoull(v + 3, &end, 10);
+		if (*end != ' ' || end[1] != '/')
+			return -1;
+		vol->target = end + 1;
+		vol->name = vol->target;
+		vol->files = &svc.files[svc.nfiles];
+	} else if (strncmp(p, "file=", 5) == 0) {
+		if (vol == NULL || svc.nfiles == SVC_FILES)
+			return -1;
+		svc.files[svc.nfiles].mode = (unsigned)strtoul(v, &end, 8);
+		if (*end != ' ')
+			return -1;
+		svc.files[svc.nfiles].path = end + 1;
+		svc.files[svc.nfiles].data = "";
+		svc.nfiles++;
+		vol->nfiles++;
+	} else if (strncmp(p, "data=", 5) == 0) {
+		if (vol == NULL || vol->nfiles == 0)
+			return -1;
+		svc.files[svc.nfiles - 1].data = v;
+		svc.files[svc.nfiles - 1].len = strlen(v);
+	}
+	return 0;
+}
+
 static void svc_read(const char *dev)
 {
 	char path[64];
-	size_t got = 0, na = 0, ne = 0;
-	const char *p, *end;
+	size_t got = 0;
+	char *p, *end;
 	int fd;
 
 	snprintf(path, sizeof(path), "/dev/%s", dev);
@@ -418,33 +504,34 @@ static void svc_read(const char *dev)
 	svc.buf[got] = '\0';
 	if (got < sizeof(SVC_MAGIC) || memcmp(svc.buf, SVC_MAGIC, sizeof(SVC_MAGIC) - 1) != 0)
 		die("%s is not a vclab service description", path);
-	svc.cwd = "/";
+	svc.n = 1;
+	svc.c[0] = (struct ctr){.name = "", .disk = "vda", .cwd = "/"};
 	p = svc.buf + sizeof(SVC_MAGIC) - 1;
 	end = svc.buf + got;
 	/* Records "key=value\0" up to an empty one. */
 	while (p < end && *p != '\0') {
-		const char *v = strchr(p, '=');
+		char *v = strchr(p, '=');
 		size_t rl = strlen(p);
 
 		if (v == NULL)
 			die("%s: bad record '%.40s'", path, p);
 		v++;
-		if (strncmp(p, "arg=", 4) == 0 && na < SVC_ARGS)
-			svc.argv[na++] = (char *)v;
-		else if (strncmp(p, "env=", 4) == 0 && ne < SVC_ENVS)
-			svc.envp[ne++] = (char *)v;
-		else if (strncmp(p, "cwd=", 4) == 0)
-			svc.cwd = v;
-		else if (strncmp(p, "port=", 5) == 0)
+		if (strncmp(p, "port=", 5) == 0) {
 			svc.port = (unsigned)strtoul(v, NULL, 10);
-		else if (strncmp(p, "uid=", 4) == 0)
-			svc.uid = (uid_t)strtoul(v, NULL, 10);
-		else if (strncmp(p, "gid=", 4) == 0)
-			svc.gid = (gid_t)strtoul(v, NULL, 10);
+		} else if (strncmp(p, "ctr=", 4) == 0) {
+			if (svc.n == POD_MAX)
+				die("%s: a pod of more than %d containers", path, POD_MAX);
+			svc.c[svc.n++] = (struct ctr){.name = v, .disk = "vda", .cwd = "/"};
+		} else if (svc_volume_rec(p, v) < 0) {
+			die("%s: bad volume record '%.40s'", path, p);
+		} else {
+			svc_record(&svc.c[svc.n - 1], p, v);
+		}
 		p += rl + 1;
 	}
-	if (na == 0)
-		die("%s: no arg= record", path);
+	for (size_t i = 0; i < svc.n; i++)
+		if (svc.c[i].na == 0)
+			die("%s: container %zu has no arg= record", path, i);
 	if (svc.port == 0 || svc.port > 65535)
 		die("%s: no port", path);
 }
@@ -457,46 +544,66 @@ static void mount_in(const char *src, const char *dst, const char *type, unsigne
 		die("mount %s (%s) on %s: %s", src, type, dst, strerror(errno));
 }
 
+/* root/rel in buf. */
+static const char *at(char *buf, size_t size, const char *root, const char *rel)
+{
+	snprintf(buf, size, "%s%s", root, rel);
+	return buf;
+}
+
 /* What a container's /dev holds beyond the device nodes (the OCI runtime
  * spec's default devices and links, containerd's default mounts): the
  * /dev/fd and stdio links to /proc/self/fd, devpts for ptys, a tmpfs for
  * POSIX shared memory and the mqueue file system. devtmpfs is one
  * instance, so these appear in init's own /dev too: harmless, the guest
- * runs nothing else. */
-static void svc_dev_extras(void)
+ * runs nothing else (the links exist once: EEXIST is fine). */
+static void svc_dev_extras(const char *root)
 {
-	static const char *const links[][2] = {{"/proc/self/fd", SVC_ROOT "/dev/fd"},
-					       {"/proc/self/fd/0", SVC_ROOT "/dev/stdin"},
-					       {"/proc/self/fd/1", SVC_ROOT "/dev/stdout"},
-					       {"/proc/self/fd/2", SVC_ROOT "/dev/stderr"}};
+	static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
+					       {"/proc/self/fd/0", "/dev/stdin"},
+					       {"/proc/self/fd/1", "/dev/stdout"},
+					       {"/proc/self/fd/2", "/dev/stderr"}};
+	char p[96];
 
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (symlink(links[i][0], links[i][1]) < 0 && errno != EEXIST)
-			die("symlink %s: %s", links[i][1], strerror(errno));
-	mount_in("devpts", SVC_ROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		if (symlink(links[i][0], at(p, sizeof(p), root, links[i][1])) < 0 &&
+		    errno != EEXIST)
+			die("symlink %s: %s", p, strerror(errno));
+	mount_in("devpts", at(p, sizeof(p), root, "/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
 		 "newinstance,ptmxmode=0666,mode=0620,gid=5");
-	mount_in("shm", SVC_ROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		 "mode=1777");
-	mount_in("mqueue", SVC_ROOT "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		 NULL);
+	mount_in("shm", at(p, sizeof(p), root, "/dev/shm"), "tmpfs",
+		 MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	mount_in("mqueue", at(p, sizeof(p), root, "/dev/mqueue"), "mqueue",
+		 MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-/* The rootfs disk read-only, a tmpfs for the service's writes, overlay
- * on top: the same shape as ctr's container (docs/vm.md). */
-static void svc_mount(void)
+/* Container i's root: its rootfs disk read-only, a tmpfs for its writes,
+ * overlay on top (the same shape as ctr's container, docs/vm.md), under
+ * /svc/I; a pod's containers of one image mount the same disk again. */
+static void svc_mount(size_t i)
 {
+	struct ctr *c = &svc.c[i];
+	char dir[32], dev[32], p[96], opts[160];
+
+	snprintf(dir, sizeof(dir), "/svc/%zu", i);
+	snprintf(c->root, sizeof(c->root), "%s/root", dir);
+	snprintf(dev, sizeof(dev), "/dev/%s", c->disk);
 	mkdir("/svc", 0755);
-	mount_in("/dev/vda", "/svc/lower", "ext4", MS_RDONLY, "");
-	mount_in("tmpfs", "/svc/rw", "tmpfs", 0, "mode=0755");
-	mkdir("/svc/rw/upper", 0755);
-	mkdir("/svc/rw/work", 0755);
-	mount_in("overlay", SVC_ROOT, "overlay", 0,
-		 "lowerdir=/svc/lower,upperdir=/svc/rw/upper,workdir=/svc/rw/work");
-	mount_in("proc", SVC_ROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	mount_in("sysfs", SVC_ROOT "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+	mkdir(dir, 0755);
+	mount_in(dev, at(p, sizeof(p), dir, "/lower"), "ext4", MS_RDONLY, "");
+	mount_in("tmpfs", at(p, sizeof(p), dir, "/rw"), "tmpfs", 0, "mode=0755");
+	mkdir(at(p, sizeof(p), dir, "/rw/upper"), 0755);
+	mkdir(at(p, sizeof(p), dir, "/rw/work"), 0755);
+	snprintf(opts, sizeof(opts), "lowerdir=%s/lower,upperdir=%s/rw/upper,workdir=%s/rw/work",
+		 dir, dir, dir);
+	mount_in("overlay", c->root, "overlay", 0, opts);
+	mount_in("proc", at(p, sizeof(p), c->root, "/proc"), "proc",
+		 MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_in("sysfs", at(p, sizeof(p), c->root, "/sys"), "sysfs",
+		 MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+	mount_in("devtmpfs", at(p, sizeof(p), c->root, "/dev"), "devtmpfs", MS_NOSUID | MS_NOEXEC,
 		 NULL);
-	mount_in("devtmpfs", SVC_ROOT "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL);
-	svc_dev_extras();
+	svc_dev_extras(c->root);
 }
 
 /* Is anything listening on TCP port (IPv4 or IPv6, any address)? */
@@ -541,15 +648,94 @@ static void power_off(void)
 	_exit(1);
 }
 
-static void say_exit(pid_t pid, int status)
+static void say_exit(const struct ctr *c, pid_t pid, int status)
 {
+	const char *what = c->init ? "init container" : "service";
+
 	if (WIFEXITED(status))
-		printf("vclab-init: service %s (pid %d) exited with status %d\n", svc.argv[0],
-		       (int)pid, WEXITSTATUS(status));
+		printf("vclab-init: %s %s%s%s (pid %d) exited with status %d\n", what, c->name,
+		       c->name[0] != '\0' ? " " : "", c->argv[0], (int)pid, WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		printf("vclab-init: service %s (pid %d) was killed by signal %d\n", svc.argv[0],
-		       (int)pid, WTERMSIG(status));
+		printf("vclab-init: %s %s%s%s (pid %d) was killed by signal %d\n", what, c->name,
+		       c->name[0] != '\0' ? " " : "", c->argv[0], (int)pid, WTERMSIG(status));
 	fflush(stdout);
+}
+
+/* Fork container c: chrooted into its root, its folder and user, exec. */
+static pid_t start_ctr(const struct ctr *c)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+	{
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+	}
+	setsid();
+	if (chdir(c->root) < 0) {
+		fprintf(stderr, "vclab-init: chdir %s: %s\n", c->root, strerror(errno));
+		_exit(126);
+	}
+	/* The pod's volumes, in the main container (the one whose
+	 * volumeMounts vclab reads). */
+	if (c == &svc.c[0]) {
+		const char *what = "";
+
+		if (vcl_volumes_mount(svc.vols, svc.nvols, &svc.sec, &what) < 0) {
+			fprintf(stderr, "vclab-init: volumes: %s: %s\n", what, strerror(errno));
+			_exit(126);
+		}
+	}
+	if (chroot(".") < 0 || chdir(c->cwd) < 0) {
+		fprintf(stderr, "vclab-init: chroot %s, cwd %s: %s\n", c->root, c->cwd,
+			strerror(errno));
+		_exit(126);
+	}
+	/* The console is the service's stdout and stderr. A service that
+	 * runs as another uid can open /dev/stdout (a reopen through
+	 * /proc/self/fd) only if it owns the device, as runc hands a
+	 * container's stdio to its user. */
+	if (c->uid != 0 && (fchown(1, c->uid, c->gid) < 0 || fchown(2, c->uid, c->gid) < 0))
+		fprintf(stderr, "vclab-init: chown of the console to %u: %s\n", (unsigned)c->uid,
+			strerror(errno));
+	if ((c->uid != 0 || c->gid != 0 || svc.ngroups > 0) &&
+	    (syscall(SYS_setgroups, svc.ngroups, svc.groups) < 0 ||
+	     syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0 ||
+	     syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)) {
+		fprintf(stderr, "vclab-init: user %u:%u: %s\n", (unsigned)c->uid, (unsigned)c->gid,
+			strerror(errno));
+		_exit(126);
+	}
+	execve(c->argv[0], c->argv, c->envp);
+	fprintf(stderr, "vclab-init: exec %s: %s\n", c->argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* A pod's init containers, in order, each to completion (Kata's agent
+ * does the kubelet's order inside the guest): one that fails ends the
+ * guest, saying which. */
+static void run_init_containers(void)
+{
+	for (size_t i = 1; i < svc.n; i++) {
+		pid_t pid, w;
+		int status = 0;
+
+		if (!svc.c[i].init)
+			continue;
+		pid = start_ctr(&svc.c[i]);
+		do
+			w = waitpid(pid, &status, 0);
+		while (w < 0 && errno == EINTR);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			say_exit(&svc.c[i], pid, status);
+			power_off();
+		}
+	}
 }
 
 static void run_service(const char *dev, const char *name)
@@ -559,48 +745,20 @@ static void run_service(const char *dev, const char *name)
 	bool ready = false;
 
 	svc_read(dev);
-	svc_mount();
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (nul >= 0)
-			dup2(nul, 0);
-		setsid();
-		if (chdir(SVC_ROOT) < 0 || chroot(".") < 0 || chdir(svc.cwd) < 0) {
-			fprintf(stderr, "vclab-init: chroot %s, cwd %s: %s\n", SVC_ROOT, svc.cwd,
-				strerror(errno));
-			_exit(126);
-		}
-		/* The console is the service's stdout and stderr. A service that
-		 * runs as another uid can open /dev/stdout (a reopen through
-		 * /proc/self/fd) only if it owns the device, as runc hands a
-		 * container's stdio to its user. */
-		if (svc.uid != 0 &&
-		    (fchown(1, svc.uid, svc.gid) < 0 || fchown(2, svc.uid, svc.gid) < 0))
-			fprintf(stderr, "vclab-init: chown of the console to %u: %s\n",
-				(unsigned)svc.uid, strerror(errno));
-		if ((svc.uid != 0 || svc.gid != 0) &&
-		    (syscall(SYS_setgroups, 0, NULL) < 0 ||
-		     syscall(SYS_setresgid, svc.gid, svc.gid, svc.gid) < 0 ||
-		     syscall(SYS_setresuid, svc.uid, svc.uid, svc.uid) < 0)) {
-			fprintf(stderr, "vclab-init: user %u:%u: %s\n", (unsigned)svc.uid,
-				(unsigned)svc.gid, strerror(errno));
-			_exit(126);
-		}
-		execve(svc.argv[0], svc.argv, svc.envp);
-		fprintf(stderr, "vclab-init: exec %s: %s\n", svc.argv[0], strerror(errno));
-		_exit(127);
-	}
+	for (size_t i = 0; i < svc.n; i++)
+		svc_mount(i);
+	run_init_containers();
+	pid = start_ctr(&svc.c[0]);
+	for (size_t i = 1; i < svc.n; i++)
+		if (!svc.c[i].init)
+			start_ctr(&svc.c[i]);
 	/* PID 1: reap everything (a wrapper's children too), announce the
-	 * port once it listens, end the guest with the service. */
+	 * port once it listens, end the guest with the main container. */
 	for (;;) {
 		pid_t w = waitpid(-1, &status, ready ? 0 : WNOHANG);
 
 		if (w == pid) {
-			say_exit(pid, status);
+			say_exit(&svc.c[0], pid, status);
 			power_off();
 		}
 		if (w < 0 && errno == ECHILD)

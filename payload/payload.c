@@ -59,7 +59,8 @@ __attribute__((noreturn)) static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vclab-payload --listen ADDR:PORT [--ready-fd N | --ready-path PATH] "
-		"[--name NAME]\n");
+		"[--name NAME]\n"
+		"       vclab-payload --pause\n");
 	exit(2);
 }
 
@@ -280,6 +281,14 @@ static void announce(int ready_fd, const char *ready_path, int lfd)
 	}
 }
 
+/* --pause: a pod sandbox's holder (containerd's pause): it only keeps
+ * the namespaces it was started in alive, until a signal ends it. */
+__attribute__((noreturn)) static void hold(void)
+{
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *listen_at = NULL, *ready_path = NULL;
@@ -291,6 +300,8 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (argc == 2 && strcmp(argv[1], "--pause") == 0)
+		hold();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
 			listen_at = argv[++i];

@@ -4,7 +4,8 @@
 #
 # Layout (PREFIX=/usr/local by default; DESTDIR is prepended to every path):
 #   PREFIX/bin/vclab
-#   PREFIX/lib/vclab/        vclab-payload, vclab-init, build-guest.sh, and
+#   PREFIX/lib/vclab/        vclab-payload, vclab-isoprobe, vclab-init,
+#                            build-guest.sh, and
 #                            guest/ (vmlinuz, initramfs.cpio.gz, ...) when
 #                            built; an installed vclab finds them from its
 #                            own path (bin/../lib/vclab) or $VCLAB_LIBDIR
@@ -26,7 +27,7 @@ GUEST_FILES="vmlinux vmlinuz initramfs.cpio.gz modules.list kernel.release"
 # "MODE SOURCE DEST" lines.
 files() {
 	echo "0755 bin/vclab $PREFIX/bin/vclab"
-	for f in bin/vclab-payload bin/vclab-init scripts/build-guest.sh; do
+	for f in bin/vclab-payload bin/vclab-isoprobe bin/vclab-init scripts/build-guest.sh; do
 		echo "0755 $f $libdir/${f##*/}"
 	done
 	for f in $GUEST_FILES; do
@@ -48,7 +49,7 @@ files() {
 
 case ${1:-} in
 install)
-	for f in bin/vclab bin/vclab-payload build/completion/vclab build/man/vclab.1; do
+	for f in bin/vclab bin/vclab-payload bin/vclab-isoprobe build/completion/vclab build/man/vclab.1; do
 		[ -e "$f" ] || { echo "install: $f missing: run make all man completion" >&2; exit 2; }
 	done
 	list=$(files)

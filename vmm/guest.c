@@ -487,9 +487,76 @@ int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err)
 	return 0;
 }
 
-int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *dir,
-		      bool place, char **disk, char **config, struct vcl_error **err)
+/* cached as dir/base (place: a hard link, else a copy) or itself, in
+ * *out (owned). */
+static int place_disk(const char *cached, const char *dir, const char *base, bool place, char **out,
+		      struct vcl_error **err)
 {
+	cleanup_free char *dpath = NULL;
+
+	if (!place) {
+		*out = strdup(cached);
+		return *out == NULL ? vcl_fail(err, ENOMEM, "Service files") : 0;
+	}
+	if (asprintf(&dpath, "%s/%s", dir, base) < 0) {
+		dpath = NULL;
+		return vcl_fail(err, ENOMEM, "Service files");
+	}
+	unlink(dpath);
+	/* A hard link costs nothing; another file system needs a copy. */
+	if (link(cached, dpath) < 0 && vcl_vmm_copy_file(cached, dpath, err) < 0)
+		return -1;
+	*out = steal_ptr(dpath);
+	return 0;
+}
+
+/* The disks of a pod's other images: one per distinct image beyond the
+ * main one's (main), vdc then vdd; letters[i] is pod member i's disk. */
+static int pod_disks(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *main,
+		     const char *dir, bool place, char *pod_disk[VCL_VM_POD_DISKS], char *letters,
+		     size_t size, struct vcl_error **err)
+{
+	const char *cached[VCL_VM_POD_DISKS] = {NULL};
+	size_t n = 0, i = 0;
+
+	for (; svc->pod != NULL && svc->pod[i] != NULL && i + 1 < size; i++) {
+		const struct vcl_svc_spec *m = svc->pod[i];
+		const char *c = NULL;
+		size_t k = 0;
+
+		if (m->disk == NULL || m->disk(m, ledger, &c, err) < 0)
+			return m->disk == NULL
+				   ? vcl_usage(err, "Container %s has no rootfs", m->ctr_name)
+				   : vcl_error_wrap(err, "Container %s", m->ctr_name);
+		letters[i] = 'a';
+		if (strcmp(c, main) == 0)
+			continue;
+		while (k < n && strcmp(cached[k], c) != 0)
+			k++;
+		if (k == n) {
+			char base[32];
+
+			if (n == VCL_VM_POD_DISKS)
+				return vcl_usage(err,
+						 "A pod of more than %d images: the VM has disks "
+						 "for %d",
+						 VCL_VM_POD_DISKS + 1, VCL_VM_POD_DISKS + 1);
+			snprintf(base, sizeof(base), "rootfs-%c.ext4", 'c' + (int)n);
+			if (place_disk(c, dir, base, place, &pod_disk[n], err) < 0)
+				return -1;
+			cached[n++] = c;
+		}
+		letters[i] = (char)('c' + k);
+	}
+	letters[i] = '\0';
+	return 0;
+}
+
+int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *dir,
+		      bool place, char **disk, char **config, char *pod_disk[VCL_VM_POD_DISKS],
+		      struct vcl_error **err)
+{
+	char letters[64];
 	cleanup_free char *cfg = NULL;
 	cleanup_free char *dpath = NULL;
 	cleanup_free char *cpath = NULL;
@@ -502,10 +569,13 @@ int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc,
 				 "Service %s has no rootfs (--binary): a VM runs an image or "
 				 "rootfs:DIR only",
 				 svc->name);
-	if (vcl_vm_svc_config(svc, &cfg, &len, err) < 0 || svc->disk(svc, ledger, &cached, err) < 0)
+	if (svc->disk(svc, ledger, &cached, err) < 0)
 		return vcl_error_wrap(err, "Service %s in a VM", svc->name);
-	if (vcl_mkdir_p(dir, err) < 0)
-		return -1;
+	if (vcl_mkdir_p(dir, err) < 0 ||
+	    pod_disks(ledger, svc, cached, dir, place, pod_disk, letters, sizeof(letters), err) <
+		0 ||
+	    vcl_vm_svc_config(svc, letters, &cfg, &len, err) < 0)
+		return vcl_error_wrap(err, "Service %s in a VM", svc->name);
 	if (asprintf(&cpath, "%s/service.vdb", dir) < 0) {
 		cpath = NULL;
 		return vcl_fail(err, ENOMEM, "Service files");
@@ -513,20 +583,8 @@ int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc,
 	fd = open(cpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, cfg, len) != (ssize_t)len || fchmod(fd, 0644) < 0)
 		return vcl_fail(err, errno, "Write %s", cpath);
-	if (place) {
-		if (asprintf(&dpath, "%s/rootfs.ext4", dir) < 0) {
-			dpath = NULL;
-			return vcl_fail(err, ENOMEM, "Service files");
-		}
-		unlink(dpath);
-		/* A hard link costs nothing; another file system needs a copy. */
-		if (link(cached, dpath) < 0 && vcl_vmm_copy_file(cached, dpath, err) < 0)
-			return -1;
-	} else {
-		dpath = strdup(cached);
-		if (dpath == NULL)
-			return vcl_fail(err, ENOMEM, "Service files");
-	}
+	if (place_disk(cached, dir, "rootfs.ext4", place, &dpath, err) < 0)
+		return -1;
 	*disk = steal_ptr(dpath);
 	*config = steal_ptr(cpath);
 	return 0;

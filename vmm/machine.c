@@ -96,7 +96,7 @@ int vcl_vm_guest_prepare(struct vcl_vm_guest *g, enum vcl_vm_profile p, const st
 	 * them there (place); plain QEMU runs as root and reads the cached
 	 * disk itself. */
 	if (spec->svc != NULL && vcl_vmm_svc_files(spec->ledger, spec->svc, g->dir, place,
-						   &g->svc_disk, &g->svc_cfg, err) < 0)
+						   &g->svc_disk, &g->svc_cfg, g->pod_disk, err) < 0)
 		goto fail;
 	vcl_vm_guest_free(&src);
 	return 0;
@@ -118,6 +118,8 @@ void vcl_vm_guest_free(struct vcl_vm_guest *g)
 	free(g->disk);
 	free(g->svc_disk);
 	free(g->svc_cfg);
+	for (size_t i = 0; i < VCL_VM_POD_DISKS; i++)
+		free(g->pod_disk[i]);
 	memset(g, 0, sizeof(*g));
 	g->profile = profile;
 }

@@ -334,6 +334,7 @@ static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 const struct vcl_backend_ops vcl_qemu_direct_ops = {
     .name = "qemu-direct",
     .runs_services = true,
+    .runs_pods = true,
     .is_peer = true,
     .family = VCL_FAMILY_VM,
     .peer_of = "vm",

@@ -564,6 +564,7 @@ static const struct vcl_ledger_kind *const vm_kinds[] = {&domain_kind, NULL};
 const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
     .runs_services = true,
+    .runs_pods = true,
     .is_peer = false,
     .family = VCL_FAMILY_VM,
     .accel_labelled = true,

@@ -178,18 +178,28 @@ int vcl_vm_kernel_cmdline(const char *name, uint16_t guest_port, bool dhcp, char
  *
  * The description, read by vclab-init from /dev/vdb:
  *   "VCLAB-SVC 1\n", then NUL-terminated "key=value" records (port=,
- *   uid=, gid=, cwd=, then arg= in argv order and env= in envp order),
+ *   uid=, gid=, cwd=, then arg= in argv order and env= in envp order,
+ *   then fsgroup= and group= (supplementary groups), and each pod volume
+ *   as vol=<e|f><r|w> SIZE TARGET followed by its files, file=MODE PATH
+ *   (octal mode) then data=BYTES),
  *   ended by an empty record; zero-padded to whole 4 KiB blocks.
  * Values may hold any byte but NUL (a newline in an env value too).
+ * A pod (svc->pod) goes on after the main container's records: each other
+ * container from a "ctr=NAME" record, then disk=vdX (its rootfs disk:
+ * vda for the main one's image, else vdc or vdd), init=1 for an init
+ * container, and its own uid=, gid=, cwd=, arg= and env= records.
  */
 #define VCL_VM_SVC_MAGIC   "VCLAB-SVC 1\n"
 #define VCL_VM_SVC_MAX	   65536
 #define VCL_VM_SVC_CMDLINE " vclab.svc=vdb"
+/* Disks beside vda and vdb for a pod's other images (VCL_VM_MAX_DISKS). */
+#define VCL_VM_POD_DISKS 2
 
 /* Pure: the service description of svc in *out (caller frees), *len a
  * multiple of 4096. USAGE error when it exceeds VCL_VM_SVC_MAX or svc
  * has no argv. */
-int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
+/* disks: one letter per svc->pod member, its disk (NULL: all 'a'). */
+int vcl_vm_svc_config(const struct vcl_svc_spec *svc, const char *disks, char **out, size_t *len,
 		      struct vcl_error **err);
 
 /* Pure: turn the payload guest of o (and its kernel command line in
@@ -313,9 +323,12 @@ void vcl_serial_watch_free(struct vcl_serial_watch *w);
  * service description (dir/service.vdb) and the rootfs disk. place: put
  * the disk in dir too (a hard link to the cached disk, else a copy), for
  * libvirt's QEMU user, which may not reach the cache; else *disk is the
- * cached disk itself. Errors name the service. */
+ * cached disk itself. A pod's other images go to pod_disk[] the same way
+ * (rootfs-c.ext4, rootfs-d.ext4), one disk per distinct image (a USAGE
+ * error beyond VCL_VM_POD_DISKS). Errors name the service. */
 int vcl_vmm_svc_files(struct vcl_ledger *ledger, const struct vcl_svc_spec *svc, const char *dir,
-		      bool place, char **disk, char **config, struct vcl_error **err);
+		      bool place, char **disk, char **config, char *pod_disk[VCL_VM_POD_DISKS],
+		      struct vcl_error **err);
 /* Copy src to dst (mode 0644). */
 int vcl_vmm_copy_file(const char *src, const char *dst, struct vcl_error **err);
 
@@ -346,6 +359,8 @@ struct vcl_vm_guest {
 	char *disk;	/* iaas: the root image every instance's overlay is backed by */
 	char *svc_disk; /* the user's service: its rootfs disk, read-only (vda) */
 	char *svc_cfg;	/* and its description (vdb); both NULL without a service */
+	/* A pod whose containers use other images: their disks (vdc, vdd). */
+	char *pod_disk[VCL_VM_POD_DISKS];
 };
 
 /* Pure: the paths src's kernel, initrd and iaas root image take when put

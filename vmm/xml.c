@@ -18,6 +18,7 @@
 #include "core/cleanup.h"
 #include "core/backend.h"
 #include "core/util.h"
+#include "core/volume.h"
 
 static bool name_ok(const char *s)
 {
@@ -528,7 +529,85 @@ static int rec(FILE *f, const char *key, const char *val)
 	return fprintf(f, "%s=%s", key, val) < 0 || fputc('\0', f) == EOF ? -1 : 0;
 }
 
-int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
+/* One container's records: user, folder, argv, env. */
+static int svc_recs(FILE *f, const struct vcl_svc_spec *svc)
+{
+	char num[32];
+	int r = 0;
+
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->uid);
+	r |= rec(f, "uid", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)svc->gid);
+	r |= rec(f, "gid", num);
+	r |= rec(f, "cwd", svc->cwd != NULL && *svc->cwd != '\0' ? svc->cwd : "/");
+	for (char *const *a = svc->argv; *a != NULL; a++)
+		r |= rec(f, "arg", *a);
+	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
+		r |= rec(f, "env", *e);
+	return r;
+}
+
+/* A pod's other containers, each from its "ctr=NAME" record on: its
+ * disk (vdX), init=1 for an init container, then its own records. */
+static int pod_recs(FILE *f, const struct vcl_svc_spec *svc, const char *disks)
+{
+	int r = 0;
+
+	for (size_t i = 0; svc->pod != NULL && svc->pod[i] != NULL; i++) {
+		const struct vcl_svc_spec *m = svc->pod[i];
+		char dev[8];
+
+		if (m->argv == NULL || m->argv[0] == NULL)
+			return -1;
+		snprintf(dev, sizeof(dev), "vd%c",
+			 disks != NULL && disks[i] != '\0' ? disks[i] : 'a');
+		r |= rec(f, "ctr",
+			 m->ctr_name != NULL && m->ctr_name[0] != '\0' ? m->ctr_name : "?");
+		r |= rec(f, "disk", dev);
+		if (m->init)
+			r |= rec(f, "init", "1");
+		r |= svc_recs(f, m);
+	}
+	return r;
+}
+
+/* fsgroup= and group= (supplementary groups), then each volume as
+ * "vol=<e|f><r|w> SIZE TARGET" followed by its files as "file=MODE PATH"
+ * and "data=BYTES". */
+static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc)
+{
+	gid_t g[17];
+	size_t ng = vcl_security_groups(&svc->sec, g, sizeof(g) / sizeof(g[0]));
+	char line[600];
+	int r = 0;
+
+	if (svc->sec.has_fs_group) {
+		snprintf(line, sizeof(line), "%u", (unsigned)svc->sec.fs_group);
+		r |= rec(f, "fsgroup", line);
+	}
+	for (size_t i = 0; i < ng; i++) {
+		snprintf(line, sizeof(line), "%u", (unsigned)g[i]);
+		r |= rec(f, "group", line);
+	}
+	for (size_t i = 0; i < svc->nvols; i++) {
+		const struct vcl_volume *v = &svc->vols[i];
+
+		snprintf(line, sizeof(line), "%c%c %llu %s", v->empty ? 'e' : 'f',
+			 v->read_only ? 'r' : 'w', (unsigned long long)v->size_bytes, v->target);
+		r |= rec(f, "vol", line);
+		for (size_t k = 0; k < v->nfiles; k++) {
+			snprintf(line, sizeof(line), "%o %s", v->files[k].mode, v->files[k].path);
+			r |= rec(f, "file", line);
+			r |= fprintf(f, "data=%.*s", (int)v->files[k].len, v->files[k].data) < 0 ||
+				     fputc('\0', f) == EOF
+				 ? -1
+				 : 0;
+		}
+	}
+	return r;
+}
+
+int vcl_vm_svc_config(const struct vcl_svc_spec *svc, const char *disks, char **out, size_t *len,
 		      struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
@@ -545,15 +624,9 @@ int vcl_vm_svc_config(const struct vcl_svc_spec *svc, char **out, size_t *len,
 	r |= fputs(VCL_VM_SVC_MAGIC, f) == EOF ? -1 : 0;
 	snprintf(num, sizeof(num), "%u", (unsigned)svc->port);
 	r |= rec(f, "port", num);
-	snprintf(num, sizeof(num), "%u", (unsigned)svc->uid);
-	r |= rec(f, "uid", num);
-	snprintf(num, sizeof(num), "%u", (unsigned)svc->gid);
-	r |= rec(f, "gid", num);
-	r |= rec(f, "cwd", svc->cwd != NULL && *svc->cwd != '\0' ? svc->cwd : "/");
-	for (char *const *a = svc->argv; *a != NULL; a++)
-		r |= rec(f, "arg", *a);
-	for (char *const *e = svc->envp; e != NULL && *e != NULL; e++)
-		r |= rec(f, "env", *e);
+	r |= svc_recs(f, svc);
+	r |= svc_volume_recs(f, svc);
+	r |= pod_recs(f, svc, disks);
 	r |= fputc('\0', f) == EOF ? -1 : 0;
 	if (fclose(f) != 0 || r != 0)
 		return vcl_fail(err, ENOMEM, "Service description");
@@ -645,9 +718,15 @@ int vcl_vm_machine_init(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
 	vcl_vm_opts_profile(&m->o, spec, g->profile);
 	m->o.net = net;
 	m->o.network = network;
-	if (spec->svc != NULL)
-		return vcl_vm_svc_opts(&m->o, spec->svc, g->svc_disk, g->svc_cfg, m->cmdline,
-				       sizeof(m->cmdline), err);
+	if (spec->svc == NULL)
+		return 0;
+	if (vcl_vm_svc_opts(&m->o, spec->svc, g->svc_disk, g->svc_cfg, m->cmdline,
+			    sizeof(m->cmdline), err) < 0)
+		return -1;
+	/* A pod's other images: vdc, vdd. */
+	for (size_t i = 0; i < VCL_VM_POD_DISKS && g->pod_disk[i] != NULL; i++)
+		if (vcl_vm_opts_add_disk(&m->o, g->pod_disk[i], VCL_VM_DISK_RAW, true, err) < 0)
+			return -1;
 	return 0;
 }
 

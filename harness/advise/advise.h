@@ -58,6 +58,18 @@ const char *vcl_latency_name(enum vcl_latency l);
 #define VCL_HW_GPU     0x2u
 #define VCL_HW_STORAGE 0x4u
 
+/* A service's resource profile (profile `profile: disk-heavy`, manifest
+ * annotation vclab.io/profile), bit set: which resource taxes
+ * (docs/resources.md) weigh in its advice. */
+enum vcl_res { VCL_RES_CPU = 0, VCL_RES_MEMBW, VCL_RES_DISK, VCL_RES_NET, VCL_NRES };
+/* "cpu", "membw", "disk", "net": the scenario names. */
+const char *vcl_res_name(enum vcl_res r);
+/* The figure a resource's tax is read from: backends.<p>.<res>.metrics.<f>. */
+const char *vcl_res_figure(enum vcl_res r);
+/* A tax this large (x bare's cost), significant (its CI above 1), rules a
+ * placement out for a service heavy on that resource. */
+#define VCL_TAX_AGAINST 2.0
+
 /* Weights of the cost score (docs/advisor.md, "Cost score"). One point is
  * one MiB of host memory held for the life of the service. */
 #define VCL_W_MEM_PER_MIB    1.0  /* points per MiB of measured overhead x replicas */
@@ -127,6 +139,8 @@ struct vcl_service {
 	bool tenancy_given;
 	bool own_kernel;
 	bool dedicated_cores;
+	unsigned heavy;	    /* 1 << enum vcl_res: the resources it is heavy on */
+	char heavy_at[160]; /* "FILE:LINE:COL" of the profile value */
 
 	/* Kubernetes: what the pod spec says (docs/advisor.md, "Manifests"). */
 	bool k8s;
@@ -250,6 +264,25 @@ struct vcl_meas_backend {
 	bool has_startup_ci;
 	double startup_lo, startup_hi; /* startup_ms.ci95 of the median */
 	char absent[200];	       /* why not present: "backends.vm missing", "skipped: ..." */
+	/* Resource taxes (issue 29): how many times bare's cost the
+	 * placement pays on each resource (>= 1 worse), with the CI, from
+	 * the figure's x_bare; has_tax bit per enum vcl_res. */
+	unsigned has_tax;
+	double tax[VCL_NRES], tax_lo[VCL_NRES], tax_hi[VCL_NRES];
+};
+
+/* What the isolation probe reached in one placement (backends.<p>.isolation,
+ * from bench --scenarios isolation; core/isolation.h): a fact of the
+ * placement, whatever service the advice is about. */
+struct vcl_meas_iso {
+	bool present;
+	int host_kernel;    /* 1 on the host's kernel, 0 its own, -1 not known */
+	bool sys_admin;	    /* CAP_SYS_ADMIN in the effective set */
+	unsigned caps;	    /* effective capabilities */
+	unsigned through;   /* calls containerd forbids that went through */
+	unsigned tried;	    /* of those, tried */
+	int host_pid;	    /* 1 a host process visible, 0 not, -1 not known */
+	int cri_violations; /* containers: what containerd forbids it did; -1 not judged */
 };
 
 /* A same-run comparison of a placement against bare (comparisons[] in
@@ -284,6 +317,7 @@ struct vcl_measured {
 	bool complete;
 	struct vcl_meas_backend b[VCL_NPLACE];
 	struct vcl_meas_cmp cmp[VCL_NPLACE]; /* startup p50 of p against bare */
+	struct vcl_meas_iso iso[VCL_NPLACE]; /* the placements' isolation, measured */
 	bool has_aa;			     /* calibration.aa.ci95: the A/A noise floor */
 	double aa_lo, aa_hi;
 	char numbers[200]; /* whose numbers b[] holds: "the built-in payload" or a service */
@@ -380,9 +414,19 @@ struct vcl_decision {
 void vcl_advise_step(struct vcl_decision *d, int place, enum vcl_step_kind kind, bool reason,
 		     const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d);
+/* For a tenancy that is not trusted: each placement's measured isolation
+ * (the report's isolation table) cited beside the tenancy rule. Allows
+ * everything; a container that broke containerd's defaults is noted. */
+void vcl_rule_isolation_facts(const struct vcl_service *s, const struct vcl_measured *m,
+			      struct vcl_decision *d);
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d);
 unsigned vcl_rule_measured(const struct vcl_measured *m, struct vcl_decision *d);
+/* A service heavy on a resource: placements in mask whose tax on it is at
+ * least VCL_TAX_AGAINST with a CI above 1 are ruled out (unless that
+ * would leave none); every tax weighed is cited. Only looks at mask. */
+unsigned vcl_rule_resources(const struct vcl_service *s, const struct vcl_measured *m,
+			    unsigned mask, struct vcl_decision *d);
 /* Only looks at placements in mask. */
 unsigned vcl_rule_startup_slo(const struct vcl_service *s, const struct vcl_measured *m,
 			      unsigned mask, struct vcl_decision *d);

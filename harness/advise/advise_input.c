@@ -205,6 +205,43 @@ static const char *latency_name(int i)
 	return vcl_latency_name((enum vcl_latency)i);
 }
 
+/* profile: "disk-heavy", or several ("disk-heavy,net-heavy"): the
+ * resources whose taxes weigh (cpu-, membw-, disk-, net-heavy). */
+static int get_profile(const struct vcl_yaml *y, yaml_node_t *v, struct vcl_service *s,
+		       struct vcl_error **err)
+{
+	const char *text = vcl_yaml_str(v);
+	char word[32];
+
+	if (v == NULL || v->type != YAML_SCALAR_NODE || text[0] == '\0')
+		return vcl_yaml_error(err, y, v, "profile must be a string such as disk-heavy");
+	for (const char *p = text; *p != '\0';) {
+		size_t n = strcspn(p, ", ");
+		int r = -1;
+
+		snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1),
+			 p);
+		for (int i = 0; i < VCL_NRES; i++) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "%s-heavy", vcl_res_name((enum vcl_res)i));
+			if (strcmp(word, want) == 0)
+				r = i;
+		}
+		if (n > 0 && r < 0)
+			return vcl_yaml_error(err, y, v,
+					      "profile: unknown '%s' (cpu-heavy, membw-heavy, "
+					      "disk-heavy, net-heavy)",
+					      word);
+		if (r >= 0)
+			s->heavy |= 1u << r;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	vcl_advise_where(y, v, s->heavy_at, sizeof(s->heavy_at));
+	return 0;
+}
+
 /* Set one advisor field from a value node. Returns 1 when set, 0 when key
  * is not an advisor field, -1 on a bad value. Shared by profiles and
  * vclab.io/<field> annotations, so the two cannot drift apart. */
@@ -260,6 +297,8 @@ int vcl_advise_set_field(const struct vcl_yaml *y, yaml_document_t *doc, struct 
 		return vcl_yaml_bool(y, v, &s->dedicated_cores, err) < 0 ? -1 : 1;
 	if (strcmp(key, "direct_hardware") == 0)
 		return get_hw(y, doc, v, &s->hw, err) < 0 ? -1 : 1;
+	if (strcmp(key, "profile") == 0)
+		return get_profile(y, v, s, err) < 0 ? -1 : 1;
 	return 0;
 }
 

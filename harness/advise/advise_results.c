@@ -5,6 +5,7 @@
  * is absent or null stays "not measured"; nothing is made up.
  */
 #include "advise/advise.h"
+#include "core/isolation.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +20,88 @@ static const char *str_at(struct json_object *root, const char *dotted)
 	if (o == NULL || !json_object_is_type(o, json_type_string))
 		return NULL;
 	return json_object_get_string(o);
+}
+
+static const struct {
+	const char *name, *figure;
+	bool lower_better;
+} res_table[VCL_NRES] = {
+    [VCL_RES_CPU] = {"cpu", "event_us", true},
+    [VCL_RES_MEMBW] = {"membw", "read_mib_s", false},
+    [VCL_RES_DISK] = {"disk", "randread_iops", false},
+    [VCL_RES_NET] = {"net", "send_mbit_s", false},
+};
+
+const char *vcl_res_name(enum vcl_res r)
+{
+	return res_table[r].name;
+}
+
+const char *vcl_res_figure(enum vcl_res r)
+{
+	return res_table[r].figure;
+}
+
+/* Each resource's tax: the figure's ratio to bare, turned so that more
+ * than 1 is worse (a rate's ratio is inverted, and its CI with it). */
+static void read_taxes(struct json_object *root, const char *prefix, struct vcl_meas_backend *b)
+{
+	for (int r = 0; r < VCL_NRES; r++) {
+		char k[400];
+		double x, lo, hi;
+
+		snprintf(k, sizeof(k), "%s.%s.metrics.%s.x_bare.", prefix, res_table[r].name,
+			 res_table[r].figure);
+		if (vcl_json_path_double(root, strcat(k, "ratio"), &x) < 0 || !(x > 0))
+			continue;
+		*strrchr(k, '.') = '\0';
+		strcat(k, ".ci95.0");
+		if (vcl_json_path_double(root, k, &lo) < 0)
+			lo = NAN;
+		k[strlen(k) - 1] = '1';
+		if (vcl_json_path_double(root, k, &hi) < 0)
+			hi = NAN;
+		b->has_tax |= 1u << r;
+		b->tax[r] = res_table[r].lower_better ? x : 1.0 / x;
+		b->tax_lo[r] = res_table[r].lower_better ? lo : 1.0 / hi;
+		b->tax_hi[r] = res_table[r].lower_better ? hi : 1.0 / lo;
+	}
+}
+
+static int tri(struct json_object *iso, const char *path)
+{
+	struct json_object *v = vcl_json_path(iso, path);
+
+	if (v == NULL || !json_object_is_type(v, json_type_boolean))
+		return -1;
+	return json_object_get_boolean(v) ? 1 : 0;
+}
+
+/* The isolation probe's object, summed up for the tenancy rule. */
+static void read_isolation(struct json_object *iso, struct vcl_meas_iso *b)
+{
+	struct json_object *v = vcl_json_path(iso, "caps.effective");
+	double n;
+
+	b->cri_violations = -1;
+	if (iso == NULL || !json_object_is_type(iso, json_type_object) || v == NULL ||
+	    !json_object_is_type(v, json_type_array))
+		return;
+	b->present = true;
+	b->caps = (unsigned)json_object_array_length(v);
+	b->sys_admin = vcl_isolation_has_cap(iso, "effective", "cap_sys_admin");
+	b->host_kernel = tri(iso, "kernel.host_kernel");
+	b->host_pid = tri(iso, "pids.host_pid_visible");
+	for (size_t i = 0; i < vcl_isolation_ncalls; i++) {
+		const char *r = vcl_isolation_call_result(iso, vcl_isolation_calls[i].key);
+
+		if (!vcl_isolation_calls[i].cri_forbids || r == NULL || strcmp(r, "untried") == 0)
+			continue;
+		b->tried++;
+		b->through += strcmp(r, "allowed") == 0;
+	}
+	if (vcl_json_path_double(iso, "cri_violations", &n) == 0)
+		b->cri_violations = (int)n;
 }
 
 /* One placement's numbers under prefix ("backends.ctr", "services.web.backends.ctr"). */
@@ -49,6 +132,7 @@ static void read_backend(struct json_object *root, const char *prefix, struct vc
 	b->has_steady =
 	    vcl_json_path_double(root, AT("steady.lat_ms.p99"), &b->lat_p99) == 0 && b->has_steady;
 #undef AT
+	read_taxes(root, prefix, b);
 }
 
 /* comparisons[]: the startup ratio of each placement against bare. */
@@ -148,6 +232,12 @@ void vcl_measured_for_service(const struct vcl_measured *m, size_t i, struct vcl
 	*out = *m;
 	for (int p = 0; p < VCL_NPLACE; p++) {
 		out->b[p] = ms->b[p];
+		/* Resource taxes are the placement's, measured once per run
+		 * with the tools image, whatever the service. */
+		out->b[p].has_tax = m->b[p].has_tax;
+		memcpy(out->b[p].tax, m->b[p].tax, sizeof(out->b[p].tax));
+		memcpy(out->b[p].tax_lo, m->b[p].tax_lo, sizeof(out->b[p].tax_lo));
+		memcpy(out->b[p].tax_hi, m->b[p].tax_hi, sizeof(out->b[p].tax_hi));
 		/* comparisons[] are the payload's: the service's own CIs judge. */
 		memset(&out->cmp[p], 0, sizeof(out->cmp[p]));
 	}
@@ -195,6 +285,7 @@ void vcl_measured_from_json(struct json_object *root, const char *source, struct
 
 		snprintf(dotted, sizeof(dotted), "backends.%s", name);
 		o = vcl_json_path(root, dotted);
+		read_isolation(vcl_json_path(o, "isolation"), &m->iso[p]);
 		if (o == NULL || !json_object_is_type(o, json_type_object)) {
 			snprintf(b->absent, sizeof(b->absent), "backends.%s missing", name);
 			continue;

@@ -151,6 +151,45 @@ unsigned vcl_rule_tenancy(const struct vcl_service *s, struct vcl_decision *d)
 	return VCL_PLACE_ALL;
 }
 
+/* One placement's measured isolation in words. */
+static void iso_words(const struct vcl_meas_iso *i, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "%s, %u capabilities%s, %u of %u calls containerd forbids went through%s%s",
+		 i->host_kernel == 1   ? "on the host's kernel"
+		 : i->host_kernel == 0 ? "its own kernel"
+				       : "kernel not compared",
+		 i->caps, i->sys_admin ? " incl. CAP_SYS_ADMIN" : ", no CAP_SYS_ADMIN", i->through,
+		 i->tried, i->host_kernel == 0 && i->through > 0 ? " (inside its own kernel)" : "",
+		 i->host_pid == 1 ? ", host processes visible" : "");
+}
+
+void vcl_rule_isolation_facts(const struct vcl_service *s, const struct vcl_measured *m,
+			      struct vcl_decision *d)
+{
+	if (s->tenancy == VCL_TEN_TRUSTED)
+		return;
+	for (int p = 0; p < VCL_NPLACE; p++) {
+		const struct vcl_meas_iso *i = &m->iso[p];
+		char words[300];
+
+		if (!i->present || (p == VCL_GVISOR && !d->sandbox))
+			continue;
+		iso_words(i, words, sizeof(words));
+		vcl_advise_step(
+		    d, p, VCL_STEP_INFO, false, "isolation",
+		    "measured (the report's isolation table, backends.%s.isolation): %s",
+		    vcl_place_name((enum vcl_place)p), words);
+		if (i->cri_violations > 0)
+			vcl_advise_step(d, p, VCL_STEP_NOTE, true, "isolation",
+					"%s broke containerd's defaults %d time(s) in this run "
+					"(the report's isolation table names them): fix its "
+					"confinement before trusting it with %s tenants",
+					vcl_place_name((enum vcl_place)p), i->cri_violations,
+					vcl_tenancy_name(s->tenancy));
+	}
+}
+
 unsigned vcl_rule_kernel(const struct vcl_service *s, struct vcl_decision *d)
 {
 	if (!s->own_kernel) {
@@ -603,6 +642,67 @@ static void explain_choice(const struct vcl_service *s, const struct vcl_measure
 			vcl_confidence_name(d->conf));
 }
 
+/* One tax in words: "disk tax x5.10 [4.20-6.00] (fio randread_iops,
+ * backends.vm.disk.metrics.randread_iops.x_bare)". */
+static void tax_text(const struct vcl_measured *m, int p, int r, char *buf, size_t len)
+{
+	const struct vcl_meas_backend *b = &m->b[p];
+
+	if (isfinite(b->tax_lo[r]) && isfinite(b->tax_hi[r]))
+		snprintf(buf, len, "%s tax x%.2f [%.2f-%.2f] (backends.%s.%s.metrics.%s.x_bare%s)",
+			 vcl_res_name((enum vcl_res)r), b->tax[r], b->tax_lo[r], b->tax_hi[r],
+			 vcl_place_name((enum vcl_place)p), vcl_res_name((enum vcl_res)r),
+			 vcl_res_figure((enum vcl_res)r),
+			 p == VCL_VM && m->tcg ? ", a TCG figure" : "");
+	else
+		snprintf(buf, len, "%s tax x%.2f, no CI (backends.%s.%s.metrics.%s.x_bare%s)",
+			 vcl_res_name((enum vcl_res)r), b->tax[r],
+			 vcl_place_name((enum vcl_place)p), vcl_res_name((enum vcl_res)r),
+			 vcl_res_figure((enum vcl_res)r),
+			 p == VCL_VM && m->tcg ? ", a TCG figure" : "");
+}
+
+unsigned vcl_rule_resources(const struct vcl_service *s, const struct vcl_measured *m,
+			    unsigned mask, struct vcl_decision *d)
+{
+	unsigned out = mask;
+	char t[400];
+
+	for (int r = 0; r < VCL_NRES && s->heavy != 0; r++) {
+		if (!(s->heavy & (1u << r)))
+			continue;
+		for (int p = 0; p < VCL_NPLACE; p++) {
+			const struct vcl_meas_backend *b = &m->b[p];
+			bool against;
+
+			if (!(mask & VCL_PLACE_BIT(p)) || p == VCL_BARE)
+				continue;
+			if (!(b->has_tax & (1u << r))) {
+				vcl_advise_step(d, p, VCL_STEP_INFO, false, "resources",
+						"%s-heavy (%s): %s's %s tax not measured (run "
+						"--scenarios %s)",
+						vcl_res_name((enum vcl_res)r), s->heavy_at,
+						vcl_place_name((enum vcl_place)p),
+						vcl_res_name((enum vcl_res)r),
+						vcl_res_name((enum vcl_res)r));
+				continue;
+			}
+			tax_text(m, p, r, t, sizeof(t));
+			against = b->tax[r] >= VCL_TAX_AGAINST && isfinite(b->tax_lo[r]) &&
+				  b->tax_lo[r] > 1.0 &&
+				  __builtin_popcount(out & ~VCL_PLACE_BIT(p)) > 0;
+			if (against)
+				out &= ~VCL_PLACE_BIT(p);
+			vcl_advise_step(
+			    d, p, against ? VCL_STEP_EXCLUDE : VCL_STEP_INFO, against, "resources",
+			    "%s-heavy service (%s): %s's %s%s", vcl_res_name((enum vcl_res)r),
+			    s->heavy_at, vcl_place_name((enum vcl_place)p), t,
+			    against ? ": advised against it" : ": weighed, not ruling out");
+		}
+	}
+	return out;
+}
+
 void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m,
 		       struct vcl_decision *d)
 {
@@ -623,6 +723,7 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 	/* 1. Hard constraints that need no measurement. */
 	d->sandbox = m->b[VCL_GVISOR].present;
 	ten = vcl_rule_tenancy(s, d);
+	vcl_rule_isolation_facts(s, m, d);
 	ker = vcl_rule_kernel(s, d);
 	hw = vcl_rule_hardware(s, d);
 	host = vcl_rule_host(s, d);
@@ -662,7 +763,9 @@ void vcl_advise_decide(const struct vcl_service *s, const struct vcl_measured *m
 		return;
 	}
 
-	/* 3. The startup SLO against measured p95. */
+	/* 3. The startup SLO against measured p95, among what the
+	 * service's resource profile leaves. */
+	cand = vcl_rule_resources(s, m, cand, d);
 	ok = vcl_rule_startup_slo(s, m, cand, d);
 	d->slo_ok = ok;
 	if (ok == 0) {

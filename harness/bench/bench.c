@@ -22,6 +22,7 @@
 #include "bench/services.h"
 #include "core/cleanup.h"
 #include "core/compare.h"
+#include "core/isolation.h"
 #include "core/ledger.h"
 #include "core/limits.h"
 #include "core/probe.h"
@@ -36,8 +37,12 @@ bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario)
 	if (b->o->scenarios != NULL)
 		return vcl_strv_contains(b->o->scenarios, scenario);
 	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++)
-		if (strcmp((*sc)->name, scenario) == 0 && (*sc)->not_quick)
-			return strcmp(b->o->profile, "quick") != 0;
+		if (strcmp((*sc)->name, scenario) == 0) {
+			if ((*sc)->opt_in)
+				return false;
+			if ((*sc)->not_quick)
+				return strcmp(b->o->profile, "quick") != 0;
+		}
 	return true;
 }
 
@@ -179,6 +184,7 @@ int vcl_bench_save(struct vcl_bench *b, struct vcl_error **err)
 						       vcl_comparisons_build_in(svc, b->root));
 		}
 	}
+	vcl_bench_record_concurrent(b);
 	return vcl_results_write(b->out_dir, b->root, err);
 }
 
@@ -568,41 +574,12 @@ static void print_pairs(struct vcl_bench *b)
 	}
 }
 
-static void print_summary(struct vcl_bench *b)
+/* The startup table of the summary (placements, then peers). */
+static void print_startup(struct vcl_bench *b, struct json_object *groups[2])
 {
-	struct json_object *groups[2] = {NULL, NULL};
 	double bare_p50 = 0;
 
-	json_object_object_get_ex(b->root, "backends", &groups[0]);
-	json_object_object_get_ex(b->root, "peers", &groups[1]);
 	vcl_json_path_double(b->root, "backends.bare.startup_ms.p50", &bare_p50);
-	if (b->o->json) {
-		struct json_object *s = json_object_new_object();
-
-		json_object_object_add(s, "results", json_object_new_string(b->out_dir));
-		json_object_object_add(s, "run_id", json_object_new_string(b->run_id));
-		json_object_object_add(s, "accelerator",
-				       json_object_new_string(b->host.accelerator));
-		for (int g = 0; g < 2; g++) {
-			if (groups[g] == NULL)
-				continue;
-			json_object_object_foreach(groups[g], name, val)
-			{
-				struct json_object *st = vcl_json_path(val, "startup_ms");
-				struct json_object *copy = NULL;
-
-				if (st == NULL)
-					continue;
-				json_object_deep_copy(st, &copy, NULL);
-				json_object_object_del(copy, "samples");
-				json_object_object_add(s, name, copy);
-			}
-		}
-		printf("%s\n", json_object_to_json_string_ext(
-				   s, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(s);
-		return;
-	}
 	printf("\nstartup: launch -> first 200 from GET /healthz (ms), host %s, accelerator %s\n",
 	       b->host.hostname, b->host.accelerator);
 	printf("%-18s %4s %9s %9s %9s %9s %6s %9s %9s  %s\n", "placement", "n", "p50", "p90", "p99",
@@ -654,8 +631,99 @@ static void print_summary(struct vcl_bench *b)
 			       n, p50, p90, p99, mean, cv, mn, mx, ratio);
 		}
 	}
+}
+
+/* The isolation scenario's facts, one line per placement and peer (the
+ * report has the whole table). */
+static void print_isolation(struct json_object *groups[2])
+{
+	bool header = false;
+
+	for (int g = 0; g < 2; g++) {
+		if (groups[g] == NULL)
+			continue;
+		json_object_object_foreach(groups[g], name, val)
+		{
+			struct json_object *iso = vcl_json_path(val, "isolation"), *v;
+			struct json_object *caps = vcl_json_path(iso, "caps.effective");
+			unsigned through = 0, tried = 0;
+			const char *mount = vcl_isolation_call_result(iso, "mount_tmpfs");
+			char cri[16] = "-";
+
+			if (iso == NULL)
+				continue;
+			if (!header)
+				printf("\nisolation: what the probe reached as the service "
+				       "(docs/isolation.md; every fact in the report)\n"
+				       "%-18s %-11s %5s %-13s %-8s %-16s %s\n",
+				       "placement", "host kernel", "caps", "CAP_SYS_ADMIN", "mount",
+				       "forbidden calls", "containerd defaults broken");
+			header = true;
+			for (size_t i = 0; i < vcl_isolation_ncalls; i++) {
+				const char *r =
+				    vcl_isolation_call_result(iso, vcl_isolation_calls[i].key);
+
+				if (!vcl_isolation_calls[i].cri_forbids || r == NULL)
+					continue;
+				tried++;
+				through += strcmp(r, "allowed") == 0;
+			}
+			v = vcl_json_path(iso, "kernel.host_kernel");
+			if (vcl_json_path(iso, "cri_violations") != NULL)
+				snprintf(cri, sizeof(cri), "%d",
+					 json_object_get_int(vcl_json_path(iso, "cri_violations")));
+			printf("%-18s %-11s %5zu %-13s %-8s %2u of %-10u %s\n", name,
+			       v == NULL		    ? "-"
+			       : json_object_get_boolean(v) ? "yes"
+							    : "no",
+			       caps != NULL && json_object_is_type(caps, json_type_array)
+				   ? json_object_array_length(caps)
+				   : 0,
+			       vcl_isolation_has_cap(iso, "effective", "cap_sys_admin") ? "yes"
+											: "no",
+			       mount != NULL ? mount : "-", through, tried, cri);
+		}
+	}
+}
+
+static void print_summary(struct vcl_bench *b)
+{
+	struct json_object *groups[2] = {NULL, NULL};
+
+	json_object_object_get_ex(b->root, "backends", &groups[0]);
+	json_object_object_get_ex(b->root, "peers", &groups[1]);
+	if (b->o->json) {
+		struct json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "results", json_object_new_string(b->out_dir));
+		json_object_object_add(s, "run_id", json_object_new_string(b->run_id));
+		json_object_object_add(s, "accelerator",
+				       json_object_new_string(b->host.accelerator));
+		for (int g = 0; g < 2; g++) {
+			if (groups[g] == NULL)
+				continue;
+			json_object_object_foreach(groups[g], name, val)
+			{
+				struct json_object *st = vcl_json_path(val, "startup_ms");
+				struct json_object *copy = NULL;
+
+				if (st == NULL)
+					continue;
+				json_object_deep_copy(st, &copy, NULL);
+				json_object_object_del(copy, "samples");
+				json_object_object_add(s, name, copy);
+			}
+		}
+		printf("%s\n", json_object_to_json_string_ext(
+				   s, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(s);
+		return;
+	}
+	if (vcl_bench_wants(b, "startup"))
+		print_startup(b, groups);
 	print_pairs(b);
 	print_scenarios(b, groups[0]);
+	print_isolation(groups);
 	vcl_services_print_summary(b->root, stdout);
 	print_service_pairs(b);
 	if (strcmp(b->host.accelerator, "kvm") != 0 &&
@@ -668,20 +736,34 @@ static void print_summary(struct vcl_bench *b)
 }
 
 const struct vcl_scenario *const vcl_scenarios[] = {
-    &vcl_scenario_startup, &vcl_scenario_memory,
-    &vcl_scenario_density, &vcl_scenario_autoscale,
-    &vcl_scenario_steady,  &vcl_scenario_cpu,
-    &vcl_scenario_membw,   &vcl_scenario_disk,
-    &vcl_scenario_net,	   NULL,
+    &vcl_scenario_startup,
+    &vcl_scenario_memory,
+    &vcl_scenario_density,
+    &vcl_scenario_autoscale,
+    &vcl_scenario_steady,
+    &vcl_scenario_cpu,
+    &vcl_scenario_membw,
+    &vcl_scenario_disk,
+    &vcl_scenario_net,
+    &vcl_scenario_isolation,
+    NULL,
 };
 
-static int run_scenarios(struct vcl_bench *b, struct vcl_error **err)
+/* The scenarios of the run's service (own = false), or those that bring
+ * their own (own = true, after the run's service is done). */
+static int run_scenarios(struct vcl_bench *b, bool own, struct vcl_error **err)
 {
 	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++) {
-		if (!vcl_bench_wants(b, (*sc)->name))
+		if (!vcl_bench_wants(b, (*sc)->name) || (*sc)->own_service != own)
 			continue;
+		int64_t from = vcl_bench_now_real();
+		int r;
+
 		b->phase = (*sc)->name;
-		if ((*sc)->run(b, err) < 0)
+		r = (*sc)->run(b, err);
+		if (vcl_bench_window_add(b, (*sc)->name, from, vcl_bench_now_real()) < 0 && r == 0)
+			return vcl_fail(err, ENOMEM, "Scenario %s", (*sc)->name);
+		if (r < 0)
 			return vcl_error_wrap(err, "Scenario %s", (*sc)->name);
 		if (vcl_bench_save(b, err) < 0)
 			return -1;
@@ -835,6 +917,13 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 	if (vcl_ledger_open(&b->spec.ledger, b->run_id, &b->kinds, err) < 0)
 		return -1;
 	b->spec.state_dir = vcl_ledger_dir(b->spec.ledger);
+	if (vcl_bench_announce(b, err) < 0) {
+		/* Refused (another run fills the memory): leave nothing. */
+		vcl_ledger_close(&b->spec.ledger, NULL);
+		if (b->o->out != NULL)
+			rmdir(b->out_dir);
+		return -1;
+	}
 	if (vcl_topo_bind_harness(&b->host.topo, &e) < 0) {
 		/* Pinning is an optimisation, not a precondition. */
 		vcl_warn("%s", e->msg);
@@ -878,7 +967,7 @@ static void measure_service(struct vcl_bench *b, struct vcl_error **run_err)
 			describe(b, ops, b->run[prepared]);
 	}
 	if (*run_err == NULL)
-		run_scenarios(b, run_err);
+		run_scenarios(b, false, run_err);
 	/* A failed prepare left nothing: only the ones before it are undone. */
 	for (unsigned i = prepared; i-- > 0;) {
 		if (b->active[i]->cleanup != NULL)
@@ -906,11 +995,14 @@ static void select_service(struct vcl_bench *b, size_t i, const struct vcl_limit
 	for (unsigned k = 0; k < b->nchosen; k++) {
 		const struct vcl_backend_ops *ops = b->chosen[k];
 
-		if (b->image != NULL && !ops->runs_services) {
+		if (b->image != NULL &&
+		    (!ops->runs_services || (b->image->svc.pod != NULL && !ops->runs_pods))) {
 			struct json_object *o = vcl_bench_result_obj(b, ops);
 			char why[160];
 
-			snprintf(why, sizeof(why), "%s cannot run a user's service yet", ops->name);
+			snprintf(why, sizeof(why), "%s cannot run a %s yet", ops->name,
+				 ops->runs_services ? "pod of several containers"
+						    : "user's service");
 			json_object_object_add(o, "skipped", json_object_new_boolean(1));
 			json_object_object_add(o, "reason", json_object_new_string(why));
 			continue;
@@ -945,7 +1037,12 @@ static void bench_measure(struct vcl_bench *b, struct vcl_error **run_err)
 		b->spec.limits = run_limits;
 		b->o->mem_instances = counts[0];
 		b->o->vm_mem_instances = counts[1];
+		/* Every chosen placement, for the scenarios that follow. */
+		memcpy(b->active, b->chosen, sizeof(b->active));
+		b->nactive = b->nchosen;
 	}
+	if (*run_err == NULL)
+		run_scenarios(b, true, run_err);
 	if (b->tty && !b->o->quiet)
 		fputs("\r\033[K", stderr);
 }
@@ -1036,6 +1133,9 @@ int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err)
 
 void vcl_bench_release(struct vcl_bench *b)
 {
+	free(b->windows);
+	b->windows = NULL;
+	b->nwindows = 0;
 	json_object_put(b->root);
 	b->root = NULL;
 	if (b->services != NULL) {

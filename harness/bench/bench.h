@@ -22,6 +22,12 @@
 
 struct vcl_image;
 
+/* When one scenario ran (CLOCK_REALTIME ns), for concurrent_runs[]. */
+struct vcl_bench_window {
+	const char *scenario;
+	int64_t from, to;
+};
+
 #define VCL_MAX_ACTIVE 10
 
 struct vcl_bench_opts {
@@ -131,8 +137,13 @@ struct vcl_bench {
 	uint64_t t_begin;
 	const char *phase;
 	bool tty;
+	/* The scenarios run so far and when (bench/concurrent.c). */
+	struct vcl_bench_window *windows;
+	size_t nwindows;
 };
 
+/* Whether the run measures scenario: named in --scenarios, or, with none
+ * named, every scenario that is not opt_in. */
 bool vcl_bench_wants(const struct vcl_bench *b, const char *scenario);
 /* The runs/timeout that apply to a backend (VMs get their own counts). */
 unsigned vcl_bench_runs(const struct vcl_bench *b, const struct vcl_backend_ops *ops);
@@ -175,6 +186,14 @@ struct json_object *vcl_bench_result_obj(struct vcl_bench *b, const struct vcl_b
 struct vcl_scenario {
 	const char *name;
 	int (*run)(struct vcl_bench *b, struct vcl_error **err);
+	/* Grows until the host's memory budget: one run with such a scenario
+	 * per host at a time (bench/concurrent.c claims the host's memory). */
+	bool fills_memory;
+	bool opt_in; /* runs only when --scenarios names it, never by default */
+	/* Runs a service of its own (isolation: the probe), after the run's
+	 * service(s) are measured and their prepares undone: its run prepares
+	 * and cleans up each placement itself. */
+	bool own_service;
 	/* Left out of the quick profile's default set (run when named with
 	 * --scenarios, and by standard and full): the resource scenarios. */
 	bool not_quick;
@@ -185,10 +204,36 @@ extern const struct vcl_scenario vcl_scenario_memory;
 extern const struct vcl_scenario vcl_scenario_density;
 extern const struct vcl_scenario vcl_scenario_autoscale;
 extern const struct vcl_scenario vcl_scenario_steady;
+extern const struct vcl_scenario vcl_scenario_isolation;
+
+/* The isolation probe (bin/vclab-isoprobe beside payload) as a user's
+ * service, for the isolation scenario and its tests: a rootfs at dir
+ * (recorded in ledger first) holding only the static probe, loaded into
+ * img (listening on 8080, ready on GET /healthz). Undo with
+ * vcl_isolation_service_free, which removes dir. */
+int vcl_isolation_service(const char *payload, const char *dir, struct vcl_ledger *ledger,
+			  struct vcl_image *img, struct vcl_error **err);
+void vcl_isolation_service_free(struct vcl_image *img, const char *dir);
+/* GET /isolation from a ready probe, telling it this process (pid and
+ * start time) and the host's boot id: the probe's JSON object in *out. */
+int vcl_isolation_read(struct vcl_instance *inst, struct json_object **out, struct vcl_error **err);
 extern const struct vcl_scenario vcl_scenario_cpu; /* scenario_resources.c */
 extern const struct vcl_scenario vcl_scenario_membw;
 extern const struct vcl_scenario vcl_scenario_disk;
 extern const struct vcl_scenario vcl_scenario_net;
+
+/* Runs beside this one (bench/concurrent.c). Announce the run in its
+ * ledger, and claim the host's memory when a scenario asked for fills it:
+ * VCL_E_ENV naming the live run that holds it. */
+int vcl_bench_announce(struct vcl_bench *b, struct vcl_error **err);
+/* Note that scenario ran from from to to (vcl_bench_now_real). */
+int vcl_bench_window_add(struct vcl_bench *b, const char *scenario, int64_t from, int64_t to);
+int64_t vcl_bench_now_real(void);
+/* results.json concurrent_runs[]: every other vclab run active during this
+ * one so far, with its overlap of the run and of each scenario. */
+void vcl_bench_record_concurrent(struct vcl_bench *b);
+/* Pure: seconds [a0, a1] and [b0, b1] (ns) share, 0 when none. */
+double vcl_bench_overlap_s(int64_t a0, int64_t a1, int64_t b0, int64_t b1);
 
 /* Every scenario, in the order a run takes them; NULL-terminated. */
 extern const struct vcl_scenario *const vcl_scenarios[];

@@ -70,4 +70,10 @@ struct vcl_density_load {
 int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double seconds,
 		     struct vcl_density_load *out, struct vcl_error **err);
 
+/* GET /healthz once on each of inst[0, n), up to 1024 at a time in one epoll
+ * set; bad[i] = 1 for each that did not answer 200 within timeout_ms of its
+ * request's start. */
+int vcl_density_health(struct vcl_instance **inst, unsigned n, unsigned timeout_ms,
+		       unsigned char *bad, struct vcl_error **err);
+
 #endif

@@ -91,13 +91,48 @@ static int req_event(int ep, struct req *r, uint32_t events, unsigned slot)
 	return strncmp(buf, "HTTP/1.1 200", 12) == 0 ? 1 : -1;
 }
 
+/* LOAD_INFLIGHT empty request slots, or NULL. */
+static struct req *reqs_new(void)
+{
+	struct req *reqs = calloc(LOAD_INFLIGHT, sizeof(*reqs));
+
+	for (unsigned i = 0; reqs != NULL && i < LOAD_INFLIGHT; i++)
+		reqs[i].fd = -1;
+	return reqs;
+}
+
+/* A signal arrived: drop every request in flight; returns -1. */
+static int reqs_interrupted(int ep, struct req *reqs, struct vcl_error **err)
+{
+	for (unsigned i = 0; i < LOAD_INFLIGHT; i++)
+		if (reqs[i].fd >= 0)
+			req_end(ep, &reqs[i]);
+	return vcl_error_interrupted(err);
+}
+
+/* End the requests that started more than timeout_ms before now, marking
+ * their instances bad; returns how many. */
+static unsigned reqs_expire(int ep, struct req *reqs, uint64_t now, unsigned timeout_ms,
+			    unsigned char *bad)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < LOAD_INFLIGHT; s++)
+		if (reqs[s].fd >= 0 && now - reqs[s].intended > (uint64_t)timeout_ms * 1000000ULL) {
+			req_end(ep, &reqs[s]);
+			bad[reqs[s].inst] = 1;
+			n++;
+		}
+	return n;
+}
+
 int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double seconds,
 		     struct vcl_density_load *out, struct vcl_error **err)
 {
 	uint64_t total = (uint64_t)(rps * n * seconds), next = 0, done = 0;
 	uint64_t t0 = vcl_now_ns(), period = (uint64_t)(1e9 / (rps * n));
 	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
-	cleanup_free struct req *reqs = calloc(LOAD_INFLIGHT, sizeof(*reqs));
+	cleanup_free struct req *reqs = reqs_new();
 	cleanup_free double *lat = calloc(total > 0 ? total : 1, sizeof(double));
 	cleanup_free unsigned char *bad = calloc(n > 0 ? n : 1, 1);
 	size_t nlat = 0;
@@ -107,19 +142,16 @@ int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double 
 	out->p99_ms = -1;
 	if (ep < 0 || reqs == NULL || lat == NULL || bad == NULL)
 		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Density load");
-	for (unsigned i = 0; i < LOAD_INFLIGHT; i++)
-		reqs[i].fd = -1;
+	if (n == 0)
+		return 0;
 	while (done < total) {
 		struct epoll_event evs[64];
 		uint64_t now = vcl_now_ns();
+		unsigned expired;
 		int m;
 
-		if (vcl_interrupted) {
-			for (unsigned i = 0; i < LOAD_INFLIGHT; i++)
-				if (reqs[i].fd >= 0)
-					req_end(ep, &reqs[i]);
-			return vcl_error_interrupted(err);
-		}
+		if (vcl_interrupted)
+			return reqs_interrupted(ep, reqs, err);
 		/* Send what is due, while a slot is free. */
 		for (unsigned s = 0; next < total && t0 + next * period <= now && s < LOAD_INFLIGHT;
 		     s++) {
@@ -139,15 +171,10 @@ int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double 
 			inflight++;
 		}
 		/* Expire what waited too long. */
-		for (unsigned s = 0; s < LOAD_INFLIGHT; s++)
-			if (reqs[s].fd >= 0 &&
-			    now - reqs[s].intended > (uint64_t)LOAD_TIMEOUT_MS * 1000000ULL) {
-				req_end(ep, &reqs[s]);
-				bad[reqs[s].inst] = 1;
-				out->errors++;
-				done++;
-				inflight--;
-			}
+		expired = reqs_expire(ep, reqs, now, LOAD_TIMEOUT_MS, bad);
+		out->errors += expired;
+		done += expired;
+		inflight -= expired;
 		m = epoll_wait(ep, evs, 64, 1);
 		for (int i = 0; i < m; i++) {
 			unsigned s = evs[i].data.u32;
@@ -181,5 +208,52 @@ int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double 
 		out->p99_ms = st.p99;
 	}
 	out->seconds = (double)(vcl_now_ns() - t0) / 1e9;
+	return 0;
+}
+
+int vcl_density_health(struct vcl_instance **inst, unsigned n, unsigned timeout_ms,
+		       unsigned char *bad, struct vcl_error **err)
+{
+	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
+	cleanup_free struct req *reqs = reqs_new();
+	unsigned next = 0, done = 0;
+
+	if (ep < 0 || reqs == NULL)
+		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Health check");
+	memset(bad, 0, n);
+	while (done < n) {
+		struct epoll_event evs[64];
+		uint64_t now = vcl_now_ns();
+		int m;
+
+		if (vcl_interrupted)
+			return reqs_interrupted(ep, reqs, err);
+		/* Fill the free slots; each request's clock starts at its start. */
+		for (unsigned s = 0; next < n && s < LOAD_INFLIGHT; s++) {
+			struct req *r = &reqs[s];
+
+			if (r->fd >= 0)
+				continue;
+			r->inst = next++;
+			r->intended = now;
+			if (req_start(ep, r, &inst[r->inst]->ep, s) < 0) {
+				bad[r->inst] = 1;
+				done++;
+			}
+		}
+		done += reqs_expire(ep, reqs, now, timeout_ms, bad);
+		m = epoll_wait(ep, evs, 64, 10);
+		for (int i = 0; i < m; i++) {
+			unsigned s = evs[i].data.u32;
+			struct req *r = &reqs[s];
+			int v;
+
+			if (r->fd < 0 || (v = req_event(ep, r, evs[i].events, s)) == 0)
+				continue;
+			bad[r->inst] = v < 0;
+			req_end(ep, r);
+			done++;
+		}
+	}
 	return 0;
 }

@@ -139,6 +139,7 @@ struct kv_source {
 	const char *ns, *name;
 	yaml_document_t *doc;
 	yaml_node_t *data, *string_data;
+	yaml_node_t *binary; /* a ConfigMap's binaryData */
 };
 
 struct reader {
@@ -202,6 +203,7 @@ static int collect_source(struct vcl_yaml *y, const struct vcl_k8s_obj *o, void 
 	    .doc = o->doc,
 	    .data = vcl_yaml_get(o->doc, o->root, "data"),
 	    .string_data = secret ? vcl_yaml_get(o->doc, o->root, "stringData") : NULL,
+	    .binary = secret ? NULL : vcl_yaml_get(o->doc, o->root, "binaryData"),
 	};
 	return 0;
 }
@@ -235,6 +237,31 @@ static char *source_value(struct reader *r, const struct kv_source *s, const cha
 		return NULL;
 	}
 	return vcl_service_own(r->d, dec);
+}
+
+/* The keys of a source, data's then stringData's, each once (a key in
+ * both is stringData's, as the API server merges them); at most max. */
+static size_t source_keys(const struct kv_source *s, const char **keys, size_t max)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		yaml_node_t *m = pass == 0 ? s->data : s->string_data;
+
+		if (m == NULL || m->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+		     p < m->data.mapping.pairs.top && n < max; p++) {
+			const char *k = vcl_yaml_str(yaml_document_get_node(s->doc, p->key));
+			bool dup = false;
+
+			for (size_t j = 0; k != NULL && j < n; j++)
+				dup = dup || strcmp(keys[j], k) == 0;
+			if (k != NULL && !dup)
+				keys[n++] = k;
+		}
+	}
+	return n;
 }
 
 /* A list of strings (command, args) as an owned NULL-terminated array. */
@@ -331,6 +358,8 @@ static int env_from(struct reader *r, yaml_node_t *list, char ***env, size_t *n,
 		const char *prefix = vcl_yaml_str(vcl_yaml_get(r->doc, it, "prefix"));
 		const char *opt = vcl_yaml_str(vcl_yaml_get(r->doc, ref, "optional"));
 		const struct kv_source *s;
+		const char *keys[256];
+		size_t nk;
 
 		if (name == NULL)
 			return vcl_yaml_error(err, r->y, it,
@@ -343,32 +372,21 @@ static int env_from(struct reader *r, yaml_node_t *list, char ***env, size_t *n,
 				     sec != NULL ? "Secret" : "ConfigMap", name);
 			continue;
 		}
-		for (int pass = 0; pass < 2; pass++) {
-			yaml_node_t *m = pass == 0 ? s->data : s->string_data;
+		nk = source_keys(s, keys, ARRAY_SIZE(keys));
+		for (size_t j = 0; j < nk; j++) {
+			char key[300];
+			bool bad;
+			char *v = source_value(r, s, keys[j], &bad);
 
-			if (m == NULL || m->type != YAML_MAPPING_NODE)
+			if (v == NULL) {
+				if (bad)
+					skip(r, it, "Secret %s: %s is not base64 text", name,
+					     keys[j]);
 				continue;
-			for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
-			     p < m->data.mapping.pairs.top; p++) {
-				const char *k =
-				    vcl_yaml_str(yaml_document_get_node(s->doc, p->key));
-				char key[300];
-				bool bad;
-				char *v;
-
-				if (k == NULL)
-					continue;
-				v = source_value(r, s, k, &bad);
-				if (v == NULL) {
-					if (bad)
-						skip(r, it, "Secret %s: %s is not base64 text",
-						     name, k);
-					continue;
-				}
-				snprintf(key, sizeof(key), "%s%s", prefix != NULL ? prefix : "", k);
-				if (env_push(r, env, n, key, v) < 0)
-					return nomem(err);
 			}
+			snprintf(key, sizeof(key), "%s%s", prefix != NULL ? prefix : "", keys[j]);
+			if (env_push(r, env, n, key, v) < 0)
+				return nomem(err);
 		}
 	}
 	return 0;
@@ -485,6 +503,32 @@ static int read_id(struct reader *r, yaml_node_t *n, unsigned *out, bool *has,
 	return 0;
 }
 
+/* The pod's fsGroup and supplementalGroups. */
+static int read_groups(struct reader *r, yaml_node_t *sc, struct vcl_security *sec,
+		       struct vcl_error **err)
+{
+	yaml_node_t *list = vcl_yaml_get(r->doc, sc, "supplementalGroups");
+	unsigned g = 0;
+
+	if (read_id(r, vcl_yaml_get(r->doc, sc, "fsGroup"), &g, &sec->has_fs_group, err) < 0)
+		return -1;
+	sec->fs_group = (gid_t)g;
+	if (list != NULL && list->type != YAML_SEQUENCE_NODE)
+		return vcl_yaml_error(err, r->y, list,
+				      "supplementalGroups: expected a list of ids");
+	if (vcl_yaml_seq_len(list) > ARRAY_SIZE(sec->supp_groups))
+		return vcl_yaml_error(err, r->y, list, "supplementalGroups: more than %zu groups",
+				      ARRAY_SIZE(sec->supp_groups));
+	for (size_t i = 0; i < vcl_yaml_seq_len(list); i++) {
+		bool has = false;
+
+		if (read_id(r, vcl_yaml_seq_at(r->doc, list, i), &g, &has, err) < 0)
+			return -1;
+		sec->supp_groups[sec->nsupp++] = (gid_t)g;
+	}
+	return 0;
+}
+
 /* securityContext of the pod (pod true) or of a container, over sec. */
 static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl_security *sec,
 			 struct vcl_error **err)
@@ -510,7 +554,7 @@ static int read_security(struct reader *r, yaml_node_t *sc, bool pod, struct vcl
 		sec->seccomp = strcmp(seccomp, "Unconfined") == 0 ? VCL_SECCOMP_UNCONFINED
 								  : VCL_SECCOMP_RUNTIME_DEFAULT;
 	if (pod)
-		return 0;
+		return read_groups(r, sc, sec, err);
 	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "privileged"))) != NULL)
 		sec->privileged = strcmp(v, "true") == 0;
 	if ((v = vcl_yaml_str(vcl_yaml_get(r->doc, sc, "readOnlyRootFilesystem"))) != NULL)
@@ -652,14 +696,209 @@ static int resource(struct reader *r, yaml_node_t *c, const char *what, double *
 	return 0;
 }
 
-/* Volumes: what a placement cannot reproduce, or does not mount yet, is
- * a skip reason. */
-static void read_volumes(struct reader *r, yaml_node_t *podspec)
+/* A file mode as Kubernetes writes it: decimal in JSON (420), octal in
+ * YAML (0644, 0o644). */
+static int read_mode(struct reader *r, yaml_node_t *n, unsigned *mode, struct vcl_error **err)
+{
+	const char *s = vcl_yaml_str(n);
+	char *end;
+	long v;
+
+	if (n == NULL)
+		return 0;
+	if (s != NULL && strncmp(s, "0o", 2) == 0)
+		v = strtol(s + 2, &end, 8);
+	else
+		v = s != NULL ? strtol(s, &end, 0) : -1;
+	if (s == NULL || *end != '\0' || v < 0 || v > 0777)
+		return vcl_yaml_error(err, r->y, n, "mode '%s': expected 0 to 0777 (511)",
+				      s != NULL ? s : "");
+	*mode = (unsigned)v;
+	return 0;
+}
+
+/* A relative path inside a volume, without "..": what the API server
+ * accepts for items[].path. */
+static bool vol_path_ok(const char *p)
+{
+	if (p == NULL || p[0] == '\0' || p[0] == '/' || strlen(p) > 255)
+		return false;
+	for (const char *c = p; c != NULL; c = strchr(c, '/')) {
+		c += *c == '/';
+		if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
+			return false;
+	}
+	return true;
+}
+
+static int vol_file_push(struct reader *r, struct vcl_volume *v, const char *path, char *data,
+			 unsigned mode)
+{
+	struct vcl_vol_file *grown = vcl_service_own(r->d, calloc(v->nfiles + 1, sizeof(*grown)));
+
+	if (grown == NULL || (path = vcl_service_own_str(r->d, path)) == NULL)
+		return -1;
+	if (v->nfiles > 0)
+		memcpy(grown, v->files, v->nfiles * sizeof(*grown));
+	grown[v->nfiles++] =
+	    (struct vcl_vol_file){.path = path, .data = data, .len = strlen(data), .mode = mode};
+	v->files = grown;
+	return 0;
+}
+
+/* configMap or secret: its files, items[] or every key. */
+static int vol_files(struct reader *r, yaml_node_t *src, bool secret, struct vcl_volume *v,
+		     struct vcl_error **err)
+{
+	const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, src, secret ? "secretName" : "name"));
+	const char *opt = vcl_yaml_str(vcl_yaml_get(r->doc, src, "optional"));
+	const char *what = secret ? "Secret" : "ConfigMap";
+	yaml_node_t *items = vcl_yaml_get(r->doc, src, "items");
+	const struct kv_source *s;
+	const char *keys[256];
+	unsigned mode = 0644;
+	size_t nk;
+
+	if (read_mode(r, vcl_yaml_get(r->doc, src, "defaultMode"), &mode, err) < 0)
+		return -1;
+	if (name == NULL)
+		return vcl_yaml_error(err, r->y, src, "volume %s: %s without a %s", v->name,
+				      secret ? "secret" : "configMap",
+				      secret ? "secretName" : "name");
+	s = find_source(r, secret, name);
+	if (s == NULL) {
+		if (opt == NULL || strcmp(opt, "true") != 0)
+			skip(r, src, "volume %s: %s %s is not in the manifests given", v->name,
+			     what, name);
+		return 0;
+	}
+	if (s->binary != NULL)
+		skip(r, src, "volume %s: ConfigMap %s has binaryData, which vclab does not read",
+		     v->name, name);
+	for (size_t i = 0; i < vcl_yaml_seq_len(items); i++) {
+		yaml_node_t *it = vcl_yaml_seq_at(r->doc, items, i);
+		const char *key = vcl_yaml_str(vcl_yaml_get(r->doc, it, "key"));
+		const char *path = vcl_yaml_str(vcl_yaml_get(r->doc, it, "path"));
+		unsigned m = mode;
+		bool bad;
+		char *val;
+
+		if (key == NULL || !vol_path_ok(path))
+			return vcl_yaml_error(err, r->y, it,
+					      "volume %s: items[] needs a key and a relative path "
+					      "without '..'",
+					      v->name);
+		if (read_mode(r, vcl_yaml_get(r->doc, it, "mode"), &m, err) < 0)
+			return -1;
+		val = source_value(r, s, key, &bad);
+		if (val == NULL) {
+			if (opt == NULL || strcmp(opt, "true") != 0)
+				skip(r, it, "volume %s: %s %s has no key %s%s", v->name, what, name,
+				     key, bad ? " that is base64 text" : "");
+			continue;
+		}
+		if (vol_file_push(r, v, path, val, m) < 0)
+			return nomem(err);
+	}
+	if (items != NULL)
+		return 0;
+	nk = source_keys(s, keys, ARRAY_SIZE(keys));
+	for (size_t j = 0; j < nk; j++) {
+		bool bad;
+		char *val = NULL;
+
+		if (!vol_path_ok(keys[j]) || strchr(keys[j], '/') != NULL ||
+		    (val = source_value(r, s, keys[j], &bad)) == NULL) {
+			skip(r, src, "volume %s: %s %s key %s is not a file name%s", v->name, what,
+			     name, keys[j], secret ? " or not base64 text" : "");
+			continue;
+		}
+		if (vol_file_push(r, v, keys[j], val, mode) < 0)
+			return nomem(err);
+	}
+	return 0;
+}
+
+/* One volumeMounts[] entry of the main container c, as a vcl_volume. */
+static int read_mount(struct reader *r, yaml_node_t *podspec, yaml_node_t *vm,
+		      struct vcl_error **err)
+{
+	static const char *const later[] = {"projected", "downwardAPI"};
+	const char *name = vcl_yaml_str(vcl_yaml_get(r->doc, vm, "name"));
+	const char *path = vcl_yaml_str(vcl_yaml_get(r->doc, vm, "mountPath"));
+	const char *ro = vcl_yaml_str(vcl_yaml_get(r->doc, vm, "readOnly"));
+	yaml_node_t *vols = vcl_yaml_get(r->doc, podspec, "volumes"), *vol = NULL, *ed, *cm, *sec;
+	struct vcl_service_def *d = r->d;
+	struct vcl_volume *grown, *v;
+
+	if (name == NULL || path == NULL || path[0] != '/' || strlen(path) > 255)
+		return vcl_yaml_error(err, r->y, vm,
+				      "volumeMounts: expected a name and an absolute mountPath");
+	for (size_t i = 0; i < vcl_yaml_seq_len(vols) && vol == NULL; i++) {
+		yaml_node_t *it = vcl_yaml_seq_at(r->doc, vols, i);
+		const char *n = vcl_yaml_str(vcl_yaml_get(r->doc, it, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			vol = it;
+	}
+	if (vol == NULL)
+		return vcl_yaml_error(err, r->y, vm, "volumeMounts: no volume named %s in volumes",
+				      name);
+	for (size_t k = 0; k < ARRAY_SIZE(later); k++)
+		if (vcl_yaml_get(r->doc, vol, later[k]) != NULL)
+			skip(r, vol,
+			     "volume %s (%s): vclab mounts emptyDir, configMap and secret only",
+			     name, later[k]);
+	if (vcl_yaml_get(r->doc, vm, "subPath") != NULL ||
+	    vcl_yaml_get(r->doc, vm, "subPathExpr") != NULL)
+		skip(r, vm, "volumeMounts %s: subPath is not mounted by vclab yet", name);
+	ed = vcl_yaml_get(r->doc, vol, "emptyDir");
+	cm = vcl_yaml_get(r->doc, vol, "configMap");
+	sec = vcl_yaml_get(r->doc, vol, "secret");
+	if (ed == NULL && cm == NULL && sec == NULL)
+		return 0;
+	grown = vcl_service_own(d, calloc(d->nvols + 1, sizeof(*grown)));
+	if (grown == NULL)
+		return nomem(err);
+	if (d->nvols > 0)
+		memcpy(grown, d->vols, d->nvols * sizeof(*grown));
+	d->vols = grown;
+	v = &d->vols[d->nvols++];
+	if ((v->name = vcl_service_own_str(d, name)) == NULL ||
+	    (v->target = vcl_service_own_str(d, path)) == NULL)
+		return nomem(err);
+	/* configMap and secret volumes are read-only, as the kubelet mounts
+	 * them; an emptyDir as volumeMounts says. */
+	v->read_only = ed == NULL || (ro != NULL && strcmp(ro, "true") == 0);
+	v->empty = ed != NULL;
+	if (ed != NULL) {
+		yaml_node_t *lim = vcl_yaml_get(r->doc, ed, "sizeLimit");
+		const char *medium = vcl_yaml_str(vcl_yaml_get(r->doc, ed, "medium"));
+		const char *q = vcl_yaml_str(lim);
+		double bytes;
+
+		if (medium != NULL && medium[0] != '\0' && strcmp(medium, "Memory") != 0)
+			skip(r, ed, "volume %s: emptyDir medium %s is not read by vclab", name,
+			     medium);
+		if (lim != NULL && (q == NULL || vcl_k8s_quantity(q, &bytes) < 0 || bytes < 1))
+			return vcl_yaml_error(err, r->y, lim,
+					      "emptyDir sizeLimit '%s': not a Kubernetes quantity",
+					      q != NULL ? q : "");
+		if (lim != NULL)
+			v->size_bytes = (uint64_t)ceil(bytes);
+		return 0;
+	}
+	return vol_files(r, cm != NULL ? cm : sec, cm == NULL, v, err);
+}
+
+/* Volumes: the main container's mounts become d->vols; storage a
+ * placement cannot reproduce is a skip reason. */
+static int read_volumes(struct reader *r, yaml_node_t *podspec, yaml_node_t *c,
+			struct vcl_error **err)
 {
 	static const char *const host[] = {
 	    "hostPath", "persistentVolumeClaim", "nfs", "iscsi", "csi", "ephemeral"};
-	static const char *const later[] = {"emptyDir", "configMap", "secret", "projected",
-					    "downwardAPI"};
+	yaml_node_t *mounts = vcl_yaml_get(r->doc, c, "volumeMounts");
 	yaml_node_t *vols = vcl_yaml_get(r->doc, podspec, "volumes");
 
 	for (size_t i = 0; i < vcl_yaml_seq_len(vols); i++) {
@@ -672,11 +911,11 @@ static void read_volumes(struct reader *r, yaml_node_t *podspec)
 				     "volume %s is a %s: node or cluster storage a placement "
 				     "here cannot reproduce",
 				     name != NULL ? name : "?", host[k]);
-		for (size_t k = 0; k < ARRAY_SIZE(later); k++)
-			if (vcl_yaml_get(r->doc, v, later[k]) != NULL)
-				skip(r, v, "volume %s (%s): vclab does not mount pod volumes yet",
-				     name != NULL ? name : "?", later[k]);
 	}
+	for (size_t i = 0; i < vcl_yaml_seq_len(mounts); i++)
+		if (read_mount(r, podspec, vcl_yaml_seq_at(r->doc, mounts, i), err) < 0)
+			return -1;
+	return 0;
 }
 
 static int read_container(struct reader *r, yaml_node_t *c, bool init,
@@ -798,17 +1037,20 @@ static int read_pod(struct reader *r, yaml_node_t *podspec, struct vcl_error **e
 		d->limits.cpus = cpu;
 		d->cpus_given = true;
 	}
-	read_volumes(r, podspec);
-	if (ni > 0)
-		skip(r, init,
-		     "%zu init container%s: vclab does not run a pod's init containers "
-		     "yet",
-		     ni, ni == 1 ? "" : "s");
-	if (n > 1)
-		skip(r, ctrs,
-		     "a pod of %zu containers: vclab measures one-container pods only "
-		     "yet",
-		     n);
+	if (read_volumes(r, podspec, vcl_yaml_seq_at(r->doc, ctrs, 0), err) < 0)
+		return -1;
+	/* The pod's volumes are mounted in its main container only. */
+	for (size_t i = 0; i < ni + n; i++) {
+		yaml_node_t *c = i < ni ? vcl_yaml_seq_at(r->doc, init, i)
+					: vcl_yaml_seq_at(r->doc, ctrs, i - ni);
+		yaml_node_t *vm = vcl_yaml_get(r->doc, c, "volumeMounts");
+
+		if (i != ni && vcl_yaml_seq_len(vm) > 0)
+			skip(r, vm,
+			     "container %s mounts volumes: vclab mounts a pod's volumes in its "
+			     "first container only yet",
+			     d->ctrs[i].name);
+	}
 	return 0;
 }
 
@@ -951,6 +1193,15 @@ static struct json_object *security_json(const struct vcl_security *s)
 		json_object_object_add(o, "run_as_user", json_object_new_int64(s->run_as_user));
 	if (s->has_group)
 		json_object_object_add(o, "run_as_group", json_object_new_int64(s->run_as_group));
+	if (s->has_fs_group)
+		json_object_object_add(o, "fs_group", json_object_new_int64(s->fs_group));
+	if (s->nsupp > 0) {
+		struct json_object *g = json_object_new_array();
+
+		for (unsigned i = 0; i < s->nsupp; i++)
+			json_object_array_add(g, json_object_new_int64(s->supp_groups[i]));
+		json_object_object_add(o, "supplemental_groups", g);
+	}
 	json_object_object_add(o, "cap_add", json_object_new_uint64(s->cap_add));
 	json_object_object_add(o, "cap_drop", json_object_new_uint64(s->cap_drop));
 	json_object_object_add(o, "seccomp",
@@ -988,5 +1239,38 @@ struct json_object *vcl_manifest_json(const struct vcl_service_def *d)
 		json_object_array_add(cs, c);
 	}
 	json_object_object_add(o, "containers", cs);
+	/* The pod as measured: every container in one sandbox, the init
+	 * containers run first (their time is in startup). */
+	{
+		size_t ninit = 0;
+
+		for (size_t i = 0; i < d->nctrs; i++)
+			ninit += d->ctrs[i].init && !d->ctrs[i].sidecar ? 1 : 0;
+		json_object_object_add(o, "n_containers",
+				       json_object_new_int64((int64_t)(d->nctrs - ninit)));
+		json_object_object_add(o, "n_init_containers",
+				       json_object_new_int64((int64_t)ninit));
+	}
+	if (d->nvols > 0) {
+		struct json_object *vs = json_object_new_array();
+
+		for (size_t i = 0; i < d->nvols; i++) {
+			struct json_object *v = json_object_new_object();
+
+			json_object_object_add(v, "name", json_object_new_string(d->vols[i].name));
+			json_object_object_add(v, "mount_path",
+					       json_object_new_string(d->vols[i].target));
+			json_object_object_add(v, "read_only",
+					       json_object_new_boolean(d->vols[i].read_only));
+			json_object_object_add(v, "files",
+					       json_object_new_int64((int64_t)d->vols[i].nfiles));
+			if (d->vols[i].size_bytes > 0)
+				json_object_object_add(
+				    v, "size_bytes",
+				    json_object_new_int64((int64_t)d->vols[i].size_bytes));
+			json_object_array_add(vs, v);
+		}
+		json_object_object_add(o, "volumes", vs);
+	}
 	return o;
 }

@@ -56,8 +56,9 @@ static const struct profile profiles[] = {
 /* clang-format on */
 
 static const char *const profile_names[] = {"quick", "standard", "full", NULL};
-static const char *const scenario_names[] = {"startup", "memory", "density", "autoscale", "steady",
-					     "cpu",	"membw",  "disk",    "net",	  NULL};
+static const char *const scenario_names[] = {"startup", "memory",    "density", "autoscale",
+					     "steady",	"cpu",	     "membw",	"disk",
+					     "net",	"isolation", NULL};
 static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
 static const char *const ksm_modes[] = {"off", "on", "both", NULL};
@@ -72,7 +73,8 @@ static const struct vcl_opt bench_opts[] = {
     VCL_OPT_LIST_OF_ROW(B, peers, "peer", "peers", vcl_backends_peer_words,
 			"same-run peers (default: the peers of the chosen placements but podman "
 			"and docker, which run only when named; 'none' for none)"),
-    VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names, "what to run (default all)"),
+    VCL_OPT_LIST_ROW(B, scenarios, "scenarios", NULL, scenario_names,
+		     "what to run (default all but isolation, which runs when named)"),
     VCL_OPT_UINT_ROW(B, runs, "runs", 1, 100000, "N",
 		     "measured launches per process placement/peer"),
     VCL_OPT_UINT_ROW(B, vm_runs, "vm-runs", 1, 10000, "N",

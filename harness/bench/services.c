@@ -466,6 +466,59 @@ int vcl_services_load_file(const char *path, struct vcl_services **out, struct v
 	return vcl_services_parse(path, buf, len, out, err);
 }
 
+/* The main container of a pod: the first of containers[] (after the
+ * init containers). */
+static size_t pod_main(const struct vcl_service_def *d)
+{
+	size_t m = 0;
+
+	while (m < d->nctrs && d->ctrs[m].init)
+		m++;
+	return m;
+}
+
+/* The images of a pod's other containers, and the main spec's pod[]. */
+static int load_pod(struct vcl_service_def *d, struct vcl_image *main_img, struct vcl_error **err)
+{
+	size_t m = pod_main(d);
+
+	if (d->nctrs < 2)
+		return 0;
+	d->pod_img = calloc(d->nctrs - 1, sizeof(*d->pod_img));
+	d->pod_svc = calloc(d->nctrs, sizeof(void *));
+	if (d->pod_img == NULL || d->pod_svc == NULL)
+		return vcl_fail(err, ENOMEM, "Pod");
+	for (size_t i = 0; i < d->nctrs; i++) {
+		struct vcl_container_def *k = &d->ctrs[i];
+		struct vcl_image *img = &d->pod_img[d->npod];
+
+		if (i == m)
+			continue;
+		k->io.port_optional = true;
+		if (vcl_image_load(&k->io, img, err) < 0)
+			return vcl_error_wrap(err, "container %s", k->name);
+		d->npod++;
+		img->svc.sec = k->sec;
+		img->svc.init = k->init && !k->sidecar;
+		img->svc.ctr_name = k->name;
+		d->pod_svc[d->npod - 1] = &img->svc;
+	}
+	main_img->svc.pod = d->pod_svc;
+	main_img->svc.ctr_name = d->ctrs[m].name;
+	return 0;
+}
+
+static void free_pod(struct vcl_service_def *d)
+{
+	for (size_t i = 0; i < d->npod; i++)
+		vcl_image_free(&d->pod_img[i]);
+	free(d->pod_img);
+	free(d->pod_svc);
+	d->pod_img = NULL;
+	d->pod_svc = NULL;
+	d->npod = 0;
+}
+
 int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 {
 	s->img = calloc(s->n, sizeof(*s->img));
@@ -478,13 +531,17 @@ int vcl_services_load_images(struct vcl_services *s, struct vcl_error **err)
 			continue;
 		if (vcl_image_load(&d->io, &s->img[i], err) == 0) {
 			s->img[i].svc.sec = d->sec;
-			continue;
+			s->img[i].svc.vols = d->vols;
+			s->img[i].svc.nvols = d->nvols;
+			if (load_pod(d, &s->img[i], err) == 0)
+				continue;
 		}
 		if (d->wl.kind[0] == '\0')
 			return vcl_error_wrap(err, "%s:%u: service %s", s->file, d->line, d->name);
 		/* A workload whose image cannot be read is skipped, not fatal. */
 		snprintf(d->skip, sizeof(d->skip), "%s:%u: %s", d->wl.file, d->wl.line,
 			 (*err)->msg);
+		free_pod(d);
 		vcl_image_free(&s->img[i]);
 		vcl_error_free(*err);
 		*err = NULL;
@@ -517,6 +574,7 @@ void vcl_services_free(struct vcl_services *s)
 		free(s->v[i].owned);
 		if (s->img != NULL && !s->v[i].payload && s->v[i].skip[0] == '\0')
 			vcl_image_free(&s->img[i]);
+		free_pod(&s->v[i]);
 		free(s->v[i].ctrs);
 	}
 	free(s->img);

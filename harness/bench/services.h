@@ -80,6 +80,16 @@ struct vcl_service_def {
 	/* The main container's securityContext, for the image's service spec
 	 * (zero: containerd's defaults; always zero for a services file). */
 	struct vcl_security sec;
+	/* A pod of several containers, after vcl_services_load_images: the
+	 * images of ctrs[] other than the main one (in ctrs[] order), and
+	 * their specs as the main spec's pod[] (NULL-terminated). */
+	struct vcl_image *pod_img;
+	const struct vcl_svc_spec **pod_svc;
+	size_t npod;
+	/* The main container's pod volumes (emptyDir, configMap, secret), in
+	 * volumeMounts order; owned. Handed to the image's service spec. */
+	struct vcl_volume *vols;
+	size_t nvols;
 };
 
 struct vcl_services {

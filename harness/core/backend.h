@@ -73,6 +73,36 @@ struct vcl_security {
 	uid_t run_as_user;	       /* overrides the image's user when has_user */
 	gid_t run_as_group;	       /* overrides the image's group when has_group */
 	enum vcl_seccomp_mode seccomp; /* seccompProfile.type */
+	/* The pod's fsGroup: the group of its volumes' files, and one more
+	 * supplementary group of the process (as the kubelet and containerd
+	 * give it); then supplementalGroups. */
+	bool has_fs_group;
+	gid_t fs_group;
+	gid_t supp_groups[16];
+	unsigned nsupp;
+};
+
+/*
+ * A pod volume the service sees (Kubernetes emptyDir, configMap, secret):
+ * a tmpfs of its own at target holding files (none for an emptyDir),
+ * group fs_group when the pod has one (core/volume.h mounts it). Strings
+ * are borrowed from the service.
+ */
+struct vcl_vol_file {
+	const char *path; /* relative to the volume ("index.html"), no ".." */
+	const char *data;
+	size_t len;
+	unsigned mode; /* items[].mode, else defaultMode, else 0644 */
+};
+
+struct vcl_volume {
+	const char *name;    /* volumes[].name */
+	const char *target;  /* volumeMounts[].mountPath: absolute, inside the root */
+	bool empty;	     /* an emptyDir (world-writable); else configMap or secret */
+	bool read_only;	     /* configMap and secret always; emptyDir by readOnly */
+	uint64_t size_bytes; /* emptyDir sizeLimit; 0 = tmpfs's default (half of RAM) */
+	const struct vcl_vol_file *files;
+	size_t nfiles;
 };
 
 /* The run-wide container confinement (--security). */
@@ -97,7 +127,9 @@ struct vcl_svc_spec {
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */
 	struct vcl_ready ready;
-	struct vcl_security sec; /* its securityContext; zero = containerd's defaults */
+	struct vcl_security sec;       /* its securityContext; zero = containerd's defaults */
+	const struct vcl_volume *vols; /* its pod volumes, mounted in every placement */
+	size_t nvols;
 	/* The rootfs as a read-only ext4 disk image for the VM placements
 	 * (image/disk.c): built on the first call (its files recorded in
 	 * ledger first), reused after; *path lives as long as the service.
@@ -110,7 +142,29 @@ struct vcl_svc_spec {
 	 * layer sets it and runs skopeo; placements only call it. */
 	int (*export_archive)(const struct vcl_svc_spec *svc, const char *path, const char *tag,
 			      struct vcl_error **err);
+	/* A pod of several containers (--manifest): this spec is its first
+	 * app container, whose port the probe reaches; pod lists the others,
+	 * NULL-terminated: init containers first (init set: each runs to
+	 * completion, in order, before any app container starts; a non-zero
+	 * exit fails the launch), then the other app containers, started
+	 * beside this one. All share one network, IPC and UTS namespace (the
+	 * sandbox), each has its own root. NULL: a one-container service. */
+	const struct vcl_svc_spec *const *pod;
+	bool init;	      /* in pod[]: an init container */
+	const char *ctr_name; /* its name in the pod ("" outside one) */
 };
+
+/* How many containers pod[] holds, and how many of them are init ones. */
+static inline size_t vcl_svc_pod_len(const struct vcl_svc_spec *svc, size_t *ninit)
+{
+	size_t n = 0, ni = 0;
+
+	for (; svc != NULL && svc->pod != NULL && svc->pod[n] != NULL; n++)
+		ni += svc->pod[n]->init ? 1 : 0;
+	if (ninit != NULL)
+		*ninit = ni;
+	return n;
+}
 
 /* The user and group the service runs as: runAsUser/runAsGroup over the
  * image's User (a runAsUser alone keeps the image's group). */
@@ -282,6 +336,7 @@ struct vcl_backend_ops {
 	 * engine.runtime). */
 	bool engine;
 	bool runs_services; /* can run the user's service (spec->svc), not only the payload */
+	bool runs_pods;	    /* and a pod of several containers (spec->svc->pod) */
 	bool opt_in;	    /* a peer that runs only when named with --peer (podman, docker) */
 	/* Left out of the quick profile's defaults (vm-iaas and its peer: a
 	 * full Debian boot under TCG takes ~30-40 s); standard and full run it,

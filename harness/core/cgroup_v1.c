@@ -72,22 +72,43 @@ static int knob_write(const char *path, const struct vcl_cg_knob *k, struct vcl_
 	return lib_fail(err, r, what, path);
 }
 
+/* Whether the new folder path already holds a cpuset knob: copied from
+ * its parent at mkdir when the parent has cgroup.clone_children set. */
+static bool cpuset_inherited(const char *path, const char *knob)
+{
+	cleanup_free char *buf = vcl_cgroup_read_text("cpuset", path, knob);
+
+	return buf != NULL && buf[strspn(buf, " \n")] != '\0';
+}
+
 /* The knobs of a new folder: its cpuset (v1 leaves a child's empty, and
- * an empty cpuset takes no task), then lim's. */
-static size_t knobs_of(const struct vcl_limits *lim, const char *cpuset, struct vcl_cg_knob *k,
-		       size_t max)
+ * an empty cpuset takes no task) unless it inherited one, then lim's.
+ *
+ * A folder the lab makes for others (lim NULL) sets cgroup.clone_children,
+ * so that the kernel copies its cpuset into each child at mkdir. Writing
+ * cpuset.cpus instead rebuilds the host's scheduling domains over every
+ * cpuset there is (v1, sched_load_balance on): at density's thousands of
+ * instances that write was the costliest step of a launch. */
+static size_t knobs_of(const char *path, const struct vcl_limits *lim, const char *cpuset,
+		       struct vcl_cg_knob *k, size_t max)
 {
 	size_t n = 0;
 
 	k[n] = (struct vcl_cg_knob){.controller = "cpuset", .name = "cpuset.cpus"};
 	if (cpuset != NULL)
 		snprintf(k[n].value, sizeof(k[n].value), "%s", cpuset);
-	else
+	else if (!cpuset_inherited(path, "cpuset.cpus"))
 		root_cpuset("cpuset.cpus", k[n].value, sizeof(k[n].value));
 	n += k[n].value[0] != '\0';
 	k[n] = (struct vcl_cg_knob){.controller = "cpuset", .name = "cpuset.mems"};
-	root_cpuset("cpuset.mems", k[n].value, sizeof(k[n].value));
+	if (!cpuset_inherited(path, "cpuset.mems"))
+		root_cpuset("cpuset.mems", k[n].value, sizeof(k[n].value));
 	n += k[n].value[0] != '\0';
+	if (lim == NULL) {
+		k[n] = (struct vcl_cg_knob){
+		    .controller = "cpuset", .name = "cgroup.clone_children", .value = "1"};
+		n++;
+	}
 	return n + vcl_cgroup_limit_knobs(lim, false, k + n, max - n);
 }
 
@@ -117,7 +138,7 @@ static int create_one(const char *path, const struct vcl_limits *lim, const char
 		cgroup_free(&cg);
 		return lib_fail(err, r, "create", path);
 	}
-	n = knobs_of(lim, cpuset, knobs, ARRAY_SIZE(knobs));
+	n = knobs_of(path, lim, cpuset, knobs, ARRAY_SIZE(knobs));
 	for (size_t i = 0; i < n; i++) {
 		if (knob_write(path, &knobs[i], err) < 0) {
 			cgroup_delete_cgroup(cg, 1);

@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -22,6 +23,9 @@ struct vcl_ledger {
 	char dir[256];
 	char run[64];
 	const struct vcl_ledger_kinds *kinds; /* borrowed */
+	int peers_fd;			      /* its "peers" journal, -1 until announced */
+	int64_t started;		      /* announced at (CLOCK_REALTIME ns), 0 = not */
+	char placements[256];
 };
 
 #define VCL_BOOT_ID "/proc/sys/kernel/random/boot_id"
@@ -70,6 +74,7 @@ int vcl_ledger_open(struct vcl_ledger **out, const char *run_id,
 	if (l == NULL)
 		return vcl_fail(err, ENOMEM, "Open the resource ledger");
 	l->fd = -1;
+	l->peers_fd = -1;
 	l->kinds = kinds;
 	snprintf(l->dir, sizeof(l->dir), "%s/%s", VCL_LEDGER_ROOT, run_id);
 	snprintf(l->run, sizeof(l->run), "%s", run_id);
@@ -315,6 +320,8 @@ static int teardown(const struct vcl_ledger_kinds *kinds, const char *dir, const
 	return ret;
 }
 
+static void announce_end(struct vcl_ledger *l);
+
 int vcl_ledger_close(struct vcl_ledger **lp, struct vcl_error **err)
 {
 	struct vcl_ledger *l = *lp;
@@ -324,6 +331,7 @@ int vcl_ledger_close(struct vcl_ledger **lp, struct vcl_error **err)
 		return 0;
 	*lp = NULL;
 	close(l->fd);
+	announce_end(l);
 	r = teardown(l->kinds, l->dir, l->run, false, false, err);
 	rmdir(VCL_LEDGER_ROOT); /* only when no other run is live */
 	free(l);
@@ -371,6 +379,234 @@ static bool owner_alive(const char *dir, char *why, size_t size)
 		return false;
 	}
 	return true;
+}
+
+/* ---- runs beside this one (ledger.h) ---- */
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Append line to the journal of the run in dir, when it has one: never
+ * O_CREAT, so a run being torn down is not left with a new file. */
+static void journal_append(const char *dir, const char *line)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/peers", dir);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* One write() on O_APPEND: lines of two writers never interleave.
+	 * A failure means the run is going away: nothing left to tell. */
+	if (write(fd, line, strlen(line)) < 0)
+		errno = 0;
+	close(fd);
+}
+
+/* Call fn for every other run under the ledger root whose owner is alive
+ * and that has announced itself (its "run" file: start and placements). */
+static void each_live_run(const struct vcl_ledger *l,
+			  void (*fn)(const struct vcl_ledger *l, const char *dir, const char *name,
+				     long long start, const char *placements))
+{
+	cleanup_dir DIR *d = opendir(VCL_LEDGER_ROOT);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		cleanup_free char *info = NULL;
+		char dir[512], path[600], why[192], pl[256];
+		long long start = 0;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, l->run) == 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", VCL_LEDGER_ROOT, de->d_name);
+		snprintf(path, sizeof(path), "%s/run", dir);
+		if (!owner_alive(dir, why, sizeof(why)) ||
+		    vcl_read_file(path, &info, NULL, NULL) < 0 ||
+		    sscanf(info, "%lld %255s", &start, pl) != 2)
+			continue;
+		fn(l, dir, de->d_name, start, pl);
+	}
+}
+
+/* A live run found at announce: note it here, and tell it about us. */
+static void note_peer(const struct vcl_ledger *l, const char *dir, const char *name,
+		      long long start, const char *placements)
+{
+	char line[400];
+	int n = snprintf(line, sizeof(line), "start %s %lld %s\n", name, start, placements);
+
+	if (n > 0 && (size_t)n < sizeof(line) && write(l->peers_fd, line, (size_t)n) < 0)
+		errno = 0; /* our own journal: a lost line loses one mention, no more */
+	snprintf(line, sizeof(line), "start %s %lld %s\n", l->run, (long long)l->started,
+		 l->placements);
+	journal_append(dir, line);
+}
+
+static void tell_end(const struct vcl_ledger *l, const char *dir, const char *name, long long start,
+		     const char *placements)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "end %s %lld\n", l->run, (long long)realtime_ns());
+	journal_append(dir, line);
+}
+
+int vcl_ledger_announce(struct vcl_ledger *l, const char *placements, struct vcl_error **err)
+{
+	char path[600], info[300];
+	int n;
+
+	if (l == NULL)
+		return 0;
+	/* The journal first: a run that sees our "run" file can append at once. */
+	snprintf(path, sizeof(path), "%s/peers", l->dir);
+	l->peers_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (l->peers_fd < 0)
+		return vcl_fail(err, errno, "Create %s", path);
+	l->started = realtime_ns();
+	snprintf(l->placements, sizeof(l->placements), "%s",
+		 placements != NULL && placements[0] != '\0' ? placements : "-");
+	n = snprintf(info, sizeof(info), "%lld %s\n", (long long)l->started, l->placements);
+	snprintf(path, sizeof(path), "%s/run", l->dir);
+	if (vcl_write_atomic(path, info, (size_t)n, err) < 0)
+		return vcl_error_wrap(err, "Announce run %s", l->run);
+	each_live_run(l, note_peer);
+	return 0;
+}
+
+/* At close: every live run learns that this one ended. */
+static void announce_end(struct vcl_ledger *l)
+{
+	if (l->started == 0)
+		return;
+	each_live_run(l, tell_end);
+	close(l->peers_fd);
+	l->peers_fd = -1;
+}
+
+int64_t vcl_ledger_started(const struct vcl_ledger *l)
+{
+	return l != NULL ? l->started : 0;
+}
+
+static struct vcl_ledger_peer *peer_of(struct vcl_ledger_peer **v, size_t *n, const char *run)
+{
+	struct vcl_ledger_peer *g;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].run, run) == 0)
+			return &(*v)[i];
+	g = realloc(*v, (*n + 1) * sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	*v = g;
+	g = &g[(*n)++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->run, sizeof(g->run), "%s", run);
+	return g;
+}
+
+int vcl_ledger_peers(const struct vcl_ledger *l, struct vcl_ledger_peer **out, size_t *n,
+		     struct vcl_error **err)
+{
+	cleanup_free char *buf = NULL;
+	char path[600], *save = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (l == NULL || l->started == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/peers", l->dir);
+	if (vcl_read_file(path, &buf, NULL, err) < 0)
+		return -1;
+	for (char *p = strtok_r(buf, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save)) {
+		char run[64], pl[256] = "";
+		long long t = 0;
+		struct vcl_ledger_peer *e;
+		bool start = sscanf(p, "start %63s %lld %255s", run, &t, pl) == 3;
+
+		if (!start && sscanf(p, "end %63s %lld", run, &t) != 2)
+			continue; /* a line cut short by a full /run: skipped */
+		e = peer_of(out, n, run);
+		if (e == NULL) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return vcl_fail(err, ENOMEM, "Peers of run %s", l->run);
+		}
+		if (start) {
+			e->start_ns = t;
+			snprintf(e->placements, sizeof(e->placements), "%s", pl);
+		} else {
+			e->end_ns = t;
+		}
+	}
+	return 0;
+}
+
+/* The time (ns) in the claim file of name in dir, -1 when there is none. */
+static long long claim_time(const char *dir, const char *name)
+{
+	cleanup_free char *buf = NULL;
+	char path[600];
+	long long t = -1;
+
+	snprintf(path, sizeof(path), "%s/claim-%s", dir, name);
+	if (vcl_read_file(path, &buf, NULL, NULL) < 0 || sscanf(buf, "%lld", &t) != 1)
+		return -1;
+	return t;
+}
+
+int vcl_ledger_claim(struct vcl_ledger *l, const char *name, bool *got,
+		     struct vcl_ledger_peer *holder, struct vcl_error **err)
+{
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+	char path[600], text[32];
+	long long mine = realtime_ns(), best = mine;
+
+	*got = true;
+	if (l == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/claim-%s", l->dir, name);
+	snprintf(text, sizeof(text), "%lld\n", mine);
+	if (vcl_write_atomic(path, text, strlen(text), err) < 0)
+		return vcl_error_wrap(err, "Claim %s", name);
+	d = opendir(VCL_LEDGER_ROOT);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		cleanup_free char *info = NULL;
+		char dir[512], why[192], pl[256] = "-";
+		long long t, start = 0;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, l->run) == 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", VCL_LEDGER_ROOT, de->d_name);
+		t = claim_time(dir, name);
+		if (t < 0 || t > best || (t == best && strcmp(de->d_name, l->run) > 0) ||
+		    !owner_alive(dir, why, sizeof(why)))
+			continue;
+		best = t;
+		*got = false;
+		snprintf(path, sizeof(path), "%s/run", dir);
+		if (vcl_read_file(path, &info, NULL, NULL) == 0)
+			sscanf(info, "%lld %255s", &start, pl);
+		memset(holder, 0, sizeof(*holder));
+		snprintf(holder->run, sizeof(holder->run), "%.63s", de->d_name);
+		snprintf(holder->placements, sizeof(holder->placements), "%s", pl);
+		holder->start_ns = start;
+	}
+	if (!*got) {
+		snprintf(path, sizeof(path), "%s/claim-%s", l->dir, name);
+		unlink(path);
+	}
+	return 0;
 }
 
 int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err)

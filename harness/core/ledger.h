@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -108,6 +109,51 @@ extern const struct vcl_ledger_kind vcl_ledger_kind_pid;
 extern const struct vcl_ledger_kind vcl_ledger_kind_dir;
 extern const struct vcl_ledger_kind vcl_ledger_kind_file;
 extern const struct vcl_ledger_kind vcl_ledger_kind_mount;
+
+/*
+ * Runs beside this one. A CI runner runs two jobs at once, or a fleet run
+ * starts while someone benches by hand: results must say so. Each run's
+ * ledger folder holds "run" (its start, CLOCK_REALTIME ns, and its
+ * placements) and "peers", a journal other runs append to:
+ *   start RUN START_NS PLACEMENTS   run RUN was (or became) active
+ *   end RUN END_NS                  run RUN ended
+ * Announcing writes "run", then tells every live run about this one and
+ * notes each of them in its own "peers"; closing the ledger appends "end"
+ * to every live run's journal. Whichever of two runs starting together
+ * looks second sees the other, so both journals end up naming each other.
+ * Only live runs (owner pid and start time match) are told or noted; no
+ * file is created in another run's folder (its journal is opened without
+ * O_CREAT), so a run being torn down is never left with one.
+ */
+struct vcl_ledger_peer {
+	char run[64];
+	char placements[256]; /* comma-separated, as announced */
+	int64_t start_ns;     /* CLOCK_REALTIME */
+	int64_t end_ns;	      /* 0: not ended when asked */
+};
+
+/* Announce the run of l, running placements (comma-separated). No-op on
+ * NULL. */
+int vcl_ledger_announce(struct vcl_ledger *l, const char *placements, struct vcl_error **err);
+/* When l was announced (CLOCK_REALTIME ns), 0 if it was not. */
+int64_t vcl_ledger_started(const struct vcl_ledger *l);
+/* Every other run active at some time since l was announced, one entry
+ * per run, in the order first seen, into *out (free() it; NULL and 0 when
+ * none). */
+int vcl_ledger_peers(const struct vcl_ledger *l, struct vcl_ledger_peer **out, size_t *n,
+		     struct vcl_error **err);
+
+/* Claim name ([a-z]+) for the rest of l's run, host-wide: what two runs
+ * cannot both measure well (two density runs filling the same memory).
+ * The claim is a file "claim-NAME" in the run's folder holding the time
+ * it was made; it is written first, then the live runs are read, and the
+ * earliest claim wins (ties: the smaller run id), so of two runs claiming
+ * at once exactly one gets it whatever their order. A claim ends with its
+ * run (or when its runner dies). *got false: *holder is the live run that
+ * holds it (placements "-" and start 0 when it has not announced itself
+ * yet), and l holds nothing. */
+int vcl_ledger_claim(struct vcl_ledger *l, const char *name, bool *got,
+		     struct vcl_ledger_peer *holder, struct vcl_error **err);
 
 struct vcl_gc_opts {
 	bool dry_run;

@@ -620,6 +620,47 @@ static const struct vcl_jrule adjustment[] = {
 };
 static const struct vcl_jrule adjustments[] = {{"[]", OBJ, adjustment}, {NULL, 0, NULL}};
 
+/* backends.<b>.isolation: the isolation probe's object (payload/isoprobe.h,
+ * docs/isolation.md) and, for containers, what containerd forbids that it
+ * could still do. */
+static const struct vcl_jrule iso_caps[] = {{"effective", ARR, strings},
+					    {"permitted", ARR, strings},
+					    {"bounding", ARR, strings},
+					    {NULL, 0, NULL}};
+static const struct vcl_jrule iso_call[] = {
+    {"result", STR, NULL}, {"errno", STR | VCL_JT_NULL, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule iso_calls[] = {{"*", OBJ, iso_call}, {NULL, 0, NULL}};
+static const struct vcl_jrule iso_pids[] = {{"visible", INT, NULL},
+					    {"self", INT, NULL},
+					    {"host_pid", INT | VCL_JT_NULL, NULL},
+					    {"host_pid_visible", BOOL | VCL_JT_NULL, NULL},
+					    {NULL, 0, NULL}};
+static const struct vcl_jrule iso_net[] = {{"interfaces", ARR, strings}, {NULL, 0, NULL}};
+static const struct vcl_jrule iso_masked[] = {{"*", STR, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule iso_paths[] = {
+    {"kallsyms", STR, NULL},
+    {"sys_kernel_entries", INT, NULL},
+    {"sys_writable", BOOL | VCL_JT_NULL, NULL},
+    {"proc_sys_writable", BOOL | VCL_JT_NULL, NULL},
+    {"sysrq_trigger_writable", BOOL | VCL_JT_NULL, NULL},
+    {"masked", OBJ, iso_masked},
+    {NULL, 0, NULL},
+};
+static const struct vcl_jrule iso_devices[] = {
+    {"names", ARR, strings}, {"char", INT, NULL}, {"block", INT, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule iso_kernel[] = {{"release", STR, NULL},
+					      {"version", STR, NULL},
+					      {"boot_id", STR, NULL},
+					      {"host_kernel", BOOL | VCL_JT_NULL, NULL},
+					      {NULL, 0, NULL}};
+static const struct vcl_jrule isolation[] = {
+    {"probe", STR, NULL},	   {"pid1_is_self", BOOL, NULL},      {"uid", INT, NULL},
+    {"caps", OBJ, iso_caps},	   {"no_new_privs", BOOL, NULL},      {"seccomp", STR, NULL},
+    {"syscalls", OBJ, iso_calls},  {"pids", OBJ, iso_pids},	      {"net", OBJ, iso_net},
+    {"paths", OBJ, iso_paths},	   {"devices", OBJ, iso_devices},     {"kernel", OBJ, iso_kernel},
+    {"cri_violations", INT, NULL}, {"cri_violations_are", STR, NULL}, {NULL, 0, NULL},
+};
+
 /* backends.gvisor.platform_why: why each platform tried before the one
  * that ran did not, by platform name. */
 static const struct vcl_jrule why_by_name[] = {{"*", STR, NULL}, {NULL, 0, NULL}};
@@ -644,6 +685,7 @@ static const struct vcl_jrule entry[] = {
     {"density", OBJ, density},
     {"autoscale", OBJ, autoscale},
     {"steady", OBJ, steady},
+    {"isolation", OBJ, isolation},
     {"cpu", OBJ, resource},
     {"membw", OBJ, resource},
     {"disk", OBJ, resource},
@@ -709,10 +751,15 @@ static const struct vcl_jrule manifest_container[] = {
     {NULL, 0, NULL}};
 static const struct vcl_jrule manifest_containers[] = {{"[]", OBJ, manifest_container},
 						       {NULL, 0, NULL}};
-static const struct vcl_jrule manifest[] = {
-    {"at", STR, NULL},	 {"namespace", STR, NULL}, {"kind", STR, NULL},
-    {"name", STR, NULL}, {"replicas", INT, NULL},  {"containers", ARR, manifest_containers},
-    {NULL, 0, NULL}};
+static const struct vcl_jrule manifest[] = {{"at", STR, NULL},
+					    {"namespace", STR, NULL},
+					    {"kind", STR, NULL},
+					    {"name", STR, NULL},
+					    {"replicas", INT, NULL},
+					    {"containers", ARR, manifest_containers},
+					    {"n_containers", INT, NULL},
+					    {"n_init_containers", INT, NULL},
+					    {NULL, 0, NULL}};
 static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"backends", OBJ, entries},
 					   {"peers", OBJ, entries},
@@ -722,6 +769,20 @@ static const struct vcl_jrule service[] = {{"image", OBJ, service_image},
 					   {"reason", STR, NULL},
 					   {NULL, 0, NULL}};
 static const struct vcl_jrule services[] = {{"*", OBJ, service}, {NULL, 0, NULL}};
+
+/* concurrent_runs[]: other vclab runs active during this one (bench/concurrent.c). */
+static const struct vcl_jrule concurrent_scenario[] = {
+    {"overlap_s", NUM, NULL}, {"of_s", NUM, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_scenarios[] = {{"*", OBJ, concurrent_scenario},
+							{NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_run[] = {{"run_id", STR | REQ, NULL},
+						  {"placements", ARR, strings},
+						  {"started", STR, NULL},
+						  {"ended", STR, NULL},
+						  {"overlap_s", NUM, NULL},
+						  {"scenarios", OBJ, concurrent_scenarios},
+						  {NULL, 0, NULL}};
+static const struct vcl_jrule concurrent_runs[] = {{"[]", OBJ, concurrent_run}, {NULL, 0, NULL}};
 
 const struct vcl_jrule vcl_results_rules[] = {
     {"schema", STR | REQ, NULL},
@@ -742,6 +803,7 @@ const struct vcl_jrule vcl_results_rules[] = {
     {"calibration", OBJ, calibration},
     {"order", OBJ, order},
     {"services", OBJ, services},
+    {"concurrent_runs", ARR, concurrent_runs},
     {NULL, 0, NULL},
 };
 

@@ -258,6 +258,15 @@ static void on_signal(int sig)
 	vcl_interrupted = sig;
 }
 
+/* SIGPIPE: a write to a closed socket or pipe returns EPIPE instead of
+ * ending the harness. A handler, not SIG_IGN: an ignored signal stays
+ * ignored across execve, and every service, runtime and tool vclab starts
+ * would inherit it; a caught one is back to its default in them. */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
 void vcl_install_signal_handlers(void)
 {
 	struct sigaction sa;
@@ -269,7 +278,9 @@ void vcl_install_signal_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 int vcl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -257,6 +257,8 @@ void vcl_report_build(const struct vcl_report_ctx *c, struct vcl_rdoc *d, char *
 	vcl_rsec_density(d, c);
 	vcl_rsec_autoscale(d, c);
 	vcl_rsec_steady(d, c);
+	vcl_rsec_resources(d, c);
+	vcl_rsec_isolation(d, c);
 	vcl_rsec_services(d, c);
 	sec_errors(d, c);
 	sec_advisor(d, c);

@@ -83,6 +83,7 @@ void vcl_rsec_header(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			free(e);
 		}
 	}
+	vcl_rsec_concurrent(d, c, NULL);
 	if (c->gnuplot_missing != NULL) {
 		char *e = vcl_resc(c->gnuplot_missing);
 

@@ -35,6 +35,8 @@ void *vcl_rxrealloc(void *p, size_t size);
 const char *vcl_rnum(double v, char *buf, size_t len);
 /* Free text escaped for the inline markup, on one line (malloc'd). */
 char *vcl_resc(const char *s);
+/* Append item (taken) to *acc (NULL: none yet), sep between them. */
+void vcl_rjoin(char **acc, char *item, const char *sep);
 
 /* Results access: the value at path in o, when present and of the type. */
 bool vcl_rjnum(struct json_object *o, const char *path, double *v);
@@ -83,6 +85,9 @@ void vcl_rdoc_list_item(struct vcl_rdoc *d, struct vcl_rblock **lst, const char 
     __attribute__((format(printf, 3, 4)));
 /* Figures of a section, in planning order (none without gnuplot). */
 void vcl_rdoc_figures(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *section);
+/* A caveat naming the other vclab runs active while scenario was measured
+ * (NULL: during the whole run), from concurrent_runs[] (report_concurrent.c). */
+void vcl_rsec_concurrent(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *scenario);
 /* Placements listed in config.backends that have no data under key. */
 void vcl_rdoc_not_measured(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *scenario,
 			   const char *key);
@@ -111,8 +116,14 @@ void vcl_rsec_density_bursts(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 bool vcl_rdoc_details(struct vcl_rdoc *d, struct tab *t, const char *summary);
 void vcl_rsec_autoscale(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_steady(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_isolation.c: the probe's facts, a column per placement. */
+void vcl_rsec_isolation(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_engines.c: podman and docker beside ctr and runc, per service */
 void vcl_rsec_engines(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+/* report_resources.c: the tax table and the cpu, membw, disk, net figures
+ * (no section when the runs measured none) */
+void vcl_rsec_resources(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+void vcl_rp_fig_resources(const struct vcl_report_run *runs, size_t n, struct vcl_report_figs *out);
 /* report_services.c: the services of the run (none: no section). */
 void vcl_rsec_services(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 

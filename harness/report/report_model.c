@@ -457,16 +457,34 @@ void vcl_rdoc_list_item(struct vcl_rdoc *d, struct vcl_rblock **lst, const char 
 	va_end(ap);
 }
 
-/* Figures of a section, in planning order. Without gnuplot there are none:
- * the report says so once, near the top. */
+/* Figures of a section, in planning order, after the caveat about other
+ * runs active while it was measured. Without gnuplot there are none: the
+ * report says so once, near the top. */
 void vcl_rdoc_figures(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char *section)
 {
+	/* Beside the figures (and tables) of the section: other runs active
+	 * while it was measured, whether or not figures are drawn. */
+	vcl_rsec_concurrent(d, c, section);
 	if (c->gnuplot_missing != NULL || c->figs == NULL)
 		return;
 	for (size_t i = 0; i < c->figs->n; i++) {
 		if (strcmp(c->figs->v[i].section, section) == 0)
 			push(d, VCL_RB_FIGURE)->fig = &c->figs->v[i];
 	}
+}
+
+void vcl_rjoin(char **acc, char *item, const char *sep)
+{
+	char *t;
+
+	if (*acc == NULL) {
+		*acc = item;
+		return;
+	}
+	t = vcl_rxasprintf("%s%s%s", *acc, sep, item);
+	free(*acc);
+	free(item);
+	*acc = t;
 }
 
 /* Placements listed in config.backends that have no data under key. */
@@ -492,7 +510,6 @@ void vcl_rdoc_not_measured(struct vcl_rdoc *d, const struct vcl_report_ctx *c, c
 		     i++) {
 			const char *b = json_object_get_string(json_object_array_get_idx(want, i));
 			struct json_object *e;
-			char *m;
 
 			if (b == NULL)
 				continue;
@@ -500,16 +517,7 @@ void vcl_rdoc_not_measured(struct vcl_rdoc *d, const struct vcl_report_ctx *c, c
 			if (e != NULL && vcl_json_path(e, key) != NULL &&
 			    !json_object_is_type(vcl_json_path(e, key), json_type_null))
 				continue;
-			m = vcl_resc(b);
-			if (missing == NULL) {
-				missing = m;
-			} else {
-				char *t = vcl_rxasprintf("%s, %s", missing, m);
-
-				free(missing);
-				free(m);
-				missing = t;
-			}
+			vcl_rjoin(&missing, vcl_resc(b), ", ");
 		}
 		if (missing != NULL)
 			vcl_rdoc_block(

@@ -18,8 +18,9 @@
 #include "core/results.h"
 #include "core/util.h"
 
-/* Panels: total footprint, footprint per instance, p99, CPU. */
-#define NPANELS 4
+/* Panels: total footprint, footprint per instance, p99, CPU, and the
+ * harness's own time per burst (flat when the lab scales linearly). */
+#define NPANELS 5
 
 /* One panel of the density curve: its label and series. */
 struct panel {
@@ -45,8 +46,10 @@ static bool panel_value(int which, struct json_object *o, double *v)
 		return true;
 	case 2: /* p99 under --density-load, ms */
 		return vcl_rjnum(o, "load_p99_ms", v);
-	default: /* CPU the instances used since the last burst, cores */
+	case 3: /* CPU the instances used since the last burst, cores */
 		return vcl_rjnum(o, "cpu_cores", v);
+	default: /* the harness's own time around the burst, ms */
+		return vcl_rjnum(o, "harness_ms", v);
 	}
 }
 
@@ -162,7 +165,8 @@ void vcl_rp_fig_density_curve(const struct vcl_report_run *runs, size_t n,
 	struct panel pn[NPANELS] = {{.ylabel = "total footprint, MiB"},
 				    {.ylabel = "footprint per instance, MiB"},
 				    {.ylabel = "p99 under load, ms"},
-				    {.ylabel = "host CPU the instances used, cores"}};
+				    {.ylabel = "host CPU the instances used, cores"},
+				    {.ylabel = "harness time per burst, ms"}};
 	const char **bk = vcl_report_names(runs, n, "backends");
 	size_t act[NPANELS], npanels = 0;
 	bool logx, load, cpu = false;

@@ -279,6 +279,7 @@ void vcl_report_plan_figures(const struct vcl_report_run *runs, size_t n,
 	vcl_rp_fig_autoscale(runs, n, out);
 	vcl_rp_fig_steady_latency(runs, n, out);
 	vcl_rp_fig_steady_rps(runs, n, out);
+	vcl_rp_fig_resources(runs, n, out);
 }
 
 void vcl_report_figs_free(struct vcl_report_figs *f)

@@ -8,6 +8,9 @@
  *   web-stderr  the same, its logs linked to /dev/stdout and /dev/stderr
  *   tcp         redis-server as nobody, its log reopened on /dev/stderr
  *   pyapp       a python3 WSGI app on [::]:8000 as nobody
+ *   pod         (manifest only) pyapp and a python3 sidecar that is ready
+ *               once it reaches the app on 127.0.0.1, after an init
+ *               container that sleeps 0.5 s: one sandbox, one guest
  * Every service must start and be sampled in every placement, nothing may
  * be written into the image cache, and nothing may be left. About 3 min
  * on the 2-core CI host (the VMs run under TCG). */
@@ -15,6 +18,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -27,6 +31,8 @@
 #define CACHE TOP "/cache"
 #define OUT   TOP "/out"
 #define SVCS  TOP "/services.yaml"
+/* The placements of pls[] that run a pod (bare, ctr, runc, vm). */
+#define POD_PLACEMENTS 4
 
 static const char services_yaml[] = "services:\n"
 				    "  - name: web\n"
@@ -91,11 +97,15 @@ END_TEST
 
 /* The same images as Kubernetes workloads (tests/data/compat/app.yaml),
  * with securityContexts: runAsNonRoot and every capability dropped for the
- * cache, two dropped for web-stderr. */
+ * cache, two dropped for web-stderr; and site: nginx reading its server
+ * from a configMap, a file of a Secret, and serving a configMap of mode
+ * 0640 that only fsGroup makes readable to its workers, its temp folders
+ * an emptyDir (without fsGroup it never answers: 403). */
 START_TEST(test_compat_manifest)
 {
 	static const char *const wls[] = {"compat/Deployment/web", "compat/Deployment/web-stderr",
-					  "compat/StatefulSet/cache", "compat/Deployment/app"};
+					  "compat/StatefulSet/cache", "compat/Deployment/app",
+					  "compat/Deployment/site"};
 	static const char *const pls[][2] = {
 	    {"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}, {"backends", "vm"}};
 	struct json_object *r;
@@ -118,13 +128,66 @@ START_TEST(test_compat_manifest)
 		for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++)
 			ck_assert(integ_svc_num(r, wls[w], pls[p][0], pls[p][1], "startup_ms.p50") >
 				  0);
+	/* The pod: ready means its sidecar reached the app over 127.0.0.1;
+	 * its init container's 0.5 s sleep is in startup, in every placement
+	 * that runs pods. */
+	ck_assert_int_eq(json_object_get_int(at(r, "services.compat/Deployment/pod.manifest."
+						   "n_containers")),
+			 2);
+	ck_assert_int_eq(json_object_get_int(at(r, "services.compat/Deployment/pod.manifest."
+						   "n_init_containers")),
+			 1);
+	for (size_t p = 0; p < POD_PLACEMENTS; p++)
+		ck_assert_msg(integ_svc_num(r, "compat/Deployment/pod", pls[p][0], pls[p][1],
+					    "startup_ms.p50") >= 500,
+			      "pod in %s: startup below the init container's 500 ms", pls[p][1]);
+	ck_assert_int_eq(
+	    json_object_array_length(at(r, "services.compat/Deployment/site.manifest.volumes")), 4);
 	json_object_put(r);
+}
+END_TEST
+
+/* The pod's memory is every container's (the app and its sidecar, two
+ * interpreters; ctr's sandbox holder too), and an init container that
+ * fails fails the launch with its name, in every process placement. */
+START_TEST(test_compat_pod)
+{
+	static const char *const pls[][2] = {
+	    {"backends", "bare"}, {"backends", "ctr"}, {"peers", "runc"}};
+	struct json_object *r, *errs;
+	int named = 0;
+
+	ck_assert_msg(
+	    run("rm -rf " OUT " && sed -n '/^# A pod of two/,$p' tests/data/compat/app.yaml >" TOP
+		"/pod.yaml && VCLAB_CACHE=" CACHE " bin/vclab bench --manifest " TOP "/pod.yaml"
+		" --manifest tests/data/compat/pod-init-fails.yaml"
+		" --image-map compat.example/pyapp:deb=oci:" IMG ":pyapp"
+		" --backends bare,ctr --peers runc --scenarios memory --mem-instances 1 -q"
+		" --out " OUT " >" TOP "/pod.log 2>&1") == 0,
+	    "vclab bench (pods) failed: see " TOP "/pod.log");
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert_ptr_nonnull(r);
+	for (size_t p = 0; p < sizeof(pls) / sizeof(pls[0]); p++)
+		ck_assert_msg(integ_svc_num(r, "compat/Deployment/pod", pls[p][0], pls[p][1],
+					    "memory.processes") >= (p == 1 ? 3 : 2),
+			      "pod in %s: not every container's processes", pls[p][1]);
+	errs = at(r, "errors");
+	for (size_t i = 0; i < json_object_array_length(errs); i++) {
+		const char *m =
+		    json_object_get_string(at(json_object_array_get_idx(errs, i), "message"));
+
+		ck_assert_msg(strstr(m, "nit container migrate") != NULL, "error: %s", m);
+		named++;
+	}
+	ck_assert_int_ge(named, 3);
+	json_object_put(r);
+	ck_assert_int_eq(run("! grep -q " CACHE " /proc/mounts"), 0);
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	const TTest *const tests[] = {test_compat_images, test_compat_manifest};
+	const TTest *const tests[] = {test_compat_images, test_compat_manifest, test_compat_pod};
 
 	return suite_of("compat", 900, tests, ARRAY_SIZE(tests), NULL);
 }

@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vclab as one tool among many on a shared host (root): `vclab gc` in the
- * middle of a run removes nothing of it and the run completes with valid
- * results; `gc --dry-run` says why each run it lists is dead.
+ * vclab as one tool among many on a shared host (root): two benches at
+ * once both complete with valid results, and each names the other in
+ * concurrent_runs[] (the report beside the figures it overlapped); a
+ * second density run is refused while the first fills the memory;
+ * `vclab gc` in the middle of a run removes nothing of it and the run
+ * completes with valid results; `gc --dry-run` says why each run it lists
+ * is dead.
  */
 #include <check.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/ledger.h"
@@ -102,6 +108,148 @@ static struct json_object *valid_results(const char *out, const char *name,
 	integ_nothing_left(r, TOP);
 	return r;
 }
+
+/* Seconds since the epoch of an ISO 8601 UTC time ("...Z") of r at path. */
+static double iso_s(struct json_object *r, const char *path)
+{
+	struct tm tm = {0};
+	const char *s = json_object_get_string(at(r, path));
+
+	ck_assert_msg(s != NULL && strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL, "%s: %s", path,
+		      s != NULL ? s : "missing");
+	return (double)timegm(&tm);
+}
+
+/* The concurrent_runs[] entry of r naming run id, which must be there. */
+static struct json_object *peer_entry(struct json_object *r, const char *id)
+{
+	struct json_object *arr = at(r, "concurrent_runs");
+
+	ck_assert_ptr_nonnull(arr);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+
+		if (strcmp(json_object_get_string(at(e, "run_id")), id) == 0)
+			return e;
+	}
+	ck_abort_msg("run %s is not in concurrent_runs of run %s", id,
+		     json_object_get_string(at(r, "run_id")));
+	return NULL;
+}
+
+/* The placements of a concurrent_runs[] entry, comma-joined. */
+static void placements_of(struct json_object *e, char *buf, size_t len)
+{
+	struct json_object *pl = at(e, "placements");
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; pl != NULL && i < json_object_array_length(pl) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i > 0 ? "," : "",
+				      json_object_get_string(json_object_array_get_idx(pl, i)));
+}
+
+/* Two benches at once, bare+ctr and bare with the runc peer: both
+ * complete with valid results; each names the other with its placements;
+ * the overlap each records agrees with the other's record and with the
+ * two runs' own started/finished times (a second way); the report says so
+ * beside the startup figures. */
+START_TEST(test_two_runs_at_once)
+{
+	const char *oa = TOP "/a", *ob = TOP "/b";
+	struct json_object *ra, *rb, *ea, *eb;
+	char pl[128], cmd[768];
+	double outside, ov_a, ov_b;
+	pid_t a, b;
+
+	ck_assert_int_eq(run("rm -rf " TOP " && mkdir -p " TOP), 0);
+	a = bench_bg("--backends bare,ctr --peers none --scenarios startup,memory --runs 12 "
+		     "--warmup 0",
+		     oa);
+	b = bench_bg("--backends bare --peers runc --scenarios startup --runs 12 --warmup 0", ob);
+	wait_ok(a, oa);
+	wait_ok(b, ob);
+	ra = valid_results(oa, "conc-a",
+			   (const char *const[]){"backends.bare", "backends.ctr", NULL}, 12);
+	rb = valid_results(ob, "conc-b", (const char *const[]){"backends.bare", "peers.runc", NULL},
+			   12);
+	ea = peer_entry(ra, json_object_get_string(at(rb, "run_id")));
+	eb = peer_entry(rb, json_object_get_string(at(ra, "run_id")));
+	placements_of(ea, pl, sizeof(pl));
+	ck_assert_str_eq(pl, "bare,runc");
+	placements_of(eb, pl, sizeof(pl));
+	ck_assert_str_eq(pl, "bare,ctr");
+	ov_a = json_object_get_double(at(ea, "overlap_s"));
+	ov_b = json_object_get_double(at(eb, "overlap_s"));
+	outside = fmin(iso_s(ra, "finished"), iso_s(rb, "finished")) -
+		  fmax(iso_s(ra, "started"), iso_s(rb, "started"));
+	ck_assert_msg(ov_a > 0.5 && ov_b > 0.5, "overlaps %.1f and %.1f s", ov_a, ov_b);
+	/* Both ends of one overlap: the two records differ by the time
+	 * between one run's last save and its ledger's close. */
+	ck_assert_msg(fabs(ov_a - ov_b) <= 0.5, "overlap %.1f s in one run, %.1f s in the other",
+		      ov_a, ov_b);
+	/* started/finished have whole seconds, and a run announces itself
+	 * after its host probe: 2 s of slack. */
+	ck_assert_msg(fabs(ov_a - outside) <= 2.0, "overlap %.1f s, started/finished say %.0f s",
+		      ov_a, outside);
+	ck_assert(json_object_get_double(at(ea, "scenarios.startup.overlap_s")) > 0);
+	ck_assert(json_object_get_double(at(ea, "scenarios.startup.overlap_s")) <=
+		  json_object_get_double(at(ea, "scenarios.startup.of_s")) + 0.1);
+	/* The run that ended first is "ended" in the other's record. */
+	ck_assert(at(ea, "ended") != NULL || at(eb, "ended") != NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "bin/vclab report %s/results.json -o %s/report >/dev/null 2>&1 && "
+		 "grep -qF 'The startup figures were measured while another vclab run was active "
+		 "on this host: run `%s` (bare, runc)' %s/report/report.md && "
+		 "grep -qF 'measured while another vclab run was active' %s/report/report.html",
+		 oa, oa, json_object_get_string(at(rb, "run_id")), oa, oa);
+	ck_assert_int_eq(run(cmd), 0);
+	json_object_put(ra);
+	json_object_put(rb);
+	(void)run("rm -rf " TOP);
+}
+END_TEST
+
+/* A second density run while the first fills the memory: refused at once
+ * with one line naming the first run, exit 2, nothing of it left; the
+ * first completes with valid results and does not list the refused run. */
+START_TEST(test_second_density_refused)
+{
+	const char *oa = TOP "/dens-a", *ob = TOP "/dens-b";
+	const char *args = "--backends bare --peers none --scenarios density --budget-mib 100000 "
+			   "--density-seconds 3";
+	struct json_object *r = NULL;
+	struct vcl_error *err = NULL;
+	char rid[64], cmd[768];
+	unsigned dead = integ_dead_runs();
+	pid_t a;
+
+	ck_assert_int_eq(run("rm -rf " TOP " && mkdir -p " TOP), 0);
+	a = bench_bg(args, oa);
+	wait_running(a, rid, sizeof(rid));
+	snprintf(cmd, sizeof(cmd),
+		 "bin/vclab bench %s -q --no-report --out %s >/dev/null 2>%s.err; test $? -eq 2 && "
+		 "test $(wc -l <%s.err) -eq 1 && grep -qF 'vclab run %s (bare, since ' %s.err && "
+		 "grep -qF \"is filling this host's memory (density)\" %s.err && test ! -e %s",
+		 args, ob, ob, ob, rid, ob, ob, ob);
+	if (run(cmd) != 0) {
+		snprintf(cmd, sizeof(cmd), "cat %s.err >&2", ob);
+		(void)run(cmd);
+		ck_abort_msg("the second density run was not refused as it should be");
+	}
+	/* Refused before it made anything: no ledger of it left behind. */
+	ck_assert_uint_le(integ_dead_runs(), dead);
+	wait_ok(a, oa);
+	ck_assert_int_eq(vcl_results_load(TOP "/dens-a/results.json", &r, &err), 0);
+	keep_results(TOP "/dens-a/results.json", "conc-density");
+	ck_assert(json_object_get_boolean(at(r, "complete")));
+	ck_assert_int_gt(json_object_get_int(at(r, "backends.bare.density.max_instances")), 0);
+	ck_assert_int_eq(json_object_array_length(at(r, "concurrent_runs")), 0);
+	integ_nothing_left(r, TOP);
+	json_object_put(r);
+	(void)run("rm -rf " TOP);
+}
+END_TEST
 
 /* A run whose owner file says owner, with a ledger that names file. */
 static void fake_run(const char *root, const char *name, const char *owner, const char *file)
@@ -235,7 +383,8 @@ END_TEST
 
 int main(void)
 {
-	const TTest *const tests[] = {test_gc_dry_run_says_why, test_gc_during_run};
+	const TTest *const tests[] = {test_two_runs_at_once, test_second_density_refused,
+				      test_gc_dry_run_says_why, test_gc_during_run};
 
 	if (geteuid() != 0)
 		return skip_suite("test_concurrent", "needs root");

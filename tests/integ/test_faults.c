@@ -47,30 +47,11 @@ static int run_private(const char *cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Dead runs' ledgers now (dry-run gc). Other suites on the machine may
- * leave theirs; a case must not add any. */
-static unsigned dead_runs(void)
-{
-	struct vcl_gc_opts o = {.dry_run = true, .kinds = &integ_kinds};
-	unsigned removed = 0;
-	struct vcl_error *err = NULL;
-	int saved = dup(1), devnull = open("/dev/null", O_WRONLY);
-
-	fflush(stdout);
-	dup2(devnull, 1);
-	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	close(devnull);
-	return removed;
-}
-
-#define assert_nothing_left(before) ck_assert_uint_le(dead_runs(), (before))
+#define assert_nothing_left(before) ck_assert_uint_le(integ_dead_runs(), (before))
 
 START_TEST(test_results_unwritable)
 {
-	unsigned before = dead_runs();
+	unsigned before = integ_dead_runs();
 
 	/* A read-only results folder: as root, mode bits do not stop writes,
 	 * a read-only mount does. */
@@ -90,7 +71,7 @@ END_TEST
 
 START_TEST(test_disk_full)
 {
-	unsigned before = dead_runs();
+	unsigned before = integ_dead_runs();
 
 	/* The results file does not fit: a clear error, and never a
 	 * half-written results.json (atomic write: temp file removed). */
@@ -140,7 +121,7 @@ START_TEST(test_sigkill_then_gc)
 	ck_assert_uint_ge(removed, 1);
 	ck_assert_int_eq(stat(dir, &st), -1);
 	free(dir);
-	ck_assert_uint_eq(dead_runs(), 0);
+	ck_assert_uint_eq(integ_dead_runs(), 0);
 }
 END_TEST
 
@@ -265,7 +246,7 @@ START_TEST(test_virtlogd_gone)
 {
 	struct json_object *o = NULL;
 	struct vcl_error *err = NULL;
-	unsigned before = dead_runs();
+	unsigned before = integ_dead_runs();
 	pid_t vl = daemon_pid("virtlogd");
 	int i;
 
@@ -306,7 +287,7 @@ START_TEST(test_vm_port_taken)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sa);
-	unsigned before = dead_runs();
+	unsigned before = integ_dead_runs();
 	char cmd[512];
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 

@@ -592,6 +592,65 @@ START_TEST(k8s_realisation_and_totals)
 }
 END_TEST
 
+/* A disk-heavy service: vm's significant x5 disk tax rules it out and the
+ * reason cites the figure; a tax whose CI holds 1, or a service not heavy
+ * on disk, leaves vm in; a profile string sets the bits. */
+START_TEST(resources_rule)
+{
+	struct vcl_measured m;
+	struct vcl_service s;
+	struct vcl_decision d;
+	unsigned ok;
+
+	measured(&m, true);
+	service(&s);
+	m.b[VCL_VM].has_tax = 1u << VCL_RES_DISK;
+	m.b[VCL_VM].tax[VCL_RES_DISK] = 5.0;
+	m.b[VCL_VM].tax_lo[VCL_RES_DISK] = 4.2;
+	m.b[VCL_VM].tax_hi[VCL_RES_DISK] = 6.1;
+	memset(&d, 0, sizeof(d));
+	ck_assert_uint_eq(vcl_rule_resources(&s, &m, MEASURED3, &d), MEASURED3);
+	s.heavy = 1u << VCL_RES_DISK;
+	snprintf(s.heavy_at, sizeof(s.heavy_at), "db.yaml:2:10");
+	ok = vcl_rule_resources(&s, &m, MEASURED3, &d);
+	ck_assert_uint_eq(ok, MEASURED3 & ~VCL_PLACE_BIT(VCL_VM));
+	ck_assert(has_step(&d, VCL_STEP_EXCLUDE,
+			   "vm's disk tax x5.00 [4.20-6.10] "
+			   "(backends.vm.disk.metrics.randread_iops.x_bare, a TCG figure)"));
+	ck_assert(has_step(&d, VCL_STEP_INFO, "ctr's disk tax not measured"));
+	/* Not significant: weighed, vm stays. */
+	m.b[VCL_VM].tax_lo[VCL_RES_DISK] = 0.9;
+	memset(&d, 0, sizeof(d));
+	ck_assert_uint_eq(vcl_rule_resources(&s, &m, MEASURED3, &d), MEASURED3);
+	ck_assert(has_step(&d, VCL_STEP_INFO, "not ruling out"));
+	/* Never rules out the last placement. */
+	m.b[VCL_VM].tax_lo[VCL_RES_DISK] = 4.2;
+	memset(&d, 0, sizeof(d));
+	ck_assert_uint_eq(vcl_rule_resources(&s, &m, VCL_PLACE_BIT(VCL_VM), &d),
+			  VCL_PLACE_BIT(VCL_VM));
+}
+END_TEST
+
+START_TEST(profile_field)
+{
+	static const char y[] = "name: db\nmemory: 256Mi\nprofile: disk-heavy, net-heavy\n";
+	static const char bad[] = "name: db\nmemory: 256Mi\nprofile: io-heavy\n";
+	struct vcl_advise_input in = {0};
+	struct vcl_error *err = NULL;
+
+	ck_assert_int_eq(vcl_advise_parse_buffer("p.yaml", y, sizeof(y) - 1, &in, &err), 0);
+	ck_assert_uint_eq(in.nsvc, 1);
+	ck_assert_uint_eq(in.svc[0].heavy, (1u << VCL_RES_DISK) | (1u << VCL_RES_NET));
+	ck_assert_str_eq(in.svc[0].heavy_at, "p.yaml:3:10");
+	vcl_advise_input_free(&in);
+	memset(&in, 0, sizeof(in));
+	ck_assert_int_eq(vcl_advise_parse_buffer("p.yaml", bad, sizeof(bad) - 1, &in, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "p.yaml:3:10: profile: unknown 'io-heavy'"));
+	vcl_error_free(err);
+	vcl_advise_input_free(&in);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {tenancy_rule,
@@ -608,7 +667,9 @@ int main(void)
 				      host_access_and_tenancy,
 				      decide_tcg_caps_confidence,
 				      decide_without_vm,
-				      k8s_realisation_and_totals};
+				      k8s_realisation_and_totals,
+				      resources_rule,
+				      profile_field};
 
 	return run_suite(suite_of("advise_rules", 0, tests, ARRAY_SIZE(tests), NULL));
 }

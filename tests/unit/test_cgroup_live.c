@@ -168,6 +168,31 @@ START_TEST(test_limits_written)
 }
 END_TEST
 
+/* v1: the lab's own folders set cgroup.clone_children, and an instance's
+ * cgroup inherits the cpuset at mkdir instead of writing cpuset.cpus (which
+ * rebuilds the host's scheduling domains over every cpuset). */
+START_TEST(test_cpuset_inherited)
+{
+	struct vcl_cgroup *cg = make(NULL);
+	cleanup_free char *dir = vcl_cgroup_dir("cpuset", top),
+			  *root = vcl_cgroup_dir("cpuset", "");
+	cleanup_free char *clone = NULL, *cpus = NULL, *want = NULL;
+	char file[512];
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_ptr_nonnull(root);
+	snprintf(file, sizeof(file), "%s/cgroup.clone_children", dir);
+	ck_assert_int_eq(vcl_read_file(file, &clone, NULL, NULL), 0);
+	ck_assert_int_eq(clone[0], '1');
+	snprintf(file, sizeof(file), "%s/cpuset.cpus", root);
+	ck_assert_int_eq(vcl_read_file(file, &want, NULL, NULL), 0);
+	cpus = knob("cpuset", "cpuset.cpus");
+	want[strcspn(want, "\n")] = '\0';
+	ck_assert_str_eq(cpus, want);
+	ck_assert_int_eq(vcl_cgroup_destroy(cg, NULL), 0);
+}
+END_TEST
+
 /* A knob the kernel refuses (a cpuset of cores this host does not have):
  * the error names the knob and carries the kernel's errno, instead of one
  * libcgroup code for the whole cgroup. */
@@ -293,6 +318,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_pids_limit);
 	tcase_add_test(tc, test_sampling_and_removal);
 	tcase_add_test(tc, test_removal_nested);
+	if (vcl_cgroup_mode() != VCL_CG_V2)
+		tcase_add_test(tc, test_cpuset_inherited); /* clone_children is v1's */
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,6 +2,7 @@
 /* Pure parts of the harness: bench options, READY lines, results.json
  * reading and path lookup, the YAML loader's error positions. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "core/results.h"
 #include "core/sample.h"
 #include "core/util.h"
+#include "core/volume.h"
 #include "core/yamldoc.h"
 #include "tests/suite_main.h"
 
@@ -501,6 +503,50 @@ START_TEST(test_kib_field)
 }
 END_TEST
 
+/* A configMap volume's files written into a folder (runc's bundle does
+ * this): items with folders, their modes, and fsGroup's group-read and
+ * set-gid folders; a path that exists already is refused (O_EXCL), so a
+ * link planted in the folder is never followed. */
+START_TEST(test_volume_fill)
+{
+	char dir[] = "/tmp/vclab-unit-vol.XXXXXX", path[600];
+	const struct vcl_vol_file files[] = {
+	    {.path = "index.html", .data = "hello", .len = 5, .mode = 0600},
+	    {.path = "conf/a.conf", .data = "x", .len = 1, .mode = 0644},
+	};
+	struct vcl_volume v = {
+	    .name = "html", .target = "/srv", .read_only = true, .files = files, .nfiles = 2};
+	struct vcl_security sec = {.has_fs_group = true, .fs_group = getgid()};
+	const char *what = NULL;
+	char buf[16] = "";
+	struct stat st;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(vcl_volume_fill(dir, &v, &sec, &what), 0);
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640); /* 0600 + group read */
+	ck_assert_uint_eq(st.st_gid, getgid());
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "hello");
+	snprintf(path, sizeof(path), "%s/conf", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(st.st_mode & S_ISGID);
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 02755);
+	/* Again into the same folder: the files exist, nothing is overwritten. */
+	ck_assert_int_eq(vcl_volume_fill(dir, &v, &sec, &what), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_str_eq(what, "write the volume's files");
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -521,6 +567,7 @@ int main(void)
 	tcase_add_test(tc, test_ledger_register);
 	tcase_add_test(tc, test_gc_unknown_kind);
 	tcase_add_test(tc, test_gc_builtin_kinds);
+	tcase_add_test(tc, test_volume_fill);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -169,6 +169,50 @@ START_TEST(test_config_cri)
 END_TEST
 
 /* containerd's order of add/drop, ALL included; strict; runAsNonRoot. */
+/* Pod volumes and groups as runc's config has them: an emptyDir a tmpfs
+ * with its size and fsGroup, a configMap a read-only bind of the bundle's
+ * vol-<i>; fsGroup then supplementalGroups as additionalGids. */
+START_TEST(test_config_volumes)
+{
+	struct vcl_limits lim = {0};
+	struct vcl_oci_params p = params(&lim);
+	struct vcl_security sec = {
+	    .has_fs_group = true, .fs_group = 33, .supp_groups = {4000}, .nsupp = 1};
+	const struct vcl_volume vols[] = {
+	    {.name = "scratch", .target = "/var/lib/x", .empty = true, .size_bytes = 16 << 20},
+	    {.name = "html", .target = "/srv/site", .read_only = true}};
+	struct vcl_error *err = NULL;
+	struct json_object *cfg, *mounts, *e, *c;
+	size_t n;
+
+	p.tmp_tmpfs = true;
+	p.sec = &sec;
+	p.vols = vols;
+	p.nvols = 2;
+	p.vol_dir = "/run/vclab/r1/runc-3";
+	cfg = vcl_oci_config(&p, &err);
+	ck_assert_ptr_nonnull(cfg);
+	mounts = get(cfg, "mounts");
+	n = json_object_array_length(mounts);
+	e = json_object_array_get_idx(mounts, n - 2);
+	c = json_object_array_get_idx(mounts, n - 1);
+	ck_assert_str_eq(json_object_get_string(get(e, "destination")), "/var/lib/x");
+	ck_assert_str_eq(json_object_get_string(get(e, "type")), "tmpfs");
+	ck_assert(has_str(get(e, "options"), "size=16777216"));
+	ck_assert(has_str(get(e, "options"), "gid=33"));
+	ck_assert(has_str(get(e, "options"), "mode=2777"));
+	ck_assert(!has_str(get(e, "options"), "ro"));
+	ck_assert_str_eq(json_object_get_string(get(c, "type")), "bind");
+	ck_assert_str_eq(json_object_get_string(get(c, "source")), "/run/vclab/r1/runc-3/vol-1");
+	ck_assert(has_str(get(c, "options"), "ro"));
+	ck_assert_uint_eq(json_object_array_length(get(cfg, "process.user.additionalGids")), 2);
+	ck_assert_int_eq(json_object_get_int(
+			     json_object_array_get_idx(get(cfg, "process.user.additionalGids"), 1)),
+			 4000);
+	json_object_put(cfg);
+}
+END_TEST
+
 START_TEST(test_cri_caps)
 {
 	const uint64_t all = vcl_cri_all_caps(), chown = 1, nbs = UINT64_C(1) << 10;
@@ -508,6 +552,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_config_matches_ctr);
 	tcase_add_test(tc, test_config_cri);
+	tcase_add_test(tc, test_config_volumes);
 	tcase_add_test(tc, test_cri_caps);
 	tcase_add_test(tc, test_config_userns_and_no_limits);
 	tcase_add_test(tc, test_config_rejects_bad_input);

@@ -170,13 +170,6 @@ START_TEST(test_skips)
 	     "      containers:\n      - name: a\n        image: \"oci:/x\"\n"
 	     "        readinessProbe:\n          exec: {command: [cat, /ready]}\n",
 	     "app.yaml:10: exec probe"},
-	    {"kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
-	     "  - {name: a, image: \"oci:/x\"}\n  - {name: b, image: \"oci:/y\"}\n",
-	     "app.yaml:5: a pod of 2 containers"},
-	    {"kind: Job\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
-	     "      initContainers: [{name: i, image: \"oci:/x\"}]\n"
-	     "      containers: [{name: a, image: \"oci:/x\"}]\n",
-	     "app.yaml:6: 1 init container"},
 	    {"kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n"
 	     "    image: \"oci:/x\"\n    env:\n    - name: X\n"
 	     "      valueFrom: {configMapKeyRef: {name: nope, key: X}}\n",
@@ -193,6 +186,39 @@ START_TEST(test_skips)
 			      "case %zu: skip '%s', want '%s...'", i, s->v[0].skip, cases[i].skip);
 		vcl_services_free(s);
 	}
+}
+END_TEST
+
+/* A pod of several containers is measured as one unit: the main container
+ * is the first of containers[], init containers come first in ctrs[], a
+ * native sidecar (restartPolicy: Always) is no init container, and the
+ * counts are in the results. */
+START_TEST(test_pod)
+{
+	static const char yaml[] = "kind: Job\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
+				   "      initContainers:\n      - {name: i, image: \"oci:/x\", "
+				   "command: [\"/bin/true\"]}\n"
+				   "      - {name: s, image: \"oci:/z\", restartPolicy: Always}\n"
+				   "      containers:\n      - {name: app, image: \"oci:/y\", "
+				   "ports: [{containerPort: 80}]}\n"
+				   "      - {name: side, image: \"oci:/z\"}\n";
+	struct vcl_error *err = NULL;
+	struct vcl_services *s = parse(yaml, NULL, &err);
+	struct json_object *j;
+
+	ck_assert_msg(s != NULL, "%s", err != NULL ? err->msg : "?");
+	ck_assert_uint_eq(s->n, 1);
+	ck_assert_str_eq(s->v[0].skip, "");
+	ck_assert_uint_eq(s->v[0].nctrs, 4);
+	ck_assert(s->v[0].ctrs[0].init && !s->v[0].ctrs[0].sidecar);
+	ck_assert(s->v[0].ctrs[1].sidecar);
+	ck_assert_str_eq(s->v[0].io.ref, "oci:/y");
+	ck_assert_uint_eq(s->v[0].io.port, 80);
+	j = vcl_manifest_json(&s->v[0]);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(j, "n_containers")), 3);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(j, "n_init_containers")), 1);
+	json_object_put(j);
+	vcl_services_free(s);
 }
 END_TEST
 
@@ -318,6 +344,10 @@ START_TEST(test_skip_file)
 	    DATA "/skips.yaml:58: httpGet probe with scheme HTTPS",
 	    "default/Pod/missing-secret",
 	    DATA "/skips.yaml:70: secretKeyRef db-credentials/password is not in the manifests",
+	    "default/Pod/unknown-key",
+	    DATA "/skips.yaml:90: volume html: ConfigMap site has no key index.htm",
+	    "default/Pod/sub-path",
+	    DATA "/skips.yaml:100: volumeMounts html: subPath is not mounted by vclab yet",
 	};
 	char path[] = DATA "/skips.yaml";
 	char *paths[] = {path};
@@ -341,6 +371,73 @@ START_TEST(test_skip_file)
 }
 END_TEST
 
+/* Pod volumes and groups: configMap items and defaultMode (octal as YAML
+ * writes it), a Secret's base64 data, an emptyDir's sizeLimit, fsGroup
+ * and supplementalGroups. */
+static const char vols[] = "apiVersion: v1\n"
+			   "kind: ConfigMap\n"
+			   "metadata: {name: site}\n"
+			   "data: {index.html: hello, other.txt: x}\n"
+			   "---\n"
+			   "apiVersion: v1\n"
+			   "kind: Secret\n"
+			   "metadata: {name: creds}\n"
+			   "data: {token: czNjcjN0}\n"
+			   "---\n"
+			   "apiVersion: v1\n"
+			   "kind: Pod\n"
+			   "metadata: {name: web}\n"
+			   "spec:\n"
+			   "  securityContext: {fsGroup: 33, supplementalGroups: [4000, 4001]}\n"
+			   "  containers:\n"
+			   "  - name: web\n"
+			   "    image: oci:/srv/web:1\n"
+			   "    ports: [{containerPort: 80}]\n"
+			   "    volumeMounts:\n"
+			   "    - {name: html, mountPath: /srv/site}\n"
+			   "    - {name: creds, mountPath: /run/creds, readOnly: false}\n"
+			   "    - {name: scratch, mountPath: /var/cache/x}\n"
+			   "  volumes:\n"
+			   "  - name: html\n"
+			   "    configMap:\n"
+			   "      name: site\n"
+			   "      defaultMode: 0640\n"
+			   "      items: [{key: index.html, path: www/index.html}]\n"
+			   "  - {name: creds, secret: {secretName: creds, defaultMode: 256}}\n"
+			   "  - {name: scratch, emptyDir: {sizeLimit: 16Mi}}\n";
+
+START_TEST(test_volumes)
+{
+	struct vcl_error *err = NULL;
+	struct vcl_services *s = parse(vols, NULL, &err);
+	const struct vcl_service_def *d;
+
+	ck_assert_msg(s != NULL, "%s", err != NULL ? err->msg : "?");
+	d = &s->v[0];
+	ck_assert_str_eq(d->skip, "");
+	ck_assert_uint_eq(d->nvols, 3);
+	ck_assert_str_eq(d->vols[0].target, "/srv/site");
+	ck_assert(d->vols[0].read_only && !d->vols[0].empty);
+	ck_assert_uint_eq(d->vols[0].nfiles, 1);
+	ck_assert_str_eq(d->vols[0].files[0].path, "www/index.html");
+	ck_assert_str_eq(d->vols[0].files[0].data, "hello");
+	ck_assert_uint_eq(d->vols[0].files[0].mode, 0640);
+	/* A Secret volume stays read-only whatever readOnly says. */
+	ck_assert(d->vols[1].read_only);
+	ck_assert_uint_eq(d->vols[1].nfiles, 1);
+	ck_assert_str_eq(d->vols[1].files[0].path, "token");
+	ck_assert_str_eq(d->vols[1].files[0].data, "s3cr3t");
+	ck_assert_uint_eq(d->vols[1].files[0].mode, 0400);
+	ck_assert(d->vols[2].empty && !d->vols[2].read_only);
+	ck_assert_uint_eq(d->vols[2].size_bytes, 16u << 20);
+	ck_assert(d->sec.has_fs_group);
+	ck_assert_uint_eq(d->sec.fs_group, 33);
+	ck_assert_uint_eq(d->sec.nsupp, 2);
+	ck_assert_uint_eq(d->sec.supp_groups[1], 4001);
+	vcl_services_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("manifest");
@@ -348,10 +445,12 @@ int main(void)
 
 	tcase_add_test(tc, test_workloads);
 	tcase_add_test(tc, test_skips);
+	tcase_add_test(tc, test_pod);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_image_maps);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_skip_file);
+	tcase_add_test(tc, test_volumes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -118,6 +118,45 @@ START_TEST(test_waitpid)
 }
 END_TEST
 
+/* What vclab starts does not inherit an ignored SIGPIPE (a service's
+ * shell pipeline would otherwise see EPIPE where it expects to die), and
+ * the harness itself survives a write to a closed pipe. */
+START_TEST(test_sigpipe_not_inherited)
+{
+	int out[2], p[2], status = 0;
+	char buf[4096] = "";
+	ssize_t n, got = 0;
+	unsigned long long ign = 0;
+	const char *line;
+	pid_t pid;
+
+	vcl_install_signal_handlers();
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	ck_assert_int_eq(write(p[1], "x", 1), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	close(p[1]);
+	ck_assert_int_eq(pipe(out), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		execl("/bin/cat", "cat", "/proc/self/status", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	while ((n = read(out[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(out[0]);
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	line = strstr(buf, "SigIgn:");
+	ck_assert_ptr_nonnull(line);
+	ign = strtoull(line + 7, NULL, 16);
+	ck_assert_msg((ign & (1ULL << (SIGPIPE - 1))) == 0, "SigIgn %llx has SIGPIPE", ign);
+}
+END_TEST
+
 START_TEST(test_error_set_kind)
 {
 	cleanup_error struct vcl_error *e = NULL;
@@ -168,6 +207,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_kill_reap_sigkill);
 	tcase_add_test(tc, test_cleanup_pid);
 	tcase_add_test(tc, test_waitpid);
+	tcase_add_test(tc, test_sigpipe_not_inherited);
 	suite_add_tcase(s, tc);
 	tcase_add_test(te, test_error_set_kind);
 	tcase_add_test(te, test_warn_prefix);

@@ -308,7 +308,7 @@ START_TEST(svc_config_format)
 	cleanup_error struct vcl_error *err = NULL;
 	size_t len = 0;
 
-	ck_assert_int_eq(vcl_vm_svc_config(&svc, &buf, &len, &err), 0);
+	ck_assert_int_eq(vcl_vm_svc_config(&svc, NULL, &buf, &len, &err), 0);
 	ck_assert_uint_eq(len, 4096);
 	ck_assert_int_eq(memcmp(buf, want, sizeof(want) - 1), 0);
 	for (size_t i = sizeof(want) - 1; i < len; i++)
@@ -318,7 +318,7 @@ START_TEST(svc_config_format)
 	free(buf);
 	buf = NULL;
 	svc.argv = NULL;
-	ck_assert_int_lt(vcl_vm_svc_config(&svc, &buf, &len, &err), 0);
+	ck_assert_int_lt(vcl_vm_svc_config(&svc, NULL, &buf, &len, &err), 0);
 	ck_assert_int_eq(err->kind, VCL_E_USAGE);
 	vcl_error_free(err);
 	err = NULL;
@@ -331,9 +331,33 @@ START_TEST(svc_config_format)
 		big[1] = '=';
 		svc.argv = argv;
 		svc.envp = bigenv;
-		ck_assert_int_lt(vcl_vm_svc_config(&svc, &buf, &len, &err), 0);
+		ck_assert_int_lt(vcl_vm_svc_config(&svc, NULL, &buf, &len, &err), 0);
 		ck_assert_ptr_nonnull(strstr(err->msg, "more than the guest reads"));
 	}
+}
+END_TEST
+
+/* A pod: the other containers follow the main one's records, each from
+ * its ctr= record, with its disk and init flag (vmm/vmm.h). */
+START_TEST(svc_config_pod)
+{
+	static char a0[] = "/app", s0[] = "/side", i0[] = "/bin/true";
+	char *argv[] = {a0, NULL}, *sargv[] = {s0, NULL}, *iargv[] = {i0, NULL};
+	struct vcl_svc_spec init = {.argv = iargv, .init = true, .ctr_name = "wait", .cwd = "/"};
+	struct vcl_svc_spec side = {.argv = sargv, .ctr_name = "side", .uid = 65534, .cwd = "/"};
+	const struct vcl_svc_spec *pod[] = {&init, &side, NULL};
+	struct vcl_svc_spec svc = {.argv = argv, .port = 80, .cwd = "/", .pod = pod};
+	static const char want[] =
+	    VCL_VM_SVC_MAGIC "port=80\0uid=0\0gid=0\0cwd=/\0arg=/app\0"
+			     "ctr=wait\0disk=vda\0init=1\0uid=0\0gid=0\0cwd=/\0"
+			     "arg=/bin/true\0ctr=side\0disk=vdc\0uid=65534\0"
+			     "gid=0\0cwd=/\0arg=/side\0\0";
+	cleanup_free char *buf = NULL;
+	cleanup_error struct vcl_error *err = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(vcl_vm_svc_config(&svc, "ac", &buf, &len, &err), 0);
+	ck_assert_int_eq(memcmp(buf, want, sizeof(want) - 1), 0);
 }
 END_TEST
 
@@ -410,10 +434,10 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-	    argv_mirrors_xml,	      firmware_qboot_both_paths, opts_from_spec_micro_defaults,
-	    iaas_profile_both_paths,  init_field_and_anchor,	 disks_both_paths,
-	    no_disks_by_default,      svc_config_format,	 svc_opts_both_paths,
-	    argv_rejects_network_mode};
+	    argv_mirrors_xml,	     firmware_qboot_both_paths, opts_from_spec_micro_defaults,
+	    iaas_profile_both_paths, init_field_and_anchor,	disks_both_paths,
+	    no_disks_by_default,     svc_config_format,		svc_config_pod,
+	    svc_opts_both_paths,     argv_rejects_network_mode};
 
 	return run_suite(suite_of("vmxml_argv", 30, tests, ARRAY_SIZE(tests), NULL));
 }
