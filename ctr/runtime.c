@@ -69,10 +69,10 @@ static bool is_pod(const struct vcl_spec *spec)
 	return spec->svc != NULL && spec->svc->pod != NULL;
 }
 
-/* The runtimes as probe() finds them (their binaries); each run's prepare()
- * copies one into its context. */
-static struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
-static struct vcl_runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
+/* The runtimes' descriptions; each run's prepare() copies one into its
+ * context and finds its binary there. */
+static const struct vcl_runtime runc_rt = {.name = "runc", .ops = &vcl_runc_ops};
+static const struct vcl_runtime crun_rt = {.name = "crun", .ops = &vcl_crun_ops};
 
 /* bin, --root ROOT and the runtime's global flags: the head of every
  * call. argv has room for 3 + VCL_RT_MAX_GLOBAL. Returns how many. */
@@ -265,7 +265,7 @@ fail:
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
-int vcl_rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
+static int rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
 	char p[600], log[600], root[600], id[64], cgp[64];
@@ -323,6 +323,13 @@ out:
 	}
 	rm_quiet(dir);
 	return ret < 0 ? vcl_error_wrap(err, "%s cannot run containers here", rt->name) : 0;
+}
+
+int vcl_rt_probe(const struct vcl_runtime *tmpl, struct vcl_error **err)
+{
+	struct vcl_runtime rt = *tmpl; /* its binary is looked up again by prepare */
+
+	return rt_probe(&rt, err);
 }
 
 /* ---- the ops ------------------------------------------------------------ */

@@ -49,10 +49,11 @@ struct vcl_runtime {
 	const char *id_suffix;
 };
 
-/* The ops of a runtime (VCL_CTR_PEER_WRAPPERS). probe() fills in rt, the
- * runtime's static description (its binary); prepare() copies it into the
- * run's context, which launch and cleanup (which frees it) take. */
-int vcl_rt_probe(struct vcl_runtime *rt, struct vcl_error **err);
+/* The ops of a runtime (VCL_CTR_PEER_WRAPPERS), over rt, its description:
+ * probe() tries a copy of it; prepare() copies it into the run's context
+ * (and finds its binary there), which launch and cleanup (which frees it)
+ * take. */
+int vcl_rt_probe(const struct vcl_runtime *rt, struct vcl_error **err);
 int vcl_rt_prepare(const struct vcl_runtime *rt, const struct vcl_spec *spec, void **ctx,
 		   struct vcl_error **err);
 int vcl_rt_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **out,
