@@ -29,6 +29,7 @@ struct lconn {
 	int fd;
 	bool connected;
 	bool busy;	  /* a request is in flight */
+	bool warmed;	  /* answered the connect phase's request */
 	uint64_t sent_at; /* closed-loop: the actual send; open-loop: the intended one */
 	uint64_t due;	  /* open-loop: intended send time of this connection's next request */
 	size_t have;
@@ -190,7 +191,8 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 		c->connected = true;
 		epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 		/* Open-loop sends on schedule, from open_dispatch. */
-		if ((l->warming || !l->open) && lconn_send(l, c, vcl_now_ns()) < 0)
+		if (((l->warming && !c->warmed) || (!l->warming && !l->open)) &&
+		    lconn_send(l, c, vcl_now_ns()) < 0)
 			return lconn_reconnect(l, c, err);
 		return 0;
 	}
@@ -209,6 +211,7 @@ static int lconn_event(struct lrun *l, struct lconn *c, uint32_t events, struct 
 		if (len == 0)
 			return c->have == sizeof(c->buf) ? lconn_reconnect(l, c, err) : 0;
 		if (l->warming) {
+			c->warmed = true;
 			l->r->connect_errors += status == 200 ? 0 : 1;
 		} else if (status == 200) {
 			l->r->requests++;
@@ -251,7 +254,7 @@ static int connect_phase(struct lrun *l, struct vcl_error **err)
 
 		if (lconn_open(l->o->ep, c, l->epfd, err) < 0)
 			return -1;
-		while (!c->connected || c->busy) {
+		while (!c->warmed) {
 			struct epoll_event evs[8];
 			int n;
 
@@ -335,9 +338,11 @@ int vcl_loadgen_run(const struct vcl_loadgen_opts *o, struct vcl_loadgen_result 
 	hard_end = l.open ? l.end + (uint64_t)(VCL_LOADGEN_DRAIN_S * 1e9) : l.end;
 	for (unsigned i = 0; l.open && i < o->concurrency; i++)
 		conns[i].due = t0 + (uint64_t)((double)i * 1e9 / o->rate);
-	/* Closed-loop: every connection is idle and up; start them all. */
+	/* Closed-loop: start every connection that is up; one a server
+	 * closed after its answer starts once it is up again. */
 	for (unsigned i = 0; !l.open && i < o->concurrency; i++)
-		if (lconn_send(&l, &conns[i], t0) < 0 && lconn_reconnect(&l, &conns[i], err) < 0) {
+		if (conns[i].connected && lconn_send(&l, &conns[i], t0) < 0 &&
+		    lconn_reconnect(&l, &conns[i], err) < 0) {
 			ret = -1;
 			goto out;
 		}

@@ -244,6 +244,7 @@ struct tsrv {
 	unsigned stall_ms;
 	int backlog;		  /* listen()'s; 0: 64 */
 	unsigned accept_delay_ms; /* no accept() before, as a busy accepter */
+	bool close_each;	  /* "Connection: close" after every answer (busybox httpd) */
 	unsigned long served;
 	pthread_t th;
 };
@@ -261,6 +262,8 @@ static void sleep_ms(unsigned ms)
 static void *tsrv_main(void *arg)
 {
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	static const char resp_close[] =
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 	struct tsrv *s = arg;
 	struct pollfd p[66];
 	char buf[66][1024];
@@ -301,6 +304,12 @@ static void *tsrv_main(void *arg)
 				if (s->served == s->stall_at ||
 				    (s->every > 0 && s->served % s->every == 0))
 					sleep_ms(s->stall_ms);
+				if (s->close_each) {
+					(void)!write(p[i].fd, resp_close, sizeof(resp_close) - 1);
+					shutdown(p[i].fd, SHUT_RDWR); /* read() then ends it */
+					have[i] = 0;
+					break;
+				}
 				(void)!write(p[i].fd, resp, sizeof(resp) - 1);
 				memmove(buf[i], buf[i] + len, have[i] - len);
 				have[i] -= len;
@@ -477,6 +486,24 @@ START_TEST(test_window_without_handshakes)
 }
 END_TEST
 
+/* A server that closes the connection after every answer (busybox httpd
+ * says "Connection: close"): the connect phase counts a connection as up
+ * once it has answered, and both modes reconnect without errors. */
+START_TEST(test_server_closes_each)
+{
+	struct tsrv s = {.close_each = true};
+	struct vcl_loadgen_result c, o;
+
+	run(&s, 0, 0.3, &c);
+	ck_assert_uint_ge(c.requests, 50);
+	ck_assert_uint_eq(c.errors, 0);
+	s = (struct tsrv){.close_each = true};
+	run(&s, 200, 0.5, &o);
+	ck_assert_uint_eq(o.errors, 0);
+	ck_assert_uint_eq(o.requests, o.scheduled);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loadgen");
@@ -495,6 +522,7 @@ int main(void)
 	tcase_add_test(gen, test_open_unreachable_rate);
 	tcase_add_test(gen, test_burst_meets_short_backlog);
 	tcase_add_test(gen, test_window_without_handshakes);
+	tcase_add_test(gen, test_server_closes_each);
 	suite_add_tcase(s, hdr);
 	suite_add_tcase(s, wrk);
 	suite_add_tcase(s, gen);
