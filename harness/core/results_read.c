@@ -500,6 +500,8 @@ static const struct vcl_jrule burst[] = {
     {"load_errors", INT, NULL},
     {"load_p50_ms", NUM, NULL},
     {"load_p99_ms", NUM, NULL},
+    {"harness_ms", NUM, NULL}, /* the harness's own time around the burst */
+    {"sampled", INT, NULL},    /* instances read for its footprint */
     {NULL, 0, NULL},
 };
 static const struct vcl_jrule bursts[] = {{"[]", OBJ, burst}, {NULL, 0, NULL}};
@@ -551,6 +553,9 @@ static const struct vcl_jrule density[] = {
     {"seconds", NUM, NULL},
     {"load_rps", NUM, NULL},
     {"ksm", OBJ, ksm},
+    {"used_mib_sampled", NUM, NULL}, /* the last burst's estimate */
+    {"final_health_s", NUM, NULL},
+    {"teardown_s", NUM, NULL},
     {NULL, 0, NULL},
 };
 
@@ -570,12 +575,26 @@ static const struct vcl_jrule latency[] = {{"p50", NUM, NULL}, {"p90", NUM, NULL
 	    {"duration_s", NUM, NULL}, {"requests", INT, NULL}, {"errors", INT, NULL},             \
 	    {"rps", NUM, NULL}, {"mode", STR, NULL}, {"latency_from", STR, NULL},                  \
 	    {"target_rps", NUM, NULL}, {"scheduled", INT, NULL}, {"unfinished", INT, NULL},        \
+	    {"think_ms", NUM, NULL}, {"connect_phase", OBJ, connect_phase},                        \
 	{                                                                                          \
 		"lat_ms", OBJ, latency                                                             \
 	}
+/* The load generator's connect phase, and the burst of connections before
+ * the load (bench/loadgen.h). */
+static const struct vcl_jrule connect_phase[] = {
+    {"ms", NUM, NULL}, {"slowest_ms", NUM, NULL}, {"errors", INT, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule connect_burst[] = {{"connections", INT, NULL},
+						 {"failed", INT, NULL},
+						 {"fastest_ms", NUM, NULL},
+						 {"slowest_ms", NUM, NULL},
+						 {"host_syn_retrans", INT, NULL},
+						 {"host_listen_drops", INT, NULL},
+						 {NULL, 0, NULL}};
 static const struct vcl_jrule steady_wrk[] = {STEADY_KEYS, {NULL, 0, NULL}};
 static const struct vcl_jrule steady[] = {STEADY_KEYS,
 					  {"wrk", OBJ, steady_wrk},
+					  {"wrk_paced", OBJ, steady_wrk},
+					  {"connect_burst", OBJ, connect_burst},
 					  {"open_loop", OBJ, steady_wrk},
 					  {"skipped", BOOL, NULL}, /* a service without load: */
 					  {"reason", STR, NULL},
