@@ -46,9 +46,8 @@ struct json_object *vcl_stats_json(const struct vcl_stats *st, const double *sam
  * medians' sum against startup_p50 (gap_pct, signed, with the bootstrap
  * 95% CI of vcl_steps_gap; off_pct its size, with the CI of the size);
  * the sum of med[] (nk values, vcl_median_launch). Pure. */
-struct json_object *vcl_steps_check_json(double *const *x, size_t nk, size_t n,
-					 const double *total, double startup_p50,
-					 const double *med);
+struct json_object *vcl_steps_check_json(double *const *x, size_t nk, size_t n, const double *total,
+					 double startup_p50, const double *med);
 
 /* Write root as DIR/results.json atomically (temp + fsync + rename). */
 int vcl_results_write(const char *dir, struct json_object *root, struct vcl_error **err);
