@@ -656,8 +656,8 @@ static void two_runs_of(const char *name)
 	/* Run a ends: its instance, then its context. */
 	OK(ops->destroy(ia, err));
 	ops->cleanup(ra, &sa);
-	ck_assert_msg(stat(idle_dir, &st) == 0, "%s: run b's empty cgroup %s went with run a",
-		      name, idle_dir);
+	ck_assert_msg(stat(idle_dir, &st) == 0, "%s: run b's empty cgroup %s went with run a", name,
+		      idle_dir);
 	OK(vcl_cgroup_destroy(cg_idle, err));
 	ck_assert(exited(pa));
 	ck_assert(stat(dir_a, &st) < 0 && errno == ENOENT);
