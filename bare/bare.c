@@ -43,6 +43,7 @@
 #include "bare/bare.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/fdslot.h"
 #include "core/launch.h"
 #include "core/ledger.h"
 #include "core/nsexec.h"
@@ -81,6 +82,8 @@ static int bare_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_erro
 	run = calloc(1, sizeof(*run));
 	if (run == NULL)
 		return vcl_fail(err, ENOMEM, "Prepare bare");
+	if (vcl_fdslot_reserve(err) < 0)
+		return -1;
 	if (spec->svc != NULL && spec->svc->rootfs != NULL) {
 		char dir[sizeof(run->ovl_dir)];
 
@@ -125,6 +128,7 @@ struct child_args {
 	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
 	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
 	int log_fd;			/* the service's stdout and stderr */
+	int fd_end; /* CLONE_FILES: keep only descriptors below this; -1 none */
 	int net_w;			/* the service's: one byte once it has its netns */
 	uid_t uid;			/* the service's user and group */
 	gid_t gid;
@@ -281,6 +285,10 @@ static int child_exec(void *opaque)
 {
 	const struct child_args *a = opaque;
 
+	/* Sharing the harness's descriptor table (spawn): a table of our own
+	 * first, holding only the slots below fd_end. */
+	if (a->fd_end >= 0 && close_range((unsigned)a->fd_end, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+		_exit(126);
 	if (a->join != NULL) {
 		int r = vcl_cgroup_attach(a->join, 0);
 
@@ -302,27 +310,59 @@ static int child_exec(void *opaque)
 	_exit(127);
 }
 
+/* clone(CLONE_VM | CLONE_VFORK), as posix_spawn does; with the launch
+ * slots reserved, CLONE_FILES too, the child's descriptors lent into them
+ * (core/fdslot.h): the harness's table, thousands of descriptors at
+ * density, is neither copied nor walked. */
+static pid_t spawn_vfork(struct child_args *a)
+{
+	int *fds[] = {&a->ready_w, &a->log_fd, &a->net_w};
+	int saved[ARRAY_SIZE(fds)];
+	/* The child runs on this stack until it execs; the parent is
+	 * suspended meanwhile (CLONE_VFORK). */
+	char stack[32768] __attribute__((aligned(16)));
+	pid_t pid;
+	int e;
+
+	a->fd_end = vcl_fdslot_ready() ? vcl_fdslot_end() : -1;
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		saved[i] = *fds[i];
+		if (a->fd_end >= 0 && (*fds[i] = vcl_fdslot_lend(saved[i])) < 0 && saved[i] >= 0)
+			a->fd_end = -1; /* no slot: the child copies the table */
+	}
+	if (a->fd_end < 0)
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			*fds[i] = saved[i];
+	pid = clone(child_exec, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD | (a->fd_end >= 0 ? CLONE_FILES : 0), (void *)a);
+	e = errno;
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = saved[i];
+	a->fd_end = -1;
+	vcl_fdslot_return();
+	errno = e;
+	return pid;
+}
+
 /*
- * Start the payload, one of three ways, cheapest first:
- * - no accounting (startup): clone(CLONE_VM | CLONE_VFORK), as posix_spawn
- *   does: no copy of the harness's page tables, no cgroup on the way. This
- *   is what running the service as a plain host process costs.
+ * Start the payload, one of two ways:
  * - accounting on pure v2: clone3(CLONE_INTO_CGROUP): born in the cgroup,
  *   no migration.
- * - accounting on v1/hybrid: fork, the child joins the cgroup, exec. A v1
- *   attach waits for an RCU grace period (cgroup_threadgroup_rwsem): 2-20
- *   ms here, which is why the startup scenario does not take this path.
+ * - otherwise clone(CLONE_VM | CLONE_VFORK) (spawn_vfork): no copy of the
+ *   harness's page tables or descriptors. Without accounting (startup)
+ *   nothing else is on the way: what running the service as a plain host
+ *   process costs. With accounting on v1/hybrid the child joins the
+ *   cgroup before its exec; a v1 attach may wait for an RCU grace period
+ *   (cgroup_threadgroup_rwsem): 2-20 ms here, which is why the startup
+ *   scenario does not take this path.
+ * A pod's main process forks its other containers (run_pod_members), so
+ * it never shares the harness's memory: fork.
  */
-static pid_t spawn(const struct child_args *a, int cg_dirfd)
+static pid_t spawn(struct child_args *a, int cg_dirfd)
 {
-	if (a->join == NULL && cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL)) {
-		/* The child runs on this stack until it execs; the parent is
-		 * suspended meanwhile (CLONE_VFORK). */
-		char stack[32768] __attribute__((aligned(16)));
-
-		return clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
-			     (void *)a);
-	}
+	a->fd_end = -1;
+	if (cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL))
+		return spawn_vfork(a);
 	if (cg_dirfd >= 0) {
 		struct clone_args ca = {
 		    .flags = CLONE_INTO_CGROUP,

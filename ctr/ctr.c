@@ -36,6 +36,7 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
+#include "core/fdslot.h"
 #include "ctr/ctr.h"
 #include "core/host.h"
 #include "core/launch.h"
@@ -59,6 +60,7 @@ struct child_args {
 	bool vm;	  /* CLONE_VM | CLONE_VFORK: it runs in the harness's memory */
 	sigset_t sigmask; /* the harness's signal mask, the payload's at exec */
 	bool born_in_cg;  /* clone3(CLONE_INTO_CGROUP) made it there: no attach */
+	int fd_end;	  /* CLONE_FILES: keep only descriptors below this; -1 none */
 	int ready_w;	  /* becomes fd 3, --ready-fd 3 */
 	int err_w;	  /* CLOEXEC: a successful exec closes it */
 	int sync_r;	  /* userns: the parent writes one byte once the maps are set */
@@ -589,6 +591,10 @@ static int child_main(void *arg)
 	char *const envp[] = {path_env, NULL};
 	bool bounding_done = false;
 
+	/* Sharing the harness's descriptor table (clone_vfork): a table of
+	 * our own first, holding only the slots below fd_end. */
+	if (a->vm && a->fd_end >= 0)
+		TRY(VCL_CTR_STEP_FDS, close_range((unsigned)a->fd_end, ~0U, CLOSE_RANGE_UNSHARE));
 	if (a->vm)
 		child_signals(a);
 	child_mark(a, VCL_CTR_MARK_ENTRY);
@@ -852,17 +858,35 @@ static int launch_pipes_open(struct launch_pipes *lp, struct ctr_priv *p, bool u
  */
 static pid_t clone_vfork(struct child_args *a, int flags, int *pidfd, char *stack)
 {
+	/* The descriptors the child uses, lent into low slots so that it can
+	 * share the table and keep only those (core/fdslot.h). */
+	int *fds[] = {&a->ready_w,	 &a->err_w,	    &a->nsready_w,	&a->log_fd,
+		      &a->sandbox_ns[0], &a->sandbox_ns[1], &a->sandbox_ns[2]};
+	int saved[ARRAY_SIZE(fds)];
 	sigset_t all;
 	pid_t pid;
 	int e;
 
+	a->fd_end = vcl_fdslot_ready() ? vcl_fdslot_end() : -1;
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		saved[i] = *fds[i];
+		if (a->fd_end >= 0 && (*fds[i] = vcl_fdslot_lend(saved[i])) < 0 && saved[i] >= 0)
+			a->fd_end = -1; /* no slot: the child copies the table */
+	}
+	if (a->fd_end < 0)
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			*fds[i] = saved[i];
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &a->sigmask);
 	a->vm = true;
-	pid = clone(child_main, stack + CHILD_STACK_SIZE, flags | CLONE_VM | CLONE_VFORK, a, pidfd);
+	pid = clone(child_main, stack + CHILD_STACK_SIZE,
+		    flags | CLONE_VM | CLONE_VFORK | (a->fd_end >= 0 ? CLONE_FILES : 0), a, pidfd);
 	e = errno;
 	a->vm = false;
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = saved[i];
+	vcl_fdslot_return();
 	errno = e;
 	return pid;
 }
@@ -1324,7 +1348,7 @@ static int ctr_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error
 
 	if (run == NULL)
 		return vcl_fail(err, ENOMEM, "Prepare ctr");
-	if (run_prepare(run, spec, err) < 0) {
+	if (vcl_fdslot_reserve(err) < 0 || run_prepare(run, spec, err) < 0) {
 		run_free(run);
 		return -1;
 	}
