@@ -860,22 +860,14 @@ static pid_t clone_vfork(struct child_args *a, int flags, int *pidfd, char *stac
 {
 	/* The descriptors the child uses, lent into low slots so that it can
 	 * share the table and keep only those (core/fdslot.h). */
-	int *fds[] = {&a->ready_w,	 &a->err_w,	    &a->nsready_w,	&a->log_fd,
+	int *const fds[] = {&a->ready_w,	 &a->err_w,	    &a->nsready_w,	&a->log_fd,
 		      &a->sandbox_ns[0], &a->sandbox_ns[1], &a->sandbox_ns[2]};
 	int saved[ARRAY_SIZE(fds)];
 	sigset_t all;
 	pid_t pid;
 	int e;
 
-	a->fd_end = vcl_fdslot_ready() ? vcl_fdslot_end() : -1;
-	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
-		saved[i] = *fds[i];
-		if (a->fd_end >= 0 && (*fds[i] = vcl_fdslot_lend(saved[i])) < 0 && saved[i] >= 0)
-			a->fd_end = -1; /* no slot: the child copies the table */
-	}
-	if (a->fd_end < 0)
-		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-			*fds[i] = saved[i];
+	a->fd_end = vcl_fdslot_lend_all(fds, ARRAY_SIZE(fds), saved);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &a->sigmask);
 	a->vm = true;
@@ -884,9 +876,7 @@ static pid_t clone_vfork(struct child_args *a, int flags, int *pidfd, char *stac
 	e = errno;
 	a->vm = false;
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-		*fds[i] = saved[i];
-	vcl_fdslot_return();
+	vcl_fdslot_return_all(fds, ARRAY_SIZE(fds), saved);
 	errno = e;
 	return pid;
 }

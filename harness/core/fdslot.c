@@ -71,3 +71,24 @@ void vcl_fdslot_return(void)
 		dup3(slot_null, slot_fd[slot_lent], O_CLOEXEC);
 	}
 }
+
+int vcl_fdslot_lend_all(int *const *fds, size_t n, int *saved)
+{
+	int end = vcl_fdslot_ready() ? vcl_fdslot_end() : -1;
+
+	for (size_t i = 0; i < n; i++) {
+		saved[i] = *fds[i];
+		if (end >= 0 && (*fds[i] = vcl_fdslot_lend(saved[i])) < 0 && saved[i] >= 0)
+			end = -1; /* no slot: the child copies the table */
+	}
+	if (end < 0)
+		vcl_fdslot_return_all(fds, n, saved);
+	return end;
+}
+
+void vcl_fdslot_return_all(int *const *fds, size_t n, const int *saved)
+{
+	for (size_t i = 0; i < n; i++)
+		*fds[i] = saved[i];
+	vcl_fdslot_return();
+}

@@ -28,6 +28,8 @@
  * across exec is dup2'ed to its place (fd 3), as before.
  */
 
+#include <stddef.h>
+
 #include "core/error.h"
 
 /* How many descriptors one launch may lend. */
@@ -50,5 +52,15 @@ int vcl_fdslot_end(void);
 
 /* Every lent slot back to /dev/null (closing the duplicates). */
 void vcl_fdslot_return(void);
+
+/* For a launch: lend each *fds[i] (those < 0 stay) and put the slot's
+ * number in its place, the originals in saved[]. Returns vcl_fdslot_end()
+ * for the child's close_range, or -1 when the slots are not reserved or
+ * one is missing (then nothing is lent and *fds[] are as they were: the
+ * child keeps the whole table). */
+int vcl_fdslot_lend_all(int *const *fds, size_t n, int *saved);
+
+/* After the clone: *fds[] back from saved[], every slot returned. */
+void vcl_fdslot_return_all(int *const *fds, size_t n, const int *saved);
 
 #endif
