@@ -111,7 +111,7 @@ $(COMPLETION): bin/vclab
 
 # make install PREFIX=/usr/local DESTDIR= (scripts/install.sh: the layout);
 # uninstall removes what install recorded in PREFIX/lib/vclab/install-manifest.
-install: all man completion
+install: all man completion tools
 	$(Q)PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh install
 
 uninstall:
@@ -222,7 +222,7 @@ guest-iaas: $(PAYLOAD)
 # the prebuilt micro guest: build/deb/vclab_<version>_amd64.deb, checked by
 # lintian (errors fail; the warnings left are listed in docs/fleet.md).
 # check-deb installs it, runs a bare bench from / and purges it.
-deb: all guest
+deb: all guest tools
 	$(Q)scripts/make-deb.sh
 
 check-deb: deb
