@@ -128,14 +128,14 @@ struct child_args {
 	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
 	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
 	int log_fd;			/* the service's stdout and stderr */
-	int fd_end; /* CLONE_FILES: keep only descriptors below this; -1 none */
+	int fd_end;			/* CLONE_FILES: keep only descriptors below this; -1 none */
 	/* spawn_vfork's helper forks the payload instead of becoming it
 	 * (spawn_helper); the payload's pid or the errno, for the parent. */
 	bool fork_payload;
 	pid_t payload_pid;
 	int payload_errno;
-	int net_w;			/* the service's: one byte once it has its netns */
-	uid_t uid;			/* the service's user and group */
+	int net_w; /* the service's: one byte once it has its netns */
+	uid_t uid; /* the service's user and group */
 	gid_t gid;
 	gid_t groups[17]; /* its supplementary groups: fsGroup, supplementalGroups */
 	size_t ngroups;
@@ -360,8 +360,9 @@ static pid_t spawn_vfork(struct child_args *a)
 	a->fd_end = vcl_fdslot_lend_all(fds, ARRAY_SIZE(fds), saved);
 	a->payload_pid = -1;
 	a->payload_errno = EAGAIN;
-	pid = clone(a->fork_payload ? spawn_helper : child_exec, stack + sizeof(stack),
-		    CLONE_VM | CLONE_VFORK | SIGCHLD | (a->fd_end >= 0 ? CLONE_FILES : 0), (void *)a);
+	pid =
+	    clone(a->fork_payload ? spawn_helper : child_exec, stack + sizeof(stack),
+		  CLONE_VM | CLONE_VFORK | SIGCHLD | (a->fd_end >= 0 ? CLONE_FILES : 0), (void *)a);
 	e = errno;
 	if (pid > 0 && a->fork_payload) {
 		/* The helper has exited (CLONE_VFORK returned): reap it. */

@@ -860,8 +860,8 @@ static pid_t clone_vfork(struct child_args *a, int flags, int *pidfd, char *stac
 {
 	/* The descriptors the child uses, lent into low slots so that it can
 	 * share the table and keep only those (core/fdslot.h). */
-	int *const fds[] = {&a->ready_w,	 &a->err_w,	    &a->nsready_w,	&a->log_fd,
-		      &a->sandbox_ns[0], &a->sandbox_ns[1], &a->sandbox_ns[2]};
+	int *const fds[] = {&a->ready_w,       &a->err_w,	  &a->nsready_w,    &a->log_fd,
+			    &a->sandbox_ns[0], &a->sandbox_ns[1], &a->sandbox_ns[2]};
 	int saved[ARRAY_SIZE(fds)];
 	sigset_t all;
 	pid_t pid;

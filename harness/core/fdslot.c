@@ -7,10 +7,10 @@
 #include "core/fdslot.h"
 
 /* Process-wide by nature: the descriptor table is the process's. */
-static int slot_null = -1;	  /* /dev/null, what an idle slot points at */
-static int slot_fd[VCL_FDSLOTS];  /* the reserved numbers */
-static unsigned slot_lent;	  /* slots [0, slot_lent) hold a lent descriptor */
-static int slot_end = -1;	  /* one past the highest slot */
+static int slot_null = -1;	 /* /dev/null, what an idle slot points at */
+static int slot_fd[VCL_FDSLOTS]; /* the reserved numbers */
+static unsigned slot_lent;	 /* slots [0, slot_lent) hold a lent descriptor */
+static int slot_end = -1;	 /* one past the highest slot */
 
 int vcl_fdslot_reserve(struct vcl_error **err)
 {

@@ -76,7 +76,7 @@ START_TEST(test_fdslot_child_keeps_only_slots)
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	ck_assert_int_eq(read(p[0], &c, 1), 1);
 	ck_assert_int_eq(c, 'x');
-	ck_assert(is_dev_null(k.slot));	 /* the slot is idle again */
+	ck_assert(is_dev_null(k.slot));		     /* the slot is idle again */
 	ck_assert_int_ge(fcntl(k.high, F_GETFD), 0); /* the parent's are all there */
 	close(p[1]);
 	ck_assert_int_eq(read(p[0], &c, 1), 0); /* no copy of the write end left open */
