@@ -248,18 +248,22 @@ unit: $(UNIT_BINS) $(PAYLOAD)
 # browser test (headless Chromium, 1280 px wide: no table wider than its
 # container) on a report made from the committed fixture with every
 # placement (results-wide.json), including its self-test that a broken page
-# and a too-wide table fail; `check --junit`
+# and a too-wide table fail, and on one with the resource scenarios' tax
+# table and figures (results-resources.json: cpu, membw, disk, net on bare,
+# ctr and vm), which must hold its resources section; `check --junit`
 # against the JUnit schema; `make install` into a DESTDIR and a prefix, the
 # installed vclab run outside the tree, and the exports of the fixture and
 # of that real run read by promtool, a hyperfine-format reader and a CSV
 # reader.
-integ: all $(INTEG_BINS) $(HOOKS_VCLAB)
+integ: all tools $(INTEG_BINS) $(HOOKS_VCLAB)
 	$(Q)rm -rf build/produced
 	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
 	$(Q)scripts/validate-results.py --require build/produced --invalid tests/data/bad-types tests/data
 	$(Q)rm -rf build/browser && bin/vclab report tests/data/results-wide.json -o build/browser
 	$(Q)tests/browser/run.sh --self-test
 	$(Q)tests/browser/run.sh build/browser/report.html build/browser/screenshot.png
+	$(Q)rm -rf build/browser-res && bin/vclab report tests/data/results-resources.json -o build/browser-res
+	$(Q)VCLAB_BROWSER_SECTIONS=resources tests/browser/run.sh build/browser-res/report.html build/browser-res/screenshot.png
 	$(Q)tests/export/check-junit.sh bin/vclab
 	$(Q)tests/export/check-install.sh
 
