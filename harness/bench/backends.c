@@ -2,6 +2,7 @@
 #include "bench/backends.h"
 
 #include "bare/bare.h"
+#include "bench/labnet.h"
 #include "core/cgroup.h"
 #include "core/ksm.h"
 #include "core/ledger.h"
@@ -101,6 +102,7 @@ static const struct vcl_ledger_kind *const core_kinds[] = {
     &vcl_ledger_kind_mount,
     &vcl_cgroup_ledger_kind,
     &vcl_ksm_ledger_kind,
+    &vcl_labnet_ledger_kind, /* bench's own: the net scenario's veth */
     NULL,
 };
 

@@ -269,6 +269,39 @@ START_TEST(test_health_batched)
 }
 END_TEST
 
+/* Load: request i to instance i mod 3 on its schedule; the two instances
+ * answering 200 give the latencies, the one answering 503 the errors and
+ * the one unhealthy instance. */
+START_TEST(test_load_open_loop)
+{
+	static struct vcl_instance insts[3];
+	struct vcl_instance *ptr[3] = {&insts[0], &insts[1], &insts[2]};
+	struct vcl_density_load out;
+	struct vcl_error *err = NULL;
+	pid_t ok_pid, bad_pid;
+	uint16_t ok_port = http_child(200, &ok_pid), bad_port = http_child(503, &bad_pid);
+	int rc;
+
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(insts[i].ep.addr, sizeof(insts[i].ep.addr), "127.0.0.1");
+		insts[i].ep.netns_fd = -1;
+		insts[i].ep.port = i == 2 ? bad_port : ok_port;
+	}
+	/* 40 requests a second to each of 3 for half a second: 60 requests. */
+	rc = vcl_density_load(ptr, 3, 40, 0.5, &out, &err);
+	kill(ok_pid, SIGKILL);
+	kill(bad_pid, SIGKILL);
+	waitpid(ok_pid, NULL, 0);
+	waitpid(bad_pid, NULL, 0);
+	ck_assert_msg(rc == 0, "%s", err != NULL ? err->msg : "");
+	ck_assert_uint_eq(out.requests, 40);
+	ck_assert_uint_eq(out.errors, 20);
+	ck_assert_uint_eq(out.unhealthy, 1);
+	ck_assert(out.p50_ms >= 0 && out.p99_ms >= out.p50_ms);
+	ck_assert(out.seconds >= 0.45);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("density");
@@ -283,6 +316,7 @@ int main(void)
 	tcase_add_test(tc, test_smaps_mergeable);
 	tcase_add_test(tc, test_loadavg_tasks);
 	tcase_add_test(tc, test_health_batched);
+	tcase_add_test(tc, test_load_open_loop);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
