@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static const char *find_head_end(const char *buf, size_t len)
 {
@@ -267,4 +268,18 @@ int vcl_http_reply(int fd, int status, const char *type, const char *extra, cons
 	if (vcl_http_send_all(fd, out, (size_t)n) < 0)
 		return -1;
 	return vcl_http_send_all(fd, body, len);
+}
+
+int vcl_http_accept(int lfd, const char *who)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+		if (errno != EINTR && errno != ECONNABORTED) {
+			fprintf(stderr, "%s: accept: %s\n", who, strerror(errno));
+			return -1;
+		}
+	}
 }

@@ -59,6 +59,11 @@ int vcl_http_send_all(int fd, const char *p, size_t n);
 int vcl_http_reply(int fd, int status, const char *type, const char *extra, const char *body,
 		   size_t len, bool keep_alive);
 
+/* The next connection on listener lfd (CLOEXEC), retrying EINTR and
+ * ECONNABORTED; -1 on another error, printed as "who: accept: ..." on
+ * stderr. */
+int vcl_http_accept(int lfd, const char *who);
+
 /* The deterministic CPU work behind GET /work?iters=N: a fixed mixing loop
  * whose checksum depends only on N. */
 uint64_t vcl_work_checksum(uint64_t iters);

@@ -193,14 +193,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	lfd = listen_on(listen_spec);
 	for (;;) {
-		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int c = vcl_http_accept(lfd, "vclab-isoprobe");
 
-		if (c < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			fprintf(stderr, "vclab-isoprobe: accept: %s\n", strerror(errno));
+		if (c < 0)
 			return 1;
-		}
 		handle(c);
 		close(c);
 	}

@@ -230,14 +230,10 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "vclab-toolrun: listening on port %ld\n", port);
 	for (;;) {
-		int fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		int fd = vcl_http_accept(ls, "vclab-toolrun");
 
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			fprintf(stderr, "vclab-toolrun: accept: %s\n", strerror(errno));
+		if (fd < 0)
 			return 1;
-		}
 		/* A tool's output larger than the reply buffer goes out after
 		 * its head, in a second write: without this, Nagle and the
 		 * client's delayed ACK would hold it ~40 ms. */

@@ -341,6 +341,19 @@ static inline struct vcl_instance *integ_launch_healthy(const struct vcl_backend
 	return inst;
 }
 
+/* A suite of one case of its name holding the n tests, each its own run
+ * in the ledger fixture: setup opens the test's ledger (integ_ledger_open
+ * with the suite's prefix), integ_ledger_close closes it. */
+static inline Suite *integ_fixture_suite(const char *name, double timeout,
+					 const TTest *const *tests, size_t n, void (*setup)(void))
+{
+	TCase *tc;
+	Suite *s = suite_of(name, timeout, tests, n, &tc);
+
+	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
+	return s;
+}
+
 /* The first of the NULL-terminated programs that is not there to run, or
  * NULL when all are. */
 static inline const char *integ_missing(const char *const *progs)

@@ -231,19 +231,10 @@ START_TEST(test_labnet_killed_runner)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_labnet_refuses_host, test_labnet_killed_runner,
 				      test_bench_cpu_net};
-	TCase *tc;
-	Suite *s = suite_of("resources", 600, tests, ARRAY_SIZE(tests), &tc);
-
-	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
-	return s;
-}
-
-int main(void)
-{
 	int ret =
 	    integ_payload_main("test_resources", "needs root (namespaces, containers)", &payload);
 
@@ -254,7 +245,7 @@ int main(void)
 		free(payload);
 		return 1;
 	}
-	ret = run_suite(suite());
+	ret = run_suite(integ_fixture_suite("resources", 600, tests, ARRAY_SIZE(tests), setup));
 	free(payload);
 	return ret;
 }
