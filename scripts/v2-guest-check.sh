@@ -51,7 +51,7 @@ fi
 
 # What v2 changes for ctr, from the bench's results.json (issue 30): its
 # launch steps, stamped by its child (scripts/check-ctr-steps.py prints
-# them; the sum of 5 medians is not judged, each launch's steps must add
+# them; the sum of 3 medians is not judged, each launch's steps must add
 # up to its startup), the cgroup attach ~0 (born in its cgroup by
 # CLONE_INTO_CGROUP), and ctr/runc in the same run with vclab's CI.
 v2_figures() {
