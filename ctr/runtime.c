@@ -139,12 +139,13 @@ static void rm_quiet(const char *dir)
 /* runc and crun make their cgroup in every mounted hierarchy (blkio,
  * devices, freezer, name=systemd, the cgroup2 tree here), not only in the
  * five controllers cgroup.c manages, and remove only the leaf on delete:
- * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
- * parent another run still uses stays. */
-/* Every hierarchy, as runc creates its folders in all of them. */
+ * the empty parents are ours to remove, in every hierarchy. This run's
+ * own folder (rel) with what is left in it; the shared top folder only
+ * when empty (vcl_cgroup_remove_top: other runs' instances live under it). */
 static void rmdir_everywhere(const char *rel)
 {
 	vcl_cgroup_remove_path(rel[0] == '/' ? rel + 1 : rel, NULL);
+	vcl_cgroup_remove_top();
 }
 
 /* ---- probe: actually run a trivial container ---------------------------- */
@@ -259,7 +260,6 @@ out:
 		if (vcl_cgroup_remove_path(cgp, &e) < 0)
 			vcl_error_free(e);
 		rmdir_everywhere(cgp);
-		rmdir_everywhere("vclab");
 	}
 	rm_quiet(dir);
 	return ret < 0 ? vcl_error_wrap(err, "%s cannot run containers here", rt->name) : 0;
@@ -328,7 +328,6 @@ void vcl_rt_cleanup(void *ctx, const struct vcl_spec *spec)
 		rm_quiet(dir);
 	snprintf(rel, sizeof(rel), "vclab/%s", spec->run_id);
 	rmdir_everywhere(rel);
-	rmdir_everywhere("vclab");
 	vcl_ctr_rootfs_release(&run->fs);
 	free(run);
 }
