@@ -155,11 +155,10 @@ static int mount_service_root(const struct child_args *a)
 	const char *what = NULL;
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-	    mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0 ||
-	    chdir(a->ovl_dir) < 0)
+	    vcl_overlay_upper_mount(a->ovl_dir, a->svc->upper_dir) < 0 || chdir(a->ovl_dir) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
-		if (mkdir(subdirs[i], 0755) < 0)
+		if (mkdir(subdirs[i], 0755) < 0 && errno != EEXIST)
 			return -1;
 	if (mount("overlay", a->ovl_root, "overlay", 0, a->ovl_opts) < 0 || chdir("root") < 0)
 		return -1;
