@@ -252,7 +252,7 @@ int vcl_ctr_etc_text(const char *hostname, char *hosts, size_t hsize, char *reso
 /* DIR/hosts, DIR/hostname and DIR/resolv.conf for the bind mounts. */
 int vcl_ctr_etc_files(const char *dir, const char *hostname, struct vcl_error **err);
 
-/* ---- helpers of the peers (runtime.c), shared with engine.c ----------- */
+/* ---- helpers of the peers (peer_tools.c): runtime, engine, gvisor ---- */
 
 /* Find name in PATH (and root's usual sbin folders) into bin. */
 int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err);

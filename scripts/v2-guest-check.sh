@@ -49,6 +49,45 @@ if step bench && ! grep -q '^outside-check: ok' "$sum"; then
 	fail "scripts/check-bare-memory.sh in the guest: $(grep '^outside-check:' "$sum") (see $out/check-bare-memory.log)"
 fi
 
+# What v2 changes for ctr, from the bench's results.json (issue 30): its
+# launch steps, stamped by its child (scripts/check-ctr-steps.py prints
+# them; the sum of 3 medians is not judged, each launch's steps must add
+# up to its startup), the cgroup attach ~0 (born in its cgroup by
+# CLONE_INTO_CGROUP), and ctr/runc in the same run with vclab's CI.
+v2_figures() {
+	echo "v2-check: ctr's launch steps in the guest (TCG, medians of the bench's launches):"
+	steps=$(python3 scripts/check-ctr-steps.py --tol inf "$out/results.json" 2>&1)
+	rc=$?
+	echo "$steps" | sed 's/^/v2-check| /'
+	[ $rc -eq 0 ] || fail "ctr's launch steps in $out/results.json (scripts/check-ctr-steps.py --tol inf)"
+	python3 - "$out/results.json" <<'PY' || fail "ctr on v2 in $out/results.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+errs = []
+steps = {s["step"]: s["ms"] for s in d["backends"]["ctr"].get("steps_ms") or []}
+att = steps.get("cgroup_attach", {}).get("p50")
+if att is None:
+    errs.append("backends.ctr.steps_ms has no cgroup_attach step")
+elif att > 0.5:
+    errs.append("ctr's cgroup_attach p50 is %.3f ms: not born in its cgroup "
+                "(CLONE_INTO_CGROUP) on v2" % att)
+else:
+    print("v2-check: ctr cgroup_attach p50 %.3f ms: born in its cgroup (CLONE_INTO_CGROUP)" % att)
+runc = d.get("peers", {}).get("runc") or {}
+if "startup_ms" not in runc:
+    errs.append("peers.runc did not run: %s" % (runc.get("reason") or "absent"))
+for c in d.get("comparisons", []):
+    if c["metric"] == "startup_ms.p50" and c["b"] in ("bare", "runc", "crun") and c["a"] == "ctr":
+        print("v2-check: ctr/%s startup p50 x%.3f [%.3f-%.3f] (95%% CI, n %d/%d, %s)" % (
+            c["b"], c["ratio"], c["ci95"][0], c["ci95"][1], c["n_a"], c["n_b"], c["verdict"]))
+if not any(c["a"] == "ctr" and c["b"] == "runc" for c in d.get("comparisons", [])):
+    errs.append("comparisons has no ctr/runc startup ratio")
+for e in errs:
+    print("v2-check: results.json: " + e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+}
+
 # The bench's results.json: a v2 host, and memory figures for bare and ctr.
 if ! step bench; then
 	:
@@ -75,6 +114,8 @@ for e in errs:
 sys.exit(1 if errs else 0)
 PY
 	fail "results.json of the guest's bench ($out/results.json)"
+else
+	v2_figures
 fi
 [ $bad -eq 0 ] || exit 1
 if [ "$STEPS" != "unit integ bench" ]; then

@@ -141,7 +141,8 @@ while [ ! -S "$tmp/root.sock" ] || [ ! -S "$tmp/out.sock" ]; do
 	sleep 0.1
 done
 
-echo "v2-guest: booting $KERNEL, ${MEM} MiB, $CPUS vCPUs, TCG (log: $OUT/serial.log)"
+echo "v2-guest: booting $KERNEL, ${MEM} MiB, $CPUS vCPUs, TCG (log: $OUT/serial.log);" \
+	"host load average $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s)
 rm -f "$OUT/serial.log"
 # vhost-user needs the guest RAM in a shared memfd.
@@ -158,6 +159,6 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine pc,usb=off -accel tcg,threa
 	die "qemu exited $rc (see $OUT/serial.log)"
 }
 dt=$(($(date +%s) - t0))
-echo "v2-guest: guest ran ${dt}s"
+echo "v2-guest: guest ran ${dt}s; host load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 exec scripts/v2-guest-check.sh "$OUT/out" "$OUT/serial.log" $integ

@@ -60,7 +60,8 @@ note "doctor-cgroup: $(awk '$1 == "cgroup" { $1 = ""; print substr($0, 2) }' "$o
 rm -rf /tmp/v2bench
 if ! step bench; then
 	:
-elif bin/vclab bench --backends bare,ctr --scenarios startup,memory --runs 3 --quiet --out /tmp/v2bench \
+elif bin/vclab bench --backends bare,ctr --peer runc,crun --scenarios startup,memory --runs 3 --quiet \
+	--out /tmp/v2bench \
 	>"$out/bench.log" 2>&1; then
 	cp /tmp/v2bench/results.json "$out/results.json"
 	note "bench: ok"
