@@ -41,6 +41,10 @@ extern const struct vcl_backend_ops vcl_gvisor_ops;
  * description ("specifies which platform to use: ptrace (default), kvm")?
  * Pure. */
 bool vcl_gvisor_knows_platform(const char *flags_text, const char *platform);
+/* The platform the next probe() tries: "auto" (systrap, kvm, ptrace, the
+ * first that runs; the default) or one of them alone. Another word is a
+ * usage error. */
+int vcl_gvisor_want_platform(const char *platform, struct vcl_error **err);
 /* The platform probe() chose ("ptrace"), or NULL before a probe. */
 const char *vcl_gvisor_platform(void);
 

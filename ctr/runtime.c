@@ -114,11 +114,12 @@ static int find_bin(struct vcl_runtime *rt, struct vcl_error **err)
 	return vcl_ctr_find_bin(rt->name, rt->bin, sizeof(rt->bin), err);
 }
 
-int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
-		       int ready_w, int *status, struct vcl_error **err)
+/* Start bin as vcl_ctr_spawn_wait() does, with attr (may be NULL). */
+static int spawn_tool(const char *bin, char *const argv[], const char *out, const char *log,
+		      int ready_w, const posix_spawnattr_t *attr, pid_t *pid,
+		      struct vcl_error **err)
 {
 	posix_spawn_file_actions_t fa;
-	pid_t pid;
 	int r;
 
 	posix_spawn_file_actions_init(&fa);
@@ -130,10 +131,20 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 		posix_spawn_file_actions_adddup2(&fa, 2, 1);
 	if (ready_w >= 0)
 		posix_spawn_file_actions_adddup2(&fa, ready_w, 3);
-	r = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+	r = posix_spawn(pid, bin, &fa, attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return vcl_fail(err, r, "Start %s", bin);
+	return 0;
+}
+
+int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
+		       int ready_w, int *status, struct vcl_error **err)
+{
+	pid_t pid;
+
+	if (spawn_tool(bin, argv, out, log, ready_w, NULL, &pid, err) < 0)
+		return -1;
 	if (vcl_waitpid(pid, status, 0) < 0)
 		return vcl_fail(err, errno, "Wait for %s", bin);
 	return 0;
@@ -265,6 +276,44 @@ fail:
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
+/* The trial `run`, killed with its process group after
+ * rt->probe_timeout_ms (0: no limit); a killed trial's container is
+ * deleted (`RT delete --force`: its sandbox and state), and its error
+ * says so with the runtime's last words. */
+static int run_trial(const struct vcl_runtime *rt, char *const argv[], const char *root,
+		     const char *id, const char *log, int *status, struct vcl_error **err)
+{
+	cleanup_free char *text = NULL;
+	posix_spawnattr_t at;
+	char dlog[640], msg[512];
+	pid_t pid;
+	int r;
+
+	if (rt->probe_timeout_ms == 0)
+		return run_rt(rt, argv, log, -1, status, err);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	r = spawn_tool(rt->bin, argv, NULL, log, -1, &at, &pid, err);
+	posix_spawnattr_destroy(&at);
+	if (r < 0)
+		return -1;
+	r = vcl_wait_timeout(pid, rt->probe_timeout_ms, status);
+	if (r < 0)
+		return vcl_fail(err, errno, "Wait for %s", rt->bin);
+	if (r == 0)
+		return 0;
+	snprintf(dlog, sizeof(dlog), "%s.delete", log);
+	if (vcl_rt_delete(rt, root, id, dlog, NULL) < 0)
+		vcl_warn("%s delete --force %s after its trial timed out failed", rt->name, id);
+	if (vcl_read_file(log, &text, NULL, NULL) < 0 ||
+	    vcl_oci_runtime_message(text, msg, sizeof(msg)) <= 0)
+		snprintf(msg, sizeof(msg), "it printed nothing");
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "%s run of a trivial container hung: killed after %.1f s (%s)",
+			     rt->name, rt->probe_timeout_ms / 1000.0, msg);
+}
+
 static int rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
@@ -305,7 +354,7 @@ static int rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 		argv[n++] = (char *)dir;
 		argv[n++] = id;
 		argv[n] = NULL;
-		ret = run_rt(rt, argv, log, -1, &status, err);
+		ret = run_trial(rt, argv, root, id, log, &status, err);
 		if (ret == 0 && status != 0)
 			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
 					err);
