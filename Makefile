@@ -111,7 +111,7 @@ $(COMPLETION): bin/vclab
 
 # make install PREFIX=/usr/local DESTDIR= (scripts/install.sh: the layout);
 # uninstall removes what install recorded in PREFIX/lib/vclab/install-manifest.
-install: all man completion
+install: all man completion tools
 	$(Q)PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh install
 
 uninstall:
@@ -222,7 +222,7 @@ guest-iaas: $(PAYLOAD)
 # the prebuilt micro guest: build/deb/vclab_<version>_amd64.deb, checked by
 # lintian (errors fail; the warnings left are listed in docs/fleet.md).
 # check-deb installs it, runs a bare bench from / and purges it.
-deb: all guest
+deb: all guest tools
 	$(Q)scripts/make-deb.sh
 
 check-deb: deb
@@ -248,18 +248,22 @@ unit: $(UNIT_BINS) $(PAYLOAD)
 # browser test (headless Chromium, 1280 px wide: no table wider than its
 # container) on a report made from the committed fixture with every
 # placement (results-wide.json), including its self-test that a broken page
-# and a too-wide table fail; `check --junit`
+# and a too-wide table fail, and on one with the resource scenarios' tax
+# table and figures (results-resources.json: cpu, membw, disk, net on bare,
+# ctr and vm), which must hold its resources section; `check --junit`
 # against the JUnit schema; `make install` into a DESTDIR and a prefix, the
 # installed vclab run outside the tree, and the exports of the fixture and
 # of that real run read by promtool, a hyperfine-format reader and a CSV
 # reader.
-integ: all $(INTEG_BINS) $(HOOKS_VCLAB)
+integ: all tools $(INTEG_BINS) $(HOOKS_VCLAB)
 	$(Q)rm -rf build/produced
 	$(Q)scripts/run-tests.sh integ $(INTEG_BINS)
 	$(Q)scripts/validate-results.py --require build/produced --invalid tests/data/bad-types tests/data
 	$(Q)rm -rf build/browser && bin/vclab report tests/data/results-wide.json -o build/browser
 	$(Q)tests/browser/run.sh --self-test
 	$(Q)tests/browser/run.sh build/browser/report.html build/browser/screenshot.png
+	$(Q)rm -rf build/browser-res && bin/vclab report tests/data/results-resources.json -o build/browser-res
+	$(Q)VCLAB_BROWSER_SECTIONS=resources tests/browser/run.sh build/browser-res/report.html build/browser-res/screenshot.png
 	$(Q)tests/export/check-junit.sh bin/vclab
 	$(Q)tests/export/check-install.sh
 

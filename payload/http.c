@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "payload/http.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static const char *find_head_end(const char *buf, size_t len)
 {
@@ -206,4 +210,76 @@ uint64_t vcl_work_checksum(uint64_t iters)
 		acc = (acc ^ (x * 0x2545f4914f6cdd1dULL)) * 0x100000001b3ULL;
 	}
 	return acc;
+}
+
+const char *vcl_http_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 507:
+		return "Insufficient Storage";
+	default:
+		return "Error";
+	}
+}
+
+int vcl_http_send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int vcl_http_reply(int fd, int status, const char *type, const char *extra, const char *body,
+		   size_t len, bool keep_alive)
+{
+	char out[1024];
+	int n = snprintf(out, sizeof(out),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+			 "Connection: %s\r\n\r\n",
+			 status, vcl_http_reason(status), type, len, extra,
+			 keep_alive ? "keep-alive" : "close");
+
+	if (n < 0 || (size_t)n >= sizeof(out))
+		return -1;
+	if (len <= sizeof(out) - (size_t)n) {
+		memcpy(out + n, body, len);
+		return vcl_http_send_all(fd, out, (size_t)n + len);
+	}
+	if (vcl_http_send_all(fd, out, (size_t)n) < 0)
+		return -1;
+	return vcl_http_send_all(fd, body, len);
+}
+
+int vcl_http_accept(int lfd, const char *who)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+		if (errno != EINTR && errno != ECONNABORTED) {
+			fprintf(stderr, "%s: accept: %s\n", who, strerror(errno));
+			return -1;
+		}
+	}
 }

@@ -5,6 +5,8 @@
 /*
  * The payload's HTTP/1.1 request parser: pure, bounded, never reads past
  * len, never allocates. Shared with the unit tests and the fuzz target.
+ * And the one response writer of the payloads (payload, isoprobe, toolrun):
+ * static binaries, so libc only.
  */
 
 #include <stdbool.h>
@@ -38,6 +40,29 @@ long vcl_http_parse(const char *buf, size_t len, struct vcl_http_req *req);
  * Returns 0 when found and valid, -1 when absent, -2 when not a number or
  * above max. */
 int vcl_http_query_u64(const char *query, const char *key, uint64_t max, uint64_t *out);
+
+/* The reason phrase of a status code the payloads send ("Error" for one
+ * they do not name). */
+const char *vcl_http_reason(int status);
+
+/* Send the n bytes at p on socket fd (MSG_NOSIGNAL: a closed peer is an
+ * error, not a SIGPIPE), retrying on EINTR. 0, or -1 on an error; EAGAIN
+ * included: the replies are small, a full send buffer means a client that
+ * does not read, and it is dropped rather than waited for. */
+int vcl_http_send_all(int fd, const char *p, size_t n);
+
+/* Send one response on fd: the status line (with vcl_http_reason),
+ * Content-Type type, Content-Length len, the header lines in extra (each
+ * ending in CRLF; "" for none), Connection keep-alive or close, and the
+ * len bytes of body. A small response goes out in one send (no second
+ * segment for Nagle to hold back). 0, or -1 on an error. */
+int vcl_http_reply(int fd, int status, const char *type, const char *extra, const char *body,
+		   size_t len, bool keep_alive);
+
+/* The next connection on listener lfd (CLOEXEC), retrying EINTR and
+ * ECONNABORTED; -1 on another error, printed as "who: accept: ..." on
+ * stderr. */
+int vcl_http_accept(int lfd, const char *who);
 
 /* The deterministic CPU work behind GET /work?iters=N: a fixed mixing loop
  * whose checksum depends only on N. */

@@ -44,35 +44,10 @@ static void on_term(int sig)
 	_exit(0);
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
+/* One response, and the connection closes after it. */
 static void respond(int fd, int status, const char *type, const char *body, size_t len)
 {
-	char head[256];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n",
-			 status,
-			 status == 200	 ? "OK"
-			 : status == 404 ? "Not Found"
-					 : "Bad Request",
-			 type, len);
-
-	if (send_all(fd, head, (size_t)n) == 0)
-		send_all(fd, body, len);
+	(void)vcl_http_reply(fd, status, type, "", body, len, false);
 }
 
 /* key=value of the query, value made only of chars in accept. */
@@ -218,14 +193,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	lfd = listen_on(listen_spec);
 	for (;;) {
-		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int c = vcl_http_accept(lfd, "vclab-isoprobe");
 
-		if (c < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			fprintf(stderr, "vclab-isoprobe: accept: %s\n", strerror(errno));
+		if (c < 0)
 			return 1;
-		}
 		handle(c);
 		close(c);
 	}

@@ -64,37 +64,10 @@ __attribute__((noreturn)) static void usage(void)
 	exit(2);
 }
 
-static int send_all(int fd, const char *p, size_t n)
+/* A text/plain response with body. */
+static int respond(int fd, int status, const char *body, int keep_alive)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* Responses are tiny; a full socket buffer means a client
-			 * that does not read. Drop it rather than block others. */
-			return -1;
-		}
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int respond(int fd, int status, const char *reason, const char *body, int keep_alive)
-{
-	char out[512];
-	int n = snprintf(out, sizeof(out),
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-			 "Connection: %s\r\n\r\n%s",
-			 status, reason, strlen(body), keep_alive ? "keep-alive" : "close", body);
-
-	if (n < 0 || (size_t)n >= sizeof(out))
-		return -1;
-	return send_all(fd, out, (size_t)n);
+	return vcl_http_reply(fd, status, "text/plain", "", body, strlen(body), keep_alive != 0);
 }
 
 static int handle_alloc(uint64_t mib, char *body, size_t bodysz)
@@ -119,26 +92,6 @@ static int handle_alloc(uint64_t mib, char *body, size_t bodysz)
 	held_mib += mib;
 	snprintf(body, bodysz, "held_mib=%" PRIu64 "\n", held_mib);
 	return 200;
-}
-
-static const char *reason_of(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 413:
-		return "Content Too Large";
-	case 507:
-		return "Insufficient Storage";
-	default:
-		return "Error";
-	}
 }
 
 /* Serve one parsed request; returns <0 to close the connection. */
@@ -179,7 +132,7 @@ static int serve(int fd, const struct vcl_http_req *req)
 		status = 404;
 		snprintf(body, sizeof(body), "not found\n");
 	}
-	if (respond(fd, status, reason_of(status), body, req->keep_alive) < 0)
+	if (respond(fd, status, body, req->keep_alive) < 0)
 		return -1;
 	return req->keep_alive ? 0 : -1;
 }
@@ -213,7 +166,7 @@ static void conn_read(int ep, struct conn *c)
 
 			if (n == VCL_HTTP_INCOMPLETE) {
 				if (c->len >= BUF_SIZE - 1) {
-					respond(c->fd, 413, reason_of(413), "too large\n", 0);
+					respond(c->fd, 413, "too large\n", 0);
 					conn_close(ep, c);
 					return;
 				}
@@ -222,8 +175,7 @@ static void conn_read(int ep, struct conn *c)
 			if (n < 0) {
 				int st = n == VCL_HTTP_TOO_LARGE ? 413 : 400;
 
-				respond(c->fd, st, reason_of(st),
-					st == 413 ? "too large\n" : "bad request\n", 0);
+				respond(c->fd, st, st == 413 ? "too large\n" : "bad request\n", 0);
 				conn_close(ep, c);
 				return;
 			}

@@ -41,34 +41,14 @@
 
 static const char *const allowed[] = {"/usr/bin/sysbench", "/usr/bin/fio", "/usr/bin/iperf3", NULL};
 
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
+/* A text/plain response carrying the tool's exit status in X-Exit. */
 static int respond(int fd, int status, int exit_status, const char *body, size_t len,
 		   int keep_alive)
 {
-	char head[256];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-			 "X-Exit: %d\r\nConnection: %s\r\n\r\n",
-			 status, status == 200 ? "OK" : "Error", len, exit_status,
-			 keep_alive ? "keep-alive" : "close");
+	char extra[32];
 
-	if (n < 0 || (size_t)n >= sizeof(head) || send_all(fd, head, (size_t)n) < 0)
-		return -1;
-	return send_all(fd, body, len);
+	snprintf(extra, sizeof(extra), "X-Exit: %d\r\n", exit_status);
+	return vcl_http_reply(fd, status, "text/plain", extra, body, len, keep_alive != 0);
 }
 
 /* Split the body (one argument a line) into argv; NULL when empty, too
@@ -114,6 +94,10 @@ static int run_tool(char **argv, char *out, size_t *outlen)
 		return -1;
 	}
 	if (pid == 0) {
+		/* The service ignores SIGPIPE (a client gone is a send error);
+		 * an ignored signal stays ignored across exec, and a tool must
+		 * die of a closed pipe as it would anywhere else. */
+		signal(SIGPIPE, SIG_DFL);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
@@ -246,21 +230,19 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "vclab-toolrun: listening on port %ld\n", port);
 	for (;;) {
-		int fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		int fd = vcl_http_accept(ls, "vclab-toolrun");
 
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			fprintf(stderr, "vclab-toolrun: accept: %s\n", strerror(errno));
+		if (fd < 0)
 			return 1;
-		}
-		/* Head and body are separate writes: without this, Nagle and
-		 * the client's delayed ACK hold every /ping answer ~40 ms. */
+		/* A tool's output larger than the reply buffer goes out after
+		 * its head, in a second write: without this, Nagle and the
+		 * client's delayed ACK would hold it ~40 ms. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (connection(fd, targv, out) == 1) {
 			/* /exec: the port goes to the tool (SO_REUSEADDR on both). */
 			close(fd);
 			close(ls);
+			signal(SIGPIPE, SIG_DFL); /* not inherited ignored (run_tool) */
 			execv(targv[0], targv);
 			fprintf(stderr, "vclab-toolrun: exec %s: %s\n", targv[0], strerror(errno));
 			return 127;

@@ -15,7 +15,9 @@ if [ -z "$names" ]; then
 	echo "check-names: no .name in any backend's ops (bare/, ctr/, vmm/)"
 	exit 1
 fi
-pattern=$(printf '"%s"\n' $names)
+# A name alone ("crun") or as a step of a results.json path
+# ("backends.vm.startup_ms", "peers.qemu-direct").
+pattern=$(printf '"%s"\n' $names; for n in $names; do printf '"backends.%s.\n"backends.%s"\n"peers.%s.\n"peers.%s"\n' "$n" "$n" "$n" "$n"; done)
 if printf '%s\n' "$pattern" | grep -rnF -f - harness/bench harness/report |
 	grep -v '^harness/bench/backends\.c:' | sed 's/^/check-names: /' | grep .; then
 	echo "check-names: branch on the traits (core/backend.h), not on a backend's name"

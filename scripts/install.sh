@@ -7,8 +7,10 @@
 #   PREFIX/lib/vclab/        vclab-payload, vclab-isoprobe, vclab-init,
 #                            build-guest.sh, and
 #                            guest/ (vmlinuz, initramfs.cpio.gz, ...) when
-#                            built; an installed vclab finds them from its
-#                            own path (bin/../lib/vclab) or $VCLAB_LIBDIR
+#                            built, and tools/, the tools image the resource
+#                            scenarios run (make tools: an OCI layout); an
+#                            installed vclab finds them from its own path
+#                            (bin/../lib/vclab) or $VCLAB_LIBDIR
 #   PREFIX/share/man/man1/   vclab.1, vclab-VERB.1 (generated: make man)
 #   PREFIX/share/bash-completion/completions/vclab  (make completion)
 #   PREFIX/share/doc/vclab/  README.md, docs/*.md, examples/
@@ -33,6 +35,11 @@ files() {
 	for f in $GUEST_FILES; do
 		[ -f "build/guest/$f" ] && echo "0644 build/guest/$f $libdir/guest/$f"
 	done
+	# The tools image (--scenarios cpu,membw,disk,net): bench/resources.c
+	# looks for lib/vclab/tools/index.json.
+	(cd build/tools && find . -type f | sort) | while read -r f; do
+		echo "0644 build/tools/${f#./} $libdir/tools/${f#./}"
+	done
 	for f in build/man/*.1; do
 		echo "0644 $f $PREFIX/share/man/man1/${f##*/}"
 	done
@@ -49,8 +56,9 @@ files() {
 
 case ${1:-} in
 install)
-	for f in bin/vclab bin/vclab-payload bin/vclab-isoprobe build/completion/vclab build/man/vclab.1; do
-		[ -e "$f" ] || { echo "install: $f missing: run make all man completion" >&2; exit 2; }
+	for f in bin/vclab bin/vclab-payload bin/vclab-isoprobe build/completion/vclab build/man/vclab.1 \
+		build/tools/index.json; do
+		[ -e "$f" ] || { echo "install: $f missing: run make all man completion tools" >&2; exit 2; }
 	done
 	list=$(files)
 	echo "$list" | while read -r mode src dest; do
@@ -76,7 +84,7 @@ uninstall)
 	done
 	rm -f "$DESTDIR$manifest"
 	# Only the folders vclab owns, and only when empty.
-	for d in "$libdir/guest" "$libdir" "$PREFIX/share/doc/vclab/examples" "$PREFIX/share/doc/vclab"; do
+	for d in "$libdir/guest" "$libdir/tools/blobs/sha256" "$libdir/tools/blobs" "$libdir/tools" "$libdir" "$PREFIX/share/doc/vclab/examples" "$PREFIX/share/doc/vclab"; do
 		rmdir "$DESTDIR$d" 2>/dev/null || true
 	done
 	;;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make deb`: build the .deb with dpkg-buildpackage (debian/, debhelper
-# compat 13) from a tree where `make all guest` has run, move it into
+# compat 13) from a tree where `make all guest tools` has run, move it into
 # build/deb/ and run lintian on it. lintian errors fail; warnings are
 # printed (docs/fleet.md lists those left on purpose).
 # dpkg-buildpackage writes its results next to the source tree, so they

@@ -55,13 +55,11 @@ __attribute__((format(printf, 2, 3))) static inline void note_skip(const char *t
 	}
 }
 
-/* A suite of one test case of the same name holding the n tests, with a
- * time-out in seconds (0: Check's default); *tc (when not NULL) is that
- * case, for a fixture. */
-static inline Suite *suite_of(const char *name, double timeout, const TTest *const *tests, size_t n,
-			      TCase **tc)
+/* Add to s a test case named name holding the n tests, with a time-out in
+ * seconds (0: Check's default); returns the case, for a fixture. */
+static inline TCase *tcase_of(Suite *s, const char *name, double timeout, const TTest *const *tests,
+			      size_t n)
 {
-	Suite *s = suite_create(name);
 	TCase *c = tcase_create(name);
 
 	if (timeout > 0)
@@ -69,6 +67,18 @@ static inline Suite *suite_of(const char *name, double timeout, const TTest *con
 	for (size_t i = 0; i < n; i++)
 		tcase_add_test(c, tests[i]);
 	suite_add_tcase(s, c);
+	return c;
+}
+
+/* A suite of one test case of the same name holding the n tests, with a
+ * time-out in seconds (0: Check's default); *tc (when not NULL) is that
+ * case, for a fixture. */
+static inline Suite *suite_of(const char *name, double timeout, const TTest *const *tests, size_t n,
+			      TCase **tc)
+{
+	Suite *s = suite_create(name);
+	TCase *c = tcase_of(s, name, timeout, tests, n);
+
 	if (tc != NULL)
 		*tc = c;
 	return s;

@@ -333,21 +333,16 @@ static int qd_sample(struct vcl_instance *inst, struct vcl_mem *mem, struct vcl_
 
 const struct vcl_backend_ops vcl_qemu_direct_ops = {
     .name = "qemu-direct",
-    .runs_services = true,
-    .runs_pods = true,
+    VCL_VM_APP_TRAITS,
     .is_peer = true,
-    .family = VCL_FAMILY_VM,
     .peer_of = "vm",
-    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(qd, qd),
 };
 
 const struct vcl_backend_ops vcl_qemu_direct_iaas_ops = {
     .name = "qemu-direct-iaas",
     .is_peer = true,
-    .family = VCL_FAMILY_VM,
     .peer_of = "vm-iaas",
-    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(qd_iaas, qd),
     .not_quick = true,
 };

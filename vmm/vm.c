@@ -563,11 +563,7 @@ static const struct vcl_ledger_kind *const vm_kinds[] = {&domain_kind, NULL};
 
 const struct vcl_backend_ops vcl_vm_ops = {
     .name = "vm",
-    .runs_services = true,
-    .runs_pods = true,
-    .is_peer = false,
-    .family = VCL_FAMILY_VM,
-    .accel_labelled = true,
+    VCL_VM_APP_TRAITS,
     VCL_VM_PROFILE_OPS(vm, vm),
     .kinds = vm_kinds,
     .daemons = (const char *const[]){"libvirtd", "virtlogd", NULL},
@@ -578,9 +574,6 @@ const struct vcl_backend_ops vcl_vm_ops = {
  * vm). */
 const struct vcl_backend_ops vcl_vm_iaas_ops = {
     .name = "vm-iaas",
-    .is_peer = false,
-    .family = VCL_FAMILY_VM,
-    .accel_labelled = true,
     VCL_VM_PROFILE_OPS(vm_iaas, vm),
     .not_quick = true,
 };

@@ -507,13 +507,19 @@ int vcl_vmm_destroy(struct vcl_instance *inst,
 	}
 
 /* The ops of such a profile in its vcl_backend_ops: the entry points above
- * (prefix), the backend's run_launch(void *ctx, ...) and the instance ops
+ * (prefix), the backend's run_launch(void *ctx, ...), the instance ops
  * the backend's profiles share (inst:
- * inst_ready, inst_exited, inst_sample, inst_destroy). */
+ * inst_ready, inst_exited, inst_sample, inst_destroy) and the traits every
+ * VM profile has (the VM family; results labelled with the accelerator). */
 #define VCL_VM_PROFILE_OPS(prefix, inst)                                                           \
 	.probe = prefix##_probe, .prepare = prefix##_prepare, .launch = run_launch,                \
 	.cleanup = prefix##_cleanup, .ready = inst##_ready, .exited = inst##_exited,               \
-	.sample = inst##_sample, .destroy = inst##_destroy, .no_exec = VCL_VM_NO_EXEC
+	.sample = inst##_sample, .destroy = inst##_destroy, .no_exec = VCL_VM_NO_EXEC,             \
+	.family = VCL_FAMILY_VM, .accel_labelled = true
+
+/* The traits of the app profile (vm, qemu-direct; not the iaas ones): its
+ * guest runs the user's service and pods, not only the payload. */
+#define VCL_VM_APP_TRAITS .runs_services = true, .runs_pods = true
 
 /* Why a VM runs no exec probe: nothing in the guest takes a command from
  * the host once it has booted. */

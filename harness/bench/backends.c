@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bare/bare.h"
+#include "bench/labnet.h"
 #include "core/cgroup.h"
 #include "core/ksm.h"
 #include "core/ledger.h"
@@ -115,6 +116,7 @@ static const struct vcl_ledger_kind *const core_kinds[] = {
     &vcl_ledger_kind_mount,
     &vcl_cgroup_ledger_kind,
     &vcl_ksm_ledger_kind,
+    &vcl_labnet_ledger_kind, /* bench's own: the net scenario's veth */
     NULL,
 };
 

@@ -106,6 +106,10 @@ int vcl_bench_run(struct vcl_bench *b, struct vcl_bench_opts *o, struct vcl_erro
 /* After a run: an error when a placement asked for measured no startup at
  * all (each failure was recorded and the run went on, but the run failed). */
 int vcl_bench_check_measured(struct vcl_bench *b, struct vcl_error **err);
+/* Print the run's summary on stdout (bench_print.c): the figures, a TCG
+ * note where VMs ran without KVM, and where results.json is; with --json,
+ * the startup figures as one JSON object. */
+void vcl_bench_print_summary(struct vcl_bench *b);
 void vcl_bench_release(struct vcl_bench *b);
 
 /* The state of one run, shared by every scenario. */

@@ -126,123 +126,68 @@ static unsigned reqs_expire(int ep, struct req *reqs, uint64_t now, unsigned tim
 	return n;
 }
 
-int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double seconds,
-		     struct vcl_density_load *out, struct vcl_error **err)
+/* One round of requests to the instances: request i goes to instance
+ * i mod n, due at t0 + i * period, and its clock runs from then (period 0:
+ * each goes out as soon as a slot is free, its clock starting when it
+ * does). Both density measures (load, health) are one of these. */
+struct load_round {
+	struct vcl_instance **inst;
+	unsigned n;
+	uint64_t total, t0, period;
+	unsigned timeout_ms; /* a request not answered by then is an error */
+	int wait_ms;	     /* epoll_wait's time-out: how late a due request may go */
+	unsigned char *bad;  /* n flags: 1 where an instance had an error */
+	double *lat;	     /* total slots, or NULL: the latency of each 200, in ms */
+	size_t nlat;
+	uint64_t errors;
+};
+
+/* Send the requests of round L that are due at now while a slot is free;
+ * returns how many could not start (errors, done). */
+static uint64_t round_send(struct load_round *L, int ep, struct req *reqs, uint64_t *next,
+			   uint64_t now)
 {
-	uint64_t total = (uint64_t)(rps * n * seconds), next = 0, done = 0;
-	uint64_t t0 = vcl_now_ns(), period = (uint64_t)(1e9 / (rps * n));
-	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
-	cleanup_free struct req *reqs = reqs_new();
-	cleanup_free double *lat = calloc(total > 0 ? total : 1, sizeof(double));
-	cleanup_free unsigned char *bad = calloc(n > 0 ? n : 1, 1);
-	size_t nlat = 0;
-	unsigned inflight = 0;
+	uint64_t failed = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->p99_ms = -1;
-	if (ep < 0 || reqs == NULL || lat == NULL || bad == NULL)
-		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Density load");
-	if (n == 0)
-		return 0;
-	while (done < total) {
-		struct epoll_event evs[64];
-		uint64_t now = vcl_now_ns();
-		unsigned expired;
-		int m;
+	for (unsigned s = 0;
+	     *next < L->total && L->t0 + *next * L->period <= now && s < LOAD_INFLIGHT; s++) {
+		struct req *r = &reqs[s];
 
-		if (vcl_interrupted)
-			return reqs_interrupted(ep, reqs, err);
-		/* Send what is due, while a slot is free. */
-		for (unsigned s = 0; next < total && t0 + next * period <= now && s < LOAD_INFLIGHT;
-		     s++) {
-			struct req *r = &reqs[s];
-
-			if (r->fd >= 0)
-				continue;
-			r->inst = (unsigned)(next % n);
-			r->intended = t0 + next * period;
-			next++;
-			if (req_start(ep, r, &inst[r->inst]->ep, s) < 0) {
-				bad[r->inst] = 1;
-				out->errors++;
-				done++;
-				continue;
-			}
-			inflight++;
-		}
-		/* Expire what waited too long. */
-		expired = reqs_expire(ep, reqs, now, LOAD_TIMEOUT_MS, bad);
-		out->errors += expired;
-		done += expired;
-		inflight -= expired;
-		m = epoll_wait(ep, evs, 64, 1);
-		for (int i = 0; i < m; i++) {
-			unsigned s = evs[i].data.u32;
-			struct req *r = &reqs[s];
-			int v;
-
-			if (r->fd < 0)
-				continue;
-			v = req_event(ep, r, evs[i].events, s);
-			if (v == 0)
-				continue;
-			if (v > 0)
-				lat[nlat++] = (double)(vcl_now_ns() - r->intended) / 1e6;
-			else {
-				bad[r->inst] = 1;
-				out->errors++;
-			}
-			req_end(ep, r);
-			done++;
-			inflight--;
+		if (r->fd >= 0)
+			continue;
+		r->inst = (unsigned)(*next % L->n);
+		r->intended = L->period != 0 ? L->t0 + *next * L->period : now;
+		(*next)++;
+		if (req_start(ep, r, &L->inst[r->inst]->ep, s) < 0) {
+			L->bad[r->inst] = 1;
+			failed++;
 		}
 	}
-	out->requests = nlat;
-	for (unsigned i = 0; i < n; i++)
-		out->unhealthy += bad[i];
-	if (nlat > 0) {
-		struct vcl_stats st;
-
-		vcl_stats_compute(lat, nlat, 0, 0, &st);
-		out->p50_ms = st.p50;
-		out->p99_ms = st.p99;
-	}
-	out->seconds = (double)(vcl_now_ns() - t0) / 1e9;
-	return 0;
+	return failed;
 }
 
-int vcl_density_health(struct vcl_instance **inst, unsigned n, unsigned timeout_ms,
-		       unsigned char *bad, struct vcl_error **err)
+/* Run round L to its end: every request answered, failed or expired.
+ * what names it in an error. */
+static int round_run(struct load_round *L, const char *what, struct vcl_error **err)
 {
 	cleanup_close int ep = epoll_create1(EPOLL_CLOEXEC);
 	cleanup_free struct req *reqs = reqs_new();
-	unsigned next = 0, done = 0;
+	uint64_t next = 0, done = 0;
 
 	if (ep < 0 || reqs == NULL)
-		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "Health check");
-	memset(bad, 0, n);
-	while (done < n) {
+		return vcl_fail(err, errno != 0 ? errno : ENOMEM, "%s", what);
+	while (done < L->total) {
 		struct epoll_event evs[64];
-		uint64_t now = vcl_now_ns();
+		uint64_t now = vcl_now_ns(), lost;
 		int m;
 
 		if (vcl_interrupted)
 			return reqs_interrupted(ep, reqs, err);
-		/* Fill the free slots; each request's clock starts at its start. */
-		for (unsigned s = 0; next < n && s < LOAD_INFLIGHT; s++) {
-			struct req *r = &reqs[s];
-
-			if (r->fd >= 0)
-				continue;
-			r->inst = next++;
-			r->intended = now;
-			if (req_start(ep, r, &inst[r->inst]->ep, s) < 0) {
-				bad[r->inst] = 1;
-				done++;
-			}
-		}
-		done += reqs_expire(ep, reqs, now, timeout_ms, bad);
-		m = epoll_wait(ep, evs, 64, 10);
+		lost = round_send(L, ep, reqs, &next, now);
+		lost += reqs_expire(ep, reqs, now, L->timeout_ms, L->bad);
+		L->errors += lost;
+		done += lost;
+		m = epoll_wait(ep, evs, 64, L->wait_ms);
 		for (int i = 0; i < m; i++) {
 			unsigned s = evs[i].data.u32;
 			struct req *r = &reqs[s];
@@ -250,10 +195,69 @@ int vcl_density_health(struct vcl_instance **inst, unsigned n, unsigned timeout_
 
 			if (r->fd < 0 || (v = req_event(ep, r, evs[i].events, s)) == 0)
 				continue;
-			bad[r->inst] = v < 0;
+			if (v > 0 && L->lat != NULL)
+				L->lat[L->nlat++] = (double)(vcl_now_ns() - r->intended) / 1e6;
+			else if (v < 0) {
+				L->bad[r->inst] = 1;
+				L->errors++;
+			}
 			req_end(ep, r);
 			done++;
 		}
 	}
 	return 0;
+}
+
+int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double seconds,
+		     struct vcl_density_load *out, struct vcl_error **err)
+{
+	uint64_t total = (uint64_t)(rps * n * seconds);
+	cleanup_free double *lat = calloc(total > 0 ? total : 1, sizeof(double));
+	cleanup_free unsigned char *bad = calloc(n > 0 ? n : 1, 1);
+	struct load_round L = {.inst = inst,
+			       .n = n,
+			       .total = total,
+			       .t0 = vcl_now_ns(),
+			       .period = (uint64_t)(1e9 / (rps * n)),
+			       .timeout_ms = LOAD_TIMEOUT_MS,
+			       .wait_ms = 1,
+			       .bad = bad,
+			       .lat = lat};
+
+	memset(out, 0, sizeof(*out));
+	out->p99_ms = -1;
+	if (lat == NULL || bad == NULL)
+		return vcl_fail(err, ENOMEM, "Density load");
+	if (n == 0)
+		return 0;
+	if (round_run(&L, "Density load", err) < 0)
+		return -1;
+	out->requests = L.nlat;
+	out->errors = L.errors;
+	for (unsigned i = 0; i < n; i++)
+		out->unhealthy += bad[i];
+	if (L.nlat > 0) {
+		struct vcl_stats st;
+
+		vcl_stats_compute(lat, L.nlat, 0, 0, &st);
+		out->p50_ms = st.p50;
+		out->p99_ms = st.p99;
+	}
+	out->seconds = (double)(vcl_now_ns() - L.t0) / 1e9;
+	return 0;
+}
+
+int vcl_density_health(struct vcl_instance **inst, unsigned n, unsigned timeout_ms,
+		       unsigned char *bad, struct vcl_error **err)
+{
+	struct load_round L = {.inst = inst,
+			       .n = n,
+			       .total = n,
+			       .t0 = vcl_now_ns(),
+			       .timeout_ms = timeout_ms,
+			       .wait_ms = 10,
+			       .bad = bad};
+
+	memset(bad, 0, n);
+	return round_run(&L, "Health check", err);
 }

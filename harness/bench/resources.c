@@ -122,7 +122,7 @@ static int connect_ep(const struct vcl_endpoint *ep, uint64_t deadline, struct v
 	socklen_t el = sizeof(e);
 
 	if (inet_pton(AF_INET, ep->addr, &sa.sin_addr) != 1 ||
-	    (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+	    ((ntohl(sa.sin_addr.s_addr) >> 24) != 127 && !(ep->lab && ep->netns_fd >= 0)))
 		return vcl_usage(err, "Endpoint %s is outside 127.0.0.0/8", ep->addr);
 	fd = vcl_socket_in_netns(ep->netns_fd, SOCK_STREAM, err);
 	if (fd < 0)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/labnet.h"
 #include "bench/loadgen.h"
 #include "bench/resources.h"
 #include "bench/toolout.h"
@@ -279,21 +280,46 @@ static int disk_measure(struct vcl_res_launch *l, struct vcl_error **err)
 
 /* ---- net ---------------------------------------------------------------- */
 
+/* A container whose network namespace vclab made (ctr, and the runtimes
+ * runc and crun given it in their bundle) gets the veth a pod gets from
+ * CNI. Not an engine's (podman's or docker's own network), not a sandbox
+ * (gVisor's netstack takes its links at start), not bare (a process: its
+ * path is loopback), not a VM (a tap would live in the host's namespace:
+ * docs/resources.md). */
+static bool wants_veth(const struct vcl_instance *inst)
+{
+	return inst->ops->family == VCL_FAMILY_CONTAINER && !inst->ops->engine &&
+	       inst->ep.netns_fd >= 0;
+}
+
 static const char *net_path(const struct vcl_instance *inst)
 {
 	if (vcl_backend_is_vm(inst->ops))
 		return "QEMU user-mode network (slirp): a host forward on 127.0.0.1 to the "
 		       "guest's virtio-net";
 	if (inst->ep.netns_fd >= 0)
-		return "loopback inside the placement's own network namespace (no veth: the "
-		       "host side enters the namespace)";
+		return "loopback inside the placement's own network namespace (the host side "
+		       "enters the namespace)";
 	return "the host's loopback";
 }
 
-static int net_latency(struct vcl_res_launch *l, struct vcl_error **err)
+#define VETH_PATH                                                                                  \
+	"veth pair from a network namespace vclab made (the node side, " VCL_LABNET_NODE_ADDR      \
+	") into the container's own (" VCL_LABNET_POD_ADDR "), as CNI gives a pod; the client "    \
+	"runs in the lab namespace"
+
+static void add_key(struct json_object *o, const char *pfx, const char *k, struct json_object *v)
 {
-	struct vcl_loadgen_opts lo = {
-	    .ep = &l->inst->ep, .path = "/ping", .concurrency = 1, .seconds = 0.3};
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s%s", pfx, k);
+	json_object_object_add(o, key, v);
+}
+
+static int net_latency(struct vcl_res_launch *l, const struct vcl_endpoint *ep, const char *pfx,
+		       struct vcl_error **err)
+{
+	struct vcl_loadgen_opts lo = {.ep = ep, .path = "/ping", .concurrency = 1, .seconds = 0.3};
 	struct vcl_loadgen_result r;
 
 	if (vcl_loadgen_run(&lo, &r, err) < 0) /* warm-up */
@@ -301,30 +327,30 @@ static int net_latency(struct vcl_res_launch *l, struct vcl_error **err)
 	lo.seconds = l->p->net_s;
 	if (vcl_loadgen_run(&lo, &r, err) < 0)
 		return -1;
-	add_num(l->fig, "rtt_p50_us", r.lat_p50_ms * 1000.0);
-	add_num(l->fig, "rtt_p99_us", r.lat_p99_ms * 1000.0);
-	add_num(l->fig, "requests_per_s", r.rps);
+	add_key(l->fig, pfx, "rtt_p50_us", json_object_new_double(r.lat_p50_ms * 1000.0));
+	add_key(l->fig, pfx, "rtt_p99_us", json_object_new_double(r.lat_p99_ms * 1000.0));
+	add_key(l->fig, pfx, "requests_per_s", json_object_new_double(r.rps));
 	add_str(l->info, "latency_tool", "vclab-loadgen, GET /ping, 1 keep-alive connection");
 	return 0;
 }
 
-/* iperf3's client on the host side of the path; retried while the server
- * (just exec'd in the placement) is not listening yet. */
-static int iperf3_client(struct vcl_res_launch *l, bool reverse, struct vcl_error **err)
+/* iperf3's client on the host side of the path (ep's namespace); retried
+ * while the server (just exec'd in the placement) is not listening yet. */
+static int iperf3_client(struct vcl_res_launch *l, const struct vcl_endpoint *ep, const char *pfx,
+			 bool reverse, struct vcl_error **err)
 {
 	char port[16], secs[16], why[160];
-	const char *argv[] = {"iperf3", "-c", l->inst->ep.addr,	     "-p", port, "-t",
-			      secs,	"-J", reverse ? "-R" : NULL, NULL};
+	const char *argv[] = {
+	    "iperf3", "-c", ep->addr, "-p", port, "-t", secs, "-J", reverse ? "-R" : NULL, NULL};
 	struct vcl_iperf3 r;
 	int st = -1;
 
-	snprintf(port, sizeof(port), "%u", l->inst->ep.port);
+	snprintf(port, sizeof(port), "%u", ep->port);
 	snprintf(secs, sizeof(secs), "%u", l->p->net_s);
 	for (int attempt = 0;; attempt++) {
 		cleanup_free char *out = NULL;
 
-		if (vcl_res_host_tool(l->inst->ep.netns_fd, argv, TOOL_TIMEOUT_MS, &out, &st, err) <
-		    0)
+		if (vcl_res_host_tool(ep->netns_fd, argv, TOOL_TIMEOUT_MS, &out, &st, err) < 0)
 			return -1;
 		if (st == 0 && vcl_iperf3_parse(out, &r, why, sizeof(why)) == 0)
 			break;
@@ -334,27 +360,59 @@ static int iperf3_client(struct vcl_res_launch *l, bool reverse, struct vcl_erro
 	}
 	add_str(l->info, "name", "iperf3");
 	add_str(l->info, "version", r.version);
-	json_object_object_add(l->info, reverse ? "command_recv" : "command_send",
-			       vcl_res_argv_json(argv));
-	add_num(l->fig, reverse ? "recv_mbit_s" : "send_mbit_s", r.recv_bps / 1e6);
-	json_object_object_add(l->fig, reverse ? "recv_bytes" : "send_bytes",
-			       json_object_new_int64((int64_t)r.recv_bytes));
+	add_key(l->info, pfx, reverse ? "command_recv" : "command_send", vcl_res_argv_json(argv));
+	add_key(l->fig, pfx, reverse ? "recv_mbit_s" : "send_mbit_s",
+		json_object_new_double(r.recv_bps / 1e6));
+	add_key(l->fig, pfx, reverse ? "recv_bytes" : "send_bytes",
+		json_object_new_int64((int64_t)r.recv_bytes));
+	return 0;
+}
+
+/* The placement's own path (veth for a container vclab made, when veth is
+ * set), then its namespace's loopback as loopback_*: the veth's tax. */
+static int net_paths(struct vcl_res_launch *l, const struct vcl_endpoint *veth,
+		     struct vcl_error **err)
+{
+	const char *srv[] = {"/usr/bin/iperf3", "-s", "-p", TOOLS_PORT, NULL};
+	const struct vcl_endpoint *lo = &l->inst->ep, *own = veth != NULL ? veth : lo;
+	cleanup_free char *out = NULL;
+	int st;
+
+	add_str(l->info, "path", veth != NULL ? VETH_PATH : net_path(l->inst));
+	if (veth != NULL)
+		add_str(l->info, "loopback_path", net_path(l->inst));
+	if (net_latency(l, own, "", err) < 0 ||
+	    (veth != NULL && net_latency(l, lo, "loopback_", err) < 0))
+		return -1;
+	/* toolrun becomes the iperf3 server: the /ping figures come first. */
+	if (vcl_res_post(lo, "/exec", srv, 10000, &out, &st, err) < 0)
+		return -1;
+	json_object_object_add(l->info, "command_server", vcl_res_argv_json(srv));
+	if (iperf3_client(l, own, "", false, err) < 0 || iperf3_client(l, own, "", true, err) < 0)
+		return -1;
+	if (veth != NULL && (iperf3_client(l, lo, "loopback_", false, err) < 0 ||
+			     iperf3_client(l, lo, "loopback_", true, err) < 0))
+		return -1;
 	return 0;
 }
 
 static int net_measure(struct vcl_res_launch *l, struct vcl_error **err)
 {
-	const char *srv[] = {"/usr/bin/iperf3", "-s", "-p", TOOLS_PORT, NULL};
-	cleanup_free char *out = NULL;
-	int st;
+	struct vcl_labnet ln = {.fd = -1};
+	struct vcl_endpoint veth;
+	int r;
 
-	add_str(l->info, "path", net_path(l->inst));
-	if (net_latency(l, err) < 0)
+	if (!wants_veth(l->inst))
+		return net_paths(l, NULL, err);
+	if (vcl_labnet_open(l->b->spec.ledger, l->inst->ep.netns_fd, &ln, err) < 0)
 		return -1;
-	if (vcl_res_post(&l->inst->ep, "/exec", srv, 10000, &out, &st, err) < 0)
-		return -1;
-	json_object_object_add(l->info, "command_server", vcl_res_argv_json(srv));
-	return iperf3_client(l, false, err) < 0 || iperf3_client(l, true, err) < 0 ? -1 : 0;
+	veth = l->inst->ep;
+	snprintf(veth.addr, sizeof(veth.addr), "%s", VCL_LABNET_POD_ADDR);
+	veth.netns_fd = ln.fd;
+	veth.lab = true;
+	r = net_paths(l, &veth, err);
+	vcl_labnet_close(&ln);
+	return r;
 }
 
 static const struct vcl_res_kind cpu = {.name = "cpu", .measure = cpu_measure};

@@ -48,6 +48,7 @@ struct series {
 	 * the names the first launch gave; launches that gave others are not kept. */
 	const char *step_name[VCL_MAX_LAUNCH_STEPS + 1];
 	double *step_ms[VCL_MAX_LAUNCH_STEPS + 1];
+	double *step_total; /* each such launch's startup sample */
 	unsigned nstep;
 	size_t n, nready, nboot, nsteps;
 	unsigned failures, consecutive;
@@ -149,6 +150,7 @@ static void series_free(struct series *s)
 {
 	for (unsigned i = 0; i < s->nstep; i++)
 		free(s->step_ms[i]);
+	free(s->step_total);
 	free(s->total_ms);
 	free(s->create);
 	free(s->ready);
@@ -199,6 +201,7 @@ static void keep_steps(struct series *s, const struct vcl_phases *t)
 		}
 		s->step_name[n] = "first_answer";
 		s->step_ms[n] = calloc(s->total + 1, sizeof(double));
+		s->step_total = calloc(s->total + 1, sizeof(double));
 		s->nstep = n + 1;
 	}
 	if (s->nstep != n + 1)
@@ -206,7 +209,7 @@ static void keep_steps(struct series *s, const struct vcl_phases *t)
 	for (unsigned i = 0; i < n; i++)
 		if (s->step_ms[i] == NULL || strcmp(s->step_name[i], t->steps[i].name) != 0)
 			return;
-	if (s->step_ms[n] == NULL)
+	if (s->step_ms[n] == NULL || s->step_total == NULL)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t end = i + 1 == n ? t->ready : t->steps[i].end;
@@ -215,6 +218,7 @@ static void keep_steps(struct series *s, const struct vcl_phases *t)
 		from = end;
 	}
 	s->step_ms[n][s->nsteps] = vcl_ns_to_ms(t->first_200 - t->ready);
+	s->step_total[s->nsteps] = vcl_ns_to_ms(t->first_200 - t->start);
 	s->nsteps++;
 }
 
@@ -318,6 +322,31 @@ static int run_rounds(struct run *rn, uint64_t seed, struct vcl_error **err)
 	return 0;
 }
 
+/* steps_ms: each step's statistics and its part of the median launch,
+ * then steps_check. */
+static void write_steps(struct json_object *o, const struct series *s)
+{
+	struct json_object *steps = json_object_new_array();
+	double med[VCL_MAX_LAUNCH_STEPS + 1], p50;
+	bool have = vcl_median_launch(s->step_ms, s->nstep, s->nsteps, med);
+
+	for (unsigned i = 0; i < s->nstep; i++) {
+		struct json_object *st = json_object_new_object();
+
+		json_object_object_add(st, "step", json_object_new_string(s->step_name[i]));
+		add_stats(st, "ms", s->step_ms[i], s->nsteps, true);
+		if (have)
+			json_object_object_add(st, "median_launch_ms",
+					       json_object_new_double(med[i]));
+		json_object_array_add(steps, st);
+	}
+	json_object_object_add(o, "steps_ms", steps);
+	if (have && vcl_json_path_double(o, "startup_ms.p50", &p50) == 0)
+		json_object_object_add(
+		    o, "steps_check",
+		    vcl_steps_check_json(s->step_ms, s->nstep, s->nsteps, s->step_total, p50, med));
+}
+
 static void write_series(struct vcl_bench *b, const struct series *s)
 {
 	struct json_object *o = vcl_bench_result_obj(b, s->ops), *ph;
@@ -339,18 +368,8 @@ static void write_series(struct vcl_bench *b, const struct series *s)
 		add_stats(ph, "userspace", s->userspace, s->nboot, false);
 	}
 	json_object_object_add(o, "phases_ms", ph);
-	if (s->nsteps > 0) {
-		struct json_object *steps = json_object_new_array();
-
-		for (unsigned i = 0; i < s->nstep; i++) {
-			struct json_object *st = json_object_new_object();
-
-			json_object_object_add(st, "step", json_object_new_string(s->step_name[i]));
-			add_stats(st, "ms", s->step_ms[i], s->nsteps, true);
-			json_object_array_add(steps, st);
-		}
-		json_object_object_add(o, "steps_ms", steps);
-	}
+	if (s->nsteps > 0)
+		write_steps(o, s);
 }
 
 /* calibration.aa: bare-aa over bare, the ratio two identical series give. */

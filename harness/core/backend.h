@@ -222,9 +222,13 @@ struct vcl_spec {
 
 /* Where the instance's HTTP endpoint is reachable from the host. */
 struct vcl_endpoint {
-	char addr[64]; /* always inside 127.0.0.0/8 */
+	char addr[64]; /* inside 127.0.0.0/8, unless lab is set */
 	uint16_t port;
 	int netns_fd; /* network namespace the endpoint lives in, or -1 for the host's */
+	/* addr is on a veth between two namespaces vclab made (the lab side,
+	 * netns_fd, and the container's; bench/labnet.h), never the host's:
+	 * the one endpoint outside 127.0.0.0/8 the network rule allows. */
+	bool lab;
 };
 
 #define VCL_MAX_LAUNCH_STEPS 10

@@ -28,6 +28,9 @@
  *   sysfs PATH VALUE         a KSM setting to put back      (core/ksm.c)
  *   engine ENGINE RUN        every container vclab-RUN-N and image vclab-RUN:*
  *                            in podman's or docker's storage (ctr/engine.c)
+ *   veth NSPATH IFNAME       a veth in the lab network namespace pinned on
+ *                            NSPATH (bench/labnet.c; NSPATH itself is a file
+ *                            and a mount record)
  */
 
 #include <stdbool.h>

@@ -237,3 +237,61 @@ void vcl_iso8601_now(char *buf, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+/* A [lo, hi] pair, or NULL (JSON null) when either is not finite. */
+static struct json_object *ci_pair(double lo, double hi)
+{
+	struct json_object *a;
+
+	if (!isfinite(lo) || !isfinite(hi))
+		return NULL;
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_double(lo));
+	json_object_array_add(a, json_object_new_double(hi));
+	return a;
+}
+
+static struct json_object *num_or_null(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+struct json_object *vcl_steps_check_json(double *const *x, size_t nk, size_t n, const double *total,
+					 double startup_p50, const double *med)
+{
+	struct json_object *c = json_object_new_object();
+	double sum = 0, mlsum = 0, gap, lo, hi;
+	unsigned tiled = 0;
+
+	for (size_t k = 0; k < nk; k++) {
+		struct vcl_stats st;
+
+		vcl_stats_compute(x[k], n, 0, 0, &st);
+		sum += st.p50;
+		mlsum += med[k];
+	}
+	for (size_t i = 0; i < n; i++) {
+		double t = 0;
+
+		for (size_t k = 0; k < nk; k++)
+			t += x[k][i];
+		tiled += fabs(t - total[i]) < 1e-6;
+	}
+	/* The CI from the launches with steps; the point against the
+	 * startup median of every launch (the same launches in a normal run). */
+	(void)vcl_steps_gap(x, nk, n, VCL_BOOTSTRAP_RESAMPLES, VCL_BOOTSTRAP_SEED, &gap, &lo, &hi);
+	gap = startup_p50 > 0 ? 100.0 * (sum - startup_p50) / startup_p50 : NAN;
+	json_object_object_add(c, "launches", json_object_new_int((int)n));
+	json_object_object_add(c, "tiled", json_object_new_int((int)tiled));
+	json_object_object_add(c, "sum_of_medians_ms", json_object_new_double(sum));
+	json_object_object_add(c, "median_launch_ms", json_object_new_double(mlsum));
+	json_object_object_add(c, "startup_p50_ms", json_object_new_double(startup_p50));
+	json_object_object_add(c, "gap_pct", num_or_null(gap));
+	json_object_object_add(c, "gap_pct_ci95", ci_pair(lo, hi));
+	json_object_object_add(c, "off_pct", num_or_null(fabs(gap)));
+	/* |gap| over the CI: from 0 when the CI holds 0. */
+	json_object_object_add(
+	    c, "off_pct_ci95",
+	    ci_pair(lo <= 0 && hi >= 0 ? 0 : fmin(fabs(lo), fabs(hi)), fmax(fabs(lo), fabs(hi))));
+	return c;
+}

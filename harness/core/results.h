@@ -40,6 +40,14 @@ static inline void vcl_json_putp(struct json_object **o)
 
 /* {n,p50,...,ci95:[lo,hi],samples:[...]} from samples (samples may be NULL). */
 struct json_object *vcl_stats_json(const struct vcl_stats *st, const double *samples, size_t n);
+/* steps_check (docs/results.md) of launch steps x[k][i] (k < nk steps,
+ * i < n launches, as vcl_steps_gap takes them): how many launches' steps
+ * add up to their own startup total[i] (tiled, within 1 ns); the step
+ * medians' sum against startup_p50 (gap_pct, signed, with the bootstrap
+ * 95% CI of vcl_steps_gap; off_pct its size, with the CI of the size);
+ * the sum of med[] (nk values, vcl_median_launch). Pure. */
+struct json_object *vcl_steps_check_json(double *const *x, size_t nk, size_t n, const double *total,
+					 double startup_p50, const double *med);
 
 /* Write root as DIR/results.json atomically (temp + fsync + rename). */
 int vcl_results_write(const char *dir, struct json_object *root, struct vcl_error **err);

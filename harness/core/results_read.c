@@ -433,9 +433,24 @@ static const struct vcl_jrule phases[] = {
     {NULL, 0, NULL}};
 
 /* A placement's own launch steps, in order (docs/results.md). */
-static const struct vcl_jrule step[] = {
-    {"step", STR | REQ, NULL}, {"ms", OBJ | REQ, stats}, {NULL, 0, NULL}};
+static const struct vcl_jrule step[] = {{"step", STR | REQ, NULL},
+					{"ms", OBJ | REQ, stats},
+					{"median_launch_ms", NUM, NULL},
+					{NULL, 0, NULL}};
 static const struct vcl_jrule steps[] = {{"[]", OBJ, step}, {NULL, 0, NULL}};
+/* How they add up: per launch (tiled) and as medians (docs/ctr.md). */
+static const struct vcl_jrule steps_check[] = {
+    {"launches", INT, NULL},
+    {"tiled", INT, NULL},
+    {"sum_of_medians_ms", NUM, NULL},
+    {"median_launch_ms", NUM, NULL},
+    {"startup_p50_ms", NUM, NULL},
+    {"gap_pct", NUM, NULL},
+    {"gap_pct_ci95", ARR | VCL_JT_NULL, numbers},
+    {"off_pct", NUM, NULL},
+    {"off_pct_ci95", ARR | VCL_JT_NULL, numbers},
+    {NULL, 0, NULL},
+};
 
 static const struct vcl_jrule daemons[] = {
     {"libvirtd_pss_kib_before", NUM, NULL},
@@ -703,6 +718,7 @@ static const struct vcl_jrule entry[] = {
     {"startup_ms", OBJ, stats},
     {"phases_ms", OBJ, phases},
     {"steps_ms", ARR, steps},
+    {"steps_check", OBJ, steps_check},
     {"memory", OBJ, memory},
     {"density", OBJ, density},
     {"autoscale", OBJ, autoscale},

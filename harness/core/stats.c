@@ -201,3 +201,119 @@ void vcl_stats_compute(const double *x, size_t n, unsigned resamples, uint64_t s
 	    st->ci95_ok ? NULL : "n <= 5: even [min, max] covers the median with less than 95%";
 	free(s);
 }
+
+/* Launch i's total: the sum of its steps. */
+static double launch_total(double *const *x, size_t nk, size_t i)
+{
+	double t = 0;
+
+	for (size_t k = 0; k < nk; k++)
+		t += x[k][i];
+	return t;
+}
+
+/* The ranks that make the median of totals t[0..n), ordered by
+ * (value, index): *lo, *hi and the weight of *hi, as
+ * vcl_percentile_sorted interpolates. */
+static void median_ranks(const double *t, size_t n, size_t *lo, size_t *hi, double *w)
+{
+	size_t *idx = malloc(n * sizeof(*idx));
+	double h = (double)(n - 1) * 0.5;
+	size_t r = (size_t)floor(h);
+
+	*w = h - (double)r;
+	if (idx == NULL) {
+		*lo = *hi = SIZE_MAX;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	/* Insertion sort by total: n is a run's launch count. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && t[idx[j]] < t[idx[j - 1]]; j--) {
+			size_t s = idx[j];
+
+			idx[j] = idx[j - 1];
+			idx[j - 1] = s;
+		}
+	*lo = idx[r];
+	*hi = idx[r + 1 < n ? r + 1 : r];
+	free(idx);
+}
+
+bool vcl_median_launch(double *const *x, size_t nk, size_t n, double *med)
+{
+	double *t, w;
+	size_t lo, hi;
+
+	if (n == 0 || nk == 0)
+		return false;
+	t = malloc(n * sizeof(*t));
+	if (t == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		t[i] = launch_total(x, nk, i);
+	median_ranks(t, n, &lo, &hi, &w);
+	free(t);
+	if (lo == SIZE_MAX)
+		return false;
+	for (size_t k = 0; k < nk; k++)
+		med[k] = x[k][lo] + w * (x[k][hi] - x[k][lo]);
+	return true;
+}
+
+/* 100 * (sum of the step medians - median total) / median total over the
+ * launches pick[0..n); buf holds n doubles. NaN when the median total is 0. */
+static double gap_of(double *const *x, size_t nk, const size_t *pick, size_t n, double *buf)
+{
+	double sum = 0, total;
+
+	for (size_t k = 0; k < nk; k++) {
+		for (size_t i = 0; i < n; i++)
+			buf[i] = x[k][pick[i]];
+		sum += median_of(buf, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = launch_total(x, nk, pick[i]);
+	total = median_of(buf, n);
+	return total != 0 ? 100.0 * (sum - total) / total : NAN;
+}
+
+bool vcl_steps_gap(double *const *x, size_t nk, size_t n, unsigned resamples, uint64_t seed,
+		   double *gap, double *lo, double *hi)
+{
+	double *buf = NULL, *g = NULL;
+	size_t *pick = NULL, ng = 0;
+	uint64_t s = seed;
+
+	*gap = *lo = *hi = NAN;
+	if (n == 0 || nk == 0)
+		return false;
+	buf = malloc(n * sizeof(*buf));
+	pick = malloc(n * sizeof(*pick));
+	g = malloc((resamples > 0 ? resamples : 1) * sizeof(*g));
+	if (buf == NULL || pick == NULL || g == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		pick[i] = i;
+	*gap = gap_of(x, nk, pick, n, buf);
+	for (unsigned r = 0; r < resamples; r++) {
+		double v;
+
+		for (size_t i = 0; i < n; i++)
+			pick[i] = (size_t)(vcl_rand_next(&s) % n);
+		v = gap_of(x, nk, pick, n, buf);
+		if (isfinite(v))
+			g[ng++] = v;
+	}
+	if (ng > 0) {
+		qsort(g, ng, sizeof(*g), cmp_double);
+		*lo = vcl_percentile_sorted(g, ng, 0.025);
+		*hi = vcl_percentile_sorted(g, ng, 0.975);
+	}
+out:
+	free(buf);
+	free(pick);
+	free(g);
+	return isfinite(*gap);
+}

@@ -49,6 +49,23 @@ bool vcl_median_ci(const double *sorted, size_t n, double conf, double *lo, doub
 bool vcl_ratio_ci(const double *a, size_t na, const double *b, size_t nb, unsigned resamples,
 		  uint64_t seed, double *ratio, double *lo, double *hi);
 
+/* Launch steps that tile each launch: x[k][i] is step k (k < nk) of
+ * launch i (i < n), and a launch's total is the sum of its steps
+ * (results: steps_ms; docs/ctr.md, "Where a launch goes"). */
+
+/* The median launch, step by step: med[k] is step k of the launches at
+ * the median's ranks by total, weighted as vcl_percentile_sorted weights
+ * them, so med[] adds up to the median total exactly (the step medians
+ * need not: skewed steps sum to less). false when n or nk is 0. Pure. */
+bool vcl_median_launch(double *const *x, size_t nk, size_t n, double *med);
+
+/* How far the step medians add up from the median total, in % of it:
+ * 100 * (sum_k median(x[k]) - median(total)) / median(total), with a
+ * percentile-bootstrap 95% CI (launches resampled whole, fixed seed).
+ * false (all NaN) when n or nk is 0 or the median total is 0. Pure. */
+bool vcl_steps_gap(double *const *x, size_t nk, size_t n, unsigned resamples, uint64_t seed,
+		   double *gap, double *lo, double *hi);
+
 /* Fisher-Yates shuffle of idx[0..n) driven by *state (splitmix64), so an
  * order is reproducible from its seed. Pure. */
 void vcl_shuffle(unsigned *idx, size_t n, uint64_t *state);

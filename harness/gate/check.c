@@ -160,8 +160,26 @@ static bool path_subject(const char *path, const char *field, char *out, size_t 
 	return true;
 }
 
+/* The CI of a number the results give one for: a sibling NAME_ci95
+ * [lo, hi] (e.g. steps_check.off_pct and off_pct_ci95). */
+static void value_ci(struct json_object *results, const char *path, double *lo, double *hi)
+{
+	cleanup_free char *ci = NULL;
+	struct json_object *a;
+
+	if (asprintf(&ci, "%s_ci95", path) < 0)
+		return;
+	a = vcl_json_path(results, ci);
+	if (a == NULL || !json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) != 2)
+		return;
+	*lo = json_object_get_double(json_object_array_get_idx(a, 0));
+	*hi = json_object_get_double(json_object_array_get_idx(a, 1));
+}
+
 /* The CI of a p50 startup ratio from the results' comparisons[] (as the
- * run wrote them: a file without them is judged on the point alone). */
+ * run wrote them: a file without them is judged on the point alone), or
+ * of a number that carries its own (value_ci). */
 static void ratio_ci(struct json_object *results, const struct vcl_metric *m, double *lo,
 		     double *hi)
 {
@@ -170,6 +188,10 @@ static void ratio_ci(struct json_object *results, const struct vcl_metric *m, do
 	double ratio;
 
 	*lo = *hi = NAN;
+	if (m->den == NULL && m->stat == VCL_STAT_VALUE) {
+		value_ci(results, m->num, lo, hi);
+		return;
+	}
 	if (m->den == NULL || m->stat != VCL_STAT_P50 ||
 	    !path_subject(m->num, "startup_ms", a, sizeof(a)) ||
 	    !path_subject(m->den, "startup_ms", b, sizeof(b)))

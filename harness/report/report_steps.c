@@ -2,8 +2,9 @@
 /*
  * A placement's own launch steps (results: steps_ms, for ctr the child's
  * stamps; docs/ctr.md, "Where a launch goes"): one table row per step with
- * its median, p90 and share, and a figure of the medians stacked per
- * placement, beside the sum's agreement with the startup median.
+ * its median, p90, its part of the median launch and its share, and a
+ * figure stacking the medians and the median launch per placement, beside
+ * how both add up to the startup median (results: steps_check).
  */
 #include "report/report_int.h"
 
@@ -31,13 +32,42 @@ static double steps_sum(struct json_object *steps)
 	return len > 0 ? sum : NAN;
 }
 
+/* How the steps add up, in words: per launch, as medians (the gap with
+ * its CI) and as the median launch (results: steps_check). */
+static void steps_para(struct vcl_rdoc *d, const char *run, const char *lab, struct json_object *e,
+		       double sum, double p50)
+{
+	double tiled, launches, ml, lo, hi;
+	char more[384] = "", ci[96] = "";
+
+	if (vcl_rjnum(e, "steps_check.gap_pct_ci95.0", &lo) &&
+	    vcl_rjnum(e, "steps_check.gap_pct_ci95.1", &hi))
+		snprintf(ci, sizeof(ci), " (95%% CI over resampled launches %+.1f%% to %+.1f%%)",
+			 lo, hi);
+	if (vcl_rjnum(e, "steps_check.tiled", &tiled) &&
+	    vcl_rjnum(e, "steps_check.launches", &launches) &&
+	    vcl_rjnum(e, "steps_check.median_launch_ms", &ml))
+		snprintf(more, sizeof(more),
+			 " The steps of %.0f of %.0f launches add up to that launch's own "
+			 "startup, and those of the median launch (column \"median launch\") to "
+			 "%.2f ms. A slow step sits in its own tail, so the medians of skewed "
+			 "steps add up to less than the median launch.",
+			 tiled, launches, ml);
+	vcl_rdoc_block(d, VCL_RB_PARA,
+		       "%s%s%s: its own steps, stamped by the placement itself; their medians "
+		       "add up to %.2f ms, %+.1f%% off its startup median of %.2f ms%s.%s",
+		       run != NULL ? run : "", run != NULL ? ": " : "", lab, sum,
+		       100 * (sum - p50) / p50, p50, ci, more);
+}
+
 void vcl_rsec_startup_steps(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
 {
-	static const char *const hdr[] = {"placement",	      "step", "n", "p50 (ms)", "p90 (ms)",
+	static const char *const hdr[] = {"placement",	      "step",	  "n",
+					  "p50 (ms)",	      "p90 (ms)", "median launch (ms)",
 					  "share of the sum", NULL};
 	struct tab t;
 
-	vcl_rtab_init(&t, c, 0x3cu, hdr);
+	vcl_rtab_init(&t, c, 0x7cu, hdr);
 	for (size_t r = 0; r < c->n; r++) {
 		for (size_t i = 0; bk[i] != NULL; i++) {
 			struct json_object *e = vcl_rentry(&c->runs[r], "backends", bk[i]);
@@ -59,19 +89,14 @@ void vcl_rsec_startup_steps(struct vcl_rdoc *d, const struct vcl_report_ctx *c, 
 				vcl_rtab_count(&t, s, "ms.n");
 				vcl_rtab_num(&t, h, p50);
 				vcl_rtab_j(&t, s, "ms.p90", 1);
+				vcl_rtab_j(&t, s, "median_launch_ms", 1);
 				if (h && sum > 0)
 					vcl_rtab_add(&t, "%.0f%%", 100 * p50 / sum);
 				else
 					vcl_rtab_add(&t, "—");
 			}
 			if (vcl_rjnum(e, "startup_ms.p50", &p50) && p50 > 0)
-				vcl_rdoc_block(d, VCL_RB_PARA,
-					       "%s%s%s: its own steps, stamped by the placement "
-					       "itself; their medians add up to %.2f ms, %.0f%% of "
-					       "its startup median (%.2f ms).",
-					       c->n > 1 ? c->runs[r].label : "",
-					       c->n > 1 ? ": " : "", lab, sum, 100 * sum / p50,
-					       p50);
+				steps_para(d, c->n > 1 ? c->runs[r].label : NULL, lab, e, sum, p50);
 		}
 	}
 	vcl_rdoc_table(d, &t);
@@ -101,6 +126,28 @@ static size_t part_names(const struct vcl_report_run *runs, size_t n, const char
 	return 0;
 }
 
+/* A figure row of steps' key ("ms.p50" or "median_launch_ms") in the
+ * parts' order; false when no step has it. */
+static bool fill_row(struct stackrow *row, struct json_object *steps, const char *const *names,
+		     size_t np, const char *key)
+{
+	bool any = false;
+
+	for (size_t k = 0; k < json_object_array_length(steps); k++) {
+		struct json_object *s = json_object_array_get_idx(steps, k);
+		const char *name = vcl_rjstr(s, "step");
+		double v;
+
+		for (size_t p = 0; name != NULL && p < np; p++)
+			if (strcmp(names[p], name) == 0 && vcl_rjnum(s, key, &v)) {
+				row->part[p] = fmax(0, v);
+				any = true;
+			}
+		(void)vcl_rjnum(s, "ms.n", &row->n);
+	}
+	return any;
+}
+
 void vcl_rp_fig_startup_steps(const struct vcl_report_run *runs, size_t n,
 			      struct vcl_report_figs *out)
 {
@@ -123,21 +170,16 @@ void vcl_rp_fig_startup_steps(const struct vcl_report_run *runs, size_t n,
 
 			if (isnan(steps_sum(steps)))
 				continue;
-			rows = vcl_rxrealloc(rows, (nrows + 1) * sizeof(*rows));
+			rows = vcl_rxrealloc(rows, (nrows + 2) * sizeof(*rows));
 			row = memset(&rows[nrows++], 0, sizeof(*rows));
-			vcl_rp_series_label(runs, n, r, "backends", bk[i], "", &tmp);
+			vcl_rp_series_label(runs, n, r, "backends", bk[i], ": medians", &tmp);
 			snprintf(row->label, sizeof(row->label), "%s", tmp.label);
-			for (size_t k = 0; k < json_object_array_length(steps); k++) {
-				struct json_object *s = json_object_array_get_idx(steps, k);
-				const char *name = vcl_rjstr(s, "step");
-				double v;
-
-				for (size_t p = 0; name != NULL && p < np; p++)
-					if (strcmp(names[p], name) == 0 &&
-					    vcl_rjnum(s, "ms.p50", &v))
-						row->part[p] = fmax(0, v);
-				(void)vcl_rjnum(s, "ms.n", &row->n);
-			}
+			(void)fill_row(row, steps, names, np, "ms.p50");
+			row = memset(&rows[nrows], 0, sizeof(*rows));
+			vcl_rp_series_label(runs, n, r, "backends", bk[i], ": median launch", &tmp);
+			snprintf(row->label, sizeof(row->label), "%s", tmp.label);
+			if (fill_row(row, steps, names, np, "median_launch_ms"))
+				nrows++;
 		}
 	free(bk);
 	if (nrows == 0) {
@@ -145,7 +187,8 @@ void vcl_rp_fig_startup_steps(const struct vcl_report_run *runs, size_t n,
 		return;
 	}
 	f = vcl_rp_fig_open(&b);
-	vcl_rp_preamble(f, "startup_steps", "Startup steps (medians)", runs, n);
+	vcl_rp_preamble(f, "startup_steps", "Startup steps (medians and the median launch)", runs,
+			n);
 	vcl_rp_stacked(f, rows, nrows, np, names, colors, "ms", false);
 	vcl_rp_postamble(f, "startup_steps");
 	vcl_rp_fig_add(out, &b, "startup_steps", "startup",
@@ -153,7 +196,9 @@ void vcl_rp_fig_startup_steps(const struct vcl_report_run *runs, size_t n,
 				      "into its steps (ctr: the cgroup, the clone, joining the "
 				      "cgroup, the namespaces, the mounts and pivot_root, "
 				      "capabilities and seccomp, the exec, the payload's own "
-				      "start to READY, READY to the first 200). Medians of each "
-				      "step, stacked; the label on each bar is their sum."));
+				      "start to READY, READY to the first 200). Per placement, "
+				      "two bars: the median of each step, stacked, and the "
+				      "steps of the median launch, whose sum is the startup "
+				      "median; the label on each bar is its sum."));
 	free(rows);
 }

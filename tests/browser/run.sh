@@ -10,6 +10,9 @@
 #   tests/browser/run.sh REPORT.html [SCREENSHOT.png]
 #   tests/browser/run.sh --self-test      # prove the checks can fail
 #
+# $VCLAB_BROWSER_SECTIONS: ids of sections the page must hold besides host,
+# startup and definitions ("resources" for a report with the tax table).
+#
 # Exit 0 pass, 1 fail, 2 usage. Skips (exit 0, with a message) only when no
 # chromium is installed. Override the browser with $CHROMIUM.
 set -eu
@@ -78,7 +81,7 @@ CHECK_JS='
             " px wide in a " + box.clientWidth + " px container at " + window.innerWidth + " px");
       }
       out_tables = tables.length;
-      ["host", "startup", "definitions"].forEach(function (id) {
+      "@SECTIONS@".split(" ").filter(Boolean).forEach(function (id) {
         if (!document.getElementById(id)) problems.push("missing section #" + id);
       });
       var out = document.createElement("pre");
@@ -104,7 +107,8 @@ run_check() {
 	# The copy sits next to the report so relative links resolve as in the
 	# real page; it goes away with the temporary folder, whatever happens.
 	trap 'rm -rf "$tmp" "$copy"' EXIT INT TERM
-	printf '%s\n' "$CHECK_JS" >"$tmp/check.js"
+	sections=$(echo "host startup definitions ${VCLAB_BROWSER_SECTIONS:-}" | tr -cd 'a-z0-9 -')
+	printf '%s\n' "$CHECK_JS" | sed "s/@SECTIONS@/$sections/" >"$tmp/check.js"
 	# Insert the check as the first thing in <head>, and allow inline scripts.
 	awk -v jsfile="$tmp/check.js" '
 		BEGIN { while ((getline l < jsfile) > 0) js = js l "\n" }
@@ -192,6 +196,12 @@ if [ "$1" = "--self-test" ]; then
 			echo "self-test: $bad page fails as it must: $out"
 		fi
 	done
+	if out=$(VCLAB_BROWSER_SECTIONS=resources "$0" "$st/good.html"); then
+		echo "self-test: FAIL: a page without a required section passed: $out"
+		fail=1
+	else
+		echo "self-test: a page without a required section fails as it must: $out"
+	fi
 	exit $fail
 fi
 

@@ -8,7 +8,10 @@
 #   2. that vclab, copied out of D, with VCLAB_LIBDIR=D/usr/lib/vclab runs
 #      `bench --backends bare --scenarios startup --runs 3` from /tmp, and
 #      the exports of its results pass check-export.sh;
-#   3. make install PREFIX=P: P/bin/vclab finds P/lib/vclab by itself;
+#   3. make install PREFIX=P: P/bin/vclab finds P/lib/vclab by itself,
+#      the tools image among it: its bench runs the cpu resource scenario
+#      (sysbench inside the tools image, docs/resources.md) with the build
+#      tree's image out of its reach;
 #   4. make uninstall leaves no file behind in D or P.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -70,10 +73,22 @@ cp "$D/usr/bin/vclab" "$tmp/elsewhere/vclab"
 
 echo "== install: make install PREFIX=$P (found from its own path)"
 make --no-print-directory install PREFIX="$P" >"$tmp/install2.log"
-(cd /tmp && env -u VCLAB_LIBDIR "$P/bin/vclab" bench --backends bare --scenarios startup \
+[ -f "$P/lib/vclab/tools/index.json" ] || fail "no tools image in $P/lib/vclab/tools"
+(cd /tmp && env -u VCLAB_LIBDIR "$P/bin/vclab" bench --backends bare --scenarios startup,cpu \
 	--runs 3 --no-report -q --out "$tmp/run2" >"$tmp/run2.log" 2>&1) ||
 	{ cat "$tmp/run2.log" >&2; fail "vclab installed in $P: bench failed"; }
 [ -f "$tmp/run2/results.json" ] || fail "no results.json from $P/bin/vclab"
+# The cpu figure must be there: a missing tools image is a recorded error,
+# not a failed bench.
+/usr/bin/python3 - "$tmp/run2/results.json" <<'PY' || fail "installed vclab: no cpu figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+cpu = d["backends"]["bare"].get("cpu", {})
+assert cpu.get("metrics", {}).get("event_us", {}).get("p50", 0) > 0, (cpu, d.get("errors"))
+assert cpu["tool"]["name"] == "sysbench" and cpu["tool"]["version"], cpu["tool"]
+print("   installed vclab ran sysbench %s from its own tools image: event_us p50 %.0f"
+      % (cpu["tool"]["version"], cpu["metrics"]["event_us"]["p50"]))
+PY
 
 echo "== install: make uninstall"
 make --no-print-directory uninstall DESTDIR="$D" PREFIX=/usr >/dev/null

@@ -348,6 +348,19 @@ static inline struct vcl_instance *integ_launch_healthy(const struct vcl_backend
 	return inst;
 }
 
+/* A suite of one case of its name holding the n tests, each its own run
+ * in the ledger fixture: setup opens the test's ledger (integ_ledger_open
+ * with the suite's prefix), integ_ledger_close closes it. */
+static inline Suite *integ_fixture_suite(const char *name, double timeout,
+					 const TTest *const *tests, size_t n, void (*setup)(void))
+{
+	TCase *tc;
+	Suite *s = suite_of(name, timeout, tests, n, &tc);
+
+	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
+	return s;
+}
+
 /* The first of the NULL-terminated programs that is not there to run, or
  * NULL when all are. */
 static inline const char *integ_missing(const char *const *progs)
@@ -358,26 +371,35 @@ static inline const char *integ_missing(const char *const *progs)
 	return NULL;
 }
 
-/* The main() of a suite run on a test image: it needs root and progs
- * (missing says which packages hold them), builds the image with script
- * (tests/image/build-*.sh) at top/oci, runs the suite and removes top.
- * Skips (never passes) where it cannot run. */
-static inline int integ_main_with_image(const char *name, Suite *(*suite)(void),
-					const char *const *progs, const char *missing,
-					const char *top, const char *script)
+/* The test images (built offline) and the programs their build runs. */
+#define INTEG_BUSYBOX_SH    "tests/image/build-busybox.sh"
+#define INTEG_DEBSVC_SH	    "tests/image/build-debsvc.sh"
+#define INTEG_BUSYBOX_TOOLS "/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox"
+
+/* The main() of a suite run on a test image: its n tests in one case of
+ * its name with a time-out in seconds. It needs root and the programs in
+ * needs (NULL-terminated), builds the image with script at top/oci, runs
+ * the suite and removes top. Skips (never passes) where it cannot run. */
+static inline int integ_main_with_image(const char *name, double timeout, const TTest *const *tests,
+					size_t n, const char *const *needs, const char *top,
+					const char *script)
 {
+	const char *missing = integ_missing(needs);
 	char cmd[512];
 	int rc;
 
 	if (geteuid() != 0)
 		return skip_suite(name, "needs root");
-	if (integ_missing(progs) != NULL)
-		return skip_suite(name, missing);
+	if (missing != NULL) {
+		snprintf(cmd, sizeof(cmd), "%s missing (scripts/install-deps.sh; make integ)",
+			 missing);
+		return skip_suite(name, cmd);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s && %s %s/oci >/dev/null", top, top,
 		 script, top);
 	if (run(cmd) != 0)
 		return skip_suite(name, "could not build the test image");
-	rc = run_suite(suite());
+	rc = run_suite(suite_of(name, timeout, tests, n, NULL));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
 	(void)run(cmd);
 	return rc;

@@ -23,6 +23,9 @@
 #define CACHE TOP "/cache"
 #define HOOKS "build/tests/vclab-testhooks"
 
+/* The programs this suite runs (its image's build and its tests). */
+static const char *const needs[] = {INTEG_BUSYBOX_TOOLS, HOOKS, NULL};
+
 /* The service writes into its root (/written, /www/w, both in the image's
  * files) before it serves: ready on GET /w proves the writes succeeded. */
 #define WRITER                                                                                     \
@@ -234,23 +237,13 @@ START_TEST(test_full_disk)
 }
 END_TEST
 
-static Suite *cache_suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_kill_at_each_step, test_rebuild_then_no_run_writes,
 				      test_full_disk};
 
-	return suite_of("cache", 300, tests, ARRAY_SIZE(tests), NULL);
-}
-
-int main(void)
-{
-	static const char *const progs[] = {"/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox",
-					    HOOKS, NULL};
-
 	if (geteuid() == 0 && vcl_backends_init(&integ_kinds, NULL) < 0)
 		return 1;
-	return integ_main_with_image("test_cache", cache_suite, progs,
-				     "needs skopeo, umoci, busybox-static and make integ's "
-				     "build/tests/vclab-testhooks",
-				     TOP, "tests/image/build-busybox.sh");
+	return integ_main_with_image("cache", 300, tests, ARRAY_SIZE(tests), needs, TOP,
+				     INTEG_BUSYBOX_SH);
 }

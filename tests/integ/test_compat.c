@@ -31,6 +31,11 @@
 #define CACHE TOP "/cache"
 #define OUT   TOP "/out"
 #define SVCS  TOP "/services.yaml"
+
+/* The programs this suite runs (its image's build and its tests). */
+static const char *const needs[] = {"/usr/bin/umoci",	     "/usr/sbin/nginx",
+				    "/usr/bin/redis-server", "/usr/bin/python3.11",
+				    "/sbin/mke2fs",	     NULL};
 /* The placements of pls[] that run a pod (bare, ctr, runc, vm). */
 #define POD_PLACEMENTS 4
 
@@ -197,23 +202,12 @@ START_TEST(test_compat_pod)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_compat_images, test_compat_manifest, test_compat_pod};
 
-	return suite_of("compat", 900, tests, ARRAY_SIZE(tests), NULL);
-}
-
-int main(void)
-{
-	static const char *const progs[] = {"/usr/bin/umoci",	     "/usr/sbin/nginx",
-					    "/usr/bin/redis-server", "/usr/bin/python3.11",
-					    "/sbin/mke2fs",	     NULL};
-
 	if (access("build/guest/vmlinux", R_OK) != 0)
 		return skip_suite("compat", "no guest kernel (make guest)");
-	return integ_main_with_image("compat", suite, progs,
-				     "umoci, nginx-light, redis-server, python3-minimal or "
-				     "e2fsprogs missing (scripts/install-deps.sh)",
-				     TOP, "tests/image/build-debsvc.sh");
+	return integ_main_with_image("compat", 900, tests, ARRAY_SIZE(tests), needs, TOP,
+				     INTEG_DEBSVC_SH);
 }

@@ -322,16 +322,13 @@ END_TEST
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {test_podman_peer, test_docker_peer, test_podman_crashed_run};
+	const TTest *const image[] = {test_podman_image, test_docker_image};
 	TCase *tc;
 	Suite *s = suite_of("engine", 120, tests, ARRAY_SIZE(tests), &tc);
 
 	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
 	/* The user's image: whole bench runs, outside the ledger fixture. */
-	tc = tcase_create("image");
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_podman_image);
-	tcase_add_test(tc, test_docker_image);
-	suite_add_tcase(s, tc);
+	tcase_of(s, "image", 300, image, ARRAY_SIZE(image));
 	return s;
 }
 

@@ -458,25 +458,15 @@ END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("gvisor");
-	TCase *tc = tcase_create("gvisor");
+	const TTest *const tests[] = {test_payload, test_gc_after_sigkill, test_prefix_ids};
+	const TTest *const image[] = {test_image_bench, test_services_manifest};
+	const TTest *const platform[] = {test_unrunnable_platform};
+	Suite *s = suite_of("gvisor", 300, tests, ARRAY_SIZE(tests), NULL);
 
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_payload);
-	tcase_add_test(tc, test_gc_after_sigkill);
-	tcase_add_test(tc, test_prefix_ids);
-	suite_add_tcase(s, tc);
 	/* A platform forced that cannot run: a bench run (CK_RUN_CASE=platform). */
-	tc = tcase_create("platform");
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_unrunnable_platform);
-	suite_add_tcase(s, tc);
+	tcase_of(s, "platform", 300, platform, ARRAY_SIZE(platform));
 	/* The user's image: a whole bench run. */
-	tc = tcase_create("image");
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_image_bench);
-	tcase_add_test(tc, test_services_manifest);
-	suite_add_tcase(s, tc);
+	tcase_of(s, "image", 300, image, ARRAY_SIZE(image));
 	return s;
 }
 

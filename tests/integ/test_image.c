@@ -21,6 +21,9 @@
 #define CACHE "/tmp/vclab-test-image/cache"
 #define OUT   "/tmp/vclab-test-image/out"
 
+/* The programs this suite runs (its image's build and its tests). */
+static const char *const needs[] = {INTEG_BUSYBOX_TOOLS, NULL};
+
 static struct json_object *results(void)
 {
 	struct json_object *r = json_object_from_file(OUT "/results.json");
@@ -159,21 +162,11 @@ START_TEST(test_port_never_opened)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_oci_layout, test_docker_archive, test_process_tree,
 				      test_bad_input, test_port_never_opened};
 
-	return suite_of("image", 300, tests, ARRAY_SIZE(tests), NULL);
-}
-
-int main(void)
-{
-	static const char *const progs[] = {"/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox",
-					    NULL};
-
-	return integ_main_with_image("image", suite, progs,
-				     "skopeo, umoci or busybox-static missing "
-				     "(scripts/install-deps.sh)",
-				     "/tmp/vclab-test-image", "tests/image/build-busybox.sh");
+	return integ_main_with_image("image", 300, tests, ARRAY_SIZE(tests), needs,
+				     "/tmp/vclab-test-image", INTEG_BUSYBOX_SH);
 }

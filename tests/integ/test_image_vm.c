@@ -25,6 +25,9 @@
 #define CACHE TOP "/cache"
 #define OUT   TOP "/out"
 
+/* The programs this suite runs (its image's build and its tests). */
+static const char *const needs[] = {INTEG_BUSYBOX_TOOLS, "/sbin/mke2fs", NULL};
+
 /* Nothing of the run left: its domains, QEMU processes, libvirt image
  * folder, state folder, cgroups; and no per-run disk in the cache. */
 static void nothing_left(const char *run_id)
@@ -136,23 +139,13 @@ START_TEST(test_vm_service_exits)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_vm_busybox, test_vm_missing_entrypoint,
 				      test_vm_service_exits};
 
-	return suite_of("image_vm", 600, tests, ARRAY_SIZE(tests), NULL);
-}
-
-int main(void)
-{
-	static const char *const progs[] = {"/usr/bin/skopeo", "/usr/bin/umoci", "/bin/busybox",
-					    "/sbin/mke2fs", NULL};
-
 	if (run("virsh -q -c qemu:///system list >/dev/null 2>&1") != 0)
 		return skip_suite("image_vm", "libvirtd not answering (scripts/services.sh)");
-	return integ_main_with_image("image_vm", suite, progs,
-				     "skopeo, umoci, busybox-static or e2fsprogs missing "
-				     "(scripts/install-deps.sh)",
-				     TOP, "tests/image/build-busybox.sh");
+	return integ_main_with_image("image_vm", 600, tests, ARRAY_SIZE(tests), needs, TOP,
+				     INTEG_BUSYBOX_SH);
 }

@@ -187,24 +187,15 @@ START_TEST(test_bench_isolation)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_ctr_cri_defaults, test_ctr_breaches_detected,
 				      test_bench_isolation};
-	TCase *tc;
-	Suite *s = suite_of("isoprobe", 180, tests, ARRAY_SIZE(tests), &tc);
-
-	tcase_add_checked_fixture(tc, setup, integ_ledger_close);
-	return s;
-}
-
-int main(void)
-{
 	int ret = integ_payload_main("test_isoprobe", "needs root (containers, VMs)", &payload);
 
 	if (ret != 0)
 		return ret;
-	ret = run_suite(suite());
+	ret = run_suite(integ_fixture_suite("isoprobe", 180, tests, ARRAY_SIZE(tests), setup));
 	free(payload);
 	return ret;
 }

@@ -25,6 +25,11 @@
 #define OUT   TOP "/out"
 #define SVCS  TOP "/services.yaml"
 
+/* The programs this suite runs (its image's build and its tests). */
+static const char *const needs[] = {"/usr/bin/skopeo",	   "/usr/bin/umoci",
+				    "/usr/sbin/nginx",	   "/usr/bin/redis-server",
+				    "/usr/bin/python3.11", NULL};
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -334,22 +339,11 @@ START_TEST(test_never_ready)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	const TTest *const tests[] = {test_real_services, test_manifest_app, test_bad_input,
 				      test_never_ready};
 
-	return suite_of("services", 300, tests, ARRAY_SIZE(tests), NULL);
-}
-
-int main(void)
-{
-	static const char *const progs[] = {"/usr/bin/skopeo",	   "/usr/bin/umoci",
-					    "/usr/sbin/nginx",	   "/usr/bin/redis-server",
-					    "/usr/bin/python3.11", NULL};
-
-	return integ_main_with_image("services", suite, progs,
-				     "skopeo, umoci, nginx-light, redis-server or python3-minimal "
-				     "missing (scripts/install-deps.sh)",
-				     TOP, "tests/image/build-debsvc.sh");
+	return integ_main_with_image("services", 300, tests, ARRAY_SIZE(tests), needs, TOP,
+				     INTEG_DEBSVC_SH);
 }

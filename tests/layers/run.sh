@@ -94,6 +94,15 @@ if "$names" "$tmp/t" >"$tmp/out" 2>&1 || ! grep -q 'report/report.c:.*"crun"' "$
 else
 	echo "layers: ok: a name in report/: $(head -n 1 "$tmp/out")"
 fi
+tree
+echo 'static const char *y = "peers.qemu-direct.startup_ms";' >>"$tmp/t/harness/bench/bench.c"
+if "$names" "$tmp/t" >"$tmp/out" 2>&1 || ! grep -q 'bench/bench.c:.*qemu-direct' "$tmp/out"; then
+	echo "layers: FAIL: check-names passed a name in a results path in bench/:"
+	cat "$tmp/out"
+	failed=1
+else
+	echo "layers: ok: a name in a results path: $(head -n 1 "$tmp/out")"
+fi
 
 # The function-length check (scripts/check-funcs.sh): the covered folders
 # pass; a function of 101 lines, or a launch function of 81, fails.

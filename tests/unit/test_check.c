@@ -682,6 +682,112 @@ START_TEST(test_baseline_class_yaml)
 }
 END_TEST
 
+/* ---- ctr's launch steps (issue 30: the medians add up to within 10% of
+ * the startup median) ---- */
+
+/* steps_check of a fixture of real launches (tests/data/steps/), as the
+ * bench writes it (vcl_steps_check_json over the same samples). */
+static struct json_object *fixture_steps_check(const char *rel)
+{
+	cleanup_free char *path = data_path(rel);
+	struct json_object *f = json_object_from_file(path), *steps, *tot;
+	double *x[16], med[16], total[64], p50;
+	size_t nk, n;
+	struct json_object *c;
+
+	ck_assert_ptr_nonnull(f);
+	steps = vcl_json_path(f, "steps_ms");
+	tot = vcl_json_path(f, "startup_ms.samples");
+	nk = json_object_array_length(steps);
+	n = json_object_array_length(tot);
+	ck_assert(nk > 0 && nk <= 16 && n > 0 && n <= 64);
+	for (size_t k = 0; k < nk; k++) {
+		struct json_object *sm =
+		    vcl_json_path(json_object_array_get_idx(steps, k), "ms.samples");
+
+		ck_assert_uint_eq(json_object_array_length(sm), n);
+		x[k] = calloc(n, sizeof(double));
+		for (size_t i = 0; i < n; i++)
+			x[k][i] = json_object_get_double(json_object_array_get_idx(sm, i));
+	}
+	for (size_t i = 0; i < n; i++)
+		total[i] = json_object_get_double(json_object_array_get_idx(tot, i));
+	ck_assert_int_eq(vcl_json_path_double(f, "startup_ms.p50", &p50), 0);
+	ck_assert(vcl_median_launch(x, nk, n, med));
+	c = vcl_steps_check_json(x, nk, n, total, p50, med);
+	for (size_t k = 0; k < nk; k++)
+		free(x[k]);
+	json_object_put(f);
+	return c;
+}
+
+static double jnum(struct json_object *o, const char *path)
+{
+	double v = NAN;
+
+	ck_assert_msg(vcl_json_path_double(o, path, &v) == 0, "no %s", path);
+	return v;
+}
+
+/* Real launches: each one's steps add up to its own startup, the median
+ * launch's to the startup median; the medians add up within 1% in a
+ * quiet run and 22% short in a busy one. The lab's gate bounds that gap
+ * at 10%: it fails a gap whose whole CI lies beyond, passes one whose CI
+ * reaches back inside as noise, and without a CI judges the point. */
+START_TEST(test_steps_check_fixture)
+{
+	struct json_object *even = fixture_steps_check("tests/data/steps/ctr-even.json");
+	struct json_object *skew = fixture_steps_check("tests/data/steps/ctr-skewed.json");
+	cleanup_free char *bpath = data_path("results/baselines/lab-tcg-hybrid-2cpu.yaml");
+	struct json_object *r = sample_results(), *ctr = vcl_json_path(r, "backends.ctr");
+	struct vcl_baseline *b = NULL;
+	struct vcl_check_report rep;
+	struct vcl_error *err = NULL;
+	size_t at = SIZE_MAX;
+
+	ck_assert_double_eq(jnum(even, "tiled"), 20);
+	ck_assert_double_eq(jnum(skew, "tiled"), 20);
+	ck_assert_double_eq_tol(jnum(even, "median_launch_ms"), 15.0851205, 1e-6);
+	ck_assert_double_eq_tol(jnum(skew, "median_launch_ms"), 28.030744, 1e-6);
+	ck_assert_double_eq_tol(jnum(even, "gap_pct"), 0.9263, 1e-3);
+	ck_assert_double_eq_tol(jnum(skew, "gap_pct"), -22.1934, 1e-3);
+	ck_assert_double_eq_tol(jnum(skew, "off_pct"), 22.1934, 1e-3);
+	ck_assert(jnum(skew, "gap_pct_ci95.0") <= -22.1934 &&
+		  jnum(skew, "gap_pct_ci95.1") >= -22.1934);
+
+	ck_assert_msg(vcl_baseline_load(bpath, &b, &err) == 0, "%s", err ? err->msg : "");
+	for (size_t i = 0; i < b->nmetrics; i++)
+		if (strcmp(b->metrics[i].num, "backends.ctr.steps_check.off_pct") == 0)
+			at = i;
+	ck_assert_msg(at != SIZE_MAX, "the lab baseline does not bound ctr's steps");
+	json_object_object_add(ctr, "steps_check", even);
+	ck_assert_int_eq(vcl_check_evaluate(b, r, true, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[at].verdict, VCL_V_PASS);
+	ck_assert(!rep.rows[at].within_noise);
+	vcl_check_report_clear(&rep);
+
+	json_object_object_add(ctr, "steps_check", skew);
+	ck_assert_int_eq(vcl_check_evaluate(b, r, true, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[at].verdict, VCL_V_PASS);
+	ck_assert(rep.rows[at].within_noise);
+	vcl_check_report_clear(&rep);
+	/* the same gap, its whole CI above 10% */
+	json_object_array_put_idx(vcl_json_path(skew, "off_pct_ci95"), 0,
+				  json_object_new_double(12));
+	ck_assert_int_eq(vcl_check_evaluate(b, r, true, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[at].verdict, VCL_V_REGRESSED);
+	ck_assert_int_eq(vcl_check_exit_code(&rep), 1);
+	vcl_check_report_clear(&rep);
+	/* no CI: the point decides */
+	json_object_object_del(skew, "off_pct_ci95");
+	ck_assert_int_eq(vcl_check_evaluate(b, r, true, &rep, &err), 0);
+	ck_assert_int_eq(rep.rows[at].verdict, VCL_V_REGRESSED);
+	vcl_check_report_clear(&rep);
+	vcl_baseline_free(b);
+	json_object_put(r);
+}
+END_TEST
+
 static Suite *check_suite(void)
 {
 	Suite *s = suite_create("check");
@@ -707,6 +813,7 @@ static Suite *check_suite(void)
 	tcase_add_test(pure, test_derive_explicit_metrics);
 	tcase_add_test(pure, test_baseline_pick);
 	tcase_add_test(pure, test_baseline_class_yaml);
+	tcase_add_test(pure, test_steps_check_fixture);
 	suite_add_tcase(s, pure);
 	return s;
 }

@@ -6,11 +6,9 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/backend.h"
@@ -19,6 +17,7 @@
 #include "core/ksm.h"
 #include "core/limits.h"
 #include "tests/suite_main.h"
+#include "tests/unit/test_server.h"
 
 /* A state where nothing stops the run: 100 instances of 100 KiB each,
  * a 1 GiB budget, a roomy host. */
@@ -198,40 +197,6 @@ START_TEST(test_loadavg_tasks)
 }
 END_TEST
 
-/* A loopback listener on a free port, in a child that answers each
- * connection's request with status; the child's pid in *pid. */
-static uint16_t http_child(int status, pid_t *pid)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sa);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(l, 0);
-	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(l, 4096), 0);
-	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sa, &sl), 0);
-	*pid = fork();
-	ck_assert_int_ge(*pid, 0);
-	if (*pid == 0) {
-		char buf[512], resp[128];
-		int n = snprintf(resp, sizeof(resp),
-				 "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-				 status);
-
-		for (;;) {
-			int c = accept(l, NULL, NULL);
-
-			if (c < 0)
-				_exit(0);
-			if (read(c, buf, sizeof(buf)) > 0)
-				(void)!write(c, resp, (size_t)n);
-			close(c);
-		}
-	}
-	close(l);
-	return ntohs(sa.sin_port);
-}
-
 /* The final health check asks every instance at once: 300 instances on
  * one server answering 200, one on a server answering 503 and one on a
  * closed port; exactly the last two are bad. */
@@ -242,30 +207,61 @@ START_TEST(test_health_batched)
 	struct vcl_instance *ptr[N];
 	unsigned char bad[N];
 	struct vcl_error *err = NULL;
-	pid_t ok_pid, bad_pid;
-	uint16_t ok_port = http_child(200, &ok_pid), bad_port = http_child(503, &bad_pid);
+	struct tsrv ok = {.backlog = 4096}, no = {.backlog = 4096, .status = 503};
 	unsigned nbad = 0;
 	int rc;
 
+	tsrv_start(&ok);
+	tsrv_start(&no);
 	for (unsigned i = 0; i < N; i++) {
 		snprintf(insts[i].ep.addr, sizeof(insts[i].ep.addr), "127.0.0.1");
 		insts[i].ep.netns_fd = -1;
-		insts[i].ep.port = ok_port;
+		insts[i].ep.port = ok.port;
 		ptr[i] = &insts[i];
 	}
-	insts[N - 2].ep.port = bad_port;
+	insts[N - 2].ep.port = no.port;
 	insts[N - 1].ep.port = 1; /* nothing listens on tcpmux */
 	rc = vcl_density_health(ptr, N, 2000, bad, &err);
-	kill(ok_pid, SIGKILL);
-	kill(bad_pid, SIGKILL);
-	waitpid(ok_pid, NULL, 0);
-	waitpid(bad_pid, NULL, 0);
+	tsrv_stop(&ok);
+	tsrv_stop(&no);
 	ck_assert_msg(rc == 0, "%s", err != NULL ? err->msg : "");
 	for (unsigned i = 0; i < N; i++)
 		nbad += bad[i];
 	ck_assert_uint_eq(nbad, 2);
 	ck_assert_uint_eq(bad[N - 2], 1);
 	ck_assert_uint_eq(bad[N - 1], 1);
+}
+END_TEST
+
+/* Load: request i to instance i mod 3 on its schedule; the two instances
+ * answering 200 give the latencies, the one answering 503 the errors and
+ * the one unhealthy instance. */
+START_TEST(test_load_open_loop)
+{
+	static struct vcl_instance insts[3];
+	struct vcl_instance *ptr[3] = {&insts[0], &insts[1], &insts[2]};
+	struct vcl_density_load out;
+	struct vcl_error *err = NULL;
+	struct tsrv ok = {0}, no = {.status = 503};
+	int rc;
+
+	tsrv_start(&ok);
+	tsrv_start(&no);
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(insts[i].ep.addr, sizeof(insts[i].ep.addr), "127.0.0.1");
+		insts[i].ep.netns_fd = -1;
+		insts[i].ep.port = i == 2 ? no.port : ok.port;
+	}
+	/* 40 requests a second to each of 3 for half a second: 60 requests. */
+	rc = vcl_density_load(ptr, 3, 40, 0.5, &out, &err);
+	tsrv_stop(&ok);
+	tsrv_stop(&no);
+	ck_assert_msg(rc == 0, "%s", err != NULL ? err->msg : "");
+	ck_assert_uint_eq(out.requests, 40);
+	ck_assert_uint_eq(out.errors, 20);
+	ck_assert_uint_eq(out.unhealthy, 1);
+	ck_assert(out.p50_ms >= 0 && out.p99_ms >= out.p50_ms);
+	ck_assert(out.seconds >= 0.45);
 }
 END_TEST
 
@@ -283,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, test_smaps_mergeable);
 	tcase_add_test(tc, test_loadavg_tasks);
 	tcase_add_test(tc, test_health_batched);
+	tcase_add_test(tc, test_load_open_loop);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "payload/http.h"
 #include "tests/suite_main.h"
@@ -148,6 +150,44 @@ START_TEST(test_work_checksum)
 }
 END_TEST
 
+/* What vcl_http_reply sends for len body bytes with extra headers. */
+static size_t reply_bytes(int status, const char *extra, const char *body, size_t len, bool ka,
+			  char *got, size_t size)
+{
+	int sv[2];
+	size_t n = 0;
+	ssize_t r;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(vcl_http_reply(sv[0], status, "text/plain", extra, body, len, ka), 0);
+	close(sv[0]);
+	while ((r = read(sv[1], got + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(sv[1]);
+	got[n] = '\0';
+	return n;
+}
+
+START_TEST(test_reply)
+{
+	static char big[20000], got[24000];
+	const char *want = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+			   "Content-Length: 4\r\nX-Exit: 3\r\nConnection: close\r\n\r\nnope";
+	size_t n = reply_bytes(404, "X-Exit: 3\r\n", "nope", 4, false, got, sizeof(got));
+
+	ck_assert_uint_eq(n, strlen(want));
+	ck_assert_str_eq(got, want);
+	/* A body larger than the head's buffer goes out whole, after it. */
+	memset(big, 'x', sizeof(big));
+	n = reply_bytes(200, "", big, sizeof(big), true, got, sizeof(got));
+	ck_assert_ptr_nonnull(strstr(got, "HTTP/1.1 200 OK\r\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(got, "Content-Length: 20000\r\nConnection: keep-alive\r\n\r\n"));
+	ck_assert_uint_eq(n - (size_t)(strstr(got, "\r\n\r\n") + 4 - got), sizeof(big));
+	ck_assert_str_eq(vcl_http_reason(599), "Error");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http");
@@ -161,6 +201,7 @@ int main(void)
 	tcase_add_test(tc, test_oversized);
 	tcase_add_test(tc, test_pipelined);
 	tcase_add_test(tc, test_work_checksum);
+	tcase_add_test(tc, test_reply);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

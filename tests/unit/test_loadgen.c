@@ -23,6 +23,7 @@
 #include "core/cleanup.h"
 #include "core/hdr.h"
 #include "tests/suite_main.h"
+#include "tests/unit/test_server.h"
 
 /* ---- HDR histogram ---- */
 
@@ -236,114 +237,6 @@ START_TEST(test_wrk_parse_bad)
 END_TEST
 
 /* ---- the load generator against a server with a known delay ---- */
-
-struct tsrv {
-	int lfd, stop[2];
-	uint16_t port;
-	unsigned stall_at, every; /* stall once at request stall_at, or at every every-th */
-	unsigned stall_ms;
-	int backlog;		  /* listen()'s; 0: 64 */
-	unsigned accept_delay_ms; /* no accept() before, as a busy accepter */
-	bool close_each;	  /* "Connection: close" after every answer (busybox httpd) */
-	unsigned long served;
-	pthread_t th;
-};
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* One thread, poll: a stall blocks every connection, as a paused VM or a GC
- * pause would. */
-static void *tsrv_main(void *arg)
-{
-	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-	static const char resp_close[] =
-	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-	struct tsrv *s = arg;
-	struct pollfd p[66];
-	char buf[66][1024];
-	size_t have[66] = {0};
-	nfds_t n = 2;
-
-	p[0] = (struct pollfd){.fd = s->stop[0], .events = POLLIN};
-	p[1] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
-	sleep_ms(s->accept_delay_ms);
-	while (poll(p, n, -1) >= 0 && !(p[0].revents & POLLIN)) {
-		if ((p[1].revents & POLLIN) && n < ARRAY_SIZE(p)) {
-			int fd = accept(s->lfd, NULL, NULL);
-
-			if (fd >= 0) {
-				have[n] = 0;
-				p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
-			}
-		}
-		for (nfds_t i = 2; i < n; i++) {
-			ssize_t got;
-			char *end;
-
-			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(p[i].fd, buf[i] + have[i], sizeof(buf[i]) - have[i]);
-			if (got <= 0) {
-				close(p[i].fd);
-				p[i] = p[n - 1], have[i] = have[n - 1];
-				memcpy(buf[i], buf[n - 1], have[i]);
-				n--, i--;
-				continue;
-			}
-			have[i] += (size_t)got;
-			while ((end = memmem(buf[i], have[i], "\r\n\r\n", 4)) != NULL) {
-				size_t len = (size_t)(end - buf[i]) + 4;
-
-				s->served++;
-				if (s->served == s->stall_at ||
-				    (s->every > 0 && s->served % s->every == 0))
-					sleep_ms(s->stall_ms);
-				if (s->close_each) {
-					(void)!write(p[i].fd, resp_close, sizeof(resp_close) - 1);
-					shutdown(p[i].fd, SHUT_RDWR); /* read() then ends it */
-					have[i] = 0;
-					break;
-				}
-				(void)!write(p[i].fd, resp, sizeof(resp) - 1);
-				memmove(buf[i], buf[i] + len, have[i] - len);
-				have[i] -= len;
-			}
-		}
-	}
-	for (nfds_t i = 2; i < n; i++)
-		close(p[i].fd);
-	return NULL;
-}
-
-static void tsrv_start(struct tsrv *s)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sa);
-
-	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(s->lfd, 0);
-	ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(s->lfd, s->backlog > 0 ? s->backlog : 64), 0);
-	ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&sa, &sl), 0);
-	s->port = ntohs(sa.sin_port);
-	ck_assert_int_eq(pipe(s->stop), 0);
-	ck_assert_int_eq(pthread_create(&s->th, NULL, tsrv_main, s), 0);
-}
-
-static void tsrv_stop(struct tsrv *s)
-{
-	(void)!write(s->stop[1], "x", 1);
-	pthread_join(s->th, NULL);
-	close(s->stop[0]);
-	close(s->stop[1]);
-	close(s->lfd);
-}
 
 static void run_conc(struct tsrv *s, unsigned conc, double rate, double seconds,
 		     struct vcl_loadgen_result *r)

@@ -222,6 +222,66 @@ START_TEST(test_input_untouched)
 }
 END_TEST
 
+/* Three steps of four launches: the median launch is the mean of the two
+ * middle launches by total (ranks 1 and 2 of 0..3), step by step, and adds
+ * up to the median total exactly. */
+START_TEST(test_median_launch)
+{
+	double a[] = {1, 2, 3, 4}, b[] = {10, 0, 5, 1}, c[] = {0, 1, 0, 30};
+	double *x[] = {a, b, c}, med[3], tot[4];
+	struct vcl_stats st;
+
+	/* totals 11, 3, 8, 35: middle launches are 2 (8) and 0 (11) */
+	ck_assert(vcl_median_launch(x, 3, 4, med));
+	ck_assert_double_eq_tol(med[0], (3 + 1) / 2.0, 1e-12);
+	ck_assert_double_eq_tol(med[1], (5 + 10) / 2.0, 1e-12);
+	ck_assert_double_eq_tol(med[2], (0 + 0) / 2.0, 1e-12);
+	for (int i = 0; i < 4; i++)
+		tot[i] = a[i] + b[i] + c[i];
+	vcl_stats_compute(tot, 4, 0, 0, &st);
+	ck_assert_double_eq_tol(med[0] + med[1] + med[2], st.p50, 1e-12);
+	/* odd n: one launch, the middle one (totals 11, 3, 8: launch 2) */
+	ck_assert(vcl_median_launch(x, 3, 3, med));
+	ck_assert_double_eq(med[0], 3);
+	ck_assert_double_eq(med[1], 5);
+	ck_assert(!vcl_median_launch(x, 3, 0, med));
+	ck_assert(!vcl_median_launch(x, 0, 4, med));
+}
+END_TEST
+
+/* Skewed steps: each of five small steps is slow (+5) in a different
+ * launch of ten, so no step's median sees it but half the launches carry
+ * one: the medians add up to less than the median total. Steps without a
+ * tail add up exactly. */
+START_TEST(test_steps_gap)
+{
+	double big[10], small[5][10], *x[6], gap, lo, hi;
+
+	for (int i = 0; i < 10; i++) {
+		big[i] = 10;
+		for (int k = 0; k < 5; k++)
+			small[k][i] = 1 + (i == k ? 5 : 0);
+	}
+	x[0] = big;
+	for (int k = 0; k < 5; k++)
+		x[k + 1] = small[k];
+	/* totals: 20 in five launches, 15 in five: median 17.5; medians 10 + 5 */
+	ck_assert(vcl_steps_gap(x, 6, 10, 500, 7, &gap, &lo, &hi));
+	ck_assert_double_eq_tol(gap, 100.0 * (15 - 17.5) / 17.5, 1e-9);
+	ck_assert(lo <= gap && gap <= hi);
+	ck_assert(hi <= 0);
+	/* the same steps without the tails: no gap, and no spread */
+	for (int k = 0; k < 5; k++)
+		small[k][k] = 1;
+	ck_assert(vcl_steps_gap(x, 6, 10, 500, 7, &gap, &lo, &hi));
+	ck_assert_double_eq_tol(gap, 0, 1e-12);
+	ck_assert_double_eq_tol(lo, 0, 1e-12);
+	ck_assert_double_eq_tol(hi, 0, 1e-12);
+	ck_assert(!vcl_steps_gap(x, 6, 0, 500, 7, &gap, &lo, &hi));
+	ck_assert(isnan(gap));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stats");
@@ -236,6 +296,8 @@ int main(void)
 	tcase_add_test(tc, test_shuffle);
 	tcase_add_test(tc, test_bootstrap_constant);
 	tcase_add_test(tc, test_input_untouched);
+	tcase_add_test(tc, test_median_launch);
+	tcase_add_test(tc, test_steps_gap);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
