@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <linux/filter.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -256,7 +257,7 @@ int vcl_ctr_etc_text(const char *hostname, char *hosts, size_t hsize, char *reso
 /* DIR/hosts, DIR/hostname and DIR/resolv.conf for the bind mounts. */
 int vcl_ctr_etc_files(const char *dir, const char *hostname, struct vcl_error **err);
 
-/* ---- helpers of the peers (runtime.c), shared with engine.c ----------- */
+/* ---- helpers of the peers (peer_tools.c): runtime, engine, gvisor ---- */
 
 /* Find name in PATH (and root's usual sbin folders) into bin. */
 int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err);
@@ -265,6 +266,10 @@ int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error 
  * them), ready_w (when >= 0) as fd 3. Waits for it; *status as waitpid. */
 int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
 		       int ready_w, int *status, struct vcl_error **err);
+/* The same without the wait, with attr (may be NULL; a process group of
+ * its own for a call killed at a time limit): *pid is the child. */
+int vcl_ctr_spawn(const char *bin, char *const argv[], const char *out, const char *log,
+		  int ready_w, const posix_spawnattr_t *attr, pid_t *pid, struct vcl_error **err);
 /* Error for a tool call that failed, in the tool's own words (its log,
  * through vcl_oci_runtime_message). Returns -1. */
 int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,

@@ -140,12 +140,13 @@ static int mkdir_if_missing(const char *path)
 	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* The service's root: a private tmpfs on the run's overlay folder, the
- * image's rootfs as the read-only lower layer, the tmpfs as the upper.
- * The strings were made by the parent (the child allocates nothing). */
+/* The service's root: a private tmpfs (or the service's upper_dir) on the
+ * run's overlay folder, the image's rootfs as the read-only lower layer,
+ * the tmpfs as the upper. The strings were made by the parent (the child
+ * allocates nothing). */
 static int mount_overlay(struct child_args *a)
 {
-	if (mount("tmpfs", a->ovl_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0)
+	if (vcl_overlay_upper_mount(a->ovl_dir, a->svc->upper_dir) < 0)
 		return -1;
 	if (chdir(a->ovl_dir) < 0 || mkdir_if_missing("upper") < 0 ||
 	    mkdir_if_missing("work") < 0 || mkdir_if_missing("root") < 0)
@@ -492,6 +493,10 @@ int child_main(void *arg)
 	char *const envp[] = {path_env, NULL};
 	bool bounding_done = false;
 
+	/* Sharing the harness's descriptor table (clone_vfork): a table of
+	 * our own first, holding only the slots below fd_end. */
+	if (a->vm && a->fd_end >= 0)
+		TRY(VCL_CTR_STEP_FDS, close_range((unsigned)a->fd_end, ~0U, CLOSE_RANGE_UNSHARE));
 	if (a->vm)
 		child_signals(a);
 	child_mark(a, VCL_CTR_MARK_ENTRY);

@@ -368,14 +368,13 @@ static void rm_quiet(const char *dir)
 		vcl_error_free(e);
 }
 
-/* Remove vclab/<run>[/<sub>] (run NULL: vclab itself) in every hierarchy. */
+/* Remove vclab/<run>[/<sub>] in every hierarchy. */
 static void cg_quiet(const char *run_id, const char *sub)
 {
 	struct vcl_error *e = NULL;
 	char rel[160];
 
-	snprintf(rel, sizeof(rel), "vclab%s%s%s%s", run_id ? "/" : "", run_id ? run_id : "",
-		 sub ? "/" : "", sub ? sub : "");
+	snprintf(rel, sizeof(rel), "vclab/%s%s%s", run_id, sub ? "/" : "", sub ? sub : "");
 	if (vcl_cgroup_remove_path(rel, &e) < 0)
 		vcl_error_free(e);
 }
@@ -395,7 +394,7 @@ static void eng_cleanup(void *ctx, const struct vcl_spec *spec)
 	/* Engines make the parent in every hierarchy, as runc does. */
 	cg_quiet(spec->run_id, "conmon");
 	cg_quiet(spec->run_id, NULL);
-	cg_quiet(NULL, NULL);
+	vcl_cgroup_remove_top(); /* the shared top, only when empty */
 	vcl_ctr_rootfs_release(&e->fs);
 	free(e);
 }

@@ -294,6 +294,13 @@ static void volume_mounts(struct json_object *mounts, const struct vcl_oci_param
 		opts[n++] = "nodev";
 		if (v->read_only)
 			opts[n++] = "ro";
+		if (v->host_dir != NULL) {
+			opts[n++] = "rbind";
+			opts[n] = NULL;
+			json_object_array_add(mounts,
+					      jtyped_mount(v->target, "bind", v->host_dir, opts));
+			continue;
+		}
 		if (!v->empty) {
 			opts[n++] = "rbind";
 			opts[n] = NULL;

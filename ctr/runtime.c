@@ -88,66 +88,11 @@ static size_t rt_head(const struct vcl_runtime *rt, const char *root, char **arg
 	return n;
 }
 
-int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error **err)
-{
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = NULL;
-	char *save = NULL;
-
-	/* root's usual PATH, in case ours is a user's one without sbin */
-	if (asprintf(&copy, "%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		     path != NULL ? path : "") < 0)
-		return vcl_fail(err, ENOMEM, "Find %s", name);
-	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
-		snprintf(bin, size, "%s/%s", d, name);
-		if (d[0] == '/' && access(bin, X_OK) == 0)
-			return 0;
-	}
-	bin[0] = '\0';
-	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)", name);
-}
-
 static int find_bin(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	if (rt->bin[0] != '\0')
 		return 0;
 	return vcl_ctr_find_bin(rt->name, rt->bin, sizeof(rt->bin), err);
-}
-
-/* Start bin as vcl_ctr_spawn_wait() does, with attr (may be NULL). */
-static int spawn_tool(const char *bin, char *const argv[], const char *out, const char *log,
-		      int ready_w, const posix_spawnattr_t *attr, pid_t *pid,
-		      struct vcl_error **err)
-{
-	posix_spawn_file_actions_t fa;
-	int r;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (out != NULL)
-		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	else
-		posix_spawn_file_actions_adddup2(&fa, 2, 1);
-	if (ready_w >= 0)
-		posix_spawn_file_actions_adddup2(&fa, ready_w, 3);
-	r = posix_spawn(pid, bin, &fa, attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return vcl_fail(err, r, "Start %s", bin);
-	return 0;
-}
-
-int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
-		       int ready_w, int *status, struct vcl_error **err)
-{
-	pid_t pid;
-
-	if (spawn_tool(bin, argv, out, log, ready_w, NULL, &pid, err) < 0)
-		return -1;
-	if (vcl_waitpid(pid, status, 0) < 0)
-		return vcl_fail(err, errno, "Wait for %s", bin);
-	return 0;
 }
 
 /* Run the runtime with stdin from /dev/null, stdout and stderr into log
@@ -157,22 +102,6 @@ static int run_rt(const struct vcl_runtime *rt, char *const argv[], const char *
 		  int *status, struct vcl_error **err)
 {
 	return vcl_ctr_spawn_wait(rt->bin, argv, NULL, log, ready_w, status, err);
-}
-
-int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,
-			enum vcl_error_kind kind, struct vcl_error **err)
-{
-	cleanup_free char *text = NULL;
-	char msg[512];
-
-	if (vcl_read_file(log, &text, NULL, NULL) < 0 ||
-	    vcl_oci_runtime_message(text, msg, sizeof(msg)) <= 0)
-		snprintf(msg, sizeof(msg), "no message");
-	if (WIFSIGNALED(status))
-		return vcl_error_set(err, kind, 0, "%s %s killed by signal %d: %s", name, verb,
-				     WTERMSIG(status), msg);
-	return vcl_error_set(err, kind, 0, "%s %s failed (status %d): %s", name, verb,
-			     WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg);
 }
 
 /* Error for a runtime call that failed: its own words, from its log. */
@@ -210,12 +139,13 @@ static void rm_quiet(const char *dir)
 /* runc and crun make their cgroup in every mounted hierarchy (blkio,
  * devices, freezer, name=systemd, the cgroup2 tree here), not only in the
  * five controllers cgroup.c manages, and remove only the leaf on delete:
- * the empty parents are ours to rmdir. rmdir fails on a busy folder, so a
- * parent another run still uses stays. */
-/* Every hierarchy, as runc creates its folders in all of them. */
+ * the empty parents are ours to remove, in every hierarchy. This run's
+ * own folder (rel) with what is left in it; the shared top folder only
+ * when empty (vcl_cgroup_remove_top: other runs' instances live under it). */
 static void rmdir_everywhere(const char *rel)
 {
 	vcl_cgroup_remove_path(rel[0] == '/' ? rel + 1 : rel, NULL);
+	vcl_cgroup_remove_top();
 }
 
 /* ---- probe: actually run a trivial container ---------------------------- */
@@ -294,7 +224,7 @@ static int run_trial(const struct vcl_runtime *rt, char *const argv[], const cha
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&at, 0);
-	r = spawn_tool(rt->bin, argv, NULL, log, -1, &at, &pid, err);
+	r = vcl_ctr_spawn(rt->bin, argv, NULL, log, -1, &at, &pid, err);
 	posix_spawnattr_destroy(&at);
 	if (r < 0)
 		return -1;
@@ -368,7 +298,6 @@ out:
 		if (vcl_cgroup_remove_path(cgp, &e) < 0)
 			vcl_error_free(e);
 		rmdir_everywhere(cgp);
-		rmdir_everywhere("vclab");
 	}
 	rm_quiet(dir);
 	return ret < 0 ? vcl_error_wrap(err, "%s cannot run containers here", rt->name) : 0;
@@ -437,7 +366,6 @@ void vcl_rt_cleanup(void *ctx, const struct vcl_spec *spec)
 		rm_quiet(dir);
 	snprintf(rel, sizeof(rel), "vclab/%s", spec->run_id);
 	rmdir_everywhere(rel);
-	rmdir_everywhere("vclab");
 	vcl_ctr_rootfs_release(&run->fs);
 	free(run);
 }
@@ -1012,47 +940,6 @@ int vcl_rt_launch(void *ctx, const struct vcl_spec *spec, struct vcl_instance **
 	if (ctx == NULL)
 		return vcl_usage(err, "OCI runtime launch before prepare()");
 	return rt_run_launch(ctx, spec, out, err);
-}
-
-int vcl_ctr_ready_pipe(int *ready_r, int *ready_w, struct vcl_error **err)
-{
-	int fds[2];
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return vcl_fail(err, errno, "pipe2");
-	*ready_r = fds[0];
-	*ready_w = fds[1];
-	if (fcntl(*ready_r, F_SETFL, O_NONBLOCK) < 0)
-		return vcl_fail(err, errno, "fcntl");
-	return 0;
-}
-
-int vcl_ctr_ready_feed(struct vcl_instance *inst, struct vcl_readyline *rl, struct vcl_error **err)
-{
-	int ret = vcl_readyline_feed(rl, inst->ready_fd, &inst->ep.port, err);
-
-	if (ret > 0)
-		inst->t.ready = vcl_now_ns();
-	return ret;
-}
-
-int vcl_ctr_detached_exited(const char *who, const char *name, struct vcl_cgroup *cg,
-			    struct vcl_error **err)
-{
-	struct vcl_cg_stats st;
-
-	/* The container's init is the runtime's child, reparented when `run
-	 * -d` returned: its exit status is not ours to read. The cgroup still
-	 * tells an out-of-memory kill. */
-	if (cg != NULL && vcl_cgroup_stats(cg, &st, NULL) == 0 && st.oom_kills > 0)
-		return vcl_error_set(err, VCL_E_OOM, 0,
-				     "%s container %s was killed by its cgroup's memory limit "
-				     "(out of memory, %llu OOM kill(s))",
-				     who, name, (unsigned long long)st.oom_kills);
-	return vcl_error_set(err, VCL_E_DIED, 0,
-			     "%s container %s exited (a detached container's exit status is "
-			     "not available to vclab)",
-			     who, name);
 }
 
 int vcl_rt_ready(struct vcl_instance *inst, struct vcl_error **err)

@@ -448,10 +448,11 @@ static int svc_volume_rec(const char *p, const char *v)
 	} else if (strncmp(p, "group=", 6) == 0 && svc.ngroups < 17) {
 		svc.groups[svc.ngroups++] = (gid_t)strtoul(v, NULL, 10);
 	} else if (strncmp(p, "vol=", 4) == 0) {
-		if (svc.nvols == SVC_VOLS || (v[0] != 'e' && v[0] != 'f') || v[2] != ' ')
+		if (svc.nvols == SVC_VOLS || (v[0] != 'e' && v[0] != 'f' && v[0] != 'd') ||
+		    v[2] != ' ')
 			return -1;
 		vol = &svc.vols[svc.nvols++];
-		vol->empty = v[0] == 'e';
+		vol->empty = v[0] != 'f';
 		vol->read_only = v[1] == 'r';
 		vol->size_bytes = strtoull(v + 3, &end, 10);
 		if (*end != ' ' || end[1] != '/')
@@ -459,6 +460,14 @@ static int svc_volume_rec(const char *p, const char *v)
 		vol->target = end + 1;
 		vol->name = vol->target;
 		vol->files = &svc.files[svc.nfiles];
+	} else if (strncmp(p, "voldev=", 7) == 0) {
+		/* A data disk volume ('d'): its device, an ext4 to mount. */
+		static char devs[SVC_VOLS][24];
+
+		if (vol == NULL || strncmp(v, "vd", 2) != 0 || strlen(v) > 8)
+			return -1;
+		snprintf(devs[svc.nvols - 1], sizeof(devs[0]), "/dev/%s", v);
+		vol->block_dev = devs[svc.nvols - 1];
 	} else if (strncmp(p, "file=", 5) == 0) {
 		if (vol == NULL || svc.nfiles == SVC_FILES)
 			return -1;

@@ -15,7 +15,9 @@
 # No network device at all.
 #
 # Environment: V2_MEM (MiB, default 3072), V2_CPUS (default 2),
-# V2_TIMEOUT (seconds for the whole guest run, default 1800).
+# V2_TIMEOUT (seconds for the whole guest run, default 1800), V2_STEPS
+# (which of "unit integ bench" to run, default all three: a narrower
+# selection is for iterating on one suite and is refused under CI=true).
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -43,6 +45,13 @@ for a in "$@"; do
 		integ="$integ $a"
 	fi
 done
+STEPS=${V2_STEPS:-unit integ bench}
+for s in $STEPS; do
+	case $s in unit | integ | bench) ;; *) die "V2_STEPS: unknown step '$s' (unit, integ, bench)" ;; esac
+done
+case " $STEPS " in *" unit "*" integ "*" bench "*) ;; *)
+	[ "${CI:-}" != true ] || die "V2_STEPS='$STEPS' under CI=true: CI runs every step" ;;
+esac
 [ -n "$unit" ] && [ -n "$integ" ] || {
 	echo "usage: scripts/v2-guest.sh UNIT_BINS -- INTEG_BINS" >&2
 	exit 2
@@ -95,7 +104,8 @@ chmod 0755 "$OUT/initramfs/init"
 
 # The guest's shell starts with an empty environment: the host's locale
 # too (gnuplot's UTF-8 output needs it).
-printf 'UNIT="%s"\nINTEG="%s"\nLANG="%s"\n' "${unit# }" "${integ# }" "${LANG:-C.UTF-8}" \
+printf 'UNIT="%s"\nINTEG="%s"\nSTEPS="%s"\nLANG="%s"\n' "${unit# }" "${integ# }" "$STEPS" \
+	"${LANG:-C.UTF-8}" \
 	>"$OUT/out/env"
 
 tmp=$(mktemp -d /tmp/vclab-v2.XXXXXX)
@@ -131,7 +141,8 @@ while [ ! -S "$tmp/root.sock" ] || [ ! -S "$tmp/out.sock" ]; do
 	sleep 0.1
 done
 
-echo "v2-guest: booting $KERNEL, ${MEM} MiB, $CPUS vCPUs, TCG (log: $OUT/serial.log)"
+echo "v2-guest: booting $KERNEL, ${MEM} MiB, $CPUS vCPUs, TCG (log: $OUT/serial.log);" \
+	"host load average $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s)
 rm -f "$OUT/serial.log"
 # vhost-user needs the guest RAM in a shared memfd.
@@ -148,6 +159,6 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine pc,usb=off -accel tcg,threa
 	die "qemu exited $rc (see $OUT/serial.log)"
 }
 dt=$(($(date +%s) - t0))
-echo "v2-guest: guest ran ${dt}s"
+echo "v2-guest: guest ran ${dt}s; host load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 exec scripts/v2-guest-check.sh "$OUT/out" "$OUT/serial.log" $integ

@@ -111,20 +111,15 @@ int vcl_vmm_iaas_image(char **kernel, char **initrd, char **disk, struct vcl_err
 	return 0;
 }
 
-static int overlay_create(struct vcl_ledger *ledger, const char *backing, const char *path,
-			  struct vcl_error **err)
+/* Run a host tool (argv[0] from PATH) with stdin and stdout on /dev/null;
+ * a failure names it and its status (127: not installed: pkg). */
+static int host_tool(char *const *argv, const char *pkg, struct vcl_error **err)
 {
-	char *const argv[] = {(char *)"qemu-img", (char *)"create", (char *)"-q",  (char *)"-f",
-			      (char *)"qcow2",	  (char *)"-F",	    (char *)"raw", (char *)"-b",
-			      (char *)backing,	  (char *)path,	    NULL};
 	int status;
-	pid_t pid;
+	pid_t pid = fork();
 
-	if (vcl_ledger_add(ledger, err, "file %s", path) < 0)
-		return -1;
-	pid = fork();
 	if (pid < 0)
-		return vcl_fail(err, errno, "fork (qemu-img)");
+		return vcl_fail(err, errno, "fork (%s)", argv[0]);
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
 
@@ -136,15 +131,28 @@ static int overlay_create(struct vcl_ledger *ledger, const char *backing, const 
 		_exit(127);
 	}
 	if (vcl_waitpid(pid, &status, 0) != pid)
-		return vcl_fail(err, errno, "Wait for qemu-img");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		unlink(path);
+		return vcl_fail(err, errno, "Wait for %s", argv[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return vcl_error_set(err, VCL_E_ENV, 0,
-				     "qemu-img create -b %s %s failed (status %d%s)", backing, path,
-				     WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				     WIFEXITED(status) && WEXITSTATUS(status) == 127
-					 ? ": install qemu-utils (make deps)"
-					 : "");
+				     "%s is not installed: install %s (make deps)", argv[0], pkg);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return vcl_error_set(err, VCL_E_ENV, 0, "%s failed (status %d)", argv[0],
+				     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
+static int overlay_create(struct vcl_ledger *ledger, const char *backing, const char *path,
+			  struct vcl_error **err)
+{
+	char *const argv[] = {(char *)"qemu-img", (char *)"create", (char *)"-q",  (char *)"-f",
+			      (char *)"qcow2",	  (char *)"-F",	    (char *)"raw", (char *)"-b",
+			      (char *)backing,	  (char *)path,	    NULL};
+
+	if (vcl_ledger_add(ledger, err, "file %s", path) < 0)
+		return -1;
+	if (host_tool(argv, "qemu-utils", err) < 0) {
+		unlink(path);
+		return vcl_error_wrap(err, "qemu-img create -b %s %s", backing, path);
 	}
 	return 0;
 }
@@ -160,6 +168,43 @@ int vcl_vmm_root_overlay(struct vcl_ledger *ledger, struct vcl_vm_opts *o, const
 	if (overlay_create(ledger, backing, *path, err) < 0)
 		return -1;
 	return vcl_vm_opts_add_disk(o, *path, VCL_VM_DISK_QCOW2, false, err);
+}
+
+int vcl_vmm_data_disk(struct vcl_ledger *ledger, struct vcl_vm_opts *o, const char *dir,
+		      char **path, struct vcl_error **err)
+{
+	/* Inode tables and journal written now (not lazily by the guest
+	 * kernel while fio runs), no reserved blocks. */
+	char *argv[] = {(char *)"mkfs.ext4",
+			(char *)"-q",
+			(char *)"-F",
+			(char *)"-m",
+			(char *)"0",
+			(char *)"-E",
+			(char *)"lazy_itable_init=0,lazy_journal_init=0",
+			NULL,
+			NULL};
+	cleanup_close int fd = -1;
+
+	*path = NULL;
+	if (asprintf(path, "%s/data.raw", dir) < 0) {
+		*path = NULL;
+		return vcl_fail(err, ENOMEM, "Data disk path");
+	}
+	argv[7] = *path;
+	if (vcl_ledger_add(ledger, err, "file %s", *path) < 0)
+		return -1;
+	fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, VCL_VM_DATA_DISK_BYTES) < 0)
+		return vcl_fail(err, errno, "Create the data disk %s", *path);
+	if (host_tool(argv, "e2fsprogs", err) < 0) {
+		unlink(*path);
+		return vcl_error_wrap(err, "Data disk %s", *path);
+	}
+	if (vcl_vm_opts_add_disk(o, *path, VCL_VM_DISK_RAW, false, err) < 0)
+		return -1;
+	o->disks[o->ndisks - 1].host_direct = true;
+	return 0;
 }
 
 int vcl_vmm_guest_kernel(char **out, struct vcl_error **err)

@@ -147,6 +147,11 @@ int vcl_vm_machine_files(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
 	if (g->disk != NULL &&
 	    vcl_vmm_root_overlay(ledger, &m->o, g->disk, m->dir, &m->overlay, err) < 0)
 		return -1;
+	/* A volume on the host's disk: the instance's own data disk, after
+	 * the service's disks (the letter the description names). */
+	for (size_t i = 0; inst->svc != NULL && i < inst->svc->nvols; i++)
+		if (inst->svc->vols[i].host_dir != NULL)
+			return vcl_vmm_data_disk(ledger, &m->o, m->dir, &m->data, err);
 	return 0;
 }
 
@@ -163,6 +168,8 @@ void vcl_vm_machine_free(struct vcl_vm_machine *m, const struct vcl_instance *in
 	m->dir = NULL;
 	free(m->overlay);
 	m->overlay = NULL;
+	free(m->data);
+	m->data = NULL;
 }
 
 int vcl_vmm_sample_qemu(const struct vcl_instance *inst, struct vcl_cgroup *cg, const char *no_pid,

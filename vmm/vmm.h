@@ -45,8 +45,9 @@
 /* Where libvirt's QEMU (user libvirt-qemu) can read kernel and initramfs. */
 #define VCL_VM_IMAGE_ROOT "/var/lib/libvirt/images"
 
-/* Most virtio-blk disks one machine definition carries (vda..vdd). */
-#define VCL_VM_MAX_DISKS 4
+/* Most virtio-blk disks one machine definition carries (vda..vde: a
+ * pod's two more images and a data disk). */
+#define VCL_VM_MAX_DISKS 5
 /* PCI slot of the first disk (vda), the n-th at +n, fixed in both
  * definitions. The user-mode virtio-net comes from <qemu:commandline>,
  * which libvirt puts before its own devices, and takes the first free
@@ -71,6 +72,10 @@ struct vcl_vm_disk {
 	const char *path; /* absolute path of the image file */
 	enum vcl_vm_disk_format format;
 	bool readonly;
+	/* QEMU opens the host file O_DIRECT, bypassing the host's page cache:
+	 * libvirt's cache='none' (-blockdev cache.direct=on). Else the
+	 * hypervisor's default, writeback. */
+	bool host_direct;
 };
 
 /* The two VM profiles (docs/vm.md lists every difference):
@@ -402,6 +407,7 @@ struct vcl_vm_machine {
 	struct vcl_serial_watch sw; /* the console in dir (have_sw), else sw.ifd -1 */
 	bool have_sw;
 	char *overlay; /* iaas: dir/root.qcow2, the instance's writable root */
+	char *data;    /* dir/data.raw: the service's data disk, or NULL */
 };
 
 /*
@@ -419,6 +425,17 @@ int vcl_vm_machine_init(struct vcl_vm_machine *m, const struct vcl_vm_guest *g,
 /* Pure: the host's end of m's user-mode forward (o.host_addr:host_port),
  * where the instance is reached. */
 void vcl_vm_machine_endpoint(const struct vcl_vm_machine *m, struct vcl_endpoint *ep);
+/* The data disk of a service's volume on the host's disk (the resource
+ * scenarios' /scratch): dir/data.raw, VCL_VM_DATA_DISK_BYTES sparse, an
+ * ext4 made by mkfs.ext4, recorded in ledger before it exists and removed
+ * with dir; added to o writable with host_direct, its path in *path. */
+#define VCL_VM_DATA_DISK_BYTES (256LL << 20)
+int vcl_vmm_data_disk(struct vcl_ledger *ledger, struct vcl_vm_opts *o, const char *dir,
+		      char **path, struct vcl_error **err);
+/* Pure: the data disk's letter (vd<letter>), after vda, vdb and a pod's
+ * images (pod_letters: vcl_vm_svc_config's disks). */
+char vcl_vm_data_disk_letter(const char *pod_letters);
+
 /* The instance's folder below g's, when g has one: the serial console
  * watch there (m->o.serial_path; a service's log is that console, in
  * inst->log_path) and, iaas, the root overlay as the first disk, recorded

@@ -256,10 +256,10 @@ static void xml_devices(FILE *f, const struct vcl_vm_opts *o)
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const struct vcl_vm_disk *d = &o->disks[i];
 
-		fprintf(
-		    f,
-		    "    <disk type='file' device='disk'>\n      <driver name='qemu' type='%s'/>\n",
-		    disk_format_name(d->format));
+		fprintf(f,
+			"    <disk type='file' device='disk'>\n      <driver name='qemu' "
+			"type='%s'%s/>\n",
+			disk_format_name(d->format), d->host_direct ? " cache='none'" : "");
 		fputs("      <source file='", f);
 		put_escaped(f, d->path);
 		/* A read-only disk may be one cached file many domains share:
@@ -447,13 +447,14 @@ int vcl_vm_qemu_argv(const struct vcl_vm_opts *o, const char *qemu_bin, char ***
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const struct vcl_vm_disk *d = &o->disks[i];
 		const char *ro = d->readonly ? "on" : "off";
+		const char *cache = d->host_direct ? ",cache.direct=on,cache.no-flush=off" : "";
 
 		r |= push(v, &n, CAP, "-blockdev");
-		r |= push(v, &n, CAP, "driver=file,filename=%s,node-name=vd%c-file,read-only=%s",
-			  d->path, 'a' + (int)i, ro);
+		r |= push(v, &n, CAP, "driver=file,filename=%s,node-name=vd%c-file,read-only=%s%s",
+			  d->path, 'a' + (int)i, ro, cache);
 		r |= push(v, &n, CAP, "-blockdev");
-		r |= push(v, &n, CAP, "driver=%s,file=vd%c-file,node-name=vd%c,read-only=%s",
-			  disk_format_name(d->format), 'a' + (int)i, 'a' + (int)i, ro);
+		r |= push(v, &n, CAP, "driver=%s,file=vd%c-file,node-name=vd%c,read-only=%s%s",
+			  disk_format_name(d->format), 'a' + (int)i, 'a' + (int)i, ro, cache);
 		r |= push(v, &n, CAP, "-device");
 		r |= push(v, &n, CAP, "virtio-blk-pci,drive=vd%c,id=virtio-disk%u,addr=0x%x",
 			  'a' + (int)i, i, VCL_VM_DISK_SLOT + i);
@@ -572,9 +573,10 @@ static int pod_recs(FILE *f, const struct vcl_svc_spec *svc, const char *disks)
 }
 
 /* fsgroup= and group= (supplementary groups), then each volume as
- * "vol=<e|f><r|w> SIZE TARGET" followed by its files as "file=MODE PATH"
- * and "data=BYTES". */
-static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc)
+ * "vol=<e|f|d><r|w> SIZE TARGET" followed by its files as "file=MODE PATH"
+ * and "data=BYTES"; a volume on the host's disk (host_dir) is the data
+ * disk vd<data_dev> ('d', "voldev=vdX"). */
+static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc, char data_dev)
 {
 	gid_t g[17];
 	size_t ng = vcl_security_groups(&svc->sec, g, sizeof(g) / sizeof(g[0]));
@@ -592,9 +594,14 @@ static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc)
 	for (size_t i = 0; i < svc->nvols; i++) {
 		const struct vcl_volume *v = &svc->vols[i];
 
-		snprintf(line, sizeof(line), "%c%c %llu %s", v->empty ? 'e' : 'f',
+		snprintf(line, sizeof(line), "%c%c %llu %s",
+			 v->host_dir != NULL ? 'd' : (v->empty ? 'e' : 'f'),
 			 v->read_only ? 'r' : 'w', (unsigned long long)v->size_bytes, v->target);
 		r |= rec(f, "vol", line);
+		if (v->host_dir != NULL) {
+			snprintf(line, sizeof(line), "vd%c", data_dev);
+			r |= rec(f, "voldev", line);
+		}
 		for (size_t k = 0; k < v->nfiles; k++) {
 			snprintf(line, sizeof(line), "%o %s", v->files[k].mode, v->files[k].path);
 			r |= rec(f, "file", line);
@@ -605,6 +612,16 @@ static int svc_volume_recs(FILE *f, const struct vcl_svc_spec *svc)
 		}
 	}
 	return r;
+}
+
+char vcl_vm_data_disk_letter(const char *pod_letters)
+{
+	char last = 'b'; /* vda the service's rootfs, vdb its description */
+
+	for (const char *p = pod_letters; p != NULL && *p != '\0'; p++)
+		if (*p > last)
+			last = *p;
+	return (char)(last + 1);
 }
 
 int vcl_vm_svc_config(const struct vcl_svc_spec *svc, const char *disks, char **out, size_t *len,
@@ -625,7 +642,7 @@ int vcl_vm_svc_config(const struct vcl_svc_spec *svc, const char *disks, char **
 	snprintf(num, sizeof(num), "%u", (unsigned)svc->port);
 	r |= rec(f, "port", num);
 	r |= svc_recs(f, svc);
-	r |= svc_volume_recs(f, svc);
+	r |= svc_volume_recs(f, svc, vcl_vm_data_disk_letter(disks));
 	r |= pod_recs(f, svc, disks);
 	r |= fputc('\0', f) == EOF ? -1 : 0;
 	if (fclose(f) != 0 || r != 0)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,12 +31,14 @@
 #include "bench/resources.h"
 #include "core/cleanup.h"
 #include "core/compare.h"
+#include "core/ledger.h"
 #include "core/probe.h"
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "image/image.h"
+#include "vmm/vmm.h"
 
 /* clang-format off */
 static const struct vcl_res_params params[] = {
@@ -275,6 +278,12 @@ static int tools_ref(char *ref, size_t size, struct vcl_error **err)
 	return 0;
 }
 
+/* The disk scenario's host folders: dir/volume and dir/overlay. */
+struct vcl_res_storage {
+	char dir[PATH_MAX / 2], vol[PATH_MAX / 2 + 16], upper[PATH_MAX / 2 + 16];
+	bool made;
+};
+
 /* Undo every active placement's prepare, make svc the service, prepare
  * them again (new run contexts in b->run; one that failed stays NULL). */
 static int reprepare(struct vcl_bench *b, const struct vcl_svc_spec *svc, struct vcl_error **err)
@@ -289,6 +298,22 @@ static int reprepare(struct vcl_bench *b, const struct vcl_svc_spec *svc, struct
 		if (b->active[i]->prepare != NULL &&
 		    b->active[i]->prepare(&b->spec, &b->run[i], err) < 0)
 			return vcl_error_wrap(err, "Prepare %s", b->active[i]->name);
+	return 0;
+}
+
+/* Empty the disk scenario's folders for the next launch (what fio wrote,
+ * the overlay's upper and work layers). */
+static int storage_empty(struct vcl_res_launch *l, struct vcl_error **err)
+{
+	const char *const dirs[] = {l->scratch_dir, l->upper_dir};
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		mode_t mode = i == 0 ? 01777 : 0755;
+
+		if (vcl_rm_rf(dirs[i], err) < 0 || vcl_mkdir_p(dirs[i], err) < 0 ||
+		    chmod(dirs[i], mode) < 0)
+			return vcl_error_wrap(err, "Empty %s", dirs[i]);
+	}
 	return 0;
 }
 
@@ -311,6 +336,8 @@ static int one_launch(struct vcl_res_launch *l, const struct vcl_backend_ops *op
 	r = k->measure(l, err);
 	vcl_bench_stop(l->b, l->inst);
 	l->inst = NULL;
+	if (l->scratch_dir != NULL && r == 0)
+		r = storage_empty(l, err);
 	if (r < 0) {
 		json_object_put(l->fig);
 		return -1;
@@ -459,7 +486,7 @@ static const char *fs_name(const char *path)
 }
 
 static int run_with_tools(struct vcl_bench *b, const struct vcl_res_kind *k, struct vcl_image *img,
-			  struct vcl_error **err)
+			  const struct vcl_res_storage *st, struct vcl_error **err)
 {
 	const struct vcl_backend_ops *ops[VCL_MAX_ACTIVE];
 	struct vcl_res_launch l = {.b = b, .p = params_of(b->o->profile)};
@@ -467,9 +494,47 @@ static int run_with_tools(struct vcl_bench *b, const struct vcl_res_kind *k, str
 	int r;
 
 	l.rootfs_fs = fs_name(img->rootfs);
+	if (k->storage) {
+		l.scratch_dir = st->vol;
+		l.upper_dir = st->upper;
+		l.scratch_fs = fs_name(st->vol);
+		l.upper_fs = fs_name(st->upper);
+		l.state_fs = fs_name(b->spec.state_dir);
+		l.vm_fs = fs_name(VCL_VM_IMAGE_ROOT);
+	}
 	r = rounds(&l, k, ops, n, err);
 	summarise(b, k, ops, n);
 	return r;
+}
+
+/* The disk scenario's host folders, on the image cache's file system (the
+ * lab's state on disk; the run's state folder may be a tmpfs /run): the
+ * folder recorded in the ledger first, removed by vcl_res_storage_free,
+ * and by `vclab gc` after a crash. */
+static int storage_make(struct vcl_bench *b, struct vcl_res_storage *st, struct vcl_error **err)
+{
+	const char *run = strrchr(b->spec.state_dir, '/');
+
+	snprintf(st->dir, sizeof(st->dir), "%s/resources-%s", vcl_image_cache_root(),
+		 run != NULL ? run + 1 : b->spec.state_dir);
+	snprintf(st->vol, sizeof(st->vol), "%s/volume", st->dir);
+	snprintf(st->upper, sizeof(st->upper), "%s/overlay", st->dir);
+	if (vcl_ledger_add(b->spec.ledger, err, "dir %s", st->dir) < 0)
+		return -1;
+	st->made = true;
+	if (vcl_mkdir_p(st->vol, err) < 0 || vcl_mkdir_p(st->upper, err) < 0)
+		return vcl_error_wrap(err, "Make the disk scenario's folders");
+	/* The service may run as any user: world-writable as an emptyDir. */
+	if (chmod(st->vol, 01777) < 0)
+		return vcl_fail(err, errno, "Make %s writable", st->vol);
+	return 0;
+}
+
+static void storage_free(struct vcl_res_storage *st)
+{
+	if (st->made)
+		vcl_rm_rf(st->dir, NULL);
+	st->made = false;
 }
 
 int vcl_res_run(struct vcl_bench *b, const struct vcl_res_kind *k, struct vcl_error **err)
@@ -480,6 +545,8 @@ int vcl_res_run(struct vcl_bench *b, const struct vcl_res_kind *k, struct vcl_er
 	struct vcl_error *e = NULL;
 	char ref[PATH_MAX + 16];
 	struct vcl_image_opts io = {.ref = ref, .ready = "http:/healthz", .name = "vclab-tools"};
+	struct vcl_res_storage st = {0};
+	struct vcl_volume vol;
 	int r;
 
 	/* Resources are the placement's, not a service's: once per run, at
@@ -497,11 +564,24 @@ int vcl_res_run(struct vcl_bench *b, const struct vcl_res_kind *k, struct vcl_er
 		b->image = own;
 		return 0;
 	}
-	r = reprepare(b, &img.svc, err);
+	r = k->storage ? storage_make(b, &st, err) : 0;
+	if (r == 0 && k->storage) {
+		/* Like a pod's emptyDir on the node's disk, at /scratch. */
+		vol = (struct vcl_volume){.name = "scratch",
+					  .target = VCL_RES_SCRATCH,
+					  .empty = true,
+					  .host_dir = st.vol};
+		img.svc.vols = &vol;
+		img.svc.nvols = 1;
+		img.svc.upper_dir = st.upper;
+	}
 	if (r == 0)
-		r = run_with_tools(b, k, &img, err);
+		r = reprepare(b, &img.svc, err);
+	if (r == 0)
+		r = run_with_tools(b, k, &img, &st, err);
 	if (reprepare(b, svc, r == 0 ? err : &e) < 0 && r == 0)
 		r = -1;
+	storage_free(&st);
 	vcl_error_free(e);
 	vcl_image_free(&img);
 	b->image = own;

@@ -37,6 +37,14 @@ struct vcl_res_launch {
 	const struct vcl_res_params *p;
 	struct vcl_instance *inst;
 	const char *rootfs_fs; /* the file system the image's rootfs is on ("ext4") */
+	/* The disk scenario's host folders (NULL for the other kinds), each
+	 * emptied after every launch: scratch_dir is bound at /scratch (bare,
+	 * ctr, runc), upper_dir holds bare's and ctr's overlay upper layer;
+	 * scratch_fs and upper_fs name their file systems, state_fs that of
+	 * the run's state folder (where runc's bundle keeps its upper layer). */
+	const char *scratch_dir, *upper_dir;
+	const char *scratch_fs, *upper_fs, *state_fs;
+	const char *vm_fs; /* where a VM's data disk is (VCL_VM_IMAGE_ROOT) */
 	/* Filled by the kind: numbers (one sample each) and what produced
 	 * them (tool, version, command, path or storage labels). */
 	struct json_object *fig;
@@ -46,7 +54,15 @@ struct vcl_res_launch {
 struct vcl_res_kind {
 	const char *name; /* the scenario's name */
 	int (*measure)(struct vcl_res_launch *l, struct vcl_error **err);
+	bool storage; /* the placements get the host folders of vcl_res_launch */
 };
+
+/* The disk scenario's write targets: a file on the volume at /scratch (a
+ * host folder on disk; a virtio-blk data disk for a VM), and one in the
+ * rootfs overlay's root. */
+#define VCL_RES_SCRATCH	     "/scratch"
+#define VCL_RES_SCRATCH_FILE "/scratch/fio.dat"
+#define VCL_RES_OVERLAY_FILE "/fio-overlay.dat"
 
 /* Run kind k in every active placement that runs a user's service. */
 int vcl_res_run(struct vcl_bench *b, const struct vcl_res_kind *k, struct vcl_error **err);

@@ -9,13 +9,13 @@
  *          spent for them (its cgroup; QEMU's process with all its threads
  *          for a VM), read around the run
  *   membw  sysbench memory, a fixed volume written then read in 1 MiB blocks
- *   disk   fio, four jobs one after the other: sequential and 4k random
+ *   disk   fio, six jobs one after the other: sequential and 4k random
  *          reads of /data/read.dat (the image's own storage: the overlay's
  *          lower layer on the host's file system for bare and ctr, the
- *          virtio-blk root disk for a VM) with O_DIRECT, then sequential
- *          and 4k random writes to /scratch (the rootfs overlay's upper
- *          layer, on tmpfs in every placement here: buffered, as tmpfs
- *          refuses O_DIRECT)
+ *          virtio-blk root disk for a VM), sequential and 4k random writes
+ *          to /scratch (a volume: a host folder on disk bind-mounted for
+ *          bare, ctr and the runtimes), then the same writes to a file in
+ *          the rootfs overlay; O_DIRECT on each target that takes it
  *   net    the request latency of GET /ping over one keep-alive connection,
  *          then iperf3 TCP both ways (-R) between the host and the
  *          placement, over the path that placement uses
@@ -34,6 +34,7 @@
 #include "core/cleanup.h"
 #include "core/results.h"
 #include "core/util.h"
+#include "vmm/vmm.h"
 
 #define TOOL_TIMEOUT_MS 600000u /* a TCG guest runs a standard profile's tool in minutes */
 #define TOOLS_PORT	"7070"	/* the tools image's port (build-tools-image.sh) */
@@ -153,81 +154,136 @@ static int membw_measure(struct vcl_res_launch *l, struct vcl_error **err)
 
 /* ---- disk --------------------------------------------------------------- */
 
-static const char *const fio_jobs[][4] = {
-    /* name, file, rw, bs */
-    {"seqread", "/data/read.dat", "read", "1M"},
-    {"randread", "/data/read.dat", "randread", "4k"},
-    {"seqwrite", "/scratch/fio.dat", "write", "1M"},
-    {"randwrite", "/scratch/fio.dat", "randwrite", "4k"},
+static const char *const fio_files[VCL_FIO_NTARGETS] = {
+    [VCL_FIO_READ] = "/data/read.dat",
+    [VCL_FIO_SCRATCH] = VCL_RES_SCRATCH_FILE,
+    [VCL_FIO_OVERLAY] = VCL_RES_OVERLAY_FILE,
 };
+static const char *const target_key[VCL_FIO_NTARGETS] = {"read", "scratch", "overlay"};
 
-/* fio's command line: global options, then the four jobs (stonewall: one
- * after the other). Reads direct when direct is set; writes buffered. */
-static void fio_argv(const char **argv, char (*buf)[48], unsigned secs, bool direct)
+/* Where the volume's bytes go for a container or process placement. */
+static void scratch_label(const struct vcl_res_launch *l, char *s, size_t size)
 {
-	size_t n = 0, k = 0;
-
-	argv[n++] = "/usr/bin/fio";
-	argv[n++] = "--output-format=json";
-	argv[n++] = "--ioengine=psync";
-	argv[n++] = "--time_based";
-	snprintf(buf[k], 48, "--runtime=%u", secs);
-	argv[n++] = buf[k++];
-	for (size_t j = 0; j < ARRAY_SIZE(fio_jobs); j++) {
-		bool rd = j < 2;
-
-		snprintf(buf[k], 48, "--name=%s", fio_jobs[j][0]);
-		argv[n++] = buf[k++];
-		if (j > 0)
-			argv[n++] = "--stonewall";
-		snprintf(buf[k], 48, "--filename=%s", fio_jobs[j][1]);
-		argv[n++] = buf[k++];
-		snprintf(buf[k], 48, "--rw=%s", fio_jobs[j][2]);
-		argv[n++] = buf[k++];
-		snprintf(buf[k], 48, "--bs=%s", fio_jobs[j][3]);
-		argv[n++] = buf[k++];
-		/* The read file is 64 MiB; writes stay at 32 MiB of tmpfs
-		 * (a 256 MiB guest holds it). */
-		argv[n++] = rd ? "--size=64M" : "--size=32M";
-		argv[n++] = rd && direct ? "--direct=1" : "--direct=0";
-	}
-	argv[n] = NULL;
+	if (l->inst->ops->engine)
+		snprintf(s, size,
+			 "/scratch in the container's own overlay (vclab gives the engines "
+			 "no volume)");
+	else
+		snprintf(s, size,
+			 "/scratch: a host folder on the host's %s (%s) bind-mounted, as a "
+			 "hostPath or an emptyDir on the node's disk",
+			 l->scratch_fs, l->scratch_dir);
 }
 
-static void disk_labels(struct vcl_res_launch *l, bool direct)
+/* Where the overlay's upper layer is for a container or process placement:
+ * bare's and ctr's in the host folder the driver gave them (where runc
+ * under containerd or podman keeps it), a runtime peer's in its bundle. */
+static void overlay_label(const struct vcl_res_launch *l, char *s, size_t size)
 {
-	char s[256];
+	const struct vcl_backend_ops *ops = l->inst->ops;
 
-	if (vcl_backend_is_vm(l->inst->ops))
-		snprintf(s, sizeof(s),
-			 "/data/read.dat on the guest's virtio-blk root disk (ext4, "
-			 "read-only; QEMU's host-side cache as libvirt sets it)");
+	if (ops->family == VCL_FAMILY_SANDBOX)
+		snprintf(s, size,
+			 "the sandbox's root file system: runsc's own overlay over the image "
+			 "(runsc --overlay2 decides where its upper layer lives)");
+	else if (ops->engine)
+		snprintf(s, size, "the container's overlay in the engine's own storage");
+	else if (!ops->is_peer)
+		snprintf(s, size,
+			 "the rootfs overlay: upper layer in a host folder on the host's %s (%s; "
+			 "where runc under containerd or podman keeps it)",
+			 l->upper_fs, l->upper_dir);
 	else
-		snprintf(s, sizeof(s),
+		snprintf(s, size,
+			 "the rootfs overlay: upper layer in the runtime's bundle, in the run's "
+			 "state folder on the host's %s",
+			 l->state_fs);
+}
+
+/* Where each target's bytes go, in words (tool.<target>_storage). */
+static void disk_labels(struct vcl_res_launch *l)
+{
+	char s[3][400];
+
+	if (vcl_backend_is_vm(l->inst->ops)) {
+		snprintf(s[0], sizeof(s[0]),
+			 "/data/read.dat on the guest's virtio-blk root disk (ext4, read-only; "
+			 "QEMU's host-side cache as libvirt sets it)");
+		snprintf(s[1], sizeof(s[1]),
+			 "/scratch: a virtio-blk data disk, ext4 in the guest; on the host a "
+			 "%lld MiB raw file made per launch on the host's %s (" VCL_VM_IMAGE_ROOT
+			 "), libvirt "
+			 "cache='none' (QEMU opens it O_DIRECT: no host page cache)",
+			 (long long)(VCL_VM_DATA_DISK_BYTES >> 20), l->vm_fs);
+		snprintf(s[2], sizeof(s[2]),
+			 "the guest's rootfs overlay: upper layer on tmpfs in guest RAM");
+	} else {
+		snprintf(s[0], sizeof(s[0]),
 			 "/data/read.dat in the rootfs overlay's lower layer: the unpacked image "
 			 "on the host's %s",
 			 l->rootfs_fs);
-	add_str(l->info, "read_storage", s);
-	add_str(l->info, "write_storage",
-		vcl_backend_is_vm(l->inst->ops)
-		    ? "/scratch in the rootfs overlay: upper layer on tmpfs in guest RAM"
-		    : "/scratch in the rootfs overlay: upper layer on tmpfs (host RAM)");
-	json_object_object_add(l->info, "direct_reads", json_object_new_boolean(direct));
-	add_str(l->info, "direct_writes_why", "tmpfs (the overlay's upper layer) refuses O_DIRECT");
+		scratch_label(l, s[1], sizeof(s[1]));
+		overlay_label(l, s[2], sizeof(s[2]));
+	}
+	for (int t = 0; t < VCL_FIO_NTARGETS; t++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_storage", target_key[t]);
+		add_str(l->info, key, s[t]);
+	}
+}
+
+/* Whether each target takes O_DIRECT (a 4 KiB probe with fio itself);
+ * one that does not is measured buffered, and the run says why
+ * (tool.direct.<target>, tool.direct_why.<target>). */
+static int disk_direct(struct vcl_res_launch *l, bool direct[VCL_FIO_NTARGETS],
+		       struct vcl_error **err)
+{
+	struct json_object *d = json_object_new_object(), *why = json_object_new_object();
+
+	json_object_object_add(l->info, "direct", d);
+	json_object_object_add(l->info, "direct_why", why);
+	for (int t = 0; t < VCL_FIO_NTARGETS; t++) {
+		struct vcl_fio_cmd c;
+		cleanup_free char *out = NULL;
+		int st = -1;
+
+		vcl_fio_probe_argv(&c, fio_files[t], t != VCL_FIO_READ);
+		if (vcl_res_post(&l->inst->ep, "/run", c.argv, TOOL_TIMEOUT_MS, &out, &st, err) < 0)
+			return -1;
+		direct[t] = st == 0;
+		json_object_object_add(d, target_key[t], json_object_new_boolean(direct[t]));
+		if (!direct[t]) {
+			/* fio's own line ("fio: ... does not support direct=1",
+			 * "err=22"), not its JSON. */
+			const char *e = strstr(out, "fio: ");
+			char line[200];
+
+			if (e == NULL)
+				e = strstr(out, "err=");
+			snprintf(line, sizeof(line), "%.*s", e != NULL ? (int)strcspn(e, "\n") : 0,
+				 e != NULL ? e : "");
+			if (line[0] == '\0')
+				snprintf(line, sizeof(line), "fio --direct=1 exited with status %d",
+					 st);
+			json_object_object_add(why, target_key[t], json_object_new_string(line));
+		}
+	}
+	return 0;
 }
 
 static int disk_figures(struct vcl_res_launch *l, const char *out, struct vcl_error **err)
 {
-	struct vcl_fio_job jobs[4];
+	struct vcl_fio_job jobs[8];
 	char version[32], why[160], key[128];
 	size_t n;
 
-	if (vcl_fio_parse(out, version, sizeof(version), jobs, 4, &n, why, sizeof(why)) < 0)
+	if (vcl_fio_parse(out, version, sizeof(version), jobs, 8, &n, why, sizeof(why)) < 0)
 		return vcl_fail(err, 0, "%s", why);
 	add_str(l->info, "name", "fio");
 	add_str(l->info, "version", version);
 	for (size_t i = 0; i < n; i++) {
-		bool seq = strncmp(jobs[i].name, "seq", 3) == 0;
+		bool seq = strstr(jobs[i].name, "seq") != NULL;
 
 		if (jobs[i].error != 0)
 			return vcl_fail(err, jobs[i].error, "fio job %s failed", jobs[i].name);
@@ -243,7 +299,7 @@ static int disk_figures(struct vcl_res_launch *l, const char *out, struct vcl_er
 		if (jobs[i].p99_us > 0)
 			add_num(l->fig, key, jobs[i].p99_us);
 		/* Bytes moved: the outside check compares them with QEMU's
-		 * block counters (scripts/check-resources.sh). */
+		 * block counters (scripts/check-vm-blockstats.sh). */
 		snprintf(key, sizeof(key), "%.40s_bytes", jobs[i].name);
 		json_object_object_add(l->fig, key,
 				       json_object_new_int64((int64_t)jobs[i].io_bytes));
@@ -253,28 +309,17 @@ static int disk_figures(struct vcl_res_launch *l, const char *out, struct vcl_er
 
 static int disk_measure(struct vcl_res_launch *l, struct vcl_error **err)
 {
-	const char *argv[64];
-	char buf[24][48];
+	struct vcl_fio_cmd c;
 	cleanup_free char *out = NULL;
-	struct vcl_error *e = NULL;
-	bool direct = true;
+	bool direct[VCL_FIO_NTARGETS];
 
-	fio_argv(argv, buf, l->p->disk_s, true);
-	if (in_placement(l, argv, &out, &e) < 0) {
-		if (vcl_bench_fatal(e)) {
-			*err = e;
-			return -1;
-		}
-		/* O_DIRECT refused by the storage: buffered reads, said so. */
-		add_str(l->info, "direct_reads_why", e->msg != NULL ? e->msg : "fio failed");
-		vcl_error_free(e);
-		direct = false;
-		fio_argv(argv, buf, l->p->disk_s, false);
-		if (in_placement(l, argv, &out, err) < 0)
-			return -1;
-	}
-	disk_labels(l, direct);
-	json_object_object_add(l->info, "command", vcl_res_argv_json(argv));
+	if (disk_direct(l, direct, err) < 0)
+		return -1;
+	vcl_fio_disk_argv(&c, l->p->disk_s, fio_files, direct);
+	if (in_placement(l, c.argv, &out, err) < 0)
+		return -1;
+	disk_labels(l);
+	json_object_object_add(l->info, "command", vcl_res_argv_json(c.argv));
 	return disk_figures(l, out, err);
 }
 
@@ -417,7 +462,7 @@ static int net_measure(struct vcl_res_launch *l, struct vcl_error **err)
 
 static const struct vcl_res_kind cpu = {.name = "cpu", .measure = cpu_measure};
 static const struct vcl_res_kind membw = {.name = "membw", .measure = membw_measure};
-static const struct vcl_res_kind disk = {.name = "disk", .measure = disk_measure};
+static const struct vcl_res_kind disk = {.name = "disk", .measure = disk_measure, .storage = true};
 static const struct vcl_res_kind net = {.name = "net", .measure = net_measure};
 
 static int cpu_run(struct vcl_bench *b, struct vcl_error **err)

@@ -153,3 +153,70 @@ int vcl_iperf3_parse(const char *json, struct vcl_iperf3 *r, char *why, size_t w
 	json_object_put(root);
 	return r->recv_bps > 0 ? 0 : bad(why, wlen, "iperf3: no end.sum_received.bits_per_second");
 }
+
+/* ---- fio's command lines ------------------------------------------------ */
+
+static const struct {
+	const char *name, *rw, *bs;
+	enum vcl_fio_target target;
+} fio_jobs[] = {
+    {"seqread", "read", "1M", VCL_FIO_READ},
+    {"randread", "randread", "4k", VCL_FIO_READ},
+    {"seqwrite", "write", "1M", VCL_FIO_SCRATCH},
+    {"randwrite", "randwrite", "4k", VCL_FIO_SCRATCH},
+    {"ovl_seqwrite", "write", "1M", VCL_FIO_OVERLAY},
+    {"ovl_randwrite", "randwrite", "4k", VCL_FIO_OVERLAY},
+};
+
+/* c->buf[*k] = "--opt=v", appended to argv. */
+static void arg(struct vcl_fio_cmd *c, size_t *n, size_t *k, const char *opt, const char *v)
+{
+	snprintf(c->buf[*k], sizeof(c->buf[0]), "--%s=%s", opt, v);
+	c->argv[(*n)++] = c->buf[(*k)++];
+}
+
+void vcl_fio_disk_argv(struct vcl_fio_cmd *c, unsigned secs,
+		       const char *const files[VCL_FIO_NTARGETS],
+		       const bool direct[VCL_FIO_NTARGETS])
+{
+	size_t n = 0, k = 0;
+	char s[16];
+
+	c->argv[n++] = "/usr/bin/fio";
+	c->argv[n++] = "--output-format=json";
+	c->argv[n++] = "--ioengine=psync";
+	c->argv[n++] = "--time_based";
+	snprintf(s, sizeof(s), "%u", secs);
+	arg(c, &n, &k, "runtime", s);
+	for (size_t j = 0; j < sizeof(fio_jobs) / sizeof(fio_jobs[0]); j++) {
+		enum vcl_fio_target t = fio_jobs[j].target;
+
+		arg(c, &n, &k, "name", fio_jobs[j].name);
+		if (j > 0)
+			c->argv[n++] = "--stonewall";
+		arg(c, &n, &k, "filename", files[t]);
+		arg(c, &n, &k, "rw", fio_jobs[j].rw);
+		arg(c, &n, &k, "bs", fio_jobs[j].bs);
+		/* The read file is 64 MiB; writes stay at 32 MiB (a 256 MiB
+		 * guest holds it on its tmpfs overlay). */
+		c->argv[n++] = t == VCL_FIO_READ ? "--size=64M" : "--size=32M";
+		c->argv[n++] = direct[t] ? "--direct=1" : "--direct=0";
+	}
+	c->argv[n] = NULL;
+}
+
+void vcl_fio_probe_argv(struct vcl_fio_cmd *c, const char *file, bool write)
+{
+	size_t n = 0, k = 0;
+
+	c->argv[n++] = "/usr/bin/fio";
+	c->argv[n++] = "--output-format=json";
+	c->argv[n++] = "--ioengine=psync";
+	c->argv[n++] = "--name=direct_probe";
+	arg(c, &n, &k, "filename", file);
+	c->argv[n++] = write ? "--rw=write" : "--rw=read";
+	c->argv[n++] = "--bs=4k";
+	c->argv[n++] = "--size=4k";
+	c->argv[n++] = "--direct=1";
+	c->argv[n] = NULL;
+}

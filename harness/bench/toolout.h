@@ -9,6 +9,7 @@
  * Every parser returns 0, or -1 with a one-line reason in why.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,26 @@ struct vcl_fio_job {
 /* fio --output-format=json: version ("fio-3.33") and up to max jobs. */
 int vcl_fio_parse(const char *json, char *version, size_t vsize, struct vcl_fio_job *jobs,
 		  size_t max, size_t *n, char *why, size_t wlen);
+
+/*
+ * The disk scenario's fio command line (docs/resources.md): six jobs one
+ * after the other (stonewall), psync, time-based: sequential (1 MiB) and
+ * 4k random reads of the read file, then sequential and 4k random writes
+ * to the volume's file, then the same writes to the overlay's file
+ * (jobs ovl_seqwrite, ovl_randwrite). Each target with O_DIRECT when
+ * direct[target] is set. Strings live in c.
+ */
+enum vcl_fio_target { VCL_FIO_READ, VCL_FIO_SCRATCH, VCL_FIO_OVERLAY, VCL_FIO_NTARGETS };
+struct vcl_fio_cmd {
+	const char *argv[64];
+	char buf[40][64];
+};
+void vcl_fio_disk_argv(struct vcl_fio_cmd *c, unsigned secs,
+		       const char *const files[VCL_FIO_NTARGETS],
+		       const bool direct[VCL_FIO_NTARGETS]);
+/* One 4 KiB O_DIRECT read (target VCL_FIO_READ) or write of file: whether
+ * its storage takes O_DIRECT (fio fails the job when it does not). */
+void vcl_fio_probe_argv(struct vcl_fio_cmd *c, const char *file, bool write);
 
 /* iperf3 -J, the client's view: version ("iperf 3.12"), what arrived at the
  * receiving end (end.sum_received: bits/s and bytes) and what was sent. */

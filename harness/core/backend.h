@@ -112,6 +112,13 @@ struct vcl_volume {
 	bool empty;	     /* an emptyDir (world-writable); else configMap or secret */
 	bool read_only;	     /* configMap and secret always; emptyDir by readOnly */
 	uint64_t size_bytes; /* emptyDir sizeLimit; 0 = tmpfs's default (half of RAM) */
+	/* A folder on the host's disk bound at target instead of a tmpfs (a
+	 * hostPath, or an emptyDir on the node's disk): the resource
+	 * scenarios' /scratch. A VM gets a virtio-blk data disk instead. */
+	const char *host_dir;
+	/* In a VM guest: the block device of that data disk ("/dev/vdd"),
+	 * an ext4 file system mounted at target. */
+	const char *block_dev;
 	const struct vcl_vol_file *files;
 	size_t nfiles;
 };
@@ -131,9 +138,13 @@ enum vcl_security_mode {
 struct vcl_svc_spec {
 	const char *name;   /* services.<name> in results.json, instance hostnames */
 	const char *rootfs; /* unpacked rootfs (never written), NULL for --binary */
-	char *const *argv;  /* argv[0] is a path inside rootfs (or on the host) */
-	char *const *envp;  /* the complete environment, NULL-terminated */
-	const char *cwd;    /* working directory inside rootfs, "/" by default */
+	/* bare and ctr: the overlay's upper layer in this host folder (on
+	 * disk, where runc under containerd or podman keeps it) instead of a
+	 * private tmpfs; one launch at a time. NULL: the tmpfs. */
+	const char *upper_dir;
+	char *const *argv; /* argv[0] is a path inside rootfs (or on the host) */
+	char *const *envp; /* the complete environment, NULL-terminated */
+	const char *cwd;   /* working directory inside rootfs, "/" by default */
 	uid_t uid;
 	gid_t gid;
 	uint16_t port; /* TCP port the service listens on (inside its netns) */

@@ -539,6 +539,18 @@ int vcl_cgroup_remove_path(const char *path, struct vcl_error **err)
 	return delete_path(path, true, err);
 }
 
+/* Only by a plain rmdir: removing its tree would take down other runs'
+ * cgroups (an instance's, made and not yet joined, vanished under a
+ * concurrent run's teardown: "join cgroup: No such file or directory"),
+ * and on v2 its cgroup.kill kills every run's instances (run b's runc
+ * container died when run a's runc context was cleaned up: test_ctr's
+ * test_two_runs in the v2 guest). */
+void vcl_cgroup_remove_top(void)
+{
+	if (vcl_cgroup_lib_init(NULL) == 0)
+		delete_path("vclab", false, NULL);
+}
+
 int vcl_cgroup_destroy(struct vcl_cgroup *cg, struct vcl_error **err)
 {
 	int r = 0;
@@ -576,18 +588,14 @@ static int cgroup_undo(const struct vcl_ledger_rec *r, struct vcl_error **err)
 }
 
 /* The run's parent cgroup, and the shared top folder when no other run uses
- * it (rmdir fails with EBUSY otherwise, and that is fine). The top folder
- * only by a plain rmdir: killing its tasks and removing its tree would
- * take down other runs' cgroups (an instance's, made and not yet joined,
- * vanished under a concurrent run's teardown: "join cgroup: No such file
- * or directory"), and on v2 kill their tasks. */
+ * it. */
 static void cgroup_finish(const char *run_id)
 {
 	char cg[128];
 
 	snprintf(cg, sizeof(cg), "vclab/%s", run_id);
 	vcl_cgroup_remove_path(cg, NULL);
-	delete_path("vclab", false, NULL);
+	vcl_cgroup_remove_top();
 }
 
 const struct vcl_ledger_kind vcl_cgroup_ledger_kind = {

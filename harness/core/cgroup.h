@@ -91,8 +91,15 @@ static inline int vcl_cgroup_destroyp(struct vcl_cgroup **cg, struct vcl_error *
 const char *vcl_cgroup_path(const struct vcl_cgroup *cg);
 
 /* Kill every task and remove path in every hierarchy; for gc and teardown
- * of parents ("vclab/<run>", "vclab"). Missing folders are not an error. */
+ * of what one run owns ("vclab/<run>/<n>", "vclab/<run>"). Missing folders
+ * are not an error. Never for a folder other runs share: on v2 its
+ * cgroup.kill would kill their instances too. */
 int vcl_cgroup_remove_path(const char *path, struct vcl_error **err);
+
+/* The top folder "vclab", which every run shares: rmdir it in every
+ * hierarchy when no run uses it any more (EBUSY otherwise, and that is
+ * fine). Kills nothing and removes nothing under it. */
+void vcl_cgroup_remove_top(void);
 
 /* Absolute folder of path for one controller ("memory", "cpu", ...), using
  * the unified tree on v2. Caller frees. */

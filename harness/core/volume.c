@@ -187,13 +187,29 @@ static int mount_one(int root, const struct vcl_volume *v, const struct vcl_secu
 	fd = mkdir_in_root(root, rel);
 	if (fd < 0)
 		return -1;
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
+	if (v->block_dev != NULL) {
+		/* A VM's data disk: its ext4, world-writable as an emptyDir. */
+		*what = "mount the volume's disk";
+		r = mount(v->block_dev, at, "ext4", MS_NOSUID | MS_NODEV, NULL);
+		if (r == 0)
+			r = chmod(at, 01777);
+		close(fd);
+		return r;
+	}
+	if (v->host_dir != NULL) {
+		/* A host folder: bound as it is, nothing to fill. */
+		*what = "bind the volume's host folder";
+		r = mount(v->host_dir, at, NULL, MS_BIND, NULL);
+		close(fd);
+		return r;
+	}
 	if (v->size_bytes > 0)
 		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
 			 (unsigned long long)v->size_bytes);
 	else
 		snprintf(opts, sizeof(opts), "mode=0755");
 	/* Through the fd: the path was resolved inside the root. */
-	snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
 	*what = "mount the volume's tmpfs";
 	r = mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	close(fd);
@@ -229,4 +245,11 @@ int vcl_volumes_mount(const struct vcl_volume *v, size_t n, const struct vcl_sec
 		r = mount_one(root, &v[i], sec, what);
 	close(root);
 	return r;
+}
+
+int vcl_overlay_upper_mount(const char *at, const char *host_dir)
+{
+	if (host_dir != NULL)
+		return mount(host_dir, at, NULL, MS_BIND, NULL);
+	return mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m");
 }

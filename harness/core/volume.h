@@ -21,7 +21,8 @@
 
 /* Under the current directory (the service's root, not yet entered): for
  * each volume, create its target folder, mount a tmpfs there (emptyDir's
- * sizeLimit as size=), fill it, and remount it read-only when asked. */
+ * sizeLimit as size=), fill it, and remount it read-only when asked; a
+ * volume with a host_dir is that folder bound there instead. */
 int vcl_volumes_mount(const struct vcl_volume *v, size_t n, const struct vcl_security *sec,
 		      const char **what);
 
@@ -29,6 +30,11 @@ int vcl_volumes_mount(const struct vcl_volume *v, size_t n, const struct vcl_sec
  * or a host folder to bind) and give dir and files the pod's fsGroup. */
 int vcl_volume_fill(const char *dir, const struct vcl_volume *v, const struct vcl_security *sec,
 		    const char **what);
+
+/* The folder an overlay's upper and work layers go in, at at (in the
+ * service's mount namespace): host_dir bound there when given, else a
+ * private 64 MiB tmpfs. */
+int vcl_overlay_upper_mount(const char *at, const char *host_dir);
 
 /* The supplementary groups the service runs with: fsGroup, then
  * supplementalGroups (what containerd puts in additionalGids beyond the

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -548,6 +551,58 @@ START_TEST(test_volume_fill)
 }
 END_TEST
 
+/* A volume with a host folder (the resource scenarios' /scratch on the
+ * host's disk) is that folder bound at its target, not a tmpfs: a file
+ * written through the target lands in the host folder; the overlay's
+ * upper folder likewise. In a mount namespace of the test's own (root
+ * only: as another user unshare says EPERM and nothing is mounted). */
+START_TEST(test_volume_host_dir)
+{
+	char root[] = "/var/tmp/vclab-unit-root.XXXXXX", host[] = "/var/tmp/vclab-unit-host.XXXXXX";
+	char path[600];
+	struct vcl_volume v = {.name = "scratch", .target = "/scratch", .empty = true};
+	struct stat st;
+	int status = -1;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_ptr_nonnull(mkdtemp(host));
+	v.host_dir = host;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		const char *what = "";
+		struct vcl_security sec = {0};
+		struct statfs fs;
+		int fd;
+
+		if (unshare(CLONE_NEWNS) < 0)
+			_exit(errno == EPERM ? 3 : 4);
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || chdir(root) < 0 ||
+		    vcl_volumes_mount(&v, 1, &sec, &what) < 0)
+			_exit(5);
+		if (statfs("scratch", &fs) < 0 || fs.f_type == 0x01021994 /* tmpfs */)
+			_exit(6);
+		fd = open("scratch/fio.dat", O_CREAT | O_WRONLY, 0644);
+		if (fd < 0 || write(fd, "x", 1) != 1)
+			_exit(7);
+		close(fd);
+		if (mkdir("upper", 0755) < 0 || vcl_overlay_upper_mount("upper", host) < 0 ||
+		    access("upper/fio.dat", F_OK) < 0)
+			_exit(8);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), geteuid() == 0 ? 0 : 3);
+	snprintf(path, sizeof(path), "%s/fio.dat", host);
+	if (geteuid() == 0)
+		ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "rm -rf %s %s", root, host);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 /* An exec probe's command run "inside" this very process (its namespaces
  * are ours, its root is /): exit statuses come back, a command past its
  * time-out is killed; a name is found through PATH. */
@@ -598,6 +653,7 @@ int main(void)
 	tcase_add_test(tc, test_gc_unknown_kind);
 	tcase_add_test(tc, test_gc_builtin_kinds);
 	tcase_add_test(tc, test_volume_fill);
+	tcase_add_test(tc, test_volume_host_dir);
 	tcase_add_test(tc, test_nsexec);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -76,6 +76,46 @@ START_TEST(test_fio)
 }
 END_TEST
 
+/* The disk scenario's command line: six jobs, the writes to the volume's
+ * file and then the overlay's, each target's O_DIRECT as probed. */
+START_TEST(test_fio_disk_argv)
+{
+	static const char *const files[VCL_FIO_NTARGETS] = {"/data/read.dat", "/scratch/fio.dat",
+							    "/fio-overlay.dat"};
+	const bool direct[VCL_FIO_NTARGETS] = {true, true, false};
+	static const char *const want[][3] = {
+	    {"--name=seqread", "--filename=/data/read.dat", "--direct=1"},
+	    {"--name=randread", "--filename=/data/read.dat", "--direct=1"},
+	    {"--name=seqwrite", "--filename=/scratch/fio.dat", "--direct=1"},
+	    {"--name=randwrite", "--filename=/scratch/fio.dat", "--direct=1"},
+	    {"--name=ovl_seqwrite", "--filename=/fio-overlay.dat", "--direct=0"},
+	    {"--name=ovl_randwrite", "--filename=/fio-overlay.dat", "--direct=0"},
+	};
+	struct vcl_fio_cmd c;
+	size_t job = 0, n;
+
+	vcl_fio_disk_argv(&c, 7, files, direct);
+	ck_assert_str_eq(c.argv[0], "/usr/bin/fio");
+	ck_assert_str_eq(c.argv[4], "--runtime=7");
+	for (n = 0; c.argv[n] != NULL; n++) {
+		if (strncmp(c.argv[n], "--name=", 7) != 0)
+			continue;
+		ck_assert_uint_lt(job, 6);
+		ck_assert_str_eq(c.argv[n], want[job][0]);
+		ck_assert_str_eq(c.argv[n + (job > 0 ? 2 : 1)], want[job][1]);
+		ck_assert_str_eq(c.argv[n + (job > 0 ? 6 : 5)], want[job][2]);
+		job++;
+	}
+	ck_assert_uint_eq(job, 6);
+	ck_assert_uint_lt(n, sizeof(c.argv) / sizeof(c.argv[0]));
+	vcl_fio_probe_argv(&c, "/scratch/fio.dat", true);
+	ck_assert_str_eq(c.argv[4], "--filename=/scratch/fio.dat");
+	ck_assert_str_eq(c.argv[5], "--rw=write");
+	ck_assert_str_eq(c.argv[8], "--direct=1");
+	ck_assert_ptr_null(c.argv[9]);
+}
+END_TEST
+
 START_TEST(test_iperf3)
 {
 	cleanup_free char *t = slurp("iperf3-reverse.json");
@@ -109,6 +149,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sysbench_cpu);
 	tcase_add_test(tc, test_sysbench_memory);
 	tcase_add_test(tc, test_fio);
+	tcase_add_test(tc, test_fio_disk_argv);
 	tcase_add_test(tc, test_iperf3);
 	tcase_add_test(tc, test_better);
 	suite_add_tcase(s, tc);

@@ -265,7 +265,8 @@ START_TEST(disks_both_paths)
 	o.disks[1].path = "/x/b.img";
 	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/c", VCL_VM_DISK_RAW, true, &err), 0);
 	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/d", VCL_VM_DISK_RAW, true, &err), 0);
-	ck_assert_int_lt(vcl_vm_opts_add_disk(&o, "/e", VCL_VM_DISK_RAW, true, &err), 0);
+	ck_assert_int_eq(vcl_vm_opts_add_disk(&o, "/e", VCL_VM_DISK_RAW, false, &err), 0);
+	ck_assert_int_lt(vcl_vm_opts_add_disk(&o, "/f", VCL_VM_DISK_RAW, true, &err), 0);
 	ck_assert_uint_eq(o.ndisks, VCL_VM_MAX_DISKS);
 }
 END_TEST
