@@ -2,10 +2,14 @@
 # Outside check of the disk and net figures (docs/resources.md): vclab's
 # bare figures against fio and iperf3 run by hand on the host, the same
 # command lines (read from results.json), minutes apart at most:
-#   disk  fio's four jobs, reads of a 64 MiB file on the file system the
+#   disk  fio's six jobs, reads of a 64 MiB file on the file system the
 #         image cache is on (bare reads the overlay's lower layer there),
-#         writes through an overlay whose upper layer is a tmpfs (bare's
-#         root is one)
+#         the volume's writes to a folder on that file system (bare's
+#         /scratch is a host folder there), the overlay's writes through an
+#         overlay whose upper layer is on it too (bare's is); every file
+#         written is removed before each hand run, as vclab empties its
+#         folders after every launch (a fresh file is allocated as it is
+#         written, an old one overwritten: not the same cost)
 #   net   iperf3 both ways over the loopback of a network namespace of its
 #         own (unshare -n), as bare's service has
 # Each figure is a median on each side: of vclab's samples in two bare runs,
@@ -15,8 +19,8 @@
 #
 #   check-resources.sh [RESULTS.json]   two bare runs of its own when none given
 #
-# Everything it makes is under one temporary folder and a tmpfs mounted
-# there; removed on exit.
+# Everything it makes is under one temporary folder and a folder in the
+# image cache; removed on exit.
 set -eu
 cd "$(dirname "$0")/.."
 runs=${VCLAB_CHECK_RUNS:-5}
@@ -30,7 +34,6 @@ done
 work=$(mktemp -d /var/tmp/vclab-rescheck.XXXXXX)
 cleanup() {
 	umount "$work/ovl" 2>/dev/null || true
-	umount "$work/tmpfs" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -50,23 +53,24 @@ if [ -z "$results" ]; then
 	again=$work/bench2/results.json
 fi
 
-# The read file on the image cache's file system, the write folder on tmpfs.
+# The read file, the volume folder and the overlay's upper layer on the
+# image cache's file system (bare's storage).
 cache=${VCLAB_CACHE:-/var/cache/vclab}
-mkdir -p "$cache" "$work/tmpfs" "$work/lower" "$work/ovl"
-mount -t tmpfs -o size=256m vclab-rescheck "$work/tmpfs"
-mkdir "$work/tmpfs/upper" "$work/tmpfs/work"
-mount -t overlay -o "lowerdir=$work/lower,upperdir=$work/tmpfs/upper,workdir=$work/tmpfs/work" \
-	vclab-rescheck "$work/ovl"
+mkdir -p "$cache" "$work/lower" "$work/ovl"
 rd=$(mktemp -d "$cache/rescheck.XXXXXX")
-trap 'rm -rf "$rd"; cleanup' EXIT INT TERM
+trap 'umount "$work/ovl" 2>/dev/null || true; rm -rf "$rd"; cleanup' EXIT INT TERM
+mkdir "$rd/scratch" "$rd/upper" "$rd/work"
+mount -t overlay -o "lowerdir=$work/lower,upperdir=$rd/upper,workdir=$rd/work" \
+	vclab-rescheck "$work/ovl"
 head -c 67108864 /dev/urandom >"$rd/read.dat"
 sync
 
-/usr/bin/python3 - "$results" "$runs" "$band" "$rd" "$work/ovl" "$again" "$0" <<'PY'
+/usr/bin/python3 - "$results" "$runs" "$band" "$rd" "$work/ovl" "$again" "$work" <<'PY'
 import json, os, statistics, subprocess, sys
 
-results, runs, band, rd, wr, again = (sys.argv[1], int(sys.argv[2]), float(sys.argv[3]),
-                                      sys.argv[4], sys.argv[5], sys.argv[6])
+results, runs, band, rd, ovl, again, work = (sys.argv[1], int(sys.argv[2]), float(sys.argv[3]),
+                                            sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
+wr = work
 r = json.load(open(results))
 bare = r["backends"]["bare"]
 fails = 0
@@ -90,15 +94,26 @@ def compare(what, vclab, host):
           % (what, vclab, host, ratio, "ok" if ok else "OUTSIDE +-%d%%" % (band * 100)))
 
 # disk: vclab's own fio command line, the files moved to this host's paths
+# (O_DIRECT as vclab's probe found it for bare's storage)
 cmd = bare["disk"]["tool"]["command"]
-cmd = ["fio"] + [a.replace("/data/read.dat", rd + "/read.dat")
-                   .replace("/scratch/fio.dat", wr + "/fio.dat") for a in cmd[1:]]
+files = {"/data/read.dat": rd + "/read.dat", "/scratch/fio.dat": rd + "/scratch/fio.dat",
+         "/fio-overlay.dat": ovl + "/fio-overlay.dat"}
+def moved(a):
+    for k, v in files.items():
+        a = a.replace("=" + k, "=" + v)
+    return a
+cmd = ["fio"] + [moved(a) for a in cmd[1:]]
+assert not any(a.startswith("--filename=/") and not a.startswith("--filename=" + rd)
+               and not a.startswith("--filename=" + ovl) for a in cmd), cmd
 host = {}
 for _ in range(runs):
+    for f in (files["/scratch/fio.dat"], files["/fio-overlay.dat"]):
+        if os.path.exists(f):
+            os.unlink(f)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     for j in json.loads(out[out.index("{"):])["jobs"]:
         d = "write" if j["write"]["io_bytes"] > j["read"]["io_bytes"] else "read"
-        seq = j["jobname"].startswith("seq")
+        seq = "seq" in j["jobname"]
         host.setdefault(j["jobname"], []).append(j[d]["bw"] / 1024.0 if seq else j[d]["iops"])
 for job, xs in host.items():
     host[job] = med(xs)
@@ -120,7 +135,7 @@ if again:  # the second vclab run, after the hand-run ones
                     "--peer", "none", "--quiet", "--no-report", "--out", os.path.dirname(again)],
                    check=True, capture_output=True)
 for job, v in host.items():
-    key = job + ("_mib_s" if job.startswith("seq") else "_iops")
+    key = job + ("_mib_s" if "seq" in job else "_iops")
     compare("disk " + key, vclab("disk", key), v)
 compare("net send_mbit_s", vclab("net", "send_mbit_s"), med(send))
 compare("net recv_mbit_s", vclab("net", "recv_mbit_s"), med(recv))

@@ -148,6 +148,78 @@ START_TEST(test_bench_cpu_net)
 }
 END_TEST
 
+/* The disk scenario's storage: for bare and ctr, fio's writes go to the
+ * volume at /scratch (a host folder in the image cache, bound) and to the
+ * overlay (its upper layer in the cache too), each figure positive; each
+ * target's O_DIRECT as probed is the one its jobs ran with; the folders
+ * are gone after the run. */
+static void direct_matches(struct json_object *r, const char *pl, const char *target,
+			   const char *job)
+{
+	char path[256], want[64], name[64];
+	struct json_object *d, *cmd;
+	bool seen = false;
+
+	snprintf(path, sizeof(path), "backends.%s.disk.tool.direct.%s", pl, target);
+	d = at(r, path);
+	ck_assert_msg(d != NULL && json_object_is_type(d, json_type_boolean), "%s missing", path);
+	snprintf(want, sizeof(want), "--direct=%d", json_object_get_boolean(d) ? 1 : 0);
+	snprintf(name, sizeof(name), "--name=%s", job);
+	snprintf(path, sizeof(path), "backends.%s.disk.tool.command", pl);
+	cmd = at(r, path);
+	ck_assert(cmd != NULL);
+	for (size_t i = 0; i < json_object_array_length(cmd); i++) {
+		const char *a = json_object_get_string(json_object_array_get_idx(cmd, i));
+
+		if (strcmp(a, name) == 0)
+			seen = true;
+		if (seen && strncmp(a, "--direct=", 9) == 0) {
+			ck_assert_str_eq(a, want);
+			return;
+		}
+	}
+	ck_abort_msg("%s: job %s has no --direct", pl, job);
+}
+
+START_TEST(test_bench_disk)
+{
+	static const char *const pls[] = {"bare", "ctr"};
+	static const char *const figs[] = {"seqread_mib_s",	 "randread_iops",
+					   "seqwrite_mib_s",	 "randwrite_iops",
+					   "ovl_seqwrite_mib_s", "ovl_randwrite_iops"};
+	struct json_object *r;
+
+	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
+			     " bin/vclab bench --scenarios disk --backends bare,ctr "
+			     "--peer none --profile quick -q --no-report --out " OUT " >/dev/null"),
+			 0);
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert(r != NULL);
+	keep_results(OUT "/results.json", "resources-disk");
+	ck_assert_msg(json_object_array_length(at(r, "errors")) == 0, "errors: %s",
+		      json_object_to_json_string(at(r, "errors")));
+	for (size_t i = 0; i < ARRAY_SIZE(pls); i++) {
+		const char *pl = pls[i];
+
+		for (size_t k = 0; k < ARRAY_SIZE(figs); k++)
+			p50_of(r, pl, "disk", figs[k]);
+		ck_assert(strstr(tool_str(r, pl, "disk", "scratch_storage"), "host folder") !=
+			  NULL);
+		ck_assert(strstr(tool_str(r, pl, "disk", "scratch_storage"), CACHE "/resources-") !=
+			  NULL);
+		ck_assert(strstr(tool_str(r, pl, "disk", "overlay_storage"), CACHE "/resources-") !=
+			  NULL);
+		direct_matches(r, pl, "read", "seqread");
+		direct_matches(r, pl, "scratch", "seqwrite");
+		direct_matches(r, pl, "overlay", "ovl_randwrite");
+	}
+	integ_nothing_left(r, CACHE);
+	ck_assert_int_eq(run("! ls -d " CACHE "/resources-* 2>/dev/null | grep -q ."), 0);
+	json_object_put(r);
+	run("rm -rf " OUT " " CACHE);
+}
+END_TEST
+
 /* A child in a network namespace of its own (a stand-in for a
  * container's, made here): its pid, and an fd on its namespace. */
 static pid_t pod_netns(int *fd)
@@ -234,7 +306,7 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {test_labnet_refuses_host, test_labnet_killed_runner,
-				      test_bench_cpu_net};
+				      test_bench_cpu_net, test_bench_disk};
 	int ret =
 	    integ_payload_main("test_resources", "needs root (namespaces, containers)", &payload);
 
