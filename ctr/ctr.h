@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <linux/filter.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -41,6 +42,10 @@ extern const struct vcl_backend_ops vcl_gvisor_ops;
  * description ("specifies which platform to use: ptrace (default), kvm")?
  * Pure. */
 bool vcl_gvisor_knows_platform(const char *flags_text, const char *platform);
+/* The platform the next probe() tries: "auto" (systrap, kvm, ptrace, the
+ * first that runs; the default) or one of them alone. Another word is a
+ * usage error. */
+int vcl_gvisor_want_platform(const char *platform, struct vcl_error **err);
 /* The platform probe() chose ("ptrace"), or NULL before a probe. */
 const char *vcl_gvisor_platform(void);
 
@@ -261,6 +266,10 @@ int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error 
  * them), ready_w (when >= 0) as fd 3. Waits for it; *status as waitpid. */
 int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
 		       int ready_w, int *status, struct vcl_error **err);
+/* The same without the wait, with attr (may be NULL; a process group of
+ * its own for a call killed at a time limit): *pid is the child. */
+int vcl_ctr_spawn(const char *bin, char *const argv[], const char *out, const char *log,
+		  int ready_w, const posix_spawnattr_t *attr, pid_t *pid, struct vcl_error **err);
 /* Error for a tool call that failed, in the tool's own words (its log,
  * through vcl_oci_runtime_message). Returns -1. */
 int vcl_ctr_tool_failed(const char *name, const char *verb, int status, const char *log,

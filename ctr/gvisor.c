@@ -5,13 +5,18 @@
  * says only what runsc needs beyond runc).
  *
  * Platform. gVisor's sentry traps the service's system calls through a
- * platform: systrap (newer releases), kvm or ptrace. probe() tries them in
- * that order and keeps the first whose trial container runs; why each one
- * before it did not is kept (results.json backends.gvisor.platform_why).
- * Debian 12's runsc (0.0~20221219) knows only ptrace and kvm: `runsc
- * flags` says which it knows. kvm is tried only where the host's own KVM
- * boot check passed (doctor's accelerator): where /dev/kvm exists but a
- * guest hangs (these hosts' PVM), a kvm sandbox hung too, for 20 s by hand.
+ * platform: systrap (newer releases), kvm or ptrace. With bench
+ * --gvisor-platform auto (the default) probe() tries them in that order and
+ * keeps the first whose trial container runs; why each one before it did
+ * not is kept (results.json backends.gvisor.platform_why). Debian 12's
+ * runsc (0.0~20221219) knows only ptrace and kvm: `runsc flags` says which
+ * it knows. In auto, kvm is tried only where the host's own KVM boot check
+ * passed (doctor's accelerator): where /dev/kvm exists but a guest hangs
+ * (these hosts' PVM), a kvm sandbox hangs too. A platform the user names
+ * is the only one tried, kvm included; every trial is killed after
+ * GVISOR_TRIAL_MS and what it started removed (runtime.c). A platform that
+ * cannot run is a VCL_E_ENV error, and bench records the placement as
+ * skipped with that reason (ops.skip_unrunnable), named or not.
  *
  * Network. A Kubernetes pod under runsc gets gVisor's netstack in the pod's
  * network namespace (--network=sandbox). That runsc decides "this is the
@@ -60,6 +65,10 @@
 
 static int gvisor_lo_up(struct vcl_instance *inst, struct vcl_error **err);
 
+/* How long a trial sandbox of /bin/true may take: ptrace needs 0.3 s here,
+ * a kvm sandbox on this PVM host never ends (it hung 15 s by hand). */
+#define GVISOR_TRIAL_MS 10000
+
 /* runsc as probe() sets it up (its binary, platform and network flags):
  * what the host allows, not one run's state; each run's prepare() copies
  * it into its context. */
@@ -71,7 +80,12 @@ static struct vcl_runtime runsc_rt = {
     .ledger_kind = "runsc",
     .own_cgroup = true,
     .id_suffix = "-sb",
+    .probe_timeout_ms = GVISOR_TRIAL_MS,
 };
+
+/* The platform the user asked for (bench --gvisor-platform), "auto": try
+ * systrap, kvm, ptrace. */
+static char wanted[16] = "auto";
 
 /* What probe() found, for describe(). */
 static struct {
@@ -147,8 +161,10 @@ static void why(const char *platform, const char *prefix, const char *msg)
 }
 
 /* Can this platform run a trivial sandbox here? Says why not in
- * found.platform_why. */
-static bool platform_runs(const struct vcl_host *host, const char *flags, const char *platform)
+ * found.platform_why. named: the user asked for it, so it is tried even
+ * where the host's KVM check failed. */
+static bool platform_runs(const struct vcl_host *host, const char *flags, const char *platform,
+			  bool named)
 {
 	struct vcl_error *e = NULL;
 
@@ -156,7 +172,7 @@ static bool platform_runs(const struct vcl_host *host, const char *flags, const 
 		why(platform, "", "this runsc does not know it (not listed by `runsc flags`)");
 		return false;
 	}
-	if (strcmp(platform, "kvm") == 0 && strcmp(host->accelerator, "kvm") != 0) {
+	if (!named && strcmp(platform, "kvm") == 0 && strcmp(host->accelerator, "kvm") != 0) {
 		why(platform, "not tried: a KVM guest does not run on this host: ",
 		    host->accel_why[0] ? host->accel_why : "doctor's KVM check failed");
 		return false;
@@ -167,6 +183,37 @@ static bool platform_runs(const struct vcl_host *host, const char *flags, const 
 	why(platform, "a trial sandbox failed: ", e->msg);
 	vcl_error_free(e);
 	return false;
+}
+
+/* The probe's error when no platform ran: what was tried and runsc's
+ * words for each. */
+static int unrunnable(struct vcl_error **err)
+{
+	struct json_object *w = NULL;
+
+	if (strcmp(wanted, "auto") != 0 &&
+	    json_object_object_get_ex(found.platform_why, wanted, &w))
+		return vcl_error_set(err, VCL_E_ENV, 0,
+				     "gVisor platform %s (--gvisor-platform %s): %s", wanted,
+				     wanted, json_object_get_string(w));
+	return vcl_error_set(
+	    err, VCL_E_ENV, 0, "No gVisor platform runs here (tried systrap, kvm, ptrace): %s",
+	    json_object_to_json_string_ext(found.platform_why, JSON_C_TO_STRING_PLAIN));
+}
+
+int vcl_gvisor_want_platform(const char *platform, struct vcl_error **err)
+{
+	static const char *const names[] = {"auto", "systrap", "kvm", "ptrace"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (platform != NULL && strcmp(platform, names[i]) == 0) {
+			snprintf(wanted, sizeof(wanted), "%s", platform);
+			return 0;
+		}
+	return vcl_usage(err,
+			 "--gvisor-platform %s: not a gVisor platform (auto, systrap, kvm "
+			 "or ptrace)",
+			 platform != NULL ? platform : "(none)");
 }
 
 static int gvisor_probe(const struct vcl_host *host, struct vcl_error **err)
@@ -191,17 +238,17 @@ static int gvisor_probe(const struct vcl_host *host, struct vcl_error **err)
 	vcl_json_putp(&found.platform_why);
 	found.platform_why = json_object_new_object();
 	found.platform[0] = '\0';
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (platform_runs(host, flags, order[i])) {
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		bool named = strcmp(wanted, order[i]) == 0;
+
+		if ((named || strcmp(wanted, "auto") == 0) &&
+		    platform_runs(host, flags, order[i], named)) {
 			snprintf(found.platform, sizeof(found.platform), "%s", order[i]);
 			break;
 		}
-	if (found.platform[0] == '\0') {
-		const char *text =
-		    json_object_to_json_string_ext(found.platform_why, JSON_C_TO_STRING_PLAIN);
-
-		return vcl_error_set(err, VCL_E_ENV, 0, "No gVisor platform runs here: %s", text);
 	}
+	if (found.platform[0] == '\0')
+		return unrunnable(err);
 	/* The pod's network: netstack in the sandbox's namespace. */
 	set_flags(found.platform, "sandbox");
 	if (vcl_rt_probe(&runsc_rt, &e) == 0)
@@ -291,6 +338,7 @@ static struct json_object *gvisor_describe(const void *ctx)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "platform", json_object_new_string(found.platform));
+	json_object_object_add(o, "platform_asked", json_object_new_string(wanted));
 	if (found.platform_why != NULL)
 		json_object_object_add(o, "platform_why", json_object_get(found.platform_why));
 	json_object_object_add(o, "network", json_object_new_string(found.network));
@@ -317,6 +365,8 @@ const struct vcl_backend_ops vcl_gvisor_ops = {
     /* Standard and full run it; quick only when named (--backends): see
      * README, "Profiles" (the quick profile's 240 s). */
     .not_quick = true,
+    /* A platform that cannot run here is a skip, named or not (issue 27). */
+    .skip_unrunnable = true,
     .probe = gvisor_probe,
     .prepare = gvisor_prepare,
     .launch = vcl_rt_launch,

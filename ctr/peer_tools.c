@@ -42,11 +42,10 @@ int vcl_ctr_find_bin(const char *name, char *bin, size_t size, struct vcl_error 
 	return vcl_error_set(err, VCL_E_ENV, 0, "%s is not installed (not found in PATH)", name);
 }
 
-int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
-		       int ready_w, int *status, struct vcl_error **err)
+int vcl_ctr_spawn(const char *bin, char *const argv[], const char *out, const char *log,
+		  int ready_w, const posix_spawnattr_t *attr, pid_t *pid, struct vcl_error **err)
 {
 	posix_spawn_file_actions_t fa;
-	pid_t pid;
 	int r;
 
 	posix_spawn_file_actions_init(&fa);
@@ -58,10 +57,20 @@ int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, con
 		posix_spawn_file_actions_adddup2(&fa, 2, 1);
 	if (ready_w >= 0)
 		posix_spawn_file_actions_adddup2(&fa, ready_w, 3);
-	r = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+	r = posix_spawn(pid, bin, &fa, attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return vcl_fail(err, r, "Start %s", bin);
+	return 0;
+}
+
+int vcl_ctr_spawn_wait(const char *bin, char *const argv[], const char *out, const char *log,
+		       int ready_w, int *status, struct vcl_error **err)
+{
+	pid_t pid;
+
+	if (vcl_ctr_spawn(bin, argv, out, log, ready_w, NULL, &pid, err) < 0)
+		return -1;
 	if (vcl_waitpid(pid, status, 0) < 0)
 		return vcl_fail(err, errno, "Wait for %s", bin);
 	return 0;

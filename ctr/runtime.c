@@ -206,6 +206,44 @@ fail:
 	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
 }
 
+/* The trial `run`, killed with its process group after
+ * rt->probe_timeout_ms (0: no limit); a killed trial's container is
+ * deleted (`RT delete --force`: its sandbox and state), and its error
+ * says so with the runtime's last words. */
+static int run_trial(const struct vcl_runtime *rt, char *const argv[], const char *root,
+		     const char *id, const char *log, int *status, struct vcl_error **err)
+{
+	cleanup_free char *text = NULL;
+	posix_spawnattr_t at;
+	char dlog[640], msg[512];
+	pid_t pid;
+	int r;
+
+	if (rt->probe_timeout_ms == 0)
+		return run_rt(rt, argv, log, -1, status, err);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	r = vcl_ctr_spawn(rt->bin, argv, NULL, log, -1, &at, &pid, err);
+	posix_spawnattr_destroy(&at);
+	if (r < 0)
+		return -1;
+	r = vcl_wait_timeout(pid, rt->probe_timeout_ms, status);
+	if (r < 0)
+		return vcl_fail(err, errno, "Wait for %s", rt->bin);
+	if (r == 0)
+		return 0;
+	snprintf(dlog, sizeof(dlog), "%s.delete", log);
+	if (vcl_rt_delete(rt, root, id, dlog, NULL) < 0)
+		vcl_warn("%s delete --force %s after its trial timed out failed", rt->name, id);
+	if (vcl_read_file(log, &text, NULL, NULL) < 0 ||
+	    vcl_oci_runtime_message(text, msg, sizeof(msg)) <= 0)
+		snprintf(msg, sizeof(msg), "it printed nothing");
+	return vcl_error_set(err, VCL_E_ENV, 0,
+			     "%s run of a trivial container hung: killed after %.1f s (%s)",
+			     rt->name, rt->probe_timeout_ms / 1000.0, msg);
+}
+
 static int rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 {
 	char tmpl[] = "/tmp/vclab-probe-XXXXXX";
@@ -246,7 +284,7 @@ static int rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 		argv[n++] = (char *)dir;
 		argv[n++] = id;
 		argv[n] = NULL;
-		ret = run_rt(rt, argv, log, -1, &status, err);
+		ret = run_trial(rt, argv, root, id, log, &status, err);
 		if (ret == 0 && status != 0)
 			ret = rt_failed(rt, "run of a trivial container", status, log, VCL_E_ENV,
 					err);

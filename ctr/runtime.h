@@ -47,6 +47,9 @@ struct vcl_runtime {
 	 * density run of 12 sandboxes could not delete sandbox 1); with a
 	 * suffix no ID is a prefix of another. */
 	const char *id_suffix;
+	/* probe(): the trial container is killed after this long, 0 for no
+	 * limit (runsc: a kvm sandbox hangs on a host whose KVM hangs). */
+	unsigned probe_timeout_ms;
 };
 
 /* The ops of a runtime (VCL_CTR_PEER_WRAPPERS), over rt, its description:

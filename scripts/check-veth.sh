@@ -53,7 +53,10 @@ lab ip link set vclab-node up
 pod ip addr add 169.254.77.2/30 dev vclab-pod
 pod ip link set vclab-pod up
 pod ip link set lo up
-pod iperf3 -s -p 7070 >/dev/null 2>&1 &
+# Not through pod(): in the background a shell function runs in a subshell,
+# and $! would be that subshell, not iperf3 (killing it left the server
+# running). nsenter without --fork execs iperf3 in its own pid.
+nsenter --net="$work/pod" iperf3 -s -p 7070 >/dev/null 2>&1 &
 srv=$!
 sleep 0.5
 

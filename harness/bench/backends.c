@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "bench/backends.h"
 
+#include <string.h>
+
 #include "bare/bare.h"
 #include "bench/labnet.h"
 #include "core/cgroup.h"
@@ -46,6 +48,18 @@ const struct vcl_backend_ops *const vcl_backends[] = {
 const struct vcl_backend_ops *vcl_backends_find(const char *name)
 {
 	return name != NULL ? vcl_backend_find(vcl_backends, name) : NULL;
+}
+
+int vcl_backends_gvisor_platform(const char *platform, struct vcl_error **err)
+{
+#ifdef VCL_WITH_CTR
+	return vcl_gvisor_want_platform(platform, err);
+#else
+	if (platform == NULL || strcmp(platform, "auto") == 0)
+		return 0;
+	return vcl_usage(err, "--gvisor-platform %s: the gvisor placement is not built in",
+			 platform);
+#endif
 }
 
 const char *vcl_backends_baseline(void)

@@ -42,6 +42,11 @@ const char *const *vcl_backends_peer_words(void);
 struct vcl_ledger_kinds;
 int vcl_backends_init(struct vcl_ledger_kinds *kinds, struct vcl_error **err);
 
+/* Hand bench's --gvisor-platform to the gvisor placement before its
+ * probe ("auto", "systrap", "kvm", "ptrace"; another word is a usage
+ * error). Without the ctr part built in only "auto" is accepted. */
+int vcl_backends_gvisor_platform(const char *platform, struct vcl_error **err);
+
 /* What the parts built in add to the host probe (vcl_host_probe): the VM
  * part's KVM boot check. */
 extern const struct vcl_host_hooks vcl_backends_host_hooks;

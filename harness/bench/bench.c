@@ -278,7 +278,8 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 	json_object_object_add(cfg, "backends", jb);
 	json_object_object_add(cfg, "peers", jp);
 	/* Before the ledger opens: teardown must know every kind of record. */
-	if (vcl_backends_init(&b->kinds, err) < 0)
+	if (vcl_backends_init(&b->kinds, err) < 0 ||
+	    vcl_backends_gvisor_platform(b->o->gvisor_platform, err) < 0)
 		return -1;
 	if ((b->o->backends_given && check_built(b->o->backends, false, err) < 0) ||
 	    (b->o->peers_given && check_built(b->o->peers, true, err) < 0))
@@ -315,7 +316,8 @@ static int choose_backends(struct vcl_bench *b, struct vcl_error **err)
 			if (e != NULL || ops->probe(&b->host, &e) < 0) {
 				struct json_object *o;
 
-				if (pass == 0 && explicit_list) {
+				if (pass == 0 && explicit_list &&
+				    !(ops->skip_unrunnable && e->kind == VCL_E_ENV)) {
 					int r = vcl_error_set(err, VCL_E_ENV, e->errnum, "%s: %s",
 							      ops->name, e->msg);
 
@@ -377,6 +379,8 @@ static void record_config(struct vcl_bench *b)
 	json_object_object_add(cfg, "ctr_userns", json_object_new_boolean(b->o->ctr_userns));
 	json_object_object_add(cfg, "ctr_seccomp", json_object_new_boolean(!b->o->ctr_no_seccomp));
 	json_object_object_add(cfg, "security", json_object_new_string(b->o->security));
+	json_object_object_add(cfg, "gvisor_platform",
+			       json_object_new_string(b->o->gvisor_platform));
 	json_object_object_add(cfg, "cache", json_object_new_string(b->o->cache));
 }
 

@@ -48,7 +48,8 @@ struct vcl_bench_opts {
 	uint64_t vm_host_port;
 	bool ctr_userns;
 	bool ctr_no_seccomp;
-	const char *security; /* containers: "cri" (containerd's defaults) | "strict" */
+	const char *security;	     /* containers: "cri" (containerd's defaults) | "strict" */
+	const char *gvisor_platform; /* "auto" | "systrap" | "kvm" | "ptrace" */
 	/* scenarios */
 	unsigned mem_instances, vm_mem_instances;
 	uint64_t budget_mib, vm_budget_mib;

@@ -167,7 +167,8 @@ static void print_startup(struct vcl_bench *b, struct json_object *groups[2])
 			struct json_object *why = vcl_json_path(val, "reason");
 
 			if (vcl_json_path_double(val, "startup_ms.p50", &p50) < 0) {
-				printf("%-18s %s\n", name,
+				printf("%-18s %s%s\n", name,
+				       vcl_json_path(val, "skipped") != NULL ? "skipped: " : "",
 				       why != NULL ? json_object_get_string(why)
 						   : "no startup samples");
 				continue;

@@ -63,6 +63,7 @@ static const char *const vm_nets[] = {"user", "network:", NULL};
 static const char *const caches[] = {"warm", "cold", NULL};
 static const char *const ksm_modes[] = {"off", "on", "both", NULL};
 static const char *const security_modes[] = {"cri", "strict", NULL};
+static const char *const gvisor_platforms[] = {"auto", "systrap", "kvm", "ptrace", NULL};
 
 #define B struct vcl_bench_opts
 static const struct vcl_opt bench_opts[] = {
@@ -107,6 +108,11 @@ static const struct vcl_opt bench_opts[] = {
 		     "containers (ctr, runc, crun, podman): cri, containerd's defaults (its "
 		     "capability set, writable root, default mounts) with each service's "
 		     "securityContext (default); strict, no capabilities and a read-only root"),
+    VCL_OPT_ENUM_ROW(B, gvisor_platform, "gvisor-platform", gvisor_platforms,
+		     "auto|systrap|kvm|ptrace",
+		     "gvisor: the platform runsc traps system calls with; auto tries systrap, "
+		     "kvm, ptrace and keeps the first that runs (default). One that cannot run "
+		     "here skips gvisor, with runsc's reason"),
     VCL_OPT_UINT_ROW(B, mem_instances, "mem-instances", 1, 1024, "N",
 		     "memory: idle instances per placement (VMs: at most this many)"),
     VCL_OPT_U64_ROW(B, budget_mib, "budget-mib", 1, 1048576, "N",
@@ -257,6 +263,7 @@ int vcl_bench_opts_parse(int argc, char **argv, struct vcl_bench_opts *o, bool *
 	o->cache = "warm";
 	o->ksm = "off";
 	o->security = "cri";
+	o->gvisor_platform = "auto";
 	o->scale_threshold = 0.7;
 	o->work_iters = 20000;
 	o->steady_rate = 200;

@@ -368,6 +368,11 @@ struct vcl_backend_ops {
 	 * full Debian boot under TCG takes ~30-40 s); standard and full run it,
 	 * and --backends/--peer name it in any profile. */
 	bool not_quick;
+	/* Named with --backends, a probe that fails with VCL_E_ENV (this host
+	 * cannot run it) records the placement as skipped with the reason and
+	 * the run goes on, as for a default one (gvisor: a platform that
+	 * cannot run here). Other placements named stop the run. */
+	bool skip_unrunnable;
 
 	/* Usable on this host? Sets an error saying why not. */
 	int (*probe)(const struct vcl_host *host, struct vcl_error **err);

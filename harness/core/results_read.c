@@ -417,7 +417,8 @@ static const struct vcl_jrule config[] = {
     {"vm", OBJ, config_vm},
     {"ctr_userns", BOOL, NULL},
     {"ctr_seccomp", BOOL, NULL},
-    {"security", STR, NULL}, /* cri | strict */
+    {"security", STR, NULL},	    /* cri | strict */
+    {"gvisor_platform", STR, NULL}, /* auto | systrap | kvm | ptrace */
     {"cache", STR, NULL},
     {"services", ARR, strings}, /* --services: the file's names in order */
     {"services_file", STR, NULL},
@@ -709,6 +710,7 @@ static const struct vcl_jrule entry[] = {
     /* gvisor (ctr/gvisor.c, docs/gvisor.md) */
     {"platform", STR, NULL},
     {"platform_why", OBJ, why_by_name},
+    {"platform_asked", STR, NULL},
     {"network", STR, NULL},
     {"network_why", STR, NULL},
     {"runsc", STR, NULL},

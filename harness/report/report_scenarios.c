@@ -163,8 +163,29 @@ static void startup_intro(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	    c->metrics_href);
 }
 
+/* When entry e (placement or peer name of run r) was skipped, add
+ * "name: skipped — reason" to the list and return true. */
+static bool skipped_item(const struct vcl_report_ctx *c, size_t r, const char *name,
+			 struct json_object *e, char ***list, size_t *n)
+{
+	const char *why = vcl_rjstr(e, "reason");
+	bool skip = false;
+	char *en, *w;
+
+	if (!vcl_rjbool(e, "skipped", &skip) || !skip)
+		return false;
+	en = vcl_resc(name);
+	w = vcl_resc(why != NULL ? why : "no reason given");
+	*list = vcl_rxrealloc(*list, (*n + 1) * sizeof(char *));
+	(*list)[(*n)++] = vcl_rxasprintf("%s%s%s: skipped — %s", en, c->n > 1 ? " in " : "",
+					 c->n > 1 ? c->runs[r].label : "", w);
+	free(en);
+	free(w);
+	return true;
+}
+
 /* The startup table: placements against bare, peers against their
- * placement; then the peers that did not run. */
+ * placement; then the placements and peers that did not run. */
 static void startup_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk,
 			  const char **pe)
 {
@@ -183,9 +204,11 @@ static void startup_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c, co
 		    vcl_json_path(vcl_rentry(&c->runs[r], "backends", base), "startup_ms");
 
 		for (size_t i = 0; bk[i] != NULL; i++) {
-			struct json_object *st =
-			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "startup_ms");
+			struct json_object *b = vcl_rentry(&c->runs[r], "backends", bk[i]);
+			struct json_object *st = vcl_json_path(b, "startup_ms");
 
+			if (skipped_item(c, r, bk[i], b, &skipped, &nskipped))
+				continue;
 			if (st != NULL && json_object_is_type(st, json_type_object))
 				startup_row(&t, c, r, "backends", bk[i], st, base, bare);
 		}
@@ -193,21 +216,9 @@ static void startup_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c, co
 			struct json_object *p = vcl_rentry(&c->runs[r], "peers", pe[i]);
 			struct json_object *st = vcl_json_path(p, "startup_ms");
 			const char *fam = vcl_rjstr(p, "family");
-			bool skip = false;
 
-			if (vcl_rjbool(p, "skipped", &skip) && skip) {
-				const char *why = vcl_rjstr(p, "reason");
-				char *e = vcl_resc(pe[i]),
-				     *w = vcl_resc(why != NULL ? why : "no reason given");
-
-				skipped = vcl_rxrealloc(skipped, (nskipped + 1) * sizeof(char *));
-				skipped[nskipped++] = vcl_rxasprintf(
-				    "%s%s%s: skipped — %s", e, c->n > 1 ? " in " : "",
-				    c->n > 1 ? c->runs[r].label : "", w);
-				free(e);
-				free(w);
+			if (skipped_item(c, r, pe[i], p, &skipped, &nskipped))
 				continue;
-			}
 			if (st == NULL || !json_object_is_type(st, json_type_object))
 				continue;
 			startup_row(&t, c, r, "peers", pe[i], st, fam != NULL ? fam : "?",
@@ -221,7 +232,7 @@ static void startup_table(struct vcl_rdoc *d, const struct vcl_report_ctx *c, co
 	if (nskipped > 0) {
 		struct vcl_rblock *lst = NULL;
 
-		vcl_rdoc_block(d, VCL_RB_PARA, "Peers that did not run:");
+		vcl_rdoc_block(d, VCL_RB_PARA, "Placements and peers that did not run:");
 		for (size_t i = 0; i < nskipped; i++) {
 			vcl_rdoc_list_item(d, &lst, "%s", skipped[i]);
 			free(skipped[i]);

@@ -127,18 +127,14 @@ static inline void integ_same_ns(pid_t pid, const char *ns, bool expect_same)
 		      a, b);
 }
 
-/* Processes whose command line names an instance of run rid (vclab-<rid>-:
- * the payload's --name, conmon -n, containerd-shim's and runsc's container
- * ids). */
-static inline int integ_processes_of(const char *rid)
+/* Processes whose command line holds needle. */
+static inline int integ_processes_matching(const char *needle)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	char needle[64];
 	int n = 0;
 
 	ck_assert(d != NULL);
-	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
 	while ((de = readdir(d)) != NULL) {
 		cleanup_free char *cl = NULL;
 		char path[300];
@@ -157,6 +153,17 @@ static inline int integ_processes_of(const char *rid)
 	}
 	closedir(d);
 	return n;
+}
+
+/* Processes whose command line names an instance of run rid (vclab-<rid>-:
+ * the payload's --name, conmon -n, containerd-shim's and runsc's container
+ * ids). */
+static inline int integ_processes_of(const char *rid)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
+	return integ_processes_matching(needle);
 }
 
 /* The run id of the ledger whose owner is pid, or "" */

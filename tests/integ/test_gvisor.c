@@ -6,7 +6,9 @@
  * from its cgroup, nothing left); a run killed with SIGKILL whose sandbox
  * `vclab gc` removes through the ledger's "runsc" record; and the user's
  * image (a busybox httpd OCI layout, tests/image/build-busybox.sh) through
- * `vclab bench` beside ctr and runc. Needs root and runsc; skips without.
+ * `vclab bench` beside ctr and runc; a platform that cannot run here,
+ * named, recorded as skipped with its reason and nothing left. Needs root
+ * and runsc; skips without.
  */
 #include <check.h>
 #include <dirent.h>
@@ -43,17 +45,29 @@ static struct vcl_spec spec_of(struct vcl_ledger *ledger, const char *run_id, un
 	return integ_spec_in(ledger, run_id, payload, index, 256, 64);
 }
 
+/* No process whose command line holds needle, no file matching glob,
+ * no cgroup folder (any hierarchy) that find's test cg_test matches. */
+static void no_process_file_cgroup(const char *needle, const char *glob, const char *cg_test)
+{
+	char cmd[600];
+
+	ck_assert_msg(integ_processes_matching(needle) == 0, "a process of %s is left", needle);
+	snprintf(cmd, sizeof(cmd),
+		 "! ls -d %s 2>/dev/null | grep -q . && "
+		 "! find /sys/fs/cgroup -maxdepth 4 %s | grep -q .",
+		 glob, cg_test);
+	ck_assert_msg(run(cmd) == 0, "%s left a file or a cgroup (%s)", needle, cmd);
+}
+
 /* No process, cgroup (any hierarchy) or state folder of run rid. */
 static void nothing_left(const char *rid)
 {
-	char cmd[300];
+	char needle[64], dir[96], cg[96];
 
-	ck_assert_int_eq(integ_processes_of(rid), 0);
-	snprintf(cmd, sizeof(cmd),
-		 "test ! -e /run/vclab/%s && ! find /sys/fs/cgroup -maxdepth 4 -path "
-		 "'*vclab/%s*' | grep -q .",
-		 rid, rid);
-	ck_assert_msg(run(cmd) == 0, "run %s left a folder or a cgroup", rid);
+	snprintf(needle, sizeof(needle), "vclab-%s-", rid);
+	snprintf(dir, sizeof(dir), "/run/vclab/%s", rid);
+	snprintf(cg, sizeof(cg), "-path '*vclab/%s*'", rid);
+	no_process_file_cgroup(needle, dir, cg);
 }
 
 /* Processes in the cgroup vclab/<rid>/1 (sandbox, gofer, stubs); -1
@@ -212,6 +226,76 @@ START_TEST(test_gc_after_sigkill)
 	ck_assert_int_eq(kill(sandbox, 0), -1);
 	ck_assert_int_eq(cgroup_procs(rid), -1);
 	nothing_left(rid);
+}
+END_TEST
+
+/* A platform that cannot run here, named: gvisor is recorded as skipped
+ * with runsc's reason, bare runs, the exit status is 0 (as for any skipped
+ * placement), the report lists it, and the trial sandbox is gone (no
+ * runsc or sandbox process of the probe's container, no state, no
+ * cgroup). kvm on a host whose KVM boot check fails (this PVM host: the
+ * sandbox hangs until the probe's 10 s limit); systrap where this runsc
+ * does not know it. A platform name that is none is bad input: exit 2. */
+START_TEST(test_unrunnable_platform)
+{
+	char cmd[900], id[64], cg[64];
+	const char *platform;
+	struct json_object *r, *g;
+	const char *why;
+	int pid = 0;
+	FILE *f;
+
+	if (!usable("test_unrunnable_platform"))
+		return;
+	platform = strcmp(host.accelerator, "kvm") != 0 ? "kvm" : "systrap";
+	ck_assert_msg(strcmp(platform, "kvm") == 0 || strcmp(vcl_gvisor_platform(), "systrap") != 0,
+		      "systrap and KVM both run here: no platform that cannot run");
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf " OUT " && sh -c 'echo $$ > " IMG_DIR "/pid; exec bin/vclab bench "
+		 "--backends bare,gvisor --gvisor-platform %s --peers none --scenarios startup "
+		 "--runs 2 --warmup 0 --out " OUT "' >" IMG_DIR "/skip.log 2>&1",
+		 platform);
+	ck_assert_int_eq(run("mkdir -p " IMG_DIR), 0);
+	ck_assert_msg(run(cmd) == 0, "bench with an unrunnable platform failed: see %s",
+		      IMG_DIR "/skip.log");
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert_ptr_nonnull(r);
+	g = at(r, "backends.gvisor");
+	ck_assert_ptr_nonnull(g);
+	ck_assert(json_object_get_boolean(at(g, "skipped")));
+	why = json_object_get_string(at(g, "reason"));
+	printf("gvisor --gvisor-platform %s: skipped: %s\n", platform, why);
+	ck_assert_ptr_nonnull(strstr(why, "--gvisor-platform"));
+	ck_assert_ptr_nonnull(strstr(why, platform));
+	if (strcmp(platform, "kvm") == 0)
+		ck_assert_msg(strstr(why, "hung") != NULL || strstr(why, "failed") != NULL,
+			      "no runsc outcome in: %s", why);
+	ck_assert_ptr_null(at(g, "startup_ms"));
+	ck_assert_int_eq(json_object_get_int(at(r, "backends.bare.startup_ms.n")), 2);
+	ck_assert_str_eq(json_object_get_string(at(r, "config.gvisor_platform")), platform);
+	ck_assert_int_eq(json_object_array_length(at(r, "errors")), 0);
+	ck_assert_int_eq(run("grep -q 'gvisor: skipped — gVisor platform' " OUT "/report.md"), 0);
+	ck_assert_int_eq(run("grep -q '^gvisor .*skipped: ' " IMG_DIR "/skip.log"), 0);
+	nothing_left(json_object_get_string(at(r, "run_id")));
+	json_object_put(r);
+	/* The probe's trial container (ctr/runtime.c: vclab-probe-PID) */
+	f = fopen(IMG_DIR "/pid", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	snprintf(id, sizeof(id), "vclab-probe-%d", pid);
+	snprintf(cmd, sizeof(cmd), "/tmp/vclab-probe-*/state/*%s*", id);
+	snprintf(cg, sizeof(cg), "-name probe-%d", pid);
+	no_process_file_cgroup(id, cmd, cg);
+
+	/* Not a platform: bad input, one line, exit 2, no results folder. */
+	ck_assert_int_eq(run("rm -rf " OUT " && bin/vclab bench --backends bare,gvisor "
+			     "--gvisor-platform kvmm --out " OUT " 2>" IMG_DIR "/bad.log; "
+			     "test $? -eq 2"),
+			 0);
+	ck_assert_int_eq(run("grep -q 'gvisor-platform.*kvmm' " IMG_DIR "/bad.log && "
+			     "test $(wc -l <" IMG_DIR "/bad.log) -eq 1 && test ! -e " OUT),
+			 0);
 }
 END_TEST
 
@@ -376,8 +460,11 @@ static Suite *suite(void)
 {
 	const TTest *const tests[] = {test_payload, test_gc_after_sigkill, test_prefix_ids};
 	const TTest *const image[] = {test_image_bench, test_services_manifest};
+	const TTest *const platform[] = {test_unrunnable_platform};
 	Suite *s = suite_of("gvisor", 300, tests, ARRAY_SIZE(tests), NULL);
 
+	/* A platform forced that cannot run: a bench run (CK_RUN_CASE=platform). */
+	tcase_of(s, "platform", 300, platform, ARRAY_SIZE(platform));
 	/* The user's image: a whole bench run. */
 	tcase_of(s, "image", 300, image, ARRAY_SIZE(image));
 	return s;
