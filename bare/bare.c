@@ -43,7 +43,6 @@
 #include "bare/bare.h"
 #include "core/cgroup.h"
 #include "core/cleanup.h"
-#include "core/fdslot.h"
 #include "core/launch.h"
 #include "core/ledger.h"
 #include "core/nsexec.h"
@@ -82,8 +81,6 @@ static int bare_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_erro
 	run = calloc(1, sizeof(*run));
 	if (run == NULL)
 		return vcl_fail(err, ENOMEM, "Prepare bare");
-	if (vcl_fdslot_reserve(err) < 0)
-		return -1;
 	if (spec->svc != NULL && spec->svc->rootfs != NULL) {
 		char dir[sizeof(run->ovl_dir)];
 
@@ -128,14 +125,8 @@ struct child_args {
 	struct vcl_cgroup *join;	/* v1 with accounting: attach before exec */
 	const struct vcl_svc_spec *svc; /* the user's service, or NULL */
 	int log_fd;			/* the service's stdout and stderr */
-	int fd_end;			/* CLONE_FILES: keep only descriptors below this; -1 none */
-	/* spawn_vfork's helper forks the payload instead of becoming it
-	 * (spawn_helper); the payload's pid or the errno, for the parent. */
-	bool fork_payload;
-	pid_t payload_pid;
-	int payload_errno;
-	int net_w; /* the service's: one byte once it has its netns */
-	uid_t uid; /* the service's user and group */
+	int net_w;			/* the service's: one byte once it has its netns */
+	uid_t uid;			/* the service's user and group */
 	gid_t gid;
 	gid_t groups[17]; /* its supplementary groups: fsGroup, supplementalGroups */
 	size_t ngroups;
@@ -289,10 +280,6 @@ static int child_exec(void *opaque)
 {
 	const struct child_args *a = opaque;
 
-	/* Sharing the harness's descriptor table (spawn): a table of our own
-	 * first, holding only the slots below fd_end. */
-	if (a->fd_end >= 0 && close_range((unsigned)a->fd_end, ~0U, CLOSE_RANGE_UNSHARE) < 0)
-		_exit(126);
 	if (a->join != NULL) {
 		int r = vcl_cgroup_attach(a->join, 0);
 
@@ -315,91 +302,26 @@ static int child_exec(void *opaque)
 }
 
 /*
- * The CLONE_VM child of spawn_vfork when the payload must not hold the
- * parent up (fork_payload): with its small table of its own, it forks the
- * payload as a sibling (CLONE_PARENT: the harness is its parent, reaps it
- * and holds its pidfd) and exits at once, which releases the parent. The
- * fork copies the harness's page tables, as fork always did here, but
- * not its descriptors; the payload then joins its cgroup and execs while
- * the harness goes on.
- */
-static int spawn_helper(void *opaque)
-{
-	struct child_args *a = opaque;
-	long pid;
-
-	if (a->fd_end >= 0 && close_range((unsigned)a->fd_end, ~0U, CLOSE_RANGE_UNSHARE) < 0) {
-		a->payload_errno = errno;
-		_exit(126);
-	}
-	a->fd_end = -1; /* the payload's table is this small one already */
-	/* CLONE_PARENT takes this helper's exit signal: SIGCHLD. */
-	pid = syscall(SYS_clone, CLONE_PARENT, NULL, NULL, NULL, NULL);
-	if (pid == 0)
-		child_exec(a); /* its own copy of a from here on */
-	a->payload_pid = (pid_t)pid;
-	a->payload_errno = pid < 0 ? errno : 0;
-	_exit(0);
-}
-
-/* clone(CLONE_VM | CLONE_VFORK), as posix_spawn does; with the launch
- * slots reserved, CLONE_FILES too, the child's descriptors lent into them
- * (core/fdslot.h): the harness's table, thousands of descriptors at
- * density, is neither copied nor walked. */
-static pid_t spawn_vfork(struct child_args *a)
-{
-	int *const fds[] = {&a->ready_w, &a->log_fd, &a->net_w};
-	int saved[ARRAY_SIZE(fds)];
-	/* The child runs on this stack until it execs; the parent is
-	 * suspended meanwhile (CLONE_VFORK). */
-	char stack[32768] __attribute__((aligned(16)));
-	pid_t pid;
-	int e;
-
-	a->fd_end = vcl_fdslot_lend_all(fds, ARRAY_SIZE(fds), saved);
-	a->payload_pid = -1;
-	a->payload_errno = EAGAIN;
-	pid =
-	    clone(a->fork_payload ? spawn_helper : child_exec, stack + sizeof(stack),
-		  CLONE_VM | CLONE_VFORK | SIGCHLD | (a->fd_end >= 0 ? CLONE_FILES : 0), (void *)a);
-	e = errno;
-	if (pid > 0 && a->fork_payload) {
-		/* The helper has exited (CLONE_VFORK returned): reap it. */
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		pid = a->payload_pid;
-		e = a->payload_errno;
-	}
-	vcl_fdslot_return_all(fds, ARRAY_SIZE(fds), saved);
-	a->fd_end = -1;
-	errno = e;
-	return pid;
-}
-
-/*
  * Start the payload, one of three ways, cheapest first:
- * - no accounting (startup): clone(CLONE_VM | CLONE_VFORK) (spawn_vfork),
- *   as posix_spawn does: no copy of the harness's page tables or
- *   descriptors, no cgroup on the way. This is what running the service
- *   as a plain host process costs.
+ * - no accounting (startup): clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+ *   does: no copy of the harness's page tables, no cgroup on the way. This
+ *   is what running the service as a plain host process costs.
  * - accounting on pure v2: clone3(CLONE_INTO_CGROUP): born in the cgroup,
  *   no migration.
- * - accounting on v1/hybrid: a fork, the child joins the cgroup, exec. A
- *   v1 attach may wait for an RCU grace period (cgroup_threadgroup_rwsem):
- *   2-20 ms here, which is why the startup scenario does not take this
- *   path, and why the parent does not wait for it (a density burst's
- *   attaches overlap). The fork is made by spawn_vfork's helper, from a
- *   small descriptor table (spawn_helper).
- * A pod's main process forks its other containers (run_pod_members), so
- * it never shares the harness's memory: a plain fork.
+ * - accounting on v1/hybrid: fork, the child joins the cgroup, exec. A v1
+ *   attach waits for an RCU grace period (cgroup_threadgroup_rwsem): 2-20
+ *   ms here, which is why the startup scenario does not take this path.
  */
-static pid_t spawn(struct child_args *a, int cg_dirfd)
+static pid_t spawn(const struct child_args *a, int cg_dirfd)
 {
-	a->fd_end = -1;
-	a->fork_payload = a->join != NULL;
-	if (cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL))
-		return spawn_vfork(a);
-	a->fork_payload = false;
+	if (a->join == NULL && cg_dirfd < 0 && (a->svc == NULL || a->svc->pod == NULL)) {
+		/* The child runs on this stack until it execs; the parent is
+		 * suspended meanwhile (CLONE_VFORK). */
+		char stack[32768] __attribute__((aligned(16)));
+
+		return clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+			     (void *)a);
+	}
 	if (cg_dirfd >= 0) {
 		struct clone_args ca = {
 		    .flags = CLONE_INTO_CGROUP,

@@ -31,7 +31,6 @@
 
 #include "core/cgroup.h"
 #include "core/cleanup.h"
-#include "core/fdslot.h"
 #include "ctr/ctr.h"
 #include "ctr/ctr_child.h"
 #include "core/host.h"
@@ -319,25 +318,17 @@ static int launch_pipes_open(struct launch_pipes *lp, struct ctr_priv *p, bool u
  */
 static pid_t clone_vfork(struct child_args *a, int flags, int *pidfd, char *stack)
 {
-	/* The descriptors the child uses, lent into low slots so that it can
-	 * share the table and keep only those (core/fdslot.h). */
-	int *const fds[] = {&a->ready_w,       &a->err_w,	  &a->nsready_w,    &a->log_fd,
-			    &a->sandbox_ns[0], &a->sandbox_ns[1], &a->sandbox_ns[2]};
-	int saved[ARRAY_SIZE(fds)];
 	sigset_t all;
 	pid_t pid;
 	int e;
 
-	a->fd_end = vcl_fdslot_lend_all(fds, ARRAY_SIZE(fds), saved);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &a->sigmask);
 	a->vm = true;
-	pid = clone(child_main, stack + CHILD_STACK_SIZE,
-		    flags | CLONE_VM | CLONE_VFORK | (a->fd_end >= 0 ? CLONE_FILES : 0), a, pidfd);
+	pid = clone(child_main, stack + CHILD_STACK_SIZE, flags | CLONE_VM | CLONE_VFORK, a, pidfd);
 	e = errno;
 	a->vm = false;
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	vcl_fdslot_return_all(fds, ARRAY_SIZE(fds), saved);
 	errno = e;
 	return pid;
 }
@@ -799,7 +790,7 @@ static int ctr_prepare(const struct vcl_spec *spec, void **ctx, struct vcl_error
 
 	if (run == NULL)
 		return vcl_fail(err, ENOMEM, "Prepare ctr");
-	if (vcl_fdslot_reserve(err) < 0 || run_prepare(run, spec, err) < 0) {
+	if (run_prepare(run, spec, err) < 0) {
 		run_free(run);
 		return -1;
 	}

@@ -493,10 +493,6 @@ int child_main(void *arg)
 	char *const envp[] = {path_env, NULL};
 	bool bounding_done = false;
 
-	/* Sharing the harness's descriptor table (clone_vfork): a table of
-	 * our own first, holding only the slots below fd_end. */
-	if (a->vm && a->fd_end >= 0)
-		TRY(VCL_CTR_STEP_FDS, close_range((unsigned)a->fd_end, ~0U, CLOSE_RANGE_UNSHARE));
 	if (a->vm)
 		child_signals(a);
 	child_mark(a, VCL_CTR_MARK_ENTRY);

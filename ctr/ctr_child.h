@@ -40,7 +40,6 @@ struct child_args {
 	bool vm;	  /* CLONE_VM | CLONE_VFORK: it runs in the harness's memory */
 	sigset_t sigmask; /* the harness's signal mask, the payload's at exec */
 	bool born_in_cg;  /* clone3(CLONE_INTO_CGROUP) made it there: no attach */
-	int fd_end;	  /* CLONE_FILES: keep only descriptors below this; -1 none */
 	int ready_w;	  /* becomes fd 3, --ready-fd 3 */
 	int err_w;	  /* CLOEXEC: a successful exec closes it */
 	int sync_r;	  /* userns: the parent writes one byte once the maps are set */
