@@ -734,49 +734,29 @@ static const struct vcl_ledger_kind *const engine_kinds[] = {&engine_kind, NULL}
 
 static const char *const docker_daemons[] = {"dockerd", "containerd", NULL};
 
+/* What podman and docker share in their ops: all but the name, what
+ * their memory figure covers and the daemons. N: the engine's name, the
+ * prefix of its VCL_CTR_PEER_WRAPPERS. */
+#define ENG_OPS(n)                                                                                 \
+	.is_peer = true, .family = VCL_FAMILY_CONTAINER, .peer_of = "ctr", .engine = true,         \
+	.opt_in = true, .runs_services = true, .probe = n##_probe, .prepare = n##_prepare,         \
+	.launch = n##_launch, .ready = eng_ready, .exited = eng_exited, .sample = eng_sample,      \
+	.destroy = eng_destroy, .cleanup = n##_cleanup, .describe = vcl_eng_describe,              \
+	.kinds = engine_kinds
+
 const struct vcl_backend_ops vcl_podman_ops = {
     .name = "podman",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .engine = true,
-    .opt_in = true,
-    .runs_services = true,
-    .probe = podman_probe,
-    .prepare = podman_prepare,
-    .launch = podman_launch,
-    .ready = eng_ready,
-    .exited = eng_exited,
-    .sample = eng_sample,
-    .destroy = eng_destroy,
-    .cleanup = podman_cleanup,
+    ENG_OPS(podman),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
 		  "conmon, podman's per-container monitor (helpers_pss_kib); podman has no "
 		  "daemon",
-    .describe = vcl_eng_describe,
-    .kinds = engine_kinds,
 };
 
 const struct vcl_backend_ops vcl_docker_ops = {
     .name = "docker",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .engine = true,
-    .opt_in = true,
-    .runs_services = true,
-    .probe = docker_probe,
-    .prepare = docker_prepare,
-    .launch = docker_launch,
-    .ready = eng_ready,
-    .exited = eng_exited,
-    .sample = eng_sample,
-    .destroy = eng_destroy,
-    .cleanup = docker_cleanup,
+    ENG_OPS(docker),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
 		  "its containerd-shim (helpers_pss_kib); dockerd and containerd are in "
 		  "daemons",
     .daemons = docker_daemons,
-    .describe = vcl_eng_describe,
-    .kinds = engine_kinds,
 };

@@ -787,42 +787,25 @@ static int rt_exec(struct vcl_instance *inst, char *const *argv, unsigned timeou
 VCL_CTR_PEER_WRAPPERS(runc, vcl_rt, runc_rt)
 VCL_CTR_PEER_WRAPPERS(crun, vcl_rt, crun_rt)
 
+/* What runc and crun share in their ops: all but the name and what their
+ * memory figure covers. N: the runtime's name, the prefix of its
+ * VCL_CTR_PEER_WRAPPERS. */
+#define RT_OPS(n)                                                                                  \
+	.is_peer = true, .family = VCL_FAMILY_CONTAINER, .peer_of = "ctr", .runs_services = true,  \
+	.runs_pods = true, .probe = n##_probe, .prepare = n##_prepare, .launch = n##_launch,       \
+	.ready = vcl_rt_ready, .exited = vcl_rt_exited, .sample = vcl_rt_sample, .exec = rt_exec,  \
+	.destroy = vcl_rt_destroy, .cleanup = n##_cleanup
+
 const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .runs_services = true,
-    .runs_pods = true,
-    .probe = runc_probe,
-    .prepare = runc_prepare,
-    .launch = runc_launch,
-    .ready = vcl_rt_ready,
-    .exited = vcl_rt_exited,
-    .sample = vcl_rt_sample,
-    .exec = rt_exec,
-    .destroy = vcl_rt_destroy,
-    .cleanup = runc_cleanup,
+    RT_OPS(runc),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
 		  "itself has exited once the container runs",
 };
 
 const struct vcl_backend_ops vcl_crun_ops = {
     .name = "crun",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .runs_services = true,
-    .runs_pods = true,
-    .probe = crun_probe,
-    .prepare = crun_prepare,
-    .launch = crun_launch,
-    .ready = vcl_rt_ready,
-    .exited = vcl_rt_exited,
-    .sample = vcl_rt_sample,
-    .exec = rt_exec,
-    .destroy = vcl_rt_destroy,
-    .cleanup = crun_cleanup,
+    RT_OPS(crun),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
 		  "itself has exited once the container runs",
 };
