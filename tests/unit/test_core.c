@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -493,6 +494,25 @@ START_TEST(test_registry_traits)
 }
 END_TEST
 
+/* The reasons a backend gives in results.json (no_exec: why a service's
+ * exec probe is skipped there) cite source files without line numbers: a
+ * line number goes stale with the next edit of the file. */
+START_TEST(test_reasons_cite_no_line)
+{
+	regex_t re;
+
+	ck_assert_int_eq(regcomp(&re, "[A-Za-z0-9_]\\.[ch]:[0-9]", REG_EXTENDED | REG_NOSUB), 0);
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++) {
+		const char *why[] = {(*b)->no_exec, (*b)->mem_covers};
+
+		for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+			ck_assert_msg(why[i] == NULL || regexec(&re, why[i], 0, NULL, 0) != 0,
+				      "%s cites a source line: %s", (*b)->name, why[i]);
+	}
+	regfree(&re);
+}
+END_TEST
+
 START_TEST(test_kib_field)
 {
 	uint64_t v = 0;
@@ -646,6 +666,7 @@ int main(void)
 	tcase_add_test(tc, test_json_path);
 	tcase_add_test(tc, test_yaml_errors);
 	tcase_add_test(tc, test_registry_traits);
+	tcase_add_test(tc, test_reasons_cite_no_line);
 	tcase_add_test(tc, test_kib_field);
 	tcase_add_test(tc, test_error_kind_names);
 	tcase_add_test(tc, test_gc_boot_id);
