@@ -311,8 +311,7 @@ START_TEST(test_results_resources)
 
 	ck_assert_int_eq(vcl_read_file(path, &text, &len, &err), 0);
 	ck_assert_ptr_nonnull(strstr(text, "\"direct_why\": {"));
-	ck_assert_msg(parse_results(text, &warned, &err) == 0, "%s",
-		      err != NULL ? err->msg : "?");
+	ck_assert_msg(parse_results(text, &warned, &err) == 0, "%s", err != NULL ? err->msg : "?");
 	ck_assert_str_eq(warned, "");
 }
 END_TEST
