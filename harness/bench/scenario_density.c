@@ -296,18 +296,23 @@ static int launch_burst(struct density *d, struct vcl_error **err)
 	return (int)ok;
 }
 
-/* Instances [from, to) are up: the harness's READY pipes have served (the
- * payload closed its end after the line) and go. Held open, each would
- * keep the page the payload wrote its line into charged to the instance's
- * memory cgroup, and a descriptor in the harness's table, which every later
- * launch's fork copies and its exec walks. A VM's READY channel is its
- * machine's (vmm/machine.c closes it). */
-static void release_ready(struct density *d, unsigned from, unsigned to)
+/* Instances [from, to) are up: the descriptors the harness held to see
+ * them come up go. Their READY pipes have served (the payload closed its
+ * end after the line); held open, each kept the page the payload wrote its
+ * line into charged to the instance's memory cgroup. Their pidfds watched
+ * for a death before READY; the harness is still their parent, so their
+ * pids stay theirs until it reaps them. Each held descriptor is one more
+ * in the table every later launch's clone copies and its exec walks: at
+ * ten thousand instances that made a launch several times slower. A VM's
+ * READY channel and pidfd are its machine's (vmm/machine.c). */
+static void release_fds(struct density *d, unsigned from, unsigned to)
 {
 	if (vcl_backend_is_vm(d->ops))
 		return;
-	for (unsigned i = from; i < to; i++)
+	for (unsigned i = from; i < to; i++) {
 		vcl_closep(&d->inst[i]->ready_fd);
+		vcl_closep(&d->inst[i]->exit_fd);
+	}
 }
 
 /* Wait for the ok instances the burst started; those ready join [0, n),
@@ -328,11 +333,11 @@ static int wait_burst(struct density *d, unsigned ok, struct vcl_error **err)
 			burst_failed(d, e);
 		for (unsigned m = j; m < ok; m++)
 			vcl_bench_stop(d->b, d->inst[d->n + m]);
-		release_ready(d, d->n, d->n + j);
+		release_fds(d, d->n, d->n + j);
 		d->n += j;
 		return intr ? -1 : (int)j;
 	}
-	release_ready(d, d->n, d->n + ok);
+	release_fds(d, d->n, d->n + ok);
 	d->n += ok;
 	return (int)ok;
 }
