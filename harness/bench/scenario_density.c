@@ -202,7 +202,7 @@ static void density_teardown(struct density *d)
 		for (unsigned i = 0; i < d->n; i++)
 			if (d->inst[i]->pid > 0)
 				kill(d->inst[i]->pid, SIGKILL);
-		errs = calloc(d->n > 0 ? d->n : 1, sizeof(*errs));
+		errs = calloc(d->n > 0 ? d->n : 1, sizeof(struct vcl_error *));
 	}
 	if (errs != NULL)
 		teardown_parallel(d, errs);
