@@ -278,6 +278,13 @@ static int tools_ref(char *ref, size_t size, struct vcl_error **err)
 	return 0;
 }
 
+int vcl_res_tools_check(struct vcl_error **err)
+{
+	char ref[PATH_MAX + 16];
+
+	return tools_ref(ref, sizeof(ref), err);
+}
+
 /* The disk scenario's host folders: dir/volume and dir/overlay. */
 struct vcl_res_storage {
 	char dir[PATH_MAX / 2], vol[PATH_MAX / 2 + 16], upper[PATH_MAX / 2 + 16];

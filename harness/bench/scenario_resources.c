@@ -485,8 +485,11 @@ static int net_run(struct vcl_bench *b, struct vcl_error **err)
 	return vcl_res_run(b, &net, err);
 }
 
-const struct vcl_scenario vcl_scenario_cpu = {.name = "cpu", .run = cpu_run, .not_quick = true};
+const struct vcl_scenario vcl_scenario_cpu = {
+    .name = "cpu", .run = cpu_run, .not_quick = true, .preflight = vcl_res_tools_check};
 const struct vcl_scenario vcl_scenario_membw = {
-    .name = "membw", .run = membw_run, .not_quick = true};
-const struct vcl_scenario vcl_scenario_disk = {.name = "disk", .run = disk_run, .not_quick = true};
-const struct vcl_scenario vcl_scenario_net = {.name = "net", .run = net_run, .not_quick = true};
+    .name = "membw", .run = membw_run, .not_quick = true, .preflight = vcl_res_tools_check};
+const struct vcl_scenario vcl_scenario_disk = {
+    .name = "disk", .run = disk_run, .not_quick = true, .preflight = vcl_res_tools_check};
+const struct vcl_scenario vcl_scenario_net = {
+    .name = "net", .run = net_run, .not_quick = true, .preflight = vcl_res_tools_check};
