@@ -24,7 +24,11 @@ cg=vclab-vethcheck.$$
 cleanup() {
 	[ -z "$srv" ] || kill "$srv" 2>/dev/null || true
 	[ -z "$srv" ] || wait "$srv" 2>/dev/null || true
-	cgdelete -g "cpu,memory,pids:$cg" 2>/dev/null || true
+	# One rmdir per controller: cgdelete -g cpu,memory,pids removed only
+	# the first here (libcgroup 2.0, cgroup v1).
+	for d in /sys/fs/cgroup/cpu /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup; do
+		[ ! -d "$d/$cg" ] || rmdir "$d/$cg" 2>/dev/null || true
+	done
 	umount "$work/lab" "$work/pod" 2>/dev/null || true
 	rm -rf "$work"
 }
