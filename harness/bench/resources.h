@@ -36,6 +36,7 @@ struct vcl_res_launch {
 	struct vcl_bench *b;
 	const struct vcl_res_params *p;
 	struct vcl_instance *inst;
+	const char *rootfs;    /* the image's unpacked rootfs on the host */
 	const char *rootfs_fs; /* the file system the image's rootfs is on ("ext4") */
 	/* The disk scenario's host folders (NULL for the other kinds), each
 	 * emptied after every launch: scratch_dir is bound at /scratch (bare,

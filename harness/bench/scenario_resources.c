@@ -220,8 +220,8 @@ static void disk_labels(struct vcl_res_launch *l)
 	} else {
 		snprintf(s[0], sizeof(s[0]),
 			 "/data/read.dat in the rootfs overlay's lower layer: the unpacked image "
-			 "on the host's %s",
-			 l->rootfs_fs);
+			 "(%s) on the host's %s",
+			 l->rootfs, l->rootfs_fs);
 		scratch_label(l, s[1], sizeof(s[1]));
 		overlay_label(l, s[2], sizeof(s[2]));
 	}
