@@ -263,7 +263,9 @@ integ: all tools $(INTEG_BINS) $(HOOKS_VCLAB)
 	$(Q)tests/browser/run.sh --self-test
 	$(Q)tests/browser/run.sh build/browser/report.html build/browser/screenshot.png
 	$(Q)rm -rf build/browser-res && bin/vclab report tests/data/results-resources.json -o build/browser-res
-	$(Q)VCLAB_BROWSER_SECTIONS=resources tests/browser/run.sh build/browser-res/report.html build/browser-res/screenshot.png
+	$(Q)VCLAB_BROWSER_SECTIONS="resources resources-net resources-disk" \
+		VCLAB_BROWSER_COLUMNS="resources-net=path|resources-net~veth pair|resources-net~loopback inside|resources-disk=storage|resources-disk=O_DIRECT|resources-disk~scratch|resources-disk~overlay" \
+		tests/browser/run.sh build/browser-res/report.html build/browser-res/screenshot.png
 	$(Q)tests/export/check-junit.sh bin/vclab
 	$(Q)tests/export/check-install.sh
 

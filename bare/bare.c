@@ -2,7 +2,8 @@
 /*
  * The bare placement: the payload as a plain host process. fork/exec on
  * 127.0.0.1, in an accounting-only cgroup (nothing limited, everything
- * counted) pinned to the workload cores hwloc chose. The payload binds
+ * counted; no cpuset controller), pinned by sched_setaffinity to the
+ * workload cores hwloc chose, as systemd's CPUAffinity= pins a unit. The payload binds
  * port 0 and names its port in the READY line, so no port can be taken
  * between choosing and binding.
  *
@@ -396,17 +397,22 @@ static int bare_setup(struct vcl_launch *l, struct vcl_error **err)
 
 	bl->argv[6] = inst->name;
 	if (spec->accounting) {
+		/* No cpuset controller: on v1 a cpuset folder per instance costs
+		 * a walk over all its siblings at mkdir and at rmdir, and
+		 * systemd, which a host service runs under, makes none. */
 		snprintf(cgpath, sizeof(cgpath), "vclab/%s/%u", spec->run_id, spec->index);
-		if (vcl_cgroup_create(spec->ledger, cgpath, NULL, spec->cpuset, &b->cg, err) < 0)
+		if (vcl_cgroup_create(spec->ledger, cgpath, NULL, VCL_CGROUP_NO_CPUSET, &b->cg,
+				      err) < 0)
 			return -1;
 		snprintf(inst->cgroup, sizeof(inst->cgroup), "%s", cgpath);
 		bl->cg_dirfd = vcl_cgroup_dirfd(b->cg);
 		if (bl->cg_dirfd < 0)
 			bl->a.join = b->cg;
-	} else if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &bl->cpus) == 0) {
-		/* The same cores as the cpuset cgroup would give. */
-		bl->a.affinity = &bl->cpus;
 	}
+	/* Pinned to the workload cores by sched_setaffinity, as systemd's
+	 * CPUAffinity= pins a service. */
+	if (spec->cpuset != NULL && vcl_cpulist_parse(spec->cpuset, &bl->cpus) == 0)
+		bl->a.affinity = &bl->cpus;
 	snprintf(inst->ep.addr, sizeof(inst->ep.addr), "127.0.0.1");
 	if (spec->svc == NULL) {
 		if (pipe2(pfd, O_CLOEXEC) < 0)

@@ -125,6 +125,17 @@ int vcl_cri_check_user(const struct vcl_security *sec, uid_t uid, char *why, siz
 	return 0;
 }
 
+int vcl_cri_svc_user(const struct vcl_svc_spec *svc, enum vcl_security_mode mode, uid_t *uid,
+		     gid_t *gid, struct vcl_error **err)
+{
+	char why[256];
+
+	vcl_svc_user(svc, uid, gid);
+	if (mode == VCL_SECURITY_CRI && vcl_cri_check_user(&svc->sec, *uid, why, sizeof(why)) < 0)
+		return vcl_usage(err, "Service %s: %s", svc->name, why);
+	return 0;
+}
+
 int vcl_cri_cap_name(unsigned cap, char *buf, size_t size)
 {
 	char *n = cap_to_name((cap_value_t)cap);

@@ -817,6 +817,10 @@ static int ctr_ready(struct vcl_instance *inst, struct vcl_error **err)
 		if (child_error(p, &ce) == 0)
 			vcl_ctr_steps(&p->stamps, p->clone_ns, vcl_readyline_start_ns(p->rl.buf),
 				      inst->t.ready, &inst->t);
+		/* The child exec'd: nothing more comes. Held open, the pipe
+		 * keeps the page the child wrote its stamps into charged to
+		 * the container's memory cgroup. */
+		vcl_closep(&p->err_r);
 	}
 
 	/* Closed with nothing written: most likely the child died in setup,

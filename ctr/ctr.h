@@ -209,6 +209,10 @@ bool vcl_cri_seccomp(const struct vcl_security *sec, enum vcl_security_mode mode
 bool vcl_cri_masks(const struct vcl_security *sec, enum vcl_security_mode mode);
 /* runAsNonRoot against the user the container starts as: -1 and why. */
 int vcl_cri_check_user(const struct vcl_security *sec, uid_t uid, char *why, size_t size);
+/* The user svc starts as; in CRI mode one that runAsNonRoot refuses is a
+ * usage error naming the service. */
+int vcl_cri_svc_user(const struct vcl_svc_spec *svc, enum vcl_security_mode mode, uid_t *uid,
+		     gid_t *gid, struct vcl_error **err);
 /* "CAP_CHOWN" for CAP_CHOWN (libcap's name upper-cased); -1 if unknown. */
 int vcl_cri_cap_name(unsigned cap, char *buf, size_t size);
 /* "cri" or "strict", as results.json labels a run. */

@@ -55,6 +55,7 @@
 #include "core/sample.h"
 #include "core/util.h"
 #include "ctr/ctr.h"
+#include "ctr/engine_internal.h"
 
 extern char **environ;
 
@@ -63,37 +64,6 @@ extern char **environ;
 #define DOCKER_SOCK "/var/run/docker.sock"
 /* How long destroy waits for the helper (conmon, shim) to exit. */
 #define HELPER_EXIT_MS 5000
-
-/* An engine: its static description (podman_eng, docker_eng: name, kind,
- * and what probe() finds, its binary and version), and as the context of
- * one run, a copy of that made by prepare() with the run's part set. */
-struct engine {
-	const char *name; /* program, backend and state folder name */
-	enum vcl_engine_kind kind;
-	const struct vcl_backend_ops *ops;
-	char bin[256];
-	/* per run, set by prepare() */
-	struct vcl_ctr_rootfs fs; /* the payload's rootfs, shared with ctr */
-	char image[160];	  /* reference to run */
-	const char *source;	  /* how the image got into the engine's storage */
-	char dir[512];		  /* <state_dir>/<engine> */
-	char seccomp[600];
-	char run_id[64];
-	struct vcl_engine_adjust adj[VCL_ENGINE_MAX_ADJUST];
-	size_t nadj;
-	char version[64];
-};
-
-struct eng_priv {
-	struct engine *eng;
-	bool started;	       /* `run` was called: the container may exist */
-	char id[72];	       /* the engine's container id (hex) */
-	char cgpath[192];      /* vclab/<run>/[libpod-]<id> */
-	pid_t helper;	       /* conmon or containerd-shim */
-	int helper_fd;	       /* its pidfd, -1 when unknown */
-	struct vcl_cgroup *cg; /* the container's cgroup, for stats */
-	struct vcl_readyline rl;
-};
 
 static struct engine podman_eng = {
     .name = "podman", .kind = VCL_ENGINE_PODMAN, .ops = &vcl_podman_ops};
@@ -549,73 +519,12 @@ static int eng_remove(struct vcl_instance *inst, struct eng_priv *p, struct vcl_
 	return ret;
 }
 
-/* One launch's scratch: the `run` argv, what it printed, the READY pipe
- * (the ends still held when the launch returns are closed then). */
-struct eng_launch {
-	struct engine *e;
-	char **argv;
-	char *idtext; /* `run`'s stdout: the container id */
-	char listen[32], cgparent[128];
-	char *args[8]; /* the payload's argv */
-	int ready_r, ready_w;
-};
-
 static void eng_launch_close(struct eng_launch *el)
 {
 	vcl_strvfreep(&el->argv);
 	free(el->idtext);
 	vcl_closep(&el->ready_r);
 	vcl_closep(&el->ready_w);
-}
-
-/* The argv of `ENGINE run -d` for this instance (engine_args.c). */
-static char **run_argv(struct vcl_launch *l, struct vcl_error **err)
-{
-	const struct vcl_spec *spec = l->spec;
-	const struct vcl_svc_spec *svc = spec->svc;
-	struct vcl_instance *inst = l->inst;
-	struct eng_launch *el = l->arg;
-	struct engine *e = el->e;
-	bool podman = e->kind == VCL_ENGINE_PODMAN;
-	struct vcl_engine_run r = {.kind = e->kind,
-				   .bin = e->bin,
-				   .name = inst->name,
-				   .image = e->image,
-				   .cgroup_parent = el->cgparent,
-				   .limits = &spec->limits,
-				   .cpuset = spec->cpuset,
-				   .seccomp_file = e->seccomp[0] != '\0' ? e->seccomp : NULL,
-				   .userns = spec->ctr_userns,
-				   .ready_fd = podman && svc == NULL,
-				   .adjust = e->adj,
-				   .nadjust = e->nadj,
-				   .args = el->args};
-
-	r.mode = spec->security;
-	r.caps = vcl_cri_caps(svc != NULL ? &svc->sec : NULL, spec->security);
-	r.nnp = vcl_cri_no_new_privs(svc != NULL ? &svc->sec : NULL, spec->security);
-	if (!vcl_cri_seccomp(svc != NULL ? &svc->sec : NULL, spec->security, spec->ctr_no_seccomp))
-		r.seccomp_file = NULL;
-	if (svc != NULL) {
-		uid_t uid;
-		gid_t gid;
-		char why[256];
-
-		vcl_svc_user(svc, &uid, &gid);
-		if (spec->security == VCL_SECURITY_CRI &&
-		    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
-			return vcl_usage(err, "Service %s: %s", svc->name, why), NULL;
-		r.args = svc->argv;
-		r.service = true;
-		r.env = svc->envp;
-		r.cwd = svc->cwd;
-		r.uid = (unsigned)uid;
-		r.gid = (unsigned)gid;
-		r.log_path = inst->log_path[0] != '\0' ? inst->log_path : NULL;
-		r.ro_root = vcl_cri_read_only_root(&svc->sec, spec->security);
-		r.privileged = svc->sec.privileged;
-	}
-	return vcl_engine_run_argv(&r, err);
 }
 
 /* The argv and, for podman running the payload, the READY pipe. The run's
@@ -641,7 +550,7 @@ static int eng_setup(struct vcl_launch *l, struct vcl_error **err)
 		el->args[4] = inst->name;
 		el->args[5] = NULL;
 	}
-	el->argv = run_argv(l, err);
+	el->argv = vcl_eng_launch_argv(l, err);
 	if (el->argv == NULL)
 		return -1;
 	if (!podman || l->spec->svc != NULL)
@@ -809,51 +718,6 @@ static int eng_destroy(struct vcl_instance *inst, struct vcl_error **err)
 	return ret;
 }
 
-/* ---- what results.json says about the engine --------------------------- */
-
-static struct json_object *eng_describe(const void *ctx)
-{
-	const struct engine *e = ctx;
-	struct json_object *o, *adj, *top;
-
-	if (e == NULL)
-		return NULL;
-	top = json_object_new_object();
-	o = json_object_new_object();
-	adj = json_object_new_array();
-	json_object_object_add(o, "version", json_object_new_string(e->version));
-	json_object_object_add(o, "runtime", json_object_new_string("runc"));
-	json_object_object_add(o, "image", json_object_new_string(e->image));
-	if (e->source != NULL)
-		json_object_object_add(o, "image_source", json_object_new_string(e->source));
-	json_object_object_add(o, "network",
-			       json_object_new_string("none: own network namespace, loopback only "
-						      "(as ctr and runc)"));
-	json_object_object_add(o, "helper",
-			       json_object_new_string(e->kind == VCL_ENGINE_PODMAN
-							  ? "conmon"
-							  : "containerd-shim-runc-v2"));
-	json_object_object_add(o, "daemons",
-			       json_object_new_string(e->kind == VCL_ENGINE_PODMAN
-							  ? "none (podman has no daemon)"
-							  : "dockerd, containerd"));
-	for (size_t i = 0; i < e->nadj; i++) {
-		const struct vcl_engine_adjust *a = &e->adj[i];
-		struct json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "what", json_object_new_string(a->what));
-		json_object_object_add(j, "engine_default",
-				       json_object_new_string(a->engine_default));
-		json_object_object_add(j, "set", json_object_new_string(a->set));
-		json_object_object_add(j, "option", json_object_new_string(a->option));
-		json_object_object_add(j, "reason", json_object_new_string(a->reason));
-		json_object_array_add(adj, j);
-	}
-	json_object_object_add(top, "engine", o);
-	json_object_object_add(top, "adjustments", adj);
-	return top;
-}
-
 VCL_CTR_PEER_WRAPPERS(podman, eng, podman_eng)
 VCL_CTR_PEER_WRAPPERS(docker, eng, docker_eng)
 
@@ -870,49 +734,29 @@ static const struct vcl_ledger_kind *const engine_kinds[] = {&engine_kind, NULL}
 
 static const char *const docker_daemons[] = {"dockerd", "containerd", NULL};
 
+/* What podman and docker share in their ops: all but the name, what
+ * their memory figure covers and the daemons. N: the engine's name, the
+ * prefix of its VCL_CTR_PEER_WRAPPERS. */
+#define ENG_OPS(n)                                                                                 \
+	.is_peer = true, .family = VCL_FAMILY_CONTAINER, .peer_of = "ctr", .engine = true,         \
+	.opt_in = true, .runs_services = true, .probe = n##_probe, .prepare = n##_prepare,         \
+	.launch = n##_launch, .ready = eng_ready, .exited = eng_exited, .sample = eng_sample,      \
+	.destroy = eng_destroy, .cleanup = n##_cleanup, .describe = vcl_eng_describe,              \
+	.kinds = engine_kinds
+
 const struct vcl_backend_ops vcl_podman_ops = {
     .name = "podman",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .engine = true,
-    .opt_in = true,
-    .runs_services = true,
-    .probe = podman_probe,
-    .prepare = podman_prepare,
-    .launch = podman_launch,
-    .ready = eng_ready,
-    .exited = eng_exited,
-    .sample = eng_sample,
-    .destroy = eng_destroy,
-    .cleanup = podman_cleanup,
+    ENG_OPS(podman),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
 		  "conmon, podman's per-container monitor (helpers_pss_kib); podman has no "
 		  "daemon",
-    .describe = eng_describe,
-    .kinds = engine_kinds,
 };
 
 const struct vcl_backend_ops vcl_docker_ops = {
     .name = "docker",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .engine = true,
-    .opt_in = true,
-    .runs_services = true,
-    .probe = docker_probe,
-    .prepare = docker_prepare,
-    .launch = docker_launch,
-    .ready = eng_ready,
-    .exited = eng_exited,
-    .sample = eng_sample,
-    .destroy = eng_destroy,
-    .cleanup = docker_cleanup,
+    ENG_OPS(docker),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory, plus "
 		  "its containerd-shim (helpers_pss_kib); dockerd and containerd are in "
 		  "daemons",
     .daemons = docker_daemons,
-    .describe = eng_describe,
-    .kinds = engine_kinds,
 };

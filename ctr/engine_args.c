@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Pure parts of the engine peers (podman, docker): the `run` argv, the
- * rlimit adjustments, the names a run's leftovers carry. */
+/* Pure parts of the engine peers (podman, docker): the `run` argv (from
+ * an instance's spec, then as words), the rlimit adjustments, the names a
+ * run's leftovers carry, what results.json says about the engine.
+ * engine.c runs the engine. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,7 +11,9 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/results.h"
 #include "ctr/ctr.h"
+#include "ctr/engine_internal.h"
 
 /* podman's default for both rlimits, rootful (define.RLimitDefaultValue). */
 #define PODMAN_RLIMIT_DEFAULT 1048576u
@@ -322,4 +326,95 @@ bool vcl_engine_is_run_image(const char *ref, const char *run_id)
 		ref += 10;
 	p = after_run(ref, run_id);
 	return p != NULL && *p == ':' && p[1] != '\0';
+}
+
+/* The argv of `ENGINE run -d` for this instance: its spec, service and
+ * security mode as a struct vcl_engine_run. */
+char **vcl_eng_launch_argv(struct vcl_launch *l, struct vcl_error **err)
+{
+	const struct vcl_spec *spec = l->spec;
+	const struct vcl_svc_spec *svc = spec->svc;
+	struct vcl_instance *inst = l->inst;
+	struct eng_launch *el = l->arg;
+	struct engine *e = el->e;
+	bool podman = e->kind == VCL_ENGINE_PODMAN;
+	struct vcl_engine_run r = {.kind = e->kind,
+				   .bin = e->bin,
+				   .name = inst->name,
+				   .image = e->image,
+				   .cgroup_parent = el->cgparent,
+				   .limits = &spec->limits,
+				   .cpuset = spec->cpuset,
+				   .seccomp_file = e->seccomp[0] != '\0' ? e->seccomp : NULL,
+				   .userns = spec->ctr_userns,
+				   .ready_fd = podman && svc == NULL,
+				   .adjust = e->adj,
+				   .nadjust = e->nadj,
+				   .args = el->args};
+
+	r.mode = spec->security;
+	r.caps = vcl_cri_caps(svc != NULL ? &svc->sec : NULL, spec->security);
+	r.nnp = vcl_cri_no_new_privs(svc != NULL ? &svc->sec : NULL, spec->security);
+	if (!vcl_cri_seccomp(svc != NULL ? &svc->sec : NULL, spec->security, spec->ctr_no_seccomp))
+		r.seccomp_file = NULL;
+	if (svc != NULL) {
+		uid_t uid;
+		gid_t gid;
+
+		if (vcl_cri_svc_user(svc, spec->security, &uid, &gid, err) < 0)
+			return NULL;
+		r.args = svc->argv;
+		r.service = true;
+		r.env = svc->envp;
+		r.cwd = svc->cwd;
+		r.uid = (unsigned)uid;
+		r.gid = (unsigned)gid;
+		r.log_path = inst->log_path[0] != '\0' ? inst->log_path : NULL;
+		r.ro_root = vcl_cri_read_only_root(&svc->sec, spec->security);
+		r.privileged = svc->sec.privileged;
+	}
+	return vcl_engine_run_argv(&r, err);
+}
+
+struct json_object *vcl_eng_describe(const void *ctx)
+{
+	const struct engine *e = ctx;
+	struct json_object *o, *adj, *top;
+
+	if (e == NULL)
+		return NULL;
+	top = json_object_new_object();
+	o = json_object_new_object();
+	adj = json_object_new_array();
+	json_object_object_add(o, "version", json_object_new_string(e->version));
+	json_object_object_add(o, "runtime", json_object_new_string("runc"));
+	json_object_object_add(o, "image", json_object_new_string(e->image));
+	if (e->source != NULL)
+		json_object_object_add(o, "image_source", json_object_new_string(e->source));
+	json_object_object_add(o, "network",
+			       json_object_new_string("none: own network namespace, loopback only "
+						      "(as ctr and runc)"));
+	json_object_object_add(o, "helper",
+			       json_object_new_string(e->kind == VCL_ENGINE_PODMAN
+							  ? "conmon"
+							  : "containerd-shim-runc-v2"));
+	json_object_object_add(o, "daemons",
+			       json_object_new_string(e->kind == VCL_ENGINE_PODMAN
+							  ? "none (podman has no daemon)"
+							  : "dockerd, containerd"));
+	for (size_t i = 0; i < e->nadj; i++) {
+		const struct vcl_engine_adjust *a = &e->adj[i];
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "what", json_object_new_string(a->what));
+		json_object_object_add(j, "engine_default",
+				       json_object_new_string(a->engine_default));
+		json_object_object_add(j, "set", json_object_new_string(a->set));
+		json_object_object_add(j, "option", json_object_new_string(a->option));
+		json_object_object_add(j, "reason", json_object_new_string(a->reason));
+		json_object_array_add(adj, j);
+	}
+	json_object_object_add(top, "engine", o);
+	json_object_object_add(top, "adjustments", adj);
+	return top;
 }

@@ -24,45 +24,15 @@
 #include "core/launch.h"
 #include "ctr/ctr.h"
 #include "ctr/runtime.h"
+#include "ctr/runtime_internal.h"
 #include "core/ledger.h"
 #include "core/nsexec.h"
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/sample.h"
 #include "core/util.h"
-#include "core/volume.h"
 
 extern char **environ;
-
-/* Most containers a pod may have beside its main one. */
-#define RT_POD_MAX 16
-
-/* One of a pod's other containers: a runc container of its own. */
-struct rt_member {
-	char id[160];	       /* <instance>-<container> */
-	char *bundle;	       /* <state_dir>/<rt>/<n>-<container> */
-	char cgpath[256];      /* vclab/<run>/<n>/<container>: under the pod's */
-	struct vcl_cgroup *cg; /* a running app container's, for samples */
-	bool svc_root, made;
-};
-
-struct rt_priv {
-	struct vcl_runtime *rt;
-	char *bundle;	       /* <state_dir>/<rt>/<n> */
-	char *root;	       /* <state_dir>/<rt>/state: the runtime's --root */
-	char cgpath[192];      /* vclab/<run>/<n> */
-	char id[96];	       /* the runtime's container ID: the name, plus rt->id_suffix */
-	struct vcl_cgroup *cg; /* opened from the container's pid, for stats */
-	struct vcl_readyline rl;
-	bool svc_root; /* <bundle>/rootfs is the service's overlay, mounted */
-	bool made;     /* the bundle folder exists */
-	bool started;  /* the create call was made: the container may exist */
-	/* A pod: the sandbox holder, and the other containers. */
-	pid_t holder;
-	int holder_fd;
-	struct rt_member member[RT_POD_MAX];
-	size_t nmembers;
-};
 
 static bool is_pod(const struct vcl_spec *spec)
 {
@@ -111,23 +81,6 @@ static int rt_failed(const struct vcl_runtime *rt, const char *verb, int status,
 	return vcl_ctr_tool_failed(rt->name, verb, status, log, kind, err);
 }
 
-static int write_config(const char *bundle, struct json_object *cfg, struct vcl_error **err)
-{
-	char path[600];
-	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN);
-	cleanup_close int fd = -1;
-	size_t len;
-
-	if (text == NULL)
-		return vcl_fail(err, ENOMEM, "Serialise the OCI config");
-	len = strlen(text);
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		return vcl_fail(err, errno, "Write %s", path);
-	return 0;
-}
-
 static void rm_quiet(const char *dir)
 {
 	struct vcl_error *e = NULL;
@@ -153,58 +106,6 @@ static void rmdir_everywhere(const char *rel)
 /* The trial's folder and cgroup are in no ledger: probe() runs before a
  * run's ledger exists (bench opens it last, and probe gets no spec), so the
  * probe removes what it made on every way out. */
-
-/* A rootfs that borrows the host's /usr read-only, so /bin/true runs: the
- * trial needs no payload (probe() gets no spec). Merged-/usr hosts have
- * bin, lib, lib64, sbin as symlinks into usr; others get bind mounts. */
-static int trial_bundle(const char *dir, struct json_object **cfg_out, struct vcl_error **err)
-{
-	static const char *const tops[] = {"bin", "lib", "lib64", "sbin"};
-	static char a_true[] = "/bin/true";
-	char *const args[] = {a_true, NULL};
-	static const struct vcl_limits lim = {0};
-	char rootfs[512], p[600], cgp[128], target[256];
-	cleanup_json struct json_object *cfg = NULL;
-	struct json_object *mounts;
-	struct vcl_oci_params op;
-
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-	snprintf(cgp, sizeof(cgp), "/vclab/probe-%d", (int)getpid());
-	op = (struct vcl_oci_params){.rootfs = rootfs,
-				     .hostname = "vclab-probe",
-				     .cgroups_path = cgp,
-				     .args = args,
-				     .limits = &lim,
-				     .mode = VCL_SECURITY_STRICT};
-	cfg = vcl_oci_config(&op, err);
-	if (cfg == NULL)
-		return -1;
-	json_object_object_get_ex(cfg, "mounts", &mounts);
-	for (size_t i = 0; i <= sizeof(tops) / sizeof(tops[0]); i++) {
-		const char *top = i == 0 ? "usr" : tops[i - 1];
-		char host[64];
-		ssize_t n;
-
-		snprintf(host, sizeof(host), "/%s", top);
-		snprintf(p, sizeof(p), "%s/%s", rootfs, top);
-		n = i == 0 ? -1 : readlink(host, target, sizeof(target) - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			if (symlink(target, p) < 0)
-				goto fail;
-			continue;
-		}
-		if (access(host, F_OK) < 0)
-			continue;
-		if (mkdir(p, 0755) < 0)
-			goto fail;
-		json_object_array_add(mounts, vcl_oci_bind_mount(host, host));
-	}
-	*cfg_out = steal_ptr(cfg);
-	return 0;
-fail:
-	return vcl_fail(err, errno, "Build the trial rootfs %s", p);
-}
 
 /* The trial `run`, killed with its process group after
  * rt->probe_timeout_ms (0: no limit); a killed trial's container is
@@ -272,9 +173,9 @@ static int rt_probe(struct vcl_runtime *rt, struct vcl_error **err)
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/rootfs/dev", dir);
 	mkdir(p, 0755);
-	ret = trial_bundle(dir, &cfg, err);
+	ret = vcl_rt_trial_bundle(dir, &cfg, err);
 	if (ret == 0)
-		ret = write_config(dir, cfg, err);
+		ret = vcl_rt_write_config(dir, cfg, err);
 	if (ret == 0) {
 		char *argv[8 + VCL_RT_MAX_GLOBAL];
 		size_t n = rt_head(rt, root, argv);
@@ -424,63 +325,6 @@ static int rt_remove(struct vcl_instance *inst, struct rt_priv *p, struct vcl_er
 	return ret;
 }
 
-/* The files of the pod's configMap and secret volumes in bundle/vol-<i>,
- * which the config binds read-only (an emptyDir is a tmpfs mount of its
- * own); removed with the bundle. */
-static int rt_volumes(const char *bundle, const struct vcl_svc_spec *svc, struct vcl_error **err)
-{
-	for (size_t i = 0; i < svc->nvols; i++) {
-		char dir[600];
-		const char *what = "create its folder";
-
-		if (svc->vols[i].empty)
-			continue;
-		snprintf(dir, sizeof(dir), "%s/vol-%zu", bundle, i);
-		if (mkdir(dir, 0755) < 0 ||
-		    vcl_volume_fill(dir, &svc->vols[i], &svc->sec, &what) < 0)
-			return vcl_fail(err, errno, "Volume %s in %s: %s", svc->vols[i].name, dir,
-					what);
-	}
-	return 0;
-}
-
-/* A service in CRI mode: its own overlay root in the bundle and the /etc
- * files; in strict mode the cached rootfs read-only and a /tmp tmpfs. */
-static int rt_svc_params(const struct vcl_spec *spec, struct rt_priv *p, const char *hostname,
-			 struct vcl_oci_params *op, char *root, size_t size, struct vcl_error **err)
-{
-	const struct vcl_svc_spec *svc = spec->svc;
-	uid_t uid;
-	gid_t gid;
-	char why[256];
-
-	vcl_svc_user(svc, &uid, &gid);
-	if (spec->security == VCL_SECURITY_CRI &&
-	    vcl_cri_check_user(&svc->sec, uid, why, sizeof(why)) < 0)
-		return vcl_usage(err, "Service %s: %s", svc->name, why);
-	op->args = svc->argv;
-	op->env = svc->envp;
-	op->cwd = svc->cwd;
-	op->uid = uid;
-	op->gid = gid;
-	op->tmp_tmpfs = true;
-	op->sec = &svc->sec;
-	if (rt_volumes(p->bundle, svc, err) < 0)
-		return -1;
-	op->vols = svc->vols;
-	op->nvols = svc->nvols;
-	op->vol_dir = p->bundle;
-	if (spec->security == VCL_SECURITY_STRICT)
-		return 0;
-	if (vcl_ctr_etc_files(p->bundle, hostname, err) < 0 ||
-	    vcl_ctr_svc_root(spec->ledger, p->bundle, svc->rootfs, root, size, err) < 0)
-		return -1;
-	p->svc_root = true;
-	op->rootfs = root;
-	op->etc_dir = p->bundle;
-	return 0;
-}
-
 /* ---- pods: the other containers, joining the sandbox by path ---------- */
 
 /* Remove member k (delete, cgroup, overlay, bundle), quietly. */
@@ -535,47 +379,6 @@ static int member_run(const struct rt_priv *p, const struct rt_member *k, bool d
 	return run_rt(p->rt, argv, log, -1, status, err);
 }
 
-/* Member m's bundle (recorded first), overlay root and config: the
- * sandbox's network, IPC and UTS namespaces by path, its own cgroup
- * under the pod's. */
-static int member_bundle(struct vcl_launch *l, const char *dir, const struct vcl_svc_spec *m,
-			 struct rt_member *k, struct vcl_error **err)
-{
-	struct vcl_spec mspec = *l->spec;
-	struct rt_priv *p = l->priv, mp = {.rt = p->rt};
-	cleanup_json struct json_object *cfg = NULL;
-	char abscg[300], root[600];
-	struct vcl_oci_params op = {.hostname = l->inst->name,
-				    .cgroups_path = abscg,
-				    .limits = &l->spec->limits,
-				    .cpuset = l->spec->cpuset,
-				    .seccomp = !l->spec->ctr_no_seccomp,
-				    .mode = l->spec->security,
-				    .rootfs = m->rootfs,
-				    .sandbox_pid = p->holder};
-
-	mspec.svc = m;
-	snprintf(k->id, sizeof(k->id), "%s-%s", l->inst->name, m->ctr_name);
-	snprintf(k->cgpath, sizeof(k->cgpath), "%s/%s", p->cgpath, m->ctr_name);
-	snprintf(abscg, sizeof(abscg), "/%s", k->cgpath);
-	if (asprintf(&k->bundle, "%s/%u-%s", dir, l->spec->index, m->ctr_name) < 0) {
-		k->bundle = NULL;
-		return vcl_fail(err, ENOMEM, "Pod container %s", m->ctr_name);
-	}
-	if (vcl_launch_record(l, err, "dir %s", k->bundle) < 0 ||
-	    vcl_launch_record(l, err, "cgroup %s", k->cgpath) < 0)
-		return -1;
-	if (mkdir(k->bundle, 0755) < 0)
-		return vcl_fail(err, errno, "Create bundle %s", k->bundle);
-	k->made = true;
-	mp.bundle = k->bundle;
-	if (rt_svc_params(&mspec, &mp, l->inst->name, &op, root, sizeof(root), err) < 0)
-		return -1;
-	k->svc_root = mp.svc_root;
-	cfg = vcl_oci_config(&op, err);
-	return cfg == NULL || write_config(k->bundle, cfg, err) < 0 ? -1 : 0;
-}
-
 /* Start member m: an init container in the foreground, to completion
  * (anything but exit 0 fails the launch); another detached. */
 static int member_start(struct vcl_launch *l, const char *dir, const struct vcl_svc_spec *m,
@@ -591,7 +394,7 @@ static int member_start(struct vcl_launch *l, const char *dir, const struct vcl_
 	if (p->nmembers >= RT_POD_MAX)
 		return vcl_usage(err, "A pod of more than %d containers", RT_POD_MAX + 1);
 	k = &p->member[p->nmembers++];
-	if (member_bundle(l, dir, m, k, err) < 0)
+	if (vcl_rt_member_bundle(l, dir, m, k, err) < 0)
 		return -1;
 	snprintf(log, sizeof(log), "%s/run.log", k->bundle);
 	if (member_run(p, k, !m->init, log, &status, err) < 0)
@@ -706,55 +509,11 @@ static int rt_start(const struct vcl_runtime *rt, const struct rt_priv *p,
 	return rt_call(rt, p->root, "start", NULL, p->id, log, err);
 }
 
-/* One launch's scratch: paths, the payload's argv, the READY pipe (the
- * ends still held when the launch returns are closed then). */
-struct rt_launch {
-	struct vcl_runtime *rt;
-	const char *rootfs;
-	char *dir; /* <state_dir>/<rt> */
-	char listen[32], abscg[200], log[600], pidfile[600], svcroot[600];
-	char *args[8];
-	int ready_r, ready_w;
-	int status; /* of the create call */
-};
-
 static void rt_launch_close(struct rt_launch *rl)
 {
 	free(rl->dir);
 	vcl_closep(&rl->ready_r);
 	vcl_closep(&rl->ready_w);
-}
-
-/* The OCI config of the container, written into the bundle. */
-static int rt_config(struct vcl_launch *l, struct vcl_error **err)
-{
-	const struct vcl_spec *spec = l->spec;
-	struct rt_launch *rl = l->arg;
-	struct rt_priv *p = l->priv;
-	cleanup_json struct json_object *cfg = NULL;
-	struct vcl_oci_params op = {.rootfs = rl->rootfs,
-				    .hostname = l->inst->name,
-				    .cgroups_path = rl->abscg,
-				    .args = rl->args,
-				    .limits = &spec->limits,
-				    .cpuset = spec->cpuset,
-				    .userns = spec->ctr_userns,
-				    .seccomp = !spec->ctr_no_seccomp,
-				    .mode = spec->security,
-				    .sandbox_pid = p->holder};
-
-	if (spec->svc != NULL) {
-		if (rt_svc_params(spec, p, l->inst->name, &op, rl->svcroot, sizeof(rl->svcroot),
-				  err) < 0)
-			return -1;
-		/* The service writes its output where runc writes its own
-		 * (runc hands it to the container's user). */
-		snprintf(l->inst->log_path, sizeof(l->inst->log_path), "%s", rl->log);
-	}
-	cfg = vcl_oci_config(&op, err);
-	if (cfg == NULL || write_config(p->bundle, cfg, err) < 0)
-		return -1;
-	return 0;
 }
 
 /* Names and paths of the bundle, the runtime's state and cgroup. */
@@ -810,7 +569,7 @@ static int rt_setup(struct vcl_launch *l, struct vcl_error **err)
 		vcl_cgroup_free(cg); /* the runtime fills it; rt_remove removes it */
 	}
 	/* A pod's main container gets its config once the sandbox exists. */
-	if ((!is_pod(spec) && rt_config(l, err) < 0) ||
+	if ((!is_pod(spec) && vcl_rt_config(l, err) < 0) ||
 	    vcl_ctr_ready_pipe(&rl->ready_r, &rl->ready_w, err) < 0)
 		return -1;
 	if (rl->rt->ledger_kind != NULL &&
@@ -825,7 +584,7 @@ static int rt_launch_start(struct vcl_launch *l, struct vcl_error **err)
 	struct rt_launch *rl = l->arg;
 	struct rt_priv *p = l->priv;
 
-	if (is_pod(l->spec) && (pod_before(l, rl->dir, err) < 0 || rt_config(l, err) < 0))
+	if (is_pod(l->spec) && (pod_before(l, rl->dir, err) < 0 || vcl_rt_config(l, err) < 0))
 		return -1;
 	p->started = true;
 	return rt_create(rl->rt, p, p->id, rl->pidfile, rl->log, rl->ready_w, &rl->status, err);
@@ -1028,42 +787,25 @@ static int rt_exec(struct vcl_instance *inst, char *const *argv, unsigned timeou
 VCL_CTR_PEER_WRAPPERS(runc, vcl_rt, runc_rt)
 VCL_CTR_PEER_WRAPPERS(crun, vcl_rt, crun_rt)
 
+/* What runc and crun share in their ops: all but the name and what their
+ * memory figure covers. N: the runtime's name, the prefix of its
+ * VCL_CTR_PEER_WRAPPERS. */
+#define RT_OPS(n)                                                                                  \
+	.is_peer = true, .family = VCL_FAMILY_CONTAINER, .peer_of = "ctr", .runs_services = true,  \
+	.runs_pods = true, .probe = n##_probe, .prepare = n##_prepare, .launch = n##_launch,       \
+	.ready = vcl_rt_ready, .exited = vcl_rt_exited, .sample = vcl_rt_sample, .exec = rt_exec,  \
+	.destroy = vcl_rt_destroy, .cleanup = n##_cleanup
+
 const struct vcl_backend_ops vcl_runc_ops = {
     .name = "runc",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .runs_services = true,
-    .runs_pods = true,
-    .probe = runc_probe,
-    .prepare = runc_prepare,
-    .launch = runc_launch,
-    .ready = vcl_rt_ready,
-    .exited = vcl_rt_exited,
-    .sample = vcl_rt_sample,
-    .exec = rt_exec,
-    .destroy = vcl_rt_destroy,
-    .cleanup = runc_cleanup,
+    RT_OPS(runc),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; runc "
 		  "itself has exited once the container runs",
 };
 
 const struct vcl_backend_ops vcl_crun_ops = {
     .name = "crun",
-    .is_peer = true,
-    .family = VCL_FAMILY_CONTAINER,
-    .peer_of = "ctr",
-    .runs_services = true,
-    .runs_pods = true,
-    .probe = crun_probe,
-    .prepare = crun_prepare,
-    .launch = crun_launch,
-    .ready = vcl_rt_ready,
-    .exited = vcl_rt_exited,
-    .sample = vcl_rt_sample,
-    .exec = rt_exec,
-    .destroy = vcl_rt_destroy,
-    .cleanup = crun_cleanup,
+    RT_OPS(crun),
     .mem_covers = "the container's processes (PSS) and its cgroup's kernel memory; crun "
 		  "itself has exited once the container runs",
 };

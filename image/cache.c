@@ -235,6 +235,69 @@ static int gc_kind(enum vcl_cache_step step, bool dry_run, unsigned *removed,
 	return ret;
 }
 
+/* The layout before this scheme (no entry.json, nothing a run now reads):
+ * oci/<hex> and rootfs/<hex> with their "<hex>.tmp-<pid>" temporaries, and
+ * disks/<hex>.ext4 with its ".<hex>.<pid>.tmp". disks/ also holds the
+ * per-run disks of images without a digest (disks/run-<pid>-<ns>.ext4):
+ * those are in their run's ledger, for the run and `vclab gc` to remove.
+ * A temporary whose pid lives may be an older vclab building it: left. */
+static bool old_entry(const char *folder, const char *name, bool *building)
+{
+	const char *t = strstr(name, ".tmp");
+	int pid = 0;
+
+	*building = false;
+	if (strcmp(folder, "disks") == 0 && strncmp(name, "run-", 4) == 0)
+		return false;
+	if (t != NULL &&
+	    (sscanf(t, ".tmp-%d", &pid) == 1 || sscanf(name, ".%*64[0-9a-f].%d.tmp", &pid) == 1))
+		*building = pid > 0 && kill(pid, 0) == 0;
+	return true;
+}
+
+static int gc_old_layout(bool dry_run, unsigned *removed, struct vcl_error **err)
+{
+	static const char *const folders[] = {"oci", "rootfs", "disks"};
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		char dir[PATH_MAX];
+		cleanup_dir DIR *d = NULL;
+		struct dirent *de;
+
+		snprintf(dir, sizeof(dir), "%s/%s", vcl_image_cache_root(), folders[i]);
+		d = opendir(dir);
+		if (d == NULL) {
+			if (errno != ENOENT)
+				ret = vcl_fail(err, errno, "Open %s", dir);
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			char path[PATH_MAX + 300];
+			bool building;
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+			    !old_entry(folders[i], de->d_name, &building))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (building) {
+				printf("cache %s: old layout, being built, left alone\n", path);
+				continue;
+			}
+			printf("cache %s: old layout (no entry.json), %s\n", path,
+			       dry_run ? "would remove" : "removing");
+			if (!dry_run && vcl_rm_rf(path, err) < 0) {
+				ret = -1;
+				continue;
+			}
+			(*removed)++;
+		}
+		if (!dry_run)
+			rmdir(dir); /* once empty */
+	}
+	return ret;
+}
+
 int vcl_cache_gc(bool dry_run, unsigned *removed, struct vcl_error **err)
 {
 	int ret = 0;
@@ -243,5 +306,7 @@ int vcl_cache_gc(bool dry_run, unsigned *removed, struct vcl_error **err)
 	for (int s = VCL_CACHE_COPY; s <= VCL_CACHE_DISK; s++)
 		if (gc_kind((enum vcl_cache_step)s, dry_run, removed, err) < 0)
 			ret = -1;
+	if (gc_old_layout(dry_run, removed, err) < 0)
+		ret = -1;
 	return ret;
 }

@@ -126,8 +126,10 @@ int vcl_cache_open(enum vcl_cache_step step, const char *digest, struct vcl_cach
  * instead. On failure e->tmp is removed. */
 int vcl_cache_commit(struct vcl_cache_entry *e, struct vcl_error **err);
 void vcl_cache_abort(struct vcl_cache_entry *e);
-/* `vclab gc --cache`: remove unfinished entries whose builder is gone and
- * entries that are not finished entries (said on stdout, one line each). */
+/* `vclab gc --cache`: remove unfinished entries whose builder is gone,
+ * entries that are not finished entries, and what the layout before
+ * entry.json left (oci/, rootfs/, disks/<hex>.ext4), said on stdout, one
+ * line each. */
 int vcl_cache_gc(bool dry_run, unsigned *removed, struct vcl_error **err);
 
 /* Test builds only (-DVCL_TEST_HOOKS: build/tests/vclab-testhooks):

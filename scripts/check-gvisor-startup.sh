@@ -1,9 +1,10 @@
 #!/bin/sh
 # Outside check of the gvisor placement's startup (docs/gvisor.md): vclab's
 # gvisor p50 on the built-in payload must lie within 0.5x-2x of the same
-# launch timed by hand -- `runsc run --detach` of a bundle holding only the
-# payload, on the platform vclab probed, then curl inside the sandbox's
-# network namespace until /healthz answers 200 -- minutes apart at most.
+# launch timed by hand -- `runsc create`, loopback up, `runsc start` of a
+# bundle holding only the payload, on the platform vclab probed, then curl
+# inside the sandbox's network namespace until /healthz answers 200 --
+# minutes apart at most.
 #
 #   check-gvisor-startup.sh      bench gvisor, then time runsc by hand
 #
@@ -55,15 +56,28 @@ c["root"]["readonly"] = True
 json.dump(c, open(sys.argv[1], "w"))
 PY
 
+runsc_failed() {
+	echo "gvisor-startup: runsc $1 of $2 failed:" >&2
+	sed 's/^/  /' "$work/run.log" >&2
+	exit 1
+}
+
 i=0
 : >"$work/ms"
 while [ "$i" -le "$runs" ]; do # run 0 is a warm-up, not kept
 	c=$name-$i
 	t0=$(date +%s%N)
-	runsc --root "$work/state" --platform="$platform" --network=host run --detach \
-		--pid-file "$work/pid" --bundle "$work/b" "$c" >"$work/run.log" 2>&1
+	# create, loopback up, start: as vclab does (runsc leaves the sandbox
+	# namespace's loopback down in host network mode). Brought up after a
+	# `run --detach` instead, it raced the payload's bind to 127.0.0.1,
+	# which failed while lo was down: the sandbox then never answered.
+	runsc --root "$work/state" --platform="$platform" --network=host create \
+		--pid-file "$work/pid" --bundle "$work/b" "$c" >"$work/run.log" 2>&1 ||
+		runsc_failed create "$c"
 	pid=$(cat "$work/pid")
 	nsenter -t "$pid" -n ip link set lo up
+	runsc --root "$work/state" --platform="$platform" --network=host start "$c" \
+		>>"$work/run.log" 2>&1 || runsc_failed start "$c"
 	tries=0
 	until [ "$(nsenter -t "$pid" -n curl -s -o /dev/null -w '%{http_code}' --max-time 1 \
 		http://127.0.0.1:8080/healthz 2>/dev/null)" = 200 ]; do
@@ -88,7 +102,7 @@ vclab = g["startup_ms"]["p50"]
 ref = statistics.median(by_hand)
 ratio = vclab / ref
 ok = 0.5 <= ratio <= 2.0
-print("gvisor-startup: vclab gvisor (%s, network %s) p50 %.1f ms, by hand `runsc run --detach` "
+print("gvisor-startup: vclab gvisor (%s, network %s) p50 %.1f ms, by hand `runsc create/start` "
       "+ curl p50 %.1f ms (n=%d), ratio %.2f, allowed 0.5-2: %s"
       % (g["platform"], g["network"], vclab, ref, len(by_hand), ratio, "ok" if ok else "FAIL"))
 sys.exit(0 if ok else 1)

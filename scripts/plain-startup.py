@@ -4,7 +4,7 @@ channel. posix_spawn the payload on 127.0.0.1:PORT, then connect and send
 GET /healthz in a tight loop until a 200 comes back; t0 is taken just
 before the spawn. Prints the median and spread, or JSON with --json.
 
-usage: plain-startup.py [--runs N] [--warmup N] [--payload PATH] [--json]
+usage: plain-startup.py [--runs N] [--warmup N] [--payload PATH] [--json [--samples]]
 """
 import argparse
 import json
@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--payload", default=os.path.join(here, "..", "bin", "vclab-payload"))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--samples", action="store_true", help="with --json: every sample too")
     a = ap.parse_args()
     for _ in range(a.warmup):
         one(a.payload)
@@ -72,6 +73,8 @@ def main():
     q = statistics.quantiles(xs, n=10)
     out = {"n": len(xs), "p50": statistics.median(xs), "p10": q[0], "p90": q[-1],
            "min": min(xs), "max": max(xs)}
+    if a.samples:
+        out["samples"] = xs
     if a.json:
         json.dump(out, sys.stdout)
         print()

@@ -22,9 +22,11 @@ for t in "$@"; do
 	name=$(basename "$t")
 	echo "== $kind: $name"
 	before=$(wc -l <"$log")
+	t0=$(date +%s)
 	VCLAB_SKIP_LOG=$log CK_FORK=yes "$t"
 	rc=$?
 	after=$(wc -l <"$log")
+	echo "== $kind: $name: exit $rc after $(($(date +%s) - t0))s"
 	if [ "$rc" -eq 77 ]; then
 		skipped="$skipped $name"
 	elif [ "$rc" -ne 0 ]; then

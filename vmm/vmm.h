@@ -541,7 +541,7 @@ int vcl_vmm_destroy(struct vcl_instance *inst,
 /* Why a VM runs no exec probe: nothing in the guest takes a command from
  * the host once it has booted. */
 #define VCL_VM_NO_EXEC                                                                             \
-	"the guest's init (payload/init.c:674, run_service) only watches the service's port "      \
+	"the guest's init (run_service in payload/init.c) only watches the service's port "        \
 	"and takes no command from the host once the guest runs, so a command cannot run "         \
 	"inside the guest"
 

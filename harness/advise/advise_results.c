@@ -149,7 +149,7 @@ static void read_comparisons(struct json_object *root, struct vcl_measured *m)
 
 		if (!json_object_object_get_ex(c, "a", &a) ||
 		    !json_object_object_get_ex(c, "b", &b) ||
-		    strcmp(json_object_get_string(b), "bare") != 0)
+		    strcmp(json_object_get_string(b), vcl_place_name(VCL_BARE)) != 0)
 			continue;
 		for (int p = 0; p < VCL_NPLACE; p++)
 			if (strcmp(json_object_get_string(a), vcl_place_name((enum vcl_place)p)) ==

@@ -232,8 +232,8 @@ unsigned vcl_rule_hardware(const struct vcl_service *s, struct vcl_decision *d)
 	hw_names(s->hw, names, sizeof(names));
 	vcl_advise_step(
 	    d, VCL_CTR, VCL_STEP_EXCLUDE, true, "hardware",
-	    "direct %s: ctr ruled out (measured with loopback in its own netns only; device "
-	    "passthrough not measured)",
+	    "direct %s: ctr ruled out (measured with a veth pair from a lab netns and its own "
+	    "loopback only; device passthrough not measured)",
 	    names);
 	vcl_advise_step(
 	    d, VCL_VM, VCL_STEP_EXCLUDE, true, "hardware",

@@ -600,6 +600,17 @@ static int load_service(struct vcl_bench *b, struct vcl_error **err)
 	return 0;
 }
 
+/* The needs of the scenarios --scenarios names, before anything is made:
+ * one clear line and no results folder when one is missing. */
+static int preflight(const struct vcl_bench *b, struct vcl_error **err)
+{
+	for (const struct vcl_scenario *const *sc = vcl_scenarios; *sc != NULL; sc++)
+		if (b->o->scenarios != NULL && (*sc)->preflight != NULL &&
+		    vcl_strv_contains(b->o->scenarios, (*sc)->name) && (*sc)->preflight(err) < 0)
+			return vcl_error_wrap(err, "Scenario %s", (*sc)->name);
+	return 0;
+}
+
 /* Everything before the first launch: host, payload, results header,
  * placements, results folder, ledger. The ledger opens last, so a failure
  * here leaves nothing to undo. */
@@ -612,7 +623,7 @@ static int bench_setup(struct vcl_bench *b, char **payload, struct vcl_error **e
 		return vcl_error_set(err, VCL_E_ENV, 0,
 				     "vclab bench must run as root: CAP_SYS_ADMIN is missing "
 				     "(namespaces, cgroups and libvirt's system URI need it)");
-	if (find_payload(b, payload, err) < 0 ||
+	if (preflight(b, err) < 0 || find_payload(b, payload, err) < 0 ||
 	    vcl_host_probe(&b->host, b->o->connect_uri, &vcl_backends_host_hooks, err) < 0)
 		return -1;
 	if (b->o->host_class != NULL)

@@ -202,6 +202,9 @@ struct vcl_scenario {
 	/* Left out of the quick profile's default set (run when named with
 	 * --scenarios, and by standard and full): the resource scenarios. */
 	bool not_quick;
+	/* What the scenario needs from the host, checked before the run makes
+	 * anything when --scenarios names it (NULL: nothing). */
+	int (*preflight)(struct vcl_error **err);
 };
 
 extern const struct vcl_scenario vcl_scenario_startup;

@@ -278,6 +278,13 @@ static int tools_ref(char *ref, size_t size, struct vcl_error **err)
 	return 0;
 }
 
+int vcl_res_tools_check(struct vcl_error **err)
+{
+	char ref[PATH_MAX + 16];
+
+	return tools_ref(ref, sizeof(ref), err);
+}
+
 /* The disk scenario's host folders: dir/volume and dir/overlay. */
 struct vcl_res_storage {
 	char dir[PATH_MAX / 2], vol[PATH_MAX / 2 + 16], upper[PATH_MAX / 2 + 16];
@@ -302,10 +309,14 @@ static int reprepare(struct vcl_bench *b, const struct vcl_svc_spec *svc, struct
 }
 
 /* Empty the disk scenario's folders for the next launch (what fio wrote,
- * the overlay's upper and work layers). */
+ * the overlay's upper and work layers), then sync their file system: the
+ * blocks just freed (journal, discards on a `discard` mount) are settled
+ * before the next launch writes, not charged to it (or to whichever
+ * placement comes next). */
 static int storage_empty(struct vcl_res_launch *l, struct vcl_error **err)
 {
 	const char *const dirs[] = {l->scratch_dir, l->upper_dir};
+	int fd;
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		mode_t mode = i == 0 ? 01777 : 0755;
@@ -314,6 +325,15 @@ static int storage_empty(struct vcl_res_launch *l, struct vcl_error **err)
 		    chmod(dirs[i], mode) < 0)
 			return vcl_error_wrap(err, "Empty %s", dirs[i]);
 	}
+	fd = open(l->scratch_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return vcl_fail(err, e, "Sync %s", l->scratch_dir);
+	}
+	close(fd);
 	return 0;
 }
 
@@ -493,6 +513,7 @@ static int run_with_tools(struct vcl_bench *b, const struct vcl_res_kind *k, str
 	unsigned n = eligible(b, k, ops);
 	int r;
 
+	l.rootfs = img->rootfs;
 	l.rootfs_fs = fs_name(img->rootfs);
 	if (k->storage) {
 		l.scratch_dir = st->vol;

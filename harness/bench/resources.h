@@ -36,6 +36,7 @@ struct vcl_res_launch {
 	struct vcl_bench *b;
 	const struct vcl_res_params *p;
 	struct vcl_instance *inst;
+	const char *rootfs;    /* the image's unpacked rootfs on the host */
 	const char *rootfs_fs; /* the file system the image's rootfs is on ("ext4") */
 	/* The disk scenario's host folders (NULL for the other kinds), each
 	 * emptied after every launch: scratch_dir is bound at /scratch (bare,
@@ -63,6 +64,10 @@ struct vcl_res_kind {
 #define VCL_RES_SCRATCH	     "/scratch"
 #define VCL_RES_SCRATCH_FILE "/scratch/fio.dat"
 #define VCL_RES_OVERLAY_FILE "/fio-overlay.dat"
+
+/* The tools image is there (installed or built): the resource scenarios'
+ * preflight; the error names it and `make tools`. */
+int vcl_res_tools_check(struct vcl_error **err);
 
 /* Run kind k in every active placement that runs a user's service. */
 int vcl_res_run(struct vcl_bench *b, const struct vcl_res_kind *k, struct vcl_error **err);

@@ -20,6 +20,7 @@
  * host floor. At the end every instance must still answer /healthz.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,18 +140,75 @@ struct density {
 	double health_s, teardown_s;
 };
 
+/* Threads a process placement's teardown runs on. A destroy is mostly
+ * waiting (an exit to reap, a cgroup rmdir behind the kernel's cgroup
+ * lock): several in flight keep both the lock and the CPUs busy. */
+#define TEARDOWN_THREADS 8
+
+/* Instances [from, n) in steps of step, each destroyed; its error, if
+ * any, in errs[i] (recorded by the caller: results are not thread-safe). */
+struct teardown_slice {
+	struct vcl_instance **inst;
+	struct vcl_error **errs;
+	unsigned from, n, step;
+};
+
+static void *teardown_slice(void *arg)
+{
+	const struct teardown_slice *s = arg;
+
+	for (unsigned i = s->from; i < s->n; i += s->step)
+		s->inst[i]->ops->destroy(s->inst[i], &s->errs[i]);
+	return NULL;
+}
+
+/* Destroy inst[0, n) on up to TEARDOWN_THREADS threads (the calling one
+ * takes a slice whose thread could not start), then record the errors. */
+static void teardown_parallel(struct density *d, struct vcl_error **errs)
+{
+	struct teardown_slice s[TEARDOWN_THREADS];
+	pthread_t th[TEARDOWN_THREADS];
+	bool started[TEARDOWN_THREADS];
+
+	for (unsigned t = 0; t < TEARDOWN_THREADS; t++) {
+		s[t] = (struct teardown_slice){
+		    .inst = d->inst, .errs = errs, .from = t, .n = d->n, .step = TEARDOWN_THREADS};
+		started[t] = pthread_create(&th[t], NULL, teardown_slice, &s[t]) == 0;
+	}
+	for (unsigned t = 0; t < TEARDOWN_THREADS; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			teardown_slice(&s[t]);
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		if (errs[i] == NULL)
+			continue;
+		vcl_bench_record_error(d->b, d->ops->name, "destroy", errs[i]);
+		vcl_error_free(errs[i]);
+	}
+}
+
 /* Tear down every instance still up, free the rest. Processes are killed
- * all at once first, so thousands of them exit side by side and each
- * destroy only reaps and removes (a serial kill-and-wait cost one exit
- * latency per instance). */
+ * all at once first, so thousands of them exit side by side, then
+ * destroyed in parallel: each destroy only reaps and removes (a serial
+ * kill-and-wait cost one exit latency per instance, a serial removal one
+ * cgroup rmdir after another). VMs go one by one, through libvirt. */
 static void density_teardown(struct density *d)
 {
-	if (!vcl_backend_is_vm(d->ops))
+	cleanup_free struct vcl_error **errs = NULL;
+
+	if (!vcl_backend_is_vm(d->ops)) {
 		for (unsigned i = 0; i < d->n; i++)
 			if (d->inst[i]->pid > 0)
 				kill(d->inst[i]->pid, SIGKILL);
-	for (unsigned i = 0; i < d->n; i++)
-		vcl_bench_stop(d->b, d->inst[i]);
+		errs = calloc(d->n > 0 ? d->n : 1, sizeof(struct vcl_error *));
+	}
+	if (errs != NULL)
+		teardown_parallel(d, errs);
+	else
+		for (unsigned i = 0; i < d->n; i++)
+			vcl_bench_stop(d->b, d->inst[i]);
 	d->n = 0;
 }
 
@@ -238,6 +296,25 @@ static int launch_burst(struct density *d, struct vcl_error **err)
 	return (int)ok;
 }
 
+/* Instances [from, to) are up: the descriptors the harness held to see
+ * them come up go. Their READY pipes have served (the payload closed its
+ * end after the line); held open, each kept the page the payload wrote its
+ * line into charged to the instance's memory cgroup. Their pidfds watched
+ * for a death before READY; the harness is still their parent, so their
+ * pids stay theirs until it reaps them. Each held descriptor is one more
+ * in the table every later launch's clone copies and its exec walks: at
+ * ten thousand instances that made a launch several times slower. A VM's
+ * READY channel and pidfd are its machine's (vmm/machine.c). */
+static void release_fds(struct density *d, unsigned from, unsigned to)
+{
+	if (vcl_backend_is_vm(d->ops))
+		return;
+	for (unsigned i = from; i < to; i++) {
+		vcl_closep(&d->inst[i]->ready_fd);
+		vcl_closep(&d->inst[i]->exit_fd);
+	}
+}
+
 /* Wait for the ok instances the burst started; those ready join [0, n),
  * the first that is not and all after it are torn down. Returns how many
  * joined, or -1 when the run must end (*err set). */
@@ -256,9 +333,11 @@ static int wait_burst(struct density *d, unsigned ok, struct vcl_error **err)
 			burst_failed(d, e);
 		for (unsigned m = j; m < ok; m++)
 			vcl_bench_stop(d->b, d->inst[d->n + m]);
+		release_fds(d, d->n, d->n + j);
 		d->n += j;
 		return intr ? -1 : (int)j;
 	}
+	release_fds(d, d->n, d->n + ok);
 	d->n += ok;
 	return (int)ok;
 }

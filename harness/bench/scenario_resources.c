@@ -220,8 +220,8 @@ static void disk_labels(struct vcl_res_launch *l)
 	} else {
 		snprintf(s[0], sizeof(s[0]),
 			 "/data/read.dat in the rootfs overlay's lower layer: the unpacked image "
-			 "on the host's %s",
-			 l->rootfs_fs);
+			 "(%s) on the host's %s",
+			 l->rootfs, l->rootfs_fs);
 		scratch_label(l, s[1], sizeof(s[1]));
 		overlay_label(l, s[2], sizeof(s[2]));
 	}
@@ -485,8 +485,11 @@ static int net_run(struct vcl_bench *b, struct vcl_error **err)
 	return vcl_res_run(b, &net, err);
 }
 
-const struct vcl_scenario vcl_scenario_cpu = {.name = "cpu", .run = cpu_run, .not_quick = true};
+const struct vcl_scenario vcl_scenario_cpu = {
+    .name = "cpu", .run = cpu_run, .not_quick = true, .preflight = vcl_res_tools_check};
 const struct vcl_scenario vcl_scenario_membw = {
-    .name = "membw", .run = membw_run, .not_quick = true};
-const struct vcl_scenario vcl_scenario_disk = {.name = "disk", .run = disk_run, .not_quick = true};
-const struct vcl_scenario vcl_scenario_net = {.name = "net", .run = net_run, .not_quick = true};
+    .name = "membw", .run = membw_run, .not_quick = true, .preflight = vcl_res_tools_check};
+const struct vcl_scenario vcl_scenario_disk = {
+    .name = "disk", .run = disk_run, .not_quick = true, .preflight = vcl_res_tools_check};
+const struct vcl_scenario vcl_scenario_net = {
+    .name = "net", .run = net_run, .not_quick = true, .preflight = vcl_res_tools_check};

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench/backends.h"
 #include "cli/cmds.h"
 #include "core/cleanup.h"
 #include "core/util.h"
@@ -70,7 +71,9 @@ static const char **results_files(char **from, int argc, char **argv, int first,
 int vcl_cmd_baseline(int argc, char **argv, struct vcl_error **err)
 {
 	__attribute__((cleanup(release))) struct baseline_args a = {
-	    .d = {.k = VCL_BASELINE_K, .floor_pct = VCL_BASELINE_FLOOR_PCT},
+	    .d = {.k = VCL_BASELINE_K,
+		  .floor_pct = VCL_BASELINE_FLOOR_PCT,
+		  .backends = vcl_backends},
 	};
 	cleanup_free const char **files = NULL;
 	size_t nfiles = 0;

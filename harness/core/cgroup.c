@@ -338,7 +338,7 @@ int vcl_cgroup_proc_path(const char *text, bool v2, char *out, size_t len)
 
 /* ---- the handle ---- */
 
-static void fill_procs(struct vcl_cgroup *cg)
+static void fill_procs(struct vcl_cgroup *cg, bool no_cpuset)
 {
 	const struct vcl_cgroup_ops *o = ops();
 
@@ -349,7 +349,7 @@ static void fill_procs(struct vcl_cgroup *cg)
 		cleanup_free char *dir = vcl_cgroup_dir(o->controllers[i], cg->path);
 		bool dup = false;
 
-		if (dir == NULL)
+		if (dir == NULL || (no_cpuset && strcmp(o->controllers[i], "cpuset") == 0))
 			continue;
 		snprintf(cg->procs[cg->nprocs], sizeof(cg->procs[0]), "%s/cgroup.procs", dir);
 		for (unsigned j = 0; j < cg->nprocs; j++)
@@ -377,7 +377,7 @@ int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct 
 		return vcl_fail(err, ENOMEM, "Cgroup %s", path);
 	snprintf(cg->path, sizeof(cg->path), "%s", path);
 	cg->owned = true;
-	fill_procs(cg);
+	fill_procs(cg, cpuset != NULL && cpuset[0] == '\0');
 	*out = steal_ptr(cg);
 	return 0;
 }
@@ -399,7 +399,7 @@ int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **e
 	if (ops()->proc_cgroup(text, cg->path, sizeof(cg->path)) < 0)
 		return vcl_fail(err, 0, "Find the cgroup of pid %d: no %s line in %s", (int)pid,
 				ops()->proc_line, file);
-	fill_procs(cg);
+	fill_procs(cg, false);
 	*out = steal_ptr(cg);
 	return 0;
 }
@@ -487,9 +487,15 @@ static int kill_all(const char *path)
  * container's own sub-cgroups, libvirt's threaded children). */
 static int rmdir_tree(const char *dir, int depth)
 {
-	DIR *d = depth < 16 ? opendir(dir) : NULL;
+	DIR *d;
 	struct dirent *de;
 
+	/* A leaf (an instance's folder, the common case) goes at once. */
+	if (rmdir(dir) == 0)
+		return 0;
+	if (errno != EBUSY && errno != ENOTEMPTY)
+		return -1;
+	d = depth < 16 ? opendir(dir) : NULL;
 	if (d != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			char sub[1024];
@@ -511,11 +517,14 @@ static int rmdir_tree(const char *dir, int depth)
 static int delete_path(const char *path, bool tree, struct vcl_error **err)
 {
 	cleanup_free char *buf = NULL;
+	char *save = NULL;
 	int ret = 0;
 
 	if (vcl_read_file("/proc/self/mountinfo", &buf, NULL, err) < 0)
 		return -1;
-	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+	/* strtok_r: density tears instances down from several threads. */
+	for (char *line = strtok_r(buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		const char *sep = strstr(line, " - ");
 		char mnt[256], fstype[32], dir[600];
 

@@ -34,7 +34,11 @@ struct vcl_cgroup;
 
 /* Create path with the memory, cpu, cpuacct, pids and cpuset controllers.
  * lim == NULL makes an accounting-only cgroup (bare): nothing is limited.
- * cpuset may be NULL (inherit). Records the cgroup in ledger first. */
+ * cpuset may be NULL (inherit), or VCL_CGROUP_NO_CPUSET: no cpuset
+ * controller at all (on v1 no folder in its hierarchy; the caller pins
+ * with sched_setaffinity, as systemd's CPUAffinity= does). Records the
+ * cgroup in ledger first. */
+#define VCL_CGROUP_NO_CPUSET ""
 struct vcl_ledger;
 int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct vcl_limits *lim,
 		      const char *cpuset, struct vcl_cgroup **out, struct vcl_error **err);

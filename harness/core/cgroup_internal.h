@@ -43,7 +43,8 @@ struct vcl_cgroup_ops {
 	 * Caller frees. */
 	char *(*dir)(const char *controller, const char *path);
 	/* Make path (and its parents) with the controllers, the cpuset
-	 * (NULL: inherit) and lim's knobs (NULL: accounting only). */
+	 * (NULL: inherit; VCL_CGROUP_NO_CPUSET: without that controller) and
+	 * lim's knobs (NULL: accounting only). */
 	int (*create)(const char *path, const struct vcl_limits *lim, const char *cpuset,
 		      struct vcl_error **err);
 	/* The cgroup to read for a process, out of the text of its

@@ -609,6 +609,46 @@ int vcl_ledger_claim(struct vcl_ledger *l, const char *name, bool *got,
 	return 0;
 }
 
+/* How old a ".RUN.new" without an owner file must be before gc takes its
+ * opener for dead: vcl_ledger_open writes the owner file right after the
+ * mkdir, so only a crash in between leaves one without. */
+#define LEDGER_NEW_GRACE_S 60
+
+/* A ledger's temporary ".RUN.new" (vcl_ledger_open): it holds an owner
+ * file and an empty ledger until its rename, never a record, so a dead
+ * opener's is removed whole. Its owner's liveness says; one without an
+ * owner file is dead once older than LEDGER_NEW_GRACE_S. */
+static int gc_new(const struct vcl_gc_opts *opts, const char *dir, const char *name,
+		  unsigned *removed, struct vcl_error **err)
+{
+	char path[600], why[192];
+	struct stat sb;
+	bool has_owner;
+
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	has_owner = access(path, F_OK) == 0;
+	if (has_owner && owner_alive(dir, why, sizeof(why)))
+		return 0;
+	if (!has_owner) {
+		if (stat(dir, &sb) < 0 || time(NULL) - sb.st_mtime < LEDGER_NEW_GRACE_S)
+			return 0;
+		snprintf(why, sizeof(why), "no owner file after %d s", LEDGER_NEW_GRACE_S);
+	}
+	printf("ledger temporary %s: its opener is dead (%s), %s\n", name, why,
+	       opts->dry_run ? "would remove" : "removing");
+	if (!opts->dry_run && vcl_rm_rf(dir, err) < 0)
+		return -1;
+	(*removed)++;
+	return 0;
+}
+
+static bool gc_temporary(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".new") == 0;
+}
+
 int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err)
 {
 	const char *root = opts->root != NULL ? opts->root : VCL_LEDGER_ROOT;
@@ -622,9 +662,17 @@ int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error *
 	while ((de = readdir(d)) != NULL) {
 		char dir[512], why[192];
 
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+		if (opts->prefix != NULL && strncmp(de->d_name + gc_temporary(de->d_name),
+						    opts->prefix, strlen(opts->prefix)) != 0)
+			continue;
+		if (gc_temporary(de->d_name)) {
+			if (gc_new(opts, dir, de->d_name, removed, err) < 0)
+				ret = -1;
+			continue;
+		}
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
 		if (owner_alive(dir, why, sizeof(why))) {
 			printf("run %s: still running, left alone\n", de->d_name);
 			continue;

@@ -163,8 +163,13 @@ struct vcl_gc_opts {
 	const char *root; /* default VCL_LEDGER_ROOT; tests point it elsewhere */
 	const struct vcl_ledger_kinds *kinds; /* what gc can undo; NULL: none */
 	bool cache; /* `vclab gc --cache`: the image cache too (image/cache.c), not vcl_gc's */
+	/* Only the runs whose name starts with this (a test reaping the runs
+	 * its failed cases left: "ct<pid>-"); NULL: every run. */
+	const char *prefix;
 };
-/* Tear down the ledgers of dead runs. Prints what it removes (or would). */
+/* Tear down the ledgers of dead runs, and remove the temporaries
+ * (".RUN.new") of ledgers whose opening died before the rename. Prints
+ * what it removes (or would). */
 int vcl_gc(const struct vcl_gc_opts *opts, unsigned *removed, struct vcl_error **err);
 
 #endif

@@ -623,7 +623,13 @@ static const struct vcl_jrule steady[] = {STEADY_KEYS,
  * ratio to bare's with the bootstrap CI. */
 static const struct vcl_jrule res_figures[] = {{"*", NUM, NULL}, {NULL, 0, NULL}};
 static const struct vcl_jrule res_runs[] = {{"[]", OBJ, res_figures}, {NULL, 0, NULL}};
-static const struct vcl_jrule res_tool[] = {{"*", STR | BOOL | ARR, NULL}, {NULL, 0, NULL}};
+/* The disk scenario's tool.direct and tool.direct_why: one entry per fio
+ * target (read, scratch, overlay). */
+static const struct vcl_jrule res_targets[] = {{"*", STR | BOOL, NULL}, {NULL, 0, NULL}};
+static const struct vcl_jrule res_tool[] = {{"direct", OBJ, res_targets},
+					    {"direct_why", OBJ, res_targets},
+					    {"*", STR | BOOL | ARR, NULL},
+					    {NULL, 0, NULL}};
 static const struct vcl_jrule res_ratio[] = {
     {"ratio", NUM, NULL},
     {"ci95", ARR | VCL_JT_NULL, numbers},

@@ -20,42 +20,114 @@
 #include <string.h>
 
 #include "gate/gate.h"
+#include "core/backend.h"
 #include "core/cleanup.h"
 #include "core/results.h"
 #include "core/stats.h"
 #include "core/util.h"
 
 struct candidate {
-	const char *num;
-	const char *den;
+	char num[160];
+	char den[160]; /* "" for none */
 	enum vcl_stat stat;
 	enum vcl_direction dir;
 };
 
-/* The default set: ratios within one run (they hold across noisy hosts),
- * memory overhead and PSS, startup spread, density. Only those present in
- * every input are kept. */
-static const struct candidate defaults[] = {
-    {"backends.ctr.startup_ms", "backends.bare.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
-    {"backends.vm.startup_ms", "peers.qemu-direct.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
-    {"backends.ctr.startup_ms", "peers.runc.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
-    {"backends.ctr.startup_ms", "peers.crun.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
-    /* The sandbox against the container it hardens (issue 27). */
-    {"backends.gvisor.startup_ms", "backends.ctr.startup_ms", VCL_STAT_P50, VCL_DIR_LOWER},
-    {"backends.gvisor.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
-    /* bare's overhead is 0 by definition (bare is the reference). */
-    {"backends.ctr.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
-    {"backends.vm.memory.overhead_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
-    {"backends.bare.memory.pss_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
-    {"backends.ctr.memory.pss_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
-    {"backends.vm.memory.pss_kib", NULL, VCL_STAT_VALUE, VCL_DIR_LOWER},
-    {"backends.bare.startup_ms", NULL, VCL_STAT_CV, VCL_DIR_LOWER},
-    {"backends.ctr.startup_ms", NULL, VCL_STAT_CV, VCL_DIR_LOWER},
-    {"backends.vm.startup_ms", NULL, VCL_STAT_CV, VCL_DIR_LOWER},
-    {"backends.bare.density.instances_per_gib", NULL, VCL_STAT_VALUE, VCL_DIR_HIGHER},
-    {"backends.ctr.density.instances_per_gib", NULL, VCL_STAT_VALUE, VCL_DIR_HIGHER},
-    {"backends.vm.density.instances_per_gib", NULL, VCL_STAT_VALUE, VCL_DIR_HIGHER},
+/* At most this many default metrics: a few per backend. */
+#define MAX_DEFAULTS 64
+
+struct defaults {
+	struct candidate c[MAX_DEFAULTS];
+	size_t n;
 };
+
+static void add_default(struct defaults *d, enum vcl_stat stat, enum vcl_direction dir,
+			const char *num_group, const char *num, const char *what,
+			const char *den_group, const char *den)
+{
+	struct candidate *c;
+
+	if (d->n >= MAX_DEFAULTS)
+		return;
+	c = &d->c[d->n++];
+	snprintf(c->num, sizeof(c->num), "%s.%s.%s", num_group, num, what);
+	c->den[0] = '\0';
+	if (den != NULL)
+		snprintf(c->den, sizeof(c->den), "%s.%s.%s", den_group, den, what);
+	c->stat = stat;
+	c->dir = dir;
+}
+
+/* A placement of the quick profile's defaults (bare, ctr, vm). */
+static bool core_placement(const struct vcl_backend_ops *ops)
+{
+	return !ops->is_peer && !ops->not_quick;
+}
+
+/*
+ * The default set, from the backends' traits (be: the registry,
+ * bench/backends.h), so that a new placement joins it with no edit here:
+ * ratios within one run (they hold across noisy hosts), memory overhead
+ * and PSS, startup spread, density. Only those present in every input
+ * are kept (derive_default_metric).
+ *  - startup against the baseline (bare) for the quick placements whose
+ *    speed does not hang on the accelerator (a VM's ratio to bare moves
+ *    with KVM or TCG: it is bounded against its peer instead);
+ *  - each peer of a default run against its placement (ctr/runc,
+ *    vm/qemu-direct);
+ *  - a sandbox against the container it hardens (issue 27), and its
+ *    memory overhead;
+ *  - the memory overhead of the quick placements but the baseline (0 by
+ *    definition: bare is the reference), their PSS, startup CV, density.
+ */
+static void default_candidates(const struct vcl_backend_ops *const *be, struct defaults *d)
+{
+	static const struct {
+		const char *what;
+		enum vcl_stat stat;
+		enum vcl_direction dir;
+	} per_core[] = {
+	    {"memory.pss_kib", VCL_STAT_VALUE, VCL_DIR_LOWER},
+	    {"startup_ms", VCL_STAT_CV, VCL_DIR_LOWER},
+	    {"density.instances_per_gib", VCL_STAT_VALUE, VCL_DIR_HIGHER},
+	};
+	const struct vcl_backend_ops *const *b;
+	const char *base = NULL, *container = NULL;
+
+	d->n = 0;
+	for (b = be; *b != NULL; b++) {
+		if ((*b)->baseline)
+			base = (*b)->name;
+		if (container == NULL && core_placement(*b) && (*b)->family == VCL_FAMILY_CONTAINER)
+			container = (*b)->name;
+	}
+	for (b = be; *b != NULL && base != NULL; b++)
+		if (core_placement(*b) && !(*b)->baseline && !(*b)->accel_labelled)
+			add_default(d, VCL_STAT_P50, VCL_DIR_LOWER, "backends", (*b)->name,
+				    "startup_ms", "backends", base);
+	for (b = be; *b != NULL; b++)
+		if ((*b)->is_peer && (*b)->peer_of != NULL && !(*b)->opt_in && !(*b)->not_quick)
+			add_default(d, VCL_STAT_P50, VCL_DIR_LOWER, "backends", (*b)->peer_of,
+				    "startup_ms", "peers", (*b)->name);
+	for (b = be; *b != NULL; b++) {
+		if ((*b)->is_peer || (*b)->family != VCL_FAMILY_SANDBOX)
+			continue;
+		if (container != NULL)
+			add_default(d, VCL_STAT_P50, VCL_DIR_LOWER, "backends", (*b)->name,
+				    "startup_ms", "backends", container);
+		add_default(d, VCL_STAT_VALUE, VCL_DIR_LOWER, "backends", (*b)->name,
+			    "memory.overhead_kib", NULL, NULL);
+	}
+	for (b = be; *b != NULL; b++)
+		if (core_placement(*b) && !(*b)->baseline)
+			add_default(d, VCL_STAT_VALUE, VCL_DIR_LOWER, "backends", (*b)->name,
+				    "memory.overhead_kib", NULL, NULL);
+	for (size_t k = 0; k < ARRAY_SIZE(per_core); k++)
+		for (b = be; *b != NULL; b++)
+			if (core_placement(*b))
+				add_default(d, per_core[k].stat, per_core[k].dir, "backends",
+					    (*b)->name, per_core[k].what, NULL, NULL);
+}
 
 /* Keys whose larger values are better; everything else vclab measures
  * (times, memory, spread) is better smaller. */
@@ -278,21 +350,20 @@ static int derive_expr_metric(struct vcl_baseline *b, const struct derive_in *in
 }
 
 /* The i-th default metric: kept only when every run has it. */
-static int derive_default_metric(struct vcl_baseline *b, const struct derive_in *in, size_t i,
-				 struct vcl_error **err)
+static int derive_default_metric(struct vcl_baseline *b, const struct derive_in *in,
+				 const struct candidate *d, struct vcl_error **err)
 {
-	const struct candidate *d = &defaults[i];
 	struct vcl_metric *m = &b->metrics[b->nmetrics];
 	cleanup_free char *why = NULL;
 	size_t bad = 0;
 	int r;
 
 	m->num = strdup(d->num);
-	m->den = d->den != NULL ? strdup(d->den) : NULL;
+	m->den = d->den[0] != '\0' ? strdup(d->den) : NULL;
 	m->stat = d->stat;
 	m->dir = d->dir;
-	m->name = vcl_metric_default_name(d->num, d->den, m->stat);
-	if (m->num == NULL || m->name == NULL || (d->den != NULL && m->den == NULL)) {
+	m->name = vcl_metric_default_name(m->num, m->den, m->stat);
+	if (m->num == NULL || m->name == NULL || (d->den[0] != '\0' && m->den == NULL)) {
 		metric_clear(m);
 		return vcl_fail(err, ENOMEM, "Derive baseline");
 	}
@@ -323,6 +394,7 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 {
 	const struct derive_in in = {.runs = runs, .files = files, .n = n, .o = o};
 	cleanup_baseline struct vcl_baseline *b = NULL;
+	struct defaults defs = {.n = 0};
 	size_t cap;
 	char ts[32];
 
@@ -344,13 +416,18 @@ int vcl_baseline_derive(struct json_object **runs, const char *const *files, siz
 	if (derive_sources(b, &in, err) < 0)
 		return -1;
 
-	cap = o->exprs != NULL ? vcl_strv_len(o->exprs) : ARRAY_SIZE(defaults);
+	if (o->exprs == NULL && o->backends == NULL)
+		return vcl_usage(err, "Derive baseline: no --metric and no backends to take the "
+				      "default set from");
+	if (o->exprs == NULL)
+		default_candidates(o->backends, &defs);
+	cap = o->exprs != NULL ? vcl_strv_len(o->exprs) : defs.n;
 	b->metrics = calloc(cap > 0 ? cap : 1, sizeof(*b->metrics));
 	if (b->metrics == NULL)
 		return vcl_fail(err, ENOMEM, "Derive baseline");
 	for (size_t i = 0; i < cap; i++)
 		if ((o->exprs != NULL ? derive_expr_metric(b, &in, i, err)
-				      : derive_default_metric(b, &in, i, err)) < 0)
+				      : derive_default_metric(b, &in, &defs.c[i], err)) < 0)
 			return -1;
 	if (b->nmetrics == 0)
 		return vcl_usage(err, "None of the default metrics is present in every input; "

@@ -23,6 +23,8 @@
 
 #include "core/error.h"
 
+struct vcl_backend_ops;
+
 #define VCL_BASELINE_SCHEMA "vclab.baseline/1"
 
 /* Defaults of `vclab baseline`: k times the (unscaled) MAD across runs, and
@@ -246,12 +248,15 @@ char *vcl_xml_escape(const char *s);
  * Derivation (vclab baseline). runs[i] are loaded results documents, files[i]
  * their names (for messages and `sources`). exprs is a NULL-terminated list
  * of "PATH[/PATH][:lower|:higher]" or NULL for the default set (only those
- * metrics present in every run). All runs must share one host class.
+ * metrics present in every run), which backends' traits give: the
+ * registry (bench/backends.h's vcl_backends, handed down by the CLI: the
+ * gate knows no backend). All runs must share one host class.
  */
 struct vcl_derive_opts {
 	double k;
 	double floor_pct;
 	char **exprs;
+	const struct vcl_backend_ops *const *backends;
 	const char *name;
 	bool force; /* accept incomplete runs */
 };

@@ -34,7 +34,7 @@ static const char css[] =
     ".tw{overflow-x:auto;margin:0 0 1.2em;-webkit-overflow-scrolling:touch}\n"
     "table{border-collapse:collapse;font-size:.9rem}\n"
     "th,td{padding:.35em .6em;border-bottom:1px solid #e3e6ea;text-align:left;"
-    "vertical-align:top;overflow-wrap:break-word}\n"
+    "vertical-align:top;overflow-wrap:anywhere}\n"
     "th{background:#f0f2f5;font-weight:600;vertical-align:bottom}\n"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
     "td.n{overflow-wrap:normal}\n"

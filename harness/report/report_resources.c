@@ -62,6 +62,113 @@ static char *tax_cell(struct json_object *e, size_t i)
 	return vcl_rxasprintf("×%.2f", x);
 }
 
+/* t under a level-3 heading id with its paragraph, when it has body rows
+ * (freed always). */
+static void titled_table(struct vcl_rdoc *d, struct tab *t, const char *id, const char *title,
+			 const char *para)
+{
+	if (vcl_rtab_rows(t) >= 2) {
+		vcl_rdoc_heading(d, 3, id, "%s", title);
+		vcl_rdoc_block(d, VCL_RB_PARA, "%s", para);
+	}
+	vcl_rdoc_table(d, t);
+}
+
+/* One row of the paths table: a path's label and its figures, prefix ""
+ * for the placement's own path, "loopback_" for its loopback beside it. */
+static void net_row(struct tab *t, const struct vcl_report_ctx *c, size_t r, const char *lab,
+		    struct json_object *net, const char *pfx)
+{
+	static const char *const figs[] = {"send_mbit_s", "recv_mbit_s", "rtt_p50_us"};
+	char k[96];
+	const char *path;
+
+	snprintf(k, sizeof(k), "tool.%spath", pfx);
+	path = vcl_rjstr(net, k);
+	vcl_rtab_row(t, c, r);
+	vcl_rtab_add(t, "%s", lab);
+	vcl_rtab_add(t, "%s", path != NULL ? path : "—");
+	for (size_t i = 0; i < ARRAY_SIZE(figs); i++) {
+		snprintf(k, sizeof(k), "metrics.%s%s.p50", pfx, figs[i]);
+		vcl_rtab_j(t, net, k, 1.0);
+	}
+}
+
+/* The network paths: each placement's own path and, where vclab measured
+ * it beside (a container on a veth), its loopback: the veth's tax. */
+static void net_paths(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	static const char *const hdr[] = {"placement",	 "path",	 "send Mbit/s",
+					  "recv Mbit/s", "/ping p50 µs", NULL};
+	struct tab t;
+
+	vcl_rtab_init(&t, c, 0x1cu, hdr);
+	for (size_t r = 0; r < c->n; r++)
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *net =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "net");
+			char lab[128];
+
+			if (vcl_json_path(net, "metrics") == NULL)
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			net_row(&t, c, r, lab, net, "");
+			if (vcl_json_path(net, "metrics.loopback_send_mbit_s") != NULL)
+				net_row(&t, c, r, lab, net, "loopback_");
+		}
+	titled_table(d, &t, "resources-net", "Network: the path each placement used",
+		     "iperf3 medians over the path named (tool.path in results.json). A "
+		     "container on a veth is measured over its own loopback too (the second "
+		     "row, tool.loopback_path): the veth's cost is the difference.");
+}
+
+/* The disk targets: where each lives (tool.<target>_storage) and whether
+ * fio ran O_DIRECT there (tool.direct.<target>, else tool.direct_why). */
+static void disk_storage(struct vcl_rdoc *d, const struct vcl_report_ctx *c, const char **bk)
+{
+	static const char *const hdr[] = {"placement", "target", "storage", "O_DIRECT", NULL};
+	static const char *const tg[] = {"read", "scratch", "overlay"};
+	struct tab t;
+
+	vcl_rtab_init(&t, c, 0, hdr);
+	for (size_t r = 0; r < c->n; r++)
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *tool =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "disk.tool");
+			char lab[128], k[64];
+
+			if (tool == NULL)
+				continue;
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			for (size_t j = 0; j < ARRAY_SIZE(tg); j++) {
+				const char *st, *why;
+				bool direct;
+
+				snprintf(k, sizeof(k), "%s_storage", tg[j]);
+				if ((st = vcl_rjstr(tool, k)) == NULL)
+					continue;
+				snprintf(k, sizeof(k), "direct_why.%s", tg[j]);
+				why = vcl_rjstr(tool, k);
+				snprintf(k, sizeof(k), "direct.%s", tg[j]);
+				vcl_rtab_row(&t, c, r);
+				vcl_rtab_add(&t, "%s", lab);
+				vcl_rtab_add(&t, "%s", tg[j]);
+				vcl_rtab_add(&t, "%s", st);
+				if (!vcl_rjbool(tool, k, &direct))
+					vcl_rtab_add(&t, "—");
+				else
+					vcl_rtab_add(&t, "%s%s%s", direct ? "yes" : "no",
+						     why != NULL ? ": " : "",
+						     why != NULL ? why : "");
+			}
+		}
+	titled_table(d, &t, "resources-disk", "Disk: where each target lives",
+		     "fio's targets: read (sequential and random reads), scratch (the volume "
+		     "at /scratch) and overlay (the container's own writable layer); O_DIRECT "
+		     "as fio's probe found it, and why not where the storage refused it "
+		     "(buffered then: the page cache is in the figure).");
+}
+
 void vcl_rsec_resources(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const char *const hdr[] = {"placement", "cpu", "membw", "disk", "net", NULL};
@@ -86,9 +193,9 @@ void vcl_rsec_resources(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 				vcl_rtab_own(&t, tax_cell(e, k));
 		}
 	}
-	free(bk);
 	if (vcl_rtab_rows(&t) < 2) { /* the header alone: nothing measured */
 		vcl_rdoc_table(d, &t);
+		free(bk);
 		return;
 	}
 	vcl_rdoc_heading(d, 2, "resources", "Resources: the tax table");
@@ -101,6 +208,9 @@ void vcl_rsec_resources(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 		       res[0].what, res[1].what, res[2].what, res[3].what);
 	vcl_rdoc_table(d, &t);
 	vcl_rdoc_figures(d, c, "resources");
+	net_paths(d, c, bk);
+	disk_storage(d, c, bk);
+	free(bk);
 }
 
 /* One figure: the resource's figures (x), one bar per placement with its

@@ -12,6 +12,9 @@
 #
 # $VCLAB_BROWSER_SECTIONS: ids of sections the page must hold besides host,
 # startup and definitions ("resources" for a report with the tax table).
+# $VCLAB_BROWSER_COLUMNS: what the first table under a heading must hold,
+# "|"-separated: ID=TEXT a column headed TEXT, ID~TEXT a cell starting
+# with TEXT (e.g. "resources-disk=storage|resources-net~veth pair").
 #
 # Exit 0 pass, 1 fail, 2 usage. Skips (exit 0, with a message) only when no
 # chromium is installed. Override the browser with $CHROMIUM.
@@ -84,6 +87,24 @@ CHECK_JS='
       "@SECTIONS@".split(" ").filter(Boolean).forEach(function (id) {
         if (!document.getElementById(id)) problems.push("missing section #" + id);
       });
+      "@COLUMNS@".split("|").filter(Boolean).forEach(function (req) {
+        var m = req.match(/^([a-z0-9-]+)([=~])(.+)$/), tb = null;
+        if (!m) return problems.push("bad requirement " + req);
+        var head = document.getElementById(m[1]);
+        for (var e = head && head.nextElementSibling; e && !tb; e = e.nextElementSibling) {
+          if (/^H[1-4]$/.test(e.tagName)) break;
+          tb = e.tagName === "TABLE" ? e : e.querySelector("table");
+        }
+        if (!tb) return problems.push("no table under #" + m[1]);
+        var found = Array.prototype.some.call(tb.querySelectorAll(m[2] === "=" ? "th" : "td"),
+          function (c) {
+            var x = c.textContent.trim();
+            return m[2] === "=" ? x === m[3] : x.indexOf(m[3]) === 0;
+          });
+        if (!found)
+          problems.push("table under #" + m[1] + " lacks " +
+            (m[2] === "=" ? "a column " : "a cell starting ") + m[3]);
+      });
       var out = document.createElement("pre");
       out.id = "vclab-browser-check";
       out.setAttribute("data-figures", String(svgs.length));
@@ -108,7 +129,8 @@ run_check() {
 	# real page; it goes away with the temporary folder, whatever happens.
 	trap 'rm -rf "$tmp" "$copy"' EXIT INT TERM
 	sections=$(echo "host startup definitions ${VCLAB_BROWSER_SECTIONS:-}" | tr -cd 'a-z0-9 -')
-	printf '%s\n' "$CHECK_JS" | sed "s/@SECTIONS@/$sections/" >"$tmp/check.js"
+	columns=$(printf '%s' "${VCLAB_BROWSER_COLUMNS:-}" | tr -cd 'A-Za-z0-9 _/=|~.()-')
+	printf '%s\n' "$CHECK_JS" | sed "s/@SECTIONS@/$sections/; s#@COLUMNS@#$columns#" >"$tmp/check.js"
 	# Insert the check as the first thing in <head>, and allow inline scripts.
 	awk -v jsfile="$tmp/check.js" '
 		BEGIN { while ((getline l < jsfile) > 0) js = js l "\n" }
@@ -202,6 +224,23 @@ if [ "$1" = "--self-test" ]; then
 	else
 		echo "self-test: a page without a required section fails as it must: $out"
 	fi
+	# The table under #definitions holds a column "a" and a cell "b...", not a
+	# column "c" nor a cell "z".
+	sed 's#<tr><td>a</td>#<tr><th>a</th></tr><tr><td>bx</td>#' "$st/good.html" >"$st/cols.html"
+	if out=$(VCLAB_BROWSER_COLUMNS='definitions=a|definitions~b' "$0" "$st/cols.html"); then
+		echo "self-test: a page with the required column and cell passes: $out"
+	else
+		echo "self-test: FAIL: a page with the required column and cell failed: $out"
+		fail=1
+	fi
+	for req in 'definitions=c' 'definitions~z'; do
+		if out=$(VCLAB_BROWSER_COLUMNS=$req "$0" "$st/cols.html"); then
+			echo "self-test: FAIL: a page lacking $req passed: $out"
+			fail=1
+		else
+			echo "self-test: a page lacking $req fails as it must: $out"
+		fi
+	done
 	exit $fail
 fi
 

@@ -30,8 +30,9 @@
 
 static char *payload;
 
-#define OUT   "/tmp/vclab-test-resources"
-#define CACHE "/tmp/vclab-test-resources-cache"
+#define OUT	"/tmp/vclab-test-resources"
+#define CACHE	"/tmp/vclab-test-resources-cache"
+#define NOTOOLS "/tmp/vclab-test-resources-notools"
 
 static void setup(void)
 {
@@ -93,21 +94,33 @@ static const char *tool_str(struct json_object *r, const char *pl, const char *s
 	return json_object_get_string(o);
 }
 
+/* A quick run of scenarios on bare and ctr into OUT: its results.json,
+ * kept as keep_as, with no errors. */
+static struct json_object *bench_results(const char *scenarios, const char *keep_as)
+{
+	char cmd[512];
+	struct json_object *r;
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf " OUT " && VCLAB_CACHE=" CACHE " bin/vclab bench --scenarios %s "
+		 "--backends bare,ctr --peer none --profile quick -q --no-report --out " OUT
+		 " >/dev/null",
+		 scenarios);
+	ck_assert_int_eq(run(cmd), 0);
+	r = json_object_from_file(OUT "/results.json");
+	ck_assert(r != NULL);
+	keep_results(OUT "/results.json", keep_as);
+	ck_assert_msg(json_object_array_length(at(r, "errors")) == 0, "errors: %s",
+		      json_object_to_json_string(at(r, "errors")));
+	return r;
+}
+
 START_TEST(test_bench_cpu_net)
 {
 	static const char *const pls[] = {"bare", "ctr"};
 	cleanup_free char *before = host_links(), *after = NULL;
-	struct json_object *r;
+	struct json_object *r = bench_results("cpu,net", "resources-bench");
 
-	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
-			     " bin/vclab bench --scenarios cpu,net --backends bare,ctr "
-			     "--peer none --profile quick -q --no-report --out " OUT " >/dev/null"),
-			 0);
-	r = json_object_from_file(OUT "/results.json");
-	ck_assert(r != NULL);
-	keep_results(OUT "/results.json", "resources-bench");
-	ck_assert_msg(json_object_array_length(at(r, "errors")) == 0, "errors: %s",
-		      json_object_to_json_string(at(r, "errors")));
 	for (size_t i = 0; i < ARRAY_SIZE(pls); i++) {
 		const char *pl = pls[i];
 
@@ -187,17 +200,8 @@ START_TEST(test_bench_disk)
 	static const char *const figs[] = {"seqread_mib_s",	 "randread_iops",
 					   "seqwrite_mib_s",	 "randwrite_iops",
 					   "ovl_seqwrite_mib_s", "ovl_randwrite_iops"};
-	struct json_object *r;
+	struct json_object *r = bench_results("disk", "resources-disk");
 
-	ck_assert_int_eq(run("rm -rf " OUT " && VCLAB_CACHE=" CACHE
-			     " bin/vclab bench --scenarios disk --backends bare,ctr "
-			     "--peer none --profile quick -q --no-report --out " OUT " >/dev/null"),
-			 0);
-	r = json_object_from_file(OUT "/results.json");
-	ck_assert(r != NULL);
-	keep_results(OUT "/results.json", "resources-disk");
-	ck_assert_msg(json_object_array_length(at(r, "errors")) == 0, "errors: %s",
-		      json_object_to_json_string(at(r, "errors")));
 	for (size_t i = 0; i < ARRAY_SIZE(pls); i++) {
 		const char *pl = pls[i];
 
@@ -217,6 +221,37 @@ START_TEST(test_bench_disk)
 	ck_assert_int_eq(run("! ls -d " CACHE "/resources-* 2>/dev/null | grep -q ."), 0);
 	json_object_put(r);
 	run("rm -rf " OUT " " CACHE);
+}
+END_TEST
+
+/* Each resource scenario named with no tools image (a vclab that finds
+ * neither an installed one nor a build tree's): one line naming the image
+ * and `make tools`, a non-zero exit, no results folder, no run folder. */
+START_TEST(test_no_tools_image)
+{
+	static const char *const scen[] = {"cpu", "membw", "disk", "net"};
+	char cmd[1024];
+
+	ck_assert_int_eq(run("rm -rf " NOTOOLS " " CACHE " && mkdir -p " NOTOOLS
+			     "/bin && cp bin/vclab " NOTOOLS "/bin/ && ls /run/vclab >" NOTOOLS
+			     "/runs 2>/dev/null; true"),
+			 0);
+	for (size_t i = 0; i < ARRAY_SIZE(scen); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "cd /tmp && VCLAB_LIBDIR=" NOTOOLS "/lib VCLAB_CACHE=" CACHE " " NOTOOLS
+			 "/bin/vclab bench --scenarios %s --backends bare --peer none --payload %s "
+			 "--profile quick -q --no-report --out " OUT " 2>" NOTOOLS "/err",
+			 scen[i], payload);
+		ck_assert_msg(run(cmd) != 0, "%s: exit 0 with no tools image", scen[i]);
+		ck_assert_int_eq(run("test $(wc -l <" NOTOOLS "/err) = 1"), 0);
+		ck_assert_int_eq(
+		    run("grep -q 'tools image is missing.*make tools' " NOTOOLS "/err"), 0);
+		ck_assert_msg(run("test ! -e " OUT " && test ! -e " CACHE) == 0,
+			      "%s: left " OUT " or " CACHE, scen[i]);
+		ck_assert_msg(run("ls /run/vclab 2>/dev/null | cmp -s - " NOTOOLS "/runs") == 0,
+			      "%s: left a run folder in /run/vclab", scen[i]);
+	}
+	run("rm -rf " NOTOOLS " " CACHE);
 }
 END_TEST
 
@@ -305,8 +340,9 @@ END_TEST
 
 int main(void)
 {
-	const TTest *const tests[] = {test_labnet_refuses_host, test_labnet_killed_runner,
-				      test_bench_cpu_net, test_bench_disk};
+	const TTest *const tests[] = {test_no_tools_image, test_labnet_refuses_host,
+				      test_labnet_killed_runner, test_bench_cpu_net,
+				      test_bench_disk};
 	int ret =
 	    integ_payload_main("test_resources", "needs root (namespaces, containers)", &payload);
 

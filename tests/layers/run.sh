@@ -17,26 +17,40 @@ tree() {
 		cp docs/architecture.md "$tmp/t/docs/")
 }
 
-# expect NAME PATTERN: the check fails on $tmp/t and says PATTERN.
-expect() {
-	if "$check" "$tmp/t" >"$tmp/out" 2>&1; then
-		echo "layers: FAIL: $1: the check passed"
+# fails NAME PATTERN CHECK [ARG...]: CHECK fails and says PATTERN.
+fails() {
+	what=$1 pattern=$2
+	shift 2
+	if "$@" >"$tmp/out" 2>&1; then
+		echo "layers: FAIL: $what: the check passed"
 		failed=1
-	elif ! grep -q "$2" "$tmp/out"; then
-		echo "layers: FAIL: $1: no line matching '$2' in:"
+	elif ! grep -q "$pattern" "$tmp/out"; then
+		echo "layers: FAIL: $what: no line matching '$pattern' in:"
 		cat "$tmp/out"
 		failed=1
 	else
-		echo "layers: ok: $1: $(head -n 1 "$tmp/out")"
+		echo "layers: ok: $what: $(head -n 1 "$tmp/out")"
 	fi
 }
 
+# passes NAME CHECK [ARG...]: CHECK passes (on the tree as it is).
+passes() {
+	what=$1
+	shift
+	if ! "$@" >"$tmp/out" 2>&1; then
+		echo "layers: FAIL: $what:"
+		cat "$tmp/out"
+		failed=1
+	fi
+}
+
+# expect NAME PATTERN: the layer check fails on $tmp/t and says PATTERN.
+expect() {
+	fails "$1" "$2" "$check" "$tmp/t"
+}
+
 tree
-if ! "$check" "$tmp/t" >"$tmp/out" 2>&1; then
-	echo "layers: FAIL: the tree as it is:"
-	cat "$tmp/out"
-	failed=1
-fi
+passes "the tree as it is" "$check" "$tmp/t"
 
 tree
 echo '#include "vmm/vmm.h"' >>"$tmp/t/harness/core/ledger.c"
@@ -79,30 +93,14 @@ expect "the map is missing" 'docs/architecture.md is missing'
 
 # The name check (scripts/check-names.sh): the tree passes; a backend's
 # name compared in report/ fails, named in the registry does not.
-tree
 names="$here/scripts/check-names.sh"
-if ! "$names" "$tmp/t" >"$tmp/out" 2>&1; then
-	echo "layers: FAIL: check-names on the tree as it is:"
-	cat "$tmp/out"
-	failed=1
-fi
+tree
+passes "check-names on the tree as it is" "$names" "$tmp/t"
 echo 'static const char *x = "crun";' >>"$tmp/t/harness/report/report.c"
-if "$names" "$tmp/t" >"$tmp/out" 2>&1 || ! grep -q 'report/report.c:.*"crun"' "$tmp/out"; then
-	echo "layers: FAIL: check-names passed a name literal in report/:"
-	cat "$tmp/out"
-	failed=1
-else
-	echo "layers: ok: a name in report/: $(head -n 1 "$tmp/out")"
-fi
+fails "a name in report/" 'report/report.c:.*"crun"' "$names" "$tmp/t"
 tree
 echo 'static const char *y = "peers.qemu-direct.startup_ms";' >>"$tmp/t/harness/bench/bench.c"
-if "$names" "$tmp/t" >"$tmp/out" 2>&1 || ! grep -q 'bench/bench.c:.*qemu-direct' "$tmp/out"; then
-	echo "layers: FAIL: check-names passed a name in a results path in bench/:"
-	cat "$tmp/out"
-	failed=1
-else
-	echo "layers: ok: a name in a results path: $(head -n 1 "$tmp/out")"
-fi
+fails "a name in a results path" 'bench/bench.c:.*qemu-direct' "$names" "$tmp/t"
 
 # The function-length check (scripts/check-funcs.sh): the covered folders
 # pass; a function of 101 lines, or a launch function of 81, fails.
@@ -117,12 +115,13 @@ long_fn() { # NAME LINES: a function whose body makes it LINES lines long
 	echo '	return 0;'
 	echo '}'
 }
+# in_tree CMD [ARG...]: CMD run in the copy.
+# shellcheck disable=SC2317 # called through passes
+in_tree() {
+	(cd "$tmp/t" && "$@")
+}
 tree
-if ! (cd "$tmp/t" && "$funcs" bare vmm image payload) >"$tmp/out" 2>&1; then
-	echo "layers: FAIL: check-funcs on the tree as it is:"
-	cat "$tmp/out"
-	failed=1
-fi
+passes "check-funcs on the tree as it is" in_tree "$funcs" bare vmm image payload
 long_fn vcl_long_one 101 >>"$tmp/t/bare/bare.c"
 long_fn vcl_try_launch 81 >>"$tmp/t/vmm/vm.c"
 long_fn vcl_fine_one 100 >>"$tmp/t/image/image.c"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/backends.h"
 #include "gate/gate.h"
 #include "check_fixture.h"
 #include "core/cleanup.h"
@@ -439,7 +440,8 @@ START_TEST(test_evaluate_fixture)
 {
 	struct json_object *r = sample_results();
 	const char *files[] = {"fixture"};
-	struct vcl_derive_opts o = {.k = 3, .floor_pct = 10, .name = "fx"};
+	struct vcl_derive_opts o = {
+	    .k = 3, .floor_pct = 10, .name = "fx", .backends = vcl_backends};
 	struct vcl_baseline *b = NULL;
 	struct vcl_check_report rep;
 	struct vcl_error *err = NULL;
@@ -535,7 +537,8 @@ START_TEST(test_gvisor_ctr_bound)
 	struct json_object *r = sample_results(), *g = json_object_new_object();
 	struct json_object *st = json_object_new_object();
 	const char *files[] = {"fixture"};
-	struct vcl_derive_opts o = {.k = 3, .floor_pct = 10, .name = "fx"};
+	struct vcl_derive_opts o = {
+	    .k = 3, .floor_pct = 10, .name = "fx", .backends = vcl_backends};
 	struct vcl_baseline *b = NULL;
 	struct vcl_check_report rep;
 	struct vcl_error *err = NULL;
@@ -562,6 +565,59 @@ START_TEST(test_gvisor_ctr_bound)
 	ck_assert_int_eq(vcl_check_exit_code(&rep), 1);
 	vcl_check_report_clear(&rep);
 	vcl_baseline_free(b);
+	json_object_put(r);
+}
+END_TEST
+
+/* The default set comes from the registry's traits: a placement and a
+ * peer the gate has never heard of join it as ctr and runc do, with no
+ * edit to the gate. */
+START_TEST(test_defaults_from_registry)
+{
+	static const struct vcl_backend_ops base = {
+	    .name = "bare", .family = VCL_FAMILY_PROCESS, .baseline = true};
+	static const struct vcl_backend_ops box = {.name = "newbox",
+						   .family = VCL_FAMILY_CONTAINER};
+	static const struct vcl_backend_ops peer = {.name = "newpeer",
+						    .is_peer = true,
+						    .peer_of = "newbox",
+						    .family = VCL_FAMILY_CONTAINER};
+	static const struct vcl_backend_ops *const table[] = {&base, &box, &peer, NULL};
+	const char *want[] = {"newbox/bare startup_ms.p50", "newbox/newpeer startup_ms.p50",
+			      "newbox.memory.overhead_kib"};
+	struct json_object *r = sample_results();
+	const char *files[] = {"fixture"};
+	struct vcl_derive_opts o = {.k = 3, .floor_pct = 10, .name = "fx", .backends = table};
+	struct vcl_baseline *b = NULL;
+	struct vcl_error *err = NULL;
+	struct json_object *nb = json_object_new_object(), *np = json_object_new_object();
+	struct json_object *st = json_object_new_object(), *pst = json_object_new_object();
+	struct json_object *mem = json_object_new_object();
+
+	json_object_object_add(st, "p50", json_object_new_double(3.0));
+	json_object_object_add(nb, "startup_ms", st);
+	json_object_object_add(mem, "overhead_kib", json_object_new_double(512));
+	json_object_object_add(nb, "memory", mem);
+	json_object_object_add(vcl_json_path(r, "backends"), "newbox", nb);
+	json_object_object_add(pst, "p50", json_object_new_double(2.0));
+	json_object_object_add(np, "startup_ms", pst);
+	json_object_object_add(vcl_json_path(r, "peers"), "newpeer", np);
+	ck_assert_msg(vcl_baseline_derive(&r, files, 1, &o, &b, &err) == 0, "%s",
+		      err ? err->msg : "");
+	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+		bool found = false;
+
+		for (size_t i = 0; i < b->nmetrics; i++)
+			found = found || strcmp(b->metrics[i].name, want[w]) == 0;
+		ck_assert_msg(found, "no %s in the default baseline", want[w]);
+	}
+	for (size_t i = 0; i < b->nmetrics; i++)
+		ck_assert_msg(strstr(b->metrics[i].name, "ctr") == NULL,
+			      "%s: ctr is not in this registry", b->metrics[i].name);
+	vcl_baseline_free(b);
+	o.backends = NULL;
+	ck_assert_int_eq(vcl_baseline_derive(&r, files, 1, &o, &b, &err), -1);
+	vcl_error_free(err);
 	json_object_put(r);
 }
 END_TEST
@@ -811,6 +867,7 @@ static Suite *check_suite(void)
 	tcase_add_test(pure, test_evaluate_fixture);
 	tcase_add_test(pure, test_gvisor_ctr_bound);
 	tcase_add_test(pure, test_derive_explicit_metrics);
+	tcase_add_test(pure, test_defaults_from_registry);
 	tcase_add_test(pure, test_baseline_pick);
 	tcase_add_test(pure, test_baseline_class_yaml);
 	tcase_add_test(pure, test_steps_check_fixture);

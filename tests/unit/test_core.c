@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -322,23 +324,28 @@ END_TEST
 
 /* A run "r1" under root of an earlier boot (so its runner counts as gone)
  * whose ledger holds text. */
+/* Write text into path (created or truncated). */
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void dead_run(const char *root, const char *text)
 {
-	char path[256];
-	FILE *f;
+	char path[256], owner[96];
 
 	snprintf(path, sizeof(path), "%s/r1", root);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/r1/owner", root);
-	f = fopen(path, "we");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%d 1 00000000-0000-0000-0000-000000000000\n", (int)getpid());
-	fclose(f);
+	snprintf(owner, sizeof(owner), "%d 1 00000000-0000-0000-0000-000000000000\n",
+		 (int)getpid());
+	put_file(path, owner);
 	snprintf(path, sizeof(path), "%s/r1/ledger", root);
-	f = fopen(path, "we");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	put_file(path, text);
 }
 
 static unsigned fake_undos;
@@ -403,6 +410,71 @@ START_TEST(test_gc_unknown_kind)
 	ck_assert_str_eq(fake_last, "qemu:///system vclab-r1-0");
 	ck_assert_int_ne(access(path, F_OK), 0);
 	rmdir(root);
+}
+END_TEST
+
+/* A ledger temporary ".RUN.new" in root, its owner file holding owner
+ * (NULL: none), its mtime age seconds ago. */
+static void new_temp(const char *root, const char *run, const char *owner, long age)
+{
+	char path[256], file[300];
+	struct timeval tv[2];
+
+	snprintf(path, sizeof(path), "%s/.%s.new", root, run);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(file, sizeof(file), "%s/owner", path);
+	if (owner != NULL)
+		put_file(file, owner);
+	gettimeofday(&tv[0], NULL);
+	tv[0].tv_sec -= age;
+	tv[1] = tv[0];
+	ck_assert_int_eq(utimes(path, tv), 0);
+}
+
+static bool temp_left(const char *root, const char *run)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/.%s.new", root, run);
+	return access(path, F_OK) == 0;
+}
+
+/* gc removes the ".RUN.new" a crashed vcl_ledger_open left (its owner
+ * dead, or no owner file and older than a minute), never a live one's;
+ * with a prefix it touches only the runs so named. */
+START_TEST(test_gc_new_temporaries)
+{
+	char root[] = "/tmp/vclab-gcn-XXXXXX", cmd[64], live[128], boot[64] = "";
+	struct vcl_gc_opts o = {0};
+	cleanup_error struct vcl_error *err = NULL;
+	unsigned long long st = 0;
+	unsigned removed = 0;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(boot, sizeof(boot), f));
+	fclose(f);
+	boot[strcspn(boot, "\n")] = '\0';
+	ck_assert_int_eq(vcl_proc_starttime(getpid(), &st), 0);
+	snprintf(live, sizeof(live), "%d %llu %s\n", (int)getpid(), st, boot);
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	o.root = root;
+	new_temp(root, "dead", "1 1 00000000-0000-0000-0000-000000000000\n", 0);
+	new_temp(root, "fresh", NULL, 0);
+	new_temp(root, "stale", NULL, 120);
+	new_temp(root, "live", live, 120);
+	dead_run(root, "");
+	o.prefix = "zz";
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_uint_eq(removed, 0);
+	ck_assert(temp_left(root, "dead") && temp_left(root, "stale"));
+	o.prefix = NULL;
+	ck_assert_int_eq(vcl_gc(&o, &removed, &err), 0);
+	ck_assert_uint_eq(removed, 3);
+	ck_assert(!temp_left(root, "dead") && !temp_left(root, "stale"));
+	ck_assert(temp_left(root, "fresh") && temp_left(root, "live"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -490,6 +562,25 @@ START_TEST(test_registry_traits)
 	ck_assert_ptr_null(vcl_backends_find(NULL));
 	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_VM), "vm");
 	ck_assert_str_eq(vcl_family_name(VCL_FAMILY_SANDBOX), "sandbox");
+}
+END_TEST
+
+/* The reasons a backend gives in results.json (no_exec: why a service's
+ * exec probe is skipped there) cite source files without line numbers: a
+ * line number goes stale with the next edit of the file. */
+START_TEST(test_reasons_cite_no_line)
+{
+	regex_t re;
+
+	ck_assert_int_eq(regcomp(&re, "[A-Za-z0-9_]\\.[ch]:[0-9]", REG_EXTENDED | REG_NOSUB), 0);
+	for (const struct vcl_backend_ops *const *b = vcl_backends; *b != NULL; b++) {
+		const char *why[] = {(*b)->no_exec, (*b)->mem_covers};
+
+		for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+			ck_assert_msg(why[i] == NULL || regexec(&re, why[i], 0, NULL, 0) != 0,
+				      "%s cites a source line: %s", (*b)->name, why[i]);
+	}
+	regfree(&re);
 }
 END_TEST
 
@@ -646,6 +737,8 @@ int main(void)
 	tcase_add_test(tc, test_json_path);
 	tcase_add_test(tc, test_yaml_errors);
 	tcase_add_test(tc, test_registry_traits);
+	tcase_add_test(tc, test_reasons_cite_no_line);
+	tcase_add_test(tc, test_gc_new_temporaries);
 	tcase_add_test(tc, test_kib_field);
 	tcase_add_test(tc, test_error_kind_names);
 	tcase_add_test(tc, test_gc_boot_id);

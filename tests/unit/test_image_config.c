@@ -3,7 +3,11 @@
  * overrides, --ready, the name from a reference. */
 #include <check.h>
 #include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/probe.h"
 #include "image/image.h"
@@ -157,6 +161,63 @@ START_TEST(test_run_error_kinds)
 }
 END_TEST
 
+/* Make path (relative to the cache root) as a folder, or as a file when
+ * it ends in ".ext4". */
+static void cache_put(const char *root, const char *rel)
+{
+	char path[512], cmd[1200];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && %s '%s'", path,
+		 strstr(rel, ".ext4") != NULL ? "touch" : "mkdir -p", path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static bool cache_has(const char *root, const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return access(path, F_OK) == 0;
+}
+
+#define HEX "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* gc --cache removes what the layout before entry.json left (oci/<hex>,
+ * rootfs/<hex>, disks/<hex>.ext4 and their dead temporaries), never a
+ * run's own disk (disks/run-*.ext4: its ledger's) nor a finished entry. */
+START_TEST(test_cache_gc_old_layout)
+{
+	char root[] = "/tmp/vclab-cache-XXXXXX", cmd[64], entry[256];
+	struct vcl_error *err = NULL;
+	unsigned removed = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_int_eq(setenv("VCLAB_CACHE", root, 1), 0);
+	cache_put(root, "oci/" HEX);
+	cache_put(root, "oci/" HEX ".tmp-999999999");
+	cache_put(root, "rootfs/" HEX);
+	cache_put(root, "disks/" HEX ".ext4");
+	cache_put(root, "disks/run-1-2.ext4");
+	cache_put(root, "unpacked/" HEX "/rootfs");
+	snprintf(entry, sizeof(entry), "%s/unpacked/" HEX "/entry.json", root);
+	f = fopen(entry, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"digest\": \"sha256:" HEX "\", \"step\": \"unpack\"}\n", f);
+	fclose(f);
+	ck_assert_int_eq(vcl_cache_gc(false, &removed, &err), 0);
+	ck_assert_uint_eq(removed, 4);
+	ck_assert(!cache_has(root, "oci") && !cache_has(root, "rootfs"));
+	ck_assert(!cache_has(root, "disks/" HEX ".ext4"));
+	ck_assert(cache_has(root, "disks/run-1-2.ext4"));
+	ck_assert(cache_has(root, "unpacked/" HEX "/rootfs"));
+	unsetenv("VCLAB_CACHE");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image_config");
@@ -171,6 +232,7 @@ int main(void)
 	tcase_add_test(tc, test_disk_geometry);
 	suite_add_tcase(s, tc);
 	tcase_add_test(run, test_run_error_kinds);
+	tcase_add_test(run, test_cache_gc_old_layout);
 	suite_add_tcase(s, run);
 	return run_suite(s);
 }

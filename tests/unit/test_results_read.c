@@ -299,6 +299,23 @@ static int run_verb(vcl_cmd_fn fn, char **argv, char **msg)
 	return ret;
 }
 
+/* A real run of the resource scenarios (tests/data/results-resources.json:
+ * the disk scenario's tool.direct and tool.direct_why are objects per
+ * target) reads with no error and no warning. */
+START_TEST(test_results_resources)
+{
+	cleanup_free char *path = data_path("tests/data/results-resources.json");
+	cleanup_free char *text = NULL, *warned = NULL;
+	struct vcl_error *err = NULL;
+	size_t len;
+
+	ck_assert_int_eq(vcl_read_file(path, &text, &len, &err), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\"direct_why\": {"));
+	ck_assert_msg(parse_results(text, &warned, &err) == 0, "%s", err != NULL ? err->msg : "?");
+	ck_assert_str_eq(warned, "");
+}
+END_TEST
+
 START_TEST(test_bad_types_verbs)
 {
 	cleanup_free char *rel = NULL, *file = NULL, *want = NULL;
@@ -344,6 +361,7 @@ static Suite *results_read_suite(void)
 	tcase_add_test(tc, test_locate_malformed);
 	tcase_add_test(tc, test_jdoc_get);
 	tcase_add_test(tc, test_results_unknown_and_versions);
+	tcase_add_test(tc, test_results_resources);
 	tcase_add_loop_test(tc, test_bad_types_verbs, 0, (int)ARRAY_SIZE(bad));
 	suite_add_tcase(s, tc);
 	return s;
