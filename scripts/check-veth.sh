@@ -8,6 +8,10 @@
 # (send_mbit_s over loopback_send_mbit_s). Medians of RUNS hand runs and of
 # vclab's samples must agree within 25%. Nothing is added to the host's
 # network namespace: a namespace that turns out to be it is refused.
+# The hand server runs under the limits vclab's ctr ran under (results.json
+# config.limits: CPU quota, memory, pids) in a cgroup of its own (cgcreate,
+# removed on exit), as the hand client runs where vclab's does (the lab
+# namespace, no cgroup of its own).
 #
 #   check-veth.sh [RESULTS.json]   a quick ctr net run of its own when none given
 set -eu
@@ -16,9 +20,15 @@ runs=${VCLAB_CHECK_RUNS:-5}
 band=${VCLAB_CHECK_BAND:-0.25}
 work=$(mktemp -d /tmp/vclab-vethcheck.XXXXXX)
 srv=
+cg=vclab-vethcheck.$$
 cleanup() {
 	[ -z "$srv" ] || kill "$srv" 2>/dev/null || true
 	[ -z "$srv" ] || wait "$srv" 2>/dev/null || true
+	# One rmdir per controller: cgdelete -g cpu,memory,pids removed only
+	# the first here (libcgroup 2.0, cgroup v1).
+	for d in /sys/fs/cgroup/cpu /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup; do
+		[ ! -d "$d/$cg" ] || rmdir "$d/$cg" 2>/dev/null || true
+	done
 	umount "$work/lab" "$work/pod" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -53,10 +63,23 @@ lab ip link set vclab-node up
 pod ip addr add 169.254.77.2/30 dev vclab-pod
 pod ip link set vclab-pod up
 pod ip link set lo up
+# ctr's limits on the hand server's cgroup (cgroup v1 files, or v2's).
+set -- $(/usr/bin/python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["config"]["limits"]; print(int(l["cpus"]*100000), l["mem_mib"] << 20, l["pids"])' "$results")
+cgcreate -g "cpu,memory,pids:$cg"
+if [ -e "/sys/fs/cgroup/cpu/$cg/cpu.cfs_quota_us" ]; then
+	echo 100000 >"/sys/fs/cgroup/cpu/$cg/cpu.cfs_period_us"
+	echo "$1" >"/sys/fs/cgroup/cpu/$cg/cpu.cfs_quota_us"
+	echo "$2" >"/sys/fs/cgroup/memory/$cg/memory.limit_in_bytes"
+	echo "$3" >"/sys/fs/cgroup/pids/$cg/pids.max"
+else
+	echo "$1 100000" >"/sys/fs/cgroup/$cg/cpu.max"
+	echo "$2" >"/sys/fs/cgroup/$cg/memory.max"
+	echo "$3" >"/sys/fs/cgroup/$cg/pids.max"
+fi
 # Not through pod(): in the background a shell function runs in a subshell,
 # and $! would be that subshell, not iperf3 (killing it left the server
-# running). nsenter without --fork execs iperf3 in its own pid.
-nsenter --net="$work/pod" iperf3 -s -p 7070 >/dev/null 2>&1 &
+# running). cgexec and nsenter without --fork exec: iperf3 keeps this pid.
+cgexec -g "cpu,memory,pids:$cg" nsenter --net="$work/pod" iperf3 -s -p 7070 >/dev/null 2>&1 &
 srv=$!
 sleep 0.5
 
