@@ -434,13 +434,10 @@ static int service_args(const struct ctr_run *run, const struct vcl_spec *spec,
 	if (n < 0 || (size_t)n >= sizeof(a->ovl_opts) || strchr(spec->svc->rootfs, ',') != NULL)
 		return vcl_usage(err, "Rootfs path %s cannot be an overlay lower layer",
 				 spec->svc->rootfs);
-	vcl_svc_user(spec->svc, &a->uid, &a->gid);
+	if (vcl_cri_svc_user(spec->svc, spec->security, &a->uid, &a->gid, err) < 0)
+		return -1;
 	a->ngroups = vcl_security_groups(&spec->svc->sec, a->groups, ARRAY_SIZE(a->groups));
 	if (spec->security == VCL_SECURITY_CRI) {
-		char why[256];
-
-		if (vcl_cri_check_user(&spec->svc->sec, a->uid, why, sizeof(why)) < 0)
-			return vcl_usage(err, "Service %s: %s", spec->svc->name, why);
 		if (vcl_ctr_etc_text(inst->name, a->hosts, sizeof(a->hosts), a->resolv,
 				     sizeof(a->resolv)) < 0)
 			return vcl_fail(err, ENAMETOOLONG, "/etc/hosts of %s", inst->name);
