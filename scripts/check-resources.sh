@@ -16,17 +16,22 @@
 # The file system is synced after the files are removed, on both sides
 # (vclab syncs after emptying its folders): the previous run's freed blocks
 # (discards, journal) are not charged to the next run's writes.
-# Each figure is a median on each side: of vclab's samples in one quick bare
-# run (3 launches) and of RUNS hand runs right after it (on a shared host
-# the load changes between minutes); they must agree within 25%.
+# Each figure is a median on each side, pooled over ROUNDS rounds: a quick
+# bare vclab run (3 launches), then RUNS hand runs right after it. On a
+# shared host the load changes between minutes, and with one vclab run
+# followed by the hand runs, which side was higher flipped from run to run
+# (1 of 5 runs passed): interleaved, both sides see the same minutes.
+# They must agree within 25%.
 #
-#   check-resources.sh [RESULTS.json]   a bare run of its own when none given
+#   check-resources.sh [RESULTS.json]   ROUNDS bare runs of its own (default 3)
+#                                       when none given; else that run, once
 #
 # Everything it makes is under one temporary folder and a folder in the
 # image cache; removed on exit.
 set -eu
 cd "$(dirname "$0")/.."
 runs=${VCLAB_CHECK_RUNS:-3}
+rounds=${VCLAB_CHECK_ROUNDS:-3}
 band=${VCLAB_CHECK_BAND:-0.25}
 for t in fio iperf3 unshare /usr/bin/python3; do
 	command -v "$t" >/dev/null 2>&1 || {
@@ -53,12 +58,12 @@ mkdir "$rd/scratch" "$rd/upper" "$rd/work"
 mount -t overlay -o "lowerdir=$work/lower,upperdir=$rd/upper,workdir=$rd/work" \
 	vclab-rescheck "$work/ovl"
 
-/usr/bin/python3 - "${1:-}" "$runs" "$band" "$rd" "$work/ovl" "$work" <<'PY'
+/usr/bin/python3 - "${1:-}" "$runs" "$band" "$rd" "$work/ovl" "$work" "$rounds" <<'PY'
 import json, os, statistics, subprocess, sys, time
 
 given, runs, band, rd, ovl, work = (sys.argv[1], int(sys.argv[2]), float(sys.argv[3]),
                                     sys.argv[4], sys.argv[5], sys.argv[6])
-t0 = time.monotonic()
+rounds = 1 if given else int(sys.argv[7])
 # The hand runs' command lines are vclab's, the files moved to this host's
 # paths.
 files = {"/scratch/fio.dat": rd + "/scratch/fio.dat",
@@ -66,8 +71,8 @@ files = {"/scratch/fio.dat": rd + "/scratch/fio.dat",
 written = (files["/scratch/fio.dat"], files["/fio-overlay.dat"])
 
 
-def vclab_bench():
-    out = work + "/bench"
+def vclab_bench(i):
+    out = "%s/bench%d" % (work, i)
     r = subprocess.run(["bin/vclab", "bench", "--scenarios", "disk,net", "--backends", "bare",
                         "--peer", "none", "--profile", "quick", "--quiet", "--no-report",
                         "--out", out], capture_output=True, text=True)
@@ -130,18 +135,24 @@ def hand_run(bare):
             j["end"]["sum_received"]["bits_per_second"] / 1e6)
 
 
-# vclab's run first (the hand runs take its command lines), then the hand
-# runs right after it, over the next minute.
-results = given or vclab_bench()
-t1 = time.monotonic()
-bare = json.load(open(results))["backends"]["bare"]
-for _ in range(runs):
-    hand_run(bare)
+# Each round: vclab's run first (the hand runs take its command lines), then
+# the hand runs right after it. vclab's samples are pooled across rounds.
+vclab = {}
+t_vclab = t_hand = 0.0
+for i in range(rounds):
+    t1 = time.monotonic()
+    bare = json.load(open(given or vclab_bench(i)))["backends"]["bare"]
+    t2 = time.monotonic()
+    for scen in ("disk", "net"):
+        for key, m in bare[scen]["metrics"].items():
+            vclab.setdefault(scen + " " + key, []).extend(m.get("samples") or [])
+    for _ in range(runs):
+        hand_run(bare)
+    t_vclab, t_hand = t_vclab + t2 - t1, t_hand + time.monotonic() - t2
 
 fails = 0
 for what in sorted(hand, key=lambda k: (k.startswith("net"), list(hand).index(k))):
-    scen, key = what.split()
-    xs = bare[scen]["metrics"][key]["samples"]
+    xs = vclab[what]
     v, h = statistics.median(xs), statistics.median(hand[what])
     ratio = v / h if h > 0 else float("inf")
     ok = abs(ratio - 1) <= band
@@ -149,7 +160,7 @@ for what in sorted(hand, key=lambda k: (k.startswith("net"), list(hand).index(k)
     print("%-24s vclab bare %10.1f  by hand %10.1f  ratio %.2f  %s   (vclab %s; hand %s)"
           % (what, v, h, ratio, "ok" if ok else "OUTSIDE +-%d%%" % (band * 100),
              " ".join("%.0f" % x for x in xs), " ".join("%.0f" % x for x in hand[what])))
-print("check-resources: %d of %d figures within +-%d%% (vclab %.0f s, by hand %.0f s)"
-      % (len(hand) - fails, len(hand), band * 100, t1 - t0, time.monotonic() - t1))
+print("check-resources: %d of %d figures within +-%d%% (%d round(s); vclab %.0f s, by hand %.0f s)"
+      % (len(hand) - fails, len(hand), band * 100, rounds, t_vclab, t_hand))
 sys.exit(1 if fails else 0)
 PY
