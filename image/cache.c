@@ -260,7 +260,7 @@ static int gc_old_layout(bool dry_run, unsigned *removed, struct vcl_error **err
 	static const char *const folders[] = {"oci", "rootfs", "disks"};
 	int ret = 0;
 
-	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(folders); i++) {
 		char dir[PATH_MAX];
 		cleanup_dir DIR *d = NULL;
 		struct dirent *de;

@@ -377,7 +377,7 @@ int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct 
 		return vcl_fail(err, ENOMEM, "Cgroup %s", path);
 	snprintf(cg->path, sizeof(cg->path), "%s", path);
 	cg->owned = true;
-	fill_procs(cg, cpuset != NULL && cpuset[0] == '\0');
+	fill_procs(cg, vcl_cg_no_cpuset(cpuset));
 	*out = steal_ptr(cg);
 	return 0;
 }

@@ -22,6 +22,12 @@
 /* Where the unified hierarchy is mounted on a v2 host. */
 #define VCL_CG_V2_ROOT "/sys/fs/cgroup"
 
+/* cpuset is VCL_CGROUP_NO_CPUSET: the cgroup gets no cpuset controller. */
+static inline bool vcl_cg_no_cpuset(const char *cpuset)
+{
+	return cpuset != NULL && cpuset[0] == '\0';
+}
+
 struct vcl_cgroup {
 	char path[256];
 	bool owned; /* created by us: destroy removes it */

@@ -94,7 +94,7 @@ static size_t knobs_of(const char *path, const struct vcl_limits *lim, const cha
 {
 	size_t n = 0;
 
-	if (cpuset != NULL && cpuset[0] == '\0')
+	if (vcl_cg_no_cpuset(cpuset))
 		return vcl_cgroup_limit_knobs(lim, false, k, max); /* no cpuset folder */
 	k[n] = (struct vcl_cg_knob){.controller = "cpuset", .name = "cpuset.cpus"};
 	if (cpuset != NULL)
@@ -128,8 +128,8 @@ static int create_one(const char *path, const struct vcl_limits *lim, const char
 	if (cg == NULL)
 		return vcl_fail(err, ENOMEM, "Describe cgroup %s", path);
 	for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++) {
-		if (cpuset != NULL && cpuset[0] == '\0' && strcmp(v1_controllers[i], "cpuset") == 0)
-			continue; /* VCL_CGROUP_NO_CPUSET */
+		if (vcl_cg_no_cpuset(cpuset) && strcmp(v1_controllers[i], "cpuset") == 0)
+			continue;
 		if (cgroup_add_controller(cg, v1_controllers[i]) == NULL) {
 			cgroup_free(&cg);
 			return vcl_error_set(err, VCL_E_ENV, 0,

@@ -100,7 +100,7 @@ static int v2_knobs(const char *root, const char *path, const struct vcl_limits 
 	size_t n = vcl_cgroup_limit_knobs(lim, true, knobs, ARRAY_SIZE(knobs));
 	char full[768];
 
-	if (cpuset != NULL && cpuset[0] != '\0' && /* "": VCL_CGROUP_NO_CPUSET */
+	if (cpuset != NULL && !vcl_cg_no_cpuset(cpuset) &&
 	    v2_write(root, path, "cpuset.cpus", cpuset, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
