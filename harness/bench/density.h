@@ -76,4 +76,17 @@ int vcl_density_load(struct vcl_instance **inst, unsigned n, double rps, double 
 int vcl_density_health(struct vcl_instance **inst, unsigned n, unsigned timeout_ms,
 		       unsigned char *bad, struct vcl_error **err);
 
+/* Slab memory in use, KiB: active objects times their size over every
+ * cache of a /proc/slabinfo text. Pure. */
+double vcl_slabinfo_kib(const char *text);
+
+struct vcl_ledger;
+
+/* The kernel memory one more accounting-only cgroup costs outside its own
+ * accounting, KiB: the median of 3 rounds of 32 cgroups made under
+ * vclab/<run_id>/cgcost-<tag>-N (recorded in ledger) and removed
+ * (bench/density_cgcost.c). */
+int vcl_density_cgroup_cost(struct vcl_ledger *ledger, const char *run_id, const char *tag,
+			    double *kib, struct vcl_error **err);
+
 #endif

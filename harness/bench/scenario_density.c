@@ -138,6 +138,10 @@ struct density {
 	unsigned launched;	     /* at the end, before the teardown */
 	uint64_t used_sampled;	     /* the last burst's used, before the final reading of all */
 	double health_s, teardown_s;
+	/* Kernel memory of one more cgroup, before the first burst and with
+	 * every instance up (< 0: not read, cg_why says why). */
+	double cg_kib[2];
+	char cg_why[256];
 };
 
 /* Threads a process placement's teardown runs on. A destroy is mostly
@@ -705,6 +709,10 @@ static void record_density(struct density *d, unsigned up)
 			       json_object_new_double((double)d->used_sampled / 1024));
 	if (d->kmem_why[0] != '\0')
 		json_object_object_add(o, "used_mib_reason", json_object_new_string(d->kmem_why));
+	for (int at = 0; at < 2; at++)
+		add_num(
+		    o, at == 0 ? "cgroup_kernel_kib_start" : "cgroup_kernel_kib_end", d->cg_kib[at],
+		    d->cg_why[0] != '\0' ? d->cg_why : "the kernel freed more than the probe made");
 	json_object_object_add(o, "memavail_drop_mib",
 			       json_object_new_double((double)d->drop / 1024));
 	/* No footprint read (no burst came up): no density figure, not 0. */
@@ -738,6 +746,21 @@ static void record_density(struct density *d, unsigned up)
 	if (d->ksm != NULL)
 		json_object_object_add(o, "ksm", steal_ptr(d->ksm));
 	json_object_object_add(vcl_bench_result_obj(d->b, d->ops), "density", o);
+}
+
+/* density.cgroup_kernel_kib_start/_end (bench/density_cgcost.c): the
+ * kernel's cost of a new cgroup grows with the filesystems the instances
+ * mounted, and stays. A probe that fails leaves its reason, not the run. */
+static void cgroup_cost(struct density *d, int at)
+{
+	struct vcl_error *e = NULL;
+
+	d->cg_kib[at] = -1;
+	if (vcl_density_cgroup_cost(d->b->spec.ledger, d->b->run_id, at == 0 ? "start" : "end",
+				    &d->cg_kib[at], &e) < 0) {
+		snprintf(d->cg_why, sizeof(d->cg_why), "%s", e->msg);
+		vcl_error_free(e);
+	}
 }
 
 /* --density-hold: the grown set stays up this long, so that something
@@ -804,6 +827,7 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 	d.st.floor_kib = d.floor_kib;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		d.nofile = (uint64_t)rl.rlim_cur;
+	cgroup_cost(&d, 0);
 	d.t0 = vcl_now_ns();
 	if (vcl_memavailable_kib(&d.start_avail, err) < 0 ||
 	    vcl_pids_room(&d.pids_limit, &d.start_tasks, err) < 0 ||
@@ -845,6 +869,8 @@ static int density_one(struct vcl_bench *b, const struct vcl_backend_ops *ops,
 		d.used = d.used_sampled;
 	}
 	d.launched = d.n;
+	/* With every instance up, before the teardown's frees run beside it. */
+	cgroup_cost(&d, 1);
 	t = vcl_now_ns();
 	density_teardown(&d);
 	d.teardown_s = (double)(vcl_now_ns() - t) / 1e9;

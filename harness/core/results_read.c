@@ -572,6 +572,10 @@ static const struct vcl_jrule density[] = {
     {"used_mib_sampled", NUM, NULL}, /* the last burst's estimate */
     {"final_health_s", NUM, NULL},
     {"teardown_s", NUM, NULL},
+    {"cgroup_kernel_kib_start", NUM, NULL},
+    {"cgroup_kernel_kib_end", NUM, NULL},
+    {"cgroup_kernel_kib_start_reason", STR, NULL},
+    {"cgroup_kernel_kib_end_reason", STR, NULL},
     {NULL, 0, NULL},
 };
 

@@ -52,6 +52,49 @@ void vcl_rsec_density_notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	free(bk);
 }
 
+/* density.cgroup_kernel_kib_start/_end: what one more cgroup cost the
+ * kernel outside any footprint, before the first burst and with every
+ * instance up. */
+void vcl_rsec_density_cgcost(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
+{
+	static const char *const hdr[] = {"placement", "before the first burst (KiB)",
+					  "with every instance up (KiB)", NULL};
+	const char **bk = vcl_report_names(c->runs, c->n, "backends");
+	bool any = false;
+	struct tab t;
+
+	vcl_rtab_init(&t, c, 0x6u, hdr);
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; bk[i] != NULL; i++) {
+			struct json_object *m =
+			    vcl_json_path(vcl_rentry(&c->runs[r], "backends", bk[i]), "density");
+			char lab[128];
+
+			if (m == NULL ||
+			    !json_object_object_get_ex(m, "cgroup_kernel_kib_start", NULL))
+				continue;
+			any = true;
+			vcl_rtab_row(&t, c, r);
+			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
+			vcl_rtab_own(&t, vcl_resc(lab));
+			vcl_rtab_j(&t, m, "cgroup_kernel_kib_start", 1);
+			vcl_rtab_j(&t, m, "cgroup_kernel_kib_end", 1);
+		}
+	}
+	if (any)
+		vcl_rdoc_block(
+		    d, VCL_RB_PARA,
+		    "Kernel memory one more cgroup costs on this host outside every footprint "
+		    "above: the kernel gives each new memory cgroup a slot for every "
+		    "filesystem it has ever had mounted at once (each container's proc, sysfs, "
+		    "tmpfs, devpts, mqueue), and keeps that size until reboot. It is part of "
+		    "the MemAvailable drop, not of the footprint "
+		    "([definition](%s#what-a-cgroup-costs-the-kernel)).",
+		    c->metrics_href);
+	vcl_rdoc_table(d, &t);
+	free(bk);
+}
+
 void vcl_rsec_density_ksm(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 {
 	static const char *const hdr[] = {

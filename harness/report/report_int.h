@@ -109,6 +109,7 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* report_density.c: parts of the density section: what stopped each
  * placement and why a figure is missing, the KSM table, the bursts */
 void vcl_rsec_density_notes(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
+void vcl_rsec_density_cgcost(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density_ksm(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 void vcl_rsec_density_bursts(struct vcl_rdoc *d, const struct vcl_report_ctx *c);
 /* Move t into the document as a table shown collapsed under summary

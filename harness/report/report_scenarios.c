@@ -634,6 +634,7 @@ void vcl_rsec_density(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			       c->n > 1 ? "these runs" : "this run");
 	vcl_rdoc_not_measured(d, c, "density", "density");
 	vcl_rsec_density_notes(d, c);
+	vcl_rsec_density_cgcost(d, c);
 	vcl_rsec_density_ksm(d, c);
 	vcl_rdoc_figures(d, c, "density");
 	vcl_rsec_density_bursts(d, c);

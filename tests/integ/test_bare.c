@@ -358,6 +358,25 @@ START_TEST(test_cli_density_bare)
 	 * same processes, so within a few percent of what was charged. */
 	ck_assert_msg(used > charged * 0.9 && used < charged * 1.1, "used %.2f, charged %.2f", used,
 		      charged);
+	/* A new cgroup's own kernel memory (mem_cgroup, kernfs nodes) is a few
+	 * KiB at the least; the probe's cgroups went with the run's folder. */
+	{
+		char p[64];
+		char *dir;
+
+		snprintf(p, sizeof(p), "vclab/%s",
+			 json_object_get_string(vcl_json_path(o, "run_id")));
+		dir = vcl_cgroup_dir("memory", p);
+		ck_assert_ptr_nonnull(dir);
+		ck_assert_msg(access(dir, F_OK) < 0, "%s left behind", dir);
+		free(dir);
+	}
+	ck_assert_int_eq(
+	    vcl_json_path_double(o, "backends.bare.density.cgroup_kernel_kib_start", &per), 0);
+	ck_assert_msg(per > 1, "cgroup_kernel_kib_start %.2f", per);
+	ck_assert_int_eq(
+	    vcl_json_path_double(o, "backends.bare.density.cgroup_kernel_kib_end", &per), 0);
+	ck_assert_msg(per > 1, "cgroup_kernel_kib_end %.2f", per);
 	ck_assert_ptr_nonnull(vcl_json_path(o, "backends.bare.density.memavail_drop_mib"));
 	bursts = vcl_json_path(o, "backends.bare.density.bursts");
 	nb = json_object_array_length(bursts);

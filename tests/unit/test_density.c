@@ -139,6 +139,26 @@ START_TEST(test_first_burst)
 }
 END_TEST
 
+/* Active objects times object size, every cache; headers and short
+ * lines skipped. */
+START_TEST(test_slabinfo_kib)
+{
+	static const char text[] =
+	    "slabinfo - version: 2.1\n"
+	    "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : "
+	    "tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> "
+	    "<sharedavail>\n"
+	    "kmalloc-1k          2048   2100   1024   32    8 : tunables    0    0    0 : "
+	    "slabdata     65     65      0\n"
+	    "mem_cgroup            10     12   1536   21    8 : tunables    0    0    0 : "
+	    "slabdata      1      1      0\n"
+	    "broken\n";
+
+	ck_assert_double_eq_tol(vcl_slabinfo_kib(text), 2048.0 + 15.0, 1e-9);
+	ck_assert_double_eq_tol(vcl_slabinfo_kib(""), 0.0, 1e-9);
+}
+END_TEST
+
 START_TEST(test_headroom)
 {
 	ck_assert_uint_eq(vcl_density_headroom(32768, 200, 256), 32312);
@@ -275,6 +295,7 @@ int main(void)
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_first_burst);
 	tcase_add_test(tc, test_headroom);
+	tcase_add_test(tc, test_slabinfo_kib);
 	tcase_add_test(tc, test_ksm_settled);
 	tcase_add_test(tc, test_smaps_mergeable);
 	tcase_add_test(tc, test_loadavg_tasks);
