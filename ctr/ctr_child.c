@@ -81,15 +81,28 @@ static void child_mark(struct child_args *a, int mark)
 			child_fail(a, (step));                                                     \
 	} while (0)
 
-static int mount_dev_node(const char *host, const char *rel)
+/* A device node: mknod with the host node's number, mode and owner, as
+ * runc makes them; in a user namespace, where mknod is refused, a bind of
+ * the host's node onto an empty file (runc's fallback). The bind costs a
+ * mount per node in the container's memory cgroup (docs/metrics.md). */
+static int mount_dev_node(const struct child_args *a, const char *host, const char *rel)
 {
-	int fd = open(rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	struct stat st;
+	int fd;
 
+	if (!a->userns) {
+		if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
+			return -1;
+		return mknod(rel, S_IFCHR | (st.st_mode & 0777), st.st_rdev) < 0 ||
+			       chmod(rel, st.st_mode & 0777) < 0 ||
+			       chown(rel, st.st_uid, st.st_gid) < 0
+			   ? -1
+			   : 0;
+	}
+	fd = open(rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return -1;
 	close(fd);
-	/* A bind of the host's node instead of mknod: the same code works in
-	 * a user namespace, where mknod is not allowed. */
 	return mount(host, rel, NULL, MS_BIND, NULL);
 }
 
@@ -173,9 +186,9 @@ static int mount_dev(const struct child_args *a)
 	if (!a->cri->cri)
 		return mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") <
 				   0 ||
-			       mount_dev_node("/dev/null", "dev/null") < 0 ||
-			       mount_dev_node("/dev/zero", "dev/zero") < 0 ||
-			       mount_dev_node("/dev/urandom", "dev/urandom") < 0 ||
+			       mount_dev_node(a, "/dev/null", "dev/null") < 0 ||
+			       mount_dev_node(a, "/dev/zero", "dev/zero") < 0 ||
+			       mount_dev_node(a, "/dev/urandom", "dev/urandom") < 0 ||
 			       mount(NULL, "dev", NULL,
 				     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
 				     NULL) < 0
@@ -186,7 +199,7 @@ static int mount_dev(const struct child_args *a)
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
 		snprintf(rel, sizeof(rel), "dev/%s", nodes[i]);
-		if (mount_dev_node(host, rel) < 0)
+		if (mount_dev_node(a, host, rel) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
@@ -205,13 +218,31 @@ static int mount_dev(const struct child_args *a)
 		   : 0;
 }
 
+/* One masked path: a file under /dev/null; the first folder under an
+ * empty read-only tmpfs (*empty names it), every later one under a
+ * read-only bind of that same tmpfs: the same empty read-only folder
+ * inside, one superblock per container instead of one per folder. */
+static int mask_path(const char *rel, bool dir, const char **empty)
+{
+	if (!dir)
+		return mount("dev/null", rel, NULL, MS_BIND, NULL);
+	if (*empty == NULL) {
+		*empty = rel;
+		return mount("tmpfs", rel, "tmpfs", MS_RDONLY, "size=0");
+	}
+	return mount(*empty, rel, NULL, MS_BIND, NULL) < 0 ||
+		       mount(NULL, rel, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0
+		   ? -1
+		   : 0;
+}
+
 /* /sys read-only (read-write when privileged), then the OCI default masked
- * paths (a file hidden under /dev/null, a folder under an empty read-only
- * tmpfs) and read-only /proc paths, as runc applies containerd's lists.
+ * paths (mask_path) and read-only /proc paths, as runc applies containerd's lists.
  * Paths this kernel lacks are skipped. */
 static int mount_sys_masks(const struct child_args *a)
 {
 	unsigned long ro = a->cri->masks ? MS_RDONLY : 0;
+	const char *empty = NULL;
 
 	if ((mkdir("sys", 0555) < 0 && errno != EEXIST) ||
 	    mount("sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL) < 0)
@@ -224,8 +255,7 @@ static int mount_sys_masks(const struct child_args *a)
 
 		if (stat(rel, &st) < 0)
 			continue;
-		if (S_ISDIR(st.st_mode) ? mount("tmpfs", rel, "tmpfs", MS_RDONLY, "size=0") < 0
-					: mount("dev/null", rel, NULL, MS_BIND, NULL) < 0)
+		if (mask_path(rel, S_ISDIR(st.st_mode), &empty) < 0)
 			return -1;
 	}
 	for (size_t i = 0; vcl_cri_readonly_paths[i] != NULL; i++) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,6 +218,72 @@ END_TEST
 /* containerd's default capability set, as /proc/PID/status prints it. */
 #define CRI_CAPS "00000000a80425fb"
 
+/* containerd's confinement as seen from the host through the container's
+ * root: each /dev node the host's device (mknod, or a bind in a user
+ * namespace), every masked folder empty and read-only, every masked file
+ * the null device, every read-only path read-only. Paths this kernel
+ * lacks are skipped, as the container skips them. */
+static void check_cri_fs(pid_t pid)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	char path[256], sub[272];
+	struct stat st, host;
+	struct statvfs vfs;
+	int masked_dirs = 0;
+	dev_t mask_dev = 0;
+
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/root/dev/%s", (int)pid, nodes[i]);
+		ck_assert_msg(stat(path, &st) == 0, "no /dev/%s", nodes[i]);
+		snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
+		ck_assert(stat(path, &host) == 0);
+		ck_assert_msg(S_ISCHR(st.st_mode) && st.st_rdev == host.st_rdev &&
+				  (st.st_mode & 0777) == (host.st_mode & 0777),
+			      "/dev/%s: mode %o rdev %lx, host's %o %lx", nodes[i], st.st_mode,
+			      (unsigned long)st.st_rdev, host.st_mode, (unsigned long)host.st_rdev);
+	}
+	ck_assert(stat("/dev/null", &host) == 0);
+	for (size_t i = 0; vcl_cri_masked_paths[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, vcl_cri_masked_paths[i]);
+		if (stat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			DIR *d = opendir(path);
+			struct dirent *e;
+			int n = 0;
+
+			/* One empty tmpfs per container, bound onto each folder. */
+			if (masked_dirs++ == 0)
+				mask_dev = st.st_dev;
+			ck_assert_msg(st.st_dev == mask_dev, "masked %s: a superblock of its own",
+				      path);
+			ck_assert(d != NULL);
+			while ((e = readdir(d)) != NULL)
+				n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+			closedir(d);
+			ck_assert_msg(n == 0, "masked %s holds %d entries", path, n);
+			ck_assert(statvfs(path, &vfs) == 0);
+			ck_assert_msg(vfs.f_flag & ST_RDONLY, "masked %s is writable", path);
+			snprintf(sub, sizeof(sub), "%s/x", path);
+			ck_assert_msg(mkdir(sub, 0755) < 0 && errno == EROFS,
+				      "masked folder: mkdir %s did not fail with EROFS", sub);
+		} else {
+			ck_assert_msg(S_ISCHR(st.st_mode) && st.st_rdev == host.st_rdev,
+				      "masked %s is not the null device", path);
+		}
+	}
+	/* /sys/firmware at least exists on every kernel this runs on. */
+	ck_assert_int_gt(masked_dirs, 0);
+	for (size_t i = 0; vcl_cri_readonly_paths[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid,
+			 vcl_cri_readonly_paths[i]);
+		if (access(path, F_OK) < 0)
+			continue;
+		ck_assert(statvfs(path, &vfs) == 0);
+		ck_assert_msg(vfs.f_flag & ST_RDONLY, "read-only path %s is writable", path);
+	}
+}
+
 /* The default mode: containerd's CRI spec for the payload too. */
 START_TEST(test_cri_defaults)
 {
@@ -249,6 +316,9 @@ START_TEST(test_cri_defaults)
 			  strstr(mi, " /dev/mqueue ") && strstr(mi, " /sys ro,") &&
 			  strstr(mi, " /proc/keys ") && strstr(mi, " /proc/sys ro,"),
 		      "container mounts: %s", mi);
+	/* Outside a user namespace the nodes are made by mknod, not bound. */
+	ck_assert_msg(strstr(mi, " /dev/null ") == NULL, "/dev/null is a mount: %s", mi);
+	check_cri_fs(pid);
 	OK(ops->destroy(inst, err));
 	ops->cleanup(run, &spec);
 }
@@ -357,6 +427,7 @@ START_TEST(test_userns)
 	struct vcl_instance *inst;
 	char buf[256], path[64];
 	cleanup_free char *map = NULL;
+	cleanup_free char *mi = NULL;
 
 	spec.ctr_userns = true;
 	OK(ops->prepare(&spec, &run, err));
@@ -372,6 +443,11 @@ START_TEST(test_userns)
 	ck_assert_str_eq(status_field(inst->pid, "CapEff", buf, sizeof(buf)), CRI_CAPS);
 	root_mount_opts(inst->pid, buf, sizeof(buf));
 	ck_assert_msg(has_opt(buf, "ro"), "root mount options: %s", buf);
+	check_cri_fs(inst->pid);
+	/* In a user namespace mknod is refused: the nodes are binds. */
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)inst->pid);
+	ck_assert(vcl_read_file(path, &mi, NULL, NULL) == 0);
+	ck_assert_msg(strstr(mi, " /dev/null ") != NULL, "no /dev/null bind: %s", mi);
 	OK(ops->destroy(inst, err));
 	ops->cleanup(run, &spec);
 }
