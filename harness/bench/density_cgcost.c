@@ -14,7 +14,6 @@
  * objects and per-CPU memory before and after.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +22,7 @@
 #include "core/cleanup.h"
 #include "core/error.h"
 #include "core/sample.h"
+#include "core/stats.h"
 #include "core/util.h"
 
 #define PROBE_CGROUPS 32
@@ -97,24 +97,18 @@ static int probe_round(struct vcl_ledger *ledger, const char *run_id, const char
 	return rc;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int vcl_density_cgroup_cost(struct vcl_ledger *ledger, const char *run_id, const char *tag,
 			    double *kib, struct vcl_error **err)
 {
 	double per[PROBE_ROUNDS];
+	struct vcl_stats st;
 
 	for (unsigned r = 0; r < PROBE_ROUNDS; r++)
 		if (probe_round(ledger, run_id, tag, &per[r], err) < 0)
 			return vcl_error_wrap(err, "Kernel memory of a new cgroup");
 	/* The median round: another process's allocation in one round
 	 * does not move it. */
-	qsort(per, PROBE_ROUNDS, sizeof(per[0]), cmp_double);
-	*kib = per[PROBE_ROUNDS / 2];
+	vcl_stats_compute(per, PROBE_ROUNDS, 0, 0, &st);
+	*kib = st.p50;
 	return 0;
 }

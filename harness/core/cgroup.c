@@ -338,7 +338,7 @@ int vcl_cgroup_proc_path(const char *text, bool v2, char *out, size_t len)
 
 /* ---- the handle ---- */
 
-static void fill_procs(struct vcl_cgroup *cg, bool no_cpuset)
+static void fill_procs(struct vcl_cgroup *cg, const char *cpuset)
 {
 	const struct vcl_cgroup_ops *o = ops();
 
@@ -349,7 +349,7 @@ static void fill_procs(struct vcl_cgroup *cg, bool no_cpuset)
 		cleanup_free char *dir = vcl_cgroup_dir(o->controllers[i], cg->path);
 		bool dup = false;
 
-		if (dir == NULL || (no_cpuset && strcmp(o->controllers[i], "cpuset") == 0))
+		if (dir == NULL || !vcl_cg_has_controller(cpuset, o->controllers[i]))
 			continue;
 		snprintf(cg->procs[cg->nprocs], sizeof(cg->procs[0]), "%s/cgroup.procs", dir);
 		for (unsigned j = 0; j < cg->nprocs; j++)
@@ -377,7 +377,7 @@ int vcl_cgroup_create(struct vcl_ledger *ledger, const char *path, const struct 
 		return vcl_fail(err, ENOMEM, "Cgroup %s", path);
 	snprintf(cg->path, sizeof(cg->path), "%s", path);
 	cg->owned = true;
-	fill_procs(cg, vcl_cg_no_cpuset(cpuset));
+	fill_procs(cg, cpuset);
 	*out = steal_ptr(cg);
 	return 0;
 }
@@ -399,7 +399,7 @@ int vcl_cgroup_open_pid(pid_t pid, struct vcl_cgroup **out, struct vcl_error **e
 	if (ops()->proc_cgroup(text, cg->path, sizeof(cg->path)) < 0)
 		return vcl_fail(err, 0, "Find the cgroup of pid %d: no %s line in %s", (int)pid,
 				ops()->proc_line, file);
-	fill_procs(cg, false);
+	fill_procs(cg, NULL);
 	*out = steal_ptr(cg);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "core/cgroup.h"
@@ -26,6 +27,13 @@
 static inline bool vcl_cg_no_cpuset(const char *cpuset)
 {
 	return cpuset != NULL && cpuset[0] == '\0';
+}
+
+/* Whether a cgroup made with cpuset has controller: every one but cpuset
+ * under VCL_CGROUP_NO_CPUSET. */
+static inline bool vcl_cg_has_controller(const char *cpuset, const char *controller)
+{
+	return !vcl_cg_no_cpuset(cpuset) || strcmp(controller, "cpuset") != 0;
 }
 
 struct vcl_cgroup {

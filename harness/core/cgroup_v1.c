@@ -128,7 +128,7 @@ static int create_one(const char *path, const struct vcl_limits *lim, const char
 	if (cg == NULL)
 		return vcl_fail(err, ENOMEM, "Describe cgroup %s", path);
 	for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++) {
-		if (vcl_cg_no_cpuset(cpuset) && strcmp(v1_controllers[i], "cpuset") == 0)
+		if (!vcl_cg_has_controller(cpuset, v1_controllers[i]))
 			continue;
 		if (cgroup_add_controller(cg, v1_controllers[i]) == NULL) {
 			cgroup_free(&cg);

@@ -60,7 +60,6 @@ void vcl_rsec_density_cgcost(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 	static const char *const hdr[] = {"placement", "before the first burst (KiB)",
 					  "with every instance up (KiB)", NULL};
 	const char **bk = vcl_report_names(c->runs, c->n, "backends");
-	bool any = false;
 	struct tab t;
 
 	vcl_rtab_init(&t, c, 0x6u, hdr);
@@ -73,7 +72,6 @@ void vcl_rsec_density_cgcost(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			if (m == NULL ||
 			    !json_object_object_get_ex(m, "cgroup_kernel_kib_start", NULL))
 				continue;
-			any = true;
 			vcl_rtab_row(&t, c, r);
 			vcl_report_plabel(&c->runs[r], "backends", bk[i], lab, sizeof(lab));
 			vcl_rtab_own(&t, vcl_resc(lab));
@@ -81,7 +79,8 @@ void vcl_rsec_density_cgcost(struct vcl_rdoc *d, const struct vcl_report_ctx *c)
 			vcl_rtab_j(&t, m, "cgroup_kernel_kib_end", 1);
 		}
 	}
-	if (any)
+	/* The header is the table's first row. */
+	if (vcl_rtab_rows(&t) >= 2)
 		vcl_rdoc_block(
 		    d, VCL_RB_PARA,
 		    "Kernel memory one more cgroup costs on this host outside every footprint "
